@@ -1,0 +1,45 @@
+#include "fuse/base/strings.h"
+
+#include <gtest/gtest.h>
+
+namespace fuse {
+namespace {
+
+TEST(Strings, EditDistance) {
+  EXPECT_EQ(edit_distance("", ""), 0u);
+  EXPECT_EQ(edit_distance("abc", ""), 3u);
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  EXPECT_EQ(edit_distance("mean", "mena"), 1u);  // one transposition
+  EXPECT_EQ(edit_distance("eps", "eps"), 0u);
+}
+
+TEST(Strings, NearestOrdersByDistanceThenInput) {
+  std::vector<std::string> keys = {"data.label", "data.image", "data.id", "model.out"};
+  EXPECT_EQ(nearest("data.imag", keys, 2), (std::vector<std::string>{"data.image", "data.id"}));
+  EXPECT_EQ(nearest("x", {}, 3), std::vector<std::string>{});
+}
+
+TEST(Strings, DidYouMeanOnlyForCloseWords) {
+  EXPECT_EQ(did_you_mean("epss", {"eps", "mean", "std"}), "; did you mean 'eps'?");
+  EXPECT_EQ(did_you_mean("mena", {"eps", "mean", "std"}), "; did you mean 'mean'?");
+  EXPECT_EQ(did_you_mean("completely_different", {"eps", "mean"}), "");
+  EXPECT_EQ(did_you_mean("x", {}), "");
+}
+
+TEST(Strings, SplitKeepsEmptyParts) {
+  auto parts = split("a..b", '.');
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[0], "a");
+  EXPECT_EQ(parts[1], "");
+  EXPECT_EQ(parts[2], "b");
+  EXPECT_EQ(split("", '.').size(), 1u);
+}
+
+TEST(Strings, JoinAndQuote) {
+  EXPECT_EQ(join({"a", "b", "c"}, ", "), "a, b, c");
+  EXPECT_EQ(join({}, ", "), "");
+  EXPECT_EQ(quoted_list({"op", "model"}), "'op', 'model'");
+}
+
+}  // namespace
+}  // namespace fuse

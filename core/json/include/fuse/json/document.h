@@ -1,0 +1,58 @@
+// JSON files with located errors: a Document keeps its text so that any value, found by its JSON pointer,
+// can be reported as file:line:column. Comments and trailing commas are accepted (configs are written by hand).
+#ifndef FUSE_JSON_DOCUMENT_H_
+#define FUSE_JSON_DOCUMENT_H_
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/value.hpp>
+
+namespace fuse::json {
+
+struct Position {
+  size_t line = 1;    // 1-based
+  size_t column = 1;  // 1-based, in bytes
+};
+
+// The line and column of byte `offset` of `text`.
+Position position_of(std::string_view text, size_t offset);
+
+// The byte offset where the value at `pointer` (RFC 6901, "" for the root) starts, or nullopt when the text
+// has no such value (or is not valid JSON up to it).
+std::optional<size_t> locate(std::string_view text, std::string_view pointer);
+
+// A pointer token with '~' and '/' escaped, and the pointer of a child.
+std::string escape_token(std::string_view token);
+std::string child_pointer(std::string_view parent, std::string_view key);
+std::string child_pointer(std::string_view parent, size_t index);
+
+class Document {
+ public:
+  // Parses `text`; invalid JSON throws Error(kConfig) "<source>:<line>:<column>: <what is wrong>".
+  static Document parse(std::string text, std::string source);
+  // Reads and parses a file; a missing or unreadable file throws Error(kIo) naming it.
+  static Document load(const std::filesystem::path& file);
+
+  const boost::json::value& root() const { return root_; }
+  const std::string& source() const { return source_; }
+  const std::string& text() const { return text_; }
+
+  // "<source>:<line>:<column>" of the value at `pointer`, or "<source>" when it is not in the text.
+  std::string location(std::string_view pointer) const;
+
+ private:
+  std::string text_;
+  std::string source_;
+  boost::json::value root_;
+};
+
+// Reads a whole file (Error(kIo) naming the path when it cannot).
+std::string read_file(const std::filesystem::path& file);
+
+}  // namespace fuse::json
+
+#endif  // FUSE_JSON_DOCUMENT_H_

@@ -1,0 +1,84 @@
+#include "fuse/json/document.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <boost/json/stream_parser.hpp>
+
+#include "fuse/base/error.h"
+
+namespace fuse::json {
+
+Position position_of(std::string_view text, size_t offset) {
+  Position p;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++p.line;
+      p.column = 1;
+    } else {
+      ++p.column;
+    }
+  }
+  return p;
+}
+
+std::string escape_token(std::string_view token) {
+  std::string out;
+  for (char c : token) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+std::string child_pointer(std::string_view parent, std::string_view key) {
+  return std::string(parent) + "/" + escape_token(key);
+}
+
+std::string child_pointer(std::string_view parent, size_t index) {
+  return std::string(parent) + "/" + std::to_string(index);
+}
+
+std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw_error(Errc::kIo, "cannot open '" + file.string() + "': " + std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw_error(Errc::kIo, "cannot read '" + file.string() + "'");
+  return buffer.str();
+}
+
+Document Document::parse(std::string text, std::string source) {
+  boost::json::parse_options options;
+  options.allow_comments = true;
+  options.allow_trailing_commas = true;
+  boost::json::stream_parser parser({}, options);
+  boost::json::error_code ec;
+  const size_t consumed = parser.write_some(text.data(), text.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    // write_some stops at the offending character; finish() fails at the end of an incomplete text.
+    const Position p = position_of(text, consumed < text.size() ? consumed : text.size());
+    throw_error(Errc::kConfig, source + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) +
+                                   ": invalid JSON: " + ec.message());
+  }
+  Document d;
+  d.root_ = parser.release();
+  d.text_ = std::move(text);
+  d.source_ = std::move(source);
+  return d;
+}
+
+Document Document::load(const std::filesystem::path& file) { return parse(read_file(file), file.string()); }
+
+std::string Document::location(std::string_view pointer) const {
+  std::optional<size_t> offset = locate(text_, pointer);
+  if (!offset) return source_;
+  const Position p = position_of(text_, *offset);
+  return source_ + ":" + std::to_string(p.line) + ":" + std::to_string(p.column);
+}
+
+}  // namespace fuse::json

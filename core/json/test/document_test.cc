@@ -1,0 +1,103 @@
+#include "fuse/json/document.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "fuse/base/error.h"
+
+namespace fuse::json {
+namespace {
+
+const char* kText = R"({
+  "id": "fuse.ops_core",
+  // comments are allowed
+  "components": [
+    {"kind": "op", "id": "a"},
+    {
+      "kind": "opp",
+      "config": {"eps": -1, "keys": ["x", "y"], "flag": true, "none": null, "s/lash": 2.5}
+    },
+  ]
+})";
+
+Position at(std::string_view pointer) {
+  std::optional<size_t> offset = locate(kText, pointer);
+  EXPECT_TRUE(offset.has_value()) << pointer;
+  return position_of(kText, offset.value_or(0));
+}
+
+TEST(Locate, FindsValuesOfEveryKind) {
+  EXPECT_EQ(at("").line, 1u);
+  EXPECT_EQ(at("/id").line, 2u);
+  EXPECT_EQ(at("/id").column, 9u);  // the opening quote
+  EXPECT_EQ(at("/components").line, 4u);
+  EXPECT_EQ(at("/components").column, 17u);
+  EXPECT_EQ(at("/components/0").line, 5u);
+  EXPECT_EQ(at("/components/0").column, 5u);
+  EXPECT_EQ(at("/components/0/id").column, 26u);
+  EXPECT_EQ(at("/components/1/kind").line, 7u);
+  EXPECT_EQ(at("/components/1/kind").column, 15u);
+  Position eps = at("/components/1/config/eps");
+  EXPECT_EQ(eps.line, 8u);
+  EXPECT_EQ(eps.column, 25u);  // the minus sign
+  EXPECT_EQ(at("/components/1/config/keys/1").column, 43u);
+  EXPECT_EQ(at("/components/1/config/flag").column, 57u);
+  EXPECT_EQ(at("/components/1/config/none").column, 71u);
+  EXPECT_EQ(at("/components/1/config/s~1lash").column, 87u);
+}
+
+TEST(Locate, MissingPointersAreNotFound) {
+  EXPECT_FALSE(locate(kText, "/nope").has_value());
+  EXPECT_FALSE(locate(kText, "/components/2").has_value());
+  EXPECT_FALSE(locate("{not json", "/x").has_value());
+}
+
+TEST(Document, ParseErrorsHaveLineAndColumn) {
+  try {
+    Document::parse("{\n  \"a\": 1,\n  \"b\" 2\n}", "manifest.json");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Errc::kConfig);
+    EXPECT_STREQ(e.what(), "manifest.json:3:7: invalid JSON: syntax error");
+  }
+  try {
+    Document::parse("{\"a\": [1, 2", "short.json");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "short.json:1:12: invalid JSON: incomplete JSON");
+  }
+}
+
+TEST(Document, LocationNamesSourceLineAndColumn) {
+  Document d = Document::parse(kText, "fm-plugin.json");
+  EXPECT_EQ(d.root().at("id").as_string(), "fuse.ops_core");
+  EXPECT_EQ(d.location("/components/1/kind"), "fm-plugin.json:7:15");
+  EXPECT_EQ(d.location("/missing"), "fm-plugin.json");
+}
+
+TEST(Document, LoadReportsMissingFiles) {
+  try {
+    Document::load("/nonexistent/dir/x.json");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Errc::kIo);
+    EXPECT_STREQ(e.what(), "cannot open '/nonexistent/dir/x.json': No such file or directory");
+  }
+  auto path = std::filesystem::temp_directory_path() / "fuse_document_test.json";
+  std::ofstream(path) << "{\"k\": [1, 2, 3]}";
+  Document d = Document::load(path);
+  EXPECT_EQ(d.root().at("k").as_array().size(), 3u);
+  EXPECT_EQ(d.source(), path.string());
+  std::filesystem::remove(path);
+}
+
+TEST(Pointer, EscapesTokens) {
+  EXPECT_EQ(escape_token("a/b~c"), "a~1b~0c");
+  EXPECT_EQ(child_pointer("/x", "y/z"), "/x/y~1z");
+  EXPECT_EQ(child_pointer("", size_t{3}), "/3");
+}
+
+}  // namespace
+}  // namespace fuse::json

@@ -1,0 +1,96 @@
+// The plugin package manifest (fm-plugin.json): what the host knows about a plugin without running its code.
+// The format is documented in sdk/README.md. Every error names the file, line and column.
+#ifndef FUSE_MANIFEST_MANIFEST_H_
+#define FUSE_MANIFEST_MANIFEST_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <dlpack/dlpack.h>
+
+#include "fuse/json/document.h"
+
+namespace fuse {
+
+enum class ComponentKind { kOp = 1, kModel = 2, kLoss = 3, kMetric = 4 };  // = FM_KIND_*
+const char* kind_name(ComponentKind kind);
+std::optional<ComponentKind> parse_kind(std::string_view name);
+
+// The types a config value may have.
+enum class FieldType { kInt, kDouble, kBool, kString, kKey, kIntList, kDoubleList, kStringList, kKeyList, kObject, kAny };
+const char* field_type_name(FieldType type);
+
+struct ConfigField {
+  std::string name;
+  FieldType type = FieldType::kAny;
+  bool required = true;             // no "default" given
+  boost::json::value default_value;  // null when there is none, or when null is the default (an optional value)
+  std::optional<double> min, max;    // inclusive bounds of numbers (each element of a list)
+  std::vector<boost::json::value> choices;  // "enum": the allowed values
+  std::string description;
+};
+
+// A key a component reads or writes, with what the value must look like.
+struct KeySpec {
+  std::string key;  // a dotted key, or "$field": the key(s) held by that config field
+  std::string type = "any";          // tensor, int, double, bool, string, list, dict or any
+  std::vector<DLDataType> dtypes;    // allowed tensor dtypes (empty: any)
+  std::vector<int32_t> ndims;        // allowed tensor ranks (empty: any)
+  std::vector<int64_t> shape;        // exact tensor shape, -1 for any size (empty: any)
+  bool optional = false;             // a write the component may skip
+};
+
+struct ComponentManifest {
+  ComponentKind kind = ComponentKind::kOp;
+  std::string id;
+  std::string version;
+  std::string description;
+  std::vector<ConfigField> config;
+  std::vector<KeySpec> reads;
+  std::vector<KeySpec> writes;
+  std::optional<boost::json::object> example;  // a valid config, used by `fuse plugins check`
+  std::string pointer;                         // where it sits in the manifest, e.g. "/components/2"
+
+  const ConfigField* field(std::string_view name) const;
+};
+
+struct LibraryEntry {
+  std::string platform;  // e.g. "linux-x86_64"
+  std::string path;      // relative to the manifest's folder
+  std::string sha256;
+};
+
+struct PluginManifest {
+  std::filesystem::path file;  // the fm-plugin.json it was read from
+  std::string id;
+  std::string version;
+  std::string description;
+  uint32_t abi_major = 0;
+  uint32_t abi_minor = 0;
+  std::vector<LibraryEntry> libraries;
+  std::string requires_torch;  // "" when the plugin does not use LibTorch
+  bool requires_cuda = false;
+  std::vector<ComponentManifest> components;
+
+  std::filesystem::path dir() const { return file.parent_path(); }
+  // The entry for this host's platform, or nullptr.
+  const LibraryEntry* host_library() const;
+  const ComponentManifest* component(std::string_view id) const;
+};
+
+// "linux-x86_64": the platform key of this host (fuse_add_plugin writes the same).
+std::string host_platform();
+
+// Parses and validates a manifest; errors are Error(kConfig) "<file>:<line>:<col>: <message>".
+PluginManifest parse_manifest(const json::Document& document);
+PluginManifest load_manifest(const std::filesystem::path& file);
+
+}  // namespace fuse
+
+#endif  // FUSE_MANIFEST_MANIFEST_H_

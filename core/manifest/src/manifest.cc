@@ -1,0 +1,378 @@
+#include "fuse/manifest/manifest.h"
+
+#include <cctype>
+
+#include "fuse/base/error.h"
+#include "fuse/base/strings.h"
+#include "fuse/manifest/config_schema.h"
+#include "fuse_sdk/dtype.hpp"
+#include "fuse/json/write.h"
+
+namespace fuse {
+
+namespace bj = boost::json;
+
+const char* kind_name(ComponentKind kind) {
+  switch (kind) {
+    case ComponentKind::kOp: return "op";
+    case ComponentKind::kModel: return "model";
+    case ComponentKind::kLoss: return "loss";
+    case ComponentKind::kMetric: return "metric";
+  }
+  return "?";
+}
+
+std::optional<ComponentKind> parse_kind(std::string_view name) {
+  for (ComponentKind k : {ComponentKind::kOp, ComponentKind::kModel, ComponentKind::kLoss, ComponentKind::kMetric})
+    if (name == kind_name(k)) return k;
+  return std::nullopt;
+}
+
+namespace {
+
+struct NamedType {
+  const char* name;
+  FieldType type;
+};
+constexpr NamedType kFieldTypes[] = {
+    {"int", FieldType::kInt},          {"double", FieldType::kDouble},         {"bool", FieldType::kBool},
+    {"string", FieldType::kString},    {"key", FieldType::kKey},               {"int[]", FieldType::kIntList},
+    {"double[]", FieldType::kDoubleList}, {"string[]", FieldType::kStringList}, {"key[]", FieldType::kKeyList},
+    {"object", FieldType::kObject},    {"any", FieldType::kAny},
+};
+
+std::vector<std::string> field_type_names() {
+  std::vector<std::string> names;
+  for (const NamedType& t : kFieldTypes) names.emplace_back(t.name);
+  return names;
+}
+
+constexpr int kManifestVersion = 1;
+const std::vector<std::string> kValueTypes = {"tensor", "int", "double", "bool", "string", "list", "dict", "any"};
+
+bool is_valid_id(std::string_view id) {
+  if (id.empty() || !std::islower(static_cast<unsigned char>(id[0]))) return false;
+  for (char c : id)
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_' ||
+          c == '-' || c == '.'))
+      return false;
+  return id.find("..") == std::string_view::npos && id.back() != '.';
+}
+
+// MAJOR.MINOR.PATCH with an optional "-suffix".
+bool is_valid_version(std::string_view v) {
+  std::string_view core = v.substr(0, v.find('-'));
+  std::vector<std::string_view> parts = split(core, '.');
+  if (parts.size() != 3) return false;
+  for (std::string_view p : parts) {
+    if (p.empty()) return false;
+    for (char c : p)
+      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// Reads a manifest's JSON, turning every problem into an error located in the file.
+class Reader {
+ public:
+  explicit Reader(const json::Document& document) : doc_(document) {}
+
+  [[noreturn]] void fail(const std::string& pointer, const std::string& message) const {
+    throw Error(Errc::kConfig, doc_.location(pointer) + ": " + message);
+  }
+
+  const bj::object& object(const bj::value& v, const std::string& pointer, const std::string& what) const {
+    if (!v.is_object()) fail(pointer, what + " must be a JSON object");
+    return v.as_object();
+  }
+
+  // Rejects members outside `allowed`, with a suggestion for likely typos.
+  void check_members(const bj::object& o, const std::string& pointer, const std::vector<std::string>& allowed,
+                     const std::string& what) const {
+    for (const auto& member : o) {
+      const std::string name(member.key());
+      bool known = false;
+      for (const std::string& a : allowed) known = known || a == name;
+      if (!known)
+        fail(json::child_pointer(pointer, name),
+             "unknown field '" + name + "' in " + what + did_you_mean(name, allowed) + " (allowed: " +
+                 join(allowed, ", ") + ")");
+    }
+  }
+
+  const bj::value* member(const bj::object& o, const std::string& pointer, const std::string& name, bool required,
+                          const std::string& what) const {
+    const bj::value* v = o.if_contains(name);
+    if (v == nullptr && required) fail(pointer, "missing field '" + name + "' in " + what);
+    return v;
+  }
+
+  std::string string(const bj::object& o, const std::string& pointer, const std::string& name, bool required,
+                     const std::string& what) const {
+    const bj::value* v = member(o, pointer, name, required, what);
+    if (v == nullptr) return "";
+    if (!v->is_string()) fail(json::child_pointer(pointer, name), "'" + name + "' must be a string");
+    return std::string(v->as_string());
+  }
+
+  uint32_t uint(const bj::object& o, const std::string& pointer, const std::string& name, const std::string& what) const {
+    const bj::value* v = member(o, pointer, name, true, what);
+    if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > 0xffff)
+      fail(json::child_pointer(pointer, name), "'" + name + "' must be a non-negative integer");
+    return static_cast<uint32_t>(v->as_int64());
+  }
+
+  ConfigField field(const std::string& name, const bj::value& v, const std::string& pointer) const {
+    const bj::object& o = object(v, pointer, "config field '" + name + "'");
+    check_members(o, pointer, {"type", "default", "min", "max", "enum", "description"}, "config field '" + name + "'");
+    ConfigField f;
+    f.name = name;
+    const std::string type = string(o, pointer, "type", true, "config field '" + name + "'");
+    bool found = false;
+    for (const NamedType& t : kFieldTypes)
+      if (type == t.name) f.type = t.type, found = true;
+    if (!found)
+      fail(json::child_pointer(pointer, "type"), "config field '" + name + "' has unknown type '" + type + "'" +
+                                                     did_you_mean(type, field_type_names()) + " (allowed: " +
+                                                     join(field_type_names(), ", ") + ")");
+    f.description = string(o, pointer, "description", false, "config field '" + name + "'");
+    for (const char* bound : {"min", "max"}) {
+      if (const bj::value* b = o.if_contains(bound)) {
+        if (!b->is_number()) fail(json::child_pointer(pointer, bound), std::string("'") + bound + "' must be a number");
+        (bound[1] == 'i' ? f.min : f.max) = b->to_number<double>();
+      }
+    }
+    if (const bj::value* e = o.if_contains("enum")) {
+      if (!e->is_array() || e->as_array().empty())
+        fail(json::child_pointer(pointer, "enum"), "'enum' must be a non-empty array of allowed values");
+      f.choices.assign(e->as_array().begin(), e->as_array().end());
+    }
+    if (const bj::value* d = o.if_contains("default")) {
+      f.required = false;
+      f.default_value = *d;
+    }
+    return f;
+  }
+
+  KeySpec key_spec(const bj::value& v, const std::string& pointer, const ComponentManifest& c) const {
+    KeySpec spec;
+    if (v.is_string()) {
+      spec.key = std::string(v.as_string());
+    } else {
+      const bj::object& o = object(v, pointer, "a key entry");
+      check_members(o, pointer, {"key", "type", "dtype", "ndim", "shape", "optional"}, "a key entry");
+      spec.key = string(o, pointer, "key", true, "a key entry");
+      if (o.contains("type")) spec.type = string(o, pointer, "type", true, "a key entry");
+      if (const bj::value* dt = o.if_contains("dtype")) {
+        const std::string p = json::child_pointer(pointer, "dtype");
+        if (!dt->is_array()) fail(p, "'dtype' must be an array of dtype names");
+        for (size_t i = 0; i < dt->as_array().size(); ++i) {
+          const bj::value& name = dt->as_array()[i];
+          std::optional<DLDataType> parsed =
+              name.is_string() ? sdk::parse_dtype(std::string(name.as_string())) : std::nullopt;
+          if (!parsed) fail(json::child_pointer(p, i), "unknown dtype " + json::to_text(name));
+          spec.dtypes.push_back(*parsed);
+        }
+        if (spec.type == "any") spec.type = "tensor";
+      }
+      if (const bj::value* nd = o.if_contains("ndim")) {
+        const std::string p = json::child_pointer(pointer, "ndim");
+        if (nd->is_int64()) {
+          spec.ndims.push_back(static_cast<int32_t>(nd->as_int64()));
+        } else if (nd->is_array()) {
+          for (const bj::value& n : nd->as_array()) {
+            if (!n.is_int64()) fail(p, "'ndim' must be an integer or an array of integers");
+            spec.ndims.push_back(static_cast<int32_t>(n.as_int64()));
+          }
+        } else {
+          fail(p, "'ndim' must be an integer or an array of integers");
+        }
+      }
+      if (const bj::value* sh = o.if_contains("shape")) {
+        const std::string p = json::child_pointer(pointer, "shape");
+        if (!sh->is_array()) fail(p, "'shape' must be an array of sizes (-1 or null for any size)");
+        for (const bj::value& d : sh->as_array()) {
+          if (d.is_null()) spec.shape.push_back(-1);
+          else if (d.is_int64()) spec.shape.push_back(d.as_int64());
+          else fail(p, "'shape' must be an array of sizes (-1 or null for any size)");
+        }
+      }
+      if (const bj::value* opt = o.if_contains("optional")) {
+        if (!opt->is_bool()) fail(json::child_pointer(pointer, "optional"), "'optional' must be true or false");
+        spec.optional = opt->as_bool();
+      }
+    }
+    bool type_known = false;
+    for (const std::string& t : kValueTypes) type_known = type_known || t == spec.type;
+    if (!type_known)
+      fail(pointer, "unknown value type '" + spec.type + "'" + did_you_mean(spec.type, kValueTypes) + " (allowed: " +
+                        join(kValueTypes, ", ") + ")");
+    if (!spec.key.empty() && spec.key[0] == '$') {
+      const std::string name = spec.key.substr(1);
+      const ConfigField* f = c.field(name);
+      if (f == nullptr)
+        fail(pointer, "key '" + spec.key + "' refers to config field '" + name + "', which the component does not have");
+      if (f->type != FieldType::kKey && f->type != FieldType::kKeyList && f->type != FieldType::kString &&
+          f->type != FieldType::kStringList)
+        fail(pointer, "key '" + spec.key + "' refers to config field '" + name + "' of type " +
+                          field_type_name(f->type) + "; it must be key, key[], string or string[]");
+    } else if (!is_valid_key(spec.key)) {
+      fail(pointer, "'" + spec.key + "' is not a dotted key (like 'data.image') or a '$field' reference");
+    }
+    return spec;
+  }
+
+  ComponentManifest component(const bj::value& v, const std::string& pointer) const {
+    const bj::object& o = object(v, pointer, "a component");
+    ComponentManifest c;
+    c.pointer = pointer;
+    c.id = string(o, pointer, "id", true, "a component");
+    const std::string what = "component '" + c.id + "'";
+    check_members(o, pointer, {"kind", "id", "version", "description", "config", "reads", "writes", "example"}, what);
+    if (!is_valid_id(c.id))
+      fail(json::child_pointer(pointer, "id"), "component id '" + c.id +
+                                                   "' must be lower-case letters, digits, '_', '-' and '.', "
+                                                   "starting with a letter");
+    const std::string kind = string(o, pointer, "kind", true, what);
+    std::optional<ComponentKind> k = parse_kind(kind);
+    if (!k)
+      fail(json::child_pointer(pointer, "kind"), what + " has unknown kind '" + kind + "'" +
+                                                     did_you_mean(kind, {"op", "model", "loss", "metric"}) +
+                                                     " (expected op, model, loss or metric)");
+    c.kind = *k;
+    c.version = string(o, pointer, "version", true, what);
+    if (!is_valid_version(c.version))
+      fail(json::child_pointer(pointer, "version"), what + " version '" + c.version + "' is not MAJOR.MINOR.PATCH");
+    c.description = string(o, pointer, "description", false, what);
+    if (const bj::value* cfg = o.if_contains("config")) {
+      const std::string p = json::child_pointer(pointer, "config");
+      for (const auto& m : object(*cfg, p, "'config'"))
+        c.config.push_back(field(std::string(m.key()), m.value(), json::child_pointer(p, m.key())));
+    }
+    for (const char* list : {"reads", "writes"}) {
+      const bj::value* keys = o.if_contains(list);
+      if (keys == nullptr) continue;
+      const std::string p = json::child_pointer(pointer, list);
+      if (!keys->is_array()) fail(p, std::string("'") + list + "' must be an array of keys");
+      for (size_t i = 0; i < keys->as_array().size(); ++i)
+        (list[0] == 'r' ? c.reads : c.writes).push_back(key_spec(keys->as_array()[i], json::child_pointer(p, i), c));
+    }
+    if (const bj::value* ex = o.if_contains("example")) {
+      const std::string p = json::child_pointer(pointer, "example");
+      c.example = object(*ex, p, "'example'");
+      try {
+        resolve_config(c, *c.example);
+      } catch (const ConfigError& e) {
+        fail(p + e.pointer(), std::string("the example config does not validate: ") + e.what());
+      }
+    }
+    return c;
+  }
+
+  PluginManifest plugin(const std::filesystem::path& file) const {
+    PluginManifest m;
+    m.file = file;
+    const bj::object& o = object(doc_.root(), "", "the manifest");
+    if (const bj::value* v = o.if_contains("manifest_version")) {
+      if (!v->is_int64() || v->as_int64() < 1)
+        fail("/manifest_version", "'manifest_version' must be a positive integer");
+      if (v->as_int64() > kManifestVersion)
+        fail("/manifest_version", "manifest_version " + std::to_string(v->as_int64()) +
+                                      " is newer than this host reads (" + std::to_string(kManifestVersion) +
+                                      "): update fuse");
+    }
+    check_members(o, "",
+                  {"manifest_version", "id", "version", "description", "abi", "requires", "libraries", "components"},
+                  "the manifest");
+    m.id = string(o, "", "id", true, "the manifest");
+    if (!is_valid_id(m.id))
+      fail("/id", "plugin id '" + m.id + "' must be lower-case letters, digits, '_', '-' and '.', starting with a letter");
+    m.version = string(o, "", "version", true, "the manifest");
+    if (!is_valid_version(m.version)) fail("/version", "plugin version '" + m.version + "' is not MAJOR.MINOR.PATCH");
+    m.description = string(o, "", "description", false, "the manifest");
+
+    const bj::object& abi = object(*member(o, "", "abi", true, "the manifest"), "/abi", "'abi'");
+    check_members(abi, "/abi", {"major", "minor"}, "'abi'");
+    m.abi_major = uint(abi, "/abi", "major", "'abi'");
+    m.abi_minor = uint(abi, "/abi", "minor", "'abi'");
+
+    if (const bj::value* r = o.if_contains("requires")) {
+      const bj::object& req = object(*r, "/requires", "'requires'");
+      check_members(req, "/requires", {"torch", "cuda"}, "'requires'");
+      m.requires_torch = string(req, "/requires", "torch", false, "'requires'");
+      if (const bj::value* cuda = req.if_contains("cuda")) {
+        if (!cuda->is_bool()) fail("/requires/cuda", "'cuda' must be true or false");
+        m.requires_cuda = cuda->as_bool();
+      }
+    }
+
+    const bj::value* libs = member(o, "", "libraries", true, "the manifest (fuse_add_plugin() writes it at build time)");
+    if (!libs->is_array() || libs->as_array().empty())
+      fail("/libraries", "'libraries' must be a non-empty array of {platform, path, sha256}");
+    for (size_t i = 0; i < libs->as_array().size(); ++i) {
+      const std::string p = json::child_pointer("/libraries", i);
+      const bj::object& lib = object(libs->as_array()[i], p, "a library entry");
+      check_members(lib, p, {"platform", "path", "sha256"}, "a library entry");
+      LibraryEntry e{string(lib, p, "platform", true, "a library entry"), string(lib, p, "path", true, "a library entry"),
+                     string(lib, p, "sha256", true, "a library entry")};
+      if (e.sha256.size() != 64 || e.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
+        fail(json::child_pointer(p, "sha256"), "'sha256' must be 64 lower-case hex digits");
+      if (std::filesystem::path(e.path).is_absolute() || e.path.find("..") != std::string::npos)
+        fail(json::child_pointer(p, "path"), "library path '" + e.path + "' must be relative to the manifest's folder");
+      m.libraries.push_back(std::move(e));
+    }
+
+    const bj::value* comps = member(o, "", "components", true, "the manifest");
+    if (!comps->is_array()) fail("/components", "'components' must be an array");
+    for (size_t i = 0; i < comps->as_array().size(); ++i) {
+      const std::string p = json::child_pointer("/components", i);
+      ComponentManifest c = component(comps->as_array()[i], p);
+      for (const ComponentManifest& earlier : m.components)
+        if (earlier.id == c.id) fail(p, "component id '" + c.id + "' appears twice in the manifest");
+      m.components.push_back(std::move(c));
+    }
+    return m;
+  }
+
+ private:
+  const json::Document& doc_;
+};
+
+}  // namespace
+
+const char* field_type_name(FieldType type) {
+  for (const NamedType& t : kFieldTypes)
+    if (t.type == type) return t.name;
+  return "?";
+}
+
+const ConfigField* ComponentManifest::field(std::string_view name) const {
+  for (const ConfigField& f : config)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+const LibraryEntry* PluginManifest::host_library() const {
+  const std::string platform = host_platform();
+  for (const LibraryEntry& e : libraries)
+    if (e.platform == platform) return &e;
+  return nullptr;
+}
+
+const ComponentManifest* PluginManifest::component(std::string_view component_id) const {
+  for (const ComponentManifest& c : components)
+    if (c.id == component_id) return &c;
+  return nullptr;
+}
+
+std::string host_platform() { return FUSE_HOST_PLATFORM; }
+
+PluginManifest parse_manifest(const json::Document& document) {
+  return Reader(document).plugin(document.source());
+}
+
+PluginManifest load_manifest(const std::filesystem::path& file) {
+  return parse_manifest(json::Document::load(file));
+}
+
+}  // namespace fuse

@@ -1,0 +1,154 @@
+#include "fuse/manifest/manifest.h"
+
+#include <gtest/gtest.h>
+
+#include "fuse/base/error.h"
+
+namespace fuse {
+namespace {
+
+const std::string kHash(64, 'a');
+
+std::string manifest_with(const std::string& components, const std::string& top = "") {
+  return R"({
+  "id": "test.plugin",
+  "version": "1.2.3",
+  "abi": {"major": 1, "minor": 0},)" +
+         top + R"(
+  "libraries": [{"platform": "linux-x86_64", "path": "libtest.so", "sha256": ")" +
+         kHash + R"("}],
+  "components": [)" +
+         components + R"(]
+})";
+}
+
+const char* kZscore = R"(
+    {
+      "kind": "op",
+      "id": "test.zscore",
+      "version": "1.0.0",
+      "description": "z-score",
+      "config": {
+        "keys": {"type": "key[]", "description": "tensors to normalise"},
+        "eps": {"type": "double", "default": 1e-8, "min": 0},
+        "mean": {"type": "double", "default": null}
+      },
+      "reads": ["$keys"],
+      "writes": [{"key": "$keys", "dtype": ["float32", "float64"], "ndim": [1, 2, 3, 4]}],
+      "example": {"keys": ["data.x"]}
+    })";
+
+PluginManifest parse(const std::string& text) {
+  return parse_manifest(json::Document::parse(text, "/plugins/test/fm-plugin.json"));
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Errc::kConfig);
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Manifest, ParsesAValidManifest) {
+  PluginManifest m = parse(manifest_with(kZscore, R"( "requires": {"torch": "1.13", "cuda": false},)"));
+  EXPECT_EQ(m.id, "test.plugin");
+  EXPECT_EQ(m.version, "1.2.3");
+  EXPECT_EQ(m.abi_major, 1u);
+  EXPECT_EQ(m.abi_minor, 0u);
+  EXPECT_EQ(m.requires_torch, "1.13");
+  EXPECT_EQ(m.dir(), "/plugins/test");
+  ASSERT_EQ(m.libraries.size(), 1u);
+  EXPECT_EQ(m.libraries[0].path, "libtest.so");
+  ASSERT_EQ(m.components.size(), 1u);
+  const ComponentManifest& c = m.components[0];
+  EXPECT_EQ(c.kind, ComponentKind::kOp);
+  EXPECT_EQ(c.pointer, "/components/0");
+  ASSERT_EQ(c.config.size(), 3u);
+  EXPECT_TRUE(c.config[0].required);
+  EXPECT_FALSE(c.config[1].required);
+  EXPECT_EQ(c.config[1].min, 0.0);
+  EXPECT_EQ(c.writes[0].type, "tensor");
+  EXPECT_EQ(c.writes[0].dtypes.size(), 2u);
+  EXPECT_EQ(c.writes[0].ndims, (std::vector<int32_t>{1, 2, 3, 4}));
+  EXPECT_NE(m.component("test.zscore"), nullptr);
+  EXPECT_EQ(m.component("test.other"), nullptr);
+  EXPECT_EQ(host_platform(), "linux-x86_64");
+  EXPECT_NE(m.host_library(), nullptr);
+}
+
+TEST(Manifest, NotJsonIsLocated) {
+  EXPECT_EQ(error_of("{\n  \"id\": \"x\",\n  oops\n}"), "/plugins/test/fm-plugin.json:3:3: invalid JSON: syntax error");
+}
+
+TEST(Manifest, MissingFieldIsNamed) {
+  EXPECT_EQ(error_of(R"({"version": "1.0.0"})"), "/plugins/test/fm-plugin.json:1:1: missing field 'id' in the manifest");
+  std::string no_version = manifest_with(R"({"kind": "op", "id": "a.b"})");
+  EXPECT_EQ(error_of(no_version), "/plugins/test/fm-plugin.json:6:18: missing field 'version' in component 'a.b'");
+  EXPECT_EQ(error_of(R"({"id": "x", "version": "1.0.0", "abi": {"major": 1, "minor": 0}, "components": []})"),
+            "/plugins/test/fm-plugin.json:1:1: missing field 'libraries' in the manifest (fuse_add_plugin() writes it "
+            "at build time)");
+}
+
+TEST(Manifest, UnknownKindIsLocatedWithASuggestion) {
+  EXPECT_EQ(error_of(manifest_with(R"(
+    {"kind": "opp", "id": "a.b", "version": "1.0.0"})")),
+            "/plugins/test/fm-plugin.json:7:14: component 'a.b' has unknown kind 'opp'; did you mean 'op'? (expected "
+            "op, model, loss or metric)");
+}
+
+TEST(Manifest, UnknownFieldsAreRejectedWithASuggestion) {
+  EXPECT_EQ(error_of(manifest_with("", R"( "descripton": "typo",)")),
+            "/plugins/test/fm-plugin.json:4:50: unknown field 'descripton' in the manifest; did you mean "
+            "'description'? (allowed: manifest_version, id, version, description, abi, requires, libraries, "
+            "components)");
+  EXPECT_NE(error_of(manifest_with(R"({"kind": "op", "id": "a.b", "version": "1.0.0",
+      "config": {"k": {"type": "int", "defualt": 1}}})"))
+                .find("unknown field 'defualt' in config field 'k'; did you mean 'default'?"),
+            std::string::npos);
+}
+
+TEST(Manifest, BadValuesAreLocated) {
+  EXPECT_NE(error_of(manifest_with(R"({"kind": "op", "id": "A", "version": "1.0.0"})")).find("component id 'A' must be lower-case"),
+            std::string::npos);
+  EXPECT_NE(error_of(manifest_with(R"({"kind": "op", "id": "a", "version": "1.0"})")).find("version '1.0' is not MAJOR.MINOR.PATCH"),
+            std::string::npos);
+  EXPECT_NE(error_of(manifest_with(R"({"kind": "op", "id": "a", "version": "1.0.0", "config": {"k": {"type": "integer"}}})"))
+                .find("config field 'k' has unknown type 'integer' (allowed: int, double"),
+            std::string::npos);
+  EXPECT_NE(error_of(manifest_with(R"({"kind": "op", "id": "a", "version": "1.0.0", "writes": [{"key": "x", "dtype": ["float33"]}]})"))
+                .find("unknown dtype \"float33\""),
+            std::string::npos);
+  EXPECT_NE(error_of(manifest_with(R"({"kind": "op", "id": "a", "version": "1.0.0", "reads": ["$nokey"]})"))
+                .find("key '$nokey' refers to config field 'nokey', which the component does not have"),
+            std::string::npos);
+  EXPECT_NE(error_of(manifest_with(R"({"kind": "op", "id": "a", "version": "1.0.0"}, {"kind": "op", "id": "a", "version": "1.0.0"})"))
+                .find("component id 'a' appears twice in the manifest"),
+            std::string::npos);
+  std::string bad_hash = manifest_with("");
+  bad_hash.replace(bad_hash.find(kHash), 64, "XYZ");
+  EXPECT_NE(error_of(bad_hash).find("'sha256' must be 64 lower-case hex digits"), std::string::npos);
+  EXPECT_NE(error_of(manifest_with("", R"( "manifest_version": 7,)")).find("manifest_version 7 is newer than this host reads (1)"),
+            std::string::npos);
+}
+
+TEST(Manifest, ExampleConfigMustValidate) {
+  std::string text = manifest_with(R"({"kind": "op", "id": "a", "version": "1.0.0",
+      "config": {"n": {"type": "int", "min": 1}}, "example": {"n": 0}})");
+  EXPECT_EQ(error_of(text), "/plugins/test/fm-plugin.json:7:68: the example config does not validate: component 'a': "
+                            "config 'n' must be >= 1, got 0");
+}
+
+TEST(Manifest, LoadReportsAMissingFile) {
+  try {
+    load_manifest("/nonexistent/fm-plugin.json");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Errc::kIo);
+  }
+}
+
+}  // namespace
+}  // namespace fuse

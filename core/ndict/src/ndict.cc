@@ -1,0 +1,247 @@
+#include "fuse/ndict/ndict.h"
+
+#include <algorithm>
+#include <charconv>
+#include <sstream>
+
+#include "fuse/base/strings.h"
+
+namespace fuse {
+
+NDict::NDict() = default;
+NDict::NDict(const NDict&) = default;
+NDict::NDict(NDict&&) noexcept = default;
+NDict& NDict::operator=(const NDict&) = default;
+NDict& NDict::operator=(NDict&&) noexcept = default;
+NDict::~NDict() = default;
+
+namespace {
+
+// Parses a list index segment; nullopt unless it is a plain decimal number.
+std::optional<size_t> parse_index(std::string_view segment) {
+  size_t index = 0;
+  if (segment.empty()) return std::nullopt;
+  auto [end, ec] = std::from_chars(segment.data(), segment.data() + segment.size(), index);
+  if (ec != std::errc() || end != segment.data() + segment.size()) return std::nullopt;
+  return index;
+}
+
+NDict::Entry* find_entry(std::vector<NDict::Entry>& entries, std::string_view name) {
+  for (NDict::Entry& e : entries)
+    if (e.key == name) return &e;
+  return nullptr;
+}
+
+void collect_leaves(const NDict& dict, const std::string& prefix,
+                    std::vector<std::pair<std::string, const Value*>>& out) {
+  for (const NDict::Entry& e : dict.entries()) {
+    std::string key = prefix.empty() ? e.key : prefix + "." + e.key;
+    if (e.value.is<NDict>() && !e.value.as<NDict>().empty())
+      collect_leaves(e.value.as<NDict>(), key, out);
+    else
+      out.emplace_back(std::move(key), &e.value);
+  }
+}
+
+// Every key that names something (leaves and the dicts above them), for "nearest key" suggestions.
+void collect_paths(const NDict& dict, const std::string& prefix, std::vector<std::string>& out) {
+  for (const NDict::Entry& e : dict.entries()) {
+    std::string key = prefix.empty() ? e.key : prefix + "." + e.key;
+    out.push_back(key);
+    if (e.value.is<NDict>()) collect_paths(e.value.as<NDict>(), key, out);
+  }
+}
+
+void print(const NDict& dict, int indent, std::ostream& out) {
+  const std::string pad(static_cast<size_t>(indent) * 2, ' ');
+  for (const NDict::Entry& e : dict.entries()) {
+    if (e.value.is<NDict>() && !e.value.as<NDict>().empty()) {
+      out << pad << e.key << ":\n";
+      print(e.value.as<NDict>(), indent + 1, out);
+    } else {
+      out << pad << e.key << ": " << e.value.summary() << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+Value* NDict::child(Value& parent, std::string_view segment) {
+  if (parent.is<NDict>()) {
+    Entry* e = find_entry(parent.as<NDict>().entries_, segment);
+    return e ? &e->value : nullptr;
+  }
+  if (parent.is<List>()) {
+    List& list = parent.as<List>();
+    std::optional<size_t> i = parse_index(segment);
+    return i && *i < list.size() ? &list[*i] : nullptr;
+  }
+  return nullptr;
+}
+
+Value* NDict::find(std::string_view key) {
+  if (key.empty()) return nullptr;
+  size_t dot = key.find('.');
+  Entry* e = find_entry(entries_, key.substr(0, dot));
+  if (e == nullptr) return nullptr;
+  Value* cur = &e->value;
+  while (dot != std::string_view::npos && cur != nullptr) {
+    const size_t start = dot + 1;
+    dot = key.find('.', start);
+    cur = child(*cur, key.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+  }
+  return cur;
+}
+
+const Value* NDict::find(std::string_view key) const { return const_cast<NDict*>(this)->find(key); }
+
+const Value& NDict::at(std::string_view key) const {
+  if (const Value* v = find(key)) return *v;
+  throw Error(Errc::kKeyNotFound, missing_key_message(key));
+}
+
+Value& NDict::at(std::string_view key) { return const_cast<Value&>(std::as_const(*this).at(key)); }
+
+std::string NDict::missing_key_message(std::string_view key) const {
+  std::string message = "key '" + std::string(key) + "' missing; ";
+  std::vector<std::string> present;
+  collect_paths(*this, "", present);
+  if (present.empty()) return message + "the dict is empty";
+  constexpr size_t kListAll = 8;
+  if (present.size() <= kListAll) return message + "present: " + join(present, ", ");
+  return message + "nearest present: " + join(nearest(key, present, 5), ", ") + " (of " +
+         std::to_string(present.size()) + " keys)";
+}
+
+Value& NDict::set(std::string_view key, Value value) {
+  if (key.empty()) throw_error(Errc::kInvalidArgument, "cannot set an empty key");
+  std::vector<std::string_view> segments = split(key, '.');
+  for (std::string_view s : segments)
+    if (s.empty()) throw_error(Errc::kInvalidArgument, "key '" + std::string(key) + "' has an empty segment");
+
+  auto where = [&](size_t upto) {
+    return std::string(key.substr(0, static_cast<size_t>(segments[upto].data() - key.data()) + segments[upto].size()));
+  };
+  // Walk to the container of the last segment, creating dicts on the way.
+  NDict* dict = this;
+  List* list = nullptr;
+  for (size_t i = 0; i + 1 < segments.size(); ++i) {
+    Value* next = nullptr;
+    if (dict != nullptr) {
+      Entry* e = find_entry(dict->entries_, segments[i]);
+      if (e == nullptr) {
+        dict->entries_.push_back(Entry{std::string(segments[i]), Value(NDict())});
+        e = &dict->entries_.back();
+      }
+      next = &e->value;
+    } else {
+      std::optional<size_t> index = parse_index(segments[i]);
+      if (!index || *index >= list->size())
+        throw_error(Errc::kKeyNotFound, "cannot set '" + std::string(key) + "': '" + where(i) +
+                                            "' is not an index of a list of " + std::to_string(list->size()));
+      next = &(*list)[*index];
+    }
+    if (next->is<NDict>()) {
+      dict = &next->as<NDict>();
+      list = nullptr;
+    } else if (next->is<List>()) {
+      list = &next->as<List>();
+      dict = nullptr;
+    } else {
+      throw_error(Errc::kType, "cannot set '" + std::string(key) + "': '" + where(i) + "' holds " +
+                                   next->type_name() + ", not a dict");
+    }
+  }
+  std::string_view last = segments.back();
+  if (dict != nullptr) {
+    if (Entry* e = find_entry(dict->entries_, last)) {
+      e->value = std::move(value);
+      return e->value;
+    }
+    dict->entries_.push_back(Entry{std::string(last), std::move(value)});
+    return dict->entries_.back().value;
+  }
+  std::optional<size_t> index = parse_index(last);
+  if (!index || *index >= list->size())
+    throw_error(Errc::kKeyNotFound, "cannot set '" + std::string(key) + "': '" + std::string(last) +
+                                        "' is not an index of a list of " + std::to_string(list->size()));
+  (*list)[*index] = std::move(value);
+  return (*list)[*index];
+}
+
+std::optional<Value> NDict::pop(std::string_view key) {
+  const size_t dot = key.rfind('.');
+  std::vector<Entry>* entries = &entries_;
+  std::string_view name = key;
+  if (dot != std::string_view::npos) {
+    Value* parent = find(key.substr(0, dot));
+    name = key.substr(dot + 1);
+    if (parent == nullptr) return std::nullopt;
+    if (parent->is<List>()) {
+      List& list = parent->as<List>();
+      std::optional<size_t> i = parse_index(name);
+      if (!i || *i >= list.size()) return std::nullopt;
+      Value v = std::move(list[*i]);
+      list.erase(list.begin() + static_cast<std::ptrdiff_t>(*i));
+      return v;
+    }
+    if (!parent->is<NDict>()) return std::nullopt;
+    entries = &parent->as<NDict>().entries_;
+  }
+  auto it = std::find_if(entries->begin(), entries->end(), [&](const Entry& e) { return e.key == name; });
+  if (it == entries->end()) return std::nullopt;
+  Value v = std::move(it->value);
+  entries->erase(it);
+  return v;
+}
+
+bool NDict::erase(std::string_view key) { return pop(key).has_value(); }
+
+std::vector<std::string> NDict::keys() const {
+  std::vector<std::string> out;
+  for (auto& [key, value] : flatten()) out.push_back(key);
+  return out;
+}
+
+std::vector<std::string> NDict::child_keys() const {
+  std::vector<std::string> out;
+  out.reserve(entries_.size());
+  for (const Entry& e : entries_) out.push_back(e.key);
+  return out;
+}
+
+std::vector<std::pair<std::string, const Value*>> NDict::flatten() const {
+  std::vector<std::pair<std::string, const Value*>> out;
+  collect_leaves(*this, "", out);
+  return out;
+}
+
+const NDict& NDict::subtree(std::string_view key) const { return get<NDict>(key); }
+NDict& NDict::subtree(std::string_view key) { return get<NDict>(key); }
+
+void NDict::merge(const NDict& other) {
+  for (const Entry& e : other.entries_) {
+    Value* mine = find(e.key);
+    if (mine != nullptr && mine->is<NDict>() && e.value.is<NDict>())
+      mine->as<NDict>().merge(e.value.as<NDict>());
+    else
+      set(e.key, e.value);
+  }
+}
+
+std::string NDict::to_string() const {
+  std::ostringstream out;
+  print(*this, 0, out);
+  return out.str();
+}
+
+bool operator==(const NDict& a, const NDict& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a.entries()[i].key != b.entries()[i].key || a.entries()[i].value != b.entries()[i].value) return false;
+  return true;
+}
+
+std::ostream& operator<<(std::ostream& out, const NDict& dict) { return out << dict.to_string(); }
+
+}  // namespace fuse
