@@ -45,9 +45,15 @@ string(JSON id ERROR_VARIABLE json_error GET "${manifest}" id)
 if(json_error)
   message(FATAL_ERROR "${MANIFEST_IN}: not a valid plugin manifest: ${json_error}")
 endif()
+string(JSON existing ERROR_VARIABLE no_libraries GET "${manifest}" libraries)
+if(NOT no_libraries)
+  message(FATAL_ERROR "${MANIFEST_IN}: remove 'libraries' from the source manifest; the build writes it")
+endif()
 file(SHA256 "${LIBRARY}" hash)
-string(JSON manifest SET "${manifest}" libraries
-       "[{\"platform\": \"${PLATFORM}\", \"path\": \"${lib_name}\", \"sha256\": \"${hash}\"}]")
+# Insert the entry before the closing brace, keeping the author's text (and field order) as written.
+string(REGEX REPLACE "[ \t\r\n]*}[ \t\r\n]*$" "" manifest "${manifest}")
+string(APPEND manifest ",\n  \"libraries\": [{\"platform\": \"${PLATFORM}\", \"path\": \"${lib_name}\", "
+       "\"sha256\": \"${hash}\"}]\n}")
 # Write next to the target and rename, so a reader never sees half a manifest.
 file(WRITE "${MANIFEST_OUT}.tmp" "${manifest}\n")
 file(RENAME "${MANIFEST_OUT}.tmp" "${MANIFEST_OUT}")

@@ -101,7 +101,9 @@ Tensor Tensor::from_dlpack(DLManagedTensor* managed, std::shared_ptr<const void>
   t.impl_->dl.byte_offset = src.byte_offset;
   t.impl_->dl.device = src.device;
   t.impl_->dl.dtype = src.dtype;
-  t.impl_->storage = std::shared_ptr<Storage>(new Storage{src.data, true},
+  // Read-only to us: the producer may share this memory with views we cannot see (e.g. a plugin's zero-copy
+  // reshape of one of our buffers), so the first write goes to a private copy.
+  t.impl_->storage = std::shared_ptr<Storage>(new Storage{src.data, false},
                                               [managed, keep = std::move(keep_alive)](Storage* s) {
                                                 if (managed->deleter != nullptr) managed->deleter(managed);
                                                 delete s;

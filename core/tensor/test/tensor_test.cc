@@ -117,6 +117,19 @@ TEST(Tensor, ForeignDlpackIsAdoptedWithoutCopyAndDeletedOnce) {
   EXPECT_TRUE(watch.expired());
 }
 
+TEST(Tensor, ForeignBufferIsCopiedBeforeTheFirstWrite) {
+  int deleted = 0;
+  Tensor t = Tensor::from_dlpack(make_foreign(&deleted, false));
+  const void* foreign = t.raw_data();
+  EXPECT_FALSE(t.is_unique());
+  t.mutable_data<float>()[0] = 42;
+  EXPECT_NE(t.raw_data(), foreign);
+  EXPECT_EQ(deleted, 1);  // the copy replaced the only reference to the foreign buffer
+  EXPECT_TRUE(t.is_unique());
+  EXPECT_EQ(t.data<float>()[0], 42.0f);
+  EXPECT_EQ(t.data<float>()[1], 2.0f);
+}
+
 TEST(Tensor, StridedForeignTensorClonesInRowMajorOrder) {
   int deleted = 0;
   Tensor t = Tensor::from_dlpack(make_foreign(&deleted, true));

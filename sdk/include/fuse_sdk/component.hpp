@@ -48,7 +48,7 @@ class Call {
 // Where a component writes its state.
 class Writer {
  public:
-  Writer(fm_write_fn write, void* user) : write_(write), user_(user) {}
+  Writer(fm_write_fn sink, void* user) : write_(sink), user_(user) {}
   void write(const void* data, size_t size) { check(write_(user_, data, size)); }
   template <class T>
   void write_value(const T& value) {

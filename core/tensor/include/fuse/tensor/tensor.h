@@ -35,7 +35,9 @@ class Tensor {
   }
 
   // Adopts `managed` without copying; its deleter runs when the last reference goes. `keep_alive` is held as
-  // long as the data (e.g. the plugin library that holds the deleter's code).
+  // long as the data (e.g. the plugin library that holds the deleter's code). A foreign buffer is read-only to
+  // the host (its producer may share it): mutable_data() copies it first. One of our own exports comes back
+  // as the tensor it was.
   static Tensor from_dlpack(DLManagedTensor* managed, std::shared_ptr<const void> keep_alive = nullptr);
   // Wraps memory kept alive by `owner` (e.g. a memory-mapped file). A read-only buffer is copied before any
   // write.

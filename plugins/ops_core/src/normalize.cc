@@ -1,0 +1,164 @@
+// Intensity ops: zscore, minmax, clip, nan_to_num. Integer tensors become float32; float tensors keep their
+// dtype and are written in place (the host copies a shared buffer first).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "tensor_math.h"
+
+namespace fuse::ops {
+namespace {
+
+std::string number(double v) {
+  std::string s = std::to_string(v);
+  s.erase(s.find_last_not_of('0') + 1);
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
+class ZScore {
+ public:
+  explicit ZScore(const DictView& config)
+      : keys_(config.get_strings("keys")),
+        mean_(config.find_double("mean")),
+        std_(config.find_double("std")),
+        eps_(config.get_double("eps")) {
+    if (std_ && *std_ <= 0) fail(FM_ERR_INVALID_ARGUMENT, "'std' must be > 0, got " + number(*std_));
+  }
+
+  void forward(Dict& sample, const sdk::Call&) {
+    for (const std::string& key : keys_) {
+      with_floating(sample, key, [&](auto* x, int64_t n) {
+        double mean = 0, var = 0;
+        if (!mean_ || !std_) {
+          // Welford: one pass, stable for large volumes.
+          for (int64_t i = 0; i < n; ++i) {
+            const double d = x[i] - mean;
+            mean += d / static_cast<double>(i + 1);
+            var += d * (x[i] - mean);
+          }
+          var = n > 0 ? var / static_cast<double>(n) : 0;
+        }
+        const double m = mean_ ? *mean_ : mean;
+        const double s = std_ ? *std_ : std::sqrt(var);
+        if (s + eps_ <= 0)
+          fail(FM_ERR_NUMERIC, "key '" + key + "': the standard deviation is 0 (all " + std::to_string(n) +
+                                   " values equal " + number(m) + "); set 'std', or 'eps' > 0");
+        using T = std::remove_pointer_t<decltype(x)>;
+        const double scale = 1.0 / (s + eps_);
+        for (int64_t i = 0; i < n; ++i) x[i] = static_cast<T>((x[i] - m) * scale);
+      });
+    }
+  }
+
+ private:
+  std::vector<std::string> keys_;
+  std::optional<double> mean_, std_;
+  double eps_;
+};
+FUSE_OP(ZScore, "fuse.ops.zscore", "1.0.0")
+
+class MinMax {
+ public:
+  explicit MinMax(const DictView& config)
+      : keys_(config.get_strings("keys")),
+        in_min_(config.find_double("in_min")),
+        in_max_(config.find_double("in_max")),
+        low_(config.get_double("low")),
+        high_(config.get_double("high")),
+        clip_(config.get_bool("clip")) {
+    if (!(low_ < high_)) fail(FM_ERR_INVALID_ARGUMENT, "'low' must be below 'high'");
+    if (in_min_ && in_max_ && !(*in_min_ < *in_max_)) fail(FM_ERR_INVALID_ARGUMENT, "'in_min' must be below 'in_max'");
+  }
+
+  void forward(Dict& sample, const sdk::Call&) {
+    for (const std::string& key : keys_) {
+      with_floating(sample, key, [&](auto* x, int64_t n) {
+        using T = std::remove_pointer_t<decltype(x)>;
+        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+        if (!in_min_ || !in_max_)
+          for (int64_t i = 0; i < n; ++i) lo = std::min(lo, double(x[i])), hi = std::max(hi, double(x[i]));
+        if (in_min_) lo = *in_min_;
+        if (in_max_) hi = *in_max_;
+        // A constant tensor has no range: it maps to 'low' (documented in the manifest).
+        const double scale = hi > lo ? (high_ - low_) / (hi - lo) : 0.0;
+        for (int64_t i = 0; i < n; ++i) {
+          double y = low_ + (x[i] - lo) * scale;
+          if (clip_) y = std::clamp(y, low_, high_);
+          x[i] = static_cast<T>(y);
+        }
+      });
+    }
+  }
+
+ private:
+  std::vector<std::string> keys_;
+  std::optional<double> in_min_, in_max_;
+  double low_, high_;
+  bool clip_;
+};
+FUSE_OP(MinMax, "fuse.ops.minmax", "1.0.0")
+
+class Clip {
+ public:
+  explicit Clip(const DictView& config)
+      : keys_(config.get_strings("keys")), min_(config.find_double("min")), max_(config.find_double("max")) {
+    if (!min_ && !max_) fail(FM_ERR_INVALID_ARGUMENT, "set 'min', 'max' or both");
+    if (min_ && max_ && *min_ > *max_) fail(FM_ERR_INVALID_ARGUMENT, "'min' must not exceed 'max'");
+  }
+
+  void forward(Dict& sample, const sdk::Call&) {
+    for (const std::string& key : keys_) {
+      TensorView in = sample.tensor(key);
+      dispatch(in, [&](auto tag) {
+        using T = decltype(tag);
+        // Bounds outside the dtype's range clip nothing on that side.
+        const T lo = min_ ? static_cast<T>(std::max(*min_, double(std::numeric_limits<T>::lowest()))) : std::numeric_limits<T>::lowest();
+        const T hi = max_ ? static_cast<T>(std::min(*max_, double(std::numeric_limits<T>::max()))) : std::numeric_limits<T>::max();
+        sdk::MutTensorView t = sample.tensor_mut(key);
+        T* x = t.data<T>();
+        for (int64_t i = 0, n = t.numel(); i < n; ++i) x[i] = std::clamp(x[i], lo, hi);
+      });
+    }
+  }
+
+ private:
+  std::vector<std::string> keys_;
+  std::optional<double> min_, max_;
+};
+FUSE_OP(Clip, "fuse.ops.clip", "1.0.0")
+
+class NanToNum {
+ public:
+  explicit NanToNum(const DictView& config)
+      : keys_(config.get_strings("keys")),
+        nan_(config.get_double("nan")),
+        posinf_(config.find_double("posinf")),
+        neginf_(config.find_double("neginf")) {}
+
+  void forward(Dict& sample, const sdk::Call&) {
+    for (const std::string& key : keys_) {
+      TensorView in = sample.tensor(key);
+      if (!sdk::is_floating(in.dtype())) continue;  // integers hold no NaN
+      with_floating(sample, key, [&](auto* x, int64_t n) {
+        using T = std::remove_pointer_t<decltype(x)>;
+        const T pos = posinf_ ? static_cast<T>(*posinf_) : std::numeric_limits<T>::max();
+        const T neg = neginf_ ? static_cast<T>(*neginf_) : std::numeric_limits<T>::lowest();
+        for (int64_t i = 0; i < n; ++i) {
+          if (std::isnan(x[i])) x[i] = static_cast<T>(nan_);
+          else if (std::isinf(x[i])) x[i] = x[i] > 0 ? pos : neg;
+        }
+      });
+    }
+  }
+
+ private:
+  std::vector<std::string> keys_;
+  double nan_;
+  std::optional<double> posinf_, neginf_;
+};
+FUSE_OP(NanToNum, "fuse.ops.nan_to_num", "1.0.0")
+
+}  // namespace
+}  // namespace fuse::ops

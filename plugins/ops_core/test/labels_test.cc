@@ -1,0 +1,59 @@
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace fuse::testing {
+namespace {
+
+TEST(OneHot, IntLabelAndLabelTensor) {
+  NDict out = run_op("fuse.ops.one_hot", R"({"key": "y", "num_classes": 3})", sample(R"({"y": 2})"));
+  EXPECT_EQ(out.get<Tensor>("y").description(), "float32[3]");
+  EXPECT_EQ(values<float>(out.get<Tensor>("y")), (std::vector<float>{0, 0, 1}));
+  out = run_op("fuse.ops.one_hot", R"({"key": "y", "out": "z", "num_classes": 2, "dtype": "int64"})", sample(R"({"y": [1, 0, 1]})"));
+  EXPECT_EQ(out.get<Tensor>("z").description(), "int64[3, 2]");
+  EXPECT_EQ(values<int64_t>(out.get<Tensor>("z")), (std::vector<int64_t>{0, 1, 1, 0, 0, 1}));
+  EXPECT_TRUE(out.has("y"));
+}
+
+TEST(OneHot, ChannelFirstForSegmentationMaps) {
+  NDict out = run_op("fuse.ops.one_hot", R"({"key": "m", "num_classes": 3, "axis": "first"})", sample(R"({"m": [[0, 2], [1, 0]]})"));
+  EXPECT_EQ(out.get<Tensor>("m").description(), "float32[3, 2, 2]");
+  EXPECT_EQ(values<float>(out.get<Tensor>("m")), (std::vector<float>{1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0}));
+}
+
+TEST(OneHot, BadLabelsAreNamed) {
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.one_hot", R"({"key": "y", "num_classes": 3})", sample(R"({"y": [0, 3]})")); }),
+            "op 'fuse.ops.one_hot' (plugin 'fuse.ops_core'): key 'y': label 3 is outside [0, 3)");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.one_hot", R"({"key": "y", "num_classes": 3})", sample(R"({"y": [0.5]})")); }),
+            "op 'fuse.ops.one_hot' (plugin 'fuse.ops_core'): key 'y': labels must be integers, got a float32 tensor "
+            "(cast it first)");
+}
+
+TEST(Argmax, AlongAnAxisWithFirstMaximumOnTies) {
+  NDict out = run_op("fuse.ops.argmax", R"({"key": "s", "out": "c"})", sample(R"({"s": [[0.1, 0.7, 0.2], [0.5, 0.5, 0.0]]})"));
+  EXPECT_EQ(out.get<Tensor>("c").description(), "int64[2]");
+  EXPECT_EQ(values<int64_t>(out.get<Tensor>("c")), (std::vector<int64_t>{1, 0}));
+  out = run_op("fuse.ops.argmax", R"({"key": "s", "axis": 0})", sample(R"({"s": [[1, 5], [3, 2]]})"));
+  EXPECT_EQ(values<int64_t>(out.get<Tensor>("s")), (std::vector<int64_t>{1, 0}));
+  out = run_op("fuse.ops.argmax", R"({"key": "s", "as_int": true})", sample(R"({"s": [0.0, 1.0, 0.0]})"));
+  EXPECT_EQ(out.get<int64_t>("s"), 1);
+}
+
+TEST(Lookup, MapsValuesThroughTheTable) {
+  NDict out = run_op("fuse.ops.lookup", R"({"key": "d", "out": "y", "table": {"benign": 0, "malignant": 1}})",
+                     sample(R"({"d": "malignant"})"));
+  EXPECT_EQ(out.get<int64_t>("y"), 1);
+  out = run_op("fuse.ops.lookup", R"({"key": "site", "table": {"1": "oslo", "2": "bergen"}})", sample(R"({"site": 2})"));
+  EXPECT_EQ(out.get<std::string>("site"), "bergen");
+  out = run_op("fuse.ops.lookup", R"({"key": "d", "table": {"a": 0}, "default": -1})", sample(R"({"d": "zzz"})"));
+  EXPECT_EQ(out.get<int64_t>("d"), -1);
+}
+
+TEST(Lookup, MissingValueListsTheTable) {
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.lookup", R"({"key": "d", "table": {"benign": 0, "malignant": 1}})", sample(R"({"d": "unknown"})")); }),
+            "op 'fuse.ops.lookup' (plugin 'fuse.ops_core'): key 'd': value 'unknown' is not in the lookup table (it "
+            "has: benign, malignant); add it or set 'default'");
+}
+
+}  // namespace
+}  // namespace fuse::testing

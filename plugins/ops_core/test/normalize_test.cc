@@ -1,0 +1,82 @@
+#include <cmath>
+#include <limits>
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace fuse::testing {
+namespace {
+
+TEST(ZScore, UsesTheTensorsOwnStatistics) {
+  // mean 2.5, population std sqrt(1.25)
+  NDict out = run_op("fuse.ops.zscore", R"({"keys": ["x"]})", sample(R"({"x": [1, 2, 3, 4]})"));
+  const Tensor& x = out.get<Tensor>("x");
+  EXPECT_EQ(x.description(), "float32[4]");  // integers become float32
+  const double s = std::sqrt(1.25);
+  std::vector<float> v = values<float>(x);
+  EXPECT_NEAR(v[0], -1.5 / s, 1e-6);
+  EXPECT_NEAR(v[3], 1.5 / s, 1e-6);
+}
+
+TEST(ZScore, FixedMeanAndStdAndFloat64StaysFloat64) {
+  NDict s = sample(R"({"x": {"$tensor": {"dtype": "float64", "data": [10, 20]}}})");
+  NDict out = run_op("fuse.ops.zscore", R"({"keys": ["x"], "mean": 10, "std": 5})", s);
+  EXPECT_EQ(values<double>(out.get<Tensor>("x")), (std::vector<double>{0.0, 2.0}));
+}
+
+TEST(ZScore, DoesNotChangeASharedBuffer) {
+  NDict s = sample(R"({"x": [1.0, 3.0]})");
+  s.set("copy", s.at("x"));  // both keys share one buffer
+  NDict out = run_op("fuse.ops.zscore", R"({"keys": ["x"]})", s);
+  EXPECT_EQ(values<float>(out.get<Tensor>("copy")), (std::vector<float>{1.0f, 3.0f}));
+  EXPECT_EQ(values<float>(out.get<Tensor>("x")), (std::vector<float>{-1.0f, 1.0f}));
+}
+
+TEST(ZScore, ZeroStdIsAClearError) {
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.zscore", R"({"keys": ["data.x"]})", sample(R"({"data": {"x": [2, 2, 2]}})")); }),
+            "op 'fuse.ops.zscore' (plugin 'fuse.ops_core'): key 'data.x': the standard deviation is 0 (all 3 values "
+            "equal 2); set 'std', or 'eps' > 0");
+  // eps avoids it
+  NDict out = run_op("fuse.ops.zscore", R"({"keys": ["x"], "eps": 1})", sample(R"({"x": [2.0, 2.0]})"));
+  EXPECT_EQ(values<float>(out.get<Tensor>("x")), (std::vector<float>{0.0f, 0.0f}));
+}
+
+TEST(MinMax, RescalesToTheRange) {
+  NDict out = run_op("fuse.ops.minmax", R"({"keys": ["x"]})", sample(R"({"x": [2.0, 4.0, 6.0]})"));
+  EXPECT_EQ(values<float>(out.get<Tensor>("x")), (std::vector<float>{0.0f, 0.5f, 1.0f}));
+  out = run_op("fuse.ops.minmax", R"({"keys": ["x"], "in_min": 0, "in_max": 4, "low": -1, "high": 1, "clip": true})",
+               sample(R"({"x": [0.0, 2.0, 8.0]})"));
+  EXPECT_EQ(values<float>(out.get<Tensor>("x")), (std::vector<float>{-1.0f, 0.0f, 1.0f}));
+  out = run_op("fuse.ops.minmax", R"({"keys": ["x"], "low": 3, "high": 5})", sample(R"({"x": [7.0, 7.0]})"));
+  EXPECT_EQ(values<float>(out.get<Tensor>("x")), (std::vector<float>{3.0f, 3.0f}));  // constant -> low
+}
+
+TEST(MinMax, BadRangesAreRejectedAtCreation) {
+  EXPECT_EQ(error_of([] { built_plugins().create_op("fuse.ops.minmax", json_object(R"({"keys": ["x"], "low": 1, "high": 0})")); }),
+            "op 'fuse.ops.minmax' (plugin 'fuse.ops_core'): create failed: 'low' must be below 'high'");
+}
+
+TEST(Clip, KeepsDtypeAndClipsBothSides) {
+  NDict out = run_op("fuse.ops.clip", R"({"keys": ["x"], "min": 0, "max": 10})", sample(R"({"x": [-5, 5, 50]})"));
+  EXPECT_EQ(out.get<Tensor>("x").description(), "int64[3]");
+  EXPECT_EQ(values<int64_t>(out.get<Tensor>("x")), (std::vector<int64_t>{0, 5, 10}));
+  out = run_op("fuse.ops.clip", R"({"keys": ["x"], "max": 1.5})", sample(R"({"x": [-5.0, 5.0]})"));
+  EXPECT_EQ(values<float>(out.get<Tensor>("x")), (std::vector<float>{-5.0f, 1.5f}));
+  EXPECT_EQ(error_of([] { built_plugins().create_op("fuse.ops.clip", json_object(R"({"keys": ["x"]})")); }),
+            "op 'fuse.ops.clip' (plugin 'fuse.ops_core'): create failed: set 'min', 'max' or both");
+}
+
+TEST(NanToNum, ReplacesNanAndInfinities) {
+  NDict s;
+  s.set("x", Tensor::from_vector<float>({std::nanf(""), INFINITY, -INFINITY, 2.0f}, {4}));
+  NDict out = run_op("fuse.ops.nan_to_num", R"({"keys": ["x"], "nan": -1, "posinf": 100})", s);
+  std::vector<float> v = values<float>(out.get<Tensor>("x"));
+  EXPECT_EQ(v[0], -1.0f);
+  EXPECT_EQ(v[1], 100.0f);
+  EXPECT_EQ(v[2], std::numeric_limits<float>::lowest());
+  EXPECT_EQ(v[3], 2.0f);
+}
+
+}  // namespace
+}  // namespace fuse::testing

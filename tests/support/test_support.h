@@ -1,0 +1,52 @@
+// Helpers for tests that go through the real host: a registry over the plugins built in this tree, samples
+// written as JSON, and reading back tensors and error messages.
+#ifndef FUSE_TESTS_SUPPORT_TEST_SUPPORT_H_
+#define FUSE_TESTS_SUPPORT_TEST_SUPPORT_H_
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "fuse/base/error.h"
+#include "fuse/ndict/ndict.h"
+#include "fuse/plugin/registry.h"
+
+namespace fuse::testing {
+
+// The folder the build writes plugins to (lib/fuse/plugins of the build tree).
+std::filesystem::path built_plugin_dir();
+// A registry over the plugins built in this tree, and nothing else (not the user's or FUSE_PLUGIN_PATH).
+const Registry& built_plugins();
+
+boost::json::object json_object(std::string_view text);
+// A sample from JSON; arrays of numbers become tensors (int64 or float32), {"$tensor": ...} gives any dtype.
+NDict sample(std::string_view json);
+// Runs op `id` with `config` (JSON text) on `input` and returns the result.
+NDict run_op(std::string_view id, std::string_view config, NDict input);
+
+template <class T>
+std::vector<T> values(const Tensor& t) {
+  const T* p = t.data<T>();
+  return std::vector<T>(p, p + t.numel());
+}
+
+// Runs `body`; returns the message of the fuse::Error it throws, or "no error".
+template <class Body>
+std::string error_of(Body&& body) {
+  try {
+    body();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+// A fresh, empty folder under the system's temporary folder.
+std::filesystem::path fresh_dir(const std::string& name);
+
+}  // namespace fuse::testing
+
+#endif  // FUSE_TESTS_SUPPORT_TEST_SUPPORT_H_
