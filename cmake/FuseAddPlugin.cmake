@@ -1,5 +1,5 @@
 # fuse_add_plugin(NAME <name> SOURCES <src>... MANIFEST <fm-plugin.json>
-#                 [LINK_LIBRARIES <lib>...] [OUTPUT_DIRECTORY <dir>] [INSTALL_DESTINATION <dir>])
+#                 [LINK_LIBRARIES <lib>...] [OUTPUT_DIRECTORY <dir>] [INSTALL_DESTINATION <dir>] [NO_INSTALL])
 #
 # Builds a FuseMedML++ plugin package: the library lib<name>.so next to its built manifest fm-plugin.json.
 # - symbols are hidden and a version script exports fm_plugin_entry_v1 alone; after the build the library's
@@ -17,7 +17,7 @@ function(_fuse_plugin_platform out)
 endfunction()
 
 function(fuse_add_plugin)
-  cmake_parse_arguments(ARG "" "NAME;MANIFEST;OUTPUT_DIRECTORY;INSTALL_DESTINATION" "SOURCES;LINK_LIBRARIES"
+  cmake_parse_arguments(ARG "NO_INSTALL" "NAME;MANIFEST;OUTPUT_DIRECTORY;INSTALL_DESTINATION" "SOURCES;LINK_LIBRARIES"
                         ${ARGN})
   if(NOT ARG_NAME OR NOT ARG_SOURCES OR NOT ARG_MANIFEST)
     message(FATAL_ERROR "fuse_add_plugin: NAME, SOURCES and MANIFEST are required")
@@ -73,6 +73,8 @@ function(fuse_add_plugin)
     VERBATIM)
   add_custom_target(${ARG_NAME}_manifest ALL DEPENDS "${built_manifest}")
 
-  install(TARGETS ${ARG_NAME} LIBRARY DESTINATION "${install_dir}" COMPONENT plugins)
-  install(FILES "${built_manifest}" DESTINATION "${install_dir}" COMPONENT plugins)
+  if(NOT ARG_NO_INSTALL)
+    install(TARGETS ${ARG_NAME} LIBRARY DESTINATION "${install_dir}" COMPONENT plugins)
+    install(FILES "${built_manifest}" DESTINATION "${install_dir}" COMPONENT plugins)
+  endif()
 endfunction()

@@ -104,10 +104,13 @@ std::shared_ptr<Library> Library::open(std::shared_ptr<const PluginManifest> man
     // Bind every symbol now (a missing one fails here, not mid-run) and keep them local to the library.
     lib->handle_->library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
+    // Boost says "load() failed (dlerror system message: <what dlopen said>): <errno text>"; keep dlopen's words.
     std::string reason = e.what();
     const std::string marker = "(dlerror system message: ";
-    if (size_t at = reason.find(marker); at != std::string::npos)
-      reason = reason.substr(at + marker.size(), reason.size() - at - marker.size() - 1);
+    const size_t at = reason.find(marker);
+    const size_t end = reason.rfind("): ");
+    if (at != std::string::npos && end != std::string::npos && end > at)
+      reason = reason.substr(at + marker.size(), end - at - marker.size());
     fail("cannot open '" + path.string() + "': " + reason);
   }
   if (!lib->handle_->library.has(FM_PLUGIN_ENTRY_SYMBOL))

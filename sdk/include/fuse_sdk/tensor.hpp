@@ -107,6 +107,8 @@ class Tensor {
   }
 
   bool defined() const { return m_ != nullptr; }
+  // The underlying DLTensor (e.g. for a model's parameter table); the Tensor keeps ownership.
+  DLTensor& dl() { return m_->dl_tensor; }
   TensorView view() const { return TensorView(&m_->dl_tensor); }
   MutTensorView mut() { return MutTensorView(&m_->dl_tensor); }
   template <class T>
