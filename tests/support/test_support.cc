@@ -1,5 +1,13 @@
 #include "test_support.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
 #include <boost/json/parse.hpp>
 
 #include "fuse/json/ndict_json.h"
@@ -28,6 +36,26 @@ std::filesystem::path fresh_dir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
+}
+
+CommandResult run_command(const std::string& command) {
+  static int counter = 0;
+  const std::filesystem::path err_file =
+      std::filesystem::temp_directory_path() / ("fuse_test_stderr_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
+  CommandResult result;
+  FILE* pipe = popen(("(" + command + ") 2>'" + err_file.string() + "'").c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer{};
+  size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_file);
+  std::stringstream text;
+  text << err.rdbuf();
+  result.err = text.str();
+  std::filesystem::remove(err_file);
+  return result;
 }
 
 }  // namespace fuse::testing

@@ -47,6 +47,14 @@ std::string error_of(Body&& body) {
 // A fresh, empty folder under the system's temporary folder.
 std::filesystem::path fresh_dir(const std::string& name);
 
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // standard output
+  std::string err;  // standard error
+};
+// Runs a shell command and collects its exit code and both output streams.
+CommandResult run_command(const std::string& command);
+
 }  // namespace fuse::testing
 
 #endif  // FUSE_TESTS_SUPPORT_TEST_SUPPORT_H_

@@ -115,58 +115,48 @@ std::string NDict::missing_key_message(std::string_view key) const {
 
 Value& NDict::set(std::string_view key, Value value) {
   if (key.empty()) throw_error(Errc::kInvalidArgument, "cannot set an empty key");
-  std::vector<std::string_view> segments = split(key, '.');
-  for (std::string_view s : segments)
-    if (s.empty()) throw_error(Errc::kInvalidArgument, "key '" + std::string(key) + "' has an empty segment");
-
-  auto where = [&](size_t upto) {
-    return std::string(key.substr(0, static_cast<size_t>(segments[upto].data() - key.data()) + segments[upto].size()));
-  };
-  // Walk to the container of the last segment, creating dicts on the way.
+  // Checked before anything changes, so a bad key leaves the dict as it was.
+  if (key.front() == '.' || key.back() == '.' || key.find("..") != std::string_view::npos)
+    throw_error(Errc::kInvalidArgument, "key '" + std::string(key) + "' has an empty segment");
+  // Walk segment by segment (no allocation on the common path), creating dicts on the way.
   NDict* dict = this;
   List* list = nullptr;
-  for (size_t i = 0; i + 1 < segments.size(); ++i) {
-    Value* next = nullptr;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = key.find('.', start);
+    const std::string_view segment = key.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    Value* slot = nullptr;
     if (dict != nullptr) {
-      Entry* e = find_entry(dict->entries_, segments[i]);
+      Entry* e = find_entry(dict->entries_, segment);
       if (e == nullptr) {
-        dict->entries_.push_back(Entry{std::string(segments[i]), Value(NDict())});
+        dict->entries_.push_back(Entry{std::string(segment), dot == std::string_view::npos ? std::move(value) : Value(NDict())});
+        if (dot == std::string_view::npos) return dict->entries_.back().value;
         e = &dict->entries_.back();
       }
-      next = &e->value;
+      slot = &e->value;
     } else {
-      std::optional<size_t> index = parse_index(segments[i]);
+      std::optional<size_t> index = parse_index(segment);
       if (!index || *index >= list->size())
-        throw_error(Errc::kKeyNotFound, "cannot set '" + std::string(key) + "': '" + where(i) +
+        throw_error(Errc::kKeyNotFound, "cannot set '" + std::string(key) + "': '" + std::string(segment) +
                                             "' is not an index of a list of " + std::to_string(list->size()));
-      next = &(*list)[*index];
+      slot = &(*list)[*index];
     }
-    if (next->is<NDict>()) {
-      dict = &next->as<NDict>();
+    if (dot == std::string_view::npos) {
+      *slot = std::move(value);
+      return *slot;
+    }
+    if (slot->is<NDict>()) {
+      dict = &slot->as<NDict>();
       list = nullptr;
-    } else if (next->is<List>()) {
-      list = &next->as<List>();
+    } else if (slot->is<List>()) {
+      list = &slot->as<List>();
       dict = nullptr;
     } else {
-      throw_error(Errc::kType, "cannot set '" + std::string(key) + "': '" + where(i) + "' holds " +
-                                   next->type_name() + ", not a dict");
+      throw_error(Errc::kType, "cannot set '" + std::string(key) + "': '" + std::string(key.substr(0, start + segment.size())) +
+                                   "' holds " + slot->type_name() + ", not a dict");
     }
+    start = dot + 1;
   }
-  std::string_view last = segments.back();
-  if (dict != nullptr) {
-    if (Entry* e = find_entry(dict->entries_, last)) {
-      e->value = std::move(value);
-      return e->value;
-    }
-    dict->entries_.push_back(Entry{std::string(last), std::move(value)});
-    return dict->entries_.back().value;
-  }
-  std::optional<size_t> index = parse_index(last);
-  if (!index || *index >= list->size())
-    throw_error(Errc::kKeyNotFound, "cannot set '" + std::string(key) + "': '" + std::string(last) +
-                                        "' is not an index of a list of " + std::to_string(list->size()));
-  (*list)[*index] = std::move(value);
-  return (*list)[*index];
 }
 
 std::optional<Value> NDict::pop(std::string_view key) {

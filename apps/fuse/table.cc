@@ -1,0 +1,26 @@
+#include "table.h"
+
+#include <algorithm>
+
+namespace fuse::cli {
+
+void Table::print(std::ostream& out) const {
+  std::vector<size_t> width(header_.size(), 0);
+  auto measure = [&](const std::vector<std::string>& row) {
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  };
+  measure(header_);
+  for (const auto& row : rows_) measure(row);
+  auto line = [&](const std::vector<std::string>& row) {
+    std::string text;
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
+      text += row[i];
+      if (i + 1 < row.size()) text += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    out << text << "\n";
+  };
+  line(header_);
+  for (const auto& row : rows_) line(row);
+}
+
+}  // namespace fuse::cli

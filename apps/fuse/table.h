@@ -1,0 +1,24 @@
+// Plain-text tables for the terminal: columns sized to their widest cell.
+#ifndef FUSE_APPS_FUSE_TABLE_H_
+#define FUSE_APPS_FUSE_TABLE_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace fuse::cli {
+
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void print(std::ostream& out) const;
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+}  // namespace fuse::cli
+
+#endif  // FUSE_APPS_FUSE_TABLE_H_

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages FuseMedML++ builds and tests with, only those missing. Safe to run twice.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config binutils
+  libboost1.81-dev libboost-json1.81-dev   # Boost.JSON (configs, manifests), Boost.DLL (plugin loading)
+  libdlpack-dev                            # the tensor exchange format of the plugin ABI
+  libcli11-dev                             # the fuse command line
+  libspdlog-dev libfmt-dev                 # the host's log
+  libssl-dev                               # SHA-256 of plugin libraries (OpenSSL libcrypto)
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "Installing: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
