@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <sstream>
 
 #include "fuse/base/strings.h"
@@ -26,9 +27,26 @@ std::optional<size_t> parse_index(std::string_view segment) {
   return index;
 }
 
+// Keys are short: plain loops beat calls to memcmp/memchr here (measured in bench/ndict_bench).
+bool same_key(const std::string& key, std::string_view name) {
+  const size_t n = name.size();
+  if (key.size() != n) return false;
+  const char* a = key.data();
+  const char* b = name.data();
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+size_t find_dot(std::string_view key, size_t from) {
+  for (size_t i = from; i < key.size(); ++i)
+    if (key[i] == '.') return i;
+  return std::string_view::npos;
+}
+
 NDict::Entry* find_entry(std::vector<NDict::Entry>& entries, std::string_view name) {
   for (NDict::Entry& e : entries)
-    if (e.key == name) return &e;
+    if (same_key(e.key, name)) return &e;
   return nullptr;
 }
 
@@ -81,13 +99,13 @@ Value* NDict::child(Value& parent, std::string_view segment) {
 
 Value* NDict::find(std::string_view key) {
   if (key.empty()) return nullptr;
-  size_t dot = key.find('.');
+  size_t dot = find_dot(key, 0);
   Entry* e = find_entry(entries_, key.substr(0, dot));
   if (e == nullptr) return nullptr;
   Value* cur = &e->value;
   while (dot != std::string_view::npos && cur != nullptr) {
     const size_t start = dot + 1;
-    dot = key.find('.', start);
+    dot = find_dot(key, start);
     cur = child(*cur, key.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
   }
   return cur;
@@ -123,7 +141,7 @@ Value& NDict::set(std::string_view key, Value value) {
   List* list = nullptr;
   size_t start = 0;
   while (true) {
-    const size_t dot = key.find('.', start);
+    const size_t dot = find_dot(key, start);
     const std::string_view segment = key.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     Value* slot = nullptr;
     if (dict != nullptr) {

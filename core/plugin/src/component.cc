@@ -66,7 +66,9 @@ std::string Component::name() const {
   return std::string(kind_name(kind())) + " '" + id() + "' (plugin '" + plugin_id() + "')";
 }
 
-void Component::check(fm_error* error) const { throw_plugin_error(error, name() + ": "); }
+void Component::check(fm_error* error) const {
+  if (error != nullptr) throw_plugin_error(error, name() + ": ");  // the name is built only on failure
+}
 
 void Component::check_reads(const NDict& input) const {
   for (const auto& [key, spec] : reads_)
