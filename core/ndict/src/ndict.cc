@@ -211,6 +211,37 @@ std::vector<std::string> NDict::keys() const {
   return out;
 }
 
+namespace {
+
+bool glob_match(std::string_view pattern, std::string_view key) {
+  if (pattern.empty()) return key.empty();
+  if (pattern.substr(0, 2) == "**") {
+    for (size_t skip = 0; skip <= key.size(); ++skip)
+      if (glob_match(pattern.substr(2), key.substr(skip))) return true;
+    return false;
+  }
+  if (pattern[0] == '*') {
+    for (size_t skip = 0; skip <= key.size(); ++skip) {
+      if (glob_match(pattern.substr(1), key.substr(skip))) return true;
+      if (skip < key.size() && key[skip] == '.') break;  // '*' stays within a segment
+    }
+    return false;
+  }
+  if (key.empty()) return false;
+  if (pattern[0] != '?' && pattern[0] != key[0]) return false;
+  if (pattern[0] == '?' && key[0] == '.') return false;
+  return glob_match(pattern.substr(1), key.substr(1));
+}
+
+}  // namespace
+
+std::vector<std::string> NDict::keys_matching(std::string_view pattern) const {
+  std::vector<std::string> out;
+  for (auto& [key, value] : flatten())
+    if (glob_match(pattern, key)) out.push_back(key);
+  return out;
+}
+
 std::vector<std::string> NDict::child_keys() const {
   std::vector<std::string> out;
   out.reserve(entries_.size());

@@ -59,6 +59,18 @@ TEST(NDict, KeysAreFlattenedLeavesInInsertionOrder) {
   EXPECT_EQ(flat[1].second->as<int64_t>(), 1);
 }
 
+TEST(NDict, KeysMatchingGlobs) {
+  NDict d;
+  for (const char* k : {"data.t1.image", "data.t2.image", "data.t1.mask", "data.label", "model.out.cls", "model.x"})
+    d.set(k, 1);
+  EXPECT_EQ(d.keys_matching("data.*.image"), (std::vector<std::string>{"data.t1.image", "data.t2.image"}));
+  EXPECT_EQ(d.keys_matching("model.**"), (std::vector<std::string>{"model.out.cls", "model.x"}));
+  EXPECT_EQ(d.keys_matching("data.*"), (std::vector<std::string>{"data.label"}));  // '*' stays in one segment
+  EXPECT_EQ(d.keys_matching("data.t?.mask"), (std::vector<std::string>{"data.t1.mask"}));
+  EXPECT_EQ(d.keys_matching("**.image"), (std::vector<std::string>{"data.t1.image", "data.t2.image"}));
+  EXPECT_TRUE(d.keys_matching("nothing.*").empty());
+}
+
 TEST(NDict, SetReplacesValuesAndPopRemoves) {
   NDict d = sample();
   d.set("data.label", "benign");

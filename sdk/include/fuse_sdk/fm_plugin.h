@@ -104,9 +104,11 @@ typedef fm_error* (*fm_write_fn)(void* user, const void* data, size_t size);
 
 /* -------------------------------------------------------------------------------- the host's function table
  *
- * Every function may be called from any thread (see the thread contract above for fm_dict handles).
+ * Thread: every function may be called from any thread; an fm_dict handle only from the thread that received it,
+ * during that call (dicts from dict_new: by one thread at a time).
+ * Ownership: strings passed in are copied; pointers handed out are borrowed unless the comment says "owns".
  * Strings are NUL-terminated UTF-8 unless a length is given. Keys are dotted paths.
- * Functions that return fm_error* return NULL on success.
+ * Functions that return fm_error* return NULL on success; a non-NULL error is owned by the caller.
  */
 typedef struct fm_api_v1 {
   uint32_t struct_size;
@@ -185,7 +187,7 @@ typedef const void* (*fm_get_api_fn)(uint32_t major, uint32_t minor);
 
 #define FM_CALL_TRAINING 1u /* training (random augmentation, dropout...), as opposed to evaluation */
 
-/* Per-call context given by the host. */
+/* Per-call context given by the host; borrowed for the duration of the call. */
 typedef struct fm_call_v1 {
   uint32_t struct_size;
   uint32_t flags; /* FM_CALL_* */
@@ -204,7 +206,10 @@ typedef int32_t fm_component_kind;
 #define FM_KIND_LOSS 3
 #define FM_KIND_METRIC 4
 
-/* The part every component descriptor starts with. Descriptors are static data of the plugin. */
+/* The part every component descriptor starts with. Descriptors are static data of the plugin (owned by it, alive
+ * while it is loaded).
+ * Thread: create may run on several threads at once (for different instances); every other function is never
+ * called concurrently on one instance. All dicts given to a function are borrowed for that call only. */
 typedef struct fm_component_v1 {
   uint32_t struct_size; /* sizeof the whole kind-specific struct (fm_op_v1, ...) */
   fm_component_kind kind;
@@ -217,7 +222,8 @@ typedef struct fm_component_v1 {
   void (*destroy)(void* instance);
 } fm_component_v1;
 
-/* An op: transforms a sample (or a batch) in place, reading and writing the keys its config names. */
+/* An op: transforms a sample (or a batch) in place, reading and writing the keys its config names.
+ * forward: `sample` is borrowed and may be changed; values it sets are owned by the dict. */
 typedef struct fm_op_v1 {
   fm_component_v1 base;
   fm_error* (*forward)(void* instance, fm_dict* sample, const fm_call_v1* call);
@@ -233,7 +239,8 @@ typedef struct fm_param_v1 {
 } fm_param_v1;
 
 /* A model: forward writes outputs; backward takes gradients of the outputs and returns gradients of the inputs.
- * Views returned by `parameters` stay valid until the next to_device, state_load or destroy. */
+ * Views returned by `parameters` are owned by the instance and stay valid until the next parameters, to_device,
+ * state_load or destroy. state_save writes through `write` (borrowed); state_load reads `data` (borrowed). */
 typedef struct fm_model_v1 {
   fm_component_v1 base;
   fm_error* (*forward)(void* instance, fm_dict* batch, const fm_call_v1* call);
@@ -251,7 +258,7 @@ typedef struct fm_model_v1 {
 } fm_model_v1;
 
 /* A loss: its value on a batch and, when `grads` is not NULL, d(value)/d(prediction) written under each
- * prediction key it reads. */
+ * prediction key it reads. `batch` is read-only; `grads` (borrowed) receives tensors it then owns. */
 typedef struct fm_loss_v1 {
   fm_component_v1 base;
   fm_error* (*forward)(void* instance, const fm_dict* batch, fm_dict* grads, double* value,
@@ -259,7 +266,8 @@ typedef struct fm_loss_v1 {
 } fm_loss_v1;
 
 /* A metric: accumulates batches, merges with another instance of the same component (threads, processes)
- * and computes its result into a dict. state_save/state_load move the accumulated state across processes. */
+ * and computes its result into a dict. state_save/state_load move the accumulated state across processes.
+ * merge: `other` is borrowed and not changed; the host does not call `other` concurrently during the merge. */
 typedef struct fm_metric_v1 {
   fm_component_v1 base;
   fm_error* (*reset)(void* instance);

@@ -60,6 +60,9 @@ class NDict {
   std::vector<std::string> keys() const;
   // The names of the top-level entries.
   std::vector<std::string> child_keys() const;
+  // The leaf keys matching a glob: '*' matches within one segment, '**' across segments, '?' one character.
+  // "data.*.image" matches data.t1.image; "model.**" every leaf under model.
+  std::vector<std::string> keys_matching(std::string_view pattern) const;
   std::vector<std::pair<std::string, const Value*>> flatten() const;
   // The dict under `key` (Errc::kType if the value there is not a dict).
   const NDict& subtree(std::string_view key) const;
