@@ -160,7 +160,7 @@ class Reader {
       spec.key = std::string(v.as_string());
     } else {
       const bj::object& o = object(v, pointer, "a key entry");
-      check_members(o, pointer, {"key", "type", "dtype", "ndim", "shape", "optional"}, "a key entry");
+      check_members(o, pointer, {"key", "type", "dtype", "ndim", "shape", "values", "optional"}, "a key entry");
       spec.key = string(o, pointer, "key", true, "a key entry");
       if (o.contains("type")) spec.type = string(o, pointer, "type", true, "a key entry");
       if (const bj::value* dt = o.if_contains("dtype")) {
@@ -195,6 +195,14 @@ class Reader {
           if (d.is_null()) spec.shape.push_back(-1);
           else if (d.is_int64()) spec.shape.push_back(d.as_int64());
           else fail(p, "'shape' must be an array of sizes (-1 or null for any size)");
+        }
+      }
+      if (const bj::value* vals = o.if_contains("values")) {
+        const std::string p = json::child_pointer(pointer, "values");
+        if (!vals->is_array() || vals->as_array().empty()) fail(p, "'values' must be a non-empty array of integers");
+        for (const bj::value& allowed : vals->as_array()) {
+          if (!allowed.is_int64()) fail(p, "'values' must be a non-empty array of integers");
+          spec.values.push_back(allowed.as_int64());
         }
       }
       if (const bj::value* opt = o.if_contains("optional")) {

@@ -1,5 +1,8 @@
 #include "fuse/plugin/component.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
 #include "fuse/manifest/config_schema.h"
@@ -70,9 +73,42 @@ void Component::check(fm_error* error) const {
   if (error != nullptr) throw_plugin_error(error, name() + ": ");  // the name is built only on failure
 }
 
+namespace {
+
+// The first element of an int value or integer tensor outside `allowed`, as (index, value).
+std::optional<std::pair<int64_t, int64_t>> first_disallowed(const Value& v, const std::vector<int64_t>& allowed) {
+  auto ok = [&](int64_t x) { return std::find(allowed.begin(), allowed.end(), x) != allowed.end(); };
+  if (v.is<int64_t>()) return ok(v.as<int64_t>()) ? std::nullopt : std::optional(std::pair(int64_t{0}, v.as<int64_t>()));
+  if (!v.is<Tensor>() || sdk::is_floating(v.as<Tensor>().dtype())) return std::nullopt;
+  const Tensor& t = v.as<Tensor>();
+  std::optional<std::pair<int64_t, int64_t>> bad;
+  sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = t.data<T>();
+    for (int64_t i = 0, n = t.numel(); i < n && !bad; ++i)
+      if (!ok(static_cast<int64_t>(p[i]))) bad = std::pair(i, static_cast<int64_t>(p[i]));
+  });
+  return bad;
+}
+
+}  // namespace
+
 void Component::check_reads(const NDict& input) const {
-  for (const auto& [key, spec] : reads_)
-    if (!spec->optional && !input.has(key)) throw Error(Errc::kKeyNotFound, name() + ": " + input.missing_key_message(key));
+  for (const auto& [key, spec] : reads_) {
+    const Value* v = input.find(key);
+    if (v == nullptr) {
+      if (spec->optional) continue;
+      throw Error(Errc::kKeyNotFound, name() + ": " + input.missing_key_message(key));
+    }
+    if (spec->values.empty()) continue;
+    if (auto bad = first_disallowed(*v, spec->values)) {
+      std::vector<std::string> allowed;
+      for (int64_t a : spec->values) allowed.push_back(std::to_string(a));
+      throw Error(Errc::kInvalidArgument, name() + ": key '" + key + "': value " + std::to_string(bad->second) +
+                                              " at index " + std::to_string(bad->first) + " is not allowed (allowed: " +
+                                              join(allowed, ", ") + ")");
+    }
+  }
 }
 
 namespace {
@@ -261,6 +297,17 @@ NDict Metric::compute() {
     check(metric_of(descriptor_).compute(instance_, to_handle(&result)));
   }
   check_writes(result);
+  return result;
+}
+
+bool Metric::supports_weighted() const { return metric_of(descriptor_).compute_weighted != nullptr; }
+
+NDict Metric::compute_weighted(const NDict* inputs, const uint8_t* counts, size_t rows) const {
+  if (!supports_weighted()) throw Error(Errc::kUnsupported, name() + ": it does not support replicate weights");
+  NDict result;
+  CallScope scope(library_);
+  check(metric_of(descriptor_).compute_weighted(instance_, inputs ? to_handle(inputs) : nullptr, counts, rows,
+                                                to_handle(&result)));
   return result;
 }
 

@@ -236,7 +236,8 @@ static const fm_metric_v1 mae_metric = {
     mae_merge,
     mae_compute,
     mae_save,
-    mae_load};
+    mae_load,
+    NULL /* compute_weighted: this metric keeps only sums */};
 
 /* ---------------------------------------------------------------------------------------------- the plugin */
 

@@ -20,10 +20,14 @@
 //   metric: T(const DictView& config); void reset(); void update(const DictView& batch);
 //           void merge(const T& other); void compute(Dict& result) const;
 //           void save(Writer&) const; void load(const void* data, size_t size);
+//           optional: void compute_weighted(const DictView* inputs, const uint8_t* counts, size_t rows,
+//                                           Dict& result) const;   (see fm_metric_v1.compute_weighted)
 #ifndef FUSE_SDK_COMPONENT_HPP_
 #define FUSE_SDK_COMPONENT_HPP_
 
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "fuse_sdk/dict.hpp"
@@ -171,6 +175,14 @@ fm_loss_v1 make_loss(const char* id, const char* version) {
   return d;
 }
 
+// Whether a metric class has compute_weighted (it is optional).
+template <class T, class = void>
+struct has_compute_weighted : std::false_type {};
+template <class T>
+struct has_compute_weighted<T, std::void_t<decltype(std::declval<const T&>().compute_weighted(
+                                   std::declval<const DictView*>(), std::declval<const uint8_t*>(), size_t{},
+                                   std::declval<Dict&>()))>> : std::true_type {};
+
 template <class T>
 fm_metric_v1 make_metric(const char* id, const char* version) {
   fm_metric_v1 d{};
@@ -197,6 +209,16 @@ fm_metric_v1 make_metric(const char* id, const char* version) {
   d.state_load = [](void* instance, const void* data, size_t size) -> fm_error* {
     return guard([&] { self<T>(instance).load(data, size); });
   };
+  if constexpr (has_compute_weighted<T>::value) {
+    d.compute_weighted = [](void* instance, const fm_dict* inputs, const uint8_t* counts, size_t rows,
+                            fm_dict* result) -> fm_error* {
+      return guard([&] {
+        DictView in(inputs);
+        Dict r(result);
+        static_cast<const T*>(instance)->compute_weighted(inputs ? &in : nullptr, counts, rows, r);
+      });
+    };
+  }
   return d;
 }
 

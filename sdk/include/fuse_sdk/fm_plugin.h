@@ -277,6 +277,17 @@ typedef struct fm_metric_v1 {
   fm_error* (*compute)(void* instance, fm_dict* result);
   fm_error* (*state_save)(void* instance, fm_write_fn write, void* user);
   fm_error* (*state_load)(void* instance, const void* data, size_t size);
+  /* Replicate weights; NULL when the metric cannot reweight its rows. Computes the result as if each row given to
+   * update (in update order; after a merge, this instance's rows then the other's) appeared counts[i] times
+   * (0-255). The host uses it for bootstrap replicates, sub-groups and folds (0/1) and the jackknife, without
+   * copying rows. `row_count` is the number of rows seen. `inputs` (may be NULL) holds values that are not per
+   * row, such as a threshold another metric chose for this replicate (under "results.<metric>.<key>"); they
+   * replace the values seen by update. Returns FM_ERR_NUMERIC when the result is undefined for these counts
+   * (e.g. a replicate with one class only); the host skips and counts such replicates.
+   * Thread: the host calls compute once first; compute_weighted may then run concurrently on one instance and
+   * must not change what compute would return. */
+  fm_error* (*compute_weighted)(void* instance, const fm_dict* inputs, const uint8_t* counts, size_t row_count,
+                                fm_dict* result);
 } fm_metric_v1;
 
 /* ---------------------------------------------------------------------------------------------- the plugin */

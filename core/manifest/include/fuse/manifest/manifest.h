@@ -43,7 +43,8 @@ struct KeySpec {
   std::vector<DLDataType> dtypes;    // allowed tensor dtypes (empty: any)
   std::vector<int32_t> ndims;        // allowed tensor ranks (empty: any)
   std::vector<int64_t> shape;        // exact tensor shape, -1 for any size (empty: any)
-  bool optional = false;             // a write the component may skip
+  std::vector<int64_t> values;       // allowed integer values (of an int, or of each element of a tensor)
+  bool optional = false;             // a write the component may skip, or a read it can do without
 };
 
 struct ComponentManifest {

@@ -122,6 +122,12 @@ class Metric : public Component {
   // Adds another instance's state (same component id); for threads and processes.
   void merge(const Metric& other);
   NDict compute();
+  // Whether the component implements replicate weights (fm_metric_v1.compute_weighted).
+  bool supports_weighted() const;
+  // The result as if row i appeared counts[i] times (see fm_metric_v1.compute_weighted). Call compute() once
+  // first; then this may run from several threads at once. An undefined result (e.g. one class only) throws
+  // Errc::kNumeric.
+  NDict compute_weighted(const NDict* inputs, const uint8_t* counts, size_t rows) const;
   std::string save_state();
   void load_state(std::string_view bytes);
 
