@@ -153,7 +153,8 @@ TEST_F(PackageTest, RegisteredComponentsDifferFromTheManifest) {
             "plugin 'test.kit' (" + (dir / "fm-plugin.json").string() +
                 "): the library's components do not match the manifest: component 'test.returns_error' is op 1.0.0 in "
                 "the library but op 2.0.0 in the manifest; registered but not in the manifest: test.bad_dtype (op "
-                "1.0.0), test.bad_shape (op 1.0.0), test.create_fails (op 1.0.0), test.echo (op 1.0.0), "
+                "1.0.0), test.bad_shape (op 1.0.0), test.binary_label (op 1.0.0), test.create_fails (op 1.0.0), "
+                "test.echo (op 1.0.0), "
                 "test.forgets_write (op 1.0.0), test.linear (model 1.0.0), test.mean (metric 1.0.0), test.mse (loss "
                 "1.0.0); in the manifest but not registered: test.ghost (op 1.0.0)");
 }
@@ -257,6 +258,19 @@ TEST_F(KitTest, DeclaredWriteThatNeverHappens) {
   NDict s;
   EXPECT_EQ(error_of([&] { op.forward(s); }),
             "op 'test.forgets_write' (plugin 'test.kit'): its manifest says it writes 'promised' but it did not");
+}
+
+TEST_F(KitTest, ValuesOutsideTheAllowedSetAreReportedByTheHost) {
+  Registry r = registry();
+  Op op = r.create_op("test.binary_label");
+  NDict s = sample(R"({"label": [0, 1, 1, 2, 0]})");
+  EXPECT_EQ(error_of([&] { op.forward(s); }),
+            "op 'test.binary_label' (plugin 'test.kit'): key 'label': value 2 at index 3 is not allowed (allowed: 0, 1)");
+  s.set("label", 3);
+  EXPECT_EQ(error_of([&] { op.forward(s); }),
+            "op 'test.binary_label' (plugin 'test.kit'): key 'label': value 3 at index 0 is not allowed (allowed: 0, 1)");
+  s.set("label", 1);
+  op.forward(s);
 }
 
 TEST_F(KitTest, MissingInputIsReportedByTheHostBeforeTheCall) {

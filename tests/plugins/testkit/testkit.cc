@@ -53,6 +53,13 @@ struct ForgetsWrite {
 };
 FUSE_OP(ForgetsWrite, "test.forgets_write", "1.0.0")
 
+// Reads a binary label (the manifest allows 0 and 1 only); does nothing else.
+struct BinaryLabel {
+  explicit BinaryLabel(const DictView&) {}
+  void forward(Dict&, const Call&) {}
+};
+FUSE_OP(BinaryLabel, "test.binary_label", "1.0.0")
+
 // Writes the call context, so tests can see what the host passed.
 struct Echo {
   explicit Echo(const DictView&) {}
