@@ -9,6 +9,7 @@ packages=(
   libcli11-dev                             # the fuse command line
   libspdlog-dev libfmt-dev                 # the host's log
   libssl-dev                               # SHA-256 of plugin libraries (OpenSSL libcrypto)
+  libcsv-dev                               # streaming CSV parser for prediction tables
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
