@@ -25,6 +25,10 @@ boost::json::object json_object(std::string_view text) { return boost::json::par
 
 NDict sample(std::string_view json) { return json::ndict_from_json(json_object(json), json::FromJsonOptions{true}); }
 
+NDict sample64(std::string_view json) {
+  return json::ndict_from_json(json_object(json), json::FromJsonOptions{true, sdk::kFloat64});
+}
+
 NDict run_op(std::string_view id, std::string_view config, NDict input) {
   Op op = built_plugins().create_op(id, json_object(config));
   op.forward(input);

@@ -24,6 +24,8 @@ const Registry& built_plugins();
 boost::json::object json_object(std::string_view text);
 // A sample from JSON; arrays of numbers become tensors (int64 or float32), {"$tensor": ...} gives any dtype.
 NDict sample(std::string_view json);
+// The same with float64 tensors (exact decimal inputs for metrics).
+NDict sample64(std::string_view json);
 // Runs op `id` with `config` (JSON text) on `input` and returns the result.
 NDict run_op(std::string_view id, std::string_view config, NDict input);
 

@@ -95,14 +95,11 @@ Value convert(const bj::value& v, const FromJsonOptions& options, const std::str
         std::vector<int64_t> shape;
         bool all_ints = true;
         if (array_shape(v, 0, shape, all_ints)) {
-          Tensor t = Tensor::empty(shape, all_ints ? sdk::kInt64 : sdk::kFloat32);
-          if (all_ints) {
-            int64_t* out = t.mutable_data<int64_t>();
+          Tensor t = Tensor::empty(shape, all_ints ? sdk::kInt64 : options.float_dtype);
+          sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
+            auto* out = t.mutable_data<decltype(tag)>();
             flatten_numbers(v, out);
-          } else {
-            float* out = t.mutable_data<float>();
-            flatten_numbers(v, out);
-          }
+          });
           return Value(std::move(t));
         }
       }

@@ -13,6 +13,8 @@ struct FromJsonOptions {
   // Read rectangular arrays of numbers as tensors (int64 when all are integers, else float32) rather than
   // lists. Sample files want tensors; configs want lists.
   bool numeric_arrays_as_tensors = false;
+  // The dtype of such tensors when a number has a fraction (float32, the usual training dtype, or float64).
+  DLDataType float_dtype = sdk::kFloat32;
 };
 
 // Converts a JSON value; object keys with dots nest ("data.image" is data -> image). Errors name the pointer.

@@ -1,0 +1,17 @@
+// Running a metric of metrics_core on a batch written as JSON.
+#ifndef FUSE_PLUGINS_METRICS_CORE_TEST_METRIC_TEST_UTIL_H_
+#define FUSE_PLUGINS_METRICS_CORE_TEST_METRIC_TEST_UTIL_H_
+
+#include <string>
+
+#include "test_support.h"
+
+namespace fuse::testing {
+
+// Creates metric `id` with `config`, updates it with `batch` and computes.
+NDict compute_metric(const std::string& id, const std::string& config, const NDict& batch);
+double metric_value(const std::string& id, const std::string& config, const std::string& batch, const std::string& key);
+
+}  // namespace fuse::testing
+
+#endif  // FUSE_PLUGINS_METRICS_CORE_TEST_METRIC_TEST_UTIL_H_

@@ -1,0 +1,86 @@
+// AUC, ROC and PR curves, average precision and operating points on hand-computed cases. Tolerance 1e-12
+// (exact arithmetic on small counts).
+#include <gtest/gtest.h>
+
+#include "metric_test_util.h"
+
+namespace fuse::testing {
+namespace {
+
+const char* kPY = R"({"pred": "p", "target": "y"})";
+// scikit-learn's documentation example: AUC 0.75, average precision 0.8333.
+const char* kSk = R"({"p": [0.1, 0.4, 0.35, 0.8], "y": [0, 0, 1, 1]})";
+
+double auc(const std::string& batch) { return metric_value("fuse.metrics.auc", kPY, batch, "auc"); }
+
+TEST(Auc, HandComputedCases) {
+  EXPECT_NEAR(auc(kSk), 0.75, 1e-12);
+  EXPECT_NEAR(auc(R"({"p": [0.1, 0.2, 0.8, 0.9], "y": [0, 0, 1, 1]})"), 1.0, 1e-12);  // perfect
+  EXPECT_NEAR(auc(R"({"p": [0.9, 0.8, 0.2, 0.1], "y": [0, 0, 1, 1]})"), 0.0, 1e-12);  // inverted
+  EXPECT_NEAR(auc(R"({"p": [0.5, 0.5, 0.5, 0.5], "y": [0, 1, 0, 1]})"), 0.5, 1e-12);  // all tied
+  // pairs (pos, neg): (0.5, 0.2) 1, (0.5, 0.5) 1/2, (0.9, 0.2) 1, (0.9, 0.5) 1 -> 3.5 / 4
+  EXPECT_NEAR(auc(R"({"p": [0.2, 0.5, 0.5, 0.9], "y": [0, 0, 1, 1]})"), 0.875, 1e-12);
+  // integer scores and float labels work too
+  EXPECT_NEAR(auc(R"({"p": [1, 3, 2, 4], "y": [0.0, 1.0, 0.0, 1.0]})"), 1.0, 1e-12);
+}
+
+TEST(Auc, SingleClassIsAClearError) {
+  EXPECT_EQ(error_of([] { auc(R"({"p": [0.1, 0.2, 0.3], "y": [1, 1, 1]})"); }),
+            "metric 'fuse.metrics.auc' (plugin 'fuse.metrics_core'): AUC needs both classes, but the data has no "
+            "negative (0) targets among 3 rows");
+}
+
+TEST(Auc, LabelsOutsideZeroOneAreRefused) {
+  EXPECT_EQ(error_of([] { auc(R"({"p": [0.1, 0.2, 0.3], "y": [0, 2, 1]})"); }),
+            "metric 'fuse.metrics.auc' (plugin 'fuse.metrics_core'): key 'y': value 2 at index 1 is not allowed "
+            "(allowed: 0, 1)");
+  EXPECT_EQ(error_of([] { auc(R"({"p": [0.1, 0.2], "y": [0, 0.5]})"); }),
+            "metric 'fuse.metrics.auc' (plugin 'fuse.metrics_core'): key 'y': row 1 has 0.500000; a binary metric "
+            "needs targets 0 or 1 (use one_vs_all for several classes)");
+}
+
+TEST(Auc, NonFiniteScoresNameTheRow) {
+  NDict s = sample64(R"({"y": [0, 1, 1]})");
+  s.set("p", Tensor::from_vector<double>({0.1, std::nan(""), 0.3}, {3}));
+  EXPECT_EQ(error_of([&] { compute_metric("fuse.metrics.auc", kPY, s); }),
+            "metric 'fuse.metrics.auc' (plugin 'fuse.metrics_core'): key 'p': row 1 is nan");
+}
+
+TEST(RocCurve, GridAndVertices) {
+  NDict r = compute_metric("fuse.metrics.roc_curve", R"({"pred": "p", "target": "y", "points": 5})", sample64(kSk));
+  // vertices (0,0) (0,.5) (.5,.5) (.5,1) (1,1)
+  EXPECT_EQ(values<double>(r.get<Tensor>("fpr")), (std::vector<double>{0, 0.25, 0.5, 0.75, 1}));
+  EXPECT_EQ(values<double>(r.get<Tensor>("tpr")), (std::vector<double>{0.5, 0.5, 1, 1, 1}));
+  EXPECT_NEAR(r.get<double>("auc"), 0.75, 1e-12);
+  // a tie between a positive and a negative makes a diagonal segment
+  r = compute_metric("fuse.metrics.roc_curve", R"({"pred": "p", "target": "y", "points": 3})",
+                     sample64(R"({"p": [0.5, 0.5], "y": [0, 1]})"));
+  EXPECT_EQ(values<double>(r.get<Tensor>("tpr")), (std::vector<double>{0, 0.5, 1}));
+}
+
+TEST(AveragePrecision, StepwiseWithoutInterpolation) {
+  EXPECT_NEAR(metric_value("fuse.metrics.average_precision", kPY, kSk, "average_precision"), 0.5 + 0.5 * 2.0 / 3.0, 1e-12);
+  NDict r = compute_metric("fuse.metrics.pr_curve", R"({"pred": "p", "target": "y", "points": 3})", sample64(kSk));
+  EXPECT_EQ(values<double>(r.get<Tensor>("recall")), (std::vector<double>{0, 0.5, 1}));
+  std::vector<double> precision = values<double>(r.get<Tensor>("precision"));
+  EXPECT_NEAR(precision[0], 1.0, 1e-12);
+  EXPECT_NEAR(precision[1], 1.0, 1e-12);
+  EXPECT_NEAR(precision[2], 2.0 / 3.0, 1e-12);
+}
+
+TEST(OperatingPoint, SensitivityAndSpecificityTargets) {
+  NDict r = compute_metric("fuse.metrics.operating_point", R"({"pred": "p", "target": "y", "min_sensitivity": 0.9})", sample64(kSk));
+  EXPECT_EQ(r.get<double>("threshold"), 0.35);
+  EXPECT_EQ(r.get<double>("sensitivity"), 1.0);
+  EXPECT_EQ(r.get<double>("specificity"), 0.5);
+  r = compute_metric("fuse.metrics.operating_point", R"({"pred": "p", "target": "y", "min_specificity": 0.9})", sample64(kSk));
+  EXPECT_EQ(r.get<double>("threshold"), 0.8);
+  EXPECT_EQ(r.get<double>("sensitivity"), 0.5);
+  EXPECT_EQ(r.get<double>("specificity"), 1.0);
+  EXPECT_EQ(error_of([] { built_plugins().create_metric("fuse.metrics.operating_point", json_object("{}")); }),
+            "metric 'fuse.metrics.operating_point' (plugin 'fuse.metrics_core'): create failed: set exactly one of "
+            "'min_sensitivity' and 'min_specificity'");
+}
+
+}  // namespace
+}  // namespace fuse::testing

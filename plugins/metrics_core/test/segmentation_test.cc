@@ -1,0 +1,123 @@
+// Segmentation metrics: a hand-computed 2D case, the empty-mask rules, and surface distances checked against a
+// brute-force computation on random 3D masks with anisotropic spacing.
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "metric_test_util.h"
+
+namespace fuse::testing {
+namespace {
+
+NDict masks(const std::vector<int64_t>& pred, const std::vector<int64_t>& target, const std::vector<int64_t>& shape) {
+  NDict s;
+  s.set("p", Tensor::from_vector<int64_t>(pred, shape));
+  s.set("y", Tensor::from_vector<int64_t>(target, shape));
+  return s;
+}
+
+TEST(Segmentation, HandComputed2D) {
+  // pred: a 2x2 square; target: the same columns over 3 rows. Rows 2 of the target are 1 (or 2 mm) away.
+  NDict s = masks({0, 1, 1, 0, 1, 1, 0, 0, 0}, {0, 1, 1, 0, 1, 1, 0, 1, 1}, {1, 3, 3});
+  NDict r = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 2})", s);
+  EXPECT_NEAR(values<double>(r.get<Tensor>("dice"))[0], 0.8, 1e-12);
+  EXPECT_NEAR(values<double>(r.get<Tensor>("iou"))[0], 4.0 / 6, 1e-12);
+  EXPECT_NEAR(r.get<double>("mean_hd"), 1.0, 1e-12);
+  EXPECT_NEAR(r.get<double>("mean_hd95"), 1.0, 1e-12);
+  EXPECT_NEAR(r.get<double>("mean_asd"), 2.0 / 10, 1e-12);
+  EXPECT_EQ(values<int64_t>(r.get<Tensor>("classes")), std::vector<int64_t>{1});
+  r = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 2, "spacing": [2.0, 1.0]})", s);
+  EXPECT_NEAR(r.get<double>("mean_hd"), 2.0, 1e-12);
+  EXPECT_NEAR(r.get<double>("mean_asd"), 4.0 / 10, 1e-12);
+}
+
+TEST(Segmentation, EmptyMaskRules) {
+  // class 1 missing from the prediction, class 2 missing from both
+  NDict s = masks({0, 0, 0, 0}, {0, 1, 1, 0}, {1, 2, 2});
+  NDict r = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 3})", s);
+  std::vector<double> dice = values<double>(r.get<Tensor>("dice")), hd = values<double>(r.get<Tensor>("hd"));
+  EXPECT_EQ(dice, (std::vector<double>{0.0, 1.0}));
+  EXPECT_NEAR(hd[0], std::sqrt(8.0), 1e-12);  // the diagonal of the 2 x 2 volume
+  EXPECT_EQ(hd[1], 0.0);
+  r = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 3, "empty_distance": "nan"})", s);
+  EXPECT_TRUE(std::isnan(values<double>(r.get<Tensor>("hd"))[0]));
+  EXPECT_EQ(r.get<double>("mean_hd"), 0.0);  // the NaN class is left out of the mean
+}
+
+// ---- brute force ----
+
+std::vector<std::array<int, 3>> surface_points(const std::vector<uint8_t>& m, const std::array<int, 3>& n) {
+  std::vector<std::array<int, 3>> out;
+  auto at = [&](int a, int b, int c) { return m[static_cast<size_t>((a * n[1] + b) * n[2] + c)]; };
+  for (int a = 0; a < n[0]; ++a)
+    for (int b = 0; b < n[1]; ++b)
+      for (int c = 0; c < n[2]; ++c) {
+        if (!at(a, b, c)) continue;
+        const bool border = a == 0 || b == 0 || c == 0 || a == n[0] - 1 || b == n[1] - 1 || c == n[2] - 1;
+        if (border || !at(a - 1, b, c) || !at(a + 1, b, c) || !at(a, b - 1, c) || !at(a, b + 1, c) || !at(a, b, c - 1) ||
+            !at(a, b, c + 1))
+          out.push_back({a, b, c});
+      }
+  return out;
+}
+
+std::vector<double> brute_directed(const std::vector<std::array<int, 3>>& from, const std::vector<std::array<int, 3>>& to,
+                                   const std::array<double, 3>& sp) {
+  std::vector<double> out;
+  for (const auto& p : from) {
+    double best = INFINITY;
+    for (const auto& q : to) {
+      double d = 0;
+      for (int k = 0; k < 3; ++k) d += std::pow((p[k] - q[k]) * sp[k], 2);
+      best = std::min(best, d);
+    }
+    out.push_back(std::sqrt(best));
+  }
+  return out;
+}
+
+double pct95(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const double pos = 0.95 * static_cast<double>(v.size() - 1);
+  const size_t lo = static_cast<size_t>(pos), hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+TEST(Segmentation, SurfaceDistancesMatchBruteForce) {
+  const std::array<int, 3> n = {6, 7, 5};
+  const std::array<double, 3> sp = {2.0, 1.0, 0.5};
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 5; ++trial) {
+    std::vector<int64_t> pred(6 * 7 * 5), target(6 * 7 * 5);
+    std::vector<uint8_t> a(pred.size()), b(pred.size());
+    for (size_t i = 0; i < pred.size(); ++i) {
+      pred[i] = a[i] = rng() % 3 == 0;
+      target[i] = b[i] = rng() % 4 == 0;
+    }
+    NDict r = compute_metric("fuse.metrics.segmentation",
+                             R"({"pred": "p", "target": "y", "num_classes": 2, "spacing": [2.0, 1.0, 0.5]})",
+                             masks(pred, target, {1, 6, 7, 5}));
+    const auto sa = surface_points(a, n), sb = surface_points(b, n);
+    const std::vector<double> ab = brute_directed(sa, sb, sp), ba = brute_directed(sb, sa, sp);
+    const double hd = std::max(*std::max_element(ab.begin(), ab.end()), *std::max_element(ba.begin(), ba.end()));
+    double sum = 0;
+    for (double d : ab) sum += d;
+    for (double d : ba) sum += d;
+    EXPECT_NEAR(r.get<double>("mean_hd"), hd, 1e-9) << trial;
+    EXPECT_NEAR(r.get<double>("mean_hd95"), std::max(pct95(ab), pct95(ba)), 1e-9) << trial;
+    EXPECT_NEAR(r.get<double>("mean_asd"), sum / static_cast<double>(ab.size() + ba.size()), 1e-9) << trial;
+  }
+}
+
+TEST(Segmentation, ShapesMustAgree) {
+  NDict s;
+  s.set("p", Tensor::zeros({1, 4, 4}, sdk::kInt64));
+  s.set("y", Tensor::zeros({1, 4, 5}, sdk::kInt64));
+  EXPECT_EQ(error_of([&] { compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 2})", s); }),
+            "metric 'fuse.metrics.segmentation' (plugin 'fuse.metrics_core'): 'p' has shape [1, 4, 4] but 'y' has [1, 4, 5]");
+}
+
+}  // namespace
+}  // namespace fuse::testing

@@ -1,0 +1,179 @@
+// Replicate weights, merging and saved state, for every metric that has them: computing with counts must give
+// what computing on the rows repeated that many times gives; two halves merged, or a state saved and loaded,
+// must give what one instance that saw everything gives.
+#include <cmath>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "metric_test_util.h"
+
+namespace fuse::testing {
+namespace {
+
+struct Case {
+  std::string id;
+  std::string config;
+  double tolerance;
+};
+
+// Random rows with every column any metric here reads: p (probability), y (0/1), m (3-class scores), c (class),
+// t (regression target / time), e (event), a/b (second predictors).
+NDict rows(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(0.01, 0.99);
+  std::vector<double> p(n), m(n * 3), t(n);
+  std::vector<int64_t> y(n), c(n), e(n);
+  for (size_t i = 0; i < n; ++i) {
+    y[i] = static_cast<int64_t>(i % 3 == 0);
+    p[i] = std::round((0.3 * static_cast<double>(y[i]) + 0.7 * u(rng)) * 20) / 20;  // coarse: plenty of ties
+    c[i] = static_cast<int64_t>(i % 3);
+    double sum = 0;
+    for (int k = 0; k < 3; ++k) sum += m[i * 3 + static_cast<size_t>(k)] = u(rng) + (k == c[i] ? 0.5 : 0.0);
+    for (int k = 0; k < 3; ++k) m[i * 3 + static_cast<size_t>(k)] /= sum;
+    t[i] = std::round(u(rng) * 10);
+    e[i] = static_cast<int64_t>(rng() % 2);
+  }
+  NDict d;
+  d.set("p", Tensor::from_vector<double>(p, {static_cast<int64_t>(n)}));
+  d.set("y", Tensor::from_vector<int64_t>(y, {static_cast<int64_t>(n)}));
+  d.set("m", Tensor::from_vector<double>(m, {static_cast<int64_t>(n), 3}));
+  d.set("c", Tensor::from_vector<int64_t>(c, {static_cast<int64_t>(n)}));
+  d.set("t", Tensor::from_vector<double>(t, {static_cast<int64_t>(n)}));
+  d.set("e", Tensor::from_vector<int64_t>(e, {static_cast<int64_t>(n)}));
+  return d;
+}
+
+// The rows repeated counts[i] times (along the first axis of every tensor).
+NDict repeat(const NDict& d, const std::vector<uint8_t>& counts) {
+  NDict out;
+  for (const auto& [key, value] : d.flatten()) {
+    const Tensor& t = value->as<Tensor>();
+    const int64_t n = t.size(0), inner = t.numel() / n;
+    std::vector<int64_t> shape = t.shape();
+    int64_t total = 0;
+    for (uint8_t c : counts) total += c;
+    shape[0] = total;
+    Tensor r = Tensor::empty(shape, t.dtype());
+    const size_t item = static_cast<size_t>(sdk::dtype_size(t.dtype()) * inner);
+    auto* dst = static_cast<char*>(r.mutable_raw_data());
+    for (int64_t i = 0; i < n; ++i)
+      for (uint8_t k = 0; k < counts[static_cast<size_t>(i)]; ++k) {
+        std::memcpy(dst, static_cast<const char*>(t.raw_data()) + static_cast<size_t>(i) * item, item);
+        dst += item;
+      }
+    out.set(key, Value(std::move(r)));
+  }
+  return out;
+}
+
+void expect_same(const NDict& a, const NDict& b, double tolerance, const std::string& what) {
+  ASSERT_EQ(a.keys(), b.keys()) << what;
+  for (const auto& [key, value] : a.flatten()) {
+    const Value& other = b.at(key);
+    if (value->is<double>()) {
+      const double x = value->as<double>(), y = other.as<double>();
+      if (std::isnan(x) || std::isnan(y)) {
+        EXPECT_TRUE(std::isnan(x) && std::isnan(y)) << what << " " << key;
+      } else {
+        EXPECT_NEAR(x, y, tolerance) << what << " " << key;
+      }
+    } else if (value->is<Tensor>() && !sdk::is_floating(value->as<Tensor>().dtype())) {
+      EXPECT_EQ(*value, other) << what << " " << key;
+    } else if (value->is<Tensor>()) {
+      const std::vector<double> x = values<double>(value->as<Tensor>()), y = values<double>(other.as<Tensor>());
+      ASSERT_EQ(x.size(), y.size()) << what << " " << key;
+      for (size_t i = 0; i < x.size(); ++i) {
+        if (!(std::isnan(x[i]) && std::isnan(y[i]))) {
+          EXPECT_NEAR(x[i], y[i], tolerance) << what << " " << key << "[" << i << "]";
+        }
+      }
+    } else {
+      EXPECT_EQ(*value, other) << what << " " << key;
+    }
+  }
+}
+
+const std::vector<Case> kCases = {
+    {"fuse.metrics.auc", R"({"pred": "p", "target": "y"})", 1e-12},
+    {"fuse.metrics.roc_curve", R"({"pred": "p", "target": "y", "points": 11})", 1e-12},
+    {"fuse.metrics.average_precision", R"({"pred": "p", "target": "y"})", 1e-12},
+    {"fuse.metrics.pr_curve", R"({"pred": "p", "target": "y", "points": 11})", 1e-12},
+    {"fuse.metrics.operating_point", R"({"pred": "p", "target": "y", "min_sensitivity": 0.8})", 1e-12},
+    {"fuse.metrics.confusion", R"({"pred": "p", "target": "y"})", 1e-12},
+    {"fuse.metrics.confusion", R"({"pred": "m", "target": "c"})", 1e-12},
+    {"fuse.metrics.brier", R"({"pred": "p", "target": "y"})", 1e-12},
+    {"fuse.metrics.log_loss", R"({"pred": "m", "target": "c"})", 1e-12},
+    {"fuse.metrics.calibration", R"({"pred": "m", "target": "c", "bins": 5})", 1e-12},
+    {"fuse.metrics.temperature", R"({"pred": "p", "target": "y"})", 1e-6},
+    {"fuse.metrics.regression", R"({"pred": "p", "target": "t"})", 1e-9},
+    {"fuse.metrics.c_index", R"({"pred": "p", "time": "t", "event": "e"})", 1e-12},
+};
+
+TEST(Weights, CountsEqualRepeatedRows) {
+  const NDict d = rows(60, 1);
+  std::mt19937 rng(3);
+  std::vector<uint8_t> counts(60);
+  for (uint8_t& c : counts) c = static_cast<uint8_t>(rng() % 4);
+  counts[0] = counts[1] = 1;  // both classes present
+  for (const Case& c : kCases) {
+    Metric weighted = built_plugins().create_metric(c.id, json_object(c.config));
+    ASSERT_TRUE(weighted.supports_weighted()) << c.id;
+    weighted.update(d);
+    weighted.compute();
+    const NDict from_counts = weighted.compute_weighted(nullptr, counts.data(), counts.size());
+    const NDict from_rows = compute_metric(c.id, c.config, repeat(d, counts));
+    expect_same(from_counts, from_rows, c.tolerance, c.id + " " + c.config);
+  }
+}
+
+TEST(Weights, MergedHalvesAndSavedStateEqualOneInstance) {
+  const NDict all = rows(40, 5);
+  std::vector<uint8_t> first(40, 0), second(40, 0);
+  for (size_t i = 0; i < 40; ++i) (i < 20 ? first : second)[i] = 1;
+  const NDict a = repeat(all, first), b = repeat(all, second);
+  for (const Case& c : kCases) {
+    Metric left = built_plugins().create_metric(c.id, json_object(c.config));
+    Metric right = built_plugins().create_metric(c.id, json_object(c.config));
+    left.update(a);
+    right.update(b);
+    left.merge(right);
+    const NDict whole = compute_metric(c.id, c.config, all);
+    expect_same(left.compute(), whole, c.tolerance, c.id + " merged");
+    Metric loaded = built_plugins().create_metric(c.id, json_object(c.config));
+    loaded.load_state(left.save_state());
+    expect_same(loaded.compute(), whole, c.tolerance, c.id + " loaded");
+  }
+}
+
+TEST(Weights, SegmentationWeightsSamples) {
+  std::vector<int64_t> pred = {1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 1, 0}, target = {1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 1};
+  NDict d;
+  d.set("p", Tensor::from_vector<int64_t>(pred, {3, 2, 2}));
+  d.set("y", Tensor::from_vector<int64_t>(target, {3, 2, 2}));
+  const std::string cfg = R"({"pred": "p", "target": "y", "num_classes": 2})";
+  Metric m = built_plugins().create_metric("fuse.metrics.segmentation", json_object(cfg));
+  m.update(d);
+  m.compute();
+  std::vector<uint8_t> counts = {2, 0, 1};
+  expect_same(m.compute_weighted(nullptr, counts.data(), 3), compute_metric("fuse.metrics.segmentation", cfg, repeat(d, counts)),
+              1e-12, "segmentation");
+}
+
+TEST(Weights, AReplicateWithOneClassIsUndefined) {
+  Metric m = built_plugins().create_metric("fuse.metrics.auc", json_object(R"({"pred": "p", "target": "y"})"));
+  m.update(sample(R"({"p": [0.1, 0.9, 0.4], "y": [0, 1, 0]})"));
+  m.compute();
+  std::vector<uint8_t> counts = {2, 0, 1};
+  try {
+    m.compute_weighted(nullptr, counts.data(), 3);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Errc::kNumeric);
+    EXPECT_STREQ(e.what(), "metric 'fuse.metrics.auc' (plugin 'fuse.metrics_core'): AUC needs both classes, but the "
+                           "replicate has no positive (1) targets among 3 rows");
+  }
+}
+
+}  // namespace
+}  // namespace fuse::testing
