@@ -10,6 +10,7 @@ packages=(
   libspdlog-dev libfmt-dev                 # the host's log
   libssl-dev                               # SHA-256 of plugin libraries (OpenSSL libcrypto)
   libcsv-dev                               # streaming CSV parser for prediction tables
+  libtbb-dev                               # parallel loops (bootstrap rounds)
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

@@ -9,6 +9,7 @@ namespace fuse::cli {
 
 void add_plugins_command(CLI::App& app, int& exit_code);
 void add_op_command(CLI::App& app, int& exit_code);
+void add_eval_command(CLI::App& app, int& exit_code);
 
 }  // namespace fuse::cli
 

@@ -231,7 +231,7 @@ TEST_F(KitTest, ConfigValuesOfTheWrongTypeRangeOrName) {
   EXPECT_EQ(error_of([&] { r.create_op("test.create_fails", json_object(R"({"n": "three"})")); }),
             "component 'test.create_fails': config 'n' must be an integer, got string \"three\"");
   EXPECT_EQ(error_of([&] { r.create_op("test.create_fails", json_object(R"({"m": 1})")); }),
-            "component 'test.create_fails': unknown config key 'm'; did you mean 'n'? (known: n)");
+            "component 'test.create_fails': unknown config key 'm' (known: n)");
   EXPECT_EQ(error_of([&] { r.create_op("fuse.missing.op"); }).rfind("unknown component 'fuse.missing.op'", 0), 0u);
   EXPECT_EQ(error_of([&] { r.create_op("test.linear"); }), "component 'test.linear' is a model, not an op");
 }

@@ -38,8 +38,10 @@ std::vector<std::string> nearest(std::string_view word, const std::vector<std::s
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
   std::vector<std::string> best = nearest(word, candidates, 1);
   if (best.empty()) return "";
-  // Up to a third of the longer word may differ (at least one character): typos, not unrelated names.
+  // Up to a third of the longer word may differ (at least one character): typos, not unrelated names. Names of
+  // one or two characters are all one or two edits apart, so they get no suggestion.
   const size_t longest = std::max(word.size(), best[0].size());
+  if (longest <= 2) return "";
   const size_t allowed = std::max<size_t>(1, (longest + 2) / 3);
   if (edit_distance(word, best[0]) > allowed) return "";
   return "; did you mean '" + best[0] + "'?";

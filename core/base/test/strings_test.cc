@@ -24,6 +24,8 @@ TEST(Strings, DidYouMeanOnlyForCloseWords) {
   EXPECT_EQ(did_you_mean("mena", {"eps", "mean", "std"}), "; did you mean 'mean'?");
   EXPECT_EQ(did_you_mean("completely_different", {"eps", "mean"}), "");
   EXPECT_EQ(did_you_mean("x", {}), "");
+  EXPECT_EQ(did_you_mean("b", {"a"}), "");  // one-letter names are always one edit apart
+  EXPECT_EQ(did_you_mean("ab", {"ba"}), "");
 }
 
 TEST(Strings, SplitKeepsEmptyParts) {

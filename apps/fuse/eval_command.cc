@@ -1,0 +1,147 @@
+// fuse eval: metrics with confidence intervals, sub-groups, folds and model comparison on prediction files.
+#include <fstream>
+#include <iostream>
+
+#include <boost/json/object.hpp>
+
+#include "commands.h"
+#include "fuse/base/error.h"
+#include "fuse/eval/evaluator.h"
+#include "fuse/json/document.h"
+#include "fuse/json/write.h"
+#include "fuse/plugin/registry.h"
+#include "table.h"
+
+namespace fuse::cli {
+namespace {
+
+namespace bj = boost::json;
+
+struct Options {
+  std::vector<std::string> predictions, scores, metrics, groups, compare;
+  std::string config, target, id, fold, json_out, html_out, ci_method = "percentile", nan = "error";
+  int64_t ci = 0, threads = 0;
+  uint64_t seed = 0;
+  double level = 0.95;
+  double temperature = 0;
+  bool one_vs_all = false, no_stratify = false, folds_from_files = false, stream = false;
+};
+
+eval::EvalConfig build_config(const Options& o) {
+  eval::EvalConfig c;
+  if (!o.config.empty()) c = eval::read_eval_config(json::Document::load(o.config));
+  for (const std::string& p : o.predictions) c.predictions.push_back(eval::PredictionFile{p, std::filesystem::path(p).stem().string()});
+  if (!o.target.empty()) c.target_column = o.target;
+  if (!o.id.empty()) c.id_column = o.id;
+  if (!o.scores.empty()) c.score_columns = o.scores;
+  for (const std::string& m : o.metrics) c.metrics.push_back(eval::MetricSpec{m, m, {}, o.one_vs_all, "--metric " + m});
+  if (o.ci > 0) {
+    c.ci.rounds = o.ci;
+    c.ci.level = o.level;
+    c.ci.method = o.ci_method;
+    c.ci.seed = o.seed;
+    c.ci.stratified = !o.no_stratify;
+  }
+  if (!o.groups.empty()) c.group_columns = o.groups;
+  if (!o.fold.empty()) c.fold_column = o.fold;
+  if (o.folds_from_files) c.folds_from_files = true;
+  if (o.nan != "error") c.nan_policy = o.nan;
+  if (o.temperature > 0) c.temperature = o.temperature;
+  if (o.threads > 0) c.threads = o.threads;
+  if (o.stream) c.streaming = true;
+  // --compare METRIC: the first two prediction files' score column, under the same replicates.
+  for (const std::string& metric : o.compare) {
+    if (c.predictions.size() < 2 || c.score_columns.size() != 1)
+      throw Error(Errc::kConfig, "--compare " + metric + " needs two prediction files (merged by --id-col) and one --score-col");
+    const std::string column = c.score_columns[0].substr(c.score_columns[0].find('.') + 1);
+    c.comparisons.push_back(eval::ComparisonSpec{metric + "_" + c.predictions[0].name + "_vs_" + c.predictions[1].name, metric,
+                                                 c.predictions[0].name + "." + column, c.predictions[1].name + "." + column,
+                                                 "--compare " + metric});
+  }
+  return c;
+}
+
+std::string number_text(const bj::value& v) {
+  if (!v.is_number()) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.4f", v.to_number<double>());
+  return buf;
+}
+
+void print_summary(const bj::object& result, std::ostream& out) {
+  Table table({"METRIC", "VALUE", "CI"});
+  for (const auto& m : result.at("metrics").as_object()) {
+    const bj::object& e = m.value().as_object();
+    std::string ci = "-";
+    if (const bj::value* c = e.if_contains("ci")) {
+      const bj::object& o = c->as_object();
+      ci = "[" + number_text(o.at("lower")) + ", " + number_text(o.at("upper")) + "] " +
+           json::format_number(o.at("level").to_number<double>() * 100) + "%";
+      if (o.at("skipped").as_int64() > 0) ci += " (" + std::to_string(o.at("skipped").as_int64()) + " rounds skipped)";
+    }
+    table.add({std::string(m.key()), number_text(e.at("value")), ci});
+  }
+  table.print(out);
+  const bj::object& data = result.at("data").as_object();
+  out << data.at("rows").as_int64() << " rows";
+  if (data.at("dropped").as_int64() > 0) out << " (" << data.at("dropped").as_int64() << " dropped for NaN)";
+  out << "\n";
+  if (const bj::value* cmp = result.if_contains("comparisons"))
+    for (const auto& c : cmp->as_object())
+      for (const auto& o : c.value().at("outputs").as_object())
+        out << "comparison " << c.key() << " (" << o.key() << "): difference " << number_text(o.value().at("difference"))
+            << ", paired bootstrap p = " << number_text(o.value().at("p")) << "\n";
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream f(path);
+  f << text;
+  if (!f) throw Error(Errc::kIo, "cannot write '" + path + "'");
+}
+
+int run(const Options& o) {
+  Registry registry;
+  eval::Evaluator evaluator(registry, build_config(o));
+  const bj::object result = evaluator.run();
+  const std::string text = json::to_text(result, {2}) + "\n";
+  if (o.json_out == "-") {
+    std::cout << text;
+  } else {
+    print_summary(result, std::cout);
+    if (!o.json_out.empty()) write_text(o.json_out, text);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app, int& exit_code) {
+  CLI::App* cmd = app.add_subcommand("eval", "Evaluate predictions: metrics, confidence intervals, groups, folds, comparisons");
+  static Options o;
+  cmd->add_option("--predictions", o.predictions, "a CSV, TSV or JSON-lines file of predictions (repeat: merged by --id-col)");
+  cmd->add_option("--config", o.config, "an evaluation file (eval.json); flags given here add to it");
+  cmd->add_option("--target-col", o.target, "the column of targets");
+  cmd->add_option("--score-col", o.scores, "the score column; repeat, or a glob (\"prob_*\"), for one column per class");
+  cmd->add_option("--id-col", o.id, "the sample id column (merges several files; names rows in messages)");
+  cmd->add_option("--metric", o.metrics, "a metric: component id, short name (auc) or output (accuracy); repeat");
+  cmd->add_flag("--one-vs-all", o.one_vs_all, "compute each --metric per class against the rest (with macro and micro averages)");
+  cmd->add_option("--ci", o.ci, "bootstrap rounds for confidence intervals (e.g. 1000)");
+  cmd->add_option("--ci-level", o.level, "confidence level")->check(CLI::Range(0.5, 0.999));
+  cmd->add_option("--ci-method", o.ci_method, "percentile or bca")->check(CLI::IsMember({"percentile", "bca"}));
+  cmd->add_option("--seed", o.seed, "seed of the bootstrap");
+  cmd->add_flag("--no-stratify", o.no_stratify, "resample all rows together rather than within each target class");
+  cmd->add_option("--group-col", o.groups, "report every metric per value of this column; repeat");
+  cmd->add_option("--fold-col", o.fold, "report every metric per fold, with mean and sd across folds");
+  cmd->add_flag("--folds-from-files", o.folds_from_files, "each --predictions file is one fold");
+  cmd->add_option("--compare", o.compare, "compare the first two files' scores with this metric (paired bootstrap)");
+  cmd->add_option("--nan", o.nan, "NaN or infinite values: error (naming the rows) or drop (counted)")
+      ->check(CLI::IsMember({"error", "drop"}));
+  cmd->add_option("--temperature", o.temperature, "apply temperature scaling (fitted with --metric temperature) to the scores");
+  cmd->add_option("--threads", o.threads, "threads for the bootstrap (default: all cores)");
+  cmd->add_flag("--stream", o.stream, "read the file block by block (files larger than memory; no CI, groups or folds)");
+  cmd->add_option("--json", o.json_out, "write the results as JSON to this file ('-': standard output)");
+  cmd->add_option("--html", o.html_out, "write an HTML report with plots to this file");
+  cmd->callback([&] { exit_code = run(o); });
+}
+
+}  // namespace fuse::cli

@@ -1,0 +1,68 @@
+// What an evaluation computes, read from an evaluation file (eval.json) or built from `fuse eval` flags.
+// The file format is documented in docs/evaluation.md.
+#ifndef FUSE_EVAL_EVAL_CONFIG_H_
+#define FUSE_EVAL_EVAL_CONFIG_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "fuse/json/document.h"
+
+namespace fuse::eval {
+
+struct PredictionFile {
+  std::filesystem::path path;
+  std::string name;  // prefix of its columns when several files are merged (default: the file's stem)
+};
+
+struct MetricSpec {
+  std::string name;       // the results' name, e.g. "auc"
+  std::string component;  // a component id, a short name ("auc") or an output name ("accuracy")
+  boost::json::object config;
+  bool one_vs_all = false;
+  std::string where;      // where it was given, for messages ("eval.json:12:5" or "--metric auc")
+};
+
+struct ComparisonSpec {
+  std::string name;
+  std::string metric;  // the name of a metric of the evaluation
+  std::string a, b;    // the two prediction keys (columns) it compares
+  std::string where;
+};
+
+struct CiSpec {
+  int64_t rounds = 0;  // 0: no intervals
+  double level = 0.95;
+  std::string method = "percentile";  // or "bca"
+  uint64_t seed = 0;
+  bool stratified = true;  // resample within each target class
+};
+
+struct EvalConfig {
+  std::vector<PredictionFile> predictions;
+  bool folds_from_files = false;  // each file is one fold rather than a part to merge by id
+  std::string id_column;          // merges several files; also names rows in messages
+  std::string target_column;
+  std::vector<std::string> score_columns;  // one, or one per class (globs allowed: "prob_*")
+  std::vector<MetricSpec> metrics;
+  CiSpec ci;
+  std::vector<std::string> group_columns;
+  std::string fold_column;
+  std::vector<ComparisonSpec> comparisons;
+  std::string nan_policy = "error";  // or "drop"
+  std::optional<double> temperature;
+  int64_t threads = 0;  // 0: all cores
+  bool streaming = false;
+};
+
+// Reads an evaluation file; relative paths are taken from the file's folder. Errors are located.
+EvalConfig read_eval_config(const json::Document& document);
+
+}  // namespace fuse::eval
+
+#endif  // FUSE_EVAL_EVAL_CONFIG_H_

@@ -1,0 +1,92 @@
+#include "fuse/eval/eval_config.h"
+
+#include "fuse/json/object_reader.h"
+
+namespace fuse::eval {
+
+namespace fs = std::filesystem;
+using json::ObjectReader;
+
+EvalConfig read_eval_config(const json::Document& document) {
+  ObjectReader root(document, document.root(), "", "the evaluation");
+  root.allow({"predictions", "folds_from_files", "id", "target", "score", "metrics", "ci", "groups", "fold",
+              "comparisons", "nan", "temperature", "threads", "streaming"});
+  const fs::path base = fs::path(document.source()).parent_path();
+  EvalConfig c;
+  const boost::json::value* files = root.find("predictions");
+  if (files != nullptr) {
+    if (!files->is_array() && !files->is_string() && !files->is_object())
+      root.fail("predictions", "'predictions' must be a file, an array of files or of {\"path\", \"name\"}");
+    const boost::json::array list = files->is_array() ? files->as_array() : boost::json::array{*files};
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string p = files->is_array() ? json::child_pointer(root.pointer("predictions"), i) : root.pointer("predictions");
+      PredictionFile f;
+      if (list[i].is_string()) {
+        f.path = std::string(list[i].as_string());
+      } else {
+        ObjectReader file(document, list[i], p, "a prediction file");
+        file.allow({"path", "name"});
+        f.path = file.string("path");
+        f.name = file.string("name", "");
+      }
+      if (f.path.is_relative() && !base.empty()) f.path = base / f.path;
+      if (f.name.empty()) f.name = f.path.stem().string();
+      c.predictions.push_back(f);
+    }
+  }
+  c.folds_from_files = root.boolean("folds_from_files", false);
+  c.id_column = root.string("id", "");
+  c.target_column = root.string("target", "");
+  c.score_columns = root.strings("score");
+  c.group_columns = root.strings("groups");
+  c.fold_column = root.string("fold", "");
+  c.nan_policy = root.choice("nan", {"error", "drop"}, "error");
+  if (root.has("temperature")) c.temperature = root.number("temperature", std::nullopt, 1e-6);
+  c.threads = root.integer("threads", 0, 0);
+  c.streaming = root.boolean("streaming", false);
+
+  if (const boost::json::value* m = root.find("metrics")) {
+    ObjectReader metrics(document, *m, root.pointer("metrics"), "'metrics'");
+    for (const auto& member : metrics.object()) {
+      MetricSpec spec;
+      spec.name = std::string(member.key());
+      const std::string p = metrics.pointer(spec.name);
+      spec.where = document.location(p);
+      if (member.value().is_string()) {
+        spec.component = std::string(member.value().as_string());
+      } else {
+        ObjectReader one(document, member.value(), p, "metric '" + spec.name + "'");
+        one.allow({"component", "config", "one_vs_all"});
+        spec.component = one.string("component");
+        if (const boost::json::value* cfg = one.find("config")) {
+          if (!cfg->is_object()) one.fail("config", "'config' must be a JSON object");
+          spec.config = cfg->as_object();
+        }
+        spec.one_vs_all = one.boolean("one_vs_all", false);
+      }
+      c.metrics.push_back(std::move(spec));
+    }
+  }
+  if (const boost::json::value* ci = root.find("ci")) {
+    ObjectReader r(document, *ci, root.pointer("ci"), "'ci'");
+    r.allow({"rounds", "level", "method", "seed", "stratified"});
+    c.ci.rounds = r.integer("rounds", 1000, 1);
+    c.ci.level = r.number("level", 0.95, 0.5, 0.999);
+    c.ci.method = r.choice("method", {"percentile", "bca"}, "percentile");
+    c.ci.seed = static_cast<uint64_t>(r.integer("seed", 0, 0));
+    c.ci.stratified = r.boolean("stratified", true);
+  }
+  if (const boost::json::value* cmp = root.find("comparisons")) {
+    ObjectReader comparisons(document, *cmp, root.pointer("comparisons"), "'comparisons'");
+    for (const auto& member : comparisons.object()) {
+      const std::string name(member.key());
+      ObjectReader one(document, member.value(), comparisons.pointer(name), "comparison '" + name + "'");
+      one.allow({"metric", "a", "b"});
+      c.comparisons.push_back(ComparisonSpec{name, one.string("metric"), one.string("a"), one.string("b"),
+                                             document.location(comparisons.pointer(name))});
+    }
+  }
+  return c;
+}
+
+}  // namespace fuse::eval

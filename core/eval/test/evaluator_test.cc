@@ -1,0 +1,309 @@
+// The evaluator through its public interface, on prediction files written by the tests.
+#include "fuse/eval/evaluator.h"
+
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace fuse::eval {
+namespace {
+
+namespace fs = std::filesystem;
+namespace bj = boost::json;
+using testing::built_plugins;
+using testing::error_of;
+using testing::fresh_dir;
+
+fs::path write(const fs::path& dir, const std::string& name, const std::string& text) {
+  std::ofstream(dir / name) << text;
+  return dir / name;
+}
+
+// 400 rows: label, a score that separates the classes somewhat, a second model, a site and a fold.
+std::string predictions(unsigned seed = 1, size_t n = 400) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> noise(0, 0.2);
+  std::string text = "id,label,score,other,site,fold\n";
+  for (size_t i = 0; i < n; ++i) {
+    const int y = i % 3 == 0;
+    const double s = std::clamp(0.35 + 0.3 * y + noise(rng), 0.001, 0.999);
+    const double o = std::clamp(0.4 + 0.15 * y + noise(rng), 0.001, 0.999);
+    text += "case" + std::to_string(i) + "," + std::to_string(y) + "," + std::to_string(s) + "," + std::to_string(o) + "," +
+            (i % 4 == 0 ? "oslo" : "bergen") + "," + std::to_string(i % 5) + "\n";
+  }
+  return text;
+}
+
+EvalConfig basic(const fs::path& file, std::vector<std::string> metrics) {
+  EvalConfig c;
+  c.predictions.push_back(PredictionFile{file, file.stem().string()});
+  c.target_column = "label";
+  c.score_columns = {"score"};
+  for (const std::string& m : metrics) c.metrics.push_back(MetricSpec{m, m, {}, false, "--metric " + m});
+  return c;
+}
+
+double value(const bj::object& result, const std::string& metric) {
+  return result.at("metrics").at(metric).at("value").to_number<double>();
+}
+
+class EvaluatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = fresh_dir("evaluator"); }
+  fs::path dir_;
+};
+
+TEST_F(EvaluatorTest, ValuesAndIntervals) {
+  EvalConfig c = basic(write(dir_, "p.csv", predictions()), {"auc", "accuracy"});
+  c.ci.rounds = 300;
+  bj::object r = Evaluator(built_plugins(), c).run();
+  const double auc = value(r, "auc");
+  // The same AUC as the metric computes directly on the rows.
+  EvalConfig plain = basic(dir_ / "p.csv", {"auc"});
+  EXPECT_EQ(value(Evaluator(built_plugins(), plain).run(), "auc"), auc);
+  const bj::object& ci = r.at("metrics").at("auc").at("ci").as_object();
+  EXPECT_LT(ci.at("lower").to_number<double>(), auc);
+  EXPECT_GT(ci.at("upper").to_number<double>(), auc);
+  EXPECT_EQ(ci.at("rounds").as_int64(), 300);
+  EXPECT_EQ(ci.at("level").as_double(), 0.95);
+  EXPECT_TRUE(r.at("metrics").as_object().contains("accuracy"));
+  EXPECT_EQ(r.at("data").at("rows").as_int64(), 400);
+  EXPECT_EQ(r.at("data").at("classes").at("1").as_int64(), 134);
+}
+
+TEST_F(EvaluatorTest, SameSeedSameIntervalsWhateverTheThreads) {
+  EvalConfig c = basic(write(dir_, "p.csv", predictions()), {"auc", "brier"});
+  c.ci.rounds = 200;
+  c.ci.seed = 7;
+  c.threads = 1;
+  const bj::object one = Evaluator(built_plugins(), c).run();
+  c.threads = 4;
+  const bj::object four = Evaluator(built_plugins(), c).run();
+  EXPECT_EQ(one.at("metrics"), four.at("metrics"));
+  c.ci.seed = 8;
+  EXPECT_NE(Evaluator(built_plugins(), c).run().at("metrics"), one.at("metrics"));
+}
+
+TEST_F(EvaluatorTest, GroupsEqualEvaluatingEachSubsetAlone) {
+  write(dir_, "p.csv", predictions());
+  EvalConfig c = basic(dir_ / "p.csv", {"auc"});
+  c.group_columns = {"site"};
+  bj::object r = Evaluator(built_plugins(), c).run();
+  // The Oslo rows alone, in their own file.
+  std::istringstream in(predictions());
+  std::string line, oslo;
+  std::getline(in, line);
+  oslo = line + "\n";
+  while (std::getline(in, line))
+    if (line.find(",oslo,") != std::string::npos) oslo += line + "\n";
+  const double alone = value(Evaluator(built_plugins(), basic(write(dir_, "oslo.csv", oslo), {"auc"})).run(), "auc");
+  const bj::object& group = r.at("groups").at("site").at("oslo").as_object();
+  EXPECT_NEAR(group.at("metrics").at("auc").at("value").to_number<double>(), alone, 1e-12);
+  EXPECT_EQ(group.at("rows").as_int64(), 100);
+}
+
+TEST_F(EvaluatorTest, FoldsAndTheirAggregate) {
+  EvalConfig c = basic(write(dir_, "p.csv", predictions()), {"auc"});
+  c.fold_column = "fold";
+  bj::object r = Evaluator(built_plugins(), c).run();
+  const bj::object& folds = r.at("folds").as_object();
+  double sum = 0;
+  for (int f = 0; f < 5; ++f) sum += folds.at(std::to_string(f)).at("metrics").at("auc").at("value").to_number<double>();
+  EXPECT_NEAR(folds.at("aggregated").at("mean").at("auc").to_number<double>(), sum / 5, 1e-12);
+  EXPECT_EQ(folds.at("aggregated").at("folds").as_int64(), 5);
+  EXPECT_TRUE(folds.at("aggregated").at("std").at("auc").is_number());
+}
+
+TEST_F(EvaluatorTest, FoldsFromFiles) {
+  EvalConfig c = basic(write(dir_, "fold_a.csv", predictions(1, 90)), {"auc"});
+  c.predictions.push_back(PredictionFile{write(dir_, "fold_b.csv", predictions(2, 90)), "fold_b"});
+  c.folds_from_files = true;
+  bj::object r = Evaluator(built_plugins(), c).run();
+  const double a = value(Evaluator(built_plugins(), basic(dir_ / "fold_a.csv", {"auc"})).run(), "auc");
+  EXPECT_NEAR(r.at("folds").at("fold_a").at("metrics").at("auc").at("value").to_number<double>(), a, 1e-12);
+  EXPECT_EQ(r.at("data").at("rows").as_int64(), 180);
+}
+
+TEST_F(EvaluatorTest, OneVsAllPerClassMacroAndMicro) {
+  write(dir_, "m.csv",
+        "label,p0,p1,p2\n0,0.7,0.2,0.1\n1,0.2,0.5,0.3\n2,0.1,0.3,0.6\n1,0.3,0.4,0.3\n0,0.5,0.4,0.1\n2,0.4,0.2,0.4\n");
+  EvalConfig c;
+  c.predictions.push_back(PredictionFile{dir_ / "m.csv", "m"});
+  c.target_column = "label";
+  c.score_columns = {"p0", "p1", "p2"};
+  c.metrics.push_back(MetricSpec{"auc", "auc", {}, true, "--metric auc"});
+  bj::object r = Evaluator(built_plugins(), c).run();
+  // class 0: positives {0.7, 0.5}, negatives {0.2, 0.1, 0.3, 0.4}: all pairs right -> 1
+  EXPECT_NEAR(value(r, "auc.class_0"), 1.0, 1e-12);
+  // class 2: positives {0.6, 0.4}, negatives {0.1, 0.3, 0.3, 0.1}: 8/8 -> 1; class 1: {0.5, 0.4} vs {0.2, 0.3, 0.4, 0.2}: 7.5/8
+  EXPECT_NEAR(value(r, "auc.class_1"), 7.5 / 8, 1e-12);
+  EXPECT_NEAR(value(r, "auc.macro"), (1 + 7.5 / 8 + value(r, "auc.class_2")) / 3, 1e-12);
+  EXPECT_TRUE(r.at("metrics").as_object().contains("auc.micro"));
+}
+
+TEST_F(EvaluatorTest, AThresholdChosenByOneMetricFeedsAnother) {
+  EvalConfig c = basic(write(dir_, "p.csv", "label,score\n0,0.1\n0,0.4\n1,0.35\n1,0.8\n"), {});
+  c.metrics.push_back(MetricSpec{"op", "operating_point", bj::object{{"min_sensitivity", 0.9}}, false, "eval.json:3:5"});
+  c.metrics.push_back(MetricSpec{"at_op", "confusion", bj::object{{"threshold_key", "results.op.threshold"}}, false, "eval.json:4:5"});
+  bj::object r = Evaluator(built_plugins(), c).run();
+  EXPECT_EQ(value(r, "op.threshold"), 0.35);
+  EXPECT_EQ(value(r, "at_op.threshold"), 0.35);  // predicted positive: 0.4, 0.35, 0.8
+  EXPECT_NEAR(value(r, "at_op.accuracy"), 0.75, 1e-12);
+}
+
+TEST_F(EvaluatorTest, DependencyCyclesAndUnknownReferencesAreRejected) {
+  EvalConfig c = basic(write(dir_, "p.csv", "label,score\n0,0.1\n1,0.8\n"), {});
+  c.metrics.push_back(MetricSpec{"a", "confusion", bj::object{{"threshold_key", "results.b.threshold"}}, false, "eval.json:3:5"});
+  c.metrics.push_back(MetricSpec{"b", "confusion", bj::object{{"threshold_key", "results.a.threshold"}}, false, "eval.json:4:5"});
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), c).run(); }), "metrics read each other's results in a cycle: a -> b -> a");
+  c.metrics.pop_back();
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), c).run(); }),
+            "eval.json:3:5: metric 'a' (fuse.metrics.confusion): config 'threshold_key' reads 'results.b.threshold', but "
+            "there is no metric 'b'");
+}
+
+TEST_F(EvaluatorTest, PairedComparison) {
+  EvalConfig c = basic(write(dir_, "p.csv", predictions()), {"auc"});
+  c.ci.rounds = 300;
+  c.comparisons.push_back(ComparisonSpec{"score_vs_other", "auc", "score", "other", "--compare"});
+  c.comparisons.push_back(ComparisonSpec{"self", "auc", "score", "score", "--compare"});
+  bj::object r = Evaluator(built_plugins(), c).run();
+  const bj::object& cmp = r.at("comparisons").at("score_vs_other").at("outputs").at("auc").as_object();
+  EXPECT_NEAR(cmp.at("a").to_number<double>(), value(r, "auc"), 1e-12);
+  EXPECT_GT(cmp.at("difference").to_number<double>(), 0.1);  // the second model is much weaker
+  EXPECT_LT(cmp.at("p").to_number<double>(), 0.01);
+  const bj::object& self = r.at("comparisons").at("self").at("outputs").at("auc").as_object();
+  EXPECT_EQ(self.at("difference").to_number<double>(), 0.0);
+  EXPECT_EQ(self.at("p").to_number<double>(), 1.0);
+}
+
+TEST_F(EvaluatorTest, FilesMergedBySampleId) {
+  write(dir_, "a.csv", "id,label,score\nx,0,0.1\ny,1,0.9\nz,1,0.6\nw,0,0.7\n");
+  write(dir_, "b.csv", "id,label,score\nw,0,0.2\nz,1,0.8\ny,1,0.3\nx,0,0.4\n");  // other order
+  EvalConfig c;
+  c.predictions = {PredictionFile{dir_ / "a.csv", "a"}, PredictionFile{dir_ / "b.csv", "b"}};
+  c.id_column = "id";
+  c.target_column = "label";
+  c.score_columns = {"b.score"};
+  c.metrics.push_back(MetricSpec{"auc", "auc", {}, false, "--metric auc"});
+  // b: positives {0.8, 0.3}, negatives {0.2, 0.4}: (0.8 > both) + (0.3 > 0.2) = 3 / 4
+  EXPECT_NEAR(value(Evaluator(built_plugins(), c).run(), "auc"), 0.75, 1e-12);
+}
+
+// ---- bad input ----
+
+TEST_F(EvaluatorTest, NaNScoresNameTheRowsOrAreDroppedAndCounted) {
+  EvalConfig c = basic(write(dir_, "p.csv", "id,label,score\na,0,0.1\nb,1,nan\nc,1,0.8\nd,0,\ne,1,0.7\n"), {"auc"});
+  c.id_column = "id";
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), c).run(); }),
+            "2 row(s) have NaN, infinite or missing values: row 2 of " + (dir_ / "p.csv").string() +
+                " (id b) ('score' is nan); row 4 of " + (dir_ / "p.csv").string() +
+                " (id d) ('score' is nan). Fix them, or drop such rows with --nan drop");
+  c.nan_policy = "drop";
+  bj::object r = Evaluator(built_plugins(), c).run();
+  EXPECT_EQ(r.at("data").at("dropped").as_int64(), 2);
+  EXPECT_EQ(r.at("data").at("rows").as_int64(), 3);
+  EXPECT_NEAR(value(r, "auc"), 1.0, 1e-12);
+}
+
+TEST_F(EvaluatorTest, MissingColumnsListThosePresent) {
+  EvalConfig c = basic(write(dir_, "p.csv", "id,label,score\na,0,0.1\n"), {"auc"});
+  c.score_columns = {"scor"};
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), c).run(); }),
+            "no column 'scor' in " + (dir_ / "p.csv").string() + "; did you mean 'score'? (columns: id, label, score)");
+}
+
+TEST_F(EvaluatorTest, LabelsOutsideZeroOneForABinaryMetric) {
+  EvalConfig c = basic(write(dir_, "p.csv", "id,label,score\na,0,0.1\nb,2,0.9\nc,1,0.5\n"), {"auc"});
+  c.id_column = "id";
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), c).run(); }),
+            "row 2 of " + (dir_ / "p.csv").string() +
+                " (id b): target 'label' is 2, but metric 'auc' (fuse.metrics.auc) accepts 0, 1");
+}
+
+TEST_F(EvaluatorTest, SingleClassTargetForAuc) {
+  EvalConfig c = basic(write(dir_, "p.csv", "label,score\n1,0.1\n1,0.9\n"), {"auc"});
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), c).run(); }),
+            "metric 'auc' (--metric auc): metric 'fuse.metrics.auc' (plugin 'fuse.metrics_core'): AUC needs both "
+            "classes, but the data has no negative (0) targets among 2 rows");
+}
+
+TEST_F(EvaluatorTest, BootstrapRoundsWithOneClassAreSkippedAndCounted) {
+  // 1 positive in 12 rows, resampled without stratification: about (11/12)^12 = 35% of rounds lack it.
+  std::string text = "label,score\n1,0.9\n";
+  for (int i = 0; i < 11; ++i) text += "0,0." + std::to_string(i + 1) + "\n";
+  EvalConfig c = basic(write(dir_, "p.csv", text), {"auc"});
+  c.ci.rounds = 400;
+  c.ci.stratified = false;
+  bj::object r = Evaluator(built_plugins(), c).run();
+  const bj::object& ci = r.at("metrics").at("auc").at("ci").as_object();
+  const int64_t skipped = ci.at("skipped").as_int64();
+  EXPECT_GT(skipped, 80);
+  EXPECT_LT(skipped, 200);
+  EXPECT_EQ(ci.at("rounds").as_int64() + skipped, 400);
+  // Stratified (the default), no round lacks a class.
+  c.ci.stratified = true;
+  EXPECT_EQ(Evaluator(built_plugins(), c).run().at("metrics").at("auc").at("ci").at("skipped").as_int64(), 0);
+}
+
+TEST_F(EvaluatorTest, SampleIdsThatDoNotMatchAcrossFiles) {
+  write(dir_, "a.csv", "id,label,score\nx,0,0.1\ny,1,0.9\nz,1,0.6\n");
+  write(dir_, "b.csv", "id,label,score\nx,0,0.2\ny,1,0.3\nq,1,0.8\n");
+  EvalConfig c;
+  c.predictions = {PredictionFile{dir_ / "a.csv", "a"}, PredictionFile{dir_ / "b.csv", "b"}};
+  c.id_column = "id";
+  c.target_column = "label";
+  c.score_columns = {"a.score"};
+  c.metrics.push_back(MetricSpec{"auc", "auc", {}, false, "--metric auc"});
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), c).run(); }),
+            "sample ids do not match between " + (dir_ / "a.csv").string() + " and " + (dir_ / "b.csv").string() +
+                ": 1 id(s) only in the second (e.g. q); 1 id(s) only in the first (e.g. z)");
+  c.id_column.clear();
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), c).run(); }),
+            "several prediction files are merged by sample id: give the id column (--id-col)");
+}
+
+TEST_F(EvaluatorTest, UnknownMetricGetsASuggestion) {
+  EvalConfig c = basic(write(dir_, "p.csv", "label,score\n0,0.1\n"), {"acuracy"});
+  const std::string e = error_of([&] { Evaluator(built_plugins(), c).run(); });
+  EXPECT_EQ(e.rfind("--metric acuracy: unknown metric 'acuracy'; did you mean 'accuracy'? (known: ", 0), 0u) << e;
+}
+
+TEST_F(EvaluatorTest, TemperatureIsAppliedToTheScores) {
+  EvalConfig c = basic(write(dir_, "p.csv", "label,score\n0,0.2\n1,0.8\n"), {"log_loss"});
+  c.temperature = 2.0;
+  // sigmoid(logit(0.8) / 2) = 2/3, and 1/3 for the negative
+  EXPECT_NEAR(value(Evaluator(built_plugins(), c).run(), "log_loss"), -std::log(2.0 / 3), 1e-12);
+}
+
+TEST_F(EvaluatorTest, StreamingGivesTheSameValues) {
+  EvalConfig c = basic(write(dir_, "p.csv", predictions(3, 3000)), {"auc", "brier", "accuracy"});
+  const bj::object memory = Evaluator(built_plugins(), c).run();
+  c.streaming = true;
+  const bj::object streamed = Evaluator(built_plugins(), c).run();
+  for (const char* m : {"auc", "brier.brier", "accuracy"}) EXPECT_NEAR(value(streamed, m), value(memory, m), 1e-12) << m;
+  EXPECT_TRUE(streamed.at("data").at("streamed").as_bool());
+  c.ci.rounds = 10;
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), c).run(); }),
+            "streaming evaluation cannot compute confidence intervals: those need the rows in memory; drop --stream");
+}
+
+TEST_F(EvaluatorTest, MetricsWithoutReplicateWeightsStillGetIntervals) {
+  // fuse.c.mean_abs_error (the plain-C plugin) keeps only sums: the evaluator resamples rows for it.
+  EvalConfig c = basic(write(dir_, "p.csv", predictions()), {});
+  c.metrics.push_back(MetricSpec{"mae", "fuse.c.mean_abs_error", bj::object{{"pred", "score"}, {"target", "label"}}, false, "x"});
+  c.ci.rounds = 50;
+  bj::object r = Evaluator(built_plugins(), c).run();
+  const double mae = value(r, "mae.mae");
+  const bj::object& ci = r.at("metrics").at("mae.mae").at("ci").as_object();
+  EXPECT_LT(ci.at("lower").to_number<double>(), mae);
+  EXPECT_GT(ci.at("upper").to_number<double>(), mae);
+  EXPECT_EQ(ci.at("rounds").as_int64(), 50);
+}
+
+}  // namespace
+}  // namespace fuse::eval
