@@ -13,7 +13,7 @@ namespace fuse::eval {
 namespace fs = std::filesystem;
 
 std::string EvalData::describe(size_t row) const {
-  std::string s = "row " + std::to_string(row_of[row]) + " of " + files[file_of[row]];
+  std::string s = "row " + std::to_string(row_of[row]) + " of " + files[file_of.empty() ? 0 : file_of[row]];
   if (!ids.empty()) s += " (id " + ids[row] + ")";
   return s;
 }
@@ -28,7 +28,7 @@ void EvalData::select(const std::vector<uint32_t>& keep) {
   for (auto& [key, column] : numbers) pick(column);
   for (auto& [key, c] : categories) pick(c.codes);
   if (!ids.empty()) pick(ids);
-  pick(file_of);
+  if (!file_of.empty()) pick(file_of);
   pick(row_of);
   rows = keep.size();
 }
@@ -152,6 +152,34 @@ EvalData load_predictions(const EvalConfig& config, const Wanted& wanted) {
 
   EvalData d;
   for (const PredictionFile& f : config.predictions) d.files.push_back(f.path.string());
+  if (nf == 1) {
+    // One file: take its columns as they are, without a copy (the evaluation's memory is mostly these).
+    table::Table& t = tables[0];
+    d.rows = t.size();
+    if (t.size() > UINT32_MAX) throw Error(Errc::kUnsupported, t.source + ": more than 2^32 rows; evaluate it with --stream");
+    d.row_of.assign(t.rows.begin(), t.rows.end());
+    std::vector<int64_t>().swap(t.rows);
+    if (with_ids) {
+      const table::TextColumn& ids = t.column(config.id_column).text;
+      d.ids.reserve(d.rows);
+      for (size_t r = 0; r < d.rows; ++r) d.ids.emplace_back(ids.at(r));
+    }
+    for (auto& [key, srcs] : numeric)
+      for (table::Column& col : t.columns)
+        if (col.name == srcs[0].column && col.kind == table::Kind::kNumber) d.numbers[key] = std::move(col.numbers);
+    for (auto& [key, srcs] : categorical) {
+      Categorical& cat = d.categories[key];
+      std::unordered_map<std::string, uint32_t> code;
+      const table::Column& col = t.column(srcs[0].column);
+      cat.codes.resize(d.rows);
+      for (size_t r = 0; r < d.rows; ++r) {
+        auto [it, inserted] = code.emplace(col.text_at(r), static_cast<uint32_t>(cat.levels.size()));
+        if (inserted) cat.levels.push_back(it->first);
+        cat.codes[r] = it->second;
+      }
+    }
+    return d;
+  }
   // Row alignment: per file, the table row of each evaluation row.
   std::vector<std::vector<uint32_t>> row_in(nf);
   if (merged(config)) {
@@ -196,14 +224,14 @@ EvalData load_predictions(const EvalConfig& config, const Wanted& wanted) {
     }
     for (uint32_t r = 0; r < d.rows; ++r) {
       d.file_of.push_back(0);
-      d.row_of.push_back(first.rows[r]);
+      d.row_of.push_back(static_cast<uint32_t>(first.rows[r]));
       d.ids.emplace_back(first_ids.at(r));
     }
   } else {
     for (size_t f = 0; f < nf; ++f)
       for (uint32_t r = 0; r < tables[f].size(); ++r) {
         d.file_of.push_back(static_cast<uint32_t>(f));
-        d.row_of.push_back(tables[f].rows[r]);
+        d.row_of.push_back(static_cast<uint32_t>(tables[f].rows[r]));
         if (with_ids) d.ids.emplace_back(tables[f].column(config.id_column).text.at(r));
       }
     d.rows = d.file_of.size();

@@ -72,7 +72,13 @@ NDict gather(const NDict& batch, size_t rows, const uint8_t* counts) {
   return out;
 }
 
-Tensor column_tensor(const std::vector<double>& v) { return Tensor::from_vector<double>(v, {static_cast<int64_t>(v.size())}); }
+// A read-only tensor over a column of the evaluation (no copy): the data outlives every unit of the run.
+Tensor column_tensor(const std::vector<double>& v) {
+  return Tensor::from_buffer(const_cast<double*>(v.data()), {static_cast<int64_t>(v.size())}, sdk::kFloat64, nullptr, false);
+}
+
+// A tensor that owns its values (for columns built on the spot).
+Tensor owned_tensor(const std::vector<double>& v) { return Tensor::from_vector<double>(v, {static_cast<int64_t>(v.size())}); }
 
 // The reported scalar outputs of a unit's result, with their names in the results.
 std::vector<std::pair<std::string, double>> scalars(const Unit& u, const NDict& result) {
@@ -177,7 +183,7 @@ void Run::add_units(const MetricPlan& p) {
     for (size_t r = 0; r < data_.rows; ++r) target[r] = y[r] == static_cast<double>(c) ? 1.0 : 0.0;
     NDict b;
     b.set("ova.pred", Value(column_tensor(data_.numbers.at(plan_.scores[c]))));
-    b.set("ova.target", Value(column_tensor(target)));
+    b.set("ova.target", Value(owned_tensor(target)));
     units_.push_back(Unit{p.spec.name + ".class_" + std::to_string(c), &p, cfg, b, data_.rows, 1, true, nullptr, {}});
   }
   for (size_t r = 0; r < data_.rows; ++r)
@@ -186,8 +192,8 @@ void Run::add_units(const MetricPlan& p) {
       pooled_target.push_back(y[r] == static_cast<double>(c) ? 1.0 : 0.0);
     }
   NDict micro;
-  micro.set("ova.pred", Value(column_tensor(pooled_pred)));
-  micro.set("ova.target", Value(column_tensor(pooled_target)));
+  micro.set("ova.pred", Value(owned_tensor(pooled_pred)));
+  micro.set("ova.target", Value(owned_tensor(pooled_target)));
   units_.push_back(Unit{p.spec.name + ".micro", &p, cfg, micro, data_.rows * k, k, true, nullptr, {}});
 }
 

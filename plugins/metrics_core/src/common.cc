@@ -15,12 +15,10 @@ const BinaryRows::Sorted& BinaryRows::sorted() const {
                    [&](uint32_t a, uint32_t b) { return scores_[a] > scores_[b]; });
   sorted_.label.resize(n);
   sorted_.group_end.resize(n);
-  sorted_.score.resize(n);
   for (size_t i = 0; i < n; ++i) {
     sorted_.label[i] = labels_[sorted_.order[i]];
-    sorted_.score[i] = scores_[sorted_.order[i]];
+    sorted_.group_end[i] = i + 1 == n || scores_[sorted_.order[i + 1]] != scores_[sorted_.order[i]];
   }
-  for (size_t i = 0; i < n; ++i) sorted_.group_end[i] = i + 1 == n || sorted_.score[i + 1] != sorted_.score[i];
   ready_ = true;
   return sorted_;
 }

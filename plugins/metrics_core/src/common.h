@@ -77,18 +77,58 @@ inline std::vector<int64_t> read_binary_labels(const DictView& batch, const std:
   return read_labels(batch, key, 2, true);
 }
 
+// Appends the elements of a tensor to `out` converted by `convert(value, index)`, without an intermediate copy.
+template <class Out, class Convert>
+void append_converted(const TensorView& t, std::vector<Out>& out, Convert&& convert) {
+  t.require_cpu_contiguous();
+  const size_t n = static_cast<size_t>(t.numel()), base = out.size();
+  out.resize(base + n);
+  const bool ok = sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
+    const auto* p = t.data<decltype(tag)>();
+    for (size_t i = 0; i < n; ++i) out[base + i] = convert(static_cast<double>(p[i]), i);
+  });
+  if (!ok) {
+    out.resize(base);
+    fail(FM_ERR_TYPE, "key '" + t.name() + "': dtype " + sdk::dtype_name(t.dtype()) + " is not supported");
+  }
+}
+
+// One finite score per row ([n] or [n, 1]) appended to `out`.
+inline void append_scores(const DictView& batch, const std::string& key, std::vector<double>& out) {
+  TensorView t = batch.tensor(key);
+  if (!(t.ndim() == 1 || (t.ndim() == 2 && t.size(1) == 1)))
+    fail(FM_ERR_SHAPE, "key '" + key + "': expected one score per row ([n] or [n, 1]), got shape " +
+                           sdk::shape_string(t.dl()) + " (for several classes use one_vs_all)");
+  append_converted(t, out, [&](double v, size_t i) {
+    if (!std::isfinite(v)) fail(FM_ERR_NUMERIC, "key '" + key + "': row " + std::to_string(i) + " is " + std::to_string(v));
+    return v;
+  });
+}
+
+// Binary targets (0 or 1) appended to `out`.
+inline void append_binary_labels(const DictView& batch, const std::string& key, std::vector<uint8_t>& out) {
+  append_converted(batch.tensor(key), out, [&](double v, size_t i) {
+    if (v != 0 && v != 1)
+      fail(FM_ERR_INVALID_ARGUMENT, "key '" + key + "': row " + std::to_string(i) + " has " + std::to_string(v) +
+                                        "; a binary metric needs targets 0 or 1 (use one_vs_all for several classes)");
+    return static_cast<uint8_t>(v);
+  });
+}
+
 // A binary problem: scores and 0/1 labels appended by update, merged by concatenation, and an order by
 // descending score with its tie groups, built once (thread-safe) for the weighted passes.
 class BinaryRows {
  public:
+  // Appends straight from the tensors (no intermediate copies: evaluations hold millions of rows).
   void add(const DictView& batch, const std::string& pred, const std::string& target) {
-    std::vector<double> s = read_scores(batch, pred);
-    std::vector<int64_t> y = read_binary_labels(batch, target);
-    if (s.size() != y.size())
-      fail(FM_ERR_SHAPE, "'" + pred + "' has " + std::to_string(s.size()) + " rows but '" + target + "' has " +
-                             std::to_string(y.size()));
-    scores_.insert(scores_.end(), s.begin(), s.end());
-    for (int64_t l : y) labels_.push_back(static_cast<uint8_t>(l));
+    const size_t before = scores_.size();
+    append_scores(batch, pred, scores_);
+    append_binary_labels(batch, target, labels_);
+    if (scores_.size() - before != labels_.size() - before) {
+      const size_t s = scores_.size() - before, y = labels_.size() - before;
+      scores_.resize(before), labels_.resize(before);
+      fail(FM_ERR_SHAPE, "'" + pred + "' has " + std::to_string(s) + " rows but '" + target + "' has " + std::to_string(y));
+    }
     invalidate();
   }
   void merge(const BinaryRows& other) {
@@ -124,9 +164,8 @@ class BinaryRows {
   // Rows by descending score; group_end[i] is 1 where a run of equal scores ends.
   struct Sorted {
     std::vector<uint32_t> order;
-    std::vector<uint8_t> label;      // labels in that order
+    std::vector<uint8_t> label;  // labels in that order
     std::vector<uint8_t> group_end;
-    std::vector<double> score;       // scores in that order
   };
   const Sorted& sorted() const;
 

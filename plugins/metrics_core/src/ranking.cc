@@ -26,7 +26,7 @@ Steps steps(const BinaryRows& rows, const uint8_t* counts) {
     if (s.group_end[i]) {
       out.tp.push_back(static_cast<double>(tp));
       out.fp.push_back(static_cast<double>(fp));
-      out.threshold.push_back(s.score[i]);
+      out.threshold.push_back(rows.scores()[s.order[i]]);
     }
   }
   out.pos = static_cast<double>(tp);
@@ -84,13 +84,77 @@ class BinaryMetric {
   BinaryRows rows_;
 };
 
+// AUC of the rows, or with 'bins' > 0 of a histogram of the scores over 'range': bounded memory for files
+// larger than memory (streamed), exact up to ties within a bin (which count half, at most half the share of
+// positive-negative pairs that fall in one bin).
 class Auc : public BinaryMetric<Auc> {
  public:
-  using BinaryMetric::BinaryMetric;
+  explicit Auc(const DictView& config) : BinaryMetric(config), bins_(static_cast<size_t>(config.get_int("bins"))) {
+    const std::vector<double> range = config.get_doubles("range");
+    if (range.size() != 2 || !(range[0] < range[1])) fail(FM_ERR_INVALID_ARGUMENT, "'range' must be [low, high] with low < high");
+    low_ = range[0], high_ = range[1];
+    positives_.assign(bins_, 0), negatives_.assign(bins_, 0);
+  }
+  void reset() {
+    BinaryMetric::reset();
+    std::fill(positives_.begin(), positives_.end(), 0), std::fill(negatives_.begin(), negatives_.end(), 0);
+  }
+  void update(const DictView& batch) {
+    if (bins_ == 0) return BinaryMetric::update(batch);
+    std::vector<double> s;
+    std::vector<uint8_t> y;
+    append_scores(batch, pred_, s);
+    append_binary_labels(batch, target_, y);
+    if (s.size() != y.size()) fail(FM_ERR_SHAPE, "'" + pred_ + "' and '" + target_ + "' have different numbers of rows");
+    for (size_t i = 0; i < s.size(); ++i) {
+      const double x = std::clamp((s[i] - low_) / (high_ - low_), 0.0, 1.0);
+      const size_t b = std::min(bins_ - 1, static_cast<size_t>(x * static_cast<double>(bins_)));
+      ++(y[i] ? positives_ : negatives_)[b];
+    }
+  }
+  void merge(const Auc& other) {
+    BinaryMetric::merge(other);
+    for (size_t b = 0; b < bins_; ++b) positives_[b] += other.positives_[b], negatives_[b] += other.negatives_[b];
+  }
+  void save(sdk::Writer& w) const {
+    BinaryMetric::save(w);
+    w.write(positives_.data(), bins_ * sizeof(uint64_t));
+    w.write(negatives_.data(), bins_ * sizeof(uint64_t));
+  }
+  void load(const void* data, size_t size) {
+    const size_t hist = 2 * bins_ * sizeof(uint64_t);
+    if (size < hist) fail(FM_ERR_INVALID_ARGUMENT, "metric state is too short");
+    BinaryMetric::load(data, size - hist);
+    const char* p = static_cast<const char*>(data) + size - hist;
+    std::memcpy(positives_.data(), p, bins_ * sizeof(uint64_t));
+    std::memcpy(negatives_.data(), p + bins_ * sizeof(uint64_t), bins_ * sizeof(uint64_t));
+  }
+  void compute(Dict& result) const {
+    if (bins_ == 0) return BinaryMetric::compute(result);
+    double pos_above = 0, twice = 0, neg = 0;
+    for (size_t b = bins_; b-- > 0;) {  // from the highest scores down
+      const double pb = static_cast<double>(positives_[b]), nb = static_cast<double>(negatives_[b]);
+      twice += nb * (2 * pos_above + pb);
+      pos_above += pb;
+      neg += nb;
+    }
+    if (pos_above == 0 || neg == 0) fail(FM_ERR_NUMERIC, "AUC needs both classes, but the data has " +
+                                                             std::string(pos_above == 0 ? "no positive (1)" : "no negative (0)") + " targets");
+    result.set_double("auc", twice / (2 * pos_above * neg));
+  }
+  void compute_weighted(const DictView* inputs, const uint8_t* counts, size_t n, Dict& result) const {
+    if (bins_ > 0) fail(FM_ERR_UNSUPPORTED, "a binned AUC keeps no rows to reweight");
+    BinaryMetric::compute_weighted(inputs, counts, n, result);
+  }
   void compute_from(const DictView*, const uint8_t* counts, Dict& result) const {
     rows_.require_both_classes(counts, "AUC");
     result.set_double("auc", auc_of(rows_, counts));
   }
+
+ private:
+  size_t bins_;
+  double low_ = 0, high_ = 1;
+  std::vector<uint64_t> positives_, negatives_;
 };
 FUSE_METRIC(Auc, "fuse.metrics.auc", "1.0.0")
 

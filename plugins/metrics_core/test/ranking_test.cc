@@ -46,6 +46,21 @@ TEST(Auc, NonFiniteScoresNameTheRow) {
             "metric 'fuse.metrics.auc' (plugin 'fuse.metrics_core'): key 'p': row 1 is nan");
 }
 
+TEST(Auc, BinnedHistogramIsExactUpToTiesWithinABin) {
+  // With scores on a 0.1 grid and 10 bins, nothing ties that did not tie before: the same AUC.
+  const std::string batch = R"({"p": [0.05, 0.15, 0.35, 0.85, 0.35, 0.95], "y": [0, 0, 1, 1, 0, 1]})";
+  const double exact = auc(batch);
+  EXPECT_NEAR(metric_value("fuse.metrics.auc", R"({"pred": "p", "target": "y", "bins": 10})", batch, "auc"), exact, 1e-12);
+  // One bin: every pair ties, 0.5.
+  EXPECT_NEAR(metric_value("fuse.metrics.auc", R"({"pred": "p", "target": "y", "bins": 1})", batch, "auc"), 0.5, 1e-12);
+  // Scores outside the range go to the end bins.
+  EXPECT_NEAR(metric_value("fuse.metrics.auc", R"({"pred": "p", "target": "y", "bins": 2, "range": [0, 0.5]})",
+                           R"({"p": [-1.0, 0.1, 0.7, 2.0], "y": [0, 0, 1, 1]})", "auc"),
+              1.0, 1e-12);
+  EXPECT_EQ(error_of([] { built_plugins().create_metric("fuse.metrics.auc", json_object(R"({"range": [1, 0]})")); }),
+            "metric 'fuse.metrics.auc' (plugin 'fuse.metrics_core'): create failed: 'range' must be [low, high] with low < high");
+}
+
 TEST(RocCurve, GridAndVertices) {
   NDict r = compute_metric("fuse.metrics.roc_curve", R"({"pred": "p", "target": "y", "points": 5})", sample64(kSk));
   // vertices (0,0) (0,.5) (.5,.5) (.5,1) (1,1)

@@ -23,8 +23,8 @@ struct EvalData {
   std::map<std::string, Categorical> categories;       // group and fold columns
   std::vector<std::string> ids;                        // when an id column was given
   std::vector<std::string> files;
-  std::vector<uint32_t> file_of;  // per row: index into files
-  std::vector<int64_t> row_of;    // per row: the 1-based data row in its file
+  std::vector<uint32_t> file_of;  // per row: index into files (empty when there is one file)
+  std::vector<uint32_t> row_of;   // per row: the 1-based data row in its file
   size_t dropped = 0;             // rows left out by the NaN policy
 
   // "row 17 of preds.csv (id case_17)".
