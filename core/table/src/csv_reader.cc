@@ -28,6 +28,7 @@ class CsvReader : public Reader {
 
   bool read(Table& out) override {
     prepare(out);
+    if (pending_.size() != requests_.size()) prepare_row_buffer();
     out_ = &out;
     const size_t before = out.size();
     std::vector<char> block(1 << 20);
@@ -62,14 +63,16 @@ class CsvReader : public Reader {
     throw Error(Errc::kInvalidArgument, path_.string() + ": " + message);
   }
 
+  // A row may be split between two blocks (two read() calls, possibly into two tables): its kept fields wait in
+  // pending_ until the row ends, then go into the table being filled.
   static void on_field(void* data, size_t length, void* self_ptr) {
     auto* self = static_cast<CsvReader*>(self_ptr);
     const std::string_view field(static_cast<const char*>(data), data ? length : 0);
     if (!self->header_done_) {
       self->columns_.emplace_back(field);
-    } else if (self->out_ != nullptr && self->field_ < self->slot_.size() && self->slot_[self->field_] >= 0) {
-      store_field(self->out_->columns[static_cast<size_t>(self->slot_[self->field_])], field, *self->out_,
-                  self->row_ + 1, self->error_);
+    } else if (self->field_ < self->slot_.size() && self->slot_[self->field_] >= 0) {
+      self->pending_[static_cast<size_t>(self->slot_[self->field_])].assign(field);
+      self->filled_[static_cast<size_t>(self->slot_[self->field_])] = 1;
     }
     ++self->field_;
   }
@@ -78,20 +81,24 @@ class CsvReader : public Reader {
     auto* self = static_cast<CsvReader*>(self_ptr);
     if (!self->header_done_) {
       self->header_done_ = true;
-    } else {
+    } else if (self->out_ != nullptr) {
       ++self->row_;
-      if (self->field_ != self->columns_.size()) {
-        if (self->error_.empty())
-          self->error_ = "row " + std::to_string(self->row_) + " of " + self->path_.string() + " has " +
-                         std::to_string(self->field_) + " fields; the header has " +
-                         std::to_string(self->columns_.size());
-        // Keep the columns aligned: pad the kept columns this short row did not reach.
-        for (size_t f = self->field_; f < self->slot_.size(); ++f)
-          if (self->out_ != nullptr && self->slot_[f] >= 0) store_field(self->out_->columns[static_cast<size_t>(self->slot_[f])], "", *self->out_, self->row_, self->error_);
+      if (self->field_ != self->columns_.size() && self->error_.empty())
+        self->error_ = "row " + std::to_string(self->row_) + " of " + self->path_.string() + " has " +
+                       std::to_string(self->field_) + " fields; the header has " + std::to_string(self->columns_.size());
+      for (size_t c = 0; c < self->pending_.size(); ++c) {
+        store_field(self->out_->columns[c], self->filled_[c] ? std::string_view(self->pending_[c]) : std::string_view(),
+                    *self->out_, self->row_, self->error_);
+        self->filled_[c] = 0;
       }
-      if (self->out_ != nullptr) self->out_->rows.push_back(self->row_);
+      self->out_->rows.push_back(self->row_);
     }
     self->field_ = 0;
+  }
+
+  void prepare_row_buffer() {
+    pending_.resize(requests_.size());
+    filled_.assign(requests_.size(), 0);
   }
 
   std::ifstream in_;
@@ -102,6 +109,8 @@ class CsvReader : public Reader {
   bool header_done_ = false;
   bool eof_ = false;
   std::string error_;
+  std::vector<std::string> pending_;  // the kept fields of the row being parsed, by request
+  std::vector<uint8_t> filled_;
 };
 
 }  // namespace

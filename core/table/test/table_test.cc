@@ -80,6 +80,31 @@ TEST(Table, BadNumbersAndRowsAreLocated) {
             fs::temp_directory_path().string() + "/fuse_table_test_h.jsonl:2: each line must be a JSON object");
 }
 
+TEST(Table, RowsStayWholeAcrossBlocksReadIntoFreshTables) {
+  // Every row holds i and 2i; rows split by a block boundary must not mix columns.
+  std::string text = "a,b\n";
+  for (int i = 0; i < 150000; ++i) text += std::to_string(i) + "," + std::to_string(2 * i) + "\n";
+  fs::path p = write("pairs.csv", text);
+  std::unique_ptr<Reader> r = Reader::open(p);
+  r->select({{"a", Kind::kNumber}, {"b", Kind::kNumber}});
+  size_t rows = 0, blocks = 0;
+  while (true) {
+    Table block;
+    if (!r->read(block)) break;
+    ++blocks;
+    ASSERT_EQ(block.column("a").numbers.size(), block.size());
+    ASSERT_EQ(block.column("b").numbers.size(), block.size());
+    for (size_t i = 0; i < block.size(); ++i) {
+      ASSERT_EQ(block.column("b").numbers[i], 2 * block.column("a").numbers[i]) << "block " << blocks << " row " << i;
+      ASSERT_EQ(block.rows[i], static_cast<int64_t>(block.column("a").numbers[i]) + 1);
+    }
+    rows += block.size();
+  }
+  EXPECT_EQ(rows, 150000u);
+  EXPECT_GT(blocks, 1u);
+  fs::remove(p);
+}
+
 TEST(Table, LargeFilesStreamInBlocks) {
   std::string text = "id,score\n";
   for (int i = 0; i < 200000; ++i) text += "case_" + std::to_string(i) + "," + std::to_string(i % 1000) + ".5\n";
