@@ -10,6 +10,7 @@
 #include "fuse/json/document.h"
 #include "fuse/json/write.h"
 #include "fuse/plugin/registry.h"
+#include "report_loader.h"
 #include "table.h"
 
 namespace fuse::cli {
@@ -99,9 +100,29 @@ void write_text(const std::string& path, const std::string& text) {
   if (!f) throw Error(Errc::kIo, "cannot write '" + path + "'");
 }
 
+// The metrics behind the report's charts, unless the evaluation already has them: ROC and precision-recall
+// curves, a reliability diagram and a confusion matrix (per class, one-vs-all, for several score columns).
+void add_chart_metrics(eval::EvalConfig& c) {
+  const bool multi = c.score_columns.size() > 1 || (c.score_columns.size() == 1 && c.score_columns[0].find_first_of("*?") != std::string::npos);
+  auto has = [&](const std::string& component) {
+    for (const eval::MetricSpec& m : c.metrics)
+      if (m.component == component || m.component == "fuse.metrics." + component) return true;
+    return false;
+  };
+  auto add = [&](const std::string& name, const std::string& component, bool one_vs_all) {
+    if (!has(component)) c.metrics.push_back(eval::MetricSpec{name, component, {}, one_vs_all, "--html (" + name + " chart)"});
+  };
+  add("roc", "roc_curve", multi);
+  if (!multi) add("pr", "pr_curve", false);
+  add("calibration", "calibration", false);
+  add("confusion", "confusion", false);
+}
+
 int run(const Options& o) {
   Registry registry;
-  eval::Evaluator evaluator(registry, build_config(o));
+  eval::EvalConfig config = build_config(o);
+  if (!o.html_out.empty()) add_chart_metrics(config);
+  eval::Evaluator evaluator(registry, config);
   const bj::object result = evaluator.run();
   const std::string text = json::to_text(result, {2}) + "\n";
   if (o.json_out == "-") {
@@ -109,6 +130,12 @@ int run(const Options& o) {
   } else {
     print_summary(result, std::cout);
     if (!o.json_out.empty()) write_text(o.json_out, text);
+  }
+  if (!o.html_out.empty()) {
+    std::string title = "Evaluation of";
+    for (const eval::PredictionFile& f : config.predictions) title += " " + f.path.filename().string();
+    write_html_report(result, o.html_out, title);
+    if (o.json_out != "-") std::cout << "report: " << o.html_out << "\n";
   }
   return 0;
 }

@@ -87,20 +87,15 @@ std::vector<std::pair<std::string, double>> scalars(const Unit& u, const NDict& 
     if (!(value->is<double>() || value->is<int64_t>())) continue;
     const std::vector<std::string>& only = u.plan->outputs;
     if (!only.empty() && std::find(only.begin(), only.end(), key) == only.end()) continue;
-    out.emplace_back(key, value->as_number());
+    out.emplace_back(output_name(*u.plan, u.name, key), value->as_number());
   }
-  if (out.size() == 1) {  // a metric with one output is reported under its own name ("auc", "accuracy")
-    out[0].first = u.name;
-    return out;
-  }
-  for (auto& [key, v] : out) key = u.name + "." + key;
   return out;
 }
 
 std::vector<std::pair<std::string, const Tensor*>> tensors(const NDict& result) {
   std::vector<std::pair<std::string, const Tensor*>> out;
   for (const auto& [key, value] : result.flatten())
-    if (value->is<Tensor>() && sdk::is_floating(value->as<Tensor>().dtype())) out.emplace_back(key, &value->as<Tensor>());
+    if (value->is<Tensor>()) out.emplace_back(key, &value->as<Tensor>());
   return out;
 }
 
@@ -119,6 +114,17 @@ bj::array numbers(const std::vector<double>& v) {
   bj::array a;
   for (double x : v) a.push_back(number(x));
   return a;
+}
+
+// A 1-D tensor as an array, a 2-D one (a confusion matrix) as an array of rows.
+bj::array tensor_json(const Tensor& t) {
+  const std::vector<double> v = tensor_values(t);
+  if (t.ndim() != 2) return numbers(v);
+  bj::array rows;
+  const size_t cols = static_cast<size_t>(t.size(1));
+  for (size_t r = 0; r < static_cast<size_t>(t.size(0)); ++r)
+    rows.push_back(numbers(std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(r * cols), v.begin() + static_cast<std::ptrdiff_t>((r + 1) * cols))));
+  return rows;
 }
 
 // The units and the replicate machinery over one data set.
@@ -140,7 +146,7 @@ class Run {
   std::vector<std::vector<Outcome>> replicates(const std::vector<Stratum>& strata) const;
   std::vector<Stratum> class_strata(const std::vector<uint32_t>* rows) const;
   bj::object metrics_json(const std::vector<Outcome>& main, const std::vector<std::vector<Outcome>>* reps,
-                          const uint8_t* counts, bj::object* curves, bj::object* errors) const;
+                          const uint8_t* counts, bj::object* arrays, bj::object* errors) const;
   std::vector<double> jackknife(const Unit& u, size_t unit_index, const std::string& output, const uint8_t* base) const;
   double output_value(const Unit& u, const Outcome& o, const std::string& name) const;
 
@@ -396,7 +402,7 @@ std::vector<double> Run::jackknife(const Unit& u, size_t unit_index, const std::
 }
 
 bj::object Run::metrics_json(const std::vector<Outcome>& main, const std::vector<std::vector<Outcome>>* reps,
-                             const uint8_t* counts, bj::object* curves, bj::object* errors) const {
+                             const uint8_t* counts, bj::object* arrays, bj::object* errors) const {
   bj::object metrics;
   std::map<std::string, std::vector<double>> macro;  // one-vs-all: per metric output, the class values
   for (size_t i = 0; i < units_.size(); ++i) {
@@ -432,13 +438,13 @@ bj::object Run::metrics_json(const std::vector<Outcome>& main, const std::vector
         macro[u.plan->spec.name + ".macro" + output].push_back(value);
       }
     }
-    if (curves != nullptr)
+    if (arrays != nullptr)
       for (const auto& [key, t] : tensors(main[i].result)) {
-        bj::value& slot = (*curves)[u.name];
+        bj::value& slot = (*arrays)[u.name];
         if (!slot.is_object()) slot = bj::object();
         bj::object& curve = slot.as_object();
-        curve[key] = numbers(tensor_values(*t));
-        if (reps != nullptr && !reps->empty()) {
+        curve[key] = tensor_json(*t);
+        if (reps != nullptr && !reps->empty() && t->ndim() == 1 && sdk::is_floating(t->dtype())) {
           // A band: per element, the percentile interval over the replicates.
           const size_t n = static_cast<size_t>(t->numel());
           std::vector<double> lower(n), upper(n);
@@ -467,9 +473,9 @@ bj::object Run::report() {
   const bool ci = config_.ci.rounds > 0;
   std::vector<std::vector<Outcome>> reps;
   if (ci) reps = replicates(class_strata(nullptr));
-  bj::object curves;
-  out["metrics"] = metrics_json(main_, ci ? &reps : nullptr, nullptr, &curves, nullptr);
-  if (!curves.empty()) out["curves"] = std::move(curves);
+  bj::object arrays;
+  out["metrics"] = metrics_json(main_, ci ? &reps : nullptr, nullptr, &arrays, nullptr);
+  if (!arrays.empty()) out["arrays"] = std::move(arrays);
 
   // Sub-groups and folds: the same metrics on the rows of each level (0/1 counts), with their own intervals.
   auto by_level = [&](const std::string& column) {

@@ -93,6 +93,11 @@ void add_unique(std::vector<std::string>& v, const std::string& s) {
 
 }  // namespace
 
+std::string output_name(const MetricPlan& plan, const std::string& unit, const std::string& key) {
+  const bool chosen = plan.outputs.size() == 1 && plan.outputs[0] == key;
+  return chosen || key == short_name(plan.manifest->id) ? unit : unit + "." + key;
+}
+
 EvalPlan make_plan(const Registry& registry, const EvalConfig& config, std::vector<std::string> scores) {
   EvalPlan plan;
   plan.scores = std::move(scores);

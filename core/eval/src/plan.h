@@ -34,6 +34,10 @@ struct EvalPlan {
   std::vector<std::string> checked;  // numeric columns the NaN policy looks at
 };
 
+// The name a scalar output is reported under: the bare unit name when the output is the metric's namesake
+// ("auc" of fuse.metrics.auc) or was asked for by name ("accuracy"), else "<unit>.<output>".
+std::string output_name(const MetricPlan& plan, const std::string& unit, const std::string& key);
+
 // `scores` are the expanded score columns.
 EvalPlan make_plan(const Registry& registry, const EvalConfig& config, std::vector<std::string> scores);
 

@@ -125,8 +125,7 @@ bj::object run_streaming(const Registry& registry, const EvalConfig& config, con
       values.emplace_back(key, value->as_number());
     }
     for (const auto& [key, v] : values)
-      metrics[values.size() == 1 ? p.spec.name : p.spec.name + "." + key] =
-          bj::object{{"value", std::isfinite(v) ? bj::value(v) : bj::value(nullptr)}};
+      metrics[output_name(p, p.spec.name, key)] = bj::object{{"value", std::isfinite(v) ? bj::value(v) : bj::value(nullptr)}};
   }
   bj::object data{{"rows", static_cast<int64_t>(rows)}, {"dropped", static_cast<int64_t>(dropped)}, {"streamed", true}};
   data["files"] = bj::array{bj::value(config.predictions[0].path.string())};

@@ -1,0 +1,29 @@
+// Charts of evaluation results as PNG images (OpenCV): ROC (with its confidence band), precision-recall,
+// reliability diagram and confusion matrix. Labelled axes, ticks and legible text at 720 x 540 pixels.
+#ifndef FUSE_REPORT_CHARTS_H_
+#define FUSE_REPORT_CHARTS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fuse::report {
+
+using Png = std::vector<uint8_t>;
+
+struct Curve {
+  std::vector<double> x, y;
+  std::vector<double> lower, upper;  // a band around y (empty: none)
+};
+
+Png roc_chart(const std::string& title, const Curve& curve);
+Png pr_chart(const std::string& title, const Curve& curve, double prevalence);  // prevalence < 0: no baseline
+// x: mean confidence per bin, y: accuracy per bin, counts: rows per bin (bars along the bottom).
+Png reliability_chart(const std::string& title, const Curve& curve, const std::vector<double>& counts);
+// matrix[true][predicted]; cells are shaded by the share of their row.
+Png confusion_chart(const std::string& title, const std::vector<std::vector<double>>& matrix,
+                    const std::vector<std::string>& labels);
+
+}  // namespace fuse::report
+
+#endif  // FUSE_REPORT_CHARTS_H_

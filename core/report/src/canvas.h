@@ -1,0 +1,45 @@
+// A chart area on an OpenCV image: maps data coordinates to pixels, draws axes with ticks and labels, lines,
+// bands, bars and text. Internal to the report library.
+#ifndef FUSE_REPORT_SRC_CANVAS_H_
+#define FUSE_REPORT_SRC_CANVAS_H_
+
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "fuse/report/charts.h"
+
+namespace fuse::report {
+
+class Canvas {
+ public:
+  static constexpr int kWidth = 720, kHeight = 540;
+  // A plot of [x0, x1] x [y0, y1] with its axis labels and title.
+  Canvas(double x0, double x1, double y0, double y1, const std::string& title, const std::string& x_label,
+         const std::string& y_label);
+
+  cv::Point point(double x, double y) const;
+  void axes(double tick_step);
+  void line(const std::vector<double>& x, const std::vector<double>& y, const cv::Scalar& color, int thickness);
+  void dashed(double xa, double ya, double xb, double yb, const cv::Scalar& color);
+  void band(const std::vector<double>& x, const std::vector<double>& lower, const std::vector<double>& upper,
+            const cv::Scalar& color);
+  void text(const std::string& s, cv::Point at, double scale, const cv::Scalar& color, bool centered = false);
+  // In the lower right corner of the plot, or the upper left one.
+  void legend(const std::vector<std::pair<std::string, cv::Scalar>>& entries, bool upper_left = false);
+  cv::Mat& image() { return image_; }
+  Png png() const;
+
+ private:
+  cv::Mat image_;
+  double x0_, x1_, y0_, y1_;
+  cv::Rect area_;
+};
+
+inline const cv::Scalar kBlue(180, 100, 30), kLightBlue(240, 215, 190), kGray(150, 150, 150), kBlack(30, 30, 30),
+    kOrange(40, 130, 240);
+
+}  // namespace fuse::report
+
+#endif  // FUSE_REPORT_SRC_CANVAS_H_

@@ -1,0 +1,101 @@
+#include "fuse/report/charts.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "canvas.h"
+
+namespace fuse::report {
+
+Png roc_chart(const std::string& title, const Curve& c) {
+  Canvas canvas(0, 1, 0, 1, title, "False positive rate (1 - specificity)", "True positive rate (sensitivity)");
+  canvas.axes(0.2);
+  if (!c.lower.empty()) canvas.band(c.x, c.lower, c.upper, kLightBlue);
+  canvas.dashed(0, 0, 1, 1, kGray);
+  canvas.line(c.x, c.y, kBlue, 2);
+  std::vector<std::pair<std::string, cv::Scalar>> legend = {{"ROC curve", kBlue}, {"chance", kGray}};
+  if (!c.lower.empty()) legend.insert(legend.begin() + 1, {"confidence band", kLightBlue});
+  canvas.legend(legend);
+  return canvas.png();
+}
+
+Png pr_chart(const std::string& title, const Curve& c, double prevalence) {
+  Canvas canvas(0, 1, 0, 1, title, "Recall (sensitivity)", "Precision (positive predictive value)");
+  canvas.axes(0.2);
+  if (!c.lower.empty()) canvas.band(c.x, c.lower, c.upper, kLightBlue);
+  std::vector<std::pair<std::string, cv::Scalar>> legend = {{"precision-recall curve", kBlue}};
+  if (prevalence >= 0) {
+    canvas.dashed(0, prevalence, 1, prevalence, kGray);
+    legend.push_back({"chance (prevalence)", kGray});
+  }
+  canvas.line(c.x, c.y, kBlue, 2);
+  canvas.legend(legend);
+  return canvas.png();
+}
+
+Png reliability_chart(const std::string& title, const Curve& c, const std::vector<double>& counts) {
+  Canvas canvas(0, 1, 0, 1, title, "Mean predicted probability (confidence)", "Observed frequency (accuracy)");
+  canvas.axes(0.2);
+  // Bin sizes as bars along the bottom, scaled to a fifth of the height.
+  double most = 0;
+  for (double n : counts) most = std::max(most, n);
+  const size_t bins = counts.size();
+  for (size_t b = 0; b < bins && most > 0; ++b) {
+    const double left = static_cast<double>(b) / static_cast<double>(bins), right = static_cast<double>(b + 1) / static_cast<double>(bins);
+    cv::rectangle(canvas.image(), canvas.point(left, 0), canvas.point(right, 0.2 * counts[b] / most), cv::Scalar(225, 225, 225), cv::FILLED);
+  }
+  canvas.dashed(0, 0, 1, 1, kGray);
+  canvas.line(c.x, c.y, kOrange, 2);
+  for (size_t i = 0; i < c.x.size(); ++i)
+    if (std::isfinite(c.x[i]) && std::isfinite(c.y[i])) cv::circle(canvas.image(), canvas.point(c.x[i], c.y[i]), 4, kOrange, cv::FILLED, cv::LINE_AA);
+  canvas.legend({{"observed", kOrange}, {"perfect calibration", kGray}, {"rows per bin (bars)", cv::Scalar(200, 200, 200)}}, true);
+  return canvas.png();
+}
+
+Png confusion_chart(const std::string& title, const std::vector<std::vector<double>>& m, const std::vector<std::string>& labels) {
+  const size_t k = m.size();
+  cv::Mat image(Canvas::kHeight, Canvas::kWidth, CV_8UC3, cv::Scalar(255, 255, 255));
+  const int top = 70, size = std::min(Canvas::kWidth - 170, Canvas::kHeight - top - 80);
+  const int cell = size / static_cast<int>(std::max<size_t>(k, 1));
+  const int left = (Canvas::kWidth - cell * static_cast<int>(k)) / 2 + 30;  // centred, room for the row labels
+  auto put = [&](const std::string& s, cv::Point p, double scale, const cv::Scalar& color) {
+    int baseline = 0;
+    const cv::Size t = cv::getTextSize(s, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &baseline);
+    cv::putText(image, s, cv::Point(p.x - t.width / 2, p.y + t.height / 2), cv::FONT_HERSHEY_SIMPLEX, scale, color, 1, cv::LINE_AA);
+  };
+  put(title, cv::Point(Canvas::kWidth / 2, 32), 0.65, kBlack);
+  const double scale = k > 6 ? 0.4 : 0.55;
+  for (size_t t = 0; t < k; ++t) {
+    double row = 0;
+    for (double v : m[t]) row += v;
+    for (size_t p = 0; p < k; ++p) {
+      const double share = row > 0 ? m[t][p] / row : 0;
+      // White to blue by the share of the true class's rows.
+      const cv::Scalar fill(255 - share * 75, 255 - share * 155, 255 - share * 225);
+      const cv::Rect r(left + static_cast<int>(p) * cell, top + static_cast<int>(t) * cell, cell, cell);
+      cv::rectangle(image, r, fill, cv::FILLED);
+      cv::rectangle(image, r, cv::Scalar(200, 200, 200), 1);
+      char text[64];
+      std::snprintf(text, sizeof(text), "%.0f", m[t][p]);
+      const cv::Scalar ink = share > 0.6 ? cv::Scalar(255, 255, 255) : kBlack;
+      put(text, cv::Point(r.x + cell / 2, r.y + cell / 2 - 9), scale, ink);
+      std::snprintf(text, sizeof(text), "%.0f%%", share * 100);
+      put(text, cv::Point(r.x + cell / 2, r.y + cell / 2 + 12), scale * 0.8, ink);
+    }
+  }
+  for (size_t i = 0; i < k; ++i) {
+    put(labels[i], cv::Point(left + static_cast<int>(i) * cell + cell / 2, top + static_cast<int>(k) * cell + 18), 0.45, kBlack);
+    put(labels[i], cv::Point(left - 30, top + static_cast<int>(i) * cell + cell / 2), 0.45, kBlack);
+  }
+  put("Predicted class", cv::Point(left + cell * static_cast<int>(k) / 2, top + cell * static_cast<int>(k) + 48), 0.55, kBlack);
+  put("True class", cv::Point(left - 30, top - 20), 0.55, kBlack);
+  Png out;
+  cv::imencode(".png", image, out);
+  return out;
+}
+
+}  // namespace fuse::report

@@ -1,0 +1,85 @@
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <gtest/gtest.h>
+
+#include "fuse/report/charts.h"
+#include "fuse/report/html.h"
+
+namespace fuse::report {
+namespace {
+
+// Width and height from a PNG's IHDR chunk.
+std::pair<int, int> png_size(const Png& png) {
+  auto be32 = [&](size_t at) { return (png[at] << 24) | (png[at + 1] << 16) | (png[at + 2] << 8) | png[at + 3]; };
+  return {be32(16), be32(20)};
+}
+
+bool is_png(const Png& png) {
+  static const uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  return png.size() > 24 && std::equal(kSignature, kSignature + 8, png.begin());
+}
+
+TEST(Base64, KnownVectors) {
+  auto b = [](const std::string& s) { return base64(std::vector<uint8_t>(s.begin(), s.end())); };
+  EXPECT_EQ(b(""), "");
+  EXPECT_EQ(b("f"), "Zg==");
+  EXPECT_EQ(b("fo"), "Zm8=");
+  EXPECT_EQ(b("foo"), "Zm9v");
+  EXPECT_EQ(b("foobar"), "Zm9vYmFy");
+}
+
+TEST(Charts, ArePngsOfTheStatedSize) {
+  Curve roc{{0, 0.5, 1}, {0, 0.8, 1}, {0, 0.7, 1}, {0, 0.9, 1}};
+  for (const Png& png : {roc_chart("ROC", roc), pr_chart("PR", roc, 0.3), reliability_chart("R", roc, {10, 5, 1}),
+                         confusion_chart("CM", {{5, 1}, {2, 7}}, {"0", "1"})}) {
+    ASSERT_TRUE(is_png(png));
+    EXPECT_EQ(png_size(png), std::make_pair(720, 540));
+  }
+}
+
+const char* kResults = R"({
+  "metrics": {"roc.auc": {"value": 0.84, "ci": {"lower": 0.8, "upper": 0.88, "level": 0.95, "rounds": 100, "skipped": 3, "method": "percentile"}},
+              "a<b": {"value": 0.5}},
+  "arrays": {"roc": {"fpr": [0, 0.5, 1], "tpr": [0, 0.8, 1], "tpr_lower": [0, 0.7, 1], "tpr_upper": [0, 0.9, 1]},
+             "cm": {"matrix": [[5, 1], [2, 7]]}},
+  "groups": {"site": {"oslo": {"rows": 10, "metrics": {"roc.auc": {"value": 0.9}}},
+                      "bergen": {"rows": 5, "metrics": {}, "errors": {"roc": "AUC needs both classes"}}}},
+  "data": {"rows": 15, "dropped": 1, "files": ["p.csv"], "classes": {"0": 10, "1": 5}}
+})";
+
+TEST(Html, SelfContainedPageWithTablesAndCharts) {
+  const std::string page = html_report(boost::json::parse(kResults).as_object(), "Evaluation <test>");
+  EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(page.find("<title>Evaluation &lt;test&gt;</title>"), std::string::npos);
+  EXPECT_NE(page.find("<td>a&lt;b</td>"), std::string::npos);  // names are escaped
+  EXPECT_NE(page.find("[0.8000, 0.8800] <span class=note>3 rounds skipped</span>"), std::string::npos);
+  EXPECT_NE(page.find("15 rows (1 dropped for NaN) from p.csv"), std::string::npos);
+  size_t images = 0;
+  for (size_t at = page.find("src=\"data:image/png;base64,iVBORw0KGgo"); at != std::string::npos;
+       at = page.find("src=\"data:image/png;base64,iVBORw0KGgo", at + 1))
+    ++images;
+  EXPECT_EQ(images, 2u);  // the ROC curve and the confusion matrix
+  EXPECT_NE(page.find("<h2>By site</h2>"), std::string::npos);
+  EXPECT_NE(page.find("roc: AUC needs both classes"), std::string::npos);
+  EXPECT_EQ(page.find("http"), std::string::npos);  // nothing to fetch
+}
+
+TEST(Html, EntryPointWritesTheFileOrReportsWhy) {
+  const std::filesystem::path out = std::filesystem::temp_directory_path() / "fuse_report_test.html";
+  char error[256] = "";
+  ASSERT_EQ(fuse_write_html_report(kResults, out.c_str(), "t", error, sizeof(error)), 0) << error;
+  EXPECT_GT(std::filesystem::file_size(out), 1000u);
+  EXPECT_EQ(fuse_write_html_report("{not json", out.c_str(), "t", error, sizeof(error)), 1);
+  EXPECT_NE(std::string(error).find("syntax error"), std::string::npos) << error;
+  EXPECT_EQ(fuse_write_html_report(kResults, "/nonexistent/dir/r.html", "t", error, sizeof(error)), 1);
+  EXPECT_STREQ(error, "cannot write '/nonexistent/dir/r.html'");
+  std::filesystem::remove(out);
+}
+
+}  // namespace
+}  // namespace fuse::report
