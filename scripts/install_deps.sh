@@ -11,6 +11,7 @@ packages=(
   libssl-dev                               # SHA-256 of plugin libraries (OpenSSL libcrypto)
   libcsv-dev                               # streaming CSV parser for prediction tables
   libtbb-dev                               # parallel loops (bootstrap rounds)
+  libopencv-dev                            # charts of the evaluation report (PNG)
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

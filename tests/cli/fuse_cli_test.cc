@@ -1,5 +1,6 @@
 // The `fuse` program end to end: output, JSON and exit codes (0 success, 1 failure, 2 usage).
 #include <fstream>
+#include <iterator>
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
@@ -121,6 +122,73 @@ TEST(FuseCli, OpRunErrorsExitWithOne) {
   r = fuse("op run fuse.ops.minmax --set 'keys=[\"x\"]'");  // empty sample
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "fuse: error: op 'fuse.ops.minmax' (plugin 'fuse.ops_core'): key 'x' missing; the dict is empty\n");
+}
+
+// ---- fuse eval ----
+
+std::filesystem::path eval_files() {
+  static const std::filesystem::path dir = [] {
+    std::filesystem::path d = fresh_dir("cli_eval");
+    std::ofstream a(d / "a.csv"), b(d / "b.csv");
+    a << "id,label,score,site\n";
+    b << "id,label,score\n";
+    for (int i = 0; i < 200; ++i) {
+      const int y = i % 3 == 0;
+      a << "c" << i << "," << y << "," << (0.3 + 0.4 * y + 0.001 * (i % 97)) << "," << (i % 2 ? "oslo" : "bergen") << "\n";
+      b << "c" << i << "," << y << "," << (0.45 + 0.1 * y + 0.002 * (i % 89)) << "\n";
+    }
+    return d;
+  }();
+  return dir;
+}
+
+TEST(FuseCli, EvalJsonHasTheDocumentedShape) {
+  const std::string a = (eval_files() / "a.csv").string();
+  CommandResult r = fuse("eval --predictions '" + a + "' --target-col label --score-col score --metric auc --metric accuracy "
+                         "--ci 200 --seed 3 --group-col site --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  boost::json::value out = boost::json::parse(r.out);
+  const boost::json::object& auc = out.at("metrics").at("auc").as_object();
+  EXPECT_TRUE(auc.at("value").is_double());
+  for (const char* k : {"lower", "upper", "level", "rounds", "skipped", "method"}) EXPECT_TRUE(auc.at("ci").as_object().contains(k)) << k;
+  EXPECT_EQ(auc.at("ci").at("rounds"), 200);
+  EXPECT_TRUE(out.at("metrics").as_object().contains("accuracy"));
+  EXPECT_TRUE(out.at("groups").at("site").at("oslo").at("metrics").as_object().contains("auc"));
+  EXPECT_EQ(out.at("data").at("rows"), 200);
+}
+
+TEST(FuseCli, EvalSummaryReportAndComparison) {
+  const std::string a = (eval_files() / "a.csv").string(), b = (eval_files() / "b.csv").string();
+  const std::string html = (eval_files() / "report.html").string(), json = (eval_files() / "out.json").string();
+  CommandResult r = fuse("eval --predictions '" + a + "' --predictions '" + b + "' --id-col id --target-col label "
+                         "--score-col a.score --metric auc --ci 100 --compare auc --html '" + html + "' --json '" + json + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("METRIC", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("comparison auc_a_vs_b (auc): difference"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("report: " + html), std::string::npos);
+  std::ifstream page(html);
+  const std::string text((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(text.find("data:image/png;base64,"), std::string::npos);
+  EXPECT_NE(text.find("<h2>Comparisons</h2>"), std::string::npos);
+  std::ifstream results(json);
+  const boost::json::value out = boost::json::parse(std::string((std::istreambuf_iterator<char>(results)), std::istreambuf_iterator<char>()));
+  EXPECT_TRUE(out.at("comparisons").at("auc_a_vs_b").at("outputs").at("auc").as_object().contains("p"));
+}
+
+TEST(FuseCli, EvalErrorsAndUsage) {
+  const std::string a = (eval_files() / "a.csv").string();
+  CommandResult r = fuse("eval --predictions '" + a + "' --target-col label --score-col scor --metric auc");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "fuse: error: no column 'scor' in " + a + "; did you mean 'score'? (columns: id, label, score, site)\n");
+  r = fuse("eval --predictions '" + a + "' --target-col label --score-col score --metric aucc");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--metric aucc: unknown metric 'aucc'; did you mean 'auc'?"), std::string::npos) << r.err;
+  r = fuse("eval --predictions '" + a + "' --ci-method bootstrap");
+  EXPECT_EQ(r.exit_code, 2);
+  r = fuse("eval --predictions '" + a + "' --target-col label --score-col score");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "fuse: error: no metric to compute: give --metric NAME (e.g. --metric auc)\n");
 }
 
 }  // namespace
