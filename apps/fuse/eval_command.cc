@@ -90,8 +90,16 @@ void print_summary(const bj::object& result, std::ostream& out) {
   if (const bj::value* cmp = result.if_contains("comparisons"))
     for (const auto& c : cmp->as_object())
       for (const auto& o : c.value().at("outputs").as_object())
-        out << "comparison " << c.key() << " (" << o.key() << "): difference " << number_text(o.value().at("difference"))
-            << ", paired bootstrap p = " << number_text(o.value().at("p")) << "\n";
+      {
+        // A bootstrap p of 0 only says p < 2 / rounds.
+        const bj::object& e = o.value().as_object();
+        const double rounds = e.at("ci").at("rounds").to_number<double>();
+        const std::string p = e.at("p").is_number() && e.at("p").to_number<double>() == 0 && rounds > 0
+                                  ? "< " + json::format_number(2 / rounds)
+                                  : "= " + number_text(e.at("p"));
+        out << "comparison " << c.key() << " (" << o.key() << "): difference " << number_text(e.at("difference"))
+            << ", paired bootstrap p " << p << "\n";
+      }
 }
 
 void write_text(const std::string& path, const std::string& text) {

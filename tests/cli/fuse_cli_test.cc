@@ -165,6 +165,7 @@ TEST(FuseCli, EvalSummaryReportAndComparison) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("METRIC", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("comparison auc_a_vs_b (auc): difference"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("paired bootstrap p "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("report: " + html), std::string::npos);
   std::ifstream page(html);
   const std::string text((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());

@@ -19,11 +19,14 @@ struct Steps {
 Steps steps(const BinaryRows& rows, const uint8_t* counts) {
   const BinaryRows::Sorted& s = rows.sorted();
   Steps out;
-  uint64_t tp = 0, fp = 0;
+  uint64_t tp = 0, fp = 0, in_group = 0;
   for (size_t i = 0; i < s.order.size(); ++i) {
     const uint32_t w = weight(counts, s.order[i]);
     (s.label[i] ? tp : fp) += w;
+    in_group += w;
     if (s.group_end[i]) {
+      if (in_group == 0) continue;  // a tie group the replicate left out: no new threshold
+      in_group = 0;
       out.tp.push_back(static_cast<double>(tp));
       out.fp.push_back(static_cast<double>(fp));
       out.threshold.push_back(rows.scores()[s.order[i]]);

@@ -160,6 +160,28 @@ TEST(Weights, SegmentationWeightsSamples) {
               1e-12, "segmentation");
 }
 
+TEST(Weights, GroupsLeftOutOfAReplicateAddNoStep) {
+  // The top-scored row is left out (count 0): precision there would be 0/0, which must not poison the sum.
+  NDict d = sample(R"({"p": [0.9, 0.8, 0.4, 0.2], "y": [1, 1, 0, 0]})");
+  for (const char* id : {"fuse.metrics.average_precision", "fuse.metrics.pr_curve", "fuse.metrics.roc_curve"}) {
+    Metric m = built_plugins().create_metric(id, json_object(R"({"pred": "p", "target": "y"})"));
+    m.update(d);
+    m.compute();
+    std::vector<uint8_t> counts = {0, 1, 1, 1};
+    NDict r = m.compute_weighted(nullptr, counts.data(), 4);
+    for (const auto& [key, value] : r.flatten()) {
+      if (value->is<double>()) {
+        EXPECT_FALSE(std::isnan(value->as<double>())) << id << " " << key;
+      } else if (value->is<Tensor>()) {
+        for (double v : values<double>(value->as<Tensor>())) EXPECT_FALSE(std::isnan(v)) << id << " " << key;
+      }
+    }
+    if (r.has("average_precision")) {
+      EXPECT_NEAR(r.get<double>("average_precision"), 1.0, 1e-12) << id;
+    }
+  }
+}
+
 TEST(Weights, AReplicateWithOneClassIsUndefined) {
   Metric m = built_plugins().create_metric("fuse.metrics.auc", json_object(R"({"pred": "p", "target": "y"})"));
   m.update(sample(R"({"p": [0.1, 0.9, 0.4], "y": [0, 1, 0]})"));
