@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build, list the plugins and run an op of the core plugin on a sample.
-# (The default experiment replaces the last step once the trainer lands.)
+# The main job: install what is missing, build, then run the examples end to end: list the plugins, run an op
+# of the core plugin on a sample, and evaluate two models' predictions (intervals, sites, comparison, HTML
+# report). The default training experiment replaces this once the trainer lands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
@@ -10,3 +11,9 @@ echo "== fuse plugins list"
 "$fuse" plugins list
 echo "== z-score normalise examples/quickstart/sample.json"
 "$fuse" op run fuse.ops.zscore --set 'keys=["data.image"]' --input examples/quickstart/sample.json
+echo "== evaluate two models (examples/eval)"
+mkdir -p build/examples
+build/bin/make_eval_predictions build/examples
+"$fuse" eval --config examples/eval/eval.json \
+  --predictions build/examples/model_a.csv --predictions build/examples/model_b.csv \
+  --json build/examples/eval_results.json --html build/examples/eval_report.html
