@@ -36,7 +36,8 @@ NDict run_op(std::string_view id, std::string_view config, NDict input) {
 }
 
 std::filesystem::path fresh_dir(const std::string& name) {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("fuse_test_" + name);
+  // The process id keeps tests that CTest runs in parallel (one process each) out of each other's folders.
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("fuse_test_" + name + "_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

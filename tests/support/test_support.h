@@ -46,7 +46,7 @@ std::string error_of(Body&& body) {
   return "no error";
 }
 
-// A fresh, empty folder under the system's temporary folder.
+// A fresh, empty folder under the system's temporary folder, private to this process.
 std::filesystem::path fresh_dir(const std::string& name);
 
 struct CommandResult {
