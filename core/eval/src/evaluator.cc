@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <map>
 #include <memory>
 #include <numeric>
-#include <set>
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -15,7 +13,6 @@
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
 #include "fuse/eval/bootstrap.h"
-#include "fuse/manifest/config_schema.h"
 #include "fuse/json/write.h"
 #include "plan.h"
 #include "streaming.h"
@@ -42,10 +39,10 @@ struct Unit {
   std::vector<std::string> dep_units;  // the units whose results it reads
 };
 
+// A unit's result for one replicate, or why it has none (undefined replicates are skipped and counted).
 struct Outcome {
   NDict result;
   std::string error;
-  bool numeric = false;  // undefined for this replicate (skipped), not broken
 };
 
 // The rows of every per-row tensor of `batch` repeated counts[i] times.
@@ -139,6 +136,7 @@ class Run {
   bj::object report();
 
  private:
+  void build_batch();
   void add_units(const MetricPlan& p);
   Outcome evaluate_unit(const Unit& u, const uint8_t* counts, const std::vector<Outcome>& done) const;
   NDict inputs_for(const Unit& u, const std::vector<Outcome>& done) const;
@@ -154,27 +152,28 @@ class Run {
   const EvalConfig& config_;
   const EvalPlan& plan_;
   EvalData& data_;
+  NDict batch_;  // every numeric column as a view, plus the class scores stacked when there are several
   std::vector<Unit> units_;
   std::vector<Outcome> main_;
   std::vector<int64_t> target_class_;  // per row, when the target is a class
   size_t classes_ = 0;
 };
 
-void Run::add_units(const MetricPlan& p) {
-  NDict base;
-  for (const auto& [key, col] : data_.numbers) base.set(key, Value(column_tensor(col)));
+void Run::build_batch() {
+  for (const auto& [key, col] : data_.numbers) batch_.set(key, Value(column_tensor(col)));
   if (plan_.scores.size() > 1) {
     const size_t k = plan_.scores.size();
     Tensor s = Tensor::empty({static_cast<int64_t>(data_.rows), static_cast<int64_t>(k)}, sdk::kFloat64);
     double* out = s.mutable_data<double>();
     for (size_t c = 0; c < k; ++c)
       for (size_t r = 0; r < data_.rows; ++r) out[r * k + c] = data_.numbers.at(plan_.scores[c])[r];
-    base.set(kScores, Value(std::move(s)));
+    batch_.set(kScores, Value(std::move(s)));
   }
-  std::vector<std::string> deps;
-  for (const std::string& d : p.deps) deps.push_back(d);
+}
+
+void Run::add_units(const MetricPlan& p) {
   if (!p.spec.one_vs_all) {
-    units_.push_back(Unit{p.spec.name, &p, p.config, base, data_.rows, 1, true, nullptr, deps});
+    units_.push_back(Unit{p.spec.name, &p, p.config, batch_, data_.rows, 1, true, nullptr, p.deps});
     return;
   }
   // One binary problem per class (score column c against target == c), and the pooled micro average.
@@ -260,6 +259,7 @@ void Run::prepare() {
       }
     }
   }
+  build_batch();
   for (const MetricPlan& p : plan_.metrics) add_units(p);
   // Each comparison runs its metric twice, on its two prediction keys, under the same replicates.
   for (const ComparisonSpec& c : config_.comparisons)
@@ -271,7 +271,7 @@ void Run::prepare() {
           u.plan = &p;
           u.config = p.config;
           u.config["pred"] = *side;
-          for (const auto& [key, col] : data_.numbers) u.batch.set(key, Value(column_tensor(col)));
+          u.batch = batch_;
           u.rows = data_.rows;
           u.report = false;
           u.dep_units = p.deps;
@@ -299,7 +299,6 @@ Outcome Run::evaluate_unit(const Unit& u, const uint8_t* counts, const std::vect
     for (size_t i = 0; i < units_.size(); ++i)
       if (units_[i].name == d && !done[i].error.empty()) {
         o.error = "it reads the results of '" + d + "', which failed: " + done[i].error;
-        o.numeric = done[i].numeric;
         return o;
       }
   std::vector<uint8_t> expanded;
@@ -323,7 +322,6 @@ Outcome Run::evaluate_unit(const Unit& u, const uint8_t* counts, const std::vect
     }
   } catch (const Error& e) {
     o.error = e.what();
-    o.numeric = e.code() == Errc::kNumeric;
   }
   return o;
 }
