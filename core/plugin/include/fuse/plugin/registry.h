@@ -50,6 +50,8 @@ class Registry {
   // The manifest entry of a component. Unknown ids get a "did you mean"; an id offered by two packages is an
   // error naming both manifests.
   const ComponentManifest& component(std::string_view id) const;
+  // The package that provides a component (same errors as component()).
+  const PluginPackage& package_of(std::string_view component_id) const { return owner(component_id); }
   std::vector<std::string> component_ids() const;
 
   // "available", "loaded", or what keeps the package from loading ("invalid manifest: ...", "incompatible:

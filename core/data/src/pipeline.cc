@@ -1,0 +1,90 @@
+#include "fuse/data/pipeline.h"
+
+#include <algorithm>
+
+#include "fuse/base/error.h"
+#include "fuse/data/seeds.h"
+#include "fuse/hash/sha256.h"
+#include "fuse/json/write.h"
+
+namespace fuse::data {
+
+namespace bj = boost::json;
+
+struct Pipeline::Instance {
+  size_t step;
+  Op op;
+};
+
+namespace {
+
+// JSON with object keys sorted: the same config always hashes the same.
+std::string canonical(const bj::value& v) {
+  if (v.is_object()) {
+    std::vector<std::pair<std::string, const bj::value*>> members;
+    for (const auto& m : v.as_object()) members.emplace_back(std::string(m.key()), &m.value());
+    std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::string out = "{";
+    for (size_t i = 0; i < members.size(); ++i)
+      out += (i ? "," : "") + json::to_text(bj::value(members[i].first)) + ":" + canonical(*members[i].second);
+    return out + "}";
+  }
+  if (v.is_array()) {
+    std::string out = "[";
+    for (size_t i = 0; i < v.as_array().size(); ++i) out += (i ? "," : "") + canonical(v.as_array()[i]);
+    return out + "]";
+  }
+  return json::to_text(v);
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const Registry& registry, std::vector<Step> steps, std::string name)
+    : registry_(&registry), steps_(std::move(steps)), name_(std::move(name)) {
+  std::string description;
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    const Step& step = steps_[s];
+    // The op's own messages name it and its plugin; this says where it sits.
+    const std::string where = name_ + " step " + std::to_string(s + 1) + (step.where.empty() ? "" : " (" + step.where + ")") + ": ";
+    std::vector<bj::object> configs;
+    if (step.repeat.empty()) configs.push_back(step.config);
+    for (const bj::object& extra : step.repeat) {
+      bj::object merged = step.config;
+      for (const auto& m : extra) merged[m.key()] = m.value();
+      configs.push_back(std::move(merged));
+    }
+    for (const bj::object& config : configs) {
+      try {
+        Op op = registry.create_op(step.op, config);
+        const PluginPackage& package = registry.package_of(step.op);
+        const LibraryEntry* lib = package.manifest->host_library();
+        description += step.op + " " + op.version() + " " + canonical(bj::value(op.config())) + " " + (lib ? lib->sha256 : "") + "\n";
+        ops_.push_back(Instance{s, std::move(op)});
+      } catch (...) {
+        rethrow_with_context(where);
+      }
+    }
+  }
+  hash_ = sha256_hex(description);
+}
+
+Pipeline::Pipeline(Pipeline&&) noexcept = default;
+Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
+Pipeline::~Pipeline() = default;
+
+void Pipeline::run(NDict& sample, uint64_t run_seed, int64_t epoch, int64_t sample_index, bool training) {
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    Instance& instance = ops_[i];
+    CallContext context{training, call_seed(run_seed, epoch, sample_index, static_cast<int64_t>(i)), epoch, sample_index};
+    try {
+      instance.op.forward(sample, context);
+    } catch (...) {
+      const Step& step = steps_[instance.step];
+      rethrow_with_context(name_ + " step " + std::to_string(instance.step + 1) + (step.where.empty() ? "" : " (" + step.where + ")") + ": ");
+    }
+  }
+}
+
+Pipeline Pipeline::clone() const { return Pipeline(*registry_, steps_, name_); }
+
+}  // namespace fuse::data
