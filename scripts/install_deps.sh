@@ -11,7 +11,9 @@ packages=(
   libssl-dev                               # SHA-256 of plugin libraries (OpenSSL libcrypto)
   libcsv-dev                               # streaming CSV parser for prediction tables
   libtbb-dev                               # parallel loops (bootstrap rounds)
-  libopencv-dev                            # charts of the evaluation report (PNG)
+  libopencv-dev                            # charts of the evaluation report, 2D image IO and ops (PNG/JPEG)
+  libxxhash-dev                            # checksums of cache entries (xxh3: checked on every read, fast)
+  libinsighttoolkit5-dev                   # medical image IO with geometry (NIfTI, NRRD, MHA, DICOM)
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

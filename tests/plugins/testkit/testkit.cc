@@ -1,6 +1,9 @@
 // Components that misbehave on purpose (for the host's error handling) and tiny reference implementations of
 // the model, loss and metric protocols (for the host's call paths).
+#include <atomic>
 #include <cstring>
+#include <string>
+#include <vector>
 #include <stdexcept>
 
 #include "fuse_sdk/plugin.hpp"
@@ -71,6 +74,33 @@ struct Echo {
   }
 };
 FUSE_OP(Echo, "test.echo", "1.0.0")
+
+// Fails (an IO error, as a reader would) on the sample whose data.sample_id is `id`; passes the others.
+struct FailOn {
+  explicit FailOn(const DictView& config) : id(config.get_string("id")) {}
+  void forward(Dict& s, const Call&) {
+    if (s.get_string("data.sample_id") == id) fuse::sdk::fail(FM_ERR_IO, "cannot read '" + id + "'");
+  }
+  std::string id;
+};
+FUSE_OP(FailOn, "test.fail_on", "1.0.0")
+
+// Writes how many times any instance of it ran in this process, so tests see whether a pipeline ran.
+std::atomic<int64_t> g_runs{0};
+struct Counter {
+  explicit Counter(const DictView&) {}
+  void forward(Dict& s, const Call&) { s.set_int("runs", ++g_runs); }
+};
+FUSE_OP(Counter, "test.counter", "1.0.0")
+
+// A float32 tensor of `shape` filled with `value` under "image".
+struct Fill {
+  explicit Fill(const DictView& config) : shape(config.get_ints("shape")), value(config.get_double("value")) {}
+  void forward(Dict& s, const Call&) { s.set_tensor("image", Tensor::full<float>(shape, static_cast<float>(value))); }
+  std::vector<int64_t> shape;
+  double value;
+};
+FUSE_OP(Fill, "test.fill", "1.0.0")
 
 // y = w * x + b on float32 vectors, with w and b scalars: enough to check the model protocol by hand.
 class Linear {

@@ -1,0 +1,84 @@
+// A dataset (FuseMedML's DatasetDefault): samples from a source, a static pipeline whose output is cached, and
+// a dynamic pipeline run every epoch with per-sample randomness.
+#ifndef FUSE_DATA_DATASET_H_
+#define FUSE_DATA_DATASET_H_
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fuse/cache/cache.h"
+#include "fuse/data/pipeline.h"
+#include "fuse/data/sample_source.h"
+
+namespace fuse::data {
+
+enum class OnError { kFail, kSkip };
+
+struct DatasetSpec {
+  std::vector<Sample> samples;
+  std::vector<Step> static_steps;
+  std::vector<Step> dynamic_steps;
+  std::optional<std::filesystem::path> cache_dir;  // none: the static pipeline runs every time
+  size_t cache_memory_bytes = 0;
+  OnError on_error = OnError::kFail;
+  uint64_t seed = 0;
+  std::string id_key = "data.sample_id";  // where each sample carries its id
+};
+
+class Dataset {
+ public:
+  Dataset(const Registry& registry, DatasetSpec spec);
+
+  size_t size() const { return spec_.samples.size(); }
+  const Sample& sample(size_t index) const { return spec_.samples[index]; }
+  const DatasetSpec& spec() const { return spec_; }
+  // The static pipeline's hash: what the cache is keyed by.
+  const std::string& static_hash() const { return static_hash_; }
+  cache::Cache* cache() { return cache_.get(); }
+
+  // What one thread uses to make samples: its own op instances (ops are not shared between threads).
+  class Worker {
+   public:
+    // Sample `index` after the static pipeline (from the cache when there) and, when epoch >= 0, the dynamic
+    // one. Errors name the sample and the step; with OnError::kSkip a failing sample gives nullopt and is
+    // counted.
+    std::optional<NDict> get(size_t index, int64_t epoch, bool training);
+    // Only the static part (what the cache stores).
+    std::optional<NDict> get_static(size_t index);
+
+   private:
+    friend class Dataset;
+    explicit Worker(Dataset& d);
+    Dataset* dataset_;
+    Pipeline static_, dynamic_;
+  };
+  Worker worker();
+
+  // Fills the cache with every sample's static output, on `threads` threads, with a progress bar on stderr
+  // when `progress`. Entries already there (and sound) are kept.
+  void build_cache(size_t threads, bool progress);
+
+  // Samples left out by OnError::kSkip so far, and why (the first few).
+  size_t skipped() const { return skipped_; }
+  std::vector<std::string> skip_reasons() const;
+
+ private:
+  void skip(const std::string& why);
+  const Registry& registry_;
+  DatasetSpec spec_;
+  Pipeline static_template_, dynamic_template_;
+  std::string static_hash_;
+  std::unique_ptr<cache::Cache> cache_;
+  std::atomic<size_t> skipped_{0};
+  mutable std::mutex reasons_mutex_;
+  std::vector<std::string> reasons_;
+};
+
+}  // namespace fuse::data
+
+#endif  // FUSE_DATA_DATASET_H_

@@ -1,0 +1,154 @@
+#include "fuse/data/dataset.h"
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "fuse/base/error.h"
+#include "fuse/base/log.h"
+
+namespace fuse::data {
+
+namespace {
+
+std::string describe_steps(const Pipeline& p) {
+  std::string s;
+  for (const Step& step : p.steps()) s += step.op + " " + step.where + "\n";
+  return s;
+}
+
+// One line on stderr, redrawn in place, at most ten times a second.
+class Progress {
+ public:
+  Progress(std::string what, size_t total, bool enabled) : what_(std::move(what)), total_(total), enabled_(enabled) {}
+  void update(size_t done) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (done < total_ && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const int width = 30, filled = total_ ? static_cast<int>(width * done / total_) : width;
+    std::fprintf(stderr, "\r%s [%s%s] %zu/%zu %.1f s", what_.c_str(), std::string(static_cast<size_t>(filled), '#').c_str(),
+                 std::string(static_cast<size_t>(width - filled), '.').c_str(), done, total_, seconds);
+    if (done >= total_) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  }
+
+ private:
+  std::string what_;
+  size_t total_;
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_{};
+};
+
+}  // namespace
+
+Dataset::Dataset(const Registry& registry, DatasetSpec spec)
+    : registry_(registry),
+      spec_(std::move(spec)),
+      static_template_(registry, spec_.static_steps, "static pipeline"),
+      dynamic_template_(registry, spec_.dynamic_steps, "dynamic pipeline"),
+      static_hash_(static_template_.hash()) {
+  if (spec_.cache_dir)
+    cache_ = std::make_unique<cache::Cache>(*spec_.cache_dir, static_hash_, describe_steps(static_template_), spec_.cache_memory_bytes);
+}
+
+Dataset::Worker Dataset::worker() { return Worker(*this); }
+
+Dataset::Worker::Worker(Dataset& d) : dataset_(&d), static_(d.static_template_.clone()), dynamic_(d.dynamic_template_.clone()) {}
+
+void Dataset::skip(const std::string& why) {
+  ++skipped_;
+  std::lock_guard<std::mutex> lock(reasons_mutex_);
+  if (reasons_.size() < 20) reasons_.push_back(why);
+  logger().warn("skipped: {}", why);
+}
+
+std::vector<std::string> Dataset::skip_reasons() const {
+  std::lock_guard<std::mutex> lock(reasons_mutex_);
+  return reasons_;
+}
+
+std::optional<NDict> Dataset::Worker::get_static(size_t index) {
+  Dataset& d = *dataset_;
+  const Sample& s = d.spec_.samples.at(index);
+  try {
+    if (d.cache_)
+      if (std::optional<NDict> hit = d.cache_->get(s.id)) return hit;
+    NDict sample = s.values;
+    sample.set(d.spec_.id_key, s.id);
+    static_.run(sample, d.spec_.seed, -1, static_cast<int64_t>(index), false);
+    if (d.cache_) d.cache_->put(s.id, sample);
+    return sample;
+  } catch (const Error& e) {
+    const std::string why = "sample '" + s.id + "' (" + s.origin + "): " + e.what();
+    if (d.spec_.on_error == OnError::kSkip) {
+      d.skip(why);
+      return std::nullopt;
+    }
+    throw Error(e.code(), why);
+  }
+}
+
+std::optional<NDict> Dataset::Worker::get(size_t index, int64_t epoch, bool training) {
+  std::optional<NDict> sample = get_static(index);
+  if (!sample || epoch < 0 || dynamic_.empty()) return sample;
+  Dataset& d = *dataset_;
+  try {
+    dynamic_.run(*sample, d.spec_.seed, epoch, static_cast<int64_t>(index), training);
+    return sample;
+  } catch (const Error& e) {
+    const Sample& s = d.spec_.samples[index];
+    const std::string why = "sample '" + s.id + "' (" + s.origin + "), epoch " + std::to_string(epoch) + ": " + e.what();
+    if (d.spec_.on_error == OnError::kSkip) {
+      d.skip(why);
+      return std::nullopt;
+    }
+    throw Error(e.code(), why);
+  }
+}
+
+void Dataset::build_cache(size_t threads, bool progress) {
+  if (!cache_) throw Error(Errc::kConfig, "the dataset has no cache folder to build");
+  threads = std::max<size_t>(1, threads);
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex error_mutex;
+  std::optional<Error> failure;
+  Progress bar("cache", size(), progress);
+  auto work = [&] {
+    Worker w = worker();
+    while (true) {
+      const size_t i = next++;
+      if (i >= size()) return;
+      {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (failure) return;
+      }
+      try {
+        w.get_static(i);
+      } catch (const Error& e) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!failure) failure = e;
+        return;
+      }
+      ++done;
+    }
+  };
+  std::atomic<bool> finished{false};
+  std::thread reporter([&] {
+    while (!finished) {
+      bar.update(done);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  finished = true;
+  reporter.join();
+  if (failure) throw *failure;
+  bar.update(size());
+}
+
+}  // namespace fuse::data

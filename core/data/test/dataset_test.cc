@@ -1,0 +1,132 @@
+#include "fuse/data/dataset.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "fuse/data/seeds.h"
+#include "test_registry.h"
+#include "test_support.h"
+
+namespace fuse::data {
+namespace {
+
+using fuse::testing::error_of;
+using fuse::testing::fresh_dir;
+using testing::registry;
+using testing::step;
+
+DatasetSpec spec_of(std::vector<std::string> ids, std::vector<Step> static_steps, std::vector<Step> dynamic_steps = {}) {
+  DatasetSpec spec;
+  spec.samples = ids_source(ids, "data.name");
+  spec.static_steps = std::move(static_steps);
+  spec.dynamic_steps = std::move(dynamic_steps);
+  spec.seed = 11;
+  return spec;
+}
+
+TEST(Dataset, SamplesCarryTheirIdAndPipelineOutput) {
+  Dataset d(registry(), spec_of({"a", "b"}, {step("fuse.ops.copy", R"({"from": ["data.name"], "to": ["name2"]})")}, {step("test.echo")}));
+  Dataset::Worker w = d.worker();
+  const NDict s = *w.get(1, 4, true);
+  EXPECT_EQ(s.get<std::string>("data.sample_id"), "b");
+  EXPECT_EQ(s.get<std::string>("name2"), "b");
+  // The dynamic pipeline's op 0 draws from (run seed, epoch, sample index, 0).
+  EXPECT_EQ(static_cast<uint64_t>(s.get<int64_t>("call.seed")), call_seed(11, 4, 1, 0));
+  // Epoch -1: the static part only.
+  EXPECT_FALSE(w.get(1, -1, false)->has("call.seed"));
+}
+
+TEST(Dataset, CacheServesStaticOutputWithoutRunningThePipeline) {
+  const auto dir = fresh_dir("dataset_cache");
+  DatasetSpec spec = spec_of({"a", "b", "c"}, {step("test.counter")});
+  spec.cache_dir = dir;
+  Dataset d(registry(), spec);
+  const int64_t first = d.worker().get(0, 0, true)->get<int64_t>("runs");
+  // Another worker (another thread's ops) and another dataset object read the stored entry.
+  EXPECT_EQ(d.worker().get(0, 0, true)->get<int64_t>("runs"), first);
+  Dataset again(registry(), spec);
+  EXPECT_EQ(again.worker().get(0, 1, true)->get<int64_t>("runs"), first);
+  EXPECT_EQ(again.static_hash(), d.static_hash());
+  EXPECT_TRUE(std::filesystem::exists(d.cache()->entry_path("a")));
+}
+
+TEST(Dataset, AChangedPipelineNeverGetsStaleSamples) {
+  const auto dir = fresh_dir("dataset_stale");
+  DatasetSpec spec = spec_of({"a"}, {step("fuse.ops.set", R"({"key": "v", "value": 1})")});
+  spec.cache_dir = dir;
+  EXPECT_EQ(Dataset(registry(), spec).worker().get(0, 0, true)->get<int64_t>("v"), 1);
+  spec.static_steps = {step("fuse.ops.set", R"({"key": "v", "value": 2})")};
+  Dataset changed(registry(), spec);
+  EXPECT_EQ(changed.worker().get(0, 0, true)->get<int64_t>("v"), 2);
+}
+
+TEST(Dataset, ACorruptEntryIsRebuilt) {
+  const auto dir = fresh_dir("dataset_corrupt");
+  DatasetSpec spec = spec_of({"a"}, {step("test.counter"), step("fuse.ops.set", R"({"key": "v", "value": [1.0, 2.0, 3.0]})")});
+  spec.cache_dir = dir;
+  Dataset d(registry(), spec);
+  const int64_t first = d.worker().get(0, 0, true)->get<int64_t>("runs");
+  const auto entry = d.cache()->entry_path("a");
+  {
+    std::fstream f(entry, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(entry) / 2));
+    f.put('\x5a');
+  }
+  const NDict rebuilt = *d.worker().get(0, 0, true);
+  EXPECT_GT(rebuilt.get<int64_t>("runs"), first);  // the pipeline ran again
+  EXPECT_EQ(d.cache()->corrupt_found(), 1u);
+  EXPECT_EQ(d.worker().get(0, 0, true)->get<int64_t>("runs"), rebuilt.get<int64_t>("runs"));  // and was stored again
+}
+
+TEST(Dataset, AFailingSampleIsNamedOrSkipped) {
+  DatasetSpec spec = spec_of({"a", "b", "c"}, {step("test.fail_on", R"({"id": "b"})", "exp.json:5:3")});
+  Dataset strict(registry(), spec);
+  EXPECT_EQ(error_of([&] { strict.worker().get(1, 0, true); }),
+            "sample 'b' (id 1 of the list): static pipeline step 1 (exp.json:5:3): op 'test.fail_on' (plugin 'test.kit'): cannot read 'b'");
+  spec.on_error = OnError::kSkip;
+  Dataset lenient(registry(), spec);
+  Dataset::Worker w = lenient.worker();
+  EXPECT_TRUE(w.get(0, 0, true).has_value());
+  EXPECT_FALSE(w.get(1, 0, true).has_value());
+  EXPECT_TRUE(w.get(2, 0, true).has_value());
+  EXPECT_EQ(lenient.skipped(), 1u);
+  ASSERT_EQ(lenient.skip_reasons().size(), 1u);
+  EXPECT_NE(lenient.skip_reasons()[0].find("sample 'b'"), std::string::npos);
+}
+
+TEST(Dataset, ParallelCacheBuildMatchesOneThread) {
+  const auto dir = fresh_dir("dataset_build");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) ids.push_back("s" + std::to_string(i));
+  DatasetSpec spec = spec_of(ids, {step("fuse.ops.copy", R"({"from": ["data.name"], "to": ["copy"]})")});
+  spec.cache_dir = dir;
+  Dataset d(registry(), spec);
+  d.build_cache(4, false);
+  for (const std::string& id : ids) EXPECT_TRUE(std::filesystem::exists(d.cache()->entry_path(id))) << id;
+  Dataset::Worker w = d.worker();
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(w.get(i, 0, true)->get<std::string>("copy"), ids[i]);
+}
+
+TEST(Dataset, CacheBuildStopsAtTheFirstFailureUnlessSkipping) {
+  const auto dir = fresh_dir("dataset_build_fail");
+  DatasetSpec spec = spec_of({"a", "b", "c", "d"}, {step("test.fail_on", R"({"id": "c"})")});
+  spec.cache_dir = dir;
+  Dataset strict(registry(), spec);
+  EXPECT_EQ(error_of([&] { strict.build_cache(2, false); }),
+            "sample 'c' (id 2 of the list): static pipeline step 1: op 'test.fail_on' (plugin 'test.kit'): cannot read 'c'");
+  spec.on_error = OnError::kSkip;
+  Dataset lenient(registry(), spec);
+  lenient.build_cache(2, false);
+  EXPECT_EQ(lenient.skipped(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(lenient.cache()->entry_path("c")));
+  EXPECT_TRUE(std::filesystem::exists(lenient.cache()->entry_path("d")));
+}
+
+TEST(Dataset, BuildingWithoutACacheFolderIsAnError) {
+  Dataset d(registry(), spec_of({"a"}, {}));
+  EXPECT_EQ(error_of([&] { d.build_cache(1, false); }), "the dataset has no cache folder to build");
+}
+
+}  // namespace
+}  // namespace fuse::data

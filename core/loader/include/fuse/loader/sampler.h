@@ -1,0 +1,65 @@
+// Which samples make each batch of an epoch. Every sampler is a pure function of (seed, epoch).
+#ifndef FUSE_LOADER_SAMPLER_H_
+#define FUSE_LOADER_SAMPLER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fuse::loader {
+
+using Batches = std::vector<std::vector<size_t>>;
+
+class Sampler {
+ public:
+  virtual ~Sampler() = default;
+  virtual Batches batches(int64_t epoch) const = 0;
+};
+
+// Every sample once per epoch, in order or shuffled, in batches of `batch_size` (the last one smaller unless
+// `drop_last`).
+class SequentialSampler : public Sampler {
+ public:
+  SequentialSampler(size_t samples, size_t batch_size, bool shuffle, bool drop_last, uint64_t seed);
+  Batches batches(int64_t epoch) const override;
+
+ private:
+  size_t samples_, batch_size_;
+  bool shuffle_, drop_last_;
+  uint64_t seed_;
+};
+
+// FuseMedML's BatchSamplerDefault: batches with a fixed share of each class (equal shares, or the given
+// probabilities), drawing each class's samples in shuffled order and starting over when they run out.
+// `classes` holds each sample's class (any strings: labels, "benign", ...). An epoch has `batches_per_epoch`
+// batches (0: as many as cover the samples once).
+class BalancedSampler : public Sampler {
+ public:
+  BalancedSampler(const std::vector<std::string>& classes, size_t batch_size, std::vector<double> probabilities,
+                  size_t batches_per_epoch, uint64_t seed);
+  Batches batches(int64_t epoch) const override;
+  const std::vector<std::string>& class_names() const { return names_; }
+
+ private:
+  std::vector<std::vector<size_t>> members_;  // per class, the samples
+  std::vector<std::string> names_;
+  std::vector<size_t> per_batch_;             // per class, how many in each batch
+  size_t batch_size_, batches_;
+  uint64_t seed_;
+};
+
+// `samples_per_epoch` draws with replacement, each sample with probability proportional to its weight.
+class WeightedSampler : public Sampler {
+ public:
+  WeightedSampler(std::vector<double> weights, size_t samples_per_epoch, size_t batch_size, uint64_t seed);
+  Batches batches(int64_t epoch) const override;
+
+ private:
+  std::vector<double> cumulative_;
+  size_t samples_, batch_size_;
+  uint64_t seed_;
+};
+
+}  // namespace fuse::loader
+
+#endif  // FUSE_LOADER_SAMPLER_H_
