@@ -35,6 +35,13 @@ NDict run_op(std::string_view id, std::string_view config, NDict input) {
   return input;
 }
 
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 std::filesystem::path fresh_dir(const std::string& name) {
   // The process id keeps tests that CTest runs in parallel (one process each) out of each other's folders.
   std::filesystem::path dir = std::filesystem::temp_directory_path() / ("fuse_test_" + name + "_" + std::to_string(getpid()));

@@ -46,6 +46,9 @@ std::string error_of(Body&& body) {
   return "no error";
 }
 
+// A whole file's bytes ("" when it cannot be read).
+std::string read_text(const std::filesystem::path& file);
+
 // A fresh, empty folder under the system's temporary folder, private to this process.
 std::filesystem::path fresh_dir(const std::string& name);
 

@@ -184,16 +184,16 @@ std::vector<std::pair<std::string, const KeySpec*>> resolve_keys(const std::vect
                                                                  const bj::object& resolved) {
   std::vector<std::pair<std::string, const KeySpec*>> out;
   for (const KeySpec& spec : specs) {
-    if (spec.key.empty() || spec.key[0] != '$') {
+    if (spec.field.empty()) {
       out.emplace_back(spec.key, &spec);
       continue;
     }
-    const bj::value* v = resolved.if_contains(spec.key.substr(1));
+    const bj::value* v = resolved.if_contains(spec.field);
     if (v == nullptr || v->is_null()) continue;
-    if (v->is_string()) out.emplace_back(std::string(v->as_string()), &spec);
+    if (v->is_string()) out.emplace_back(std::string(v->as_string()) + spec.suffix, &spec);
     else if (v->is_array())
       for (const bj::value& k : v->as_array())
-        if (k.is_string()) out.emplace_back(std::string(k.as_string()), &spec);
+        if (k.is_string()) out.emplace_back(std::string(k.as_string()) + spec.suffix, &spec);
   }
   return out;
 }

@@ -216,7 +216,18 @@ class Reader {
       fail(pointer, "unknown value type '" + spec.type + "'" + did_you_mean(spec.type, kValueTypes) + " (allowed: " +
                         join(kValueTypes, ", ") + ")");
     if (!spec.key.empty() && spec.key[0] == '$') {
-      const std::string name = spec.key.substr(1);
+      if (spec.key.size() > 1 && spec.key[1] == '{') {
+        const size_t close = spec.key.find('}');
+        if (close == std::string::npos)
+          fail(pointer, "key '" + spec.key + "' opens '${' without closing it; write \"${field}_suffix\"");
+        spec.field = spec.key.substr(2, close - 2);
+        spec.suffix = spec.key.substr(close + 1);
+        if (!spec.suffix.empty() && !is_valid_key("x" + spec.suffix))
+          fail(pointer, "key '" + spec.key + "': the suffix '" + spec.suffix + "' would not make a dotted key");
+      } else {
+        spec.field = spec.key.substr(1);
+      }
+      const std::string name = spec.field;
       const ConfigField* f = c.field(name);
       if (f == nullptr)
         fail(pointer, "key '" + spec.key + "' refers to config field '" + name + "', which the component does not have");

@@ -25,7 +25,7 @@ ComponentManifest component() {
       "sizes": {"type": "int[]", "default": [1, 2]}
     },
     "reads": ["$keys", "data.extra"],
-    "writes": ["$out"]
+    "writes": ["$out", "${keys}_meta"]
   }]
 })";
   return parse_manifest(json::Document::parse(text, "m.json")).components[0];
@@ -100,9 +100,12 @@ TEST(ConfigSchema, ResolveKeysExpandsFieldReferences) {
   EXPECT_EQ(reads[1].first, "data.b");
   EXPECT_EQ(reads[2].first, "data.extra");
   auto writes = resolve_keys(c.writes, r);
-  ASSERT_EQ(writes.size(), 1u);
+  ASSERT_EQ(writes.size(), 3u);
   EXPECT_EQ(writes[0].first, "data.y");
+  EXPECT_EQ(writes[1].first, "data.a_meta");  // "${keys}_meta": each key with the suffix
+  EXPECT_EQ(writes[2].first, "data.b_meta");
   r["out"] = nullptr;
+  r["keys"] = boost::json::array();
   EXPECT_TRUE(resolve_keys(c.writes, r).empty());
 }
 

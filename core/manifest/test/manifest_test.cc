@@ -124,6 +124,12 @@ TEST(Manifest, BadValuesAreLocated) {
   EXPECT_NE(error_of(manifest_with(R"({"kind": "op", "id": "a", "version": "1.0.0", "reads": ["$nokey"]})"))
                 .find("key '$nokey' refers to config field 'nokey', which the component does not have"),
             std::string::npos);
+  EXPECT_NE(error_of(manifest_with(R"({"kind": "op", "id": "a", "version": "1.0.0", "config": {"k": {"type": "key"}}, "writes": ["${k_meta"]})"))
+                .find("key '${k_meta' opens '${' without closing it; write \"${field}_suffix\""),
+            std::string::npos);
+  EXPECT_NE(error_of(manifest_with(R"({"kind": "op", "id": "a", "version": "1.0.0", "config": {"k": {"type": "key"}}, "writes": ["${k}..m"]})"))
+                .find("key '${k}..m': the suffix '..m' would not make a dotted key"),
+            std::string::npos);
   EXPECT_NE(error_of(manifest_with(R"({"kind": "op", "id": "a", "version": "1.0.0"}, {"kind": "op", "id": "a", "version": "1.0.0"})"))
                 .find("component id 'a' appears twice in the manifest"),
             std::string::npos);

@@ -44,7 +44,7 @@ class ToTensor {
   void forward(Dict& sample, const sdk::Call&) {
     for (const std::string& key : keys_) {
       if (sample.type(key) == FM_VALUE_TENSOR) {
-        if (dtype_ && !sdk::dtype_eq(*dtype_, sample.tensor(key).dtype())) sample.set_tensor(key, convert(sample.tensor(key), *dtype_));
+        if (dtype_ && !sdk::dtype_eq(*dtype_, sample.tensor(key).dtype())) sample.set_tensor(key, sdk::converted(sample.tensor(key), *dtype_));
         continue;
       }
       if (sample.type(key) == FM_VALUE_MISSING) sample.tensor(key);  // the host's missing-key error
@@ -62,7 +62,7 @@ class ToTensor {
         float* p = t.data<float>();
         for (size_t i = 0; i < values.size(); ++i) p[i] = static_cast<float>(values[i]);
       }
-      if (dtype_ && !sdk::dtype_eq(*dtype_, natural)) t = convert(t.view(), *dtype_);
+      if (dtype_ && !sdk::dtype_eq(*dtype_, natural)) t = sdk::converted(t.view(), *dtype_);
       sample.set_tensor(key, std::move(t));
     }
   }
@@ -81,7 +81,7 @@ class Cast {
   void forward(Dict& sample, const sdk::Call&) {
     for (const std::string& key : keys_) {
       TensorView t = sample.tensor(key);
-      if (!sdk::dtype_eq(t.dtype(), dtype_)) sample.set_tensor(key, convert(t, dtype_));
+      if (!sdk::dtype_eq(t.dtype(), dtype_)) sample.set_tensor(key, sdk::converted(t, dtype_));
     }
   }
 

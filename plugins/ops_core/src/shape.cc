@@ -109,7 +109,7 @@ void reshape_each(Dict& sample, const std::vector<std::string>& keys, ShapeFn&& 
     TensorView t = sample.tensor(key);
     t.require_cpu_contiguous();
     std::vector<int64_t> shape = new_shape(t, key);
-    sample.set_tensor(key, reshaped(sample.ref_tensor(key), std::move(shape)));
+    sample.set_tensor(key, sdk::reshaped(sample.ref_tensor(key), std::move(shape)));
   }
 }
 

@@ -38,7 +38,9 @@ struct ConfigField {
 
 // A key a component reads or writes, with what the value must look like.
 struct KeySpec {
-  std::string key;  // a dotted key, or "$field": the key(s) held by that config field
+  std::string key;  // a dotted key; "$field": the key(s) held by that config field; "${field}_meta": those
+                    // keys with a suffix
+  std::string field, suffix;  // of a "$field" or "${field}suffix" reference (field empty for a plain key)
   std::string type = "any";          // tensor, int, double, bool, string, list, dict or any
   std::vector<DLDataType> dtypes;    // allowed tensor dtypes (empty: any)
   std::vector<int32_t> ndims;        // allowed tensor ranks (empty: any)

@@ -1,0 +1,129 @@
+// fuse.io.write_medical: writes a tensor (e.g. a predicted mask) as a volume, by default back in the geometry
+// the image was read in: reorientation, resampling and crops done since are undone by one resampling.
+#include <cmath>
+
+#include "resample.h"
+#include "volume_io.h"
+
+namespace fuse::io_medical {
+namespace {
+
+using sdk::Dict;
+using sdk::DictView;
+using volume::Geometry;
+using volume::IndexMap;
+
+// "out/{data.sample_id}.nii.gz" with each {key} replaced by the sample's value there.
+std::string expand(const std::string& pattern, const DictView& sample) {
+  std::string out;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '{') {
+      out += pattern[i];
+      continue;
+    }
+    const size_t close = pattern.find('}', i);
+    if (close == std::string::npos) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'path' opens '{' without closing it: " + pattern);
+    const std::string key = pattern.substr(i + 1, close - i - 1);
+    switch (sample.type(key)) {
+      case FM_VALUE_STRING: out += sample.get_string(key); break;
+      case FM_VALUE_INT: out += std::to_string(sample.get_int(key)); break;
+      default: sdk::fail(FM_ERR_KEY_NOT_FOUND, "'path' uses key '" + key + "', which the sample does not have as a string or int");
+    }
+    i = close;
+  }
+  return out;
+}
+
+// The 3x3 matrix direction * diag(spacing) of a geometry.
+void voxel_to_world(const Geometry& g, double m[3][3]) {
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) m[r][c] = g.direction[static_cast<size_t>(r * 3 + c)] * g.spacing[static_cast<size_t>(c)];
+}
+
+bool invert(const double a[3][3], double out[3][3]) {
+  const double det = a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+                     a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+  if (std::fabs(det) < 1e-12) return false;
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) {
+      const int r1 = (c + 1) % 3, r2 = (c + 2) % 3, c1 = (r + 1) % 3, c2 = (r + 2) % 3;
+      out[r][c] = (a[r1][c1] * a[r2][c2] - a[r1][c2] * a[r2][c1]) / det;
+    }
+  return true;
+}
+
+// The index map from `to`'s voxels to `from`'s: both grids in one world.
+IndexMap between(const Geometry& from, const Geometry& to) {
+  double mf[3][3], mt[3][3], inv[3][3];
+  voxel_to_world(from, mf);
+  voxel_to_world(to, mt);
+  if (!invert(mf, inv)) sdk::fail(FM_ERR_INVALID_ARGUMENT, "the geometry has a singular direction or spacing");
+  IndexMap map;
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c) {
+      map.m[r][c] = 0;
+      for (int k = 0; k < 3; ++k) map.m[r][c] += inv[r][k] * mt[k][c];
+    }
+    map.m[r][3] = 0;
+    for (int k = 0; k < 3; ++k) map.m[r][3] += inv[r][k] * (to.origin[static_cast<size_t>(k)] - from.origin[static_cast<size_t>(k)]);
+  }
+  // Round away float noise so that exact permutations stay exact.
+  for (auto& row : map.m)
+    for (double& v : row)
+      if (std::fabs(v - std::round(v)) < 1e-9) v = std::round(v);
+  return map;
+}
+
+bool same(const Geometry& a, const Geometry& b) {
+  if (a.size != b.size) return false;
+  for (size_t i = 0; i < 3; ++i)
+    if (std::fabs(a.spacing[i] - b.spacing[i]) > 1e-9 || std::fabs(a.origin[i] - b.origin[i]) > 1e-6) return false;
+  for (size_t i = 0; i < 9; ++i)
+    if (std::fabs(a.direction[i] - b.direction[i]) > 1e-9) return false;
+  return true;
+}
+
+class WriteMedical {
+ public:
+  explicit WriteMedical(const DictView& config)
+      : key_(config.get_string("key")),
+        path_(config.get_string("path")),
+        geometry_from_(config.find_string("geometry_from").value_or(key_)),
+        original_(config.get_string("geometry") == "original"),
+        label_(config.get_bool("label")),
+        dtype_(config.find_string("dtype")) {
+    if (dtype_ && !sdk::parse_dtype(*dtype_)) sdk::fail(FM_ERR_INVALID_ARGUMENT, "unknown dtype '" + *dtype_ + "'");
+  }
+
+  void forward(Dict& sample, const sdk::Call&) {
+    const std::string meta = geometry_from_ + "_meta";
+    const Geometry current = volume::read_meta(sample, meta);
+    Geometry target = current;
+    if (original_ && sample.has(meta + ".original.spacing")) target = volume::read_meta(sample, meta + ".original");
+    const std::string path = expand(path_, sample);
+    // Work on a private copy of the tensor: the sample keeps its own.
+    sdk::OwnedDict scratch;
+    scratch.copy("t", sample, key_);
+    if (dtype_ && !sdk::dtype_eq(*sdk::parse_dtype(*dtype_), scratch.tensor("t").dtype()))
+      scratch.set_tensor("t", sdk::converted(scratch.tensor("t"), *sdk::parse_dtype(*dtype_)));
+    if (!same(current, target)) {
+      const volume::Layout l = volume::layout_of(scratch.tensor("t"), current.dims);
+      if (l.size != current.size)
+        sdk::fail(FM_ERR_SHAPE, "key '" + key_ + "' has spatial size (" + std::to_string(l.size.x) + ", " + std::to_string(l.size.y) + ", " +
+                                    std::to_string(l.size.z) + ") but '" + meta + "' describes (" + std::to_string(current.size.x) + ", " +
+                                    std::to_string(current.size.y) + ", " + std::to_string(current.size.z) + ")");
+      volume::resample_key(scratch, "t", current.dims, target.size, between(current, target), nullptr,
+                           label_ ? volume::Interpolation::kNearest : volume::Interpolation::kLinear, 0.0);
+    }
+    write_volume(path, scratch.tensor("t"), target);
+  }
+
+ private:
+  std::string key_, path_, geometry_from_;
+  bool original_, label_;
+  std::optional<std::string> dtype_;
+};
+FUSE_OP(WriteMedical, "fuse.io.write_medical", "1.0.0")
+
+}  // namespace
+}  // namespace fuse::io_medical
