@@ -35,6 +35,12 @@ NDict run_op(std::string_view id, std::string_view config, NDict input) {
   return input;
 }
 
+NDict run_op_training(std::string_view id, std::string_view config, NDict input, uint64_t seed) {
+  Op op = built_plugins().create_op(id, json_object(config));
+  op.forward(input, CallContext{true, seed, 0, 0});
+  return input;
+}
+
 std::string read_text(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   std::stringstream text;

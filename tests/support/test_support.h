@@ -28,6 +28,8 @@ NDict sample(std::string_view json);
 NDict sample64(std::string_view json);
 // Runs op `id` with `config` (JSON text) on `input` and returns the result.
 NDict run_op(std::string_view id, std::string_view config, NDict input);
+// The same in training mode with a seed (random ops draw from it).
+NDict run_op_training(std::string_view id, std::string_view config, NDict input, uint64_t seed);
 
 template <class T>
 std::vector<T> values(const Tensor& t) {

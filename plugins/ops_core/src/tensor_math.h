@@ -19,6 +19,7 @@ using sdk::DictView;
 using sdk::fail;
 using sdk::Tensor;
 using sdk::TensorView;
+using sdk::with_floating;
 
 // Calls f(T{}) for the tensor's dtype or throws an error naming the key and the supported dtypes.
 template <class F>
@@ -33,20 +34,6 @@ inline DLDataType dtype_from_config(const std::string& name) {
   std::optional<DLDataType> t = sdk::parse_dtype(name);
   if (!t) fail(FM_ERR_INVALID_ARGUMENT, "unknown dtype '" + name + "'");
   return *t;
-}
-
-// The floating tensor under `key`, ready to be written in place: a float32/float64 tensor is taken as it is
-// (copied first if shared), an integer one is converted to float32 and stored back. f(T* data, n) is called
-// with the element type.
-template <class F>
-void with_floating(Dict& sample, const std::string& key, F&& f) {
-  TensorView in = sample.tensor(key);
-  in.require_cpu_contiguous();
-  if (!sdk::is_floating(in.dtype())) sample.set_tensor(key, sdk::converted(in, sdk::kFloat32));
-  sdk::MutTensorView t = sample.tensor_mut(key);
-  const int64_t n = t.numel();
-  if (!sdk::dispatch_floating(t.dtype(), [&](auto tag) { f(t.data<decltype(tag)>(), n); }))
-    fail(FM_ERR_TYPE, "key '" + key + "': dtype " + sdk::dtype_name(t.dtype()) + " is not supported");
 }
 
 // Normalises a possibly negative axis of a tensor with `ndim` dimensions (`extra` = 1 when the axis may also

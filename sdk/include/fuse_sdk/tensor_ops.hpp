@@ -1,4 +1,4 @@
-// Tensor utilities for plugin authors: dtype conversion and reshaping without a copy.
+// Tensor utilities for plugin authors: dtype conversion, reshaping without a copy, float tensors in place.
 #ifndef FUSE_SDK_TENSOR_OPS_HPP_
 #define FUSE_SDK_TENSOR_OPS_HPP_
 
@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "fuse_sdk/dict.hpp"
 #include "fuse_sdk/dtype.hpp"
 #include "fuse_sdk/error.hpp"
 #include "fuse_sdk/tensor.hpp"
@@ -62,6 +63,20 @@ inline Tensor reshaped(Tensor base, std::vector<int64_t> shape) {
     delete self;
   };
   return Tensor(&v->managed);
+}
+
+// The floating tensor under `key`, ready to be written in place: a float32/float64 tensor is taken as it is
+// (copied first if shared), an integer one is converted to float32 and stored back. f(T* data, n) is called
+// with the element type.
+template <class F>
+void with_floating(Dict& sample, const std::string& key, F&& f) {
+  TensorView in = sample.tensor(key);
+  in.require_cpu_contiguous();
+  if (!is_floating(in.dtype())) sample.set_tensor(key, converted(in, sdk::kFloat32));
+  MutTensorView t = sample.tensor_mut(key);
+  const int64_t n = t.numel();
+  if (!dispatch_floating(t.dtype(), [&](auto tag) { f(t.data<decltype(tag)>(), n); }))
+    fail(FM_ERR_TYPE, "key '" + key + "': dtype " + dtype_name(t.dtype()) + " is not supported");
 }
 
 }  // namespace fuse::sdk

@@ -1,0 +1,56 @@
+#include "spatial_keys.h"
+
+#include <algorithm>
+
+namespace fuse::ops_medical {
+
+using sdk::fail;
+
+SpatialKeys::SpatialKeys(const sdk::DictView& config)
+    : images_(config.get_strings("keys")),
+      labels_(config.get_strings("labels")),
+      dims_(static_cast<int>(config.get_int("dims"))),
+      fill_(config.get_double("fill")) {
+  all_ = images_;
+  all_.insert(all_.end(), labels_.begin(), labels_.end());
+  if (all_.empty()) fail(FM_ERR_INVALID_ARGUMENT, "name at least one key in 'keys' or 'labels'");
+}
+
+volume::Size3 SpatialKeys::size(const sdk::DictView& sample) const {
+  const volume::Size3 first = volume::layout_of(sample.tensor(all_[0]), dims_).size;
+  for (size_t i = 1; i < all_.size(); ++i) {
+    const volume::Size3 s = volume::layout_of(sample.tensor(all_[i]), dims_).size;
+    if (s != first)
+      fail(FM_ERR_SHAPE, "keys '" + all_[0] + "' and '" + all_[i] + "' have different spatial shapes (" +
+                             sdk::shape_string(sample.tensor(all_[0]).dl()) + " and " + sdk::shape_string(sample.tensor(all_[i]).dl()) +
+                             "); a spatial op moves them together, so they must share a grid");
+  }
+  return first;
+}
+
+std::array<double, 3> SpatialKeys::spacing(const sdk::DictView& sample) const {
+  const std::string meta = all_[0] + "_meta";
+  if (!volume::has_meta(sample, meta)) return {1, 1, 1};
+  return volume::read_meta(sample, meta).spacing;
+}
+
+void SpatialKeys::apply(sdk::Dict& sample, volume::Size3 out_size, const volume::IndexMap& map, const float* displacement,
+                        bool update_meta, bool exact) const {
+  for (const std::string& key : all_) {
+    const bool label = std::find(labels_.begin(), labels_.end(), key) != labels_.end();
+    volume::resample_key(sample, key, dims_, out_size, map, displacement,
+                         label || exact ? volume::Interpolation::kNearest : volume::Interpolation::kLinear, label ? 0.0 : fill_);
+    const std::string meta = key + "_meta";
+    if (update_meta && volume::has_meta(sample, meta))
+      volume::write_geometry(sample, meta, volume::transformed(volume::read_meta(sample, meta), map, out_size));
+  }
+}
+
+std::pair<double, double> range_option(const sdk::DictView& config, const std::string& name) {
+  const std::vector<double> v = config.get_doubles(name);
+  if (v.size() != 2 || !(v[0] <= v[1]))
+    fail(FM_ERR_INVALID_ARGUMENT, "'" + name + "' must be a range [low, high] with low <= high");
+  return {v[0], v[1]};
+}
+
+}  // namespace fuse::ops_medical
