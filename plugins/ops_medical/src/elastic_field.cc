@@ -35,12 +35,12 @@ void pass(const std::vector<float>& in, std::vector<float>& out, int64_t outer, 
   out.assign(static_cast<size_t>(outer * out_len * inner), 0.0f);
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t j = 0; j < out_len; ++j) {
-      float* dst = &out[static_cast<size_t>((o * out_len + j) * inner)];
+      float* __restrict dst = &out[static_cast<size_t>((o * out_len + j) * inner)];
       for (int k = 0; k < 4; ++k) {
         const int64_t c = a.first[static_cast<size_t>(j)] + k;
         if (c < 0 || c >= in_len) continue;  // control points past the grid are zero
         const float w = a.w[static_cast<size_t>(j)][static_cast<size_t>(k)];
-        const float* src = &in[static_cast<size_t>((o * in_len + c) * inner)];
+        const float* __restrict src = &in[static_cast<size_t>((o * in_len + c) * inner)];
         for (int64_t m = 0; m < inner; ++m) dst[m] += w * src[m];
       }
     }

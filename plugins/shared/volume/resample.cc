@@ -25,21 +25,31 @@ inline bool inside(const double p[3], Size3 s) {
 
 inline int64_t clamp_index(int64_t i, int64_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
 
-// One output row (fixed y, z): points p = base + x * step (+ displacement), x = 0 .. n-1.
+// floor() without a libm call (the x86-64 baseline has no rounding instruction); exact for |p| < 2^53.
+inline int64_t floor_index(double p) {
+  const int64_t i = static_cast<int64_t>(p);
+  return i - (p < static_cast<double>(i));
+}
+
+// One output row (fixed y, z): points p = base + x * step (+ displacement), x = 0 .. n-1. Each has a fast
+// path for points whose neighbours are all inside (unsigned compares, no clamping) and a careful one for the
+// edges.
 template <class T>
 void nearest_row(const T* in, Size3 s, T* out, int64_t out_stride, int64_t channels, int64_t in_stride, const double base[3],
                  const double step[3], const float* disp, int64_t n, T fill) {
-  for (int64_t x = 0; x < n; ++x) {
-    double p[3] = {base[0] + step[0] * static_cast<double>(x), base[1] + step[1] * static_cast<double>(x),
-                   base[2] + step[2] * static_cast<double>(x)};
+  double q[3] = {base[0], base[1], base[2]};  // the point before displacement, stepped along the row
+  for (int64_t x = 0; x < n; ++x, q[0] += step[0], q[1] += step[1], q[2] += step[2]) {
+    double p[3] = {q[0], q[1], q[2]};
     if (disp) p[0] += disp[3 * x], p[1] += disp[3 * x + 1], p[2] += disp[3 * x + 2];
-    if (!inside(p, s)) {
-      for (int64_t c = 0; c < channels; ++c) out[c * out_stride + x] = fill;
-      continue;
+    int64_t ix = floor_index(p[0] + 0.5), iy = floor_index(p[1] + 0.5), iz = floor_index(p[2] + 0.5);
+    if (!(static_cast<uint64_t>(ix) < static_cast<uint64_t>(s.x) && static_cast<uint64_t>(iy) < static_cast<uint64_t>(s.y) &&
+          static_cast<uint64_t>(iz) < static_cast<uint64_t>(s.z))) {
+      if (!inside(p, s)) {
+        for (int64_t c = 0; c < channels; ++c) out[c * out_stride + x] = fill;
+        continue;
+      }
+      ix = clamp_index(ix, s.x), iy = clamp_index(iy, s.y), iz = clamp_index(iz, s.z);
     }
-    const int64_t ix = clamp_index(static_cast<int64_t>(std::floor(p[0] + 0.5)), s.x),
-                  iy = clamp_index(static_cast<int64_t>(std::floor(p[1] + 0.5)), s.y),
-                  iz = clamp_index(static_cast<int64_t>(std::floor(p[2] + 0.5)), s.z);
     const int64_t at = (iz * s.y + iy) * s.x + ix;
     for (int64_t c = 0; c < channels; ++c) out[c * out_stride + x] = in[c * in_stride + at];
   }
@@ -48,29 +58,45 @@ void nearest_row(const T* in, Size3 s, T* out, int64_t out_stride, int64_t chann
 template <class T>
 void linear_row(const T* in, Size3 s, T* out, int64_t out_stride, int64_t channels, int64_t in_stride, const double base[3],
                 const double step[3], const float* disp, int64_t n, T fill) {
-  for (int64_t x = 0; x < n; ++x) {
-    double p[3] = {base[0] + step[0] * static_cast<double>(x), base[1] + step[1] * static_cast<double>(x),
-                   base[2] + step[2] * static_cast<double>(x)};
+  const int64_t sy = s.x, sz = s.x * s.y;
+  double q[3] = {base[0], base[1], base[2]};  // the point before displacement, stepped along the row
+  for (int64_t x = 0; x < n; ++x, q[0] += step[0], q[1] += step[1], q[2] += step[2]) {
+    double p[3] = {q[0], q[1], q[2]};
     if (disp) p[0] += disp[3 * x], p[1] += disp[3 * x + 1], p[2] += disp[3 * x + 2];
-    if (!inside(p, s)) {
-      for (int64_t c = 0; c < channels; ++c) out[c * out_stride + x] = fill;
-      continue;
+    const int64_t x0 = floor_index(p[0]), y0 = floor_index(p[1]), z0 = floor_index(p[2]);
+    const T wx = static_cast<T>(p[0] - static_cast<double>(x0)), wy = static_cast<T>(p[1] - static_cast<double>(y0)),
+            wz = static_cast<T>(p[2] - static_cast<double>(z0));
+    // A flat axis (size 1, e.g. z of a 2D image) takes the fast path only when sampled at 0 exactly.
+    const bool fast = (s.x > 1 ? static_cast<uint64_t>(x0) < static_cast<uint64_t>(s.x - 1) : p[0] == 0.0) &&
+                      (s.y > 1 ? static_cast<uint64_t>(y0) < static_cast<uint64_t>(s.y - 1) : p[1] == 0.0) &&
+                      (s.z > 1 ? static_cast<uint64_t>(z0) < static_cast<uint64_t>(s.z - 1) : p[2] == 0.0);
+    int64_t xa, xb, ya, yb, za, zb;
+    if (fast) {
+      xa = x0, xb = s.x > 1 ? x0 + 1 : x0;
+      ya = y0 * sy, yb = s.y > 1 ? ya + sy : ya;
+      za = z0 * sz, zb = s.z > 1 ? za + sz : za;
+    } else {
+      if (!inside(p, s)) {
+        for (int64_t c = 0; c < channels; ++c) out[c * out_stride + x] = fill;
+        continue;
+      }
+      xa = clamp_index(x0, s.x), xb = clamp_index(x0 + 1, s.x);
+      ya = clamp_index(y0, s.y) * sy, yb = clamp_index(y0 + 1, s.y) * sy;
+      za = clamp_index(z0, s.z) * sz, zb = clamp_index(z0 + 1, s.z) * sz;
     }
-    const double fx = std::floor(p[0]), fy = std::floor(p[1]), fz = std::floor(p[2]);
-    const int64_t x0 = static_cast<int64_t>(fx), y0 = static_cast<int64_t>(fy), z0 = static_cast<int64_t>(fz);
-    const T wx = static_cast<T>(p[0] - fx), wy = static_cast<T>(p[1] - fy), wz = static_cast<T>(p[2] - fz);
-    const int64_t xa = clamp_index(x0, s.x), xb = clamp_index(x0 + 1, s.x);
-    const int64_t ya = clamp_index(y0, s.y) * s.x, yb = clamp_index(y0 + 1, s.y) * s.x;
-    const int64_t za = clamp_index(z0, s.z) * s.x * s.y, zb = clamp_index(z0 + 1, s.z) * s.x * s.y;
-    for (int64_t c = 0; c < channels; ++c) {
-      const T* v = in + c * in_stride;
+    auto blend = [&](const T* v) {
       const T c00 = v[za + ya + xa] + wx * (v[za + ya + xb] - v[za + ya + xa]);
       const T c10 = v[za + yb + xa] + wx * (v[za + yb + xb] - v[za + yb + xa]);
       const T c01 = v[zb + ya + xa] + wx * (v[zb + ya + xb] - v[zb + ya + xa]);
       const T c11 = v[zb + yb + xa] + wx * (v[zb + yb + xb] - v[zb + yb + xa]);
       const T c0 = c00 + wy * (c10 - c00), c1 = c01 + wy * (c11 - c01);
-      out[c * out_stride + x] = c0 + wz * (c1 - c0);
+      return c0 + wz * (c1 - c0);
+    };
+    if (channels == 1) {  // the common case, without the channel loop
+      out[x] = blend(in);
+      continue;
     }
+    for (int64_t c = 0; c < channels; ++c) out[c * out_stride + x] = blend(in + c * in_stride);
   }
 }
 
