@@ -55,6 +55,11 @@ std::vector<Sample> read_table_source(const TableSource& source) {
     if (std::find(columns.begin(), columns.end(), column) == columns.end())
       throw Error(Errc::kKeyNotFound, source.file.string() + ": no column '" + column + "'" + did_you_mean(column, columns) +
                                           " (columns: " + join(columns, ", ") + ")");
+  for (const std::string& column : source.path_columns)
+    if (std::find(columns.begin(), columns.end(), column) == columns.end())
+      throw Error(Errc::kKeyNotFound, source.file.string() + ": no path column '" + column + "'" + did_you_mean(column, columns) +
+                                          " (columns: " + join(columns, ", ") + ")");
+  const fs::path base = fs::absolute(source.file).parent_path();
   std::string id_column = source.id_column;
   if (id_column.empty() && std::find(columns.begin(), columns.end(), "id") != columns.end()) id_column = "id";
   if (!id_column.empty() && std::find(columns.begin(), columns.end(), id_column) == columns.end())
@@ -78,7 +83,14 @@ std::vector<Sample> read_table_source(const TableSource& source) {
     for (const table::Column& c : t.columns) {
       auto mapped = source.keys.find(c.name);
       const std::string key = mapped != source.keys.end() ? mapped->second : "data." + c.name;
-      s.values.set(key, cell_value(c.text.at(r)));
+      const std::string_view text = c.text.at(r);
+      const bool is_path = std::find(source.path_columns.begin(), source.path_columns.end(), c.name) != source.path_columns.end();
+      if (is_path && !text.empty()) {
+        const fs::path p(std::string{text});
+        s.values.set(key, (p.is_absolute() ? p : (base / p).lexically_normal()).string());
+      } else {
+        s.values.set(key, cell_value(text));
+      }
     }
     out.push_back(std::move(s));
   }
@@ -125,6 +137,16 @@ std::vector<Sample> ids_source(const std::vector<std::string>& ids, const std::s
     s.origin = "id " + std::to_string(i) + " of the list";
     s.values.set(key, ids[i]);
     out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<Sample> range_source(size_t count, const std::string& key) {
+  std::vector<Sample> out(count);
+  for (size_t i = 0; i < count; ++i) {
+    out[i].id = std::to_string(i);
+    out[i].origin = "item " + out[i].id;
+    out[i].values.set(key, static_cast<int64_t>(i));
   }
   return out;
 }

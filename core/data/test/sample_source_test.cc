@@ -15,7 +15,7 @@ using testing::write_file;
 TEST(TableSource, ColumnsBecomeDataKeysWithTypedValues) {
   const auto dir = fresh_dir("source_table");
   write_file(dir / "train.csv", "id,path,label,age,note\np1,a.nii.gz,1,61.5,\np2,b.nii.gz,0,70,x y\n");
-  const std::vector<Sample> s = read_table_source(TableSource{dir / "train.csv", "", {{"label", "target"}}});
+  const std::vector<Sample> s = read_table_source(TableSource{dir / "train.csv", "", {{"label", "target"}}, {}});
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].id, "p1");
   EXPECT_EQ(s[1].id, "p2");
@@ -32,7 +32,7 @@ TEST(TableSource, ColumnsBecomeDataKeysWithTypedValues) {
 TEST(TableSource, TabSeparatedWithRowNumbersAsIds) {
   const auto dir = fresh_dir("source_tsv");
   write_file(dir / "t.tsv", "path\tlabel\na.png\t3\nb.png\t4\n");
-  const std::vector<Sample> s = read_table_source(TableSource{dir / "t.tsv", "", {}});
+  const std::vector<Sample> s = read_table_source(TableSource{dir / "t.tsv", "", {}, {}});
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].id, "1");
   EXPECT_EQ(s[1].id, "2");
@@ -43,11 +43,11 @@ TEST(TableSource, BadTablesAreNamed) {
   const auto dir = fresh_dir("source_bad");
   const auto file = dir / "t.csv";
   write_file(file, "id,path\na,x\na,y\n");
-  EXPECT_EQ(error_of([&] { read_table_source(TableSource{file, "", {}}); }),
+  EXPECT_EQ(error_of([&] { read_table_source(TableSource{file, "", {}, {}}); }),
             "row 2 of " + file.string() + ": sample id 'a' appears twice");
-  EXPECT_EQ(error_of([&] { read_table_source(TableSource{file, "", {{"pth", "data.image"}}}); }),
+  EXPECT_EQ(error_of([&] { read_table_source(TableSource{file, "", {{"pth", "data.image"}}, {}}); }),
             file.string() + ": no column 'pth'; did you mean 'path'? (columns: id, path)");
-  EXPECT_EQ(error_of([&] { read_table_source(TableSource{file, "case", {}}); }),
+  EXPECT_EQ(error_of([&] { read_table_source(TableSource{file, "case", {}, {}}); }),
             file.string() + ": no id column 'case' (columns: id, path)");
 }
 

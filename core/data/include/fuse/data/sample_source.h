@@ -22,6 +22,8 @@ struct TableSource {
   std::filesystem::path file;             // .csv, .tsv (or .jsonl)
   std::string id_column;                  // default: "id" when present, else the row number
   std::map<std::string, std::string> keys;  // column -> key; other columns become "data.<column>"
+  std::vector<std::string> path_columns;    // columns of file paths: relative ones are made absolute against
+                                            // the table's folder
 };
 
 struct GlobSource {
@@ -36,6 +38,8 @@ std::vector<Sample> read_table_source(const TableSource& source);
 std::vector<Sample> read_glob_source(const GlobSource& source);
 // One sample per id, the id under `key`.
 std::vector<Sample> ids_source(const std::vector<std::string>& ids, const std::string& key);
+// Samples "0" to "count - 1", each number (an int) under `key`: items of one file, such as MNIST's.
+std::vector<Sample> range_source(size_t count, const std::string& key);
 
 }  // namespace fuse::data
 

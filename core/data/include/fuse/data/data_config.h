@@ -1,0 +1,55 @@
+// The "data" section of an experiment file: where samples come from, the static and dynamic pipelines, the
+// cache, the error policy and the folds. Every step remembers where it was written, for messages.
+//
+//   "data": {
+//     "source": {"table": "train.csv", "paths": ["image", "mask"]},   // or {"folder", "pattern", "key"},
+//                                                                     // {"ids": [...], "key"}, {"count", "key"}
+//     "static":  [{"op": "fuse.io.read_medical", "path_key": "data.image"}, ...],
+//     "dynamic": [{"op": "fuse.medical.random_flip", "keys": ["data.image"]}, ...],
+//     "cache": {"dir": "cache", "memory_mb": 0},
+//     "on_error": "fail",                                             // or "skip"
+//     "seed": 0,
+//     "folds": {"k": 5, "stratify": "data.label", "group": "data.patient_id", "file": "folds.json",
+//               "train": [0, 1, 2, 3], "validation": [4]},
+//     "loader": {...}                                                 // read by fuse::loader
+//   }
+#ifndef FUSE_DATA_DATA_CONFIG_H_
+#define FUSE_DATA_DATA_CONFIG_H_
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fuse/data/dataset.h"
+#include "fuse/json/document.h"
+
+namespace fuse::data {
+
+struct FoldsSpec {
+  size_t k = 5;
+  std::string stratify;  // a key of the source's values (empty: not stratified)
+  std::string group;     // a key whose samples stay in one fold (empty: none)
+  std::filesystem::path file;  // saved folds: reused when present, written when not
+  uint64_t seed = 0;
+  std::vector<int> train, validation;  // the folds of each split
+  std::string where;
+};
+
+struct DataConfig {
+  DatasetSpec dataset;  // every sample of the source
+  std::optional<FoldsSpec> folds;
+  std::string pointer;  // of the section, e.g. "/data"
+};
+
+// Reads the section at `pointer` of `document` (relative paths are relative to the document's folder); the
+// source is read now. Errors are located (file:line:column).
+DataConfig read_data_config(const json::Document& document, const std::string& pointer = "/data");
+
+// The samples of a split: "all", "train" or "validation" (with folds; the folds file is written the first
+// time and read afterwards, so every later run splits the same way).
+std::vector<Sample> split_samples(const DataConfig& config, const std::string& split);
+
+}  // namespace fuse::data
+
+#endif  // FUSE_DATA_DATA_CONFIG_H_

@@ -1,0 +1,191 @@
+#include "fuse/data/data_config.h"
+
+#include <set>
+
+#include "fuse/base/error.h"
+#include "fuse/base/strings.h"
+#include "fuse/data/folds.h"
+#include "fuse/json/object_reader.h"
+#include "fuse/json/write.h"
+
+namespace fuse::data {
+
+namespace fs = std::filesystem;
+namespace bj = boost::json;
+using json::ObjectReader;
+
+namespace {
+
+const bj::value& at_pointer(const json::Document& d, const std::string& pointer) {
+  boost::system::error_code ec;
+  const bj::value* v = d.root().find_pointer(pointer, ec);
+  if (v == nullptr) throw ConfigError(pointer, d.source() + ": no '" + pointer + "' section");
+  return *v;
+}
+
+fs::path resolve(const fs::path& base, const std::string& p) {
+  const fs::path path(p);
+  return path.is_absolute() || base.empty() ? path : (base / path).lexically_normal();
+}
+
+std::vector<Sample> read_source(const json::Document& d, const ObjectReader& data, const fs::path& base) {
+  if (!data.has("source")) data.fail("", "missing field 'source' in the data section (a table, a folder, ids or a count)");
+  ObjectReader s(d, *data.find("source"), data.pointer("source"), "the sample source");
+  try {
+    if (s.has("table")) {
+      s.allow({"table", "id_column", "keys", "paths"});
+      TableSource t;
+      t.file = resolve(base, s.string("table"));
+      t.id_column = s.string("id_column", "");
+      t.path_columns = s.strings("paths");
+      if (const bj::value* keys = s.find("keys")) {
+        ObjectReader k(d, *keys, s.pointer("keys"), "'keys' (column -> key)");
+        for (const auto& m : k.object()) t.keys[std::string(m.key())] = k.string(std::string(m.key()));
+      }
+      return read_table_source(t);
+    }
+    if (s.has("folder")) {
+      s.allow({"folder", "pattern", "key"});
+      return read_glob_source(GlobSource{resolve(base, s.string("folder")), s.string("pattern", "*"), s.string("key", "data.path")});
+    }
+    if (s.has("ids")) {
+      s.allow({"ids", "key"});
+      return ids_source(s.strings("ids"), s.string("key", "data.id"));
+    }
+    if (s.has("count")) {
+      s.allow({"count", "key"});
+      return range_source(static_cast<size_t>(s.integer("count", std::nullopt, 1)), s.string("key", "data.index"));
+    }
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const Error& e) {
+    throw Error(e.code(), d.location(s.pointer()) + ": " + e.what());
+  }
+  s.fail("", "the sample source needs one of 'table', 'folder', 'ids' or 'count'");
+}
+
+std::vector<Step> read_steps(const json::Document& d, const ObjectReader& data, const std::string& name) {
+  std::vector<Step> steps;
+  const bj::value* list = data.find(name);
+  if (list == nullptr) return steps;
+  if (!list->is_array()) data.fail(name, "'" + name + "' must be an array of steps like {\"op\": \"fuse.ops.zscore\", ...}");
+  for (size_t i = 0; i < list->as_array().size(); ++i) {
+    const std::string p = json::child_pointer(data.pointer(name), i);
+    ObjectReader r(d, list->as_array()[i], p, "a pipeline step");
+    Step step;
+    step.op = r.string("op");
+    step.where = d.location(p);
+    for (const auto& m : r.object()) {
+      if (m.key() == "op") continue;
+      if (m.key() == "repeat") {
+        if (!m.value().is_array()) r.fail("repeat", "'repeat' must be an array of config objects, one per run of the op");
+        for (size_t j = 0; j < m.value().as_array().size(); ++j) {
+          const bj::value& extra = m.value().as_array()[j];
+          if (!extra.is_object()) r.fail_at(json::child_pointer(r.pointer("repeat"), j), "each 'repeat' entry must be an object");
+          step.repeat.push_back(extra.as_object());
+        }
+        continue;
+      }
+      step.config[m.key()] = m.value();
+    }
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+}  // namespace
+
+DataConfig read_data_config(const json::Document& d, const std::string& pointer) {
+  ObjectReader data(d, at_pointer(d, pointer), pointer, "the data section");
+  data.allow({"source", "static", "dynamic", "cache", "on_error", "seed", "folds", "loader"});
+  const fs::path base = fs::path(d.source()).parent_path();
+  DataConfig c;
+  c.pointer = pointer;
+  c.dataset.samples = read_source(d, data, base);
+  c.dataset.static_steps = read_steps(d, data, "static");
+  c.dataset.dynamic_steps = read_steps(d, data, "dynamic");
+  c.dataset.on_error = data.choice("on_error", {"fail", "skip"}, "fail") == "skip" ? OnError::kSkip : OnError::kFail;
+  c.dataset.seed = static_cast<uint64_t>(data.integer("seed", 0, 0));
+  if (const bj::value* cache = data.find("cache")) {
+    if (cache->is_string()) {
+      c.dataset.cache_dir = resolve(base, std::string(cache->as_string()));
+    } else {
+      ObjectReader r(d, *cache, data.pointer("cache"), "'cache'");
+      r.allow({"dir", "memory_mb"});
+      c.dataset.cache_dir = resolve(base, r.string("dir"));
+      c.dataset.cache_memory_bytes = static_cast<size_t>(r.number("memory_mb", 0, 0) * 1024 * 1024);
+    }
+  }
+  if (const bj::value* folds = data.find("folds")) {
+    ObjectReader r(d, *folds, data.pointer("folds"), "'folds'");
+    r.allow({"k", "stratify", "group", "file", "seed", "train", "validation"});
+    FoldsSpec f;
+    f.k = static_cast<size_t>(r.integer("k", 5, 2));
+    f.stratify = r.string("stratify", "");
+    f.group = r.string("group", "");
+    f.file = resolve(base, r.string("file"));
+    f.seed = static_cast<uint64_t>(r.integer("seed", static_cast<int64_t>(c.dataset.seed), 0));
+    f.where = d.location(data.pointer("folds"));
+    for (const char* split : {"train", "validation"}) {
+      std::vector<int>& into = std::string(split) == "train" ? f.train : f.validation;
+      const bj::value* v = r.find(split);
+      if (v == nullptr) continue;
+      if (!v->is_array()) r.fail(split, std::string("'") + split + "' must be an array of fold numbers");
+      for (const bj::value& n : v->as_array()) {
+        if (!n.is_int64() || n.as_int64() < 0 || n.as_int64() >= static_cast<int64_t>(f.k))
+          r.fail(split, std::string("'") + split + "' holds " + json::to_text(n) + "; folds are numbered 0 to " + std::to_string(f.k - 1));
+        into.push_back(static_cast<int>(n.as_int64()));
+      }
+    }
+    c.folds = f;
+  }
+  return c;
+}
+
+namespace {
+
+std::string label_of(const Sample& s, const std::string& key, const std::string& where) {
+  const Value* v = s.values.find(key);
+  if (v == nullptr)
+    throw Error(Errc::kKeyNotFound, where + ": folds: sample '" + s.id + "' has no '" + key + "' in its source (" + s.origin + ")");
+  if (v->is<std::string>()) return v->as<std::string>();
+  if (v->is<int64_t>()) return std::to_string(v->as<int64_t>());
+  if (v->is<bool>()) return v->as<bool>() ? "true" : "false";
+  if (v->is<double>()) return json::format_number(v->as<double>());
+  throw Error(Errc::kType, where + ": folds: '" + key + "' of sample '" + s.id + "' is a " + v->type_name() + ", not a class or group label");
+}
+
+}  // namespace
+
+std::vector<Sample> split_samples(const DataConfig& config, const std::string& split) {
+  const std::vector<Sample>& all = config.dataset.samples;
+  if (split == "all") return all;
+  if (split != "train" && split != "validation") throw Error(Errc::kInvalidArgument, "unknown split '" + split + "' (all, train, validation)");
+  if (!config.folds) throw Error(Errc::kConfig, "the data section has no 'folds', so there is no '" + split + "' split; use 'all'");
+  const FoldsSpec& f = *config.folds;
+  std::vector<std::string> ids;
+  for (const Sample& s : all) ids.push_back(s.id);
+  std::vector<int> folds;
+  if (fs::exists(f.file)) {
+    folds = load_folds(f.file, ids);
+  } else {
+    std::vector<std::string> strata, groups;
+    for (const Sample& s : all) {
+      if (!f.stratify.empty()) strata.push_back(label_of(s, f.stratify, f.where));
+      if (!f.group.empty()) groups.push_back(label_of(s, f.group, f.where));
+    }
+    if (strata.empty() && groups.empty()) strata.assign(all.size(), "");
+    folds = split_folds(strata, groups, f.k, f.seed);
+    if (f.file.has_parent_path()) fs::create_directories(f.file.parent_path());
+    save_folds(f.file, ids, folds, f.k, f.seed);
+  }
+  const std::vector<int>& chosen = split == "train" ? f.train : f.validation;
+  if (chosen.empty()) throw Error(Errc::kConfig, f.where + ": folds: no folds are chosen for '" + split + "'");
+  const std::set<int> pick(chosen.begin(), chosen.end());
+  std::vector<Sample> out;
+  for (size_t i = 0; i < all.size(); ++i)
+    if (pick.count(folds[i])) out.push_back(all[i]);
+  return out;
+}
+
+}  // namespace fuse::data

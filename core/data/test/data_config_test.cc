@@ -1,0 +1,112 @@
+#include "fuse/data/data_config.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "test_registry.h"
+#include "test_support.h"
+
+namespace fuse::data {
+namespace {
+
+using fuse::testing::error_of;
+using fuse::testing::fresh_dir;
+using testing::write_file;
+
+// An experiment file in `dir` whose data section is `data`, with a table of 10 samples beside it.
+json::Document experiment(const std::filesystem::path& dir, const std::string& data) {
+  std::string table = "id,image,label,patient\n";
+  for (int i = 0; i < 10; ++i)
+    table += "s" + std::to_string(i) + ",img/s" + std::to_string(i) + ".nii.gz," + std::to_string(i % 2) + ",p" + std::to_string(i / 2) + "\n";
+  write_file(dir / "train.csv", table);
+  write_file(dir / "exp.json", "{\n  \"data\": " + data + "\n}\n");
+  return json::Document::load(dir / "exp.json");
+}
+
+TEST(DataConfig, ReadsSourceStepsAndCache) {
+  const auto dir = fresh_dir("config_read");
+  const DataConfig c = read_data_config(experiment(dir, R"({
+    "source": {"table": "train.csv", "paths": ["image"], "keys": {"label": "data.target"}},
+    "static": [{"op": "fuse.ops.copy", "from": ["data.image"], "to": ["data.copy"]}],
+    "dynamic": [{"op": "test.echo"}, {"op": "fuse.ops.copy", "from": ["data.image"], "repeat": [{"to": ["a"]}, {"to": ["b"]}]}],
+    "cache": {"dir": "cache", "memory_mb": 1},
+    "on_error": "skip",
+    "seed": 7
+  })"));
+  ASSERT_EQ(c.dataset.samples.size(), 10u);
+  EXPECT_EQ(c.dataset.samples[3].values.get<std::string>("data.image"), (dir / "img" / "s3.nii.gz").string());
+  EXPECT_EQ(c.dataset.samples[3].values.get<int64_t>("data.target"), 1);
+  ASSERT_EQ(c.dataset.static_steps.size(), 1u);
+  EXPECT_EQ(c.dataset.static_steps[0].op, "fuse.ops.copy");
+  EXPECT_EQ(c.dataset.static_steps[0].where, (dir / "exp.json").string() + ":4:16");
+  EXPECT_FALSE(c.dataset.static_steps[0].config.contains("op"));
+  EXPECT_EQ(c.dataset.dynamic_steps[1].repeat.size(), 2u);
+  EXPECT_EQ(*c.dataset.cache_dir, dir / "cache");
+  EXPECT_EQ(c.dataset.cache_memory_bytes, 1024u * 1024u);
+  EXPECT_EQ(c.dataset.on_error, OnError::kSkip);
+  EXPECT_EQ(c.dataset.seed, 7u);
+  // The steps build: the dataset runs them.
+  Dataset d(testing::registry(), c.dataset);
+  EXPECT_EQ(d.worker().get(2, 0, true)->get<std::string>("a"), (dir / "img" / "s2.nii.gz").string());
+}
+
+TEST(DataConfig, MistakesAreLocated) {
+  const auto dir = fresh_dir("config_bad");
+  const std::string file = (dir / "exp.json").string();
+  EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "statik": []})")); }),
+            file + ":2:56: unknown field 'statik' in the data section; did you mean 'static'? (allowed: source, static, dynamic, cache, "
+                   "on_error, seed, folds, loader)");
+  EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "static": [{"keys": ["x"]}]})")); }),
+            file + ":2:57: missing field 'op' in a pipeline step");
+  EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "nope.csv"}})")); }).find(file + ":2:22: "), 0u);
+  EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "train.csv", "paths": ["img"]}})")); }),
+            file + ":2:22: " + (dir / "train.csv").string() + ": no path column 'img' (columns: id, image, label, patient)");
+  EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"static": []})")); }),
+            file + ":2:11: missing field 'source' in the data section (a table, a folder, ids or a count)");
+  EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "on_error": "ignore"})")); }),
+            file + ":2:58: 'on_error' must be one of 'fail', 'skip', got 'ignore'");
+}
+
+TEST(DataConfig, FoldsSplitOnceAndAreReused) {
+  const auto dir = fresh_dir("config_folds");
+  const DataConfig c = read_data_config(experiment(dir, R"({
+    "source": {"table": "train.csv"},
+    "folds": {"k": 5, "stratify": "data.label", "group": "data.patient", "file": "folds.json", "train": [0, 1, 2, 3], "validation": [4]}
+  })"));
+  const std::vector<Sample> train = split_samples(c, "train"), validation = split_samples(c, "validation");
+  EXPECT_TRUE(std::filesystem::exists(dir / "folds.json"));
+  EXPECT_EQ(train.size() + validation.size(), 10u);
+  ASSERT_EQ(validation.size(), 2u);  // one patient: both of its samples
+  EXPECT_EQ(validation[0].values.get<std::string>("data.patient"), validation[1].values.get<std::string>("data.patient"));
+  std::set<std::string> ids;
+  for (const Sample& s : train) ids.insert(s.id);
+  for (const Sample& s : validation) EXPECT_EQ(ids.count(s.id), 0u);
+  // Later runs read the file: the same split even with another seed in the config.
+  DataConfig again = c;
+  again.folds->seed = 99;
+  EXPECT_EQ(split_samples(again, "validation")[0].id, validation[0].id);
+  EXPECT_EQ(split_samples(c, "all").size(), 10u);
+}
+
+TEST(DataConfig, FoldsNeedTheirKeysAndSplits) {
+  const auto dir = fresh_dir("config_folds_bad");
+  const DataConfig c = read_data_config(experiment(dir, R"({
+    "source": {"table": "train.csv"},
+    "folds": {"k": 3, "stratify": "data.grade", "file": "f.json", "train": [0, 1]}
+  })"));
+  EXPECT_EQ(error_of([&] { split_samples(c, "train"); }),
+            (dir / "exp.json").string() + ":4:14: folds: sample 's0' has no 'data.grade' in its source (row 1 of " + (dir / "train.csv").string() + ")");
+  const DataConfig bad_fold = [&] {
+    try {
+      return read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "folds": {"k": 3, "file": "f.json", "train": [3]}})"));
+    } catch (const Error& e) {
+      EXPECT_STREQ(e.what(), ((dir / "exp.json").string() + ":2:91: 'train' holds 3; folds are numbered 0 to 2").c_str());
+      return DataConfig{};
+    }
+  }();
+  EXPECT_TRUE(bad_fold.dataset.samples.empty());
+}
+
+}  // namespace
+}  // namespace fuse::data
