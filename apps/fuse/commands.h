@@ -10,6 +10,7 @@ namespace fuse::cli {
 void add_plugins_command(CLI::App& app, int& exit_code);
 void add_op_command(CLI::App& app, int& exit_code);
 void add_eval_command(CLI::App& app, int& exit_code);
+void add_data_commands(CLI::App& app, int& exit_code);  // data, dataset, cache
 
 }  // namespace fuse::cli
 

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   fuse::cli::add_plugins_command(app, exit_code);
   fuse::cli::add_op_command(app, exit_code);
   fuse::cli::add_eval_command(app, exit_code);
+  fuse::cli::add_data_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

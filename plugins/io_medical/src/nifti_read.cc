@@ -2,6 +2,7 @@
 // tensor (niftilib's own reader would copy them and silently replace NaN with 0).
 #include <cmath>
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <memory>
 #include <filesystem>
@@ -78,6 +79,16 @@ void check_header(const std::string& path) {
     fail(FM_ERR_IO, "'" + path + "' is not a NIfTI file (the header size field is " + std::to_string(size) + ", expected 348)");
 }
 
+// A number stored as float32 as the decimal it was written as (0.8, not 0.800000011920929): NIfTI headers
+// hold floats, and spacings are compared and printed.
+double as_written(double v) {
+  char text[32];
+  const auto r = std::to_chars(text, text + sizeof text, static_cast<float>(v));
+  double out = v;
+  std::from_chars(text, r.ptr, out);
+  return out;
+}
+
 // Polar decomposition by Newton's iteration R <- (R + R^-T) / 2: the rotation nearest to `m`.
 void nearest_rotation(double m[3][3]) {
   for (int iteration = 0; iteration < 30; ++iteration) {
@@ -125,7 +136,7 @@ volume::Geometry geometry_of(const nifti_image& n, const std::string& path, cons
   for (int c = 0; c < 3; ++c) {
     const double norm = std::sqrt(m[0][c] * m[0][c] + m[1][c] * m[1][c] + m[2][c] * m[2][c]);
     if (!(norm > 0)) fail(FM_ERR_IO, "'" + path + "': the voxel-to-world matrix has an empty axis " + std::to_string(c));
-    g.spacing[static_cast<size_t>(c)] = norm;
+    g.spacing[static_cast<size_t>(c)] = as_written(norm);
     for (int r = 0; r < 3; ++r) d[r][c] = m[r][c] / norm;
   }
   double deviation = 0;
@@ -147,7 +158,7 @@ volume::Geometry geometry_of(const nifti_image& n, const std::string& path, cons
   // RAS (NIfTI) to LPS (ITK): negate the world x and y rows.
   for (int r = 0; r < 3; ++r) {
     const double sign = r < 2 ? -1.0 : 1.0;
-    g.origin[static_cast<size_t>(r)] = sign * origin[r];
+    g.origin[static_cast<size_t>(r)] = sign * as_written(origin[r]);
     for (int c = 0; c < 3; ++c) g.direction[static_cast<size_t>(r * 3 + c)] = sign * d[r][c];
   }
   return g;

@@ -1,0 +1,319 @@
+// fuse data show | fuse dataset summary | fuse cache info|verify|clear|build: looking at data before and
+// while training on it.
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <boost/json/serialize.hpp>
+
+#include "commands.h"
+#include "fuse/base/error.h"
+#include "fuse/base/strings.h"
+#include "fuse/cache/cache.h"
+#include "fuse/data/data_config.h"
+#include "fuse/data/summary.h"
+#include "fuse/json/write.h"
+#include "fuse/table/table.h"
+#include "report_loader.h"
+#include "table.h"
+
+namespace fuse::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string triple(const std::array<int64_t, 3>& v) { return std::to_string(v[0]) + "x" + std::to_string(v[1]) + "x" + std::to_string(v[2]); }
+std::string short_number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", v);
+  return text;
+}
+std::string triple(const std::array<double, 3>& v) { return short_number(v[0]) + " x " + short_number(v[1]) + " x " + short_number(v[2]); }
+
+// ---- fuse data show ----
+
+struct ShowOptions {
+  std::string config, plane = "axial", out = "batch.png", split = "all", image_key, mask_key;
+  int64_t n = 8, epoch = 0, slice = -1;
+  int columns = 4;
+  bool no_augment = false;
+};
+
+// A sample's tensor as a volume [z, y, x] of its first channel; the spatial rank from "<key>_meta" when there.
+bool to_volume(const NDict& s, const std::string& key, VolumeView& v, bool as_mask) {
+  const Value* value = s.find(key);
+  if (value == nullptr) return false;
+  if (!value->is<Tensor>()) throw Error(Errc::kType, "key '" + key + "' is a " + std::string(value->type_name()) + ", not an image tensor");
+  const Tensor t = value->as<Tensor>().is_contiguous() ? value->as<Tensor>() : value->as<Tensor>().clone();
+  size_t dims = t.ndim() >= 4 ? 3 : 2;
+  if (const Value* size = s.find(key + "_meta.size"); size && size->is<List>()) dims = size->as<List>().size();
+  if (t.ndim() < static_cast<int32_t>(dims))
+    throw Error(Errc::kShape, "key '" + key + "' has shape " + shape_string(t.shape()) + ", too few axes for a " + std::to_string(dims) + "D image");
+  const std::vector<int64_t>& shape = t.shape();
+  std::array<int64_t, 3> size{1, 1, 1};
+  for (size_t a = 0; a < dims; ++a) size[a] = shape[shape.size() - 1 - a];
+  const int64_t voxels = size[0] * size[1] * size[2];
+  std::vector<float> first(static_cast<size_t>(voxels));
+  const bool ok = sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
+    const auto* p = t.data<decltype(tag)>();
+    for (int64_t i = 0; i < voxels; ++i) first[static_cast<size_t>(i)] = static_cast<float>(p[i]);
+  });
+  if (!ok) throw Error(Errc::kType, "key '" + key + "': dtype " + sdk::dtype_name(t.dtype()) + " cannot be drawn");
+  if (as_mask) {
+    v.mask.resize(first.size());
+    for (size_t i = 0; i < first.size(); ++i) v.mask[i] = first[i] > 0 ? 1 : 0;
+    return true;
+  }
+  v.image = std::move(first);
+  v.size = size;
+  if (const Value* spacing = s.find(key + "_meta.spacing"); spacing && spacing->is<List>())
+    for (size_t a = 0; a < dims && a < spacing->as<List>().size(); ++a) {
+      const Value& x = spacing->as<List>()[a];
+      v.spacing[a] = x.is<double>() ? x.as<double>() : static_cast<double>(x.as<int64_t>());
+    }
+  return true;
+}
+
+int show(const ShowOptions& o) {
+  const json::Document doc = json::Document::load(o.config);
+  data::DataConfig config = data::read_data_config(doc);
+  data::DatasetSpec spec = config.dataset;
+  spec.samples = data::split_samples(config, o.split);
+  if (spec.samples.size() > static_cast<size_t>(o.n)) spec.samples.resize(static_cast<size_t>(o.n));
+  Registry registry;
+  data::Dataset dataset(registry, spec);
+  data::Dataset::Worker worker = dataset.worker();
+  // The mask: the one asked for, else data.mask or data.label when they hold tensors.
+  std::vector<VolumeView> views;
+  for (size_t i = 0; i < dataset.size(); ++i) {
+    std::optional<NDict> s = worker.get(i, o.epoch, !o.no_augment);
+    if (!s) continue;  // skipped by on_error
+    VolumeView v;
+    v.caption = dataset.sample(i).id;
+    // The mask: the one asked for, else data.mask, data.seg or data.label when it holds a tensor.
+    std::string mask_key = o.mask_key;
+    if (mask_key.empty())
+      for (const char* k : {"data.mask", "data.seg", "data.label"})
+        if (const Value* m = s->find(k); m && m->is<Tensor>() && m->as<Tensor>().ndim() >= 2) {
+          mask_key = k;
+          break;
+        }
+    // The image: the one asked for, else the first tensor of 3 or more axes that is not the mask.
+    std::string image_key = o.image_key;
+    if (image_key.empty())
+      for (const auto& [key, value] : s->flatten())
+        if (value->is<Tensor>() && value->as<Tensor>().ndim() >= 3 && key != mask_key) {
+          image_key = key;
+          break;
+        }
+    if (image_key.empty() || !to_volume(*s, image_key, v, false))
+      throw Error(Errc::kKeyNotFound, "sample '" + v.caption + "' has no image tensor" + (image_key.empty() ? "" : " under '" + image_key + "'") +
+                                          " (name it with --image); keys: " + join(s->keys(), ", "));
+    const bool has_mask = !mask_key.empty() && to_volume(*s, mask_key, v, true);
+    if (!o.mask_key.empty() && !has_mask) throw Error(Errc::kKeyNotFound, "sample '" + v.caption + "': " + s->missing_key_message(o.mask_key));
+    if (has_mask && v.mask.size() != v.image.size())
+      throw Error(Errc::kShape, "sample '" + v.caption + "': the mask and the image have different sizes");
+    views.push_back(std::move(v));
+  }
+  write_slice_grid(views, o.plane, o.slice, o.columns, o.out);
+  std::cout << "wrote " << o.out << " (" << views.size() << " samples, " << o.plane << ")\n";
+  if (dataset.skipped()) std::cout << dataset.skipped() << " sample(s) skipped (on_error: skip)\n";
+  return 0;
+}
+
+// ---- fuse dataset summary ----
+
+struct SummaryOptions {
+  std::string path, image_column = "image", mask_column;
+  bool json = false, csv = false;
+  int64_t threads = 0;
+};
+
+int summary(const SummaryOptions& o) {
+  std::vector<std::string> images, masks;
+  const fs::path path(o.path);
+  if (fs::is_directory(path)) {
+    for (const auto& e : fs::directory_iterator(path)) {
+      const std::string name = e.path().filename().string();
+      for (const char* ext : {".nii", ".nii.gz", ".nrrd", ".mha", ".mhd"})
+        if (e.is_regular_file() && name.size() > std::strlen(ext) && name.compare(name.size() - std::strlen(ext), std::string::npos, ext) == 0) {
+          images.push_back(e.path().string());
+          break;
+        }
+    }
+    std::sort(images.begin(), images.end());
+    if (images.empty()) throw Error(Errc::kIo, "no medical image (.nii, .nii.gz, .nrrd, .mha, .mhd) in '" + o.path + "'");
+  } else {
+    std::unique_ptr<table::Reader> reader = table::Reader::open(path);
+    const std::vector<std::string> columns = reader->columns();
+    auto has = [&](const std::string& c) { return std::find(columns.begin(), columns.end(), c) != columns.end(); };
+    if (!has(o.image_column))
+      throw Error(Errc::kKeyNotFound, o.path + ": no column '" + o.image_column + "'" + did_you_mean(o.image_column, columns) +
+                                          " (columns: " + join(columns, ", ") + "); name the image column with --image-col");
+    std::string mask_column = o.mask_column.empty() && has("mask") ? "mask" : o.mask_column;
+    if (!mask_column.empty() && !has(mask_column))
+      throw Error(Errc::kKeyNotFound, o.path + ": no column '" + mask_column + "' (columns: " + join(columns, ", ") + ")");
+    std::vector<table::Request> requests{{o.image_column, table::Kind::kText}};
+    if (!mask_column.empty()) requests.push_back({mask_column, table::Kind::kText});
+    reader->select(requests);
+    table::Table t;
+    while (reader->read(t)) {
+    }
+    const fs::path base = fs::absolute(path).parent_path();
+    auto absolute = [&](std::string_view p) { return p.empty() ? std::string() : (fs::path(std::string(p)).is_absolute() ? fs::path(std::string(p)) : base / std::string(p)).string(); };
+    for (size_t r = 0; r < t.size(); ++r) {
+      images.push_back(absolute(t.column(o.image_column).text.at(r)));
+      masks.push_back(mask_column.empty() ? "" : absolute(t.column(mask_column).text.at(r)));
+    }
+  }
+  const size_t threads = o.threads > 0 ? static_cast<size_t>(o.threads) : std::max(1u, std::thread::hardware_concurrency());
+  const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, masks, threads));
+  if (o.json) {
+    std::cout << json::to_text(data::summary_json(s), {2}) << "\n";
+    return 0;
+  }
+  if (o.csv) {
+    std::cout << "path,size_x,size_y,size_z,spacing_x,spacing_y,spacing_z,orientation,pixel_type,channels\n";
+    for (const data::ImageInfo& i : s.images)
+      std::cout << '"' << i.path << "\"," << i.size[0] << "," << i.size[1] << "," << i.size[2] << "," << json::format_number(i.spacing[0]) << ","
+                << json::format_number(i.spacing[1]) << "," << json::format_number(i.spacing[2]) << "," << i.orientation << "," << i.pixel_type << ","
+                << i.channels << "\n";
+    return 0;
+  }
+  Table images_table({"IMAGE", "SIZE", "SPACING (mm)", "ORIENTATION", "TYPE"});
+  for (const data::ImageInfo& i : s.images)
+    images_table.add({fs::path(i.path).filename().string(), triple(i.size), triple(i.spacing), i.orientation, i.pixel_type});
+  images_table.print(std::cout);
+  std::cout << "\n";
+  Table groups({"COUNT", "SIZE", "SPACING (mm)", "ORIENTATION"});
+  for (const data::SummaryGroup& g : s.groups) groups.add({std::to_string(g.count), triple(g.size), triple(g.spacing), g.orientation});
+  groups.print(std::cout);
+  std::cout << "\nsuggested spacing: " << triple(s.spacing) << " mm (the most common per axis)\n"
+            << "largest size after resampling: " << triple(s.largest_size) << "\n"
+            << "reorient to " << s.orientation << ": " << (s.reorient ? "yes (the images are not all " + s.orientation + ")" : "no") << "\n";
+  if (!s.label_voxels.empty()) {
+    std::cout << "mask voxels per label:";
+    for (const auto& [label, voxels] : s.label_voxels) std::cout << " " << label << ": " << voxels;
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+// ---- fuse cache ----
+
+int cache_info(const std::string& dir, bool as_json) {
+  const std::vector<cache::PipelineEntries> info = cache::cache_info(dir);
+  if (as_json) {
+    boost::json::array out;
+    for (const cache::PipelineEntries& p : info)
+      out.push_back(boost::json::object{{"pipeline", p.hash}, {"entries", p.entries}, {"bytes", p.bytes}, {"partial", p.partial}, {"steps", p.description}});
+    std::cout << json::to_text(out, {2}) << "\n";
+    return 0;
+  }
+  if (info.empty()) {
+    std::cout << "no cache entries in " << dir << "\n";
+    return 0;
+  }
+  Table t({"PIPELINE", "ENTRIES", "SIZE", "PARTIAL", "STEPS"});
+  for (const cache::PipelineEntries& p : info) {
+    // The op of each step line ("fuse.io.read_medical exp.json:4:9").
+    std::vector<std::string> ops;
+    std::istringstream lines(p.description);
+    for (std::string line; std::getline(lines, line);)
+      if (line.rfind("pipeline ", 0) != 0 && !line.empty()) ops.push_back(line.substr(0, line.find(' ')));
+    t.add({p.hash.substr(0, 16), std::to_string(p.entries), short_number(static_cast<double>(p.bytes) / 1e6) + " MB", std::to_string(p.partial),
+           std::to_string(ops.size()) + " steps: " + join(ops, ", ")});
+  }
+  t.print(std::cout);
+  return 0;
+}
+
+int cache_verify(const std::string& dir, bool fix) {
+  const std::vector<std::string> problems = cache::verify_cache(dir, fix);
+  for (const std::string& p : problems) std::cout << p << "\n";
+  if (problems.empty()) {
+    std::cout << "OK: every entry in " << dir << " is sound\n";
+    return 0;
+  }
+  std::cout << problems.size() << " problem(s)" << (fix ? ", removed (they are rebuilt when next needed)" : "; run with --fix to remove them") << "\n";
+  return fix ? 0 : 1;
+}
+
+int cache_build(const std::string& config_file, const std::string& split, int64_t threads) {
+  const json::Document doc = json::Document::load(config_file);
+  data::DataConfig config = data::read_data_config(doc);
+  if (!config.dataset.cache_dir) throw Error(Errc::kConfig, config_file + ": the data section has no 'cache' folder to build");
+  config.dataset.samples = data::split_samples(config, split);
+  Registry registry;
+  data::Dataset dataset(registry, config.dataset);
+  const size_t n = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
+  dataset.build_cache(n, true);
+  std::cout << "cache " << dataset.cache()->folder().string() << ": " << dataset.size() - dataset.skipped() << " samples";
+  if (dataset.skipped()) std::cout << ", " << dataset.skipped() << " skipped (on_error: skip)";
+  if (dataset.cache()->corrupt_found()) std::cout << ", " << dataset.cache()->corrupt_found() << " corrupt entries rebuilt";
+  std::cout << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_data_commands(CLI::App& app, int& exit_code) {
+  CLI::App* data_cmd = app.add_subcommand("data", "Look at samples after the pipelines of an experiment");
+  data_cmd->require_subcommand(1);
+  CLI::App* show_cmd = data_cmd->add_subcommand("show", "Draw slices of the first samples after the pipelines into a PNG grid");
+  static ShowOptions show_options;
+  show_cmd->add_option("CONFIG", show_options.config, "experiment file (its 'data' section)")->required();
+  show_cmd->add_option("--n", show_options.n, "how many samples")->check(CLI::PositiveNumber);
+  show_cmd->add_option("--plane", show_options.plane, "axial, coronal or sagittal")->check(CLI::IsMember({"axial", "coronal", "sagittal"}));
+  show_cmd->add_option("--out", show_options.out, "the PNG to write");
+  show_cmd->add_option("--split", show_options.split, "all, train or validation (with folds)")->check(CLI::IsMember({"all", "train", "validation"}));
+  show_cmd->add_option("--epoch", show_options.epoch, "the epoch whose random draws to show");
+  show_cmd->add_flag("--no-augment", show_options.no_augment, "run the dynamic pipeline as in evaluation (random ops off)");
+  show_cmd->add_option("--image", show_options.image_key, "the image key (default: the first tensor of 3 or more axes)");
+  show_cmd->add_option("--mask", show_options.mask_key, "the mask key (default: data.mask, data.seg or data.label when a tensor)");
+  show_cmd->add_option("--slice", show_options.slice, "slice index (default: the largest mask area)");
+  show_cmd->add_option("--columns", show_options.columns, "tiles per row")->check(CLI::PositiveNumber);
+  show_cmd->callback([&] { exit_code = show(show_options); });
+
+  CLI::App* dataset_cmd = app.add_subcommand("dataset", "Inspect a medical image dataset");
+  dataset_cmd->require_subcommand(1);
+  CLI::App* summary_cmd = dataset_cmd->add_subcommand("summary", "Sizes, spacings, orientations, groups and a suggested resampling");
+  static SummaryOptions summary_options;
+  summary_cmd->add_option("PATH", summary_options.path, "a folder of images, or a CSV/TSV table with an image column")->required();
+  summary_cmd->add_option("--image-col", summary_options.image_column, "the table's image column");
+  summary_cmd->add_option("--mask-col", summary_options.mask_column, "the table's mask column (default: 'mask' when present)");
+  summary_cmd->add_flag("--json", summary_options.json, "print JSON");
+  summary_cmd->add_flag("--csv", summary_options.csv, "print one CSV row per image");
+  summary_cmd->add_option("--threads", summary_options.threads, "reader threads (default: all cores)");
+  summary_cmd->callback([&] { exit_code = summary(summary_options); });
+
+  CLI::App* cache_cmd = app.add_subcommand("cache", "Inspect, check, clear or fill a sample cache");
+  cache_cmd->require_subcommand(1);
+  static std::string dir, config, split = "all";
+  static bool as_json = false, fix = false;
+  static int64_t threads = 0;
+  CLI::App* info_cmd = cache_cmd->add_subcommand("info", "Pipelines, entries and sizes in a cache folder");
+  info_cmd->add_option("DIR", dir, "the cache folder")->required();
+  info_cmd->add_flag("--json", as_json, "print JSON");
+  info_cmd->callback([&] { exit_code = cache_info(dir, as_json); });
+  CLI::App* verify_cmd = cache_cmd->add_subcommand("verify", "Check every entry's checksum");
+  verify_cmd->add_option("DIR", dir, "the cache folder")->required();
+  verify_cmd->add_flag("--fix", fix, "remove corrupt entries and leftovers of killed writers");
+  verify_cmd->callback([&] { exit_code = cache_verify(dir, fix); });
+  CLI::App* clear_cmd = cache_cmd->add_subcommand("clear", "Remove every cache file in a folder");
+  clear_cmd->add_option("DIR", dir, "the cache folder")->required();
+  clear_cmd->callback([&] {
+    std::cout << "removed " << cache::clear_cache(dir) << " file(s) from " << dir << "\n";
+    exit_code = 0;
+  });
+  CLI::App* build_cmd = cache_cmd->add_subcommand("build", "Run the static pipeline of every sample into the cache, in parallel");
+  build_cmd->add_option("CONFIG", config, "experiment file (its 'data' section)")->required();
+  build_cmd->add_option("--split", split, "all, train or validation")->check(CLI::IsMember({"all", "train", "validation"}));
+  build_cmd->add_option("--threads", threads, "threads (default: all cores)");
+  build_cmd->callback([&] { exit_code = cache_build(config, split, threads); });
+}
+
+}  // namespace fuse::cli

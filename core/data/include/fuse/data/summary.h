@@ -1,0 +1,60 @@
+// Inspecting a medical image dataset before training (fastMONAI's MedDataset): each image's size, spacing and
+// orientation, groups of images that share them, voxel counts per label of the masks, and a suggested
+// resampling spacing (the per-axis mode) with the largest size it gives.
+#ifndef FUSE_DATA_SUMMARY_H_
+#define FUSE_DATA_SUMMARY_H_
+
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "fuse/plugin/registry.h"
+
+namespace fuse::data {
+
+struct ImageInfo {
+  std::string path;
+  std::array<int64_t, 3> size{1, 1, 1};  // x, y, z
+  std::array<double, 3> spacing{1, 1, 1};
+  std::string orientation;
+  std::string pixel_type;
+  int64_t channels = 1;
+  std::string mask_path;                 // empty: no mask
+  std::map<int64_t, int64_t> label_voxels;  // label value -> voxels (masks only)
+};
+
+struct SummaryGroup {
+  std::array<int64_t, 3> size;
+  std::array<double, 3> spacing;
+  std::string orientation;
+  size_t count = 0;
+};
+
+struct DatasetSummary {
+  std::vector<ImageInfo> images;
+  std::vector<SummaryGroup> groups;        // largest first
+  std::array<double, 3> spacing{1, 1, 1};  // suggested: the most common spacing per axis
+  bool reorient = false;                   // the images do not all share one orientation (or it is not RAS)
+  std::string orientation = "RAS";         // the orientation to reorient to
+  std::array<int64_t, 3> largest_size{0, 0, 0};  // per axis, after resampling to `spacing`
+  std::map<int64_t, int64_t> label_voxels;  // over every mask
+};
+
+// Reads every image's header (and every mask in full, for its label counts) through the registry's
+// fuse.io.read_medical, on `threads` threads. A file that cannot be read is an error naming it.
+std::vector<ImageInfo> read_image_infos(const Registry& registry, const std::vector<std::string>& images,
+                                        const std::vector<std::string>& masks, size_t threads);
+
+DatasetSummary summarize(std::vector<ImageInfo> images);
+
+// {"images": [...], "groups": [...], "suggestion": {"spacing", "reorient", "orientation", "largest_size"},
+//  "labels": {"0": voxels, ...}}; the shape is documented in docs/data.md.
+boost::json::object summary_json(const DatasetSummary& s);
+
+}  // namespace fuse::data
+
+#endif  // FUSE_DATA_SUMMARY_H_

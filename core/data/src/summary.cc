@@ -1,0 +1,138 @@
+#include "fuse/data/summary.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include <boost/json/parse.hpp>
+
+#include "fuse/base/error.h"
+
+namespace fuse::data {
+
+namespace bj = boost::json;
+
+namespace {
+
+std::vector<double> doubles_of(const NDict& d, const std::string& key) {
+  std::vector<double> out;
+  for (const Value& v : d.get<List>(key)) out.push_back(v.is<double>() ? v.as<double>() : static_cast<double>(v.as<int64_t>()));
+  return out;
+}
+
+// Spacings read from files differ in their last digits: compare them rounded to a micrometre.
+double rounded(double v) { return std::round(v * 1e3) / 1e3; }
+
+void count_labels(const Tensor& t, std::map<int64_t, int64_t>& counts) {
+  const Tensor c = t.is_contiguous() ? t : t.clone();
+  const bool ok = sdk::dispatch_dtype(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = c.data<T>();
+    for (int64_t i = 0, n = c.numel(); i < n; ++i) ++counts[static_cast<int64_t>(std::llround(static_cast<double>(p[i])))];
+  });
+  if (!ok) throw Error(Errc::kType, "a mask of dtype " + sdk::dtype_name(c.dtype()) + " cannot be counted");
+}
+
+}  // namespace
+
+std::vector<ImageInfo> read_image_infos(const Registry& registry, const std::vector<std::string>& images,
+                                        const std::vector<std::string>& masks, size_t threads) {
+  std::vector<ImageInfo> out(images.size());
+  std::atomic<size_t> next{0};
+  std::mutex error_mutex;
+  std::optional<Error> failure;
+  auto work = [&] {
+    Op header = registry.create_op("fuse.io.read_medical", bj::parse(R"({"path_key": "path", "key": "image", "header_only": true})").as_object());
+    Op full = registry.create_op("fuse.io.read_medical", bj::parse(R"({"path_key": "path", "key": "mask"})").as_object());
+    for (size_t i = next++; i < images.size(); i = next++) {
+      try {
+        NDict s;
+        s.set("path", images[i]);
+        header.forward(s);
+        ImageInfo& info = out[i];
+        info.path = images[i];
+        const std::vector<double> size = doubles_of(s, "image_meta.size"), spacing = doubles_of(s, "image_meta.spacing");
+        for (size_t a = 0; a < size.size() && a < 3; ++a) info.size[a] = static_cast<int64_t>(size[a]), info.spacing[a] = spacing[a];
+        info.orientation = s.get<std::string>("image_meta.orientation");
+        info.pixel_type = s.get<std::string>("image_meta.pixel_type");
+        info.channels = s.get<int64_t>("image_meta.channels");
+        if (i < masks.size() && !masks[i].empty()) {
+          NDict m;
+          m.set("path", masks[i]);
+          full.forward(m);
+          info.mask_path = masks[i];
+          count_labels(m.get<Tensor>("mask"), info.label_voxels);
+        }
+      } catch (const Error& e) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!failure) failure = e;
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < std::max<size_t>(1, threads); ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  if (failure) throw *failure;
+  return out;
+}
+
+DatasetSummary summarize(std::vector<ImageInfo> images) {
+  DatasetSummary s;
+  s.images = std::move(images);
+  for (const ImageInfo& i : s.images) {
+    std::array<double, 3> spacing;
+    for (size_t a = 0; a < 3; ++a) spacing[a] = rounded(i.spacing[a]);
+    auto g = std::find_if(s.groups.begin(), s.groups.end(),
+                          [&](const SummaryGroup& x) { return x.size == i.size && x.spacing == spacing && x.orientation == i.orientation; });
+    if (g == s.groups.end()) s.groups.push_back(SummaryGroup{i.size, spacing, i.orientation, 1});
+    else ++g->count;
+    for (const auto& [label, voxels] : i.label_voxels) s.label_voxels[label] += voxels;
+  }
+  std::stable_sort(s.groups.begin(), s.groups.end(), [](const SummaryGroup& a, const SummaryGroup& b) { return a.count > b.count; });
+  if (s.images.empty()) return s;
+  // Per axis, the most common spacing (ties: the smaller, which keeps detail).
+  for (size_t a = 0; a < 3; ++a) {
+    std::map<double, size_t> counts;
+    for (const ImageInfo& i : s.images) ++counts[rounded(i.spacing[a])];
+    size_t best = 0;
+    for (const auto& [spacing, n] : counts)
+      if (n > best) best = n, s.spacing[a] = spacing;
+  }
+  for (const ImageInfo& i : s.images) {
+    s.reorient = s.reorient || i.orientation != s.orientation;
+    for (size_t a = 0; a < 3; ++a)
+      s.largest_size[a] = std::max(s.largest_size[a], static_cast<int64_t>(std::llround(static_cast<double>(i.size[a]) * i.spacing[a] / s.spacing[a])));
+  }
+  return s;
+}
+
+bj::object summary_json(const DatasetSummary& s) {
+  auto ints = [](const std::array<int64_t, 3>& v) { return bj::array{v[0], v[1], v[2]}; };
+  auto reals = [](const std::array<double, 3>& v) { return bj::array{v[0], v[1], v[2]}; };
+  auto labels = [](const std::map<int64_t, int64_t>& m) {
+    bj::object o;
+    for (const auto& [label, voxels] : m) o[std::to_string(label)] = voxels;
+    return o;
+  };
+  bj::array images;
+  for (const ImageInfo& i : s.images) {
+    bj::object o{{"path", i.path}, {"size", ints(i.size)}, {"spacing", reals(i.spacing)}, {"orientation", i.orientation},
+                 {"pixel_type", i.pixel_type}, {"channels", i.channels}};
+    if (!i.mask_path.empty()) o["mask"] = bj::object{{"path", i.mask_path}, {"labels", labels(i.label_voxels)}};
+    images.push_back(std::move(o));
+  }
+  bj::array groups;
+  for (const SummaryGroup& g : s.groups)
+    groups.push_back(bj::object{{"size", ints(g.size)}, {"spacing", reals(g.spacing)}, {"orientation", g.orientation}, {"count", g.count}});
+  return bj::object{{"images", std::move(images)},
+                    {"groups", std::move(groups)},
+                    {"suggestion", bj::object{{"spacing", reals(s.spacing)}, {"reorient", s.reorient}, {"orientation", s.orientation},
+                                              {"largest_size", ints(s.largest_size)}}},
+                    {"labels", labels(s.label_voxels)}};
+}
+
+}  // namespace fuse::data

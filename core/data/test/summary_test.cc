@@ -1,0 +1,73 @@
+#include "fuse/data/summary.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+
+#include "test_support.h"
+
+namespace fuse::data {
+namespace {
+
+using fuse::testing::error_of;
+using fuse::testing::fresh_dir;
+
+ImageInfo info(std::array<int64_t, 3> size, std::array<double, 3> spacing, std::string orientation) {
+  ImageInfo i;
+  i.path = "x";
+  i.size = size;
+  i.spacing = spacing;
+  i.orientation = std::move(orientation);
+  return i;
+}
+
+TEST(Summary, GroupsModeSpacingAndLargestSize) {
+  const DatasetSummary s = summarize({info({100, 100, 40}, {1, 1, 3}, "RAS"), info({100, 100, 40}, {1, 1, 3.0000001}, "RAS"),
+                                      info({200, 200, 10}, {0.5, 0.5, 5}, "LPS")});
+  ASSERT_EQ(s.groups.size(), 2u);
+  EXPECT_EQ(s.groups[0].count, 2u);  // spacings equal to a micrometre group together
+  EXPECT_EQ(s.spacing, (std::array<double, 3>{1, 1, 3}));
+  EXPECT_TRUE(s.reorient);
+  EXPECT_EQ(s.largest_size, (std::array<int64_t, 3>{100, 100, 40}));  // 200 x 0.5 = 100 mm; 10 x 5 = 50 mm ~ 17 voxels
+  const boost::json::object j = summary_json(s);
+  EXPECT_EQ(boost::json::serialize(j.at("suggestion")), R"({"spacing":[1E0,1E0,3E0],"reorient":true,"orientation":"RAS","largest_size":[100,100,40]})");
+  EXPECT_EQ(j.at("images").as_array().size(), 3u);
+}
+
+NDict volume_sample(std::array<int64_t, 3> size, std::array<double, 3> spacing, DLDataType dtype) {
+  NDict s;
+  s.set("v", Value(Tensor::zeros({1, size[2], size[1], size[0]}, dtype)));
+  s.set("v_meta.size", Value(List{Value(size[0]), Value(size[1]), Value(size[2])}));
+  s.set("v_meta.spacing", Value(List{Value(spacing[0]), Value(spacing[1]), Value(spacing[2])}));
+  s.set("v_meta.origin", Value(List{Value(0.0), Value(0.0), Value(0.0)}));
+  s.set("v_meta.direction", Value(List{Value(-1.0), Value(0.0), Value(0.0), Value(0.0), Value(-1.0), Value(0.0), Value(0.0), Value(0.0), Value(1.0)}));
+  return s;
+}
+
+void write(const std::filesystem::path& p, NDict s) {
+  fuse::testing::run_op("fuse.io.write_medical", R"({"key": "v", "geometry": "current", "path": ")" + p.string() + "\"}", std::move(s));
+}
+
+TEST(Summary, ReadsHeadersAndCountsMaskLabels) {
+  const auto dir = fresh_dir("summary_read");
+  write(dir / "a.nii.gz", volume_sample({4, 4, 2}, {1, 1, 2}, sdk::kInt16));
+  write(dir / "b.nii.gz", volume_sample({8, 8, 2}, {0.5, 0.5, 2}, sdk::kInt16));
+  NDict mask = volume_sample({4, 4, 2}, {1, 1, 2}, sdk::kUInt8);
+  mask.get<Tensor>("v").mutable_data<uint8_t>()[0] = 2;
+  write(dir / "a_mask.nii.gz", mask);
+  const std::vector<ImageInfo> infos = read_image_infos(fuse::testing::built_plugins(), {(dir / "a.nii.gz").string(), (dir / "b.nii.gz").string()},
+                                                        {(dir / "a_mask.nii.gz").string(), ""}, 2);
+  ASSERT_EQ(infos.size(), 2u);
+  EXPECT_EQ(infos[1].size, (std::array<int64_t, 3>{8, 8, 2}));
+  EXPECT_EQ(infos[1].spacing, (std::array<double, 3>{0.5, 0.5, 2}));
+  EXPECT_EQ(infos[0].orientation, "RAS");
+  EXPECT_EQ(infos[0].pixel_type, "int16");
+  EXPECT_EQ(infos[0].label_voxels, (std::map<int64_t, int64_t>{{0, 31}, {2, 1}}));
+  EXPECT_TRUE(infos[1].label_voxels.empty());
+  const std::string missing = (dir / "c.nii.gz").string();
+  EXPECT_EQ(error_of([&] { read_image_infos(fuse::testing::built_plugins(), {missing}, {}, 1); }),
+            "op 'fuse.io.read_medical' (plugin 'fuse.io_medical'): file not found: '" + missing + "'");
+}
+
+}  // namespace
+}  // namespace fuse::data

@@ -1,0 +1,125 @@
+#include "fuse/report/slice_grid.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace {
+
+constexpr int kTile = 256;     // the longer side of a tile, pixels
+constexpr int kCaption = 22;   // caption band height
+
+// The axes of a plane: (u, v) across the slice (u to the right, v downwards) and w through the slices.
+struct Plane {
+  int u, v, w;
+  bool flip_v;  // coronal and sagittal show superior up (z grows upwards)
+};
+
+Plane plane_of(const std::string& name) {
+  if (name == "axial") return {0, 1, 2, false};
+  if (name == "coronal") return {0, 2, 1, true};
+  if (name == "sagittal") return {1, 2, 0, true};
+  throw std::invalid_argument("unknown plane '" + name + "' (axial, coronal, sagittal)");
+}
+
+int64_t index_of(const fuse_volume_view& vol, int64_t a[3]) { return (a[2] * vol.size[1] + a[1]) * vol.size[0] + a[0]; }
+
+// The slice to show: the given one, else the one with the most mask voxels, else the middle one.
+int64_t choose_slice(const fuse_volume_view& vol, const Plane& p, int64_t wanted) {
+  const int64_t n = vol.size[p.w];
+  if (wanted >= 0) return std::min(wanted, n - 1);
+  if (vol.mask == nullptr) return n / 2;
+  std::vector<int64_t> area(static_cast<size_t>(n), 0);
+  int64_t a[3];
+  for (a[2] = 0; a[2] < vol.size[2]; ++a[2])
+    for (a[1] = 0; a[1] < vol.size[1]; ++a[1])
+      for (a[0] = 0; a[0] < vol.size[0]; ++a[0])
+        if (vol.mask[index_of(vol, a)] > 0) ++area[static_cast<size_t>(a[p.w])];
+  const auto best = std::max_element(area.begin(), area.end());
+  return *best > 0 ? best - area.begin() : n / 2;
+}
+
+cv::Mat tile_of(const fuse_volume_view& vol, const Plane& p, int64_t wanted) {
+  for (int a = 0; a < 3; ++a)
+    if (vol.size[a] < 1) throw std::invalid_argument(std::string("volume '") + vol.caption + "' is empty");
+  const int64_t s = choose_slice(vol, p, wanted);
+  const int w = static_cast<int>(vol.size[p.u]), h = static_cast<int>(vol.size[p.v]);
+  cv::Mat gray(h, w, CV_32F), mask(h, w, CV_8U, cv::Scalar(0));
+  int64_t a[3];
+  a[p.w] = s;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      a[p.u] = x;
+      a[p.v] = p.flip_v ? h - 1 - y : y;
+      const int64_t i = index_of(vol, a);
+      gray.at<float>(y, x) = vol.image[i];
+      if (vol.mask) mask.at<uint8_t>(y, x) = vol.mask[i] > 0 ? 255 : 0;
+    }
+  // Window: the 1st to 99th percentile of the whole volume (every slice on one scale; one bright voxel does
+  // not wash it out). At most ~1M voxels are looked at.
+  const int64_t total = vol.size[0] * vol.size[1] * vol.size[2], stride = std::max<int64_t>(1, total / (1 << 20));
+  std::vector<float> values;
+  for (int64_t i = 0; i < total; i += stride)
+    if (std::isfinite(vol.image[i])) values.push_back(vol.image[i]);
+  float lo = 0, hi = 1;
+  if (!values.empty()) {
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() / 100), values.end());
+    lo = values[values.size() / 100];
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() * 99 / 100), values.end());
+    hi = values[values.size() * 99 / 100];
+  }
+  cv::Mat bytes;
+  gray.convertTo(bytes, CV_8U, hi > lo ? 255.0 / (hi - lo) : 0.0, hi > lo ? -lo * 255.0 / (hi - lo) : 128.0);
+  cv::Mat rgb;
+  cv::cvtColor(bytes, rgb, cv::COLOR_GRAY2BGR);
+  if (vol.mask) {
+    cv::Mat colour(rgb.size(), rgb.type(), cv::Scalar(40, 60, 230));  // red, in BGR
+    cv::Mat blended;
+    cv::addWeighted(rgb, 0.6, colour, 0.4, 0, blended);
+    blended.copyTo(rgb, mask);
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+    cv::drawContours(rgb, contours, -1, cv::Scalar(40, 60, 230), 1);
+  }
+  // Physical aspect: each pixel is spacing[u] x spacing[v] mm.
+  const double width_mm = w * vol.spacing[p.u], height_mm = h * vol.spacing[p.v];
+  const double scale = kTile / std::max(width_mm, height_mm);
+  cv::Mat sized;
+  cv::resize(rgb, sized, cv::Size(std::max(1, static_cast<int>(std::lround(width_mm * scale))), std::max(1, static_cast<int>(std::lround(height_mm * scale)))),
+             0, 0, cv::INTER_NEAREST);
+  cv::Mat tile(kTile + kCaption, kTile, CV_8UC3, cv::Scalar(20, 20, 20));
+  sized.copyTo(tile(cv::Rect((kTile - sized.cols) / 2, (kTile - sized.rows) / 2, sized.cols, sized.rows)));
+  const std::string caption = std::string(vol.caption) + "  [" + std::to_string(s) + "]";
+  cv::putText(tile, caption.substr(0, 36), cv::Point(4, kTile + 16), cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(230, 230, 230), 1, cv::LINE_AA);
+  return tile;
+}
+
+}  // namespace
+
+extern "C" int fuse_write_slice_grid(const fuse_volume_view* volumes, size_t count, const char* plane, int64_t slice, int columns,
+                                     const char* path, char* error, unsigned long error_size) {
+  try {
+    if (count == 0) throw std::invalid_argument("no volume to draw");
+    const Plane p = plane_of(plane);
+    const int cols = std::max(1, std::min(columns, static_cast<int>(count)));
+    const int rows = static_cast<int>((count + static_cast<size_t>(cols) - 1) / static_cast<size_t>(cols));
+    cv::Mat grid(rows * (kTile + kCaption), cols * kTile, CV_8UC3, cv::Scalar(0, 0, 0));
+    for (size_t i = 0; i < count; ++i) {
+      const cv::Mat tile = tile_of(volumes[i], p, slice);
+      tile.copyTo(grid(cv::Rect(static_cast<int>(i % static_cast<size_t>(cols)) * kTile,
+                                static_cast<int>(i / static_cast<size_t>(cols)) * (kTile + kCaption), kTile, kTile + kCaption)));
+    }
+    if (!cv::imwrite(path, grid)) throw std::runtime_error(std::string("cannot write '") + path + "'");
+    return 0;
+  } catch (const std::exception& e) {
+    std::snprintf(error, error_size, "%s", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,51 @@
+#include "fuse/report/slice_grid.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path out_file(const std::string& name) { return fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()) + ".png"); }
+
+TEST(SliceGrid, TilesFollowTheSpacingAndShowTheMask) {
+  // 10 x 10 x 4 voxels of 1 x 2 mm: axial tiles are twice as tall as wide. The mask sits on slice 3.
+  std::vector<float> image(400);
+  for (size_t i = 0; i < image.size(); ++i) image[i] = static_cast<float>(i % 10);
+  std::vector<uint8_t> mask(400, 0);
+  for (int y = 2; y < 6; ++y)
+    for (int x = 2; x < 6; ++x) mask[static_cast<size_t>(300 + y * 10 + x)] = 1;
+  const fuse_volume_view views[2] = {{image.data(), mask.data(), {10, 10, 4}, {1, 2, 1}, "case 1"}, {image.data(), nullptr, {10, 10, 4}, {1, 2, 1}, "case 2"}};
+  const fs::path path = out_file("slice_grid");
+  char error[256] = "";
+  ASSERT_EQ(fuse_write_slice_grid(views, 2, "axial", -1, 4, path.c_str(), error, sizeof error), 0) << error;
+  const cv::Mat png = cv::imread(path.string());
+  ASSERT_FALSE(png.empty());
+  EXPECT_EQ(png.cols, 2 * 256);
+  EXPECT_EQ(png.rows, 256 + 22);
+  // Tile 1: 128 pixels wide (10 mm), 256 tall (20 mm), centred; the mask (x 2-5, y 2-5) is tinted red.
+  const cv::Vec3b masked = png.at<cv::Vec3b>(4 * 256 / 20 * 2 + 10, 64 + 4 * 128 / 10);
+  EXPECT_GT(masked[2], masked[1] + 40);
+  EXPECT_EQ(png.at<cv::Vec3b>(128, 10), cv::Vec3b(20, 20, 20));  // background beside the narrow tile
+  fs::remove(path);
+}
+
+TEST(SliceGrid, BadRequestsSayWhy) {
+  std::vector<float> image(8, 0.0f);
+  const fuse_volume_view view{image.data(), nullptr, {2, 2, 2}, {1, 1, 1}, "v"};
+  char error[256] = "";
+  EXPECT_EQ(fuse_write_slice_grid(&view, 1, "oblique", -1, 4, out_file("bad").c_str(), error, sizeof error), 1);
+  EXPECT_STREQ(error, "unknown plane 'oblique' (axial, coronal, sagittal)");
+  EXPECT_EQ(fuse_write_slice_grid(&view, 1, "axial", -1, 4, "/no/such/folder/x.png", error, sizeof error), 1);
+  EXPECT_STREQ(error, "cannot write '/no/such/folder/x.png'");
+}
+
+}  // namespace

@@ -1,0 +1,166 @@
+// fuse dataset summary, fuse data show and fuse cache on the synthetic 3D example (a few small volumes).
+#include <signal.h>
+
+#include <fstream>
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace fuse::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+CommandResult fuse(const std::string& args) {
+  static const fs::path empty_home = fresh_dir("data_cli_home");
+  return run_command("env -u FUSE_PLUGIN_PATH XDG_DATA_HOME='" + empty_home.string() + "' '" FUSE_BINARY "' " + args);
+}
+
+// Six cases of 32 x 32 x 16 voxels and an experiment over them, made once per test process.
+const fs::path& example() {
+  static const fs::path dir = [] {
+    const fs::path d = fresh_dir("data_cli");
+    const CommandResult r = run_command("'" FUSE_MAKE_VOLUMES "' '" + d.string() + "' 6 32 32 16");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::ofstream(d / "experiment.json") << R"({
+  "data": {
+    "source": {"table": "train.csv", "paths": ["image", "mask"]},
+    "static": [
+      {"op": "fuse.io.read_medical", "path_key": "data.image", "key": "data.ct", "dtype": "float32"},
+      {"op": "fuse.io.read_medical", "path_key": "data.mask", "key": "data.seg"},
+      {"op": "fuse.medical.reorient", "keys": ["data.ct", "data.seg"]},
+      {"op": "fuse.medical.pad_or_crop", "keys": ["data.ct"], "labels": ["data.seg"], "size": [24, 24, 12]}
+    ],
+    "dynamic": [{"op": "fuse.medical.random_flip", "keys": ["data.ct"], "labels": ["data.seg"]}],
+    "cache": "cache",
+    "folds": {"k": 3, "stratify": "data.lesion", "group": "data.patient", "file": "folds.json", "train": [0, 1], "validation": [2]}
+  }
+})";
+    return d;
+  }();
+  return dir;
+}
+
+std::string experiment() { return "'" + (example() / "experiment.json").string() + "'"; }
+
+TEST(DatasetSummary, TableJsonAndCsv) {
+  const CommandResult table = fuse("dataset summary '" + (example() / "train.csv").string() + "'");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("case00_ct.nii.gz  32x32x16  0.8 x 0.8 x 2  RAS          int16"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("suggested spacing: 0.8 x 0.8 x 2 mm (the most common per axis)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("reorient to RAS: yes"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("mask voxels per label: 0: "), std::string::npos) << table.out;
+
+  const CommandResult json = fuse("dataset summary '" + (example() / "images").string() + "' --json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const boost::json::object j = boost::json::parse(json.out).as_object();
+  ASSERT_EQ(j.at("images").as_array().size(), 12u);  // a folder: images and masks alike
+  const boost::json::object& first = j.at("images").as_array()[0].as_object();
+  EXPECT_EQ(first.at("size"), boost::json::parse("[32, 32, 16]"));
+  EXPECT_EQ(first.at("spacing"), boost::json::parse("[0.8, 0.8, 2.0]"));
+  EXPECT_EQ(first.at("orientation"), "RAS");
+  EXPECT_EQ(j.at("suggestion").at("reorient"), true);
+  EXPECT_EQ(j.at("groups").as_array()[0].at("count"), 6);
+
+  const CommandResult csv = fuse("dataset summary '" + (example() / "train.csv").string() + "' --csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out.rfind("path,size_x,size_y,size_z,spacing_x,spacing_y,spacing_z,orientation,pixel_type,channels\n", 0), 0u);
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 7);
+}
+
+TEST(DatasetSummary, ABadTableOrFolderIsNamed) {
+  const CommandResult r = fuse("dataset summary '" + (example() / "train.csv").string() + "' --image-col scan");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "fuse: error: " + (example() / "train.csv").string() +
+                       ": no column 'scan' (columns: id, image, mask, lesion, patient); name the image column with --image-col\n");
+  const fs::path empty = fresh_dir("data_cli_empty");
+  EXPECT_EQ(fuse("dataset summary '" + empty.string() + "'").err,
+            "fuse: error: no medical image (.nii, .nii.gz, .nrrd, .mha, .mhd) in '" + empty.string() + "'\n");
+}
+
+TEST(DataShow, WritesAGridOfSlices) {
+  const fs::path png = example() / "show.png";
+  const CommandResult r = fuse("data show " + experiment() + " --n 3 --plane sagittal --split train --out '" + png.string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "wrote " + png.string() + " (3 samples, sagittal)\n");
+  EXPECT_GT(fs::file_size(png), 1000u);
+  EXPECT_EQ(fuse("data show " + experiment() + " --plane oblique").exit_code, 2);
+  const CommandResult missing = fuse("data show " + experiment() + " --mask data.lesion_mask --out '" + png.string() + "'");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err.rfind("fuse: error: sample 'case00': key 'data.lesion_mask' missing; nearest present: data.lesion, ", 0), 0u) << missing.err;
+}
+
+TEST(Cache, BuildInfoVerifyClear) {
+  const fs::path dir = fresh_dir("data_cli_cache");
+  fs::copy(example() / "experiment.json", dir / "experiment.json");
+  fs::copy(example() / "train.csv", dir / "train.csv");
+  fs::create_directory_symlink(example() / "images", dir / "images");
+  const std::string config = "'" + (dir / "experiment.json").string() + "'";
+  const CommandResult build = fuse("cache build " + config + " --threads 2");
+  ASSERT_EQ(build.exit_code, 0) << build.err;
+  EXPECT_NE(build.out.find(": 6 samples\n"), std::string::npos) << build.out;
+  const CommandResult info = fuse("cache info '" + (dir / "cache").string() + "' --json");
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  const boost::json::array pipelines = boost::json::parse(info.out).as_array();
+  ASSERT_EQ(pipelines.size(), 1u);
+  EXPECT_EQ(pipelines[0].at("entries"), 6);
+  EXPECT_EQ(fuse("cache verify '" + (dir / "cache").string() + "'").exit_code, 0);
+
+  // Damage one entry: verify names it and fails; --fix removes it; the next build makes it again.
+  fs::path victim;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "cache"))
+    if (e.is_regular_file() && e.path().extension() == ".fmc") victim = e.path();
+  ASSERT_FALSE(victim.empty());
+  { std::ofstream(victim, std::ios::in | std::ios::out | std::ios::binary).seekp(100) << "garbage"; }
+  const CommandResult bad = fuse("cache verify '" + (dir / "cache").string() + "'");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.out.find(victim.string()), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("1 problem(s); run with --fix to remove them"), std::string::npos) << bad.out;
+  EXPECT_EQ(fuse("cache verify '" + (dir / "cache").string() + "' --fix").exit_code, 0);
+  EXPECT_EQ(fuse("cache verify '" + (dir / "cache").string() + "'").exit_code, 0);
+  ASSERT_EQ(fuse("cache build " + config).exit_code, 0);
+  EXPECT_TRUE(fs::exists(victim));
+
+  const CommandResult clear = fuse("cache clear '" + (dir / "cache").string() + "'");
+  EXPECT_EQ(clear.exit_code, 0);
+  EXPECT_NE(clear.out.find("removed "), std::string::npos);
+  EXPECT_NE(fuse("cache info '" + (dir / "cache").string() + "'").out.find("no cache entries"), std::string::npos);
+}
+
+TEST(Cache, ABuildKilledMidwayIsCompletedByTheNextAndServesNoBrokenEntry) {
+  const fs::path dir = fresh_dir("data_cli_kill");
+  // Enough work to be killed in the middle of: 30 cases resampled to a fine grid, on one thread, killed as
+  // soon as the first entry is in place.
+  ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + dir.string() + "' 30 64 64 32").exit_code, 0);
+  std::ofstream(dir / "experiment.json") << R"({"data": {
+    "source": {"table": "train.csv", "paths": ["image", "mask"]},
+    "static": [
+      {"op": "fuse.io.read_medical", "path_key": "data.image", "key": "data.ct", "dtype": "float32"},
+      {"op": "fuse.medical.resample", "keys": ["data.ct"], "spacing": [0.4, 0.4, 1.0]}
+    ],
+    "cache": "cache"}})";
+  const std::string config = "'" + (dir / "experiment.json").string() + "'";
+  const CommandResult killed = run_command("(cd '" + dir.string() + "' && exec env -u FUSE_PLUGIN_PATH '" FUSE_BINARY "' cache build " + config +
+                                           " --threads 1) & pid=$!; cd '" + dir.string() +
+                                           "'; until [ -n \"$(find cache -name '*.fmc' 2>/dev/null | head -n 1)\" ]; do sleep 0.002; done; "
+                                           "kill -KILL $pid; wait $pid; echo status=$?");
+  EXPECT_NE(killed.out.find("status=137"), std::string::npos) << killed.out << killed.err;  // 128 + SIGKILL
+  size_t entries = 0;
+  if (fs::exists(dir / "cache"))
+    for (const auto& e : fs::recursive_directory_iterator(dir / "cache")) entries += e.path().extension() == ".fmc";
+  EXPECT_LT(entries, 30u);  // it was stopped before the end
+  // Whatever the kill left (whole entries, temporary files), every named entry is whole.
+  const CommandResult verify = fuse("cache verify '" + (dir / "cache").string() + "' --fix");
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+  const CommandResult again = fuse("cache build " + config + " --threads 2");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find(": 30 samples\n"), std::string::npos) << again.out;
+  const CommandResult check = fuse("cache verify '" + (dir / "cache").string() + "'");
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  EXPECT_NE(check.out.find("OK: every entry"), std::string::npos) << check.out;
+}
+
+}  // namespace
+}  // namespace fuse::testing
