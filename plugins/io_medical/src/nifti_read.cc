@@ -1,6 +1,11 @@
 // NIfTI-1 through niftilib: the header and geometry from the library, the voxels read straight into the
 // tensor (niftilib's own reader would copy them and silently replace NaN with 0).
 #include <cmath>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -164,6 +169,41 @@ volume::Geometry geometry_of(const nifti_image& n, const std::string& path, cons
   return g;
 }
 
+// A tensor over the voxels of a file mapped copy-on-write; null when the file cannot be mapped (then it is
+// read). The mapping is released with the tensor.
+sdk::Tensor mapped_tensor(const std::string& path, size_t offset, size_t bytes, const std::vector<int64_t>& shape, DLDataType dtype) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return sdk::Tensor();
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || static_cast<size_t>(st.st_size) < offset + bytes) {
+    ::close(fd);
+    return sdk::Tensor();  // cut short: the read path says so
+  }
+  const size_t length = offset + bytes;
+  void* map = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return sdk::Tensor();
+  struct Mapped {
+    DLManagedTensor managed;
+    std::vector<int64_t> shape;
+    void* map;
+    size_t length;
+  };
+  auto* m = new Mapped{DLManagedTensor{}, shape, map, length};
+  m->managed.dl_tensor.data = static_cast<char*>(map) + offset;
+  m->managed.dl_tensor.device = sdk::cpu_device();
+  m->managed.dl_tensor.ndim = static_cast<int32_t>(m->shape.size());
+  m->managed.dl_tensor.dtype = dtype;
+  m->managed.dl_tensor.shape = m->shape.data();
+  m->managed.manager_ctx = m;
+  m->managed.deleter = [](DLManagedTensor* t) {
+    auto* self = static_cast<Mapped*>(t->manager_ctx);
+    munmap(self->map, self->length);
+    delete self;
+  };
+  return sdk::Tensor(&m->managed);
+}
+
 void swap_bytes(char* data, size_t count, int size) {
   for (size_t i = 0; i < count; ++i) std::reverse(data + i * static_cast<size_t>(size), data + (i + 1) * static_cast<size_t>(size));
 }
@@ -195,6 +235,12 @@ Volume read_nifti(const std::string& path, const ReadOptions& options) {
   const bool rgb = n->datatype == DT_RGB24;
   const std::vector<int64_t> shape = {v.channels, s.z, s.y, s.x};
   const bool direct = !widen && !scaled && !rgb;  // the file's bytes are the tensor's
+  const bool native = n->swapsize <= 1 || n->byteorder == nifti_short_order();
+  if (direct && native && options.memory_map && !is_gz(n->iname) && n->iname_offset % n->nbyper == 0)
+    if (sdk::Tensor t = mapped_tensor(n->iname, static_cast<size_t>(n->iname_offset), bytes, shape, *dtype); t.defined()) {
+      v.data = std::move(t);
+      return v;
+    }
   sdk::Tensor direct_out;
   std::vector<char> staging;
   char* target = nullptr;

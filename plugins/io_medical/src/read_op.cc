@@ -17,6 +17,7 @@ class ReadMedical {
         dtype_(config.find_string("dtype")) {
     options_.header_only = config.get_bool("header_only");
     options_.shear_tolerance = config.get_double("shear_tolerance");
+    options_.memory_map = config.get_bool("memory_map");
     if (dtype_ && !sdk::parse_dtype(*dtype_)) sdk::fail(FM_ERR_INVALID_ARGUMENT, "unknown dtype '" + *dtype_ + "'");
   }
 

@@ -17,6 +17,9 @@ struct ReadOptions {
   // NIfTI: how far an sform's axes may be from orthonormal (largest |D^T D - I| entry) before the file is
   // refused; below it the nearest rotation is used and a warning logged.
   double shear_tolerance = 0.1;
+  // An uncompressed NIfTI whose voxels need no conversion is mapped rather than read: the tensor shares the
+  // page cache (copied page by page only where an op writes to it). nibabel does the same.
+  bool memory_map = true;
 };
 
 struct Volume {
