@@ -14,6 +14,7 @@ packages=(
   libopencv-dev                            # charts of the evaluation report, 2D image IO and ops (PNG/JPEG)
   libxxhash-dev                            # checksums of cache entries (xxh3: checked on every read, fast)
   libinsighttoolkit5-dev                   # medical image IO with geometry (NIfTI, NRRD, MHA, DICOM)
+  zlib1g-dev                               # gzip files (MNIST IDX)
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

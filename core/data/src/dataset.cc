@@ -1,5 +1,7 @@
 #include "fuse/data/dataset.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -17,27 +19,29 @@ std::string describe_steps(const Pipeline& p) {
   return s;
 }
 
-// One line on stderr, redrawn in place, at most ten times a second.
+// One line on stderr, redrawn in place at most ten times a second on a terminal; elsewhere (logs) only the
+// final state is written.
 class Progress {
  public:
-  Progress(std::string what, size_t total, bool enabled) : what_(std::move(what)), total_(total), enabled_(enabled) {}
+  Progress(std::string what, size_t total, bool enabled)
+      : what_(std::move(what)), total_(total), enabled_(enabled), terminal_(isatty(STDERR_FILENO) != 0) {}
   void update(size_t done) {
-    if (!enabled_) return;
+    if (!enabled_ || finished_ || (!terminal_ && done < total_)) return;
     const auto now = std::chrono::steady_clock::now();
     if (done < total_ && now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
     const double seconds = std::chrono::duration<double>(now - start_).count();
     const int width = 30, filled = total_ ? static_cast<int>(width * done / total_) : width;
-    std::fprintf(stderr, "\r%s [%s%s] %zu/%zu %.1f s", what_.c_str(), std::string(static_cast<size_t>(filled), '#').c_str(),
+    std::fprintf(stderr, "%s%s [%s%s] %zu/%zu %.1f s", terminal_ ? "\r" : "", what_.c_str(), std::string(static_cast<size_t>(filled), '#').c_str(),
                  std::string(static_cast<size_t>(width - filled), '.').c_str(), done, total_, seconds);
-    if (done >= total_) std::fprintf(stderr, "\n");
+    if (done >= total_) std::fprintf(stderr, "\n"), finished_ = true;
     std::fflush(stderr);
   }
 
  private:
   std::string what_;
   size_t total_;
-  bool enabled_;
+  bool enabled_, terminal_, finished_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_{};
 };
 

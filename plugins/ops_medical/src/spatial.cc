@@ -47,6 +47,31 @@ void multiply(const double a[3][3], const double b[3][3], double out[3][3]) {
     for (int c = 0; c < 3; ++c) out[r][c] = tmp[r][c];
 }
 
+// The control-point moves of an elastic deformation (voxel units), uniform up to `max_mm`, outer `locked`
+// layers fixed; smoothed into a dense field.
+std::vector<float> elastic_field(sdk::Random& rng, volume::Size3 size, int dims, const std::array<double, 3>& spacing, int grid, int locked,
+                                 double max_mm) {
+  const int gz = dims == 3 ? grid : 1;
+  std::vector<float> control(static_cast<size_t>(grid * grid * gz * 3), 0.0f);
+  auto free = [&](int i) { return i >= locked && i < grid - locked; };
+  for (int z = 0; z < gz; ++z)
+    for (int y = 0; y < grid; ++y)
+      for (int x = 0; x < grid; ++x) {
+        if (!free(x) || !free(y) || (dims == 3 && !free(z))) continue;
+        float* d = &control[static_cast<size_t>(((z * grid + y) * grid + x) * 3)];
+        for (int a = 0; a < dims; ++a) d[a] = static_cast<float>(rng.uniform(-max_mm, max_mm) / spacing[static_cast<size_t>(a)]);
+      }
+  return bspline_field(size, dims, grid, control);
+}
+
+// `prefix` names the fields: "" in random_elastic, "elastic_" in random_affine.
+void check_grid(int grid, int locked, const std::string& prefix) {
+  if (2 * locked >= grid)
+    sdk::fail(FM_ERR_INVALID_ARGUMENT, "'" + prefix + "locked_borders' " + std::to_string(locked) + " locks every one of the " +
+                                           std::to_string(grid) + " control points per axis; use more '" + prefix +
+                                           "control_points' or fewer locked borders");
+}
+
 class RandomAffine {
  public:
   explicit RandomAffine(const DictView& config)
@@ -56,8 +81,12 @@ class RandomAffine {
         scale_(range_option(config, "scale")),
         translation_(range_option(config, "translation")),
         shear_(range_option(config, "shear")),
-        isotropic_(config.get_bool("isotropic")) {
+        isotropic_(config.get_bool("isotropic")),
+        elastic_mm_(config.get_double("elastic_max_displacement")),
+        elastic_grid_(static_cast<int>(config.get_int("elastic_control_points"))),
+        elastic_locked_(static_cast<int>(config.get_int("elastic_locked_borders"))) {
     if (scale_.first <= 0) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'scale' must stay above 0");
+    if (elastic_mm_ > 0) check_grid(elastic_grid_, elastic_locked_, "elastic_");
   }
 
   void forward(Dict& sample, const sdk::Call& call) {
@@ -84,7 +113,11 @@ class RandomAffine {
     multiply(m, sc, m);
     double t[3] = {0, 0, 0};
     for (int a = 0; a < dims; ++a) t[a] = rng.uniform(translation_.first, translation_.second);
-    keys_.apply(sample, size, about_centre(m, t, size, keys_.spacing(sample), dims), nullptr, false);
+    const std::array<double, 3> spacing = keys_.spacing(sample);
+    // With an elastic part, its field rides on the same resampling: one pass instead of two.
+    std::vector<float> field;
+    if (elastic_mm_ > 0) field = elastic_field(rng, size, dims, spacing, elastic_grid_, elastic_locked_, elastic_mm_);
+    keys_.apply(sample, size, about_centre(m, t, size, spacing, dims), field.empty() ? nullptr : field.data(), false);
   }
 
  private:
@@ -92,6 +125,8 @@ class RandomAffine {
   double p_;
   std::pair<double, double> rotation_, scale_, translation_, shear_;
   bool isotropic_;
+  double elastic_mm_;
+  int elastic_grid_, elastic_locked_;
 };
 FUSE_OP(RandomAffine, "fuse.medical.random_affine", "1.0.0")
 
@@ -103,30 +138,15 @@ class RandomElastic {
         grid_(static_cast<int>(config.get_int("control_points"))),
         max_displacement_(config.get_double("max_displacement")),
         locked_(static_cast<int>(config.get_int("locked_borders"))) {
-    if (2 * locked_ >= grid_)
-      sdk::fail(FM_ERR_INVALID_ARGUMENT, "'locked_borders' " + std::to_string(locked_) + " locks every one of the " + std::to_string(grid_) +
-                                             " control points per axis; use more control points or fewer locked borders");
+    check_grid(grid_, locked_, "");
   }
 
   void forward(Dict& sample, const sdk::Call& call) {
     if (!call.training()) return;
     sdk::Random rng(call.seed());
     if (!rng.chance(p_)) return;
-    const int dims = keys_.dims();
     const Size3 size = keys_.size(sample);
-    const std::array<double, 3> spacing = keys_.spacing(sample);
-    const int gz = dims == 3 ? grid_ : 1;
-    std::vector<float> control(static_cast<size_t>(grid_ * grid_ * gz * 3), 0.0f);
-    auto free = [&](int i) { return i >= locked_ && i < grid_ - locked_; };
-    for (int z = 0; z < gz; ++z)
-      for (int y = 0; y < grid_; ++y)
-        for (int x = 0; x < grid_; ++x) {
-          if (!free(x) || !free(y) || (dims == 3 && !free(z))) continue;
-          float* d = &control[static_cast<size_t>(((z * grid_ + y) * grid_ + x) * 3)];
-          for (int a = 0; a < dims; ++a)
-            d[a] = static_cast<float>(rng.uniform(-max_displacement_, max_displacement_) / spacing[static_cast<size_t>(a)]);
-        }
-    const std::vector<float> field = bspline_field(size, dims, grid_, control);
+    const std::vector<float> field = elastic_field(rng, size, keys_.dims(), keys_.spacing(sample), grid_, locked_, max_displacement_);
     keys_.apply(sample, size, IndexMap{}, field.data(), false);
   }
 

@@ -91,7 +91,21 @@ TEST(RandomElastic, MovesImageAndLabelTogether) {
   EXPECT_EQ(values<float>(still.get<Tensor>("img")), values<float>(in.get<Tensor>("img")));
   EXPECT_EQ(error_of([] { run_op("fuse.medical.random_elastic", R"({"keys": ["img"], "control_points": 4, "locked_borders": 2})", NDict()); }),
             "op 'fuse.medical.random_elastic' (plugin 'fuse.ops_medical'): create failed: 'locked_borders' 2 locks every one of the 4 control "
-            "points per axis; use more control points or fewer locked borders");
+            "points per axis; use more 'control_points' or fewer locked borders");
+}
+
+TEST(RandomAffine, AnElasticPartRidesOnTheSameResampling) {
+  const char* config = R"({"keys": ["img"], "labels": ["seg"], "rotation": [0, 0], "scale": [1, 1], "elastic_max_displacement": 3,
+                           "elastic_control_points": 5, "elastic_locked_borders": 1})";
+  const NDict in = volume(16, 16, 16);
+  const NDict out = run_op_training("fuse.medical.random_affine", config, in, 4);
+  const std::vector<float> img = values<float>(out.get<Tensor>("img"));
+  const std::vector<int64_t> seg = values<int64_t>(out.get<Tensor>("seg"));
+  EXPECT_NE(img, values<float>(in.get<Tensor>("img")));
+  for (size_t i = 0; i < img.size(); ++i) ASSERT_LE(std::abs(img[i] - static_cast<float>(seg[i])), 16 * 16 + 16 + 1) << i;
+  EXPECT_EQ(error_of([] { run_op("fuse.medical.random_affine", R"({"keys": ["img"], "elastic_max_displacement": 2, "elastic_control_points": 4})", NDict()); }),
+            "op 'fuse.medical.random_affine' (plugin 'fuse.ops_medical'): create failed: 'elastic_locked_borders' 2 locks every one of the 4 "
+            "control points per axis; use more 'elastic_control_points' or fewer locked borders");
 }
 
 TEST(SpatialOps, KeysOfDifferentGridsAreRefused) {
