@@ -96,19 +96,12 @@ std::shared_ptr<const FeatureTable> load(const std::string& path, const std::str
 class CsvFeatures {
  public:
   explicit CsvFeatures(const DictView& config)
-      : path_(config.get_string("file")), id_key_(config.get_string("id_key")), key_(config.get_string("key")) {
-    static std::mutex mutex;
-    static std::map<std::string, std::weak_ptr<const FeatureTable>> cache;
-    const std::vector<std::string> columns = config.get_strings("columns");
-    const bool allow_missing = config.get_string("missing") == "nan";
-    std::string cache_key = path_ + "\n" + config.get_string("id_column") + "\n" + (allow_missing ? "nan" : "error");
-    for (const std::string& c : columns) cache_key += "\n" + c;
-    std::lock_guard<std::mutex> lock(mutex);
-    table_ = cache[cache_key].lock();
-    if (!table_) cache[cache_key] = table_ = load(path_, config.get_string("id_column"), columns, allow_missing);
-  }
+      : path_(config.get_string("file")), id_key_(config.get_string("id_key")), key_(config.get_string("key")),
+        id_column_(config.get_string("id_column")), columns_(config.get_strings("columns")),
+        allow_missing_(config.get_string("missing") == "nan") {}
 
   void forward(Dict& sample, const sdk::Call&) {
+    if (!table_) table_ = shared_table();  // on first use: creating the op needs no file
     const std::string id = sample.type(id_key_) == FM_VALUE_INT ? std::to_string(sample.get_int(id_key_)) : sample.get_string(id_key_);
     const auto row = table_->rows.find(id);
     if (row == table_->rows.end()) fail(FM_ERR_KEY_NOT_FOUND, "'" + path_ + "' has no row for id '" + id + "'");
@@ -118,8 +111,21 @@ class CsvFeatures {
   }
 
  private:
+  std::shared_ptr<const FeatureTable> shared_table() const {
+    static std::mutex mutex;
+    static std::map<std::string, std::weak_ptr<const FeatureTable>> cache;
+    std::string cache_key = path_ + "\n" + id_column_ + "\n" + (allow_missing_ ? "nan" : "error");
+    for (const std::string& c : columns_) cache_key += "\n" + c;
+    std::lock_guard<std::mutex> lock(mutex);
+    std::shared_ptr<const FeatureTable> table = cache[cache_key].lock();
+    if (!table) cache[cache_key] = table = load(path_, id_column_, columns_, allow_missing_);
+    return table;
+  }
+
   std::shared_ptr<const FeatureTable> table_;
-  std::string path_, id_key_, key_;
+  std::string path_, id_key_, key_, id_column_;
+  std::vector<std::string> columns_;
+  bool allow_missing_;
 };
 FUSE_OP(CsvFeatures, "fuse.io.csv_features", "1.0.0")
 

@@ -67,10 +67,10 @@ std::shared_ptr<const IdxFile> load(const std::string& path) {
 class ReadIdx {
  public:
   explicit ReadIdx(const DictView& config)
-      : file_(load(config.get_string("file"))), path_(config.get_string("file")), index_key_(config.get_string("index_key")),
-        key_(config.get_string("key")) {}
+      : path_(config.get_string("file")), index_key_(config.get_string("index_key")), key_(config.get_string("key")) {}
 
   void forward(Dict& sample, const sdk::Call&) {
+    if (!file_) file_ = load(path_);  // on first use: creating the op needs no file (plugins check, configs)
     int64_t index = 0;
     if (sample.type(index_key_) == FM_VALUE_STRING) {
       const std::string text = sample.get_string(index_key_);

@@ -26,7 +26,7 @@ TEST(CsvFeatures, TheRowOfTheSampleAsAVector) {
   EXPECT_EQ(values<float>(features(R"({"file": ")" + file + R"(", "columns": ["site", "age"]})", "p1").get<Tensor>("data.features")),
             (std::vector<float>{2, 61}));
   EXPECT_EQ(error_of([&] { features(R"({"file": ")" + file + R"(", "columns": ["psa"]})", "p1"); }),
-            "op 'fuse.io.csv_features' (plugin 'fuse.io_common'): create failed: '" + file +
+            "op 'fuse.io.csv_features' (plugin 'fuse.io_common'): '" + file +
                 "' row 2 column 'psa': '' is not a number (set 'missing': \"nan\" to read empty cells as NaN)");
   const std::vector<float> all = values<float>(features(R"({"file": ")" + file + R"(", "missing": "nan"})", "p2").get<Tensor>("data.features"));
   ASSERT_EQ(all.size(), 3u);
@@ -39,10 +39,10 @@ TEST(CsvFeatures, ProblemsNameTheFileRowAndColumn) {
   std::ofstream(dir / "t.csv") << "id,age,psa\np1,61,high\np2,70,\n";
   const std::string file = (dir / "t.csv").string(), prefix = "op 'fuse.io.csv_features' (plugin 'fuse.io_common'): ";
   EXPECT_EQ(error_of([&] { features(R"({"file": ")" + file + R"(", "columns": ["psa"]})", "p1"); }),
-            prefix + "create failed: '" + file + "' row 1 column 'psa': 'high' is not a number");
+            prefix + "'" + file + "' row 1 column 'psa': 'high' is not a number");
   EXPECT_EQ(error_of([&] { features(R"({"file": ")" + file + R"(", "columns": ["age"]})", "p9"); }), prefix + "'" + file + "' has no row for id 'p9'");
   EXPECT_EQ(error_of([&] { features(R"({"file": ")" + file + R"(", "columns": ["weight"]})", "p1"); }),
-            prefix + "create failed: '" + file + "' has no column 'weight' (columns: id, age, psa)");
+            prefix + "'" + file + "' has no column 'weight' (columns: id, age, psa)");
 }
 
 }  // namespace

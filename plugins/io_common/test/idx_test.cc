@@ -46,8 +46,8 @@ TEST(ReadIdx, BadItemsAndFilesAreNamed) {
   EXPECT_EQ(error_of([&] { item((dir / "images").string(), 3); }),
             prefix + "item 3 is out of range: '" + (dir / "images").string() + "' holds 3");
   EXPECT_EQ(error_of([&] { item((dir / "cut").string(), 0); }),
-            prefix + "create failed: '" + (dir / "cut").string() + "' is truncated: 4 of 12 bytes of data");
-  EXPECT_EQ(error_of([&] { item((dir / "none").string(), 0); }), prefix + "create failed: file not found: '" + (dir / "none").string() + "'");
+            prefix + "'" + (dir / "cut").string() + "' is truncated: 4 of 12 bytes of data");
+  EXPECT_EQ(error_of([&] { item((dir / "none").string(), 0); }), prefix + "file not found: '" + (dir / "none").string() + "'");
 }
 
 }  // namespace
