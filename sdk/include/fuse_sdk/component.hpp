@@ -40,6 +40,10 @@ class Call {
  public:
   explicit Call(const fm_call_v1* call) : c_(call) {}
   bool training() const { return c_ != nullptr && (c_->flags & FM_CALL_TRAINING) != 0; }
+  // A model's forward: backward will also be asked for the inputs' gradients.
+  bool input_grads() const { return c_ != nullptr && (c_->flags & FM_CALL_INPUT_GRADS) != 0; }
+  // A model's forward: reduced precision is allowed (autocast).
+  bool mixed_precision() const { return c_ != nullptr && (c_->flags & FM_CALL_MIXED_PRECISION) != 0; }
   // The seed for this call's random draws (see fm_call_v1).
   uint64_t seed() const { return c_ != nullptr ? c_->seed : 0; }
   int64_t epoch() const { return c_ != nullptr ? c_->epoch : -1; }

@@ -186,6 +186,12 @@ typedef const void* (*fm_get_api_fn)(uint32_t major, uint32_t minor);
 /* ---------------------------------------------------------------------------------------------- calls */
 
 #define FM_CALL_TRAINING 1u /* training (random augmentation, dropout...), as opposed to evaluation */
+/* A model's forward: the host will ask backward for the gradients of the inputs as well (the inputs come from
+ * another trainable component), so the model must keep what computing them needs. */
+#define FM_CALL_INPUT_GRADS 2u
+/* A model's forward: the model may compute in reduced precision where that is safe (autocast on CUDA);
+ * its outputs keep their usual dtypes. */
+#define FM_CALL_MIXED_PRECISION 4u
 
 /* Per-call context given by the host; borrowed for the duration of the call. */
 typedef struct fm_call_v1 {
@@ -244,8 +250,10 @@ typedef struct fm_param_v1 {
 typedef struct fm_model_v1 {
   fm_component_v1 base;
   fm_error* (*forward)(void* instance, fm_dict* batch, const fm_call_v1* call);
-  /* `output_grads` holds d(loss)/d(output) under each output key; the model accumulates parameter gradients
-   * and writes d(loss)/d(input) under each input key of `input_grads` that needs one. */
+  /* `output_grads` holds d(loss)/d(output) under its output keys (at least one); the model accumulates
+   * parameter gradients and, when that forward had FM_CALL_INPUT_GRADS, writes d(loss)/d(input) under its
+   * input keys in `input_grads`. A model whose forward ran several times before a backward (shared weights)
+   * receives one backward per forward, in reverse order (the last forward first). */
   fm_error* (*backward)(void* instance, const fm_dict* output_grads, fm_dict* input_grads,
                         const fm_call_v1* call);
   fm_error* (*parameters)(void* instance, size_t* count, const fm_param_v1** params);

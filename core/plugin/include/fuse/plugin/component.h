@@ -23,10 +23,16 @@ class Library;
 
 // The per-call context (see fm_call_v1).
 struct CallContext {
+  CallContext() = default;
+  CallContext(bool training_, uint64_t seed_, int64_t epoch_, int64_t sample_index_)
+      : training(training_), seed(seed_), epoch(epoch_), sample_index(sample_index_) {}
+
   bool training = false;
   uint64_t seed = 0;
   int64_t epoch = -1;
   int64_t sample_index = -1;
+  bool input_grads = false;      // a model's forward: backward will be asked for input gradients
+  bool mixed_precision = false;  // a model's forward: autocast allowed
 };
 
 class Component {

@@ -1,0 +1,233 @@
+// Losses over LibTorch tensors: cross-entropy, binary cross-entropy with logits, Dice, focal, Tversky, their
+// combinations, and regression losses. Each reads its prediction under 'pred' and its target under 'target';
+// the host differentiates through fuse::sdk::TorchLoss.
+#include <string>
+#include <vector>
+
+#include "fuse_sdk/torch.hpp"
+
+namespace fuse::losses {
+namespace {
+
+using sdk::DictView;
+using sdk::fail;
+namespace F = torch::nn::functional;
+
+std::string mismatch(const std::string& pred_key, const torch::Tensor& pred, const std::string& target_key, const torch::Tensor& target,
+                     const std::string& expected) {
+  return "prediction '" + pred_key + "' has shape " + sdk::shape_text(pred) + " but target '" + target_key + "' has shape " +
+         sdk::shape_text(target) + " (" + expected + ")";
+}
+
+// Class indices [N, ...] for logits [N, C, ...]: a [N, 1, ...] target loses its channel axis; with `resize`, a
+// label map of another size is resized to the logits' (nearest), as for deep supervision.
+torch::Tensor class_targets(const torch::Tensor& logits, torch::Tensor target, const std::string& pred_key, const std::string& target_key, bool resize) {
+  if (target.dim() == logits.dim() && target.size(1) == 1) target = target.squeeze(1);
+  if (target.dim() != logits.dim() - 1 || target.size(0) != logits.size(0))
+    fail(FM_ERR_SHAPE, mismatch(pred_key, logits, target_key, target, "expected class indices of shape [N, ...] for logits [N, classes, ...]"));
+  if (!target.sizes().slice(1).equals(logits.sizes().slice(2))) {
+    if (!resize || target.dim() < 2)
+      fail(FM_ERR_SHAPE, mismatch(pred_key, logits, target_key, target, "the spatial sizes differ; set 'resize_target' to resize the target"));
+    std::vector<int64_t> size(logits.sizes().begin() + 2, logits.sizes().end());
+    target = F::interpolate(target.unsqueeze(1).to(torch::kFloat32), F::InterpolateFuncOptions().size(size).mode(torch::kNearest))
+                 .squeeze(1);
+  }
+  if (target.is_floating_point()) {
+    if (!torch::equal(target, target.round())) fail(FM_ERR_INVALID_ARGUMENT, "target '" + target_key + "' holds non-integer class labels");
+  }
+  const int64_t classes = logits.size(1);
+  const torch::Tensor t = target.to(torch::kLong);
+  if (t.numel() > 0 && (t.min().item<int64_t>() < 0 || t.max().item<int64_t>() >= classes)) {
+    const int64_t bad = t.min().item<int64_t>() < 0 ? t.min().item<int64_t>() : t.max().item<int64_t>();
+    if (bad != -100)
+      fail(FM_ERR_INVALID_ARGUMENT, "target '" + target_key + "' holds class " + std::to_string(bad) + " but '" + pred_key + "' has " +
+                                        std::to_string(classes) + " classes");
+  }
+  return t;
+}
+
+// Same shape, as float: regression and binary targets.
+torch::Tensor same_shape_target(const torch::Tensor& pred, torch::Tensor target, const std::string& pred_key, const std::string& target_key) {
+  if (!target.sizes().equals(pred.sizes())) {
+    if (target.numel() == pred.numel() && (target.dim() == 1 || pred.dim() == 1)) target = target.reshape(pred.sizes());  // [N] vs [N, 1]
+    else fail(FM_ERR_SHAPE, mismatch(pred_key, pred, target_key, target, "they must match"));
+  }
+  return target.to(pred.scalar_type());
+}
+
+struct Base {
+  explicit Base(const DictView& c) : pred(c.get_string("pred")), target(c.get_string("target")) {}
+  torch::Tensor target_of(const DictView& batch) const { return sdk::to_torch(batch, target); }
+  std::string pred, target;
+};
+
+struct CrossEntropy : Base {
+  explicit CrossEntropy(const DictView& c)
+      : Base(c), weights(c.get_doubles("class_weights")), smoothing(c.get_double("label_smoothing")), resize(c.get_bool("resize_target")) {}
+  torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
+    const torch::Tensor t = class_targets(p[0], target_of(batch), pred, target, resize);
+    auto o = F::CrossEntropyFuncOptions().label_smoothing(smoothing).ignore_index(-100);
+    if (!weights.empty()) {
+      if (static_cast<int64_t>(weights.size()) != p[0].size(1))
+        fail(FM_ERR_INVALID_ARGUMENT, "'class_weights' has " + std::to_string(weights.size()) + " values for " + std::to_string(p[0].size(1)) + " classes");
+      o = o.weight(torch::tensor(weights, torch::kFloat32).to(p[0].device()));
+    }
+    return F::cross_entropy(p[0], t, o);
+  }
+  std::vector<double> weights;
+  double smoothing;
+  bool resize;
+};
+FUSE_TORCH_LOSS(CrossEntropy, "fuse.losses.cross_entropy", "1.0.0")
+
+struct BceWithLogits : Base {
+  explicit BceWithLogits(const DictView& c) : Base(c), pos_weight(c.find_double("pos_weight")) {}
+  torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
+    const torch::Tensor t = same_shape_target(p[0], target_of(batch), pred, target);
+    auto o = F::BinaryCrossEntropyWithLogitsFuncOptions();
+    if (pos_weight) o = o.pos_weight(torch::full({1}, *pos_weight, p[0].options()));
+    return F::binary_cross_entropy_with_logits(p[0], t, o);
+  }
+  std::optional<double> pos_weight;
+};
+FUSE_TORCH_LOSS(BceWithLogits, "fuse.losses.bce_with_logits", "1.0.0")
+
+// Class probabilities and one-hot targets of the same shape [N, C, ...], for the overlap losses: softmax over
+// classes, or a sigmoid for a single channel (binary).
+std::pair<torch::Tensor, torch::Tensor> probabilities_and_one_hot(const torch::Tensor& logits, const torch::Tensor& target_in, const Base& b,
+                                                                  bool resize) {
+  if (logits.dim() < 2) fail(FM_ERR_SHAPE, "prediction '" + b.pred + "' must be [N, classes, ...], got " + sdk::shape_text(logits));
+  if (logits.size(1) == 1) {
+    torch::Tensor t = target_in.dim() == logits.dim() - 1 ? target_in.unsqueeze(1) : target_in;
+    t = same_shape_target(logits, t, b.pred, b.target);
+    return {torch::sigmoid(logits), t};
+  }
+  const torch::Tensor t = class_targets(logits, target_in, b.pred, b.target, resize);
+  torch::Tensor one_hot = F::one_hot(t.clamp_min(0), logits.size(1)).movedim(-1, 1).to(logits.scalar_type());
+  return {torch::softmax(logits, 1), one_hot};
+}
+
+// Per-class overlap over the batch and space, then the mean over classes (background optional).
+torch::Tensor tversky_loss(const torch::Tensor& prob, const torch::Tensor& one_hot, double alpha, double beta, double smooth, bool background) {
+  std::vector<int64_t> axes{0};
+  for (int64_t a = 2; a < prob.dim(); ++a) axes.push_back(a);
+  const torch::Tensor tp = (prob * one_hot).sum(axes);
+  const torch::Tensor fp = (prob * (1 - one_hot)).sum(axes);
+  const torch::Tensor fn = ((1 - prob) * one_hot).sum(axes);
+  torch::Tensor score = (tp + smooth) / (tp + alpha * fp + beta * fn + smooth);
+  if (!background && score.size(0) > 1) score = score.slice(0, 1);
+  return 1 - score.mean();
+}
+
+struct Dice : Base {
+  explicit Dice(const DictView& c)
+      : Base(c), smooth(c.get_double("smooth")), background(c.get_bool("include_background")), resize(c.get_bool("resize_target")) {}
+  torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
+    const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_of(batch), *this, resize);
+    return tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background);  // Tversky with alpha = beta = 1/2 is Dice
+  }
+  double smooth;
+  bool background, resize;
+};
+FUSE_TORCH_LOSS(Dice, "fuse.losses.dice", "1.0.0")
+
+struct Tversky : Base {
+  explicit Tversky(const DictView& c)
+      : Base(c), alpha(c.get_double("alpha")), beta(c.get_double("beta")), smooth(c.get_double("smooth")),
+        background(c.get_bool("include_background")), resize(c.get_bool("resize_target")) {}
+  torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
+    const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_of(batch), *this, resize);
+    return tversky_loss(prob, one_hot, alpha, beta, smooth, background);
+  }
+  double alpha, beta, smooth;
+  bool background, resize;
+};
+FUSE_TORCH_LOSS(Tversky, "fuse.losses.tversky", "1.0.0")
+
+// Focal loss (Lin et al.): cross-entropy down-weighted by (1 - p_t)^gamma; binary (one channel) or per class.
+torch::Tensor focal_loss(const torch::Tensor& logits, const torch::Tensor& target_in, const Base& b, double gamma, std::optional<double> alpha,
+                         bool resize) {
+  if (logits.dim() >= 2 && logits.size(1) > 1) {
+    const torch::Tensor t = class_targets(logits, target_in, b.pred, b.target, resize);
+    const torch::Tensor logp = torch::log_softmax(logits, 1).gather(1, t.clamp_min(0).unsqueeze(1)).squeeze(1);
+    torch::Tensor loss = -torch::pow(1 - logp.exp(), gamma) * logp;
+    if (alpha) loss = loss * *alpha;
+    return loss.mean();
+  }
+  const torch::Tensor t = same_shape_target(logits, target_in.dim() + 1 == logits.dim() ? target_in.unsqueeze(1) : target_in, b.pred, b.target);
+  const torch::Tensor ce = F::binary_cross_entropy_with_logits(logits, t, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone));
+  const torch::Tensor p = torch::sigmoid(logits);
+  const torch::Tensor p_t = p * t + (1 - p) * (1 - t);
+  torch::Tensor loss = ce * torch::pow(1 - p_t, gamma);
+  if (alpha) loss = loss * (*alpha * t + (1 - *alpha) * (1 - t));
+  return loss.mean();
+}
+
+struct Focal : Base {
+  explicit Focal(const DictView& c) : Base(c), gamma(c.get_double("gamma")), alpha(c.find_double("alpha")), resize(c.get_bool("resize_target")) {}
+  torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) { return focal_loss(p[0], target_of(batch), *this, gamma, alpha, resize); }
+  double gamma;
+  std::optional<double> alpha;
+  bool resize;
+};
+FUSE_TORCH_LOSS(Focal, "fuse.losses.focal", "1.0.0")
+
+struct DiceCe : Base {
+  explicit DiceCe(const DictView& c)
+      : Base(c), dice_weight(c.get_double("dice_weight")), ce_weight(c.get_double("ce_weight")), smooth(c.get_double("smooth")),
+        background(c.get_bool("include_background")), resize(c.get_bool("resize_target")) {}
+  torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
+    const torch::Tensor target_in = target_of(batch);
+    const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_in, *this, resize);
+    const torch::Tensor ce = p[0].size(1) == 1 ? F::binary_cross_entropy_with_logits(p[0], one_hot)
+                                               : F::cross_entropy(p[0], class_targets(p[0], target_in, pred, target, resize));
+    return dice_weight * tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background) + ce_weight * ce;
+  }
+  double dice_weight, ce_weight, smooth;
+  bool background, resize;
+};
+FUSE_TORCH_LOSS(DiceCe, "fuse.losses.dice_ce", "1.0.0")
+
+struct DiceFocal : Base {
+  explicit DiceFocal(const DictView& c)
+      : Base(c), dice_weight(c.get_double("dice_weight")), focal_weight(c.get_double("focal_weight")), gamma(c.get_double("gamma")),
+        smooth(c.get_double("smooth")), background(c.get_bool("include_background")), resize(c.get_bool("resize_target")) {}
+  torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
+    const torch::Tensor target_in = target_of(batch);
+    const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_in, *this, resize);
+    return dice_weight * tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background) +
+           focal_weight * focal_loss(p[0], target_in, *this, gamma, std::nullopt, resize);
+  }
+  double dice_weight, focal_weight, gamma, smooth;
+  bool background, resize;
+};
+FUSE_TORCH_LOSS(DiceFocal, "fuse.losses.dice_focal", "1.0.0")
+
+struct Regression : Base {
+  explicit Regression(const DictView& c, std::string kind_) : Base(c), kind(std::move(kind_)), delta(c.has("delta") ? c.get_double("delta") : 1.0) {}
+  torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
+    const torch::Tensor t = same_shape_target(p[0], target_of(batch), pred, target);
+    if (kind == "mse") return F::mse_loss(p[0], t);
+    if (kind == "l1") return F::l1_loss(p[0], t);
+    return F::huber_loss(p[0], t, F::HuberLossFuncOptions().delta(delta));
+  }
+  std::string kind;
+  double delta;
+};
+struct Mse : Regression {
+  explicit Mse(const DictView& c) : Regression(c, "mse") {}
+};
+struct L1 : Regression {
+  explicit L1(const DictView& c) : Regression(c, "l1") {}
+};
+struct Huber : Regression {
+  explicit Huber(const DictView& c) : Regression(c, "huber") {}
+};
+FUSE_TORCH_LOSS(Mse, "fuse.losses.mse", "1.0.0")
+FUSE_TORCH_LOSS(L1, "fuse.losses.l1", "1.0.0")
+FUSE_TORCH_LOSS(Huber, "fuse.losses.huber", "1.0.0")
+
+}  // namespace
+}  // namespace fuse::losses
+
+FUSE_PLUGIN("fuse.losses_core", "0.1.0")

@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "test_support.h"
+
+namespace fuse {
+namespace {
+
+using testing::built_plugins;
+using testing::error_of;
+using testing::json_object;
+using testing::sample;
+using testing::values;
+
+double loss(const std::string& id, const std::string& config, const NDict& batch, NDict* grads = nullptr) {
+  return built_plugins().create_loss(id, json_object(config)).forward(batch, grads);
+}
+
+TEST(CrossEntropy, ValueAndGradient) {
+  const NDict b = sample(R"({"p": [[0.0, 0.0]], "t": [1]})");
+  NDict grads;
+  EXPECT_NEAR(loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t"})", b, &grads), std::log(2.0), 1e-6);
+  EXPECT_EQ(values<float>(grads.get<Tensor>("p")), (std::vector<float>{0.5f, -0.5f}));  // softmax - one-hot
+}
+
+TEST(CrossEntropy, ClassWeightsAndSmoothing) {
+  const NDict b = sample(R"({"p": [[2.0, 0.0], [0.0, 2.0]], "t": [0, 0]})");
+  const double l0 = std::log(1 + std::exp(-2.0)), l1 = std::log(1 + std::exp(2.0));
+  EXPECT_NEAR(loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t", "class_weights": [3, 1]})", b), (l0 + l1) / 2, 1e-5);
+  EXPECT_GT(loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t", "label_smoothing": 0.2})", sample(R"({"p": [[9.0, 0.0]], "t": [0]})")),
+            loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t"})", sample(R"({"p": [[9.0, 0.0]], "t": [0]})")));
+}
+
+TEST(CrossEntropy, SegmentationTargetsMayBeResized) {
+  NDict b;
+  b.set("p", Value(Tensor::zeros({1, 2, 2, 2}, sdk::kFloat32)));
+  b.set("t", Value(Tensor::zeros({1, 1, 4, 4}, sdk::kInt64)));
+  EXPECT_NEAR(loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t", "resize_target": true})", b), std::log(2.0), 1e-6);
+  EXPECT_EQ(error_of([&] { loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t"})", b); }),
+            "loss 'fuse.losses.cross_entropy' (plugin 'fuse.losses_core'): prediction 'p' has shape [1, 2, 2, 2] but target 't' has shape "
+            "[1, 4, 4] (the spatial sizes differ; set 'resize_target' to resize the target)");
+}
+
+TEST(CrossEntropy, BadTargetsAreNamed) {
+  EXPECT_EQ(error_of([] { loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t"})", sample(R"({"p": [[0.0, 0.0]], "t": [2]})")); }),
+            "loss 'fuse.losses.cross_entropy' (plugin 'fuse.losses_core'): target 't' holds class 2 but 'p' has 2 classes");
+  EXPECT_EQ(error_of([] { loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t"})", sample(R"({"p": [[0.0, 0.0]], "t": [0, 1]})")); }),
+            "loss 'fuse.losses.cross_entropy' (plugin 'fuse.losses_core'): prediction 'p' has shape [1, 2] but target 't' has shape [2] "
+            "(expected class indices of shape [N, ...] for logits [N, classes, ...])");
+}
+
+TEST(BceWithLogits, ValueGradientAndPositiveWeight) {
+  NDict grads;
+  EXPECT_NEAR(loss("fuse.losses.bce_with_logits", R"({"pred": "p", "target": "t"})", sample(R"({"p": [[0.0]], "t": [1]})"), &grads), std::log(2.0), 1e-6);
+  EXPECT_FLOAT_EQ(values<float>(grads.get<Tensor>("p"))[0], -0.5f);
+  EXPECT_NEAR(loss("fuse.losses.bce_with_logits", R"({"pred": "p", "target": "t", "pos_weight": 3})", sample(R"({"p": [0.0], "t": [1]})")),
+              3 * std::log(2.0), 1e-6);
+}
+
+TEST(Overlap, DiceIsZeroWhenPerfectAndOneWhenDisjoint) {
+  NDict b;
+  b.set("p", Value(Tensor::from_vector<float>({20, -20, -20, 20}, {1, 2, 2})));  // class 0 at x0, class 1 at x1
+  b.set("t", Value(Tensor::from_vector<int64_t>({0, 1}, {1, 2})));
+  EXPECT_NEAR(loss("fuse.losses.dice", R"({"pred": "p", "target": "t"})", b), 0.0, 1e-5);
+  b.set("t", Value(Tensor::from_vector<int64_t>({1, 0}, {1, 2})));
+  EXPECT_NEAR(loss("fuse.losses.dice", R"({"pred": "p", "target": "t"})", b), 1.0, 1e-4);  // the smoothing term keeps it below 1
+  // Tversky with alpha = beta = 0.5 is Dice.
+  b.set("p", Value(Tensor::from_vector<float>({0.3f, -0.2f, 0.1f, 0.4f}, {1, 2, 2})));
+  EXPECT_NEAR(loss("fuse.losses.tversky", R"({"pred": "p", "target": "t", "alpha": 0.5, "beta": 0.5})", b),
+              loss("fuse.losses.dice", R"({"pred": "p", "target": "t"})", b), 1e-6);
+  // One channel: binary, with a sigmoid.
+  NDict binary;
+  binary.set("p", Value(Tensor::from_vector<float>({20, -20}, {1, 1, 2})));
+  binary.set("t", Value(Tensor::from_vector<int64_t>({1, 0}, {1, 2})));
+  EXPECT_NEAR(loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "include_background": true})", binary), 0.0, 1e-5);
+}
+
+TEST(Focal, GammaZeroIsCrossEntropyAndEasyExamplesCountLess) {
+  const NDict b = sample(R"({"p": [[1.0, -1.0], [0.5, 0.2]], "t": [0, 1]})");
+  EXPECT_NEAR(loss("fuse.losses.focal", R"({"pred": "p", "target": "t", "gamma": 0})", b), loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t"})", b),
+              1e-6);
+  EXPECT_LT(loss("fuse.losses.focal", R"({"pred": "p", "target": "t", "gamma": 2})", b), loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t"})", b));
+  EXPECT_NEAR(loss("fuse.losses.dice_focal", R"({"pred": "p", "target": "t", "dice_weight": 0, "gamma": 0})", b),
+              loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t"})", b), 1e-6);
+  EXPECT_NEAR(loss("fuse.losses.dice_ce", R"({"pred": "p", "target": "t", "dice_weight": 0})", b),
+              loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t"})", b), 1e-6);
+}
+
+TEST(Regression, ValuesGradientsAndShapes) {
+  NDict grads;
+  EXPECT_DOUBLE_EQ(loss("fuse.losses.mse", R"({"pred": "p", "target": "t"})", sample(R"({"p": [1.0, 2.0], "t": [1.0, 4.0]})"), &grads), 2.0);
+  EXPECT_EQ(values<float>(grads.get<Tensor>("p")), (std::vector<float>{0, -2}));
+  EXPECT_DOUBLE_EQ(loss("fuse.losses.l1", R"({"pred": "p", "target": "t"})", sample(R"({"p": [1.0, 2.0], "t": [1.0, 4.0]})")), 1.0);
+  EXPECT_DOUBLE_EQ(loss("fuse.losses.huber", R"({"pred": "p", "target": "t", "delta": 1})", sample(R"({"p": [0.0, 0.0], "t": [0.5, 3.0]})")),
+                   (0.125 + 2.5) / 2);
+  EXPECT_DOUBLE_EQ(loss("fuse.losses.mse", R"({"pred": "p", "target": "t"})", sample(R"({"p": [[1.0], [2.0]], "t": [1.0, 2.0]})")), 0.0);  // [N, 1] vs [N]
+  EXPECT_EQ(error_of([] { loss("fuse.losses.mse", R"({"pred": "p", "target": "t"})", sample(R"({"p": [[1.0, 2.0]], "t": [[1.0, 2.0, 3.0]]})")); }),
+            "loss 'fuse.losses.mse' (plugin 'fuse.losses_core'): prediction 'p' has shape [1, 2] but target 't' has shape [1, 3] (they must match)");
+}
+
+}  // namespace
+}  // namespace fuse

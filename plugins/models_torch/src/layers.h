@@ -1,0 +1,110 @@
+// Layers by number of spatial dimensions, so each network is written once for 2D and 3D.
+#ifndef FUSE_PLUGINS_MODELS_TORCH_LAYERS_H_
+#define FUSE_PLUGINS_MODELS_TORCH_LAYERS_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fuse_sdk/torch.hpp"
+
+namespace fuse::models {
+
+using sdk::DictView;
+using sdk::fail;
+
+template <int D>
+struct Layers;
+
+template <>
+struct Layers<1> {
+  using Conv = torch::nn::Conv1d;
+  using ConvOptions = torch::nn::Conv1dOptions;
+  using ConvTranspose = torch::nn::ConvTranspose1d;
+  using ConvTransposeOptions = torch::nn::ConvTranspose1dOptions;
+  using BatchNorm = torch::nn::BatchNorm1d;
+  using InstanceNorm = torch::nn::InstanceNorm1d;
+  using MaxPool = torch::nn::MaxPool1d;
+  using MaxPoolOptions = torch::nn::MaxPool1dOptions;
+  using AvgPool = torch::nn::AdaptiveAvgPool1d;
+  using MaxPoolGlobal = torch::nn::AdaptiveMaxPool1d;
+  using Dropout = torch::nn::Dropout;
+};
+
+template <>
+struct Layers<2> {
+  using Conv = torch::nn::Conv2d;
+  using ConvOptions = torch::nn::Conv2dOptions;
+  using ConvTranspose = torch::nn::ConvTranspose2d;
+  using ConvTransposeOptions = torch::nn::ConvTranspose2dOptions;
+  using BatchNorm = torch::nn::BatchNorm2d;
+  using InstanceNorm = torch::nn::InstanceNorm2d;
+  using MaxPool = torch::nn::MaxPool2d;
+  using MaxPoolOptions = torch::nn::MaxPool2dOptions;
+  using AvgPool = torch::nn::AdaptiveAvgPool2d;
+  using MaxPoolGlobal = torch::nn::AdaptiveMaxPool2d;
+  using Dropout = torch::nn::Dropout2d;
+};
+
+template <>
+struct Layers<3> {
+  using Conv = torch::nn::Conv3d;
+  using ConvOptions = torch::nn::Conv3dOptions;
+  using ConvTranspose = torch::nn::ConvTranspose3d;
+  using ConvTransposeOptions = torch::nn::ConvTranspose3dOptions;
+  using BatchNorm = torch::nn::BatchNorm3d;
+  using InstanceNorm = torch::nn::InstanceNorm3d;
+  using MaxPool = torch::nn::MaxPool3d;
+  using MaxPoolOptions = torch::nn::MaxPool3dOptions;
+  using AvgPool = torch::nn::AdaptiveAvgPool3d;
+  using MaxPoolGlobal = torch::nn::AdaptiveMaxPool3d;
+  using Dropout = torch::nn::Dropout3d;
+};
+
+// A convolution without bias (a norm follows).
+template <int D>
+typename Layers<D>::Conv conv(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1, int64_t padding = -1, bool bias = false) {
+  return typename Layers<D>::Conv(
+      typename Layers<D>::ConvOptions(in, out, kernel).stride(stride).padding(padding < 0 ? kernel / 2 : padding).bias(bias));
+}
+
+// A network whose body is chosen at run time by the config's "dims": the body is a Dims-templated module,
+// called through `run`.
+struct Body {
+  std::shared_ptr<torch::nn::Module> module;
+  std::function<std::vector<torch::Tensor>(const std::vector<torch::Tensor>&)> run;
+};
+
+template <template <int> class Impl, class... Args>
+Body make_body(int dims, Args&&... args) {
+  Body b;
+  auto make = [&](auto tag) {
+    constexpr int D = decltype(tag)::value;
+    auto m = std::make_shared<Impl<D>>(args...);
+    b.module = m;
+    b.run = [m](const std::vector<torch::Tensor>& in) { return m->forward(in); };
+  };
+  if (dims == 2) make(std::integral_constant<int, 2>{});
+  else if (dims == 3) make(std::integral_constant<int, 3>{});
+  else fail(FM_ERR_INVALID_ARGUMENT, "'dims' must be 2 or 3, got " + std::to_string(dims));
+  return b;
+}
+
+// Checks that an input has the batch, channel and spatial axes a network expects.
+inline void expect_rank(const torch::Tensor& t, int64_t rank, const char* what) {
+  if (t.dim() != rank)
+    fail(FM_ERR_SHAPE, std::string(what) + " expects a tensor of " + std::to_string(rank) + " axes [batch, channels, ...], got " +
+                           sdk::shape_text(t));
+}
+
+// The outputs of a classifier: logits, and class probabilities (softmax) when a second output key is given.
+inline std::vector<torch::Tensor> with_probabilities(torch::Tensor logits, size_t outputs) {
+  std::vector<torch::Tensor> out{logits};
+  if (outputs > 1) out.push_back(torch::softmax(logits, 1));
+  return out;
+}
+
+}  // namespace fuse::models
+
+#endif  // FUSE_PLUGINS_MODELS_TORCH_LAYERS_H_

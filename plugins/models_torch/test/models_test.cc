@@ -1,0 +1,183 @@
+// The models through the host, as the trainer uses them: forward, backward, parameter views, state.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "test_support.h"
+
+namespace fuse {
+namespace {
+
+using testing::built_plugins;
+using testing::error_of;
+using testing::json_object;
+using testing::values;
+
+Model model(const std::string& id, const std::string& config) { return built_plugins().create_model(id, json_object(config)); }
+
+Tensor ramp(std::vector<int64_t> shape, float scale = 0.01f) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  std::vector<float> v(static_cast<size_t>(n));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = std::sin(static_cast<float>(i) * scale * 7.0f);
+  return Tensor::from_vector<float>(v, shape);
+}
+
+CallContext training(uint64_t seed = 1) { return CallContext{true, seed, 0, -1}; }
+
+std::vector<int64_t> forward_shape(Model& m, const std::string& in_key, Tensor input, const std::string& out_key) {
+  NDict batch;
+  batch.set(in_key, Value(std::move(input)));
+  m.forward(batch);
+  return batch.get<Tensor>(out_key).shape();
+}
+
+TEST(Mlp, ForwardBackwardAndParameterViews) {
+  Model m = model("fuse.models.mlp", R"({"inputs": ["x"], "outputs": ["y"], "in_features": 4, "hidden": [8], "out_features": 3})");
+  const std::vector<Parameter> params = m.parameters();
+  ASSERT_EQ(params.size(), 4u);
+  EXPECT_EQ(params[0].name, "layers.0.weight");
+  EXPECT_TRUE(params[0].trainable);
+  EXPECT_EQ(params[0].value->shape[0], 8);
+  NDict batch;
+  batch.set("x", Value(ramp({2, 4})));
+  m.forward(batch, training());
+  EXPECT_EQ(batch.get<Tensor>("y").shape(), (std::vector<int64_t>{2, 3}));
+  NDict grads, input_grads;
+  grads.set("y", Value(Tensor::from_vector<float>(std::vector<float>(6, 1.0f), {2, 3})));
+  m.backward(grads, input_grads);
+  // d(sum y)/d(bias of the last layer) = batch size.
+  const float* last_bias_grad = static_cast<const float*>(params[3].grad->data);
+  EXPECT_FLOAT_EQ(last_bias_grad[0], 2.0f);
+  EXPECT_FALSE(input_grads.has("x"));  // not asked for
+  // The views stay valid: a host-side SGD step through them changes the output.
+  const std::vector<float> before = values<float>(batch.get<Tensor>("y"));
+  for (const Parameter& p : m.parameters()) {
+    if (!p.trainable) continue;
+    float* v = static_cast<float*>(p.value->data);
+    const float* g = static_cast<const float*>(p.grad->data);
+    int64_t n = 1;
+    for (int32_t d = 0; d < p.value->ndim; ++d) n *= p.value->shape[d];
+    for (int64_t i = 0; i < n; ++i) v[i] -= 0.1f * g[i];
+  }
+  m.forward(batch);
+  EXPECT_LT(values<float>(batch.get<Tensor>("y"))[0], before[0]);  // the step lowered sum(y)
+  m.zero_grad();
+  EXPECT_FLOAT_EQ(last_bias_grad[0], 0.0f);
+}
+
+TEST(Mlp, InputGradientsWhenAskedFor) {
+  Model m = model("fuse.models.mlp", R"({"inputs": ["x"], "outputs": ["y"], "in_features": 2, "hidden": [], "out_features": 1})");
+  NDict batch;
+  batch.set("x", Value(ramp({3, 2})));
+  CallContext c = training();
+  c.input_grads = true;
+  m.forward(batch, c);
+  NDict grads, input_grads;
+  grads.set("y", Value(Tensor::from_vector<float>({1, 1, 1}, {3, 1})));
+  m.backward(grads, input_grads);
+  ASSERT_TRUE(input_grads.has("x"));
+  // y = w . x + b: dy/dx = w for every row.
+  const float* w = static_cast<const float*>(m.parameters()[0].value->data);
+  const std::vector<float> gx = values<float>(input_grads.get<Tensor>("x"));
+  EXPECT_FLOAT_EQ(gx[0], w[0]);
+  EXPECT_FLOAT_EQ(gx[5], w[1]);
+}
+
+TEST(Mlp, SharedWeightsTakeOneBackwardPerForwardLastFirst) {
+  Model m = model("fuse.models.mlp", R"({"inputs": ["x"], "outputs": ["y"], "in_features": 1, "hidden": [], "out_features": 1})");
+  NDict a, b;
+  a.set("x", Value(Tensor::from_vector<float>({1}, {1, 1})));
+  b.set("x", Value(Tensor::from_vector<float>({3}, {1, 1})));
+  m.forward(a, training());
+  m.forward(b, training());
+  NDict g, unused;
+  g.set("y", Value(Tensor::from_vector<float>({1}, {1, 1})));
+  m.backward(g, unused);  // b's
+  m.backward(g, unused);  // a's
+  EXPECT_FLOAT_EQ(static_cast<const float*>(m.parameters()[0].grad->data)[0], 4.0f);  // dy/dw summed: 3 + 1
+  EXPECT_EQ(error_of([&] { m.backward(g, unused); }),
+            "model 'fuse.models.mlp' (plugin 'fuse.models_torch'): backward without a forward in training mode to go back through");
+}
+
+TEST(Models, StateRoundTripAndAnotherModelsStateIsRefused) {
+  const std::string config = R"({"inputs": ["x"], "outputs": ["y"], "in_features": 4, "hidden": [5], "out_features": 2)";
+  Model a = model("fuse.models.mlp", config + R"(, "seed": 1})");
+  Model b = model("fuse.models.mlp", config + R"(, "seed": 2})");
+  NDict x;
+  x.set("x", Value(ramp({1, 4})));
+  NDict xa = x, xb = x;
+  a.forward(xa);
+  b.forward(xb);
+  EXPECT_NE(values<float>(xa.get<Tensor>("y")), values<float>(xb.get<Tensor>("y")));  // other seed, other weights
+  b.load_state(a.save_state());
+  b.forward(xb);
+  EXPECT_EQ(values<float>(xa.get<Tensor>("y")), values<float>(xb.get<Tensor>("y")));
+  Model other = model("fuse.models.mlp", R"({"inputs": ["x"], "outputs": ["y"], "in_features": 4, "hidden": [6, 3], "out_features": 2})");
+  EXPECT_EQ(error_of([&] { other.load_state(a.save_state()); }),
+            "model 'fuse.models.mlp' (plugin 'fuse.models_torch'): the state is of another model: missing: layers.4.weight, layers.4.bias; "
+            "different shape or type: layers.0.weight [6, 4] vs [5, 4], layers.0.bias [6] vs [5], layers.2.weight [3, 6] vs [2, 5], "
+            "layers.2.bias [3] vs [2];");
+}
+
+TEST(Models, EveryArchitectureRunsOnSmallInputs) {
+  Model cnn = model("fuse.models.cnn_classifier", R"({"dims": 3, "num_classes": 2, "channels": [4, 8], "strides": [2, 2], "outputs": ["l", "p"]})");
+  EXPECT_EQ(forward_shape(cnn, "data.image", ramp({2, 1, 12, 12, 12}), "p"), (std::vector<int64_t>{2, 2}));
+  Model reg = model("fuse.models.cnn_regressor", R"({"dims": 2, "channels": [4], "strides": [2], "outputs": ["age"]})");
+  EXPECT_EQ(forward_shape(reg, "data.image", ramp({3, 1, 9, 9}), "age"), (std::vector<int64_t>{3, 1}));
+  Model r18 = model("fuse.models.resnet", R"({"dims": 3, "depth": 18, "in_channels": 1, "width": 4, "outputs": ["f"]})");
+  EXPECT_EQ(forward_shape(r18, "data.image", ramp({1, 1, 32, 32, 32}), "f"), (std::vector<int64_t>{1, 32, 1, 1, 1}));
+  Model r34 = model("fuse.models.resnet", R"({"dims": 3, "depth": 34, "in_channels": 1, "width": 4, "num_classes": 3, "stem_pool": false})");
+  EXPECT_EQ(forward_shape(r34, "data.image", ramp({1, 1, 16, 16, 16}), "model.logits"), (std::vector<int64_t>{1, 3}));
+  Model r50 = model("fuse.models.resnet", R"({"dims": 2, "depth": 50, "width": 4, "num_classes": 2})");
+  EXPECT_EQ(forward_shape(r50, "data.image", ramp({1, 3, 32, 32}), "model.logits"), (std::vector<int64_t>{1, 2}));
+  Model inception = model("fuse.models.inception_resnet", R"({"in_channels": 1, "num_classes": 2, "repeats": [1, 1, 1], "width": 0.1})");
+  EXPECT_EQ(forward_shape(inception, "data.image", ramp({1, 1, 40, 40}), "model.logits"), (std::vector<int64_t>{1, 2}));
+  Model unet2 = model("fuse.models.unet", R"({"dims": 2, "num_classes": 3, "channels": [4, 8, 16]})");
+  EXPECT_EQ(forward_shape(unet2, "data.image", ramp({1, 1, 17, 22}), "model.logits"), (std::vector<int64_t>{1, 3, 17, 22}));
+  Model unet3 = model("fuse.models.unet", R"({"dims": 3, "num_classes": 2, "channels": [4, 8], "norm": "instance"})");
+  EXPECT_EQ(forward_shape(unet3, "data.image", ramp({2, 1, 8, 10, 12}), "model.logits"), (std::vector<int64_t>{2, 2, 8, 10, 12}));
+  Model seg = model("fuse.models.segmentation_head", R"({"dims": 2, "in_channels": 8, "num_classes": 2, "hidden": 4, "scale_factor": 2.0, "inputs": ["f"]})");
+  EXPECT_EQ(forward_shape(seg, "f", ramp({1, 8, 5, 5}), "model.logits"), (std::vector<int64_t>{1, 2, 10, 10}));
+}
+
+TEST(Models, HeadsAppendTabularFeatures) {
+  Model head = model("fuse.models.classifier_head", R"({"dims": 3, "in_channels": 4, "num_classes": 2, "tabular_features": 3, "pooling": "avgmax",
+                                                          "inputs": ["f", "t"], "outputs": ["l", "p"], "hidden": [8], "dropout": 0.2})");
+  NDict batch;
+  batch.set("f", Value(ramp({2, 4, 3, 3, 3})));
+  batch.set("t", Value(ramp({2, 3})));
+  head.forward(batch);
+  const std::vector<float> p = values<float>(batch.get<Tensor>("p"));
+  EXPECT_NEAR(p[0] + p[1], 1.0f, 1e-6);
+  batch.set("t", Value(ramp({2, 5})));
+  EXPECT_EQ(error_of([&] { head.forward(batch); }),
+            "model 'fuse.models.classifier_head' (plugin 'fuse.models_torch'): the tabular input has 5 features; 'tabular_features' says 3");
+}
+
+TEST(Models, WrongInputsAreNamed) {
+  Model cnn = model("fuse.models.cnn_classifier", R"({"dims": 3, "num_classes": 2, "channels": [4], "strides": [2]})");
+  NDict batch;
+  batch.set("data.image", Value(ramp({1, 12, 12})));
+  EXPECT_EQ(error_of([&] { cnn.forward(batch); }),
+            "model 'fuse.models.cnn_classifier' (plugin 'fuse.models_torch'): a 3D CNN expects a tensor of 5 axes [batch, channels, ...], got [1, 12, 12]");
+  EXPECT_EQ(error_of([] { model("fuse.models.resnet", R"({"dims": 4})"); }), "component 'fuse.models.resnet': config 'dims' must be <= 3, got 4");
+  EXPECT_EQ(error_of([] { model("fuse.models.resnet", R"({"depth": 101})"); }).find("component 'fuse.models.resnet': config 'depth' must be one of"), 0u);
+}
+
+TEST(Models, DropoutFollowsTheCallSeed) {
+  Model m = model("fuse.models.classifier_head", R"({"dims": 1, "in_channels": 16, "num_classes": 4, "dropout": 0.5, "inputs": ["x"]})");
+  auto run = [&](uint64_t seed) {
+    NDict b;
+    b.set("x", Value(ramp({2, 16})));
+    m.forward(b, training(seed));
+    m.set_training(false);  // drops the saved forward
+    return values<float>(b.get<Tensor>("model.logits"));
+  };
+  EXPECT_EQ(run(5), run(5));
+  EXPECT_NE(run(5), run(6));
+}
+
+}  // namespace
+}  // namespace fuse
