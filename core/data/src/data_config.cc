@@ -28,9 +28,11 @@ fs::path resolve(const fs::path& base, const std::string& p) {
   return path.is_absolute() || base.empty() ? path : (base / path).lexically_normal();
 }
 
-std::vector<Sample> read_source(const json::Document& d, const ObjectReader& data, const fs::path& base) {
-  if (!data.has("source")) data.fail("", "missing field 'source' in the data section (a table, a folder, ids or a count)");
-  ObjectReader s(d, *data.find("source"), data.pointer("source"), "the sample source");
+}  // namespace
+
+std::vector<Sample> read_sample_source(const json::Document& d, const std::string& pointer) {
+  const fs::path base = fs::path(d.source()).parent_path();
+  ObjectReader s(d, at_pointer(d, pointer), pointer, "the sample source");
   try {
     if (s.has("table")) {
       s.allow({"table", "id_column", "keys", "paths"});
@@ -64,13 +66,15 @@ std::vector<Sample> read_source(const json::Document& d, const ObjectReader& dat
   s.fail("", "the sample source needs one of 'table', 'folder', 'ids' or 'count'");
 }
 
-std::vector<Step> read_steps(const json::Document& d, const ObjectReader& data, const std::string& name) {
+std::vector<Step> read_steps(const json::Document& d, const std::string& pointer) {
   std::vector<Step> steps;
-  const bj::value* list = data.find(name);
+  boost::system::error_code ec;
+  const bj::value* list = d.root().find_pointer(pointer, ec);
   if (list == nullptr) return steps;
-  if (!list->is_array()) data.fail(name, "'" + name + "' must be an array of steps like {\"op\": \"fuse.ops.zscore\", ...}");
+  if (!list->is_array())
+    throw ConfigError(pointer, d.location(pointer) + ": expected an array of steps like {\"op\": \"fuse.ops.zscore\", ...}");
   for (size_t i = 0; i < list->as_array().size(); ++i) {
-    const std::string p = json::child_pointer(data.pointer(name), i);
+    const std::string p = json::child_pointer(pointer, i);
     ObjectReader r(d, list->as_array()[i], p, "a pipeline step");
     Step step;
     step.op = r.string("op");
@@ -93,17 +97,16 @@ std::vector<Step> read_steps(const json::Document& d, const ObjectReader& data, 
   return steps;
 }
 
-}  // namespace
-
-DataConfig read_data_config(const json::Document& d, const std::string& pointer) {
+DataConfig read_data_config(const json::Document& d, const std::string& pointer, bool read_samples) {
   ObjectReader data(d, at_pointer(d, pointer), pointer, "the data section");
   data.allow({"source", "static", "dynamic", "cache", "on_error", "seed", "folds", "loader"});
   const fs::path base = fs::path(d.source()).parent_path();
   DataConfig c;
   c.pointer = pointer;
-  c.dataset.samples = read_source(d, data, base);
-  c.dataset.static_steps = read_steps(d, data, "static");
-  c.dataset.dynamic_steps = read_steps(d, data, "dynamic");
+  if (!data.has("source")) data.fail("", "missing field 'source' in the data section (a table, a folder, ids or a count)");
+  if (read_samples) c.dataset.samples = read_sample_source(d, data.pointer("source"));
+  c.dataset.static_steps = read_steps(d, data.pointer("static"));
+  c.dataset.dynamic_steps = read_steps(d, data.pointer("dynamic"));
   c.dataset.on_error = data.choice("on_error", {"fail", "skip"}, "fail") == "skip" ? OnError::kSkip : OnError::kFail;
   c.dataset.seed = static_cast<uint64_t>(data.integer("seed", 0, 0));
   if (const bj::value* cache = data.find("cache")) {

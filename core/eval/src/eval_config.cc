@@ -1,5 +1,6 @@
 #include "fuse/eval/eval_config.h"
 
+#include "fuse/base/error.h"
 #include "fuse/json/object_reader.h"
 
 namespace fuse::eval {
@@ -7,8 +8,13 @@ namespace fuse::eval {
 namespace fs = std::filesystem;
 using json::ObjectReader;
 
-EvalConfig read_eval_config(const json::Document& document) {
-  ObjectReader root(document, document.root(), "", "the evaluation");
+EvalConfig read_eval_config(const json::Document& document) { return read_eval_config(document, ""); }
+
+EvalConfig read_eval_config(const json::Document& document, const std::string& pointer) {
+  boost::system::error_code ec;
+  const boost::json::value* at = document.root().find_pointer(pointer, ec);
+  if (at == nullptr) throw ConfigError(pointer, document.source() + ": no '" + pointer + "' section");
+  ObjectReader root(document, *at, pointer, "the evaluation");
   root.allow({"predictions", "folds_from_files", "id", "target", "score", "metrics", "ci", "groups", "fold",
               "comparisons", "nan", "temperature", "threads", "streaming"});
   const fs::path base = fs::path(document.source()).parent_path();

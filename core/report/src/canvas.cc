@@ -43,14 +43,14 @@ cv::Point Canvas::point(double x, double y) const {
                    area_.y + area_.height - static_cast<int>(std::lround(fy * area_.height)));
 }
 
-void Canvas::axes(double step) {
-  for (double v = x0_; v <= x1_ + 1e-9; v += step) {
+void Canvas::axes(double x_step, double y_step) {
+  for (double v = x0_; v <= x1_ + 1e-9; v += x_step) {
     const cv::Point p = point(v, y0_);
     cv::line(image_, cv::Point(p.x, area_.y), cv::Point(p.x, area_.y + area_.height), cv::Scalar(235, 235, 235), 1);
     cv::line(image_, p, cv::Point(p.x, p.y + 6), kBlack, 1);
     text(tick_text(v), cv::Point(p.x, p.y + 24), 0.45, kBlack, true);
   }
-  for (double v = y0_; v <= y1_ + 1e-9; v += step) {
+  for (double v = y0_; v <= y1_ + 1e-9; v += y_step) {
     const cv::Point p = point(x0_, v);
     cv::line(image_, cv::Point(area_.x, p.y), cv::Point(area_.x + area_.width, p.y), cv::Scalar(235, 235, 235), 1);
     cv::line(image_, p, cv::Point(p.x - 6, p.y), kBlack, 1);

@@ -20,7 +20,8 @@ class Canvas {
          const std::string& y_label);
 
   cv::Point point(double x, double y) const;
-  void axes(double tick_step);
+  void axes(double tick_step) { axes(tick_step, tick_step); }
+  void axes(double x_step, double y_step);
   void line(const std::vector<double>& x, const std::vector<double>& y, const cv::Scalar& color, int thickness);
   void dashed(double xa, double ya, double xb, double yb, const cv::Scalar& color);
   void band(const std::vector<double>& x, const std::vector<double>& lower, const std::vector<double>& upper,

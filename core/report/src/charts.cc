@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -53,6 +54,32 @@ Png reliability_chart(const std::string& title, const Curve& c, const std::vecto
   for (size_t i = 0; i < c.x.size(); ++i)
     if (std::isfinite(c.x[i]) && std::isfinite(c.y[i])) cv::circle(canvas.image(), canvas.point(c.x[i], c.y[i]), 4, kOrange, cv::FILLED, cv::LINE_AA);
   canvas.legend({{"observed", kOrange}, {"perfect calibration", kGray}, {"rows per bin (bars)", cv::Scalar(200, 200, 200)}}, true);
+  return canvas.png();
+}
+
+Png lr_find_chart(const std::vector<double>& lrs, const std::vector<double>& losses, double suggestion) {
+  std::vector<double> x, y;
+  for (size_t i = 0; i < lrs.size() && i < losses.size(); ++i)
+    if (lrs[i] > 0 && std::isfinite(losses[i])) x.push_back(std::log10(lrs[i])), y.push_back(losses[i]);
+  if (x.size() < 2) throw std::invalid_argument("the learning-rate test recorded fewer than two losses");
+  const double x0 = std::floor(*std::min_element(x.begin(), x.end())), x1 = std::ceil(*std::max_element(x.begin(), x.end()));
+  const auto [lo, hi] = std::minmax_element(y.begin(), y.end());
+  // A y step of 1, 2 or 5 times a power of ten giving about five ticks.
+  const double span = std::max(1e-12, *hi - *lo), raw = span / 5, power = std::pow(10, std::floor(std::log10(raw)));
+  const double step = raw / power < 2 ? power : raw / power < 5 ? 2 * power : 5 * power;
+  const double y0 = std::floor(*lo / step) * step, y1 = std::ceil(*hi / step) * step;
+  Canvas canvas(x0, x1, y0, y1 > y0 ? y1 : y0 + step, "Learning-rate range test", "log10(learning rate)", "loss (smoothed)");
+  canvas.axes(1.0, step);
+  canvas.line(x, y, kBlue, 2);
+  std::vector<std::pair<std::string, cv::Scalar>> legend = {{"loss", kBlue}};
+  if (suggestion > 0) {
+    const double s = std::log10(suggestion);
+    canvas.dashed(s, y0, s, y1, kOrange);
+    char text[64];
+    std::snprintf(text, sizeof text, "suggested: %.2e", suggestion);
+    legend.push_back({text, kOrange});
+  }
+  canvas.legend(legend, true);
   return canvas.png();
 }
 

@@ -57,7 +57,8 @@ torch::Tensor same_shape_target(const torch::Tensor& pred, torch::Tensor target,
 
 struct Base {
   explicit Base(const DictView& c) : pred(c.get_string("pred")), target(c.get_string("target")) {}
-  torch::Tensor target_of(const DictView& batch) const { return sdk::to_torch(batch, target); }
+  // The target on the prediction's device (a GPU model's outputs meet targets from the host's memory).
+  torch::Tensor target_of(const DictView& batch, const torch::Tensor& like) const { return sdk::to_torch(batch, target).to(like.device()); }
   std::string pred, target;
 };
 
@@ -65,7 +66,7 @@ struct CrossEntropy : Base {
   explicit CrossEntropy(const DictView& c)
       : Base(c), weights(c.get_doubles("class_weights")), smoothing(c.get_double("label_smoothing")), resize(c.get_bool("resize_target")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
-    const torch::Tensor t = class_targets(p[0], target_of(batch), pred, target, resize);
+    const torch::Tensor t = class_targets(p[0], target_of(batch, p[0]), pred, target, resize);
     auto o = F::CrossEntropyFuncOptions().label_smoothing(smoothing).ignore_index(-100);
     if (!weights.empty()) {
       if (static_cast<int64_t>(weights.size()) != p[0].size(1))
@@ -83,7 +84,7 @@ FUSE_TORCH_LOSS(CrossEntropy, "fuse.losses.cross_entropy", "1.0.0")
 struct BceWithLogits : Base {
   explicit BceWithLogits(const DictView& c) : Base(c), pos_weight(c.find_double("pos_weight")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
-    const torch::Tensor t = same_shape_target(p[0], target_of(batch), pred, target);
+    const torch::Tensor t = same_shape_target(p[0], target_of(batch, p[0]), pred, target);
     auto o = F::BinaryCrossEntropyWithLogitsFuncOptions();
     if (pos_weight) o = o.pos_weight(torch::full({1}, *pos_weight, p[0].options()));
     return F::binary_cross_entropy_with_logits(p[0], t, o);
@@ -123,7 +124,7 @@ struct Dice : Base {
   explicit Dice(const DictView& c)
       : Base(c), smooth(c.get_double("smooth")), background(c.get_bool("include_background")), resize(c.get_bool("resize_target")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
-    const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_of(batch), *this, resize);
+    const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_of(batch, p[0]), *this, resize);
     return tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background);  // Tversky with alpha = beta = 1/2 is Dice
   }
   double smooth;
@@ -136,7 +137,7 @@ struct Tversky : Base {
       : Base(c), alpha(c.get_double("alpha")), beta(c.get_double("beta")), smooth(c.get_double("smooth")),
         background(c.get_bool("include_background")), resize(c.get_bool("resize_target")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
-    const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_of(batch), *this, resize);
+    const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_of(batch, p[0]), *this, resize);
     return tversky_loss(prob, one_hot, alpha, beta, smooth, background);
   }
   double alpha, beta, smooth;
@@ -165,7 +166,7 @@ torch::Tensor focal_loss(const torch::Tensor& logits, const torch::Tensor& targe
 
 struct Focal : Base {
   explicit Focal(const DictView& c) : Base(c), gamma(c.get_double("gamma")), alpha(c.find_double("alpha")), resize(c.get_bool("resize_target")) {}
-  torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) { return focal_loss(p[0], target_of(batch), *this, gamma, alpha, resize); }
+  torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) { return focal_loss(p[0], target_of(batch, p[0]), *this, gamma, alpha, resize); }
   double gamma;
   std::optional<double> alpha;
   bool resize;
@@ -177,7 +178,7 @@ struct DiceCe : Base {
       : Base(c), dice_weight(c.get_double("dice_weight")), ce_weight(c.get_double("ce_weight")), smooth(c.get_double("smooth")),
         background(c.get_bool("include_background")), resize(c.get_bool("resize_target")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
-    const torch::Tensor target_in = target_of(batch);
+    const torch::Tensor target_in = target_of(batch, p[0]);
     const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_in, *this, resize);
     const torch::Tensor ce = p[0].size(1) == 1 ? F::binary_cross_entropy_with_logits(p[0], one_hot)
                                                : F::cross_entropy(p[0], class_targets(p[0], target_in, pred, target, resize));
@@ -193,7 +194,7 @@ struct DiceFocal : Base {
       : Base(c), dice_weight(c.get_double("dice_weight")), focal_weight(c.get_double("focal_weight")), gamma(c.get_double("gamma")),
         smooth(c.get_double("smooth")), background(c.get_bool("include_background")), resize(c.get_bool("resize_target")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
-    const torch::Tensor target_in = target_of(batch);
+    const torch::Tensor target_in = target_of(batch, p[0]);
     const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_in, *this, resize);
     return dice_weight * tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background) +
            focal_weight * focal_loss(p[0], target_in, *this, gamma, std::nullopt, resize);
@@ -206,7 +207,7 @@ FUSE_TORCH_LOSS(DiceFocal, "fuse.losses.dice_focal", "1.0.0")
 struct Regression : Base {
   explicit Regression(const DictView& c, std::string kind_) : Base(c), kind(std::move(kind_)), delta(c.has("delta") ? c.get_double("delta") : 1.0) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
-    const torch::Tensor t = same_shape_target(p[0], target_of(batch), pred, target);
+    const torch::Tensor t = same_shape_target(p[0], target_of(batch, p[0]), pred, target);
     if (kind == "mse") return F::mse_loss(p[0], t);
     if (kind == "l1") return F::l1_loss(p[0], t);
     return F::huber_loss(p[0], t, F::HuberLossFuncOptions().delta(delta));

@@ -44,7 +44,13 @@ struct DataConfig {
 
 // Reads the section at `pointer` of `document` (relative paths are relative to the document's folder); the
 // source is read now. Errors are located (file:line:column).
-DataConfig read_data_config(const json::Document& document, const std::string& pointer = "/data");
+// `read_samples` false leaves the source unread (inference from a bundle, where the data is not at hand).
+DataConfig read_data_config(const json::Document& document, const std::string& pointer = "/data", bool read_samples = true);
+
+// A sample source object ({"table": ...}, {"folder": ...}, {"ids": ...}, {"count": ...}) at `pointer`, read.
+std::vector<Sample> read_sample_source(const json::Document& document, const std::string& pointer);
+// An array of pipeline steps at `pointer` (none when absent).
+std::vector<Step> read_steps(const json::Document& document, const std::string& pointer);
 
 // The samples of a split: "all", "train" or "validation" (with folds; the folds file is written the first
 // time and read afterwards, so every later run splits the same way).

@@ -62,6 +62,8 @@ struct EvalConfig {
 
 // Reads an evaluation file; relative paths are taken from the file's folder. Errors are located.
 EvalConfig read_eval_config(const json::Document& document);
+// The same for the object at `pointer` (e.g. an experiment's "/evaluation").
+EvalConfig read_eval_config(const json::Document& document, const std::string& pointer);
 
 }  // namespace fuse::eval
 

@@ -24,6 +24,10 @@ Png reliability_chart(const std::string& title, const Curve& curve, const std::v
 Png confusion_chart(const std::string& title, const std::vector<std::vector<double>>& matrix,
                     const std::vector<std::string>& labels);
 
+// The learning-rate range test (fuse lr-find): the smoothed loss against log10 of the learning rate, the
+// suggested rate marked.
+Png lr_find_chart(const std::vector<double>& learning_rates, const std::vector<double>& losses, double suggestion);
+
 }  // namespace fuse::report
 
 #endif  // FUSE_REPORT_CHARTS_H_

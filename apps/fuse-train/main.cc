@@ -1,0 +1,173 @@
+// fuse-train: the commands that train or predict (`fuse run`, `fuse lr-find`, `fuse export`, `fuse infer`).
+// A program of its own because it loads LibTorch, which the other `fuse` commands must not pay for; `fuse`
+// hands these commands over to it. Exit codes: 0 success, 1 failure, 2 usage.
+#include <iostream>
+
+#include <boost/json/serialize.hpp>
+#include <CLI/App.hpp>
+#include <CLI/Config.hpp>
+#include <CLI/Formatter.hpp>
+
+#include "fuse/base/error.h"
+#include "fuse/json/write.h"
+#include "fuse/train/inference.h"
+#include "fuse/train/trainer.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using fuse::train::Experiment;
+
+struct RunOptions {
+  std::string experiment, out, device;
+  bool resume = false, no_progress = false;
+  int64_t epochs = 0, threads = -1, stop_after = 0;
+};
+
+// Command-line overrides of the experiment's trainer section.
+void apply(Experiment& e, const RunOptions& o) {
+  if (o.epochs > 0) e.trainer.epochs = o.epochs;
+  if (!o.device.empty()) e.trainer.device = o.device;
+  if (o.threads >= 0) e.trainer.threads = o.threads;
+  if (o.no_progress) e.trainer.progress = false;
+  if (o.stop_after > 0) e.trainer.stop_after = o.stop_after;
+}
+
+fs::path run_folder(const RunOptions& o, const Experiment& e) { return o.out.empty() ? fs::path("runs") / e.name : fs::path(o.out); }
+
+int run(const RunOptions& o) {
+  Experiment e = fuse::train::read_experiment(o.experiment);
+  apply(e, o);
+  const fs::path dir = run_folder(o, e);
+  fuse::Registry registry;
+  fuse::train::Trainer trainer(registry, e, dir);
+  const fuse::train::RunResult r = trainer.fit(o.resume);
+  if (r.interrupted) {
+    std::cout << "stopped after " << r.epochs_run << " epoch(s); continue with: fuse run " << o.experiment << " --out " << dir.string() << " --resume\n";
+    return 0;
+  }
+  std::cout << "best epoch " << r.best_epoch + 1 << ": " << r.monitor << " = " << fuse::json::format_number(r.best_value) << "\n"
+            << "run folder: " << dir.string() << " (results.json, log.csv, checkpoints/";
+  if (fs::exists(dir / "report.html")) std::cout << ", report.html";
+  std::cout << ")\n";
+  return 0;
+}
+
+struct LrFindOptions {
+  RunOptions run;
+  double min_lr = 1e-7, max_lr = 10;
+  int64_t steps = 100;
+};
+
+int lr_find(const LrFindOptions& o) {
+  Experiment e = fuse::train::read_experiment(o.run.experiment);
+  apply(e, o.run);
+  const fs::path dir = o.run.out.empty() ? fs::path("runs") / e.name / "lr_find" : fs::path(o.run.out);
+  fuse::Registry registry;
+  fuse::train::Trainer trainer(registry, e, dir);
+  fuse::train::LrFindOptions options;
+  options.min_lr = o.min_lr;
+  options.max_lr = o.max_lr;
+  options.steps = o.steps;
+  const fuse::train::LrFindResult r = trainer.find_lr(options);
+  char text[160];
+  std::snprintf(text, sizeof text, "suggested learning rate: %.2e (steepest fall of the loss); lowest loss at %.2e\n", r.suggestion, r.minimum);
+  std::cout << text << "wrote " << (dir / "lr_find.png").string() << " and " << (dir / "lr_find.csv").string() << "\n";
+  return 0;
+}
+
+int infer(const std::vector<std::string>& bundles, const std::string& input, const std::string& output, const std::string& device) {
+  fuse::Registry registry;
+  std::vector<fs::path> dirs(bundles.begin(), bundles.end());
+  fuse::train::Predictor predictor(registry, dirs, device);
+  const fuse::train::InferenceSpec& spec = predictor.experiment().inference;
+  fuse::NDict sample;
+  sample.set(spec.input_key, input);
+  if (!output.empty()) sample.set(spec.output_key, output);
+  std::string id = fs::path(input).filename().string();
+  id = id.substr(0, id.find('.'));
+  sample.set("data.sample_id", id);
+  const fuse::NDict out = predictor.predict(std::move(sample));
+  // Small outputs (class probabilities, scores) are printed; large ones (segmentations) were written.
+  boost::json::object printed;
+  for (const auto& [key, value] : out.flatten()) {
+    if (key.rfind("model.", 0) != 0 || !value->is<fuse::Tensor>() || value->as<fuse::Tensor>().numel() > 64) continue;
+    const fuse::Tensor t = value->as<fuse::Tensor>().is_contiguous() ? value->as<fuse::Tensor>() : value->as<fuse::Tensor>().clone();
+    boost::json::array a;
+    fuse::sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
+      for (int64_t i = 0; i < t.numel(); ++i) a.push_back(static_cast<double>(t.data<decltype(tag)>()[i]));
+    });
+    printed[key] = std::move(a);
+  }
+  std::cout << fuse::json::to_text(printed, {2}) << "\n";
+  if (!output.empty() && fs::exists(output)) std::cout << "wrote " << output << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"fuse-train: train, probe, export and run models (called by `fuse run`, `fuse lr-find`, `fuse export`, `fuse infer`)", "fuse"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+
+  static RunOptions run_options;
+  CLI::App* run_cmd = app.add_subcommand("run", "Train an experiment end to end: data, model, losses, metrics, checkpoints, evaluation report");
+  run_cmd->add_option("EXPERIMENT", run_options.experiment, "the experiment file")->required();
+  run_cmd->add_option("--out", run_options.out, "the run folder (default: runs/<name>)");
+  run_cmd->add_flag("--resume", run_options.resume, "continue the run in --out from its last checkpoint");
+  run_cmd->add_option("--epochs", run_options.epochs, "override trainer.epochs");
+  run_cmd->add_option("--device", run_options.device, "override trainer.device (cpu, cuda, cuda:N)");
+  run_cmd->add_option("--threads", run_options.threads, "override trainer.threads (LibTorch's threads)");
+  run_cmd->add_flag("--no-progress", run_options.no_progress, "no progress bar or per-epoch lines");
+  run_cmd->add_option("--stop-after", run_options.stop_after, "train this many epochs, then stop (continue later with --resume)");
+  run_cmd->callback([&] { exit_code = run(run_options); });
+
+  static LrFindOptions lr_options;
+  CLI::App* lr_cmd = app.add_subcommand("lr-find", "Learning-rate range test: loss against a rising learning rate, a suggestion and a plot");
+  lr_cmd->add_option("EXPERIMENT", lr_options.run.experiment, "the experiment file")->required();
+  lr_cmd->add_option("--out", lr_options.run.out, "where lr_find.csv and lr_find.png go (default: runs/<name>/lr_find)");
+  lr_cmd->add_option("--min-lr", lr_options.min_lr, "the first learning rate");
+  lr_cmd->add_option("--max-lr", lr_options.max_lr, "the last learning rate");
+  lr_cmd->add_option("--steps", lr_options.steps, "optimisation steps");
+  lr_cmd->add_option("--threads", lr_options.run.threads, "LibTorch's threads");
+  lr_cmd->add_flag("--no-progress", lr_options.run.no_progress, "no progress bar");
+  lr_cmd->callback([&] { exit_code = lr_find(lr_options); });
+
+  static std::string run_dir, bundle_out, checkpoint = "best";
+  CLI::App* export_cmd = app.add_subcommand("export", "Write a self-contained bundle of a run: weights, pipelines, plugin ids and versions");
+  export_cmd->add_option("RUN", run_dir, "the run folder")->required();
+  export_cmd->add_option("--out", bundle_out, "the bundle folder")->required();
+  export_cmd->add_option("--checkpoint", checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
+  export_cmd->callback([&] {
+    fuse::Registry registry;
+    fuse::train::export_bundle(registry, run_dir, bundle_out, checkpoint);
+    std::cout << "wrote bundle " << bundle_out << "\n";
+    exit_code = 0;
+  });
+
+  static std::vector<std::string> bundles;
+  static std::string input, output, device = "cpu";
+  CLI::App* infer_cmd = app.add_subcommand("infer", "Predict with a bundle (or several: an ensemble) and write the result in the input's geometry");
+  infer_cmd->add_option("BUNDLE", bundles, "bundle folder(s)")->required();
+  infer_cmd->add_option("--input", input, "the input file (e.g. an image)")->required();
+  infer_cmd->add_option("--output", output, "the file to write (e.g. a segmentation)");
+  infer_cmd->add_option("--device", device, "cpu, cuda, cuda:N");
+  infer_cmd->callback([&] { exit_code = infer(bundles, input, output, device); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "fuse: " << e.what() << "\nRun 'fuse <command> --help' for usage.\n";
+    return 2;
+  } catch (const fuse::Error& e) {
+    std::cerr << "fuse: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "fuse: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return exit_code;
+}

@@ -1,0 +1,26 @@
+// Checkpoints: everything a run needs to continue where it stopped, written atomically (a temporary file,
+// flushed, renamed) with a checksum, so a process killed while writing leaves the previous checkpoint whole.
+#ifndef FUSE_TRAIN_CHECKPOINT_H_
+#define FUSE_TRAIN_CHECKPOINT_H_
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+namespace fuse::train {
+
+struct Checkpoint {
+  boost::json::object info;  // epoch, step, best value and epoch, early-stopping count, schedule state...
+  std::map<std::string, std::string> model;  // state per component
+  std::string optimizer;
+};
+
+void write_checkpoint(const std::filesystem::path& file, const Checkpoint& checkpoint);
+// A missing, cut-short or corrupt file is an error naming it and what is wrong.
+Checkpoint read_checkpoint(const std::filesystem::path& file);
+
+}  // namespace fuse::train
+
+#endif  // FUSE_TRAIN_CHECKPOINT_H_

@@ -1,0 +1,117 @@
+// An experiment file: data, model, losses, metrics, optimiser, schedule and trainer, each naming components
+// by id. Every part is checked when read; errors give the file, line, column and JSON pointer. The format is
+// documented in docs/training.md.
+#ifndef FUSE_TRAIN_EXPERIMENT_H_
+#define FUSE_TRAIN_EXPERIMENT_H_
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "fuse/data/data_config.h"
+#include "fuse/eval/eval_config.h"
+#include "fuse/json/document.h"
+#include "fuse/loader/loader_config.h"
+#include "fuse/train/optimizer.h"
+#include "fuse/train/schedule.h"
+
+namespace fuse::train {
+
+struct ComponentSpec {
+  std::string name;
+  std::string component;       // a model component id (empty for a shared application)
+  boost::json::object config;
+  std::string shares;          // apply the weights of this earlier component...
+  std::map<std::string, std::string> keys;  // ...with its keys renamed
+  std::string where;
+};
+
+struct LossSpec {
+  std::string name;
+  std::string component;
+  boost::json::object config;
+  double weight = 1.0;
+  int64_t warmup_steps = 0;       // the loss counts 0 for this many optimisation steps
+  bool auto_class_weights = false;  // "class_weights": "auto": inverse class frequency of the training targets
+  std::string where;
+};
+
+struct MetricSpec {
+  std::string name;
+  std::string component;
+  boost::json::object config;
+  std::string output;  // which output is the metric's value (default: the one named like the component)
+  bool train = true, validation = true;
+  std::string where;
+};
+
+struct TrainerSpec {
+  int64_t epochs = 10;
+  std::string monitor;  // "validation.<metric>" or "validation.loss" (default), "train.loss" without validation
+  bool maximize = false;
+  int64_t patience = 0;  // early stopping after this many epochs without improvement (0: off)
+  double min_delta = 0.0;
+  double grad_clip = 0.0;  // global norm (0: off)
+  int64_t accumulate = 1;
+  std::string device = "cpu";  // cpu, cuda, cuda:N
+  bool mixed_precision = false;
+  int64_t threads = 0;  // LibTorch's intra-op threads (0: its default)
+  std::string on_nan = "stop";  // or "skip"
+  bool progress = true;
+  int64_t stop_after = 0;  // train at most this many epochs in this call, then stop to be resumed (0: all)
+};
+
+// Test-time augmentation: each entry flips these spatial axes (0 = x, the last axis); the identity is always
+// included. Segmentation outputs are flipped back before averaging.
+struct TtaSpec {
+  std::vector<std::vector<int>> flips;
+};
+
+struct InferenceSpec {
+  std::vector<data::Step> steps;        // the pipeline for one input (default: the data's static pipeline)
+  std::vector<data::Step> postprocess;  // after the model (default: the experiment's postprocess)
+  std::vector<data::Step> write;        // what writes the prediction (e.g. fuse.io.write_medical)
+  std::string input_key = "data.image_path";  // where `fuse infer --input` puts the path
+  std::string output_key = "data.output_path";  // and `--output`
+  TtaSpec tta;
+};
+
+struct EvaluationSpec {
+  std::string target;               // key of the target
+  std::vector<std::string> scores;  // keys of the scores (each a column of predictions.csv)
+  eval::EvalConfig config;          // metrics, intervals (predictions filled by the trainer)
+};
+
+struct Experiment {
+  std::filesystem::path file;
+  std::string name;
+  uint64_t seed = 0;
+  data::DataConfig data;
+  std::vector<data::Sample> validation_samples;  // from "validation" (else the folds' validation split)
+  bool has_validation_source = false;
+  loader::LoaderConfig loader;
+  std::vector<ComponentSpec> model;
+  std::vector<std::string> freeze;
+  std::vector<ParamGroupSpec> param_groups;
+  std::vector<data::Step> postprocess;
+  std::vector<LossSpec> losses;
+  std::vector<MetricSpec> metrics;
+  OptimizerSpec optimizer;
+  ScheduleSpec schedule;
+  TrainerSpec trainer;
+  std::optional<EvaluationSpec> evaluation;
+  InferenceSpec inference;
+  boost::json::value resolved;  // the document's JSON, written into the run folder
+};
+
+// `read_samples` false leaves the sample sources unread (inference, where only the pipelines are needed).
+Experiment read_experiment(const std::filesystem::path& file, bool read_samples = true);
+Experiment read_experiment(const json::Document& document, bool read_samples = true);
+
+}  // namespace fuse::train
+
+#endif  // FUSE_TRAIN_EXPERIMENT_H_

@@ -1,0 +1,42 @@
+// Shipping a trained model: a bundle (the experiment, the chosen checkpoint's weights, and the ids, versions and
+// library hashes of the plugins it needs) and prediction from bundles, with test-time augmentation and
+// ensembles of several runs.
+#ifndef FUSE_TRAIN_INFERENCE_H_
+#define FUSE_TRAIN_INFERENCE_H_
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fuse/plugin/registry.h"
+#include "fuse/train/experiment.h"
+
+namespace fuse::train {
+
+// Writes `bundle_dir` from a run folder: bundle.json (format, experiment, epoch, plugins) and
+// model/<component>.state. `checkpoint` is "best" or "last".
+void export_bundle(const Registry& registry, const std::filesystem::path& run_dir, const std::filesystem::path& bundle_dir,
+                   const std::string& checkpoint);
+
+class Predictor {
+ public:
+  // One bundle, or several trained runs of one experiment (an ensemble: each model's outputs under
+  // "<key>_m<i>", their mean under "<key>", and for class scores the majority vote of their argmax under
+  // "<key>_vote"). A plugin a bundle needs that is missing, or of another version, is an error naming it.
+  Predictor(const Registry& registry, const std::vector<std::filesystem::path>& bundles, const std::string& device = "cpu");
+  ~Predictor();
+
+  // The inference steps on `sample`, the model(s) (with test-time augmentation), the postprocess and the
+  // write steps; the sample with the predictions.
+  NDict predict(NDict sample);
+  const Experiment& experiment() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fuse::train
+
+#endif  // FUSE_TRAIN_INFERENCE_H_

@@ -1,0 +1,89 @@
+#include "fuse/train/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <xxhash.h>
+
+#include "fuse/base/error.h"
+
+namespace fuse::train {
+
+namespace fs = std::filesystem;
+namespace bj = boost::json;
+
+// Layout: "FCKPT1\n", the checksum (xxh3 of the rest, 16 hex digits) and a newline, the header's length and
+// a newline, the header (JSON: info and each section's name, offset and size), then the sections' bytes.
+namespace {
+constexpr char kMagic[] = "FCKPT1\n";
+}
+
+void write_checkpoint(const fs::path& file, const Checkpoint& c) {
+  std::string blobs;
+  bj::array sections;
+  auto add = [&](const std::string& name, const std::string& bytes) {
+    sections.push_back(bj::object{{"name", name}, {"offset", blobs.size()}, {"size", bytes.size()}});
+    blobs += bytes;
+  };
+  for (const auto& [name, state] : c.model) add("model/" + name, state);
+  add("optimizer", c.optimizer);
+  const std::string header = bj::serialize(bj::object{{"info", c.info}, {"sections", sections}});
+  const std::string body = std::to_string(header.size()) + "\n" + header + blobs;
+  char sum[32];
+  std::snprintf(sum, sizeof sum, "%016llx\n", static_cast<unsigned long long>(XXH3_64bits(body.data(), body.size())));
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << kMagic << sum << body;
+    out.flush();
+    if (!out) throw Error(Errc::kIo, "cannot write checkpoint '" + tmp.string() + "'");
+  }
+  // Flushed to disk before the rename: after a crash the name holds the old checkpoint or the new one.
+  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  fs::rename(tmp, file, ec);
+  if (ec) throw Error(Errc::kIo, "cannot rename checkpoint to '" + file.string() + "': " + ec.message());
+}
+
+Checkpoint read_checkpoint(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(Errc::kIo, "checkpoint '" + file.string() + "' does not exist or cannot be read");
+  std::stringstream s;
+  s << in.rdbuf();
+  const std::string all = s.str();
+  const size_t magic = std::strlen(kMagic);
+  if (all.compare(0, magic, kMagic) != 0) throw Error(Errc::kIo, "'" + file.string() + "' is not a checkpoint");
+  if (all.size() < magic + 17) throw Error(Errc::kIo, "checkpoint '" + file.string() + "' is cut short");
+  const std::string body = all.substr(magic + 17);
+  char sum[32];
+  std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(XXH3_64bits(body.data(), body.size())));
+  if (all.compare(magic, 16, sum) != 0)
+    throw Error(Errc::kIo, "checkpoint '" + file.string() + "' is corrupt (checksum mismatch): it was cut short or changed");
+  const size_t newline = body.find('\n');
+  const size_t header_size = std::stoull(body.substr(0, newline));
+  const bj::object header = bj::parse(body.substr(newline + 1, header_size)).as_object();
+  const size_t base = newline + 1 + header_size;
+  Checkpoint c;
+  c.info = header.at("info").as_object();
+  for (const bj::value& v : header.at("sections").as_array()) {
+    const bj::object& o = v.as_object();
+    const std::string name(o.at("name").as_string());
+    const std::string bytes = body.substr(base + static_cast<size_t>(o.at("offset").as_int64()), static_cast<size_t>(o.at("size").as_int64()));
+    if (name.rfind("model/", 0) == 0) c.model[name.substr(6)] = bytes;
+    else if (name == "optimizer") c.optimizer = bytes;
+  }
+  return c;
+}
+
+}  // namespace fuse::train

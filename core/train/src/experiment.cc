@@ -1,0 +1,270 @@
+#include "fuse/train/experiment.h"
+
+#include <boost/json/serialize.hpp>
+
+#include "fuse/base/error.h"
+#include "fuse/json/object_reader.h"
+#include "fuse/json/write.h"
+
+namespace fuse::train {
+
+namespace bj = boost::json;
+namespace fs = std::filesystem;
+using json::ObjectReader;
+
+namespace {
+
+const bj::value* at(const json::Document& d, const std::string& pointer) {
+  boost::system::error_code ec;
+  return d.root().find_pointer(pointer, ec);
+}
+
+// A component entry: `id_field` names the component, the listed fields are ours, everything else its config.
+boost::json::object config_of(const ObjectReader& r, const std::vector<std::string>& ours) {
+  bj::object config;
+  for (const auto& m : r.object()) {
+    const std::string k(m.key());
+    if (std::find(ours.begin(), ours.end(), k) == ours.end()) config[k] = m.value();
+  }
+  return config;
+}
+
+void read_model(const json::Document& d, Experiment& e) {
+  const bj::value* v = at(d, "/model");
+  if (v == nullptr) throw ConfigError("/model", d.location("") + ": missing field 'model' (the model components)");
+  ObjectReader model(d, *v, "/model", "the model");
+  auto read_component = [&](const bj::value& c, const std::string& pointer, const std::string& fallback_name) {
+    ObjectReader r(d, c, pointer, "a model component");
+    ComponentSpec s;
+    s.name = r.string("name", fallback_name);
+    s.where = d.location(pointer);
+    if (r.has("shares")) {
+      r.allow({"name", "shares", "keys"});
+      s.shares = r.string("shares");
+      if (const bj::value* keys = r.find("keys")) {
+        ObjectReader k(d, *keys, r.pointer("keys"), "'keys' (the component's key -> this application's key)");
+        for (const auto& m : k.object()) s.keys[std::string(m.key())] = k.string(std::string(m.key()));
+      }
+    } else {
+      s.component = r.string("model");
+      s.config = config_of(r, {"name", "model"});
+    }
+    e.model.push_back(std::move(s));
+  };
+  if (model.has("components")) {
+    model.allow({"components", "freeze", "param_groups"});
+    const bj::value* list = model.find("components");
+    if (!list->is_array() || list->as_array().empty()) model.fail("components", "'components' must be a non-empty array of model components");
+    for (size_t i = 0; i < list->as_array().size(); ++i)
+      read_component(list->as_array()[i], json::child_pointer("/model/components", i), "net" + std::to_string(i));
+  } else {
+    // One component: {"model": "<id>", ...its config..., "freeze": [...], "param_groups": [...]}.
+    ObjectReader r(d, *v, "/model", "the model");
+    ComponentSpec s;
+    s.name = "net";
+    s.component = r.string("model");
+    s.config = config_of(r, {"model", "freeze", "param_groups"});
+    s.where = d.location("/model");
+    e.model.push_back(std::move(s));
+  }
+  e.freeze = model.strings("freeze");
+  if (const bj::value* groups = model.find("param_groups")) {
+    if (!groups->is_array()) model.fail("param_groups", "'param_groups' must be an array of {\"params\": [globs], \"lr\": ...}");
+    for (size_t i = 0; i < groups->as_array().size(); ++i) {
+      ObjectReader g(d, groups->as_array()[i], json::child_pointer("/model/param_groups", i), "a parameter group");
+      g.allow({"params", "lr", "weight_decay"});
+      ParamGroupSpec p;
+      p.patterns = g.strings("params");
+      if (p.patterns.empty()) g.fail("params", "a parameter group needs 'params' (globs over parameter names)");
+      if (g.has("lr")) p.lr = g.number("lr", std::nullopt, 0);
+      if (g.has("weight_decay")) p.weight_decay = g.number("weight_decay", std::nullopt, 0);
+      e.param_groups.push_back(std::move(p));
+    }
+  }
+}
+
+void read_losses(const json::Document& d, Experiment& e) {
+  const bj::value* v = at(d, "/losses");
+  if (v == nullptr) throw ConfigError("/losses", d.location("") + ": missing field 'losses' (at least one loss component)");
+  ObjectReader losses(d, *v, "/losses", "'losses'");
+  if (losses.object().empty()) losses.fail("", "'losses' names no loss");
+  for (const auto& m : losses.object()) {
+    const std::string name(m.key());
+    ObjectReader r(d, m.value(), losses.pointer(name), "loss '" + name + "'");
+    LossSpec s;
+    s.name = name;
+    s.component = r.string("loss");
+    s.weight = r.number("weight", 1.0, 0);
+    s.warmup_steps = r.integer("warmup_steps", 0, 0);
+    s.config = config_of(r, {"loss", "weight", "warmup_steps"});
+    if (const bj::value* cw = s.config.if_contains("class_weights"); cw && cw->is_string()) {
+      if (cw->as_string() != "auto") r.fail("class_weights", "'class_weights' must be a list of numbers or \"auto\"");
+      s.auto_class_weights = true;
+      s.config.erase("class_weights");
+    }
+    s.where = d.location(losses.pointer(name));
+    e.losses.push_back(std::move(s));
+  }
+}
+
+void read_metrics(const json::Document& d, Experiment& e) {
+  const bj::value* v = at(d, "/metrics");
+  if (v == nullptr) return;
+  ObjectReader metrics(d, *v, "/metrics", "'metrics'");
+  for (const auto& m : metrics.object()) {
+    const std::string name(m.key());
+    ObjectReader r(d, m.value(), metrics.pointer(name), "metric '" + name + "'");
+    MetricSpec s;
+    s.name = name;
+    s.component = r.string("metric");
+    s.output = r.string("output", "");
+    if (r.has("on")) {
+      const std::vector<std::string> on = r.strings("on");
+      s.train = std::find(on.begin(), on.end(), "train") != on.end();
+      s.validation = std::find(on.begin(), on.end(), "validation") != on.end();
+      for (const std::string& o : on)
+        if (o != "train" && o != "validation") r.fail("on", "'on' lists \"train\" and/or \"validation\", got \"" + o + "\"");
+    }
+    s.config = config_of(r, {"metric", "output", "on"});
+    s.where = d.location(metrics.pointer(name));
+    e.metrics.push_back(std::move(s));
+  }
+}
+
+void read_optimizer(const json::Document& d, Experiment& e) {
+  const bj::value* v = at(d, "/optimizer");
+  if (v == nullptr) return;
+  ObjectReader r(d, *v, "/optimizer", "the optimizer");
+  r.allow({"name", "lr", "weight_decay", "momentum", "nesterov", "betas", "sam_rho"});
+  OptimizerSpec& o = e.optimizer;
+  o.name = r.choice("name", {"sgd", "adam", "adamw"}, "adamw");
+  o.lr = r.number("lr", 1e-3, 0);
+  o.weight_decay = r.number("weight_decay", 0.0, 0);
+  o.momentum = r.number("momentum", 0.9, 0, 1);
+  o.nesterov = r.boolean("nesterov", false);
+  o.sam_rho = r.number("sam_rho", 0.0, 0);
+  if (const bj::value* b = r.find("betas")) {
+    if (!b->is_array() || b->as_array().size() != 2 || !b->as_array()[0].is_number() || !b->as_array()[1].is_number())
+      r.fail("betas", "'betas' must be two numbers, e.g. [0.9, 0.999]");
+    o.betas = {b->as_array()[0].to_number<double>(), b->as_array()[1].to_number<double>()};
+  }
+}
+
+void read_schedule(const json::Document& d, Experiment& e) {
+  const bj::value* v = at(d, "/schedule");
+  if (v == nullptr) return;
+  ObjectReader r(d, *v, "/schedule", "the schedule");
+  r.allow({"name", "warmup_steps", "warmup_epochs", "step_size", "gamma", "min_factor", "pct_start", "div_factor", "final_div_factor", "factor",
+           "patience", "min_lr_factor"});
+  ScheduleSpec& s = e.schedule;
+  s.name = r.choice("name", {"constant", "step", "cosine", "one_cycle", "plateau"}, "constant");
+  s.warmup_steps = r.integer("warmup_steps", 0, 0);
+  s.warmup_epochs = r.number("warmup_epochs", 0.0, 0);
+  s.step_size = r.integer("step_size", 10, 1);
+  s.gamma = r.number("gamma", 0.1, 0, 1);
+  s.min_factor = r.number("min_factor", 0.0, 0, 1);
+  s.pct_start = r.number("pct_start", 0.25, 0.01, 0.99);
+  s.div_factor = r.number("div_factor", 25.0, 1);
+  s.final_div_factor = r.number("final_div_factor", 1e4, 1);
+  s.factor = r.number("factor", 0.1, 0, 1);
+  s.patience = r.integer("patience", 5, 0);
+  s.min_lr_factor = r.number("min_lr_factor", 0.0, 0, 1);
+}
+
+void read_trainer(const json::Document& d, Experiment& e) {
+  TrainerSpec& t = e.trainer;
+  const bj::value* v = at(d, "/trainer");
+  if (v == nullptr) return;
+  ObjectReader r(d, *v, "/trainer", "the trainer");
+  r.allow({"epochs", "monitor", "mode", "early_stopping", "min_delta", "grad_clip", "accumulate", "device", "mixed_precision", "threads",
+           "on_nan", "progress", "stop_after"});
+  t.epochs = r.integer("epochs", 10, 1);
+  t.monitor = r.string("monitor", "");
+  t.maximize = r.choice("mode", {"min", "max"}, "min") == "max";
+  t.patience = r.integer("early_stopping", 0, 0);
+  t.min_delta = r.number("min_delta", 0.0, 0);
+  t.grad_clip = r.number("grad_clip", 0.0, 0);
+  t.accumulate = r.integer("accumulate", 1, 1);
+  t.device = r.string("device", "cpu");
+  if (t.device != "cpu" && t.device.rfind("cuda", 0) != 0) r.fail("device", "'device' must be \"cpu\", \"cuda\" or \"cuda:N\", got \"" + t.device + "\"");
+  t.mixed_precision = r.boolean("mixed_precision", false);
+  t.threads = r.integer("threads", 0, 0);
+  t.on_nan = r.choice("on_nan", {"stop", "skip"}, "stop");
+  t.progress = r.boolean("progress", true);
+  t.stop_after = r.integer("stop_after", 0, 0);
+}
+
+void read_inference(const json::Document& d, Experiment& e) {
+  InferenceSpec& i = e.inference;
+  i.steps = e.data.dataset.static_steps;
+  i.postprocess = e.postprocess;
+  const bj::value* v = at(d, "/inference");
+  if (v == nullptr) return;
+  ObjectReader r(d, *v, "/inference", "the inference section");
+  r.allow({"steps", "postprocess", "write", "input_key", "output_key", "tta"});
+  if (r.has("steps")) i.steps = data::read_steps(d, "/inference/steps");
+  if (r.has("postprocess")) i.postprocess = data::read_steps(d, "/inference/postprocess");
+  i.write = data::read_steps(d, "/inference/write");
+  i.input_key = r.string("input_key", i.input_key);
+  i.output_key = r.string("output_key", i.output_key);
+  if (const bj::value* tta = r.find("tta")) {
+    if (!tta->is_array()) r.fail("tta", "'tta' must be an array of axis lists, e.g. [[0], [1], [0, 1]] (0 = x)");
+    for (size_t k = 0; k < tta->as_array().size(); ++k) {
+      const bj::value& axes = tta->as_array()[k];
+      std::vector<int> flip;
+      if (axes.is_array())
+        for (const bj::value& a : axes.as_array())
+          if (a.is_int64() && a.as_int64() >= 0 && a.as_int64() < 3) flip.push_back(static_cast<int>(a.as_int64()));
+      if (!axes.is_array() || flip.size() != axes.as_array().size() || flip.empty())
+        r.fail_at(json::child_pointer("/inference/tta", k), "each 'tta' entry is a list of spatial axes to flip (0 = x, 1 = y, 2 = z)");
+      i.tta.flips.push_back(flip);
+    }
+  }
+}
+
+}  // namespace
+
+Experiment read_experiment(const fs::path& file, bool read_samples) { return read_experiment(json::Document::load(file), read_samples); }
+
+Experiment read_experiment(const json::Document& d, bool read_samples) {
+  ObjectReader root(d, d.root(), "", "the experiment");
+  root.allow({"name", "seed", "data", "validation", "model", "postprocess", "losses", "metrics", "optimizer", "schedule", "trainer", "evaluation",
+              "inference"});
+  Experiment e;
+  e.file = d.source();
+  e.name = root.string("name", fs::path(d.source()).parent_path().filename().string());
+  e.seed = static_cast<uint64_t>(root.integer("seed", 0, 0));
+  e.data = data::read_data_config(d, "/data", read_samples);
+  if (!root.find("data")->as_object().contains("seed")) e.data.dataset.seed = e.seed;
+  e.loader = loader::read_loader_config(d, "/data/loader");
+  if (root.has("validation") && read_samples) {
+    e.validation_samples = data::read_sample_source(d, "/validation");
+    e.has_validation_source = true;
+  }
+  read_model(d, e);
+  e.postprocess = data::read_steps(d, "/postprocess");
+  read_losses(d, e);
+  read_metrics(d, e);
+  read_optimizer(d, e);
+  read_schedule(d, e);
+  read_trainer(d, e);
+  if (e.trainer.monitor.empty()) e.trainer.monitor = e.has_validation_source || e.data.folds ? "validation.loss" : "train.loss";
+  if (e.trainer.monitor.rfind("train.", 0) != 0 && e.trainer.monitor.rfind("validation.", 0) != 0)
+    throw ConfigError("/trainer/monitor", d.location("/trainer/monitor") + ": 'monitor' must start with \"train.\" or \"validation.\", got \"" +
+                                              e.trainer.monitor + "\"");
+  if (root.has("evaluation")) {
+    ObjectReader ev(d, *root.find("evaluation"), "/evaluation", "the evaluation");
+    EvaluationSpec s;
+    s.config = eval::read_eval_config(d, "/evaluation");
+    if (s.config.target_column.empty()) ev.fail("", "the evaluation needs 'target' (the key of the target)");
+    if (s.config.score_columns.empty()) ev.fail("", "the evaluation needs 'score' (the key(s) of the scores)");
+    s.target = s.config.target_column;
+    s.scores = s.config.score_columns;
+    e.evaluation = std::move(s);
+  }
+  read_inference(d, e);
+  e.resolved = d.root();
+  return e;
+}
+
+}  // namespace fuse::train

@@ -1,0 +1,203 @@
+#include "fuse/train/inference.h"
+
+#include <ATen/DLConvertor.h>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "fuse/base/error.h"
+#include "fuse/base/log.h"
+#include "fuse/data/pipeline.h"
+#include "fuse/json/write.h"
+#include "fuse/train/checkpoint.h"
+#include "fuse/train/trainer.h"
+
+namespace fuse::train {
+
+namespace fs = std::filesystem;
+namespace bj = boost::json;
+
+namespace {
+
+constexpr int64_t kFormat = 1;
+
+std::string read_all(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(Errc::kIo, "cannot read '" + file.string() + "'");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+torch::Tensor view(const Tensor& t) { return at::fromDLPack(t.to_dlpack()); }
+Tensor wrap(const torch::Tensor& t) { return Tensor::from_dlpack(at::toDLPack(t.contiguous())); }
+
+// Every component an experiment's inference uses.
+std::vector<std::string> components_used(const Experiment& e) {
+  std::set<std::string> ids;
+  for (const ComponentSpec& c : e.model)
+    if (!c.component.empty()) ids.insert(c.component);
+  for (const auto* steps : {&e.inference.steps, &e.inference.postprocess, &e.inference.write})
+    for (const data::Step& s : *steps) ids.insert(s.op);
+  return std::vector<std::string>(ids.begin(), ids.end());
+}
+
+}  // namespace
+
+void export_bundle(const Registry& registry, const fs::path& run_dir, const fs::path& bundle_dir, const std::string& checkpoint) {
+  if (checkpoint != "best" && checkpoint != "last") throw Error(Errc::kInvalidArgument, "checkpoint must be 'best' or 'last', got '" + checkpoint + "'");
+  const fs::path config = run_dir / "config.json";
+  if (!fs::exists(config)) throw Error(Errc::kIo, "'" + run_dir.string() + "' is not a run folder (no config.json)");
+  const fs::path ckpt = run_dir / "checkpoints" / (checkpoint + ".ckpt");
+  const Checkpoint c = read_checkpoint(ckpt);
+  const json::Document doc = json::Document::load(config);
+  const Experiment e = read_experiment(doc, false);
+  bj::array plugins;
+  std::set<std::string> seen;
+  for (const std::string& id : components_used(e)) {
+    const PluginPackage& p = registry.package_of(id);
+    if (!seen.insert(p.manifest->id).second) continue;
+    const LibraryEntry* lib = p.manifest->host_library();
+    plugins.push_back(bj::object{{"id", p.manifest->id}, {"version", p.manifest->version}, {"sha256", lib ? lib->sha256 : ""}});
+  }
+  fs::create_directories(bundle_dir / "model");
+  bj::array states;
+  for (const auto& [name, bytes] : c.model) {
+    std::ofstream(bundle_dir / "model" / (name + ".state"), std::ios::binary) << bytes;
+    states.push_back(bj::value(name));
+  }
+  const bj::object bundle{{"format", kFormat},
+                          {"name", e.name},
+                          {"checkpoint", checkpoint},
+                          {"epoch", c.info.at("epoch").as_int64() + 1},
+                          {"components", states},
+                          {"plugins", plugins},
+                          {"experiment", doc.root()}};
+  std::ofstream(bundle_dir / "bundle.json") << json::to_text(bundle, {2}) << "\n";
+}
+
+struct Predictor::Impl {
+  Experiment experiment;
+  std::vector<ModelGraph> graphs;
+  std::unique_ptr<data::Pipeline> steps, postprocess, write;
+};
+
+Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bundles, const std::string& device) : impl_(std::make_unique<Impl>()) {
+  if (bundles.empty()) throw Error(Errc::kInvalidArgument, "no bundle to predict with");
+  for (size_t i = 0; i < bundles.size(); ++i) {
+    const fs::path& dir = bundles[i];
+    const fs::path file = dir / "bundle.json";
+    if (!fs::exists(file)) throw Error(Errc::kIo, "'" + dir.string() + "' is not a bundle (no bundle.json); make one with `fuse export RUN --out BUNDLE`");
+    const bj::object b = bj::parse(read_all(file)).as_object();
+    if (b.at("format").as_int64() != kFormat)
+      throw Error(Errc::kUnsupported, file.string() + ": bundle format " + json::to_text(b.at("format")) + ", this fuse reads " + std::to_string(kFormat));
+    for (const bj::value& p : b.at("plugins").as_array()) {
+      const std::string id(p.at("id").as_string()), version(p.at("version").as_string()), sha(p.at("sha256").as_string());
+      const PluginPackage* have = registry.package(id);
+      if (have == nullptr || !have->manifest)
+        throw Error(Errc::kPlugin, file.string() + ": the bundle needs plugin '" + id + "' " + version + ", which is not installed");
+      if (have->manifest->version != version)
+        throw Error(Errc::kPlugin, file.string() + ": the bundle needs plugin '" + id + "' " + version + "; installed is " + have->manifest->version);
+      const LibraryEntry* lib = have->manifest->host_library();
+      if (lib && lib->sha256 != sha) logger().warn("{}: plugin '{}' {} is another build than the one the model was trained with", file.string(), id, version);
+    }
+    const json::Document doc = json::Document::parse(bj::serialize(b.at("experiment")), (dir / "experiment.json").string());
+    Experiment e = read_experiment(doc, false);
+    ModelGraph graph = build_model(registry, e.model);
+    std::map<std::string, std::string> states;
+    for (const bj::value& name : b.at("components").as_array())
+      states[std::string(name.as_string())] = read_all(dir / "model" / (std::string(name.as_string()) + ".state"));
+    graph.load_state(states);
+    graph.set_training(false);
+    const DLDevice d = parse_device(device);
+    if (d.device_type != kDLCPU) graph.to_device(d);
+    if (i == 0) impl_->experiment = std::move(e);
+    else if (graph.output_keys() != impl_->graphs[0].output_keys())
+      throw Error(Errc::kInvalidArgument, "an ensemble needs models with the same outputs; '" + dir.string() + "' differs from the first bundle");
+    impl_->graphs.push_back(std::move(graph));
+  }
+  const Registry& r = registry;
+  const InferenceSpec& s = impl_->experiment.inference;
+  impl_->steps = std::make_unique<data::Pipeline>(r, s.steps, "inference steps");
+  impl_->postprocess = std::make_unique<data::Pipeline>(r, s.postprocess, "inference postprocess");
+  impl_->write = std::make_unique<data::Pipeline>(r, s.write, "inference write");
+}
+
+Predictor::~Predictor() = default;
+
+const Experiment& Predictor::experiment() const { return impl_->experiment; }
+
+NDict Predictor::predict(NDict sample) {
+  Impl& m = *impl_;
+  const uint64_t seed = m.experiment.seed;
+  m.steps->run(sample, seed, -1, 0, false);
+  // A batch of one: the model inputs get a leading axis.
+  ModelGraph& first = m.graphs[0];
+  const std::vector<std::string> inputs = first.input_keys(), outputs = first.output_keys();
+  for (const std::string& k : inputs) {
+    Value* v = sample.find(k);
+    if (v == nullptr) throw Error(Errc::kKeyNotFound, "the model reads '" + k + "', which the inference steps do not make; " + sample.missing_key_message(k));
+    if (v->is<Tensor>()) {
+      std::vector<int64_t> shape = v->as<Tensor>().shape();
+      shape.insert(shape.begin(), 1);
+      *v = Value(v->as<Tensor>().reshape(shape));
+    }
+  }
+  // Test-time augmentation: the identity and each flip; spatial outputs are flipped back, then averaged.
+  std::vector<std::vector<int>> flips{{}};
+  for (const auto& f : m.experiment.inference.tta.flips) flips.push_back(f);
+  std::vector<std::map<std::string, torch::Tensor>> per_model;
+  for (ModelGraph& graph : m.graphs) {
+    std::map<std::string, torch::Tensor> sums;
+    for (const std::vector<int>& flip : flips) {
+      NDict b = sample;
+      int64_t input_rank = 0;
+      std::vector<int64_t> dims;
+      for (const std::string& k : inputs) {
+        torch::Tensor t = view(b.get<Tensor>(k));
+        input_rank = t.dim();
+        dims.clear();
+        for (int a : flip) dims.push_back(t.dim() - 1 - a);
+        if (!dims.empty()) b.set(k, Value(wrap(t.flip(dims))));
+      }
+      graph.forward(b, CallContext(false, seed, -1, 0));
+      for (const std::string& k : outputs) {
+        torch::Tensor out = view(b.get<Tensor>(k)).to(torch::kCPU);
+        if (!dims.empty() && out.dim() == input_rank) out = out.flip(dims);
+        if (out.is_floating_point()) out = out.to(torch::kFloat32);
+        sums[k] = sums.count(k) ? sums[k] + out : out.clone();
+      }
+    }
+    for (auto& [k, t] : sums)
+      if (t.is_floating_point()) t = t / static_cast<double>(flips.size());
+    per_model.push_back(std::move(sums));
+  }
+  for (const std::string& k : outputs) {
+    torch::Tensor mean = per_model[0].at(k);
+    if (m.graphs.size() > 1) {
+      std::vector<torch::Tensor> all;
+      for (size_t i = 0; i < per_model.size(); ++i) {
+        sample.set(k + "_m" + std::to_string(i), Value(wrap(per_model[i].at(k))));
+        all.push_back(per_model[i].at(k));
+      }
+      mean = torch::stack(all).mean(0);
+      if (mean.dim() >= 2) {  // class scores: the most frequent argmax (ties: the lowest class)
+        std::vector<torch::Tensor> votes;
+        for (const torch::Tensor& t : all) votes.push_back(t.argmax(1));
+        sample.set(k + "_vote", Value(wrap(std::get<0>(torch::stack(votes).mode(0)))));
+      }
+    }
+    sample.set(k, Value(wrap(mean)));
+  }
+  m.postprocess->run(sample, seed, -1, 0, false);
+  m.write->run(sample, seed, -1, 0, false);
+  return sample;
+}
+
+}  // namespace fuse::train

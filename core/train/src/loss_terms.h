@@ -1,0 +1,45 @@
+// The experiment's losses as one objective (FuseMedML's LossDefault per term): each loss component with its
+// weight, a warm-up during which it counts zero, and class weights computed from the training labels.
+// Internal to the trainer.
+#ifndef FUSE_TRAIN_SRC_LOSS_TERMS_H_
+#define FUSE_TRAIN_SRC_LOSS_TERMS_H_
+
+#include <string>
+#include <vector>
+
+#include "fuse/data/dataset.h"
+#include "fuse/plugin/registry.h"
+#include "fuse/train/class_weights.h"
+#include "fuse/train/experiment.h"
+
+namespace fuse::train {
+
+class LossTerms {
+ public:
+  // `train` provides the labels for "class_weights": "auto".
+  LossTerms(const Registry& registry, const std::vector<LossSpec>& specs, data::Dataset& train);
+
+  struct Values {
+    double total = 0;
+    std::vector<double> each;  // per loss, unweighted
+  };
+  // Every loss on `batch`. With `grads`, adds weight * scale * d(loss)/d(key) to `grads` (scale: 1 / the
+  // accumulation steps). A loss in its warm-up counts 0 and gives no gradient.
+  Values compute(const NDict& batch, NDict* grads, int64_t optimizer_step, double scale);
+  // Before the first batch: every key a loss reads is in `batch`, else an error naming the loss and where the
+  // keys could have come from.
+  void check_keys(const NDict& batch, const std::vector<std::string>& model_outputs) const;
+
+  const std::vector<std::string>& names() const { return names_; }
+  const std::vector<boost::json::object>& configs() const { return configs_; }  // as resolved (class weights)
+
+ private:
+  std::vector<Loss> losses_;
+  std::vector<LossSpec> specs_;
+  std::vector<std::string> names_;
+  std::vector<boost::json::object> configs_;
+};
+
+}  // namespace fuse::train
+
+#endif  // FUSE_TRAIN_SRC_LOSS_TERMS_H_

@@ -1,0 +1,33 @@
+// The metrics of one split (train or validation): metric components accumulated over an epoch and their
+// results as named numbers ("auc", "confusion.accuracy"). Internal to the trainer.
+#ifndef FUSE_TRAIN_SRC_METRIC_SET_H_
+#define FUSE_TRAIN_SRC_METRIC_SET_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fuse/plugin/registry.h"
+#include "fuse/train/experiment.h"
+
+namespace fuse::train {
+
+class MetricSet {
+ public:
+  MetricSet(const Registry& registry, const std::vector<MetricSpec>& specs, bool train_split);
+  void reset();
+  void update(const NDict& batch);
+  // Named scalar results: a metric's chosen output (or the one named like its component) under its name, the
+  // other scalar outputs as "<name>.<output>". A metric whose result is undefined (e.g. one class in the
+  // epoch) gives NaN.
+  std::vector<std::pair<std::string, double>> compute();
+  bool empty() const { return metrics_.empty(); }
+
+ private:
+  std::vector<Metric> metrics_;
+  std::vector<MetricSpec> specs_;
+};
+
+}  // namespace fuse::train
+
+#endif  // FUSE_TRAIN_SRC_METRIC_SET_H_

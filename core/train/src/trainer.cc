@@ -1,0 +1,583 @@
+#include "fuse/train/trainer.h"
+
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include <boost/json/parse.hpp>
+
+#include "fuse/base/error.h"
+#include "fuse/base/log.h"
+#include "fuse/base/strings.h"
+#include "fuse/data/pipeline.h"
+#include "fuse/data/seeds.h"
+#include "fuse/eval/evaluator.h"
+#include "fuse/json/write.h"
+#include "fuse/loader/loader.h"
+#include "fuse/report/charts.h"
+#include "fuse/report/html.h"
+#include "fuse/train/checkpoint.h"
+#include "loss_terms.h"
+#include "metric_set.h"
+#include "progress.h"
+#include "tensor_math.h"
+
+namespace fuse::train {
+
+namespace fs = std::filesystem;
+namespace bj = boost::json;
+
+namespace {
+
+// The seed position of model calls: far from the data pipeline's op positions.
+constexpr int64_t kModelCall = 1 << 20;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double seconds_since(std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); }
+
+std::string number(double v) {
+  if (std::isnan(v)) return "nan";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", v);
+  return text;
+}
+
+// The ids of a batch's samples, for messages.
+std::string sample_ids(const NDict& batch) {
+  const Value* ids = batch.find("data.sample_id");
+  if (ids == nullptr || !ids->is<List>()) return "?";
+  std::vector<std::string> out;
+  for (const Value& v : ids->as<List>())
+    if (v.is<std::string>() && out.size() < 16) out.push_back(v.as<std::string>());
+  return join(out, ", ") + (ids->as<List>().size() > 16 ? ", ..." : "");
+}
+
+void write_text(const fs::path& file, const std::string& text) {
+  const fs::path tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) throw Error(Errc::kIo, "cannot write '" + tmp.string() + "'");
+  }
+  fs::rename(tmp, file);
+}
+
+// Rows of numbers per epoch, with a header fixed by the first row written (or found when resuming).
+class CsvLog {
+ public:
+  explicit CsvLog(fs::path file) : file_(std::move(file)) {}
+
+  // Keeps the rows of epochs 1 to `last_epoch` (a resumed run repeats the ones after it).
+  void resume(int64_t last_epoch) {
+    std::ifstream in(file_);
+    std::string line;
+    if (!std::getline(in, line)) return;
+    columns_.clear();
+    for (std::string_view c : split(line, ',')) columns_.emplace_back(c);
+    kept_ = line + "\n";
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      if (std::stoll(line.substr(0, line.find(','))) > last_epoch) break;
+      kept_ += line + "\n";
+    }
+    write_text(file_, kept_);
+  }
+
+  void add(const std::vector<std::pair<std::string, double>>& row) {
+    if (columns_.empty()) {
+      for (const auto& [name, value] : row) columns_.push_back(name);
+      kept_ = join(columns_, ",") + "\n";
+    }
+    std::map<std::string, double> values(row.begin(), row.end());
+    std::string line;
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      const auto it = values.find(columns_[i]);
+      line += (i ? "," : "") + (it == values.end() ? std::string("") : columns_[i] == "epoch" ? std::to_string(static_cast<int64_t>(it->second)) : number(it->second));
+    }
+    kept_ += line + "\n";
+    write_text(file_, kept_);
+  }
+
+ private:
+  fs::path file_;
+  std::vector<std::string> columns_;
+  std::string kept_;
+};
+
+struct EpochValues {
+  std::vector<std::pair<std::string, double>> values;  // "train.loss", "validation.auc", ...
+  double find(const std::string& key) const {
+    for (const auto& [k, v] : values)
+      if (k == key) return v;
+    return kNaN;
+  }
+  bool has(const std::string& key) const {
+    for (const auto& [k, v] : values)
+      if (k == key) return true;
+    return false;
+  }
+};
+
+// Validation predictions for the final evaluation: one row per sample.
+struct Predictions {
+  std::vector<std::string> columns;  // id, target, then the score columns
+  std::vector<std::vector<std::string>> rows;
+};
+
+}  // namespace
+
+DLDevice parse_device(const std::string& text) {
+  if (text == "cpu") return DLDevice{kDLCPU, 0};
+  if (text == "cuda") return DLDevice{kDLCUDA, 0};
+  if (text.rfind("cuda:", 0) == 0) return DLDevice{kDLCUDA, static_cast<int32_t>(std::stoi(text.substr(5)))};
+  throw Error(Errc::kConfig, "unknown device '" + text + "' (cpu, cuda, cuda:N)");
+}
+
+ModelGraph build_model(const Registry& registry, const std::vector<ComponentSpec>& components) {
+  ModelGraph graph;
+  for (const ComponentSpec& c : components) {
+    try {
+      if (!c.shares.empty()) graph.add_shared(c.name, c.shares, c.keys);
+      else graph.add(c.name, registry.create_model(c.component, c.config));
+    } catch (const Error& e) {
+      throw Error(e.code(), c.where + ": model component '" + c.name + "': " + e.what());
+    }
+  }
+  return graph;
+}
+
+struct Trainer::Impl {
+  Impl(const Registry& r, Experiment experiment, fs::path run_dir)
+      : registry(r), e(std::move(experiment)), dir(std::move(run_dir)), progress(e.trainer.progress), log(dir / "log.csv") {}
+
+  const Registry& registry;
+  Experiment e;
+  fs::path dir;
+  ProgressBar progress;
+  CsvLog log;
+
+  std::unique_ptr<data::Dataset> train_data, validation_data;
+  std::unique_ptr<loader::Sampler> train_sampler, validation_sampler;
+  std::unique_ptr<loader::Loader> train_loader, validation_loader;
+  ModelGraph graph;
+  std::unique_ptr<Optimizer> optimizer;
+  std::unique_ptr<Schedule> schedule;
+  std::unique_ptr<LossTerms> losses;
+  std::unique_ptr<MetricSet> train_metrics, validation_metrics;
+  std::unique_ptr<data::Pipeline> postprocess;
+  DLDevice device{kDLCPU, 0};
+  bool keys_checked = false;
+
+  int64_t next_epoch = 0, optimizer_steps = 0, best_epoch = -1, bad_epochs = 0, skipped_batches = 0;
+  double best_value = kNaN;
+  bj::object best_row;
+
+  enum class Mode { kFresh, kResume, kProbe };  // a probe (lr_find) writes no run files
+  void prepare(Mode mode);
+  EpochValues train_epoch(int64_t epoch);
+  EpochValues validate(int64_t epoch, Predictions* predictions);
+  void step_optimizer(NDict& batch, int64_t epoch, int64_t b, const CallContext& context);
+  void nan_batch(int64_t epoch, int64_t b, const NDict& batch, const std::string& what);
+  Checkpoint checkpoint(int64_t epoch);
+  void restore(const Checkpoint& c);
+  void evaluate(RunResult& result);
+  CallContext context(bool training, int64_t epoch, int64_t b) const {
+    CallContext c(training, data::call_seed(e.seed, epoch, b, kModelCall), epoch, -1);
+    c.mixed_precision = e.trainer.mixed_precision && device.device_type == kDLCUDA;
+    return c;
+  }
+};
+
+void Trainer::Impl::prepare(Mode mode) {
+  const bool resume = mode == Mode::kResume;
+  if (e.trainer.threads > 0) at::set_num_threads(static_cast<int>(e.trainer.threads));
+  const fs::path last = dir / "checkpoints" / "last.ckpt";
+  if (mode == Mode::kFresh && fs::exists(last))
+    throw Error(Errc::kConfig, "run folder '" + dir.string() + "' already holds a run (checkpoints/last.ckpt); continue it with --resume, or choose "
+                                   "another --out");
+  if (resume && !fs::exists(last))
+    throw Error(Errc::kIo, "nothing to resume in '" + dir.string() + "': no checkpoints/last.ckpt (the run stopped before its first epoch ended; "
+                               "start it again without --resume)");
+  if (mode != Mode::kProbe) {
+    fs::create_directories(dir / "checkpoints");
+    write_text(dir / "config.json", json::to_text(e.resolved, {2}) + "\n");
+  }
+
+  // Data: the training split and the validation samples (a source of their own, or the folds' split).
+  data::DatasetSpec train_spec = e.data.dataset;
+  train_spec.samples = data::split_samples(e.data, e.data.folds ? "train" : "all");
+  train_data = std::make_unique<data::Dataset>(registry, train_spec);
+  std::vector<data::Sample> validation_samples =
+      e.has_validation_source ? e.validation_samples : e.data.folds ? data::split_samples(e.data, "validation") : std::vector<data::Sample>{};
+  if (!validation_samples.empty()) {
+    data::DatasetSpec spec = e.data.dataset;
+    spec.samples = std::move(validation_samples);
+    validation_data = std::make_unique<data::Dataset>(registry, spec);
+  }
+  if (e.trainer.monitor.rfind("validation.", 0) == 0 && !validation_data)
+    throw Error(Errc::kConfig, e.file.string() + ": the trainer monitors '" + e.trainer.monitor +
+                                   "' but there is no validation data (add 'validation' or 'folds'; or monitor 'train.loss')");
+  if (train_data->cache()) train_data->build_cache(std::max<size_t>(1, e.loader.options.workers), e.trainer.progress);
+  if (validation_data && validation_data->cache()) validation_data->build_cache(std::max<size_t>(1, e.loader.options.workers), false);
+  train_sampler = loader::make_sampler(e.loader, *train_data, e.seed);
+  train_loader = std::make_unique<loader::Loader>(*train_data, *train_sampler, e.loader.options);
+  if (validation_data) {
+    validation_sampler = std::make_unique<loader::SequentialSampler>(validation_data->size(), e.loader.batch_size, false, false, e.seed);
+    loader::LoaderOptions options = e.loader.options;
+    options.training = false;
+    validation_loader = std::make_unique<loader::Loader>(*validation_data, *validation_sampler, options);
+  }
+
+  // The model, on its device; the optimiser and schedule over its parameters.
+  graph = build_model(registry, e.model);
+  device = parse_device(e.trainer.device);
+  if (device.device_type != kDLCPU) graph.to_device(device);
+  optimizer = std::make_unique<Optimizer>(graph.parameters(), e.optimizer, e.param_groups, e.freeze);
+  if (optimizer->sharpness_aware() && e.trainer.accumulate > 1)
+    throw Error(Errc::kConfig, e.file.string() + ": SAM ('sam_rho' > 0) cannot be combined with gradient accumulation");
+  const int64_t batches = static_cast<int64_t>(train_sampler->batches(0).size());
+  schedule = std::make_unique<Schedule>(e.schedule, (batches + e.trainer.accumulate - 1) / e.trainer.accumulate, e.trainer.epochs);
+  losses = std::make_unique<LossTerms>(registry, e.losses, *train_data);
+  train_metrics = std::make_unique<MetricSet>(registry, e.metrics, true);
+  validation_metrics = std::make_unique<MetricSet>(registry, e.metrics, false);
+  postprocess = std::make_unique<data::Pipeline>(registry, e.postprocess, "postprocess");
+  if (!optimizer->frozen().empty()) logger().info("frozen parameters: {}", join(optimizer->frozen(), ", "));
+
+  if (resume) {
+    restore(read_checkpoint(last));
+    log.resume(next_epoch);  // the rows of the epochs done (numbered from 1)
+    progress.line("resuming after epoch " + std::to_string(next_epoch) + " of " + std::to_string(e.trainer.epochs));
+  }
+}
+
+void Trainer::Impl::nan_batch(int64_t epoch, int64_t b, const NDict& batch, const std::string& what) {
+  const std::string where = what + " at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(b + 1) + " (samples: " + sample_ids(batch) + ")";
+  if (e.trainer.on_nan == "stop")
+    throw Error(Errc::kNumeric, where + "; training stopped. Lower the learning rate, clip gradients (trainer.grad_clip), check those samples, "
+                                        "or set trainer.on_nan to \"skip\" to leave such batches out");
+  ++skipped_batches;
+  logger().warn("{}; batch skipped", where);
+}
+
+void Trainer::Impl::step_optimizer(NDict& batch, int64_t epoch, int64_t b, const CallContext& c) {
+  if (optimizer->sharpness_aware()) {
+    // SAM: the gradient at the worst nearby point decides the step from the current one.
+    optimizer->sam_ascend();
+    graph.zero_grad();
+    graph.forward(batch, c);
+    NDict grads;
+    losses->compute(batch, &grads, optimizer_steps, 1.0);
+    graph.backward(std::move(grads), c);
+    optimizer->sam_restore();
+  }
+  if (e.trainer.grad_clip > 0) optimizer->clip_grad_norm(e.trainer.grad_clip);
+  if (!optimizer->gradients_finite()) {
+    nan_batch(epoch, b, batch, "a gradient is NaN or infinite");
+    graph.zero_grad();
+    return;
+  }
+  optimizer->set_lr_factor(schedule->factor(optimizer_steps, epoch));
+  optimizer->step();
+  graph.zero_grad();
+  ++optimizer_steps;
+}
+
+EpochValues Trainer::Impl::train_epoch(int64_t epoch) {
+  graph.set_training(true);
+  graph.zero_grad();
+  train_metrics->reset();
+  train_loader->start(epoch);
+  const int64_t batches = static_cast<int64_t>(train_loader->batches_in_epoch());
+  progress.start("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(e.trainer.epochs), batches);
+  std::vector<double> sums(losses->names().size(), 0.0);
+  double total = 0;
+  int64_t counted = 0;
+  NDict batch;
+  for (int64_t b = 0; train_loader->next(batch); ++b) {
+    const CallContext c = context(true, epoch, b);
+    graph.forward(batch, c);
+    if (!keys_checked) losses->check_keys(batch, graph.output_keys()), keys_checked = true;
+    NDict grads;
+    const LossTerms::Values v = losses->compute(batch, &grads, optimizer_steps, 1.0 / static_cast<double>(e.trainer.accumulate));
+    if (!std::isfinite(v.total)) {
+      std::string each;
+      for (size_t i = 0; i < v.each.size(); ++i) each += (i ? ", " : "") + losses->names()[i] + " = " + number(v.each[i]);
+      nan_batch(epoch, b, batch, "the loss is " + number(v.total) + " (" + each + ")");
+      graph.set_training(false);  // drops the saved forward
+      graph.set_training(true);
+      continue;
+    }
+    graph.backward(std::move(grads), c);
+    if ((b + 1) % e.trainer.accumulate == 0 || b + 1 == batches) step_optimizer(batch, epoch, b, c);
+    keys_to_host(batch, graph.output_keys());
+    postprocess->run(batch, e.seed, epoch, b, false);
+    train_metrics->update(batch);
+    total += v.total;
+    for (size_t i = 0; i < sums.size(); ++i) sums[i] += v.each[i];
+    ++counted;
+    progress.update(b + 1, total / static_cast<double>(counted), optimizer->lr());
+  }
+  EpochValues out;
+  out.values.emplace_back("train.loss", counted ? total / static_cast<double>(counted) : kNaN);
+  if (sums.size() > 1)
+    for (size_t i = 0; i < sums.size(); ++i) out.values.emplace_back("train." + losses->names()[i], counted ? sums[i] / static_cast<double>(counted) : kNaN);
+  for (const auto& [name, value] : train_metrics->compute()) out.values.emplace_back("train." + name, value);
+  return out;
+}
+
+EpochValues Trainer::Impl::validate(int64_t epoch, Predictions* predictions) {
+  EpochValues out;
+  if (!validation_loader) return out;
+  graph.set_training(false);
+  validation_metrics->reset();
+  validation_loader->start(epoch);
+  std::vector<double> sums(losses->names().size(), 0.0);
+  double total = 0;
+  int64_t counted = 0;
+  NDict batch;
+  for (int64_t b = 0; validation_loader->next(batch); ++b) {
+    graph.forward(batch, context(false, epoch, b));
+    if (!keys_checked) losses->check_keys(batch, graph.output_keys()), keys_checked = true;
+    const LossTerms::Values v = losses->compute(batch, nullptr, std::numeric_limits<int64_t>::max(), 1.0);
+    keys_to_host(batch, graph.output_keys());
+    postprocess->run(batch, e.seed, epoch, b, false);
+    validation_metrics->update(batch);
+    total += v.total;
+    for (size_t i = 0; i < sums.size(); ++i) sums[i] += v.each[i];
+    ++counted;
+    if (predictions == nullptr) continue;
+    // One row per sample: id, target, scores (a [B, C] score gives C columns).
+    const EvaluationSpec& ev = *e.evaluation;
+    const List& ids = batch.get<List>("data.sample_id");
+    auto cell = [&](const std::string& key, size_t row, std::vector<std::string>& cells, bool header) {
+      const Value& value = batch.at(key);
+      if (value.is<List>()) {
+        const Value& x = value.as<List>().at(row);
+        if (header) cells.push_back(key);
+        else cells.push_back(x.is<std::string>() ? x.as<std::string>() : x.is<int64_t>() ? std::to_string(x.as<int64_t>()) : number(x.as<double>()));
+        return;
+      }
+      const Tensor t = value.as<Tensor>().is_contiguous() ? value.as<Tensor>() : value.as<Tensor>().clone();
+      const int64_t per_row = t.numel() / std::max<int64_t>(1, t.shape().empty() ? 1 : t.shape()[0]);
+      for (int64_t c = 0; c < per_row; ++c) {
+        if (header) {
+          cells.push_back(per_row == 1 ? key : key + "_" + std::to_string(c));
+          continue;
+        }
+        double x = 0;
+        sdk::dispatch_dtype(t.dtype(), [&](auto tag) { x = static_cast<double>(t.data<decltype(tag)>()[static_cast<int64_t>(row) * per_row + c]); });
+        cells.push_back(number(x));
+      }
+    };
+    if (predictions->columns.empty()) {
+      predictions->columns.push_back("id");
+      cell(ev.target, 0, predictions->columns, true);
+      for (const std::string& s : ev.scores) cell(s, 0, predictions->columns, true);
+    }
+    for (size_t row = 0; row < ids.size(); ++row) {
+      std::vector<std::string> cells{ids[row].as<std::string>()};
+      cell(ev.target, row, cells, false);
+      for (const std::string& s : ev.scores) cell(s, row, cells, false);
+      predictions->rows.push_back(std::move(cells));
+    }
+  }
+  out.values.emplace_back("validation.loss", counted ? total / static_cast<double>(counted) : kNaN);
+  if (sums.size() > 1)
+    for (size_t i = 0; i < sums.size(); ++i)
+      out.values.emplace_back("validation." + losses->names()[i], counted ? sums[i] / static_cast<double>(counted) : kNaN);
+  for (const auto& [name, value] : validation_metrics->compute()) out.values.emplace_back("validation." + name, value);
+  return out;
+}
+
+Checkpoint Trainer::Impl::checkpoint(int64_t epoch) {
+  Checkpoint c;
+  c.info = bj::object{{"epoch", epoch},
+                      {"optimizer_steps", optimizer_steps},
+                      {"best_epoch", best_epoch},
+                      {"best_value", std::isnan(best_value) ? bj::value(nullptr) : bj::value(best_value)},
+                      {"best_row", best_row},
+                      {"bad_epochs", bad_epochs},
+                      {"schedule", schedule->save_state()},
+                      {"experiment", e.name}};
+  c.model = graph.save_state();
+  c.optimizer = optimizer->save_state();
+  return c;
+}
+
+void Trainer::Impl::restore(const Checkpoint& c) {
+  graph.load_state(c.model);
+  optimizer->load_state(c.optimizer);
+  next_epoch = c.info.at("epoch").as_int64() + 1;
+  optimizer_steps = c.info.at("optimizer_steps").as_int64();
+  best_epoch = c.info.at("best_epoch").as_int64();
+  best_value = c.info.at("best_value").is_null() ? kNaN : c.info.at("best_value").to_number<double>();
+  best_row = c.info.at("best_row").as_object();
+  bad_epochs = c.info.at("bad_epochs").as_int64();
+  schedule->load_state(std::string(c.info.at("schedule").as_string()));
+}
+
+void Trainer::Impl::evaluate(RunResult& result) {
+  if (!e.evaluation || !validation_loader) return;
+  const fs::path best = dir / "checkpoints" / "best.ckpt";
+  if (fs::exists(best)) graph.load_state(read_checkpoint(best).model);
+  Predictions p;
+  validate(std::max<int64_t>(0, result.best_epoch), &p);
+  std::string csv = join(p.columns, ",") + "\n";
+  for (const auto& row : p.rows) csv += join(row, ",") + "\n";
+  write_text(dir / "predictions.csv", csv);
+  eval::EvalConfig config = e.evaluation->config;
+  config.predictions = {eval::PredictionFile{dir / "predictions.csv", "validation"}};
+  config.id_column = "id";
+  config.target_column = e.evaluation->target;
+  config.score_columns.clear();
+  for (size_t i = 2; i < p.columns.size(); ++i) config.score_columns.push_back(p.columns[i]);
+  const bj::object results = eval::Evaluator(registry, config).run();
+  write_text(dir / "evaluation.json", json::to_text(results, {2}) + "\n");
+  write_text(dir / "report.html", report::html_report(results, e.name + " — validation, best epoch " + std::to_string(result.best_epoch + 1)));
+}
+
+Trainer::Trainer(const Registry& registry, Experiment experiment, fs::path run_dir)
+    : impl_(std::make_unique<Impl>(registry, std::move(experiment), std::move(run_dir))) {}
+
+Trainer::~Trainer() = default;
+
+RunResult Trainer::fit(bool resume) {
+  Impl& m = *impl_;
+  const auto start = std::chrono::steady_clock::now();
+  m.prepare(resume ? Impl::Mode::kResume : Impl::Mode::kFresh);
+  RunResult result;
+  result.monitor = m.e.trainer.monitor;
+  const TrainerSpec& t = m.e.trainer;
+  for (int64_t epoch = m.next_epoch; epoch < t.epochs; ++epoch) {
+    const auto epoch_start = std::chrono::steady_clock::now();
+    EpochValues values = m.train_epoch(epoch);
+    const EpochValues validation = m.validate(epoch, nullptr);
+    values.values.insert(values.values.end(), validation.values.begin(), validation.values.end());
+    if (!values.has(t.monitor)) {
+      std::vector<std::string> keys;
+      for (const auto& [k, v] : values.values) keys.push_back(k);
+      throw Error(Errc::kConfig, m.e.file.string() + ": the trainer monitors '" + t.monitor + "', which no loss or metric gives" +
+                                     did_you_mean(t.monitor, keys) + " (there are: " + join(keys, ", ") + ")");
+    }
+    const double monitored = values.find(t.monitor);
+    const bool better = std::isfinite(monitored) && (m.best_epoch < 0 || (t.maximize ? monitored > m.best_value + t.min_delta
+                                                                                      : monitored < m.best_value - t.min_delta));
+    if (better) {
+      m.best_epoch = epoch, m.best_value = monitored, m.bad_epochs = 0;
+      m.best_row = bj::object();
+      for (const auto& [k, v] : values.values) m.best_row[k] = std::isfinite(v) ? bj::value(v) : bj::value(nullptr);
+    } else {
+      ++m.bad_epochs;
+    }
+    m.schedule->on_epoch_end(monitored, t.maximize);
+    std::vector<std::pair<std::string, double>> row{{"epoch", static_cast<double>(epoch + 1)}, {"lr", m.optimizer->lr()}};
+    row.insert(row.end(), values.values.begin(), values.values.end());
+    row.emplace_back("seconds", seconds_since(epoch_start));
+    m.log.add(row);
+    // The checkpoints: best first, so that a kill between the two never leaves a last newer than its best.
+    const Checkpoint c = m.checkpoint(epoch);
+    if (better) write_checkpoint(m.dir / "checkpoints" / "best.ckpt", c);
+    write_checkpoint(m.dir / "checkpoints" / "last.ckpt", c);
+    std::string summary = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(t.epochs) + ":";
+    for (const auto& [k, v] : values.values) summary += " " + k + " " + number(v);
+    summary += "  lr " + number(m.optimizer->lr()) + "  " + format_seconds(seconds_since(epoch_start)) + (better ? "  (best)" : "");
+    m.progress.line(summary);
+    ++result.epochs_run;
+    if (t.stop_after > 0 && result.epochs_run >= t.stop_after && epoch + 1 < t.epochs) {
+      m.progress.line("stopping after " + std::to_string(result.epochs_run) + " epoch(s) as asked; continue with --resume");
+      result.interrupted = true;
+      break;
+    }
+    if (t.patience > 0 && m.bad_epochs >= t.patience) {
+      result.stopped_early = true;
+      m.progress.line("early stopping: '" + t.monitor + "' has not improved for " + std::to_string(t.patience) + " epochs");
+      break;
+    }
+  }
+  result.best_epoch = m.best_epoch;
+  result.best_value = m.best_value;
+  if (result.interrupted) {
+    result.seconds = seconds_since(start);
+    return result;  // no results or evaluation until the run is complete
+  }
+  for (const auto& [k, v] : m.best_row)
+    if (k.rfind("validation.", 0) == 0) result.validation[k.substr(11)] = v;
+  m.evaluate(result);
+  result.seconds = seconds_since(start);
+  bj::object train_values;
+  for (const auto& [k, v] : m.best_row)
+    if (k.rfind("train.", 0) == 0) train_values[k.substr(6)] = v;
+  const bj::object results{{"experiment", m.e.name},
+                           {"best_epoch", result.best_epoch + 1},
+                           {"monitor", result.monitor},
+                           {"best_value", std::isfinite(result.best_value) ? bj::value(result.best_value) : bj::value(nullptr)},
+                           {"validation", result.validation},
+                           {"train", train_values},
+                           {"stopped_early", result.stopped_early},
+                           {"skipped_batches", m.skipped_batches},
+                           {"seconds", result.seconds}};
+  write_text(m.dir / "results.json", json::to_text(results, {2}) + "\n");
+  return result;
+}
+
+LrFindResult Trainer::find_lr(const LrFindOptions& o) {
+  Impl& m = *impl_;
+  if (!(o.min_lr > 0 && o.max_lr > o.min_lr && o.steps > 1)) throw Error(Errc::kInvalidArgument, "lr-find: needs 0 < min_lr < max_lr and steps > 1");
+  m.prepare(Impl::Mode::kProbe);
+  fs::create_directories(m.dir);
+  LrFindResult r;
+  double average = 0, best = std::numeric_limits<double>::infinity();
+  m.graph.set_training(true);
+  m.progress.start("lr-find", o.steps);
+  int64_t epoch = 0, b = 0;
+  m.train_loader->start(epoch);
+  NDict batch;
+  for (int64_t i = 0; i < o.steps; ++i) {
+    if (!m.train_loader->next(batch)) {  // the data ran out: the next epoch
+      m.train_loader->start(++epoch);
+      b = 0;
+      if (!m.train_loader->next(batch)) throw Error(Errc::kInvalidArgument, "lr-find: the training loader gives no batch");
+    }
+    const double lr = o.min_lr * std::pow(o.max_lr / o.min_lr, static_cast<double>(i) / static_cast<double>(o.steps - 1));
+    const CallContext c = m.context(true, epoch, b++);
+    m.graph.forward(batch, c);
+    if (!m.keys_checked) m.losses->check_keys(batch, m.graph.output_keys()), m.keys_checked = true;
+    NDict grads;
+    const double loss = m.losses->compute(batch, &grads, std::numeric_limits<int64_t>::max(), 1.0).total;
+    if (!std::isfinite(loss)) break;
+    m.graph.backward(std::move(grads), c);
+    m.optimizer->set_lr_factor(lr / m.e.optimizer.lr);
+    m.optimizer->step();
+    m.graph.zero_grad();
+    average = o.smoothing * average + (1 - o.smoothing) * loss;
+    const double smoothed = average / (1 - std::pow(o.smoothing, static_cast<double>(i + 1)));
+    r.learning_rates.push_back(lr);
+    r.losses.push_back(loss);
+    r.smoothed.push_back(smoothed);
+    m.progress.update(i + 1, smoothed, lr);
+    if (smoothed < best) best = smoothed, r.minimum = lr;
+    if (i > 10 && smoothed > o.stop_factor * best) break;  // diverged
+  }
+  m.progress.finish();
+  // The steepest fall of the smoothed loss per decade, skipping the noisy start and the divergence at the end.
+  double steepest = 0;
+  const size_t n = r.smoothed.size();
+  for (size_t i = n / 10 + 1; i + 1 < n; ++i) {
+    const double slope = (r.smoothed[i + 1] - r.smoothed[i - 1]) / (std::log10(r.learning_rates[i + 1]) - std::log10(r.learning_rates[i - 1]));
+    if (slope < steepest) steepest = slope, r.suggestion = r.learning_rates[i];
+  }
+  if (r.suggestion == 0) r.suggestion = r.minimum / 10;
+  std::string csv = "lr,loss,smoothed\n";
+  for (size_t i = 0; i < n; ++i) csv += number(r.learning_rates[i]) + "," + number(r.losses[i]) + "," + number(r.smoothed[i]) + "\n";
+  write_text(m.dir / "lr_find.csv", csv);
+  const report::Png png = report::lr_find_chart(r.learning_rates, r.smoothed, r.suggestion);
+  std::ofstream(m.dir / "lr_find.png", std::ios::binary).write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
+  return r;
+}
+
+}  // namespace fuse::train

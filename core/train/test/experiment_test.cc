@@ -1,0 +1,52 @@
+#include "fuse/train/experiment.h"
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+#include "toy_experiment.h"
+
+namespace fuse::train {
+namespace {
+
+using fuse::testing::error_of;
+using fuse::testing::fresh_dir;
+
+TEST(Experiment, ReadsEverySection) {
+  const auto dir = fresh_dir("experiment_read");
+  const Experiment e = read_experiment(testing::write_toy(dir));
+  EXPECT_EQ(e.name, "toy");
+  EXPECT_EQ(e.data.dataset.samples.size(), 64u);
+  EXPECT_EQ(e.validation_samples.size(), 32u);
+  ASSERT_EQ(e.model.size(), 1u);
+  EXPECT_EQ(e.model[0].name, "net");
+  EXPECT_EQ(e.model[0].component, "fuse.models.mlp");
+  EXPECT_FALSE(e.model[0].config.contains("model"));
+  ASSERT_EQ(e.losses.size(), 1u);
+  EXPECT_EQ(e.losses[0].config.at("pred").as_string(), "model.logits");
+  EXPECT_EQ(e.metrics[0].component, "fuse.metrics.auc");
+  EXPECT_EQ(e.optimizer.name, "adam");
+  EXPECT_EQ(e.schedule.name, "cosine");
+  EXPECT_EQ(e.trainer.epochs, 6);
+  EXPECT_TRUE(e.trainer.maximize);
+  EXPECT_EQ(e.data.dataset.seed, 3u);  // the experiment's seed
+  EXPECT_EQ(e.inference.steps.size(), 2u);  // defaults to the static pipeline
+}
+
+TEST(Experiment, MistakesAreLocated) {
+  const auto dir = fresh_dir("experiment_bad");
+  const std::string file = (dir / "experiment.json").string();
+  testing::write_toy(dir, testing::toy_json("", "", R"({"epoch": 3})"));
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":20:24: unknown field 'epoch' in the trainer; did you mean 'epochs'? (allowed: epochs, monitor, mode, early_stopping, min_delta, "
+                   "grad_clip, accumulate, device, mixed_precision, threads, on_nan, progress, stop_after)");
+  testing::write_toy(dir, testing::toy_json("", R"({"ce": {"pred": "model.logits"}})"));
+  EXPECT_EQ(error_of([&] { read_experiment(file); }), file + ":16:20: missing field 'loss' in loss 'ce'");
+  testing::write_toy(dir, testing::toy_json("", "", R"({"monitor": "val.auc"})"));
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":20:26: 'monitor' must start with \"train.\" or \"validation.\", got \"val.auc\"");
+  testing::write_toy(dir, testing::toy_json("", "", R"({"device": "tpu"})"));
+  EXPECT_EQ(error_of([&] { read_experiment(file); }), file + ":20:25: 'device' must be \"cpu\", \"cuda\" or \"cuda:N\", got \"tpu\"");
+}
+
+}  // namespace
+}  // namespace fuse::train

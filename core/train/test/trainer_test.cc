@@ -1,0 +1,216 @@
+#include "fuse/train/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <boost/json/parse.hpp>
+
+#include "fuse/train/class_weights.h"
+#include "fuse/train/inference.h"
+#include "fuse/train/optimizer.h"
+#include "test_support.h"
+#include "toy_experiment.h"
+
+namespace fuse::train {
+namespace {
+
+using fuse::testing::built_plugins;
+using fuse::testing::error_of;
+using fuse::testing::fresh_dir;
+using fuse::testing::read_text;
+
+boost::json::object results(const std::filesystem::path& run) { return boost::json::parse(read_text(run / "results.json")).as_object(); }
+
+RunResult fit(const std::filesystem::path& experiment, const std::filesystem::path& run, bool resume = false, int64_t stop_after = 0) {
+  Experiment e = read_experiment(experiment);
+  e.trainer.stop_after = stop_after;
+  Trainer t(built_plugins(), e, run);
+  return t.fit(resume);
+}
+
+TEST(Trainer, LearnsTheToyTaskAndWritesTheRunFolder) {
+  const auto dir = fresh_dir("trainer_fit");
+  const RunResult r = fit(testing::write_toy(dir), dir / "run");
+  EXPECT_GE(r.best_value, 0.95);
+  EXPECT_EQ(r.epochs_run, 6);
+  const boost::json::object res = results(dir / "run");
+  EXPECT_EQ(res.at("best_epoch").as_int64(), r.best_epoch + 1);
+  EXPECT_GE(res.at("validation").at("auc").as_double(), 0.95);
+  for (const char* f : {"config.json", "log.csv", "checkpoints/last.ckpt", "checkpoints/best.ckpt", "results.json"})
+    EXPECT_TRUE(std::filesystem::exists(dir / "run" / f)) << f;
+  std::istringstream log(read_text(dir / "run" / "log.csv"));
+  std::string header, line;
+  std::getline(log, header);
+  EXPECT_EQ(header, "epoch,lr,train.loss,train.auc,validation.loss,validation.auc,seconds");
+  int rows = 0;
+  while (std::getline(log, line)) ++rows;
+  EXPECT_EQ(rows, 6);
+  // A second fresh run into the same folder is refused.
+  EXPECT_EQ(error_of([&] { fit(dir / "experiment.json", dir / "run"); }),
+            "run folder '" + (dir / "run").string() + "' already holds a run (checkpoints/last.ckpt); continue it with --resume, or choose another --out");
+}
+
+TEST(Trainer, AResumedRunEndsAsAnUninterruptedOne) {
+  const auto dir = fresh_dir("trainer_resume");
+  const auto experiment = testing::write_toy(dir);
+  fit(experiment, dir / "whole");
+  const RunResult first = fit(experiment, dir / "parts", false, 2);
+  EXPECT_TRUE(first.interrupted);
+  EXPECT_FALSE(std::filesystem::exists(dir / "parts" / "results.json"));
+  fit(experiment, dir / "parts", true);
+  // Every logged value but the time per epoch is the same.
+  auto without_seconds = [](const std::string& log) {
+    std::string out;
+    std::istringstream lines(log);
+    for (std::string line; std::getline(lines, line);) out += line.substr(0, line.rfind(',')) + "\n";
+    return out;
+  };
+  EXPECT_EQ(without_seconds(read_text(dir / "parts" / "log.csv")), without_seconds(read_text(dir / "whole" / "log.csv")));
+  const boost::json::object a = results(dir / "whole"), b = results(dir / "parts");
+  EXPECT_EQ(a.at("best_epoch"), b.at("best_epoch"));
+  EXPECT_EQ(a.at("validation"), b.at("validation"));
+  EXPECT_EQ(a.at("train"), b.at("train"));
+}
+
+TEST(Trainer, ACheckpointOfAnotherModelIsRefused) {
+  const auto dir = fresh_dir("trainer_other");
+  fit(testing::write_toy(dir), dir / "run", false, 1);
+  testing::write_toy(dir, testing::toy_json(R"({"model": "fuse.models.mlp", "in_features": 2, "hidden": [16], "out_features": 2,
+                "inputs": ["data.features"], "outputs": ["model.logits", "model.probs"]})"));
+  EXPECT_EQ(error_of([&] { fit(dir / "experiment.json", dir / "run", true); }),
+            "component 'net': model 'fuse.models.mlp' (plugin 'fuse.models_torch'): the state is of another model: different shape or type: "
+            "layers.0.weight [16, 2] vs [8, 2], layers.0.bias [16] vs [8], layers.2.weight [2, 16] vs [2, 8];");
+}
+
+TEST(Trainer, ANanLossStopsNamingTheStepAndSamples) {
+  const auto dir = fresh_dir("trainer_nan");
+  testing::write_toy(dir, testing::toy_json(), true);
+  const std::string message = error_of([&] { fit(dir / "experiment.json", dir / "run"); });
+  EXPECT_EQ(message.rfind("the loss is nan (ce = nan) at epoch 1, step ", 0), 0u) << message;
+  EXPECT_NE(message.find("s5"), std::string::npos) << message;  // the sample with the NaN feature
+  EXPECT_NE(message.find("set trainer.on_nan to \"skip\""), std::string::npos) << message;
+  testing::write_toy(dir, testing::toy_json("", "", R"({"epochs": 2, "on_nan": "skip", "threads": 1, "progress": false})"), true);
+  fit(dir / "experiment.json", dir / "skipping");
+  EXPECT_EQ(results(dir / "skipping").at("skipped_batches").as_int64(), 2);  // the batch holding s5, once per epoch
+}
+
+TEST(Trainer, ALossReadingAKeyNoModelWritesIsNamed) {
+  const auto dir = fresh_dir("trainer_key");
+  testing::write_toy(dir, testing::toy_json("", R"({"ce": {"loss": "fuse.losses.cross_entropy", "pred": "model.logit", "target": "data.label"}})"));
+  const std::string message = error_of([&] { fit(dir / "experiment.json", dir / "run"); });
+  EXPECT_NE(message.find("loss 'ce' reads 'model.logit', which neither the data nor the model provides; did you mean 'model.logits'? (the model "
+                         "writes: model.logits, model.probs)"),
+            std::string::npos)
+      << message;
+}
+
+TEST(Trainer, PredictionAndTargetShapesThatDifferAreNamed) {
+  const auto dir = fresh_dir("trainer_shape");
+  testing::write_toy(dir, testing::toy_json("", R"({"mse": {"loss": "fuse.losses.mse", "pred": "model.logits", "target": "data.label"}})"));
+  const std::string message = error_of([&] { fit(dir / "experiment.json", dir / "run"); });
+  EXPECT_NE(message.find("prediction 'model.logits' has shape [8, 2] but target 'data.label' has shape [8] (they must match)"), std::string::npos)
+      << message;
+}
+
+TEST(Trainer, ExportAndInferGiveTheValidationPredictions) {
+  const auto dir = fresh_dir("trainer_export");
+  testing::write_toy(dir);
+  fit(dir / "experiment.json", dir / "run");
+  export_bundle(built_plugins(), dir / "run", dir / "bundle", "best");
+  const boost::json::object bundle = boost::json::parse(read_text(dir / "bundle" / "bundle.json")).as_object();
+  EXPECT_EQ(bundle.at("format").as_int64(), 1);
+  bool models_plugin = false;
+  for (const auto& p : bundle.at("plugins").as_array()) models_plugin = models_plugin || p.at("id") == "fuse.models_torch";
+  EXPECT_TRUE(models_plugin);
+  Predictor predictor(built_plugins(), {dir / "bundle"});
+  NDict positive;
+  positive.set("data.x1", 1.5);
+  positive.set("data.x2", 1.0);
+  const NDict out = predictor.predict(positive);
+  const std::vector<float> p = fuse::testing::values<float>(out.get<Tensor>("model.probs"));
+  EXPECT_GT(p[1], 0.8f);
+  // Two bundles: an ensemble with per-model outputs and a vote.
+  Predictor ensemble(built_plugins(), {dir / "bundle", dir / "bundle"});
+  const NDict both = ensemble.predict(positive);
+  EXPECT_TRUE(both.has("model.probs_m1"));
+  EXPECT_EQ(fuse::testing::values<int64_t>(both.get<Tensor>("model.probs_vote")), (std::vector<int64_t>{1}));
+  EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir}); }),
+            "'" + dir.string() + "' is not a bundle (no bundle.json); make one with `fuse export RUN --out BUNDLE`");
+}
+
+TEST(Trainer, LrFindSuggestsARateInTheRange) {
+  const auto dir = fresh_dir("trainer_lr");
+  Experiment e = read_experiment(testing::write_toy(dir));
+  Trainer t(built_plugins(), e, dir / "lr");
+  LrFindOptions o;
+  o.min_lr = 1e-5;
+  o.max_lr = 10;
+  o.steps = 60;
+  const LrFindResult r = t.find_lr(o);
+  EXPECT_GT(r.suggestion, 1e-5);
+  EXPECT_LT(r.suggestion, 10);
+  EXPECT_TRUE(std::filesystem::exists(dir / "lr" / "lr_find.png"));
+  EXPECT_NE(read_text(dir / "lr" / "lr_find.csv").find("lr,loss,smoothed\n"), std::string::npos);
+}
+
+TEST(Optimizer, FrozenParametersKeepTheirValuesAndGroupsTheirRates) {
+  Model m = built_plugins().create_model("fuse.models.mlp", fuse::testing::json_object(R"({"inputs": ["x"], "outputs": ["y"], "in_features": 2, "hidden": [3], "out_features": 1})"));
+  ModelGraph g;
+  g.add("net", std::move(m));
+  std::vector<NamedParameter> params = g.parameters();
+  OptimizerSpec spec;
+  spec.name = "sgd";
+  spec.lr = 0.1;
+  spec.momentum = 0;
+  Optimizer o(params, spec, {ParamGroupSpec{{"net.layers.2.*"}, 0.5, std::nullopt}}, {"net.layers.0.bias"});
+  EXPECT_EQ(o.frozen(), (std::vector<std::string>{"net.layers.0.bias"}));
+  EXPECT_EQ(o.trainable(), 3u);
+  // Unit gradients everywhere: a step moves each parameter by its group's rate; the frozen one stays.
+  for (NamedParameter& p : params) {
+    float* grad = static_cast<float*>(p.parameter.grad->data);
+    for (int64_t i = 0; i < p.parameter.grad->shape[0] * (p.parameter.grad->ndim > 1 ? p.parameter.grad->shape[1] : 1); ++i) grad[i] = 1;
+  }
+  const float bias0 = static_cast<float*>(params[1].parameter.value->data)[0], w0 = static_cast<float*>(params[0].parameter.value->data)[0],
+              w2 = static_cast<float*>(params[2].parameter.value->data)[0];
+  o.step();
+  EXPECT_FLOAT_EQ(static_cast<float*>(params[1].parameter.value->data)[0], bias0);
+  EXPECT_FLOAT_EQ(static_cast<float*>(params[0].parameter.value->data)[0], w0 - 0.1f);
+  EXPECT_FLOAT_EQ(static_cast<float*>(params[2].parameter.value->data)[0], w2 - 0.5f);
+  EXPECT_EQ(error_of([&] { Optimizer(g.parameters(), spec, {ParamGroupSpec{{"head.*"}, 0.1, std::nullopt}}, {}); }),
+            "optimizer: parameter group 1 (head.*) matches no trainable parameter");
+}
+
+TEST(ModelGraph, SharedWeightsSumTheGradientsOfEachApplication) {
+  ModelGraph g;
+  g.add("enc", built_plugins().create_model("fuse.models.mlp", fuse::testing::json_object(R"({"inputs": ["a"], "outputs": ["fa"], "in_features": 1, "hidden": [], "out_features": 1})")));
+  g.add_shared("enc_b", "enc", {{"a", "b"}, {"fa", "fb"}});
+  NDict batch;
+  batch.set("a", Value(Tensor::from_vector<float>({1}, {1, 1})));
+  batch.set("b", Value(Tensor::from_vector<float>({3}, {1, 1})));
+  g.forward(batch, CallContext(true, 1, 0, -1));
+  EXPECT_TRUE(batch.has("fb"));
+  NDict grads;
+  grads.set("fa", Value(Tensor::from_vector<float>({1}, {1, 1})));
+  grads.set("fb", Value(Tensor::from_vector<float>({1}, {1, 1})));
+  g.backward(grads, CallContext(true, 1, 0, -1));
+  EXPECT_FLOAT_EQ(static_cast<const float*>(g.parameters()[0].parameter.grad->data)[0], 4.0f);  // 1 + 3
+  EXPECT_EQ(error_of([&] { g.add_shared("x", "dec", {}); }), "model: component 'x' shares the weights of 'dec', which is not defined before it");
+}
+
+TEST(ClassWeights, InverseFrequencyOfTheTrainingLabels) {
+  const auto dir = fresh_dir("trainer_weights");
+  testing::write_toy(dir);
+  Experiment e = read_experiment(dir / "experiment.json");
+  data::Dataset d(built_plugins(), e.data.dataset);
+  int ones = 0;
+  for (size_t i = 0; i < d.size(); ++i) ones += d.sample(i).values.get<int64_t>("data.label");
+  const std::vector<double> w = class_weights(d, "data.label");
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_NEAR(w[1], 64.0 / (2.0 * ones), 1e-12);
+  EXPECT_NEAR(w[0], 64.0 / (2.0 * (64 - ones)), 1e-12);
+}
+
+}  // namespace
+}  // namespace fuse::train
