@@ -1,6 +1,6 @@
 // A small experiment for the trainer's tests: two features, label x1 + x2 > 0, an MLP, cross-entropy, AUC.
-#ifndef FUSE_TRAIN_TEST_TOY_EXPERIMENT_H_
-#define FUSE_TRAIN_TEST_TOY_EXPERIMENT_H_
+#ifndef FUSE_TESTS_SUPPORT_TOY_EXPERIMENT_H_
+#define FUSE_TESTS_SUPPORT_TOY_EXPERIMENT_H_
 
 #include <cmath>
 #include <filesystem>
@@ -48,8 +48,8 @@ inline std::string toy_json(const std::string& model = "", const std::string& lo
 }
 
 // Writes the tables and the experiment into `dir`; returns the experiment file.
-inline std::filesystem::path write_toy(const std::filesystem::path& dir, const std::string& json = toy_json(), bool nan_row = false) {
-  write_table(dir / "train.csv", 64, 0, nan_row);
+inline std::filesystem::path write_toy(const std::filesystem::path& dir, const std::string& json = toy_json(), bool nan_row = false, int rows = 64) {
+  write_table(dir / "train.csv", rows, 0, nan_row);
   write_table(dir / "validation.csv", 32, 1000);
   std::ofstream(dir / "experiment.json") << json;
   return dir / "experiment.json";
@@ -57,4 +57,4 @@ inline std::filesystem::path write_toy(const std::filesystem::path& dir, const s
 
 }  // namespace fuse::train::testing
 
-#endif  // FUSE_TRAIN_TEST_TOY_EXPERIMENT_H_
+#endif  // FUSE_TESTS_SUPPORT_TOY_EXPERIMENT_H_

@@ -1,0 +1,71 @@
+// fuse run / export / infer end to end, and a run killed with SIGKILL mid-epoch resumed with --resume.
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "test_support.h"
+#include "toy_experiment.h"
+
+namespace fuse::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+CommandResult fuse(const std::string& args) {
+  static const fs::path empty_home = fresh_dir("train_cli_home");
+  return run_command("env -u FUSE_PLUGIN_PATH XDG_DATA_HOME='" + empty_home.string() + "' '" FUSE_BINARY "' " + args);
+}
+
+std::string without_seconds(const std::string& log) {
+  std::string out;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) out += line.substr(0, line.rfind(',')) + "\n";
+  return out;
+}
+
+TEST(FuseRun, TrainsExportsAndInfers) {
+  const fs::path dir = fresh_dir("train_cli_run");
+  const fs::path experiment = fuse::train::testing::write_toy(dir);
+  const CommandResult run = fuse("run '" + experiment.string() + "' --out '" + (dir / "run").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("best epoch "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(": validation.auc = "), std::string::npos) << run.out;
+  const boost::json::object results = boost::json::parse(read_text(dir / "run" / "results.json")).as_object();
+  EXPECT_GE(results.at("validation").at("auc").as_double(), 0.95);
+  ASSERT_EQ(fuse("export '" + (dir / "run").string() + "' --out '" + (dir / "bundle").string() + "'").exit_code, 0);
+  EXPECT_EQ(fuse("run '" + experiment.string() + "' --out '" + (dir / "run").string() + "'").err,
+            "fuse: error: run folder '" + (dir / "run").string() + "' already holds a run (checkpoints/last.ckpt); continue it with --resume, or choose "
+            "another --out\n");
+  const CommandResult bad = fuse("run '" + (dir / "missing.json").string() + "'");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("missing.json"), std::string::npos) << bad.err;
+  EXPECT_EQ(fuse("run").exit_code, 2);
+}
+
+TEST(FuseRun, AKilledRunResumesToTheSameResult) {
+  const fs::path dir = fresh_dir("train_cli_kill");
+  // Long enough epochs to be killed inside one: 4000 rows in batches of 8 on one thread.
+  const fs::path experiment = fuse::train::testing::write_toy(dir, fuse::train::testing::toy_json(), false, 4000);
+  const std::string run = "'" FUSE_BINARY "' run '" + experiment.string() + "' --no-progress --out ";
+  ASSERT_EQ(run_command(run + "'" + (dir / "whole").string() + "'").exit_code, 0);
+  // Killed once the first epoch is logged, in the middle of the second.
+  const CommandResult killed = run_command("(exec " + run + "'" + (dir / "killed").string() + "') & pid=$!; until [ -s '" +
+                                           (dir / "killed" / "log.csv").string() + "' ]; do sleep 0.01; done; sleep 0.05; kill -KILL $pid; wait $pid; echo status=$?");
+  EXPECT_NE(killed.out.find("status=137"), std::string::npos) << killed.out << killed.err;
+  EXPECT_FALSE(fs::exists(dir / "killed" / "results.json"));
+  const CommandResult resumed = fuse("run '" + experiment.string() + "' --no-progress --out '" + (dir / "killed").string() + "' --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(without_seconds(read_text(dir / "killed" / "log.csv")), without_seconds(read_text(dir / "whole" / "log.csv")));
+  const boost::json::object a = boost::json::parse(read_text(dir / "whole" / "results.json")).as_object(),
+                            b = boost::json::parse(read_text(dir / "killed" / "results.json")).as_object();
+  EXPECT_EQ(a.at("best_epoch"), b.at("best_epoch"));
+  EXPECT_EQ(a.at("validation"), b.at("validation"));
+  // Resuming a folder without a checkpoint says what to do.
+  EXPECT_EQ(fuse("run '" + experiment.string() + "' --out '" + (dir / "empty").string() + "' --resume").err,
+            "fuse: error: nothing to resume in '" + (dir / "empty").string() +
+                "': no checkpoints/last.ckpt (the run stopped before its first epoch ended; start it again without --resume)\n");
+}
+
+}  // namespace
+}  // namespace fuse::testing
