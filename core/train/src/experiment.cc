@@ -96,7 +96,8 @@ void read_losses(const json::Document& d, Experiment& e) {
     s.component = r.string("loss");
     s.weight = r.number("weight", 1.0, 0);
     s.warmup_steps = r.integer("warmup_steps", 0, 0);
-    s.config = config_of(r, {"loss", "weight", "warmup_steps"});
+    s.config = config_of(r, {"loss", "weight", "warmup_steps", "pre"});
+    if (r.has("pre")) s.pre = data::read_steps(d, r.pointer("pre"));
     if (const bj::value* cw = s.config.if_contains("class_weights"); cw && cw->is_string()) {
       if (cw->as_string() != "auto") r.fail("class_weights", "'class_weights' must be a list of numbers or \"auto\"");
       s.auto_class_weights = true;

@@ -71,6 +71,7 @@ LossTerms::LossTerms(const Registry& registry, const std::vector<LossSpec>& spec
     } catch (const Error& e) {
       throw Error(e.code(), s.where + ": loss '" + s.name + "': " + e.what());
     }
+    pre_.push_back(s.pre.empty() ? nullptr : std::make_unique<data::Pipeline>(registry, s.pre, "loss '" + s.name + "' preprocessing"));
     names_.push_back(s.name);
     configs_.push_back(std::move(config));
   }
@@ -90,7 +91,15 @@ LossTerms::Values LossTerms::compute(const NDict& batch, NDict* grads, int64_t o
   for (size_t i = 0; i < losses_.size(); ++i) {
     const bool warming = optimizer_step < specs_[i].warmup_steps;
     NDict mine;
-    const double value = losses_[i].forward(batch, grads && !warming ? &mine : nullptr);
+    double value = 0;
+    if (pre_[i]) {
+      // On a copy: tensors are shared, the preprocessing's changes stay with this loss.
+      NDict prepared = batch;
+      pre_[i]->run(prepared, 0, -1, -1, false);
+      value = losses_[i].forward(prepared, grads && !warming ? &mine : nullptr);
+    } else {
+      value = losses_[i].forward(batch, grads && !warming ? &mine : nullptr);
+    }
     v.each.push_back(value);
     if (warming) continue;
     v.total += specs_[i].weight * value;

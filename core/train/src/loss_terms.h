@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include "fuse/data/dataset.h"
+#include "fuse/data/pipeline.h"
 #include "fuse/plugin/registry.h"
 #include "fuse/train/class_weights.h"
 #include "fuse/train/experiment.h"
@@ -35,6 +38,7 @@ class LossTerms {
 
  private:
   std::vector<Loss> losses_;
+  std::vector<std::unique_ptr<data::Pipeline>> pre_;  // per loss, may be empty
   std::vector<LossSpec> specs_;
   std::vector<std::string> names_;
   std::vector<boost::json::object> configs_;

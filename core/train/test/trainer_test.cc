@@ -96,6 +96,21 @@ TEST(Trainer, ANanLossStopsNamingTheStepAndSamples) {
   EXPECT_EQ(results(dir / "skipping").at("skipped_batches").as_int64(), 2);  // the batch holding s5, once per epoch
 }
 
+TEST(Trainer, SamAccumulationWarmUpAndPreprocessingTrainToo) {
+  const auto dir = fresh_dir("trainer_variants");
+  // A loss behind a preprocessing step and a warm-up, with accumulation and clipping; then SAM.
+  testing::write_toy(dir, testing::toy_json("", R"({"ce": {"loss": "fuse.losses.cross_entropy", "pred": "model.logits", "target": "data.label",
+                                                            "warmup_steps": 3, "pre": [{"op": "fuse.ops.copy", "from": ["data.label"], "to": ["data.label_copy"]}]}})",
+                                            R"({"epochs": 6, "monitor": "validation.auc", "mode": "max", "accumulate": 2, "grad_clip": 1.0, "threads": 1,
+                                                "progress": false})"));
+  EXPECT_GE(fit(dir / "experiment.json", dir / "acc").best_value, 0.95);
+  std::string sam = read_text(dir / "experiment.json");
+  sam.replace(sam.find(R"("name": "adam")"), 14, R"("name": "sgd", "sam_rho": 0.05)");
+  sam.replace(sam.find(R"("accumulate": 2, )"), 17, "");
+  std::ofstream(dir / "experiment.json") << sam;
+  EXPECT_GE(fit(dir / "experiment.json", dir / "sam").best_value, 0.9);
+}
+
 TEST(Trainer, ALossReadingAKeyNoModelWritesIsNamed) {
   const auto dir = fresh_dir("trainer_key");
   testing::write_toy(dir, testing::toy_json("", R"({"ce": {"loss": "fuse.losses.cross_entropy", "pred": "model.logit", "target": "data.label"}})"));

@@ -37,6 +37,8 @@ struct LossSpec {
   double weight = 1.0;
   int64_t warmup_steps = 0;       // the loss counts 0 for this many optimisation steps
   bool auto_class_weights = false;  // "class_weights": "auto": inverse class frequency of the training targets
+  std::vector<data::Step> pre;      // ops run on a copy of the batch before the loss (e.g. a target's one-hot);
+                                    // they must not change what the loss differentiates
   std::string where;
 };
 
