@@ -79,6 +79,7 @@ std::vector<Step> read_steps(const json::Document& d, const std::string& pointer
     Step step;
     step.op = r.string("op");
     step.where = d.location(p);
+    step.base = fs::path(d.source()).parent_path();
     for (const auto& m : r.object()) {
       if (m.key() == "op") continue;
       if (m.key() == "repeat") {

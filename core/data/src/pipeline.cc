@@ -53,8 +53,16 @@ Pipeline::Pipeline(const Registry& registry, std::vector<Step> steps, std::strin
       for (const auto& m : extra) merged[m.key()] = m.value();
       configs.push_back(std::move(merged));
     }
-    for (const bj::object& config : configs) {
+    for (bj::object config : configs) {
       try {
+        // Relative file paths in the config are taken from the config file's folder ("{key}" templates are
+        // filled per sample by the op, so they stay as written).
+        if (!step.base.empty())
+          for (const ConfigField& f : registry.component(step.op).config)
+            if (f.type == FieldType::kPath)
+              if (bj::value* v = config.if_contains(f.name); v && v->is_string() && !v->as_string().starts_with("{") &&
+                  std::filesystem::path(std::string(v->as_string())).is_relative())
+                *v = (step.base / std::string(v->as_string())).lexically_normal().string();
         Op op = registry.create_op(step.op, config);
         const PluginPackage& package = registry.package_of(step.op);
         const LibraryEntry* lib = package.manifest->host_library();

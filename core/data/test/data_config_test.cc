@@ -51,6 +51,28 @@ TEST(DataConfig, ReadsSourceStepsAndCache) {
   EXPECT_EQ(d.worker().get(2, 0, true)->get<std::string>("a"), (dir / "img" / "s2.nii.gz").string());
 }
 
+// Config fields of type "path" are read from the experiment file's folder, unless absolute or "{key}" templates.
+TEST(DataConfig, RelativePathFieldsAreTakenFromTheFilesFolder) {
+  const auto dir = fresh_dir("config_paths");
+  const DataConfig c = read_data_config(experiment(dir, R"({
+    "source": {"table": "train.csv"},
+    "static": [{"op": "test.path", "file": "../labels/a.idx"}, {"op": "test.path", "file": "/abs/b.idx"},
+               {"op": "test.path", "file": "{data.out}.nii.gz"}]
+  })"));
+  const std::vector<std::string> expected = {(dir.parent_path() / "labels" / "a.idx").string(), "/abs/b.idx", "{data.out}.nii.gz"};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    Pipeline p(testing::registry(), {c.dataset.static_steps[i]}, "static");
+    NDict sample;
+    p.run(sample, 1, -1, 0, false);
+    EXPECT_EQ(sample.get<std::string>("file"), expected[i]);
+  }
+  // A step made in code (no file) keeps the path as given.
+  Pipeline p(testing::registry(), {testing::step("test.path", R"({"file": "rel/c.idx"})")}, "static");
+  NDict sample;
+  p.run(sample, 1, -1, 0, false);
+  EXPECT_EQ(sample.get<std::string>("file"), "rel/c.idx");
+}
+
 TEST(DataConfig, MistakesAreLocated) {
   const auto dir = fresh_dir("config_bad");
   const std::string file = (dir / "exp.json").string();

@@ -17,7 +17,7 @@ inline const Registry& registry() {
 }
 
 inline Step step(std::string op, std::string_view config = "{}", std::string where = "") {
-  return Step{std::move(op), fuse::testing::json_object(config), {}, std::move(where)};
+  return Step{std::move(op), fuse::testing::json_object(config), {}, std::move(where), {}};
 }
 
 inline void write_file(const std::filesystem::path& p, const std::string& text) {

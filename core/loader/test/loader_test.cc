@@ -21,7 +21,7 @@ data::DatasetSpec spec_of(size_t n) {
   for (size_t i = 0; i < n; ++i) ids.push_back("s" + std::to_string(i));
   data::DatasetSpec spec;
   spec.samples = data::ids_source(ids, "data.name");
-  spec.dynamic_steps = {data::Step{"test.echo", {}, {}, ""}};
+  spec.dynamic_steps = {data::Step{"test.echo", {}, {}, "", {}}};
   spec.seed = 3;
   return spec;
 }
@@ -62,7 +62,7 @@ TEST(Loader, BatchesFollowTheSampler) {
 
 TEST(Loader, AWorkersErrorReachesTheConsumer) {
   data::DatasetSpec spec = spec_of(10);
-  spec.static_steps = {data::Step{"test.fail_on", json_object(R"({"id": "s6"})"), {}, ""}};
+  spec.static_steps = {data::Step{"test.fail_on", json_object(R"({"id": "s6"})"), {}, "", {}}};
   data::Dataset d(registry(), spec);
   const SequentialSampler s(10, 2, false, false, 0);
   Loader loader(d, s, LoaderOptions{3, 2, true, {}});
@@ -74,7 +74,7 @@ TEST(Loader, AWorkersErrorReachesTheConsumer) {
 
 TEST(Loader, SkippedSamplesLeaveTheirBatchSmaller) {
   data::DatasetSpec spec = spec_of(6);
-  spec.static_steps = {data::Step{"test.fail_on", json_object(R"({"id": "s4"})"), {}, ""}};
+  spec.static_steps = {data::Step{"test.fail_on", json_object(R"({"id": "s4"})"), {}, "", {}}};
   spec.on_error = data::OnError::kSkip;
   data::Dataset d(registry(), spec);
   const auto batches = epoch(d, SequentialSampler(6, 3, false, false, 0), 2, 0);

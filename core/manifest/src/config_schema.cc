@@ -43,6 +43,7 @@ const char* expectation(FieldType type) {
     case FieldType::kDouble: return "a number";
     case FieldType::kBool: return "true or false";
     case FieldType::kString: return "a string";
+    case FieldType::kPath: return "a file path";
     case FieldType::kKey: return "a dotted key like 'data.image'";
     case FieldType::kIntList: return "an array of integers";
     case FieldType::kDoubleList: return "an array of numbers";
@@ -69,6 +70,7 @@ class Checker {
       case FieldType::kDouble: return scalar(v, pointer, FieldType::kDouble);
       case FieldType::kBool: return scalar(v, pointer, FieldType::kBool);
       case FieldType::kString: return scalar(v, pointer, FieldType::kString);
+      case FieldType::kPath: return scalar(v, pointer, FieldType::kString);
       case FieldType::kKey: return scalar(v, pointer, FieldType::kKey);
       case FieldType::kIntList: return list(v, pointer, FieldType::kInt);
       case FieldType::kDoubleList: return list(v, pointer, FieldType::kDouble);

@@ -36,7 +36,7 @@ struct NamedType {
 };
 constexpr NamedType kFieldTypes[] = {
     {"int", FieldType::kInt},          {"double", FieldType::kDouble},         {"bool", FieldType::kBool},
-    {"string", FieldType::kString},    {"key", FieldType::kKey},               {"int[]", FieldType::kIntList},
+    {"string", FieldType::kString},    {"path", FieldType::kPath},             {"key", FieldType::kKey},               {"int[]", FieldType::kIntList},
     {"double[]", FieldType::kDoubleList}, {"string[]", FieldType::kStringList}, {"key[]", FieldType::kKeyList},
     {"object", FieldType::kObject},    {"any", FieldType::kAny},
 };

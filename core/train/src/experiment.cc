@@ -238,8 +238,15 @@ Experiment read_experiment(const json::Document& d, bool read_samples) {
   e.data = data::read_data_config(d, "/data", read_samples);
   if (!root.find("data")->as_object().contains("seed")) e.data.dataset.seed = e.seed;
   e.loader = loader::read_loader_config(d, "/data/loader");
-  if (root.has("validation") && read_samples) {
-    e.validation_samples = data::read_sample_source(d, "/validation");
+  if (const bj::value* v = root.find("validation"); v != nullptr && v->is_object() && v->as_object().contains("source")) {
+    // {"source": {...}, "static": [...]}: a source, and reading steps of its own.
+    ObjectReader r(d, *v, "/validation", "the validation data");
+    r.allow({"source", "static"});
+    if (read_samples) e.validation_samples = data::read_sample_source(d, "/validation/source");
+    if (r.has("static")) e.validation_static = data::read_steps(d, "/validation/static");
+    e.has_validation_source = true;
+  } else if (v != nullptr) {
+    if (read_samples) e.validation_samples = data::read_sample_source(d, "/validation");
     e.has_validation_source = true;
   }
   read_model(d, e);

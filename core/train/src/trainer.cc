@@ -217,6 +217,7 @@ void Trainer::Impl::prepare(Mode mode) {
   if (!validation_samples.empty()) {
     data::DatasetSpec spec = e.data.dataset;
     spec.samples = std::move(validation_samples);
+    if (e.validation_static) spec.static_steps = *e.validation_static;
     validation_data = std::make_unique<data::Dataset>(registry, spec);
   }
   if (e.trainer.monitor.rfind("validation.", 0) == 0 && !validation_data)

@@ -163,7 +163,7 @@ TEST(ReadNifti, AMissingFileNamesThePathAndTheSample) {
   s.origin = "row 7 of train.csv";
   s.values.set("data.path", (dir / "case_007.nii.gz").string());
   spec.samples = {s};
-  spec.static_steps = {data::Step{"fuse.io.read_medical", {}, {}, "exp.json:12:5"}};
+  spec.static_steps = {data::Step{"fuse.io.read_medical", {}, {}, "exp.json:12:5", {}}};
   data::Dataset d(fuse::testing::built_plugins(), spec);
   EXPECT_EQ(error_of([&] { d.worker().get(0, 0, true); }),
             "sample 'case_007' (row 7 of train.csv): static pipeline step 1 (exp.json:12:5): op 'fuse.io.read_medical' (plugin "

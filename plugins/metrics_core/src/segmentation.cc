@@ -1,6 +1,6 @@
 // Segmentation metrics per class: Dice, IoU, Hausdorff distance (maximum and 95th percentile) and average
 // symmetric surface distance, in physical units from the voxel spacing. Rows are samples: pred and target are
-// label maps of shape [batch, *spatial] (1 to 3 spatial axes); results are means over samples.
+// label maps of shape [batch, *spatial] (1 to 3 spatial axes; a channel axis of 1 is allowed); results are means over samples.
 //
 // Empty masks, by rule (so results are always defined and comparable):
 //   both empty:       dice 1, iou 1, distances 0 (nothing to find, nothing found);
@@ -29,6 +29,13 @@ double percentile(std::vector<double> v, double q) {
   return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
 }
 
+// A channel axis of size 1 after the batch, as medical readers and collate make ([batch, 1, z, y, x]), is not a
+// spatial axis: it is dropped from a 5-axis shape, or when the other map lacks it.
+std::vector<int64_t> without_channel(std::vector<int64_t> shape, size_t other_ndim) {
+  if (shape.size() >= 3 && shape[1] == 1 && (shape.size() == 5 || shape.size() == other_ndim + 1)) shape.erase(shape.begin() + 1);
+  return shape;
+}
+
 // Distances from the surface voxels of `from` to the surface of `to` (given as its squared distance map).
 std::vector<double> directed(const std::vector<uint8_t>& from_surface, const std::vector<double>& to_distance2) {
   std::vector<double> out;
@@ -55,14 +62,14 @@ class Segmentation {
 
   void update(const DictView& batch) {
     TensorView p = batch.tensor(pred_), t = batch.tensor(target_);
-    if (p.shape() != t.shape())
+    const std::vector<int64_t> pshape = without_channel(p.shape(), t.ndim()), tshape = without_channel(t.shape(), p.ndim());
+    if (pshape != tshape)
       fail(FM_ERR_SHAPE, "'" + pred_ + "' has shape " + sdk::shape_string(p.dl()) + " but '" + target_ + "' has " +
                              sdk::shape_string(t.dl()));
-    if (p.ndim() < 2 || p.ndim() > 4)
+    if (pshape.size() < 2 || pshape.size() > 4)
       fail(FM_ERR_SHAPE, "key '" + pred_ + "': expected [batch, *spatial] with 1 to 3 spatial axes, got " + sdk::shape_string(p.dl()));
     const std::vector<double> pv = read_numbers(p), tv = read_numbers(t);
-    const std::vector<int64_t> full = p.shape();
-    const std::vector<int64_t> shape(full.begin() + 1, full.end());
+    const std::vector<int64_t> shape(pshape.begin() + 1, pshape.end());
     const size_t voxels = pv.size() / static_cast<size_t>(p.size(0));
     for (int64_t s = 0; s < p.size(0); ++s) {
       const std::vector<double> spacing = spacing_for(batch, s, shape.size());

@@ -111,6 +111,21 @@ TEST(Segmentation, SurfaceDistancesMatchBruteForce) {
   }
 }
 
+// A channel axis of 1 ([batch, 1, z, y, x], as read_medical and collate make) is not a spatial axis.
+TEST(Segmentation, ChannelAxisOfOneIsDropped) {
+  const std::vector<int64_t> pred = {0, 1, 1, 0, 1, 1, 0, 0, 0}, target = {0, 1, 1, 0, 1, 1, 0, 1, 1};
+  const char* config = R"({"pred": "p", "target": "y", "num_classes": 2})";
+  const NDict plain = compute_metric("fuse.metrics.segmentation", config, masks(pred, target, {1, 1, 3, 3}));  // [batch, z, y, x]
+  NDict s = masks(pred, target, {1, 1, 1, 3, 3});  // [batch, 1, z, y, x] both
+  NDict r = compute_metric("fuse.metrics.segmentation", config, s);
+  EXPECT_NEAR(r.get<double>("mean_dice"), 0.8, 1e-12);
+  EXPECT_NEAR(r.get<double>("mean_hd"), plain.get<double>("mean_hd"), 1e-12);
+  s.set("p", Tensor::from_vector<int64_t>(pred, {1, 1, 3, 3}));  // the prediction without the channel
+  r = compute_metric("fuse.metrics.segmentation", config, s);
+  EXPECT_NEAR(r.get<double>("mean_dice"), 0.8, 1e-12);
+  EXPECT_NEAR(r.get<double>("mean_asd"), plain.get<double>("mean_asd"), 1e-12);
+}
+
 TEST(Segmentation, ShapesMustAgree) {
   NDict s;
   s.set("p", Tensor::zeros({1, 4, 4}, sdk::kInt64));

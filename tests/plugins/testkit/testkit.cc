@@ -85,6 +85,14 @@ struct FailOn {
 };
 FUSE_OP(FailOn, "test.fail_on", "1.0.0")
 
+// Writes its "file" config as the host resolved it.
+struct PathOf {
+  explicit PathOf(const DictView& config) : file(config.get_string("file")) {}
+  void forward(Dict& s, const Call&) { s.set_string("file", file); }
+  std::string file;
+};
+FUSE_OP(PathOf, "test.path", "1.0.0")
+
 // Writes how many times any instance of it ran in this process, so tests see whether a pipeline ran.
 std::atomic<int64_t> g_runs{0};
 struct Counter {

@@ -4,6 +4,7 @@
 #define FUSE_DATA_PIPELINE_H_
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@ struct Step {
   // key it should apply to). Empty: run once.
   std::vector<boost::json::object> repeat;
   std::string where;  // where the step was written ("experiment.json:14:9"), for messages
+  std::filesystem::path base;  // the folder relative "path" config fields are taken from (the config file's)
 };
 
 class Pipeline {

@@ -23,7 +23,8 @@ const char* kind_name(ComponentKind kind);
 std::optional<ComponentKind> parse_kind(std::string_view name);
 
 // The types a config value may have.
-enum class FieldType { kInt, kDouble, kBool, kString, kKey, kIntList, kDoubleList, kStringList, kKeyList, kObject, kAny };
+// kPath: a string naming a file; a relative one is taken from the folder of the config that gives it.
+enum class FieldType { kInt, kDouble, kBool, kString, kPath, kKey, kIntList, kDoubleList, kStringList, kKeyList, kObject, kAny };
 const char* field_type_name(FieldType type);
 
 struct ConfigField {

@@ -95,6 +95,8 @@ struct Experiment {
   data::DataConfig data;
   std::vector<data::Sample> validation_samples;  // from "validation" (else the folds' validation split)
   bool has_validation_source = false;
+  // "validation": {"source": ..., "static": [...]}: other files need other reading steps (MNIST's t10k files).
+  std::optional<std::vector<data::Step>> validation_static;
   loader::LoaderConfig loader;
   std::vector<ComponentSpec> model;
   std::vector<std::string> freeze;
