@@ -156,7 +156,7 @@ TEST_F(PackageTest, RegisteredComponentsDifferFromTheManifest) {
                 "1.0.0), test.bad_shape (op 1.0.0), test.binary_label (op 1.0.0), test.counter (op 1.0.0), "
                 "test.create_fails (op 1.0.0), test.echo (op 1.0.0), test.fail_on (op 1.0.0), test.fill (op 1.0.0), "
                 "test.forgets_write (op 1.0.0), test.linear (model 1.0.0), test.mean (metric 1.0.0), test.mse (loss "
-                "1.0.0); in the manifest but not registered: test.ghost (op 1.0.0)");
+                "1.0.0), test.path (op 1.0.0); in the manifest but not registered: test.ghost (op 1.0.0)");
 }
 
 TEST_F(PackageTest, SameComponentInTwoPlugins) {
