@@ -15,6 +15,7 @@ packages=(
   libxxhash-dev                            # checksums of cache entries (xxh3: checked on every read, fast)
   libinsighttoolkit5-dev                   # medical image IO with geometry (NIfTI, NRRD, MHA, DICOM)
   zlib1g-dev                               # gzip files (MNIST IDX)
+  libtorch-dev                             # models and losses (plugins) and the trainer's optimisers (core/train)
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

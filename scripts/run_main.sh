@@ -1,26 +1,39 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build, then run the examples end to end: list the plugins, run an op
-# of the core plugin on a sample, prepare the 3D segmentation example (dataset summary, cache, a picture of
-# augmented samples), and evaluate two models' predictions (intervals, sites, comparison, HTML report). The
-# default training experiment replaces this once the trainer lands.
+# The main job: install what is missing, build, then run the default experiment end to end and the other
+# examples briefly:
+#   1. nodule3d (the default): make the data, train a 3D CNN (fuse run: training, validation, best-epoch
+#      checkpoint, evaluation with confidence intervals, HTML report), export a bundle, predict one patch.
+#   2. segmentation3d: summarise the data set, draw a batch after augmentation, train a 3D UNet, export, and
+#      segment a volume back onto its own grid (fuse infer).
+#   3. eval: compare two models' predictions (intervals, sites, paired comparison, HTML report).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
 scripts/build.sh
 fuse=build/bin/fuse
+runs=build/runs
+rm -rf "$runs"
 echo "== fuse plugins list"
 "$fuse" plugins list
-echo "== z-score normalise examples/quickstart/sample.json"
-"$fuse" op run fuse.ops.zscore --set 'keys=["data.image"]' --input examples/quickstart/sample.json
-mkdir -p build/examples
-echo "== 3D segmentation example: synthetic CT volumes and masks (examples/segmentation3d)"
+
+echo "== nodule3d: make 800 synthetic CT patches, train, evaluate, export, predict"
+build/bin/make_nodules build/examples/nodule3d
+"$fuse" run examples/nodule3d/experiment.json --out "$runs/nodule3d" --no-progress
+"$fuse" export "$runs/nodule3d" --out "$runs/nodule3d_bundle"
+"$fuse" infer "$runs/nodule3d_bundle" --input "$(sed -n 2p build/examples/nodule3d/validation.csv | cut -d, -f2 | sed 's|^|build/examples/nodule3d/|')"
+echo "results: $runs/nodule3d/results.json, report: $runs/nodule3d/report.html"
+
+echo "== segmentation3d: synthetic CT volumes and masks, a 3D UNet, labels written back onto the input's grid"
 build/bin/make_segmentation_volumes build/examples/segmentation3d
 "$fuse" dataset summary build/examples/segmentation3d/train.csv
-"$fuse" cache build examples/segmentation3d/experiment.json
-"$fuse" cache info build/examples/segmentation3d/cache
 "$fuse" data show examples/segmentation3d/experiment.json --split train --n 8 --plane axial \
   --out build/examples/segmentation3d/train_batch.png
-echo "== evaluate two models (examples/eval)"
+"$fuse" run examples/segmentation3d/experiment.json --out "$runs/segmentation3d" --no-progress
+"$fuse" export "$runs/segmentation3d" --out "$runs/segmentation3d_bundle"
+"$fuse" infer "$runs/segmentation3d_bundle" --input build/examples/segmentation3d/images/case03_ct.nii.gz \
+  --output "$runs/case03_segmentation.nii.gz"
+
+echo "== eval: two models' predictions compared"
 build/bin/make_eval_predictions build/examples
 "$fuse" eval --config examples/eval/eval.json \
   --predictions build/examples/model_a.csv --predictions build/examples/model_b.csv \

@@ -3,12 +3,14 @@
 // hands these commands over to it. Exit codes: 0 success, 1 failure, 2 usage.
 #include <iostream>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <CLI/App.hpp>
 #include <CLI/Config.hpp>
 #include <CLI/Formatter.hpp>
 
 #include "fuse/base/error.h"
+#include "fuse/json/document.h"
 #include "fuse/json/write.h"
 #include "fuse/train/inference.h"
 #include "fuse/train/trainer.h"
@@ -35,6 +37,27 @@ void apply(Experiment& e, const RunOptions& o) {
 
 fs::path run_folder(const RunOptions& o, const Experiment& e) { return o.out.empty() ? fs::path("runs") / e.name : fs::path(o.out); }
 
+// The evaluation's headline metrics (those named as in the experiment, e.g. "auc" or "accuracy.accuracy") with
+// their intervals; the rest is in evaluation.json and report.html.
+void print_evaluation(const fs::path& file) {
+  if (!fs::exists(file)) return;
+  const boost::json::value doc = boost::json::parse(fuse::json::read_file(file));
+  const boost::json::object* metrics = doc.as_object().if_contains("metrics") ? &doc.at("metrics").as_object() : nullptr;
+  if (metrics == nullptr) return;
+  for (const auto& [name, v] : *metrics) {
+    const std::string key(name);
+    const size_t dot = key.find('.');
+    if (dot != std::string::npos && key.substr(dot + 1) != key.substr(0, dot)) continue;
+    if (!v.is_object() || !v.as_object().contains("value") || !v.at("value").is_number()) continue;
+    std::cout << "evaluation: " << key.substr(0, dot) << " = " << fuse::json::format_number(v.at("value").to_number<double>());
+    if (const boost::json::value* ci = v.as_object().if_contains("ci"); ci != nullptr && ci->is_object())
+      std::cout << " [" << fuse::json::format_number(ci->at("lower").to_number<double>()) << ", "
+                << fuse::json::format_number(ci->at("upper").to_number<double>()) << "] "
+                << fuse::json::format_number(100 * ci->at("level").to_number<double>()) << "%";
+    std::cout << "\n";
+  }
+}
+
 int run(const RunOptions& o) {
   Experiment e = fuse::train::read_experiment(o.experiment);
   apply(e, o);
@@ -46,8 +69,9 @@ int run(const RunOptions& o) {
     std::cout << "stopped after " << r.epochs_run << " epoch(s); continue with: fuse run " << o.experiment << " --out " << dir.string() << " --resume\n";
     return 0;
   }
-  std::cout << "best epoch " << r.best_epoch + 1 << ": " << r.monitor << " = " << fuse::json::format_number(r.best_value) << "\n"
-            << "run folder: " << dir.string() << " (results.json, log.csv, checkpoints/";
+  std::cout << "best epoch " << r.best_epoch + 1 << ": " << r.monitor << " = " << fuse::json::format_number(r.best_value) << "\n";
+  print_evaluation(dir / "evaluation.json");
+  std::cout << "run folder: " << dir.string() << " (results.json, log.csv, checkpoints/";
   if (fs::exists(dir / "report.html")) std::cout << ", report.html";
   std::cout << ")\n";
   return 0;
@@ -99,7 +123,7 @@ int infer(const std::vector<std::string>& bundles, const std::string& input, con
     });
     printed[key] = std::move(a);
   }
-  std::cout << fuse::json::to_text(printed, {2}) << "\n";
+  if (!printed.empty()) std::cout << fuse::json::to_text(printed, {2}) << "\n";
   if (!output.empty() && fs::exists(output)) std::cout << "wrote " << output << "\n";
   return 0;
 }

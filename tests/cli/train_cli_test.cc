@@ -28,11 +28,16 @@ std::string without_seconds(const std::string& log) {
 
 TEST(FuseRun, TrainsExportsAndInfers) {
   const fs::path dir = fresh_dir("train_cli_run");
-  const fs::path experiment = fuse::train::testing::write_toy(dir);
+  const fs::path experiment = fuse::train::testing::write_toy(
+      dir, fuse::train::testing::toy_json("", "", "", R"(,
+  "evaluation": {"target": "data.label", "score": "model.score", "metrics": {"auc": "auc"}, "ci": {"rounds": 200, "seed": 1}})"));
   const CommandResult run = fuse("run '" + experiment.string() + "' --out '" + (dir / "run").string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("best epoch "), std::string::npos) << run.out;
   EXPECT_NE(run.out.find(": validation.auc = "), std::string::npos) << run.out;
+  // The evaluation's headline metric with its interval.
+  EXPECT_NE(run.out.find("evaluation: auc = "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("] 95%\n"), std::string::npos) << run.out;
   const boost::json::object results = boost::json::parse(read_text(dir / "run" / "results.json")).as_object();
   EXPECT_GE(results.at("validation").at("auc").as_double(), 0.95);
   ASSERT_EQ(fuse("export '" + (dir / "run").string() + "' --out '" + (dir / "bundle").string() + "'").exit_code, 0);
