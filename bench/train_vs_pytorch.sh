@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# The nodule3d training step in FuseMedML++ (plugins over the C ABI) and in PyTorch from Python, same network,
-# batch, optimiser and thread count, in one run; prints milliseconds per step and the ratio. Needs Debian's
-# python3-torch (not installed by the project's scripts: the benchmark's baseline only).
+# FuseMedML++ against PyTorch from Python, in one run, on the nodule3d example:
+#   1. the training step alone (same network, batch, optimiser and threads): bench/train_step_bench.cc against
+#      bench/python/train_step.py;
+#   2. the whole run, 8 epochs with augmentation, balanced sampling and a validation pass per epoch: `fuse run
+#      examples/nodule3d/experiment.json` (log.csv's seconds, cache already filled) against the same experiment
+#      as an idiomatic PyTorch program (bench/python/train_nodule3d.py: data in memory, DataLoader with 2 workers).
+# Prints milliseconds per step or steps per second, and the ratios. Needs Debian's python3-torch (the baseline
+# only; the project's scripts do not install it).
 #   bench/train_vs_pytorch.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,5 +20,19 @@ for threads in 1 2; do
     --benchmark_repetitions=5 --benchmark_format=csv 2>/dev/null | grep '_median"' | cut -d, -f3)
   python_ms=$(/usr/bin/python3 bench/python/train_step.py "$threads")
   awk -v t="$threads" -v f="$fuse_ms" -v p="$python_ms" \
-    'BEGIN { printf "%d thread(s): FuseMedML++ %.1f ms/step, PyTorch (Python) %.1f ms/step: %.2fx the steps per second\n", t, f, p, p / f }'
+    'BEGIN { printf "step, %d thread(s): FuseMedML++ %.1f ms, PyTorch (Python) %.1f ms: %.2fx the steps per second\n", t, f, p, p / f }'
 done
+
+data="$build/examples/nodule3d"
+runs=$(mktemp -d)
+trap 'rm -rf "$runs"' EXIT
+"$build/bin/make_nodules" "$data" >/dev/null
+# The first run fills the cache (as any first run does); the second is timed.
+"$build/bin/fuse" run examples/nodule3d/experiment.json --out "$runs/fill" --no-progress --epochs 1 >/dev/null
+"$build/bin/fuse" run examples/nodule3d/experiment.json --out "$runs/timed" --no-progress >/dev/null
+rows=$(($(wc -l < "$data/train.csv") - 1))
+fuse_rate=$(awk -F, -v rows="$rows" 'NR > 1 { s += $NF; n++ } END { printf "%.3f", n * int((rows + 31) / 32) / s }' "$runs/timed/log.csv")
+read -r python_rate python_seconds python_auc < <(cd bench/python && /usr/bin/python3 train_nodule3d.py "$OLDPWD/$data" 8)
+fuse_auc=$(grep -o '"auc": [0-9.]*' "$runs/timed/results.json" | head -1 | cut -d' ' -f2)
+awk -v f="$fuse_rate" -v p="$python_rate" -v fa="$fuse_auc" -v pa="$python_auc" \
+  'BEGIN { printf "whole run, 2 threads: FuseMedML++ %.2f steps/s (best validation AUC %s), PyTorch (Python) %.2f steps/s (%s): %.2fx\n", f, fa, p, pa, f / p }'

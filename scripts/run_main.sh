@@ -3,7 +3,7 @@
 # examples briefly:
 #   1. nodule3d (the default): make the data, train a 3D CNN (fuse run: training, validation, best-epoch
 #      checkpoint, evaluation with confidence intervals, HTML report), export a bundle, predict one patch.
-#   2. segmentation3d: summarise the data set, draw a batch after augmentation, train a 3D UNet, export, and
+#   2. seg3d: summarise the data set, draw a batch after augmentation, train a 3D UNet, export, and
 #      segment a volume back onto its own grid (fuse infer).
 #   3. eval: compare two models' predictions (intervals, sites, paired comparison, HTML report).
 set -euo pipefail
@@ -23,14 +23,14 @@ build/bin/make_nodules build/examples/nodule3d
 "$fuse" infer "$runs/nodule3d_bundle" --input "$(sed -n 2p build/examples/nodule3d/validation.csv | cut -d, -f2 | sed 's|^|build/examples/nodule3d/|')"
 echo "results: $runs/nodule3d/results.json, report: $runs/nodule3d/report.html"
 
-echo "== segmentation3d: synthetic CT volumes and masks, a 3D UNet, labels written back onto the input's grid"
-build/bin/make_segmentation_volumes build/examples/segmentation3d
-"$fuse" dataset summary build/examples/segmentation3d/train.csv
-"$fuse" data show examples/segmentation3d/experiment.json --split train --n 8 --plane axial \
-  --out build/examples/segmentation3d/train_batch.png
-"$fuse" run examples/segmentation3d/experiment.json --out "$runs/segmentation3d" --no-progress
-"$fuse" export "$runs/segmentation3d" --out "$runs/segmentation3d_bundle"
-"$fuse" infer "$runs/segmentation3d_bundle" --input build/examples/segmentation3d/images/case03_ct.nii.gz \
+echo "== seg3d: synthetic CT volumes and masks, a 3D UNet, labels written back onto the input's grid"
+build/bin/make_segmentation_volumes build/examples/seg3d
+"$fuse" dataset summary build/examples/seg3d/train.csv
+"$fuse" data show examples/seg3d/experiment.json --split train --n 8 --plane axial \
+  --out build/examples/seg3d/train_batch.png
+"$fuse" run examples/seg3d/experiment.json --out "$runs/seg3d" --no-progress
+"$fuse" export "$runs/seg3d" --out "$runs/seg3d_bundle"
+"$fuse" infer "$runs/seg3d_bundle" --input build/examples/seg3d/images/case03_ct.nii.gz \
   --output "$runs/case03_segmentation.nii.gz"
 
 echo "== eval: two models' predictions compared"

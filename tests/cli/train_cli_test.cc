@@ -55,9 +55,9 @@ TEST(FuseRun, TrainsExportsAndInfers) {
 TEST(FuseRun, SegmentationInferenceWritesOntoTheInputsGrid) {
   const fs::path dir = fresh_dir("train_cli_seg");
   ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 12 40 40 20").exit_code, 0);
-  std::string text = read_text(fs::path(FUSE_EXAMPLES_DIR) / "segmentation3d" / "experiment.json");
-  for (size_t at; (at = text.find("../../build/examples/segmentation3d")) != std::string::npos;)
-    text.replace(at, std::string("../../build/examples/segmentation3d").size(), (dir / "data").string());
+  std::string text = read_text(fs::path(FUSE_EXAMPLES_DIR) / "seg3d" / "experiment.json");
+  for (size_t at; (at = text.find("../../build/examples/seg3d")) != std::string::npos;)
+    text.replace(at, std::string("../../build/examples/seg3d").size(), (dir / "data").string());
   std::ofstream(dir / "experiment.json") << text;
   const CommandResult run = fuse("run '" + (dir / "experiment.json").string() + "' --epochs 2 --no-progress --out '" + (dir / "run").string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
