@@ -17,7 +17,8 @@ namespace {
 constexpr int64_t kBatch = 32, kSize = 28;
 
 // The baseline: fuse.models.cnn_classifier's layers (conv-BN-PReLU-conv-BN plus a strided 1x1 skip, PReLU;
-// global average pooling, dropout, linear), written directly against LibTorch.
+// global average pooling, dropout, linear), written directly against LibTorch, in the channels-last layout the
+// plugin uses (so the difference is the protocol, not the layout).
 struct Unit : torch::nn::Module {
   Unit(int64_t in, int64_t out) {
     namespace nn = torch::nn;
@@ -51,8 +52,14 @@ void BM_PlainLibTorchStep(benchmark::State& state) {
   torch::set_num_threads(static_cast<int>(state.range(0)));
   torch::manual_seed(1);
   PlainNet net;
+  {
+    torch::NoGradGuard no_grad;
+    for (torch::Tensor& p : net.parameters())
+      if (p.dim() == 5) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast3d));
+  }
   torch::optim::AdamW optimizer(net.parameters(), torch::optim::AdamWOptions(0.003).weight_decay(1e-4));
-  const torch::Tensor x = torch::rand({kBatch, 1, kSize, kSize, kSize}), y = torch::randint(0, 2, {kBatch});
+  const torch::Tensor x = torch::rand({kBatch, 1, kSize, kSize, kSize}).contiguous(torch::MemoryFormat::ChannelsLast3d),
+                      y = torch::randint(0, 2, {kBatch});
   net.train();
   for (auto _ : state) {
     optimizer.zero_grad();

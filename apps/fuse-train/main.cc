@@ -3,6 +3,10 @@
 // hands these commands over to it. Exit codes: 0 success, 1 failure, 2 usage.
 #include <iostream>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <CLI/App.hpp>
@@ -130,7 +134,18 @@ int infer(const std::vector<std::string>& bundles, const std::string& input, con
 
 }  // namespace
 
+// Training allocates and frees the same large activation buffers every step. glibc's defaults map each one
+// afresh (and return the heap's top to the system), so every step pays page faults and zeroing; keeping them
+// in the heap makes a whole nodule3d run ~10% faster. Memory is still returned when the process ends.
+void keep_large_allocations_in_heap() {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // the largest glibc accepts
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
 int main(int argc, char** argv) {
+  keep_large_allocations_in_heap();
   CLI::App app{"fuse-train: train, probe, export and run models (called by `fuse run`, `fuse lr-find`, `fuse export`, `fuse infer`)", "fuse"};
   app.require_subcommand(1);
   int exit_code = 0;

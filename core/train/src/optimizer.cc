@@ -32,7 +32,9 @@ torch::Tensor over(const DLTensor& t) {
   std::vector<int64_t> shape(t.shape, t.shape + t.ndim);
   const torch::Device device = t.device.device_type == kDLCUDA ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(t.device.device_id))
                                                                : torch::Device(torch::kCPU);
-  return torch::from_blob(static_cast<char*>(t.data) + t.byte_offset, shape, torch::TensorOptions().dtype(scalar_type(t.dtype)).device(device));
+  const torch::TensorOptions options = torch::TensorOptions().dtype(scalar_type(t.dtype)).device(device);
+  if (t.strides != nullptr) return torch::from_blob(static_cast<char*>(t.data) + t.byte_offset, shape, std::vector<int64_t>(t.strides, t.strides + t.ndim), options);
+  return torch::from_blob(static_cast<char*>(t.data) + t.byte_offset, shape, options);
 }
 
 }  // namespace

@@ -82,8 +82,23 @@ Body make_body(int dims, Args&&... args) {
   auto make = [&](auto tag) {
     constexpr int D = decltype(tag)::value;
     auto m = std::make_shared<Impl<D>>(args...);
+    // Channels-last: oneDNN's convolutions, batch norms and pools are ~20% faster on CPU in this layout than on
+    // row-major tensors. Weights are stored so (the host's views carry their strides); image inputs are
+    // converted on the way in and image outputs back to row-major on the way out.
+    constexpr auto format = D == 2 ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::ChannelsLast3d;
+    {
+      torch::NoGradGuard no_grad;
+      for (torch::Tensor& p : m->parameters())
+        if (p.dim() == D + 2) p.set_data(p.contiguous(format));
+    }
     b.module = m;
-    b.run = [m](const std::vector<torch::Tensor>& in) { return m->forward(in); };
+    b.run = [m, format](const std::vector<torch::Tensor>& in) {
+      std::vector<torch::Tensor> x;
+      for (const torch::Tensor& t : in) x.push_back(t.dim() == D + 2 ? t.contiguous(format) : t);
+      std::vector<torch::Tensor> out = m->forward(x);
+      for (torch::Tensor& t : out) t = t.contiguous();
+      return out;
+    };
   };
   if (dims == 2) make(std::integral_constant<int, 2>{});
   else if (dims == 3) make(std::integral_constant<int, 3>{});

@@ -235,7 +235,8 @@ typedef struct fm_op_v1 {
   fm_error* (*forward)(void* instance, fm_dict* sample, const fm_call_v1* call);
 } fm_op_v1;
 
-/* A trainable parameter, a view owned by the model instance. */
+/* A trainable parameter, a view owned by the model instance. value and grad are dense and have the same layout:
+ * strides NULL (row-major) or given (e.g. channels-last convolution weights). */
 typedef struct fm_param_v1 {
   uint32_t struct_size;
   uint32_t trainable; /* 0 for buffers such as batch-norm statistics */

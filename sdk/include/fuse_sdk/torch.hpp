@@ -334,15 +334,17 @@ class TorchModel {
     }
   }
 
-  static DLTensor view_of(const torch::Tensor& t, std::vector<int64_t>& shape) {
+  // A view of a dense tensor; strides are given when it is not row-major (e.g. channels-last weights).
+  static DLTensor view_of(const torch::Tensor& t, std::vector<int64_t>& shape, std::vector<int64_t>& strides) {
     shape.assign(t.sizes().begin(), t.sizes().end());
+    strides.assign(t.strides().begin(), t.strides().end());
     DLTensor d{};
     d.data = t.data_ptr();
     d.device = dl_device(t.device());
     d.ndim = static_cast<int32_t>(shape.size());
     d.dtype = dl_dtype(t.scalar_type());
     d.shape = shape.empty() ? nullptr : shape.data();
-    d.strides = nullptr;
+    d.strides = t.is_contiguous() || strides.empty() ? nullptr : strides.data();
     d.byte_offset = 0;
     return d;
   }
@@ -354,20 +356,22 @@ class TorchModel {
     names_.assign(n, std::string());
     value_shapes_.assign(n, {});
     grad_shapes_.assign(n, {});
+    value_strides_.assign(n, {});
+    grad_strides_.assign(n, {});
     values_.assign(n, DLTensor{});
     grad_views_.assign(n, DLTensor{});
     table_.clear();
     size_t i = 0, g = 0;
     for (const auto& p : named_params) {
       names_[i] = p.key();
-      values_[i] = view_of(p.value(), value_shapes_[i]);
+      values_[i] = view_of(p.value(), value_shapes_[i], value_strides_[i]);
       const bool trainable = p.value().requires_grad();
-      if (trainable) grad_views_[i] = view_of(grads_[g++], grad_shapes_[i]);
+      if (trainable) grad_views_[i] = view_of(grads_[g++], grad_shapes_[i], grad_strides_[i]);
       ++i;
     }
     for (const auto& b : named_buffers) {
       names_[i] = b.key();
-      values_[i] = view_of(b.value(), value_shapes_[i]);
+      values_[i] = view_of(b.value(), value_shapes_[i], value_strides_[i]);
       ++i;
     }
     for (size_t k = 0; k < n; ++k) {
@@ -382,7 +386,7 @@ class TorchModel {
   std::vector<Saved> stack_;
   std::vector<torch::Tensor> grads_;
   std::vector<std::string> names_;
-  std::vector<std::vector<int64_t>> value_shapes_, grad_shapes_;
+  std::vector<std::vector<int64_t>> value_shapes_, grad_shapes_, value_strides_, grad_strides_;
   std::vector<DLTensor> values_, grad_views_;
   std::vector<fm_param_v1> table_;
 };
