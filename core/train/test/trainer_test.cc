@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <sstream>
 
@@ -195,6 +197,46 @@ TEST(Optimizer, FrozenParametersKeepTheirValuesAndGroupsTheirRates) {
   EXPECT_FLOAT_EQ(static_cast<float*>(params[2].parameter.value->data)[0], w2 - 0.5f);
   EXPECT_EQ(error_of([&] { Optimizer(g.parameters(), spec, {ParamGroupSpec{{"head.*"}, 0.1, std::nullopt}}, {}); }),
             "optimizer: parameter group 1 (head.*) matches no trainable parameter");
+}
+
+// Convolution weights of models_torch are channels-last: their views carry strides, and the optimiser updates
+// each element where the strides say it is.
+TEST(Optimizer, StridedParameterViewsAreUpdatedWhereTheStridesSay) {
+  ModelGraph g;
+  g.add("net", built_plugins().create_model("fuse.models.cnn_classifier", fuse::testing::json_object(R"({"dims": 3, "in_channels": 2,
+      "num_classes": 2, "channels": [4], "strides": [2], "inputs": ["x"], "outputs": ["y"]})")));
+  std::vector<NamedParameter> params = g.parameters();
+  auto conv = std::find_if(params.begin(), params.end(), [](const NamedParameter& p) { return p.parameter.value->ndim == 5; });
+  ASSERT_NE(conv, params.end());
+  const DLTensor& v = *conv->parameter.value;
+  ASSERT_NE(v.strides, nullptr) << conv->name;
+  EXPECT_EQ(v.strides[1], 1);  // [out, in, d, h, w] stored as [out, d, h, w, in]
+  ASSERT_NE(conv->parameter.grad->strides, nullptr);
+  for (int k = 0; k < 5; ++k) EXPECT_EQ(conv->parameter.grad->strides[k], v.strides[k]);
+  // A unit gradient at logical [0, 1, 0, 0, 0] moves that weight only.
+  const int64_t at = v.strides[1], next = v.strides[4];
+  float* value = static_cast<float*>(v.data);
+  float* grad = static_cast<float*>(conv->parameter.grad->data);
+  g.zero_grad();
+  grad[at] = 1;
+  const float before = value[at], neighbour = value[next];
+  OptimizerSpec spec;
+  spec.name = "sgd";
+  spec.lr = 0.1;
+  spec.momentum = 0;
+  Optimizer o(params, spec, {}, {});
+  o.step();
+  EXPECT_FLOAT_EQ(value[at], before - 0.1f);
+  EXPECT_FLOAT_EQ(value[next], neighbour);
+  // The state is logical: another instance loads it and sees the moved weight at the same logical place.
+  ModelGraph h;
+  h.add("net", built_plugins().create_model("fuse.models.cnn_classifier", fuse::testing::json_object(R"({"dims": 3, "in_channels": 2,
+      "num_classes": 2, "channels": [4], "strides": [2], "inputs": ["x"], "outputs": ["y"], "seed": 9})")));
+  h.load_state(g.save_state());
+  for (const NamedParameter& p : h.parameters()) {
+    if (p.name != conv->name) continue;
+    EXPECT_FLOAT_EQ(static_cast<const float*>(p.parameter.value->data)[p.parameter.value->strides[1]], before - 0.1f);
+  }
 }
 
 TEST(ModelGraph, SharedWeightsSumTheGradientsOfEachApplication) {
