@@ -100,6 +100,35 @@ void linear_row(const T* in, Size3 s, T* out, int64_t out_stride, int64_t channe
   }
 }
 
+// Maps of whole voxels (flips, 90-degree rotations, axis permutations, integer shifts): every output row reads
+// the input along one integer stride, so a row wholly inside is a strided copy, with no per-voxel arithmetic.
+bool whole_voxels(const IndexMap& map) {
+  for (const auto& row : map.m)
+    for (double v : row)
+      if (v != static_cast<double>(static_cast<int64_t>(v))) return false;
+  return true;
+}
+
+// Copies row [base, base + (n - 1) * step] of whole-voxel points when all of it is inside; false otherwise.
+template <class T>
+bool copy_row(const T* in, Size3 s, T* out, int64_t out_stride, int64_t channels, int64_t in_stride, const double base[3],
+              const double step[3], int64_t n) {
+  int64_t first[3], last[3], size[3] = {s.x, s.y, s.z};
+  for (int k = 0; k < 3; ++k) {
+    first[k] = static_cast<int64_t>(base[k]);
+    last[k] = first[k] + (n - 1) * static_cast<int64_t>(step[k]);
+    if (first[k] < 0 || first[k] >= size[k] || last[k] < 0 || last[k] >= size[k]) return false;
+  }
+  const int64_t start = (first[2] * s.y + first[1]) * s.x + first[0];
+  const int64_t stride = static_cast<int64_t>(step[0]) + static_cast<int64_t>(step[1]) * s.x + static_cast<int64_t>(step[2]) * s.x * s.y;
+  for (int64_t c = 0; c < channels; ++c) {
+    const T* src = in + c * in_stride + start;
+    T* dst = out + c * out_stride;
+    for (int64_t x = 0; x < n; ++x) dst[x] = src[x * stride];
+  }
+  return true;
+}
+
 }  // namespace
 
 template <class T>
@@ -108,12 +137,14 @@ void resample(const T* in, Size3 in_size, T* out, Size3 out_size, int64_t channe
   const int64_t in_stride = in_size.count(), out_stride = out_size.count();
   const double step[3] = {map.m[0][0], map.m[1][0], map.m[2][0]};
   const T fill_value = cast_to<T>(fill);
+  const bool copies = displacement == nullptr && interpolation == Interpolation::kNearest && whole_voxels(map);
   for (int64_t z = 0; z < out_size.z; ++z)
     for (int64_t y = 0; y < out_size.y; ++y) {
       const double yd = static_cast<double>(y), zd = static_cast<double>(z);
       const double base[3] = {map.m[0][1] * yd + map.m[0][2] * zd + map.m[0][3], map.m[1][1] * yd + map.m[1][2] * zd + map.m[1][3],
                               map.m[2][1] * yd + map.m[2][2] * zd + map.m[2][3]};
       const int64_t row = (z * out_size.y + y) * out_size.x;
+      if (copies && copy_row(in, in_size, out + row, out_stride, channels, in_stride, base, step, out_size.x)) continue;
       const float* disp = displacement ? displacement + 3 * row : nullptr;
       if constexpr (std::is_floating_point_v<T>) {
         if (interpolation == Interpolation::kLinear) {

@@ -22,6 +22,33 @@ TEST(Resample, IdentityCopies) {
   EXPECT_EQ(out, in);
 }
 
+// Whole-voxel maps take a strided-copy path; nudging the map by 1e-7 voxel forces the general nearest path,
+// which must agree (rows partly outside fall back to it and read the fill).
+TEST(Resample, WholeVoxelMapsCopyWhatNearestWouldRead) {
+  const Size3 s{5, 4, 3};
+  std::vector<int16_t> in(static_cast<size_t>(2 * s.count()));
+  std::iota(in.begin(), in.end(), int16_t{0});
+  IndexMap flip_x, rot_xy, permute, shift;
+  flip_x.m[0][0] = -1, flip_x.m[0][3] = 4;
+  rot_xy.m[0][0] = rot_xy.m[1][1] = 0, rot_xy.m[0][1] = -1, rot_xy.m[0][3] = 4, rot_xy.m[1][0] = 1;  // out 4 x 5 x 3
+  permute.m[0][0] = permute.m[2][2] = 0, permute.m[0][2] = 1, permute.m[2][0] = 1;                     // out 3 x 4 x 5
+  shift.m[0][3] = 2, shift.m[2][3] = -1;                                                               // partly outside
+  const std::vector<std::pair<IndexMap, Size3>> cases = {{flip_x, s}, {rot_xy, Size3{4, 5, 3}}, {permute, Size3{3, 4, 5}}, {shift, s}};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const auto& [map, out_size] = cases[i];
+    IndexMap nudged = map;
+    for (auto& row : nudged.m) row[3] += 1e-7;
+    std::vector<int16_t> fast(static_cast<size_t>(2 * out_size.count())), general(fast.size());
+    resample<int16_t>(in.data(), s, fast.data(), out_size, 2, map, nullptr, Interpolation::kNearest, -7);
+    resample<int16_t>(in.data(), s, general.data(), out_size, 2, nudged, nullptr, Interpolation::kNearest, -7);
+    EXPECT_EQ(fast, general) << "case " << i;
+  }
+  // A flip reads x backwards: the first row of channel 1 (which starts at 60) comes out reversed.
+  std::vector<int16_t> out(in.size());
+  resample<int16_t>(in.data(), s, out.data(), s, 2, flip_x, nullptr, Interpolation::kNearest, 0);
+  EXPECT_EQ(std::vector<int16_t>(out.begin() + 60, out.begin() + 65), (std::vector<int16_t>{64, 63, 62, 61, 60}));
+}
+
 TEST(Resample, LinearInterpolatesBetweenVoxels) {
   const Size3 s{3, 1, 1};
   const std::vector<float> in = {0, 10, 30};
