@@ -50,16 +50,42 @@ TEST(FuseRun, TrainsExportsAndInfers) {
   EXPECT_EQ(fuse("run").exit_code, 2);
 }
 
+// An example's experiment as shipped, with its data folder (and any other text) replaced.
+fs::path example_copy(const std::string& name, const fs::path& dir, const std::vector<std::pair<std::string, std::string>>& replacements) {
+  std::string text = read_text(fs::path(FUSE_EXAMPLES_DIR) / name / "experiment.json");
+  for (const auto& [from, to] : replacements)
+    for (size_t at; (at = text.find(from)) != std::string::npos;) text.replace(at, from.size(), to);
+  std::ofstream(dir / "experiment.json") << text;
+  return dir / "experiment.json";
+}
+
+// The classification examples as shipped train on a little of their data (so they cannot rot unnoticed).
+TEST(FuseRun, ClassificationExamplesTrainOnSmallData) {
+  const fs::path nodules = fresh_dir("train_cli_nodule3d");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_NODULES "' '" + (nodules / "data").string() + "' 64 32").exit_code, 0);
+  const fs::path nodule_experiment = example_copy("nodule3d", nodules, {{"../../build/examples/nodule3d", (nodules / "data").string()}});
+  CommandResult run = fuse("run '" + nodule_experiment.string() + "' --epochs 1 --no-progress --out '" + (nodules / "run").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("evaluation: auc = "), std::string::npos) << run.out;
+  EXPECT_TRUE(fs::exists(nodules / "run" / "report.html"));
+
+  const fs::path digits = fresh_dir("train_cli_mnist");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_MNIST "' '" + (digits / "data").string() + "' 256 64").exit_code, 0);
+  const fs::path mnist_experiment = example_copy("mnist", digits, {{"../../build/examples/mnist", (digits / "data").string()},
+                                                                  {"\"count\": 12000", "\"count\": 256"},
+                                                                  {"\"count\": 2000", "\"count\": 64"}});
+  run = fuse("run '" + mnist_experiment.string() + "' --epochs 1 --no-progress --out '" + (digits / "run").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find(": validation.accuracy = "), std::string::npos) << run.out;
+}
+
 // The segmentation example as shipped, on small volumes: trained for 2 epochs, exported, and run on a volume
 // stored LPS at 0.8 x 0.8 x 2 mm; the labels come back on that grid although the model saw RAS at 1.6 x 1.6 x 2.5.
 TEST(FuseRun, SegmentationInferenceWritesOntoTheInputsGrid) {
   const fs::path dir = fresh_dir("train_cli_seg");
   ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 12 40 40 20").exit_code, 0);
-  std::string text = read_text(fs::path(FUSE_EXAMPLES_DIR) / "seg3d" / "experiment.json");
-  for (size_t at; (at = text.find("../../build/examples/seg3d")) != std::string::npos;)
-    text.replace(at, std::string("../../build/examples/seg3d").size(), (dir / "data").string());
-  std::ofstream(dir / "experiment.json") << text;
-  const CommandResult run = fuse("run '" + (dir / "experiment.json").string() + "' --epochs 2 --no-progress --out '" + (dir / "run").string() + "'");
+  const fs::path experiment = example_copy("seg3d", dir, {{"../../build/examples/seg3d", (dir / "data").string()}});
+  const CommandResult run = fuse("run '" + experiment.string() + "' --epochs 2 --no-progress --out '" + (dir / "run").string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find(": validation.dice = "), std::string::npos) << run.out;
   ASSERT_EQ(fuse("export '" + (dir / "run").string() + "' --out '" + (dir / "bundle").string() + "'").exit_code, 0);
