@@ -13,6 +13,8 @@
 #include <CLI/Config.hpp>
 #include <CLI/Formatter.hpp>
 
+#include "../common/run_app.h"
+
 #include "fuse/base/error.h"
 #include "fuse/json/document.h"
 #include "fuse/json/write.h"
@@ -194,19 +196,5 @@ int main(int argc, char** argv) {
   infer_cmd->add_option("--device", device, "cpu, cuda, cuda:N");
   infer_cmd->callback([&] { exit_code = infer(bundles, input, output, device); });
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "fuse: " << e.what() << "\nRun 'fuse <command> --help' for usage.\n";
-    return 2;
-  } catch (const fuse::Error& e) {
-    std::cerr << "fuse: error: " << e.what() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "fuse: internal error: " << e.what() << "\n";
-    return 1;
-  }
-  return exit_code;
+  return fuse::apps::run_app(app, argc, argv, exit_code);
 }

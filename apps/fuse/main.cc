@@ -12,6 +12,8 @@
 #include <CLI/Config.hpp>
 #include <CLI/Formatter.hpp>
 
+#include "../common/run_app.h"
+
 #include "commands.h"
 #include "fuse/base/error.h"
 #include "fuse_sdk/fm_plugin.h"
@@ -55,20 +57,5 @@ int main(int argc, char** argv) {
   app.add_subcommand("lr-find", "Learning-rate range test with a suggestion and a plot");
   app.add_subcommand("export", "Write a self-contained bundle of a trained run");
   app.add_subcommand("infer", "Predict with a bundle, writing results in the input's original geometry");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);  // --help, --version
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "fuse: " << e.what() << "\n"
-              << "Run 'fuse --help' (or 'fuse <command> --help') for usage.\n";
-    return 2;
-  } catch (const fuse::Error& e) {
-    std::cerr << "fuse: error: " << e.what() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "fuse: internal error: " << e.what() << "\n";
-    return 1;
-  }
-  return exit_code;
+  return fuse::apps::run_app(app, argc, argv, exit_code);
 }
