@@ -15,7 +15,6 @@
 
 #include "../common/run_app.h"
 
-#include "fuse/base/error.h"
 #include "fuse/json/document.h"
 #include "fuse/json/write.h"
 #include "fuse/train/inference.h"

@@ -15,7 +15,6 @@
 #include "../common/run_app.h"
 
 #include "commands.h"
-#include "fuse/base/error.h"
 #include "fuse_sdk/fm_plugin.h"
 
 namespace {
