@@ -23,7 +23,8 @@ for threads in 1 2; do
     'BEGIN { printf "step, %d thread(s): FuseMedML++ %.1f ms, PyTorch (Python) %.1f ms: %.2fx the steps per second\n", t, f, p, p / f }'
 done
 
-data="$build/examples/nodule3d"
+# Where examples/nodule3d/experiment.json reads its data (whatever BUILD_DIR is); absolute for the Python side.
+data=$(realpath -m build/examples/nodule3d)
 runs=$(mktemp -d)
 trap 'rm -rf "$runs"' EXIT
 "$build/bin/make_nodules" "$data" >/dev/null
@@ -34,7 +35,7 @@ trap 'rm -rf "$runs"' EXIT
 "$build/bin/fuse" run examples/nodule3d/experiment.json --out "$runs/timed" --no-progress >/dev/null
 rows=$(($(wc -l < "$data/train.csv") - 1))
 fuse_rate=$(awk -F, -v rows="$rows" 'NR > 1 { s += $NF; n++ } END { printf "%.3f", n * int((rows + 31) / 32) / s }' "$runs/timed/log.csv")
-read -r python_rate python_seconds python_auc < <(cd bench/python && /usr/bin/python3 train_nodule3d.py "$OLDPWD/$data" 8)
+read -r python_rate python_seconds python_auc < <(cd bench/python && /usr/bin/python3 train_nodule3d.py "$data" 8)
 fuse_auc=$(grep -o '"auc": [0-9.]*' "$runs/timed/results.json" | head -1 | cut -d' ' -f2)
 awk -v f="$fuse_rate" -v p="$python_rate" -v fa="$fuse_auc" -v pa="$python_auc" \
   'BEGIN { printf "whole run, 2 threads: FuseMedML++ %.2f steps/s (best validation AUC %s), PyTorch (Python) %.2f steps/s (%s): %.2fx\n", f, fa, p, pa, f / p }'

@@ -113,6 +113,27 @@ TEST(Trainer, SamAccumulationWarmUpAndPreprocessingTrainToo) {
   EXPECT_GE(fit(dir / "experiment.json", dir / "sam").best_value, 0.9);
 }
 
+// "validation": {"source": ..., "static": [...]} reads validation samples with its own steps: here they zero the
+// features, so every validation score is the same and the AUC is 0.5 (the training's steps would give >= 0.95).
+TEST(Trainer, ValidationWithItsOwnStaticStepsUsesThem) {
+  const auto dir = fresh_dir("trainer_validation_static");
+  std::string json = testing::toy_json();
+  const std::string plain = R"("validation": {"table": "validation.csv"})";
+  json.replace(json.find(plain), plain.size(), R"("validation": {"source": {"table": "validation.csv"}, "static": [
+      {"op": "fuse.ops.to_tensor", "keys": ["data.x1", "data.x2"], "dtype": "float32"},
+      {"op": "fuse.ops.stack", "keys": ["data.x1", "data.x2"], "out": "data.features"},
+      {"op": "fuse.ops.clip", "keys": ["data.features"], "min": 0, "max": 0}]})");
+  const std::filesystem::path experiment = testing::write_toy(dir, json);
+  fit(experiment, dir / "run");
+  EXPECT_DOUBLE_EQ(results(dir / "run").at("validation").at("auc").as_double(), 0.5);
+  // Fields other than source and static are refused where they are written.
+  std::string bad = json;
+  bad.replace(bad.rfind(R"("static": [)"), 11, R"("statik": [)");
+  testing::write_toy(dir, bad);
+  EXPECT_NE(error_of([&] { read_experiment(experiment); }).find("unknown field 'statik' in the validation data; did you mean 'static'?"), std::string::npos)
+      << error_of([&] { read_experiment(experiment); });
+}
+
 TEST(Trainer, ALossReadingAKeyNoModelWritesIsNamed) {
   const auto dir = fresh_dir("trainer_key");
   testing::write_toy(dir, testing::toy_json("", R"({"ce": {"loss": "fuse.losses.cross_entropy", "pred": "model.logit", "target": "data.label"}})"));
