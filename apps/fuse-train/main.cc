@@ -15,7 +15,12 @@
 
 #include "../common/run_app.h"
 
+#define BOOST_DLL_USE_STD_FS
+#include <boost/dll/runtime_symbol_info.hpp>
+
 #include "fuse/json/document.h"
+#include "fuse/launch/local_launcher.h"
+#include "fuse/launch/world.h"
 #include "fuse/json/write.h"
 #include "fuse/train/inference.h"
 #include "fuse/train/trainer.h"
@@ -29,6 +34,7 @@ struct RunOptions {
   std::string experiment, out, device;
   bool resume = false, no_progress = false;
   int64_t epochs = 0, threads = -1, stop_after = 0;
+  int nproc = 0;  // > 1: that many local processes (data-parallel)
 };
 
 // Command-line overrides of the experiment's trainer section.
@@ -63,13 +69,33 @@ void print_evaluation(const fs::path& file) {
   }
 }
 
-int run(const RunOptions& o) {
+// `fuse run --nproc N`: this program again as ranks 0..N-1, with the same arguments; they see RANK set.
+int launch(const RunOptions& o, int argc, char** argv) {
+  fuse::launch::LaunchOptions options;
+  options.nproc = o.nproc;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  const fuse::launch::LaunchResult r = fuse::launch::launch_local(boost::dll::program_location().string(), args, options, std::cerr);
+  if (r.exit_code == 0) return 0;
+  std::string again = "fuse";
+  for (const std::string& a : args)
+    if (a != "--resume") again += " " + a;
+  throw fuse::Error(fuse::Errc::kIo, r.message + (o.out.empty() ? "" : "; continue from the last checkpoint with: " + again + " --resume"));
+}
+
+int train(const RunOptions& o, const fuse::launch::World& world) {
   Experiment e = fuse::train::read_experiment(o.experiment);
   apply(e, o);
   const fs::path dir = run_folder(o, e);
   fuse::Registry registry;
-  fuse::train::Trainer trainer(registry, e, dir);
+  std::unique_ptr<fuse::train::Communicator> communicator;
+  if (world.distributed()) {
+    // One GPU per local rank.
+    if (e.trainer.device == "cuda") e.trainer.device = "cuda:" + std::to_string(world.local_rank);
+    communicator = fuse::train::Communicator::connect(world, fuse::train::parse_device(e.trainer.device), std::chrono::seconds(e.trainer.timeout_s));
+  }
+  fuse::train::Trainer trainer(registry, e, dir, communicator.get());
   const fuse::train::RunResult r = trainer.fit(o.resume);
+  if (!world.lead()) return 0;  // rank 0 reports
   if (r.interrupted) {
     std::cout << "stopped after " << r.epochs_run << " epoch(s); continue with: fuse run " << o.experiment << " --out " << dir.string() << " --resume\n";
     return 0;
@@ -80,6 +106,22 @@ int run(const RunOptions& o) {
   if (fs::exists(dir / "report.html")) std::cout << ", report.html";
   std::cout << ")\n";
   return 0;
+}
+
+int run(const RunOptions& o, int argc, char** argv) {
+  const fuse::launch::World world = fuse::launch::world_from_environment();
+  if (o.nproc > 1 && !world.distributed() && std::getenv("RANK") == nullptr) return launch(o, argc, argv);
+  if (o.nproc > 0 && world.distributed() && o.nproc != world.size)
+    throw fuse::Error(fuse::Errc::kConfig, "--nproc " + std::to_string(o.nproc) + " disagrees with WORLD_SIZE=" + std::to_string(world.size) +
+                                               " (drop --nproc when a launcher such as torchrun starts the ranks)");
+  if (!world.distributed()) return train(o, world);
+  try {
+    return train(o, world);
+  } catch (const fuse::Error& e) {
+    const std::string m = e.what();
+    if (m.rfind("rank ", 0) == 0) throw;
+    throw fuse::Error(e.code(), "rank " + std::to_string(world.rank) + " of " + std::to_string(world.size) + ": " + m);
+  }
 }
 
 struct LrFindOptions {
@@ -161,7 +203,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--threads", run_options.threads, "override trainer.threads (LibTorch's threads)");
   run_cmd->add_flag("--no-progress", run_options.no_progress, "no progress bar or per-epoch lines");
   run_cmd->add_option("--stop-after", run_options.stop_after, "train this many epochs, then stop (continue later with --resume)");
-  run_cmd->callback([&] { exit_code = run(run_options); });
+  run_cmd->add_option("--nproc", run_options.nproc, "data-parallel training on this many local processes (each takes its share of every batch)")
+      ->check(CLI::Range(1, 1024));
+  run_cmd->callback([&] { exit_code = run(run_options, argc, argv); });
 
   static LrFindOptions lr_options;
   CLI::App* lr_cmd = app.add_subcommand("lr-find", "Learning-rate range test: loss against a rising learning rate, a suggestion and a plot");

@@ -112,18 +112,21 @@ std::optional<NDict> Dataset::Worker::get(size_t index, int64_t epoch, bool trai
   }
 }
 
-void Dataset::build_cache(size_t threads, bool progress) {
+void Dataset::build_cache(size_t threads, bool progress, size_t part, size_t parts) {
   if (!cache_) throw Error(Errc::kConfig, "the dataset has no cache folder to build");
+  if (parts == 0 || part >= parts) throw Error(Errc::kInvalidArgument, "cache build: part " + std::to_string(part) + " of " + std::to_string(parts) + " does not exist");
   threads = std::max<size_t>(1, threads);
+  const size_t mine = (size() + parts - 1 - part) / parts;  // samples part, part + parts, ...
   std::atomic<size_t> next{0}, done{0};
   std::mutex error_mutex;
   std::optional<Error> failure;
-  Progress bar("cache", size(), progress);
+  Progress bar("cache", mine, progress);
   auto work = [&] {
     Worker w = worker();
     while (true) {
-      const size_t i = next++;
-      if (i >= size()) return;
+      const size_t k = next++;
+      if (k >= mine) return;
+      const size_t i = part + k * parts;
       {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (failure) return;
@@ -152,7 +155,7 @@ void Dataset::build_cache(size_t threads, bool progress) {
   finished = true;
   reporter.join();
   if (failure) throw *failure;
-  bar.update(size());
+  bar.update(mine);
 }
 
 }  // namespace fuse::data

@@ -123,6 +123,22 @@ TEST(Dataset, CacheBuildStopsAtTheFirstFailureUnlessSkipping) {
   EXPECT_TRUE(std::filesystem::exists(lenient.cache()->entry_path("d")));
 }
 
+TEST(Dataset, CacheBuildSplitInPartsBuildsOnlyItsPart) {
+  const auto dir = fresh_dir("dataset_build_parts");
+  DatasetSpec spec = spec_of({"a", "b", "c", "d", "e"}, {step("fuse.ops.copy", R"({"from": ["data.name"], "to": ["copy"]})")});
+  spec.cache_dir = dir;
+  Dataset one(registry(), spec);
+  one.build_cache(2, false, 1, 2);  // the second of two processes: samples 1 and 3
+  EXPECT_FALSE(std::filesystem::exists(one.cache()->entry_path("a")));
+  EXPECT_TRUE(std::filesystem::exists(one.cache()->entry_path("b")));
+  EXPECT_FALSE(std::filesystem::exists(one.cache()->entry_path("c")));
+  EXPECT_TRUE(std::filesystem::exists(one.cache()->entry_path("d")));
+  Dataset other(registry(), spec);
+  other.build_cache(1, false, 0, 2);
+  for (const char* id : {"a", "c", "e"}) EXPECT_TRUE(std::filesystem::exists(other.cache()->entry_path(id))) << id;
+  EXPECT_EQ(error_of([&] { other.build_cache(1, false, 2, 2); }), "cache build: part 2 of 2 does not exist");
+}
+
 TEST(Dataset, BuildingWithoutACacheFolderIsAnError) {
   Dataset d(registry(), spec_of({"a"}, {}));
   EXPECT_EQ(error_of([&] { d.build_cache(1, false); }), "the dataset has no cache folder to build");

@@ -24,7 +24,7 @@ namespace {
 constexpr char kMagic[] = "FCKPT1\n";
 }
 
-void write_checkpoint(const fs::path& file, const Checkpoint& c) {
+std::string checkpoint_bytes(const Checkpoint& c) {
   std::string blobs;
   bj::array sections;
   auto add = [&](const std::string& name, const std::string& bytes) {
@@ -37,12 +37,17 @@ void write_checkpoint(const fs::path& file, const Checkpoint& c) {
   const std::string body = std::to_string(header.size()) + "\n" + header + blobs;
   char sum[32];
   std::snprintf(sum, sizeof sum, "%016llx\n", static_cast<unsigned long long>(XXH3_64bits(body.data(), body.size())));
+  return kMagic + std::string(sum) + body;
+}
+
+void write_checkpoint(const fs::path& file, const Checkpoint& c) {
+  const std::string bytes = checkpoint_bytes(c);
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
   const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << kMagic << sum << body;
+    out << bytes;
     out.flush();
     if (!out) throw Error(Errc::kIo, "cannot write checkpoint '" + tmp.string() + "'");
   }
@@ -56,20 +61,25 @@ void write_checkpoint(const fs::path& file, const Checkpoint& c) {
   if (ec) throw Error(Errc::kIo, "cannot rename checkpoint to '" + file.string() + "': " + ec.message());
 }
 
-Checkpoint read_checkpoint(const fs::path& file) {
+std::string read_checkpoint_bytes(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw Error(Errc::kIo, "checkpoint '" + file.string() + "' does not exist or cannot be read");
   std::stringstream s;
   s << in.rdbuf();
-  const std::string all = s.str();
+  return s.str();
+}
+
+Checkpoint read_checkpoint(const fs::path& file) { return parse_checkpoint(read_checkpoint_bytes(file), file.string()); }
+
+Checkpoint parse_checkpoint(const std::string& all, const std::string& where) {
   const size_t magic = std::strlen(kMagic);
-  if (all.compare(0, magic, kMagic) != 0) throw Error(Errc::kIo, "'" + file.string() + "' is not a checkpoint");
-  if (all.size() < magic + 17) throw Error(Errc::kIo, "checkpoint '" + file.string() + "' is cut short");
+  if (all.compare(0, magic, kMagic) != 0) throw Error(Errc::kIo, "'" + where + "' is not a checkpoint");
+  if (all.size() < magic + 17) throw Error(Errc::kIo, "checkpoint '" + where + "' is cut short");
   const std::string body = all.substr(magic + 17);
   char sum[32];
   std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(XXH3_64bits(body.data(), body.size())));
   if (all.compare(magic, 16, sum) != 0)
-    throw Error(Errc::kIo, "checkpoint '" + file.string() + "' is corrupt (checksum mismatch): it was cut short or changed");
+    throw Error(Errc::kIo, "checkpoint '" + where + "' is corrupt (checksum mismatch): it was cut short or changed");
   const size_t newline = body.find('\n');
   const size_t header_size = std::stoull(body.substr(0, newline));
   const bj::object header = bj::parse(body.substr(newline + 1, header_size)).as_object();

@@ -178,7 +178,7 @@ void read_trainer(const json::Document& d, Experiment& e) {
   if (v == nullptr) return;
   ObjectReader r(d, *v, "/trainer", "the trainer");
   r.allow({"epochs", "monitor", "mode", "early_stopping", "min_delta", "grad_clip", "accumulate", "device", "mixed_precision", "threads",
-           "on_nan", "progress", "stop_after"});
+           "on_nan", "progress", "stop_after", "distributed"});
   t.epochs = r.integer("epochs", 10, 1);
   t.monitor = r.string("monitor", "");
   t.maximize = r.choice("mode", {"min", "max"}, "min") == "max";
@@ -193,6 +193,12 @@ void read_trainer(const json::Document& d, Experiment& e) {
   t.on_nan = r.choice("on_nan", {"stop", "skip"}, "stop");
   t.progress = r.boolean("progress", true);
   t.stop_after = r.integer("stop_after", 0, 0);
+  if (const bj::value* dv = r.find("distributed")) {
+    ObjectReader dr(d, *dv, r.pointer("distributed"), "the trainer's distributed section");
+    dr.allow({"bucket_mb", "timeout_s"});
+    t.bucket_mb = dr.number("bucket_mb", 25.0, 0.001);
+    t.timeout_s = dr.integer("timeout_s", 300, 1);
+  }
 }
 
 void read_inference(const json::Document& d, Experiment& e) {

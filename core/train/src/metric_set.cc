@@ -1,14 +1,16 @@
 #include "metric_set.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <optional>
 
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
 
 namespace fuse::train {
 
-MetricSet::MetricSet(const Registry& registry, const std::vector<MetricSpec>& specs, bool train_split) {
+MetricSet::MetricSet(const Registry& registry, const std::vector<MetricSpec>& specs, bool train_split) : registry_(registry) {
   for (const MetricSpec& s : specs) {
     if (train_split ? !s.train : !s.validation) continue;
     try {
@@ -30,6 +32,38 @@ void MetricSet::update(const NDict& batch) {
       metrics_[i].update(batch);
     } catch (const Error& e) {
       throw Error(e.code(), specs_[i].where + ": metric '" + specs_[i].name + "': " + e.what());
+    }
+  }
+}
+
+void MetricSet::merge_ranks(Communicator& communicator, const std::string& what) {
+  if (metrics_.empty()) return;
+  // One gather for all metrics: each state as its length (16 hex digits) and its bytes.
+  std::string mine;
+  for (Metric& m : metrics_) {
+    const std::string state = m.save_state();
+    char length[24];
+    std::snprintf(length, sizeof length, "%016zx", state.size());
+    mine += length + state;
+  }
+  const std::vector<std::string> all = communicator.all_gather(mine, what);
+  std::vector<size_t> at(all.size(), 0);
+  for (size_t i = 0; i < metrics_.size(); ++i) {
+    const MetricSpec& s = specs_[i];
+    try {
+      // Rebuilt from the gathered bytes on every rank, own state included: bit-identical results everywhere.
+      std::optional<Metric> merged;
+      for (size_t r = 0; r < all.size(); ++r) {
+        const size_t length = std::stoull(all[r].substr(at[r], 16), nullptr, 16);
+        Metric part = registry_.create_metric(s.component, s.config);
+        part.load_state(std::string_view(all[r]).substr(at[r] + 16, length));
+        at[r] += 16 + length;
+        if (!merged) merged.emplace(std::move(part));
+        else merged->merge(part);
+      }
+      metrics_[i] = std::move(*merged);
+    } catch (const Error& e) {
+      throw Error(e.code(), s.where + ": metric '" + s.name + "': merging the ranks' results: " + e.what());
     }
   }
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fuse/plugin/registry.h"
+#include "fuse/train/communicator.h"
 #include "fuse/train/experiment.h"
 
 namespace fuse::train {
@@ -22,8 +23,12 @@ class MetricSet {
   // epoch) gives NaN.
   std::vector<std::pair<std::string, double>> compute();
   bool empty() const { return metrics_.empty(); }
+  // Distributed runs: every rank's accumulated rows merged in rank order (the metrics' merge), the same on
+  // every rank, so that they all compute the same values.
+  void merge_ranks(Communicator& communicator, const std::string& what);
 
  private:
+  const Registry& registry_;
   std::vector<Metric> metrics_;
   std::vector<MetricSpec> specs_;
 };

@@ -73,7 +73,10 @@ void ModelGraph::forward(NDict& batch, const CallContext& context) {
   }
 }
 
-void ModelGraph::backward(NDict grads, const CallContext& context) {
+void ModelGraph::backward(NDict grads, const CallContext& context, const std::function<void(const std::string&)>& done) {
+  // A component's gradients are final once its first application (in forward order) has run its backward.
+  std::vector<size_t> first(models_.size(), nodes_.size());
+  for (size_t i = nodes_.size(); i-- > 0;) first[nodes_[i].owner] = i;
   for (size_t i = nodes_.size(); i-- > 0;) {
     const Node& n = nodes_[i];
     Model& m = *models_[n.owner];
@@ -84,15 +87,17 @@ void ModelGraph::backward(NDict grads, const CallContext& context) {
         out_grads.set(k, *g);
         any = true;
       }
-    if (!any) continue;  // nothing downstream of this component reached the loss
-    NDict in_grads;
-    m.backward(out_grads, in_grads, context);
-    for (const auto& [k, v] : in_grads.flatten()) {
-      if (!v->is<Tensor>()) continue;
-      const std::string key = batch_key(n, k);
-      if (Value* existing = grads.find(key)) existing->as<Tensor>() = add_tensors(existing->as<Tensor>(), v->as<Tensor>(), key);
-      else grads.set(key, *v);
+    if (any) {  // else nothing downstream of this component reached the loss
+      NDict in_grads;
+      m.backward(out_grads, in_grads, context);
+      for (const auto& [k, v] : in_grads.flatten()) {
+        if (!v->is<Tensor>()) continue;
+        const std::string key = batch_key(n, k);
+        if (Value* existing = grads.find(key)) existing->as<Tensor>() = add_tensors(existing->as<Tensor>(), v->as<Tensor>(), key);
+        else grads.set(key, *v);
+      }
     }
+    if (done && first[n.owner] == i) done(model_names_[n.owner]);
   }
 }
 
@@ -100,6 +105,12 @@ std::vector<NamedParameter> ModelGraph::parameters() {
   std::vector<NamedParameter> out;
   for (size_t i = 0; i < models_.size(); ++i)
     for (Parameter& p : models_[i]->parameters()) out.push_back(NamedParameter{model_names_[i] + "." + p.name, p});
+  return out;
+}
+
+std::vector<std::pair<std::string, std::vector<Parameter>>> ModelGraph::parameters_by_component() {
+  std::vector<std::pair<std::string, std::vector<Parameter>>> out;
+  for (size_t i = 0; i < models_.size(); ++i) out.emplace_back(model_names_[i], models_[i]->parameters());
   return out;
 }
 

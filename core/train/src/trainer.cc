@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 
 #include <chrono>
+#include <thread>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "fuse/base/error.h"
 #include "fuse/base/log.h"
@@ -21,7 +23,9 @@
 #include "fuse/loader/loader.h"
 #include "fuse/report/charts.h"
 #include "fuse/report/html.h"
+#include "fuse/loader/rank_shard.h"
 #include "fuse/train/checkpoint.h"
+#include "fuse/train/gradient_reducer.h"
 #include "loss_terms.h"
 #include "metric_set.h"
 #include "progress.h"
@@ -152,17 +156,23 @@ ModelGraph build_model(const Registry& registry, const std::vector<ComponentSpec
 }
 
 struct Trainer::Impl {
-  Impl(const Registry& r, Experiment experiment, fs::path run_dir)
-      : registry(r), e(std::move(experiment)), dir(std::move(run_dir)), progress(e.trainer.progress), log(dir / "log.csv") {}
+  Impl(const Registry& r, Experiment experiment, fs::path run_dir, Communicator* c)
+      : registry(r), e(std::move(experiment)), dir(std::move(run_dir)), comm(c), progress(e.trainer.progress && lead()), log(dir / "log.csv") {}
 
   const Registry& registry;
   Experiment e;
   fs::path dir;
+  Communicator* comm;  // null: one process
+  bool lead() const { return comm == nullptr || comm->rank() == 0; }
+  int rank() const { return comm ? comm->rank() : 0; }
   ProgressBar progress;
   CsvLog log;
 
   std::unique_ptr<data::Dataset> train_data, validation_data;
   std::unique_ptr<loader::Sampler> train_sampler, validation_sampler;
+  const loader::RankShardSampler* shard = nullptr;  // distributed: train_sampler, for the ranks' shares
+  std::vector<double> shares;                      // this epoch's, per batch
+  std::unique_ptr<GradientReducer> reducer;
   std::unique_ptr<loader::Loader> train_loader, validation_loader;
   ModelGraph graph;
   std::unique_ptr<Optimizer> optimizer;
@@ -186,8 +196,24 @@ struct Trainer::Impl {
   Checkpoint checkpoint(int64_t epoch);
   void restore(const Checkpoint& c);
   void evaluate(RunResult& result);
+  void backward(NDict grads, const CallContext& c, bool reduce, int64_t epoch, int64_t b);
+  // Runs `check` on rank 0 only; its Error stops every rank alike.
+  void on_lead(const std::function<void()>& check, const std::string& what) {
+    if (comm) comm->agree(check, what);
+    else check();
+  }
+  // An epoch's loss sums and batch count, summed over the ranks.
+  void sum_losses(double& total, int64_t& counted, std::vector<double>& sums, const std::string& what) {
+    std::vector<double> local{total, static_cast<double>(counted)};
+    local.insert(local.end(), sums.begin(), sums.end());
+    const std::vector<double> all = comm->all_sum(local, what);
+    total = all[0], counted = static_cast<int64_t>(all[1]);
+    std::copy(all.begin() + 2, all.end(), sums.begin());
+  }
+  void sync_model_from_lead(const std::string& what);
   CallContext context(bool training, int64_t epoch, int64_t b) const {
-    CallContext c(training, data::call_seed(e.seed, epoch, b, kModelCall), epoch, -1);
+    // Each rank draws its own dropout masks; rank 0 draws those of a single process.
+    CallContext c(training, data::call_seed(e.seed, epoch, b, kModelCall + rank()), epoch, -1);
     c.mixed_precision = e.trainer.mixed_precision && device.device_type == kDLCUDA;
     return c;
   }
@@ -196,14 +222,21 @@ struct Trainer::Impl {
 void Trainer::Impl::prepare(Mode mode) {
   const bool resume = mode == Mode::kResume;
   if (e.trainer.threads > 0) at::set_num_threads(static_cast<int>(e.trainer.threads));
+  else if (comm) at::set_num_threads(std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / comm->world().local_size));
   const fs::path last = dir / "checkpoints" / "last.ckpt";
-  if (mode == Mode::kFresh && fs::exists(last))
-    throw Error(Errc::kConfig, "run folder '" + dir.string() + "' already holds a run (checkpoints/last.ckpt); continue it with --resume, or choose "
-                                   "another --out");
-  if (resume && !fs::exists(last))
-    throw Error(Errc::kIo, "nothing to resume in '" + dir.string() + "': no checkpoints/last.ckpt (the run stopped before its first epoch ended; "
-                               "start it again without --resume)");
-  if (mode != Mode::kProbe) {
+  std::string checkpoint_bytes;  // resuming: rank 0's last checkpoint, for every rank
+  on_lead(
+      [&] {
+        if (mode == Mode::kFresh && fs::exists(last))
+          throw Error(Errc::kConfig, "run folder '" + dir.string() + "' already holds a run (checkpoints/last.ckpt); continue it with --resume, or choose "
+                                         "another --out");
+        if (resume && !fs::exists(last))
+          throw Error(Errc::kIo, "nothing to resume in '" + dir.string() + "': no checkpoints/last.ckpt (the run stopped before its first epoch ended; "
+                                     "start it again without --resume)");
+        if (resume) parse_checkpoint(checkpoint_bytes = read_checkpoint_bytes(last), last.string());
+      },
+      "checking the run folder");
+  if (mode != Mode::kProbe && lead()) {
     fs::create_directories(dir / "checkpoints");
     write_text(dir / "config.json", json::to_text(e.resolved, {2}) + "\n");
   }
@@ -223,12 +256,24 @@ void Trainer::Impl::prepare(Mode mode) {
   if (e.trainer.monitor.rfind("validation.", 0) == 0 && !validation_data)
     throw Error(Errc::kConfig, e.file.string() + ": the trainer monitors '" + e.trainer.monitor +
                                    "' but there is no validation data (add 'validation' or 'folds'; or monitor 'train.loss')");
-  if (train_data->cache()) train_data->build_cache(std::max<size_t>(1, e.loader.options.workers), e.trainer.progress);
-  if (validation_data && validation_data->cache()) validation_data->build_cache(std::max<size_t>(1, e.loader.options.workers), false);
+  // The cache: the ranks on a machine build a part each, then wait for each other (however long it takes).
+  const size_t part = comm ? static_cast<size_t>(comm->world().local_rank) : 0, parts = comm ? static_cast<size_t>(comm->world().local_size) : 1;
+  const size_t threads = std::max<size_t>(1, e.loader.options.workers);
+  if (train_data->cache()) train_data->build_cache(threads, e.trainer.progress && lead(), part, parts);
+  if (validation_data && validation_data->cache()) validation_data->build_cache(threads, false, part, parts);
+  if (comm && (train_data->cache() || (validation_data && validation_data->cache())))
+    comm->barrier("waiting for the other ranks to build their part of the cache", std::chrono::hours(24 * 7));
   train_sampler = loader::make_sampler(e.loader, *train_data, e.seed);
+  if (comm) {
+    auto sharded = std::make_unique<loader::RankShardSampler>(std::move(train_sampler), comm->rank(), comm->size());
+    shard = sharded.get();
+    train_sampler = std::move(sharded);
+  }
   train_loader = std::make_unique<loader::Loader>(*train_data, *train_sampler, e.loader.options);
   if (validation_data) {
-    validation_sampler = std::make_unique<loader::SequentialSampler>(validation_data->size(), e.loader.batch_size, false, false, e.seed);
+    // Distributed: a contiguous block of the validation samples per rank.
+    const auto [begin, end] = comm ? loader::rank_block(validation_data->size(), comm->rank(), comm->size()) : std::pair<size_t, size_t>{0, validation_data->size()};
+    validation_sampler = std::make_unique<loader::RangeSampler>(begin, end, e.loader.batch_size);
     loader::LoaderOptions options = e.loader.options;
     options.training = false;
     validation_loader = std::make_unique<loader::Loader>(*validation_data, *validation_sampler, options);
@@ -247,11 +292,28 @@ void Trainer::Impl::prepare(Mode mode) {
   train_metrics = std::make_unique<MetricSet>(registry, e.metrics, true);
   validation_metrics = std::make_unique<MetricSet>(registry, e.metrics, false);
   postprocess = std::make_unique<data::Pipeline>(registry, e.postprocess, "postprocess");
-  if (!optimizer->frozen().empty()) logger().info("frozen parameters: {}", join(optimizer->frozen(), ", "));
+  if (!optimizer->frozen().empty() && lead()) logger().info("frozen parameters: {}", join(optimizer->frozen(), ", "));
+  if (comm) {
+    // The gradients the optimiser uses, reduced over the ranks; every rank starts from rank 0's weights.
+    const std::vector<std::string> frozen = optimizer->frozen();
+    std::vector<GradientReducer::ComponentParameters> reduced;
+    for (auto& [name, params] : graph.parameters_by_component()) {
+      std::vector<Parameter> kept;
+      for (const Parameter& p : params)
+        if (p.trainable && p.grad != nullptr && std::find(frozen.begin(), frozen.end(), name + "." + p.name) == frozen.end()) kept.push_back(p);
+      reduced.emplace_back(name, std::move(kept));
+    }
+    reducer = std::make_unique<GradientReducer>(*comm, reduced, static_cast<size_t>(e.trainer.bucket_mb * (1 << 20)));
+    if (!resume) sync_model_from_lead("sending rank 0's initial weights");
+    if (lead())
+      logger().info("distributed: {} ranks ({}), {} MB of gradients per step in {} buckets", comm->size(), comm->backend(),
+                    number(static_cast<double>(reducer->bytes()) / (1 << 20)), reducer->buckets());
+  }
 
   if (resume) {
-    restore(read_checkpoint(last));
-    log.resume(next_epoch);  // the rows of the epochs done (numbered from 1)
+    if (comm) checkpoint_bytes = comm->broadcast(checkpoint_bytes, 0, "sending the checkpoint to resume from");
+    restore(parse_checkpoint(checkpoint_bytes, last.string()));
+    if (lead()) log.resume(next_epoch);  // the rows of the epochs done (numbered from 1)
     progress.line("resuming after epoch " + std::to_string(next_epoch) + " of " + std::to_string(e.trainer.epochs));
   }
 }
@@ -265,6 +327,25 @@ void Trainer::Impl::nan_batch(int64_t epoch, int64_t b, const NDict& batch, cons
   logger().warn("{}; batch skipped", where);
 }
 
+void Trainer::Impl::sync_model_from_lead(const std::string& what) {
+  Checkpoint c;
+  if (lead()) c.model = graph.save_state();
+  const std::string bytes = comm->broadcast(lead() ? train::checkpoint_bytes(c) : std::string(), 0, what);
+  if (!lead()) graph.load_state(parse_checkpoint(bytes, "rank 0's model").model);
+}
+
+// The backward of one batch; with `reduce` (a distributed run's step), each component's gradients are sent to
+// the other ranks as soon as they are final.
+void Trainer::Impl::backward(NDict grads, const CallContext& c, bool reduce, int64_t epoch, int64_t b) {
+  if (!reduce || !reducer) {
+    graph.backward(std::move(grads), c);
+    return;
+  }
+  reducer->begin(shares.at(static_cast<size_t>(b)));
+  graph.backward(std::move(grads), c, [&](const std::string& component) { reducer->ready(component); });
+  reducer->finish("the gradients of epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(b + 1));
+}
+
 void Trainer::Impl::step_optimizer(NDict& batch, int64_t epoch, int64_t b, const CallContext& c) {
   if (optimizer->sharpness_aware()) {
     // SAM: the gradient at the worst nearby point decides the step from the current one.
@@ -273,7 +354,7 @@ void Trainer::Impl::step_optimizer(NDict& batch, int64_t epoch, int64_t b, const
     graph.forward(batch, c);
     NDict grads;
     losses->compute(batch, &grads, optimizer_steps, 1.0);
-    graph.backward(std::move(grads), c);
+    backward(std::move(grads), c, true, epoch, b);
     optimizer->sam_restore();
   }
   if (e.trainer.grad_clip > 0) optimizer->clip_grad_norm(e.trainer.grad_clip);
@@ -293,6 +374,7 @@ EpochValues Trainer::Impl::train_epoch(int64_t epoch) {
   graph.zero_grad();
   train_metrics->reset();
   train_loader->start(epoch);
+  if (shard) shares = shard->shares(epoch);
   const int64_t batches = static_cast<int64_t>(train_loader->batches_in_epoch());
   progress.start("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(e.trainer.epochs), batches);
   std::vector<double> sums(losses->names().size(), 0.0);
@@ -305,16 +387,22 @@ EpochValues Trainer::Impl::train_epoch(int64_t epoch) {
     if (!keys_checked) losses->check_keys(batch, graph.output_keys()), keys_checked = true;
     NDict grads;
     const LossTerms::Values v = losses->compute(batch, &grads, optimizer_steps, 1.0 / static_cast<double>(e.trainer.accumulate));
+    const bool step = (b + 1) % e.trainer.accumulate == 0 || b + 1 == batches;
     if (!std::isfinite(v.total)) {
       std::string each;
       for (size_t i = 0; i < v.each.size(); ++i) each += (i ? ", " : "") + losses->names()[i] + " = " + number(v.each[i]);
       nan_batch(epoch, b, batch, "the loss is " + number(v.total) + " (" + each + ")");
       graph.set_training(false);  // drops the saved forward
       graph.set_training(true);
+      if (!(comm && step)) continue;
+      // Distributed: the other ranks step; this one takes part with the gradients it has (none of this batch).
+      reducer->begin(shares.at(static_cast<size_t>(b)));
+      reducer->finish("the gradients of epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(b + 1));
+      step_optimizer(batch, epoch, b, c);
       continue;
     }
-    graph.backward(std::move(grads), c);
-    if ((b + 1) % e.trainer.accumulate == 0 || b + 1 == batches) step_optimizer(batch, epoch, b, c);
+    backward(std::move(grads), c, step, epoch, b);
+    if (step) step_optimizer(batch, epoch, b, c);
     keys_to_host(batch, graph.output_keys());
     postprocess->run(batch, e.seed, epoch, b, false);
     train_metrics->update(batch);
@@ -322,6 +410,11 @@ EpochValues Trainer::Impl::train_epoch(int64_t epoch) {
     for (size_t i = 0; i < sums.size(); ++i) sums[i] += v.each[i];
     ++counted;
     progress.update(b + 1, total / static_cast<double>(counted), optimizer->lr());
+  }
+  if (comm) {
+    // The epoch's numbers over all ranks: losses averaged over every rank's batches, metrics merged.
+    sum_losses(total, counted, sums, "the training losses of epoch " + std::to_string(epoch + 1));
+    train_metrics->merge_ranks(*comm, "the training metrics of epoch " + std::to_string(epoch + 1));
   }
   EpochValues out;
   out.values.emplace_back("train.loss", counted ? total / static_cast<double>(counted) : kNaN);
@@ -387,6 +480,28 @@ EpochValues Trainer::Impl::validate(int64_t epoch, Predictions* predictions) {
       predictions->rows.push_back(std::move(cells));
     }
   }
+  if (comm) {
+    sum_losses(total, counted, sums, "the validation losses of epoch " + std::to_string(epoch + 1));
+    validation_metrics->merge_ranks(*comm, "the validation metrics of epoch " + std::to_string(epoch + 1));
+    if (predictions != nullptr) {
+      // Rank 0 gets every rank's rows, in rank order: the validation samples in order.
+      bj::array rows;
+      for (const auto& row : predictions->rows) rows.push_back(bj::array(row.begin(), row.end()));
+      const bj::object mine{{"columns", bj::array(predictions->columns.begin(), predictions->columns.end())}, {"rows", rows}};
+      const std::vector<std::string> all_rows = comm->all_gather(bj::serialize(mine), "the validation predictions");
+      predictions->rows.clear();
+      for (const std::string& text : all_rows) {
+        const bj::object part = bj::parse(text).as_object();
+        if (predictions->columns.empty())
+          for (const bj::value& c : part.at("columns").as_array()) predictions->columns.emplace_back(c.as_string());
+        for (const bj::value& row : part.at("rows").as_array()) {
+          std::vector<std::string> cells;
+          for (const bj::value& c : row.as_array()) cells.emplace_back(c.as_string());
+          predictions->rows.push_back(std::move(cells));
+        }
+      }
+    }
+  }
   out.values.emplace_back("validation.loss", counted ? total / static_cast<double>(counted) : kNaN);
   if (sums.size() > 1)
     for (size_t i = 0; i < sums.size(); ++i)
@@ -425,9 +540,13 @@ void Trainer::Impl::restore(const Checkpoint& c) {
 void Trainer::Impl::evaluate(RunResult& result) {
   if (!e.evaluation || !validation_loader) return;
   const fs::path best = dir / "checkpoints" / "best.ckpt";
-  if (fs::exists(best)) graph.load_state(read_checkpoint(best).model);
+  std::string best_bytes;  // rank 0's file, for every rank
+  on_lead([&] { best_bytes = fs::exists(best) ? read_checkpoint_bytes(best) : std::string(); }, "reading the best checkpoint");
+  if (comm) best_bytes = comm->broadcast(best_bytes, 0, "sending the best checkpoint");
+  if (!best_bytes.empty()) graph.load_state(parse_checkpoint(best_bytes, best.string()).model);
   Predictions p;
   validate(std::max<int64_t>(0, result.best_epoch), &p);
+  if (!lead()) return;
   std::string csv = join(p.columns, ",") + "\n";
   for (const auto& row : p.rows) csv += join(row, ",") + "\n";
   write_text(dir / "predictions.csv", csv);
@@ -442,8 +561,8 @@ void Trainer::Impl::evaluate(RunResult& result) {
   write_text(dir / "report.html", report::html_report(results, e.name + " — validation, best epoch " + std::to_string(result.best_epoch + 1)));
 }
 
-Trainer::Trainer(const Registry& registry, Experiment experiment, fs::path run_dir)
-    : impl_(std::make_unique<Impl>(registry, std::move(experiment), std::move(run_dir))) {}
+Trainer::Trainer(const Registry& registry, Experiment experiment, fs::path run_dir, Communicator* communicator)
+    : impl_(std::make_unique<Impl>(registry, std::move(experiment), std::move(run_dir), communicator)) {}
 
 Trainer::~Trainer() = default;
 
@@ -457,6 +576,9 @@ RunResult Trainer::fit(bool resume) {
   for (int64_t epoch = m.next_epoch; epoch < t.epochs; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
     EpochValues values = m.train_epoch(epoch);
+    // Distributed: every rank validates (and later resumes) with rank 0's batch-norm statistics, as DDP's
+    // broadcast buffers make them; the parameters are already equal.
+    if (m.comm) m.sync_model_from_lead("sending rank 0's weights after epoch " + std::to_string(epoch + 1));
     const EpochValues validation = m.validate(epoch, nullptr);
     values.values.insert(values.values.end(), validation.values.begin(), validation.values.end());
     if (!values.has(t.monitor)) {
@@ -479,11 +601,13 @@ RunResult Trainer::fit(bool resume) {
     std::vector<std::pair<std::string, double>> row{{"epoch", static_cast<double>(epoch + 1)}, {"lr", m.optimizer->lr()}};
     row.insert(row.end(), values.values.begin(), values.values.end());
     row.emplace_back("seconds", seconds_since(epoch_start));
-    m.log.add(row);
-    // The checkpoints: best first, so that a kill between the two never leaves a last newer than its best.
-    const Checkpoint c = m.checkpoint(epoch);
-    if (better) write_checkpoint(m.dir / "checkpoints" / "best.ckpt", c);
-    write_checkpoint(m.dir / "checkpoints" / "last.ckpt", c);
+    if (m.lead()) {
+      m.log.add(row);
+      // The checkpoints: best first, so that a kill between the two never leaves a last newer than its best.
+      const Checkpoint c = m.checkpoint(epoch);
+      if (better) write_checkpoint(m.dir / "checkpoints" / "best.ckpt", c);
+      write_checkpoint(m.dir / "checkpoints" / "last.ckpt", c);
+    }
     std::string summary = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(t.epochs) + ":";
     for (const auto& [k, v] : values.values) summary += " " + k + " " + number(v);
     summary += "  lr " + number(m.optimizer->lr()) + "  " + format_seconds(seconds_since(epoch_start)) + (better ? "  (best)" : "");
@@ -510,6 +634,7 @@ RunResult Trainer::fit(bool resume) {
     if (k.rfind("validation.", 0) == 0) result.validation[k.substr(11)] = v;
   m.evaluate(result);
   result.seconds = seconds_since(start);
+  if (!m.lead()) return result;
   bj::object train_values;
   for (const auto& [k, v] : m.best_row)
     if (k.rfind("train.", 0) == 0) train_values[k.substr(6)] = v;

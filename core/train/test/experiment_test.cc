@@ -38,7 +38,7 @@ TEST(Experiment, MistakesAreLocated) {
   testing::write_toy(dir, testing::toy_json("", "", R"({"epoch": 3})"));
   EXPECT_EQ(error_of([&] { read_experiment(file); }),
             file + ":20:24: unknown field 'epoch' in the trainer; did you mean 'epochs'? (allowed: epochs, monitor, mode, early_stopping, min_delta, "
-                   "grad_clip, accumulate, device, mixed_precision, threads, on_nan, progress, stop_after)");
+                   "grad_clip, accumulate, device, mixed_precision, threads, on_nan, progress, stop_after, distributed)");
   testing::write_toy(dir, testing::toy_json("", R"({"ce": {"pred": "model.logits"}})"));
   EXPECT_EQ(error_of([&] { read_experiment(file); }), file + ":16:20: missing field 'loss' in loss 'ce'");
   testing::write_toy(dir, testing::toy_json("", "", R"({"monitor": "val.auc"})"));
@@ -46,6 +46,19 @@ TEST(Experiment, MistakesAreLocated) {
             file + ":20:26: 'monitor' must start with \"train.\" or \"validation.\", got \"val.auc\"");
   testing::write_toy(dir, testing::toy_json("", "", R"({"device": "tpu"})"));
   EXPECT_EQ(error_of([&] { read_experiment(file); }), file + ":20:25: 'device' must be \"cpu\", \"cuda\" or \"cuda:N\", got \"tpu\"");
+  testing::write_toy(dir, testing::toy_json("", "", R"({"distributed": {"bucket_mb": 0}})"));
+  EXPECT_EQ(error_of([&] { read_experiment(file); }), file + ":20:44: 'bucket_mb' must be >= 0.001, got 0");
+  testing::write_toy(dir, testing::toy_json("", "", R"({"distributed": {"timeout": 10}})"));
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":20:42: unknown field 'timeout' in the trainer's distributed section; did you mean 'timeout_s'? (allowed: bucket_mb, timeout_s)");
+}
+
+TEST(Experiment, DistributedSettings) {
+  const auto dir = fresh_dir("experiment_distributed");
+  testing::write_toy(dir, testing::toy_json("", "", R"({"distributed": {"bucket_mb": 4, "timeout_s": 60}})"));
+  const Experiment e = read_experiment(dir / "experiment.json");
+  EXPECT_EQ(e.trainer.bucket_mb, 4);
+  EXPECT_EQ(e.trainer.timeout_s, 60);
 }
 
 }  // namespace

@@ -60,8 +60,9 @@ class Dataset {
   Worker worker();
 
   // Fills the cache with every sample's static output, on `threads` threads, with a progress bar on stderr
-  // when `progress`. Entries already there (and sound) are kept.
-  void build_cache(size_t threads, bool progress);
+  // when `progress`. Entries already there (and sound) are kept. With `parts` > 1, only the samples i with
+  // i % parts == part: the processes of a distributed run build one part each.
+  void build_cache(size_t threads, bool progress, size_t part = 0, size_t parts = 1);
 
   // Samples left out by OnError::kSkip so far, and why (the first few).
   size_t skipped() const { return skipped_; }

@@ -21,6 +21,12 @@ void write_checkpoint(const std::filesystem::path& file, const Checkpoint& check
 // A missing, cut-short or corrupt file is an error naming it and what is wrong.
 Checkpoint read_checkpoint(const std::filesystem::path& file);
 
+// The file's bytes, and back (`where` names them in errors): what the ranks of a distributed run pass around.
+std::string checkpoint_bytes(const Checkpoint& checkpoint);
+Checkpoint parse_checkpoint(const std::string& bytes, const std::string& where);
+// A checkpoint file's bytes, unchecked (parse_checkpoint checks them).
+std::string read_checkpoint_bytes(const std::filesystem::path& file);
+
 }  // namespace fuse::train
 
 #endif  // FUSE_TRAIN_CHECKPOINT_H_

@@ -65,6 +65,9 @@ struct TrainerSpec {
   std::string on_nan = "stop";  // or "skip"
   bool progress = true;
   int64_t stop_after = 0;  // train at most this many epochs in this call, then stop to be resumed (0: all)
+  // Distributed runs ("distributed": {...}): gradient bucket size, and how long a rank waits for the others.
+  double bucket_mb = 25;
+  int64_t timeout_s = 300;
 };
 
 // Test-time augmentation: each entry flips these spatial axes (0 = x, the last axis); the identity is always

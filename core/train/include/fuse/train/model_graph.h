@@ -5,6 +5,7 @@
 #ifndef FUSE_TRAIN_MODEL_GRAPH_H_
 #define FUSE_TRAIN_MODEL_GRAPH_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,10 +29,14 @@ class ModelGraph {
 
   // In order. In training, a component reading another's output is asked for input gradients.
   void forward(NDict& batch, const CallContext& context);
-  // `grads` holds d(loss)/d(key) for output keys; they flow back through every component.
-  void backward(NDict grads, const CallContext& context);
+  // `grads` holds d(loss)/d(key) for output keys; they flow back through every component. `done`, when given,
+  // is called with a component's name as soon as its parameter gradients are final (after the backward of its
+  // first application), for the data-parallel reducer to send them while the rest runs.
+  void backward(NDict grads, const CallContext& context, const std::function<void(const std::string&)>& done = {});
 
   std::vector<NamedParameter> parameters();
+  // Each component's parameters under its name, in forward order (shared applications once).
+  std::vector<std::pair<std::string, std::vector<Parameter>>> parameters_by_component();
   void zero_grad();
   void set_training(bool training);
   void to_device(DLDevice device);

@@ -11,6 +11,7 @@
 #include <boost/json/object.hpp>
 
 #include "fuse/plugin/registry.h"
+#include "fuse/train/communicator.h"
 #include "fuse/train/experiment.h"
 #include "fuse/train/model_graph.h"
 
@@ -47,7 +48,10 @@ struct LrFindResult {
 
 class Trainer {
  public:
-  Trainer(const Registry& registry, Experiment experiment, std::filesystem::path run_dir);
+  // With a `communicator`, this process is one rank of a data-parallel run: it trains on its shard of every
+  // batch, gradients are all-reduced, metrics and losses merged over the ranks, validation split between them;
+  // rank 0 alone writes the run folder. Every rank makes the same decisions (best epoch, early stopping).
+  Trainer(const Registry& registry, Experiment experiment, std::filesystem::path run_dir, Communicator* communicator = nullptr);
   ~Trainer();
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
