@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <map>
 
 #include "communicator_impl.h"
@@ -45,7 +46,8 @@ struct GradientReducer::Impl {
   size_t next = 0;  // the first bucket not sent
   bool active = false;
   double weight = 1;
-  size_t bytes = 0;
+  size_t bytes = 0, reductions = 0;
+  double waited = 0;
 
   bool complete(const Bucket& b) const {
     for (const std::string& c : b.components)
@@ -131,6 +133,7 @@ void GradientReducer::ready(const std::string& component) {
 void GradientReducer::finish(const std::string& what) {
   if (!impl_->active) throw Error(Errc::kInternal, "gradient reducer: finish without begin");
   impl_->active = false;
+  const auto start = std::chrono::steady_clock::now();
   for (; impl_->next < impl_->buckets.size(); ++impl_->next) impl_->send(impl_->buckets[impl_->next]);
   for (Impl::Bucket& b : impl_->buckets) {
     impl_->comm->wait(b.work, what);
@@ -141,9 +144,13 @@ void GradientReducer::finish(const std::string& what) {
       at += g.numel();
     }
   }
+  impl_->waited += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ++impl_->reductions;
 }
 
 size_t GradientReducer::bytes() const { return impl_->bytes; }
 size_t GradientReducer::buckets() const { return impl_->buckets.size(); }
+size_t GradientReducer::reductions() const { return impl_->reductions; }
+double GradientReducer::waited_seconds() const { return impl_->waited; }
 
 }  // namespace fuse::train

@@ -626,6 +626,10 @@ RunResult Trainer::fit(bool resume) {
   }
   result.best_epoch = m.best_epoch;
   result.best_value = m.best_value;
+  if (m.reducer && m.lead() && m.reducer->reductions() > 0)
+    logger().info("distributed: {} gradient all-reduces of {} MB, {} ms each waited for after the backward", m.reducer->reductions(),
+                  number(static_cast<double>(m.reducer->bytes()) / (1 << 20)),
+                  number(1000 * m.reducer->waited_seconds() / static_cast<double>(m.reducer->reductions())));
   if (result.interrupted) {
     result.seconds = seconds_since(start);
     return result;  // no results or evaluation until the run is complete

@@ -38,6 +38,8 @@ class GradientReducer {
 
   size_t bytes() const;    // gradient bytes each rank contributes per reduction
   size_t buckets() const;
+  size_t reductions() const;      // finish() calls so far
+  double waited_seconds() const;  // spent in finish() waiting for the sums (what the backward did not hide)
 
  private:
   struct Impl;
