@@ -272,7 +272,16 @@ TEST(ModelGraph, SharedWeightsSumTheGradientsOfEachApplication) {
   NDict grads;
   grads.set("fa", Value(Tensor::from_vector<float>({1}, {1, 1})));
   grads.set("fb", Value(Tensor::from_vector<float>({1}, {1, 1})));
-  g.backward(grads, CallContext(true, 1, 0, -1));
+  // The reducer's signal: a component's gradients are final once, after its last backward (the first
+  // application), with both applications' parts summed by then.
+  std::vector<std::string> done;
+  float at_done = 0;
+  g.backward(grads, CallContext(true, 1, 0, -1), [&](const std::string& name) {
+    done.push_back(name);
+    at_done = static_cast<const float*>(g.parameters()[0].parameter.grad->data)[0];
+  });
+  EXPECT_EQ(done, std::vector<std::string>{"enc"});
+  EXPECT_FLOAT_EQ(at_done, 4.0f);
   EXPECT_FLOAT_EQ(static_cast<const float*>(g.parameters()[0].parameter.grad->data)[0], 4.0f);  // 1 + 3
   EXPECT_EQ(error_of([&] { g.add_shared("x", "dec", {}); }), "model: component 'x' shares the weights of 'dec', which is not defined before it");
 }
