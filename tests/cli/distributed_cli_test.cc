@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "fuse/launch/local_launcher.h"
 #include "test_support.h"
 #include "toy_experiment.h"
 
@@ -132,9 +133,9 @@ TEST(FuseRunDistributed, ADeadRankStopsTheOthersAndTheRunResumes) {
 TEST(FuseRunDistributed, TorchrunStyleRanksStartedByHand) {
   const fs::path dir = fresh_dir("dist_env");
   const fs::path experiment = fuse::train::testing::write_toy(dir, toy(R"({"epochs": 2, "monitor": "validation.auc", "mode": "max", "threads": 1, "progress": false})"));
-  const std::string rank = "env MASTER_ADDR=127.0.0.1 MASTER_PORT=$port WORLD_SIZE=2 '" FUSE_BINARY "' run '" + experiment.string() + "' --out '" +
-                           (dir / "run").string() + "'";
-  const CommandResult r = run_command("port=$(( 20000 + $$ % 20000 )); RANK=1 " + rank + " > /dev/null & RANK=0 " + rank + "; a=$?; wait $!; b=$?; echo status=$a,$b");
+  const std::string rank = "env MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(launch::free_port()) + " WORLD_SIZE=2 '" FUSE_BINARY "' run '" +
+                           experiment.string() + "' --out '" + (dir / "run").string() + "'";
+  const CommandResult r = run_command("RANK=1 " + rank + " > /dev/null & RANK=0 " + rank + "; a=$?; wait $!; b=$?; echo status=$a,$b");
   EXPECT_NE(r.out.find(": validation.auc = "), std::string::npos) << r.out << r.err;  // rank 0 reports
   EXPECT_NE(r.out.find("status=0,0"), std::string::npos) << r.out << r.err;
   EXPECT_TRUE(fs::exists(dir / "run" / "results.json"));
