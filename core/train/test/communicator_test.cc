@@ -66,10 +66,12 @@ TEST(Communicator, RankZerosVerdictStopsEveryRank) {
 }
 
 TEST(Communicator, AnAbsentRankIsAnErrorNamingTheStep) {
+  // Rank 1 leaves without joining the sum: rank 0 learns it when its connection closes (well before the
+  // timeout, which is long enough for joining on a busy machine).
   on_ranks(
       2,
       [](int rank, Communicator& c) {
-        if (rank == 1) return;  // never joins the sum
+        if (rank == 1) return;
         try {
           c.all_sum({1.0}, "the losses of epoch 2");
           ADD_FAILURE() << "no error";
@@ -81,8 +83,7 @@ TEST(Communicator, AnAbsentRankIsAnErrorNamingTheStep) {
                     std::string::npos)
               << m;
         }
-      },
-      1000ms);
+      });
 }
 
 TEST(Communicator, NobodyToJoinIsAnError) {
