@@ -79,7 +79,7 @@ int launch(const RunOptions& o, int argc, char** argv) {
   std::string again = "fuse";
   for (const std::string& a : args)
     if (a != "--resume") again += " " + a;
-  throw fuse::Error(fuse::Errc::kIo, r.message + (o.out.empty() ? "" : "; continue from the last checkpoint with: " + again + " --resume"));
+  throw fuse::Error(fuse::Errc::kIo, r.message + "; continue from the last checkpoint with: " + again + " --resume");
 }
 
 int train(const RunOptions& o, const fuse::launch::World& world) {
@@ -110,8 +110,9 @@ int train(const RunOptions& o, const fuse::launch::World& world) {
 
 int run(const RunOptions& o, int argc, char** argv) {
   const fuse::launch::World world = fuse::launch::world_from_environment();
-  if (o.nproc > 1 && !world.distributed() && std::getenv("RANK") == nullptr) return launch(o, argc, argv);
-  if (o.nproc > 0 && world.distributed() && o.nproc != world.size)
+  const bool started_as_rank = std::getenv("RANK") != nullptr || std::getenv("WORLD_SIZE") != nullptr;  // by us or another launcher
+  if (o.nproc > 1 && !started_as_rank) return launch(o, argc, argv);
+  if (o.nproc > 0 && started_as_rank && o.nproc != world.size)
     throw fuse::Error(fuse::Errc::kConfig, "--nproc " + std::to_string(o.nproc) + " disagrees with WORLD_SIZE=" + std::to_string(world.size) +
                                                " (drop --nproc when a launcher such as torchrun starts the ranks)");
   if (!world.distributed()) return train(o, world);

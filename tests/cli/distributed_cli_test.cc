@@ -130,6 +130,22 @@ TEST(FuseRunDistributed, ADeadRankStopsTheOthersAndTheRunResumes) {
   EXPECT_EQ(a.at("validation"), b.at("validation"));
 }
 
+TEST(FuseRunDistributed, ANonFiniteLossOnOneRank) {
+  const fs::path dir = fresh_dir("dist_nan");
+  // Sample s5 has a NaN feature: its rank's loss is NaN in every epoch.
+  fs::path experiment = fuse::train::testing::write_toy(dir, toy(), true);
+  CommandResult r = run_command(kFuse + "run '" + experiment.string() + "' --nproc 2 --out '" + (dir / "stop").string() + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(": the loss is nan (ce = nan) at epoch 1, step "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("s5"), std::string::npos) << r.err;
+  // "skip": that rank's batch adds nothing; every rank still takes the same steps, and the run ends.
+  experiment = fuse::train::testing::write_toy(dir, toy(R"({"epochs": 2, "on_nan": "skip", "threads": 1, "progress": false})"), true);
+  r = run_command(kFuse + "run '" + experiment.string() + "' --nproc 2 --out '" + (dir / "skip").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("; batch skipped"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "skip" / "results.json"));
+}
+
 TEST(FuseRunDistributed, TorchrunStyleRanksStartedByHand) {
   const fs::path dir = fresh_dir("dist_env");
   const fs::path experiment = fuse::train::testing::write_toy(dir, toy(R"({"epochs": 2, "monitor": "validation.auc", "mode": "max", "threads": 1, "progress": false})"));
@@ -153,6 +169,9 @@ TEST(FuseRunDistributed, BadEnvironmentsAndArgumentsAreNamed) {
   r = run_command("env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=1234 " + run + " --nproc 4");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "fuse: error: --nproc 4 disagrees with WORLD_SIZE=2 (drop --nproc when a launcher such as torchrun starts the ranks)\n");
+  r = run_command("env RANK=0 WORLD_SIZE=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=1234 " + run + " --nproc 2");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "fuse: error: --nproc 2 disagrees with WORLD_SIZE=1 (drop --nproc when a launcher such as torchrun starts the ranks)\n");
   r = run_command(kFuse + "run '" + experiment.string() + "' --nproc 0");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("fuse: --nproc: Value 0 not in range 1 to 1024\n"), std::string::npos) << r.err;

@@ -3,12 +3,12 @@
 #include <ATen/Parallel.h>
 
 #include <chrono>
-#include <thread>
 #include <cmath>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -21,9 +21,9 @@
 #include "fuse/eval/evaluator.h"
 #include "fuse/json/write.h"
 #include "fuse/loader/loader.h"
+#include "fuse/loader/rank_shard.h"
 #include "fuse/report/charts.h"
 #include "fuse/report/html.h"
-#include "fuse/loader/rank_shard.h"
 #include "fuse/train/checkpoint.h"
 #include "fuse/train/gradient_reducer.h"
 #include "loss_terms.h"
@@ -233,7 +233,7 @@ void Trainer::Impl::prepare(Mode mode) {
         if (resume && !fs::exists(last))
           throw Error(Errc::kIo, "nothing to resume in '" + dir.string() + "': no checkpoints/last.ckpt (the run stopped before its first epoch ended; "
                                      "start it again without --resume)");
-        if (resume) parse_checkpoint(checkpoint_bytes = read_checkpoint_bytes(last), last.string());
+        if (resume) checkpoint_bytes = read_checkpoint_bytes(last);  // checked below, alike on every rank
       },
       "checking the run folder");
   if (mode != Mode::kProbe && lead()) {
@@ -396,8 +396,7 @@ EpochValues Trainer::Impl::train_epoch(int64_t epoch) {
       graph.set_training(true);
       if (!(comm && step)) continue;
       // Distributed: the other ranks step; this one takes part with the gradients it has (none of this batch).
-      reducer->begin(shares.at(static_cast<size_t>(b)));
-      reducer->finish("the gradients of epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(b + 1));
+      backward(NDict(), c, true, epoch, b);
       step_optimizer(batch, epoch, b, c);
       continue;
     }
