@@ -100,7 +100,7 @@ std::vector<Step> read_steps(const json::Document& d, const std::string& pointer
 
 DataConfig read_data_config(const json::Document& d, const std::string& pointer, bool read_samples) {
   ObjectReader data(d, at_pointer(d, pointer), pointer, "the data section");
-  data.allow({"source", "static", "dynamic", "cache", "on_error", "seed", "folds", "loader"});
+  data.allow({"source", "static", "dynamic", "batch", "cache", "on_error", "seed", "folds", "loader"});
   const fs::path base = fs::path(d.source()).parent_path();
   DataConfig c;
   c.pointer = pointer;
@@ -108,6 +108,7 @@ DataConfig read_data_config(const json::Document& d, const std::string& pointer,
   if (read_samples) c.dataset.samples = read_sample_source(d, data.pointer("source"));
   c.dataset.static_steps = read_steps(d, data.pointer("static"));
   c.dataset.dynamic_steps = read_steps(d, data.pointer("dynamic"));
+  c.dataset.batch_steps = read_steps(d, data.pointer("batch"));
   c.dataset.on_error = data.choice("on_error", {"fail", "skip"}, "fail") == "skip" ? OnError::kSkip : OnError::kFail;
   c.dataset.seed = static_cast<uint64_t>(data.integer("seed", 0, 0));
   if (const bj::value* cache = data.find("cache")) {

@@ -52,6 +52,7 @@ Dataset::Dataset(const Registry& registry, DatasetSpec spec)
       spec_(std::move(spec)),
       static_template_(registry, spec_.static_steps, "static pipeline"),
       dynamic_template_(registry, spec_.dynamic_steps, "dynamic pipeline"),
+      batch_template_(registry, spec_.batch_steps, "batch pipeline"),
       static_hash_(static_template_.hash()) {
   if (spec_.cache_dir)
     cache_ = std::make_unique<cache::Cache>(*spec_.cache_dir, static_hash_, describe_steps(static_template_), spec_.cache_memory_bytes);
@@ -59,7 +60,8 @@ Dataset::Dataset(const Registry& registry, DatasetSpec spec)
 
 Dataset::Worker Dataset::worker() { return Worker(*this); }
 
-Dataset::Worker::Worker(Dataset& d) : dataset_(&d), static_(d.static_template_.clone()), dynamic_(d.dynamic_template_.clone()) {}
+Dataset::Worker::Worker(Dataset& d)
+    : dataset_(&d), static_(d.static_template_.clone()), dynamic_(d.dynamic_template_.clone()), batch_(d.batch_template_.clone()) {}
 
 void Dataset::skip(const std::string& why) {
   ++skipped_;
@@ -109,6 +111,20 @@ std::optional<NDict> Dataset::Worker::get(size_t index, int64_t epoch, bool trai
       return std::nullopt;
     }
     throw Error(e.code(), why);
+  }
+}
+
+void Dataset::Worker::run_batch(NDict& batch, int64_t epoch, int64_t batch_index, const std::vector<int64_t>& indices, bool training) {
+  if (batch_.empty()) return;
+  const Dataset& d = *dataset_;
+  try {
+    batch_.run_batch(batch, d.spec_.seed, epoch, batch_index, indices, static_cast<int64_t>(d.spec_.dynamic_steps.size()), training);
+  } catch (const Error& e) {
+    std::string samples;
+    for (size_t k = 0; k < indices.size() && k < 3; ++k)
+      samples += (k ? ", '" : "'") + d.spec_.samples[static_cast<size_t>(indices[k])].id + "'";
+    if (indices.size() > 3) samples += ", ...";
+    throw Error(e.code(), "batch " + std::to_string(batch_index) + " of epoch " + std::to_string(epoch) + " (samples " + samples + "): " + e.what());
   }
 }
 

@@ -93,6 +93,24 @@ void Pipeline::run(NDict& sample, uint64_t run_seed, int64_t epoch, int64_t samp
   }
 }
 
+void Pipeline::run_batch(NDict& batch, uint64_t run_seed, int64_t epoch, int64_t batch_index, const std::vector<int64_t>& sample_indices,
+                         int64_t first_position, bool training) {
+  std::vector<uint64_t> seeds(sample_indices.size());
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    Instance& instance = ops_[i];
+    const int64_t position = first_position + static_cast<int64_t>(i);
+    for (size_t k = 0; k < seeds.size(); ++k) seeds[k] = call_seed(run_seed, epoch, sample_indices[k], position);
+    CallContext context{training, call_seed(run_seed, epoch, -2 - batch_index, position), epoch, -1};
+    context.sample_seeds = &seeds;
+    try {
+      instance.op.forward(batch, context);
+    } catch (...) {
+      const Step& step = steps_[instance.step];
+      rethrow_with_context(name_ + " step " + std::to_string(instance.step + 1) + (step.where.empty() ? "" : " (" + step.where + ")") + ": ");
+    }
+  }
+}
+
 Pipeline Pipeline::clone() const { return Pipeline(*registry_, steps_, name_); }
 
 }  // namespace fuse::data

@@ -77,7 +77,7 @@ TEST(DataConfig, MistakesAreLocated) {
   const auto dir = fresh_dir("config_bad");
   const std::string file = (dir / "exp.json").string();
   EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "statik": []})")); }),
-            file + ":2:56: unknown field 'statik' in the data section; did you mean 'static'? (allowed: source, static, dynamic, cache, "
+            file + ":2:56: unknown field 'statik' in the data section; did you mean 'static'? (allowed: source, static, dynamic, batch, cache, "
                    "on_error, seed, folds, loader)");
   EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "static": [{"keys": ["x"]}]})")); }),
             file + ":2:57: missing field 'op' in a pipeline step");

@@ -48,9 +48,14 @@ void Loader::work(size_t worker) {
     }
     try {
       std::vector<NDict> samples;
+      std::vector<int64_t> kept;  // the indices of the samples in the batch (some may have been skipped)
       for (size_t index : batches_[b])
-        if (std::optional<NDict> s = maker.get(index, epoch_, options_.training)) samples.push_back(std::move(*s));
+        if (std::optional<NDict> s = maker.get(index, epoch_, options_.training)) {
+          samples.push_back(std::move(*s));
+          kept.push_back(static_cast<int64_t>(index));
+        }
       NDict batch = collate(samples, options_.collate);
+      if (!samples.empty()) maker.run_batch(batch, epoch_, static_cast<int64_t>(b), kept, options_.training);
       std::lock_guard<std::mutex> lock(mutex_);
       ready_[b] = std::move(batch);
     } catch (...) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fuse/data/seeds.h"
 #include "test_support.h"
 
 namespace fuse::loader {
@@ -38,6 +39,45 @@ std::vector<std::pair<std::vector<std::string>, std::vector<int64_t>>> epoch(dat
     out.emplace_back(ids, values<int64_t>(batch.get<Tensor>("call.seed")));
   }
   return out;
+}
+
+TEST(Loader, TheBatchPipelineDrawsWhatTheSamplesNextOpWould) {
+  data::DatasetSpec spec = spec_of(11);
+  spec.on_error = data::OnError::kSkip;
+  spec.dynamic_steps.push_back(data::Step{"test.fail_on", json_object(R"({"id": "s4"})"), {}, "", {}});
+  spec.batch_steps = {data::Step{"test.echo", {}, {}, "", {}}};
+  data::Dataset d(registry(), std::move(spec));
+  const SequentialSampler s(11, 4, false, false, 0);
+  for (size_t workers : {1, 3}) {
+    Loader loader(d, s, LoaderOptions{workers, 2, true, {}});
+    loader.start(5);
+    NDict batch;
+    std::vector<int64_t> seen;
+    for (int64_t b = 0; loader.next(batch); ++b) {
+      std::vector<int64_t> expected;
+      for (const Value& v : batch.get<List>("data.sample_id")) {
+        const int64_t index = std::stoll(v.as<std::string>().substr(1));
+        expected.push_back(static_cast<int64_t>(data::call_seed(3, 5, index, 2)));  // after the two dynamic ops
+        seen.push_back(index);
+      }
+      EXPECT_EQ(values<int64_t>(batch.get<Tensor>("call.sample_seeds")), expected);
+      EXPECT_EQ(batch.get<int64_t>("call.seed"), static_cast<int64_t>(data::call_seed(3, 5, -2 - b, 2)));
+      EXPECT_EQ(batch.get<int64_t>("call.index"), -1);
+    }
+    EXPECT_EQ(seen, (std::vector<int64_t>{0, 1, 2, 3, 5, 6, 7, 8, 9, 10}));  // s4 skipped, its batch smaller
+  }
+}
+
+TEST(Loader, ABatchOpsErrorNamesTheBatchItsSamplesAndTheStep) {
+  data::DatasetSpec spec = spec_of(5);
+  spec.batch_steps = {data::Step{"test.throws", {}, {}, "experiment.json:9:7", {}}};
+  data::Dataset d(registry(), std::move(spec));
+  const SequentialSampler s(5, 4, false, false, 0);
+  Loader loader(d, s, LoaderOptions{1, 2, true, {}});
+  loader.start(1);
+  NDict batch;
+  EXPECT_EQ(error_of([&] { loader.next(batch); }),
+            "batch 0 of epoch 1 (samples 's0', 's1', 's2', ...): batch pipeline step 1 (experiment.json:9:7): op 'test.throws' (plugin 'test.kit'): boom");
 }
 
 TEST(Loader, SameBatchesForAnyNumberOfWorkers) {

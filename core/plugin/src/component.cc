@@ -173,7 +173,8 @@ void Component::check_writes(const NDict& output) const {
 fm_call_v1 Component::to_call(const CallContext& c) {
   const uint32_t flags = (c.training ? FM_CALL_TRAINING : 0u) | (c.input_grads ? FM_CALL_INPUT_GRADS : 0u) |
                          (c.mixed_precision ? FM_CALL_MIXED_PRECISION : 0u);
-  return fm_call_v1{sizeof(fm_call_v1), flags, c.seed, c.epoch, c.sample_index};
+  const size_t count = c.sample_seeds != nullptr ? c.sample_seeds->size() : 0;
+  return fm_call_v1{sizeof(fm_call_v1), flags, c.seed, c.epoch, c.sample_index, count, count > 0 ? c.sample_seeds->data() : nullptr};
 }
 
 // ---- op ----

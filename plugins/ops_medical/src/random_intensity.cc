@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "channels.h"
+#include "kernels/counter_random.h"
 #include "spatial_keys.h"
 
 namespace fuse::ops_medical {
@@ -55,11 +56,16 @@ class RandomNoise {
     sdk::Random rng(call.seed());
     if (!rng.chance(p_)) return;
     const double sd = rng.uniform(std_.first, std_.second);
-    for (const std::string& key : keys_)
-      for_each_channel(sample, key, dims_, [&](auto* v, int64_t n, int64_t) {
+    // Voxel i of key k gets value i of the counter stream mix64(stream + k): what the GPU twin draws too.
+    const uint64_t stream = rng.next();
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      const uint64_t key_stream = kernels::mix64(stream + k);
+      for_each_channel(sample, keys_[k], dims_, [&](auto* v, int64_t n, int64_t channel) {
         using T = std::remove_pointer_t<decltype(v)>;
-        for (int64_t i = 0; i < n; ++i) v[i] = static_cast<T>(v[i] + rng.normal(mean_, sd));
+        const uint64_t first = static_cast<uint64_t>(channel * n);
+        for (int64_t i = 0; i < n; ++i) v[i] = static_cast<T>(v[i] + (mean_ + sd * kernels::counter_normal(key_stream, first + static_cast<uint64_t>(i))));
       });
+    }
   }
 
  private:

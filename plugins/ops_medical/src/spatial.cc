@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "elastic_field.h"
+#include "spatial_draws.h"
 #include "spatial_keys.h"
 
 namespace fuse::ops_medical {
@@ -13,56 +14,7 @@ using sdk::DictView;
 using volume::IndexMap;
 using volume::Size3;
 
-constexpr double kPi = 3.14159265358979323846;
-
-double probability(const DictView& config) {
-  const double p = config.get_double("p");
-  return p;
-}
-
-// in_index = S^-1 (M S (o - c) + t) + c: M acts in millimetres about the volume's centre c.
-IndexMap about_centre(const double m[3][3], const double t[3], Size3 size, const std::array<double, 3>& spacing, int dims) {
-  IndexMap map;
-  double centre[3];
-  for (int a = 0; a < 3; ++a) centre[a] = a < dims ? (static_cast<double>(size[a]) - 1) / 2 : 0.0;
-  for (int r = 0; r < 3; ++r) {
-    double offset = centre[r] + t[r] / spacing[static_cast<size_t>(r)];
-    for (int c = 0; c < 3; ++c) {
-      map.m[r][c] = m[r][c] * spacing[static_cast<size_t>(c)] / spacing[static_cast<size_t>(r)];
-      offset -= map.m[r][c] * centre[c];
-    }
-    map.m[r][3] = offset;
-  }
-  return map;
-}
-
-void multiply(const double a[3][3], const double b[3][3], double out[3][3]) {
-  double tmp[3][3];
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) {
-      tmp[r][c] = 0;
-      for (int k = 0; k < 3; ++k) tmp[r][c] += a[r][k] * b[k][c];
-    }
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) out[r][c] = tmp[r][c];
-}
-
-// The control-point moves of an elastic deformation (voxel units), uniform up to `max_mm`, outer `locked`
-// layers fixed; smoothed into a dense field.
-std::vector<float> elastic_field(sdk::Random& rng, volume::Size3 size, int dims, const std::array<double, 3>& spacing, int grid, int locked,
-                                 double max_mm) {
-  const int gz = dims == 3 ? grid : 1;
-  std::vector<float> control(static_cast<size_t>(grid * grid * gz * 3), 0.0f);
-  auto free = [&](int i) { return i >= locked && i < grid - locked; };
-  for (int z = 0; z < gz; ++z)
-    for (int y = 0; y < grid; ++y)
-      for (int x = 0; x < grid; ++x) {
-        if (!free(x) || !free(y) || (dims == 3 && !free(z))) continue;
-        float* d = &control[static_cast<size_t>(((z * grid + y) * grid + x) * 3)];
-        for (int a = 0; a < dims; ++a) d[a] = static_cast<float>(rng.uniform(-max_mm, max_mm) / spacing[static_cast<size_t>(a)]);
-      }
-  return bspline_field(size, dims, grid, control);
-}
+double probability(const DictView& config) { return config.get_double("p"); }
 
 // `prefix` names the fields: "" in random_elastic, "elastic_" in random_affine.
 void check_grid(int grid, int locked, const std::string& prefix) {
@@ -77,16 +29,12 @@ class RandomAffine {
   explicit RandomAffine(const DictView& config)
       : keys_(config),
         p_(probability(config)),
-        rotation_(range_option(config, "rotation")),
-        scale_(range_option(config, "scale")),
-        translation_(range_option(config, "translation")),
-        shear_(range_option(config, "shear")),
-        isotropic_(config.get_bool("isotropic")),
-        elastic_mm_(config.get_double("elastic_max_displacement")),
-        elastic_grid_(static_cast<int>(config.get_int("elastic_control_points"))),
-        elastic_locked_(static_cast<int>(config.get_int("elastic_locked_borders"))) {
-    if (scale_.first <= 0) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'scale' must stay above 0");
-    if (elastic_mm_ > 0) check_grid(elastic_grid_, elastic_locked_, "elastic_");
+        ranges_{range_option(config, "rotation"), range_option(config, "scale"), range_option(config, "translation"),
+                range_option(config, "shear"), config.get_bool("isotropic")},
+        elastic_{static_cast<int>(config.get_int("elastic_control_points")), static_cast<int>(config.get_int("elastic_locked_borders")),
+                 config.get_double("elastic_max_displacement")} {
+    if (ranges_.scale.first <= 0) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'scale' must stay above 0");
+    if (elastic_.max_mm > 0) check_grid(elastic_.grid, elastic_.locked, "elastic_");
   }
 
   void forward(Dict& sample, const sdk::Call& call) {
@@ -95,38 +43,19 @@ class RandomAffine {
     if (!rng.chance(p_)) return;
     const int dims = keys_.dims();
     const Size3 size = keys_.size(sample);
-    // Rotations about x, y, z (2D: z only), then scale and shear.
-    double angle[3] = {0, 0, 0};
-    for (int a = dims == 3 ? 0 : 2; a < 3; ++a) angle[a] = rng.uniform(rotation_.first, rotation_.second) * kPi / 180;
-    double m[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
-    const double rx[3][3] = {{1, 0, 0}, {0, std::cos(angle[0]), -std::sin(angle[0])}, {0, std::sin(angle[0]), std::cos(angle[0])}};
-    const double ry[3][3] = {{std::cos(angle[1]), 0, std::sin(angle[1])}, {0, 1, 0}, {-std::sin(angle[1]), 0, std::cos(angle[1])}};
-    const double rz[3][3] = {{std::cos(angle[2]), -std::sin(angle[2]), 0}, {std::sin(angle[2]), std::cos(angle[2]), 0}, {0, 0, 1}};
-    multiply(rz, ry, m);
-    multiply(m, rx, m);
-    double sc[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
-    const double iso = rng.uniform(scale_.first, scale_.second);
-    for (int a = 0; a < dims; ++a) sc[a][a] = isotropic_ ? iso : rng.uniform(scale_.first, scale_.second);
-    for (int r = 0; r < dims; ++r)
-      for (int c = 0; c < dims; ++c)
-        if (r != c) sc[r][c] = rng.uniform(shear_.first, shear_.second);
-    multiply(m, sc, m);
-    double t[3] = {0, 0, 0};
-    for (int a = 0; a < dims; ++a) t[a] = rng.uniform(translation_.first, translation_.second);
     const std::array<double, 3> spacing = keys_.spacing(sample);
+    const IndexMap map = volume::draw_affine(rng, ranges_, size, spacing, dims);
     // With an elastic part, its field rides on the same resampling: one pass instead of two.
     std::vector<float> field;
-    if (elastic_mm_ > 0) field = elastic_field(rng, size, dims, spacing, elastic_grid_, elastic_locked_, elastic_mm_);
-    keys_.apply(sample, size, about_centre(m, t, size, spacing, dims), field.empty() ? nullptr : field.data(), false);
+    if (elastic_.max_mm > 0) field = volume::bspline_field(size, dims, elastic_.grid, volume::draw_elastic_control(rng, elastic_, spacing, dims));
+    keys_.apply(sample, size, map, field.empty() ? nullptr : field.data(), false);
   }
 
  private:
   SpatialKeys keys_;
   double p_;
-  std::pair<double, double> rotation_, scale_, translation_, shear_;
-  bool isotropic_;
-  double elastic_mm_;
-  int elastic_grid_, elastic_locked_;
+  volume::AffineRanges ranges_;
+  volume::ElasticSettings elastic_;
 };
 FUSE_OP(RandomAffine, "fuse.medical.random_affine", "1.0.0")
 
@@ -135,10 +64,9 @@ class RandomElastic {
   explicit RandomElastic(const DictView& config)
       : keys_(config),
         p_(probability(config)),
-        grid_(static_cast<int>(config.get_int("control_points"))),
-        max_displacement_(config.get_double("max_displacement")),
-        locked_(static_cast<int>(config.get_int("locked_borders"))) {
-    check_grid(grid_, locked_, "");
+        elastic_{static_cast<int>(config.get_int("control_points")), static_cast<int>(config.get_int("locked_borders")),
+                 config.get_double("max_displacement")} {
+    check_grid(elastic_.grid, elastic_.locked, "");
   }
 
   void forward(Dict& sample, const sdk::Call& call) {
@@ -146,16 +74,16 @@ class RandomElastic {
     sdk::Random rng(call.seed());
     if (!rng.chance(p_)) return;
     const Size3 size = keys_.size(sample);
-    const std::vector<float> field = elastic_field(rng, size, keys_.dims(), keys_.spacing(sample), grid_, locked_, max_displacement_);
+    const int dims = keys_.dims();
+    const std::vector<float> field =
+        volume::bspline_field(size, dims, elastic_.grid, volume::draw_elastic_control(rng, elastic_, keys_.spacing(sample), dims));
     keys_.apply(sample, size, IndexMap{}, field.data(), false);
   }
 
  private:
   SpatialKeys keys_;
   double p_;
-  int grid_;
-  double max_displacement_;
-  int locked_;
+  volume::ElasticSettings elastic_;
 };
 FUSE_OP(RandomElastic, "fuse.medical.random_elastic", "1.0.0")
 
@@ -180,14 +108,8 @@ class RandomFlip {
     sdk::Random rng(call.seed());
     if (!rng.chance(p_)) return;
     const Size3 size = keys_.size(sample);
-    IndexMap map;
     bool any = false;
-    for (int a : axes_)
-      if (rng.chance(flip_p_)) {
-        map.m[a][a] = -1;
-        map.m[a][3] = static_cast<double>(size[a] - 1);
-        any = true;
-      }
+    const IndexMap map = volume::draw_flip(rng, axes_, flip_p_, size, &any);
     if (any) keys_.apply(sample, size, map, nullptr, false, true);
   }
 

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <type_traits>
 
+#include "kernels/sample_point.h"
+
 namespace fuse::volume {
 
 namespace {
@@ -16,87 +18,45 @@ T cast_to(double v) {
   }
 }
 
-// A point is inside a volume of n voxels along an axis when -0.5 <= p <= n - 0.5 (within the voxels' extent,
-// edges included); neighbours past the last voxel repeat it.
-inline bool inside(const double p[3], Size3 s) {
-  return p[0] >= -0.5 && p[1] >= -0.5 && p[2] >= -0.5 && p[0] <= static_cast<double>(s.x) - 0.5 &&
-         p[1] <= static_cast<double>(s.y) - 0.5 && p[2] <= static_cast<double>(s.z) - 0.5;
-}
+using kernels::Extent;
 
-inline int64_t clamp_index(int64_t i, int64_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
+Extent extent(Size3 s) { return Extent{s.x, s.y, s.z}; }
 
-// floor() without a libm call (the x86-64 baseline has no rounding instruction); exact for |p| < 2^53.
-inline int64_t floor_index(double p) {
-  const int64_t i = static_cast<int64_t>(p);
-  return i - (p < static_cast<double>(i));
-}
-
-// One output row (fixed y, z): points p = base + x * step (+ displacement), x = 0 .. n-1. Each has a fast
-// path for points whose neighbours are all inside (unsigned compares, no clamping) and a careful one for the
-// edges.
+// One output row (fixed y, z): the points of map(x, y, z) (+ displacement), x = 0 .. n-1, sampled with the
+// per-voxel code the GPU twins run too (kernels/sample_point.h).
 template <class T>
-void nearest_row(const T* in, Size3 s, T* out, int64_t out_stride, int64_t channels, int64_t in_stride, const double base[3],
-                 const double step[3], const float* disp, int64_t n, T fill) {
-  double q[3] = {base[0], base[1], base[2]};  // the point before displacement, stepped along the row
-  for (int64_t x = 0; x < n; ++x, q[0] += step[0], q[1] += step[1], q[2] += step[2]) {
-    double p[3] = {q[0], q[1], q[2]};
-    if (disp) p[0] += disp[3 * x], p[1] += disp[3 * x + 1], p[2] += disp[3 * x + 2];
-    int64_t ix = floor_index(p[0] + 0.5), iy = floor_index(p[1] + 0.5), iz = floor_index(p[2] + 0.5);
-    if (!(static_cast<uint64_t>(ix) < static_cast<uint64_t>(s.x) && static_cast<uint64_t>(iy) < static_cast<uint64_t>(s.y) &&
-          static_cast<uint64_t>(iz) < static_cast<uint64_t>(s.z))) {
-      if (!inside(p, s)) {
-        for (int64_t c = 0; c < channels; ++c) out[c * out_stride + x] = fill;
-        continue;
-      }
-      ix = clamp_index(ix, s.x), iy = clamp_index(iy, s.y), iz = clamp_index(iz, s.z);
+void nearest_row(const T* in, Size3 s, T* out, int64_t out_stride, int64_t channels, int64_t in_stride, const IndexMap& map,
+                 const double base[3], const float* disp, int64_t n, T fill) {
+  const Extent e = extent(s);
+  for (int64_t x = 0; x < n; ++x) {
+    double p[3];
+    kernels::point_in_row(map.m, base, x, disp ? disp + 3 * x : nullptr, p);
+    const int64_t at = kernels::nearest_offset(p, e);
+    if (at < 0) {
+      for (int64_t c = 0; c < channels; ++c) out[c * out_stride + x] = fill;
+      continue;
     }
-    const int64_t at = (iz * s.y + iy) * s.x + ix;
     for (int64_t c = 0; c < channels; ++c) out[c * out_stride + x] = in[c * in_stride + at];
   }
 }
 
 template <class T>
-void linear_row(const T* in, Size3 s, T* out, int64_t out_stride, int64_t channels, int64_t in_stride, const double base[3],
-                const double step[3], const float* disp, int64_t n, T fill) {
-  const int64_t sy = s.x, sz = s.x * s.y;
-  double q[3] = {base[0], base[1], base[2]};  // the point before displacement, stepped along the row
-  for (int64_t x = 0; x < n; ++x, q[0] += step[0], q[1] += step[1], q[2] += step[2]) {
-    double p[3] = {q[0], q[1], q[2]};
-    if (disp) p[0] += disp[3 * x], p[1] += disp[3 * x + 1], p[2] += disp[3 * x + 2];
-    const int64_t x0 = floor_index(p[0]), y0 = floor_index(p[1]), z0 = floor_index(p[2]);
-    const T wx = static_cast<T>(p[0] - static_cast<double>(x0)), wy = static_cast<T>(p[1] - static_cast<double>(y0)),
-            wz = static_cast<T>(p[2] - static_cast<double>(z0));
-    // A flat axis (size 1, e.g. z of a 2D image) takes the fast path only when sampled at 0 exactly.
-    const bool fast = (s.x > 1 ? static_cast<uint64_t>(x0) < static_cast<uint64_t>(s.x - 1) : p[0] == 0.0) &&
-                      (s.y > 1 ? static_cast<uint64_t>(y0) < static_cast<uint64_t>(s.y - 1) : p[1] == 0.0) &&
-                      (s.z > 1 ? static_cast<uint64_t>(z0) < static_cast<uint64_t>(s.z - 1) : p[2] == 0.0);
-    int64_t xa, xb, ya, yb, za, zb;
-    if (fast) {
-      xa = x0, xb = s.x > 1 ? x0 + 1 : x0;
-      ya = y0 * sy, yb = s.y > 1 ? ya + sy : ya;
-      za = z0 * sz, zb = s.z > 1 ? za + sz : za;
-    } else {
-      if (!inside(p, s)) {
-        for (int64_t c = 0; c < channels; ++c) out[c * out_stride + x] = fill;
-        continue;
-      }
-      xa = clamp_index(x0, s.x), xb = clamp_index(x0 + 1, s.x);
-      ya = clamp_index(y0, s.y) * sy, yb = clamp_index(y0 + 1, s.y) * sy;
-      za = clamp_index(z0, s.z) * sz, zb = clamp_index(z0 + 1, s.z) * sz;
-    }
-    auto blend = [&](const T* v) {
-      const T c00 = v[za + ya + xa] + wx * (v[za + ya + xb] - v[za + ya + xa]);
-      const T c10 = v[za + yb + xa] + wx * (v[za + yb + xb] - v[za + yb + xa]);
-      const T c01 = v[zb + ya + xa] + wx * (v[zb + ya + xb] - v[zb + ya + xa]);
-      const T c11 = v[zb + yb + xa] + wx * (v[zb + yb + xb] - v[zb + yb + xa]);
-      const T c0 = c00 + wy * (c10 - c00), c1 = c01 + wy * (c11 - c01);
-      return c0 + wz * (c1 - c0);
-    };
-    if (channels == 1) {  // the common case, without the channel loop
-      out[x] = blend(in);
+void linear_row(const T* in, Size3 s, T* out, int64_t out_stride, int64_t channels, int64_t in_stride, const IndexMap& map,
+                const double base[3], const float* disp, int64_t n, T fill) {
+  const Extent e = extent(s);
+  for (int64_t x = 0; x < n; ++x) {
+    double p[3];
+    kernels::point_in_row(map.m, base, x, disp ? disp + 3 * x : nullptr, p);
+    kernels::LinearTap<T> tap;
+    if (!kernels::linear_tap(p, e, &tap)) {
+      for (int64_t c = 0; c < channels; ++c) out[c * out_stride + x] = fill;
       continue;
     }
-    for (int64_t c = 0; c < channels; ++c) out[c * out_stride + x] = blend(in + c * in_stride);
+    if (channels == 1) {  // the common case, without the channel loop
+      out[x] = kernels::blend(in, tap);
+      continue;
+    }
+    for (int64_t c = 0; c < channels; ++c) out[c * out_stride + x] = kernels::blend(in + c * in_stride, tap);
   }
 }
 
@@ -140,21 +100,20 @@ void resample(const T* in, Size3 in_size, T* out, Size3 out_size, int64_t channe
   const bool copies = displacement == nullptr && interpolation == Interpolation::kNearest && whole_voxels(map);
   for (int64_t z = 0; z < out_size.z; ++z)
     for (int64_t y = 0; y < out_size.y; ++y) {
-      const double yd = static_cast<double>(y), zd = static_cast<double>(z);
-      const double base[3] = {map.m[0][1] * yd + map.m[0][2] * zd + map.m[0][3], map.m[1][1] * yd + map.m[1][2] * zd + map.m[1][3],
-                              map.m[2][1] * yd + map.m[2][2] * zd + map.m[2][3]};
+      double base[3];
+      kernels::row_base(map.m, y, z, base);
       const int64_t row = (z * out_size.y + y) * out_size.x;
       if (copies && copy_row(in, in_size, out + row, out_stride, channels, in_stride, base, step, out_size.x)) continue;
       const float* disp = displacement ? displacement + 3 * row : nullptr;
       if constexpr (std::is_floating_point_v<T>) {
         if (interpolation == Interpolation::kLinear) {
-          linear_row(in, in_size, out + row, out_stride, channels, in_stride, base, step, disp, out_size.x, fill_value);
+          linear_row(in, in_size, out + row, out_stride, channels, in_stride, map, base, disp, out_size.x, fill_value);
           continue;
         }
       } else if (interpolation == Interpolation::kLinear) {
         sdk::fail(FM_ERR_TYPE, "linear interpolation of an integer tensor (convert it to float32 first)");
       }
-      nearest_row(in, in_size, out + row, out_stride, channels, in_stride, base, step, disp, out_size.x, fill_value);
+      nearest_row(in, in_size, out + row, out_stride, channels, in_stride, map, base, disp, out_size.x, fill_value);
     }
 }
 

@@ -25,6 +25,7 @@
 #ifndef FUSE_SDK_COMPONENT_HPP_
 #define FUSE_SDK_COMPONENT_HPP_
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 #include <utility>
@@ -48,6 +49,17 @@ class Call {
   uint64_t seed() const { return c_ != nullptr ? c_->seed : 0; }
   int64_t epoch() const { return c_ != nullptr ? c_->epoch : -1; }
   int64_t sample_index() const { return c_ != nullptr ? c_->sample_index : -1; }
+  // A batch op's per-sample seeds (see fm_call_v1): 0 and none for a per-sample call, or from an older host.
+  size_t sample_count() const { return has_sample_seeds() ? c_->sample_count : 0; }
+  uint64_t sample_seed(size_t i) const { return c_->sample_seeds[i]; }
+
+ private:
+  bool has_sample_seeds() const {
+    return c_ != nullptr && c_->struct_size >= offsetof(fm_call_v1, sample_seeds) + sizeof(c_->sample_seeds) &&
+           c_->sample_seeds != nullptr;
+  }
+
+ public:
 
  private:
   const fm_call_v1* c_;

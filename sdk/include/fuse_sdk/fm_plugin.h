@@ -202,6 +202,12 @@ typedef struct fm_call_v1 {
   uint64_t seed;
   int64_t epoch;        /* -1 when not known */
   int64_t sample_index; /* -1 for a batch or when not known */
+  /* A batch op's call (the data's batch pipeline): one seed per sample of the batch, in batch order, each the
+   * seed this op would get were it the next op of the sample's dynamic pipeline; so a batch op (e.g. on the GPU)
+   * can draw exactly what its per-sample twin draws. 0 and NULL otherwise. These two fields grew the struct
+   * after its first release: read them only when struct_size covers them (sdk::Call does). */
+  size_t sample_count;
+  const uint64_t* sample_seeds;
 } fm_call_v1;
 
 /* ---------------------------------------------------------------------------------------------- components */

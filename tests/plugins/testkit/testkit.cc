@@ -71,6 +71,10 @@ struct Echo {
     s.set_int("call.epoch", call.epoch());
     s.set_int("call.index", call.sample_index());
     s.set_bool("call.training", call.training());
+    if (call.sample_count() == 0) return;  // a batch call: its per-sample seeds too
+    fuse::sdk::Tensor seeds = fuse::sdk::Tensor::empty({static_cast<int64_t>(call.sample_count())}, fuse::sdk::kInt64);
+    for (size_t i = 0; i < call.sample_count(); ++i) seeds.data<int64_t>()[i] = static_cast<int64_t>(call.sample_seed(i));
+    s.set_tensor("call.sample_seeds", std::move(seeds));
   }
 };
 FUSE_OP(Echo, "test.echo", "1.0.0")

@@ -6,6 +6,7 @@
 //                                                                     // {"ids": [...], "key"}, {"count", "key"}
 //     "static":  [{"op": "fuse.io.read_medical", "path_key": "data.image"}, ...],
 //     "dynamic": [{"op": "fuse.medical.random_flip", "keys": ["data.image"]}, ...],
+//     "batch":   [{"op": "fuse.cuda.to_device", "keys": ["data.image"]}, ...],  // on collated batches
 //     "cache": {"dir": "cache", "memory_mb": 0},
 //     "on_error": "fail",                                             // or "skip"
 //     "seed": 0,

@@ -23,6 +23,9 @@ struct DatasetSpec {
   std::vector<Sample> samples;
   std::vector<Step> static_steps;
   std::vector<Step> dynamic_steps;
+  // Ops on each collated batch (e.g. GPU augmentation): op i draws, per sample, what it would as op
+  // dynamic_steps.size() + i of the sample's dynamic pipeline.
+  std::vector<Step> batch_steps;
   std::optional<std::filesystem::path> cache_dir;  // none: the static pipeline runs every time
   size_t cache_memory_bytes = 0;
   OnError on_error = OnError::kFail;
@@ -50,12 +53,16 @@ class Dataset {
     std::optional<NDict> get(size_t index, int64_t epoch, bool training);
     // Only the static part (what the cache stores).
     std::optional<NDict> get_static(size_t index);
+    // The batch pipeline on batch `batch_index` of `epoch`, made of the samples `indices` (batch order). Errors
+    // name the batch, its first samples and the step (always fatal: a batch is not skipped).
+    void run_batch(NDict& batch, int64_t epoch, int64_t batch_index, const std::vector<int64_t>& indices, bool training);
+    bool has_batch_pipeline() const { return !batch_.empty(); }
 
    private:
     friend class Dataset;
     explicit Worker(Dataset& d);
     Dataset* dataset_;
-    Pipeline static_, dynamic_;
+    Pipeline static_, dynamic_, batch_;
   };
   Worker worker();
 
@@ -72,7 +79,7 @@ class Dataset {
   void skip(const std::string& why);
   const Registry& registry_;
   DatasetSpec spec_;
-  Pipeline static_template_, dynamic_template_;
+  Pipeline static_template_, dynamic_template_, batch_template_;
   std::string static_hash_;
   std::unique_ptr<cache::Cache> cache_;
   std::atomic<size_t> skipped_{0};

@@ -39,6 +39,13 @@ class Pipeline {
   // thread (clone()).
   void run(NDict& sample, uint64_t run_seed, int64_t epoch, int64_t sample_index, bool training);
 
+  // Runs every op on a collated batch of the samples `sample_indices` (batch order): op i is called once, with
+  // the per-sample seeds call_seed(run_seed, epoch, sample_index, first_position + i), what it would draw as
+  // op first_position + i of each sample's own pipeline; its own seed is call_seed(run_seed, epoch,
+  // -2 - batch_index, first_position + i). Errors name the step as run() does.
+  void run_batch(NDict& batch, uint64_t run_seed, int64_t epoch, int64_t batch_index, const std::vector<int64_t>& sample_indices,
+                 int64_t first_position, bool training);
+
   // A new pipeline with the same steps and fresh op instances (for another thread).
   Pipeline clone() const;
 

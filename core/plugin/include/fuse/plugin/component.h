@@ -33,6 +33,8 @@ struct CallContext {
   int64_t sample_index = -1;
   bool input_grads = false;      // a model's forward: backward will be asked for input gradients
   bool mixed_precision = false;  // a model's forward: autocast allowed
+  // A batch op's per-sample seeds (fm_call_v1.sample_seeds), borrowed for the call; null for a sample.
+  const std::vector<uint64_t>* sample_seeds = nullptr;
 };
 
 class Component {

@@ -3,15 +3,7 @@
 #include <array>
 #include <cmath>
 
-namespace fuse::ops_medical {
-
-namespace {
-
-// For each voxel along an axis: the first of its four control points and their cubic B-spline weights.
-struct AxisWeights {
-  std::vector<int64_t> first;
-  std::vector<std::array<float, 4>> w;
-};
+namespace fuse::volume {
 
 AxisWeights axis_weights(int64_t n, int grid) {
   AxisWeights a;
@@ -27,6 +19,8 @@ AxisWeights axis_weights(int64_t n, int grid) {
   }
   return a;
 }
+
+namespace {
 
 // out[o][j][k] = sum over the four control points c of weights[j] * in[o][c][k], for lines of `inner` floats:
 // one separable pass along the axis between `outer` and `inner`.
@@ -48,7 +42,7 @@ void pass(const std::vector<float>& in, std::vector<float>& out, int64_t outer, 
 
 }  // namespace
 
-std::vector<float> bspline_field(volume::Size3 size, int dims, int grid, const std::vector<float>& control) {
+std::vector<float> bspline_field(Size3 size, int dims, int grid, const std::vector<float>& control) {
   const int64_t g = grid, gz = dims == 3 ? g : 1;
   // Along x: [gz][gy][gx][3] -> [gz][gy][X][3]; along y: -> [gz][Y][X][3]; along z: -> [Z][Y][X][3].
   std::vector<float> along_x, along_y, along_z;
@@ -59,4 +53,4 @@ std::vector<float> bspline_field(volume::Size3 size, int dims, int grid, const s
   return along_z;
 }
 
-}  // namespace fuse::ops_medical
+}  // namespace fuse::volume

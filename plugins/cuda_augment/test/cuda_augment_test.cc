@@ -1,0 +1,185 @@
+// cuda_augment against its CPU twins (ops_medical): the same seeds give the same draws and the same volumes. The
+// comparisons need a GPU and skip without one; the input checks (device, dtype, no GPU) run everywhere.
+#include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "fuse/data/seeds.h"
+#include "test_support.h"
+
+namespace fuse {
+namespace {
+
+using testing::built_plugins;
+using testing::error_of;
+using testing::json_object;
+using testing::values;
+
+// Empty when a CUDA device is usable, else why not.
+std::string no_gpu() {
+  int n = 0;
+  const cudaError_t status = cudaGetDeviceCount(&n);
+  if (status != cudaSuccess) return std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status);
+  return n > 0 ? "" : "no CUDA device";
+}
+
+#define REQUIRE_GPU()                                                           \
+  if (const std::string why = no_gpu(); !why.empty()) {                          \
+    GTEST_SKIP() << "needs a CUDA device, and this machine has none (" << why << ")"; \
+  }
+
+constexpr int64_t kX = 23, kY = 19, kZ = 11;
+
+// Sample n: a smooth float image plus noise, and an int64 label map of its thresholds.
+NDict sample_of(int n) {
+  std::mt19937 gen(static_cast<unsigned>(n + 1));
+  std::normal_distribution<float> noise(0.f, 0.1f);
+  std::vector<float> img(kX * kY * kZ);
+  std::vector<int64_t> seg(img.size());
+  for (int64_t z = 0; z < kZ; ++z)
+    for (int64_t y = 0; y < kY; ++y)
+      for (int64_t x = 0; x < kX; ++x) {
+        const size_t i = static_cast<size_t>((z * kY + y) * kX + x);
+        img[i] = std::sin(0.3f * static_cast<float>(x + n)) + std::cos(0.2f * static_cast<float>(y)) + 0.1f * static_cast<float>(z) + noise(gen);
+        seg[i] = img[i] > 1.0f ? 2 : img[i] > 0.0f ? 1 : 0;
+      }
+  NDict s;
+  s.set("img", Value(Tensor::from_vector<float>(img, {1, kZ, kY, kX})));
+  s.set("seg", Value(Tensor::from_vector<int64_t>(seg, {1, kZ, kY, kX})));
+  return s;
+}
+
+// The samples stacked into a batch [n, 1, z, y, x].
+NDict batch_of(const std::vector<NDict>& samples) {
+  NDict b;
+  for (const char* key : {"img", "seg"}) {
+    const Tensor& first = samples[0].get<Tensor>(key);
+    Tensor t = Tensor::empty({static_cast<int64_t>(samples.size()), 1, kZ, kY, kX}, first.dtype());
+    const size_t bytes = first.nbytes();
+    for (size_t n = 0; n < samples.size(); ++n)
+      std::memcpy(static_cast<char*>(t.mutable_raw_data()) + n * bytes, samples[n].get<Tensor>(key).raw_data(), bytes);
+    b.set(key, Value(t));
+  }
+  return b;
+}
+
+// Runs the CPU twin on each sample and the GPU op on their batch with the same seeds; returns the largest image
+// difference and the number of label voxels that differ.
+std::pair<double, int64_t> compare_with_twin(const std::string& cpu_id, const std::string& gpu_id, const std::string& config, bool labels) {
+  std::vector<NDict> samples;
+  std::vector<uint64_t> seeds;
+  for (int n = 0; n < 4; ++n) samples.push_back(sample_of(n)), seeds.push_back(data::call_seed(7, 2, n, 3));
+  NDict batch = batch_of(samples);
+  const std::string keys = labels ? R"({"keys": ["img", "seg"]})" : R"({"keys": ["img"]})";
+  built_plugins().create_op("fuse.cuda.to_device", json_object(keys)).forward(batch);
+  CallContext context{true, 1, 2, -1};
+  context.sample_seeds = &seeds;
+  built_plugins().create_op(gpu_id, json_object(config)).forward(batch, context);
+  built_plugins().create_op("fuse.cuda.to_host", json_object(keys)).forward(batch);
+  double worst = 0;
+  int64_t label_diffs = 0;
+  const std::vector<float> gpu_img = values<float>(batch.get<Tensor>("img"));
+  const std::vector<int64_t> gpu_seg = labels ? values<int64_t>(batch.get<Tensor>("seg")) : std::vector<int64_t>{};
+  const size_t voxels = static_cast<size_t>(kX * kY * kZ);
+  for (size_t n = 0; n < samples.size(); ++n) {
+    const NDict cpu = testing::run_op_training(cpu_id, config, samples[n], seeds[n]);
+    const std::vector<float> img = values<float>(cpu.get<Tensor>("img"));
+    for (size_t i = 0; i < voxels; ++i) worst = std::max(worst, static_cast<double>(std::abs(img[i] - gpu_img[n * voxels + i])));
+    if (!labels) continue;
+    const std::vector<int64_t> seg = values<int64_t>(cpu.get<Tensor>("seg"));
+    for (size_t i = 0; i < voxels; ++i) label_diffs += seg[i] != gpu_seg[n * voxels + i];
+  }
+  return {worst, label_diffs};
+}
+
+TEST(CudaAugment, AffineEqualsTheCpuTwin) {
+  REQUIRE_GPU();
+  const auto [worst, labels] = compare_with_twin("fuse.medical.random_affine", "fuse.cuda.random_affine",
+                                                 R"({"keys": ["img"], "labels": ["seg"], "rotation": [-20, 20], "scale": [0.8, 1.2], "shear": [-0.1, 0.1], "translation": [-3, 3], "p": 0.8})",
+                                                 true);
+  EXPECT_LE(worst, 1e-4);
+  EXPECT_EQ(labels, 0);
+}
+
+TEST(CudaAugment, AffineWithElasticEqualsTheCpuTwin) {
+  REQUIRE_GPU();
+  const auto [worst, labels] = compare_with_twin("fuse.medical.random_affine", "fuse.cuda.random_affine",
+                                                 R"({"keys": ["img"], "labels": ["seg"], "rotation": [-10, 10], "elastic_max_displacement": 4, "elastic_control_points": 5, "elastic_locked_borders": 1})",
+                                                 true);
+  EXPECT_LE(worst, 1e-4);
+  EXPECT_EQ(labels, 0);
+}
+
+TEST(CudaAugment, ElasticAndFlipEqualTheCpuTwins) {
+  REQUIRE_GPU();
+  const auto [e_worst, e_labels] = compare_with_twin("fuse.medical.random_elastic", "fuse.cuda.random_elastic",
+                                                     R"({"keys": ["img"], "labels": ["seg"], "max_displacement": 5, "control_points": 6, "locked_borders": 1})", true);
+  EXPECT_LE(e_worst, 1e-4);
+  EXPECT_EQ(e_labels, 0);
+  const auto [f_worst, f_labels] =
+      compare_with_twin("fuse.medical.random_flip", "fuse.cuda.random_flip", R"({"keys": ["img"], "labels": ["seg"], "axes": [0, 1, 2]})", true);
+  EXPECT_EQ(f_worst, 0.0);
+  EXPECT_EQ(f_labels, 0);
+}
+
+TEST(CudaAugment, IntensityOpsEqualTheCpuTwins) {
+  REQUIRE_GPU();
+  EXPECT_LE(compare_with_twin("fuse.medical.random_gamma", "fuse.cuda.random_gamma", R"({"keys": ["img"], "log_gamma": [-0.4, 0.4]})", false).first, 1e-4);
+  EXPECT_LE(compare_with_twin("fuse.medical.random_noise", "fuse.cuda.random_noise", R"({"keys": ["img"], "std": [0.1, 0.3], "p": 0.7})", false).first, 1e-4);
+  EXPECT_LE(compare_with_twin("fuse.medical.random_bias_field", "fuse.cuda.random_bias_field", R"({"keys": ["img"], "order": 3})", false).first, 1e-4);
+  EXPECT_LE(compare_with_twin("fuse.medical.znorm", "fuse.cuda.znorm", R"({"keys": ["img"]})", false).first, 1e-4);
+}
+
+TEST(CudaAugment, OutOfMemoryIsAnErrorNamingTheOp) {
+  REQUIRE_GPU();
+  size_t free_bytes = 0, total = 0;
+  ASSERT_EQ(cudaMemGetInfo(&free_bytes, &total), cudaSuccess);
+  void* hog = nullptr;  // leave less than the batch needs
+  for (size_t take = free_bytes; take > (64u << 20) && hog == nullptr; take -= (16u << 20))
+    if (cudaMalloc(&hog, take) != cudaSuccess) hog = nullptr, cudaGetLastError();
+  NDict batch;
+  batch.set("img", Value(Tensor::zeros({64, 1, 128, 128, 128}, sdk::kFloat32)));  // 512 MB
+  const std::string error = error_of([&] { built_plugins().create_op("fuse.cuda.to_device", json_object(R"({"keys": ["img"]})")).forward(batch); });
+  cudaFree(hog);
+  EXPECT_EQ(error.rfind("op 'fuse.cuda.to_device' (plugin 'fuse.cuda_augment'): allocating a 536870912-byte tensor on CUDA device 0 failed: the GPU is out of memory", 0), 0u)
+      << error;
+}
+
+TEST(CudaAugment, AHostTensorIsAnErrorNamingTheKeyAndTheTwin) {
+  NDict batch = batch_of({sample_of(0)});
+  EXPECT_EQ(error_of([&] { testing::run_op_training("fuse.cuda.random_affine", R"({"keys": ["img"], "labels": ["seg"]})", batch, 1); }),
+            "op 'fuse.cuda.random_affine' (plugin 'fuse.cuda_augment'): key 'img': the tensor is in CPU memory; this op runs on CUDA tensors: put "
+            "'fuse.cuda.to_device' before it in the data's batch pipeline, or use its CPU twin 'fuse.medical.random_affine'");
+  EXPECT_EQ(error_of([&] { testing::run_op_training("fuse.cuda.random_noise", R"({"keys": ["img"]})", batch, 1); }),
+            "op 'fuse.cuda.random_noise' (plugin 'fuse.cuda_augment'): key 'img': the tensor is in CPU memory; this op runs on CUDA tensors: put "
+            "'fuse.cuda.to_device' before it in the data's batch pipeline, or use its CPU twin 'fuse.medical.random_noise'");
+}
+
+TEST(CudaAugment, AnUnsupportedDtypeIsAnErrorNamingTheKey) {
+  NDict batch;
+  batch.set("img", Value(Tensor::zeros({2, 1, 4, 4, 4}, sdk::kInt16)));
+  batch.set("seg", Value(Tensor::zeros({2, 1, 4, 4, 4}, sdk::kFloat64)));
+  EXPECT_EQ(error_of([&] { testing::run_op_training("fuse.cuda.random_gamma", R"({"keys": ["img"]})", batch, 1); }),
+            "op 'fuse.cuda.random_gamma' (plugin 'fuse.cuda_augment'): key 'img': dtype int16 is not supported by the CUDA kernels (images: float32)");
+  EXPECT_EQ(error_of([&] { testing::run_op_training("fuse.cuda.random_flip", R"({"labels": ["seg"]})", batch, 1); }),
+            "op 'fuse.cuda.random_flip' (plugin 'fuse.cuda_augment'): key 'seg': dtype float64 is not supported by the CUDA kernels (labels: uint8, "
+            "int32, int64 or float32)");
+}
+
+TEST(CudaAugment, WithoutAGpuTheTransferSaysWhy) {
+  NDict batch = batch_of({sample_of(0)});
+  const std::string why = no_gpu();
+  const std::string error = error_of([&] { testing::run_op("fuse.cuda.to_device", R"({"keys": ["img"], "device": 7})", batch); });
+  if (why.empty()) {
+    int n = 0;
+    cudaGetDeviceCount(&n);
+    EXPECT_EQ(error, "op 'fuse.cuda.to_device' (plugin 'fuse.cuda_augment'): CUDA device 7 does not exist (this machine has " + std::to_string(n) + ")");
+  } else {
+    EXPECT_EQ(error, "op 'fuse.cuda.to_device' (plugin 'fuse.cuda_augment'): no usable CUDA device (" + why + ")");
+  }
+}
+
+}  // namespace
+}  // namespace fuse

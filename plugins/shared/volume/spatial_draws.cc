@@ -1,0 +1,88 @@
+#include "spatial_draws.h"
+
+#include <cmath>
+
+namespace fuse::volume {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+void multiply(const double a[3][3], const double b[3][3], double out[3][3]) {
+  double tmp[3][3];
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) {
+      tmp[r][c] = 0;
+      for (int k = 0; k < 3; ++k) tmp[r][c] += a[r][k] * b[k][c];
+    }
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) out[r][c] = tmp[r][c];
+}
+
+// in_index = S^-1 (M S (o - c) + t) + c: M acts in millimetres about the volume's centre c.
+IndexMap about_centre(const double m[3][3], const double t[3], Size3 size, const std::array<double, 3>& spacing, int dims) {
+  IndexMap map;
+  double centre[3];
+  for (int a = 0; a < 3; ++a) centre[a] = a < dims ? (static_cast<double>(size[a]) - 1) / 2 : 0.0;
+  for (int r = 0; r < 3; ++r) {
+    double offset = centre[r] + t[r] / spacing[static_cast<size_t>(r)];
+    for (int c = 0; c < 3; ++c) {
+      map.m[r][c] = m[r][c] * spacing[static_cast<size_t>(c)] / spacing[static_cast<size_t>(r)];
+      offset -= map.m[r][c] * centre[c];
+    }
+    map.m[r][3] = offset;
+  }
+  return map;
+}
+
+}  // namespace
+
+IndexMap draw_affine(sdk::Random& rng, const AffineRanges& ranges, Size3 size, const std::array<double, 3>& spacing, int dims) {
+  // Rotations about x, y, z (2D: z only), then scale and shear.
+  double angle[3] = {0, 0, 0};
+  for (int a = dims == 3 ? 0 : 2; a < 3; ++a) angle[a] = rng.uniform(ranges.rotation.first, ranges.rotation.second) * kPi / 180;
+  double m[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+  const double rx[3][3] = {{1, 0, 0}, {0, std::cos(angle[0]), -std::sin(angle[0])}, {0, std::sin(angle[0]), std::cos(angle[0])}};
+  const double ry[3][3] = {{std::cos(angle[1]), 0, std::sin(angle[1])}, {0, 1, 0}, {-std::sin(angle[1]), 0, std::cos(angle[1])}};
+  const double rz[3][3] = {{std::cos(angle[2]), -std::sin(angle[2]), 0}, {std::sin(angle[2]), std::cos(angle[2]), 0}, {0, 0, 1}};
+  multiply(rz, ry, m);
+  multiply(m, rx, m);
+  double sc[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+  const double iso = rng.uniform(ranges.scale.first, ranges.scale.second);
+  for (int a = 0; a < dims; ++a) sc[a][a] = ranges.isotropic ? iso : rng.uniform(ranges.scale.first, ranges.scale.second);
+  for (int r = 0; r < dims; ++r)
+    for (int c = 0; c < dims; ++c)
+      if (r != c) sc[r][c] = rng.uniform(ranges.shear.first, ranges.shear.second);
+  multiply(m, sc, m);
+  double t[3] = {0, 0, 0};
+  for (int a = 0; a < dims; ++a) t[a] = rng.uniform(ranges.translation.first, ranges.translation.second);
+  return about_centre(m, t, size, spacing, dims);
+}
+
+std::vector<float> draw_elastic_control(sdk::Random& rng, const ElasticSettings& e, const std::array<double, 3>& spacing, int dims) {
+  const int grid = e.grid, gz = dims == 3 ? grid : 1;
+  std::vector<float> control(static_cast<size_t>(grid * grid * gz * 3), 0.0f);
+  auto free = [&](int i) { return i >= e.locked && i < grid - e.locked; };
+  for (int z = 0; z < gz; ++z)
+    for (int y = 0; y < grid; ++y)
+      for (int x = 0; x < grid; ++x) {
+        if (!free(x) || !free(y) || (dims == 3 && !free(z))) continue;
+        float* d = &control[static_cast<size_t>(((z * grid + y) * grid + x) * 3)];
+        for (int a = 0; a < dims; ++a) d[a] = static_cast<float>(rng.uniform(-e.max_mm, e.max_mm) / spacing[static_cast<size_t>(a)]);
+      }
+  return control;
+}
+
+IndexMap draw_flip(sdk::Random& rng, const std::vector<int>& axes, double flip_p, Size3 size, bool* any) {
+  IndexMap map;
+  *any = false;
+  for (int a : axes)
+    if (rng.chance(flip_p)) {
+      map.m[a][a] = -1;
+      map.m[a][3] = static_cast<double>(size[a] - 1);
+      *any = true;
+    }
+  return map;
+}
+
+}  // namespace fuse::volume

@@ -1,0 +1,45 @@
+// The random draws of the spatial augmentations, apart from the resampling they drive: the CPU ops
+// (ops_medical) and their GPU twins (cuda_augment) call these with the same seed, so they draw the same
+// transform. Each takes the generator after the op's "apply with probability p" draw.
+#ifndef FUSE_PLUGINS_SHARED_VOLUME_SPATIAL_DRAWS_H_
+#define FUSE_PLUGINS_SHARED_VOLUME_SPATIAL_DRAWS_H_
+
+#include <array>
+#include <utility>
+#include <vector>
+
+#include "fuse_sdk/random.hpp"
+#include "geometry.h"
+
+namespace fuse::volume {
+
+using Range = std::pair<double, double>;
+
+struct AffineRanges {
+  Range rotation{-10, 10};  // degrees
+  Range scale{0.9, 1.1};
+  Range translation{0, 0};  // mm
+  Range shear{0, 0};
+  bool isotropic = false;
+};
+
+// Rotation about each axis (2D: z only), scale, shear and translation in mm, about the volume's centre: the
+// index map from output to input voxels.
+IndexMap draw_affine(sdk::Random& rng, const AffineRanges& ranges, Size3 size, const std::array<double, 3>& spacing, int dims);
+
+struct ElasticSettings {
+  int grid = 7;           // control points per axis
+  int locked = 2;         // outer layers that stay
+  double max_mm = 0;      // largest move of a control point
+};
+
+// The control points' moves (voxel units; grid^dims points, x fastest, 3 components each), uniform up to
+// max_mm; bspline_field() makes the dense field of them.
+std::vector<float> draw_elastic_control(sdk::Random& rng, const ElasticSettings& elastic, const std::array<double, 3>& spacing, int dims);
+
+// A flip of each of `axes` with probability flip_p; `any` says whether one flipped.
+IndexMap draw_flip(sdk::Random& rng, const std::vector<int>& axes, double flip_p, Size3 size, bool* any);
+
+}  // namespace fuse::volume
+
+#endif  // FUSE_PLUGINS_SHARED_VOLUME_SPATIAL_DRAWS_H_
