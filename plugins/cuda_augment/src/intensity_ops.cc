@@ -1,9 +1,11 @@
 // Gamma, noise, bias field and z-normalisation of float32 image batches on the GPU, in place of a new device
 // tensor. Draws per sample as the CPU twins (ops_medical) with the host's per-sample seeds.
+#include <algorithm>
 #include <cmath>
 
 #include "cuda_support.h"
 #include "device_batch.h"
+#include "intensity_draws.h"
 #include "kernels/counter_random.h"
 
 namespace fuse::cuda_augment {
@@ -12,11 +14,7 @@ namespace {
 using sdk::Dict;
 using sdk::DictView;
 
-std::pair<double, double> range_of(const DictView& config, const std::string& name) {
-  const std::vector<double> v = config.get_doubles(name);
-  if (v.size() != 2 || !(v[0] <= v[1])) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'" + name + "' must be two ordered numbers [low, high]");
-  return {v[0], v[1]};
-}
+using volume::range_option;
 
 // A private device copy of key's images (the op's output), so the batch's input is never written in place.
 sdk::Tensor copy_of(const DictView& batch, const DeviceVolume& v) {
@@ -39,7 +37,7 @@ std::vector<DeviceVolume> images_of(const DictView& batch, const std::vector<std
 class RandomGamma {
  public:
   explicit RandomGamma(const DictView& config)
-      : keys_(config.get_strings("keys")), log_gamma_(range_of(config, "log_gamma")), p_(config.get_double("p")),
+      : keys_(config.get_strings("keys")), log_gamma_(range_option(config, "log_gamma")), p_(config.get_double("p")),
         dims_(static_cast<int>(config.get_int("dims"))) {}
 
   void forward(Dict& batch, const sdk::Call& call) {
@@ -52,7 +50,7 @@ class RandomGamma {
       sdk::Random rng(seeds[n]);
       if (!rng.chance(p_)) continue;
       apply[n] = 1;
-      gammas[n] = std::exp(rng.uniform(log_gamma_.first, log_gamma_.second));
+      gammas[n] = volume::draw_gamma(rng, log_gamma_);
     }
     cuda::use_device(vols[0].device);
     const cuda::DeviceBuffer<uint8_t> d_apply(apply, "the draws");
@@ -80,7 +78,7 @@ FUSE_OP(RandomGamma, "fuse.cuda.random_gamma", "1.0.0")
 class RandomNoise {
  public:
   explicit RandomNoise(const DictView& config)
-      : keys_(config.get_strings("keys")), mean_(config.get_double("mean")), std_(range_of(config, "std")), p_(config.get_double("p")),
+      : keys_(config.get_strings("keys")), mean_(config.get_double("mean")), std_(range_option(config, "std")), p_(config.get_double("p")),
         dims_(static_cast<int>(config.get_int("dims"))) {
     if (std_.first < 0) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'std' must not be negative");
   }
@@ -96,8 +94,8 @@ class RandomNoise {
       sdk::Random rng(seeds[n]);
       if (!rng.chance(p_)) continue;
       apply[n] = 1;
-      sd[n] = rng.uniform(std_.first, std_.second);
-      stream[n] = rng.next();
+      const volume::NoiseDraw draw = volume::draw_noise(rng, std_);
+      sd[n] = draw.sd, stream[n] = draw.stream;
     }
     cuda::use_device(vols[0].device);
     const cuda::DeviceBuffer<uint8_t> d_apply(apply, "the draws");
@@ -125,7 +123,7 @@ FUSE_OP(RandomNoise, "fuse.cuda.random_noise", "1.0.0")
 class RandomBiasField {
  public:
   explicit RandomBiasField(const DictView& config)
-      : keys_(config.get_strings("keys")), coefficients_(range_of(config, "coefficients")), order_(static_cast<int>(config.get_int("order"))),
+      : keys_(config.get_strings("keys")), coefficients_(range_option(config, "coefficients")), order_(static_cast<int>(config.get_int("order"))),
         p_(config.get_double("p")), dims_(static_cast<int>(config.get_int("dims"))) {}
 
   void forward(Dict& batch, const sdk::Call& call) {
@@ -140,27 +138,15 @@ class RandomBiasField {
       sdk::Random rng(seeds[n]);
       if (!rng.chance(p_)) continue;
       apply[n] = 1;
-      double* c = &coef[n * terms];
-      for (int k = 0; k < kz; ++k)
-        for (int j = 0; j < o; ++j)
-          for (int i = 0; i < o; ++i)
-            if (i + j + k <= order_) c[(k * o + j) * o + i] = rng.uniform(coefficients_.first, coefficients_.second);
+      const std::vector<double> c = volume::draw_bias_coefficients(rng, coefficients_, order_, dims_);
+      std::copy(c.begin(), c.end(), coef.begin() + static_cast<std::ptrdiff_t>(n * terms));
     }
     cuda::use_device(vols[0].device);
     const cuda::DeviceBuffer<uint8_t> d_apply(apply, "the draws");
     const cuda::DeviceBuffer<double> d_coef(coef, "the draws");
     for (const DeviceVolume& v : vols) {
-      // Powers of the coordinates in [-1, 1] per axis, as the CPU twin tabulates them.
-      auto powers = [o](int64_t n) {
-        std::vector<double> p(static_cast<size_t>(n * o));
-        for (int64_t i = 0; i < n; ++i) {
-          const double t = n > 1 ? -1.0 + 2.0 * static_cast<double>(i) / static_cast<double>(n - 1) : 0.0;
-          double x = 1;
-          for (int e = 0; e < o; ++e, x *= t) p[static_cast<size_t>(i * o + e)] = x;
-        }
-        return p;
-      };
-      const cuda::DeviceBuffer<double> px(powers(v.batch.size.x)), py(powers(v.batch.size.y)), pz(powers(v.batch.size.z));
+      const cuda::DeviceBuffer<double> px(volume::bias_powers(v.batch.size.x, o)), py(volume::bias_powers(v.batch.size.y, o)),
+          pz(volume::bias_powers(v.batch.size.z, o));
       sdk::Tensor out = copy_of(batch, v);
       bias_field(static_cast<float*>(out.mut().raw()), v.batch, d_apply.get(), d_coef.get(), o, kz, px.get(), py.get(), pz.get());
       cuda::check_kernels("bias field on key '" + v.key + "'");

@@ -1,7 +1,6 @@
 // Random affine (+ elastic), elastic and flip on batches on the GPU. Per sample the draws come from the shared
 // draw code (plugins/shared/volume/spatial_draws) with the seed the CPU twin would get, and the voxels from the
 // shared per-voxel code: the results equal the CPU twin's (images within 1e-4, labels exactly).
-#include <cmath>
 #include <cstring>
 
 #include "cuda_support.h"
@@ -16,16 +15,13 @@ using sdk::Dict;
 using sdk::DictView;
 using volume::IndexMap;
 
-std::pair<double, double> range_of(const DictView& config, const std::string& name) {
-  const std::vector<double> v = config.get_doubles(name);
-  if (v.size() != 2 || !(v[0] <= v[1])) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'" + name + "' must be two ordered numbers [low, high]");
-  return {v[0], v[1]};
-}
+using volume::range_option;
 
-// One draw per sample: whether it applies, its index map and its elastic control points (none: no field).
+// One sample's draw: its index map and its elastic control points (none: no field) on a grid of `grid` per axis.
 struct SampleDraw {
   IndexMap map;
   std::vector<float> control;
+  int grid = 0;
 };
 
 // The keys a spatial op moves together and the resampling of a whole batch through per-sample draws.
@@ -42,6 +38,27 @@ class SpatialBatch {
   int dims() const { return dims_; }
   const std::string& first() const { return images_.empty() ? labels_[0] : images_[0]; }
 
+  // Draws per sample (with its seed, after the probability-p draw) and resamples every key through the draws
+  // when one moved something. `draw(rng, n, size, spacing, &out)` returns whether sample n moves. `exact`:
+  // whole-voxel maps, every key copied by nearest sampling.
+  template <class Draw>
+  void run(Dict& batch, const sdk::Call& call, double p, bool exact, Draw&& draw) const {
+    const auto vols = volumes(batch);
+    const Batch& b = vols[0].first.batch;
+    const std::vector<uint64_t> seeds = sample_seeds(call, b.samples);
+    cuda::use_device(vols[0].first.device);
+    const volume::Size3 size{b.size.x, b.size.y, b.size.z};
+    std::vector<SampleDraw> draws(seeds.size());
+    bool any = false;
+    for (size_t n = 0; n < seeds.size(); ++n) {
+      sdk::Random rng(seeds[n]);
+      if (!rng.chance(p)) continue;  // identity: an exact copy
+      any = draw(rng, size, sample_spacing(batch, first(), static_cast<int64_t>(n)), draws[n]) || any;
+    }
+    if (any) apply(batch, vols, draws, exact);
+  }
+
+ private:
   // The volumes, checked, all of one batch size, spatial size and device.
   std::vector<std::pair<DeviceVolume, Role>> volumes(const DictView& batch) const {
     std::vector<std::pair<DeviceVolume, Role>> out;
@@ -88,7 +105,6 @@ class SpatialBatch {
     }
   }
 
- private:
   // Each sample's dense field from its control points: the CPU's separable passes, on the device.
   cuda::DeviceBuffer<float> dense_fields(const Batch& b, const std::vector<SampleDraw>& draws) const {
     const int64_t voxels = b.voxels();
@@ -97,7 +113,7 @@ class SpatialBatch {
     for (size_t n = 0; n < draws.size(); ++n) {
       const std::vector<float>& control = draws[n].control;
       if (control.empty()) continue;
-      const int64_t g = static_cast<int64_t>(std::llround(std::pow(static_cast<double>(control.size() / 3), 1.0 / dims_)));
+      const int64_t g = draws[n].grid;
       const int64_t gz = dims_ == 3 ? g : 1;
       auto tables = [&](int64_t len) {
         const volume::AxisWeights a = volume::axis_weights(len, static_cast<int>(g));
@@ -118,7 +134,6 @@ class SpatialBatch {
         cuda::DeviceBuffer<float> along_y(static_cast<size_t>(gz * b.size.y * b.size.x * 3), "an elastic pass");
         bspline_pass(along_x.get(), along_y.get(), gz, g, b.size.y, b.size.x * 3, fy.get(), wy.get());
         bspline_pass(along_y.get(), dst, 1, g, b.size.z, b.size.y * b.size.x * 3, fz.get(), wz.get());
-        cuda::check_kernels("the elastic field");
       }
       cuda::check_kernels("the elastic field");
     }
@@ -136,33 +151,21 @@ class RandomAffine {
   explicit RandomAffine(const DictView& config)
       : keys_(config, "fuse.medical.random_affine"),
         p_(config.get_double("p")),
-        ranges_{range_of(config, "rotation"), range_of(config, "scale"), range_of(config, "translation"), range_of(config, "shear"),
+        ranges_{range_option(config, "rotation"), range_option(config, "scale"), range_option(config, "translation"), range_option(config, "shear"),
                 config.get_bool("isotropic")},
         elastic_{static_cast<int>(config.get_int("elastic_control_points")), static_cast<int>(config.get_int("elastic_locked_borders")),
                  config.get_double("elastic_max_displacement")} {
     if (ranges_.scale.first <= 0) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'scale' must stay above 0");
-    if (elastic_.max_mm > 0 && 2 * elastic_.locked >= elastic_.grid)
-      sdk::fail(FM_ERR_INVALID_ARGUMENT, "'elastic_locked_borders' locks every elastic control point; use more 'elastic_control_points'");
+    if (elastic_.max_mm > 0) volume::check_elastic_grid(elastic_, "elastic_");
   }
 
   void forward(Dict& batch, const sdk::Call& call) {
     if (!call.training()) return;
-    const auto vols = keys_.volumes(batch);
-    const Batch& b = vols[0].first.batch;
-    const std::vector<uint64_t> seeds = sample_seeds(call, b.samples);
-    cuda::use_device(vols[0].first.device);
-    std::vector<SampleDraw> draws(seeds.size());
-    bool any = false;
-    for (size_t n = 0; n < seeds.size(); ++n) {
-      sdk::Random rng(seeds[n]);
-      if (!rng.chance(p_)) continue;  // identity: an exact copy
-      any = true;
-      const volume::Size3 size{b.size.x, b.size.y, b.size.z};
-      const std::array<double, 3> spacing = sample_spacing(batch, keys_.first(), static_cast<int64_t>(n));
-      draws[n].map = volume::draw_affine(rng, ranges_, size, spacing, keys_.dims());
-      if (elastic_.max_mm > 0) draws[n].control = volume::draw_elastic_control(rng, elastic_, spacing, keys_.dims());
-    }
-    if (any) keys_.apply(batch, vols, draws, false);
+    keys_.run(batch, call, p_, false, [&](sdk::Random& rng, volume::Size3 size, const std::array<double, 3>& spacing, SampleDraw& d) {
+      d.map = volume::draw_affine(rng, ranges_, size, spacing, keys_.dims());
+      if (elastic_.max_mm > 0) d.control = volume::draw_elastic_control(rng, elastic_, spacing, keys_.dims()), d.grid = elastic_.grid;
+      return true;
+    });
   }
 
  private:
@@ -180,24 +183,15 @@ class RandomElastic {
         p_(config.get_double("p")),
         elastic_{static_cast<int>(config.get_int("control_points")), static_cast<int>(config.get_int("locked_borders")),
                  config.get_double("max_displacement")} {
-    if (2 * elastic_.locked >= elastic_.grid)
-      sdk::fail(FM_ERR_INVALID_ARGUMENT, "'locked_borders' locks every control point; use more 'control_points' or fewer locked borders");
+    volume::check_elastic_grid(elastic_, "");
   }
 
   void forward(Dict& batch, const sdk::Call& call) {
     if (!call.training()) return;
-    const auto vols = keys_.volumes(batch);
-    const std::vector<uint64_t> seeds = sample_seeds(call, vols[0].first.batch.samples);
-    cuda::use_device(vols[0].first.device);
-    std::vector<SampleDraw> draws(seeds.size());
-    bool any = false;
-    for (size_t n = 0; n < seeds.size(); ++n) {
-      sdk::Random rng(seeds[n]);
-      if (!rng.chance(p_)) continue;
-      any = true;
-      draws[n].control = volume::draw_elastic_control(rng, elastic_, sample_spacing(batch, keys_.first(), static_cast<int64_t>(n)), keys_.dims());
-    }
-    if (any) keys_.apply(batch, vols, draws, false);
+    keys_.run(batch, call, p_, false, [&](sdk::Random& rng, volume::Size3, const std::array<double, 3>& spacing, SampleDraw& d) {
+      d.control = volume::draw_elastic_control(rng, elastic_, spacing, keys_.dims()), d.grid = elastic_.grid;
+      return true;
+    });
   }
 
  private:
@@ -220,20 +214,12 @@ class RandomFlip {
 
   void forward(Dict& batch, const sdk::Call& call) {
     if (!call.training()) return;
-    const auto vols = keys_.volumes(batch);
-    const Batch& b = vols[0].first.batch;
-    const std::vector<uint64_t> seeds = sample_seeds(call, b.samples);
-    cuda::use_device(vols[0].first.device);
-    std::vector<SampleDraw> draws(seeds.size());
-    bool any = false;
-    for (size_t n = 0; n < seeds.size(); ++n) {
-      sdk::Random rng(seeds[n]);
-      if (!rng.chance(p_)) continue;
+    // Whole voxels: every key copied, dtypes kept.
+    keys_.run(batch, call, p_, true, [&](sdk::Random& rng, volume::Size3 size, const std::array<double, 3>&, SampleDraw& d) {
       bool flipped = false;
-      draws[n].map = volume::draw_flip(rng, axes_, flip_p_, volume::Size3{b.size.x, b.size.y, b.size.z}, &flipped);
-      any = any || flipped;
-    }
-    if (any) keys_.apply(batch, vols, draws, true);  // whole voxels: copied, dtypes kept
+      d.map = volume::draw_flip(rng, axes_, flip_p_, size, &flipped);
+      return flipped;
+    });
   }
 
  private:

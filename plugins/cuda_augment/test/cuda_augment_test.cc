@@ -7,6 +7,7 @@
 #include <random>
 
 #include "fuse/data/seeds.h"
+#include "require_gpu.h"
 #include "test_support.h"
 
 namespace fuse {
@@ -16,19 +17,6 @@ using testing::built_plugins;
 using testing::error_of;
 using testing::json_object;
 using testing::values;
-
-// Empty when a CUDA device is usable, else why not.
-std::string no_gpu() {
-  int n = 0;
-  const cudaError_t status = cudaGetDeviceCount(&n);
-  if (status != cudaSuccess) return std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status);
-  return n > 0 ? "" : "no CUDA device";
-}
-
-#define REQUIRE_GPU()                                                           \
-  if (const std::string why = no_gpu(); !why.empty()) {                          \
-    GTEST_SKIP() << "needs a CUDA device, and this machine has none (" << why << ")"; \
-  }
 
 constexpr int64_t kX = 23, kY = 19, kZ = 11;
 
@@ -95,7 +83,7 @@ std::pair<double, int64_t> compare_with_twin(const std::string& cpu_id, const st
 }
 
 TEST(CudaAugment, AffineEqualsTheCpuTwin) {
-  REQUIRE_GPU();
+  FUSE_REQUIRE_GPU();
   const auto [worst, labels] = compare_with_twin("fuse.medical.random_affine", "fuse.cuda.random_affine",
                                                  R"({"keys": ["img"], "labels": ["seg"], "rotation": [-20, 20], "scale": [0.8, 1.2], "shear": [-0.1, 0.1], "translation": [-3, 3], "p": 0.8})",
                                                  true);
@@ -104,7 +92,7 @@ TEST(CudaAugment, AffineEqualsTheCpuTwin) {
 }
 
 TEST(CudaAugment, AffineWithElasticEqualsTheCpuTwin) {
-  REQUIRE_GPU();
+  FUSE_REQUIRE_GPU();
   const auto [worst, labels] = compare_with_twin("fuse.medical.random_affine", "fuse.cuda.random_affine",
                                                  R"({"keys": ["img"], "labels": ["seg"], "rotation": [-10, 10], "elastic_max_displacement": 4, "elastic_control_points": 5, "elastic_locked_borders": 1})",
                                                  true);
@@ -113,7 +101,7 @@ TEST(CudaAugment, AffineWithElasticEqualsTheCpuTwin) {
 }
 
 TEST(CudaAugment, ElasticAndFlipEqualTheCpuTwins) {
-  REQUIRE_GPU();
+  FUSE_REQUIRE_GPU();
   const auto [e_worst, e_labels] = compare_with_twin("fuse.medical.random_elastic", "fuse.cuda.random_elastic",
                                                      R"({"keys": ["img"], "labels": ["seg"], "max_displacement": 5, "control_points": 6, "locked_borders": 1})", true);
   EXPECT_LE(e_worst, 1e-4);
@@ -125,7 +113,7 @@ TEST(CudaAugment, ElasticAndFlipEqualTheCpuTwins) {
 }
 
 TEST(CudaAugment, IntensityOpsEqualTheCpuTwins) {
-  REQUIRE_GPU();
+  FUSE_REQUIRE_GPU();
   EXPECT_LE(compare_with_twin("fuse.medical.random_gamma", "fuse.cuda.random_gamma", R"({"keys": ["img"], "log_gamma": [-0.4, 0.4]})", false).first, 1e-4);
   EXPECT_LE(compare_with_twin("fuse.medical.random_noise", "fuse.cuda.random_noise", R"({"keys": ["img"], "std": [0.1, 0.3], "p": 0.7})", false).first, 1e-4);
   EXPECT_LE(compare_with_twin("fuse.medical.random_bias_field", "fuse.cuda.random_bias_field", R"({"keys": ["img"], "order": 3})", false).first, 1e-4);
@@ -133,7 +121,7 @@ TEST(CudaAugment, IntensityOpsEqualTheCpuTwins) {
 }
 
 TEST(CudaAugment, OutOfMemoryIsAnErrorNamingTheOp) {
-  REQUIRE_GPU();
+  FUSE_REQUIRE_GPU();
   size_t free_bytes = 0, total = 0;
   ASSERT_EQ(cudaMemGetInfo(&free_bytes, &total), cudaSuccess);
   void* hog = nullptr;  // leave less than the batch needs
@@ -170,7 +158,7 @@ TEST(CudaAugment, AnUnsupportedDtypeIsAnErrorNamingTheKey) {
 
 TEST(CudaAugment, WithoutAGpuTheTransferSaysWhy) {
   NDict batch = batch_of({sample_of(0)});
-  const std::string why = no_gpu();
+  const std::string why = cuda::no_gpu();
   const std::string error = error_of([&] { testing::run_op("fuse.cuda.to_device", R"({"keys": ["img"], "device": 7})", batch); });
   if (why.empty()) {
     int n = 0;

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "kernels/poisson_auc.h"
+#include "require_gpu.h"
 #include "test_support.h"
 
 namespace fuse {
@@ -17,18 +18,6 @@ namespace {
 using testing::built_plugins;
 using testing::error_of;
 using testing::json_object;
-
-std::string no_gpu() {
-  int n = 0;
-  const cudaError_t status = cudaGetDeviceCount(&n);
-  if (status != cudaSuccess) return std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status);
-  return n > 0 ? "" : "no CUDA device";
-}
-
-#define REQUIRE_GPU()                                                              \
-  if (const std::string why = no_gpu(); !why.empty()) {                             \
-    GTEST_SKIP() << "needs a CUDA device, and this machine has none (" << why << ")"; \
-  }
 
 // Scores rounded to 0.01 (many ties) with targets that depend on them.
 struct Rows {
@@ -112,7 +101,7 @@ TEST(PoissonAuc, BootstrapRoundsAreSeededAndCoverTheAuc) {
 }
 
 TEST(CudaMetrics, AucAndItsBootstrapEqualTheCpuTwins) {
-  REQUIRE_GPU();
+  FUSE_REQUIRE_GPU();
   const Rows r = rows(100000, 3);
   Metric m = built_plugins().create_metric("fuse.cuda.gpu_auc", json_object(R"({"pred": "score", "target": "label", "bootstrap_rounds": 2000, "seed": 4})"));
   m.update(batch_of(r));
@@ -128,7 +117,7 @@ TEST(CudaMetrics, AucAndItsBootstrapEqualTheCpuTwins) {
 }
 
 TEST(CudaMetrics, ConfusionCountsDiceAndIou) {
-  REQUIRE_GPU();
+  FUSE_REQUIRE_GPU();
   NDict b;
   b.set("p", Value(Tensor::from_vector<int64_t>({0, 1, 1, 2, 2, 2}, {2, 3})));
   b.set("t", Value(Tensor::from_vector<int64_t>({0, 1, 2, 2, 2, 0}, {2, 3})));
@@ -153,7 +142,7 @@ TEST(CudaMetrics, BadInputIsAnErrorNamingTheMetricAndTheKey) {
 }
 
 TEST(CudaMetrics, WithoutAGpuComputeSaysWhyAndNamesTheCpuTwin) {
-  const std::string why = no_gpu();
+  const std::string why = cuda::no_gpu();
   if (why.empty()) GTEST_SKIP() << "this machine has a GPU";
   Metric m = built_plugins().create_metric("fuse.cuda.gpu_auc", json_object(R"({"pred": "score", "target": "label"})"));
   m.update(batch_of(rows(10, 1)));

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "channels.h"
+#include "intensity_draws.h"
 #include "kernels/counter_random.h"
 #include "spatial_keys.h"
 
@@ -23,7 +24,7 @@ class RandomGamma {
     if (!call.training()) return;
     sdk::Random rng(call.seed());
     if (!rng.chance(p_)) return;
-    const double gamma = std::exp(rng.uniform(log_gamma_.first, log_gamma_.second));
+    const double gamma = volume::draw_gamma(rng, log_gamma_);
     for (const std::string& key : keys_)
       for_each_channel(sample, key, dims_, [&](auto* v, int64_t n, int64_t) {
         using T = std::remove_pointer_t<decltype(v)>;
@@ -55,11 +56,11 @@ class RandomNoise {
     if (!call.training()) return;
     sdk::Random rng(call.seed());
     if (!rng.chance(p_)) return;
-    const double sd = rng.uniform(std_.first, std_.second);
+    const volume::NoiseDraw draw = volume::draw_noise(rng, std_);
+    const double sd = draw.sd;
     // Voxel i of key k gets value i of the counter stream mix64(stream + k): what the GPU twin draws too.
-    const uint64_t stream = rng.next();
     for (size_t k = 0; k < keys_.size(); ++k) {
-      const uint64_t key_stream = kernels::mix64(stream + k);
+      const uint64_t key_stream = kernels::mix64(draw.stream + k);
       for_each_channel(sample, keys_[k], dims_, [&](auto* v, int64_t n, int64_t channel) {
         using T = std::remove_pointer_t<decltype(v)>;
         const uint64_t first = static_cast<uint64_t>(channel * n);
@@ -156,11 +157,7 @@ class RandomBiasField {
     sdk::Random rng(call.seed());
     if (!rng.chance(p_)) return;
     const int o = order_ + 1, kz = dims_ == 3 ? o : 1;
-    std::vector<double> c(static_cast<size_t>(o * o * kz), 0.0);  // c[(k * o + j) * o + i]
-    for (int k = 0; k < kz; ++k)
-      for (int j = 0; j < o; ++j)
-        for (int i = 0; i < o; ++i)
-          if (i + j + k <= order_) c[static_cast<size_t>((k * o + j) * o + i)] = rng.uniform(coefficients_.first, coefficients_.second);
+    const std::vector<double> c = volume::draw_bias_coefficients(rng, coefficients_, order_, dims_);
     for (const std::string& key : keys_) {
       const volume::Size3 s = volume::layout_of(sample.tensor(key), dims_).size;
       const std::vector<float> field = bias(s, c, o, kz);
@@ -174,16 +171,7 @@ class RandomBiasField {
  private:
   // Powers per axis, then per row the polynomial in x alone: a few multiply-adds per voxel.
   static std::vector<float> bias(volume::Size3 s, const std::vector<double>& c, int o, int kz) {
-    auto powers = [o](int64_t n) {
-      std::vector<double> p(static_cast<size_t>(n * o));
-      for (int64_t i = 0; i < n; ++i) {
-        const double t = n > 1 ? -1.0 + 2.0 * static_cast<double>(i) / static_cast<double>(n - 1) : 0.0;
-        double v = 1;
-        for (int e = 0; e < o; ++e, v *= t) p[static_cast<size_t>(i * o + e)] = v;
-      }
-      return p;
-    };
-    const std::vector<double> px = powers(s.x), py = powers(s.y), pz = powers(s.z);
+    const std::vector<double> px = volume::bias_powers(s.x, o), py = volume::bias_powers(s.y, o), pz = volume::bias_powers(s.z, o);
     std::vector<float> field(static_cast<size_t>(s.count()));
     std::vector<double> row(static_cast<size_t>(o));
     for (int64_t z = 0; z < s.z; ++z)

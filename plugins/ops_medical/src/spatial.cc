@@ -16,14 +16,6 @@ using volume::Size3;
 
 double probability(const DictView& config) { return config.get_double("p"); }
 
-// `prefix` names the fields: "" in random_elastic, "elastic_" in random_affine.
-void check_grid(int grid, int locked, const std::string& prefix) {
-  if (2 * locked >= grid)
-    sdk::fail(FM_ERR_INVALID_ARGUMENT, "'" + prefix + "locked_borders' " + std::to_string(locked) + " locks every one of the " +
-                                           std::to_string(grid) + " control points per axis; use more '" + prefix +
-                                           "control_points' or fewer locked borders");
-}
-
 class RandomAffine {
  public:
   explicit RandomAffine(const DictView& config)
@@ -34,7 +26,7 @@ class RandomAffine {
         elastic_{static_cast<int>(config.get_int("elastic_control_points")), static_cast<int>(config.get_int("elastic_locked_borders")),
                  config.get_double("elastic_max_displacement")} {
     if (ranges_.scale.first <= 0) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'scale' must stay above 0");
-    if (elastic_.max_mm > 0) check_grid(elastic_.grid, elastic_.locked, "elastic_");
+    if (elastic_.max_mm > 0) volume::check_elastic_grid(elastic_, "elastic_");
   }
 
   void forward(Dict& sample, const sdk::Call& call) {
@@ -66,7 +58,7 @@ class RandomElastic {
         p_(probability(config)),
         elastic_{static_cast<int>(config.get_int("control_points")), static_cast<int>(config.get_int("locked_borders")),
                  config.get_double("max_displacement")} {
-    check_grid(elastic_.grid, elastic_.locked, "");
+    volume::check_elastic_grid(elastic_, "");
   }
 
   void forward(Dict& sample, const sdk::Call& call) {

@@ -46,11 +46,4 @@ void SpatialKeys::apply(sdk::Dict& sample, volume::Size3 out_size, const volume:
   }
 }
 
-std::pair<double, double> range_option(const sdk::DictView& config, const std::string& name) {
-  const std::vector<double> v = config.get_doubles(name);
-  if (v.size() != 2 || !(v[0] <= v[1]))
-    fail(FM_ERR_INVALID_ARGUMENT, "'" + name + "' must be a range [low, high] with low <= high");
-  return {v[0], v[1]};
-}
-
 }  // namespace fuse::ops_medical

@@ -9,6 +9,7 @@
 #include "fuse_sdk/plugin.hpp"
 #include "geometry.h"
 #include "resample.h"
+#include "spatial_draws.h"
 
 namespace fuse::ops_medical {
 
@@ -36,8 +37,7 @@ class SpatialKeys {
   double fill_;
 };
 
-// A range option [low, high] (an error names it when it is not two ordered numbers).
-std::pair<double, double> range_option(const sdk::DictView& config, const std::string& name);
+using volume::range_option;
 
 }  // namespace fuse::ops_medical
 

@@ -37,6 +37,13 @@ IndexMap about_centre(const double m[3][3], const double t[3], Size3 size, const
 
 }  // namespace
 
+Range range_option(const sdk::DictView& config, const std::string& name) {
+  const std::vector<double> v = config.get_doubles(name);
+  if (v.size() != 2 || !(v[0] <= v[1]))
+    sdk::fail(FM_ERR_INVALID_ARGUMENT, "'" + name + "' must be a range [low, high] with low <= high");
+  return {v[0], v[1]};
+}
+
 IndexMap draw_affine(sdk::Random& rng, const AffineRanges& ranges, Size3 size, const std::array<double, 3>& spacing, int dims) {
   // Rotations about x, y, z (2D: z only), then scale and shear.
   double angle[3] = {0, 0, 0};
@@ -57,6 +64,13 @@ IndexMap draw_affine(sdk::Random& rng, const AffineRanges& ranges, Size3 size, c
   double t[3] = {0, 0, 0};
   for (int a = 0; a < dims; ++a) t[a] = rng.uniform(ranges.translation.first, ranges.translation.second);
   return about_centre(m, t, size, spacing, dims);
+}
+
+void check_elastic_grid(const ElasticSettings& e, const std::string& prefix) {
+  if (2 * e.locked >= e.grid)
+    sdk::fail(FM_ERR_INVALID_ARGUMENT, "'" + prefix + "locked_borders' " + std::to_string(e.locked) + " locks every one of the " +
+                                           std::to_string(e.grid) + " control points per axis; use more '" + prefix +
+                                           "control_points' or fewer locked borders");
 }
 
 std::vector<float> draw_elastic_control(sdk::Random& rng, const ElasticSettings& e, const std::array<double, 3>& spacing, int dims) {

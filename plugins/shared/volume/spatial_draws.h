@@ -5,15 +5,20 @@
 #define FUSE_PLUGINS_SHARED_VOLUME_SPATIAL_DRAWS_H_
 
 #include <array>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "fuse_sdk/plugin.hpp"
 #include "fuse_sdk/random.hpp"
 #include "geometry.h"
 
 namespace fuse::volume {
 
 using Range = std::pair<double, double>;
+
+// A range option [low, high] of a config (an error names it when it is not two ordered numbers).
+Range range_option(const sdk::DictView& config, const std::string& name);
 
 struct AffineRanges {
   Range rotation{-10, 10};  // degrees
@@ -32,6 +37,10 @@ struct ElasticSettings {
   int locked = 2;         // outer layers that stay
   double max_mm = 0;      // largest move of a control point
 };
+
+// An error when the locked borders leave no control point free; `prefix` names the config fields ("" in
+// random_elastic, "elastic_" in random_affine).
+void check_elastic_grid(const ElasticSettings& elastic, const std::string& prefix);
 
 // The control points' moves (voxel units; grid^dims points, x fastest, 3 components each), uniform up to
 // max_mm; bspline_field() makes the dense field of them.

@@ -54,14 +54,12 @@ class Call {
   uint64_t sample_seed(size_t i) const { return c_->sample_seeds[i]; }
 
  private:
+  // The fields grew the struct after its first release: an older host's call is shorter.
   bool has_sample_seeds() const {
     return c_ != nullptr && c_->struct_size >= offsetof(fm_call_v1, sample_seeds) + sizeof(c_->sample_seeds) &&
            c_->sample_seeds != nullptr;
   }
 
- public:
-
- private:
   const fm_call_v1* c_;
 };
 
