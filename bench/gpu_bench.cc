@@ -5,6 +5,9 @@
 //   of image and label, the dense field once) for comparison with the GPU's memory bandwidth.
 // - BM_GpuBootstrapAuc: AUC with a 10,000-round bootstrap CI over 1,000,000 rows, against BM_CpuTwinAuc10Rounds
 //   (the same arithmetic on one core, 10 rounds; multiply by 1,000 for the full CI).
+// - BM_GpuSurfaceDistance / BM_CpuTwinSurfaceDistance: Dice, IoU, HD, HD95 and ASD of 2 classes of one 160^3
+//   label map pair (two exact distance transforms per class), fuse.cuda.gpu_segmentation against
+//   fuse.metrics.segmentation. Counter: voxels/s.
 // PyTorch's grid_sample on the same GPU (the path MONAI's GPU affine takes): bench/gpu_vs_grid_sample.py.
 #include <cuda_runtime_api.h>
 
@@ -125,6 +128,47 @@ void BM_CpuTwinAuc10Rounds(benchmark::State& state) {
     for (uint64_t r = 0; r < 10; ++r) benchmark::DoNotOptimize(fuse::kernels::bootstrap_round(pos.data(), neg.data(), pos.size(), 1, r));
 }
 BENCHMARK(BM_CpuTwinAuc10Rounds)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Two overlapping balls of classes 1 and 2 with shifted copies as the prediction: surfaces everywhere in the volume.
+fuse::NDict label_pair(int64_t side) {
+  std::vector<int64_t> pred(static_cast<size_t>(side * side * side)), target(pred.size());
+  auto ball = [&](int64_t x, int64_t y, int64_t z, double cx, double r) {
+    const double dx = static_cast<double>(x) - cx, dy = static_cast<double>(y) - side / 2.0, dz = static_cast<double>(z) - side / 2.0;
+    return dx * dx + dy * dy + dz * dz < r * r;
+  };
+  for (int64_t z = 0; z < side; ++z)
+    for (int64_t y = 0; y < side; ++y)
+      for (int64_t x = 0; x < side; ++x) {
+        const size_t i = static_cast<size_t>((z * side + y) * side + x);
+        target[i] = ball(x, y, z, side * 0.35, side * 0.3) ? 1 : ball(x, y, z, side * 0.7, side * 0.25) ? 2 : 0;
+        pred[i] = ball(x, y, z, side * 0.38, side * 0.28) ? 1 : ball(x, y, z, side * 0.66, side * 0.27) ? 2 : 0;
+      }
+  fuse::NDict b;
+  b.set("p", fuse::Value(fuse::Tensor::from_vector<int64_t>(pred, {1, side, side, side})));
+  b.set("y", fuse::Value(fuse::Tensor::from_vector<int64_t>(target, {1, side, side, side})));
+  return b;
+}
+
+constexpr int64_t kSegSide = 160;
+
+void surface_distance(benchmark::State& state, const char* id) {
+  const fuse::NDict b = label_pair(kSegSide);
+  for (auto _ : state) {
+    fuse::Metric m = registry().create_metric(id, boost::json::parse(R"({"pred": "p", "target": "y", "num_classes": 3, "spacing": [0.8, 0.8, 1.5]})").as_object());
+    m.update(b);
+    benchmark::DoNotOptimize(m.compute());
+  }
+  state.counters["voxels/s"] = benchmark::Counter(static_cast<double>(kSegSide * kSegSide * kSegSide) * static_cast<double>(state.iterations()),
+                                                  benchmark::Counter::kIsRate);
+}
+
+void BM_GpuSurfaceDistance(benchmark::State& state) {
+  if (have_gpu(state)) surface_distance(state, "fuse.cuda.gpu_segmentation");
+}
+BENCHMARK(BM_GpuSurfaceDistance)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_CpuTwinSurfaceDistance(benchmark::State& state) { surface_distance(state, "fuse.metrics.segmentation"); }
+BENCHMARK(BM_CpuTwinSurfaceDistance)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -33,16 +33,7 @@ inline uint32_t weight(const uint8_t* counts, size_t i) { return counts ? counts
 inline double ratio(double num, double den) { return den != 0 ? num / den : kNaN; }
 
 // All elements of a numeric tensor as doubles (any dtype), with the key in errors.
-inline std::vector<double> read_numbers(const TensorView& t) {
-  t.require_cpu_contiguous();
-  std::vector<double> out(static_cast<size_t>(t.numel()));
-  const bool ok = sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
-    const auto* p = t.data<decltype(tag)>();
-    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<double>(p[i]);
-  });
-  if (!ok) fail(FM_ERR_TYPE, "key '" + t.name() + "': dtype " + sdk::dtype_name(t.dtype()) + " is not supported");
-  return out;
-}
+inline std::vector<double> read_numbers(const TensorView& t) { return t.to_doubles(); }
 
 // One score per row: a [n] or [n, 1] tensor. NaN or infinite scores are errors naming the row.
 inline std::vector<double> read_scores(const DictView& batch, const std::string& key) {

@@ -11,21 +11,7 @@ using sdk::DictView;
 using volume::IndexMap;
 using volume::Size3;
 
-// The target size per axis; -1 keeps an axis.
-Size3 size_option(const DictView& config, int dims) {
-  const std::vector<int64_t> v = config.get_ints("size");
-  if (static_cast<int>(v.size()) != dims)
-    sdk::fail(FM_ERR_INVALID_ARGUMENT, "'size' needs " + std::to_string(dims) + " values (x, y" + (dims == 3 ? ", z" : "") + "), got " +
-                                           std::to_string(v.size()));
-  Size3 s{-1, -1, -1};
-  for (int a = 0; a < dims; ++a) {
-    if (v[static_cast<size_t>(a)] == 0 || v[static_cast<size_t>(a)] < -1)
-      sdk::fail(FM_ERR_INVALID_ARGUMENT, "'size' values must be positive (or -1 to keep an axis), got " + std::to_string(v[static_cast<size_t>(a)]));
-    s[a] = v[static_cast<size_t>(a)];
-  }
-  if (dims == 2) s.z = 1;
-  return s;
-}
+using volume::size_option;
 
 Size3 resolve(Size3 target, Size3 size) {
   for (int a = 0; a < 3; ++a)
@@ -46,17 +32,12 @@ class PadOrCrop {
       : keys_(config), target_(size_option(config, keys_.dims())), random_(config.get_string("mode") == "random") {}
 
   void forward(Dict& sample, const sdk::Call& call) {
-    const Size3 size = keys_.size(sample), out = resolve(target_, size);
+    const Size3 size = keys_.size(sample);
     sdk::Random rng(call.seed());
-    int64_t start[3] = {0, 0, 0};
-    for (int a = 0; a < 3; ++a) {
-      const int64_t extra = size[a] - out[a];  // > 0: crop, < 0: pad
-      const int64_t range = extra >= 0 ? extra : -extra;
-      const int64_t offset = random_ ? static_cast<int64_t>(rng.below(static_cast<uint64_t>(range) + 1)) : range / 2;
-      start[a] = extra >= 0 ? offset : -offset;
-    }
+    Size3 out;
+    const IndexMap map = volume::draw_pad_or_crop(random_ ? &rng : nullptr, size, target_, &out);
     if (out == size) return;
-    keys_.apply(sample, out, shift(start), nullptr, true, true);
+    keys_.apply(sample, out, map, nullptr, true, true);
   }
 
  private:

@@ -95,19 +95,24 @@ std::vector<int64_t> shape_for(const sdk::TensorView& like, int dims, Size3 size
   return s;
 }
 
-bool has_meta(const sdk::DictView& d, const std::string& meta_key) { return d.has(meta_key + ".spacing"); }
+namespace {
 
-Geometry read_meta(const sdk::DictView& d, const std::string& meta_key) {
-  if (!has_meta(d, meta_key))
-    fail(FM_ERR_KEY_NOT_FOUND, "no geometry under '" + meta_key + "' (written by the medical image reader, fuse.io.read_medical)");
+// A meta field's key: "<meta>.<field>", or "<meta>.<field>.<n>" for sample n of a batch (collate keeps each
+// sample's field as an element of a list).
+std::string field_key(const std::string& meta_key, const char* field, int64_t sample) {
+  return meta_key + "." + field + (sample < 0 ? std::string() : "." + std::to_string(sample));
+}
+
+Geometry read_fields(const sdk::DictView& d, const std::string& meta_key, int64_t sample) {
   Geometry g;
-  const std::vector<double> spacing = d.get_doubles(meta_key + ".spacing"), origin = d.get_doubles(meta_key + ".origin"),
-                            direction = d.get_doubles(meta_key + ".direction");
-  const std::vector<int64_t> size = d.get_ints(meta_key + ".size");
+  const std::vector<double> spacing = d.get_doubles(field_key(meta_key, "spacing", sample)), origin = d.get_doubles(field_key(meta_key, "origin", sample)),
+                            direction = d.get_doubles(field_key(meta_key, "direction", sample));
+  const std::vector<int64_t> size = d.get_ints(field_key(meta_key, "size", sample));
   g.dims = static_cast<int>(spacing.size());
   if ((g.dims != 2 && g.dims != 3) || origin.size() != spacing.size() || size.size() != spacing.size() ||
       direction.size() != spacing.size() * spacing.size())
-    fail(FM_ERR_INVALID_ARGUMENT, "'" + meta_key + "' is not a valid geometry (spacing, origin and size of 2 or 3 values, direction of 4 or 9)");
+    fail(FM_ERR_INVALID_ARGUMENT, "'" + meta_key + "'" + (sample < 0 ? std::string() : " of sample " + std::to_string(sample)) +
+                                      " is not a valid geometry (spacing, origin and size of 2 or 3 values, direction of 4 or 9)");
   for (size_t i = 0; i < spacing.size(); ++i) {
     g.spacing[i] = spacing[i];
     g.origin[i] = origin[i];
@@ -115,6 +120,41 @@ Geometry read_meta(const sdk::DictView& d, const std::string& meta_key) {
     for (size_t j = 0; j < spacing.size(); ++j) g.direction[i * 3 + j] = direction[i * spacing.size() + j];
   }
   return g;
+}
+
+void write_fields(sdk::Dict& d, const std::string& key, int64_t sample, const Geometry& g) {
+  const size_t n = static_cast<size_t>(g.dims);
+  const int64_t size[3] = {g.size.x, g.size.y, g.size.z};
+  double direction[9];
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < n; ++j) direction[i * n + j] = g.direction[i * 3 + j];
+  set_doubles(d, field_key(key, "spacing", sample), g.spacing.data(), n);
+  set_doubles(d, field_key(key, "origin", sample), g.origin.data(), n);
+  set_doubles(d, field_key(key, "direction", sample), direction, n * n);
+  set_ints(d, field_key(key, "size", sample), size, n);
+  d.set_string(field_key(key, "orientation", sample), orientation_code(g));
+}
+
+}  // namespace
+
+bool has_meta(const sdk::DictView& d, const std::string& meta_key) { return d.has(meta_key + ".spacing"); }
+
+Geometry read_meta(const sdk::DictView& d, const std::string& meta_key) {
+  if (!has_meta(d, meta_key))
+    fail(FM_ERR_KEY_NOT_FOUND, "no geometry under '" + meta_key + "' (written by the medical image reader, fuse.io.read_medical)");
+  return read_fields(d, meta_key, -1);
+}
+
+bool has_sample_meta(const sdk::DictView& d, const std::string& meta_key, int64_t sample) {
+  return d.has(field_key(meta_key, "spacing", sample));
+}
+Geometry read_sample_meta(const sdk::DictView& d, const std::string& meta_key, int64_t sample) {
+  if (!has_sample_meta(d, meta_key, sample))
+    fail(FM_ERR_KEY_NOT_FOUND, "no geometry of sample " + std::to_string(sample) + " under '" + meta_key + "'");
+  return read_fields(d, meta_key, sample);
+}
+void write_sample_geometry(sdk::Dict& d, const std::string& meta_key, int64_t sample, const Geometry& g) {
+  write_fields(d, meta_key, sample, g);
 }
 
 void set_doubles(sdk::Dict& d, const std::string& key, const double* values, size_t n) {
@@ -127,18 +167,7 @@ void set_ints(sdk::Dict& d, const std::string& key, const int64_t* values, size_
   for (size_t i = 0; i < n; ++i) d.set_int(key + "." + std::to_string(i), values[i]);
 }
 
-void write_geometry(sdk::Dict& d, const std::string& key, const Geometry& g) {
-  const size_t n = static_cast<size_t>(g.dims);
-  const int64_t size[3] = {g.size.x, g.size.y, g.size.z};
-  double direction[9];
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < n; ++j) direction[i * n + j] = g.direction[i * 3 + j];
-  set_doubles(d, key + ".spacing", g.spacing.data(), n);
-  set_doubles(d, key + ".origin", g.origin.data(), n);
-  set_doubles(d, key + ".direction", direction, n * n);
-  set_ints(d, key + ".size", size, n);
-  d.set_string(key + ".orientation", orientation_code(g));
-}
+void write_geometry(sdk::Dict& d, const std::string& key, const Geometry& g) { write_fields(d, key, -1, g); }
 
 void write_meta(sdk::Dict& d, const std::string& meta_key, const Geometry& g) { write_geometry(d, meta_key, g); }
 

@@ -62,6 +62,11 @@ Geometry read_meta(const sdk::DictView& d, const std::string& meta_key);
 void write_meta(sdk::Dict& d, const std::string& meta_key, const Geometry& g);
 void write_geometry(sdk::Dict& d, const std::string& key, const Geometry& g);  // the fields alone, under key
 
+// The same for sample n of a collated batch, whose meta fields are lists of the samples' ("<meta>.<field>.<n>").
+bool has_sample_meta(const sdk::DictView& d, const std::string& meta_key, int64_t sample);
+Geometry read_sample_meta(const sdk::DictView& d, const std::string& meta_key, int64_t sample);
+void write_sample_geometry(sdk::Dict& d, const std::string& meta_key, int64_t sample, const Geometry& g);
+
 // Lists of numbers in a dict (SDK dicts set lists element by element).
 void set_doubles(sdk::Dict& d, const std::string& key, const double* values, size_t n);
 void set_ints(sdk::Dict& d, const std::string& key, const int64_t* values, size_t n);

@@ -99,4 +99,32 @@ IndexMap draw_flip(sdk::Random& rng, const std::vector<int>& axes, double flip_p
   return map;
 }
 
+Size3 size_option(const sdk::DictView& config, int dims) {
+  const std::vector<int64_t> v = config.get_ints("size");
+  if (static_cast<int>(v.size()) != dims)
+    sdk::fail(FM_ERR_INVALID_ARGUMENT, "'size' needs " + std::to_string(dims) + " values (x, y" + (dims == 3 ? ", z" : "") + "), got " +
+                                           std::to_string(v.size()));
+  Size3 s{-1, -1, -1};
+  for (int a = 0; a < dims; ++a) {
+    if (v[static_cast<size_t>(a)] == 0 || v[static_cast<size_t>(a)] < -1)
+      sdk::fail(FM_ERR_INVALID_ARGUMENT, "'size' values must be positive (or -1 to keep an axis), got " + std::to_string(v[static_cast<size_t>(a)]));
+    s[a] = v[static_cast<size_t>(a)];
+  }
+  if (dims == 2) s.z = 1;
+  return s;
+}
+
+IndexMap draw_pad_or_crop(sdk::Random* rng, Size3 size, Size3 target, Size3* out) {
+  IndexMap map;
+  for (int a = 0; a < 3; ++a) {
+    const int64_t want = target[a] < 0 ? size[a] : target[a];
+    const int64_t extra = size[a] - want;  // > 0: crop, < 0: pad
+    const int64_t range = extra >= 0 ? extra : -extra;
+    const int64_t offset = rng != nullptr ? static_cast<int64_t>(rng->below(static_cast<uint64_t>(range) + 1)) : range / 2;
+    map.m[a][3] = static_cast<double>(extra >= 0 ? offset : -offset);
+    (*out)[a] = want;
+  }
+  return map;
+}
+
 }  // namespace fuse::volume

@@ -49,6 +49,14 @@ std::vector<float> draw_elastic_control(sdk::Random& rng, const ElasticSettings&
 // A flip of each of `axes` with probability flip_p; `any` says whether one flipped.
 IndexMap draw_flip(sdk::Random& rng, const std::vector<int>& axes, double flip_p, Size3 size, bool* any);
 
+// The target size of a pad or crop from the config's 'size' (x, y[, z]; -1 keeps an axis): an error names a
+// wrong count or value.
+Size3 size_option(const sdk::DictView& config, int dims);
+
+// Padding or cropping `size` to `target` (-1 axes kept): the whole-voxel shift (in_index = out_index + start),
+// centred, or at a uniformly drawn place when `rng` is given. `out` gets the output size.
+IndexMap draw_pad_or_crop(sdk::Random* rng, Size3 size, Size3 target, Size3* out);
+
 }  // namespace fuse::volume
 
 #endif  // FUSE_PLUGINS_SHARED_VOLUME_SPATIAL_DRAWS_H_

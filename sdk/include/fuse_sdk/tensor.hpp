@@ -46,6 +46,18 @@ class TensorView {
 
   const void* raw() const { return static_cast<const char*>(t_->data) + t_->byte_offset; }
 
+  // Every element as a double, whatever the numeric dtype (CPU, contiguous); an error names the key otherwise.
+  std::vector<double> to_doubles() const {
+    require_cpu_contiguous();
+    std::vector<double> out(static_cast<size_t>(numel()));
+    const bool ok = dispatch_dtype(t_->dtype, [&](auto tag) {
+      const auto* p = static_cast<const decltype(tag)*>(raw());
+      for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<double>(p[i]);
+    });
+    if (!ok) fail(FM_ERR_TYPE, where() + "dtype " + dtype_name(t_->dtype) + " is not supported");
+    return out;
+  }
+
  protected:
   std::string where() const { return name_.empty() ? std::string() : "key '" + name_ + "': "; }
 

@@ -1,0 +1,92 @@
+// fuse.cuda.pad_or_crop against its CPU twin fuse.medical.pad_or_crop: on a GPU the same seeds give the same
+// crops, voxel for voxel, and each sample's "<key>_meta" moves as the CPU op moves it; the config and input
+// checks run everywhere.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "fuse/data/seeds.h"
+#include "fuse/loader/collate.h"
+#include "require_gpu.h"
+#include "test_support.h"
+
+namespace fuse {
+namespace {
+
+using testing::built_plugins;
+using testing::error_of;
+using testing::json_object;
+using testing::values;
+
+constexpr int64_t kX = 23, kY = 19, kZ = 11;
+
+List numbers(const std::vector<double>& v) {
+  List l;
+  for (double x : v) l.emplace_back(x);
+  return l;
+}
+
+// Sample n: random image and labels with a geometry of its own.
+NDict sample_of(int n) {
+  std::mt19937 gen(static_cast<unsigned>(n + 10));
+  std::vector<float> img(kX * kY * kZ);
+  std::vector<uint8_t> seg(img.size());
+  for (size_t i = 0; i < img.size(); ++i) img[i] = std::uniform_real_distribution<float>(-1, 1)(gen), seg[i] = static_cast<uint8_t>(gen() % 4);
+  NDict s;
+  s.set("img", Value(Tensor::from_vector<float>(img, {1, kZ, kY, kX})));
+  s.set("seg", Value(Tensor::from_vector<uint8_t>(seg, {1, kZ, kY, kX})));
+  for (const char* key : {"img_meta", "seg_meta"}) {
+    const std::string k = key;
+    s.set(k + ".spacing", Value(numbers({0.5 + n, 1.0, 2.5})));
+    s.set(k + ".origin", Value(numbers({-10.0 * n, 4.0, 7.5})));
+    s.set(k + ".direction", Value(numbers({1, 0, 0, 0, 0, 1, 0, -1, 0})));
+    s.set(k + ".size", Value(List{Value(int64_t{kX}), Value(int64_t{kY}), Value(int64_t{kZ})}));
+    s.set(k + ".orientation", Value(std::string("LIP")));
+  }
+  return s;
+}
+
+std::vector<double> list_of(const NDict& d, const std::string& key) {
+  std::vector<double> out;
+  for (const Value& v : d.get<List>(key)) out.push_back(v.is<double>() ? v.as<double>() : static_cast<double>(v.as<int64_t>()));
+  return out;
+}
+
+TEST(CudaPadOrCrop, EqualsTheCpuTwinAndMovesEachSamplesMeta) {
+  FUSE_REQUIRE_GPU();
+  const std::string config = R"({"keys": ["img"], "labels": ["seg"], "size": [16, 12, 14], "mode": "random", "fill": -3})";
+  std::vector<NDict> samples;
+  std::vector<uint64_t> seeds;
+  for (int n = 0; n < 3; ++n) samples.push_back(sample_of(n)), seeds.push_back(data::call_seed(5, 1, n, 2));
+  NDict batch = loader::collate(samples);
+  built_plugins().create_op("fuse.cuda.to_device", json_object(R"({"keys": ["img", "seg"]})")).forward(batch);
+  CallContext context{true, 1, 2, -1};
+  context.sample_seeds = &seeds;
+  built_plugins().create_op("fuse.cuda.pad_or_crop", json_object(config)).forward(batch, context);
+  built_plugins().create_op("fuse.cuda.to_host", json_object(R"({"keys": ["img", "seg"]})")).forward(batch);
+  ASSERT_EQ(batch.get<Tensor>("img").shape(), (std::vector<int64_t>{3, 1, 14, 12, 16}));
+  const std::vector<float> img = values<float>(batch.get<Tensor>("img"));
+  const std::vector<uint8_t> seg = values<uint8_t>(batch.get<Tensor>("seg"));
+  const size_t voxels = 16 * 12 * 14;
+  for (size_t n = 0; n < samples.size(); ++n) {
+    const NDict cpu = testing::run_op_training("fuse.medical.pad_or_crop", config, samples[n], seeds[n]);
+    EXPECT_EQ(values<float>(cpu.get<Tensor>("img")), std::vector<float>(img.begin() + n * voxels, img.begin() + (n + 1) * voxels)) << n;
+    EXPECT_EQ(values<uint8_t>(cpu.get<Tensor>("seg")), std::vector<uint8_t>(seg.begin() + n * voxels, seg.begin() + (n + 1) * voxels)) << n;
+    for (const char* field : {"origin", "size", "spacing"})
+      EXPECT_EQ(list_of(batch, std::string("seg_meta.") + field + "." + std::to_string(n)), list_of(cpu, std::string("seg_meta.") + field)) << field << n;
+  }
+}
+
+TEST(CudaPadOrCrop, BadConfigAndHostTensorsAreErrorsNamingTheOp) {
+  EXPECT_EQ(error_of([] { built_plugins().create_op("fuse.cuda.pad_or_crop", json_object(R"({"keys": ["img"], "size": [16, 12]})")); }),
+            "op 'fuse.cuda.pad_or_crop' (plugin 'fuse.cuda_augment'): create failed: 'size' needs 3 values (x, y, z), got 2");
+  EXPECT_EQ(error_of([] { built_plugins().create_op("fuse.cuda.pad_or_crop", json_object(R"({"keys": ["img"], "size": [16, 0, 4]})")); }),
+            "op 'fuse.cuda.pad_or_crop' (plugin 'fuse.cuda_augment'): create failed: 'size' values must be positive (or -1 to keep an axis), got 0");
+  NDict batch = loader::collate({sample_of(0), sample_of(1)});
+  EXPECT_EQ(error_of([&] { testing::run_op("fuse.cuda.pad_or_crop", R"({"keys": ["img"], "size": [8, 8, 8]})", batch); }),
+            "op 'fuse.cuda.pad_or_crop' (plugin 'fuse.cuda_augment'): key 'img': the tensor is in CPU memory; this op runs on CUDA tensors: put "
+            "'fuse.cuda.to_device' before it in the data's batch pipeline, or use its CPU twin 'fuse.medical.pad_or_crop'");
+}
+
+}  // namespace
+}  // namespace fuse
