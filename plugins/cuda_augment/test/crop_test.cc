@@ -1,5 +1,5 @@
-// fuse.cuda.pad_or_crop against its CPU twin fuse.medical.pad_or_crop: on a GPU the same seeds give the same
-// crops, voxel for voxel, and each sample's "<key>_meta" moves as the CPU op moves it; the config and input
+// fuse.cuda.pad_or_crop and fuse.cuda.crop_foreground against their CPU twins: on a GPU the same seeds give the
+// same crops, voxel for voxel, and each sample's "<key>_meta" moves as the CPU op moves it; the config and input
 // checks run everywhere.
 #include <gtest/gtest.h>
 
@@ -52,9 +52,9 @@ std::vector<double> list_of(const NDict& d, const std::string& key) {
   return out;
 }
 
-TEST(CudaPadOrCrop, EqualsTheCpuTwinAndMovesEachSamplesMeta) {
-  FUSE_REQUIRE_GPU();
-  const std::string config = R"({"keys": ["img"], "labels": ["seg"], "size": [16, 12, 14], "mode": "random", "fill": -3})";
+// Runs the GPU op on the batch of 3 samples and the CPU twin on each with the same seeds: the crops, voxel for
+// voxel, and each sample's meta must agree.
+void expect_twins(const std::string& cpu_id, const std::string& gpu_id, const std::string& config, const std::vector<int64_t>& shape) {
   std::vector<NDict> samples;
   std::vector<uint64_t> seeds;
   for (int n = 0; n < 3; ++n) samples.push_back(sample_of(n)), seeds.push_back(data::call_seed(5, 1, n, 2));
@@ -62,19 +62,34 @@ TEST(CudaPadOrCrop, EqualsTheCpuTwinAndMovesEachSamplesMeta) {
   built_plugins().create_op("fuse.cuda.to_device", json_object(R"({"keys": ["img", "seg"]})")).forward(batch);
   CallContext context{true, 1, 2, -1};
   context.sample_seeds = &seeds;
-  built_plugins().create_op("fuse.cuda.pad_or_crop", json_object(config)).forward(batch, context);
+  built_plugins().create_op(gpu_id, json_object(config)).forward(batch, context);
   built_plugins().create_op("fuse.cuda.to_host", json_object(R"({"keys": ["img", "seg"]})")).forward(batch);
-  ASSERT_EQ(batch.get<Tensor>("img").shape(), (std::vector<int64_t>{3, 1, 14, 12, 16}));
+  ASSERT_EQ(batch.get<Tensor>("img").shape(), shape);
   const std::vector<float> img = values<float>(batch.get<Tensor>("img"));
   const std::vector<uint8_t> seg = values<uint8_t>(batch.get<Tensor>("seg"));
-  const size_t voxels = 16 * 12 * 14;
+  const size_t voxels = static_cast<size_t>(shape[2] * shape[3] * shape[4]);
   for (size_t n = 0; n < samples.size(); ++n) {
-    const NDict cpu = testing::run_op_training("fuse.medical.pad_or_crop", config, samples[n], seeds[n]);
+    const NDict cpu = testing::run_op_training(cpu_id, config, samples[n], seeds[n]);
     EXPECT_EQ(values<float>(cpu.get<Tensor>("img")), std::vector<float>(img.begin() + n * voxels, img.begin() + (n + 1) * voxels)) << n;
     EXPECT_EQ(values<uint8_t>(cpu.get<Tensor>("seg")), std::vector<uint8_t>(seg.begin() + n * voxels, seg.begin() + (n + 1) * voxels)) << n;
     for (const char* field : {"origin", "size", "spacing"})
       EXPECT_EQ(list_of(batch, std::string("seg_meta.") + field + "." + std::to_string(n)), list_of(cpu, std::string("seg_meta.") + field)) << field << n;
   }
+}
+
+TEST(CudaPadOrCrop, EqualsTheCpuTwinAndMovesEachSamplesMeta) {
+  FUSE_REQUIRE_GPU();
+  // x and y cropped at random places, z padded with the fill value
+  expect_twins("fuse.medical.pad_or_crop", "fuse.cuda.pad_or_crop", R"({"keys": ["img"], "labels": ["seg"], "size": [16, 12, 14], "mode": "random", "fill": -3})",
+               {3, 1, 14, 12, 16});
+  expect_twins("fuse.medical.pad_or_crop", "fuse.cuda.pad_or_crop", R"({"keys": ["img"], "labels": ["seg"], "size": [9, -1, 5]})", {3, 1, 5, kY, 9});
+}
+
+TEST(CudaCropForeground, EqualsTheCpuTwinAndMovesEachSamplesMeta) {
+  FUSE_REQUIRE_GPU();
+  // seg is 0 to 3: a quarter background; some samples centre on any voxel (foreground_p 0.6)
+  expect_twins("fuse.medical.crop_foreground", "fuse.cuda.crop_foreground",
+               R"({"keys": ["img"], "labels": ["seg"], "size": [10, 8, 16], "foreground_p": 0.6})", {3, 1, 16, 8, 10});
 }
 
 TEST(CudaPadOrCrop, BadConfigAndHostTensorsAreErrorsNamingTheOp) {
@@ -86,6 +101,15 @@ TEST(CudaPadOrCrop, BadConfigAndHostTensorsAreErrorsNamingTheOp) {
   EXPECT_EQ(error_of([&] { testing::run_op("fuse.cuda.pad_or_crop", R"({"keys": ["img"], "size": [8, 8, 8]})", batch); }),
             "op 'fuse.cuda.pad_or_crop' (plugin 'fuse.cuda_augment'): key 'img': the tensor is in CPU memory; this op runs on CUDA tensors: put "
             "'fuse.cuda.to_device' before it in the data's batch pipeline, or use its CPU twin 'fuse.medical.pad_or_crop'");
+}
+
+TEST(CudaCropForeground, BadConfigAndHostTensorsAreErrorsNamingTheOp) {
+  EXPECT_EQ(error_of([] { built_plugins().create_op("fuse.cuda.crop_foreground", json_object(R"({"keys": ["img"], "size": [4, 4, 4]})")); }),
+            "op 'fuse.cuda.crop_foreground' (plugin 'fuse.cuda_augment'): create failed: set 'label_key' or list the mask under 'labels'");
+  NDict batch = loader::collate({sample_of(0), sample_of(1)});
+  EXPECT_EQ(error_of([&] { testing::run_op("fuse.cuda.crop_foreground", R"({"labels": ["seg"], "size": [8, 8, 8]})", batch); }),
+            "op 'fuse.cuda.crop_foreground' (plugin 'fuse.cuda_augment'): key 'seg': the tensor is in CPU memory; this op runs on CUDA tensors: put "
+            "'fuse.cuda.to_device' before it in the data's batch pipeline, or use its CPU twin 'fuse.medical.crop_foreground'");
 }
 
 }  // namespace

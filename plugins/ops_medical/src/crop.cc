@@ -13,19 +13,6 @@ using volume::Size3;
 
 using volume::size_option;
 
-Size3 resolve(Size3 target, Size3 size) {
-  for (int a = 0; a < 3; ++a)
-    if (target[a] < 0) target[a] = size[a];
-  return target;
-}
-
-// in_index = o + start: a crop (start >= 0) or a pad (start < 0) along each axis.
-IndexMap shift(const int64_t start[3]) {
-  IndexMap map;
-  for (int a = 0; a < 3; ++a) map.m[a][3] = static_cast<double>(start[a]);
-  return map;
-}
-
 class PadOrCrop {
  public:
   explicit PadOrCrop(const DictView& config)
@@ -47,6 +34,20 @@ class PadOrCrop {
 };
 FUSE_OP(PadOrCrop, "fuse.medical.pad_or_crop", "1.0.0")
 
+// Calls `visit(i)` for each element i of the label map above 0, in order, until it returns true.
+template <class Visit>
+void foreground(const sdk::TensorView& label, Visit&& visit) {
+  label.require_cpu_contiguous();
+  const int64_t total = label.numel();
+  const bool known = sdk::dispatch_dtype(label.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* v = label.data<T>();
+    for (int64_t i = 0; i < total; ++i)
+      if (v[i] > T(0) && visit(i)) return;
+  });
+  if (!known) sdk::fail(FM_ERR_TYPE, "key '" + label.name() + "': dtype " + sdk::dtype_name(label.dtype()) + " is not a label map");
+}
+
 class CropForeground {
  public:
   explicit CropForeground(const DictView& config)
@@ -62,41 +63,23 @@ class CropForeground {
   }
 
   void forward(Dict& sample, const sdk::Call& call) {
-    const Size3 size = keys_.size(sample), out = resolve(target_, size);
+    const Size3 size = keys_.size(sample);
     sdk::Random rng(call.seed());
-    // The centre: a random foreground voxel (any channel above 0), or any voxel.
-    int64_t centre = -1;
-    if (rng.chance(foreground_p_)) {
-      sdk::TensorView label = sample.tensor(*label_key_);
-      label.require_cpu_contiguous();
-      const int64_t voxels = size.count(), total = label.numel();
-      // Two passes (count, then find the drawn one) instead of a list of every foreground voxel.
-      const bool known = sdk::dispatch_dtype(label.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        const T* v = label.data<T>();
-        int64_t count = 0;
-        for (int64_t i = 0; i < total; ++i) count += v[i] > T(0);
-        if (count == 0) return;
-        int64_t k = static_cast<int64_t>(rng.below(static_cast<uint64_t>(count)));
-        for (int64_t i = 0; i < total; ++i)
-          if (v[i] > T(0) && k-- == 0) {
-            centre = i % voxels;
-            break;
-          }
-      });
-      if (!known) sdk::fail(FM_ERR_TYPE, "key '" + *label_key_ + "': dtype " + sdk::dtype_name(label.dtype()) + " is not a label map");
-    }
-    if (centre < 0) centre = static_cast<int64_t>(rng.below(static_cast<uint64_t>(size.count())));
-    const int64_t c[3] = {centre % size.x, (centre / size.x) % size.y, centre / (size.x * size.y)};
-    int64_t start[3];
-    for (int a = 0; a < 3; ++a) {
-      // The patch around the centre, kept inside the volume where it fits (else centred, padded).
-      if (size[a] >= out[a])
-        start[a] = std::min(std::max<int64_t>(0, c[a] - out[a] / 2), size[a] - out[a]);
-      else
-        start[a] = -((out[a] - size[a]) / 2);
-    }
-    keys_.apply(sample, out, shift(start), nullptr, true, true);
+    // Two passes (count, then find the drawn one) instead of a list of every foreground voxel; the label map is
+    // read only when the draw asks for foreground.
+    auto count = [&] {
+      int64_t n = 0;
+      foreground(sample.tensor(*label_key_), [&](int64_t) { ++n; return false; });
+      return n;
+    };
+    auto nth = [&](int64_t k) {
+      int64_t at = -1;
+      foreground(sample.tensor(*label_key_), [&](int64_t i) { return k-- == 0 ? (at = i, true) : false; });
+      return at;
+    };
+    Size3 out;
+    const IndexMap map = volume::draw_patch(rng, foreground_p_, size, target_, count, nth, &out);
+    keys_.apply(sample, out, map, nullptr, true, true);
   }
 
  private:

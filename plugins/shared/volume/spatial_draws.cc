@@ -1,5 +1,6 @@
 #include "spatial_draws.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace fuse::volume {
@@ -123,6 +124,26 @@ IndexMap draw_pad_or_crop(sdk::Random* rng, Size3 size, Size3 target, Size3* out
     const int64_t offset = rng != nullptr ? static_cast<int64_t>(rng->below(static_cast<uint64_t>(range) + 1)) : range / 2;
     map.m[a][3] = static_cast<double>(extra >= 0 ? offset : -offset);
     (*out)[a] = want;
+  }
+  return map;
+}
+
+IndexMap draw_patch(sdk::Random& rng, double foreground_p, Size3 size, Size3 target, const std::function<int64_t()>& count,
+                    const std::function<int64_t(int64_t)>& nth, Size3* out) {
+  int64_t centre = -1;
+  if (rng.chance(foreground_p)) {
+    const int64_t n = count();
+    if (n > 0) centre = nth(static_cast<int64_t>(rng.below(static_cast<uint64_t>(n)))) % size.count();
+  }
+  if (centre < 0) centre = static_cast<int64_t>(rng.below(static_cast<uint64_t>(size.count())));
+  const int64_t c[3] = {centre % size.x, (centre / size.x) % size.y, centre / (size.x * size.y)};
+  IndexMap map;
+  for (int a = 0; a < 3; ++a) {
+    const int64_t want = target[a] < 0 ? size[a] : target[a];
+    (*out)[a] = want;
+    // The patch around the centre, kept inside the volume where it fits (else centred, padded).
+    const int64_t start = size[a] >= want ? std::min(std::max<int64_t>(0, c[a] - want / 2), size[a] - want) : -((want - size[a]) / 2);
+    map.m[a][3] = static_cast<double>(start);
   }
   return map;
 }

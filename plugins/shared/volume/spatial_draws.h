@@ -5,6 +5,7 @@
 #define FUSE_PLUGINS_SHARED_VOLUME_SPATIAL_DRAWS_H_
 
 #include <array>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,6 +57,13 @@ Size3 size_option(const sdk::DictView& config, int dims);
 // Padding or cropping `size` to `target` (-1 axes kept): the whole-voxel shift (in_index = out_index + start),
 // centred, or at a uniformly drawn place when `rng` is given. `out` gets the output size.
 IndexMap draw_pad_or_crop(sdk::Random* rng, Size3 size, Size3 target, Size3* out);
+
+// A patch of `target` voxels around a random centre (fuse.medical.crop_foreground and its GPU twin): with
+// probability foreground_p the k-th of the label's foreground elements (k uniform; `count()` says how many there
+// are, `nth(k)` gives the element index of the k-th, channels included), else, or when there is none, a uniform
+// voxel. The patch stays inside the volume where it fits, else it is centred and padded.
+IndexMap draw_patch(sdk::Random& rng, double foreground_p, Size3 size, Size3 target, const std::function<int64_t()>& count,
+                    const std::function<int64_t(int64_t)>& nth, Size3* out);
 
 }  // namespace fuse::volume
 
