@@ -9,6 +9,7 @@
 
 #include "augment_kernels.h"
 #include "fuse_sdk/plugin.hpp"
+#include "fuse_sdk/random.hpp"
 
 namespace fuse::cuda_augment {
 
@@ -29,6 +30,20 @@ DeviceVolume device_volume(const sdk::DictView& batch, const std::string& key, i
 
 // The host's per-sample seeds of this call; an error when the op is not called on a batch of `samples`.
 std::vector<uint64_t> sample_seeds(const sdk::Call& call, int64_t samples);
+
+// Which samples a random op applies to, drawn as its CPU twin draws them: each sample's generator starts from its
+// seed with the "apply with probability p" draw, then `draw(rng, n)` draws sample n's parameters from it.
+template <class Draw>
+std::vector<uint8_t> draw_per_sample(const std::vector<uint64_t>& seeds, double p, Draw&& draw) {
+  std::vector<uint8_t> apply(seeds.size(), 0);
+  for (size_t n = 0; n < seeds.size(); ++n) {
+    sdk::Random rng(seeds[n]);
+    if (!rng.chance(p)) continue;
+    apply[n] = 1;
+    draw(rng, n);
+  }
+  return apply;
+}
 
 // Sample n's spacing from "<key>_meta.spacing.<n>" when the batch has it, else 1 mm.
 std::array<double, 3> sample_spacing(const sdk::DictView& batch, const std::string& key, int64_t n);

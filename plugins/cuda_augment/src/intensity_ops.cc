@@ -44,14 +44,8 @@ class RandomGamma {
     if (!call.training()) return;
     const std::vector<DeviceVolume> vols = images_of(batch, keys_, dims_, "fuse.medical.random_gamma");
     const std::vector<uint64_t> seeds = sample_seeds(call, vols[0].batch.samples);
-    std::vector<uint8_t> apply(seeds.size(), 0);
     std::vector<double> gammas(seeds.size(), 1.0);
-    for (size_t n = 0; n < seeds.size(); ++n) {
-      sdk::Random rng(seeds[n]);
-      if (!rng.chance(p_)) continue;
-      apply[n] = 1;
-      gammas[n] = volume::draw_gamma(rng, log_gamma_);
-    }
+    const std::vector<uint8_t> apply = draw_per_sample(seeds, p_, [&](sdk::Random& rng, size_t n) { gammas[n] = volume::draw_gamma(rng, log_gamma_); });
     cuda::use_device(vols[0].device);
     const cuda::DeviceBuffer<uint8_t> d_apply(apply, "the draws");
     const cuda::DeviceBuffer<double> d_gamma(gammas, "the draws");
@@ -87,16 +81,12 @@ class RandomNoise {
     if (!call.training()) return;
     const std::vector<DeviceVolume> vols = images_of(batch, keys_, dims_, "fuse.medical.random_noise");
     const std::vector<uint64_t> seeds = sample_seeds(call, vols[0].batch.samples);
-    std::vector<uint8_t> apply(seeds.size(), 0);
     std::vector<double> sd(seeds.size(), 0.0);
     std::vector<uint64_t> stream(seeds.size(), 0);
-    for (size_t n = 0; n < seeds.size(); ++n) {
-      sdk::Random rng(seeds[n]);
-      if (!rng.chance(p_)) continue;
-      apply[n] = 1;
+    const std::vector<uint8_t> apply = draw_per_sample(seeds, p_, [&](sdk::Random& rng, size_t n) {
       const volume::NoiseDraw draw = volume::draw_noise(rng, std_);
       sd[n] = draw.sd, stream[n] = draw.stream;
-    }
+    });
     cuda::use_device(vols[0].device);
     const cuda::DeviceBuffer<uint8_t> d_apply(apply, "the draws");
     const cuda::DeviceBuffer<double> d_sd(sd, "the draws");
@@ -132,15 +122,11 @@ class RandomBiasField {
     const std::vector<uint64_t> seeds = sample_seeds(call, vols[0].batch.samples);
     const int o = order_ + 1, kz = dims_ == 3 ? o : 1;
     const size_t terms = static_cast<size_t>(o * o * kz);
-    std::vector<uint8_t> apply(seeds.size(), 0);
     std::vector<double> coef(seeds.size() * terms, 0.0);
-    for (size_t n = 0; n < seeds.size(); ++n) {
-      sdk::Random rng(seeds[n]);
-      if (!rng.chance(p_)) continue;
-      apply[n] = 1;
+    const std::vector<uint8_t> apply = draw_per_sample(seeds, p_, [&](sdk::Random& rng, size_t n) {
       const std::vector<double> c = volume::draw_bias_coefficients(rng, coefficients_, order_, dims_);
       std::copy(c.begin(), c.end(), coef.begin() + static_cast<std::ptrdiff_t>(n * terms));
-    }
+    });
     cuda::use_device(vols[0].device);
     const cuda::DeviceBuffer<uint8_t> d_apply(apply, "the draws");
     const cuda::DeviceBuffer<double> d_coef(coef, "the draws");

@@ -44,13 +44,11 @@ class SpatialBatch {
     const std::vector<uint64_t> seeds = sample_seeds(call, b.samples);
     cuda::use_device(vols[0].first.device);
     const volume::Size3 size{b.size.x, b.size.y, b.size.z};
-    std::vector<SampleDraw> draws(seeds.size());
+    std::vector<SampleDraw> draws(seeds.size());  // a sample left out keeps the identity: an exact copy
     bool any = false;
-    for (size_t n = 0; n < seeds.size(); ++n) {
-      sdk::Random rng(seeds[n]);
-      if (!rng.chance(p)) continue;  // identity: an exact copy
+    draw_per_sample(seeds, p, [&](sdk::Random& rng, size_t n) {
       any = draw(rng, size, sample_spacing(batch, first(), static_cast<int64_t>(n)), draws[n]) || any;
-    }
+    });
     if (any) apply(batch, vols, draws, exact, b.size);
   }
 

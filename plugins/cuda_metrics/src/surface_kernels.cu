@@ -107,15 +107,6 @@ cudaError_t class_masks(const void* pred, LabelType pred_type, const void* targe
   return cudaGetLastError();
 }
 
-cudaError_t squared_distance(const uint8_t* seeds, const Grid& grid, double* f) {
-  Scratch scratch;
-  const size_t bytes = scratch_bytes_for(grid);
-  cudaError_t e;
-  if ((e = scratch.alloc(bytes)) != cudaSuccess) return e;
-  if ((e = transform(seeds, grid, f, static_cast<char*>(scratch.p), bytes)) != cudaSuccess) return e;
-  return cudaDeviceSynchronize();
-}
-
 cudaError_t surface_distances(const uint8_t* a, const uint8_t* b, const Grid& g, std::vector<double>* ab, std::vector<double>* ba) {
   const size_t v = static_cast<size_t>(g.voxels), scratch_bytes = scratch_bytes_for(g);
   Scratch surfaces, map, dist, out, count, lines, temp;

@@ -31,9 +31,6 @@ cudaError_t class_masks(const void* pred, LabelType pred_type, const void* targe
 // the distances from a's surface voxels to b's surface (ab) and back (ba), in voxel order, copied to the host.
 cudaError_t surface_distances(const uint8_t* a, const uint8_t* b, const Grid& grid, std::vector<double>* ab, std::vector<double>* ba);
 
-// The squared distance map of `seeds` into f (voxels doubles): the transform alone, for the benchmark.
-cudaError_t squared_distance(const uint8_t* seeds, const Grid& grid, double* f);
-
 }  // namespace fuse::cuda_metrics
 
 #endif  // FUSE_PLUGINS_CUDA_METRICS_SURFACE_KERNELS_H_
