@@ -201,6 +201,24 @@ void read_trainer(const json::Document& d, Experiment& e) {
   }
 }
 
+void read_sliding_window(const json::Document& d, const bj::value& v, const std::string& pointer, SlidingWindowSpec& w) {
+  ObjectReader r(d, v, pointer, "the inference's sliding window");
+  r.allow({"size", "overlap", "blend", "sigma_scale", "batch", "pad_value"});
+  const bj::value* size = r.find("size");
+  if (size == nullptr) r.fail("", "missing field 'size' in the inference's sliding window: the window in voxels, [x, y] or [x, y, z]");
+  if (size->is_array())
+    for (const bj::value& n : size->as_array())
+      if (n.is_int64() && n.as_int64() > 0) w.size.push_back(n.as_int64());
+  if (!size->is_array() || w.size.size() != size->as_array().size() || w.size.size() < 2 || w.size.size() > 3)
+    r.fail("size", "'size' must be the window in voxels, [x, y] or [x, y, z] (positive integers), got " + json::to_text(*size));
+  w.overlap = r.number("overlap", w.overlap, 0.0);
+  if (w.overlap >= 1) r.fail("overlap", "'overlap' must be below 1 (the fraction of a window the next one shares; 0.5: half), got " + json::to_text(*r.find("overlap")));
+  w.blend = r.choice("blend", {"gaussian", "constant"}, w.blend);
+  w.sigma_scale = r.number("sigma_scale", w.sigma_scale, 0.01);
+  w.batch = r.integer("batch", w.batch, 1);
+  w.pad_value = r.number("pad_value", w.pad_value);
+}
+
 void read_inference(const json::Document& d, Experiment& e) {
   InferenceSpec& i = e.inference;
   i.steps = e.data.dataset.static_steps;
@@ -208,7 +226,7 @@ void read_inference(const json::Document& d, Experiment& e) {
   const bj::value* v = at(d, "/inference");
   if (v == nullptr) return;
   ObjectReader r(d, *v, "/inference", "the inference section");
-  r.allow({"steps", "postprocess", "write", "input_key", "output_key", "tta"});
+  r.allow({"steps", "postprocess", "write", "input_key", "output_key", "tta", "sliding_window"});
   if (r.has("steps")) i.steps = data::read_steps(d, "/inference/steps");
   if (r.has("postprocess")) i.postprocess = data::read_steps(d, "/inference/postprocess");
   i.write = data::read_steps(d, "/inference/write");
@@ -227,6 +245,7 @@ void read_inference(const json::Document& d, Experiment& e) {
       i.tta.flips.push_back(flip);
     }
   }
+  if (const bj::value* sw = r.find("sliding_window")) read_sliding_window(d, *sw, r.pointer("sliding_window"), i.sliding_window);
 }
 
 }  // namespace

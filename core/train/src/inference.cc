@@ -1,8 +1,5 @@
 #include "fuse/train/inference.h"
 
-#include <ATen/DLConvertor.h>
-#include <torch/torch.h>
-
 #include <fstream>
 #include <map>
 #include <set>
@@ -16,7 +13,9 @@
 #include "fuse/data/pipeline.h"
 #include "fuse/json/write.h"
 #include "fuse/train/checkpoint.h"
+#include "fuse/train/sliding_window.h"
 #include "fuse/train/trainer.h"
+#include "torch_view.h"
 
 namespace fuse::train {
 
@@ -34,9 +33,6 @@ std::string read_all(const fs::path& file) {
   s << in.rdbuf();
   return s.str();
 }
-
-torch::Tensor view(const Tensor& t) { return at::fromDLPack(t.to_dlpack()); }
-Tensor wrap(const torch::Tensor& t) { return Tensor::from_dlpack(at::toDLPack(t.contiguous())); }
 
 // Every component an experiment's inference uses.
 std::vector<std::string> components_used(const Experiment& e) {
@@ -152,6 +148,7 @@ NDict Predictor::predict(NDict sample) {
   // Test-time augmentation: the identity and each flip; spatial outputs are flipped back, then averaged.
   std::vector<std::vector<int>> flips{{}};
   for (const auto& f : m.experiment.inference.tta.flips) flips.push_back(f);
+  const SlidingWindowSpec& window = m.experiment.inference.sliding_window;
   std::vector<std::map<std::string, torch::Tensor>> per_model;
   for (ModelGraph& graph : m.graphs) {
     std::map<std::string, torch::Tensor> sums;
@@ -166,7 +163,9 @@ NDict Predictor::predict(NDict sample) {
         for (int a : flip) dims.push_back(t.dim() - 1 - a);
         if (!dims.empty()) b.set(k, Value(wrap(t.flip(dims))));
       }
-      graph.forward(b, CallContext(false, seed, -1, 0));
+      const auto forward = [&](NDict& x) { graph.forward(x, CallContext(false, seed, -1, 0)); };
+      if (window.size.empty()) forward(b);
+      else sliding_window_forward(b, inputs, outputs, window, forward);
       for (const std::string& k : outputs) {
         torch::Tensor out = view(b.get<Tensor>(k)).to(torch::kCPU);
         if (!dims.empty() && out.dim() == input_rank) out = out.flip(dims);

@@ -1,18 +1,9 @@
 #include "tensor_math.h"
 
-#include <ATen/DLConvertor.h>
-#include <torch/torch.h>
-
 #include "fuse/base/error.h"
+#include "torch_view.h"
 
 namespace fuse::train {
-
-namespace {
-
-torch::Tensor view(const Tensor& t) { return at::fromDLPack(t.to_dlpack()); }
-Tensor wrap(const torch::Tensor& t) { return Tensor::from_dlpack(at::toDLPack(t.contiguous())); }
-
-}  // namespace
 
 Tensor add_tensors(const Tensor& a, const Tensor& b, const std::string& key) {
   if (a.shape() != b.shape())

@@ -53,6 +53,40 @@ TEST(Experiment, MistakesAreLocated) {
             file + ":20:42: unknown field 'timeout' in the trainer's distributed section; did you mean 'timeout_s'? (allowed: bucket_mb, timeout_s)");
 }
 
+TEST(Experiment, SlidingWindowSettingsAreReadAndChecked) {
+  const auto dir = fresh_dir("experiment_window");
+  const std::string file = (dir / "experiment.json").string();
+  const auto with_window = [&](const std::string& window) {
+    testing::write_toy(dir, testing::toy_json("", "", "", R"(, "inference": {"sliding_window": )" + window + "}"));
+  };
+  with_window(R"({"size": [48, 48, 32], "overlap": 0.5, "blend": "constant", "batch": 4, "pad_value": -1})");
+  const SlidingWindowSpec w = read_experiment(file).inference.sliding_window;
+  EXPECT_EQ(w.size, (std::vector<int64_t>{48, 48, 32}));
+  EXPECT_EQ(w.overlap, 0.5);
+  EXPECT_EQ(w.blend, "constant");
+  EXPECT_EQ(w.sigma_scale, 0.125);
+  EXPECT_EQ(w.batch, 4);
+  EXPECT_EQ(w.pad_value, -1);
+  with_window(R"({"size": [48]})");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":20:147: 'size' must be the window in voxels, [x, y] or [x, y, z] (positive integers), got [48]");
+  with_window(R"({"size": [48, 0, 32]})");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":20:147: 'size' must be the window in voxels, [x, y] or [x, y, z] (positive integers), got [48, 0, 32]");
+  with_window(R"({"overlap": 0.5})");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":20:138: missing field 'size' in the inference's sliding window: the window in voxels, [x, y] or [x, y, z]");
+  with_window(R"({"size": [8, 8], "overlap": 1})");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":20:166: 'overlap' must be below 1 (the fraction of a window the next one shares; 0.5: half), got 1");
+  with_window(R"({"size": [8, 8], "blend": "gauss"})");
+  EXPECT_NE(error_of([&] { read_experiment(file); }).find("'blend' must be one of"), std::string::npos);
+  with_window(R"({"size": [8, 8], "stride": 4})");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":20:165: unknown field 'stride' in the inference's sliding window (allowed: size, overlap, blend, "
+                   "sigma_scale, batch, pad_value)");
+}
+
 TEST(Experiment, DistributedSettings) {
   const auto dir = fresh_dir("experiment_distributed");
   testing::write_toy(dir, testing::toy_json("", "", R"({"distributed": {"bucket_mb": 4, "timeout_s": 60}})"));

@@ -76,6 +76,17 @@ struct TtaSpec {
   std::vector<std::vector<int>> flips;
 };
 
+// Sliding-window inference: the model runs on overlapping windows of `size` voxels (x, y[, z], as the crops'
+// sizes) instead of the whole input, and each spatial output is blended back from its windows. Empty size: off.
+struct SlidingWindowSpec {
+  std::vector<int64_t> size;
+  double overlap = 0.25;         // fraction of a window shared with the next one, in [0, 1)
+  std::string blend = "gaussian";  // or "constant"
+  double sigma_scale = 0.125;    // the Gaussian's sigma per axis, as a fraction of the window
+  int64_t batch = 1;             // windows per forward call
+  double pad_value = 0;          // fills inputs smaller than a window
+};
+
 struct InferenceSpec {
   std::vector<data::Step> steps;        // the pipeline for one input (default: the data's static pipeline)
   std::vector<data::Step> postprocess;  // after the model (default: the experiment's postprocess)
@@ -83,6 +94,7 @@ struct InferenceSpec {
   std::string input_key = "data.image_path";  // where `fuse infer --input` puts the path
   std::string output_key = "data.output_path";  // and `--output`
   TtaSpec tta;
+  SlidingWindowSpec sliding_window;
 };
 
 struct EvaluationSpec {

@@ -27,8 +27,8 @@ class Predictor {
   Predictor(const Registry& registry, const std::vector<std::filesystem::path>& bundles, const std::string& device = "cpu");
   ~Predictor();
 
-  // The inference steps on `sample`, the model(s) (with test-time augmentation), the postprocess and the
-  // write steps; the sample with the predictions.
+  // The inference steps on `sample`, the model(s) (with test-time augmentation, on sliding windows when the
+  // experiment asks), the postprocess and the write steps; the sample with the predictions.
   NDict predict(NDict sample);
   const Experiment& experiment() const;
 
