@@ -61,7 +61,7 @@ TEST(GpuSegmentation, EqualsTheCpuTwin) {
     const std::string config = R"({"pred": "p", "target": "y", "num_classes": 4, )" + extra + "}";
     const NDict batch = label_maps(shape, 3);
     const NDict gpu = compute("fuse.cuda.gpu_segmentation", config, batch), cpu = compute("fuse.metrics.segmentation", config, batch);
-    for (const char* m : {"dice", "iou", "hd", "hd95", "asd"}) {
+    for (const char* m : {"dice", "iou", "hd", "hd95", "asd", "nsd"}) {
       expect_same(testing::values<double>(gpu.get<Tensor>(m)), testing::values<double>(cpu.get<Tensor>(m)), m);
       expect_same({gpu.get<double>(std::string("mean_") + m)}, {cpu.get<double>(std::string("mean_") + m)}, std::string("mean_") + m);
     }
@@ -74,7 +74,7 @@ TEST(GpuSegmentation, ALargeVolumeEqualsTheCpuTwin) {
   const NDict batch = label_maps({1, 64, 96, 80}, 5);
   const std::string config = R"({"pred": "p", "target": "y", "num_classes": 3, "spacing": [0.8, 0.8, 2.0]})";
   const NDict gpu = compute("fuse.cuda.gpu_segmentation", config, batch), cpu = compute("fuse.metrics.segmentation", config, batch);
-  for (const char* m : {"hd", "hd95", "asd"}) expect_same(testing::values<double>(gpu.get<Tensor>(m)), testing::values<double>(cpu.get<Tensor>(m)), m);
+  for (const char* m : {"hd", "hd95", "asd", "nsd"}) expect_same(testing::values<double>(gpu.get<Tensor>(m)), testing::values<double>(cpu.get<Tensor>(m)), m);
 }
 
 TEST(GpuSegmentation, BadInputIsAnErrorNamingTheMetricAndTheKey) {

@@ -27,10 +27,14 @@ TEST(Segmentation, HandComputed2D) {
   EXPECT_NEAR(r.get<double>("mean_hd"), 1.0, 1e-12);
   EXPECT_NEAR(r.get<double>("mean_hd95"), 1.0, 1e-12);
   EXPECT_NEAR(r.get<double>("mean_asd"), 2.0 / 10, 1e-12);
+  EXPECT_EQ(r.get<double>("mean_nsd"), 1.0);  // all 10 surface voxels within the default 1 of the other surface
   EXPECT_EQ(values<int64_t>(r.get<Tensor>("classes")), std::vector<int64_t>{1});
   r = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 2, "spacing": [2.0, 1.0]})", s);
   EXPECT_NEAR(r.get<double>("mean_hd"), 2.0, 1e-12);
   EXPECT_NEAR(r.get<double>("mean_asd"), 4.0 / 10, 1e-12);
+  EXPECT_NEAR(r.get<double>("mean_nsd"), 8.0 / 10, 1e-12);  // the target's last row is 2 mm away
+  r = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 2, "spacing": [2.0, 1.0], "tolerance": 2})", s);
+  EXPECT_EQ(values<double>(r.get<Tensor>("nsd")), std::vector<double>{1.0});
 }
 
 TEST(Segmentation, EmptyMaskRules) {
@@ -39,6 +43,7 @@ TEST(Segmentation, EmptyMaskRules) {
   NDict r = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 3})", s);
   std::vector<double> dice = values<double>(r.get<Tensor>("dice")), hd = values<double>(r.get<Tensor>("hd"));
   EXPECT_EQ(dice, (std::vector<double>{0.0, 1.0}));
+  EXPECT_EQ(values<double>(r.get<Tensor>("nsd")), (std::vector<double>{0.0, 1.0}));
   EXPECT_NEAR(hd[0], std::sqrt(8.0), 1e-12);  // the diagonal of the 2 x 2 volume
   EXPECT_EQ(hd[1], 0.0);
   r = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 3, "empty_distance": "nan"})", s);
@@ -97,7 +102,7 @@ TEST(Segmentation, SurfaceDistancesMatchBruteForce) {
       target[i] = b[i] = rng() % 4 == 0;
     }
     NDict r = compute_metric("fuse.metrics.segmentation",
-                             R"({"pred": "p", "target": "y", "num_classes": 2, "spacing": [2.0, 1.0, 0.5]})",
+                             R"({"pred": "p", "target": "y", "num_classes": 2, "spacing": [2.0, 1.0, 0.5], "tolerance": 1.2})",
                              masks(pred, target, {1, 6, 7, 5}));
     const auto sa = surface_points(a, n), sb = surface_points(b, n);
     const std::vector<double> ab = brute_directed(sa, sb, sp), ba = brute_directed(sb, sa, sp);
@@ -108,6 +113,10 @@ TEST(Segmentation, SurfaceDistancesMatchBruteForce) {
     EXPECT_NEAR(r.get<double>("mean_hd"), hd, 1e-9) << trial;
     EXPECT_NEAR(r.get<double>("mean_hd95"), std::max(pct95(ab), pct95(ba)), 1e-9) << trial;
     EXPECT_NEAR(r.get<double>("mean_asd"), sum / static_cast<double>(ab.size() + ba.size()), 1e-9) << trial;
+    const auto within = [](const std::vector<double>& d) { return std::count_if(d.begin(), d.end(), [](double x) { return x <= 1.2; }); };
+    const double nsd = static_cast<double>(within(ab) + within(ba)) / static_cast<double>(ab.size() + ba.size());
+    EXPECT_NEAR(r.get<double>("mean_nsd"), nsd, 1e-12) << trial;
+    EXPECT_LT(nsd, 1.0) << trial;  // the tolerance cuts: the check can fail
   }
 }
 

@@ -11,8 +11,8 @@ namespace {
 
 using sdk::fail;
 
-constexpr int kMeasures = 5;
-constexpr const char* kNames[kMeasures] = {"dice", "iou", "hd", "hd95", "asd"};
+constexpr int kMeasures = 6;
+constexpr const char* kNames[kMeasures] = {"dice", "iou", "hd", "hd95", "asd", "nsd"};
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // A channel axis of size 1 after the batch, as medical readers and collate make ([batch, 1, z, y, x]), is not a
@@ -38,7 +38,8 @@ SegmentationScores::SegmentationScores(const sdk::DictView& config)
       num_classes_(config.get_int("num_classes")),
       spacing_(config.get_doubles("spacing")),
       spacing_key_(config.find_string("spacing_key").value_or("")),
-      empty_nan_(config.get_string("empty_distance") == "nan") {
+      empty_nan_(config.get_string("empty_distance") == "nan"),
+      tolerance_(config.get_double("tolerance")) {
   for (int64_t c = config.get_bool("include_background") ? 0 : 1; c < num_classes_; ++c) classes_.push_back(c);
   if (classes_.empty()) fail(FM_ERR_INVALID_ARGUMENT, "no class to report: set num_classes > 1 or include_background");
 }
@@ -72,19 +73,20 @@ void SegmentationScores::add(Overlap o, const std::vector<int64_t>& spatial, con
   double diagonal = 0;
   for (size_t d = 0; d < spatial.size(); ++d) diagonal += std::pow(static_cast<double>(spatial[d]) * spacing[d], 2);
   diagonal = std::sqrt(diagonal);
-  double dice, iou, hd, hd95, asd;
+  double dice, iou, hd, hd95, asd, nsd;
   if (o.pred == 0 && o.target == 0) {
-    dice = iou = 1, hd = hd95 = asd = 0;
+    dice = iou = nsd = 1, hd = hd95 = asd = 0;
   } else if (!o.needs_distances()) {
-    dice = iou = 0;
+    dice = iou = nsd = 0;
     hd = hd95 = asd = empty_nan_ ? kNaN : diagonal;
   } else {
     dice = 2.0 * static_cast<double>(o.both) / static_cast<double>(o.pred + o.target);
     iou = static_cast<double>(o.both) / static_cast<double>(o.pred + o.target - o.both);
     const SurfaceDistances d = summarize(ab, ba);
     hd = d.hd, hd95 = d.hd95, asd = d.asd;
+    nsd = surface_dice(ab, ba, tolerance_);
   }
-  values_.insert(values_.end(), {dice, iou, hd, hd95, asd});
+  values_.insert(values_.end(), {dice, iou, hd, hd95, asd, nsd});
 }
 
 size_t SegmentationScores::samples() const { return values_.size() / (classes_.size() * kMeasures); }

@@ -4,8 +4,8 @@
 // differs between them.
 //
 // Empty masks, by rule (so results are always defined and comparable):
-//   both empty:        dice 1, iou 1, distances 0 (nothing to find, nothing found);
-//   exactly one empty: dice 0, iou 0, distances as 'empty_distance' says: "max" (default) gives the diagonal
+//   both empty:        dice 1, iou 1, surface dice 1, distances 0 (nothing to find, nothing found);
+//   exactly one empty: dice 0, iou 0, surface dice 0, distances as 'empty_distance' says: "max" (default) gives the diagonal
 //                      of the volume in physical units (the worst possible), "nan" leaves the sample out of
 //                      that class's distance means.
 #ifndef FUSE_PLUGINS_SHARED_SEGMENTATION_SEGMENTATION_SCORES_H_
@@ -35,7 +35,7 @@ struct Overlap {
 
 class SegmentationScores {
  public:
-  // Reads pred, target, num_classes, include_background, spacing, spacing_key and empty_distance.
+  // Reads pred, target, num_classes, include_background, spacing, spacing_key, empty_distance and tolerance.
   explicit SegmentationScores(const sdk::DictView& config);
 
   // The checked maps of a batch (errors name the keys and their shapes).
@@ -52,7 +52,7 @@ class SegmentationScores {
 
   void reset() { values_.clear(); }
   void merge(const SegmentationScores& o) { values_.insert(values_.end(), o.values_.begin(), o.values_.end()); }
-  // Per class (tensors dice, iou, hd, hd95, asd; "classes") and their means over classes (mean_dice, ...), each
+  // Per class (tensors dice, iou, hd, hd95, asd, nsd; "classes") and their means over classes (mean_dice, ...), each
   // sample counted counts[s] times (nullptr: once).
   void compute_weighted(const uint8_t* counts, size_t n, sdk::Dict& result) const;
   size_t samples() const;
@@ -65,8 +65,9 @@ class SegmentationScores {
   std::vector<double> spacing_;
   std::string spacing_key_;
   bool empty_nan_;
+  double tolerance_;
   std::vector<int64_t> classes_;
-  std::vector<double> values_;  // per sample, per reported class: dice, iou, hd, hd95, asd
+  std::vector<double> values_;  // per sample, per reported class: dice, iou, hd, hd95, asd, nsd
 };
 
 }  // namespace fuse::segmentation

@@ -66,4 +66,9 @@ SurfaceDistances summarize(const std::vector<double>& ab, const std::vector<doub
   return d;
 }
 
+double surface_dice(const std::vector<double>& ab, const std::vector<double>& ba, double tolerance) {
+  const auto within = [&](const std::vector<double>& d) { return std::count_if(d.begin(), d.end(), [&](double x) { return x <= tolerance; }); };
+  return static_cast<double>(within(ab) + within(ba)) / static_cast<double>(ab.size() + ba.size());
+}
+
 }  // namespace fuse::segmentation

@@ -27,6 +27,10 @@ struct SurfaceDistances {
 };
 SurfaceDistances summarize(const std::vector<double>& ab, const std::vector<double>& ba);
 
+// The normalised surface Dice (Nikolov et al. 2021, MONAI's compute_surface_dice): the fraction of both
+// surfaces' voxels within `tolerance` of the other surface.
+double surface_dice(const std::vector<double>& ab, const std::vector<double>& ba, double tolerance);
+
 }  // namespace fuse::segmentation
 
 #endif  // FUSE_PLUGINS_SHARED_SEGMENTATION_SURFACE_DISTANCE_H_
