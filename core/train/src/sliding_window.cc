@@ -84,6 +84,7 @@ void sliding_window_forward(NDict& sample, const std::vector<std::string>& input
                             const SlidingWindowSpec& spec, const std::function<void(NDict&)>& forward) {
   const size_t d = spec.size.size();
   if (d < 2 || d > 3) fail(Errc::kInvalidArgument, "the window must have 2 or 3 axes, got " + shape_string(spec.size));
+  if (spec.batch < 1) fail(Errc::kInvalidArgument, "'batch' must be >= 1, got " + std::to_string(spec.batch));
   const std::vector<int64_t> window(spec.size.rbegin(), spec.size.rend());  // x first in the config, last in tensors
   const char* layout = d == 3 ? "[1, channels, z, y, x]" : "[1, channels, y, x]";
 

@@ -145,6 +145,8 @@ TEST(SlidingWindow, InputsThatCannotBeWindowedAreNamed) {
             "at the same voxels");
   EXPECT_EQ(error_of([&] { sliding_window_forward(s, {"f"}, {"y"}, spec({2, 2, 2}, 0.5), identity); }),
             "sliding-window inference: a window of 3 axes needs a model input shaped [1, channels, z, y, x]; the inputs are 'f' [1, 8]");
+  EXPECT_EQ(error_of([&] { sliding_window_forward(s, {"a"}, {"y"}, spec({2, 2}, 0.5, "gaussian", 0), identity); }),
+            "sliding-window inference: 'batch' must be >= 1, got 0");
   s.set("c", Value(ramp({2, 1, 4, 4})));
   EXPECT_EQ(error_of([&] { sliding_window_forward(s, {"c"}, {"y"}, spec({2, 2}, 0.5), identity); }),
             "sliding-window inference: the model input 'c' is [2, 1, 4, 4]; one input at a time, [1, channels, y, x]");
