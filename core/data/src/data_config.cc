@@ -82,6 +82,14 @@ std::vector<Step> read_steps(const json::Document& d, const std::string& pointer
     step.base = fs::path(d.source()).parent_path();
     for (const auto& m : r.object()) {
       if (m.key() == "op") continue;
+      if (m.key() == "apply_if") {
+        step.apply_if = r.string("apply_if");
+        continue;
+      }
+      if (m.key() == "apply_probability") {
+        step.apply_probability = r.number("apply_probability", std::nullopt, 0.0, 1.0);
+        continue;
+      }
       if (m.key() == "repeat") {
         if (!m.value().is_array()) r.fail("repeat", "'repeat' must be an array of config objects, one per run of the op");
         for (size_t j = 0; j < m.value().as_array().size(); ++j) {
@@ -98,6 +106,21 @@ std::vector<Step> read_steps(const json::Document& d, const std::string& pointer
   return steps;
 }
 
+namespace {
+
+// An error at the first of `steps` that sets `field`.
+void refuse_step_field(const json::Document& d, const std::string& pointer, const std::vector<Step>& steps, const std::string& field,
+                       const std::string& why) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const bool set = field == "apply_if" ? !steps[i].apply_if.empty() : steps[i].apply_probability.has_value();
+    if (!set) continue;
+    const std::string p = json::child_pointer(json::child_pointer(pointer, i), field);
+    throw ConfigError(p, d.location(p) + ": '" + field + "': " + why);
+  }
+}
+
+}  // namespace
+
 DataConfig read_data_config(const json::Document& d, const std::string& pointer, bool read_samples) {
   ObjectReader data(d, at_pointer(d, pointer), pointer, "the data section");
   data.allow({"source", "static", "dynamic", "batch", "cache", "on_error", "seed", "folds", "loader"});
@@ -109,6 +132,13 @@ DataConfig read_data_config(const json::Document& d, const std::string& pointer,
   c.dataset.static_steps = read_steps(d, data.pointer("static"));
   c.dataset.dynamic_steps = read_steps(d, data.pointer("dynamic"));
   c.dataset.batch_steps = read_steps(d, data.pointer("batch"));
+  // A cached step cannot be random, and a batch step runs once for all its samples.
+  refuse_step_field(d, data.pointer("static"), c.dataset.static_steps, "apply_probability",
+                    "static steps are cached, so they cannot be random: move the step to the dynamic pipeline");
+  refuse_step_field(d, data.pointer("batch"), c.dataset.batch_steps, "apply_probability",
+                    "a batch step runs once for the whole batch: use the op's own 'p', which it draws per sample");
+  refuse_step_field(d, data.pointer("batch"), c.dataset.batch_steps, "apply_if",
+                    "a batch step runs once for the whole batch: put the step in the dynamic pipeline");
   c.dataset.on_error = data.choice("on_error", {"fail", "skip"}, "fail") == "skip" ? OnError::kSkip : OnError::kFail;
   c.dataset.seed = static_cast<uint64_t>(data.integer("seed", 0, 0));
   if (const bj::value* cache = data.find("cache")) {

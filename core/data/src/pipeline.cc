@@ -6,6 +6,7 @@
 #include "fuse/data/seeds.h"
 #include "fuse/hash/sha256.h"
 #include "fuse/json/write.h"
+#include "fuse_sdk/dtype.hpp"
 
 namespace fuse::data {
 
@@ -37,6 +38,34 @@ std::string canonical(const bj::value& v) {
   return json::to_text(v);
 }
 
+// Whether `v` (an apply_if condition) is true.
+bool truth(const Value& v, const std::string& key) {
+  if (v.is<bool>()) return v.as<bool>();
+  if (v.is<int64_t>() || v.is<double>()) return v.as_number() != 0;
+  if (v.is<Tensor>() && v.as<Tensor>().numel() == 1 && v.as<Tensor>().is_cpu()) {
+    double x = 0;
+    const bool numeric = sdk::dispatch_dtype(v.as<Tensor>().dtype(), [&](auto tag) { x = static_cast<double>(*static_cast<const decltype(tag)*>(v.as<Tensor>().raw_data())); });
+    if (numeric) return x != 0;
+  }
+  throw Error(Errc::kType, "'apply_if' reads '" + key + "', which holds " + v.summary() + "; expected a bool, a number or a one-element tensor");
+}
+
+// Whether step `step` runs on this call (its apply_if and apply_probability).
+bool applies(const Step& step, const NDict& sample, const CallContext& c) {
+  if (!step.apply_if.empty()) {
+    const Value* v = sample.find(step.apply_if);
+    if (v == nullptr) throw Error(Errc::kKeyNotFound, "'apply_if' reads '" + step.apply_if + "', which is missing; " + sample.missing_key_message(step.apply_if));
+    if (!truth(*v, step.apply_if)) return false;
+  }
+  if (step.apply_probability) {
+    if (!c.training) return false;
+    // A draw of its own (the op's seed, salted), so the op's own draws do not depend on the decision.
+    const double u = static_cast<double>(mix64(c.seed ^ 0x6170706c79ull) >> 11) * 0x1.0p-53;
+    return u < *step.apply_probability;
+  }
+  return true;
+}
+
 }  // namespace
 
 Pipeline::Pipeline(const Registry& registry, std::vector<Step> steps, std::string name)
@@ -66,7 +95,9 @@ Pipeline::Pipeline(const Registry& registry, std::vector<Step> steps, std::strin
         Op op = registry.create_op(step.op, config);
         const PluginPackage& package = registry.package_of(step.op);
         const LibraryEntry* lib = package.manifest->host_library();
-        description += step.op + " " + op.version() + " " + canonical(bj::value(op.config())) + " " + (lib ? lib->sha256 : "") + "\n";
+        description += step.op + " " + op.version() + " " + canonical(bj::value(op.config())) + " " + (lib ? lib->sha256 : "") +
+                       (step.apply_if.empty() ? "" : " if " + step.apply_if) +
+                       (step.apply_probability ? " p " + json::to_text(bj::value(*step.apply_probability)) : "") + "\n";
         ops_.push_back(Instance{s, std::move(op)});
       } catch (...) {
         rethrow_with_context(where);
@@ -85,7 +116,7 @@ void Pipeline::run(NDict& sample, uint64_t run_seed, int64_t epoch, int64_t samp
     Instance& instance = ops_[i];
     CallContext context{training, call_seed(run_seed, epoch, sample_index, static_cast<int64_t>(i)), epoch, sample_index};
     try {
-      instance.op.forward(sample, context);
+      if (applies(steps_[instance.step], sample, context)) instance.op.forward(sample, context);
     } catch (...) {
       const Step& step = steps_[instance.step];
       rethrow_with_context(name_ + " step " + std::to_string(instance.step + 1) + (step.where.empty() ? "" : " (" + step.where + ")") + ": ");
@@ -103,6 +134,9 @@ void Pipeline::run_batch(NDict& batch, uint64_t run_seed, int64_t epoch, int64_t
     CallContext context{training, call_seed(run_seed, epoch, -2 - batch_index, position), epoch, -1};
     context.sample_seeds = &seeds;
     try {
+      const Step& step = steps_[instance.step];
+      if (!step.apply_if.empty() || step.apply_probability)
+        throw Error(Errc::kInvalidArgument, "'apply_if' and 'apply_probability' act per sample, and a batch step runs once for the whole batch");
       instance.op.forward(batch, context);
     } catch (...) {
       const Step& step = steps_[instance.step];

@@ -90,6 +90,29 @@ TEST(DataConfig, MistakesAreLocated) {
             file + ":2:58: 'on_error' must be one of 'fail', 'skip', got 'ignore'");
 }
 
+TEST(DataConfig, StepsMayBeConditionalOrRandomWhereThatMakesSense) {
+  const auto dir = fresh_dir("config_apply");
+  const std::string file = (dir / "exp.json").string();
+  const DataConfig c = read_data_config(experiment(dir, R"({"source": {"table": "train.csv"},
+    "dynamic": [{"op": "fuse.ops.zscore", "keys": ["x"], "apply_if": "data.is_ct", "apply_probability": 0.3}]})"));
+  ASSERT_EQ(c.dataset.dynamic_steps.size(), 1u);
+  EXPECT_EQ(c.dataset.dynamic_steps[0].apply_if, "data.is_ct");
+  EXPECT_EQ(c.dataset.dynamic_steps[0].apply_probability, 0.3);
+  EXPECT_FALSE(c.dataset.dynamic_steps[0].config.contains("apply_if"));  // not the op's
+  EXPECT_EQ(error_of([&] {
+              read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "static": [{"op": "fuse.ops.zscore", "keys": ["x"], "apply_probability": 0.5}]})"));
+            }),
+            file + ":2:119: 'apply_probability': static steps are cached, so they cannot be random: move the step to the dynamic pipeline");
+  EXPECT_EQ(error_of([&] {
+              read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "batch": [{"op": "fuse.ops.zscore", "keys": ["x"], "apply_if": "a"}]})"));
+            }),
+            file + ":2:109: 'apply_if': a batch step runs once for the whole batch: put the step in the dynamic pipeline");
+  EXPECT_EQ(error_of([&] {
+              read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "dynamic": [{"op": "fuse.ops.zscore", "keys": ["x"], "apply_probability": 1.5}]})"));
+            }),
+            file + ":2:120: 'apply_probability' must be <= 1, got 1.5");
+}
+
 TEST(DataConfig, FoldsSplitOnceAndAreReused) {
   const auto dir = fresh_dir("config_folds");
   const DataConfig c = read_data_config(experiment(dir, R"({

@@ -87,6 +87,70 @@ TEST(Pipeline, BadStepsFailWhenThePipelineIsMade) {
   EXPECT_NE(message.find("did you mean 'min'"), std::string::npos) << message;
 }
 
+TEST(Pipeline, ApplyIfRunsAStepOnlyWhenItsKeyIsTrue) {
+  Step copy = step("fuse.ops.copy", R"({"from": ["a"], "to": ["b"]})", "e.json:3:5");
+  copy.apply_if = "flag";
+  Pipeline p(registry(), {copy}, "dynamic pipeline");
+  const auto runs = [&](const std::string& flag) {
+    NDict s = sample(R"({"a": 1, "flag": )" + flag + "}");
+    p.run(s, 0, 0, 0, true);
+    return s.has("b");
+  };
+  EXPECT_TRUE(runs("true"));
+  EXPECT_FALSE(runs("false"));
+  EXPECT_FALSE(runs("0"));
+  EXPECT_TRUE(runs("2.5"));
+  EXPECT_TRUE(runs("[1]"));  // a one-element tensor
+  EXPECT_FALSE(runs("[0]"));
+  EXPECT_EQ(error_of([&] { runs(R"("yes")"); }),
+            "dynamic pipeline step 1 (e.json:3:5): 'apply_if' reads 'flag', which holds \"yes\"; expected a bool, a number or a one-element tensor");
+  NDict missing = sample(R"({"a": 1, "flags": true})");
+  const std::string message = error_of([&] { p.run(missing, 0, 0, 0, true); });
+  EXPECT_EQ(message.rfind("dynamic pipeline step 1 (e.json:3:5): 'apply_if' reads 'flag', which is missing; ", 0), 0u) << message;
+  EXPECT_NE(message.find("flags"), std::string::npos) << message;  // the nearest key
+}
+
+TEST(Pipeline, ApplyProbabilityDrawsPerSampleAndOnlyInTraining) {
+  Step echo = step("test.echo");
+  echo.apply_probability = 0.3;
+  Pipeline p(registry(), {echo}, "dynamic pipeline");
+  int ran = 0;
+  for (int64_t i = 0; i < 1000; ++i) {
+    NDict s = sample("{}");
+    p.run(s, 7, 2, i, true);
+    if (!s.has("call.seed")) continue;
+    ++ran;
+    EXPECT_EQ(static_cast<uint64_t>(s.get<int64_t>("call.seed")), call_seed(7, 2, i, 0));  // the op's own seed is untouched
+    NDict again = sample("{}");
+    p.run(again, 7, 2, i, true);
+    EXPECT_TRUE(again.has("call.seed"));  // the same (seed, epoch, sample) decides the same
+  }
+  EXPECT_GT(ran, 250);
+  EXPECT_LT(ran, 350);
+  NDict s = sample("{}");
+  echo.apply_probability = 1.0;
+  Pipeline always(registry(), {echo}, "dynamic pipeline");
+  always.run(s, 7, 2, 0, false);
+  EXPECT_FALSE(s.has("call.seed"));  // outside training: skipped
+  always.run(s, 7, 2, 0, true);
+  EXPECT_TRUE(s.has("call.seed"));
+}
+
+TEST(Pipeline, ABatchStepCannotBeConditional) {
+  Step echo = step("test.echo");
+  echo.apply_if = "flag";
+  Pipeline p(registry(), {echo}, "batch pipeline");
+  NDict batch = sample(R"({"flag": true})");
+  EXPECT_EQ(error_of([&] { p.run_batch(batch, 0, 0, 0, {0, 1}, 0, true); }),
+            "batch pipeline step 1: 'apply_if' and 'apply_probability' act per sample, and a batch step runs once for the whole batch");
+}
+
+TEST(Pipeline, ConditionsChangeTheHash) {
+  Step a = step("test.echo"), b = step("test.echo");
+  b.apply_if = "flag";
+  EXPECT_NE(Pipeline(registry(), {a}, "static pipeline").hash(), Pipeline(registry(), {b}, "static pipeline").hash());
+}
+
 TEST(Pipeline, CloneHasFreshOpsWithTheSameHash) {
   Pipeline p(registry(), {step("test.echo")}, "dynamic pipeline");
   Pipeline q = p.clone();

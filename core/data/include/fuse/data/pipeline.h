@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,12 @@ struct Step {
   std::vector<boost::json::object> repeat;
   std::string where;  // where the step was written ("experiment.json:14:9"), for messages
   std::filesystem::path base;  // the folder relative "path" config fields are taken from (the config file's)
+  // FuseMedML's OpCond: run only when the value under this key is true (a bool, or a number or one-element
+  // tensor other than 0). Empty: always.
+  std::string apply_if{};
+  // FuseMedML's OpRandApply: run with this probability, drawn per (seed, epoch, sample, step); skipped outside
+  // training (an augmentation). Unset: always.
+  std::optional<double> apply_probability{};
 };
 
 class Pipeline {
