@@ -7,6 +7,7 @@
 #include "fuse/hash/sha256.h"
 #include "fuse/json/write.h"
 #include "fuse_sdk/dtype.hpp"
+#include "fuse_sdk/random.hpp"
 
 namespace fuse::data {
 
@@ -59,9 +60,9 @@ bool applies(const Step& step, const NDict& sample, const CallContext& c) {
   }
   if (step.apply_probability) {
     if (!c.training) return false;
-    // A draw of its own (the op's seed, salted), so the op's own draws do not depend on the decision.
-    const double u = static_cast<double>(mix64(c.seed ^ 0x6170706c79ull) >> 11) * 0x1.0p-53;
-    return u < *step.apply_probability;
+    // A generator of its own (the op's seed, salted), so the op's own draws do not depend on the decision.
+    sdk::Random rng(c.seed ^ 0x6170706c79ull);
+    return rng.chance(*step.apply_probability);
   }
   return true;
 }

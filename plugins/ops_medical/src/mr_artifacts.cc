@@ -99,12 +99,9 @@ class RandomGhosting {
  public:
   explicit RandomGhosting(const DictView& config)
       : keys_(config.get_strings("keys")), ghosts_(count_option(config, "ghosts", 1)), intensity_(range_option(config, "intensity")),
-        restore_(config.get_double("restore")), p_(config.get_double("p")), dims_(static_cast<int>(config.get_int("dims"))) {
-    for (int64_t a : config.get_ints("axes")) {
-      if (a < 0 || a > 2) fail(FM_ERR_INVALID_ARGUMENT, "'axes' holds spatial axes 0 (x), 1 (y) and 2 (z), got " + std::to_string(a));
-      if (a < dims_) axes_.push_back(static_cast<int>(a));  // z of a 2D image: left out
-    }
-    if (axes_.empty()) fail(FM_ERR_INVALID_ARGUMENT, "'axes' names no axis of a " + std::to_string(dims_) + "D image (0 = x, 1 = y, 2 = z)");
+        restore_(config.get_double("restore")), p_(config.get_double("p")), dims_(static_cast<int>(config.get_int("dims"))),
+        axes_(axes_option(config, dims_)) {
+    if (axes_.empty()) fail(FM_ERR_INVALID_ARGUMENT, "'axes' is empty: name at least one axis to draw from");
   }
 
   void forward(Dict& sample, const sdk::Call& call) {

@@ -79,17 +79,6 @@ class RandomElastic {
 };
 FUSE_OP(RandomElastic, "fuse.medical.random_elastic", "1.0.0")
 
-// Axis indices of a config list (0 = x, 1 = y, 2 = z), checked against the op's dims.
-std::vector<int> axes_option(const DictView& config, int dims) {
-  std::vector<int> out;
-  for (int64_t a : config.get_ints("axes")) {
-    if (a < 0 || a >= dims)
-      sdk::fail(FM_ERR_INVALID_ARGUMENT, "'axes' holds " + std::to_string(a) + "; spatial axes are 0 (x) to " + std::to_string(dims - 1));
-    out.push_back(static_cast<int>(a));
-  }
-  return out;
-}
-
 class RandomFlip {
  public:
   explicit RandomFlip(const DictView& config)

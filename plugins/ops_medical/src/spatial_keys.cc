@@ -46,4 +46,13 @@ void SpatialKeys::apply(sdk::Dict& sample, volume::Size3 out_size, const volume:
   }
 }
 
+std::vector<int> axes_option(const sdk::DictView& config, int dims) {
+  std::vector<int> out;
+  for (int64_t a : config.get_ints("axes")) {
+    if (a < 0 || a >= dims) fail(FM_ERR_INVALID_ARGUMENT, "'axes' holds " + std::to_string(a) + "; spatial axes are 0 (x) to " + std::to_string(dims - 1));
+    out.push_back(static_cast<int>(a));
+  }
+  return out;
+}
+
 }  // namespace fuse::ops_medical

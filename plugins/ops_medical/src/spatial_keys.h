@@ -39,6 +39,9 @@ class SpatialKeys {
 
 using volume::range_option;
 
+// Axis indices of a config's 'axes' list (0 = x, 1 = y, 2 = z), checked against the op's dims.
+std::vector<int> axes_option(const sdk::DictView& config, int dims);
+
 }  // namespace fuse::ops_medical
 
 #endif  // FUSE_PLUGINS_OPS_MEDICAL_SPATIAL_KEYS_H_

@@ -122,9 +122,11 @@ TEST(MrArtifacts, BadSettingsAreNamed) {
             "op 'fuse.medical.random_ghosting' (plugin 'fuse.ops_medical'): create failed: 'ghosts' must be a range [low, high] of whole numbers "
             "with 1 <= low <= high");
   EXPECT_EQ(error_of([] { run_op("fuse.medical.random_ghosting", R"({"keys": ["img"], "axes": [3]})", NDict()); }),
-            "op 'fuse.medical.random_ghosting' (plugin 'fuse.ops_medical'): create failed: 'axes' holds spatial axes 0 (x), 1 (y) and 2 (z), got 3");
-  EXPECT_EQ(error_of([] { run_op("fuse.medical.random_ghosting", R"({"keys": ["img"], "axes": [2], "dims": 2})", NDict()); }),
-            "op 'fuse.medical.random_ghosting' (plugin 'fuse.ops_medical'): create failed: 'axes' names no axis of a 2D image (0 = x, 1 = y, 2 = z)");
+            "op 'fuse.medical.random_ghosting' (plugin 'fuse.ops_medical'): create failed: 'axes' holds 3; spatial axes are 0 (x) to 2");
+  EXPECT_EQ(error_of([] { run_op("fuse.medical.random_ghosting", R"({"keys": ["img"], "dims": 2})", NDict()); }),
+            "op 'fuse.medical.random_ghosting' (plugin 'fuse.ops_medical'): create failed: 'axes' holds 2; spatial axes are 0 (x) to 1");
+  EXPECT_EQ(error_of([] { run_op("fuse.medical.random_ghosting", R"({"keys": ["img"], "axes": []})", NDict()); }),
+            "op 'fuse.medical.random_ghosting' (plugin 'fuse.ops_medical'): create failed: 'axes' is empty: name at least one axis to draw from");
   EXPECT_EQ(error_of([] { run_op("fuse.medical.random_motion", R"({"keys": ["img"], "translation": [5, -5]})", NDict()); }),
             "op 'fuse.medical.random_motion' (plugin 'fuse.ops_medical'): create failed: 'translation' must be a range [low, high] with low <= high");
 }
