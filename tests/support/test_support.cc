@@ -48,6 +48,18 @@ std::string read_text(const std::filesystem::path& file) {
   return text.str();
 }
 
+void write_npy(const std::filesystem::path& file, const std::string& dict, const std::string& data) {
+  // Magic, version 1.0, the header's length, the dict padded with spaces to a multiple of 64 bytes, the data.
+  std::string header = dict;
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::ofstream out(file, std::ios::binary);
+  out << "\x93NUMPY" << '\x01' << '\x00';
+  const uint16_t length = static_cast<uint16_t>(header.size());
+  out.write(reinterpret_cast<const char*>(&length), 2);
+  out << header << data;
+}
+
 std::filesystem::path fresh_dir(const std::string& name) {
   // The process id keeps tests that CTest runs in parallel (one process each) out of each other's folders.
   std::filesystem::path dir = std::filesystem::temp_directory_path() / ("fuse_test_" + name + "_" + std::to_string(getpid()));

@@ -54,6 +54,14 @@ std::string read_text(const std::filesystem::path& file);
 // A fresh, empty folder under the system's temporary folder, private to this process.
 std::filesystem::path fresh_dir(const std::string& name);
 
+// A version 1 .npy file with the header dict `dict` ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }")
+// and the raw `data`.
+void write_npy(const std::filesystem::path& file, const std::string& dict, const std::string& data);
+template <class T>
+std::string bytes(const std::vector<T>& v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;  // standard output

@@ -121,6 +121,12 @@ void refuse_step_field(const json::Document& d, const std::string& pointer, cons
 
 }  // namespace
 
+std::vector<Step> read_static_steps(const json::Document& d, const std::string& pointer) {
+  std::vector<Step> steps = read_steps(d, pointer);
+  refuse_step_field(d, pointer, steps, "apply_probability", "static steps are cached, so they cannot be random: move the step to the dynamic pipeline");
+  return steps;
+}
+
 DataConfig read_data_config(const json::Document& d, const std::string& pointer, bool read_samples) {
   ObjectReader data(d, at_pointer(d, pointer), pointer, "the data section");
   data.allow({"source", "static", "dynamic", "batch", "cache", "on_error", "seed", "folds", "loader"});
@@ -129,12 +135,10 @@ DataConfig read_data_config(const json::Document& d, const std::string& pointer,
   c.pointer = pointer;
   if (!data.has("source")) data.fail("", "missing field 'source' in the data section (a table, a folder, ids or a count)");
   if (read_samples) c.dataset.samples = read_sample_source(d, data.pointer("source"));
-  c.dataset.static_steps = read_steps(d, data.pointer("static"));
+  c.dataset.static_steps = read_static_steps(d, data.pointer("static"));
   c.dataset.dynamic_steps = read_steps(d, data.pointer("dynamic"));
   c.dataset.batch_steps = read_steps(d, data.pointer("batch"));
-  // A cached step cannot be random, and a batch step runs once for all its samples.
-  refuse_step_field(d, data.pointer("static"), c.dataset.static_steps, "apply_probability",
-                    "static steps are cached, so they cannot be random: move the step to the dynamic pipeline");
+  // A batch step runs once for all its samples.
   refuse_step_field(d, data.pointer("batch"), c.dataset.batch_steps, "apply_probability",
                     "a batch step runs once for the whole batch: use the op's own 'p', which it draws per sample");
   refuse_step_field(d, data.pointer("batch"), c.dataset.batch_steps, "apply_if",

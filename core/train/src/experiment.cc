@@ -1,5 +1,7 @@
 #include "fuse/train/experiment.h"
 
+#include <algorithm>
+
 #include <boost/json/serialize.hpp>
 
 #include "fuse/base/error.h"
@@ -201,11 +203,12 @@ void read_trainer(const json::Document& d, Experiment& e) {
   }
 }
 
-void read_sliding_window(const json::Document& d, const bj::value& v, const std::string& pointer, SlidingWindowSpec& w) {
-  ObjectReader r(d, v, pointer, "the inference's sliding window");
+// `what`: "the inference's sliding window" or "the validation's sliding window".
+void read_sliding_window(const json::Document& d, const bj::value& v, const std::string& pointer, const std::string& what, SlidingWindowSpec& w) {
+  ObjectReader r(d, v, pointer, what);
   r.allow({"size", "overlap", "blend", "sigma_scale", "batch", "pad_value"});
   const bj::value* size = r.find("size");
-  if (size == nullptr) r.fail("", "missing field 'size' in the inference's sliding window: the window in voxels, [x, y] or [x, y, z]");
+  if (size == nullptr) r.fail("", "missing field 'size' in " + what + ": the window in voxels, [x, y] or [x, y, z]");
   if (size->is_array())
     for (const bj::value& n : size->as_array())
       if (n.is_int64() && n.as_int64() > 0) w.size.push_back(n.as_int64());
@@ -217,6 +220,38 @@ void read_sliding_window(const json::Document& d, const bj::value& v, const std:
   w.sigma_scale = r.number("sigma_scale", w.sigma_scale, 0.01);
   w.batch = r.integer("batch", w.batch, 1);
   w.pad_value = r.number("pad_value", w.pad_value);
+}
+
+// "validation": a sample source ({"table": ...}), or {"source"?, "static"?, "dynamic"?, "batch_size"?,
+// "sliding_window"?}, where a missing source means the folds' validation split.
+void read_validation(const json::Document& d, Experiment& e, bool read_samples) {
+  const bj::value* v = at(d, "/validation");
+  if (v == nullptr) return;
+  ValidationSpec& s = e.validation;
+  const std::vector<std::string> fields{"source", "static", "dynamic", "batch_size", "sliding_window"};
+  const bool section = v->is_object() && std::any_of(fields.begin(), fields.end(), [&](const std::string& f) { return v->as_object().contains(f); });
+  if (!section) {
+    if (read_samples) s.samples = data::read_sample_source(d, "/validation");
+    s.has_source = true;
+    return;
+  }
+  ObjectReader r(d, *v, "/validation", "the validation data");
+  r.allow(fields);
+  s.has_source = r.has("source");
+  if (!s.has_source && !e.data.folds)
+    r.fail("", "the validation data has no samples: give it a 'source' ({\"table\": ...}), or split the data into folds (data.folds)");
+  if (s.has_source && read_samples) s.samples = data::read_sample_source(d, "/validation/source");
+  if (r.has("static")) s.static_steps = data::read_static_steps(d, "/validation/static");
+  if (r.has("dynamic")) s.dynamic_steps = data::read_steps(d, "/validation/dynamic");
+  if (r.has("batch_size")) s.batch_size = r.integer("batch_size", std::nullopt, 1);
+  if (const bj::value* sw = r.find("sliding_window")) {
+    read_sliding_window(d, *sw, r.pointer("sliding_window"), "the validation's sliding window", s.sliding_window);
+    // Whole volumes differ in size, so they cannot be stacked; the windows of one are batched instead.
+    if (s.batch_size.value_or(1) != 1)
+      r.fail("batch_size", "'batch_size' must be 1 with a sliding window (each volume is cut into windows; 'sliding_window.batch' sets how many "
+                           "run at once), got " + std::to_string(*s.batch_size));
+    s.batch_size = 1;
+  }
 }
 
 void read_inference(const json::Document& d, Experiment& e) {
@@ -245,7 +280,7 @@ void read_inference(const json::Document& d, Experiment& e) {
       i.tta.flips.push_back(flip);
     }
   }
-  if (const bj::value* sw = r.find("sliding_window")) read_sliding_window(d, *sw, r.pointer("sliding_window"), i.sliding_window);
+  if (const bj::value* sw = r.find("sliding_window")) read_sliding_window(d, *sw, r.pointer("sliding_window"), "the inference's sliding window", i.sliding_window);
 }
 
 }  // namespace
@@ -263,17 +298,7 @@ Experiment read_experiment(const json::Document& d, bool read_samples) {
   e.data = data::read_data_config(d, "/data", read_samples);
   if (!root.find("data")->as_object().contains("seed")) e.data.dataset.seed = e.seed;
   e.loader = loader::read_loader_config(d, "/data/loader");
-  if (const bj::value* v = root.find("validation"); v != nullptr && v->is_object() && v->as_object().contains("source")) {
-    // {"source": {...}, "static": [...]}: a source, and reading steps of its own.
-    ObjectReader r(d, *v, "/validation", "the validation data");
-    r.allow({"source", "static"});
-    if (read_samples) e.validation_samples = data::read_sample_source(d, "/validation/source");
-    if (r.has("static")) e.validation_static = data::read_steps(d, "/validation/static");
-    e.has_validation_source = true;
-  } else if (v != nullptr) {
-    if (read_samples) e.validation_samples = data::read_sample_source(d, "/validation");
-    e.has_validation_source = true;
-  }
+  read_validation(d, e, read_samples);
   read_model(d, e);
   e.postprocess = data::read_steps(d, "/postprocess");
   read_losses(d, e);
@@ -281,7 +306,7 @@ Experiment read_experiment(const json::Document& d, bool read_samples) {
   read_optimizer(d, e);
   read_schedule(d, e);
   read_trainer(d, e);
-  if (e.trainer.monitor.empty()) e.trainer.monitor = e.has_validation_source || e.data.folds ? "validation.loss" : "train.loss";
+  if (e.trainer.monitor.empty()) e.trainer.monitor = e.validation.has_source || e.data.folds ? "validation.loss" : "train.loss";
   if (e.trainer.monitor.rfind("train.", 0) != 0 && e.trainer.monitor.rfind("validation.", 0) != 0)
     throw ConfigError("/trainer/monitor", d.location("/trainer/monitor") + ": 'monitor' must start with \"train.\" or \"validation.\", got \"" +
                                               e.trainer.monitor + "\"");

@@ -26,6 +26,7 @@
 #include "fuse/report/html.h"
 #include "fuse/train/checkpoint.h"
 #include "fuse/train/gradient_reducer.h"
+#include "fuse/train/sliding_window.h"
 #include "loss_terms.h"
 #include "metric_set.h"
 #include "progress.h"
@@ -246,11 +247,12 @@ void Trainer::Impl::prepare(Mode mode) {
   train_spec.samples = data::split_samples(e.data, e.data.folds ? "train" : "all");
   train_data = std::make_unique<data::Dataset>(registry, train_spec);
   std::vector<data::Sample> validation_samples =
-      e.has_validation_source ? e.validation_samples : e.data.folds ? data::split_samples(e.data, "validation") : std::vector<data::Sample>{};
+      e.validation.has_source ? e.validation.samples : e.data.folds ? data::split_samples(e.data, "validation") : std::vector<data::Sample>{};
   if (!validation_samples.empty()) {
     data::DatasetSpec spec = e.data.dataset;
     spec.samples = std::move(validation_samples);
-    if (e.validation_static) spec.static_steps = *e.validation_static;
+    if (e.validation.static_steps) spec.static_steps = *e.validation.static_steps;
+    if (e.validation.dynamic_steps) spec.dynamic_steps = *e.validation.dynamic_steps;
     validation_data = std::make_unique<data::Dataset>(registry, spec);
   }
   if (e.trainer.monitor.rfind("validation.", 0) == 0 && !validation_data)
@@ -273,7 +275,7 @@ void Trainer::Impl::prepare(Mode mode) {
   if (validation_data) {
     // Distributed: a contiguous block of the validation samples per rank.
     const auto [begin, end] = comm ? loader::rank_block(validation_data->size(), comm->rank(), comm->size()) : std::pair<size_t, size_t>{0, validation_data->size()};
-    validation_sampler = std::make_unique<loader::RangeSampler>(begin, end, e.loader.batch_size);
+    validation_sampler = std::make_unique<loader::RangeSampler>(begin, end, e.validation.batch_size.value_or(e.loader.batch_size));
     loader::LoaderOptions options = e.loader.options;
     options.training = false;
     validation_loader = std::make_unique<loader::Loader>(*validation_data, *validation_sampler, options);
@@ -433,8 +435,11 @@ EpochValues Trainer::Impl::validate(int64_t epoch, Predictions* predictions) {
   double total = 0;
   int64_t counted = 0;
   NDict batch;
+  const SlidingWindowSpec& window = e.validation.sliding_window;
   for (int64_t b = 0; validation_loader->next(batch); ++b) {
-    graph.forward(batch, context(false, epoch, b));
+    const auto forward = [&](NDict& x) { graph.forward(x, context(false, epoch, b)); };
+    if (window.size.empty()) forward(batch);
+    else sliding_window_forward(batch, graph.input_keys(), graph.output_keys(), window, forward);
     if (!keys_checked) losses->check_keys(batch, graph.output_keys()), keys_checked = true;
     const LossTerms::Values v = losses->compute(batch, nullptr, std::numeric_limits<int64_t>::max(), 1.0);
     keys_to_host(batch, graph.output_keys());

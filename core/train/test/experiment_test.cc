@@ -16,7 +16,7 @@ TEST(Experiment, ReadsEverySection) {
   const Experiment e = read_experiment(testing::write_toy(dir));
   EXPECT_EQ(e.name, "toy");
   EXPECT_EQ(e.data.dataset.samples.size(), 64u);
-  EXPECT_EQ(e.validation_samples.size(), 32u);
+  EXPECT_EQ(e.validation.samples.size(), 32u);
   ASSERT_EQ(e.model.size(), 1u);
   EXPECT_EQ(e.model[0].name, "net");
   EXPECT_EQ(e.model[0].component, "fuse.models.mlp");
@@ -85,6 +85,50 @@ TEST(Experiment, SlidingWindowSettingsAreReadAndChecked) {
   EXPECT_EQ(error_of([&] { read_experiment(file); }),
             file + ":20:165: unknown field 'stride' in the inference's sliding window (allowed: size, overlap, blend, "
                    "sigma_scale, batch, pad_value)");
+}
+
+TEST(Experiment, ValidationSettingsAreReadAndChecked) {
+  const auto dir = fresh_dir("experiment_validation");
+  const std::string file = (dir / "experiment.json").string();
+  const auto with_validation = [&](const std::string& validation, const std::string& folds = "") {
+    std::string json = testing::toy_json();
+    const std::string plain = R"({"table": "validation.csv"})";
+    json.replace(json.find(plain), plain.size(), validation);
+    if (!folds.empty()) json.replace(json.find(R"("loader")"), 0, folds);
+    testing::write_toy(dir, json);
+  };
+  with_validation(R"({"source": {"table": "validation.csv"}, "dynamic": [], "sliding_window": {"size": [4, 4]}})");
+  Experiment e = read_experiment(file);
+  EXPECT_EQ(e.validation.samples.size(), 32u);
+  ASSERT_TRUE(e.validation.dynamic_steps.has_value());
+  EXPECT_TRUE(e.validation.dynamic_steps->empty());
+  EXPECT_FALSE(e.validation.static_steps.has_value());
+  EXPECT_EQ(e.validation.batch_size, 1);  // whole volumes one at a time
+  EXPECT_EQ(e.validation.sliding_window.size, (std::vector<int64_t>{4, 4}));
+  // Without a source: the folds' validation split, with the section's settings.
+  with_validation(R"({"batch_size": 16})", R"("folds": {"k": 4, "file": "folds.json"}, )");
+  e = read_experiment(file);
+  EXPECT_FALSE(e.validation.has_source);
+  EXPECT_EQ(e.validation.batch_size, 16);
+  EXPECT_TRUE(e.validation.sliding_window.size.empty());
+  EXPECT_EQ(e.trainer.monitor, "validation.auc");
+
+  with_validation(R"({"batch_size": 16})");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":12:17: the validation data has no samples: give it a 'source' ({\"table\": ...}), or split the data into folds (data.folds)");
+  with_validation(R"({"source": {"table": "validation.csv"}, "batch_size": 2, "sliding_window": {"size": [4, 4]}})");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":12:71: 'batch_size' must be 1 with a sliding window (each volume is cut into windows; 'sliding_window.batch' sets how many "
+                   "run at once), got 2");
+  with_validation(R"({"source": {"table": "validation.csv"}, "sliding_window": {"overlap": 0.5}})");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":12:75: missing field 'size' in the validation's sliding window: the window in voxels, [x, y] or [x, y, z]");
+  with_validation(R"({"source": {"table": "validation.csv"}, "static": [{"op": "fuse.ops.copy", "apply_probability": 0.5}]})");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":12:113: 'apply_probability': static steps are cached, so they cannot be random: move the step to the dynamic pipeline");
+  with_validation(R"({"source": {"table": "validation.csv"}, "window": {"size": [4, 4]}})");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":12:67: unknown field 'window' in the validation data (allowed: source, static, dynamic, batch_size, sliding_window)");
 }
 
 TEST(Experiment, DistributedSettings) {

@@ -134,6 +134,104 @@ TEST(Trainer, ValidationWithItsOwnStaticStepsUsesThem) {
       << error_of([&] { read_experiment(experiment); });
 }
 
+// A 2D segmentation toy for validation on whole images: pixel > 0.5 is foreground. Training images are 8 x 8
+// (stacked in batches); validation images have other sizes each, one smaller than a 4 x 4 window along x.
+std::filesystem::path write_segmentation_toy(const std::filesystem::path& dir, const std::string& model, const std::string& validation) {
+  std::ofstream table(dir / "samples.csv");
+  table << "id,image,mask\n";
+  const std::vector<std::pair<int64_t, int64_t>> validation_sizes{{9, 12}, {6, 3}, {10, 7}, {7, 11}};
+  for (int i = 0; i < 16; ++i) {
+    const bool validating = i >= 12;
+    const int64_t h = validating ? validation_sizes[i - 12].first : 8, w = validating ? validation_sizes[i - 12].second : 8;
+    std::vector<float> image;
+    std::vector<int64_t> mask;
+    for (int64_t p = 0; p < h * w; ++p) {
+      image.push_back(static_cast<float>(0.5 + 0.5 * std::sin(0.37 * static_cast<double>(p) + 1.9 * i)));
+      mask.push_back(image.back() > 0.5f ? 1 : 0);
+    }
+    const std::string shape = std::to_string(h) + ", " + std::to_string(w);
+    fuse::testing::write_npy(dir / ("i" + std::to_string(i) + ".npy"), "{'descr': '<f4', 'fortran_order': False, 'shape': (1, " + shape + "), }",
+                       fuse::testing::bytes(image));
+    fuse::testing::write_npy(dir / ("m" + std::to_string(i) + ".npy"), "{'descr': '<i8', 'fortran_order': False, 'shape': (" + shape + "), }",
+                       fuse::testing::bytes(mask));
+    table << "s" << i << ",i" << i << ".npy,m" << i << ".npy\n";
+  }
+  // Fold = id / 4: s12..s15 validate.
+  std::ofstream folds(dir / "folds.json");
+  folds << R"({"k": 4, "seed": 0, "folds": {)";
+  for (int i = 0; i < 16; ++i) folds << (i ? ", " : "") << "\"s" << i << "\": " << i / 4;
+  folds << "}}";
+  folds.close();
+  std::ofstream(dir / "experiment.json") << R"({
+  "name": "seg_toy", "seed": 2,
+  "data": {
+    "source": {"table": "samples.csv", "paths": ["image", "mask"]},
+    "static": [{"op": "fuse.io.read_npy", "path_key": "data.image", "key": "data.x"},
+               {"op": "fuse.io.read_npy", "path_key": "data.mask", "key": "data.y"}],
+    "folds": {"k": 4, "file": "folds.json", "train": [0, 1, 2], "validation": [3]},
+    "loader": {"batch_size": 4, "workers": 1}
+  },
+  "validation": )" + validation + R"(,
+  "model": )" + model + R"(,
+  "postprocess": [{"op": "fuse.ops.argmax", "key": "model.probs", "out": "model.seg", "axis": 1}],
+  "losses": {"ce": {"loss": "fuse.losses.cross_entropy", "pred": "model.logits", "target": "data.y"}},
+  "metrics": {"dice": {"metric": "fuse.metrics.segmentation", "pred": "model.seg", "target": "data.y", "num_classes": 2, "output": "mean_dice"}},
+  "optimizer": {"name": "adam", "lr": 0.05},
+  "trainer": {"epochs": 3, "threads": 1, "progress": false}
+})";
+  return dir / "experiment.json";
+}
+
+// Each epoch's validation loss and Dice from log.csv.
+std::vector<std::pair<double, double>> validation_log(const std::filesystem::path& run) {
+  std::istringstream log(read_text(run / "log.csv"));
+  std::string line;
+  std::getline(log, line);
+  EXPECT_EQ(line, "epoch,lr,train.loss,train.dice,validation.loss,validation.dice,seconds");
+  std::vector<std::pair<double, double>> out;
+  while (std::getline(log, line)) {
+    std::vector<double> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(std::stod(cell));
+    out.emplace_back(cells[4], cells[5]);
+  }
+  return out;
+}
+
+// Validation with a sliding window sees whole images of any size: for a per-pixel model the blended windows
+// give exactly the whole-image outputs; with a 3x3 convolution, windows that cover an image whole (zero
+// padded, as the convolution pads) do too, while small windows change the pixels at their borders.
+TEST(Trainer, ValidationWithASlidingWindowRunsOnWholeImages) {
+  const auto dir = fresh_dir("trainer_validation_window");
+  const std::string per_pixel = R"({"model": "fuse.models.segmentation_head", "dims": 2, "in_channels": 1, "num_classes": 2,
+                                    "inputs": ["data.x"], "outputs": ["model.logits", "model.probs"]})";
+  const std::string conv = R"({"model": "fuse.models.segmentation_head", "dims": 2, "in_channels": 1, "num_classes": 2, "hidden": 4,
+                               "inputs": ["data.x"], "outputs": ["model.logits", "model.probs"]})";
+  const auto run = [&](const std::string& model, const std::string& validation, const std::string& name) {
+    fit(write_segmentation_toy(dir, model, validation), dir / name);
+    return validation_log(dir / name);
+  };
+  const auto expect_near = [](const std::vector<std::pair<double, double>>& a, const std::vector<std::pair<double, double>>& b) {
+    ASSERT_EQ(a.size(), 3u);
+    ASSERT_EQ(b.size(), 3u);
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_NEAR(a[i].first, b[i].first, 1e-5 * std::abs(a[i].first)) << "epoch " << i + 1;
+      EXPECT_NEAR(a[i].second, b[i].second, 1e-6) << "epoch " << i + 1;
+    }
+  };
+  const auto whole = run(per_pixel, R"({"batch_size": 1})", "pixel_whole");
+  EXPECT_GE(whole.back().second, 0.8);  // it learns the threshold
+  expect_near(run(per_pixel, R"({"sliding_window": {"size": [4, 4], "overlap": 0.5, "batch": 3}})", "pixel_windows"), whole);
+  const auto conv_whole = run(conv, R"({"batch_size": 1})", "conv_whole");
+  expect_near(run(conv, R"({"sliding_window": {"size": [12, 12], "blend": "constant"}})", "conv_one_window"), conv_whole);
+  const auto conv_windows = run(conv, R"({"sliding_window": {"size": [4, 4], "overlap": 0.5}})", "conv_windows");
+  ASSERT_EQ(conv_windows.size(), 3u);
+  EXPECT_GT(std::abs(conv_windows.back().first - conv_whole.back().first), 1e-4 * conv_whole.back().first);
+  // Without the window, images of different sizes cannot be stacked into a batch; the loader says so.
+  const std::string message = error_of([&] { fit(write_segmentation_toy(dir, per_pixel, R"({"batch_size": 2})"), dir / "stacked"); });
+  EXPECT_NE(message.find("data.x"), std::string::npos) << message;
+}
+
 TEST(Trainer, ALossReadingAKeyNoModelWritesIsNamed) {
   const auto dir = fresh_dir("trainer_key");
   testing::write_toy(dir, testing::toy_json("", R"({"ce": {"loss": "fuse.losses.cross_entropy", "pred": "model.logit", "target": "data.label"}})"));

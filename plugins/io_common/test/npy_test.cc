@@ -10,24 +10,9 @@ namespace {
 using testing::error_of;
 using testing::fresh_dir;
 using testing::run_op;
+using testing::bytes;
 using testing::values;
-
-// A version 1 .npy file: magic, header length, the dict padded to a multiple of 64, then the bytes.
-void write_npy(const std::filesystem::path& p, const std::string& dict, const std::string& data) {
-  std::string header = dict;
-  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
-  header += '\n';
-  std::ofstream out(p, std::ios::binary);
-  out << "\x93NUMPY" << '\x01' << '\x00';
-  const uint16_t len = static_cast<uint16_t>(header.size());
-  out.write(reinterpret_cast<const char*>(&len), 2);
-  out << header << data;
-}
-
-template <class T>
-std::string bytes(std::vector<T> v) {
-  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
-}
+using testing::write_npy;
 
 NDict read(const std::filesystem::path& p) {
   NDict s;

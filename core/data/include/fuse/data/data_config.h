@@ -52,6 +52,8 @@ DataConfig read_data_config(const json::Document& document, const std::string& p
 std::vector<Sample> read_sample_source(const json::Document& document, const std::string& pointer);
 // An array of pipeline steps at `pointer` (none when absent).
 std::vector<Step> read_steps(const json::Document& document, const std::string& pointer);
+// read_steps for a static (cached) pipeline, which cannot be random: 'apply_probability' is refused where it is written.
+std::vector<Step> read_static_steps(const json::Document& document, const std::string& pointer);
 
 // The samples of a split: "all", "train" or "validation" (with folds; the folds file is written the first
 // time and read afterwards, so every later run splits the same way).

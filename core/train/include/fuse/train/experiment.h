@@ -97,6 +97,18 @@ struct InferenceSpec {
   SlidingWindowSpec sliding_window;
 };
 
+// "validation": a source of its own (else the folds' validation split) and, optionally, how it differs from
+// training: other reading steps (MNIST's t10k files), other random steps (none of the training's patch crops),
+// another batch size, and sliding windows over whole volumes for a model trained on patches.
+struct ValidationSpec {
+  std::vector<data::Sample> samples;
+  bool has_source = false;
+  std::optional<std::vector<data::Step>> static_steps;   // replaces data.static
+  std::optional<std::vector<data::Step>> dynamic_steps;  // replaces data.dynamic
+  std::optional<int64_t> batch_size;                     // replaces data.loader.batch_size (1 with sliding windows)
+  SlidingWindowSpec sliding_window;                      // empty size: the model sees each batch whole
+};
+
 struct EvaluationSpec {
   std::string target;               // key of the target
   std::vector<std::string> scores;  // keys of the scores (each a column of predictions.csv)
@@ -108,10 +120,7 @@ struct Experiment {
   std::string name;
   uint64_t seed = 0;
   data::DataConfig data;
-  std::vector<data::Sample> validation_samples;  // from "validation" (else the folds' validation split)
-  bool has_validation_source = false;
-  // "validation": {"source": ..., "static": [...]}: other files need other reading steps (MNIST's t10k files).
-  std::optional<std::vector<data::Step>> validation_static;
+  ValidationSpec validation;
   loader::LoaderConfig loader;
   std::vector<ComponentSpec> model;
   std::vector<std::string> freeze;
