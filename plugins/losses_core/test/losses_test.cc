@@ -99,5 +99,46 @@ TEST(Regression, ValuesGradientsAndShapes) {
             "loss 'fuse.losses.mse' (plugin 'fuse.losses_core'): prediction 'p' has shape [1, 2] but target 't' has shape [1, 3] (they must match)");
 }
 
+// Anchors 0 and 1 share label 0 (each the other's positive); anchor 2 has no positive and is left out.
+TEST(SupervisedContrastive, HandComputedValue) {
+  const std::string config = R"({"pred": "z", "target": "y", "temperature": 0.5, "base_temperature": 0.5})";
+  const double t = 0.5;
+  const double l0 = -std::log(std::exp(0.6 / t) / (std::exp(0.6 / t) + std::exp(0.0 / t)));
+  const double l1 = -std::log(std::exp(0.6 / t) / (std::exp(0.6 / t) + std::exp(0.8 / t)));
+  EXPECT_NEAR(loss("fuse.losses.supervised_contrastive", config, sample(R"({"z": [[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]], "y": [0, 0, 1]})")),
+              (l0 + l1) / 2, 1e-5);
+  // Lengths do not count (cosine similarities), and the loss is scaled by temperature / base_temperature.
+  EXPECT_NEAR(loss("fuse.losses.supervised_contrastive", R"({"pred": "z", "target": "y", "temperature": 0.5, "base_temperature": 1})",
+                   sample(R"({"z": [[3.0, 0.0], [1.2, 1.6], [0.0, 0.1]], "y": [0, 0, 1]})")),
+              0.5 * (l0 + l1) / 2, 1e-5);
+  // Pulling the positives together lowers it.
+  EXPECT_LT(loss("fuse.losses.supervised_contrastive", config, sample(R"({"z": [[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]], "y": [0, 0, 1]})")), (l0 + l1) / 2);
+}
+
+TEST(SupervisedContrastive, ViewsAreEmbeddingsWithTheirSamplesLabel) {
+  const std::string config = R"({"pred": "z", "target": "y"})";
+  const double with_views = loss("fuse.losses.supervised_contrastive", config,
+                                 sample(R"({"z": [[[1.0, 0.0], [0.8, 0.6]], [[0.6, 0.8], [0.0, 1.0]], [[-1.0, 0.2], [-0.5, -0.5]]], "y": [1, 1, 0]})"));
+  const double flat = loss("fuse.losses.supervised_contrastive", config,
+                           sample(R"({"z": [[1.0, 0.0], [0.8, 0.6], [0.6, 0.8], [0.0, 1.0], [-1.0, 0.2], [-0.5, -0.5]], "y": [1, 1, 1, 1, 0, 0]})"));
+  EXPECT_NEAR(with_views, flat, 1e-5);
+  EXPECT_GT(flat, 0.0);
+}
+
+TEST(SupervisedContrastive, NoPositivesGiveZeroAndBadShapesAreNamed) {
+  NDict grads;
+  EXPECT_EQ(loss("fuse.losses.supervised_contrastive", R"({"pred": "z", "target": "y"})", sample(R"({"z": [[1.0, 0.0], [0.0, 1.0]], "y": [0, 1]})"), &grads),
+            0.0);
+  EXPECT_EQ(values<float>(grads.get<Tensor>("z")), (std::vector<float>{0, 0, 0, 0}));
+  EXPECT_EQ(error_of([] { loss("fuse.losses.supervised_contrastive", R"({"pred": "z", "target": "y"})", sample(R"({"z": [1.0, 0.0], "y": [0, 1]})")); }),
+            "loss 'fuse.losses.supervised_contrastive' (plugin 'fuse.losses_core'): prediction 'z' must be embeddings [N, D] or [N, views, D], got [2]");
+  EXPECT_EQ(error_of([] {
+              loss("fuse.losses.supervised_contrastive", R"({"pred": "z", "target": "y"})", sample(R"({"z": [[1.0, 0.0], [0.0, 1.0]], "y": [0, 1, 1]})"));
+            }),
+            "loss 'fuse.losses.supervised_contrastive' (plugin 'fuse.losses_core'): target 'y' must hold one label per sample, [2], got [3]");
+  EXPECT_EQ(error_of([] { loss("fuse.losses.supervised_contrastive", R"({"pred": "z", "target": "y", "temperature": 0})", NDict()); }),
+            "component 'fuse.losses.supervised_contrastive': config 'temperature' must be >= 0.001, got 0");
+}
+
 }  // namespace
 }  // namespace fuse
