@@ -2,14 +2,23 @@
 #ifndef FUSE_APPS_COMMON_RUN_APP_H_
 #define FUSE_APPS_COMMON_RUN_APP_H_
 
+#include <cstdio>
 #include <exception>
-#include <iostream>
+#include <string>
 
 #include <CLI/App.hpp>
 
 #include "fuse/base/error.h"
 
 namespace fuse::apps {
+
+// One message in one write: the ranks of a distributed run share stderr, and a message written piece by piece
+// interleaves with another rank's.
+inline void print_error(const std::string& message) {
+  const std::string line = message + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
 
 // Parses the command line, which runs the chosen command's callback; returns what it left in `exit_code`, or
 // the code of the error it threw, printed to stderr.
@@ -19,14 +28,13 @@ inline int run_app(CLI::App& app, int argc, char** argv, const int& exit_code) {
   } catch (const CLI::Success& e) {
     return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
-    std::cerr << "fuse: " << e.what() << "\n"
-              << "Run 'fuse --help' (or 'fuse <command> --help') for usage.\n";
+    print_error(std::string("fuse: ") + e.what() + "\nRun 'fuse --help' (or 'fuse <command> --help') for usage.");
     return 2;
   } catch (const fuse::Error& e) {
-    std::cerr << "fuse: error: " << e.what() << "\n";
+    print_error(std::string("fuse: error: ") + e.what());
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "fuse: internal error: " << e.what() << "\n";
+    print_error(std::string("fuse: internal error: ") + e.what());
     return 1;
   }
   return exit_code;
