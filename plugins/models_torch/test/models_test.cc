@@ -142,6 +142,73 @@ TEST(Models, EveryArchitectureRunsOnSmallInputs) {
   EXPECT_EQ(forward_shape(seg, "f", ramp({1, 8, 5, 5}), "model.logits"), (std::vector<int64_t>{1, 2, 10, 10}));
 }
 
+TEST(Vit, ClassifierBackboneAndPatchFeatureMap) {
+  Model cls = model("fuse.models.vit", R"({"dims": 2, "in_channels": 2, "image_size": [12, 8], "patch_size": [4, 2], "hidden": 16, "depth": 2, "heads": 4,
+                                           "num_classes": 3, "outputs": ["l", "p"]})");
+  EXPECT_EQ(forward_shape(cls, "data.image", ramp({2, 2, 8, 12}), "p"), (std::vector<int64_t>{2, 3}));
+  // A 3D backbone: the pooled embedding and the patch tokens on their grid (z, y, x = 8/4, 12/4, 16/8).
+  Model backbone = model("fuse.models.vit", R"({"dims": 3, "image_size": [16, 12, 8], "patch_size": [8, 4, 4], "hidden": 8, "depth": 1, "heads": 2,
+                                                "pooling": "mean", "outputs": ["e", "f"]})");
+  NDict batch;
+  batch.set("data.image", Value(ramp({3, 1, 8, 12, 16})));
+  backbone.forward(batch);
+  EXPECT_EQ(batch.get<Tensor>("e").shape(), (std::vector<int64_t>{3, 8}));
+  EXPECT_EQ(batch.get<Tensor>("f").shape(), (std::vector<int64_t>{3, 8, 2, 3, 2}));
+  // Mean pooling: the embedding is the mean of the patch tokens.
+  const std::vector<float> e = values<float>(batch.get<Tensor>("e")), f = values<float>(batch.get<Tensor>("f"));
+  for (int64_t c = 0; c < 8; ++c) {
+    double sum = 0;
+    for (int64_t t = 0; t < 12; ++t) sum += f[static_cast<size_t>(c * 12 + t)];
+    EXPECT_NEAR(e[static_cast<size_t>(c)], sum / 12, 1e-5) << c;
+  }
+}
+
+// Attention mixes the tokens of one image, never of two: each image's output is the same alone or in a batch,
+// and changing one corner patch changes the class scores (every token sees every other).
+TEST(Vit, ImagesOfABatchDoNotMix) {
+  Model m = model("fuse.models.vit", R"({"dims": 2, "image_size": [8], "patch_size": [4], "hidden": 8, "depth": 2, "heads": 2, "num_classes": 2})");
+  m.set_training(false);
+  const Tensor both = ramp({2, 1, 8, 8});
+  NDict batch;
+  batch.set("data.image", Value(both));
+  m.forward(batch);
+  const std::vector<float> together = values<float>(batch.get<Tensor>("model.logits"));
+  std::vector<float> alone;
+  for (int64_t n = 0; n < 2; ++n) {
+    const std::vector<float> all = values<float>(both);
+    NDict one;
+    one.set("data.image", Value(Tensor::from_vector<float>(std::vector<float>(all.begin() + n * 64, all.begin() + (n + 1) * 64), {1, 1, 8, 8})));
+    m.forward(one);
+    for (float x : values<float>(one.get<Tensor>("model.logits"))) alone.push_back(x);
+  }
+  ASSERT_EQ(alone.size(), together.size());
+  for (size_t i = 0; i < alone.size(); ++i) EXPECT_NEAR(alone[i], together[i], 1e-5) << i;
+  std::vector<float> changed = values<float>(both);
+  changed[0] += 1.0f;  // image 0, top-left patch
+  NDict other;
+  other.set("data.image", Value(Tensor::from_vector<float>(changed, {2, 1, 8, 8})));
+  m.forward(other);
+  const std::vector<float> after = values<float>(other.get<Tensor>("model.logits"));
+  EXPECT_GT(std::abs(after[0] - together[0]) + std::abs(after[1] - together[1]), 1e-4);
+  EXPECT_NEAR(after[2], together[2], 1e-5);  // image 1 untouched
+}
+
+TEST(Vit, SizesThatDoNotFitAreNamed) {
+  EXPECT_EQ(error_of([] { model("fuse.models.vit", R"({"image_size": [10, 8], "patch_size": [4]})"); }),
+            "model 'fuse.models.vit' (plugin 'fuse.models_torch'): create failed: 'image_size' [10, 8] must be a multiple of 'patch_size' [4, 4] along "
+            "every axis");
+  EXPECT_EQ(error_of([] { model("fuse.models.vit", R"({"image_size": [8, 8], "patch_size": [4], "hidden": 10, "heads": 4})"); }),
+            "model 'fuse.models.vit' (plugin 'fuse.models_torch'): create failed: 'hidden' (10) must be a multiple of 'heads' (4)");
+  EXPECT_EQ(error_of([] { model("fuse.models.vit", R"({"dims": 3, "image_size": [8, 8], "patch_size": [4]})"); }),
+            "model 'fuse.models.vit' (plugin 'fuse.models_torch'): create failed: 'image_size' needs 1 or 3 sizes (x, y, z), got 2");
+  Model m = model("fuse.models.vit", R"({"image_size": [8, 12], "patch_size": [4], "hidden": 8, "heads": 2, "depth": 1})");
+  NDict batch;
+  batch.set("data.image", Value(ramp({1, 1, 8, 8})));
+  EXPECT_EQ(error_of([&] { m.forward(batch); }),
+            "model 'fuse.models.vit' (plugin 'fuse.models_torch'): a 2D ViT built for 'image_size' [8, 12] (x first) got an image of [8, 8]; crop or "
+            "resize to that size, or use sliding windows of it");
+}
+
 TEST(Models, HeadsAppendTabularFeatures) {
   Model head = model("fuse.models.classifier_head", R"({"dims": 3, "in_channels": 4, "num_classes": 2, "tabular_features": 3, "pooling": "avgmax",
                                                           "inputs": ["f", "t"], "outputs": ["l", "p"], "hidden": [8], "dropout": 0.2})");
