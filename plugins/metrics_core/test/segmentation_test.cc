@@ -11,16 +11,9 @@
 namespace fuse::testing {
 namespace {
 
-NDict masks(const std::vector<int64_t>& pred, const std::vector<int64_t>& target, const std::vector<int64_t>& shape) {
-  NDict s;
-  s.set("p", Tensor::from_vector<int64_t>(pred, shape));
-  s.set("y", Tensor::from_vector<int64_t>(target, shape));
-  return s;
-}
-
 TEST(Segmentation, HandComputed2D) {
   // pred: a 2x2 square; target: the same columns over 3 rows. Rows 2 of the target are 1 (or 2 mm) away.
-  NDict s = masks({0, 1, 1, 0, 1, 1, 0, 0, 0}, {0, 1, 1, 0, 1, 1, 0, 1, 1}, {1, 3, 3});
+  NDict s = label_maps({0, 1, 1, 0, 1, 1, 0, 0, 0}, {0, 1, 1, 0, 1, 1, 0, 1, 1}, {1, 3, 3});
   NDict r = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 2})", s);
   EXPECT_NEAR(values<double>(r.get<Tensor>("dice"))[0], 0.8, 1e-12);
   EXPECT_NEAR(values<double>(r.get<Tensor>("iou"))[0], 4.0 / 6, 1e-12);
@@ -39,7 +32,7 @@ TEST(Segmentation, HandComputed2D) {
 
 TEST(Segmentation, EmptyMaskRules) {
   // class 1 missing from the prediction, class 2 missing from both
-  NDict s = masks({0, 0, 0, 0}, {0, 1, 1, 0}, {1, 2, 2});
+  NDict s = label_maps({0, 0, 0, 0}, {0, 1, 1, 0}, {1, 2, 2});
   NDict r = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 3})", s);
   std::vector<double> dice = values<double>(r.get<Tensor>("dice")), hd = values<double>(r.get<Tensor>("hd"));
   EXPECT_EQ(dice, (std::vector<double>{0.0, 1.0}));
@@ -103,7 +96,7 @@ TEST(Segmentation, SurfaceDistancesMatchBruteForce) {
     }
     NDict r = compute_metric("fuse.metrics.segmentation",
                              R"({"pred": "p", "target": "y", "num_classes": 2, "spacing": [2.0, 1.0, 0.5], "tolerance": 1.2})",
-                             masks(pred, target, {1, 6, 7, 5}));
+                             label_maps(pred, target, {1, 6, 7, 5}));
     const auto sa = surface_points(a, n), sb = surface_points(b, n);
     const std::vector<double> ab = brute_directed(sa, sb, sp), ba = brute_directed(sb, sa, sp);
     const double hd = std::max(*std::max_element(ab.begin(), ab.end()), *std::max_element(ba.begin(), ba.end()));
@@ -124,8 +117,8 @@ TEST(Segmentation, SurfaceDistancesMatchBruteForce) {
 TEST(Segmentation, ChannelAxisOfOneIsDropped) {
   const std::vector<int64_t> pred = {0, 1, 1, 0, 1, 1, 0, 0, 0}, target = {0, 1, 1, 0, 1, 1, 0, 1, 1};
   const char* config = R"({"pred": "p", "target": "y", "num_classes": 2})";
-  const NDict plain = compute_metric("fuse.metrics.segmentation", config, masks(pred, target, {1, 1, 3, 3}));  // [batch, z, y, x]
-  NDict s = masks(pred, target, {1, 1, 1, 3, 3});  // [batch, 1, z, y, x] both
+  const NDict plain = compute_metric("fuse.metrics.segmentation", config, label_maps(pred, target, {1, 1, 3, 3}));  // [batch, z, y, x]
+  NDict s = label_maps(pred, target, {1, 1, 1, 3, 3});  // [batch, 1, z, y, x] both
   NDict r = compute_metric("fuse.metrics.segmentation", config, s);
   EXPECT_NEAR(r.get<double>("mean_dice"), 0.8, 1e-12);
   EXPECT_NEAR(r.get<double>("mean_hd"), plain.get<double>("mean_hd"), 1e-12);

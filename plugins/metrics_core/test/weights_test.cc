@@ -160,6 +160,35 @@ TEST(Weights, SegmentationWeightsSamples) {
               1e-12, "segmentation");
 }
 
+TEST(Weights, DetectionWeightsMergesAndSavesSamples) {
+  // Random blobs of classes 1 and 2 in five 6 x 6 maps: instances of every size, some overlapping.
+  std::mt19937 rng(11);
+  std::vector<int64_t> pred(5 * 36), target(5 * 36);
+  for (size_t i = 0; i < pred.size(); ++i) target[i] = rng() % 3 == 0 ? static_cast<int64_t>(1 + rng() % 2) : 0;
+  for (size_t i = 0; i < pred.size(); ++i) pred[i] = rng() % 4 == 0 ? static_cast<int64_t>(rng() % 3) : target[i];
+  NDict d;
+  d.set("p", Tensor::from_vector<int64_t>(pred, {5, 6, 6}));
+  d.set("y", Tensor::from_vector<int64_t>(target, {5, 6, 6}));
+  const std::string cfg = R"({"pred": "p", "target": "y", "num_classes": 3, "iou_threshold": 0.2, "connectivity": "face"})";
+  Metric m = built_plugins().create_metric("fuse.metrics.detection", json_object(cfg));
+  m.update(d);
+  const NDict whole = m.compute();
+  EXPECT_GT(whole.get<double>("mean_tp"), 0.0);
+  EXPECT_GT(whole.get<double>("mean_fp"), 0.0);
+  std::vector<uint8_t> counts = {2, 0, 1, 3, 1};
+  expect_same(m.compute_weighted(nullptr, counts.data(), 5), compute_metric("fuse.metrics.detection", cfg, repeat(d, counts)), 1e-12,
+              "detection weighted");
+  Metric left = built_plugins().create_metric("fuse.metrics.detection", json_object(cfg));
+  Metric right = built_plugins().create_metric("fuse.metrics.detection", json_object(cfg));
+  left.update(repeat(d, {1, 1, 0, 0, 0}));
+  right.update(repeat(d, {0, 0, 1, 1, 1}));
+  left.merge(right);
+  expect_same(left.compute(), whole, 1e-12, "detection merged");
+  Metric loaded = built_plugins().create_metric("fuse.metrics.detection", json_object(cfg));
+  loaded.load_state(left.save_state());
+  expect_same(loaded.compute(), whole, 1e-12, "detection loaded");
+}
+
 TEST(Weights, GroupsLeftOutOfAReplicateAddNoStep) {
   // The top-scored row is left out (count 0): precision there would be 0/0, which must not poison the sum.
   NDict d = sample(R"({"p": [0.9, 0.8, 0.4, 0.2], "y": [1, 1, 0, 0]})");

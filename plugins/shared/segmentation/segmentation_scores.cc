@@ -44,14 +44,16 @@ SegmentationScores::SegmentationScores(const sdk::DictView& config)
   if (classes_.empty()) fail(FM_ERR_INVALID_ARGUMENT, "no class to report: set num_classes > 1 or include_background");
 }
 
-LabelMaps SegmentationScores::maps(const sdk::DictView& batch) const {
-  const sdk::TensorView p = batch.tensor(pred_), t = batch.tensor(target_);
+LabelMaps SegmentationScores::maps(const sdk::DictView& batch) const { return read_label_maps(batch, pred_, target_); }
+
+LabelMaps read_label_maps(const sdk::DictView& batch, const std::string& pred, const std::string& target) {
+  const sdk::TensorView p = batch.tensor(pred), t = batch.tensor(target);
   const std::vector<int64_t> pshape = without_channel(p.shape(), static_cast<size_t>(t.ndim())),
                              tshape = without_channel(t.shape(), static_cast<size_t>(p.ndim()));
   if (pshape != tshape)
-    fail(FM_ERR_SHAPE, "'" + pred_ + "' has shape " + sdk::shape_string(p.dl()) + " but '" + target_ + "' has " + sdk::shape_string(t.dl()));
+    fail(FM_ERR_SHAPE, "'" + pred + "' has shape " + sdk::shape_string(p.dl()) + " but '" + target + "' has " + sdk::shape_string(t.dl()));
   if (pshape.size() < 2 || pshape.size() > 4)
-    fail(FM_ERR_SHAPE, "key '" + pred_ + "': expected [batch, *spatial] with 1 to 3 spatial axes, got " + sdk::shape_string(p.dl()));
+    fail(FM_ERR_SHAPE, "key '" + pred + "': expected [batch, *spatial] with 1 to 3 spatial axes, got " + sdk::shape_string(p.dl()));
   return LabelMaps{p, t, pshape[0], std::vector<int64_t>(pshape.begin() + 1, pshape.end())};
 }
 

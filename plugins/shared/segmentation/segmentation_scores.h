@@ -27,6 +27,9 @@ struct LabelMaps {
   int64_t voxels() const;
 };
 
+// The checked label maps under `pred` and `target` of a batch (errors name the keys and their shapes).
+LabelMaps read_label_maps(const sdk::DictView& batch, const std::string& pred, const std::string& target);
+
 // One sample and class: voxels in the prediction, in the target, in both.
 struct Overlap {
   uint64_t pred = 0, target = 0, both = 0;
