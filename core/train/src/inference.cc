@@ -164,8 +164,7 @@ NDict Predictor::predict(NDict sample) {
         if (!dims.empty()) b.set(k, Value(wrap(t.flip(dims))));
       }
       const auto forward = [&](NDict& x) { graph.forward(x, CallContext(false, seed, -1, 0)); };
-      if (window.size.empty()) forward(b);
-      else sliding_window_forward(b, inputs, outputs, window, forward);
+      sliding_window_forward(b, inputs, outputs, window, forward);
       for (const std::string& k : outputs) {
         torch::Tensor out = view(b.get<Tensor>(k)).to(torch::kCPU);
         if (!dims.empty() && out.dim() == input_rank) out = out.flip(dims);

@@ -82,6 +82,7 @@ std::vector<float> window_weights(const std::vector<int64_t>& shape, const std::
 
 void sliding_window_forward(NDict& sample, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
                             const SlidingWindowSpec& spec, const std::function<void(NDict&)>& forward) {
+  if (spec.size.empty()) return forward(sample);  // no window: the model sees the sample whole
   const size_t d = spec.size.size();
   if (d < 2 || d > 3) fail(Errc::kInvalidArgument, "the window must have 2 or 3 axes, got " + shape_string(spec.size));
   if (spec.batch < 1) fail(Errc::kInvalidArgument, "'batch' must be >= 1, got " + std::to_string(spec.batch));

@@ -435,11 +435,9 @@ EpochValues Trainer::Impl::validate(int64_t epoch, Predictions* predictions) {
   double total = 0;
   int64_t counted = 0;
   NDict batch;
-  const SlidingWindowSpec& window = e.validation.sliding_window;
+  const std::vector<std::string> inputs = graph.input_keys(), outputs = graph.output_keys();
   for (int64_t b = 0; validation_loader->next(batch); ++b) {
-    const auto forward = [&](NDict& x) { graph.forward(x, context(false, epoch, b)); };
-    if (window.size.empty()) forward(batch);
-    else sliding_window_forward(batch, graph.input_keys(), graph.output_keys(), window, forward);
+    sliding_window_forward(batch, inputs, outputs, e.validation.sliding_window, [&](NDict& x) { graph.forward(x, context(false, epoch, b)); });
     if (!keys_checked) losses->check_keys(batch, graph.output_keys()), keys_checked = true;
     const LossTerms::Values v = losses->compute(batch, nullptr, std::numeric_limits<int64_t>::max(), 1.0);
     keys_to_host(batch, graph.output_keys());

@@ -99,6 +99,20 @@ TEST(SlidingWindow, AnIdentityModelGivesItsInputBackInBatchesOfWindows) {
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], x[i], 1e-4) << i;
 }
 
+// No window asked for: the model runs once on the sample as it is, whatever its batch size.
+TEST(SlidingWindow, AnEmptyWindowRunsTheModelOnceOnTheWholeSample) {
+  NDict s;
+  s.set("x", Value(ramp({2, 1, 5, 7, 9})));
+  int calls = 0;
+  sliding_window_forward(s, {"x"}, {"y"}, SlidingWindowSpec{}, [&](NDict& b) {
+    ++calls;
+    EXPECT_EQ(b.get<Tensor>("x").shape(), (std::vector<int64_t>{2, 1, 5, 7, 9}));
+    identity(b);
+  });
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(values<float>(s.get<Tensor>("y")), values<float>(s.get<Tensor>("x")));
+}
+
 TEST(SlidingWindow, InputsSmallerThanAWindowArePaddedAndCroppedBack) {
   NDict s;
   s.set("x", Value(ramp({1, 2, 2, 3})));  // two channels, 2 x 3

@@ -26,10 +26,8 @@ class Detection {
         target_(config.get_string("target")),
         iou_threshold_(config.get_double("iou_threshold")),
         min_size_(config.get_int("min_size")),
-        full_(config.get_string("connectivity") == "full") {
-    for (int64_t c = config.get_bool("include_background") ? 0 : 1; c < config.get_int("num_classes"); ++c) classes_.push_back(c);
-    if (classes_.empty()) fail(FM_ERR_INVALID_ARGUMENT, "no class to report: set num_classes > 1 or include_background");
-  }
+        full_(config.get_string("connectivity") == "full"),
+        classes_(segmentation::reported_classes(config)) {}
 
   void reset() { counts_.clear(); }
 

@@ -35,13 +35,17 @@ int64_t LabelMaps::voxels() const {
 SegmentationScores::SegmentationScores(const sdk::DictView& config)
     : pred_(config.get_string("pred")),
       target_(config.get_string("target")),
-      num_classes_(config.get_int("num_classes")),
       spacing_(config.get_doubles("spacing")),
       spacing_key_(config.find_string("spacing_key").value_or("")),
       empty_nan_(config.get_string("empty_distance") == "nan"),
-      tolerance_(config.get_double("tolerance")) {
-  for (int64_t c = config.get_bool("include_background") ? 0 : 1; c < num_classes_; ++c) classes_.push_back(c);
-  if (classes_.empty()) fail(FM_ERR_INVALID_ARGUMENT, "no class to report: set num_classes > 1 or include_background");
+      tolerance_(config.get_double("tolerance")),
+      classes_(reported_classes(config)) {}
+
+std::vector<int64_t> reported_classes(const sdk::DictView& config) {
+  std::vector<int64_t> classes;
+  for (int64_t c = config.get_bool("include_background") ? 0 : 1; c < config.get_int("num_classes"); ++c) classes.push_back(c);
+  if (classes.empty()) fail(FM_ERR_INVALID_ARGUMENT, "no class to report: set num_classes > 1 or include_background");
+  return classes;
 }
 
 LabelMaps SegmentationScores::maps(const sdk::DictView& batch) const { return read_label_maps(batch, pred_, target_); }

@@ -30,6 +30,9 @@ struct LabelMaps {
 // The checked label maps under `pred` and `target` of a batch (errors name the keys and their shapes).
 LabelMaps read_label_maps(const sdk::DictView& batch, const std::string& pred, const std::string& target);
 
+// The classes a label-map metric reports: 1 (0 with 'include_background') to 'num_classes' - 1; none is an error.
+std::vector<int64_t> reported_classes(const sdk::DictView& config);
+
 // One sample and class: voxels in the prediction, in the target, in both.
 struct Overlap {
   uint64_t pred = 0, target = 0, both = 0;
@@ -64,7 +67,6 @@ class SegmentationScores {
 
  private:
   std::string pred_, target_;
-  int64_t num_classes_;
   std::vector<double> spacing_;
   std::string spacing_key_;
   bool empty_nan_;

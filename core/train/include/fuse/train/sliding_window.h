@@ -29,6 +29,7 @@ std::vector<float> window_weights(const std::vector<int64_t>& shape, const std::
 // on spec.batch windows at a time, the other tensor inputs repeated along the batch axis. Each of `outputs`
 // must come back as [windows, channels, window size] in a floating-point type; it is blended into
 // [1, channels, input size] (float32) under its key in `sample`. Errors name the key, the shapes and the fix.
+// An empty spec.size (no window asked for) calls forward(sample) once, on any batch.
 void sliding_window_forward(NDict& sample, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
                             const SlidingWindowSpec& spec, const std::function<void(NDict&)>& forward);
 
