@@ -15,6 +15,7 @@ packages=(
   libxxhash-dev                            # checksums of cache entries (xxh3: checked on every read, fast)
   libinsighttoolkit5-dev                   # medical image IO with geometry (NIfTI, NRRD, MHA, DICOM)
   zlib1g-dev                               # gzip files (MNIST IDX)
+  libhdf5-dev                              # HDF5 datasets (the io_hdf5 plugin)
   libtorch-dev                             # models and losses (plugins) and the trainer's optimisers (core/train)
   libopenblas0-openmp                      # an optimised BLAS for LibTorch's matrix products (else the reference BLAS: 10-30x slower)
   libgloo-dev                              # headers of c10d's Gloo process group (multi-process training; the library ships with LibTorch)

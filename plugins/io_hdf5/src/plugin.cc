@@ -1,0 +1,4 @@
+// The plugin's one exported symbol; the components register themselves in the other files.
+#include "fuse_sdk/plugin.hpp"
+
+FUSE_PLUGIN("fuse.io_hdf5", "0.1.0")
