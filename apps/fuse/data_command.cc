@@ -33,6 +33,18 @@ std::string short_number(double v) {
 }
 std::string triple(const std::array<double, 3>& v) { return short_number(v[0]) + " x " + short_number(v[1]) + " x " + short_number(v[2]); }
 
+// The samples of `split` through the pipelines training gives them: "validation" is the experiment's
+// validation data (its own source and pipelines where it has them), else the folds' validation split.
+data::DatasetSpec split_dataset(const json::Document& doc, const data::DataConfig& config, const std::string& split) {
+  if (split == "validation") {
+    const std::optional<data::ValidationData> validation = data::read_validation_data(doc, config);
+    if (validation) return data::validation_dataset(config, *validation);
+  }
+  data::DatasetSpec spec = config.dataset;
+  spec.samples = data::split_samples(config, split);
+  return spec;
+}
+
 // ---- fuse data show ----
 
 struct ShowOptions {
@@ -79,9 +91,8 @@ bool to_volume(const NDict& s, const std::string& key, VolumeView& v, bool as_ma
 
 int show(const ShowOptions& o) {
   const json::Document doc = json::Document::load(o.config);
-  data::DataConfig config = data::read_data_config(doc);
-  data::DatasetSpec spec = config.dataset;
-  spec.samples = data::split_samples(config, o.split);
+  const data::DataConfig config = data::read_data_config(doc);
+  data::DatasetSpec spec = split_dataset(doc, config, o.split);
   if (spec.samples.size() > static_cast<size_t>(o.n)) spec.samples.resize(static_cast<size_t>(o.n));
   Registry registry;
   data::Dataset dataset(registry, spec);
@@ -244,11 +255,10 @@ int cache_verify(const std::string& dir, bool fix) {
 
 int cache_build(const std::string& config_file, const std::string& split, int64_t threads) {
   const json::Document doc = json::Document::load(config_file);
-  data::DataConfig config = data::read_data_config(doc);
+  const data::DataConfig config = data::read_data_config(doc);
   if (!config.dataset.cache_dir) throw Error(Errc::kConfig, config_file + ": the data section has no 'cache' folder to build");
-  config.dataset.samples = data::split_samples(config, split);
   Registry registry;
-  data::Dataset dataset(registry, config.dataset);
+  data::Dataset dataset(registry, split_dataset(doc, config, split));
   const size_t n = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
   dataset.build_cache(n, true);
   std::cout << "cache " << dataset.cache()->folder().string() << ": " << dataset.size() - dataset.skipped() << " samples";
@@ -269,7 +279,7 @@ void add_data_commands(CLI::App& app, int& exit_code) {
   show_cmd->add_option("--n", show_options.n, "how many samples")->check(CLI::PositiveNumber);
   show_cmd->add_option("--plane", show_options.plane, "axial, coronal or sagittal")->check(CLI::IsMember({"axial", "coronal", "sagittal"}));
   show_cmd->add_option("--out", show_options.out, "the PNG to write");
-  show_cmd->add_option("--split", show_options.split, "all, train or validation (with folds)")->check(CLI::IsMember({"all", "train", "validation"}));
+  show_cmd->add_option("--split", show_options.split, "all, train (with folds) or validation (the experiment's validation data, else the folds' split)")->check(CLI::IsMember({"all", "train", "validation"}));
   show_cmd->add_option("--epoch", show_options.epoch, "the epoch whose random draws to show");
   show_cmd->add_flag("--no-augment", show_options.no_augment, "run the dynamic pipeline as in evaluation (random ops off)");
   show_cmd->add_option("--image", show_options.image_key, "the image key (default: the first tensor of 3 or more axes)");
@@ -311,7 +321,7 @@ void add_data_commands(CLI::App& app, int& exit_code) {
   });
   CLI::App* build_cmd = cache_cmd->add_subcommand("build", "Run the static pipeline of every sample into the cache, in parallel");
   build_cmd->add_option("CONFIG", config, "experiment file (its 'data' section)")->required();
-  build_cmd->add_option("--split", split, "all, train or validation")->check(CLI::IsMember({"all", "train", "validation"}));
+  build_cmd->add_option("--split", split, "all, train or validation (the validation data's own pipeline when it has one)")->check(CLI::IsMember({"all", "train", "validation"}));
   build_cmd->add_option("--threads", threads, "threads (default: all cores)");
   build_cmd->callback([&] { exit_code = cache_build(config, split, threads); });
 }

@@ -92,6 +92,54 @@ TEST(DataShow, WritesAGridOfSlices) {
   EXPECT_EQ(missing.err.rfind("fuse: error: sample 'case00': key 'data.lesion_mask' missing; nearest present: data.lesion, ", 0), 0u) << missing.err;
 }
 
+// The experiment of `example()` in a folder of its own, with `validation` added (and without folds when asked).
+std::string experiment_with_validation(const std::string& name, const std::string& validation, bool folds) {
+  const fs::path dir = fresh_dir(name);
+  std::string text = read_text(example() / "experiment.json");
+  const std::string end = "  }\n}";
+  text.replace(text.rfind(end), end.size(), "  },\n  \"validation\": " + validation + "\n}");
+  if (!folds) {
+    const size_t at = text.find(",\n    \"folds\"");
+    text.erase(at, text.find('\n', at + 2) - at);
+  }
+  std::ofstream(dir / "experiment.json") << text;
+  fs::copy(example() / "train.csv", dir / "train.csv");
+  fs::create_directory_symlink(example() / "images", dir / "images");
+  return "'" + (dir / "experiment.json").string() + "'";
+}
+
+TEST(DataShow, TheValidationSplitIsTheExperimentsValidationData) {
+  // A validation source without folds: before, "--split validation" asked for folds.
+  const std::string own = experiment_with_validation("data_cli_validation_source", R"({"source": {"table": "train.csv", "paths": ["image", "mask"]}, "dynamic": []})", false);
+  const CommandResult shown = fuse("data show " + own + " --n 2 --split validation --out '" + (example() / "validation.png").string() + "'");
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(shown.out, "wrote " + (example() / "validation.png").string() + " (2 samples, axial)\n");
+  const CommandResult train = fuse("data show " + own + " --split train");
+  EXPECT_EQ(train.exit_code, 1);
+  EXPECT_EQ(train.err, "fuse: error: the data section has no 'folds', so there is no 'train' split; use 'all'\n");
+}
+
+TEST(Cache, BuildsTheValidationDataThroughItsOwnStaticPipeline) {
+  // Validation pads to the whole 32 x 32 x 16 volume where training crops to 24 x 24 x 12: another cache entry.
+  const std::string config = experiment_with_validation("data_cli_validation_cache", R"({"static": [
+      {"op": "fuse.io.read_medical", "path_key": "data.image", "key": "data.ct", "dtype": "float32"},
+      {"op": "fuse.io.read_medical", "path_key": "data.mask", "key": "data.seg"},
+      {"op": "fuse.medical.reorient", "keys": ["data.ct", "data.seg"]}], "dynamic": []})", true);
+  const CommandResult validation = fuse("cache build " + config + " --split validation");
+  ASSERT_EQ(validation.exit_code, 0) << validation.err;
+  const CommandResult train = fuse("cache build " + config + " --split train");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  const auto count = [](const std::string& out) { return std::stoi(out.substr(out.find(": ") + 2)); };
+  EXPECT_EQ(count(validation.out) + count(train.out), 6) << validation.out << train.out;
+  // "cache <folder>/<pipeline>: 2 samples"
+  const fs::path cache = fs::path(validation.out.substr(6, validation.out.find(": ") - 6)).parent_path();
+  const CommandResult info = fuse("cache info '" + cache.string() + "' --json");
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  const boost::json::array pipelines = boost::json::parse(info.out).as_array();
+  ASSERT_EQ(pipelines.size(), 2u);  // one static pipeline each
+  EXPECT_EQ(pipelines[0].at("entries").as_int64() + pipelines[1].at("entries").as_int64(), 6);
+}
+
 TEST(Cache, BuildInfoVerifyClear) {
   const fs::path dir = fresh_dir("data_cli_cache");
   fs::copy(example() / "experiment.json", dir / "experiment.json");

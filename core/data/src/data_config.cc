@@ -1,5 +1,6 @@
 #include "fuse/data/data_config.h"
 
+#include <algorithm>
 #include <set>
 
 #include "fuse/base/error.h"
@@ -225,6 +226,39 @@ std::vector<Sample> split_samples(const DataConfig& config, const std::string& s
   for (size_t i = 0; i < all.size(); ++i)
     if (pick.count(folds[i])) out.push_back(all[i]);
   return out;
+}
+
+std::optional<ValidationData> read_validation_data(const json::Document& d, const DataConfig& data, bool read_samples) {
+  boost::system::error_code ec;
+  const bj::value* v = d.root().find_pointer("/validation", ec);
+  if (v == nullptr) return std::nullopt;
+  ValidationData out;
+  const std::vector<std::string> fields{"source", "static", "dynamic", "batch_size", "sliding_window"};
+  const bool section = v->is_object() && std::any_of(fields.begin(), fields.end(), [&](const std::string& f) { return v->as_object().contains(f); });
+  if (!section) {  // a plain sample source
+    out.has_source = true;
+    if (read_samples) out.samples = read_sample_source(d, "/validation");
+    return out;
+  }
+  ObjectReader r(d, *v, "/validation", "the validation data");
+  r.allow(fields);
+  out.has_source = r.has("source");
+  if (!out.has_source && !data.folds)
+    r.fail("", "the validation data has no samples: give it a 'source' ({\"table\": ...}), or split the data into folds (data.folds)");
+  if (out.has_source && read_samples) out.samples = read_sample_source(d, "/validation/source");
+  if (r.has("static")) out.static_steps = read_static_steps(d, "/validation/static");
+  if (r.has("dynamic")) out.dynamic_steps = read_steps(d, "/validation/dynamic");
+  return out;
+}
+
+DatasetSpec validation_dataset(const DataConfig& data, const ValidationData& validation) {
+  DatasetSpec spec = data.dataset;
+  spec.samples.clear();
+  if (validation.has_source) spec.samples = validation.samples;
+  else if (data.folds) spec.samples = split_samples(data, "validation");
+  if (validation.static_steps) spec.static_steps = *validation.static_steps;
+  if (validation.dynamic_steps) spec.dynamic_steps = *validation.dynamic_steps;
+  return spec;
 }
 
 }  // namespace fuse::data

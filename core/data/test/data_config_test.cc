@@ -153,5 +153,66 @@ TEST(DataConfig, FoldsNeedTheirKeysAndSplits) {
   EXPECT_TRUE(bad_fold.dataset.samples.empty());
 }
 
+// The validation entry of an experiment whose data section has 10 samples in 5 folds (validation: fold 4).
+json::Document with_validation(const std::filesystem::path& dir, const std::string& validation, bool folds = true) {
+  write_file(dir / "validation.csv", "id,image\nv0,a.nii.gz\nv1,b.nii.gz\nv2,c.nii.gz\n");
+  experiment(dir, "{}");  // the table
+  write_file(dir / "exp.json", std::string("{\n  \"data\": {\"source\": {\"table\": \"train.csv\"}, ") +
+                                   (folds ? "\"folds\": {\"k\": 5, \"file\": \"folds.json\", \"train\": [0, 1, 2, 3], \"validation\": [4]}, " : "") +
+                                   "\"static\": [{\"op\": \"test.echo\"}], \"dynamic\": [{\"op\": \"test.echo\"}]},\n  \"validation\": " + validation + "\n}\n");
+  return json::Document::load(dir / "exp.json");
+}
+
+TEST(DataConfig, ValidationDataReplacesSourceAndPipelines) {
+  const auto dir = fresh_dir("config_validation");
+  // No entry: the folds' validation split through the data's pipelines.
+  {
+    write_file(dir / "none.json", "{}");
+    const json::Document d = with_validation(dir, "{\"table\": \"validation.csv\"}");
+    const DataConfig c = read_data_config(d);
+    EXPECT_FALSE(read_validation_data(json::Document::load(dir / "none.json"), c).has_value());
+    const DatasetSpec folds = validation_dataset(c, ValidationData{});
+    EXPECT_EQ(folds.samples.size(), split_samples(c, "validation").size());
+    EXPECT_EQ(folds.static_steps.size(), 1u);
+    // A plain source: its samples, the data's pipelines.
+    const std::optional<ValidationData> v = read_validation_data(d, c);
+    ASSERT_TRUE(v.has_value());
+    const DatasetSpec spec = validation_dataset(c, *v);
+    ASSERT_EQ(spec.samples.size(), 3u);
+    EXPECT_EQ(spec.samples[1].id, "v1");
+    EXPECT_EQ(spec.static_steps.size(), 1u);
+    EXPECT_EQ(spec.dynamic_steps.size(), 1u);
+  }
+  // A section with a source: the source, and an empty dynamic pipeline (no patch crop).
+  {
+    const json::Document d = with_validation(dir, R"({"source": {"table": "validation.csv"}, "dynamic": [], "batch_size": 2})");
+    const DatasetSpec spec = validation_dataset(read_data_config(d), *read_validation_data(d, read_data_config(d)));
+    EXPECT_EQ(spec.samples.size(), 3u);
+    EXPECT_EQ(spec.static_steps.size(), 1u);
+    EXPECT_TRUE(spec.dynamic_steps.empty());
+  }
+  // A section without a source: the folds' validation split through the section's static pipeline.
+  {
+    const json::Document d = with_validation(dir, R"({"static": [{"op": "test.echo"}, {"op": "test.echo"}], "sliding_window": {"size": [4, 4]}})");
+    const DataConfig c = read_data_config(d);
+    const DatasetSpec spec = validation_dataset(c, *read_validation_data(d, c));
+    EXPECT_EQ(spec.samples.size(), split_samples(c, "validation").size());
+    EXPECT_EQ(spec.samples[0].id, split_samples(c, "validation")[0].id);
+    EXPECT_EQ(spec.static_steps.size(), 2u);
+    EXPECT_EQ(spec.dynamic_steps.size(), 1u);
+  }
+  const std::string file = (dir / "exp.json").string();
+  const auto error = [&](const std::string& validation, bool folds) {
+    return error_of([&] {
+      const json::Document d = with_validation(dir, validation, folds);
+      read_validation_data(d, read_data_config(d));
+    });
+  };
+  EXPECT_EQ(error(R"({"dynamic": []})", false),
+            file + ":3:17: the validation data has no samples: give it a 'source' ({\"table\": ...}), or split the data into folds (data.folds)");
+  EXPECT_EQ(error(R"({"dynamic": [], "window": 4})", true),
+            file + ":3:43: unknown field 'window' in the validation data (allowed: source, static, dynamic, batch_size, sliding_window)");
+}
+
 }  // namespace
 }  // namespace fuse::data

@@ -223,26 +223,15 @@ void read_sliding_window(const json::Document& d, const bj::value& v, const std:
 }
 
 // "validation": a sample source ({"table": ...}), or {"source"?, "static"?, "dynamic"?, "batch_size"?,
-// "sliding_window"?}, where a missing source means the folds' validation split.
+// "sliding_window"?}; core/data reads (and checks the fields of) the data part.
 void read_validation(const json::Document& d, Experiment& e, bool read_samples) {
-  const bj::value* v = at(d, "/validation");
-  if (v == nullptr) return;
+  std::optional<data::ValidationData> v = data::read_validation_data(d, e.data, read_samples);
+  if (!v) return;
   ValidationSpec& s = e.validation;
-  const std::vector<std::string> fields{"source", "static", "dynamic", "batch_size", "sliding_window"};
-  const bool section = v->is_object() && std::any_of(fields.begin(), fields.end(), [&](const std::string& f) { return v->as_object().contains(f); });
-  if (!section) {
-    if (read_samples) s.samples = data::read_sample_source(d, "/validation");
-    s.has_source = true;
-    return;
-  }
-  ObjectReader r(d, *v, "/validation", "the validation data");
-  r.allow(fields);
-  s.has_source = r.has("source");
-  if (!s.has_source && !e.data.folds)
-    r.fail("", "the validation data has no samples: give it a 'source' ({\"table\": ...}), or split the data into folds (data.folds)");
-  if (s.has_source && read_samples) s.samples = data::read_sample_source(d, "/validation/source");
-  if (r.has("static")) s.static_steps = data::read_static_steps(d, "/validation/static");
-  if (r.has("dynamic")) s.dynamic_steps = data::read_steps(d, "/validation/dynamic");
+  static_cast<data::ValidationData&>(s) = std::move(*v);
+  const bj::value& section = *at(d, "/validation");
+  if (!section.is_object() || (!section.as_object().contains("batch_size") && !section.as_object().contains("sliding_window"))) return;
+  ObjectReader r(d, section, "/validation", "the validation data");
   if (r.has("batch_size")) s.batch_size = r.integer("batch_size", std::nullopt, 1);
   if (const bj::value* sw = r.find("sliding_window")) {
     read_sliding_window(d, *sw, r.pointer("sliding_window"), "the validation's sliding window", s.sliding_window);

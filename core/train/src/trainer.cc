@@ -246,15 +246,8 @@ void Trainer::Impl::prepare(Mode mode) {
   data::DatasetSpec train_spec = e.data.dataset;
   train_spec.samples = data::split_samples(e.data, e.data.folds ? "train" : "all");
   train_data = std::make_unique<data::Dataset>(registry, train_spec);
-  std::vector<data::Sample> validation_samples =
-      e.validation.has_source ? e.validation.samples : e.data.folds ? data::split_samples(e.data, "validation") : std::vector<data::Sample>{};
-  if (!validation_samples.empty()) {
-    data::DatasetSpec spec = e.data.dataset;
-    spec.samples = std::move(validation_samples);
-    if (e.validation.static_steps) spec.static_steps = *e.validation.static_steps;
-    if (e.validation.dynamic_steps) spec.dynamic_steps = *e.validation.dynamic_steps;
-    validation_data = std::make_unique<data::Dataset>(registry, spec);
-  }
+  data::DatasetSpec validation_spec = data::validation_dataset(e.data, e.validation);
+  if (!validation_spec.samples.empty()) validation_data = std::make_unique<data::Dataset>(registry, std::move(validation_spec));
   if (e.trainer.monitor.rfind("validation.", 0) == 0 && !validation_data)
     throw Error(Errc::kConfig, e.file.string() + ": the trainer monitors '" + e.trainer.monitor +
                                    "' but there is no validation data (add 'validation' or 'folds'; or monitor 'train.loss')");

@@ -59,6 +59,23 @@ std::vector<Step> read_static_steps(const json::Document& document, const std::s
 // time and read afterwards, so every later run splits the same way).
 std::vector<Sample> split_samples(const DataConfig& config, const std::string& split);
 
+// An experiment's validation data ("/validation"): a sample source, or a section whose 'source', 'static' and
+// 'dynamic' replace the data's (without 'source', the folds' validation split). The section's other fields,
+// 'batch_size' and 'sliding_window', are the trainer's: allowed here, read there.
+struct ValidationData {
+  bool has_source = false;
+  std::vector<Sample> samples;                           // the source's (read_samples)
+  std::optional<std::vector<Step>> static_steps;         // replaces data.static
+  std::optional<std::vector<Step>> dynamic_steps;        // replaces data.dynamic
+};
+// nullopt when the document has no "/validation". A section without a source and a data section without
+// folds is an error at the section (it has no samples).
+std::optional<ValidationData> read_validation_data(const json::Document& document, const DataConfig& data, bool read_samples = true);
+// What validation runs on: the validation source's samples, else the folds' validation split (none without
+// folds), through the validation's pipelines where it has its own, else the data's. A default ValidationData
+// (no "/validation") gives the folds' split through the data's pipelines.
+DatasetSpec validation_dataset(const DataConfig& data, const ValidationData& validation);
+
 }  // namespace fuse::data
 
 #endif  // FUSE_DATA_DATA_CONFIG_H_

@@ -100,11 +100,8 @@ struct InferenceSpec {
 // "validation": a source of its own (else the folds' validation split) and, optionally, how it differs from
 // training: other reading steps (MNIST's t10k files), other random steps (none of the training's patch crops),
 // another batch size, and sliding windows over whole volumes for a model trained on patches.
-struct ValidationSpec {
-  std::vector<data::Sample> samples;
-  bool has_source = false;
-  std::optional<std::vector<data::Step>> static_steps;   // replaces data.static
-  std::optional<std::vector<data::Step>> dynamic_steps;  // replaces data.dynamic
+// The data part (source, pipelines) is read by core/data, so `fuse data show` and `fuse cache build` see it too.
+struct ValidationSpec : data::ValidationData {
   std::optional<int64_t> batch_size;                     // replaces data.loader.batch_size (1 with sliding windows)
   SlidingWindowSpec sliding_window;                      // empty size: the model sees each batch whole
 };
