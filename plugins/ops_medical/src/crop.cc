@@ -1,6 +1,8 @@
 // Crops and pads to a fixed size: centred or at random, or around a random foreground voxel (patch sampling
 // for segmentation). They set the input size of the model, so they apply in training and evaluation alike;
 // "<key>_meta" follows the new grid, so predictions can be written back into the original image.
+#include <sstream>
+
 #include "spatial_keys.h"
 
 namespace fuse::ops_medical {
@@ -48,6 +50,33 @@ void foreground(const sdk::TensorView& label, Visit&& visit) {
   if (!known) sdk::fail(FM_ERR_TYPE, "key '" + label.name() + "': dtype " + sdk::dtype_name(label.dtype()) + " is not a label map");
 }
 
+std::string number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+// Calls `visit(i, c)` for each element i of the label map with its class c (the value, which must be an
+// integer in [0, classes)), in order, until it returns true.
+template <class Visit>
+void classes(const sdk::TensorView& label, int64_t classes, Visit&& visit) {
+  label.require_cpu_contiguous();
+  const int64_t total = label.numel();
+  const bool known = sdk::dispatch_dtype(label.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* v = label.data<T>();
+    for (int64_t i = 0; i < total; ++i) {
+      const auto c = static_cast<int64_t>(v[i]);
+      if (c < 0 || c >= classes || static_cast<T>(c) != v[i])
+        sdk::fail(FM_ERR_INVALID_ARGUMENT, "key '" + label.name() + "' holds the value " + number(static_cast<double>(v[i])) +
+                                               " at element " + std::to_string(i) + ", not a class of 'class_ratios' (an integer 0 to " +
+                                               std::to_string(classes - 1) + ")");
+      if (visit(i, c)) return;
+    }
+  });
+  if (!known) sdk::fail(FM_ERR_TYPE, "key '" + label.name() + "': dtype " + sdk::dtype_name(label.dtype()) + " is not a label map");
+}
+
 class CropForeground {
  public:
   explicit CropForeground(const DictView& config)
@@ -60,11 +89,36 @@ class CropForeground {
       if (labels.empty()) sdk::fail(FM_ERR_INVALID_ARGUMENT, "set 'label_key' or list the mask under 'labels'");
       label_key_ = labels[0];
     }
+    if (!config.is_unset("class_ratios")) {
+      ratios_ = config.get_doubles("class_ratios");
+      double sum = 0;
+      for (double r : ratios_) {
+        if (!(r >= 0)) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'class_ratios' must not be negative, got " + number(r));
+        sum += r;
+      }
+      if (ratios_.size() < 2 || sum <= 0)
+        sdk::fail(FM_ERR_INVALID_ARGUMENT, "'class_ratios' needs a ratio per class, background (0) first, and one of them above 0, e.g. [1, 1, 2]");
+    }
   }
 
   void forward(Dict& sample, const sdk::Call& call) {
     const Size3 size = keys_.size(sample);
     sdk::Random rng(call.seed());
+    Size3 out;
+    if (!ratios_.empty()) {
+      // One pass counts every class (and checks the values), a second finds the drawn voxel.
+      const sdk::TensorView label = sample.tensor(*label_key_);
+      const auto n = static_cast<int64_t>(ratios_.size());
+      std::vector<int64_t> counts(ratios_.size(), 0);
+      classes(label, n, [&](int64_t, int64_t c) { ++counts[static_cast<size_t>(c)]; return false; });
+      const auto nth = [&](int64_t chosen, int64_t k) {
+        int64_t at = -1;
+        classes(label, n, [&](int64_t i, int64_t c) { return c == chosen && k-- == 0 ? (at = i, true) : false; });
+        return at;
+      };
+      const IndexMap map = volume::draw_class_patch(rng, ratios_, counts, size, target_, nth, &out);
+      return keys_.apply(sample, out, map, nullptr, true, true);
+    }
     // Two passes (count, then find the drawn one) instead of a list of every foreground voxel; the label map is
     // read only when the draw asks for foreground.
     auto count = [&] {
@@ -77,7 +131,6 @@ class CropForeground {
       foreground(sample.tensor(*label_key_), [&](int64_t i) { return k-- == 0 ? (at = i, true) : false; });
       return at;
     };
-    Size3 out;
     const IndexMap map = volume::draw_patch(rng, foreground_p_, size, target_, count, nth, &out);
     keys_.apply(sample, out, map, nullptr, true, true);
   }
@@ -87,6 +140,7 @@ class CropForeground {
   Size3 target_;
   std::optional<std::string> label_key_;
   double foreground_p_;
+  std::vector<double> ratios_;  // empty: foreground_p
 };
 FUSE_OP(CropForeground, "fuse.medical.crop_foreground", "1.0.0")
 

@@ -64,5 +64,68 @@ TEST(CropForeground, ThePatchHoldsTheForeground) {
   }
 }
 
+// 60 voxels along x: background, class 1 at x 20-49, class 2 at x 55 alone; the image holds x.
+NDict classes_along_x(uint8_t lesion = 2) {
+  std::vector<float> img(60);
+  std::iota(img.begin(), img.end(), 0.0f);
+  std::vector<uint8_t> seg(60, 0);
+  for (size_t x = 20; x < 50; ++x) seg[x] = 1;
+  seg[55] = lesion;
+  NDict s;
+  s.set("img", Value(Tensor::from_vector<float>(img, {1, 1, 1, 60})));
+  s.set("seg", Value(Tensor::from_vector<uint8_t>(seg, {1, 1, 1, 60})));
+  return s;
+}
+
+// The patch's first x for each of `n` seeds (patches of 4 voxels along x).
+std::vector<float> starts(const std::string& ratios, const NDict& s, uint64_t n) {
+  std::vector<float> out;
+  for (uint64_t seed = 0; seed < n; ++seed)
+    out.push_back(values<float>(run_op_training("fuse.medical.crop_foreground",
+                                                R"({"keys": ["img"], "labels": ["seg"], "size": [4, 1, 1], "class_ratios": )" + ratios + "}", s, seed)
+                                    .get<Tensor>("img"))[0]);
+  return out;
+}
+
+TEST(CropForeground, ClassRatiosChooseTheClassOfTheCentre) {
+  // Only class 2: every patch holds its one voxel (centre 55, start 53).
+  EXPECT_EQ(starts("[0, 0, 1]", classes_along_x(), 30), std::vector<float>(30, 53.0f));
+  // [1, 1, 2]: a quarter background, a quarter class 1, half class 2 (the centre is start + 2 inside the volume).
+  const std::vector<float> mixed = starts("[1, 1, 2]", classes_along_x(), 400);
+  int background = 0, organ = 0, lesion = 0;
+  for (float start : mixed) {
+    const int centre = static_cast<int>(start) + 2;
+    if (start == 0 || start == 56 || centre < 20 || (centre >= 50 && centre != 55)) ++background;
+    else if (centre == 55) ++lesion;
+    else ++organ;
+  }
+  EXPECT_EQ(background + organ + lesion, 400);
+  EXPECT_NEAR(lesion, 200, 40);  // 4 standard deviations of a binomial(400, 1/2)
+  EXPECT_NEAR(organ, 100, 35);
+  EXPECT_NEAR(background, 100, 35);
+  // A class the sample lacks drops out: without class 2, [0, 0, 1] leaves no class, so any voxel.
+  const std::vector<float> anywhere = starts("[0, 0, 1]", classes_along_x(0), 60);
+  EXPECT_GT(std::set<float>(anywhere.begin(), anywhere.end()).size(), 20u);
+  // Without class 2, [0, 1, 1] centres on class 1 alone.
+  for (float start : starts("[0, 1, 1]", classes_along_x(0), 40)) EXPECT_TRUE(start >= 18 && start <= 47) << start;
+}
+
+TEST(CropForeground, BadClassRatiosAndLabelValuesAreNamed) {
+  const std::string prefix = "op 'fuse.medical.crop_foreground' (plugin 'fuse.ops_medical'): ";
+  const auto crop = [](const std::string& ratios, const NDict& s) {
+    run_op("fuse.medical.crop_foreground", R"({"keys": ["img"], "labels": ["seg"], "size": [4, 1, 1], "class_ratios": )" + ratios + "}", s);
+  };
+  EXPECT_EQ(error_of([&] { crop("[1, 2]", classes_along_x()); }),
+            prefix + "key 'seg' holds the value 2 at element 55, not a class of 'class_ratios' (an integer 0 to 1)");
+  NDict half = classes_along_x();
+  half.set("seg", Value(Tensor::from_vector<float>(std::vector<float>(60, 0.5f), {1, 1, 1, 60})));
+  EXPECT_EQ(error_of([&] { crop("[1, 2]", half); }),
+            prefix + "key 'seg' holds the value 0.5 at element 0, not a class of 'class_ratios' (an integer 0 to 1)");
+  EXPECT_EQ(error_of([&] { crop("[1, -1]", classes_along_x()); }), prefix + "create failed: 'class_ratios' must not be negative, got -1");
+  const std::string needs = prefix + "create failed: 'class_ratios' needs a ratio per class, background (0) first, and one of them above 0, e.g. [1, 1, 2]";
+  EXPECT_EQ(error_of([&] { crop("[1]", classes_along_x()); }), needs);
+  EXPECT_EQ(error_of([&] { crop("[0, 0, 0]", classes_along_x()); }), needs);
+}
+
 }  // namespace
 }  // namespace fuse

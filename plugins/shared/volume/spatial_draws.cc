@@ -128,24 +128,55 @@ IndexMap draw_pad_or_crop(sdk::Random* rng, Size3 size, Size3 target, Size3* out
   return map;
 }
 
-IndexMap draw_patch(sdk::Random& rng, double foreground_p, Size3 size, Size3 target, const std::function<int64_t()>& count,
-                    const std::function<int64_t(int64_t)>& nth, Size3* out) {
-  int64_t centre = -1;
-  if (rng.chance(foreground_p)) {
-    const int64_t n = count();
-    if (n > 0) centre = nth(static_cast<int64_t>(rng.below(static_cast<uint64_t>(n)))) % size.count();
-  }
-  if (centre < 0) centre = static_cast<int64_t>(rng.below(static_cast<uint64_t>(size.count())));
+namespace {
+
+// The patch of `target` voxels around element `centre` (any channel): kept inside the volume where it fits,
+// else centred and padded.
+IndexMap patch_around(int64_t centre, Size3 size, Size3 target, Size3* out) {
+  centre %= size.count();
   const int64_t c[3] = {centre % size.x, (centre / size.x) % size.y, centre / (size.x * size.y)};
   IndexMap map;
   for (int a = 0; a < 3; ++a) {
     const int64_t want = target[a] < 0 ? size[a] : target[a];
     (*out)[a] = want;
-    // The patch around the centre, kept inside the volume where it fits (else centred, padded).
     const int64_t start = size[a] >= want ? std::min(std::max<int64_t>(0, c[a] - want / 2), size[a] - want) : -((want - size[a]) / 2);
     map.m[a][3] = static_cast<double>(start);
   }
   return map;
+}
+
+}  // namespace
+
+IndexMap draw_patch(sdk::Random& rng, double foreground_p, Size3 size, Size3 target, const std::function<int64_t()>& count,
+                    const std::function<int64_t(int64_t)>& nth, Size3* out) {
+  int64_t centre = -1;
+  if (rng.chance(foreground_p)) {
+    const int64_t n = count();
+    if (n > 0) centre = nth(static_cast<int64_t>(rng.below(static_cast<uint64_t>(n))));
+  }
+  if (centre < 0) centre = static_cast<int64_t>(rng.below(static_cast<uint64_t>(size.count())));
+  return patch_around(centre, size, target, out);
+}
+
+IndexMap draw_class_patch(sdk::Random& rng, const std::vector<double>& ratios, const std::vector<int64_t>& counts, Size3 size, Size3 target,
+                          const std::function<int64_t(int64_t, int64_t)>& nth, Size3* out) {
+  double total = 0;
+  for (size_t c = 0; c < ratios.size(); ++c)
+    if (counts[c] > 0) total += ratios[c];
+  int64_t centre = -1;
+  if (total > 0) {
+    double u = rng.uniform() * total;
+    size_t chosen = ratios.size();
+    for (size_t c = 0; c < ratios.size(); ++c) {
+      if (counts[c] == 0 || ratios[c] <= 0) continue;
+      chosen = c;  // the last eligible class takes what rounding leaves
+      if ((u -= ratios[c]) < 0) break;
+    }
+    centre = nth(static_cast<int64_t>(chosen), static_cast<int64_t>(rng.below(static_cast<uint64_t>(counts[chosen]))));
+  } else {
+    centre = static_cast<int64_t>(rng.below(static_cast<uint64_t>(size.count())));
+  }
+  return patch_around(centre, size, target, out);
 }
 
 }  // namespace fuse::volume

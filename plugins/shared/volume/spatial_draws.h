@@ -65,6 +65,12 @@ IndexMap draw_pad_or_crop(sdk::Random* rng, Size3 size, Size3 target, Size3* out
 IndexMap draw_patch(sdk::Random& rng, double foreground_p, Size3 size, Size3 target, const std::function<int64_t()>& count,
                     const std::function<int64_t(int64_t)>& nth, Size3* out);
 
+// The same around a voxel of a drawn class (MONAI's RandCropByLabelClasses): class c with probability
+// ratios[c] / the sum of the ratios of the classes present (counts[c] > 0 voxels), then its k-th voxel (k
+// uniform; `nth(c, k)` gives its element index). With no class of positive ratio present, a uniform voxel.
+IndexMap draw_class_patch(sdk::Random& rng, const std::vector<double>& ratios, const std::vector<int64_t>& counts, Size3 size, Size3 target,
+                          const std::function<int64_t(int64_t, int64_t)>& nth, Size3* out);
+
 }  // namespace fuse::volume
 
 #endif  // FUSE_PLUGINS_SHARED_VOLUME_SPATIAL_DRAWS_H_
