@@ -7,6 +7,7 @@
 
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
+#include "fuse_sdk/dtype.hpp"
 
 namespace fuse::train {
 
@@ -68,6 +69,26 @@ void MetricSet::merge_ranks(Communicator& communicator, const std::string& what)
   }
 }
 
+namespace {
+
+// "dice.1", "dice.2", ...: the elements of a short 1-D numeric output (per-class values), which `output` may
+// name. They are numbered by the result's "classes" (the class ids a segmentation or detection metric reports)
+// when it has one of the same length, else from 0.
+void add_elements(const NDict& result, const std::string& key, const Tensor& t, std::vector<std::pair<std::string, double>>& out) {
+  if (key == "classes" || t.ndim() != 1 || t.numel() > 256 || !t.is_contiguous()) return;
+  std::vector<int64_t> ids(static_cast<size_t>(t.numel()));
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int64_t>(i);
+  if (const Value* c = result.find("classes"); c && c->is<Tensor>() && c->as<Tensor>().numel() == t.numel() &&
+                                                sdk::dtype_eq(c->as<Tensor>().dtype(), sdk::kInt64) && c->as<Tensor>().is_contiguous())
+    ids.assign(c->as<Tensor>().data<int64_t>(), c->as<Tensor>().data<int64_t>() + t.numel());
+  sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
+    const auto* p = t.data<decltype(tag)>();
+    for (size_t i = 0; i < ids.size(); ++i) out.emplace_back(key + "." + std::to_string(ids[i]), static_cast<double>(p[i]));
+  });
+}
+
+}  // namespace
+
 std::vector<std::pair<std::string, double>> MetricSet::compute() {
   std::vector<std::pair<std::string, double>> out;
   for (size_t i = 0; i < metrics_.size(); ++i) {
@@ -80,19 +101,24 @@ std::vector<std::pair<std::string, double>> MetricSet::compute() {
       out.emplace_back(s.name, std::numeric_limits<double>::quiet_NaN());  // undefined this epoch
       continue;
     }
-    std::vector<std::pair<std::string, double>> scalars;
+    std::vector<std::pair<std::string, double>> scalars, elements;
     for (const auto& [key, v] : result.flatten()) {
       if (v->is<double>()) scalars.emplace_back(key, v->as<double>());
       else if (v->is<int64_t>()) scalars.emplace_back(key, static_cast<double>(v->as<int64_t>()));
+      else if (v->is<Tensor>()) add_elements(result, key, v->as<Tensor>(), elements);
     }
     const std::string own = s.component.substr(s.component.rfind('.') + 1);
     const std::string chosen = !s.output.empty() ? s.output : own;
     bool found = false;
     for (const auto& [key, value] : scalars)
       if (key == chosen) out.emplace_back(s.name, value), found = true;
+    // An element of a per-class output ("dice.2": class 2's Dice) only when asked for by name.
+    for (const auto& [key, value] : elements)
+      if (!found && !s.output.empty() && key == s.output) out.emplace_back(s.name, value), found = true;
     if (!s.output.empty() && !found) {
       std::vector<std::string> names;
       for (const auto& [key, value] : scalars) names.push_back(key);
+      for (const auto& [key, value] : elements) names.push_back(key);
       throw Error(Errc::kKeyNotFound, s.where + ": metric '" + s.name + "': no output '" + s.output + "'" + did_you_mean(s.output, names) +
                                           " (outputs: " + join(names, ", ") + ")");
     }

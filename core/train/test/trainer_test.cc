@@ -136,7 +136,10 @@ TEST(Trainer, ValidationWithItsOwnStaticStepsUsesThem) {
 
 // A 2D segmentation toy for validation on whole images: pixel > 0.5 is foreground. Training images are 8 x 8
 // (stacked in batches); validation images have other sizes each, one smaller than a 4 x 4 window along x.
-std::filesystem::path write_segmentation_toy(const std::filesystem::path& dir, const std::string& model, const std::string& validation) {
+const char* const kMeanDice = R"({"dice": {"metric": "fuse.metrics.segmentation", "pred": "model.seg", "target": "data.y", "num_classes": 2, "output": "mean_dice"}})";
+
+std::filesystem::path write_segmentation_toy(const std::filesystem::path& dir, const std::string& model, const std::string& validation,
+                                             const std::string& metrics = kMeanDice) {
   std::ofstream table(dir / "samples.csv");
   table << "id,image,mask\n";
   const std::vector<std::pair<int64_t, int64_t>> validation_sizes{{9, 12}, {6, 3}, {10, 7}, {7, 11}};
@@ -175,7 +178,7 @@ std::filesystem::path write_segmentation_toy(const std::filesystem::path& dir, c
   "model": )" + model + R"(,
   "postprocess": [{"op": "fuse.ops.argmax", "key": "model.probs", "out": "model.seg", "axis": 1}],
   "losses": {"ce": {"loss": "fuse.losses.cross_entropy", "pred": "model.logits", "target": "data.y"}},
-  "metrics": {"dice": {"metric": "fuse.metrics.segmentation", "pred": "model.seg", "target": "data.y", "num_classes": 2, "output": "mean_dice"}},
+  "metrics": )" + metrics + R"(,
   "optimizer": {"name": "adam", "lr": 0.05},
   "trainer": {"epochs": 3, "threads": 1, "progress": false}
 })";
@@ -230,6 +233,39 @@ TEST(Trainer, ValidationWithASlidingWindowRunsOnWholeImages) {
   // Without the window, images of different sizes cannot be stacked into a batch; the loader says so.
   const std::string message = error_of([&] { fit(write_segmentation_toy(dir, per_pixel, R"({"batch_size": 2})"), dir / "stacked"); });
   EXPECT_NE(message.find("data.x"), std::string::npos) << message;
+}
+
+// A per-class output's element, numbered by the metric's class ids ("dice.1": class 1), may be a logged metric.
+TEST(Trainer, AMetricMayBeOneClassOfAPerClassOutput) {
+  const auto dir = fresh_dir("trainer_per_class");
+  const std::string model = R"({"model": "fuse.models.segmentation_head", "dims": 2, "in_channels": 1, "num_classes": 2,
+                                "inputs": ["data.x"], "outputs": ["model.logits", "model.probs"]})";
+  const std::string seg = R"("metric": "fuse.metrics.segmentation", "pred": "model.seg", "target": "data.y", "num_classes": 2, "include_background": true)";
+  fit(write_segmentation_toy(dir, model, R"({"batch_size": 1})",
+                             "{\"dice\": {" + seg + R"(, "output": "mean_dice"}, "d0": {)" + seg + R"(, "output": "dice.0"}, "d1": {)" + seg +
+                                 R"(, "output": "dice.1"}})"),
+      dir / "run");
+  std::istringstream log(read_text(dir / "run" / "log.csv"));
+  std::string line;
+  std::getline(log, line);
+  ASSERT_EQ(line, "epoch,lr,train.loss,train.dice,train.d0,train.d1,validation.loss,validation.dice,validation.d0,validation.d1,seconds");
+  int rows = 0;
+  while (std::getline(log, line)) {
+    std::vector<double> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(std::stod(cell));
+    EXPECT_NEAR(cells[7], (cells[8] + cells[9]) / 2, 1e-5) << line;  // the mean of the two classes
+    EXPECT_NE(cells[8], cells[9]) << line;                              // two different numbers
+    ++rows;
+  }
+  EXPECT_EQ(rows, 3);
+  const std::string message = error_of([&] {
+    fit(write_segmentation_toy(dir, model, R"({"batch_size": 1})", "{\"d5\": {" + seg + R"(, "output": "dice.5"}})"), dir / "bad");
+  });
+  EXPECT_NE(message.find("metric 'd5': no output 'dice.5'; did you mean 'dice.0'? (outputs: mean_dice, mean_iou, mean_hd, mean_hd95, mean_asd, "
+                         "mean_nsd, dice.0, dice.1, iou.0, iou.1, hd.0, hd.1, hd95.0, hd95.1, asd.0, asd.1, nsd.0, nsd.1)"),
+            std::string::npos)
+      << message;
 }
 
 TEST(Trainer, ALossReadingAKeyNoModelWritesIsNamed) {
