@@ -48,7 +48,8 @@ struct File {
     else fail(FM_ERR_IO, "file not found: '" + path + "'");
     if (H5Fis_hdf5(path.c_str()) <= 0) fail(FM_ERR_IO, "'" + path + "' is not an HDF5 file");
     const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (id < 0) fail(FM_ERR_IO, "cannot open '" + path + "' (HDF5)");
+    if (id < 0)
+      fail(FM_ERR_IO, "cannot open '" + path + "' (HDF5; on a file system without locks, such as some NFS mounts, set HDF5_USE_FILE_LOCKING=FALSE)");
     return id;
   }
   std::string path;
@@ -89,12 +90,21 @@ struct Reading {
   std::unique_ptr<Handle> owned;
 };
 
+bool is_bool_enum(hid_t type) {
+  if (H5Tget_nmembers(type) != 2) return false;
+  char* names[2] = {H5Tget_member_name(type, 0), H5Tget_member_name(type, 1)};
+  const bool yes = names[0] && names[1] && std::strcmp(names[0], "FALSE") == 0 && std::strcmp(names[1], "TRUE") == 0;
+  H5free_memory(names[0]);
+  H5free_memory(names[1]);
+  return yes;
+}
+
 Reading reading_of(hid_t type, const std::string& where) {
   Reading r;
   const H5T_class_t c = H5Tget_class(type);
   const size_t size = H5Tget_size(type);
   const auto unsupported = [&](const std::string& what) {
-    fail(FM_ERR_UNSUPPORTED, where + " holds " + what + ", which is not supported (int8-64, uint8-32, float16-64, bool, string)");
+    fail(FM_ERR_UNSUPPORTED, where + " holds " + what + ", which is not supported (int8-64, uint8-32, float16-64, bool, 1-byte enums, string)");
   };
   if (c == H5T_INTEGER) {
     const bool is_signed = H5Tget_sign(type) == H5T_SGN_2;
@@ -110,10 +120,11 @@ Reading reading_of(hid_t type, const std::string& where) {
     if (size <= 4) r.dtype = sdk::kFloat32, r.memory_type = H5T_NATIVE_FLOAT;  // float16 (h5py's) too
     else if (size == 8) r.dtype = sdk::kFloat64, r.memory_type = H5T_NATIVE_DOUBLE;
     else unsupported(std::to_string(8 * size) + "-bit floats");
-  } else if (c == H5T_ENUM && size == 1) {  // h5py's bool: an enum of int8 {FALSE, TRUE}
-    r.kind = Reading::kBool;
-    r.dtype = sdk::kBool;
-    r.owned = std::make_unique<Handle>(H5Tcopy(type), H5Tclose);
+  } else if (c == H5T_ENUM && size == 1) {  // h5py's bool is an enum of int8 {FALSE, TRUE}; others give their values
+    const Handle base(H5Tget_super(type), H5Tclose);
+    r.kind = is_bool_enum(type) ? Reading::kBool : Reading::kTensor;
+    r.dtype = r.kind == Reading::kBool || H5Tget_sign(base.get()) != H5T_SGN_2 ? sdk::kUInt8 : sdk::kInt8;
+    r.owned = std::make_unique<Handle>(H5Tcopy(type), H5Tclose);  // HDF5 converts enums only to enums
     r.memory_type = r.owned->get();
   } else if (c == H5T_STRING) {
     r.kind = Reading::kString;

@@ -132,11 +132,15 @@ TEST(ReadHdf5, WholeDatasetsWithTypeConversions) {
     w.write("half", half, H5T_NATIVE_FLOAT, {2, 2}, std::vector<float>{0.5f, -2.0f, 1.5f, 1024.0f}.data());
     H5Tclose(half);
     w.write<float>("spacing", H5T_NATIVE_FLOAT, {}, {0.75f});
+    const hid_t grade = H5Tenum_create(H5T_NATIVE_UINT8);  // an enum that is not a bool gives its values
+    for (uint8_t v : {0, 1, 2}) H5Tenum_insert(grade, std::string(1, static_cast<char>('a' + v)).c_str(), &v);
+    w.write<uint8_t>("grade", grade, {3}, {2, 0, 1});
+    H5Tclose(grade);
   }
   NDict sample;
   sample.set("data.path", (dir / "a.h5").string());
-  const NDict out = read(R"({"path_key": "data.path", "datasets": ["u16", "u32", "big_endian", "half", "spacing"],
-                             "keys": ["a", "b", "c", "d", "e"]})",
+  const NDict out = read(R"({"path_key": "data.path", "datasets": ["u16", "u32", "big_endian", "half", "spacing", "grade"],
+                             "keys": ["a", "b", "c", "d", "e", "f"]})",
                          std::move(sample));
   EXPECT_EQ(values<int32_t>(out.get<Tensor>("a")), (std::vector<int32_t>{65535, 3}));
   EXPECT_EQ(values<int64_t>(out.get<Tensor>("b")), (std::vector<int64_t>{4294967295, 5}));
@@ -145,6 +149,7 @@ TEST(ReadHdf5, WholeDatasetsWithTypeConversions) {
   EXPECT_EQ(half.shape(), (std::vector<int64_t>{2, 2}));
   EXPECT_EQ(values<float>(half), (std::vector<float>{0.5f, -2.0f, 1.5f, 1024.0f}));
   EXPECT_EQ(out.get<double>("e"), 0.75);
+  EXPECT_EQ(values<uint8_t>(out.get<Tensor>("f")), (std::vector<uint8_t>{2, 0, 1}));
 }
 
 TEST(ReadHdf5, ThreadsReadingOneFileGetTheirOwnItems) {
@@ -200,9 +205,9 @@ TEST(ReadHdf5, BadFilesDatasetsAndItemsAreNamed) {
   EXPECT_EQ(error_of([&] { item(odd, R"(["count"])", R"(["x"])", with_index(0)); }),
             kPrefix + "'count' in '" + odd + "' is a single value: it has no items to pick (leave 'index_key' out to read it whole)");
   EXPECT_EQ(error_of([&] { item(odd, R"(["pairs"])", R"(["x"])", with_index(0)); }),
-            kPrefix + "'pairs' in '" + odd + "' holds compound values, which is not supported (int8-64, uint8-32, float16-64, bool, string)");
+            kPrefix + "'pairs' in '" + odd + "' holds compound values, which is not supported (int8-64, uint8-32, float16-64, bool, 1-byte enums, string)");
   EXPECT_EQ(error_of([&] { item(odd, R"(["u64"])", R"(["x"])", with_index(0)); }),
-            kPrefix + "'u64' in '" + odd + "' holds uint64, which is not supported (int8-64, uint8-32, float16-64, bool, string)");
+            kPrefix + "'u64' in '" + odd + "' holds uint64, which is not supported (int8-64, uint8-32, float16-64, bool, 1-byte enums, string)");
   EXPECT_EQ(error_of([&] { item(odd, R"(["grid"])", R"(["x"])", with_index(0)); }),
             kPrefix + "'grid' in '" + odd + "' holds strings: read one per sample (an item of a 1-D dataset, or a single value)");
   const auto whole = [&](const std::filesystem::path& p) {
