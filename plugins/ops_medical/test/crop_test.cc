@@ -110,6 +110,34 @@ TEST(CropForeground, ClassRatiosChooseTheClassOfTheCentre) {
   for (float start : starts("[0, 1, 1]", classes_along_x(0), 40)) EXPECT_TRUE(start >= 18 && start <= 47) << start;
 }
 
+// 2.5D training from volumes with existing ops (docs/data.md's recipe): a slab of 3 slices through a voxel of
+// the drawn class becomes 3 channels of a 2D image, and the middle slice's labels its 2D label map.
+TEST(CropForeground, ASlabThroughTheDrawnClassBecomesA2DSample) {
+  const int64_t z = 7, y = 4, x = 5;
+  std::vector<float> ct(static_cast<size_t>(z * y * x));
+  std::iota(ct.begin(), ct.end(), 0.0f);
+  std::vector<uint8_t> seg(ct.size(), 0);
+  seg[static_cast<size_t>((4 * y + 2) * x + 3)] = 2;  // the lesion: one voxel in slice 4
+  for (int64_t i = 0; i < y * x; ++i) seg[static_cast<size_t>(1 * y * x + i)] = 1;  // slice 1: organ
+  NDict s;
+  s.set("data.ct", Value(Tensor::from_vector<float>(ct, {1, z, y, x})));
+  s.set("data.seg", Value(Tensor::from_vector<uint8_t>(seg, {1, z, y, x})));
+  for (uint64_t seed = 0; seed < 5; ++seed) {
+    NDict out = run_op_training("fuse.medical.crop_foreground",
+                                R"({"keys": ["data.ct"], "labels": ["data.seg"], "size": [-1, -1, 3], "class_ratios": [0, 0, 1]})", s, seed);
+    out = run_op("fuse.ops.squeeze", R"({"keys": ["data.ct"], "axis": 0})", std::move(out));
+    out = run_op("fuse.ops.select", R"({"key": "data.seg", "axis": 1, "index": 1})", std::move(out));
+    const Tensor& slab = out.get<Tensor>("data.ct");
+    ASSERT_EQ(slab.shape(), (std::vector<int64_t>{3, y, x}));
+    EXPECT_EQ(values<float>(slab)[0], static_cast<float>(3 * y * x));  // slices 3, 4, 5
+    const Tensor& labels = out.get<Tensor>("data.seg");
+    ASSERT_EQ(labels.shape(), (std::vector<int64_t>{1, y, x}));
+    const std::vector<uint8_t> middle = values<uint8_t>(labels);
+    EXPECT_EQ(middle[2 * x + 3], 2);
+    EXPECT_EQ(std::accumulate(middle.begin(), middle.end(), 0), 2);  // slice 4 alone
+  }
+}
+
 TEST(CropForeground, BadClassRatiosAndLabelValuesAreNamed) {
   const std::string prefix = "op 'fuse.medical.crop_foreground' (plugin 'fuse.ops_medical'): ";
   const auto crop = [](const std::string& ratios, const NDict& s) {
