@@ -1,5 +1,5 @@
-// Crops and pads to a fixed size: centred or at random, or around a random foreground voxel (patch sampling
-// for segmentation). They set the input size of the model, so they apply in training and evaluation alike;
+// Crops and pads to a fixed size: centred or at random, or around a random foreground voxel or a voxel of a
+// class drawn by ratio (patch sampling for segmentation). They set the input size of the model, so they apply in training and evaluation alike;
 // "<key>_meta" follows the new grid, so predictions can be written back into the original image.
 #include <sstream>
 
@@ -59,7 +59,7 @@ std::string number(double v) {
 // Calls `visit(i, c)` for each element i of the label map with its class c (the value, which must be an
 // integer in [0, classes)), in order, until it returns true.
 template <class Visit>
-void classes(const sdk::TensorView& label, int64_t classes, Visit&& visit) {
+void classes(const sdk::TensorView& label, int64_t num_classes, Visit&& visit) {
   label.require_cpu_contiguous();
   const int64_t total = label.numel();
   const bool known = sdk::dispatch_dtype(label.dtype(), [&](auto tag) {
@@ -67,10 +67,10 @@ void classes(const sdk::TensorView& label, int64_t classes, Visit&& visit) {
     const T* v = label.data<T>();
     for (int64_t i = 0; i < total; ++i) {
       const auto c = static_cast<int64_t>(v[i]);
-      if (c < 0 || c >= classes || static_cast<T>(c) != v[i])
+      if (c < 0 || c >= num_classes || static_cast<T>(c) != v[i])
         sdk::fail(FM_ERR_INVALID_ARGUMENT, "key '" + label.name() + "' holds the value " + number(static_cast<double>(v[i])) +
                                                " at element " + std::to_string(i) + ", not a class of 'class_ratios' (an integer 0 to " +
-                                               std::to_string(classes - 1) + ")");
+                                               std::to_string(num_classes - 1) + ")");
       if (visit(i, c)) return;
     }
   });
