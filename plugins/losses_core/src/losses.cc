@@ -62,18 +62,21 @@ struct Base {
   std::string pred, target;
 };
 
+// Cross-entropy options weighing the classes of `logits` (none when `weights` is empty).
+F::CrossEntropyFuncOptions class_weighted(const std::vector<double>& weights, const torch::Tensor& logits) {
+  auto o = F::CrossEntropyFuncOptions().ignore_index(-100);
+  if (weights.empty()) return o;
+  if (static_cast<int64_t>(weights.size()) != logits.size(1))
+    fail(FM_ERR_INVALID_ARGUMENT, "'class_weights' has " + std::to_string(weights.size()) + " values for " + std::to_string(logits.size(1)) + " classes");
+  return o.weight(torch::tensor(weights, torch::kFloat32).to(logits.device()));
+}
+
 struct CrossEntropy : Base {
   explicit CrossEntropy(const DictView& c)
       : Base(c), weights(c.get_doubles("class_weights")), smoothing(c.get_double("label_smoothing")), resize(c.get_bool("resize_target")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
     const torch::Tensor t = class_targets(p[0], target_of(batch, p[0]), pred, target, resize);
-    auto o = F::CrossEntropyFuncOptions().label_smoothing(smoothing).ignore_index(-100);
-    if (!weights.empty()) {
-      if (static_cast<int64_t>(weights.size()) != p[0].size(1))
-        fail(FM_ERR_INVALID_ARGUMENT, "'class_weights' has " + std::to_string(weights.size()) + " values for " + std::to_string(p[0].size(1)) + " classes");
-      o = o.weight(torch::tensor(weights, torch::kFloat32).to(p[0].device()));
-    }
-    return F::cross_entropy(p[0], t, o);
+    return F::cross_entropy(p[0], t, class_weighted(weights, p[0]).label_smoothing(smoothing));
   }
   std::vector<double> weights;
   double smoothing;
@@ -176,16 +179,19 @@ FUSE_TORCH_LOSS(Focal, "fuse.losses.focal", "1.0.0")
 struct DiceCe : Base {
   explicit DiceCe(const DictView& c)
       : Base(c), dice_weight(c.get_double("dice_weight")), ce_weight(c.get_double("ce_weight")), smooth(c.get_double("smooth")),
-        background(c.get_bool("include_background")), resize(c.get_bool("resize_target")) {}
+        background(c.get_bool("include_background")), resize(c.get_bool("resize_target")), weights(c.get_doubles("class_weights")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
     const torch::Tensor target_in = target_of(batch, p[0]);
     const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_in, *this, resize);
+    if (p[0].size(1) == 1 && !weights.empty())
+      fail(FM_ERR_INVALID_ARGUMENT, "'class_weights' weighs the classes of multi-class logits; '" + pred + "' has one channel (binary): there are none to weigh");
     const torch::Tensor ce = p[0].size(1) == 1 ? F::binary_cross_entropy_with_logits(p[0], one_hot)
-                                               : F::cross_entropy(p[0], class_targets(p[0], target_in, pred, target, resize));
+                                               : F::cross_entropy(p[0], class_targets(p[0], target_in, pred, target, resize), class_weighted(weights, p[0]));
     return dice_weight * tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background) + ce_weight * ce;
   }
   double dice_weight, ce_weight, smooth;
   bool background, resize;
+  std::vector<double> weights;
 };
 FUSE_TORCH_LOSS(DiceCe, "fuse.losses.dice_ce", "1.0.0")
 

@@ -32,6 +32,24 @@ TEST(CrossEntropy, ClassWeightsAndSmoothing) {
             loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t"})", sample(R"({"p": [[9.0, 0.0]], "t": [0]})")));
 }
 
+// Dice + CE weighs the classes of its cross-entropy part as cross_entropy does: a weighted mean.
+TEST(DiceCe, ClassWeightsWeighTheCrossEntropyPart) {
+  const NDict b = sample(R"({"p": [[2.0, 0.0], [2.0, 0.0]], "t": [0, 1]})");
+  const double right = std::log(1 + std::exp(-2.0)), wrong = std::log(1 + std::exp(2.0));
+  const double weighted = (3 * right + 1 * wrong) / 4;
+  EXPECT_NEAR(loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t", "class_weights": [3, 1]})", b), weighted, 1e-5);
+  EXPECT_NEAR(loss("fuse.losses.dice_ce", R"({"pred": "p", "target": "t", "dice_weight": 0, "class_weights": [3, 1]})", b), weighted, 1e-5);
+  EXPECT_NEAR(loss("fuse.losses.dice_ce", R"({"pred": "p", "target": "t", "dice_weight": 0})", b), (right + wrong) / 2, 1e-5);
+  // The Dice part is the same with or without weights.
+  EXPECT_NEAR(loss("fuse.losses.dice_ce", R"({"pred": "p", "target": "t", "ce_weight": 0, "class_weights": [3, 1]})", b),
+              loss("fuse.losses.dice_ce", R"({"pred": "p", "target": "t", "ce_weight": 0})", b), 1e-7);
+  const std::string prefix = "loss 'fuse.losses.dice_ce' (plugin 'fuse.losses_core'): ";
+  EXPECT_EQ(error_of([&] { loss("fuse.losses.dice_ce", R"({"pred": "p", "target": "t", "class_weights": [1, 2, 3]})", b); }),
+            prefix + "'class_weights' has 3 values for 2 classes");
+  EXPECT_EQ(error_of([] { loss("fuse.losses.dice_ce", R"({"pred": "p", "target": "t", "class_weights": [1, 2]})", sample(R"({"p": [[2.0]], "t": [1]})")); }),
+            prefix + "'class_weights' weighs the classes of multi-class logits; 'p' has one channel (binary): there are none to weigh");
+}
+
 TEST(CrossEntropy, SegmentationTargetsMayBeResized) {
   NDict b;
   b.set("p", Value(Tensor::zeros({1, 2, 2, 2}, sdk::kFloat32)));
