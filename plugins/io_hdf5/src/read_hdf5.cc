@@ -52,8 +52,26 @@ struct File {
       fail(FM_ERR_IO, "cannot open '" + path + "' (HDF5; on a file system without locks, such as some NFS mounts, set HDF5_USE_FILE_LOCKING=FALSE)");
     return id;
   }
+  // Dataset `name`, opened on first use and kept open, so its chunk cache serves the next items (a compressed
+  // chunk holding many items is inflated once, not once per item); -1 when the file has no such dataset.
+  hid_t dataset(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto& open = datasets[name];
+    if (!open) {
+      const hid_t id = H5Oexists_by_name(handle.get(), name.c_str(), H5P_DEFAULT) > 0 ? H5Dopen2(handle.get(), name.c_str(), H5P_DEFAULT) : -1;
+      if (id < 0) {
+        datasets.erase(name);
+        return -1;
+      }
+      open = std::make_unique<Handle>(id, H5Dclose);
+    }
+    return open->get();
+  }
+
   std::string path;
   Handle handle;
+  mutable std::mutex mutex;
+  mutable std::map<std::string, std::unique_ptr<Handle>> datasets;  // closed before the file (declared after it)
 };
 
 // One file shared by every op instance that names it, open while one of them lives.
@@ -184,15 +202,11 @@ class ReadHdf5 {
   // Dataset `name` of `file` (item `index` along its first axis, or all of it when index < 0) into `key`.
   static void read(const File& file, const std::string& name, int64_t index, Dict& sample, const std::string& key) {
     const std::string where = "'" + name + "' in '" + file.path + "'";
-    const Handle dataset(H5Oexists_by_name(file.handle.get(), name.c_str(), H5P_DEFAULT) > 0
-                             ? H5Dopen2(file.handle.get(), name.c_str(), H5P_DEFAULT)
-                             : -1,
-                         H5Dclose);
-    if (!dataset.ok())
-      fail(FM_ERR_KEY_NOT_FOUND, "'" + file.path + "' has no dataset '" + name + "' (" + dataset_list(file.handle.get()) + ")");
-    const Handle type(H5Dget_type(dataset.get()), H5Tclose);
+    const hid_t dataset = file.dataset(name);
+    if (dataset < 0) fail(FM_ERR_KEY_NOT_FOUND, "'" + file.path + "' has no dataset '" + name + "' (" + dataset_list(file.handle.get()) + ")");
+    const Handle type(H5Dget_type(dataset), H5Tclose);
     const Reading r = reading_of(type.get(), where);
-    const Handle space(H5Dget_space(dataset.get()), H5Sclose);
+    const Handle space(H5Dget_space(dataset), H5Sclose);
     const int rank = H5Sget_simple_extent_ndims(space.get());
     std::vector<hsize_t> dims(static_cast<size_t>(std::max(rank, 0)));
     H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
@@ -210,9 +224,9 @@ class ReadHdf5 {
     const Handle memory(shape.empty() ? H5Screate(H5S_SCALAR)
                                       : H5Screate_simple(static_cast<int>(shape.size()), std::vector<hsize_t>(shape.begin(), shape.end()).data(), nullptr),
                         H5Sclose);
-    if (r.kind == Reading::kString) return read_string(dataset.get(), r, memory.get(), space.get(), shape, where, sample, key);
+    if (r.kind == Reading::kString) return read_string(dataset, r, memory.get(), space.get(), shape, where, sample, key);
     sdk::Tensor t = sdk::Tensor::empty(shape, r.dtype);
-    if (H5Dread(dataset.get(), r.memory_type, memory.get(), space.get(), H5P_DEFAULT, t.mut().raw()) < 0)
+    if (H5Dread(dataset, r.memory_type, memory.get(), space.get(), H5P_DEFAULT, t.mut().raw()) < 0)
       fail(FM_ERR_IO, "cannot read " + where + " (corrupt file, or a filter such as a compression plugin that is not installed)");
     if (!shape.empty()) return sample.set_tensor(key, std::move(t));
     // A single value becomes a plain int, double or bool, as a table's cell would.

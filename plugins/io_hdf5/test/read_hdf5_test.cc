@@ -23,12 +23,21 @@ class H5Writer {
   explicit H5Writer(const std::filesystem::path& path) : file_(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)) {}
   ~H5Writer() { H5Fclose(file_); }
 
-  // `values` in memory type `memory`, stored as `stored` with `dims` (empty: a single value).
-  void write(const std::string& name, hid_t stored, hid_t memory, std::vector<hsize_t> dims, const void* values) {
+  // `values` in memory type `memory`, stored as `stored` with `dims` (empty: a single value); with `chunk`,
+  // in chunks of that shape, shuffled and gzip-compressed (as h5py's compression="gzip", shuffle=True).
+  void write(const std::string& name, hid_t stored, hid_t memory, std::vector<hsize_t> dims, const void* values,
+             const std::vector<hsize_t>& chunk = {}) {
     const hid_t space = dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
     const hid_t links = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(links, 1);
-    const hid_t dataset = H5Dcreate2(file_, name.c_str(), stored, space, links, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t layout = H5Pcreate(H5P_DATASET_CREATE);
+    if (!chunk.empty()) {
+      H5Pset_chunk(layout, static_cast<int>(chunk.size()), chunk.data());
+      H5Pset_shuffle(layout);
+      H5Pset_deflate(layout, 4);
+    }
+    const hid_t dataset = H5Dcreate2(file_, name.c_str(), stored, space, links, layout, H5P_DEFAULT);
+    H5Pclose(layout);
     EXPECT_GE(H5Dwrite(dataset, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, values), 0) << name;
     H5Dclose(dataset);
     H5Pclose(links);
@@ -150,6 +159,27 @@ TEST(ReadHdf5, WholeDatasetsWithTypeConversions) {
   EXPECT_EQ(values<float>(half), (std::vector<float>{0.5f, -2.0f, 1.5f, 1024.0f}));
   EXPECT_EQ(out.get<double>("e"), 0.75);
   EXPECT_EQ(values<uint8_t>(out.get<Tensor>("f")), (std::vector<uint8_t>{2, 0, 1}));
+}
+
+TEST(ReadHdf5, CompressedChunkedDatasetsReadItemByItem) {
+  const auto dir = fresh_dir("hdf5_chunked");
+  std::vector<float> rows(300 * 8);
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = 0.5f * static_cast<float>(i);
+  std::vector<int16_t> labels(300);
+  for (size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<int16_t>(i % 7 - 3);
+  {
+    H5Writer w(dir / "packed.h5");
+    w.write("x", H5T_NATIVE_FLOAT, H5T_NATIVE_FLOAT, {300, 8}, rows.data(), {50, 8});
+    w.write("y", H5T_STD_I16BE, H5T_NATIVE_INT16, {300}, labels.data(), {64});
+  }
+  for (int64_t i = 0; i < 300; ++i) {
+    const NDict s = item(dir / "packed.h5", R"(["x", "y"])", R"(["x", "y"])", with_index(i));
+    const std::vector<float> x = values<float>(s.get<Tensor>("x"));
+    ASSERT_EQ(x.size(), 8u);
+    ASSERT_EQ(x[0], 0.5f * static_cast<float>(i * 8)) << i;
+    ASSERT_EQ(x[7], 0.5f * static_cast<float>(i * 8 + 7)) << i;
+    ASSERT_EQ(s.get<int64_t>("y"), i % 7 - 3) << i;
+  }
 }
 
 TEST(ReadHdf5, ThreadsReadingOneFileGetTheirOwnItems) {
