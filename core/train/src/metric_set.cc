@@ -101,26 +101,31 @@ std::vector<std::pair<std::string, double>> MetricSet::compute() {
       out.emplace_back(s.name, std::numeric_limits<double>::quiet_NaN());  // undefined this epoch
       continue;
     }
-    std::vector<std::pair<std::string, double>> scalars, elements;
-    for (const auto& [key, v] : result.flatten()) {
+    std::vector<std::pair<std::string, double>> scalars;
+    const auto flat = result.flatten();
+    for (const auto& [key, v] : flat) {
       if (v->is<double>()) scalars.emplace_back(key, v->as<double>());
       else if (v->is<int64_t>()) scalars.emplace_back(key, static_cast<double>(v->as<int64_t>()));
-      else if (v->is<Tensor>()) add_elements(result, key, v->as<Tensor>(), elements);
     }
     const std::string own = s.component.substr(s.component.rfind('.') + 1);
     const std::string chosen = !s.output.empty() ? s.output : own;
     bool found = false;
     for (const auto& [key, value] : scalars)
       if (key == chosen) out.emplace_back(s.name, value), found = true;
-    // An element of a per-class output ("dice.2": class 2's Dice) only when asked for by name.
-    for (const auto& [key, value] : elements)
-      if (!found && !s.output.empty() && key == s.output) out.emplace_back(s.name, value), found = true;
     if (!s.output.empty() && !found) {
-      std::vector<std::string> names;
-      for (const auto& [key, value] : scalars) names.push_back(key);
-      for (const auto& [key, value] : elements) names.push_back(key);
-      throw Error(Errc::kKeyNotFound, s.where + ": metric '" + s.name + "': no output '" + s.output + "'" + did_you_mean(s.output, names) +
-                                          " (outputs: " + join(names, ", ") + ")");
+      // An element of a per-class output ("dice.2": class 2's Dice), looked up only when asked for by name.
+      std::vector<std::pair<std::string, double>> elements;
+      for (const auto& [key, v] : flat)
+        if (v->is<Tensor>()) add_elements(result, key, v->as<Tensor>(), elements);
+      for (const auto& [key, value] : elements)
+        if (!found && key == s.output) out.emplace_back(s.name, value), found = true;
+      if (!found) {
+        std::vector<std::string> names;
+        for (const auto& [key, value] : scalars) names.push_back(key);
+        for (const auto& [key, value] : elements) names.push_back(key);
+        throw Error(Errc::kKeyNotFound, s.where + ": metric '" + s.name + "': no output '" + s.output + "'" + did_you_mean(s.output, names) +
+                                            " (outputs: " + join(names, ", ") + ")");
+      }
     }
     if (!s.output.empty()) continue;
     for (const auto& [key, value] : scalars)

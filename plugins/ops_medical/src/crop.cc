@@ -36,18 +36,23 @@ class PadOrCrop {
 };
 FUSE_OP(PadOrCrop, "fuse.medical.pad_or_crop", "1.0.0")
 
-// Calls `visit(i)` for each element i of the label map above 0, in order, until it returns true.
+// Calls `visit(i, value)` for each element i of the label map, in order, until it returns true.
 template <class Visit>
-void foreground(const sdk::TensorView& label, Visit&& visit) {
+void scan_labels(const sdk::TensorView& label, Visit&& visit) {
   label.require_cpu_contiguous();
   const int64_t total = label.numel();
   const bool known = sdk::dispatch_dtype(label.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* v = label.data<T>();
+    const auto* v = label.data<decltype(tag)>();
     for (int64_t i = 0; i < total; ++i)
-      if (v[i] > T(0) && visit(i)) return;
+      if (visit(i, v[i])) return;
   });
   if (!known) sdk::fail(FM_ERR_TYPE, "key '" + label.name() + "': dtype " + sdk::dtype_name(label.dtype()) + " is not a label map");
+}
+
+// Calls `visit(i)` for each element i of the label map above 0, in order, until it returns true.
+template <class Visit>
+void foreground(const sdk::TensorView& label, Visit&& visit) {
+  scan_labels(label, [&](int64_t i, auto v) { return v > decltype(v)(0) && visit(i); });
 }
 
 std::string number(double v) {
@@ -57,24 +62,16 @@ std::string number(double v) {
 }
 
 // Calls `visit(i, c)` for each element i of the label map with its class c (the value, which must be an
-// integer in [0, classes)), in order, until it returns true.
+// integer in [0, num_classes)), in order, until it returns true.
 template <class Visit>
 void classes(const sdk::TensorView& label, int64_t num_classes, Visit&& visit) {
-  label.require_cpu_contiguous();
-  const int64_t total = label.numel();
-  const bool known = sdk::dispatch_dtype(label.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* v = label.data<T>();
-    for (int64_t i = 0; i < total; ++i) {
-      const auto c = static_cast<int64_t>(v[i]);
-      if (c < 0 || c >= num_classes || static_cast<T>(c) != v[i])
-        sdk::fail(FM_ERR_INVALID_ARGUMENT, "key '" + label.name() + "' holds the value " + number(static_cast<double>(v[i])) +
-                                               " at element " + std::to_string(i) + ", not a class of 'class_ratios' (an integer 0 to " +
-                                               std::to_string(num_classes - 1) + ")");
-      if (visit(i, c)) return;
-    }
+  scan_labels(label, [&](int64_t i, auto v) {
+    const auto c = static_cast<int64_t>(v);
+    if (c < 0 || c >= num_classes || static_cast<decltype(v)>(c) != v)
+      sdk::fail(FM_ERR_INVALID_ARGUMENT, "key '" + label.name() + "' holds the value " + number(static_cast<double>(v)) + " at element " +
+                                             std::to_string(i) + ", not a class of 'class_ratios' (an integer 0 to " + std::to_string(num_classes - 1) + ")");
+    return visit(i, c);
   });
-  if (!known) sdk::fail(FM_ERR_TYPE, "key '" + label.name() + "': dtype " + sdk::dtype_name(label.dtype()) + " is not a label map");
 }
 
 class CropForeground {
