@@ -93,13 +93,13 @@ int show(const ShowOptions& o) {
   const json::Document doc = json::Document::load(o.config);
   const data::DataConfig config = data::read_data_config(doc);
   data::DatasetSpec spec = split_dataset(doc, config, o.split);
+  // The first n source samples (a static pipeline that splits them makes more: the first n of those are shown).
   if (spec.samples.size() > static_cast<size_t>(o.n)) spec.samples.resize(static_cast<size_t>(o.n));
   Registry registry;
   data::Dataset dataset(registry, spec);
   data::Dataset::Worker worker = dataset.worker();
-  // The mask: the one asked for, else data.mask or data.label when they hold tensors.
   std::vector<VolumeView> views;
-  for (size_t i = 0; i < dataset.size(); ++i) {
+  for (size_t i = 0; i < std::min(dataset.size(), static_cast<size_t>(o.n)); ++i) {
     std::optional<NDict> s = worker.get(i, o.epoch, !o.no_augment);
     if (!s) continue;  // skipped by on_error
     VolumeView v;
@@ -258,10 +258,15 @@ int cache_build(const std::string& config_file, const std::string& split, int64_
   const data::DataConfig config = data::read_data_config(doc);
   if (!config.dataset.cache_dir) throw Error(Errc::kConfig, config_file + ": the data section has no 'cache' folder to build");
   Registry registry;
-  data::Dataset dataset(registry, split_dataset(doc, config, split));
   const size_t n = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
+  data::DatasetSpec spec = split_dataset(doc, config, split);
+  spec.index_threads = n;
+  spec.index_progress = true;
+  data::Dataset dataset(registry, std::move(spec));
+  const size_t dropped_sources = dataset.skipped();  // a splitting pipeline's source samples that failed (not among the samples)
   dataset.build_cache(n, true);
-  std::cout << "cache " << dataset.cache()->folder().string() << ": " << dataset.size() - dataset.skipped() << " samples";
+  std::cout << "cache " << dataset.cache()->folder().string() << ": " << dataset.size() - (dataset.skipped() - dropped_sources) << " samples";
+  if (dataset.changes_count()) std::cout << " from " << dataset.sources() << " source samples";
   if (dataset.skipped()) std::cout << ", " << dataset.skipped() << " skipped (on_error: skip)";
   if (dataset.cache()->corrupt_found()) std::cout << ", " << dataset.cache()->corrupt_found() << " corrupt entries rebuilt";
   std::cout << "\n";

@@ -79,6 +79,60 @@ TEST(FuseRun, ClassificationExamplesTrainOnSmallData) {
   EXPECT_NE(run.out.find(": validation.accuracy = "), std::string::npos) << run.out;
 }
 
+// A static pipeline that splits each volume into its axial slices and keeps those with foreground: the
+// dataset, its cache, the folds' validation, the class-balanced sampler (from each volume's table row) and
+// training all see the slices; a bundle refuses such steps for inference, saying what to write.
+TEST(FuseRun, TrainsOnTheSlicesAStaticPipelineSplitsVolumesInto) {
+  const fs::path dir = fresh_dir("train_cli_slices");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 8 24 24 12").exit_code, 0);
+  std::ofstream(dir / "experiment.json") << R"({
+  "name": "slices",
+  "data": {
+    "source": {"table": "data/train.csv", "paths": ["image", "mask"]},
+    "static": [
+      {"op": "fuse.io.read_medical", "path_key": "data.image", "key": "data.ct", "dtype": "float32"},
+      {"op": "fuse.io.read_medical", "path_key": "data.mask", "key": "data.seg", "dtype": "uint8"},
+      {"op": "fuse.medical.rescale", "keys": ["data.ct"], "in_min": -200, "in_max": 300},
+      {"split": {"keys": ["data.ct", "data.seg"], "axis": 1}},
+      {"op": "fuse.ops.reduce", "key": "data.seg", "out": "data.foreground", "reduce": "count_nonzero", "greater_than": 0},
+      {"keep_if": "data.foreground"}
+    ],
+    "cache": "cache",
+    "folds": {"k": 4, "stratify": "data.lesion", "group": "data.patient", "file": "folds.json", "train": [0, 1, 2], "validation": [3]},
+    "loader": {"batch_size": 8, "workers": 2, "sampler": {"balance": "data.lesion"}, "collate": {"skip": ["data.ct_meta", "data.seg_meta"]}}
+  },
+  "model": {"model": "fuse.models.unet", "dims": 2, "in_channels": 1, "num_classes": 3, "channels": [4, 8],
+            "inputs": ["data.ct"], "outputs": ["model.logits", "model.probs"]},
+  "postprocess": [{"op": "fuse.ops.argmax", "key": "model.probs", "out": "model.seg", "axis": 1}],
+  "losses": {"dice_ce": {"loss": "fuse.losses.dice_ce", "pred": "model.logits", "target": "data.seg"}},
+  "metrics": {"dice": {"metric": "fuse.metrics.segmentation", "pred": "model.seg", "target": "data.seg", "num_classes": 3,
+                       "output": "mean_dice", "on": ["validation"]}},
+  "optimizer": {"name": "adamw", "lr": 0.01},
+  "trainer": {"epochs": 1, "monitor": "validation.dice", "mode": "max", "threads": 2}
+})";
+  const std::string experiment = "'" + (dir / "experiment.json").string() + "'";
+  const CommandResult built = fuse("cache build " + experiment + " --threads 2");
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  // "cache <folder>: <n> samples from 8 source samples": fewer than 8 x 12 slices, more than 8.
+  const size_t at = built.out.find(": ");
+  ASSERT_NE(at, std::string::npos) << built.out;
+  const int slices = std::stoi(built.out.substr(at + 2));
+  EXPECT_GT(slices, 8) << built.out;
+  EXPECT_LT(slices, 8 * 12) << built.out;
+  EXPECT_NE(built.out.find(" samples from 8 source samples"), std::string::npos) << built.out;
+  const CommandResult shown = fuse("data show " + experiment + " --n 3 --out '" + (dir / "slices.png").string() + "'");
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(shown.out, "wrote " + (dir / "slices.png").string() + " (3 samples, axial)\n");
+  const CommandResult run = fuse("run " + experiment + " --no-progress --out '" + (dir / "run").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find(": validation.dice = "), std::string::npos) << run.out;
+  const CommandResult exported = fuse("export '" + (dir / "run").string() + "' --out '" + (dir / "bundle").string() + "'");
+  EXPECT_EQ(exported.exit_code, 1);
+  EXPECT_EQ(exported.err, "fuse: error: " + (dir / "run" / "config.json").string() +
+                              ": the inference steps (by default the data's static pipeline) hold a 'split' step (" + (dir / "run" / "config.json").string() +
+                              ":27:7), but inference makes one prediction per input: write 'inference.steps' without it\n");
+}
+
 // The segmentation example as shipped, on small volumes: trained for 2 epochs, exported, and run on a volume
 // stored LPS at 0.8 x 0.8 x 2 mm; the labels come back on that grid although the model saw RAS at 1.6 x 1.6 x 2.5.
 TEST(FuseRun, SegmentationInferenceWritesOntoTheInputsGrid) {

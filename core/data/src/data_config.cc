@@ -67,7 +67,32 @@ std::vector<Sample> read_sample_source(const json::Document& d, const std::strin
   s.fail("", "the sample source needs one of 'table', 'folder', 'ids' or 'count'");
 }
 
-std::vector<Step> read_steps(const json::Document& d, const std::string& pointer) {
+namespace {
+
+// A step that splits or drops samples: {"split": {"keys": [...], "axis": 0}}, {"keep_if": key} or
+// {"drop_if": key}, alone in its object.
+Step read_count_step(const json::Document& d, const ObjectReader& r, bool static_pipeline) {
+  const std::string kind = r.has("split") ? "split" : r.has("keep_if") ? "keep_if" : "drop_if";
+  if (!static_pipeline)
+    r.fail(kind, "'" + kind + "' changes the number of samples, which only the static pipeline may do (its output is cached and indexed)");
+  r.allow({kind});
+  Step step;
+  if (kind == "keep_if") step.keep_if = r.string("keep_if");
+  if (kind == "drop_if") step.drop_if = r.string("drop_if");
+  if (kind == "split") {
+    ObjectReader s(d, *r.find("split"), r.pointer("split"), "'split'");
+    s.allow({"keys", "axis", "source_key"});
+    Split split;
+    split.keys = s.strings("keys");
+    if (split.keys.empty()) s.fail("", "'split' needs 'keys': the tensors or lists to split (e.g. [\"data.image\", \"data.label\"])");
+    split.axis = s.integer("axis", 0);
+    split.source_key = s.string("source_key", "data.source_id");
+    step.split = std::move(split);
+  }
+  return step;
+}
+
+std::vector<Step> read_steps(const json::Document& d, const std::string& pointer, bool static_pipeline) {
   std::vector<Step> steps;
   boost::system::error_code ec;
   const bj::value* list = d.root().find_pointer(pointer, ec);
@@ -77,6 +102,12 @@ std::vector<Step> read_steps(const json::Document& d, const std::string& pointer
   for (size_t i = 0; i < list->as_array().size(); ++i) {
     const std::string p = json::child_pointer(pointer, i);
     ObjectReader r(d, list->as_array()[i], p, "a pipeline step");
+    if (!r.has("op") && (r.has("split") || r.has("keep_if") || r.has("drop_if"))) {
+      Step step = read_count_step(d, r, static_pipeline);
+      step.where = d.location(p);
+      steps.push_back(std::move(step));
+      continue;
+    }
     Step step;
     step.op = r.string("op");
     step.where = d.location(p);
@@ -107,6 +138,10 @@ std::vector<Step> read_steps(const json::Document& d, const std::string& pointer
   return steps;
 }
 
+}  // namespace
+
+std::vector<Step> read_steps(const json::Document& d, const std::string& pointer) { return read_steps(d, pointer, false); }
+
 namespace {
 
 // An error at the first of `steps` that sets `field`.
@@ -123,7 +158,7 @@ void refuse_step_field(const json::Document& d, const std::string& pointer, cons
 }  // namespace
 
 std::vector<Step> read_static_steps(const json::Document& d, const std::string& pointer) {
-  std::vector<Step> steps = read_steps(d, pointer);
+  std::vector<Step> steps = read_steps(d, pointer, true);
   refuse_step_field(d, pointer, steps, "apply_probability", "static steps are cached, so they cannot be random: move the step to the dynamic pipeline");
   return steps;
 }

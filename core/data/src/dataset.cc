@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <thread>
+#include <unordered_map>
 
 #include "fuse/base/error.h"
 #include "fuse/base/log.h"
@@ -45,6 +47,56 @@ class Progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_{};
 };
 
+// Calls work(worker, k) for k in [0, count) on `threads` threads, each with a worker of its own made by
+// make_worker(), while `bar` shows how many are done; the first error stops the others and is rethrown.
+template <class MakeWorker, class Work>
+void run_parallel(size_t count, size_t threads, Progress& bar, MakeWorker make_worker, Work work) {
+  std::atomic<size_t> next{0}, done{0};
+  std::atomic<bool> failed{false};
+  std::mutex error_mutex;
+  std::exception_ptr failure;
+  auto loop = [&] {
+    auto w = make_worker();
+    while (!failed) {
+      const size_t k = next++;
+      if (k >= count) return;
+      try {
+        work(w, k);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!failure) failure = std::current_exception();
+        failed = true;
+        return;
+      }
+      ++done;
+    }
+  };
+  // The bar is redrawn every 100 ms until the work ends (which wakes it at once).
+  std::mutex finished_mutex;
+  std::condition_variable finished_cv;
+  bool finished = false;
+  std::thread reporter([&] {
+    std::unique_lock<std::mutex> lock(finished_mutex);
+    while (!finished_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return finished; })) bar.update(done);
+  });
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < std::max<size_t>(1, threads); ++t) pool.emplace_back(loop);
+  loop();
+  for (std::thread& t : pool) t.join();
+  {
+    std::lock_guard<std::mutex> lock(finished_mutex);
+    finished = true;
+  }
+  finished_cv.notify_one();
+  reporter.join();
+  if (failure) std::rethrow_exception(failure);
+  bar.update(count);
+}
+
+// The cache entry that records which samples the static pipeline made of a source sample (not an id a sample
+// can have: ids come from tables and files).
+std::string parts_entry(const std::string& source_id) { return std::string("\x1f") + "parts of " + source_id; }
+
 }  // namespace
 
 Dataset::Dataset(const Registry& registry, DatasetSpec spec)
@@ -56,6 +108,42 @@ Dataset::Dataset(const Registry& registry, DatasetSpec spec)
       static_hash_(static_template_.hash()) {
   if (spec_.cache_dir)
     cache_ = std::make_unique<cache::Cache>(*spec_.cache_dir, static_hash_, describe_steps(static_template_), spec_.cache_memory_bytes);
+  if (changes_count()) index_parts();
+}
+
+std::string Dataset::why(const Sample& s, const Error& e) const { return "sample '" + s.id + "' (" + s.origin + "): " + e.what(); }
+
+void Dataset::index_parts() {
+  sources_ = std::move(spec_.samples);
+  spec_.samples.clear();
+  std::vector<std::vector<std::string>> ids(sources_.size());
+  Progress bar("index", sources_.size(), spec_.index_progress);
+  run_parallel(sources_.size(), spec_.index_threads, bar, [this] { return worker(); }, [&](Worker& w, size_t i) {
+    if (cache_)
+      if (std::optional<NDict> record = cache_->get(parts_entry(sources_[i].id))) {
+        for (const Value& id : record->get<List>("ids")) ids[i].push_back(id.as<std::string>());
+        return;
+      }
+    try {
+      for (const NDict& part : w.static_parts(i)) ids[i].push_back(part.get<std::string>(spec_.id_key));
+    } catch (const Error& e) {
+      if (spec_.on_error != OnError::kSkip) throw Error(e.code(), why(sources_[i], e));
+      skip(why(sources_[i], e));
+    }
+  });
+  std::unordered_map<std::string, size_t> seen;
+  size_t dropped = 0;
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    dropped += ids[i].empty();
+    for (std::string& id : ids[i]) {
+      if (auto [it, fresh] = seen.emplace(id, i); !fresh)
+        throw Error(Errc::kInvalidArgument, "the static pipeline makes two samples with the id '" + id + "' (from '" + sources_[it->second].id + "' and '" +
+                                                sources_[i].id + "'); ids under '" + spec_.id_key + "' must be unique (an op overwrites them?)");
+      spec_.samples.push_back(Sample{std::move(id), sources_[i].origin, sources_[i].values});
+      source_index_.push_back(i);
+    }
+  }
+  logger().info("static pipeline: {} samples from {} source samples ({} left no sample)", spec_.samples.size(), sources_.size(), dropped);
 }
 
 Dataset::Worker Dataset::worker() { return Worker(*this); }
@@ -75,24 +163,55 @@ std::vector<std::string> Dataset::skip_reasons() const {
   return reasons_;
 }
 
+const std::vector<NDict>& Dataset::Worker::static_parts(size_t source) {
+  if (parts_ && parts_->first == source) return parts_->second;
+  Dataset& d = *dataset_;
+  const Sample& s = d.sources_.at(source);
+  NDict sample = s.values;
+  sample.set(d.spec_.id_key, s.id);
+  parts_.reset();
+  std::vector<NDict> parts = static_.run_all(std::move(sample), d.spec_.seed, -1, static_cast<int64_t>(source), false, d.spec_.id_key);
+  List ids;
+  for (const NDict& part : parts) {
+    const Value* id = part.find(d.spec_.id_key);
+    if (id == nullptr || !id->is<std::string>())
+      throw Error(Errc::kKeyNotFound, "the static pipeline's output has no id under '" + d.spec_.id_key + "' (an op removed or changed it)");
+    ids.emplace_back(id->as<std::string>());
+  }
+  if (d.cache_) {
+    for (const NDict& part : parts) d.cache_->put(part.get<std::string>(d.spec_.id_key), part);
+    NDict record;
+    record.set("ids", std::move(ids));
+    d.cache_->put(parts_entry(s.id), record);  // after the parts: a record always finds its parts
+  }
+  parts_.emplace(source, std::move(parts));
+  return parts_->second;
+}
+
 std::optional<NDict> Dataset::Worker::get_static(size_t index) {
   Dataset& d = *dataset_;
   const Sample& s = d.spec_.samples.at(index);
   try {
     if (d.cache_)
       if (std::optional<NDict> hit = d.cache_->get(s.id)) return hit;
+    if (d.changes_count()) {
+      const size_t source = d.source_index_[index];
+      for (const NDict& part : static_parts(source))
+        if (part.get<std::string>(d.spec_.id_key) == s.id) return part;
+      throw Error(Errc::kInternal, "the static pipeline no longer makes this sample from '" + d.sources_[source].id +
+                                       "' (it did when the dataset was made): is one of its ops random, or did a file change?");
+    }
     NDict sample = s.values;
     sample.set(d.spec_.id_key, s.id);
     static_.run(sample, d.spec_.seed, -1, static_cast<int64_t>(index), false);
     if (d.cache_) d.cache_->put(s.id, sample);
     return sample;
   } catch (const Error& e) {
-    const std::string why = "sample '" + s.id + "' (" + s.origin + "): " + e.what();
     if (d.spec_.on_error == OnError::kSkip) {
-      d.skip(why);
+      d.skip(d.why(s, e));
       return std::nullopt;
     }
-    throw Error(e.code(), why);
+    throw Error(e.code(), d.why(s, e));
   }
 }
 
@@ -131,47 +250,9 @@ void Dataset::Worker::run_batch(NDict& batch, int64_t epoch, int64_t batch_index
 void Dataset::build_cache(size_t threads, bool progress, size_t part, size_t parts) {
   if (!cache_) throw Error(Errc::kConfig, "the dataset has no cache folder to build");
   if (parts == 0 || part >= parts) throw Error(Errc::kInvalidArgument, "cache build: part " + std::to_string(part) + " of " + std::to_string(parts) + " does not exist");
-  threads = std::max<size_t>(1, threads);
   const size_t mine = (size() + parts - 1 - part) / parts;  // samples part, part + parts, ...
-  std::atomic<size_t> next{0}, done{0};
-  std::mutex error_mutex;
-  std::optional<Error> failure;
   Progress bar("cache", mine, progress);
-  auto work = [&] {
-    Worker w = worker();
-    while (true) {
-      const size_t k = next++;
-      if (k >= mine) return;
-      const size_t i = part + k * parts;
-      {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (failure) return;
-      }
-      try {
-        w.get_static(i);
-      } catch (const Error& e) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!failure) failure = e;
-        return;
-      }
-      ++done;
-    }
-  };
-  std::atomic<bool> finished{false};
-  std::thread reporter([&] {
-    while (!finished) {
-      bar.update(done);
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  });
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
-  finished = true;
-  reporter.join();
-  if (failure) throw *failure;
-  bar.update(mine);
+  run_parallel(mine, threads, bar, [this] { return worker(); }, [&](Worker& w, size_t k) { w.get_static(part + k * parts); });
 }
 
 }  // namespace fuse::data

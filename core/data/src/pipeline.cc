@@ -1,8 +1,10 @@
 #include "fuse/data/pipeline.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "fuse/base/error.h"
+#include "fuse/base/strings.h"
 #include "fuse/data/seeds.h"
 #include "fuse/hash/sha256.h"
 #include "fuse/json/write.h"
@@ -15,7 +17,7 @@ namespace bj = boost::json;
 
 struct Pipeline::Instance {
   size_t step;
-  Op op;
+  std::optional<Op> op;  // none for a split, keep_if or drop_if step
 };
 
 namespace {
@@ -39,8 +41,8 @@ std::string canonical(const bj::value& v) {
   return json::to_text(v);
 }
 
-// Whether `v` (an apply_if condition) is true.
-bool truth(const Value& v, const std::string& key) {
+// Whether `v` (the condition of `field`: apply_if, keep_if, drop_if) is true.
+bool truth(const Value& v, const std::string& key, const std::string& field) {
   if (v.is<bool>()) return v.as<bool>();
   if (v.is<int64_t>() || v.is<double>()) return v.as_number() != 0;
   if (v.is<Tensor>() && v.as<Tensor>().numel() == 1 && v.as<Tensor>().is_cpu()) {
@@ -48,16 +50,19 @@ bool truth(const Value& v, const std::string& key) {
     const bool numeric = sdk::dispatch_dtype(v.as<Tensor>().dtype(), [&](auto tag) { x = static_cast<double>(*static_cast<const decltype(tag)*>(v.as<Tensor>().raw_data())); });
     if (numeric) return x != 0;
   }
-  throw Error(Errc::kType, "'apply_if' reads '" + key + "', which holds " + v.summary() + "; expected a bool, a number or a one-element tensor");
+  throw Error(Errc::kType, "'" + field + "' reads '" + key + "', which holds " + v.summary() + "; expected a bool, a number or a one-element tensor");
+}
+
+// The condition under `key` of a step's `field`.
+bool condition(const NDict& sample, const std::string& key, const std::string& field) {
+  const Value* v = sample.find(key);
+  if (v == nullptr) throw Error(Errc::kKeyNotFound, "'" + field + "' reads '" + key + "', which is missing; " + sample.missing_key_message(key));
+  return truth(*v, key, field);
 }
 
 // Whether step `step` runs on this call (its apply_if and apply_probability).
 bool applies(const Step& step, const NDict& sample, const CallContext& c) {
-  if (!step.apply_if.empty()) {
-    const Value* v = sample.find(step.apply_if);
-    if (v == nullptr) throw Error(Errc::kKeyNotFound, "'apply_if' reads '" + step.apply_if + "', which is missing; " + sample.missing_key_message(step.apply_if));
-    if (!truth(*v, step.apply_if)) return false;
-  }
+  if (!step.apply_if.empty() && !condition(sample, step.apply_if, "apply_if")) return false;
   if (step.apply_probability) {
     if (!c.training) return false;
     // A generator of its own (the op's seed, salted), so the op's own draws do not depend on the decision.
@@ -76,6 +81,14 @@ Pipeline::Pipeline(const Registry& registry, std::vector<Step> steps, std::strin
     const Step& step = steps_[s];
     // The op's own messages name it and its plugin; this says where it sits.
     const std::string where = name_ + " step " + std::to_string(s + 1) + (step.where.empty() ? "" : " (" + step.where + ")") + ": ";
+    if (step.changes_count()) {
+      // No op: what it does is its kind and fields.
+      changes_count_ = true;
+      description += step.kind() + " " + (step.split ? join(step.split->keys, ",") + " axis " + std::to_string(step.split->axis) + " source " + step.split->source_key
+                                                     : step.keep_if + step.drop_if) + "\n";
+      ops_.push_back(Instance{s, std::nullopt});
+      continue;
+    }
     std::vector<bj::object> configs;
     if (step.repeat.empty()) configs.push_back(step.config);
     for (const bj::object& extra : step.repeat) {
@@ -112,17 +125,119 @@ Pipeline::Pipeline(Pipeline&&) noexcept = default;
 Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
 Pipeline::~Pipeline() = default;
 
+std::string Pipeline::where(size_t step) const {
+  const Step& s = steps_[step];
+  return name_ + " step " + std::to_string(step + 1) + (s.where.empty() ? "" : " (" + s.where + ")") + ": ";
+}
+
 void Pipeline::run(NDict& sample, uint64_t run_seed, int64_t epoch, int64_t sample_index, bool training) {
   for (size_t i = 0; i < ops_.size(); ++i) {
     Instance& instance = ops_[i];
     CallContext context{training, call_seed(run_seed, epoch, sample_index, static_cast<int64_t>(i)), epoch, sample_index};
     try {
-      if (applies(steps_[instance.step], sample, context)) instance.op.forward(sample, context);
+      if (!instance.op)
+        throw Error(Errc::kInvalidArgument, "'" + steps_[instance.step].kind() + "' changes the number of samples, which only the static pipeline may do");
+      if (applies(steps_[instance.step], sample, context)) instance.op->forward(sample, context);
     } catch (...) {
-      const Step& step = steps_[instance.step];
-      rethrow_with_context(name_ + " step " + std::to_string(instance.step + 1) + (step.where.empty() ? "" : " (" + step.where + ")") + ": ");
+      rethrow_with_context(where(instance.step));
     }
   }
+}
+
+namespace {
+
+// Part `k` of `v` along `axis` (a tensor's slice, without that axis; a list's element).
+Value part_of(const Value& v, int64_t axis, int64_t k) {
+  if (v.is<List>()) return v.as<List>()[static_cast<size_t>(k)];
+  const Tensor t = v.as<Tensor>().is_contiguous() ? v.as<Tensor>() : v.as<Tensor>().clone();
+  const size_t a = static_cast<size_t>(axis < 0 ? axis + t.ndim() : axis);
+  std::vector<int64_t> shape = t.shape();
+  const int64_t n = shape[a];
+  int64_t outer = 1, inner = 1;
+  for (size_t d = 0; d < a; ++d) outer *= shape[d];
+  for (size_t d = a + 1; d < shape.size(); ++d) inner *= shape[d];
+  shape.erase(shape.begin() + static_cast<std::ptrdiff_t>(a));
+  Tensor out = Tensor::empty(shape, t.dtype());
+  const size_t row = static_cast<size_t>(inner) * ((t.dtype().bits * t.dtype().lanes + 7) / 8);
+  if (row == 0 || outer == 0) return out;
+  auto* o = static_cast<uint8_t*>(out.mutable_raw_data());
+  const auto* x = static_cast<const uint8_t*>(t.raw_data());
+  for (int64_t i = 0; i < outer; ++i) std::memcpy(o + static_cast<size_t>(i) * row, x + static_cast<size_t>(i * n + k) * row, row);
+  return out;
+}
+
+// The parts of `sample` under a split step.
+std::vector<NDict> split_sample(NDict sample, const Split& split, const std::string& id_key) {
+  int64_t count = -1;
+  std::string first;
+  for (const std::string& key : split.keys) {
+    const Value* v = sample.find(key);
+    if (v == nullptr) throw Error(Errc::kKeyNotFound, "'split' reads '" + key + "', which is missing; " + sample.missing_key_message(key));
+    int64_t n = 0;
+    if (v->is<List>()) {
+      if (split.axis != 0) throw Error(Errc::kShape, "'split': '" + key + "' is a list, which splits along axis 0 only (the step's axis is " + std::to_string(split.axis) + ")");
+      n = static_cast<int64_t>(v->as<List>().size());
+    } else if (v->is<Tensor>()) {
+      const Tensor& t = v->as<Tensor>();
+      if (!t.is_cpu()) throw Error(Errc::kUnsupported, "'split': '" + key + "' is " + t.description() + "; samples split on the CPU (in the static pipeline)");
+      if (split.axis >= t.ndim() || split.axis < -t.ndim())
+        throw Error(Errc::kShape, "'split': '" + key + "' is " + t.description() + ", which has no axis " + std::to_string(split.axis));
+      n = t.size(static_cast<int32_t>(split.axis < 0 ? split.axis + t.ndim() : split.axis));
+    } else {
+      throw Error(Errc::kType, "'split': '" + key + "' holds " + v->summary() + "; expected a tensor or a list");
+    }
+    if (count >= 0 && n != count)
+      throw Error(Errc::kShape, "'split': '" + key + "' has " + std::to_string(n) + " parts along axis " + std::to_string(split.axis) + " but '" + first +
+                                    "' has " + std::to_string(count) + "; the keys of one split must have as many");
+    if (count < 0) count = n, first = key;
+  }
+  const Value* id = sample.find(id_key);
+  const std::string source = id != nullptr && id->is<std::string>() ? id->as<std::string>() : "";
+  if (!source.empty() && !sample.has(split.source_key)) sample.set(split.source_key, source);
+  std::vector<Value> whole;
+  for (const std::string& key : split.keys) whole.push_back(*sample.pop(key));
+  std::vector<NDict> parts;
+  for (int64_t k = 0; k < count; ++k) {
+    NDict part = sample;
+    for (size_t j = 0; j < split.keys.size(); ++j) part.set(split.keys[j], part_of(whole[j], split.axis, k));
+    if (!source.empty()) part.set(id_key, source + "#" + std::to_string(k));
+    parts.push_back(std::move(part));
+  }
+  return parts;
+}
+
+}  // namespace
+
+std::vector<NDict> Pipeline::run_all(NDict sample, uint64_t run_seed, int64_t epoch, int64_t sample_index, bool training, const std::string& id_key) {
+  const Value* id = sample.find(id_key);
+  const std::string source = id != nullptr && id->is<std::string>() ? id->as<std::string>() : "";
+  std::vector<NDict> samples;
+  samples.push_back(std::move(sample));
+  for (size_t i = 0; i < ops_.size() && !samples.empty(); ++i) {
+    Instance& instance = ops_[i];
+    const Step& step = steps_[instance.step];
+    CallContext context{training, call_seed(run_seed, epoch, sample_index, static_cast<int64_t>(i)), epoch, sample_index};
+    std::vector<NDict> next;
+    for (NDict& s : samples) {
+      try {
+        if (step.split) {
+          for (NDict& part : split_sample(std::move(s), *step.split, id_key)) next.push_back(std::move(part));
+          continue;
+        }
+        if (!step.keep_if.empty() && !condition(s, step.keep_if, "keep_if")) continue;
+        if (!step.drop_if.empty() && condition(s, step.drop_if, "drop_if")) continue;
+        if (instance.op && applies(step, s, context)) instance.op->forward(s, context);
+        next.push_back(std::move(s));
+      } catch (...) {
+        // After a split, which part failed.
+        const Value* part = s.find(id_key);
+        const std::string part_id = part != nullptr && part->is<std::string>() ? part->as<std::string>() : "";
+        rethrow_with_context(where(instance.step) + (part_id != source && !part_id.empty() ? "part '" + part_id + "': " : ""));
+      }
+    }
+    samples = std::move(next);
+  }
+  return samples;
 }
 
 void Pipeline::run_batch(NDict& batch, uint64_t run_seed, int64_t epoch, int64_t batch_index, const std::vector<int64_t>& sample_indices,
@@ -138,10 +253,11 @@ void Pipeline::run_batch(NDict& batch, uint64_t run_seed, int64_t epoch, int64_t
       const Step& step = steps_[instance.step];
       if (!step.apply_if.empty() || step.apply_probability)
         throw Error(Errc::kInvalidArgument, "'apply_if' and 'apply_probability' act per sample, and a batch step runs once for the whole batch");
-      instance.op.forward(batch, context);
+      if (!instance.op)
+        throw Error(Errc::kInvalidArgument, "'" + step.kind() + "' changes the number of samples, which only the static pipeline may do");
+      instance.op->forward(batch, context);
     } catch (...) {
-      const Step& step = steps_[instance.step];
-      rethrow_with_context(name_ + " step " + std::to_string(instance.step + 1) + (step.where.empty() ? "" : " (" + step.where + ")") + ": ");
+      rethrow_with_context(where(instance.step));
     }
   }
 }

@@ -113,6 +113,29 @@ TEST(DataConfig, StepsMayBeConditionalOrRandomWhereThatMakesSense) {
             file + ":2:120: 'apply_probability' must be <= 1, got 1.5");
 }
 
+TEST(DataConfig, StaticStepsMaySplitAndDropSamples) {
+  const auto dir = fresh_dir("config_split");
+  const std::string file = (dir / "exp.json").string();
+  const DataConfig c = read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "static": [
+    {"split": {"keys": ["data.image", "data.label"], "axis": 1}}, {"keep_if": "data.fg"}, {"drop_if": "data.bad"}]})"));
+  ASSERT_EQ(c.dataset.static_steps.size(), 3u);
+  ASSERT_TRUE(c.dataset.static_steps[0].split.has_value());
+  EXPECT_EQ(c.dataset.static_steps[0].split->keys, (std::vector<std::string>{"data.image", "data.label"}));
+  EXPECT_EQ(c.dataset.static_steps[0].split->axis, 1);
+  EXPECT_EQ(c.dataset.static_steps[0].split->source_key, "data.source_id");
+  EXPECT_EQ(c.dataset.static_steps[1].keep_if, "data.fg");
+  EXPECT_EQ(c.dataset.static_steps[2].drop_if, "data.bad");
+  EXPECT_EQ(c.dataset.static_steps[2].where, file + ":3:91");
+  const auto error = [&](const std::string& data) { return error_of([&] { read_data_config(experiment(dir, data)); }); };
+  EXPECT_EQ(error(R"({"source": {"table": "train.csv"}, "dynamic": [{"keep_if": "data.fg"}]})"),
+            file + ":2:70: 'keep_if' changes the number of samples, which only the static pipeline may do (its output is cached and indexed)");
+  EXPECT_EQ(error(R"({"source": {"table": "train.csv"}, "static": [{"split": {"axis": 1}}]})"),
+            file + ":2:67: 'split' needs 'keys': the tensors or lists to split (e.g. [\"data.image\", \"data.label\"])");
+  const std::string extra = error(R"({"source": {"table": "train.csv"}, "static": [{"drop_if": "a", "apply_if": "b"}]})");
+  EXPECT_EQ(extra.rfind(file + ":2:", 0), 0u) << extra;
+  EXPECT_NE(extra.find("'apply_if'"), std::string::npos) << extra;
+}
+
 TEST(DataConfig, FoldsSplitOnceAndAreReused) {
   const auto dir = fresh_dir("config_folds");
   const DataConfig c = read_data_config(experiment(dir, R"({

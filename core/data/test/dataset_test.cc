@@ -144,5 +144,101 @@ TEST(Dataset, BuildingWithoutACacheFolderIsAnError) {
   EXPECT_EQ(error_of([&] { d.build_cache(1, false); }), "the dataset has no cache folder to build");
 }
 
+// Source samples whose "x" holds a list of `counts[i]` numbers (i * 10, i * 10 + 1, ...) and "label" i.
+DatasetSpec split_spec(const std::vector<int>& counts, std::vector<Step> after = {}) {
+  DatasetSpec spec;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    Sample s{"s" + std::to_string(i), "row " + std::to_string(i + 1) + " of t.csv", {}};
+    List x;
+    for (int k = 0; k < counts[i]; ++k) x.emplace_back(static_cast<int64_t>(i * 10 + static_cast<size_t>(k)));
+    s.values.set("x", std::move(x));
+    s.values.set("label", static_cast<int64_t>(i));
+    spec.samples.push_back(std::move(s));
+  }
+  Step split;
+  split.split = Split{{"x"}};
+  spec.static_steps = {split};
+  for (Step& step : after) spec.static_steps.push_back(std::move(step));
+  spec.seed = 5;
+  return spec;
+}
+
+std::vector<std::string> ids_of(const Dataset& d) {
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < d.size(); ++i) ids.push_back(d.sample(i).id);
+  return ids;
+}
+
+TEST(Dataset, ASplittingStaticPipelineMakesTheSamples) {
+  Step drop;
+  drop.drop_if = "x";  // drops the parts whose x is not 0
+  Dataset d(registry(), split_spec({3, 1, 0, 2}));
+  EXPECT_TRUE(d.changes_count());
+  EXPECT_EQ(d.sources(), 4u);
+  EXPECT_EQ(ids_of(d), (std::vector<std::string>{"s0#0", "s0#1", "s0#2", "s1#0", "s3#0", "s3#1"}));
+  // A part has its source's values and origin, and its own static output.
+  EXPECT_EQ(d.sample(4).values.get<int64_t>("label"), 3);
+  EXPECT_EQ(d.sample(4).origin, "row 4 of t.csv");
+  Dataset::Worker w = d.worker();
+  const NDict part = *w.get(4, 0, true);
+  EXPECT_EQ(part.get<int64_t>("x"), 30);
+  EXPECT_EQ(part.get<std::string>("data.sample_id"), "s3#0");
+  EXPECT_EQ(part.get<std::string>("data.source_id"), "s3");
+  EXPECT_EQ(w.get(2, 0, true)->get<int64_t>("x"), 2);
+  // Dropping: parts whose x is not 0 go.
+  Dataset kept(registry(), split_spec({3, 1}, {drop}));
+  EXPECT_EQ(ids_of(kept), (std::vector<std::string>{"s0#0"}));
+}
+
+TEST(Dataset, TheCacheRemembersWhatEachSourceSampleMade) {
+  const auto dir = fresh_dir("dataset_split_cache");
+  DatasetSpec spec = split_spec({2, 3}, {step("test.counter")});
+  spec.cache_dir = dir;
+  Dataset first(registry(), spec);
+  // Making the dataset ran the static pipeline and stored every part.
+  for (const std::string& id : ids_of(first)) EXPECT_TRUE(std::filesystem::exists(first.cache()->entry_path(id))) << id;
+  const int64_t runs = first.worker().get(4, 0, true)->get<int64_t>("runs");
+  // test.counter's count, read through a pipeline of its own (one run each time).
+  Dataset counter(registry(), spec_of({"p"}, {step("test.counter")}));
+  const auto count = [&] { return counter.worker().get(0, -1, false)->get<int64_t>("runs"); };
+  const int64_t before = count();
+  Dataset again(registry(), spec);
+  EXPECT_EQ(count(), before + 1);  // making it ran no static pipeline
+  EXPECT_EQ(ids_of(again), ids_of(first));
+  EXPECT_EQ(again.worker().get(4, 0, true)->get<int64_t>("runs"), runs);  // served, not run again
+}
+
+TEST(Dataset, IndexingOnManyThreadsGivesTheSameSamples) {
+  std::vector<int> counts;
+  for (int i = 0; i < 60; ++i) counts.push_back(i % 4);
+  DatasetSpec spec = split_spec(counts);
+  const std::vector<std::string> one = ids_of(Dataset(registry(), spec));
+  spec.index_threads = 8;
+  EXPECT_EQ(ids_of(Dataset(registry(), spec)), one);
+  EXPECT_EQ(one.size(), 15u * (0 + 1 + 2 + 3));
+}
+
+TEST(Dataset, WithoutACacheAPartIsMadeAgainFromItsSource) {
+  Dataset d(registry(), split_spec({2, 3}, {step("test.counter")}));
+  Dataset::Worker w = d.worker();
+  EXPECT_EQ(w.get(3, 1, true)->get<int64_t>("x"), 11);
+  const int64_t runs = w.get(4, 1, true)->get<int64_t>("runs");
+  EXPECT_EQ(w.get(2, 1, true)->get<int64_t>("runs"), runs - 2);  // the source's parts were made together
+}
+
+TEST(Dataset, FailingAndDuplicateSourcesAreNamed) {
+  DatasetSpec spec = split_spec({2, 2, 2}, {step("test.fail_on", R"({"id": "s1#1"})", "exp.json:9:5")});
+  EXPECT_EQ(error_of([&] { Dataset(registry(), spec); }),
+            "sample 's1' (row 2 of t.csv): static pipeline step 2 (exp.json:9:5): part 's1#1': op 'test.fail_on' (plugin 'test.kit'): cannot read 's1#1'");
+  spec.on_error = OnError::kSkip;
+  Dataset lenient(registry(), spec);
+  EXPECT_EQ(ids_of(lenient), (std::vector<std::string>{"s0#0", "s0#1", "s2#0", "s2#1"}));  // all of s1 goes
+  EXPECT_EQ(lenient.skipped(), 1u);
+  DatasetSpec same = split_spec({1, 1}, {step("fuse.ops.set", R"({"key": "data.sample_id", "value": "x"})")});
+  EXPECT_EQ(error_of([&] { Dataset(registry(), same); }),
+            "the static pipeline makes two samples with the id 'x' (from 's0' and 's1'); ids under 'data.sample_id' must be unique (an op overwrites "
+            "them?)");
+}
+
 }  // namespace
 }  // namespace fuse::data

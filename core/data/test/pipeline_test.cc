@@ -161,5 +161,106 @@ TEST(Pipeline, CloneHasFreshOpsWithTheSameHash) {
   EXPECT_EQ(a.get<int64_t>("call.seed"), b.get<int64_t>("call.seed"));
 }
 
+Step split_step(std::vector<std::string> keys, int64_t axis = 0, std::string where = "e.json:6:5") {
+  Step s;
+  s.split = Split{std::move(keys), axis};
+  s.where = std::move(where);
+  return s;
+}
+
+std::vector<std::string> ids_of(const std::vector<NDict>& samples) {
+  std::vector<std::string> ids;
+  for (const NDict& s : samples) ids.push_back(s.get<std::string>("data.sample_id"));
+  return ids;
+}
+
+TEST(Pipeline, SplitMakesOneSamplePerPositionAlongTheAxis) {
+  Pipeline p(registry(), {split_step({"x", "names"})}, "static pipeline");
+  EXPECT_TRUE(p.changes_count());
+  const std::vector<NDict> parts =
+      p.run_all(sample(R"({"x": [[1, 2], [3, 4], [5, 6]], "names": ["a", "b", "c"], "other": 7, "data": {"sample_id": "s"}})"), 0, -1, 0, false,
+                "data.sample_id");
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(ids_of(parts), (std::vector<std::string>{"s#0", "s#1", "s#2"}));
+  EXPECT_EQ(parts[1].get<Tensor>("x").description(), "int64[2]");
+  EXPECT_EQ(values<int64_t>(parts[1].get<Tensor>("x")), (std::vector<int64_t>{3, 4}));
+  EXPECT_EQ(parts[2].get<std::string>("names"), "c");
+  EXPECT_EQ(parts[0].get<int64_t>("other"), 7);  // the other keys go with every part
+  EXPECT_EQ(parts[2].get<std::string>("data.source_id"), "s");
+  // Along an inner axis (a [C, D, H] volume into its D slices), counted from the end or the start.
+  Pipeline slices(registry(), {split_step({"v"}, -2)}, "static pipeline");
+  const std::vector<NDict> planes = slices.run_all(sample(R"({"v": [[[1, 2], [3, 4], [5, 6]]], "data": {"sample_id": "s"}})"), 0, -1, 0, false, "data.sample_id");
+  ASSERT_EQ(planes.size(), 3u);
+  EXPECT_EQ(planes[2].get<Tensor>("v").description(), "int64[1, 2]");
+  EXPECT_EQ(values<int64_t>(planes[2].get<Tensor>("v")), (std::vector<int64_t>{5, 6}));
+}
+
+TEST(Pipeline, ASplitOfAPartNumbersItsPartsAndKeepsTheFirstSource) {
+  Pipeline p(registry(), {split_step({"x"}), split_step({"x"}, 0, "e.json:7:5")}, "static pipeline");
+  const std::vector<NDict> parts = p.run_all(sample(R"({"x": [[1, 2], [3, 4]], "data": {"sample_id": "s"}})"), 0, -1, 0, false, "data.sample_id");
+  EXPECT_EQ(ids_of(parts), (std::vector<std::string>{"s#0#0", "s#0#1", "s#1#0", "s#1#1"}));
+  EXPECT_EQ(parts[3].get<std::string>("data.source_id"), "s");
+  EXPECT_EQ(values<int64_t>(parts[3].get<Tensor>("x")), (std::vector<int64_t>{4}));
+}
+
+TEST(Pipeline, KeepIfAndDropIfRemoveSamples) {
+  Step keep, drop;
+  keep.keep_if = "keep";
+  drop.drop_if = "bad";
+  Pipeline p(registry(), {split_step({"keep", "bad"}), keep, drop, step("fuse.ops.set", R"({"key": "after", "value": 1})")}, "static pipeline");
+  const std::vector<NDict> kept =
+      p.run_all(sample(R"({"keep": [true, false, true, true], "bad": [0, 0, 1, 0], "data": {"sample_id": "s"}})"), 0, -1, 0, false, "data.sample_id");
+  EXPECT_EQ(ids_of(kept), (std::vector<std::string>{"s#0", "s#3"}));
+  EXPECT_TRUE(kept[1].has("after"));  // later steps run on what is left
+  // A dropped sample gives nothing, and no later step runs.
+  Pipeline only_drop(registry(), {drop, step("test.fail_on", R"({"id": "s"})")}, "static pipeline");
+  EXPECT_TRUE(only_drop.run_all(sample(R"({"bad": true, "data": {"sample_id": "s"}})"), 0, -1, 0, false, "data.sample_id").empty());
+}
+
+TEST(Pipeline, CountStepsChangeTheHash) {
+  Step keep;
+  keep.keep_if = "a";
+  Step keep_b = keep;
+  keep_b.keep_if = "b";
+  const std::string h = Pipeline(registry(), {split_step({"x"})}, "static pipeline").hash();
+  EXPECT_NE(h, Pipeline(registry(), {split_step({"x"}, 1)}, "static pipeline").hash());
+  EXPECT_NE(h, Pipeline(registry(), {split_step({"y"})}, "static pipeline").hash());
+  EXPECT_NE(Pipeline(registry(), {keep}, "static pipeline").hash(), Pipeline(registry(), {keep_b}, "static pipeline").hash());
+}
+
+TEST(Pipeline, BadSplitsAndConditionsAreNamed) {
+  Pipeline p(registry(), {split_step({"x", "y"})}, "static pipeline");
+  const auto error = [&](const std::string& s) { return error_of([&] { p.run_all(sample(s), 0, -1, 0, false, "data.sample_id"); }); };
+  EXPECT_EQ(error(R"({"x": [1, 2, 3], "y": [1, 2]})"),
+            "static pipeline step 1 (e.json:6:5): 'split': 'y' has 2 parts along axis 0 but 'x' has 3; the keys of one split must have as many");
+  EXPECT_EQ(error(R"({"x": [1, 2], "y": 5})"), "static pipeline step 1 (e.json:6:5): 'split': 'y' holds 5; expected a tensor or a list");
+  const std::string missing = error(R"({"x": [1, 2], "z": [1, 2]})");
+  EXPECT_EQ(missing.rfind("static pipeline step 1 (e.json:6:5): 'split' reads 'y', which is missing; ", 0), 0u) << missing;
+  Pipeline inner(registry(), {split_step({"x", "l"}, 1)}, "static pipeline");
+  EXPECT_EQ(error_of([&] { inner.run_all(sample(R"({"x": [[1, 2]], "l": ["a"]})"), 0, -1, 0, false, "data.sample_id"); }),
+            "static pipeline step 1 (e.json:6:5): 'split': 'l' is a list, which splits along axis 0 only (the step's axis is 1)");
+  EXPECT_EQ(error_of([&] { inner.run_all(sample(R"({"x": [1, 2], "l": ["a"]})"), 0, -1, 0, false, "data.sample_id"); }),
+            "static pipeline step 1 (e.json:6:5): 'split': 'x' is int64[2], which has no axis 1");
+  Step keep;
+  keep.keep_if = "flag";
+  keep.where = "e.json:8:5";
+  Pipeline k(registry(), {keep}, "static pipeline");
+  EXPECT_EQ(error_of([&] { k.run_all(sample(R"({"flag": "yes"})"), 0, -1, 0, false, "data.sample_id"); }),
+            "static pipeline step 1 (e.json:8:5): 'keep_if' reads 'flag', which holds \"yes\"; expected a bool, a number or a one-element tensor");
+}
+
+TEST(Pipeline, AStepFailingOnAPartNamesThePart) {
+  Pipeline p(registry(), {split_step({"x"}), step("test.fail_on", R"({"id": "s#1"})", "e.json:7:5")}, "static pipeline");
+  EXPECT_EQ(error_of([&] { p.run_all(sample(R"({"x": [1, 2, 3], "data": {"sample_id": "s"}})"), 0, -1, 0, false, "data.sample_id"); }),
+            "static pipeline step 2 (e.json:7:5): part 's#1': op 'test.fail_on' (plugin 'test.kit'): cannot read 's#1'");
+}
+
+TEST(Pipeline, OnlyRunAllChangesTheCount) {
+  Pipeline p(registry(), {step("test.echo"), split_step({"x"})}, "dynamic pipeline");
+  NDict s = sample(R"({"x": [1, 2]})");
+  EXPECT_EQ(error_of([&] { p.run(s, 0, 0, 0, true); }),
+            "dynamic pipeline step 2 (e.json:6:5): 'split' changes the number of samples, which only the static pipeline may do");
+}
+
 }  // namespace
 }  // namespace fuse::data

@@ -46,6 +46,19 @@ std::vector<std::string> components_used(const Experiment& e) {
 
 }  // namespace
 
+namespace {
+
+// Inference makes one prediction per input, so its steps cannot split or drop samples (by default they are the
+// static pipeline, which may).
+void check_one_sample_per_input(const InferenceSpec& s, const std::string& where) {
+  for (const data::Step& step : s.steps)
+    if (step.changes_count())
+      throw Error(Errc::kConfig, where + ": the inference steps (by default the data's static pipeline) hold a '" + step.kind() + "' step (" + step.where +
+                                     "), but inference makes one prediction per input: write 'inference.steps' without it");
+}
+
+}  // namespace
+
 void export_bundle(const Registry& registry, const fs::path& run_dir, const fs::path& bundle_dir, const std::string& checkpoint) {
   if (checkpoint != "best" && checkpoint != "last") throw Error(Errc::kInvalidArgument, "checkpoint must be 'best' or 'last', got '" + checkpoint + "'");
   const fs::path config = run_dir / "config.json";
@@ -54,6 +67,7 @@ void export_bundle(const Registry& registry, const fs::path& run_dir, const fs::
   const Checkpoint c = read_checkpoint(ckpt);
   const json::Document doc = json::Document::load(config);
   const Experiment e = read_experiment(doc, false);
+  check_one_sample_per_input(e.inference, config.string());
   bj::array plugins;
   std::set<std::string> seen;
   for (const std::string& id : components_used(e)) {
@@ -120,6 +134,7 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bund
   }
   const Registry& r = registry;
   const InferenceSpec& s = impl_->experiment.inference;
+  check_one_sample_per_input(s, (bundles.front() / "bundle.json").string());
   impl_->steps = std::make_unique<data::Pipeline>(r, s.steps, "inference steps");
   impl_->postprocess = std::make_unique<data::Pipeline>(r, s.postprocess, "inference postprocess");
   impl_->write = std::make_unique<data::Pipeline>(r, s.write, "inference write");

@@ -243,17 +243,21 @@ void Trainer::Impl::prepare(Mode mode) {
   }
 
   // Data: the training split and the validation samples (a source of their own, or the folds' split).
+  // A static pipeline that splits or drops samples runs over every source sample now, on the loader's workers.
+  const size_t threads = std::max<size_t>(1, e.loader.options.workers);
   data::DatasetSpec train_spec = e.data.dataset;
   train_spec.samples = data::split_samples(e.data, e.data.folds ? "train" : "all");
+  train_spec.index_threads = threads;
+  train_spec.index_progress = e.trainer.progress && lead();
   train_data = std::make_unique<data::Dataset>(registry, train_spec);
   data::DatasetSpec validation_spec = data::validation_dataset(e.data, e.validation);
+  validation_spec.index_threads = threads;
   if (!validation_spec.samples.empty()) validation_data = std::make_unique<data::Dataset>(registry, std::move(validation_spec));
   if (e.trainer.monitor.rfind("validation.", 0) == 0 && !validation_data)
     throw Error(Errc::kConfig, e.file.string() + ": the trainer monitors '" + e.trainer.monitor +
                                    "' but there is no validation data (add 'validation' or 'folds'; or monitor 'train.loss')");
   // The cache: the ranks on a machine build a part each, then wait for each other (however long it takes).
   const size_t part = comm ? static_cast<size_t>(comm->world().local_rank) : 0, parts = comm ? static_cast<size_t>(comm->world().local_size) : 1;
-  const size_t threads = std::max<size_t>(1, e.loader.options.workers);
   if (train_data->cache()) train_data->build_cache(threads, e.trainer.progress && lead(), part, parts);
   if (validation_data && validation_data->cache()) validation_data->build_cache(threads, false, part, parts);
   if (comm && (train_data->cache() || (validation_data && validation_data->cache())))

@@ -1,5 +1,7 @@
 // A dataset (FuseMedML's DatasetDefault): samples from a source, a static pipeline whose output is cached, and
-// a dynamic pipeline run every epoch with per-sample randomness.
+// a dynamic pipeline run every epoch with per-sample randomness. When the static pipeline splits or drops
+// samples, the dataset's samples are what comes out of it (a source sample's parts, in order, with ids
+// "<id>#<k>"), found once when the dataset is made and remembered in the cache.
 #ifndef FUSE_DATA_DATASET_H_
 #define FUSE_DATA_DATASET_H_
 
@@ -31,6 +33,10 @@ struct DatasetSpec {
   OnError on_error = OnError::kFail;
   uint64_t seed = 0;
   std::string id_key = "data.sample_id";  // where each sample carries its id
+  // A static pipeline that splits or drops samples is run over every source sample when the dataset is made
+  // (outputs go to the cache), on this many threads, with a progress bar on stderr when `index_progress`.
+  size_t index_threads = 1;
+  bool index_progress = false;
 };
 
 class Dataset {
@@ -38,7 +44,11 @@ class Dataset {
   Dataset(const Registry& registry, DatasetSpec spec);
 
   size_t size() const { return spec_.samples.size(); }
+  // Sample `index`: its id, and its source sample's values and origin.
   const Sample& sample(size_t index) const { return spec_.samples[index]; }
+  // The source samples (the same as the samples unless the static pipeline splits or drops them).
+  size_t sources() const { return changes_count() ? sources_.size() : size(); }
+  bool changes_count() const { return static_template_.changes_count(); }
   const DatasetSpec& spec() const { return spec_; }
   // The static pipeline's hash: what the cache is keyed by.
   const std::string& static_hash() const { return static_hash_; }
@@ -61,8 +71,12 @@ class Dataset {
    private:
     friend class Dataset;
     explicit Worker(Dataset& d);
+    // What the static pipeline makes of source sample `source` (stored in the cache, and kept until another
+    // source is asked for). Errors are the pipeline's.
+    const std::vector<NDict>& static_parts(size_t source);
     Dataset* dataset_;
     Pipeline static_, dynamic_, batch_;
+    std::optional<std::pair<size_t, std::vector<NDict>>> parts_;
   };
   Worker worker();
 
@@ -77,8 +91,14 @@ class Dataset {
 
  private:
   void skip(const std::string& why);
+  // The samples of a static pipeline that splits or drops them (from the cache's record of each source sample,
+  // or by running it).
+  void index_parts();
+  std::string why(const Sample& s, const Error& e) const;
   const Registry& registry_;
   DatasetSpec spec_;
+  std::vector<Sample> sources_;       // when the static pipeline changes the count
+  std::vector<size_t> source_index_;  // each sample's source sample
   Pipeline static_template_, dynamic_template_, batch_template_;
   std::string static_hash_;
   std::unique_ptr<cache::Cache> cache_;

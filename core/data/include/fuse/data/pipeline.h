@@ -16,8 +16,18 @@
 
 namespace fuse::data {
 
+// A step that makes one sample per position along `axis` of the `keys` (tensors, or lists when axis is 0): a
+// volume into its slices, a stack into its patches. Other keys are shared by every part. Part k's id (under the
+// dataset's id key) is the sample's id + "#k"; `source_key` keeps the id of the sample it came from.
+struct Split {
+  std::vector<std::string> keys;
+  int64_t axis = 0;
+  std::string source_key = "data.source_id";
+};
+
 struct Step {
-  std::string op;               // component id
+  std::string op;               // component id; empty for a split, keep_if or drop_if step
+
   boost::json::object config;
   // FuseMedML's OpRepeat: run the op once per entry, each merging its fields into `config` (e.g. one entry per
   // key it should apply to). Empty: run once.
@@ -30,6 +40,15 @@ struct Step {
   // FuseMedML's OpRandApply: run with this probability, drawn per (seed, epoch, sample, step); skipped outside
   // training (an augmentation). Unset: always.
   std::optional<double> apply_probability{};
+  // Steps that change the number of samples (FuseMedML's static ops that return a list or None); the static
+  // pipeline only, since its output is cached and indexed. One of them, or `op`.
+  std::optional<Split> split{};
+  std::string keep_if{};  // drops the sample unless this key is true (as for apply_if)
+  std::string drop_if{};  // drops the sample when this key is true
+
+  bool changes_count() const { return split.has_value() || !keep_if.empty() || !drop_if.empty(); }
+  // "split", "keep_if" or "drop_if" (empty for an op step), for messages.
+  std::string kind() const { return split ? "split" : !keep_if.empty() ? "keep_if" : !drop_if.empty() ? "drop_if" : ""; }
 };
 
 class Pipeline {
@@ -40,11 +59,18 @@ class Pipeline {
   Pipeline& operator=(Pipeline&&) noexcept;
   ~Pipeline();
 
-  // Runs every op on `sample`. Op i of the pipeline draws its randomness from
+  // Runs every op on `sample`. A pipeline with split, keep_if or drop_if steps cannot (run_all does). Op i of the pipeline draws its randomness from
   // call_seed(run_seed, epoch, sample_index, i). Errors say which step: "static pipeline step 2
   // (experiment.json:14:9): op 'fuse.io.read_image' (plugin ...): ...". Not thread-safe: one Pipeline per
   // thread (clone()).
   void run(NDict& sample, uint64_t run_seed, int64_t epoch, int64_t sample_index, bool training);
+
+  // Runs every step on `sample` and returns what comes out: the sample, its parts after a split, or nothing
+  // when it was dropped. `id_key` holds the sample's id; a split numbers its parts there. Seeds and messages as
+  // run() (a step that fails on a part names the part).
+  std::vector<NDict> run_all(NDict sample, uint64_t run_seed, int64_t epoch, int64_t sample_index, bool training, const std::string& id_key);
+  // Whether a step splits or drops samples.
+  bool changes_count() const { return changes_count_; }
 
   // Runs every op on a collated batch of the samples `sample_indices` (batch order): op i is called once, with
   // the per-sample seeds call_seed(run_seed, epoch, sample_index, first_position + i), what it would draw as
@@ -65,11 +91,13 @@ class Pipeline {
 
  private:
   struct Instance;
+  std::string where(size_t step) const;  // "static pipeline step 2 (experiment.json:14:9): "
   const Registry* registry_;
   std::vector<Step> steps_;
   std::string name_;
   std::vector<Instance> ops_;
   std::string hash_;
+  bool changes_count_ = false;
 };
 
 }  // namespace fuse::data

@@ -1,0 +1,41 @@
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace fuse::testing {
+namespace {
+
+TEST(Reduce, EachReductionOfATensor) {
+  const NDict s = sample(R"({"m": [[0, 2], [0, 5]]})");
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "sum"})", s).get<double>("r"), 7.0);
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "mean"})", s).get<double>("r"), 1.75);
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "min"})", s).get<double>("r"), 0.0);
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "max"})", s).get<double>("r"), 5.0);
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "count_nonzero"})", s).get<int64_t>("r"), 2);
+  EXPECT_TRUE(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "any"})", s).get<bool>("r"));
+  EXPECT_FALSE(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "all"})", s).get<bool>("r"));
+  // Without 'out' the tensor is replaced by its reduction.
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "reduce": "max"})", s).get<double>("m"), 5.0);
+}
+
+TEST(Reduce, GreaterThanGivesABool) {
+  const NDict s = sample(R"({"m": [0, 1, 1, 1]})");
+  EXPECT_TRUE(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "count_nonzero", "greater_than": 2})", s).get<bool>("r"));
+  EXPECT_FALSE(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "count_nonzero", "greater_than": 3})", s).get<bool>("r"));
+  EXPECT_FALSE(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "mean", "greater_than": 0.75})", s).get<bool>("r"));
+}
+
+TEST(Reduce, EmptyTensorsAndBadConfigsAreNamed) {
+  NDict empty;
+  empty.set("m", Tensor::empty({0, 3}, sdk::kFloat32));
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "sum"})", empty).get<double>("r"), 0.0);
+  EXPECT_TRUE(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "all"})", empty).get<bool>("r"));
+  EXPECT_EQ(error_of([&] { run_op("fuse.ops.reduce", R"({"key": "m", "reduce": "max"})", empty); }),
+            "op 'fuse.ops.reduce' (plugin 'fuse.ops_core'): key 'm': the max of an empty tensor is undefined");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.reduce", R"({"key": "m", "reduce": "median"})", sample(R"({"m": [1]})")); }),
+            "component 'fuse.ops.reduce': config 'reduce' must be one of \"sum\", \"mean\", \"min\", \"max\", \"count_nonzero\", \"any\", \"all\", "
+            "got string \"median\"; did you mean 'mean'?");
+}
+
+}  // namespace
+}  // namespace fuse::testing
