@@ -103,7 +103,9 @@ int show(const ShowOptions& o) {
     std::optional<NDict> s = worker.get(i, o.epoch, !o.no_augment);
     if (!s) continue;  // skipped by on_error
     VolumeView v;
-    v.caption = dataset.sample(i).id;
+    // Its own id (with on_error "retry", another sample may stand in for sample i).
+    const Value* id = s->find(dataset.spec().id_key);
+    v.caption = id != nullptr && id->is<std::string>() ? id->as<std::string>() : dataset.sample(i).id;
     // The mask: the one asked for, else data.mask, data.seg or data.label when it holds a tensor.
     std::string mask_key = o.mask_key;
     if (mask_key.empty())
@@ -131,7 +133,7 @@ int show(const ShowOptions& o) {
   }
   write_slice_grid(views, o.plane, o.slice, o.columns, o.out);
   std::cout << "wrote " << o.out << " (" << views.size() << " samples, " << o.plane << ")\n";
-  if (dataset.skipped()) std::cout << dataset.skipped() << " sample(s) skipped (on_error: skip)\n";
+  if (dataset.skipped()) std::cout << dataset.skipped() << " sample(s) failed (on_error: " << data::on_error_name(dataset.spec().on_error) << ")\n";
   return 0;
 }
 
@@ -267,7 +269,7 @@ int cache_build(const std::string& config_file, const std::string& split, int64_
   dataset.build_cache(n, true);
   std::cout << "cache " << dataset.cache()->folder().string() << ": " << dataset.size() - (dataset.skipped() - dropped_sources) << " samples";
   if (dataset.changes_count()) std::cout << " from " << dataset.sources() << " source samples";
-  if (dataset.skipped()) std::cout << ", " << dataset.skipped() << " skipped (on_error: skip)";
+  if (dataset.skipped()) std::cout << ", " << dataset.skipped() << " failed (on_error: " << data::on_error_name(dataset.spec().on_error) << ")";
   if (dataset.cache()->corrupt_found()) std::cout << ", " << dataset.cache()->corrupt_found() << " corrupt entries rebuilt";
   std::cout << "\n";
   return 0;

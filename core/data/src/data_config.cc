@@ -179,7 +179,8 @@ DataConfig read_data_config(const json::Document& d, const std::string& pointer,
                     "a batch step runs once for the whole batch: use the op's own 'p', which it draws per sample");
   refuse_step_field(d, data.pointer("batch"), c.dataset.batch_steps, "apply_if",
                     "a batch step runs once for the whole batch: put the step in the dynamic pipeline");
-  c.dataset.on_error = data.choice("on_error", {"fail", "skip"}, "fail") == "skip" ? OnError::kSkip : OnError::kFail;
+  const std::string on_error = data.choice("on_error", {"fail", "skip", "retry"}, "fail");
+  c.dataset.on_error = on_error == "skip" ? OnError::kSkip : on_error == "retry" ? OnError::kRetry : OnError::kFail;
   c.dataset.seed = static_cast<uint64_t>(data.integer("seed", 0, 0));
   if (const bj::value* cache = data.find("cache")) {
     if (cache->is_string()) {

@@ -10,6 +10,7 @@
 
 #include "fuse/base/error.h"
 #include "fuse/base/log.h"
+#include "fuse/data/seeds.h"
 
 namespace fuse::data {
 
@@ -127,7 +128,7 @@ void Dataset::index_parts() {
     try {
       for (const NDict& part : w.static_parts(i)) ids[i].push_back(part.get<std::string>(spec_.id_key));
     } catch (const Error& e) {
-      if (spec_.on_error != OnError::kSkip) throw Error(e.code(), why(sources_[i], e));
+      if (spec_.on_error == OnError::kFail) throw Error(e.code(), why(sources_[i], e));
       skip(why(sources_[i], e));
     }
   });
@@ -188,34 +189,55 @@ const std::vector<NDict>& Dataset::Worker::static_parts(size_t source) {
   return parts_->second;
 }
 
-std::optional<NDict> Dataset::Worker::get_static(size_t index) {
+const char* on_error_name(OnError policy) {
+  switch (policy) {
+    case OnError::kFail: return "fail";
+    case OnError::kSkip: return "skip";
+    case OnError::kRetry: return "retry";
+  }
+  return "?";
+}
+
+NDict Dataset::Worker::make_static(size_t index) {
   Dataset& d = *dataset_;
   const Sample& s = d.spec_.samples.at(index);
+  if (d.cache_)
+    if (std::optional<NDict> hit = d.cache_->get(s.id)) return *hit;
+  if (d.changes_count()) {
+    const size_t source = d.source_index_[index];
+    for (const NDict& part : static_parts(source))
+      if (part.get<std::string>(d.spec_.id_key) == s.id) return part;
+    throw Error(Errc::kInternal, "the static pipeline no longer makes this sample from '" + d.sources_[source].id +
+                                     "' (it did when the dataset was made): is one of its ops random, or did a file change?");
+  }
+  NDict sample = s.values;
+  sample.set(d.spec_.id_key, s.id);
+  static_.run(sample, d.spec_.seed, -1, static_cast<int64_t>(index), false);
+  if (d.cache_) d.cache_->put(s.id, sample);
+  return sample;
+}
+
+std::optional<NDict> Dataset::Worker::get_static(size_t index) {
+  Dataset& d = *dataset_;
+  {
+    std::lock_guard<std::mutex> lock(d.failed_mutex_);
+    if (d.failed_static_.count(index)) return std::nullopt;  // failed before: counted and logged then
+  }
   try {
-    if (d.cache_)
-      if (std::optional<NDict> hit = d.cache_->get(s.id)) return hit;
-    if (d.changes_count()) {
-      const size_t source = d.source_index_[index];
-      for (const NDict& part : static_parts(source))
-        if (part.get<std::string>(d.spec_.id_key) == s.id) return part;
-      throw Error(Errc::kInternal, "the static pipeline no longer makes this sample from '" + d.sources_[source].id +
-                                       "' (it did when the dataset was made): is one of its ops random, or did a file change?");
-    }
-    NDict sample = s.values;
-    sample.set(d.spec_.id_key, s.id);
-    static_.run(sample, d.spec_.seed, -1, static_cast<int64_t>(index), false);
-    if (d.cache_) d.cache_->put(s.id, sample);
-    return sample;
+    return make_static(index);
   } catch (const Error& e) {
-    if (d.spec_.on_error == OnError::kSkip) {
-      d.skip(d.why(s, e));
-      return std::nullopt;
+    const std::string why = d.why(d.spec_.samples.at(index), e);
+    if (d.spec_.on_error == OnError::kFail) throw Error(e.code(), why);
+    {
+      std::lock_guard<std::mutex> lock(d.failed_mutex_);
+      if (!d.failed_static_.insert(index).second) return std::nullopt;  // another thread was first
     }
-    throw Error(e.code(), d.why(s, e));
+    d.skip(why);
+    return std::nullopt;
   }
 }
 
-std::optional<NDict> Dataset::Worker::get(size_t index, int64_t epoch, bool training) {
+std::optional<NDict> Dataset::Worker::get_one(size_t index, int64_t epoch, bool training) {
   std::optional<NDict> sample = get_static(index);
   if (!sample || epoch < 0 || dynamic_.empty()) return sample;
   Dataset& d = *dataset_;
@@ -225,12 +247,29 @@ std::optional<NDict> Dataset::Worker::get(size_t index, int64_t epoch, bool trai
   } catch (const Error& e) {
     const Sample& s = d.spec_.samples[index];
     const std::string why = "sample '" + s.id + "' (" + s.origin + "), epoch " + std::to_string(epoch) + ": " + e.what();
-    if (d.spec_.on_error == OnError::kSkip) {
-      d.skip(why);
-      return std::nullopt;
-    }
-    throw Error(e.code(), why);
+    if (d.spec_.on_error == OnError::kFail) throw Error(e.code(), why);
+    d.skip(why);
+    return std::nullopt;
   }
+}
+
+std::optional<NDict> Dataset::Worker::get(size_t index, int64_t epoch, bool training) {
+  std::optional<NDict> sample = get_one(index, epoch, training);
+  const Dataset& d = *dataset_;
+  if (sample || d.spec_.on_error != OnError::kRetry || !training || epoch < 0 || d.size() < 2) return sample;
+  // Another sample in its place, drawn from (seed, epoch, index, attempt) alone: the same whatever the number
+  // of workers.
+  for (size_t attempt = 1; attempt <= kReplacements; ++attempt) {
+    const uint64_t h = call_seed(d.spec_.seed ^ 0x7265706c61636500ull, epoch, static_cast<int64_t>(index), static_cast<int64_t>(attempt));
+    size_t other = static_cast<size_t>(h % (d.size() - 1));
+    if (other >= index) ++other;  // any sample but this one
+    if ((sample = get_one(other, epoch, training))) {
+      logger().warn("sample '{}' failed; sample '{}' takes its place in epoch {} (on_error: retry)", d.spec_.samples[index].id, d.spec_.samples[other].id, epoch);
+      return sample;
+    }
+  }
+  throw Error(Errc::kInvalidArgument, "sample '" + d.spec_.samples[index].id + "' failed in epoch " + std::to_string(epoch) + ", and so did the " +
+                                          std::to_string(kReplacements) + " samples drawn to replace it (on_error: retry); the warnings above say why");
 }
 
 void Dataset::Worker::run_batch(NDict& batch, int64_t epoch, int64_t batch_index, const std::vector<int64_t>& indices, bool training) {

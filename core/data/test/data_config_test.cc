@@ -87,7 +87,7 @@ TEST(DataConfig, MistakesAreLocated) {
   EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"static": []})")); }),
             file + ":2:11: missing field 'source' in the data section (a table, a folder, ids or a count)");
   EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "on_error": "ignore"})")); }),
-            file + ":2:58: 'on_error' must be one of 'fail', 'skip', got 'ignore'");
+            file + ":2:58: 'on_error' must be one of 'fail', 'skip', 'retry', got 'ignore'");
 }
 
 TEST(DataConfig, StepsMayBeConditionalOrRandomWhereThatMakesSense) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 
 #include "fuse/data/seeds.h"
 #include "test_registry.h"
@@ -93,6 +94,46 @@ TEST(Dataset, AFailingSampleIsNamedOrSkipped) {
   EXPECT_EQ(lenient.skipped(), 1u);
   ASSERT_EQ(lenient.skip_reasons().size(), 1u);
   EXPECT_NE(lenient.skip_reasons()[0].find("sample 'b'"), std::string::npos);
+}
+
+TEST(Dataset, AFailedStaticSampleIsRememberedNotRunAgain) {
+  DatasetSpec spec = spec_of({"a", "b"}, {step("test.counter"), step("test.fail_on", R"({"id": "b"})")});
+  spec.on_error = OnError::kSkip;
+  Dataset d(registry(), spec);
+  Dataset::Worker w = d.worker();
+  EXPECT_FALSE(w.get(1, 0, true).has_value());
+  const int64_t runs = w.get(0, 0, true)->get<int64_t>("runs");
+  for (int64_t epoch = 1; epoch < 4; ++epoch) EXPECT_FALSE(d.worker().get(1, epoch, true).has_value());
+  EXPECT_EQ(d.skipped(), 1u);  // counted (and logged) once
+  EXPECT_EQ(d.worker().get(0, 4, true)->get<int64_t>("runs"), runs + 1);  // 'b' did not run again in between
+}
+
+TEST(Dataset, RetryPutsAnotherSampleInTheFailingOnesPlaceInTraining) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back("s" + std::to_string(i));
+  DatasetSpec spec = spec_of(ids, {step("test.fail_on", R"({"id": "s3"})")});
+  spec.on_error = OnError::kRetry;
+  Dataset d(registry(), spec);
+  std::set<std::string> stand_ins;
+  for (int64_t epoch = 0; epoch < 8; ++epoch) {
+    const std::optional<NDict> s = d.worker().get(3, epoch, true);
+    ASSERT_TRUE(s.has_value());
+    const std::string id = s->get<std::string>("data.sample_id");
+    EXPECT_NE(id, "s3");
+    // Drawn from (seed, epoch, index): another worker, or another dataset, draws the same one.
+    Dataset again(registry(), spec);
+    EXPECT_EQ(again.worker().get(3, epoch, true)->get<std::string>("data.sample_id"), id);
+    stand_ins.insert(id);
+  }
+  EXPECT_GT(stand_ins.size(), 3u);  // not always the same one
+  EXPECT_FALSE(d.worker().get(3, 0, false).has_value());  // outside training: left out, never duplicated
+  EXPECT_EQ(d.skipped(), 1u);
+  // When every sample fails, the error says so.
+  DatasetSpec broken = spec_of({"a", "b"}, {step("fuse.ops.zscore", R"({"keys": ["missing"]})")});
+  broken.on_error = OnError::kRetry;
+  Dataset none(registry(), broken);
+  EXPECT_EQ(error_of([&] { none.worker().get(0, 2, true); }),
+            "sample 'a' failed in epoch 2, and so did the 10 samples drawn to replace it (on_error: retry); the warnings above say why");
 }
 
 TEST(Dataset, ParallelCacheBuildMatchesOneThread) {

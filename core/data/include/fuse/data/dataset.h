@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "fuse/cache/cache.h"
@@ -19,7 +20,10 @@
 
 namespace fuse::data {
 
-enum class OnError { kFail, kSkip };
+// What a failing sample does: stop the run; leave it out (of its batch, or of validation); or, in training, put
+// another sample in its place (drawn from the seed, epoch and sample: the batch keeps its size).
+enum class OnError { kFail, kSkip, kRetry };
+const char* on_error_name(OnError policy);  // "fail", "skip", "retry"
 
 struct DatasetSpec {
   std::vector<Sample> samples;
@@ -59,10 +63,13 @@ class Dataset {
    public:
     // Sample `index` after the static pipeline (from the cache when there) and, when epoch >= 0, the dynamic
     // one. Errors name the sample and the step; with OnError::kSkip a failing sample gives nullopt and is
-    // counted.
+    // counted; with OnError::kRetry, in training, up to `kReplacements` other samples are tried in its place
+    // (drawn from the seed, epoch and index), and outside training it is skipped.
     std::optional<NDict> get(size_t index, int64_t epoch, bool training);
-    // Only the static part (what the cache stores).
+    // Only the static part (what the cache stores). A static failure that is skipped is remembered: the
+    // sample is not run again.
     std::optional<NDict> get_static(size_t index);
+    static constexpr size_t kReplacements = 10;
     // The batch pipeline on batch `batch_index` of `epoch`, made of the samples `indices` (batch order). Errors
     // name the batch, its first samples and the step (always fatal: a batch is not skipped).
     void run_batch(NDict& batch, int64_t epoch, int64_t batch_index, const std::vector<int64_t>& indices, bool training);
@@ -74,6 +81,9 @@ class Dataset {
     // What the static pipeline makes of source sample `source` (stored in the cache, and kept until another
     // source is asked for). Errors are the pipeline's.
     const std::vector<NDict>& static_parts(size_t source);
+    NDict make_static(size_t index);
+    // get() without replacement.
+    std::optional<NDict> get_one(size_t index, int64_t epoch, bool training);
     Dataset* dataset_;
     Pipeline static_, dynamic_, batch_;
     std::optional<std::pair<size_t, std::vector<NDict>>> parts_;
@@ -85,7 +95,7 @@ class Dataset {
   // i % parts == part: the processes of a distributed run build one part each.
   void build_cache(size_t threads, bool progress, size_t part = 0, size_t parts = 1);
 
-  // Samples left out by OnError::kSkip so far, and why (the first few).
+  // Samples that failed and were left out or replaced so far, and why (the first few).
   size_t skipped() const { return skipped_; }
   std::vector<std::string> skip_reasons() const;
 
@@ -103,6 +113,8 @@ class Dataset {
   std::string static_hash_;
   std::unique_ptr<cache::Cache> cache_;
   std::atomic<size_t> skipped_{0};
+  std::mutex failed_mutex_;
+  std::unordered_set<size_t> failed_static_;  // samples whose static pipeline failed and was skipped
   mutable std::mutex reasons_mutex_;
   std::vector<std::string> reasons_;
 };
