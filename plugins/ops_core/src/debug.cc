@@ -9,12 +9,6 @@
 namespace fuse::ops {
 namespace {
 
-std::string number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.6g", v);
-  return text;
-}
-
 // "float32[1, 28, 28] in [-1.2, 3.4]", "int64 3", "\"case_01\"", "list[4]", "dict".
 std::string describe(const DictView& sample, const std::string& key) {
   switch (sample.type(key)) {

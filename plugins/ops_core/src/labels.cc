@@ -1,4 +1,8 @@
-// Label ops: one_hot, argmax (one-hot or scores back to a class index) and lookup (map values through a table).
+// Label ops: one_hot, argmax (one-hot or scores back to a class index), lookup (map values through a table) and
+// replace_values (remap the values inside tensors, e.g. a mask's 255 to 1).
+#include <cmath>
+#include <limits>
+#include <map>
 #include <optional>
 
 #include "tensor_math.h"
@@ -141,6 +145,52 @@ class Lookup {
   bool has_default_ = false;
 };
 FUSE_OP(Lookup, "fuse.ops.lookup", "1.0.0")
+
+// FuseMedML's OpReplaceElements: every element equal to from[i] becomes to[i], in place; the dtype is kept.
+class ReplaceValues {
+ public:
+  explicit ReplaceValues(const DictView& config) : keys_(config.get_strings("keys")) {
+    const std::vector<double> from = config.get_doubles("from"), to = config.get_doubles("to");
+    if (from.size() != to.size())
+      fail(FM_ERR_INVALID_ARGUMENT, "'from' and 'to' pair values, so they must be as long (" + std::to_string(from.size()) + " and " +
+                                        std::to_string(to.size()) + ")");
+    for (size_t i = 0; i < from.size(); ++i)
+      if (!table_.emplace(from[i], to[i]).second) fail(FM_ERR_INVALID_ARGUMENT, "'from' holds " + number(from[i]) + " twice");
+  }
+
+  void forward(Dict& sample, const sdk::Call&) {
+    for (const std::string& key : keys_) {
+      dispatch(sample.tensor(key), [&](auto tag) {
+        using T = decltype(tag);
+        // Each pair as the dtype holds it; a 'to' it cannot hold is an error, a 'from' it cannot hold matches nothing.
+        std::vector<std::pair<T, T>> pairs;
+        for (const auto& [from, to] : table_) {
+          if (!fits<T>(to))
+            fail(FM_ERR_TYPE, "key '" + key + "': " + number(to) + " cannot be stored in its dtype " + sdk::dtype_name(sdk::dtype_of<T>()));
+          if (fits<T>(from)) pairs.emplace_back(static_cast<T>(from), static_cast<T>(to));
+        }
+        sdk::MutTensorView t = sample.tensor_mut(key);
+        T* x = t.data<T>();
+        for (int64_t i = 0, n = t.numel(); i < n; ++i)
+          for (const auto& [from, to] : pairs)
+            if (x[i] == from) {
+              x[i] = to;
+              break;
+            }
+      });
+    }
+  }
+
+ private:
+  template <class T>
+  static bool fits(double v) {
+    if constexpr (std::is_floating_point_v<T>) return true;
+    return std::floor(v) == v && v >= static_cast<double>(std::numeric_limits<T>::lowest()) && v <= static_cast<double>(std::numeric_limits<T>::max());
+  }
+  std::vector<std::string> keys_;
+  std::map<double, double> table_;
+};
+FUSE_OP(ReplaceValues, "fuse.ops.replace_values", "1.0.0")
 
 }  // namespace
 }  // namespace fuse::ops

@@ -10,13 +10,6 @@
 namespace fuse::ops {
 namespace {
 
-std::string number(double v) {
-  std::string s = std::to_string(v);
-  s.erase(s.find_last_not_of('0') + 1);
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
-}
-
 class ZScore {
  public:
   explicit ZScore(const DictView& config)

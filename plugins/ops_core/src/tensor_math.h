@@ -3,6 +3,7 @@
 #define FUSE_PLUGINS_OPS_CORE_TENSOR_MATH_H_
 
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <type_traits>
@@ -34,6 +35,13 @@ inline DLDataType dtype_from_config(const std::string& name) {
   std::optional<DLDataType> t = sdk::parse_dtype(name);
   if (!t) fail(FM_ERR_INVALID_ARGUMENT, "unknown dtype '" + name + "'");
   return *t;
+}
+
+// A number as people write it: "0.5", "255", "1e-07" (six significant digits).
+inline std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", v);
+  return text;
 }
 
 // Normalises a possibly negative axis of a tensor with `ndim` dimensions (`extra` = 1 when the axis may also

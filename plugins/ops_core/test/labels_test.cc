@@ -55,5 +55,28 @@ TEST(Lookup, MissingValueListsTheTable) {
             "has: benign, malignant); add it or set 'default'");
 }
 
+TEST(ReplaceValues, RemapsElementsKeepingTheDtype) {
+  NDict in;
+  in.set("m", Value(Tensor::from_vector<uint8_t>({0, 255, 128, 255, 7}, {5})));
+  NDict out = run_op("fuse.ops.replace_values", R"({"keys": ["m"], "from": [255, 128, 300], "to": [1, 2, 0]})", in);
+  EXPECT_EQ(values<uint8_t>(out.get<Tensor>("m")), (std::vector<uint8_t>{0, 1, 2, 1, 7}));  // 300 fits no uint8: matches nothing
+  out = run_op("fuse.ops.replace_values", R"({"keys": ["f"], "from": [0.5], "to": [-1]})", sample(R"({"f": [0.5, 0.25]})"));
+  EXPECT_EQ(values<float>(out.get<Tensor>("f")), (std::vector<float>{-1.0f, 0.25f}));
+  // Pairs apply to the input, not one after the other: 1 -> 2 and 2 -> 1 swap.
+  out = run_op("fuse.ops.replace_values", R"({"keys": ["l"], "from": [1, 2], "to": [2, 1]})", sample(R"({"l": [1, 2, 3]})"));
+  EXPECT_EQ(values<int64_t>(out.get<Tensor>("l")), (std::vector<int64_t>{2, 1, 3}));
+}
+
+TEST(ReplaceValues, BadPairsAreNamed) {
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.replace_values", R"({"keys": ["m"], "from": [1, 2], "to": [0]})", sample(R"({"m": [1]})")); }),
+            "op 'fuse.ops.replace_values' (plugin 'fuse.ops_core'): create failed: 'from' and 'to' pair values, so they must be as long (2 and 1)");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.replace_values", R"({"keys": ["m"], "from": [1, 1], "to": [0, 2]})", sample(R"({"m": [1]})")); }),
+            "op 'fuse.ops.replace_values' (plugin 'fuse.ops_core'): create failed: 'from' holds 1 twice");
+  NDict bytes;
+  bytes.set("m", Value(Tensor::from_vector<uint8_t>({1}, {1})));
+  EXPECT_EQ(error_of([&] { run_op("fuse.ops.replace_values", R"({"keys": ["m"], "from": [1], "to": [0.5]})", bytes); }),
+            "op 'fuse.ops.replace_values' (plugin 'fuse.ops_core'): key 'm': 0.5 cannot be stored in its dtype uint8");
+}
+
 }  // namespace
 }  // namespace fuse::testing

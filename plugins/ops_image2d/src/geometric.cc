@@ -1,5 +1,6 @@
-// Resize, crop and random affine for 2D images through OpenCV: every listed key gets the same geometry
-// (images interpolated, labels nearest).
+// Resize, resize-and-pad, crop, random resized crop and random affine for 2D images through OpenCV: every
+// listed key gets the same geometry (images interpolated, labels nearest).
+#include <algorithm>
 #include <cmath>
 
 #include <opencv2/imgproc.hpp>
@@ -55,6 +56,103 @@ class Resize {
   int interpolation_;
 };
 FUSE_OP(Resize, "fuse.image2d.resize", "1.0.0")
+
+// FuseMedML's OpResizeAndPad2D (a letterbox): the largest size with the image's aspect ratio that fits, then
+// padding to `size`, centred or from the top left.
+class ResizeAndPad {
+ public:
+  explicit ResizeAndPad(const DictView& config)
+      : keys_(config),
+        size_(size_option(config)),
+        interpolation_(interpolation_of(config.get_string("interpolation"))),
+        centred_(config.get_string("position") == "center"),
+        fill_(config.get_double("fill")) {
+    cv::setNumThreads(0);
+  }
+
+  void forward(Dict& sample, const sdk::Call&) {
+    const cv::Size in = keys_.size(sample);
+    const double scale = std::min(static_cast<double>(size_.width) / in.width, static_cast<double>(size_.height) / in.height);
+    const cv::Size fitted(std::clamp(static_cast<int>(std::lround(in.width * scale)), 1, size_.width),
+                          std::clamp(static_cast<int>(std::lround(in.height * scale)), 1, size_.height));
+    const cv::Rect place(centred_ ? (size_.width - fitted.width) / 2 : 0, centred_ ? (size_.height - fitted.height) / 2 : 0, fitted.width, fitted.height);
+    auto fit = [&](int interpolation, double fill) {
+      return [&, interpolation, fill](const cv::Mat& a, cv::Mat& b) {
+        b.setTo(cv::Scalar::all(fill));
+        cv::Mat resized;
+        cv::resize(a, resized, fitted, 0, 0, interpolation);
+        resized.copyTo(b(place));
+      };
+    };
+    for (const std::string& k : keys_.images) map_planes(sample, k, size_, fit(interpolation_, fill_));
+    for (const std::string& k : keys_.labels) map_planes(sample, k, size_, fit(cv::INTER_NEAREST, 0));
+  }
+
+ private:
+  ImageKeys keys_;
+  cv::Size size_;
+  int interpolation_;
+  bool centred_;
+  double fill_;
+};
+FUSE_OP(ResizeAndPad, "fuse.image2d.resize_and_pad", "1.0.0")
+
+// torchvision's RandomResizedCrop (FuseMedML's OpAugCropAndResize2D): a window of a random share of the area
+// and aspect ratio, resized to `size` (default: the input's size). Outside training, or when not drawn, the
+// whole image is resized.
+class RandomResizedCrop {
+ public:
+  explicit RandomResizedCrop(const DictView& config)
+      : keys_(config),
+        scale_(range_option(config, "scale")),
+        ratio_(range_option(config, "ratio")),
+        interpolation_(interpolation_of(config.get_string("interpolation"))),
+        p_(config.get_double("p")) {
+    if (!config.is_unset("size")) size_ = size_option(config);
+    if (scale_.first <= 0 || scale_.second > 1) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'scale' is a share of the area: it must lie in (0, 1]");
+    if (ratio_.first <= 0) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'ratio' (width / height) must stay above 0");
+    cv::setNumThreads(0);
+  }
+
+  void forward(Dict& sample, const sdk::Call& call) {
+    const cv::Size in = keys_.size(sample);
+    const cv::Size out = size_.area() > 0 ? size_ : in;
+    sdk::Random rng(call.seed());
+    const cv::Rect window = call.training() && rng.chance(p_) ? draw(in, rng) : cv::Rect(0, 0, in.width, in.height);
+    auto crop = [&](int interpolation) {
+      return [&, interpolation](const cv::Mat& a, cv::Mat& b) { cv::resize(a(window), b, out, 0, 0, interpolation); };
+    };
+    for (const std::string& k : keys_.images) map_planes(sample, k, out, crop(interpolation_));
+    for (const std::string& k : keys_.labels) map_planes(sample, k, out, crop(cv::INTER_NEAREST));
+  }
+
+ private:
+  // Up to 10 tries at a window inside the image; else the largest centred window within the ratio range.
+  cv::Rect draw(cv::Size in, sdk::Random& rng) const {
+    const double area = static_cast<double>(in.area());
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      const double target = area * rng.uniform(scale_.first, scale_.second);
+      const double aspect = std::exp(rng.uniform(std::log(ratio_.first), std::log(ratio_.second)));
+      const int w = static_cast<int>(std::lround(std::sqrt(target * aspect))), h = static_cast<int>(std::lround(std::sqrt(target / aspect)));
+      if (w <= 0 || h <= 0 || w > in.width || h > in.height) continue;
+      const int x = static_cast<int>(rng.below(static_cast<uint64_t>(in.width - w) + 1));
+      const int y = static_cast<int>(rng.below(static_cast<uint64_t>(in.height - h) + 1));
+      return cv::Rect(x, y, w, h);
+    }
+    const double ratio = static_cast<double>(in.width) / in.height;
+    int w = in.width, h = in.height;
+    if (ratio < ratio_.first) h = std::max(1, static_cast<int>(std::lround(w / ratio_.first)));
+    else if (ratio > ratio_.second) w = std::max(1, static_cast<int>(std::lround(h * ratio_.second)));
+    return cv::Rect((in.width - w) / 2, (in.height - h) / 2, w, h);
+  }
+
+  ImageKeys keys_;
+  std::pair<double, double> scale_, ratio_;
+  cv::Size size_;
+  int interpolation_;
+  double p_;
+};
+FUSE_OP(RandomResizedCrop, "fuse.image2d.random_resized_crop", "1.0.0")
 
 // Copies the window at (x0, y0) of size `out` from `in`, `fill` outside it.
 void window(const cv::Mat& in, cv::Mat& out, int x0, int y0, double fill) {
