@@ -1,6 +1,7 @@
 // fuse run / export / infer end to end (a classifier, and the 3D segmentation example writing its labels back onto
 // the input's grid), and a run killed with SIGKILL mid-epoch resumed with --resume.
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -79,10 +80,11 @@ TEST(FuseRun, ClassificationExamplesTrainOnSmallData) {
   EXPECT_NE(run.out.find(": validation.accuracy = "), std::string::npos) << run.out;
 }
 
-// A static pipeline that splits each volume into its axial slices and keeps those with foreground: the
-// dataset, its cache, the folds' validation, the class-balanced sampler (from each volume's table row) and
-// training all see the slices; a bundle refuses such steps for inference, saying what to write.
-TEST(FuseRun, TrainsOnTheSlicesAStaticPipelineSplitsVolumesInto) {
+// A 2D model on the slices of volumes: the static pipeline splits each volume into its axial slices and keeps
+// those with foreground; the dataset, its cache, the folds and the class-balanced sampler (from each volume's
+// table row) see the slices. Validation predicts whole volumes slice by slice (volume Dice), and so does the
+// exported bundle, writing a 3D label map. Without 'inference.steps', export refuses the splitting steps.
+TEST(FuseRun, TrainsOnSlicesAndPredictsWholeVolumes) {
   const fs::path dir = fresh_dir("train_cli_slices");
   ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 8 24 24 12").exit_code, 0);
   std::ofstream(dir / "experiment.json") << R"({
@@ -101,6 +103,11 @@ TEST(FuseRun, TrainsOnTheSlicesAStaticPipelineSplitsVolumesInto) {
     "folds": {"k": 4, "stratify": "data.lesion", "group": "data.patient", "file": "folds.json", "train": [0, 1, 2], "validation": [3]},
     "loader": {"batch_size": 8, "workers": 2, "sampler": {"balance": "data.lesion"}, "collate": {"skip": ["data.ct_meta", "data.seg_meta"]}}
   },
+  "validation": {"static": [
+      {"op": "fuse.io.read_medical", "path_key": "data.image", "key": "data.ct", "dtype": "float32"},
+      {"op": "fuse.io.read_medical", "path_key": "data.mask", "key": "data.seg", "dtype": "uint8"},
+      {"op": "fuse.medical.rescale", "keys": ["data.ct"], "in_min": -200, "in_max": 300}],
+    "slices": {"axis": "z", "batch": 6}},
   "model": {"model": "fuse.models.unet", "dims": 2, "in_channels": 1, "num_classes": 3, "channels": [4, 8],
             "inputs": ["data.ct"], "outputs": ["model.logits", "model.probs"]},
   "postprocess": [{"op": "fuse.ops.argmax", "key": "model.probs", "out": "model.seg", "axis": 1}],
@@ -108,7 +115,15 @@ TEST(FuseRun, TrainsOnTheSlicesAStaticPipelineSplitsVolumesInto) {
   "metrics": {"dice": {"metric": "fuse.metrics.segmentation", "pred": "model.seg", "target": "data.seg", "num_classes": 3,
                        "output": "mean_dice", "on": ["validation"]}},
   "optimizer": {"name": "adamw", "lr": 0.01},
-  "trainer": {"epochs": 1, "monitor": "validation.dice", "mode": "max", "threads": 2}
+  "trainer": {"epochs": 1, "monitor": "validation.dice", "mode": "max", "threads": 2},
+  "inference": {
+    "input_key": "data.image",
+    "steps": [{"op": "fuse.io.read_medical", "path_key": "data.image", "key": "data.ct", "dtype": "float32"},
+              {"op": "fuse.medical.rescale", "keys": ["data.ct"], "in_min": -200, "in_max": 300}],
+    "slices": {"axis": "z"},
+    "write": [{"op": "fuse.io.write_medical", "key": "model.seg", "geometry_from": "data.ct", "label": true, "dtype": "uint8",
+               "path": "{data.output_path}"}]
+  }
 })";
   const std::string experiment = "'" + (dir / "experiment.json").string() + "'";
   const CommandResult built = fuse("cache build " + experiment + " --threads 2");
@@ -126,11 +141,32 @@ TEST(FuseRun, TrainsOnTheSlicesAStaticPipelineSplitsVolumesInto) {
   const CommandResult run = fuse("run " + experiment + " --no-progress --out '" + (dir / "run").string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find(": validation.dice = "), std::string::npos) << run.out;
-  const CommandResult exported = fuse("export '" + (dir / "run").string() + "' --out '" + (dir / "bundle").string() + "'");
-  EXPECT_EQ(exported.exit_code, 1);
-  EXPECT_EQ(exported.err, "fuse: error: " + (dir / "run" / "config.json").string() +
-                              ": the inference steps (by default the data's static pipeline) hold a 'split' step (" + (dir / "run" / "config.json").string() +
-                              ":27:7), but inference makes one prediction per input: write 'inference.steps' without it\n");
+  ASSERT_EQ(fuse("export '" + (dir / "run").string() + "' --out '" + (dir / "bundle").string() + "'").exit_code, 0);
+  const fs::path volume = dir / "data" / "images" / "case01_ct.nii.gz";
+  const CommandResult infer = fuse("infer '" + (dir / "bundle").string() + "' --input '" + volume.string() + "' --output '" + (dir / "seg.nii.gz").string() + "'");
+  ASSERT_EQ(infer.exit_code, 0) << infer.err;
+  // The label map has the volume's grid (12 slices, not one).
+  fs::create_directories(dir / "check");
+  fs::copy_file(volume, dir / "check" / "ct.nii.gz");
+  fs::copy_file(dir / "seg.nii.gz", dir / "check" / "seg.nii.gz");
+  const CommandResult grids = fuse("dataset summary '" + (dir / "check").string() + "' --json");
+  ASSERT_EQ(grids.exit_code, 0) << grids.err;
+  const boost::json::array images = boost::json::parse(grids.out).at("images").as_array();
+  ASSERT_EQ(images.size(), 2u);
+  EXPECT_EQ(images[0].at("size"), images[1].at("size"));
+  EXPECT_EQ(images[0].at("size").as_array().back(), 12);
+  // The same run without inference steps: its static pipeline cannot serve inference.
+  fs::copy(dir / "run", dir / "run_plain", fs::copy_options::recursive);
+  boost::json::object config = boost::json::parse(read_text(dir / "run" / "config.json")).as_object();
+  config.erase("inference");
+  std::ofstream(dir / "run_plain" / "config.json") << boost::json::serialize(config);
+  const CommandResult refused = fuse("export '" + (dir / "run_plain").string() + "' --out '" + (dir / "bundle2").string() + "'");
+  EXPECT_EQ(refused.exit_code, 1);
+  // Located in the run's (one-line) config: where the split step is written.
+  const std::string config_file = (dir / "run_plain" / "config.json").string();
+  EXPECT_EQ(refused.err.rfind("fuse: error: " + config_file + ": the inference steps (by default the data's static pipeline) hold a 'split' step (" +
+                                  config_file + ":1:", 0), 0u) << refused.err;
+  EXPECT_NE(refused.err.find("), but inference makes one prediction per input: write 'inference.steps' without it\n"), std::string::npos) << refused.err;
 }
 
 // The segmentation example as shipped, on small volumes: trained for 2 epochs, exported, and run on a volume

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <numeric>
 #include <sstream>
 
 #include <boost/json/parse.hpp>
@@ -86,6 +87,14 @@ CommandResult run_command(const std::string& command) {
   result.err = text.str();
   std::filesystem::remove(err_file);
   return result;
+}
+
+Tensor ramp(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  std::vector<float> v(static_cast<size_t>(n));
+  std::iota(v.begin(), v.end(), 0.0f);
+  return Tensor::from_vector(v, shape);
 }
 
 }  // namespace fuse::testing

@@ -31,6 +31,9 @@ NDict run_op(std::string_view id, std::string_view config, NDict input);
 // The same in training mode with a seed (random ops draw from it).
 NDict run_op_training(std::string_view id, std::string_view config, NDict input, uint64_t seed);
 
+// A float32 tensor of `shape` holding 0, 1, 2, ... in row-major order.
+Tensor ramp(const std::vector<int64_t>& shape);
+
 template <class T>
 std::vector<T> values(const Tensor& t) {
   const T* p = t.data<T>();

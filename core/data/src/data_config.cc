@@ -269,7 +269,7 @@ std::optional<ValidationData> read_validation_data(const json::Document& d, cons
   const bj::value* v = d.root().find_pointer("/validation", ec);
   if (v == nullptr) return std::nullopt;
   ValidationData out;
-  const std::vector<std::string> fields{"source", "static", "dynamic", "batch_size", "sliding_window"};
+  const std::vector<std::string> fields{"source", "static", "dynamic", "batch_size", "sliding_window", "slices"};
   const bool section = v->is_object() && std::any_of(fields.begin(), fields.end(), [&](const std::string& f) { return v->as_object().contains(f); });
   if (!section) {  // a plain sample source
     out.has_source = true;

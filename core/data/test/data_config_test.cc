@@ -234,7 +234,7 @@ TEST(DataConfig, ValidationDataReplacesSourceAndPipelines) {
   EXPECT_EQ(error(R"({"dynamic": []})", false),
             file + ":3:17: the validation data has no samples: give it a 'source' ({\"table\": ...}), or split the data into folds (data.folds)");
   EXPECT_EQ(error(R"({"dynamic": [], "window": 4})", true),
-            file + ":3:43: unknown field 'window' in the validation data (allowed: source, static, dynamic, batch_size, sliding_window)");
+            file + ":3:43: unknown field 'window' in the validation data (allowed: source, static, dynamic, batch_size, sliding_window, slices)");
 }
 
 }  // namespace

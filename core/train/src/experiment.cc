@@ -222,23 +222,41 @@ void read_sliding_window(const json::Document& d, const bj::value& v, const std:
   w.pad_value = r.number("pad_value", w.pad_value);
 }
 
+// {"axis": "z"|"y"|"x", "batch"?}: a 2D model on volumes, slice by slice.
+void read_slices(const json::Document& d, const bj::value& v, const std::string& pointer, const std::string& what, SliceSpec& s) {
+  ObjectReader r(d, v, pointer, what);
+  r.allow({"axis", "batch"});
+  if (!r.has("axis")) r.fail("", "missing field 'axis' in " + what + ": the axis the slices cross, \"z\" (axial), \"y\" or \"x\"");
+  s.axis = r.choice("axis", {"z", "y", "x"}, "z");
+  s.batch = r.integer("batch", s.batch, 1);
+}
+
 // "validation": a sample source ({"table": ...}), or {"source"?, "static"?, "dynamic"?, "batch_size"?,
-// "sliding_window"?}; core/data reads (and checks the fields of) the data part.
+// "sliding_window"? | "slices"?}; core/data reads (and checks the fields of) the data part.
 void read_validation(const json::Document& d, Experiment& e, bool read_samples) {
   std::optional<data::ValidationData> v = data::read_validation_data(d, e.data, read_samples);
   if (!v) return;
   ValidationSpec& s = e.validation;
   static_cast<data::ValidationData&>(s) = std::move(*v);
   const bj::value& section = *at(d, "/validation");
-  if (!section.is_object() || (!section.as_object().contains("batch_size") && !section.as_object().contains("sliding_window"))) return;
+  if (!section.is_object()) return;
   ObjectReader r(d, section, "/validation", "the validation data");
   if (r.has("batch_size")) s.batch_size = r.integer("batch_size", std::nullopt, 1);
+  if (r.has("sliding_window") && r.has("slices"))
+    r.fail("slices", "'sliding_window' and 'slices' are two ways to predict a whole volume; choose one");
   if (const bj::value* sw = r.find("sliding_window")) {
     read_sliding_window(d, *sw, r.pointer("sliding_window"), "the validation's sliding window", s.sliding_window);
     // Whole volumes differ in size, so they cannot be stacked; the windows of one are batched instead.
     if (s.batch_size.value_or(1) != 1)
       r.fail("batch_size", "'batch_size' must be 1 with a sliding window (each volume is cut into windows; 'sliding_window.batch' sets how many "
                            "run at once), got " + std::to_string(*s.batch_size));
+    s.batch_size = 1;
+  }
+  if (const bj::value* sl = r.find("slices")) {
+    read_slices(d, *sl, r.pointer("slices"), "the validation's slices", s.slices);
+    if (s.batch_size.value_or(1) != 1)
+      r.fail("batch_size", "'batch_size' must be 1 with 'slices' (each volume is cut into its slices; 'slices.batch' sets how many run at once), got " +
+                               std::to_string(*s.batch_size));
     s.batch_size = 1;
   }
 }
@@ -250,7 +268,7 @@ void read_inference(const json::Document& d, Experiment& e) {
   const bj::value* v = at(d, "/inference");
   if (v == nullptr) return;
   ObjectReader r(d, *v, "/inference", "the inference section");
-  r.allow({"steps", "postprocess", "write", "input_key", "output_key", "tta", "sliding_window"});
+  r.allow({"steps", "postprocess", "write", "input_key", "output_key", "tta", "sliding_window", "slices"});
   if (r.has("steps")) i.steps = data::read_steps(d, "/inference/steps");
   if (r.has("postprocess")) i.postprocess = data::read_steps(d, "/inference/postprocess");
   i.write = data::read_steps(d, "/inference/write");
@@ -269,7 +287,9 @@ void read_inference(const json::Document& d, Experiment& e) {
       i.tta.flips.push_back(flip);
     }
   }
+  if (r.has("sliding_window") && r.has("slices")) r.fail("slices", "'sliding_window' and 'slices' are two ways to predict a whole volume; choose one");
   if (const bj::value* sw = r.find("sliding_window")) read_sliding_window(d, *sw, r.pointer("sliding_window"), "the inference's sliding window", i.sliding_window);
+  if (const bj::value* sl = r.find("slices")) read_slices(d, *sl, r.pointer("slices"), "the inference's slices", i.slices);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "fuse/data/pipeline.h"
 #include "fuse/json/write.h"
 #include "fuse/train/checkpoint.h"
+#include "fuse/train/slice_forward.h"
 #include "fuse/train/sliding_window.h"
 #include "fuse/train/trainer.h"
 #include "torch_view.h"
@@ -179,7 +180,8 @@ NDict Predictor::predict(NDict sample) {
         if (!dims.empty()) b.set(k, Value(wrap(t.flip(dims))));
       }
       const auto forward = [&](NDict& x) { graph.forward(x, CallContext(false, seed, -1, 0)); };
-      sliding_window_forward(b, inputs, outputs, window, forward);
+      if (m.experiment.inference.slices.enabled()) slice_forward(b, inputs, outputs, m.experiment.inference.slices, forward);
+      else sliding_window_forward(b, inputs, outputs, window, forward);
       for (const std::string& k : outputs) {
         torch::Tensor out = view(b.get<Tensor>(k)).to(torch::kCPU);
         if (!dims.empty() && out.dim() == input_rank) out = out.flip(dims);

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "fuse/base/error.h"
+#include "batch_inputs.h"
 #include "torch_view.h"
 
 namespace fuse::train {
@@ -35,15 +36,6 @@ std::vector<std::vector<int64_t>> window_corners(const std::vector<int64_t>& siz
 torch::Tensor at_window(torch::Tensor t, const std::vector<int64_t>& corner, const std::vector<int64_t>& window) {
   for (size_t a = 0; a < corner.size(); ++a) t = t.narrow(static_cast<int64_t>(2 + a), corner[a], window[a]);
   return t;
-}
-
-std::string inputs_text(const NDict& sample, const std::vector<std::string>& keys) {
-  std::string text;
-  for (const std::string& k : keys) {
-    const Value* v = sample.find(k);
-    text += (text.empty() ? "'" : ", '") + k + "' " + (v && v->is<Tensor>() ? shape_string(v->as<Tensor>().shape()) : std::string("(not a tensor)"));
-  }
-  return text;
 }
 
 }  // namespace
@@ -143,14 +135,7 @@ void sliding_window_forward(NDict& sample, const std::vector<std::string>& input
       for (size_t j = 0; j < n; ++j) pieces.push_back(at_window(whole[k], corners[first + j], window));
       batch.set(k, Value(wrap(torch::cat(pieces, 0))));
     }
-    for (const std::string& k : repeated) {
-      const torch::Tensor t = view(batch.get<Tensor>(k));
-      if (n > 1 && t.dim() > 0 && t.size(0) == 1) {
-        std::vector<int64_t> times(static_cast<size_t>(t.dim()), 1);
-        times[0] = static_cast<int64_t>(n);
-        batch.set(k, Value(wrap(t.repeat(times))));
-      }
-    }
+    repeat_along_batch(batch, repeated, static_cast<int64_t>(n));
     forward(batch);
     for (const std::string& k : outputs) {
       const Value* v = batch.find(k);

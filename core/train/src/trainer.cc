@@ -26,6 +26,7 @@
 #include "fuse/report/html.h"
 #include "fuse/train/checkpoint.h"
 #include "fuse/train/gradient_reducer.h"
+#include "fuse/train/slice_forward.h"
 #include "fuse/train/sliding_window.h"
 #include "loss_terms.h"
 #include "metric_set.h"
@@ -434,7 +435,9 @@ EpochValues Trainer::Impl::validate(int64_t epoch, Predictions* predictions) {
   NDict batch;
   const std::vector<std::string> inputs = graph.input_keys(), outputs = graph.output_keys();
   for (int64_t b = 0; validation_loader->next(batch); ++b) {
-    sliding_window_forward(batch, inputs, outputs, e.validation.sliding_window, [&](NDict& x) { graph.forward(x, context(false, epoch, b)); });
+    const auto forward = [&](NDict& x) { graph.forward(x, context(false, epoch, b)); };
+    if (e.validation.slices.enabled()) slice_forward(batch, inputs, outputs, e.validation.slices, forward);
+    else sliding_window_forward(batch, inputs, outputs, e.validation.sliding_window, forward);
     if (!keys_checked) losses->check_keys(batch, graph.output_keys()), keys_checked = true;
     const LossTerms::Values v = losses->compute(batch, nullptr, std::numeric_limits<int64_t>::max(), 1.0);
     keys_to_host(batch, graph.output_keys());

@@ -128,7 +128,36 @@ TEST(Experiment, ValidationSettingsAreReadAndChecked) {
             file + ":12:113: 'apply_probability': static steps are cached, so they cannot be random: move the step to the dynamic pipeline");
   with_validation(R"({"source": {"table": "validation.csv"}, "window": {"size": [4, 4]}})");
   EXPECT_EQ(error_of([&] { read_experiment(file); }),
-            file + ":12:67: unknown field 'window' in the validation data (allowed: source, static, dynamic, batch_size, sliding_window)");
+            file + ":12:67: unknown field 'window' in the validation data (allowed: source, static, dynamic, batch_size, sliding_window, slices)");
+}
+
+TEST(Experiment, SlicesSettingsAreReadAndChecked) {
+  const auto dir = fresh_dir("experiment_slices");
+  const std::string file = (dir / "experiment.json").string();
+  const auto with = [&](const std::string& validation, const std::string& inference) {
+    std::string json = testing::toy_json("", "", "", R"(, "inference": )" + inference);
+    const std::string plain = R"({"table": "validation.csv"})";
+    json.replace(json.find(plain), plain.size(), validation);
+    testing::write_toy(dir, json);
+  };
+  with(R"({"source": {"table": "validation.csv"}, "slices": {"axis": "y", "batch": 4}})", R"({"slices": {"axis": "z"}})");
+  const Experiment e = read_experiment(file);
+  EXPECT_EQ(e.validation.slices.axis, "y");
+  EXPECT_EQ(e.validation.slices.batch, 4);
+  EXPECT_EQ(e.validation.batch_size, 1);  // whole volumes one at a time
+  EXPECT_EQ(e.inference.slices.axis, "z");
+  EXPECT_EQ(e.inference.slices.batch, 16);
+  with(R"({"source": {"table": "validation.csv"}, "batch_size": 2, "slices": {"axis": "z"}})", "{}");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":12:71: 'batch_size' must be 1 with 'slices' (each volume is cut into its slices; 'slices.batch' sets how many run at once), got 2");
+  with(R"({"source": {"table": "validation.csv"}, "slices": {"batch": 2}})", "{}");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":12:67: missing field 'axis' in the validation's slices: the axis the slices cross, \"z\" (axial), \"y\" or \"x\"");
+  with(R"({"source": {"table": "validation.csv"}})", R"({"slices": {"axis": "t"}})");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }), file + ":20:139: 'axis' must be one of 'z', 'y', 'x', got 't'");
+  with(R"({"source": {"table": "validation.csv"}})", R"({"slices": {"axis": "z"}, "sliding_window": {"size": [4, 4]}})");
+  const std::string both = error_of([&] { read_experiment(file); });
+  EXPECT_NE(both.find(": 'sliding_window' and 'slices' are two ways to predict a whole volume; choose one"), std::string::npos) << both;
 }
 
 TEST(Experiment, DistributedSettings) {

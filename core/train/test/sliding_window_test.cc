@@ -10,15 +10,8 @@ namespace fuse::train {
 namespace {
 
 using fuse::testing::error_of;
+using fuse::testing::ramp;
 using fuse::testing::values;
-
-Tensor ramp(const std::vector<int64_t>& shape) {
-  int64_t n = 1;
-  for (int64_t s : shape) n *= s;
-  std::vector<float> v(static_cast<size_t>(n));
-  std::iota(v.begin(), v.end(), 0.0f);
-  return Tensor::from_vector(v, shape);
-}
 
 SlidingWindowSpec spec(std::vector<int64_t> size, double overlap, std::string blend = "gaussian", int64_t batch = 1) {
   SlidingWindowSpec s;

@@ -87,6 +87,14 @@ struct SlidingWindowSpec {
   double pad_value = 0;          // fills inputs smaller than a window
 };
 
+// A 2D model on 3D volumes: each slice across `axis` ("z", "y" or "x") is predicted on its own, `batch` slices per
+// forward call, and the slices' outputs are stacked back into a volume. Empty axis: off.
+struct SliceSpec {
+  std::string axis;
+  int64_t batch = 16;
+  bool enabled() const { return !axis.empty(); }
+};
+
 struct InferenceSpec {
   std::vector<data::Step> steps;        // the pipeline for one input (default: the data's static pipeline)
   std::vector<data::Step> postprocess;  // after the model (default: the experiment's postprocess)
@@ -95,6 +103,7 @@ struct InferenceSpec {
   std::string output_key = "data.output_path";  // and `--output`
   TtaSpec tta;
   SlidingWindowSpec sliding_window;
+  SliceSpec slices;
 };
 
 // "validation": a source of its own (else the folds' validation split) and, optionally, how it differs from
@@ -104,6 +113,7 @@ struct InferenceSpec {
 struct ValidationSpec : data::ValidationData {
   std::optional<int64_t> batch_size;                     // replaces data.loader.batch_size (1 with sliding windows)
   SlidingWindowSpec sliding_window;                      // empty size: the model sees each batch whole
+  SliceSpec slices;                                      // a 2D model validated on whole volumes, slice by slice
 };
 
 struct EvaluationSpec {
