@@ -52,12 +52,13 @@ TEST(FuseRun, TrainsExportsAndInfers) {
 }
 
 // An example's experiment as shipped, with its data folder (and any other text) replaced.
-fs::path example_copy(const std::string& name, const fs::path& dir, const std::vector<std::pair<std::string, std::string>>& replacements) {
-  std::string text = read_text(fs::path(FUSE_EXAMPLES_DIR) / name / "experiment.json");
+fs::path example_copy(const std::string& name, const fs::path& dir, const std::vector<std::pair<std::string, std::string>>& replacements,
+                      const std::string& file = "experiment.json") {
+  std::string text = read_text(fs::path(FUSE_EXAMPLES_DIR) / name / file);
   for (const auto& [from, to] : replacements)
     for (size_t at; (at = text.find(from)) != std::string::npos;) text.replace(at, from.size(), to);
-  std::ofstream(dir / "experiment.json") << text;
-  return dir / "experiment.json";
+  std::ofstream(dir / file) << text;
+  return dir / file;
 }
 
 // The classification examples as shipped train on a little of their data (so they cannot rot unnoticed).
@@ -78,6 +79,17 @@ TEST(FuseRun, ClassificationExamplesTrainOnSmallData) {
   run = fuse("run '" + mnist_experiment.string() + "' --epochs 1 --no-progress --out '" + (digits / "run").string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find(": validation.accuracy = "), std::string::npos) << run.out;
+}
+
+// seg3d's 2D variant as shipped, for one epoch on small volumes: slices in training, whole volumes in validation.
+TEST(FuseRun, TheSlicesExampleTrainsOnSmallVolumes) {
+  const fs::path dir = fresh_dir("train_cli_slices_example");
+  // 64 voxels at 0.8 or 1 mm resample to 32 or 40 at 1.6 mm: sizes the 3-level UNet halves twice.
+  ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 8 64 64 20").exit_code, 0);
+  const fs::path experiment = example_copy("seg3d", dir, {{"../../build/examples/seg3d", (dir / "data").string()}}, "slices2d.json");
+  const CommandResult run = fuse("run '" + experiment.string() + "' --epochs 1 --no-progress --out '" + (dir / "run").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find(": validation.dice = "), std::string::npos) << run.out;
 }
 
 // A 2D model on the slices of volumes: the static pipeline splits each volume into its axial slices and keeps

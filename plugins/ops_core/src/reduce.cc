@@ -42,9 +42,12 @@ class Reduce {
     else if (how_ == "count_nonzero") value = static_cast<double>(nonzero);
     else if (how_ == "any") value = nonzero > 0;
     else value = nonzero == n;  // all
+    // An integer tensor's sum, min and max are integers (a label map's largest class can be a sampler's class).
+    const bool integral = !sdk::is_floating(t.dtype()) && (how_ == "sum" || how_ == "min" || how_ == "max");
     if (greater_than_) sample.set_bool(out_, value > *greater_than_);
     else if (how_ == "any" || how_ == "all") sample.set_bool(out_, value != 0);
     else if (how_ == "count_nonzero") sample.set_int(out_, nonzero);
+    else if (integral) sample.set_int(out_, static_cast<int64_t>(value));
     else sample.set_double(out_, value);
   }
 

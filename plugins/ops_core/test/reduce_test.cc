@@ -6,16 +6,21 @@ namespace fuse::testing {
 namespace {
 
 TEST(Reduce, EachReductionOfATensor) {
-  const NDict s = sample(R"({"m": [[0, 2], [0, 5]]})");
-  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "sum"})", s).get<double>("r"), 7.0);
-  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "mean"})", s).get<double>("r"), 1.75);
+  const NDict s = sample(R"({"m": [[0.0, 2.0], [0.0, 5.5]]})");
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "sum"})", s).get<double>("r"), 7.5);
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "mean"})", s).get<double>("r"), 1.875);
   EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "min"})", s).get<double>("r"), 0.0);
-  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "max"})", s).get<double>("r"), 5.0);
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "max"})", s).get<double>("r"), 5.5);
+  // An integer tensor's sum, min and max are ints (its mean is not).
+  const NDict labels = sample(R"({"m": [[0, 2], [0, 5]]})");
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "max"})", labels).get<int64_t>("r"), 5);
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "sum"})", labels).get<int64_t>("r"), 7);
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "mean"})", labels).get<double>("r"), 1.75);
   EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "count_nonzero"})", s).get<int64_t>("r"), 2);
   EXPECT_TRUE(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "any"})", s).get<bool>("r"));
   EXPECT_FALSE(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "all"})", s).get<bool>("r"));
   // Without 'out' the tensor is replaced by its reduction.
-  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "reduce": "max"})", s).get<double>("m"), 5.0);
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "reduce": "max"})", s).get<double>("m"), 5.5);
 }
 
 TEST(Reduce, GreaterThanGivesABool) {
