@@ -18,7 +18,7 @@ namespace {
 
 std::string describe_steps(const Pipeline& p) {
   std::string s;
-  for (const Step& step : p.steps()) s += step.op + " " + step.where + "\n";
+  for (const Step& step : p.steps()) s += (step.changes_count() ? step.kind() : step.op) + " " + step.where + "\n";
   return s;
 }
 

@@ -167,7 +167,8 @@ Value part_of(const Value& v, int64_t axis, int64_t k) {
 }
 
 // The parts of `sample` under a split step.
-std::vector<NDict> split_sample(NDict sample, const Split& split, const std::string& id_key) {
+std::vector<NDict> split_sample(const NDict& whole_sample, const Split& split, const std::string& id_key) {
+  NDict sample = whole_sample;  // tensors are shared, not copied; the caller's sample stays whole for its messages
   int64_t count = -1;
   std::string first;
   for (const std::string& key : split.keys) {
@@ -221,7 +222,7 @@ std::vector<NDict> Pipeline::run_all(NDict sample, uint64_t run_seed, int64_t ep
     for (NDict& s : samples) {
       try {
         if (step.split) {
-          for (NDict& part : split_sample(std::move(s), *step.split, id_key)) next.push_back(std::move(part));
+          for (NDict& part : split_sample(s, *step.split, id_key)) next.push_back(std::move(part));
           continue;
         }
         if (!step.keep_if.empty() && !condition(s, step.keep_if, "keep_if")) continue;
