@@ -219,7 +219,7 @@ NDict Dataset::Worker::make_static(size_t index) {
 
 std::optional<NDict> Dataset::Worker::get_static(size_t index) {
   Dataset& d = *dataset_;
-  {
+  if (d.spec_.on_error != OnError::kFail) {  // only then can a failure be remembered (no lock per sample otherwise)
     std::lock_guard<std::mutex> lock(d.failed_mutex_);
     if (d.failed_static_.count(index)) return std::nullopt;  // failed before: counted and logged then
   }

@@ -130,18 +130,17 @@ std::string Pipeline::where(size_t step) const {
   return name_ + " step " + std::to_string(step + 1) + (s.where.empty() ? "" : " (" + s.where + ")") + ": ";
 }
 
+void Pipeline::refuse_count_steps() const {
+  if (!changes_count_) return;
+  for (const Instance& instance : ops_)
+    if (!instance.op)
+      throw Error(Errc::kInvalidArgument,
+                  where(instance.step) + "'" + steps_[instance.step].kind() + "' changes the number of samples, which only the static pipeline may do");
+}
+
 void Pipeline::run(NDict& sample, uint64_t run_seed, int64_t epoch, int64_t sample_index, bool training) {
-  for (size_t i = 0; i < ops_.size(); ++i) {
-    Instance& instance = ops_[i];
-    CallContext context{training, call_seed(run_seed, epoch, sample_index, static_cast<int64_t>(i)), epoch, sample_index};
-    try {
-      if (!instance.op)
-        throw Error(Errc::kInvalidArgument, "'" + steps_[instance.step].kind() + "' changes the number of samples, which only the static pipeline may do");
-      if (applies(steps_[instance.step], sample, context)) instance.op->forward(sample, context);
-    } catch (...) {
-      rethrow_with_context(where(instance.step));
-    }
-  }
+  refuse_count_steps();
+  sample = std::move(run_all(std::move(sample), run_seed, epoch, sample_index, training, "").front());
 }
 
 namespace {
@@ -210,7 +209,7 @@ std::vector<NDict> split_sample(const NDict& whole_sample, const Split& split, c
 }  // namespace
 
 std::vector<NDict> Pipeline::run_all(NDict sample, uint64_t run_seed, int64_t epoch, int64_t sample_index, bool training, const std::string& id_key) {
-  const Value* id = sample.find(id_key);
+  const Value* id = id_key.empty() ? nullptr : sample.find(id_key);
   const std::string source = id != nullptr && id->is<std::string>() ? id->as<std::string>() : "";
   std::vector<NDict> samples;
   samples.push_back(std::move(sample));
@@ -231,7 +230,7 @@ std::vector<NDict> Pipeline::run_all(NDict sample, uint64_t run_seed, int64_t ep
         next.push_back(std::move(s));
       } catch (...) {
         // After a split, which part failed.
-        const Value* part = s.find(id_key);
+        const Value* part = id_key.empty() ? nullptr : s.find(id_key);
         const std::string part_id = part != nullptr && part->is<std::string>() ? part->as<std::string>() : "";
         rethrow_with_context(where(instance.step) + (part_id != source && !part_id.empty() ? "part '" + part_id + "': " : ""));
       }
@@ -243,6 +242,7 @@ std::vector<NDict> Pipeline::run_all(NDict sample, uint64_t run_seed, int64_t ep
 
 void Pipeline::run_batch(NDict& batch, uint64_t run_seed, int64_t epoch, int64_t batch_index, const std::vector<int64_t>& sample_indices,
                          int64_t first_position, bool training) {
+  refuse_count_steps();
   std::vector<uint64_t> seeds(sample_indices.size());
   for (size_t i = 0; i < ops_.size(); ++i) {
     Instance& instance = ops_[i];
@@ -254,8 +254,6 @@ void Pipeline::run_batch(NDict& batch, uint64_t run_seed, int64_t epoch, int64_t
       const Step& step = steps_[instance.step];
       if (!step.apply_if.empty() || step.apply_probability)
         throw Error(Errc::kInvalidArgument, "'apply_if' and 'apply_probability' act per sample, and a batch step runs once for the whole batch");
-      if (!instance.op)
-        throw Error(Errc::kInvalidArgument, "'" + step.kind() + "' changes the number of samples, which only the static pipeline may do");
       instance.op->forward(batch, context);
     } catch (...) {
       rethrow_with_context(where(instance.step));

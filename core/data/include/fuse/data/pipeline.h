@@ -92,6 +92,7 @@ class Pipeline {
  private:
   struct Instance;
   std::string where(size_t step) const;  // "static pipeline step 2 (experiment.json:14:9): "
+  void refuse_count_steps() const;       // run() and run_batch() keep one sample per sample
   const Registry* registry_;
   std::vector<Step> steps_;
   std::string name_;
