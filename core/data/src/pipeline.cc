@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <set>
 
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
@@ -18,6 +20,11 @@ namespace bj = boost::json;
 struct Pipeline::Instance {
   size_t step;
   std::optional<Op> op;  // none for a split, keep_if or drop_if step
+  // FuseMedML's OpApplyPatterns: key-list fields holding patterns ("data.input.*") are expanded against each
+  // sample's keys, and the op is made once per distinct expansion (`op` above checked the config as written).
+  std::vector<std::string> pattern_fields{};
+  bj::object config{};
+  std::map<std::string, Op> expanded{};
 };
 
 namespace {
@@ -58,6 +65,53 @@ bool condition(const NDict& sample, const std::string& key, const std::string& f
   const Value* v = sample.find(key);
   if (v == nullptr) throw Error(Errc::kKeyNotFound, "'" + field + "' reads '" + key + "', which is missing; " + sample.missing_key_message(key));
   return truth(*v, key, field);
+}
+
+bool is_pattern(std::string_view key) { return key.find_first_of("*?") != std::string_view::npos; }
+
+// The key-list fields of `config` holding patterns; a pattern in a one-key field is refused, since it could
+// stand for several keys.
+std::vector<std::string> pattern_fields(const ComponentManifest& component, const bj::object& config) {
+  std::vector<std::string> fields;
+  for (const ConfigField& f : component.config) {
+    const bj::value* v = config.if_contains(f.name);
+    if (v == nullptr) continue;
+    if (f.type == FieldType::kKey && v->is_string() && is_pattern(v->as_string()))
+      throw Error(Errc::kInvalidArgument, "config '" + f.name + "' holds the pattern '" + std::string(v->as_string()) +
+                                              "' but names one key; patterns ('*', '**', '?') go in key lists such as 'keys'");
+    if (f.type == FieldType::kKeyList && v->is_array() &&
+        std::any_of(v->as_array().begin(), v->as_array().end(), [](const bj::value& k) { return k.is_string() && is_pattern(k.as_string()); }))
+      fields.push_back(f.name);
+  }
+  return fields;
+}
+
+// `config` with the patterns of `fields` replaced by the keys of `sample` they match (sorted, each key once); a
+// pattern matching nothing is an error listing the keys present.
+bj::object expand_patterns(bj::object config, const std::vector<std::string>& fields, const NDict& sample) {
+  for (const std::string& field : fields) {
+    bj::array keys;
+    std::set<std::string> seen;
+    auto add = [&](const std::string& k) {
+      if (seen.insert(k).second) keys.emplace_back(k);
+    };
+    for (const bj::value& v : config.at(field).as_array()) {
+      const std::string k(v.as_string());
+      if (!is_pattern(k)) {
+        add(k);
+        continue;
+      }
+      std::vector<std::string> matches = sample.keys_matching(k);
+      std::sort(matches.begin(), matches.end());  // not the order ops happened to write them in
+      if (matches.empty()) {
+        const std::string missing = sample.missing_key_message(k);
+        throw Error(Errc::kKeyNotFound, "config '" + field + "': the pattern '" + k + "' matches no key; " + missing.substr(missing.find("missing; ") + 9));
+      }
+      for (const std::string& m : matches) add(m);
+    }
+    config[field] = std::move(keys);
+  }
+  return config;
 }
 
 // Whether step `step` runs on this call (its apply_if and apply_probability).
@@ -106,13 +160,14 @@ Pipeline::Pipeline(const Registry& registry, std::vector<Step> steps, std::strin
               if (bj::value* v = config.if_contains(f.name); v && v->is_string() && !v->as_string().starts_with("{") &&
                   std::filesystem::path(std::string(v->as_string())).is_relative())
                 *v = (step.base / std::string(v->as_string())).lexically_normal().string();
+        std::vector<std::string> patterns = pattern_fields(registry.component(step.op), config);
         Op op = registry.create_op(step.op, config);
         const PluginPackage& package = registry.package_of(step.op);
         const LibraryEntry* lib = package.manifest->host_library();
         description += step.op + " " + op.version() + " " + canonical(bj::value(op.config())) + " " + (lib ? lib->sha256 : "") +
                        (step.apply_if.empty() ? "" : " if " + step.apply_if) +
                        (step.apply_probability ? " p " + json::to_text(bj::value(*step.apply_probability)) : "") + "\n";
-        ops_.push_back(Instance{s, std::move(op)});
+        ops_.push_back(Instance{s, std::move(op), std::move(patterns), std::move(config)});
       } catch (...) {
         rethrow_with_context(where);
       }
@@ -128,6 +183,20 @@ Pipeline::~Pipeline() = default;
 std::string Pipeline::where(size_t step) const {
   const Step& s = steps_[step];
   return name_ + " step " + std::to_string(step + 1) + (s.where.empty() ? "" : " (" + s.where + ")") + ": ";
+}
+
+Op& Pipeline::op_for(Instance& instance, const NDict& sample) {
+  if (instance.pattern_fields.empty()) return *instance.op;
+  bj::object config = expand_patterns(instance.config, instance.pattern_fields, sample);
+  const std::string text = canonical(bj::value(config));
+  auto it = instance.expanded.find(text);
+  if (it == instance.expanded.end()) {
+    // Samples usually share a few key sets; a source with ever-new keys must not grow this without bound.
+    constexpr size_t kMaxExpansions = 64;
+    if (instance.expanded.size() >= kMaxExpansions) instance.expanded.clear();
+    it = instance.expanded.emplace(text, registry_->create_op(steps_[instance.step].op, config)).first;
+  }
+  return it->second;
 }
 
 void Pipeline::refuse_count_steps() const {
@@ -226,7 +295,7 @@ std::vector<NDict> Pipeline::run_all(NDict sample, uint64_t run_seed, int64_t ep
         }
         if (!step.keep_if.empty() && !condition(s, step.keep_if, "keep_if")) continue;
         if (!step.drop_if.empty() && condition(s, step.drop_if, "drop_if")) continue;
-        if (instance.op && applies(step, s, context)) instance.op->forward(s, context);
+        if (instance.op && applies(step, s, context)) op_for(instance, s).forward(s, context);
         next.push_back(std::move(s));
       } catch (...) {
         // After a split, which part failed.
@@ -254,7 +323,7 @@ void Pipeline::run_batch(NDict& batch, uint64_t run_seed, int64_t epoch, int64_t
       const Step& step = steps_[instance.step];
       if (!step.apply_if.empty() || step.apply_probability)
         throw Error(Errc::kInvalidArgument, "'apply_if' and 'apply_probability' act per sample, and a batch step runs once for the whole batch");
-      instance.op->forward(batch, context);
+      op_for(instance, batch).forward(batch, context);
     } catch (...) {
       rethrow_with_context(where(instance.step));
     }

@@ -37,6 +37,40 @@ TEST(Pipeline, RepeatRunsTheOpOncePerEntry) {
   EXPECT_EQ(s.get<int64_t>("c.d"), 5);
 }
 
+TEST(Pipeline, KeyPatternsExpandAgainstEachSample) {
+  // One step for every sequence a sample has (FuseMedML's OpApplyPatterns), then the sequences stacked in key order.
+  Pipeline p(registry(), {step("fuse.ops.minmax", R"({"keys": ["data.*.image"]})"), step("fuse.ops.stack", R"({"keys": ["data.*.image"], "out": "data.input"})")},
+             "static pipeline");
+  NDict a = sample(R"({"data": {"t2": {"image": [0.0, 4.0]}, "t1": {"image": [2.0, 3.0]}, "label": [5.0, 7.0]}})");
+  p.run(a, 0, -1, 0, false);
+  EXPECT_EQ(values<float>(a.get<Tensor>("data.input")), (std::vector<float>{0, 1, 0, 1}));
+  EXPECT_EQ(values<float>(a.get<Tensor>("data.label")), (std::vector<float>{5, 7}));  // not matched, not scaled
+  // Another sample with another set of keys gets an op made for its own keys.
+  NDict b = sample(R"({"data": {"t1": {"image": [1.0, 3.0, 2.0]}, "flair": {"image": [4.0, 4.0, 8.0]}}})");
+  p.run(b, 0, -1, 1, false);
+  EXPECT_EQ(values<float>(b.get<Tensor>("data.input")), (std::vector<float>{0, 0, 1, 0, 1, 0.5}));  // flair, then t1
+}
+
+TEST(Pipeline, KeyPatternsMixWithKeysAndMatchAcrossLevels) {
+  Pipeline p(registry(), {step("fuse.ops.delete", R"({"keys": ["tmp.**", "x", "tmp.a.b"]})")}, "static pipeline");
+  NDict s = sample(R"({"x": 1, "y": 2, "tmp": {"a": {"b": 3, "c": 4}, "d": 5}})");
+  p.run(s, 0, -1, 0, false);
+  for (const char* gone : {"x", "tmp.a.b", "tmp.a.c", "tmp.d"}) EXPECT_FALSE(s.has(gone)) << gone;
+  EXPECT_EQ(s.get<int64_t>("y"), 2);
+}
+
+TEST(Pipeline, KeyPatternThatMatchesNothingListsTheKeys) {
+  Pipeline p(registry(), {step("fuse.ops.zscore", R"({"keys": ["data.img_*"]})", "exp.json:4:5")}, "dynamic pipeline");
+  NDict s = sample(R"({"data": {"image": [1.0, 2.0], "label": 1}})");
+  EXPECT_EQ(error_of([&] { p.run(s, 0, 0, 0, true); }),
+            "dynamic pipeline step 1 (exp.json:4:5): config 'keys': the pattern 'data.img_*' matches no key; present: data, data.image, data.label");
+}
+
+TEST(Pipeline, KeyPatternInAOneKeyFieldIsRefused) {
+  EXPECT_EQ(error_of([] { Pipeline(registry(), {step("fuse.ops.stack", R"({"keys": ["a", "b"], "out": "data.*"})")}, "static pipeline"); }),
+            "static pipeline step 1: config 'out' holds the pattern 'data.*' but names one key; patterns ('*', '**', '?') go in key lists such as 'keys'");
+}
+
 TEST(Pipeline, EachOpDrawsFromItsOwnSeed) {
   Pipeline p(registry(), {step("fuse.ops.copy", R"({"from": ["a"], "to": ["b"]})"), step("test.echo")}, "dynamic pipeline");
   NDict s = sample(R"({"a": 1})");

@@ -93,6 +93,7 @@ class Pipeline {
   struct Instance;
   std::string where(size_t step) const;  // "static pipeline step 2 (experiment.json:14:9): "
   void refuse_count_steps() const;       // run() and run_batch() keep one sample per sample
+  Op& op_for(Instance& instance, const NDict& sample);  // the op, made for the sample's keys when its config has patterns
   const Registry* registry_;
   std::vector<Step> steps_;
   std::string name_;
