@@ -1,9 +1,12 @@
 // Survival: Harrell's concordance index in O(n log n) (a Fenwick tree over risk ranks), weighted.
 // A pair (i, j) is comparable when i had the event strictly before j's time, or at the same time as j was
 // censored; it is concordant when i's risk is higher; equal risks count one half. Two events at the same time
-// are not comparable.
+// are not comparable. The score may also be one column of a classifier's output, or the expected time bin of a
+// discrete-time model's per-bin event probabilities (FuseMedML's expected C-index).
 #include <algorithm>
+#include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "common.h"
 
@@ -32,11 +35,18 @@ class CIndex {
       : pred_(config.get_string("pred")),
         time_(config.get_string("time")),
         event_(config.get_string("event")),
-        longer_(config.get_bool("higher_is_longer")) {}
+        longer_(config.get_bool("higher_is_longer")),
+        column_(config.find_int("column")),
+        distribution_(config.get_bool("distribution")) {
+    if (column_ && distribution_)
+      fail(FM_ERR_INVALID_ARGUMENT, "'column' and 'distribution' exclude each other: a column is a risk, a distribution gives an expected time");
+    if (distribution_ && longer_)
+      fail(FM_ERR_INVALID_ARGUMENT, "'higher_is_longer' does not apply with 'distribution', whose expected time is always longer for longer survival");
+  }
 
   void reset() { risk_.clear(), time_v_.clear(), event_v_.clear(); }
   void update(const DictView& batch) {
-    std::vector<double> r = read_numbers(batch.tensor(pred_)), t = read_numbers(batch.tensor(time_));
+    std::vector<double> r = risks(batch), t = read_numbers(batch.tensor(time_));
     std::vector<int64_t> e = read_binary_labels(batch, event_);
     if (r.size() != t.size() || r.size() != e.size())
       fail(FM_ERR_SHAPE, "'" + pred_ + "', '" + time_ + "' and '" + event_ + "' have different numbers of rows");
@@ -107,12 +117,50 @@ class CIndex {
   }
 
  private:
+  // One score per row, higher = earlier event (before `higher_is_longer`).
+  std::vector<double> risks(const DictView& batch) const {
+    TensorView t = batch.tensor(pred_);
+    std::vector<double> v = read_numbers(t);
+    const std::string shape = sdk::shape_string(t.dl());
+    if (!column_ && !distribution_) {
+      if (!(t.ndim() == 1 || (t.ndim() == 2 && t.size(1) == 1)))
+        fail(FM_ERR_SHAPE, "key '" + pred_ + "': expected one risk per row ([n] or [n, 1]), got shape " + shape +
+                               "; set 'column' to score by one column, or 'distribution' for per-bin event probabilities");
+      return v;
+    }
+    if (t.ndim() != 2)
+      fail(FM_ERR_SHAPE, "key '" + pred_ + "': '" + (distribution_ ? "distribution" : "column") + "' needs a row per sample ([n, K]), got shape " + shape);
+    const int64_t n = t.size(0), k = t.size(1);
+    std::vector<double> out(static_cast<size_t>(n));
+    if (column_) {
+      const int64_t c = *column_ < 0 ? *column_ + k : *column_;
+      if (c < 0 || c >= k) fail(FM_ERR_INVALID_ARGUMENT, "'column' " + std::to_string(*column_) + " is outside the " + std::to_string(k) + " columns of '" + pred_ + "'");
+      for (int64_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = v[static_cast<size_t>(i * k + c)];
+      return out;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      double sum = 0, expected = 0;
+      for (int64_t b = 0; b < k; ++b) {
+        const double p = v[static_cast<size_t>(i * k + b)];
+        if (!(p >= 0)) fail(FM_ERR_INVALID_ARGUMENT, "key '" + pred_ + "': row " + std::to_string(i) + " has the probability " + std::to_string(p) + " in bin " + std::to_string(b));
+        sum += p, expected += p * static_cast<double>(b);
+      }
+      if (std::abs(sum - 1) > 1e-3)
+        fail(FM_ERR_INVALID_ARGUMENT, "key '" + pred_ + "': row " + std::to_string(i) + " sums to " + std::to_string(sum) +
+                                          "; 'distribution' expects per-bin event probabilities that sum to 1 (a softmax over time bins)");
+      out[static_cast<size_t>(i)] = -expected;  // a later expected bin is a lower risk
+    }
+    return out;
+  }
+
   std::string pred_, time_, event_;
   bool longer_;
+  std::optional<int64_t> column_;
+  bool distribution_;
   std::vector<double> risk_, time_v_;
   std::vector<uint8_t> event_v_;
 };
-FUSE_METRIC(CIndex, "fuse.metrics.c_index", "1.0.0")
+FUSE_METRIC(CIndex, "fuse.metrics.c_index", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::metrics
