@@ -48,7 +48,7 @@ data::DatasetSpec split_dataset(const json::Document& doc, const data::DataConfi
 // ---- fuse data show ----
 
 struct ShowOptions {
-  std::string config, plane = "axial", out = "batch.png", split = "all", image_key, mask_key;
+  std::string config, plane = "axial", out = "batch.png", split = "all", image_key, mask_key, after, histogram;
   int64_t n = 8, epoch = 0, slice = -1;
   int columns = 4;
   bool no_augment = false;
@@ -89,16 +89,40 @@ bool to_volume(const NDict& s, const std::string& key, VolumeView& v, bool as_ma
   return true;
 }
 
+// Cuts the pipelines of `spec` after the step `after` names ("static:3", "dynamic:1"; FuseMedML's visual
+// debugging ops, placed anywhere without editing the experiment) and says which step that is. A cut static
+// pipeline is not cached: its output is not what training reads.
+std::string cut_pipelines(data::DatasetSpec& spec, const std::string& after) {
+  const size_t colon = after.find(':');
+  const std::string which = after.substr(0, colon);
+  int64_t n = -1;
+  if (colon != std::string::npos && (which == "static" || which == "dynamic")) {
+    const std::string number = after.substr(colon + 1);
+    if (!number.empty() && number.size() < 6 && std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; })) n = std::stoll(number);
+  }
+  if (n < 1) throw Error(Errc::kInvalidArgument, "--after '" + after + "': expected static:N or dynamic:N, N counting the pipeline's steps from 1");
+  std::vector<data::Step>& steps = which == "static" ? spec.static_steps : spec.dynamic_steps;
+  if (static_cast<size_t>(n) > steps.size())
+    throw Error(Errc::kInvalidArgument, "--after " + after + ": the " + which + " pipeline has " + std::to_string(steps.size()) + " step" + (steps.size() == 1 ? "" : "s"));
+  const data::Step& step = steps[static_cast<size_t>(n - 1)];
+  const std::string text = " after " + which + " step " + std::to_string(n) + " of " + std::to_string(steps.size()) + " (" + (step.op.empty() ? step.kind() : step.op) + ")";
+  steps.resize(static_cast<size_t>(n));
+  if (which == "static") spec.dynamic_steps.clear(), spec.cache_dir.reset();
+  return text;
+}
+
 int show(const ShowOptions& o) {
   const json::Document doc = json::Document::load(o.config);
   const data::DataConfig config = data::read_data_config(doc);
   data::DatasetSpec spec = split_dataset(doc, config, o.split);
+  const std::string after = o.after.empty() ? "" : cut_pipelines(spec, o.after);
   // The first n source samples (a static pipeline that splits them makes more: the first n of those are shown).
   if (spec.samples.size() > static_cast<size_t>(o.n)) spec.samples.resize(static_cast<size_t>(o.n));
   Registry registry;
   data::Dataset dataset(registry, spec);
   data::Dataset::Worker worker = dataset.worker();
   std::vector<VolumeView> views;
+  std::string drawn_key;  // the first sample's image key, for the histogram's title
   for (size_t i = 0; i < std::min(dataset.size(), static_cast<size_t>(o.n)); ++i) {
     std::optional<NDict> s = worker.get(i, o.epoch, !o.no_augment);
     if (!s) continue;  // skipped by on_error
@@ -125,6 +149,7 @@ int show(const ShowOptions& o) {
     if (image_key.empty() || !to_volume(*s, image_key, v, false))
       throw Error(Errc::kKeyNotFound, "sample '" + v.caption + "' has no image tensor" + (image_key.empty() ? "" : " under '" + image_key + "'") +
                                           " (name it with --image); keys: " + join(s->keys(), ", "));
+    if (drawn_key.empty()) drawn_key = image_key;
     const bool has_mask = !mask_key.empty() && to_volume(*s, mask_key, v, true);
     if (!o.mask_key.empty() && !has_mask) throw Error(Errc::kKeyNotFound, "sample '" + v.caption + "': " + s->missing_key_message(o.mask_key));
     if (has_mask && v.mask.size() != v.image.size())
@@ -132,7 +157,11 @@ int show(const ShowOptions& o) {
     views.push_back(std::move(v));
   }
   write_slice_grid(views, o.plane, o.slice, o.columns, o.out);
-  std::cout << "wrote " << o.out << " (" << views.size() << " samples, " << o.plane << ")\n";
+  std::cout << "wrote " << o.out << " (" << views.size() << " samples" << after << ", " << o.plane << ")\n";
+  if (!o.histogram.empty()) {
+    write_histograms(views, drawn_key + after, o.histogram);
+    std::cout << "wrote " << o.histogram << " (intensity histograms of " << drawn_key << ")\n";
+  }
   if (dataset.skipped()) std::cout << dataset.skipped() << " sample(s) failed (on_error: " << data::on_error_name(dataset.spec().on_error) << ")\n";
   return 0;
 }
@@ -293,6 +322,8 @@ void add_data_commands(CLI::App& app, int& exit_code) {
   show_cmd->add_option("--mask", show_options.mask_key, "the mask key (default: data.mask, data.seg or data.label when a tensor)");
   show_cmd->add_option("--slice", show_options.slice, "slice index (default: the largest mask area)");
   show_cmd->add_option("--columns", show_options.columns, "tiles per row")->check(CLI::PositiveNumber);
+  show_cmd->add_option("--histogram", show_options.histogram, "also write the images' intensity histograms to this PNG (one line per sample)");
+  show_cmd->add_option("--after", show_options.after, "show the samples after this step, e.g. static:3 or dynamic:1 (the steps after it are not run)");
   show_cmd->callback([&] { exit_code = show(show_options); });
 
   CLI::App* dataset_cmd = app.add_subcommand("dataset", "Inspect a medical image dataset");

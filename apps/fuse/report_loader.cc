@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "fuse/base/error.h"
+#include "fuse/report/histograms.h"
 #include "fuse/report/slice_grid.h"
 
 namespace fuse::cli {
@@ -44,6 +45,17 @@ void write_slice_grid(const std::vector<VolumeView>& volumes, const std::string&
   char error[1024] = "";
   if (write(views.data(), views.size(), plane.c_str(), slice, columns, path.c_str(), error, sizeof(error)) != 0)
     throw Error(Errc::kIo, std::string("cannot draw the slices: ") + error);
+}
+
+void write_histograms(const std::vector<VolumeView>& volumes, const std::string& title, const std::string& path) {
+  boost::dll::shared_library lib = report_library("drawing histograms");
+  std::vector<fuse_value_series> series;
+  for (const VolumeView& v : volumes) series.push_back(fuse_value_series{v.image.data(), v.image.size(), v.caption.c_str()});
+  auto write = lib.get<decltype(fuse_write_histograms)>("fuse_write_histograms");
+  char error[1024] = "";
+  constexpr int kBins = 100;
+  if (write(series.data(), series.size(), kBins, title.c_str(), path.c_str(), error, sizeof(error)) != 0)
+    throw Error(Errc::kIo, std::string("cannot draw the histograms: ") + error);
 }
 
 }  // namespace fuse::cli

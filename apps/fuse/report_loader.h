@@ -23,6 +23,8 @@ struct VolumeView {
   std::string caption;
 };
 void write_slice_grid(const std::vector<VolumeView>& volumes, const std::string& plane, int64_t slice, int columns, const std::string& path);
+// The intensity histograms of the volumes' images on one chart (fuse_write_histograms).
+void write_histograms(const std::vector<VolumeView>& volumes, const std::string& title, const std::string& path);
 
 }  // namespace fuse::cli
 

@@ -87,9 +87,40 @@ TEST(DataShow, WritesAGridOfSlices) {
   EXPECT_EQ(r.out, "wrote " + png.string() + " (3 samples, sagittal)\n");
   EXPECT_GT(fs::file_size(png), 1000u);
   EXPECT_EQ(fuse("data show " + experiment() + " --plane oblique").exit_code, 2);
+  const fs::path histogram = example() / "histogram.png";
+  const CommandResult drawn = fuse("data show " + experiment() + " --n 2 --out '" + png.string() + "' --histogram '" + histogram.string() + "'");
+  ASSERT_EQ(drawn.exit_code, 0) << drawn.err;
+  EXPECT_EQ(drawn.out, "wrote " + png.string() + " (2 samples, axial)\nwrote " + histogram.string() + " (intensity histograms of data.ct)\n");
+  EXPECT_GT(fs::file_size(histogram), 1000u);
   const CommandResult missing = fuse("data show " + experiment() + " --mask data.lesion_mask --out '" + png.string() + "'");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(missing.err.rfind("fuse: error: sample 'case00': key 'data.lesion_mask' missing; nearest present: data.lesion, ", 0), 0u) << missing.err;
+}
+
+TEST(DataShow, AfterAStepCutsThePipelinesThere) {
+  const fs::path png = example() / "after.png";
+  // After the second read, before reorienting and cropping: the mask is there, drawn over the whole volume.
+  // The cut pipeline is not what training reads, so it leaves no cache entry.
+  auto entries = [] {
+    return fs::exists(example() / "cache") ? std::distance(fs::directory_iterator(example() / "cache"), fs::directory_iterator{}) : 0;
+  };
+  const auto cached = entries();
+  const CommandResult read = fuse("data show " + experiment() + " --n 2 --after static:2 --out '" + png.string() + "'");
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_EQ(read.out, "wrote " + png.string() + " (2 samples after static step 2 of 4 (fuse.io.read_medical), axial)\n");
+  EXPECT_EQ(entries(), cached);
+  // After the first, the mask is not read yet: the cut is real.
+  const CommandResult first = fuse("data show " + experiment() + " --n 2 --after static:1 --mask data.seg --out '" + png.string() + "'");
+  EXPECT_EQ(first.exit_code, 1);
+  EXPECT_EQ(first.err, "fuse: error: sample 'case00': key 'data.seg' missing; nearest present: data.id, data.ct, data, data.image, data.mask (of 23 keys)\n");
+  const CommandResult flipped = fuse("data show " + experiment() + " --n 1 --after dynamic:1 --out '" + png.string() + "'");
+  ASSERT_EQ(flipped.exit_code, 0) << flipped.err;
+  EXPECT_EQ(flipped.out, "wrote " + png.string() + " (1 samples after dynamic step 1 of 1 (fuse.medical.random_flip), axial)\n");
+  EXPECT_EQ(fuse("data show " + experiment() + " --after static:5").err, "fuse: error: --after static:5: the static pipeline has 4 steps\n");
+  EXPECT_EQ(fuse("data show " + experiment() + " --after augment:1").err,
+            "fuse: error: --after 'augment:1': expected static:N or dynamic:N, N counting the pipeline's steps from 1\n");
+  EXPECT_EQ(fuse("data show " + experiment() + " --after static:0").err,
+            "fuse: error: --after 'static:0': expected static:N or dynamic:N, N counting the pipeline's steps from 1\n");
 }
 
 // The experiment of `example()` in a folder of its own, with `validation` added (and without folds when asked).

@@ -20,6 +20,11 @@ std::string tick_text(double v) {
 
 }  // namespace
 
+double nice_step(double span, int ticks) {
+  const double raw = std::max(1e-12, span) / ticks, power = std::pow(10, std::floor(std::log10(raw)));
+  return raw / power < 2 ? power : raw / power < 5 ? 2 * power : 5 * power;
+}
+
 Canvas::Canvas(double x0, double x1, double y0, double y1, const std::string& title, const std::string& x_label,
                const std::string& y_label)
     : image_(kHeight, kWidth, CV_8UC3, cv::Scalar(255, 255, 255)), x0_(x0), x1_(x1), y0_(y0), y1_(y1) {

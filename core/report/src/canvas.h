@@ -38,6 +38,13 @@ class Canvas {
   cv::Rect area_;
 };
 
+// A tick step of 1, 2 or 5 times a power of ten giving about `ticks` ticks over `span`.
+double nice_step(double span, int ticks = 5);
+
+// Colours told apart for the lines of several series (BGR), used in turn.
+inline const cv::Scalar kPalette[] = {{180, 100, 30}, {40, 130, 240}, {60, 160, 60}, {40, 40, 200},
+                                      {170, 90, 150}, {80, 90, 140}, {190, 120, 220}, {120, 120, 120}};
+
 inline const cv::Scalar kBlue(180, 100, 30), kLightBlue(240, 215, 190), kGray(150, 150, 150), kBlack(30, 30, 30),
     kOrange(40, 130, 240);
 

@@ -64,9 +64,7 @@ Png lr_find_chart(const std::vector<double>& lrs, const std::vector<double>& los
   if (x.size() < 2) throw std::invalid_argument("the learning-rate test recorded fewer than two losses");
   const double x0 = std::floor(*std::min_element(x.begin(), x.end())), x1 = std::ceil(*std::max_element(x.begin(), x.end()));
   const auto [lo, hi] = std::minmax_element(y.begin(), y.end());
-  // A y step of 1, 2 or 5 times a power of ten giving about five ticks.
-  const double span = std::max(1e-12, *hi - *lo), raw = span / 5, power = std::pow(10, std::floor(std::log10(raw)));
-  const double step = raw / power < 2 ? power : raw / power < 5 ? 2 * power : 5 * power;
+  const double step = nice_step(*hi - *lo);
   const double y0 = std::floor(*lo / step) * step, y1 = std::ceil(*hi / step) * step;
   Canvas canvas(x0, x1, y0, y1 > y0 ? y1 : y0 + step, "Learning-rate range test", "log10(learning rate)", "loss (smoothed)");
   canvas.axes(1.0, step);
