@@ -8,18 +8,6 @@
 namespace fuse::ops {
 namespace {
 
-// Outer, size and inner extents of `axis` in `shape`: element (i, k, j) is at (i * size + k) * inner + j.
-struct Extents {
-  int64_t outer = 1, size = 1, inner = 1;
-};
-Extents extents(const std::vector<int64_t>& shape, int32_t axis) {
-  Extents e;
-  for (int32_t d = 0; d < axis; ++d) e.outer *= shape[static_cast<size_t>(d)];
-  e.size = shape[static_cast<size_t>(axis)];
-  for (size_t d = static_cast<size_t>(axis) + 1; d < shape.size(); ++d) e.inner *= shape[d];
-  return e;
-}
-
 class Softmax {
  public:
   explicit Softmax(const DictView& config)

@@ -44,6 +44,18 @@ inline std::string number(double v) {
   return text;
 }
 
+// Outer, size and inner extents of `axis` in `shape`: element (i, k, j) is at (i * size + k) * inner + j.
+struct Extents {
+  int64_t outer = 1, size = 1, inner = 1;
+};
+inline Extents extents(const std::vector<int64_t>& shape, int32_t axis) {
+  Extents e;
+  for (int32_t d = 0; d < axis; ++d) e.outer *= shape[static_cast<size_t>(d)];
+  e.size = shape[static_cast<size_t>(axis)];
+  for (size_t d = static_cast<size_t>(axis) + 1; d < shape.size(); ++d) e.inner *= shape[d];
+  return e;
+}
+
 // Normalises a possibly negative axis of a tensor with `ndim` dimensions (`extra` = 1 when the axis may also
 // be one past the end, as for stack or unsqueeze).
 inline int32_t axis_index(int64_t axis, int32_t ndim, int32_t extra, const std::string& key) {
