@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "test_support.h"
@@ -140,6 +141,38 @@ TEST(Models, EveryArchitectureRunsOnSmallInputs) {
   EXPECT_EQ(forward_shape(unet3, "data.image", ramp({2, 1, 8, 10, 12}), "model.logits"), (std::vector<int64_t>{2, 2, 8, 10, 12}));
   Model seg = model("fuse.models.segmentation_head", R"({"dims": 2, "in_channels": 8, "num_classes": 2, "hidden": 4, "scale_factor": 2.0, "inputs": ["f"]})");
   EXPECT_EQ(forward_shape(seg, "f", ramp({1, 8, 5, 5}), "model.logits"), (std::vector<int64_t>{1, 2, 10, 10}));
+}
+
+TEST(UNet, EfficientNetEncoderStridesWithMBConvBlocks) {
+  Model m = model("fuse.models.unet", R"({"dims": 2, "num_classes": 3, "channels": [4, 8, 16], "encoder": "efficientnet", "expansion": 4})");
+  // Odd sizes: strided blocks give ceil(n / 2), the decoder resizes to the skips.
+  EXPECT_EQ(forward_shape(m, "data.image", ramp({2, 1, 17, 22}), "model.logits"), (std::vector<int64_t>{2, 3, 17, 22}));
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const Parameter& p : m.parameters()) shapes[p.name] = std::vector<int64_t>(p.value->shape, p.value->shape + p.value->ndim);
+  // Level 1: 4 channels expanded 4x to 16, a depthwise 3x3 (one input channel per group), excitation through
+  // 4 / 4 = 1 channel, projected to 8.
+  EXPECT_EQ(shapes.at("unet.down1.0.expand.0.weight"), (std::vector<int64_t>{16, 4, 1, 1}));
+  EXPECT_EQ(shapes.at("unet.down1.0.depthwise.0.weight"), (std::vector<int64_t>{16, 1, 3, 3}));
+  EXPECT_EQ(shapes.at("unet.down1.0.excite.0.weight"), (std::vector<int64_t>{1, 16, 1, 1}));
+  EXPECT_EQ(shapes.at("unet.down1.0.project.0.weight"), (std::vector<int64_t>{8, 16, 1, 1}));
+  EXPECT_EQ(shapes.at("unet.down1.1.depthwise.0.weight"), (std::vector<int64_t>{32, 1, 3, 3}));  // the residual block: 8 x 4
+  EXPECT_FALSE(shapes.count("unet.down0.3.expand.0.weight"));  // level 0's block does not expand
+  // 3D, and a gradient reaches the first depthwise kernel.
+  Model m3 = model("fuse.models.unet", R"({"dims": 3, "num_classes": 2, "channels": [4, 8], "encoder": "efficientnet", "norm": "instance"})");
+  NDict batch;
+  batch.set("data.image", Value(ramp({1, 1, 7, 9, 10})));
+  m3.forward(batch, training());
+  EXPECT_EQ(batch.get<Tensor>("model.logits").shape(), (std::vector<int64_t>{1, 2, 7, 9, 10}));
+  NDict grads, input_grads;
+  grads.set("model.logits", Value(ramp({1, 2, 7, 9, 10}, 0.03f)));
+  m3.backward(grads, input_grads);
+  double gradient = 0;
+  for (const Parameter& p : m3.parameters())
+    if (p.name == "unet.down1.0.depthwise.0.weight") {
+      const float* g = static_cast<const float*>(p.grad->data);
+      for (int64_t i = 0; i < 32 * 27; ++i) gradient += std::abs(g[i]);
+    }
+  EXPECT_GT(gradient, 0.0);
 }
 
 TEST(Vit, ClassifierBackboneAndPatchFeatureMap) {
