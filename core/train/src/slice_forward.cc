@@ -19,25 +19,10 @@ void slice_forward(NDict& sample, const std::vector<std::string>& inputs, const 
   const int64_t axis = spec.axis == "z" ? 2 : spec.axis == "y" ? 3 : spec.axis == "x" ? 4 : -1;  // in [1, channels, z, y, x]
   if (axis < 0) fail(Errc::kInvalidArgument, "'axis' must be \"z\", \"y\" or \"x\", got '" + spec.axis + "'");
   if (spec.batch < 1) fail(Errc::kInvalidArgument, "'batch' must be >= 1, got " + std::to_string(spec.batch));
-  std::vector<std::string> sliced, repeated;
-  std::vector<int64_t> size;
-  for (const std::string& k : inputs) {
-    const Value* v = sample.find(k);
-    if (v == nullptr || !v->is<Tensor>()) continue;
-    const Tensor& t = v->as<Tensor>();
-    if (t.ndim() != 5) {
-      repeated.push_back(k);
-      continue;
-    }
-    if (t.shape()[0] != 1) fail(Errc::kShape, "the model input '" + k + "' is " + shape_string(t.shape()) + "; one volume at a time, [1, channels, z, y, x]");
-    const std::vector<int64_t> spatial(t.shape().begin() + 2, t.shape().end());
-    if (size.empty()) size = spatial;
-    else if (spatial != size)
-      fail(Errc::kShape, "the model inputs " + inputs_text(sample, sliced) + " and '" + k + "' " + shape_string(t.shape()) +
-                             " differ in spatial size; every sliced input is cut at the same slices");
-    sliced.push_back(k);
-  }
-  if (sliced.empty()) fail(Errc::kShape, "slices need a model input shaped [1, channels, z, y, x]; the inputs are " + inputs_text(sample, inputs));
+  const CutInputs in = cut_inputs(sample, inputs, CutRule{3, "slice-wise prediction: ", "one volume at a time, [1, channels, z, y, x]",
+                                                        "every sliced input is cut at the same slices", "slices need a model input shaped [1, channels, z, y, x]"});
+  const std::vector<std::string>& sliced = in.cut;
+  const std::vector<int64_t>& size = in.size;
   const int64_t count = size[static_cast<size_t>(axis - 2)];
   std::vector<int64_t> plane;  // the two axes a slice keeps
   for (int64_t a = 2; a < 5; ++a)
@@ -52,7 +37,7 @@ void slice_forward(NDict& sample, const std::vector<std::string>& inputs, const 
       const torch::Tensor t = view(sample.get<Tensor>(k)).narrow(axis, first, n).movedim(axis, 0).squeeze(1).contiguous();
       batch.set(k, Value(wrap(t)));
     }
-    repeat_along_batch(batch, repeated, static_cast<int64_t>(n));
+    repeat_along_batch(batch, in.repeated, static_cast<int64_t>(n));
     forward(batch);
     for (const std::string& k : outputs) {
       const Value* v = batch.find(k);

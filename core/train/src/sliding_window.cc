@@ -16,7 +16,6 @@ constexpr float kLeastWeight = 1e-6f;
 
 [[noreturn]] void fail(Errc code, const std::string& message) { throw Error(code, "sliding-window inference: " + message); }
 
-std::vector<int64_t> tail(const std::vector<int64_t>& shape, size_t n) { return {shape.end() - static_cast<std::ptrdiff_t>(n), shape.end()}; }
 
 // Every window's first voxel (tensor order), the first axis slowest.
 std::vector<std::vector<int64_t>> window_corners(const std::vector<int64_t>& size, const std::vector<int64_t>& window, double overlap) {
@@ -82,25 +81,11 @@ void sliding_window_forward(NDict& sample, const std::vector<std::string>& input
   const char* layout = d == 3 ? "[1, channels, z, y, x]" : "[1, channels, y, x]";
 
   // The windowed inputs: every tensor input with d spatial axes after [batch, channels], of one spatial size.
-  std::vector<std::string> windowed, repeated;
-  std::vector<int64_t> size;
-  for (const std::string& k : inputs) {
-    const Value* v = sample.find(k);
-    if (v == nullptr || !v->is<Tensor>()) continue;
-    const Tensor& t = v->as<Tensor>();
-    if (static_cast<size_t>(t.ndim()) != d + 2) {
-      repeated.push_back(k);
-      continue;
-    }
-    if (t.shape()[0] != 1) fail(Errc::kShape, "the model input '" + k + "' is " + shape_string(t.shape()) + "; one input at a time, " + layout);
-    if (size.empty()) size = tail(t.shape(), d);
-    else if (tail(t.shape(), d) != size)
-      fail(Errc::kShape, "the model inputs " + inputs_text(sample, windowed) + " and '" + k + "' " + shape_string(t.shape()) +
-                             " differ in spatial size; every windowed input is cut at the same voxels");
-    windowed.push_back(k);
-  }
-  if (windowed.empty())
-    fail(Errc::kShape, "a window of " + std::to_string(d) + " axes needs a model input shaped " + layout + "; the inputs are " + inputs_text(sample, inputs));
+  const CutInputs in = cut_inputs(sample, inputs, CutRule{d, "sliding-window inference: ", std::string("one input at a time, ") + layout,
+                                                        "every windowed input is cut at the same voxels",
+                                                        "a window of " + std::to_string(d) + " axes needs a model input shaped " + layout});
+  const std::vector<std::string>& windowed = in.cut;
+  const std::vector<int64_t>& size = in.size;
 
   // Pad what is smaller than a window on both sides; the outputs are cropped back.
   std::vector<int64_t> padded(d), before(d), pad;  // pad: torch's order, last axis first
@@ -135,7 +120,7 @@ void sliding_window_forward(NDict& sample, const std::vector<std::string>& input
       for (size_t j = 0; j < n; ++j) pieces.push_back(at_window(whole[k], corners[first + j], window));
       batch.set(k, Value(wrap(torch::cat(pieces, 0))));
     }
-    repeat_along_batch(batch, repeated, static_cast<int64_t>(n));
+    repeat_along_batch(batch, in.repeated, static_cast<int64_t>(n));
     forward(batch);
     for (const std::string& k : outputs) {
       const Value* v = batch.find(k);
