@@ -1,4 +1,4 @@
-// fuse data show | fuse dataset summary | fuse cache info|verify|clear|build: looking at data before and
+// fuse data show | fuse dataset summary | fuse cache info|verify|clear|build|audit: looking at data before and
 // while training on it.
 #include <algorithm>
 #include <cstring>
@@ -22,6 +22,9 @@
 
 namespace fuse::cli {
 namespace {
+
+// `threads`, or every core when it is 0.
+size_t thread_count(int64_t threads) { return threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency()); }
 
 namespace fs = std::filesystem;
 
@@ -211,7 +214,7 @@ int summary(const SummaryOptions& o) {
       masks.push_back(mask_column.empty() ? "" : absolute(t.column(mask_column).text.at(r)));
     }
   }
-  const size_t threads = o.threads > 0 ? static_cast<size_t>(o.threads) : std::max(1u, std::thread::hardware_concurrency());
+  const size_t threads = thread_count(o.threads);
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, masks, threads));
   if (o.json) {
     std::cout << json::to_text(data::summary_json(s), {2}) << "\n";
@@ -284,15 +287,22 @@ int cache_verify(const std::string& dir, bool fix) {
   return fix ? 0 : 1;
 }
 
-int cache_build(const std::string& config_file, const std::string& split, int64_t threads) {
+// The experiment's dataset for `split`, which must have a cache folder (to `purpose`: "build", "audit"), indexed
+// on `threads` threads.
+data::DatasetSpec cached_split(const std::string& config_file, const std::string& split, size_t threads, const std::string& purpose) {
   const json::Document doc = json::Document::load(config_file);
   const data::DataConfig config = data::read_data_config(doc);
-  if (!config.dataset.cache_dir) throw Error(Errc::kConfig, config_file + ": the data section has no 'cache' folder to build");
-  Registry registry;
-  const size_t n = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
+  if (!config.dataset.cache_dir) throw Error(Errc::kConfig, config_file + ": the data section has no 'cache' folder to " + purpose);
   data::DatasetSpec spec = split_dataset(doc, config, split);
-  spec.index_threads = n;
+  spec.index_threads = threads;
+  return spec;
+}
+
+int cache_build(const std::string& config_file, const std::string& split, int64_t threads) {
+  const size_t n = thread_count(threads);
+  data::DatasetSpec spec = cached_split(config_file, split, n, "build");
   spec.index_progress = true;
+  Registry registry;
   data::Dataset dataset(registry, std::move(spec));
   const size_t dropped_sources = dataset.skipped();  // a splitting pipeline's source samples that failed (not among the samples)
   dataset.build_cache(n, true);
@@ -302,6 +312,26 @@ int cache_build(const std::string& config_file, const std::string& split, int64_
   if (dataset.cache()->corrupt_found()) std::cout << ", " << dataset.cache()->corrupt_found() << " corrupt entries rebuilt";
   std::cout << "\n";
   return 0;
+}
+
+int cache_audit(const std::string& config_file, const std::string& split, double share, int64_t threads) {
+  const size_t n = thread_count(threads);
+  data::DatasetSpec spec = cached_split(config_file, split, n, "audit");
+  spec.cache_audit = data::CacheAudit{true, share};
+  Registry registry;
+  data::Dataset dataset(registry, std::move(spec));
+  const data::Dataset::AuditReport report = dataset.audit_cache(n, true);
+  for (const std::string& d : report.differences) std::cout << d << "\n";
+  const std::string folder = dataset.cache()->folder().string();
+  if (report.differences.empty()) {
+    std::cout << "OK: " << report.audited << " of " << dataset.size() << " samples recomputed, each equal to its entry in " << folder << "\n";
+    return 0;
+  }
+  std::cout << report.differences.size() << " of " << report.audited << " recomputed samples differ from their entries in " << folder
+            << ": the static pipeline's inputs changed since they were cached (a file rewritten in place?) or a static op is not "
+               "deterministic; clear the cache (fuse cache clear "
+            << dataset.spec().cache_dir->string() << ") to rebuild them\n";
+  return 1;
 }
 
 }  // namespace
@@ -362,6 +392,13 @@ void add_data_commands(CLI::App& app, int& exit_code) {
   build_cmd->add_option("--split", split, "all, train or validation (the validation data's own pipeline when it has one)")->check(CLI::IsMember({"all", "train", "validation"}));
   build_cmd->add_option("--threads", threads, "threads (default: all cores)");
   build_cmd->callback([&] { exit_code = cache_build(config, split, threads); });
+  CLI::App* audit_cmd = cache_cmd->add_subcommand("audit", "Recompute some cached samples and compare them with their entries (a stale cache)");
+  audit_cmd->add_option("CONFIG", config, "experiment file (its 'data' section)")->required();
+  audit_cmd->add_option("--split", split, "all, train or validation")->check(CLI::IsMember({"all", "train", "validation"}));
+  static double share = 0.1;
+  audit_cmd->add_option("--share", share, "the share of samples to recompute besides the first (default 0.1; 1: all)")->check(CLI::Range(0.0, 1.0));
+  audit_cmd->add_option("--threads", threads, "threads (default: all cores)");
+  audit_cmd->callback([&] { exit_code = cache_audit(config, split, share, threads); });
 }
 
 }  // namespace fuse::cli

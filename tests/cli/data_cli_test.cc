@@ -171,11 +171,19 @@ TEST(Cache, BuildsTheValidationDataThroughItsOwnStaticPipeline) {
   EXPECT_EQ(pipelines[0].at("entries").as_int64() + pipelines[1].at("entries").as_int64(), 6);
 }
 
-TEST(Cache, BuildInfoVerifyClear) {
-  const fs::path dir = fresh_dir("data_cli_cache");
+// The example's experiment and table in a folder of their own (with a cache of its own), its images linked or,
+// for a test that changes them, copied.
+fs::path own_example(const std::string& name, bool copy_images) {
+  const fs::path dir = fresh_dir(name);
   fs::copy(example() / "experiment.json", dir / "experiment.json");
   fs::copy(example() / "train.csv", dir / "train.csv");
-  fs::create_directory_symlink(example() / "images", dir / "images");
+  if (copy_images) fs::copy(example() / "images", dir / "images");
+  else fs::create_directory_symlink(example() / "images", dir / "images");
+  return dir;
+}
+
+TEST(Cache, BuildInfoVerifyClear) {
+  const fs::path dir = own_example("data_cli_cache", false);
   const std::string config = "'" + (dir / "experiment.json").string() + "'";
   const CommandResult build = fuse("cache build " + config + " --threads 2");
   ASSERT_EQ(build.exit_code, 0) << build.err;
@@ -206,6 +214,30 @@ TEST(Cache, BuildInfoVerifyClear) {
   EXPECT_EQ(clear.exit_code, 0);
   EXPECT_NE(clear.out.find("removed "), std::string::npos);
   EXPECT_NE(fuse("cache info '" + (dir / "cache").string() + "'").out.find("no cache entries"), std::string::npos);
+}
+
+// An image rewritten in place keeps its path, so the cache would serve the old one: the audit recomputes the
+// first sample (and a share of the others) and names what changed.
+TEST(Cache, AuditFindsAnImageRewrittenInPlace) {
+  const fs::path dir = own_example("data_cli_audit", true);
+  const std::string config = "'" + (dir / "experiment.json").string() + "'";
+  ASSERT_EQ(fuse("cache build " + config).exit_code, 0);
+  const CommandResult sound = fuse("cache audit " + config + " --share 1");
+  EXPECT_EQ(sound.exit_code, 0) << sound.out << sound.err;
+  EXPECT_NE(sound.out.find("OK: 6 of 6 samples recomputed, each equal to its entry in "), std::string::npos) << sound.out;
+
+  fs::copy_file(dir / "images" / "case01_ct.nii.gz", dir / "images" / "case00_ct.nii.gz", fs::copy_options::overwrite_existing);
+  const CommandResult stale = fuse("cache audit " + config);  // the first sample is always audited
+  EXPECT_EQ(stale.exit_code, 1);
+  const std::string folder = fs::path(sound.out.substr(sound.out.rfind(' ') + 1)).string();  // the pipeline's folder, from the OK line
+  EXPECT_EQ(stale.out, "sample 'case00' (row 1 of " + (dir / "train.csv").string() +
+                           "): 'data.ct': float32[1, 12, 24, 24] before, float32[1, 12, 24, 24] now, max |difference| 1115\n"
+                           "1 of 3 recomputed samples differ from their entries in " + folder.substr(0, folder.size() - 1) +
+                           ": the static pipeline's inputs changed since they were cached (a file rewritten in place?) or a static op is not "
+                           "deterministic; clear the cache (fuse cache clear " + (dir / "cache").string() + ") to rebuild them\n");
+  const CommandResult bad = fuse("cache audit " + config + " --share 2");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--share: Value 2 not in range 0.000000 to 1.000000"), std::string::npos) << bad.err;
 }
 
 TEST(Cache, ABuildKilledMidwayIsCompletedByTheNextAndServesNoBrokenEntry) {

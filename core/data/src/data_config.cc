@@ -187,9 +187,15 @@ DataConfig read_data_config(const json::Document& d, const std::string& pointer,
       c.dataset.cache_dir = resolve(base, std::string(cache->as_string()));
     } else {
       ObjectReader r(d, *cache, data.pointer("cache"), "'cache'");
-      r.allow({"dir", "memory_mb"});
+      r.allow({"dir", "memory_mb", "audit"});
       c.dataset.cache_dir = resolve(base, r.string("dir"));
       c.dataset.cache_memory_bytes = static_cast<size_t>(r.number("memory_mb", 0, 0) * 1024 * 1024);
+      // true (the default): the first sample; false: none; a number: the first and that share of the others.
+      if (const bj::value* audit = r.find("audit")) {
+        if (audit->is_bool()) c.dataset.cache_audit = CacheAudit{audit->as_bool(), 0};
+        else if (audit->is_number() && audit->to_number<double>() >= 0 && audit->to_number<double>() <= 1) c.dataset.cache_audit = CacheAudit{true, audit->to_number<double>()};
+        else r.fail("audit", "'audit' must be true (recompute the first cached sample), false, or a share of the samples in [0, 1]; got " + json::to_text(*audit));
+      }
     }
   }
   if (const bj::value* folds = data.find("folds")) {

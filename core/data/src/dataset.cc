@@ -10,6 +10,8 @@
 
 #include "fuse/base/error.h"
 #include "fuse/base/log.h"
+#include "fuse/data/sample_difference.h"
+#include "fuse/hash/sha256.h"
 #include "fuse/data/seeds.h"
 
 namespace fuse::data {
@@ -94,9 +96,51 @@ void run_parallel(size_t count, size_t threads, Progress& bar, MakeWorker make_w
   bar.update(count);
 }
 
-// The cache entry that records which samples the static pipeline made of a source sample (not an id a sample
-// can have: ids come from tables and files).
-std::string parts_entry(const std::string& source_id) { return std::string("\x1f") + "parts of " + source_id; }
+// Every byte of a value, unambiguously (types and lengths prefixed): what a source digest is computed over.
+void append_exact(std::string& out, const Value& v) {
+  switch (v.type()) {
+    case ValueType::kNull: out += 'n'; break;
+    case ValueType::kInt: out += 'i' + std::to_string(v.as<int64_t>()) + ';'; break;
+    case ValueType::kBool: out += v.as<bool>() ? "b1" : "b0"; break;
+    case ValueType::kDouble: {
+      char hex[40];
+      std::snprintf(hex, sizeof hex, "d%a;", v.as<double>());
+      out += hex;
+      break;
+    }
+    case ValueType::kString: out += 's' + std::to_string(v.as<std::string>().size()) + ':' + v.as<std::string>(); break;
+    case ValueType::kTensor: {
+      const Tensor t = v.as<Tensor>().is_contiguous() ? v.as<Tensor>() : v.as<Tensor>().clone();
+      out += 't' + v.summary() + ':';
+      out.append(static_cast<const char*>(t.raw_data()), t.nbytes());
+      break;
+    }
+    case ValueType::kList:
+      out += 'l' + std::to_string(v.as<List>().size()) + '[';
+      for (const Value& e : v.as<List>()) append_exact(out, e);
+      out += ']';
+      break;
+    case ValueType::kDict:
+      out += '{';
+      for (const NDict::Entry& e : v.as<NDict>().entries()) {
+        out += std::to_string(e.key.size()) + ':' + e.key;
+        append_exact(out, e.value);
+      }
+      out += '}';
+      break;
+  }
+}
+
+// A sample's cache key: its id, then a digest of its source values (a separator no id has: ids come from
+// tables and files).
+std::string entry_key(const Sample& s) {
+  std::string exact;
+  append_exact(exact, Value(s.values));
+  return s.id + "\x1f" + sha256_hex(exact).substr(0, 32);
+}
+
+// The cache entry that records which samples the static pipeline made of a source sample.
+std::string parts_entry(const Sample& source) { return std::string("\x1f") + "parts of " + entry_key(source); }
 
 }  // namespace
 
@@ -121,7 +165,7 @@ void Dataset::index_parts() {
   Progress bar("index", sources_.size(), spec_.index_progress);
   run_parallel(sources_.size(), spec_.index_threads, bar, [this] { return worker(); }, [&](Worker& w, size_t i) {
     if (cache_)
-      if (std::optional<NDict> record = cache_->get(parts_entry(sources_[i].id))) {
+      if (std::optional<NDict> record = cache_->get(parts_entry(sources_[i]))) {
         for (const Value& id : record->get<List>("ids")) ids[i].push_back(id.as<std::string>());
         return;
       }
@@ -148,6 +192,8 @@ void Dataset::index_parts() {
 }
 
 Dataset::Worker Dataset::worker() { return Worker(*this); }
+
+std::string Dataset::cache_key(size_t index) const { return entry_key(spec_.samples.at(index)); }
 
 Dataset::Worker::Worker(Dataset& d)
     : dataset_(&d), static_(d.static_template_.clone()), dynamic_(d.dynamic_template_.clone()), batch_(d.batch_template_.clone()) {}
@@ -180,10 +226,10 @@ const std::vector<NDict>& Dataset::Worker::static_parts(size_t source) {
     ids.emplace_back(id->as<std::string>());
   }
   if (d.cache_) {
-    for (const NDict& part : parts) d.cache_->put(part.get<std::string>(d.spec_.id_key), part);
+    for (const NDict& part : parts) d.cache_->put(entry_key(Sample{part.get<std::string>(d.spec_.id_key), s.origin, s.values}), part);
     NDict record;
     record.set("ids", std::move(ids));
-    d.cache_->put(parts_entry(s.id), record);  // after the parts: a record always finds its parts
+    d.cache_->put(parts_entry(s), record);  // after the parts: a record always finds its parts
   }
   parts_.emplace(source, std::move(parts));
   return parts_->second;
@@ -202,7 +248,7 @@ NDict Dataset::Worker::make_static(size_t index) {
   Dataset& d = *dataset_;
   const Sample& s = d.spec_.samples.at(index);
   if (d.cache_)
-    if (std::optional<NDict> hit = d.cache_->get(s.id)) return *hit;
+    if (std::optional<NDict> hit = d.cache_->get(entry_key(s))) return *hit;
   if (d.changes_count()) {
     const size_t source = d.source_index_[index];
     for (const NDict& part : static_parts(source))
@@ -213,7 +259,24 @@ NDict Dataset::Worker::make_static(size_t index) {
   NDict sample = s.values;
   sample.set(d.spec_.id_key, s.id);
   static_.run(sample, d.spec_.seed, -1, static_cast<int64_t>(index), false);
-  if (d.cache_) d.cache_->put(s.id, sample);
+  if (d.cache_) d.cache_->put(entry_key(s), sample);
+  return sample;
+}
+
+NDict Dataset::Worker::fresh_static(size_t index) {
+  Dataset& d = *dataset_;
+  const Sample& s = d.spec_.samples.at(index);
+  if (d.changes_count()) {
+    const size_t source = d.source_index_[index];
+    NDict whole = d.sources_[source].values;
+    whole.set(d.spec_.id_key, d.sources_[source].id);
+    for (NDict& part : static_.run_all(std::move(whole), d.spec_.seed, -1, static_cast<int64_t>(source), false, d.spec_.id_key))
+      if (part.get<std::string>(d.spec_.id_key) == s.id) return std::move(part);
+    throw Error(Errc::kInvalidArgument, "the static pipeline no longer makes this sample from '" + d.sources_[source].id + "'");
+  }
+  NDict sample = s.values;
+  sample.set(d.spec_.id_key, s.id);
+  static_.run(sample, d.spec_.seed, -1, static_cast<int64_t>(index), false);
   return sample;
 }
 
@@ -237,12 +300,12 @@ std::optional<NDict> Dataset::Worker::get_static(size_t index) {
   }
 }
 
-std::optional<NDict> Dataset::Worker::get_one(size_t index, int64_t epoch, bool training) {
+std::optional<NDict> Dataset::Worker::get_one(size_t index, int64_t epoch, bool training, uint32_t repeat) {
   std::optional<NDict> sample = get_static(index);
   if (!sample || epoch < 0 || dynamic_.empty()) return sample;
   Dataset& d = *dataset_;
   try {
-    dynamic_.run(*sample, d.spec_.seed, epoch, static_cast<int64_t>(index), training);
+    dynamic_.run(*sample, repeat_seed(d.spec_.seed, repeat), epoch, static_cast<int64_t>(index), training);
     return sample;
   } catch (const Error& e) {
     const Sample& s = d.spec_.samples[index];
@@ -253,17 +316,17 @@ std::optional<NDict> Dataset::Worker::get_one(size_t index, int64_t epoch, bool 
   }
 }
 
-std::optional<NDict> Dataset::Worker::get(size_t index, int64_t epoch, bool training) {
-  std::optional<NDict> sample = get_one(index, epoch, training);
+std::optional<NDict> Dataset::Worker::get(size_t index, int64_t epoch, bool training, uint32_t repeat) {
+  std::optional<NDict> sample = get_one(index, epoch, training, repeat);
   const Dataset& d = *dataset_;
   if (sample || d.spec_.on_error != OnError::kRetry || !training || epoch < 0 || d.size() < 2) return sample;
   // Another sample in its place, drawn from (seed, epoch, index, attempt) alone: the same whatever the number
   // of workers.
   for (size_t attempt = 1; attempt <= kReplacements; ++attempt) {
-    const uint64_t h = call_seed(d.spec_.seed ^ 0x7265706c61636500ull, epoch, static_cast<int64_t>(index), static_cast<int64_t>(attempt));
+    const uint64_t h = call_seed(repeat_seed(d.spec_.seed, repeat) ^ 0x7265706c61636500ull, epoch, static_cast<int64_t>(index), static_cast<int64_t>(attempt));
     size_t other = static_cast<size_t>(h % (d.size() - 1));
     if (other >= index) ++other;  // any sample but this one
-    if ((sample = get_one(other, epoch, training))) {
+    if ((sample = get_one(other, epoch, training, repeat))) {
       logger().warn("sample '{}' failed; sample '{}' takes its place in epoch {} (on_error: retry)", d.spec_.samples[index].id, d.spec_.samples[other].id, epoch);
       return sample;
     }
@@ -272,11 +335,12 @@ std::optional<NDict> Dataset::Worker::get(size_t index, int64_t epoch, bool trai
                                           std::to_string(kReplacements) + " samples drawn to replace it (on_error: retry); the warnings above say why");
 }
 
-void Dataset::Worker::run_batch(NDict& batch, int64_t epoch, int64_t batch_index, const std::vector<int64_t>& indices, bool training) {
+void Dataset::Worker::run_batch(NDict& batch, int64_t epoch, int64_t batch_index, const std::vector<int64_t>& indices, bool training,
+                                const std::vector<uint32_t>& repeats) {
   if (batch_.empty()) return;
   const Dataset& d = *dataset_;
   try {
-    batch_.run_batch(batch, d.spec_.seed, epoch, batch_index, indices, static_cast<int64_t>(d.spec_.dynamic_steps.size()), training);
+    batch_.run_batch(batch, d.spec_.seed, epoch, batch_index, indices, static_cast<int64_t>(d.spec_.dynamic_steps.size()), training, repeats);
   } catch (const Error& e) {
     std::string samples;
     for (size_t k = 0; k < indices.size() && k < 3; ++k)
@@ -284,6 +348,38 @@ void Dataset::Worker::run_batch(NDict& batch, int64_t epoch, int64_t batch_index
     if (indices.size() > 3) samples += ", ...";
     throw Error(e.code(), "batch " + std::to_string(batch_index) + " of epoch " + std::to_string(epoch) + " (samples " + samples + "): " + e.what());
   }
+}
+
+Dataset::AuditReport Dataset::audit_cache(size_t threads, bool progress) {
+  AuditReport report;
+  if (!cache_) return report;
+  // Which samples: the first, and each other one with probability `share`, drawn from (seed, index).
+  std::vector<size_t> chosen;
+  const CacheAudit& a = spec_.cache_audit;
+  for (size_t i = 0; i < size(); ++i) {
+    const double u = static_cast<double>(mix64(spec_.seed ^ 0x6175646974000000ull ^ mix64(i)) >> 11) * 0x1.0p-53;
+    if ((i == 0 && a.first) || u < a.share) chosen.push_back(i);
+  }
+  std::vector<std::optional<std::string>> found(chosen.size());
+  std::vector<char> audited(chosen.size(), 0);
+  Progress bar("audit", chosen.size(), progress);
+  run_parallel(chosen.size(), threads, bar, [this] { return worker(); }, [&](Worker& w, size_t k) {
+    const Sample& s = spec_.samples[chosen[k]];
+    std::optional<NDict> cached = cache_->get(entry_key(s));
+    if (!cached) return;
+    try {
+      found[k] = sample_difference(*cached, w.fresh_static(chosen[k]));
+    } catch (const Error& e) {
+      if (spec_.on_error == OnError::kFail) throw Error(e.code(), "cache audit: " + why(s, e));
+      return;
+    }
+    audited[k] = 1;
+  });
+  for (size_t k = 0; k < chosen.size(); ++k) {
+    report.audited += static_cast<size_t>(audited[k]);
+    if (found[k]) report.differences.push_back("sample '" + spec_.samples[chosen[k]].id + "' (" + spec_.samples[chosen[k]].origin + "): " + *found[k]);
+  }
+  return report;
 }
 
 void Dataset::build_cache(size_t threads, bool progress, size_t part, size_t parts) {

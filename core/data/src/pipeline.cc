@@ -310,13 +310,16 @@ std::vector<NDict> Pipeline::run_all(NDict sample, uint64_t run_seed, int64_t ep
 }
 
 void Pipeline::run_batch(NDict& batch, uint64_t run_seed, int64_t epoch, int64_t batch_index, const std::vector<int64_t>& sample_indices,
-                         int64_t first_position, bool training) {
+                         int64_t first_position, bool training, const std::vector<uint32_t>& repeats) {
   refuse_count_steps();
+  if (!repeats.empty() && repeats.size() != sample_indices.size())
+    throw Error(Errc::kInvalidArgument, "run_batch: " + std::to_string(repeats.size()) + " repeat numbers for " + std::to_string(sample_indices.size()) + " samples");
   std::vector<uint64_t> seeds(sample_indices.size());
   for (size_t i = 0; i < ops_.size(); ++i) {
     Instance& instance = ops_[i];
     const int64_t position = first_position + static_cast<int64_t>(i);
-    for (size_t k = 0; k < seeds.size(); ++k) seeds[k] = call_seed(run_seed, epoch, sample_indices[k], position);
+    for (size_t k = 0; k < seeds.size(); ++k)
+      seeds[k] = call_seed(repeat_seed(run_seed, repeats.empty() ? 0 : repeats[k]), epoch, sample_indices[k], position);
     CallContext context{training, call_seed(run_seed, epoch, -2 - batch_index, position), epoch, -1};
     context.sample_seeds = &seeds;
     try {

@@ -30,7 +30,7 @@ TEST(DataConfig, ReadsSourceStepsAndCache) {
     "source": {"table": "train.csv", "paths": ["image"], "keys": {"label": "data.target"}},
     "static": [{"op": "fuse.ops.copy", "from": ["data.image"], "to": ["data.copy"]}],
     "dynamic": [{"op": "test.echo"}, {"op": "fuse.ops.copy", "from": ["data.image"], "repeat": [{"to": ["a"]}, {"to": ["b"]}]}],
-    "cache": {"dir": "cache", "memory_mb": 1},
+    "cache": {"dir": "cache", "memory_mb": 1, "audit": 0.25},
     "on_error": "skip",
     "seed": 7
   })"));
@@ -44,6 +44,8 @@ TEST(DataConfig, ReadsSourceStepsAndCache) {
   EXPECT_EQ(c.dataset.dynamic_steps[1].repeat.size(), 2u);
   EXPECT_EQ(*c.dataset.cache_dir, dir / "cache");
   EXPECT_EQ(c.dataset.cache_memory_bytes, 1024u * 1024u);
+  EXPECT_TRUE(c.dataset.cache_audit.first);
+  EXPECT_EQ(c.dataset.cache_audit.share, 0.25);
   EXPECT_EQ(c.dataset.on_error, OnError::kSkip);
   EXPECT_EQ(c.dataset.seed, 7u);
   // The steps build: the dataset runs them.
@@ -81,6 +83,9 @@ TEST(DataConfig, MistakesAreLocated) {
                    "on_error, seed, folds, loader)");
   EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "static": [{"keys": ["x"]}]})")); }),
             file + ":2:57: missing field 'op' in a pipeline step");
+  EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "cache": {"dir": "c", "audit": 2}})")); }),
+            file + ":2:77: 'audit' must be true (recompute the first cached sample), false, or a share of the samples in [0, 1]; got 2");
+  EXPECT_FALSE(read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "cache": {"dir": "c", "audit": false}})")).dataset.cache_audit.first);
   EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "nope.csv"}})")); }).find(file + ":2:22: "), 0u);
   EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "train.csv", "paths": ["img"]}})")); }),
             file + ":2:22: " + (dir / "train.csv").string() + ": no path column 'img' (columns: id, image, label, patient)");

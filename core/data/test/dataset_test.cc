@@ -49,7 +49,7 @@ TEST(Dataset, CacheServesStaticOutputWithoutRunningThePipeline) {
   Dataset again(registry(), spec);
   EXPECT_EQ(again.worker().get(0, 1, true)->get<int64_t>("runs"), first);
   EXPECT_EQ(again.static_hash(), d.static_hash());
-  EXPECT_TRUE(std::filesystem::exists(d.cache()->entry_path("a")));
+  EXPECT_TRUE(std::filesystem::exists(d.cache()->entry_path(d.cache_key(0))));
 }
 
 TEST(Dataset, AChangedPipelineNeverGetsStaleSamples) {
@@ -62,13 +62,67 @@ TEST(Dataset, AChangedPipelineNeverGetsStaleSamples) {
   EXPECT_EQ(changed.worker().get(0, 0, true)->get<int64_t>("v"), 2);
 }
 
+// The cache is keyed by each sample's id and source values: a label edited in the table (same id) is not
+// served from the entry made before the edit.
+TEST(Dataset, AnEditedSourceRowNeverGetsAStaleSample) {
+  const auto dir = fresh_dir("dataset_edited_row");
+  DatasetSpec spec = spec_of({"a", "b"}, {step("fuse.ops.copy", R"({"from": ["label"], "to": ["target"]})")});
+  spec.cache_dir = dir;
+  spec.samples[0].values.set("label", int64_t{0});
+  spec.samples[1].values.set("label", int64_t{1});
+  EXPECT_EQ(Dataset(registry(), spec).worker().get(0, 0, true)->get<int64_t>("target"), 0);
+  spec.samples[0].values.set("label", int64_t{1});
+  Dataset edited(registry(), spec);
+  EXPECT_EQ(edited.worker().get(0, 0, true)->get<int64_t>("target"), 1);
+  EXPECT_EQ(edited.worker().get(1, 0, true)->get<int64_t>("target"), 1);  // an unchanged row still has its entry
+  EXPECT_TRUE(std::filesystem::exists(edited.cache()->entry_path(edited.cache_key(1))));
+}
+
+// A 2 x 2 float image as MetaImage (a text header and raw bytes), which fuse.io.read_medical reads.
+void write_image(const std::filesystem::path& mhd, const std::vector<float>& pixels) {
+  std::ofstream(mhd) << "ObjectType = Image\nNDims = 2\nDimSize = 2 2\nElementType = MET_FLOAT\nElementDataFile = " << mhd.stem().string() << ".raw\n";
+  std::ofstream raw(mhd.parent_path() / (mhd.stem().string() + ".raw"), std::ios::binary);
+  raw.write(reinterpret_cast<const char*>(pixels.data()), static_cast<std::streamsize>(pixels.size() * sizeof(float)));
+}
+
+// FuseMedML's cache audit: an image rewritten in place keeps its path, so its sample keeps its cache key; the
+// audit recomputes it and finds the entry stale.
+TEST(Dataset, TheCacheAuditFindsAnImageRewrittenInPlace) {
+  const auto dir = fresh_dir("dataset_audit");
+  write_image(dir / "a.mhd", {0, 1, 2, 3});
+  write_image(dir / "b.mhd", {4, 5, 6, 7});
+  DatasetSpec spec = spec_of({"a", "b"}, {step("fuse.io.read_medical", R"({"path_key": "path", "key": "data.ct", "dtype": "float32"})")});
+  spec.samples[0].values.set("path", (dir / "a.mhd").string());
+  spec.samples[1].values.set("path", (dir / "b.mhd").string());
+  spec.cache_dir = dir / "cache";
+  spec.cache_audit = CacheAudit{true, 1.0};
+  Dataset d(registry(), spec);
+  EXPECT_EQ(d.audit_cache(1, false).audited, 0u);  // nothing cached yet
+  d.build_cache(1, false);
+  Dataset::AuditReport sound = d.audit_cache(2, false);
+  EXPECT_EQ(sound.audited, 2u);
+  EXPECT_TRUE(sound.differences.empty());
+
+  write_image(dir / "a.mhd", {0, 1, 2, 9});
+  Dataset again(registry(), spec);
+  const Dataset::AuditReport stale = again.audit_cache(2, false);
+  EXPECT_EQ(stale.audited, 2u);
+  EXPECT_EQ(stale.differences,
+            (std::vector<std::string>{"sample 'a' (id 0 of the list): 'data.ct': float32[1, 2, 2] before, float32[1, 2, 2] now, max |difference| 6"}));
+  // The default audits the first sample only; false none.
+  spec.cache_audit = CacheAudit{};
+  EXPECT_EQ(Dataset(registry(), spec).audit_cache(1, false).differences.size(), 1u);
+  spec.cache_audit = CacheAudit{false, 0};
+  EXPECT_EQ(Dataset(registry(), spec).audit_cache(1, false).audited, 0u);
+}
+
 TEST(Dataset, ACorruptEntryIsRebuilt) {
   const auto dir = fresh_dir("dataset_corrupt");
   DatasetSpec spec = spec_of({"a"}, {step("test.counter"), step("fuse.ops.set", R"({"key": "v", "value": [1.0, 2.0, 3.0]})")});
   spec.cache_dir = dir;
   Dataset d(registry(), spec);
   const int64_t first = d.worker().get(0, 0, true)->get<int64_t>("runs");
-  const auto entry = d.cache()->entry_path("a");
+  const auto entry = d.cache()->entry_path(d.cache_key(0));
   {
     std::fstream f(entry, std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(entry) / 2));
@@ -144,7 +198,7 @@ TEST(Dataset, ParallelCacheBuildMatchesOneThread) {
   spec.cache_dir = dir;
   Dataset d(registry(), spec);
   d.build_cache(4, false);
-  for (const std::string& id : ids) EXPECT_TRUE(std::filesystem::exists(d.cache()->entry_path(id))) << id;
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_TRUE(std::filesystem::exists(d.cache()->entry_path(d.cache_key(i)))) << ids[i];
   Dataset::Worker w = d.worker();
   for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(w.get(i, 0, true)->get<std::string>("copy"), ids[i]);
 }
@@ -160,8 +214,8 @@ TEST(Dataset, CacheBuildStopsAtTheFirstFailureUnlessSkipping) {
   Dataset lenient(registry(), spec);
   lenient.build_cache(2, false);
   EXPECT_EQ(lenient.skipped(), 1u);
-  EXPECT_FALSE(std::filesystem::exists(lenient.cache()->entry_path("c")));
-  EXPECT_TRUE(std::filesystem::exists(lenient.cache()->entry_path("d")));
+  EXPECT_FALSE(std::filesystem::exists(lenient.cache()->entry_path(lenient.cache_key(2))));
+  EXPECT_TRUE(std::filesystem::exists(lenient.cache()->entry_path(lenient.cache_key(3))));
 }
 
 TEST(Dataset, CacheBuildSplitInPartsBuildsOnlyItsPart) {
@@ -170,13 +224,13 @@ TEST(Dataset, CacheBuildSplitInPartsBuildsOnlyItsPart) {
   spec.cache_dir = dir;
   Dataset one(registry(), spec);
   one.build_cache(2, false, 1, 2);  // the second of two processes: samples 1 and 3
-  EXPECT_FALSE(std::filesystem::exists(one.cache()->entry_path("a")));
-  EXPECT_TRUE(std::filesystem::exists(one.cache()->entry_path("b")));
-  EXPECT_FALSE(std::filesystem::exists(one.cache()->entry_path("c")));
-  EXPECT_TRUE(std::filesystem::exists(one.cache()->entry_path("d")));
+  EXPECT_FALSE(std::filesystem::exists(one.cache()->entry_path(one.cache_key(0))));
+  EXPECT_TRUE(std::filesystem::exists(one.cache()->entry_path(one.cache_key(1))));
+  EXPECT_FALSE(std::filesystem::exists(one.cache()->entry_path(one.cache_key(2))));
+  EXPECT_TRUE(std::filesystem::exists(one.cache()->entry_path(one.cache_key(3))));
   Dataset other(registry(), spec);
   other.build_cache(1, false, 0, 2);
-  for (const char* id : {"a", "c", "e"}) EXPECT_TRUE(std::filesystem::exists(other.cache()->entry_path(id))) << id;
+  for (size_t i : {0, 2, 4}) EXPECT_TRUE(std::filesystem::exists(other.cache()->entry_path(other.cache_key(i)))) << i;
   EXPECT_EQ(error_of([&] { other.build_cache(1, false, 2, 2); }), "cache build: part 2 of 2 does not exist");
 }
 
@@ -237,7 +291,7 @@ TEST(Dataset, TheCacheRemembersWhatEachSourceSampleMade) {
   spec.cache_dir = dir;
   Dataset first(registry(), spec);
   // Making the dataset ran the static pipeline and stored every part.
-  for (const std::string& id : ids_of(first)) EXPECT_TRUE(std::filesystem::exists(first.cache()->entry_path(id))) << id;
+  for (size_t i = 0; i < first.size(); ++i) EXPECT_TRUE(std::filesystem::exists(first.cache()->entry_path(first.cache_key(i)))) << first.sample(i).id;
   const int64_t runs = first.worker().get(4, 0, true)->get<int64_t>("runs");
   // test.counter's count, read through a pipeline of its own (one run each time).
   Dataset counter(registry(), spec_of({"p"}, {step("test.counter")}));

@@ -49,13 +49,15 @@ void Loader::work(size_t worker) {
     try {
       std::vector<NDict> samples;
       std::vector<int64_t> kept;  // the indices of the samples in the batch (some may have been skipped)
-      for (size_t index : batches_[b])
-        if (std::optional<NDict> s = maker.get(index, epoch_, options_.training)) {
+      std::vector<uint32_t> repeats;
+      for (const Pick& pick : batches_[b])
+        if (std::optional<NDict> s = maker.get(pick.sample, epoch_, options_.training, pick.repeat)) {
           samples.push_back(std::move(*s));
-          kept.push_back(static_cast<int64_t>(index));
+          kept.push_back(static_cast<int64_t>(pick.sample));
+          repeats.push_back(pick.repeat);
         }
       NDict batch = collate(samples, options_.collate);
-      if (!samples.empty()) maker.run_batch(batch, epoch_, static_cast<int64_t>(b), kept, options_.training);
+      if (!samples.empty()) maker.run_batch(batch, epoch_, static_cast<int64_t>(b), kept, options_.training, repeats);
       std::lock_guard<std::mutex> lock(mutex_);
       ready_[b] = std::move(batch);
     } catch (...) {

@@ -18,14 +18,18 @@ LoaderConfig read_loader_config(const json::Document& d, const std::string& poin
   const bj::value* v = d.root().find_pointer(pointer, ec);
   if (v == nullptr) return c;
   ObjectReader r(d, *v, pointer, "the loader");
-  r.allow({"batch_size", "workers", "prefetch", "shuffle", "drop_last", "training", "sampler", "collate"});
+  r.allow({"batch_size", "workers", "prefetch", "shuffle", "drop_last", "repeats", "training", "sampler", "collate"});
   c.batch_size = static_cast<size_t>(r.integer("batch_size", 1, 1));
   c.options.workers = static_cast<size_t>(r.integer("workers", 2, 1));
   c.options.prefetch = static_cast<size_t>(r.integer("prefetch", 4, 1));
   c.shuffle = r.boolean("shuffle", true);
   c.drop_last = r.boolean("drop_last", false);
+  c.repeats = static_cast<size_t>(r.integer("repeats", 1, 1));
   c.options.training = r.boolean("training", true);
   if (const bj::value* s = r.find("sampler")) {
+    if (c.repeats != 1)
+      r.fail("repeats", "'repeats' is for the plain sampler; a balanced or weighted sampler sets the epoch's length with 'batches_per_epoch' or "
+                        "'samples_per_epoch' (its repeated picks get their own random draws too)");
     ObjectReader sampler(d, *s, r.pointer("sampler"), "the sampler");
     sampler.allow({"balance", "probabilities", "batches_per_epoch", "weights", "samples_per_epoch"});
     if (sampler.has("balance") && sampler.has("weights")) sampler.fail("", "a sampler either balances classes ('balance') or weighs samples ('weights'), not both");
@@ -93,7 +97,7 @@ std::optional<int64_t> integer_item(const Value& v) {
 std::unique_ptr<Sampler> make_sampler(const LoaderConfig& c, data::Dataset& dataset, uint64_t seed) {
   switch (c.sampler.kind) {
     case SamplerSpec::Kind::kSequential:
-      return std::make_unique<SequentialSampler>(dataset.size(), c.batch_size, c.shuffle, c.drop_last, seed);
+      return std::make_unique<SequentialSampler>(dataset.size(), c.batch_size, c.shuffle, c.drop_last, seed, c.repeats);
     case SamplerSpec::Kind::kBalanced: {
       std::vector<std::string> classes;
       for (const Value& v : values_of(dataset, c.sampler.key)) {

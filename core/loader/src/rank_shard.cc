@@ -13,9 +13,9 @@ RankShardSampler::RankShardSampler(std::unique_ptr<Sampler> global, int rank, in
 
 Batches RankShardSampler::batches(int64_t epoch) const {
   Batches out;
-  for (const std::vector<size_t>& batch : global_->batches(epoch)) {
+  for (const Batch& batch : global_->batches(epoch)) {
     if (batch.size() < static_cast<size_t>(ranks_)) continue;
-    std::vector<size_t> mine;
+    Batch mine;
     for (size_t i = static_cast<size_t>(rank_); i < batch.size(); i += static_cast<size_t>(ranks_)) mine.push_back(batch[i]);
     out.push_back(std::move(mine));
   }
@@ -24,7 +24,7 @@ Batches RankShardSampler::batches(int64_t epoch) const {
 
 std::vector<double> RankShardSampler::shares(int64_t epoch) const {
   std::vector<double> out;
-  for (const std::vector<size_t>& batch : global_->batches(epoch)) {
+  for (const Batch& batch : global_->batches(epoch)) {
     if (batch.size() < static_cast<size_t>(ranks_)) continue;
     const size_t mine = (batch.size() - static_cast<size_t>(rank_) + static_cast<size_t>(ranks_) - 1) / static_cast<size_t>(ranks_);
     out.push_back(static_cast<double>(mine) / static_cast<double>(batch.size()));
@@ -45,7 +45,7 @@ Batches RangeSampler::batches(int64_t) const {
   Batches out;
   for (size_t i = begin_; i < end_; i += batch_size_) {
     out.emplace_back();
-    for (size_t j = i; j < std::min(end_, i + batch_size_); ++j) out.back().push_back(j);
+    for (size_t j = i; j < std::min(end_, i + batch_size_); ++j) out.back().emplace_back(j);
   }
   return out;
 }

@@ -23,20 +23,30 @@ __extension__ typedef unsigned __int128 uint128;  // GCC and Clang; __extension_
 // A uniform index in [0, n), the same on every platform (std::uniform_int_distribution is not).
 size_t below(std::mt19937_64& g, size_t n) { return static_cast<size_t>((static_cast<uint128>(g()) * n) >> 64); }
 
-void shuffle(std::vector<size_t>& v, std::mt19937_64& g) {
+template <typename T>
+void shuffle(std::vector<T>& v, std::mt19937_64& g) {
   for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below(g, i)]);  // Fisher-Yates
 }
 
 }  // namespace
 
-SequentialSampler::SequentialSampler(size_t samples, size_t batch_size, bool shuffle_rows, bool drop_last, uint64_t seed)
-    : samples_(samples), batch_size_(batch_size), shuffle_(shuffle_rows), drop_last_(drop_last), seed_(seed) {
+void number_repeats(Batches& batches) {
+  std::map<size_t, uint32_t> seen;
+  for (Batch& batch : batches)
+    for (Pick& p : batch) p.repeat = seen[p.sample]++;
+}
+
+SequentialSampler::SequentialSampler(size_t samples, size_t batch_size, bool shuffle_rows, bool drop_last, uint64_t seed, size_t repeats)
+    : samples_(samples), batch_size_(batch_size), repeats_(repeats), shuffle_(shuffle_rows), drop_last_(drop_last), seed_(seed) {
   if (batch_size == 0) throw Error(Errc::kInvalidArgument, "the batch size must be at least 1");
+  if (repeats == 0) throw Error(Errc::kInvalidArgument, "each sample must be drawn at least once per epoch ('repeats' >= 1)");
 }
 
 Batches SequentialSampler::batches(int64_t epoch) const {
-  std::vector<size_t> order(samples_);
-  std::iota(order.begin(), order.end(), size_t{0});
+  std::vector<Pick> order;
+  order.reserve(samples_ * repeats_);
+  for (size_t r = 0; r < repeats_; ++r)
+    for (size_t i = 0; i < samples_; ++i) order.emplace_back(i, static_cast<uint32_t>(r));
   if (shuffle_) {
     std::mt19937_64 g = generator(seed_, epoch, 0);
     shuffle(order, g);
@@ -87,7 +97,7 @@ Batches BalancedSampler::batches(int64_t epoch) const {
   std::vector<std::vector<size_t>> pools(members_.size());
   std::vector<size_t> next(members_.size(), 0);
   Batches out(batches_);
-  for (auto& batch : out) {
+  for (Batch& batch : out) {
     for (size_t c = 0; c < members_.size(); ++c)
       for (size_t j = 0; j < per_batch_[c]; ++j) {
         if (next[c] == pools[c].size()) {  // this class ran out: a fresh shuffle
@@ -95,10 +105,11 @@ Batches BalancedSampler::batches(int64_t epoch) const {
           shuffle(pools[c], g);
           next[c] = 0;
         }
-        batch.push_back(pools[c][next[c]++]);
+        batch.emplace_back(pools[c][next[c]++]);
       }
     shuffle(batch, g);
   }
+  number_repeats(out);
   return out;
 }
 
@@ -121,8 +132,9 @@ Batches WeightedSampler::batches(int64_t epoch) const {
     const double u = static_cast<double>(g() >> 11) * 0x1.0p-53 * cumulative_.back();
     const size_t pick = static_cast<size_t>(std::upper_bound(cumulative_.begin(), cumulative_.end(), u) - cumulative_.begin());
     if (i % batch_size_ == 0) out.emplace_back();
-    out.back().push_back(std::min(pick, cumulative_.size() - 1));
+    out.back().emplace_back(std::min(pick, cumulative_.size() - 1));
   }
+  number_repeats(out);
   return out;
 }
 

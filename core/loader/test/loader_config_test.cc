@@ -35,11 +35,13 @@ TEST(LoaderConfig, DefaultsAndValues) {
   EXPECT_EQ(none.batch_size, 1u);
   EXPECT_EQ(none.options.workers, 2u);
   const LoaderConfig c = read_loader_config(
-      doc(R"({"batch_size": 8, "workers": 3, "prefetch": 2, "drop_last": true, "collate": {"pad": true, "skip": ["data.meta"]}})"), "/loader");
+      doc(R"({"batch_size": 8, "workers": 3, "prefetch": 2, "drop_last": true, "repeats": 3, "collate": {"pad": true, "skip": ["data.meta"]}})"), "/loader");
   EXPECT_EQ(c.batch_size, 8u);
   EXPECT_EQ(c.options.workers, 3u);
   EXPECT_EQ(c.options.prefetch, 2u);
   EXPECT_TRUE(c.drop_last);
+  EXPECT_EQ(c.repeats, 3u);
+  EXPECT_EQ(none.repeats, 1u);
   EXPECT_TRUE(c.options.collate.pad);
   EXPECT_EQ(c.options.collate.skip, (std::vector<std::string>{"data.meta"}));
 }
@@ -50,6 +52,10 @@ TEST(LoaderConfig, MistakesAreLocated) {
             "exp.json:1:24: a sampler either balances classes ('balance') or weighs samples ('weights'), not both");
   EXPECT_EQ(error_of([] { read_loader_config(doc(R"({"sampler": {}})"), "/loader"); }),
             "exp.json:1:24: the sampler needs 'balance' (a class key) or 'weights' (a weight key)");
+  EXPECT_EQ(error_of([] { read_loader_config(doc(R"({"repeats": 0})"), "/loader"); }), "exp.json:1:24: 'repeats' must be >= 1, got 0");
+  EXPECT_EQ(error_of([] { read_loader_config(doc(R"({"repeats": 2, "sampler": {"balance": "data.label"}})"), "/loader"); }),
+            "exp.json:1:24: 'repeats' is for the plain sampler; a balanced or weighted sampler sets the epoch's length with 'batches_per_epoch' or "
+            "'samples_per_epoch' (its repeated picks get their own random draws too)");
 }
 
 TEST(MakeSampler, BalancedWithProbabilitiesInSortedClassOrder) {
@@ -59,7 +65,7 @@ TEST(MakeSampler, BalancedWithProbabilitiesInSortedClassOrder) {
   ASSERT_EQ(b.size(), 3u);
   for (const auto& batch : b) {
     int zeros = 0;
-    for (size_t i : batch) zeros += i >= 6;
+    for (const Pick& p : batch) zeros += p.sample >= 6;
     EXPECT_EQ(zeros, 3);  // class "0" first in sorted order: 0.75 of 4
   }
   const LoaderConfig wrong = read_loader_config(doc(R"({"sampler": {"balance": "data.label", "probabilities": [1]}})"), "/loader");
@@ -71,7 +77,7 @@ TEST(MakeSampler, BalancedWithProbabilitiesInSortedClassOrder) {
 TEST(MakeSampler, WeightedAndSequential) {
   data::Dataset d = dataset({0, 1, 0});
   const Batches w = make_sampler(read_loader_config(doc(R"({"batch_size": 2, "sampler": {"weights": "data.weight"}})"), "/loader"), d, 1)->batches(0);
-  EXPECT_EQ(w, (Batches{{0, 0}, {0}}));
+  EXPECT_EQ(w, (Batches{{{0, 0}, {0, 1}}, {{0, 2}}}));  // sample 0 three times: repeats 0, 1, 2
   const Batches s = make_sampler(read_loader_config(doc(R"({"batch_size": 2, "shuffle": false})"), "/loader"), d, 1)->batches(0);
   EXPECT_EQ(s, (Batches{{0, 1}, {2}}));
 }

@@ -68,6 +68,32 @@ TEST(Loader, TheBatchPipelineDrawsWhatTheSamplesNextOpWould) {
   }
 }
 
+// A sample picked twice in an epoch draws anew the second time, in its own pipeline and in the batch pipeline;
+// its first pick draws what it would without repeats.
+TEST(Loader, ARepeatedPickDrawsAnew) {
+  data::Dataset plain(registry(), spec_of(3));
+  const SequentialSampler twice(3, 6, false, false, 0, 2);
+  const auto batches = epoch(plain, twice, 2, 4);
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_EQ(batches[0].first, (std::vector<std::string>{"s0", "s1", "s2", "s0", "s1", "s2"}));
+  for (int64_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(batches[0].second[static_cast<size_t>(i)], static_cast<int64_t>(data::call_seed(3, 4, i, 0)));
+    EXPECT_EQ(batches[0].second[static_cast<size_t>(i + 3)], static_cast<int64_t>(data::call_seed(data::repeat_seed(3, 1), 4, i, 0)));
+    EXPECT_NE(batches[0].second[static_cast<size_t>(i + 3)], batches[0].second[static_cast<size_t>(i)]);
+  }
+  data::DatasetSpec spec = spec_of(3);
+  spec.batch_steps = {data::Step{"test.echo", {}, {}, "", {}}};
+  data::Dataset with_batch_step(registry(), std::move(spec));
+  Loader loader(with_batch_step, twice, LoaderOptions{1, 2, true, {}});
+  loader.start(4);
+  NDict batch;
+  ASSERT_TRUE(loader.next(batch));
+  std::vector<int64_t> expected;
+  for (uint32_t r = 0; r < 2; ++r)
+    for (int64_t i = 0; i < 3; ++i) expected.push_back(static_cast<int64_t>(data::call_seed(data::repeat_seed(3, r), 4, i, 1)));
+  EXPECT_EQ(values<int64_t>(batch.get<Tensor>("call.sample_seeds")), expected);
+}
+
 TEST(Loader, ABatchOpsErrorNamesTheBatchItsSamplesAndTheStep) {
   data::DatasetSpec spec = spec_of(5);
   spec.batch_steps = {data::Step{"test.throws", {}, {}, "experiment.json:9:7", {}}};

@@ -19,9 +19,10 @@ TEST(RankShardSampler, RanksTogetherSeeEachGlobalBatch) {
     ASSERT_EQ(a.size(), 3u);
     ASSERT_EQ(b.size(), 3u);
     for (size_t i = 0; i < all.size(); ++i) {
-      std::vector<size_t> together = a[i];
-      together.insert(together.end(), b[i].begin(), b[i].end());
-      std::vector<size_t> expected = all[i];
+      std::vector<size_t> together, expected;
+      for (const Batch* part : {&a[i], &b[i]})
+        for (const Pick& p : *part) together.push_back(p.sample);
+      for (const Pick& p : all[i]) expected.push_back(p.sample);
       std::sort(together.begin(), together.end());
       std::sort(expected.begin(), expected.end());
       EXPECT_EQ(together, expected) << "epoch " << epoch << " batch " << i;
@@ -48,9 +49,18 @@ TEST(RankShardSampler, KeepsTheBalanceOfABalancedSampler) {
   for (size_t b = 0; b < 5; ++b) {
     size_t rare = 0;
     for (const Batches& shard : {r0.batches(0), r1.batches(0)})
-      for (size_t i : shard[b]) rare += i >= 90;
+      for (const Pick& p : shard[b]) rare += p.sample >= 90;
     EXPECT_EQ(rare, 4u) << "batch " << b;  // half of each global batch of 8
   }
+}
+
+// Repeat numbers are counted over the global batches, so a sample's n-th pick has the same number (and so the
+// same augmentation) whichever rank gets it.
+TEST(RankShardSampler, KeepsTheGlobalRepeatNumbers) {
+  const WeightedSampler global({1.0, 1.0, 1.0}, 12, 4, 9);
+  RankShardSampler r1(std::make_unique<WeightedSampler>(std::vector<double>{1.0, 1.0, 1.0}, 12, 4, 9), 1, 2);
+  const Batches all = global.batches(0), mine = r1.batches(0);
+  for (size_t b = 0; b < all.size(); ++b) EXPECT_EQ(mine[b], (Batch{all[b][1], all[b][3]})) << b;
 }
 
 TEST(RankShardSampler, RefusesARankOutsideTheWorld) {

@@ -14,7 +14,8 @@ using fuse::testing::error_of;
 
 std::vector<size_t> flat(const Batches& b) {
   std::vector<size_t> out;
-  for (const auto& batch : b) out.insert(out.end(), batch.begin(), batch.end());
+  for (const Batch& batch : b)
+    for (const Pick& p : batch) out.push_back(p.sample);
   return out;
 }
 
@@ -42,7 +43,7 @@ TEST(BalancedSampler, EqualSharesOfEachClassPerBatch) {
   EXPECT_EQ(b.size(), 12u);  // as many batches as cover 90 samples once
   for (const auto& batch : b) {
     ASSERT_EQ(batch.size(), 8u);
-    EXPECT_EQ(std::count_if(batch.begin(), batch.end(), [&](size_t i) { return classes[i] == "pos"; }), 4);
+    EXPECT_EQ(std::count_if(batch.begin(), batch.end(), [&](const Pick& p) { return classes[p.sample] == "pos"; }), 4);
   }
   EXPECT_EQ(s.batches(0), b);
   EXPECT_NE(s.batches(1), b);
@@ -55,12 +56,49 @@ TEST(BalancedSampler, GivenProbabilitiesAndEveryMinoritySampleUsed) {
   std::map<std::string, int> seen;
   for (const auto& batch : s.batches(2)) {
     std::map<std::string, int> count;
-    for (size_t i : batch) ++count[classes[i]], ++seen[std::to_string(i)];
+    for (const Pick& p : batch) ++count[classes[p.sample]], ++seen[std::to_string(p.sample)];
     EXPECT_EQ(count["a"], 5);
     EXPECT_EQ(count["b"], 3);
     EXPECT_EQ(count["c"], 2);
   }
   EXPECT_EQ(seen.size(), 9u);  // each class's pool is drawn through before repeating
+}
+
+// A minority sample drawn several times in an epoch is a different pick each time: its repeat number counts
+// up in batch order, so its dynamic pipeline draws anew (Dataset::Worker::get).
+TEST(BalancedSampler, RepeatedPicksAreNumbered) {
+  std::vector<std::string> classes(40, "common");
+  classes[0] = "rare";
+  const Batches b = BalancedSampler(classes, 8, {}, 5, 1).batches(0);
+  uint32_t expected = 0;
+  for (const Batch& batch : b)
+    for (const Pick& p : batch)
+      if (p.sample == 0) {
+        EXPECT_EQ(p.repeat, expected++);
+      }
+  EXPECT_EQ(expected, 20u);  // half of 5 batches of 8
+  for (const Batch& batch : b)
+    for (const Pick& p : batch) {
+      if (p.sample != 0) {
+        EXPECT_EQ(p.repeat, 0u) << p.sample;  // 39 common samples, 20 picks: none twice
+      }
+    }
+}
+
+TEST(SequentialSampler, RepeatsPickEachSampleThatManyTimes) {
+  EXPECT_EQ(SequentialSampler(3, 4, false, false, 0, 2).batches(0), (Batches{{0, 1, 2, {0, 1}}, {{1, 1}, {2, 1}}}));
+  const Batches shuffled = SequentialSampler(10, 4, true, false, 6, 3).batches(2);
+  std::map<size_t, std::vector<uint32_t>> repeats;
+  for (const Batch& batch : shuffled)
+    for (const Pick& p : batch) repeats[p.sample].push_back(p.repeat);
+  ASSERT_EQ(repeats.size(), 10u);
+  for (auto& [sample, r] : repeats) {
+    std::sort(r.begin(), r.end());
+    EXPECT_EQ(r, (std::vector<uint32_t>{0, 1, 2})) << sample;
+  }
+  // One repeat leaves the shuffled order as it was without the option.
+  EXPECT_EQ(SequentialSampler(10, 4, true, false, 6, 1).batches(2), SequentialSampler(10, 4, true, false, 6).batches(2));
+  EXPECT_EQ(error_of([] { SequentialSampler(3, 4, false, false, 0, 0); }), "each sample must be drawn at least once per epoch ('repeats' >= 1)");
 }
 
 TEST(BalancedSampler, BadProbabilitiesAreRefused) {

@@ -129,6 +129,20 @@ struct EpochValues {
   }
 };
 
+// The cache audit before training (data.cache.audit): a stale cache stops the run before it trains on old data.
+void audit(data::Dataset& dataset, size_t threads) {
+  const data::Dataset::AuditReport report = dataset.audit_cache(threads, false);
+  if (report.differences.empty()) return;
+  std::string shown;
+  for (size_t i = 0; i < report.differences.size() && i < 3; ++i) shown += "\n  " + report.differences[i];
+  const std::string folder = dataset.cache()->folder().string();
+  throw Error(Errc::kInvalidArgument, "the cache audit found " + std::to_string(report.differences.size()) + " of " + std::to_string(report.audited) +
+                                          " recomputed samples different from their entries in " + folder + ":" + shown +
+                                          "\nThe static pipeline's inputs changed since they were cached (a file rewritten in place?) or a static op is not "
+                                          "deterministic. Clear the cache (fuse cache clear " + dataset.spec().cache_dir->string() + ") and run again, or turn the check off with "
+                                          "\"cache\": {\"dir\": ..., \"audit\": false}.");
+}
+
 // Validation predictions for the final evaluation: one row per sample.
 struct Predictions {
   std::vector<std::string> columns;  // id, target, then the score columns
@@ -263,6 +277,10 @@ void Trainer::Impl::prepare(Mode mode) {
   if (validation_data && validation_data->cache()) validation_data->build_cache(threads, false, part, parts);
   if (comm && (train_data->cache() || (validation_data && validation_data->cache())))
     comm->barrier("waiting for the other ranks to build their part of the cache", std::chrono::hours(24 * 7));
+  if (lead()) {
+    audit(*train_data, threads);
+    if (validation_data) audit(*validation_data, threads);
+  }
   train_sampler = loader::make_sampler(e.loader, *train_data, e.seed);
   if (comm) {
     auto sharded = std::make_unique<loader::RankShardSampler>(std::move(train_sampler), comm->rank(), comm->size());

@@ -134,6 +134,30 @@ TEST(Trainer, ValidationWithItsOwnStaticStepsUsesThem) {
       << error_of([&] { read_experiment(experiment); });
 }
 
+// A cache entry that no longer is what the static pipeline makes (here written over through the cache; in life,
+// an input file rewritten in place) stops the run before training, naming the sample, the key and the remedy.
+TEST(Trainer, AStaleCacheFoundByTheAuditStopsTheRun) {
+  const auto dir = fresh_dir("trainer_stale_cache");
+  std::string json = testing::toy_json();
+  const std::string loader = R"("loader": {"batch_size": 8, "workers": 1})";
+  json.replace(json.find(loader), loader.size(), std::string(R"("cache": "cache", )") + loader);
+  const std::filesystem::path experiment = testing::write_toy(dir, json);
+  fit(experiment, dir / "run");  // builds the cache; the audit of the first sample passes
+  const Experiment e = read_experiment(experiment);
+  data::DatasetSpec spec = e.data.dataset;
+  data::Dataset d(built_plugins(), spec);
+  NDict stale = *d.worker().get_static(0);
+  stale.set("data.features", Value(Tensor::from_vector<float>({0.5f, 0.25f}, {2})));
+  d.cache()->put(d.cache_key(0), stale);
+  const std::string folder = d.cache()->folder().string();
+  const std::string first = d.sample(0).id;
+  EXPECT_EQ(error_of([&] { fit(experiment, dir / "run2"); }),
+            "the cache audit found 1 of 1 recomputed samples different from their entries in " + folder + ":\n  sample '" + first + "' (row 1 of " +
+                (dir / "train.csv").string() + "): 'data.features': float32[2] before, float32[2] now, max |difference| 1.75" +
+                "\nThe static pipeline's inputs changed since they were cached (a file rewritten in place?) or a static op is not deterministic. Clear "
+                "the cache (fuse cache clear " + (dir / "cache").string() + ") and run again, or turn the check off with \"cache\": {\"dir\": ..., \"audit\": false}.");
+}
+
 // A 2D segmentation toy for validation on whole images: pixel > 0.5 is foreground. Training images are 8 x 8
 // (stacked in batches); validation images have other sizes each, one smaller than a 4 x 4 window along x.
 const char* const kMeanDice = R"({"dice": {"metric": "fuse.metrics.segmentation", "pred": "model.seg", "target": "data.y", "num_classes": 2, "output": "mean_dice"}})";

@@ -25,6 +25,13 @@ namespace fuse::data {
 enum class OnError { kFail, kSkip, kRetry };
 const char* on_error_name(OnError policy);  // "fail", "skip", "retry"
 
+// Which cached samples audit_cache() recomputes: the first one (FuseMedML's audit_first_sample) and a share
+// of the others, drawn from the seed.
+struct CacheAudit {
+  bool first = true;
+  double share = 0;
+};
+
 struct DatasetSpec {
   std::vector<Sample> samples;
   std::vector<Step> static_steps;
@@ -34,6 +41,7 @@ struct DatasetSpec {
   std::vector<Step> batch_steps;
   std::optional<std::filesystem::path> cache_dir;  // none: the static pipeline runs every time
   size_t cache_memory_bytes = 0;
+  CacheAudit cache_audit;
   OnError on_error = OnError::kFail;
   uint64_t seed = 0;
   std::string id_key = "data.sample_id";  // where each sample carries its id
@@ -64,15 +72,18 @@ class Dataset {
     // Sample `index` after the static pipeline (from the cache when there) and, when epoch >= 0, the dynamic
     // one. Errors name the sample and the step; with OnError::kSkip a failing sample gives nullopt and is
     // counted; with OnError::kRetry, in training, up to `kReplacements` other samples are tried in its place
-    // (drawn from the seed, epoch and index), and outside training it is skipped.
-    std::optional<NDict> get(size_t index, int64_t epoch, bool training);
+    // (drawn from the seed, epoch and index), and outside training it is skipped. `repeat` > 0 (the sample's
+    // repeat-th pick in the epoch) gives the dynamic pipeline other draws.
+    std::optional<NDict> get(size_t index, int64_t epoch, bool training, uint32_t repeat = 0);
     // Only the static part (what the cache stores). A static failure that is skipped is remembered: the
     // sample is not run again.
     std::optional<NDict> get_static(size_t index);
     static constexpr size_t kReplacements = 10;
-    // The batch pipeline on batch `batch_index` of `epoch`, made of the samples `indices` (batch order). Errors
-    // name the batch, its first samples and the step (always fatal: a batch is not skipped).
-    void run_batch(NDict& batch, int64_t epoch, int64_t batch_index, const std::vector<int64_t>& indices, bool training);
+    // The batch pipeline on batch `batch_index` of `epoch`, made of the samples `indices` (batch order) with
+    // their `repeats` (empty: all 0). Errors name the batch, its first samples and the step (always fatal: a
+    // batch is not skipped).
+    void run_batch(NDict& batch, int64_t epoch, int64_t batch_index, const std::vector<int64_t>& indices, bool training,
+                   const std::vector<uint32_t>& repeats = {});
     bool has_batch_pipeline() const { return !batch_.empty(); }
 
    private:
@@ -82,18 +93,35 @@ class Dataset {
     // source is asked for). Errors are the pipeline's.
     const std::vector<NDict>& static_parts(size_t source);
     NDict make_static(size_t index);
+    // The static pipeline's output for sample `index`, computed now (the cache neither read nor written).
+    NDict fresh_static(size_t index);
     // get() without replacement.
-    std::optional<NDict> get_one(size_t index, int64_t epoch, bool training);
+    std::optional<NDict> get_one(size_t index, int64_t epoch, bool training, uint32_t repeat);
     Dataset* dataset_;
     Pipeline static_, dynamic_, batch_;
     std::optional<std::pair<size_t, std::vector<NDict>>> parts_;
   };
   Worker worker();
 
+  // The name of sample `index`'s cache entry: its id and a digest of its source values, so that an edited
+  // table row (a corrected label, another path) is made again instead of served from the old entry.
+  std::string cache_key(size_t index) const;
+
   // Fills the cache with every sample's static output, on `threads` threads, with a progress bar on stderr
   // when `progress`. Entries already there (and sound) are kept. With `parts` > 1, only the samples i with
   // i % parts == part: the processes of a distributed run build one part each.
   void build_cache(size_t threads, bool progress, size_t part = 0, size_t parts = 1);
+
+  // FuseMedML's cache audit: recomputes the static output of the cached samples spec().cache_audit names and
+  // compares it with their entries. The cache is keyed by the pipeline's ops, configs and plugins, not by the
+  // files it reads: a difference means an input was rewritten in place (or a static op is not deterministic),
+  // and the cache serves stale samples. Samples not in the cache yet, or whose static pipeline fails, are not
+  // audited. Nothing is written.
+  struct AuditReport {
+    size_t audited = 0;
+    std::vector<std::string> differences;  // per differing sample: "sample 'id' (origin): 'key': ... before, ... now"
+  };
+  AuditReport audit_cache(size_t threads, bool progress);
 
   // Samples that failed and were left out or replaced so far, and why (the first few).
   size_t skipped() const { return skipped_; }

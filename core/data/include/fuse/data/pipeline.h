@@ -73,11 +73,12 @@ class Pipeline {
   bool changes_count() const { return changes_count_; }
 
   // Runs every op on a collated batch of the samples `sample_indices` (batch order): op i is called once, with
-  // the per-sample seeds call_seed(run_seed, epoch, sample_index, first_position + i), what it would draw as
-  // op first_position + i of each sample's own pipeline; its own seed is call_seed(run_seed, epoch,
-  // -2 - batch_index, first_position + i). Errors name the step as run() does.
+  // the per-sample seeds call_seed(repeat_seed(run_seed, repeat), epoch, sample_index, first_position + i),
+  // what it would draw as op first_position + i of each sample's own pipeline (`repeats` per sample; empty:
+  // all 0); its own seed is call_seed(run_seed, epoch, -2 - batch_index, first_position + i). Errors name the
+  // step as run() does.
   void run_batch(NDict& batch, uint64_t run_seed, int64_t epoch, int64_t batch_index, const std::vector<int64_t>& sample_indices,
-                 int64_t first_position, bool training);
+                 int64_t first_position, bool training, const std::vector<uint32_t>& repeats = {});
 
   // A new pipeline with the same steps and fresh op instances (for another thread).
   Pipeline clone() const;

@@ -23,6 +23,12 @@ inline uint64_t call_seed(uint64_t run_seed, int64_t epoch, int64_t sample_index
   return mix64(h ^ static_cast<uint64_t>(op_position));
 }
 
+// The run seed of a sample's `repeat`-th draw in one epoch (a sampler that picks it again): draw 0 keeps the
+// run seed, so samples drawn once get what they always got.
+inline uint64_t repeat_seed(uint64_t run_seed, uint32_t repeat) {
+  return repeat == 0 ? run_seed : mix64(run_seed ^ mix64(0x7265706561740000ull + repeat));
+}
+
 }  // namespace fuse::data
 
 #endif  // FUSE_DATA_SEEDS_H_

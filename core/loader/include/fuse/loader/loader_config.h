@@ -1,6 +1,6 @@
 // The "loader" part of the data section: batch size, workers, prefetch, the sampler and collate options.
 //
-//   "loader": {"batch_size": 4, "workers": 2, "prefetch": 4, "shuffle": true, "drop_last": false,
+//   "loader": {"batch_size": 4, "workers": 2, "prefetch": 4, "shuffle": true, "drop_last": false, "repeats": 1,
 //              "sampler": {"balance": "data.label", "probabilities": [0.5, 0.5], "batches_per_epoch": 100},
 //              "collate": {"pad": false, "skip": ["data.image_meta"]}}
 //   a weighted sampler: "sampler": {"weights": "data.weight", "samples_per_epoch": 1000}
@@ -31,6 +31,7 @@ struct LoaderConfig {
   size_t batch_size = 1;
   bool shuffle = true;
   bool drop_last = false;
+  size_t repeats = 1;  // sequential sampler: picks of each sample per epoch
   SamplerSpec sampler;
   LoaderOptions options;
 };

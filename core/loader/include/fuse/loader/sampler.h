@@ -3,12 +3,29 @@
 #define FUSE_LOADER_SAMPLER_H_
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
 namespace fuse::loader {
 
-using Batches = std::vector<std::vector<size_t>>;
+// One place in a batch: a sample, and how many times the epoch drew it before. A sample drawn again (balanced
+// and weighted samplers draw with replacement; `repeats`) gets other random draws each time, so its copies
+// are not the same augmented sample.
+struct Pick {
+  Pick(size_t sample_index = 0, uint32_t repeat_number = 0) : sample(sample_index), repeat(repeat_number) {}  // NOLINT: from an index
+  size_t sample;
+  uint32_t repeat;
+  bool operator==(const Pick& o) const { return sample == o.sample && repeat == o.repeat; }
+  bool operator!=(const Pick& o) const { return !(*this == o); }
+};
+inline std::ostream& operator<<(std::ostream& os, const Pick& p) { return os << p.sample << (p.repeat ? "#" + std::to_string(p.repeat) : ""); }
+
+using Batch = std::vector<Pick>;
+using Batches = std::vector<Batch>;
+
+// Numbers the picks of an epoch: the k-th pick of a sample (in batch order) gets repeat k - 1.
+void number_repeats(Batches& batches);
 
 class Sampler {
  public:
@@ -16,15 +33,16 @@ class Sampler {
   virtual Batches batches(int64_t epoch) const = 0;
 };
 
-// Every sample once per epoch, in order or shuffled, in batches of `batch_size` (the last one smaller unless
-// `drop_last`).
+// Every sample `repeats` times per epoch (TorchIO's samples_per_volume: several random patches of one cached
+// volume), in order or shuffled, in batches of `batch_size` (the last one smaller unless `drop_last`). In
+// order, the epoch goes through the samples `repeats` times; shuffled, all the picks are shuffled together.
 class SequentialSampler : public Sampler {
  public:
-  SequentialSampler(size_t samples, size_t batch_size, bool shuffle, bool drop_last, uint64_t seed);
+  SequentialSampler(size_t samples, size_t batch_size, bool shuffle, bool drop_last, uint64_t seed, size_t repeats = 1);
   Batches batches(int64_t epoch) const override;
 
  private:
-  size_t samples_, batch_size_;
+  size_t samples_, batch_size_, repeats_;
   bool shuffle_, drop_last_;
   uint64_t seed_;
 };
