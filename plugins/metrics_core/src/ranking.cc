@@ -128,6 +128,7 @@ class Auc : public BinaryMetric<Auc> {
     const size_t hist = 2 * bins_ * sizeof(uint64_t);
     if (size < hist) fail(FM_ERR_INVALID_ARGUMENT, "metric state is too short");
     BinaryMetric::load(data, size - hist);
+    if (bins_ == 0) return;  // exact AUC: no histogram (and memcpy may not be given the empty vectors' null data)
     const char* p = static_cast<const char*>(data) + size - hist;
     std::memcpy(positives_.data(), p, bins_ * sizeof(uint64_t));
     std::memcpy(negatives_.data(), p + bins_ * sizeof(uint64_t), bins_ * sizeof(uint64_t));
