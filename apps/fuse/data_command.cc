@@ -1,6 +1,8 @@
 // fuse data show | fuse dataset summary | fuse cache info|verify|clear|build|audit: looking at data before and
 // while training on it.
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -51,7 +53,7 @@ data::DatasetSpec split_dataset(const json::Document& doc, const data::DataConfi
 // ---- fuse data show ----
 
 struct ShowOptions {
-  std::string config, plane = "axial", out = "batch.png", split = "all", image_key, mask_key, after, histogram;
+  std::string config, plane = "axial", out = "batch.png", split, image_key, mask_key, after, histogram, top_losses;
   int64_t n = 8, epoch = 0, slice = -1;
   int columns = 4;
   bool no_augment = false;
@@ -114,25 +116,76 @@ std::string cut_pipelines(data::DatasetSpec& spec, const std::string& after) {
   return text;
 }
 
+// fastMONAI's plot_top_losses: the `n` rows of a run's predictions.csv with the largest per-sample loss, each
+// as (id, "loss 2.53\nlabel 1  score 0.08"): the other columns by the last part of their name.
+std::vector<std::pair<std::string, std::string>> top_losses(const std::string& file, size_t n) {
+  std::unique_ptr<table::Reader> reader = table::Reader::open(file);
+  const std::vector<std::string> columns = reader->columns();
+  for (const char* needed : {"id", "loss"})
+    if (std::find(columns.begin(), columns.end(), needed) == columns.end())
+      throw Error(Errc::kKeyNotFound, "--top-losses " + file + ": no '" + needed + "' column (columns: " + join(columns, ", ") +
+                                          "); a run's predictions.csv has one per sample (runs made before per-sample losses were written do not)");
+  std::vector<table::Request> requests;
+  for (const std::string& c : columns) requests.push_back({c, c == "loss" ? table::Kind::kNumber : table::Kind::kText});
+  reader->select(requests);
+  table::Table t;
+  while (reader->read(t)) {
+  }
+  const table::Column& loss = t.column("loss");
+  std::vector<size_t> rows;
+  for (size_t r = 0; r < t.size(); ++r)
+    if (std::isfinite(loss.numbers[r])) rows.push_back(r);
+  std::stable_sort(rows.begin(), rows.end(), [&](size_t a, size_t b) { return loss.numbers[a] > loss.numbers[b]; });
+  rows.resize(std::min(rows.size(), n));
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t r : rows) {
+    std::string others;
+    for (const table::Column& c : t.columns)
+      if (c.name != "id" && c.name != "loss") others += (others.empty() ? "" : "  ") + c.name.substr(c.name.rfind('.') + 1) + " " + c.text_at(r);
+    out.emplace_back(t.column("id").text_at(r), "loss " + short_number(loss.numbers[r]) + (others.empty() ? "" : "\n" + others));
+  }
+  if (out.empty()) throw Error(Errc::kInvalidArgument, "--top-losses " + file + ": no row has a loss");
+  return out;
+}
+
 int show(const ShowOptions& o) {
   const json::Document doc = json::Document::load(o.config);
   const data::DataConfig config = data::read_data_config(doc);
-  data::DatasetSpec spec = split_dataset(doc, config, o.split);
+  const bool by_loss = !o.top_losses.empty();
+  // Predictions are of validation samples: their split unless another is asked for.
+  data::DatasetSpec spec = split_dataset(doc, config, !o.split.empty() ? o.split : by_loss ? "validation" : "all");
   const std::string after = o.after.empty() ? "" : cut_pipelines(spec, o.after);
   // The first n source samples (a static pipeline that splits them makes more: the first n of those are shown).
-  if (spec.samples.size() > static_cast<size_t>(o.n)) spec.samples.resize(static_cast<size_t>(o.n));
+  if (!by_loss && spec.samples.size() > static_cast<size_t>(o.n)) spec.samples.resize(static_cast<size_t>(o.n));
   Registry registry;
   data::Dataset dataset(registry, spec);
   data::Dataset::Worker worker = dataset.worker();
+  // Which samples, with what under their id: the first n, or the n with the largest losses (as validated:
+  // without augmentation).
+  std::vector<std::pair<size_t, std::string>> chosen;
+  if (by_loss) {
+    std::map<std::string, size_t> index;
+    for (size_t i = 0; i < dataset.size(); ++i) index.emplace(dataset.sample(i).id, i);
+    for (const auto& [id, text] : top_losses(o.top_losses, static_cast<size_t>(o.n))) {
+      const auto it = index.find(id);
+      if (it == index.end())
+        throw Error(Errc::kKeyNotFound, "--top-losses " + o.top_losses + ": sample '" + id + "' is not among the " + (o.split.empty() ? "validation " : o.split == "all" ? "" : o.split + " ") +
+                                            "samples of " + o.config + " (predictions of another experiment?)");
+      chosen.emplace_back(it->second, text);
+    }
+  } else {
+    for (size_t i = 0; i < std::min(dataset.size(), static_cast<size_t>(o.n)); ++i) chosen.emplace_back(i, "");
+  }
   std::vector<VolumeView> views;
   std::string drawn_key;  // the first sample's image key, for the histogram's title
-  for (size_t i = 0; i < std::min(dataset.size(), static_cast<size_t>(o.n)); ++i) {
-    std::optional<NDict> s = worker.get(i, o.epoch, !o.no_augment);
+  for (const auto& [i, under] : chosen) {
+    std::optional<NDict> s = worker.get(i, o.epoch, !o.no_augment && !by_loss);
     if (!s) continue;  // skipped by on_error
     VolumeView v;
     // Its own id (with on_error "retry", another sample may stand in for sample i).
     const Value* id = s->find(dataset.spec().id_key);
     v.caption = id != nullptr && id->is<std::string>() ? id->as<std::string>() : dataset.sample(i).id;
+    if (!under.empty()) v.caption += "\n" + under;
     // The mask: the one asked for, else data.mask, data.seg or data.label when it holds a tensor.
     std::string mask_key = o.mask_key;
     if (mask_key.empty())
@@ -160,7 +213,7 @@ int show(const ShowOptions& o) {
     views.push_back(std::move(v));
   }
   write_slice_grid(views, o.plane, o.slice, o.columns, o.out);
-  std::cout << "wrote " << o.out << " (" << views.size() << " samples" << after << ", " << o.plane << ")\n";
+  std::cout << "wrote " << o.out << " (" << views.size() << " samples" << (by_loss ? " with the largest losses" : "") << after << ", " << o.plane << ")\n";
   if (!o.histogram.empty()) {
     write_histograms(views, drawn_key + after, o.histogram);
     std::cout << "wrote " << o.histogram << " (intensity histograms of " << drawn_key << ")\n";
@@ -345,7 +398,7 @@ void add_data_commands(CLI::App& app, int& exit_code) {
   show_cmd->add_option("--n", show_options.n, "how many samples")->check(CLI::PositiveNumber);
   show_cmd->add_option("--plane", show_options.plane, "axial, coronal or sagittal")->check(CLI::IsMember({"axial", "coronal", "sagittal"}));
   show_cmd->add_option("--out", show_options.out, "the PNG to write");
-  show_cmd->add_option("--split", show_options.split, "all, train (with folds) or validation (the experiment's validation data, else the folds' split)")->check(CLI::IsMember({"all", "train", "validation"}));
+  show_cmd->add_option("--split", show_options.split, "all (the default), train (with folds) or validation (the experiment's validation data, else the folds' split; the default with --top-losses)")->check(CLI::IsMember({"all", "train", "validation"}));
   show_cmd->add_option("--epoch", show_options.epoch, "the epoch whose random draws to show");
   show_cmd->add_flag("--no-augment", show_options.no_augment, "run the dynamic pipeline as in evaluation (random ops off)");
   show_cmd->add_option("--image", show_options.image_key, "the image key (default: the first tensor of 3 or more axes)");
@@ -353,6 +406,7 @@ void add_data_commands(CLI::App& app, int& exit_code) {
   show_cmd->add_option("--slice", show_options.slice, "slice index (default: the largest mask area)");
   show_cmd->add_option("--columns", show_options.columns, "tiles per row")->check(CLI::PositiveNumber);
   show_cmd->add_option("--histogram", show_options.histogram, "also write the images' intensity histograms to this PNG (one line per sample)");
+  show_cmd->add_option("--top-losses", show_options.top_losses, "a run's predictions.csv: show the --n validation samples with the largest loss, captioned with their predictions");
   show_cmd->add_option("--after", show_options.after, "show the samples after this step, e.g. static:3 or dynamic:1 (the steps after it are not run)");
   show_cmd->callback([&] { exit_code = show(show_options); });
 

@@ -97,6 +97,39 @@ TEST(DataShow, WritesAGridOfSlices) {
   EXPECT_EQ(missing.err.rfind("fuse: error: sample 'case00': key 'data.lesion_mask' missing; nearest present: data.lesion, ", 0), 0u) << missing.err;
 }
 
+// A PNG's width and height, from its header.
+std::pair<uint32_t, uint32_t> png_size(const fs::path& png) {
+  const std::string bytes = read_text(png);
+  auto be32 = [&](size_t at) {
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(bytes.at(at + i));
+    return v;
+  };
+  return {be32(16), be32(20)};
+}
+
+// fastMONAI's plot_top_losses: the samples of a run's predictions.csv with the largest losses, captioned with
+// their predictions; a row without a loss is passed over.
+TEST(DataShow, TopLossesShowsTheWorstPredictedSamples) {
+  const fs::path predictions = example() / "top_predictions.csv";
+  std::ofstream(predictions) << "id,data.lesion,model.score,loss\ncase00,0,0.1,0.105\ncase03,1,0.2,1.61\ncase05,1,0.9,\ncase01,1,0.5,0.69\n";
+  const fs::path png = example() / "top.png";
+  const CommandResult r = fuse("data show " + experiment() + " --split all --n 2 --top-losses '" + predictions.string() + "' --out '" + png.string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "wrote " + png.string() + " (2 samples with the largest losses, axial)\n");
+  // Two tiles of 256 pixels, each captioned with three lines (id, loss, the other columns).
+  EXPECT_EQ(png_size(png), (std::pair<uint32_t, uint32_t>{512, 256 + 6 + 3 * 16}));
+
+  std::ofstream(example() / "no_loss.csv") << "id,score\ncase00,0.1\n";
+  EXPECT_EQ(fuse("data show " + experiment() + " --top-losses '" + (example() / "no_loss.csv").string() + "'").err,
+            "fuse: error: --top-losses " + (example() / "no_loss.csv").string() +
+                ": no 'loss' column (columns: id, score); a run's predictions.csv has one per sample (runs made before per-sample losses were written do not)\n");
+  std::ofstream(example() / "other.csv") << "id,loss\nv7,0.3\n";
+  EXPECT_EQ(fuse("data show " + experiment() + " --split all --top-losses '" + (example() / "other.csv").string() + "'").err,
+            "fuse: error: --top-losses " + (example() / "other.csv").string() + ": sample 'v7' is not among the samples of " +
+                (example() / "experiment.json").string() + " (predictions of another experiment?)\n");
+}
+
 TEST(DataShow, AfterAStepCutsThePipelinesThere) {
   const fs::path png = example() / "after.png";
   // After the second read, before reorienting and cropping: the mask is there, drawn over the whole volume.

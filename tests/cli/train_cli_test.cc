@@ -4,6 +4,8 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <fstream>
 #include <sstream>
 
@@ -41,6 +43,21 @@ TEST(FuseRun, TrainsExportsAndInfers) {
   EXPECT_NE(run.out.find("] 95%\n"), std::string::npos) << run.out;
   const boost::json::object results = boost::json::parse(read_text(dir / "run" / "results.json")).as_object();
   EXPECT_GE(results.at("validation").at("auc").as_double(), 0.95);
+  // Each validation sample's loss on its own (fastMONAI's top losses): the cross-entropy of its score.
+  std::istringstream predictions(read_text(dir / "run" / "predictions.csv"));
+  std::string line;
+  std::getline(predictions, line);
+  EXPECT_EQ(line, "id,data.label,model.score,loss");
+  int rows = 0;
+  while (std::getline(predictions, line)) {
+    std::istringstream cells(line);
+    std::string id, label, score, loss;
+    std::getline(cells, id, ','), std::getline(cells, label, ','), std::getline(cells, score, ','), std::getline(cells, loss, ',');
+    const double p = std::stod(score);
+    EXPECT_NEAR(std::stod(loss), -std::log(label == "1" ? p : 1 - p), 1e-4 * std::max(1.0, std::stod(loss))) << line;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 32);
   ASSERT_EQ(fuse("export '" + (dir / "run").string() + "' --out '" + (dir / "bundle").string() + "'").exit_code, 0);
   EXPECT_EQ(fuse("run '" + experiment.string() + "' --out '" + (dir / "run").string() + "'").err,
             "fuse: error: run folder '" + (dir / "run").string() + "' already holds a run (checkpoints/last.ckpt); continue it with --resume, or choose "

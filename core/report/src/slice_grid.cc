@@ -14,7 +14,7 @@
 namespace {
 
 constexpr int kTile = 256;     // the longer side of a tile, pixels
-constexpr int kCaption = 22;   // caption band height
+constexpr int kLine = 16;      // a caption line's height; the band holds the longest caption's lines
 
 // The axes of a plane: (u, v) across the slice (u to the right, v downwards) and w through the slices.
 struct Plane {
@@ -46,7 +46,20 @@ int64_t choose_slice(const fuse_volume_view& vol, const Plane& p, int64_t wanted
   return *best > 0 ? best - area.begin() : n / 2;
 }
 
-cv::Mat tile_of(const fuse_volume_view& vol, const Plane& p, int64_t wanted) {
+std::vector<std::string> caption_lines(const char* caption) {
+  std::vector<std::string> lines;
+  std::string text = caption;
+  for (size_t start = 0;;) {
+    const size_t end = text.find('\n', start);
+    lines.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) return lines;
+    start = end + 1;
+  }
+}
+
+int band_height(size_t lines) { return 6 + kLine * static_cast<int>(lines); }
+
+cv::Mat tile_of(const fuse_volume_view& vol, const Plane& p, int64_t wanted, int band) {
   for (int a = 0; a < 3; ++a)
     if (vol.size[a] < 1) throw std::invalid_argument(std::string("volume '") + vol.caption + "' is empty");
   const int64_t s = choose_slice(vol, p, wanted);
@@ -94,10 +107,14 @@ cv::Mat tile_of(const fuse_volume_view& vol, const Plane& p, int64_t wanted) {
   cv::Mat sized;
   cv::resize(rgb, sized, cv::Size(std::max(1, static_cast<int>(std::lround(width_mm * scale))), std::max(1, static_cast<int>(std::lround(height_mm * scale)))),
              0, 0, cv::INTER_NEAREST);
-  cv::Mat tile(kTile + kCaption, kTile, CV_8UC3, cv::Scalar(20, 20, 20));
+  cv::Mat tile(kTile + band, kTile, CV_8UC3, cv::Scalar(20, 20, 20));
   sized.copyTo(tile(cv::Rect((kTile - sized.cols) / 2, (kTile - sized.rows) / 2, sized.cols, sized.rows)));
-  const std::string caption = std::string(vol.caption) + "  [" + std::to_string(s) + "]";
-  cv::putText(tile, caption.substr(0, 36), cv::Point(4, kTile + 16), cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(230, 230, 230), 1, cv::LINE_AA);
+  // The first line carries the slice number; later lines (e.g. a prediction and its loss) follow as given.
+  std::vector<std::string> lines = caption_lines(vol.caption);
+  lines[0] += "  [" + std::to_string(s) + "]";
+  for (size_t i = 0; i < lines.size(); ++i)
+    cv::putText(tile, lines[i].substr(0, 38), cv::Point(4, kTile + kLine * static_cast<int>(i + 1)), cv::FONT_HERSHEY_SIMPLEX, 0.45,
+                cv::Scalar(230, 230, 230), 1, cv::LINE_AA);
   return tile;
 }
 
@@ -110,11 +127,14 @@ extern "C" int fuse_write_slice_grid(const fuse_volume_view* volumes, size_t cou
     const Plane p = plane_of(plane);
     const int cols = std::max(1, std::min(columns, static_cast<int>(count)));
     const int rows = static_cast<int>((count + static_cast<size_t>(cols) - 1) / static_cast<size_t>(cols));
-    cv::Mat grid(rows * (kTile + kCaption), cols * kTile, CV_8UC3, cv::Scalar(0, 0, 0));
+    size_t lines = 1;
+    for (size_t i = 0; i < count; ++i) lines = std::max(lines, caption_lines(volumes[i].caption).size());
+    const int band = band_height(lines);
+    cv::Mat grid(rows * (kTile + band), cols * kTile, CV_8UC3, cv::Scalar(0, 0, 0));
     for (size_t i = 0; i < count; ++i) {
-      const cv::Mat tile = tile_of(volumes[i], p, slice);
+      const cv::Mat tile = tile_of(volumes[i], p, slice, band);
       tile.copyTo(grid(cv::Rect(static_cast<int>(i % static_cast<size_t>(cols)) * kTile,
-                                static_cast<int>(i / static_cast<size_t>(cols)) * (kTile + kCaption), kTile, kTile + kCaption)));
+                                static_cast<int>(i / static_cast<size_t>(cols)) * (kTile + band), kTile, kTile + band)));
     }
     if (!cv::imwrite(path, grid)) throw std::runtime_error(std::string("cannot write '") + path + "'");
     return 0;

@@ -21,6 +21,10 @@ bool all_finite(const Tensor& t);
 // Every tensor of `d` under `keys`, in host memory.
 void keys_to_host(NDict& d, const std::vector<std::string>& keys);
 
+// Row `row` of a batch of `rows` samples, as a batch of one: every tensor whose first axis is `rows` cut to
+// [1, ...] (views, no copy), every list of `rows` items cut to its item; other values as they are.
+NDict batch_row(const NDict& batch, size_t row, size_t rows);
+
 }  // namespace fuse::train
 
 #endif  // FUSE_TRAIN_SRC_TENSOR_MATH_H_

@@ -198,6 +198,7 @@ struct Trainer::Impl {
   std::unique_ptr<data::Pipeline> postprocess;
   DLDevice device{kDLCPU, 0};
   bool keys_checked = false;
+  bool sample_loss_warned = false;
 
   int64_t next_epoch = 0, optimizer_steps = 0, best_epoch = -1, bad_epochs = 0, skipped_batches = 0;
   double best_value = kNaN;
@@ -207,6 +208,8 @@ struct Trainer::Impl {
   void prepare(Mode mode);
   EpochValues train_epoch(int64_t epoch);
   EpochValues validate(int64_t epoch, Predictions* predictions);
+  // The losses of row `row` of a validation batch alone (NaN when a loss cannot take one sample).
+  double sample_loss(const NDict& batch, size_t row, size_t rows);
   void step_optimizer(NDict& batch, int64_t epoch, int64_t b, const CallContext& context);
   void nan_batch(int64_t epoch, int64_t b, const NDict& batch, const std::string& what);
   Checkpoint checkpoint(int64_t epoch);
@@ -492,11 +495,13 @@ EpochValues Trainer::Impl::validate(int64_t epoch, Predictions* predictions) {
       predictions->columns.push_back("id");
       cell(ev.target, 0, predictions->columns, true);
       for (const std::string& s : ev.scores) cell(s, 0, predictions->columns, true);
+      predictions->columns.push_back("loss");
     }
     for (size_t row = 0; row < ids.size(); ++row) {
       std::vector<std::string> cells{ids[row].as<std::string>()};
       cell(ev.target, row, cells, false);
       for (const std::string& s : ev.scores) cell(s, row, cells, false);
+      cells.push_back(number(sample_loss(batch, row, ids.size())));
       predictions->rows.push_back(std::move(cells));
     }
   }
@@ -528,6 +533,16 @@ EpochValues Trainer::Impl::validate(int64_t epoch, Predictions* predictions) {
       out.values.emplace_back("validation." + losses->names()[i], counted ? sums[i] / static_cast<double>(counted) : kNaN);
   for (const auto& [name, value] : validation_metrics->compute()) out.values.emplace_back("validation." + name, value);
   return out;
+}
+
+double Trainer::Impl::sample_loss(const NDict& batch, size_t row, size_t rows) {
+  try {
+    return losses->compute(batch_row(batch, row, rows), nullptr, std::numeric_limits<int64_t>::max(), 1.0).total;
+  } catch (const Error& error) {  // a loss that needs several samples (e.g. a contrastive one)
+    if (!sample_loss_warned) logger().warn("the per-sample loss of the predictions is left empty: {}", error.what());
+    sample_loss_warned = true;
+    return kNaN;
+  }
 }
 
 Checkpoint Trainer::Impl::checkpoint(int64_t epoch) {
@@ -575,7 +590,7 @@ void Trainer::Impl::evaluate(RunResult& result) {
   config.id_column = "id";
   config.target_column = e.evaluation->target;
   config.score_columns.clear();
-  for (size_t i = 2; i < p.columns.size(); ++i) config.score_columns.push_back(p.columns[i]);
+  for (size_t i = 2; i + 1 < p.columns.size(); ++i) config.score_columns.push_back(p.columns[i]);  // id, target, scores..., loss
   const bj::object results = eval::Evaluator(registry, config).run();
   write_text(dir / "evaluation.json", json::to_text(results, {2}) + "\n");
   write_text(dir / "report.html", report::html_report(results, e.name + " — validation, best epoch " + std::to_string(result.best_epoch + 1)));

@@ -17,7 +17,7 @@ typedef struct fuse_volume_view {
   const uint8_t* mask; /* same layout, > 0 where labelled; may be NULL */
   int64_t size[3];     /* x, y, z */
   double spacing[3];   /* mm */
-  const char* caption;
+  const char* caption; /* one line, or several separated by "\n" */
 } fuse_volume_view;
 
 /* plane: "axial" (x-y slices along z), "coronal" (x-z along y) or "sagittal" (y-z along x); slice < 0 takes the
