@@ -111,42 +111,60 @@ std::pair<torch::Tensor, torch::Tensor> probabilities_and_one_hot(const torch::T
   return {torch::softmax(logits, 1), one_hot};
 }
 
-// Per-class overlap over the batch and space, then the mean over classes (background optional).
-torch::Tensor tversky_loss(const torch::Tensor& prob, const torch::Tensor& one_hot, double alpha, double beta, double smooth, bool background) {
+// Per-class overlap over the batch and space, then the mean over classes (background optional), or the mean
+// weighted by `weights` (one per class, background included; MONAI's DiceLoss weight: a rare structure may
+// count more than a large one).
+torch::Tensor tversky_loss(const torch::Tensor& prob, const torch::Tensor& one_hot, double alpha, double beta, double smooth, bool background,
+                           const std::vector<double>& weights = {}) {
   std::vector<int64_t> axes{0};
   for (int64_t a = 2; a < prob.dim(); ++a) axes.push_back(a);
   const torch::Tensor tp = (prob * one_hot).sum(axes);
   const torch::Tensor fp = (prob * (1 - one_hot)).sum(axes);
   const torch::Tensor fn = ((1 - prob) * one_hot).sum(axes);
   torch::Tensor score = (tp + smooth) / (tp + alpha * fp + beta * fn + smooth);
-  if (!background && score.size(0) > 1) score = score.slice(0, 1);
-  return 1 - score.mean();
+  torch::Tensor w;
+  if (!weights.empty()) {
+    if (static_cast<int64_t>(weights.size()) != score.size(0))
+      fail(FM_ERR_INVALID_ARGUMENT, "'dice_class_weights' has " + std::to_string(weights.size()) + " values for " + std::to_string(score.size(0)) +
+                                        " classes (one per class, the background's included)");
+    w = torch::tensor(weights, torch::kFloat64).to(score.device(), score.scalar_type());
+  }
+  if (!background && score.size(0) > 1) {
+    score = score.slice(0, 1);
+    if (w.defined()) w = w.slice(0, 1);
+  }
+  if (!w.defined()) return 1 - score.mean();
+  if (!(w.sum().item<double>() > 0)) fail(FM_ERR_INVALID_ARGUMENT, "'dice_class_weights' of the classes counted add up to 0");
+  return 1 - (score * w).sum() / w.sum();
 }
 
 struct Dice : Base {
   explicit Dice(const DictView& c)
-      : Base(c), smooth(c.get_double("smooth")), background(c.get_bool("include_background")), resize(c.get_bool("resize_target")) {}
+      : Base(c), smooth(c.get_double("smooth")), background(c.get_bool("include_background")), resize(c.get_bool("resize_target")),
+        weights(c.get_doubles("dice_class_weights")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
     const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_of(batch, p[0]), *this, resize);
-    return tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background);  // Tversky with alpha = beta = 1/2 is Dice
+    return tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background, weights);  // Tversky with alpha = beta = 1/2 is Dice
   }
   double smooth;
   bool background, resize;
+  std::vector<double> weights;
 };
-FUSE_TORCH_LOSS(Dice, "fuse.losses.dice", "1.0.0")
+FUSE_TORCH_LOSS(Dice, "fuse.losses.dice", "1.1.0")
 
 struct Tversky : Base {
   explicit Tversky(const DictView& c)
       : Base(c), alpha(c.get_double("alpha")), beta(c.get_double("beta")), smooth(c.get_double("smooth")),
-        background(c.get_bool("include_background")), resize(c.get_bool("resize_target")) {}
+        background(c.get_bool("include_background")), resize(c.get_bool("resize_target")), weights(c.get_doubles("dice_class_weights")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
     const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_of(batch, p[0]), *this, resize);
-    return tversky_loss(prob, one_hot, alpha, beta, smooth, background);
+    return tversky_loss(prob, one_hot, alpha, beta, smooth, background, weights);
   }
   double alpha, beta, smooth;
   bool background, resize;
+  std::vector<double> weights;
 };
-FUSE_TORCH_LOSS(Tversky, "fuse.losses.tversky", "1.0.0")
+FUSE_TORCH_LOSS(Tversky, "fuse.losses.tversky", "1.1.0")
 
 // Focal loss (Lin et al.): cross-entropy down-weighted by (1 - p_t)^gamma; binary (one channel) or per class.
 torch::Tensor focal_loss(const torch::Tensor& logits, const torch::Tensor& target_in, const Base& b, double gamma, std::optional<double> alpha,
@@ -179,7 +197,8 @@ FUSE_TORCH_LOSS(Focal, "fuse.losses.focal", "1.0.0")
 struct DiceCe : Base {
   explicit DiceCe(const DictView& c)
       : Base(c), dice_weight(c.get_double("dice_weight")), ce_weight(c.get_double("ce_weight")), smooth(c.get_double("smooth")),
-        background(c.get_bool("include_background")), resize(c.get_bool("resize_target")), weights(c.get_doubles("class_weights")) {}
+        background(c.get_bool("include_background")), resize(c.get_bool("resize_target")), weights(c.get_doubles("class_weights")),
+        dice_weights(c.get_doubles("dice_class_weights")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
     const torch::Tensor target_in = target_of(batch, p[0]);
     const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_in, *this, resize);
@@ -187,28 +206,30 @@ struct DiceCe : Base {
       fail(FM_ERR_INVALID_ARGUMENT, "'class_weights' weighs the classes of multi-class logits; '" + pred + "' has one channel (binary): there are none to weigh");
     const torch::Tensor ce = p[0].size(1) == 1 ? F::binary_cross_entropy_with_logits(p[0], one_hot)
                                                : F::cross_entropy(p[0], class_targets(p[0], target_in, pred, target, resize), class_weighted(weights, p[0]));
-    return dice_weight * tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background) + ce_weight * ce;
+    return dice_weight * tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background, dice_weights) + ce_weight * ce;
   }
   double dice_weight, ce_weight, smooth;
   bool background, resize;
-  std::vector<double> weights;
+  std::vector<double> weights, dice_weights;
 };
-FUSE_TORCH_LOSS(DiceCe, "fuse.losses.dice_ce", "1.0.0")
+FUSE_TORCH_LOSS(DiceCe, "fuse.losses.dice_ce", "1.1.0")
 
 struct DiceFocal : Base {
   explicit DiceFocal(const DictView& c)
       : Base(c), dice_weight(c.get_double("dice_weight")), focal_weight(c.get_double("focal_weight")), gamma(c.get_double("gamma")),
-        smooth(c.get_double("smooth")), background(c.get_bool("include_background")), resize(c.get_bool("resize_target")) {}
+        smooth(c.get_double("smooth")), background(c.get_bool("include_background")), resize(c.get_bool("resize_target")),
+        dice_weights(c.get_doubles("dice_class_weights")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
     const torch::Tensor target_in = target_of(batch, p[0]);
     const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_in, *this, resize);
-    return dice_weight * tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background) +
+    return dice_weight * tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background, dice_weights) +
            focal_weight * focal_loss(p[0], target_in, *this, gamma, std::nullopt, resize);
   }
   double dice_weight, focal_weight, gamma, smooth;
   bool background, resize;
+  std::vector<double> dice_weights;
 };
-FUSE_TORCH_LOSS(DiceFocal, "fuse.losses.dice_focal", "1.0.0")
+FUSE_TORCH_LOSS(DiceFocal, "fuse.losses.dice_focal", "1.1.0")
 
 struct Regression : Base {
   explicit Regression(const DictView& c, std::string kind_) : Base(c), kind(std::move(kind_)), delta(c.has("delta") ? c.get_double("delta") : 1.0) {}

@@ -94,6 +94,28 @@ TEST(Overlap, DiceIsZeroWhenPerfectAndOneWhenDisjoint) {
   EXPECT_NEAR(loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "include_background": true})", binary), 0.0, 1e-5);
 }
 
+// Class weights for the overlap part: a weighted mean of the per-class scores. Everything is predicted class 0
+// at two pixels of classes 0 and 1: class 0 scores 2/3 (one hit, one false positive), class 1 scores 0.
+TEST(Overlap, DiceClassWeightsWeighThePerClassScores) {
+  NDict b;
+  b.set("p", Value(Tensor::from_vector<float>({20, 20, -20, -20}, {1, 2, 2})));
+  b.set("t", Value(Tensor::from_vector<int64_t>({0, 1}, {1, 2})));
+  EXPECT_NEAR(loss("fuse.losses.dice", R"({"pred": "p", "target": "t"})", b), 1 - (2.0 / 3) / 2, 1e-4);
+  EXPECT_NEAR(loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "dice_class_weights": [1, 3]})", b), 1 - (2.0 / 3) / 4, 1e-4);
+  // Tversky: class 0 scores 1 / (1 + alpha) with its one false positive.
+  EXPECT_NEAR(loss("fuse.losses.tversky", R"({"pred": "p", "target": "t", "alpha": 0.3, "beta": 0.7, "dice_class_weights": [1, 3]})", b),
+              1 - (1 / 1.3) / 4, 1e-4);
+  EXPECT_NEAR(loss("fuse.losses.dice_ce", R"({"pred": "p", "target": "t", "ce_weight": 0, "dice_class_weights": [1, 3]})", b), 1 - (2.0 / 3) / 4, 1e-4);
+  EXPECT_NEAR(loss("fuse.losses.dice_focal", R"({"pred": "p", "target": "t", "focal_weight": 0, "dice_class_weights": [3, 1]})", b), 1 - 2.0 / 4, 1e-4);
+  // Without the background, its weight is not counted.
+  EXPECT_NEAR(loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "include_background": false, "dice_class_weights": [5, 1]})", b), 1.0, 1e-4);
+  const std::string prefix = "loss 'fuse.losses.dice' (plugin 'fuse.losses_core'): ";
+  EXPECT_EQ(error_of([&] { loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "dice_class_weights": [1, 2, 3]})", b); }),
+            prefix + "'dice_class_weights' has 3 values for 2 classes (one per class, the background's included)");
+  EXPECT_EQ(error_of([&] { loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "include_background": false, "dice_class_weights": [1, 0]})", b); }),
+            prefix + "'dice_class_weights' of the classes counted add up to 0");
+}
+
 TEST(Focal, GammaZeroIsCrossEntropyAndEasyExamplesCountLess) {
   const NDict b = sample(R"({"p": [[1.0, -1.0], [0.5, 0.2]], "t": [0, 1]})");
   EXPECT_NEAR(loss("fuse.losses.focal", R"({"pred": "p", "target": "t", "gamma": 0})", b), loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t"})", b),
