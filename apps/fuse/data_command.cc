@@ -54,6 +54,7 @@ data::DatasetSpec split_dataset(const json::Document& doc, const data::DataConfi
 
 struct ShowOptions {
   std::string config, plane = "axial", out = "batch.png", split, image_key, mask_key, after, histogram, top_losses;
+  std::vector<std::string> ids;
   int64_t n = 8, epoch = 0, slice = -1;
   int columns = 4;
   bool no_augment = false;
@@ -152,27 +153,36 @@ int show(const ShowOptions& o) {
   const json::Document doc = json::Document::load(o.config);
   const data::DataConfig config = data::read_data_config(doc);
   const bool by_loss = !o.top_losses.empty();
+  if (by_loss && !o.ids.empty()) throw Error(Errc::kInvalidArgument, "--ids and --top-losses both choose the samples: give one");
   // Predictions are of validation samples: their split unless another is asked for.
-  data::DatasetSpec spec = split_dataset(doc, config, !o.split.empty() ? o.split : by_loss ? "validation" : "all");
+  const std::string split = !o.split.empty() ? o.split : by_loss ? "validation" : "all";
+  data::DatasetSpec spec = split_dataset(doc, config, split);
   const std::string after = o.after.empty() ? "" : cut_pipelines(spec, o.after);
   // The first n source samples (a static pipeline that splits them makes more: the first n of those are shown).
-  if (!by_loss && spec.samples.size() > static_cast<size_t>(o.n)) spec.samples.resize(static_cast<size_t>(o.n));
+  if (!by_loss && o.ids.empty() && spec.samples.size() > static_cast<size_t>(o.n)) spec.samples.resize(static_cast<size_t>(o.n));
   Registry registry;
   data::Dataset dataset(registry, spec);
   data::Dataset::Worker worker = dataset.worker();
-  // Which samples, with what under their id: the first n, or the n with the largest losses (as validated:
-  // without augmentation).
+  // Which samples, with what under their id: the first n, the ones named, or the n with the largest losses (as
+  // validated: without augmentation).
+  std::map<std::string, size_t> index;
+  if (by_loss || !o.ids.empty())
+    for (size_t i = 0; i < dataset.size(); ++i) index.emplace(dataset.sample(i).id, i);
+  const auto index_of = [&](const std::string& id, const std::string& option, const std::string& hint) {
+    const auto it = index.find(id);
+    if (it == index.end())
+      throw Error(Errc::kKeyNotFound, option + ": sample '" + id + "' is not among the " + (split == "all" ? "" : split + " ") + "samples of " + o.config +
+                                          " (" + hint + ")");
+    return it->second;
+  };
   std::vector<std::pair<size_t, std::string>> chosen;
   if (by_loss) {
-    std::map<std::string, size_t> index;
-    for (size_t i = 0; i < dataset.size(); ++i) index.emplace(dataset.sample(i).id, i);
-    for (const auto& [id, text] : top_losses(o.top_losses, static_cast<size_t>(o.n))) {
-      const auto it = index.find(id);
-      if (it == index.end())
-        throw Error(Errc::kKeyNotFound, "--top-losses " + o.top_losses + ": sample '" + id + "' is not among the " + (o.split.empty() ? "validation " : o.split == "all" ? "" : o.split + " ") +
-                                            "samples of " + o.config + " (predictions of another experiment?)");
-      chosen.emplace_back(it->second, text);
-    }
+    for (const auto& [id, text] : top_losses(o.top_losses, static_cast<size_t>(o.n)))
+      chosen.emplace_back(index_of(id, "--top-losses " + o.top_losses, "predictions of another experiment?"), text);
+  } else if (!o.ids.empty()) {
+    std::string first;
+    for (size_t i = 0; i < std::min<size_t>(3, dataset.size()); ++i) first += (i ? ", '" : "'") + dataset.sample(i).id + "'";
+    for (const std::string& id : o.ids) chosen.emplace_back(index_of(id, "--ids", "its ids are like " + first), "");
   } else {
     for (size_t i = 0; i < std::min(dataset.size(), static_cast<size_t>(o.n)); ++i) chosen.emplace_back(i, "");
   }
@@ -406,6 +416,7 @@ void add_data_commands(CLI::App& app, int& exit_code) {
   show_cmd->add_option("--slice", show_options.slice, "slice index (default: the largest mask area)");
   show_cmd->add_option("--columns", show_options.columns, "tiles per row")->check(CLI::PositiveNumber);
   show_cmd->add_option("--histogram", show_options.histogram, "also write the images' intensity histograms to this PNG (one line per sample)");
+  show_cmd->add_option("--ids", show_options.ids, "these samples (ids, comma-separated) in this order, instead of the first --n")->delimiter(',');
   show_cmd->add_option("--top-losses", show_options.top_losses, "a run's predictions.csv: show the --n validation samples with the largest loss, captioned with their predictions");
   show_cmd->add_option("--after", show_options.after, "show the samples after this step, e.g. static:3 or dynamic:1 (the steps after it are not run)");
   show_cmd->callback([&] { exit_code = show(show_options); });

@@ -130,6 +130,18 @@ TEST(DataShow, TopLossesShowsTheWorstPredictedSamples) {
                 (example() / "experiment.json").string() + " (predictions of another experiment?)\n");
 }
 
+TEST(DataShow, IdsChooseTheSamples) {
+  const fs::path png = example() / "ids.png";
+  const CommandResult r = fuse("data show " + experiment() + " --ids case04,case01 --columns 1 --out '" + png.string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "wrote " + png.string() + " (2 samples, axial)\n");
+  EXPECT_EQ(png_size(png), (std::pair<uint32_t, uint32_t>{256, 2 * (256 + 22)}));  // one column, two tiles
+  EXPECT_EQ(fuse("data show " + experiment() + " --ids case4").err,
+            "fuse: error: --ids: sample 'case4' is not among the samples of " + (example() / "experiment.json").string() +
+                " (its ids are like 'case00', 'case01', 'case02')\n");
+  EXPECT_EQ(fuse("data show " + experiment() + " --ids case04 --top-losses x.csv").err, "fuse: error: --ids and --top-losses both choose the samples: give one\n");
+}
+
 TEST(DataShow, AfterAStepCutsThePipelinesThere) {
   const fs::path png = example() / "after.png";
   // After the second read, before reorienting and cropping: the mask is there, drawn over the whole volume.
