@@ -31,7 +31,7 @@ std::string how(const Value& before, const Value& after) {
   std::string text = before.summary() + " before, " + after.summary() + " now";
   if (before.is<Tensor>() && after.is<Tensor>()) {
     const Tensor &a = before.as<Tensor>(), &b = after.as<Tensor>();
-    if (dtype_name(a.dtype()) == dtype_name(b.dtype()) && a.shape() == b.shape())
+    if (sdk::dtype_eq(a.dtype(), b.dtype()) && a.shape() == b.shape())
       if (std::optional<double> d = max_difference(a, b)) {
         char buffer[48];
         std::snprintf(buffer, sizeof buffer, "%.6g", *d);

@@ -3,7 +3,6 @@
 // (update takes host or CUDA tensors) and move to the device once, at compute.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "cuda_support.h"
 #include "fuse_sdk/plugin.hpp"
@@ -48,15 +47,8 @@ void save_vector(sdk::Writer& w, const std::vector<T>& v) {
   w.write(v.data(), v.size() * sizeof(T));
 }
 template <class T>
-const char* load_vector(const char* p, const char* end, std::vector<T>& v) {
-  uint64_t n = 0;
-  if (end - p < static_cast<std::ptrdiff_t>(sizeof n)) fail(FM_ERR_INVALID_ARGUMENT, "metric state is too short");
-  std::memcpy(&n, p, sizeof n);
-  p += sizeof n;
-  if (static_cast<uint64_t>(end - p) < n * sizeof(T)) fail(FM_ERR_INVALID_ARGUMENT, "metric state is too short");
-  v.resize(n);
-  std::memcpy(v.data(), p, n * sizeof(T));
-  return p + n * sizeof(T);
+void load_vector(sdk::Reader& r, std::vector<T>& v) {
+  v = r.read_array<T>(r.read_value<uint64_t>());
 }
 
 // The q-quantile (0-1) of sorted values, linear between order statistics.
@@ -95,9 +87,7 @@ class Auc {
   }
   void save(sdk::Writer& w) const { save_vector(w, scores_), save_vector(w, labels_); }
   void load(const void* data, size_t size) {
-    const char* p = static_cast<const char*>(data);
-    p = load_vector(p, p + size, scores_);
-    load_vector(p, static_cast<const char*>(data) + size, labels_);
+    sdk::read_state(data, size, [&](sdk::Reader& r) { load_vector(r, scores_), load_vector(r, labels_); });
   }
 
   void compute(Dict& result) const {
@@ -162,9 +152,7 @@ class Confusion {
   }
   void save(sdk::Writer& w) const { save_vector(w, pred_rows_), save_vector(w, target_rows_); }
   void load(const void* data, size_t size) {
-    const char* p = static_cast<const char*>(data);
-    p = load_vector(p, p + size, pred_rows_);
-    load_vector(p, static_cast<const char*>(data) + size, target_rows_);
+    sdk::read_state(data, size, [&](sdk::Reader& r) { load_vector(r, pred_rows_), load_vector(r, target_rows_); });
   }
 
   void compute(Dict& result) const {

@@ -6,7 +6,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <mutex>
 #include <string>
@@ -137,14 +136,10 @@ class BinaryRows {
     w.write(scores_.data(), scores_.size() * sizeof(double));
     w.write(labels_.data(), labels_.size());
   }
-  void load(const void* data, size_t size) {
-    uint64_t n = 0;
-    if (size < sizeof(n)) fail(FM_ERR_INVALID_ARGUMENT, "metric state is too short");
-    std::memcpy(&n, data, sizeof(n));
-    if (size != sizeof(n) + n * (sizeof(double) + 1)) fail(FM_ERR_INVALID_ARGUMENT, "metric state has the wrong size");
-    const char* p = static_cast<const char*>(data) + sizeof(n);
-    scores_.assign(reinterpret_cast<const double*>(p), reinterpret_cast<const double*>(p) + n);
-    labels_.assign(p + n * sizeof(double), p + n * sizeof(double) + n);
+  void load(sdk::Reader& r) {
+    const uint64_t n = r.read_value<uint64_t>();
+    scores_ = r.read_array<double>(n);
+    labels_ = r.read_array<uint8_t>(n);
     invalidate();
   }
 

@@ -108,14 +108,12 @@ class DeLong {
     w.write(y_.data(), y_.size() * sizeof(int64_t));
   }
   void load(const void* data, size_t size) {
-    uint64_t n = 0;
-    if (size < sizeof(n)) fail(FM_ERR_INVALID_ARGUMENT, "metric state is too short");
-    std::memcpy(&n, data, sizeof(n));
-    if (size != sizeof(n) + n * (2 * sizeof(double) + sizeof(int64_t))) fail(FM_ERR_INVALID_ARGUMENT, "metric state has the wrong size");
-    const char* p = static_cast<const char*>(data) + sizeof(n);
-    sa_.assign(reinterpret_cast<const double*>(p), reinterpret_cast<const double*>(p) + n);
-    sb_.assign(reinterpret_cast<const double*>(p) + n, reinterpret_cast<const double*>(p) + 2 * n);
-    y_.assign(reinterpret_cast<const int64_t*>(p + 2 * n * sizeof(double)), reinterpret_cast<const int64_t*>(p + 2 * n * sizeof(double)) + n);
+    sdk::read_state(data, size, [&](sdk::Reader& r) {
+      const uint64_t n = r.read_value<uint64_t>();
+      sa_ = r.read_array<double>(n);
+      sb_ = r.read_array<double>(n);
+      y_ = r.read_array<int64_t>(n);
+    });
   }
 
  private:
@@ -169,9 +167,10 @@ class McNemar {
     w.write_value(only_b_);
   }
   void load(const void* data, size_t size) {
-    if (size != 2 * sizeof(uint64_t)) fail(FM_ERR_INVALID_ARGUMENT, "mcnemar state must be 16 bytes");
-    std::memcpy(&only_a_, data, sizeof(uint64_t));
-    std::memcpy(&only_b_, static_cast<const char*>(data) + sizeof(uint64_t), sizeof(uint64_t));
+    sdk::read_state(data, size, [&](sdk::Reader& r) {
+      only_a_ = r.read_value<uint64_t>();
+      only_b_ = r.read_value<uint64_t>();
+    });
   }
 
  private:

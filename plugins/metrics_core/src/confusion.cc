@@ -89,29 +89,15 @@ class Confusion {
   }
 
   void load(const void* data, size_t size) {
-    const char* p = static_cast<const char*>(data);
-    const char* end = p + size;
-    auto take = [&](void* out, size_t bytes) {
-      if (p + bytes > end) fail(FM_ERR_INVALID_ARGUMENT, "confusion state is too short");
-      std::memcpy(out, p, bytes);
-      p += bytes;
-    };
-    uint8_t multi = 0;
-    uint64_t n = 0;
-    take(&multi, 1);
-    take(&classes_, sizeof(classes_));
-    take(&threshold_, sizeof(threshold_));
-    take(&n, sizeof(n));
-    multi_ = multi != 0;
-    labels_.resize(n);
-    take(labels_.data(), n * sizeof(int64_t));
-    if (multi_) {
-      predicted_.resize(n);
-      take(predicted_.data(), n * sizeof(int32_t));
-    } else {
-      scores_.resize(n);
-      take(scores_.data(), n * sizeof(double));
-    }
+    sdk::read_state(data, size, [&](sdk::Reader& r) {
+      multi_ = r.read_value<uint8_t>() != 0;
+      classes_ = r.read_value<decltype(classes_)>();
+      threshold_ = r.read_value<decltype(threshold_)>();
+      const uint64_t n = r.read_value<uint64_t>();
+      labels_ = r.read_array<int64_t>(n);
+      if (multi_) predicted_ = r.read_array<int32_t>(n);
+      else scores_ = r.read_array<double>(n);
+    });
   }
 
  private:

@@ -87,12 +87,7 @@ class Detection {
     w.write(counts_.data(), counts_.size() * sizeof(double));
   }
   void load(const void* data, size_t size) {
-    uint64_t n = 0;
-    if (size < sizeof(n)) fail(FM_ERR_INVALID_ARGUMENT, "metric state is too short");
-    std::memcpy(&n, data, sizeof(n));
-    if (size != sizeof(n) + n * sizeof(double)) fail(FM_ERR_INVALID_ARGUMENT, "metric state has the wrong size");
-    const double* p = reinterpret_cast<const double*>(static_cast<const char*>(data) + sizeof(n));
-    counts_.assign(p, p + n);
+    sdk::read_state(data, size, [&](sdk::Reader& r) { counts_ = r.read_array<double>(r.read_value<uint64_t>()); });
   }
 
  private:

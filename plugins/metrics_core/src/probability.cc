@@ -51,17 +51,13 @@ class ProbRows {
     w.write(probs_.data(), probs_.size() * sizeof(double));
   }
   void load(const void* data, size_t size) {
-    const char* p = static_cast<const char*>(data);
-    uint64_t n = 0;
-    if (size < sizeof(k_) + sizeof(n)) fail(FM_ERR_INVALID_ARGUMENT, "metric state is too short");
-    std::memcpy(&k_, p, sizeof(k_));
-    std::memcpy(&n, p + sizeof(k_), sizeof(n));
-    if (size != sizeof(k_) + sizeof(n) + n * sizeof(int64_t) + n * static_cast<uint64_t>(k_) * sizeof(double))
-      fail(FM_ERR_INVALID_ARGUMENT, "metric state has the wrong size");
-    p += sizeof(k_) + sizeof(n);
-    labels_.assign(reinterpret_cast<const int64_t*>(p), reinterpret_cast<const int64_t*>(p) + n);
-    p += n * sizeof(int64_t);
-    probs_.assign(reinterpret_cast<const double*>(p), reinterpret_cast<const double*>(p) + n * static_cast<uint64_t>(k_));
+    sdk::read_state(data, size, [&](sdk::Reader& r) {
+      k_ = r.read_value<decltype(k_)>();
+      const uint64_t n = r.read_value<uint64_t>();
+      labels_ = r.read_array<int64_t>(n);
+      if (k_ < 0 || (k_ > 0 && n > UINT64_MAX / static_cast<uint64_t>(k_))) fail(FM_ERR_INVALID_ARGUMENT, "the state holds an impossible class count");
+      probs_ = r.read_array<double>(n * static_cast<uint64_t>(k_));
+    });
   }
   size_t size() const { return labels_.size(); }
   int64_t k() const { return k_; }

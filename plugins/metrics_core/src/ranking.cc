@@ -80,7 +80,10 @@ class BinaryMetric {
     static_cast<const Derived*>(this)->compute_from(inputs, counts, result);
   }
   void save(sdk::Writer& w) const { rows_.save(w); }
-  void load(const void* data, size_t size) { rows_.load(data, size); }
+  void load(sdk::Reader& r) { rows_.load(r); }
+  void load(const void* data, size_t size) {
+    sdk::read_state(data, size, [&](sdk::Reader& r) { rows_.load(r); });
+  }
 
  protected:
   std::string pred_, target_;
@@ -125,13 +128,11 @@ class Auc : public BinaryMetric<Auc> {
     w.write(negatives_.data(), bins_ * sizeof(uint64_t));
   }
   void load(const void* data, size_t size) {
-    const size_t hist = 2 * bins_ * sizeof(uint64_t);
-    if (size < hist) fail(FM_ERR_INVALID_ARGUMENT, "metric state is too short");
-    BinaryMetric::load(data, size - hist);
-    if (bins_ == 0) return;  // exact AUC: no histogram (and memcpy may not be given the empty vectors' null data)
-    const char* p = static_cast<const char*>(data) + size - hist;
-    std::memcpy(positives_.data(), p, bins_ * sizeof(uint64_t));
-    std::memcpy(negatives_.data(), p + bins_ * sizeof(uint64_t), bins_ * sizeof(uint64_t));
+    sdk::read_state(data, size, [&](sdk::Reader& r) {
+      BinaryMetric::load(r);
+      positives_ = r.read_array<uint64_t>(bins_);
+      negatives_ = r.read_array<uint64_t>(bins_);
+    });
   }
   void compute(Dict& result) const {
     if (bins_ == 0) return BinaryMetric::compute(result);

@@ -93,13 +93,11 @@ class Regression {
     w.write(target_values_.data(), target_values_.size() * sizeof(double));
   }
   void load(const void* data, size_t size) {
-    uint64_t n = 0;
-    if (size < sizeof(n)) fail(FM_ERR_INVALID_ARGUMENT, "metric state is too short");
-    std::memcpy(&n, data, sizeof(n));
-    if (size != sizeof(n) + 2 * n * sizeof(double)) fail(FM_ERR_INVALID_ARGUMENT, "metric state has the wrong size");
-    const double* p = reinterpret_cast<const double*>(static_cast<const char*>(data) + sizeof(n));
-    pred_values_.assign(p, p + n);
-    target_values_.assign(p + n, p + 2 * n);
+    sdk::read_state(data, size, [&](sdk::Reader& r) {
+      const uint64_t n = r.read_value<uint64_t>();
+      pred_values_ = r.read_array<double>(n);
+      target_values_ = r.read_array<double>(n);
+    });
     invalidate();
   }
 

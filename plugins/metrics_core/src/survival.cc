@@ -106,14 +106,12 @@ class CIndex {
     w.write(event_v_.data(), event_v_.size());
   }
   void load(const void* data, size_t size) {
-    uint64_t n = 0;
-    if (size < sizeof(n)) fail(FM_ERR_INVALID_ARGUMENT, "metric state is too short");
-    std::memcpy(&n, data, sizeof(n));
-    if (size != sizeof(n) + n * (2 * sizeof(double) + 1)) fail(FM_ERR_INVALID_ARGUMENT, "metric state has the wrong size");
-    const char* p = static_cast<const char*>(data) + sizeof(n);
-    risk_.assign(reinterpret_cast<const double*>(p), reinterpret_cast<const double*>(p) + n);
-    time_v_.assign(reinterpret_cast<const double*>(p) + n, reinterpret_cast<const double*>(p) + 2 * n);
-    event_v_.assign(p + 2 * n * sizeof(double), p + 2 * n * sizeof(double) + n);
+    sdk::read_state(data, size, [&](sdk::Reader& r) {
+      const uint64_t n = r.read_value<uint64_t>();
+      risk_ = r.read_array<double>(n);
+      time_v_ = r.read_array<double>(n);
+      event_v_ = r.read_array<uint8_t>(n);
+    });
   }
 
  private:

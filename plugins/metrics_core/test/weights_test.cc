@@ -3,6 +3,7 @@
 // must give what one instance that saw everything gives.
 #include <cmath>
 #include <random>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -141,8 +142,45 @@ TEST(Weights, MergedHalvesAndSavedStateEqualOneInstance) {
     const NDict whole = compute_metric(c.id, c.config, all);
     expect_same(left.compute(), whole, c.tolerance, c.id + " merged");
     Metric loaded = built_plugins().create_metric(c.id, json_object(c.config));
-    loaded.load_state(left.save_state());
+    const std::string state = left.save_state();
+    loaded.load_state(state);
     expect_same(loaded.compute(), whole, c.tolerance, c.id + " loaded");
+    // A state cut short or with bytes after its end is refused, not read past or half used.
+    const std::string prefix = "metric '" + c.id + "' (plugin 'fuse.metrics_core'): the state ";
+    const std::string cut = testing::error_of([&] { loaded.load_state(state.substr(0, state.size() - 1)); });
+    EXPECT_EQ(cut.rfind(prefix + "is cut short: ", 0), 0u) << cut;
+    EXPECT_EQ(testing::error_of([&] { loaded.load_state(state + "x"); }),
+              prefix + "has 1 byte left over after its " + std::to_string(state.size()) + " (a state of another version or component?)");
+  }
+}
+
+// The metrics outside kCases: their states read back whole, and a cut or long one is refused.
+TEST(Weights, EveryStateIsReadBackWholeOrRefused) {
+  NDict pairs;
+  pairs.set("a", Tensor::from_vector<double>({0.1, 0.8, 0.4, 0.9}, {4}));
+  pairs.set("b", Tensor::from_vector<double>({0.3, 0.6, 0.7, 0.2}, {4}));
+  pairs.set("y", Tensor::from_vector<int64_t>({0, 1, 0, 1}, {4}));
+  NDict maps;
+  maps.set("p", Tensor::from_vector<int64_t>({1, 1, 0, 0, 0, 1, 1, 0}, {2, 2, 2}));
+  maps.set("y", Tensor::from_vector<int64_t>({1, 0, 0, 0, 0, 1, 1, 1}, {2, 2, 2}));
+  const std::vector<std::tuple<std::string, std::string, NDict>> metrics = {
+      {"fuse.metrics.delong", R"({"pred_a": "a", "pred_b": "b", "target": "y"})", pairs},
+      {"fuse.metrics.mcnemar", R"({"pred_a": "a", "pred_b": "b", "target": "y"})", pairs},
+      {"fuse.metrics.auc", R"({"pred": "a", "target": "y", "bins": 16})", pairs},
+      {"fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 2})", maps},
+      {"fuse.metrics.detection", R"({"pred": "p", "target": "y", "num_classes": 2})", maps}};
+  for (const auto& [id, config, batch] : metrics) {
+    Metric m = built_plugins().create_metric(id, json_object(config));
+    m.update(batch);
+    const std::string state = m.save_state();
+    Metric loaded = built_plugins().create_metric(id, json_object(config));
+    loaded.load_state(state);
+    expect_same(loaded.compute(), m.compute(), 0, id);
+    const std::string prefix = "metric '" + id + "' (plugin 'fuse.metrics_core'): the state ";
+    const std::string cut = testing::error_of([&] { loaded.load_state(state.substr(0, state.size() - 1)); });
+    EXPECT_EQ(cut.rfind(prefix + "is cut short: ", 0), 0u) << cut;
+    EXPECT_EQ(testing::error_of([&] { loaded.load_state(state + "x"); }),
+              prefix + "has 1 byte left over after its " + std::to_string(state.size()) + " (a state of another version or component?)");
   }
 }
 

@@ -1,7 +1,6 @@
 #include "segmentation_scores.h"
 
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "surface_distance.h"
@@ -131,12 +130,7 @@ void SegmentationScores::save(sdk::Writer& w) const {
 }
 
 void SegmentationScores::load(const void* data, size_t size) {
-  uint64_t n = 0;
-  if (size < sizeof(n)) fail(FM_ERR_INVALID_ARGUMENT, "metric state is too short");
-  std::memcpy(&n, data, sizeof(n));
-  if (size != sizeof(n) + n * sizeof(double)) fail(FM_ERR_INVALID_ARGUMENT, "metric state has the wrong size");
-  const double* p = reinterpret_cast<const double*>(static_cast<const char*>(data) + sizeof(n));
-  values_.assign(p, p + n);
+  sdk::read_state(data, size, [&](sdk::Reader& r) { values_ = r.read_array<double>(r.read_value<uint64_t>()); });
 }
 
 }  // namespace fuse::segmentation

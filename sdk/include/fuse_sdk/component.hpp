@@ -19,7 +19,7 @@
 //   loss:   T(const DictView& config); double forward(const DictView& batch, Dict* grads, const Call&);
 //   metric: T(const DictView& config); void reset(); void update(const DictView& batch);
 //           void merge(const T& other); void compute(Dict& result) const;
-//           void save(Writer&) const; void load(const void* data, size_t size);
+//           void save(Writer&) const; void load(const void* data, size_t size) (a Reader reads it back);
 //           optional: void compute_weighted(const DictView* inputs, const uint8_t* counts, size_t rows,
 //                                           Dict& result) const;   (see fm_metric_v1.compute_weighted)
 #ifndef FUSE_SDK_COMPONENT_HPP_
@@ -27,6 +27,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -77,6 +79,60 @@ class Writer {
   fm_write_fn write_;
   void* user_;
 };
+
+// Reads a state back in the order its Writer wrote it. Every read checks that the bytes are there (a short,
+// corrupt or foreign state is an error naming `what` and where it ran out, never a read past its end, and a
+// count read from the state cannot overflow the check); finish() checks that nothing is left over. Values are
+// copied out, so the state needs no alignment.
+class Reader {
+ public:
+  Reader(const void* data, size_t size, std::string what = "the") : p_(static_cast<const unsigned char*>(data)), size_(size), what_(std::move(what)) {}
+  void read(void* out, size_t bytes) {
+    need(bytes, 1);
+    if (bytes > 0) std::memcpy(out, p_ + at_, bytes);
+    at_ += bytes;
+  }
+  template <class T>
+  T read_value() {
+    static_assert(std::is_trivially_copyable_v<T>, "a state holds plain values");
+    T value;
+    read(&value, sizeof(T));
+    return value;
+  }
+  // `count` values of T (a count read from the state: checked before anything is allocated).
+  template <class T>
+  std::vector<T> read_array(uint64_t count) {
+    static_assert(std::is_trivially_copyable_v<T>, "a state holds plain values");
+    need(count, sizeof(T));
+    std::vector<T> out(static_cast<size_t>(count));
+    read(out.data(), out.size() * sizeof(T));
+    return out;
+  }
+  size_t left() const { return size_ - at_; }
+  void finish() const {
+    if (at_ != size_)
+      fail(FM_ERR_INVALID_ARGUMENT, what_ + " state has " + std::to_string(size_ - at_) + (size_ - at_ == 1 ? " byte" : " bytes") + " left over after its " +
+                                        std::to_string(at_) + " (a state of another version or component?)");
+  }
+
+ private:
+  void need(uint64_t count, size_t each) const {
+    if (count > left() / each)
+      fail(FM_ERR_INVALID_ARGUMENT, what_ + " state is cut short: " + std::to_string(count) + " x " + std::to_string(each) + " bytes wanted at byte " +
+                                        std::to_string(at_) + " of " + std::to_string(size_));
+  }
+  const unsigned char* p_;
+  size_t size_, at_ = 0;
+  std::string what_;
+};
+
+// A component's load(): `read(reader)` reads the whole state, and nothing may be left over.
+template <class F>
+void read_state(const void* data, size_t size, F&& read) {
+  Reader reader(data, size);
+  read(reader);
+  reader.finish();
+}
 
 namespace detail {
 
