@@ -20,6 +20,13 @@ namespace {
 constexpr const char* kExtension = ".fmc";
 constexpr const char* kDescription = "pipeline.txt";
 
+// An entry's key as messages show it: up to a '\x1f' that starts a digest (the dataset keys samples by
+// "<id>\x1f<digest of its source row>", and its records by "\x1fparts of <id>\x1f<digest>").
+std::string shown(const std::string& key) {
+  const size_t start = !key.empty() && key[0] == '\x1f' ? 1 : 0;
+  return key.substr(start, key.find('\x1f', start) - start);
+}
+
 size_t tensor_bytes(const NDict& d) {
   size_t n = 0;
   for (const auto& [key, v] : d.flatten())
@@ -76,7 +83,7 @@ std::optional<NDict> Cache::get(const std::string& id) {
   } catch (const Error& e) {
     if (e.code() != Errc::kNumeric) throw;
     ++corrupt_;
-    logger().warn("sample '{}': {}; it will be rebuilt", id, e.what());
+    logger().warn("sample '{}': {}; it will be rebuilt", shown(id), e.what());
     fs::remove(path, ec);
     return std::nullopt;
   }

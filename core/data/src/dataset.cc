@@ -214,10 +214,8 @@ const std::vector<NDict>& Dataset::Worker::static_parts(size_t source) {
   if (parts_ && parts_->first == source) return parts_->second;
   Dataset& d = *dataset_;
   const Sample& s = d.sources_.at(source);
-  NDict sample = s.values;
-  sample.set(d.spec_.id_key, s.id);
   parts_.reset();
-  std::vector<NDict> parts = static_.run_all(std::move(sample), d.spec_.seed, -1, static_cast<int64_t>(source), false, d.spec_.id_key);
+  std::vector<NDict> parts = run_source(source);
   List ids;
   for (const NDict& part : parts) {
     const Value* id = part.find(d.spec_.id_key);
@@ -244,36 +242,37 @@ const char* on_error_name(OnError policy) {
   return "?";
 }
 
+std::vector<NDict> Dataset::Worker::run_source(size_t source) {
+  const Dataset& d = *dataset_;
+  const Sample& s = d.sources_.at(source);
+  NDict sample = s.values;
+  sample.set(d.spec_.id_key, s.id);
+  return static_.run_all(std::move(sample), d.spec_.seed, -1, static_cast<int64_t>(source), false, d.spec_.id_key);
+}
+
+NDict Dataset::Worker::part_of(const std::vector<NDict>& parts, size_t index) const {
+  const Dataset& d = *dataset_;
+  for (const NDict& part : parts)
+    if (part.get<std::string>(d.spec_.id_key) == d.spec_.samples[index].id) return part;
+  throw Error(Errc::kInternal, "the static pipeline no longer makes this sample from '" + d.sources_[d.source_index_[index]].id +
+                                   "' (it did when the dataset was made): is one of its ops random, or did a file change?");
+}
+
 NDict Dataset::Worker::make_static(size_t index) {
   Dataset& d = *dataset_;
   const Sample& s = d.spec_.samples.at(index);
   if (d.cache_)
     if (std::optional<NDict> hit = d.cache_->get(entry_key(s))) return *hit;
-  if (d.changes_count()) {
-    const size_t source = d.source_index_[index];
-    for (const NDict& part : static_parts(source))
-      if (part.get<std::string>(d.spec_.id_key) == s.id) return part;
-    throw Error(Errc::kInternal, "the static pipeline no longer makes this sample from '" + d.sources_[source].id +
-                                     "' (it did when the dataset was made): is one of its ops random, or did a file change?");
-  }
-  NDict sample = s.values;
-  sample.set(d.spec_.id_key, s.id);
-  static_.run(sample, d.spec_.seed, -1, static_cast<int64_t>(index), false);
+  if (d.changes_count()) return part_of(static_parts(d.source_index_[index]), index);  // static_parts stores every part
+  NDict sample = fresh_static(index);
   if (d.cache_) d.cache_->put(entry_key(s), sample);
   return sample;
 }
 
 NDict Dataset::Worker::fresh_static(size_t index) {
-  Dataset& d = *dataset_;
+  const Dataset& d = *dataset_;
   const Sample& s = d.spec_.samples.at(index);
-  if (d.changes_count()) {
-    const size_t source = d.source_index_[index];
-    NDict whole = d.sources_[source].values;
-    whole.set(d.spec_.id_key, d.sources_[source].id);
-    for (NDict& part : static_.run_all(std::move(whole), d.spec_.seed, -1, static_cast<int64_t>(source), false, d.spec_.id_key))
-      if (part.get<std::string>(d.spec_.id_key) == s.id) return std::move(part);
-    throw Error(Errc::kInvalidArgument, "the static pipeline no longer makes this sample from '" + d.sources_[source].id + "'");
-  }
+  if (d.changes_count()) return part_of(run_source(d.source_index_[index]), index);
   NDict sample = s.values;
   sample.set(d.spec_.id_key, s.id);
   static_.run(sample, d.spec_.seed, -1, static_cast<int64_t>(index), false);

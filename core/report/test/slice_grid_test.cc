@@ -38,6 +38,26 @@ TEST(SliceGrid, TilesFollowTheSpacingAndShowTheMask) {
   fs::remove(path);
 }
 
+// A caption of several lines ("id\nloss ...\nlabel ...") makes every tile's caption band tall enough for the
+// longest, and its lines are drawn (light pixels in the third line's band).
+TEST(SliceGrid, CaptionsOfSeveralLinesGetATallerBand) {
+  std::vector<float> image(64, 0.0f);
+  const fuse_volume_view views[2] = {{image.data(), nullptr, {4, 4, 4}, {1, 1, 1}, "v1\nloss 2.5\nlabel 1  score 0.08"},
+                                     {image.data(), nullptr, {4, 4, 4}, {1, 1, 1}, "v2"}};
+  const fs::path path = out_file("slice_grid_captions");
+  char error[256] = "";
+  ASSERT_EQ(fuse_write_slice_grid(views, 2, "axial", -1, 2, path.c_str(), error, sizeof error), 0) << error;
+  const cv::Mat png = cv::imread(path.string(), cv::IMREAD_GRAYSCALE);
+  ASSERT_FALSE(png.empty());
+  EXPECT_EQ(png.rows, 256 + 6 + 3 * 16);
+  double brightest = 0;
+  cv::minMaxLoc(png(cv::Rect(0, 256 + 2 * 16 + 2, 256, 14)), nullptr, &brightest);
+  EXPECT_GT(brightest, 150);
+  cv::minMaxLoc(png(cv::Rect(256, 256 + 2 * 16 + 2, 256, 14)), nullptr, &brightest);
+  EXPECT_LT(brightest, 40);  // the one-line caption leaves its third line empty
+  fs::remove(path);
+}
+
 TEST(SliceGrid, BadRequestsSayWhy) {
   std::vector<float> image(8, 0.0f);
   const fuse_volume_view view{image.data(), nullptr, {2, 2, 2}, {1, 1, 1}, "v"};

@@ -95,6 +95,9 @@ class Dataset {
     NDict make_static(size_t index);
     // The static pipeline's output for sample `index`, computed now (the cache neither read nor written).
     NDict fresh_static(size_t index);
+    // What the static pipeline makes of source sample `source` now, and sample `index` among such parts.
+    std::vector<NDict> run_source(size_t source);
+    NDict part_of(const std::vector<NDict>& parts, size_t index) const;
     // get() without replacement.
     std::optional<NDict> get_one(size_t index, int64_t epoch, bool training, uint32_t repeat);
     Dataset* dataset_;

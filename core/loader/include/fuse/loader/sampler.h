@@ -17,7 +17,6 @@ struct Pick {
   size_t sample;
   uint32_t repeat;
   bool operator==(const Pick& o) const { return sample == o.sample && repeat == o.repeat; }
-  bool operator!=(const Pick& o) const { return !(*this == o); }
 };
 inline std::ostream& operator<<(std::ostream& os, const Pick& p) { return os << p.sample << (p.repeat ? "#" + std::to_string(p.repeat) : ""); }
 
