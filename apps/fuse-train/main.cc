@@ -1,4 +1,5 @@
-// fuse-train: the commands that train or predict (`fuse run`, `fuse lr-find`, `fuse export`, `fuse infer`).
+// fuse-train: the commands that train or predict (`fuse run`, `fuse lr-find`, `fuse export`, `fuse infer`,
+// `fuse show-results`).
 // A program of its own because it loads LibTorch, which the other `fuse` commands must not pay for; `fuse`
 // hands these commands over to it. Exit codes: 0 success, 1 failure, 2 usage.
 #include <iostream>
@@ -14,6 +15,7 @@
 #include <CLI/Formatter.hpp>
 
 #include "../common/run_app.h"
+#include "show_results.h"
 
 #define BOOST_DLL_USE_STD_FS
 #include <boost/dll/runtime_symbol_info.hpp>
@@ -190,7 +192,7 @@ void keep_large_allocations_in_heap() {
 
 int main(int argc, char** argv) {
   keep_large_allocations_in_heap();
-  CLI::App app{"fuse-train: train, probe, export and run models (called by `fuse run`, `fuse lr-find`, `fuse export`, `fuse infer`)", "fuse"};
+  CLI::App app{"fuse-train: train, probe, export and run models (called by `fuse run`, `fuse lr-find`, `fuse export`, `fuse infer`, `fuse show-results`)", "fuse"};
   app.require_subcommand(1);
   int exit_code = 0;
 
@@ -239,6 +241,25 @@ int main(int argc, char** argv) {
   infer_cmd->add_option("--output", output, "the file to write (e.g. a segmentation)");
   infer_cmd->add_option("--device", device, "cpu, cuda, cuda:N");
   infer_cmd->callback([&] { exit_code = infer(bundles, input, output, device); });
+
+  static fuse::cli::ShowResultsOptions show;
+  CLI::App* show_cmd = app.add_subcommand("show-results", "Draw a run's validation samples with their target and predicted masks, loss and metrics");
+  show_cmd->add_option("EXPERIMENT", show.experiment, "the experiment file the run was trained from")->required();
+  show_cmd->add_option("RUN", show.run, "the run folder (fuse run EXPERIMENT --out RUN)")->required();
+  show_cmd->add_option("--n", show.n, "how many samples")->check(CLI::PositiveNumber);
+  show_cmd->add_option("--ids", show.ids, "these validation samples (ids, comma-separated) in this order, instead of the first --n")->delimiter(',');
+  show_cmd->add_flag("--top-losses", show.top_losses, "run every validation sample and show the --n with the largest loss");
+  show_cmd->add_option("--checkpoint", show.checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
+  show_cmd->add_option("--device", show.device, "cpu, cuda, cuda:N");
+  show_cmd->add_option("--plane", show.plane, "axial, coronal or sagittal")->check(CLI::IsMember({"axial", "coronal", "sagittal"}));
+  show_cmd->add_option("--slice", show.slice, "slice index (default: the largest mask area, else the largest predicted area)");
+  show_cmd->add_option("--columns", show.columns, "tiles per row")->check(CLI::PositiveNumber);
+  show_cmd->add_option("--image", show.image_key, "the image key (default: the first tensor of 3 or more axes)");
+  show_cmd->add_option("--mask", show.mask_key, "the target mask key (default: data.mask, data.seg or data.label when a tensor)");
+  show_cmd->add_option("--pred", show.pred_key, "the predicted mask key (default: what a metric compares with the mask, e.g. model.seg)");
+  show_cmd->add_option("--out", show.out, "the PNG to write");
+  show_cmd->add_option("--csv", show.csv, "also write every sample run (with --top-losses: all) with its loss and metrics to this CSV");
+  show_cmd->callback([&] { exit_code = fuse::cli::show_results(show); });
 
   return fuse::apps::run_app(app, argc, argv, exit_code);
 }

@@ -19,8 +19,8 @@
 #include "fuse/data/summary.h"
 #include "fuse/json/write.h"
 #include "fuse/table/table.h"
-#include "report_loader.h"
-#include "table.h"
+#include "../common/report_loader.h"
+#include "../common/table.h"
 
 namespace fuse::cli {
 namespace {
@@ -59,41 +59,6 @@ struct ShowOptions {
   int columns = 4;
   bool no_augment = false;
 };
-
-// A sample's tensor as a volume [z, y, x] of its first channel; the spatial rank from "<key>_meta" when there.
-bool to_volume(const NDict& s, const std::string& key, VolumeView& v, bool as_mask) {
-  const Value* value = s.find(key);
-  if (value == nullptr) return false;
-  if (!value->is<Tensor>()) throw Error(Errc::kType, "key '" + key + "' is a " + std::string(value->type_name()) + ", not an image tensor");
-  const Tensor t = value->as<Tensor>().is_contiguous() ? value->as<Tensor>() : value->as<Tensor>().clone();
-  size_t dims = t.ndim() >= 4 ? 3 : 2;
-  if (const Value* size = s.find(key + "_meta.size"); size && size->is<List>()) dims = size->as<List>().size();
-  if (t.ndim() < static_cast<int32_t>(dims))
-    throw Error(Errc::kShape, "key '" + key + "' has shape " + shape_string(t.shape()) + ", too few axes for a " + std::to_string(dims) + "D image");
-  const std::vector<int64_t>& shape = t.shape();
-  std::array<int64_t, 3> size{1, 1, 1};
-  for (size_t a = 0; a < dims; ++a) size[a] = shape[shape.size() - 1 - a];
-  const int64_t voxels = size[0] * size[1] * size[2];
-  std::vector<float> first(static_cast<size_t>(voxels));
-  const bool ok = sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
-    const auto* p = t.data<decltype(tag)>();
-    for (int64_t i = 0; i < voxels; ++i) first[static_cast<size_t>(i)] = static_cast<float>(p[i]);
-  });
-  if (!ok) throw Error(Errc::kType, "key '" + key + "': dtype " + sdk::dtype_name(t.dtype()) + " cannot be drawn");
-  if (as_mask) {
-    v.mask.resize(first.size());
-    for (size_t i = 0; i < first.size(); ++i) v.mask[i] = first[i] > 0 ? 1 : 0;
-    return true;
-  }
-  v.image = std::move(first);
-  v.size = size;
-  if (const Value* spacing = s.find(key + "_meta.spacing"); spacing && spacing->is<List>())
-    for (size_t a = 0; a < dims && a < spacing->as<List>().size(); ++a) {
-      const Value& x = spacing->as<List>()[a];
-      v.spacing[a] = x.is<double>() ? x.as<double>() : static_cast<double>(x.as<int64_t>());
-    }
-  return true;
-}
 
 // Cuts the pipelines of `spec` after the step `after` names ("static:3", "dynamic:1"; FuseMedML's visual
 // debugging ops, placed anywhere without editing the experiment) and says which step that is. A cut static
@@ -197,29 +162,20 @@ int show(const ShowOptions& o) {
     v.caption = id != nullptr && id->is<std::string>() ? id->as<std::string>() : dataset.sample(i).id;
     if (!under.empty()) v.caption += "\n" + under;
     // The mask: the one asked for, else data.mask, data.seg or data.label when it holds a tensor.
-    std::string mask_key = o.mask_key;
-    if (mask_key.empty())
-      for (const char* k : {"data.mask", "data.seg", "data.label"})
-        if (const Value* m = s->find(k); m && m->is<Tensor>() && m->as<Tensor>().ndim() >= 2) {
-          mask_key = k;
-          break;
-        }
+    const std::string mask_key = o.mask_key.empty() ? default_mask_key(*s) : o.mask_key;
     // The image: the one asked for, else the first tensor of 3 or more axes that is not the mask.
-    std::string image_key = o.image_key;
-    if (image_key.empty())
-      for (const auto& [key, value] : s->flatten())
-        if (value->is<Tensor>() && value->as<Tensor>().ndim() >= 3 && key != mask_key) {
-          image_key = key;
-          break;
-        }
-    if (image_key.empty() || !to_volume(*s, image_key, v, false))
+    const std::string image_key = o.image_key.empty() ? default_image_key(*s, mask_key) : o.image_key;
+    if (image_key.empty() || !to_volume(*s, image_key, v, VolumePart::kImage))
       throw Error(Errc::kKeyNotFound, "sample '" + v.caption + "' has no image tensor" + (image_key.empty() ? "" : " under '" + image_key + "'") +
                                           " (name it with --image); keys: " + join(s->keys(), ", "));
     if (drawn_key.empty()) drawn_key = image_key;
-    const bool has_mask = !mask_key.empty() && to_volume(*s, mask_key, v, true);
+    bool has_mask = false;
+    try {
+      has_mask = !mask_key.empty() && to_volume(*s, mask_key, v, VolumePart::kMask);
+    } catch (const Error& e) {
+      throw Error(e.code(), "sample '" + v.caption + "': " + e.what());
+    }
     if (!o.mask_key.empty() && !has_mask) throw Error(Errc::kKeyNotFound, "sample '" + v.caption + "': " + s->missing_key_message(o.mask_key));
-    if (has_mask && v.mask.size() != v.image.size())
-      throw Error(Errc::kShape, "sample '" + v.caption + "': the mask and the image have different sizes");
     views.push_back(std::move(v));
   }
   write_slice_grid(views, o.plane, o.slice, o.columns, o.out);

@@ -10,8 +10,8 @@
 #include "fuse/json/document.h"
 #include "fuse/json/write.h"
 #include "fuse/plugin/registry.h"
-#include "report_loader.h"
-#include "table.h"
+#include "../common/report_loader.h"
+#include "../common/table.h"
 
 namespace fuse::cli {
 namespace {

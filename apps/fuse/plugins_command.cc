@@ -11,7 +11,7 @@
 #include "fuse/json/write.h"
 #include "fuse/manifest/config_schema.h"
 #include "fuse/plugin/registry.h"
-#include "table.h"
+#include "../common/table.h"
 
 namespace fuse::cli {
 namespace {

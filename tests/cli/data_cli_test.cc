@@ -97,17 +97,6 @@ TEST(DataShow, WritesAGridOfSlices) {
   EXPECT_EQ(missing.err.rfind("fuse: error: sample 'case00': key 'data.lesion_mask' missing; nearest present: data.lesion, ", 0), 0u) << missing.err;
 }
 
-// A PNG's width and height, from its header.
-std::pair<uint32_t, uint32_t> png_size(const fs::path& png) {
-  const std::string bytes = read_text(png);
-  auto be32 = [&](size_t at) {
-    uint32_t v = 0;
-    for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(bytes.at(at + i));
-    return v;
-  };
-  return {be32(16), be32(20)};
-}
-
 // fastMONAI's plot_top_losses: the samples of a run's predictions.csv with the largest losses, captioned with
 // their predictions; a row without a loss is passed over.
 TEST(DataShow, TopLossesShowsTheWorstPredictedSamples) {

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include <fstream>
@@ -198,15 +199,52 @@ TEST(FuseRun, TrainsOnSlicesAndPredictsWholeVolumes) {
   EXPECT_NE(refused.err.find("), but inference makes one prediction per input: write 'inference.steps' without it\n"), std::string::npos) << refused.err;
 }
 
-// The segmentation example as shipped, on small volumes: trained for 2 epochs, exported, and run on a volume
-// stored LPS at 0.8 x 0.8 x 2 mm; the labels come back on that grid although the model saw RAS at 1.6 x 1.6 x 2.5.
-TEST(FuseRun, SegmentationInferenceWritesOntoTheInputsGrid) {
+// The segmentation example as shipped, on small volumes: trained for 2 epochs, its validation shown, exported,
+// and run on a volume stored LPS at 0.8 x 0.8 x 2 mm; the labels come back on that grid although the model saw
+// RAS at 1.6 x 1.6 x 2.5.
+TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   const fs::path dir = fresh_dir("train_cli_seg");
   ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 12 40 40 20").exit_code, 0);
   const fs::path experiment = example_copy("seg3d", dir, {{"../../build/examples/seg3d", (dir / "data").string()}});
   const CommandResult run = fuse("run '" + experiment.string() + "' --epochs 2 --no-progress --out '" + (dir / "run").string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find(": validation.dice = "), std::string::npos) << run.out;
+  // fastMONAI's show_results and plot_top_losses: every validation volume's loss and metrics in the CSV, the
+  // two with the largest losses drawn with their target and predicted masks and listed, largest first.
+  const fs::path png = dir / "results.png", csv = dir / "cases.csv";
+  const std::string show_args = "show-results '" + experiment.string() + "' '" + (dir / "run").string() + "'";
+  const CommandResult show = fuse(show_args + " --top-losses --n 2 --out '" + png.string() + "' --csv '" + csv.string() + "'");
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  std::istringstream listed(show.out), cases(read_text(csv));
+  std::string line;
+  std::getline(listed, line);
+  std::istringstream header(line);
+  std::vector<std::string> words;
+  for (std::string word; header >> word;) words.push_back(word);
+  EXPECT_EQ(words, (std::vector<std::string>{"ID", "LOSS", "DICE", "LESION_DICE", "HD95"}));
+  std::getline(cases, line);
+  EXPECT_EQ(line, "id,loss,dice,lesion_dice,hd95");
+  std::vector<std::pair<double, std::string>> losses;  // from the CSV
+  while (std::getline(cases, line)) losses.emplace_back(std::stod(line.substr(line.find(',') + 1)), line.substr(0, line.find(',')));
+  ASSERT_GE(losses.size(), 2u);  // the validation fold's volumes
+  std::sort(losses.rbegin(), losses.rend());
+  for (size_t k = 0; k < 2; ++k) {
+    std::getline(listed, line);
+    EXPECT_EQ(line.substr(0, line.find(' ')), losses[k].second) << show.out;
+  }
+  std::getline(listed, line);
+  EXPECT_EQ(line.substr(0, line.find(", best checkpoint")), "wrote " + png.string() + " (2 validation samples with the largest losses") << show.out;
+  EXPECT_EQ(png_size(png).first, 512u);
+  EXPECT_EQ(fuse(show_args + " --ids " + losses[0].second + ",nope").err.rfind("fuse: error: --ids: sample 'nope' is not among the validation samples of " +
+                                                                              experiment.string() + " (its ids are like '", 0),
+            0u);
+  const std::string no_pred = fuse(show_args + " --n 1 --pred model.segg --out '" + png.string() + "'").err;
+  EXPECT_NE(no_pred.find("': no prediction: key 'model.segg' missing; nearest present: model.seg, "), std::string::npos) << no_pred;
+  EXPECT_EQ(no_pred.rfind("fuse: error: sample '", 0), 0u) << no_pred;
+  EXPECT_EQ(fuse(show_args + " --ids a --top-losses").err, "fuse: error: --ids and --top-losses both choose the samples: give one\n");
+  EXPECT_EQ(fuse("show-results '" + experiment.string() + "' '" + (dir / "none").string() + "'").err,
+            "fuse: error: '" + (dir / "none").string() + "' holds no checkpoints/best.ckpt: train it first (fuse run " + experiment.string() + " --out " +
+                (dir / "none").string() + ")\n");
   ASSERT_EQ(fuse("export '" + (dir / "run").string() + "' --out '" + (dir / "bundle").string() + "'").exit_code, 0);
   fs::create_directories(dir / "check");
   fs::copy_file(dir / "data" / "images" / "case03_ct.nii.gz", dir / "check" / "case03_ct.nii.gz");

@@ -49,6 +49,17 @@ std::string read_text(const std::filesystem::path& file) {
   return text.str();
 }
 
+std::pair<uint32_t, uint32_t> png_size(const std::filesystem::path& png) {
+  const std::string bytes = read_text(png);
+  if (bytes.size() < 24 || bytes.compare(1, 3, "PNG") != 0) return {0, 0};
+  auto be32 = [&](size_t at) {
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(bytes[at + i]);
+    return v;
+  };
+  return {be32(16), be32(20)};  // the IHDR chunk's width and height
+}
+
 void write_npy(const std::filesystem::path& file, const std::string& dict, const std::string& data) {
   // Magic, version 1.0, the header's length, the dict padded with spaces to a multiple of 64 bytes, the data.
   std::string header = dict;

@@ -3,9 +3,11 @@
 #ifndef FUSE_TESTS_SUPPORT_TEST_SUPPORT_H_
 #define FUSE_TESTS_SUPPORT_TEST_SUPPORT_H_
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -53,6 +55,9 @@ std::string error_of(Body&& body) {
 
 // A whole file's bytes ("" when it cannot be read).
 std::string read_text(const std::filesystem::path& file);
+
+// A PNG file's width and height, from its header ({0, 0} when it is not a PNG).
+std::pair<uint32_t, uint32_t> png_size(const std::filesystem::path& png);
 
 // A fresh, empty folder under the system's temporary folder, private to this process.
 std::filesystem::path fresh_dir(const std::string& name);

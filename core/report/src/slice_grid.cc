@@ -1,6 +1,7 @@
 #include "fuse/report/slice_grid.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -31,19 +32,23 @@ Plane plane_of(const std::string& name) {
 
 int64_t index_of(const fuse_volume_view& vol, int64_t a[3]) { return (a[2] * vol.size[1] + a[1]) * vol.size[0] + a[0]; }
 
-// The slice to show: the given one, else the one with the most mask voxels, else the middle one.
+// The slice to show: the given one, else the one with the most mask voxels, else the one with the most predicted
+// voxels (a prediction where there is no mask), else the middle one.
 int64_t choose_slice(const fuse_volume_view& vol, const Plane& p, int64_t wanted) {
   const int64_t n = vol.size[p.w];
   if (wanted >= 0) return std::min(wanted, n - 1);
-  if (vol.mask == nullptr) return n / 2;
-  std::vector<int64_t> area(static_cast<size_t>(n), 0);
-  int64_t a[3];
-  for (a[2] = 0; a[2] < vol.size[2]; ++a[2])
-    for (a[1] = 0; a[1] < vol.size[1]; ++a[1])
-      for (a[0] = 0; a[0] < vol.size[0]; ++a[0])
-        if (vol.mask[index_of(vol, a)] > 0) ++area[static_cast<size_t>(a[p.w])];
-  const auto best = std::max_element(area.begin(), area.end());
-  return *best > 0 ? best - area.begin() : n / 2;
+  for (const uint8_t* labels : {vol.mask, vol.prediction}) {
+    if (labels == nullptr) continue;
+    std::vector<int64_t> area(static_cast<size_t>(n), 0);
+    int64_t a[3];
+    for (a[2] = 0; a[2] < vol.size[2]; ++a[2])
+      for (a[1] = 0; a[1] < vol.size[1]; ++a[1])
+        for (a[0] = 0; a[0] < vol.size[0]; ++a[0])
+          if (labels[index_of(vol, a)] > 0) ++area[static_cast<size_t>(a[p.w])];
+    const auto best = std::max_element(area.begin(), area.end());
+    if (*best > 0) return best - area.begin();
+  }
+  return n / 2;
 }
 
 std::vector<std::string> caption_lines(const char* caption) {
@@ -57,6 +62,23 @@ std::vector<std::string> caption_lines(const char* caption) {
   }
 }
 
+// Colours by class (BGR): the mask's tint, and the prediction's outline (lighter hues, told apart from the tint).
+const std::array<cv::Scalar, 5> kFill{cv::Scalar(40, 60, 230), cv::Scalar(60, 200, 60), cv::Scalar(230, 120, 40), cv::Scalar(200, 60, 200),
+                                      cv::Scalar(40, 150, 250)};  // red, green, blue, magenta, orange
+const std::array<cv::Scalar, 5> kOutline{cv::Scalar(0, 230, 255), cv::Scalar(255, 230, 0), cv::Scalar(255, 120, 255), cv::Scalar(255, 255, 255),
+                                         cv::Scalar(120, 255, 120)};  // yellow, cyan, pink, white, light green
+
+// The labels (> 0) present in a label image, ascending.
+std::vector<uint8_t> classes_of(const cv::Mat& labels) {
+  std::array<bool, 256> seen{};
+  for (int y = 0; y < labels.rows; ++y)
+    for (int x = 0; x < labels.cols; ++x) seen[labels.at<uint8_t>(y, x)] = true;
+  std::vector<uint8_t> out;
+  for (int c = 1; c < 256; ++c)
+    if (seen[static_cast<size_t>(c)]) out.push_back(static_cast<uint8_t>(c));
+  return out;
+}
+
 int band_height(size_t lines) { return 6 + kLine * static_cast<int>(lines); }
 
 cv::Mat tile_of(const fuse_volume_view& vol, const Plane& p, int64_t wanted, int band) {
@@ -64,7 +86,7 @@ cv::Mat tile_of(const fuse_volume_view& vol, const Plane& p, int64_t wanted, int
     if (vol.size[a] < 1) throw std::invalid_argument(std::string("volume '") + vol.caption + "' is empty");
   const int64_t s = choose_slice(vol, p, wanted);
   const int w = static_cast<int>(vol.size[p.u]), h = static_cast<int>(vol.size[p.v]);
-  cv::Mat gray(h, w, CV_32F), mask(h, w, CV_8U, cv::Scalar(0));
+  cv::Mat gray(h, w, CV_32F), mask(h, w, CV_8U, cv::Scalar(0)), predicted(h, w, CV_8U, cv::Scalar(0));
   int64_t a[3];
   a[p.w] = s;
   for (int y = 0; y < h; ++y)
@@ -73,7 +95,8 @@ cv::Mat tile_of(const fuse_volume_view& vol, const Plane& p, int64_t wanted, int
       a[p.v] = p.flip_v ? h - 1 - y : y;
       const int64_t i = index_of(vol, a);
       gray.at<float>(y, x) = vol.image[i];
-      if (vol.mask) mask.at<uint8_t>(y, x) = vol.mask[i] > 0 ? 255 : 0;
+      if (vol.mask) mask.at<uint8_t>(y, x) = vol.mask[i];
+      if (vol.prediction) predicted.at<uint8_t>(y, x) = vol.prediction[i];
     }
   // Window: the 1st to 99th percentile of the whole volume (every slice on one scale; one bright voxel does
   // not wash it out). At most ~1M voxels are looked at.
@@ -92,21 +115,32 @@ cv::Mat tile_of(const fuse_volume_view& vol, const Plane& p, int64_t wanted, int
   gray.convertTo(bytes, CV_8U, hi > lo ? 255.0 / (hi - lo) : 0.0, hi > lo ? -lo * 255.0 / (hi - lo) : 128.0);
   cv::Mat rgb;
   cv::cvtColor(bytes, rgb, cv::COLOR_GRAY2BGR);
-  if (vol.mask) {
-    cv::Mat colour(rgb.size(), rgb.type(), cv::Scalar(40, 60, 230));  // red, in BGR
+  for (uint8_t c : classes_of(mask)) {
+    const cv::Mat in_class = mask == c;
+    const cv::Scalar colour = kFill[(c - 1) % kFill.size()];
     cv::Mat blended;
-    cv::addWeighted(rgb, 0.6, colour, 0.4, 0, blended);
-    blended.copyTo(rgb, mask);
+    cv::addWeighted(rgb, 0.6, cv::Mat(rgb.size(), rgb.type(), colour), 0.4, 0, blended);
+    blended.copyTo(rgb, in_class);
     std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
-    cv::drawContours(rgb, contours, -1, cv::Scalar(40, 60, 230), 1);
+    cv::findContours(in_class, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+    cv::drawContours(rgb, contours, -1, colour, 1);
   }
   // Physical aspect: each pixel is spacing[u] x spacing[v] mm.
   const double width_mm = w * vol.spacing[p.u], height_mm = h * vol.spacing[p.v];
   const double scale = kTile / std::max(width_mm, height_mm);
+  const cv::Size shown(std::max(1, static_cast<int>(std::lround(width_mm * scale))), std::max(1, static_cast<int>(std::lround(height_mm * scale))));
   cv::Mat sized;
-  cv::resize(rgb, sized, cv::Size(std::max(1, static_cast<int>(std::lround(width_mm * scale))), std::max(1, static_cast<int>(std::lround(height_mm * scale)))),
-             0, 0, cv::INTER_NEAREST);
+  cv::resize(rgb, sized, shown, 0, 0, cv::INTER_NEAREST);
+  if (vol.prediction) {
+    // Outlined at the shown size, so that the outline stays two pixels wide over the mask it is compared with.
+    cv::Mat predicted_sized;
+    cv::resize(predicted, predicted_sized, shown, 0, 0, cv::INTER_NEAREST);
+    for (uint8_t c : classes_of(predicted_sized)) {
+      std::vector<std::vector<cv::Point>> contours;
+      cv::findContours(predicted_sized == c, contours, cv::RETR_LIST, cv::CHAIN_APPROX_NONE);
+      cv::drawContours(sized, contours, -1, kOutline[(c - 1) % kOutline.size()], 2);
+    }
+  }
   cv::Mat tile(kTile + band, kTile, CV_8UC3, cv::Scalar(20, 20, 20));
   sized.copyTo(tile(cv::Rect((kTile - sized.cols) / 2, (kTile - sized.rows) / 2, sized.cols, sized.rows)));
   // The first line carries the slice number; later lines (e.g. a prediction and its loss) follow as given.

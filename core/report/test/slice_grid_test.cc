@@ -16,14 +16,14 @@ namespace fs = std::filesystem;
 
 fs::path out_file(const std::string& name) { return fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()) + ".png"); }
 
-TEST(SliceGrid, TilesFollowTheSpacingAndShowTheMask) {
+TEST(SliceGrid, TilesFollowTheSpacingAndShowTheMaskByClass) {
   // 10 x 10 x 4 voxels of 1 x 2 mm: axial tiles are twice as tall as wide. The mask sits on slice 3.
   std::vector<float> image(400);
   for (size_t i = 0; i < image.size(); ++i) image[i] = static_cast<float>(i % 10);
   std::vector<uint8_t> mask(400, 0);
   for (int y = 2; y < 6; ++y)
     for (int x = 2; x < 6; ++x) mask[static_cast<size_t>(300 + y * 10 + x)] = 1;
-  const fuse_volume_view views[2] = {{image.data(), mask.data(), {10, 10, 4}, {1, 2, 1}, "case 1"}, {image.data(), nullptr, {10, 10, 4}, {1, 2, 1}, "case 2"}};
+  const fuse_volume_view views[2] = {{image.data(), mask.data(), {10, 10, 4}, {1, 2, 1}, "case 1", nullptr}, {image.data(), nullptr, {10, 10, 4}, {1, 2, 1}, "case 2", nullptr}};
   const fs::path path = out_file("slice_grid");
   char error[256] = "";
   ASSERT_EQ(fuse_write_slice_grid(views, 2, "axial", -1, 4, path.c_str(), error, sizeof error), 0) << error;
@@ -35,6 +35,13 @@ TEST(SliceGrid, TilesFollowTheSpacingAndShowTheMask) {
   const cv::Vec3b masked = png.at<cv::Vec3b>(4 * 256 / 20 * 2 + 10, 64 + 4 * 128 / 10);
   EXPECT_GT(masked[2], masked[1] + 40);
   EXPECT_EQ(png.at<cv::Vec3b>(128, 10), cv::Vec3b(20, 20, 20));  // background beside the narrow tile
+  // Another class, in its own colour: class 2 at x 7-8, y 7-8 of slice 3 is tinted green.
+  for (int y = 7; y < 9; ++y)
+    for (int x = 7; x < 9; ++x) mask[static_cast<size_t>(300 + y * 10 + x)] = 2;
+  ASSERT_EQ(fuse_write_slice_grid(views, 1, "axial", -1, 4, path.c_str(), error, sizeof error), 0) << error;
+  const cv::Vec3b second = cv::imread(path.string()).at<cv::Vec3b>(8 * 256 / 20 * 2 + 10, 64 + 8 * 128 / 10);
+  EXPECT_GT(second[1], second[2] + 40);  // green over red
+  EXPECT_GT(second[1], second[0] + 40);  // and blue
   fs::remove(path);
 }
 
@@ -42,8 +49,8 @@ TEST(SliceGrid, TilesFollowTheSpacingAndShowTheMask) {
 // longest, and its lines are drawn (light pixels in the third line's band).
 TEST(SliceGrid, CaptionsOfSeveralLinesGetATallerBand) {
   std::vector<float> image(64, 0.0f);
-  const fuse_volume_view views[2] = {{image.data(), nullptr, {4, 4, 4}, {1, 1, 1}, "v1\nloss 2.5\nlabel 1  score 0.08"},
-                                     {image.data(), nullptr, {4, 4, 4}, {1, 1, 1}, "v2"}};
+  const fuse_volume_view views[2] = {{image.data(), nullptr, {4, 4, 4}, {1, 1, 1}, "v1\nloss 2.5\nlabel 1  score 0.08", nullptr},
+                                     {image.data(), nullptr, {4, 4, 4}, {1, 1, 1}, "v2", nullptr}};
   const fs::path path = out_file("slice_grid_captions");
   char error[256] = "";
   ASSERT_EQ(fuse_write_slice_grid(views, 2, "axial", -1, 2, path.c_str(), error, sizeof error), 0) << error;
@@ -58,9 +65,38 @@ TEST(SliceGrid, CaptionsOfSeveralLinesGetATallerBand) {
   fs::remove(path);
 }
 
+// fastMONAI's show_results: the prediction is outlined in yellow over the image (and the red mask); without a
+// mask, the slice shown is the one with the largest predicted area.
+TEST(SliceGrid, APredictionIsOutlinedAndChoosesTheSliceWithoutAMask) {
+  // 8 x 8 x 4 voxels of 1 mm, a flat image; the prediction covers x 2-5, y 2-5 on slice 1 only.
+  std::vector<float> image(256, 0.0f);
+  std::vector<uint8_t> predicted(256, 0);
+  for (int y = 2; y < 6; ++y)
+    for (int x = 2; x < 6; ++x) predicted[static_cast<size_t>(64 + y * 8 + x)] = 1;
+  const fuse_volume_view view{image.data(), nullptr, {8, 8, 4}, {1, 1, 1}, "p", predicted.data()};
+  const fs::path path = out_file("slice_grid_prediction");
+  char error[256] = "";
+  ASSERT_EQ(fuse_write_slice_grid(&view, 1, "axial", -1, 1, path.c_str(), error, sizeof error), 0) << error;
+  const cv::Mat png = cv::imread(path.string());
+  ASSERT_FALSE(png.empty());
+  // 32 pixels per voxel: the outline runs along the square from pixel 64 to 191; its inside is left dark.
+  const cv::Vec3b edge = png.at<cv::Vec3b>(128, 64), inside = png.at<cv::Vec3b>(128, 128), outside = png.at<cv::Vec3b>(128, 20);
+  EXPECT_GT(edge[1], 200);  // yellow: green and red high, blue low
+  EXPECT_GT(edge[2], 200);
+  EXPECT_LT(edge[0], 60);
+  EXPECT_EQ(inside, cv::Vec3b(128, 128, 128));  // a flat image: mid grey, inside and outside alike
+  EXPECT_EQ(outside, cv::Vec3b(128, 128, 128));
+  // Slice 2 (the middle one, which a volume without mask or prediction would show) has no outline.
+  const fs::path other = out_file("slice_grid_prediction_2");
+  ASSERT_EQ(fuse_write_slice_grid(&view, 1, "axial", 2, 1, other.c_str(), error, sizeof error), 0) << error;
+  EXPECT_EQ(cv::imread(other.string()).at<cv::Vec3b>(128, 64), cv::Vec3b(128, 128, 128));
+  fs::remove(path);
+  fs::remove(other);
+}
+
 TEST(SliceGrid, BadRequestsSayWhy) {
   std::vector<float> image(8, 0.0f);
-  const fuse_volume_view view{image.data(), nullptr, {2, 2, 2}, {1, 1, 1}, "v"};
+  const fuse_volume_view view{image.data(), nullptr, {2, 2, 2}, {1, 1, 1}, "v", nullptr};
   char error[256] = "";
   EXPECT_EQ(fuse_write_slice_grid(&view, 1, "oblique", -1, 4, out_file("bad").c_str(), error, sizeof error), 1);
   EXPECT_STREQ(error, "unknown plane 'oblique' (axial, coronal, sagittal)");

@@ -13,6 +13,7 @@
 #include "fuse/train/inference.h"
 #include "fuse/train/optimizer.h"
 #include "test_support.h"
+#include "segmentation_toy.h"
 #include "toy_experiment.h"
 
 namespace fuse::train {
@@ -158,57 +159,6 @@ TEST(Trainer, AStaleCacheFoundByTheAuditStopsTheRun) {
                 "the cache (fuse cache clear " + (dir / "cache").string() + ") and run again, or turn the check off with \"cache\": {\"dir\": ..., \"audit\": false}.");
 }
 
-// A 2D segmentation toy for validation on whole images: pixel > 0.5 is foreground. Training images are 8 x 8
-// (stacked in batches); validation images have other sizes each, one smaller than a 4 x 4 window along x.
-const char* const kMeanDice = R"({"dice": {"metric": "fuse.metrics.segmentation", "pred": "model.seg", "target": "data.y", "num_classes": 2, "output": "mean_dice"}})";
-
-std::filesystem::path write_segmentation_toy(const std::filesystem::path& dir, const std::string& model, const std::string& validation,
-                                             const std::string& metrics = kMeanDice) {
-  std::ofstream table(dir / "samples.csv");
-  table << "id,image,mask\n";
-  const std::vector<std::pair<int64_t, int64_t>> validation_sizes{{9, 12}, {6, 3}, {10, 7}, {7, 11}};
-  for (int i = 0; i < 16; ++i) {
-    const bool validating = i >= 12;
-    const int64_t h = validating ? validation_sizes[i - 12].first : 8, w = validating ? validation_sizes[i - 12].second : 8;
-    std::vector<float> image;
-    std::vector<int64_t> mask;
-    for (int64_t p = 0; p < h * w; ++p) {
-      image.push_back(static_cast<float>(0.5 + 0.5 * std::sin(0.37 * static_cast<double>(p) + 1.9 * i)));
-      mask.push_back(image.back() > 0.5f ? 1 : 0);
-    }
-    const std::string shape = std::to_string(h) + ", " + std::to_string(w);
-    fuse::testing::write_npy(dir / ("i" + std::to_string(i) + ".npy"), "{'descr': '<f4', 'fortran_order': False, 'shape': (1, " + shape + "), }",
-                       fuse::testing::bytes(image));
-    fuse::testing::write_npy(dir / ("m" + std::to_string(i) + ".npy"), "{'descr': '<i8', 'fortran_order': False, 'shape': (" + shape + "), }",
-                       fuse::testing::bytes(mask));
-    table << "s" << i << ",i" << i << ".npy,m" << i << ".npy\n";
-  }
-  // Fold = id / 4: s12..s15 validate.
-  std::ofstream folds(dir / "folds.json");
-  folds << R"({"k": 4, "seed": 0, "folds": {)";
-  for (int i = 0; i < 16; ++i) folds << (i ? ", " : "") << "\"s" << i << "\": " << i / 4;
-  folds << "}}";
-  folds.close();
-  std::ofstream(dir / "experiment.json") << R"({
-  "name": "seg_toy", "seed": 2,
-  "data": {
-    "source": {"table": "samples.csv", "paths": ["image", "mask"]},
-    "static": [{"op": "fuse.io.read_npy", "path_key": "data.image", "key": "data.x"},
-               {"op": "fuse.io.read_npy", "path_key": "data.mask", "key": "data.y"}],
-    "folds": {"k": 4, "file": "folds.json", "train": [0, 1, 2], "validation": [3]},
-    "loader": {"batch_size": 4, "workers": 1}
-  },
-  "validation": )" + validation + R"(,
-  "model": )" + model + R"(,
-  "postprocess": [{"op": "fuse.ops.argmax", "key": "model.probs", "out": "model.seg", "axis": 1}],
-  "losses": {"ce": {"loss": "fuse.losses.cross_entropy", "pred": "model.logits", "target": "data.y"}},
-  "metrics": )" + metrics + R"(,
-  "optimizer": {"name": "adam", "lr": 0.05},
-  "trainer": {"epochs": 3, "threads": 1, "progress": false}
-})";
-  return dir / "experiment.json";
-}
-
 // Each epoch's validation loss and Dice from log.csv.
 std::vector<std::pair<double, double>> validation_log(const std::filesystem::path& run) {
   std::istringstream log(read_text(run / "log.csv"));
@@ -235,7 +185,7 @@ TEST(Trainer, ValidationWithASlidingWindowRunsOnWholeImages) {
   const std::string conv = R"({"model": "fuse.models.segmentation_head", "dims": 2, "in_channels": 1, "num_classes": 2, "hidden": 4,
                                "inputs": ["data.x"], "outputs": ["model.logits", "model.probs"]})";
   const auto run = [&](const std::string& model, const std::string& validation, const std::string& name) {
-    fit(write_segmentation_toy(dir, model, validation), dir / name);
+    fit(testing::write_segmentation_toy(dir, model, validation), dir / name);
     return validation_log(dir / name);
   };
   const auto expect_near = [](const std::vector<std::pair<double, double>>& a, const std::vector<std::pair<double, double>>& b) {
@@ -255,7 +205,7 @@ TEST(Trainer, ValidationWithASlidingWindowRunsOnWholeImages) {
   ASSERT_EQ(conv_windows.size(), 3u);
   EXPECT_GT(std::abs(conv_windows.back().first - conv_whole.back().first), 1e-4 * conv_whole.back().first);
   // Without the window, images of different sizes cannot be stacked into a batch; the loader says so.
-  const std::string message = error_of([&] { fit(write_segmentation_toy(dir, per_pixel, R"({"batch_size": 2})"), dir / "stacked"); });
+  const std::string message = error_of([&] { fit(testing::write_segmentation_toy(dir, per_pixel, R"({"batch_size": 2})"), dir / "stacked"); });
   EXPECT_NE(message.find("data.x"), std::string::npos) << message;
 }
 
@@ -265,7 +215,7 @@ TEST(Trainer, AMetricMayBeOneClassOfAPerClassOutput) {
   const std::string model = R"({"model": "fuse.models.segmentation_head", "dims": 2, "in_channels": 1, "num_classes": 2,
                                 "inputs": ["data.x"], "outputs": ["model.logits", "model.probs"]})";
   const std::string seg = R"("metric": "fuse.metrics.segmentation", "pred": "model.seg", "target": "data.y", "num_classes": 2, "include_background": true)";
-  fit(write_segmentation_toy(dir, model, R"({"batch_size": 1})",
+  fit(testing::write_segmentation_toy(dir, model, R"({"batch_size": 1})",
                              "{\"dice\": {" + seg + R"(, "output": "mean_dice"}, "d0": {)" + seg + R"(, "output": "dice.0"}, "d1": {)" + seg +
                                  R"(, "output": "dice.1"}})"),
       dir / "run");
@@ -284,7 +234,7 @@ TEST(Trainer, AMetricMayBeOneClassOfAPerClassOutput) {
   }
   EXPECT_EQ(rows, 3);
   const std::string message = error_of([&] {
-    fit(write_segmentation_toy(dir, model, R"({"batch_size": 1})", "{\"d5\": {" + seg + R"(, "output": "dice.5"}})"), dir / "bad");
+    fit(testing::write_segmentation_toy(dir, model, R"({"batch_size": 1})", "{\"d5\": {" + seg + R"(, "output": "dice.5"}})"), dir / "bad");
   });
   EXPECT_NE(message.find("metric 'd5': no output 'dice.5'; did you mean 'dice.0'? (outputs: mean_dice, mean_iou, mean_hd, mean_hd95, mean_asd, "
                          "mean_nsd, dice.0, dice.1, iou.0, iou.1, hd.0, hd.1, hd95.0, hd95.1, asd.0, asd.1, nsd.0, nsd.1)"),

@@ -1,6 +1,6 @@
 // Plain-text tables for the terminal: columns sized to their widest cell.
-#ifndef FUSE_APPS_FUSE_TABLE_H_
-#define FUSE_APPS_FUSE_TABLE_H_
+#ifndef FUSE_APPS_COMMON_TABLE_H_
+#define FUSE_APPS_COMMON_TABLE_H_
 
 #include <ostream>
 #include <string>
@@ -21,4 +21,4 @@ class Table {
 
 }  // namespace fuse::cli
 
-#endif  // FUSE_APPS_FUSE_TABLE_H_
+#endif  // FUSE_APPS_COMMON_TABLE_H_

@@ -1,0 +1,24 @@
+// fuse show-results: a trained run's validation samples drawn with their target and predicted masks, captioned
+// and listed with their own loss and metrics (fastMONAI's show_results and plot_top_losses).
+#ifndef FUSE_APPS_FUSE_TRAIN_SHOW_RESULTS_H_
+#define FUSE_APPS_FUSE_TRAIN_SHOW_RESULTS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fuse::cli {
+
+struct ShowResultsOptions {
+  std::string experiment, run, checkpoint = "best", device = "cpu", plane = "axial", out = "results.png", csv, image_key, mask_key, pred_key;
+  std::vector<std::string> ids;
+  int64_t n = 8, slice = -1;
+  int columns = 4;
+  bool top_losses = false;
+};
+
+int show_results(const ShowResultsOptions& options);
+
+}  // namespace fuse::cli
+
+#endif  // FUSE_APPS_FUSE_TRAIN_SHOW_RESULTS_H_
