@@ -3,8 +3,8 @@
 # examples briefly:
 #   1. nodule3d (the default): make the data, train a 3D CNN (fuse run: training, validation, best-epoch
 #      checkpoint, evaluation with confidence intervals, HTML report), export a bundle, predict one patch.
-#   2. seg3d: summarise the data set, draw a batch after augmentation, train a 3D UNet, draw its worst
-#      validation volumes with their predicted masks (per-case Dice in a CSV), export, and
+#   2. seg3d: summarise the data set, draw a batch after augmentation, train a 3D UNet, draw the
+#      validation volumes with the worst lesion Dice and their predicted masks (per-case Dice in a CSV), export, and
 #      segment a volume back onto its own grid (fuse infer).
 #   3. eval: compare two models' predictions (intervals, sites, paired comparison, HTML report).
 set -euo pipefail
@@ -30,7 +30,7 @@ build/bin/make_segmentation_volumes build/examples/seg3d
 "$fuse" data show examples/seg3d/experiment.json --split train --n 8 --plane axial \
   --out build/examples/seg3d/train_batch.png
 "$fuse" run examples/seg3d/experiment.json --out "$runs/seg3d" --no-progress
-"$fuse" show-results examples/seg3d/experiment.json "$runs/seg3d" --top-losses --n 4 \
+"$fuse" show-results examples/seg3d/experiment.json "$runs/seg3d" --lowest lesion_dice --n 4 \
   --out "$runs/seg3d_worst.png" --csv "$runs/seg3d_cases.csv"
 "$fuse" export "$runs/seg3d" --out "$runs/seg3d_bundle"
 "$fuse" infer "$runs/seg3d_bundle" --input build/examples/seg3d/images/case03_ct.nii.gz \

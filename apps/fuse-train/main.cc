@@ -249,6 +249,8 @@ int main(int argc, char** argv) {
   show_cmd->add_option("--n", show.n, "how many samples")->check(CLI::PositiveNumber);
   show_cmd->add_option("--ids", show.ids, "these validation samples (ids, comma-separated) in this order, instead of the first --n")->delimiter(',');
   show_cmd->add_flag("--top-losses", show.top_losses, "run every validation sample and show the --n with the largest loss");
+  show_cmd->add_option("--highest", show.highest, "run every validation sample and show the --n with the largest value of this metric (or loss)");
+  show_cmd->add_option("--lowest", show.lowest, "run every validation sample and show the --n with the smallest value of this metric (e.g. a Dice)");
   show_cmd->add_option("--checkpoint", show.checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
   show_cmd->add_option("--device", show.device, "cpu, cuda, cuda:N");
   show_cmd->add_option("--plane", show.plane, "axial, coronal or sagittal")->check(CLI::IsMember({"axial", "coronal", "sagittal"}));
@@ -258,7 +260,7 @@ int main(int argc, char** argv) {
   show_cmd->add_option("--mask", show.mask_key, "the target mask key (default: data.mask, data.seg or data.label when a tensor)");
   show_cmd->add_option("--pred", show.pred_key, "the predicted mask key (default: what a metric compares with the mask, e.g. model.seg)");
   show_cmd->add_option("--out", show.out, "the PNG to write");
-  show_cmd->add_option("--csv", show.csv, "also write every sample run (with --top-losses: all) with its loss and metrics to this CSV");
+  show_cmd->add_option("--csv", show.csv, "also write every sample run (when ranked: all) with its loss and metrics to this CSV");
   show_cmd->callback([&] { exit_code = fuse::cli::show_results(show); });
 
   return fuse::apps::run_app(app, argc, argv, exit_code);

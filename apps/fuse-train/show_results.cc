@@ -100,10 +100,21 @@ VolumeView view_of(const train::SampleResult& r, const ShowResultsOptions& o, co
 }  // namespace
 
 int show_results(const ShowResultsOptions& o) {
-  if (o.top_losses && !o.ids.empty()) throw Error(Errc::kInvalidArgument, "--ids and --top-losses both choose the samples: give one");
+  // The ranking asked for: the column ("loss" or a metric) and its direction.
+  std::vector<std::string> rankings;
+  if (o.top_losses) rankings.push_back("--top-losses");
+  if (!o.highest.empty()) rankings.push_back("--highest");
+  if (!o.lowest.empty()) rankings.push_back("--lowest");
+  if (rankings.size() + (o.ids.empty() ? 0 : 1) > 1)
+    throw Error(Errc::kInvalidArgument, join(o.ids.empty() ? rankings : std::vector<std::string>{"--ids", rankings[0]}, " and ") + " both choose the samples: give one");
+  const std::string rank_by = o.top_losses ? "loss" : !o.highest.empty() ? o.highest : o.lowest;
+  const bool largest = o.lowest.empty();
   Registry registry;
   train::RunResults results(registry, o.experiment, o.run, {o.checkpoint, o.device});
   const train::Experiment& e = results.experiment();
+  // The column ranked by in a row (0 the loss, m + 1 the m-th metric value), known from the first sample's
+  // metric names (one metric may give several: "auc", "auc.macro").
+  int rank_column = rank_by == "loss" ? 0 : -1;
   std::vector<size_t> indices;
   if (!o.ids.empty()) {
     std::map<std::string, size_t> index;
@@ -118,32 +129,48 @@ int show_results(const ShowResultsOptions& o) {
       indices.push_back(it->second);
     }
   } else {
-    const size_t count = o.top_losses ? results.size() : std::min(results.size(), static_cast<size_t>(o.n));
+    const size_t count = !rank_by.empty() ? results.size() : std::min(results.size(), static_cast<size_t>(o.n));
     for (size_t i = 0; i < count; ++i) indices.push_back(i);
   }
-  // Every sample run is listed (in --csv); with --top-losses only the n largest are kept to be drawn.
-  std::vector<train::SampleResult> shown;
+  // Every sample run is listed (in --csv); when ranked, only the n first are kept to be drawn.
+  std::vector<std::pair<double, train::SampleResult>> shown;  // with the value ranked by
   std::vector<std::string> metric_names;
   std::vector<bool> defined;  // per metric: on some sample (a per-sample AUC never is)
   std::vector<std::pair<std::string, std::vector<double>>> rows;  // id, loss and metrics
   results.run(indices, [&](train::SampleResult&& r) {
-    if (metric_names.empty())
+    if (metric_names.empty() && !r.metrics.empty()) {
       for (const auto& [name, value] : r.metrics) metric_names.push_back(name), defined.push_back(false);
+      if (const auto it = std::find(metric_names.begin(), metric_names.end(), rank_by); rank_column < 0 && it != metric_names.end())
+        rank_column = static_cast<int>(it - metric_names.begin()) + 1;
+    }
+    if (!rank_by.empty() && rank_column < 0) {
+      std::vector<std::string> names{"loss"};
+      names.insert(names.end(), metric_names.begin(), metric_names.end());
+      throw Error(Errc::kKeyNotFound, rankings[0] + ": '" + rank_by + "' is neither the loss nor a validation metric of " + o.experiment +
+                                          did_you_mean(rank_by, names) + " (those are: " + join(names, ", ") + ")");
+    }
     std::vector<double> row{r.loss};
     for (size_t m = 0; m < r.metrics.size() && m < defined.size(); ++m) {
       row.push_back(r.metrics[m].second);
       defined[m] = defined[m] || !std::isnan(r.metrics[m].second);
     }
+    const double value = rank_column >= 0 && static_cast<size_t>(rank_column) < row.size() ? row[rank_column] : NAN;
     rows.emplace_back(r.id, std::move(row));
-    if (o.top_losses && !std::isfinite(r.loss)) return;
-    shown.push_back(std::move(r));
-    if (!o.top_losses) return;
-    std::stable_sort(shown.begin(), shown.end(), [](const train::SampleResult& a, const train::SampleResult& b) { return a.loss > b.loss; });
+    if (rank_by.empty()) {
+      shown.emplace_back(value, std::move(r));
+      return;
+    }
+    if (std::isnan(value)) return;  // a loss of several samples, a metric undefined on this one
+    shown.emplace_back(value, std::move(r));
+    std::stable_sort(shown.begin(), shown.end(), [&](const auto& a, const auto& b) { return largest ? a.first > b.first : a.first < b.first; });
     if (shown.size() > static_cast<size_t>(o.n)) shown.pop_back();
   });
-  if (shown.empty()) throw Error(Errc::kInvalidArgument, o.top_losses ? "no validation sample has a loss of its own to sort by" : "no validation sample to show");
+  if (shown.empty())
+    throw Error(Errc::kInvalidArgument, rank_by.empty() ? "no validation sample to show"
+                                                        : "no validation sample has its own " + rank_by + " to rank by" +
+                                                              (rank_column == 0 ? " (a loss of several samples)" : " (undefined on one sample)"));
   std::vector<VolumeView> views;
-  for (const train::SampleResult& r : shown) views.push_back(view_of(r, o, e));
+  for (const auto& [value, r] : shown) views.push_back(view_of(r, o, e));
   write_slice_grid(views, o.plane, o.slice, o.columns, o.out);
   std::vector<std::string> header{"ID", "LOSS"};
   for (size_t m = 0; m < metric_names.size(); ++m) {
@@ -159,13 +186,15 @@ int show_results(const ShowResultsOptions& o) {
     return out;
   };
   Table table(header);
-  for (const train::SampleResult& r : shown) {
+  for (const auto& [value, r] : shown) {
     const auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& row) { return row.first == r.id; });
     table.add(cells(r.id, it->second, short_number));
   }
   table.print(std::cout);
-  std::cout << "wrote " << o.out << " (" << views.size() << " validation samples" << (o.top_losses ? " with the largest losses" : "") << ", " << o.checkpoint
-            << " checkpoint, epoch " << results.epoch() << ", " << o.plane << ")\n";
+  std::string ranked;
+  if (rank_column == 0 && largest) ranked = " with the largest losses";
+  else if (!rank_by.empty()) ranked = std::string(largest ? " with the largest " : " with the smallest ") + rank_by;
+  std::cout << "wrote " << o.out << " (" << views.size() << (views.size() == 1 ? " validation sample" : " validation samples") << ranked << ", " << o.checkpoint << " checkpoint, epoch " << results.epoch() << ", " << o.plane << ")\n";
   if (!o.csv.empty()) {
     // Full precision; an undefined value is left empty.
     const auto exact = [](double v) {

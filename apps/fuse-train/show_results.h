@@ -14,7 +14,11 @@ struct ShowResultsOptions {
   std::vector<std::string> ids;
   int64_t n = 8, slice = -1;
   int columns = 4;
+  // At most one: run every validation sample and draw the --n with the largest loss, or the largest or
+  // smallest value of "loss" or a validation metric (--lowest lesion_dice: the worst lesions). None: the first
+  // --n, or the --ids.
   bool top_losses = false;
+  std::string highest, lowest;
 };
 
 int show_results(const ShowResultsOptions& options);

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
-
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "test_support.h"
@@ -242,6 +242,30 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   EXPECT_NE(no_pred.find("': no prediction: key 'model.segg' missing; nearest present: model.seg, "), std::string::npos) << no_pred;
   EXPECT_EQ(no_pred.rfind("fuse: error: sample '", 0), 0u) << no_pred;
   EXPECT_EQ(fuse(show_args + " --ids a --top-losses").err, "fuse: error: --ids and --top-losses both choose the samples: give one\n");
+  // The worst lesion rather than the largest loss (a lesion-free volume's soft Dice loss is large whatever the
+  // prediction): the one drawn has the smallest lesion Dice of the CSV.
+  std::map<std::string, double> lesion_dice;
+  std::istringstream all_cases(read_text(csv));
+  std::getline(all_cases, line);
+  while (std::getline(all_cases, line)) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    ASSERT_EQ(cells.size(), 5u) << line;
+    lesion_dice[cells[0]] = std::stod(cells[3]);
+  }
+  const double lowest = std::min_element(lesion_dice.begin(), lesion_dice.end(), [](const auto& a, const auto& b) { return a.second < b.second; })->second;
+  const CommandResult worst = fuse(show_args + " --lowest lesion_dice --n 1 --out '" + png.string() + "'");
+  ASSERT_EQ(worst.exit_code, 0) << worst.err;
+  std::istringstream worst_listed(worst.out);
+  std::getline(worst_listed, line);
+  std::getline(worst_listed, line);
+  EXPECT_EQ(lesion_dice.at(line.substr(0, line.find(' '))), lowest) << worst.out;
+  std::getline(worst_listed, line);
+  EXPECT_EQ(line.substr(0, line.find(", best checkpoint")), "wrote " + png.string() + " (1 validation sample with the smallest lesion_dice") << worst.out;
+  EXPECT_EQ(fuse(show_args + " --highest lesion_dce").err, "fuse: error: --highest: 'lesion_dce' is neither the loss nor a validation metric of " + experiment.string() +
+                                                              "; did you mean 'lesion_dice'? (those are: loss, dice, lesion_dice, hd95)\n");
+  EXPECT_EQ(fuse(show_args + " --top-losses --lowest dice").err, "fuse: error: --top-losses and --lowest both choose the samples: give one\n");
   EXPECT_EQ(fuse("show-results '" + experiment.string() + "' '" + (dir / "none").string() + "'").err,
             "fuse: error: '" + (dir / "none").string() + "' holds no checkpoints/best.ckpt: train it first (fuse run " + experiment.string() + " --out " +
                 (dir / "none").string() + ")\n");
