@@ -16,6 +16,7 @@
 #include "fuse/base/strings.h"
 #include "fuse/cache/cache.h"
 #include "fuse/data/data_config.h"
+#include "fuse/data/sample_source.h"
 #include "fuse/data/summary.h"
 #include "fuse/json/write.h"
 #include "fuse/table/table.h"
@@ -191,7 +192,7 @@ int show(const ShowOptions& o) {
 // ---- fuse dataset summary ----
 
 struct SummaryOptions {
-  std::string path, image_column = "image", mask_column;
+  std::string path, image_column = "image", mask_column, section = "training";
   bool json = false, csv = false;
   int64_t threads = 0;
 };
@@ -210,6 +211,20 @@ int summary(const SummaryOptions& o) {
     }
     std::sort(images.begin(), images.end());
     if (images.empty()) throw Error(Errc::kIo, "no medical image (.nii, .nii.gz, .nrrd, .mha, .mhd) in '" + o.path + "'");
+  } else if (path.extension() == ".json") {
+    // A data list (the Decathlon's dataset.json): its images, and its labels when they are paths.
+    const std::string mask_field = o.mask_column.empty() ? "label" : o.mask_column;
+    for (const data::Sample& sample : data::read_datalist_source({path, o.section, {}, {o.image_column, mask_field}})) {
+      const Value* image = sample.values.find("data." + o.image_column);
+      if (image == nullptr || !image->is<std::string>())
+        throw Error(Errc::kKeyNotFound, sample.origin + ": no path in field '" + o.image_column + "'" +
+                                            (image == nullptr ? "" : " (several paths: give one field of them with --image-col)") + "; name the image field with --image-col");
+      const Value* mask = sample.values.find("data." + mask_field);
+      if (!o.mask_column.empty() && (mask == nullptr || !mask->is<std::string>()))
+        throw Error(Errc::kKeyNotFound, sample.origin + ": no path in field '" + mask_field + "' (--mask-col)");
+      images.push_back(image->as<std::string>());
+      masks.push_back(mask != nullptr && mask->is<std::string>() ? mask->as<std::string>() : "");
+    }
   } else {
     std::unique_ptr<table::Reader> reader = table::Reader::open(path);
     const std::vector<std::string> columns = reader->columns();
@@ -381,9 +396,10 @@ void add_data_commands(CLI::App& app, int& exit_code) {
   dataset_cmd->require_subcommand(1);
   CLI::App* summary_cmd = dataset_cmd->add_subcommand("summary", "Sizes, spacings, orientations, groups and a suggested resampling");
   static SummaryOptions summary_options;
-  summary_cmd->add_option("PATH", summary_options.path, "a folder of images, or a CSV/TSV table with an image column")->required();
-  summary_cmd->add_option("--image-col", summary_options.image_column, "the table's image column");
-  summary_cmd->add_option("--mask-col", summary_options.mask_column, "the table's mask column (default: 'mask' when present)");
+  summary_cmd->add_option("PATH", summary_options.path, "a folder of images, a CSV/TSV table with an image column, or a data list (the Decathlon's dataset.json)")->required();
+  summary_cmd->add_option("--image-col", summary_options.image_column, "the table's image column (or the data list's field)");
+  summary_cmd->add_option("--mask-col", summary_options.mask_column, "the table's mask column (default: 'mask' when present; a data list's 'label' when a path)");
+  summary_cmd->add_option("--section", summary_options.section, "the data list's list of samples (default: training)");
   summary_cmd->add_flag("--json", summary_options.json, "print JSON");
   summary_cmd->add_flag("--csv", summary_options.csv, "print one CSV row per image");
   summary_cmd->add_option("--threads", summary_options.threads, "reader threads (default: all cores)");

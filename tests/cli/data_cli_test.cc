@@ -70,6 +70,29 @@ TEST(DatasetSummary, TableJsonAndCsv) {
   EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 7);
 }
 
+TEST(DatasetSummary, TheDecathlonsDatasetJson) {
+  // The Medical Segmentation Decathlon's layout: a dataset.json listing images and labels by relative path.
+  const fs::path list = example() / "dataset.json";
+  std::ofstream(list) << R"({"name": "synthetic", "training": [
+    {"image": "./images/case00_ct.nii.gz", "label": "./images/case00_mask.nii.gz"},
+    {"image": "./images/case01_ct.nii.gz", "label": "./images/case01_mask.nii.gz"}],
+    "test": ["./images/case02_ct.nii.gz"]})";
+  const CommandResult training = fuse("dataset summary '" + list.string() + "' --json");
+  ASSERT_EQ(training.exit_code, 0) << training.err;
+  const boost::json::object j = boost::json::parse(training.out).as_object();
+  ASSERT_EQ(j.at("images").as_array().size(), 2u);
+  EXPECT_EQ(j.at("images").as_array()[1].at("path").as_string(), (example() / "images" / "case01_ct.nii.gz").string());
+  int64_t labelled = 0;  // the labels' voxels: both masks were read
+  for (const auto& count : j.at("labels").as_object()) labelled += count.value().as_int64();
+  EXPECT_EQ(labelled, 2 * 32 * 32 * 16) << training.out;
+  const CommandResult test = fuse("dataset summary '" + list.string() + "' --section test --json");
+  ASSERT_EQ(test.exit_code, 0) << test.err;
+  EXPECT_EQ(boost::json::parse(test.out).at("images").as_array().size(), 1u);
+  EXPECT_TRUE(boost::json::parse(test.out).at("labels").as_object().empty()) << test.out;  // no masks listed
+  EXPECT_EQ(fuse("dataset summary '" + list.string() + "' --section tests").err,
+            "fuse: error: " + list.string() + ":1:1: no list 'tests'; did you mean 'test'? (its lists: training, test)\n");
+}
+
 TEST(DatasetSummary, ABadTableOrFolderIsNamed) {
   const CommandResult r = fuse("dataset summary '" + (example() / "train.csv").string() + "' --image-col scan");
   EXPECT_EQ(r.exit_code, 1);

@@ -48,8 +48,25 @@ std::vector<Sample> read_sample_source(const json::Document& d, const std::strin
       return read_table_source(t);
     }
     if (s.has("folder")) {
-      s.allow({"folder", "pattern", "key"});
-      return read_glob_source(GlobSource{resolve(base, s.string("folder")), s.string("pattern", "*"), s.string("key", "data.path")});
+      s.allow({"folder", "pattern", "key", "id", "with"});
+      GlobSource g{resolve(base, s.string("folder")), s.string("pattern", "*"), s.string("key", "data.path"), s.string("id", "{stem}"), {}};
+      if (const bj::value* with = s.find("with")) {
+        ObjectReader w(d, *with, s.pointer("with"), "'with' (key -> paired file)");
+        for (const auto& m : w.object()) g.with.emplace_back(std::string(m.key()), w.string(std::string(m.key())));
+      }
+      return read_glob_source(g);
+    }
+    if (s.has("datalist")) {
+      s.allow({"datalist", "section", "keys", "paths"});
+      DatalistSource l;
+      l.file = resolve(base, s.string("datalist"));
+      l.section = s.string("section", "training");
+      if (s.has("paths")) l.path_fields = s.strings("paths");
+      if (const bj::value* keys = s.find("keys")) {
+        ObjectReader k(d, *keys, s.pointer("keys"), "'keys' (field -> key)");
+        for (const auto& m : k.object()) l.keys[std::string(m.key())] = k.string(std::string(m.key()));
+      }
+      return read_datalist_source(l);
     }
     if (s.has("ids")) {
       s.allow({"ids", "key"});
@@ -64,7 +81,7 @@ std::vector<Sample> read_sample_source(const json::Document& d, const std::strin
   } catch (const Error& e) {
     throw Error(e.code(), d.location(s.pointer()) + ": " + e.what());
   }
-  s.fail("", "the sample source needs one of 'table', 'folder', 'ids' or 'count'");
+  s.fail("", "the sample source needs one of 'table', 'folder', 'datalist', 'ids' or 'count'");
 }
 
 namespace {
@@ -169,7 +186,7 @@ DataConfig read_data_config(const json::Document& d, const std::string& pointer,
   const fs::path base = fs::path(d.source()).parent_path();
   DataConfig c;
   c.pointer = pointer;
-  if (!data.has("source")) data.fail("", "missing field 'source' in the data section (a table, a folder, ids or a count)");
+  if (!data.has("source")) data.fail("", "missing field 'source' in the data section (a table, a folder, a datalist, ids or a count)");
   if (read_samples) c.dataset.samples = read_sample_source(d, data.pointer("source"));
   c.dataset.static_steps = read_static_steps(d, data.pointer("static"));
   c.dataset.dynamic_steps = read_steps(d, data.pointer("dynamic"));

@@ -5,13 +5,17 @@
 #include <charconv>
 #include <set>
 
+#include <boost/json/serialize.hpp>
+
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
+#include "fuse/json/document.h"
 #include "fuse/table/table.h"
 
 namespace fuse::data {
 
 namespace fs = std::filesystem;
+namespace bj = boost::json;
 
 namespace {
 
@@ -27,14 +31,18 @@ Value cell_value(std::string_view text) {
   return Value(std::string(text));
 }
 
-bool glob_match(std::string_view p, std::string_view s) {
+// Whether `s` matches `p` ('*' and '?'); `star`, when given, gets what the first '*' matched (the shortest).
+bool glob_match(std::string_view p, std::string_view s, std::string* star = nullptr) {
   if (p.empty()) return s.empty();
   if (p[0] == '*') {
     for (size_t i = 0; i <= s.size(); ++i)
-      if (glob_match(p.substr(1), s.substr(i))) return true;
+      if (glob_match(p.substr(1), s.substr(i))) {
+        if (star != nullptr) *star = s.substr(0, i);
+        return true;
+      }
     return false;
   }
-  return !s.empty() && (p[0] == '?' || p[0] == s[0]) && glob_match(p.substr(1), s.substr(1));
+  return !s.empty() && (p[0] == '?' || p[0] == s[0]) && glob_match(p.substr(1), s.substr(1), star);
 }
 
 // "scan.nii.gz" -> "scan": image names often carry two extensions.
@@ -44,6 +52,26 @@ std::string stem_of(const fs::path& p) {
     if (name.size() > std::strlen(ext) && name.compare(name.size() - std::strlen(ext), std::string::npos, ext) == 0)
       return name.substr(0, name.size() - std::strlen(ext));
   return p.stem().string();
+}
+
+// `text` with "{stem}", "{name}" and "{*}" filled in for `file`; `what` names the template in errors.
+std::string fill_template(const std::string& what, const std::string& text, const fs::path& file, const std::string& star) {
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] != '{') {
+      out += text[i++];
+      continue;
+    }
+    const size_t close = text.find('}', i);
+    if (close == std::string::npos) throw Error(Errc::kInvalidArgument, what + " \"" + text + "\": a '{' without its '}'");
+    const std::string name = text.substr(i + 1, close - i - 1);
+    if (name == "stem") out += stem_of(file);
+    else if (name == "name") out += file.filename().string();
+    else if (name == "*") out += star;
+    else throw Error(Errc::kInvalidArgument, what + " \"" + text + "\": unknown placeholder '{" + name + "}' (placeholders: {stem}, {name}, {*})");
+    i = close + 1;
+  }
+  return out;
 }
 
 }  // namespace
@@ -103,6 +131,14 @@ std::vector<Sample> read_glob_source(const GlobSource& source) {
     throw Error(Errc::kIo, "sample folder '" + source.folder.string() + "' does not exist or is not a folder");
   const bool deep = source.pattern.rfind("**/", 0) == 0;
   const std::string pattern = deep ? source.pattern.substr(3) : source.pattern;
+  // Templates are checked before any file is looked at.
+  std::vector<std::pair<std::string, std::string>> templates{{"'id'", source.id}};
+  for (const auto& [key, text] : source.with) templates.emplace_back("'with' " + key, text);
+  for (const auto& [what, text] : templates) {
+    fill_template(what, text, "x", "");
+    if (text.find("{*}") != std::string::npos && pattern.find('*') == std::string::npos)
+      throw Error(Errc::kInvalidArgument, what + " \"" + text + "\": '{*}' is what the pattern's first '*' matched, and '" + source.pattern + "' has none");
+  }
   std::vector<fs::path> files;
   auto consider = [&](const fs::directory_entry& e) {
     if (e.is_regular_file(ec) && glob_match(pattern, e.path().filename().string())) files.push_back(e.path());
@@ -117,13 +153,93 @@ std::vector<Sample> read_glob_source(const GlobSource& source) {
   std::vector<Sample> out;
   std::map<std::string, fs::path> ids;
   for (const fs::path& f : files) {
+    std::string star;
+    glob_match(pattern, f.filename().string(), &star);
     Sample s;
     s.id = deep ? fs::relative(f, source.folder).parent_path().string() : "";
-    s.id = (s.id.empty() ? "" : s.id + "/") + stem_of(f);
+    s.id = (s.id.empty() ? "" : s.id + "/") + fill_template("'id'", source.id, f, star);
     if (auto [it, inserted] = ids.emplace(s.id, f); !inserted)
       throw Error(Errc::kInvalidArgument, "files '" + it->second.string() + "' and '" + f.string() + "' have the same sample id '" + s.id + "'");
     s.origin = "file " + f.string();
     s.values.set(source.key, f.string());
+    for (const auto& [key, text] : source.with) {
+      const fs::path paired = (f.parent_path() / fill_template("'with' " + key, text, f, star)).lexically_normal();
+      if (!fs::is_regular_file(paired, ec))
+        throw Error(Errc::kIo, "sample '" + s.id + "' (" + s.origin + "): no file '" + paired.string() + "' for '" + key + "' (\"" + text + "\" in 'with')");
+      s.values.set(key, paired.string());
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<Sample> read_datalist_source(const DatalistSource& source) {
+  const json::Document d = json::Document::load(source.file);
+  const fs::path base = fs::absolute(source.file).parent_path();
+  const bj::value* section = d.root().is_object() ? d.root().as_object().if_contains(source.section) : nullptr;
+  if (section == nullptr || !section->is_array()) {
+    std::vector<std::string> lists;
+    if (d.root().is_object())
+      for (const auto& m : d.root().as_object())
+        if (m.value().is_array()) lists.push_back(std::string(m.key()));
+    throw Error(Errc::kKeyNotFound, d.location("") + ": no list '" + source.section + "'" + did_you_mean(source.section, lists) +
+                                        (lists.empty() ? " (the file holds no list)" : " (its lists: " + join(lists, ", ") + ")"));
+  }
+  const auto absolute = [&](std::string_view text) {
+    const fs::path p(std::string{text});
+    return (p.is_absolute() ? p : (base / p).lexically_normal()).string();
+  };
+  std::vector<Sample> out;
+  std::map<std::string, std::string> seen;  // id -> origin
+  const bj::array& entries = section->as_array();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string pointer = json::child_pointer(json::child_pointer("", source.section), i);
+    Sample s;
+    s.origin = "entry " + std::to_string(i + 1) + " of '" + source.section + "' in " + d.location(pointer);
+    std::string first_path;
+    const auto key_of = [&](const std::string& field) {
+      const auto mapped = source.keys.find(field);
+      return mapped != source.keys.end() ? mapped->second : "data." + field;
+    };
+    if (entries[i].is_string()) {
+      first_path = absolute(entries[i].as_string());
+      s.values.set(key_of("image"), first_path);
+    } else if (entries[i].is_object()) {
+      for (const auto& field : entries[i].as_object()) {
+        const std::string name(field.key());
+        const std::string key = key_of(name);
+        const bj::value& v = field.value();
+        const bool is_path = std::find(source.path_fields.begin(), source.path_fields.end(), name) != source.path_fields.end();
+        if (is_path && v.is_string()) {
+          s.values.set(key, absolute(v.as_string()));
+          if (first_path.empty()) first_path = absolute(v.as_string());
+        } else if (is_path && v.is_array() && !v.as_array().empty() && std::all_of(v.as_array().begin(), v.as_array().end(), [](const bj::value& p) { return p.is_string(); })) {
+          for (size_t k = 0; k < v.as_array().size(); ++k) s.values.set(key + "." + std::to_string(k), absolute(v.as_array()[k].as_string()));
+          if (first_path.empty()) first_path = absolute(v.as_array()[0].as_string());
+        } else if (v.is_int64() || v.is_uint64()) {
+          s.values.set(key, v.to_number<int64_t>());
+        } else if (v.is_double()) {
+          s.values.set(key, v.as_double());
+        } else if (v.is_bool()) {
+          s.values.set(key, v.as_bool());
+        } else if (v.is_string()) {
+          s.values.set(key, std::string(v.as_string()));
+        } else if (v.is_null()) {
+          s.values.set(key, Value());
+        } else {
+          throw Error(Errc::kInvalidArgument, d.location(json::child_pointer(pointer, name)) + ": field '" + name + "' of " + "entry " + std::to_string(i + 1) +
+                                                  " of '" + source.section + "' is " + (v.is_array() ? "an array" : "an object") +
+                                                  (is_path ? " (a path field holds a path or an array of paths)" : " (fields hold numbers, text, or with 'paths' paths)"));
+        }
+      }
+      if (const bj::value* id = entries[i].as_object().if_contains("id"); id != nullptr) s.id = id->is_string() ? std::string(id->as_string()) : bj::serialize(*id);
+    } else {
+      throw Error(Errc::kInvalidArgument, d.location(pointer) + ": entry " + std::to_string(i + 1) + " of '" + source.section +
+                                              "' is neither an object of fields nor a path");
+    }
+    if (s.id.empty()) s.id = first_path.empty() ? std::to_string(i + 1) : stem_of(first_path);
+    if (auto [it, inserted] = seen.emplace(s.id, s.origin); !inserted)
+      throw Error(Errc::kInvalidArgument, s.origin + ": sample id '" + s.id + "' is also that of " + it->second + " (give each entry an \"id\")");
     out.push_back(std::move(s));
   }
   return out;

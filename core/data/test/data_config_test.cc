@@ -75,6 +75,39 @@ TEST(DataConfig, RelativePathFieldsAreTakenFromTheFilesFolder) {
   EXPECT_EQ(sample.get<std::string>("file"), "rel/c.idx");
 }
 
+TEST(DataConfig, FolderPairsAndDatalistsAsSources) {
+  const auto dir = fresh_dir("config_sources");
+  std::filesystem::create_directories(dir / "imagesTr");
+  std::filesystem::create_directories(dir / "labelsTr");
+  for (const char* c : {"la_003", "la_007"}) {
+    write_file(dir / "imagesTr" / (std::string(c) + ".nii.gz"), "x");
+    write_file(dir / "labelsTr" / (std::string(c) + ".nii.gz"), "x");
+  }
+  const DataConfig folder = read_data_config(experiment(dir, R"({"source": {"folder": "imagesTr", "pattern": "*.nii.gz", "key": "data.image",
+    "with": {"data.mask": "../labelsTr/{stem}.nii.gz"}}})"));
+  ASSERT_EQ(folder.dataset.samples.size(), 2u);
+  EXPECT_EQ(folder.dataset.samples[1].id, "la_007");
+  EXPECT_EQ(folder.dataset.samples[1].values.get<std::string>("data.mask"), (dir / "labelsTr" / "la_007.nii.gz").string());
+  write_file(dir / "dataset.json", R"({"training": [{"image": "./imagesTr/la_003.nii.gz", "label": "./labelsTr/la_003.nii.gz"}],
+    "validation": [{"image": "./imagesTr/la_007.nii.gz", "label": "./labelsTr/la_007.nii.gz", "grade": 2}]})");
+  const DataConfig list = read_data_config(experiment(dir, R"({"source": {"datalist": "dataset.json", "section": "validation",
+    "keys": {"label": "data.mask"}, "paths": ["image", "label"]}})"));
+  ASSERT_EQ(list.dataset.samples.size(), 1u);
+  EXPECT_EQ(list.dataset.samples[0].id, "la_007");
+  EXPECT_EQ(list.dataset.samples[0].values.get<std::string>("data.mask"), (dir / "labelsTr" / "la_007.nii.gz").string());
+  EXPECT_EQ(list.dataset.samples[0].values.get<int64_t>("data.grade"), 2);
+  // "training" by default.
+  EXPECT_EQ(read_data_config(experiment(dir, R"({"source": {"datalist": "dataset.json"}})")).dataset.samples[0].id, "la_003");
+  const std::string file = (dir / "exp.json").string();
+  EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"datalist": "dataset.json", "sections": "test"}})")); }),
+            file + ":2:63: unknown field 'sections' in the sample source; did you mean 'section'? (allowed: datalist, section, keys, paths)");
+  EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"folder": "imagesTr", "with": {"data.mask": 3}}})")); }),
+            file + ":2:67: 'data.mask' must be a string, got 3");
+  EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"folder": "imagesTr", "with": {"data.mask": "../masks/{stem}.nii.gz"}}})")); }),
+            file + ":2:22: sample 'la_003' (file " + (dir / "imagesTr" / "la_003.nii.gz").string() + "): no file '" + (dir / "masks" / "la_003.nii.gz").string() +
+                "' for 'data.mask' (\"../masks/{stem}.nii.gz\" in 'with')");
+}
+
 TEST(DataConfig, MistakesAreLocated) {
   const auto dir = fresh_dir("config_bad");
   const std::string file = (dir / "exp.json").string();
@@ -90,7 +123,7 @@ TEST(DataConfig, MistakesAreLocated) {
   EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "train.csv", "paths": ["img"]}})")); }),
             file + ":2:22: " + (dir / "train.csv").string() + ": no path column 'img' (columns: id, image, label, patient)");
   EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"static": []})")); }),
-            file + ":2:11: missing field 'source' in the data section (a table, a folder, ids or a count)");
+            file + ":2:11: missing field 'source' in the data section (a table, a folder, a datalist, ids or a count)");
   EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "on_error": "ignore"})")); }),
             file + ":2:58: 'on_error' must be one of 'fail', 'skip', 'retry', got 'ignore'");
 }

@@ -56,22 +56,108 @@ TEST(GlobSource, MatchingFilesSortedWithStemIds) {
   for (const char* f : {"b.nii.gz", "a.nii.gz", "notes.txt"}) write_file(dir / f, "x");
   std::filesystem::create_directories(dir / "site2");
   write_file(dir / "site2" / "c.nii.gz", "x");
-  const std::vector<Sample> flat = read_glob_source(GlobSource{dir, "*.nii.gz", "data.image"});
+  const std::vector<Sample> flat = read_glob_source(GlobSource{dir, "*.nii.gz", "data.image", "{stem}", {}});
   ASSERT_EQ(flat.size(), 2u);
   EXPECT_EQ(flat[0].id, "a");
   EXPECT_EQ(flat[1].id, "b");
   EXPECT_EQ(flat[0].values.get<std::string>("data.image"), (dir / "a.nii.gz").string());
-  const std::vector<Sample> deep = read_glob_source(GlobSource{dir, "**/*.nii.gz", "data.path"});
+  const std::vector<Sample> deep = read_glob_source(GlobSource{dir, "**/*.nii.gz", "data.path", "{stem}", {}});
   ASSERT_EQ(deep.size(), 3u);
   EXPECT_EQ(deep[2].id, "site2/c");
 }
 
 TEST(GlobSource, NothingToReadIsAnError) {
   const auto dir = fresh_dir("source_glob_empty");
-  EXPECT_EQ(error_of([&] { read_glob_source(GlobSource{dir, "*.nrrd", "data.path"}); }),
+  EXPECT_EQ(error_of([&] { read_glob_source(GlobSource{dir, "*.nrrd", "data.path", "{stem}", {}}); }),
             "no file in '" + dir.string() + "' matches '*.nrrd'");
-  EXPECT_EQ(error_of([&] { read_glob_source(GlobSource{dir / "nope", "*", "data.path"}); }),
+  EXPECT_EQ(error_of([&] { read_glob_source(GlobSource{dir / "nope", "*", "data.path", "{stem}", {}}); }),
             "sample folder '" + (dir / "nope").string() + "' does not exist or is not a folder");
+}
+
+TEST(GlobSource, PairedFilesAndIdsFromTheirTemplates) {
+  // nnU-Net's layout: channel files "<case>_0000.nii.gz" in imagesTr, labels "<case>.nii.gz" in labelsTr.
+  const auto dir = fresh_dir("source_glob_pairs");
+  std::filesystem::create_directories(dir / "imagesTr");
+  std::filesystem::create_directories(dir / "labelsTr");
+  for (const char* c : {"la_003", "la_007"}) {
+    write_file(dir / "imagesTr" / (std::string(c) + "_0000.nii.gz"), "x");
+    write_file(dir / "imagesTr" / (std::string(c) + "_0001.nii.gz"), "x");
+    write_file(dir / "labelsTr" / (std::string(c) + ".nii.gz"), "x");
+  }
+  GlobSource g{dir / "imagesTr", "*_0000.nii.gz", "data.t1", "{*}", {{"data.t2", "{*}_0001.nii.gz"}, {"data.mask", "../labelsTr/{*}.nii.gz"}}};
+  const std::vector<Sample> s = read_glob_source(g);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].id, "la_003");
+  EXPECT_EQ(s[1].id, "la_007");
+  EXPECT_EQ(s[1].values.get<std::string>("data.t1"), (dir / "imagesTr" / "la_007_0000.nii.gz").string());
+  EXPECT_EQ(s[1].values.get<std::string>("data.t2"), (dir / "imagesTr" / "la_007_0001.nii.gz").string());
+  EXPECT_EQ(s[1].values.get<std::string>("data.mask"), (dir / "labelsTr" / "la_007.nii.gz").string());
+  // {stem} and {name}; the default id is the stem.
+  const std::vector<Sample> named = read_glob_source(GlobSource{dir / "labelsTr", "*.nii.gz", "data.mask", "{stem}", {{"data.copy", "{name}"}}});
+  EXPECT_EQ(named[0].id, "la_003");
+  EXPECT_EQ(named[0].values.get<std::string>("data.copy"), (dir / "labelsTr" / "la_003.nii.gz").string());
+  // A paired file missing, and templates that cannot be filled.
+  std::filesystem::remove(dir / "labelsTr" / "la_007.nii.gz");
+  EXPECT_EQ(error_of([&] { read_glob_source(g); }), "sample 'la_007' (file " + (dir / "imagesTr" / "la_007_0000.nii.gz").string() + "): no file '" +
+                                                         (dir / "labelsTr" / "la_007.nii.gz").string() + "' for 'data.mask' (\"../labelsTr/{*}.nii.gz\" in 'with')");
+  EXPECT_EQ(error_of([&] { read_glob_source(GlobSource{dir / "imagesTr", "*.nii.gz", "data.t1", "{case}", {}}); }),
+            "'id' \"{case}\": unknown placeholder '{case}' (placeholders: {stem}, {name}, {*})");
+  EXPECT_EQ(error_of([&] { read_glob_source(GlobSource{dir / "imagesTr", "*.nii.gz", "data.t1", "{stem}", {{"data.mask", "{stem.nii.gz"}}}); }),
+            "'with' data.mask \"{stem.nii.gz\": a '{' without its '}'");
+  EXPECT_EQ(error_of([&] { read_glob_source(GlobSource{dir / "imagesTr", "la_003_0000.nii.gz", "data.t1", "{*}", {}}); }),
+            "'id' \"{*}\": '{*}' is what the pattern's first '*' matched, and 'la_003_0000.nii.gz' has none");
+  // Two files giving one id: "{*}" is the shortest match of the first '*' ("003").
+  EXPECT_EQ(error_of([&] { read_glob_source(GlobSource{dir / "imagesTr", "la_*_*.nii.gz", "data.t1", "{*}", {}}); }),
+            "files '" + (dir / "imagesTr" / "la_003_0000.nii.gz").string() + "' and '" + (dir / "imagesTr" / "la_003_0001.nii.gz").string() +
+                "' have the same sample id '003'");
+}
+
+TEST(DatalistSource, TheDecathlonsDatasetJson) {
+  const auto dir = fresh_dir("source_datalist");
+  write_file(dir / "dataset.json", R"({
+    "name": "Heart", "labels": {"0": "background", "1": "left atrium"}, "numTraining": 2,
+    "training": [{"image": "./imagesTr/la_003.nii.gz", "label": "./labelsTr/la_003.nii.gz"},
+                 {"image": "./imagesTr/la_007.nii.gz", "label": "./labelsTr/la_007.nii.gz", "fold": 1, "site": "b", "weight": 0.5}],
+    "test": ["./imagesTs/la_001.nii.gz"],
+    "multi": [{"id": "p1", "image": ["t1.nii.gz", "/data/t2.nii.gz"], "label": 1}]
+  })");
+  const std::vector<Sample> s = read_datalist_source(DatalistSource{dir / "dataset.json", "training", {{"label", "data.mask"}}, {"image", "label"}});
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].id, "la_003");
+  EXPECT_EQ(s[1].values.get<std::string>("data.image"), (dir / "imagesTr" / "la_007.nii.gz").string());
+  EXPECT_EQ(s[1].values.get<std::string>("data.mask"), (dir / "labelsTr" / "la_007.nii.gz").string());
+  EXPECT_EQ(s[1].values.get<int64_t>("data.fold"), 1);
+  EXPECT_EQ(s[1].values.get<std::string>("data.site"), "b");
+  EXPECT_DOUBLE_EQ(s[1].values.get<double>("data.weight"), 0.5);
+  EXPECT_EQ(s[1].origin, "entry 2 of 'training' in " + (dir / "dataset.json").string() + ":4:18");
+  const std::vector<Sample> test = read_datalist_source(DatalistSource{dir / "dataset.json", "test", {}, {"image", "label"}});
+  ASSERT_EQ(test.size(), 1u);
+  EXPECT_EQ(test[0].id, "la_001");
+  EXPECT_EQ(test[0].values.get<std::string>("data.image"), (dir / "imagesTs" / "la_001.nii.gz").string());
+  // Several paths in one field, an "id" field, a number in a path field (a class label) kept as a number.
+  const std::vector<Sample> multi = read_datalist_source(DatalistSource{dir / "dataset.json", "multi", {}, {"image", "label"}});
+  EXPECT_EQ(multi[0].id, "p1");
+  EXPECT_EQ(multi[0].values.get<std::string>("data.image.0"), (dir / "t1.nii.gz").string());
+  EXPECT_EQ(multi[0].values.get<std::string>("data.image.1"), "/data/t2.nii.gz");
+  EXPECT_EQ(multi[0].values.get<int64_t>("data.label"), 1);
+}
+
+TEST(DatalistSource, BadListsAreLocated) {
+  const auto dir = fresh_dir("source_datalist_bad");
+  const auto file = dir / "dataset.json";
+  write_file(file, R"({"training": [{"image": "a.nii.gz"}, {"image": "sub/a.nii.gz"}], "validation": [],
+                       "odd": [3], "nested": [{"image": "x.nii.gz", "meta": {"a": 1}}]})");
+  EXPECT_EQ(error_of([&] { read_datalist_source(DatalistSource{file, "trainig", {}, {"image"}}); }),
+            file.string() + ":1:1: no list 'trainig'; did you mean 'training'? (its lists: training, validation, odd, nested)");
+  EXPECT_EQ(error_of([&] { read_datalist_source(DatalistSource{file, "training", {}, {"image"}}); }),
+            "entry 2 of 'training' in " + file.string() + ":1:38: sample id 'a' is also that of entry 1 of 'training' in " + file.string() +
+                ":1:15 (give each entry an \"id\")");
+  EXPECT_EQ(error_of([&] { read_datalist_source(DatalistSource{file, "odd", {}, {"image"}}); }),
+            file.string() + ":2:32: entry 1 of 'odd' is neither an object of fields nor a path");
+  EXPECT_EQ(error_of([&] { read_datalist_source(DatalistSource{file, "nested", {}, {"image"}}); }),
+            file.string() + ":2:77: field 'meta' of entry 1 of 'nested' is an object (fields hold numbers, text, or with 'paths' paths)");
+  const std::string missing = error_of([&] { read_datalist_source(DatalistSource{dir / "none.json", "training", {}, {"image"}}); });
+  EXPECT_NE(missing.find((dir / "none.json").string()), std::string::npos) << missing;
 }
 
 TEST(IdsSource, OneSamplePerId) {

@@ -1,5 +1,6 @@
 // Where samples come from: a CSV/TSV table (each column becomes a key, e.g. data.path, data.label), the files
-// matching a glob in a folder, or a list of ids. Every sample has an id (cache keys, messages).
+// matching a glob in a folder (with their paired files), a JSON data list (the Medical Segmentation Decathlon's
+// dataset.json), or a list of ids. Every sample has an id (cache keys, messages).
 #ifndef FUSE_DATA_SAMPLE_SOURCE_H_
 #define FUSE_DATA_SAMPLE_SOURCE_H_
 
@@ -26,16 +27,38 @@ struct TableSource {
                                             // the table's folder
 };
 
+// Path and id templates of a matched file: "{stem}" its name without extensions ("la_003_0000"), "{name}" its
+// whole name, "{*}" what the pattern's first '*' matched ("la_003" for "*_0000.nii.gz").
 struct GlobSource {
   std::filesystem::path folder;
   std::string pattern = "*";  // file names ('*' and '?'); "**/" in front searches sub-folders
   std::string key = "data.path";
+  std::string id = "{stem}";  // the id template (with "**/", prefixed by the file's sub-folder)
+  // key -> template of a file paired with each match, relative to the match's folder (nnU-Net's and the
+  // Decathlon's "../labelsTr/{stem}.nii.gz", BraTS's "{*}_seg.nii.gz"); a missing one is an error.
+  std::vector<std::pair<std::string, std::string>> with;
+};
+
+// A JSON file listing samples (MONAI's load_decathlon_datalist): under `section`, an array of objects whose
+// fields become keys, or of paths (the Decathlon's "test": ["./imagesTs/la_001.nii.gz"]) that go to
+// "data.image".
+struct DatalistSource {
+  std::filesystem::path file;
+  std::string section = "training";
+  std::map<std::string, std::string> keys;  // field -> key; other fields become "data.<field>"
+  // Fields holding paths (a string, or an array of strings that become "<key>.0", "<key>.1", ...): relative
+  // ones are made absolute against the file's folder. Numbers and other fields are kept as they are.
+  std::vector<std::string> path_fields = {"image", "label"};
 };
 
 // Reads a table: integers become int values, other numbers doubles, the rest strings (empty cells are null).
 std::vector<Sample> read_table_source(const TableSource& source);
-// The matching files, sorted; ids are the file names without their extensions (".nii.gz" included).
+// The matching files, sorted; ids from `source.id` (by default the file names without their extensions,
+// ".nii.gz" included).
 std::vector<Sample> read_glob_source(const GlobSource& source);
+// The entries in file order; ids from an "id" field, else the first path field's file name without its
+// extensions, else the entry's number from 1.
+std::vector<Sample> read_datalist_source(const DatalistSource& source);
 // One sample per id, the id under `key`.
 std::vector<Sample> ids_source(const std::vector<std::string>& ids, const std::string& key);
 // Samples "0" to "count - 1", each number (an int) under `key`: items of one file, such as MNIST's.
