@@ -2,6 +2,9 @@
 // `fuse show-results`).
 // A program of its own because it loads LibTorch, which the other `fuse` commands must not pay for; `fuse`
 // hands these commands over to it. Exit codes: 0 success, 1 failure, 2 usage.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <iostream>
 
 #ifdef __GLIBC__
@@ -15,15 +18,18 @@
 #include <CLI/Formatter.hpp>
 
 #include "../common/run_app.h"
+#include "../common/table.h"
 #include "show_results.h"
 
 #define BOOST_DLL_USE_STD_FS
 #include <boost/dll/runtime_symbol_info.hpp>
 
+#include "fuse/base/strings.h"
 #include "fuse/json/document.h"
 #include "fuse/launch/local_launcher.h"
 #include "fuse/launch/world.h"
 #include "fuse/json/write.h"
+#include "fuse/train/cross_validation.h"
 #include "fuse/train/inference.h"
 #include "fuse/train/trainer.h"
 
@@ -34,7 +40,8 @@ using fuse::train::Experiment;
 
 struct RunOptions {
   std::string experiment, out, device;
-  bool resume = false, no_progress = false;
+  bool resume = false, no_progress = false, cross_validate = false;
+  std::vector<int> folds;  // with cross_validate: the folds to train in this call
   int64_t epochs = 0, threads = -1, stop_after = 0;
   int nproc = 0;  // > 1: that many local processes (data-parallel)
 };
@@ -110,7 +117,64 @@ int train(const RunOptions& o, const fuse::launch::World& world) {
   return 0;
 }
 
+// `fuse run --cross-validate`: the folds one after another, then their table with the mean and sd.
+int cross_validate(const RunOptions& o) {
+  Experiment e = fuse::train::read_experiment(o.experiment);
+  apply(e, o);
+  const fs::path dir = run_folder(o, e);
+  fuse::Registry registry;
+  fuse::train::CrossValidationOptions options;
+  options.folds = o.folds;
+  options.resume = o.resume;
+  options.on_fold_start = [](int fold, int k) { std::cout << "== fold " << fold << " (" << fold + 1 << " of " << k << "): validated on fold " << fold << ", trained on the others\n"; };
+  const fuse::train::CrossValidationResult r = fuse::train::cross_validate(registry, e, dir, options);
+  if (!r.missing.empty()) {
+    std::vector<std::string> missing;
+    for (int f : r.missing) missing.push_back(std::to_string(f));
+    std::cout << r.finished.size() << " of " << r.k << " folds finished; fold(s) " << fuse::join(missing, ", ")
+              << " still to train: the summary comes once every fold has run (fuse run " << o.experiment << " --cross-validate --out " << dir.string()
+              << " --resume)\n";
+    return 0;
+  }
+  std::vector<std::string> names;  // the validation values, as the folds give them
+  for (const auto& [name, value] : r.mean) names.push_back(std::string(name));
+  std::vector<std::string> header{"FOLD", "BEST_EPOCH"};
+  for (std::string n : names) {
+    std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    header.push_back(n);
+  }
+  fuse::cli::Table table(header);
+  const auto value = [](const boost::json::value* v) {
+    if (v == nullptr || !v->is_number()) return std::string("-");
+    char text[32];
+    std::snprintf(text, sizeof text, "%.4g", v->to_number<double>());
+    return std::string(text);
+  };
+  for (const fuse::train::FoldRun& f : r.finished) {
+    std::vector<std::string> row{std::to_string(f.fold), std::to_string(f.result.best_epoch + 1)};
+    for (const std::string& n : names) row.push_back(value(f.result.validation.if_contains(n)));
+    table.add(row);
+  }
+  for (const auto& [label, values] : {std::pair<const char*, const boost::json::object*>{"mean", &r.mean}, {"sd", &r.std}}) {
+    std::vector<std::string> row{label, ""};
+    for (const std::string& n : names) row.push_back(value(values->if_contains(n)));
+    table.add(row);
+  }
+  table.print(std::cout);
+  if (r.evaluated) {
+    std::cout << "out-of-fold predictions of " << r.k << " folds:\n";
+    print_evaluation(dir / "evaluation.json");
+  }
+  std::cout << "cross-validation folder: " << dir.string() << " (cross_validation.json, fold_0 ... fold_" << r.k - 1 << (r.evaluated ? ", evaluation.json, report.html" : "") << ")\n";
+  return 0;
+}
+
 int run(const RunOptions& o, int argc, char** argv) {
+  if (!o.folds.empty() && !o.cross_validate) throw fuse::Error(fuse::Errc::kInvalidArgument, "--folds chooses folds to cross-validate: add --cross-validate");
+  if (o.cross_validate && o.nproc > 1)
+    throw fuse::Error(fuse::Errc::kInvalidArgument, "--cross-validate trains the folds one after another in this process, not with --nproc: spread them "
+                                                    "over jobs instead, one `fuse run EXPERIMENT --cross-validate --folds F --out DIR` each");
+  if (o.cross_validate) return cross_validate(o);
   const fuse::launch::World world = fuse::launch::world_from_environment();
   const bool started_as_rank = std::getenv("RANK") != nullptr || std::getenv("WORLD_SIZE") != nullptr;  // by us or another launcher
   if (o.nproc > 1 && !started_as_rank) return launch(o, argc, argv);
@@ -206,6 +270,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--threads", run_options.threads, "override trainer.threads (LibTorch's threads)");
   run_cmd->add_flag("--no-progress", run_options.no_progress, "no progress bar or per-epoch lines");
   run_cmd->add_option("--stop-after", run_options.stop_after, "train this many epochs, then stop (continue later with --resume)");
+  run_cmd->add_flag("--cross-validate", run_options.cross_validate, "train once per fold of data.folds, validated on that fold, into --out/fold_N; then the folds' table and the out-of-fold evaluation");
+  run_cmd->add_option("--folds", run_options.folds, "with --cross-validate: only these folds in this call (comma-separated), e.g. one per job")->delimiter(',');
   run_cmd->add_option("--nproc", run_options.nproc, "data-parallel training on this many local processes (each takes its share of every batch)")
       ->check(CLI::Range(1, 1024));
   run_cmd->callback([&] { exit_code = run(run_options, argc, argv); });

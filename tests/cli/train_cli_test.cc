@@ -69,6 +69,51 @@ TEST(FuseRun, TrainsExportsAndInfers) {
   EXPECT_EQ(fuse("run").exit_code, 2);
 }
 
+TEST(FuseRun, CrossValidatesOverTheFoldsAndEvaluatesTheOutOfFoldPredictions) {
+  const fs::path dir = fresh_dir("train_cli_cv");
+  std::string json = fuse::train::testing::toy_json("", "", R"({"epochs": 3, "monitor": "validation.auc", "mode": "max", "threads": 1})", R"(,
+  "evaluation": {"target": "data.label", "score": "model.score", "metrics": {"auc": "auc"}})");
+  const std::string own_validation = R"("validation": {"table": "validation.csv"},)";
+  json.erase(json.find(own_validation), own_validation.size());
+  json.insert(json.find(R"("loader")"), R"("folds": {"k": 3, "file": "folds.json"}, )");
+  const fs::path experiment = fuse::train::testing::write_toy(dir, json);
+  const std::string args = "run '" + experiment.string() + "' --cross-validate --no-progress --out '" + (dir / "cv").string() + "'";
+  // Two jobs: fold 1 alone, then the others with the summary.
+  const CommandResult one = fuse(args + " --folds 1");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(one.out, "== fold 1 (2 of 3): validated on fold 1, trained on the others\n1 of 3 folds finished; fold(s) 0, 2 still to train: the summary comes "
+                     "once every fold has run (fuse run " + experiment.string() + " --cross-validate --out " + (dir / "cv").string() + " --resume)\n");
+  const CommandResult all = fuse(args + " --resume");
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(all.out.find("== fold 1"), std::string::npos) << all.out;  // finished: not trained again
+  std::istringstream lines(all.out);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "== fold 0 (1 of 3): validated on fold 0, trained on the others");
+  std::getline(lines, line);
+  EXPECT_EQ(line, "== fold 2 (3 of 3): validated on fold 2, trained on the others");
+  std::getline(lines, line);
+  EXPECT_EQ(line.substr(0, line.find("AUC")), "FOLD  BEST_EPOCH  ") << all.out;
+  const boost::json::object summary = boost::json::parse(read_text(dir / "cv" / "cross_validation.json")).as_object();
+  for (int f = 0; f < 3; ++f) {
+    std::getline(lines, line);
+    EXPECT_EQ(line.substr(0, 2), std::to_string(f) + " ") << all.out;
+    EXPECT_EQ(summary.at("folds").at(f).at("fold"), f);
+  }
+  std::getline(lines, line);
+  EXPECT_EQ(line.substr(0, 5), "mean ") << all.out;
+  std::getline(lines, line);
+  EXPECT_EQ(line.substr(0, 3), "sd ") << all.out;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "out-of-fold predictions of 3 folds:");
+  std::getline(lines, line);
+  EXPECT_EQ(line.rfind("evaluation: auc = ", 0), 0u) << all.out;
+  EXPECT_NE(all.out.find("cross-validation folder: " + (dir / "cv").string() + " (cross_validation.json, fold_0 ... fold_2, evaluation.json, report.html)"),
+            std::string::npos);
+  EXPECT_EQ(fuse("run '" + experiment.string() + "' --folds 1").err, "fuse: error: --folds chooses folds to cross-validate: add --cross-validate\n");
+  EXPECT_EQ(fuse(args + " --folds 5").err, "fuse: error: fold 5 is not one of the experiment's 3 folds (0 to 2)\n");
+}
+
 // An example's experiment as shipped, with its data folder (and any other text) replaced.
 fs::path example_copy(const std::string& name, const fs::path& dir, const std::vector<std::pair<std::string, std::string>>& replacements,
                       const std::string& file = "experiment.json") {

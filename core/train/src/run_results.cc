@@ -5,10 +5,13 @@
 #include <limits>
 #include <optional>
 
+#include <boost/json/parse.hpp>
+
 #include "fuse/base/error.h"
 #include "fuse/base/log.h"
 #include "fuse/data/dataset.h"
 #include "fuse/data/pipeline.h"
+#include "fuse/json/document.h"
 #include "fuse/loader/collate.h"
 #include "fuse/train/checkpoint.h"
 #include "fuse/train/slice_forward.h"
@@ -21,10 +24,34 @@
 namespace fuse::train {
 
 namespace fs = std::filesystem;
+namespace bj = boost::json;
+
+namespace {
+
+// A run of one fold (fuse run --cross-validate) is validated on its fold: the folds its config.json chose.
+Experiment with_run_folds(Experiment e, const fs::path& run_dir) {
+  const fs::path config = run_dir / "config.json";
+  if (!e.data.folds || !fs::exists(config)) return e;
+  const bj::value doc = bj::parse(json::read_file(config));
+  const bj::value* data = doc.is_object() ? doc.as_object().if_contains("data") : nullptr;
+  const bj::value* folds = data != nullptr && data->is_object() ? data->as_object().if_contains("folds") : nullptr;
+  if (folds == nullptr || !folds->is_object()) return e;
+  const auto read = [&](const char* name, std::vector<int>& out) {
+    const bj::value* v = folds->as_object().if_contains(name);
+    if (v == nullptr || !v->is_array()) return;
+    out.clear();
+    for (const bj::value& fold : v->as_array()) out.push_back(static_cast<int>(fold.to_number<int64_t>()));
+  };
+  read("train", e.data.folds->train);
+  read("validation", e.data.folds->validation);
+  return e;
+}
+
+}  // namespace
 
 struct RunResults::Impl {
   Impl(const Registry& r, const fs::path& experiment_file, const fs::path& run_dir, const RunResultsOptions& o)
-      : registry(r), e(read_experiment(experiment_file)), options(o) {
+      : registry(r), e(with_run_folds(read_experiment(experiment_file), run_dir)), options(o) {
     if (o.checkpoint != "best" && o.checkpoint != "last") throw Error(Errc::kInvalidArgument, "checkpoint must be 'best' or 'last', got '" + o.checkpoint + "'");
     const fs::path file = run_dir / "checkpoints" / (o.checkpoint + ".ckpt");
     if (!fs::exists(file))

@@ -32,6 +32,7 @@
 #include "metric_set.h"
 #include "progress.h"
 #include "tensor_math.h"
+#include "write_text.h"
 
 namespace fuse::train {
 
@@ -61,16 +62,6 @@ std::string sample_ids(const NDict& batch) {
   for (const Value& v : ids->as<List>())
     if (v.is<std::string>() && out.size() < 16) out.push_back(v.as<std::string>());
   return join(out, ", ") + (ids->as<List>().size() > 16 ? ", ..." : "");
-}
-
-void write_text(const fs::path& file, const std::string& text) {
-  const fs::path tmp = file.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) throw Error(Errc::kIo, "cannot write '" + tmp.string() + "'");
-  }
-  fs::rename(tmp, file);
 }
 
 // Rows of numbers per epoch, with a header fixed by the first row written (or found when resuming).
