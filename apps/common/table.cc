@@ -1,6 +1,9 @@
 #include "table.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
 
 namespace fuse::cli {
 
@@ -21,6 +24,18 @@ void Table::print(std::ostream& out) const {
   };
   line(header_);
   for (const auto& row : rows_) line(row);
+}
+
+std::string short_number(double value) {
+  if (std::isnan(value)) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", value);
+  return text;
+}
+
+std::string heading(std::string name) {
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return name;
 }
 
 }  // namespace fuse::cli

@@ -19,6 +19,11 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// A value for a table cell: 4 significant digits, "-" for NaN (undefined).
+std::string short_number(double value);
+// A column heading from a name ("lesion_dice" -> "LESION_DICE").
+std::string heading(std::string name);
+
 }  // namespace fuse::cli
 
 #endif  // FUSE_APPS_COMMON_TABLE_H_

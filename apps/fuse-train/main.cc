@@ -2,9 +2,6 @@
 // `fuse show-results`).
 // A program of its own because it loads LibTorch, which the other `fuse` commands must not pay for; `fuse`
 // hands these commands over to it. Exit codes: 0 success, 1 failure, 2 usage.
-#include <algorithm>
-#include <cctype>
-#include <cstdio>
 #include <iostream>
 
 #ifdef __GLIBC__
@@ -139,17 +136,9 @@ int cross_validate(const RunOptions& o) {
   std::vector<std::string> names;  // the validation values, as the folds give them
   for (const auto& [name, value] : r.mean) names.push_back(std::string(name));
   std::vector<std::string> header{"FOLD", "BEST_EPOCH"};
-  for (std::string n : names) {
-    std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    header.push_back(n);
-  }
+  for (const std::string& n : names) header.push_back(fuse::cli::heading(n));
   fuse::cli::Table table(header);
-  const auto value = [](const boost::json::value* v) {
-    if (v == nullptr || !v->is_number()) return std::string("-");
-    char text[32];
-    std::snprintf(text, sizeof text, "%.4g", v->to_number<double>());
-    return std::string(text);
-  };
+  const auto value = [](const boost::json::value* v) { return v != nullptr && v->is_number() ? fuse::cli::short_number(v->to_number<double>()) : "-"; };
   for (const fuse::train::FoldRun& f : r.finished) {
     std::vector<std::string> row{std::to_string(f.fold), std::to_string(f.result.best_epoch + 1)};
     for (const std::string& n : names) row.push_back(value(f.result.validation.if_contains(n)));

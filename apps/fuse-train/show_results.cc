@@ -1,7 +1,6 @@
 #include "show_results.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -21,13 +20,6 @@ namespace fuse::cli {
 namespace {
 
 constexpr size_t kCaptionWidth = 36;  // characters of a caption line that fit a tile
-
-std::string short_number(double v) {
-  if (std::isnan(v)) return "-";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.4g", v);
-  return text;
-}
 
 // A per-sample value of the batch of one (a label, a few class scores) as "name 1" or "name 0.02 0.98"; empty
 // when the key is missing or holds more than 4 numbers (an image).
@@ -175,9 +167,7 @@ int show_results(const ShowResultsOptions& o) {
   std::vector<std::string> header{"ID", "LOSS"};
   for (size_t m = 0; m < metric_names.size(); ++m) {
     if (!defined[m]) continue;
-    std::string name = metric_names[m];
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    header.push_back(name);
+    header.push_back(heading(metric_names[m]));
   }
   const auto cells = [&](const std::string& id, const std::vector<double>& row, const std::function<std::string(double)>& format) {
     std::vector<std::string> out{id, format(row[0])};

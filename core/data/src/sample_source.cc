@@ -54,6 +54,12 @@ std::string stem_of(const fs::path& p) {
   return p.stem().string();
 }
 
+// A path from a table or list: relative ones are taken from `base`, the file's folder.
+std::string absolute_path(const fs::path& base, std::string_view text) {
+  const fs::path p(std::string{text});
+  return (p.is_absolute() ? p : (base / p).lexically_normal()).string();
+}
+
 // `text` with "{stem}", "{name}" and "{*}" filled in for `file`; `what` names the template in errors.
 std::string fill_template(const std::string& what, const std::string& text, const fs::path& file, const std::string& star) {
   std::string out;
@@ -114,8 +120,7 @@ std::vector<Sample> read_table_source(const TableSource& source) {
       const std::string_view text = c.text.at(r);
       const bool is_path = std::find(source.path_columns.begin(), source.path_columns.end(), c.name) != source.path_columns.end();
       if (is_path && !text.empty()) {
-        const fs::path p(std::string{text});
-        s.values.set(key, (p.is_absolute() ? p : (base / p).lexically_normal()).string());
+        s.values.set(key, absolute_path(base, text));
       } else {
         s.values.set(key, cell_value(text));
       }
@@ -185,10 +190,6 @@ std::vector<Sample> read_datalist_source(const DatalistSource& source) {
     throw Error(Errc::kKeyNotFound, d.location("") + ": no list '" + source.section + "'" + did_you_mean(source.section, lists) +
                                         (lists.empty() ? " (the file holds no list)" : " (its lists: " + join(lists, ", ") + ")"));
   }
-  const auto absolute = [&](std::string_view text) {
-    const fs::path p(std::string{text});
-    return (p.is_absolute() ? p : (base / p).lexically_normal()).string();
-  };
   std::vector<Sample> out;
   std::map<std::string, std::string> seen;  // id -> origin
   const bj::array& entries = section->as_array();
@@ -202,7 +203,7 @@ std::vector<Sample> read_datalist_source(const DatalistSource& source) {
       return mapped != source.keys.end() ? mapped->second : "data." + field;
     };
     if (entries[i].is_string()) {
-      first_path = absolute(entries[i].as_string());
+      first_path = absolute_path(base, entries[i].as_string());
       s.values.set(key_of("image"), first_path);
     } else if (entries[i].is_object()) {
       for (const auto& field : entries[i].as_object()) {
@@ -211,11 +212,12 @@ std::vector<Sample> read_datalist_source(const DatalistSource& source) {
         const bj::value& v = field.value();
         const bool is_path = std::find(source.path_fields.begin(), source.path_fields.end(), name) != source.path_fields.end();
         if (is_path && v.is_string()) {
-          s.values.set(key, absolute(v.as_string()));
-          if (first_path.empty()) first_path = absolute(v.as_string());
+          const std::string path = absolute_path(base, v.as_string());
+          s.values.set(key, path);
+          if (first_path.empty()) first_path = path;
         } else if (is_path && v.is_array() && !v.as_array().empty() && std::all_of(v.as_array().begin(), v.as_array().end(), [](const bj::value& p) { return p.is_string(); })) {
-          for (size_t k = 0; k < v.as_array().size(); ++k) s.values.set(key + "." + std::to_string(k), absolute(v.as_array()[k].as_string()));
-          if (first_path.empty()) first_path = absolute(v.as_array()[0].as_string());
+          for (size_t k = 0; k < v.as_array().size(); ++k) s.values.set(key + "." + std::to_string(k), absolute_path(base, v.as_array()[k].as_string()));
+          if (first_path.empty()) first_path = s.values.get<std::string>(key + ".0");
         } else if (v.is_int64() || v.is_uint64()) {
           s.values.set(key, v.to_number<int64_t>());
         } else if (v.is_double()) {
