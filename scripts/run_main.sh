@@ -2,7 +2,8 @@
 # The main job: install what is missing, build, then run the default experiment end to end and the other
 # examples briefly:
 #   1. nodule3d (the default): make the data, train a 3D CNN (fuse run: training, validation, best-epoch
-#      checkpoint, evaluation with confidence intervals, HTML report), export a bundle, predict one patch.
+#      checkpoint, evaluation with confidence intervals, HTML report), export a bundle, predict one patch
+#      with `fuse infer` and from a C++ program that embeds the model (examples/predict_app).
 #   2. seg3d: summarise the data set, draw a batch after augmentation, train a 3D UNet, draw the
 #      validation volumes with the worst lesion Dice and their predicted masks (per-case Dice in a CSV), export, and
 #      segment a volume back onto its own grid (fuse infer).
@@ -21,7 +22,10 @@ echo "== nodule3d: make 800 synthetic CT patches, train, evaluate, export, predi
 build/bin/make_nodules build/examples/nodule3d
 "$fuse" run examples/nodule3d/experiment.json --out "$runs/nodule3d" --no-progress
 "$fuse" export "$runs/nodule3d" --out "$runs/nodule3d_bundle"
-"$fuse" infer "$runs/nodule3d_bundle" --input "$(sed -n 2p build/examples/nodule3d/validation.csv | cut -d, -f2 | sed 's|^|build/examples/nodule3d/|')"
+patch="build/examples/nodule3d/$(sed -n 2p build/examples/nodule3d/validation.csv | cut -d, -f2)"
+"$fuse" infer "$runs/nodule3d_bundle" --input "$patch"
+echo "-- the same patch predicted inside a C++ program (examples/predict_app, libfuse_predict)"
+build/bin/predict_app "$runs/nodule3d_bundle" --input "$patch"
 echo "results: $runs/nodule3d/results.json, report: $runs/nodule3d/report.html"
 
 echo "== seg3d: synthetic CT volumes and masks, a 3D UNet, labels written back onto the input's grid"

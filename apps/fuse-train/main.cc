@@ -207,14 +207,7 @@ int infer(const std::vector<std::string>& bundles, const std::string& input, con
   fuse::Registry registry;
   std::vector<fs::path> dirs(bundles.begin(), bundles.end());
   fuse::train::Predictor predictor(registry, dirs, device);
-  const fuse::train::InferenceSpec& spec = predictor.experiment().inference;
-  fuse::NDict sample;
-  sample.set(spec.input_key, input);
-  if (!output.empty()) sample.set(spec.output_key, output);
-  std::string id = fs::path(input).filename().string();
-  id = id.substr(0, id.find('.'));
-  sample.set("data.sample_id", id);
-  const fuse::NDict out = predictor.predict(std::move(sample));
+  const fuse::NDict out = predictor.predict_file(input, output);
   // Small outputs (class probabilities, scores) are printed; large ones (segmentations) were written.
   boost::json::object printed;
   for (const auto& [key, value] : out.flatten()) {

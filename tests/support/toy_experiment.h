@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
+
+#include "test_support.h"
 
 namespace fuse::train::testing {
 
@@ -53,6 +56,14 @@ inline std::filesystem::path write_toy(const std::filesystem::path& dir, const s
   write_table(dir / "validation.csv", 32, 1000);
   std::ofstream(dir / "experiment.json") << json;
   return dir / "experiment.json";
+}
+
+// The `extra` of toy_json for an inference that reads the two features from a .npy file (`fuse infer --input
+// x.npy`, libfuse_predict's predict_file), and such a file.
+inline constexpr const char* kNpyInference = R"(,
+  "inference": {"input_key": "data.path", "steps": [{"op": "fuse.io.read_npy", "path_key": "data.path", "key": "data.features"}]})";
+inline void write_features_npy(const std::filesystem::path& file, float x1, float x2) {
+  fuse::testing::write_npy(file, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", fuse::testing::bytes(std::vector<float>{x1, x2}));
 }
 
 }  // namespace fuse::train::testing

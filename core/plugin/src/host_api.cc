@@ -37,18 +37,7 @@ fm_error_code to_fm_code(Errc code) {
 // Runs a host function body, turning exceptions into fm_error values (none may escape into plugin code).
 template <class Body>
 fm_error* run(Body&& body) noexcept {
-  try {
-    body();
-    return nullptr;
-  } catch (const Error& e) {
-    return make_error(to_fm_code(e.code()), e.what());
-  } catch (const std::bad_alloc&) {
-    return make_error(FM_ERR_OUT_OF_MEMORY, "out of memory");
-  } catch (const std::exception& e) {
-    return make_error(FM_ERR_INTERNAL, e.what());
-  } catch (...) {
-    return make_error(FM_ERR_INTERNAL, "unknown exception in the host");
-  }
+  return guard_boundary(std::forward<Body>(body));
 }
 
 NDict& dict_of(fm_dict* d) {
@@ -285,6 +274,20 @@ const fm_api_v1 kApiV1 = {
 }  // namespace
 
 const fm_api_v1* host_api_v1() { return &kApiV1; }
+
+fm_error* current_exception_error() noexcept {
+  try {
+    throw;
+  } catch (const Error& e) {
+    return make_error(to_fm_code(e.code()), e.what());
+  } catch (const std::bad_alloc&) {
+    return make_error(FM_ERR_OUT_OF_MEMORY, "out of memory");
+  } catch (const std::exception& e) {
+    return make_error(FM_ERR_INTERNAL, e.what());
+  } catch (...) {
+    return make_error(FM_ERR_INTERNAL, "unknown exception in the host");
+  }
+}
 
 const void* host_get_api(uint32_t major, uint32_t minor) {
   if (major == FM_ABI_VERSION_MAJOR && minor <= FM_ABI_VERSION_MINOR) return &kApiV1;

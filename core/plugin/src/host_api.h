@@ -1,5 +1,5 @@
-// The host side of the ABI: the fm_api_v1 table handed to plugins, NDict <-> fm_dict handles, fm_error values,
-// and the "current library" a plugin call runs in (so tensors with plugin-owned deleters keep it loaded).
+// The host side of the ABI beyond fuse/plugin/host_abi.h: plugin errors as exceptions, and the "current
+// library" a plugin call runs in (so tensors with plugin-owned deleters keep it loaded).
 #ifndef FUSE_PLUGIN_SRC_HOST_API_H_
 #define FUSE_PLUGIN_SRC_HOST_API_H_
 
@@ -7,19 +7,14 @@
 #include <string>
 
 #include "fuse/base/error.h"
-#include "fuse/ndict/ndict.h"
-#include "fuse_sdk/fm_plugin.h"
+#include "fuse/plugin/host_abi.h"
 
 namespace fuse {
 
 class Library;
 
-const fm_api_v1* host_api_v1();
 // The fm_get_api_fn given to plugins' init.
 const void* host_get_api(uint32_t major, uint32_t minor);
-
-inline fm_dict* to_handle(NDict* dict) { return reinterpret_cast<fm_dict*>(dict); }
-inline const fm_dict* to_handle(const NDict* dict) { return reinterpret_cast<const fm_dict*>(dict); }
 
 // Takes ownership of a plugin's error and returns it as an Error whose message starts with `context`
 // (nothing happens for nullptr).

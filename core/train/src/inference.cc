@@ -145,6 +145,16 @@ Predictor::~Predictor() = default;
 
 const Experiment& Predictor::experiment() const { return impl_->experiment; }
 
+NDict Predictor::predict_file(const std::string& input, const std::string& output) {
+  const InferenceSpec& spec = impl_->experiment.inference;
+  NDict sample;
+  sample.set(spec.input_key, input);
+  if (!output.empty()) sample.set(spec.output_key, output);
+  const std::string name = fs::path(input).filename().string();
+  sample.set("data.sample_id", name.substr(0, name.find('.')));
+  return predict(std::move(sample));
+}
+
 NDict Predictor::predict(NDict sample) {
   Impl& m = *impl_;
   const uint64_t seed = m.experiment.seed;

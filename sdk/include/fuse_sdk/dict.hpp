@@ -1,4 +1,4 @@
-// NDict handles on the plugin side: DictView reads, Dict also writes, OwnedDict owns a dict the plugin made.
+// NDict handles on the plugin side: DictView reads, Dict also writes, OwnedDict owns a dict.
 #ifndef FUSE_SDK_DICT_HPP_
 #define FUSE_SDK_DICT_HPP_
 
@@ -165,13 +165,20 @@ class Dict : public DictView {
   void remove(const std::string& key) { check(api().dict_remove(handle(), key.c_str())); }
 };
 
-// A dict the plugin creates and owns (e.g. to build a result before copying it out).
+// A dict the plugin creates and owns (e.g. to build a result before copying it out), or one the host hands
+// over (a prediction's result).
 class OwnedDict : public Dict {
  public:
   OwnedDict() : Dict(api().dict_new()) {}
+  // Takes ownership of `owned`, made by the host's dict_new or handed over by the host.
+  explicit OwnedDict(fm_dict* owned) : Dict(owned) {}
+  OwnedDict(OwnedDict&& other) noexcept : Dict(other.handle()) { other.d_ = nullptr; }
   OwnedDict(const OwnedDict&) = delete;
   OwnedDict& operator=(const OwnedDict&) = delete;
-  ~OwnedDict() { api().dict_free(handle()); }
+  OwnedDict& operator=(OwnedDict&&) = delete;
+  ~OwnedDict() {
+    if (d_ != nullptr) api().dict_free(handle());
+  }
 };
 
 }  // namespace fuse::sdk

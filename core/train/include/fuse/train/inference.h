@@ -30,6 +30,9 @@ class Predictor {
   // The inference steps on `sample`, the model(s) (with test-time augmentation, on sliding windows when the
   // experiment asks), the postprocess and the write steps; the sample with the predictions.
   NDict predict(NDict sample);
+  // What `fuse infer --input PATH [--output PATH]` predicts: the input's path under the inference's input key,
+  // `output` (unless empty) under its output key, and data.sample_id the input's file name up to its first '.'.
+  NDict predict_file(const std::string& input, const std::string& output = "");
   const Experiment& experiment() const;
 
  private:
