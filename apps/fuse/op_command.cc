@@ -3,12 +3,12 @@
 #include <iostream>
 #include <iterator>
 
-#include <boost/json/parse.hpp>
 
 #include "commands.h"
 #include "fuse/base/error.h"
 #include "fuse/json/document.h"
 #include "fuse/json/ndict_json.h"
+#include "fuse/json/parse.h"
 #include "fuse/json/write.h"
 #include "fuse/plugin/registry.h"
 
@@ -24,7 +24,7 @@ void add_setting(bj::object& config, const std::string& setting) {
     throw Error(Errc::kInvalidArgument, "--set '" + setting + "': expected name=value");
   const std::string value = setting.substr(eq + 1);
   boost::json::error_code ec;
-  bj::value parsed = bj::parse(value, ec);
+  bj::value parsed = fuse::json::parse_exact(value, ec);
   config[setting.substr(0, eq)] = ec ? bj::value(value) : parsed;
 }
 

@@ -4,10 +4,10 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
-
-#include <boost/json/stream_parser.hpp>
+#include <utility>
 
 #include "fuse/base/error.h"
+#include "fuse/json/parse.h"
 
 namespace fuse::json {
 
@@ -55,10 +55,9 @@ Document Document::parse(std::string text, std::string source) {
   boost::json::parse_options options;
   options.allow_comments = true;
   options.allow_trailing_commas = true;
-  boost::json::stream_parser parser({}, options);
   boost::json::error_code ec;
-  const size_t consumed = parser.write_some(text.data(), text.size(), ec);
-  if (!ec) parser.finish(ec);
+  size_t consumed = 0;
+  boost::json::value root = parse_exact(text, ec, &consumed, options);
   if (ec) {
     // write_some stops at the offending character; finish() fails at the end of an incomplete text.
     const Position p = position_of(text, consumed < text.size() ? consumed : text.size());
@@ -66,7 +65,7 @@ Document Document::parse(std::string text, std::string source) {
                                    ": invalid JSON: " + ec.message());
   }
   Document d;
-  d.root_ = parser.release();
+  d.root_ = std::move(root);
   d.text_ = std::move(text);
   d.source_ = std::move(source);
   return d;

@@ -4,10 +4,10 @@
 #include <fstream>
 #include <map>
 
-#include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "fuse/base/error.h"
+#include "fuse/json/parse.h"
 #include "readers.h"
 
 namespace fuse::table {
@@ -69,10 +69,8 @@ class JsonlReader : public Reader {
  private:
   bj::value parse(const std::string& text) {
     bj::error_code ec;
-    parser_.reset();
-    parser_.write(text, ec);
+    bj::value v = json::parse_exact(text, ec);
     if (ec) throw Error(Errc::kInvalidArgument, path_.string() + ":" + std::to_string(line_) + ": invalid JSON: " + ec.message());
-    bj::value v = parser_.release();
     if (!v.is_object())
       throw Error(Errc::kInvalidArgument, path_.string() + ":" + std::to_string(line_) + ": each line must be a JSON object");
     return v;
@@ -106,7 +104,6 @@ class JsonlReader : public Reader {
   }
 
   std::ifstream in_;
-  bj::parser parser_;
   std::string first_line_;
   bool pending_first_ = false;
   int64_t line_ = 0;

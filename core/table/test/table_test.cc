@@ -61,6 +61,14 @@ TEST(Table, TsvAndJsonLines) {
   EXPECT_TRUE(std::isnan(t.column("ok").numbers[1]));  // missing key
 }
 
+TEST(Table, JsonLinesAndCsvReadTheSameNumbers) {
+  // 0.11935319286735585: a double that Boost.JSON 1.81's own conversion reads one bit off.
+  const Table csv = read_table(write("exact.csv", "score\n0.11935319286735585\n"), {{"score", Kind::kNumber}});
+  const Table jsonl = read_table(write("exact.jsonl", "{\"score\": 0.11935319286735585}\n"), {{"score", Kind::kNumber}});
+  EXPECT_EQ(csv.column("score").numbers[0], 0.11935319286735585);
+  EXPECT_EQ(jsonl.column("score").numbers[0], csv.column("score").numbers[0]);
+}
+
 TEST(Table, MissingColumnIsNamedWithASuggestion) {
   fs::path p = write("d.csv", "id,label,score\nx,1,0.5\n");
   EXPECT_EQ(error_of([&] { read_table(p, {{"scor", Kind::kNumber}}); }),

@@ -7,11 +7,11 @@
 #include <fstream>
 #include <sstream>
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <xxhash.h>
 
 #include "fuse/base/error.h"
+#include "fuse/json/parse.h"
 
 namespace fuse::train {
 
@@ -82,7 +82,7 @@ Checkpoint parse_checkpoint(const std::string& all, const std::string& where) {
     throw Error(Errc::kIo, "checkpoint '" + where + "' is corrupt (checksum mismatch): it was cut short or changed");
   const size_t newline = body.find('\n');
   const size_t header_size = std::stoull(body.substr(0, newline));
-  const bj::object header = bj::parse(body.substr(newline + 1, header_size)).as_object();
+  const bj::object header = json::parse_exact(body.substr(newline + 1, header_size)).as_object();
   const size_t base = newline + 1 + header_size;
   Checkpoint c;
   c.info = header.at("info").as_object();

@@ -5,12 +5,12 @@
 #include <map>
 #include <set>
 
-#include <boost/json/parse.hpp>
 
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
 #include "fuse/eval/evaluator.h"
 #include "fuse/json/document.h"
+#include "fuse/json/parse.h"
 #include "fuse/json/write.h"
 #include "fuse/report/html.h"
 #include "write_text.h"
@@ -28,7 +28,7 @@ fs::path fold_dir(const fs::path& run_dir, int fold) { return run_dir / ("fold_"
 RunResult read_finished(const fs::path& dir) {
   const fs::path file = dir / "results.json";
   try {
-    const bj::object doc = bj::parse(json::read_file(file)).as_object();
+    const bj::object doc = json::parse_exact(json::read_file(file)).as_object();
     RunResult r;
     r.best_epoch = doc.at("best_epoch").as_int64() - 1;
     r.best_value = doc.at("best_value").is_number() ? doc.at("best_value").to_number<double>() : std::numeric_limits<double>::quiet_NaN();

@@ -5,12 +5,12 @@
 #include <set>
 #include <sstream>
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "fuse/base/error.h"
 #include "fuse/base/log.h"
 #include "fuse/data/pipeline.h"
+#include "fuse/json/parse.h"
 #include "fuse/json/write.h"
 #include "fuse/train/checkpoint.h"
 #include "fuse/train/slice_forward.h"
@@ -105,7 +105,7 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bund
     const fs::path& dir = bundles[i];
     const fs::path file = dir / "bundle.json";
     if (!fs::exists(file)) throw Error(Errc::kIo, "'" + dir.string() + "' is not a bundle (no bundle.json); make one with `fuse export RUN --out BUNDLE`");
-    const bj::object b = bj::parse(read_all(file)).as_object();
+    const bj::object b = json::parse_exact(read_all(file)).as_object();
     if (b.at("format").as_int64() != kFormat)
       throw Error(Errc::kUnsupported, file.string() + ": bundle format " + json::to_text(b.at("format")) + ", this fuse reads " + std::to_string(kFormat));
     for (const bj::value& p : b.at("plugins").as_array()) {

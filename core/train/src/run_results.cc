@@ -5,13 +5,13 @@
 #include <limits>
 #include <optional>
 
-#include <boost/json/parse.hpp>
 
 #include "fuse/base/error.h"
 #include "fuse/base/log.h"
 #include "fuse/data/dataset.h"
 #include "fuse/data/pipeline.h"
 #include "fuse/json/document.h"
+#include "fuse/json/parse.h"
 #include "fuse/loader/collate.h"
 #include "fuse/train/checkpoint.h"
 #include "fuse/train/slice_forward.h"
@@ -32,7 +32,7 @@ namespace {
 Experiment with_run_folds(Experiment e, const fs::path& run_dir) {
   const fs::path config = run_dir / "config.json";
   if (!e.data.folds || !fs::exists(config)) return e;
-  const bj::value doc = bj::parse(json::read_file(config));
+  const bj::value doc = json::parse_exact(json::read_file(config));
   const bj::value* data = doc.is_object() ? doc.as_object().if_contains("data") : nullptr;
   const bj::value* folds = data != nullptr && data->is_object() ? data->as_object().if_contains("folds") : nullptr;
   if (folds == nullptr || !folds->is_object()) return e;
