@@ -10,11 +10,11 @@
 #include <cstring>
 #include <random>
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <xxhash.h>
 
 #include "fuse/base/error.h"
+#include "fuse/json/parse.h"
 
 namespace fuse::cache {
 
@@ -202,7 +202,7 @@ NDict read_entry(const fs::path& path) {
   auto [map, h] = open_checked(path);
   const char* base = static_cast<const char*>(map->data);
   try {
-    const bj::value index = bj::parse(std::string_view(base + kHeader + h.payload_bytes, h.index_bytes));
+    const bj::value index = json::parse_exact(std::string_view(base + kHeader + h.payload_bytes, h.index_bytes));
     return std::move(value_of(index, map, base + kHeader, h.payload_bytes).as<NDict>());
   } catch (const Error&) {
     throw;

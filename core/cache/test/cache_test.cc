@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -44,6 +45,22 @@ TEST(EntryFile, RoundTripOfEveryValueType) {
   EXPECT_EQ(back.keys(), sample().keys());  // order kept
   EXPECT_EQ(check_entry(dir / "e.fmc"), "");
   EXPECT_FALSE(fs::exists(dir / "e.fmc.tmp"));
+}
+
+TEST(EntryFile, DoublesComeBackBitForBit) {
+  // A warm cache must give what the static pipeline computed: 0.11935319286735585 read back through
+  // Boost.JSON 1.81's own number conversion came back one bit off.
+  const fs::path dir = fresh("doubles");
+  NDict d;
+  d.set("data.x", 0.11935319286735585);
+  List many;
+  std::mt19937_64 random(3);
+  std::uniform_real_distribution<double> unit(-1, 1);
+  for (int i = 0; i < 1000; ++i) many.emplace_back(unit(random) * 1e3);
+  d.set("data.many", many);
+  write_entry(dir / "d.fmc", d);
+  EXPECT_EQ(read_entry(dir / "d.fmc").get<double>("data.x"), 0.11935319286735585);
+  EXPECT_EQ(read_entry(dir / "d.fmc"), d);
 }
 
 TEST(EntryFile, TensorsAreReadOnlyViewsOfTheMapping) {
