@@ -34,12 +34,6 @@ fm_error_code to_fm_code(Errc code) {
   return code == Errc::kConfig ? FM_ERR_INVALID_ARGUMENT : FM_ERR_INTERNAL;
 }
 
-// Runs a host function body, turning exceptions into fm_error values (none may escape into plugin code).
-template <class Body>
-fm_error* run(Body&& body) noexcept {
-  return guard_boundary(std::forward<Body>(body));
-}
-
 NDict& dict_of(fm_dict* d) {
   if (d == nullptr) throw_error(Errc::kInvalidArgument, "null fm_dict handle");
   return *reinterpret_cast<NDict*>(d);
@@ -102,14 +96,14 @@ fm_value_type dict_type(const fm_dict* d, const char* key) {
 }
 
 fm_error* dict_get_int(const fm_dict* d, const char* key, int64_t* out) {
-  return run([&] {
+  return guard_boundary([&] {
     require_out(out);
     *out = typed<int64_t>(d, key);
   });
 }
 
 fm_error* dict_get_double(const fm_dict* d, const char* key, double* out) {
-  return run([&] {
+  return guard_boundary([&] {
     require_out(out);
     const Value& v = dict_of(d).at(key_of(key));
     if (v.is<int64_t>()) *out = static_cast<double>(v.as<int64_t>());
@@ -118,14 +112,14 @@ fm_error* dict_get_double(const fm_dict* d, const char* key, double* out) {
 }
 
 fm_error* dict_get_bool(const fm_dict* d, const char* key, int32_t* out) {
-  return run([&] {
+  return guard_boundary([&] {
     require_out(out);
     *out = typed<bool>(d, key) ? 1 : 0;
   });
 }
 
 fm_error* dict_get_string(const fm_dict* d, const char* key, const char** out, size_t* length) {
-  return run([&] {
+  return guard_boundary([&] {
     require_out(out);
     const std::string& s = typed<std::string>(d, key);
     *out = s.c_str();
@@ -134,35 +128,35 @@ fm_error* dict_get_string(const fm_dict* d, const char* key, const char** out, s
 }
 
 fm_error* dict_get_tensor(const fm_dict* d, const char* key, const DLTensor** out) {
-  return run([&] {
+  return guard_boundary([&] {
     require_out(out);
     *out = &typed<Tensor>(d, key).dl();
   });
 }
 
 fm_error* dict_get_tensor_mut(fm_dict* d, const char* key, DLTensor** out) {
-  return run([&] {
+  return guard_boundary([&] {
     require_out(out);
     *out = dict_of(d).get<Tensor>(key_of(key)).mutable_dl();
   });
 }
 
 fm_error* dict_ref_tensor(const fm_dict* d, const char* key, DLManagedTensor** out) {
-  return run([&] {
+  return guard_boundary([&] {
     require_out(out);
     *out = typed<Tensor>(d, key).to_dlpack();
   });
 }
 
 fm_error* dict_list_length(const fm_dict* d, const char* key, size_t* out) {
-  return run([&] {
+  return guard_boundary([&] {
     require_out(out);
     *out = typed<List>(d, key).size();
   });
 }
 
 fm_error* dict_keys(const fm_dict* d, const char* prefix, uint32_t flags, fm_key_visitor visit, void* user) {
-  return run([&] {
+  return guard_boundary([&] {
     if (visit == nullptr) throw_error(Errc::kInvalidArgument, "dict_keys: null visitor");
     const std::string base = prefix ? prefix : "";
     const NDict& root = dict_of(d);
@@ -179,7 +173,7 @@ fm_error* dict_keys(const fm_dict* d, const char* prefix, uint32_t flags, fm_key
 }
 
 fm_error* set_value(fm_dict* d, const char* key, Value v) {
-  return run([&] { dict_of(d).set(key_of(key), std::move(v)); });
+  return guard_boundary([&] { dict_of(d).set(key_of(key), std::move(v)); });
 }
 
 fm_error* dict_set_null(fm_dict* d, const char* key) { return set_value(d, key, Value()); }
@@ -188,14 +182,14 @@ fm_error* dict_set_double(fm_dict* d, const char* key, double v) { return set_va
 fm_error* dict_set_bool(fm_dict* d, const char* key, int32_t v) { return set_value(d, key, Value(v != 0)); }
 
 fm_error* dict_set_string(fm_dict* d, const char* key, const char* value, size_t length) {
-  return run([&] {
+  return guard_boundary([&] {
     if (value == nullptr && length > 0) throw_error(Errc::kInvalidArgument, "dict_set_string: null value");
     dict_of(d).set(key_of(key), Value(std::string(value ? value : "", length)));
   });
 }
 
 fm_error* dict_set_tensor(fm_dict* d, const char* key, DLManagedTensor* tensor) {
-  return run([&] {
+  return guard_boundary([&] {
     if (tensor == nullptr) throw_error(Errc::kInvalidArgument, "dict_set_tensor: null tensor");
     // Adopt first, so the tensor is freed even when the key is bad.
     std::shared_ptr<const void> keep_alive;
@@ -209,14 +203,14 @@ fm_error* dict_set_list(fm_dict* d, const char* key, size_t length) { return set
 fm_error* dict_set_dict(fm_dict* d, const char* key) { return set_value(d, key, Value(NDict())); }
 
 fm_error* dict_copy(fm_dict* dst, const char* dst_key, const fm_dict* src, const char* src_key) {
-  return run([&] {
+  return guard_boundary([&] {
     Value v = dict_of(src).at(key_of(src_key));  // a copy: setting may move what src_key refers to
     dict_of(dst).set(key_of(dst_key), std::move(v));
   });
 }
 
 fm_error* dict_move(fm_dict* d, const char* dst_key, const char* src_key) {
-  return run([&] {
+  return guard_boundary([&] {
     NDict& dict = dict_of(d);
     std::optional<Value> v = dict.pop(key_of(src_key));
     if (!v) throw Error(Errc::kKeyNotFound, dict.missing_key_message(src_key));
@@ -230,14 +224,14 @@ fm_error* dict_move(fm_dict* d, const char* dst_key, const char* src_key) {
 }
 
 fm_error* dict_remove(fm_dict* d, const char* key) {
-  return run([&] {
+  return guard_boundary([&] {
     NDict& dict = dict_of(d);
     if (!dict.pop(key_of(key))) throw Error(Errc::kKeyNotFound, dict.missing_key_message(key));
   });
 }
 
 fm_error* tensor_alloc(int32_t ndim, const int64_t* shape, DLDataType dtype, DLDevice device, DLManagedTensor** out) {
-  return run([&] {
+  return guard_boundary([&] {
     require_out(out);
     if (device.device_type != kDLCPU)
       throw_error(Errc::kUnsupported, "tensor_alloc: this host allocates CPU tensors only (device type " +

@@ -20,7 +20,6 @@
 struct fm_predictor {
   std::unique_ptr<fuse::Registry> registry;  // before the predictor, which holds a reference to it
   std::unique_ptr<fuse::train::Predictor> predictor;
-  std::string input_key, output_key;
   std::mutex mutex;  // one prediction at a time
 };
 
@@ -97,16 +96,18 @@ FM_PREDICT_API fm_error* fm_predictor_open(const char* const* bundles, size_t bu
     p->registry = std::make_unique<fuse::Registry>(fuse::Registry::Options{fuse::plugin_paths(options), {}});
     const std::string device = options != nullptr && options->device != nullptr ? options->device : "cpu";
     p->predictor = std::make_unique<fuse::train::Predictor>(*p->registry, dirs, device);
-    p->input_key = p->predictor->experiment().inference.input_key;
-    p->output_key = p->predictor->experiment().inference.output_key;
     *out = p.release();
   });
 }
 
 FM_PREDICT_API void fm_predictor_free(fm_predictor* predictor) { delete predictor; }
 
-FM_PREDICT_API const char* fm_predictor_input_key(const fm_predictor* predictor) { return predictor ? predictor->input_key.c_str() : ""; }
-FM_PREDICT_API const char* fm_predictor_output_key(const fm_predictor* predictor) { return predictor ? predictor->output_key.c_str() : ""; }
+FM_PREDICT_API const char* fm_predictor_input_key(const fm_predictor* predictor) {
+  return predictor ? predictor->predictor->experiment().inference.input_key.c_str() : "";
+}
+FM_PREDICT_API const char* fm_predictor_output_key(const fm_predictor* predictor) {
+  return predictor ? predictor->predictor->experiment().inference.output_key.c_str() : "";
+}
 
 FM_PREDICT_API fm_error* fm_predictor_predict(fm_predictor* predictor, const fm_dict* sample, fm_dict** out) {
   return fuse::predict_into(predictor, out, "fm_predictor_predict", [&](fuse::train::Predictor& p) {
