@@ -88,17 +88,19 @@ int launch(const RunOptions& o, int argc, char** argv) {
   throw fuse::Error(fuse::Errc::kIo, r.message + "; continue from the last checkpoint with: " + again + " --resume");
 }
 
+// The other ranks of a distributed run (none otherwise), on the experiment's device: one GPU per local rank.
+std::unique_ptr<fuse::train::Communicator> connect(Experiment& e, const fuse::launch::World& world) {
+  if (!world.distributed()) return nullptr;
+  if (e.trainer.device == "cuda") e.trainer.device = "cuda:" + std::to_string(world.local_rank);
+  return fuse::train::Communicator::connect(world, fuse::train::parse_device(e.trainer.device), std::chrono::seconds(e.trainer.timeout_s));
+}
+
 int train(const RunOptions& o, const fuse::launch::World& world) {
   Experiment e = fuse::train::read_experiment(o.experiment);
   apply(e, o);
   const fs::path dir = run_folder(o, e);
   fuse::Registry registry;
-  std::unique_ptr<fuse::train::Communicator> communicator;
-  if (world.distributed()) {
-    // One GPU per local rank.
-    if (e.trainer.device == "cuda") e.trainer.device = "cuda:" + std::to_string(world.local_rank);
-    communicator = fuse::train::Communicator::connect(world, fuse::train::parse_device(e.trainer.device), std::chrono::seconds(e.trainer.timeout_s));
-  }
+  const std::unique_ptr<fuse::train::Communicator> communicator = connect(e, world);
   fuse::train::Trainer trainer(registry, e, dir, communicator.get());
   const fuse::train::RunResult r = trainer.fit(o.resume);
   if (!world.lead()) return 0;  // rank 0 reports
@@ -114,17 +116,22 @@ int train(const RunOptions& o, const fuse::launch::World& world) {
   return 0;
 }
 
-// `fuse run --cross-validate`: the folds one after another, then their table with the mean and sd.
-int cross_validate(const RunOptions& o) {
+// `fuse run --cross-validate`: the folds one after another (each by every rank together with --nproc), then
+// their table with the mean and sd.
+int cross_validate(const RunOptions& o, const fuse::launch::World& world) {
   Experiment e = fuse::train::read_experiment(o.experiment);
   apply(e, o);
   const fs::path dir = run_folder(o, e);
   fuse::Registry registry;
+  const std::unique_ptr<fuse::train::Communicator> communicator = connect(e, world);
   fuse::train::CrossValidationOptions options;
   options.folds = o.folds;
   options.resume = o.resume;
-  options.on_fold_start = [](int fold, int k) { std::cout << "== fold " << fold << " (" << fold + 1 << " of " << k << "): validated on fold " << fold << ", trained on the others\n"; };
+  options.communicator = communicator.get();
+  if (world.lead())
+    options.on_fold_start = [](int fold, int k) { std::cout << "== fold " << fold << " (" << fold + 1 << " of " << k << "): validated on fold " << fold << ", trained on the others\n"; };
   const fuse::train::CrossValidationResult r = fuse::train::cross_validate(registry, e, dir, options);
+  if (!world.lead()) return 0;  // rank 0 reports
   if (!r.missing.empty()) {
     std::vector<std::string> missing;
     for (int f : r.missing) missing.push_back(std::to_string(f));
@@ -160,19 +167,16 @@ int cross_validate(const RunOptions& o) {
 
 int run(const RunOptions& o, int argc, char** argv) {
   if (!o.folds.empty() && !o.cross_validate) throw fuse::Error(fuse::Errc::kInvalidArgument, "--folds chooses folds to cross-validate: add --cross-validate");
-  if (o.cross_validate && o.nproc > 1)
-    throw fuse::Error(fuse::Errc::kInvalidArgument, "--cross-validate trains the folds one after another in this process, not with --nproc: spread them "
-                                                    "over jobs instead, one `fuse run EXPERIMENT --cross-validate --folds F --out DIR` each");
-  if (o.cross_validate) return cross_validate(o);
   const fuse::launch::World world = fuse::launch::world_from_environment();
   const bool started_as_rank = std::getenv("RANK") != nullptr || std::getenv("WORLD_SIZE") != nullptr;  // by us or another launcher
   if (o.nproc > 1 && !started_as_rank) return launch(o, argc, argv);
   if (o.nproc > 0 && started_as_rank && o.nproc != world.size)
     throw fuse::Error(fuse::Errc::kConfig, "--nproc " + std::to_string(o.nproc) + " disagrees with WORLD_SIZE=" + std::to_string(world.size) +
                                                " (drop --nproc when a launcher such as torchrun starts the ranks)");
-  if (!world.distributed()) return train(o, world);
+  const auto work = [&] { return o.cross_validate ? cross_validate(o, world) : train(o, world); };
+  if (!world.distributed()) return work();
   try {
-    return train(o, world);
+    return work();
   } catch (const fuse::Error& e) {
     const std::string m = e.what();
     if (m.rfind("rank ", 0) == 0) throw;

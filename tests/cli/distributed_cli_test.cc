@@ -100,6 +100,40 @@ TEST(FuseRunDistributed, BalancedSamplingAndASharedCacheAcrossRanks) {
   EXPECT_EQ(entries, 64u + 32u);  // training and validation samples
 }
 
+// --cross-validate --nproc 2: each fold trained by both ranks gives one process's fold; the plan (which folds
+// are finished, which to resume) is rank 0's, so a second call with --resume trains only what is missing.
+TEST(FuseRunDistributed, CrossValidationWithTwoProcessesMatchesOne) {
+  const fs::path dir = fresh_dir("dist_cv");
+  std::string json = with(toy(), R"("validation": {"table": "validation.csv"},)", "");
+  json = with(json, R"("loader")", R"("folds": {"k": 3, "file": "folds.json"}, "loader")");
+  const fs::path experiment = fuse::train::testing::write_toy(dir, json, false, 48);
+  const std::string cv = "run '" + experiment.string() + "' --cross-validate --no-progress --out ";
+  const CommandResult first = run_command(kFuse + cv + "'" + (dir / "two").string() + "' --nproc 2 --folds 2");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out, "== fold 2 (3 of 3): validated on fold 2, trained on the others\n1 of 3 folds finished; fold(s) 0, 1 still to train: the "
+                       "summary comes once every fold has run (fuse run " + experiment.string() + " --cross-validate --out " + (dir / "two").string() +
+                       " --resume)\n");
+  const CommandResult two = run_command(kFuse + cv + "'" + (dir / "two").string() + "' --nproc 2 --resume");
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  const CommandResult one = run_command(kFuse + cv + "'" + (dir / "one").string() + "'");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  // Rank 0 reports, once; fold 2 is not trained again.
+  EXPECT_EQ(two.out.rfind("== fold 0 (1 of 3): validated on fold 0, trained on the others\n== fold 1 (2 of 3)", 0), 0u) << two.out;
+  EXPECT_EQ(two.out.find("== fold 2"), std::string::npos) << two.out;
+  EXPECT_EQ(two.out.find("FOLD  BEST_EPOCH"), two.out.rfind("FOLD  BEST_EPOCH")) << two.out;
+  EXPECT_NE(two.out.find("cross-validation folder: " + (dir / "two").string() + " (cross_validation.json, fold_0 ... fold_2, evaluation.json, report.html)"),
+            std::string::npos)
+      << two.out;
+  for (const std::string fold : {"fold_0", "fold_1", "fold_2"}) {
+    expect_close(dir / "one" / fold / "log.csv", dir / "two" / fold / "log.csv", 1e-4, "seconds");
+    expect_close(dir / "one" / fold / "predictions.csv", dir / "two" / fold / "predictions.csv", 1e-5);
+  }
+  const auto a = boost::json::parse(read_text(dir / "one" / "cross_validation.json")), b = boost::json::parse(read_text(dir / "two" / "cross_validation.json"));
+  for (size_t f = 0; f < 3; ++f) EXPECT_EQ(a.at("folds").at(f).at("best_epoch"), b.at("folds").at(f).at("best_epoch")) << "fold " << f;
+  EXPECT_NEAR(a.at("mean").at("auc").to_number<double>(), b.at("mean").at("auc").to_number<double>(), 1e-6);
+  EXPECT_TRUE(fs::exists(dir / "two" / "evaluation.json"));
+}
+
 TEST(FuseRunDistributed, ADeadRankStopsTheOthersAndTheRunResumes) {
   const fs::path dir = fresh_dir("dist_kill");
   // Epochs long enough to be killed inside one.

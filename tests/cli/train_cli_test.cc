@@ -112,8 +112,6 @@ TEST(FuseRun, CrossValidatesOverTheFoldsAndEvaluatesTheOutOfFoldPredictions) {
             std::string::npos);
   EXPECT_EQ(fuse("run '" + experiment.string() + "' --folds 1").err, "fuse: error: --folds chooses folds to cross-validate: add --cross-validate\n");
   EXPECT_EQ(fuse(args + " --folds 5").err, "fuse: error: fold 5 is not one of the experiment's 3 folds (0 to 2)\n");
-  EXPECT_EQ(fuse(args + " --nproc 2").err, "fuse: error: --cross-validate trains the folds one after another in this process, not with --nproc: spread "
-                                           "them over jobs instead, one `fuse run EXPERIMENT --cross-validate --folds F --out DIR` each\n");
 }
 
 // An example's experiment as shipped, with its data folder (and any other text) replaced.

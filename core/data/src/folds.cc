@@ -1,7 +1,6 @@
 #include "fuse/data/folds.h"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <numeric>
 #include <random>
@@ -9,6 +8,7 @@
 #include <boost/json/object.hpp>
 
 #include "fuse/base/error.h"
+#include "fuse/base/file.h"
 #include "fuse/data/seeds.h"
 #include "fuse/json/document.h"
 #include "fuse/json/write.h"
@@ -68,9 +68,8 @@ void save_folds(const std::filesystem::path& file, const std::vector<std::string
                 size_t k, uint64_t seed) {
   bj::object by_id;
   for (size_t i = 0; i < ids.size(); ++i) by_id[ids[i]] = folds[i];
-  std::ofstream out(file);
-  out << json::to_text(bj::object{{"k", k}, {"seed", seed}, {"folds", std::move(by_id)}}, {2}) << "\n";
-  if (!out) throw Error(Errc::kIo, "cannot write folds to '" + file.string() + "'");
+  // Atomically: the ranks of a distributed run may each create the file (with the same folds).
+  write_file_atomically(file, json::to_text(bj::object{{"k", k}, {"seed", seed}, {"folds", std::move(by_id)}}, {2}) + "\n");
 }
 
 std::vector<int> load_folds(const std::filesystem::path& file, const std::vector<std::string>& ids) {

@@ -1,9 +1,6 @@
 #include "fuse/train/checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cstring>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -11,6 +8,7 @@
 #include <xxhash.h>
 
 #include "fuse/base/error.h"
+#include "fuse/base/file.h"
 #include "fuse/json/parse.h"
 
 namespace fuse::train {
@@ -41,24 +39,9 @@ std::string checkpoint_bytes(const Checkpoint& c) {
 }
 
 void write_checkpoint(const fs::path& file, const Checkpoint& c) {
-  const std::string bytes = checkpoint_bytes(c);
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
-  const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << bytes;
-    out.flush();
-    if (!out) throw Error(Errc::kIo, "cannot write checkpoint '" + tmp.string() + "'");
-  }
-  // Flushed to disk before the rename: after a crash the name holds the old checkpoint or the new one.
-  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-  fs::rename(tmp, file, ec);
-  if (ec) throw Error(Errc::kIo, "cannot rename checkpoint to '" + file.string() + "': " + ec.message());
+  write_file_atomically(file, checkpoint_bytes(c));
 }
 
 std::string read_checkpoint_bytes(const fs::path& file) {

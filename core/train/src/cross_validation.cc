@@ -7,13 +7,13 @@
 
 
 #include "fuse/base/error.h"
+#include "fuse/base/file.h"
 #include "fuse/base/strings.h"
 #include "fuse/eval/evaluator.h"
 #include "fuse/json/document.h"
 #include "fuse/json/parse.h"
 #include "fuse/json/write.h"
 #include "fuse/report/html.h"
-#include "write_text.h"
 
 namespace fuse::train {
 
@@ -78,8 +78,8 @@ bool evaluate_out_of_fold(const Registry& registry, const Experiment& e, const f
   config.score_columns.clear();
   for (size_t i = 2; i + 1 < columns.size(); ++i) config.score_columns.emplace_back(columns[i]);
   const bj::object results = eval::Evaluator(registry, config).run();
-  write_text(run_dir / "evaluation.json", json::to_text(results, {2}) + "\n");
-  write_text(run_dir / "report.html", report::html_report(results, e.name + " — cross-validation: the out-of-fold predictions of " +
+  write_file_atomically(run_dir / "evaluation.json", json::to_text(results, {2}) + "\n");
+  write_file_atomically(run_dir / "report.html", report::html_report(results, e.name + " — cross-validation: the out-of-fold predictions of " +
                                                                        std::to_string(folds.size()) + " folds"));
   return true;
 }
@@ -118,26 +118,53 @@ CrossValidationResult cross_validate(const Registry& registry, const Experiment&
       throw Error(Errc::kInvalidArgument, "fold " + std::to_string(f) + " is not one of the experiment's " + std::to_string(out.k) + " folds (0 to " +
                                               std::to_string(out.k - 1) + ")");
   const std::set<int> chosen(options.folds.begin(), options.folds.end());
+  Communicator* comm = options.communicator;
+  const bool lead = comm == nullptr || comm->rank() == 0;
+  // What each fold is before this call, from rank 0's files: finished ('f'), with a checkpoint to resume ('c'),
+  // or neither ('-'). The ranks train by rank 0's plan, so that they stay together.
+  std::string plan(static_cast<size_t>(out.k), '-');
+  std::vector<RunResult> earlier(static_cast<size_t>(out.k));
+  const auto read_plan = [&] {
+    for (int fold = 0; fold < out.k; ++fold) {
+      const fs::path dir = fold_dir(run_dir, fold);
+      if (fs::exists(dir / "results.json")) {
+        plan[static_cast<size_t>(fold)] = 'f';
+        earlier[static_cast<size_t>(fold)] = read_finished(dir);
+      } else if (fs::exists(dir / "checkpoints" / "last.ckpt")) {
+        plan[static_cast<size_t>(fold)] = 'c';
+      }
+    }
+  };
+  if (comm == nullptr) {
+    read_plan();
+  } else {
+    comm->agree(read_plan, "reading the folds finished earlier");
+    plan = comm->broadcast(plan, 0, "the folds to train");
+  }
   bool stopped = false;  // a fold stopped by stop_after: the next call resumes it
   for (int fold = 0; fold < out.k; ++fold) {
     const fs::path dir = fold_dir(run_dir, fold);
-    const bool finished = fs::exists(dir / "results.json");
-    const bool train_now = !stopped && (chosen.empty() || chosen.count(fold)) && !(finished && options.resume);
+    const char state = plan[static_cast<size_t>(fold)];
+    const bool train_now = !stopped && (chosen.empty() || chosen.count(fold)) && !(state == 'f' && options.resume);
     if (train_now) {
       if (options.on_fold_start) options.on_fold_start(fold, out.k);
-      Trainer trainer(registry, fold_experiment(e, fold), dir);
-      RunResult r = trainer.fit(options.resume && fs::exists(dir / "checkpoints" / "last.ckpt"));
+      Trainer trainer(registry, fold_experiment(e, fold), dir, comm);
+      RunResult r = trainer.fit(options.resume && state == 'c');
       if (r.interrupted) {
         stopped = true;
         out.missing.push_back(fold);
       } else {
         out.finished.push_back(FoldRun{fold, dir, std::move(r)});
       }
-    } else if (finished) {
-      out.finished.push_back(FoldRun{fold, dir, read_finished(dir)});
+    } else if (state == 'f') {
+      out.finished.push_back(FoldRun{fold, dir, std::move(earlier[static_cast<size_t>(fold)])});
     } else {
       out.missing.push_back(fold);
     }
+  }
+  if (!lead) {
+    out.finished.clear();
+    return out;
   }
   if (!out.missing.empty()) return out;
   summarize(out.finished, out.mean, out.std);
@@ -150,7 +177,7 @@ CrossValidationResult cross_validate(const Registry& registry, const Experiment&
                                {"validation", f.result.validation},
                                {"seconds", f.result.seconds}});
   const bj::object summary{{"experiment", e.name}, {"k", out.k}, {"monitor", e.trainer.monitor}, {"folds", std::move(folds)}, {"mean", out.mean}, {"std", out.std}};
-  write_text(run_dir / "cross_validation.json", json::to_text(summary, {2}) + "\n");
+  write_file_atomically(run_dir / "cross_validation.json", json::to_text(summary, {2}) + "\n");
   out.evaluated = e.evaluation && evaluate_out_of_fold(registry, e, run_dir, out.finished);
   return out;
 }

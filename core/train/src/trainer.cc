@@ -14,6 +14,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "fuse/base/error.h"
+#include "fuse/base/file.h"
 #include "fuse/base/log.h"
 #include "fuse/base/strings.h"
 #include "fuse/data/pipeline.h"
@@ -32,7 +33,6 @@
 #include "metric_set.h"
 #include "progress.h"
 #include "tensor_math.h"
-#include "write_text.h"
 
 namespace fuse::train {
 
@@ -82,7 +82,7 @@ class CsvLog {
       if (std::stoll(line.substr(0, line.find(','))) > last_epoch) break;
       kept_ += line + "\n";
     }
-    write_text(file_, kept_);
+    write_file_atomically(file_, kept_);
   }
 
   void add(const std::vector<std::pair<std::string, double>>& row) {
@@ -97,7 +97,7 @@ class CsvLog {
       line += (i ? "," : "") + (it == values.end() ? std::string("") : columns_[i] == "epoch" ? std::to_string(static_cast<int64_t>(it->second)) : number(it->second));
     }
     kept_ += line + "\n";
-    write_text(file_, kept_);
+    write_file_atomically(file_, kept_);
   }
 
  private:
@@ -248,7 +248,7 @@ void Trainer::Impl::prepare(Mode mode) {
       "checking the run folder");
   if (mode != Mode::kProbe && lead()) {
     fs::create_directories(dir / "checkpoints");
-    write_text(dir / "config.json", json::to_text(e.resolved, {2}) + "\n");
+    write_file_atomically(dir / "config.json", json::to_text(e.resolved, {2}) + "\n");
   }
 
   // Data: the training split and the validation samples (a source of their own, or the folds' split).
@@ -575,7 +575,7 @@ void Trainer::Impl::evaluate(RunResult& result) {
   if (!lead()) return;
   std::string csv = join(p.columns, ",") + "\n";
   for (const auto& row : p.rows) csv += join(row, ",") + "\n";
-  write_text(dir / "predictions.csv", csv);
+  write_file_atomically(dir / "predictions.csv", csv);
   eval::EvalConfig config = e.evaluation->config;
   config.predictions = {eval::PredictionFile{dir / "predictions.csv", "validation"}};
   config.id_column = "id";
@@ -583,8 +583,8 @@ void Trainer::Impl::evaluate(RunResult& result) {
   config.score_columns.clear();
   for (size_t i = 2; i + 1 < p.columns.size(); ++i) config.score_columns.push_back(p.columns[i]);  // id, target, scores..., loss
   const bj::object results = eval::Evaluator(registry, config).run();
-  write_text(dir / "evaluation.json", json::to_text(results, {2}) + "\n");
-  write_text(dir / "report.html", report::html_report(results, e.name + " — validation, best epoch " + std::to_string(result.best_epoch + 1)));
+  write_file_atomically(dir / "evaluation.json", json::to_text(results, {2}) + "\n");
+  write_file_atomically(dir / "report.html", report::html_report(results, e.name + " — validation, best epoch " + std::to_string(result.best_epoch + 1)));
 }
 
 Trainer::Trainer(const Registry& registry, Experiment experiment, fs::path run_dir, Communicator* communicator)
@@ -677,7 +677,7 @@ RunResult Trainer::fit(bool resume) {
                            {"stopped_early", result.stopped_early},
                            {"skipped_batches", m.skipped_batches},
                            {"seconds", result.seconds}};
-  write_text(m.dir / "results.json", json::to_text(results, {2}) + "\n");
+  write_file_atomically(m.dir / "results.json", json::to_text(results, {2}) + "\n");
   return result;
 }
 
@@ -730,7 +730,7 @@ LrFindResult Trainer::find_lr(const LrFindOptions& o) {
   if (r.suggestion == 0) r.suggestion = r.minimum / 10;
   std::string csv = "lr,loss,smoothed\n";
   for (size_t i = 0; i < n; ++i) csv += number(r.learning_rates[i]) + "," + number(r.losses[i]) + "," + number(r.smoothed[i]) + "\n";
-  write_text(m.dir / "lr_find.csv", csv);
+  write_file_atomically(m.dir / "lr_find.csv", csv);
   const report::Png png = report::lr_find_chart(r.learning_rates, r.smoothed, r.suggestion);
   std::ofstream(m.dir / "lr_find.png", std::ios::binary).write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
   return r;

@@ -13,6 +13,7 @@
 #include <boost/json/object.hpp>
 
 #include "fuse/plugin/registry.h"
+#include "fuse/train/communicator.h"
 #include "fuse/train/experiment.h"
 #include "fuse/train/trainer.h"
 
@@ -22,6 +23,10 @@ struct CrossValidationOptions {
   std::vector<int> folds;  // the folds to train in this call (empty: all); e.g. one per job on a cluster
   bool resume = false;     // finished folds are kept, interrupted ones continued, the others started
   std::function<void(int fold, int k)> on_fold_start;  // before a fold trains (progress lines)
+  // Data-parallel folds (`fuse run --cross-validate --nproc N`): every rank calls cross_validate with the same
+  // options and trains each fold with the others. Rank 0 decides from its files which folds are finished or
+  // resumed, and alone writes the summary and the evaluation.
+  Communicator* communicator = nullptr;
 };
 
 struct FoldRun {
@@ -42,7 +47,8 @@ struct CrossValidationResult {
 // run_dir/fold_f (a run folder as `fuse run` writes: export and show-results work on it). A validation source
 // of its own is an error (cross-validation validates on the folds). When every fold has finished, writes
 // run_dir/cross_validation.json, and with an evaluation section the folds' predictions.csv evaluated as one
-// set and per fold into run_dir/evaluation.json and report.html.
+// set and per fold into run_dir/evaluation.json and report.html. On ranks other than 0 only `k` and `missing`
+// are given.
 CrossValidationResult cross_validate(const Registry& registry, const Experiment& experiment, const std::filesystem::path& run_dir,
                                      const CrossValidationOptions& options = {});
 
