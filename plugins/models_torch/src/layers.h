@@ -106,6 +106,23 @@ Body make_body(int dims, Args&&... args) {
   return b;
 }
 
+// Sizes in a config are x first (as the crops' sizes); one number means every axis. Returned in tensor order
+// (z, y, x); `name` is the config key, for the error.
+inline std::vector<int64_t> tensor_order(std::vector<int64_t> xyz, int dims, const char* name) {
+  if (xyz.size() == 1) xyz.assign(static_cast<size_t>(dims), xyz[0]);
+  if (xyz.size() != static_cast<size_t>(dims))
+    fail(FM_ERR_INVALID_ARGUMENT, std::string("'") + name + "' needs 1 or " + std::to_string(dims) + " sizes (x, y" + (dims == 3 ? ", z" : "") +
+                                      "), got " + std::to_string(xyz.size()));
+  return std::vector<int64_t>(xyz.rbegin(), xyz.rend());
+}
+
+// Sizes in tensor order written x first, as the config gives them: "[16, 12, 8]".
+inline std::string xyz_text(const std::vector<int64_t>& zyx) {
+  std::string s = "[";
+  for (size_t i = zyx.size(); i-- > 0;) s += std::to_string(zyx[i]) + (i ? ", " : "]");
+  return s;
+}
+
 // Checks that an input has the batch, channel and spatial axes a network expects.
 inline void expect_rank(const torch::Tensor& t, int64_t rank, const char* what) {
   if (t.dim() != rank)

@@ -8,22 +8,6 @@
 namespace fuse::models {
 namespace {
 
-// Sizes in the config are x first (as the crops' sizes); one number means every axis. Returned in tensor
-// order (z, y, x).
-std::vector<int64_t> tensor_order(std::vector<int64_t> xyz, int dims, const char* name) {
-  if (xyz.size() == 1) xyz.assign(static_cast<size_t>(dims), xyz[0]);
-  if (xyz.size() != static_cast<size_t>(dims))
-    fail(FM_ERR_INVALID_ARGUMENT, std::string("'") + name + "' needs 1 or " + std::to_string(dims) + " sizes (x, y" + (dims == 3 ? ", z" : "") +
-                                      "), got " + std::to_string(xyz.size()));
-  return std::vector<int64_t>(xyz.rbegin(), xyz.rend());
-}
-
-std::string xyz_text(const std::vector<int64_t>& zyx) {
-  std::string s = "[";
-  for (size_t i = zyx.size(); i-- > 0;) s += std::to_string(zyx[i]) + (i ? ", " : "]");
-  return s;
-}
-
 struct Block : torch::nn::Module {
   Block(int64_t hidden, int64_t heads, int64_t mlp, double dropout) {
     norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({hidden})));

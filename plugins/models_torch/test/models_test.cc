@@ -34,6 +34,12 @@ std::vector<int64_t> forward_shape(Model& m, const std::string& in_key, Tensor i
   return batch.get<Tensor>(out_key).shape();
 }
 
+std::map<std::string, std::vector<int64_t>> parameter_shapes(Model& m) {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const Parameter& p : m.parameters()) shapes[p.name] = std::vector<int64_t>(p.value->shape, p.value->shape + p.value->ndim);
+  return shapes;
+}
+
 TEST(Mlp, ForwardBackwardAndParameterViews) {
   Model m = model("fuse.models.mlp", R"({"inputs": ["x"], "outputs": ["y"], "in_features": 4, "hidden": [8], "out_features": 3})");
   const std::vector<Parameter> params = m.parameters();
@@ -147,8 +153,7 @@ TEST(UNet, EfficientNetEncoderStridesWithMBConvBlocks) {
   Model m = model("fuse.models.unet", R"({"dims": 2, "num_classes": 3, "channels": [4, 8, 16], "encoder": "efficientnet", "expansion": 4})");
   // Odd sizes: strided blocks give ceil(n / 2), the decoder resizes to the skips.
   EXPECT_EQ(forward_shape(m, "data.image", ramp({2, 1, 17, 22}), "model.logits"), (std::vector<int64_t>{2, 3, 17, 22}));
-  std::map<std::string, std::vector<int64_t>> shapes;
-  for (const Parameter& p : m.parameters()) shapes[p.name] = std::vector<int64_t>(p.value->shape, p.value->shape + p.value->ndim);
+  const auto shapes = parameter_shapes(m);
   // Level 1: 4 channels expanded 4x to 16, a depthwise 3x3 (one input channel per group), excitation through
   // 4 / 4 = 1 channel, projected to 8.
   EXPECT_EQ(shapes.at("unet.down1.0.expand.0.weight"), (std::vector<int64_t>{16, 4, 1, 1}));
@@ -243,6 +248,119 @@ TEST(Vit, SizesThatDoNotFitAreNamed) {
   EXPECT_EQ(error_of([&] { m.forward(batch); }),
             "model 'fuse.models.vit' (plugin 'fuse.models_torch'): a 2D ViT built for 'image_size' [8, 12] (x first) got an image of [8, 8]; crop or "
             "resize to that size, or use sliding windows of it");
+}
+
+// The pyramid: a grid of (16 + 2 - 3) / 2 + 1 = 8 (x, y) by 4 (z) after the stem, halved at each stage while
+// the width and heads double; the shortcut widens with the tokens.
+TEST(Mvit, StagesPoolTheGridAndDoubleTheWidthAndHeads) {
+  Model m = model("fuse.models.mvit", R"({"dims": 3, "image_size": [16, 16, 8], "patch_kernel": [3], "patch_stride": [2], "embed_dim": 8,
+                                          "depths": [1, 1, 1], "kv_stride": [2], "drop_path": 0, "outputs": ["e", "f"]})");
+  NDict batch;
+  batch.set("data.image", Value(ramp({3, 1, 8, 16, 16})));
+  m.forward(batch);
+  EXPECT_EQ(batch.get<Tensor>("e").shape(), (std::vector<int64_t>{3, 32}));
+  EXPECT_EQ(batch.get<Tensor>("f").shape(), (std::vector<int64_t>{3, 32, 1, 2, 2}));
+  // The pooled embedding is the mean of the last stage's tokens.
+  const std::vector<float> e = values<float>(batch.get<Tensor>("e")), f = values<float>(batch.get<Tensor>("f"));
+  for (int64_t c = 0; c < 32; ++c) {
+    double sum = 0;
+    for (int64_t t = 0; t < 4; ++t) sum += f[static_cast<size_t>(c * 4 + t)];
+    EXPECT_NEAR(e[static_cast<size_t>(c)], sum / 4, 1e-5) << c;
+  }
+  const auto shapes = parameter_shapes(m);
+  EXPECT_EQ(shapes.at("mvit.embed.weight"), (std::vector<int64_t>{8, 1, 3, 3, 3}));
+  EXPECT_EQ(shapes.at("mvit.positions"), (std::vector<int64_t>{1, 4 * 8 * 8, 8}));
+  EXPECT_FALSE(shapes.count("mvit.block0.shortcut.weight"));  // same width: the identity
+  EXPECT_EQ(shapes.at("mvit.block1.attention.qkv.weight"), (std::vector<int64_t>{3 * 16, 8}));
+  EXPECT_EQ(shapes.at("mvit.block1.shortcut.weight"), (std::vector<int64_t>{16, 8}));
+  // Depthwise pooling per head: 2 heads of 8 at stage 1, 4 heads of 8 at stage 2.
+  EXPECT_EQ(shapes.at("mvit.block1.attention.pool_k.conv.weight"), (std::vector<int64_t>{8, 1, 3, 3, 3}));
+  EXPECT_EQ(shapes.at("mvit.block2.attention.pool_q.norm.weight"), (std::vector<int64_t>{8}));
+  EXPECT_EQ(shapes.at("mvit.norm.weight"), (std::vector<int64_t>{32}));
+  // Thin slabs: q_stride 1 along z keeps its 4 planes.
+  Model slab = model("fuse.models.mvit", R"({"dims": 3, "image_size": [16, 16, 8], "patch_kernel": [3], "patch_stride": [2], "embed_dim": 8,
+                                             "depths": [1, 1, 1], "q_stride": [2, 2, 1], "outputs": ["e", "f"]})");
+  slab.forward(batch);
+  EXPECT_EQ(batch.get<Tensor>("f").shape(), (std::vector<int64_t>{3, 32, 4, 2, 2}));
+}
+
+// Every parameter is used: one backward gives each a finite gradient, not all zero.
+TEST(Mvit, ClassifierBackwardReachesEveryParameter) {
+  Model m = model("fuse.models.mvit", R"({"dims": 2, "in_channels": 2, "image_size": [12, 10], "patch_kernel": [3], "patch_stride": [2],
+                                          "embed_dim": 8, "heads": 2, "depths": [2, 1], "num_classes": 3, "outputs": ["l", "p"]})");
+  NDict batch;
+  batch.set("data.image", Value(ramp({2, 2, 10, 12})));
+  m.forward(batch, training());
+  EXPECT_EQ(batch.get<Tensor>("p").shape(), (std::vector<int64_t>{2, 3}));
+  NDict grads, input_grads;
+  grads.set("l", Value(Tensor::from_vector<float>({1, -1, 0.5f, -0.5f, 2, 0}, {2, 3})));
+  m.backward(grads, input_grads);
+  for (const Parameter& p : m.parameters()) {
+    int64_t n = 1;
+    for (int i = 0; i < p.grad->ndim; ++i) n *= p.grad->shape[i];
+    double size = 0;
+    const float* g = static_cast<const float*>(p.grad->data);
+    for (int64_t i = 0; i < n; ++i) size += std::abs(g[i]);
+    EXPECT_TRUE(std::isfinite(size)) << p.name;
+    EXPECT_GT(size, 0.0) << p.name;
+  }
+}
+
+// Pooling and attention stay within an image; stochastic depth follows the call's seed and is off outside
+// training (the same weights give the same scores with or without it).
+TEST(Mvit, ImagesDoNotMixAndDropPathFollowsTheSeed) {
+  const std::string config = R"({"dims": 2, "image_size": [16], "patch_kernel": [3], "patch_stride": [2], "embed_dim": 8, "depths": [1, 2],
+                                  "num_classes": 2, "drop_path": )";
+  Model m = model("fuse.models.mvit", config + "0.5}");
+  Model plain = model("fuse.models.mvit", config + "0}");
+  m.set_training(false);
+  plain.set_training(false);
+  const Tensor both = ramp({2, 1, 16, 16});
+  NDict batch;
+  batch.set("data.image", Value(both));
+  m.forward(batch);
+  const std::vector<float> together = values<float>(batch.get<Tensor>("model.logits"));
+  plain.forward(batch);
+  EXPECT_EQ(values<float>(batch.get<Tensor>("model.logits")), together);
+  const std::vector<float> all = values<float>(both);
+  NDict second;
+  second.set("data.image", Value(Tensor::from_vector<float>(std::vector<float>(all.begin() + 256, all.end()), {1, 1, 16, 16})));
+  m.forward(second);
+  const std::vector<float> alone = values<float>(second.get<Tensor>("model.logits"));
+  EXPECT_NEAR(alone[0], together[2], 1e-5);
+  EXPECT_NEAR(alone[1], together[3], 1e-5);
+  auto train = [&](uint64_t seed) {
+    NDict b;
+    b.set("data.image", Value(both));
+    m.forward(b, training(seed));
+    m.set_training(false);  // drops the saved forward
+    return values<float>(b.get<Tensor>("model.logits"));
+  };
+  EXPECT_EQ(train(5), train(5));
+  EXPECT_NE(train(5), train(6));
+}
+
+TEST(Mvit, BadConfigsAndSizesAreNamed) {
+  const std::string prefix = "model 'fuse.models.mvit' (plugin 'fuse.models_torch'): create failed: ";
+  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"image_size": [16], "embed_dim": 10, "heads": 4})"); }),
+            prefix + "'embed_dim' (10) must be a multiple of 'heads' (4)");
+  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"image_size": [16], "depths": []})"); }),
+            prefix + "'depths' needs at least one stage (blocks per stage, e.g. [1, 2, 5, 2])");
+  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"image_size": [16], "depths": [1, 0]})"); }),
+            "component 'fuse.models.mvit': config 'depths' element 1 must be >= 1, got 0");
+  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"dims": 3, "image_size": [16], "q_stride": [2, 2]})"); }),
+            prefix + "'q_stride' needs 1 or 3 sizes (x, y, z), got 2");
+  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"image_size": [16], "kv_stride": [0]})"); }),
+            "component 'fuse.models.mvit': config 'kv_stride' element 0 must be >= 1, got 0");
+  Model m = model("fuse.models.mvit", R"({"image_size": [16, 12], "embed_dim": 8, "depths": [1]})");
+  NDict batch;
+  batch.set("data.image", Value(ramp({1, 1, 16, 16})));
+  EXPECT_EQ(error_of([&] { m.forward(batch); }),
+            "model 'fuse.models.mvit' (plugin 'fuse.models_torch'): a 2D MViT built for 'image_size' [16, 12] (x first) got an image of [16, 16]; "
+            "crop or resize to that size, or use sliding windows of it");
+  batch.set("data.image", Value(ramp({1, 16, 12})));
+  EXPECT_EQ(error_of([&] { m.forward(batch); }),
+            "model 'fuse.models.mvit' (plugin 'fuse.models_torch'): a 2D MViT expects a tensor of 4 axes [batch, channels, ...], got [1, 16, 12]");
 }
 
 TEST(Models, HeadsAppendTabularFeatures) {
