@@ -1,7 +1,7 @@
 // Crops of a batch on the GPU, each the twin of an ops_medical crop: pad or crop to a fixed size (centred or at a
-// random place) and a patch around a random foreground voxel. Per sample the shared draw code (spatial_draws)
-// runs with the CPU op's seed; every key is copied voxel for voxel (dtypes kept) and each sample's "<key>_meta"
-// follows its new grid, as on the CPU.
+// random place) and a patch around a random foreground voxel or a voxel of a class drawn by 'class_ratios'. Per
+// sample the shared draw code (spatial_draws) runs with the CPU op's seed; every key is copied voxel for voxel
+// (dtypes kept) and each sample's "<key>_meta" follows its new grid, as on the CPU.
 #include "foreground_select.h"
 #include "spatial_batch.h"
 #include "spatial_draws.h"
@@ -41,39 +41,55 @@ class PadOrCrop {
 };
 FUSE_OP(PadOrCrop, "fuse.cuda.pad_or_crop", "1.0.0")
 
-// A label map's foreground elements per sample (channels included, as the CPU op counts them), selected on the
-// device when a draw asks for them: its count, then the one drawn.
-class Foreground {
- public:
-  Foreground(const sdk::TensorView& t, const DeviceVolume& v)
-      : data_(t.raw()), dtype_(v.dtype), per_sample_(v.batch.channels * v.batch.voxels()), indices_(static_cast<size_t>(per_sample_), "the foreground indices"),
-        count_(1, "the foreground count") {
-    size_t bytes = 0;
-    cuda::check(select(0, nullptr, &bytes), "sizing the foreground selection");
-    temp_ = cuda::DeviceBuffer<char>(bytes, "the foreground selection");
+// A label map's elements per sample (channels included, as the CPU op counts them) that are foreground or of a
+// class, selected on the device when a draw asks for them: their count, then the one drawn.
+class Selection {
+  // Calls f with a value of the label map's element type (defined first: its return type is deduced).
+  template <class F>
+  auto dispatch(F&& f) const {
+    if (sdk::dtype_eq(dtype_, sdk::kUInt8)) return f(uint8_t{});
+    if (sdk::dtype_eq(dtype_, sdk::kInt32)) return f(int32_t{});
+    if (sdk::dtype_eq(dtype_, sdk::kInt64)) return f(int64_t{});
+    return f(float{});  // device_volume admits no other label dtype
   }
 
-  int64_t count(int64_t sample) {
-    size_t bytes = temp_.size();
-    cuda::check(select(sample, temp_.get(), &bytes), "selecting the foreground of sample " + std::to_string(sample));
-    return count_.to_host("the foreground count")[0];
+ public:
+  Selection(const sdk::TensorView& t, const DeviceVolume& v)
+      : data_(t.raw()), dtype_(v.dtype), per_sample_(v.batch.channels * v.batch.voxels()), indices_(static_cast<size_t>(per_sample_), "the selected indices"),
+        count_(1, "the selection's count") {
+    size_t bytes = 0;
+    cuda::check(select(0, Match::kAboveZero, 0, nullptr, &bytes), "sizing the label selection");
+    temp_ = cuda::DeviceBuffer<char>(bytes, "the label selection");
   }
+
+  // Selects the elements of `sample` that `match` keeps; returns how many.
+  int64_t count(int64_t sample, Match match, int64_t value) {
+    size_t bytes = temp_.size();
+    cuda::check(select(sample, match, value, temp_.get(), &bytes), "selecting the labels of sample " + std::to_string(sample));
+    return count_.to_host("the selection's count")[0];
+  }
+  // The element index (within its sample) of the k-th element selected last.
   int64_t nth(int64_t k) const {
     int64_t at = 0;
-    cuda::check(cudaMemcpy(&at, indices_.get() + k, sizeof at, cudaMemcpyDeviceToHost), "reading the drawn foreground voxel");
+    cuda::check(cudaMemcpy(&at, indices_.get() + k, sizeof at, cudaMemcpyDeviceToHost), "reading the drawn voxel");
     return at;
+  }
+  // The value of element `at` of `sample`.
+  double value(int64_t sample, int64_t at) const {
+    return dispatch([&](auto tag) {
+      using T = decltype(tag);
+      T v{};
+      cuda::check(cudaMemcpy(&v, static_cast<const T*>(data_) + sample * per_sample_ + at, sizeof v, cudaMemcpyDeviceToHost), "reading a label value");
+      return static_cast<double>(v);
+    });
   }
 
  private:
-  cudaError_t select(int64_t sample, void* temp, size_t* bytes) {
-    auto run = [&](auto tag) {
+  cudaError_t select(int64_t sample, Match match, int64_t value, void* temp, size_t* bytes) {
+    return dispatch([&](auto tag) {
       using T = decltype(tag);
-      return foreground_indices<T>(static_cast<const T*>(data_) + sample * per_sample_, per_sample_, indices_.get(), count_.get(), temp, bytes);
-    };
-    if (sdk::dtype_eq(dtype_, sdk::kUInt8)) return run(uint8_t{});
-    if (sdk::dtype_eq(dtype_, sdk::kInt32)) return run(int32_t{});
-    if (sdk::dtype_eq(dtype_, sdk::kInt64)) return run(int64_t{});
-    return run(float{});  // device_volume admits no other label dtype
+      return select_indices<T>(static_cast<const T*>(data_) + sample * per_sample_, per_sample_, match, value, indices_.get(), count_.get(), temp, bytes);
+    });
   }
 
   const void* data_;
@@ -89,7 +105,8 @@ class CropForeground {
       : keys_(config, "fuse.medical.crop_foreground"),
         target_(volume::size_option(config, keys_.dims())),
         label_key_(config.find_string("label_key").value_or("")),
-        foreground_p_(config.get_double("foreground_p")) {
+        foreground_p_(config.get_double("foreground_p")),
+        ratios_(volume::class_ratios_option(config)) {
     if (label_key_.empty()) {
       const std::vector<std::string> labels = config.get_strings("labels");
       if (labels.empty()) sdk::fail(FM_ERR_INVALID_ARGUMENT, "set 'label_key' or list the mask under 'labels'");
@@ -107,14 +124,32 @@ class CropForeground {
         label.device != vols[0].first.device)
       sdk::fail(FM_ERR_SHAPE, "the label map '" + label_key_ + "' and '" + vols[0].first.key + "' differ in batch size, spatial size or device");
     cuda::use_device(label.device);
-    Foreground foreground(batch.tensor(label_key_), label);
+    Selection selection(batch.tensor(label_key_), label);
     const volume::Size3 size{b.size.x, b.size.y, b.size.z};
     std::vector<SampleDraw> draws(seeds.size());
     volume::Size3 out;
     for (size_t n = 0; n < seeds.size(); ++n) {
       sdk::Random rng(seeds[n]);
-      draws[n].map = volume::draw_patch(
-          rng, foreground_p_, size, target_, [&] { return foreground.count(static_cast<int64_t>(n)); }, [&](int64_t k) { return foreground.nth(k); }, &out);
+      const auto sample = static_cast<int64_t>(n);
+      if (ratios_.empty()) {
+        draws[n].map = volume::draw_patch(
+            rng, foreground_p_, size, target_, [&] { return selection.count(sample, Match::kAboveZero, 0); }, [&](int64_t k) { return selection.nth(k); },
+            &out);
+        continue;
+      }
+      // As the CPU op: every value a class (the first that is not is named), then each class's count.
+      const auto classes = static_cast<int64_t>(ratios_.size());
+      if (selection.count(sample, Match::kNotAClass, classes) > 0) {
+        const int64_t at = selection.nth(0);
+        volume::fail_not_a_class(label_key_, selection.value(sample, at), at, ratios_.size());
+      }
+      std::vector<int64_t> counts(ratios_.size());
+      for (int64_t c = 0; c < classes; ++c) counts[static_cast<size_t>(c)] = selection.count(sample, Match::kClass, c);
+      const auto nth = [&](int64_t c, int64_t k) {
+        selection.count(sample, Match::kClass, c);
+        return selection.nth(k);
+      };
+      draws[n].map = volume::draw_class_patch(rng, ratios_, counts, size, target_, nth, &out);
     }
     keys_.apply(batch, vols, draws, true, kernels::Extent{out.x, out.y, out.z});
     keys_.move_meta(batch, draws, out);
@@ -125,8 +160,9 @@ class CropForeground {
   volume::Size3 target_;
   std::string label_key_;
   double foreground_p_;
+  std::vector<double> ratios_;  // empty: foreground_p
 };
-FUSE_OP(CropForeground, "fuse.cuda.crop_foreground", "1.0.0")
+FUSE_OP(CropForeground, "fuse.cuda.crop_foreground", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::cuda_augment

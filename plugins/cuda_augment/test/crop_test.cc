@@ -92,6 +92,23 @@ TEST(CudaCropForeground, EqualsTheCpuTwinAndMovesEachSamplesMeta) {
                R"({"keys": ["img"], "labels": ["seg"], "size": [10, 8, 16], "foreground_p": 0.6})", {3, 1, 16, 8, 10});
 }
 
+// MONAI's RandCropByLabelClasses on the device: each sample's class drawn by ratio (class 1 never: ratio 0),
+// then one of its voxels, as the CPU op draws them; a label value that is no class is named as the CPU op names
+// it (the first such element of the first sample that has one).
+TEST(CudaCropForeground, ClassRatiosEqualTheCpuTwin) {
+  FUSE_REQUIRE_GPU();
+  expect_twins("fuse.medical.crop_foreground", "fuse.cuda.crop_foreground",
+               R"({"keys": ["img"], "labels": ["seg"], "size": [10, 8, 16], "class_ratios": [1, 0, 2, 1]})", {3, 1, 16, 8, 10});
+  const std::string config = R"({"keys": ["img"], "labels": ["seg"], "size": [10, 8, 16], "class_ratios": [1, 1, 1]})";  // seg has a 3
+  const NDict first = sample_of(0);
+  const std::string cpu = error_of([&] { testing::run_op_training("fuse.medical.crop_foreground", config, first, 1); });
+  NDict batch = loader::collate({sample_of(0), sample_of(1)});
+  built_plugins().create_op("fuse.cuda.to_device", json_object(R"({"keys": ["img", "seg"]})")).forward(batch);
+  const std::string gpu = error_of([&] { built_plugins().create_op("fuse.cuda.crop_foreground", json_object(config)).forward(batch, CallContext{true, 1, 0, -1}); });
+  ASSERT_NE(cpu.find("): key 'seg' holds the value 3 at element "), std::string::npos) << cpu;
+  EXPECT_EQ(gpu.substr(gpu.find("): ")), cpu.substr(cpu.find("): "))) << gpu;
+}
+
 TEST(CudaPadOrCrop, BadConfigAndHostTensorsAreErrorsNamingTheOp) {
   EXPECT_EQ(error_of([] { built_plugins().create_op("fuse.cuda.pad_or_crop", json_object(R"({"keys": ["img"], "size": [16, 12]})")); }),
             "op 'fuse.cuda.pad_or_crop' (plugin 'fuse.cuda_augment'): create failed: 'size' needs 3 values (x, y, z), got 2");
@@ -106,6 +123,15 @@ TEST(CudaPadOrCrop, BadConfigAndHostTensorsAreErrorsNamingTheOp) {
 TEST(CudaCropForeground, BadConfigAndHostTensorsAreErrorsNamingTheOp) {
   EXPECT_EQ(error_of([] { built_plugins().create_op("fuse.cuda.crop_foreground", json_object(R"({"keys": ["img"], "size": [4, 4, 4]})")); }),
             "op 'fuse.cuda.crop_foreground' (plugin 'fuse.cuda_augment'): create failed: set 'label_key' or list the mask under 'labels'");
+  EXPECT_EQ(error_of([] {
+              built_plugins().create_op("fuse.cuda.crop_foreground", json_object(R"({"labels": ["seg"], "size": [4, 4, 4], "class_ratios": [1, -2]})"));
+            }),
+            "op 'fuse.cuda.crop_foreground' (plugin 'fuse.cuda_augment'): create failed: 'class_ratios' must not be negative, got -2");
+  EXPECT_EQ(error_of([] {
+              built_plugins().create_op("fuse.cuda.crop_foreground", json_object(R"({"labels": ["seg"], "size": [4, 4, 4], "class_ratios": [0, 0]})"));
+            }),
+            "op 'fuse.cuda.crop_foreground' (plugin 'fuse.cuda_augment'): create failed: 'class_ratios' needs a ratio per class, background (0) first, "
+            "and one of them above 0, e.g. [1, 1, 2]");
   NDict batch = loader::collate({sample_of(0), sample_of(1)});
   EXPECT_EQ(error_of([&] { testing::run_op("fuse.cuda.crop_foreground", R"({"labels": ["seg"], "size": [8, 8, 8]})", batch); }),
             "op 'fuse.cuda.crop_foreground' (plugin 'fuse.cuda_augment'): key 'seg': the tensor is in CPU memory; this op runs on CUDA tensors: put "

@@ -1,8 +1,6 @@
 // Crops and pads to a fixed size: centred or at random, or around a random foreground voxel or a voxel of a
 // class drawn by ratio (patch sampling for segmentation). They set the input size of the model, so they apply in training and evaluation alike;
 // "<key>_meta" follows the new grid, so predictions can be written back into the original image.
-#include <sstream>
-
 #include "spatial_keys.h"
 
 namespace fuse::ops_medical {
@@ -55,12 +53,6 @@ void foreground(const sdk::TensorView& label, Visit&& visit) {
   scan_labels(label, [&](int64_t i, auto v) { return v > decltype(v)(0) && visit(i); });
 }
 
-std::string number(double v) {
-  std::ostringstream out;
-  out << v;
-  return out.str();
-}
-
 // Calls `visit(i, c)` for each element i of the label map with its class c (the value, which must be an
 // integer in [0, num_classes)), in order, until it returns true.
 template <class Visit>
@@ -68,8 +60,7 @@ void classes(const sdk::TensorView& label, int64_t num_classes, Visit&& visit) {
   scan_labels(label, [&](int64_t i, auto v) {
     const auto c = static_cast<int64_t>(v);
     if (c < 0 || c >= num_classes || static_cast<decltype(v)>(c) != v)
-      sdk::fail(FM_ERR_INVALID_ARGUMENT, "key '" + label.name() + "' holds the value " + number(static_cast<double>(v)) + " at element " +
-                                             std::to_string(i) + ", not a class of 'class_ratios' (an integer 0 to " + std::to_string(num_classes - 1) + ")");
+      volume::fail_not_a_class(label.name(), static_cast<double>(v), i, static_cast<size_t>(num_classes));
     return visit(i, c);
   });
 }
@@ -80,21 +71,12 @@ class CropForeground {
       : keys_(config),
         target_(size_option(config, keys_.dims())),
         label_key_(config.find_string("label_key")),
-        foreground_p_(config.get_double("foreground_p")) {
+        foreground_p_(config.get_double("foreground_p")),
+        ratios_(volume::class_ratios_option(config)) {
     if (!label_key_) {
       const std::vector<std::string> labels = config.get_strings("labels");
       if (labels.empty()) sdk::fail(FM_ERR_INVALID_ARGUMENT, "set 'label_key' or list the mask under 'labels'");
       label_key_ = labels[0];
-    }
-    if (!config.is_unset("class_ratios")) {
-      ratios_ = config.get_doubles("class_ratios");
-      double sum = 0;
-      for (double r : ratios_) {
-        if (!(r >= 0)) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'class_ratios' must not be negative, got " + number(r));
-        sum += r;
-      }
-      if (ratios_.size() < 2 || sum <= 0)
-        sdk::fail(FM_ERR_INVALID_ARGUMENT, "'class_ratios' needs a ratio per class, background (0) first, and one of them above 0, e.g. [1, 1, 2]");
     }
   }
 

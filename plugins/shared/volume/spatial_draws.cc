@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 namespace fuse::volume {
 
@@ -113,6 +114,34 @@ Size3 size_option(const sdk::DictView& config, int dims) {
   }
   if (dims == 2) s.z = 1;
   return s;
+}
+
+namespace {
+
+std::string number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+}  // namespace
+
+std::vector<double> class_ratios_option(const sdk::DictView& config) {
+  if (config.is_unset("class_ratios")) return {};
+  std::vector<double> ratios = config.get_doubles("class_ratios");
+  double sum = 0;
+  for (double r : ratios) {
+    if (!(r >= 0)) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'class_ratios' must not be negative, got " + number(r));
+    sum += r;
+  }
+  if (ratios.size() < 2 || sum <= 0)
+    sdk::fail(FM_ERR_INVALID_ARGUMENT, "'class_ratios' needs a ratio per class, background (0) first, and one of them above 0, e.g. [1, 1, 2]");
+  return ratios;
+}
+
+void fail_not_a_class(const std::string& key, double value, int64_t element, size_t classes) {
+  sdk::fail(FM_ERR_INVALID_ARGUMENT, "key '" + key + "' holds the value " + number(value) + " at element " + std::to_string(element) +
+                                         ", not a class of 'class_ratios' (an integer 0 to " + std::to_string(classes - 1) + ")");
 }
 
 IndexMap draw_pad_or_crop(sdk::Random* rng, Size3 size, Size3 target, Size3* out) {

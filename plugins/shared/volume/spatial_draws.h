@@ -54,6 +54,13 @@ IndexMap draw_flip(sdk::Random& rng, const std::vector<int>& axes, double flip_p
 // wrong count or value.
 Size3 size_option(const sdk::DictView& config, int dims);
 
+// The config's 'class_ratios' (a ratio per class, background first; empty when unset): an error names a
+// negative ratio, fewer than two, or none above 0.
+std::vector<double> class_ratios_option(const sdk::DictView& config);
+
+// The error for a label map's element that is not a class of 'class_ratios' (an integer 0 to classes - 1).
+[[noreturn]] void fail_not_a_class(const std::string& key, double value, int64_t element, size_t classes);
+
 // Padding or cropping `size` to `target` (-1 axes kept): the whole-voxel shift (in_index = out_index + start),
 // centred, or at a uniformly drawn place when `rng` is given. `out` gets the output size.
 IndexMap draw_pad_or_crop(sdk::Random* rng, Size3 size, Size3 target, Size3* out);
