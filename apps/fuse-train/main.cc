@@ -39,6 +39,7 @@ struct RunOptions {
   std::string experiment, out, device;
   bool resume = false, no_progress = false, cross_validate = false;
   std::vector<int> folds;  // with cross_validate: the folds to train in this call
+  std::vector<std::string> settings;  // --set path=value, applied to the experiment file
   int64_t epochs = 0, threads = -1, stop_after = 0;
   int nproc = 0;  // > 1: that many local processes (data-parallel)
 };
@@ -50,6 +51,26 @@ void apply(Experiment& e, const RunOptions& o) {
   if (o.threads >= 0) e.trainer.threads = o.threads;
   if (o.no_progress) e.trainer.progress = false;
   if (o.stop_after > 0) e.trainer.stop_after = o.stop_after;
+}
+
+// The experiment file with the --set values, then the other overrides.
+Experiment load(const RunOptions& o) {
+  Experiment e = fuse::train::read_experiment(o.experiment, o.settings);
+  apply(e, o);
+  return e;
+}
+
+// The command that continues the run: the experiment and its --set values, quoted for a shell where needed.
+std::string run_command(const RunOptions& o, const std::string& flags) {
+  const auto quoted = [](const std::string& a) {
+    if (a.find_first_of(" \t\"'$`\\[]{}*?&;|<>()!#~") == std::string::npos) return a;
+    std::string q = "'";
+    for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+  };
+  std::string command = "fuse run " + quoted(o.experiment);
+  for (const std::string& s : o.settings) command += " --set " + quoted(s);
+  return command + flags;
 }
 
 fs::path run_folder(const RunOptions& o, const Experiment& e) { return o.out.empty() ? fs::path("runs") / e.name : fs::path(o.out); }
@@ -96,8 +117,7 @@ std::unique_ptr<fuse::train::Communicator> connect(Experiment& e, const fuse::la
 }
 
 int train(const RunOptions& o, const fuse::launch::World& world) {
-  Experiment e = fuse::train::read_experiment(o.experiment);
-  apply(e, o);
+  Experiment e = load(o);
   const fs::path dir = run_folder(o, e);
   fuse::Registry registry;
   const std::unique_ptr<fuse::train::Communicator> communicator = connect(e, world);
@@ -105,7 +125,7 @@ int train(const RunOptions& o, const fuse::launch::World& world) {
   const fuse::train::RunResult r = trainer.fit(o.resume);
   if (!world.lead()) return 0;  // rank 0 reports
   if (r.interrupted) {
-    std::cout << "stopped after " << r.epochs_run << " epoch(s); continue with: fuse run " << o.experiment << " --out " << dir.string() << " --resume\n";
+    std::cout << "stopped after " << r.epochs_run << " epoch(s); continue with: " << run_command(o, " --out " + dir.string() + " --resume") << "\n";
     return 0;
   }
   std::cout << "best epoch " << r.best_epoch + 1 << ": " << r.monitor << " = " << fuse::json::format_number(r.best_value) << "\n";
@@ -119,8 +139,7 @@ int train(const RunOptions& o, const fuse::launch::World& world) {
 // `fuse run --cross-validate`: the folds one after another (each by every rank together with --nproc), then
 // their table with the mean and sd.
 int cross_validate(const RunOptions& o, const fuse::launch::World& world) {
-  Experiment e = fuse::train::read_experiment(o.experiment);
-  apply(e, o);
+  Experiment e = load(o);
   const fs::path dir = run_folder(o, e);
   fuse::Registry registry;
   const std::unique_ptr<fuse::train::Communicator> communicator = connect(e, world);
@@ -136,8 +155,8 @@ int cross_validate(const RunOptions& o, const fuse::launch::World& world) {
     std::vector<std::string> missing;
     for (int f : r.missing) missing.push_back(std::to_string(f));
     std::cout << r.finished.size() << " of " << r.k << " folds finished; fold(s) " << fuse::join(missing, ", ")
-              << " still to train: the summary comes once every fold has run (fuse run " << o.experiment << " --cross-validate --out " << dir.string()
-              << " --resume)\n";
+              << " still to train: the summary comes once every fold has run (" << run_command(o, " --cross-validate --out " + dir.string() + " --resume")
+              << ")\n";
     return 0;
   }
   std::vector<std::string> names;  // the validation values, as the folds give them
@@ -191,8 +210,7 @@ struct LrFindOptions {
 };
 
 int lr_find(const LrFindOptions& o) {
-  Experiment e = fuse::train::read_experiment(o.run.experiment);
-  apply(e, o.run);
+  Experiment e = load(o.run);
   const fs::path dir = o.run.out.empty() ? fs::path("runs") / e.name / "lr_find" : fs::path(o.run.out);
   fuse::Registry registry;
   fuse::train::Trainer trainer(registry, e, dir);
@@ -252,6 +270,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--out", run_options.out, "the run folder (default: runs/<name>)");
   run_cmd->add_flag("--resume", run_options.resume, "continue the run in --out from its last checkpoint");
   run_cmd->add_option("--epochs", run_options.epochs, "override trainer.epochs");
+  run_cmd->add_option("--set", run_options.settings, "replace or add a value of the experiment: a dotted path and JSON or plain text (trainer.epochs=3, model.channels=[8,16], schedule.name=cosine); repeat for more");
   run_cmd->add_option("--device", run_options.device, "override trainer.device (cpu, cuda, cuda:N)");
   run_cmd->add_option("--threads", run_options.threads, "override trainer.threads (LibTorch's threads)");
   run_cmd->add_flag("--no-progress", run_options.no_progress, "no progress bar or per-epoch lines");
@@ -269,6 +288,7 @@ int main(int argc, char** argv) {
   lr_cmd->add_option("--min-lr", lr_options.min_lr, "the first learning rate");
   lr_cmd->add_option("--max-lr", lr_options.max_lr, "the last learning rate");
   lr_cmd->add_option("--steps", lr_options.steps, "optimisation steps");
+  lr_cmd->add_option("--set", lr_options.run.settings, "replace or add a value of the experiment: a dotted path and JSON or plain text (trainer.epochs=3, model.channels=[8,16], schedule.name=cosine); repeat for more");
   lr_cmd->add_option("--threads", lr_options.run.threads, "LibTorch's threads");
   lr_cmd->add_flag("--no-progress", lr_options.run.no_progress, "no progress bar");
   lr_cmd->callback([&] { exit_code = lr_find(lr_options); });
@@ -304,6 +324,7 @@ int main(int argc, char** argv) {
   show_cmd->add_option("--highest", show.highest, "run every validation sample and show the --n with the largest value of this metric (or loss)");
   show_cmd->add_option("--lowest", show.lowest, "run every validation sample and show the --n with the smallest value of this metric (e.g. a Dice)");
   show_cmd->add_option("--checkpoint", show.checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
+  show_cmd->add_option("--set", show.settings, "the --set values the run was trained with");
   show_cmd->add_option("--device", show.device, "cpu, cuda, cuda:N");
   show_cmd->add_option("--plane", show.plane, "axial, coronal or sagittal")->check(CLI::IsMember({"axial", "coronal", "sagittal"}));
   show_cmd->add_option("--slice", show.slice, "slice index (default: the largest mask area, else the largest predicted area)");

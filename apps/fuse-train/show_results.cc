@@ -102,7 +102,7 @@ int show_results(const ShowResultsOptions& o) {
   const std::string rank_by = o.top_losses ? "loss" : !o.highest.empty() ? o.highest : o.lowest;
   const bool largest = o.lowest.empty();
   Registry registry;
-  train::RunResults results(registry, o.experiment, o.run, {o.checkpoint, o.device});
+  train::RunResults results(registry, o.experiment, o.run, {o.checkpoint, o.device, o.settings});
   const train::Experiment& e = results.experiment();
   // The column ranked by in a row (0 the loss, m + 1 the m-th metric value), known from the first sample's
   // metric names (one metric may give several: "auc", "auc.macro").

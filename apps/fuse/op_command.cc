@@ -8,7 +8,7 @@
 #include "fuse/base/error.h"
 #include "fuse/json/document.h"
 #include "fuse/json/ndict_json.h"
-#include "fuse/json/parse.h"
+#include "fuse/json/setting.h"
 #include "fuse/json/write.h"
 #include "fuse/plugin/registry.h"
 
@@ -16,17 +16,6 @@ namespace fuse::cli {
 namespace {
 
 namespace bj = boost::json;
-
-// "name=value": the value as JSON when it parses (3, 0.5, true, [1, 2], "x"), else as a plain string.
-void add_setting(bj::object& config, const std::string& setting) {
-  const size_t eq = setting.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw Error(Errc::kInvalidArgument, "--set '" + setting + "': expected name=value");
-  const std::string value = setting.substr(eq + 1);
-  boost::json::error_code ec;
-  bj::value parsed = fuse::json::parse_exact(value, ec);
-  config[setting.substr(0, eq)] = ec ? bj::value(value) : parsed;
-}
 
 int run(const std::string& id, const std::vector<std::string>& settings, const std::string& config_file,
         const std::string& input, const std::string& output) {
@@ -36,7 +25,10 @@ int run(const std::string& id, const std::vector<std::string>& settings, const s
     if (!d.root().is_object()) throw Error(Errc::kConfig, config_file + ": the config must be a JSON object");
     config = d.root().as_object();
   }
-  for (const std::string& s : settings) add_setting(config, s);
+  for (const std::string& text : settings) {
+    json::Setting s = json::parse_setting(text);
+    config[s.name] = std::move(s.value);
+  }
 
   NDict sample;
   if (!input.empty()) {

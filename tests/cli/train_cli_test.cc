@@ -69,6 +69,46 @@ TEST(FuseRun, TrainsExportsAndInfers) {
   EXPECT_EQ(fuse("run").exit_code, 2);
 }
 
+// --set replaces or adds values of the experiment for this run (a sweep without copies of the file): the run
+// folder's config.json records them, the command that continues the run repeats them, and a bad value is named
+// by its setting.
+TEST(FuseRun, SetChangesTheExperimentForOneRun) {
+  const fs::path dir = fresh_dir("train_cli_set");
+  const fs::path experiment = fuse::train::testing::write_toy(dir);
+  const std::string run = "run '" + experiment.string() + "' --set trainer.epochs=3 --set 'model.hidden=[4, 3]' --set schedule.name=constant";
+  const CommandResult first = fuse(run + " --stop-after 1 --out '" + (dir / "run").string() + "'");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("stopped after 1 epoch(s); continue with: fuse run " + experiment.string() +
+                           " --set trainer.epochs=3 --set 'model.hidden=[4, 3]' --set schedule.name=constant --out " + (dir / "run").string() +
+                           " --resume\n"),
+            std::string::npos)
+      << first.out;
+  ASSERT_EQ(fuse(run + " --out '" + (dir / "run").string() + "' --resume").exit_code, 0);
+  const boost::json::object config = boost::json::parse(read_text(dir / "run" / "config.json")).as_object();
+  EXPECT_EQ(config.at("model").at("hidden"), (boost::json::array{4, 3}));
+  EXPECT_EQ(config.at("trainer").at("epochs"), 3);
+  EXPECT_EQ(config.at("schedule").at("name"), "constant");
+  std::istringstream log(read_text(dir / "run" / "log.csv"));
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(log, line);) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 4u);  // the header and 3 epochs
+  for (size_t epoch = 1; epoch <= 3; ++epoch)  // the constant schedule keeps the optimiser's lr (cosine would lower it)
+    EXPECT_EQ(rows[epoch].substr(0, rows[epoch].find(',', 2)), std::to_string(epoch) + ",0.05") << rows[epoch];
+  const std::string bad = "run '" + experiment.string() + "' --out '" + (dir / "bad").string() + "'";
+  // A component's config is checked as a whole, at the component: its location names the setting.
+  const std::string wide = fuse(bad + " --set model.hidden=wide").err;
+  EXPECT_EQ(wide.rfind("fuse: error: " + experiment.string() + ":", 0), 0u) << wide;
+  EXPECT_NE(wide.find(" (with --set model.hidden): model component 'net': component 'fuse.models.mlp': config 'hidden' must be an array of integers, "
+                      "got string \"wide\"\n"),
+            std::string::npos)
+      << wide;
+  EXPECT_EQ(fuse(bad + " --set trainer.epochs.max=3").err, "fuse: error: --set trainer.epochs.max: 'trainer.epochs' is 6, not an object or a list\n");
+  EXPECT_EQ(fuse(bad + " --set epochs").err, "fuse: error: --set 'epochs': expected name=value\n");
+  EXPECT_EQ(fuse(bad + " --set trainer.epochs=0").err, "fuse: error: --set trainer.epochs: 'epochs' must be >= 1, got 0\n");
+  const std::string typo = fuse(bad + " --set trainer.epoch=3").err;
+  EXPECT_EQ(typo.rfind("fuse: error: --set trainer.epoch: unknown field 'epoch' in the trainer; did you mean 'epochs'? (allowed: epochs, ", 0), 0u) << typo;
+}
+
 TEST(FuseRun, CrossValidatesOverTheFoldsAndEvaluatesTheOutOfFoldPredictions) {
   const fs::path dir = fresh_dir("train_cli_cv");
   std::string json = fuse::train::testing::toy_json("", "", R"({"epochs": 3, "monitor": "validation.auc", "mode": "max", "threads": 1})", R"(,

@@ -1,10 +1,13 @@
 #include "fuse/json/document.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <utility>
+
+#include <boost/json/serialize.hpp>
 
 #include "fuse/base/error.h"
 #include "fuse/json/parse.h"
@@ -74,10 +77,57 @@ Document Document::parse(std::string text, std::string source) {
 Document Document::load(const std::filesystem::path& file) { return parse(read_file(file), file.string()); }
 
 std::string Document::location(std::string_view pointer) const {
+  for (auto it = overrides_.rbegin(); it != overrides_.rend(); ++it) {
+    const std::string& at = it->first;
+    if (pointer.substr(0, at.size()) == at && (pointer.size() == at.size() || pointer[at.size()] == '/')) return it->second;
+  }
+  // A value holding set values (a component whose config a --set changed): they are named too, as the error
+  // may be theirs.
+  std::string within;
+  if (!pointer.empty())
+    for (const auto& [at, origin] : overrides_)
+      if (at.size() > pointer.size() && at.compare(0, pointer.size(), pointer) == 0 && at[pointer.size()] == '/')
+        within += (within.empty() ? " (with " : ", ") + origin;
+  if (!within.empty()) within += ")";
   std::optional<size_t> offset = locate(text_, pointer);
-  if (!offset) return source_;
+  if (!offset) return source_ + within;
   const Position p = position_of(text_, *offset);
-  return source_ + ":" + std::to_string(p.line) + ":" + std::to_string(p.column);
+  return source_ + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) + within;
+}
+
+void Document::set(std::string_view path, boost::json::value value, const std::string& origin) {
+  std::vector<std::string_view> tokens;
+  for (size_t start = 0;;) {
+    const size_t dot = path.find('.', start);
+    tokens.push_back(path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  boost::json::value* at = &root_;
+  std::string pointer, walked;  // the pointer, and the dotted path so far (for errors)
+  for (const std::string_view token : tokens) {
+    if (token.empty()) throw_error(Errc::kInvalidArgument, origin + ": '" + std::string(path) + "' has an empty part (a dotted path like trainer.epochs)");
+    if (at->is_null()) *at = boost::json::object();  // a member just added (or null): an object to go on into
+    if (boost::json::array* list = at->if_array()) {
+      size_t index = 0;
+      const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), index);
+      if (ec != std::errc() || end != token.data() + token.size())
+        throw_error(Errc::kInvalidArgument, origin + ": '" + walked + "' is a list: give an element's index, e.g. " + walked + ".0");
+      if (index >= list->size())
+        throw_error(Errc::kInvalidArgument, origin + ": '" + walked + "' has " + std::to_string(list->size()) + " element(s)" +
+                                                (list->empty() ? "" : " (0 to " + std::to_string(list->size() - 1) + ")"));
+      at = &(*list)[index];
+      pointer = child_pointer(pointer, index);
+    } else if (boost::json::object* object = at->if_object()) {
+      at = &(*object)[token];
+      pointer = child_pointer(pointer, token);
+    } else {
+      throw_error(Errc::kInvalidArgument, origin + ": '" + walked + "' is " + boost::json::serialize(*at) + ", not an object or a list");
+    }
+    walked += (walked.empty() ? "" : ".") + std::string(token);
+  }
+  *at = std::move(value);
+  overrides_.emplace_back(pointer, origin);
 }
 
 }  // namespace fuse::json

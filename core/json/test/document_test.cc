@@ -93,6 +93,49 @@ TEST(Document, LoadReportsMissingFiles) {
   std::filesystem::remove(path);
 }
 
+// --set: values replaced or added by dotted paths; their locations name the setting, the rest stay in the file.
+TEST(Document, SetReplacesAndAddsValuesThatThenLocateToTheSetting) {
+  Document d = Document::parse(kText, "fm-plugin.json");
+  d.set("components.1.config.eps", 0.5, "--set components.1.config.eps");
+  d.set("components.1.config.keys", boost::json::array{"z"}, "--set components.1.config.keys");
+  d.set("components.0.config.p", 2, "--set components.0.config.p");  // added, with its object
+  d.set("extra", "text", "--set extra");
+  EXPECT_EQ(d.root().at("components").at(1).at("config").at("eps"), 0.5);
+  EXPECT_EQ(d.root().at("components").at(1).at("config").at("keys"), (boost::json::array{"z"}));
+  EXPECT_EQ(d.root().at("components").at(0).at("config").at("p"), 2);
+  EXPECT_EQ(d.root().at("components").at(0).at("kind"), "op");  // untouched
+  EXPECT_EQ(d.root().at("extra"), "text");
+  EXPECT_EQ(d.location("/components/1/config/eps"), "--set components.1.config.eps");
+  EXPECT_EQ(d.location("/components/1/config/keys/0"), "--set components.1.config.keys");
+  EXPECT_EQ(d.location("/components/1/config/flag"), "fm-plugin.json:8:57");
+  EXPECT_EQ(d.location("/components/1/config/e"), "fm-plugin.json");  // a prefix of a token is another member
+  EXPECT_EQ(d.location("/components/1/kind"), "fm-plugin.json:7:15");
+  // Values holding set values name them (a component's error may be about its config's set value).
+  EXPECT_EQ(d.location("/components/1"), "fm-plugin.json:6:5 (with --set components.1.config.eps, --set components.1.config.keys)");
+  EXPECT_EQ(d.location(""), "fm-plugin.json:1:1");
+  // A later setting of a containing value wins.
+  d.set("components.1", boost::json::object{{"kind", "op"}}, "--set components.1");
+  EXPECT_EQ(d.location("/components/1/config/eps"), "--set components.1");
+}
+
+TEST(Document, SetPathsThatCannotBeFollowedAreNamed) {
+  Document d = Document::parse(kText, "fm-plugin.json");
+  auto error = [&](const std::string& path) {
+    try {
+      d.set(path, 1, "--set " + path);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), Errc::kInvalidArgument);
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error("id.x"), "--set id.x: 'id' is \"fuse.ops_core\", not an object or a list");
+  EXPECT_EQ(error("components.2.kind"), "--set components.2.kind: 'components' has 2 element(s) (0 to 1)");
+  EXPECT_EQ(error("components.first"), "--set components.first: 'components' is a list: give an element's index, e.g. components.0");
+  EXPECT_EQ(error("components..kind"), "--set components..kind: 'components..kind' has an empty part (a dotted path like trainer.epochs)");
+  EXPECT_EQ(d.root().at("components").as_array().size(), 2u);
+}
+
 TEST(Pointer, EscapesTokens) {
   EXPECT_EQ(escape_token("a/b~c"), "a~1b~0c");
   EXPECT_EQ(child_pointer("/x", "y/z"), "/x/y~1z");

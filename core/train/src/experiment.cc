@@ -6,6 +6,7 @@
 
 #include "fuse/base/error.h"
 #include "fuse/json/object_reader.h"
+#include "fuse/json/setting.h"
 #include "fuse/json/write.h"
 
 namespace fuse::train {
@@ -295,6 +296,15 @@ void read_inference(const json::Document& d, Experiment& e) {
 }  // namespace
 
 Experiment read_experiment(const fs::path& file, bool read_samples) { return read_experiment(json::Document::load(file), read_samples); }
+
+Experiment read_experiment(const fs::path& file, const std::vector<std::string>& settings, bool read_samples) {
+  json::Document d = json::Document::load(file);
+  for (const std::string& text : settings) {
+    json::Setting s = json::parse_setting(text);
+    d.set(s.name, std::move(s.value), "--set " + s.name);
+  }
+  return read_experiment(d, read_samples);
+}
 
 Experiment read_experiment(const json::Document& d, bool read_samples) {
   ObjectReader root(d, d.root(), "", "the experiment");

@@ -51,7 +51,7 @@ Experiment with_run_folds(Experiment e, const fs::path& run_dir) {
 
 struct RunResults::Impl {
   Impl(const Registry& r, const fs::path& experiment_file, const fs::path& run_dir, const RunResultsOptions& o)
-      : registry(r), e(with_run_folds(read_experiment(experiment_file), run_dir)), options(o) {
+      : registry(r), e(with_run_folds(read_experiment(experiment_file, o.settings), run_dir)), options(o) {
     if (o.checkpoint != "best" && o.checkpoint != "last") throw Error(Errc::kInvalidArgument, "checkpoint must be 'best' or 'last', got '" + o.checkpoint + "'");
     const fs::path file = run_dir / "checkpoints" / (o.checkpoint + ".ckpt");
     if (!fs::exists(file))

@@ -75,13 +75,26 @@ TEST(RunResults, EachValidationSampleWithItsPredictionLossAndMetrics) {
   EXPECT_EQ(again, first);
 }
 
+// A run trained with --set values is shown with them: its model differs from the file's.
+TEST(RunResults, TheRunsSettingsRebuildItsModel) {
+  const auto dir = fresh_dir("run_results_settings");
+  const auto experiment = testing::write_segmentation_toy(dir, kPerPixel, R"({"batch_size": 1})");
+  Trainer(built_plugins(), read_experiment(experiment, std::vector<std::string>{"model.hidden=4"}), dir / "run").fit(false);
+  EXPECT_NE(error_of([&] { RunResults(built_plugins(), experiment, dir / "run"); }).find("(a run of another experiment?)"), std::string::npos);
+  RunResults r(built_plugins(), experiment, dir / "run", {"best", "cpu", {"model.hidden=4"}});
+  EXPECT_EQ(r.experiment().model.at(0).config.at("hidden"), 4);
+  size_t shown = 0;
+  r.run({0, 1}, [&](SampleResult&& s) { shown += std::isfinite(s.loss); });
+  EXPECT_EQ(shown, 2u);
+}
+
 TEST(RunResults, BadRunsAndExperimentsAreNamed) {
   const auto dir = fresh_dir("run_results_bad");
   const auto experiment = testing::write_segmentation_toy(dir, kPerPixel, R"({"batch_size": 1})");
   EXPECT_EQ(error_of([&] { RunResults(built_plugins(), experiment, dir / "none"); }),
             "'" + (dir / "none").string() + "' holds no checkpoints/best.ckpt: train it first (fuse run " + experiment.string() + " --out " +
                 (dir / "none").string() + ")");
-  EXPECT_EQ(error_of([&] { RunResults(built_plugins(), experiment, dir / "none", {"first"}); }), "checkpoint must be 'best' or 'last', got 'first'");
+  EXPECT_EQ(error_of([&] { RunResults(built_plugins(), experiment, dir / "none", {"first", "cpu", {}}); }), "checkpoint must be 'best' or 'last', got 'first'");
   fit(experiment, dir / "run");
   // Another model (a hidden layer) than the one trained.
   const std::string conv = R"({"model": "fuse.models.segmentation_head", "dims": 2, "in_channels": 1, "num_classes": 2, "hidden": 4,

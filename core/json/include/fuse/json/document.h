@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/json/value.hpp>
 
@@ -41,13 +43,23 @@ class Document {
   const std::string& source() const { return source_; }
   const std::string& text() const { return text_; }
 
-  // "<source>:<line>:<column>" of the value at `pointer`, or "<source>" when it is not in the text.
+  // "<source>:<line>:<column>" of the value at `pointer`, or "<source>" when it is not in the text; for a value
+  // at or under one replaced by set(), that call's origin; for one holding values set (not the root), the
+  // location followed by " (with <origin>, ...)".
   std::string location(std::string_view pointer) const;
+
+  // Replaces or adds the value at the dotted `path` ("trainer.epochs", "data.dynamic.0.p": object members,
+  // added when missing, or indices of existing list elements), as a command line's --set does. `origin` (e.g.
+  // "--set trainer.epochs") stands for the file in the locations of that value and the values under it. A path
+  // through a value that is not an object or list, or past a list's end, is an Error (kInvalidArgument) naming
+  // `origin`.
+  void set(std::string_view path, boost::json::value value, const std::string& origin);
 
  private:
   std::string text_;
   std::string source_;
   boost::json::value root_;
+  std::vector<std::pair<std::string, std::string>> overrides_;  // (pointer, origin), latest last
 };
 
 // Reads a whole file (Error(kIo) naming the path when it cannot).

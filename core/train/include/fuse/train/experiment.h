@@ -146,6 +146,9 @@ struct Experiment {
 // `read_samples` false leaves the sample sources unread (inference, where only the pipelines are needed).
 Experiment read_experiment(const std::filesystem::path& file, bool read_samples = true);
 Experiment read_experiment(const json::Document& document, bool read_samples = true);
+// The file with command-line settings ("trainer.epochs=3", "model.channels=[8, 16]") replacing or adding values
+// first (json::Document::set); errors about a value a setting gave name it ("--set trainer.epochs: ...").
+Experiment read_experiment(const std::filesystem::path& file, const std::vector<std::string>& settings, bool read_samples = true);
 
 }  // namespace fuse::train
 

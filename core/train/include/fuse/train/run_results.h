@@ -29,6 +29,7 @@ struct SampleResult {
 struct RunResultsOptions {
   std::string checkpoint = "best";  // or "last"
   std::string device = "cpu";       // "cuda", "cuda:N"
+  std::vector<std::string> settings;  // the --set values the run was trained with, applied to the experiment
 };
 
 class RunResults {
