@@ -60,16 +60,18 @@ Experiment load(const RunOptions& o) {
   return e;
 }
 
-// The command that continues the run: the experiment and its --set values, quoted for a shell where needed.
+// An argument as a shell reads it back: single-quoted where it holds anything a shell would interpret.
+std::string shell_word(const std::string& a) {
+  if (!a.empty() && a.find_first_of(" \t\"'$`\\[]{}*?&;|<>()!#~") == std::string::npos) return a;
+  std::string q = "'";
+  for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// The command that continues the run: the experiment and its --set values.
 std::string run_command(const RunOptions& o, const std::string& flags) {
-  const auto quoted = [](const std::string& a) {
-    if (a.find_first_of(" \t\"'$`\\[]{}*?&;|<>()!#~") == std::string::npos) return a;
-    std::string q = "'";
-    for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-  };
-  std::string command = "fuse run " + quoted(o.experiment);
-  for (const std::string& s : o.settings) command += " --set " + quoted(s);
+  std::string command = "fuse run " + shell_word(o.experiment);
+  for (const std::string& s : o.settings) command += " --set " + shell_word(s);
   return command + flags;
 }
 
@@ -105,7 +107,7 @@ int launch(const RunOptions& o, int argc, char** argv) {
   if (r.exit_code == 0) return 0;
   std::string again = "fuse";
   for (const std::string& a : args)
-    if (a != "--resume") again += " " + a;
+    if (a != "--resume") again += " " + shell_word(a);
   throw fuse::Error(fuse::Errc::kIo, r.message + "; continue from the last checkpoint with: " + again + " --resume");
 }
 
