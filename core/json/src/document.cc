@@ -1,5 +1,6 @@
 #include "fuse/json/document.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -77,10 +78,8 @@ Document Document::parse(std::string text, std::string source) {
 Document Document::load(const std::filesystem::path& file) { return parse(read_file(file), file.string()); }
 
 std::string Document::location(std::string_view pointer) const {
-  for (auto it = overrides_.rbegin(); it != overrides_.rend(); ++it) {
-    const std::string& at = it->first;
-    if (pointer.substr(0, at.size()) == at && (pointer.size() == at.size() || pointer[at.size()] == '/')) return it->second;
-  }
+  for (const auto& [at, origin] : overrides_)
+    if (pointer.substr(0, at.size()) == at && (pointer.size() == at.size() || pointer[at.size()] == '/')) return origin;
   // A value holding set values (a component whose config a --set changed): they are named too, as the error
   // may be theirs.
   std::string within;
@@ -127,6 +126,11 @@ void Document::set(std::string_view path, boost::json::value value, const std::s
     walked += (walked.empty() ? "" : ".") + std::string(token);
   }
   *at = std::move(value);
+  // Earlier settings at or under this value are gone with it.
+  const auto replaced = [&](const std::pair<std::string, std::string>& o) {
+    return o.first.compare(0, pointer.size(), pointer) == 0 && (o.first.size() == pointer.size() || o.first[pointer.size()] == '/');
+  };
+  overrides_.erase(std::remove_if(overrides_.begin(), overrides_.end(), replaced), overrides_.end());
   overrides_.emplace_back(pointer, origin);
 }
 

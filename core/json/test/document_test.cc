@@ -116,6 +116,7 @@ TEST(Document, SetReplacesAndAddsValuesThatThenLocateToTheSetting) {
   // A later setting of a containing value wins.
   d.set("components.1", boost::json::object{{"kind", "op"}}, "--set components.1");
   EXPECT_EQ(d.location("/components/1/config/eps"), "--set components.1");
+  EXPECT_EQ(d.location("/components"), "fm-plugin.json:4:17 (with --set components.0.config.p, --set components.1)");
 }
 
 TEST(Document, SetPathsThatCannotBeFollowedAreNamed) {

@@ -24,7 +24,7 @@ torch::Tensor drop_path(const torch::Tensor& x, double p, bool training) {
 // 'stride') and normalised per token; returns the pooled tokens and their grid.
 template <int D>
 struct Pool : torch::nn::Module {
-  Pool(int64_t head_dim, std::vector<int64_t> stride_) : stride(std::move(stride_)) {
+  Pool(int64_t head_dim, const std::vector<int64_t>& stride) {
     conv = register_module("conv", typename Layers<D>::Conv(typename Layers<D>::ConvOptions(head_dim, head_dim, 3)
                                                                 .stride(torch::ExpandingArray<D>(stride))
                                                                 .padding(1)
@@ -39,7 +39,6 @@ struct Pool : torch::nn::Module {
     out_grid = y.sizes().slice(2).vec();
     return norm->forward(y.flatten(2).transpose(1, 2));
   }
-  std::vector<int64_t> stride;
   typename Layers<D>::Conv conv{nullptr};
   torch::nn::LayerNorm norm{nullptr};
 };

@@ -59,7 +59,7 @@ class Document {
   std::string text_;
   std::string source_;
   boost::json::value root_;
-  std::vector<std::pair<std::string, std::string>> overrides_;  // (pointer, origin), latest last
+  std::vector<std::pair<std::string, std::string>> overrides_;  // (pointer, origin); none under another
 };
 
 // Reads a whole file (Error(kIo) naming the path when it cannot).
