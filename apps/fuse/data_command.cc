@@ -18,6 +18,7 @@
 #include "fuse/data/data_config.h"
 #include "fuse/data/sample_source.h"
 #include "fuse/data/summary.h"
+#include "fuse/json/setting.h"
 #include "fuse/json/write.h"
 #include "fuse/table/table.h"
 #include "../common/report_loader.h"
@@ -56,6 +57,7 @@ data::DatasetSpec split_dataset(const json::Document& doc, const data::DataConfi
 struct ShowOptions {
   std::string config, plane = "axial", out = "batch.png", split, image_key, mask_key, after, histogram, top_losses;
   std::vector<std::string> ids;
+  std::vector<std::string> settings;  // --set path=value
   int64_t n = 8, epoch = 0, slice = -1;
   int columns = 4;
   bool no_augment = false;
@@ -116,7 +118,8 @@ std::vector<std::pair<std::string, std::string>> top_losses(const std::string& f
 }
 
 int show(const ShowOptions& o) {
-  const json::Document doc = json::Document::load(o.config);
+  json::Document doc = json::Document::load(o.config);
+  json::apply_settings(doc, o.settings);
   const data::DataConfig config = data::read_data_config(doc);
   const bool by_loss = !o.top_losses.empty();
   if (by_loss && !o.ids.empty()) throw Error(Errc::kInvalidArgument, "--ids and --top-losses both choose the samples: give one");
@@ -323,8 +326,10 @@ int cache_verify(const std::string& dir, bool fix) {
 
 // The experiment's dataset for `split`, which must have a cache folder (to `purpose`: "build", "audit"), indexed
 // on `threads` threads.
-data::DatasetSpec cached_split(const std::string& config_file, const std::string& split, size_t threads, const std::string& purpose) {
-  const json::Document doc = json::Document::load(config_file);
+data::DatasetSpec cached_split(const std::string& config_file, const std::vector<std::string>& settings, const std::string& split, size_t threads,
+                               const std::string& purpose) {
+  json::Document doc = json::Document::load(config_file);
+  json::apply_settings(doc, settings);
   const data::DataConfig config = data::read_data_config(doc);
   if (!config.dataset.cache_dir) throw Error(Errc::kConfig, config_file + ": the data section has no 'cache' folder to " + purpose);
   data::DatasetSpec spec = split_dataset(doc, config, split);
@@ -332,9 +337,9 @@ data::DatasetSpec cached_split(const std::string& config_file, const std::string
   return spec;
 }
 
-int cache_build(const std::string& config_file, const std::string& split, int64_t threads) {
+int cache_build(const std::string& config_file, const std::vector<std::string>& settings, const std::string& split, int64_t threads) {
   const size_t n = thread_count(threads);
-  data::DatasetSpec spec = cached_split(config_file, split, n, "build");
+  data::DatasetSpec spec = cached_split(config_file, settings, split, n, "build");
   spec.index_progress = true;
   Registry registry;
   data::Dataset dataset(registry, std::move(spec));
@@ -348,9 +353,9 @@ int cache_build(const std::string& config_file, const std::string& split, int64_
   return 0;
 }
 
-int cache_audit(const std::string& config_file, const std::string& split, double share, int64_t threads) {
+int cache_audit(const std::string& config_file, const std::vector<std::string>& settings, const std::string& split, double share, int64_t threads) {
   const size_t n = thread_count(threads);
-  data::DatasetSpec spec = cached_split(config_file, split, n, "audit");
+  data::DatasetSpec spec = cached_split(config_file, settings, split, n, "audit");
   spec.cache_audit = data::CacheAudit{true, share};
   Registry registry;
   data::Dataset dataset(registry, std::move(spec));
@@ -390,6 +395,7 @@ void add_data_commands(CLI::App& app, int& exit_code) {
   show_cmd->add_option("--ids", show_options.ids, "these samples (ids, comma-separated) in this order, instead of the first --n")->delimiter(',');
   show_cmd->add_option("--top-losses", show_options.top_losses, "a run's predictions.csv: show the --n validation samples with the largest loss, captioned with their predictions");
   show_cmd->add_option("--after", show_options.after, "show the samples after this step, e.g. static:3 or dynamic:1 (the steps after it are not run)");
+  show_cmd->add_option("--set", show_options.settings, "replace or add a value of the experiment, as fuse run --set does (data.dynamic.0.p=1)");
   show_cmd->callback([&] { exit_code = show(show_options); });
 
   CLI::App* dataset_cmd = app.add_subcommand("dataset", "Inspect a medical image dataset");
@@ -408,6 +414,7 @@ void add_data_commands(CLI::App& app, int& exit_code) {
   CLI::App* cache_cmd = app.add_subcommand("cache", "Inspect, check, clear or fill a sample cache");
   cache_cmd->require_subcommand(1);
   static std::string dir, config, split = "all";
+  static std::vector<std::string> settings;  // --set, as the run that uses the cache has them
   static bool as_json = false, fix = false;
   static int64_t threads = 0;
   CLI::App* info_cmd = cache_cmd->add_subcommand("info", "Pipelines, entries and sizes in a cache folder");
@@ -428,14 +435,16 @@ void add_data_commands(CLI::App& app, int& exit_code) {
   build_cmd->add_option("CONFIG", config, "experiment file (its 'data' section)")->required();
   build_cmd->add_option("--split", split, "all, train or validation (the validation data's own pipeline when it has one)")->check(CLI::IsMember({"all", "train", "validation"}));
   build_cmd->add_option("--threads", threads, "threads (default: all cores)");
-  build_cmd->callback([&] { exit_code = cache_build(config, split, threads); });
+  build_cmd->add_option("--set", settings, "replace or add a value of the experiment, as fuse run --set does (data.dynamic.0.p=1)");
+  build_cmd->callback([&] { exit_code = cache_build(config, settings, split, threads); });
   CLI::App* audit_cmd = cache_cmd->add_subcommand("audit", "Recompute some cached samples and compare them with their entries (a stale cache)");
   audit_cmd->add_option("CONFIG", config, "experiment file (its 'data' section)")->required();
   audit_cmd->add_option("--split", split, "all, train or validation")->check(CLI::IsMember({"all", "train", "validation"}));
   static double share = 0.1;
   audit_cmd->add_option("--share", share, "the share of samples to recompute besides the first (default 0.1; 1: all)")->check(CLI::Range(0.0, 1.0));
   audit_cmd->add_option("--threads", threads, "threads (default: all cores)");
-  audit_cmd->callback([&] { exit_code = cache_audit(config, split, share, threads); });
+  audit_cmd->add_option("--set", settings, "replace or add a value of the experiment, as fuse run --set does (data.dynamic.0.p=1)");
+  audit_cmd->callback([&] { exit_code = cache_audit(config, settings, split, share, threads); });
 }
 
 }  // namespace fuse::cli

@@ -273,6 +273,22 @@ TEST(Cache, BuildInfoVerifyClear) {
   EXPECT_NE(fuse("cache info '" + (dir / "cache").string() + "'").out.find("no cache entries"), std::string::npos);
 }
 
+// The data commands take a run's --set values, so the cache they build or audit is the one that run uses.
+TEST(Cache, BuildAndShowTakeTheRunsSettings) {
+  const fs::path dir = own_example("data_cli_cache_set", false);
+  const std::string config = "'" + (dir / "experiment.json").string() + "'";
+  const CommandResult build = fuse("cache build " + config + " --set data.cache=other --set 'data.static.3.size=[20, 20, 12]'");
+  ASSERT_EQ(build.exit_code, 0) << build.err;
+  EXPECT_FALSE(fs::exists(dir / "cache"));
+  const CommandResult info = fuse("cache info '" + (dir / "other").string() + "' --json");
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_EQ(boost::json::parse(info.out).as_array().at(0).at("entries"), 6);
+  EXPECT_EQ(fuse("cache audit " + config + " --set data.cache=other --set 'data.static.3.size=[20, 20, 12]' --share 1").exit_code, 0);
+  EXPECT_EQ(fuse("data show " + config + " --set data.static.4.op=x --out '" + (dir / "b.png").string() + "'").err,
+            "fuse: error: --set data.static.4.op: 'data.static' has 4 element(s) (0 to 3)\n");
+  EXPECT_EQ(fuse("cache build " + config + " --set data.cache").err, "fuse: error: --set 'data.cache': expected name=value\n");
+}
+
 // An image rewritten in place keeps its path, so the cache would serve the old one: the audit recomputes the
 // first sample (and a share of the others) and names what changed.
 TEST(Cache, AuditFindsAnImageRewrittenInPlace) {

@@ -18,4 +18,11 @@ Setting parse_setting(std::string_view text, std::string_view flag) {
   return s;
 }
 
+void apply_settings(Document& document, const std::vector<std::string>& settings) {
+  for (const std::string& text : settings) {
+    Setting s = parse_setting(text);
+    document.set(s.name, std::move(s.value), "--set " + s.name);
+  }
+}
+
 }  // namespace fuse::json

@@ -299,10 +299,7 @@ Experiment read_experiment(const fs::path& file, bool read_samples) { return rea
 
 Experiment read_experiment(const fs::path& file, const std::vector<std::string>& settings, bool read_samples) {
   json::Document d = json::Document::load(file);
-  for (const std::string& text : settings) {
-    json::Setting s = json::parse_setting(text);
-    d.set(s.name, std::move(s.value), "--set " + s.name);
-  }
+  json::apply_settings(d, settings);
   return read_experiment(d, read_samples);
 }
 

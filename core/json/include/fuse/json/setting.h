@@ -5,8 +5,11 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/value.hpp>
+
+#include "fuse/json/document.h"
 
 namespace fuse::json {
 
@@ -18,6 +21,9 @@ struct Setting {
 // Numbers are read exactly (parse_exact). Without '=' or a name, an Error (kInvalidArgument) quoting the
 // setting as `flag` was given it.
 Setting parse_setting(std::string_view text, std::string_view flag = "--set");
+
+// Each "path=value" of `settings` set into the document (Document::set), in order, as "--set <path>".
+void apply_settings(Document& document, const std::vector<std::string>& settings);
 
 }  // namespace fuse::json
 
