@@ -14,7 +14,9 @@ namespace fuse {
 
 namespace fs = std::filesystem;
 
-void write_file_atomically(const fs::path& file, std::string_view bytes) {
+void write_file_atomically(const fs::path& file, std::string_view bytes) { write_file_atomically(file, {bytes}); }
+
+void write_file_atomically(const fs::path& file, std::initializer_list<std::string_view> parts) {
   static std::atomic<uint64_t> calls{0};
   const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(calls++);
   const auto fail = [&](const std::string& why) {
@@ -24,16 +26,17 @@ void write_file_atomically(const fs::path& file, std::string_view bytes) {
   };
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(std::strerror(errno));
-  for (const char* p = bytes.data(); p < bytes.data() + bytes.size();) {
-    const ssize_t n = ::write(fd, p, static_cast<size_t>(bytes.data() + bytes.size() - p));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      fail(why);
+  for (const std::string_view bytes : parts)
+    for (const char* p = bytes.data(); p < bytes.data() + bytes.size();) {
+      const ssize_t n = ::write(fd, p, static_cast<size_t>(bytes.data() + bytes.size() - p));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        const std::string why = std::strerror(errno);
+        ::close(fd);
+        fail(why);
+      }
+      p += n;
     }
-    p += n;
-  }
   // Flushed before the rename: after a crash the name holds the old file or the new one.
   if (::fsync(fd) != 0) {
     const std::string why = std::strerror(errno);

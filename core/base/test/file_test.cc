@@ -33,6 +33,8 @@ TEST(WriteFileAtomically, WritesAndReplacesLeavingNoTemporaryFile) {
   write_file_atomically(dir / "a.json", "first");
   write_file_atomically(dir / "a.json", std::string("sec\0nd", 6));
   EXPECT_EQ(read(dir / "a.json"), std::string("sec\0nd", 6));
+  write_file_atomically(dir / "a.json", {"head|", "", "body|", "tail"});  // parts, written in order
+  EXPECT_EQ(read(dir / "a.json"), "head|body|tail");
   size_t files = 0;
   for (const auto& f : fs::directory_iterator(dir)) files += f.is_regular_file();
   EXPECT_EQ(files, 1u);

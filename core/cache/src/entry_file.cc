@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -14,6 +13,7 @@
 #include <xxhash.h>
 
 #include "fuse/base/error.h"
+#include "fuse/base/file.h"
 #include "fuse/json/parse.h"
 
 namespace fuse::cache {
@@ -161,40 +161,10 @@ size_t write_entry(const fs::path& path, const NDict& sample) {
   h.checksum = XXH3_64bits_digest(state);
   XXH3_freeState(state);
 
-  static std::atomic<uint64_t> counter{0};
-  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(Errc::kIo, "cannot write cache entry '" + tmp.string() + "': " + std::strerror(errno));
-  auto put = [&](const void* data, size_t n) {
-    const char* p = static_cast<const char*>(data);
-    while (n > 0) {
-      const ssize_t w = ::write(fd, p, n);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        const std::string why = std::strerror(errno);
-        ::close(fd);
-        fs::remove(tmp, ec);
-        throw Error(Errc::kIo, "cannot write cache entry '" + tmp.string() + "': " + why);
-      }
-      p += w;
-      n -= static_cast<size_t>(w);
-    }
-  };
-  put(&h, kHeader);
-  put(payload.data(), payload.size());
-  put(index.data(), index.size());
-  // Flushed before the rename: after a crash the final name holds a whole entry or nothing new.
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    fs::remove(tmp, ec);
-    throw Error(Errc::kIo, "cannot flush cache entry '" + tmp.string() + "'");
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw Error(Errc::kIo, "cannot rename cache entry to '" + path.string() + "'");
-  }
+  // Atomically: after a crash, or beside another writer of the same entry, the name holds a whole entry.
+  write_file_atomically(path, {std::string_view(reinterpret_cast<const char*>(&h), kHeader), payload, index});
   return kHeader + payload.size() + index.size();
 }
 

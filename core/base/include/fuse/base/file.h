@@ -4,6 +4,7 @@
 #define FUSE_BASE_FILE_H_
 
 #include <filesystem>
+#include <initializer_list>
 #include <string_view>
 
 namespace fuse {
@@ -12,6 +13,9 @@ namespace fuse {
 // writers never share one), flushes it to disk, then renames it over `file`. An Error (kIo) names `file` and
 // the system's reason; the temporary file is removed.
 void write_file_atomically(const std::filesystem::path& file, std::string_view bytes);
+// The same with the file's bytes given in parts, written one after another (a header and a body need not be
+// joined first).
+void write_file_atomically(const std::filesystem::path& file, std::initializer_list<std::string_view> parts);
 
 }  // namespace fuse
 
