@@ -14,6 +14,9 @@ endfunction()
 
 # fuse_test(NAME <name> SOURCES <src>... DEPS <target>... [LABELS <label>...])
 #   A GoogleTest executable registered with CTest; test names are prefixed with "<name>.".
+#   CTest counts a test whose output says "[  SKIPPED ]" as skipped whatever its exit code, and GoogleTest says
+#   so of every test of a suite whose SetUpTestSuite failed: such a failure would pass unseen. Shared, costly
+#   set-up goes in a function-local static that the tests call (an exception there fails each test) instead.
 function(fuse_test)
   cmake_parse_arguments(ARG "" "NAME" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT FUSE_BUILD_TESTS)

@@ -27,25 +27,21 @@ CommandResult build_against(const std::string& source, const fs::path& build, co
 }
 
 // One `cmake --install` of this build tree, shared by the tests.
-class OutOfTree : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    root_ = new fs::path(fresh_dir("out_of_tree"));
-    const CommandResult r = run_command(std::string("'" FUSE_CMAKE "' --install '" FUSE_BUILD_DIR "' --prefix ") + quote(*root_ / "prefix"));
-    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  }
-  static void TearDownTestSuite() {
-    fs::remove_all(*root_);
-    delete root_;
-  }
-  static fs::path* root_;
-};
+const fs::path& installed() {
+  static SharedSetUp<fs::path> root([] {
+    const fs::path r = fresh_dir("out_of_tree");
+    const CommandResult install = run_command(std::string("'" FUSE_CMAKE "' --install '" FUSE_BUILD_DIR "' --prefix ") + quote(r / "prefix"));
+    if (install.exit_code != 0) throw std::runtime_error("cmake --install: " + install.out + install.err);
+    return r;
+  });
+  return root.get();
+}
 
-fs::path* OutOfTree::root_ = nullptr;
+class OutOfTree : public ::testing::Test {};
 
 TEST_F(OutOfTree, ThirdPartyPluginBuildsAgainstTheInstalledSdkAndRuns) {
-  const fs::path root = *root_ / "plugin";
-  const fs::path prefix = *root_ / "prefix";
+  const fs::path root = installed() / "plugin";
+  const fs::path prefix = installed() / "prefix";
   const fs::path build = root / "build";
   fs::create_directories(root);
   EXPECT_TRUE(fs::exists(prefix / "include" / "fuse_sdk" / "fm_plugin.h"));
@@ -78,8 +74,8 @@ TEST_F(OutOfTree, ThirdPartyPluginBuildsAgainstTheInstalledSdkAndRuns) {
 }
 
 TEST_F(OutOfTree, AnApplicationPredictsWithTheInstalledLibrary) {
-  const fs::path root = *root_ / "app";
-  const fs::path prefix = *root_ / "prefix";
+  const fs::path root = installed() / "app";
+  const fs::path prefix = installed() / "prefix";
   const fs::path build = root / "build";
   fs::create_directories(root);
   EXPECT_TRUE(fs::exists(prefix / "include" / "fuse_predict" / "fuse_predict.h"));

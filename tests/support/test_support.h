@@ -4,7 +4,11 @@
 #define FUSE_TESTS_SUPPORT_TEST_SUPPORT_H_
 
 #include <cstdint>
+#include <exception>
 #include <filesystem>
+#include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,13 +57,40 @@ std::string error_of(Body&& body) {
   return "no error";
 }
 
+// Costly set-up shared by a group of tests (a trained model, an installed tree), made on first use. A failure
+// to make it is kept and thrown again to every test that asks, so each of them fails. (Not SetUpTestSuite:
+// GoogleTest marks the tests of a suite whose set-up failed as skipped, and CTest then counts them so.)
+template <class T>
+class SharedSetUp {
+ public:
+  explicit SharedSetUp(std::function<T()> make) : make_(std::move(make)) {}
+  const T& get() {
+    std::call_once(once_, [&] {
+      try {
+        value_.emplace(make_());
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+    });
+    if (error_) std::rethrow_exception(error_);
+    return *value_;
+  }
+
+ private:
+  std::function<T()> make_;
+  std::once_flag once_;
+  std::optional<T> value_;
+  std::exception_ptr error_;
+};
+
 // A whole file's bytes ("" when it cannot be read).
 std::string read_text(const std::filesystem::path& file);
 
 // A PNG file's width and height, from its header ({0, 0} when it is not a PNG).
 std::pair<uint32_t, uint32_t> png_size(const std::filesystem::path& png);
 
-// A fresh, empty folder under the system's temporary folder, private to this process.
+// A fresh, empty folder under the system's temporary folder, private to this process; removed after the last
+// test unless a test failed or FUSE_KEEP_TEST_DIRS is set.
 std::filesystem::path fresh_dir(const std::string& name);
 
 // A version 1 .npy file with the header dict `dict` ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }")

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,40 +22,40 @@ namespace fs = std::filesystem;
 using fuse::testing::CommandResult;
 using fuse::testing::run_command;
 
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+CommandResult fuse_in(const fs::path& dir, const std::string& args) {
+  return run_command("env -u FUSE_PLUGIN_PATH XDG_DATA_HOME=" + q(dir / "home") + " '" FUSE_BINARY "' " + args);
+}
+
+// The toy trained and exported once, for every test here.
+const fs::path& trained() {
+  static fuse::testing::SharedSetUp<fs::path> dir([] {
+    // Only the build tree's plugins: the library finds them beside itself (lib/fuse/plugins).
+    const fs::path d = fuse::testing::fresh_dir("predict");
+    fs::create_directories(d / "home");
+    setenv("XDG_DATA_HOME", (d / "home").c_str(), 1);
+    unsetenv("FUSE_PLUGIN_PATH");
+    train::testing::write_toy(d, train::testing::toy_json("", "", "", train::testing::kNpyInference));
+    const CommandResult run = fuse_in(d, "run " + q(d / "experiment.json") + " --out " + q(d / "run") + " --no-progress");
+    if (run.exit_code != 0) throw std::runtime_error("fuse run: " + run.err);
+    const CommandResult exported = fuse_in(d, "export " + q(d / "run") + " --out " + q(d / "bundle"));
+    if (exported.exit_code != 0) throw std::runtime_error("fuse export: " + exported.err);
+    // The toy's inference reads the two features from a .npy file.
+    train::testing::write_features_npy(d / "positive.npy", 1.5f, 1.0f);
+    train::testing::write_features_npy(d / "negative.npy", -1.5f, -1.0f);
+    return d;
+  });
+  return dir.get();
+}
+
 class PredictorTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    // Only the build tree's plugins: the library finds them beside itself (lib/fuse/plugins).
-    dir_ = new fs::path(fuse::testing::fresh_dir("predict"));
-    fs::create_directories(dir() / "home");
-    setenv("XDG_DATA_HOME", (dir() / "home").c_str(), 1);
-    unsetenv("FUSE_PLUGIN_PATH");
-    train::testing::write_toy(dir(), train::testing::toy_json("", "", "", train::testing::kNpyInference));
-    ASSERT_EQ(fuse("run " + q(dir() / "experiment.json") + " --out " + q(dir() / "run") + " --no-progress").exit_code, 0);
-    const CommandResult exported = fuse("export " + q(dir() / "run") + " --out " + q(dir() / "bundle"));
-    ASSERT_EQ(exported.exit_code, 0) << exported.err;
-    // The toy's inference reads the two features from a .npy file.
-    train::testing::write_features_npy(dir() / "positive.npy", 1.5f, 1.0f);
-    train::testing::write_features_npy(dir() / "negative.npy", -1.5f, -1.0f);
-  }
-  static void TearDownTestSuite() {
-    fs::remove_all(dir());
-    delete dir_;
-  }
-
-  static const fs::path& dir() { return *dir_; }
+  static const fs::path& dir() { return trained(); }
   static std::string bundle() { return (dir() / "bundle").string(); }
   static std::string input(const char* name) { return (dir() / name).string(); }
-  static std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
-  static CommandResult fuse(const std::string& args) {
-    return run_command("env -u FUSE_PLUGIN_PATH XDG_DATA_HOME=" + q(dir() / "home") + " '" FUSE_BINARY "' " + args);
-  }
-
- private:
-  static fs::path* dir_;
+  static CommandResult fuse(const std::string& args) { return fuse_in(dir(), args); }
 };
-
-fs::path* PredictorTest::dir_ = nullptr;
 
 std::vector<double> probs(const sdk::DictView& result) { return result.tensor("model.probs").to_doubles(); }
 
