@@ -2,6 +2,9 @@
 // `fuse show-results`).
 // A program of its own because it loads LibTorch, which the other `fuse` commands must not pay for; `fuse`
 // hands these commands over to it. Exit codes: 0 success, 1 failure, 2 usage.
+#include <unistd.h>
+
+#include <cstdio>
 #include <iostream>
 
 #ifdef __GLIBC__
@@ -27,7 +30,9 @@
 #include "fuse/launch/world.h"
 #include "fuse/json/write.h"
 #include "fuse/train/cross_validation.h"
+#include "fuse/train/batch_inference.h"
 #include "fuse/train/inference.h"
+#include "fuse/train/inference_inputs.h"
 #include "fuse/train/trainer.h"
 
 namespace {
@@ -227,12 +232,21 @@ int lr_find(const LrFindOptions& o) {
   return 0;
 }
 
-int infer(const std::vector<std::string>& bundles, const std::string& input, const std::string& output, const std::string& device) {
+struct InferOptions {
+  std::vector<std::string> bundles;
+  fuse::train::InferenceInputs inputs;
+  std::string output, device = "cpu", out, output_name = "{id}{ext}";
+  size_t workers = 2;
+  bool keep_going = false, no_progress = false;
+};
+
+// One input, no --out: small outputs (class probabilities, scores) are printed; large ones (segmentations) were
+// written to --output.
+int infer_one(const InferOptions& o) {
   fuse::Registry registry;
-  std::vector<fs::path> dirs(bundles.begin(), bundles.end());
-  fuse::train::Predictor predictor(registry, dirs, device);
-  const fuse::NDict out = predictor.predict_file(input, output);
-  // Small outputs (class probabilities, scores) are printed; large ones (segmentations) were written.
+  std::vector<fs::path> dirs(o.bundles.begin(), o.bundles.end());
+  fuse::train::Predictor predictor(registry, dirs, o.device);
+  const fuse::NDict out = predictor.predict_file(o.inputs.files.front(), o.output);
   boost::json::object printed;
   for (const auto& [key, value] : out.flatten()) {
     if (key.rfind("model.", 0) != 0 || !value->is<fuse::Tensor>() || value->as<fuse::Tensor>().numel() > 64) continue;
@@ -244,8 +258,50 @@ int infer(const std::vector<std::string>& bundles, const std::string& input, con
     printed[key] = std::move(a);
   }
   if (!printed.empty()) std::cout << fuse::json::to_text(printed, {2}) << "\n";
-  if (!output.empty() && fs::exists(output)) std::cout << "wrote " << output << "\n";
+  if (!o.output.empty() && fs::exists(o.output)) std::cout << "wrote " << o.output << "\n";
   return 0;
+}
+
+// Many inputs (a folder, a table, several --input) into --out: predictions.csv, the written outputs, and the
+// evaluation where the inputs carry its target.
+int infer_many(const InferOptions& o) {
+  fuse::Registry registry;
+  std::vector<fs::path> dirs(o.bundles.begin(), o.bundles.end());
+  fuse::train::Predictor predictor(registry, dirs, o.device);
+  const std::vector<fuse::data::Sample> samples = fuse::train::read_inference_inputs(o.inputs, predictor.experiment());
+  fuse::train::BatchInferenceOptions options;
+  options.out = o.out;
+  options.output_name = o.output_name;
+  options.workers = o.workers;
+  options.keep_going = o.keep_going;
+  const bool bar = !o.no_progress && isatty(fileno(stderr));
+  if (bar)
+    options.on_progress = [](size_t done, size_t total) {
+      std::fprintf(stderr, "\rpredicting %zu/%zu%s", done, total, done == total ? "\n" : "");
+      std::fflush(stderr);
+    };
+  const fuse::train::BatchInferenceResult r = fuse::train::predict_all(registry, predictor, samples, options);
+  char seconds[64];
+  std::snprintf(seconds, sizeof seconds, "%.1f s (%.3f s an input)", r.seconds, r.seconds / static_cast<double>(samples.size()));
+  std::cout << "predicted " << r.predicted << " of " << samples.size() << " inputs in " << seconds << "\n";
+  print_evaluation(fs::path(o.out) / "evaluation.json");
+  if (!r.not_evaluated.empty()) std::cout << "not evaluated: " << r.not_evaluated << "\n";
+  std::cout << "wrote " << (fs::path(o.out) / "predictions.csv").string();
+  if (!predictor.experiment().inference.write.empty()) std::cout << " and each input's output";
+  if (r.evaluated) std::cout << ", evaluation.json, report.html";
+  std::cout << "\n";
+  if (r.failed.empty()) return 0;
+  std::cerr << "fuse: error: " << r.failed.size() << " of " << samples.size() << " inputs failed (" << (fs::path(o.out) / "errors.csv").string()
+            << "); the first, '" << r.failed.front().first << "': " << r.failed.front().second << "\n";
+  return 1;
+}
+
+int infer(const InferOptions& o) {
+  const bool many = !o.out.empty() || o.inputs.files.size() != 1;
+  if (!many) return infer_one(o);
+  if (!o.output.empty()) throw CLI::ValidationError("--output", "names the file of one --input; with several inputs, a --folder or a --table give --out DIR");
+  if (o.out.empty()) throw CLI::ValidationError("--out", "needed with several inputs, a --folder or a --table: the folder for predictions.csv and the outputs");
+  return infer_many(o);
 }
 
 }  // namespace
@@ -307,14 +363,30 @@ int main(int argc, char** argv) {
     exit_code = 0;
   });
 
-  static std::vector<std::string> bundles;
-  static std::string input, output, device = "cpu";
+  static InferOptions infer_options;
+  InferOptions& io = infer_options;
   CLI::App* infer_cmd = app.add_subcommand("infer", "Predict with a bundle (or several: an ensemble) and write the result in the input's geometry");
-  infer_cmd->add_option("BUNDLE", bundles, "bundle folder(s)")->required();
-  infer_cmd->add_option("--input", input, "the input file (e.g. an image)")->required();
-  infer_cmd->add_option("--output", output, "the file to write (e.g. a segmentation)");
-  infer_cmd->add_option("--device", device, "cpu, cuda, cuda:N");
-  infer_cmd->callback([&] { exit_code = infer(bundles, input, output, device); });
+  infer_cmd->add_option("BUNDLE", io.bundles, "bundle folder(s)")->required();
+  CLI::Option* input_opt = infer_cmd->add_option("--input", io.inputs.files, "an input file (e.g. an image; a DICOM series' folder); repeat for more");
+  CLI::Option* folder_opt = infer_cmd->add_option("--folder", io.inputs.folder, "predict every file of this folder that matches --pattern");
+  infer_cmd->add_option("--pattern", io.inputs.pattern, "with --folder: the files' names ('*' and '?'; '**/' in front: sub-folders too)")->needs(folder_opt);
+  CLI::Option* table_opt = infer_cmd->add_option("--table", io.inputs.table,
+                                                 "predict every row of this table (.csv, .tsv, .jsonl; columns as in the training table) or entry of a data list (.json)");
+  infer_cmd->add_option("--section", io.inputs.section, "with a data list: its section (default: test)")->needs(table_opt);
+  input_opt->excludes(folder_opt)->excludes(table_opt);
+  folder_opt->excludes(table_opt);
+  infer_cmd->add_option("--output", io.output, "with one --input: the file to write (e.g. a segmentation)");
+  infer_cmd->add_option("--out", io.out, "the folder for predictions.csv, each input's output, and the evaluation when the inputs carry its target");
+  infer_cmd->add_option("--output-name", io.output_name, "with --out: each output's file name, '{id}' and '{ext}' filled (default {id}{ext})");
+  infer_cmd->add_option("--workers", io.workers, "with --out: threads reading inputs ahead of the model (default 2)")->check(CLI::Range(1, 256));
+  infer_cmd->add_flag("--keep-going", io.keep_going, "with --out: an input that fails is listed in errors.csv and the others go on (exit code 1)");
+  infer_cmd->add_flag("--no-progress", io.no_progress, "no progress line");
+  infer_cmd->add_option("--device", io.device, "cpu, cuda, cuda:N");
+  infer_cmd->callback([&] {
+    if (io.inputs.files.empty() && io.inputs.folder.empty() && io.inputs.table.empty())
+      throw CLI::RequiredError("--input FILE (repeatable), --folder DIR or --table FILE");
+    exit_code = infer(io);
+  });
 
   static fuse::cli::ShowResultsOptions show;
   CLI::App* show_cmd = app.add_subcommand("show-results", "Draw a run's validation samples with their target and predicted masks, loss and metrics");

@@ -60,6 +60,29 @@ TEST(FuseRun, TrainsExportsAndInfers) {
   }
   EXPECT_EQ(rows, 32);
   ASSERT_EQ(fuse("export '" + (dir / "run").string() + "' --out '" + (dir / "bundle").string() + "'").exit_code, 0);
+  // A test table laid out as the training one: every row predicted, then evaluated against its label.
+  const std::string infer = "infer '" + (dir / "bundle").string() + "'";
+  const CommandResult test = fuse(infer + " --table '" + (dir / "validation.csv").string() + "' --out '" + (dir / "test").string() + "'");
+  ASSERT_EQ(test.exit_code, 0) << test.err;
+  EXPECT_EQ(test.out.rfind("predicted 32 of 32 inputs in ", 0), 0u) << test.out;
+  EXPECT_NE(test.out.find("\nevaluation: auc = "), std::string::npos) << test.out;
+  EXPECT_NE(test.out.find("\nwrote " + (dir / "test" / "predictions.csv").string() + ", evaluation.json, report.html\n"), std::string::npos) << test.out;
+  const std::string predicted = read_text(dir / "test" / "predictions.csv");
+  EXPECT_EQ(predicted.substr(0, predicted.find('\n')),
+            "id,data.id,data.label,data.x1,data.x2,model.logits_0,model.logits_1,model.probs_0,model.probs_1,model.score");
+  EXPECT_EQ(std::count(predicted.begin(), predicted.end(), '\n'), 33);
+  EXPECT_EQ(fuse(infer + " --input a.npy --input b.npy").err,
+            "fuse: --out: needed with several inputs, a --folder or a --table: the folder for predictions.csv and the outputs\n"
+            "Run 'fuse --help' (or 'fuse <command> --help') for usage.\n");
+  const CommandResult both = fuse(infer + " --table t.csv --output x.nii.gz --out d");
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_EQ(both.err.rfind("fuse: --output: names the file of one --input; with several inputs, a --folder or a --table give --out DIR\n", 0), 0u) << both.err;
+  const CommandResult none = fuse(infer);
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_EQ(none.err.rfind("fuse: --input FILE (repeatable), --folder DIR or --table FILE is required\n", 0), 0u) << none.err;
+  const CommandResult two_ways = fuse(infer + " --input a.npy --folder d --out o");
+  EXPECT_EQ(two_ways.exit_code, 2);
+  EXPECT_EQ(two_ways.err.rfind("fuse: --input excludes --folder\n", 0), 0u) << two_ways.err;
   EXPECT_EQ(fuse("run '" + experiment.string() + "' --out '" + (dir / "run").string() + "'").err,
             "fuse: error: run folder '" + (dir / "run").string() + "' already holds a run (checkpoints/last.ckpt); continue it with --resume, or choose "
             "another --out\n");
@@ -368,6 +391,18 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   for (const char* field : {"size", "spacing", "orientation"}) EXPECT_EQ(images[0].at(field), images[1].at(field)) << field;
   EXPECT_EQ(images[0].at("orientation"), "LPS");
   EXPECT_EQ(images[1].at("pixel_type"), "uint8");
+  // A folder of scans: each segmentation written into --out under the name asked for, as the single input's.
+  const CommandResult folder = fuse("infer '" + (dir / "bundle").string() + "' --folder '" + (dir / "check").string() + "' --pattern '*_ct.nii.gz' --out '" +
+                                    (dir / "batch").string() + "' --output-name '{id}_seg{ext}'");
+  ASSERT_EQ(folder.exit_code, 0) << folder.err;
+  EXPECT_EQ(folder.out.rfind("predicted 1 of 1 inputs in ", 0), 0u) << folder.out;
+  EXPECT_NE(folder.out.find("wrote " + (dir / "batch" / "predictions.csv").string() + " and each input's output\n"), std::string::npos) << folder.out;
+  EXPECT_EQ(read_text(dir / "batch" / "predictions.csv"),
+            "id,data.image,output\ncase03_ct," + (dir / "check" / "case03_ct.nii.gz").string() + "," + (dir / "batch" / "case03_ct_seg.nii.gz").string() + "\n");
+  const CommandResult both_summaries = fuse("dataset summary '" + (dir / "batch").string() + "' --json");
+  ASSERT_EQ(both_summaries.exit_code, 0) << both_summaries.err;
+  const boost::json::value batch_image = boost::json::parse(both_summaries.out).at("images").at(0);
+  for (const char* field : {"size", "spacing", "orientation", "pixel_type"}) EXPECT_EQ(batch_image.at(field), images[1].at(field)) << field;
   // A bundle refuses an input it cannot read, naming the file.
   const CommandResult missing = fuse("infer '" + (dir / "bundle").string() + "' --input '" + (dir / "nope.nii.gz").string() + "' --output x.nii.gz");
   EXPECT_EQ(missing.exit_code, 1);

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -97,6 +98,10 @@ struct Predictor::Impl {
   Experiment experiment;
   std::vector<ModelGraph> graphs;
   std::unique_ptr<data::Pipeline> steps, postprocess, write;
+  // Copies of the inference steps for threads preparing inputs at once (a pipeline is not thread-safe): one
+  // is taken for each input and given back after it.
+  std::mutex idle_mutex;
+  std::vector<std::unique_ptr<data::Pipeline>> idle;
 };
 
 Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bundles, const std::string& device) : impl_(std::make_unique<Impl>()) {
@@ -155,10 +160,35 @@ NDict Predictor::predict_file(const std::string& input, const std::string& outpu
   return predict(std::move(sample));
 }
 
-NDict Predictor::predict(NDict sample) {
+NDict Predictor::predict(NDict sample) { return predict_prepared(prepare(std::move(sample))); }
+
+NDict Predictor::prepare(NDict sample) {
+  Impl& m = *impl_;
+  std::unique_ptr<data::Pipeline> steps;
+  {
+    std::lock_guard<std::mutex> lock(m.idle_mutex);
+    if (m.idle.empty()) {
+      steps = std::make_unique<data::Pipeline>(m.steps->clone());
+    } else {
+      steps = std::move(m.idle.back());
+      m.idle.pop_back();
+    }
+  }
+  struct GiveBack {
+    Impl& m;
+    std::unique_ptr<data::Pipeline>& steps;
+    ~GiveBack() {
+      std::lock_guard<std::mutex> lock(m.idle_mutex);
+      m.idle.push_back(std::move(steps));
+    }
+  } give_back{m, steps};
+  steps->run(sample, m.experiment.seed, -1, 0, false);
+  return sample;
+}
+
+NDict Predictor::predict_prepared(NDict sample) {
   Impl& m = *impl_;
   const uint64_t seed = m.experiment.seed;
-  m.steps->run(sample, seed, -1, 0, false);
   // A batch of one: the model inputs get a leading axis.
   ModelGraph& first = m.graphs[0];
   const std::vector<std::string> inputs = first.input_keys(), outputs = first.output_keys();

@@ -30,6 +30,11 @@ class Predictor {
   // The inference steps on `sample`, the model(s) (with test-time augmentation, on sliding windows when the
   // experiment asks), the postprocess and the write steps; the sample with the predictions.
   NDict predict(NDict sample);
+  // predict() in its two parts, for callers that read and prepare the next inputs on other threads while the
+  // model runs: the inference steps (thread-safe), then the model(s), postprocess and write steps on what they
+  // made (one thread at a time).
+  NDict prepare(NDict sample);
+  NDict predict_prepared(NDict sample);
   // What `fuse infer --input PATH [--output PATH]` predicts: the input's path under the inference's input key,
   // `output` (unless empty) under its output key, and data.sample_id the input's file name up to its first '.'.
   NDict predict_file(const std::string& input, const std::string& output = "");

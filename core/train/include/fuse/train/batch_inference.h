@@ -1,0 +1,52 @@
+// Prediction over many inputs (`fuse infer BUNDLE --folder|--table|--input ... --out DIR`): a test set, a
+// folder of scans. Inputs are read and prepared on worker threads while the model runs on the one before;
+// each input's small outputs (class scores, a score) become a row of predictions.csv beside the values its
+// source gave (a table's label column), large ones are written by the bundle's write steps into the folder, and
+// where the inputs carry the evaluation's target the predictions are evaluated as a run's validation is.
+#ifndef FUSE_TRAIN_BATCH_INFERENCE_H_
+#define FUSE_TRAIN_BATCH_INFERENCE_H_
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fuse/data/sample_source.h"
+#include "fuse/plugin/registry.h"
+#include "fuse/train/inference.h"
+
+namespace fuse::train {
+
+struct BatchInferenceOptions {
+  std::filesystem::path out;  // predictions.csv, the written outputs, evaluation.json and report.html
+  // The name of each input's written output in `out` (the bundle's write steps find it under the inference's
+  // output key): "{id}" the input's id, "{ext}" its file's extensions (".nii.gz"; ".nii.gz" for a folder such
+  // as a DICOM series).
+  std::string output_name = "{id}{ext}";
+  size_t workers = 2;       // threads reading and preparing inputs ahead of the model
+  bool keep_going = false;  // an input that fails is listed in errors.csv and the others go on
+  // Called after each input, with how many are done and how many there are (a progress display).
+  std::function<void(size_t done, size_t total)> on_progress;
+};
+
+struct BatchInferenceResult {
+  size_t predicted = 0;
+  std::vector<std::pair<std::string, std::string>> failed;  // id, error (with keep_going)
+  std::vector<std::string> columns;                          // of predictions.csv
+  bool evaluated = false;
+  std::string not_evaluated;  // why not, when the bundle has an evaluation section
+  double seconds = 0;
+};
+
+// Predicts every sample in order. Each row of predictions.csv is the sample's id, its source values that are
+// numbers or text (columns named by key: data.label), the path its outputs were written to (column "output",
+// when the bundle writes), then every tensor of up to 64 values per input that the model and postprocess made
+// (model.score; model.probs_0, model.probs_1 for a [1, 2] output, as in a run's predictions.csv). Ids must be
+// unique. An input that fails stops the whole (its id and origin in the message) unless `keep_going`.
+BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor, const std::vector<data::Sample>& samples,
+                                 const BatchInferenceOptions& options);
+
+}  // namespace fuse::train
+
+#endif  // FUSE_TRAIN_BATCH_INFERENCE_H_

@@ -1,0 +1,32 @@
+// The inputs of `fuse infer`: files named one by one, the files of a folder, or the rows of a table (a test
+// set laid out as the training table: its path columns and keys are the bundle's) or of a data list's section.
+#ifndef FUSE_TRAIN_INFERENCE_INPUTS_H_
+#define FUSE_TRAIN_INFERENCE_INPUTS_H_
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "fuse/data/sample_source.h"
+#include "fuse/train/experiment.h"
+
+namespace fuse::train {
+
+// One of `files`, `folder` or `table`.
+struct InferenceInputs {
+  std::vector<std::string> files;  // each an input (a file, or a DICOM series' folder): its path under the
+                                   // inference's input key, its id the file name up to the first '.'
+  std::filesystem::path folder;    // the files matching `pattern` ("**/" in front: sub-folders too)
+  std::string pattern = "*";
+  std::filesystem::path table;     // .csv, .tsv, .jsonl: a sample per row; .json: the data list's `section`
+  std::string section = "test";
+};
+
+// The samples, in order. A table's columns become keys as in the bundle's training source when that is a
+// table (its 'keys', 'paths' and 'id_column'), else data.<column>; a data list's path fields are 'image' and
+// 'label' and an entry that is a path alone goes to the input key. Errors name the option and what was found.
+std::vector<data::Sample> read_inference_inputs(const InferenceInputs& inputs, const Experiment& experiment);
+
+}  // namespace fuse::train
+
+#endif  // FUSE_TRAIN_INFERENCE_INPUTS_H_

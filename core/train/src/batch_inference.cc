@@ -1,0 +1,278 @@
+#include "fuse/train/batch_inference.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "fuse/base/error.h"
+#include "fuse/base/file.h"
+#include "fuse/base/strings.h"
+#include "fuse/eval/evaluator.h"
+#include "fuse/json/write.h"
+#include "fuse/report/html.h"
+#include "fuse_sdk/dtype.hpp"
+
+namespace fuse::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kMostValuesInARow = 64;  // outputs larger than this (masks, feature maps) are not columns
+
+// A cell as RFC 4180 wants it: quoted when it holds a comma, a quote or a line break.
+std::string csv_cell(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.9g", v);  // a float32 exactly
+  return text;
+}
+
+// ".nii.gz", ".nrrd"; ".nii.gz" for a path without one (a DICOM series' folder).
+std::string extensions_of(const Value* path) {
+  if (path == nullptr || !path->is<std::string>()) return ".nii.gz";
+  const std::string name = fs::path(path->as<std::string>()).filename().string();
+  if (name.size() > 7 && name.compare(name.size() - 7, 7, ".nii.gz") == 0) return ".nii.gz";
+  const std::string ext = fs::path(name).extension().string();
+  return ext.empty() ? ".nii.gz" : ext;
+}
+
+std::string fill_name(const std::string& pattern, const std::string& id, const std::string& ext) {
+  std::string name = pattern;
+  for (const auto& [field, value] : {std::pair<std::string, std::string>{"{id}", id}, {"{ext}", ext}})
+    for (size_t at = name.find(field); at != std::string::npos; at = name.find(field, at + value.size())) name.replace(at, field.size(), value);
+  return name;
+}
+
+// The cells a value gives: a number or text as it is; a tensor of up to kMostValuesInARow values one per value
+// ("key", or "key_0", "key_1", ...).
+void add_cells(const std::string& key, const Value& value, std::map<std::string, std::string>& cells) {
+  if (value.is<std::string>()) cells[key] = value.as<std::string>();
+  else if (value.is<int64_t>()) cells[key] = std::to_string(value.as<int64_t>());
+  else if (value.is<double>()) cells[key] = number(value.as<double>());
+  else if (value.is<bool>()) cells[key] = value.as<bool>() ? "1" : "0";
+  else if (value.is<Tensor>() && value.as<Tensor>().numel() <= kMostValuesInARow) {
+    const Tensor t = value.as<Tensor>().is_contiguous() ? value.as<Tensor>() : value.as<Tensor>().clone();
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      double x = 0;
+      sdk::dispatch_dtype(t.dtype(), [&](auto tag) { x = static_cast<double>(t.data<decltype(tag)>()[i]); });
+      cells[t.numel() == 1 ? key : key + "_" + std::to_string(i)] = number(x);
+    }
+  }
+}
+
+void check_unique_ids(const std::vector<data::Sample>& samples) {
+  std::map<std::string, size_t> seen;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const auto [it, fresh] = seen.emplace(samples[i].id, i);
+    if (!fresh)
+      throw Error(Errc::kInvalidArgument, "inputs " + samples[it->second].origin + " and " + samples[i].origin + " both have the id '" + samples[i].id +
+                                              "': each input needs its own id (its row of predictions.csv, its output's name)");
+  }
+}
+
+// Reads and prepares inputs on `workers` threads, at most `ahead` beyond the one the model is on, handing them
+// over in order.
+class Prefetcher {
+ public:
+  using Prepare = std::function<NDict(size_t)>;
+  Prefetcher(size_t count, size_t workers, Prepare prepare) : slots_(count), prepare_(std::move(prepare)), ahead_(workers + 1) {
+    for (size_t w = 0; w < std::max<size_t>(1, workers); ++w) threads_.emplace_back([this] { work(); });
+  }
+  ~Prefetcher() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+
+  // Input i (in order): the prepared sample, or the message of what failed.
+  std::pair<NDict, std::string> take(size_t i) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return slots_[i].ready; });
+    std::pair<NDict, std::string> out{std::move(slots_[i].sample), std::move(slots_[i].error)};
+    slots_[i] = Slot{};
+    taken_ = i + 1;
+    lock.unlock();
+    changed_.notify_all();
+    return out;
+  }
+
+ private:
+  struct Slot {
+    bool ready = false;
+    NDict sample;
+    std::string error;
+  };
+  void work() {
+    for (;;) {
+      size_t i = 0;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [&] { return stop_ || next_ >= slots_.size() || next_ < taken_ + ahead_; });
+        if (stop_ || next_ >= slots_.size()) return;
+        i = next_++;
+      }
+      Slot s;
+      try {
+        s.sample = prepare_(i);
+      } catch (const std::exception& e) {
+        s.error = e.what();
+      }
+      s.ready = true;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        slots_[i] = std::move(s);
+      }
+      changed_.notify_all();
+    }
+  }
+
+  std::vector<Slot> slots_;
+  Prepare prepare_;
+  size_t ahead_, next_ = 0, taken_ = 0;
+  bool stop_ = false;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::thread> threads_;
+};
+
+// The columns of predictions.csv holding `key`'s values ("key", or "key_0", "key_1", ...).
+std::vector<std::string> columns_of(const std::string& key, const std::vector<std::string>& columns) {
+  std::vector<std::string> out;
+  for (const std::string& c : columns) {
+    if (c == key) return {c};
+    if (c.size() > key.size() + 1 && c.compare(0, key.size() + 1, key + "_") == 0 &&
+        c.find_first_not_of("0123456789", key.size() + 1) == std::string::npos)
+      out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor, const std::vector<data::Sample>& samples,
+                                 const BatchInferenceOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  if (samples.empty()) throw Error(Errc::kInvalidArgument, "no inputs to predict");
+  check_unique_ids(samples);
+  const Experiment& e = predictor.experiment();
+  const InferenceSpec& spec = e.inference;
+  const bool writes = !spec.write.empty();
+  fs::create_directories(options.out);
+  std::vector<std::string> output_paths(samples.size());
+  const auto input = [&](size_t i) {
+    NDict s = samples[i].values;
+    s.set("data.sample_id", samples[i].id);
+    if (writes) {
+      output_paths[i] = (options.out / fill_name(options.output_name, samples[i].id, extensions_of(s.find(spec.input_key)))).string();
+      s.set(spec.output_key, output_paths[i]);
+    }
+    return predictor.prepare(std::move(s));
+  };
+  const auto named = [&](size_t i, const std::string& message) { return "input '" + samples[i].id + "' (" + samples[i].origin + "): " + message; };
+
+  BatchInferenceResult result;
+  std::vector<std::map<std::string, std::string>> rows;
+  std::vector<std::string> row_ids;
+  {
+    Prefetcher prefetcher(samples.size(), options.workers, input);
+    for (size_t i = 0; i < samples.size(); ++i) {
+      auto [prepared, error] = prefetcher.take(i);
+      std::map<std::string, std::string> cells;
+      if (error.empty()) {
+        try {
+          std::set<std::string> before;
+          for (const auto& [key, value] : prepared.flatten()) before.insert(key);
+          const NDict out = predictor.predict_prepared(std::move(prepared));
+          cells["id"] = samples[i].id;
+          for (const auto& [key, value] : samples[i].values.flatten())
+            if (!value->is<Tensor>()) add_cells(key, *value, cells);
+          if (writes) cells["output"] = output_paths[i];
+          for (const auto& [key, value] : out.flatten())
+            if (!before.count(key) && value->is<Tensor>()) add_cells(key, *value, cells);
+        } catch (const std::exception& x) {
+          error = x.what();
+        }
+      }
+      if (!error.empty()) {
+        if (!options.keep_going) throw Error(Errc::kInvalidArgument, named(i, error));
+        result.failed.emplace_back(samples[i].id, error);
+      } else {
+        if (result.columns.empty()) {
+          result.columns.push_back("id");
+          for (const auto& [column, cell] : cells)
+            if (column != "id") result.columns.push_back(column);
+        }
+        for (const auto& [column, cell] : cells)
+          if (std::find(result.columns.begin(), result.columns.end(), column) == result.columns.end())
+            throw Error(Errc::kInvalidArgument, named(i, "it gives the column '" + column + "', which the first input's predictions do not have (" +
+                                                             join(result.columns, ", ") + "); predictions.csv needs the same columns for every input"));
+        rows.push_back(std::move(cells));
+        ++result.predicted;
+      }
+      if (options.on_progress) options.on_progress(i + 1, samples.size());
+    }
+  }
+
+  if (!rows.empty()) {
+    std::string csv;
+    for (size_t c = 0; c < result.columns.size(); ++c) csv += (c ? "," : "") + csv_cell(result.columns[c]);
+    csv += "\n";
+    for (const auto& cells : rows) {
+      for (size_t c = 0; c < result.columns.size(); ++c) {
+        const auto it = cells.find(result.columns[c]);
+        csv += (c ? "," : "") + (it == cells.end() ? std::string() : csv_cell(it->second));
+      }
+      csv += "\n";
+    }
+    write_file_atomically(options.out / "predictions.csv", csv);
+  }
+  if (!result.failed.empty()) {
+    std::string csv = "id,error\n";
+    for (const auto& [id, error] : result.failed) csv += csv_cell(id) + "," + csv_cell(error) + "\n";
+    write_file_atomically(options.out / "errors.csv", csv);
+  }
+
+  // The evaluation section, where the inputs carry its target (a test table's label column).
+  if (e.evaluation && !rows.empty()) {
+    const EvaluationSpec& ev = *e.evaluation;
+    std::vector<std::string> scores;
+    for (const std::string& s : ev.scores) {
+      const std::vector<std::string> c = columns_of(s, result.columns);
+      if (c.empty()) result.not_evaluated = "the predictions have no '" + s + "' (the evaluation's score)";
+      scores.insert(scores.end(), c.begin(), c.end());
+    }
+    if (std::find(result.columns.begin(), result.columns.end(), ev.target) == result.columns.end())
+      result.not_evaluated = "the inputs carry no '" + ev.target + "' (the evaluation's target)";
+    if (result.not_evaluated.empty()) {
+      eval::EvalConfig config = ev.config;
+      config.predictions = {eval::PredictionFile{options.out / "predictions.csv", "inference"}};
+      config.id_column = "id";
+      config.target_column = ev.target;
+      config.score_columns = scores;
+      const boost::json::object results = eval::Evaluator(registry, config).run();
+      write_file_atomically(options.out / "evaluation.json", json::to_text(results, {2}) + "\n");
+      write_file_atomically(options.out / "report.html",
+                            report::html_report(results, e.name + " — " + std::to_string(result.predicted) + " inputs, " + options.out.filename().string()));
+      result.evaluated = true;
+    }
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace fuse::train

@@ -1,0 +1,228 @@
+#include "fuse/train/batch_inference.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <boost/json/parse.hpp>
+
+#include "fuse/train/inference_inputs.h"
+#include "fuse/train/trainer.h"
+#include "test_support.h"
+#include "toy_experiment.h"
+
+namespace fuse::train {
+namespace {
+
+namespace fs = std::filesystem;
+using fuse::testing::built_plugins;
+using fuse::testing::error_of;
+using fuse::testing::fresh_dir;
+using fuse::testing::read_text;
+
+constexpr const char* kEvaluation = R"(,
+  "evaluation": {"target": "data.label", "score": "model.score", "metrics": {"auc": "auc"}, "ci": {"rounds": 100, "seed": 1}})";
+
+// The toy trained and exported once for every test here: a bundle that reads its inputs from a table's
+// feature columns, and one that reads them from a .npy file per input.
+fs::path trained() {
+  static fuse::testing::SharedSetUp<fs::path> dir([] {
+    const fs::path d = fresh_dir("batch_inference");
+    for (const auto& [name, extra] : {std::pair<std::string, std::string>{"table", kEvaluation}, {"npy", std::string(testing::kNpyInference) + kEvaluation}}) {
+      fs::create_directories(d / name);
+      const fs::path experiment = testing::write_toy(d / name, testing::toy_json("", "", "", extra));
+      Trainer trainer(built_plugins(), read_experiment(experiment), d / name / "run");
+      trainer.fit(false);
+      export_bundle(built_plugins(), d / name / "run", d / name / "bundle", "best");
+    }
+    return d;
+  });
+  return dir.get();
+}
+
+class PredictAll : public ::testing::Test {
+ protected:
+  static fs::path dir() { return trained(); }
+  static fs::path bundle(const std::string& name) { return dir() / name / "bundle"; }
+
+  // predictions.csv as rows of cells by column.
+  static std::vector<std::map<std::string, std::string>> rows(const fs::path& file) {
+    std::istringstream text(read_text(file));
+    std::string line;
+    std::getline(text, line);
+    std::vector<std::string> columns;
+    std::istringstream header(line);
+    for (std::string c; std::getline(header, c, ',');) columns.push_back(c);
+    std::vector<std::map<std::string, std::string>> out;
+    while (std::getline(text, line)) {
+      std::istringstream cells(line);
+      std::map<std::string, std::string> row;
+      for (size_t i = 0; i < columns.size(); ++i) std::getline(cells, row[columns[i]], ',');
+      out.push_back(row);
+    }
+    return out;
+  }
+};
+
+TEST_F(PredictAll, ATestTableGivesEachRowsPredictionAndItsEvaluation) {
+  Predictor predictor(built_plugins(), {bundle("table")});
+  InferenceInputs in;
+  in.table = dir() / "table" / "validation.csv";  // laid out as the training table: id, x1, x2, label
+  const std::vector<data::Sample> samples = read_inference_inputs(in, predictor.experiment());
+  ASSERT_EQ(samples.size(), 32u);
+  BatchInferenceOptions options;
+  options.out = dir() / "table_out";
+  options.workers = 3;
+  size_t progress = 0;
+  options.on_progress = [&](size_t done, size_t total) {
+    EXPECT_EQ(done, progress + 1);
+    EXPECT_EQ(total, 32u);
+    progress = done;
+  };
+  const BatchInferenceResult r = predict_all(built_plugins(), predictor, samples, options);
+  EXPECT_EQ(r.predicted, 32u);
+  EXPECT_EQ(progress, 32u);
+  EXPECT_TRUE(r.failed.empty());
+  EXPECT_EQ(r.columns, (std::vector<std::string>{"id", "data.id", "data.label", "data.x1", "data.x2", "model.logits_0", "model.logits_1", "model.probs_0",
+                                                  "model.probs_1", "model.score"}));
+  const auto table = rows(options.out / "predictions.csv");
+  ASSERT_EQ(table.size(), 32u);
+  // Row by row what predict() gives that sample alone, in the table's order.
+  for (size_t i = 0; i < samples.size(); ++i) {
+    EXPECT_EQ(table[i].at("id"), samples[i].id);
+    EXPECT_EQ(table[i].at("data.label"), std::to_string(samples[i].values.get<int64_t>("data.label")));
+    const NDict alone = predictor.predict(samples[i].values);
+    EXPECT_EQ(std::stof(table[i].at("model.score")), fuse::testing::values<float>(alone.get<Tensor>("model.score"))[0]) << table[i].at("id");
+    EXPECT_EQ(std::stof(table[i].at("model.probs_1")), fuse::testing::values<float>(alone.get<Tensor>("model.probs"))[1]) << table[i].at("id");
+  }
+  // The table carries the evaluation's target: evaluated as the run's validation was (the same samples).
+  ASSERT_TRUE(r.evaluated) << r.not_evaluated;
+  const boost::json::object evaluation = boost::json::parse(read_text(options.out / "evaluation.json")).as_object();
+  const boost::json::object run = boost::json::parse(read_text(dir() / "table" / "run" / "evaluation.json")).as_object();
+  EXPECT_NEAR(evaluation.at("metrics").at("auc").at("value").to_number<double>(), run.at("metrics").at("auc").at("value").to_number<double>(), 1e-3);
+  EXPECT_TRUE(evaluation.at("metrics").at("auc").as_object().contains("ci"));
+  EXPECT_TRUE(fs::exists(options.out / "report.html"));
+}
+
+TEST_F(PredictAll, TheNumberOfWorkersChangesNothing) {
+  Predictor predictor(built_plugins(), {bundle("table")});
+  InferenceInputs in;
+  in.table = dir() / "table" / "train.csv";
+  const std::vector<data::Sample> samples = read_inference_inputs(in, predictor.experiment());
+  std::vector<std::string> files;
+  for (size_t workers : {1, 4}) {
+    BatchInferenceOptions options;
+    options.out = dir() / ("workers_" + std::to_string(workers));
+    options.workers = workers;
+    predict_all(built_plugins(), predictor, samples, options);
+    files.push_back(read_text(options.out / "predictions.csv"));
+  }
+  EXPECT_EQ(files[0], files[1]);
+  EXPECT_EQ(std::count(files[0].begin(), files[0].end(), '\n'), 65);  // the header and 64 rows
+}
+
+TEST_F(PredictAll, InputsWithoutTheTargetArePredictedButNotEvaluated) {
+  Predictor predictor(built_plugins(), {bundle("npy")});
+  const fs::path inputs = dir() / "npy_inputs";
+  fs::create_directories(inputs);
+  testing::write_features_npy(inputs / "pos.npy", 1.5f, 1.0f);
+  testing::write_features_npy(inputs / "neg.npy", -1.5f, -1.0f);
+  InferenceInputs in;
+  in.folder = inputs;
+  in.pattern = "*.npy";
+  const std::vector<data::Sample> samples = read_inference_inputs(in, predictor.experiment());
+  BatchInferenceOptions options;
+  options.out = dir() / "npy_out";
+  const BatchInferenceResult r = predict_all(built_plugins(), predictor, samples, options);
+  EXPECT_FALSE(r.evaluated);
+  EXPECT_EQ(r.not_evaluated, "the inputs carry no 'data.label' (the evaluation's target)");
+  EXPECT_FALSE(fs::exists(options.out / "evaluation.json"));
+  const auto table = rows(options.out / "predictions.csv");
+  ASSERT_EQ(table.size(), 2u);
+  EXPECT_EQ(table[0].at("id"), "neg");  // the folder's files in name order
+  EXPECT_EQ(table[0].at("data.path"), (inputs / "neg.npy").string());
+  EXPECT_LT(std::stod(table[0].at("model.score")), 0.2);
+  EXPECT_GT(std::stod(table[1].at("model.score")), 0.8);
+}
+
+TEST_F(PredictAll, AFailingInputStopsTheRunOrIsListedWithKeepGoing) {
+  Predictor predictor(built_plugins(), {bundle("npy")});
+  const fs::path inputs = dir() / "npy_bad";
+  fs::create_directories(inputs);
+  testing::write_features_npy(inputs / "a.npy", 1.5f, 1.0f);
+  std::ofstream(inputs / "broken.npy") << "not an npy file";
+  testing::write_features_npy(inputs / "c.npy", -1.5f, -1.0f);
+  InferenceInputs in;
+  in.files = {(inputs / "a.npy").string(), (inputs / "broken.npy").string(), (inputs / "c.npy").string()};
+  const std::vector<data::Sample> samples = read_inference_inputs(in, predictor.experiment());
+  BatchInferenceOptions options;
+  options.out = dir() / "bad_out";
+  const std::string stopped = error_of([&] { predict_all(built_plugins(), predictor, samples, options); });
+  EXPECT_EQ(stopped.rfind("input 'broken' (--input " + (inputs / "broken.npy").string() + "): inference steps step 1 (", 0), 0u) << stopped;
+  EXPECT_NE(stopped.find("op 'fuse.io.read_npy'"), std::string::npos) << stopped;
+  options.keep_going = true;
+  const BatchInferenceResult r = predict_all(built_plugins(), predictor, samples, options);
+  EXPECT_EQ(r.predicted, 2u);
+  ASSERT_EQ(r.failed.size(), 1u);
+  EXPECT_EQ(r.failed[0].first, "broken");
+  const auto table = rows(options.out / "predictions.csv");
+  ASSERT_EQ(table.size(), 2u);
+  EXPECT_EQ(table[1].at("id"), "c");
+  const std::string errors = read_text(options.out / "errors.csv");
+  EXPECT_EQ(errors.rfind("id,error\nbroken,", 0), 0u) << errors;
+}
+
+TEST_F(PredictAll, BadInputsAreNamed) {
+  Predictor predictor(built_plugins(), {bundle("npy")});
+  const Experiment& e = predictor.experiment();
+  const fs::path inputs = dir() / "npy_named";
+  fs::create_directories(inputs / "other");
+  testing::write_features_npy(inputs / "a.npy", 1.5f, 1.0f);
+  testing::write_features_npy(inputs / "other" / "a.npy", 1.5f, 1.0f);
+  InferenceInputs twice;
+  twice.files = {(inputs / "a.npy").string(), (inputs / "other" / "a.npy").string()};
+  const std::vector<data::Sample> same_id = read_inference_inputs(twice, e);
+  BatchInferenceOptions options;
+  options.out = dir() / "named_out";
+  EXPECT_EQ(error_of([&] { predict_all(built_plugins(), predictor, same_id, options); }),
+            "inputs --input " + (inputs / "a.npy").string() + " and --input " + (inputs / "other" / "a.npy").string() +
+                " both have the id 'a': each input needs its own id (its row of predictions.csv, its output's name)");
+  EXPECT_EQ(error_of([&] { predict_all(built_plugins(), predictor, {}, options); }), "no inputs to predict");
+  InferenceInputs missing;
+  missing.files = {(inputs / "nope.npy").string()};
+  EXPECT_EQ(error_of([&] { read_inference_inputs(missing, e); }), "--input: no such file or folder '" + (inputs / "nope.npy").string() + "'");
+  InferenceInputs both = twice;
+  both.folder = inputs;
+  EXPECT_EQ(error_of([&] { read_inference_inputs(both, e); }), "give the inputs one way: --input FILE (repeatable), --folder DIR or --table FILE");
+  InferenceInputs none;
+  none.folder = inputs;
+  none.pattern = "*.nii.gz";
+  EXPECT_EQ(error_of([&] { read_inference_inputs(none, e); }), "--folder: no file in '" + inputs.string() + "' matches '*.nii.gz'");
+  InferenceInputs no_table;
+  no_table.table = inputs / "test.csv";
+  EXPECT_EQ(error_of([&] { read_inference_inputs(no_table, e); }), "--table: no such file '" + (inputs / "test.csv").string() + "'");
+}
+
+// A data list's "test" section of bare paths (the Decathlon's) puts each path under the inference's input key.
+TEST_F(PredictAll, ADataListsTestSectionGoesToTheInputKey) {
+  Predictor predictor(built_plugins(), {bundle("npy")});
+  const fs::path inputs = dir() / "datalist";
+  fs::create_directories(inputs / "imagesTs");
+  testing::write_features_npy(inputs / "imagesTs" / "p1.npy", 1.5f, 1.0f);
+  std::ofstream(inputs / "dataset.json") << R"({"training": [], "test": ["./imagesTs/p1.npy"]})";
+  InferenceInputs in;
+  in.table = inputs / "dataset.json";
+  const std::vector<data::Sample> samples = read_inference_inputs(in, predictor.experiment());
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].id, "p1");
+  EXPECT_EQ(samples[0].values.get<std::string>("data.path"), (inputs / "imagesTs" / "p1.npy").string());
+  EXPECT_FALSE(samples[0].values.has("data.image"));
+  in.section = "validation";
+  EXPECT_EQ(error_of([&] { read_inference_inputs(in, predictor.experiment()); }),
+            "--table: " + (inputs / "dataset.json").string() + ":1:1: no list 'validation' (its lists: training, test)");
+}
+
+}  // namespace
+}  // namespace fuse::train
