@@ -69,7 +69,7 @@ TEST(FuseRun, TrainsExportsAndInfers) {
   EXPECT_NE(test.out.find("\nwrote " + (dir / "test" / "predictions.csv").string() + ", evaluation.json, report.html\n"), std::string::npos) << test.out;
   const std::string predicted = read_text(dir / "test" / "predictions.csv");
   EXPECT_EQ(predicted.substr(0, predicted.find('\n')),
-            "id,data.id,data.label,data.x1,data.x2,model.logits_0,model.logits_1,model.probs_0,model.probs_1,model.score");
+            "id,data.id,data.x1,data.x2,data.label,model.logits_0,model.logits_1,model.probs_0,model.probs_1,model.score");
   EXPECT_EQ(std::count(predicted.begin(), predicted.end(), '\n'), 33);
   EXPECT_EQ(fuse(infer + " --input a.npy --input b.npy").err,
             "fuse: --out: needed with several inputs, a --folder or a --table: the folder for predictions.csv and the outputs\n"

@@ -57,17 +57,19 @@ std::string fill_name(const std::string& pattern, const std::string& id, const s
 
 // The cells a value gives: a number or text as it is; a tensor of up to kMostValuesInARow values one per value
 // ("key", or "key_0", "key_1", ...).
-void add_cells(const std::string& key, const Value& value, std::map<std::string, std::string>& cells) {
-  if (value.is<std::string>()) cells[key] = value.as<std::string>();
-  else if (value.is<int64_t>()) cells[key] = std::to_string(value.as<int64_t>());
-  else if (value.is<double>()) cells[key] = number(value.as<double>());
-  else if (value.is<bool>()) cells[key] = value.as<bool>() ? "1" : "0";
+using Cells = std::vector<std::pair<std::string, std::string>>;  // column, text; in column order
+
+void add_cells(const std::string& key, const Value& value, Cells& cells) {
+  if (value.is<std::string>()) cells.emplace_back(key, value.as<std::string>());
+  else if (value.is<int64_t>()) cells.emplace_back(key, std::to_string(value.as<int64_t>()));
+  else if (value.is<double>()) cells.emplace_back(key, number(value.as<double>()));
+  else if (value.is<bool>()) cells.emplace_back(key, value.as<bool>() ? "1" : "0");
   else if (value.is<Tensor>() && value.as<Tensor>().numel() <= kMostValuesInARow) {
     const Tensor t = value.as<Tensor>().is_contiguous() ? value.as<Tensor>() : value.as<Tensor>().clone();
     for (int64_t i = 0; i < t.numel(); ++i) {
       double x = 0;
       sdk::dispatch_dtype(t.dtype(), [&](auto tag) { x = static_cast<double>(t.data<decltype(tag)>()[i]); });
-      cells[t.numel() == 1 ? key : key + "_" + std::to_string(i)] = number(x);
+      cells.emplace_back(t.numel() == 1 ? key : key + "_" + std::to_string(i), number(x));
     }
   }
 }
@@ -192,16 +194,16 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
     Prefetcher prefetcher(samples.size(), options.workers, input);
     for (size_t i = 0; i < samples.size(); ++i) {
       auto [prepared, error] = prefetcher.take(i);
-      std::map<std::string, std::string> cells;
+      Cells cells;
       if (error.empty()) {
         try {
           std::set<std::string> before;
           for (const auto& [key, value] : prepared.flatten()) before.insert(key);
           const NDict out = predictor.predict_prepared(std::move(prepared));
-          cells["id"] = samples[i].id;
+          cells.emplace_back("id", samples[i].id);
           for (const auto& [key, value] : samples[i].values.flatten())
             if (!value->is<Tensor>()) add_cells(key, *value, cells);
-          if (writes) cells["output"] = output_paths[i];
+          if (writes) cells.emplace_back("output", output_paths[i]);
           for (const auto& [key, value] : out.flatten())
             if (!before.count(key) && value->is<Tensor>()) add_cells(key, *value, cells);
         } catch (const std::exception& x) {
@@ -212,16 +214,13 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
         if (!options.keep_going) throw Error(Errc::kInvalidArgument, named(i, error));
         result.failed.emplace_back(samples[i].id, error);
       } else {
-        if (result.columns.empty()) {
-          result.columns.push_back("id");
-          for (const auto& [column, cell] : cells)
-            if (column != "id") result.columns.push_back(column);
-        }
+        if (result.columns.empty())
+          for (const auto& [column, cell] : cells) result.columns.push_back(column);
         for (const auto& [column, cell] : cells)
           if (std::find(result.columns.begin(), result.columns.end(), column) == result.columns.end())
             throw Error(Errc::kInvalidArgument, named(i, "it gives the column '" + column + "', which the first input's predictions do not have (" +
                                                              join(result.columns, ", ") + "); predictions.csv needs the same columns for every input"));
-        rows.push_back(std::move(cells));
+        rows.emplace_back(cells.begin(), cells.end());
         ++result.predicted;
       }
       if (options.on_progress) options.on_progress(i + 1, samples.size());

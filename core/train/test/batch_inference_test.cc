@@ -85,7 +85,7 @@ TEST_F(PredictAll, ATestTableGivesEachRowsPredictionAndItsEvaluation) {
   EXPECT_EQ(r.predicted, 32u);
   EXPECT_EQ(progress, 32u);
   EXPECT_TRUE(r.failed.empty());
-  EXPECT_EQ(r.columns, (std::vector<std::string>{"id", "data.id", "data.label", "data.x1", "data.x2", "model.logits_0", "model.logits_1", "model.probs_0",
+  EXPECT_EQ(r.columns, (std::vector<std::string>{"id", "data.id", "data.x1", "data.x2", "data.label", "model.logits_0", "model.logits_1", "model.probs_0",
                                                   "model.probs_1", "model.score"}));
   const auto table = rows(options.out / "predictions.csv");
   ASSERT_EQ(table.size(), 32u);
