@@ -118,7 +118,7 @@ std::vector<std::pair<std::string, std::string>> top_losses(const std::string& f
 }
 
 int show(const ShowOptions& o) {
-  json::Document doc = json::Document::load(o.config);
+  json::Document doc = json::Document::load(o.config, json::Extends::kFollow);
   json::apply_settings(doc, o.settings);
   const data::DataConfig config = data::read_data_config(doc);
   const bool by_loss = !o.top_losses.empty();
@@ -328,7 +328,7 @@ int cache_verify(const std::string& dir, bool fix) {
 // on `threads` threads.
 data::DatasetSpec cached_split(const std::string& config_file, const std::vector<std::string>& settings, const std::string& split, size_t threads,
                                const std::string& purpose) {
-  json::Document doc = json::Document::load(config_file);
+  json::Document doc = json::Document::load(config_file, json::Extends::kFollow);
   json::apply_settings(doc, settings);
   const data::DataConfig config = data::read_data_config(doc);
   if (!config.dataset.cache_dir) throw Error(Errc::kConfig, config_file + ": the data section has no 'cache' folder to " + purpose);

@@ -32,13 +32,13 @@ fs::path resolve(const fs::path& base, const std::string& p) {
 }  // namespace
 
 std::vector<Sample> read_sample_source(const json::Document& d, const std::string& pointer) {
-  const fs::path base = fs::path(d.source()).parent_path();
   ObjectReader s(d, at_pointer(d, pointer), pointer, "the sample source");
+  const auto base = [&](const char* field) { return d.folder_of(s.pointer(field)); };  // a base file's, when inherited
   try {
     if (s.has("table")) {
       s.allow({"table", "id_column", "keys", "paths"});
       TableSource t;
-      t.file = resolve(base, s.string("table"));
+      t.file = resolve(base("table"), s.string("table"));
       t.id_column = s.string("id_column", "");
       t.path_columns = s.strings("paths");
       if (const bj::value* keys = s.find("keys")) {
@@ -49,7 +49,7 @@ std::vector<Sample> read_sample_source(const json::Document& d, const std::strin
     }
     if (s.has("folder")) {
       s.allow({"folder", "pattern", "key", "id", "with"});
-      GlobSource g{resolve(base, s.string("folder")), s.string("pattern", "*"), s.string("key", "data.path"), s.string("id", "{stem}"), {}};
+      GlobSource g{resolve(base("folder"), s.string("folder")), s.string("pattern", "*"), s.string("key", "data.path"), s.string("id", "{stem}"), {}};
       if (const bj::value* with = s.find("with")) {
         ObjectReader w(d, *with, s.pointer("with"), "'with' (key -> paired file)");
         for (const auto& m : w.object()) g.with.emplace_back(std::string(m.key()), w.string(std::string(m.key())));
@@ -59,7 +59,7 @@ std::vector<Sample> read_sample_source(const json::Document& d, const std::strin
     if (s.has("datalist")) {
       s.allow({"datalist", "section", "keys", "paths"});
       DatalistSource l;
-      l.file = resolve(base, s.string("datalist"));
+      l.file = resolve(base("datalist"), s.string("datalist"));
       l.section = s.string("section", "training");
       if (s.has("paths")) l.path_fields = s.strings("paths");
       if (const bj::value* keys = s.find("keys")) {
@@ -128,7 +128,7 @@ std::vector<Step> read_steps(const json::Document& d, const std::string& pointer
     Step step;
     step.op = r.string("op");
     step.where = d.location(p);
-    step.base = fs::path(d.source()).parent_path();
+    step.base = d.folder_of(p);
     for (const auto& m : r.object()) {
       if (m.key() == "op") continue;
       if (m.key() == "apply_if") {
@@ -183,7 +183,6 @@ std::vector<Step> read_static_steps(const json::Document& d, const std::string& 
 DataConfig read_data_config(const json::Document& d, const std::string& pointer, bool read_samples) {
   ObjectReader data(d, at_pointer(d, pointer), pointer, "the data section");
   data.allow({"source", "static", "dynamic", "batch", "cache", "on_error", "seed", "folds", "loader"});
-  const fs::path base = fs::path(d.source()).parent_path();
   DataConfig c;
   c.pointer = pointer;
   if (!data.has("source")) data.fail("", "missing field 'source' in the data section (a table, a folder, a datalist, ids or a count)");
@@ -201,11 +200,11 @@ DataConfig read_data_config(const json::Document& d, const std::string& pointer,
   c.dataset.seed = static_cast<uint64_t>(data.integer("seed", 0, 0));
   if (const bj::value* cache = data.find("cache")) {
     if (cache->is_string()) {
-      c.dataset.cache_dir = resolve(base, std::string(cache->as_string()));
+      c.dataset.cache_dir = resolve(d.folder_of(data.pointer("cache")), std::string(cache->as_string()));
     } else {
       ObjectReader r(d, *cache, data.pointer("cache"), "'cache'");
       r.allow({"dir", "memory_mb", "audit"});
-      c.dataset.cache_dir = resolve(base, r.string("dir"));
+      c.dataset.cache_dir = resolve(d.folder_of(r.pointer("dir")), r.string("dir"));
       c.dataset.cache_memory_bytes = static_cast<size_t>(r.number("memory_mb", 0, 0) * 1024 * 1024);
       // true (the default): the first sample; false: none; a number: the first and that share of the others.
       if (const bj::value* audit = r.find("audit")) {
@@ -222,7 +221,7 @@ DataConfig read_data_config(const json::Document& d, const std::string& pointer,
     f.k = static_cast<size_t>(r.integer("k", 5, 2));
     f.stratify = r.string("stratify", "");
     f.group = r.string("group", "");
-    f.file = resolve(base, r.string("file"));
+    f.file = resolve(d.folder_of(r.pointer("file")), r.string("file"));
     f.seed = static_cast<uint64_t>(r.integer("seed", static_cast<int64_t>(c.dataset.seed), 0));
     f.where = d.location(data.pointer("folds"));
     for (const char* split : {"train", "validation"}) {

@@ -17,7 +17,6 @@ EvalConfig read_eval_config(const json::Document& document, const std::string& p
   ObjectReader root(document, *at, pointer, "the evaluation");
   root.allow({"predictions", "folds_from_files", "id", "target", "score", "metrics", "ci", "groups", "fold",
               "comparisons", "nan", "temperature", "threads", "streaming"});
-  const fs::path base = fs::path(document.source()).parent_path();
   EvalConfig c;
   const boost::json::value* files = root.find("predictions");
   if (files != nullptr) {
@@ -35,6 +34,7 @@ EvalConfig read_eval_config(const json::Document& document, const std::string& p
         f.path = file.string("path");
         f.name = file.string("name", "");
       }
+      const fs::path base = document.folder_of(p);  // a base file's, when inherited
       if (f.path.is_relative() && !base.empty()) f.path = base / f.path;
       if (f.name.empty()) f.name = f.path.stem().string();
       c.predictions.push_back(f);

@@ -75,7 +75,69 @@ Document Document::parse(std::string text, std::string source) {
   return d;
 }
 
-Document Document::load(const std::filesystem::path& file) { return parse(read_file(file), file.string()); }
+namespace {
+
+// `over` laid over `base`: objects member by member, anything else replaces.
+void lay_over(boost::json::value& base, const boost::json::value& over) {
+  if (base.is_object() && over.is_object()) {
+    for (const auto& m : over.as_object()) {
+      boost::json::value* b = base.as_object().if_contains(m.key());
+      if (b != nullptr) lay_over(*b, m.value());
+      else base.as_object()[m.key()] = m.value();
+    }
+    return;
+  }
+  base = over;
+}
+
+}  // namespace
+
+Document Document::load(const std::filesystem::path& file, Extends extends) {
+  if (extends == Extends::kKeep) return parse(read_file(file), file.string());
+  std::vector<std::filesystem::path> chain;
+  return load_following(file, chain);
+}
+
+Document Document::load_following(const std::filesystem::path& file, std::vector<std::filesystem::path>& chain) {
+  Document d = parse(read_file(file), file.string());
+  const boost::json::object* root = d.root().if_object();
+  const boost::json::value* extends = root != nullptr ? root->if_contains("extends") : nullptr;
+  if (extends == nullptr) return d;
+  const std::string at = d.location("/extends");
+  if (!extends->is_string()) throw_error(Errc::kConfig, at + ": 'extends' must be the name of the file this one builds on, got " + boost::json::serialize(*extends));
+  std::filesystem::path base_file(std::string(extends->as_string()));
+  if (base_file.is_relative()) base_file = (file.parent_path() / base_file).lexically_normal();
+  chain.push_back(std::filesystem::weakly_canonical(file));
+  const std::filesystem::path canonical = std::filesystem::weakly_canonical(base_file);
+  if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
+    std::string cycle;
+    for (const std::filesystem::path& f : chain) cycle += f.filename().string() + " -> ";
+    throw_error(Errc::kConfig, at + ": 'extends' comes back to a file it started from: " + cycle + canonical.filename().string());
+  }
+  if (!std::filesystem::is_regular_file(base_file)) throw_error(Errc::kConfig, at + ": 'extends': no such file '" + base_file.string() + "'");
+  Document base = load_following(base_file, chain);
+  chain.pop_back();
+  boost::json::value merged = base.root();
+  boost::json::value own = d.root();
+  own.as_object().erase("extends");
+  if (!merged.is_object()) throw_error(Errc::kConfig, at + ": 'extends': '" + base_file.string() + "' holds " + boost::json::serialize(merged).substr(0, 40) + ", not an object");
+  lay_over(merged, own);
+  d.root_ = std::move(merged);
+  d.base_ = std::make_shared<const Document>(std::move(base));
+  return d;
+}
+
+bool Document::inherited(std::string_view pointer) const {
+  if (base_ == nullptr || locate(text_, pointer)) return false;
+  for (const auto& [at, origin] : overrides_)  // a --set value is the command line's, taken as this file's
+    if (pointer.substr(0, at.size()) == at && (pointer.size() == at.size() || pointer[at.size()] == '/')) return false;
+  boost::system::error_code ec;
+  return root_.find_pointer(pointer, ec) != nullptr;
+}
+
+std::filesystem::path Document::folder_of(std::string_view pointer) const {
+  return inherited(pointer) ? base_->folder_of(pointer) : std::filesystem::path(source_).parent_path();
+}
 
 std::string Document::location(std::string_view pointer) const {
   for (const auto& [at, origin] : overrides_)
@@ -89,6 +151,7 @@ std::string Document::location(std::string_view pointer) const {
         within += (within.empty() ? " (with " : ", ") + origin;
   if (!within.empty()) within += ")";
   std::optional<size_t> offset = locate(text_, pointer);
+  if (!offset && base_ != nullptr) return base_->location(pointer) + within;
   if (!offset) return source_ + within;
   const Position p = position_of(text_, *offset);
   return source_ + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) + within;

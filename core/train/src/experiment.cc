@@ -295,10 +295,10 @@ void read_inference(const json::Document& d, Experiment& e) {
 
 }  // namespace
 
-Experiment read_experiment(const fs::path& file, bool read_samples) { return read_experiment(json::Document::load(file), read_samples); }
+Experiment read_experiment(const fs::path& file, bool read_samples) { return read_experiment(json::Document::load(file, json::Extends::kFollow), read_samples); }
 
 Experiment read_experiment(const fs::path& file, const std::vector<std::string>& settings, bool read_samples) {
-  json::Document d = json::Document::load(file);
+  json::Document d = json::Document::load(file, json::Extends::kFollow);
   json::apply_settings(d, settings);
   return read_experiment(d, read_samples);
 }
@@ -310,6 +310,9 @@ Experiment read_experiment(const json::Document& d, bool read_samples) {
   Experiment e;
   e.file = d.source();
   e.name = root.string("name", fs::path(d.source()).parent_path().filename().string());
+  // A file that builds on another and names no run of its own is a variant: named after its file, so its runs
+  // do not land in the base's folder.
+  if (d.inherited("/name")) e.name = fs::path(d.source()).stem().string();
   e.seed = static_cast<uint64_t>(root.integer("seed", 0, 0));
   e.data = data::read_data_config(d, "/data", read_samples);
   if (!root.find("data")->as_object().contains("seed")) e.data.dataset.seed = e.seed;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "test_support.h"
 #include "toy_experiment.h"
 
@@ -30,6 +32,38 @@ TEST(Experiment, ReadsEverySection) {
   EXPECT_TRUE(e.trainer.maximize);
   EXPECT_EQ(e.data.dataset.seed, 3u);  // the experiment's seed
   EXPECT_EQ(e.inference.steps.size(), 2u);  // defaults to the static pipeline
+}
+
+// A variant file builds on the experiment ("extends"): what it does not say is the base's, the base's
+// relative paths stay the base's, its run gets its own name, and mistakes name the file that holds them.
+TEST(Experiment, AVariantExtendsAnotherFile) {
+  const auto dir = fresh_dir("experiment_extends");
+  testing::write_toy(dir);
+  std::filesystem::create_directories(dir / "variants");
+  const std::filesystem::path variant = dir / "variants" / "wide.json";
+  std::ofstream(variant) << R"({
+  "extends": "../experiment.json",
+  "model": {"hidden": [32, 16]},
+  "trainer": {"epochs": 2}
+})";
+  const Experiment e = read_experiment(variant);
+  EXPECT_EQ(e.name, "wide");  // not the base's "toy": its runs go to runs/wide
+  EXPECT_EQ(e.data.dataset.samples.size(), 64u);  // train.csv beside the base file
+  EXPECT_EQ(e.validation.samples.size(), 32u);
+  EXPECT_EQ(e.model[0].config.at("hidden"), (boost::json::array{32, 16}));
+  EXPECT_EQ(e.model[0].component, "fuse.models.mlp");
+  EXPECT_EQ(e.trainer.epochs, 2);
+  EXPECT_TRUE(e.trainer.maximize);  // the base's "mode": "max"
+  EXPECT_FALSE(e.resolved.as_object().contains("extends"));  // the run folder's config.json stands alone
+  std::ofstream(variant) << R"({
+  "extends": "../experiment.json",
+  "trainer": {"epochs": 0}
+})";
+  EXPECT_EQ(error_of([&] { read_experiment(variant); }), variant.string() + ":3:25: 'epochs' must be >= 1, got 0");
+  std::ofstream(variant) << R"({"extends": "../experiment.json", "name": "mine"})";
+  EXPECT_EQ(read_experiment(variant).name, "mine");
+  testing::write_toy(dir, testing::toy_json("", "", R"({"epochs": 0})"));  // the base's own mistake
+  EXPECT_EQ(error_of([&] { read_experiment(variant); }), (dir / "experiment.json").string() + ":20:25: 'epochs' must be >= 1, got 0");
 }
 
 TEST(Experiment, MistakesAreLocated) {

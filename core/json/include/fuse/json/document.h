@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,12 +33,19 @@ std::string escape_token(std::string_view token);
 std::string child_pointer(std::string_view parent, std::string_view key);
 std::string child_pointer(std::string_view parent, size_t index);
 
+// Whether load() follows a root "extends" member (experiment files) or keeps it as a value like any other.
+enum class Extends { kKeep, kFollow };
+
 class Document {
  public:
   // Parses `text`; invalid JSON throws Error(kConfig) "<source>:<line>:<column>: <what is wrong>".
   static Document parse(std::string text, std::string source);
-  // Reads and parses a file; a missing or unreadable file throws Error(kIo) naming it.
-  static Document load(const std::filesystem::path& file);
+  // Reads and parses a file; a missing or unreadable file throws Error(kIo) naming it. With Extends::kFollow, a
+  // root object's "extends": "base.json" (relative to the file) makes the document the base file's (itself
+  // possibly extending another) with this file's members laid over it: objects merge member by member, any
+  // other value (a list too) replaces the base's. Every value keeps the location and folder of the file it
+  // came from. A base that cannot be read, or a chain that comes back to a file, is an error at the member.
+  static Document load(const std::filesystem::path& file, Extends extends = Extends::kKeep);
 
   const boost::json::value& root() const { return root_; }
   const std::string& source() const { return source_; }
@@ -47,6 +55,11 @@ class Document {
   // at or under one replaced by set(), that call's origin; for one holding values set (not the root), the
   // location followed by " (with <origin>, ...)".
   std::string location(std::string_view pointer) const;
+  // The folder of the file the value at `pointer` was written in (a base file's for a value inherited through
+  // "extends"), against which relative paths in it are taken.
+  std::filesystem::path folder_of(std::string_view pointer) const;
+  // Whether the value at `pointer` came from a base file through "extends" (false when absent).
+  bool inherited(std::string_view pointer) const;
 
   // Replaces or adds the value at the dotted `path` ("trainer.epochs", "data.dynamic.0.p": object members,
   // added when missing, or indices of existing list elements), as a command line's --set does. `origin` (e.g.
@@ -56,10 +69,14 @@ class Document {
   void set(std::string_view path, boost::json::value value, const std::string& origin);
 
  private:
+  // load() following "extends"; `chain` holds the files that led here (to name a cycle).
+  static Document load_following(const std::filesystem::path& file, std::vector<std::filesystem::path>& chain);
+
   std::string text_;
   std::string source_;
   boost::json::value root_;
   std::vector<std::pair<std::string, std::string>> overrides_;  // (pointer, origin); none under another
+  std::shared_ptr<const Document> base_;  // the file this one extends: where values not in text_ come from
 };
 
 // Reads a whole file (Error(kIo) naming the path when it cannot).
