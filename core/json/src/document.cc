@@ -77,17 +77,24 @@ Document Document::parse(std::string text, std::string source) {
 
 namespace {
 
-// `over` laid over `base`: objects member by member, anything else replaces.
+// `over` laid over `base` as a JSON Merge Patch (RFC 7396) does: objects member by member, a null member
+// removes the base's, anything else replaces.
 void lay_over(boost::json::value& base, const boost::json::value& over) {
-  if (base.is_object() && over.is_object()) {
-    for (const auto& m : over.as_object()) {
-      boost::json::value* b = base.as_object().if_contains(m.key());
-      if (b != nullptr) lay_over(*b, m.value());
-      else base.as_object()[m.key()] = m.value();
-    }
+  if (!over.is_object()) {
+    base = over;
     return;
   }
-  base = over;
+  if (!base.is_object()) base = boost::json::object();
+  for (const auto& m : over.as_object()) {
+    if (m.value().is_null()) {
+      base.as_object().erase(m.key());
+    } else if (boost::json::value* b = base.as_object().if_contains(m.key())) {
+      lay_over(*b, m.value());
+    } else {
+      base.as_object()[m.key()] = boost::json::value();
+      lay_over(base.as_object()[m.key()], m.value());  // its own nulls dropped too
+    }
+  }
 }
 
 }  // namespace

@@ -50,21 +50,24 @@ TEST_F(LoadExtends, MembersAreLaidOverTheBaseFile) {
   // objects merge member by member; a list replaces the base's
   "data": {"loader": {"batch_size": 32}},
   "steps": [9],
-  "extra": true
+  "extra": true,
+  "name": null,  // null removes the base's member (RFC 7396)
+  "nothing": {"here": null}
 })");
   const Document d = Document::load(variant, Extends::kFollow);
-  EXPECT_EQ(d.root(), boost::json::parse(R"({"name": "base", "data": {"table": "train.csv", "loader": {"batch_size": 32, "workers": 2}},
-                                            "steps": [9], "extra": true})"));
+  EXPECT_EQ(d.root(), boost::json::parse(R"({"data": {"table": "train.csv", "loader": {"batch_size": 32, "workers": 2}},
+                                            "steps": [9], "extra": true, "nothing": {}})"));
   // Each value is located in the file it came from, and its relative paths are that file's.
   const std::string base = (dir_ / "common" / "base.json").string();
-  EXPECT_EQ(d.location("/name"), base + ":2:11");
+  EXPECT_EQ(d.location("/data"), variant.string() + ":4:11");
   EXPECT_EQ(d.location("/data/table"), base + ":3:21");
   EXPECT_EQ(d.location("/data/loader/batch_size"), variant.string() + ":4:37");
   EXPECT_EQ(d.location("/data/loader/workers"), base + ":3:73");
   EXPECT_EQ(d.location("/steps/0"), variant.string() + ":5:13");
   EXPECT_EQ(d.folder_of("/data/table"), dir_ / "common");
   EXPECT_EQ(d.folder_of("/steps"), dir_);
-  EXPECT_TRUE(d.inherited("/name"));
+  EXPECT_TRUE(d.inherited("/data/table"));
+  EXPECT_FALSE(d.inherited("/name"));  // removed
   EXPECT_FALSE(d.inherited("/extra"));
   EXPECT_FALSE(d.inherited("/missing"));
   // Without following, "extends" is a value like any other.

@@ -42,8 +42,8 @@ class Document {
   static Document parse(std::string text, std::string source);
   // Reads and parses a file; a missing or unreadable file throws Error(kIo) naming it. With Extends::kFollow, a
   // root object's "extends": "base.json" (relative to the file) makes the document the base file's (itself
-  // possibly extending another) with this file's members laid over it: objects merge member by member, any
-  // other value (a list too) replaces the base's. Every value keeps the location and folder of the file it
+  // possibly extending another) with this file's members laid over it as a JSON Merge Patch (RFC 7396): objects
+  // merge member by member, null removes the base's member, any other value (a list too) replaces it. Every value keeps the location and folder of the file it
   // came from. A base that cannot be read, or a chain that comes back to a file, is an error at the member.
   static Document load(const std::filesystem::path& file, Extends extends = Extends::kKeep);
 
