@@ -5,16 +5,14 @@
 
 #include <array>
 #include <cstdio>
-#include <cstdlib>
-#include <mutex>
 #include <fstream>
 #include <numeric>
 #include <sstream>
 
 #include <boost/json/parse.hpp>
-#include <gtest/gtest.h>
 
 #include "fuse/json/ndict_json.h"
+#include "temp_dirs.h"
 
 namespace fuse::testing {
 
@@ -75,38 +73,7 @@ void write_npy(const std::filesystem::path& file, const std::string& dict, const
   out << header << data;
 }
 
-namespace {
-
-// The folders fresh_dir made in this process.
-std::mutex made_mutex;
-std::vector<std::filesystem::path> made;
-
-// Removes them once every test has run, unless one failed (to look into) or FUSE_KEEP_TEST_DIRS is set: left
-// behind, each run of the suite adds thousands of folders (gigabytes) to the temporary folder.
-class RemoveTestDirs : public ::testing::Environment {
- public:
-  void TearDown() override {
-    if (::testing::UnitTest::GetInstance()->Failed() || std::getenv("FUSE_KEEP_TEST_DIRS") != nullptr) return;
-    std::lock_guard<std::mutex> lock(made_mutex);
-    for (const std::filesystem::path& dir : made) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-    }
-  }
-};
-[[maybe_unused]] ::testing::Environment* const remove_test_dirs = ::testing::AddGlobalTestEnvironment(new RemoveTestDirs);
-
-}  // namespace
-
-std::filesystem::path fresh_dir(const std::string& name) {
-  // The process id keeps tests that CTest runs in parallel (one process each) out of each other's folders.
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("fuse_test_" + name + "_" + std::to_string(getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  std::lock_guard<std::mutex> lock(made_mutex);
-  made.push_back(dir);
-  return dir;
-}
+std::filesystem::path fresh_dir(const std::string& name) { return TempDirs::get().make(name); }
 
 CommandResult run_command(const std::string& command) {
   static int counter = 0;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fuse/base/error.h"
+#include "temp_dirs.h"
 
 namespace fuse {
 namespace {
@@ -21,12 +22,7 @@ std::string read(const fs::path& file) {
   return s.str();
 }
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("fuse_file_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path fresh_dir(const std::string& name) { return fuse::testing::TempDirs::get().make("file_" + name); }
 
 TEST(WriteFileAtomically, WritesAndReplacesLeavingNoTemporaryFile) {
   const fs::path dir = fresh_dir("replace");

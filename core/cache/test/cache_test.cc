@@ -10,18 +10,14 @@
 
 #include "fuse/base/error.h"
 #include "fuse/cache/entry_file.h"
+#include "temp_dirs.h"
 
 namespace fuse::cache {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fresh(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("fuse_cache_test_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path fresh(const std::string& name) { return fuse::testing::TempDirs::get().make("cache_" + name); }
 
 NDict sample() {
   NDict d;
