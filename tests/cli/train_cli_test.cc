@@ -403,6 +403,15 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   ASSERT_EQ(both_summaries.exit_code, 0) << both_summaries.err;
   const boost::json::value batch_image = boost::json::parse(both_summaries.out).at("images").at(0);
   for (const char* field : {"size", "spacing", "orientation", "pixel_type"}) EXPECT_EQ(batch_image.at(field), images[1].at(field)) << field;
+  // Nothing is written where it would overwrite an input, or another input's output.
+  const std::string into_check = "infer '" + (dir / "bundle").string() + "' --folder '" + (dir / "check").string() + "' --pattern '*.nii.gz' --out '" +
+                                 (dir / "check").string() + "'";
+  const std::string check = (dir / "check").string();
+  EXPECT_EQ(fuse(into_check).err, "fuse: error: input 'case03_ct' (file " + check + "/case03_ct.nii.gz): its output '" + check +
+                                      "/case03_ct.nii.gz' would overwrite its data.image; choose another --out or --output-name\n");
+  EXPECT_EQ(fuse(into_check + " --output-name seg.nii.gz").err,
+            "fuse: error: inputs 'case03_ct' and 'case03_seg' would both write '" + check + "/seg.nii.gz': put {id} in --output-name (it is 'seg.nii.gz')\n");
+  EXPECT_FALSE(fs::exists(dir / "check" / "predictions.csv"));
   // A bundle refuses an input it cannot read, naming the file.
   const CommandResult missing = fuse("infer '" + (dir / "bundle").string() + "' --input '" + (dir / "nope.nii.gz").string() + "' --output x.nii.gz");
   EXPECT_EQ(missing.exit_code, 1);

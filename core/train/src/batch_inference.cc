@@ -84,6 +84,26 @@ void check_unique_ids(const std::vector<data::Sample>& samples) {
   }
 }
 
+// Each input's output file in `out`, checked before anything is written: two inputs writing one file (a name
+// without "{id}"), or an output that would overwrite one of its input's files (--out being the inputs' folder),
+// would lose data.
+void check_outputs(const std::vector<data::Sample>& samples, const std::string& input_key, const BatchInferenceOptions& options,
+                   std::vector<std::string>& paths) {
+  std::map<fs::path, size_t> writer;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    paths[i] = (options.out / fill_name(options.output_name, samples[i].id, extensions_of(samples[i].values.find(input_key)))).string();
+    const fs::path canonical = fs::weakly_canonical(paths[i]);
+    const auto [it, fresh] = writer.emplace(canonical, i);
+    if (!fresh)
+      throw Error(Errc::kInvalidArgument, "inputs '" + samples[it->second].id + "' and '" + samples[i].id + "' would both write '" + paths[i] +
+                                              "': put {id} in --output-name (it is '" + options.output_name + "')");
+    for (const auto& [key, value] : samples[i].values.flatten())
+      if (value->is<std::string>() && fs::exists(value->as<std::string>()) && fs::weakly_canonical(value->as<std::string>()) == canonical)
+        throw Error(Errc::kInvalidArgument, "input '" + samples[i].id + "' (" + samples[i].origin + "): its output '" + paths[i] + "' would overwrite its " +
+                                                key + "; choose another --out or --output-name");
+  }
+}
+
 // Reads and prepares inputs on `workers` threads, at most `ahead` beyond the one the model is on, handing them
 // over in order.
 class Prefetcher {
@@ -176,13 +196,11 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
   const bool writes = !spec.write.empty();
   fs::create_directories(options.out);
   std::vector<std::string> output_paths(samples.size());
+  if (writes) check_outputs(samples, spec.input_key, options, output_paths);
   const auto input = [&](size_t i) {
     NDict s = samples[i].values;
     s.set("data.sample_id", samples[i].id);
-    if (writes) {
-      output_paths[i] = (options.out / fill_name(options.output_name, samples[i].id, extensions_of(s.find(spec.input_key)))).string();
-      s.set(spec.output_key, output_paths[i]);
-    }
+    if (writes) s.set(spec.output_key, output_paths[i]);
     return predictor.prepare(std::move(s));
   };
   const auto named = [&](size_t i, const std::string& message) { return "input '" + samples[i].id + "' (" + samples[i].origin + "): " + message; };
