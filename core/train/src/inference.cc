@@ -152,6 +152,8 @@ const Experiment& Predictor::experiment() const { return impl_->experiment; }
 
 NDict Predictor::predict_file(const std::string& input, const std::string& output) {
   const InferenceSpec& spec = impl_->experiment.inference;
+  if (!output.empty() && fs::exists(input) && fs::weakly_canonical(output) == fs::weakly_canonical(input))
+    throw Error(Errc::kInvalidArgument, "the output '" + output + "' is the input: writing it would overwrite the input; choose another file");
   NDict sample;
   sample.set(spec.input_key, input);
   if (!output.empty()) sample.set(spec.output_key, output);

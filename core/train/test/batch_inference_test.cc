@@ -190,6 +190,9 @@ TEST_F(PredictAll, BadInputsAreNamed) {
             "inputs --input " + (inputs / "a.npy").string() + " and --input " + (inputs / "other" / "a.npy").string() +
                 " both have the id 'a': each input needs its own id (its row of predictions.csv, its output's name)");
   EXPECT_EQ(error_of([&] { predict_all(built_plugins(), predictor, {}, options); }), "no inputs to predict");
+  const std::string a = (inputs / "a.npy").string();
+  EXPECT_EQ(error_of([&] { predictor.predict_file(a, (inputs / "other" / ".." / "a.npy").string()); }),
+            "the output '" + (inputs / "other" / ".." / "a.npy").string() + "' is the input: writing it would overwrite the input; choose another file");
   InferenceInputs missing;
   missing.files = {(inputs / "nope.npy").string()};
   EXPECT_EQ(error_of([&] { read_inference_inputs(missing, e); }), "--input: no such file or folder '" + (inputs / "nope.npy").string() + "'");
