@@ -26,6 +26,8 @@ patch="build/examples/nodule3d/$(sed -n 2p build/examples/nodule3d/validation.cs
 "$fuse" infer "$runs/nodule3d_bundle" --input "$patch"
 echo "-- the same patch predicted inside a C++ program (examples/predict_app, libfuse_predict)"
 build/bin/predict_app "$runs/nodule3d_bundle" --input "$patch"
+echo "-- a test set through the bundle: every row of a table predicted, then evaluated against its labels"
+"$fuse" infer "$runs/nodule3d_bundle" --table build/examples/nodule3d/validation.csv --out "$runs/nodule3d_test" --no-progress
 echo "results: $runs/nodule3d/results.json, report: $runs/nodule3d/report.html"
 
 echo "== seg3d: synthetic CT volumes and masks, a 3D UNet, labels written back onto the input's grid"
