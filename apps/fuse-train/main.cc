@@ -242,10 +242,7 @@ struct InferOptions {
 
 // One input, no --out: small outputs (class probabilities, scores) are printed; large ones (segmentations) were
 // written to --output.
-int infer_one(const InferOptions& o) {
-  fuse::Registry registry;
-  std::vector<fs::path> dirs(o.bundles.begin(), o.bundles.end());
-  fuse::train::Predictor predictor(registry, dirs, o.device);
+int infer_one(const InferOptions& o, fuse::train::Predictor& predictor) {
   const fuse::NDict out = predictor.predict_file(o.inputs.files.front(), o.output);
   boost::json::object printed;
   for (const auto& [key, value] : out.flatten()) {
@@ -264,10 +261,7 @@ int infer_one(const InferOptions& o) {
 
 // Many inputs (a folder, a table, several --input) into --out: predictions.csv, the written outputs, and the
 // evaluation where the inputs carry its target.
-int infer_many(const InferOptions& o) {
-  fuse::Registry registry;
-  std::vector<fs::path> dirs(o.bundles.begin(), o.bundles.end());
-  fuse::train::Predictor predictor(registry, dirs, o.device);
+int infer_many(const InferOptions& o, const fuse::Registry& registry, fuse::train::Predictor& predictor) {
   const std::vector<fuse::data::Sample> samples = fuse::train::read_inference_inputs(o.inputs, predictor.experiment());
   fuse::train::BatchInferenceOptions options;
   options.out = o.out;
@@ -298,10 +292,13 @@ int infer_many(const InferOptions& o) {
 
 int infer(const InferOptions& o) {
   const bool many = !o.out.empty() || o.inputs.files.size() != 1;
-  if (!many) return infer_one(o);
-  if (!o.output.empty()) throw CLI::ValidationError("--output", "names the file of one --input; with several inputs, a --folder or a --table give --out DIR");
-  if (o.out.empty()) throw CLI::ValidationError("--out", "needed with several inputs, a --folder or a --table: the folder for predictions.csv and the outputs");
-  return infer_many(o);
+  if (many && !o.output.empty())
+    throw CLI::ValidationError("--output", "names the file of one --input; with several inputs, a --folder or a --table give --out DIR");
+  if (many && o.out.empty())
+    throw CLI::ValidationError("--out", "needed with several inputs, a --folder or a --table: the folder for predictions.csv and the outputs");
+  fuse::Registry registry;
+  fuse::train::Predictor predictor(registry, std::vector<fs::path>(o.bundles.begin(), o.bundles.end()), o.device);
+  return many ? infer_many(o, registry, predictor) : infer_one(o, predictor);
 }
 
 }  // namespace

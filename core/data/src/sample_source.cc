@@ -45,14 +45,17 @@ bool glob_match(std::string_view p, std::string_view s, std::string* star = null
   return !s.empty() && (p[0] == '?' || p[0] == s[0]) && glob_match(p.substr(1), s.substr(1), star);
 }
 
-// "scan.nii.gz" -> "scan": image names often carry two extensions.
-std::string stem_of(const fs::path& p) {
+}  // namespace
+
+std::string file_stem(const fs::path& p) {
   std::string name = p.filename().string();
   for (const char* ext : {".nii.gz", ".gz", ".nii", ".nrrd", ".mha", ".mhd", ".dcm", ".png", ".jpg", ".jpeg", ".npy"})
     if (name.size() > std::strlen(ext) && name.compare(name.size() - std::strlen(ext), std::string::npos, ext) == 0)
       return name.substr(0, name.size() - std::strlen(ext));
   return p.stem().string();
 }
+
+namespace {
 
 // A path from a table or list: relative ones are taken from `base`, the file's folder.
 std::string absolute_path(const fs::path& base, std::string_view text) {
@@ -71,7 +74,7 @@ std::string fill_template(const std::string& what, const std::string& text, cons
     const size_t close = text.find('}', i);
     if (close == std::string::npos) throw Error(Errc::kInvalidArgument, what + " \"" + text + "\": a '{' without its '}'");
     const std::string name = text.substr(i + 1, close - i - 1);
-    if (name == "stem") out += stem_of(file);
+    if (name == "stem") out += file_stem(file);
     else if (name == "name") out += file.filename().string();
     else if (name == "*") out += star;
     else throw Error(Errc::kInvalidArgument, what + " \"" + text + "\": unknown placeholder '{" + name + "}' (placeholders: {stem}, {name}, {*})");
@@ -239,7 +242,7 @@ std::vector<Sample> read_datalist_source(const DatalistSource& source) {
       throw Error(Errc::kInvalidArgument, d.location(pointer) + ": entry " + std::to_string(i + 1) + " of '" + source.section +
                                               "' is neither an object of fields nor a path");
     }
-    if (s.id.empty()) s.id = first_path.empty() ? std::to_string(i + 1) : stem_of(first_path);
+    if (s.id.empty()) s.id = first_path.empty() ? std::to_string(i + 1) : file_stem(first_path);
     if (auto [it, inserted] = seen.emplace(s.id, s.origin); !inserted)
       throw Error(Errc::kInvalidArgument, s.origin + ": sample id '" + s.id + "' is also that of " + it->second + " (give each entry an \"id\")");
     out.push_back(std::move(s));

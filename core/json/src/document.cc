@@ -77,6 +77,11 @@ Document Document::parse(std::string text, std::string source) {
 
 namespace {
 
+// Whether `pointer` is `at` or points under it ("/a/b" under "/a"; "/ab" is not).
+bool at_or_under(std::string_view pointer, std::string_view at) {
+  return pointer.substr(0, at.size()) == at && (pointer.size() == at.size() || pointer[at.size()] == '/');
+}
+
 // `over` laid over `base` as a JSON Merge Patch (RFC 7396) does: objects member by member, a null member
 // removes the base's, anything else replaces.
 void lay_over(boost::json::value& base, const boost::json::value& over) {
@@ -137,7 +142,7 @@ Document Document::load_following(const std::filesystem::path& file, std::vector
 bool Document::inherited(std::string_view pointer) const {
   if (base_ == nullptr || locate(text_, pointer)) return false;
   for (const auto& [at, origin] : overrides_)  // a --set value is the command line's, taken as this file's
-    if (pointer.substr(0, at.size()) == at && (pointer.size() == at.size() || pointer[at.size()] == '/')) return false;
+    if (at_or_under(pointer, at)) return false;
   boost::system::error_code ec;
   return root_.find_pointer(pointer, ec) != nullptr;
 }
@@ -148,13 +153,13 @@ std::filesystem::path Document::folder_of(std::string_view pointer) const {
 
 std::string Document::location(std::string_view pointer) const {
   for (const auto& [at, origin] : overrides_)
-    if (pointer.substr(0, at.size()) == at && (pointer.size() == at.size() || pointer[at.size()] == '/')) return origin;
+    if (at_or_under(pointer, at)) return origin;
   // A value holding set values (a component whose config a --set changed): they are named too, as the error
   // may be theirs.
   std::string within;
   if (!pointer.empty())
     for (const auto& [at, origin] : overrides_)
-      if (at.size() > pointer.size() && at.compare(0, pointer.size(), pointer) == 0 && at[pointer.size()] == '/')
+      if (at.size() > pointer.size() && at_or_under(at, pointer))
         within += (within.empty() ? " (with " : ", ") + origin;
   if (!within.empty()) within += ")";
   std::optional<size_t> offset = locate(text_, pointer);
@@ -197,9 +202,7 @@ void Document::set(std::string_view path, boost::json::value value, const std::s
   }
   *at = std::move(value);
   // Earlier settings at or under this value are gone with it.
-  const auto replaced = [&](const std::pair<std::string, std::string>& o) {
-    return o.first.compare(0, pointer.size(), pointer) == 0 && (o.first.size() == pointer.size() || o.first[pointer.size()] == '/');
-  };
+  const auto replaced = [&](const std::pair<std::string, std::string>& o) { return at_or_under(o.first, pointer); };
   overrides_.erase(std::remove_if(overrides_.begin(), overrides_.end(), replaced), overrides_.end());
   overrides_.emplace_back(pointer, origin);
 }

@@ -1,13 +1,14 @@
 #include "fuse/train/batch_inference.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
-#include <cstdio>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <type_traits>
 
 #include "fuse/base/error.h"
 #include "fuse/base/file.h"
@@ -33,18 +34,25 @@ std::string csv_cell(const std::string& text) {
   return quoted + "\"";
 }
 
-std::string number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.9g", v);  // a float32 exactly
-  return text;
+// A number's exact text: an integer whole, a float or double in the shortest form that reads back the same.
+template <class T>
+std::string exact_text(T x) {
+  if constexpr (std::is_integral_v<T>) {
+    return std::to_string(x);
+  } else if constexpr (std::is_same_v<T, double>) {
+    return json::format_number(x);
+  } else {
+    char text[32];
+    const auto [end, ec] = std::to_chars(text, text + sizeof text, x);
+    return std::string(text, end);
+  }
 }
 
 // ".nii.gz", ".nrrd"; ".nii.gz" for a path without one (a DICOM series' folder).
 std::string extensions_of(const Value* path) {
   if (path == nullptr || !path->is<std::string>()) return ".nii.gz";
   const std::string name = fs::path(path->as<std::string>()).filename().string();
-  if (name.size() > 7 && name.compare(name.size() - 7, 7, ".nii.gz") == 0) return ".nii.gz";
-  const std::string ext = fs::path(name).extension().string();
+  const std::string ext = name.substr(std::min(name.size(), data::file_stem(name).size()));
   return ext.empty() ? ".nii.gz" : ext;
 }
 
@@ -62,14 +70,14 @@ using Cells = std::vector<std::pair<std::string, std::string>>;  // column, text
 void add_cells(const std::string& key, const Value& value, Cells& cells) {
   if (value.is<std::string>()) cells.emplace_back(key, value.as<std::string>());
   else if (value.is<int64_t>()) cells.emplace_back(key, std::to_string(value.as<int64_t>()));
-  else if (value.is<double>()) cells.emplace_back(key, number(value.as<double>()));
+  else if (value.is<double>()) cells.emplace_back(key, exact_text(value.as<double>()));
   else if (value.is<bool>()) cells.emplace_back(key, value.as<bool>() ? "1" : "0");
   else if (value.is<Tensor>() && value.as<Tensor>().numel() <= kMostValuesInARow) {
     const Tensor t = value.as<Tensor>().is_contiguous() ? value.as<Tensor>() : value.as<Tensor>().clone();
     for (int64_t i = 0; i < t.numel(); ++i) {
-      double x = 0;
-      sdk::dispatch_dtype(t.dtype(), [&](auto tag) { x = static_cast<double>(t.data<decltype(tag)>()[i]); });
-      cells.emplace_back(t.numel() == 1 ? key : key + "_" + std::to_string(i), number(x));
+      std::string text;
+      sdk::dispatch_dtype(t.dtype(), [&](auto tag) { text = exact_text(t.data<decltype(tag)>()[i]); });
+      cells.emplace_back(t.numel() == 1 ? key : key + "_" + std::to_string(i), text);
     }
   }
 }

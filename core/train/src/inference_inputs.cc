@@ -39,9 +39,10 @@ std::vector<data::Sample> from_files(const std::vector<std::string>& files, cons
   std::vector<data::Sample> samples;
   for (const std::string& file : files) {
     if (!fs::exists(file)) throw Error(Errc::kIo, "--input: no such file or folder '" + file + "'");
-    const std::string name = fs::path(file).lexically_normal().filename().string();
+    fs::path path = fs::path(file).lexically_normal();
+    if (path.filename().empty()) path = path.parent_path();  // "series/": a DICOM series' folder
     data::Sample s;
-    s.id = name.substr(0, name.find('.'));
+    s.id = data::file_stem(path);
     s.origin = "--input " + file;
     s.values.set(key, fs::absolute(file).lexically_normal().string());
     samples.push_back(std::move(s));

@@ -93,6 +93,7 @@ TEST_F(PredictAll, ATestTableGivesEachRowsPredictionAndItsEvaluation) {
   for (size_t i = 0; i < samples.size(); ++i) {
     EXPECT_EQ(table[i].at("id"), samples[i].id);
     EXPECT_EQ(table[i].at("data.label"), std::to_string(samples[i].values.get<int64_t>("data.label")));
+    EXPECT_EQ(std::stod(table[i].at("data.x1")), samples[i].values.get<double>("data.x1"));  // read back exactly
     const NDict alone = predictor.predict(samples[i].values);
     EXPECT_EQ(std::stof(table[i].at("model.score")), fuse::testing::values<float>(alone.get<Tensor>("model.score"))[0]) << table[i].at("id");
     EXPECT_EQ(std::stof(table[i].at("model.probs_1")), fuse::testing::values<float>(alone.get<Tensor>("model.probs"))[1]) << table[i].at("id");
@@ -206,6 +207,21 @@ TEST_F(PredictAll, BadInputsAreNamed) {
   InferenceInputs no_table;
   no_table.table = inputs / "test.csv";
   EXPECT_EQ(error_of([&] { read_inference_inputs(no_table, e); }), "--table: no such file '" + (inputs / "test.csv").string() + "'");
+}
+
+// Inputs named one by one get their ids as a folder's files do: the name without its extensions (two for a
+// NIfTI), and a DICOM series' folder its own name.
+TEST_F(PredictAll, InputIdsAreFileNamesWithoutExtensions) {
+  Predictor predictor(built_plugins(), {bundle("npy")});
+  const fs::path inputs = dir() / "ids";
+  fs::create_directories(inputs / "series_7");
+  std::ofstream(inputs / "case.01.nii.gz") << "";
+  InferenceInputs in;
+  in.files = {(inputs / "case.01.nii.gz").string(), (inputs / "series_7").string() + "/"};
+  const std::vector<data::Sample> samples = read_inference_inputs(in, predictor.experiment());
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].id, "case.01");
+  EXPECT_EQ(samples[1].id, "series_7");
 }
 
 // A data list's "test" section of bare paths (the Decathlon's) puts each path under the inference's input key.

@@ -51,6 +51,10 @@ struct DatalistSource {
   std::vector<std::string> path_fields = {"image", "label"};
 };
 
+// A file's name without its extensions, as ids are made from it: "scan.nii.gz" -> "scan" (medical images often
+// carry two), "a.png" -> "a".
+std::string file_stem(const std::filesystem::path& file);
+
 // Reads a table: integers become int values, other numbers doubles, the rest strings (empty cells are null).
 std::vector<Sample> read_table_source(const TableSource& source);
 // The matching files, sorted; ids from `source.id` (by default the file names without their extensions,

@@ -15,7 +15,7 @@ namespace fuse::train {
 // One of `files`, `folder` or `table`.
 struct InferenceInputs {
   std::vector<std::string> files;  // each an input (a file, or a DICOM series' folder): its path under the
-                                   // inference's input key, its id the file name up to the first '.'
+                                   // inference's input key, its id the file name without extensions
   std::filesystem::path folder;    // the files matching `pattern` ("**/" in front: sub-folders too)
   std::string pattern = "*";
   std::filesystem::path table;     // .csv, .tsv, .jsonl: a sample per row; .json: the data list's `section`
