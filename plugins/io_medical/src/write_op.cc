@@ -1,6 +1,8 @@
 // fuse.io.write_medical: writes a tensor (e.g. a predicted mask) as a volume, by default back in the geometry
 // the image was read in: reorientation, resampling and crops done since are undone by one resampling.
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include "resample.h"
 #include "volume_io.h"
@@ -12,6 +14,7 @@ using sdk::Dict;
 using sdk::DictView;
 using volume::Geometry;
 using volume::IndexMap;
+using volume::Size3;
 
 // "out/{data.sample_id}.nii.gz" with each {key} replaced by the sample's value there.
 std::string expand(const std::string& pattern, const DictView& sample) {
@@ -83,6 +86,51 @@ bool same(const Geometry& a, const Geometry& b) {
   return true;
 }
 
+// The most likely class per voxel of `target`'s grid from the class scores under `key` ([classes, z, y, x], a
+// leading axis of 1 allowed): each class's scores resampled linearly onto the grid (one class at a time, so
+// memory stays a few volumes whatever the number of classes), the largest winning, the first on ties. A label
+// map resampled by nearest neighbour keeps the working grid's staircase; this gives the boundary between the
+// classes' interpolated scores (nnU-Net's and MONAI's way back to the original grid).
+sdk::Tensor most_likely_class(const DictView& sample, const std::string& key, const Geometry& current, const Geometry& target, bool resample,
+                              DLDataType dtype) {
+  const sdk::TensorView in = sample.tensor(key);
+  in.require_cpu_contiguous();
+  const volume::Layout l = volume::layout_of(in, current.dims);
+  if (l.size != current.size)
+    sdk::fail(FM_ERR_SHAPE, "'scores' key '" + key + "' has spatial size (" + std::to_string(l.size.x) + ", " + std::to_string(l.size.y) + ", " +
+                                std::to_string(l.size.z) + "), not its geometry's (" + std::to_string(current.size.x) + ", " +
+                                std::to_string(current.size.y) + ", " + std::to_string(current.size.z) + ")");
+  if (l.channels > 65536) sdk::fail(FM_ERR_SHAPE, "'scores' key '" + key + "' has " + std::to_string(l.channels) + " classes; at most 65536");
+  const Size3 out_size = resample ? target.size : current.size;
+  const size_t in_voxels = static_cast<size_t>(l.size.x * l.size.y * l.size.z), voxels = static_cast<size_t>(out_size.x * out_size.y * out_size.z);
+  const IndexMap map = resample ? between(current, target) : IndexMap{};
+  std::vector<float> channel(in_voxels), score(voxels), best(voxels, -std::numeric_limits<float>::infinity());
+  std::vector<int64_t> label(voxels, 0);
+  for (int64_t c = 0; c < l.channels; ++c) {
+    const bool ok = sdk::dispatch_dtype(in.dtype(), [&](auto tag) {
+      const auto* p = in.data<decltype(tag)>() + static_cast<size_t>(c) * in_voxels;
+      for (size_t v = 0; v < in_voxels; ++v) channel[v] = static_cast<float>(p[v]);
+    });
+    if (!ok) sdk::fail(FM_ERR_TYPE, "'scores' key '" + key + "': dtype " + sdk::dtype_name(in.dtype()) + " holds no class scores");
+    if (resample) volume::resample<float>(channel.data(), l.size, score.data(), out_size, 1, map, nullptr, volume::Interpolation::kLinear, 0.0);
+    const std::vector<float>& s = resample ? score : channel;
+    for (size_t v = 0; v < voxels; ++v)
+      if (s[v] > best[v]) best[v] = s[v], label[v] = c;
+  }
+  std::vector<int64_t> shape = {1};
+  if (current.dims == 3) shape.push_back(out_size.z);
+  shape.push_back(out_size.y);
+  shape.push_back(out_size.x);
+  sdk::Tensor out = sdk::Tensor::empty(shape, dtype);
+  const bool ok = sdk::dispatch_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* o = out.data<T>();
+    for (size_t v = 0; v < voxels; ++v) o[v] = static_cast<T>(label[v]);
+  });
+  if (!ok) sdk::fail(FM_ERR_TYPE, "cannot write class indices as " + sdk::dtype_name(dtype));
+  return out;
+}
+
 class WriteMedical {
  public:
   explicit WriteMedical(const DictView& config)
@@ -91,7 +139,8 @@ class WriteMedical {
         geometry_from_(config.find_string("geometry_from").value_or(key_)),
         original_(config.get_string("geometry") == "original"),
         label_(config.get_bool("label")),
-        dtype_(config.find_string("dtype")) {
+        dtype_(config.find_string("dtype")),
+        scores_(config.find_string("scores")) {
     if (dtype_ && !sdk::parse_dtype(*dtype_)) sdk::fail(FM_ERR_INVALID_ARGUMENT, "unknown dtype '" + *dtype_ + "'");
   }
 
@@ -101,6 +150,14 @@ class WriteMedical {
     Geometry target = current;
     if (original_ && sample.has(meta + ".original.spacing")) target = volume::read_meta(sample, meta + ".original");
     const std::string path = expand(path_, sample);
+    if (scores_) {
+      // The label map under 'key' is what is written; its classes come from the scores on the written grid.
+      const DLDataType dtype = dtype_ ? *sdk::parse_dtype(*dtype_) : sample.tensor(key_).dtype();
+      sdk::OwnedDict labels;
+      labels.set_tensor("t", most_likely_class(sample, *scores_, current, target, !same(current, target), dtype));
+      write_volume(path, labels.tensor("t"), target);
+      return;
+    }
     // Work on a private copy of the tensor: the sample keeps its own.
     sdk::OwnedDict scratch;
     scratch.copy("t", sample, key_);
@@ -121,9 +178,9 @@ class WriteMedical {
  private:
   std::string key_, path_, geometry_from_;
   bool original_, label_;
-  std::optional<std::string> dtype_;
+  std::optional<std::string> dtype_, scores_;
 };
-FUSE_OP(WriteMedical, "fuse.io.write_medical", "1.0.0")
+FUSE_OP(WriteMedical, "fuse.io.write_medical", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::io_medical

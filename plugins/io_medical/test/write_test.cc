@@ -67,6 +67,50 @@ TEST(WriteMedical, PredictionsGoBackToTheOriginalGeometry) {
   EXPECT_EQ(doubles(back, "data.image_meta.origin"), (std::vector<double>{-10, -20, 30}));
 }
 
+// A segmentation made on a coarser grid goes back as nnU-Net sends it: each class's scores interpolated onto
+// the original grid, then the most likely class, so the boundary falls between the coarse voxels.
+TEST(WriteMedical, ScoresGiveTheMostLikelyClassOnTheWrittenGrid) {
+  const auto dir = fresh_dir("write_scores");
+  testing::RawNifti f;  // 10 x 2 x 2 voxels of 2 x 3 x 4 mm
+  f.nx = 10, f.ny = 2, f.nz = 2;
+  f.datatype = DT_UINT8;
+  f.bitpix = 8;
+  f.data = testing::bytes_of(std::vector<uint8_t>(40, 0));
+  testing::write_raw_nifti(dir / "ct.nii", f);
+  NDict s = read((dir / "ct.nii").string());
+  s = run_op("fuse.medical.resample", R"({"keys": ["data.image"], "spacing": [4, 3, 4]})", s);
+  ASSERT_EQ(s.get<Tensor>("data.image").shape(), (std::vector<int64_t>{1, 2, 2, 5}));
+  // Two classes on the coarse grid, [1, 2, z, y, x]: class 1's score rises along x, 0, 0.25, ..., 1.
+  std::vector<float> scores;
+  for (int c = 0; c < 2; ++c)
+    for (int zy = 0; zy < 4; ++zy)
+      for (int x = 0; x < 5; ++x) scores.push_back(c == 1 ? static_cast<float>(x) / 4 : 1 - static_cast<float>(x) / 4);
+  s.set("model.probs", Tensor::from_vector(scores, {1, 2, 2, 2, 5}));
+  s.set("model.seg", Tensor::zeros({1, 2, 2, 5}, sdk::kInt64));
+  const std::string write = R"({"key": "model.seg", "scores": "model.probs", "geometry_from": "data.image", "dtype": "uint8", "path": ")";
+  run_op("fuse.io.write_medical", write + (dir / "seg.nii.gz").string() + "\"}", s);
+  const NDict back = read((dir / "seg.nii.gz").string());
+  // Original voxel i lies at coarse x i / 2: class 1's score i / 8 wins from i = 5 (4 is a tie: the first class).
+  std::vector<uint8_t> want;
+  for (int zy = 0; zy < 4; ++zy)
+    for (uint8_t x : {0, 0, 0, 0, 0, 1, 1, 1, 1, 1}) want.push_back(x);
+  EXPECT_EQ(values<uint8_t>(back.get<Tensor>("data.image")), want);
+  EXPECT_EQ(back.get<Tensor>("data.image").shape(), (std::vector<int64_t>{1, 2, 2, 10}));
+  EXPECT_EQ(doubles(back, "data.image_meta.spacing"), (std::vector<double>{2, 3, 4}));
+  // On the working grid itself: the arg-max of the scores, in the label map's dtype.
+  run_op("fuse.io.write_medical", R"({"key": "model.seg", "scores": "model.probs", "geometry_from": "data.image", "geometry": "current", "path": ")" +
+                                      (dir / "coarse.nii.gz").string() + "\"}",
+         s);
+  const NDict coarse = read((dir / "coarse.nii.gz").string());
+  std::vector<int64_t> want_coarse;
+  for (int zy = 0; zy < 4; ++zy)
+    for (int64_t x : {0, 0, 0, 1, 1}) want_coarse.push_back(x);
+  EXPECT_EQ(values<int64_t>(coarse.get<Tensor>("data.image")), want_coarse);
+  s.set("model.probs", Tensor::zeros({1, 2, 2, 2, 4}, sdk::kFloat32));
+  EXPECT_EQ(error_of([&] { run_op("fuse.io.write_medical", write + (dir / "bad.nii.gz").string() + "\"}", s); }),
+            "op 'fuse.io.write_medical' (plugin 'fuse.io_medical'): 'scores' key 'model.probs' has spatial size (4, 2, 2), not its geometry's (5, 2, 2)");
+}
+
 TEST(WriteMedical, BadRequestsAreNamed) {
   const auto dir = fresh_dir("write_bad");
   NDict s;
