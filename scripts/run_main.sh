@@ -5,8 +5,9 @@
 #      checkpoint, evaluation with confidence intervals, HTML report), export a bundle, predict one patch
 #      with `fuse infer` and from a C++ program that embeds the model (examples/predict_app).
 #   2. seg3d: summarise the data set, draw a batch after augmentation, train a 3D UNet, draw the
-#      validation volumes with the worst lesion Dice and their predicted masks (per-case Dice in a CSV), export, and
-#      segment a volume back onto its own grid (fuse infer).
+#      validation volumes with the worst lesion Dice and their predicted masks (per-case Dice in a CSV), export,
+#      segment a volume back onto its own grid (fuse infer), and segment the held-out test table, each volume
+#      scored against its mask on its own grid (per-case Dice and HD95, means with intervals).
 #   3. eval: compare two models' predictions (intervals, sites, paired comparison, HTML report).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +42,8 @@ build/bin/make_segmentation_volumes build/examples/seg3d
 "$fuse" export "$runs/seg3d" --out "$runs/seg3d_bundle"
 "$fuse" infer "$runs/seg3d_bundle" --input build/examples/seg3d/images/case03_ct.nii.gz \
   --output "$runs/case03_segmentation.nii.gz"
+echo "-- the held-out test volumes segmented and scored against their masks on their own grids"
+"$fuse" infer "$runs/seg3d_bundle" --table build/examples/seg3d/test.csv --out "$runs/seg3d_test" --no-progress
 
 echo "== eval: two models' predictions compared"
 build/bin/make_eval_predictions build/examples

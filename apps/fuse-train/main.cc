@@ -26,6 +26,7 @@
 
 #include "fuse/base/strings.h"
 #include "fuse/json/document.h"
+#include "fuse/json/parse.h"
 #include "fuse/launch/local_launcher.h"
 #include "fuse/launch/world.h"
 #include "fuse/json/write.h"
@@ -86,7 +87,7 @@ fs::path run_folder(const RunOptions& o, const Experiment& e) { return o.out.emp
 // their intervals; the rest is in evaluation.json and report.html.
 void print_evaluation(const fs::path& file) {
   if (!fs::exists(file)) return;
-  const boost::json::value doc = boost::json::parse(fuse::json::read_file(file));
+  const boost::json::value doc = fuse::json::parse_exact(fuse::json::read_file(file));  // printed as written
   const boost::json::object* metrics = doc.as_object().if_contains("metrics") ? &doc.at("metrics").as_object() : nullptr;
   if (metrics == nullptr) return;
   for (const auto& [name, v] : *metrics) {
@@ -235,7 +236,7 @@ int lr_find(const LrFindOptions& o) {
 struct InferOptions {
   std::vector<std::string> bundles;
   fuse::train::InferenceInputs inputs;
-  std::string output, device = "cpu", out, output_name = "{id}{ext}";
+  std::string output, device = "cpu", out, output_name = "{id}{ext}", reference;
   size_t workers = 2;
   bool keep_going = false, no_progress = false;
 };
@@ -268,6 +269,7 @@ int infer_many(const InferOptions& o, const fuse::Registry& registry, fuse::trai
   options.output_name = o.output_name;
   options.workers = o.workers;
   options.keep_going = o.keep_going;
+  options.reference = o.reference;
   const bool bar = !o.no_progress && isatty(fileno(stderr));
   if (bar)
     options.on_progress = [](size_t done, size_t total) {
@@ -280,6 +282,10 @@ int infer_many(const InferOptions& o, const fuse::Registry& registry, fuse::trai
   std::cout << "predicted " << r.predicted << " of " << samples.size() << " inputs in " << seconds << "\n";
   print_evaluation(fs::path(o.out) / "evaluation.json");
   if (!r.not_evaluated.empty()) std::cout << "not evaluated: " << r.not_evaluated << "\n";
+  if (!r.reference_columns.empty())
+    std::cout << "each input's " << fuse::join(r.reference_columns, ", ") << " against its "
+              << (o.reference.empty() ? predictor.experiment().inference.reference : o.reference) << ": columns of predictions.csv\n";
+  if (!r.not_compared.empty()) std::cout << "not compared: " << r.not_compared << "\n";
   std::cout << "wrote " << (fs::path(o.out) / "predictions.csv").string();
   if (!predictor.experiment().inference.write.empty()) std::cout << " and each input's output";
   if (r.evaluated) std::cout << ", evaluation.json, report.html";
@@ -296,6 +302,8 @@ int infer(const InferOptions& o) {
     throw CLI::ValidationError("--output", "names the file of one --input; with several inputs, a --folder or a --table give --out DIR");
   if (many && o.out.empty())
     throw CLI::ValidationError("--out", "needed with several inputs, a --folder or a --table: the folder for predictions.csv and the outputs");
+  if (!many && !o.reference.empty())
+    throw CLI::ValidationError("--reference", "scores what --out DIR writes against each input's reference: give a --table whose rows carry it and --out");
   fuse::Registry registry;
   fuse::train::Predictor predictor(registry, std::vector<fs::path>(o.bundles.begin(), o.bundles.end()), o.device);
   return many ? infer_many(o, registry, predictor) : infer_one(o, predictor);
@@ -376,6 +384,9 @@ int main(int argc, char** argv) {
   infer_cmd->add_option("--out", io.out, "the folder for predictions.csv, each input's output, and the evaluation when the inputs carry its target");
   infer_cmd->add_option("--output-name", io.output_name, "with --out: each output's file name, '{id}' and '{ext}' filled (default {id}{ext})");
   infer_cmd->add_option("--workers", io.workers, "with --out: threads reading inputs ahead of the model (default 2)")->check(CLI::Range(1, 256));
+  infer_cmd->add_option("--reference", io.reference,
+                        "with --out: the input key of each input's reference label map (e.g. data.mask); each written segmentation is scored "
+                        "against it on the input's grid (default: the bundle's inference.reference)");
   infer_cmd->add_flag("--keep-going", io.keep_going, "with --out: an input that fails is listed in errors.csv and the others go on (exit code 1)");
   infer_cmd->add_flag("--no-progress", io.no_progress, "no progress line");
   infer_cmd->add_option("--device", io.device, "cpu, cuda, cuda:N");

@@ -1,7 +1,8 @@
 // Writes a small synthetic 3D segmentation dataset for the examples and benchmarks: CT-like volumes (air,
-// a body, an organ, sometimes a lesion) with organ masks, as NIfTI files through the io_medical plugin, and a
-// table train.csv (id, image, mask, lesion, patient). Spacings and orientations vary from case to case, as they
-// do between scanners, so `fuse dataset summary` has something to say.
+// a body, an organ, sometimes a lesion) with organ masks, as NIfTI files through the io_medical plugin, and the
+// tables train.csv (id, image, mask, lesion, patient; files in images/) and test.csv (a third as many held-out
+// cases of other patients, laid out the same; files in test/). Spacings and orientations vary from case to case, as they do between scanners,
+// so `fuse dataset summary` has something to say.
 //   make_segmentation_volumes OUTPUT_FOLDER [CASES [SIZE_X SIZE_Y SIZE_Z]]
 #include <cmath>
 #include <cstdio>
@@ -45,14 +46,18 @@ int main(int argc, char** argv) {
   const int64_t base[3] = {argc == 6 ? std::atoll(argv[3]) : 96, argc == 6 ? std::atoll(argv[4]) : 96, argc == 6 ? std::atoll(argv[5]) : 48};
   try {
     fs::create_directories(dir / "images");
+    fs::create_directories(dir / "test");
     fuse::Registry registry(fuse::Registry::Options{{FUSE_EXAMPLE_PLUGIN_DIR}, {}});
     fuse::Op writer = registry.create_op("fuse.io.write_medical",
                                          boost::json::parse(R"({"key": "v", "geometry": "current", "path": "{path}"})").as_object());
     std::mt19937_64 rng(7);
     auto uniform = [&](double a, double b) { return a + (b - a) * static_cast<double>(rng() >> 11) * 0x1.0p-53; };
-    std::ofstream table(dir / "train.csv");
-    table << "id,image,mask,lesion,patient\n";
-    for (int c = 0; c < cases; ++c) {
+    std::ofstream train(dir / "train.csv"), test(dir / "test.csv");
+    train << "id,image,mask,lesion,patient\n";
+    test << "id,image,mask,lesion,patient\n";
+    // The test cases come after the training ones from the same random stream, so the training set does not
+    // change with them.
+    for (int c = 0; c < cases + cases / 3; ++c) {
       // Two scanners: 0.8 mm in-plane and 2 mm slices, or 1 mm and 2.5 mm; every fourth case stored LPS.
       const bool second = c % 3 == 2;
       const Case k{base[0], base[1], second ? base[2] * 4 / 5 : base[2], second ? 1.0 : 0.8, second ? 1.0 : 0.8, second ? 2.5 : 2.0, c % 4 == 3,
@@ -83,7 +88,10 @@ int main(int argc, char** argv) {
             }
             im[i] = static_cast<int16_t>(std::lround(hu + noise(rng)));
           }
-      const std::string id = "case" + std::string(c < 10 ? "0" : "") + std::to_string(c);
+      const bool held_out = c >= cases;
+      const int number = held_out ? c - cases : c;
+      const std::string id = (held_out ? "test" : "case") + std::string(number < 10 ? "0" : "") + std::to_string(number);
+      const std::string folder = held_out ? "test" : "images";
       for (int which = 0; which < 2; ++which) {
         fuse::NDict s;
         s.set("v", fuse::Value(which == 0 ? image : mask));
@@ -91,12 +99,12 @@ int main(int argc, char** argv) {
         s.set("v_meta.spacing", fuse::Value(list({k.sx, k.sy, k.sz})));
         s.set("v_meta.origin", fuse::Value(list({0.0, 0.0, 0.0})));
         s.set("v_meta.direction", fuse::Value(k.lps ? list({1, 0, 0, 0, 1, 0, 0, 0, 1}) : list({-1, 0, 0, 0, -1, 0, 0, 0, 1})));
-        s.set("path", (dir / "images" / (id + (which == 0 ? "_ct.nii.gz" : "_mask.nii.gz"))).string());
+        s.set("path", (dir / folder / (id + (which == 0 ? "_ct.nii.gz" : "_mask.nii.gz"))).string());
         write(writer, std::move(s));
       }
-      table << id << ",images/" << id << "_ct.nii.gz,images/" << id << "_mask.nii.gz," << k.lesion << ",p" << c / 2 << "\n";
+      (held_out ? test : train) << id << "," << folder << "/" << id << "_ct.nii.gz," << folder << "/" << id << "_mask.nii.gz," << k.lesion << ",p" << c / 2 << "\n";
     }
-    std::printf("wrote %d cases to %s\n", cases, dir.c_str());
+    std::printf("wrote %d cases (train.csv) and %d held-out ones (test.csv) to %s\n", cases, cases / 3, dir.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_segmentation_volumes: %s\n", e.what());
     return 1;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <sstream>
 
 #include "test_support.h"
@@ -399,6 +400,7 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   EXPECT_NE(folder.out.find("wrote " + (dir / "batch" / "predictions.csv").string() + " and each input's output\n"), std::string::npos) << folder.out;
   EXPECT_EQ(read_text(dir / "batch" / "predictions.csv"),
             "id,data.image,output\ncase03_ct," + (dir / "check" / "case03_ct.nii.gz").string() + "," + (dir / "batch" / "case03_ct_seg.nii.gz").string() + "\n");
+  EXPECT_NE(folder.out.find("not compared: the inputs carry no 'data.mask' (the inference's reference)\n"), std::string::npos) << folder.out;
   const CommandResult both_summaries = fuse("dataset summary '" + (dir / "batch").string() + "' --json");
   ASSERT_EQ(both_summaries.exit_code, 0) << both_summaries.err;
   const boost::json::value batch_image = boost::json::parse(both_summaries.out).at("images").at(0);
@@ -412,6 +414,40 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   EXPECT_EQ(fuse(into_check + " --output-name seg.nii.gz").err,
             "fuse: error: inputs 'case03_ct' and 'case03_seg' would both write '" + check + "/seg.nii.gz': put {id} in --output-name (it is 'seg.nii.gz')\n");
   EXPECT_FALSE(fs::exists(dir / "check" / "predictions.csv"));
+  // The held-out test table with its masks: each written segmentation scored against its mask on the volume's own
+  // grid by the experiment's metrics (the bundle's inference.reference is data.mask), per case and on average.
+  const std::string on_test = "infer '" + (dir / "bundle").string() + "' --table '" + (dir / "data" / "test.csv").string() + "' --no-progress --out '";
+  const CommandResult test = fuse(on_test + (dir / "test").string() + "'");
+  ASSERT_EQ(test.exit_code, 0) << test.err;
+  EXPECT_NE(test.out.find("\neach input's dice, lesion_dice, hd95 against its data.mask: columns of predictions.csv\n"), std::string::npos) << test.out;
+  std::istringstream scored(read_text(dir / "test" / "predictions.csv"));
+  std::getline(scored, line);
+  EXPECT_EQ(line, "id,data.id,data.image,data.mask,data.lesion,data.patient,output,dice,lesion_dice,hd95");
+  std::vector<double> dice, hd95;
+  while (std::getline(scored, line)) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    ASSERT_EQ(cells.size(), 10u) << line;
+    dice.push_back(std::stod(cells[7]));
+    hd95.push_back(std::stod(cells[9]));
+    EXPECT_GE(dice.back(), 0.0);
+    EXPECT_LE(dice.back(), 1.0);
+  }
+  ASSERT_EQ(dice.size(), 4u);  // a third as many as the 12 training cases
+  const boost::json::value scores = boost::json::parse(read_text(dir / "test" / "evaluation.json"));
+  EXPECT_NEAR(scores.at("metrics").at("dice").at("value").to_number<double>(), std::accumulate(dice.begin(), dice.end(), 0.0) / 4, 1e-12);
+  EXPECT_NEAR(scores.at("metrics").at("hd95").at("value").to_number<double>(), std::accumulate(hd95.begin(), hd95.end(), 0.0) / 4, 1e-12);
+  EXPECT_EQ(scores.at("metrics").at("dice").at("ci").at("rounds"), 1000);
+  EXPECT_EQ(scores.at("data").at("reference"), "data.mask");
+  EXPECT_NE(test.out.find("evaluation: dice = "), std::string::npos) << test.out;
+  EXPECT_TRUE(fs::exists(dir / "test" / "report.html"));
+  EXPECT_EQ(fuse(on_test + (dir / "test2").string() + "' --reference data.maks").err,
+            "fuse: error: --reference data.maks: no input carries it; did you mean 'data.mask'? (input 'test00' has data.id, data.image, data.mask, "
+            "data.lesion, data.patient)\n");
+  EXPECT_EQ(fuse("infer '" + (dir / "bundle").string() + "' --input a.nii.gz --output b.nii.gz --reference data.mask").err,
+            "fuse: --reference: scores what --out DIR writes against each input's reference: give a --table whose rows carry it and --out\n"
+            "Run 'fuse --help' (or 'fuse <command> --help') for usage.\n");
   // A bundle refuses an input it cannot read, naming the file.
   const CommandResult missing = fuse("infer '" + (dir / "bundle").string() + "' --input '" + (dir / "nope.nii.gz").string() + "' --output x.nii.gz");
   EXPECT_EQ(missing.exit_code, 1);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "fuse/eval/evaluator.h"
 #include "fuse/json/write.h"
 #include "fuse/report/html.h"
+#include "fuse/train/reference_evaluation.h"
 #include "fuse_sdk/dtype.hpp"
 
 namespace fuse::train {
@@ -192,6 +194,34 @@ std::vector<std::string> columns_of(const std::string& key, const std::vector<st
   return out;
 }
 
+// The reference evaluation, when asked for and the inputs carry the reference (all of them, or none).
+std::unique_ptr<ReferenceEvaluation> reference_evaluation(const Registry& registry, const Experiment& e, const std::vector<data::Sample>& samples,
+                                                          const BatchInferenceOptions& options, BatchInferenceResult& result) {
+  const std::string key = !options.reference.empty() ? options.reference : e.inference.reference;
+  if (key.empty()) return nullptr;
+  const std::string origin = !options.reference.empty() ? "--reference" : "inference.reference";
+  const auto carries = [&](const data::Sample& s) {
+    const Value* v = s.values.find(key);
+    return v != nullptr && v->is<std::string>() && !v->as<std::string>().empty();
+  };
+  const auto first = std::find_if(samples.begin(), samples.end(), carries);
+  if (first == samples.end()) {
+    if (!options.reference.empty()) {
+      std::vector<std::string> keys;
+      for (const auto& [k, v] : samples.front().values.flatten()) keys.push_back(k);
+      throw Error(Errc::kInvalidArgument, "--reference " + key + ": no input carries it" + did_you_mean(key, keys) + " (input '" + samples.front().id +
+                                              "' has " + join(keys, ", ") + ")");
+    }
+    result.not_compared = "the inputs carry no '" + key + "' (the inference's reference)";
+    return nullptr;
+  }
+  for (const data::Sample& s : samples)
+    if (!carries(s))
+      throw Error(Errc::kInvalidArgument, "input '" + s.id + "' (" + s.origin + ") carries no '" + key + "', which input '" + first->id +
+                                              "' carries: every input needs its reference (" + origin + "), or none");
+  return std::make_unique<ReferenceEvaluation>(registry, e, key, origin);
+}
+
 }  // namespace
 
 BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor, const std::vector<data::Sample>& samples,
@@ -214,8 +244,9 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
   const auto named = [&](size_t i, const std::string& message) { return "input '" + samples[i].id + "' (" + samples[i].origin + "): " + message; };
 
   BatchInferenceResult result;
+  std::unique_ptr<ReferenceEvaluation> reference = reference_evaluation(registry, e, samples, options, result);
   std::vector<std::map<std::string, std::string>> rows;
-  std::vector<std::string> row_ids;
+  std::vector<size_t> case_rows;  // the row of each case compared with its reference
   {
     Prefetcher prefetcher(samples.size(), options.workers, input);
     for (size_t i = 0; i < samples.size(); ++i) {
@@ -232,6 +263,7 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
           if (writes) cells.emplace_back("output", output_paths[i]);
           for (const auto& [key, value] : out.flatten())
             if (!before.count(key) && value->is<Tensor>()) add_cells(key, *value, cells);
+          if (reference) reference->add(output_paths[i], samples[i].values.get<std::string>(reference->reference_key()));
         } catch (const std::exception& x) {
           error = x.what();
         }
@@ -246,11 +278,26 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
           if (std::find(result.columns.begin(), result.columns.end(), column) == result.columns.end())
             throw Error(Errc::kInvalidArgument, named(i, "it gives the column '" + column + "', which the first input's predictions do not have (" +
                                                              join(result.columns, ", ") + "); predictions.csv needs the same columns for every input"));
+        if (reference) case_rows.push_back(rows.size());
         rows.emplace_back(cells.begin(), cells.end());
         ++result.predicted;
       }
       if (options.on_progress) options.on_progress(i + 1, samples.size());
     }
+  }
+
+  // Each case's scores against its reference, after the model's outputs.
+  if (reference && reference->cases() > 0) {
+    const std::vector<std::vector<double>> scores = reference->per_case();
+    for (const std::string& name : reference->names()) {
+      if (std::find(result.columns.begin(), result.columns.end(), name) != result.columns.end())
+        throw Error(Errc::kInvalidArgument, "the metric '" + name + "' compared with " + reference->reference_key() +
+                                                " would be a second column '" + name + "' of predictions.csv: rename the metric");
+      result.columns.push_back(name);
+      result.reference_columns.push_back(name);
+    }
+    for (size_t k = 0; k < scores.size(); ++k)
+      for (size_t m = 0; m < scores[k].size(); ++m) rows[case_rows[k]][reference->names()[m]] = std::isnan(scores[k][m]) ? "nan" : exact_text(scores[k][m]);
   }
 
   if (!rows.empty()) {
@@ -272,7 +319,9 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
     write_file_atomically(options.out / "errors.csv", csv);
   }
 
-  // The evaluation section, where the inputs carry its target (a test table's label column).
+  // The evaluation section, where the inputs carry its target (a test table's label column); the scores against
+  // the references beside it.
+  boost::json::object results;
   if (e.evaluation && !rows.empty()) {
     const EvaluationSpec& ev = *e.evaluation;
     std::vector<std::string> scores;
@@ -289,12 +338,30 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
       config.id_column = "id";
       config.target_column = ev.target;
       config.score_columns = scores;
-      const boost::json::object results = eval::Evaluator(registry, config).run();
-      write_file_atomically(options.out / "evaluation.json", json::to_text(results, {2}) + "\n");
-      write_file_atomically(options.out / "report.html",
-                            report::html_report(results, e.name + " — " + std::to_string(result.predicted) + " inputs, " + options.out.filename().string()));
-      result.evaluated = true;
+      results = eval::Evaluator(registry, config).run();
     }
+  }
+  if (reference && reference->cases() > 0) {
+    eval::CiSpec ci;
+    ci.rounds = 1000;
+    if (e.evaluation) ci = e.evaluation->config.ci;
+    if (results.empty())
+      results = {{"metrics", boost::json::object()},
+                 {"data", boost::json::object{{"rows", reference->cases()}, {"files", boost::json::array{(options.out / "predictions.csv").string()}}}}};
+    boost::json::object& metrics = results["metrics"].as_object();
+    for (auto& [name, entry] : reference->results(ci)) {
+      if (metrics.contains(name))
+        throw Error(Errc::kInvalidArgument, "the metric '" + std::string(name) + "' compared with " + reference->reference_key() +
+                                                " has the name of one of the evaluation section's metrics: rename one of them");
+      metrics[name] = std::move(entry);
+    }
+    results["data"].as_object()["reference"] = reference->reference_key();
+  }
+  if (!results.empty()) {
+    write_file_atomically(options.out / "evaluation.json", json::to_text(results, {2}) + "\n");
+    write_file_atomically(options.out / "report.html",
+                          report::html_report(results, e.name + " — " + std::to_string(result.predicted) + " inputs, " + options.out.filename().string()));
+    result.evaluated = true;
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

@@ -91,47 +91,60 @@ void add_elements(const NDict& result, const std::string& key, const Tensor& t, 
 
 std::vector<std::pair<std::string, double>> MetricSet::compute() {
   std::vector<std::pair<std::string, double>> out;
+  for (size_t i = 0; i < metrics_.size(); ++i) add_named(i, [&] { return metrics_[i].compute(); }, out);
+  return out;
+}
+
+std::vector<std::pair<std::string, double>> MetricSet::compute_weighted(const uint8_t* counts, size_t rows) const {
+  std::vector<std::pair<std::string, double>> out;
   for (size_t i = 0; i < metrics_.size(); ++i) {
-    const MetricSpec& s = specs_[i];
-    NDict result;
-    try {
-      result = metrics_[i].compute();
-    } catch (const Error& e) {
-      if (e.code() != Errc::kNumeric) throw Error(e.code(), s.where + ": metric '" + s.name + "': " + e.what());
-      out.emplace_back(s.name, std::numeric_limits<double>::quiet_NaN());  // undefined this epoch
-      continue;
-    }
-    std::vector<std::pair<std::string, double>> scalars;
-    const auto flat = result.flatten();
-    for (const auto& [key, v] : flat) {
-      if (v->is<double>()) scalars.emplace_back(key, v->as<double>());
-      else if (v->is<int64_t>()) scalars.emplace_back(key, static_cast<double>(v->as<int64_t>()));
-    }
-    const std::string own = s.component.substr(s.component.rfind('.') + 1);
-    const std::string chosen = !s.output.empty() ? s.output : own;
-    bool found = false;
-    for (const auto& [key, value] : scalars)
-      if (key == chosen) out.emplace_back(s.name, value), found = true;
-    if (!s.output.empty() && !found) {
-      // An element of a per-class output ("dice.2": class 2's Dice), looked up only when asked for by name.
-      std::vector<std::pair<std::string, double>> elements;
-      for (const auto& [key, v] : flat)
-        if (v->is<Tensor>()) add_elements(result, key, v->as<Tensor>(), elements);
-      for (const auto& [key, value] : elements)
-        if (!found && key == s.output) out.emplace_back(s.name, value), found = true;
-      if (!found) {
-        std::vector<std::string> names;
-        for (const auto& [key, value] : scalars) names.push_back(key);
-        for (const auto& [key, value] : elements) names.push_back(key);
-        throw Error(Errc::kKeyNotFound, s.where + ": metric '" + s.name + "': no output '" + s.output + "'" + did_you_mean(s.output, names) +
-                                            " (outputs: " + join(names, ", ") + ")");
-      }
-    }
-    if (!s.output.empty()) continue;
-    for (const auto& [key, value] : scalars)
-      if (key != chosen) out.emplace_back(found || scalars.size() > 1 ? s.name + "." + key : s.name, value);
+    if (!metrics_[i].supports_weighted())
+      throw Error(Errc::kUnsupported, specs_[i].where + ": metric '" + specs_[i].name + "' (" + specs_[i].component +
+                                          ") cannot weigh its rows (no compute_weighted), so it has no per-case values or intervals");
+    add_named(i, [&] { return metrics_[i].compute_weighted(nullptr, counts, rows); }, out);
   }
   return out;
+}
+
+void MetricSet::add_named(size_t i, const std::function<NDict()>& compute, std::vector<std::pair<std::string, double>>& out) const {
+  const MetricSpec& s = specs_[i];
+  NDict result;
+  try {
+    result = compute();
+  } catch (const Error& e) {
+    if (e.code() != Errc::kNumeric) throw Error(e.code(), s.where + ": metric '" + s.name + "': " + e.what());
+    out.emplace_back(s.name, std::numeric_limits<double>::quiet_NaN());  // undefined here
+    return;
+  }
+  std::vector<std::pair<std::string, double>> scalars;
+  const auto flat = result.flatten();
+  for (const auto& [key, v] : flat) {
+    if (v->is<double>()) scalars.emplace_back(key, v->as<double>());
+    else if (v->is<int64_t>()) scalars.emplace_back(key, static_cast<double>(v->as<int64_t>()));
+  }
+  const std::string own = s.component.substr(s.component.rfind('.') + 1);
+  const std::string chosen = !s.output.empty() ? s.output : own;
+  bool found = false;
+  for (const auto& [key, value] : scalars)
+    if (key == chosen) out.emplace_back(s.name, value), found = true;
+  if (!s.output.empty() && !found) {
+    // An element of a per-class output ("dice.2": class 2's Dice), looked up only when asked for by name.
+    std::vector<std::pair<std::string, double>> elements;
+    for (const auto& [key, v] : flat)
+      if (v->is<Tensor>()) add_elements(result, key, v->as<Tensor>(), elements);
+    for (const auto& [key, value] : elements)
+      if (!found && key == s.output) out.emplace_back(s.name, value), found = true;
+    if (!found) {
+      std::vector<std::string> names;
+      for (const auto& [key, value] : scalars) names.push_back(key);
+      for (const auto& [key, value] : elements) names.push_back(key);
+      throw Error(Errc::kKeyNotFound, s.where + ": metric '" + s.name + "': no output '" + s.output + "'" + did_you_mean(s.output, names) +
+                                          " (outputs: " + join(names, ", ") + ")");
+    }
+  }
+  if (!s.output.empty()) return;
+  for (const auto& [key, value] : scalars)
+    if (key != chosen) out.emplace_back(found || scalars.size() > 1 ? s.name + "." + key : s.name, value);
 }
 
 }  // namespace fuse::train

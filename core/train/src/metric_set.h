@@ -3,6 +3,8 @@
 #ifndef FUSE_TRAIN_SRC_METRIC_SET_H_
 #define FUSE_TRAIN_SRC_METRIC_SET_H_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,12 +24,17 @@ class MetricSet {
   // other scalar outputs as "<name>.<output>". A metric whose result is undefined (e.g. one class in the
   // epoch) gives NaN.
   std::vector<std::pair<std::string, double>> compute();
+  // The same as if accumulated row i (a sample, in the order updated) had come counts[i] times: a bootstrap
+  // replicate, or one row alone. Call compute() first. A metric that cannot weigh its rows is an error.
+  std::vector<std::pair<std::string, double>> compute_weighted(const uint8_t* counts, size_t rows) const;
   bool empty() const { return metrics_.empty(); }
   // Distributed runs: every rank's accumulated rows merged in rank order (the metrics' merge), the same on
   // every rank, so that they all compute the same values.
   void merge_ranks(Communicator& communicator, const std::string& what);
 
  private:
+  void add_named(size_t i, const std::function<NDict()>& compute, std::vector<std::pair<std::string, double>>& out) const;
+
   const Registry& registry_;
   std::vector<Metric> metrics_;
   std::vector<MetricSpec> specs_;

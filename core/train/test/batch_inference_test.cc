@@ -209,6 +209,33 @@ TEST_F(PredictAll, BadInputsAreNamed) {
   EXPECT_EQ(error_of([&] { read_inference_inputs(no_table, e); }), "--table: no such file '" + (inputs / "test.csv").string() + "'");
 }
 
+// A reference (--reference, or the bundle's inference.reference) is every input's or none's, and needs a bundle
+// that writes a label map its metrics read; each mistake is refused before anything is predicted.
+TEST_F(PredictAll, AReferenceIsEveryInputsAndNeedsAWrittenLabelMap) {
+  Predictor predictor(built_plugins(), {bundle("npy")});
+  const fs::path inputs = dir() / "references";
+  fs::create_directories(inputs);
+  testing::write_features_npy(inputs / "a.npy", 1.5f, 1.0f);
+  testing::write_features_npy(inputs / "b.npy", -1.5f, -1.0f);
+  InferenceInputs in;
+  in.files = {(inputs / "a.npy").string(), (inputs / "b.npy").string()};
+  std::vector<data::Sample> samples = read_inference_inputs(in, predictor.experiment());
+  BatchInferenceOptions options;
+  options.out = dir() / "references_out";
+  options.reference = "reference.mask";
+  EXPECT_EQ(error_of([&] { predict_all(built_plugins(), predictor, samples, options); }),
+            "--reference reference.mask: no input carries it (input 'a' has data.path)");
+  samples[0].values.set("reference.mask", (inputs / "a_truth.nii.gz").string());
+  EXPECT_EQ(error_of([&] { predict_all(built_plugins(), predictor, samples, options); }),
+            "input 'b' (--input " + (inputs / "b.npy").string() + ") carries no 'reference.mask', which input 'a' carries: every input needs its reference "
+            "(--reference), or none");
+  samples[1].values.set("reference.mask", (inputs / "b_truth.nii.gz").string());
+  EXPECT_EQ(error_of([&] { predict_all(built_plugins(), predictor, samples, options); }),
+            "--reference 'reference.mask': the inference writes nothing to compare with the reference (add a write step, e.g. fuse.io.write_medical of the "
+            "label map with \"path\": \"{data.output_path}\")");
+  EXPECT_FALSE(fs::exists(options.out / "predictions.csv"));
+}
+
 // Inputs named one by one get their ids as a folder's files do: the name without its extensions (two for a
 // NIfTI), and a DICOM series' folder its own name.
 TEST_F(PredictAll, InputIdsAreFileNamesWithoutExtensions) {

@@ -26,6 +26,10 @@ struct BatchInferenceOptions {
   std::string output_name = "{id}{ext}";
   size_t workers = 2;       // threads reading and preparing inputs ahead of the model
   bool keep_going = false;  // an input that fails is listed in errors.csv and the others go on
+  // The input key of each input's reference label map (`--reference data.mask`); empty: the bundle's
+  // inference.reference. Each written label map is then scored against its reference (ReferenceEvaluation):
+  // per input in predictions.csv, over the inputs in evaluation.json.
+  std::string reference;
   // Called after each input, with how many are done and how many there are (a progress display).
   std::function<void(size_t done, size_t total)> on_progress;
 };
@@ -36,6 +40,8 @@ struct BatchInferenceResult {
   std::vector<std::string> columns;                          // of predictions.csv
   bool evaluated = false;
   std::string not_evaluated;  // why not, when the bundle has an evaluation section
+  std::vector<std::string> reference_columns;  // each input's scores against its reference
+  std::string not_compared;  // why not, when the bundle names a reference the inputs do not carry
   double seconds = 0;
 };
 
@@ -43,7 +49,9 @@ struct BatchInferenceResult {
 // numbers or text (columns named by key: data.label), the path its outputs were written to (column "output",
 // when the bundle writes), then every tensor of up to 64 values per input that the model and postprocess made
 // (model.score; model.probs_0, model.probs_1 for a [1, 2] output, as in a run's predictions.csv). Ids must be
-// unique. An input that fails stops the whole (its id and origin in the message) unless `keep_going`.
+// unique. An input that fails stops the whole (its id and origin in the message) unless `keep_going`. With a
+// reference, each input's scores against it follow (the metrics' names as columns), and their means with
+// intervals go to evaluation.json beside the evaluation section's.
 BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor, const std::vector<data::Sample>& samples,
                                  const BatchInferenceOptions& options);
 

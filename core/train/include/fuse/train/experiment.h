@@ -101,6 +101,9 @@ struct InferenceSpec {
   std::vector<data::Step> write;        // what writes the prediction (e.g. fuse.io.write_medical)
   std::string input_key = "data.image_path";  // where `fuse infer --input` puts the path
   std::string output_key = "data.output_path";  // and `--output`
+  // The input key of each input's reference label map (data.mask): `fuse infer --out` scores the written label
+  // map against it on the input's grid (ReferenceEvaluation). Empty: none.
+  std::string reference;
   TtaSpec tta;
   SlidingWindowSpec sliding_window;
   SliceSpec slices;

@@ -1,0 +1,53 @@
+// Segmentations judged where they were written (nnU-Net's evaluation of a test folder, MONAI's metrics after
+// inverting the preprocessing): each case's label map as the bundle wrote it, on its input's own grid, against
+// the case's reference mask file, by the experiment's metrics on that label map (its Dice, Hausdorff, ...). The
+// run's validation scores the resampled volumes; this scores what a reader of the written files sees.
+#ifndef FUSE_TRAIN_REFERENCE_EVALUATION_H_
+#define FUSE_TRAIN_REFERENCE_EVALUATION_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "fuse/eval/eval_config.h"
+#include "fuse/plugin/registry.h"
+#include "fuse/train/experiment.h"
+
+namespace fuse::train {
+
+class ReferenceEvaluation {
+ public:
+  // `reference_key`: the input key holding each case's reference file (e.g. data.mask); `origin` names where it
+  // was asked for, in messages ("inference.reference", "--reference"). The metrics are the experiment's
+  // validation metrics whose 'pred' is the label map that a write step writes to the output path
+  // ({data.output_path}); their spacing is each case's own, read from its files. A bundle that writes nothing
+  // there, or has no metric on what it writes, is an error that says what to add.
+  ReferenceEvaluation(const Registry& registry, const Experiment& experiment, const std::string& reference_key, const std::string& origin);
+  ~ReferenceEvaluation();
+
+  const std::string& reference_key() const;
+  // The values each case gets, named as the experiment names its metrics ("dice", "lesion_dice", "hd95"); known
+  // once per_case() or results() has run.
+  const std::vector<std::string>& names() const;
+
+  // Reads the written label map and the reference, checks that they lie on one grid (size, spacing, origin,
+  // direction) and scores the case. Nothing is added when it throws.
+  void add(const std::string& written, const std::string& reference);
+  size_t cases() const;
+
+  // After the last case: each case's values in names() order (NaN where a metric is undefined for it).
+  std::vector<std::vector<double>> per_case();
+  // The means over the cases with bootstrap intervals over cases ('ci.rounds' 0: none; percentile or BCa),
+  // shaped as an evaluation's "metrics" ({"dice": {"value": ..., "ci": {...}}}).
+  boost::json::object results(const eval::CiSpec& ci);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fuse::train
+
+#endif  // FUSE_TRAIN_REFERENCE_EVALUATION_H_

@@ -1,0 +1,229 @@
+#include "fuse/train/reference_evaluation.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <optional>
+
+#include <boost/json/array.hpp>
+
+#include "fuse/base/error.h"
+#include "fuse/base/strings.h"
+#include "fuse/eval/bootstrap.h"
+#include "metric_set.h"
+
+namespace fuse::train {
+
+namespace bj = boost::json;
+
+namespace {
+
+// The keys a case is scored under; the metrics' configs are pointed at them.
+constexpr const char* kPred = "reference_evaluation.pred";
+constexpr const char* kTarget = "reference_evaluation.target";
+constexpr const char* kSpacing = "reference_evaluation.spacing";
+
+bj::value number(double v) { return std::isfinite(v) ? bj::value(v) : bj::value(nullptr); }
+
+std::string string_of(const bj::object& config, const char* field) {
+  const bj::value* v = config.if_contains(field);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::vector<double> doubles_of(const NDict& d, const std::string& key) {
+  std::vector<double> out;
+  for (const Value& v : d.get<List>(key)) out.push_back(v.is<double>() ? v.as<double>() : static_cast<double>(v.as<int64_t>()));
+  return out;
+}
+
+std::string list_text(const std::vector<double>& v) {
+  std::vector<std::string> parts;
+  for (double x : v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.6g", x);
+    parts.emplace_back(text);
+  }
+  return "[" + join(parts, ", ") + "]";
+}
+
+// A label-map file as read: the map [1, *spatial] and its geometry in the file's (x, y, z) order.
+struct LabelFile {
+  Tensor map;
+  std::vector<double> size, spacing, origin, direction;
+};
+
+// Whether two files lie on one grid: the same size, and spacing, origin and direction equal up to what a file
+// format's float storage changes (a ten-thousandth of the spacing, a hundredth of a voxel).
+std::string grid_difference(const LabelFile& a, const LabelFile& b) {
+  if (a.size != b.size) return "size " + list_text(a.size) + " against " + list_text(b.size);
+  double smallest = 1;
+  for (double s : a.spacing) smallest = std::min(smallest, s);
+  const auto differ = [](const std::vector<double>& x, const std::vector<double>& y, double tolerance) {
+    if (x.size() != y.size()) return true;
+    for (size_t i = 0; i < x.size(); ++i)
+      if (std::abs(x[i] - y[i]) > tolerance * std::max(1.0, std::abs(x[i]))) return true;
+    return false;
+  };
+  if (differ(a.spacing, b.spacing, 1e-4)) return "spacing " + list_text(a.spacing) + " against " + list_text(b.spacing);
+  if (differ(a.origin, b.origin, 0.01 * smallest)) return "origin " + list_text(a.origin) + " against " + list_text(b.origin);
+  if (differ(a.direction, b.direction, 1e-4)) return "direction " + list_text(a.direction) + " against " + list_text(b.direction);
+  return "";
+}
+
+}  // namespace
+
+struct ReferenceEvaluation::Impl {
+  Impl(const Registry& registry, const std::vector<MetricSpec>& specs)
+      : read(registry.create_op("fuse.io.read_medical", bj::object{{"path_key", "path"}, {"key", "map"}})), metrics(registry, specs, false) {}
+  Op read;
+  MetricSet metrics;
+  std::string reference_key;
+  std::vector<std::string> names;
+  size_t cases = 0;
+  std::optional<std::vector<std::pair<std::string, double>>> means;  // computed once, after the last case
+
+  LabelFile read_file(const std::string& path, const std::string& what) {
+    NDict s;
+    s.set("path", path);
+    try {
+      read.forward(s);
+    } catch (const Error& e) {
+      throw Error(e.code(), what + " '" + path + "': " + e.what());
+    }
+    LabelFile f{s.get<Tensor>("map"), doubles_of(s, "map_meta.size"), doubles_of(s, "map_meta.spacing"), doubles_of(s, "map_meta.origin"),
+                doubles_of(s, "map_meta.direction")};
+    return f;
+  }
+
+  // Values in names' order, by name: a metric undefined for some cases or replicates gives one NaN under its
+  // name instead of its several outputs.
+  std::vector<double> in_order(const std::vector<std::pair<std::string, double>>& named) const {
+    std::vector<double> out(names.size(), std::numeric_limits<double>::quiet_NaN());
+    for (const auto& [name, value] : named)
+      for (size_t k = 0; k < names.size(); ++k)
+        if (names[k] == name) out[k] = value;
+    return out;
+  }
+};
+
+namespace {
+
+// The experiment's validation metrics on the label map written to the output path, pointed at a case's files.
+std::vector<MetricSpec> metrics_on_written(const Registry& registry, const Experiment& e, const std::string& origin) {
+  const InferenceSpec& spec = e.inference;
+  const std::string target = "{" + spec.output_key + "}";
+  if (spec.write.empty())
+    throw Error(Errc::kConfig, origin + ": the inference writes nothing to compare with the reference (add a write step, e.g. fuse.io.write_medical of the "
+                                        "label map with \"path\": \"" + target + "\")");
+  std::string written;
+  for (const data::Step& s : spec.write)
+    if (written.empty() && string_of(s.config, "path").find(target) != std::string::npos) written = string_of(s.config, "key");
+  if (written.empty())
+    throw Error(Errc::kConfig, origin + ": no write step of the inference writes to " + target + ", the file compared with the reference");
+  std::vector<MetricSpec> out;
+  for (MetricSpec m : e.metrics) {
+    if (!m.validation || string_of(m.config, "pred") != written) continue;
+    m.config["pred"] = kPred;
+    m.config["target"] = kTarget;
+    if (registry.component(m.component).field("spacing_key") != nullptr) {
+      m.config.erase("spacing");  // the experiment's is the resampled grid's; a case's own comes from its file
+      m.config["spacing_key"] = kSpacing;
+    }
+    out.push_back(std::move(m));
+  }
+  if (out.empty())
+    throw Error(Errc::kConfig, origin + ": no validation metric of the experiment reads '" + written + "', the label map written to " + target +
+                                   " (add one, e.g. {\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"" + written + "\", \"num_classes\": ...})");
+  return out;
+}
+
+}  // namespace
+
+ReferenceEvaluation::ReferenceEvaluation(const Registry& registry, const Experiment& experiment, const std::string& reference_key,
+                                         const std::string& origin)
+    : impl_(std::make_unique<Impl>(registry, metrics_on_written(registry, experiment, origin + " '" + reference_key + "'"))) {
+  impl_->reference_key = reference_key;
+}
+
+ReferenceEvaluation::~ReferenceEvaluation() = default;
+
+const std::string& ReferenceEvaluation::reference_key() const { return impl_->reference_key; }
+const std::vector<std::string>& ReferenceEvaluation::names() const { return impl_->names; }
+size_t ReferenceEvaluation::cases() const { return impl_->cases; }
+
+void ReferenceEvaluation::add(const std::string& written, const std::string& reference) {
+  const LabelFile pred = impl_->read_file(written, "the written prediction");
+  const LabelFile ref = impl_->read_file(reference, "the reference " + impl_->reference_key);
+  if (const std::string d = grid_difference(pred, ref); !d.empty())
+    throw Error(Errc::kInvalidArgument, "the reference " + impl_->reference_key + " '" + reference + "' and the prediction '" + written +
+                                            "' lie on different grids (" + d + "): a reference must be on its input's grid");
+  if (pred.map.shape() != ref.map.shape())
+    throw Error(Errc::kInvalidArgument, "the reference " + impl_->reference_key + " '" + reference + "' is " + ref.map.description() +
+                                            " but the prediction '" + written + "' is " + pred.map.description() + ": a reference is one label map");
+  // Per tensor axis (z, y, x) from the file's (x, y, z).
+  const size_t nd = static_cast<size_t>(pred.map.ndim() - 1);
+  std::vector<double> spacing(nd, 1.0);
+  for (size_t j = 0; j < nd; ++j)
+    if (nd - 1 - j < pred.spacing.size()) spacing[j] = pred.spacing[nd - 1 - j];
+  NDict batch;
+  batch.set(kPred, pred.map);
+  batch.set(kTarget, ref.map);
+  batch.set(kSpacing, Tensor::from_vector(spacing, {static_cast<int64_t>(nd)}));
+  impl_->metrics.update(batch);
+  impl_->means.reset();
+  ++impl_->cases;
+}
+
+std::vector<std::vector<double>> ReferenceEvaluation::per_case() {
+  results(eval::CiSpec{});
+  std::vector<std::vector<double>> out;
+  std::vector<uint8_t> counts(impl_->cases, 0);
+  for (size_t c = 0; c < impl_->cases; ++c) {
+    counts[c] = 1;
+    out.push_back(impl_->in_order(impl_->metrics.compute_weighted(counts.data(), counts.size())));
+    counts[c] = 0;
+  }
+  return out;
+}
+
+bj::object ReferenceEvaluation::results(const eval::CiSpec& ci) {
+  Impl& m = *impl_;
+  if (m.cases == 0) throw Error(Errc::kInvalidArgument, "no case was compared with its reference " + m.reference_key);
+  if (!m.means) {
+    m.means = m.metrics.compute();
+    m.names.clear();
+    for (const auto& [name, value] : *m.means) m.names.push_back(name);
+  }
+  const std::vector<double> estimate = m.in_order(*m.means);
+  std::vector<std::vector<double>> replicates(estimate.size());
+  std::vector<uint8_t> counts(m.cases);
+  for (int64_t r = 0; r < ci.rounds; ++r) {
+    eval::draw_counts(ci.seed, static_cast<uint64_t>(r), {eval::Stratum{0, m.cases, nullptr}}, counts);
+    const std::vector<double> v = m.in_order(m.metrics.compute_weighted(counts.data(), m.cases));
+    for (size_t k = 0; k < v.size(); ++k) replicates[k].push_back(v[k]);
+  }
+  std::vector<std::vector<double>> jackknife(estimate.size());
+  if (ci.rounds > 0 && ci.method == "bca")
+    for (size_t left = 0; left < m.cases; ++left) {  // leave one case out
+      std::fill(counts.begin(), counts.end(), 1);
+      counts[left] = 0;
+      const std::vector<double> v = m.in_order(m.metrics.compute_weighted(counts.data(), m.cases));
+      for (size_t k = 0; k < v.size(); ++k) jackknife[k].push_back(v[k]);
+    }
+  bj::object out;
+  for (size_t k = 0; k < estimate.size(); ++k) {
+    bj::object entry{{"value", number(estimate[k])}};
+    if (ci.rounds > 0) {
+      int64_t skipped = 0;
+      for (double v : replicates[k]) skipped += std::isnan(v) ? 1 : 0;
+      const eval::Interval in = ci.method == "bca" ? eval::bca_interval(replicates[k], estimate[k], jackknife[k], ci.level)
+                                                   : eval::percentile_interval(replicates[k], ci.level);
+      entry["ci"] = bj::object{{"lower", number(in.lower)}, {"upper", number(in.upper)}, {"level", ci.level},
+                               {"rounds", ci.rounds - skipped}, {"skipped", skipped}, {"method", ci.method}};
+    }
+    out[m.names[k]] = std::move(entry);
+  }
+  return out;
+}
+
+}  // namespace fuse::train

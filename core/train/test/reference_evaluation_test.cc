@@ -1,0 +1,135 @@
+#include "fuse/train/reference_evaluation.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "test_support.h"
+
+namespace fuse::train {
+namespace {
+
+namespace fs = std::filesystem;
+using fuse::testing::built_plugins;
+using fuse::testing::error_of;
+using fuse::testing::fresh_dir;
+
+// A 10 x 10 x `nz` label map (file order x, y, z) holding class 1 in the box x in [x0, x0 + 4), y and z in
+// [2, 6), written with its spacing as a NIfTI file.
+std::string write_box(const fs::path& file, int64_t x0, std::vector<double> spacing, int64_t nz = 10) {
+  Tensor map = Tensor::zeros({1, nz, 10, 10}, sdk::kUInt8);
+  uint8_t* m = map.mutable_data<uint8_t>();
+  for (int64_t z = 2; z < 6; ++z)
+    for (int64_t y = 2; y < 6; ++y)
+      for (int64_t x = x0; x < x0 + 4; ++x) m[(z * 10 + y) * 10 + x] = 1;
+  NDict s;
+  s.set("v", map);
+  s.set("v_meta.size", Value(List{Value(int64_t{10}), Value(int64_t{10}), Value(nz)}));
+  List sp;
+  for (double v : spacing) sp.emplace_back(v);
+  s.set("v_meta.spacing", Value(sp));
+  s.set("v_meta.origin", Value(List{Value(0.0), Value(0.0), Value(0.0)}));
+  List direction;
+  for (double v : {1, 0, 0, 0, 1, 0, 0, 0, 1}) direction.emplace_back(v);
+  s.set("v_meta.direction", Value(direction));
+  s.set("path", file.string());
+  Op writer = built_plugins().create_op("fuse.io.write_medical", boost::json::parse(R"({"key": "v", "geometry": "current", "path": "{path}"})").as_object());
+  writer.forward(s);
+  return file.string();
+}
+
+// An experiment whose inference writes model.seg to the output path, scored by Dice and Hausdorff; the
+// metrics' spacing is the resampled grid's (9 mm), which the reference evaluation must not use.
+Experiment segmentation_experiment() {
+  Experiment e;
+  data::Step write;
+  write.op = "fuse.io.write_medical";
+  write.config = boost::json::parse(R"({"key": "model.seg", "path": "{data.output_path}", "label": true})").as_object();
+  e.inference.write = {write};
+  for (const auto& [name, output] : {std::pair<std::string, std::string>{"dice", "mean_dice"}, {"hd", "mean_hd"}}) {
+    MetricSpec m;
+    m.name = name;
+    m.component = "fuse.metrics.segmentation";
+    m.config = boost::json::parse(R"({"pred": "model.seg", "target": "data.seg", "num_classes": 2, "spacing": [9, 9, 9]})").as_object();
+    m.output = output;
+    m.train = false;
+    m.where = "experiment.json:1:1";
+    e.metrics.push_back(m);
+  }
+  MetricSpec other;  // on another key: not scored against the reference
+  other.name = "auc";
+  other.component = "fuse.metrics.auc";
+  other.config = boost::json::parse(R"({"pred": "model.score", "target": "data.label"})").as_object();
+  e.metrics.push_back(other);
+  return e;
+}
+
+TEST(ReferenceEvaluation, ScoresEachCaseOnItsOwnGridAndAveragesOverCases) {
+  const fs::path dir = fresh_dir("reference_evaluation");
+  ReferenceEvaluation r(built_plugins(), segmentation_experiment(), "data.mask", "inference.reference");
+  // Case a: the prediction one voxel along x off its reference, voxels 2 mm wide along x: Dice 2 * 48 / 128,
+  // Hausdorff 2 mm. Case b: exact, on another spacing.
+  r.add(write_box(dir / "a_pred.nii.gz", 3, {2, 1, 1}), write_box(dir / "a_ref.nii.gz", 2, {2, 1, 1}));
+  r.add(write_box(dir / "b_pred.nii.gz", 2, {0.5, 0.5, 3}), write_box(dir / "b_ref.nii.gz", 2, {0.5, 0.5, 3}));
+  EXPECT_EQ(r.cases(), 2u);
+  const std::vector<std::vector<double>> cases = r.per_case();
+  EXPECT_EQ(r.names(), (std::vector<std::string>{"dice", "hd"}));
+  ASSERT_EQ(cases.size(), 2u);
+  EXPECT_DOUBLE_EQ(cases[0][0], 0.75);
+  EXPECT_DOUBLE_EQ(cases[0][1], 2.0);
+  EXPECT_DOUBLE_EQ(cases[1][0], 1.0);
+  EXPECT_DOUBLE_EQ(cases[1][1], 0.0);
+  eval::CiSpec ci;
+  ci.rounds = 200;
+  ci.seed = 3;
+  const boost::json::object results = r.results(ci);
+  EXPECT_DOUBLE_EQ(results.at("dice").at("value").as_double(), 0.875);
+  EXPECT_DOUBLE_EQ(results.at("hd").at("value").as_double(), 1.0);
+  // Two cases: replicates of 0.75, 0.875 or 1 (both a, a and b, both b).
+  const boost::json::object& dice_ci = results.at("dice").at("ci").as_object();
+  EXPECT_DOUBLE_EQ(dice_ci.at("lower").as_double(), 0.75);
+  EXPECT_DOUBLE_EQ(dice_ci.at("upper").as_double(), 1.0);
+  EXPECT_EQ(dice_ci.at("rounds").as_int64(), 200);
+  EXPECT_EQ(dice_ci.at("method").as_string(), "percentile");
+  EXPECT_EQ(r.results(ci), results);  // the same seed, the same intervals
+  ci.method = "bca";
+  EXPECT_TRUE(r.results(ci).at("hd").as_object().contains("ci"));
+  EXPECT_FALSE(r.results(eval::CiSpec{}).at("dice").as_object().contains("ci"));
+}
+
+TEST(ReferenceEvaluation, RefusesAReferenceOnAnotherGrid) {
+  const fs::path dir = fresh_dir("reference_evaluation_grids");
+  ReferenceEvaluation r(built_plugins(), segmentation_experiment(), "data.mask", "inference.reference");
+  const std::string pred = write_box(dir / "pred.nii.gz", 2, {1, 1, 2});
+  const std::string shorter = write_box(dir / "shorter.nii.gz", 2, {1, 1, 2}, 8);
+  EXPECT_EQ(error_of([&] { r.add(pred, shorter); }), "the reference data.mask '" + shorter + "' and the prediction '" + pred +
+                                                         "' lie on different grids (size [10, 10, 10] against [10, 10, 8]): a reference must be on its input's grid");
+  const std::string finer = write_box(dir / "finer.nii.gz", 2, {1, 1, 1});
+  EXPECT_EQ(error_of([&] { r.add(pred, finer); }), "the reference data.mask '" + finer + "' and the prediction '" + pred +
+                                                       "' lie on different grids (spacing [1, 1, 2] against [1, 1, 1]): a reference must be on its input's grid");
+  const std::string missing = (dir / "missing.nii.gz").string();
+  const std::string no_file = error_of([&] { r.add(pred, missing); });
+  EXPECT_EQ(no_file.rfind("the reference data.mask '" + missing + "': ", 0), 0u) << no_file;
+  EXPECT_EQ(r.cases(), 0u);  // nothing was added
+  EXPECT_EQ(error_of([&] { r.results(eval::CiSpec{}); }), "no case was compared with its reference data.mask");
+}
+
+TEST(ReferenceEvaluation, SaysWhatTheBundleLacks) {
+  Experiment e = segmentation_experiment();
+  e.inference.write.clear();
+  EXPECT_EQ(error_of([&] { ReferenceEvaluation(built_plugins(), e, "data.mask", "--reference"); }),
+            "--reference 'data.mask': the inference writes nothing to compare with the reference (add a write step, e.g. fuse.io.write_medical of the "
+            "label map with \"path\": \"{data.output_path}\")");
+  e = segmentation_experiment();
+  e.inference.write[0].config["path"] = "predictions/{data.sample_id}.nii.gz";
+  EXPECT_EQ(error_of([&] { ReferenceEvaluation(built_plugins(), e, "data.mask", "inference.reference"); }),
+            "inference.reference 'data.mask': no write step of the inference writes to {data.output_path}, the file compared with the reference");
+  e = segmentation_experiment();
+  e.inference.write[0].config["key"] = "model.labels";
+  EXPECT_EQ(error_of([&] { ReferenceEvaluation(built_plugins(), e, "data.mask", "inference.reference"); }),
+            "inference.reference 'data.mask': no validation metric of the experiment reads 'model.labels', the label map written to {data.output_path} "
+            "(add one, e.g. {\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.labels\", \"num_classes\": ...})");
+}
+
+}  // namespace
+}  // namespace fuse::train
