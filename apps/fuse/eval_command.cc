@@ -31,7 +31,8 @@ struct Options {
 eval::EvalConfig build_config(const Options& o) {
   eval::EvalConfig c;
   if (!o.config.empty()) c = eval::read_eval_config(json::Document::load(o.config));
-  for (const std::string& p : o.predictions) c.predictions.push_back(eval::PredictionFile{p, std::filesystem::path(p).stem().string()});
+  for (const std::string& p : o.predictions) c.predictions.push_back(eval::PredictionFile{p, ""});
+  eval::name_prediction_files(c.predictions);
   if (!o.target.empty()) c.target_column = o.target;
   if (!o.id.empty()) c.id_column = o.id;
   if (!o.scores.empty()) c.score_columns = o.scores;

@@ -177,6 +177,33 @@ TEST(FuseCli, EvalSummaryReportAndComparison) {
   EXPECT_TRUE(out.at("comparisons").at("auc_a_vs_b").at("outputs").at("auc").as_object().contains("p"));
 }
 
+// Per-case scores, as `fuse infer` writes a segmentation test set's: their mean with its spread, per site, and
+// two runs' predictions.csv compared case by case, each file named after its folder.
+TEST(FuseCli, EvalMeansAndComparesPerCaseScores) {
+  const std::filesystem::path d = fresh_dir("cli_eval_cases");
+  for (const char* run : {"run_a", "run_b", "x/run", "y/run"}) std::filesystem::create_directories(d / run);
+  std::ofstream(d / "run_a" / "predictions.csv") << "id,dice,site\nc1,0.9,x\nc2,0.8,y\nc3,0.7,x\nc4,0.95,y\n";
+  std::ofstream(d / "run_b" / "predictions.csv") << "id,dice\nc1,0.92\nc2,0.85\nc3,0.71\nc4,0.96\n";
+  const std::string a = (d / "run_a" / "predictions.csv").string(), b = (d / "run_b" / "predictions.csv").string();
+  const CommandResult r = fuse("eval --predictions '" + a + "' --predictions '" + b + "' --id-col id --score-col run_a.dice --metric mean "
+                               "--compare mean --group-col run_a.site --ci 200 --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const boost::json::value out = boost::json::parse(r.out);
+  EXPECT_NEAR(out.at("metrics").at("mean").at("value").as_double(), 0.8375, 1e-12);
+  EXPECT_NEAR(out.at("metrics").at("mean.median").at("value").as_double(), 0.85, 1e-12);
+  EXPECT_NEAR(out.at("groups").at("run_a.site").at("x").at("metrics").at("mean").at("value").as_double(), 0.8, 1e-12);
+  const boost::json::object& compared = out.at("comparisons").at("mean_run_a_vs_run_b").at("outputs").at("mean").as_object();
+  EXPECT_NEAR(compared.at("difference").as_double(), 0.8375 - 0.86, 1e-12);
+  EXPECT_TRUE(compared.contains("p"));
+  // Folders of one name too: the files must be named in an evaluation file.
+  std::filesystem::copy_file(a, d / "x" / "run" / "predictions.csv");
+  std::filesystem::copy_file(b, d / "y" / "run" / "predictions.csv");
+  const std::string x = (d / "x" / "run" / "predictions.csv").string(), y = (d / "y" / "run" / "predictions.csv").string();
+  EXPECT_EQ(fuse("eval --predictions '" + x + "' --predictions '" + y + "' --id-col id --score-col run.dice --metric mean").err,
+            "fuse: error: prediction files '" + x + "' and '" + y + "' would both be named 'run' (the prefix of their columns): give them names in an "
+            "evaluation file, \"predictions\": [{\"path\": ..., \"name\": \"a\"}, ...]\n");
+}
+
 TEST(FuseCli, EvalErrorsAndUsage) {
   const std::string a = (eval_files() / "a.csv").string();
   CommandResult r = fuse("eval --predictions '" + a + "' --target-col label --score-col scor --metric auc");

@@ -1,5 +1,7 @@
 #include "fuse/eval/eval_config.h"
 
+#include <algorithm>
+
 #include "fuse/base/error.h"
 #include "fuse/json/object_reader.h"
 
@@ -36,9 +38,9 @@ EvalConfig read_eval_config(const json::Document& document, const std::string& p
       }
       const fs::path base = document.folder_of(p);  // a base file's, when inherited
       if (f.path.is_relative() && !base.empty()) f.path = base / f.path;
-      if (f.name.empty()) f.name = f.path.stem().string();
       c.predictions.push_back(f);
     }
+    name_prediction_files(c.predictions);
   }
   c.folds_from_files = root.boolean("folds_from_files", false);
   c.id_column = root.string("id", "");
@@ -93,6 +95,25 @@ EvalConfig read_eval_config(const json::Document& document, const std::string& p
     }
   }
   return c;
+}
+
+void name_prediction_files(std::vector<PredictionFile>& files) {
+  // The names files would get from their file names, before any is named.
+  std::vector<std::string> plain;
+  for (const PredictionFile& f : files) plain.push_back(f.name.empty() ? f.path.stem().string() : f.name);
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (!files[i].name.empty()) continue;
+    // Two runs' predictions.csv: each is named after its folder (runs/a/predictions.csv -> a).
+    const bool shared = std::count(plain.begin(), plain.end(), plain[i]) > 1;
+    const std::string folder = files[i].path.parent_path().filename().string();
+    files[i].name = shared && !folder.empty() ? folder : plain[i];
+  }
+  for (size_t i = 0; i < files.size(); ++i)
+    for (size_t j = i + 1; j < files.size(); ++j)
+      if (files[i].name == files[j].name)
+        throw Error(Errc::kConfig, "prediction files '" + files[i].path.string() + "' and '" + files[j].path.string() + "' would both be named '" +
+                                       files[i].name + "' (the prefix of their columns): give them names in an evaluation file, "
+                                       "\"predictions\": [{\"path\": ..., \"name\": \"a\"}, ...]");
 }
 
 }  // namespace fuse::eval

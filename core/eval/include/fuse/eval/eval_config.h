@@ -17,7 +17,7 @@ namespace fuse::eval {
 
 struct PredictionFile {
   std::filesystem::path path;
-  std::string name;  // prefix of its columns when several files are merged (default: the file's stem)
+  std::string name;  // prefix of its columns when several files are merged (see name_prediction_files)
 };
 
 struct MetricSpec {
@@ -59,6 +59,11 @@ struct EvalConfig {
   int64_t threads = 0;  // 0: all cores
   bool streaming = false;
 };
+
+// Names the files that have none after their file (model_a.csv -> model_a), or, where two share a file name
+// (two runs' predictions.csv), after their folder (runs/a/predictions.csv -> a); two files with one name are an
+// error naming both, as their columns would mix.
+void name_prediction_files(std::vector<PredictionFile>& files);
 
 // Reads an evaluation file; relative paths are taken from the file's folder. Errors are located.
 EvalConfig read_eval_config(const json::Document& document);
