@@ -1,4 +1,5 @@
 // fuse eval: metrics with confidence intervals, sub-groups, folds and model comparison on prediction files.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 
@@ -70,6 +71,45 @@ std::string number_text(const bj::value& v) {
   return buf;
 }
 
+// "0.8512 [0.8011, 0.9002]": a value with its interval when it has one.
+std::string value_text(const bj::object& entry) {
+  std::string text = number_text(entry.at("value"));
+  if (const bj::value* c = entry.if_contains("ci"))
+    text += " [" + number_text(c->as_object().at("lower")) + ", " + number_text(c->as_object().at("upper")) + "]";
+  return text;
+}
+
+// One table per group column (or the folds): a row per level with its rows and the headline metrics (those
+// named as asked, without an output suffix; all when none is).
+void print_levels(const std::string& title, const bj::object& levels, std::ostream& out) {
+  std::vector<std::string> names;
+  for (const auto& level : levels) {
+    const bj::value* m = level.value().is_object() ? level.value().as_object().if_contains("metrics") : nullptr;
+    if (m == nullptr) continue;
+    for (const auto& entry : m->as_object())
+      if (std::find(names.begin(), names.end(), std::string(entry.key())) == names.end()) names.emplace_back(entry.key());
+  }
+  std::vector<std::string> headline;
+  for (const std::string& n : names)
+    if (n.find('.') == std::string::npos) headline.push_back(n);
+  if (headline.empty()) headline = names;
+  std::vector<std::string> header = {title, "ROWS"};
+  for (const std::string& n : headline) header.push_back(heading(n));
+  Table table(header);
+  for (const auto& level : levels) {
+    const bj::value* m = level.value().is_object() ? level.value().as_object().if_contains("metrics") : nullptr;
+    if (m == nullptr) continue;
+    const bj::value* rows = level.value().as_object().if_contains("rows");
+    std::vector<std::string> row = {std::string(level.key()), rows != nullptr && rows->is_number() ? json::format_number(rows->to_number<double>()) : "-"};
+    for (const std::string& n : headline) {
+      const bj::value* e = m->as_object().if_contains(n);
+      row.push_back(e != nullptr ? value_text(e->as_object()) : "-");
+    }
+    table.add(row);
+  }
+  table.print(out);
+}
+
 void print_summary(const bj::object& result, std::ostream& out) {
   Table table({"METRIC", "VALUE", "CI"});
   for (const auto& m : result.at("metrics").as_object()) {
@@ -88,6 +128,22 @@ void print_summary(const bj::object& result, std::ostream& out) {
   out << data.at("rows").as_int64() << " rows";
   if (data.at("dropped").as_int64() > 0) out << " (" << data.at("dropped").as_int64() << " dropped for NaN)";
   out << "\n";
+  if (const bj::value* groups = result.if_contains("groups"))
+    for (const auto& column : groups->as_object()) {
+      out << "\n";
+      print_levels(std::string(column.key()), column.value().as_object(), out);
+    }
+  if (const bj::value* folds = result.if_contains("folds")) {
+    out << "\n";
+    print_levels("FOLD", folds->as_object(), out);
+    if (const bj::value* a = folds->as_object().if_contains("aggregated")) {
+      out << "over " << json::format_number(a->at("folds").to_number<double>()) << " folds (mean ± sd):";
+      for (const auto& m : a->at("mean").as_object())
+        if (m.key().find('.') == bj::string_view::npos)
+          out << " " << m.key() << " " << number_text(m.value()) << " ± " << number_text(a->at("std").as_object().contains(m.key()) ? a->at("std").at(m.key()) : bj::value());
+      out << "\n";
+    }
+  }
   if (const bj::value* cmp = result.if_contains("comparisons"))
     for (const auto& c : cmp->as_object())
       for (const auto& o : c.value().at("outputs").as_object())

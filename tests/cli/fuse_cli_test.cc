@@ -195,6 +195,10 @@ TEST(FuseCli, EvalMeansAndComparesPerCaseScores) {
   const boost::json::object& compared = out.at("comparisons").at("mean_run_a_vs_run_b").at("outputs").at("mean").as_object();
   EXPECT_NEAR(compared.at("difference").as_double(), 0.8375 - 0.86, 1e-12);
   EXPECT_TRUE(compared.contains("p"));
+  // The terminal's summary lists each group's rows and mean.
+  const CommandResult table = fuse("eval --predictions '" + a + "' --score-col dice --metric mean --group-col site");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("\n\nsite  ROWS  MEAN\nx     2     0.8000\ny     2     0.8750\n"), std::string::npos) << table.out;
   // Folders of one name too: the files must be named in an evaluation file.
   std::filesystem::copy_file(a, d / "x" / "run" / "predictions.csv");
   std::filesystem::copy_file(b, d / "y" / "run" / "predictions.csv");
