@@ -375,6 +375,11 @@ int main(int argc, char** argv) {
   CLI::Option* input_opt = infer_cmd->add_option("--input", io.inputs.files, "an input file (e.g. an image; a DICOM series' folder); repeat for more");
   CLI::Option* folder_opt = infer_cmd->add_option("--folder", io.inputs.folder, "predict every file of this folder that matches --pattern");
   infer_cmd->add_option("--pattern", io.inputs.pattern, "with --folder: the files' names ('*' and '?'; '**/' in front: sub-folders too)")->needs(folder_opt);
+  infer_cmd->add_option_function<std::string>(
+               "--match", [&](const std::string& m) { io.inputs.folders = m == "folders"; },
+               "with --folder: what --pattern matches, files (default) or folders (a DICOM series each)")
+      ->check(CLI::IsMember({"files", "folders"}))
+      ->needs(folder_opt);
   CLI::Option* table_opt = infer_cmd->add_option("--table", io.inputs.table,
                                                  "predict every row of this table (.csv, .tsv, .jsonl; columns as in the training table) or entry of a data list (.json)");
   infer_cmd->add_option("--section", io.inputs.section, "with a data list: its section (default: test)")->needs(table_opt);

@@ -48,8 +48,9 @@ std::vector<Sample> read_sample_source(const json::Document& d, const std::strin
       return read_table_source(t);
     }
     if (s.has("folder")) {
-      s.allow({"folder", "pattern", "key", "id", "with"});
+      s.allow({"folder", "pattern", "match", "key", "id", "with"});
       GlobSource g{resolve(base("folder"), s.string("folder")), s.string("pattern", "*"), s.string("key", "data.path"), s.string("id", "{stem}"), {}};
+      g.folders = s.choice("match", {"files", "folders"}, "files") == "folders";
       if (const bj::value* with = s.find("with")) {
         ObjectReader w(d, *with, s.pointer("with"), "'with' (key -> paired file)");
         for (const auto& m : w.object()) g.with.emplace_back(std::string(m.key()), w.string(std::string(m.key())));

@@ -48,6 +48,8 @@ bool glob_match(std::string_view p, std::string_view s, std::string* star = null
 }  // namespace
 
 std::string file_stem(const fs::path& p) {
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) return (p.filename().empty() ? p.parent_path() : p).filename().string();
   std::string name = p.filename().string();
   for (const char* ext : {".nii.gz", ".gz", ".nii", ".nrrd", ".mha", ".mhd", ".dcm", ".png", ".jpg", ".jpeg", ".npy"})
     if (name.size() > std::strlen(ext) && name.compare(name.size() - std::strlen(ext), std::string::npos, ext) == 0)
@@ -148,16 +150,22 @@ std::vector<Sample> read_glob_source(const GlobSource& source) {
       throw Error(Errc::kInvalidArgument, what + " \"" + text + "\": '{*}' is what the pattern's first '*' matched, and '" + source.pattern + "' has none");
   }
   std::vector<fs::path> files;
-  auto consider = [&](const fs::directory_entry& e) {
-    if (e.is_regular_file(ec) && glob_match(pattern, e.path().filename().string())) files.push_back(e.path());
+  auto matches = [&](const fs::directory_entry& e) {
+    return (source.folders ? e.is_directory(ec) : e.is_regular_file(ec)) && glob_match(pattern, e.path().filename().string());
   };
-  if (deep)
-    for (const auto& e : fs::recursive_directory_iterator(source.folder, ec)) consider(e);
-  else
-    for (const auto& e : fs::directory_iterator(source.folder, ec)) consider(e);
+  if (deep) {
+    for (auto it = fs::recursive_directory_iterator(source.folder, ec); it != fs::recursive_directory_iterator(); it.increment(ec))
+      if (matches(*it)) {
+        files.push_back(it->path());
+        if (source.folders) it.disable_recursion_pending();  // a series' own sub-folders are not other samples
+      }
+  } else {
+    for (const auto& e : fs::directory_iterator(source.folder, ec))
+      if (matches(e)) files.push_back(e.path());
+  }
   std::sort(files.begin(), files.end());
   if (files.empty())
-    throw Error(Errc::kIo, "no file in '" + source.folder.string() + "' matches '" + source.pattern + "'");
+    throw Error(Errc::kIo, std::string("no ") + (source.folders ? "folder" : "file") + " in '" + source.folder.string() + "' matches '" + source.pattern + "'");
   std::vector<Sample> out;
   std::map<std::string, fs::path> ids;
   for (const fs::path& f : files) {
@@ -168,11 +176,11 @@ std::vector<Sample> read_glob_source(const GlobSource& source) {
     s.id = (s.id.empty() ? "" : s.id + "/") + fill_template("'id'", source.id, f, star);
     if (auto [it, inserted] = ids.emplace(s.id, f); !inserted)
       throw Error(Errc::kInvalidArgument, "files '" + it->second.string() + "' and '" + f.string() + "' have the same sample id '" + s.id + "'");
-    s.origin = "file " + f.string();
+    s.origin = (source.folders ? "folder " : "file ") + f.string();
     s.values.set(source.key, f.string());
     for (const auto& [key, text] : source.with) {
       const fs::path paired = (f.parent_path() / fill_template("'with' " + key, text, f, star)).lexically_normal();
-      if (!fs::is_regular_file(paired, ec))
+      if (!fs::exists(paired, ec))  // a file, or a folder (a DICOM series)
         throw Error(Errc::kIo, "sample '" + s.id + "' (" + s.origin + "): no file '" + paired.string() + "' for '" + key + "' (\"" + text + "\" in 'with')");
       s.values.set(key, paired.string());
     }

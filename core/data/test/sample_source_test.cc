@@ -66,6 +66,28 @@ TEST(GlobSource, MatchingFilesSortedWithStemIds) {
   EXPECT_EQ(deep[2].id, "site2/c");
 }
 
+// Folders of DICOM series: each matching folder is a sample named by its whole name (UIDs have dots), a
+// series' own sub-folders are not searched, and a paired mask may sit beside it.
+TEST(GlobSource, MatchingFoldersAreSamples) {
+  const auto dir = fresh_dir("source_glob_folders");
+  for (const char* series : {"p1/1.2.840.7", "p1/1.2.840.7/extra", "p2/1.2.840.9"}) std::filesystem::create_directories(dir / series);
+  for (const char* f : {"p1/1.2.840.7/img1.dcm", "p1/1.2.840.7_seg.nii.gz", "p2/1.2.840.9/img1.dcm", "p2/1.2.840.9_seg.nii.gz", "p2/notes.txt"})
+    write_file(dir / f, "x");
+  GlobSource g{dir, "**/1.2.*", "data.image", "{stem}", {{"data.mask", "{name}_seg.nii.gz"}}};
+  g.folders = true;
+  const std::vector<Sample> series = read_glob_source(g);
+  ASSERT_EQ(series.size(), 2u);  // not p1/1.2.840.7/extra, nor the masks (files)
+  EXPECT_EQ(series[0].id, "p1/1.2.840.7");
+  EXPECT_EQ(series[1].id, "p2/1.2.840.9");
+  EXPECT_EQ(series[1].origin, "folder " + (dir / "p2" / "1.2.840.9").string());
+  EXPECT_EQ(series[1].values.get<std::string>("data.mask"), (dir / "p2" / "1.2.840.9_seg.nii.gz").string());
+  GlobSource flat{dir / "p2", "*", "data.image", "{stem}", {}};
+  flat.folders = true;
+  ASSERT_EQ(read_glob_source(flat).size(), 1u);  // the series, not notes.txt
+  flat.pattern = "*.dcm";
+  EXPECT_EQ(error_of([&] { read_glob_source(flat); }), "no folder in '" + (dir / "p2").string() + "' matches '*.dcm'");
+}
+
 TEST(GlobSource, NothingToReadIsAnError) {
   const auto dir = fresh_dir("source_glob_empty");
   EXPECT_EQ(error_of([&] { read_glob_source(GlobSource{dir, "*.nrrd", "data.path", "{stem}", {}}); }),

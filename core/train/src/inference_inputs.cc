@@ -39,10 +39,8 @@ std::vector<data::Sample> from_files(const std::vector<std::string>& files, cons
   std::vector<data::Sample> samples;
   for (const std::string& file : files) {
     if (!fs::exists(file)) throw Error(Errc::kIo, "--input: no such file or folder '" + file + "'");
-    fs::path path = fs::path(file).lexically_normal();
-    if (path.filename().empty()) path = path.parent_path();  // "series/": a DICOM series' folder
     data::Sample s;
-    s.id = data::file_stem(path);
+    s.id = data::file_stem(fs::path(file).lexically_normal());  // a DICOM series' folder: its whole name
     s.origin = "--input " + file;
     s.values.set(key, fs::absolute(file).lexically_normal().string());
     samples.push_back(std::move(s));
@@ -94,6 +92,7 @@ std::vector<data::Sample> read_inference_inputs(const InferenceInputs& in, const
       g.folder = in.folder;
       g.pattern = in.pattern;
       g.key = e.inference.input_key;
+      g.folders = in.folders;
       samples = data::read_glob_source(g);
     } else {
       samples = from_table(in, e);

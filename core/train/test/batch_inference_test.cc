@@ -249,6 +249,15 @@ TEST_F(PredictAll, InputIdsAreFileNamesWithoutExtensions) {
   ASSERT_EQ(samples.size(), 2u);
   EXPECT_EQ(samples[0].id, "case.01");
   EXPECT_EQ(samples[1].id, "series_7");
+  // A folder of series: --match folders takes each sub-folder, named whole.
+  fs::create_directories(inputs / "1.2.840.5");
+  InferenceInputs series;
+  series.folder = inputs;
+  series.folders = true;
+  const std::vector<data::Sample> folders = read_inference_inputs(series, predictor.experiment());
+  ASSERT_EQ(folders.size(), 2u);
+  EXPECT_EQ(folders[0].id, "1.2.840.5");
+  EXPECT_EQ(folders[1].id, "series_7");
 }
 
 // A data list's "test" section of bare paths (the Decathlon's) puts each path under the inference's input key.

@@ -37,6 +37,9 @@ struct GlobSource {
   // key -> template of a file paired with each match, relative to the match's folder (nnU-Net's and the
   // Decathlon's "../labelsTr/{stem}.nii.gz", BraTS's "{*}_seg.nii.gz"); a missing one is an error.
   std::vector<std::pair<std::string, std::string>> with;
+  // Match folders instead of files: each matching folder is a sample (a DICOM series), its id its whole name;
+  // with "**/", a matching folder is not searched further.
+  bool folders = false;
 };
 
 // A JSON file listing samples (MONAI's load_decathlon_datalist): under `section`, an array of objects whose
@@ -52,7 +55,7 @@ struct DatalistSource {
 };
 
 // A file's name without its extensions, as ids are made from it: "scan.nii.gz" -> "scan" (medical images often
-// carry two), "a.png" -> "a".
+// carry two), "a.png" -> "a"; a folder's whole name (a DICOM series' "1.2.840.113619.2"), looked up on disk.
 std::string file_stem(const std::filesystem::path& file);
 
 // Reads a table: integers become int values, other numbers doubles, the rest strings (empty cells are null).

@@ -18,6 +18,7 @@ struct InferenceInputs {
                                    // inference's input key, its id the file name without extensions
   std::filesystem::path folder;    // the files matching `pattern` ("**/" in front: sub-folders too)
   std::string pattern = "*";
+  bool folders = false;            // match `folder`'s sub-folders instead (a DICOM series each)
   std::filesystem::path table;     // .csv, .tsv, .jsonl: a sample per row; .json: the data list's `section`
   std::string section = "test";
 };
