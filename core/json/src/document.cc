@@ -170,23 +170,32 @@ std::string Document::location(std::string_view pointer) const {
 }
 
 void Document::set(std::string_view path, boost::json::value value, const std::string& origin) {
-  std::vector<std::string_view> tokens;
-  for (size_t start = 0;;) {
-    const size_t dot = path.find('.', start);
-    tokens.push_back(path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
+  // A dotted path, or a JSON pointer (RFC 6901) for members whose names hold dots: /data/source/with/data.mask.
+  const bool as_pointer = !path.empty() && path[0] == '/';
+  const char separator = as_pointer ? '/' : '.';
+  std::vector<std::string> tokens;
+  for (size_t start = as_pointer ? 1 : 0;;) {
+    const size_t end = path.find(separator, start);
+    std::string token(path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (as_pointer)
+      for (size_t at = 0; (at = token.find('~', at)) != std::string::npos; ++at)  // ~1 is '/', ~0 is '~'
+        if (at + 1 < token.size() && (token[at + 1] == '0' || token[at + 1] == '1')) token.replace(at, 2, token[at + 1] == '1' ? "/" : "~");
+    tokens.push_back(std::move(token));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
   }
   boost::json::value* at = &root_;
-  std::string pointer, walked;  // the pointer, and the dotted path so far (for errors)
-  for (const std::string_view token : tokens) {
-    if (token.empty()) throw_error(Errc::kInvalidArgument, origin + ": '" + std::string(path) + "' has an empty part (a dotted path like trainer.epochs)");
+  std::string pointer, walked;  // the pointer, and the path so far as given (for errors)
+  for (const std::string& token : tokens) {
+    if (token.empty())
+      throw_error(Errc::kInvalidArgument, origin + ": '" + std::string(path) + "' has an empty part (a dotted path like trainer.epochs, or a JSON pointer "
+                                                                                  "like /data/source/with/data.mask)");
     if (at->is_null()) *at = boost::json::object();  // a member just added (or null): an object to go on into
     if (boost::json::array* list = at->if_array()) {
       size_t index = 0;
       const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), index);
       if (ec != std::errc() || end != token.data() + token.size())
-        throw_error(Errc::kInvalidArgument, origin + ": '" + walked + "' is a list: give an element's index, e.g. " + walked + ".0");
+        throw_error(Errc::kInvalidArgument, origin + ": '" + walked + "' is a list: give an element's index, e.g. " + walked + separator + "0");
       if (index >= list->size())
         throw_error(Errc::kInvalidArgument, origin + ": '" + walked + "' has " + std::to_string(list->size()) + " element(s)" +
                                                 (list->empty() ? "" : " (0 to " + std::to_string(list->size() - 1) + ")"));
@@ -198,7 +207,7 @@ void Document::set(std::string_view path, boost::json::value value, const std::s
     } else {
       throw_error(Errc::kInvalidArgument, origin + ": '" + walked + "' is " + boost::json::serialize(*at) + ", not an object or a list");
     }
-    walked += (walked.empty() ? "" : ".") + std::string(token);
+    walked += (walked.empty() && !as_pointer ? std::string() : std::string(1, separator)) + token;
   }
   *at = std::move(value);
   // Earlier settings at or under this value are gone with it.

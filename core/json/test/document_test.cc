@@ -133,8 +133,30 @@ TEST(Document, SetPathsThatCannotBeFollowedAreNamed) {
   EXPECT_EQ(error("id.x"), "--set id.x: 'id' is \"fuse.ops_core\", not an object or a list");
   EXPECT_EQ(error("components.2.kind"), "--set components.2.kind: 'components' has 2 element(s) (0 to 1)");
   EXPECT_EQ(error("components.first"), "--set components.first: 'components' is a list: give an element's index, e.g. components.0");
-  EXPECT_EQ(error("components..kind"), "--set components..kind: 'components..kind' has an empty part (a dotted path like trainer.epochs)");
+  EXPECT_EQ(error("components..kind"), "--set components..kind: 'components..kind' has an empty part (a dotted path like trainer.epochs, or a JSON pointer like "
+            "/data/source/with/data.mask)");
   EXPECT_EQ(d.root().at("components").as_array().size(), 2u);
+}
+
+// Members whose names hold dots (a source's "with" or "keys") are reached with a JSON pointer instead.
+TEST(Document, SetTakesAJsonPointerForMembersWithDots) {
+  Document d = Document::parse(R"({"with": {"data.mask": "a", "x/y": 1}, "list": [1, 2]})", "e.json");
+  d.set("/with/data.mask", "b", "--set /with/data.mask");
+  d.set("/with/x~1y", 2, "--set /with/x~1y");
+  d.set("/list/1", 5, "--set /list/1");
+  EXPECT_EQ(d.root(), Document::parse(R"({"with": {"data.mask": "b", "x/y": 2}, "list": [1, 5]})", "want.json").root());
+  EXPECT_EQ(d.location("/with/data.mask"), "--set /with/data.mask");
+  const auto error = [&](const std::string& path) {
+    try {
+      d.set(path, 1, "--set " + path);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error("/list/x"), "--set /list/x: '/list' is a list: give an element's index, e.g. /list/0");
+  EXPECT_EQ(error("/with//a"),
+            "--set /with//a: '/with//a' has an empty part (a dotted path like trainer.epochs, or a JSON pointer like /data/source/with/data.mask)");
 }
 
 TEST(Pointer, EscapesTokens) {
