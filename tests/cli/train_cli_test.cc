@@ -440,6 +440,9 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   EXPECT_NEAR(scores.at("metrics").at("hd95").at("value").to_number<double>(), std::accumulate(hd95.begin(), hd95.end(), 0.0) / 4, 1e-12);
   EXPECT_EQ(scores.at("metrics").at("dice").at("ci").at("rounds"), 1000);
   EXPECT_EQ(scores.at("data").at("reference"), "data.mask");
+  ASSERT_EQ(scores.at("cases").as_array().size(), 4u);  // each case's scores, for the report's table
+  EXPECT_EQ(scores.at("cases").at(0).at("id"), "test00");
+  EXPECT_DOUBLE_EQ(scores.at("cases").at(0).at("dice").to_number<double>(), dice[0]);
   EXPECT_NE(test.out.find("evaluation: dice = "), std::string::npos) << test.out;
   EXPECT_TRUE(fs::exists(dir / "test" / "report.html"));
   EXPECT_EQ(fuse(on_test + (dir / "test2").string() + "' --reference data.maks").err,

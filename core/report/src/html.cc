@@ -1,10 +1,12 @@
 #include "fuse/report/html.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <limits>
 
 #include <boost/archive/iterators/base64_from_binary.hpp>
 #include <boost/archive/iterators/transform_width.hpp>
@@ -154,6 +156,37 @@ std::string charts(const bj::object& results) {
   return h;
 }
 
+// Each case's scores ("cases": [{"id": ..., "<metric>": value, ...}], from a test set scored against its
+// references), sorted by the first metric, lowest first: the cases to look at come first.
+std::string cases_table(const bj::array& cases) {
+  if (cases.empty() || !cases[0].is_object()) return "";
+  std::vector<std::string> columns;
+  for (const auto& m : cases[0].as_object())
+    if (m.key() != "id") columns.emplace_back(m.key());
+  if (columns.empty()) return "";
+  std::vector<const bj::object*> rows;
+  for (const bj::value& c : cases)
+    if (c.is_object()) rows.push_back(&c.as_object());
+  const auto first = [&](const bj::object* r) {
+    const bj::value* v = r->if_contains(columns[0]);
+    return v != nullptr && v->is_number() ? v->to_number<double>() : std::numeric_limits<double>::infinity();  // undefined last
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const bj::object* a, const bj::object* b) { return first(a) < first(b); });
+  constexpr size_t kMostRows = 500;
+  std::string h = "<h2>Cases</h2>\n<p>" + std::to_string(rows.size()) + " cases, by " + escape(columns[0]) + ", lowest first" +
+                  (rows.size() > kMostRows ? " (the lowest " + std::to_string(kMostRows) + " shown)" : std::string()) +
+                  ".</p>\n<table><tr><th>id</th>";
+  for (const std::string& c : columns) h += "<th>" + escape(c) + "</th>";
+  h += "</tr>\n";
+  for (size_t i = 0; i < rows.size() && i < kMostRows; ++i) {
+    const bj::value* id = rows[i]->if_contains("id");
+    h += "<tr><td>" + escape(id != nullptr && id->is_string() ? std::string(id->as_string()) : "") + "</td>";
+    for (const std::string& c : columns) h += "<td class=num>" + num(rows[i]->if_contains(c)) + "</td>";
+    h += "</tr>\n";
+  }
+  return h + "</table>\n";
+}
+
 }  // namespace
 
 std::string html_report(const bj::object& results, const std::string& title) {
@@ -191,6 +224,7 @@ std::string html_report(const bj::object& results, const std::string& title) {
       }
     h += "</table>\n";
   }
+  if (const bj::value* cases = results.if_contains("cases"); cases != nullptr && cases->is_array()) h += cases_table(cases->as_array());
   if (const bj::value* groups = results.if_contains("groups"))
     for (const auto& g : groups->as_object()) h += "<h2>By " + escape(std::string(g.key())) + "</h2>\n" + levels_table(g.value().as_object());
   if (const bj::value* folds = results.if_contains("folds")) {

@@ -69,6 +69,19 @@ TEST(Html, SelfContainedPageWithTablesAndCharts) {
   EXPECT_EQ(page.find("http"), std::string::npos);  // nothing to fetch
 }
 
+// A test set scored against its references lists its cases, the lowest first metric first (undefined last).
+TEST(Html, CasesComeLowestFirst) {
+  const std::string page = html_report(boost::json::parse(R"({
+    "metrics": {"dice": {"value": 0.8}}, "data": {"rows": 3},
+    "cases": [{"id": "a", "dice": 0.9, "hd95": 1.5}, {"id": "b", "dice": null, "hd95": null}, {"id": "c", "dice": 0.7, "hd95": 4}]})").as_object(), "t");
+  EXPECT_NE(page.find("<h2>Cases</h2>\n<p>3 cases, by dice, lowest first.</p>\n<table><tr><th>id</th><th>dice</th><th>hd95</th></tr>\n"
+                      "<tr><td>c</td><td class=num>0.7000</td><td class=num>4</td></tr>\n"
+                      "<tr><td>a</td><td class=num>0.9000</td><td class=num>1.5000</td></tr>\n"
+                      "<tr><td>b</td><td class=num>&ndash;</td><td class=num>&ndash;</td></tr>\n</table>\n"),
+            std::string::npos)
+      << page;
+}
+
 TEST(Html, EntryPointWritesTheFileOrReportsWhy) {
   const std::filesystem::path out = std::filesystem::temp_directory_path() / "fuse_report_test.html";
   char error[256] = "";

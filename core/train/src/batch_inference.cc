@@ -286,9 +286,10 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
     }
   }
 
-  // Each case's scores against its reference, after the model's outputs.
+  // Each case's scores against its reference, after the model's outputs (and in evaluation.json's "cases").
+  std::vector<std::vector<double>> case_scores;
   if (reference && reference->cases() > 0) {
-    const std::vector<std::vector<double>> scores = reference->per_case();
+    case_scores = reference->per_case();
     for (const std::string& name : reference->names()) {
       if (std::find(result.columns.begin(), result.columns.end(), name) != result.columns.end())
         throw Error(Errc::kInvalidArgument, "the metric '" + name + "' compared with " + reference->reference_key() +
@@ -296,8 +297,9 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
       result.columns.push_back(name);
       result.reference_columns.push_back(name);
     }
-    for (size_t k = 0; k < scores.size(); ++k)
-      for (size_t m = 0; m < scores[k].size(); ++m) rows[case_rows[k]][reference->names()[m]] = std::isnan(scores[k][m]) ? "nan" : exact_text(scores[k][m]);
+    for (size_t k = 0; k < case_scores.size(); ++k)
+      for (size_t m = 0; m < case_scores[k].size(); ++m)
+        rows[case_rows[k]][reference->names()[m]] = std::isnan(case_scores[k][m]) ? "nan" : exact_text(case_scores[k][m]);
   }
 
   if (!rows.empty()) {
@@ -356,6 +358,14 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
       metrics[name] = std::move(entry);
     }
     results["data"].as_object()["reference"] = reference->reference_key();
+    boost::json::array cases;
+    for (size_t k = 0; k < case_scores.size(); ++k) {
+      boost::json::object c{{"id", rows[case_rows[k]].at("id")}};
+      for (size_t m = 0; m < case_scores[k].size(); ++m)
+        c[reference->names()[m]] = std::isfinite(case_scores[k][m]) ? boost::json::value(case_scores[k][m]) : boost::json::value(nullptr);
+      cases.push_back(std::move(c));
+    }
+    results["cases"] = std::move(cases);
   }
   if (!results.empty()) {
     write_file_atomically(options.out / "evaluation.json", json::to_text(results, {2}) + "\n");
