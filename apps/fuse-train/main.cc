@@ -87,7 +87,7 @@ fs::path run_folder(const RunOptions& o, const Experiment& e) { return o.out.emp
 // their intervals; the rest is in evaluation.json and report.html.
 void print_evaluation(const fs::path& file) {
   if (!fs::exists(file)) return;
-  const boost::json::value doc = fuse::json::parse_exact(fuse::json::read_file(file));  // printed as written
+  const boost::json::value doc = fuse::json::parse_exact(fuse::json::read_file(file));
   const boost::json::object* metrics = doc.as_object().if_contains("metrics") ? &doc.at("metrics").as_object() : nullptr;
   if (metrics == nullptr) return;
   for (const auto& [name, v] : *metrics) {
@@ -95,10 +95,16 @@ void print_evaluation(const fs::path& file) {
     const size_t dot = key.find('.');
     if (dot != std::string::npos && key.substr(dot + 1) != key.substr(0, dot)) continue;
     if (!v.is_object() || !v.as_object().contains("value") || !v.at("value").is_number()) continue;
-    std::cout << "evaluation: " << key.substr(0, dot) << " = " << fuse::json::format_number(v.at("value").to_number<double>());
+    // Four decimals, as `fuse eval` prints them; evaluation.json holds every digit.
+    const auto text = [](const boost::json::value& x) {
+      if (!x.is_number()) return std::string("-");  // undefined (null)
+      char buffer[32];
+      std::snprintf(buffer, sizeof buffer, "%.4f", x.to_number<double>());
+      return std::string(buffer);
+    };
+    std::cout << "evaluation: " << key.substr(0, dot) << " = " << text(v.at("value"));
     if (const boost::json::value* ci = v.as_object().if_contains("ci"); ci != nullptr && ci->is_object())
-      std::cout << " [" << fuse::json::format_number(ci->at("lower").to_number<double>()) << ", "
-                << fuse::json::format_number(ci->at("upper").to_number<double>()) << "] "
+      std::cout << " [" << text(ci->at("lower")) << ", " << text(ci->at("upper")) << "] "
                 << fuse::json::format_number(100 * ci->at("level").to_number<double>()) << "%";
     std::cout << "\n";
   }
