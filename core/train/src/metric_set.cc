@@ -14,11 +14,19 @@ namespace fuse::train {
 MetricSet::MetricSet(const Registry& registry, const std::vector<MetricSpec>& specs, bool train_split) : registry_(registry) {
   for (const MetricSpec& s : specs) {
     if (train_split ? !s.train : !s.validation) continue;
-    try {
-      metrics_.push_back(registry.create_metric(s.component, s.config));
-    } catch (const Error& e) {
-      throw Error(e.code(), s.where + ": metric '" + s.name + "': " + e.what());
+    // Metrics of one component and config (Dice and HD95 outputs of one segmentation metric) share an instance:
+    // its rows are seen, and its distances computed, once.
+    size_t shared = 0;
+    while (shared < owners_.size() && !(specs_[owners_[shared]].component == s.component && specs_[owners_[shared]].config == s.config)) ++shared;
+    if (shared == owners_.size()) {
+      try {
+        metrics_.push_back(registry.create_metric(s.component, s.config));
+      } catch (const Error& e) {
+        throw Error(e.code(), s.where + ": metric '" + s.name + "': " + e.what());
+      }
+      owners_.push_back(specs_.size());
     }
+    instance_.push_back(shared);
     specs_.push_back(s);
   }
 }
@@ -28,11 +36,12 @@ void MetricSet::reset() {
 }
 
 void MetricSet::update(const NDict& batch) {
-  for (size_t i = 0; i < metrics_.size(); ++i) {
+  for (size_t j = 0; j < metrics_.size(); ++j) {
+    const MetricSpec& s = specs_[owners_[j]];
     try {
-      metrics_[i].update(batch);
+      metrics_[j].update(batch);
     } catch (const Error& e) {
-      throw Error(e.code(), specs_[i].where + ": metric '" + specs_[i].name + "': " + e.what());
+      throw Error(e.code(), s.where + ": metric '" + s.name + "': " + e.what());
     }
   }
 }
@@ -50,7 +59,7 @@ void MetricSet::merge_ranks(Communicator& communicator, const std::string& what)
   const std::vector<std::string> all = communicator.all_gather(mine, what);
   std::vector<size_t> at(all.size(), 0);
   for (size_t i = 0; i < metrics_.size(); ++i) {
-    const MetricSpec& s = specs_[i];
+    const MetricSpec& s = specs_[owners_[i]];
     try {
       // Rebuilt from the gathered bytes on every rank, own state included: bit-identical results everywhere.
       std::optional<Metric> merged;
@@ -90,32 +99,42 @@ void add_elements(const NDict& result, const std::string& key, const Tensor& t, 
 }  // namespace
 
 std::vector<std::pair<std::string, double>> MetricSet::compute() {
-  std::vector<std::pair<std::string, double>> out;
-  for (size_t i = 0; i < metrics_.size(); ++i) add_named(i, [&] { return metrics_[i].compute(); }, out);
-  return out;
+  return named([&](size_t j) { return metrics_[j].compute(); });
 }
 
 std::vector<std::pair<std::string, double>> MetricSet::compute_weighted(const uint8_t* counts, size_t rows) const {
-  std::vector<std::pair<std::string, double>> out;
-  for (size_t i = 0; i < metrics_.size(); ++i) {
-    if (!metrics_[i].supports_weighted())
-      throw Error(Errc::kUnsupported, specs_[i].where + ": metric '" + specs_[i].name + "' (" + specs_[i].component +
+  for (size_t j = 0; j < metrics_.size(); ++j)
+    if (!metrics_[j].supports_weighted()) {
+      const MetricSpec& s = specs_[owners_[j]];
+      throw Error(Errc::kUnsupported, s.where + ": metric '" + s.name + "' (" + s.component +
                                           ") cannot weigh its rows (no compute_weighted), so it has no per-case values or intervals");
-    add_named(i, [&] { return metrics_[i].compute_weighted(nullptr, counts, rows); }, out);
+    }
+  return named([&](size_t j) { return metrics_[j].compute_weighted(nullptr, counts, rows); });
+}
+
+std::vector<std::pair<std::string, double>> MetricSet::named(const std::function<NDict(size_t)>& compute) const {
+  // Each instance computed once; an undefined result (Errc::kNumeric, e.g. one class in the epoch) is NaN.
+  std::vector<std::optional<NDict>> results(metrics_.size());
+  for (size_t j = 0; j < metrics_.size(); ++j) {
+    const MetricSpec& s = specs_[owners_[j]];
+    try {
+      results[j] = compute(j);
+    } catch (const Error& e) {
+      if (e.code() != Errc::kNumeric) throw Error(e.code(), s.where + ": metric '" + s.name + "': " + e.what());
+    }
   }
+  std::vector<std::pair<std::string, double>> out;
+  for (size_t i = 0; i < specs_.size(); ++i) add_named(i, results[instance_[i]] ? &*results[instance_[i]] : nullptr, out);
   return out;
 }
 
-void MetricSet::add_named(size_t i, const std::function<NDict()>& compute, std::vector<std::pair<std::string, double>>& out) const {
+void MetricSet::add_named(size_t i, const NDict* computed, std::vector<std::pair<std::string, double>>& out) const {
   const MetricSpec& s = specs_[i];
-  NDict result;
-  try {
-    result = compute();
-  } catch (const Error& e) {
-    if (e.code() != Errc::kNumeric) throw Error(e.code(), s.where + ": metric '" + s.name + "': " + e.what());
+  if (computed == nullptr) {
     out.emplace_back(s.name, std::numeric_limits<double>::quiet_NaN());  // undefined here
     return;
   }
+  const NDict& result = *computed;
   std::vector<std::pair<std::string, double>> scalars;
   const auto flat = result.flatten();
   for (const auto& [key, v] : flat) {

@@ -33,11 +33,16 @@ class MetricSet {
   void merge_ranks(Communicator& communicator, const std::string& what);
 
  private:
-  void add_named(size_t i, const std::function<NDict()>& compute, std::vector<std::pair<std::string, double>>& out) const;
+  // The named values of every spec from each instance's result (compute(j) for instance j).
+  std::vector<std::pair<std::string, double>> named(const std::function<NDict(size_t)>& compute) const;
+  // Spec i's values from its instance's result (null: undefined, NaN).
+  void add_named(size_t i, const NDict* result, std::vector<std::pair<std::string, double>>& out) const;
 
   const Registry& registry_;
-  std::vector<Metric> metrics_;
-  std::vector<MetricSpec> specs_;
+  std::vector<Metric> metrics_;    // one per distinct component and config
+  std::vector<size_t> owners_;     // per instance: the first spec using it (for messages and merging)
+  std::vector<MetricSpec> specs_;  // in order
+  std::vector<size_t> instance_;   // per spec: its instance
 };
 
 }  // namespace fuse::train
