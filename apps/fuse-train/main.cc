@@ -1,9 +1,10 @@
 // fuse-train: the commands that train or predict (`fuse run`, `fuse lr-find`, `fuse export`, `fuse infer`,
-// `fuse show-results`).
+// `fuse show-results`), and `fuse eval-seg`, which shares inference's scoring of segmentations.
 // A program of its own because it loads LibTorch, which the other `fuse` commands must not pay for; `fuse`
 // hands these commands over to it. Exit codes: 0 success, 1 failure, 2 usage.
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -24,16 +25,19 @@
 #define BOOST_DLL_USE_STD_FS
 #include <boost/dll/runtime_symbol_info.hpp>
 
+#include "fuse/base/file.h"
 #include "fuse/base/strings.h"
 #include "fuse/json/document.h"
 #include "fuse/json/parse.h"
 #include "fuse/launch/local_launcher.h"
 #include "fuse/launch/world.h"
+#include "fuse/report/html.h"
 #include "fuse/json/write.h"
 #include "fuse/train/cross_validation.h"
 #include "fuse/train/batch_inference.h"
 #include "fuse/train/inference.h"
 #include "fuse/train/inference_inputs.h"
+#include "fuse/train/mask_folders.h"
 #include "fuse/train/trainer.h"
 
 namespace {
@@ -85,10 +89,8 @@ fs::path run_folder(const RunOptions& o, const Experiment& e) { return o.out.emp
 
 // The evaluation's headline metrics (those named as in the experiment, e.g. "auc" or "accuracy.accuracy") with
 // their intervals; the rest is in evaluation.json and report.html.
-void print_evaluation(const fs::path& file) {
-  if (!fs::exists(file)) return;
-  const boost::json::value doc = fuse::json::parse_exact(fuse::json::read_file(file));
-  const boost::json::object* metrics = doc.as_object().if_contains("metrics") ? &doc.at("metrics").as_object() : nullptr;
+void print_evaluation(const boost::json::object& results) {
+  const boost::json::object* metrics = results.if_contains("metrics") ? &results.at("metrics").as_object() : nullptr;
   if (metrics == nullptr) return;
   for (const auto& [name, v] : *metrics) {
     const std::string key(name);
@@ -108,6 +110,10 @@ void print_evaluation(const fs::path& file) {
                 << fuse::json::format_number(100 * ci->at("level").to_number<double>()) << "%";
     std::cout << "\n";
   }
+}
+
+void print_evaluation(const fs::path& file) {
+  if (fs::exists(file)) print_evaluation(fuse::json::parse_exact(fuse::json::read_file(file)).as_object());
 }
 
 // `fuse run --nproc N`: this program again as ranks 0..N-1, with the same arguments; they see RANK set.
@@ -302,6 +308,43 @@ int infer_many(const InferOptions& o, const fuse::Registry& registry, fuse::trai
   return 1;
 }
 
+struct EvalSegOptions {
+  fuse::train::MaskFolders folders;
+  std::string out;
+  bool no_progress = false;
+};
+
+// `fuse eval-seg`: another tool's segmentations against references, folder against folder.
+int eval_seg(EvalSegOptions& o) {
+  fuse::Registry registry;
+  const bool bar = !o.no_progress && isatty(fileno(stderr));
+  const fuse::train::MaskFoldersResult r =
+      fuse::train::evaluate_mask_folders(registry, o.folders, [&](size_t done, size_t total) {
+        if (!bar) return;
+        std::fprintf(stderr, "\rscoring %zu/%zu%s", done, total, done == total ? "\n" : "");
+        std::fflush(stderr);
+      });
+  std::cout << "scored " << r.ids.size() << " cases\n";
+  print_evaluation(r.results);
+  if (o.out.empty()) return 0;
+  const fs::path out = o.out;
+  fs::create_directories(out);
+  std::string csv = "id,prediction,reference";
+  for (const std::string& n : r.names) csv += "," + n;
+  csv += "\n";
+  for (size_t k = 0; k < r.ids.size(); ++k) {
+    csv += r.ids[k] + "," + r.predictions[k] + "," + r.references[k];
+    for (double v : r.per_case[k]) csv += "," + (std::isnan(v) ? std::string("nan") : fuse::json::format_number(v));
+    csv += "\n";
+  }
+  fuse::write_file_atomically(out / "cases.csv", csv);
+  fuse::write_file_atomically(out / "evaluation.json", fuse::json::to_text(r.results, {2}) + "\n");
+  fuse::write_file_atomically(out / "report.html",
+                              fuse::report::html_report(r.results, "Segmentations " + o.folders.predictions.string() + " against " + o.folders.references.string()));
+  std::cout << "wrote " << (out / "cases.csv").string() << ", evaluation.json, report.html\n";
+  return 0;
+}
+
 int infer(const InferOptions& o) {
   const bool many = !o.out.empty() || o.inputs.files.size() != 1;
   if (many && !o.output.empty())
@@ -329,7 +372,9 @@ void keep_large_allocations_in_heap() {
 
 int main(int argc, char** argv) {
   keep_large_allocations_in_heap();
-  CLI::App app{"fuse-train: train, probe, export and run models (called by `fuse run`, `fuse lr-find`, `fuse export`, `fuse infer`, `fuse show-results`)", "fuse"};
+  CLI::App app{"fuse-train: train, probe, export and run models (called by `fuse run`, `fuse lr-find`, `fuse export`, `fuse infer`, `fuse show-results`, "
+               "`fuse eval-seg`)",
+               "fuse"};
   app.require_subcommand(1);
   int exit_code = 0;
 
@@ -428,6 +473,23 @@ int main(int argc, char** argv) {
   show_cmd->add_option("--out", show.out, "the PNG to write");
   show_cmd->add_option("--csv", show.csv, "also write every sample run (when ranked: all) with its loss and metrics to this CSV");
   show_cmd->callback([&] { exit_code = fuse::cli::show_results(show); });
+
+  static EvalSegOptions seg;
+  CLI::App* seg_cmd = app.add_subcommand("eval-seg", "Score a folder of segmentations from any tool against a folder of references, per case and on average");
+  seg_cmd->add_option("--pred", seg.folders.predictions, "the folder of predicted label maps")->required();
+  seg_cmd->add_option("--ref", seg.folders.references, "the folder of reference label maps; a pair shares its file name without extensions")->required();
+  seg_cmd->add_option("--num-classes", seg.folders.num_classes, "labels 0 .. N - 1 (0 the background)")->required();
+  seg_cmd->add_option("--pattern", seg.folders.pattern, "the files in both folders (default *.nii.gz; '**/' in front: sub-folders too)");
+  seg_cmd->add_flag("--include-background", seg.folders.include_background, "score class 0 too");
+  seg_cmd->add_option("--tolerance", seg.folders.tolerance, "surface Dice's tolerance in millimetres (default 1)")->check(CLI::NonNegativeNumber);
+  seg_cmd->add_option("--empty-distance", seg.folders.empty_distance, "distances when one mask is empty: max (the diagonal) or nan (left out)")
+      ->check(CLI::IsMember({"max", "nan"}));
+  seg.folders.ci.rounds = 1000;
+  seg_cmd->add_option("--ci", seg.folders.ci.rounds, "bootstrap rounds over cases for the intervals (default 1000; 0: none)")->check(CLI::NonNegativeNumber);
+  seg_cmd->add_option("--seed", seg.folders.ci.seed, "the bootstrap's seed (default 0)");
+  seg_cmd->add_option("--out", seg.out, "write cases.csv (each case's scores), evaluation.json and report.html here");
+  seg_cmd->add_flag("--no-progress", seg.no_progress, "no progress line");
+  seg_cmd->callback([&] { exit_code = eval_seg(seg); });
 
   return fuse::apps::run_app(app, argc, argv, exit_code);
 }

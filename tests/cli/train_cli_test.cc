@@ -445,6 +445,19 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   EXPECT_DOUBLE_EQ(scores.at("cases").at(0).at("dice").to_number<double>(), dice[0]);
   EXPECT_NE(test.out.find("evaluation: dice = "), std::string::npos) << test.out;
   EXPECT_TRUE(fs::exists(dir / "test" / "report.html"));
+  // The same segmentations scored as another tool's would be, folder against folder: the same Dice.
+  fs::create_directories(dir / "refs");
+  for (int k = 0; k < 4; ++k)
+    fs::copy_file(dir / "data" / "test" / ("test0" + std::to_string(k) + "_mask.nii.gz"), dir / "refs" / ("test0" + std::to_string(k) + ".nii.gz"));
+  const CommandResult seg = fuse("eval-seg --pred '" + (dir / "test").string() + "' --ref '" + (dir / "refs").string() + "' --num-classes 3 --out '" +
+                                 (dir / "evalseg").string() + "'");
+  ASSERT_EQ(seg.exit_code, 0) << seg.err;
+  EXPECT_EQ(seg.out.rfind("scored 4 cases\nevaluation: dice = ", 0), 0u) << seg.out;
+  const boost::json::value folders = boost::json::parse(read_text(dir / "evalseg" / "evaluation.json"));
+  EXPECT_NEAR(folders.at("metrics").at("dice").at("value").to_number<double>(), scores.at("metrics").at("dice").at("value").to_number<double>(), 1e-12);
+  EXPECT_NEAR(folders.at("metrics").at("hd95").at("value").to_number<double>(), scores.at("metrics").at("hd95").at("value").to_number<double>(), 1e-12);
+  EXPECT_EQ(read_text(dir / "evalseg" / "cases.csv").substr(0, 77), "id,prediction,reference,dice,iou,hd95,hd,asd,nsd,dice.1,hd95.1,dice.2,hd95.2\n");
+  EXPECT_EQ(fuse("eval-seg --pred a --ref b").exit_code, 2);  // --num-classes is needed
   EXPECT_EQ(fuse(on_test + (dir / "test2").string() + "' --reference data.maks").err,
             "fuse: error: --reference data.maks: no input carries it; did you mean 'data.mask'? (input 'test00' has data.id, data.image, data.mask, "
             "data.lesion, data.patient)\n");

@@ -358,14 +358,9 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
       metrics[name] = std::move(entry);
     }
     results["data"].as_object()["reference"] = reference->reference_key();
-    boost::json::array cases;
-    for (size_t k = 0; k < case_scores.size(); ++k) {
-      boost::json::object c{{"id", rows[case_rows[k]].at("id")}};
-      for (size_t m = 0; m < case_scores[k].size(); ++m)
-        c[reference->names()[m]] = std::isfinite(case_scores[k][m]) ? boost::json::value(case_scores[k][m]) : boost::json::value(nullptr);
-      cases.push_back(std::move(c));
-    }
-    results["cases"] = std::move(cases);
+    std::vector<std::string> ids;
+    for (size_t row : case_rows) ids.push_back(rows[row].at("id"));
+    results["cases"] = cases_json(ids, reference->names(), case_scores);
   }
   if (!results.empty()) {
     write_file_atomically(options.out / "evaluation.json", json::to_text(results, {2}) + "\n");

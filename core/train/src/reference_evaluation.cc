@@ -108,8 +108,8 @@ struct ReferenceEvaluation::Impl {
 
 namespace {
 
-// The experiment's validation metrics on the label map written to the output path, pointed at a case's files.
-std::vector<MetricSpec> metrics_on_written(const Registry& registry, const Experiment& e, const std::string& origin) {
+// The experiment's validation metrics on the label map written to the output path.
+std::vector<MetricSpec> metrics_on_written(const Experiment& e, const std::string& origin) {
   const InferenceSpec& spec = e.inference;
   const std::string target = "{" + spec.output_key + "}";
   if (spec.write.empty())
@@ -121,27 +121,36 @@ std::vector<MetricSpec> metrics_on_written(const Registry& registry, const Exper
   if (written.empty())
     throw Error(Errc::kConfig, origin + ": no write step of the inference writes to " + target + ", the file compared with the reference");
   std::vector<MetricSpec> out;
-  for (MetricSpec m : e.metrics) {
-    if (!m.validation || string_of(m.config, "pred") != written) continue;
-    m.config["pred"] = kPred;
-    m.config["target"] = kTarget;
-    if (registry.component(m.component).field("spacing_key") != nullptr) {
-      m.config.erase("spacing");  // the experiment's is the resampled grid's; a case's own comes from its file
-      m.config["spacing_key"] = kSpacing;
-    }
-    out.push_back(std::move(m));
-  }
+  for (const MetricSpec& m : e.metrics)
+    if (m.validation && string_of(m.config, "pred") == written) out.push_back(m);
   if (out.empty())
     throw Error(Errc::kConfig, origin + ": no validation metric of the experiment reads '" + written + "', the label map written to " + target +
                                    " (add one, e.g. {\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"" + written + "\", \"num_classes\": ...})");
   return out;
 }
 
+// The metrics pointed at a case's two label maps, with the case's own spacing.
+std::vector<MetricSpec> on_cases(const Registry& registry, std::vector<MetricSpec> metrics) {
+  for (MetricSpec& m : metrics) {
+    m.config["pred"] = kPred;
+    m.config["target"] = kTarget;
+    if (registry.component(m.component).field("spacing_key") != nullptr) {
+      m.config.erase("spacing");  // an experiment's is the resampled grid's; a case's own comes from its file
+      m.config["spacing_key"] = kSpacing;
+    }
+    m.validation = true;
+  }
+  return metrics;
+}
+
 }  // namespace
 
 ReferenceEvaluation::ReferenceEvaluation(const Registry& registry, const Experiment& experiment, const std::string& reference_key,
                                          const std::string& origin)
-    : impl_(std::make_unique<Impl>(registry, metrics_on_written(registry, experiment, origin + " '" + reference_key + "'"))) {
+    : ReferenceEvaluation(registry, metrics_on_written(experiment, origin + " '" + reference_key + "'"), reference_key) {}
+
+ReferenceEvaluation::ReferenceEvaluation(const Registry& registry, const std::vector<MetricSpec>& metrics, const std::string& reference_key)
+    : impl_(std::make_unique<Impl>(registry, on_cases(registry, metrics))) {
   impl_->reference_key = reference_key;
 }
 
@@ -224,6 +233,16 @@ bj::object ReferenceEvaluation::results(const eval::CiSpec& ci) {
     out[m.names[k]] = std::move(entry);
   }
   return out;
+}
+
+bj::array cases_json(const std::vector<std::string>& ids, const std::vector<std::string>& names, const std::vector<std::vector<double>>& values) {
+  bj::array cases;
+  for (size_t k = 0; k < ids.size() && k < values.size(); ++k) {
+    bj::object c{{"id", ids[k]}};
+    for (size_t m = 0; m < names.size() && m < values[k].size(); ++m) c[names[m]] = number(values[k][m]);
+    cases.push_back(std::move(c));
+  }
+  return cases;
 }
 
 }  // namespace fuse::train

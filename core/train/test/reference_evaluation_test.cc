@@ -1,5 +1,7 @@
 #include "fuse/train/reference_evaluation.h"
 
+#include "fuse/train/mask_folders.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -129,6 +131,64 @@ TEST(ReferenceEvaluation, SaysWhatTheBundleLacks) {
   EXPECT_EQ(error_of([&] { ReferenceEvaluation(built_plugins(), e, "data.mask", "inference.reference"); }),
             "inference.reference 'data.mask': no validation metric of the experiment reads 'model.labels', the label map written to {data.output_path} "
             "(add one, e.g. {\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.labels\", \"num_classes\": ...})");
+}
+
+// `fuse eval-seg`: another tool's label maps against references, paired by name, every class scored.
+TEST(MaskFolders, PairsByNameAndScoresEveryClass) {
+  const fs::path dir = fresh_dir("mask_folders");
+  fs::create_directories(dir / "pred");
+  fs::create_directories(dir / "ref");
+  write_box(dir / "pred" / "a.nii.gz", 3, {2, 1, 1});
+  write_box(dir / "ref" / "a.nii.gz", 2, {2, 1, 1});
+  write_box(dir / "pred" / "b.nii.gz", 2, {1, 1, 1});
+  write_box(dir / "ref" / "b.nii.gz", 2, {1, 1, 1});
+  MaskFolders o;
+  o.predictions = dir / "pred";
+  o.references = dir / "ref";
+  o.ci.rounds = 50;
+  size_t progress = 0;
+  const MaskFoldersResult r = evaluate_mask_folders(built_plugins(), o, [&](size_t done, size_t total) {
+    EXPECT_EQ(total, 2u);
+    progress = done;
+  });
+  EXPECT_EQ(progress, 2u);
+  EXPECT_EQ(r.ids, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(r.names, (std::vector<std::string>{"dice", "iou", "hd95", "hd", "asd", "nsd", "dice.1", "hd95.1"}));
+  ASSERT_EQ(r.per_case.size(), 2u);
+  EXPECT_DOUBLE_EQ(r.per_case[0][0], 0.75);      // 2 * 48 / (64 + 64)
+  EXPECT_DOUBLE_EQ(r.per_case[0][1], 0.6);       // 48 / 80
+  EXPECT_DOUBLE_EQ(r.per_case[0][3], 2.0);       // one voxel of 2 mm
+  EXPECT_DOUBLE_EQ(r.per_case[0][6], 0.75);      // class 1 alone
+  EXPECT_DOUBLE_EQ(r.per_case[1][0], 1.0);
+  EXPECT_DOUBLE_EQ(r.results.at("metrics").at("dice").at("value").as_double(), 0.875);
+  EXPECT_TRUE(r.results.at("metrics").at("dice").as_object().contains("ci"));
+  EXPECT_EQ(r.results.at("cases").as_array().size(), 2u);
+  EXPECT_EQ(r.results.at("data").at("rows"), 2);
+}
+
+TEST(MaskFolders, UnpairedFilesAndOtherGridsAreNamed) {
+  const fs::path dir = fresh_dir("mask_folders_bad");
+  fs::create_directories(dir / "pred");
+  fs::create_directories(dir / "ref");
+  write_box(dir / "pred" / "a.nii.gz", 2, {1, 1, 1});
+  write_box(dir / "ref" / "a.nii.gz", 2, {1, 1, 2});
+  write_box(dir / "pred" / "c.nii.gz", 2, {1, 1, 1});
+  write_box(dir / "ref" / "d.nii.gz", 2, {1, 1, 1});
+  MaskFolders o;
+  o.predictions = dir / "pred";
+  o.references = dir / "ref";
+  EXPECT_EQ(error_of([&] { evaluate_mask_folders(built_plugins(), o); }),
+            "1 predictions have no reference in '" + (dir / "ref").string() + "' (c); 1 references have no prediction in '" + (dir / "pred").string() +
+                "' (d): a pair shares its file name without extensions");
+  fs::remove(dir / "pred" / "c.nii.gz");
+  fs::remove(dir / "ref" / "d.nii.gz");
+  EXPECT_EQ(error_of([&] { evaluate_mask_folders(built_plugins(), o); }),
+            "case 'a': the reference from --ref '" + (dir / "ref" / "a.nii.gz").string() + "' and the prediction '" + (dir / "pred" / "a.nii.gz").string() +
+                "' lie on different grids (spacing [1, 1, 1] against [1, 1, 2]): a reference must be on its input's grid");
+  o.pattern = "*.nrrd";
+  EXPECT_EQ(error_of([&] { evaluate_mask_folders(built_plugins(), o); }), "--pred: no file in '" + (dir / "pred").string() + "' matches '*.nrrd'");
+  o.num_classes = 1;
+  EXPECT_EQ(error_of([&] { evaluate_mask_folders(built_plugins(), o); }), "--num-classes 1: at least 2 (the background and one class)");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include "fuse/eval/eval_config.h"
@@ -25,6 +26,9 @@ class ReferenceEvaluation {
   // ({data.output_path}); their spacing is each case's own, read from its files. A bundle that writes nothing
   // there, or has no metric on what it writes, is an error that says what to add.
   ReferenceEvaluation(const Registry& registry, const Experiment& experiment, const std::string& reference_key, const std::string& origin);
+  // Scoring with these metrics (component, config, output, name; their pred, target and spacing are set here),
+  // `reference_key` naming the references in messages: label maps from any tool.
+  ReferenceEvaluation(const Registry& registry, const std::vector<MetricSpec>& metrics, const std::string& reference_key);
   ~ReferenceEvaluation();
 
   const std::string& reference_key() const;
@@ -47,6 +51,9 @@ class ReferenceEvaluation {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// evaluation.json's "cases": [{"id": ..., "<name>": value (null where undefined), ...}] in order.
+boost::json::array cases_json(const std::vector<std::string>& ids, const std::vector<std::string>& names, const std::vector<std::vector<double>>& values);
 
 }  // namespace fuse::train
 
