@@ -487,6 +487,7 @@ int main(int argc, char** argv) {
   seg.folders.ci.rounds = 1000;
   seg_cmd->add_option("--ci", seg.folders.ci.rounds, "bootstrap rounds over cases for the intervals (default 1000; 0: none)")->check(CLI::NonNegativeNumber);
   seg_cmd->add_option("--seed", seg.folders.ci.seed, "the bootstrap's seed (default 0)");
+  seg_cmd->add_option("--threads", seg.folders.threads, "threads reading and scoring cases (default: every core; results do not depend on it)");
   seg_cmd->add_option("--out", seg.out, "write cases.csv (each case's scores), evaluation.json and report.html here");
   seg_cmd->add_flag("--no-progress", seg.no_progress, "no progress line");
   seg_cmd->callback([&] { exit_code = eval_seg(seg); });

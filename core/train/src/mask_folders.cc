@@ -1,6 +1,8 @@
 #include "fuse/train/mask_folders.h"
 
+#include <algorithm>
 #include <map>
+#include <thread>
 
 #include <boost/json/array.hpp>
 
@@ -77,17 +79,17 @@ MaskFoldersResult evaluate_mask_folders(const Registry& registry, const MaskFold
   }
   ReferenceEvaluation scores(registry, metrics_of(o), "from --ref");
   MaskFoldersResult r;
+  std::vector<ReferenceEvaluation::Case> cases;
   for (const auto& [id, path] : predicted) {
-    try {
-      scores.add(path, references.at(id));
-    } catch (const Error& e) {
-      throw Error(e.code(), "case '" + id + "': " + e.what());
-    }
+    cases.push_back({id, path, references.at(id)});
     r.ids.push_back(id);
     r.predictions.push_back(path);
     r.references.push_back(references.at(id));
-    if (on_progress) on_progress(r.ids.size(), predicted.size());
   }
+  const size_t threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  scores.add_all(cases, threads, [&](size_t done) {
+    if (on_progress) on_progress(done, cases.size());
+  });
   r.per_case = scores.per_case();
   r.names = scores.names();
   r.results["metrics"] = scores.results(o.ci);

@@ -46,6 +46,10 @@ void MetricSet::update(const NDict& batch) {
   }
 }
 
+void MetricSet::merge(const MetricSet& other) {
+  for (size_t j = 0; j < metrics_.size(); ++j) metrics_[j].merge(other.metrics_[j]);
+}
+
 void MetricSet::merge_ranks(Communicator& communicator, const std::string& what) {
   if (metrics_.empty()) return;
   // One gather for all metrics: each state as its length (16 hex digits) and its bytes.

@@ -28,6 +28,8 @@ class MetricSet {
   // replicate, or one row alone. Call compute() first. A metric that cannot weigh its rows is an error.
   std::vector<std::pair<std::string, double>> compute_weighted(const uint8_t* counts, size_t rows) const;
   bool empty() const { return metrics_.empty(); }
+  // Adds another set's rows (one built from the same specs) after this one's: threads scoring parts in turn.
+  void merge(const MetricSet& other);
   // Distributed runs: every rank's accumulated rows merged in rank order (the metrics' merge), the same on
   // every rank, so that they all compute the same values.
   void merge_ranks(Communicator& communicator, const std::string& what);

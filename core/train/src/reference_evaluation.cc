@@ -1,9 +1,12 @@
 #include "fuse/train/reference_evaluation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include <boost/json/array.hpp>
 
@@ -73,14 +76,18 @@ std::string grid_difference(const LabelFile& a, const LabelFile& b) {
 }  // namespace
 
 struct ReferenceEvaluation::Impl {
-  Impl(const Registry& registry, const std::vector<MetricSpec>& specs)
-      : read(registry.create_op("fuse.io.read_medical", bj::object{{"path_key", "path"}, {"key", "map"}})), metrics(registry, specs, false) {}
+  Impl(const Registry& r, const std::vector<MetricSpec>& s)
+      : registry(r), specs(s), read(r.create_op("fuse.io.read_medical", bj::object{{"path_key", "path"}, {"key", "map"}})), metrics(r, s, false) {}
+  const Registry& registry;
+  std::vector<MetricSpec> specs;
   Op read;
   MetricSet metrics;
   std::string reference_key;
   std::vector<std::string> names;
   size_t cases = 0;
   std::optional<std::vector<std::pair<std::string, double>>> means;  // computed once, after the last case
+
+  void add(const std::string& written, const std::string& reference);
 
   LabelFile read_file(const std::string& path, const std::string& what) {
     NDict s;
@@ -160,14 +167,14 @@ const std::string& ReferenceEvaluation::reference_key() const { return impl_->re
 const std::vector<std::string>& ReferenceEvaluation::names() const { return impl_->names; }
 size_t ReferenceEvaluation::cases() const { return impl_->cases; }
 
-void ReferenceEvaluation::add(const std::string& written, const std::string& reference) {
-  const LabelFile pred = impl_->read_file(written, "the written prediction");
-  const LabelFile ref = impl_->read_file(reference, "the reference " + impl_->reference_key);
+void ReferenceEvaluation::Impl::add(const std::string& written, const std::string& reference) {
+  const LabelFile pred = read_file(written, "the written prediction");
+  const LabelFile ref = read_file(reference, "the reference " + reference_key);
   if (const std::string d = grid_difference(pred, ref); !d.empty())
-    throw Error(Errc::kInvalidArgument, "the reference " + impl_->reference_key + " '" + reference + "' and the prediction '" + written +
+    throw Error(Errc::kInvalidArgument, "the reference " + reference_key + " '" + reference + "' and the prediction '" + written +
                                             "' lie on different grids (" + d + "): a reference must be on its input's grid");
   if (pred.map.shape() != ref.map.shape())
-    throw Error(Errc::kInvalidArgument, "the reference " + impl_->reference_key + " '" + reference + "' is " + ref.map.description() +
+    throw Error(Errc::kInvalidArgument, "the reference " + reference_key + " '" + reference + "' is " + ref.map.description() +
                                             " but the prediction '" + written + "' is " + pred.map.description() + ": a reference is one label map");
   // Per tensor axis (z, y, x) from the file's (x, y, z).
   const size_t nd = static_cast<size_t>(pred.map.ndim() - 1);
@@ -178,9 +185,49 @@ void ReferenceEvaluation::add(const std::string& written, const std::string& ref
   batch.set(kPred, pred.map);
   batch.set(kTarget, ref.map);
   batch.set(kSpacing, Tensor::from_vector(spacing, {static_cast<int64_t>(nd)}));
-  impl_->metrics.update(batch);
+  metrics.update(batch);
+  means.reset();
+  ++cases;
+}
+
+void ReferenceEvaluation::add(const std::string& written, const std::string& reference) { impl_->add(written, reference); }
+
+void ReferenceEvaluation::add_all(const std::vector<Case>& cases, size_t threads, const std::function<void(size_t)>& on_done) {
+  threads = std::max<size_t>(1, std::min(threads, cases.size()));
+  std::mutex mutex;
+  size_t done = 0;
+  // Part t scores cases [t * n / threads, (t + 1) * n / threads) with its own reader and metrics.
+  std::vector<std::unique_ptr<Impl>> parts(threads);
+  std::vector<std::optional<Error>> failures(threads);
+  const auto score = [&](size_t t) {
+    try {
+      parts[t] = std::make_unique<Impl>(impl_->registry, impl_->specs);
+      parts[t]->reference_key = impl_->reference_key;
+      for (size_t k = t * cases.size() / threads; k < (t + 1) * cases.size() / threads; ++k) {
+        try {
+          parts[t]->add(cases[k].written, cases[k].reference);
+        } catch (const Error& e) {
+          throw Error(e.code(), "case '" + cases[k].id + "': " + e.what());
+        }
+        const std::lock_guard<std::mutex> lock(mutex);
+        ++done;
+        if (on_done) on_done(done);
+      }
+    } catch (const Error& e) {
+      failures[t] = e;
+    }
+  };
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < threads; ++t) workers.emplace_back(score, t);
+  score(0);
+  for (std::thread& w : workers) w.join();
+  for (const std::optional<Error>& f : failures)
+    if (f) throw *f;  // the first part's first failure
+  for (const auto& part : parts) {
+    impl_->metrics.merge(part->metrics);
+    impl_->cases += part->cases;
+  }
   impl_->means.reset();
-  ++impl_->cases;
 }
 
 std::vector<std::vector<double>> ReferenceEvaluation::per_case() {

@@ -164,6 +164,13 @@ TEST(MaskFolders, PairsByNameAndScoresEveryClass) {
   EXPECT_TRUE(r.results.at("metrics").at("dice").as_object().contains("ci"));
   EXPECT_EQ(r.results.at("cases").as_array().size(), 2u);
   EXPECT_EQ(r.results.at("data").at("rows"), 2);
+  // Scored on one thread or on two parts merged in order: the same cases, means and intervals.
+  for (size_t threads : {1, 2}) {
+    o.threads = threads;
+    const MaskFoldersResult again = evaluate_mask_folders(built_plugins(), o);
+    EXPECT_EQ(again.per_case, r.per_case) << threads;
+    EXPECT_EQ(again.results, r.results) << threads;
+  }
 }
 
 TEST(MaskFolders, UnpairedFilesAndOtherGridsAreNamed) {

@@ -25,6 +25,7 @@ struct MaskFolders {
   double tolerance = 1.0;               // surface Dice's, in physical units
   std::string empty_distance = "max";   // "max" or "nan": see fuse.metrics.segmentation
   eval::CiSpec ci;
+  size_t threads = 0;  // reading and scoring cases (0: every core); results do not depend on it
 };
 
 struct MaskFoldersResult {

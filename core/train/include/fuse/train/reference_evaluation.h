@@ -5,6 +5,7 @@
 #ifndef FUSE_TRAIN_REFERENCE_EVALUATION_H_
 #define FUSE_TRAIN_REFERENCE_EVALUATION_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,13 @@ class ReferenceEvaluation {
   // Reads the written label map and the reference, checks that they lie on one grid (size, spacing, origin,
   // direction) and scores the case. Nothing is added when it throws.
   void add(const std::string& written, const std::string& reference);
+  // Many cases at once, read and scored on `threads` threads in contiguous parts merged in order: the same as
+  // adding them one by one, whatever the number of threads. An error names the first failing case by its id;
+  // nothing is added then. `on_done` (called under a lock) counts the cases scored.
+  struct Case {
+    std::string id, written, reference;
+  };
+  void add_all(const std::vector<Case>& cases, size_t threads, const std::function<void(size_t done)>& on_done = {});
   size_t cases() const;
 
   // After the last case: each case's values in names() order (NaN where a metric is undefined for it).
