@@ -44,6 +44,9 @@ build/bin/make_segmentation_volumes build/examples/seg3d
   --output "$runs/case03_segmentation.nii.gz"
 echo "-- the held-out test volumes segmented and scored against their masks on their own grids"
 "$fuse" infer "$runs/seg3d_bundle" --table build/examples/seg3d/test.csv --out "$runs/seg3d_test" --no-progress
+echo "-- the same segmentations scored as any tool's would be: folder against folder, every class"
+"$fuse" eval-seg --pred "$runs/seg3d_test" --ref build/examples/seg3d/test --ref-pattern '*_mask.nii.gz' \
+  --num-classes 3 --out "$runs/seg3d_test_scores" --no-progress
 
 echo "== eval: two models' predictions compared"
 build/bin/make_eval_predictions build/examples

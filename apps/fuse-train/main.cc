@@ -477,9 +477,11 @@ int main(int argc, char** argv) {
   static EvalSegOptions seg;
   CLI::App* seg_cmd = app.add_subcommand("eval-seg", "Score a folder of segmentations from any tool against a folder of references, per case and on average");
   seg_cmd->add_option("--pred", seg.folders.predictions, "the folder of predicted label maps")->required();
-  seg_cmd->add_option("--ref", seg.folders.references, "the folder of reference label maps; a pair shares its file name without extensions")->required();
+  seg_cmd->add_option("--ref", seg.folders.references, "the folder of reference label maps")->required();
   seg_cmd->add_option("--num-classes", seg.folders.num_classes, "labels 0 .. N - 1 (0 the background)")->required();
-  seg_cmd->add_option("--pattern", seg.folders.pattern, "the files in both folders (default *.nii.gz; '**/' in front: sub-folders too)");
+  seg_cmd->add_option("--pattern", seg.folders.pattern, "the predictions' file names (default *.nii.gz; '**/' in front: sub-folders too)");
+  seg_cmd->add_option("--ref-pattern", seg.folders.reference_pattern,
+                      "the references' file names (default: --pattern); a pair shares what the patterns' first '*' matched, e.g. *_mask.nii.gz");
   seg_cmd->add_flag("--include-background", seg.folders.include_background, "score class 0 too");
   seg_cmd->add_option("--tolerance", seg.folders.tolerance, "surface Dice's tolerance in millimetres (default 1)")->check(CLI::NonNegativeNumber);
   seg_cmd->add_option("--empty-distance", seg.folders.empty_distance, "distances when one mask is empty: max (the diagonal) or nan (left out)")

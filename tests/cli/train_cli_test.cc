@@ -446,11 +446,8 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   EXPECT_NE(test.out.find("evaluation: dice = "), std::string::npos) << test.out;
   EXPECT_TRUE(fs::exists(dir / "test" / "report.html"));
   // The same segmentations scored as another tool's would be, folder against folder: the same Dice.
-  fs::create_directories(dir / "refs");
-  for (int k = 0; k < 4; ++k)
-    fs::copy_file(dir / "data" / "test" / ("test0" + std::to_string(k) + "_mask.nii.gz"), dir / "refs" / ("test0" + std::to_string(k) + ".nii.gz"));
-  const CommandResult seg = fuse("eval-seg --pred '" + (dir / "test").string() + "' --ref '" + (dir / "refs").string() + "' --num-classes 3 --out '" +
-                                 (dir / "evalseg").string() + "'");
+  const CommandResult seg = fuse("eval-seg --pred '" + (dir / "test").string() + "' --ref '" + (dir / "data" / "test").string() +
+                                 "' --ref-pattern '*_mask.nii.gz' --num-classes 3 --out '" + (dir / "evalseg").string() + "'");
   ASSERT_EQ(seg.exit_code, 0) << seg.err;
   EXPECT_EQ(seg.out.rfind("scored 4 cases\nevaluation: dice = ", 0), 0u) << seg.out;
   const boost::json::value folders = boost::json::parse(read_text(dir / "evalseg" / "evaluation.json"));

@@ -18,11 +18,12 @@ namespace bj = boost::json;
 
 namespace {
 
-// id -> path of the files of `folder` matching `pattern`.
+// id -> path of the files of `folder` matching `pattern`, the id what its first '*' matched.
 std::map<std::string, std::string> files_by_id(const fs::path& folder, const std::string& pattern, const std::string& what) {
   data::GlobSource g;
   g.folder = folder;
   g.pattern = pattern;
+  if (pattern.find('*') != std::string::npos) g.id = "{*}";
   std::map<std::string, std::string> out;
   try {
     for (const data::Sample& s : data::read_glob_source(g)) out[s.id] = s.values.get<std::string>("data.path");
@@ -65,7 +66,8 @@ MaskFoldersResult evaluate_mask_folders(const Registry& registry, const MaskFold
   if (o.num_classes < 2 && !o.include_background)
     throw Error(Errc::kInvalidArgument, "--num-classes " + std::to_string(o.num_classes) + ": at least 2 (the background and one class)");
   const std::map<std::string, std::string> predicted = files_by_id(o.predictions, o.pattern, "--pred");
-  const std::map<std::string, std::string> references = files_by_id(o.references, o.pattern, "--ref");
+  const std::map<std::string, std::string> references =
+      files_by_id(o.references, o.reference_pattern.empty() ? o.pattern : o.reference_pattern, "--ref");
   std::vector<std::string> no_reference, no_prediction;
   for (const auto& [id, path] : predicted)
     if (!references.count(id)) no_reference.push_back(id);
@@ -75,7 +77,7 @@ MaskFoldersResult evaluate_mask_folders(const Registry& registry, const MaskFold
     std::vector<std::string> parts;
     if (!no_reference.empty()) parts.push_back(unpaired(no_reference, "predictions have no reference in '" + o.references.string() + "'"));
     if (!no_prediction.empty()) parts.push_back(unpaired(no_prediction, "references have no prediction in '" + o.predictions.string() + "'"));
-    throw Error(Errc::kInvalidArgument, join(parts, "; ") + ": a pair shares its file name without extensions");
+    throw Error(Errc::kInvalidArgument, join(parts, "; ") + ": a pair shares what the patterns' '*' matched");
   }
   ReferenceEvaluation scores(registry, metrics_of(o), "from --ref");
   MaskFoldersResult r;

@@ -164,6 +164,11 @@ TEST(MaskFolders, PairsByNameAndScoresEveryClass) {
   EXPECT_TRUE(r.results.at("metrics").at("dice").as_object().contains("ci"));
   EXPECT_EQ(r.results.at("cases").as_array().size(), 2u);
   EXPECT_EQ(r.results.at("data").at("rows"), 2);
+  // References named otherwise: paired by what the patterns' '*' matched.
+  fs::rename(dir / "ref" / "a.nii.gz", dir / "ref" / "a_mask.nii.gz");
+  fs::rename(dir / "ref" / "b.nii.gz", dir / "ref" / "b_mask.nii.gz");
+  o.reference_pattern = "*_mask.nii.gz";
+  EXPECT_EQ(evaluate_mask_folders(built_plugins(), o).per_case, r.per_case);
   // Scored on one thread or on two parts merged in order: the same cases, means and intervals.
   for (size_t threads : {1, 2}) {
     o.threads = threads;
@@ -186,7 +191,7 @@ TEST(MaskFolders, UnpairedFilesAndOtherGridsAreNamed) {
   o.references = dir / "ref";
   EXPECT_EQ(error_of([&] { evaluate_mask_folders(built_plugins(), o); }),
             "1 predictions have no reference in '" + (dir / "ref").string() + "' (c); 1 references have no prediction in '" + (dir / "pred").string() +
-                "' (d): a pair shares its file name without extensions");
+                "' (d): a pair shares what the patterns' '*' matched");
   fs::remove(dir / "pred" / "c.nii.gz");
   fs::remove(dir / "ref" / "d.nii.gz");
   EXPECT_EQ(error_of([&] { evaluate_mask_folders(built_plugins(), o); }),

@@ -1,5 +1,5 @@
 // Segmentations from any tool scored against references, folder against folder (nnU-Net's evaluate_folder;
-// `fuse eval-seg`): label maps paired by name, each pair scored on its own grid by fuse.metrics.segmentation,
+// `fuse eval-seg`): label maps paired by their names, each pair scored on its own grid by fuse.metrics.segmentation,
 // per case and over the cases with bootstrap intervals.
 #ifndef FUSE_TRAIN_MASK_FOLDERS_H_
 #define FUSE_TRAIN_MASK_FOLDERS_H_
@@ -19,7 +19,9 @@ namespace fuse::train {
 
 struct MaskFolders {
   std::filesystem::path predictions, references;
-  std::string pattern = "*.nii.gz";  // in both folders; a pair shares its name without extensions
+  // The predictions' and the references' file names (the references' default: the predictions'); a pair shares
+  // what the pattern's first '*' matched ("case_7" of "case_7.nii.gz" and of "case_7_mask.nii.gz").
+  std::string pattern = "*.nii.gz", reference_pattern;
   int64_t num_classes = 2;           // labels 0 .. num_classes - 1
   bool include_background = false;
   double tolerance = 1.0;               // surface Dice's, in physical units
