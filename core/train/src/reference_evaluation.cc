@@ -208,6 +208,8 @@ void ReferenceEvaluation::add_all(const std::vector<Case>& cases, size_t threads
           parts[t]->add(cases[k].written, cases[k].reference);
         } catch (const Error& e) {
           throw Error(e.code(), "case '" + cases[k].id + "': " + e.what());
+        } catch (const std::exception& e) {  // never out of a thread unnamed
+          throw Error(Errc::kInternal, "case '" + cases[k].id + "': " + e.what());
         }
         const std::lock_guard<std::mutex> lock(mutex);
         ++done;
@@ -215,6 +217,8 @@ void ReferenceEvaluation::add_all(const std::vector<Case>& cases, size_t threads
       }
     } catch (const Error& e) {
       failures[t] = e;
+    } catch (const std::exception& e) {
+      failures[t] = Error(Errc::kInternal, e.what());
     }
   };
   std::vector<std::thread> workers;
