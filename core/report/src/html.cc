@@ -243,7 +243,7 @@ std::string html_report(const bj::object& results, const std::string& title) {
   char when[64];
   const std::time_t now = std::time(nullptr);
   std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M", std::localtime(&now));
-  h += "<p class=note style=\"color:#777\">Written by fuse eval on " + std::string(when) + ".</p>\n</body></html>\n";
+  h += "<p class=note style=\"color:#777\">Written by FuseMedML++ on " + std::string(when) + ".</p>\n</body></html>\n";
   return h;
 }
 
