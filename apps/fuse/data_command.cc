@@ -281,6 +281,16 @@ int summary(const SummaryOptions& o) {
     for (const auto& [label, voxels] : s.label_voxels) std::cout << " " << label << ": " << voxels;
     std::cout << "\n";
   }
+  // A mask off its image's grid trains on misplaced labels and scores against the wrong voxels.
+  std::vector<const data::ImageInfo*> off;
+  for (const data::ImageInfo& i : s.images)
+    if (!i.mask_grid.empty()) off.push_back(&i);
+  if (!off.empty()) {
+    std::cout << "masks not on their image's grid: " << off.size() << " of " << s.images.size() << "\n";
+    for (size_t k = 0; k < off.size() && k < 10; ++k)
+      std::cout << "  " << fs::path(off[k]->mask_path).filename().string() << ": image " << off[k]->mask_grid << " (mask)\n";
+    if (off.size() > 10) std::cout << "  ... (--json lists them all)\n";
+  }
   return 0;
 }
 

@@ -52,6 +52,15 @@ TEST(DatasetSummary, TableJsonAndCsv) {
   EXPECT_NE(table.out.find("suggested spacing: 0.8 x 0.8 x 2 mm (the most common per axis)"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("reorient to RAS: yes"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("mask voxels per label: 0: "), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find("masks not on their image's grid"), std::string::npos) << table.out;  // all are
+  // A mask that belongs to another scan (case02's, from the other scanner, given for case00) is named.
+  const fs::path mixed = example() / "mixed.csv";
+  std::ofstream(mixed) << "id,image,mask\ncase00,images/case00_ct.nii.gz,images/case02_mask.nii.gz\ncase01,images/case01_ct.nii.gz,images/case01_mask.nii.gz\n";
+  const CommandResult off = fuse("dataset summary '" + mixed.string() + "'");
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_NE(off.out.find("\nmasks not on their image's grid: 1 of 2\n  case02_mask.nii.gz: image size [32, 32, 16] against [32, 32, 12] (mask)\n"),
+            std::string::npos)
+      << off.out;
 
   const CommandResult json = fuse("dataset summary '" + (example() / "images").string() + "' --json");
   ASSERT_EQ(json.exit_code, 0) << json.err;

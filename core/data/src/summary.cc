@@ -9,6 +9,7 @@
 #include <boost/json/parse.hpp>
 
 #include "fuse/base/error.h"
+#include "fuse/data/grid.h"
 
 namespace fuse::data {
 
@@ -64,6 +65,7 @@ std::vector<ImageInfo> read_image_infos(const Registry& registry, const std::vec
           full.forward(m);
           info.mask_path = masks[i];
           count_labels(m.get<Tensor>("mask"), info.label_voxels);
+          info.mask_grid = grid_difference(grid_of(s, "image_meta"), grid_of(m, "mask_meta"));
         }
       } catch (const Error& e) {
         std::lock_guard<std::mutex> lock(error_mutex);
@@ -122,7 +124,10 @@ bj::object summary_json(const DatasetSummary& s) {
   for (const ImageInfo& i : s.images) {
     bj::object o{{"path", i.path}, {"size", ints(i.size)}, {"spacing", reals(i.spacing)}, {"orientation", i.orientation},
                  {"pixel_type", i.pixel_type}, {"channels", i.channels}};
-    if (!i.mask_path.empty()) o["mask"] = bj::object{{"path", i.mask_path}, {"labels", labels(i.label_voxels)}};
+    if (!i.mask_path.empty()) {
+      o["mask"] = bj::object{{"path", i.mask_path}, {"labels", labels(i.label_voxels)}};
+      if (!i.mask_grid.empty()) o["mask"].as_object()["grid"] = "image " + i.mask_grid + " (mask)";
+    }
     images.push_back(std::move(o));
   }
   bj::array groups;

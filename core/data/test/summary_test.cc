@@ -64,6 +64,12 @@ TEST(Summary, ReadsHeadersAndCountsMaskLabels) {
   EXPECT_EQ(infos[0].pixel_type, "int16");
   EXPECT_EQ(infos[0].label_voxels, (std::map<int64_t, int64_t>{{0, 31}, {2, 1}}));
   EXPECT_TRUE(infos[1].label_voxels.empty());
+  EXPECT_EQ(infos[0].mask_grid, "");  // on its image's grid
+  // A mask on another grid is named with what differs, in the summary's JSON too.
+  write(dir / "b_mask.nii.gz", volume_sample({8, 8, 2}, {0.5, 0.5, 3}, sdk::kUInt8));
+  const std::vector<ImageInfo> off = read_image_infos(fuse::testing::built_plugins(), {(dir / "b.nii.gz").string()}, {(dir / "b_mask.nii.gz").string()}, 1);
+  EXPECT_EQ(off[0].mask_grid, "spacing [0.5, 0.5, 2] against [0.5, 0.5, 3]");
+  EXPECT_EQ(summary_json(summarize(off)).at("images").at(0).at("mask").at("grid"), "image spacing [0.5, 0.5, 2] against [0.5, 0.5, 3] (mask)");
   const std::string missing = (dir / "c.nii.gz").string();
   EXPECT_EQ(error_of([&] { read_image_infos(fuse::testing::built_plugins(), {missing}, {}, 1); }),
             "op 'fuse.io.read_medical' (plugin 'fuse.io_medical'): file not found: '" + missing + "'");

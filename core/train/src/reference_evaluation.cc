@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -12,6 +11,7 @@
 
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
+#include "fuse/data/grid.h"
 #include "fuse/eval/bootstrap.h"
 #include "metric_set.h"
 
@@ -33,45 +33,11 @@ std::string string_of(const bj::object& config, const char* field) {
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-std::vector<double> doubles_of(const NDict& d, const std::string& key) {
-  std::vector<double> out;
-  for (const Value& v : d.get<List>(key)) out.push_back(v.is<double>() ? v.as<double>() : static_cast<double>(v.as<int64_t>()));
-  return out;
-}
-
-std::string list_text(const std::vector<double>& v) {
-  std::vector<std::string> parts;
-  for (double x : v) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.6g", x);
-    parts.emplace_back(text);
-  }
-  return "[" + join(parts, ", ") + "]";
-}
-
-// A label-map file as read: the map [1, *spatial] and its geometry in the file's (x, y, z) order.
+// A label-map file as read: the map [1, *spatial] and its grid.
 struct LabelFile {
   Tensor map;
-  std::vector<double> size, spacing, origin, direction;
+  data::Grid grid;
 };
-
-// Whether two files lie on one grid: the same size, and spacing, origin and direction equal up to what a file
-// format's float storage changes (a ten-thousandth of the spacing, a hundredth of a voxel).
-std::string grid_difference(const LabelFile& a, const LabelFile& b) {
-  if (a.size != b.size) return "size " + list_text(a.size) + " against " + list_text(b.size);
-  double smallest = 1;
-  for (double s : a.spacing) smallest = std::min(smallest, s);
-  const auto differ = [](const std::vector<double>& x, const std::vector<double>& y, double tolerance) {
-    if (x.size() != y.size()) return true;
-    for (size_t i = 0; i < x.size(); ++i)
-      if (std::abs(x[i] - y[i]) > tolerance * std::max(1.0, std::abs(x[i]))) return true;
-    return false;
-  };
-  if (differ(a.spacing, b.spacing, 1e-4)) return "spacing " + list_text(a.spacing) + " against " + list_text(b.spacing);
-  if (differ(a.origin, b.origin, 0.01 * smallest)) return "origin " + list_text(a.origin) + " against " + list_text(b.origin);
-  if (differ(a.direction, b.direction, 1e-4)) return "direction " + list_text(a.direction) + " against " + list_text(b.direction);
-  return "";
-}
 
 }  // namespace
 
@@ -97,9 +63,7 @@ struct ReferenceEvaluation::Impl {
     } catch (const Error& e) {
       throw Error(e.code(), what + " '" + path + "': " + e.what());
     }
-    LabelFile f{s.get<Tensor>("map"), doubles_of(s, "map_meta.size"), doubles_of(s, "map_meta.spacing"), doubles_of(s, "map_meta.origin"),
-                doubles_of(s, "map_meta.direction")};
-    return f;
+    return LabelFile{s.get<Tensor>("map"), data::grid_of(s, "map_meta")};
   }
 
   // Values in names' order, by name: a metric undefined for some cases or replicates gives one NaN under its
@@ -170,7 +134,7 @@ size_t ReferenceEvaluation::cases() const { return impl_->cases; }
 void ReferenceEvaluation::Impl::add(const std::string& written, const std::string& reference) {
   const LabelFile pred = read_file(written, "the written prediction");
   const LabelFile ref = read_file(reference, "the reference " + reference_key);
-  if (const std::string d = grid_difference(pred, ref); !d.empty())
+  if (const std::string d = data::grid_difference(pred.grid, ref.grid); !d.empty())
     throw Error(Errc::kInvalidArgument, "the reference " + reference_key + " '" + reference + "' and the prediction '" + written +
                                             "' lie on different grids (" + d + "): a reference must be on its input's grid");
   if (pred.map.shape() != ref.map.shape())
@@ -180,7 +144,7 @@ void ReferenceEvaluation::Impl::add(const std::string& written, const std::strin
   const size_t nd = static_cast<size_t>(pred.map.ndim() - 1);
   std::vector<double> spacing(nd, 1.0);
   for (size_t j = 0; j < nd; ++j)
-    if (nd - 1 - j < pred.spacing.size()) spacing[j] = pred.spacing[nd - 1 - j];
+    if (nd - 1 - j < pred.grid.spacing.size()) spacing[j] = pred.grid.spacing[nd - 1 - j];
   NDict batch;
   batch.set(kPred, pred.map);
   batch.set(kTarget, ref.map);

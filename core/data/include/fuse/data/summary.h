@@ -25,6 +25,7 @@ struct ImageInfo {
   int64_t channels = 1;
   std::string mask_path;                 // empty: no mask
   std::map<int64_t, int64_t> label_voxels;  // label value -> voxels (masks only)
+  std::string mask_grid;  // empty when the mask lies on the image's grid; else how it differs (image against mask)
 };
 
 struct SummaryGroup {
