@@ -83,8 +83,9 @@ MaskFoldersResult evaluate_mask_folders(const Registry& registry, const MaskFold
   MaskFoldersResult r;
   std::vector<ReferenceEvaluation::Case> cases;
   for (const auto& [id, path] : predicted) {
-    cases.push_back({id, path, references.at(id)});
-    r.ids.push_back(id);
+    const std::string name = id.empty() ? fs::path(path).filename().string() : id;  // a '*' that matched nothing
+    cases.push_back({name, path, references.at(id)});
+    r.ids.push_back(name);
     r.predictions.push_back(path);
     r.references.push_back(references.at(id));
   }

@@ -13,6 +13,8 @@
 #include "fuse/base/strings.h"
 #include "fuse/data/grid.h"
 #include "fuse/eval/bootstrap.h"
+#include "fuse/json/write.h"
+#include "fuse_sdk/dtype.hpp"
 #include "metric_set.h"
 
 namespace fuse::train {
@@ -43,7 +45,10 @@ struct LabelFile {
 
 struct ReferenceEvaluation::Impl {
   Impl(const Registry& r, const std::vector<MetricSpec>& s)
-      : registry(r), specs(s), read(r.create_op("fuse.io.read_medical", bj::object{{"path_key", "path"}, {"key", "map"}})), metrics(r, s, false) {}
+      : registry(r), specs(s), read(r.create_op("fuse.io.read_medical", bj::object{{"path_key", "path"}, {"key", "map"}})), metrics(r, s, false) {
+    for (const MetricSpec& m : s)
+      if (const bj::value* n = m.config.if_contains("num_classes"); n != nullptr && n->is_int64()) classes = std::max(classes, n->as_int64());
+  }
   const Registry& registry;
   std::vector<MetricSpec> specs;
   Op read;
@@ -51,7 +56,23 @@ struct ReferenceEvaluation::Impl {
   std::string reference_key;
   std::vector<std::string> names;
   size_t cases = 0;
+  int64_t classes = 0;  // labels 0 .. classes - 1, by the metrics' num_classes (0: unknown, not checked)
   std::optional<std::vector<std::pair<std::string, double>>> means;  // computed once, after the last case
+
+  // A file that holds no label map (an image given by mistake, probabilities) would score 0 without a word.
+  void check_labels(const Tensor& map, const std::string& what, const std::string& path) const {
+    if (classes <= 0) return;
+    const Tensor t = map.is_contiguous() ? map : map.clone();
+    sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
+      const auto* v = t.data<decltype(tag)>();
+      for (int64_t i = 0; i < t.numel(); ++i) {
+        const double x = static_cast<double>(v[i]);
+        if (x < 0 || x >= static_cast<double>(classes) || x != std::floor(x))
+          throw Error(Errc::kInvalidArgument, what + " '" + path + "' holds the value " + json::format_number(x) + ", not a label 0 to " +
+                                                  std::to_string(classes - 1) + ": is it a label map?");
+      }
+    });
+  }
 
   void add(const std::string& written, const std::string& reference);
 
@@ -137,6 +158,8 @@ void ReferenceEvaluation::Impl::add(const std::string& written, const std::strin
   if (const std::string d = data::grid_difference(pred.grid, ref.grid); !d.empty())
     throw Error(Errc::kInvalidArgument, "the reference " + reference_key + " '" + reference + "' and the prediction '" + written +
                                             "' lie on different grids (" + d + "): a reference must be on its input's grid");
+  check_labels(pred.map, "the written prediction", written);
+  check_labels(ref.map, "the reference " + reference_key, reference);
   if (pred.map.shape() != ref.map.shape())
     throw Error(Errc::kInvalidArgument, "the reference " + reference_key + " '" + reference + "' is " + ref.map.description() +
                                             " but the prediction '" + written + "' is " + pred.map.description() + ": a reference is one label map");

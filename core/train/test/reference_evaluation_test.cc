@@ -16,14 +16,14 @@ using fuse::testing::built_plugins;
 using fuse::testing::error_of;
 using fuse::testing::fresh_dir;
 
-// A 10 x 10 x `nz` label map (file order x, y, z) holding class 1 in the box x in [x0, x0 + 4), y and z in
+// A 10 x 10 x `nz` label map (file order x, y, z) holding `label` in the box x in [x0, x0 + 4), y and z in
 // [2, 6), written with its spacing as a NIfTI file.
-std::string write_box(const fs::path& file, int64_t x0, std::vector<double> spacing, int64_t nz = 10) {
+std::string write_box(const fs::path& file, int64_t x0, std::vector<double> spacing, int64_t nz = 10, uint8_t label = 1) {
   Tensor map = Tensor::zeros({1, nz, 10, 10}, sdk::kUInt8);
   uint8_t* m = map.mutable_data<uint8_t>();
   for (int64_t z = 2; z < 6; ++z)
     for (int64_t y = 2; y < 6; ++y)
-      for (int64_t x = x0; x < x0 + 4; ++x) m[(z * 10 + y) * 10 + x] = 1;
+      for (int64_t x = x0; x < x0 + 4; ++x) m[(z * 10 + y) * 10 + x] = label;
   NDict s;
   s.set("v", map);
   s.set("v_meta.size", Value(List{Value(int64_t{10}), Value(int64_t{10}), Value(nz)}));
@@ -197,6 +197,10 @@ TEST(MaskFolders, UnpairedFilesAndOtherGridsAreNamed) {
   EXPECT_EQ(error_of([&] { evaluate_mask_folders(built_plugins(), o); }),
             "case 'a': the reference from --ref '" + (dir / "ref" / "a.nii.gz").string() + "' and the prediction '" + (dir / "pred" / "a.nii.gz").string() +
                 "' lie on different grids (spacing [1, 1, 1] against [1, 1, 2]): a reference must be on its input's grid");
+  // An image given for a label map (values beyond the classes) is refused, not scored 0.
+  write_box(dir / "ref" / "a.nii.gz", 2, {1, 1, 1}, 10, 7);
+  EXPECT_EQ(error_of([&] { evaluate_mask_folders(built_plugins(), o); }),
+            "case 'a': the reference from --ref '" + (dir / "ref" / "a.nii.gz").string() + "' holds the value 7, not a label 0 to 1: is it a label map?");
   o.pattern = "*.nrrd";
   EXPECT_EQ(error_of([&] { evaluate_mask_folders(built_plugins(), o); }), "--pred: no file in '" + (dir / "pred").string() + "' matches '*.nrrd'");
   o.num_classes = 1;
