@@ -26,6 +26,13 @@ void Table::print(std::ostream& out) const {
   for (const auto& row : rows_) line(row);
 }
 
+std::string four_decimals(const boost::json::value& value) {
+  if (!value.is_number()) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4f", value.to_number<double>());
+  return text;
+}
+
 std::string short_number(double value) {
   if (std::isnan(value)) return "-";
   char text[32];

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/value.hpp>
+
 namespace fuse::cli {
 
 class Table {
@@ -21,6 +23,8 @@ class Table {
 
 // A value for a table cell: 4 significant digits, "-" for NaN (undefined).
 std::string short_number(double value);
+// A JSON number with four decimals, as the evaluation summaries print metrics; "-" for null (undefined).
+std::string four_decimals(const boost::json::value& value);
 // A column heading from a name ("lesion_dice" -> "LESION_DICE").
 std::string heading(std::string name);
 

@@ -98,15 +98,10 @@ void print_evaluation(const boost::json::object& results) {
     if (dot != std::string::npos && key.substr(dot + 1) != key.substr(0, dot)) continue;
     if (!v.is_object() || !v.as_object().contains("value") || !v.at("value").is_number()) continue;
     // Four decimals, as `fuse eval` prints them; evaluation.json holds every digit.
-    const auto text = [](const boost::json::value& x) {
-      if (!x.is_number()) return std::string("-");  // undefined (null)
-      char buffer[32];
-      std::snprintf(buffer, sizeof buffer, "%.4f", x.to_number<double>());
-      return std::string(buffer);
-    };
-    std::cout << "evaluation: " << key.substr(0, dot) << " = " << text(v.at("value"));
+    using fuse::cli::four_decimals;
+    std::cout << "evaluation: " << key.substr(0, dot) << " = " << four_decimals(v.at("value"));
     if (const boost::json::value* ci = v.as_object().if_contains("ci"); ci != nullptr && ci->is_object())
-      std::cout << " [" << text(ci->at("lower")) << ", " << text(ci->at("upper")) << "] "
+      std::cout << " [" << four_decimals(ci->at("lower")) << ", " << four_decimals(ci->at("upper")) << "] "
                 << fuse::json::format_number(100 * ci->at("level").to_number<double>()) << "%";
     std::cout << "\n";
   }
@@ -330,10 +325,10 @@ int eval_seg(EvalSegOptions& o) {
   const fs::path out = o.out;
   fs::create_directories(out);
   std::string csv = "id,prediction,reference";
-  for (const std::string& n : r.names) csv += "," + n;
+  for (const std::string& n : r.names) csv += "," + fuse::csv_cell(n);
   csv += "\n";
   for (size_t k = 0; k < r.ids.size(); ++k) {
-    csv += r.ids[k] + "," + r.predictions[k] + "," + r.references[k];
+    csv += fuse::csv_cell(r.ids[k]) + "," + fuse::csv_cell(r.predictions[k]) + "," + fuse::csv_cell(r.references[k]);
     for (double v : r.per_case[k]) csv += "," + (std::isnan(v) ? std::string("nan") : fuse::json::format_number(v));
     csv += "\n";
   }

@@ -64,18 +64,11 @@ eval::EvalConfig build_config(const Options& o) {
   return c;
 }
 
-std::string number_text(const bj::value& v) {
-  if (!v.is_number()) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.4f", v.to_number<double>());
-  return buf;
-}
-
 // "0.8512 [0.8011, 0.9002]": a value with its interval when it has one.
 std::string value_text(const bj::object& entry) {
-  std::string text = number_text(entry.at("value"));
+  std::string text = four_decimals(entry.at("value"));
   if (const bj::value* c = entry.if_contains("ci"))
-    text += " [" + number_text(c->as_object().at("lower")) + ", " + number_text(c->as_object().at("upper")) + "]";
+    text += " [" + four_decimals(c->as_object().at("lower")) + ", " + four_decimals(c->as_object().at("upper")) + "]";
   return text;
 }
 
@@ -117,11 +110,11 @@ void print_summary(const bj::object& result, std::ostream& out) {
     std::string ci = "-";
     if (const bj::value* c = e.if_contains("ci")) {
       const bj::object& o = c->as_object();
-      ci = "[" + number_text(o.at("lower")) + ", " + number_text(o.at("upper")) + "] " +
+      ci = "[" + four_decimals(o.at("lower")) + ", " + four_decimals(o.at("upper")) + "] " +
            json::format_number(o.at("level").to_number<double>() * 100) + "%";
       if (o.at("skipped").as_int64() > 0) ci += " (" + std::to_string(o.at("skipped").as_int64()) + " rounds skipped)";
     }
-    table.add({std::string(m.key()), number_text(e.at("value")), ci});
+    table.add({std::string(m.key()), four_decimals(e.at("value")), ci});
   }
   table.print(out);
   const bj::object& data = result.at("data").as_object();
@@ -140,7 +133,7 @@ void print_summary(const bj::object& result, std::ostream& out) {
       out << "over " << json::format_number(a->at("folds").to_number<double>()) << " folds (mean ± sd):";
       for (const auto& m : a->at("mean").as_object())
         if (m.key().find('.') == bj::string_view::npos)
-          out << " " << m.key() << " " << number_text(m.value()) << " ± " << number_text(a->at("std").as_object().contains(m.key()) ? a->at("std").at(m.key()) : bj::value());
+          out << " " << m.key() << " " << four_decimals(m.value()) << " ± " << four_decimals(a->at("std").as_object().contains(m.key()) ? a->at("std").at(m.key()) : bj::value());
       out << "\n";
     }
   }
@@ -153,8 +146,8 @@ void print_summary(const bj::object& result, std::ostream& out) {
         const double rounds = e.at("ci").at("rounds").to_number<double>();
         const std::string p = e.at("p").is_number() && e.at("p").to_number<double>() == 0 && rounds > 0
                                   ? "< " + json::format_number(2 / rounds)
-                                  : "= " + number_text(e.at("p"));
-        out << "comparison " << c.key() << " (" << o.key() << "): difference " << number_text(e.at("difference"))
+                                  : "= " + four_decimals(e.at("p"));
+        out << "comparison " << c.key() << " (" << o.key() << "): difference " << four_decimals(e.at("difference"))
             << ", paired bootstrap p " << p << "\n";
       }
 }

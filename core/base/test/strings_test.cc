@@ -37,6 +37,13 @@ TEST(Strings, SplitKeepsEmptyParts) {
   EXPECT_EQ(split("", '.').size(), 1u);
 }
 
+TEST(Strings, CsvCellsQuotedOnlyWhenTheyMustBe) {
+  EXPECT_EQ(csv_cell("case_7"), "case_7");
+  EXPECT_EQ(csv_cell("scans, old/a.nii.gz"), "\"scans, old/a.nii.gz\"");
+  EXPECT_EQ(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_cell("two\nlines"), "\"two\nlines\"");
+}
+
 TEST(Strings, JoinAndQuote) {
   EXPECT_EQ(join({"a", "b", "c"}, ", "), "a, b, c");
   EXPECT_EQ(join({}, ", "), "");

@@ -48,13 +48,14 @@ bool glob_match(std::string_view p, std::string_view s, std::string* star = null
 }  // namespace
 
 std::string file_stem(const fs::path& p) {
-  std::error_code ec;
-  if (fs::is_directory(p, ec)) return (p.filename().empty() ? p.parent_path() : p).filename().string();
-  std::string name = p.filename().string();
+  if (p.filename().empty()) return p.parent_path().filename().string();  // "series/": a folder
+  const std::string name = p.filename().string();
   for (const char* ext : {".nii.gz", ".gz", ".nii", ".nrrd", ".mha", ".mhd", ".dcm", ".png", ".jpg", ".jpeg", ".npy"})
     if (name.size() > std::strlen(ext) && name.compare(name.size() - std::strlen(ext), std::string::npos, ext) == 0)
       return name.substr(0, name.size() - std::strlen(ext));
-  return p.stem().string();
+  // Only names without a known extension are looked up on disk: a DICOM series' folder keeps its dots.
+  std::error_code ec;
+  return fs::is_directory(p, ec) ? name : p.stem().string();
 }
 
 namespace {

@@ -28,14 +28,6 @@ namespace {
 
 constexpr int64_t kMostValuesInARow = 64;  // outputs larger than this (masks, feature maps) are not columns
 
-// A cell as RFC 4180 wants it: quoted when it holds a comma, a quote or a line break.
-std::string csv_cell(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-
 // A number's exact text: an integer whole, a float or double in the shortest form that reads back the same.
 template <class T>
 std::string exact_text(T x) {

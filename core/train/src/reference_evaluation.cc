@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 
 #include <boost/json/array.hpp>
 
@@ -63,13 +64,24 @@ struct ReferenceEvaluation::Impl {
   void check_labels(const Tensor& map, const std::string& what, const std::string& path) const {
     if (classes <= 0) return;
     const Tensor t = map.is_contiguous() ? map : map.clone();
+    const auto refuse = [&](double x) {
+      throw Error(Errc::kInvalidArgument, what + " '" + path + "' holds the value " + json::format_number(x) + ", not a label 0 to " +
+                                              std::to_string(classes - 1) + ": is it a label map?");
+    };
     sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
-      const auto* v = t.data<decltype(tag)>();
-      for (int64_t i = 0; i < t.numel(); ++i) {
-        const double x = static_cast<double>(v[i]);
-        if (x < 0 || x >= static_cast<double>(classes) || x != std::floor(x))
-          throw Error(Errc::kInvalidArgument, what + " '" + path + "' holds the value " + json::format_number(x) + ", not a label 0 to " +
-                                                  std::to_string(classes - 1) + ": is it a label map?");
+      using T = decltype(tag);
+      const T* v = t.data<T>();
+      const size_t n = static_cast<size_t>(t.numel());
+      if constexpr (std::is_integral_v<T>) {  // the usual case: its range in one vectorised pass
+        if (n == 0) return;
+        const auto [low, high] = std::minmax_element(v, v + n);
+        if (static_cast<double>(*low) < 0) refuse(static_cast<double>(*low));
+        if (static_cast<double>(*high) >= static_cast<double>(classes)) refuse(static_cast<double>(*high));
+      } else {
+        for (size_t i = 0; i < n; ++i) {
+          const double x = static_cast<double>(v[i]);
+          if (x < 0 || x >= static_cast<double>(classes) || x != std::floor(x)) refuse(x);
+        }
       }
     });
   }

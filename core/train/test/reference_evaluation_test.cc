@@ -133,18 +133,24 @@ TEST(ReferenceEvaluation, SaysWhatTheBundleLacks) {
             "(add one, e.g. {\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.labels\", \"num_classes\": ...})");
 }
 
+// Options for the folders pred/ and ref/ of `dir`, made empty.
+MaskFolders folders_in(const fs::path& dir) {
+  fs::create_directories(dir / "pred");
+  fs::create_directories(dir / "ref");
+  MaskFolders o;
+  o.predictions = dir / "pred";
+  o.references = dir / "ref";
+  return o;
+}
+
 // `fuse eval-seg`: another tool's label maps against references, paired by name, every class scored.
 TEST(MaskFolders, PairsByNameAndScoresEveryClass) {
   const fs::path dir = fresh_dir("mask_folders");
-  fs::create_directories(dir / "pred");
-  fs::create_directories(dir / "ref");
+  MaskFolders o = folders_in(dir);
   write_box(dir / "pred" / "a.nii.gz", 3, {2, 1, 1});
   write_box(dir / "ref" / "a.nii.gz", 2, {2, 1, 1});
   write_box(dir / "pred" / "b.nii.gz", 2, {1, 1, 1});
   write_box(dir / "ref" / "b.nii.gz", 2, {1, 1, 1});
-  MaskFolders o;
-  o.predictions = dir / "pred";
-  o.references = dir / "ref";
   o.ci.rounds = 50;
   size_t progress = 0;
   const MaskFoldersResult r = evaluate_mask_folders(built_plugins(), o, [&](size_t done, size_t total) {
@@ -180,15 +186,11 @@ TEST(MaskFolders, PairsByNameAndScoresEveryClass) {
 
 TEST(MaskFolders, UnpairedFilesAndOtherGridsAreNamed) {
   const fs::path dir = fresh_dir("mask_folders_bad");
-  fs::create_directories(dir / "pred");
-  fs::create_directories(dir / "ref");
+  MaskFolders o = folders_in(dir);
   write_box(dir / "pred" / "a.nii.gz", 2, {1, 1, 1});
   write_box(dir / "ref" / "a.nii.gz", 2, {1, 1, 2});
   write_box(dir / "pred" / "c.nii.gz", 2, {1, 1, 1});
   write_box(dir / "ref" / "d.nii.gz", 2, {1, 1, 1});
-  MaskFolders o;
-  o.predictions = dir / "pred";
-  o.references = dir / "ref";
   EXPECT_EQ(error_of([&] { evaluate_mask_folders(built_plugins(), o); }),
             "1 predictions have no reference in '" + (dir / "ref").string() + "' (c); 1 references have no prediction in '" + (dir / "pred").string() +
                 "' (d): a pair shares what the patterns' '*' matched");

@@ -5,6 +5,7 @@
 // from them again on another grid (fuse.io.write_medical's 'scores') is cleaned too.
 #include <algorithm>
 #include <numeric>
+#include <set>
 
 #include "connected_components.h"
 #include "geometry.h"
@@ -37,9 +38,9 @@ class KeepComponents {
       if (dims_ == 3) shape.insert(shape.begin(), l.size.z);
       const size_t voxels = static_cast<size_t>(l.size.count());
       const int64_t classes = scores_.empty() ? 0 : classes_in_scores(sample, key, l);  // checked before anything changes
-      std::vector<int64_t> before;  // the maps as they were, where the scores must follow
       const bool ok = sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
         using T = decltype(tag);
+        std::vector<T> before;  // the maps as they were, where the scores must follow
         if (!scores_.empty()) before.assign(t.data<T>(), t.data<T>() + static_cast<size_t>(l.channels) * voxels);
         for (int64_t c = 0; c < l.channels; ++c) clean(t.data<T>() + static_cast<size_t>(c) * voxels, voxels, shape);
         if (!scores_.empty()) follow(sample, before, t.data<T>(), l.channels, classes, voxels);
@@ -53,10 +54,10 @@ class KeepComponents {
   void clean(T* labels, size_t voxels, const std::vector<int64_t>& shape) const {
     std::vector<int64_t> classes = classes_;
     if (classes.empty()) {  // every label present but the background, in order
-      for (size_t i = 0; i < voxels; ++i) classes.push_back(static_cast<int64_t>(labels[i]));
-      std::sort(classes.begin(), classes.end());
-      classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
-      classes.erase(std::remove(classes.begin(), classes.end(), background_), classes.end());
+      std::set<int64_t> present;
+      for (size_t i = 0; i < voxels; ++i) present.insert(static_cast<int64_t>(labels[i]));
+      present.erase(background_);
+      classes.assign(present.begin(), present.end());
     }
     const auto in = [&](size_t i, int64_t c) { return static_cast<int64_t>(labels[i]) == c; };
     if (independent_) {
@@ -84,14 +85,14 @@ class KeepComponents {
   // Where map m's voxel was removed from class c, the scores [maps, classes, ...] move class c's score to the
   // background class.
   template <class T>
-  void follow(Dict& sample, const std::vector<int64_t>& before, const T* after, int64_t maps, int64_t classes, size_t voxels) const {
+  void follow(Dict& sample, const std::vector<T>& before, const T* after, int64_t maps, int64_t classes, size_t voxels) const {
     sdk::MutTensorView s = sample.tensor_mut(scores_);
     const bool ok = sdk::dispatch_dtype(s.dtype(), [&](auto tag) {
       using S = decltype(tag);
       for (int64_t m = 0; m < maps; ++m) {
         S* block = s.data<S>() + static_cast<size_t>(m * classes) * voxels;
         for (size_t i = 0; i < voxels; ++i) {
-          const int64_t was = before[static_cast<size_t>(m) * voxels + i];
+          const int64_t was = static_cast<int64_t>(before[static_cast<size_t>(m) * voxels + i]);
           if (was == static_cast<int64_t>(after[static_cast<size_t>(m) * voxels + i]) || was < 0 || was >= classes) continue;
           block[static_cast<size_t>(background_) * voxels + i] += block[static_cast<size_t>(was) * voxels + i];
           block[static_cast<size_t>(was) * voxels + i] = 0;

@@ -24,6 +24,9 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 // Splits on every `separator`; empty parts are kept ("a..b" gives "a", "", "b").
 std::vector<std::string_view> split(std::string_view text, char separator);
 
+// A CSV cell as RFC 4180 wants it: quoted (quotes doubled) when it holds a comma, a quote or a line break.
+std::string csv_cell(std::string_view text);
+
 // 'a', 'b' and 'c' style list of quoted names for messages.
 std::string quoted_list(const std::vector<std::string>& names);
 

@@ -55,7 +55,8 @@ struct DatalistSource {
 };
 
 // A file's name without its extensions, as ids are made from it: "scan.nii.gz" -> "scan" (medical images often
-// carry two), "a.png" -> "a"; a folder's whole name (a DICOM series' "1.2.840.113619.2"), looked up on disk.
+// carry two), "a.png" -> "a"; a folder's whole name (a DICOM series' "1.2.840.113619.2"; a name without a
+// known extension is looked up on disk to tell).
 std::string file_stem(const std::filesystem::path& file);
 
 // Reads a table: integers become int values, other numbers doubles, the rest strings (empty cells are null).
