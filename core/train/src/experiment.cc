@@ -159,7 +159,7 @@ void read_schedule(const json::Document& d, Experiment& e) {
   if (v == nullptr) return;
   ObjectReader r(d, *v, "/schedule", "the schedule");
   r.allow({"name", "warmup_steps", "warmup_epochs", "step_size", "gamma", "min_factor", "pct_start", "div_factor", "final_div_factor", "factor",
-           "patience", "min_lr_factor"});
+           "patience", "min_lr_factor", "cycle_momentum", "momentum"});
   ScheduleSpec& s = e.schedule;
   s.name = r.choice("name", {"constant", "step", "cosine", "one_cycle", "plateau"}, "constant");
   s.warmup_steps = r.integer("warmup_steps", 0, 0);
@@ -173,6 +173,18 @@ void read_schedule(const json::Document& d, Experiment& e) {
   s.factor = r.number("factor", 0.1, 0, 1);
   s.patience = r.integer("patience", 5, 0);
   s.min_lr_factor = r.number("min_lr_factor", 0.0, 0, 1);
+  for (const char* key : {"cycle_momentum", "momentum"})
+    if (r.has(key) && s.name != "one_cycle")
+      r.fail(key, std::string("'") + key + "' belongs to the one_cycle schedule (this one is '" + s.name + "'); the optimiser's 'momentum' or 'betas' set a fixed one");
+  s.cycle_momentum = r.boolean("cycle_momentum", true);
+  if (const bj::value* m = r.find("momentum")) {
+    const bool pair = m->is_array() && m->as_array().size() == 2 && m->as_array()[0].is_number() && m->as_array()[1].is_number();
+    const double outer = pair ? m->as_array()[0].to_number<double>() : 0, inner = pair ? m->as_array()[1].to_number<double>() : 0;
+    if (!pair || !(outer >= 0 && outer < 1 && inner >= 0 && inner < 1))
+      r.fail("momentum", "'momentum' must be two numbers in [0, 1): the momentum at the cycle's ends and at its peak rate, e.g. [0.95, 0.85]; got " +
+                             json::to_text(*m));
+    s.momentum = {outer, inner};
+  }
 }
 
 void read_trainer(const json::Document& d, Experiment& e) {

@@ -114,6 +114,22 @@ double Optimizer::set_lr_factor(double factor) {
 
 double Optimizer::lr() const { return impl_->optimizer->param_groups()[0].options().get_lr(); }
 
+void Optimizer::set_momentum(double momentum) {
+  for (torch::optim::OptimizerParamGroup& g : impl_->optimizer->param_groups()) {
+    torch::optim::OptimizerOptions& o = g.options();
+    if (auto* sgd = dynamic_cast<torch::optim::SGDOptions*>(&o)) sgd->momentum(momentum);
+    else if (auto* adam = dynamic_cast<torch::optim::AdamOptions*>(&o)) adam->betas({momentum, std::get<1>(adam->betas())});
+    else if (auto* adamw = dynamic_cast<torch::optim::AdamWOptions*>(&o)) adamw->betas({momentum, std::get<1>(adamw->betas())});
+  }
+}
+
+double Optimizer::momentum() const {
+  torch::optim::OptimizerOptions& o = impl_->optimizer->param_groups()[0].options();
+  if (auto* sgd = dynamic_cast<torch::optim::SGDOptions*>(&o)) return sgd->momentum();
+  if (auto* adam = dynamic_cast<torch::optim::AdamOptions*>(&o)) return std::get<0>(adam->betas());
+  return std::get<0>(dynamic_cast<torch::optim::AdamWOptions&>(o).betas());
+}
+
 double Optimizer::clip_grad_norm(double max_norm) {
   std::vector<torch::Tensor> params = impl_->params;
   return torch::nn::utils::clip_grad_norm_(params, max_norm);

@@ -37,6 +37,14 @@ double Schedule::factor(int64_t step, int64_t epoch) const {
   return f;
 }
 
+std::optional<double> Schedule::momentum(int64_t step) const {
+  if (spec_.name != "one_cycle" || !spec_.cycle_momentum) return std::nullopt;
+  const double t = static_cast<double>(step) / static_cast<double>(total_steps_);
+  const auto [outer, inner] = spec_.momentum;
+  if (t < spec_.pct_start) return cosine(outer, inner, t / spec_.pct_start);
+  return cosine(inner, outer, (t - spec_.pct_start) / (1 - spec_.pct_start));
+}
+
 void Schedule::on_epoch_end(double monitored, bool maximize) {
   if (spec_.name != "plateau" || std::isnan(monitored)) return;
   const bool better = !has_best_ || (maximize ? monitored > best_ : monitored < best_);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -376,6 +377,7 @@ void Trainer::Impl::step_optimizer(NDict& batch, int64_t epoch, int64_t b, const
     return;
   }
   optimizer->set_lr_factor(schedule->factor(optimizer_steps, epoch));
+  if (const std::optional<double> momentum = schedule->momentum(optimizer_steps)) optimizer->set_momentum(*momentum);
   optimizer->step();
   graph.zero_grad();
   ++optimizer_steps;

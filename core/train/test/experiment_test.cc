@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <fstream>
 
 #include "test_support.h"
@@ -85,6 +86,36 @@ TEST(Experiment, MistakesAreLocated) {
   testing::write_toy(dir, testing::toy_json("", "", R"({"distributed": {"timeout": 10}})"));
   EXPECT_EQ(error_of([&] { read_experiment(file); }),
             file + ":20:42: unknown field 'timeout' in the trainer's distributed section; did you mean 'timeout_s'? (allowed: bucket_mb, timeout_s)");
+}
+
+TEST(Experiment, OneCycleMomentumIsReadAndChecked) {
+  const auto dir = fresh_dir("experiment_momentum");
+  const std::string file = (dir / "experiment.json").string();
+  const auto with_schedule = [&](const std::string& schedule) {
+    std::string json = testing::toy_json();
+    json.replace(json.find(R"({"name": "cosine"})"), 18, schedule);
+    testing::write_toy(dir, json);
+  };
+  with_schedule(R"({"name": "one_cycle"})");
+  ScheduleSpec s = read_experiment(file).schedule;
+  EXPECT_TRUE(s.cycle_momentum);
+  EXPECT_EQ(s.momentum, (std::array<double, 2>{0.95, 0.85}));
+  with_schedule(R"({"name": "one_cycle", "momentum": [0.9, 0.8], "cycle_momentum": false})");
+  s = read_experiment(file).schedule;
+  EXPECT_FALSE(s.cycle_momentum);
+  EXPECT_EQ(s.momentum, (std::array<double, 2>{0.9, 0.8}));
+  with_schedule(R"({"name": "one_cycle", "momentum": [0.95]})");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":19:49: 'momentum' must be two numbers in [0, 1): the momentum at the cycle's ends and at its peak rate, e.g. [0.95, 0.85]; "
+                   "got [0.95]");
+  with_schedule(R"({"name": "one_cycle", "momentum": [1.5, 0.85]})");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":19:49: 'momentum' must be two numbers in [0, 1): the momentum at the cycle's ends and at its peak rate, e.g. [0.95, 0.85]; "
+                   "got [1.5, 0.85]");
+  with_schedule(R"({"name": "cosine", "cycle_momentum": false})");
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":19:52: 'cycle_momentum' belongs to the one_cycle schedule (this one is 'cosine'); the optimiser's 'momentum' or 'betas' set a "
+                   "fixed one");
 }
 
 TEST(Experiment, SlidingWindowSettingsAreReadAndChecked) {

@@ -45,6 +45,26 @@ TEST(Schedule, CosineAndOneCycle) {
   EXPECT_GT(one.factor(40, 4), one.factor(60, 6));
 }
 
+// fastai's moms=(0.95, 0.85, 0.95): the momentum falls while the rate rises and comes back as it falls.
+TEST(Schedule, OneCycleCyclesTheMomentumAgainstTheRate) {
+  const Schedule one(named("one_cycle"), 10, 10);  // 100 steps, the peak at 25
+  EXPECT_NEAR(*one.momentum(0), 0.95, 1e-12);
+  EXPECT_NEAR(*one.momentum(25), 0.85, 1e-12);
+  EXPECT_NEAR(*one.momentum(100), 0.95, 1e-12);
+  EXPECT_NEAR(*one.momentum(12), 0.90, 0.01);  // halfway up the rate (cosine): about halfway down
+  for (int64_t step = 1; step < 100; ++step) {
+    const bool rising = step <= 25;
+    EXPECT_EQ(*one.momentum(step) < *one.momentum(step - 1), rising) << step;
+    EXPECT_EQ(one.factor(step, 0) > one.factor(step - 1, 0), rising) << step;
+  }
+  ScheduleSpec own = named("one_cycle");
+  own.momentum = {0.9, 0.5};
+  EXPECT_NEAR(*Schedule(own, 10, 10).momentum(25), 0.5, 1e-12);
+  own.cycle_momentum = false;
+  EXPECT_FALSE(Schedule(own, 10, 10).momentum(25).has_value());
+  EXPECT_FALSE(Schedule(named("cosine"), 10, 10).momentum(25).has_value());
+}
+
 TEST(Schedule, PlateauDecaysAfterPatienceAndResumes) {
   ScheduleSpec p = named("plateau");
   p.patience = 1;

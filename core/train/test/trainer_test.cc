@@ -26,6 +26,14 @@ using fuse::testing::read_text;
 
 boost::json::object results(const std::filesystem::path& run) { return boost::json::parse(read_text(run / "results.json")).as_object(); }
 
+// A run's log.csv without its last column, the seconds of each epoch: what two equal runs share.
+std::string log_without_seconds(const std::filesystem::path& run) {
+  std::string out;
+  std::istringstream lines(read_text(run / "log.csv"));
+  for (std::string line; std::getline(lines, line);) out += line.substr(0, line.rfind(',')) + "\n";
+  return out;
+}
+
 RunResult fit(const std::filesystem::path& experiment, const std::filesystem::path& run, bool resume = false, int64_t stop_after = 0) {
   Experiment e = read_experiment(experiment);
   e.trainer.stop_after = stop_after;
@@ -64,17 +72,26 @@ TEST(Trainer, AResumedRunEndsAsAnUninterruptedOne) {
   EXPECT_FALSE(std::filesystem::exists(dir / "parts" / "results.json"));
   fit(experiment, dir / "parts", true);
   // Every logged value but the time per epoch is the same.
-  auto without_seconds = [](const std::string& log) {
-    std::string out;
-    std::istringstream lines(log);
-    for (std::string line; std::getline(lines, line);) out += line.substr(0, line.rfind(',')) + "\n";
-    return out;
-  };
-  EXPECT_EQ(without_seconds(read_text(dir / "parts" / "log.csv")), without_seconds(read_text(dir / "whole" / "log.csv")));
+  EXPECT_EQ(log_without_seconds(dir / "parts"), log_without_seconds(dir / "whole"));
   const boost::json::object a = results(dir / "whole"), b = results(dir / "parts");
   EXPECT_EQ(a.at("best_epoch"), b.at("best_epoch"));
   EXPECT_EQ(a.at("validation"), b.at("validation"));
   EXPECT_EQ(a.at("train"), b.at("train"));
+}
+
+// The trainer sets the one-cycle momentum at each step: a cycle held at 0.9 is Adam's fixed 0.9 to the last
+// digit, and fastai's 0.95 -> 0.85 -> 0.95 trains otherwise.
+TEST(Trainer, OneCycleSetsTheMomentumOfEachStep) {
+  const auto dir = fresh_dir("trainer_one_cycle");
+  const auto run = [&](const std::string& schedule, const std::string& name) {
+    std::string json = testing::toy_json();
+    json.replace(json.find(R"({"name": "cosine"})"), 18, schedule);
+    fit(testing::write_toy(dir, json), dir / name);
+    return log_without_seconds(dir / name);
+  };
+  const std::string fixed = run(R"({"name": "one_cycle", "cycle_momentum": false})", "fixed");
+  EXPECT_EQ(run(R"({"name": "one_cycle", "momentum": [0.9, 0.9]})", "held"), fixed);
+  EXPECT_NE(run(R"({"name": "one_cycle"})", "cycled"), fixed);
 }
 
 TEST(Trainer, ACheckpointOfAnotherModelIsRefused) {
@@ -301,15 +318,24 @@ TEST(Trainer, LrFindSuggestsARateInTheRange) {
   EXPECT_NE(read_text(dir / "lr" / "lr_find.csv").find("lr,loss,smoothed\n"), std::string::npos);
 }
 
-TEST(Optimizer, FrozenParametersKeepTheirValuesAndGroupsTheirRates) {
-  Model m = built_plugins().create_model("fuse.models.mlp", fuse::testing::json_object(R"({"inputs": ["x"], "outputs": ["y"], "in_features": 2, "hidden": [3], "out_features": 1})"));
+// An MLP "net" from 2 features to 1 with these hidden layers, and plain SGD at rate 0.1.
+ModelGraph mlp(const std::string& hidden) {
   ModelGraph g;
-  g.add("net", std::move(m));
-  std::vector<NamedParameter> params = g.parameters();
+  g.add("net", built_plugins().create_model("fuse.models.mlp", fuse::testing::json_object(R"({"inputs": ["x"], "outputs": ["y"], "in_features": 2, "hidden": )" + hidden + R"(, "out_features": 1})")));
+  return g;
+}
+OptimizerSpec sgd(double momentum) {
   OptimizerSpec spec;
   spec.name = "sgd";
   spec.lr = 0.1;
-  spec.momentum = 0;
+  spec.momentum = momentum;
+  return spec;
+}
+
+TEST(Optimizer, FrozenParametersKeepTheirValuesAndGroupsTheirRates) {
+  ModelGraph g = mlp("[3]");
+  std::vector<NamedParameter> params = g.parameters();
+  const OptimizerSpec spec = sgd(0);
   Optimizer o(params, spec, {ParamGroupSpec{{"net.layers.2.*"}, 0.5, std::nullopt}}, {"net.layers.0.bias"});
   EXPECT_EQ(o.frozen(), (std::vector<std::string>{"net.layers.0.bias"}));
   EXPECT_EQ(o.trainable(), 3u);
@@ -326,6 +352,29 @@ TEST(Optimizer, FrozenParametersKeepTheirValuesAndGroupsTheirRates) {
   EXPECT_FLOAT_EQ(static_cast<float*>(params[2].parameter.value->data)[0], w2 - 0.5f);
   EXPECT_EQ(error_of([&] { Optimizer(g.parameters(), spec, {ParamGroupSpec{{"head.*"}, 0.1, std::nullopt}}, {}); }),
             "optimizer: parameter group 1 (head.*) matches no trainable parameter");
+}
+
+// One-cycle schedules set the momentum before each step: SGD's buffer then grows by the momentum set.
+TEST(Optimizer, TheMomentumSetIsTheOneTheNextStepUses) {
+  ModelGraph g = mlp("[]");
+  std::vector<NamedParameter> params = g.parameters();
+  OptimizerSpec spec = sgd(0.9);
+  Optimizer o(params, spec, {}, {});
+  EXPECT_DOUBLE_EQ(o.momentum(), 0.9);
+  float* weight = static_cast<float*>(params[0].parameter.value->data);
+  static_cast<float*>(params[0].parameter.grad->data)[0] = 1;
+  const float start = weight[0];
+  o.step();  // the buffer: 1
+  EXPECT_FLOAT_EQ(weight[0], start - 0.1f);
+  o.set_momentum(0.5);
+  EXPECT_DOUBLE_EQ(o.momentum(), 0.5);
+  o.step();  // the buffer: 0.5 * 1 + 1
+  EXPECT_FLOAT_EQ(weight[0], start - 0.1f - 0.15f);
+  spec.name = "adamw";
+  Optimizer adamw(params, spec, {}, {});
+  EXPECT_DOUBLE_EQ(adamw.momentum(), 0.9);
+  adamw.set_momentum(0.85);
+  EXPECT_DOUBLE_EQ(adamw.momentum(), 0.85);
 }
 
 // Convolution weights of models_torch are channels-last: their views carry strides, and the optimiser updates
@@ -349,11 +398,7 @@ TEST(Optimizer, StridedParameterViewsAreUpdatedWhereTheStridesSay) {
   g.zero_grad();
   grad[at] = 1;
   const float before = value[at], neighbour = value[next];
-  OptimizerSpec spec;
-  spec.name = "sgd";
-  spec.lr = 0.1;
-  spec.momentum = 0;
-  Optimizer o(params, spec, {}, {});
+  Optimizer o(params, sgd(0), {}, {});
   o.step();
   EXPECT_FLOAT_EQ(value[at], before - 0.1f);
   EXPECT_FLOAT_EQ(value[next], neighbour);

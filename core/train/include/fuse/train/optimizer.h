@@ -42,6 +42,9 @@ class Optimizer {
   // Scales every group's learning rate to factor x its base (schedules); returns the default group's rate.
   double set_lr_factor(double factor);
   double lr() const;
+  // Sets every group's momentum (SGD) or first beta (Adam, AdamW): one-cycle schedules cycle it.
+  void set_momentum(double momentum);
+  double momentum() const;
   // Clips the gradients' global norm to `max_norm`; returns the norm before clipping.
   double clip_grad_norm(double max_norm);
   // SAM: moves the weights to the worst point of their neighbourhood (from the current gradients), and back.
