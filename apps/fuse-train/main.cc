@@ -79,9 +79,13 @@ std::string shell_word(const std::string& a) {
 }
 
 // The command that continues the run: the experiment and its --set values.
+// The command that continues this run: the same settings and the overrides that change what it computes.
 std::string run_command(const RunOptions& o, const std::string& flags) {
   std::string command = "fuse run " + shell_word(o.experiment);
   for (const std::string& s : o.settings) command += " --set " + shell_word(s);
+  if (o.epochs > 0) command += " --epochs " + std::to_string(o.epochs);
+  if (!o.device.empty()) command += " --device " + shell_word(o.device);
+  if (o.threads >= 0) command += " --threads " + std::to_string(o.threads);
   return command + flags;
 }
 

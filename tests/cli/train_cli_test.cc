@@ -93,6 +93,27 @@ TEST(FuseRun, TrainsExportsAndInfers) {
   EXPECT_EQ(fuse("run").exit_code, 2);
 }
 
+// LibTorch splits a backward's sums by its thread count: the command that continues a run repeats --threads
+// (and --epochs), results.json records the count, and a resume with another one says what it changes.
+TEST(FuseRun, AResumeWithAnotherThreadCountSaysSo) {
+  const fs::path dir = fresh_dir("train_cli_threads");
+  const fs::path experiment = fuse::train::testing::write_toy(dir);
+  const std::string run = "run '" + experiment.string() + "' --epochs 3 --out '" + (dir / "run").string() + "'";
+  const CommandResult first = fuse(run + " --threads 1 --stop-after 1");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("stopped after 1 epoch(s); continue with: fuse run " + experiment.string() + " --epochs 3 --threads 1 --out " +
+                           (dir / "run").string() + " --resume\n"),
+            std::string::npos)
+      << first.out;
+  const CommandResult resumed = fuse(run + " --threads 2 --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("resuming with 2 LibTorch threads where the run used 1: the model's sums split by thread count, so the run continues "
+                             "in other last digits than it would have (losses ~1e-4 apart); --threads 1 continues it exactly\n"),
+            std::string::npos)
+      << resumed.err;
+  EXPECT_EQ(boost::json::parse(read_text(dir / "run" / "results.json")).at("threads"), 2);
+}
+
 // --set replaces or adds values of the experiment for this run (a sweep without copies of the file): the run
 // folder's config.json records them, the command that continues the run repeats them, and a bad value is named
 // by its setting.

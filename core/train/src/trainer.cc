@@ -547,7 +547,8 @@ Checkpoint Trainer::Impl::checkpoint(int64_t epoch) {
                       {"best_row", best_row},
                       {"bad_epochs", bad_epochs},
                       {"schedule", schedule->save_state()},
-                      {"experiment", e.name}};
+                      {"experiment", e.name},
+                      {"threads", at::get_num_threads()}};
   c.model = graph.save_state();
   c.optimizer = optimizer->save_state();
   return c;
@@ -563,6 +564,12 @@ void Trainer::Impl::restore(const Checkpoint& c) {
   best_row = c.info.at("best_row").as_object();
   bad_epochs = c.info.at("bad_epochs").as_int64();
   schedule->load_state(std::string(c.info.at("schedule").as_string()));
+  // LibTorch splits a backward's sums (convolution weight gradients, a whole tensor's sum) by its thread count,
+  // so another count continues the run in other last digits than the interrupted one would have.
+  if (const bj::value* threads = c.info.if_contains("threads"); threads && threads->is_int64() && threads->as_int64() != at::get_num_threads() && lead())
+    logger().warn("resuming with {} LibTorch threads where the run used {}: the model's sums split by thread count, so the run continues in "
+                  "other last digits than it would have (losses ~1e-4 apart); --threads {} continues it exactly",
+                  at::get_num_threads(), threads->as_int64(), threads->as_int64());
 }
 
 void Trainer::Impl::evaluate(RunResult& result) {
@@ -678,6 +685,7 @@ RunResult Trainer::fit(bool resume) {
                            {"train", train_values},
                            {"stopped_early", result.stopped_early},
                            {"skipped_batches", m.skipped_batches},
+                           {"threads", at::get_num_threads()},
                            {"seconds", result.seconds}};
   write_file_atomically(m.dir / "results.json", json::to_text(results, {2}) + "\n");
   return result;
