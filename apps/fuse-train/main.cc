@@ -248,7 +248,7 @@ struct InferOptions {
   std::vector<std::string> bundles;
   fuse::train::InferenceInputs inputs;
   std::string output, device = "cpu", out, output_name = "{id}{ext}", reference;
-  size_t workers = 2;
+  size_t workers = 2, batch = 0;
   bool keep_going = false, no_progress = false;
 };
 
@@ -279,6 +279,7 @@ int infer_many(const InferOptions& o, const fuse::Registry& registry, fuse::trai
   options.out = o.out;
   options.output_name = o.output_name;
   options.workers = o.workers;
+  options.batch = o.batch;
   options.keep_going = o.keep_going;
   options.reference = o.reference;
   const bool bar = !o.no_progress && isatty(fileno(stderr));
@@ -439,6 +440,8 @@ int main(int argc, char** argv) {
   infer_cmd->add_option("--out", io.out, "the folder for predictions.csv, each input's output, and the evaluation when the inputs carry its target");
   infer_cmd->add_option("--output-name", io.output_name, "with --out: each output's file name, '{id}' and '{ext}' filled (default {id}{ext})");
   infer_cmd->add_option("--workers", io.workers, "with --out: threads reading inputs ahead of the model (default 2)")->check(CLI::Range(1, 256));
+  infer_cmd->add_option("--batch", io.batch, "with --out: inputs of one shape per model call (default: the run's validation batch size)")
+      ->check(CLI::Range(1, 65536));
   infer_cmd->add_option("--reference", io.reference,
                         "with --out: the input key of each input's reference label map (e.g. data.mask); each written segmentation is scored "
                         "against it on the input's grid (default: the bundle's inference.reference)");

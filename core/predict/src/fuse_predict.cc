@@ -116,6 +116,44 @@ FM_PREDICT_API fm_error* fm_predictor_predict(fm_predictor* predictor, const fm_
   });
 }
 
+FM_PREDICT_API fm_error* fm_predictor_predict_batch(fm_predictor* predictor, const fm_dict* const* samples, size_t count, fm_dict** out) {
+  return fuse::guard_boundary([&] {
+    const std::string function = "fm_predictor_predict_batch";
+    fuse::require(out != nullptr || count == 0, function + ": out is null");
+    for (size_t i = 0; i < count; ++i) out[i] = nullptr;
+    fuse::require(predictor != nullptr, function + ": predictor is null");
+    fuse::require(samples != nullptr || count == 0, function + ": samples is null");
+    std::lock_guard<std::mutex> lock(predictor->mutex);
+    fuse::train::Predictor& p = *predictor->predictor;
+    const auto failed = [&](size_t i, const std::exception& e) {
+      return fuse::Error(fuse::Errc::kInvalidArgument, function + ": sample " + std::to_string(i) + ": " + e.what());
+    };
+    std::vector<fuse::NDict> prepared;
+    for (size_t i = 0; i < count; ++i) {
+      fuse::require(samples[i] != nullptr, function + ": sample " + std::to_string(i) + " is null");
+      try {
+        prepared.push_back(p.prepare(*fuse::from_handle(samples[i])));
+      } catch (const std::exception& e) {
+        throw failed(i, e);
+      }
+    }
+    std::vector<fuse::NDict> results;
+    try {
+      results = p.predict_prepared(prepared);
+    } catch (const std::exception&) {
+      for (size_t i = 0; i < count; ++i) try {  // the batch refused: which sample?
+          p.predict_prepared(prepared[i]);
+        } catch (const std::exception& e) {
+          throw failed(i, e);
+        }
+      throw;
+    }
+    std::vector<std::unique_ptr<fuse::NDict>> owned;
+    for (fuse::NDict& r : results) owned.push_back(std::make_unique<fuse::NDict>(std::move(r)));
+    for (size_t i = 0; i < count; ++i) out[i] = fuse::to_handle(owned[i].release());
+  });
+}
+
 FM_PREDICT_API fm_error* fm_predictor_predict_file(fm_predictor* predictor, const char* input, const char* output, fm_dict** out) {
   return fuse::predict_into(predictor, out, "fm_predictor_predict_file", [&](fuse::train::Predictor& p) {
     fuse::require(input != nullptr, "fm_predictor_predict_file: input is null");

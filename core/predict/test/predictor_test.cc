@@ -113,6 +113,44 @@ TEST_F(PredictorTest, PredictsASampleBuiltByTheApplicationAndLeavesItUnchanged) 
   EXPECT_EQ(out.tensor("data.features").shape(), (std::vector<int64_t>{1, 2}));
 }
 
+// Samples predicted together come back each as it would alone; a bad one is named by its index and nothing
+// is handed out.
+TEST_F(PredictorTest, ABatchOfSamplesGivesWhatEachGivesAlone) {
+  Predictor predictor({bundle()});
+  std::vector<sdk::OwnedDict> samples(3);
+  const char* files[] = {"positive.npy", "negative.npy", "positive.npy"};
+  for (size_t i = 0; i < samples.size(); ++i) samples[i].set_string("data.path", input(files[i]));
+  const std::vector<sdk::OwnedDict> out = predictor.predict_batch({samples[0], samples[1], samples[2]});
+  ASSERT_EQ(out.size(), 3u);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const std::vector<double> alone = probs(predictor.predict(samples[i]));
+    const std::vector<double> batched = probs(out[i]);
+    ASSERT_EQ(batched.size(), alone.size());
+    for (size_t c = 0; c < alone.size(); ++c) EXPECT_NEAR(batched[c], alone[c], 1e-6) << i;
+    EXPECT_EQ(out[i].tensor("data.features").shape(), (std::vector<int64_t>{1, 2}));  // as predict() gives it
+  }
+  EXPECT_GT(probs(out[0])[1], 0.8);
+  EXPECT_LT(probs(out[1])[1], 0.2);
+  EXPECT_TRUE(predictor.predict_batch({}).empty());
+
+  sdk::OwnedDict without_path;
+  const std::string bad = error_of([&] { predictor.predict_batch({samples[0], without_path}); });
+  EXPECT_EQ(bad.rfind("fm_predictor_predict_batch: sample 1: ", 0), 0u) << bad;
+  EXPECT_NE(bad.find("data.path"), std::string::npos) << bad;
+  const fm_dict* handles[] = {samples[0].handle(), nullptr};
+  fm_dict* results[] = {nullptr, nullptr};
+  fm_predictor* p = nullptr;
+  const std::string b = bundle();
+  const char* good[] = {b.c_str()};
+  ASSERT_EQ(message_of(fm_predictor_open(good, 1, nullptr, &p)), "no error");
+  EXPECT_EQ(message_of(fm_predictor_predict_batch(p, handles, 2, results)), "fm_predictor_predict_batch: sample 1 is null");
+  EXPECT_EQ(results[0], nullptr);
+  EXPECT_EQ(message_of(fm_predictor_predict_batch(p, nullptr, 2, results)), "fm_predictor_predict_batch: samples is null");
+  EXPECT_EQ(message_of(fm_predictor_predict_batch(p, handles, 2, nullptr)), "fm_predictor_predict_batch: out is null");
+  EXPECT_EQ(message_of(fm_predictor_predict_batch(nullptr, handles, 2, results)), "fm_predictor_predict_batch: predictor is null");
+  fm_predictor_free(p);
+}
+
 TEST_F(PredictorTest, SeveralBundlesMakeAnEnsemble) {
   Predictor single({bundle()});
   Predictor ensemble({bundle(), bundle()});

@@ -106,12 +106,13 @@ void check_outputs(const std::vector<data::Sample>& samples, const std::string& 
   }
 }
 
-// Reads and prepares inputs on `workers` threads, at most `ahead` beyond the one the model is on, handing them
-// over in order.
+// Reads and prepares inputs on `workers` threads, at most `ahead` beyond the last one taken, handing them over
+// in order.
 class Prefetcher {
  public:
   using Prepare = std::function<NDict(size_t)>;
-  Prefetcher(size_t count, size_t workers, Prepare prepare) : slots_(count), prepare_(std::move(prepare)), ahead_(workers + 1) {
+  Prefetcher(size_t count, size_t workers, size_t ahead, Prepare prepare)
+      : slots_(count), prepare_(std::move(prepare)), ahead_(std::max(ahead, workers + 1)) {
     for (size_t w = 0; w < std::max<size_t>(1, workers); ++w) threads_.emplace_back([this] { work(); });
   }
   ~Prefetcher() {
@@ -234,27 +235,56 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
     return predictor.prepare(std::move(s));
   };
   const auto named = [&](size_t i, const std::string& message) { return "input '" + samples[i].id + "' (" + samples[i].origin + "): " + message; };
+  // Inputs per model call: as asked, else as the run validated (what fitted its memory).
+  const size_t batch = options.batch > 0 ? options.batch : static_cast<size_t>(std::max<int64_t>(1, e.validation.batch_size.value_or(
+                                                                                                        static_cast<int64_t>(e.loader.batch_size))));
 
   BatchInferenceResult result;
   std::unique_ptr<ReferenceEvaluation> reference = reference_evaluation(registry, e, samples, options, result);
   std::vector<std::map<std::string, std::string>> rows;
   std::vector<size_t> case_rows;  // the row of each case compared with its reference
   {
-    Prefetcher prefetcher(samples.size(), options.workers, input);
+    Prefetcher prefetcher(samples.size(), options.workers, 2 * batch, input);
+    std::vector<NDict> outs(batch);
+    std::vector<std::string> errors(batch);
+    std::vector<std::set<std::string>> prepared_keys(batch);  // an input's keys before the model: not predictions
     for (size_t i = 0; i < samples.size(); ++i) {
-      auto [prepared, error] = prefetcher.take(i);
+      const size_t at = i % batch;
+      if (at == 0) {
+        // The next `batch` inputs through the model together; if that fails, each alone, so that an error names
+        // its input.
+        const size_t count = std::min(batch, samples.size() - i);
+        std::vector<NDict> prepared;
+        std::vector<size_t> slots;
+        for (size_t j = 0; j < count; ++j) {
+          auto [sample, error] = prefetcher.take(i + j);
+          errors[j] = std::move(error);
+          prepared_keys[j].clear();
+          for (const auto& [key, value] : sample.flatten()) prepared_keys[j].insert(key);
+          if (errors[j].empty()) prepared.push_back(std::move(sample)), slots.push_back(j);
+        }
+        try {
+          std::vector<NDict> predicted = predictor.predict_prepared(prepared);
+          for (size_t k = 0; k < slots.size(); ++k) outs[slots[k]] = std::move(predicted[k]);
+        } catch (const std::exception&) {
+          for (size_t k = 0; k < slots.size(); ++k) try {
+              outs[slots[k]] = predictor.predict_prepared(std::move(prepared[k]));
+            } catch (const std::exception& x) {
+              errors[slots[k]] = x.what();
+            }
+        }
+      }
+      std::string error = std::move(errors[at]);
+      const NDict out = std::move(outs[at]);
       Cells cells;
       if (error.empty()) {
         try {
-          std::set<std::string> before;
-          for (const auto& [key, value] : prepared.flatten()) before.insert(key);
-          const NDict out = predictor.predict_prepared(std::move(prepared));
           cells.emplace_back("id", samples[i].id);
           for (const auto& [key, value] : samples[i].values.flatten())
             if (!value->is<Tensor>()) add_cells(key, *value, cells);
           if (writes) cells.emplace_back("output", output_paths[i]);
           for (const auto& [key, value] : out.flatten())
-            if (!before.count(key) && value->is<Tensor>()) add_cells(key, *value, cells);
+            if (!prepared_keys[at].count(key) && value->is<Tensor>()) add_cells(key, *value, cells);
           if (reference) reference->add(output_paths[i], samples[i].values.get<std::string>(reference->reference_key()));
         } catch (const std::exception& x) {
           error = x.what();

@@ -102,6 +102,8 @@ struct Predictor::Impl {
   // is taken for each input and given back after it.
   std::mutex idle_mutex;
   std::vector<std::unique_ptr<data::Pipeline>> idle;
+
+  std::vector<std::pair<std::string, torch::Tensor>> run_models(const NDict& batch);
 };
 
 Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bundles, const std::string& device) : impl_(std::make_unique<Impl>()) {
@@ -188,12 +190,10 @@ NDict Predictor::prepare(NDict sample) {
   return sample;
 }
 
-NDict Predictor::predict_prepared(NDict sample) {
-  Impl& m = *impl_;
-  const uint64_t seed = m.experiment.seed;
-  // A batch of one: the model inputs get a leading axis.
-  ModelGraph& first = m.graphs[0];
-  const std::vector<std::string> inputs = first.input_keys(), outputs = first.output_keys();
+namespace {
+
+// The model inputs of `sample` with a leading batch axis of one (what a batch of one gives the model).
+void add_batch_axis(NDict& sample, const std::vector<std::string>& inputs) {
   for (const std::string& k : inputs) {
     Value* v = sample.find(k);
     if (v == nullptr) throw Error(Errc::kKeyNotFound, "the model reads '" + k + "', which the inference steps do not make; " + sample.missing_key_message(k));
@@ -203,7 +203,18 @@ NDict Predictor::predict_prepared(NDict sample) {
       *v = Value(v->as<Tensor>().reshape(shape));
     }
   }
-  // Test-time augmentation: the identity and each flip; spatial outputs are flipped back, then averaged.
+}
+
+}  // namespace
+
+// The model(s) on `batch`, whose model inputs carry a leading batch axis: test-time augmentation (the identity
+// and each flip, spatial outputs flipped back, then averaged), then the ensemble's mean, each model's outputs
+// and the class votes. Returned by key, batch axis first.
+std::vector<std::pair<std::string, torch::Tensor>> Predictor::Impl::run_models(const NDict& batch) {
+  Impl& m = *this;
+  const uint64_t seed = m.experiment.seed;
+  ModelGraph& first = m.graphs[0];
+  const std::vector<std::string> inputs = first.input_keys(), outputs = first.output_keys();
   std::vector<std::vector<int>> flips{{}};
   for (const auto& f : m.experiment.inference.tta.flips) flips.push_back(f);
   const SlidingWindowSpec& window = m.experiment.inference.sliding_window;
@@ -211,7 +222,7 @@ NDict Predictor::predict_prepared(NDict sample) {
   for (ModelGraph& graph : m.graphs) {
     std::map<std::string, torch::Tensor> sums;
     for (const std::vector<int>& flip : flips) {
-      NDict b = sample;
+      NDict b = batch;
       int64_t input_rank = 0;
       std::vector<int64_t> dims;
       for (const std::string& k : inputs) {
@@ -235,26 +246,69 @@ NDict Predictor::predict_prepared(NDict sample) {
       if (t.is_floating_point()) t = t / static_cast<double>(flips.size());
     per_model.push_back(std::move(sums));
   }
+  std::vector<std::pair<std::string, torch::Tensor>> out;
   for (const std::string& k : outputs) {
     torch::Tensor mean = per_model[0].at(k);
     if (m.graphs.size() > 1) {
       std::vector<torch::Tensor> all;
       for (size_t i = 0; i < per_model.size(); ++i) {
-        sample.set(k + "_m" + std::to_string(i), Value(wrap(per_model[i].at(k))));
+        out.emplace_back(k + "_m" + std::to_string(i), per_model[i].at(k));
         all.push_back(per_model[i].at(k));
       }
       mean = torch::stack(all).mean(0);
       if (mean.dim() >= 2) {  // class scores: the most frequent argmax (ties: the lowest class)
         std::vector<torch::Tensor> votes;
         for (const torch::Tensor& t : all) votes.push_back(t.argmax(1));
-        sample.set(k + "_vote", Value(wrap(std::get<0>(torch::stack(votes).mode(0)))));
+        out.emplace_back(k + "_vote", std::get<0>(torch::stack(votes).mode(0)));
       }
     }
-    sample.set(k, Value(wrap(mean)));
+    out.emplace_back(k, mean);
   }
-  m.postprocess->run(sample, seed, -1, 0, false);
-  m.write->run(sample, seed, -1, 0, false);
+  return out;
+}
+
+NDict Predictor::predict_prepared(NDict sample) {
+  Impl& m = *impl_;
+  add_batch_axis(sample, m.graphs[0].input_keys());
+  for (auto& [k, t] : m.run_models(sample)) sample.set(k, Value(wrap(t)));
+  m.postprocess->run(sample, m.experiment.seed, -1, 0, false);
+  m.write->run(sample, m.experiment.seed, -1, 0, false);
   return sample;
+}
+
+std::vector<NDict> Predictor::predict_prepared(std::vector<NDict> samples) {
+  Impl& m = *impl_;
+  const std::vector<std::string> inputs = m.graphs[0].input_keys();
+  // Whole volumes cut into windows or slices, or inputs of different shapes or types: one at a time.
+  bool together = samples.size() > 1 && m.experiment.inference.sliding_window.size.empty() && !m.experiment.inference.slices.enabled();
+  for (const std::string& k : inputs)
+    for (const NDict& s : samples) {
+      const Value* v = s.find(k);
+      const Value* v0 = samples[0].find(k);
+      together = together && v != nullptr && v0 != nullptr && v->is<Tensor>() && v0->is<Tensor>() && v->as<Tensor>().shape() == v0->as<Tensor>().shape() &&
+                 v->as<Tensor>().dtype().code == v0->as<Tensor>().dtype().code && v->as<Tensor>().dtype().bits == v0->as<Tensor>().dtype().bits;
+    }
+  std::vector<NDict> out;
+  if (!together) {
+    for (NDict& s : samples) out.push_back(predict_prepared(std::move(s)));
+    return out;
+  }
+  NDict batch;
+  for (const std::string& k : inputs) {
+    std::vector<torch::Tensor> each;
+    for (const NDict& s : samples) each.push_back(view(s.get<Tensor>(k)));
+    batch.set(k, Value(wrap(torch::stack(each))));
+  }
+  const std::vector<std::pair<std::string, torch::Tensor>> outputs = m.run_models(batch);
+  for (size_t i = 0; i < samples.size(); ++i) {
+    NDict& s = samples[i];
+    add_batch_axis(s, inputs);
+    for (const auto& [k, t] : outputs) s.set(k, Value(wrap(t.narrow(0, static_cast<int64_t>(i), 1).clone())));
+    m.postprocess->run(s, m.experiment.seed, -1, 0, false);
+    m.write->run(s, m.experiment.seed, -1, 0, false);
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 }  // namespace fuse::train

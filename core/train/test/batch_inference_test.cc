@@ -107,21 +107,58 @@ TEST_F(PredictAll, ATestTableGivesEachRowsPredictionAndItsEvaluation) {
   EXPECT_TRUE(fs::exists(options.out / "report.html"));
 }
 
-TEST_F(PredictAll, TheNumberOfWorkersChangesNothing) {
+// Workers and batches change how inputs reach the model, not what it predicts: 64 inputs one at a time, in
+// batches of 5 (the last of 4) and of the run's validation batch size (8).
+TEST_F(PredictAll, TheNumberOfWorkersOrInputsPerBatchChangesNothing) {
   Predictor predictor(built_plugins(), {bundle("table")});
   InferenceInputs in;
   in.table = dir() / "table" / "train.csv";
   const std::vector<data::Sample> samples = read_inference_inputs(in, predictor.experiment());
   std::vector<std::string> files;
-  for (size_t workers : {1, 4}) {
+  for (const auto& [workers, batch] : {std::pair<size_t, size_t>{1, 1}, {4, 1}, {2, 5}, {2, 0}}) {
     BatchInferenceOptions options;
-    options.out = dir() / ("workers_" + std::to_string(workers));
+    options.out = dir() / ("workers_" + std::to_string(workers) + "_batch_" + std::to_string(batch));
     options.workers = workers;
+    options.batch = batch;
     predict_all(built_plugins(), predictor, samples, options);
     files.push_back(read_text(options.out / "predictions.csv"));
   }
-  EXPECT_EQ(files[0], files[1]);
+  for (size_t i = 1; i < files.size(); ++i) EXPECT_EQ(files[i], files[0]) << i;
   EXPECT_EQ(std::count(files[0].begin(), files[0].end(), '\n'), 65);  // the header and 64 rows
+}
+
+// A batch the model refuses is predicted input by input, so that each error names its input.
+TEST_F(PredictAll, ABatchThatFailsIsRetriedInputByInput) {
+  Predictor predictor(built_plugins(), {bundle("npy")});
+  const fs::path inputs = dir() / "npy_three_features";
+  fs::create_directories(inputs);
+  for (const char* name : {"a", "b"})
+    fuse::testing::write_npy(inputs / (std::string(name) + ".npy"), "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }",
+                             fuse::testing::bytes(std::vector<float>{1, 2, 3}));
+  InferenceInputs in;
+  in.folder = inputs;
+  in.pattern = "*.npy";
+  const std::vector<data::Sample> samples = read_inference_inputs(in, predictor.experiment());
+  BatchInferenceOptions options;
+  options.out = dir() / "three_out";
+  options.batch = 2;
+  const std::string stopped = error_of([&] { predict_all(built_plugins(), predictor, samples, options); });
+  // [1, 3]: the input alone, not the batch of two.
+  EXPECT_EQ(stopped, "input 'a' (file " + (inputs / "a.npy").string() + "): model 'fuse.models.mlp' (plugin 'fuse.models_torch'): the network cannot "
+                     "take its inputs (data.features [1, 3]): mat1 and mat2 shapes cannot be multiplied (1x3 and 2x8)");
+  options.keep_going = true;
+  const BatchInferenceResult r = predict_all(built_plugins(), predictor, samples, options);
+  EXPECT_EQ(r.predicted, 0u);
+  ASSERT_EQ(r.failed.size(), 2u);
+  EXPECT_EQ(r.failed[1].first, "b");
+  EXPECT_EQ(r.failed[1].second, r.failed[0].second);  // the model's message about one input of 3 features
+  // Inputs of two shapes in one batch go one by one: the one the model takes is predicted.
+  testing::write_features_npy(inputs / "c.npy", 1.5f, 1.0f);
+  options.batch = 3;
+  const BatchInferenceResult mixed = predict_all(built_plugins(), predictor, read_inference_inputs(in, predictor.experiment()), options);
+  EXPECT_EQ(mixed.predicted, 1u);
+  EXPECT_EQ(mixed.failed.size(), 2u);
+  EXPECT_GT(std::stod(rows(options.out / "predictions.csv").at(0).at("model.score")), 0.8);
 }
 
 TEST_F(PredictAll, InputsWithoutTheTargetArePredictedButNotEvaluated) {

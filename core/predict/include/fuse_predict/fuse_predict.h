@@ -9,7 +9,7 @@
  * Errors are fm_error values (NULL means success) owned by the caller: read them with the table's
  * error_message and free them with its error_free. Nothing here throws or aborts on bad input.
  *
- * Threads: a predictor predicts one sample at a time (calls from several threads wait for each other); open
+ * Threads: a predictor predicts one sample or batch at a time (calls from several threads wait for each other); open
  * one predictor per thread to predict in parallel.
  */
 #ifndef FUSE_PREDICT_FUSE_PREDICT_H_
@@ -66,6 +66,13 @@ FM_PREDICT_API const char* fm_predictor_output_key(const fm_predictor* predictor
  * owned by the caller (free it with the table's dict_free): the sample after the inference steps, with the
  * model's outputs (e.g. "model.probs", "model.seg") and whatever the write steps wrote. */
 FM_PREDICT_API fm_error* fm_predictor_predict(fm_predictor* predictor, const fm_dict* sample, fm_dict** out);
+
+/* Predicts `count` samples (left unchanged) as fm_predictor_predict would each, running the model(s) on them
+ * together where their model inputs share shape and type (fewer, larger calls: about twice the throughput for
+ * small inputs on a CPU); inputs of other shapes, sliding windows and slices go one at a time. On success out[i]
+ * is sample i's result, owned by the caller. On an error every out[i] is NULL and the message names the index
+ * of the sample that failed. */
+FM_PREDICT_API fm_error* fm_predictor_predict_batch(fm_predictor* predictor, const fm_dict* const* samples, size_t count, fm_dict** out);
 
 /* What `fuse infer --input INPUT [--output OUTPUT]` predicts: a sample with `input` under the input key,
  * `output` (unless NULL) under the output key and "data.sample_id" the input's file name up to its first '.'. */

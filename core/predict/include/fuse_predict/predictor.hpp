@@ -56,6 +56,16 @@ class Predictor {
     sdk::check(fm_predictor_predict(p_, sample.handle(), &out));
     return sdk::OwnedDict(out);
   }
+  // Several samples, the model run on them together where their inputs share a shape (fm_predictor_predict_batch).
+  std::vector<sdk::OwnedDict> predict_batch(const std::vector<sdk::DictView>& samples) {
+    std::vector<const fm_dict*> in;
+    for (const sdk::DictView& s : samples) in.push_back(s.handle());
+    std::vector<fm_dict*> out(samples.size(), nullptr);
+    sdk::check(fm_predictor_predict_batch(p_, in.data(), in.size(), out.data()));
+    std::vector<sdk::OwnedDict> results;
+    for (fm_dict* d : out) results.emplace_back(d);
+    return results;
+  }
   // As `fuse infer --input INPUT [--output OUTPUT]`.
   sdk::OwnedDict predict_file(const std::string& input, const std::string& output = "") {
     fm_dict* out = nullptr;

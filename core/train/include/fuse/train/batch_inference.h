@@ -25,6 +25,9 @@ struct BatchInferenceOptions {
   // as a DICOM series).
   std::string output_name = "{id}{ext}";
   size_t workers = 2;       // threads reading and preparing inputs ahead of the model
+  // Inputs per model call (those whose model inputs share a shape; sliding windows and slices take one at a
+  // time); 0: the experiment's validation batch size.
+  size_t batch = 0;
   bool keep_going = false;  // an input that fails is listed in errors.csv and the others go on
   // The input key of each input's reference label map (`--reference data.mask`); empty: the bundle's
   // inference.reference. Each written label map is then scored against its reference (ReferenceEvaluation):

@@ -35,6 +35,10 @@ class Predictor {
   // made (one thread at a time).
   NDict prepare(NDict sample);
   NDict predict_prepared(NDict sample);
+  // Several prepared samples through the model(s) in one batch where their model inputs share shape and type
+  // (and no sliding window or slices cut them), else one by one; the postprocess and write steps per sample.
+  // Each comes back as predict_prepared would give it (up to the last float digits a batch's arithmetic moves).
+  std::vector<NDict> predict_prepared(std::vector<NDict> samples);
   // What `fuse infer --input PATH [--output PATH]` predicts: the input's path under the inference's input key,
   // `output` (unless empty) under its output key, and data.sample_id the input's file name up to its first '.'.
   NDict predict_file(const std::string& input, const std::string& output = "");
