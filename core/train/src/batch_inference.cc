@@ -244,7 +244,7 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
   std::vector<std::map<std::string, std::string>> rows;
   std::vector<size_t> case_rows;  // the row of each case compared with its reference
   {
-    Prefetcher prefetcher(samples.size(), options.workers, 2 * batch, input);
+    Prefetcher prefetcher(samples.size(), options.workers, batch, input);  // the next batch read while the model runs
     std::vector<NDict> outs(batch);
     std::vector<std::string> errors(batch);
     std::vector<std::set<std::string>> prepared_keys(batch);  // an input's keys before the model: not predictions
