@@ -78,7 +78,6 @@ std::string shell_word(const std::string& a) {
   return q + "'";
 }
 
-// The command that continues the run: the experiment and its --set values.
 // The command that continues this run: the same settings and the overrides that change what it computes.
 std::string run_command(const RunOptions& o, const std::string& flags) {
   std::string command = "fuse run " + shell_word(o.experiment);

@@ -125,8 +125,8 @@ FM_PREDICT_API fm_error* fm_predictor_predict_batch(fm_predictor* predictor, con
     fuse::require(samples != nullptr || count == 0, function + ": samples is null");
     std::lock_guard<std::mutex> lock(predictor->mutex);
     fuse::train::Predictor& p = *predictor->predictor;
-    const auto failed = [&](size_t i, const std::exception& e) {
-      return fuse::Error(fuse::Errc::kInvalidArgument, function + ": sample " + std::to_string(i) + ": " + e.what());
+    const auto failed = [&](size_t i, const std::string& message) {
+      return fuse::Error(fuse::Errc::kInvalidArgument, function + ": sample " + std::to_string(i) + ": " + message);
     };
     std::vector<fuse::NDict> prepared;
     for (size_t i = 0; i < count; ++i) {
@@ -134,20 +134,13 @@ FM_PREDICT_API fm_error* fm_predictor_predict_batch(fm_predictor* predictor, con
       try {
         prepared.push_back(p.prepare(*fuse::from_handle(samples[i])));
       } catch (const std::exception& e) {
-        throw failed(i, e);
+        throw failed(i, e.what());
       }
     }
-    std::vector<fuse::NDict> results;
-    try {
-      results = p.predict_prepared(prepared);
-    } catch (const std::exception&) {
-      for (size_t i = 0; i < count; ++i) try {  // the batch refused: which sample?
-          p.predict_prepared(prepared[i]);
-        } catch (const std::exception& e) {
-          throw failed(i, e);
-        }
-      throw;
-    }
+    std::vector<std::string> errors;
+    std::vector<fuse::NDict> results = p.predict_prepared(std::move(prepared), errors);
+    for (size_t i = 0; i < count; ++i)
+      if (!errors[i].empty()) throw failed(i, errors[i]);
     std::vector<std::unique_ptr<fuse::NDict>> owned;
     for (fuse::NDict& r : results) owned.push_back(std::make_unique<fuse::NDict>(std::move(r)));
     for (size_t i = 0; i < count; ++i) out[i] = fuse::to_handle(owned[i].release());

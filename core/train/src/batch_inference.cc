@@ -251,8 +251,7 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
     for (size_t i = 0; i < samples.size(); ++i) {
       const size_t at = i % batch;
       if (at == 0) {
-        // The next `batch` inputs through the model together; if that fails, each alone, so that an error names
-        // its input.
+        // The next `batch` inputs through the model together (a batch that fails goes input by input).
         const size_t count = std::min(batch, samples.size() - i);
         std::vector<NDict> prepared;
         std::vector<size_t> slots;
@@ -263,16 +262,9 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
           for (const auto& [key, value] : sample.flatten()) prepared_keys[j].insert(key);
           if (errors[j].empty()) prepared.push_back(std::move(sample)), slots.push_back(j);
         }
-        try {
-          std::vector<NDict> predicted = predictor.predict_prepared(prepared);
-          for (size_t k = 0; k < slots.size(); ++k) outs[slots[k]] = std::move(predicted[k]);
-        } catch (const std::exception&) {
-          for (size_t k = 0; k < slots.size(); ++k) try {
-              outs[slots[k]] = predictor.predict_prepared(std::move(prepared[k]));
-            } catch (const std::exception& x) {
-              errors[slots[k]] = x.what();
-            }
-        }
+        std::vector<std::string> failed;
+        std::vector<NDict> predicted = predictor.predict_prepared(std::move(prepared), failed);
+        for (size_t k = 0; k < slots.size(); ++k) outs[slots[k]] = std::move(predicted[k]), errors[slots[k]] = std::move(failed[k]);
       }
       std::string error = std::move(errors[at]);
       const NDict out = std::move(outs[at]);

@@ -104,6 +104,7 @@ struct Predictor::Impl {
   std::vector<std::unique_ptr<data::Pipeline>> idle;
 
   std::vector<std::pair<std::string, torch::Tensor>> run_models(const NDict& batch);
+  std::vector<NDict> predict_together(std::vector<NDict> samples);
 };
 
 Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bundles, const std::string& device) : impl_(std::make_unique<Impl>()) {
@@ -276,23 +277,38 @@ NDict Predictor::predict_prepared(NDict sample) {
   return sample;
 }
 
-std::vector<NDict> Predictor::predict_prepared(std::vector<NDict> samples) {
+std::vector<NDict> Predictor::predict_prepared(std::vector<NDict> samples, std::vector<std::string>& errors) {
   Impl& m = *impl_;
-  const std::vector<std::string> inputs = m.graphs[0].input_keys();
+  errors.assign(samples.size(), "");
   // Whole volumes cut into windows or slices, or inputs of different shapes or types: one at a time.
   bool together = samples.size() > 1 && m.experiment.inference.sliding_window.size.empty() && !m.experiment.inference.slices.enabled();
-  for (const std::string& k : inputs)
+  for (const std::string& k : m.graphs[0].input_keys())
     for (const NDict& s : samples) {
       const Value* v = s.find(k);
       const Value* v0 = samples[0].find(k);
       together = together && v != nullptr && v0 != nullptr && v->is<Tensor>() && v0->is<Tensor>() && v->as<Tensor>().shape() == v0->as<Tensor>().shape() &&
                  v->as<Tensor>().dtype().code == v0->as<Tensor>().dtype().code && v->as<Tensor>().dtype().bits == v0->as<Tensor>().dtype().bits;
     }
+  if (together) try {
+      return m.predict_together(samples);
+    } catch (const std::exception&) {
+      // The batch refused: each sample alone, so that an error is its own.
+    }
+  std::vector<NDict> out(samples.size());
+  for (size_t i = 0; i < samples.size(); ++i) try {
+      out[i] = predict_prepared(std::move(samples[i]));
+    } catch (const std::exception& e) {
+      errors[i] = e.what();
+    }
+  return out;
+}
+
+// Samples whose model inputs share shape and type: stacked into one batch for the model(s), then each through
+// the postprocess and write steps.
+std::vector<NDict> Predictor::Impl::predict_together(std::vector<NDict> samples) {
+  Impl& m = *this;
+  const std::vector<std::string> inputs = m.graphs[0].input_keys();
   std::vector<NDict> out;
-  if (!together) {
-    for (NDict& s : samples) out.push_back(predict_prepared(std::move(s)));
-    return out;
-  }
   NDict batch;
   for (const std::string& k : inputs) {
     std::vector<torch::Tensor> each;

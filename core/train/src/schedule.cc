@@ -11,6 +11,10 @@ namespace fuse::train {
 namespace {
 constexpr double kPi = 3.14159265358979323846;
 double cosine(double from, double to, double t) { return to + (from - to) * 0.5 * (1 + std::cos(kPi * std::clamp(t, 0.0, 1.0))); }
+// One cycle at fraction t of the run: from `start` to `peak` over the first `pct` of it, then on to `end`.
+double one_cycle(double t, double pct, double start, double peak, double end) {
+  return t < pct ? cosine(start, peak, t / pct) : cosine(peak, end, (t - pct) / (1 - pct));
+}
 }  // namespace
 
 Schedule::Schedule(ScheduleSpec spec, int64_t steps_per_epoch, int64_t epochs)
@@ -25,9 +29,8 @@ double Schedule::factor(int64_t step, int64_t epoch) const {
   const std::string& n = spec_.name;
   if (n == "one_cycle") {
     const double t = static_cast<double>(step) / static_cast<double>(total_steps_);
-    const double start = 1.0 / spec_.div_factor, end = start / spec_.final_div_factor;
-    if (t < spec_.pct_start) return cosine(start, 1.0, t / spec_.pct_start);
-    return cosine(1.0, end, (t - spec_.pct_start) / (1 - spec_.pct_start));
+    const double start = 1.0 / spec_.div_factor;
+    return one_cycle(t, spec_.pct_start, start, 1.0, start / spec_.final_div_factor);
   }
   double f = 1.0;
   if (n == "step") f = std::pow(spec_.gamma, static_cast<double>(epoch / std::max<int64_t>(1, spec_.step_size)));
@@ -41,8 +44,7 @@ std::optional<double> Schedule::momentum(int64_t step) const {
   if (spec_.name != "one_cycle" || !spec_.cycle_momentum) return std::nullopt;
   const double t = static_cast<double>(step) / static_cast<double>(total_steps_);
   const auto [outer, inner] = spec_.momentum;
-  if (t < spec_.pct_start) return cosine(outer, inner, t / spec_.pct_start);
-  return cosine(inner, outer, (t - spec_.pct_start) / (1 - spec_.pct_start));
+  return one_cycle(t, spec_.pct_start, outer, inner, outer);
 }
 
 void Schedule::on_epoch_end(double monitored, bool maximize) {

@@ -38,7 +38,9 @@ class Predictor {
   // Several prepared samples through the model(s) in one batch where their model inputs share shape and type
   // (and no sliding window or slices cut them), else one by one; the postprocess and write steps per sample.
   // Each comes back as predict_prepared would give it (up to the last float digits a batch's arithmetic moves).
-  std::vector<NDict> predict_prepared(std::vector<NDict> samples);
+  // A batch that fails is predicted sample by sample: a sample that fails then leaves its message in
+  // errors[i] (and an empty dict in its place), and the others are predicted.
+  std::vector<NDict> predict_prepared(std::vector<NDict> samples, std::vector<std::string>& errors);
   // What `fuse infer --input PATH [--output PATH]` predicts: the input's path under the inference's input key,
   // `output` (unless empty) under its output key, and data.sample_id the input's file name up to its first '.'.
   NDict predict_file(const std::string& input, const std::string& output = "");
