@@ -78,13 +78,15 @@ std::string shell_word(const std::string& a) {
   return q + "'";
 }
 
-// The command that continues this run: the same settings and the overrides that change what it computes.
+// The command that continues this run: the same settings, the overrides that change what it computes and the
+// process count.
 std::string run_command(const RunOptions& o, const std::string& flags) {
   std::string command = "fuse run " + shell_word(o.experiment);
   for (const std::string& s : o.settings) command += " --set " + shell_word(s);
   if (o.epochs > 0) command += " --epochs " + std::to_string(o.epochs);
   if (!o.device.empty()) command += " --device " + shell_word(o.device);
   if (o.threads >= 0) command += " --threads " + std::to_string(o.threads);
+  if (o.nproc > 1) command += " --nproc " + std::to_string(o.nproc);
   return command + flags;
 }
 

@@ -111,8 +111,8 @@ TEST(FuseRunDistributed, CrossValidationWithTwoProcessesMatchesOne) {
   const CommandResult first = run_command(kFuse + cv + "'" + (dir / "two").string() + "' --nproc 2 --folds 2");
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_EQ(first.out, "== fold 2 (3 of 3): validated on fold 2, trained on the others\n1 of 3 folds finished; fold(s) 0, 1 still to train: the "
-                       "summary comes once every fold has run (fuse run " + experiment.string() + " --cross-validate --out " + (dir / "two").string() +
-                       " --resume)\n");
+                       "summary comes once every fold has run (fuse run " + experiment.string() + " --nproc 2 --cross-validate --out " +
+                       (dir / "two").string() + " --resume)\n");
   const CommandResult two = run_command(kFuse + cv + "'" + (dir / "two").string() + "' --nproc 2 --resume");
   ASSERT_EQ(two.exit_code, 0) << two.err;
   const CommandResult one = run_command(kFuse + cv + "'" + (dir / "one").string() + "'");

@@ -70,7 +70,7 @@ TEST(FuseRun, TrainsExportsAndInfers) {
   EXPECT_NE(test.out.find("\nwrote " + (dir / "test" / "predictions.csv").string() + ", evaluation.json, report.html\n"), std::string::npos) << test.out;
   const std::string predicted = read_text(dir / "test" / "predictions.csv");
   EXPECT_EQ(predicted.substr(0, predicted.find('\n')),
-            "id,data.id,data.x1,data.x2,data.label,model.logits_0,model.logits_1,model.probs_0,model.probs_1,model.score");
+            "id,data.x1,data.x2,data.label,model.logits_0,model.logits_1,model.probs_0,model.probs_1,model.score");
   EXPECT_EQ(std::count(predicted.begin(), predicted.end(), '\n'), 33);
   EXPECT_EQ(fuse(infer + " --input a.npy --input b.npy").err,
             "fuse: --out: needed with several inputs, a --folder or a --table: the folder for predictions.csv and the outputs\n"
@@ -443,15 +443,15 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   EXPECT_NE(test.out.find("\neach input's dice, lesion_dice, hd95 against its data.mask: columns of predictions.csv\n"), std::string::npos) << test.out;
   std::istringstream scored(read_text(dir / "test" / "predictions.csv"));
   std::getline(scored, line);
-  EXPECT_EQ(line, "id,data.id,data.image,data.mask,data.lesion,data.patient,output,dice,lesion_dice,hd95");
+  EXPECT_EQ(line, "id,data.image,data.mask,data.lesion,data.patient,output,dice,lesion_dice,hd95");
   std::vector<double> dice, hd95;
   while (std::getline(scored, line)) {
     std::vector<std::string> cells;
     std::istringstream row(line);
     for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
-    ASSERT_EQ(cells.size(), 10u) << line;
-    dice.push_back(std::stod(cells[7]));
-    hd95.push_back(std::stod(cells[9]));
+    ASSERT_EQ(cells.size(), 9u) << line;
+    dice.push_back(std::stod(cells[6]));
+    hd95.push_back(std::stod(cells[8]));
     EXPECT_GE(dice.back(), 0.0);
     EXPECT_LE(dice.back(), 1.0);
   }

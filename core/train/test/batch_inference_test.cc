@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include <boost/json/parse.hpp>
 
+#include "fuse/base/strings.h"
 #include "fuse/train/inference_inputs.h"
 #include "fuse/train/trainer.h"
 #include "test_support.h"
@@ -66,6 +68,24 @@ class PredictAll : public ::testing::Test {
   }
 };
 
+// The table's id column (data.id) only repeats the id column; a key that equals the id in some rows only is data.
+TEST_F(PredictAll, AKeyRepeatingTheIdInEveryRowIsNotAColumn) {
+  Predictor predictor(built_plugins(), {bundle("table")});
+  InferenceInputs in;
+  in.table = dir() / "table" / "validation.csv";
+  std::vector<data::Sample> samples = read_inference_inputs(in, predictor.experiment());
+  for (data::Sample& s : samples) s.values.set("data.alias", s.id);
+  samples[3].values.set("data.alias", std::string("other"));
+  BatchInferenceOptions options;
+  options.out = dir() / "id_copies";
+  const BatchInferenceResult r = predict_all(built_plugins(), predictor, samples, options);
+  EXPECT_EQ(std::count(r.columns.begin(), r.columns.end(), "data.id"), 0) << join(r.columns, ",");
+  ASSERT_EQ(std::count(r.columns.begin(), r.columns.end(), "data.alias"), 1) << join(r.columns, ",");
+  const auto table = rows(options.out / "predictions.csv");
+  EXPECT_EQ(table[3].at("data.alias"), "other");
+  EXPECT_EQ(table[4].at("data.alias"), samples[4].id);
+}
+
 TEST_F(PredictAll, ATestTableGivesEachRowsPredictionAndItsEvaluation) {
   Predictor predictor(built_plugins(), {bundle("table")});
   InferenceInputs in;
@@ -85,7 +105,7 @@ TEST_F(PredictAll, ATestTableGivesEachRowsPredictionAndItsEvaluation) {
   EXPECT_EQ(r.predicted, 32u);
   EXPECT_EQ(progress, 32u);
   EXPECT_TRUE(r.failed.empty());
-  EXPECT_EQ(r.columns, (std::vector<std::string>{"id", "data.id", "data.x1", "data.x2", "data.label", "model.logits_0", "model.logits_1", "model.probs_0",
+  EXPECT_EQ(r.columns, (std::vector<std::string>{"id", "data.x1", "data.x2", "data.label", "model.logits_0", "model.logits_1", "model.probs_0",
                                                   "model.probs_1", "model.score"}));
   const auto table = rows(options.out / "predictions.csv");
   ASSERT_EQ(table.size(), 32u);
