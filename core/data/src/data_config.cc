@@ -222,6 +222,9 @@ DataConfig read_data_config(const json::Document& d, const std::string& pointer,
     f.k = static_cast<size_t>(r.integer("k", 5, 2));
     f.stratify = r.string("stratify", "");
     f.group = r.string("group", "");
+    if (!r.has("file"))
+      r.fail("", "'folds' needs 'file': where the split is saved the first time and read afterwards, so that every run (and --cross-validate) "
+                 "uses the same folds (e.g. \"file\": \"folds.json\", relative to this file)");
     f.file = resolve(d.folder_of(r.pointer("file")), r.string("file"));
     f.seed = static_cast<uint64_t>(r.integer("seed", static_cast<int64_t>(c.dataset.seed), 0));
     f.where = d.location(data.pointer("folds"));
@@ -236,6 +239,20 @@ DataConfig read_data_config(const json::Document& d, const std::string& pointer,
         into.push_back(static_cast<int>(n.as_int64()));
       }
     }
+    for (int fold : f.validation)
+      if (std::find(f.train.begin(), f.train.end(), fold) != f.train.end())
+        r.fail("validation", "fold " + std::to_string(fold) + " is in 'train' and in 'validation': the model would be validated on samples it trained on");
+    // Unnamed splits, as FuseMedML's examples: the last fold validates, the others train; one split named, the
+    // other is the rest.
+    const auto rest = [&](const std::vector<int>& taken) {
+      std::vector<int> out;
+      for (int i = 0; i < static_cast<int>(f.k); ++i)
+        if (std::find(taken.begin(), taken.end(), i) == taken.end()) out.push_back(i);
+      return out;
+    };
+    if (f.train.empty() && f.validation.empty()) f.validation = {static_cast<int>(f.k) - 1};
+    if (f.train.empty()) f.train = rest(f.validation);
+    else if (f.validation.empty()) f.validation = rest(f.train);
     c.folds = f;
   }
   return c;
@@ -279,7 +296,10 @@ std::vector<Sample> split_samples(const DataConfig& config, const std::string& s
     save_folds(f.file, ids, folds, f.k, f.seed);
   }
   const std::vector<int>& chosen = split == "train" ? f.train : f.validation;
-  if (chosen.empty()) throw Error(Errc::kConfig, f.where + ": folds: no folds are chosen for '" + split + "'");
+  if (chosen.empty())
+    throw Error(Errc::kConfig, f.where + ": folds: no fold is left for '" + split + "': '" + (split == "train" ? "validation" : "train") + "' takes all " +
+                                   std::to_string(f.k) + " folds; name the '" + split + "' folds" +
+                                   (split == "validation" ? ", or give the validation data its own 'source'" : ""));
   const std::set<int> pick(chosen.begin(), chosen.end());
   std::vector<Sample> out;
   for (size_t i = 0; i < all.size(); ++i)

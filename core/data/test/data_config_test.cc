@@ -214,6 +214,38 @@ TEST(DataConfig, FoldsNeedTheirKeysAndSplits) {
   EXPECT_TRUE(bad_fold.dataset.samples.empty());
 }
 
+TEST(DataConfig, FoldsNotNamedAreTheLastForValidationAndTheRestForTraining) {
+  const auto dir = fresh_dir("config_folds_default");
+  const auto folds = [&](const std::string& splits) {
+    const DataConfig c = read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "folds": {"k": 5, "file": "f.json")" + splits + "}}"));
+    return std::make_pair(c.folds->train, c.folds->validation);
+  };
+  EXPECT_EQ(folds(""), std::make_pair(std::vector<int>{0, 1, 2, 3}, std::vector<int>{4}));
+  EXPECT_EQ(folds(R"(, "train": [0, 1])"), std::make_pair(std::vector<int>{0, 1}, std::vector<int>{2, 3, 4}));
+  EXPECT_EQ(folds(R"(, "validation": [1])"), std::make_pair(std::vector<int>{0, 2, 3, 4}, std::vector<int>{1}));
+  EXPECT_EQ(folds(R"(, "train": [0], "validation": [2])"), std::make_pair(std::vector<int>{0}, std::vector<int>{2}));
+  // The defaults split the samples: every one in exactly one split.
+  const DataConfig c = read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "folds": {"k": 5, "file": "f.json"}})"));
+  EXPECT_EQ(split_samples(c, "train").size() + split_samples(c, "validation").size(), 10u);
+}
+
+TEST(DataConfig, FoldsThatOverlapOrLeaveASplitEmptyAreRefused) {
+  const auto dir = fresh_dir("config_folds_overlap");
+  const std::string file = (dir / "exp.json").string();
+  EXPECT_EQ(error_of([&] {
+              read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "folds": {"k": 3, "file": "f.json", "train": [0, 1], "validation": [1]}})"));
+            }),
+            file + ":2:113: fold 1 is in 'train' and in 'validation': the model would be validated on samples it trained on");
+  EXPECT_EQ(error_of([&] { read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "folds": {"k": 3}})")); }),
+            file + ":2:55: 'folds' needs 'file': where the split is saved the first time and read afterwards, so that every run (and "
+                   "--cross-validate) uses the same folds (e.g. \"file\": \"folds.json\", relative to this file)");
+  const DataConfig all = read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "folds": {"k": 3, "file": "f.json", "train": [0, 1, 2]}})"));
+  EXPECT_EQ(error_of([&] { split_samples(all, "validation"); }),
+            file + ":2:55: folds: no fold is left for 'validation': 'train' takes all 3 folds; name the 'validation' folds, or give the validation "
+                   "data its own 'source'");
+  EXPECT_EQ(split_samples(all, "train").size(), 10u);
+}
+
 // The validation entry of an experiment whose data section has 10 samples in 5 folds (validation: fold 4).
 json::Document with_validation(const std::filesystem::path& dir, const std::string& validation, bool folds = true) {
   write_file(dir / "validation.csv", "id,image\nv0,a.nii.gz\nv1,b.nii.gz\nv2,c.nii.gz\n");

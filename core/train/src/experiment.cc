@@ -318,6 +318,12 @@ Experiment read_experiment(const fs::path& file, const std::vector<std::string>&
 
 Experiment read_experiment(const json::Document& d, bool read_samples) {
   ObjectReader root(d, d.root(), "", "the experiment");
+  // A section's field written at the top level: say where it goes rather than only that it is unknown.
+  for (const auto& [field, section] : std::vector<std::pair<std::string, std::string>>{
+           {"source", "data"}, {"static", "data"}, {"dynamic", "data"}, {"cache", "data"}, {"folds", "data"}, {"loader", "data"},
+           {"on_error", "data"}, {"epochs", "trainer"}, {"device", "trainer"}, {"monitor", "trainer"}, {"lr", "optimizer"}})
+    if (root.has(field))
+      root.fail(field, "'" + field + "' belongs in the experiment's '" + section + "' section: \"" + section + "\": {..., \"" + field + "\": ...}");
   root.allow({"name", "seed", "data", "validation", "model", "postprocess", "losses", "metrics", "optimizer", "schedule", "trainer", "evaluation",
               "inference"});
   Experiment e;

@@ -74,6 +74,13 @@ TEST(Experiment, MistakesAreLocated) {
   EXPECT_EQ(error_of([&] { read_experiment(file); }),
             file + ":20:24: unknown field 'epoch' in the trainer; did you mean 'epochs'? (allowed: epochs, monitor, mode, early_stopping, min_delta, "
                    "grad_clip, accumulate, device, mixed_precision, threads, on_nan, progress, stop_after, distributed)");
+  const std::filesystem::path misplaced = dir / "misplaced.json";
+  std::ofstream(misplaced) << R"({"name": "x", "folds": {"k": 3}})";
+  EXPECT_EQ(error_of([&] { read_experiment(misplaced); }),
+            misplaced.string() + ":1:24: 'folds' belongs in the experiment's 'data' section: \"data\": {..., \"folds\": ...}");
+  std::ofstream(misplaced) << R"({"name": "x", "lr": 0.1})";
+  EXPECT_EQ(error_of([&] { read_experiment(misplaced); }),
+            misplaced.string() + ":1:21: 'lr' belongs in the experiment's 'optimizer' section: \"optimizer\": {..., \"lr\": ...}");
   testing::write_toy(dir, testing::toy_json("", R"({"ce": {"pred": "model.logits"}})"));
   EXPECT_EQ(error_of([&] { read_experiment(file); }), file + ":16:20: missing field 'loss' in loss 'ce'");
   testing::write_toy(dir, testing::toy_json("", "", R"({"monitor": "val.auc"})"));
