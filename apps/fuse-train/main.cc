@@ -148,7 +148,7 @@ int train(const RunOptions& o, const fuse::launch::World& world) {
     std::cout << "stopped after " << r.epochs_run << " epoch(s); continue with: " << run_command(o, " --out " + dir.string() + " --resume") << "\n";
     return 0;
   }
-  std::cout << "best epoch " << r.best_epoch + 1 << ": " << r.monitor << " = " << fuse::json::format_number(r.best_value) << "\n";
+  std::cout << "best epoch " << r.best_epoch + 1 << ": " << r.monitor << " = " << fuse::cli::four_decimals(r.best_value) << "\n";
   print_evaluation(dir / "evaluation.json");
   std::cout << "run folder: " << dir.string() << " (results.json, log.csv, checkpoints/";
   if (fs::exists(dir / "report.html")) std::cout << ", report.html";

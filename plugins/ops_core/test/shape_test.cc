@@ -25,6 +25,27 @@ TEST(Stack, MismatchesNameKeysAndShapes) {
             "one dtype first");
 }
 
+// A table's columns (numbers under data.<column>) into the features a model reads.
+TEST(Stack, NumbersMakeAFloatVector) {
+  NDict s = sample(R"({"age": 61, "psa": 4.5, "smoker": true})");
+  NDict out = run_op("fuse.ops.stack", R"({"keys": ["age", "psa", "smoker"], "out": "x"})", s);
+  EXPECT_EQ(out.get<Tensor>("x").description(), "float32[3]");
+  EXPECT_EQ(values<float>(out.get<Tensor>("x")), (std::vector<float>{61, 4.5, 1}));
+  EXPECT_EQ(values<float>(run_op("fuse.ops.stack", R"({"keys": ["psa", "age"], "out": "x", "axis": -1})", s).get<Tensor>("x")),
+            (std::vector<float>{4.5, 61}));
+}
+
+TEST(Stack, NumbersWithTensorsOrEmptyValuesAreNamed) {
+  NDict s = sample(R"({"age": 61, "t": [1.0, 2.0], "missing": null})");
+  EXPECT_EQ(error_of([&] { run_op("fuse.ops.stack", R"({"keys": ["age", "t"], "out": "x"})", s); }),
+            "op 'fuse.ops.stack' (plugin 'fuse.ops_core'): key 't' is not a number but 'age' is: stack numbers with numbers (into a float32 vector) "
+            "or tensors with tensors");
+  EXPECT_EQ(error_of([&] { run_op("fuse.ops.stack", R"({"keys": ["age", "missing"], "out": "x"})", s); }),
+            "op 'fuse.ops.stack' (plugin 'fuse.ops_core'): key 'missing' is empty (null) in this sample: nothing to stack");
+  EXPECT_EQ(error_of([&] { run_op("fuse.ops.stack", R"({"keys": ["age"], "out": "x", "axis": 1})", s); }),
+            "op 'fuse.ops.stack' (plugin 'fuse.ops_core'): numbers stack into a vector: 'axis' must be 0 or -1, got 1");
+}
+
 TEST(Concat, AlongAnExistingAxis) {
   NDict s = sample(R"({"a": [[1, 2], [3, 4]], "b": [[5], [6]]})");
   NDict out = run_op("fuse.ops.concat", R"({"keys": ["a", "b"], "out": "c", "axis": 1})", s);
