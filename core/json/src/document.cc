@@ -139,8 +139,19 @@ Document Document::load_following(const std::filesystem::path& file, std::vector
   return d;
 }
 
+Document Document::part(std::string_view pointer) const {
+  boost::system::error_code ec;
+  const boost::json::value* v = root_.find_pointer(pointer, ec);
+  if (v == nullptr) throw_error(Errc::kConfig, location("") + ": no value at '" + std::string(pointer) + "'");
+  if (base_ != nullptr || !overrides_.empty()) throw_error(Errc::kInternal, source_ + ": a part of a document built from several sources");
+  Document d = *this;
+  d.prefix_ = prefix_ + std::string(pointer);
+  d.root_ = *v;
+  return d;
+}
+
 bool Document::inherited(std::string_view pointer) const {
-  if (base_ == nullptr || locate(text_, pointer)) return false;
+  if (base_ == nullptr || locate(text_, prefix_ + std::string(pointer))) return false;
   for (const auto& [at, origin] : overrides_)  // a --set value is the command line's, taken as this file's
     if (at_or_under(pointer, at)) return false;
   boost::system::error_code ec;
@@ -162,7 +173,7 @@ std::string Document::location(std::string_view pointer) const {
       if (at.size() > pointer.size() && at_or_under(at, pointer))
         within += (within.empty() ? " (with " : ", ") + origin;
   if (!within.empty()) within += ")";
-  std::optional<size_t> offset = locate(text_, pointer);
+  std::optional<size_t> offset = locate(text_, prefix_ + std::string(pointer));
   if (!offset && base_ != nullptr) return base_->location(pointer) + within;
   if (!offset) return source_ + within;
   const Position p = position_of(text_, *offset);

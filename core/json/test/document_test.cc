@@ -77,6 +77,22 @@ TEST(Document, LocationNamesSourceLineAndColumn) {
   EXPECT_EQ(d.location("/missing"), "fm-plugin.json");
 }
 
+// A bundle keeps its experiment under "experiment": the part's errors point at its lines in the whole file.
+TEST(Document, APartLocatesItsValuesInTheWholeText) {
+  const Document whole = Document::parse("{\n  \"format\": 1,\n  \"experiment\": {\n    \"trainer\": {\"epochs\": 0}\n  }\n}", "bundle.json");
+  const Document part = whole.part("/experiment");
+  EXPECT_EQ(part.root().at("trainer").at("epochs").as_int64(), 0);
+  EXPECT_EQ(part.location("/trainer/epochs"), "bundle.json:4:27");
+  EXPECT_EQ(part.location(""), "bundle.json:3:17");
+  EXPECT_EQ(part.part("/trainer").location("/epochs"), "bundle.json:4:27");
+  try {
+    whole.part("/model");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "bundle.json:1:1: no value at '/model'");
+  }
+}
+
 TEST(Document, LoadReportsMissingFiles) {
   try {
     Document::load("/nonexistent/dir/x.json");

@@ -6,12 +6,10 @@
 #include <set>
 #include <sstream>
 
-#include <boost/json/serialize.hpp>
 
 #include "fuse/base/error.h"
 #include "fuse/base/log.h"
 #include "fuse/data/pipeline.h"
-#include "fuse/json/parse.h"
 #include "fuse/json/write.h"
 #include "fuse/train/checkpoint.h"
 #include "fuse/train/slice_forward.h"
@@ -113,7 +111,10 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bund
     const fs::path& dir = bundles[i];
     const fs::path file = dir / "bundle.json";
     if (!fs::exists(file)) throw Error(Errc::kIo, "'" + dir.string() + "' is not a bundle (no bundle.json); make one with `fuse export RUN --out BUNDLE`");
-    const bj::object b = json::parse_exact(read_all(file)).as_object();
+    const json::Document whole = json::Document::load(file);
+    if (!whole.root().is_object() || !whole.root().as_object().contains("format") || !whole.root().as_object().contains("experiment"))
+      throw Error(Errc::kConfig, file.string() + ": not a bundle file (no 'format' and 'experiment'); make one with `fuse export RUN --out BUNDLE`");
+    const bj::object& b = whole.root().as_object();
     if (b.at("format").as_int64() != kFormat)
       throw Error(Errc::kUnsupported, file.string() + ": bundle format " + json::to_text(b.at("format")) + ", this fuse reads " + std::to_string(kFormat));
     for (const bj::value& p : b.at("plugins").as_array()) {
@@ -126,7 +127,7 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bund
       const LibraryEntry* lib = have->manifest->host_library();
       if (lib && lib->sha256 != sha) logger().warn("{}: plugin '{}' {} is another build than the one the model was trained with", file.string(), id, version);
     }
-    const json::Document doc = json::Document::parse(bj::serialize(b.at("experiment")), (dir / "experiment.json").string());
+    const json::Document doc = whole.part("/experiment");  // errors located at its lines in bundle.json
     Experiment e = read_experiment(doc, false);
     ModelGraph graph = build_model(registry, e.model);
     std::map<std::string, std::string> states;

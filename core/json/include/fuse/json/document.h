@@ -47,6 +47,10 @@ class Document {
   // came from. A base that cannot be read, or a chain that comes back to a file, is an error at the member.
   static Document load(const std::filesystem::path& file, Extends extends = Extends::kKeep);
 
+  // The value at `pointer` (which must exist) as a document of its own whose locations stay in this file's text:
+  // an experiment kept inside a bundle.json is reported at its lines there.
+  Document part(std::string_view pointer) const;
+
   const boost::json::value& root() const { return root_; }
   const std::string& source() const { return source_; }
   const std::string& text() const { return text_; }
@@ -74,6 +78,7 @@ class Document {
 
   std::string text_;
   std::string source_;
+  std::string prefix_;  // where root_ lies in text_ (a part's pointer; empty for a whole file)
   boost::json::value root_;
   std::vector<std::pair<std::string, std::string>> overrides_;  // (pointer, origin); none under another
   std::shared_ptr<const Document> base_;  // the file this one extends: where values not in text_ come from
