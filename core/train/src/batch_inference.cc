@@ -369,7 +369,13 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
       config.id_column = "id";
       config.target_column = ev.target;
       config.score_columns = scores;
-      results = eval::Evaluator(registry, config).run();
+      try {
+        results = eval::Evaluator(registry, config).run();
+      } catch (const Error& error) {
+        // A metric the inputs leave undefined (one class only): the predictions stand, unevaluated.
+        if (error.code() != Errc::kNumeric) throw;
+        result.not_evaluated = error.what();
+      }
     }
   }
   if (reference && reference->cases() > 0) {

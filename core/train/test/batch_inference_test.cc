@@ -205,6 +205,29 @@ TEST_F(PredictAll, InputsWithoutTheTargetArePredictedButNotEvaluated) {
   EXPECT_GT(std::stod(table[1].at("model.score")), 0.8);
 }
 
+// A test set of one class leaves the AUC undefined: the predictions are written, the evaluation says why not.
+TEST_F(PredictAll, InputsOfOneClassArePredictedAndTheUndefinedMetricSaid) {
+  Predictor predictor(built_plugins(), {bundle("table")});
+  InferenceInputs in;
+  in.table = dir() / "table" / "validation.csv";
+  std::vector<data::Sample> samples = read_inference_inputs(in, predictor.experiment());
+  std::vector<data::Sample> negatives;
+  for (const data::Sample& s : samples)
+    if (s.values.get<int64_t>("data.label") == 0) negatives.push_back(s);
+  ASSERT_GT(negatives.size(), 2u);
+  BatchInferenceOptions options;
+  options.out = dir() / "one_class";
+  const BatchInferenceResult r = predict_all(built_plugins(), predictor, negatives, options);
+  EXPECT_EQ(r.predicted, negatives.size());
+  EXPECT_FALSE(r.evaluated);
+  EXPECT_EQ(r.not_evaluated.rfind("metric 'auc' (", 0), 0u) << r.not_evaluated;
+  EXPECT_NE(r.not_evaluated.find("AUC needs both classes, but the data has no positive (1) targets among " + std::to_string(negatives.size()) + " rows"),
+            std::string::npos)
+      << r.not_evaluated;
+  EXPECT_FALSE(fs::exists(options.out / "evaluation.json"));
+  EXPECT_EQ(rows(options.out / "predictions.csv").size(), negatives.size());
+}
+
 TEST_F(PredictAll, AFailingInputStopsTheRunOrIsListedWithKeepGoing) {
   Predictor predictor(built_plugins(), {bundle("npy")});
   const fs::path inputs = dir() / "npy_bad";
