@@ -239,8 +239,9 @@ int lr_find(const LrFindOptions& o) {
   options.max_lr = o.max_lr;
   options.steps = o.steps;
   const fuse::train::LrFindResult r = trainer.find_lr(options);
-  char text[160];
-  std::snprintf(text, sizeof text, "suggested learning rate: %.2e (steepest fall of the loss); lowest loss at %.2e\n", r.suggestion, r.minimum);
+  char text[256];
+  std::snprintf(text, sizeof text, "suggested learning rate: %.2e (valley: halfway along the longest fall of the loss); steepest fall at %.2e, lowest loss at %.2e\n",
+                r.suggestion, r.steepest, r.minimum);
   std::cout << text << "wrote " << (dir / "lr_find.png").string() << " and " << (dir / "lr_find.csv").string() << "\n";
   return 0;
 }

@@ -63,6 +63,17 @@ Png lr_find_chart(const std::vector<double>& lrs, const std::vector<double>& los
     if (lrs[i] > 0 && std::isfinite(losses[i])) x.push_back(std::log10(lrs[i])), y.push_back(losses[i]);
   if (x.size() < 2) throw std::invalid_argument("the learning-rate test recorded fewer than two losses");
   const double x0 = std::floor(*std::min_element(x.begin(), x.end())), x1 = std::ceil(*std::max_element(x.begin(), x.end()));
+  // The divergence that ends the test would flatten the rest: the loss is drawn up to half again above its
+  // highest before the minimum, and the line stops where it leaves that range.
+  const size_t lowest = static_cast<size_t>(std::min_element(y.begin(), y.end()) - y.begin());
+  const double top = *std::max_element(y.begin(), y.begin() + static_cast<std::ptrdiff_t>(lowest) + 1);
+  const double cap = top + 0.5 * (top - y[lowest]);
+  for (size_t i = lowest; lowest > 0 && i < y.size(); ++i)  // (a loss that never falls is drawn whole)
+    if (y[i] > cap) {
+      y.resize(i + 1), x.resize(i + 1);
+      y[i] = cap;
+      break;
+    }
   const auto [lo, hi] = std::minmax_element(y.begin(), y.end());
   const double step = nice_step(*hi - *lo);
   const double y0 = std::floor(*lo / step) * step, y1 = std::ceil(*hi / step) * step;

@@ -28,6 +28,7 @@
 #include "fuse/report/html.h"
 #include "fuse/train/checkpoint.h"
 #include "fuse/train/gradient_reducer.h"
+#include "fuse/train/lr_suggestion.h"
 #include "fuse/train/slice_forward.h"
 #include "fuse/train/sliding_window.h"
 #include "loss_terms.h"
@@ -730,14 +731,10 @@ LrFindResult Trainer::find_lr(const LrFindOptions& o) {
     if (i > 10 && smoothed > o.stop_factor * best) break;  // diverged
   }
   m.progress.finish();
-  // The steepest fall of the smoothed loss per decade, skipping the noisy start and the divergence at the end.
-  double steepest = 0;
   const size_t n = r.smoothed.size();
-  for (size_t i = n / 10 + 1; i + 1 < n; ++i) {
-    const double slope = (r.smoothed[i + 1] - r.smoothed[i - 1]) / (std::log10(r.learning_rates[i + 1]) - std::log10(r.learning_rates[i - 1]));
-    if (slope < steepest) steepest = slope, r.suggestion = r.learning_rates[i];
-  }
-  if (r.suggestion == 0) r.suggestion = r.minimum / 10;
+  if (const std::optional<size_t> i = steepest_index(r.smoothed)) r.steepest = r.learning_rates[*i];
+  const std::optional<size_t> valley = valley_index(r.smoothed);
+  r.suggestion = valley ? r.learning_rates[*valley] : r.minimum / 10;
   std::string csv = "lr,loss,smoothed\n";
   for (size_t i = 0; i < n; ++i) csv += number(r.learning_rates[i]) + "," + number(r.losses[i]) + "," + number(r.smoothed[i]) + "\n";
   write_file_atomically(m.dir / "lr_find.csv", csv);

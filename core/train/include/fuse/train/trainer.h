@@ -42,7 +42,8 @@ struct LrFindOptions {
 
 struct LrFindResult {
   std::vector<double> learning_rates, losses, smoothed;
-  double suggestion = 0;  // where the smoothed loss falls fastest (fastai's "steep")
+  double suggestion = 0;  // halfway along the longest fall of the smoothed loss (fastai's "valley"; lr_suggestion.h)
+  double steepest = 0;    // where it falls fastest (fastai's "steep"; 0 when it never falls)
   double minimum = 0;     // the rate of the lowest smoothed loss
 };
 
