@@ -21,6 +21,7 @@
 #include "fuse/json/setting.h"
 #include "fuse/json/write.h"
 #include "fuse/table/table.h"
+#include "fuse_sdk/dtype.hpp"
 #include "../common/report_loader.h"
 #include "../common/table.h"
 
@@ -117,6 +118,60 @@ std::vector<std::pair<std::string, std::string>> top_losses(const std::string& f
   return out;
 }
 
+// A value in a table cell: a number or text as it is, a tensor's values when it has at most four, else its dtype,
+// shape and range.
+std::string cell_of(const Value& v) {
+  if (v.is<std::string>()) return v.as<std::string>();
+  if (v.is<int64_t>()) return std::to_string(v.as<int64_t>());
+  if (v.is<double>()) return short_number(v.as<double>());
+  if (v.is<bool>()) return v.as<bool>() ? "true" : "false";
+  if (v.is<Tensor>()) {
+    const Tensor t = v.as<Tensor>().is_contiguous() ? v.as<Tensor>() : v.as<Tensor>().clone();
+    std::vector<double> values(static_cast<size_t>(t.numel()));
+    sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
+      for (size_t k = 0; k < values.size(); ++k) values[k] = static_cast<double>(t.data<decltype(tag)>()[k]);
+    });
+    if (values.size() <= 4) {
+      std::string text = "[";
+      for (size_t k = 0; k < values.size(); ++k) text += (k ? ", " : "") + short_number(values[k]);
+      return text + "]";
+    }
+    const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+    return t.description() + " " + short_number(*lo) + ".." + short_number(*hi);
+  }
+  return v.type_name();
+}
+
+// Samples without images (a table's rows through the pipelines): one row each, a column per key in the first
+// sample's order.
+void print_sample_table(const std::vector<std::pair<std::string, NDict>>& rows, std::ostream& out) {
+  std::vector<std::string> keys;
+  for (const auto& [id, s] : rows)
+    for (const auto& [key, value] : s.flatten())
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  // Keys that only repeat the id (data.sample_id, a table's id column) are left out.
+  keys.erase(std::remove_if(keys.begin(), keys.end(),
+                            [&](const std::string& key) {
+                              return std::all_of(rows.begin(), rows.end(), [&](const auto& row) {
+                                const Value* v = row.second.find(key);
+                                return v != nullptr && v->is<std::string>() && v->as<std::string>() == row.first;
+                              });
+                            }),
+             keys.end());
+  std::vector<std::string> header{"ID"};
+  for (const std::string& k : keys) header.push_back(k);
+  Table table(header);
+  for (const auto& [id, s] : rows) {
+    std::vector<std::string> row{id};
+    for (const std::string& k : keys) {
+      const Value* v = s.find(k);
+      row.push_back(v == nullptr ? "-" : cell_of(*v));
+    }
+    table.add(std::move(row));
+  }
+  table.print(out);
+}
+
 int show(const ShowOptions& o) {
   json::Document doc = json::Document::load(o.config, json::Extends::kFollow);
   json::apply_settings(doc, o.settings);
@@ -157,9 +212,20 @@ int show(const ShowOptions& o) {
   }
   std::vector<VolumeView> views;
   std::string drawn_key;  // the first sample's image key, for the histogram's title
+  std::vector<std::pair<std::string, NDict>> rows;  // samples without an image (a table's): printed instead
   for (const auto& [i, under] : chosen) {
     std::optional<NDict> s = worker.get(i, o.epoch, !o.no_augment && !by_loss);
     if (!s) continue;  // skipped by on_error
+    if (o.image_key.empty() && o.histogram.empty() && (!rows.empty() || (views.empty() && default_image_key(*s, default_mask_key(*s)).empty()))) {
+      const Value* id = s->find(dataset.spec().id_key);
+      rows.emplace_back(id != nullptr && id->is<std::string>() ? id->as<std::string>() : dataset.sample(i).id, std::move(*s));
+      if (!under.empty()) {  // --top-losses: its loss and predictions, as a caption would show them
+        std::string line = under;
+        std::replace(line.begin(), line.end(), '\n', ' ');
+        rows.back().second.set("predictions.csv", line);
+      }
+      continue;
+    }
     VolumeView v;
     // Its own id (with on_error "retry", another sample may stand in for sample i).
     const Value* id = s->find(dataset.spec().id_key);
@@ -181,6 +247,13 @@ int show(const ShowOptions& o) {
     }
     if (!o.mask_key.empty() && !has_mask) throw Error(Errc::kKeyNotFound, "sample '" + v.caption + "': " + s->missing_key_message(o.mask_key));
     views.push_back(std::move(v));
+  }
+  if (!rows.empty()) {
+    print_sample_table(rows, std::cout);
+    std::cout << "(" << rows.size() << " samples" << (by_loss ? " with the largest losses" : "") << after
+              << " as a table: they hold no image tensor; --image names one to draw)\n";
+    if (dataset.skipped()) std::cout << dataset.skipped() << " sample(s) failed (on_error: " << data::on_error_name(dataset.spec().on_error) << ")\n";
+    return 0;
   }
   write_slice_grid(views, o.plane, o.slice, o.columns, o.out);
   std::cout << "wrote " << o.out << " (" << views.size() << " samples" << (by_loss ? " with the largest losses" : "") << after << ", " << o.plane << ")\n";

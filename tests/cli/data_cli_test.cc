@@ -151,6 +151,25 @@ TEST(DataShow, TopLossesShowsTheWorstPredictedSamples) {
                 (example() / "experiment.json").string() + " (predictions of another experiment?)\n");
 }
 
+// Samples without an image (a table's columns through the pipeline) are printed as a table instead of drawn.
+TEST(DataShow, SamplesWithoutAnImageArePrintedAsATable) {
+  const fs::path dir = fresh_dir("data_cli_tabular");
+  std::ofstream(dir / "clinical.csv") << "id,age,psa,label\nc1,61,4.5,1\nc2,48,1.25,0\nc3,70,9,1\n";
+  std::ofstream(dir / "experiment.json") << R"({"data": {"source": {"table": "clinical.csv"},
+    "static": [{"op": "fuse.ops.stack", "keys": ["data.age", "data.psa"], "out": "data.features"}]}})";
+  const CommandResult r = fuse("data show '" + (dir / "experiment.json").string() + "' --n 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "ID  data.age  data.psa  data.label  data.features\n"
+            "c1  61        4.5       1           [61, 4.5]\n"
+            "c2  48        1.25      0           [48, 1.25]\n"
+            "(2 samples as a table: they hold no image tensor; --image names one to draw)\n");
+  EXPECT_FALSE(fs::exists(dir / "batch.png"));
+  // Naming an image that is not one is still an error.
+  EXPECT_EQ(fuse("data show '" + (dir / "experiment.json").string() + "' --image data.features").err,
+            "fuse: error: key 'data.features' has shape [2], too few axes for a 2D image\n");
+}
+
 TEST(DataShow, IdsChooseTheSamples) {
   const fs::path png = example() / "ids.png";
   const CommandResult r = fuse("data show " + experiment() + " --ids case04,case01 --columns 1 --out '" + png.string() + "'");
