@@ -22,6 +22,14 @@ class ZScore {
 
   void forward(Dict& sample, const sdk::Call&) {
     for (const std::string& key : keys_) {
+      // A number (a table's column) by the given statistics, as a tabular feature is normalised.
+      if (const fm_value_type t = sample.type(key); t == FM_VALUE_INT || t == FM_VALUE_DOUBLE) {
+        if (!mean_ || !std_)
+          fail(FM_ERR_INVALID_ARGUMENT, "key '" + key + "' holds a number, which has no statistics of its own: set 'mean' and 'std' (e.g. the training data's)");
+        const double x = t == FM_VALUE_INT ? static_cast<double>(sample.get_int(key)) : sample.get_double(key);
+        sample.set_double(key, (x - *mean_) / (*std_ + eps_));
+        continue;
+      }
       with_floating(sample, key, [&](auto* x, int64_t n) {
         double mean = 0, var = 0;
         if (!mean_ || !std_) {
@@ -50,7 +58,7 @@ class ZScore {
   std::optional<double> mean_, std_;
   double eps_;
 };
-FUSE_OP(ZScore, "fuse.ops.zscore", "1.0.0")
+FUSE_OP(ZScore, "fuse.ops.zscore", "1.1.0")
 
 class MinMax {
  public:

@@ -25,6 +25,16 @@ TEST(ZScore, FixedMeanAndStdAndFloat64StaysFloat64) {
   EXPECT_EQ(values<double>(out.get<Tensor>("x")), (std::vector<double>{0.0, 2.0}));
 }
 
+// A table's column: a number by the given statistics (a tabular feature), ints too; without them it is refused.
+TEST(ZScore, NumbersByTheGivenStatistics) {
+  NDict out = run_op("fuse.ops.zscore", R"({"keys": ["age", "visits"], "mean": 50, "std": 10})", sample(R"({"age": 65.0, "visits": 30})"));
+  EXPECT_EQ(out.get<double>("age"), 1.5);
+  EXPECT_EQ(out.get<double>("visits"), -2.0);
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.zscore", R"({"keys": ["age"]})", sample(R"({"age": 65.0})")); }),
+            "op 'fuse.ops.zscore' (plugin 'fuse.ops_core'): key 'age' holds a number, which has no statistics of its own: set 'mean' and 'std' (e.g. "
+            "the training data's)");
+}
+
 TEST(ZScore, DoesNotChangeASharedBuffer) {
   NDict s = sample(R"({"x": [1.0, 3.0]})");
   s.set("copy", s.at("x"));  // both keys share one buffer
