@@ -240,6 +240,9 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
   const InferenceSpec& spec = e.inference;
   const bool writes = !spec.write.empty();
   fs::create_directories(options.out);
+  // A previous call's results in the same folder would pass for this one's where this one writes none (no
+  // evaluation, no failure).
+  for (const char* name : {"predictions.csv", "errors.csv", "evaluation.json", "report.html"}) fs::remove(options.out / name);
   std::vector<std::string> output_paths(samples.size());
   if (writes) check_outputs(samples, spec.input_key, options, output_paths);
   const auto input = [&](size_t i) {

@@ -217,7 +217,12 @@ TEST_F(PredictAll, InputsOfOneClassArePredictedAndTheUndefinedMetricSaid) {
   ASSERT_GT(negatives.size(), 2u);
   BatchInferenceOptions options;
   options.out = dir() / "one_class";
+  // An earlier call's results in the folder are not left to pass for this one's.
+  fs::create_directories(options.out);
+  for (const char* stale : {"evaluation.json", "report.html", "errors.csv"}) std::ofstream(options.out / stale) << "from an earlier call";
   const BatchInferenceResult r = predict_all(built_plugins(), predictor, negatives, options);
+  EXPECT_FALSE(fs::exists(options.out / "report.html"));
+  EXPECT_FALSE(fs::exists(options.out / "errors.csv"));
   EXPECT_EQ(r.predicted, negatives.size());
   EXPECT_FALSE(r.evaluated);
   EXPECT_EQ(r.not_evaluated.rfind("metric 'auc' (", 0), 0u) << r.not_evaluated;
