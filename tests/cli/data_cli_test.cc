@@ -356,7 +356,7 @@ TEST(Cache, ABuildKilledMidwayIsCompletedByTheNextAndServesNoBrokenEntry) {
   const std::string config = "'" + (dir / "experiment.json").string() + "'";
   const CommandResult killed = run_command("(cd '" + dir.string() + "' && exec env -u FUSE_PLUGIN_PATH '" FUSE_BINARY "' cache build " + config +
                                            " --threads 1) & pid=$!; cd '" + dir.string() +
-                                           "'; until [ -n \"$(find cache -name '*.fmc' 2>/dev/null | head -n 1)\" ]; do sleep 0.002; done; "
+                                           "'; until [ -n \"$(find cache -name '*.fmc' 2>/dev/null | head -n 1)\" ] || ! kill -0 $pid 2>/dev/null; do sleep 0.002; done; "
                                            "kill -KILL $pid; wait $pid; echo status=$?");
   EXPECT_NE(killed.out.find("status=137"), std::string::npos) << killed.out << killed.err;  // 128 + SIGKILL
   size_t entries = 0;

@@ -143,7 +143,7 @@ TEST(FuseRunDistributed, ADeadRankStopsTheOthersAndTheRunResumes) {
   // Rank 1 killed once the first epoch is logged.
   const fs::path err = dir / "killed.err";
   const CommandResult killed = run_command("(exec " + run + "'" + (dir / "killed").string() + "' 2>'" + err.string() + "') & pid=$!; until [ -s '" +
-                                           (dir / "killed" / "log.csv").string() + "' ]; do sleep 0.01; done; sleep 0.05; kill -KILL $(sed -n " +
+                                           (dir / "killed" / "log.csv").string() + "' ] || ! kill -0 $pid 2>/dev/null; do sleep 0.01; done; sleep 0.05; kill -KILL $(sed -n " +
                                            "'s/.*rank 1 is process \\([0-9]*\\).*/\\1/p' '" + err.string() + "'); wait $pid; echo status=$?");
   EXPECT_NE(killed.out.find("status=1\n"), std::string::npos) << killed.out << killed.err;
   const std::string message = read_text(err);

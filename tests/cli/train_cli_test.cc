@@ -496,7 +496,8 @@ TEST(FuseRun, AKilledRunResumesToTheSameResult) {
   ASSERT_EQ(run_command(run + "'" + (dir / "whole").string() + "'").exit_code, 0);
   // Killed once the first epoch is logged, in the middle of the second.
   const CommandResult killed = run_command("(exec " + run + "'" + (dir / "killed").string() + "') & pid=$!; until [ -s '" +
-                                           (dir / "killed" / "log.csv").string() + "' ]; do sleep 0.01; done; sleep 0.05; kill -KILL $pid; wait $pid; echo status=$?");
+                                           (dir / "killed" / "log.csv").string() + "' ] || ! kill -0 $pid 2>/dev/null; do sleep 0.01; done; sleep 0.05; kill -KILL $pid; "
+                                           "wait $pid; echo status=$?");
   EXPECT_NE(killed.out.find("status=137"), std::string::npos) << killed.out << killed.err;
   EXPECT_FALSE(fs::exists(dir / "killed" / "results.json"));
   const CommandResult resumed = fuse("run '" + experiment.string() + "' --no-progress --out '" + (dir / "killed").string() + "' --resume");
