@@ -10,9 +10,9 @@
 namespace fuse::train {
 
 // fastai's "valley", the suggestion fastMONAI users get: the longest run of rates along which the loss keeps
-// falling (the longest decreasing subsequence, so that noise does not cut it), measured in its points, and the
-// rate that many steps before the run's end, halved: halfway down the fall. A fall long and steady beats a short
-// steep dip in the noisy start. nullopt when the loss never falls.
+// falling (the longest decreasing subsequence, so that noise does not cut it), measured in its points n, and
+// the rate n/2 steps before the run's end: halfway down the fall. A fall long and steady beats a short steep
+// dip in the noisy start. nullopt when the loss never falls.
 std::optional<size_t> valley_index(const std::vector<double>& smoothed);
 
 // The steepest fall per step (a central difference), past the first tenth of the steps, whose noise the
