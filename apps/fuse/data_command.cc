@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -144,27 +145,19 @@ std::string cell_of(const Value& v) {
 
 // Samples without images (a table's rows through the pipelines): one row each, a column per key in the first
 // sample's order.
-void print_sample_table(const std::vector<std::pair<std::string, NDict>>& rows, std::ostream& out) {
+void print_sample_table(const std::vector<data::Sample>& rows, std::ostream& out) {
   std::vector<std::string> keys;
-  for (const auto& [id, s] : rows)
-    for (const auto& [key, value] : s.flatten())
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
-  // Keys that only repeat the id (data.sample_id, a table's id column) are left out.
-  keys.erase(std::remove_if(keys.begin(), keys.end(),
-                            [&](const std::string& key) {
-                              return std::all_of(rows.begin(), rows.end(), [&](const auto& row) {
-                                const Value* v = row.second.find(key);
-                                return v != nullptr && v->is<std::string>() && v->as<std::string>() == row.first;
-                              });
-                            }),
-             keys.end());
+  const std::set<std::string> repeat_id = data::keys_repeating_id(rows);  // data.sample_id, a table's id column
+  for (const data::Sample& s : rows)
+    for (const auto& [key, value] : s.values.flatten())
+      if (!repeat_id.count(key) && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
   std::vector<std::string> header{"ID"};
   for (const std::string& k : keys) header.push_back(k);
   Table table(header);
-  for (const auto& [id, s] : rows) {
-    std::vector<std::string> row{id};
+  for (const data::Sample& s : rows) {
+    std::vector<std::string> row{s.id};
     for (const std::string& k : keys) {
-      const Value* v = s.find(k);
+      const Value* v = s.values.find(k);
       row.push_back(v == nullptr ? "-" : cell_of(*v));
     }
     table.add(std::move(row));
@@ -212,17 +205,17 @@ int show(const ShowOptions& o) {
   }
   std::vector<VolumeView> views;
   std::string drawn_key;  // the first sample's image key, for the histogram's title
-  std::vector<std::pair<std::string, NDict>> rows;  // samples without an image (a table's): printed instead
+  std::vector<data::Sample> rows;  // samples without an image (a table's): printed instead
   for (const auto& [i, under] : chosen) {
     std::optional<NDict> s = worker.get(i, o.epoch, !o.no_augment && !by_loss);
     if (!s) continue;  // skipped by on_error
     if (o.image_key.empty() && o.histogram.empty() && (!rows.empty() || (views.empty() && default_image_key(*s, default_mask_key(*s)).empty()))) {
       const Value* id = s->find(dataset.spec().id_key);
-      rows.emplace_back(id != nullptr && id->is<std::string>() ? id->as<std::string>() : dataset.sample(i).id, std::move(*s));
+      rows.push_back({id != nullptr && id->is<std::string>() ? id->as<std::string>() : dataset.sample(i).id, "", std::move(*s)});
       if (!under.empty()) {  // --top-losses: its loss and predictions, as a caption would show them
         std::string line = under;
         std::replace(line.begin(), line.end(), '\n', ' ');
-        rows.back().second.set("predictions.csv", line);
+        rows.back().values.set("predictions.csv", line);
       }
       continue;
     }

@@ -281,4 +281,17 @@ std::vector<Sample> range_source(size_t count, const std::string& key) {
   return out;
 }
 
+std::set<std::string> keys_repeating_id(const std::vector<Sample>& samples) {
+  std::set<std::string> out;
+  if (samples.empty()) return out;
+  for (const auto& [key, value] : samples.front().values.flatten())
+    if (value->is<std::string>() && value->as<std::string>() == samples.front().id) out.insert(key);
+  for (const Sample& s : samples)
+    for (auto it = out.begin(); it != out.end();) {
+      const Value* v = s.values.find(*it);
+      it = v != nullptr && v->is<std::string>() && v->as<std::string>() == s.id ? std::next(it) : out.erase(it);
+    }
+  return out;
+}
+
 }  // namespace fuse::data

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "test_registry.h"
 #include "test_support.h"
 
@@ -187,6 +189,15 @@ TEST(IdsSource, OneSamplePerId) {
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[1].id, "9");
   EXPECT_EQ(s[1].values.get<std::string>("data.mnist_index"), "9");
+}
+
+// A key repeats the id only where every sample holds its own id there.
+TEST(KeysRepeatingId, OnlyKeysEqualToTheIdInEverySample) {
+  std::vector<Sample> samples = ids_source({"a", "b", "c"}, "data.id");
+  for (Sample& s : samples) s.values.set("data.name", s.id), s.values.set("data.site", std::string("a"));
+  samples[2].values.set("data.name", std::string("other"));
+  EXPECT_EQ(keys_repeating_id(samples), (std::set<std::string>{"data.id"}));
+  EXPECT_TRUE(keys_repeating_id({}).empty());
 }
 
 }  // namespace

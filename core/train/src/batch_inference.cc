@@ -76,20 +76,6 @@ void add_cells(const std::string& key, const Value& value, Cells& cells) {
   }
 }
 
-// The input keys that only repeat the sample's id (a table's id column read as data.id): predictions.csv's first
-// column already holds it.
-std::set<std::string> id_copies(const std::vector<data::Sample>& samples) {
-  std::set<std::string> out;
-  for (const auto& [key, value] : samples.front().values.flatten())
-    if (value->is<std::string>() && value->as<std::string>() == samples.front().id) out.insert(key);
-  for (const data::Sample& s : samples)
-    for (auto it = out.begin(); it != out.end();) {
-      const Value* v = s.values.find(*it);
-      it = v != nullptr && v->is<std::string>() && v->as<std::string>() == s.id ? std::next(it) : out.erase(it);
-    }
-  return out;
-}
-
 void check_unique_ids(const std::vector<data::Sample>& samples) {
   std::map<std::string, size_t> seen;
   for (size_t i = 0; i < samples.size(); ++i) {
@@ -260,7 +246,7 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
   std::unique_ptr<ReferenceEvaluation> reference = reference_evaluation(registry, e, samples, options, result);
   std::vector<std::map<std::string, std::string>> rows;
   std::vector<size_t> case_rows;  // the row of each case compared with its reference
-  const std::set<std::string> repeat_id = id_copies(samples);
+  const std::set<std::string> repeat_id = data::keys_repeating_id(samples);  // data.id: the id column has it
   {
     Prefetcher prefetcher(samples.size(), options.workers, batch, input);  // the next batch read while the model runs
     std::vector<NDict> outs(batch);

@@ -6,7 +6,6 @@
 #include <set>
 #include <sstream>
 
-
 #include "fuse/base/error.h"
 #include "fuse/base/log.h"
 #include "fuse/data/pipeline.h"

@@ -26,8 +26,7 @@ class ZScore {
       if (const fm_value_type t = sample.type(key); t == FM_VALUE_INT || t == FM_VALUE_DOUBLE) {
         if (!mean_ || !std_)
           fail(FM_ERR_INVALID_ARGUMENT, "key '" + key + "' holds a number, which has no statistics of its own: set 'mean' and 'std' (e.g. the training data's)");
-        const double x = t == FM_VALUE_INT ? static_cast<double>(sample.get_int(key)) : sample.get_double(key);
-        sample.set_double(key, (x - *mean_) / (*std_ + eps_));
+        sample.set_double(key, (sample.get_double(key) - *mean_) / (*std_ + eps_));  // get_double reads ints too
         continue;
       }
       with_floating(sample, key, [&](auto* x, int64_t n) {

@@ -57,25 +57,23 @@ class Stack {
  private:
   // Numbers (a table's columns: age, PSA, a flag) become one float32 vector, the features a model reads.
   bool stack_numbers(Dict& sample) const {
-    const auto number = [&](const std::string& key) {
-      const fm_value_type t = sample.type(key);
-      return t == FM_VALUE_INT || t == FM_VALUE_DOUBLE || t == FM_VALUE_BOOL;
-    };
-    for (const std::string& key : keys_)
-      if (sample.type(key) == FM_VALUE_NULL) fail(FM_ERR_TYPE, "key '" + key + "' is empty (null) in this sample: nothing to stack");
-    if (!number(keys_[0])) return false;
+    std::vector<fm_value_type> types;
+    for (const std::string& key : keys_) {
+      types.push_back(sample.type(key));
+      if (types.back() == FM_VALUE_NULL) fail(FM_ERR_TYPE, "key '" + key + "' is empty (null) in this sample: nothing to stack");
+    }
+    const auto number = [](fm_value_type t) { return t == FM_VALUE_INT || t == FM_VALUE_DOUBLE || t == FM_VALUE_BOOL; };
+    if (!number(types[0])) return false;
+    if (axis_ != 0 && axis_ != -1) fail(FM_ERR_SHAPE, "numbers stack into a vector: 'axis' must be 0 or -1, got " + std::to_string(axis_));
     Tensor out = Tensor::empty({static_cast<int64_t>(keys_.size())}, sdk::dtype_of<float>());
     float* o = out.mut().data<float>();
     for (size_t k = 0; k < keys_.size(); ++k) {
-      if (!number(keys_[k]))
+      if (!number(types[k]))
         fail(FM_ERR_TYPE, "key '" + keys_[k] + "' is not a number but '" + keys_[0] + "' is: stack numbers with numbers (into a float32 vector) or tensors with "
                               "tensors");
-      const fm_value_type t = sample.type(keys_[k]);
-      o[k] = t == FM_VALUE_BOOL ? (sample.get_bool(keys_[k]) ? 1.0f : 0.0f)
-             : t == FM_VALUE_INT ? static_cast<float>(sample.get_int(keys_[k]))
-                                 : static_cast<float>(sample.get_double(keys_[k]));
+      // get_double reads ints too.
+      o[k] = types[k] == FM_VALUE_BOOL ? (sample.get_bool(keys_[k]) ? 1.0f : 0.0f) : static_cast<float>(sample.get_double(keys_[k]));
     }
-    if (axis_ != 0 && axis_ != -1) fail(FM_ERR_SHAPE, "numbers stack into a vector: 'axis' must be 0 or -1, got " + std::to_string(axis_));
     sample.set_tensor(out_, std::move(out));
     return true;
   }

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,10 @@ std::vector<Sample> read_datalist_source(const DatalistSource& source);
 std::vector<Sample> ids_source(const std::vector<std::string>& ids, const std::string& key);
 // Samples "0" to "count - 1", each number (an int) under `key`: items of one file, such as MNIST's.
 std::vector<Sample> range_source(size_t count, const std::string& key);
+
+// The keys whose value is, in every sample, text equal to the sample's id (a table's id column read as data.id,
+// data.sample_id): a listing whose first column is the id leaves them out.
+std::set<std::string> keys_repeating_id(const std::vector<Sample>& samples);
 
 }  // namespace fuse::data
 
