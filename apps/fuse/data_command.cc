@@ -17,6 +17,7 @@
 #include "fuse/base/strings.h"
 #include "fuse/cache/cache.h"
 #include "fuse/data/data_config.h"
+#include "fuse/data/fit.h"
 #include "fuse/data/sample_source.h"
 #include "fuse/data/summary.h"
 #include "fuse/json/setting.h"
@@ -44,11 +45,12 @@ std::string triple(const std::array<double, 3>& v) { return short_number(v[0]) +
 
 // The samples of `split` through the pipelines training gives them: "validation" is the experiment's
 // validation data (its own source and pipelines where it has them), else the folds' validation split.
-data::DatasetSpec split_dataset(const json::Document& doc, const data::DataConfig& config, const std::string& split) {
-  if (split == "validation") {
-    const std::optional<data::ValidationData> validation = data::read_validation_data(doc, config);
-    if (validation) return data::validation_dataset(config, *validation);
-  }
+// Steps marked "fit" get the numbers training gives them (from the training split, on `threads` threads).
+data::DatasetSpec split_dataset(const Registry& registry, const json::Document& doc, data::DataConfig config, const std::string& split, size_t threads) {
+  std::optional<data::ValidationData> validation;
+  if (split == "validation") validation = data::read_validation_data(doc, config);
+  data::fit_data(registry, config, validation ? &*validation : nullptr, threads, false);
+  if (split == "validation" && validation) return data::validation_dataset(config, *validation);
   data::DatasetSpec spec = config.dataset;
   spec.samples = data::split_samples(config, split);
   return spec;
@@ -173,11 +175,11 @@ int show(const ShowOptions& o) {
   if (by_loss && !o.ids.empty()) throw Error(Errc::kInvalidArgument, "--ids and --top-losses both choose the samples: give one");
   // Predictions are of validation samples: their split unless another is asked for.
   const std::string split = !o.split.empty() ? o.split : by_loss ? "validation" : "all";
-  data::DatasetSpec spec = split_dataset(doc, config, split);
+  Registry registry;
+  data::DatasetSpec spec = split_dataset(registry, doc, config, split, thread_count(0));
   const std::string after = o.after.empty() ? "" : cut_pipelines(spec, o.after);
   // The first n source samples (a static pipeline that splits them makes more: the first n of those are shown).
   if (!by_loss && o.ids.empty() && spec.samples.size() > static_cast<size_t>(o.n)) spec.samples.resize(static_cast<size_t>(o.n));
-  Registry registry;
   data::Dataset dataset(registry, spec);
   data::Dataset::Worker worker = dataset.worker();
   // Which samples, with what under their id: the first n, the ones named, or the n with the largest losses (as
@@ -402,22 +404,22 @@ int cache_verify(const std::string& dir, bool fix) {
 
 // The experiment's dataset for `split`, which must have a cache folder (to `purpose`: "build", "audit"), indexed
 // on `threads` threads.
-data::DatasetSpec cached_split(const std::string& config_file, const std::vector<std::string>& settings, const std::string& split, size_t threads,
-                               const std::string& purpose) {
+data::DatasetSpec cached_split(const Registry& registry, const std::string& config_file, const std::vector<std::string>& settings, const std::string& split,
+                               size_t threads, const std::string& purpose) {
   json::Document doc = json::Document::load(config_file, json::Extends::kFollow);
   json::apply_settings(doc, settings);
   const data::DataConfig config = data::read_data_config(doc);
   if (!config.dataset.cache_dir) throw Error(Errc::kConfig, config_file + ": the data section has no 'cache' folder to " + purpose);
-  data::DatasetSpec spec = split_dataset(doc, config, split);
+  data::DatasetSpec spec = split_dataset(registry, doc, config, split, threads);
   spec.index_threads = threads;
   return spec;
 }
 
 int cache_build(const std::string& config_file, const std::vector<std::string>& settings, const std::string& split, int64_t threads) {
   const size_t n = thread_count(threads);
-  data::DatasetSpec spec = cached_split(config_file, settings, split, n, "build");
-  spec.index_progress = true;
   Registry registry;
+  data::DatasetSpec spec = cached_split(registry, config_file, settings, split, n, "build");
+  spec.index_progress = true;
   data::Dataset dataset(registry, std::move(spec));
   const size_t dropped_sources = dataset.skipped();  // a splitting pipeline's source samples that failed (not among the samples)
   dataset.build_cache(n, true);
@@ -431,9 +433,9 @@ int cache_build(const std::string& config_file, const std::vector<std::string>& 
 
 int cache_audit(const std::string& config_file, const std::vector<std::string>& settings, const std::string& split, double share, int64_t threads) {
   const size_t n = thread_count(threads);
-  data::DatasetSpec spec = cached_split(config_file, settings, split, n, "audit");
-  spec.cache_audit = data::CacheAudit{true, share};
   Registry registry;
+  data::DatasetSpec spec = cached_split(registry, config_file, settings, split, n, "audit");
+  spec.cache_audit = data::CacheAudit{true, share};
   data::Dataset dataset(registry, std::move(spec));
   const data::Dataset::AuditReport report = dataset.audit_cache(n, true);
   for (const std::string& d : report.differences) std::cout << d << "\n";

@@ -112,6 +112,11 @@ void print_component(const ComponentManifest& c) {
   }
   std::cout << "  reads:  " << keys_text(c.reads) << "\n";
   std::cout << "  writes: " << keys_text(c.writes) << "\n";
+  if (c.fit) {
+    std::string set;
+    for (const auto& [field, statistic] : c.fit->set) set += (set.empty() ? "" : ", ") + field + " = " + statistic;
+    std::cout << "  fit:    " << set << " of each key in '" << c.fit->of << "', over the training samples (a step with \"fit\": true)\n";
+  }
   if (c.example) std::cout << "  example config: " << json::to_text(*c.example) << "\n";
 }
 

@@ -170,6 +170,23 @@ TEST(DataShow, SamplesWithoutAnImageArePrintedAsATable) {
             "fuse: error: key 'data.features' has shape [2], too few axes for a 2D image\n");
 }
 
+// A step marked "fit" shows the numbers training would use: each column's mean and standard deviation over
+// the training samples (here all three: ages 61, 48, 70 have mean 59.6667 and std 9.0308).
+TEST(DataShow, FittedStepsUseTheTrainingSamplesStatistics) {
+  const fs::path dir = fresh_dir("data_cli_fit");
+  std::ofstream(dir / "clinical.csv") << "id,age,label\nc1,61,1\nc2,48,0\nc3,70,1\n";
+  std::ofstream(dir / "experiment.json") << R"({"data": {"source": {"table": "clinical.csv"},
+    "static": [{"op": "fuse.ops.zscore", "keys": ["data.age"], "fit": true}]}})";
+  const CommandResult r = fuse("data show '" + (dir / "experiment.json").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "ID  data.age  data.label\n"
+            "c1  0.147643  1\n"
+            "c2  -1.29187  0\n"
+            "c3  1.14423   1\n"
+            "(3 samples as a table: they hold no image tensor; --image names one to draw)\n");
+}
+
 TEST(DataShow, IdsChooseTheSamples) {
   const fs::path png = example() / "ids.png";
   const CommandResult r = fuse("data show " + experiment() + " --ids case04,case01 --columns 1 --out '" + png.string() + "'");

@@ -74,6 +74,10 @@ TEST(FuseCli, PluginsInspect) {
   EXPECT_NE(r.out.find("op fuse.ops.clip 1.0.0"), std::string::npos);
   EXPECT_EQ(r.out.find("fuse.ops.zscore"), std::string::npos);  // only the component asked for
   EXPECT_NE(r.out.find("reads:  $keys (tensor)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("  fit:"), std::string::npos);  // clip fits nothing; zscore does
+  r = fuse("plugins inspect fuse.ops.zscore");
+  EXPECT_NE(r.out.find("  fit:    mean = mean, std = std of each key in 'keys', over the training samples (a step with \"fit\": true)\n"), std::string::npos)
+      << r.out;
   r = fuse("plugins inspect fuse.ops.clpi");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("unknown component 'fuse.ops.clpi'; did you mean 'fuse.ops.clip'?"), std::string::npos) << r.err;

@@ -110,7 +110,26 @@ Step read_count_step(const json::Document& d, const ObjectReader& r, bool static
   return step;
 }
 
-std::vector<Step> read_steps(const json::Document& d, const std::string& pointer, bool static_pipeline) {
+// "fit": true, false or {"mask": key}.
+std::optional<StepFit> read_fit(const json::Document& d, const ObjectReader& r, const Step& step) {
+  const bj::value& v = *r.find("fit");
+  StepFit fit;
+  if (v.is_bool()) {
+    if (!v.as_bool()) return std::nullopt;
+  } else if (v.is_object()) {
+    ObjectReader f(d, v, r.pointer("fit"), "'fit'");
+    f.allow({"mask"});
+    fit.mask = f.string("mask");
+  } else {
+    r.fail("fit", "'fit' must be true, false or {\"mask\": key} (statistics only where the mask is > 0)");
+  }
+  bj::array repeat;
+  for (const bj::object& entry : step.repeat) repeat.push_back(entry);
+  fit.signature = bj::object{{"op", step.op}, {"config", step.config}, {"repeat", std::move(repeat)}, {"mask", fit.mask}};
+  return fit;
+}
+
+std::vector<Step> read_any_steps(const json::Document& d, const std::string& pointer, bool static_pipeline) {
   std::vector<Step> steps;
   boost::system::error_code ec;
   const bj::value* list = d.root().find_pointer(pointer, ec);
@@ -130,8 +149,9 @@ std::vector<Step> read_steps(const json::Document& d, const std::string& pointer
     step.op = r.string("op");
     step.where = d.location(p);
     step.base = d.folder_of(p);
+    step.pointer = p;
     for (const auto& m : r.object()) {
-      if (m.key() == "op") continue;
+      if (m.key() == "op" || m.key() == "fit") continue;
       if (m.key() == "apply_if") {
         step.apply_if = r.string("apply_if");
         continue;
@@ -151,6 +171,7 @@ std::vector<Step> read_steps(const json::Document& d, const std::string& pointer
       }
       step.config[m.key()] = m.value();
     }
+    if (r.has("fit")) step.fit = read_fit(d, r, step);
     steps.push_back(std::move(step));
   }
   return steps;
@@ -158,7 +179,17 @@ std::vector<Step> read_steps(const json::Document& d, const std::string& pointer
 
 }  // namespace
 
-std::vector<Step> read_steps(const json::Document& d, const std::string& pointer) { return read_steps(d, pointer, false); }
+std::vector<Step> read_steps(const json::Document& d, const std::string& pointer, bool allow_fit) {
+  std::vector<Step> steps = read_any_steps(d, pointer, false);
+  if (!allow_fit)
+    for (size_t i = 0; i < steps.size(); ++i)
+      if (steps[i].fit) {
+        const std::string p = json::child_pointer(json::child_pointer(pointer, i), "fit");
+        throw ConfigError(p, d.location(p) + ": 'fit': only static steps (data.static, validation.static, inference.steps) are fitted, once, to the "
+                                             "training samples; this pipeline is not one of them");
+      }
+  return steps;
+}
 
 namespace {
 
@@ -176,7 +207,7 @@ void refuse_step_field(const json::Document& d, const std::string& pointer, cons
 }  // namespace
 
 std::vector<Step> read_static_steps(const json::Document& d, const std::string& pointer) {
-  std::vector<Step> steps = read_steps(d, pointer, true);
+  std::vector<Step> steps = read_any_steps(d, pointer, true);
   refuse_step_field(d, pointer, steps, "apply_probability", "static steps are cached, so they cannot be random: move the step to the dynamic pipeline");
   return steps;
 }

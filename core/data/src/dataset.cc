@@ -381,6 +381,13 @@ Dataset::AuditReport Dataset::audit_cache(size_t threads, bool progress) {
   return report;
 }
 
+void Dataset::for_each_static(size_t threads, bool progress, const std::string& what, const std::function<void(size_t, const NDict&)>& visit) {
+  Progress bar(what, size(), progress);
+  run_parallel(size(), threads, bar, [this] { return worker(); }, [&](Worker& w, size_t i) {
+    if (std::optional<NDict> sample = w.get_static(i)) visit(i, *sample);
+  });
+}
+
 void Dataset::build_cache(size_t threads, bool progress, size_t part, size_t parts) {
   if (!cache_) throw Error(Errc::kConfig, "the dataset has no cache folder to build");
   if (parts == 0 || part >= parts) throw Error(Errc::kInvalidArgument, "cache build: part " + std::to_string(part) + " of " + std::to_string(parts) + " does not exist");

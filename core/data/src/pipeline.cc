@@ -143,6 +143,9 @@ Pipeline::Pipeline(const Registry& registry, std::vector<Step> steps, std::strin
       ops_.push_back(Instance{s, std::nullopt});
       continue;
     }
+    if (step.fit && !step.fit->done)
+      throw Error(Errc::kConfig, where + "'" + step.op + "' is marked 'fit', but its statistics were not fitted to training samples: only a "
+                                         "command that reads the experiment's training split fits them (fuse run, data show, cache build)");
     std::vector<bj::object> configs;
     if (step.repeat.empty()) configs.push_back(step.config);
     for (const bj::object& extra : step.repeat) {

@@ -1,5 +1,6 @@
 #include "fuse/manifest/manifest.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "fuse/base/error.h"
@@ -47,7 +48,7 @@ std::vector<std::string> field_type_names() {
   return names;
 }
 
-constexpr int kManifestVersion = 1;
+constexpr int kManifestVersion = 2;  // 2: components may have "fit"
 const std::vector<std::string> kValueTypes = {"tensor", "int", "double", "bool", "string", "list", "dict", "any"};
 
 bool is_valid_id(std::string_view id) {
@@ -247,7 +248,7 @@ class Reader {
     c.pointer = pointer;
     c.id = string(o, pointer, "id", true, "a component");
     const std::string what = "component '" + c.id + "'";
-    check_members(o, pointer, {"kind", "id", "version", "description", "config", "reads", "writes", "example"}, what);
+    check_members(o, pointer, {"kind", "id", "version", "description", "config", "reads", "writes", "example", "fit"}, what);
     if (!is_valid_id(c.id))
       fail(json::child_pointer(pointer, "id"), "component id '" + c.id +
                                                    "' must be lower-case letters, digits, '_', '-' and '.', "
@@ -276,6 +277,7 @@ class Reader {
       for (size_t i = 0; i < keys->as_array().size(); ++i)
         (list[0] == 'r' ? c.reads : c.writes).push_back(key_spec(keys->as_array()[i], json::child_pointer(p, i), c));
     }
+    if (const bj::value* f = o.if_contains("fit")) c.fit = fit(*f, json::child_pointer(pointer, "fit"), c);
     if (const bj::value* ex = o.if_contains("example")) {
       const std::string p = json::child_pointer(pointer, "example");
       c.example = object(*ex, p, "'example'");
@@ -288,7 +290,34 @@ class Reader {
     return c;
   }
 
-  PluginManifest plugin(const std::filesystem::path& file) const {
+  // {"of": key field, "set": {double field: statistic}}: which config values the host may fit to the data.
+  FitSpec fit(const bj::value& v, const std::string& pointer, const ComponentManifest& c) const {
+    const std::string what = "component '" + c.id + "': ";
+    if (manifest_version_ < 2) fail(pointer, what + "'fit' needs \"manifest_version\": 2 (hosts before it do not read 'fit')");
+    if (c.kind != ComponentKind::kOp) fail(pointer, what + "'fit' is for ops only, which are fitted to data (this is a " + kind_name(c.kind) + ")");
+    const bj::object& o = object(v, pointer, what + "'fit'");
+    check_members(o, pointer, {"of", "set"}, what + "'fit'");
+    FitSpec spec;
+    spec.of = string(o, pointer, "of", true, what + "'fit'");
+    const ConfigField* of = c.field(spec.of);
+    if (of == nullptr || (of->type != FieldType::kKey && of->type != FieldType::kKeyList))
+      fail(json::child_pointer(pointer, "of"), what + "fit 'of' must name a key or key[] config field (the keys whose values are measured), got '" + spec.of + "'");
+    const std::string p = json::child_pointer(pointer, "set");
+    const bj::object& set = object(*member(o, pointer, "set", true, what + "'fit'"), p, what + "fit 'set'");
+    if (set.empty()) fail(p, what + "fit 'set' names no config field to fit");
+    for (const auto& m : set) {
+      const std::string field(m.key()), at = json::child_pointer(p, field);
+      const ConfigField* f = c.field(field);
+      if (f == nullptr || f->type != FieldType::kDouble) fail(at, what + "fit 'set': '" + field + "' must be a double config field of the component, to receive a statistic");
+      const std::vector<std::string>& known = fit_statistics();
+      if (!m.value().is_string() || std::find(known.begin(), known.end(), std::string(m.value().as_string())) == known.end())
+        fail(at, what + "fit 'set': '" + field + "' must be one of the statistics " + join(known, ", ") + ", got " + json::to_text(m.value()));
+      spec.set.emplace_back(field, std::string(m.value().as_string()));
+    }
+    return spec;
+  }
+
+  PluginManifest plugin(const std::filesystem::path& file) {
     PluginManifest m;
     m.file = file;
     const bj::object& o = object(doc_.root(), "", "the manifest");
@@ -299,6 +328,7 @@ class Reader {
         fail("/manifest_version", "manifest_version " + std::to_string(v->as_int64()) +
                                       " is newer than this host reads (" + std::to_string(kManifestVersion) +
                                       "): update fuse");
+      manifest_version_ = v->as_int64();
     }
     check_members(o, "",
                   {"manifest_version", "id", "version", "description", "abi", "requires", "libraries", "components"},
@@ -355,9 +385,15 @@ class Reader {
 
  private:
   const json::Document& doc_;
+  int64_t manifest_version_ = 1;
 };
 
 }  // namespace
+
+const std::vector<std::string>& fit_statistics() {
+  static const std::vector<std::string> names = {"mean", "std", "min", "max"};
+  return names;
+}
 
 const char* field_type_name(FieldType type) {
   for (const NamedType& t : kFieldTypes)

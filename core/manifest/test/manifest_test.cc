@@ -136,7 +136,46 @@ TEST(Manifest, BadValuesAreLocated) {
   std::string bad_hash = manifest_with("");
   bad_hash.replace(bad_hash.find(kHash), 64, "XYZ");
   EXPECT_NE(error_of(bad_hash).find("'sha256' must be 64 lower-case hex digits"), std::string::npos);
-  EXPECT_NE(error_of(manifest_with("", R"( "manifest_version": 7,)")).find("manifest_version 7 is newer than this host reads (1)"),
+  EXPECT_NE(error_of(manifest_with("", R"( "manifest_version": 7,)")).find("manifest_version 7 is newer than this host reads (2)"),
+            std::string::npos);
+}
+
+// A zscore op with a fit block (manifest_version 2).
+std::string fit_manifest(const std::string& fit, const std::string& version = R"( "manifest_version": 2,)") {
+  return manifest_with(R"({"kind": "op", "id": "z", "version": "1.0.0",
+      "config": {"keys": {"type": "key[]"}, "mean": {"type": "double", "default": null}, "std": {"type": "double", "default": null},
+                 "eps": {"type": "int", "default": 0}},
+      "fit": )" + fit + "}",
+                       version);
+}
+
+TEST(Manifest, ReadsWhatAnOpFits) {
+  const PluginManifest m = parse(fit_manifest(R"({"of": "keys", "set": {"mean": "mean", "std": "std"}})"));
+  ASSERT_TRUE(m.components[0].fit.has_value());
+  EXPECT_EQ(m.components[0].fit->of, "keys");
+  const std::vector<std::pair<std::string, std::string>> set = {{"mean", "mean"}, {"std", "std"}};
+  EXPECT_EQ(m.components[0].fit->set, set);
+  EXPECT_FALSE(parse(manifest_with(kZscore)).components[0].fit.has_value());
+}
+
+TEST(Manifest, RefusesABadFit) {
+  EXPECT_EQ(error_of(fit_manifest(R"({"of": "keys", "set": {"mean": "mean"}})", "")),
+            "/plugins/test/fm-plugin.json:9:14: component 'z': 'fit' needs \"manifest_version\": 2 (hosts before it do not read 'fit')");
+  EXPECT_NE(error_of(fit_manifest(R"({"of": "mean", "set": {"mean": "mean"}})"))
+                .find("component 'z': fit 'of' must name a key or key[] config field (the keys whose values are measured), got 'mean'"),
+            std::string::npos);
+  EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {"eps": "std"}})"))
+                .find("component 'z': fit 'set': 'eps' must be a double config field of the component, to receive a statistic"),
+            std::string::npos);
+  EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {"mean": "median"}})"))
+                .find("component 'z': fit 'set': 'mean' must be one of the statistics mean, std, min, max, got \"median\""),
+            std::string::npos);
+  EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {}})")).find("component 'z': fit 'set' names no config field to fit"), std::string::npos);
+  EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {"mean": "mean"}, "per": "key"})")).find("'per'"), std::string::npos);
+  EXPECT_NE(error_of(manifest_with(R"({"kind": "loss", "id": "l", "version": "1.0.0", "config": {"k": {"type": "key"}, "m": {"type": "double"}},
+      "fit": {"of": "k", "set": {"m": "mean"}}})",
+                                   R"( "manifest_version": 2,)"))
+                .find("component 'l': 'fit' is for ops only, which are fitted to data (this is a loss)"),
             std::string::npos);
 }
 

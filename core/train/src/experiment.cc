@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "fuse/base/error.h"
+#include "fuse/data/fit.h"
 #include "fuse/json/object_reader.h"
 #include "fuse/json/setting.h"
 #include "fuse/json/write.h"
@@ -282,7 +283,7 @@ void read_inference(const json::Document& d, Experiment& e) {
   if (v == nullptr) return;
   ObjectReader r(d, *v, "/inference", "the inference section");
   r.allow({"steps", "postprocess", "write", "input_key", "output_key", "reference", "tta", "sliding_window", "slices"});
-  if (r.has("steps")) i.steps = data::read_steps(d, "/inference/steps");
+  if (r.has("steps")) i.steps = data::read_steps(d, "/inference/steps", true);
   if (r.has("postprocess")) i.postprocess = data::read_steps(d, "/inference/postprocess");
   i.write = data::read_steps(d, "/inference/write");
   i.input_key = r.string("input_key", i.input_key);
@@ -361,6 +362,15 @@ Experiment read_experiment(const json::Document& d, bool read_samples) {
   read_inference(d, e);
   e.resolved = d.root();
   return e;
+}
+
+std::vector<std::string> fit_experiment(const Registry& registry, Experiment& e, size_t threads, bool progress) {
+  std::vector<std::string> lines = data::fit_data(registry, e.data, &e.validation, threads, progress);
+  data::copy_fits(e.data.dataset.static_steps, e.inference.steps, "inference's steps");
+  data::write_fits(e.resolved, e.data.dataset.static_steps);
+  if (e.validation.static_steps) data::write_fits(e.resolved, *e.validation.static_steps);
+  data::write_fits(e.resolved, e.inference.steps);
+  return lines;
 }
 
 }  // namespace fuse::train

@@ -53,6 +53,7 @@ struct RunResults::Impl {
   Impl(const Registry& r, const fs::path& experiment_file, const fs::path& run_dir, const RunResultsOptions& o)
       : registry(r), e(with_run_folds(read_experiment(experiment_file, o.settings), run_dir)), options(o) {
     if (o.checkpoint != "best" && o.checkpoint != "last") throw Error(Errc::kInvalidArgument, "checkpoint must be 'best' or 'last', got '" + o.checkpoint + "'");
+    fit_experiment(registry, e, std::max<size_t>(1, e.loader.options.workers), false);  // the numbers training had
     const fs::path file = run_dir / "checkpoints" / (o.checkpoint + ".ckpt");
     if (!fs::exists(file))
       throw Error(Errc::kIo, "'" + run_dir.string() + "' holds no checkpoints/" + o.checkpoint + ".ckpt: train it first (fuse run " + experiment_file.string() +

@@ -248,6 +248,10 @@ void Trainer::Impl::prepare(Mode mode) {
         if (resume) checkpoint_bytes = read_checkpoint_bytes(last);  // checked below, alike on every rank
       },
       "checking the run folder");
+  // Statistics fitted to the training split (a z-score's mean and std) enter the config before anything runs
+  // or is written, so the cache, config.json and a bundle hold them.
+  for (const std::string& line : fit_experiment(registry, e, std::max<size_t>(1, e.loader.options.workers), e.trainer.progress && lead()))
+    if (lead()) progress.line(line);
   if (mode != Mode::kProbe && lead()) {
     fs::create_directories(dir / "checkpoints");
     write_file_atomically(dir / "config.json", json::to_text(e.resolved, {2}) + "\n");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include <fstream>
 #include <sstream>
@@ -32,6 +33,13 @@ std::string log_without_seconds(const std::filesystem::path& run) {
   std::istringstream lines(read_text(run / "log.csv"));
   for (std::string line; std::getline(lines, line);) out += line.substr(0, line.rfind(',')) + "\n";
   return out;
+}
+
+std::vector<std::string> split_text(const std::string& line) {
+  std::vector<std::string> cells;
+  std::istringstream in(line);
+  for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
+  return cells;
 }
 
 RunResult fit(const std::filesystem::path& experiment, const std::filesystem::path& run, bool resume = false, int64_t stop_after = 0) {
@@ -129,6 +137,81 @@ TEST(Trainer, SamAccumulationWarmUpAndPreprocessingTrainToo) {
   sam.replace(sam.find(R"("accumulate": 2, )"), 17, "");
   std::ofstream(dir / "experiment.json") << sam;
   EXPECT_GE(fit(dir / "experiment.json", dir / "sam").best_value, 0.9);
+}
+
+// A z-score marked "fit" gets each feature's mean and std from the training table alone; config.json holds the
+// numbers in place of "fit", and a bundle's inference steps (written like data.static's) take them, so a
+// bundle scores a validation row exactly as validation did.
+TEST(Trainer, FittedStatisticsComeFromTheTrainingSplitAndTravelToTheBundle) {
+  const auto dir = fresh_dir("trainer_fit_statistics");
+  const std::string steps = R"([
+      {"op": "fuse.ops.zscore", "keys": ["data.x1", "data.x2"], "fit": true},
+      {"op": "fuse.ops.to_tensor", "keys": ["data.x1", "data.x2"], "dtype": "float32"},
+      {"op": "fuse.ops.stack", "keys": ["data.x1", "data.x2"], "out": "data.features"}])";
+  std::string json = testing::toy_json("", "", "", std::string(R"(,
+  "inference": {"steps": )") + steps + R"(},
+  "evaluation": {"target": "data.label", "score": "model.score", "metrics": {"auc": "auc"}, "ci": {"rounds": 10, "seed": 1}})");
+  const std::string plain = R"("static": [
+      {"op": "fuse.ops.to_tensor", "keys": ["data.x1", "data.x2"], "dtype": "float32"},
+      {"op": "fuse.ops.stack", "keys": ["data.x1", "data.x2"], "out": "data.features"}
+    ])";
+  ASSERT_NE(json.find(plain), std::string::npos);
+  json.replace(json.find(plain), plain.size(), "\"static\": " + steps);
+  const std::filesystem::path experiment = testing::write_toy(dir, json);
+  fit(experiment, dir / "run");
+
+  // The training table's means and population standard deviations, from the file itself.
+  std::vector<double> sum(2), square(2);
+  double rows = 0;
+  std::istringstream table(read_text(dir / "train.csv"));
+  std::string line;
+  std::getline(table, line);
+  while (std::getline(table, line)) {
+    std::istringstream cells(line);
+    std::string id, x1, x2;
+    std::getline(cells, id, ',');
+    std::getline(cells, x1, ',');
+    std::getline(cells, x2, ',');
+    const double x[2] = {std::stod(x1), std::stod(x2)};
+    for (int k = 0; k < 2; ++k) sum[k] += x[k], square[k] += x[k] * x[k];
+    ++rows;
+  }
+  const boost::json::object config = boost::json::parse(read_text(dir / "run" / "config.json")).as_object();
+  const boost::json::object& step = config.at("data").at("static").at(0).as_object();
+  EXPECT_FALSE(step.contains("fit"));
+  const boost::json::array& repeat = step.at("repeat").as_array();
+  ASSERT_EQ(repeat.size(), 2u);
+  for (int k = 0; k < 2; ++k) {
+    const double mean = sum[k] / rows, sd = std::sqrt(square[k] / rows - mean * mean);
+    EXPECT_EQ(repeat[k].at("keys").at(0).as_string(), k == 0 ? "data.x1" : "data.x2");
+    EXPECT_NEAR(repeat[k].at("mean").as_double(), mean, 1e-12);
+    EXPECT_NEAR(repeat[k].at("std").as_double(), sd, 1e-9);
+  }
+  EXPECT_EQ(config.at("inference").at("steps").at(0), step);
+
+  export_bundle(built_plugins(), dir / "run", dir / "bundle", "best");
+  Predictor predictor(built_plugins(), {dir / "bundle"});
+  std::istringstream predictions(read_text(dir / "run" / "predictions.csv"));
+  std::getline(predictions, line);
+  const std::vector<std::string> columns = split_text(line);
+  const size_t score = static_cast<size_t>(std::find(columns.begin(), columns.end(), "model.score") - columns.begin());
+  ASSERT_LT(score, columns.size()) << line;
+  std::getline(predictions, line);
+  const std::vector<std::string> first = split_text(line);
+  // That validation row, as the bundle predicts it.
+  std::istringstream validation(read_text(dir / "validation.csv"));
+  std::getline(validation, line);
+  std::vector<std::string> row;
+  while (std::getline(validation, line) && (row = split_text(line))[0] != first[0]) {
+  }
+  ASSERT_EQ(row[0], first[0]);
+  NDict sample;
+  sample.set("data.x1", Value(std::stod(row[1])));
+  sample.set("data.x2", Value(std::stod(row[2])));
+  const NDict out = predictor.predict(sample);
+  const Value& predicted = out.at("model.score");
+  const double value = predicted.is<Tensor>() ? static_cast<double>(predicted.as<Tensor>().data<float>()[0]) : predicted.as_number();
+  EXPECT_NEAR(value, std::stod(first[score]), 1e-6);
 }
 
 // "validation": {"source": ..., "static": [...]} reads validation samples with its own steps: here they zero the

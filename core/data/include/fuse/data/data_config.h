@@ -51,8 +51,9 @@ DataConfig read_data_config(const json::Document& document, const std::string& p
 // A sample source object ({"table": ...}, {"folder": ...}, {"ids": ...}, {"count": ...}) at `pointer`, read.
 std::vector<Sample> read_sample_source(const json::Document& document, const std::string& pointer);
 // An array of pipeline steps at `pointer` (none when absent): ops; 'split', 'keep_if' and 'drop_if' steps are
-// refused where they are written (they belong to a static pipeline).
-std::vector<Step> read_steps(const json::Document& document, const std::string& pointer);
+// refused where they are written (they belong to a static pipeline), and so is 'fit' unless `allow_fit` (an
+// inference pipeline, which takes the values fitted for data.static).
+std::vector<Step> read_steps(const json::Document& document, const std::string& pointer, bool allow_fit = false);
 // read_steps for a static (cached) pipeline, which may split and drop samples but cannot be random:
 // 'apply_probability' is refused where it is written.
 std::vector<Step> read_static_steps(const json::Document& document, const std::string& pointer);

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -109,6 +110,11 @@ class Dataset {
   // The name of sample `index`'s cache entry: its id and a digest of its source values, so that an edited
   // table row (a corrected label, another path) is made again instead of served from the old entry.
   std::string cache_key(size_t index) const;
+
+  // Calls visit(index, sample) with every sample's static output (from the cache where it is there), on
+  // `threads` threads (visit must be safe to call from several at once), with a progress bar named `what` on
+  // stderr when `progress`. Samples whose static pipeline fails are left out under OnError::kSkip and kRetry.
+  void for_each_static(size_t threads, bool progress, const std::string& what, const std::function<void(size_t, const NDict&)>& visit);
 
   // Fills the cache with every sample's static output, on `threads` threads, with a progress bar on stderr
   // when `progress`. Entries already there (and sound) are kept. With `parts` > 1, only the samples i with

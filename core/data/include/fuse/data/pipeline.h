@@ -25,6 +25,15 @@ struct Split {
   std::string source_key = "data.source_id";
 };
 
+// A static step whose config values are fitted to the training samples ("fit": true, or {"mask": key}): see
+// fit.h. Until fit_steps() has set them, the step cannot run.
+struct StepFit {
+  std::string mask;       // statistics only where this key's tensor is > 0 (empty: everywhere)
+  boost::json::value signature;  // the step as written (op, config, repeat, mask): how another pipeline's copy is found
+  bool done = false;
+  std::vector<std::string> fields;  // the config fields set, once done
+};
+
 struct Step {
   std::string op;               // component id; empty for a split, keep_if or drop_if step
 
@@ -45,6 +54,8 @@ struct Step {
   std::optional<Split> split{};
   std::string keep_if{};  // drops the sample unless this key is true (as for apply_if)
   std::string drop_if{};  // drops the sample when this key is true
+  std::optional<StepFit> fit{};
+  std::string pointer{};  // the step's JSON pointer in its document ("/data/static/2"), where fitted values go
 
   bool changes_count() const { return split.has_value() || !keep_if.empty() || !drop_if.empty(); }
   // "split", "keep_if" or "drop_if" (empty for an op step), for messages.

@@ -50,6 +50,14 @@ struct KeySpec {
   bool optional = false;             // a write the component may skip, or a read it can do without
 };
 
+// An op whose config values may be fitted to the training data ("fit": {"of": "keys", "set": {"mean": "mean"}}):
+// the host computes each statistic over the values of the keys in config field `of`, in the training samples as
+// the static steps before the op leave them, and sets the config field to it (a step marked "fit").
+struct FitSpec {
+  std::string of;                                        // a key or key[] config field
+  std::vector<std::pair<std::string, std::string>> set;  // config field (double) -> statistic: mean, std, min, max
+};
+
 struct ComponentManifest {
   ComponentKind kind = ComponentKind::kOp;
   std::string id;
@@ -59,6 +67,7 @@ struct ComponentManifest {
   std::vector<KeySpec> reads;
   std::vector<KeySpec> writes;
   std::optional<boost::json::object> example;  // a valid config, used by `fuse plugins check`
+  std::optional<FitSpec> fit;                  // ops only; manifest_version 2
   std::string pointer;                         // where it sits in the manifest, e.g. "/components/2"
 
   const ConfigField* field(std::string_view name) const;
@@ -90,6 +99,9 @@ struct PluginManifest {
 
 // "linux-x86_64": the platform key of this host (fuse_add_plugin writes the same).
 std::string host_platform();
+
+// The statistics a FitSpec may set.
+const std::vector<std::string>& fit_statistics();
 
 // Parses and validates a manifest; errors are Error(kConfig) "<file>:<line>:<col>: <message>".
 PluginManifest parse_manifest(const json::Document& document);

@@ -16,6 +16,7 @@
 #include "fuse/eval/eval_config.h"
 #include "fuse/json/document.h"
 #include "fuse/loader/loader_config.h"
+#include "fuse/plugin/registry.h"
 #include "fuse/train/optimizer.h"
 #include "fuse/train/schedule.h"
 
@@ -152,6 +153,11 @@ Experiment read_experiment(const json::Document& document, bool read_samples = t
 // The file with command-line settings ("trainer.epochs=3", "model.channels=[8, 16]") replacing or adding values
 // first (json::Document::set); errors about a value a setting gave name it ("--set trainer.epochs: ...").
 Experiment read_experiment(const std::filesystem::path& file, const std::vector<std::string>& settings, bool read_samples = true);
+
+// Fits the data's static steps marked "fit" to the training split (fuse/data/fit.h), gives validation's and
+// inference's copies the same values, and writes them into `e.resolved` (the run's config.json, and from there
+// a bundle). Returns one line per fitted key.
+std::vector<std::string> fit_experiment(const Registry& registry, Experiment& e, size_t threads, bool progress);
 
 }  // namespace fuse::train
 

@@ -1,0 +1,315 @@
+#include "fuse/data/fit.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <set>
+
+#include "fuse/base/error.h"
+#include "fuse/base/log.h"
+#include "fuse/base/strings.h"
+#include "fuse/json/write.h"
+#include "fuse_sdk/dtype.hpp"
+
+namespace fuse::data {
+
+namespace bj = boost::json;
+
+namespace {
+
+// Count, mean, spread and range of a stream of numbers (Welford), mergeable (Chan et al.): per-sample parts
+// merged in sample order give the same result on any number of threads.
+struct Moments {
+  uint64_t n = 0, missing = 0;
+  double mean = 0, m2 = 0;
+  double min = std::numeric_limits<double>::infinity(), max = -std::numeric_limits<double>::infinity();
+
+  void add(double x) {
+    if (std::isnan(x)) {
+      ++missing;
+      return;
+    }
+    if (std::isinf(x)) throw Error(Errc::kInvalidArgument, "an infinite value: clip or replace it (fuse.ops.nan_to_num) before this step");
+    ++n;
+    const double d = x - mean;
+    mean += d / static_cast<double>(n);
+    m2 += d * (x - mean);
+    min = std::min(min, x);
+    max = std::max(max, x);
+  }
+  void merge(const Moments& o) {
+    missing += o.missing;
+    if (o.n == 0) return;
+    if (n == 0) {
+      const uint64_t m = missing;
+      *this = o;
+      missing = m;
+      return;
+    }
+    const double na = static_cast<double>(n), nb = static_cast<double>(o.n), total = na + nb, d = o.mean - mean;
+    mean += d * nb / total;
+    m2 += o.m2 + d * d * na * nb / total;
+    n += o.n;
+    min = std::min(min, o.min);
+    max = std::max(max, o.max);
+  }
+  double statistic(const std::string& name) const {
+    if (name == "mean") return mean;
+    if (name == "std") return std::sqrt(m2 / static_cast<double>(n));
+    if (name == "min") return min;
+    return max;  // the manifest allows no other
+  }
+};
+
+std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", v);
+  return text;
+}
+
+// The keys a config value names: a key, or a list of them.
+std::vector<std::string> keys_in(const bj::value* v) {
+  std::vector<std::string> keys;
+  if (v == nullptr) return keys;
+  if (v->is_string()) keys.emplace_back(v->as_string());
+  if (v->is_array())
+    for (const bj::value& k : v->as_array())
+      if (k.is_string()) keys.emplace_back(k.as_string());
+  return keys;
+}
+
+// Adds the numbers `value` holds (where `mask` is > 0, when given) to `m`.
+void measure(const Value& value, const Value* mask, const std::string& mask_key, Moments& m) {
+  switch (value.type()) {
+    case ValueType::kInt:
+    case ValueType::kDouble:
+      return m.add(value.as_number());
+    case ValueType::kBool:
+      return m.add(value.as<bool>() ? 1.0 : 0.0);
+    case ValueType::kNull:  // an empty table cell
+      return m.add(std::numeric_limits<double>::quiet_NaN());
+    case ValueType::kTensor:
+      break;
+    default:
+      throw Error(Errc::kType, std::string("it holds a ") + value.type_name() + "; 'fit' measures numbers and tensors");
+  }
+  const Tensor& t = value.as<Tensor>();
+  if (!t.is_cpu()) throw Error(Errc::kUnsupported, "its tensor is not on the CPU (static steps run on the host)");
+  const Tensor values = t.is_contiguous() ? t : t.clone();
+  std::vector<double> keep;  // the mask as 0/1, when given
+  if (mask != nullptr) {
+    if (!mask->is<Tensor>() || mask->as<Tensor>().numel() != t.numel())
+      throw Error(Errc::kShape, "the mask '" + mask_key + "' must be a tensor of as many elements as the value (" + std::to_string(t.numel()) + "), found " +
+                                    mask->summary());
+    const Tensor mt = mask->as<Tensor>().is_contiguous() ? mask->as<Tensor>() : mask->as<Tensor>().clone();
+    keep.resize(static_cast<size_t>(mt.numel()));
+    if (!sdk::dispatch_dtype(mt.dtype(), [&](auto tag) {
+          const auto* p = mt.data<decltype(tag)>();
+          for (size_t i = 0; i < keep.size(); ++i) keep[i] = static_cast<double>(p[i]) > 0 ? 1.0 : 0.0;
+        }))
+      throw Error(Errc::kType, "the mask '" + mask_key + "' has dtype " + sdk::dtype_name(mt.dtype()) + ", which cannot be read as numbers");
+  }
+  if (!sdk::dispatch_dtype(values.dtype(), [&](auto tag) {
+        const auto* p = values.data<decltype(tag)>();
+        const size_t count = static_cast<size_t>(values.numel());
+        for (size_t i = 0; i < count; ++i)
+          if (keep.empty() || keep[i] > 0) m.add(static_cast<double>(p[i]));
+      }))
+    throw Error(Errc::kType, "its tensor has dtype " + sdk::dtype_name(values.dtype()) + ", which cannot be measured");
+}
+
+// One key of one run of a fitted step: what is measured, and where the numbers go.
+struct Target {
+  size_t step = 0;
+  size_t entry = 0;  // of the step's new repeat entries
+  std::string key;
+};
+
+bool needs_fit(const Step& s) { return s.fit && !s.fit->done; }
+
+std::string label(const std::vector<Step>& steps, size_t s) {
+  return "static pipeline step " + std::to_string(s + 1) + (steps[s].where.empty() ? "" : " (" + steps[s].where + ")") + ": ";
+}
+
+// The step's runs made one per key, each with the key alone (entries not filled yet).
+std::vector<bj::object> runs_per_key(const Registry& registry, const std::vector<Step>& steps, size_t s, std::vector<std::string>& keys) {
+  const Step& step = steps[s];
+  const ComponentManifest& c = registry.component(step.op);
+  const std::string where = label(steps, s) + "'fit': ";
+  if (!c.fit) {
+    std::string ops;
+    for (const std::string& id : registry.component_ids())
+      if (registry.component(id).fit) ops += (ops.empty() ? "" : ", ") + id;
+    throw Error(Errc::kConfig, where + "op '" + step.op + "' has nothing to fit (its manifest declares no 'fit'); ops that fit: " + ops);
+  }
+  const bool one_key = c.field(c.fit->of)->type == FieldType::kKey;
+  std::vector<bj::object> entries = step.repeat.empty() ? std::vector<bj::object>{bj::object{}} : step.repeat;
+  std::vector<bj::object> runs;
+  for (const bj::object& entry : entries) {
+    bj::object merged = step.config;
+    for (const auto& m : entry) merged[m.key()] = m.value();
+    const std::vector<std::string> run_keys = keys_in(merged.if_contains(c.fit->of));
+    if (run_keys.empty()) throw Error(Errc::kConfig, where + "'" + c.fit->of + "' names no key to measure");
+    for (const auto& [field, statistic] : c.fit->set)
+      if (const bj::value* given = merged.if_contains(field); given && !given->is_null())
+        throw Error(Errc::kConfig, where + "'" + field + "' is given (" + json::to_text(*given) + ") and 'fit' would set it to the training samples' " + statistic +
+                                       ": remove one of them");
+    for (const std::string& key : run_keys) {
+      if (key.find_first_of("*?") != std::string::npos)
+        throw Error(Errc::kConfig, where + "'" + key + "' is a pattern; fitted statistics are per key, so name the keys");
+      bj::object run = entry;
+      run[c.fit->of] = one_key ? bj::value(key) : bj::value(bj::array{bj::value(key)});
+      runs.push_back(std::move(run));
+      keys.push_back(key);
+    }
+  }
+  return runs;
+}
+
+}  // namespace
+
+std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec& spec) {
+  std::vector<Step>& steps = spec.static_steps;
+  std::vector<std::string> lines;
+  for (size_t first = 0; first < steps.size(); ++first) {
+    if (!needs_fit(steps[first])) continue;
+    // Consecutive fitted steps on different keys are measured in one pass over the samples: none changes
+    // what another measures.
+    std::vector<Target> targets;
+    std::vector<std::vector<bj::object>> runs;  // per step of the group
+    std::set<std::string> touched;
+    size_t end = first;
+    for (; end < steps.size() && needs_fit(steps[end]) && !steps[end].changes_count(); ++end) {
+      std::vector<std::string> keys;
+      std::vector<bj::object> step_runs = runs_per_key(registry, steps, end, keys);
+      const std::string& mask = steps[end].fit->mask;
+      bool overlaps = !mask.empty() && touched.count(mask);
+      for (const std::string& k : keys) overlaps = overlaps || touched.count(k);
+      if (overlaps && end > first) break;
+      for (size_t r = 0; r < keys.size(); ++r) targets.push_back({end, r, keys[r]});
+      touched.insert(keys.begin(), keys.end());
+      if (!mask.empty()) touched.insert(mask);
+      runs.push_back(std::move(step_runs));
+    }
+
+    DatasetSpec before;
+    before.samples = spec.samples;
+    before.static_steps.assign(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(first));
+    before.on_error = spec.on_error;
+    before.seed = spec.seed;
+    before.id_key = spec.id_key;
+    before.index_threads = spec.index_threads;
+    Dataset dataset(registry, std::move(before));
+    std::vector<std::vector<Moments>> parts(dataset.size(), std::vector<Moments>(targets.size()));
+    dataset.for_each_static(spec.index_threads, spec.index_progress, "fit", [&](size_t i, const NDict& sample) {
+      for (size_t t = 0; t < targets.size(); ++t) {
+        const Step& step = steps[targets[t].step];
+        const std::string& key = targets[t].key;
+        try {
+          const Value* value = sample.find(key);
+          if (value == nullptr) throw Error(Errc::kKeyNotFound, sample.missing_key_message(key));
+          const Value* mask = nullptr;
+          if (!step.fit->mask.empty() && (mask = sample.find(step.fit->mask)) == nullptr) throw Error(Errc::kKeyNotFound, sample.missing_key_message(step.fit->mask));
+          measure(*value, mask, step.fit->mask, parts[i][t]);
+        } catch (const Error& e) {
+          throw Error(e.code(), label(steps, targets[t].step) + "fitting '" + step.op + "' to the training samples: sample '" + dataset.sample(i).id + "', key '" +
+                                    key + "': " + e.what());
+        }
+      }
+    });
+
+    for (size_t t = 0; t < targets.size(); ++t) {
+      Moments total;
+      for (const std::vector<Moments>& part : parts) total.merge(part[t]);
+      Step& step = steps[targets[t].step];
+      const std::string& key = targets[t].key;
+      if (total.n == 0)
+        throw Error(Errc::kInvalidArgument, label(steps, targets[t].step) + "fitting '" + step.op + "': no value of '" + key + "' to measure in the " +
+                                                std::to_string(dataset.size()) + " training samples" +
+                                                (step.fit->mask.empty() ? "" : " where '" + step.fit->mask + "' > 0") +
+                                                (total.missing ? " (" + std::to_string(total.missing) + " missing or NaN)" : ""));
+      bj::object& run = runs[targets[t].step - first][targets[t].entry];
+      std::string line = "fitted " + label(steps, targets[t].step) + step.op + " on '" + key + "':";
+      for (const auto& [field, statistic] : registry.component(step.op).fit->set) {
+        const double v = total.statistic(statistic);
+        run[field] = v;
+        line += " " + field + " " + number(v);
+      }
+      line += " (" + std::to_string(total.n) + " values from " + std::to_string(dataset.size()) + " training samples" +
+              (total.missing ? ", " + std::to_string(total.missing) + " missing or NaN left out" : "") + ")";
+      if (total.max == total.min) line += "; every value is " + number(total.min);
+      lines.push_back(std::move(line));
+    }
+    for (size_t s = first; s < end; ++s) {
+      Step& step = steps[s];
+      const FitSpec& fit = *registry.component(step.op).fit;
+      std::vector<bj::object>& step_runs = runs[s - first];
+      step.fit->fields.clear();
+      if (step.repeat.empty() && step_runs.size() == 1) {
+        for (const auto& m : step_runs[0]) step.config[m.key()] = m.value();
+        for (const auto& [field, statistic] : fit.set) step.fit->fields.push_back(field);
+      } else {
+        step.repeat = std::move(step_runs);
+        step.fit->fields.push_back("repeat");
+      }
+      step.fit->done = true;
+    }
+    first = end - 1;
+  }
+  return lines;
+}
+
+void copy_fits(const std::vector<Step>& fitted, std::vector<Step>& steps, const std::string& name) {
+  for (size_t s = 0; s < steps.size(); ++s) {
+    Step& step = steps[s];
+    if (!needs_fit(step)) continue;
+    const Step* source = nullptr;
+    for (const Step& f : fitted)
+      if (f.fit && f.fit->done && f.fit->signature == step.fit->signature) source = &f;
+    if (source == nullptr)
+      throw Error(Errc::kConfig, name + " step " + std::to_string(s + 1) + (step.where.empty() ? "" : " (" + step.where + ")") + ": '" + step.op +
+                                     "' is marked 'fit', but data.static has no step written the same way (op, config, repeat and mask) whose "
+                                     "values it could take: statistics come only from the training samples, through data.static");
+    step.config = source->config;
+    step.repeat = source->repeat;
+    step.fit = source->fit;
+  }
+}
+
+void write_fits(bj::value& root, const std::vector<Step>& steps) {
+  for (const Step& step : steps) {
+    if (!step.fit || !step.fit->done || step.pointer.empty()) continue;
+    boost::system::error_code ec;
+    bj::value* at = root.find_pointer(step.pointer, ec);
+    if (at == nullptr || !at->is_object()) continue;  // not written in this document (a default pipeline)
+    bj::object& o = at->as_object();
+    o.erase("fit");
+    for (const std::string& field : step.fit->fields) {
+      if (field != "repeat") {
+        o[field] = step.config.at(field);
+        continue;
+      }
+      bj::array repeat;
+      for (const bj::object& entry : step.repeat) repeat.push_back(entry);
+      o["repeat"] = std::move(repeat);
+    }
+  }
+}
+
+std::vector<std::string> fit_data(const Registry& registry, DataConfig& data, ValidationData* validation, size_t threads, bool progress) {
+  std::vector<std::string> lines;
+  bool any = false;
+  for (const Step& s : data.dataset.static_steps) any = any || needs_fit(s);
+  if (any) {
+    DatasetSpec spec = data.dataset;
+    spec.samples = split_samples(data, data.folds ? "train" : "all");
+    spec.index_threads = std::max<size_t>(1, threads);
+    spec.index_progress = progress;
+    lines = fit_static_steps(registry, spec);
+    data.dataset.static_steps = std::move(spec.static_steps);
+  }
+  if (validation && validation->static_steps) copy_fits(data.dataset.static_steps, *validation->static_steps, "validation's static pipeline");
+  return lines;
+}
+
+}  // namespace fuse::data

@@ -1,0 +1,181 @@
+#include "fuse/data/fit.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "fuse/json/write.h"
+#include "test_registry.h"
+#include "test_support.h"
+
+namespace fuse::data {
+namespace {
+
+using fuse::testing::error_of;
+using fuse::testing::fresh_dir;
+using testing::write_file;
+namespace bj = boost::json;
+
+// An experiment whose data section is `data`, beside a table of 10 patients: age 10, 20, ..., 100, bmi 20..29,
+// label 1 for odd rows (and `extra` appended to the header and each row, when given).
+json::Document experiment(const std::filesystem::path& dir, const std::string& data, const std::string& extra_column = "",
+                          const std::vector<std::string>& extra = {}) {
+  std::string table = "id,age,bmi,label" + (extra_column.empty() ? "" : "," + extra_column) + "\n";
+  for (int i = 0; i < 10; ++i)
+    table += "p" + std::to_string(i) + "," + std::to_string(10 * (i + 1)) + "," + std::to_string(20 + i) + "," + std::to_string(i % 2) +
+             (extra.empty() ? "" : "," + extra[static_cast<size_t>(i)]) + "\n";
+  write_file(dir / "patients.csv", table);
+  write_file(dir / "exp.json", "{\n  \"data\": " + data + "\n}\n");
+  return json::Document::load(dir / "exp.json");
+}
+
+double population_std(const std::vector<double>& v) {
+  double mean = 0, sum = 0;
+  for (double x : v) mean += x / static_cast<double>(v.size());
+  for (double x : v) sum += (x - mean) * (x - mean);
+  return std::sqrt(sum / static_cast<double>(v.size()));
+}
+
+TEST(Fit, ZscoreGetsEachKeysMeanAndStdFromTheTrainingSamples) {
+  const auto dir = fresh_dir("fit_keys");
+  DataConfig data = read_data_config(experiment(dir, R"({"source": {"table": "patients.csv"},
+      "static": [{"op": "fuse.ops.zscore", "keys": ["data.age", "data.bmi"], "fit": true}]})"));
+  const std::vector<std::string> lines = fit_data(testing::registry(), data, nullptr, 2, false);
+  const Step& step = data.dataset.static_steps[0];
+  ASSERT_EQ(step.repeat.size(), 2u);  // one run per key
+  const double age_std = population_std({10, 20, 30, 40, 50, 60, 70, 80, 90, 100});
+  EXPECT_EQ(step.repeat[0].at("keys").as_array().at(0).as_string(), "data.age");
+  EXPECT_DOUBLE_EQ(step.repeat[0].at("mean").as_double(), 55.0);
+  EXPECT_DOUBLE_EQ(step.repeat[0].at("std").as_double(), age_std);
+  EXPECT_EQ(step.repeat[1].at("keys").as_array().at(0).as_string(), "data.bmi");
+  EXPECT_DOUBLE_EQ(step.repeat[1].at("mean").as_double(), 24.5);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "fitted static pipeline step 1 (" + (dir / "exp.json").string() +
+                          ":3:18): fuse.ops.zscore on 'data.age': mean 55 std 28.7228 (10 values from 10 training samples)");
+  // The pipeline runs with them.
+  Dataset d(testing::registry(), data.dataset);
+  const NDict sample = *d.worker().get(9, -1, false);
+  EXPECT_NEAR(sample.get<double>("data.age"), (100 - 55.0) / age_std, 1e-12);
+  EXPECT_NEAR(sample.get<double>("data.bmi"), (29 - 24.5) / population_std({20, 21, 22, 23, 24, 25, 26, 27, 28, 29}), 1e-12);
+}
+
+TEST(Fit, OnlyTheFoldsTrainingSplitIsMeasuredAndValidationTakesTheSameNumbers) {
+  const auto dir = fresh_dir("fit_folds");
+  const json::Document doc = experiment(dir, R"({"source": {"table": "patients.csv"},
+      "static": [{"op": "fuse.ops.minmax", "keys": ["data.age"], "fit": true}],
+      "folds": {"k": 5, "file": "folds.json"}})");
+  DataConfig data = read_data_config(doc);
+  std::vector<double> ages;
+  for (const Sample& s : split_samples(data, "train")) ages.push_back(static_cast<double>(s.values.get<int64_t>("data.age")));
+  ASSERT_EQ(ages.size(), 8u);
+  std::vector<Step> validation_static = data.dataset.static_steps;
+  fit_data(testing::registry(), data, nullptr, 1, false);
+  const bj::object& config = data.dataset.static_steps[0].config;
+  EXPECT_EQ(config.at("in_min").as_double(), *std::min_element(ages.begin(), ages.end()));
+  EXPECT_EQ(config.at("in_max").as_double(), *std::max_element(ages.begin(), ages.end()));
+  EXPECT_TRUE(data.dataset.static_steps[0].repeat.empty());  // one key: the values go into the config
+  // Another pipeline's step written the same way takes the same values.
+  copy_fits(data.dataset.static_steps, validation_static, "validation's static pipeline");
+  EXPECT_EQ(validation_static[0].config.at("in_max"), config.at("in_max"));
+  // The experiment's JSON gets the numbers in place of "fit".
+  bj::value root = doc.root();
+  write_fits(root, data.dataset.static_steps);
+  EXPECT_EQ(json::to_text(root.at("data").at("static").at(0)),
+            R"({"op": "fuse.ops.minmax", "keys": ["data.age"], "in_min": )" + json::to_text(config.at("in_min")) + R"(, "in_max": )" +
+                json::to_text(config.at("in_max")) + "}");
+}
+
+TEST(Fit, TensorsArePooledInsideTheMaskAndMissingValuesLeftOut) {
+  const auto dir = fresh_dir("fit_mask");
+  std::vector<std::string> weight = {"70", "", "80", "nan", "90", "", "60", "", "50", ""};
+  DataConfig data = read_data_config(experiment(dir, R"({"source": {"table": "patients.csv"},
+      "static": [{"op": "fuse.ops.stack", "keys": ["data.age", "data.bmi"], "out": "data.v"},
+                 {"op": "fuse.ops.stack", "keys": ["data.label", "data.label"], "out": "data.m"},
+                 {"op": "fuse.ops.zscore", "keys": ["data.v"], "fit": {"mask": "data.m"}},
+                 {"op": "fuse.ops.minmax", "keys": ["data.weight"], "fit": true}]})",
+                                             "weight", weight));
+  const std::vector<std::string> lines = fit_data(testing::registry(), data, nullptr, 3, false);
+  // Odd rows only (label 1): ages 20, 40, ..., 100 and bmis 21, 23, ..., 29, pooled.
+  const std::vector<double> inside = {20, 40, 60, 80, 100, 21, 23, 25, 27, 29};
+  double mean = 0;
+  for (double x : inside) mean += x / 10;
+  EXPECT_NEAR(data.dataset.static_steps[2].config.at("mean").as_double(), mean, 1e-12);
+  EXPECT_NEAR(data.dataset.static_steps[2].config.at("std").as_double(), population_std(inside), 1e-12);
+  EXPECT_EQ(data.dataset.static_steps[3].config.at("in_min").as_double(), 50.0);
+  EXPECT_EQ(data.dataset.static_steps[3].config.at("in_max").as_double(), 90.0);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[1].find("(5 values from 10 training samples, 5 missing or NaN left out)"), std::string::npos) << lines[1];
+}
+
+TEST(Fit, TheNumbersDoNotDependOnTheThreads) {
+  const auto dir = fresh_dir("fit_threads");
+  std::vector<std::string> noise;
+  for (int i = 0; i < 10; ++i) noise.push_back(std::to_string(std::sin(i * 1.7) * 1e3 + 1e6));
+  const json::Document doc = experiment(dir, R"({"source": {"table": "patients.csv"},
+      "static": [{"op": "fuse.ops.zscore", "keys": ["data.noise"], "fit": true}]})",
+                                        "noise", noise);
+  std::vector<std::string> texts;
+  for (size_t threads : {1, 2, 7}) {
+    DataConfig data = read_data_config(doc);
+    fit_data(testing::registry(), data, nullptr, threads, false);
+    texts.push_back(json::to_text(data.dataset.static_steps[0].config));
+  }
+  EXPECT_EQ(texts[0], texts[1]);
+  EXPECT_EQ(texts[0], texts[2]);
+}
+
+TEST(Fit, RefusalsNameTheStepAndWhatToDo) {
+  const auto dir = fresh_dir("fit_errors");
+  const std::string where = "static pipeline step 1 (" + (dir / "exp.json").string() + ":2:60): ";
+  const auto fit_error = [&](const std::string& static_steps, const std::string& column = "", const std::vector<std::string>& values = {}) {
+    return error_of([&] {
+      DataConfig data = read_data_config(experiment(dir, R"({"source": {"table": "patients.csv"}, "static": )" + static_steps + "}", column, values));
+      fit_data(testing::registry(), data, nullptr, 1, false);
+    });
+  };
+  // (The ops that fit are those installed: ops_core's, and ops_medical's rescale where it is built.)
+  const std::string no_fit = fit_error(R"([{"op": "fuse.ops.clip", "keys": ["data.age"], "min": 0, "fit": true}])");
+  EXPECT_EQ(no_fit.substr(0, no_fit.find(" ops that fit: ")),
+            where + "'fit': op 'fuse.ops.clip' has nothing to fit (its manifest declares no 'fit');");
+  EXPECT_NE(no_fit.find("fuse.ops.minmax, fuse.ops.zscore"), std::string::npos) << no_fit;
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.age"], "mean": 50, "fit": true}])"),
+            where + "'fit': 'mean' is given (50) and 'fit' would set it to the training samples' mean: remove one of them");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.a*"], "fit": true}])"),
+            where + "'fit': 'data.a*' is a pattern; fitted statistics are per key, so name the keys");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.agee"], "fit": true}])"),
+            where + "fitting 'fuse.ops.zscore' to the training samples: sample 'p0', key 'data.agee': key 'data.agee' missing; present: data, data.id, "
+                    "data.age, data.bmi, data.label, data.sample_id");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.id"], "fit": true}])"),
+            where + "fitting 'fuse.ops.zscore' to the training samples: sample 'p0', key 'data.id': it holds a string; 'fit' measures numbers and tensors");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.w"], "fit": true}])", "w", std::vector<std::string>(10, "")),
+            where + "fitting 'fuse.ops.zscore': no value of 'data.w' to measure in the 10 training samples (10 missing or NaN)");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.w"], "fit": true}])", "w", std::vector<std::string>(10, "inf")),
+            where + "fitting 'fuse.ops.zscore' to the training samples: sample 'p0', key 'data.w': an infinite value: clip or replace it (fuse.ops.nan_to_num) "
+                    "before this step");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.age"], "fit": "yes"}])"),
+            (dir / "exp.json").string() + ":2:115: 'fit' must be true, false or {\"mask\": key} (statistics only where the mask is > 0)");
+  // Only static steps are fitted.
+  EXPECT_EQ(error_of([&] {
+              read_data_config(experiment(dir, R"({"source": {"table": "patients.csv"},
+                  "dynamic": [{"op": "fuse.ops.zscore", "keys": ["data.age"], "fit": true}]})"));
+            }),
+            (dir / "exp.json").string() + ":3:86: 'fit': only static steps (data.static, validation.static, inference.steps) are fitted, once, to the training "
+                                          "samples; this pipeline is not one of them");
+  // A step marked "fit" runs only once fitted, and another pipeline's copy needs its twin in data.static.
+  DataConfig data = read_data_config(experiment(dir, R"({"source": {"table": "patients.csv"},
+      "static": [{"op": "fuse.ops.zscore", "keys": ["data.age"], "fit": true}]})"));
+  EXPECT_EQ(error_of([&] { Dataset(testing::registry(), data.dataset); }),
+            "static pipeline step 1 (" + (dir / "exp.json").string() + ":3:18): " + "'fuse.ops.zscore' is marked 'fit', but its statistics were not fitted to training samples: only a command that reads the experiment's "
+                    "training split fits them (fuse run, data show, cache build)");
+  std::vector<Step> other = data.dataset.static_steps;
+  other[0].fit->signature.as_object()["mask"] = "data.label";
+  fit_data(testing::registry(), data, nullptr, 1, false);
+  EXPECT_EQ(error_of([&] { copy_fits(data.dataset.static_steps, other, "validation's static pipeline"); }),
+            "validation's static pipeline step 1 (" + (dir / "exp.json").string() +
+                ":3:18): 'fuse.ops.zscore' is marked 'fit', but data.static has no step written the same way (op, config, repeat and mask) whose values it "
+                "could take: statistics come only from the training samples, through data.static");
+}
+
+}  // namespace
+}  // namespace fuse::data
