@@ -108,6 +108,23 @@ TEST(Fit, TensorsArePooledInsideTheMaskAndMissingValuesLeftOut) {
   EXPECT_NE(lines[1].find("(5 values from 10 training samples, 5 missing or NaN left out)"), std::string::npos) << lines[1];
 }
 
+// sklearn's SimpleImputer then StandardScaler: empty cells get the training mean, then every value is scaled.
+TEST(Fit, EmptyCellsAreFilledWithTheTrainingMean) {
+  const auto dir = fresh_dir("fit_impute");
+  std::vector<std::string> weight = {"70", "", "80", "nan", "90", "", "60", "", "50", ""};
+  DataConfig data = read_data_config(experiment(dir, R"({"source": {"table": "patients.csv"},
+      "static": [{"op": "fuse.ops.nan_to_num", "keys": ["data.weight"], "fit": true},
+                 {"op": "fuse.ops.zscore", "keys": ["data.weight"], "fit": true}]})",
+                                             "weight", weight));
+  fit_data(testing::registry(), data, nullptr, 2, false);
+  EXPECT_EQ(data.dataset.static_steps[0].config.at("nan").as_double(), 70.0);
+  // The z-score is measured after the filling: five 70s join 70, 80, 90, 60, 50.
+  EXPECT_DOUBLE_EQ(data.dataset.static_steps[1].config.at("mean").as_double(), 70.0);
+  EXPECT_DOUBLE_EQ(data.dataset.static_steps[1].config.at("std").as_double(), population_std({70, 70, 80, 70, 90, 70, 60, 70, 50, 70}));
+  Dataset d(testing::registry(), data.dataset);
+  EXPECT_EQ(d.worker().get(1, -1, false)->get<double>("data.weight"), 0.0);  // filled with the mean, then centred
+}
+
 TEST(Fit, TheNumbersDoNotDependOnTheThreads) {
   const auto dir = fresh_dir("fit_threads");
   std::vector<std::string> noise;
@@ -138,7 +155,7 @@ TEST(Fit, RefusalsNameTheStepAndWhatToDo) {
   const std::string no_fit = fit_error(R"([{"op": "fuse.ops.clip", "keys": ["data.age"], "min": 0, "fit": true}])");
   EXPECT_EQ(no_fit.substr(0, no_fit.find(" ops that fit: ")),
             where + "'fit': op 'fuse.ops.clip' has nothing to fit (its manifest declares no 'fit');");
-  EXPECT_NE(no_fit.find("fuse.ops.minmax, fuse.ops.zscore"), std::string::npos) << no_fit;
+  EXPECT_NE(no_fit.find("fuse.ops.minmax, fuse.ops.nan_to_num, fuse.ops.zscore"), std::string::npos) << no_fit;
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.age"], "mean": 50, "fit": true}])"),
             where + "'fit': 'mean' is given (50) and 'fit' would set it to the training samples' mean: remove one of them");
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.a*"], "fit": true}])"),

@@ -62,7 +62,8 @@ std::string fill_name(const std::string& pattern, const std::string& id, const s
 using Cells = std::vector<std::pair<std::string, std::string>>;  // column, text; in column order
 
 void add_cells(const std::string& key, const Value& value, Cells& cells) {
-  if (value.is<std::string>()) cells.emplace_back(key, value.as<std::string>());
+  if (value.is_null()) cells.emplace_back(key, "");  // an input table's empty cell stays empty
+  else if (value.is<std::string>()) cells.emplace_back(key, value.as<std::string>());
   else if (value.is<int64_t>()) cells.emplace_back(key, std::to_string(value.as<int64_t>()));
   else if (value.is<double>()) cells.emplace_back(key, exact_text(value.as<double>()));
   else if (value.is<bool>()) cells.emplace_back(key, value.as<bool>() ? "1" : "0");

@@ -86,6 +86,25 @@ TEST_F(PredictAll, AKeyRepeatingTheIdInEveryRowIsNotAColumn) {
   EXPECT_EQ(table[4].at("data.alias"), samples[4].id);
 }
 
+// An input table's empty cell (null) is an empty cell of predictions.csv, in the first row as in any other.
+TEST_F(PredictAll, EmptyCellsOfTheInputTableStayEmpty) {
+  Predictor predictor(built_plugins(), {bundle("table")});
+  std::istringstream validation(read_text(dir() / "table" / "validation.csv"));
+  std::string line, table;
+  for (int row = 0; std::getline(validation, line) && row < 4; ++row) table += line + (row == 0 ? ",note" : row == 2 ? ",seen" : ",") + "\n";
+  std::ofstream(dir() / "with_empty_cells.csv") << table;
+  InferenceInputs in;
+  in.table = dir() / "with_empty_cells.csv";
+  BatchInferenceOptions options;
+  options.out = dir() / "empty_cells";
+  predict_all(built_plugins(), predictor, read_inference_inputs(in, predictor.experiment()), options);
+  const auto table_rows = rows(options.out / "predictions.csv");
+  ASSERT_EQ(table_rows.size(), 3u);
+  EXPECT_EQ(table_rows[0].at("data.note"), "");
+  EXPECT_EQ(table_rows[1].at("data.note"), "seen");
+  EXPECT_EQ(table_rows[2].at("data.note"), "");
+}
+
 TEST_F(PredictAll, ATestTableGivesEachRowsPredictionAndItsEvaluation) {
   Predictor predictor(built_plugins(), {bundle("table")});
   InferenceInputs in;

@@ -23,9 +23,14 @@ class ZScore {
   void forward(Dict& sample, const sdk::Call&) {
     for (const std::string& key : keys_) {
       // A number (a table's column) by the given statistics, as a tabular feature is normalised.
-      if (const fm_value_type t = sample.type(key); t == FM_VALUE_INT || t == FM_VALUE_DOUBLE) {
+      const fm_value_type t = sample.type(key);
+      if (t == FM_VALUE_NULL)
+        fail(FM_ERR_TYPE, "key '" + key + "' is empty (null) in this sample: fill missing values first with fuse.ops.nan_to_num (\"fit\": true fills in "
+                                          "the training samples' mean)");
+      if (t == FM_VALUE_INT || t == FM_VALUE_DOUBLE) {
         if (!mean_ || !std_)
-          fail(FM_ERR_INVALID_ARGUMENT, "key '" + key + "' holds a number, which has no statistics of its own: set 'mean' and 'std' (e.g. the training data's)");
+          fail(FM_ERR_INVALID_ARGUMENT, "key '" + key + "' holds a number, which has no statistics of its own: set 'mean' and 'std', or mark the step "
+                                                        "\"fit\": true to take the training samples'");
         sample.set_double(key, (sample.get_double(key) - *mean_) / (*std_ + eps_));  // get_double reads ints too
         continue;
       }
@@ -139,6 +144,19 @@ class NanToNum {
 
   void forward(Dict& sample, const sdk::Call&) {
     for (const std::string& key : keys_) {
+      // A table's column: an empty cell (null) or a NaN becomes 'nan' (an imputed value), as a tensor's NaN does.
+      const fm_value_type t = sample.type(key);
+      if (t == FM_VALUE_NULL) {
+        sample.set_double(key, nan_);
+        continue;
+      }
+      if (t == FM_VALUE_INT) continue;
+      if (t == FM_VALUE_DOUBLE) {
+        const double x = sample.get_double(key);
+        if (std::isnan(x)) sample.set_double(key, nan_);
+        else if (std::isinf(x)) sample.set_double(key, x > 0 ? posinf_.value_or(std::numeric_limits<double>::max()) : neginf_.value_or(std::numeric_limits<double>::lowest()));
+        continue;
+      }
       TensorView in = sample.tensor(key);
       if (!sdk::is_floating(in.dtype())) continue;  // integers hold no NaN
       with_floating(sample, key, [&](auto* x, int64_t n) {
@@ -158,7 +176,7 @@ class NanToNum {
   double nan_;
   std::optional<double> posinf_, neginf_;
 };
-FUSE_OP(NanToNum, "fuse.ops.nan_to_num", "1.0.0")
+FUSE_OP(NanToNum, "fuse.ops.nan_to_num", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::ops

@@ -31,8 +31,11 @@ TEST(ZScore, NumbersByTheGivenStatistics) {
   EXPECT_EQ(out.get<double>("age"), 1.5);
   EXPECT_EQ(out.get<double>("visits"), -2.0);
   EXPECT_EQ(error_of([] { run_op("fuse.ops.zscore", R"({"keys": ["age"]})", sample(R"({"age": 65.0})")); }),
-            "op 'fuse.ops.zscore' (plugin 'fuse.ops_core'): key 'age' holds a number, which has no statistics of its own: set 'mean' and 'std' (e.g. "
-            "the training data's)");
+            "op 'fuse.ops.zscore' (plugin 'fuse.ops_core'): key 'age' holds a number, which has no statistics of its own: set 'mean' and 'std', or "
+            "mark the step \"fit\": true to take the training samples'");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.zscore", R"({"keys": ["age"], "mean": 50, "std": 10})", sample(R"({"age": null})")); }),
+            "op 'fuse.ops.zscore' (plugin 'fuse.ops_core'): key 'age' is empty (null) in this sample: fill missing values first with "
+            "fuse.ops.nan_to_num (\"fit\": true fills in the training samples' mean)");
 }
 
 TEST(ZScore, DoesNotChangeASharedBuffer) {
@@ -86,6 +89,19 @@ TEST(NanToNum, ReplacesNanAndInfinities) {
   EXPECT_EQ(v[1], 100.0f);
   EXPECT_EQ(v[2], std::numeric_limits<float>::lowest());
   EXPECT_EQ(v[3], 2.0f);
+}
+
+// A table's columns: an empty cell (null) and a NaN become 'nan'; infinities as in tensors; ints stay.
+TEST(NanToNum, FillsEmptyCellsAndNumbers) {
+  NDict s = sample(R"({"age": null, "bmi": 27.5, "visits": 3})");
+  s.set("psa", std::nan(""));
+  s.set("dose", -INFINITY);
+  NDict out = run_op("fuse.ops.nan_to_num", R"({"keys": ["age", "bmi", "visits", "psa", "dose"], "nan": 58.5, "neginf": -9})", s);
+  EXPECT_EQ(out.get<double>("age"), 58.5);
+  EXPECT_EQ(out.get<double>("bmi"), 27.5);
+  EXPECT_EQ(out.get<int64_t>("visits"), 3);
+  EXPECT_EQ(out.get<double>("psa"), 58.5);
+  EXPECT_EQ(out.get<double>("dose"), -9.0);
 }
 
 }  // namespace

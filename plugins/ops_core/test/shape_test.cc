@@ -41,7 +41,8 @@ TEST(Stack, NumbersWithTensorsOrEmptyValuesAreNamed) {
             "op 'fuse.ops.stack' (plugin 'fuse.ops_core'): key 't' is not a number but 'age' is: stack numbers with numbers (into a float32 vector) "
             "or tensors with tensors");
   EXPECT_EQ(error_of([&] { run_op("fuse.ops.stack", R"({"keys": ["age", "missing"], "out": "x"})", s); }),
-            "op 'fuse.ops.stack' (plugin 'fuse.ops_core'): key 'missing' is empty (null) in this sample: nothing to stack");
+            "op 'fuse.ops.stack' (plugin 'fuse.ops_core'): key 'missing' is empty (null) in this sample: nothing to stack; fill missing values first "
+            "with fuse.ops.nan_to_num (\"fit\": true fills in the training samples' mean)");
   EXPECT_EQ(error_of([&] { run_op("fuse.ops.stack", R"({"keys": ["age"], "out": "x", "axis": 1})", s); }),
             "op 'fuse.ops.stack' (plugin 'fuse.ops_core'): numbers stack into a vector: 'axis' must be 0 or -1, got 1");
 }
