@@ -110,22 +110,35 @@ Step read_count_step(const json::Document& d, const ObjectReader& r, bool static
   return step;
 }
 
-// "fit": true, false or {"mask": key}.
+// "fit": true, false or {"mask": key, "set": {field: statistic}}.
 std::optional<StepFit> read_fit(const json::Document& d, const ObjectReader& r, const Step& step) {
   const bj::value& v = *r.find("fit");
   StepFit fit;
+  bj::object set;
   if (v.is_bool()) {
     if (!v.as_bool()) return std::nullopt;
   } else if (v.is_object()) {
     ObjectReader f(d, v, r.pointer("fit"), "'fit'");
-    f.allow({"mask"});
-    fit.mask = f.string("mask");
+    f.allow({"mask", "set"});
+    fit.mask = f.string("mask", "");
+    if (const bj::value* fields = f.find("set")) {
+      ObjectReader s(d, *fields, f.pointer("set"), "'set' (config field -> statistic)");
+      for (const auto& m : s.object()) {
+        const std::string statistic = s.string(std::string(m.key()));
+        if (!is_fit_statistic(statistic))
+          s.fail(std::string(m.key()), "'" + std::string(m.key()) + "': unknown statistic '" + statistic + "'; one of " + kFitStatistics);
+        fit.set.emplace_back(std::string(m.key()), statistic);
+      }
+      if (fit.set.empty()) f.fail("set", "'set' names no config field to fit");
+      set = fields->as_object();
+    }
   } else {
-    r.fail("fit", "'fit' must be true, false or {\"mask\": key} (statistics only where the mask is > 0)");
+    r.fail("fit", "'fit' must be true, false or {\"mask\": key, \"set\": {field: statistic}} (statistics only where the mask is > 0; the fields to "
+                  "fit and how)");
   }
   bj::array repeat;
   for (const bj::object& entry : step.repeat) repeat.push_back(entry);
-  fit.signature = bj::object{{"op", step.op}, {"config", step.config}, {"repeat", std::move(repeat)}, {"mask", fit.mask}};
+  fit.signature = bj::object{{"op", step.op}, {"config", step.config}, {"repeat", std::move(repeat)}, {"mask", fit.mask}, {"set", std::move(set)}};
   return fit;
 }
 

@@ -1,5 +1,6 @@
 #include "fuse/data/fit.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -19,10 +20,15 @@ namespace {
 
 // Count, mean, spread and range of a stream of numbers (Welford), mergeable (Chan et al.): per-sample parts
 // merged in sample order give the same result on any number of threads.
+// Percentiles come from kept values: every number, and of a large tensor every k-th element (at most
+// kKeptPerValue of each), in sample order.
 struct Moments {
+  static constexpr int64_t kKeptPerValue = 100000;
   uint64_t n = 0, missing = 0;
   double mean = 0, m2 = 0;
   double min = std::numeric_limits<double>::infinity(), max = -std::numeric_limits<double>::infinity();
+  bool keep = false;          // percentiles asked for
+  std::vector<double> kept;   // sorted once merged
 
   void add(double x) {
     if (std::isnan(x)) {
@@ -40,10 +46,12 @@ struct Moments {
   void merge(const Moments& o) {
     missing += o.missing;
     if (o.n == 0) return;
-    if (n == 0) {
-      const uint64_t m = missing;
-      *this = o;
-      missing = m;
+    if (n == 0) {  // the first values: taken as they are (kept values are merge_into()'s)
+      n = o.n;
+      mean = o.mean;
+      m2 = o.m2;
+      min = o.min;
+      max = o.max;
       return;
     }
     const double na = static_cast<double>(n), nb = static_cast<double>(o.n), total = na + nb, d = o.mean - mean;
@@ -53,13 +61,27 @@ struct Moments {
     min = std::min(min, o.min);
     max = std::max(max, o.max);
   }
+  // The statistics is_fit_statistic() allows; percentiles interpolate linearly between the kept values
+  // (numpy's default), after sort_kept().
   double statistic(const std::string& name) const {
     if (name == "mean") return mean;
     if (name == "std") return std::sqrt(m2 / static_cast<double>(n));
     if (name == "min") return min;
-    return max;  // the manifest allows no other
+    if (name == "max") return max;
+    const double q = name == "median" ? 50 : std::stod(name.substr(1));
+    if (kept.empty()) return mean;  // n > 0 keeps values; not reached
+    const double position = q / 100 * static_cast<double>(kept.size() - 1);
+    const size_t below = static_cast<size_t>(std::floor(position));
+    const size_t above = std::min(below + 1, kept.size() - 1);
+    return kept[below] + (kept[above] - kept[below]) * (position - static_cast<double>(below));
   }
 };
+
+void merge_into(Moments& total, Moments& part) {
+  total.merge(part);
+  total.kept.insert(total.kept.end(), part.kept.begin(), part.kept.end());
+  std::vector<double>().swap(part.kept);
+}
 
 std::string number(double v) {
   char text[32];
@@ -83,9 +105,12 @@ void measure(const Value& value, const Value* mask, const std::string& mask_key,
   switch (value.type()) {
     case ValueType::kInt:
     case ValueType::kDouble:
-      return m.add(value.as_number());
-    case ValueType::kBool:
-      return m.add(value.as<bool>() ? 1.0 : 0.0);
+    case ValueType::kBool: {
+      const double x = value.is<bool>() ? (value.as<bool>() ? 1.0 : 0.0) : value.as_number();
+      m.add(x);
+      if (m.keep && !std::isnan(x)) m.kept.push_back(x);
+      return;
+    }
     case ValueType::kNull:  // an empty table cell
       return m.add(std::numeric_limits<double>::quiet_NaN());
     case ValueType::kTensor:
@@ -109,11 +134,16 @@ void measure(const Value& value, const Value* mask, const std::string& mask_key,
         }))
       throw Error(Errc::kType, "the mask '" + mask_key + "' has dtype " + sdk::dtype_name(mt.dtype()) + ", which cannot be read as numbers");
   }
+  const size_t stride = static_cast<size_t>(std::max<int64_t>(1, values.numel() / Moments::kKeptPerValue));
   if (!sdk::dispatch_dtype(values.dtype(), [&](auto tag) {
         const auto* p = values.data<decltype(tag)>();
         const size_t count = static_cast<size_t>(values.numel());
         for (size_t i = 0; i < count; ++i)
-          if (keep.empty() || keep[i] > 0) m.add(static_cast<double>(p[i]));
+          if (keep.empty() || keep[i] > 0) {
+            const double x = static_cast<double>(p[i]);
+            m.add(x);
+            if (m.keep && i % stride == 0 && !std::isnan(x)) m.kept.push_back(x);
+          }
       }))
     throw Error(Errc::kType, "its tensor has dtype " + sdk::dtype_name(values.dtype()) + ", which cannot be measured");
 }
@@ -131,8 +161,8 @@ std::string label(const std::vector<Step>& steps, size_t s) {
   return "static pipeline step " + std::to_string(s + 1) + (steps[s].where.empty() ? "" : " (" + steps[s].where + ")") + ": ";
 }
 
-// The step's runs made one per key, each with the key alone (entries not filled yet).
-std::vector<bj::object> runs_per_key(const Registry& registry, const std::vector<Step>& steps, size_t s, std::vector<std::string>& keys) {
+// What the step fits: its "set", each field one the op can fit, else the op's manifest's.
+std::vector<std::pair<std::string, std::string>> fields_to_fit(const Registry& registry, const std::vector<Step>& steps, size_t s) {
   const Step& step = steps[s];
   const ComponentManifest& c = registry.component(step.op);
   const std::string where = label(steps, s) + "'fit': ";
@@ -142,6 +172,21 @@ std::vector<bj::object> runs_per_key(const Registry& registry, const std::vector
       if (registry.component(id).fit) ops += (ops.empty() ? "" : ", ") + id;
     throw Error(Errc::kConfig, where + "op '" + step.op + "' has nothing to fit (its manifest declares no 'fit'); ops that fit: " + ops);
   }
+  if (step.fit->set.empty()) return c.fit->set;
+  std::string fittable;
+  for (const auto& [field, statistic] : c.fit->set) fittable += (fittable.empty() ? "'" : ", '") + field + "'";
+  for (const auto& [field, statistic] : step.fit->set)
+    if (std::none_of(c.fit->set.begin(), c.fit->set.end(), [&](const auto& f) { return f.first == field; }))
+      throw Error(Errc::kConfig, where + "'set': op '" + step.op + "' cannot fit '" + field + "'; it fits " + fittable);
+  return step.fit->set;
+}
+
+// The step's runs made one per key, each with the key alone (entries not filled yet).
+std::vector<bj::object> runs_per_key(const Registry& registry, const std::vector<Step>& steps, size_t s, std::vector<std::string>& keys) {
+  const Step& step = steps[s];
+  const ComponentManifest& c = registry.component(step.op);
+  const std::string where = label(steps, s) + "'fit': ";
+  const std::vector<std::pair<std::string, std::string>> set = fields_to_fit(registry, steps, s);
   const bool one_key = c.field(c.fit->of)->type == FieldType::kKey;
   std::vector<bj::object> entries = step.repeat.empty() ? std::vector<bj::object>{bj::object{}} : step.repeat;
   std::vector<bj::object> runs;
@@ -150,7 +195,7 @@ std::vector<bj::object> runs_per_key(const Registry& registry, const std::vector
     for (const auto& m : entry) merged[m.key()] = m.value();
     const std::vector<std::string> run_keys = keys_in(merged.if_contains(c.fit->of));
     if (run_keys.empty()) throw Error(Errc::kConfig, where + "'" + c.fit->of + "' names no key to measure");
-    for (const auto& [field, statistic] : c.fit->set)
+    for (const auto& [field, statistic] : set)
       if (const bj::value* given = merged.if_contains(field); given && !given->is_null())
         throw Error(Errc::kConfig, where + "'" + field + "' is given (" + json::to_text(*given) + ") and 'fit' would set it to the training samples' " + statistic +
                                        ": remove one of them");
@@ -200,7 +245,12 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
     before.id_key = spec.id_key;
     before.index_threads = spec.index_threads;
     Dataset dataset(registry, std::move(before));
-    std::vector<std::vector<Moments>> parts(dataset.size(), std::vector<Moments>(targets.size()));
+    std::vector<std::vector<std::pair<std::string, std::string>>> sets;  // per step of the group
+    for (size_t g = first; g < end; ++g) sets.push_back(fields_to_fit(registry, steps, g));
+    std::vector<Moments> empty(targets.size());
+    for (size_t t = 0; t < targets.size(); ++t)
+      for (const auto& [field, statistic] : sets[targets[t].step - first]) empty[t].keep = empty[t].keep || statistic == "median" || statistic[0] == 'p';
+    std::vector<std::vector<Moments>> parts(dataset.size(), empty);
     dataset.for_each_static(spec.index_threads, spec.index_progress, "fit", [&](size_t i, const NDict& sample) {
       for (size_t t = 0; t < targets.size(); ++t) {
         const Step& step = steps[targets[t].step];
@@ -220,7 +270,8 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
 
     for (size_t t = 0; t < targets.size(); ++t) {
       Moments total;
-      for (const std::vector<Moments>& part : parts) total.merge(part[t]);
+      for (std::vector<Moments>& part : parts) merge_into(total, part[t]);
+      std::sort(total.kept.begin(), total.kept.end());
       Step& step = steps[targets[t].step];
       const std::string& key = targets[t].key;
       if (total.n == 0)
@@ -230,10 +281,10 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
                                                 (total.missing ? " (" + std::to_string(total.missing) + " missing or NaN)" : ""));
       bj::object& run = runs[targets[t].step - first][targets[t].entry];
       std::string line = "fitted " + label(steps, targets[t].step) + step.op + " on '" + key + "':";
-      for (const auto& [field, statistic] : registry.component(step.op).fit->set) {
+      for (const auto& [field, statistic] : sets[targets[t].step - first]) {
         const double v = total.statistic(statistic);
         run[field] = v;
-        line += " " + field + " " + number(v);
+        line += " " + field + " " + number(v) + (statistic == field ? "" : " (" + statistic + ")");
       }
       line += " (" + std::to_string(total.n) + " values from " + std::to_string(dataset.size()) + " training samples" +
               (total.missing ? ", " + std::to_string(total.missing) + " missing or NaN left out" : "") + ")";
@@ -242,12 +293,11 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
     }
     for (size_t s = first; s < end; ++s) {
       Step& step = steps[s];
-      const FitSpec& fit = *registry.component(step.op).fit;
       std::vector<bj::object>& step_runs = runs[s - first];
       step.fit->fields.clear();
       if (step.repeat.empty() && step_runs.size() == 1) {
         for (const auto& m : step_runs[0]) step.config[m.key()] = m.value();
-        for (const auto& [field, statistic] : fit.set) step.fit->fields.push_back(field);
+        for (const auto& [field, statistic] : sets[s - first]) step.fit->fields.push_back(field);
       } else {
         step.repeat = std::move(step_runs);
         step.fit->fields.push_back("repeat");

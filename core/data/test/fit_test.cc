@@ -125,6 +125,26 @@ TEST(Fit, EmptyCellsAreFilledWithTheTrainingMean) {
   EXPECT_EQ(d.worker().get(1, -1, false)->get<double>("data.weight"), 0.0);  // filled with the mean, then centred
 }
 
+// "set" chooses the fields and their statistics: percentiles (nnU-Net's CT clipping at 0.5 and 99.5) and medians,
+// interpolated linearly as numpy does; fields it leaves out keep their config.
+TEST(Fit, SetChoosesPercentilesAndWhichFieldsToFit) {
+  const auto dir = fresh_dir("fit_percentiles");
+  DataConfig data = read_data_config(experiment(dir, R"({"source": {"table": "patients.csv"},
+      "static": [{"op": "fuse.ops.minmax", "keys": ["data.age"], "fit": {"set": {"in_min": "p0.5", "in_max": "p99.5"}}},
+                 {"op": "fuse.ops.stack", "keys": ["data.bmi", "data.label"], "out": "data.v"},
+                 {"op": "fuse.ops.zscore", "keys": ["data.v"], "std": 2, "fit": {"set": {"mean": "median"}}}]})"));
+  const std::vector<std::string> lines = fit_data(testing::registry(), data, nullptr, 2, false);
+  EXPECT_NEAR(data.dataset.static_steps[0].config.at("in_min").as_double(), 10.45, 1e-12);  // 10 + 0.045 x 10
+  EXPECT_NEAR(data.dataset.static_steps[0].config.at("in_max").as_double(), 99.55, 1e-12);
+  // The median of the bmis 20..29 and the labels (five 0s, five 1s) pooled: between the 10th and 11th of 20 sorted
+  // values, 1 and 20.
+  EXPECT_EQ(data.dataset.static_steps[2].config.at("mean").as_double(), 10.5);
+  EXPECT_EQ(data.dataset.static_steps[2].config.at("std").to_number<double>(), 2.0);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find(": in_min 10.45 (p0.5) in_max 99.55 (p99.5) (10 values"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find(": mean 10.5 (median) (20 values"), std::string::npos) << lines[1];
+}
+
 TEST(Fit, TheNumbersDoNotDependOnTheThreads) {
   const auto dir = fresh_dir("fit_threads");
   std::vector<std::string> noise;
@@ -171,7 +191,12 @@ TEST(Fit, RefusalsNameTheStepAndWhatToDo) {
             where + "fitting 'fuse.ops.zscore' to the training samples: sample 'p0', key 'data.w': an infinite value: clip or replace it (fuse.ops.nan_to_num) "
                     "before this step");
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.age"], "fit": "yes"}])"),
-            (dir / "exp.json").string() + ":2:115: 'fit' must be true, false or {\"mask\": key} (statistics only where the mask is > 0)");
+            (dir / "exp.json").string() + ":2:115: 'fit' must be true, false or {\"mask\": key, \"set\": {field: statistic}} (statistics only where the "
+                                          "mask is > 0; the fields to fit and how)");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.minmax", "keys": ["data.age"], "fit": {"set": {"in_min": "p101"}}}])"),
+            (dir / "exp.json").string() + ":2:134: 'in_min': unknown statistic 'p101'; one of mean, std, min, max, median or pN (a percentile, e.g. p99.5)");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.minmax", "keys": ["data.age"], "fit": {"set": {"low": "min"}}}])"),
+            where + "'fit': 'set': op 'fuse.ops.minmax' cannot fit 'low'; it fits 'in_min', 'in_max'");
   // Only static steps are fitted.
   EXPECT_EQ(error_of([&] {
               read_data_config(experiment(dir, R"({"source": {"table": "patients.csv"},

@@ -309,9 +309,8 @@ class Reader {
       const std::string field(m.key()), at = json::child_pointer(p, field);
       const ConfigField* f = c.field(field);
       if (f == nullptr || f->type != FieldType::kDouble) fail(at, what + "fit 'set': '" + field + "' must be a double config field of the component, to receive a statistic");
-      const std::vector<std::string>& known = fit_statistics();
-      if (!m.value().is_string() || std::find(known.begin(), known.end(), std::string(m.value().as_string())) == known.end())
-        fail(at, what + "fit 'set': '" + field + "' must be one of the statistics " + join(known, ", ") + ", got " + json::to_text(m.value()));
+      if (!m.value().is_string() || !is_fit_statistic(m.value().as_string()))
+        fail(at, what + "fit 'set': '" + field + "' must be one of the statistics " + kFitStatistics + ", got " + json::to_text(m.value()));
       spec.set.emplace_back(field, std::string(m.value().as_string()));
     }
     return spec;
@@ -390,9 +389,14 @@ class Reader {
 
 }  // namespace
 
-const std::vector<std::string>& fit_statistics() {
-  static const std::vector<std::string> names = {"mean", "std", "min", "max"};
-  return names;
+bool is_fit_statistic(std::string_view name) {
+  if (name == "mean" || name == "std" || name == "min" || name == "max" || name == "median") return true;
+  if (name.size() < 2 || name[0] != 'p') return false;
+  const std::string number(name.substr(1));
+  if (number.find_first_not_of("0123456789.") != std::string::npos || std::count(number.begin(), number.end(), '.') > 1 || number.front() == '.' ||
+      number.back() == '.')
+    return false;
+  return std::stod(number) <= 100;
 }
 
 const char* field_type_name(FieldType type) {

@@ -158,6 +158,11 @@ TEST(Manifest, ReadsWhatAnOpFits) {
   EXPECT_FALSE(parse(manifest_with(kZscore)).components[0].fit.has_value());
 }
 
+TEST(Manifest, FitStatistics) {
+  for (const char* name : {"mean", "std", "min", "max", "median", "p0", "p0.5", "p50", "p99.5", "p100"}) EXPECT_TRUE(is_fit_statistic(name)) << name;
+  for (const char* name : {"", "p", "p100.5", "p-1", "p.5", "p5.", "p1.2.3", "P50", "mode", "p5x"}) EXPECT_FALSE(is_fit_statistic(name)) << name;
+}
+
 TEST(Manifest, RefusesABadFit) {
   EXPECT_EQ(error_of(fit_manifest(R"({"of": "keys", "set": {"mean": "mean"}})", "")),
             "/plugins/test/fm-plugin.json:9:14: component 'z': 'fit' needs \"manifest_version\": 2 (hosts before it do not read 'fit')");
@@ -167,8 +172,8 @@ TEST(Manifest, RefusesABadFit) {
   EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {"eps": "std"}})"))
                 .find("component 'z': fit 'set': 'eps' must be a double config field of the component, to receive a statistic"),
             std::string::npos);
-  EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {"mean": "median"}})"))
-                .find("component 'z': fit 'set': 'mean' must be one of the statistics mean, std, min, max, got \"median\""),
+  EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {"mean": "mode"}})"))
+                .find("component 'z': fit 'set': 'mean' must be one of the statistics mean, std, min, max, median or pN (a percentile, e.g. p99.5), got \"mode\""),
             std::string::npos);
   EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {}})")).find("component 'z': fit 'set' names no config field to fit"), std::string::npos);
   EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {"mean": "mean"}, "per": "key"})")).find("'per'"), std::string::npos);

@@ -79,6 +79,20 @@ class MinMax {
 
   void forward(Dict& sample, const sdk::Call&) {
     for (const std::string& key : keys_) {
+      // A number (a table's column) by the given range, as sklearn's MinMaxScaler.
+      const fm_value_type t = sample.type(key);
+      if (t == FM_VALUE_NULL)
+        fail(FM_ERR_TYPE, "key '" + key + "' is empty (null) in this sample: fill missing values first with fuse.ops.nan_to_num (\"fit\": true fills in "
+                                          "the training samples' mean)");
+      if (t == FM_VALUE_INT || t == FM_VALUE_DOUBLE) {
+        if (!in_min_ || !in_max_)
+          fail(FM_ERR_INVALID_ARGUMENT, "key '" + key + "' holds a number, which has no range of its own: set 'in_min' and 'in_max', or mark the step "
+                                                        "\"fit\": true to take the training samples'");
+        double y = low_ + (sample.get_double(key) - *in_min_) * (high_ - low_) / (*in_max_ - *in_min_);
+        if (clip_) y = std::clamp(y, low_, high_);
+        sample.set_double(key, y);
+        continue;
+      }
       with_floating(sample, key, [&](auto* x, int64_t n) {
         using T = std::remove_pointer_t<decltype(x)>;
         double lo = std::numeric_limits<double>::infinity(), hi = -lo;
@@ -103,7 +117,7 @@ class MinMax {
   double low_, high_;
   bool clip_;
 };
-FUSE_OP(MinMax, "fuse.ops.minmax", "1.0.0")
+FUSE_OP(MinMax, "fuse.ops.minmax", "1.1.0")
 
 class Clip {
  public:

@@ -70,6 +70,19 @@ TEST(MinMax, BadRangesAreRejectedAtCreation) {
             "op 'fuse.ops.minmax' (plugin 'fuse.ops_core'): create failed: 'low' must be below 'high'");
 }
 
+// A table's column, as sklearn's MinMaxScaler: the given range, ints too; without one it is refused.
+TEST(MinMax, NumbersByTheGivenRange) {
+  NDict out = run_op("fuse.ops.minmax", R"({"keys": ["age", "visits"], "in_min": 20, "in_max": 80, "clip": true})", sample(R"({"age": 65.0, "visits": 90})"));
+  EXPECT_EQ(out.get<double>("age"), 0.75);
+  EXPECT_EQ(out.get<double>("visits"), 1.0);  // clipped
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.minmax", R"({"keys": ["age"], "in_min": 0})", sample(R"({"age": 65.0})")); }),
+            "op 'fuse.ops.minmax' (plugin 'fuse.ops_core'): key 'age' holds a number, which has no range of its own: set 'in_min' and 'in_max', or mark "
+            "the step \"fit\": true to take the training samples'");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.minmax", R"({"keys": ["age"], "in_min": 0, "in_max": 1})", sample(R"({"age": null})")); }),
+            "op 'fuse.ops.minmax' (plugin 'fuse.ops_core'): key 'age' is empty (null) in this sample: fill missing values first with fuse.ops.nan_to_num "
+            "(\"fit\": true fills in the training samples' mean)");
+}
+
 TEST(Clip, KeepsDtypeAndClipsBothSides) {
   NDict out = run_op("fuse.ops.clip", R"({"keys": ["x"], "min": 0, "max": 10})", sample(R"({"x": [-5, 5, 50]})"));
   EXPECT_EQ(out.get<Tensor>("x").description(), "int64[3]");

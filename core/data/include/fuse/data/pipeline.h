@@ -25,10 +25,13 @@ struct Split {
   std::string source_key = "data.source_id";
 };
 
-// A static step whose config values are fitted to the training samples ("fit": true, or {"mask": key}): see
+// A static step whose config values are fitted to the training samples ("fit": true, or {"mask": key, "set":
+// {field: statistic}}): see
 // fit.h. Until fit_steps() has set them, the step cannot run.
 struct StepFit {
   std::string mask;       // statistics only where this key's tensor is > 0 (empty: everywhere)
+  // The fields to fit and their statistics ("set": {"in_min": "p0.5"}); empty: the op's manifest's.
+  std::vector<std::pair<std::string, std::string>> set;
   boost::json::value signature;  // the step as written (op, config, repeat, mask): how another pipeline's copy is found
   bool done = false;
   std::vector<std::string> fields;  // the config fields set, once done

@@ -55,7 +55,7 @@ struct KeySpec {
 // the static steps before the op leave them, and sets the config field to it (a step marked "fit").
 struct FitSpec {
   std::string of;                                        // a key or key[] config field
-  std::vector<std::pair<std::string, std::string>> set;  // config field (double) -> statistic: mean, std, min, max
+  std::vector<std::pair<std::string, std::string>> set;  // config field (double) -> statistic (is_fit_statistic)
 };
 
 struct ComponentManifest {
@@ -100,8 +100,10 @@ struct PluginManifest {
 // "linux-x86_64": the platform key of this host (fuse_add_plugin writes the same).
 std::string host_platform();
 
-// The statistics a FitSpec may set.
-const std::vector<std::string>& fit_statistics();
+// The statistics a FitSpec may set: mean, std, min, max, median, or pN, the N-th percentile (0 <= N <= 100,
+// e.g. p99.5). kFitStatistics names them for messages.
+bool is_fit_statistic(std::string_view name);
+inline constexpr const char* kFitStatistics = "mean, std, min, max, median or pN (a percentile, e.g. p99.5)";
 
 // Parses and validates a manifest; errors are Error(kConfig) "<file>:<line>:<col>: <message>".
 PluginManifest parse_manifest(const json::Document& document);
