@@ -145,6 +145,34 @@ TEST(Fit, SetChoosesPercentilesAndWhichFieldsToFit) {
   EXPECT_NE(lines[1].find(": mean 10.5 (median) (20 values"), std::string::npos) << lines[1];
 }
 
+// A large tensor keeps about 10,000 of the values it measures for percentiles (the mean uses them all); inside a
+// mask, the count is of the masked values: 10,000 of them are all kept.
+TEST(Fit, PercentilesOfLargeTensorsComeFromEveryKthValueMeasured) {
+  DatasetSpec spec;
+  std::vector<float> ramp(50000), upper(50000);
+  for (size_t i = 0; i < ramp.size(); ++i) ramp[i] = static_cast<float>(i), upper[i] = i >= 40000 ? 1.0f : 0.0f;
+  Sample sample{"volume", "made here", {}};
+  sample.values.set("data.x", Tensor::from_vector(ramp, {50, 1000}));
+  sample.values.set("data.mask", Tensor::from_vector(upper, {50, 1000}));
+  spec.samples = {sample};
+  spec.static_steps = {testing::step("fuse.ops.zscore", R"({"keys": ["data.x"]})"), testing::step("fuse.ops.minmax", R"({"keys": ["data.mask"]})")};
+  spec.static_steps[0].fit = StepFit{"", {{"mean", "median"}, {"std", "std"}}};
+  spec.static_steps[1].fit = StepFit{"", {{"in_min", "mean"}}};  // only this field: in_max stays unset
+  StepFit masked{"data.mask", {{"mean", "median"}, {"std", "mean"}}};
+  spec.static_steps.push_back(testing::step("fuse.ops.zscore", R"({"keys": ["data.x"]})"));
+  spec.static_steps[2].fit = masked;
+  fit_static_steps(testing::registry(), spec);
+  const double median = spec.static_steps[0].config.at("mean").as_double();
+  EXPECT_NE(median, 24999.5);  // every 5th value: 0, 5, ..., 49995
+  EXPECT_NEAR(median, 24999.5, 5.0);
+  EXPECT_NEAR(spec.static_steps[0].config.at("std").as_double(), std::sqrt((50000.0 * 50000.0 - 1) / 12), 1e-6);  // of all 50,000
+  EXPECT_DOUBLE_EQ(spec.static_steps[1].config.at("in_min").as_double(), 0.2);
+  EXPECT_FALSE(spec.static_steps[1].config.contains("in_max"));
+  // The third step measures data.x after the first changed it: (x - median) / std, inside the mask.
+  const double scale = spec.static_steps[0].config.at("std").as_double();
+  EXPECT_NEAR(spec.static_steps[2].config.at("mean").as_double(), (44999.5 - median) / scale, 1e-4);
+}
+
 TEST(Fit, TheNumbersDoNotDependOnTheThreads) {
   const auto dir = fresh_dir("fit_threads");
   std::vector<std::string> noise;

@@ -24,13 +24,9 @@ class ZScore {
     for (const std::string& key : keys_) {
       // A number (a table's column) by the given statistics, as a tabular feature is normalised.
       const fm_value_type t = sample.type(key);
-      if (t == FM_VALUE_NULL)
-        fail(FM_ERR_TYPE, "key '" + key + "' is empty (null) in this sample: fill missing values first with fuse.ops.nan_to_num (\"fit\": true fills in "
-                                          "the training samples' mean)");
+      if (t == FM_VALUE_NULL) refuse_empty_cell(key);
       if (t == FM_VALUE_INT || t == FM_VALUE_DOUBLE) {
-        if (!mean_ || !std_)
-          fail(FM_ERR_INVALID_ARGUMENT, "key '" + key + "' holds a number, which has no statistics of its own: set 'mean' and 'std', or mark the step "
-                                                        "\"fit\": true to take the training samples'");
+        if (!mean_ || !std_) refuse_number_without(key, "statistics", "'mean' and 'std'");
         sample.set_double(key, (sample.get_double(key) - *mean_) / (*std_ + eps_));  // get_double reads ints too
         continue;
       }
@@ -81,13 +77,9 @@ class MinMax {
     for (const std::string& key : keys_) {
       // A number (a table's column) by the given range, as sklearn's MinMaxScaler.
       const fm_value_type t = sample.type(key);
-      if (t == FM_VALUE_NULL)
-        fail(FM_ERR_TYPE, "key '" + key + "' is empty (null) in this sample: fill missing values first with fuse.ops.nan_to_num (\"fit\": true fills in "
-                                          "the training samples' mean)");
+      if (t == FM_VALUE_NULL) refuse_empty_cell(key);
       if (t == FM_VALUE_INT || t == FM_VALUE_DOUBLE) {
-        if (!in_min_ || !in_max_)
-          fail(FM_ERR_INVALID_ARGUMENT, "key '" + key + "' holds a number, which has no range of its own: set 'in_min' and 'in_max', or mark the step "
-                                                        "\"fit\": true to take the training samples'");
+        if (!in_min_ || !in_max_) refuse_number_without(key, "range", "'in_min' and 'in_max'");
         double y = low_ + (sample.get_double(key) - *in_min_) * (high_ - low_) / (*in_max_ - *in_min_);
         if (clip_) y = std::clamp(y, low_, high_);
         sample.set_double(key, y);

@@ -60,8 +60,7 @@ class Stack {
     std::vector<fm_value_type> types;
     for (const std::string& key : keys_) {
       types.push_back(sample.type(key));
-      if (types.back() == FM_VALUE_NULL) fail(FM_ERR_TYPE, "key '" + key + "' is empty (null) in this sample: nothing to stack; fill missing values first with "
-                                                          "fuse.ops.nan_to_num (\"fit\": true fills in the training samples' mean)");
+      if (types.back() == FM_VALUE_NULL) refuse_empty_cell(key, "nothing to stack");
     }
     const auto number = [](fm_value_type t) { return t == FM_VALUE_INT || t == FM_VALUE_DOUBLE || t == FM_VALUE_BOOL; };
     if (!number(types[0])) return false;

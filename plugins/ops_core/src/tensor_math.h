@@ -30,6 +30,19 @@ void dispatch(const TensorView& t, F&& f) {
                           " is not supported (uint8, int8, int16, int32, int64, float32, float64)");
 }
 
+// A table's empty cell (null) under `key`, which an op cannot work on (`what`: "nothing to stack"): the error
+// says how to fill it.
+[[noreturn]] inline void refuse_empty_cell(const std::string& key, const std::string& what = "") {
+  fail(FM_ERR_TYPE, "key '" + key + "' is empty (null) in this sample: " + (what.empty() ? "" : what + "; ") +
+                        "fill missing values first with fuse.ops.nan_to_num (\"fit\": true fills in the training samples' mean)");
+}
+
+// A number (a table's column) has no statistics of its own: an op needs `fields` given or fitted.
+[[noreturn]] inline void refuse_number_without(const std::string& key, const std::string& what, const std::string& fields) {
+  fail(FM_ERR_INVALID_ARGUMENT, "key '" + key + "' holds a number, which has no " + what + " of its own: set " + fields +
+                                    ", or mark the step \"fit\": true to take the training samples'");
+}
+
 // The dtype named in a config ("float32", ...), or an error naming the op.
 inline DLDataType dtype_from_config(const std::string& name) {
   std::optional<DLDataType> t = sdk::parse_dtype(name);

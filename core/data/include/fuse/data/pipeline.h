@@ -29,12 +29,12 @@ struct Split {
 // {field: statistic}}): see
 // fit.h. Until fit_steps() has set them, the step cannot run.
 struct StepFit {
-  std::string mask;       // statistics only where this key's tensor is > 0 (empty: everywhere)
+  std::string mask{};     // statistics only where this key's tensor is > 0 (empty: everywhere)
   // The fields to fit and their statistics ("set": {"in_min": "p0.5"}); empty: the op's manifest's.
-  std::vector<std::pair<std::string, std::string>> set;
-  boost::json::value signature;  // the step as written (op, config, repeat, mask): how another pipeline's copy is found
+  std::vector<std::pair<std::string, std::string>> set{};
+  boost::json::value signature{};  // the step as written (op, config, repeat, mask, set): how another pipeline's copy is found
   bool done = false;
-  std::vector<std::string> fields;  // the config fields set, once done
+  std::vector<std::string> fields{};  // the config fields set, once done
 };
 
 struct Step {
