@@ -18,6 +18,7 @@ namespace fuse::testing {
 namespace {
 
 namespace fs = std::filesystem;
+namespace bj = boost::json;
 
 CommandResult fuse(const std::string& args) {
   static const fs::path empty_home = fresh_dir("train_cli_home");
@@ -227,6 +228,36 @@ TEST(FuseRun, ClassificationExamplesTrainOnSmallData) {
   run = fuse("run '" + mnist_experiment.string() + "' --epochs 1 --no-progress --out '" + (digits / "run").string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find(": validation.accuracy = "), std::string::npos) << run.out;
+}
+
+// The clinical example as shipped, on a small table: the fitted imputation and scaling go into config.json and
+// the bundle, the evaluation comes per site, and the bundle scores the held-out table (empty cells kept empty).
+TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
+  const fs::path dir = fresh_dir("train_cli_clinical");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_CLINICAL "' '" + (dir / "data").string() + "' 200 60").exit_code, 0);
+  const fs::path experiment = example_copy("clinical", dir, {{"../../build/examples/clinical", (dir / "data").string()}});
+  CommandResult run = fuse("run '" + experiment.string() + "' --epochs 2 --out '" + (dir / "run").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("fitted static pipeline step 1 (" + experiment.string() + ":15:7): fuse.ops.nan_to_num on 'data.psa': nan "), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("evaluation: auc = "), std::string::npos) << run.out;
+  const bj::value config = bj::parse(read_text(dir / "run" / "config.json"));
+  const bj::array& imputed = config.at("data").at("static").at(0).at("repeat").as_array();
+  ASSERT_EQ(imputed.size(), 3u);
+  EXPECT_EQ(imputed[2].at("keys").at(0).as_string(), "data.psa");
+  EXPECT_GT(imputed[2].at("nan").as_double(), 3.0);  // PSAs around 4.5
+  const bj::value evaluation = bj::parse(read_text(dir / "run" / "evaluation.json"));
+  EXPECT_EQ(evaluation.at("groups").at("data.site").as_object().size(), 3u);  // north, south, east
+
+  ASSERT_EQ(fuse("export '" + (dir / "run").string() + "' --out '" + (dir / "bundle").string() + "'").exit_code, 0);
+  run = fuse("infer '" + (dir / "bundle").string() + "' --table '" + (dir / "data" / "test.csv").string() + "' --out '" + (dir / "test").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("predicted 60 of 60 inputs"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("evaluation: auc = "), std::string::npos) << run.out;
+  const std::string predictions = read_text(dir / "test" / "predictions.csv");
+  EXPECT_EQ(predictions.substr(0, predictions.find('\n')),
+            "id,data.site,data.age,data.bmi,data.psa,data.smoker,data.label,model.logits_0,model.logits_1,model.probs_0,model.probs_1,model.score");
+  EXPECT_NE(predictions.find(",,"), std::string::npos);  // an empty cell of the table, kept
 }
 
 // seg3d's 2D variant as shipped, for one epoch on small volumes: slices in training, whole volumes in validation.

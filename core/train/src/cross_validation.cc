@@ -14,6 +14,7 @@
 #include "fuse/json/parse.h"
 #include "fuse/json/write.h"
 #include "fuse/report/html.h"
+#include "prediction_columns.h"
 
 namespace fuse::train {
 
@@ -72,11 +73,8 @@ bool evaluate_out_of_fold(const Registry& registry, const Experiment& e, const f
   config.folds_from_files = true;
   config.id_column = "id";
   config.target_column = e.evaluation->target;
-  // The trainer's columns: id, target, the scores, loss.
   const std::string text = json::read_file(folds.front().dir / "predictions.csv");
-  const std::vector<std::string_view> columns = split(std::string_view(text).substr(0, text.find('\n')), ',');
-  config.score_columns.clear();
-  for (size_t i = 2; i + 1 < columns.size(); ++i) config.score_columns.emplace_back(columns[i]);
+  config.score_columns = score_columns(split(std::string_view(text).substr(0, text.find('\n')), ','), config.group_columns.size());
   const bj::object results = eval::Evaluator(registry, config).run();
   write_file_atomically(run_dir / "evaluation.json", json::to_text(results, {2}) + "\n");
   write_file_atomically(run_dir / "report.html", report::html_report(results, e.name + " — cross-validation: the out-of-fold predictions of " +

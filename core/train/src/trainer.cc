@@ -33,6 +33,7 @@
 #include "fuse/train/sliding_window.h"
 #include "loss_terms.h"
 #include "metric_set.h"
+#include "prediction_columns.h"
 #include "progress.h"
 #include "tensor_math.h"
 
@@ -474,7 +475,8 @@ EpochValues Trainer::Impl::validate(int64_t epoch, Predictions* predictions) {
       if (value.is<List>()) {
         const Value& x = value.as<List>().at(row);
         if (header) cells.push_back(key);
-        else cells.push_back(x.is<std::string>() ? x.as<std::string>() : x.is<int64_t>() ? std::to_string(x.as<int64_t>()) : number(x.as<double>()));
+        else if (x.is_null()) cells.emplace_back();  // an empty table cell
+        else cells.push_back(x.is<std::string>() ? x.as<std::string>() : x.is<int64_t>() ? std::to_string(x.as<int64_t>()) : number(x.as_number()));
         return;
       }
       const Tensor t = value.as<Tensor>().is_contiguous() ? value.as<Tensor>() : value.as<Tensor>().clone();
@@ -489,17 +491,22 @@ EpochValues Trainer::Impl::validate(int64_t epoch, Predictions* predictions) {
         cells.push_back(number(x));
       }
     };
+    for (const std::string& g : ev.config.group_columns)
+      if (batch.find(g) == nullptr)
+        throw Error(Errc::kConfig, "the evaluation's group '" + g + "' is not a key of the validation batch: " + batch.missing_key_message(g));
     if (predictions->columns.empty()) {
       predictions->columns.push_back("id");
       cell(ev.target, 0, predictions->columns, true);
       for (const std::string& s : ev.scores) cell(s, 0, predictions->columns, true);
       predictions->columns.push_back("loss");
+      for (const std::string& g : ev.config.group_columns) cell(g, 0, predictions->columns, true);  // sub-groups last
     }
     for (size_t row = 0; row < ids.size(); ++row) {
       std::vector<std::string> cells{ids[row].as<std::string>()};
       cell(ev.target, row, cells, false);
       for (const std::string& s : ev.scores) cell(s, row, cells, false);
       cells.push_back(number(sample_loss(batch, row, ids.size())));
+      for (const std::string& g : ev.config.group_columns) cell(g, row, cells, false);
       predictions->rows.push_back(std::move(cells));
     }
   }
@@ -587,15 +594,20 @@ void Trainer::Impl::evaluate(RunResult& result) {
   Predictions p;
   validate(std::max<int64_t>(0, result.best_epoch), &p);
   if (!lead()) return;
-  std::string csv = join(p.columns, ",") + "\n";
-  for (const auto& row : p.rows) csv += join(row, ",") + "\n";
+  // Quoted where needed: ids and sub-group values are the user's text.
+  const auto line = [](const std::vector<std::string>& cells) {
+    std::string text;
+    for (size_t c = 0; c < cells.size(); ++c) text += (c ? "," : "") + csv_cell(cells[c]);
+    return text + "\n";
+  };
+  std::string csv = line(p.columns);
+  for (const auto& row : p.rows) csv += line(row);
   write_file_atomically(dir / "predictions.csv", csv);
   eval::EvalConfig config = e.evaluation->config;
   config.predictions = {eval::PredictionFile{dir / "predictions.csv", "validation"}};
   config.id_column = "id";
   config.target_column = e.evaluation->target;
-  config.score_columns.clear();
-  for (size_t i = 2; i + 1 < p.columns.size(); ++i) config.score_columns.push_back(p.columns[i]);  // id, target, scores..., loss
+  config.score_columns = score_columns(p.columns, config.group_columns.size());
   const bj::object results = eval::Evaluator(registry, config).run();
   write_file_atomically(dir / "evaluation.json", json::to_text(results, {2}) + "\n");
   write_file_atomically(dir / "report.html", report::html_report(results, e.name + " — validation, best epoch " + std::to_string(result.best_epoch + 1)));

@@ -214,6 +214,31 @@ TEST(Trainer, FittedStatisticsComeFromTheTrainingSplitAndTravelToTheBundle) {
   EXPECT_NEAR(value, std::stod(first[score]), 1e-6);
 }
 
+// The evaluation's sub-groups are columns of predictions.csv; a group key the validation batch lacks is named.
+TEST(Trainer, EvaluationGroupsAreColumnsOfThePredictions) {
+  const auto dir = fresh_dir("trainer_groups");
+  const std::string evaluation = R"(,
+  "evaluation": {"target": "data.label", "score": "model.score", "metrics": {"auc": "auc"}, "groups": ["data.half"], "ci": {"rounds": 10, "seed": 1}})";
+  testing::write_toy(dir, testing::toy_json("", "", R"({"epochs": 1, "threads": 1, "progress": false})", evaluation));
+  // A column for the groups: which half of the table a row is in.
+  for (const char* table : {"train.csv", "validation.csv"}) {
+    std::istringstream in(read_text(dir / table));
+    std::string out, line;
+    for (int row = 0; std::getline(in, line); ++row) out += line + (row == 0 ? ",half" : row % 2 ? ",odd" : ",even") + "\n";
+    std::ofstream(dir / table) << out;
+  }
+  fit(dir / "experiment.json", dir / "run");
+  const std::string predictions = read_text(dir / "run" / "predictions.csv");
+  EXPECT_EQ(predictions.substr(0, predictions.find('\n')), "id,data.label,model.score,loss,data.half");
+  const boost::json::object evaluation_json = boost::json::parse(read_text(dir / "run" / "evaluation.json")).as_object();
+  EXPECT_EQ(evaluation_json.at("groups").at("data.half").at("odd").at("rows").as_int64(), 16);
+  std::string json = read_text(dir / "experiment.json");
+  json.replace(json.find("\"data.half\"]"), 12, "\"data.halve\"]");
+  std::ofstream(dir / "experiment.json") << json;
+  const std::string message = error_of([&] { fit(dir / "experiment.json", dir / "run2"); });
+  EXPECT_EQ(message.rfind("the evaluation's group 'data.halve' is not a key of the validation batch: key 'data.halve' missing", 0), 0u) << message;
+}
+
 // "validation": {"source": ..., "static": [...]} reads validation samples with its own steps: here they zero the
 // features, so every validation score is the same and the AUC is 0.5 (the training's steps would give >= 0.95).
 TEST(Trainer, ValidationWithItsOwnStaticStepsUsesThem) {
