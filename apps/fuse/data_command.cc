@@ -22,6 +22,7 @@
 #include "fuse/data/summary.h"
 #include "fuse/json/setting.h"
 #include "fuse/json/write.h"
+#include "fuse/table/describe.h"
 #include "fuse/table/table.h"
 #include "fuse_sdk/dtype.hpp"
 #include "../common/report_loader.h"
@@ -34,6 +35,7 @@ namespace {
 size_t thread_count(int64_t threads) { return threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency()); }
 
 namespace fs = std::filesystem;
+namespace bj = boost::json;
 
 std::string triple(const std::array<int64_t, 3>& v) { return std::to_string(v[0]) + "x" + std::to_string(v[1]) + "x" + std::to_string(v[2]); }
 std::string short_number(double v) {
@@ -263,12 +265,50 @@ int show(const ShowOptions& o) {
 // ---- fuse dataset summary ----
 
 struct SummaryOptions {
-  std::string path, image_column = "image", mask_column, section = "training";
+  std::string path, image_column, mask_column, section = "training";  // image_column: "image" unless given
   bool json = false, csv = false;
   int64_t threads = 0;
 };
 
-int summary(const SummaryOptions& o) {
+// A table without images: each column's type, empty cells, spread and values (pandas' describe).
+int table_summary(const SummaryOptions& o, const table::Table& t) {
+  const std::vector<table::ColumnSummary> columns = table::describe(t);
+  if (o.json) {
+    bj::array out;
+    for (const table::ColumnSummary& c : columns) {
+      bj::object column{{"name", c.name}, {"type", c.numeric ? "number" : "text"}, {"missing", c.missing}, {"distinct", c.distinct}};
+      if (c.numeric) column.insert({{"mean", c.mean}, {"sd", c.sd}, {"min", c.min}, {"median", c.median}, {"max", c.max}});
+      if (!c.values.empty()) {
+        bj::object values;
+        for (const auto& [value, count] : c.values) values[value] = count;
+        column["values"] = std::move(values);
+      }
+      out.push_back(std::move(column));
+    }
+    std::cout << json::to_text(bj::object{{"table", o.path}, {"rows", t.size()}, {"columns", std::move(out)}}, {2}) << "\n";
+    return 0;
+  }
+  std::cout << o.path << ": " << t.size() << " rows, " << columns.size() << " columns (no 'image' column: a table summary; --image-col names one)\n";
+  Table table({"COLUMN", "TYPE", "MISSING", "MEAN", "SD", "MIN", "MEDIAN", "MAX", "VALUES"});
+  for (const table::ColumnSummary& c : columns) {
+    std::string missing = std::to_string(c.missing);
+    if (c.missing && t.size()) {
+      char share[32];
+      std::snprintf(share, sizeof share, " (%.1f%%)", 100.0 * static_cast<double>(c.missing) / static_cast<double>(t.size()));
+      missing += share;
+    }
+    std::string values;
+    for (const auto& [value, count] : c.values) values += (values.empty() ? "" : ", ") + value + ": " + std::to_string(count);
+    if (c.values.empty()) values = std::to_string(c.distinct) + " distinct";
+    const auto n = [&](double v) { return c.numeric ? short_number(v) : std::string(); };
+    table.add({c.name, c.numeric ? "number" : "text", missing, n(c.mean), n(c.sd), n(c.min), n(c.median), n(c.max), values});
+  }
+  table.print(std::cout);
+  return 0;
+}
+
+int summary(const SummaryOptions& options) {
+  SummaryOptions o = options;
   std::vector<std::string> images, masks;
   const fs::path path(o.path);
   if (fs::is_directory(path)) {
@@ -283,6 +323,7 @@ int summary(const SummaryOptions& o) {
     std::sort(images.begin(), images.end());
     if (images.empty()) throw Error(Errc::kIo, "no medical image (.nii, .nii.gz, .nrrd, .mha, .mhd) in '" + o.path + "'");
   } else if (path.extension() == ".json") {
+    if (o.image_column.empty()) o.image_column = "image";
     // A data list (the Decathlon's dataset.json): its images, and its labels when they are paths.
     const std::string mask_field = o.mask_column.empty() ? "label" : o.mask_column;
     for (const data::Sample& sample : data::read_datalist_source({path, o.section, {}, {o.image_column, mask_field}})) {
@@ -300,6 +341,12 @@ int summary(const SummaryOptions& o) {
     std::unique_ptr<table::Reader> reader = table::Reader::open(path);
     const std::vector<std::string> columns = reader->columns();
     auto has = [&](const std::string& c) { return std::find(columns.begin(), columns.end(), c) != columns.end(); };
+    if (o.image_column.empty() && !has("image")) {
+      std::vector<table::Request> all;
+      for (const std::string& c : columns) all.push_back({c, table::Kind::kText});
+      return table_summary(o, table::read_table(path, all));
+    }
+    if (o.image_column.empty()) o.image_column = "image";
     if (!has(o.image_column))
       throw Error(Errc::kKeyNotFound, o.path + ": no column '" + o.image_column + "'" + did_you_mean(o.image_column, columns) +
                                           " (columns: " + join(columns, ", ") + "); name the image column with --image-col");
@@ -476,12 +523,15 @@ void add_data_commands(CLI::App& app, int& exit_code) {
   show_cmd->add_option("--set", show_options.settings, "replace or add a value of the experiment, as fuse run --set does (data.dynamic.0.p=1)");
   show_cmd->callback([&] { exit_code = show(show_options); });
 
-  CLI::App* dataset_cmd = app.add_subcommand("dataset", "Inspect a medical image dataset");
+  CLI::App* dataset_cmd = app.add_subcommand("dataset", "Inspect a dataset: medical images, or a table's columns");
   dataset_cmd->require_subcommand(1);
-  CLI::App* summary_cmd = dataset_cmd->add_subcommand("summary", "Sizes, spacings, orientations, groups and a suggested resampling");
+  CLI::App* summary_cmd = dataset_cmd->add_subcommand("summary", "Sizes, spacings, orientations, groups and a suggested resampling; or a table's columns");
   static SummaryOptions summary_options;
-  summary_cmd->add_option("PATH", summary_options.path, "a folder of images, a CSV/TSV table with an image column, or a data list (the Decathlon's dataset.json)")->required();
-  summary_cmd->add_option("--image-col", summary_options.image_column, "the table's image column (or the data list's field)");
+  summary_cmd->add_option("PATH", summary_options.path,
+                          "a folder of images, a CSV/TSV table (with an image column; without one, its columns are summarised), or a data list (the "
+                          "Decathlon's dataset.json)")
+      ->required();
+  summary_cmd->add_option("--image-col", summary_options.image_column, "the table's image column (or the data list's field; default: image)");
   summary_cmd->add_option("--mask-col", summary_options.mask_column, "the table's mask column (default: 'mask' when present; a data list's 'label' when a path)");
   summary_cmd->add_option("--section", summary_options.section, "the data list's list of samples (default: training)");
   summary_cmd->add_flag("--json", summary_options.json, "print JSON");

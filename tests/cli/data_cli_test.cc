@@ -79,6 +79,27 @@ TEST(DatasetSummary, TableJsonAndCsv) {
   EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 7);
 }
 
+// A table without an image column is summarised column by column (pandas' describe); naming a missing image
+// column is still an error.
+TEST(DatasetSummary, ATableWithoutImagesShowsItsColumns) {
+  const fs::path dir = fresh_dir("data_cli_table_summary");
+  std::ofstream(dir / "patients.csv") << "id,site,age,label\np1,north,61,1\np2,south,,0\np3,north,70,1\np4,east,55,0\n";
+  const std::string table = (dir / "patients.csv").string();
+  const CommandResult r = fuse("dataset summary '" + table + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, table + ": 4 rows, 4 columns (no 'image' column: a table summary; --image-col names one)\n"
+                   "COLUMN  TYPE    MISSING    MEAN  SD       MIN  MEDIAN  MAX  VALUES\n"
+                   "id      text    0                                           p1: 1, p2: 1, p3: 1, p4: 1\n"
+                   "site    text    0                                           north: 2, east: 1, south: 1\n"
+                   "age     number  1 (25.0%)  62    7.54983  55   61      70   55: 1, 61: 1, 70: 1\n"
+                   "label   number  0          0.5   0.57735  0    0.5     1    0: 2, 1: 2\n");
+  const boost::json::value j = boost::json::parse(fuse("dataset summary '" + table + "' --json").out);
+  EXPECT_EQ(j.at("columns").at(2).at("missing").as_int64(), 1);
+  EXPECT_EQ(j.at("columns").at(3).at("values").at("1").as_int64(), 2);
+  EXPECT_EQ(fuse("dataset summary '" + table + "' --image-col scan").err,
+            "fuse: error: " + table + ": no column 'scan' (columns: id, site, age, label); name the image column with --image-col\n");
+}
+
 TEST(DatasetSummary, TheDecathlonsDatasetJson) {
   // The Medical Segmentation Decathlon's layout: a dataset.json listing images and labels by relative path.
   const fs::path list = example() / "dataset.json";
