@@ -1,4 +1,4 @@
-// Intensity ops: zscore, minmax, clip, nan_to_num. Integer tensors become float32; float tensors keep their
+// Intensity ops: zscore, minmax, clip, nan_to_num, log. Integer tensors become float32; float tensors keep their
 // dtype and are written in place (the host copies a shared buffer first).
 #include <algorithm>
 #include <cmath>
@@ -183,6 +183,40 @@ class NanToNum {
   std::optional<double> posinf_, neginf_;
 };
 FUSE_OP(NanToNum, "fuse.ops.nan_to_num", "1.1.0")
+
+// log(x + offset): a skewed lab value (PSA, CRP) or intensity on a scale where its effect is closer to linear.
+class Log {
+ public:
+  explicit Log(const DictView& config) : keys_(config.get_strings("keys")), offset_(config.get_double("offset")) {}
+
+  void forward(Dict& sample, const sdk::Call&) {
+    for (const std::string& key : keys_) {
+      // A number (a table's column); an empty cell stays empty, for nan_to_num to fill after.
+      const fm_value_type t = sample.type(key);
+      if (t == FM_VALUE_NULL) continue;
+      if (t == FM_VALUE_INT || t == FM_VALUE_DOUBLE) {
+        sample.set_double(key, log_of(key, sample.get_double(key)));
+        continue;
+      }
+      with_floating(sample, key, [&](auto* x, int64_t n) {
+        using T = std::remove_pointer_t<decltype(x)>;
+        for (int64_t i = 0; i < n; ++i) x[i] = static_cast<T>(log_of(key, static_cast<double>(x[i])));
+      });
+    }
+  }
+
+ private:
+  double log_of(const std::string& key, double x) const {
+    if (std::isnan(x)) return x;
+    if (!(x + offset_ > 0))
+      fail(FM_ERR_INVALID_ARGUMENT, "key '" + key + "' holds " + number(x) + ": log(x + offset) needs x + offset > 0 (offset " + number(offset_) +
+                                        "); set 'offset' (1 gives log1p, for counts with zeros)");
+    return std::log(x + offset_);
+  }
+  std::vector<std::string> keys_;
+  double offset_;
+};
+FUSE_OP(Log, "fuse.ops.log", "1.0.0")
 
 }  // namespace
 }  // namespace fuse::ops

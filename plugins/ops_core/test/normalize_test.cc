@@ -83,6 +83,23 @@ TEST(MinMax, NumbersByTheGivenRange) {
             "(\"fit\": true fills in the training samples' mean)");
 }
 
+// A skewed lab value on a log scale: numbers and tensors; an empty cell and NaN stay; a value at or below
+// -offset is refused with the value and the remedy.
+TEST(Log, NumbersTensorsAndEmptyCells) {
+  NDict s = sample(R"({"psa": 4.5, "visits": 0, "note": null, "x": [1.0, 100.0]})");
+  s.set("crp", std::nan(""));
+  NDict out = run_op("fuse.ops.log", R"({"keys": ["psa", "note", "crp", "x"]})", s);
+  EXPECT_DOUBLE_EQ(out.get<double>("psa"), std::log(4.5));
+  EXPECT_TRUE(out.at("note").is_null());
+  EXPECT_TRUE(std::isnan(out.get<double>("crp")));
+  EXPECT_EQ(values<float>(out.get<Tensor>("x")), (std::vector<float>{0.0f, static_cast<float>(std::log(100.0))}));
+  out = run_op("fuse.ops.log", R"({"keys": ["visits"], "offset": 1})", s);
+  EXPECT_EQ(out.get<double>("visits"), 0.0);  // log1p(0)
+  EXPECT_EQ(error_of([&] { run_op("fuse.ops.log", R"({"keys": ["visits"]})", s); }),
+            "op 'fuse.ops.log' (plugin 'fuse.ops_core'): key 'visits' holds 0: log(x + offset) needs x + offset > 0 (offset 0); set 'offset' (1 gives "
+            "log1p, for counts with zeros)");
+}
+
 TEST(Clip, KeepsDtypeAndClipsBothSides) {
   NDict out = run_op("fuse.ops.clip", R"({"keys": ["x"], "min": 0, "max": 10})", sample(R"({"x": [-5, 5, 50]})"));
   EXPECT_EQ(out.get<Tensor>("x").description(), "int64[3]");
