@@ -1,6 +1,9 @@
 // Writes a synthetic clinical table for the clinical example: patients with age, BMI, PSA, smoking and a site,
-// and whether a biopsy found cancer (the label), drawn from a known risk model. Some BMI and PSA cells are
-// empty, as in real records. train.csv and test.csv (held out, with labels) in the given folder.
+// whether a biopsy found cancer (the label), drawn from a known risk model, and the years to progression or
+// to the end of follow-up (time, event: survival.json), drawn from a proportional-hazards model of the same
+// risk. Some BMI and PSA cells are empty, as in real records. train.csv and test.csv (held out, with labels)
+// in the given folder.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -10,8 +13,9 @@
 
 namespace {
 
-// One patient's row; `rng` draws everything, so the same seed gives the same table.
-std::string patient(std::mt19937_64& rng, int index) {
+// One patient's row; `rng` draws the patient and the label, `follow_up` the survival columns (their own
+// stream, so the classification columns do not depend on them).
+std::string patient(std::mt19937_64& rng, std::mt19937_64& follow_up, int index) {
   std::normal_distribution<double> normal(0.0, 1.0);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   const char* sites[] = {"north", "south", "east"};
@@ -29,7 +33,13 @@ std::string patient(std::mt19937_64& rng, int index) {
   std::string bmi_cell, psa_cell;  // empty when missing
   if (!no_bmi) std::snprintf(cell, sizeof cell, "%.1f", bmi), bmi_cell = cell;
   if (!no_psa) std::snprintf(cell, sizeof cell, "%.2f", psa), psa_cell = cell;
-  std::snprintf(row, sizeof row, "pt%04d,%s,%.1f,%s,%s,%d,%d\n", index, sites[site], age, bmi_cell.c_str(), psa_cell.c_str(), smoker, label);
+  // Years to progression: exponential, its hazard exp(logit) times a baseline of 0.1 a year; follow-up ends
+  // after 1 to 10 years (censored).
+  const double progression = std::exponential_distribution<double>(0.1 * std::exp(logit))(follow_up);
+  const double end = std::uniform_real_distribution<double>(1.0, 10.0)(follow_up);
+  const double years = std::max(0.01, std::min(progression, end));
+  std::snprintf(row, sizeof row, "pt%04d,%s,%.1f,%s,%s,%d,%d,%.2f,%d\n", index, sites[site], age, bmi_cell.c_str(), psa_cell.c_str(), smoker, label, years,
+                progression <= end ? 1 : 0);
   return row;
 }
 
@@ -49,11 +59,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot write into %s (does the folder exist?)\n", dir.c_str());
     return 1;
   }
-  const char* header = "id,site,age,bmi,psa,smoker,label\n";
+  const char* header = "id,site,age,bmi,psa,smoker,label,time,event\n";
   train_csv << header;
   test_csv << header;
-  std::mt19937_64 rng(2026);
-  for (int i = 0; i < train + test; ++i) (i < train ? train_csv : test_csv) << patient(rng, i);
+  std::mt19937_64 rng(2026), follow_up(7);
+  for (int i = 0; i < train + test; ++i) (i < train ? train_csv : test_csv) << patient(rng, follow_up, i);
   std::printf("wrote %d patients (train.csv) and %d held-out ones (test.csv) to %s\n", train, test, dir.c_str());
   return 0;
 }

@@ -257,8 +257,15 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   EXPECT_NE(run.out.find("evaluation: auc = "), std::string::npos) << run.out;
   const std::string predictions = read_text(dir / "test" / "predictions.csv");
   EXPECT_EQ(predictions.substr(0, predictions.find('\n')),
-            "id,data.site,data.age,data.bmi,data.psa,data.smoker,data.label,model.logits_0,model.logits_1,model.probs_0,model.probs_1,model.score");
+            "id,data.site,data.age,data.bmi,data.psa,data.smoker,data.label,data.time,data.event,model.logits_0,model.logits_1,model.probs_0,model.probs_1,"
+            "model.score");
   EXPECT_NE(predictions.find(",,"), std::string::npos);  // an empty cell of the table, kept
+
+  // survival.json, extending it: a Cox model scored by the C-index.
+  const fs::path survival = example_copy("clinical", dir, {{"../../build/examples/clinical", (dir / "data").string()}}, "survival.json");
+  run = fuse("run '" + survival.string() + "' --epochs 2 --no-progress --out '" + (dir / "survival").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find(": validation.c_index = 0."), std::string::npos) << run.out;
 }
 
 // seg3d's 2D variant as shipped, for one epoch on small volumes: slices in training, whole volumes in validation.

@@ -180,5 +180,37 @@ TEST(SupervisedContrastive, NoPositivesGiveZeroAndBadShapesAreNamed) {
             "component 'fuse.losses.supervised_contrastive': config 'temperature' must be >= 0.001, got 0");
 }
 
+// Risks 0.5, -0.2, 1.0, 0.0 at times 5, 3, 3 (censored), 8: three events; the one at time 3 has every patient in
+// its risk set (the censored tie included: Breslow), the one at 5 the patients at 5 and 8, the last only itself.
+TEST(Cox, HandComputedValueAndGradient) {
+  const NDict b = sample(R"({"r": [[0.5], [-0.2], [1.0], [0.0]], "t": [5, 3, 3, 8], "e": [1, 1, 0, 1]})");
+  NDict grads;
+  const auto lse = [](std::vector<double> v) {
+    double s = 0;
+    for (double x : v) s += std::exp(x);
+    return std::log(s);
+  };
+  const double expected = -((0.5 - lse({0.5, 0.0})) + (-0.2 - lse({0.5, -0.2, 1.0, 0.0})) + 0.0) / 3;
+  EXPECT_NEAR(loss("fuse.losses.cox", R"({"pred": "r", "time": "t", "event": "e"})", b, &grads), expected, 1e-6);
+  // d/d r_3: its share of the first two risk sets, each over three events.
+  const double share = (1 / (std::exp(0.5) + 1) + 1 / (std::exp(0.5) + std::exp(-0.2) + std::exp(1.0) + 1)) / 3;
+  EXPECT_NEAR(values<float>(grads.get<Tensor>("r"))[3], share, 1e-6);
+  // Shuffling the patients changes nothing.
+  EXPECT_NEAR(loss("fuse.losses.cox", R"({"pred": "r", "time": "t", "event": "e"})",
+                   sample(R"({"r": [0.0, 1.0, 0.5, -0.2], "t": [8, 3, 5, 3], "e": [1, 0, 1, 1]})")),
+              expected, 1e-6);
+}
+
+TEST(Cox, NoEventGivesZeroAndBadInputsAreNamed) {
+  NDict grads;
+  EXPECT_EQ(loss("fuse.losses.cox", "{}", sample(R"({"model": {"risk": [0.3, 0.1]}, "data": {"time": [2, 4], "event": [0, 0]}})"), &grads), 0.0);
+  EXPECT_EQ(values<float>(grads.get<Tensor>("model.risk")), (std::vector<float>{0, 0}));
+  const std::string prefix = "loss 'fuse.losses.cox' (plugin 'fuse.losses_core'): ";
+  const auto error = [](const std::string& batch) { return error_of([&] { loss("fuse.losses.cox", R"({"pred": "r", "time": "t", "event": "e"})", sample(batch)); }); };
+  EXPECT_EQ(error(R"({"r": [[0.1, 0.2]], "t": [1], "e": [1]})"), prefix + "prediction 'r' must be one risk score per sample, [N] or [N, 1], got [1, 2]");
+  EXPECT_EQ(error(R"({"r": [0.1, 0.2], "t": [1], "e": [1, 0]})"), prefix + "'t' must hold one value per sample, 2, got 1");
+  EXPECT_EQ(error(R"({"r": [0.1, 0.2], "t": [1, 2], "e": [1, 2]})"), prefix + "event 'e' must be 1 (the event happened at its time) or 0 (censored then)");
+}
+
 }  // namespace
 }  // namespace fuse
