@@ -266,6 +266,9 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   run = fuse("run '" + survival.string() + "' --epochs 2 --no-progress --out '" + (dir / "survival").string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find(": validation.c_index = 0."), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("evaluation: c_index = 0."), std::string::npos) << run.out;  // time and event written beside the risk
+  const std::string survival_predictions = read_text(dir / "survival" / "predictions.csv");
+  EXPECT_EQ(survival_predictions.substr(0, survival_predictions.find('\n')), "id,data.event,model.risk,loss,data.site,data.time");
 }
 
 // seg3d's 2D variant as shipped, for one epoch on small volumes: slices in training, whole volumes in validation.

@@ -74,7 +74,7 @@ bool evaluate_out_of_fold(const Registry& registry, const Experiment& e, const f
   config.id_column = "id";
   config.target_column = e.evaluation->target;
   const std::string text = json::read_file(folds.front().dir / "predictions.csv");
-  config.score_columns = score_columns(split(std::string_view(text).substr(0, text.find('\n')), ','), config.group_columns.size());
+  config.score_columns = score_columns(split(std::string_view(text).substr(0, text.find('\n')), ','));
   const bj::object results = eval::Evaluator(registry, config).run();
   write_file_atomically(run_dir / "evaluation.json", json::to_text(results, {2}) + "\n");
   write_file_atomically(run_dir / "report.html", report::html_report(results, e.name + " — cross-validation: the out-of-fold predictions of " +

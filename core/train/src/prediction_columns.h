@@ -8,12 +8,13 @@
 
 namespace fuse::train {
 
-// predictions.csv holds id, the target, the scores, the per-sample loss, then the evaluation's `groups`
-// columns: the scores are the columns between the target and the loss.
+// predictions.csv holds id, the target, the scores, the per-sample "loss", then the keys the evaluation also
+// reads (its groups, a C-index's time and event): the scores are the columns between the target and the loss
+// (keys are dotted, so none is called "loss").
 template <class Name>
-std::vector<std::string> score_columns(const std::vector<Name>& columns, size_t groups) {
+std::vector<std::string> score_columns(const std::vector<Name>& columns) {
   std::vector<std::string> scores;
-  for (size_t i = 2; i + 1 + groups < columns.size(); ++i) scores.emplace_back(columns[i]);
+  for (size_t i = 2; i < columns.size() && columns[i] != "loss"; ++i) scores.emplace_back(columns[i]);
   return scores;
 }
 

@@ -139,7 +139,9 @@ void audit(data::Dataset& dataset, size_t threads) {
 
 // Validation predictions for the final evaluation: one row per sample.
 struct Predictions {
-  std::vector<std::string> columns;  // id, target, then the score columns
+  std::vector<std::string> columns;  // id, target, the score columns, loss, then the extra columns
+  std::vector<std::string> extra;    // keys the evaluation reads besides target and scores: its groups, and keys its
+                                     // metrics' configs name (c_index's time and event)
   std::vector<std::vector<std::string>> rows;
 };
 
@@ -491,22 +493,33 @@ EpochValues Trainer::Impl::validate(int64_t epoch, Predictions* predictions) {
         cells.push_back(number(x));
       }
     };
-    for (const std::string& g : ev.config.group_columns)
-      if (batch.find(g) == nullptr)
-        throw Error(Errc::kConfig, "the evaluation's group '" + g + "' is not a key of the validation batch: " + batch.missing_key_message(g));
     if (predictions->columns.empty()) {
+      for (const std::string& g : ev.config.group_columns) {
+        if (batch.find(g) == nullptr)
+          throw Error(Errc::kConfig, "the evaluation's group '" + g + "' is not a key of the validation batch: " + batch.missing_key_message(g));
+        predictions->extra.push_back(g);
+      }
+      // A metric config's value that is a key of the batch names a column (fuse eval's rule): write it too.
+      for (const eval::MetricSpec& m : ev.config.metrics)
+        for (const auto& field : m.config)
+          if (field.value().is_string()) {
+            const std::string key(field.value().as_string());
+            const bool known = key == ev.target || std::count(ev.scores.begin(), ev.scores.end(), key) ||
+                               std::count(predictions->extra.begin(), predictions->extra.end(), key);
+            if (!known && batch.find(key) != nullptr) predictions->extra.push_back(key);
+          }
       predictions->columns.push_back("id");
       cell(ev.target, 0, predictions->columns, true);
       for (const std::string& s : ev.scores) cell(s, 0, predictions->columns, true);
       predictions->columns.push_back("loss");
-      for (const std::string& g : ev.config.group_columns) cell(g, 0, predictions->columns, true);  // sub-groups last
+      for (const std::string& x : predictions->extra) cell(x, 0, predictions->columns, true);
     }
     for (size_t row = 0; row < ids.size(); ++row) {
       std::vector<std::string> cells{ids[row].as<std::string>()};
       cell(ev.target, row, cells, false);
       for (const std::string& s : ev.scores) cell(s, row, cells, false);
       cells.push_back(number(sample_loss(batch, row, ids.size())));
-      for (const std::string& g : ev.config.group_columns) cell(g, row, cells, false);
+      for (const std::string& x : predictions->extra) cell(x, row, cells, false);
       predictions->rows.push_back(std::move(cells));
     }
   }
@@ -517,13 +530,17 @@ EpochValues Trainer::Impl::validate(int64_t epoch, Predictions* predictions) {
       // Rank 0 gets every rank's rows, in rank order: the validation samples in order.
       bj::array rows;
       for (const auto& row : predictions->rows) rows.push_back(bj::array(row.begin(), row.end()));
-      const bj::object mine{{"columns", bj::array(predictions->columns.begin(), predictions->columns.end())}, {"rows", rows}};
+      const bj::object mine{{"columns", bj::array(predictions->columns.begin(), predictions->columns.end())},
+                            {"extra", bj::array(predictions->extra.begin(), predictions->extra.end())},
+                            {"rows", rows}};
       const std::vector<std::string> all_rows = comm->all_gather(bj::serialize(mine), "the validation predictions");
       predictions->rows.clear();
       for (const std::string& text : all_rows) {
         const bj::object part = bj::parse(text).as_object();
-        if (predictions->columns.empty())
+        if (predictions->columns.empty()) {
           for (const bj::value& c : part.at("columns").as_array()) predictions->columns.emplace_back(c.as_string());
+          for (const bj::value& c : part.at("extra").as_array()) predictions->extra.emplace_back(c.as_string());
+        }
         for (const bj::value& row : part.at("rows").as_array()) {
           std::vector<std::string> cells;
           for (const bj::value& c : row.as_array()) cells.emplace_back(c.as_string());
@@ -607,7 +624,7 @@ void Trainer::Impl::evaluate(RunResult& result) {
   config.predictions = {eval::PredictionFile{dir / "predictions.csv", "validation"}};
   config.id_column = "id";
   config.target_column = e.evaluation->target;
-  config.score_columns = score_columns(p.columns, config.group_columns.size());
+  config.score_columns = score_columns(p.columns);
   const bj::object results = eval::Evaluator(registry, config).run();
   write_file_atomically(dir / "evaluation.json", json::to_text(results, {2}) + "\n");
   write_file_atomically(dir / "report.html", report::html_report(results, e.name + " — validation, best epoch " + std::to_string(result.best_epoch + 1)));
