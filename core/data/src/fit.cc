@@ -69,7 +69,7 @@ struct Moments {
     if (name == "min") return min;
     if (name == "max") return max;
     const double q = name == "median" ? 50 : std::stod(name.substr(1));
-    if (kept.empty()) return mean;  // n > 0 keeps values; not reached
+    if (kept.empty()) return mean;  // not reached: the first value measured is always kept, and n > 0
     const double position = q / 100 * static_cast<double>(kept.size() - 1);
     const size_t below = static_cast<size_t>(std::floor(position));
     const size_t above = std::min(below + 1, kept.size() - 1);
@@ -145,7 +145,7 @@ void measure(const Value& value, const Value* mask, const std::string& mask_key,
           if (keep.empty() || keep[i] > 0) {
             const double x = static_cast<double>(p[i]);
             m.add(x);
-            if (m.keep && seen++ % stride == 0 && !std::isnan(x)) m.kept.push_back(x);
+            if (m.keep && !std::isnan(x) && seen++ % stride == 0) m.kept.push_back(x);
           }
       }))
     throw Error(Errc::kType, "its tensor has dtype " + sdk::dtype_name(values.dtype()) + ", which cannot be measured");
@@ -184,12 +184,12 @@ std::vector<std::pair<std::string, std::string>> fields_to_fit(const Registry& r
   return step.fit->set;
 }
 
-// The step's runs made one per key, each with the key alone (entries not filled yet).
-std::vector<bj::object> runs_per_key(const Registry& registry, const std::vector<Step>& steps, size_t s, std::vector<std::string>& keys) {
+// The step's runs made one per key, each with the key alone (entries not filled yet); `set`: what it fits.
+std::vector<bj::object> runs_per_key(const Registry& registry, const std::vector<Step>& steps, size_t s,
+                                     const std::vector<std::pair<std::string, std::string>>& set, std::vector<std::string>& keys) {
   const Step& step = steps[s];
   const ComponentManifest& c = registry.component(step.op);
   const std::string where = label(steps, s) + "'fit': ";
-  const std::vector<std::pair<std::string, std::string>> set = fields_to_fit(registry, steps, s);
   const bool one_key = c.field(c.fit->of)->type == FieldType::kKey;
   std::vector<bj::object> entries = step.repeat.empty() ? std::vector<bj::object>{bj::object{}} : step.repeat;
   std::vector<bj::object> runs;
@@ -224,12 +224,14 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
     // Consecutive fitted steps on different keys are measured in one pass over the samples: none changes
     // what another measures.
     std::vector<Target> targets;
-    std::vector<std::vector<bj::object>> runs;  // per step of the group
+    std::vector<std::vector<bj::object>> runs;                             // per step of the group
+    std::vector<std::vector<std::pair<std::string, std::string>>> sets;  // per step of the group: what it fits
     std::set<std::string> touched;
     size_t end = first;
     for (; end < steps.size() && needs_fit(steps[end]) && !steps[end].changes_count(); ++end) {
       std::vector<std::string> keys;
-      std::vector<bj::object> step_runs = runs_per_key(registry, steps, end, keys);
+      std::vector<std::pair<std::string, std::string>> set = fields_to_fit(registry, steps, end);
+      std::vector<bj::object> step_runs = runs_per_key(registry, steps, end, set, keys);
       const std::string& mask = steps[end].fit->mask;
       bool overlaps = !mask.empty() && touched.count(mask);
       for (const std::string& k : keys) overlaps = overlaps || touched.count(k);
@@ -238,6 +240,7 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
       touched.insert(keys.begin(), keys.end());
       if (!mask.empty()) touched.insert(mask);
       runs.push_back(std::move(step_runs));
+      sets.push_back(std::move(set));
     }
 
     DatasetSpec before;
@@ -248,8 +251,6 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
     before.id_key = spec.id_key;
     before.index_threads = spec.index_threads;
     Dataset dataset(registry, std::move(before));
-    std::vector<std::vector<std::pair<std::string, std::string>>> sets;  // per step of the group
-    for (size_t g = first; g < end; ++g) sets.push_back(fields_to_fit(registry, steps, g));
     std::vector<Moments> empty(targets.size());
     for (size_t t = 0; t < targets.size(); ++t)
       for (const auto& [field, statistic] : sets[targets[t].step - first]) empty[t].keep = empty[t].keep || statistic == "median" || statistic[0] == 'p';

@@ -1,25 +1,15 @@
 #include "fuse/table/describe.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <map>
 #include <optional>
 
+#include "readers.h"
+
 namespace fuse::table {
 
 namespace {
-
-// A cell as a number ("+1.5", " 3 "), or nullopt for text.
-std::optional<double> number(std::string_view cell) {
-  while (!cell.empty() && cell.front() == ' ') cell.remove_prefix(1);
-  while (!cell.empty() && cell.back() == ' ') cell.remove_suffix(1);
-  if (!cell.empty() && cell.front() == '+') cell.remove_prefix(1);
-  double value = 0;
-  const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
-  if (cell.empty() || ec != std::errc() || end != cell.data() + cell.size()) return std::nullopt;
-  return value;
-}
 
 ColumnSummary summarize(const Column& column) {
   ColumnSummary s;
@@ -33,7 +23,7 @@ ColumnSummary summarize(const Column& column) {
       ++s.missing;
       continue;
     }
-    const std::optional<double> x = number(cell);
+    const std::optional<double> x = parse_number(cell);
     if (x && std::isnan(*x)) {
       ++s.missing;
       continue;
@@ -62,7 +52,7 @@ ColumnSummary summarize(const Column& column) {
   if (s.distinct <= ColumnSummary::kMostValues) {
     s.values.assign(counts.begin(), counts.end());
     if (s.numeric)  // 0, 1, 2 ... in numeric order, not as text
-      std::sort(s.values.begin(), s.values.end(), [](const auto& a, const auto& b) { return *number(a.first) < *number(b.first); });
+      std::sort(s.values.begin(), s.values.end(), [](const auto& a, const auto& b) { return *parse_number(a.first) < *parse_number(b.first); });
     std::stable_sort(s.values.begin(), s.values.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   }
   return s;

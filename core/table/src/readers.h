@@ -4,6 +4,7 @@
 
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,9 @@ namespace fuse::table {
 
 std::unique_ptr<Reader> open_csv(const std::filesystem::path& path, char delimiter);
 std::unique_ptr<Reader> open_jsonl(const std::filesystem::path& path);
+
+// A field as a number (" 3 ", "+1.5", "nan"), or nullopt when it is empty or text. Shared with describe().
+std::optional<double> parse_number(std::string_view field);
 
 // Appends `field` to `column` (parsed when numeric; an empty field is NaN). A value that is not a number leaves
 // NaN and records the first such problem in `error` (the caller throws it, outside C callbacks).

@@ -95,27 +95,26 @@ std::vector<std::string> match_columns(const std::vector<std::string>& columns, 
 }
 
 // Shared by the readers: stores one field of the file into the table (numbers parsed, text copied).
+std::optional<double> parse_number(std::string_view field) {
+  while (!field.empty() && field.front() == ' ') field.remove_prefix(1);
+  while (!field.empty() && field.back() == ' ') field.remove_suffix(1);
+  if (!field.empty() && field.front() == '+') field.remove_prefix(1);
+  double value = 0;
+  const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
+  if (field.empty() || ec != std::errc() || end != field.data() + field.size()) return std::nullopt;
+  return value;
+}
+
 void store_field(Column& column, std::string_view field, const Table& table, int64_t row, std::string& error) {
   if (column.kind == Kind::kText) {
     column.text.append(field);
     return;
   }
-  while (!field.empty() && field.front() == ' ') field.remove_prefix(1);
-  while (!field.empty() && field.back() == ' ') field.remove_suffix(1);
-  if (field.empty()) {
-    column.numbers.push_back(std::numeric_limits<double>::quiet_NaN());
-    return;
-  }
-  if (field.front() == '+') field.remove_prefix(1);
-  double value = 0;
-  auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
-  if (ec != std::errc() || end != field.data() + field.size()) {
-    if (error.empty())
-      error = "row " + std::to_string(row) + " of " + table.source + ": column '" + column.name + "' holds '" +
-              std::string(field.substr(0, 40)) + "', not a number";
-    value = std::numeric_limits<double>::quiet_NaN();
-  }
-  column.numbers.push_back(value);
+  const std::optional<double> value = parse_number(field);
+  if (!value && field.find_first_not_of(' ') != std::string_view::npos && error.empty())
+    error = "row " + std::to_string(row) + " of " + table.source + ": column '" + column.name + "' holds '" + std::string(field.substr(0, 40)) +
+            "', not a number";
+  column.numbers.push_back(value.value_or(std::numeric_limits<double>::quiet_NaN()));  // an empty field: NaN
 }
 
 }  // namespace fuse::table
