@@ -249,17 +249,21 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   EXPECT_NEAR(imputed[2].at("nan").as_double(), 1.5, 0.3);  // log(PSA): PSAs around 4.5
   const bj::value evaluation = bj::parse(read_text(dir / "run" / "evaluation.json"));
   EXPECT_EQ(evaluation.at("groups").at("data.site").as_object().size(), 3u);  // north, south, east
+  EXPECT_EQ(bj::serialize(config.at("data").at("static").at(3).at("categories")), R"(["east","north","south"])");  // fitted, sorted
 
+  // A patient from a site the training folds never saw: all zeros in the site's one-hot ("unknown": "zeros").
+  std::ofstream(dir / "data" / "test.csv", std::ios::app) << "w1,west,60,27,4.5,0,1,3.0,1\n";
   ASSERT_EQ(fuse("export '" + (dir / "run").string() + "' --out '" + (dir / "bundle").string() + "'").exit_code, 0);
   run = fuse("infer '" + (dir / "bundle").string() + "' --table '" + (dir / "data" / "test.csv").string() + "' --out '" + (dir / "test").string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_NE(run.out.find("predicted 60 of 60 inputs"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("predicted 61 of 61 inputs"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("evaluation: auc = "), std::string::npos) << run.out;
   const std::string predictions = read_text(dir / "test" / "predictions.csv");
   EXPECT_EQ(predictions.substr(0, predictions.find('\n')),
             "id,data.site,data.age,data.bmi,data.psa,data.smoker,data.label,data.time,data.event,model.logits_0,model.logits_1,model.probs_0,model.probs_1,"
             "model.score");
   EXPECT_NE(predictions.find(",,"), std::string::npos);  // an empty cell of the table, kept
+  EXPECT_NE(predictions.find("\nw1,west,60,"), std::string::npos) << predictions;
 
   // survival.json, extending it: a Cox model scored by the C-index.
   const fs::path survival = example_copy("clinical", dir, {{"../../build/examples/clinical", (dir / "data").string()}}, "survival.json");

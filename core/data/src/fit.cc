@@ -77,10 +77,61 @@ struct Moments {
   }
 };
 
-void merge_into(Moments& total, Moments& part) {
+// The distinct values of a key (sklearn's OneHotEncoder with categories "auto"), each kind sorted; kinds are
+// kept apart so that a key mixing them is named.
+struct Categories {
+  static constexpr size_t kMax = 1000;  // more distinct values than this is an id or a measurement, not a category
+  std::set<std::string> strings;
+  std::set<int64_t> ints;
+  std::set<bool> bools;
+
+  size_t size() const { return strings.size() + ints.size() + bools.size(); }
+  void merge(const Categories& o) {
+    strings.insert(o.strings.begin(), o.strings.end());
+    ints.insert(o.ints.begin(), o.ints.end());
+    bools.insert(o.bools.begin(), o.bools.end());
+  }
+  void check_size() const {
+    if (size() > kMax)
+      throw Error(Errc::kInvalidArgument, "more than " + std::to_string(kMax) +
+                                              " distinct values, too many for categories (is it an id or a measurement?)");
+  }
+  // Sorted, as a list, or as a table (category -> index) when `table`; a key mixing kinds is an error.
+  bj::value result(bool table) const {
+    if (!strings.empty() + !ints.empty() + !bools.empty() > 1) {
+      std::string kinds;
+      if (!strings.empty()) kinds += "strings (e.g. \"" + *strings.begin() + "\")";
+      if (!ints.empty()) kinds += std::string(kinds.empty() ? "" : " and ") + "ints (e.g. " + std::to_string(*ints.begin()) + ")";
+      if (!bools.empty()) kinds += std::string(kinds.empty() ? "" : " and ") + "bools";
+      throw Error(Errc::kType, "its values are " + kinds + ": categories must all be of one kind (fuse.ops.lookup can map them to one)");
+    }
+    bj::array list;
+    for (const std::string& v : strings) list.emplace_back(v);
+    for (int64_t v : ints) list.emplace_back(v);
+    for (bool v : bools) list.emplace_back(v);
+    if (!table) return list;
+    bj::object indices;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const bj::value& v = list[i];
+      indices[v.is_string() ? std::string(v.as_string()) : json::to_text(v)] = static_cast<int64_t>(i);
+    }
+    return indices;
+  }
+};
+
+// Count, moments and kept values (Moments), or the categories when those are what is fitted.
+struct Measures : Moments {
+  bool categorical = false;
+  Categories categories;
+};
+
+void merge_into(Measures& total, Measures& part) {
   total.merge(part);
   total.kept.insert(total.kept.end(), part.kept.begin(), part.kept.end());
   std::vector<double>().swap(part.kept);
+  total.categories.merge(part.categories);
+  total.categories.check_size();
+  part.categories = {};
 }
 
 std::string number(double v) {
@@ -100,8 +151,61 @@ std::vector<std::string> keys_in(const bj::value* v) {
   return keys;
 }
 
+// The mask as 0/1 per element of a tensor of `numel` elements; empty without a mask.
+std::vector<char> mask_of(const Value* mask, const std::string& mask_key, int64_t numel) {
+  std::vector<char> keep;
+  if (mask == nullptr) return keep;
+  if (!mask->is<Tensor>() || mask->as<Tensor>().numel() != numel)
+    throw Error(Errc::kShape, "the mask '" + mask_key + "' must be a tensor of as many elements as the value (" + std::to_string(numel) + "), found " +
+                                  mask->summary());
+  const Tensor mt = mask->as<Tensor>().is_contiguous() ? mask->as<Tensor>() : mask->as<Tensor>().clone();
+  keep.resize(static_cast<size_t>(mt.numel()));
+  if (!sdk::dispatch_dtype(mt.dtype(), [&](auto tag) {
+        const auto* p = mt.data<decltype(tag)>();
+        for (size_t i = 0; i < keep.size(); ++i) keep[i] = static_cast<double>(p[i]) > 0;
+      }))
+    throw Error(Errc::kType, "the mask '" + mask_key + "' has dtype " + sdk::dtype_name(mt.dtype()) + ", which cannot be read as numbers");
+  return keep;
+}
+
+// The tensor `value` holds, on the CPU and contiguous.
+Tensor host_tensor(const Value& value) {
+  const Tensor& t = value.as<Tensor>();
+  if (!t.is_cpu()) throw Error(Errc::kUnsupported, "its tensor is not on the CPU (static steps run on the host)");
+  return t.is_contiguous() ? t : t.clone();
+}
+
+// Adds the categories `value` holds (a string, int or bool; of an integer tensor, each element where `mask`
+// is > 0) to `m`.
+void count_categories(const Value& value, const Value* mask, const std::string& mask_key, Measures& m) {
+  switch (value.type()) {
+    case ValueType::kString: ++m.n, m.categories.strings.insert(value.as<std::string>()); return;
+    case ValueType::kInt: ++m.n, m.categories.ints.insert(value.as<int64_t>()); return;
+    case ValueType::kBool: ++m.n, m.categories.bools.insert(value.as<bool>()); return;
+    case ValueType::kNull: ++m.missing; return;  // an empty table cell
+    case ValueType::kTensor: break;
+    default:
+      throw Error(Errc::kType, std::string("it holds a ") + value.type_name() + " (" + value.summary() +
+                                   "); categories are strings, ints, bools or the elements of an integer tensor");
+  }
+  const Tensor t = host_tensor(value);
+  if (sdk::is_floating(t.dtype()))
+    throw Error(Errc::kType, "its tensor is " + sdk::dtype_name(t.dtype()) + "; categories are the elements of an integer tensor (fuse.ops.cast it first)");
+  const std::vector<char> keep = mask_of(mask, mask_key, t.numel());
+  if (!sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
+        const auto* p = t.data<decltype(tag)>();
+        for (size_t i = 0, count = static_cast<size_t>(t.numel()); i < count; ++i)
+          if (keep.empty() || keep[i]) {
+            ++m.n;
+            if (m.categories.ints.insert(static_cast<int64_t>(p[i])).second) m.categories.check_size();
+          }
+      }))
+    throw Error(Errc::kType, "its tensor has dtype " + sdk::dtype_name(t.dtype()) + ", which cannot be counted");
+}
+
 // Adds the numbers `value` holds (where `mask` is > 0, when given) to `m`.
-void measure(const Value& value, const Value* mask, const std::string& mask_key, Moments& m) {
+void measure(const Value& value, const Value* mask, const std::string& mask_key, Measures& m) {
+  if (m.categorical) return count_categories(value, mask, mask_key, m);
   switch (value.type()) {
     case ValueType::kInt:
     case ValueType::kDouble:
@@ -118,31 +222,17 @@ void measure(const Value& value, const Value* mask, const std::string& mask_key,
     default:
       throw Error(Errc::kType, std::string("it holds a ") + value.type_name() + "; 'fit' measures numbers and tensors");
   }
-  const Tensor& t = value.as<Tensor>();
-  if (!t.is_cpu()) throw Error(Errc::kUnsupported, "its tensor is not on the CPU (static steps run on the host)");
-  const Tensor values = t.is_contiguous() ? t : t.clone();
-  std::vector<double> keep;  // the mask as 0/1, when given
-  if (mask != nullptr) {
-    if (!mask->is<Tensor>() || mask->as<Tensor>().numel() != t.numel())
-      throw Error(Errc::kShape, "the mask '" + mask_key + "' must be a tensor of as many elements as the value (" + std::to_string(t.numel()) + "), found " +
-                                    mask->summary());
-    const Tensor mt = mask->as<Tensor>().is_contiguous() ? mask->as<Tensor>() : mask->as<Tensor>().clone();
-    keep.resize(static_cast<size_t>(mt.numel()));
-    if (!sdk::dispatch_dtype(mt.dtype(), [&](auto tag) {
-          const auto* p = mt.data<decltype(tag)>();
-          for (size_t i = 0; i < keep.size(); ++i) keep[i] = static_cast<double>(p[i]) > 0 ? 1.0 : 0.0;
-        }))
-      throw Error(Errc::kType, "the mask '" + mask_key + "' has dtype " + sdk::dtype_name(mt.dtype()) + ", which cannot be read as numbers");
-  }
+  const Tensor values = host_tensor(value);
+  const std::vector<char> keep = mask_of(mask, mask_key, values.numel());
   // Every stride-th of the elements measured (inside the mask) is kept for percentiles.
   const size_t count = static_cast<size_t>(values.numel());
-  const size_t measured = keep.empty() ? count : static_cast<size_t>(std::count(keep.begin(), keep.end(), 1.0));
+  const size_t measured = keep.empty() ? count : static_cast<size_t>(std::count(keep.begin(), keep.end(), 1));
   const size_t stride = std::max<size_t>(1, measured / Moments::kKeptPerValue);
   if (!sdk::dispatch_dtype(values.dtype(), [&](auto tag) {
         const auto* p = values.data<decltype(tag)>();
         size_t seen = 0;
         for (size_t i = 0; i < count; ++i)
-          if (keep.empty() || keep[i] > 0) {
+          if (keep.empty() || keep[i]) {
             const double x = static_cast<double>(p[i]);
             m.add(x);
             if (m.keep && !std::isnan(x) && seen++ % stride == 0) m.kept.push_back(x);
@@ -178,9 +268,14 @@ std::vector<std::pair<std::string, std::string>> fields_to_fit(const Registry& r
   if (step.fit->set.empty()) return c.fit->set;
   std::string fittable;
   for (const auto& [field, statistic] : c.fit->set) fittable += (fittable.empty() ? "'" : ", '") + field + "'";
-  for (const auto& [field, statistic] : step.fit->set)
+  for (const auto& [field, statistic] : step.fit->set) {
     if (std::none_of(c.fit->set.begin(), c.fit->set.end(), [&](const auto& f) { return f.first == field; }))
       throw Error(Errc::kConfig, where + "'set': op '" + step.op + "' cannot fit '" + field + "'; it fits " + fittable);
+    const FieldType type = c.field(field)->type;
+    if (!fit_statistic_fills(type, statistic))
+      throw Error(Errc::kConfig, where + "'set': '" + field + "' is a " + field_type_name(type) + " field, which cannot receive the " + statistic +
+                                     " (that needs " + fit_field_needs(statistic) + ")");
+  }
   return step.fit->set;
 }
 
@@ -251,10 +346,13 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
     before.id_key = spec.id_key;
     before.index_threads = spec.index_threads;
     Dataset dataset(registry, std::move(before));
-    std::vector<Moments> empty(targets.size());
+    std::vector<Measures> empty(targets.size());
     for (size_t t = 0; t < targets.size(); ++t)
-      for (const auto& [field, statistic] : sets[targets[t].step - first]) empty[t].keep = empty[t].keep || statistic == "median" || statistic[0] == 'p';
-    std::vector<std::vector<Moments>> parts(dataset.size(), empty);
+      for (const auto& [field, statistic] : sets[targets[t].step - first]) {
+        empty[t].keep = empty[t].keep || statistic == "median" || statistic[0] == 'p';
+        empty[t].categorical = statistic == "categories";  // a step fits categories or numbers (the manifest's check)
+      }
+    std::vector<std::vector<Measures>> parts(dataset.size(), empty);
     dataset.for_each_static(spec.index_threads, spec.index_progress, "fit", [&](size_t i, const NDict& sample) {
       for (size_t t = 0; t < targets.size(); ++t) {
         const Step& step = steps[targets[t].step];
@@ -273,11 +371,16 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
     });
 
     for (size_t t = 0; t < targets.size(); ++t) {
-      Moments total;
-      for (std::vector<Moments>& part : parts) merge_into(total, part[t]);
-      std::sort(total.kept.begin(), total.kept.end());
       Step& step = steps[targets[t].step];
       const std::string& key = targets[t].key;
+      const std::string where = label(steps, targets[t].step) + "fitting '" + step.op + "' to the training samples: key '" + key + "': ";
+      Measures total = empty[t];
+      try {
+        for (std::vector<Measures>& part : parts) merge_into(total, part[t]);
+      } catch (const Error& e) {
+        throw Error(e.code(), where + e.what());
+      }
+      std::sort(total.kept.begin(), total.kept.end());
       if (total.n == 0)
         throw Error(Errc::kInvalidArgument, label(steps, targets[t].step) + "fitting '" + step.op + "': no value of '" + key + "' to measure in the " +
                                                 std::to_string(dataset.size()) + " training samples" +
@@ -286,13 +389,23 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
       bj::object& run = runs[targets[t].step - first][targets[t].entry];
       std::string line = "fitted " + label(steps, targets[t].step) + step.op + " on '" + key + "':";
       for (const auto& [field, statistic] : sets[targets[t].step - first]) {
+        if (total.categorical) {
+          try {
+            run[field] = total.categories.result(registry.component(step.op).field(field)->type == FieldType::kObject);
+          } catch (const Error& e) {
+            throw Error(e.code(), where + e.what());
+          }
+          line += " " + field + " " + json::to_text(run[field]);
+          continue;
+        }
         const double v = total.statistic(statistic);
         run[field] = v;
         line += " " + field + " " + number(v) + (statistic == field ? "" : " (" + statistic + ")");
       }
       line += " (" + std::to_string(total.n) + " values from " + std::to_string(dataset.size()) + " training samples" +
-              (total.missing ? ", " + std::to_string(total.missing) + " missing or NaN left out" : "") + ")";
-      if (total.max == total.min) line += "; every value is " + number(total.min);
+              (total.missing ? ", " + std::to_string(total.missing) + (total.categorical ? " missing" : " missing or NaN") + " left out" : "") + ")";
+      if (total.categorical && total.categories.size() == 1) line += "; one category only";
+      if (!total.categorical && total.max == total.min) line += "; every value is " + number(total.min);
       lines.push_back(std::move(line));
     }
     for (size_t s = first; s < end; ++s) {

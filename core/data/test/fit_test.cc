@@ -190,6 +190,49 @@ TEST(Fit, TheNumbersDoNotDependOnTheThreads) {
   EXPECT_EQ(texts[0], texts[2]);
 }
 
+// Ten sites, one empty: east, north, south in sorted order.
+const std::vector<std::string> kSites = {"south", "north", "east", "north", "", "south", "south", "east", "north", "south"};
+
+TEST(Fit, CategoriesAreTheTrainingSamplesDistinctValuesSorted) {
+  const auto dir = fresh_dir("fit_categories");
+  DataConfig data = read_data_config(experiment(dir, R"({"source": {"table": "patients.csv"},
+      "static": [{"op": "fuse.ops.one_hot", "key": "data.site", "out": "data.site_onehot", "unknown": "zeros", "fit": true},
+                 {"op": "fuse.ops.lookup", "key": "data.site", "out": "data.site_index", "default": -1, "fit": true},
+                 {"op": "fuse.ops.one_hot", "key": "data.bmi", "out": "data.bmi_onehot", "fit": true}]})",
+                                                  "site", kSites));
+  const std::vector<std::string> lines = fit_data(testing::registry(), data, nullptr, 2, false);
+  const std::vector<Step>& steps = data.dataset.static_steps;
+  EXPECT_EQ(json::to_text(steps[0].config.at("categories")), R"(["east", "north", "south"])");
+  EXPECT_EQ(json::to_text(steps[1].config.at("table")), R"({"east": 0, "north": 1, "south": 2})");
+  EXPECT_EQ(json::to_text(steps[2].config.at("categories")), "[20, 21, 22, 23, 24, 25, 26, 27, 28, 29]");  // ints in numeric order
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "fitted static pipeline step 1 (" + (dir / "exp.json").string() +
+                          R"(:3:18): fuse.ops.one_hot on 'data.site': categories ["east", "north", "south"] (9 values from 10 training samples, 1 missing left out))");
+  // The pipeline encodes with them; the empty cell is all zeros ("unknown": "zeros"), and lookup's default.
+  Dataset d(testing::registry(), data.dataset);
+  const NDict north = *d.worker().get(1, -1, false), empty = *d.worker().get(4, -1, false);
+  EXPECT_EQ(fuse::testing::values<float>(north.get<Tensor>("data.site_onehot")), (std::vector<float>{0, 1, 0}));
+  EXPECT_EQ(north.get<int64_t>("data.site_index"), 1);
+  EXPECT_EQ(fuse::testing::values<float>(empty.get<Tensor>("data.site_onehot")), (std::vector<float>{0, 0, 0}));
+  EXPECT_EQ(empty.get<int64_t>("data.site_index"), -1);
+}
+
+TEST(Fit, CategoriesOfIntegerTensorsInsideTheMask) {
+  const auto dir = fresh_dir("fit_category_tensors");
+  // Per patient a tensor [label, 7]; only the first element is inside the mask [1, 0].
+  DataConfig data = read_data_config(experiment(dir, R"({"source": {"table": "patients.csv"},
+      "static": [{"op": "fuse.ops.set", "key": "data.seven", "value": 7}, {"op": "fuse.ops.set", "key": "data.one", "value": 1},
+                 {"op": "fuse.ops.set", "key": "data.zero", "value": 0},
+                 {"op": "fuse.ops.stack", "keys": ["data.label", "data.seven"], "out": "data.pair"},
+                 {"op": "fuse.ops.stack", "keys": ["data.one", "data.zero"], "out": "data.mask"},
+                 {"op": "fuse.ops.cast", "keys": ["data.pair"], "dtype": "int64"},
+                 {"op": "fuse.ops.one_hot", "key": "data.pair", "out": "data.all", "fit": true},
+                 {"op": "fuse.ops.one_hot", "key": "data.pair", "out": "data.inside", "fit": {"mask": "data.mask"}}]})"));
+  fit_data(testing::registry(), data, nullptr, 1, false);
+  EXPECT_EQ(json::to_text(data.dataset.static_steps[6].config.at("categories")), "[0, 1, 7]");
+  EXPECT_EQ(json::to_text(data.dataset.static_steps[7].config.at("categories")), "[0, 1]");
+}
+
 TEST(Fit, RefusalsNameTheStepAndWhatToDo) {
   const auto dir = fresh_dir("fit_errors");
   const std::string where = "static pipeline step 1 (" + (dir / "exp.json").string() + ":2:60): ";
@@ -203,7 +246,7 @@ TEST(Fit, RefusalsNameTheStepAndWhatToDo) {
   const std::string no_fit = fit_error(R"([{"op": "fuse.ops.clip", "keys": ["data.age"], "min": 0, "fit": true}])");
   EXPECT_EQ(no_fit.substr(0, no_fit.find(" ops that fit: ")),
             where + "'fit': op 'fuse.ops.clip' has nothing to fit (its manifest declares no 'fit');");
-  EXPECT_NE(no_fit.find("fuse.ops.minmax, fuse.ops.nan_to_num, fuse.ops.zscore"), std::string::npos) << no_fit;
+  EXPECT_NE(no_fit.find("fuse.ops.lookup, fuse.ops.minmax, fuse.ops.nan_to_num, fuse.ops.one_hot, fuse.ops.zscore"), std::string::npos) << no_fit;
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.age"], "mean": 50, "fit": true}])"),
             where + "'fit': 'mean' is given (50) and 'fit' would set it to the training samples' mean: remove one of them");
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.a*"], "fit": true}])"),
@@ -222,9 +265,34 @@ TEST(Fit, RefusalsNameTheStepAndWhatToDo) {
             (dir / "exp.json").string() + ":2:115: 'fit' must be true, false or {\"mask\": key, \"set\": {field: statistic}} (statistics only where the "
                                           "mask is > 0; the fields to fit and how)");
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.minmax", "keys": ["data.age"], "fit": {"set": {"in_min": "p101"}}}])"),
-            (dir / "exp.json").string() + ":2:134: 'in_min': unknown statistic 'p101'; one of mean, std, min, max, median or pN (a percentile, e.g. p99.5)");
+            (dir / "exp.json").string() + ":2:134: 'in_min': unknown statistic 'p101'; one of mean, std, min, max, median, pN (a percentile, e.g. p99.5) or categories");
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.minmax", "keys": ["data.age"], "fit": {"set": {"low": "min"}}}])"),
             where + "'fit': 'set': op 'fuse.ops.minmax' cannot fit 'low'; it fits 'in_min', 'in_max'");
+  // Categories.
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.minmax", "keys": ["data.age"], "fit": {"set": {"in_min": "categories"}}}])"),
+            where + "'fit': 'set': 'in_min' is a double field, which cannot receive the categories (that needs an object (category -> index) or any (their "
+                    "list) config field)");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.one_hot", "key": "data.w", "fit": true}])", "w", std::vector<std::string>(10, "1.5")),
+            where + "fitting 'fuse.ops.one_hot' to the training samples: sample 'p0', key 'data.w': it holds a double (1.5); categories are strings, ints, "
+                    "bools or the elements of an integer tensor");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.stack", "keys": ["data.age"], "out": "data.v"}, {"op": "fuse.ops.one_hot", "key": "data.v", "fit": true}])"),
+            "static pipeline step 2 (" + (dir / "exp.json").string() + ":2:125): fitting 'fuse.ops.one_hot' to the training samples: sample 'p0', key 'data.v': its tensor is float32; categories are the elements of an integer tensor "
+                    "(fuse.ops.cast it first)");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.lookup", "key": "data.age", "table": {"10": "ten"}, "default": 0}, {"op": "fuse.ops.one_hot", "key": "data.age", "fit": true}])"),
+            "static pipeline step 2 (" + (dir / "exp.json").string() + ":2:144): fitting 'fuse.ops.one_hot' to the training samples: key 'data.age': its values are "
+                    "strings (e.g. \"ten\") and ints (e.g. 0): categories must all be of one kind (fuse.ops.lookup can map them to one)");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.one_hot", "key": "data.w", "fit": true}])", "w", std::vector<std::string>(10, "")),
+            where + "fitting 'fuse.ops.one_hot': no value of 'data.w' to measure in the 10 training samples (10 missing or NaN)");
+  std::string codes = "id,code\n";
+  for (int i = 0; i <= 1000; ++i) codes += "p" + std::to_string(i) + "," + std::to_string(i) + "\n";
+  write_file(dir / "codes.csv", codes);
+  write_file(dir / "codes.json", R"({"data": {"source": {"table": "codes.csv"}, "static": [{"op": "fuse.ops.one_hot", "key": "data.code", "fit": true}]}})");
+  EXPECT_EQ(error_of([&] {
+              DataConfig data = read_data_config(json::Document::load(dir / "codes.json"));
+              fit_data(testing::registry(), data, nullptr, 1, false);
+            }),
+            "static pipeline step 1 (" + (dir / "codes.json").string() + ":1:56): fitting 'fuse.ops.one_hot' to the training samples: key 'data.code': more "
+                                                                         "than 1000 distinct values, too many for categories (is it an id or a measurement?)");
   // Only static steps are fitted.
   EXPECT_EQ(error_of([&] {
               read_data_config(experiment(dir, R"({"source": {"table": "patients.csv"},

@@ -308,11 +308,16 @@ class Reader {
     for (const auto& m : set) {
       const std::string field(m.key()), at = json::child_pointer(p, field);
       const ConfigField* f = c.field(field);
-      if (f == nullptr || f->type != FieldType::kDouble) fail(at, what + "fit 'set': '" + field + "' must be a double config field of the component, to receive a statistic");
       if (!m.value().is_string() || !is_fit_statistic(m.value().as_string()))
         fail(at, what + "fit 'set': '" + field + "' must be one of the statistics " + kFitStatistics + ", got " + json::to_text(m.value()));
+      if (f == nullptr || !fit_statistic_fills(f->type, m.value().as_string()))
+        fail(at, what + "fit 'set': '" + field + "' must be " + fit_field_needs(m.value().as_string()) + " of the component, to receive the " +
+                     std::string(m.value().as_string()));
       spec.set.emplace_back(field, std::string(m.value().as_string()));
     }
+    const auto categories = std::count_if(spec.set.begin(), spec.set.end(), [](const auto& f) { return f.second == "categories"; });
+    if (categories != 0 && static_cast<size_t>(categories) != spec.set.size())
+      fail(p, what + "fit 'set' mixes categories with numbers; a key's values are either counted or measured");
     return spec;
   }
 
@@ -390,6 +395,7 @@ class Reader {
 }  // namespace
 
 bool is_fit_statistic(std::string_view name) {
+  if (name == "categories") return true;
   if (name == "mean" || name == "std" || name == "min" || name == "max" || name == "median") return true;
   if (name.size() < 2 || name[0] != 'p') return false;
   const std::string number(name.substr(1));
@@ -397,6 +403,15 @@ bool is_fit_statistic(std::string_view name) {
       number.back() == '.')
     return false;
   return std::stod(number) <= 100;
+}
+
+bool fit_statistic_fills(FieldType field, std::string_view statistic) {
+  if (statistic == "categories") return field == FieldType::kObject || field == FieldType::kAny;
+  return field == FieldType::kDouble;
+}
+
+const char* fit_field_needs(std::string_view statistic) {
+  return statistic == "categories" ? "an object (category -> index) or any (their list) config field" : "a double config field";
 }
 
 const char* field_type_name(FieldType type) {

@@ -158,8 +158,21 @@ TEST(Manifest, ReadsWhatAnOpFits) {
   EXPECT_FALSE(parse(manifest_with(kZscore)).components[0].fit.has_value());
 }
 
+TEST(Manifest, ReadsAnOpThatFitsCategories) {
+  const PluginManifest m = parse(manifest_with(R"({"kind": "op", "id": "c", "version": "1.0.0",
+      "config": {"k": {"type": "key"}, "table": {"type": "object", "default": null}, "list": {"type": "any", "default": null}},
+      "fit": {"of": "k", "set": {"table": "categories", "list": "categories"}}})",
+                                               R"( "manifest_version": 2,)"));
+  const std::vector<std::pair<std::string, std::string>> set = {{"table", "categories"}, {"list", "categories"}};
+  EXPECT_EQ(m.components[0].fit->set, set);
+  EXPECT_TRUE(fit_statistic_fills(FieldType::kDouble, "p99.5"));
+  EXPECT_FALSE(fit_statistic_fills(FieldType::kDouble, "categories"));
+  EXPECT_FALSE(fit_statistic_fills(FieldType::kObject, "mean"));
+  EXPECT_FALSE(fit_statistic_fills(FieldType::kStringList, "categories"));
+}
+
 TEST(Manifest, FitStatistics) {
-  for (const char* name : {"mean", "std", "min", "max", "median", "p0", "p0.5", "p50", "p99.5", "p100"}) EXPECT_TRUE(is_fit_statistic(name)) << name;
+  for (const char* name : {"mean", "std", "min", "max", "median", "p0", "p0.5", "p50", "p99.5", "p100", "categories"}) EXPECT_TRUE(is_fit_statistic(name)) << name;
   for (const char* name : {"", "p", "p100.5", "p-1", "p.5", "p5.", "p1.2.3", "P50", "mode", "p5x"}) EXPECT_FALSE(is_fit_statistic(name)) << name;
 }
 
@@ -170,10 +183,18 @@ TEST(Manifest, RefusesABadFit) {
                 .find("component 'z': fit 'of' must name a key or key[] config field (the keys whose values are measured), got 'mean'"),
             std::string::npos);
   EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {"eps": "std"}})"))
-                .find("component 'z': fit 'set': 'eps' must be a double config field of the component, to receive a statistic"),
+                .find("component 'z': fit 'set': 'eps' must be a double config field of the component, to receive the std"),
+            std::string::npos);
+  EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {"mean": "categories"}})"))
+                .find("component 'z': fit 'set': 'mean' must be an object (category -> index) or any (their list) config field of the component, to receive the categories"),
             std::string::npos);
   EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {"mean": "mode"}})"))
-                .find("component 'z': fit 'set': 'mean' must be one of the statistics mean, std, min, max, median or pN (a percentile, e.g. p99.5), got \"mode\""),
+                .find("component 'z': fit 'set': 'mean' must be one of the statistics mean, std, min, max, median, pN (a percentile, e.g. p99.5) or categories, got \"mode\""),
+            std::string::npos);
+  EXPECT_NE(error_of(manifest_with(R"({"kind": "op", "id": "c", "version": "1.0.0",
+      "config": {"k": {"type": "key"}, "m": {"type": "double"}, "t": {"type": "object"}}, "fit": {"of": "k", "set": {"m": "mean", "t": "categories"}}})",
+                                   R"( "manifest_version": 2,)"))
+                .find("component 'c': fit 'set' mixes categories with numbers; a key's values are either counted or measured"),
             std::string::npos);
   EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {}})")).find("component 'z': fit 'set' names no config field to fit"), std::string::npos);
   EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {"mean": "mean"}, "per": "key"})")).find("'per'"), std::string::npos);

@@ -10,19 +10,91 @@
 namespace fuse::ops {
 namespace {
 
+// "a string", "an int": a value type with its article, for messages.
+std::string a_type(fm_value_type t) {
+  const std::string name = sdk::value_type_name(t);
+  return (std::string("aeiou").find(name[0]) == std::string::npos ? "a " : "an ") + name;
+}
+
+// The values one_hot encodes, in channel order (sklearn's OneHotEncoder categories): strings, ints or bools,
+// all of one kind.
+class CategoryIndex {
+ public:
+  CategoryIndex() = default;
+  explicit CategoryIndex(const DictView& config) {
+    const size_t n = config.list_length("categories");
+    if (n == 0) fail(FM_ERR_INVALID_ARGUMENT, "'categories' is empty: list the values to encode, in channel order");
+    kind_ = config.type("categories.0");
+    for (size_t i = 0; i < n; ++i) {
+      const std::string item = "categories." + std::to_string(i);
+      const fm_value_type t = config.type(item);
+      if (t != kind_ || (t != FM_VALUE_STRING && t != FM_VALUE_INT && t != FM_VALUE_BOOL))
+        fail(FM_ERR_INVALID_ARGUMENT, "'categories' must list strings, ints or bools, all of one kind; item " + std::to_string(i) + " is " + a_type(t) +
+                                          (i ? " after " + a_type(kind_) : ""));
+      const std::string name = t == FM_VALUE_STRING ? config.get_string(item) : t == FM_VALUE_INT ? std::to_string(config.get_int(item)) : config.get_bool(item) ? "true" : "false";
+      if (!index_.emplace(name, static_cast<int64_t>(i)).second) fail(FM_ERR_INVALID_ARGUMENT, "'categories' holds " + shown(name) + " twice");
+      names_.push_back(name);
+    }
+  }
+
+  bool empty() const { return names_.empty(); }
+  int64_t size() const { return static_cast<int64_t>(names_.size()); }
+  bool of_ints() const { return kind_ == FM_VALUE_INT; }
+  // The channel of a value of type `t` (its text in `name`), -1 when it is not a category.
+  int64_t find(fm_value_type t, const std::string& name, const std::string& key) const {
+    if (t != kind_)
+      fail(FM_ERR_TYPE, "key '" + key + "': the value is " + a_type(t) + " (" + name + "), but the categories are " +
+                            sdk::value_type_name(kind_) + "s");
+    const auto it = index_.find(name);
+    return it == index_.end() ? -1 : it->second;
+  }
+  std::string shown(const std::string& name) const { return kind_ == FM_VALUE_STRING ? "\"" + name + "\"" : name; }
+  // "the categories ("east", "north", "south")", the first ten.
+  std::string listed() const {
+    std::string list;
+    for (size_t i = 0; i < names_.size() && i < 10; ++i) list += (i ? ", " : "") + shown(names_[i]);
+    return "the categories (" + list + (names_.size() > 10 ? ", ... " + std::to_string(names_.size()) + " in all" : "") + ")";
+  }
+
+ private:
+  fm_value_type kind_ = FM_VALUE_MISSING;
+  std::map<std::string, int64_t> index_;
+  std::vector<std::string> names_;
+};
+
 class OneHot {
  public:
   explicit OneHot(const DictView& config)
       : key_(config.get_string("key")),
         out_(config.find_string("out").value_or(key_)),
-        classes_(config.get_int("num_classes")),
         dtype_(dtype_from_config(config.get_string("dtype"))),
-        first_(config.get_string("axis") == "first") {}
+        first_(config.get_string("axis") == "first"),
+        zeros_(config.get_string("unknown") == "zeros") {
+    const bool by_count = !config.is_unset("num_classes"), by_value = !config.is_unset("categories");
+    if (by_count == by_value)
+      fail(FM_ERR_INVALID_ARGUMENT, by_count ? "'num_classes' and 'categories' are both set: give one (with categories, the classes are their count)"
+                                             : "set 'num_classes' (labels 0..n-1) or 'categories' (the values, in channel order), or mark the step "
+                                               "\"fit\": true to take the training samples' categories");
+    if (by_value) categories_ = CategoryIndex(config);
+    classes_ = by_value ? categories_.size() : config.get_int("num_classes");
+  }
 
   void forward(Dict& sample, const sdk::Call&) {
-    std::vector<int64_t> labels;
+    std::vector<int64_t> labels;  // the channel of each element; -1 for an unknown value (all zeros)
     std::vector<int64_t> shape;
-    if (sample.type(key_) == FM_VALUE_INT) {
+    const fm_value_type type = sample.type(key_);
+    if (type == FM_VALUE_NULL) {
+      if (!zeros_)
+        fail(FM_ERR_INVALID_ARGUMENT, "key '" + key_ + "' is empty (null) in this sample: set 'unknown': \"zeros\" to encode it as all zeros, or fill it first");
+      labels.push_back(-1);
+    } else if (type == FM_VALUE_STRING || type == FM_VALUE_BOOL || (type == FM_VALUE_INT && !categories_.empty())) {
+      if (categories_.empty())
+        fail(FM_ERR_TYPE, "key '" + key_ + "': " + a_type(type) + " needs 'categories' (the values, in channel order) or \"fit\": true");
+      const std::string name = type == FM_VALUE_STRING ? sample.get_string(key_) : type == FM_VALUE_INT ? std::to_string(sample.get_int(key_))
+                               : sample.get_bool(key_)  ? "true"
+                                                        : "false";
+      labels.push_back(category(type, name));
+    } else if (type == FM_VALUE_INT) {
       labels.push_back(sample.get_int(key_));
     } else {
       TensorView t = sample.tensor(key_);
@@ -33,6 +105,14 @@ class OneHot {
         const auto* p = t.data<decltype(tag)>();
         labels.assign(p, p + t.numel());
       });
+      if (!categories_.empty()) {
+        std::map<int64_t, int64_t> seen;  // a label map holds few values: each is looked up once
+        for (int64_t& l : labels) {
+          auto it = seen.find(l);
+          if (it == seen.end()) it = seen.emplace(l, category(FM_VALUE_INT, std::to_string(l))).first;
+          l = it->second;
+        }
+      }
       shape = t.shape();
     }
     std::vector<int64_t> out_shape = shape;
@@ -46,9 +126,12 @@ class OneHot {
           std::fill(o, o + n * classes_, T(0));
           for (int64_t i = 0; i < n; ++i) {
             const int64_t c = labels[static_cast<size_t>(i)];
-            if (c < 0 || c >= classes_)
+            if (c == -1 && !categories_.empty()) continue;  // unknown, with 'unknown': "zeros"
+            if (c < 0 || c >= classes_) {
+              if (zeros_) continue;
               fail(FM_ERR_INVALID_ARGUMENT, "key '" + key_ + "': label " + std::to_string(c) + " is outside [0, " +
                                                 std::to_string(classes_) + ")");
+            }
             o[first_ ? c * n + i : i * classes_ + c] = T(1);
           }
         }))
@@ -57,12 +140,22 @@ class OneHot {
   }
 
  private:
+  // The channel of a value, -1 for one not among the categories (an error unless 'unknown' is "zeros").
+  int64_t category(fm_value_type type, const std::string& name) const {
+    const int64_t c = categories_.find(type, name, key_);
+    if (c < 0 && !zeros_)
+      fail(FM_ERR_INVALID_ARGUMENT, "key '" + key_ + "': " + categories_.shown(name) + " is not one of " + categories_.listed() +
+                                        "; set 'unknown': \"zeros\" to encode such a value as all zeros");
+    return c;
+  }
+
   std::string key_, out_;
-  int64_t classes_;
+  int64_t classes_ = 0;
   DLDataType dtype_;
-  bool first_;
+  bool first_, zeros_;
+  CategoryIndex categories_;
 };
-FUSE_OP(OneHot, "fuse.ops.one_hot", "1.0.0")
+FUSE_OP(OneHot, "fuse.ops.one_hot", "1.1.0")
 
 class Argmax {
  public:
@@ -109,6 +202,9 @@ class Lookup {
  public:
   explicit Lookup(const DictView& config)
       : key_(config.get_string("key")), out_(config.find_string("out").value_or(key_)) {
+    if (config.is_unset("table"))
+      fail(FM_ERR_INVALID_ARGUMENT, "'table' is not set: give it (e.g. {\"benign\": 0, \"malignant\": 1}), or mark the step \"fit\": true to number "
+                                    "the training samples' values 0, 1, ... in sorted order");
     table_.copy("table", config, "table");
     has_default_ = !config.is_unset("default");
     if (has_default_) table_.copy("default", config, "default");
@@ -121,6 +217,9 @@ class Lookup {
       case FM_VALUE_INT: value = std::to_string(sample.get_int(key_)); break;
       case FM_VALUE_BOOL: value = sample.get_bool(key_) ? "true" : "false"; break;
       case FM_VALUE_MISSING: sample.get_string(key_); break;  // the host's missing-key error
+      case FM_VALUE_NULL:                                      // an empty table cell
+        if (!has_default_) fail(FM_ERR_INVALID_ARGUMENT, "key '" + key_ + "' is empty (null) in this sample: set 'default' to map it");
+        return sample.copy(out_, table_, "default");
       default: fail(FM_ERR_TYPE, "key '" + key_ + "': lookup needs a string, int or bool, got a " +
                                      sdk::value_type_name(sample.type(key_)));
     }
@@ -144,7 +243,7 @@ class Lookup {
   sdk::OwnedDict table_;
   bool has_default_ = false;
 };
-FUSE_OP(Lookup, "fuse.ops.lookup", "1.0.0")
+FUSE_OP(Lookup, "fuse.ops.lookup", "1.1.0")
 
 // FuseMedML's OpReplaceElements: every element equal to from[i] becomes to[i], in place; the dtype is kept.
 class ReplaceValues {

@@ -29,6 +29,56 @@ TEST(OneHot, BadLabelsAreNamed) {
             "(cast it first)");
 }
 
+TEST(OneHot, EncodesCategoriesInTheirOrder) {
+  const char* sites = R"({"key": "site", "out": "x", "categories": ["north", "south", "east"]})";
+  EXPECT_EQ(values<float>(run_op("fuse.ops.one_hot", sites, sample(R"({"site": "east"})")).get<Tensor>("x")), (std::vector<float>{0, 0, 1}));
+  EXPECT_EQ(values<float>(run_op("fuse.ops.one_hot", sites, sample(R"({"site": "north"})")).get<Tensor>("x")), (std::vector<float>{1, 0, 0}));
+  // Ints and bools as categories; a label map whose values are not 0..n-1 (BraTS: 0, 1, 2, 4).
+  EXPECT_EQ(values<float>(run_op("fuse.ops.one_hot", R"({"key": "g", "categories": [3, 5]})", sample(R"({"g": 5})")).get<Tensor>("g")),
+            (std::vector<float>{0, 1}));
+  EXPECT_EQ(values<float>(run_op("fuse.ops.one_hot", R"({"key": "b", "categories": [false, true]})", sample(R"({"b": false})")).get<Tensor>("b")),
+            (std::vector<float>{1, 0}));
+  const NDict map = run_op("fuse.ops.one_hot", R"({"key": "m", "categories": [0, 1, 2, 4], "axis": "first", "dtype": "uint8"})",
+                           sample(R"({"m": [4, 0, 2]})"));
+  EXPECT_EQ(map.get<Tensor>("m").description(), "uint8[4, 3]");
+  EXPECT_EQ(values<uint8_t>(map.get<Tensor>("m")), (std::vector<uint8_t>{0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0}));
+}
+
+TEST(OneHot, UnknownValuesAndEmptyCellsAsZeros) {
+  const char* sites = R"({"key": "site", "categories": ["north", "south"], "unknown": "zeros"})";
+  EXPECT_EQ(values<float>(run_op("fuse.ops.one_hot", sites, sample(R"({"site": "west"})")).get<Tensor>("site")), (std::vector<float>{0, 0}));
+  EXPECT_EQ(values<float>(run_op("fuse.ops.one_hot", sites, sample(R"({"site": null})")).get<Tensor>("site")), (std::vector<float>{0, 0}));
+  EXPECT_EQ(values<float>(run_op("fuse.ops.one_hot", R"({"key": "y", "num_classes": 2, "unknown": "zeros"})", sample(R"({"y": [1, 7]})")).get<Tensor>("y")),
+            (std::vector<float>{0, 1, 0, 0}));
+}
+
+TEST(OneHot, BadCategoriesAreNamed) {
+  const std::string op = "op 'fuse.ops.one_hot' (plugin 'fuse.ops_core'): ", create = op + "create failed: ";
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.one_hot", R"({"key": "site", "categories": ["north", "south"]})", sample(R"({"site": "west"})")); }),
+            op + "key 'site': \"west\" is not one of the categories (\"north\", \"south\"); set 'unknown': \"zeros\" to encode such a value as all zeros");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.one_hot", R"({"key": "m", "categories": [0, 1, 2, 4]})", sample(R"({"m": [0, 3]})")); }),
+            op + "key 'm': 3 is not one of the categories (0, 1, 2, 4); set 'unknown': \"zeros\" to encode such a value as all zeros");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.one_hot", R"({"key": "site", "categories": ["north"]})", sample(R"({"site": null})")); }),
+            op + "key 'site' is empty (null) in this sample: set 'unknown': \"zeros\" to encode it as all zeros, or fill it first");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.one_hot", R"({"key": "site", "categories": [1, 2]})", sample(R"({"site": "north"})")); }),
+            op + "key 'site': the value is a string (north), but the categories are ints");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.one_hot", R"({"key": "site", "num_classes": 2})", sample(R"({"site": "north"})")); }),
+            op + "key 'site': a string needs 'categories' (the values, in channel order) or \"fit\": true");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.one_hot", R"({"key": "y"})", sample(R"({"y": 1})")); }),
+            create + "set 'num_classes' (labels 0..n-1) or 'categories' (the values, in channel order), or mark the step \"fit\": true to take the "
+                 "training samples' categories");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.one_hot", R"({"key": "y", "num_classes": 2, "categories": [0, 1]})", sample(R"({"y": 1})")); }),
+            create + "'num_classes' and 'categories' are both set: give one (with categories, the classes are their count)");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.one_hot", R"({"key": "y", "categories": []})", sample(R"({"y": 1})")); }),
+            create + "'categories' is empty: list the values to encode, in channel order");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.one_hot", R"({"key": "y", "categories": ["a", 1]})", sample(R"({"y": 1})")); }),
+            create + "'categories' must list strings, ints or bools, all of one kind; item 1 is an int after a string");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.one_hot", R"({"key": "y", "categories": [0.5]})", sample(R"({"y": 1})")); }),
+            create + "'categories' must list strings, ints or bools, all of one kind; item 0 is a double");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.one_hot", R"({"key": "y", "categories": ["a", "b", "a"]})", sample(R"({"y": 1})")); }),
+            create + "'categories' holds \"a\" twice");
+}
+
 TEST(Argmax, AlongAnAxisWithFirstMaximumOnTies) {
   NDict out = run_op("fuse.ops.argmax", R"({"key": "s", "out": "c"})", sample(R"({"s": [[0.1, 0.7, 0.2], [0.5, 0.5, 0.0]]})"));
   EXPECT_EQ(out.get<Tensor>("c").description(), "int64[2]");
@@ -53,6 +103,15 @@ TEST(Lookup, MissingValueListsTheTable) {
   EXPECT_EQ(error_of([] { run_op("fuse.ops.lookup", R"({"key": "d", "table": {"benign": 0, "malignant": 1}})", sample(R"({"d": "unknown"})")); }),
             "op 'fuse.ops.lookup' (plugin 'fuse.ops_core'): key 'd': value 'unknown' is not in the lookup table (it "
             "has: benign, malignant); add it or set 'default'");
+}
+
+TEST(Lookup, EmptyCellsAndAMissingTable) {
+  EXPECT_EQ(run_op("fuse.ops.lookup", R"({"key": "d", "table": {"a": 0}, "default": -1})", sample(R"({"d": null})")).get<int64_t>("d"), -1);
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.lookup", R"({"key": "d", "table": {"a": 0}})", sample(R"({"d": null})")); }),
+            "op 'fuse.ops.lookup' (plugin 'fuse.ops_core'): key 'd' is empty (null) in this sample: set 'default' to map it");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.lookup", R"({"key": "d"})", sample(R"({"d": "a"})")); }),
+            "op 'fuse.ops.lookup' (plugin 'fuse.ops_core'): create failed: 'table' is not set: give it (e.g. {\"benign\": 0, \"malignant\": 1}), or mark the step "
+            "\"fit\": true to number the training samples' values 0, 1, ... in sorted order");
 }
 
 TEST(ReplaceValues, RemapsElementsKeepingTheDtype) {

@@ -55,7 +55,7 @@ struct KeySpec {
 // the static steps before the op leave them, and sets the config field to it (a step marked "fit").
 struct FitSpec {
   std::string of;                                        // a key or key[] config field
-  std::vector<std::pair<std::string, std::string>> set;  // config field (double) -> statistic (is_fit_statistic)
+  std::vector<std::pair<std::string, std::string>> set;  // config field -> statistic (is_fit_statistic, fit_statistic_fills)
 };
 
 struct ComponentManifest {
@@ -101,9 +101,16 @@ struct PluginManifest {
 std::string host_platform();
 
 // The statistics a FitSpec may set: mean, std, min, max, median, or pN, the N-th percentile (0 <= N <= 100,
-// e.g. p99.5). kFitStatistics names them for messages.
+// e.g. p99.5), each a number; or categories, the distinct values (strings, ints or bools), sorted.
+// kFitStatistics names them for messages.
 bool is_fit_statistic(std::string_view name);
-inline constexpr const char* kFitStatistics = "mean, std, min, max, median or pN (a percentile, e.g. p99.5)";
+inline constexpr const char* kFitStatistics = "mean, std, min, max, median, pN (a percentile, e.g. p99.5) or categories";
+
+// Whether a config field of type `field` can receive `statistic`: a number goes into a double field; the
+// categories into an object field (category -> index, e.g. a lookup table) or an any field (their list).
+// fit_field_needs() says what `statistic` needs, for messages.
+bool fit_statistic_fills(FieldType field, std::string_view statistic);
+const char* fit_field_needs(std::string_view statistic);
 
 // Parses and validates a manifest; errors are Error(kConfig) "<file>:<line>:<col>: <message>".
 PluginManifest parse_manifest(const json::Document& document);
