@@ -117,6 +117,12 @@ void print_component(const ComponentManifest& c) {
     for (const auto& [field, statistic] : c.fit->set) set += (set.empty() ? "" : ", ") + field + " = " + statistic;
     std::cout << "  fit:    " << set << " of each key in '" << c.fit->of << "', over the training samples (a step with \"fit\": true)\n";
   }
+  for (const SizeSpec& s : c.sizes) {
+    const std::string input = "'" + s.of + "'[" + std::to_string(s.index) + "]";
+    std::cout << "  sizes:  " << s.field << " = the size of "
+              << (s.flatten ? input + " from dimension " + std::to_string(s.dim) + " on" : "dimension " + std::to_string(s.dim) + " of " + input)
+              << " in a training batch, when left out\n";
+  }
   if (c.example) std::cout << "  example config: " << json::to_text(*c.example) << "\n";
 }
 

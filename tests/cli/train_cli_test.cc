@@ -250,6 +250,8 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   const bj::value evaluation = bj::parse(read_text(dir / "run" / "evaluation.json"));
   EXPECT_EQ(evaluation.at("groups").at("data.site").as_object().size(), 3u);  // north, south, east
   EXPECT_EQ(bj::serialize(config.at("data").at("static").at(3).at("categories")), R"(["east","north","south"])");  // fitted, sorted
+  EXPECT_EQ(config.at("model").at("in_features").as_int64(), 7);  // taken from a training batch
+  EXPECT_NE(run.out.find("model component 'net': in_features 7 (the size of 'data.features' from dimension 1 on"), std::string::npos) << run.out;
 
   // A patient from a site the training folds never saw: all zeros in the site's one-hot ("unknown": "zeros").
   std::ofstream(dir / "data" / "test.csv", std::ios::app) << "w1,west,60,27,4.5,0,1,3.0,1\n";

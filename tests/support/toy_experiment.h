@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,14 @@ inline std::string toy_json(const std::string& model = "", const std::string& lo
   "trainer": )" + t + extra + R"(
 }
 )";
+}
+
+// A run's log.csv without its last column, the seconds of each epoch: what two equal runs share.
+inline std::string log_without_seconds(const std::filesystem::path& run) {
+  std::string out;
+  std::istringstream lines(fuse::testing::read_text(run / "log.csv"));
+  for (std::string line; std::getline(lines, line);) out += line.substr(0, line.rfind(',')) + "\n";
+  return out;
 }
 
 // Writes the tables and the experiment into `dir`; returns the experiment file.

@@ -48,7 +48,7 @@ std::vector<std::string> field_type_names() {
   return names;
 }
 
-constexpr int kManifestVersion = 2;  // 2: components may have "fit"
+constexpr int kManifestVersion = 3;  // 2: components may have "fit"; 3: models may have "sizes"
 const std::vector<std::string> kValueTypes = {"tensor", "int", "double", "bool", "string", "list", "dict", "any"};
 
 bool is_valid_id(std::string_view id) {
@@ -248,7 +248,7 @@ class Reader {
     c.pointer = pointer;
     c.id = string(o, pointer, "id", true, "a component");
     const std::string what = "component '" + c.id + "'";
-    check_members(o, pointer, {"kind", "id", "version", "description", "config", "reads", "writes", "example", "fit"}, what);
+    check_members(o, pointer, {"kind", "id", "version", "description", "config", "reads", "writes", "example", "fit", "sizes"}, what);
     if (!is_valid_id(c.id))
       fail(json::child_pointer(pointer, "id"), "component id '" + c.id +
                                                    "' must be lower-case letters, digits, '_', '-' and '.', "
@@ -278,6 +278,7 @@ class Reader {
         (list[0] == 'r' ? c.reads : c.writes).push_back(key_spec(keys->as_array()[i], json::child_pointer(p, i), c));
     }
     if (const bj::value* f = o.if_contains("fit")) c.fit = fit(*f, json::child_pointer(pointer, "fit"), c);
+    if (const bj::value* s = o.if_contains("sizes")) c.sizes = sizes(*s, json::child_pointer(pointer, "sizes"), c);
     if (const bj::value* ex = o.if_contains("example")) {
       const std::string p = json::child_pointer(pointer, "example");
       c.example = object(*ex, p, "'example'");
@@ -319,6 +320,42 @@ class Reader {
     if (categories != 0 && static_cast<size_t>(categories) != spec.set.size())
       fail(p, what + "fit 'set' mixes categories with numbers; a key's values are either counted or measured");
     return spec;
+  }
+
+  // {int field: {"of": key field, "index": i, "dim": d}}: config sizes the host may take from the data.
+  std::vector<SizeSpec> sizes(const bj::value& v, const std::string& pointer, const ComponentManifest& c) const {
+    const std::string what = "component '" + c.id + "': ";
+    if (manifest_version_ < 3) fail(pointer, what + "'sizes' needs \"manifest_version\": 3 (hosts before it do not read 'sizes')");
+    if (c.kind != ComponentKind::kModel) fail(pointer, what + "'sizes' is for models, which are sized from their inputs (this is a " + kind_name(c.kind) + ")");
+    std::vector<SizeSpec> specs;
+    for (const auto& m : object(v, pointer, what + "'sizes'")) {
+      SizeSpec s;
+      s.field = std::string(m.key());
+      const std::string at = json::child_pointer(pointer, s.field);
+      const ConfigField* f = c.field(s.field);
+      if (f == nullptr || f->type != FieldType::kInt || f->required || !f->default_value.is_null())
+        fail(at, what + "sizes: '" + s.field + "' must be an int config field whose default is null (the host sets it only where a config leaves it out)");
+      const bj::object& o = object(m.value(), at, what + "sizes '" + s.field + "'");
+      check_members(o, at, {"of", "index", "dim", "flatten"}, what + "sizes '" + s.field + "'");
+      s.of = string(o, at, "of", true, what + "sizes '" + s.field + "'");
+      const ConfigField* of = c.field(s.of);
+      if (of == nullptr || (of->type != FieldType::kKey && of->type != FieldType::kKeyList))
+        fail(json::child_pointer(at, "of"), what + "sizes '" + s.field + "': 'of' must name a key or key[] config field (the inputs), got '" + s.of + "'");
+      const bj::value* index = o.if_contains("index");
+      if (index && (!index->is_int64() || index->as_int64() < 0 || (of->type == FieldType::kKey && index->as_int64() != 0)))
+        fail(json::child_pointer(at, "index"), what + "sizes '" + s.field + "': 'index' must be an integer >= 0 (0 for a key field): which of '" + s.of + "''s keys");
+      s.index = index ? static_cast<size_t>(index->as_int64()) : 0;
+      const bj::value* dim = o.if_contains("dim");
+      if (dim == nullptr || !dim->is_int64())
+        fail(dim ? json::child_pointer(at, "dim") : at, what + "sizes '" + s.field + "': 'dim' must be an integer: the dimension whose size it takes (0: the batch; -1: the last)");
+      s.dim = dim->as_int64();
+      if (const bj::value* flatten = o.if_contains("flatten")) {
+        if (!flatten->is_bool()) fail(json::child_pointer(at, "flatten"), what + "sizes '" + s.field + "': 'flatten' must be true or false");
+        s.flatten = flatten->as_bool();
+      }
+      specs.push_back(std::move(s));
+    }
+    return specs;
   }
 
   PluginManifest plugin(const std::filesystem::path& file) {

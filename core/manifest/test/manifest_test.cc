@@ -136,7 +136,7 @@ TEST(Manifest, BadValuesAreLocated) {
   std::string bad_hash = manifest_with("");
   bad_hash.replace(bad_hash.find(kHash), 64, "XYZ");
   EXPECT_NE(error_of(bad_hash).find("'sha256' must be 64 lower-case hex digits"), std::string::npos);
-  EXPECT_NE(error_of(manifest_with("", R"( "manifest_version": 7,)")).find("manifest_version 7 is newer than this host reads (2)"),
+  EXPECT_NE(error_of(manifest_with("", R"( "manifest_version": 7,)")).find("manifest_version 7 is newer than this host reads (3)"),
             std::string::npos);
 }
 
@@ -203,6 +203,49 @@ TEST(Manifest, RefusesABadFit) {
                                    R"( "manifest_version": 2,)"))
                 .find("component 'l': 'fit' is for ops only, which are fitted to data (this is a loss)"),
             std::string::npos);
+}
+
+// A model with a "sizes" block (manifest_version 3).
+std::string sizes_manifest(const std::string& sizes, const std::string& version = R"( "manifest_version": 3,)", const std::string& kind = "model") {
+  return manifest_with(R"({"kind": ")" + kind + R"(", "id": "m", "version": "1.0.0",
+      "config": {"inputs": {"type": "key[]", "default": ["data.image"]}, "in": {"type": "int", "default": null}, "out": {"type": "int"},
+                 "at": {"type": "int", "default": 3}},
+      "sizes": )" + sizes + "}",
+                       version);
+}
+
+TEST(Manifest, ReadsTheSizesAModelTakesFromTheData) {
+  const PluginManifest m = parse(sizes_manifest(R"({"in": {"of": "inputs", "index": 1, "dim": -1, "flatten": true}})"));
+  ASSERT_EQ(m.components[0].sizes.size(), 1u);
+  const SizeSpec& s = m.components[0].sizes[0];
+  EXPECT_EQ(s.field, "in");
+  EXPECT_EQ(s.of, "inputs");
+  EXPECT_EQ(s.index, 1u);
+  EXPECT_EQ(s.dim, -1);
+  EXPECT_TRUE(s.flatten);
+  EXPECT_FALSE(parse(sizes_manifest(R"({"in": {"of": "inputs", "dim": 1}})")).components[0].sizes[0].flatten);
+}
+
+TEST(Manifest, RefusesBadSizes) {
+  const auto refused = [](const std::string& text, const std::string& message) {
+    const std::string e = error_of(text);
+    EXPECT_NE(e.find(message), std::string::npos) << e;
+  };
+  refused(sizes_manifest(R"({"in": {"of": "inputs", "dim": 1}})", R"( "manifest_version": 2,)"),
+          "component 'm': 'sizes' needs \"manifest_version\": 3 (hosts before it do not read 'sizes')");
+  refused(sizes_manifest(R"({"in": {"of": "inputs", "dim": 1}})", R"( "manifest_version": 3,)", "loss"),
+          "component 'm': 'sizes' is for models, which are sized from their inputs (this is a loss)");
+  for (const char* field : {"out", "at", "inputs", "nope"})
+    refused(sizes_manifest(R"({")" + std::string(field) + R"(": {"of": "inputs", "dim": 1}})"),
+            "component 'm': sizes: '" + std::string(field) +
+                "' must be an int config field whose default is null (the host sets it only where a config leaves it out)");
+  refused(sizes_manifest(R"({"in": {"of": "out", "dim": 1}})"), "component 'm': sizes 'in': 'of' must name a key or key[] config field (the inputs), got 'out'");
+  refused(sizes_manifest(R"({"in": {"of": "inputs", "index": -1, "dim": 1}})"),
+          "component 'm': sizes 'in': 'index' must be an integer >= 0 (0 for a key field): which of 'inputs''s keys");
+  refused(sizes_manifest(R"({"in": {"of": "inputs"}})"),
+          "component 'm': sizes 'in': 'dim' must be an integer: the dimension whose size it takes (0: the batch; -1: the last)");
+  refused(sizes_manifest(R"({"in": {"of": "inputs", "dim": 1, "flatten": 1}})"), "component 'm': sizes 'in': 'flatten' must be true or false");
+  refused(sizes_manifest(R"({"in": {"of": "inputs", "dim": 1, "axis": 1}})"), "'axis'");
 }
 
 TEST(Manifest, ExampleConfigMustValidate) {

@@ -42,6 +42,7 @@ void read_model(const json::Document& d, Experiment& e) {
     ComponentSpec s;
     s.name = r.string("name", fallback_name);
     s.where = d.location(pointer);
+    s.pointer = pointer;
     if (r.has("shares")) {
       r.allow({"name", "shares", "keys"});
       s.shares = r.string("shares");
@@ -69,6 +70,7 @@ void read_model(const json::Document& d, Experiment& e) {
     s.component = r.string("model");
     s.config = config_of(r, {"model", "freeze", "param_groups"});
     s.where = d.location("/model");
+    s.pointer = "/model";
     e.model.push_back(std::move(s));
   }
   e.freeze = model.strings("freeze");

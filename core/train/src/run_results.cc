@@ -14,6 +14,7 @@
 #include "fuse/json/parse.h"
 #include "fuse/loader/collate.h"
 #include "fuse/train/checkpoint.h"
+#include "fuse/train/model_sizes.h"
 #include "fuse/train/slice_forward.h"
 #include "fuse/train/sliding_window.h"
 #include "fuse/train/trainer.h"
@@ -54,6 +55,7 @@ struct RunResults::Impl {
       : registry(r), e(with_run_folds(read_experiment(experiment_file, o.settings), run_dir)), options(o) {
     if (o.checkpoint != "best" && o.checkpoint != "last") throw Error(Errc::kInvalidArgument, "checkpoint must be 'best' or 'last', got '" + o.checkpoint + "'");
     fit_experiment(registry, e, std::max<size_t>(1, e.loader.options.workers), false);  // the numbers training had
+    size_model(registry, e);                                                               // and its sizes
     const fs::path file = run_dir / "checkpoints" / (o.checkpoint + ".ckpt");
     if (!fs::exists(file))
       throw Error(Errc::kIo, "'" + run_dir.string() + "' holds no checkpoints/" + o.checkpoint + ".ckpt: train it first (fuse run " + experiment_file.string() +

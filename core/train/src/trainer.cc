@@ -29,6 +29,7 @@
 #include "fuse/train/checkpoint.h"
 #include "fuse/train/gradient_reducer.h"
 #include "fuse/train/lr_suggestion.h"
+#include "fuse/train/model_sizes.h"
 #include "fuse/train/slice_forward.h"
 #include "fuse/train/sliding_window.h"
 #include "loss_terms.h"
@@ -254,6 +255,9 @@ void Trainer::Impl::prepare(Mode mode) {
   // Statistics fitted to the training split (a z-score's mean and std) enter the config before anything runs
   // or is written, so the cache, config.json and a bundle hold them.
   for (const std::string& line : fit_experiment(registry, e, std::max<size_t>(1, e.loader.options.workers), e.trainer.progress && lead()))
+    if (lead()) progress.line(line);
+  // So do the model's sizes that the experiment leaves to the data (an MLP's in_features).
+  for (const std::string& line : size_model(registry, e))
     if (lead()) progress.line(line);
   if (mode != Mode::kProbe && lead()) {
     fs::create_directories(dir / "checkpoints");

@@ -24,16 +24,9 @@ using fuse::testing::built_plugins;
 using fuse::testing::error_of;
 using fuse::testing::fresh_dir;
 using fuse::testing::read_text;
+using testing::log_without_seconds;
 
 boost::json::object results(const std::filesystem::path& run) { return boost::json::parse(read_text(run / "results.json")).as_object(); }
-
-// A run's log.csv without its last column, the seconds of each epoch: what two equal runs share.
-std::string log_without_seconds(const std::filesystem::path& run) {
-  std::string out;
-  std::istringstream lines(read_text(run / "log.csv"));
-  for (std::string line; std::getline(lines, line);) out += line.substr(0, line.rfind(',')) + "\n";
-  return out;
-}
 
 std::vector<std::string> split_text(const std::string& line) {
   std::vector<std::string> cells;

@@ -51,25 +51,25 @@ struct CnnImpl : torch::nn::Module {
 
 struct CnnClassifier : torch::nn::Module {
   explicit CnnClassifier(const DictView& c) {
-    body = make_body<CnnImpl>(static_cast<int>(c.get_int("dims")), c.get_int("in_channels"), c.get_ints("channels"), c.get_ints("strides"),
+    body = make_body<CnnImpl>(static_cast<int>(c.get_int("dims")), data_size(c, "in_channels"), c.get_ints("channels"), c.get_ints("strides"),
                               c.get_int("num_classes"), c.get_double("dropout"), true, c.get_strings("outputs").size());
     register_module("cnn", body.module);
   }
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) { return body.run(in); }
   Body body;
 };
-FUSE_TORCH_MODEL(CnnClassifier, "fuse.models.cnn_classifier", "1.0.0")
+FUSE_TORCH_MODEL(CnnClassifier, "fuse.models.cnn_classifier", "1.1.0")
 
 struct CnnRegressor : torch::nn::Module {
   explicit CnnRegressor(const DictView& c) {
-    body = make_body<CnnImpl>(static_cast<int>(c.get_int("dims")), c.get_int("in_channels"), c.get_ints("channels"), c.get_ints("strides"),
+    body = make_body<CnnImpl>(static_cast<int>(c.get_int("dims")), data_size(c, "in_channels"), c.get_ints("channels"), c.get_ints("strides"),
                               c.get_int("out_features"), c.get_double("dropout"), false, size_t{1});
     register_module("cnn", body.module);
   }
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) { return body.run(in); }
   Body body;
 };
-FUSE_TORCH_MODEL(CnnRegressor, "fuse.models.cnn_regressor", "1.0.0")
+FUSE_TORCH_MODEL(CnnRegressor, "fuse.models.cnn_regressor", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::models

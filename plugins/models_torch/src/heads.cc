@@ -19,7 +19,7 @@ torch::nn::Sequential mlp_layers(int64_t in, const std::vector<int64_t>& hidden,
 
 struct Mlp : torch::nn::Module {
   explicit Mlp(const DictView& c) : outputs(c.get_strings("outputs").size()) {
-    layers = register_module("layers", mlp_layers(c.get_int("in_features"), c.get_ints("hidden"), c.get_int("out_features"), c.get_double("dropout")));
+    layers = register_module("layers", mlp_layers(data_size(c, "in_features"), c.get_ints("hidden"), c.get_int("out_features"), c.get_double("dropout")));
   }
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) {
     const torch::Tensor x = in[0].dim() == 1 ? in[0].unsqueeze(1) : in[0].flatten(1);
@@ -28,16 +28,16 @@ struct Mlp : torch::nn::Module {
   size_t outputs;
   torch::nn::Sequential layers{nullptr};
 };
-FUSE_TORCH_MODEL(Mlp, "fuse.models.mlp", "1.0.0")
+FUSE_TORCH_MODEL(Mlp, "fuse.models.mlp", "1.1.0")
 
 // Global pooling of a feature map (or a vector as it is), tabular features appended, then an MLP.
 struct ClassifierHead : torch::nn::Module {
   explicit ClassifierHead(const DictView& c)
-      : dims(c.get_int("dims")), tabular(c.get_int("tabular_features")), pooling(c.get_string("pooling")), outputs(c.get_strings("outputs").size()) {
+      : dims(c.get_int("dims")), tabular(c.is_unset("tabular_features") ? 0 : c.get_int("tabular_features")), pooling(c.get_string("pooling")), outputs(c.get_strings("outputs").size()) {
     if (dims < 1 || dims > 3) fail(FM_ERR_INVALID_ARGUMENT, "'dims' must be 1 (vectors), 2 or 3 (feature maps), got " + std::to_string(dims));
     if (tabular > 0 && c.get_strings("inputs").size() < 2)
       fail(FM_ERR_INVALID_ARGUMENT, "'tabular_features' " + std::to_string(tabular) + " needs a second input key holding them");
-    const int64_t pooled = c.get_int("in_channels") * (pooling == "avgmax" && dims > 1 ? 2 : 1);
+    const int64_t pooled = data_size(c, "in_channels") * (pooling == "avgmax" && dims > 1 ? 2 : 1);
     if (c.get_double("dropout") > 0) dropout = register_module("dropout", torch::nn::Dropout(c.get_double("dropout")));
     layers = register_module("layers", mlp_layers(pooled + tabular, c.get_ints("hidden"), c.get_int("num_classes"), c.get_double("dropout")));
   }
@@ -68,7 +68,7 @@ struct ClassifierHead : torch::nn::Module {
   torch::nn::Dropout dropout{nullptr};
   torch::nn::Sequential layers{nullptr};
 };
-FUSE_TORCH_MODEL(ClassifierHead, "fuse.models.classifier_head", "1.0.0")
+FUSE_TORCH_MODEL(ClassifierHead, "fuse.models.classifier_head", "1.1.0")
 
 // Per-voxel class scores from a feature map: an optional 3x3 convolution, a 1x1 classifier, and upsampling.
 template <int D>
@@ -99,14 +99,14 @@ struct SegmentationHeadImpl : torch::nn::Module {
 
 struct SegmentationHead : torch::nn::Module {
   explicit SegmentationHead(const DictView& c) {
-    body = make_body<SegmentationHeadImpl>(static_cast<int>(c.get_int("dims")), c.get_int("in_channels"), c.get_int("hidden"),
+    body = make_body<SegmentationHeadImpl>(static_cast<int>(c.get_int("dims")), data_size(c, "in_channels"), c.get_int("hidden"),
                                            c.get_int("num_classes"), c.get_double("scale_factor"), c.get_strings("outputs").size());
     register_module("head", body.module);
   }
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) { return body.run(in); }
   Body body;
 };
-FUSE_TORCH_MODEL(SegmentationHead, "fuse.models.segmentation_head", "1.0.0")
+FUSE_TORCH_MODEL(SegmentationHead, "fuse.models.segmentation_head", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::models

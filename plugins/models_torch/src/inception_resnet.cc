@@ -68,7 +68,7 @@ struct InceptionResNet : torch::nn::Module {
     auto ch = [w](int64_t n) { return std::max<int64_t>(4, static_cast<int64_t>(n * w)); };
     const std::vector<int64_t> repeats = c.get_ints("repeats");
     if (repeats.size() != 3) fail(FM_ERR_INVALID_ARGUMENT, "'repeats' needs 3 numbers (blocks A, B, C)");
-    const int64_t in = c.get_int("in_channels");
+    const int64_t in = data_size(c, "in_channels");
     // Stem (simplified: the paper's branching stem as plain convolutions and pools).
     stem = register_module("stem", torch::nn::Sequential(cb(in, ch(32), {3, 3}, 2, {1, 1}), cb(ch(32), ch(64), {3, 3}, 1, {1, 1}),
                                                          torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(3).stride(2).padding(1)),
@@ -129,7 +129,7 @@ struct InceptionResNet : torch::nn::Module {
   std::shared_ptr<Mixed> reduction_a, reduction_b;
   torch::nn::Linear fc{nullptr};
 };
-FUSE_TORCH_MODEL(InceptionResNet, "fuse.models.inception_resnet", "1.0.0")
+FUSE_TORCH_MODEL(InceptionResNet, "fuse.models.inception_resnet", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::models

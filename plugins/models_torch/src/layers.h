@@ -14,6 +14,15 @@ namespace fuse::models {
 using sdk::DictView;
 using sdk::fail;
 
+// A size the host takes from the data when the experiment leaves it out (the manifest's "sizes"); a config
+// that reaches the model without it (built without data) is refused with the remedy.
+inline int64_t data_size(const DictView& c, const std::string& field) {
+  if (c.is_unset(field))
+    fail(FM_ERR_INVALID_ARGUMENT, "'" + field + "' is not set: `fuse run` takes it from a training batch when the experiment leaves it out; give it to build "
+                                  "the model without data");
+  return c.get_int(field);
+}
+
 template <int D>
 struct Layers;
 

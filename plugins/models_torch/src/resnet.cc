@@ -100,14 +100,14 @@ struct ResNetImpl : torch::nn::Module {
 
 struct ResNet : torch::nn::Module {
   explicit ResNet(const DictView& c) {
-    body = make_body<ResNetImpl>(static_cast<int>(c.get_int("dims")), c.get_int("depth"), c.get_int("in_channels"), c.get_int("width"),
+    body = make_body<ResNetImpl>(static_cast<int>(c.get_int("dims")), c.get_int("depth"), data_size(c, "in_channels"), c.get_int("width"),
                                  c.get_int("num_classes"), c.get_bool("stem_pool"), c.get_strings("outputs").size());
     register_module("resnet", body.module);
   }
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) { return body.run(in); }
   Body body;
 };
-FUSE_TORCH_MODEL(ResNet, "fuse.models.resnet", "1.0.0")
+FUSE_TORCH_MODEL(ResNet, "fuse.models.resnet", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::models

@@ -89,7 +89,7 @@ struct UNetImpl : torch::nn::Module {
 
 struct UNet : torch::nn::Module {
   explicit UNet(const DictView& c) {
-    body = make_body<UNetImpl>(static_cast<int>(c.get_int("dims")), c.get_int("in_channels"), c.get_int("num_classes"), c.get_ints("channels"),
+    body = make_body<UNetImpl>(static_cast<int>(c.get_int("dims")), data_size(c, "in_channels"), c.get_int("num_classes"), c.get_ints("channels"),
                                c.get_string("norm") == "instance", c.get_double("dropout"), c.get_strings("outputs").size(),
                                c.get_string("encoder") == "efficientnet", c.get_int("expansion"));
     register_module("unet", body.module);
@@ -97,7 +97,7 @@ struct UNet : torch::nn::Module {
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) { return body.run(in); }
   Body body;
 };
-FUSE_TORCH_MODEL(UNet, "fuse.models.unet", "1.1.0")
+FUSE_TORCH_MODEL(UNet, "fuse.models.unet", "1.2.0")
 
 }  // namespace
 }  // namespace fuse::models

@@ -129,28 +129,28 @@ TEST(Models, StateRoundTripAndAnotherModelsStateIsRefused) {
 }
 
 TEST(Models, EveryArchitectureRunsOnSmallInputs) {
-  Model cnn = model("fuse.models.cnn_classifier", R"({"dims": 3, "num_classes": 2, "channels": [4, 8], "strides": [2, 2], "outputs": ["l", "p"]})");
+  Model cnn = model("fuse.models.cnn_classifier", R"({"in_channels": 1, "dims": 3, "num_classes": 2, "channels": [4, 8], "strides": [2, 2], "outputs": ["l", "p"]})");
   EXPECT_EQ(forward_shape(cnn, "data.image", ramp({2, 1, 12, 12, 12}), "p"), (std::vector<int64_t>{2, 2}));
-  Model reg = model("fuse.models.cnn_regressor", R"({"dims": 2, "channels": [4], "strides": [2], "outputs": ["age"]})");
+  Model reg = model("fuse.models.cnn_regressor", R"({"in_channels": 1, "dims": 2, "channels": [4], "strides": [2], "outputs": ["age"]})");
   EXPECT_EQ(forward_shape(reg, "data.image", ramp({3, 1, 9, 9}), "age"), (std::vector<int64_t>{3, 1}));
   Model r18 = model("fuse.models.resnet", R"({"dims": 3, "depth": 18, "in_channels": 1, "width": 4, "outputs": ["f"]})");
   EXPECT_EQ(forward_shape(r18, "data.image", ramp({1, 1, 32, 32, 32}), "f"), (std::vector<int64_t>{1, 32, 1, 1, 1}));
   Model r34 = model("fuse.models.resnet", R"({"dims": 3, "depth": 34, "in_channels": 1, "width": 4, "num_classes": 3, "stem_pool": false})");
   EXPECT_EQ(forward_shape(r34, "data.image", ramp({1, 1, 16, 16, 16}), "model.logits"), (std::vector<int64_t>{1, 3}));
-  Model r50 = model("fuse.models.resnet", R"({"dims": 2, "depth": 50, "width": 4, "num_classes": 2})");
+  Model r50 = model("fuse.models.resnet", R"({"in_channels": 3, "dims": 2, "depth": 50, "width": 4, "num_classes": 2})");
   EXPECT_EQ(forward_shape(r50, "data.image", ramp({1, 3, 32, 32}), "model.logits"), (std::vector<int64_t>{1, 2}));
   Model inception = model("fuse.models.inception_resnet", R"({"in_channels": 1, "num_classes": 2, "repeats": [1, 1, 1], "width": 0.1})");
   EXPECT_EQ(forward_shape(inception, "data.image", ramp({1, 1, 40, 40}), "model.logits"), (std::vector<int64_t>{1, 2}));
-  Model unet2 = model("fuse.models.unet", R"({"dims": 2, "num_classes": 3, "channels": [4, 8, 16]})");
+  Model unet2 = model("fuse.models.unet", R"({"in_channels": 1, "dims": 2, "num_classes": 3, "channels": [4, 8, 16]})");
   EXPECT_EQ(forward_shape(unet2, "data.image", ramp({1, 1, 17, 22}), "model.logits"), (std::vector<int64_t>{1, 3, 17, 22}));
-  Model unet3 = model("fuse.models.unet", R"({"dims": 3, "num_classes": 2, "channels": [4, 8], "norm": "instance"})");
+  Model unet3 = model("fuse.models.unet", R"({"in_channels": 1, "dims": 3, "num_classes": 2, "channels": [4, 8], "norm": "instance"})");
   EXPECT_EQ(forward_shape(unet3, "data.image", ramp({2, 1, 8, 10, 12}), "model.logits"), (std::vector<int64_t>{2, 2, 8, 10, 12}));
   Model seg = model("fuse.models.segmentation_head", R"({"dims": 2, "in_channels": 8, "num_classes": 2, "hidden": 4, "scale_factor": 2.0, "inputs": ["f"]})");
   EXPECT_EQ(forward_shape(seg, "f", ramp({1, 8, 5, 5}), "model.logits"), (std::vector<int64_t>{1, 2, 10, 10}));
 }
 
 TEST(UNet, EfficientNetEncoderStridesWithMBConvBlocks) {
-  Model m = model("fuse.models.unet", R"({"dims": 2, "num_classes": 3, "channels": [4, 8, 16], "encoder": "efficientnet", "expansion": 4})");
+  Model m = model("fuse.models.unet", R"({"in_channels": 1, "dims": 2, "num_classes": 3, "channels": [4, 8, 16], "encoder": "efficientnet", "expansion": 4})");
   // Odd sizes: strided blocks give ceil(n / 2), the decoder resizes to the skips.
   EXPECT_EQ(forward_shape(m, "data.image", ramp({2, 1, 17, 22}), "model.logits"), (std::vector<int64_t>{2, 3, 17, 22}));
   const auto shapes = parameter_shapes(m);
@@ -163,7 +163,7 @@ TEST(UNet, EfficientNetEncoderStridesWithMBConvBlocks) {
   EXPECT_EQ(shapes.at("unet.down1.1.depthwise.0.weight"), (std::vector<int64_t>{32, 1, 3, 3}));  // the residual block: 8 x 4
   EXPECT_FALSE(shapes.count("unet.down0.3.expand.0.weight"));  // level 0's block does not expand
   // 3D, and a gradient reaches the first depthwise kernel.
-  Model m3 = model("fuse.models.unet", R"({"dims": 3, "num_classes": 2, "channels": [4, 8], "encoder": "efficientnet", "norm": "instance"})");
+  Model m3 = model("fuse.models.unet", R"({"in_channels": 1, "dims": 3, "num_classes": 2, "channels": [4, 8], "encoder": "efficientnet", "norm": "instance"})");
   NDict batch;
   batch.set("data.image", Value(ramp({1, 1, 7, 9, 10})));
   m3.forward(batch, training());
@@ -188,7 +188,7 @@ TEST(Vit, ClassifierBackboneAndPatchFeatureMap) {
                                            "num_classes": 3, "outputs": ["l", "p"]})");
   EXPECT_EQ(forward_shape(cls, "data.image", ramp({2, 2, 8, 12}), "p"), (std::vector<int64_t>{2, 3}));
   // A 3D backbone: the pooled embedding and the patch tokens on their grid (z, y, x = 8/4, 12/4, 16/8).
-  Model backbone = model("fuse.models.vit", R"({"dims": 3, "image_size": [16, 12, 8], "patch_size": [8, 4, 4], "hidden": 8, "depth": 1, "heads": 2,
+  Model backbone = model("fuse.models.vit", R"({"in_channels": 1, "dims": 3, "image_size": [16, 12, 8], "patch_size": [8, 4, 4], "hidden": 8, "depth": 1, "heads": 2,
                                                 "pooling": "mean", "outputs": ["e", "f"]})");
   NDict batch;
   batch.set("data.image", Value(ramp({3, 1, 8, 12, 16})));
@@ -207,7 +207,7 @@ TEST(Vit, ClassifierBackboneAndPatchFeatureMap) {
 // Attention mixes the tokens of one image, never of two: each image's output is the same alone or in a batch,
 // and changing one corner patch changes the class scores (every token sees every other).
 TEST(Vit, ImagesOfABatchDoNotMix) {
-  Model m = model("fuse.models.vit", R"({"dims": 2, "image_size": [8], "patch_size": [4], "hidden": 8, "depth": 2, "heads": 2, "num_classes": 2})");
+  Model m = model("fuse.models.vit", R"({"in_channels": 1, "dims": 2, "image_size": [8], "patch_size": [4], "hidden": 8, "depth": 2, "heads": 2, "num_classes": 2})");
   m.set_training(false);
   const Tensor both = ramp({2, 1, 8, 8});
   NDict batch;
@@ -235,14 +235,14 @@ TEST(Vit, ImagesOfABatchDoNotMix) {
 }
 
 TEST(Vit, SizesThatDoNotFitAreNamed) {
-  EXPECT_EQ(error_of([] { model("fuse.models.vit", R"({"image_size": [10, 8], "patch_size": [4]})"); }),
+  EXPECT_EQ(error_of([] { model("fuse.models.vit", R"({"in_channels": 1, "image_size": [10, 8], "patch_size": [4]})"); }),
             "model 'fuse.models.vit' (plugin 'fuse.models_torch'): create failed: 'image_size' [10, 8] must be a multiple of 'patch_size' [4, 4] along "
             "every axis");
-  EXPECT_EQ(error_of([] { model("fuse.models.vit", R"({"image_size": [8, 8], "patch_size": [4], "hidden": 10, "heads": 4})"); }),
+  EXPECT_EQ(error_of([] { model("fuse.models.vit", R"({"in_channels": 1, "image_size": [8, 8], "patch_size": [4], "hidden": 10, "heads": 4})"); }),
             "model 'fuse.models.vit' (plugin 'fuse.models_torch'): create failed: 'hidden' (10) must be a multiple of 'heads' (4)");
-  EXPECT_EQ(error_of([] { model("fuse.models.vit", R"({"dims": 3, "image_size": [8, 8], "patch_size": [4]})"); }),
+  EXPECT_EQ(error_of([] { model("fuse.models.vit", R"({"in_channels": 1, "dims": 3, "image_size": [8, 8], "patch_size": [4]})"); }),
             "model 'fuse.models.vit' (plugin 'fuse.models_torch'): create failed: 'image_size' needs 1 or 3 sizes (x, y, z), got 2");
-  Model m = model("fuse.models.vit", R"({"image_size": [8, 12], "patch_size": [4], "hidden": 8, "heads": 2, "depth": 1})");
+  Model m = model("fuse.models.vit", R"({"in_channels": 1, "image_size": [8, 12], "patch_size": [4], "hidden": 8, "heads": 2, "depth": 1})");
   NDict batch;
   batch.set("data.image", Value(ramp({1, 1, 8, 8})));
   EXPECT_EQ(error_of([&] { m.forward(batch); }),
@@ -253,7 +253,7 @@ TEST(Vit, SizesThatDoNotFitAreNamed) {
 // The pyramid: a grid of (16 + 2 - 3) / 2 + 1 = 8 (x, y) by 4 (z) after the stem, halved at each stage while
 // the width and heads double; the shortcut widens with the tokens.
 TEST(Mvit, StagesPoolTheGridAndDoubleTheWidthAndHeads) {
-  Model m = model("fuse.models.mvit", R"({"dims": 3, "image_size": [16, 16, 8], "patch_kernel": [3], "patch_stride": [2], "embed_dim": 8,
+  Model m = model("fuse.models.mvit", R"({"in_channels": 1, "dims": 3, "image_size": [16, 16, 8], "patch_kernel": [3], "patch_stride": [2], "embed_dim": 8,
                                           "depths": [1, 1, 1], "kv_stride": [2], "drop_path": 0, "outputs": ["e", "f"]})");
   NDict batch;
   batch.set("data.image", Value(ramp({3, 1, 8, 16, 16})));
@@ -278,7 +278,7 @@ TEST(Mvit, StagesPoolTheGridAndDoubleTheWidthAndHeads) {
   EXPECT_EQ(shapes.at("mvit.block2.attention.pool_q.norm.weight"), (std::vector<int64_t>{8}));
   EXPECT_EQ(shapes.at("mvit.norm.weight"), (std::vector<int64_t>{32}));
   // Thin slabs: q_stride 1 along z keeps its 4 planes.
-  Model slab = model("fuse.models.mvit", R"({"dims": 3, "image_size": [16, 16, 8], "patch_kernel": [3], "patch_stride": [2], "embed_dim": 8,
+  Model slab = model("fuse.models.mvit", R"({"in_channels": 1, "dims": 3, "image_size": [16, 16, 8], "patch_kernel": [3], "patch_stride": [2], "embed_dim": 8,
                                              "depths": [1, 1, 1], "q_stride": [2, 2, 1], "outputs": ["e", "f"]})");
   slab.forward(batch);
   EXPECT_EQ(batch.get<Tensor>("f").shape(), (std::vector<int64_t>{3, 32, 4, 2, 2}));
@@ -309,7 +309,7 @@ TEST(Mvit, ClassifierBackwardReachesEveryParameter) {
 // Pooling and attention stay within an image; stochastic depth follows the call's seed and is off outside
 // training (the same weights give the same scores with or without it).
 TEST(Mvit, ImagesDoNotMixAndDropPathFollowsTheSeed) {
-  const std::string config = R"({"dims": 2, "image_size": [16], "patch_kernel": [3], "patch_stride": [2], "embed_dim": 8, "depths": [1, 2],
+  const std::string config = R"({"in_channels": 1, "dims": 2, "image_size": [16], "patch_kernel": [3], "patch_stride": [2], "embed_dim": 8, "depths": [1, 2],
                                   "num_classes": 2, "drop_path": )";
   Model m = model("fuse.models.mvit", config + "0.5}");
   Model plain = model("fuse.models.mvit", config + "0}");
@@ -342,17 +342,17 @@ TEST(Mvit, ImagesDoNotMixAndDropPathFollowsTheSeed) {
 
 TEST(Mvit, BadConfigsAndSizesAreNamed) {
   const std::string prefix = "model 'fuse.models.mvit' (plugin 'fuse.models_torch'): create failed: ";
-  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"image_size": [16], "embed_dim": 10, "heads": 4})"); }),
+  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"in_channels": 1, "image_size": [16], "embed_dim": 10, "heads": 4})"); }),
             prefix + "'embed_dim' (10) must be a multiple of 'heads' (4)");
-  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"image_size": [16], "depths": []})"); }),
+  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"in_channels": 1, "image_size": [16], "depths": []})"); }),
             prefix + "'depths' needs at least one stage (blocks per stage, e.g. [1, 2, 5, 2])");
-  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"image_size": [16], "depths": [1, 0]})"); }),
+  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"in_channels": 1, "image_size": [16], "depths": [1, 0]})"); }),
             "component 'fuse.models.mvit': config 'depths' element 1 must be >= 1, got 0");
-  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"dims": 3, "image_size": [16], "q_stride": [2, 2]})"); }),
+  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"in_channels": 1, "dims": 3, "image_size": [16], "q_stride": [2, 2]})"); }),
             prefix + "'q_stride' needs 1 or 3 sizes (x, y, z), got 2");
-  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"image_size": [16], "kv_stride": [0]})"); }),
+  EXPECT_EQ(error_of([] { model("fuse.models.mvit", R"({"in_channels": 1, "image_size": [16], "kv_stride": [0]})"); }),
             "component 'fuse.models.mvit': config 'kv_stride' element 0 must be >= 1, got 0");
-  Model m = model("fuse.models.mvit", R"({"image_size": [16, 12], "embed_dim": 8, "depths": [1]})");
+  Model m = model("fuse.models.mvit", R"({"in_channels": 1, "image_size": [16, 12], "embed_dim": 8, "depths": [1]})");
   NDict batch;
   batch.set("data.image", Value(ramp({1, 1, 16, 16})));
   EXPECT_EQ(error_of([&] { m.forward(batch); }),
@@ -378,13 +378,13 @@ TEST(Models, HeadsAppendTabularFeatures) {
 }
 
 TEST(Models, WrongInputsAreNamed) {
-  Model cnn = model("fuse.models.cnn_classifier", R"({"dims": 3, "num_classes": 2, "channels": [4], "strides": [2]})");
+  Model cnn = model("fuse.models.cnn_classifier", R"({"in_channels": 1, "dims": 3, "num_classes": 2, "channels": [4], "strides": [2]})");
   NDict batch;
   batch.set("data.image", Value(ramp({1, 12, 12})));
   EXPECT_EQ(error_of([&] { cnn.forward(batch); }),
             "model 'fuse.models.cnn_classifier' (plugin 'fuse.models_torch'): a 3D CNN expects a tensor of 5 axes [batch, channels, ...], got [1, 12, 12]");
-  EXPECT_EQ(error_of([] { model("fuse.models.resnet", R"({"dims": 4})"); }), "component 'fuse.models.resnet': config 'dims' must be <= 3, got 4");
-  EXPECT_EQ(error_of([] { model("fuse.models.resnet", R"({"depth": 101})"); }).find("component 'fuse.models.resnet': config 'depth' must be one of"), 0u);
+  EXPECT_EQ(error_of([] { model("fuse.models.resnet", R"({"in_channels": 3, "dims": 4})"); }), "component 'fuse.models.resnet': config 'dims' must be <= 3, got 4");
+  EXPECT_EQ(error_of([] { model("fuse.models.resnet", R"({"in_channels": 3, "depth": 101})"); }).find("component 'fuse.models.resnet': config 'depth' must be one of"), 0u);
 }
 
 TEST(Models, DropoutFollowsTheCallSeed) {

@@ -58,6 +58,18 @@ struct FitSpec {
   std::vector<std::pair<std::string, std::string>> set;  // config field -> statistic (is_fit_statistic, fit_statistic_fills)
 };
 
+// A model's int config field that the host may take from the data when a config leaves it out
+// ("sizes": {"in_channels": {"of": "inputs", "index": 0, "dim": 1}}): the size of dimension `dim` (negative:
+// from the end; the batch is dimension 0) of the `index`-th key in config field `of`, in a training batch; with
+// `flatten`, the product of the sizes from `dim` on (an MLP's in_features: [batch, 2, 3] gives 6, [batch] 1).
+struct SizeSpec {
+  std::string field;  // an int config field whose default is null
+  std::string of;     // a key or key[] config field
+  size_t index = 0;   // which of its keys
+  int64_t dim = 0;
+  bool flatten = false;
+};
+
 struct ComponentManifest {
   ComponentKind kind = ComponentKind::kOp;
   std::string id;
@@ -68,6 +80,7 @@ struct ComponentManifest {
   std::vector<KeySpec> writes;
   std::optional<boost::json::object> example;  // a valid config, used by `fuse plugins check`
   std::optional<FitSpec> fit;                  // ops only; manifest_version 2
+  std::vector<SizeSpec> sizes;                 // models only; manifest_version 3
   std::string pointer;                         // where it sits in the manifest, e.g. "/components/2"
 
   const ConfigField* field(std::string_view name) const;

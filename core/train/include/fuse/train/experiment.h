@@ -29,6 +29,7 @@ struct ComponentSpec {
   std::string shares;          // apply the weights of this earlier component...
   std::map<std::string, std::string> keys;  // ...with its keys renamed
   std::string where;
+  std::string pointer;  // of the component in the experiment's JSON (Experiment::resolved)
 };
 
 struct LossSpec {
