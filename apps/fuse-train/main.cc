@@ -92,19 +92,21 @@ std::string run_command(const RunOptions& o, const std::string& flags) {
 
 fs::path run_folder(const RunOptions& o, const Experiment& e) { return o.out.empty() ? fs::path("runs") / e.name : fs::path(o.out); }
 
-// The evaluation's headline metrics (those named as in the experiment, e.g. "auc" or "accuracy.accuracy") with
-// their intervals; the rest is in evaluation.json and report.html.
+// The evaluation's headline metrics (those named as in the experiment, e.g. "auc" or "accuracy.accuracy"; of a
+// metric none of whose outputs bears its name, such as "regression", every output) with their intervals; the
+// rest is in evaluation.json and report.html.
 void print_evaluation(const boost::json::object& results) {
   const boost::json::object* metrics = results.if_contains("metrics") ? &results.at("metrics").as_object() : nullptr;
   if (metrics == nullptr) return;
   for (const auto& [name, v] : *metrics) {
     const std::string key(name);
     const size_t dot = key.find('.');
-    if (dot != std::string::npos && key.substr(dot + 1) != key.substr(0, dot)) continue;
+    const std::string metric = key.substr(0, dot);
+    if (dot != std::string::npos && key.substr(dot + 1) != metric && metrics->contains(metric + "." + metric)) continue;
     if (!v.is_object() || !v.as_object().contains("value") || !v.at("value").is_number()) continue;
     // Four decimals, as `fuse eval` prints them; evaluation.json holds every digit.
     using fuse::cli::four_decimals;
-    std::cout << "evaluation: " << key.substr(0, dot) << " = " << four_decimals(v.at("value"));
+    std::cout << "evaluation: " << (dot != std::string::npos && key.substr(dot + 1) == metric ? metric : key) << " = " << four_decimals(v.at("value"));
     if (const boost::json::value* ci = v.as_object().if_contains("ci"); ci != nullptr && ci->is_object())
       std::cout << " [" << four_decimals(ci->at("lower")) << ", " << four_decimals(ci->at("upper")) << "] "
                 << fuse::json::format_number(100 * ci->at("level").to_number<double>()) << "%";

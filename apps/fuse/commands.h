@@ -11,6 +11,7 @@ void add_plugins_command(CLI::App& app, int& exit_code);
 void add_op_command(CLI::App& app, int& exit_code);
 void add_eval_command(CLI::App& app, int& exit_code);
 void add_data_commands(CLI::App& app, int& exit_code);  // data, dataset, cache
+void add_init_command(CLI::App& app, int& exit_code);
 
 }  // namespace fuse::cli
 

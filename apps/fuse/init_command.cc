@@ -1,0 +1,251 @@
+// fuse init: a starting experiment for a table (fastMONAI's low-code start; sklearn's ColumnTransformer made
+// from the column types). Numbers get the training mean in empty cells, then a z-score; a text column with few
+// values becomes one-hot features; ids and free text are left out. Every statistic, category and size is fitted
+// when `fuse run` reads the training folds, so the file holds no number computed here.
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <boost/json/value.hpp>
+
+#include "commands.h"
+#include "fuse/base/error.h"
+#include "fuse/base/strings.h"
+#include "fuse/json/write.h"
+#include "fuse/table/describe.h"
+
+namespace fuse::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct InitOptions {
+  std::string table, target, out = "experiment.json", task = "auto";
+  std::vector<std::string> exclude, groups;
+  bool force = false;
+};
+
+constexpr size_t kMaxCategories = 50;  // more distinct texts than this is an id or free text
+constexpr size_t kMaxClasses = 50;
+
+std::string quoted(const std::string& text) { return json::to_text(boost::json::value(text)); }
+std::string key(const std::string& column) { return quoted("data." + column); }
+std::string key_list(const std::vector<std::string>& columns) {
+  std::string list;
+  for (const std::string& c : columns) list += (list.empty() ? "" : ", ") + key(c);
+  return "[" + list + "]";
+}
+
+// "1 number", "4 numbers".
+std::string counted(size_t n, const std::string& what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
+
+// The table as the experiment names it: relative to the experiment's folder, unless that climbs more than two
+// folders up (then absolute).
+std::string table_path(const fs::path& table, const fs::path& experiment) {
+  const fs::path absolute = fs::absolute(table).lexically_normal();
+  const fs::path relative = absolute.lexically_relative(fs::absolute(experiment).parent_path().lexically_normal());
+  size_t up = 0;
+  for (const fs::path& part : relative) up += part == "..";
+  return (relative.empty() || up > 2 ? absolute : relative).generic_string();
+}
+
+bool is_integer(const std::string& text) {
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  return !text.empty() && std::from_chars(text.data(), end, v).ptr == end;
+}
+
+// What the table's columns become.
+struct Plan {
+  std::vector<std::string> numbers, with_missing, categories;
+  std::vector<std::pair<std::string, std::string>> skipped;  // column, why
+};
+
+Plan plan_columns(const std::vector<table::ColumnSummary>& columns, const InitOptions& o, size_t rows) {
+  Plan p;
+  for (const table::ColumnSummary& c : columns) {
+    if (c.name == o.target) continue;
+    const size_t present = rows - c.missing;
+    if (std::find(o.exclude.begin(), o.exclude.end(), c.name) != o.exclude.end()) p.skipped.emplace_back(c.name, "--exclude");
+    else if (c.name == "id") p.skipped.emplace_back(c.name, "the ids");
+    else if (present == 0) p.skipped.emplace_back(c.name, "empty");
+    else if (c.distinct < 2) p.skipped.emplace_back(c.name, "one value");
+    else if (c.numeric) {
+      p.numbers.push_back(c.name);
+      if (c.missing) p.with_missing.push_back(c.name);
+    } else if (c.distinct <= kMaxCategories && 2 * c.distinct <= present) {
+      p.categories.push_back(c.name);
+    } else {
+      p.skipped.emplace_back(c.name, std::to_string(c.distinct) + " distinct texts in " + std::to_string(present) + " rows: an id or free text");
+    }
+  }
+  return p;
+}
+
+int init(const InitOptions& o) {
+  const fs::path table_file(o.table), out(o.out);
+  if (!fs::exists(table_file)) throw Error(Errc::kIo, "no table '" + o.table + "'");
+  if (fs::exists(out) && !o.force) throw Error(Errc::kIo, "'" + o.out + "' exists; choose another --out, or --force to replace it");
+  std::unique_ptr<table::Reader> reader = table::Reader::open(table_file);
+  const std::vector<std::string> names = reader->columns();
+  for (const std::vector<std::string>* list : {&o.exclude, &o.groups})
+    for (const std::string& c : *list)
+      if (std::find(names.begin(), names.end(), c) == names.end())
+        throw Error(Errc::kKeyNotFound, o.table + ": no column '" + c + "'" + did_you_mean(c, names) + " (" + (list == &o.exclude ? "--exclude" : "--groups") +
+                                            "; columns: " + join(names, ", ") + ")");
+  if (std::find(names.begin(), names.end(), o.target) == names.end())
+    throw Error(Errc::kKeyNotFound, o.table + ": no column '" + o.target + "'" + did_you_mean(o.target, names) + " (--target; columns: " + join(names, ", ") + ")");
+  std::vector<table::Request> all;
+  for (const std::string& c : names) all.push_back({c, table::Kind::kText});
+  const table::Table t = table::read_table(table_file, all);
+  const std::vector<table::ColumnSummary> columns = table::describe(t);
+  const table::ColumnSummary& target = *std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.name == o.target; });
+  const std::string where = o.table + ": the target '" + o.target + "'";
+  if (target.missing) throw Error(Errc::kInvalidArgument, where + " is empty in " + std::to_string(target.missing) + " rows: drop or fill them first");
+  if (target.distinct < 2) throw Error(Errc::kInvalidArgument, where + " has one value only: there is nothing to learn");
+
+  // The task: text, or a few whole numbers, are classes; other numbers a regression.
+  bool whole = target.numeric && !target.values.empty();
+  for (const auto& [value, count] : target.values) whole = whole && is_integer(value);
+  std::string task = o.task;
+  if (task == "auto") task = !target.numeric || whole ? "classification" : "regression";
+  if (task == "regression" && !target.numeric) throw Error(Errc::kInvalidArgument, where + " holds text: a regression needs numbers (--task classification)");
+  if (task == "classification" && target.distinct > (target.numeric ? table::ColumnSummary::kMostValues : kMaxClasses))
+    throw Error(Errc::kInvalidArgument, where + " has " + std::to_string(target.distinct) + " distinct values, too many for classes" +
+                                            (target.numeric ? " (--task regression)" : ""));
+  const size_t classes = target.distinct;
+
+  const Plan p = plan_columns(columns, o, t.size());
+  if (p.numbers.empty() && p.categories.empty()) {
+    std::string skipped;
+    for (const auto& [column, why] : p.skipped) skipped += (skipped.empty() ? "" : ", ") + column + ": " + why;
+    throw Error(Errc::kInvalidArgument, o.table + ": no column is left to learn from (" + skipped +
+                                            "); features are numbers, or texts of at most " + std::to_string(kMaxCategories) + " values that repeat");
+  }
+
+  // The label as the loss reads it: class indices 0..k-1 (numbered by the training folds' sorted values
+  // unless they already are), or for a regression the target z-scored by the training folds.
+  bool indices = whole;
+  for (size_t i = 0; i < target.values.size() && indices; ++i) {
+    int64_t v = -1;
+    std::from_chars(target.values[i].first.data(), target.values[i].first.data() + target.values[i].first.size(), v);
+    indices = v >= 0 && static_cast<size_t>(v) < classes;
+  }
+  const std::string label = task == "regression" ? "data." + o.target + "_z" : indices ? "data." + o.target : "data." + o.target + "_class";
+
+  std::string s;
+  const auto line = [&](const std::string& text) { s += text + "\n"; };
+  const std::string description = (task == "regression" ? "regression of '" + o.target + "'"
+                                                         : (classes == 2 ? "binary" : std::to_string(classes) + "-class") + std::string(" classification of '") +
+                                                               o.target + "'") +
+                                  " from " + counted(p.numbers.size(), "number") + " and " + counted(p.categories.size(), "categorical column");
+  std::string command = "fuse init " + o.table + " --target " + o.target;
+  if (o.task != "auto") command += " --task " + o.task;
+  if (!o.exclude.empty()) command += " --exclude " + join(o.exclude, ",");
+  if (!o.groups.empty()) command += " --groups " + join(o.groups, ",");
+  line("{");
+  line("  // Made by `" + command + "`:");
+  line("  // " + description + ", with an MLP and 5-fold cross-validation.");
+  line("  // Every statistic below (means, standard deviations, categories, the MLP's input size) is fitted to the training");
+  line("  // folds when `fuse run` starts, and printed. Edit freely: docs/data.md, docs/training.md.");
+  if (!p.skipped.empty()) {
+    std::string skipped;
+    for (const auto& [column, why] : p.skipped) skipped += (skipped.empty() ? "" : ", ") + column + " (" + why + ")";
+    line("  // Left out: " + skipped + ".");
+  }
+  line("  \"name\": " + quoted(out.stem().string()) + ",");
+  line("  \"seed\": 1,");
+  line("  \"data\": {");
+  line("    \"source\": {\"table\": " + quoted(table_path(table_file, out)) + "},");
+  line("    \"static\": [");
+  std::vector<std::string> steps;
+  if (!p.with_missing.empty()) steps.push_back("      // empty cells: the training mean\n      {\"op\": \"fuse.ops.nan_to_num\", \"keys\": " + key_list(p.with_missing) + ", \"fit\": true}");
+  if (!p.numbers.empty()) steps.push_back("      // each number standardised by the training mean and standard deviation\n      {\"op\": \"fuse.ops.zscore\", \"keys\": " + key_list(p.numbers) + ", \"fit\": true}");
+  std::vector<std::string> parts;
+  for (const std::string& c : p.categories) {
+    steps.push_back((parts.empty() ? "      // one channel per value of the training folds, sorted; a value they never held (or an empty cell) is all zeros\n" : std::string()) +
+                    "      {\"op\": \"fuse.ops.one_hot\", \"key\": " + key(c) + ", \"out\": " + key(c + "_onehot") + ", \"unknown\": \"zeros\", \"fit\": true}");
+    parts.push_back(c + "_onehot");
+  }
+  if (!p.numbers.empty()) {
+    const bool alone = parts.empty();
+    steps.push_back("      {\"op\": \"fuse.ops.stack\", \"keys\": " + key_list(p.numbers) + ", \"out\": \"data." + (alone ? "features" : "numbers") + "\"}");
+    if (!alone) parts.insert(parts.begin(), "numbers");
+  }
+  if (!parts.empty()) steps.push_back("      {\"op\": \"fuse.ops.concat\", \"keys\": " + key_list(parts) + ", \"out\": \"data.features\"}");
+  if (task == "classification" && !indices)
+    steps.push_back("      // the classes numbered 0, 1, ... in sorted order\n      {\"op\": \"fuse.ops.lookup\", \"key\": " + key(o.target) + ", \"out\": " + quoted(label) +
+                    ", \"fit\": true}");
+  if (task == "regression")
+    steps.push_back("      // the target in standard deviations of the training folds (the MLP learns it faster; R² and correlations are unchanged,\n"
+                    "      // MAE and RMSE are in these units)\n      {\"op\": \"fuse.ops.copy\", \"from\": [" + key(o.target) + "], \"to\": [" + quoted(label) +
+                    "]},\n      {\"op\": \"fuse.ops.zscore\", \"keys\": [" + quoted(label) + "], \"fit\": true}");
+  for (size_t i = 0; i < steps.size(); ++i) line(steps[i] + (i + 1 < steps.size() ? "," : ""));
+  line("    ],");
+  line(std::string("    \"folds\": {\"k\": 5") + (task == "classification" ? ", \"stratify\": " + key(o.target) : "") + ", \"file\": " +
+       quoted(out.stem().string() + "_folds.json") + "},");
+  line("    \"loader\": {\"batch_size\": 32, \"workers\": 1}");
+  line("  },");
+  const std::string outputs = task == "regression" ? "[\"model.pred\"]" : "[\"model.logits\", \"model.probs\"]";
+  line("  \"model\": {\"model\": \"fuse.models.mlp\", \"hidden\": [32], \"out_features\": " + std::to_string(task == "regression" ? 1 : classes) +
+       ", \"dropout\": 0.1, \"inputs\": [\"data.features\"], \"outputs\": " + outputs + "},");
+  std::string monitor, evaluation;
+  if (task == "regression") {
+    line("  \"losses\": {\"mse\": {\"loss\": \"fuse.losses.mse\", \"pred\": \"model.pred\", \"target\": " + quoted(label) + "}},");
+    line("  \"metrics\": {\"r2\": {\"metric\": \"fuse.metrics.regression\", \"pred\": \"model.pred\", \"target\": " + quoted(label) + ", \"output\": \"r2\"}},");
+    monitor = "validation.r2";
+    evaluation = "{\"target\": " + quoted(label) + ", \"score\": \"model.pred\", \"metrics\": {\"regression\": \"regression\"}";
+  } else if (classes == 2) {
+    line("  \"postprocess\": [{\"op\": \"fuse.ops.select\", \"key\": \"model.probs\", \"out\": \"model.score\", \"axis\": 1, \"index\": 1}],");
+    line("  \"losses\": {\"ce\": {\"loss\": \"fuse.losses.cross_entropy\", \"pred\": \"model.logits\", \"target\": " + quoted(label) + "}},");
+    line("  \"metrics\": {\"auc\": {\"metric\": \"fuse.metrics.auc\", \"pred\": \"model.score\", \"target\": " + quoted(label) + "}},");
+    monitor = "validation.auc";
+    evaluation = "{\"target\": " + quoted(label) +
+                 ", \"score\": \"model.score\",\n                 \"metrics\": {\"auc\": \"auc\", \"brier\": \"brier\", \"accuracy\": {\"component\": \"confusion\", \"config\": "
+                 "{\"threshold\": 0.5}}}";
+  } else {
+    line("  \"losses\": {\"ce\": {\"loss\": \"fuse.losses.cross_entropy\", \"pred\": \"model.logits\", \"target\": " + quoted(label) + "}},");
+    line("  \"metrics\": {\"accuracy\": {\"metric\": \"fuse.metrics.confusion\", \"pred\": \"model.probs\", \"target\": " + quoted(label) + ", \"num_classes\": " +
+         std::to_string(classes) + ", \"output\": \"accuracy\"}},");
+    monitor = "validation.accuracy";
+    evaluation = "{\"target\": " + quoted(label) + ", \"score\": \"model.probs\", \"metrics\": {\"accuracy\": {\"component\": \"confusion\", \"config\": {\"num_classes\": " +
+                 std::to_string(classes) + "}}}";
+  }
+  line("  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},");
+  line("  \"schedule\": {\"name\": \"one_cycle\"},");
+  line("  \"trainer\": {\"epochs\": 30, \"monitor\": \"" + monitor + "\", \"mode\": \"max\", \"threads\": 1},");
+  if (!o.groups.empty()) evaluation += ",\n                 \"groups\": " + key_list(o.groups);
+  line("  \"evaluation\": " + evaluation + ",\n                 \"ci\": {\"rounds\": 1000, \"seed\": 1}}");
+  line("}");
+
+  if (!out.parent_path().empty()) fs::create_directories(out.parent_path());
+  std::ofstream file(out);
+  file << s;
+  if (!file) throw Error(Errc::kIo, "cannot write '" + o.out + "'");
+  std::cout << "wrote " << o.out << ": " << description << "\n";
+  if (!p.numbers.empty()) std::cout << "  numbers: " << join(p.numbers, ", ") << "\n";
+  if (!p.categories.empty()) std::cout << "  categories: " << join(p.categories, ", ") << "\n";
+  for (const auto& [column, why] : p.skipped) std::cout << "  left out " << column << ": " << why << "\n";
+  std::cout << "next: fuse run " << o.out << " --cross-validate\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_init_command(CLI::App& app, int& exit_code) {
+  CLI::App* cmd = app.add_subcommand("init", "Write a starting experiment for a table: its numbers and categories into an MLP, fitted on the training folds");
+  static InitOptions options;
+  cmd->add_option("TABLE", options.table, "the table (.csv, .tsv, .jsonl), one row per sample")->required();
+  cmd->add_option("--target", options.target, "the column to predict")->required();
+  cmd->add_option("--out", options.out, "the experiment file to write (default: experiment.json)");
+  cmd->add_option("--task", options.task, "auto (text or a few whole numbers: classes; other numbers: a regression), classification or regression")
+      ->check(CLI::IsMember({"auto", "classification", "regression"}));
+  cmd->add_option("--exclude", options.exclude, "columns to leave out (e.g. ones known only after the outcome)")->delimiter(',');
+  cmd->add_option("--groups", options.groups, "columns whose values the evaluation reports apart (sites, sexes)")->delimiter(',');
+  cmd->add_flag("--force", options.force, "replace --out when it exists");
+  cmd->callback([&] { exit_code = init(options); });
+}
+
+}  // namespace fuse::cli

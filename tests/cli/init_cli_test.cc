@@ -1,0 +1,107 @@
+// fuse init: a starting experiment from a table, then fuse run on it.
+#include <cmath>
+#include <fstream>
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace fuse::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// fuse with `args`, in folder `in` when given.
+CommandResult fuse(const std::string& args, const fs::path& in = {}) {
+  static const fs::path empty_home = fresh_dir("init_cli_home");
+  return run_command((in.empty() ? "" : "cd '" + in.string() + "' && ") + "env -u FUSE_PLUGIN_PATH XDG_DATA_HOME='" + empty_home.string() + "' '" FUSE_BINARY "' " +
+                     args);
+}
+
+// 60 patients: a grade (low, mid, high) from x + y, a noisy age from x, a site, a free-text note, an empty y now
+// and then.
+fs::path write_table(const fs::path& dir) {
+  std::ofstream out(dir / "patients.csv");
+  out << "id,x,y,site,note,grade,age,label\n";
+  for (int i = 0; i < 60; ++i) {
+    const double x = std::sin(1.7 * i), y = std::cos(2.3 * i), s = x + y;
+    out << "p" << i << "," << x << "," << (i % 11 == 0 ? std::string() : std::to_string(y)) << "," << (i % 3 == 0 ? "north" : "south") << ",note " << i << ","
+        << (s < -0.5 ? "low" : s > 0.5 ? "high" : "mid") << "," << 60 + 10 * x + std::sin(5.1 * i) << "," << (s > 0 ? 1 : 0) << "\n";
+  }
+  return dir / "patients.csv";
+}
+
+TEST(FuseInit, ABinaryTargetGivesAnExperimentThatRuns) {
+  const fs::path dir = fresh_dir("init_binary");
+  write_table(dir);
+  CommandResult r = fuse("init '" + (dir / "patients.csv").string() + "' --target label --exclude grade,age --groups site --out '" +
+                         (dir / "exp" / "binary.json").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("binary classification of 'label' from 2 numbers and 1 categorical column\n  numbers: x, y\n  categories: site\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  left out note: 60 distinct texts in 60 rows: an id or free text\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  left out grade: --exclude\n"), std::string::npos) << r.out;
+  const std::string text = read_text(dir / "exp" / "binary.json");
+  EXPECT_NE(text.find(R"("source": {"table": "../patients.csv"})"), std::string::npos) << text;  // relative to the experiment
+  EXPECT_NE(text.find(R"({"op": "fuse.ops.nan_to_num", "keys": ["data.y"], "fit": true})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.ops.one_hot", "key": "data.site", "out": "data.site_onehot", "unknown": "zeros", "fit": true})"), std::string::npos);
+  EXPECT_NE(text.find(R"("groups": ["data.site"])"), std::string::npos) << text;
+  r = fuse("run '" + (dir / "exp" / "binary.json").string() + "' --epochs 3 --out '" + (dir / "run").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("model component 'net': in_features 4 ("), std::string::npos) << r.out;  // x, y and two sites
+  EXPECT_NE(r.out.find("evaluation: auc = "), std::string::npos) << r.out;
+  // Written again only with --force.
+  r = fuse("init '" + (dir / "patients.csv").string() + "' --target label --out '" + (dir / "exp" / "binary.json").string() + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("fuse: error: '" + (dir / "exp" / "binary.json").string() + "' exists; choose another --out, or --force to replace it"), std::string::npos)
+      << r.err;
+}
+
+TEST(FuseInit, TextClassesAndARegressionRun) {
+  const fs::path dir = fresh_dir("init_tasks");
+  write_table(dir);
+  CommandResult r = fuse("init patients.csv --target grade --exclude label,age --out multi.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("3-class classification of 'grade'"), std::string::npos) << r.out;
+  EXPECT_NE(read_text(dir / "multi.json").find(R"({"op": "fuse.ops.lookup", "key": "data.grade", "out": "data.grade_class", "fit": true})"), std::string::npos);
+  r = fuse("run multi.json --epochs 2 --out run_multi", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("fuse.ops.lookup on 'data.grade': table {\"high\": 0, \"low\": 1, \"mid\": 2}"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("evaluation: accuracy = "), std::string::npos) << r.out;
+
+  r = fuse("init patients.csv --target age --exclude label,grade --out regression.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("regression of 'age' from 2 numbers and 1 categorical column"), std::string::npos) << r.out;
+  r = fuse("run regression.json --epochs 2 --no-progress --out run_regression", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation: regression.r2 = "), std::string::npos) << r.out;  // every output of a metric without a headline one
+}
+
+TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
+  const fs::path dir = fresh_dir("init_errors");
+  write_table(dir);
+  std::ofstream(dir / "small.csv") << "id,a,b,note\n1,1,x,\n2,1,y,\n3,1,z,q\n";
+  const auto error = [&](const std::string& args) {
+    const CommandResult r = fuse("init " + args + " --out out.json", dir);
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    return r.err;
+  };
+  EXPECT_EQ(error("patients.csv --target lable"), "fuse: error: patients.csv: no column 'lable'; did you mean 'label'? (--target; columns: id, x, y, site, note, grade, age, label)\n");
+  EXPECT_EQ(error("patients.csv --target label --exclude sites"),
+            "fuse: error: patients.csv: no column 'sites'; did you mean 'site'? (--exclude; columns: id, x, y, site, note, grade, age, label)\n");
+  EXPECT_EQ(error("patients.csv --target y"), "fuse: error: patients.csv: the target 'y' is empty in 6 rows: drop or fill them first\n");
+  EXPECT_EQ(error("small.csv --target a"), "fuse: error: small.csv: the target 'a' has one value only: there is nothing to learn\n");
+  EXPECT_EQ(error("patients.csv --target note"), "fuse: error: patients.csv: the target 'note' has 60 distinct values, too many for classes\n");
+  EXPECT_EQ(error("patients.csv --target age --task classification"),
+            "fuse: error: patients.csv: the target 'age' has 60 distinct values, too many for classes (--task regression)\n");
+  EXPECT_EQ(error("patients.csv --target site --task regression"),
+            "fuse: error: patients.csv: the target 'site' holds text: a regression needs numbers (--task classification)\n");
+  EXPECT_EQ(error("small.csv --target b"),
+            "fuse: error: small.csv: no column is left to learn from (id: the ids, a: one value, note: one value); features are numbers, or texts of at most 50 "
+            "values that repeat\n");
+  EXPECT_EQ(error("nothing.csv --target label"), "fuse: error: no table 'nothing.csv'\n");
+}
+
+}  // namespace
+}  // namespace fuse::testing
