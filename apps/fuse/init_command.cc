@@ -11,6 +11,7 @@
 #include <boost/json/value.hpp>
 
 #include "commands.h"
+#include "init.h"
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
 #include "fuse/json/write.h"
@@ -21,16 +22,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct InitOptions {
-  std::string table, target, out = "experiment.json", task = "auto";
-  std::vector<std::string> exclude, groups;
-  bool force = false;
-};
-
 constexpr size_t kMaxCategories = 50;  // more distinct texts than this is an id or free text
 constexpr size_t kMaxClasses = 50;
 
-std::string quoted(const std::string& text) { return json::to_text(boost::json::value(text)); }
 std::string key(const std::string& column) { return quoted("data." + column); }
 std::string key_list(const std::vector<std::string>& columns) {
   std::string list;
@@ -40,16 +34,6 @@ std::string key_list(const std::vector<std::string>& columns) {
 
 // "1 number", "4 numbers".
 std::string counted(size_t n, const std::string& what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
-
-// The table as the experiment names it: relative to the experiment's folder, unless that climbs more than two
-// folders up (then absolute).
-std::string table_path(const fs::path& table, const fs::path& experiment) {
-  const fs::path absolute = fs::absolute(table).lexically_normal();
-  const fs::path relative = absolute.lexically_relative(fs::absolute(experiment).parent_path().lexically_normal());
-  size_t up = 0;
-  for (const fs::path& part : relative) up += part == "..";
-  return (relative.empty() || up > 2 ? absolute : relative).generic_string();
-}
 
 bool is_integer(const std::string& text) {
   int64_t v = 0;
@@ -84,19 +68,13 @@ Plan plan_columns(const std::vector<table::ColumnSummary>& columns, const InitOp
   return p;
 }
 
-int init(const InitOptions& o) {
+int init_table(const InitOptions& o) {
   const fs::path table_file(o.table), out(o.out);
-  if (!fs::exists(table_file)) throw Error(Errc::kIo, "no table '" + o.table + "'");
-  if (fs::exists(out) && !o.force) throw Error(Errc::kIo, "'" + o.out + "' exists; choose another --out, or --force to replace it");
-  std::unique_ptr<table::Reader> reader = table::Reader::open(table_file);
+  std::unique_ptr<table::Reader> reader = open_table(o);
   const std::vector<std::string> names = reader->columns();
-  for (const std::vector<std::string>* list : {&o.exclude, &o.groups})
-    for (const std::string& c : *list)
-      if (std::find(names.begin(), names.end(), c) == names.end())
-        throw Error(Errc::kKeyNotFound, o.table + ": no column '" + c + "'" + did_you_mean(c, names) + " (" + (list == &o.exclude ? "--exclude" : "--groups") +
-                                            "; columns: " + join(names, ", ") + ")");
-  if (std::find(names.begin(), names.end(), o.target) == names.end())
-    throw Error(Errc::kKeyNotFound, o.table + ": no column '" + o.target + "'" + did_you_mean(o.target, names) + " (--target; columns: " + join(names, ", ") + ")");
+  for (const std::string& c : o.exclude) require_column(o, names, c, "--exclude");
+  for (const std::string& c : o.groups) require_column(o, names, c, "--groups");
+  require_column(o, names, o.target, "--target");
   std::vector<table::Request> all;
   for (const std::string& c : names) all.push_back({c, table::Kind::kText});
   const table::Table t = table::read_table(table_file, all);
@@ -220,10 +198,7 @@ int init(const InitOptions& o) {
   line("  \"evaluation\": " + evaluation + ",\n                 \"ci\": {\"rounds\": 1000, \"seed\": 1}}");
   line("}");
 
-  if (!out.parent_path().empty()) fs::create_directories(out.parent_path());
-  std::ofstream file(out);
-  file << s;
-  if (!file) throw Error(Errc::kIo, "cannot write '" + o.out + "'");
+  write_experiment(o, s);
   std::cout << "wrote " << o.out << ": " << description << "\n";
   if (!p.numbers.empty()) std::cout << "  numbers: " << join(p.numbers, ", ") << "\n";
   if (!p.categories.empty()) std::cout << "  categories: " << join(p.categories, ", ") << "\n";
@@ -232,13 +207,58 @@ int init(const InitOptions& o) {
   return 0;
 }
 
+int init(const InitOptions& o) {
+  if (o.target.empty() == o.mask.empty())
+    throw Error(Errc::kInvalidArgument, "give --target COLUMN (a table's other columns predict it) or --mask COLUMN (label maps of the images in --image "
+                                        "COLUMN: a segmentation)");
+  return o.mask.empty() ? init_table(o) : init_segmentation(o);
+}
+
 }  // namespace
 
+std::string quoted(const std::string& text) { return json::to_text(boost::json::value(text)); }
+
+std::string table_path(const fs::path& table, const fs::path& experiment) {
+  const fs::path absolute = fs::absolute(table).lexically_normal();
+  const fs::path relative = absolute.lexically_relative(fs::absolute(experiment).parent_path().lexically_normal());
+  size_t up = 0;
+  for (const fs::path& part : relative) up += part == "..";
+  return (relative.empty() || up > 2 ? absolute : relative).generic_string();
+}
+
+std::unique_ptr<table::Reader> open_table(const InitOptions& o) {
+  if (!fs::exists(o.table)) throw Error(Errc::kIo, "no table '" + o.table + "'");
+  check_out(o);
+  return table::Reader::open(o.table);
+}
+
+void require_column(const InitOptions& o, const std::vector<std::string>& columns, const std::string& column, const std::string& option) {
+  if (std::find(columns.begin(), columns.end(), column) == columns.end())
+    throw Error(Errc::kKeyNotFound, o.table + ": no column '" + column + "'" + did_you_mean(column, columns) + " (" + option + "; columns: " + join(columns, ", ") + ")");
+}
+
+void check_out(const InitOptions& o) {
+  if (fs::exists(o.out) && !o.force) throw Error(Errc::kIo, "'" + o.out + "' exists; choose another --out, or --force to replace it");
+}
+
+void write_experiment(const InitOptions& o, const std::string& text) {
+  const fs::path out(o.out);
+  check_out(o);
+  if (!out.parent_path().empty()) fs::create_directories(out.parent_path());
+  std::ofstream file(out);
+  file << text;
+  if (!file) throw Error(Errc::kIo, "cannot write '" + o.out + "'");
+}
+
 void add_init_command(CLI::App& app, int& exit_code) {
-  CLI::App* cmd = app.add_subcommand("init", "Write a starting experiment for a table: its numbers and categories into an MLP, fitted on the training folds");
+  CLI::App* cmd = app.add_subcommand("init", "Write a starting experiment from a look at the data: a table's columns into an MLP (--target), or a 3D "
+                                              "segmentation of images (--mask)");
   static InitOptions options;
   cmd->add_option("TABLE", options.table, "the table (.csv, .tsv, .jsonl), one row per sample")->required();
-  cmd->add_option("--target", options.target, "the column to predict")->required();
+  cmd->add_option("--target", options.target, "the column to predict from the others");
+  cmd->add_option("--mask", options.mask, "the column of label maps: a 3D segmentation of the images in --image");
+  cmd->add_option("--image", options.image, "the column of images, with --mask (default: image)");
+  cmd->add_option("--threads", options.threads, "threads reading the images' headers and masks (default: all cores)");
   cmd->add_option("--out", options.out, "the experiment file to write (default: experiment.json)");
   cmd->add_option("--task", options.task, "auto (text or a few whole numbers: classes; other numbers: a regression), classification or regression")
       ->check(CLI::IsMember({"auto", "classification", "regression"}));

@@ -78,6 +78,27 @@ TEST(FuseInit, TextClassesAndARegressionRun) {
   EXPECT_NE(r.out.find("evaluation: regression.r2 = "), std::string::npos) << r.out;  // every output of a metric without a headline one
 }
 
+TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
+  const fs::path dir = fresh_dir("init_segmentation");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 6 32 32 16").exit_code, 0);
+  CommandResult r = fuse("init data/train.csv --mask mask --threads 2 --out seg.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote seg.json: 3D segmentation of labels 1 ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" voxels) in 6 images\n"), std::string::npos) << r.out;
+  const std::string text = read_text(dir / "seg.json");
+  EXPECT_NE(text.find(R"("source": {"table": "data/train.csv", "paths": ["image", "mask"]})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("num_classes": 3, "channels": [16, 32, 64])"), std::string::npos) << text;  // labels 0, 1, 2
+  EXPECT_NE(text.find(R"("class_ratios": [1, 1, 1])"), std::string::npos) << text;
+  r = fuse("run seg.json --epochs 1 --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("model component 'net': in_channels 1 ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("validation.dice = "), std::string::npos) << r.out;
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --input data/images/case00_ct.nii.gz --output case00_seg.nii.gz", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "case00_seg.nii.gz"));
+}
+
 TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
   const fs::path dir = fresh_dir("init_errors");
   write_table(dir);
@@ -101,6 +122,13 @@ TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
             "fuse: error: small.csv: no column is left to learn from (id: the ids, a: one value, note: one value); features are numbers, or texts of at most 50 "
             "values that repeat\n");
   EXPECT_EQ(error("nothing.csv --target label"), "fuse: error: no table 'nothing.csv'\n");
+  EXPECT_EQ(error("patients.csv"), "fuse: error: give --target COLUMN (a table's other columns predict it) or --mask COLUMN (label maps of the images in --image "
+                                   "COLUMN: a segmentation)\n");
+  EXPECT_EQ(error("patients.csv --mask labels"), "fuse: error: patients.csv: no column 'image'; did you mean 'age'? (--image; columns: id, x, y, site, note, grade, age, label)\n");
+  std::ofstream(dir / "images.csv") << "image,mask\na.nii.gz,b.nii.gz\n";
+  EXPECT_EQ(error("images.csv --mask mask"), "fuse: error: images.csv: 1 images; folds need at least 4\n");
+  std::ofstream(dir / "images.csv") << "image,mask\na.nii.gz,b.nii.gz\na.nii.gz,\nc,d\ne,f\n";
+  EXPECT_EQ(error("images.csv --mask mask"), "fuse: error: row 2 of images.csv: no path in column 'mask'\n");
 }
 
 }  // namespace

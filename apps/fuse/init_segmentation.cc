@@ -1,0 +1,172 @@
+// fuse init --mask: a starting 3D segmentation experiment from a table of images and label maps (fastMONAI's
+// low-code start, with its MedDataset suggestion): the images laid out in RAS and resampled to the most common
+// spacing, z-normalised; training on patches centred on each label with equal chances, augmented; a 3D UNet
+// whose input channels come from the data; validation and inference on whole volumes in sliding windows, written
+// back onto each input's own grid.
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "fuse/base/error.h"
+#include "fuse/base/strings.h"
+#include "fuse/data/summary.h"
+#include "fuse/json/write.h"
+#include "fuse/table/table.h"
+#include "init.h"
+
+namespace fuse::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kMaxPatch = 64;   // voxels per axis: a CPU-sized patch
+constexpr int64_t kPatchStep = 4;   // the 3-level UNet halves a patch twice
+constexpr size_t kMinImages = 4;    // for folds
+
+std::string numbers(const std::vector<double>& values) {
+  std::string text;
+  for (double v : values) text += (text.empty() ? "" : ", ") + json::format_number(v);
+  return "[" + text + "]";
+}
+
+std::string integers(const std::vector<int64_t>& values) {
+  std::string text;
+  for (int64_t v : values) text += (text.empty() ? "" : ", ") + std::to_string(v);
+  return "[" + text + "]";
+}
+
+}  // namespace
+
+int init_segmentation(const InitOptions& o) {
+  const fs::path table_file(o.table), out(o.out);
+  std::unique_ptr<table::Reader> reader = open_table(o);
+  const std::vector<std::string> columns = reader->columns();
+  require_column(o, columns, o.image, "--image");
+  require_column(o, columns, o.mask, "--mask");
+  reader->select({{o.image, table::Kind::kText}, {o.mask, table::Kind::kText}});
+  table::Table t;
+  while (reader->read(t)) {
+  }
+  if (t.size() < kMinImages)
+    throw Error(Errc::kInvalidArgument, o.table + ": " + std::to_string(t.size()) + " images; folds need at least " + std::to_string(kMinImages));
+  // Paths are relative to the table, as the experiment's source reads them.
+  const fs::path base = fs::absolute(table_file).parent_path();
+  std::vector<std::string> images, masks;
+  for (size_t r = 0; r < t.size(); ++r) {
+    for (const auto& [column, list] : {std::pair{&o.image, &images}, std::pair{&o.mask, &masks}}) {
+      const std::string path(t.column(*column).text.at(r));
+      if (path.empty()) throw Error(Errc::kInvalidArgument, t.where(r) + ": no path in column '" + *column + "'");
+      list->push_back(fs::path(path).is_absolute() ? path : (base / path).string());
+    }
+  }
+  const size_t threads = o.threads > 0 ? static_cast<size_t>(o.threads) : std::max(1u, std::thread::hardware_concurrency());
+  const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, masks, threads));
+  std::vector<int64_t> labels;
+  for (const auto& [label, voxels] : s.label_voxels) {
+    if (label < 0) throw Error(Errc::kInvalidArgument, o.table + ": the masks hold label " + std::to_string(label) + "; labels are 0 (background), 1, 2, ...");
+    if (label > 0) labels.push_back(label);
+  }
+  if (labels.empty()) throw Error(Errc::kInvalidArgument, o.table + ": the masks hold only label 0 (background): there is nothing to segment");
+  const int64_t classes = labels.back() + 1;
+
+  // Patches: the largest resampled size per axis, at most kMaxPatch, a multiple of kPatchStep (smaller volumes
+  // are padded).
+  std::vector<int64_t> patch;
+  for (int64_t size : s.largest_size) patch.push_back(std::max(kPatchStep, std::min(size, kMaxPatch) / kPatchStep * kPatchStep));
+  const std::vector<double> spacing(s.spacing.begin(), s.spacing.end());
+  const std::vector<double> zyx(spacing.rbegin(), spacing.rend());  // the metrics' spacing, per tensor axis
+  const std::string stem = out.stem().string();
+  // Keys for the volumes that no column of the table already names.
+  const auto free_key = [&](std::string name) {
+    while (std::find(columns.begin(), columns.end(), name) != columns.end()) name += "_volume";
+    return "data." + name;
+  };
+  const std::string image = free_key("scan"), seg = free_key("seg"), image_path = quoted("data." + o.image), mask_path = quoted("data." + o.mask);
+  const std::string both = "[" + quoted(image) + "], \"labels\": [" + quoted(seg) + "]";
+  std::string label_list;
+  for (int64_t l : labels) label_list += (label_list.empty() ? "" : ", ") + std::to_string(l) + " (" + std::to_string(s.label_voxels.at(l)) + " voxels)";
+  const std::string description = "3D segmentation of label" + std::string(labels.size() == 1 ? " " : "s ") + label_list + " in " + std::to_string(t.size()) +
+                                  " images";
+  const std::string window = "{\"size\": " + integers(patch) + ", \"overlap\": 0.5, \"batch\": 2}";
+  const std::string read_image = "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + image_path + ", \"key\": " + quoted(image) + ", \"dtype\": \"float32\"}";
+  const std::string resample = "{\"op\": \"fuse.medical.resample\", \"keys\": [" + quoted(image) + "]";
+  const std::string znorm = "{\"op\": \"fuse.medical.znorm\", \"keys\": [" + quoted(image) + "]}";
+  const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + quoted(seg) + ", \"num_classes\": " +
+                             std::to_string(classes) + ", \"spacing\": " + numbers(zyx);
+  std::vector<int64_t> ratios(static_cast<size_t>(classes), 1);
+
+  std::string x;
+  const auto line = [&](const std::string& text) { x += text + "\n"; };
+  line("{");
+  line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + "`:");
+  line("  // " + description + ", with a 3D UNet on " + std::to_string(patch[0]) + "x" + std::to_string(patch[1]) + "x" + std::to_string(patch[2]) +
+       " patches and " + std::to_string(std::min<size_t>(5, t.size())) + "-fold cross-validation.");
+  line("  // Every image is laid out in RAS and resampled to " + json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " +
+       json::format_number(spacing[2]) + " mm (the most common spacing per axis; `fuse dataset summary` shows the rest).");
+  line("  // The UNet's input channels come from the data when it runs. Edit freely: docs/data.md, docs/training.md.");
+  line("  \"name\": " + quoted(stem) + ",");
+  line("  \"seed\": 1,");
+  line("  \"data\": {");
+  line("    \"source\": {\"table\": " + quoted(table_path(table_file, out)) + ", \"paths\": [" + quoted(o.image) + ", " + quoted(o.mask) + "]},");
+  line("    // Deterministic, cached: read, lay out in RAS, resample (labels by nearest neighbour), z-normalise each image.");
+  line("    \"static\": [");
+  line("      " + read_image + ",");
+  line("      {\"op\": \"fuse.io.read_medical\", \"path_key\": " + mask_path + ", \"key\": " + quoted(seg) + ", \"dtype\": \"uint8\"},");
+  line("      {\"op\": \"fuse.medical.reorient\", \"keys\": [" + quoted(image) + ", " + quoted(seg) + "], \"orientation\": \"RAS\"},");
+  line("      " + resample + ", \"labels\": [" + quoted(seg) + "], \"spacing\": " + numbers(spacing) + "},");
+  line("      " + znorm);
+  line("    ],");
+  line("    // Random, every epoch: a patch centred on each label (background too) with equal chances, then one draw moves");
+  line("    // the image and its labels alike.");
+  line("    \"dynamic\": [");
+  line("      {\"op\": \"fuse.medical.crop_foreground\", \"keys\": " + both + ", \"size\": " + integers(patch) + ", \"class_ratios\": " + integers(ratios) + "},");
+  line("      {\"op\": \"fuse.medical.random_affine\", \"keys\": " + both + ", \"rotation\": [-10, 10], \"scale\": [0.9, 1.1], \"p\": 0.5},");
+  line("      {\"op\": \"fuse.medical.random_flip\", \"keys\": " + both + ", \"axes\": [0]},");
+  line("      {\"op\": \"fuse.medical.random_noise\", \"keys\": [" + quoted(image) + "], \"std\": [0, 0.05], \"p\": 0.3}");
+  line("    ],");
+  line("    \"cache\": {\"dir\": " + quoted(stem + "_cache") + "},");
+  line("    \"folds\": {\"k\": " + std::to_string(std::min<size_t>(5, t.size())) + ", \"file\": " + quoted(stem + "_folds.json") + "},");
+  line("    \"loader\": {\"batch_size\": 2, \"workers\": 2, \"collate\": {\"skip\": [" + quoted(image + "_meta") + ", " + quoted(seg + "_meta") + "]}}");
+  line("  },");
+  line("  // Validation sees whole volumes, in overlapping windows blended back.");
+  line("  \"validation\": {\"dynamic\": [], \"sliding_window\": " + window + "},");
+  line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": 3, \"num_classes\": " + std::to_string(classes) +
+       ", \"channels\": [16, 32, 64], \"inputs\": [" + quoted(image) + "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
+  line("  \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],");
+  line("  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + quoted(seg) +
+       ", \"include_background\": false}},");
+  line("  // Distances in millimetres: the spacing per tensor axis (z, y, x) after resampling.");
+  line("  \"metrics\": {\"dice\": " + metric + ", \"output\": \"mean_dice\", \"on\": [\"validation\"]},");
+  line("              \"hd95\": " + metric + ", \"output\": \"mean_hd95\", \"on\": [\"validation\"]}},");
+  line("  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},");
+  line("  \"schedule\": {\"name\": \"one_cycle\"},");
+  line("  \"trainer\": {\"epochs\": 50, \"monitor\": \"validation.dice\", \"mode\": \"max\", \"threads\": 2},");
+  line("  // A new image: the same static steps without the labels, windows as in validation, the labels written back onto");
+  line("  // the input's own grid. `fuse infer BUNDLE --table test.csv --out DIR` scores them against the table's '" + o.mask + "' column.");
+  line("  \"inference\": {");
+  line("    \"input_key\": " + image_path + ",");
+  line("    \"steps\": [");
+  line("      " + read_image + ",");
+  line("      {\"op\": \"fuse.medical.reorient\", \"keys\": [" + quoted(image) + "], \"orientation\": \"RAS\"},");
+  line("      " + resample + ", \"spacing\": " + numbers(spacing) + "},");
+  line("      " + znorm);
+  line("    ],");
+  line("    \"sliding_window\": " + window + ",");
+  line("    \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],");
+  line("    \"write\": [{\"op\": \"fuse.io.write_medical\", \"key\": \"model.seg\", \"scores\": \"model.probs\", \"geometry_from\": " + quoted(image) +
+       ", \"label\": true, \"dtype\": \"uint8\", \"path\": \"{data.output_path}\"}],");
+  line("    \"reference\": " + mask_path);
+  line("  }");
+  line("}");
+  write_experiment(o, x);
+  std::cout << "wrote " << o.out << ": " << description << "\n";
+  std::cout << "  resampled to " << json::format_number(spacing[0]) << " x " << json::format_number(spacing[1]) << " x " << json::format_number(spacing[2])
+            << " mm (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << "x" << s.largest_size[2] << "), patches of " << patch[0] << "x"
+            << patch[1] << "x" << patch[2] << " voxels\n";
+  std::cout << "next: fuse run " << o.out << "\n";
+  return 0;
+}
+
+}  // namespace fuse::cli
