@@ -102,7 +102,7 @@ void print_evaluation(const boost::json::object& results) {
     const std::string key(name);
     const size_t dot = key.find('.');
     const std::string metric = key.substr(0, dot);
-    if (dot != std::string::npos && key.substr(dot + 1) != metric && metrics->contains(metric + "." + metric)) continue;
+    if (dot != std::string::npos && key.substr(dot + 1) != metric && (metrics->contains(metric) || metrics->contains(metric + "." + metric))) continue;
     if (!v.is_object() || !v.as_object().contains("value") || !v.at("value").is_number()) continue;
     // Four decimals, as `fuse eval` prints them; evaluation.json holds every digit.
     using fuse::cli::four_decimals;

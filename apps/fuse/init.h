@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fuse/table/describe.h"
 #include "fuse/table/table.h"
 
 namespace fuse::cli {
@@ -23,17 +24,42 @@ struct InitOptions {
 // folders up (then absolute).
 std::string table_path(const std::filesystem::path& table, const std::filesystem::path& experiment);
 // `text` JSON-quoted.
-std::string quoted(const std::string& text);
+std::string json_string(const std::string& text);
 // Opens the table o.table, after refusing a missing one or an existing o.out (unless o.force).
 std::unique_ptr<table::Reader> open_table(const InitOptions& o);
 // Refuses a `column` that the table's `columns` lack, naming the option that gave it.
 void require_column(const InitOptions& o, const std::vector<std::string>& columns, const std::string& column, const std::string& option);
+// Column `column` of `t` as paths to read: relative ones from the table's folder, as the experiment's source
+// reads them; an empty cell is refused, naming the row. Also refused: fewer than 4 rows (folds need them).
+std::vector<std::string> image_paths(const InitOptions& o, const table::Table& t, const std::string& column);
+// o.threads, or every core.
+size_t reading_threads(const InitOptions& o);
 // Refuses an existing o.out unless o.force; write_experiment writes `text` there.
 void check_out(const InitOptions& o);
 void write_experiment(const InitOptions& o, const std::string& text);
 
+// What the target column o.target makes of the experiment (init_target.cc): a classification (text, or at most
+// 12 whole numbers) or a regression, and the key the loss reads: class indices 0..k-1 (the column itself, or
+// numbered by a fitted lookup) or the target z-scored by the training folds.
+struct Target {
+  std::string task;  // "classification" or "regression"
+  size_t classes = 0;
+  std::string label;        // the key the loss and metrics read
+  std::string description;  // "binary classification of 'label'"
+  std::vector<std::string> steps;  // static steps making `label` from the column (none when it is one already)
+};
+// Refuses a target with empty cells, one value, or more values than classes can be; `where` starts the errors.
+Target read_target(const InitOptions& o, const table::ColumnSummary& column);
+// The experiment's sections from "postprocess" to "evaluation" for a model whose outputs are model.logits and
+// model.probs (classes) or model.pred (a regression), each line ending with a comma but the last.
+std::string target_sections(const InitOptions& o, const Target& t, int64_t epochs, int64_t threads);
+// Per --groups column, its key, for the evaluation ("[\"data.site\"]").
+std::string key_list(const std::vector<std::string>& columns);
+
 // A 3D segmentation of the images in column o.image by the label maps in column o.mask.
 int init_segmentation(const InitOptions& o);
+// A 3D classification (or regression) of the images in column o.image by column o.target.
+int init_images(const InitOptions& o);
 
 }  // namespace fuse::cli
 

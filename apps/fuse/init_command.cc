@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include <boost/json/value.hpp>
 
@@ -23,23 +24,11 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kMaxCategories = 50;  // more distinct texts than this is an id or free text
-constexpr size_t kMaxClasses = 50;
 
-std::string key(const std::string& column) { return quoted("data." + column); }
-std::string key_list(const std::vector<std::string>& columns) {
-  std::string list;
-  for (const std::string& c : columns) list += (list.empty() ? "" : ", ") + key(c);
-  return "[" + list + "]";
-}
+std::string key(const std::string& column) { return json_string("data." + column); }
 
 // "1 number", "4 numbers".
 std::string counted(size_t n, const std::string& what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
-
-bool is_integer(const std::string& text) {
-  int64_t v = 0;
-  const char* end = text.data() + text.size();
-  return !text.empty() && std::from_chars(text.data(), end, v).ptr == end;
-}
 
 // What the table's columns become.
 struct Plan {
@@ -79,22 +68,7 @@ int init_table(const InitOptions& o) {
   for (const std::string& c : names) all.push_back({c, table::Kind::kText});
   const table::Table t = table::read_table(table_file, all);
   const std::vector<table::ColumnSummary> columns = table::describe(t);
-  const table::ColumnSummary& target = *std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.name == o.target; });
-  const std::string where = o.table + ": the target '" + o.target + "'";
-  if (target.missing) throw Error(Errc::kInvalidArgument, where + " is empty in " + std::to_string(target.missing) + " rows: drop or fill them first");
-  if (target.distinct < 2) throw Error(Errc::kInvalidArgument, where + " has one value only: there is nothing to learn");
-
-  // The task: text, or a few whole numbers, are classes; other numbers a regression.
-  bool whole = target.numeric && !target.values.empty();
-  for (const auto& [value, count] : target.values) whole = whole && is_integer(value);
-  std::string task = o.task;
-  if (task == "auto") task = !target.numeric || whole ? "classification" : "regression";
-  if (task == "regression" && !target.numeric) throw Error(Errc::kInvalidArgument, where + " holds text: a regression needs numbers (--task classification)");
-  if (task == "classification" && target.distinct > (target.numeric ? table::ColumnSummary::kMostValues : kMaxClasses))
-    throw Error(Errc::kInvalidArgument, where + " has " + std::to_string(target.distinct) + " distinct values, too many for classes" +
-                                            (target.numeric ? " (--task regression)" : ""));
-  const size_t classes = target.distinct;
-
+  const Target target = read_target(o, *std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.name == o.target; }));
   const Plan p = plan_columns(columns, o, t.size());
   if (p.numbers.empty() && p.categories.empty()) {
     std::string skipped;
@@ -103,22 +77,10 @@ int init_table(const InitOptions& o) {
                                             "); features are numbers, or texts of at most " + std::to_string(kMaxCategories) + " values that repeat");
   }
 
-  // The label as the loss reads it: class indices 0..k-1 (numbered by the training folds' sorted values
-  // unless they already are), or for a regression the target z-scored by the training folds.
-  bool indices = whole;
-  for (size_t i = 0; i < target.values.size() && indices; ++i) {
-    int64_t v = -1;
-    std::from_chars(target.values[i].first.data(), target.values[i].first.data() + target.values[i].first.size(), v);
-    indices = v >= 0 && static_cast<size_t>(v) < classes;
-  }
-  const std::string label = task == "regression" ? "data." + o.target + "_z" : indices ? "data." + o.target : "data." + o.target + "_class";
-
   std::string s;
   const auto line = [&](const std::string& text) { s += text + "\n"; };
-  const std::string description = (task == "regression" ? "regression of '" + o.target + "'"
-                                                         : (classes == 2 ? "binary" : std::to_string(classes) + "-class") + std::string(" classification of '") +
-                                                               o.target + "'") +
-                                  " from " + counted(p.numbers.size(), "number") + " and " + counted(p.categories.size(), "categorical column");
+  const std::string description =
+      target.description + " from " + counted(p.numbers.size(), "number") + " and " + counted(p.categories.size(), "categorical column");
   std::string command = "fuse init " + o.table + " --target " + o.target;
   if (o.task != "auto") command += " --task " + o.task;
   if (!o.exclude.empty()) command += " --exclude " + join(o.exclude, ",");
@@ -133,10 +95,10 @@ int init_table(const InitOptions& o) {
     for (const auto& [column, why] : p.skipped) skipped += (skipped.empty() ? "" : ", ") + column + " (" + why + ")";
     line("  // Left out: " + skipped + ".");
   }
-  line("  \"name\": " + quoted(out.stem().string()) + ",");
+  line("  \"name\": " + json_string(out.stem().string()) + ",");
   line("  \"seed\": 1,");
   line("  \"data\": {");
-  line("    \"source\": {\"table\": " + quoted(table_path(table_file, out)) + "},");
+  line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + "},");
   line("    \"static\": [");
   std::vector<std::string> steps;
   if (!p.with_missing.empty()) steps.push_back("      // empty cells: the training mean\n      {\"op\": \"fuse.ops.nan_to_num\", \"keys\": " + key_list(p.with_missing) + ", \"fit\": true}");
@@ -153,49 +115,17 @@ int init_table(const InitOptions& o) {
     if (!alone) parts.insert(parts.begin(), "numbers");
   }
   if (!parts.empty()) steps.push_back("      {\"op\": \"fuse.ops.concat\", \"keys\": " + key_list(parts) + ", \"out\": \"data.features\"}");
-  if (task == "classification" && !indices)
-    steps.push_back("      // the classes numbered 0, 1, ... in sorted order\n      {\"op\": \"fuse.ops.lookup\", \"key\": " + key(o.target) + ", \"out\": " + quoted(label) +
-                    ", \"fit\": true}");
-  if (task == "regression")
-    steps.push_back("      // the target in standard deviations of the training folds (the MLP learns it faster; R² and correlations are unchanged,\n"
-                    "      // MAE and RMSE are in these units)\n      {\"op\": \"fuse.ops.copy\", \"from\": [" + key(o.target) + "], \"to\": [" + quoted(label) +
-                    "]},\n      {\"op\": \"fuse.ops.zscore\", \"keys\": [" + quoted(label) + "], \"fit\": true}");
+  steps.insert(steps.end(), target.steps.begin(), target.steps.end());
   for (size_t i = 0; i < steps.size(); ++i) line(steps[i] + (i + 1 < steps.size() ? "," : ""));
   line("    ],");
-  line(std::string("    \"folds\": {\"k\": 5") + (task == "classification" ? ", \"stratify\": " + key(o.target) : "") + ", \"file\": " +
-       quoted(out.stem().string() + "_folds.json") + "},");
+  line(std::string("    \"folds\": {\"k\": 5") + (target.task == "classification" ? ", \"stratify\": " + key(o.target) : "") + ", \"file\": " +
+       json_string(out.stem().string() + "_folds.json") + "},");
   line("    \"loader\": {\"batch_size\": 32, \"workers\": 1}");
   line("  },");
-  const std::string outputs = task == "regression" ? "[\"model.pred\"]" : "[\"model.logits\", \"model.probs\"]";
-  line("  \"model\": {\"model\": \"fuse.models.mlp\", \"hidden\": [32], \"out_features\": " + std::to_string(task == "regression" ? 1 : classes) +
-       ", \"dropout\": 0.1, \"inputs\": [\"data.features\"], \"outputs\": " + outputs + "},");
-  std::string monitor, evaluation;
-  if (task == "regression") {
-    line("  \"losses\": {\"mse\": {\"loss\": \"fuse.losses.mse\", \"pred\": \"model.pred\", \"target\": " + quoted(label) + "}},");
-    line("  \"metrics\": {\"r2\": {\"metric\": \"fuse.metrics.regression\", \"pred\": \"model.pred\", \"target\": " + quoted(label) + ", \"output\": \"r2\"}},");
-    monitor = "validation.r2";
-    evaluation = "{\"target\": " + quoted(label) + ", \"score\": \"model.pred\", \"metrics\": {\"regression\": \"regression\"}";
-  } else if (classes == 2) {
-    line("  \"postprocess\": [{\"op\": \"fuse.ops.select\", \"key\": \"model.probs\", \"out\": \"model.score\", \"axis\": 1, \"index\": 1}],");
-    line("  \"losses\": {\"ce\": {\"loss\": \"fuse.losses.cross_entropy\", \"pred\": \"model.logits\", \"target\": " + quoted(label) + "}},");
-    line("  \"metrics\": {\"auc\": {\"metric\": \"fuse.metrics.auc\", \"pred\": \"model.score\", \"target\": " + quoted(label) + "}},");
-    monitor = "validation.auc";
-    evaluation = "{\"target\": " + quoted(label) +
-                 ", \"score\": \"model.score\",\n                 \"metrics\": {\"auc\": \"auc\", \"brier\": \"brier\", \"accuracy\": {\"component\": \"confusion\", \"config\": "
-                 "{\"threshold\": 0.5}}}";
-  } else {
-    line("  \"losses\": {\"ce\": {\"loss\": \"fuse.losses.cross_entropy\", \"pred\": \"model.logits\", \"target\": " + quoted(label) + "}},");
-    line("  \"metrics\": {\"accuracy\": {\"metric\": \"fuse.metrics.confusion\", \"pred\": \"model.probs\", \"target\": " + quoted(label) + ", \"num_classes\": " +
-         std::to_string(classes) + ", \"output\": \"accuracy\"}},");
-    monitor = "validation.accuracy";
-    evaluation = "{\"target\": " + quoted(label) + ", \"score\": \"model.probs\", \"metrics\": {\"accuracy\": {\"component\": \"confusion\", \"config\": {\"num_classes\": " +
-                 std::to_string(classes) + "}}}";
-  }
-  line("  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},");
-  line("  \"schedule\": {\"name\": \"one_cycle\"},");
-  line("  \"trainer\": {\"epochs\": 30, \"monitor\": \"" + monitor + "\", \"mode\": \"max\", \"threads\": 1},");
-  if (!o.groups.empty()) evaluation += ",\n                 \"groups\": " + key_list(o.groups);
-  line("  \"evaluation\": " + evaluation + ",\n                 \"ci\": {\"rounds\": 1000, \"seed\": 1}}");
+  const bool regression = target.task == "regression";
+  line("  \"model\": {\"model\": \"fuse.models.mlp\", \"hidden\": [32], \"out_features\": " + std::to_string(regression ? 1 : target.classes) +
+       ", \"dropout\": 0.1, \"inputs\": [\"data.features\"], \"outputs\": " + (regression ? "[\"model.pred\"]" : "[\"model.logits\", \"model.probs\"]") + "},");
+  line(target_sections(o, target, 30, 1));
   line("}");
 
   write_experiment(o, s);
@@ -209,14 +139,18 @@ int init_table(const InitOptions& o) {
 
 int init(const InitOptions& o) {
   if (o.target.empty() == o.mask.empty())
-    throw Error(Errc::kInvalidArgument, "give --target COLUMN (a table's other columns predict it) or --mask COLUMN (label maps of the images in --image "
-                                        "COLUMN: a segmentation)");
-  return o.mask.empty() ? init_table(o) : init_segmentation(o);
+    throw Error(Errc::kInvalidArgument, "give --target COLUMN (a table's other columns, or its images, predict it) or --mask COLUMN (label maps of the images "
+                                        "in --image COLUMN: a segmentation)");
+  if (!fs::exists(o.table)) throw Error(Errc::kIo, "no table '" + o.table + "'");
+  if (!o.mask.empty()) return init_segmentation(o);
+  // A table with an image column (--image, "image" by default) holds images to classify; else its columns are the features.
+  const std::vector<std::string> columns = table::Reader::open(o.table)->columns();
+  return std::find(columns.begin(), columns.end(), o.image) != columns.end() ? init_images(o) : init_table(o);
 }
 
 }  // namespace
 
-std::string quoted(const std::string& text) { return json::to_text(boost::json::value(text)); }
+std::string json_string(const std::string& text) { return json::to_text(boost::json::value(text)); }
 
 std::string table_path(const fs::path& table, const fs::path& experiment) {
   const fs::path absolute = fs::absolute(table).lexically_normal();
@@ -236,6 +170,22 @@ void require_column(const InitOptions& o, const std::vector<std::string>& column
   if (std::find(columns.begin(), columns.end(), column) == columns.end())
     throw Error(Errc::kKeyNotFound, o.table + ": no column '" + column + "'" + did_you_mean(column, columns) + " (" + option + "; columns: " + join(columns, ", ") + ")");
 }
+
+std::vector<std::string> image_paths(const InitOptions& o, const table::Table& t, const std::string& column) {
+  constexpr size_t kMinImages = 4;
+  if (t.size() < kMinImages)
+    throw Error(Errc::kInvalidArgument, o.table + ": " + std::to_string(t.size()) + " images; folds need at least " + std::to_string(kMinImages));
+  const fs::path base = fs::absolute(o.table).parent_path();
+  std::vector<std::string> paths;
+  for (size_t r = 0; r < t.size(); ++r) {
+    const std::string path(t.column(column).text.at(r));
+    if (path.empty()) throw Error(Errc::kInvalidArgument, t.where(r) + ": no path in column '" + column + "'");
+    paths.push_back(fs::path(path).is_absolute() ? path : (base / path).string());
+  }
+  return paths;
+}
+
+size_t reading_threads(const InitOptions& o) { return o.threads > 0 ? static_cast<size_t>(o.threads) : std::max(1u, std::thread::hardware_concurrency()); }
 
 void check_out(const InitOptions& o) {
   if (fs::exists(o.out) && !o.force) throw Error(Errc::kIo, "'" + o.out + "' exists; choose another --out, or --force to replace it");

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
-#include <thread>
 
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
@@ -23,7 +22,6 @@ namespace {
 
 constexpr int64_t kMaxPatch = 64;   // voxels per axis: a CPU-sized patch
 constexpr int64_t kPatchStep = 4;   // the 3-level UNet halves a patch twice
-constexpr size_t kMinImages = 4;    // for folds
 
 std::string numbers(const std::vector<double>& values) {
   std::string text;
@@ -49,20 +47,8 @@ int init_segmentation(const InitOptions& o) {
   table::Table t;
   while (reader->read(t)) {
   }
-  if (t.size() < kMinImages)
-    throw Error(Errc::kInvalidArgument, o.table + ": " + std::to_string(t.size()) + " images; folds need at least " + std::to_string(kMinImages));
-  // Paths are relative to the table, as the experiment's source reads them.
-  const fs::path base = fs::absolute(table_file).parent_path();
-  std::vector<std::string> images, masks;
-  for (size_t r = 0; r < t.size(); ++r) {
-    for (const auto& [column, list] : {std::pair{&o.image, &images}, std::pair{&o.mask, &masks}}) {
-      const std::string path(t.column(*column).text.at(r));
-      if (path.empty()) throw Error(Errc::kInvalidArgument, t.where(r) + ": no path in column '" + *column + "'");
-      list->push_back(fs::path(path).is_absolute() ? path : (base / path).string());
-    }
-  }
-  const size_t threads = o.threads > 0 ? static_cast<size_t>(o.threads) : std::max(1u, std::thread::hardware_concurrency());
-  const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, masks, threads));
+  const std::vector<std::string> images = image_paths(o, t, o.image), masks = image_paths(o, t, o.mask);
+  const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, masks, reading_threads(o)));
   std::vector<int64_t> labels;
   for (const auto& [label, voxels] : s.label_voxels) {
     if (label < 0) throw Error(Errc::kInvalidArgument, o.table + ": the masks hold label " + std::to_string(label) + "; labels are 0 (background), 1, 2, ...");
@@ -83,17 +69,17 @@ int init_segmentation(const InitOptions& o) {
     while (std::find(columns.begin(), columns.end(), name) != columns.end()) name += "_volume";
     return "data." + name;
   };
-  const std::string image = free_key("scan"), seg = free_key("seg"), image_path = quoted("data." + o.image), mask_path = quoted("data." + o.mask);
-  const std::string both = "[" + quoted(image) + "], \"labels\": [" + quoted(seg) + "]";
+  const std::string image = free_key("scan"), seg = free_key("seg"), image_path = json_string("data." + o.image), mask_path = json_string("data." + o.mask);
+  const std::string both = "[" + json_string(image) + "], \"labels\": [" + json_string(seg) + "]";
   std::string label_list;
   for (int64_t l : labels) label_list += (label_list.empty() ? "" : ", ") + std::to_string(l) + " (" + std::to_string(s.label_voxels.at(l)) + " voxels)";
   const std::string description = "3D segmentation of label" + std::string(labels.size() == 1 ? " " : "s ") + label_list + " in " + std::to_string(t.size()) +
                                   " images";
   const std::string window = "{\"size\": " + integers(patch) + ", \"overlap\": 0.5, \"batch\": 2}";
-  const std::string read_image = "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + image_path + ", \"key\": " + quoted(image) + ", \"dtype\": \"float32\"}";
-  const std::string resample = "{\"op\": \"fuse.medical.resample\", \"keys\": [" + quoted(image) + "]";
-  const std::string znorm = "{\"op\": \"fuse.medical.znorm\", \"keys\": [" + quoted(image) + "]}";
-  const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + quoted(seg) + ", \"num_classes\": " +
+  const std::string read_image = "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + image_path + ", \"key\": " + json_string(image) + ", \"dtype\": \"float32\"}";
+  const std::string resample = "{\"op\": \"fuse.medical.resample\", \"keys\": [" + json_string(image) + "]";
+  const std::string znorm = "{\"op\": \"fuse.medical.znorm\", \"keys\": [" + json_string(image) + "]}";
+  const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) + ", \"num_classes\": " +
                              std::to_string(classes) + ", \"spacing\": " + numbers(zyx);
   std::vector<int64_t> ratios(static_cast<size_t>(classes), 1);
 
@@ -106,16 +92,16 @@ int init_segmentation(const InitOptions& o) {
   line("  // Every image is laid out in RAS and resampled to " + json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " +
        json::format_number(spacing[2]) + " mm (the most common spacing per axis; `fuse dataset summary` shows the rest).");
   line("  // The UNet's input channels come from the data when it runs. Edit freely: docs/data.md, docs/training.md.");
-  line("  \"name\": " + quoted(stem) + ",");
+  line("  \"name\": " + json_string(stem) + ",");
   line("  \"seed\": 1,");
   line("  \"data\": {");
-  line("    \"source\": {\"table\": " + quoted(table_path(table_file, out)) + ", \"paths\": [" + quoted(o.image) + ", " + quoted(o.mask) + "]},");
+  line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + ", " + json_string(o.mask) + "]},");
   line("    // Deterministic, cached: read, lay out in RAS, resample (labels by nearest neighbour), z-normalise each image.");
   line("    \"static\": [");
   line("      " + read_image + ",");
-  line("      {\"op\": \"fuse.io.read_medical\", \"path_key\": " + mask_path + ", \"key\": " + quoted(seg) + ", \"dtype\": \"uint8\"},");
-  line("      {\"op\": \"fuse.medical.reorient\", \"keys\": [" + quoted(image) + ", " + quoted(seg) + "], \"orientation\": \"RAS\"},");
-  line("      " + resample + ", \"labels\": [" + quoted(seg) + "], \"spacing\": " + numbers(spacing) + "},");
+  line("      {\"op\": \"fuse.io.read_medical\", \"path_key\": " + mask_path + ", \"key\": " + json_string(seg) + ", \"dtype\": \"uint8\"},");
+  line("      {\"op\": \"fuse.medical.reorient\", \"keys\": [" + json_string(image) + ", " + json_string(seg) + "], \"orientation\": \"RAS\"},");
+  line("      " + resample + ", \"labels\": [" + json_string(seg) + "], \"spacing\": " + numbers(spacing) + "},");
   line("      " + znorm);
   line("    ],");
   line("    // Random, every epoch: a patch centred on each label (background too) with equal chances, then one draw moves");
@@ -124,18 +110,18 @@ int init_segmentation(const InitOptions& o) {
   line("      {\"op\": \"fuse.medical.crop_foreground\", \"keys\": " + both + ", \"size\": " + integers(patch) + ", \"class_ratios\": " + integers(ratios) + "},");
   line("      {\"op\": \"fuse.medical.random_affine\", \"keys\": " + both + ", \"rotation\": [-10, 10], \"scale\": [0.9, 1.1], \"p\": 0.5},");
   line("      {\"op\": \"fuse.medical.random_flip\", \"keys\": " + both + ", \"axes\": [0]},");
-  line("      {\"op\": \"fuse.medical.random_noise\", \"keys\": [" + quoted(image) + "], \"std\": [0, 0.05], \"p\": 0.3}");
+  line("      {\"op\": \"fuse.medical.random_noise\", \"keys\": [" + json_string(image) + "], \"std\": [0, 0.05], \"p\": 0.3}");
   line("    ],");
-  line("    \"cache\": {\"dir\": " + quoted(stem + "_cache") + "},");
-  line("    \"folds\": {\"k\": " + std::to_string(std::min<size_t>(5, t.size())) + ", \"file\": " + quoted(stem + "_folds.json") + "},");
-  line("    \"loader\": {\"batch_size\": 2, \"workers\": 2, \"collate\": {\"skip\": [" + quoted(image + "_meta") + ", " + quoted(seg + "_meta") + "]}}");
+  line("    \"cache\": {\"dir\": " + json_string(stem + "_cache") + "},");
+  line("    \"folds\": {\"k\": " + std::to_string(std::min<size_t>(5, t.size())) + ", \"file\": " + json_string(stem + "_folds.json") + "},");
+  line("    \"loader\": {\"batch_size\": 2, \"workers\": 2, \"collate\": {\"skip\": [" + json_string(image + "_meta") + ", " + json_string(seg + "_meta") + "]}}");
   line("  },");
   line("  // Validation sees whole volumes, in overlapping windows blended back.");
   line("  \"validation\": {\"dynamic\": [], \"sliding_window\": " + window + "},");
   line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": 3, \"num_classes\": " + std::to_string(classes) +
-       ", \"channels\": [16, 32, 64], \"inputs\": [" + quoted(image) + "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
+       ", \"channels\": [16, 32, 64], \"inputs\": [" + json_string(image) + "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
   line("  \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],");
-  line("  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + quoted(seg) +
+  line("  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + json_string(seg) +
        ", \"include_background\": false}},");
   line("  // Distances in millimetres: the spacing per tensor axis (z, y, x) after resampling.");
   line("  \"metrics\": {\"dice\": " + metric + ", \"output\": \"mean_dice\", \"on\": [\"validation\"]},");
@@ -149,13 +135,13 @@ int init_segmentation(const InitOptions& o) {
   line("    \"input_key\": " + image_path + ",");
   line("    \"steps\": [");
   line("      " + read_image + ",");
-  line("      {\"op\": \"fuse.medical.reorient\", \"keys\": [" + quoted(image) + "], \"orientation\": \"RAS\"},");
+  line("      {\"op\": \"fuse.medical.reorient\", \"keys\": [" + json_string(image) + "], \"orientation\": \"RAS\"},");
   line("      " + resample + ", \"spacing\": " + numbers(spacing) + "},");
   line("      " + znorm);
   line("    ],");
   line("    \"sliding_window\": " + window + ",");
   line("    \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],");
-  line("    \"write\": [{\"op\": \"fuse.io.write_medical\", \"key\": \"model.seg\", \"scores\": \"model.probs\", \"geometry_from\": " + quoted(image) +
+  line("    \"write\": [{\"op\": \"fuse.io.write_medical\", \"key\": \"model.seg\", \"scores\": \"model.probs\", \"geometry_from\": " + json_string(image) +
        ", \"label\": true, \"dtype\": \"uint8\", \"path\": \"{data.output_path}\"}],");
   line("    \"reference\": " + mask_path);
   line("  }");

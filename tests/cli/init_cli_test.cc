@@ -99,6 +99,25 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   EXPECT_TRUE(fs::exists(dir / "case00_seg.nii.gz"));
 }
 
+TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
+  const fs::path dir = fresh_dir("init_images");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_NODULES "' '" + (dir / "data").string() + "' 40 8").exit_code, 0);
+  CommandResult r = fuse("init data/train.csv --target label --threads 2 --out nodules.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote nodules.json: 3D binary classification of 'label' from 40 images\n"), std::string::npos) << r.out;
+  const std::string text = read_text(dir / "nodules.json");
+  EXPECT_NE(text.find(R"({"op": "fuse.medical.pad_or_crop", "keys": ["data.scan"], "size": [28, 28, 28]})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("model": {"model": "fuse.models.cnn_classifier", "dims": 3, "num_classes": 2,)"), std::string::npos) << text;
+  r = fuse("run nodules.json --epochs 1 --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("model component 'net': in_channels 1 ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("evaluation: auc = "), std::string::npos) << r.out;
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --input data/images/v0.nii.gz", dir);  // the image steps alone: no label needed
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("model.probs"), std::string::npos) << r.out;
+}
+
 TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
   const fs::path dir = fresh_dir("init_errors");
   write_table(dir);
@@ -122,8 +141,8 @@ TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
             "fuse: error: small.csv: no column is left to learn from (id: the ids, a: one value, note: one value); features are numbers, or texts of at most 50 "
             "values that repeat\n");
   EXPECT_EQ(error("nothing.csv --target label"), "fuse: error: no table 'nothing.csv'\n");
-  EXPECT_EQ(error("patients.csv"), "fuse: error: give --target COLUMN (a table's other columns predict it) or --mask COLUMN (label maps of the images in --image "
-                                   "COLUMN: a segmentation)\n");
+  EXPECT_EQ(error("patients.csv"), "fuse: error: give --target COLUMN (a table's other columns, or its images, predict it) or --mask COLUMN (label maps of the "
+                                   "images in --image COLUMN: a segmentation)\n");
   EXPECT_EQ(error("patients.csv --mask labels"), "fuse: error: patients.csv: no column 'image'; did you mean 'age'? (--image; columns: id, x, y, site, note, grade, age, label)\n");
   std::ofstream(dir / "images.csv") << "image,mask\na.nii.gz,b.nii.gz\n";
   EXPECT_EQ(error("images.csv --mask mask"), "fuse: error: images.csv: 1 images; folds need at least 4\n");

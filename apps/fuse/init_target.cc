@@ -1,0 +1,100 @@
+// fuse init: what the target column makes of an experiment, for the table and the image templates alike.
+#include <charconv>
+
+#include "fuse/base/error.h"
+#include "init.h"
+
+namespace fuse::cli {
+
+namespace {
+
+constexpr size_t kMaxClasses = 50;
+
+bool is_integer(const std::string& text) {
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  return !text.empty() && std::from_chars(text.data(), end, v).ptr == end;
+}
+
+}  // namespace
+
+std::string key_list(const std::vector<std::string>& columns) {
+  std::string list;
+  for (const std::string& c : columns) list += (list.empty() ? "" : ", ") + json_string("data." + c);
+  return "[" + list + "]";
+}
+
+Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
+  const std::string where = o.table + ": the target '" + o.target + "'";
+  if (target.missing) throw Error(Errc::kInvalidArgument, where + " is empty in " + std::to_string(target.missing) + " rows: drop or fill them first");
+  if (target.distinct < 2) throw Error(Errc::kInvalidArgument, where + " has one value only: there is nothing to learn");
+  // Text, or a few whole numbers, are classes; other numbers a regression.
+  bool whole = target.numeric && !target.values.empty();
+  for (const auto& [value, count] : target.values) whole = whole && is_integer(value);
+  Target t;
+  t.task = o.task == "auto" ? (!target.numeric || whole ? "classification" : "regression") : o.task;
+  if (t.task == "regression" && !target.numeric) throw Error(Errc::kInvalidArgument, where + " holds text: a regression needs numbers (--task classification)");
+  if (t.task == "classification" && target.distinct > (target.numeric ? table::ColumnSummary::kMostValues : kMaxClasses))
+    throw Error(Errc::kInvalidArgument, where + " has " + std::to_string(target.distinct) + " distinct values, too many for classes" +
+                                            (target.numeric ? " (--task regression)" : ""));
+  t.classes = target.distinct;
+  const std::string column = json_string("data." + o.target);
+  if (t.task == "regression") {
+    t.description = "regression of '" + o.target + "'";
+    t.label = "data." + o.target + "_z";
+    t.steps.push_back("      // the target in standard deviations of the training folds (learnt faster; R² and correlations are unchanged,\n"
+                      "      // MAE and RMSE are in these units)\n      {\"op\": \"fuse.ops.copy\", \"from\": [" + column + "], \"to\": [" + json_string(t.label) +
+                      "]},\n      {\"op\": \"fuse.ops.zscore\", \"keys\": [" + json_string(t.label) + "], \"fit\": true}");
+    return t;
+  }
+  t.description = (t.classes == 2 ? "binary" : std::to_string(t.classes) + "-class") + std::string(" classification of '") + o.target + "'";
+  // Class indices as they are when the values are 0..k-1; else numbered by the training folds' sorted values.
+  bool indices = whole;
+  for (const auto& [value, count] : target.values) {
+    int64_t v = -1;
+    std::from_chars(value.data(), value.data() + value.size(), v);
+    indices = indices && v >= 0 && static_cast<size_t>(v) < t.classes;
+  }
+  t.label = indices ? "data." + o.target : "data." + o.target + "_class";
+  if (!indices)
+    t.steps.push_back("      // the classes numbered 0, 1, ... in sorted order\n      {\"op\": \"fuse.ops.lookup\", \"key\": " + column + ", \"out\": " + json_string(t.label) +
+                      ", \"fit\": true}");
+  return t;
+}
+
+std::string target_sections(const InitOptions& o, const Target& t, int64_t epochs, int64_t threads) {
+  std::string s, monitor, evaluation;
+  const auto line = [&](const std::string& text) { s += text + "\n"; };
+  const std::string label = json_string(t.label);
+  if (t.task == "regression") {
+    line("  \"losses\": {\"mse\": {\"loss\": \"fuse.losses.mse\", \"pred\": \"model.pred\", \"target\": " + label + "}},");
+    line("  \"metrics\": {\"r2\": {\"metric\": \"fuse.metrics.regression\", \"pred\": \"model.pred\", \"target\": " + label + ", \"output\": \"r2\"}},");
+    monitor = "validation.r2";
+    evaluation = "{\"target\": " + label + ", \"score\": \"model.pred\", \"metrics\": {\"regression\": \"regression\"}";
+  } else if (t.classes == 2) {
+    line("  \"postprocess\": [{\"op\": \"fuse.ops.select\", \"key\": \"model.probs\", \"out\": \"model.score\", \"axis\": 1, \"index\": 1}],");
+    line("  \"losses\": {\"ce\": {\"loss\": \"fuse.losses.cross_entropy\", \"pred\": \"model.logits\", \"target\": " + label + "}},");
+    line("  \"metrics\": {\"auc\": {\"metric\": \"fuse.metrics.auc\", \"pred\": \"model.score\", \"target\": " + label + "}},");
+    monitor = "validation.auc";
+    evaluation = "{\"target\": " + label +
+                 ", \"score\": \"model.score\",\n                 \"metrics\": {\"auc\": \"auc\", \"brier\": \"brier\", \"accuracy\": {\"component\": \"confusion\", \"config\": "
+                 "{\"threshold\": 0.5}}}";
+  } else {
+    const std::string classes = std::to_string(t.classes);
+    line("  \"losses\": {\"ce\": {\"loss\": \"fuse.losses.cross_entropy\", \"pred\": \"model.logits\", \"target\": " + label + "}},");
+    line("  \"metrics\": {\"accuracy\": {\"metric\": \"fuse.metrics.confusion\", \"pred\": \"model.probs\", \"target\": " + label + ", \"num_classes\": " + classes +
+         ", \"output\": \"accuracy\"}},");
+    monitor = "validation.accuracy";
+    evaluation = "{\"target\": " + label + ", \"score\": \"model.probs\", \"metrics\": {\"accuracy\": {\"component\": \"confusion\", \"config\": {\"num_classes\": " +
+                 classes + "}}}";
+  }
+  line("  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},");
+  line("  \"schedule\": {\"name\": \"one_cycle\"},");
+  line("  \"trainer\": {\"epochs\": " + std::to_string(epochs) + ", \"monitor\": \"" + monitor + "\", \"mode\": \"max\", \"threads\": " + std::to_string(threads) +
+       "},");
+  if (!o.groups.empty()) evaluation += ",\n                 \"groups\": " + key_list(o.groups);
+  s += "  \"evaluation\": " + evaluation + ",\n                 \"ci\": {\"rounds\": 1000, \"seed\": 1}}";
+  return s;
+}
+
+}  // namespace fuse::cli
