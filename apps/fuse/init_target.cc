@@ -1,4 +1,5 @@
 // fuse init: what the target column makes of an experiment, for the table and the image templates alike.
+#include <algorithm>
 #include <charconv>
 
 #include "fuse/base/error.h"
@@ -56,9 +57,14 @@ Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
     indices = indices && v >= 0 && static_cast<size_t>(v) < t.classes;
   }
   t.label = indices ? "data." + o.target : "data." + o.target + "_class";
-  if (!indices)
-    t.steps.push_back("      // the classes numbered 0, 1, ... in sorted order\n      {\"op\": \"fuse.ops.lookup\", \"key\": " + column + ", \"out\": " + json_string(t.label) +
-                      ", \"fit\": true}");
+  if (indices) return t;
+  // Numbered as the fitted lookup numbers them: sorted (numbers by value).
+  std::vector<std::string> sorted;
+  for (const auto& [value, count] : target.values) sorted.push_back(value);
+  std::sort(sorted.begin(), sorted.end(), [&](const std::string& a, const std::string& b) { return target.numeric ? std::stod(a) < std::stod(b) : a < b; });
+  const std::string positive = t.classes == 2 && sorted.size() == 2 ? "; model.score is the probability of '" + sorted[1] + "'" : "";
+  t.steps.push_back("      // the classes numbered 0, 1, ... in sorted order" + positive + "\n      {\"op\": \"fuse.ops.lookup\", \"key\": " + column +
+                    ", \"out\": " + json_string(t.label) + ", \"fit\": true}");
   return t;
 }
 

@@ -76,6 +76,11 @@ TEST(FuseInit, TextClassesAndARegressionRun) {
   r = fuse("run regression.json --epochs 2 --no-progress --out run_regression", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: regression.r2 = "), std::string::npos) << r.out;  // every output of a metric without a headline one
+
+  // Two text classes: the score is the probability of the second in sorted order.
+  r = fuse("init patients.csv --target site --exclude label,grade --out sites.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_text(dir / "sites.json").find("// the classes numbered 0, 1, ... in sorted order; model.score is the probability of 'south'\n"), std::string::npos);
 }
 
 TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
