@@ -30,6 +30,13 @@ std::string key(const std::string& column) { return json_string("data." + column
 // "1 number", "4 numbers".
 std::string counted(size_t n, const std::string& what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
 
+// "patient_id", "Subject ID", "id_scan": an identifier, whatever it holds (numbers would pass for a feature).
+bool named_as_id(std::string name) {
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  const auto ends = [&](const std::string& tail) { return name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0; };
+  return name == "id" || ends("_id") || ends(" id") || ends("-id") || name.rfind("id_", 0) == 0;
+}
+
 // What the table's columns become.
 struct Plan {
   std::vector<std::string> numbers, with_missing, categories;
@@ -43,6 +50,7 @@ Plan plan_columns(const std::vector<table::ColumnSummary>& columns, const InitOp
     const size_t present = rows - c.missing;
     if (std::find(o.exclude.begin(), o.exclude.end(), c.name) != o.exclude.end()) p.skipped.emplace_back(c.name, "--exclude");
     else if (c.name == "id") p.skipped.emplace_back(c.name, "the ids");
+    else if (named_as_id(c.name)) p.skipped.emplace_back(c.name, "an id, by its name");
     else if (present == 0) p.skipped.emplace_back(c.name, "empty");
     else if (c.distinct < 2) p.skipped.emplace_back(c.name, "one value");
     else if (c.numeric) {

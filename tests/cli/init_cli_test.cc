@@ -77,6 +77,12 @@ TEST(FuseInit, TextClassesAndARegressionRun) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: regression.r2 = "), std::string::npos) << r.out;  // every output of a metric without a headline one
 
+  // A column named as an identifier is left out, whatever it holds.
+  std::ofstream(dir / "ids.csv") << "patient_id,Scan ID,v,label\n1,7,0.5,0\n2,8,0.1,1\n3,9,0.7,0\n4,10,0.2,1\n";
+  r = fuse("init ids.csv --target label --out ids.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  numbers: v\n  left out patient_id: an id, by its name\n  left out Scan ID: an id, by its name\n"), std::string::npos) << r.out;
+
   // Two text classes: the score is the probability of the second in sorted order.
   r = fuse("init patients.csv --target site --exclude label,grade --out sites.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
