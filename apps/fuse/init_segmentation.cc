@@ -9,6 +9,7 @@
 
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
+#include "fuse/data/sample_source.h"
 #include "fuse/data/summary.h"
 #include "fuse/json/write.h"
 #include "fuse/table/table.h"
@@ -39,15 +40,35 @@ std::string integers(const std::vector<int64_t>& values) {
 
 int init_segmentation(const InitOptions& o) {
   const fs::path table_file(o.table), out(o.out);
-  std::unique_ptr<table::Reader> reader = open_table(o);
-  const std::vector<std::string> columns = reader->columns();
-  require_column(o, columns, o.image, "--image");
-  require_column(o, columns, o.mask, "--mask");
-  reader->select({{o.image, table::Kind::kText}, {o.mask, table::Kind::kText}});
-  table::Table t;
-  while (reader->read(t)) {
+  std::vector<std::string> columns, images, masks;
+  std::string source;  // the experiment's data source
+  if (table_file.extension() == ".json") {
+    // A data list (the Medical Segmentation Decathlon's dataset.json): its "training" entries.
+    check_out(o);
+    for (const data::Sample& sample : data::read_datalist_source({table_file, "training", {}, {o.image, o.mask}})) {
+      for (const auto& [field, list] : {std::pair{&o.image, &images}, std::pair{&o.mask, &masks}}) {
+        const Value* path = sample.values.find("data." + *field);
+        if (path == nullptr || !path->is<std::string>())
+          throw Error(Errc::kKeyNotFound, sample.origin + ": no path in field '" + *field + "' (" + (list == &images ? "--image" : "--mask") + ")");
+        list->push_back(path->as<std::string>());
+      }
+    }
+    if (images.size() < 4) throw Error(Errc::kInvalidArgument, o.table + ": " + std::to_string(images.size()) + " images; folds need at least 4");
+    for (const std::string* field : {&o.image, &o.mask}) columns.push_back(*field);
+    source = "{\"datalist\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + ", " + json_string(o.mask) + "]}";
+  } else {
+    std::unique_ptr<table::Reader> reader = open_table(o);
+    columns = reader->columns();
+    require_column(o, columns, o.image, "--image");
+    require_column(o, columns, o.mask, "--mask");
+    reader->select({{o.image, table::Kind::kText}, {o.mask, table::Kind::kText}});
+    table::Table t;
+    while (reader->read(t)) {
+    }
+    images = image_paths(o, t, o.image);
+    masks = image_paths(o, t, o.mask);
+    source = "{\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + ", " + json_string(o.mask) + "]}";
   }
-  const std::vector<std::string> images = image_paths(o, t, o.image), masks = image_paths(o, t, o.mask);
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, masks, reading_threads(o)));
   std::vector<int64_t> labels;
   for (const auto& [label, voxels] : s.label_voxels) {
@@ -73,7 +94,7 @@ int init_segmentation(const InitOptions& o) {
   const std::string both = "[" + json_string(image) + "], \"labels\": [" + json_string(seg) + "]";
   std::string label_list;
   for (int64_t l : labels) label_list += (label_list.empty() ? "" : ", ") + std::to_string(l) + " (" + std::to_string(s.label_voxels.at(l)) + " voxels)";
-  const std::string description = "3D segmentation of label" + std::string(labels.size() == 1 ? " " : "s ") + label_list + " in " + std::to_string(t.size()) +
+  const std::string description = "3D segmentation of label" + std::string(labels.size() == 1 ? " " : "s ") + label_list + " in " + std::to_string(images.size()) +
                                   " images";
   const std::string window = "{\"size\": " + integers(patch) + ", \"overlap\": 0.5, \"batch\": 2}";
   const std::string read_image = "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + image_path + ", \"key\": " + json_string(image) + ", \"dtype\": \"float32\"}";
@@ -88,14 +109,14 @@ int init_segmentation(const InitOptions& o) {
   line("{");
   line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + "`:");
   line("  // " + description + ", with a 3D UNet on " + std::to_string(patch[0]) + "x" + std::to_string(patch[1]) + "x" + std::to_string(patch[2]) +
-       " patches and " + std::to_string(std::min<size_t>(5, t.size())) + "-fold cross-validation.");
+       " patches and " + std::to_string(std::min<size_t>(5, images.size())) + "-fold cross-validation.");
   line("  // Every image is laid out in RAS and resampled to " + json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " +
        json::format_number(spacing[2]) + " mm (the most common spacing per axis; `fuse dataset summary` shows the rest).");
   line("  // The UNet's input channels come from the data when it runs. Edit freely: docs/data.md, docs/training.md.");
   line("  \"name\": " + json_string(stem) + ",");
   line("  \"seed\": 1,");
   line("  \"data\": {");
-  line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + ", " + json_string(o.mask) + "]},");
+  line("    \"source\": " + source + ",");
   line("    // Deterministic, cached: read, lay out in RAS, resample (labels by nearest neighbour), z-normalise each image.");
   line("    \"static\": [");
   line("      " + read_image + ",");
@@ -113,7 +134,7 @@ int init_segmentation(const InitOptions& o) {
   line("      {\"op\": \"fuse.medical.random_noise\", \"keys\": [" + json_string(image) + "], \"std\": [0, 0.05], \"p\": 0.3}");
   line("    ],");
   line("    \"cache\": {\"dir\": " + json_string(stem + "_cache") + "},");
-  line("    \"folds\": {\"k\": " + std::to_string(std::min<size_t>(5, t.size())) + ", \"file\": " + json_string(stem + "_folds.json") + "},");
+  line("    \"folds\": {\"k\": " + std::to_string(std::min<size_t>(5, images.size())) + ", \"file\": " + json_string(stem + "_folds.json") + "},");
   line("    \"loader\": {\"batch_size\": 2, \"workers\": 2, \"collate\": {\"skip\": [" + json_string(image + "_meta") + ", " + json_string(seg + "_meta") + "]}}");
   line("  },");
   line("  // Validation sees whole volumes, in overlapping windows blended back.");

@@ -108,6 +108,21 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   r = fuse("infer bundle --input data/images/case00_ct.nii.gz --output case00_seg.nii.gz", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(dir / "case00_seg.nii.gz"));
+
+  // The same cases in a Decathlon data list (dataset.json, its fields "image" and "label").
+  std::ofstream list(dir / "data" / "dataset.json");
+  list << R"({"name": "toy", "training": [)";
+  for (int i = 0; i < 6; ++i)
+    list << (i ? ", " : "") << R"({"image": "images/case0)" << i << R"(_ct.nii.gz", "label": "images/case0)" << i << R"(_mask.nii.gz"})";
+  list << "]}";
+  list.close();
+  r = fuse("init data/dataset.json --mask label --threads 2 --out decathlon.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(" voxels) in 6 images\n"), std::string::npos) << r.out;
+  EXPECT_NE(read_text(dir / "decathlon.json").find(R"("source": {"datalist": "data/dataset.json", "paths": ["image", "label"]})"), std::string::npos);
+  r = fuse("data show decathlon.json --n 2 --out show.png", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "show.png"));
 }
 
 TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
