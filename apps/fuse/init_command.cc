@@ -1,9 +1,10 @@
-// fuse init: a starting experiment for a table (fastMONAI's low-code start; sklearn's ColumnTransformer made
-// from the column types). Numbers get the training mean in empty cells, then a z-score; a text column with few
-// values becomes one-hot features; ids and free text are left out. Every statistic, category and size is fitted
-// when `fuse run` reads the training folds, so the file holds no number computed here.
+// fuse init: the command, the helpers its templates share, and the template for a table's columns (fastMONAI's
+// low-code start; sklearn's ColumnTransformer made from the column types). Numbers get the training mean in empty
+// cells, then a z-score; a text column with few values becomes one-hot features; ids and free text are left out.
+// Every statistic, category and size is fitted when `fuse run` reads the training folds, so the file holds no
+// number computed here.
 #include <algorithm>
-#include <charconv>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>

@@ -139,8 +139,9 @@ int init_segmentation(const InitOptions& o) {
   line("  },");
   line("  // Validation sees whole volumes, in overlapping windows blended back.");
   line("  \"validation\": {\"dynamic\": [], \"sliding_window\": " + window + "},");
+  line("  // Instance norm: batches of two patches are too few for batch statistics (nnU-Net's choice).");
   line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": 3, \"num_classes\": " + std::to_string(classes) +
-       ", \"channels\": [16, 32, 64], \"inputs\": [" + json_string(image) + "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
+       ", \"channels\": [16, 32, 64], \"norm\": \"instance\",\n            \"inputs\": [" + json_string(image) + "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
   line("  \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],");
   line("  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + json_string(seg) +
        ", \"include_background\": false}},");

@@ -98,7 +98,7 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   EXPECT_NE(r.out.find(" voxels) in 6 images\n"), std::string::npos) << r.out;
   const std::string text = read_text(dir / "seg.json");
   EXPECT_NE(text.find(R"("source": {"table": "data/train.csv", "paths": ["image", "mask"]})"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"("num_classes": 3, "channels": [16, 32, 64])"), std::string::npos) << text;  // labels 0, 1, 2
+  EXPECT_NE(text.find(R"("num_classes": 3, "channels": [16, 32, 64], "norm": "instance")"), std::string::npos) << text;  // labels 0, 1, 2
   EXPECT_NE(text.find(R"("class_ratios": [1, 1, 1])"), std::string::npos) << text;
   r = fuse("run seg.json --epochs 1 --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
