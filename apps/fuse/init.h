@@ -30,8 +30,10 @@ std::unique_ptr<table::Reader> open_table(const InitOptions& o);
 // Refuses a `column` that the table's `columns` lack, naming the option that gave it.
 void require_column(const InitOptions& o, const std::vector<std::string>& columns, const std::string& column, const std::string& option);
 // Column `column` of `t` as paths to read: relative ones from the table's folder, as the experiment's source
-// reads them; an empty cell is refused, naming the row. Also refused: fewer than 4 rows (folds need them).
+// reads them; an empty cell is refused, naming the row, and so are too few rows (require_images).
 std::vector<std::string> image_paths(const InitOptions& o, const table::Table& t, const std::string& column);
+// Refuses fewer than 4 images: the folds need them.
+void require_images(const InitOptions& o, size_t count);
 // o.threads, or every core.
 size_t reading_threads(const InitOptions& o);
 // Refuses an existing o.out unless o.force; write_experiment writes `text` there.

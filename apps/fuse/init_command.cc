@@ -180,10 +180,14 @@ void require_column(const InitOptions& o, const std::vector<std::string>& column
     throw Error(Errc::kKeyNotFound, o.table + ": no column '" + column + "'" + did_you_mean(column, columns) + " (" + option + "; columns: " + join(columns, ", ") + ")");
 }
 
-std::vector<std::string> image_paths(const InitOptions& o, const table::Table& t, const std::string& column) {
+void require_images(const InitOptions& o, size_t count) {
   constexpr size_t kMinImages = 4;
-  if (t.size() < kMinImages)
-    throw Error(Errc::kInvalidArgument, o.table + ": " + std::to_string(t.size()) + " images; folds need at least " + std::to_string(kMinImages));
+  if (count < kMinImages)
+    throw Error(Errc::kInvalidArgument, o.table + ": " + std::to_string(count) + " images; folds need at least " + std::to_string(kMinImages));
+}
+
+std::vector<std::string> image_paths(const InitOptions& o, const table::Table& t, const std::string& column) {
+  require_images(o, t.size());
   const fs::path base = fs::absolute(o.table).parent_path();
   std::vector<std::string> paths;
   for (size_t r = 0; r < t.size(); ++r) {

@@ -53,7 +53,7 @@ int init_segmentation(const InitOptions& o) {
         list->push_back(path->as<std::string>());
       }
     }
-    if (images.size() < 4) throw Error(Errc::kInvalidArgument, o.table + ": " + std::to_string(images.size()) + " images; folds need at least 4");
+    require_images(o, images.size());
     for (const std::string* field : {&o.image, &o.mask}) columns.push_back(*field);
     source = "{\"datalist\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + ", " + json_string(o.mask) + "]}";
   } else {
