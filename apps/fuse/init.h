@@ -14,7 +14,7 @@
 namespace fuse::cli {
 
 struct InitOptions {
-  std::string table, target, image = "image", mask, out = "experiment.json", task = "auto";
+  std::string table, target, image = "image", mask, time, event, out = "experiment.json", task = "auto";
   std::vector<std::string> exclude, groups;
   bool force = false;
   int64_t threads = 0;
@@ -44,16 +44,22 @@ void write_experiment(const InitOptions& o, const std::string& text);
 // 12 whole numbers) or a regression, and the key the loss reads: class indices 0..k-1 (the column itself, or
 // numbered by a fitted lookup) or the target z-scored by the training folds.
 struct Target {
-  std::string task;  // "classification" or "regression"
+  std::string task;  // "classification", "regression" or "survival"
   size_t classes = 0;
-  std::string label;        // the key the loss and metrics read
+  std::string label;        // the key the loss and metrics read (survival: the event)
+  std::string time;         // survival: the key of the times
   std::string description;  // "binary classification of 'label'"
   std::vector<std::string> steps;  // static steps making `label` from the column (none when it is one already)
 };
 // Refuses a target with empty cells, one value, or more values than classes can be; `where` starts the errors.
 Target read_target(const InitOptions& o, const table::ColumnSummary& column);
+// A survival target: years (or any unit) to the event in column o.time, column o.event 1 when it happened and 0
+// when follow-up ended first (a Cox model scored by the C-index). Refuses empty cells, negative times, and an
+// event column that is not 0/1 with both values.
+Target read_survival(const InitOptions& o, const table::ColumnSummary& time, const table::ColumnSummary& event);
 // The experiment's sections from "postprocess" to "evaluation" for a model whose outputs are model.logits and
-// model.probs (classes) or model.pred (a regression), each line ending with a comma but the last.
+// model.probs (classes), model.pred (a regression) or model.risk (survival), each line ending with a comma but
+// the last.
 std::string target_sections(const InitOptions& o, const Target& t, int64_t epochs, int64_t threads);
 // Per --groups column, its key, for the evaluation ("[\"data.site\"]").
 std::string key_list(const std::vector<std::string>& columns);

@@ -47,7 +47,7 @@ struct Plan {
 Plan plan_columns(const std::vector<table::ColumnSummary>& columns, const InitOptions& o, size_t rows) {
   Plan p;
   for (const table::ColumnSummary& c : columns) {
-    if (c.name == o.target) continue;
+    if (c.name == o.target || c.name == o.time || c.name == o.event) continue;
     const size_t present = rows - c.missing;
     if (std::find(o.exclude.begin(), o.exclude.end(), c.name) != o.exclude.end()) p.skipped.emplace_back(c.name, "--exclude");
     else if (c.name == "id") p.skipped.emplace_back(c.name, "the ids");
@@ -72,12 +72,19 @@ int init_table(const InitOptions& o) {
   const std::vector<std::string> names = reader->columns();
   for (const std::string& c : o.exclude) require_column(o, names, c, "--exclude");
   for (const std::string& c : o.groups) require_column(o, names, c, "--groups");
-  require_column(o, names, o.target, "--target");
+  const bool survival = !o.event.empty();
+  if (survival) {
+    require_column(o, names, o.time, "--time");
+    require_column(o, names, o.event, "--event");
+  } else {
+    require_column(o, names, o.target, "--target");
+  }
   std::vector<table::Request> all;
   for (const std::string& c : names) all.push_back({c, table::Kind::kText});
   const table::Table t = table::read_table(table_file, all);
   const std::vector<table::ColumnSummary> columns = table::describe(t);
-  const Target target = read_target(o, *std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.name == o.target; }));
+  const auto summary = [&](const std::string& name) { return *std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.name == name; }); };
+  const Target target = survival ? read_survival(o, summary(o.time), summary(o.event)) : read_target(o, summary(o.target));
   const Plan p = plan_columns(columns, o, t.size());
   if (p.numbers.empty() && p.categories.empty()) {
     std::string skipped;
@@ -90,7 +97,7 @@ int init_table(const InitOptions& o) {
   const auto line = [&](const std::string& text) { s += text + "\n"; };
   const std::string description =
       target.description + " from " + counted(p.numbers.size(), "number") + " and " + counted(p.categories.size(), "categorical column");
-  std::string command = "fuse init " + o.table + " --target " + o.target;
+  std::string command = "fuse init " + o.table + (survival ? " --time " + o.time + " --event " + o.event : " --target " + o.target);
   if (o.task != "auto") command += " --task " + o.task;
   if (!o.exclude.empty()) command += " --exclude " + join(o.exclude, ",");
   if (!o.groups.empty()) command += " --groups " + join(o.groups, ",");
@@ -127,13 +134,14 @@ int init_table(const InitOptions& o) {
   steps.insert(steps.end(), target.steps.begin(), target.steps.end());
   for (size_t i = 0; i < steps.size(); ++i) line(steps[i] + (i + 1 < steps.size() ? "," : ""));
   line("    ],");
-  line(std::string("    \"folds\": {\"k\": 5") + (target.task == "classification" ? ", \"stratify\": " + key(o.target) : "") + ", \"file\": " +
+  const std::string stratify = target.task == "classification" ? key(o.target) : survival ? key(o.event) : "";
+  line(std::string("    \"folds\": {\"k\": 5") + (stratify.empty() ? "" : ", \"stratify\": " + stratify) + ", \"file\": " +
        json_string(out.stem().string() + "_folds.json") + "},");
-  line("    \"loader\": {\"batch_size\": 32, \"workers\": 1}");
+  line(std::string("    \"loader\": {\"batch_size\": ") + (survival ? "64" : "32") + ", \"workers\": 1}");
   line("  },");
-  const bool regression = target.task == "regression";
-  line("  \"model\": {\"model\": \"fuse.models.mlp\", \"hidden\": [32], \"out_features\": " + std::to_string(regression ? 1 : target.classes) +
-       ", \"dropout\": 0.1, \"inputs\": [\"data.features\"], \"outputs\": " + (regression ? "[\"model.pred\"]" : "[\"model.logits\", \"model.probs\"]") + "},");
+  const std::string outputs = target.task == "regression" ? "[\"model.pred\"]" : survival ? "[\"model.risk\"]" : "[\"model.logits\", \"model.probs\"]";
+  line("  \"model\": {\"model\": \"fuse.models.mlp\", \"hidden\": [32], \"out_features\": " + std::to_string(target.task == "classification" ? target.classes : 1) +
+       ", \"dropout\": 0.1, \"inputs\": [\"data.features\"], \"outputs\": " + outputs + "},");
   line(target_sections(o, target, 30, 1));
   line("}");
 
@@ -147,9 +155,11 @@ int init_table(const InitOptions& o) {
 }
 
 int init(const InitOptions& o) {
-  if (o.target.empty() == o.mask.empty())
-    throw Error(Errc::kInvalidArgument, "give --target COLUMN (a table's other columns, or its images, predict it) or --mask COLUMN (label maps of the images "
-                                        "in --image COLUMN: a segmentation)");
+  if (o.time.empty() != o.event.empty()) throw Error(Errc::kInvalidArgument, "a survival target needs both --time COLUMN and --event COLUMN");
+  if (o.target.empty() + o.mask.empty() + o.event.empty() != 2)
+    throw Error(Errc::kInvalidArgument, "give --target COLUMN (a table's other columns, or its images, predict it), --mask COLUMN (label maps of the images "
+                                        "in --image COLUMN: a segmentation) or --time and --event COLUMNs (survival)");
+  if (!o.event.empty()) return init_table(o);
   if (!fs::exists(o.table)) throw Error(Errc::kIo, "no table '" + o.table + "'");
   if (!o.mask.empty()) return init_segmentation(o);
   // A table with an image column (--image, "image" by default) holds images to classify; else its columns are the features.
@@ -221,6 +231,8 @@ void add_init_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--target", options.target, "the column to predict from the others");
   cmd->add_option("--mask", options.mask, "the column of label maps: a 3D segmentation of the images in --image");
   cmd->add_option("--image", options.image, "the column of images, with --mask (default: image)");
+  cmd->add_option("--time", options.time, "with --event: the column of times to the event or to the end of follow-up (a Cox model)");
+  cmd->add_option("--event", options.event, "with --time: the column that is 1 when the event happened, 0 when follow-up ended first");
   cmd->add_option("--threads", options.threads, "threads reading the images' headers and masks (default: all cores)");
   cmd->add_option("--out", options.out, "the experiment file to write (default: experiment.json)");
   cmd->add_option("--task", options.task, "auto (text or a few whole numbers: classes; other numbers: a regression), classification or regression")

@@ -68,11 +68,38 @@ Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
   return t;
 }
 
+Target read_survival(const InitOptions& o, const table::ColumnSummary& time, const table::ColumnSummary& event) {
+  for (const table::ColumnSummary* c : {&time, &event}) {
+    const std::string where = o.table + ": the " + (c == &time ? "time" : "event") + " column '" + c->name + "'";
+    if (!c->numeric) throw Error(Errc::kInvalidArgument, where + " holds text; it must hold numbers");
+    if (c->missing) throw Error(Errc::kInvalidArgument, where + " is empty in " + std::to_string(c->missing) + " rows: drop or fill them first");
+  }
+  if (time.min < 0) throw Error(Errc::kInvalidArgument, o.table + ": the time column '" + time.name + "' holds a negative time (" + std::to_string(time.min) + ")");
+  bool binary = event.values.size() == 2;
+  for (const auto& [value, count] : event.values) binary = binary && (value == "0" || value == "1");
+  if (!binary)
+    throw Error(Errc::kInvalidArgument, o.table + ": the event column '" + event.name + "' must hold 0 (follow-up ended first) and 1 (the event happened), both");
+  Target t;
+  t.task = "survival";
+  t.classes = 0;
+  t.label = "data." + event.name;
+  t.time = "data." + time.name;
+  t.description = "survival ('" + time.name + "' to the event '" + event.name + "')";
+  return t;
+}
+
 std::string target_sections(const InitOptions& o, const Target& t, int64_t epochs, int64_t threads) {
   std::string s, monitor, evaluation;
   const auto line = [&](const std::string& text) { s += text + "\n"; };
   const std::string label = json_string(t.label);
-  if (t.task == "regression") {
+  if (t.task == "survival") {
+    const std::string cox = "\"time\": " + json_string(t.time) + ", \"event\": " + label;
+    line("  // The negative Cox partial likelihood within each batch (DeepSurv), so batches are large.");
+    line("  \"losses\": {\"cox\": {\"loss\": \"fuse.losses.cox\", \"pred\": \"model.risk\", " + cox + "}},");
+    line("  \"metrics\": {\"c_index\": {\"metric\": \"fuse.metrics.c_index\", \"pred\": \"model.risk\", " + cox + ", \"output\": \"c_index\"}},");
+    monitor = "validation.c_index";
+    evaluation = "{\"target\": " + label + ", \"score\": \"model.risk\", \"metrics\": {\"c_index\": {\"component\": \"c_index\", \"config\": {" + cox + "}}}";
+  } else if (t.task == "regression") {
     line("  \"losses\": {\"mse\": {\"loss\": \"fuse.losses.mse\", \"pred\": \"model.pred\", \"target\": " + label + "}},");
     line("  \"metrics\": {\"r2\": {\"metric\": \"fuse.metrics.regression\", \"pred\": \"model.pred\", \"target\": " + label + ", \"output\": \"r2\"}},");
     monitor = "validation.r2";

@@ -19,6 +19,13 @@ CommandResult fuse(const std::string& args, const fs::path& in = {}) {
                      args);
 }
 
+// What `fuse init ARGS --out out.json` in `dir` says on stderr; it must fail.
+std::string init_error(const std::string& args, const fs::path& dir) {
+  const CommandResult r = fuse("init " + args + " --out out.json", dir);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  return r.err;
+}
+
 // 60 patients: a grade (low, mid, high) from x + y, a noisy age from x, a site, a free-text note, an empty y now
 // and then.
 fs::path write_table(const fs::path& dir) {
@@ -89,6 +96,32 @@ TEST(FuseInit, TextClassesAndARegressionRun) {
   EXPECT_NE(read_text(dir / "sites.json").find("// the classes numbered 0, 1, ... in sorted order; model.score is the probability of 'south'\n"), std::string::npos);
 }
 
+TEST(FuseInit, ASurvivalTableRuns) {
+  const fs::path dir = fresh_dir("init_survival");
+  std::ofstream table(dir / "followup.csv");
+  table << "id,x,site,years,progressed\n";
+  for (int i = 0; i < 80; ++i)
+    table << "p" << i << "," << std::sin(1.3 * i) << "," << (i % 2 ? "a" : "b") << "," << 1 + std::exp(-std::sin(1.3 * i)) + 0.1 * (i % 7) << "," << (i % 3 ? 1 : 0)
+          << "\n";
+  table.close();
+  CommandResult r = fuse("init followup.csv --time years --event progressed --out survival.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote survival.json: survival ('years' to the event 'progressed') from 1 number and 1 categorical column\n"), std::string::npos) << r.out;
+  const std::string text = read_text(dir / "survival.json");
+  EXPECT_NE(text.find(R"("losses": {"cox": {"loss": "fuse.losses.cox", "pred": "model.risk", "time": "data.years", "event": "data.progressed"}})"), std::string::npos)
+      << text;
+  r = fuse("run survival.json --epochs 2 --no-progress --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation: c_index = "), std::string::npos) << r.out;
+  // Refused: half a survival target, an event that is not 0/1, a negative time.
+  std::ofstream(dir / "bad.csv") << "id,x,t,e,n\na,1,2,0,-1\nb,2,3,2,1\nc,3,4,1,2\n";
+  const auto error = [&](const std::string& args) { return init_error(args, dir); };
+  EXPECT_EQ(error("bad.csv --time t"), "fuse: error: a survival target needs both --time COLUMN and --event COLUMN\n");
+  EXPECT_EQ(error("bad.csv --time t --event e"),
+            "fuse: error: bad.csv: the event column 'e' must hold 0 (follow-up ended first) and 1 (the event happened), both\n");
+  EXPECT_EQ(error("bad.csv --time n --event x"), "fuse: error: bad.csv: the time column 'n' holds a negative time (-1.000000)\n");
+}
+
 TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   const fs::path dir = fresh_dir("init_segmentation");
   ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 6 32 32 16").exit_code, 0);
@@ -148,11 +181,7 @@ TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
   const fs::path dir = fresh_dir("init_errors");
   write_table(dir);
   std::ofstream(dir / "small.csv") << "id,a,b,note\n1,1,x,\n2,1,y,\n3,1,z,q\n";
-  const auto error = [&](const std::string& args) {
-    const CommandResult r = fuse("init " + args + " --out out.json", dir);
-    EXPECT_EQ(r.exit_code, 1) << r.out;
-    return r.err;
-  };
+  const auto error = [&](const std::string& args) { return init_error(args, dir); };
   EXPECT_EQ(error("patients.csv --target lable"), "fuse: error: patients.csv: no column 'lable'; did you mean 'label'? (--target; columns: id, x, y, site, note, grade, age, label)\n");
   EXPECT_EQ(error("patients.csv --target label --exclude sites"),
             "fuse: error: patients.csv: no column 'sites'; did you mean 'site'? (--exclude; columns: id, x, y, site, note, grade, age, label)\n");
@@ -167,8 +196,8 @@ TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
             "fuse: error: small.csv: no column is left to learn from (id: the ids, a: one value, note: one value); features are numbers, or texts of at most 50 "
             "values that repeat\n");
   EXPECT_EQ(error("nothing.csv --target label"), "fuse: error: no table 'nothing.csv'\n");
-  EXPECT_EQ(error("patients.csv"), "fuse: error: give --target COLUMN (a table's other columns, or its images, predict it) or --mask COLUMN (label maps of the "
-                                   "images in --image COLUMN: a segmentation)\n");
+  EXPECT_EQ(error("patients.csv"), "fuse: error: give --target COLUMN (a table's other columns, or its images, predict it), --mask COLUMN (label maps of the "
+                                   "images in --image COLUMN: a segmentation) or --time and --event COLUMNs (survival)\n");
   EXPECT_EQ(error("patients.csv --mask labels"), "fuse: error: patients.csv: no column 'image'; did you mean 'age'? (--image; columns: id, x, y, site, note, grade, age, label)\n");
   std::ofstream(dir / "images.csv") << "image,mask\na.nii.gz,b.nii.gz\n";
   EXPECT_EQ(error("images.csv --mask mask"), "fuse: error: images.csv: 1 images; folds need at least 4\n");

@@ -111,6 +111,18 @@ std::vector<Sample> read_table_source(const TableSource& source) {
   table::Table t;
   while (reader->read(t)) {
   }
+  // A column of numbers with one fraction holds doubles throughout (as pandas reads it): 2 next to 2.5 is 2.0, so
+  // a batch stacks it.
+  std::vector<bool> doubles;
+  for (const table::Column& c : t.columns) {
+    bool numbers = true, fraction = false;
+    for (size_t r = 0; r < t.size() && numbers; ++r) {
+      const Value v = cell_value(c.text.at(r));
+      numbers = v.is_null() || v.is<int64_t>() || v.is<double>();
+      fraction = fraction || v.is<double>();
+    }
+    doubles.push_back(numbers && fraction);
+  }
   std::vector<Sample> out;
   std::set<std::string> seen;
   out.reserve(t.size());
@@ -120,7 +132,8 @@ std::vector<Sample> read_table_source(const TableSource& source) {
     s.id = id_column.empty() ? std::to_string(t.rows[r]) : std::string(t.column(id_column).text.at(r));
     if (s.id.empty()) throw Error(Errc::kInvalidArgument, s.origin + ": the id column '" + id_column + "' is empty");
     if (!seen.insert(s.id).second) throw Error(Errc::kInvalidArgument, s.origin + ": sample id '" + s.id + "' appears twice");
-    for (const table::Column& c : t.columns) {
+    for (size_t column = 0; column < t.columns.size(); ++column) {
+      const table::Column& c = t.columns[column];
       auto mapped = source.keys.find(c.name);
       const std::string key = mapped != source.keys.end() ? mapped->second : "data." + c.name;
       const std::string_view text = c.text.at(r);
@@ -128,7 +141,9 @@ std::vector<Sample> read_table_source(const TableSource& source) {
       if (is_path && !text.empty()) {
         s.values.set(key, absolute_path(base, text));
       } else {
-        s.values.set(key, cell_value(text));
+        Value v = cell_value(text);
+        if (doubles[column] && v.is<int64_t>()) v = Value(static_cast<double>(v.as<int64_t>()));
+        s.values.set(key, std::move(v));
       }
     }
     out.push_back(std::move(s));

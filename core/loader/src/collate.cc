@@ -111,6 +111,10 @@ NDict collate(const std::vector<NDict>& samples, const CollateOptions& o) {
       std::vector<double> v;
       for (const Value* x : values) v.push_back(x->as<double>());
       batch.set(key, Value(Tensor::from_vector<double>(v, {static_cast<int64_t>(v.size())})));
+    } else if (std::all_of(values.begin(), values.end(), [](const Value* v) { return v->is<int64_t>() || v->is<double>(); })) {
+      std::vector<double> v;  // ints and doubles mixed (2 and 2.5, as a JSON list gives them): float64, as one column
+      for (const Value* x : values) v.push_back(x->as_number());
+      batch.set(key, Value(Tensor::from_vector<double>(v, {static_cast<int64_t>(v.size())})));
     } else if (uniform && type == ValueType::kBool) {
       std::vector<uint8_t> v;
       for (const Value* x : values) v.push_back(x->as<bool>() ? 1 : 0);

@@ -25,6 +25,12 @@ TEST(Collate, StacksTensorsAndScalars) {
   EXPECT_EQ(ids[1].as<std::string>(), "b");
 }
 
+TEST(Collate, IntsAndDoublesMixedStackAsDoubles) {
+  const NDict batch = collate({sample(R"({"data": {"sample_id": "a", "t": 2}})"), sample(R"({"data": {"sample_id": "b", "t": 2.5}})")});
+  EXPECT_EQ(batch.get<Tensor>("data.t").description(), "float64[2]");
+  EXPECT_EQ(values<double>(batch.get<Tensor>("data.t")), (std::vector<double>{2.0, 2.5}));
+}
+
 TEST(Collate, MixedShapesNameTheShapesAndSamples) {
   const std::vector<NDict> s = {sample(R"({"data": {"sample_id": "a", "x": [1.0, 2.0]}})"),
                                 sample(R"({"data": {"sample_id": "b", "x": [3.0, 4.0, 5.0]}})")};

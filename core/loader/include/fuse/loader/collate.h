@@ -18,7 +18,7 @@ struct CollateOptions {
 };
 
 // Tensors of one shape and dtype are stacked into [batch, ...]; ints, doubles and bools become [batch] tensors
-// (int64, float64, uint8); anything else becomes a list. A key missing from some samples, or tensors that do not
+// (int64, float64, uint8; ints and doubles mixed, float64); anything else becomes a list. A key missing from some samples, or tensors that do not
 // stack, are errors naming the key, the shapes and the sample ids.
 NDict collate(const std::vector<NDict>& samples, const CollateOptions& options = {});
 
