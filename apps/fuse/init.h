@@ -25,6 +25,11 @@ struct InitOptions {
 std::string table_path(const std::filesystem::path& table, const std::filesystem::path& experiment);
 // `text` JSON-quoted.
 std::string json_string(const std::string& text);
+// The key of a column's values: "data.<column>", with whitespace and dots made '_' ("body mass" ->
+// "data.body_mass") so that it is one valid key; renamed_keys() gives the source's "keys" member mapping each
+// column whose key differs (`, "keys": {...}`, or nothing).
+std::string data_key(const std::string& column);
+std::string renamed_keys(const std::vector<std::string>& columns);
 // Opens the table o.table, after refusing a missing one or an existing o.out (unless o.force).
 std::unique_ptr<table::Reader> open_table(const InitOptions& o);
 // Refuses a `column` that the table's `columns` lack, naming the option that gave it.

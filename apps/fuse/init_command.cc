@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 
 constexpr size_t kMaxCategories = 50;  // more distinct texts than this is an id or free text
 
-std::string key(const std::string& column) { return json_string("data." + column); }
+std::string key(const std::string& column) { return json_string(data_key(column)); }
 
 // "1 number", "4 numbers".
 std::string counted(size_t n, const std::string& what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
@@ -114,7 +114,7 @@ int init_table(const InitOptions& o) {
   line("  \"name\": " + json_string(out.stem().string()) + ",");
   line("  \"seed\": 1,");
   line("  \"data\": {");
-  line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + "},");
+  line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + renamed_keys(names) + "},");
   line("    \"static\": [");
   std::vector<std::string> steps;
   if (!p.with_missing.empty()) steps.push_back("      // empty cells: the training mean\n      {\"op\": \"fuse.ops.nan_to_num\", \"keys\": " + key_list(p.with_missing) + ", \"fit\": true}");
@@ -170,6 +170,20 @@ int init(const InitOptions& o) {
 }  // namespace
 
 std::string json_string(const std::string& text) { return json::to_text(boost::json::value(text)); }
+
+std::string data_key(const std::string& column) {
+  std::string name = column;
+  for (char& ch : name)
+    if (ch == '.' || std::isspace(static_cast<unsigned char>(ch))) ch = '_';
+  return "data." + name;
+}
+
+std::string renamed_keys(const std::vector<std::string>& columns) {
+  std::string keys;
+  for (const std::string& c : columns)
+    if (data_key(c) != "data." + c) keys += (keys.empty() ? "" : ", ") + json_string(c) + ": " + json_string(data_key(c));
+  return keys.empty() ? "" : ", \"keys\": {" + keys + "}";
+}
 
 std::string table_path(const fs::path& table, const fs::path& experiment) {
   const fs::path absolute = fs::absolute(table).lexically_normal();

@@ -42,7 +42,7 @@ int init_images(const InitOptions& o) {
   const std::string spacing = "[" + json::format_number(s.spacing[0]) + ", " + json::format_number(s.spacing[1]) + ", " + json::format_number(s.spacing[2]) + "]";
   std::string scan_name = "scan";
   while (std::find(columns.begin(), columns.end(), scan_name) != columns.end()) scan_name += "_volume";
-  const std::string scan = json_string("data." + scan_name), image_path = json_string("data." + o.image);
+  const std::string scan = json_string("data." + scan_name), image_path = json_string(data_key(o.image));
   const std::vector<std::string> image_steps = {
       "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + image_path + ", \"key\": " + scan + ", \"dtype\": \"float32\"}",
       "{\"op\": \"fuse.medical.reorient\", \"keys\": [" + scan + "], \"orientation\": \"RAS\"}",
@@ -68,7 +68,7 @@ int init_images(const InitOptions& o) {
   line("  \"name\": " + json_string(stem) + ",");
   line("  \"seed\": 1,");
   line("  \"data\": {");
-  line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + "]},");
+  line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + "]" + renamed_keys(columns) + "},");
   line("    \"static\": [");
   std::vector<std::string> steps;
   for (const std::string& step : image_steps) steps.push_back("      " + step);
@@ -81,7 +81,7 @@ int init_images(const InitOptions& o) {
   line("      {\"op\": \"fuse.medical.random_noise\", \"keys\": [" + scan + "], \"std\": [0, 0.05], \"p\": 0.3}");
   line("    ],");
   line("    \"cache\": {\"dir\": " + json_string(stem + "_cache") + "},");
-  line(std::string("    \"folds\": {\"k\": 5") + (regression ? "" : ", \"stratify\": " + json_string("data." + o.target)) + ", \"file\": " + json_string(stem + "_folds.json") +
+  line(std::string("    \"folds\": {\"k\": 5") + (regression ? "" : ", \"stratify\": " + json_string(data_key(o.target))) + ", \"file\": " + json_string(stem + "_folds.json") +
        "},");
   line("    \"loader\": {\"batch_size\": 8, \"workers\": 2, \"collate\": {\"skip\": [" + json_string("data." + scan_name + "_meta") + "]}}");
   line("  },");

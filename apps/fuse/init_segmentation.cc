@@ -55,7 +55,8 @@ int init_segmentation(const InitOptions& o) {
     }
     require_images(o, images.size());
     for (const std::string* field : {&o.image, &o.mask}) columns.push_back(*field);
-    source = "{\"datalist\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + ", " + json_string(o.mask) + "]}";
+    source = "{\"datalist\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + ", " + json_string(o.mask) + "]" +
+             renamed_keys(columns) + "}";
   } else {
     std::unique_ptr<table::Reader> reader = open_table(o);
     columns = reader->columns();
@@ -67,7 +68,8 @@ int init_segmentation(const InitOptions& o) {
     }
     images = image_paths(o, t, o.image);
     masks = image_paths(o, t, o.mask);
-    source = "{\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + ", " + json_string(o.mask) + "]}";
+    source = "{\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + ", " + json_string(o.mask) + "]" +
+             renamed_keys(columns) + "}";
   }
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, masks, reading_threads(o)));
   std::vector<int64_t> labels;
@@ -90,7 +92,7 @@ int init_segmentation(const InitOptions& o) {
     while (std::find(columns.begin(), columns.end(), name) != columns.end()) name += "_volume";
     return "data." + name;
   };
-  const std::string image = free_key("scan"), seg = free_key("seg"), image_path = json_string("data." + o.image), mask_path = json_string("data." + o.mask);
+  const std::string image = free_key("scan"), seg = free_key("seg"), image_path = json_string(data_key(o.image)), mask_path = json_string(data_key(o.mask));
   const std::string both = "[" + json_string(image) + "], \"labels\": [" + json_string(seg) + "]";
   std::string label_list;
   for (int64_t l : labels) label_list += (label_list.empty() ? "" : ", ") + std::to_string(l) + " (" + std::to_string(s.label_voxels.at(l)) + " voxels)";

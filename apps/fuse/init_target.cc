@@ -21,7 +21,7 @@ bool is_integer(const std::string& text) {
 
 std::string key_list(const std::vector<std::string>& columns) {
   std::string list;
-  for (const std::string& c : columns) list += (list.empty() ? "" : ", ") + json_string("data." + c);
+  for (const std::string& c : columns) list += (list.empty() ? "" : ", ") + json_string(data_key(c));
   return "[" + list + "]";
 }
 
@@ -39,10 +39,10 @@ Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
     throw Error(Errc::kInvalidArgument, where + " has " + std::to_string(target.distinct) + " distinct values, too many for classes" +
                                             (target.numeric ? " (--task regression)" : ""));
   t.classes = target.distinct;
-  const std::string column = json_string("data." + o.target);
+  const std::string column = json_string(data_key(o.target));
   if (t.task == "regression") {
     t.description = "regression of '" + o.target + "'";
-    t.label = "data." + o.target + "_z";
+    t.label = data_key(o.target) + "_z";
     t.steps.push_back("      // the target in standard deviations of the training folds (learnt faster; R² and correlations are unchanged,\n"
                       "      // MAE and RMSE are in these units)\n      {\"op\": \"fuse.ops.copy\", \"from\": [" + column + "], \"to\": [" + json_string(t.label) +
                       "]},\n      {\"op\": \"fuse.ops.zscore\", \"keys\": [" + json_string(t.label) + "], \"fit\": true}");
@@ -56,7 +56,7 @@ Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
     std::from_chars(value.data(), value.data() + value.size(), v);
     indices = indices && v >= 0 && static_cast<size_t>(v) < t.classes;
   }
-  t.label = indices ? "data." + o.target : "data." + o.target + "_class";
+  t.label = indices ? data_key(o.target) : data_key(o.target) + "_class";
   if (indices) return t;
   // Numbered as the fitted lookup numbers them: sorted (numbers by value).
   std::vector<std::string> sorted;
@@ -82,8 +82,8 @@ Target read_survival(const InitOptions& o, const table::ColumnSummary& time, con
   Target t;
   t.task = "survival";
   t.classes = 0;
-  t.label = "data." + event.name;
-  t.time = "data." + time.name;
+  t.label = data_key(event.name);
+  t.time = data_key(time.name);
   t.description = "survival ('" + time.name + "' to the event '" + event.name + "')";
   return t;
 }

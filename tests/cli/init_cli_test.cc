@@ -90,6 +90,20 @@ TEST(FuseInit, TextClassesAndARegressionRun) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("  numbers: v\n  left out patient_id: an id, by its name\n  left out Scan ID: an id, by its name\n"), std::string::npos) << r.out;
 
+  // Column names that are no key (a space, a dot) get one through the source's "keys", and the experiment runs.
+  std::ofstream spaced(dir / "spaced.csv");
+  spaced << "id,body mass,Smoking Status,v1.2,label\n";
+  for (int i = 0; i < 40; ++i) spaced << "s" << i << "," << 20 + i % 9 << "," << (i % 3 ? "never" : "former") << "," << i % 4 << "," << i % 2 << "\n";
+  spaced.close();
+  r = fuse("init spaced.csv --target label --out spaced.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_text(dir / "spaced.json")
+                .find(R"("keys": {"body mass": "data.body_mass", "Smoking Status": "data.Smoking_Status", "v1.2": "data.v1_2"})"),
+            std::string::npos);
+  r = fuse("run spaced.json --epochs 1 --out run_spaced", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("fuse.ops.one_hot on 'data.Smoking_Status': categories [\"former\", \"never\"]"), std::string::npos) << r.out;
+
   // Two text classes: the score is the probability of the second in sorted order.
   r = fuse("init patients.csv --target site --exclude label,grade --out sites.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
