@@ -41,6 +41,14 @@ std::vector<std::string> image_paths(const InitOptions& o, const table::Table& t
 void require_images(const InitOptions& o, size_t count);
 // o.threads, or every core.
 size_t reading_threads(const InitOptions& o);
+// "[0.8, 0.8, 2]", "[64, 64, 48]".
+std::string number_list(const std::vector<double>& values);
+std::string integer_list(const std::vector<int64_t>& values);
+// "data.<name>" for a volume, "_volume" appended until no column of the table names it.
+std::string volume_key(const std::vector<std::string>& columns, std::string name);
+// The steps that make an image ready for a model, as JSON texts: read the file at `path_key` into `key`
+// (float32), lay it out in RAS, resample it to `spacing` (x, y, z in mm), z-normalise it.
+std::vector<std::string> image_steps(const std::string& path_key, const std::string& key, const std::vector<double>& spacing);
 // Refuses an existing o.out unless o.force; write_experiment writes `text` there.
 void check_out(const InitOptions& o);
 void write_experiment(const InitOptions& o, const std::string& text);

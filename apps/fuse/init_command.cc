@@ -224,6 +224,31 @@ std::vector<std::string> image_paths(const InitOptions& o, const table::Table& t
 
 size_t reading_threads(const InitOptions& o) { return o.threads > 0 ? static_cast<size_t>(o.threads) : std::max(1u, std::thread::hardware_concurrency()); }
 
+std::string number_list(const std::vector<double>& values) {
+  std::string text;
+  for (double v : values) text += (text.empty() ? "" : ", ") + json::format_number(v);
+  return "[" + text + "]";
+}
+
+std::string integer_list(const std::vector<int64_t>& values) {
+  std::string text;
+  for (int64_t v : values) text += (text.empty() ? "" : ", ") + std::to_string(v);
+  return "[" + text + "]";
+}
+
+std::string volume_key(const std::vector<std::string>& columns, std::string name) {
+  while (std::find(columns.begin(), columns.end(), name) != columns.end()) name += "_volume";
+  return "data." + name;
+}
+
+std::vector<std::string> image_steps(const std::string& path_key, const std::string& key, const std::vector<double>& spacing) {
+  const std::string k = json_string(key);
+  return {"{\"op\": \"fuse.io.read_medical\", \"path_key\": " + json_string(path_key) + ", \"key\": " + k + ", \"dtype\": \"float32\"}",
+          "{\"op\": \"fuse.medical.reorient\", \"keys\": [" + k + "], \"orientation\": \"RAS\"}",
+          "{\"op\": \"fuse.medical.resample\", \"keys\": [" + k + "], \"spacing\": " + number_list(spacing) + "}",
+          "{\"op\": \"fuse.medical.znorm\", \"keys\": [" + k + "]}"};
+}
+
 void check_out(const InitOptions& o) {
   if (fs::exists(o.out) && !o.force) throw Error(Errc::kIo, "'" + o.out + "' exists; choose another --out, or --force to replace it");
 }

@@ -38,17 +38,9 @@ int init_images(const InitOptions& o) {
 
   std::vector<int64_t> size;  // the largest resampled size per axis, at most kMaxSize
   for (int64_t n : s.largest_size) size.push_back(std::min(n, kMaxSize));
-  const std::string size_text = "[" + std::to_string(size[0]) + ", " + std::to_string(size[1]) + ", " + std::to_string(size[2]) + "]";
-  const std::string spacing = "[" + json::format_number(s.spacing[0]) + ", " + json::format_number(s.spacing[1]) + ", " + json::format_number(s.spacing[2]) + "]";
-  std::string scan_name = "scan";
-  while (std::find(columns.begin(), columns.end(), scan_name) != columns.end()) scan_name += "_volume";
-  const std::string scan = json_string("data." + scan_name), image_path = json_string(data_key(o.image));
-  const std::vector<std::string> image_steps = {
-      "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + image_path + ", \"key\": " + scan + ", \"dtype\": \"float32\"}",
-      "{\"op\": \"fuse.medical.reorient\", \"keys\": [" + scan + "], \"orientation\": \"RAS\"}",
-      "{\"op\": \"fuse.medical.resample\", \"keys\": [" + scan + "], \"spacing\": " + spacing + "}",
-      "{\"op\": \"fuse.medical.znorm\", \"keys\": [" + scan + "]}",
-      "{\"op\": \"fuse.medical.pad_or_crop\", \"keys\": [" + scan + "], \"size\": " + size_text + "}"};
+  const std::string scan_key = volume_key(columns, "scan"), scan = json_string(scan_key), image_path = json_string(data_key(o.image));
+  std::vector<std::string> steps_of_image = image_steps(data_key(o.image), scan_key, {s.spacing.begin(), s.spacing.end()});
+  steps_of_image.push_back("{\"op\": \"fuse.medical.pad_or_crop\", \"keys\": [" + scan + "], \"size\": " + integer_list(size) + "}");
   const std::string stem = out.stem().string();
   const std::string description = "3D " + target.description + " from " + std::to_string(t.size()) + " images";
   const bool regression = target.task == "regression";
@@ -71,7 +63,7 @@ int init_images(const InitOptions& o) {
   line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + "]" + renamed_keys(columns) + "},");
   line("    \"static\": [");
   std::vector<std::string> steps;
-  for (const std::string& step : image_steps) steps.push_back("      " + step);
+  for (const std::string& step : steps_of_image) steps.push_back("      " + step);
   steps.insert(steps.end(), target.steps.begin(), target.steps.end());
   for (size_t i = 0; i < steps.size(); ++i) line(steps[i] + (i + 1 < steps.size() ? "," : ""));
   line("    ],");
@@ -83,7 +75,7 @@ int init_images(const InitOptions& o) {
   line("    \"cache\": {\"dir\": " + json_string(stem + "_cache") + "},");
   line(std::string("    \"folds\": {\"k\": 5") + (regression ? "" : ", \"stratify\": " + json_string(data_key(o.target))) + ", \"file\": " + json_string(stem + "_folds.json") +
        "},");
-  line("    \"loader\": {\"batch_size\": 8, \"workers\": 2, \"collate\": {\"skip\": [" + json_string("data." + scan_name + "_meta") + "]}}");
+  line("    \"loader\": {\"batch_size\": 8, \"workers\": 2, \"collate\": {\"skip\": [" + json_string(scan_key + "_meta") + "]}}");
   line("  },");
   line(regression ? "  \"model\": {\"model\": \"fuse.models.cnn_regressor\", \"dims\": 3, \"channels\": [16, 32, 64], \"strides\": [2, 2, 2], \"inputs\": [" + scan +
                         "], \"outputs\": [\"model.pred\"]},"
@@ -93,7 +85,7 @@ int init_images(const InitOptions& o) {
   line(target_sections(o, target, 30, 2) + ",");
   line("  // A new image: the image steps alone (no target).");
   std::string inference;
-  for (const std::string& step : image_steps) inference += (inference.empty() ? "" : ",\n") + std::string("    ") + step;
+  for (const std::string& step : steps_of_image) inference += (inference.empty() ? "" : ",\n") + std::string("    ") + step;
   line("  \"inference\": {\"input_key\": " + image_path + ", \"steps\": [\n" + inference + "\n  ]}");
   line("}");
   write_experiment(o, x);

@@ -24,22 +24,11 @@ namespace {
 constexpr int64_t kMaxPatch = 64;   // voxels per axis: a CPU-sized patch
 constexpr int64_t kPatchStep = 4;   // the 3-level UNet halves a patch twice
 
-std::string numbers(const std::vector<double>& values) {
-  std::string text;
-  for (double v : values) text += (text.empty() ? "" : ", ") + json::format_number(v);
-  return "[" + text + "]";
-}
-
-std::string integers(const std::vector<int64_t>& values) {
-  std::string text;
-  for (int64_t v : values) text += (text.empty() ? "" : ", ") + std::to_string(v);
-  return "[" + text + "]";
-}
-
 }  // namespace
 
 int init_segmentation(const InitOptions& o) {
   const fs::path table_file(o.table), out(o.out);
+  if (o.image == o.mask) throw Error(Errc::kInvalidArgument, "--image and --mask both name '" + o.mask + "': the label maps are another column");
   std::vector<std::string> columns, images, masks;
   std::string source;  // the experiment's data source
   if (table_file.extension() == ".json") {
@@ -87,23 +76,17 @@ int init_segmentation(const InitOptions& o) {
   const std::vector<double> spacing(s.spacing.begin(), s.spacing.end());
   const std::vector<double> zyx(spacing.rbegin(), spacing.rend());  // the metrics' spacing, per tensor axis
   const std::string stem = out.stem().string();
-  // Keys for the volumes that no column of the table already names.
-  const auto free_key = [&](std::string name) {
-    while (std::find(columns.begin(), columns.end(), name) != columns.end()) name += "_volume";
-    return "data." + name;
-  };
-  const std::string image = free_key("scan"), seg = free_key("seg"), image_path = json_string(data_key(o.image)), mask_path = json_string(data_key(o.mask));
+  const std::string image = volume_key(columns, "scan"), seg = volume_key(columns, "seg"), image_path = json_string(data_key(o.image)), mask_path = json_string(data_key(o.mask));
   const std::string both = "[" + json_string(image) + "], \"labels\": [" + json_string(seg) + "]";
   std::string label_list;
   for (int64_t l : labels) label_list += (label_list.empty() ? "" : ", ") + std::to_string(l) + " (" + std::to_string(s.label_voxels.at(l)) + " voxels)";
   const std::string description = "3D segmentation of label" + std::string(labels.size() == 1 ? " " : "s ") + label_list + " in " + std::to_string(images.size()) +
                                   " images";
-  const std::string window = "{\"size\": " + integers(patch) + ", \"overlap\": 0.5, \"batch\": 2}";
-  const std::string read_image = "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + image_path + ", \"key\": " + json_string(image) + ", \"dtype\": \"float32\"}";
-  const std::string resample = "{\"op\": \"fuse.medical.resample\", \"keys\": [" + json_string(image) + "]";
-  const std::string znorm = "{\"op\": \"fuse.medical.znorm\", \"keys\": [" + json_string(image) + "]}";
+  const std::string window = "{\"size\": " + integer_list(patch) + ", \"overlap\": 0.5, \"batch\": 2}";
+  // The image's steps; in training the labels go through the reorientation and resampling with it.
+  const std::vector<std::string> steps_of_image = image_steps(data_key(o.image), image, spacing);
   const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) + ", \"num_classes\": " +
-                             std::to_string(classes) + ", \"spacing\": " + numbers(zyx);
+                             std::to_string(classes) + ", \"spacing\": " + number_list(zyx);
   std::vector<int64_t> ratios(static_cast<size_t>(classes), 1);
 
   std::string x;
@@ -121,16 +104,17 @@ int init_segmentation(const InitOptions& o) {
   line("    \"source\": " + source + ",");
   line("    // Deterministic, cached: read, lay out in RAS, resample (labels by nearest neighbour), z-normalise each image.");
   line("    \"static\": [");
-  line("      " + read_image + ",");
+  line("      " + steps_of_image[0] + ",");
   line("      {\"op\": \"fuse.io.read_medical\", \"path_key\": " + mask_path + ", \"key\": " + json_string(seg) + ", \"dtype\": \"uint8\"},");
   line("      {\"op\": \"fuse.medical.reorient\", \"keys\": [" + json_string(image) + ", " + json_string(seg) + "], \"orientation\": \"RAS\"},");
-  line("      " + resample + ", \"labels\": [" + json_string(seg) + "], \"spacing\": " + numbers(spacing) + "},");
-  line("      " + znorm);
+  line("      {\"op\": \"fuse.medical.resample\", \"keys\": [" + json_string(image) + "], \"labels\": [" + json_string(seg) + "], \"spacing\": " +
+       number_list(spacing) + "},");
+  line("      " + steps_of_image[3]);
   line("    ],");
   line("    // Random, every epoch: a patch centred on each label (background too) with equal chances, then one draw moves");
   line("    // the image and its labels alike.");
   line("    \"dynamic\": [");
-  line("      {\"op\": \"fuse.medical.crop_foreground\", \"keys\": " + both + ", \"size\": " + integers(patch) + ", \"class_ratios\": " + integers(ratios) + "},");
+  line("      {\"op\": \"fuse.medical.crop_foreground\", \"keys\": " + both + ", \"size\": " + integer_list(patch) + ", \"class_ratios\": " + integer_list(ratios) + "},");
   line("      {\"op\": \"fuse.medical.random_affine\", \"keys\": " + both + ", \"rotation\": [-10, 10], \"scale\": [0.9, 1.1], \"p\": 0.5},");
   line("      {\"op\": \"fuse.medical.random_flip\", \"keys\": " + both + ", \"axes\": [0]},");
   line("      {\"op\": \"fuse.medical.random_noise\", \"keys\": [" + json_string(image) + "], \"std\": [0, 0.05], \"p\": 0.3}");
@@ -158,10 +142,7 @@ int init_segmentation(const InitOptions& o) {
   line("  \"inference\": {");
   line("    \"input_key\": " + image_path + ",");
   line("    \"steps\": [");
-  line("      " + read_image + ",");
-  line("      {\"op\": \"fuse.medical.reorient\", \"keys\": [" + json_string(image) + "], \"orientation\": \"RAS\"},");
-  line("      " + resample + ", \"spacing\": " + numbers(spacing) + "},");
-  line("      " + znorm);
+  for (size_t i = 0; i < steps_of_image.size(); ++i) line("      " + steps_of_image[i] + (i + 1 < steps_of_image.size() ? "," : ""));
   line("    ],");
   line("    \"sliding_window\": " + window + ",");
   line("    \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],");

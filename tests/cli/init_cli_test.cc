@@ -128,12 +128,14 @@ TEST(FuseInit, ASurvivalTableRuns) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: c_index = "), std::string::npos) << r.out;
   // Refused: half a survival target, an event that is not 0/1, a negative time.
-  std::ofstream(dir / "bad.csv") << "id,x,t,e,n\na,1,2,0,-1\nb,2,3,2,1\nc,3,4,1,2\n";
+  std::ofstream(dir / "bad.csv") << "id,x,t,e,n,w,g\na,1,2,0,-1,,u\nb,2,3,2,1,1,v\nc,3,4,1,2,0,w\n";
   const auto error = [&](const std::string& args) { return init_error(args, dir); };
   EXPECT_EQ(error("bad.csv --time t"), "fuse: error: a survival target needs both --time COLUMN and --event COLUMN\n");
   EXPECT_EQ(error("bad.csv --time t --event e"),
             "fuse: error: bad.csv: the event column 'e' must hold 0 (follow-up ended first) and 1 (the event happened), both\n");
   EXPECT_EQ(error("bad.csv --time n --event x"), "fuse: error: bad.csv: the time column 'n' holds a negative time (-1.000000)\n");
+  EXPECT_EQ(error("bad.csv --time g --event e"), "fuse: error: bad.csv: the time column 'g' holds text; it must hold numbers\n");
+  EXPECT_EQ(error("bad.csv --time t --event w"), "fuse: error: bad.csv: the event column 'w' is empty in 1 rows: drop or fill them first\n");
 }
 
 TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
@@ -170,6 +172,21 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   r = fuse("data show decathlon.json --n 2 --out show.png", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(dir / "show.png"));
+
+  // Refused: an entry without the mask field; "masks" that hold negative values (the CT images themselves).
+  r = fuse("init data/dataset.json --mask seg --out none.json", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(": no path in field 'seg' (--mask)\n"), std::string::npos) << r.err;
+  r = fuse("init data/train.csv --mask image --out none.json", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "fuse: error: --image and --mask both name 'image': the label maps are another column\n");
+  std::ofstream(dir / "data" / "ct_as_mask.csv") << "id,image,mask\n"
+                                                  << "a,images/case00_ct.nii.gz,images/case00_ct.nii.gz\nb,images/case01_ct.nii.gz,images/case01_ct.nii.gz\n"
+                                                  << "c,images/case02_ct.nii.gz,images/case02_ct.nii.gz\nd,images/case03_ct.nii.gz,images/case03_ct.nii.gz\n";
+  r = fuse("init data/ct_as_mask.csv --mask mask --threads 2 --out none.json", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("fuse: error: data/ct_as_mask.csv: the masks hold label -"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("; labels are 0 (background), 1, 2, ...\n"), std::string::npos) << r.err;
 }
 
 TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {

@@ -111,17 +111,24 @@ std::vector<Sample> read_table_source(const TableSource& source) {
   table::Table t;
   while (reader->read(t)) {
   }
-  // A column of numbers with one fraction holds doubles throughout (as pandas reads it): 2 next to 2.5 is 2.0, so
-  // a batch stacks it.
-  std::vector<bool> doubles;
-  for (const table::Column& c : t.columns) {
+  // Each cell read once as the value it holds; a column of numbers with one fraction holds doubles throughout
+  // (as pandas reads it): 2 next to 2.5 is 2.0, so a batch stacks it. Path columns are made absolute below.
+  const auto is_path = [&](const std::string& column) {
+    return std::find(source.path_columns.begin(), source.path_columns.end(), column) != source.path_columns.end();
+  };
+  std::vector<std::vector<Value>> cells(t.columns.size());
+  for (size_t column = 0; column < t.columns.size(); ++column) {
+    const table::Column& c = t.columns[column];
+    if (is_path(c.name)) continue;
     bool numbers = true, fraction = false;
-    for (size_t r = 0; r < t.size() && numbers; ++r) {
-      const Value v = cell_value(c.text.at(r));
-      numbers = v.is_null() || v.is<int64_t>() || v.is<double>();
+    for (size_t r = 0; r < t.size(); ++r) {
+      const Value& v = cells[column].emplace_back(cell_value(c.text.at(r)));
+      numbers = numbers && (v.is_null() || v.is<int64_t>() || v.is<double>());
       fraction = fraction || v.is<double>();
     }
-    doubles.push_back(numbers && fraction);
+    if (numbers && fraction)
+      for (Value& v : cells[column])
+        if (v.is<int64_t>()) v = Value(static_cast<double>(v.as<int64_t>()));
   }
   std::vector<Sample> out;
   std::set<std::string> seen;
@@ -137,14 +144,9 @@ std::vector<Sample> read_table_source(const TableSource& source) {
       auto mapped = source.keys.find(c.name);
       const std::string key = mapped != source.keys.end() ? mapped->second : "data." + c.name;
       const std::string_view text = c.text.at(r);
-      const bool is_path = std::find(source.path_columns.begin(), source.path_columns.end(), c.name) != source.path_columns.end();
-      if (is_path && !text.empty()) {
-        s.values.set(key, absolute_path(base, text));
-      } else {
-        Value v = cell_value(text);
-        if (doubles[column] && v.is<int64_t>()) v = Value(static_cast<double>(v.as<int64_t>()));
-        s.values.set(key, std::move(v));
-      }
+      if (!is_path(c.name)) s.values.set(key, std::move(cells[column][r]));
+      else if (!text.empty()) s.values.set(key, absolute_path(base, text));
+      else s.values.set(key, Value());  // an empty path cell: null
     }
     out.push_back(std::move(s));
   }

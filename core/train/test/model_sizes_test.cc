@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
 
 #include <boost/json/parse.hpp>
 
@@ -78,6 +77,24 @@ TEST(ModelSizes, RefusalsNameTheComponentAndTheInput) {
   EXPECT_EQ(error(R"(["data.label"])"), where + "'in_channels' is the size of dimension 1 of 'data.label', which is int64[1] in a training batch of one: it "
                                                 "has no dimension 1");
   EXPECT_EQ(error(R"(["data.id"])"), where + "'in_channels' is the size of dimension 1 of 'data.id', which holds a list ([\"s0\"]), not a tensor");
+  // A batch that cannot be made, and components before that cannot run on it, are named with the remedy.
+  Experiment text = toy(dir, R"({"model": "fuse.models.mlp", "out_features": 2, "inputs": ["data.features"]})");
+  for (data::Sample& sample : text.data.dataset.samples) sample.values.set("data.x1", Value("high"));
+  const std::string batch_error = error_of([&] { size_model(built_plugins(), text); });
+  EXPECT_EQ(batch_error.rfind(where + "'in_features' is the size of 'data.features' from dimension 1 on in a training batch, but making one failed: ", 0), 0u)
+      << batch_error;
+  EXPECT_NE(batch_error.find("(or give 'in_features')"), std::string::npos) << batch_error;
+  const std::string forward_error = error_of([&] {
+    Experiment e = toy(dir, R"({"components": [
+      {"name": "body", "model": "fuse.models.mlp", "in_features": 3, "out_features": 5, "inputs": ["data.features"], "outputs": ["model.features"]},
+      {"name": "head", "model": "fuse.models.classifier_head", "dims": 1, "num_classes": 2, "inputs": ["model.features"]}]})");
+    size_model(built_plugins(), e);
+  });
+  EXPECT_EQ(forward_error.rfind((dir / "experiment.json").string() + ":15:7: model component 'head': 'in_channels' is the size of dimension 1 of 'model.features', which "
+                                "the components before it write; running them on a training batch failed: ",
+                                0),
+            0u)
+      << forward_error;
   // A component built without data (no size) says what to do.
   EXPECT_EQ(error_of([] { built_plugins().create_model("fuse.models.mlp", boost::json::object{{"out_features", 2}}); }),
             "model 'fuse.models.mlp' (plugin 'fuse.models_torch'): create failed: 'in_features' is not set: `fuse run` takes it from a training batch when the "
