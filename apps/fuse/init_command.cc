@@ -4,10 +4,13 @@
 // Every statistic, category and size is fitted when `fuse run` reads the training folds, so the file holds no
 // number computed here.
 #include <algorithm>
+#include <cerrno>
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <system_error>
 #include <thread>
 
 #include <boost/json/value.hpp>
@@ -256,10 +259,12 @@ void check_out(const InitOptions& o) {
 void write_experiment(const InitOptions& o, const std::string& text) {
   const fs::path out(o.out);
   check_out(o);
-  if (!out.parent_path().empty()) fs::create_directories(out.parent_path());
+  std::error_code failed;
+  if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), failed);
+  if (failed) throw Error(Errc::kIo, "cannot write '" + o.out + "': cannot make its folder '" + out.parent_path().string() + "' (" + failed.message() + ")");
   std::ofstream file(out);
   file << text;
-  if (!file) throw Error(Errc::kIo, "cannot write '" + o.out + "'");
+  if (!file) throw Error(Errc::kIo, "cannot write '" + o.out + "' (" + std::strerror(errno) + ")");
 }
 
 void add_init_command(CLI::App& app, int& exit_code) {

@@ -1,5 +1,6 @@
 // fuse init: a starting experiment from a table, then fuse run on it.
 #include <cmath>
+#include <cstring>
 #include <fstream>
 
 #include <boost/json/parse.hpp>
@@ -37,6 +38,22 @@ fs::path write_table(const fs::path& dir) {
         << (s < -0.5 ? "low" : s > 0.5 ? "high" : "mid") << "," << 60 + 10 * x + std::sin(5.1 * i) << "," << (s > 0 ? 1 : 0) << "\n";
   }
   return dir / "patients.csv";
+}
+
+// An uncompressed NIfTI-1 label map of n^3 voxels of 1 mm, all 0 (background).
+void write_empty_mask(const fs::path& file, int16_t n) {
+  char header[352] = {};
+  const auto put = [&](size_t at, auto value) { std::memcpy(header + at, &value, sizeof value); };
+  put(0, int32_t{348});  // sizeof_hdr
+  for (size_t axis = 0; axis < 4; ++axis) put(40 + 2 * axis, axis == 0 ? int16_t{3} : n);  // dim
+  put(70, int16_t{2});  // datatype: uint8
+  put(72, int16_t{8});  // bitpix
+  for (size_t axis = 0; axis < 4; ++axis) put(76 + 4 * axis, 1.0f);  // pixdim (qfac, then mm)
+  put(108, 352.0f);  // vox_offset
+  std::memcpy(header + 344, "n+1", 4);
+  std::ofstream out(file, std::ios::binary);
+  out.write(header, sizeof header);
+  out << std::string(static_cast<size_t>(n) * n * n, '\0');
 }
 
 TEST(FuseInit, ABinaryTargetGivesAnExperimentThatRuns) {
@@ -187,6 +204,16 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("fuse: error: data/ct_as_mask.csv: the masks hold label -"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("; labels are 0 (background), 1, 2, ...\n"), std::string::npos) << r.err;
+  std::ofstream empty_list(dir / "data" / "empty_masks.csv");
+  empty_list << "id,image,mask\n";
+  for (int i = 0; i < 4; ++i) {
+    write_empty_mask(dir / "data" / ("empty" + std::to_string(i) + ".nii"), 8);
+    empty_list << i << ",images/case0" << i << "_ct.nii.gz,empty" << i << ".nii\n";
+  }
+  empty_list.close();
+  r = fuse("init data/empty_masks.csv --mask mask --threads 2 --out none.json", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "fuse: error: data/empty_masks.csv: the masks hold only label 0 (background): there is nothing to segment\n");
 }
 
 TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
@@ -227,6 +254,10 @@ TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
             "fuse: error: small.csv: no column is left to learn from (id: the ids, a: one value, note: one value); features are numbers, or texts of at most 50 "
             "values that repeat\n");
   EXPECT_EQ(error("nothing.csv --target label"), "fuse: error: no table 'nothing.csv'\n");
+  EXPECT_EQ(fuse("init patients.csv --target label --out patients.csv/out.json", dir).err,
+            "fuse: error: cannot write 'patients.csv/out.json': cannot make its folder 'patients.csv' (Not a directory)\n");
+  fs::create_directory(dir / "folder");
+  EXPECT_EQ(fuse("init patients.csv --target label --out folder --force", dir).err, "fuse: error: cannot write 'folder' (Is a directory)\n");
   EXPECT_EQ(error("patients.csv"), "fuse: error: give --target COLUMN (a table's other columns, or its images, predict it), --mask COLUMN (label maps of the "
                                    "images in --image COLUMN: a segmentation) or --time and --event COLUMNs (survival)\n");
   EXPECT_EQ(error("patients.csv --mask labels"), "fuse: error: patients.csv: no column 'image'; did you mean 'age'? (--image; columns: id, x, y, site, note, grade, age, label)\n");
