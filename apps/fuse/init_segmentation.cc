@@ -129,8 +129,9 @@ int init_segmentation(const InitOptions& o) {
   line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": 3, \"num_classes\": " + std::to_string(classes) +
        ", \"channels\": [16, 32, 64], \"norm\": \"instance\",\n            \"inputs\": [" + json_string(image) + "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
   line("  \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],");
+  line("  // Class weights fitted to the training label maps: a small structure counts up to 3 times the largest (docs/training.md).");
   line("  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + json_string(seg) +
-       ", \"include_background\": false}},");
+       ", \"include_background\": false,\n                         \"class_weights\": \"auto\", \"dice_class_weights\": \"auto\"}},");
   line("  // Distances in millimetres: the spacing per tensor axis (z, y, x) after resampling.");
   line("  \"metrics\": {\"dice\": " + metric + ", \"output\": \"mean_dice\", \"on\": [\"validation\"]},");
   line("              \"hd95\": " + metric + ", \"output\": \"mean_hd95\", \"on\": [\"validation\"]}},");

@@ -169,6 +169,8 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   r = fuse("run seg.json --epochs 1 --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("model component 'net': in_channels 1 ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("loss 'dice_ce': class_weights and dice_class_weights [1, "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("] (voxels of class 0..2 in the training label maps 'data.seg': "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("validation.dice = "), std::string::npos) << r.out;
   ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
   r = fuse("infer bundle --input data/images/case00_ct.nii.gz --output case00_seg.nii.gz", dir);

@@ -6,31 +6,49 @@
 
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
+#include "fuse/json/write.h"
 #include "tensor_math.h"
 
 namespace fuse::train {
 
 namespace {
 
-std::optional<int64_t> label_of(const Value& v) {
-  if (v.is<int64_t>()) return v.as<int64_t>();
-  if (v.is<bool>()) return v.as<bool>() ? 1 : 0;
-  if (v.is<double>() && v.as<double>() == std::floor(v.as<double>())) return static_cast<int64_t>(v.as<double>());
-  if (v.is<Tensor>() && v.as<Tensor>().numel() == 1) {
-    std::optional<int64_t> out;
-    const Tensor t = v.as<Tensor>().is_contiguous() ? v.as<Tensor>() : v.as<Tensor>().clone();
-    sdk::dispatch_dtype(t.dtype(), [&](auto tag) { out = static_cast<int64_t>(t.data<decltype(tag)>()[0]); });
-    return out;
+// The count of each class in one training target: a class label (a number, or a tensor of one element) counts
+// once; a label map (a tensor of more) counts its voxels. Returns whether it was a label map.
+bool count_target(const Value& v, std::map<int64_t, double>& counts) {
+  std::optional<int64_t> label;
+  if (v.is<int64_t>()) label = v.as<int64_t>();
+  if (v.is<bool>()) label = v.as<bool>() ? 1 : 0;
+  if (v.is<double>() && v.as<double>() == std::floor(v.as<double>())) label = static_cast<int64_t>(v.as<double>());
+  if (label) {
+    if (*label < 0) throw Error(Errc::kType, "it holds " + std::to_string(*label));
+    counts[*label] += 1;
+    return false;
   }
-  return std::nullopt;
+  if (!v.is<Tensor>() || v.as<Tensor>().numel() == 0) throw Error(Errc::kType, std::string("it holds a ") + v.type_name() + " (" + v.summary() + ")");
+  const Tensor t = v.as<Tensor>().is_contiguous() ? v.as<Tensor>() : v.as<Tensor>().clone();
+  std::map<int64_t, double> mine;
+  const bool known = sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
+    const auto* p = t.data<decltype(tag)>();
+    for (int64_t i = 0, n = t.numel(); i < n; ++i) {
+      const double x = static_cast<double>(p[i]);
+      if (x < 0 || x != std::floor(x)) throw Error(Errc::kType, "its tensor holds " + json::format_number(x));
+      mine[static_cast<int64_t>(x)] += 1;
+    }
+  });
+  if (!known) throw Error(Errc::kType, "its tensor has dtype " + sdk::dtype_name(t.dtype()));
+  for (const auto& [value, n] : mine) counts[value] += n;
+  return t.numel() > 1;
 }
 
 }  // namespace
 
-std::vector<double> class_weights(data::Dataset& dataset, const std::string& key) {
+ClassWeights class_weights(data::Dataset& dataset, const std::string& key) {
   std::map<int64_t, double> counts;
   std::optional<data::Dataset::Worker> worker;
+  std::optional<bool> label_maps;
   for (size_t i = 0; i < dataset.size(); ++i) {
+    const std::string& id = dataset.sample(i).id;
     const Value* v = dataset.sample(i).values.find(key);
     std::optional<NDict> s;
     if (v == nullptr) {
@@ -38,33 +56,62 @@ std::vector<double> class_weights(data::Dataset& dataset, const std::string& key
       s = worker->get_static(i);
       v = s ? s->find(key) : nullptr;
     }
-    if (v == nullptr) throw Error(Errc::kKeyNotFound, "class weights: sample '" + dataset.sample(i).id + "' has no '" + key + "'");
-    const std::optional<int64_t> label = label_of(*v);
-    if (!label || *label < 0)
-      throw Error(Errc::kType, "class weights: '" + key + "' of sample '" + dataset.sample(i).id + "' is not a class label (a non-negative integer)");
-    counts[*label] += 1;
+    if (v == nullptr) throw Error(Errc::kKeyNotFound, "class weights: sample '" + id + "' has no '" + key + "'");
+    bool map = false;
+    try {
+      map = count_target(*v, counts);
+    } catch (const Error& e) {
+      throw Error(e.code(), "class weights: '" + key + "' of sample '" + id + "' is neither a class label nor a label map (non-negative integers): " + e.what());
+    }
+    if (label_maps && *label_maps != map)
+      throw Error(Errc::kType, "class weights: '" + key + "' of sample '" + id + "' is a " + (map ? "label map" : "class label") + ", of earlier samples a " +
+                                   (map ? "class label" : "label map"));
+    label_maps = map;
   }
   if (counts.empty()) throw Error(Errc::kInvalidArgument, "class weights: no training samples");
   const int64_t classes = counts.rbegin()->first + 1;
-  std::vector<double> w(static_cast<size_t>(classes), 0.0);
-  for (int64_t c = 0; c < classes; ++c) {
-    const auto it = counts.find(c);
-    if (it == counts.end()) throw Error(Errc::kInvalidArgument, "class weights: class " + std::to_string(c) + " of '" + key + "' has no training sample");
-    w[static_cast<size_t>(c)] = static_cast<double>(dataset.size()) / (static_cast<double>(classes) * it->second);
+  for (int64_t c = 0; c < classes; ++c)
+    if (!counts.count(c))
+      throw Error(Errc::kInvalidArgument, "class weights: class " + std::to_string(c) + " of '" + key + "' has no training " + (*label_maps ? "voxel" : "sample"));
+  ClassWeights out;
+  out.label_maps = *label_maps;
+  out.weights.assign(static_cast<size_t>(classes), 1.0);
+  for (int64_t c = 0; c < classes; ++c) out.counts.push_back(counts[c]);
+  if (!out.label_maps) {
+    for (int64_t c = 0; c < classes; ++c) out.weights[static_cast<size_t>(c)] = static_cast<double>(dataset.size()) / (static_cast<double>(classes) * counts[c]);
+    return out;
   }
-  return w;
+  if (classes == 1) throw Error(Errc::kInvalidArgument, "class weights: the label maps '" + key + "' hold only label 0 (background)");
+  const double largest = *std::max_element(out.counts.begin() + 1, out.counts.end());
+  for (int64_t c = 1; c < classes; ++c) out.weights[static_cast<size_t>(c)] = std::min(kMaxLabelMapWeight, std::sqrt(largest / counts[c]));
+  return out;
 }
 
 LossTerms::LossTerms(const Registry& registry, const std::vector<LossSpec>& specs, data::Dataset& train) : specs_(specs) {
   for (const LossSpec& s : specs) {
     boost::json::object config = s.config;
-    if (s.auto_class_weights) {
+    if (!s.auto_weights.empty()) {
       const boost::json::value* target = config.if_contains("target");
       if (target == nullptr || !target->is_string())
-        throw Error(Errc::kConfig, s.where + ": loss '" + s.name + "': \"class_weights\": \"auto\" needs the loss's 'target' key");
+        throw Error(Errc::kConfig, s.where + ": loss '" + s.name + "': \"" + s.auto_weights[0] + "\": \"auto\" needs the loss's 'target' key");
+      const std::string key(target->as_string());
+      ClassWeights fitted;
+      try {
+        fitted = class_weights(train, key);
+      } catch (const Error& e) {
+        throw Error(e.code(), s.where + ": loss '" + s.name + "': " + e.what());
+      }
       boost::json::array w;
-      for (double x : class_weights(train, std::string(target->as_string()))) w.push_back(x);
-      config["class_weights"] = std::move(w);
+      std::vector<std::string> weights, counts;
+      for (size_t c = 0; c < fitted.weights.size(); ++c) {
+        w.push_back(fitted.weights[c]);
+        weights.push_back(json::format_number(fitted.weights[c]));
+        counts.push_back(json::format_number(fitted.counts[c]));
+      }
+      for (const std::string& field : s.auto_weights) config[field] = w;
+      fitted_.push_back("loss '" + s.name + "': " + join(s.auto_weights, " and ") + " [" + join(weights, ", ") + "] (" +
+                        (fitted.label_maps ? "voxels" : "samples") + " of class 0.." + std::to_string(fitted.weights.size() - 1) + " in the training " +
+                        (fitted.label_maps ? "label maps '" : "targets '") + key + "': " + join(counts, ", ") + ")");
     }
     try {
       losses_.push_back(registry.create_loss(s.component, config));
@@ -73,7 +120,6 @@ LossTerms::LossTerms(const Registry& registry, const std::vector<LossSpec>& spec
     }
     pre_.push_back(s.pre.empty() ? nullptr : std::make_unique<data::Pipeline>(registry, s.pre, "loss '" + s.name + "' preprocessing"));
     names_.push_back(s.name);
-    configs_.push_back(std::move(config));
   }
 }
 

@@ -34,14 +34,15 @@ class LossTerms {
   void check_keys(const NDict& batch, const std::vector<std::string>& model_outputs) const;
 
   const std::vector<std::string>& names() const { return names_; }
-  const std::vector<boost::json::object>& configs() const { return configs_; }  // as resolved (class weights)
+  // What was fitted to the training data, one line each (the class weights of "auto"), for the run's output.
+  const std::vector<std::string>& fitted() const { return fitted_; }
 
  private:
   std::vector<Loss> losses_;
   std::vector<std::unique_ptr<data::Pipeline>> pre_;  // per loss, may be empty
   std::vector<LossSpec> specs_;
   std::vector<std::string> names_;
-  std::vector<boost::json::object> configs_;
+  std::vector<std::string> fitted_;
 };
 
 }  // namespace fuse::train

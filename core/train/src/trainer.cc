@@ -314,6 +314,8 @@ void Trainer::Impl::prepare(Mode mode) {
   const int64_t batches = static_cast<int64_t>(train_sampler->batches(0).size());
   schedule = std::make_unique<Schedule>(e.schedule, (batches + e.trainer.accumulate - 1) / e.trainer.accumulate, e.trainer.epochs);
   losses = std::make_unique<LossTerms>(registry, e.losses, *train_data);
+  for (const std::string& line : losses->fitted())
+    if (lead()) progress.line(line);
   train_metrics = std::make_unique<MetricSet>(registry, e.metrics, true);
   validation_metrics = std::make_unique<MetricSet>(registry, e.metrics, false);
   postprocess = std::make_unique<data::Pipeline>(registry, e.postprocess, "postprocess");

@@ -547,10 +547,81 @@ TEST(ClassWeights, InverseFrequencyOfTheTrainingLabels) {
   data::Dataset d(built_plugins(), e.data.dataset);
   int ones = 0;
   for (size_t i = 0; i < d.size(); ++i) ones += d.sample(i).values.get<int64_t>("data.label");
-  const std::vector<double> w = class_weights(d, "data.label");
+  const std::vector<double> w = class_weights(d, "data.label").weights;
   ASSERT_EQ(w.size(), 2u);
   EXPECT_NEAR(w[1], 64.0 / (2.0 * ones), 1e-12);
   EXPECT_NEAR(w[0], 64.0 / (2.0 * (64 - ones)), 1e-12);
+}
+
+// Four 4 x 4 label maps (labels 0 to 3) written as .npy, with an experiment reading them into data.seg.
+Experiment label_map_experiment(const std::filesystem::path& dir, const std::vector<std::vector<int64_t>>& masks) {
+  std::ofstream table(dir / "samples.csv");
+  table << "id,mask\n";
+  for (size_t i = 0; i < masks.size(); ++i) {
+    fuse::testing::write_npy(dir / ("m" + std::to_string(i) + ".npy"), "{'descr': '<i8', 'fortran_order': False, 'shape': (4, 4), }",
+                             fuse::testing::bytes(masks[i]));
+    table << "s" << i << ",m" << i << ".npy\n";
+  }
+  table.close();
+  std::ofstream(dir / "experiment.json") << R"({"name": "maps", "data": {"source": {"table": "samples.csv", "paths": ["mask"]},
+    "static": [{"op": "fuse.io.read_npy", "path_key": "data.mask", "key": "data.seg"}]},
+    "model": {"model": "fuse.models.mlp", "in_features": 1, "num_classes": 2, "inputs": ["data.x"], "outputs": ["model.logits"]},
+    "losses": {"dice_ce": {"loss": "fuse.losses.dice_ce", "pred": "model.logits", "target": "data.seg", "class_weights": "auto", "dice_class_weights": "auto"}},
+    "optimizer": {"name": "adam", "lr": 0.01}, "trainer": {"epochs": 1}})";
+  return read_experiment(dir / "experiment.json");
+}
+
+// A 4 x 4 map: `ones` pixels of label 1, then `twos` of 2, `threes` of 3, the rest 0.
+std::vector<int64_t> label_map(int ones, int twos, int threes) {
+  std::vector<int64_t> m(16, 0);
+  int p = 0;
+  for (const auto& [label, n] : {std::pair{1, ones}, std::pair{2, twos}, std::pair{3, threes}})
+    for (int k = 0; k < n; ++k) m[static_cast<size_t>(p++)] = label;
+  return m;
+}
+
+TEST(ClassWeights, LabelMapsLiftASmallStructureAgainstTheLargestBoundedByThree) {
+  const auto dir = fresh_dir("trainer_map_weights");
+  // Voxels over the four maps: label 1 16, label 2 4, label 3 1 (background 43).
+  Experiment e = label_map_experiment(dir, {label_map(4, 1, 1), label_map(4, 1, 0), label_map(4, 1, 0), label_map(4, 1, 0)});
+  ASSERT_EQ(e.losses.size(), 1u);
+  EXPECT_EQ(e.losses[0].auto_weights, (std::vector<std::string>{"class_weights", "dice_class_weights"}));
+  EXPECT_FALSE(e.losses[0].config.contains("class_weights"));
+  data::Dataset d(built_plugins(), e.data.dataset);
+  // Background 1; label c sqrt(16 / voxels of c): 1, 2, and 4 bounded to 3.
+  const ClassWeights w = class_weights(d, "data.seg");
+  EXPECT_TRUE(w.label_maps);
+  EXPECT_EQ(w.weights, (std::vector<double>{1, 1, 2, kMaxLabelMapWeight}));
+  EXPECT_EQ(w.counts, (std::vector<double>{43, 16, 4, 1}));
+
+  // Refused, naming the sample and what was expected.
+  const auto error = [&](const std::vector<std::vector<int64_t>>& masks) {
+    const auto bad = fresh_dir("trainer_map_weights_bad");
+    Experiment x = label_map_experiment(bad, masks);
+    data::Dataset maps(built_plugins(), x.data.dataset);
+    return error_of([&] { class_weights(maps, "data.seg"); });
+  };
+  EXPECT_EQ(error({label_map(4, 0, 1), label_map(4, 0, 0)}), "class weights: class 2 of 'data.seg' has no training voxel");
+  EXPECT_EQ(error({label_map(0, 0, 0), label_map(0, 0, 0)}), "class weights: the label maps 'data.seg' hold only label 0 (background)");
+  std::vector<int64_t> negative = label_map(4, 0, 0);
+  negative[15] = -1;
+  EXPECT_EQ(error({label_map(4, 0, 0), negative}),
+            "class weights: 'data.seg' of sample 's1' is neither a class label nor a label map (non-negative integers): its tensor holds -1");
+  EXPECT_EQ(error_of([&] { class_weights(d, "data.mask"); }),
+            "class weights: 'data.mask' of sample 's0' is neither a class label nor a label map (non-negative integers): it holds a string (\"" +
+                (dir / "m0.npy").string() + "\")");
+}
+
+TEST(ClassWeights, AutoNeedsAListOrAuto) {
+  const auto dir = fresh_dir("trainer_weights_config");
+  testing::write_toy(dir);
+  std::string text = read_text(dir / "experiment.json");
+  const std::string loss = R"("loss": "fuse.losses.cross_entropy",)";
+  ASSERT_NE(text.find(loss), std::string::npos);
+  text.replace(text.find(loss), loss.size(), loss + R"( "class_weights": "inverse",)");
+  std::ofstream(dir / "experiment.json") << text;
+  const std::string message = error_of([&] { read_experiment(dir / "experiment.json"); });
+  EXPECT_NE(message.find("'class_weights' must be a list of numbers (one per class) or \"auto\""), std::string::npos) << message;
 }
 
 }  // namespace

@@ -38,9 +38,11 @@ struct LossSpec {
   boost::json::object config;
   double weight = 1.0;
   int64_t warmup_steps = 0;       // the loss counts 0 for this many optimisation steps
-  bool auto_class_weights = false;  // "class_weights": "auto": inverse class frequency of the training targets
-  std::vector<data::Step> pre;      // ops run on a copy of the batch before the loss (e.g. a target's one-hot);
-                                    // they must not change what the loss differentiates
+  // The config's weight fields set to "auto" ("class_weights", "dice_class_weights"): weights of the training
+  // targets' classes (fuse/train/class_weights.h), filled in before the loss is made.
+  std::vector<std::string> auto_weights;
+  std::vector<data::Step> pre;  // ops run on a copy of the batch before the loss (e.g. a target's one-hot);
+                                // they must not change what the loss differentiates
   std::string where;
 };
 
