@@ -11,7 +11,7 @@ struct ResidualUnit : torch::nn::Module {
     body = register_module("body", torch::nn::Sequential(conv<D>(in, out, 3, stride), typename Layers<D>::BatchNorm(out), torch::nn::PReLU(),
                                                          conv<D>(out, out, 3), typename Layers<D>::BatchNorm(out)));
     if (in != out || stride != 1)
-      skip = register_module("skip", torch::nn::Sequential(conv<D>(in, out, 1, stride, 0), typename Layers<D>::BatchNorm(out)));
+      skip = register_module("skip", projection<D>(in, out, stride));
     act = register_module("act", torch::nn::PReLU());
   }
   torch::Tensor forward(const torch::Tensor& x) { return act->forward(body->forward(x) + (skip ? skip->forward(x) : x)); }
@@ -58,7 +58,7 @@ struct CnnClassifier : torch::nn::Module {
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) { return body.run(in); }
   Body body;
 };
-FUSE_TORCH_MODEL(CnnClassifier, "fuse.models.cnn_classifier", "1.1.0")
+FUSE_TORCH_MODEL(CnnClassifier, "fuse.models.cnn_classifier", "1.1.1")
 
 struct CnnRegressor : torch::nn::Module {
   explicit CnnRegressor(const DictView& c) {
@@ -69,7 +69,7 @@ struct CnnRegressor : torch::nn::Module {
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) { return body.run(in); }
   Body body;
 };
-FUSE_TORCH_MODEL(CnnRegressor, "fuse.models.cnn_regressor", "1.1.0")
+FUSE_TORCH_MODEL(CnnRegressor, "fuse.models.cnn_regressor", "1.1.1")
 
 }  // namespace
 }  // namespace fuse::models

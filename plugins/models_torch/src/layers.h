@@ -78,6 +78,45 @@ typename Layers<D>::Conv conv(int64_t in, int64_t out, int64_t kernel, int64_t s
       typename Layers<D>::ConvOptions(in, out, kernel).stride(stride).padding(padding < 0 ? kernel / 2 : padding).bias(bias));
 }
 
+// A strided 1x1 convolution (a residual shortcut that downsamples) computed as a subsampling, then a stride-1
+// 1x1 convolution: the same arithmetic. LibTorch 1.13's oneDNN crashes (writes out of bounds) in the backward of
+// a 2D strided 1x1 convolution of a channels-last input with 2 to 15 channels, e.g. a CNN's first shortcut on
+// RGB photographs; this form avoids that kernel, and skips the outputs a stride drops. The parameter is named
+// as a convolution's ("weight") and drawn alike, so checkpoints and initial weights are unchanged. 3D keeps the
+// plain convolution (not affected).
+template <int D>
+struct SubsampledPointwiseImpl : torch::nn::Module {
+  SubsampledPointwiseImpl(int64_t in, int64_t out, int64_t stride_) : stride(stride_) {
+    typename Layers<D>::Conv drawn(typename Layers<D>::ConvOptions(in, out, 1).bias(false));
+    weight = register_parameter("weight", drawn->weight.detach().clone());
+  }
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor s = x;
+    for (int64_t axis = 2; axis < x.dim(); ++axis) s = s.slice(axis, 0, c10::nullopt, stride);
+    return torch::conv2d(s, weight);
+  }
+  int64_t stride;
+  torch::Tensor weight;
+};
+
+// A 1x1 convolution without bias (a shortcut; a norm follows), with a stride.
+template <int D>
+torch::nn::AnyModule pointwise(int64_t in, int64_t out, int64_t stride) {
+  if constexpr (D == 2) {
+    if (stride > 1) return torch::nn::AnyModule(std::make_shared<SubsampledPointwiseImpl<D>>(in, out, stride));
+  }
+  return torch::nn::AnyModule(conv<D>(in, out, 1, stride, 0));
+}
+
+// A shortcut that changes channels or resolution: a strided 1x1 convolution and a batch norm.
+template <int D>
+torch::nn::Sequential projection(int64_t in, int64_t out, int64_t stride) {
+  torch::nn::Sequential s;
+  s->push_back(pointwise<D>(in, out, stride));
+  s->push_back(typename Layers<D>::BatchNorm(out));
+  return s;
+}
+
 // A network whose body is chosen at run time by the config's "dims": the body is a Dims-templated module,
 // called through `run`.
 struct Body {

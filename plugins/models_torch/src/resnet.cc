@@ -14,7 +14,7 @@ struct BasicBlock : torch::nn::Module {
     c2 = register_module("conv2", conv<D>(planes, planes, 3));
     b2 = register_module("bn2", typename Layers<D>::BatchNorm(planes));
     if (stride != 1 || in != planes)
-      down = register_module("downsample", torch::nn::Sequential(conv<D>(in, planes, 1, stride, 0), typename Layers<D>::BatchNorm(planes)));
+      down = register_module("downsample", projection<D>(in, planes, stride));
   }
   torch::Tensor forward(const torch::Tensor& x) {
     torch::Tensor y = torch::relu(b1->forward(c1->forward(x)));
@@ -37,8 +37,7 @@ struct Bottleneck : torch::nn::Module {
     c3 = register_module("conv3", conv<D>(planes, planes * kExpansion, 1, 1, 0));
     b3 = register_module("bn3", typename Layers<D>::BatchNorm(planes * kExpansion));
     if (stride != 1 || in != planes * kExpansion)
-      down = register_module("downsample",
-                             torch::nn::Sequential(conv<D>(in, planes * kExpansion, 1, stride, 0), typename Layers<D>::BatchNorm(planes * kExpansion)));
+      down = register_module("downsample", projection<D>(in, planes * kExpansion, stride));
   }
   torch::Tensor forward(const torch::Tensor& x) {
     torch::Tensor y = torch::relu(b1->forward(c1->forward(x)));
@@ -107,7 +106,7 @@ struct ResNet : torch::nn::Module {
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) { return body.run(in); }
   Body body;
 };
-FUSE_TORCH_MODEL(ResNet, "fuse.models.resnet", "1.1.0")
+FUSE_TORCH_MODEL(ResNet, "fuse.models.resnet", "1.1.1")
 
 }  // namespace
 }  // namespace fuse::models

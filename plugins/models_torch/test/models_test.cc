@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <tuple>
 
 #include "test_support.h"
 
@@ -147,6 +148,35 @@ TEST(Models, EveryArchitectureRunsOnSmallInputs) {
   EXPECT_EQ(forward_shape(unet3, "data.image", ramp({2, 1, 8, 10, 12}), "model.logits"), (std::vector<int64_t>{2, 2, 8, 10, 12}));
   Model seg = model("fuse.models.segmentation_head", R"({"dims": 2, "in_channels": 8, "num_classes": 2, "hidden": 4, "scale_factor": 2.0, "inputs": ["f"]})");
   EXPECT_EQ(forward_shape(seg, "f", ramp({1, 8, 5, 5}), "model.logits"), (std::vector<int64_t>{1, 2, 10, 10}));
+}
+
+// A strided shortcut (1x1 convolution) on an input of 2 to 15 channels: LibTorch 1.13's oneDNN crashed in its
+// backward in 2D (an RGB photograph into a CNN); the shortcut subsamples, then convolves. Its gradient reaches
+// the shortcut's weight under the convolution's name.
+TEST(Cnn, StridedShortcutsOfRgbImagesTrain) {
+  for (const auto& [id, config, shortcut] :
+       {std::tuple{"fuse.models.cnn_classifier", R"({"in_channels": 3, "dims": 2, "num_classes": 2, "channels": [16, 32], "strides": [2, 2], "outputs": ["l"]})",
+                   "cnn.units.0.skip.0.weight"},
+        std::tuple{"fuse.models.resnet", R"({"in_channels": 3, "dims": 2, "depth": 18, "width": 4, "num_classes": 2, "outputs": ["l"]})",
+                   "resnet.layer2.0.downsample.0.weight"}}) {
+    Model m = model(id, config);
+    NDict batch;
+    batch.set("data.image", Value(ramp({16, 3, 96, 96})));  // a batch that crashed
+    m.forward(batch, training());
+    ASSERT_EQ(batch.get<Tensor>("l").shape(), (std::vector<int64_t>{16, 2})) << id;
+    NDict grads, input_grads;
+    grads.set("l", Value(ramp({16, 2}, 0.3f)));
+    m.backward(grads, input_grads);
+    double gradient = -1;
+    for (const Parameter& p : m.parameters())
+      if (p.name == shortcut) {
+        gradient = 0;
+        const float* g = static_cast<const float*>(p.grad->data);
+        for (int64_t i = 0, n = p.grad->shape[0] * p.grad->shape[1]; i < n; ++i) gradient += std::abs(g[i]);
+      }
+    EXPECT_GT(gradient, 0.0) << id << ": " << shortcut;
+    EXPECT_TRUE(std::isfinite(gradient)) << id;
+  }
 }
 
 TEST(UNet, EfficientNetEncoderStridesWithMBConvBlocks) {
