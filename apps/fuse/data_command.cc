@@ -307,6 +307,41 @@ int table_summary(const SummaryOptions& o, const table::Table& t) {
   return 0;
 }
 
+// The masks' label counts (in `unit`s), then those off their image's grid (under `off_title`; the first 10): a
+// mask off its image's grid trains on misplaced labels and scores against the wrong voxels.
+void print_masks(const data::DatasetSummary& s, const std::string& unit, const std::string& off_title) {
+  if (!s.label_voxels.empty()) {
+    std::cout << "mask " << unit << " per label:";
+    for (const auto& [label, count] : s.label_voxels) std::cout << " " << label << ": " << count;
+    std::cout << "\n";
+  }
+  std::vector<const data::ImageInfo*> off;
+  for (const data::ImageInfo& i : s.images)
+    if (!i.mask_grid.empty()) off.push_back(&i);
+  if (off.empty()) return;
+  std::cout << off_title << ": " << off.size() << " of " << s.images.size() << "\n";
+  for (size_t k = 0; k < off.size() && k < 10; ++k)
+    std::cout << "  " << fs::path(off[k]->mask_path).filename().string() << ": image " << off[k]->mask_grid << " (mask)\n";
+  if (off.size() > 10) std::cout << "  ... (--json lists them all)\n";
+}
+
+// Photographs: sizes and channels (no spacing or orientation), groups by size, the label pixels of the masks.
+int print_photographs(const data::DatasetSummary& s) {
+  const auto size = [](const std::array<int64_t, 3>& v) { return std::to_string(v[0]) + " x " + std::to_string(v[1]); };
+  Table images_table({"IMAGE", "SIZE", "CHANNELS", "TYPE"});
+  for (const data::ImageInfo& i : s.images) images_table.add({fs::path(i.path).filename().string(), size(i.size), std::to_string(i.channels), i.pixel_type});
+  images_table.print(std::cout);
+  std::cout << "\n";
+  // Photographs come in many sizes: the 10 most common.
+  Table groups({"COUNT", "SIZE"});
+  for (size_t k = 0; k < s.groups.size() && k < 10; ++k) groups.add({std::to_string(s.groups[k].count), size(s.groups[k].size)});
+  groups.print(std::cout);
+  if (s.groups.size() > 10) std::cout << "... " << s.groups.size() - 10 << " more sizes (--json lists them all)\n";
+  std::cout << "\nlargest size: " << size(s.largest_size) << " pixels (width x height)\n";
+  print_masks(s, "pixels", "masks of another size than their image");
+  return 0;
+}
+
 int summary(const SummaryOptions& options) {
   SummaryOptions o = options;
   std::vector<std::string> images, masks;
@@ -380,6 +415,7 @@ int summary(const SummaryOptions& options) {
                 << i.channels << "\n";
     return 0;
   }
+  if (s.photographs) return print_photographs(s);
   Table images_table({"IMAGE", "SIZE", "SPACING (mm)", "ORIENTATION", "TYPE"});
   for (const data::ImageInfo& i : s.images)
     images_table.add({fs::path(i.path).filename().string(), triple(i.size), triple(i.spacing), i.orientation, i.pixel_type});
@@ -391,21 +427,7 @@ int summary(const SummaryOptions& options) {
   std::cout << "\nsuggested spacing: " << triple(s.spacing) << " mm (the most common per axis)\n"
             << "largest size after resampling: " << triple(s.largest_size) << "\n"
             << "reorient to " << s.orientation << ": " << (s.reorient ? "yes (the images are not all " + s.orientation + ")" : "no") << "\n";
-  if (!s.label_voxels.empty()) {
-    std::cout << "mask voxels per label:";
-    for (const auto& [label, voxels] : s.label_voxels) std::cout << " " << label << ": " << voxels;
-    std::cout << "\n";
-  }
-  // A mask off its image's grid trains on misplaced labels and scores against the wrong voxels.
-  std::vector<const data::ImageInfo*> off;
-  for (const data::ImageInfo& i : s.images)
-    if (!i.mask_grid.empty()) off.push_back(&i);
-  if (!off.empty()) {
-    std::cout << "masks not on their image's grid: " << off.size() << " of " << s.images.size() << "\n";
-    for (size_t k = 0; k < off.size() && k < 10; ++k)
-      std::cout << "  " << fs::path(off[k]->mask_path).filename().string() << ": image " << off[k]->mask_grid << " (mask)\n";
-    if (off.size() > 10) std::cout << "  ... (--json lists them all)\n";
-  }
+  print_masks(s, "voxels", "masks not on their image's grid");
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fuse/data/summary.h"
 #include "fuse/table/describe.h"
 #include "fuse/table/table.h"
 
@@ -49,6 +50,15 @@ std::string volume_key(const std::vector<std::string>& columns, std::string name
 // The steps that make an image ready for a model, as JSON texts: read the file at `path_key` into `key`
 // (float32), lay it out in RAS, resample it to `spacing` (x, y, z in mm), z-normalise it.
 std::vector<std::string> image_steps(const std::string& path_key, const std::string& key, const std::vector<double>& spacing);
+// Photographs (data::is_photograph): the working size, the median of their longer sides at most 128 pixels and a
+// multiple of 4 (the UNet halves it twice); "gray" when every one has one channel, else "color" (RGB); the steps
+// reading one at `path_key` into `key` (float in [0, 1]) and resizing it to fit side x side, its aspect kept and
+// padded with 0 (the label maps in `labels` with it, by nearest neighbour).
+int64_t photograph_side(const data::DatasetSummary& s);
+std::string photograph_mode(const data::DatasetSummary& s);
+std::string photograph_read(const std::string& path_key, const std::string& key, const std::string& mode);
+std::string photograph_resize(const std::string& key, int64_t side, const std::vector<std::string>& labels = {});
+std::vector<std::string> photograph_steps(const std::string& path_key, const std::string& key, const std::string& mode, int64_t side);
 // Refuses an existing o.out unless o.force; write_experiment writes `text` there.
 void check_out(const InitOptions& o);
 void write_experiment(const InitOptions& o, const std::string& text);
@@ -79,8 +89,11 @@ std::string key_list(const std::vector<std::string>& columns);
 
 // A 3D segmentation of the images in column o.image by the label maps in column o.mask.
 int init_segmentation(const InitOptions& o);
-// A 3D classification (or regression) of the images in column o.image by column o.target.
+// A 3D classification (or regression) of the images in column o.image by column o.target; 2D for photographs.
 int init_images(const InitOptions& o);
+// A 2D segmentation of photographs `s` by their masks; `columns` are the table's, `source` the experiment's data
+// source (init_photographs.cc).
+int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummary& s, const std::vector<std::string>& columns, const std::string& source);
 
 }  // namespace fuse::cli
 

@@ -252,6 +252,34 @@ std::vector<std::string> image_steps(const std::string& path_key, const std::str
           "{\"op\": \"fuse.medical.znorm\", \"keys\": [" + k + "]}"};
 }
 
+int64_t photograph_side(const data::DatasetSummary& s) {
+  constexpr int64_t kMaxSide = 128, kStep = 4;  // a CPU-sized picture; the UNet halves it twice
+  std::vector<int64_t> sides;
+  for (const data::ImageInfo& i : s.images) sides.push_back(std::max(i.size[0], i.size[1]));
+  std::nth_element(sides.begin(), sides.begin() + static_cast<std::ptrdiff_t>(sides.size() / 2), sides.end());
+  return std::max(kStep, std::min(kMaxSide, sides[sides.size() / 2]) / kStep * kStep);
+}
+
+std::string photograph_mode(const data::DatasetSummary& s) {
+  return std::all_of(s.images.begin(), s.images.end(), [](const data::ImageInfo& i) { return i.channels == 1; }) ? "gray" : "color";
+}
+
+std::string photograph_read(const std::string& path_key, const std::string& key, const std::string& mode) {
+  return "{\"op\": \"fuse.io.read_image\", \"path_key\": " + json_string(path_key) + ", \"key\": " + json_string(key) + ", \"mode\": " + json_string(mode) +
+         ", \"to_float\": true}";
+}
+
+std::string photograph_resize(const std::string& key, int64_t side, const std::vector<std::string>& labels) {
+  std::string label_list;
+  for (const std::string& l : labels) label_list += (label_list.empty() ? "" : ", ") + json_string(l);
+  return "{\"op\": \"fuse.image2d.resize_and_pad\", \"keys\": [" + json_string(key) + "]" + (labels.empty() ? "" : ", \"labels\": [" + label_list + "]") +
+         ", \"size\": [" + std::to_string(side) + ", " + std::to_string(side) + "], \"interpolation\": \"area\"}";
+}
+
+std::vector<std::string> photograph_steps(const std::string& path_key, const std::string& key, const std::string& mode, int64_t side) {
+  return {photograph_read(path_key, key, mode), photograph_resize(key, side)};
+}
+
 void check_out(const InitOptions& o) {
   if (fs::exists(o.out) && !o.force) throw Error(Errc::kIo, "'" + o.out + "' exists; choose another --out, or --force to replace it");
 }

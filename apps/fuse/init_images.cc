@@ -1,7 +1,8 @@
 // fuse init --target with an image column: a starting 3D classification (or regression) of the images, as
 // examples/nodule3d is written by hand: the images laid out in RAS, resampled to the most common spacing,
 // z-normalised and cropped or padded to one size; a random affine, flip and noise; a small 3D CNN whose input
-// channels come from the data; the target's sections as for a table.
+// channels come from the data; the target's sections as for a table. Photographs (PNG, JPEG, ...) get the 2D
+// equivalent: resized to fit one square, a 2D affine, flip and colour jitter, a 2D CNN.
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -36,14 +37,45 @@ int init_images(const InitOptions& o) {
   const Target target = read_target(o, *std::find_if(summaries.begin(), summaries.end(), [&](const auto& c) { return c.name == o.target; }));
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, std::vector<std::string>(images.size()), reading_threads(o)));
 
-  std::vector<int64_t> size;  // the largest resampled size per axis, at most kMaxSize
-  for (int64_t n : s.largest_size) size.push_back(std::min(n, kMaxSize));
-  const std::string scan_key = volume_key(columns, "scan"), scan = json_string(scan_key), image_path = json_string(data_key(o.image));
-  std::vector<std::string> steps_of_image = image_steps(data_key(o.image), scan_key, {s.spacing.begin(), s.spacing.end()});
-  steps_of_image.push_back("{\"op\": \"fuse.medical.pad_or_crop\", \"keys\": [" + scan + "], \"size\": " + integer_list(size) + "}");
+  const bool photographs = s.photographs, regression = target.task == "regression";
+  const std::string image_path = json_string(data_key(o.image));
+  std::string key, dims, about, shape;  // the image's key, the spatial dimensions, the comment on its steps, its size
+  std::vector<std::string> steps_of_image, dynamic, skip;
+  if (photographs) {
+    // Photographs (dermoscopy, X-ray exports, pathology tiles): resized to fit one square, kept in [0, 1].
+    const int64_t side = photograph_side(s);
+    const std::string mode = photograph_mode(s);
+    key = volume_key(columns, "photo");
+    const std::string k = json_string(key);
+    steps_of_image = photograph_steps(data_key(o.image), key, mode, side);
+    dynamic = {"{\"op\": \"fuse.image2d.random_affine\", \"keys\": [" + k + "], \"rotation\": [-15, 15], \"scale\": [0.9, 1.1], \"translation\": [-0.05, 0.05], \"p\": 0.7}",
+               "{\"op\": \"fuse.medical.random_flip\", \"keys\": [" + k + "], \"dims\": 2, \"axes\": [0]}",
+               "{\"op\": \"fuse.image2d.color_jitter\", \"keys\": [" + k + "], \"brightness\": 0.1, \"contrast\": 0.1, \"saturation\": " +
+                   (mode == "color" ? "0.1" : "0") + ", \"p\": 0.5}"};
+    dims = "2";
+    shape = std::to_string(side) + "x" + std::to_string(side) + " pixels";
+    about = "Every photograph is read as " + std::string(mode == "color" ? "RGB" : "grey") + " in [0, 1] and resized to fit " + shape +
+            " (its aspect kept, padded with 0;\n  // the largest is " + std::to_string(s.largest_size[0]) + "x" + std::to_string(s.largest_size[1]) +
+            "). A flip of axis 1 (up-down) suits pictures without an up (dermoscopy, pathology).";
+  } else {
+    std::vector<int64_t> size;  // the largest resampled size per axis, at most kMaxSize
+    for (int64_t n : s.largest_size) size.push_back(std::min(n, kMaxSize));
+    key = volume_key(columns, "scan");
+    const std::string k = json_string(key);
+    steps_of_image = image_steps(data_key(o.image), key, {s.spacing.begin(), s.spacing.end()});
+    steps_of_image.push_back("{\"op\": \"fuse.medical.pad_or_crop\", \"keys\": [" + k + "], \"size\": " + integer_list(size) + "}");
+    dynamic = {"{\"op\": \"fuse.medical.random_affine\", \"keys\": [" + k + "], \"rotation\": [-10, 10], \"scale\": [0.9, 1.1], \"p\": 0.5}",
+               "{\"op\": \"fuse.medical.random_flip\", \"keys\": [" + k + "], \"axes\": [0]}",
+               "{\"op\": \"fuse.medical.random_noise\", \"keys\": [" + k + "], \"std\": [0, 0.05], \"p\": 0.3}"};
+    skip = {key + "_meta"};
+    dims = "3";
+    shape = std::to_string(size[0]) + "x" + std::to_string(size[1]) + "x" + std::to_string(size[2]) + " voxels";
+    about = "Every image is laid out in RAS, resampled to " + json::format_number(s.spacing[0]) + " x " + json::format_number(s.spacing[1]) + " x " +
+            json::format_number(s.spacing[2]) + " mm (the most common spacing per axis),\n  // z-normalised and centred in " + shape + ".";
+  }
+  const std::string image = json_string(key);
   const std::string stem = out.stem().string();
-  const std::string description = "3D " + target.description + " from " + std::to_string(t.size()) + " images";
-  const bool regression = target.task == "regression";
+  const std::string description = dims + "D " + target.description + " from " + std::to_string(t.size()) + (photographs ? " photographs" : " images");
 
   std::string x;
   const auto line = [&](const std::string& text) { x += text + "\n"; };
@@ -52,10 +84,8 @@ int init_images(const InitOptions& o) {
   if (!o.groups.empty()) command += " --groups " + join(o.groups, ",");
   line("{");
   line("  // Made by `" + command + "`:");
-  line("  // " + description + ", with a small 3D CNN and 5-fold cross-validation.");
-  line("  // Every image is laid out in RAS, resampled to " + json::format_number(s.spacing[0]) + " x " + json::format_number(s.spacing[1]) + " x " + json::format_number(s.spacing[2]) +
-       " mm (the most common spacing per axis),\n  // z-normalised and centred in " + std::to_string(size[0]) + "x" + std::to_string(size[1]) + "x" +
-       std::to_string(size[2]) + " voxels.");
+  line("  // " + description + ", with a small " + dims + "D CNN and 5-fold cross-validation.");
+  line("  // " + about);
   line("  // The CNN's input channels come from the data when it runs. Edit freely: docs/data.md, docs/training.md.");
   line("  \"name\": " + json_string(stem) + ",");
   line("  \"seed\": 1,");
@@ -68,20 +98,22 @@ int init_images(const InitOptions& o) {
   for (size_t i = 0; i < steps.size(); ++i) line(steps[i] + (i + 1 < steps.size() ? "," : ""));
   line("    ],");
   line("    \"dynamic\": [");
-  line("      {\"op\": \"fuse.medical.random_affine\", \"keys\": [" + scan + "], \"rotation\": [-10, 10], \"scale\": [0.9, 1.1], \"p\": 0.5},");
-  line("      {\"op\": \"fuse.medical.random_flip\", \"keys\": [" + scan + "], \"axes\": [0]},");
-  line("      {\"op\": \"fuse.medical.random_noise\", \"keys\": [" + scan + "], \"std\": [0, 0.05], \"p\": 0.3}");
+  for (size_t i = 0; i < dynamic.size(); ++i) line("      " + dynamic[i] + (i + 1 < dynamic.size() ? "," : ""));
   line("    ],");
   line("    \"cache\": {\"dir\": " + json_string(stem + "_cache") + "},");
   line(std::string("    \"folds\": {\"k\": 5") + (regression ? "" : ", \"stratify\": " + json_string(data_key(o.target))) + ", \"file\": " + json_string(stem + "_folds.json") +
        "},");
-  line("    \"loader\": {\"batch_size\": 8, \"workers\": 2, \"collate\": {\"skip\": [" + json_string(scan_key + "_meta") + "]}}");
+  std::string collate;
+  for (const std::string& k : skip) collate += (collate.empty() ? "" : ", ") + json_string(k);
+  line("    \"loader\": {\"batch_size\": " + std::string(photographs ? "16" : "8") + ", \"workers\": 2" +
+       (collate.empty() ? "" : ", \"collate\": {\"skip\": [" + collate + "]}") + "}");
   line("  },");
-  line(regression ? "  \"model\": {\"model\": \"fuse.models.cnn_regressor\", \"dims\": 3, \"channels\": [16, 32, 64], \"strides\": [2, 2, 2], \"inputs\": [" + scan +
+  // Photographs are larger than the volumes' crops: one more stride-2 level.
+  const std::string layers = photographs ? "\"channels\": [16, 32, 64, 128], \"strides\": [2, 2, 2, 2]" : "\"channels\": [16, 32, 64], \"strides\": [2, 2, 2]";
+  line(regression ? "  \"model\": {\"model\": \"fuse.models.cnn_regressor\", \"dims\": " + dims + ", " + layers + ", \"inputs\": [" + image +
                         "], \"outputs\": [\"model.pred\"]},"
-                  : "  \"model\": {\"model\": \"fuse.models.cnn_classifier\", \"dims\": 3, \"num_classes\": " + std::to_string(target.classes) +
-                        ", \"channels\": [16, 32, 64], \"strides\": [2, 2, 2], \"dropout\": 0.1,\n            \"inputs\": [" + scan +
-                        "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
+                  : "  \"model\": {\"model\": \"fuse.models.cnn_classifier\", \"dims\": " + dims + ", \"num_classes\": " + std::to_string(target.classes) + ", " +
+                        layers + ", \"dropout\": 0.1,\n            \"inputs\": [" + image + "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
   line(target_sections(o, target, 30, 2) + ",");
   line("  // A new image: the image steps alone (no target).");
   std::string inference;
@@ -90,9 +122,11 @@ int init_images(const InitOptions& o) {
   line("}");
   write_experiment(o, x);
   std::cout << "wrote " << o.out << ": " << description << "\n";
-  std::cout << "  resampled to " << json::format_number(s.spacing[0]) << " x " << json::format_number(s.spacing[1]) << " x " << json::format_number(s.spacing[2])
-            << " mm (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << "x" << s.largest_size[2] << "), centred in " << size[0] << "x" << size[1]
-            << "x" << size[2] << " voxels\n";
+  if (photographs)
+    std::cout << "  resized to fit " << shape << " (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << ")\n";
+  else
+    std::cout << "  resampled to " << json::format_number(s.spacing[0]) << " x " << json::format_number(s.spacing[1]) << " x " << json::format_number(s.spacing[2])
+              << " mm (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << "x" << s.largest_size[2] << "), centred in " << shape << "\n";
   std::cout << "next: fuse run " << o.out << " --cross-validate\n";
   return 0;
 }

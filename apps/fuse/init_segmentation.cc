@@ -61,6 +61,7 @@ int init_segmentation(const InitOptions& o) {
              renamed_keys(columns) + "}";
   }
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, masks, reading_threads(o)));
+  if (s.photographs) return init_photograph_segmentation(o, s, columns, source);
   std::vector<int64_t> labels;
   for (const auto& [label, voxels] : s.label_voxels) {
     if (label < 0) throw Error(Errc::kInvalidArgument, o.table + ": the masks hold label " + std::to_string(label) + "; labels are 0 (background), 1, 2, ...");

@@ -237,6 +237,62 @@ TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
   EXPECT_NE(r.out.find("model.probs"), std::string::npos) << r.out;
 }
 
+// Photographs (PNG) with a label and a mask of 0 and 255: a 2D classification and a 2D segmentation, each run for
+// an epoch, exported and used on one photograph.
+TEST(FuseInit, PhotographsGive2DExperimentsThatRunAndInfer) {
+  const fs::path dir = fresh_dir("init_photographs");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_SKIN "' '" + (dir / "data").string() + "' 20 4").exit_code, 0);
+  CommandResult r = fuse("dataset summary data/train.csv --threads 2", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("IMAGE"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" more sizes (--json lists them all)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mask pixels per label: 0: "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("SPACING"), std::string::npos) << r.out;  // photographs have none
+  std::ofstream(dir / "data" / "swapped.csv") << "id,image,mask\na,images/train_0.png,images/train_1_mask.png\n";
+  r = fuse("dataset summary data/swapped.csv", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("masks of another size than their image: 1 of 1\n  train_1_mask.png: image size 127x83 against 100x111 (mask)\n"), std::string::npos)
+      << r.out;
+
+  r = fuse("init data/train.csv --target label --threads 2 --out photos.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote photos.json: 2D binary classification of 'label' from 20 photographs\n"), std::string::npos) << r.out;
+  std::string text = read_text(dir / "photos.json");
+  EXPECT_NE(text.find(R"({"op": "fuse.io.read_image", "path_key": "data.image", "key": "data.photo", "mode": "color", "to_float": true})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("model": {"model": "fuse.models.cnn_classifier", "dims": 2, "num_classes": 2, "channels": [16, 32, 64, 128])"), std::string::npos) << text;
+  r = fuse("run photos.json --epochs 1 --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("model component 'net': in_channels 3 ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("evaluation: auc = "), std::string::npos) << r.out;
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --input data/images/test_0.png", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("model.probs"), std::string::npos) << r.out;
+
+  r = fuse("init data/train.csv --mask mask --threads 2 --out seg.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote seg.json: 2D segmentation of mask value 255 ("), std::string::npos) << r.out;
+  text = read_text(dir / "seg.json");
+  EXPECT_NE(text.find(R"({"op": "fuse.ops.replace_values", "keys": ["data.seg"], "from": [255], "to": [1]})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("model": {"model": "fuse.models.unet", "dims": 2, "num_classes": 2,)"), std::string::npos) << text;
+  r = fuse("run seg.json --epochs 1 --out seg_run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("loss 'dice_ce': class_weights and dice_class_weights [1, 1] ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("validation.dice = "), std::string::npos) << r.out;
+
+  // Refused: photographs mixed with volumes; a mask in colour.
+  std::ofstream(dir / "data" / "mixed.csv") << "id,image,label\na,images/train_0.png,0\nb,images/train_1.png,1\nc,images/train_2.png,0\nd,x.nii.gz,1\n";
+  r = fuse("init data/mixed.csv --target label --out none.json", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("the images mix photographs ('"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("x.nii.gz'); one data set holds one kind\n"), std::string::npos) << r.err;
+  std::ofstream(dir / "data" / "rgb_masks.csv") << "id,image,mask\na,images/train_0.png,images/train_0.png\nb,images/train_1.png,images/train_1.png\n"
+                                                 << "c,images/train_2.png,images/train_2.png\nd,images/train_3.png,images/train_3.png\n";
+  r = fuse("init data/rgb_masks.csv --mask mask --threads 1 --out none.json", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("images/train_0.png' has 3 channels; a label map has one (a grey image of 0, 1, 2, ...)\n"), std::string::npos) << r.err;
+}
+
 TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
   const fs::path dir = fresh_dir("init_errors");
   write_table(dir);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <filesystem>
 #include <cmath>
 #include <mutex>
 #include <thread>
@@ -36,10 +38,48 @@ void count_labels(const Tensor& t, std::map<int64_t, int64_t>& counts) {
   if (!ok) throw Error(Errc::kType, "a mask of dtype " + sdk::dtype_name(c.dtype()) + " cannot be counted");
 }
 
+// A photograph's size and channels, and its mask's labels: both read in full (their formats have no header
+// reader here), through fuse.io.read_image.
+void read_photograph(Op& read, const std::string& image, const std::string& mask, ImageInfo& info) {
+  NDict s;
+  s.set("path", image);
+  read.forward(s);
+  const Tensor& t = s.get<Tensor>("image");
+  info.photograph = true;
+  info.size = {t.shape()[2], t.shape()[1], 1};
+  info.pixel_type = sdk::dtype_name(t.dtype());
+  info.channels = t.shape()[0];
+  if (mask.empty()) return;
+  NDict m;
+  m.set("path", mask);
+  read.forward(m);
+  const Tensor& labels = m.get<Tensor>("image");
+  if (labels.shape()[0] != 1)
+    throw Error(Errc::kShape, "mask '" + mask + "' has " + std::to_string(labels.shape()[0]) + " channels; a label map has one (a grey image of 0, 1, 2, ...)");
+  info.mask_path = mask;
+  count_labels(labels, info.label_voxels);
+  if (labels.shape()[1] != t.shape()[1] || labels.shape()[2] != t.shape()[2])
+    info.mask_grid = "size " + std::to_string(t.shape()[2]) + "x" + std::to_string(t.shape()[1]) + " against " + std::to_string(labels.shape()[2]) + "x" +
+                     std::to_string(labels.shape()[1]);
+}
+
 }  // namespace
+
+bool is_photograph(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* known : {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
+    if (ext == known) return true;
+  return false;
+}
 
 std::vector<ImageInfo> read_image_infos(const Registry& registry, const std::vector<std::string>& images,
                                         const std::vector<std::string>& masks, size_t threads) {
+  // Refused before reading thousands of files.
+  const auto photo = std::find_if(images.begin(), images.end(), [](const std::string& p) { return is_photograph(p); });
+  const auto volume = std::find_if(images.begin(), images.end(), [](const std::string& p) { return !is_photograph(p); });
+  if (photo != images.end() && volume != images.end())
+    throw Error(Errc::kInvalidArgument, "the images mix photographs ('" + *photo + "') and volumes ('" + *volume + "'); one data set holds one kind");
   std::vector<ImageInfo> out(images.size());
   std::atomic<size_t> next{0};
   std::mutex error_mutex;
@@ -47,8 +87,15 @@ std::vector<ImageInfo> read_image_infos(const Registry& registry, const std::vec
   auto work = [&] {
     Op header = registry.create_op("fuse.io.read_medical", bj::parse(R"({"path_key": "path", "key": "image", "header_only": true})").as_object());
     Op full = registry.create_op("fuse.io.read_medical", bj::parse(R"({"path_key": "path", "key": "mask"})").as_object());
+    std::optional<Op> picture;
     for (size_t i = next++; i < images.size(); i = next++) {
       try {
+        if (is_photograph(images[i])) {
+          if (!picture) picture = registry.create_op("fuse.io.read_image", bj::parse(R"({"path_key": "path", "key": "image"})").as_object());
+          out[i].path = images[i];
+          read_photograph(*picture, images[i], i < masks.size() ? masks[i] : "", out[i]);
+          continue;
+        }
         NDict s;
         s.set("path", images[i]);
         header.forward(s);
@@ -85,6 +132,8 @@ std::vector<ImageInfo> read_image_infos(const Registry& registry, const std::vec
 DatasetSummary summarize(std::vector<ImageInfo> images) {
   DatasetSummary s;
   s.images = std::move(images);
+  s.photographs = !s.images.empty() && std::all_of(s.images.begin(), s.images.end(), [](const ImageInfo& i) { return i.photograph; });
+  if (s.photographs) s.orientation.clear();
   for (const ImageInfo& i : s.images) {
     std::array<double, 3> spacing;
     for (size_t a = 0; a < 3; ++a) spacing[a] = rounded(i.spacing[a]);
@@ -105,7 +154,7 @@ DatasetSummary summarize(std::vector<ImageInfo> images) {
       if (n > best) best = n, s.spacing[a] = spacing;
   }
   for (const ImageInfo& i : s.images) {
-    s.reorient = s.reorient || i.orientation != s.orientation;
+    s.reorient = s.reorient || (!s.photographs && i.orientation != s.orientation);
     for (size_t a = 0; a < 3; ++a)
       s.largest_size[a] = std::max(s.largest_size[a], static_cast<int64_t>(std::llround(static_cast<double>(i.size[a]) * i.spacing[a] / s.spacing[a])));
   }
@@ -137,7 +186,8 @@ bj::object summary_json(const DatasetSummary& s) {
                     {"groups", std::move(groups)},
                     {"suggestion", bj::object{{"spacing", reals(s.spacing)}, {"reorient", s.reorient}, {"orientation", s.orientation},
                                               {"largest_size", ints(s.largest_size)}}},
-                    {"labels", labels(s.label_voxels)}};
+                    {"labels", labels(s.label_voxels)},
+                    {"photographs", s.photographs}};
 }
 
 }  // namespace fuse::data

@@ -1,6 +1,7 @@
 // Inspecting a medical image dataset before training (fastMONAI's MedDataset): each image's size, spacing and
 // orientation, groups of images that share them, voxel counts per label of the masks, and a suggested
-// resampling spacing (the per-axis mode) with the largest size it gives.
+// resampling spacing (the per-axis mode) with the largest size it gives. Photographs (PNG, JPEG, ...: dermoscopy,
+// X-ray exports, pathology tiles) have a size and channels only.
 #ifndef FUSE_DATA_SUMMARY_H_
 #define FUSE_DATA_SUMMARY_H_
 
@@ -18,6 +19,7 @@ namespace fuse::data {
 
 struct ImageInfo {
   std::string path;
+  bool photograph = false;  // a 2D picture read by fuse.io.read_image: size {width, height, 1}, no spacing or orientation
   std::array<int64_t, 3> size{1, 1, 1};  // x, y, z
   std::array<double, 3> spacing{1, 1, 1};
   std::string orientation;
@@ -43,10 +45,17 @@ struct DatasetSummary {
   std::string orientation = "RAS";         // the orientation to reorient to
   std::array<int64_t, 3> largest_size{0, 0, 0};  // per axis, after resampling to `spacing`
   std::map<int64_t, int64_t> label_voxels;  // over every mask
+  bool photographs = false;                 // every image is a photograph
 };
 
+// Whether `path` names a photograph format (PNG, JPEG, BMP, TIFF, WebP, by its extension) that fuse.io.read_image
+// reads, rather than a medical volume for fuse.io.read_medical.
+bool is_photograph(const std::string& path);
+
 // Reads every image's header (and every mask in full, for its label counts) through the registry's
-// fuse.io.read_medical, on `threads` threads. A file that cannot be read is an error naming it.
+// fuse.io.read_medical, on `threads` threads; photographs and their masks in full through fuse.io.read_image (a
+// mask must have one channel). A file that cannot be read is an error naming it; so are photographs mixed with
+// volumes (one of each named).
 std::vector<ImageInfo> read_image_infos(const Registry& registry, const std::vector<std::string>& images,
                                         const std::vector<std::string>& masks, size_t threads);
 

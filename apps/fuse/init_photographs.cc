@@ -1,0 +1,96 @@
+// fuse init --mask on photographs (PNG, JPEG, ...: dermoscopy, X-ray exports, pathology tiles) and their label
+// maps: a starting 2D segmentation. Each photograph resized to fit one square with its mask (nearest neighbour),
+// mask values that are not 0, 1, 2, ... (ISIC's 0 and 255) renumbered; a 2D affine, flip and colour jitter; a
+// 2D UNet; Dice + cross-entropy with class weights fitted to the masks.
+#include <algorithm>
+#include <iostream>
+
+#include "fuse/base/error.h"
+#include "fuse/base/strings.h"
+#include "init.h"
+
+namespace fuse::cli {
+
+int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummary& s, const std::vector<std::string>& columns, const std::string& source) {
+  std::vector<int64_t> labels;  // the mask values, in order: class i is labels[i]
+  for (const auto& [label, pixels] : s.label_voxels) labels.push_back(label);
+  if (labels.empty() || labels.back() <= 0)
+    throw Error(Errc::kInvalidArgument, o.table + ": the masks hold only value 0 (background): there is nothing to segment");
+  std::vector<int64_t> from, to;  // the values that are not their class's number
+  for (size_t c = 0; c < labels.size(); ++c)
+    if (labels[c] != static_cast<int64_t>(c)) from.push_back(labels[c]), to.push_back(static_cast<int64_t>(c));
+  const size_t classes = labels.size();
+  const int64_t side = photograph_side(s);
+  const std::string mode = photograph_mode(s), stem = std::filesystem::path(o.out).stem().string();
+  const std::string photo_key = volume_key(columns, "photo"), seg_key = volume_key(columns, "seg");
+  const std::string photo = json_string(photo_key), seg = json_string(seg_key), both = "[" + photo + "], \"labels\": [" + seg + "]";
+  const std::string shape = std::to_string(side) + "x" + std::to_string(side);
+  std::string label_list;
+  for (int64_t l : labels)
+    if (l != labels.front() || l != 0) label_list += (label_list.empty() ? "" : ", ") + std::to_string(l) + " (" + std::to_string(s.label_voxels.at(l)) + " pixels)";
+  const std::string description = "2D segmentation of mask value" + std::string(classes == 2 ? " " : "s ") + label_list + " in " + std::to_string(s.images.size()) +
+                                  " photographs";
+  const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + seg + ", \"num_classes\": " + std::to_string(classes);
+  const size_t folds = std::min<size_t>(5, s.images.size());
+
+  std::string x;
+  const auto line = [&](const std::string& text) { x += text + "\n"; };
+  line("{");
+  line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + "`:");
+  line("  // " + description + ", with a 2D UNet on " + shape + " pictures and " + std::to_string(folds) + "-fold cross-validation.");
+  line("  // Every photograph is read as " + std::string(mode == "color" ? "RGB" : "grey") + " in [0, 1] and resized to fit " + shape +
+       " pixels (its aspect kept, padded with 0; the largest is " + std::to_string(s.largest_size[0]) + "x" + std::to_string(s.largest_size[1]) + "),");
+  line("  // its mask with it by nearest neighbour. A flip of axis 1 (up-down) suits pictures without an up (dermoscopy, pathology).");
+  line("  // The UNet's input channels come from the data when it runs. Edit freely: docs/data.md, docs/training.md.");
+  line("  \"name\": " + json_string(stem) + ",");
+  line("  \"seed\": 1,");
+  line("  \"data\": {");
+  line("    \"source\": " + source + ",");
+  line("    \"static\": [");
+  line("      " + photograph_read(data_key(o.image), photo_key, mode) + ",");
+  line("      {\"op\": \"fuse.io.read_image\", \"path_key\": " + json_string(data_key(o.mask)) + ", \"key\": " + seg + ", \"mode\": \"gray\"},");
+  if (!from.empty()) {
+    std::string mapped;
+    for (size_t i = 0; i < from.size(); ++i) mapped += (mapped.empty() ? "" : ", ") + std::to_string(from[i]) + " as " + std::to_string(to[i]);
+    line("      // The masks' values as class numbers: " + mapped + ".");
+    line("      {\"op\": \"fuse.ops.replace_values\", \"keys\": [" + seg + "], \"from\": " + integer_list(from) + ", \"to\": " + integer_list(to) + "},");
+  }
+  line("      " + photograph_resize(photo_key, side, {seg_key}));
+  line("    ],");
+  line("    // Random, every epoch: one draw moves the photograph and its mask alike.");
+  line("    \"dynamic\": [");
+  line("      {\"op\": \"fuse.image2d.random_affine\", \"keys\": " + both + ", \"rotation\": [-15, 15], \"scale\": [0.9, 1.1], \"translation\": [-0.05, 0.05], \"p\": 0.7},");
+  line("      {\"op\": \"fuse.medical.random_flip\", \"keys\": " + both + ", \"dims\": 2, \"axes\": [0]},");
+  line("      {\"op\": \"fuse.image2d.color_jitter\", \"keys\": [" + photo + "], \"brightness\": 0.1, \"contrast\": 0.1, \"saturation\": " +
+       (mode == "color" ? "0.1" : "0") + ", \"p\": 0.5}");
+  line("    ],");
+  line("    \"cache\": {\"dir\": " + json_string(stem + "_cache") + "},");
+  line("    \"folds\": {\"k\": " + std::to_string(folds) + ", \"file\": " + json_string(stem + "_folds.json") + "},");
+  line("    \"loader\": {\"batch_size\": 8, \"workers\": 2}");
+  line("  },");
+  line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": 2, \"num_classes\": " + std::to_string(classes) + ", \"channels\": [16, 32, 64],");
+  line("            \"inputs\": [" + photo + "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
+  line("  \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],");
+  line("  // Class weights fitted to the training masks: a small structure counts up to 3 times the largest (docs/training.md).");
+  line("  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + seg + ", \"include_background\": false,");
+  line("                         \"class_weights\": \"auto\", \"dice_class_weights\": \"auto\"}},");
+  line("  // HD95 in pixels of the resized picture.");
+  line("  \"metrics\": {\"dice\": " + metric + ", \"output\": \"mean_dice\", \"on\": [\"validation\"]},");
+  line("              \"hd95\": " + metric + ", \"output\": \"mean_hd95\", \"on\": [\"validation\"]}},");
+  line("  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},");
+  line("  \"schedule\": {\"name\": \"one_cycle\"},");
+  line("  \"trainer\": {\"epochs\": 30, \"monitor\": \"validation.dice\", \"mode\": \"max\", \"threads\": 2},");
+  line("  // A new photograph: its steps without the mask; the classes per pixel of the resized picture.");
+  line("  \"inference\": {\"input_key\": " + json_string(data_key(o.image)) + ", \"steps\": [");
+  line("    " + photograph_read(data_key(o.image), photo_key, mode) + ",");
+  line("    " + photograph_resize(photo_key, side));
+  line("  ], \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}]}");
+  line("}");
+  write_experiment(o, x);
+  std::cout << "wrote " << o.out << ": " << description << "\n";
+  std::cout << "  resized to fit " << shape << " pixels (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << ")\n";
+  std::cout << "next: fuse run " << o.out << "\n";
+  return 0;
+}
+
+}  // namespace fuse::cli
