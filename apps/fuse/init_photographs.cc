@@ -80,11 +80,19 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   line("  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},");
   line("  \"schedule\": {\"name\": \"one_cycle\"},");
   line("  \"trainer\": {\"epochs\": 30, \"monitor\": \"validation.dice\", \"mode\": \"max\", \"threads\": 2},");
-  line("  // A new photograph: its steps without the mask; the classes per pixel of the resized picture.");
-  line("  \"inference\": {\"input_key\": " + json_string(data_key(o.image)) + ", \"steps\": [");
-  line("    " + photograph_read(data_key(o.image), photo_key, mode) + ",");
-  line("    " + photograph_resize(photo_key, side));
-  line("  ], \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}]}");
+  line("  // A new photograph: its steps without the mask; the mask written back at the photograph's own size, in the");
+  line("  // masks' values (`fuse infer BUNDLE --input photo.png --output mask.png`).");
+  line("  \"inference\": {");
+  line("    \"input_key\": " + json_string(data_key(o.image)) + ",");
+  line("    \"steps\": [");
+  line("      " + photograph_read(data_key(o.image), photo_key, mode) + ",");
+  line("      " + photograph_resize(photo_key, side));
+  line("    ],");
+  line("    \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],");
+  line("    \"write\": [{\"op\": \"fuse.io.write_image\", \"key\": \"model.seg\", \"path\": \"{data.output_path}\"" +
+       (from.empty() ? "" : ", \"values\": " + integer_list(labels)) + ", \"undo_resize_and_pad\": [" + std::to_string(side) + ", " + std::to_string(side) +
+       "],\n               \"size_from\": " + json_string(data_key(o.image)) + "}]");
+  line("  }");
   line("}");
   write_experiment(o, x);
   std::cout << "wrote " << o.out << ": " << description << "\n";

@@ -56,6 +56,15 @@ void write_empty_mask(const fs::path& file, int16_t n) {
   out << std::string(static_cast<size_t>(n) * n * n, '\0');
 }
 
+// A PNG's width and height, from its header.
+std::pair<uint32_t, uint32_t> png_size(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  unsigned char header[24] = {};
+  in.read(reinterpret_cast<char*>(header), sizeof header);
+  const auto big_endian = [&](size_t at) { return uint32_t{header[at]} << 24 | uint32_t{header[at + 1]} << 16 | uint32_t{header[at + 2]} << 8 | header[at + 3]; };
+  return {big_endian(16), big_endian(20)};
+}
+
 TEST(FuseInit, ABinaryTargetGivesAnExperimentThatRuns) {
   const fs::path dir = fresh_dir("init_binary");
   write_table(dir);
@@ -279,6 +288,11 @@ TEST(FuseInit, PhotographsGive2DExperimentsThatRunAndInfer) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("loss 'dice_ce': class_weights and dice_class_weights [1, 1] ("), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("validation.dice = "), std::string::npos) << r.out;
+  // The mask comes back at the photograph's own size (not the model's square), in the masks' values.
+  ASSERT_EQ(fuse("export seg_run --out seg_bundle", dir).exit_code, 0);
+  r = fuse("infer seg_bundle --input data/images/test_0.png --output test_0_mask.png", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(png_size(dir / "test_0_mask.png"), png_size(dir / "data" / "images" / "test_0.png"));
 
   // Refused: photographs mixed with volumes; a mask in colour.
   std::ofstream(dir / "data" / "mixed.csv") << "id,image,label\na,images/train_0.png,0\nb,images/train_1.png,1\nc,images/train_2.png,0\nd,x.nii.gz,1\n";

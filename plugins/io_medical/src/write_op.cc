@@ -4,6 +4,7 @@
 #include <limits>
 #include <vector>
 
+#include "fuse_sdk/path_pattern.hpp"
 #include "resample.h"
 #include "volume_io.h"
 
@@ -15,27 +16,6 @@ using sdk::DictView;
 using volume::Geometry;
 using volume::IndexMap;
 using volume::Size3;
-
-// "out/{data.sample_id}.nii.gz" with each {key} replaced by the sample's value there.
-std::string expand(const std::string& pattern, const DictView& sample) {
-  std::string out;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    if (pattern[i] != '{') {
-      out += pattern[i];
-      continue;
-    }
-    const size_t close = pattern.find('}', i);
-    if (close == std::string::npos) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'path' opens '{' without closing it: " + pattern);
-    const std::string key = pattern.substr(i + 1, close - i - 1);
-    switch (sample.type(key)) {
-      case FM_VALUE_STRING: out += sample.get_string(key); break;
-      case FM_VALUE_INT: out += std::to_string(sample.get_int(key)); break;
-      default: sdk::fail(FM_ERR_KEY_NOT_FOUND, "'path' uses key '" + key + "', which the sample does not have as a string or int");
-    }
-    i = close;
-  }
-  return out;
-}
 
 // The 3x3 matrix direction * diag(spacing) of a geometry.
 void voxel_to_world(const Geometry& g, double m[3][3]) {
@@ -149,7 +129,7 @@ class WriteMedical {
     const Geometry current = volume::read_meta(sample, meta);
     Geometry target = current;
     if (original_ && sample.has(meta + ".original.spacing")) target = volume::read_meta(sample, meta + ".original");
-    const std::string path = expand(path_, sample);
+    const std::string path = sdk::expand_path(path_, sample);
     if (scores_) {
       // The label map under 'key' is what is written; its classes come from the scores on the written grid.
       const DLDataType dtype = dtype_ ? *sdk::parse_dtype(*dtype_) : sample.tensor(key_).dtype();

@@ -5,6 +5,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "letterbox/letterbox.h"
 #include "planes.h"
 
 namespace fuse::ops_image2d {
@@ -72,10 +73,9 @@ class ResizeAndPad {
 
   void forward(Dict& sample, const sdk::Call&) {
     const cv::Size in = keys_.size(sample);
-    const double scale = std::min(static_cast<double>(size_.width) / in.width, static_cast<double>(size_.height) / in.height);
-    const cv::Size fitted(std::clamp(static_cast<int>(std::lround(in.width * scale)), 1, size_.width),
-                          std::clamp(static_cast<int>(std::lround(in.height * scale)), 1, size_.height));
-    const cv::Rect place(centred_ ? (size_.width - fitted.width) / 2 : 0, centred_ ? (size_.height - fitted.height) / 2 : 0, fitted.width, fitted.height);
+    const letterbox::Place p = letterbox::place(in.width, in.height, size_.width, size_.height, centred_);
+    const cv::Size fitted(p.width, p.height);
+    const cv::Rect place(p.x, p.y, p.width, p.height);
     auto fit = [&](int interpolation, double fill) {
       return [&, interpolation, fill](const cv::Mat& a, cv::Mat& b) {
         b.setTo(cv::Scalar::all(fill));
