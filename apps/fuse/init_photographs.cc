@@ -91,7 +91,9 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   line("    \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],");
   line("    \"write\": [{\"op\": \"fuse.io.write_image\", \"key\": \"model.seg\", \"path\": \"{data.output_path}\"" +
        (from.empty() ? "" : ", \"values\": " + integer_list(labels)) + ", \"undo_resize_and_pad\": [" + std::to_string(side) + ", " + std::to_string(side) +
-       "],\n               \"size_from\": " + json_string(data_key(o.image)) + "}]");
+       "],\n               \"size_from\": " + json_string(data_key(o.image)) + "}],");
+  line("    // `fuse infer BUNDLE --table test.csv --out DIR` scores each written mask against the table's '" + o.mask + "' column.");
+  line("    \"reference\": " + json_string(data_key(o.mask)));
   line("  }");
   line("}");
   write_experiment(o, x);

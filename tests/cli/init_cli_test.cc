@@ -293,6 +293,31 @@ TEST(FuseInit, PhotographsGive2DExperimentsThatRunAndInfer) {
   r = fuse("infer seg_bundle --input data/images/test_0.png --output test_0_mask.png", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(png_size(dir / "test_0_mask.png"), png_size(dir / "data" / "images" / "test_0.png"));
+  // A test table: each written mask scored against the table's (0/255 read back as classes 0/1).
+  r = fuse("infer seg_bundle --table data/test.csv --out scored --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("dice = "), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(dir / "scored" / "test_3.png"));
+  std::ofstream(dir / "data" / "photos_as_masks.csv") << "id,image,mask\na,images/test_0.png,images/test_0.png\n";
+  r = fuse("infer seg_bundle --table data/photos_as_masks.csv --out refused --no-progress", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("the reference data.mask '" + (dir / "data" / "images" / "test_0.png").string() + "' has 3 channels; a label map has one\n"),
+            std::string::npos)
+      << r.err;
+  // A reference holding a value the masks do not (128), written by fuse.io.write_image through `fuse op run`.
+  const auto [width, height] = png_size(dir / "data" / "images" / "test_0.png");
+  std::string rows;
+  for (uint32_t y = 0; y < height; ++y) {
+    std::string row;
+    for (uint32_t x = 0; x < width; ++x) row += std::string(x ? ", " : "") + (x == 5 && y == 5 ? "128" : "0");
+    rows += std::string(y ? ", " : "") + "[" + row + "]";
+  }
+  std::ofstream(dir / "odd_sample.json") << R"({"model": {"seg": [)" << rows << "]}}";
+  ASSERT_EQ(fuse("op run fuse.io.write_image --set path=data/images/odd.png --input odd_sample.json", dir).exit_code, 0);
+  std::ofstream(dir / "data" / "odd_masks.csv") << "id,image,mask\na,images/test_0.png,images/odd.png\n";
+  r = fuse("infer seg_bundle --table data/odd_masks.csv --out odd --no-progress", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("images/odd.png' holds the value 128, which is none of the masks' values the inference writes (0, 255)\n"), std::string::npos) << r.err;
 
   // Refused: photographs mixed with volumes; a mask in colour.
   std::ofstream(dir / "data" / "mixed.csv") << "id,image,label\na,images/train_0.png,0\nb,images/train_1.png,1\nc,images/train_2.png,0\nd,x.nii.gz,1\n";

@@ -13,6 +13,7 @@
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
 #include "fuse/data/grid.h"
+#include "fuse/data/summary.h"
 #include "fuse/eval/bootstrap.h"
 #include "fuse/json/write.h"
 #include "fuse_sdk/dtype.hpp"
@@ -53,6 +54,8 @@ struct ReferenceEvaluation::Impl {
   const Registry& registry;
   std::vector<MetricSpec> specs;
   Op read;
+  std::optional<Op> read_picture;  // photographs' masks (PNG, ...), made when the first comes
+  std::vector<double> values;      // a photograph mask's value of class i, as the inference wrote it (empty: i)
   MetricSet metrics;
   std::string reference_key;
   std::vector<std::string> names;
@@ -91,12 +94,43 @@ struct ReferenceEvaluation::Impl {
   LabelFile read_file(const std::string& path, const std::string& what) {
     NDict s;
     s.set("path", path);
+    const bool picture = data::is_photograph(path);
     try {
-      read.forward(s);
+      if (picture && !read_picture) read_picture = registry.create_op("fuse.io.read_image", bj::object{{"path_key", "path"}, {"key", "map"}});
+      (picture ? *read_picture : read).forward(s);
     } catch (const Error& e) {
       throw Error(e.code(), what + " '" + path + "': " + e.what());
     }
-    return LabelFile{s.get<Tensor>("map"), data::grid_of(s, "map_meta")};
+    if (!picture) return LabelFile{s.get<Tensor>("map"), data::grid_of(s, "map_meta")};
+    // A photograph's mask: one channel, its values the classes' (0 and 255 as ISIC's), on a grid of pixels.
+    const Tensor& map = s.get<Tensor>("map");
+    if (map.shape()[0] != 1) throw Error(Errc::kShape, what + " '" + path + "' has " + std::to_string(map.shape()[0]) + " channels; a label map has one");
+    const double w = static_cast<double>(map.shape()[2]), h = static_cast<double>(map.shape()[1]);
+    return LabelFile{classes_of(map, what, path), data::Grid{{w, h, 1}, {1, 1, 1}, {0, 0, 0}, {1, 0, 0, 0, 1, 0, 0, 0, 1}}};
+  }
+
+  // A photograph mask's values as class numbers (values[i] is class i).
+  Tensor classes_of(const Tensor& map, const std::string& what, const std::string& path) const {
+    if (values.empty()) return map;
+    const Tensor t = map.is_contiguous() ? map : map.clone();
+    std::vector<int64_t> out(static_cast<size_t>(t.numel()));
+    sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
+      const auto* v = t.data<decltype(tag)>();
+      for (size_t i = 0; i < out.size(); ++i) {
+        const auto it = std::find(values.begin(), values.end(), static_cast<double>(v[i]));
+        if (it == values.end())
+          throw Error(Errc::kInvalidArgument, what + " '" + path + "' holds the value " + json::format_number(static_cast<double>(v[i])) +
+                                                  ", which is none of the masks' values the inference writes (" + join_numbers(values) + ")");
+        out[i] = it - values.begin();
+      }
+    });
+    return Tensor::from_vector(out, t.shape());
+  }
+
+  static std::string join_numbers(const std::vector<double>& v) {
+    std::string text;
+    for (double x : v) text += (text.empty() ? "" : ", ") + json::format_number(x);
+    return text;
   }
 
   // Values in names' order, by name: a metric undefined for some cases or replicates gives one NaN under its
@@ -112,18 +146,30 @@ struct ReferenceEvaluation::Impl {
 
 namespace {
 
-// The experiment's validation metrics on the label map written to the output path.
-std::vector<MetricSpec> metrics_on_written(const Experiment& e, const std::string& origin) {
+// The inference's write step that writes the output path, the file compared with the reference.
+const data::Step& written_step(const Experiment& e, const std::string& origin) {
   const InferenceSpec& spec = e.inference;
   const std::string target = "{" + spec.output_key + "}";
   if (spec.write.empty())
     throw Error(Errc::kConfig, origin + ": the inference writes nothing to compare with the reference (add a write step, e.g. fuse.io.write_medical of the "
                                         "label map with \"path\": \"" + target + "\")");
-  std::string written;
   for (const data::Step& s : spec.write)
-    if (written.empty() && string_of(s.config, "path").find(target) != std::string::npos) written = string_of(s.config, "key");
-  if (written.empty())
-    throw Error(Errc::kConfig, origin + ": no write step of the inference writes to " + target + ", the file compared with the reference");
+    if (string_of(s.config, "path").find(target) != std::string::npos && !string_of(s.config, "key").empty()) return s;
+  throw Error(Errc::kConfig, origin + ": no write step of the inference writes to " + target + ", the file compared with the reference");
+}
+
+// The values a write step gives the classes ("values" of fuse.io.write_image; empty: the class numbers).
+std::vector<double> written_values(const data::Step& step) {
+  std::vector<double> out;
+  if (const bj::value* v = step.config.if_contains("values"); v != nullptr && v->is_array())
+    for (const bj::value& x : v->as_array()) out.push_back(x.to_number<double>());
+  return out;
+}
+
+// The experiment's validation metrics on the label map written to the output path.
+std::vector<MetricSpec> metrics_on_written(const Experiment& e, const std::string& origin) {
+  const std::string written = string_of(written_step(e, origin).config, "key");
+  const std::string target = "{" + e.inference.output_key + "}";
   std::vector<MetricSpec> out;
   for (const MetricSpec& m : e.metrics)
     if (m.validation && string_of(m.config, "pred") == written) out.push_back(m);
@@ -151,7 +197,9 @@ std::vector<MetricSpec> on_cases(const Registry& registry, std::vector<MetricSpe
 
 ReferenceEvaluation::ReferenceEvaluation(const Registry& registry, const Experiment& experiment, const std::string& reference_key,
                                          const std::string& origin)
-    : ReferenceEvaluation(registry, metrics_on_written(experiment, origin + " '" + reference_key + "'"), reference_key) {}
+    : ReferenceEvaluation(registry, metrics_on_written(experiment, origin + " '" + reference_key + "'"), reference_key) {
+  impl_->values = written_values(written_step(experiment, origin + " '" + reference_key + "'"));
+}
 
 ReferenceEvaluation::ReferenceEvaluation(const Registry& registry, const std::vector<MetricSpec>& metrics, const std::string& reference_key)
     : impl_(std::make_unique<Impl>(registry, on_cases(registry, metrics))) {
@@ -202,6 +250,7 @@ void ReferenceEvaluation::add_all(const std::vector<Case>& cases, size_t threads
     try {
       parts[t] = std::make_unique<Impl>(impl_->registry, impl_->specs);
       parts[t]->reference_key = impl_->reference_key;
+      parts[t]->values = impl_->values;
       for (size_t k = t * cases.size() / threads; k < (t + 1) * cases.size() / threads; ++k) {
         try {
           parts[t]->add(cases[k].written, cases[k].reference);
