@@ -59,6 +59,11 @@ std::string photograph_mode(const data::DatasetSummary& s);
 std::string photograph_read(const std::string& path_key, const std::string& key, const std::string& mode);
 std::string photograph_resize(const std::string& key, int64_t side, const std::vector<std::string>& labels = {});
 std::vector<std::string> photograph_steps(const std::string& path_key, const std::string& key, const std::string& mode, int64_t side);
+// A segmentation's sections from "postprocess" to "trainer" (each line ending with a comma): the most likely
+// class per pixel or voxel, Dice + cross-entropy without the background with class weights fitted to the label
+// maps `seg_key`, the mean Dice and HD95 on the validation fold (`metric` opens their config; `distances`, a
+// comment, gives HD95's unit), AdamW with one-cycle for `epochs`.
+std::string segmentation_sections(const std::string& seg_key, const std::string& metric, const std::string& distances, int64_t epochs);
 // Refuses an existing o.out unless o.force; write_experiment writes `text` there.
 void check_out(const InitOptions& o);
 void write_experiment(const InitOptions& o, const std::string& text);

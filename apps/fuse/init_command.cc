@@ -280,6 +280,20 @@ std::vector<std::string> photograph_steps(const std::string& path_key, const std
   return {photograph_read(path_key, key, mode), photograph_resize(key, side)};
 }
 
+std::string segmentation_sections(const std::string& seg_key, const std::string& metric, const std::string& distances, int64_t epochs) {
+  const std::string seg = json_string(seg_key);
+  return "  \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],\n"
+         "  // Class weights fitted to the training label maps: a small structure counts up to 3 times the largest (docs/training.md).\n"
+         "  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + seg + ", \"include_background\": false,\n"
+         "                         \"class_weights\": \"auto\", \"dice_class_weights\": \"auto\"}},\n"
+         "  // " + distances + "\n"
+         "  \"metrics\": {\"dice\": " + metric + ", \"output\": \"mean_dice\", \"on\": [\"validation\"]},\n"
+         "              \"hd95\": " + metric + ", \"output\": \"mean_hd95\", \"on\": [\"validation\"]}},\n"
+         "  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},\n"
+         "  \"schedule\": {\"name\": \"one_cycle\"},\n"
+         "  \"trainer\": {\"epochs\": " + std::to_string(epochs) + ", \"monitor\": \"validation.dice\", \"mode\": \"max\", \"threads\": 2},";
+}
+
 void check_out(const InitOptions& o) {
   if (fs::exists(o.out) && !o.force) throw Error(Errc::kIo, "'" + o.out + "' exists; choose another --out, or --force to replace it");
 }

@@ -70,16 +70,7 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   line("  },");
   line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": 2, \"num_classes\": " + std::to_string(classes) + ", \"channels\": [16, 32, 64],");
   line("            \"inputs\": [" + photo + "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
-  line("  \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],");
-  line("  // Class weights fitted to the training masks: a small structure counts up to 3 times the largest (docs/training.md).");
-  line("  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + seg + ", \"include_background\": false,");
-  line("                         \"class_weights\": \"auto\", \"dice_class_weights\": \"auto\"}},");
-  line("  // HD95 in pixels of the resized picture.");
-  line("  \"metrics\": {\"dice\": " + metric + ", \"output\": \"mean_dice\", \"on\": [\"validation\"]},");
-  line("              \"hd95\": " + metric + ", \"output\": \"mean_hd95\", \"on\": [\"validation\"]}},");
-  line("  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},");
-  line("  \"schedule\": {\"name\": \"one_cycle\"},");
-  line("  \"trainer\": {\"epochs\": 30, \"monitor\": \"validation.dice\", \"mode\": \"max\", \"threads\": 2},");
+  line(segmentation_sections(seg_key, metric, "HD95 in pixels of the resized picture.", 30));
   line("  // A new photograph: its steps without the mask; the mask written back at the photograph's own size, in the");
   line("  // masks' values (`fuse infer BUNDLE --input photo.png --output mask.png`).");
   line("  \"inference\": {");

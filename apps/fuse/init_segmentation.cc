@@ -129,16 +129,7 @@ int init_segmentation(const InitOptions& o) {
   line("  // Instance norm: batches of two patches are too few for batch statistics (nnU-Net's choice).");
   line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": 3, \"num_classes\": " + std::to_string(classes) +
        ", \"channels\": [16, 32, 64], \"norm\": \"instance\",\n            \"inputs\": [" + json_string(image) + "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
-  line("  \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],");
-  line("  // Class weights fitted to the training label maps: a small structure counts up to 3 times the largest (docs/training.md).");
-  line("  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + json_string(seg) +
-       ", \"include_background\": false,\n                         \"class_weights\": \"auto\", \"dice_class_weights\": \"auto\"}},");
-  line("  // Distances in millimetres: the spacing per tensor axis (z, y, x) after resampling.");
-  line("  \"metrics\": {\"dice\": " + metric + ", \"output\": \"mean_dice\", \"on\": [\"validation\"]},");
-  line("              \"hd95\": " + metric + ", \"output\": \"mean_hd95\", \"on\": [\"validation\"]}},");
-  line("  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},");
-  line("  \"schedule\": {\"name\": \"one_cycle\"},");
-  line("  \"trainer\": {\"epochs\": 50, \"monitor\": \"validation.dice\", \"mode\": \"max\", \"threads\": 2},");
+  line(segmentation_sections(seg, metric, "Distances in millimetres: the spacing per tensor axis (z, y, x) after resampling.", 50));
   line("  // A new image: the same static steps without the labels, windows as in validation, the labels written back onto");
   line("  // the input's own grid. `fuse infer BUNDLE --table test.csv --out DIR` scores them against the table's '" + o.mask + "' column.");
   line("  \"inference\": {");
