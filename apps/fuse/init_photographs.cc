@@ -3,6 +3,8 @@
 // mask values that are not 0, 1, 2, ... (ISIC's 0 and 255) renumbered; a 2D affine, flip and colour jitter; a
 // 2D UNet; Dice + cross-entropy with class weights fitted to the masks.
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <iostream>
 
 #include "fuse/base/error.h"
@@ -12,10 +14,22 @@
 namespace fuse::cli {
 
 int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummary& s, const std::vector<std::string>& columns, const std::string& source) {
+  // JPEG's compression changes the values at a mask's edges: a few stray classes, or hundreds.
+  for (const data::ImageInfo& i : s.images) {
+    std::string ext = std::filesystem::path(i.mask_path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (ext == ".jpg" || ext == ".jpeg")
+      throw Error(Errc::kInvalidArgument, o.table + ": mask '" + i.mask_path + "' is a JPEG, whose compression changes the values at its edges (" +
+                                              std::to_string(s.label_voxels.size()) + " distinct values over the masks): save the masks as PNG");
+  }
   std::vector<int64_t> labels;  // the mask values, in order: class i is labels[i]
   for (const auto& [label, pixels] : s.label_voxels) labels.push_back(label);
   if (labels.empty() || labels.back() <= 0)
     throw Error(Errc::kInvalidArgument, o.table + ": the masks hold only value 0 (background): there is nothing to segment");
+  constexpr size_t kMaxClasses = 20;
+  if (labels.size() > kMaxClasses)
+    throw Error(Errc::kInvalidArgument, o.table + ": the masks hold " + std::to_string(labels.size()) + " distinct values (" + std::to_string(labels.front()) +
+                                            " to " + std::to_string(labels.back()) + "); a label map holds a few classes (is the mask column an image?)");
   std::vector<int64_t> from, to;  // the values that are not their class's number
   for (size_t c = 0; c < labels.size(); ++c)
     if (labels[c] != static_cast<int64_t>(c)) from.push_back(labels[c]), to.push_back(static_cast<int64_t>(c));

@@ -327,6 +327,37 @@ TEST(FuseInit, PhotographsGive2DExperimentsThatRunAndInfer) {
   EXPECT_NE(r.err.find("x.nii.gz'); one data set holds one kind\n"), std::string::npos) << r.err;
   std::ofstream(dir / "data" / "rgb_masks.csv") << "id,image,mask\na,images/train_0.png,images/train_0.png\nb,images/train_1.png,images/train_1.png\n"
                                                  << "c,images/train_2.png,images/train_2.png\nd,images/train_3.png,images/train_3.png\n";
+  // Masks saved as JPEG: a white disc's edges come back as many grey values.
+  std::string square;
+  for (int y = 0; y < 32; ++y) {
+    std::string row;
+    for (int x = 0; x < 32; ++x) row += std::string(x ? ", " : "") + ((x - 13) * (x - 13) + (y - 14) * (y - 14) < 60 ? "255" : "0");
+    square += std::string(y ? ", " : "") + "[" + row + "]";
+  }
+  std::ofstream(dir / "square.json") << R"({"model": {"seg": [)" << square << "]}}";
+  ASSERT_EQ(fuse("op run fuse.io.write_image --set path=data/images/square.jpg --input square.json", dir).exit_code, 0);
+  std::ofstream(dir / "data" / "jpeg_masks.csv") << "id,image,mask\na,images/train_0.png,images/square.jpg\nb,images/train_1.png,images/square.jpg\n"
+                                                  << "c,images/train_2.png,images/square.jpg\nd,images/train_3.png,images/square.jpg\n";
+  r = fuse("init data/jpeg_masks.csv --mask mask --threads 1 --out none.json", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("fuse: error: data/jpeg_masks.csv: mask '"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("square.jpg' is a JPEG, whose compression changes the values at its edges ("), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" distinct values over the masks): save the masks as PNG\n"), std::string::npos) << r.err;
+  // Photographs named as masks (grey, so one channel): hundreds of values.
+  std::ofstream(dir / "data" / "grey_masks.csv") << "id,image,mask\na,images/train_0.png,grey.png\nb,images/train_1.png,grey.png\n"
+                                                  << "c,images/train_2.png,grey.png\nd,images/train_3.png,grey.png\n";
+  std::string ramp;
+  for (int y = 0; y < 8; ++y) {
+    std::string row;
+    for (int x = 0; x < 8; ++x) row += std::string(x ? ", " : "") + std::to_string(y * 32 + x * 4);
+    ramp += std::string(y ? ", " : "") + "[" + row + "]";
+  }
+  std::ofstream(dir / "ramp.json") << R"({"model": {"seg": [)" << ramp << "]}}";
+  ASSERT_EQ(fuse("op run fuse.io.write_image --set path=data/grey.png --input ramp.json", dir).exit_code, 0);
+  r = fuse("init data/grey_masks.csv --mask mask --threads 1 --out none.json", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "fuse: error: data/grey_masks.csv: the masks hold 64 distinct values (0 to 252); a label map holds a few classes (is the mask column an "
+                   "image?)\n");
   r = fuse("init data/rgb_masks.csv --mask mask --threads 1 --out none.json", dir);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("images/train_0.png' has 3 channels; a label map has one (a grey image of 0, 1, 2, ...)\n"), std::string::npos) << r.err;
