@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <functional>
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
@@ -63,6 +64,19 @@ std::pair<uint32_t, uint32_t> png_size(const fs::path& file) {
   in.read(reinterpret_cast<char*>(header), sizeof header);
   const auto big_endian = [&](size_t at) { return uint32_t{header[at]} << 24 | uint32_t{header[at + 1]} << 16 | uint32_t{header[at + 2]} << 8 | header[at + 3]; };
   return {big_endian(16), big_endian(20)};
+}
+
+// Writes `file` (relative to `dir`), a width x height grey picture whose pixel (x, y) is value(x, y), through
+// `fuse op run fuse.io.write_image`; true when it was written.
+bool write_picture(const fs::path& dir, const std::string& file, uint32_t width, uint32_t height, const std::function<int(uint32_t, uint32_t)>& value) {
+  std::string rows;
+  for (uint32_t y = 0; y < height; ++y) {
+    std::string row;
+    for (uint32_t x = 0; x < width; ++x) row += std::string(x ? ", " : "") + std::to_string(value(x, y));
+    rows += std::string(y ? ", " : "") + "[" + row + "]";
+  }
+  std::ofstream(dir / "picture.json") << R"({"model": {"seg": [)" << rows << "]}}";
+  return fuse("op run fuse.io.write_image --set path=" + file + " --input picture.json", dir).exit_code == 0;
 }
 
 TEST(FuseInit, ABinaryTargetGivesAnExperimentThatRuns) {
@@ -306,14 +320,7 @@ TEST(FuseInit, PhotographsGive2DExperimentsThatRunAndInfer) {
       << r.err;
   // A reference holding a value the masks do not (128), written by fuse.io.write_image through `fuse op run`.
   const auto [width, height] = png_size(dir / "data" / "images" / "test_0.png");
-  std::string rows;
-  for (uint32_t y = 0; y < height; ++y) {
-    std::string row;
-    for (uint32_t x = 0; x < width; ++x) row += std::string(x ? ", " : "") + (x == 5 && y == 5 ? "128" : "0");
-    rows += std::string(y ? ", " : "") + "[" + row + "]";
-  }
-  std::ofstream(dir / "odd_sample.json") << R"({"model": {"seg": [)" << rows << "]}}";
-  ASSERT_EQ(fuse("op run fuse.io.write_image --set path=data/images/odd.png --input odd_sample.json", dir).exit_code, 0);
+  ASSERT_TRUE(write_picture(dir, "data/images/odd.png", width, height, [](uint32_t x, uint32_t y) { return x == 5 && y == 5 ? 128 : 0; }));
   std::ofstream(dir / "data" / "odd_masks.csv") << "id,image,mask\na,images/test_0.png,images/odd.png\n";
   r = fuse("infer seg_bundle --table data/odd_masks.csv --out odd --no-progress", dir);
   EXPECT_EQ(r.exit_code, 1);
@@ -328,14 +335,10 @@ TEST(FuseInit, PhotographsGive2DExperimentsThatRunAndInfer) {
   std::ofstream(dir / "data" / "rgb_masks.csv") << "id,image,mask\na,images/train_0.png,images/train_0.png\nb,images/train_1.png,images/train_1.png\n"
                                                  << "c,images/train_2.png,images/train_2.png\nd,images/train_3.png,images/train_3.png\n";
   // Masks saved as JPEG: a white disc's edges come back as many grey values.
-  std::string square;
-  for (int y = 0; y < 32; ++y) {
-    std::string row;
-    for (int x = 0; x < 32; ++x) row += std::string(x ? ", " : "") + ((x - 13) * (x - 13) + (y - 14) * (y - 14) < 60 ? "255" : "0");
-    square += std::string(y ? ", " : "") + "[" + row + "]";
-  }
-  std::ofstream(dir / "square.json") << R"({"model": {"seg": [)" << square << "]}}";
-  ASSERT_EQ(fuse("op run fuse.io.write_image --set path=data/images/square.jpg --input square.json", dir).exit_code, 0);
+  ASSERT_TRUE(write_picture(dir, "data/images/square.jpg", 32, 32, [](uint32_t x, uint32_t y) {
+    const int dx = static_cast<int>(x) - 13, dy = static_cast<int>(y) - 14;
+    return dx * dx + dy * dy < 60 ? 255 : 0;
+  }));
   std::ofstream(dir / "data" / "jpeg_masks.csv") << "id,image,mask\na,images/train_0.png,images/square.jpg\nb,images/train_1.png,images/square.jpg\n"
                                                   << "c,images/train_2.png,images/square.jpg\nd,images/train_3.png,images/square.jpg\n";
   r = fuse("init data/jpeg_masks.csv --mask mask --threads 1 --out none.json", dir);
@@ -346,14 +349,7 @@ TEST(FuseInit, PhotographsGive2DExperimentsThatRunAndInfer) {
   // Photographs named as masks (grey, so one channel): hundreds of values.
   std::ofstream(dir / "data" / "grey_masks.csv") << "id,image,mask\na,images/train_0.png,grey.png\nb,images/train_1.png,grey.png\n"
                                                   << "c,images/train_2.png,grey.png\nd,images/train_3.png,grey.png\n";
-  std::string ramp;
-  for (int y = 0; y < 8; ++y) {
-    std::string row;
-    for (int x = 0; x < 8; ++x) row += std::string(x ? ", " : "") + std::to_string(y * 32 + x * 4);
-    ramp += std::string(y ? ", " : "") + "[" + row + "]";
-  }
-  std::ofstream(dir / "ramp.json") << R"({"model": {"seg": [)" << ramp << "]}}";
-  ASSERT_EQ(fuse("op run fuse.io.write_image --set path=data/grey.png --input ramp.json", dir).exit_code, 0);
+  ASSERT_TRUE(write_picture(dir, "data/grey.png", 8, 8, [](uint32_t x, uint32_t y) { return static_cast<int>(y * 32 + x * 4); }));
   r = fuse("init data/grey_masks.csv --mask mask --threads 1 --out none.json", dir);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "fuse: error: data/grey_masks.csv: the masks hold 64 distinct values (0 to 252); a label map holds a few classes (is the mask column an "
