@@ -27,6 +27,24 @@ TEST(Folds, StratifiedFoldsKeepClassShares) {
   }
 }
 
+// 6 samples of each of two classes in 5 folds: the placement alone left a fold with two of one class and none of
+// the other (seed 0: an AUC undefined on that fold); every fold holds both now, with 2 or 3 samples.
+TEST(Folds, EveryFoldHoldsEveryClassThatHasASampleForIt) {
+  const std::vector<std::string> classes{"0", "1", "0", "1", "0", "1", "0", "1", "0", "1", "0", "1"};
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    const std::vector<int> f = split_folds(classes, {}, 5, seed);
+    for (int fold = 0; fold < 5; ++fold) {
+      std::map<std::string, int> held;
+      int size = 0;
+      for (size_t i = 0; i < classes.size(); ++i)
+        if (f[i] == fold) ++held[classes[i]], ++size;
+      EXPECT_EQ(held.size(), 2u) << "seed " << seed << ", fold " << fold;
+      EXPECT_GE(size, 2) << "seed " << seed << ", fold " << fold;
+      EXPECT_LE(size, 3) << "seed " << seed << ", fold " << fold;
+    }
+  }
+}
+
 TEST(Folds, OneGroupNeverSpansTwoFolds) {
   std::vector<std::string> classes, patients;
   for (int p = 0; p < 30; ++p)
