@@ -41,7 +41,7 @@ void write_slice_grid(const std::vector<VolumeView>& volumes, const std::string&
   for (const VolumeView& v : volumes)
     views.push_back(fuse_volume_view{v.image.data(), v.mask.empty() ? nullptr : v.mask.data(), {v.size[0], v.size[1], v.size[2]},
                                      {v.spacing[0], v.spacing[1], v.spacing[2]}, v.caption.c_str(),
-                                     v.prediction.empty() ? nullptr : v.prediction.data()});
+                                     v.prediction.empty() ? nullptr : v.prediction.data(), v.color.empty() ? nullptr : v.color.data()});
   auto write = lib.get<decltype(fuse_write_slice_grid)>("fuse_write_slice_grid");
   char error[1024] = "";
   if (write(views.data(), views.size(), plane.c_str(), slice, columns, path.c_str(), error, sizeof(error)) != 0)

@@ -21,10 +21,13 @@ bool to_volume(const NDict& s, const std::string& key, VolumeView& v, VolumePart
   std::array<int64_t, 3> size{1, 1, 1};
   for (size_t a = 0; a < dims; ++a) size[a] = shape[shape.size() - 1 - a];
   const int64_t voxels = size[0] * size[1] * size[2];
-  std::vector<float> first(static_cast<size_t>(voxels));
+  // A 2D image of 3 channels ([3, height, width]) is a colour picture: its three planes, drawn in colour.
+  const bool colour = part == VolumePart::kImage && dims == 2 && t.ndim() == 3 && shape[0] == 3;
+  std::vector<float> first(static_cast<size_t>(voxels)), planes(colour ? static_cast<size_t>(3 * voxels) : 0);
   const bool ok = sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
     const auto* p = t.data<decltype(tag)>();
     for (int64_t i = 0; i < voxels; ++i) first[static_cast<size_t>(i)] = static_cast<float>(p[i]);
+    for (size_t i = 0; i < planes.size(); ++i) planes[i] = static_cast<float>(p[i]);
   });
   if (!ok) throw Error(Errc::kType, "key '" + key + "': dtype " + sdk::dtype_name(t.dtype()) + " cannot be drawn");
   if (part != VolumePart::kImage) {
@@ -38,6 +41,7 @@ bool to_volume(const NDict& s, const std::string& key, VolumeView& v, VolumePart
     return true;
   }
   v.image = std::move(first);
+  v.color = std::move(planes);
   v.size = size;
   if (const Value* spacing = s.find(key + "_meta.spacing"); spacing && spacing->is<List>())
     for (size_t a = 0; a < dims && a < spacing->as<List>().size(); ++a) {

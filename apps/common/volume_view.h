@@ -14,6 +14,7 @@ namespace fuse::cli {
 
 struct VolumeView {
   std::vector<float> image;         // x fastest
+  std::vector<float> color;         // a colour picture's R, G and B planes (x fastest), drawn in colour; empty: none
   std::vector<uint8_t> mask;        // the class (> 0) where labelled, tinted; empty: none
   std::vector<uint8_t> prediction;  // the predicted class, outlined; empty: none
   std::array<int64_t, 3> size{1, 1, 1};
@@ -24,7 +25,8 @@ struct VolumeView {
 enum class VolumePart { kImage, kMask, kPrediction };
 
 // The first channel of the tensor under `key` of `sample` as a volume (the last 3 axes, or 2 for a 2D image;
-// "<key>_meta.size" says which when there) into `v`: the image (its size and "<key>_meta.spacing" too), or the
+// "<key>_meta.size" says which when there) into `v`: the image (its size and "<key>_meta.spacing" too; a 2D
+// image of 3 channels, a photograph, its colour planes as well), or the
 // mask or the prediction as class labels (a value > 0 rounded, at most 255; 0 and below are unlabelled). False
 // when the key is missing; an error naming it when it is not a tensor that can be drawn, or (mask,
 // prediction) not the image's size.

@@ -283,6 +283,9 @@ TEST(FuseInit, PhotographsGive2DExperimentsThatRunAndInfer) {
   std::string text = read_text(dir / "photos.json");
   EXPECT_NE(text.find(R"({"op": "fuse.io.read_image", "path_key": "data.image", "key": "data.photo", "mode": "color", "to_float": true})"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("model": {"model": "fuse.models.cnn_classifier", "dims": 2, "num_classes": 2, "channels": [16, 32, 64, 128])"), std::string::npos) << text;
+  r = fuse("data show photos.json --n 2 --out photos.png", dir);  // in colour (the slice grid's test checks the colours)
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "photos.png"));
   r = fuse("run photos.json --epochs 1 --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("model component 'net': in_channels 3 ("), std::string::npos) << r.out;

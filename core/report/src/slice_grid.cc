@@ -86,7 +86,12 @@ cv::Mat tile_of(const fuse_volume_view& vol, const Plane& p, int64_t wanted, int
     if (vol.size[a] < 1) throw std::invalid_argument(std::string("volume '") + vol.caption + "' is empty");
   const int64_t s = choose_slice(vol, p, wanted);
   const int w = static_cast<int>(vol.size[p.u]), h = static_cast<int>(vol.size[p.v]);
-  cv::Mat gray(h, w, CV_32F), mask(h, w, CV_8U, cv::Scalar(0)), predicted(h, w, CV_8U, cv::Scalar(0));
+  const int planes = vol.color ? 3 : 1;  // a colour picture's R, G, B; else the image
+  const int64_t total = vol.size[0] * vol.size[1] * vol.size[2];
+  const float* source = vol.color ? vol.color : vol.image;
+  std::vector<cv::Mat> gray;
+  for (int c = 0; c < planes; ++c) gray.emplace_back(h, w, CV_32F);
+  cv::Mat mask(h, w, CV_8U, cv::Scalar(0)), predicted(h, w, CV_8U, cv::Scalar(0));
   int64_t a[3];
   a[p.w] = s;
   for (int y = 0; y < h; ++y)
@@ -94,16 +99,16 @@ cv::Mat tile_of(const fuse_volume_view& vol, const Plane& p, int64_t wanted, int
       a[p.u] = x;
       a[p.v] = p.flip_v ? h - 1 - y : y;
       const int64_t i = index_of(vol, a);
-      gray.at<float>(y, x) = vol.image[i];
+      for (int c = 0; c < planes; ++c) gray[static_cast<size_t>(c)].at<float>(y, x) = source[c * total + i];
       if (vol.mask) mask.at<uint8_t>(y, x) = vol.mask[i];
       if (vol.prediction) predicted.at<uint8_t>(y, x) = vol.prediction[i];
     }
   // Window: the 1st to 99th percentile of the whole volume (every slice on one scale; one bright voxel does
-  // not wash it out). At most ~1M voxels are looked at.
-  const int64_t total = vol.size[0] * vol.size[1] * vol.size[2], stride = std::max<int64_t>(1, total / (1 << 20));
+  // not wash it out), over the three planes of a colour picture alike. At most ~1M voxels are looked at.
+  const int64_t stride = std::max<int64_t>(1, planes * total / (1 << 20));
   std::vector<float> values;
-  for (int64_t i = 0; i < total; i += stride)
-    if (std::isfinite(vol.image[i])) values.push_back(vol.image[i]);
+  for (int64_t i = 0; i < planes * total; i += stride)
+    if (std::isfinite(source[i])) values.push_back(source[i]);
   float lo = 0, hi = 1;
   if (!values.empty()) {
     std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() / 100), values.end());
@@ -111,10 +116,12 @@ cv::Mat tile_of(const fuse_volume_view& vol, const Plane& p, int64_t wanted, int
     std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() * 99 / 100), values.end());
     hi = values[values.size() * 99 / 100];
   }
-  cv::Mat bytes;
-  gray.convertTo(bytes, CV_8U, hi > lo ? 255.0 / (hi - lo) : 0.0, hi > lo ? -lo * 255.0 / (hi - lo) : 128.0);
-  cv::Mat rgb;
-  cv::cvtColor(bytes, rgb, cv::COLOR_GRAY2BGR);
+  std::vector<cv::Mat> bytes(static_cast<size_t>(planes));
+  for (int c = 0; c < planes; ++c)
+    gray[static_cast<size_t>(c)].convertTo(bytes[static_cast<size_t>(c)], CV_8U, hi > lo ? 255.0 / (hi - lo) : 0.0, hi > lo ? -lo * 255.0 / (hi - lo) : 128.0);
+  cv::Mat rgb;  // OpenCV's order: B, G, R
+  if (vol.color) cv::merge(std::vector<cv::Mat>{bytes[2], bytes[1], bytes[0]}, rgb);
+  else cv::cvtColor(bytes[0], rgb, cv::COLOR_GRAY2BGR);
   for (uint8_t c : classes_of(mask)) {
     const cv::Mat in_class = mask == c;
     const cv::Scalar colour = kFill[(c - 1) % kFill.size()];
@@ -145,7 +152,7 @@ cv::Mat tile_of(const fuse_volume_view& vol, const Plane& p, int64_t wanted, int
   sized.copyTo(tile(cv::Rect((kTile - sized.cols) / 2, (kTile - sized.rows) / 2, sized.cols, sized.rows)));
   // The first line carries the slice number; later lines (e.g. a prediction and its loss) follow as given.
   std::vector<std::string> lines = caption_lines(vol.caption);
-  lines[0] += "  [" + std::to_string(s) + "]";
+  if (vol.size[p.w] > 1) lines[0] += "  [" + std::to_string(s) + "]";  // a picture has one slice: no number
   for (size_t i = 0; i < lines.size(); ++i)
     cv::putText(tile, lines[i].substr(0, 38), cv::Point(4, kTile + kLine * static_cast<int>(i + 1)), cv::FONT_HERSHEY_SIMPLEX, 0.45,
                 cv::Scalar(230, 230, 230), 1, cv::LINE_AA);

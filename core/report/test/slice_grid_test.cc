@@ -23,7 +23,8 @@ TEST(SliceGrid, TilesFollowTheSpacingAndShowTheMaskByClass) {
   std::vector<uint8_t> mask(400, 0);
   for (int y = 2; y < 6; ++y)
     for (int x = 2; x < 6; ++x) mask[static_cast<size_t>(300 + y * 10 + x)] = 1;
-  const fuse_volume_view views[2] = {{image.data(), mask.data(), {10, 10, 4}, {1, 2, 1}, "case 1", nullptr}, {image.data(), nullptr, {10, 10, 4}, {1, 2, 1}, "case 2", nullptr}};
+  const fuse_volume_view views[2] = {{image.data(), mask.data(), {10, 10, 4}, {1, 2, 1}, "case 1", nullptr, nullptr},
+                                     {image.data(), nullptr, {10, 10, 4}, {1, 2, 1}, "case 2", nullptr, nullptr}};
   const fs::path path = out_file("slice_grid");
   char error[256] = "";
   ASSERT_EQ(fuse_write_slice_grid(views, 2, "axial", -1, 4, path.c_str(), error, sizeof error), 0) << error;
@@ -49,8 +50,8 @@ TEST(SliceGrid, TilesFollowTheSpacingAndShowTheMaskByClass) {
 // longest, and its lines are drawn (light pixels in the third line's band).
 TEST(SliceGrid, CaptionsOfSeveralLinesGetATallerBand) {
   std::vector<float> image(64, 0.0f);
-  const fuse_volume_view views[2] = {{image.data(), nullptr, {4, 4, 4}, {1, 1, 1}, "v1\nloss 2.5\nlabel 1  score 0.08", nullptr},
-                                     {image.data(), nullptr, {4, 4, 4}, {1, 1, 1}, "v2", nullptr}};
+  const fuse_volume_view views[2] = {{image.data(), nullptr, {4, 4, 4}, {1, 1, 1}, "v1\nloss 2.5\nlabel 1  score 0.08", nullptr, nullptr},
+                                     {image.data(), nullptr, {4, 4, 4}, {1, 1, 1}, "v2", nullptr, nullptr}};
   const fs::path path = out_file("slice_grid_captions");
   char error[256] = "";
   ASSERT_EQ(fuse_write_slice_grid(views, 2, "axial", -1, 2, path.c_str(), error, sizeof error), 0) << error;
@@ -73,7 +74,7 @@ TEST(SliceGrid, APredictionIsOutlinedAndChoosesTheSliceWithoutAMask) {
   std::vector<uint8_t> predicted(256, 0);
   for (int y = 2; y < 6; ++y)
     for (int x = 2; x < 6; ++x) predicted[static_cast<size_t>(64 + y * 8 + x)] = 1;
-  const fuse_volume_view view{image.data(), nullptr, {8, 8, 4}, {1, 1, 1}, "p", predicted.data()};
+  const fuse_volume_view view{image.data(), nullptr, {8, 8, 4}, {1, 1, 1}, "p", predicted.data(), nullptr};
   const fs::path path = out_file("slice_grid_prediction");
   char error[256] = "";
   ASSERT_EQ(fuse_write_slice_grid(&view, 1, "axial", -1, 1, path.c_str(), error, sizeof error), 0) << error;
@@ -94,9 +95,25 @@ TEST(SliceGrid, APredictionIsOutlinedAndChoosesTheSliceWithoutAMask) {
   fs::remove(other);
 }
 
+// A colour picture (R, G and B planes, one slice) is drawn in colour: a red left half, a blue right half.
+TEST(SliceGrid, ColourPicturesKeepTheirColours) {
+  std::vector<float> rgb(3 * 16, 0.0f);
+  for (size_t i = 0; i < 16; ++i) (i % 4 < 2 ? rgb[i] : rgb[32 + i]) = 1.0f;  // R plane left, B plane right
+  std::vector<float> first(rgb.begin(), rgb.begin() + 16);
+  const fuse_volume_view view{first.data(), nullptr, {4, 4, 1}, {1, 1, 1}, "photo", nullptr, rgb.data()};
+  const fs::path path = out_file("slice_grid_colour");
+  char error[256] = "";
+  ASSERT_EQ(fuse_write_slice_grid(&view, 1, "axial", -1, 1, path.c_str(), error, sizeof error), 0) << error;
+  const cv::Mat png = cv::imread(path.string());
+  ASSERT_FALSE(png.empty());
+  EXPECT_EQ(png.at<cv::Vec3b>(128, 32), cv::Vec3b(0, 0, 255));   // red (OpenCV's order: B, G, R)
+  EXPECT_EQ(png.at<cv::Vec3b>(128, 224), cv::Vec3b(255, 0, 0));  // blue
+  fs::remove(path);
+}
+
 TEST(SliceGrid, BadRequestsSayWhy) {
   std::vector<float> image(8, 0.0f);
-  const fuse_volume_view view{image.data(), nullptr, {2, 2, 2}, {1, 1, 1}, "v", nullptr};
+  const fuse_volume_view view{image.data(), nullptr, {2, 2, 2}, {1, 1, 1}, "v", nullptr, nullptr};
   char error[256] = "";
   EXPECT_EQ(fuse_write_slice_grid(&view, 1, "oblique", -1, 4, out_file("bad").c_str(), error, sizeof error), 1);
   EXPECT_STREQ(error, "unknown plane 'oblique' (axial, coronal, sagittal)");

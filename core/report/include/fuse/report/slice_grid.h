@@ -20,6 +20,8 @@ typedef struct fuse_volume_view {
   double spacing[3];   /* mm */
   const char* caption; /* one line, or several separated by "\n" */
   const uint8_t* prediction; /* same layout, the predicted class (> 0), outlined in a colour per class; may be NULL */
+  const float* color;        /* a colour picture: its R, G and B planes one after the other, each laid out as `image`,
+                                drawn in colour instead of `image`; may be NULL */
 } fuse_volume_view;
 
 /* plane: "axial" (x-y slices along z), "coronal" (x-z along y) or "sagittal" (y-z along x); slice < 0 takes the
