@@ -59,6 +59,9 @@ std::string photograph_mode(const data::DatasetSummary& s);
 std::string photograph_read(const std::string& path_key, const std::string& key, const std::string& mode);
 std::string photograph_resize(const std::string& key, int64_t side, const std::vector<std::string>& labels = {});
 std::vector<std::string> photograph_steps(const std::string& path_key, const std::string& key, const std::string& mode, int64_t side);
+// Training's random steps for photographs at `key` (and their label maps at `labels`, moved alike): a 2D affine,
+// a left-right flip and a mild colour jitter (of the photograph alone).
+std::vector<std::string> photograph_augmentation(const std::string& key, const std::string& mode, const std::string& labels = "");
 // A segmentation's sections from "postprocess" to "trainer" (each line ending with a comma): the most likely
 // class per pixel or voxel, Dice + cross-entropy without the background with class weights fitted to the label
 // maps `seg_key`, the mean Dice and HD95 on the validation fold (`metric` opens their config; `distances`, a

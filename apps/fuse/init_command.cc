@@ -35,8 +35,8 @@ std::string key(const std::string& column) { return json_string(data_key(column)
 std::string counted(size_t n, const std::string& what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
 
 // "patient_id", "Subject ID", "id_scan": an identifier, whatever it holds (numbers would pass for a feature).
-bool named_as_id(std::string name) {
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+bool named_as_id(const std::string& column) {
+  const std::string name = lowercase(column);
   const auto ends = [&](const std::string& tail) { return name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0; };
   return name == "id" || ends("_id") || ends(" id") || ends("-id") || name.rfind("id_", 0) == 0;
 }
@@ -278,6 +278,14 @@ std::string photograph_resize(const std::string& key, int64_t side, const std::v
 
 std::vector<std::string> photograph_steps(const std::string& path_key, const std::string& key, const std::string& mode, int64_t side) {
   return {photograph_read(path_key, key, mode), photograph_resize(key, side)};
+}
+
+std::vector<std::string> photograph_augmentation(const std::string& key, const std::string& mode, const std::string& labels) {
+  const std::string image = "[" + json_string(key) + "]", moved = image + (labels.empty() ? "" : ", \"labels\": [" + json_string(labels) + "]");
+  return {"{\"op\": \"fuse.image2d.random_affine\", \"keys\": " + moved + ", \"rotation\": [-15, 15], \"scale\": [0.9, 1.1], \"translation\": [-0.05, 0.05], \"p\": 0.7}",
+          "{\"op\": \"fuse.medical.random_flip\", \"keys\": " + moved + ", \"dims\": 2, \"axes\": [0]}",
+          "{\"op\": \"fuse.image2d.color_jitter\", \"keys\": " + image + ", \"brightness\": 0.1, \"contrast\": 0.1, \"saturation\": " +
+              (mode == "color" ? "0.1" : "0") + ", \"p\": 0.5}"};
 }
 
 std::string segmentation_sections(const std::string& seg_key, const std::string& metric, const std::string& distances, int64_t epochs) {

@@ -48,10 +48,7 @@ int init_images(const InitOptions& o) {
     key = volume_key(columns, "photo");
     const std::string k = json_string(key);
     steps_of_image = photograph_steps(data_key(o.image), key, mode, side);
-    dynamic = {"{\"op\": \"fuse.image2d.random_affine\", \"keys\": [" + k + "], \"rotation\": [-15, 15], \"scale\": [0.9, 1.1], \"translation\": [-0.05, 0.05], \"p\": 0.7}",
-               "{\"op\": \"fuse.medical.random_flip\", \"keys\": [" + k + "], \"dims\": 2, \"axes\": [0]}",
-               "{\"op\": \"fuse.image2d.color_jitter\", \"keys\": [" + k + "], \"brightness\": 0.1, \"contrast\": 0.1, \"saturation\": " +
-                   (mode == "color" ? "0.1" : "0") + ", \"p\": 0.5}"};
+    dynamic = photograph_augmentation(key, mode);
     dims = "2";
     shape = std::to_string(side) + "x" + std::to_string(side) + " pixels";
     about = "Every photograph is read as " + std::string(mode == "color" ? "RGB" : "grey") + " in [0, 1] and resized to fit " + shape +

@@ -3,7 +3,6 @@
 // mask values that are not 0, 1, 2, ... (ISIC's 0 and 255) renumbered; a 2D affine, flip and colour jitter; a
 // 2D UNet; Dice + cross-entropy with class weights fitted to the masks.
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <iostream>
 
@@ -16,8 +15,7 @@ namespace fuse::cli {
 int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummary& s, const std::vector<std::string>& columns, const std::string& source) {
   // JPEG's compression changes the values at a mask's edges: a few stray classes, or hundreds.
   for (const data::ImageInfo& i : s.images) {
-    std::string ext = std::filesystem::path(i.mask_path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string ext = lowercase(std::filesystem::path(i.mask_path).extension().string());
     if (ext == ".jpg" || ext == ".jpeg")
       throw Error(Errc::kInvalidArgument, o.table + ": mask '" + i.mask_path + "' is a JPEG, whose compression changes the values at its edges (" +
                                               std::to_string(s.label_voxels.size()) + " distinct values over the masks): save the masks as PNG");
@@ -37,11 +35,11 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   const int64_t side = photograph_side(s);
   const std::string mode = photograph_mode(s), stem = std::filesystem::path(o.out).stem().string();
   const std::string photo_key = volume_key(columns, "photo"), seg_key = volume_key(columns, "seg");
-  const std::string photo = json_string(photo_key), seg = json_string(seg_key), both = "[" + photo + "], \"labels\": [" + seg + "]";
+  const std::string photo = json_string(photo_key), seg = json_string(seg_key);
   const std::string shape = std::to_string(side) + "x" + std::to_string(side);
   std::string label_list;
   for (int64_t l : labels)
-    if (l != labels.front() || l != 0) label_list += (label_list.empty() ? "" : ", ") + std::to_string(l) + " (" + std::to_string(s.label_voxels.at(l)) + " pixels)";
+    if (l != 0) label_list += (label_list.empty() ? "" : ", ") + std::to_string(l) + " (" + std::to_string(s.label_voxels.at(l)) + " pixels)";
   const std::string description = "2D segmentation of mask value" + std::string(classes == 2 ? " " : "s ") + label_list + " in " + std::to_string(s.images.size()) +
                                   " photographs";
   const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + seg + ", \"num_classes\": " + std::to_string(classes);
@@ -73,10 +71,8 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   line("    ],");
   line("    // Random, every epoch: one draw moves the photograph and its mask alike.");
   line("    \"dynamic\": [");
-  line("      {\"op\": \"fuse.image2d.random_affine\", \"keys\": " + both + ", \"rotation\": [-15, 15], \"scale\": [0.9, 1.1], \"translation\": [-0.05, 0.05], \"p\": 0.7},");
-  line("      {\"op\": \"fuse.medical.random_flip\", \"keys\": " + both + ", \"dims\": 2, \"axes\": [0]},");
-  line("      {\"op\": \"fuse.image2d.color_jitter\", \"keys\": [" + photo + "], \"brightness\": 0.1, \"contrast\": 0.1, \"saturation\": " +
-       (mode == "color" ? "0.1" : "0") + ", \"p\": 0.5}");
+  const std::vector<std::string> dynamic = photograph_augmentation(photo_key, mode, seg_key);
+  for (size_t i = 0; i < dynamic.size(); ++i) line("      " + dynamic[i] + (i + 1 < dynamic.size() ? "," : ""));
   line("    ],");
   line("    \"cache\": {\"dir\": " + json_string(stem + "_cache") + "},");
   line("    \"folds\": {\"k\": " + std::to_string(folds) + ", \"file\": " + json_string(stem + "_folds.json") + "},");
@@ -90,8 +86,9 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   line("  \"inference\": {");
   line("    \"input_key\": " + json_string(data_key(o.image)) + ",");
   line("    \"steps\": [");
-  line("      " + photograph_read(data_key(o.image), photo_key, mode) + ",");
-  line("      " + photograph_resize(photo_key, side));
+  const std::vector<std::string> inference_steps = photograph_steps(data_key(o.image), photo_key, mode, side);
+  line("      " + inference_steps[0] + ",");
+  line("      " + inference_steps[1]);
   line("    ],");
   line("    \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],");
   line("    \"write\": [{\"op\": \"fuse.io.write_image\", \"key\": \"model.seg\", \"path\": \"{data.output_path}\"" +

@@ -1,6 +1,7 @@
 #include "fuse/base/strings.h"
 
 #include <algorithm>
+#include <cctype>
 #include <numeric>
 
 namespace fuse {
@@ -60,6 +61,12 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
     if (i) out += separator;
     out += parts[i];
   }
+  return out;
+}
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 

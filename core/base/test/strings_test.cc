@@ -50,5 +50,7 @@ TEST(Strings, JoinAndQuote) {
   EXPECT_EQ(quoted_list({"op", "model"}), "'op', 'model'");
 }
 
+TEST(Strings, LowercaseChangesLettersOnly) { EXPECT_EQ(lowercase("Scan_01.PNG"), "scan_01.png"); }
+
 }  // namespace
 }  // namespace fuse

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <functional>
-#include <optional>
 #include <map>
+#include <optional>
 #include <numeric>
 #include <random>
 
@@ -65,6 +65,11 @@ std::vector<int> split_folds(const std::vector<std::string>& strata, const std::
   // 5 folds: one fold got two of one class and none of the other, so its AUC is undefined). Ungrouped, such a fold
   // takes the last placed sample of the class from the fold richest in it and, when it holds a class twice, gives
   // one of those back: no fold loses the last sample of a class, and sizes stay.
+  const auto last_in = [&](size_t fold, const std::function<bool(size_t)>& wanted) {  // in placement order
+    for (auto it = order.rbegin(); it != order.rend(); ++it)
+      if (static_cast<size_t>(fold_of_group[*it]) == fold && wanted(*it)) return std::optional<size_t>(*it);
+    return std::optional<size_t>();
+  };
   if (groups.empty() && !strata.empty())
     for (size_t c = 0; c < classes; ++c) {
       if (total[c] < static_cast<double>(k)) continue;
@@ -73,11 +78,6 @@ std::vector<int> split_folds(const std::vector<std::string>& strata, const std::
         size_t donor = 0;
         for (size_t d = 1; d < k; ++d)
           if (fold_hist[d][c] > fold_hist[donor][c]) donor = d;
-        const auto last_in = [&](size_t fold, const std::function<bool(size_t)>& wanted) {
-          for (auto it = order.rbegin(); it != order.rend(); ++it)
-            if (static_cast<size_t>(fold_of_group[*it]) == fold && wanted(*it)) return std::optional<size_t>(*it);
-          return std::optional<size_t>();
-        };
         const size_t taken = *last_in(donor, [&](size_t i) { return cls[i] == c; });
         const std::optional<size_t> given = last_in(f, [&](size_t i) { return fold_hist[f][cls[i]] >= 2; });
         fold_of_group[taken] = static_cast<int>(f), --fold_hist[donor][c], ++fold_hist[f][c];

@@ -2,15 +2,15 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
-#include <filesystem>
 #include <cmath>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
 #include <boost/json/parse.hpp>
 
 #include "fuse/base/error.h"
+#include "fuse/base/strings.h"
 #include "fuse/data/grid.h"
 
 namespace fuse::data {
@@ -66,8 +66,7 @@ void read_photograph(Op& read, const std::string& image, const std::string& mask
 }  // namespace
 
 bool is_photograph(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string ext = lowercase(std::filesystem::path(path).extension().string());
   for (const char* known : {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
     if (ext == known) return true;
   return false;

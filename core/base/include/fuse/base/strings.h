@@ -21,6 +21,9 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
+// ASCII letters in lower case ("Scan.PNG" -> "scan.png").
+std::string lowercase(std::string_view text);
+
 // Splits on every `separator`; empty parts are kept ("a..b" gives "a", "", "b").
 std::vector<std::string_view> split(std::string_view text, char separator);
 
