@@ -1,7 +1,7 @@
 #include "fuse/data/folds.h"
 
 #include <algorithm>
-#include <functional>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <numeric>
@@ -61,27 +61,45 @@ std::vector<int> split_folds(const std::vector<std::string>& strata, const std::
     for (size_t c = 0; c < classes; ++c) fold_hist[best][c] += hist[grp_index][c];
     fold_size[best] += size_of(grp_index);
   }
-  // The placement can leave a fold without a class that has a sample for every fold (6 of each of two classes in
-  // 5 folds: one fold got two of one class and none of the other, so its AUC is undefined). Ungrouped, such a fold
-  // takes the last placed sample of the class from the fold richest in it and, when it holds a class twice, gives
-  // one of those back: no fold loses the last sample of a class, and sizes stay.
-  const auto last_in = [&](size_t fold, const std::function<bool(size_t)>& wanted) {  // in placement order
-    for (auto it = order.rbegin(); it != order.rend(); ++it)
-      if (static_cast<size_t>(fold_of_group[*it]) == fold && wanted(*it)) return std::optional<size_t>(*it);
-    return std::optional<size_t>();
+  // The placement can leave a fold without a class that has a group for every fold (6 of each of two classes in 5
+  // folds: one fold got two of one class and none of the other, so its AUC is undefined). Such a fold takes a group
+  // holding the class from the fold richest in it, and gives back the group of the nearest size it can spare when
+  // that evens the sizes. No move leaves a fold without a class it held. Ungrouped, every group is one sample, so
+  // sizes stay.
+  std::vector<size_t> groups_with(classes, 0);
+  for (size_t grp_index = 0; grp_index < group_count; ++grp_index)
+    for (size_t c = 0; c < classes; ++c) groups_with[c] += hist[grp_index][c] > 0;
+  const auto can_leave = [&](size_t grp_index, size_t fold) {  // the fold keeps every class the group holds
+    for (size_t c = 0; c < classes; ++c)
+      if (hist[grp_index][c] > 0 && fold_hist[fold][c] - hist[grp_index][c] <= 0) return false;
+    return true;
   };
-  if (groups.empty() && !strata.empty())
+  const auto move = [&](size_t grp_index, size_t to) {
+    const size_t from = static_cast<size_t>(fold_of_group[grp_index]);
+    for (size_t c = 0; c < classes; ++c) fold_hist[from][c] -= hist[grp_index][c], fold_hist[to][c] += hist[grp_index][c];
+    fold_of_group[grp_index] = static_cast<int>(to);
+  };
+  if (!strata.empty())
     for (size_t c = 0; c < classes; ++c) {
-      if (total[c] < static_cast<double>(k)) continue;
+      if (groups_with[c] < k) continue;
       for (size_t f = 0; f < k; ++f) {
         if (fold_hist[f][c] > 0) continue;
-        size_t donor = 0;
-        for (size_t d = 1; d < k; ++d)
-          if (fold_hist[d][c] > fold_hist[donor][c]) donor = d;
-        const size_t taken = *last_in(donor, [&](size_t i) { return cls[i] == c; });
-        const std::optional<size_t> given = last_in(f, [&](size_t i) { return fold_hist[f][cls[i]] >= 2; });
-        fold_of_group[taken] = static_cast<int>(f), --fold_hist[donor][c], ++fold_hist[f][c];
-        if (given) fold_of_group[*given] = static_cast<int>(donor), --fold_hist[f][cls[*given]], ++fold_hist[donor][cls[*given]];
+        // The last placed group of the class that its fold can spare, from the fold richest in the class.
+        std::optional<size_t> taken;
+        for (auto it = order.rbegin(); it != order.rend(); ++it) {
+          const size_t from = static_cast<size_t>(fold_of_group[*it]);
+          if (hist[*it][c] == 0 || !can_leave(*it, from)) continue;
+          if (!taken || fold_hist[from][c] > fold_hist[static_cast<size_t>(fold_of_group[*taken])][c]) taken = *it;
+        }
+        if (!taken) continue;  // every group of the class is the last of another class in its fold
+        const size_t donor = static_cast<size_t>(fold_of_group[*taken]);
+        std::optional<size_t> given;  // of the nearest size to the taken group's, the last placed on ties
+        for (auto it = order.rbegin(); it != order.rend(); ++it)
+          if (static_cast<size_t>(fold_of_group[*it]) == f && can_leave(*it, f) &&
+              (!given || std::abs(size_of(*it) - size_of(*taken)) < std::abs(size_of(*given) - size_of(*taken))))
+            given = *it;
+        move(*taken, f);
+        if (given && std::abs(size_of(*given) - size_of(*taken)) < size_of(*taken)) move(*given, donor);  // when it evens sizes
       }
     }
   std::vector<int> folds(n);

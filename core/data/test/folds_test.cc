@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -42,6 +43,28 @@ TEST(Folds, EveryFoldHoldsEveryClassThatHasASampleForIt) {
       EXPECT_GE(size, 2) << "seed " << seed << ", fold " << fold;
       EXPECT_LE(size, 3) << "seed " << seed << ", fold " << fold;
     }
+  }
+}
+
+// Grouped: 5 positive patients of 12, with 1 to 3 scans each, in 5 folds. The placement, which weighs a patient by
+// his scans, left a fold without a positive for every seed; each fold now holds both classes, a patient's scans
+// stay in one fold, and the folds' sizes (24 scans) stay within 2 of each other.
+TEST(Folds, EveryFoldHoldsEveryClassThatHasAGroupForIt) {
+  std::vector<std::string> classes, patients;
+  for (int p = 0; p < 12; ++p)
+    for (int scan = 0; scan < 1 + (p * 7) % 3; ++scan) patients.push_back("p" + std::to_string(p)), classes.push_back(p < 5 ? "1" : "0");
+  ASSERT_EQ(classes.size(), 24u);
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    const std::vector<int> f = split_folds(classes, patients, 5, seed);
+    std::map<std::string, std::set<int>> folds_of;
+    std::map<int, std::set<std::string>> held;
+    std::map<int, int> size;
+    for (size_t i = 0; i < f.size(); ++i) folds_of[patients[i]].insert(f[i]), held[f[i]].insert(classes[i]), ++size[f[i]];
+    for (const auto& [patient, folds] : folds_of) EXPECT_EQ(folds.size(), 1u) << "seed " << seed << ", " << patient;
+    ASSERT_EQ(held.size(), 5u) << "seed " << seed;
+    for (const auto& [fold, fold_classes] : held) EXPECT_EQ(fold_classes.size(), 2u) << "seed " << seed << ", fold " << fold;
+    const auto [smallest, largest] = std::minmax_element(size.begin(), size.end(), [](auto& a, auto& b) { return a.second < b.second; });
+    EXPECT_LE(largest->second - smallest->second, 2) << "seed " << seed;
   }
 }
 
