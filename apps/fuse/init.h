@@ -19,6 +19,7 @@ struct InitOptions {
   std::vector<std::string> exclude, groups;
   bool force = false;
   int64_t threads = 0;
+  int64_t max_size = 0;  // --max-size: the images' largest side in pixels or voxels; 0: each template's own
 };
 
 // The table as the experiment names it: relative to the experiment's folder, unless that climbs more than two
@@ -50,11 +51,15 @@ std::string volume_key(const std::vector<std::string>& columns, std::string name
 // The steps that make an image ready for a model, as JSON texts: read the file at `path_key` into `key`
 // (float32), lay it out in RAS, resample it to `spacing` (x, y, z in mm), z-normalise it.
 std::vector<std::string> image_steps(const std::string& path_key, const std::string& key, const std::vector<double>& spacing);
-// Photographs (data::is_photograph): the working size, the median of their longer sides at most 128 pixels and a
-// multiple of 4 (the UNet halves it twice); "gray" when every one has one channel, else "color" (RGB); the steps
+// o.max_size, else `fallback`: the largest side, in pixels or voxels, that a template gives its images.
+int64_t max_size(const InitOptions& o, int64_t fallback);
+// " --max-size N" when given, for the command a template repeats.
+std::string max_size_option(const InitOptions& o);
+// Photographs (data::is_photograph): the working size, the median of their longer sides at most 128 pixels (or
+// --max-size) and a multiple of 4 (the UNet halves it twice); "gray" when every one has one channel, else "color" (RGB); the steps
 // reading one at `path_key` into `key` (float in [0, 1]) and resizing it to fit side x side, its aspect kept and
 // padded with 0 (the label maps in `labels` with it, by nearest neighbour).
-int64_t photograph_side(const data::DatasetSummary& s);
+int64_t photograph_side(const InitOptions& o, const data::DatasetSummary& s);
 std::string photograph_mode(const data::DatasetSummary& s);
 std::string photograph_read(const std::string& path_key, const std::string& key, const std::string& mode);
 std::string photograph_resize(const std::string& key, int64_t side, const std::vector<std::string>& labels = {});

@@ -162,12 +162,20 @@ int init(const InitOptions& o) {
   if (o.target.empty() + o.mask.empty() + o.event.empty() != 2)
     throw Error(Errc::kInvalidArgument, "give --target COLUMN (a table's other columns, or its images, predict it), --mask COLUMN (label maps of the images "
                                         "in --image COLUMN: a segmentation) or --time and --event COLUMNs (survival)");
-  if (!o.event.empty()) return init_table(o);
+  if (o.max_size != 0 && o.max_size < 4)
+    throw Error(Errc::kInvalidArgument, "--max-size " + std::to_string(o.max_size) + ": an image side needs at least 4 pixels or voxels (the UNets halve it twice)");
+  if (!o.event.empty()) {
+    if (o.max_size != 0) throw Error(Errc::kInvalidArgument, "--max-size sizes images; a survival target (--time, --event) is learnt from the table's columns");
+    return init_table(o);
+  }
   if (!fs::exists(o.table)) throw Error(Errc::kIo, "no table '" + o.table + "'");
   if (!o.mask.empty()) return init_segmentation(o);
   // A table with an image column (--image, "image" by default) holds images to classify; else its columns are the features.
   const std::vector<std::string> columns = table::Reader::open(o.table)->columns();
-  return std::find(columns.begin(), columns.end(), o.image) != columns.end() ? init_images(o) : init_table(o);
+  if (std::find(columns.begin(), columns.end(), o.image) != columns.end()) return init_images(o);
+  if (o.max_size != 0)
+    throw Error(Errc::kInvalidArgument, "--max-size sizes images; " + o.table + " has no column '" + o.image + "' (--image), so its columns are the features");
+  return init_table(o);
 }
 
 }  // namespace
@@ -252,12 +260,17 @@ std::vector<std::string> image_steps(const std::string& path_key, const std::str
           "{\"op\": \"fuse.medical.znorm\", \"keys\": [" + k + "]}"};
 }
 
-int64_t photograph_side(const data::DatasetSummary& s) {
-  constexpr int64_t kMaxSide = 128, kStep = 4;  // a CPU-sized picture; the UNet halves it twice
+int64_t max_size(const InitOptions& o, int64_t fallback) { return o.max_size > 0 ? o.max_size : fallback; }
+
+std::string max_size_option(const InitOptions& o) { return o.max_size > 0 ? " --max-size " + std::to_string(o.max_size) : ""; }
+
+int64_t photograph_side(const InitOptions& o, const data::DatasetSummary& s) {
+  constexpr int64_t kStep = 4;  // the UNet halves it twice
+  const int64_t max_side = max_size(o, 128);  // a CPU-sized picture by default
   std::vector<int64_t> sides;
   for (const data::ImageInfo& i : s.images) sides.push_back(std::max(i.size[0], i.size[1]));
   std::nth_element(sides.begin(), sides.begin() + static_cast<std::ptrdiff_t>(sides.size() / 2), sides.end());
-  return std::max(kStep, std::min(kMaxSide, sides[sides.size() / 2]) / kStep * kStep);
+  return std::max(kStep, std::min(max_side, sides[sides.size() / 2]) / kStep * kStep);
 }
 
 std::string photograph_mode(const data::DatasetSummary& s) {
@@ -333,6 +346,8 @@ void add_init_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"auto", "classification", "regression"}));
   cmd->add_option("--exclude", options.exclude, "columns to leave out (e.g. ones known only after the outcome)")->delimiter(',');
   cmd->add_option("--groups", options.groups, "columns whose values the evaluation reports apart (sites, sexes)")->delimiter(',');
+  cmd->add_option("--max-size", options.max_size, "the images' largest side: photographs' in pixels (default 128), volumes' and segmentation patches' "
+                                                   "in voxels per axis (default 64); smaller data keep their own size");
   cmd->add_flag("--force", options.force, "replace --out when it exists");
   cmd->callback([&] { exit_code = init(options); });
 }

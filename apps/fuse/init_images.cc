@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int64_t kMaxSize = 64;  // voxels per axis: a CPU-sized input
+constexpr int64_t kMaxSize = 64;  // voxels per axis: a CPU-sized input (--max-size changes it)
 
 }  // namespace
 
@@ -43,7 +43,7 @@ int init_images(const InitOptions& o) {
   std::vector<std::string> steps_of_image, dynamic, skip;
   if (photographs) {
     // Photographs (dermoscopy, X-ray exports, pathology tiles): resized to fit one square, kept in [0, 1].
-    const int64_t side = photograph_side(s);
+    const int64_t side = photograph_side(o, s);
     const std::string mode = photograph_mode(s);
     key = volume_key(columns, "photo");
     const std::string k = json_string(key);
@@ -56,7 +56,7 @@ int init_images(const InitOptions& o) {
             "). A flip of axis 1 (up-down) suits pictures without an up (dermoscopy, pathology).";
   } else {
     std::vector<int64_t> size;  // the largest resampled size per axis, at most kMaxSize
-    for (int64_t n : s.largest_size) size.push_back(std::min(n, kMaxSize));
+    for (int64_t n : s.largest_size) size.push_back(std::min(n, max_size(o, kMaxSize)));
     key = volume_key(columns, "scan");
     const std::string k = json_string(key);
     steps_of_image = image_steps(data_key(o.image), key, {s.spacing.begin(), s.spacing.end()});
@@ -79,6 +79,7 @@ int init_images(const InitOptions& o) {
   std::string command = "fuse init " + o.table + " --target " + o.target + " --image " + o.image;
   if (o.task != "auto") command += " --task " + o.task;
   if (!o.groups.empty()) command += " --groups " + join(o.groups, ",");
+  command += max_size_option(o);
   line("{");
   line("  // Made by `" + command + "`:");
   line("  // " + description + ", with a small " + dims + "D CNN and 5-fold cross-validation.");

@@ -32,7 +32,7 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   for (size_t c = 0; c < labels.size(); ++c)
     if (labels[c] != static_cast<int64_t>(c)) from.push_back(labels[c]), to.push_back(static_cast<int64_t>(c));
   const size_t classes = labels.size();
-  const int64_t side = photograph_side(s);
+  const int64_t side = photograph_side(o, s);
   const std::string mode = photograph_mode(s), stem = std::filesystem::path(o.out).stem().string();
   const std::string photo_key = volume_key(columns, "photo"), seg_key = volume_key(columns, "seg");
   const std::string photo = json_string(photo_key), seg = json_string(seg_key);
@@ -48,7 +48,7 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   std::string x;
   const auto line = [&](const std::string& text) { x += text + "\n"; };
   line("{");
-  line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + "`:");
+  line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + max_size_option(o) + "`:");
   line("  // " + description + ", with a 2D UNet on " + shape + " pictures and " + std::to_string(folds) + "-fold cross-validation.");
   line("  // Every photograph is read as " + std::string(mode == "color" ? "RGB" : "grey") + " in [0, 1] and resized to fit " + shape +
        " pixels (its aspect kept, padded with 0; the largest is " + std::to_string(s.largest_size[0]) + "x" + std::to_string(s.largest_size[1]) + "),");

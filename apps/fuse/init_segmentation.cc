@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int64_t kMaxPatch = 64;   // voxels per axis: a CPU-sized patch
+constexpr int64_t kMaxPatch = 64;   // voxels per axis: a CPU-sized patch (--max-size changes it)
 constexpr int64_t kPatchStep = 4;   // the 3-level UNet halves a patch twice
 
 }  // namespace
@@ -73,7 +73,7 @@ int init_segmentation(const InitOptions& o) {
   // Patches: the largest resampled size per axis, at most kMaxPatch, a multiple of kPatchStep (smaller volumes
   // are padded).
   std::vector<int64_t> patch;
-  for (int64_t size : s.largest_size) patch.push_back(std::max(kPatchStep, std::min(size, kMaxPatch) / kPatchStep * kPatchStep));
+  for (int64_t size : s.largest_size) patch.push_back(std::max(kPatchStep, std::min(size, max_size(o, kMaxPatch)) / kPatchStep * kPatchStep));
   const std::vector<double> spacing(s.spacing.begin(), s.spacing.end());
   const std::vector<double> zyx(spacing.rbegin(), spacing.rend());  // the metrics' spacing, per tensor axis
   const std::string stem = out.stem().string();
@@ -93,7 +93,7 @@ int init_segmentation(const InitOptions& o) {
   std::string x;
   const auto line = [&](const std::string& text) { x += text + "\n"; };
   line("{");
-  line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + "`:");
+  line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + max_size_option(o) + "`:");
   line("  // " + description + ", with a 3D UNet on " + std::to_string(patch[0]) + "x" + std::to_string(patch[1]) + "x" + std::to_string(patch[2]) +
        " patches and " + std::to_string(std::min<size_t>(5, images.size())) + "-fold cross-validation.");
   line("  // Every image is laid out in RAS and resampled to " + json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " +

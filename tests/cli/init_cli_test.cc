@@ -189,6 +189,11 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   EXPECT_NE(text.find(R"("source": {"table": "data/train.csv", "paths": ["image", "mask"]})"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("num_classes": 3, "channels": [16, 32, 64], "norm": "instance")"), std::string::npos) << text;  // labels 0, 1, 2
   EXPECT_NE(text.find(R"("class_ratios": [1, 1, 1])"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("size": [40, 40, 16], "class_ratios")"), std::string::npos) << text;  // the resampled size, under 64
+  ASSERT_EQ(fuse("init data/train.csv --mask mask --threads 2 --max-size 8 --out small.json", dir).exit_code, 0);
+  const std::string small = read_text(dir / "small.json");
+  EXPECT_NE(small.find(R"("size": [8, 8, 8], "class_ratios")"), std::string::npos) << small;
+  EXPECT_NE(small.find("// Made by `fuse init data/train.csv --image image --mask mask --max-size 8`:"), std::string::npos) << small;
   r = fuse("run seg.json --epochs 1 --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("model component 'net': in_channels 1 ("), std::string::npos) << r.out;
@@ -258,6 +263,12 @@ TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
   r = fuse("infer bundle --input data/images/v0.nii.gz", dir);  // the image steps alone: no label needed
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("model.probs"), std::string::npos) << r.out;
+  // --max-size bounds the input's side (and is repeated in the command the file names).
+  r = fuse("init data/train.csv --target label --threads 2 --max-size 16 --out small.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string small = read_text(dir / "small.json");
+  EXPECT_NE(small.find(R"({"op": "fuse.medical.pad_or_crop", "keys": ["data.scan"], "size": [16, 16, 16]})"), std::string::npos) << small;
+  EXPECT_NE(small.find("// Made by `fuse init data/train.csv --target label --image image --max-size 16`:"), std::string::npos) << small;
 }
 
 // Photographs (PNG) with a label and a mask of 0 and 255: a 2D classification and a 2D segmentation, each run for
@@ -283,6 +294,12 @@ TEST(FuseInit, PhotographsGive2DExperimentsThatRunAndInfer) {
   std::string text = read_text(dir / "photos.json");
   EXPECT_NE(text.find(R"({"op": "fuse.io.read_image", "path_key": "data.image", "key": "data.photo", "mode": "color", "to_float": true})"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("model": {"model": "fuse.models.cnn_classifier", "dims": 2, "num_classes": 2, "channels": [16, 32, 64, 128])"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.image2d.resize_and_pad", "keys": ["data.photo"], "size": [112, 112], "interpolation": "area"})"), std::string::npos)
+      << text;  // the median longer side, under 128
+  ASSERT_EQ(fuse("init data/train.csv --target label --threads 2 --max-size 50 --out small.json", dir).exit_code, 0);
+  const std::string small = read_text(dir / "small.json");  // 50 pixels, made a multiple of 4
+  EXPECT_NE(small.find(R"({"op": "fuse.image2d.resize_and_pad", "keys": ["data.photo"], "size": [48, 48], "interpolation": "area"})"), std::string::npos)
+      << small;
   r = fuse("data show photos.json --n 2 --out photos.png", dir);  // in colour (the slice grid's test checks the colours)
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(dir / "photos.png"));
@@ -381,6 +398,11 @@ TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
             "fuse: error: small.csv: no column is left to learn from (id: the ids, a: one value, note: one value); features are numbers, or texts of at most 50 "
             "values that repeat\n");
   EXPECT_EQ(error("nothing.csv --target label"), "fuse: error: no table 'nothing.csv'\n");
+  EXPECT_EQ(error("patients.csv --target label --max-size 2"), "fuse: error: --max-size 2: an image side needs at least 4 pixels or voxels (the UNets halve it twice)\n");
+  EXPECT_EQ(error("patients.csv --target label --max-size 32"),
+            "fuse: error: --max-size sizes images; patients.csv has no column 'image' (--image), so its columns are the features\n");
+  EXPECT_EQ(error("patients.csv --time age --event label --max-size 32"),
+            "fuse: error: --max-size sizes images; a survival target (--time, --event) is learnt from the table's columns\n");
   EXPECT_EQ(fuse("init patients.csv --target label --out patients.csv/out.json", dir).err,
             "fuse: error: cannot write 'patients.csv/out.json': cannot make its folder 'patients.csv' (Not a directory)\n");
   fs::create_directory(dir / "folder");
