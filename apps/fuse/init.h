@@ -15,7 +15,7 @@
 namespace fuse::cli {
 
 struct InitOptions {
-  std::string table, target, image = "image", mask, time, event, out = "experiment.json", task = "auto";
+  std::string table, target, image = "image", mask, time, event, out = "experiment.json", task = "auto", fold_group;
   std::vector<std::string> exclude, groups;
   bool force = false;
   int64_t threads = 0;
@@ -51,10 +51,40 @@ std::string volume_key(const std::vector<std::string>& columns, std::string name
 // The steps that make an image ready for a model, as JSON texts: read the file at `path_key` into `key`
 // (float32), lay it out in RAS, resample it to `spacing` (x, y, z in mm), z-normalise it.
 std::vector<std::string> image_steps(const std::string& path_key, const std::string& key, const std::vector<double>& spacing);
+// The column whose rows share a fold (a patient's scans; scikit-learn's GroupKFold, the experiment's
+// "folds.group"): --fold-group, else the first column named for patients or subjects ("patient", "PatientID",
+// "subject_id") whose values repeat, without empty cells; none for --fold-group none. Refuses a --fold-group that
+// is not there, has empty cells or one value.
+struct FoldGroups {
+  std::string column;  // empty: each row alone
+  size_t values = 0;
+};
+FoldGroups fold_groups(const InitOptions& o, const std::vector<table::ColumnSummary>& columns, size_t rows);
+// 5 folds, fewer for fewer groups (or rows).
+size_t fold_count(const FoldGroups& g, size_t rows);
+// The "folds" member: fold_count folds, stratified by the key `stratify` unless empty,
+// grouped by g, saved to "<stem>_folds.json".
+std::string folds_member(const std::string& stem, const FoldGroups& g, size_t rows, const std::string& stratify);
+// What grouping the folds means, for the template's comment and output ("" when not grouped).
+std::string fold_groups_note(const FoldGroups& g, size_t rows);
+// What a table's columns become as features (sklearn's ColumnTransformer): numbers (imputed when some are empty,
+// z-scored), categories (one-hot), or left out with the reason (ids, free text, a constant, --exclude, the folds'
+// groups); the target's columns and `images` are not listed.
+struct Plan {
+  std::vector<std::string> numbers, with_missing, categories;
+  std::vector<std::pair<std::string, std::string>> skipped;  // column, why
+};
+Plan plan_columns(const std::vector<table::ColumnSummary>& columns, const InitOptions& o, size_t rows, const FoldGroups& groups, const std::string& images = "");
+// The static steps (JSON texts, with comments) making "data.features" from a plan's columns, every statistic
+// fitted to the training folds; "2 numbers and 1 categorical column"; the plan printed, a line per part.
+std::vector<std::string> feature_steps(const Plan& p);
+std::string features_description(const Plan& p);
+void print_plan(const Plan& p);
 // o.max_size, else `fallback`: the largest side, in pixels or voxels, that a template gives its images.
 int64_t max_size(const InitOptions& o, int64_t fallback);
-// " --max-size N" when given, for the command a template repeats.
+// " --max-size N", " --fold-group COLUMN" when given, for the command a template repeats.
 std::string max_size_option(const InitOptions& o);
+std::string fold_group_option(const InitOptions& o);
 // Photographs (data::is_photograph): the working size, the median of their longer sides at most 128 pixels (or
 // --max-size) and a multiple of 4 (the UNet halves it twice); "gray" when every one has one channel, else "color" (RGB); the steps
 // reading one at `path_key` into `key` (float in [0, 1]) and resizing it to fit side x side, its aspect kept and
@@ -106,7 +136,8 @@ int init_segmentation(const InitOptions& o);
 int init_images(const InitOptions& o);
 // A 2D segmentation of photographs `s` by their masks; `columns` are the table's, `source` the experiment's data
 // source (init_photographs.cc).
-int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummary& s, const std::vector<std::string>& columns, const std::string& source);
+int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummary& s, const std::vector<std::string>& columns, const std::string& source,
+                                 const FoldGroups& groups);
 
 }  // namespace fuse::cli
 

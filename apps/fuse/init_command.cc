@@ -34,25 +34,27 @@ std::string key(const std::string& column) { return json_string(data_key(column)
 // "1 number", "4 numbers".
 std::string counted(size_t n, const std::string& what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
 
-// "patient_id", "Subject ID", "id_scan": an identifier, whatever it holds (numbers would pass for a feature).
+// "patient_id", "Subject ID", "id_scan", "PatientID", "caseId": an identifier, whatever it holds (numbers would
+// pass for a feature).
 bool named_as_id(const std::string& column) {
   const std::string name = lowercase(column);
-  const auto ends = [&](const std::string& tail) { return name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0; };
-  return name == "id" || ends("_id") || ends(" id") || ends("-id") || name.rfind("id_", 0) == 0;
+  const auto ends = [&](const std::string& text, const std::string& tail) {
+    return text.size() > tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  // camelCase: "PatientID", "caseId" (not "COVID")
+  const bool camel = column.size() > 2 && std::islower(static_cast<unsigned char>(column[column.size() - 3])) && (ends(column, "ID") || ends(column, "Id"));
+  return name == "id" || ends(name, "_id") || ends(name, " id") || ends(name, "-id") || name.rfind("id_", 0) == 0 || camel;
 }
 
-// What the table's columns become.
-struct Plan {
-  std::vector<std::string> numbers, with_missing, categories;
-  std::vector<std::pair<std::string, std::string>> skipped;  // column, why
-};
+}  // namespace
 
-Plan plan_columns(const std::vector<table::ColumnSummary>& columns, const InitOptions& o, size_t rows) {
+Plan plan_columns(const std::vector<table::ColumnSummary>& columns, const InitOptions& o, size_t rows, const FoldGroups& groups, const std::string& images) {
   Plan p;
   for (const table::ColumnSummary& c : columns) {
-    if (c.name == o.target || c.name == o.time || c.name == o.event) continue;
+    if (c.name == o.target || c.name == o.time || c.name == o.event || c.name == images) continue;
     const size_t present = rows - c.missing;
-    if (std::find(o.exclude.begin(), o.exclude.end(), c.name) != o.exclude.end()) p.skipped.emplace_back(c.name, "--exclude");
+    if (c.name == groups.column) p.skipped.emplace_back(c.name, "the folds' groups");
+    else if (std::find(o.exclude.begin(), o.exclude.end(), c.name) != o.exclude.end()) p.skipped.emplace_back(c.name, "--exclude");
     else if (c.name == "id") p.skipped.emplace_back(c.name, "the ids");
     else if (named_as_id(c.name)) p.skipped.emplace_back(c.name, "an id, by its name");
     else if (present == 0) p.skipped.emplace_back(c.name, "empty");
@@ -68,6 +70,37 @@ Plan plan_columns(const std::vector<table::ColumnSummary>& columns, const InitOp
   }
   return p;
 }
+
+std::vector<std::string> feature_steps(const Plan& p) {
+  std::vector<std::string> steps;
+  if (!p.with_missing.empty()) steps.push_back("      // empty cells: the training mean\n      {\"op\": \"fuse.ops.nan_to_num\", \"keys\": " + key_list(p.with_missing) + ", \"fit\": true}");
+  if (!p.numbers.empty()) steps.push_back("      // each number standardised by the training mean and standard deviation\n      {\"op\": \"fuse.ops.zscore\", \"keys\": " + key_list(p.numbers) + ", \"fit\": true}");
+  std::vector<std::string> parts;
+  for (const std::string& c : p.categories) {
+    steps.push_back((parts.empty() ? "      // one channel per value of the training folds, sorted; a value they never held (or an empty cell) is all zeros\n" : std::string()) +
+                    "      {\"op\": \"fuse.ops.one_hot\", \"key\": " + key(c) + ", \"out\": " + key(c + "_onehot") + ", \"unknown\": \"zeros\", \"fit\": true}");
+    parts.push_back(c + "_onehot");
+  }
+  if (!p.numbers.empty()) {
+    const bool alone = parts.empty();
+    steps.push_back("      {\"op\": \"fuse.ops.stack\", \"keys\": " + key_list(p.numbers) + ", \"out\": \"data." + (alone ? "features" : "numbers") + "\"}");
+    if (!alone) parts.insert(parts.begin(), "numbers");
+  }
+  if (!parts.empty()) steps.push_back("      {\"op\": \"fuse.ops.concat\", \"keys\": " + key_list(parts) + ", \"out\": \"data.features\"}");
+  return steps;
+}
+
+std::string features_description(const Plan& p) {
+  return counted(p.numbers.size(), "number") + " and " + counted(p.categories.size(), "categorical column");
+}
+
+void print_plan(const Plan& p) {
+  if (!p.numbers.empty()) std::cout << "  numbers: " << join(p.numbers, ", ") << "\n";
+  if (!p.categories.empty()) std::cout << "  categories: " << join(p.categories, ", ") << "\n";
+  for (const auto& [column, why] : p.skipped) std::cout << "  left out " << column << ": " << why << "\n";
+}
+
+namespace {
 
 int init_table(const InitOptions& o) {
   const fs::path table_file(o.table), out(o.out);
@@ -88,7 +121,8 @@ int init_table(const InitOptions& o) {
   const std::vector<table::ColumnSummary> columns = table::describe(t);
   const auto summary = [&](const std::string& name) { return *std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.name == name; }); };
   const Target target = survival ? read_survival(o, summary(o.time), summary(o.event)) : read_target(o, summary(o.target));
-  const Plan p = plan_columns(columns, o, t.size());
+  const FoldGroups groups = fold_groups(o, columns, t.size());
+  const Plan p = plan_columns(columns, o, t.size(), groups);
   if (p.numbers.empty() && p.categories.empty()) {
     std::string skipped;
     for (const auto& [column, why] : p.skipped) skipped += (skipped.empty() ? "" : ", ") + column + ": " + why;
@@ -98,15 +132,16 @@ int init_table(const InitOptions& o) {
 
   std::string s;
   const auto line = [&](const std::string& text) { s += text + "\n"; };
-  const std::string description =
-      target.description + " from " + counted(p.numbers.size(), "number") + " and " + counted(p.categories.size(), "categorical column");
+  const std::string description = target.description + " from " + features_description(p);
   std::string command = "fuse init " + o.table + (survival ? " --time " + o.time + " --event " + o.event : " --target " + o.target);
   if (o.task != "auto") command += " --task " + o.task;
   if (!o.exclude.empty()) command += " --exclude " + join(o.exclude, ",");
   if (!o.groups.empty()) command += " --groups " + join(o.groups, ",");
+  command += fold_group_option(o);
   line("{");
   line("  // Made by `" + command + "`:");
-  line("  // " + description + ", with an MLP and 5-fold cross-validation.");
+  line("  // " + description + ", with an MLP and " + std::to_string(fold_count(groups, t.size())) + "-fold cross-validation.");
+  if (!groups.column.empty()) line("  // The " + fold_groups_note(groups, t.size()) + ".");
   line("  // Every statistic below (means, standard deviations, categories, the MLP's input size) is fitted to the training");
   line("  // folds when `fuse run` starts, and printed. Edit freely: docs/data.md, docs/training.md.");
   if (!p.skipped.empty()) {
@@ -119,27 +154,12 @@ int init_table(const InitOptions& o) {
   line("  \"data\": {");
   line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + renamed_keys(names) + "},");
   line("    \"static\": [");
-  std::vector<std::string> steps;
-  if (!p.with_missing.empty()) steps.push_back("      // empty cells: the training mean\n      {\"op\": \"fuse.ops.nan_to_num\", \"keys\": " + key_list(p.with_missing) + ", \"fit\": true}");
-  if (!p.numbers.empty()) steps.push_back("      // each number standardised by the training mean and standard deviation\n      {\"op\": \"fuse.ops.zscore\", \"keys\": " + key_list(p.numbers) + ", \"fit\": true}");
-  std::vector<std::string> parts;
-  for (const std::string& c : p.categories) {
-    steps.push_back((parts.empty() ? "      // one channel per value of the training folds, sorted; a value they never held (or an empty cell) is all zeros\n" : std::string()) +
-                    "      {\"op\": \"fuse.ops.one_hot\", \"key\": " + key(c) + ", \"out\": " + key(c + "_onehot") + ", \"unknown\": \"zeros\", \"fit\": true}");
-    parts.push_back(c + "_onehot");
-  }
-  if (!p.numbers.empty()) {
-    const bool alone = parts.empty();
-    steps.push_back("      {\"op\": \"fuse.ops.stack\", \"keys\": " + key_list(p.numbers) + ", \"out\": \"data." + (alone ? "features" : "numbers") + "\"}");
-    if (!alone) parts.insert(parts.begin(), "numbers");
-  }
-  if (!parts.empty()) steps.push_back("      {\"op\": \"fuse.ops.concat\", \"keys\": " + key_list(parts) + ", \"out\": \"data.features\"}");
+  std::vector<std::string> steps = feature_steps(p);
   steps.insert(steps.end(), target.steps.begin(), target.steps.end());
   for (size_t i = 0; i < steps.size(); ++i) line(steps[i] + (i + 1 < steps.size() ? "," : ""));
   line("    ],");
-  const std::string stratify = target.task == "classification" ? key(o.target) : survival ? key(o.event) : "";
-  line(std::string("    \"folds\": {\"k\": 5") + (stratify.empty() ? "" : ", \"stratify\": " + stratify) + ", \"file\": " +
-       json_string(out.stem().string() + "_folds.json") + "},");
+  const std::string stratify = target.task == "classification" ? data_key(o.target) : survival ? data_key(o.event) : "";
+  line("    " + folds_member(out.stem().string(), groups, t.size(), stratify) + ",");
   line(std::string("    \"loader\": {\"batch_size\": ") + (survival ? "64" : "32") + ", \"workers\": 1}");
   line("  },");
   const std::string outputs = target.task == "regression" ? "[\"model.pred\"]" : survival ? "[\"model.risk\"]" : "[\"model.logits\", \"model.probs\"]";
@@ -150,9 +170,8 @@ int init_table(const InitOptions& o) {
 
   write_experiment(o, s);
   std::cout << "wrote " << o.out << ": " << description << "\n";
-  if (!p.numbers.empty()) std::cout << "  numbers: " << join(p.numbers, ", ") << "\n";
-  if (!p.categories.empty()) std::cout << "  categories: " << join(p.categories, ", ") << "\n";
-  for (const auto& [column, why] : p.skipped) std::cout << "  left out " << column << ": " << why << "\n";
+  print_plan(p);
+  if (!groups.column.empty()) std::cout << "  " << fold_groups_note(groups, t.size()) << " (--fold-group none: each row alone)\n";
   std::cout << "next: fuse run " << o.out << " --cross-validate\n";
   return 0;
 }
@@ -260,7 +279,43 @@ std::vector<std::string> image_steps(const std::string& path_key, const std::str
           "{\"op\": \"fuse.medical.znorm\", \"keys\": [" + k + "]}"};
 }
 
+FoldGroups fold_groups(const InitOptions& o, const std::vector<table::ColumnSummary>& columns, size_t rows) {
+  if (o.fold_group == "none") return {};
+  if (!o.fold_group.empty()) {
+    std::vector<std::string> names;
+    for (const table::ColumnSummary& c : columns) names.push_back(c.name);
+    require_column(o, names, o.fold_group, "--fold-group");
+    const table::ColumnSummary& c = *std::find_if(columns.begin(), columns.end(), [&](const auto& s) { return s.name == o.fold_group; });
+    if (c.missing > 0)
+      throw Error(Errc::kInvalidArgument, o.table + ": the fold group '" + c.name + "' is empty in " + std::to_string(c.missing) +
+                                              " rows: give each row its patient (--fold-group), or --fold-group none");
+    if (c.distinct < 2) throw Error(Errc::kInvalidArgument, o.table + ": the fold group '" + c.name + "' holds one value: folds need at least 2 groups");
+    return {c.name, c.distinct};
+  }
+  for (const table::ColumnSummary& c : columns) {
+    const std::string name = lowercase(c.name);
+    if ((name.find("patient") != std::string::npos || name.find("subject") != std::string::npos) && c.missing == 0 && c.distinct >= 2 && c.distinct < rows)
+      return {c.name, c.distinct};
+  }
+  return {};
+}
+
+size_t fold_count(const FoldGroups& g, size_t rows) { return std::min<size_t>(5, g.column.empty() ? rows : g.values); }
+
+std::string folds_member(const std::string& stem, const FoldGroups& g, size_t rows, const std::string& stratify) {
+  return "\"folds\": {\"k\": " + std::to_string(fold_count(g, rows)) + (stratify.empty() ? "" : ", \"stratify\": " + json_string(stratify)) +
+         (g.column.empty() ? "" : ", \"group\": " + json_string(data_key(g.column))) + ", \"file\": " + json_string(stem + "_folds.json") + "}";
+}
+
+std::string fold_groups_note(const FoldGroups& g, size_t rows) {
+  if (g.column.empty()) return "";
+  return "folds keep each '" + g.column + "' whole (" + std::to_string(g.values) + " values over " + std::to_string(rows) +
+         " rows): no patient is both trained on and validated";
+}
+
 int64_t max_size(const InitOptions& o, int64_t fallback) { return o.max_size > 0 ? o.max_size : fallback; }
+
+std::string fold_group_option(const InitOptions& o) { return o.fold_group.empty() ? "" : " --fold-group " + o.fold_group; }
 
 std::string max_size_option(const InitOptions& o) { return o.max_size > 0 ? " --max-size " + std::to_string(o.max_size) : ""; }
 
@@ -346,6 +401,8 @@ void add_init_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"auto", "classification", "regression"}));
   cmd->add_option("--exclude", options.exclude, "columns to leave out (e.g. ones known only after the outcome)")->delimiter(',');
   cmd->add_option("--groups", options.groups, "columns whose values the evaluation reports apart (sites, sexes)")->delimiter(',');
+  cmd->add_option("--fold-group", options.fold_group, "the column whose rows stay in one fold, e.g. a patient id (default: a column named for patients or "
+                                                       "subjects whose values repeat; none: each row alone)");
   cmd->add_option("--max-size", options.max_size, "the images' largest side: photographs' in pixels (default 128), volumes' and segmentation patches' "
                                                    "in voxels per axis (default 64); smaller data keep their own size");
   cmd->add_flag("--force", options.force, "replace --out when it exists");

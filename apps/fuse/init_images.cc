@@ -28,6 +28,7 @@ int init_images(const InitOptions& o) {
   std::unique_ptr<table::Reader> reader = open_table(o);
   const std::vector<std::string> columns = reader->columns();
   require_column(o, columns, o.target, "--target");
+  for (const std::string& c : o.exclude) require_column(o, columns, c, "--exclude");
   for (const std::string& c : o.groups) require_column(o, columns, c, "--groups");
   std::vector<table::Request> all;
   for (const std::string& c : columns) all.push_back({c, table::Kind::kText});
@@ -35,6 +36,11 @@ int init_images(const InitOptions& o) {
   const std::vector<std::string> images = image_paths(o, t, o.image);
   const std::vector<table::ColumnSummary> summaries = table::describe(t);
   const Target target = read_target(o, *std::find_if(summaries.begin(), summaries.end(), [&](const auto& c) { return c.name == o.target; }));
+  const FoldGroups groups = fold_groups(o, summaries, t.size());
+  // The table's other columns (age, sex, a lab value) join the image in the classifier's head (FuseMedML's Head3D).
+  const Plan p = plan_columns(summaries, o, t.size(), groups, o.image);
+  const bool tabular = !p.numbers.empty() || !p.categories.empty();
+  const std::vector<std::string> features = tabular ? feature_steps(p) : std::vector<std::string>();
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, std::vector<std::string>(images.size()), reading_threads(o)));
 
   const bool photographs = s.photographs, regression = target.task == "regression";
@@ -72,19 +78,26 @@ int init_images(const InitOptions& o) {
   }
   const std::string image = json_string(key);
   const std::string stem = out.stem().string();
-  const std::string description = dims + "D " + target.description + " from " + std::to_string(t.size()) + (photographs ? " photographs" : " images");
+  const std::string description = dims + "D " + target.description + " from " + std::to_string(t.size()) + (photographs ? " photographs" : " images") +
+                                  (tabular ? " and " + features_description(p) : "");
 
   std::string x;
   const auto line = [&](const std::string& text) { x += text + "\n"; };
   std::string command = "fuse init " + o.table + " --target " + o.target + " --image " + o.image;
   if (o.task != "auto") command += " --task " + o.task;
+  if (!o.exclude.empty()) command += " --exclude " + join(o.exclude, ",");
   if (!o.groups.empty()) command += " --groups " + join(o.groups, ",");
+  command += fold_group_option(o);
   command += max_size_option(o);
   line("{");
   line("  // Made by `" + command + "`:");
-  line("  // " + description + ", with a small " + dims + "D CNN and 5-fold cross-validation.");
+  line("  // " + description + ", with a small " + dims + "D CNN and " + std::to_string(fold_count(groups, t.size())) + "-fold cross-validation.");
+  if (tabular) line("  // The columns join the CNN's pooled features in its head (FuseMedML's Head3D).");
+  if (!groups.column.empty()) line("  // The " + fold_groups_note(groups, t.size()) + ".");
   line("  // " + about);
-  line("  // The CNN's input channels come from the data when it runs. Edit freely: docs/data.md, docs/training.md.");
+  line(tabular ? "  // The CNN's input channels, the head's sizes and the columns' statistics come from the training folds when it runs.\n"
+                "  // Edit freely: docs/data.md, docs/training.md."
+               : "  // The CNN's input channels come from the data when it runs. Edit freely: docs/data.md, docs/training.md.");
   line("  \"name\": " + json_string(stem) + ",");
   line("  \"seed\": 1,");
   line("  \"data\": {");
@@ -92,6 +105,7 @@ int init_images(const InitOptions& o) {
   line("    \"static\": [");
   std::vector<std::string> steps;
   for (const std::string& step : steps_of_image) steps.push_back("      " + step);
+  steps.insert(steps.end(), features.begin(), features.end());
   steps.insert(steps.end(), target.steps.begin(), target.steps.end());
   for (size_t i = 0; i < steps.size(); ++i) line(steps[i] + (i + 1 < steps.size() ? "," : ""));
   line("    ],");
@@ -99,8 +113,7 @@ int init_images(const InitOptions& o) {
   for (size_t i = 0; i < dynamic.size(); ++i) line("      " + dynamic[i] + (i + 1 < dynamic.size() ? "," : ""));
   line("    ],");
   line("    \"cache\": {\"dir\": " + json_string(stem + "_cache") + "},");
-  line(std::string("    \"folds\": {\"k\": 5") + (regression ? "" : ", \"stratify\": " + json_string(data_key(o.target))) + ", \"file\": " + json_string(stem + "_folds.json") +
-       "},");
+  line("    " + folds_member(stem, groups, t.size(), regression ? "" : data_key(o.target)) + ",");
   std::string collate;
   for (const std::string& k : skip) collate += (collate.empty() ? "" : ", ") + json_string(k);
   line("    \"loader\": {\"batch_size\": " + std::string(photographs ? "16" : "8") + ", \"workers\": 2" +
@@ -108,14 +121,32 @@ int init_images(const InitOptions& o) {
   line("  },");
   // Photographs are larger than the volumes' crops: one more stride-2 level.
   const std::string layers = photographs ? "\"channels\": [16, 32, 64, 128], \"strides\": [2, 2, 2, 2]" : "\"channels\": [16, 32, 64], \"strides\": [2, 2, 2]";
-  line(regression ? "  \"model\": {\"model\": \"fuse.models.cnn_regressor\", \"dims\": " + dims + ", " + layers + ", \"inputs\": [" + image +
-                        "], \"outputs\": [\"model.pred\"]},"
-                  : "  \"model\": {\"model\": \"fuse.models.cnn_classifier\", \"dims\": " + dims + ", \"num_classes\": " + std::to_string(target.classes) + ", " +
-                        layers + ", \"dropout\": 0.1,\n            \"inputs\": [" + image + "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
+  const std::string outputs = regression ? "[\"model.pred\"]" : "[\"model.logits\", \"model.probs\"]";
+  if (tabular) {
+    // The CNN as a backbone (0 classes: its last feature map), then a head pooling it and appending data.features.
+    line("  \"model\": {\"components\": [");
+    line("    {\"name\": \"net\", \"model\": \"fuse.models.cnn_classifier\", \"dims\": " + dims + ", \"num_classes\": 0, " + layers + ", \"inputs\": [" + image +
+         "],\n     \"outputs\": [\"model.features\"]},");
+    line("    {\"name\": \"head\", \"model\": \"fuse.models.classifier_head\", \"dims\": " + dims + ", \"num_classes\": " +
+         std::to_string(regression ? 1 : target.classes) + ", \"hidden\": [32], \"dropout\": 0.1,");
+    line("     \"inputs\": [\"model.features\", \"data.features\"], \"outputs\": " + outputs + "}");
+    line("  ]},");
+  } else {
+    line(regression ? "  \"model\": {\"model\": \"fuse.models.cnn_regressor\", \"dims\": " + dims + ", " + layers + ", \"inputs\": [" + image +
+                          "], \"outputs\": [\"model.pred\"]},"
+                    : "  \"model\": {\"model\": \"fuse.models.cnn_classifier\", \"dims\": " + dims + ", \"num_classes\": " + std::to_string(target.classes) + ", " +
+                          layers + ", \"dropout\": 0.1,\n            \"inputs\": [" + image + "], \"outputs\": " + outputs + "},");
+  }
   line(target_sections(o, target, 30, 2) + ",");
-  line("  // A new image: the image steps alone (no target).");
+  line(tabular ? "  // A new row of a table (`fuse infer BUNDLE --table new.csv`): the image and column steps (the columns' statistics\n"
+                "  // those of training), no target."
+               : "  // A new image: the image steps alone (no target).");
   std::string inference;
   for (const std::string& step : steps_of_image) inference += (inference.empty() ? "" : ",\n") + std::string("    ") + step;
+  for (std::string step : features) {  // two spaces less deep
+    for (size_t at = step.find("      "); at != std::string::npos; at = step.find("\n      ", at + 1)) step.erase(at + (step[at] == '\n'), 2);
+    inference += ",\n" + step;
+  }
   line("  \"inference\": {\"input_key\": " + image_path + ", \"steps\": [\n" + inference + "\n  ]}");
   line("}");
   write_experiment(o, x);
@@ -125,6 +156,8 @@ int init_images(const InitOptions& o) {
   else
     std::cout << "  resampled to " << json::format_number(s.spacing[0]) << " x " << json::format_number(s.spacing[1]) << " x " << json::format_number(s.spacing[2])
               << " mm (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << "x" << s.largest_size[2] << "), centred in " << shape << "\n";
+  print_plan(p);
+  if (!groups.column.empty()) std::cout << "  " << fold_groups_note(groups, t.size()) << " (--fold-group none: each row alone)\n";
   std::cout << "next: fuse run " << o.out << " --cross-validate\n";
   return 0;
 }

@@ -12,7 +12,8 @@
 
 namespace fuse::cli {
 
-int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummary& s, const std::vector<std::string>& columns, const std::string& source) {
+int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummary& s, const std::vector<std::string>& columns, const std::string& source,
+                                 const FoldGroups& groups) {
   // JPEG's compression changes the values at a mask's edges: a few stray classes, or hundreds.
   for (const data::ImageInfo& i : s.images) {
     const std::string ext = lowercase(std::filesystem::path(i.mask_path).extension().string());
@@ -43,13 +44,14 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   const std::string description = "2D segmentation of mask value" + std::string(classes == 2 ? " " : "s ") + label_list + " in " + std::to_string(s.images.size()) +
                                   " photographs";
   const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + seg + ", \"num_classes\": " + std::to_string(classes);
-  const size_t folds = std::min<size_t>(5, s.images.size());
+  const size_t folds = fold_count(groups, s.images.size());
 
   std::string x;
   const auto line = [&](const std::string& text) { x += text + "\n"; };
   line("{");
-  line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + max_size_option(o) + "`:");
+  line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + fold_group_option(o) + max_size_option(o) + "`:");
   line("  // " + description + ", with a 2D UNet on " + shape + " pictures and " + std::to_string(folds) + "-fold cross-validation.");
+  if (!groups.column.empty()) line("  // The " + fold_groups_note(groups, s.images.size()) + ".");
   line("  // Every photograph is read as " + std::string(mode == "color" ? "RGB" : "grey") + " in [0, 1] and resized to fit " + shape +
        " pixels (its aspect kept, padded with 0; the largest is " + std::to_string(s.largest_size[0]) + "x" + std::to_string(s.largest_size[1]) + "),");
   line("  // its mask with it by nearest neighbour. A flip of axis 1 (up-down) suits pictures without an up (dermoscopy, pathology).");
@@ -75,7 +77,7 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   for (size_t i = 0; i < dynamic.size(); ++i) line("      " + dynamic[i] + (i + 1 < dynamic.size() ? "," : ""));
   line("    ],");
   line("    \"cache\": {\"dir\": " + json_string(stem + "_cache") + "},");
-  line("    \"folds\": {\"k\": " + std::to_string(folds) + ", \"file\": " + json_string(stem + "_folds.json") + "},");
+  line("    " + folds_member(stem, groups, s.images.size(), "") + ",");
   line("    \"loader\": {\"batch_size\": 8, \"workers\": 2}");
   line("  },");
   line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": 2, \"num_classes\": " + std::to_string(classes) + ", \"channels\": [16, 32, 64],");
@@ -101,6 +103,7 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   write_experiment(o, x);
   std::cout << "wrote " << o.out << ": " << description << "\n";
   std::cout << "  resized to fit " << shape << " pixels (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << ")\n";
+  if (!groups.column.empty()) std::cout << "  " << fold_groups_note(groups, s.images.size()) << " (--fold-group none: each row alone)\n";
   std::cout << "next: fuse run " << o.out << "\n";
   return 0;
 }

@@ -31,9 +31,12 @@ int init_segmentation(const InitOptions& o) {
   if (o.image == o.mask) throw Error(Errc::kInvalidArgument, "--image and --mask both name '" + o.mask + "': the label maps are another column");
   std::vector<std::string> columns, images, masks;
   std::string source;  // the experiment's data source
+  FoldGroups groups;
   if (table_file.extension() == ".json") {
     // A data list (the Medical Segmentation Decathlon's dataset.json): its "training" entries.
     check_out(o);
+    if (!o.fold_group.empty() && o.fold_group != "none")
+      throw Error(Errc::kInvalidArgument, "--fold-group names a table's column; " + o.table + " is a data list: set \"folds\": {\"group\": \"data.<field>\"} in the experiment");
     for (const data::Sample& sample : data::read_datalist_source({table_file, "training", {}, {o.image, o.mask}})) {
       for (const auto& [field, list] : {std::pair{&o.image, &images}, std::pair{&o.mask, &masks}}) {
         const Value* path = sample.values.find("data." + *field);
@@ -51,17 +54,17 @@ int init_segmentation(const InitOptions& o) {
     columns = reader->columns();
     require_column(o, columns, o.image, "--image");
     require_column(o, columns, o.mask, "--mask");
-    reader->select({{o.image, table::Kind::kText}, {o.mask, table::Kind::kText}});
-    table::Table t;
-    while (reader->read(t)) {
-    }
+    std::vector<table::Request> all;
+    for (const std::string& c : columns) all.push_back({c, table::Kind::kText});
+    const table::Table t = table::read_table(table_file, all);
+    groups = fold_groups(o, table::describe(t), t.size());
     images = image_paths(o, t, o.image);
     masks = image_paths(o, t, o.mask);
     source = "{\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + ", " + json_string(o.mask) + "]" +
              renamed_keys(columns) + "}";
   }
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, masks, reading_threads(o)));
-  if (s.photographs) return init_photograph_segmentation(o, s, columns, source);
+  if (s.photographs) return init_photograph_segmentation(o, s, columns, source, groups);
   std::vector<int64_t> labels;
   for (const auto& [label, voxels] : s.label_voxels) {
     if (label < 0) throw Error(Errc::kInvalidArgument, o.table + ": the masks hold label " + std::to_string(label) + "; labels are 0 (background), 1, 2, ...");
@@ -93,9 +96,10 @@ int init_segmentation(const InitOptions& o) {
   std::string x;
   const auto line = [&](const std::string& text) { x += text + "\n"; };
   line("{");
-  line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + max_size_option(o) + "`:");
+  line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + fold_group_option(o) + max_size_option(o) + "`:");
   line("  // " + description + ", with a 3D UNet on " + std::to_string(patch[0]) + "x" + std::to_string(patch[1]) + "x" + std::to_string(patch[2]) +
-       " patches and " + std::to_string(std::min<size_t>(5, images.size())) + "-fold cross-validation.");
+       " patches and " + std::to_string(fold_count(groups, images.size())) + "-fold cross-validation.");
+  if (!groups.column.empty()) line("  // The " + fold_groups_note(groups, images.size()) + ".");
   line("  // Every image is laid out in RAS and resampled to " + json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " +
        json::format_number(spacing[2]) + " mm (the most common spacing per axis; `fuse dataset summary` shows the rest).");
   line("  // The UNet's input channels come from the data when it runs. Edit freely: docs/data.md, docs/training.md.");
@@ -121,7 +125,7 @@ int init_segmentation(const InitOptions& o) {
   line("      {\"op\": \"fuse.medical.random_noise\", \"keys\": [" + json_string(image) + "], \"std\": [0, 0.05], \"p\": 0.3}");
   line("    ],");
   line("    \"cache\": {\"dir\": " + json_string(stem + "_cache") + "},");
-  line("    \"folds\": {\"k\": " + std::to_string(std::min<size_t>(5, images.size())) + ", \"file\": " + json_string(stem + "_folds.json") + "},");
+  line("    " + folds_member(stem, groups, images.size(), "") + ",");
   line("    \"loader\": {\"batch_size\": 2, \"workers\": 2, \"collate\": {\"skip\": [" + json_string(image + "_meta") + ", " + json_string(seg + "_meta") + "]}}");
   line("  },");
   line("  // Validation sees whole volumes, in overlapping windows blended back.");
@@ -149,6 +153,7 @@ int init_segmentation(const InitOptions& o) {
   std::cout << "  resampled to " << json::format_number(spacing[0]) << " x " << json::format_number(spacing[1]) << " x " << json::format_number(spacing[2])
             << " mm (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << "x" << s.largest_size[2] << "), patches of " << patch[0] << "x"
             << patch[1] << "x" << patch[2] << " voxels\n";
+  if (!groups.column.empty()) std::cout << "  " << fold_groups_note(groups, images.size()) << " (--fold-group none: each row alone)\n";
   std::cout << "next: fuse run " << o.out << "\n";
   return 0;
 }

@@ -105,6 +105,35 @@ TEST(FuseInit, ABinaryTargetGivesAnExperimentThatRuns) {
       << r.err;
 }
 
+// Two visits per patient, the patient's number in "PatientID": the folds keep a patient's visits together (no
+// visit of a validated patient is trained on), and the number is no feature.
+TEST(FuseInit, APatientColumnKeepsItsRowsInOneFold) {
+  const fs::path dir = fresh_dir("init_fold_groups");
+  std::ofstream table(dir / "visits.csv");
+  table << "id,PatientID,x,label\n";
+  for (int i = 0; i < 60; ++i) table << "v" << i << "," << i / 2 << "," << std::sin(1.7 * i) << "," << (std::sin(1.7 * i) + 0.3 * std::cos(i) > 0) << "\n";
+  table.close();
+  CommandResult r = fuse("init visits.csv --target label --out visits.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  left out PatientID: the folds' groups\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  folds keep each 'PatientID' whole (30 values over 60 rows): no patient is both trained on and validated (--fold-group none: each "
+                       "row alone)\n"),
+            std::string::npos)
+      << r.out;
+  const std::string text = read_text(dir / "visits.json");
+  EXPECT_NE(text.find(R"("folds": {"k": 5, "stratify": "data.label", "group": "data.PatientID", "file": "visits_folds.json"})"), std::string::npos) << text;
+  r = fuse("run visits.json --epochs 1 --no-progress --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const boost::json::object folds = boost::json::parse(read_text(dir / "visits_folds.json")).as_object().at("folds").as_object();
+  for (int visit = 0; visit < 60; visit += 2)
+    EXPECT_EQ(folds.at("v" + std::to_string(visit)), folds.at("v" + std::to_string(visit + 1))) << "patient " << visit / 2;
+  // Rows alone: the folds are not grouped, and the patient number is still no feature (an id by its name).
+  r = fuse("init visits.csv --target label --fold-group none --out alone.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  left out PatientID: an id, by its name\n"), std::string::npos) << r.out;
+  EXPECT_NE(read_text(dir / "alone.json").find(R"("folds": {"k": 5, "stratify": "data.label", "file": "alone_folds.json"})"), std::string::npos);
+}
+
 TEST(FuseInit, TextClassesAndARegressionRun) {
   const fs::path dir = fresh_dir("init_tasks");
   write_table(dir);
@@ -190,6 +219,7 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   EXPECT_NE(text.find(R"("num_classes": 3, "channels": [16, 32, 64], "norm": "instance")"), std::string::npos) << text;  // labels 0, 1, 2
   EXPECT_NE(text.find(R"("class_ratios": [1, 1, 1])"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("size": [40, 40, 16], "class_ratios")"), std::string::npos) << text;  // the resampled size, under 64
+  EXPECT_NE(text.find(R"("folds": {"k": 3, "group": "data.patient", "file": "seg_folds.json"})"), std::string::npos) << text;  // 3 patients of 2 cases
   ASSERT_EQ(fuse("init data/train.csv --mask mask --threads 2 --max-size 8 --out small.json", dir).exit_code, 0);
   const std::string small = read_text(dir / "small.json");
   EXPECT_NE(small.find(R"("size": [8, 8, 8], "class_ratios")"), std::string::npos) << small;
@@ -220,6 +250,9 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(dir / "show.png"));
 
+  r = fuse("init data/dataset.json --mask label --fold-group patient --out none.json", dir);
+  EXPECT_EQ(r.err, "fuse: error: --fold-group names a table's column; data/dataset.json is a data list: set \"folds\": {\"group\": \"data.<field>\"} in the "
+                   "experiment\n");
   // Refused: an entry without the mask field; "masks" that hold negative values (the CT images themselves).
   r = fuse("init data/dataset.json --mask seg --out none.json", dir);
   EXPECT_EQ(r.exit_code, 1);
@@ -254,6 +287,7 @@ TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
   EXPECT_NE(r.out.find("wrote nodules.json: 3D binary classification of 'label' from 40 images\n"), std::string::npos) << r.out;
   const std::string text = read_text(dir / "nodules.json");
   EXPECT_NE(text.find(R"({"op": "fuse.medical.pad_or_crop", "keys": ["data.scan"], "size": [28, 28, 28]})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("folds": {"k": 5, "stratify": "data.label", "group": "data.patient", "file": "nodules_folds.json"})"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("model": {"model": "fuse.models.cnn_classifier", "dims": 3, "num_classes": 2,)"), std::string::npos) << text;
   r = fuse("run nodules.json --epochs 1 --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -269,6 +303,37 @@ TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
   const std::string small = read_text(dir / "small.json");
   EXPECT_NE(small.find(R"({"op": "fuse.medical.pad_or_crop", "keys": ["data.scan"], "size": [16, 16, 16]})"), std::string::npos) << small;
   EXPECT_NE(small.find("// Made by `fuse init data/train.csv --target label --image image --max-size 16`:"), std::string::npos) << small;
+
+  // Clinical columns beside the images (an age with an empty cell, a sex): the CNN becomes a backbone whose pooled
+  // features a head joins with them; a test table of the same columns is predicted and scored.
+  for (const std::string name : {"train", "validation"}) {
+    std::ifstream in(dir / "data" / (name + ".csv"));
+    std::ofstream table(dir / "data" / (name + "_clinical.csv"));
+    std::string row;
+    for (int i = 0; std::getline(in, row); ++i)
+      table << row << (i == 0 ? ",age,sex" : "," + (i == 3 ? std::string() : std::to_string(50 + i % 17)) + (i % 3 ? ",F" : ",M")) << "\n";
+  }
+  r = fuse("init data/train_clinical.csv --target label --threads 2 --out clinical.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote clinical.json: 3D binary classification of 'label' from 40 images and 1 number and 1 categorical column\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  numbers: age\n  categories: sex\n  left out id: the ids\n  left out patient: the folds' groups\n"), std::string::npos) << r.out;
+  const std::string clinical = read_text(dir / "clinical.json");
+  EXPECT_NE(clinical.find(R"({"name": "net", "model": "fuse.models.cnn_classifier", "dims": 3, "num_classes": 0, )"), std::string::npos) << clinical;
+  EXPECT_NE(clinical.find(R"("inputs": ["model.features", "data.features"], "outputs": ["model.logits", "model.probs"]})"), std::string::npos) << clinical;
+  EXPECT_NE(clinical.find(R"(    {"op": "fuse.ops.zscore", "keys": ["data.age"], "fit": true},
+    // one channel per value)"),
+            std::string::npos)
+      << clinical;  // in the inference steps too, four spaces deep
+  r = fuse("run clinical.json --epochs 1 --out clinical_run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("model component 'head': in_channels 64 ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("model component 'head': tabular_features 3 ("), std::string::npos) << r.out;  // age, F, M
+  ASSERT_EQ(fuse("export clinical_run --out clinical_bundle", dir).exit_code, 0);
+  r = fuse("infer clinical_bundle --table data/validation_clinical.csv --out scored --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("auc = "), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(dir / "scored" / "predictions.csv"));
 }
 
 // Photographs (PNG) with a label and a mask of 0 and 255: a 2D classification and a 2D segmentation, each run for
@@ -398,6 +463,11 @@ TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
             "fuse: error: small.csv: no column is left to learn from (id: the ids, a: one value, note: one value); features are numbers, or texts of at most 50 "
             "values that repeat\n");
   EXPECT_EQ(error("nothing.csv --target label"), "fuse: error: no table 'nothing.csv'\n");
+  EXPECT_EQ(error("patients.csv --target label --fold-group sitee"),
+            "fuse: error: patients.csv: no column 'sitee'; did you mean 'site'? (--fold-group; columns: id, x, y, site, note, grade, age, label)\n");
+  EXPECT_EQ(error("patients.csv --target label --fold-group y"),
+            "fuse: error: patients.csv: the fold group 'y' is empty in 6 rows: give each row its patient (--fold-group), or --fold-group none\n");
+  EXPECT_EQ(error("small.csv --target b --fold-group a"), "fuse: error: small.csv: the fold group 'a' holds one value: folds need at least 2 groups\n");
   EXPECT_EQ(error("patients.csv --target label --max-size 2"), "fuse: error: --max-size 2: an image side needs at least 4 pixels or voxels (the UNets halve it twice)\n");
   EXPECT_EQ(error("patients.csv --target label --max-size 32"),
             "fuse: error: --max-size sizes images; patients.csv has no column 'image' (--image), so its columns are the features\n");

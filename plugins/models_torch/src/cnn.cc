@@ -1,5 +1,6 @@
 // A small CNN classifier and regressor for 2D and 3D images, as MONAI's Classifier and Regressor: residual
-// units that halve the resolution, global average pooling (any input size), and a linear layer.
+// units that halve the resolution, global average pooling (any input size), and a linear layer. A classifier of
+// 0 classes is a backbone: its output is the last feature map, for a head (with tabular features, say).
 #include "layers.h"
 
 namespace fuse::models {
@@ -30,6 +31,7 @@ struct CnnImpl : torch::nn::Module {
       in = channels[i];
     }
     register_module("units", units);
+    if (out == 0) return;  // a backbone
     if (dropout_p > 0) dropout = register_module("dropout", torch::nn::Dropout(dropout_p));
     fc = register_module("fc", torch::nn::Linear(in, out));
   }
@@ -37,6 +39,7 @@ struct CnnImpl : torch::nn::Module {
     expect_rank(in[0], D + 2, D == 2 ? "a 2D CNN" : "a 3D CNN");
     torch::Tensor x = in[0];
     for (const auto& unit : *units) x = unit->as<ResidualUnit<D>>()->forward(x);
+    if (!fc) return {x};  // the feature map
     x = x.flatten(2).mean(2);
     if (dropout) x = dropout->forward(x);
     x = fc->forward(x);
@@ -58,7 +61,7 @@ struct CnnClassifier : torch::nn::Module {
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) { return body.run(in); }
   Body body;
 };
-FUSE_TORCH_MODEL(CnnClassifier, "fuse.models.cnn_classifier", "1.1.1")
+FUSE_TORCH_MODEL(CnnClassifier, "fuse.models.cnn_classifier", "1.2.0")
 
 struct CnnRegressor : torch::nn::Module {
   explicit CnnRegressor(const DictView& c) {

@@ -132,6 +132,10 @@ TEST(Models, StateRoundTripAndAnotherModelsStateIsRefused) {
 TEST(Models, EveryArchitectureRunsOnSmallInputs) {
   Model cnn = model("fuse.models.cnn_classifier", R"({"in_channels": 1, "dims": 3, "num_classes": 2, "channels": [4, 8], "strides": [2, 2], "outputs": ["l", "p"]})");
   EXPECT_EQ(forward_shape(cnn, "data.image", ramp({2, 1, 12, 12, 12}), "p"), (std::vector<int64_t>{2, 2}));
+  // 0 classes: a backbone, its last feature map out (no pooling, no linear layer)
+  Model backbone = model("fuse.models.cnn_classifier", R"({"in_channels": 1, "dims": 3, "num_classes": 0, "channels": [4, 8], "strides": [2, 2], "outputs": ["f"]})");
+  EXPECT_EQ(forward_shape(backbone, "data.image", ramp({2, 1, 12, 12, 12}), "f"), (std::vector<int64_t>{2, 8, 3, 3, 3}));
+  for (const Parameter& p : backbone.parameters()) EXPECT_EQ(p.name.find(".fc."), std::string::npos) << p.name;
   Model reg = model("fuse.models.cnn_regressor", R"({"in_channels": 1, "dims": 2, "channels": [4], "strides": [2], "outputs": ["age"]})");
   EXPECT_EQ(forward_shape(reg, "data.image", ramp({3, 1, 9, 9}), "age"), (std::vector<int64_t>{3, 1}));
   Model r18 = model("fuse.models.resnet", R"({"dims": 3, "depth": 18, "in_channels": 1, "width": 4, "outputs": ["f"]})");
