@@ -20,7 +20,7 @@ namespace {
 namespace bj = boost::json;
 
 struct Options {
-  std::vector<std::string> predictions, scores, metrics, groups, compare;
+  std::vector<std::string> predictions, scores, labels, metrics, groups, compare;
   std::string config, target, id, fold, json_out, html_out, ci_method = "percentile", nan = "error";
   int64_t ci = 0, threads = 0;
   uint64_t seed = 0;
@@ -37,6 +37,7 @@ eval::EvalConfig build_config(const Options& o) {
   if (!o.target.empty()) c.target_column = o.target;
   if (!o.id.empty()) c.id_column = o.id;
   if (!o.scores.empty()) c.score_columns = o.scores;
+  if (!o.labels.empty()) c.label_columns = o.labels;
   for (const std::string& m : o.metrics) c.metrics.push_back(eval::MetricSpec{m, m, {}, o.one_vs_all, "--metric " + m});
   if (o.ci > 0) {
     c.ci.rounds = o.ci;
@@ -161,7 +162,8 @@ void write_text(const std::string& path, const std::string& text) {
 // The metrics behind the report's charts, unless the evaluation already has them: ROC and precision-recall
 // curves, a reliability diagram and a confusion matrix (per class, one-vs-all, for several score columns).
 void add_chart_metrics(eval::EvalConfig& c) {
-  const bool multi = c.score_columns.size() > 1 || (c.score_columns.size() == 1 && c.score_columns[0].find_first_of("*?") != std::string::npos);
+  const bool multi = c.score_columns.size() > 1 || (c.score_columns.size() == 1 && c.score_columns[0].find_first_of("*?") != std::string::npos) ||
+                     !c.label_columns.empty();
   auto has = [&](const std::string& component) {
     for (const eval::MetricSpec& m : c.metrics)
       if (m.component == component || m.component == "fuse.metrics." + component) return true;
@@ -206,6 +208,7 @@ void add_eval_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--predictions", o.predictions, "a CSV, TSV or JSON-lines file of predictions (repeat: merged by --id-col)");
   cmd->add_option("--config", o.config, "an evaluation file (eval.json); flags given here add to it");
   cmd->add_option("--target-col", o.target, "the column of targets");
+  cmd->add_option("--label-col", o.labels, "multi-label: one 0/1 column per label (repeat, or a glob: \"finding_*\"), paired in order with the --score-col columns; instead of --target-col");
   cmd->add_option("--score-col", o.scores, "the score column; repeat, or a glob (\"prob_*\"), for one column per class");
   cmd->add_option("--id-col", o.id, "the sample id column (merges several files; names rows in messages)");
   cmd->add_option("--metric", o.metrics, "a metric: component id, short name (auc) or output (accuracy); repeat");

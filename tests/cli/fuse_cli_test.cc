@@ -216,6 +216,34 @@ TEST(FuseCli, EvalMeansAndComparesPerCaseScores) {
             "evaluation file, \"predictions\": [{\"path\": ..., \"name\": \"a\"}, ...]\n");
 }
 
+// Multi-label: label columns and score columns by glob, paired in order; per label, micro and macro (with its
+// interval) in the summary, in that order; an HTML report with a ROC chart per label.
+TEST(FuseCli, EvalMultiLabelColumns) {
+  const std::filesystem::path d = fresh_dir("cli_eval_multilabel");
+  std::ofstream table(d / "findings.csv");
+  table << "id,has_effusion,has_edema,p_effusion,p_edema\n";
+  for (int i = 0; i < 120; ++i) {
+    const int a = i % 3 == 0, b = i % 4 == 1;
+    table << "c" << i << "," << a << "," << b << "," << 0.2 + 0.5 * a + 0.003 * (i % 61) << "," << 0.3 + 0.2 * b + 0.004 * (i % 53) << "\n";
+  }
+  table.close();
+  const std::string f = (d / "findings.csv").string(), html = (d / "report.html").string();
+  CommandResult r = fuse("eval --predictions '" + f + "' --label-col 'has_*' --score-col 'p_*' --metric auc --ci 100 --html '" + html + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const size_t effusion = r.out.find("\nauc.has_effusion "), edema = r.out.find("\nauc.has_edema "), micro = r.out.find("\nauc.micro "),
+               macro = r.out.find("\nauc.macro ");
+  ASSERT_NE(macro, std::string::npos) << r.out;
+  EXPECT_TRUE(effusion < edema && edema < micro && micro < macro) << r.out;
+  EXPECT_NE(r.out.find("] 95%", macro), std::string::npos) << r.out;  // the macro average's interval
+  std::ifstream page(html);
+  const std::string text((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("roc.has_edema"), std::string::npos);
+  r = fuse("eval --predictions '" + f + "' --label-col 'has_*' --score-col p_edema --metric auc");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "fuse: error: 2 label columns (has_effusion, has_edema) for 1 score columns (p_edema): multi-label pairs the i-th label column with the "
+                   "i-th score column\n");
+}
+
 TEST(FuseCli, EvalErrorsAndUsage) {
   const std::string a = (eval_files() / "a.csv").string();
   CommandResult r = fuse("eval --predictions '" + a + "' --target-col label --score-col scor --metric auc");

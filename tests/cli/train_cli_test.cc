@@ -275,6 +275,24 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   EXPECT_NE(run.out.find("evaluation: c_index = 0."), std::string::npos) << run.out;  // time and event written beside the risk
   const std::string survival_predictions = read_text(dir / "survival" / "predictions.csv");
   EXPECT_EQ(survival_predictions.substr(0, survival_predictions.find('\n')), "id,data.event,model.risk,loss,data.site,data.time");
+
+  // multilabel.json: both outcomes at once, each label scored alone with the macro and micro averages; across
+  // folds (out of fold) and on the test table too.
+  const fs::path multilabel = example_copy("clinical", dir, {{"../../build/examples/clinical", (dir / "data").string()}}, "multilabel.json");
+  run = fuse("run '" + multilabel.string() + "' --epochs 2 --no-progress --out '" + (dir / "multilabel").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const char* line : {"evaluation: auc.data.label = 0.", "evaluation: auc.data.event = 0.", "evaluation: auc.micro = 0.", "evaluation: auc.macro = 0."})
+    EXPECT_NE(run.out.find(line), std::string::npos) << line << "\n" << run.out;
+  const std::string multilabel_predictions = read_text(dir / "multilabel" / "predictions.csv");
+  EXPECT_EQ(multilabel_predictions.substr(0, multilabel_predictions.find('\n')), "id,data.label,data.event,model.probs_0,model.probs_1,loss,data.site");
+  run = fuse("run '" + multilabel.string() + "' --cross-validate --epochs 1 --no-progress --out '" + (dir / "multilabel_cv").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(bj::parse(read_text(dir / "multilabel_cv" / "evaluation.json")).at("metrics").as_object().contains("auc.macro"));
+  ASSERT_EQ(fuse("export '" + (dir / "multilabel").string() + "' --out '" + (dir / "multilabel_bundle").string() + "'").exit_code, 0);
+  run = fuse("infer '" + (dir / "multilabel_bundle").string() + "' --table '" + (dir / "data" / "test.csv").string() + "' --out '" +
+             (dir / "multilabel_test").string() + "' --no-progress");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("evaluation: auc.macro = 0."), std::string::npos) << run.out;
 }
 
 // seg3d's 2D variant as shipped, for one epoch on small volumes: slices in training, whole volumes in validation.

@@ -17,7 +17,7 @@ EvalConfig read_eval_config(const json::Document& document, const std::string& p
   const boost::json::value* at = document.root().find_pointer(pointer, ec);
   if (at == nullptr) throw ConfigError(pointer, document.source() + ": no '" + pointer + "' section");
   ObjectReader root(document, *at, pointer, "the evaluation");
-  root.allow({"predictions", "folds_from_files", "id", "target", "score", "metrics", "ci", "groups", "fold",
+  root.allow({"predictions", "folds_from_files", "id", "target", "labels", "score", "metrics", "ci", "groups", "fold",
               "comparisons", "nan", "temperature", "threads", "streaming"});
   EvalConfig c;
   const boost::json::value* files = root.find("predictions");
@@ -46,6 +46,7 @@ EvalConfig read_eval_config(const json::Document& document, const std::string& p
   c.id_column = root.string("id", "");
   c.target_column = root.string("target", "");
   c.score_columns = root.strings("score");
+  c.label_columns = root.strings("labels");
   c.group_columns = root.strings("groups");
   c.fold_column = root.string("fold", "");
   c.nan_policy = root.choice("nan", {"error", "drop"}, "error");

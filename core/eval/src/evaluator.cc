@@ -176,25 +176,30 @@ void Run::add_units(const MetricPlan& p) {
     units_.push_back(Unit{p.spec.name, &p, p.config, batch_, data_.rows, 1, true, nullptr, p.deps});
     return;
   }
-  // One binary problem per class (score column c against target == c), and the pooled micro average.
+  // One binary problem per class (score column c against target == c) or, multi-label, per label (score column
+  // c against label column c), and the pooled micro average.
   const size_t k = plan_.scores.size();
-  const std::vector<double>& y = data_.numbers.at(config_.target_column);
+  const bool multi_label = !config_.label_columns.empty();
+  const auto positive = [&](size_t r, size_t c) {
+    return multi_label ? data_.numbers.at(config_.label_columns[c])[r] : (data_.numbers.at(config_.target_column)[r] == static_cast<double>(c) ? 1.0 : 0.0);
+  };
   bj::object cfg = p.config;
   cfg["pred"] = "ova.pred";
   cfg["target"] = "ova.target";
   std::vector<double> pooled_pred, pooled_target;
   for (size_t c = 0; c < k; ++c) {
     std::vector<double> target(data_.rows);
-    for (size_t r = 0; r < data_.rows; ++r) target[r] = y[r] == static_cast<double>(c) ? 1.0 : 0.0;
+    for (size_t r = 0; r < data_.rows; ++r) target[r] = positive(r, c);
     NDict b;
     b.set("ova.pred", Value(column_tensor(data_.numbers.at(plan_.scores[c]))));
     b.set("ova.target", Value(owned_tensor(target)));
-    units_.push_back(Unit{p.spec.name + ".class_" + std::to_string(c), &p, cfg, b, data_.rows, 1, true, nullptr, {}});
+    const std::string unit = multi_label ? p.spec.name + "." + config_.label_columns[c] : p.spec.name + ".class_" + std::to_string(c);
+    units_.push_back(Unit{unit, &p, cfg, b, data_.rows, 1, true, nullptr, {}});
   }
   for (size_t r = 0; r < data_.rows; ++r)
     for (size_t c = 0; c < k; ++c) {
       pooled_pred.push_back(data_.numbers.at(plan_.scores[c])[r]);
-      pooled_target.push_back(y[r] == static_cast<double>(c) ? 1.0 : 0.0);
+      pooled_target.push_back(positive(r, c));
     }
   NDict micro;
   micro.set("ova.pred", Value(owned_tensor(pooled_pred)));
@@ -212,7 +217,14 @@ NDict Run::inputs_for(const Unit& u, const std::vector<Outcome>& done) const {
 
 void Run::prepare() {
   // Targets that metrics restrict (binary metrics: 0 or 1) are checked here, where rows still have their file
-  // positions and ids, so the message can name them.
+  // positions and ids, so the message can name them. Multi-label targets are 0 or 1 per label.
+  for (const std::string& label : config_.label_columns) {
+    const std::vector<double>& y = data_.numbers.at(label);
+    for (size_t r = 0; r < data_.rows; ++r)
+      if (y[r] != 0 && y[r] != 1)
+        throw Error(Errc::kInvalidArgument, data_.describe(r) + ": label column '" + label + "' is " + json::format_number(y[r]) +
+                                                "; a multi-label target is 0 (absent) or 1 (present) per label");
+  }
   if (!config_.target_column.empty() && data_.numbers.count(config_.target_column)) {
     const std::vector<double>& y = data_.numbers.at(config_.target_column);
     bool integral = true;
@@ -402,9 +414,47 @@ std::vector<double> Run::jackknife(const Unit& u, size_t unit_index, const std::
 bj::object Run::metrics_json(const std::vector<Outcome>& main, const std::vector<std::vector<Outcome>>* reps,
                              const uint8_t* counts, bj::object* arrays, bj::object* errors) const {
   bj::object metrics;
-  std::map<std::string, std::vector<double>> macro;  // one-vs-all: per metric output, the class values
+  // One-vs-all and multi-label: per metric output, the class values, and per bootstrap round their sum (NaN when
+  // one is undefined in that round), for the macro average's interval.
+  std::map<std::string, std::vector<double>> macro, macro_rounds;
+  // Each macro average right after its metric's class (or label) values; those of a metric whose units ended
+  // in an error at the end.
+  const auto flush_macro = [&](const std::string& prefix) {
+    for (auto it = macro.begin(); it != macro.end();) {
+      if (it->first.rfind(prefix, 0) != 0) {
+        ++it;
+        continue;
+      }
+      const std::string& name = it->first;
+      const std::vector<double>& values = it->second;
+      double sum = 0;
+      for (double v : values) sum += v;
+      const double classes = static_cast<double>(values.size());
+      bj::object entry{{"value", number(sum / classes)}};
+      if (reps != nullptr) {
+        // The mean over classes per round; a round where a class's value is undefined is skipped. Percentile
+        // intervals only: BCa's jackknife is per unit.
+        std::vector<double> means;
+        size_t skipped = 0;
+        for (double s : macro_rounds.at(name)) {
+          if (std::isnan(s)) ++skipped;
+          means.push_back(s / classes);
+        }
+        const Interval ci = percentile_interval(means, config_.ci.level);
+        entry["ci"] = bj::object{{"lower", number(ci.lower)},
+                                 {"upper", number(ci.upper)},
+                                 {"level", config_.ci.level},
+                                 {"rounds", static_cast<int64_t>(means.size() - skipped)},
+                                 {"skipped", static_cast<int64_t>(skipped)},
+                                 {"method", "percentile"}};
+      }
+      metrics[name] = std::move(entry);
+      it = macro.erase(it);
+    }
+  };
   for (size_t i = 0; i < units_.size(); ++i) {
     const Unit& u = units_[i];
+    if (i > 0 && units_[i - 1].plan != u.plan) flush_macro(units_[i - 1].plan->spec.name + ".macro");
     if (!u.report) continue;
     if (!main[i].error.empty()) {
       if (errors == nullptr) throw Error(Errc::kNumeric, "metric '" + u.name + "': " + main[i].error);
@@ -432,8 +482,13 @@ bj::object Run::metrics_json(const std::vector<Outcome>& main, const std::vector
       }
       metrics[name] = std::move(entry);
       if (u.plan->spec.one_vs_all && u.name != u.plan->spec.name + ".micro") {
-        const std::string output = name.substr(u.name.size());
-        macro[u.plan->spec.name + ".macro" + output].push_back(value);
+        const std::string macro_name = u.plan->spec.name + ".macro" + name.substr(u.name.size());
+        macro[macro_name].push_back(value);
+        if (reps != nullptr) {
+          std::vector<double>& sums = macro_rounds[macro_name];
+          sums.resize(reps->size(), 0.0);
+          for (size_t round = 0; round < reps->size(); ++round) sums[round] += output_value(u, (*reps)[round][i], name);
+        }
       }
     }
     if (arrays != nullptr)
@@ -458,11 +513,7 @@ bj::object Run::metrics_json(const std::vector<Outcome>& main, const std::vector
         }
       }
   }
-  for (const auto& [name, values] : macro) {
-    double sum = 0;
-    for (double v : values) sum += v;
-    metrics[name] = bj::object{{"value", number(sum / static_cast<double>(values.size()))}};
-  }
+  flush_macro("");
   return metrics;
 }
 
@@ -568,6 +619,15 @@ bj::object Run::report() {
   for (const std::string& f : data_.files) files.push_back(bj::value(f));
   data["files"] = std::move(files);
   if (!config_.target_column.empty()) data["target"] = config_.target_column;
+  if (!config_.label_columns.empty()) {
+    bj::object labels;  // each label's positive rows
+    for (const std::string& l : config_.label_columns) {
+      int64_t positives = 0;
+      for (double v : data_.numbers.at(l)) positives += v == 1;
+      labels[l] = positives;
+    }
+    data["labels"] = std::move(labels);
+  }
   bj::array scores;
   for (const std::string& s : plan_.scores) scores.push_back(bj::value(s));
   data["scores"] = std::move(scores);
@@ -589,6 +649,7 @@ Evaluator::~Evaluator() = default;
 
 bj::object Evaluator::run() {
   std::vector<std::string> scores = expand_columns(config_, config_.score_columns);
+  config_.label_columns = expand_columns(config_, config_.label_columns);
   EvalPlan plan = make_plan(registry_, config_, scores);
   if (config_.streaming) return run_streaming(registry_, config_, plan);
   EvalData data = load_predictions(config_, plan.wanted);

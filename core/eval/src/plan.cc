@@ -109,6 +109,15 @@ EvalPlan make_plan(const Registry& registry, const EvalConfig& config, std::vect
       throw Error(Errc::kConfig, m.where + ": metric name '" + m.name + "' is used twice");
     names.push_back(m.name);
   }
+  const bool multi_label = !config.label_columns.empty();
+  if (multi_label) {
+    if (!config.target_column.empty())
+      throw Error(Errc::kConfig, "give a target column (--target-col '" + config.target_column + "') or label columns (--label-col: multi-label), not both");
+    if (config.label_columns.size() != plan.scores.size())
+      throw Error(Errc::kConfig, std::to_string(config.label_columns.size()) + " label columns (" + join(config.label_columns, ", ") + ") for " +
+                                     std::to_string(plan.scores.size()) + " score columns (" + join(plan.scores, ", ") +
+                                     "): multi-label pairs the i-th label column with the i-th score column");
+  }
   std::vector<MetricPlan> plans;
   for (const MetricSpec& spec : config.metrics) {
     MetricPlan p;
@@ -121,8 +130,14 @@ EvalPlan make_plan(const Registry& registry, const EvalConfig& config, std::vect
       p.config["pred"] = plan.score_key;
     }
     if (p.manifest->field("target") != nullptr && !p.config.contains("target")) {
-      if (config.target_column.empty()) throw Error(Errc::kConfig, who + " needs targets: give the target column (--target-col)");
-      p.config["target"] = config.target_column;
+      if (multi_label) {
+        // Per label, as one-vs-all per class: each unit binds its own label column and score column.
+        p.spec.one_vs_all = true;
+        p.config["target"] = config.label_columns[0];
+      } else {
+        if (config.target_column.empty()) throw Error(Errc::kConfig, who + " needs targets: give the target column (--target-col)");
+        p.config["target"] = config.target_column;
+      }
     }
     if (spec.one_vs_all) {
       if (p.manifest->field("pred") == nullptr || p.manifest->field("target") == nullptr)
@@ -160,6 +175,7 @@ EvalPlan make_plan(const Registry& registry, const EvalConfig& config, std::vect
   plan.metrics = ordered(plans);
 
   add_unique(plan.wanted.numbers, config.target_column);
+  for (const std::string& l : config.label_columns) add_unique(plan.wanted.numbers, l);
   for (const std::string& s : plan.scores) add_unique(plan.wanted.numbers, s);
   for (const MetricPlan& p : plan.metrics)
     for (const std::string& c : p.columns)

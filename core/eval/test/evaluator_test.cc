@@ -145,6 +145,61 @@ TEST_F(EvaluatorTest, OneVsAllPerClassMacroAndMicro) {
   EXPECT_TRUE(r.at("metrics").as_object().contains("auc.micro"));
 }
 
+// Multi-label (findings of one image): each label column against its score column, as a binary problem alone;
+// the macro average with its own interval; a metric without a target (a per-case mean) stays one.
+TEST_F(EvaluatorTest, MultiLabelPerLabelMacroAndMicro) {
+  std::mt19937 rng(4);
+  std::normal_distribution<double> noise(0, 0.25);
+  std::string text = "id,effusion,nodule,p_effusion,p_nodule,loss\n";
+  for (int i = 0; i < 300; ++i) {
+    const int a = i % 3 == 0, b = i % 5 < 2;  // both present in some rows, neither in others
+    text += "c" + std::to_string(i) + "," + std::to_string(a) + "," + std::to_string(b) + "," + std::to_string(0.3 + 0.4 * a + noise(rng)) + "," +
+            std::to_string(0.4 + 0.2 * b + noise(rng)) + "," + std::to_string(0.1 * (i % 7)) + "\n";
+  }
+  const fs::path file = write(dir_, "ml.csv", text);
+  EvalConfig c;
+  c.predictions.push_back(PredictionFile{file, "ml"});
+  c.label_columns = {"effusion", "nodule"};
+  c.score_columns = {"p_*"};
+  c.metrics.push_back(MetricSpec{"auc", "auc", {}, false, "--metric auc"});
+  c.metrics.push_back(MetricSpec{"loss", "mean", bj::object{{"pred", "loss"}}, false, "--metric mean"});
+  c.ci.rounds = 200;
+  const bj::object r = Evaluator(built_plugins(), c).run();
+  // Each label's AUC is that label's binary AUC alone.
+  for (const auto& [label, score] : {std::pair{"effusion", "p_effusion"}, std::pair{"nodule", "p_nodule"}}) {
+    EvalConfig one = basic(file, {"auc"});
+    one.target_column = label;
+    one.score_columns = {score};
+    EXPECT_NEAR(value(r, std::string("auc.") + label), value(Evaluator(built_plugins(), one).run(), "auc"), 1e-12) << label;
+  }
+  EXPECT_NEAR(value(r, "auc.macro"), (value(r, "auc.effusion") + value(r, "auc.nodule")) / 2, 1e-12);
+  const bj::object& ci = r.at("metrics").at("auc.macro").at("ci").as_object();
+  EXPECT_LT(ci.at("lower").to_number<double>(), value(r, "auc.macro"));
+  EXPECT_GT(ci.at("upper").to_number<double>(), value(r, "auc.macro"));
+  EXPECT_EQ(ci.at("rounds").to_number<int64_t>(), 200);
+  EXPECT_TRUE(r.at("metrics").as_object().contains("auc.micro"));
+  EXPECT_NEAR(value(r, "loss"), 0.3, 0.02);  // no target: one mean over the rows
+  EXPECT_EQ(r.at("data").at("labels"), (bj::object{{"effusion", 100}, {"nodule", 120}}));
+
+  // Refused: a label that is not 0 or 1; a label column per score column; labels and a target at once.
+  write(dir_, "bad.csv", "id,a,b,pa,pb\nx,0,1,0.2,0.3\ny,1,2,0.4,0.6\n");
+  EvalConfig bad;
+  bad.predictions.push_back(PredictionFile{dir_ / "bad.csv", "bad"});
+  bad.id_column = "id";
+  bad.label_columns = {"a", "b"};
+  bad.score_columns = {"pa", "pb"};
+  bad.metrics.push_back(MetricSpec{"auc", "auc", {}, false, "--metric auc"});
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), bad).run(); }),
+            "row 2 of " + (dir_ / "bad.csv").string() + " (id y): label column 'b' is 2; a multi-label target is 0 (absent) or 1 (present) per label");
+  bad.score_columns = {"pa"};
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), bad).run(); }),
+            "2 label columns (a, b) for 1 score columns (pa): multi-label pairs the i-th label column with the i-th score column");
+  bad.score_columns = {"pa", "pb"};
+  bad.target_column = "a";
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), bad).run(); }),
+            "give a target column (--target-col 'a') or label columns (--label-col: multi-label), not both");
+}
+
 TEST_F(EvaluatorTest, AThresholdChosenByOneMetricFeedsAnother) {
   EvalConfig c = basic(write(dir_, "p.csv", "label,score\n0,0.1\n0,0.4\n1,0.35\n1,0.8\n"), {});
   c.metrics.push_back(MetricSpec{"op", "operating_point", bj::object{{"min_sensitivity", 0.9}}, false, "eval.json:3:5"});

@@ -351,13 +351,15 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
       if (c.empty()) result.not_evaluated = "the predictions have no '" + s + "' (the evaluation's score)";
       scores.insert(scores.end(), c.begin(), c.end());
     }
-    if (std::find(result.columns.begin(), result.columns.end(), ev.target) == result.columns.end())
-      result.not_evaluated = "the inputs carry no '" + ev.target + "' (the evaluation's target)";
+    for (const std::string& t : ev.target_keys())
+      if (std::find(result.columns.begin(), result.columns.end(), t) == result.columns.end())
+        result.not_evaluated = "the inputs carry no '" + t + "' (the evaluation's " + (ev.labels.empty() ? "target" : "label") + ")";
     if (result.not_evaluated.empty()) {
       eval::EvalConfig config = ev.config;
       config.predictions = {eval::PredictionFile{options.out / "predictions.csv", "inference"}};
       config.id_column = "id";
       config.target_column = ev.target;
+      config.label_columns = ev.labels;
       config.score_columns = scores;
       try {
         results = eval::Evaluator(registry, config).run();

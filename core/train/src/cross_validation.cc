@@ -72,9 +72,11 @@ bool evaluate_out_of_fold(const Registry& registry, const Experiment& e, const f
   }
   config.folds_from_files = true;
   config.id_column = "id";
-  config.target_column = e.evaluation->target;
   const std::string text = json::read_file(folds.front().dir / "predictions.csv");
-  config.score_columns = score_columns(split(std::string_view(text).substr(0, text.find('\n')), ','));
+  const PredictionLayout layout = prediction_layout(split(std::string_view(text).substr(0, text.find('\n')), ','), e.evaluation->target_keys());
+  if (e.evaluation->labels.empty()) config.target_column = e.evaluation->target;
+  else config.label_columns = layout.targets;
+  config.score_columns = layout.scores;
   const bj::object results = eval::Evaluator(registry, config).run();
   write_file_atomically(run_dir / "evaluation.json", json::to_text(results, {2}) + "\n");
   write_file_atomically(run_dir / "report.html", report::html_report(results, e.name + " — cross-validation: the out-of-fold predictions of " +

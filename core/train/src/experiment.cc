@@ -356,9 +356,13 @@ Experiment read_experiment(const json::Document& d, bool read_samples) {
     ObjectReader ev(d, *root.find("evaluation"), "/evaluation", "the evaluation");
     EvaluationSpec s;
     s.config = eval::read_eval_config(d, "/evaluation");
-    if (s.config.target_column.empty()) ev.fail("", "the evaluation needs 'target' (the key of the target)");
+    if (s.config.target_column.empty() && s.config.label_columns.empty())
+      ev.fail("", "the evaluation needs 'target' (the key of the target), or 'labels' (multi-label: the keys of 0/1 targets)");
+    if (!s.config.target_column.empty() && !s.config.label_columns.empty())
+      ev.fail("labels", "the evaluation has a 'target' and 'labels': one target, or 0/1 labels (multi-label), not both");
     if (s.config.score_columns.empty()) ev.fail("", "the evaluation needs 'score' (the key(s) of the scores)");
     s.target = s.config.target_column;
+    s.labels = s.config.label_columns;
     s.scores = s.config.score_columns;
     e.evaluation = std::move(s);
   }

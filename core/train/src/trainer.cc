@@ -510,19 +510,19 @@ EpochValues Trainer::Impl::validate(int64_t epoch, Predictions* predictions) {
         for (const auto& field : m.config)
           if (field.value().is_string()) {
             const std::string key(field.value().as_string());
-            const bool known = key == ev.target || std::count(ev.scores.begin(), ev.scores.end(), key) ||
+            const bool known = key == ev.target || std::count(ev.labels.begin(), ev.labels.end(), key) || std::count(ev.scores.begin(), ev.scores.end(), key) ||
                                std::count(predictions->extra.begin(), predictions->extra.end(), key);
             if (!known && batch.find(key) != nullptr) predictions->extra.push_back(key);
           }
       predictions->columns.push_back("id");
-      cell(ev.target, 0, predictions->columns, true);
+      for (const std::string& t : ev.target_keys()) cell(t, 0, predictions->columns, true);
       for (const std::string& s : ev.scores) cell(s, 0, predictions->columns, true);
       predictions->columns.push_back("loss");
       for (const std::string& x : predictions->extra) cell(x, 0, predictions->columns, true);
     }
     for (size_t row = 0; row < ids.size(); ++row) {
       std::vector<std::string> cells{ids[row].as<std::string>()};
-      cell(ev.target, row, cells, false);
+      for (const std::string& t : ev.target_keys()) cell(t, row, cells, false);
       for (const std::string& s : ev.scores) cell(s, row, cells, false);
       cells.push_back(number(sample_loss(batch, row, ids.size())));
       for (const std::string& x : predictions->extra) cell(x, row, cells, false);
@@ -629,8 +629,10 @@ void Trainer::Impl::evaluate(RunResult& result) {
   eval::EvalConfig config = e.evaluation->config;
   config.predictions = {eval::PredictionFile{dir / "predictions.csv", "validation"}};
   config.id_column = "id";
-  config.target_column = e.evaluation->target;
-  config.score_columns = score_columns(p.columns);
+  const PredictionLayout layout = prediction_layout(p.columns, e.evaluation->target_keys());
+  if (e.evaluation->labels.empty()) config.target_column = e.evaluation->target;
+  else config.label_columns = layout.targets;
+  config.score_columns = layout.scores;
   const bj::object results = eval::Evaluator(registry, config).run();
   write_file_atomically(dir / "evaluation.json", json::to_text(results, {2}) + "\n");
   write_file_atomically(dir / "report.html", report::html_report(results, e.name + " — validation, best epoch " + std::to_string(result.best_epoch + 1)));

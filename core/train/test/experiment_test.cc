@@ -90,6 +90,13 @@ TEST(Experiment, MistakesAreLocated) {
   EXPECT_EQ(error_of([&] { read_experiment(file); }), file + ":20:25: 'device' must be \"cpu\", \"cuda\" or \"cuda:N\", got \"tpu\"");
   testing::write_toy(dir, testing::toy_json("", "", R"({"distributed": {"bucket_mb": 0}})"));
   EXPECT_EQ(error_of([&] { read_experiment(file); }), file + ":20:44: 'bucket_mb' must be >= 0.001, got 0");
+  // An evaluation with a target and multi-label labels at once; with neither.
+  testing::write_toy(dir, testing::toy_json("", "", "", R"(, "evaluation": {"target": "data.label", "labels": ["data.a", "data.b"], "score": "model.score"})"));
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":20:155: the evaluation has a 'target' and 'labels': one target, or 0/1 labels (multi-label), not both");
+  testing::write_toy(dir, testing::toy_json("", "", "", R"(, "evaluation": {"score": "model.score"})"));
+  EXPECT_EQ(error_of([&] { read_experiment(file); }),
+            file + ":20:120: the evaluation needs 'target' (the key of the target), or 'labels' (multi-label: the keys of 0/1 targets)");
   testing::write_toy(dir, testing::toy_json("", "", R"({"distributed": {"timeout": 10}})"));
   EXPECT_EQ(error_of([&] { read_experiment(file); }),
             file + ":20:42: unknown field 'timeout' in the trainer's distributed section; did you mean 'timeout_s'? (allowed: bucket_mb, timeout_s)");

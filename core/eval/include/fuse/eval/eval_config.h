@@ -49,6 +49,9 @@ struct EvalConfig {
   std::string id_column;          // merges several files; also names rows in messages
   std::string target_column;
   std::vector<std::string> score_columns;  // one, or one per class (globs allowed: "prob_*")
+  // Multi-label (findings of a chest X-ray): one 0/1 target column per score column, in the same order (globs
+  // allowed), instead of target_column; every metric of a score and a target is then computed per label.
+  std::vector<std::string> label_columns;
   std::vector<MetricSpec> metrics;
   CiSpec ci;
   std::vector<std::string> group_columns;

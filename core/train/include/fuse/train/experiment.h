@@ -125,8 +125,12 @@ struct ValidationSpec : data::ValidationData {
 
 struct EvaluationSpec {
   std::string target;               // key of the target
+  std::vector<std::string> labels;  // multi-label instead: keys of 0/1 targets (a [labels] tensor, or a number each)
   std::vector<std::string> scores;  // keys of the scores (each a column of predictions.csv)
   eval::EvalConfig config;          // metrics, intervals (predictions filled by the trainer)
+
+  // The target's key, or the labels'.
+  std::vector<std::string> target_keys() const { return labels.empty() ? std::vector<std::string>{target} : labels; }
 };
 
 struct Experiment {
