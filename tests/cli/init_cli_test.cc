@@ -106,15 +106,17 @@ TEST(FuseInit, ABinaryTargetGivesAnExperimentThatRuns) {
 }
 
 // Two visits per patient, the patient's number in "PatientID": the folds keep a patient's visits together (no
-// visit of a validated patient is trained on), and the number is no feature.
+// visit of a validated patient is trained on), and the number is no feature; "patient_age" is one.
 TEST(FuseInit, APatientColumnKeepsItsRowsInOneFold) {
   const fs::path dir = fresh_dir("init_fold_groups");
   std::ofstream table(dir / "visits.csv");
-  table << "id,PatientID,x,label\n";
-  for (int i = 0; i < 60; ++i) table << "v" << i << "," << i / 2 << "," << std::sin(1.7 * i) << "," << (std::sin(1.7 * i) + 0.3 * std::cos(i) > 0) << "\n";
+  table << "id,PatientID,patient_age,x,label\n";
+  for (int i = 0; i < 60; ++i)
+    table << "v" << i << "," << i / 2 << "," << 40 + i / 2 % 20 << "," << std::sin(1.7 * i) << "," << (std::sin(1.7 * i) + 0.3 * std::cos(i) > 0) << "\n";
   table.close();
   CommandResult r = fuse("init visits.csv --target label --out visits.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  numbers: patient_age, x\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  left out PatientID: the folds' groups\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  folds keep each 'PatientID' whole (30 values over 60 rows): no patient is both trained on and validated (--fold-group none: each "
                        "row alone)\n"),

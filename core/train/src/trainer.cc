@@ -510,8 +510,8 @@ EpochValues Trainer::Impl::validate(int64_t epoch, Predictions* predictions) {
         for (const auto& field : m.config)
           if (field.value().is_string()) {
             const std::string key(field.value().as_string());
-            const bool known = key == ev.target || std::count(ev.labels.begin(), ev.labels.end(), key) || std::count(ev.scores.begin(), ev.scores.end(), key) ||
-                               std::count(predictions->extra.begin(), predictions->extra.end(), key);
+            const auto among = [&](const std::vector<std::string>& keys) { return std::count(keys.begin(), keys.end(), key) > 0; };
+            const bool known = key == ev.target || among(ev.labels) || among(ev.scores) || among(predictions->extra);
             if (!known && batch.find(key) != nullptr) predictions->extra.push_back(key);
           }
       predictions->columns.push_back("id");
