@@ -108,24 +108,34 @@ void write_experiment(const InitOptions& o, const std::string& text);
 
 // What the target column o.target makes of the experiment (init_target.cc): a classification (text, or at most
 // 12 whole numbers) or a regression, and the key the loss reads: class indices 0..k-1 (the column itself, or
-// numbered by a fitted lookup) or the target z-scored by the training folds.
+// numbered by a fitted lookup) or the target z-scored by the training folds. Several columns (--target a,b,c),
+// each 0/1, make a multi-label classification: the labels stacked into one float vector per row.
 struct Target {
-  std::string task;  // "classification", "regression" or "survival"
-  size_t classes = 0;
+  std::string task;  // "classification", "regression", "survival" or "multilabel"
+  size_t classes = 0;       // classes, or labels
   std::string label;        // the key the loss and metrics read (survival: the event)
   std::string time;         // survival: the key of the times
+  std::string stratify;     // the key the folds keep the shares of ("" none)
+  std::vector<std::string> labels;  // multi-label: the label columns (scored one by one under their names)
   std::string description;  // "binary classification of 'label'"
   std::vector<std::string> steps;  // static steps making `label` from the column (none when it is one already)
+  // The model's outputs ("[\"model.logits\", \"model.probs\"]") and how many numbers per row the first holds.
+  std::string outputs() const;
+  size_t output_size() const { return task == "classification" || task == "multilabel" ? classes : 1; }
 };
-// Refuses a target with empty cells, one value, or more values than classes can be; `where` starts the errors.
+// o.target's columns: one, or several separated by commas (multi-label).
+std::vector<std::string> target_columns(const InitOptions& o);
+// The target of o.target among the table's `columns`: read_target for one column, else multi-label (each column
+// 0 and 1, both, without empty cells; the folds stratified by the rarest label). Refuses a target with empty
+// cells, one value, or more values than classes can be.
+Target read_targets(const InitOptions& o, const std::vector<table::ColumnSummary>& columns);
 Target read_target(const InitOptions& o, const table::ColumnSummary& column);
 // A survival target: years (or any unit) to the event in column o.time, column o.event 1 when it happened and 0
 // when follow-up ended first (a Cox model scored by the C-index). Refuses empty cells, negative times, and an
 // event column that is not 0/1 with both values.
 Target read_survival(const InitOptions& o, const table::ColumnSummary& time, const table::ColumnSummary& event);
-// The experiment's sections from "postprocess" to "evaluation" for a model whose outputs are model.logits and
-// model.probs (classes), model.pred (a regression) or model.risk (survival), each line ending with a comma but
-// the last.
+// The experiment's sections from "postprocess" to "evaluation" for a model whose outputs are t.outputs(), each
+// line ending with a comma but the last.
 std::string target_sections(const InitOptions& o, const Target& t, int64_t epochs, int64_t threads);
 // Per --groups column, its key, for the evaluation ("[\"data.site\"]").
 std::string key_list(const std::vector<std::string>& columns);

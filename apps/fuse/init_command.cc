@@ -50,8 +50,9 @@ bool named_as_id(const std::string& column) {
 
 Plan plan_columns(const std::vector<table::ColumnSummary>& columns, const InitOptions& o, size_t rows, const FoldGroups& groups, const std::string& images) {
   Plan p;
+  const std::vector<std::string> targets = target_columns(o);
   for (const table::ColumnSummary& c : columns) {
-    if (c.name == o.target || c.name == o.time || c.name == o.event || c.name == images) continue;
+    if (std::count(targets.begin(), targets.end(), c.name) || c.name == o.time || c.name == o.event || c.name == images) continue;
     const size_t present = rows - c.missing;
     if (c.name == groups.column) p.skipped.emplace_back(c.name, "the folds' groups");
     else if (std::find(o.exclude.begin(), o.exclude.end(), c.name) != o.exclude.end()) p.skipped.emplace_back(c.name, "--exclude");
@@ -113,14 +114,14 @@ int init_table(const InitOptions& o) {
     require_column(o, names, o.time, "--time");
     require_column(o, names, o.event, "--event");
   } else {
-    require_column(o, names, o.target, "--target");
+    for (const std::string& c : target_columns(o)) require_column(o, names, c, "--target");
   }
   std::vector<table::Request> all;
   for (const std::string& c : names) all.push_back({c, table::Kind::kText});
   const table::Table t = table::read_table(table_file, all);
   const std::vector<table::ColumnSummary> columns = table::describe(t);
   const auto summary = [&](const std::string& name) { return *std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.name == name; }); };
-  const Target target = survival ? read_survival(o, summary(o.time), summary(o.event)) : read_target(o, summary(o.target));
+  const Target target = survival ? read_survival(o, summary(o.time), summary(o.event)) : read_targets(o, columns);
   const FoldGroups groups = fold_groups(o, columns, t.size());
   const Plan p = plan_columns(columns, o, t.size(), groups);
   if (p.numbers.empty() && p.categories.empty()) {
@@ -158,13 +159,11 @@ int init_table(const InitOptions& o) {
   steps.insert(steps.end(), target.steps.begin(), target.steps.end());
   for (size_t i = 0; i < steps.size(); ++i) line(steps[i] + (i + 1 < steps.size() ? "," : ""));
   line("    ],");
-  const std::string stratify = target.task == "classification" ? data_key(o.target) : survival ? data_key(o.event) : "";
-  line("    " + folds_member(out.stem().string(), groups, t.size(), stratify) + ",");
+  line("    " + folds_member(out.stem().string(), groups, t.size(), target.stratify) + ",");
   line(std::string("    \"loader\": {\"batch_size\": ") + (survival ? "64" : "32") + ", \"workers\": 1}");
   line("  },");
-  const std::string outputs = target.task == "regression" ? "[\"model.pred\"]" : survival ? "[\"model.risk\"]" : "[\"model.logits\", \"model.probs\"]";
-  line("  \"model\": {\"model\": \"fuse.models.mlp\", \"hidden\": [32], \"out_features\": " + std::to_string(target.task == "classification" ? target.classes : 1) +
-       ", \"dropout\": 0.1, \"inputs\": [\"data.features\"], \"outputs\": " + outputs + "},");
+  line("  \"model\": {\"model\": \"fuse.models.mlp\", \"hidden\": [32], \"out_features\": " + std::to_string(target.output_size()) +
+       ", \"dropout\": 0.1, \"inputs\": [\"data.features\"], \"outputs\": " + target.outputs() + "},");
   line(target_sections(o, target, 30, 1));
   line("}");
 
@@ -398,7 +397,7 @@ void add_init_command(CLI::App& app, int& exit_code) {
                                               "segmentation of images (--mask)");
   static InitOptions options;
   cmd->add_option("TABLE", options.table, "the table (.csv, .tsv, .jsonl), one row per sample")->required();
-  cmd->add_option("--target", options.target, "the column to predict from the others");
+  cmd->add_option("--target", options.target, "the column to predict from the others; several 0/1 columns (a,b,c): a multi-label classification");
   cmd->add_option("--mask", options.mask, "the column of label maps: a 3D segmentation of the images in --image");
   cmd->add_option("--image", options.image, "the column of images, with --mask (default: image)");
   cmd->add_option("--time", options.time, "with --event: the column of times to the event or to the end of follow-up (a Cox model)");

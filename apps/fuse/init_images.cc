@@ -27,7 +27,7 @@ int init_images(const InitOptions& o) {
   const fs::path table_file(o.table), out(o.out);
   std::unique_ptr<table::Reader> reader = open_table(o);
   const std::vector<std::string> columns = reader->columns();
-  require_column(o, columns, o.target, "--target");
+  for (const std::string& c : target_columns(o)) require_column(o, columns, c, "--target");
   for (const std::string& c : o.exclude) require_column(o, columns, c, "--exclude");
   for (const std::string& c : o.groups) require_column(o, columns, c, "--groups");
   std::vector<table::Request> all;
@@ -35,7 +35,7 @@ int init_images(const InitOptions& o) {
   const table::Table t = table::read_table(table_file, all);
   const std::vector<std::string> images = image_paths(o, t, o.image);
   const std::vector<table::ColumnSummary> summaries = table::describe(t);
-  const Target target = read_target(o, *std::find_if(summaries.begin(), summaries.end(), [&](const auto& c) { return c.name == o.target; }));
+  const Target target = read_targets(o, summaries);
   const FoldGroups groups = fold_groups(o, summaries, t.size());
   // The table's other columns (age, sex, a lab value) join the image in the classifier's head (FuseMedML's Head3D).
   const Plan p = plan_columns(summaries, o, t.size(), groups, o.image);
@@ -113,7 +113,7 @@ int init_images(const InitOptions& o) {
   for (size_t i = 0; i < dynamic.size(); ++i) line("      " + dynamic[i] + (i + 1 < dynamic.size() ? "," : ""));
   line("    ],");
   line("    \"cache\": {\"dir\": " + json_string(stem + "_cache") + "},");
-  line("    " + folds_member(stem, groups, t.size(), regression ? "" : data_key(o.target)) + ",");
+  line("    " + folds_member(stem, groups, t.size(), target.stratify) + ",");
   std::string collate;
   for (const std::string& k : skip) collate += (collate.empty() ? "" : ", ") + json_string(k);
   line("    \"loader\": {\"batch_size\": " + std::string(photographs ? "16" : "8") + ", \"workers\": 2" +
@@ -121,20 +121,20 @@ int init_images(const InitOptions& o) {
   line("  },");
   // Photographs are larger than the volumes' crops: one more stride-2 level.
   const std::string layers = photographs ? "\"channels\": [16, 32, 64, 128], \"strides\": [2, 2, 2, 2]" : "\"channels\": [16, 32, 64], \"strides\": [2, 2, 2]";
-  const std::string outputs = regression ? "[\"model.pred\"]" : "[\"model.logits\", \"model.probs\"]";
+  const std::string outputs = target.outputs();
   if (tabular) {
     // The CNN as a backbone (0 classes: its last feature map), then a head pooling it and appending data.features.
     line("  \"model\": {\"components\": [");
     line("    {\"name\": \"net\", \"model\": \"fuse.models.cnn_classifier\", \"dims\": " + dims + ", \"num_classes\": 0, " + layers + ", \"inputs\": [" + image +
          "],\n     \"outputs\": [\"model.features\"]},");
     line("    {\"name\": \"head\", \"model\": \"fuse.models.classifier_head\", \"dims\": " + dims + ", \"num_classes\": " +
-         std::to_string(regression ? 1 : target.classes) + ", \"hidden\": [32], \"dropout\": 0.1,");
+         std::to_string(target.output_size()) + ", \"hidden\": [32], \"dropout\": 0.1,");
     line("     \"inputs\": [\"model.features\", \"data.features\"], \"outputs\": " + outputs + "}");
     line("  ]},");
   } else {
     line(regression ? "  \"model\": {\"model\": \"fuse.models.cnn_regressor\", \"dims\": " + dims + ", " + layers + ", \"inputs\": [" + image +
                           "], \"outputs\": [\"model.pred\"]},"
-                    : "  \"model\": {\"model\": \"fuse.models.cnn_classifier\", \"dims\": " + dims + ", \"num_classes\": " + std::to_string(target.classes) + ", " +
+                    : "  \"model\": {\"model\": \"fuse.models.cnn_classifier\", \"dims\": " + dims + ", \"num_classes\": " + std::to_string(target.output_size()) + ", " +
                           layers + ", \"dropout\": 0.1,\n            \"inputs\": [" + image + "], \"outputs\": " + outputs + "},");
   }
   line(target_sections(o, target, 30, 2) + ",");

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "fuse/base/error.h"
+#include "fuse/base/strings.h"
 #include "init.h"
 
 namespace fuse::cli {
@@ -23,6 +24,56 @@ std::string key_list(const std::vector<std::string>& columns) {
   std::string list;
   for (const std::string& c : columns) list += (list.empty() ? "" : ", ") + json_string(data_key(c));
   return "[" + list + "]";
+}
+
+std::string Target::outputs() const {
+  if (task == "regression") return "[\"model.pred\"]";
+  if (task == "survival") return "[\"model.risk\"]";
+  if (task == "multilabel") return "[\"model.logits\"]";  // a sigmoid per label in the postprocess, no softmax
+  return "[\"model.logits\", \"model.probs\"]";
+}
+
+std::vector<std::string> target_columns(const InitOptions& o) {
+  std::vector<std::string> columns;
+  for (std::string_view c : split(o.target, ',')) columns.emplace_back(c);
+  return columns;
+}
+
+Target read_targets(const InitOptions& o, const std::vector<table::ColumnSummary>& columns) {
+  const auto summary = [&](const std::string& name) { return *std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.name == name; }); };
+  const std::vector<std::string> names = target_columns(o);
+  if (names.size() == 1) return read_target(o, summary(names[0]));
+  if (o.task == "regression") throw Error(Errc::kInvalidArgument, "--target " + o.target + " names several columns: a multi-label classification, not a regression");
+  Target t;
+  t.task = "multilabel";
+  t.classes = names.size();
+  t.labels = names;
+  size_t fewest = 0;  // positives of the rarest label, whose shares the folds keep
+  std::vector<std::string> quoted, all;
+  for (const std::string& name : names) {
+    const table::ColumnSummary c = summary(name);
+    const std::string where = o.table + ": the label '" + name + "'";
+    if (c.missing) throw Error(Errc::kInvalidArgument, where + " is empty in " + std::to_string(c.missing) + " rows: drop or fill them first");
+    bool binary = c.values.size() == 2;
+    size_t positives = 0;
+    std::vector<std::string> held;
+    for (const auto& [value, count] : c.values) {
+      binary = binary && (value == "0" || value == "1");
+      if (value == "1") positives = count;
+      held.push_back(value);
+    }
+    if (!binary)
+      throw Error(Errc::kInvalidArgument, where + " holds " + (c.distinct > held.size() ? std::to_string(c.distinct) + " values" : join(held, ", ")) +
+                                              "; multi-label targets are 0 (absent) and 1 (present), both");
+    if (t.stratify.empty() || positives < fewest) fewest = positives, t.stratify = data_key(name);
+    quoted.push_back("'" + name + "'");
+  }
+  for (const table::ColumnSummary& c : columns) all.push_back(c.name);
+  t.label = volume_key(all, "targets");
+  t.description = "multi-label classification of " + join(quoted, ", ");
+  t.steps.push_back("      // the labels as one vector of 0/1 per row, the loss's target\n      {\"op\": \"fuse.ops.stack\", \"keys\": " + key_list(names) +
+                    ", \"out\": " + json_string(t.label) + "}");
+  return t;
 }
 
 Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
@@ -49,6 +100,7 @@ Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
     return t;
   }
   t.description = (t.classes == 2 ? "binary" : std::to_string(t.classes) + "-class") + std::string(" classification of '") + o.target + "'";
+  t.stratify = data_key(o.target);
   // Class indices as they are when the values are 0..k-1; else numbered by the training folds' sorted values.
   bool indices = whole;
   for (const auto& [value, count] : target.values) {
@@ -83,6 +135,7 @@ Target read_survival(const InitOptions& o, const table::ColumnSummary& time, con
   t.task = "survival";
   t.classes = 0;
   t.label = data_key(event.name);
+  t.stratify = t.label;
   t.time = data_key(time.name);
   t.description = "survival ('" + time.name + "' to the event '" + event.name + "')";
   return t;
@@ -104,6 +157,13 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
     line("  \"metrics\": {\"r2\": {\"metric\": \"fuse.metrics.regression\", \"pred\": \"model.pred\", \"target\": " + label + ", \"output\": \"r2\"}},");
     monitor = "validation.r2";
     evaluation = "{\"target\": " + label + ", \"score\": \"model.pred\", \"metrics\": {\"regression\": \"regression\"}";
+  } else if (t.task == "multilabel") {
+    line("  // A probability per label (sigmoid), each label a binary problem of its own.");
+    line("  \"postprocess\": [{\"op\": \"fuse.ops.sigmoid\", \"key\": \"model.logits\", \"out\": \"model.probs\"}],");
+    line("  \"losses\": {\"bce\": {\"loss\": \"fuse.losses.bce_with_logits\", \"pred\": \"model.logits\", \"target\": " + label + "}},");
+    // The validation loss picks the best epoch; the evaluation gives each label's AUC and their macro average.
+    monitor = "validation.loss";
+    evaluation = "{\"labels\": " + key_list(t.labels) + ", \"score\": \"model.probs\", \"metrics\": {\"auc\": \"auc\", \"brier\": \"brier\"}";
   } else if (t.classes == 2) {
     line("  \"postprocess\": [{\"op\": \"fuse.ops.select\", \"key\": \"model.probs\", \"out\": \"model.score\", \"axis\": 1, \"index\": 1}],");
     line("  \"losses\": {\"ce\": {\"loss\": \"fuse.losses.cross_entropy\", \"pred\": \"model.logits\", \"target\": " + label + "}},");
@@ -123,8 +183,8 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
   }
   line("  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},");
   line("  \"schedule\": {\"name\": \"one_cycle\"},");
-  line("  \"trainer\": {\"epochs\": " + std::to_string(epochs) + ", \"monitor\": \"" + monitor + "\", \"mode\": \"max\", \"threads\": " + std::to_string(threads) +
-       "},");
+  line("  \"trainer\": {\"epochs\": " + std::to_string(epochs) + ", \"monitor\": \"" + monitor + "\", \"mode\": \"" + (monitor == "validation.loss" ? "min" : "max") +
+       "\", \"threads\": " + std::to_string(threads) + "},");
   if (!o.groups.empty()) evaluation += ",\n                 \"groups\": " + key_list(o.groups);
   s += "  \"evaluation\": " + evaluation + ",\n                 \"ci\": {\"rounds\": 1000, \"seed\": 1}}";
   return s;

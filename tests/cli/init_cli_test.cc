@@ -136,6 +136,40 @@ TEST(FuseInit, APatientColumnKeepsItsRowsInOneFold) {
   EXPECT_NE(read_text(dir / "alone.json").find(R"("folds": {"k": 5, "stratify": "data.label", "file": "alone_folds.json"})"), std::string::npos);
 }
 
+// Several 0/1 target columns: a multi-label classification (a sigmoid per label, binary cross-entropy), each
+// label scored under its own name with the macro and micro averages; the folds keep the rarest label's shares.
+TEST(FuseInit, SeveralZeroOneTargetsGiveAMultiLabelClassification) {
+  const fs::path dir = fresh_dir("init_multilabel");
+  std::ofstream table(dir / "findings.csv");
+  table << "id,x,y,effusion,edema,grade\n";
+  for (int i = 0; i < 80; ++i) {
+    const double x = std::sin(1.3 * i), y = std::cos(0.7 * i);
+    table << "p" << i << "," << x << "," << y << "," << (x + 0.3 * std::sin(5.0 * i) > 0) << "," << (y > 0.6) << "," << i % 3 << "\n";
+  }
+  table.close();
+  CommandResult r = fuse("init findings.csv --target effusion,edema --exclude grade --out findings.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote findings.json: multi-label classification of 'effusion', 'edema' from 2 numbers and 0 categorical columns\n"), std::string::npos)
+      << r.out;
+  const std::string text = read_text(dir / "findings.json");
+  EXPECT_NE(text.find(R"({"op": "fuse.ops.stack", "keys": ["data.effusion", "data.edema"], "out": "data.targets"})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("out_features": 2, "dropout": 0.1, "inputs": ["data.features"], "outputs": ["model.logits"]})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("folds": {"k": 5, "stratify": "data.edema", )"), std::string::npos) << text;  // the rarer label
+  EXPECT_NE(text.find(R"("evaluation": {"labels": ["data.effusion", "data.edema"], "score": "model.probs", )"), std::string::npos) << text;
+  r = fuse("run findings.json --epochs 2 --no-progress --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"evaluation: auc.data.effusion = ", "evaluation: auc.data.edema = ", "evaluation: auc.macro = "})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  // Refused: a label that is not 0/1, a label with empty cells, several targets for a regression.
+  std::ofstream(dir / "bad.csv") << "id,x,a,b,c\np1,1,0,1,\np2,2,1,2,1\np3,3,0,0,0\n";
+  const auto error = [&](const std::string& args) { return init_error(args, dir); };
+  EXPECT_EQ(error("bad.csv --target a,b"), "fuse: error: bad.csv: the label 'b' holds 0, 1, 2; multi-label targets are 0 (absent) and 1 (present), both\n");
+  EXPECT_EQ(error("bad.csv --target a,c"), "fuse: error: bad.csv: the label 'c' is empty in 1 rows: drop or fill them first\n");
+  EXPECT_EQ(error("bad.csv --target a,b --task regression"),
+            "fuse: error: --target a,b names several columns: a multi-label classification, not a regression\n");
+  EXPECT_EQ(error("bad.csv --target a,d"), "fuse: error: bad.csv: no column 'd' (--target; columns: id, x, a, b, c)\n");
+}
+
 TEST(FuseInit, TextClassesAndARegressionRun) {
   const fs::path dir = fresh_dir("init_tasks");
   write_table(dir);
@@ -336,6 +370,22 @@ TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("auc = "), std::string::npos) << r.out;
   EXPECT_TRUE(fs::exists(dir / "scored" / "predictions.csv"));
+
+  // Two 0/1 findings per image: the CNN gives a logit per label, a sigmoid each.
+  {
+    std::ifstream in(dir / "data" / "train.csv");
+    std::ofstream table(dir / "data" / "train_findings.csv");
+    std::string row;
+    for (int i = 0; std::getline(in, row); ++i) table << row << (i == 0 ? ",calcified" : (i % 4 < 2 ? ",1" : ",0")) << "\n";
+  }
+  r = fuse("init data/train_findings.csv --target label,calcified --threads 2 --out findings.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string findings = read_text(dir / "findings.json");
+  EXPECT_NE(findings.find(R"("model": {"model": "fuse.models.cnn_classifier", "dims": 3, "num_classes": 2,)"), std::string::npos) << findings;
+  EXPECT_NE(findings.find(R"("outputs": ["model.logits"]})"), std::string::npos) << findings;
+  r = fuse("run findings.json --epochs 1 --no-progress --out findings_run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation: auc.macro = "), std::string::npos) << r.out;
 }
 
 // Photographs (PNG) with a label and a mask of 0 and 255: a 2D classification and a 2D segmentation, each run for
