@@ -370,6 +370,13 @@ TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("auc = "), std::string::npos) << r.out;
   EXPECT_TRUE(fs::exists(dir / "scored" / "predictions.csv"));
+  r = fuse("infer clinical_bundle --input data/images/v0.nii.gz", dir);  // an image without its row
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("key 'data.age' missing"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" (a file given alone holds only 'data.image': an inference that reads other columns of the training table needs them, `fuse "
+                       "infer BUNDLE --table rows.csv`)\n"),
+            std::string::npos)
+      << r.err;
 
   // Two 0/1 findings per image: the CNN gives a logit per label, a sigmoid each.
   {

@@ -162,7 +162,15 @@ NDict Predictor::predict_file(const std::string& input, const std::string& outpu
   if (!output.empty()) sample.set(spec.output_key, output);
   const std::string name = fs::path(input).filename().string();
   sample.set("data.sample_id", name.substr(0, name.find('.')));
-  return predict(std::move(sample));
+  try {
+    return predict(std::move(sample));
+  } catch (const Error& e) {
+    // A file alone carries only its path: an inference that also reads a table's columns (a model of an image
+    // and clinical values) needs the row.
+    if (e.code() != Errc::kKeyNotFound) throw;
+    throw Error(e.code(), std::string(e.what()) + " (a file given alone holds only '" + spec.input_key +
+                              "': an inference that reads other columns of the training table needs them, `fuse infer BUNDLE --table rows.csv`)");
+  }
 }
 
 NDict Predictor::predict(NDict sample) { return predict_prepared(prepare(std::move(sample))); }
