@@ -119,8 +119,11 @@ void print_component(const ComponentManifest& c) {
   }
   for (const SizeSpec& s : c.sizes) {
     const std::string input = "'" + s.of + "'[" + std::to_string(s.index) + "]";
-    std::cout << "  sizes:  " << s.field << " = the size of "
-              << (s.flatten ? input + " from dimension " + std::to_string(s.dim) + " on" : "dimension " + std::to_string(s.dim) + " of " + input)
+    const std::string from = input + " from dimension " + std::to_string(s.dim) + " on";
+    std::cout << "  sizes:  " << s.field << " = "
+              << (s.spatial ? "the sizes of " + from + ", last first"
+                  : s.flatten ? "the size of " + from
+                              : "the size of dimension " + std::to_string(s.dim) + " of " + input)
               << " in a training batch, when left out\n";
   }
   if (c.example) std::cout << "  example config: " << json::to_text(*c.example) << "\n";

@@ -82,6 +82,9 @@ TEST(FuseCli, PluginsInspect) {
   EXPECT_NE(r.out.find("  sizes:  in_channels = the size of dimension 1 of 'inputs'[0] in a training batch, when left out\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  sizes:  tabular_features = the size of 'inputs'[1] from dimension 1 on in a training batch, when left out\n"), std::string::npos)
       << r.out;
+  r = fuse("plugins inspect fuse.models.vit");
+  EXPECT_NE(r.out.find("  sizes:  image_size = the sizes of 'inputs'[0] from dimension 2 on, last first in a training batch, when left out\n"), std::string::npos)
+      << r.out;
   r = fuse("plugins inspect fuse.ops.clpi");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("unknown component 'fuse.ops.clpi'; did you mean 'fuse.ops.clip'?"), std::string::npos) << r.err;

@@ -333,10 +333,17 @@ class Reader {
       s.field = std::string(m.key());
       const std::string at = json::child_pointer(pointer, s.field);
       const ConfigField* f = c.field(s.field);
-      if (f == nullptr || f->type != FieldType::kInt || f->required || !f->default_value.is_null())
-        fail(at, what + "sizes: '" + s.field + "' must be an int config field whose default is null (the host sets it only where a config leaves it out)");
       const bj::object& o = object(m.value(), at, what + "sizes '" + s.field + "'");
-      check_members(o, at, {"of", "index", "dim", "flatten"}, what + "sizes '" + s.field + "'");
+      check_members(o, at, {"of", "index", "dim", "flatten", "spatial"}, what + "sizes '" + s.field + "'");
+      if (const bj::value* spatial = o.if_contains("spatial")) {
+        if (!spatial->is_bool()) fail(json::child_pointer(at, "spatial"), what + "sizes '" + s.field + "': 'spatial' must be true or false");
+        s.spatial = spatial->as_bool();
+      }
+      const FieldType type = s.spatial ? FieldType::kIntList : FieldType::kInt;
+      if (f == nullptr || f->type != type || f->required || !f->default_value.is_null())
+        fail(at, what + "sizes: '" + s.field + "' must be an " + field_type_name(type) +
+                     " config field whose default is null (the host sets it only where a config leaves it out)" +
+                     (s.spatial ? "" : "; a list of sizes is \"spatial\": true"));
       s.of = string(o, at, "of", true, what + "sizes '" + s.field + "'");
       const ConfigField* of = c.field(s.of);
       if (of == nullptr || (of->type != FieldType::kKey && of->type != FieldType::kKeyList))
@@ -353,6 +360,7 @@ class Reader {
         if (!flatten->is_bool()) fail(json::child_pointer(at, "flatten"), what + "sizes '" + s.field + "': 'flatten' must be true or false");
         s.flatten = flatten->as_bool();
       }
+      if (s.flatten && s.spatial) fail(at, what + "sizes '" + s.field + "': 'flatten' (one product) and 'spatial' (a size per dimension) exclude each other");
       specs.push_back(std::move(s));
     }
     return specs;

@@ -209,7 +209,7 @@ TEST(Manifest, RefusesABadFit) {
 std::string sizes_manifest(const std::string& sizes, const std::string& version = R"( "manifest_version": 3,)", const std::string& kind = "model") {
   return manifest_with(R"({"kind": ")" + kind + R"(", "id": "m", "version": "1.0.0",
       "config": {"inputs": {"type": "key[]", "default": ["data.image"]}, "in": {"type": "int", "default": null}, "out": {"type": "int"},
-                 "at": {"type": "int", "default": 3}},
+                 "at": {"type": "int", "default": 3}, "grid": {"type": "int[]", "default": null}},
       "sizes": )" + sizes + "}",
                        version);
 }
@@ -224,6 +224,9 @@ TEST(Manifest, ReadsTheSizesAModelTakesFromTheData) {
   EXPECT_EQ(s.dim, -1);
   EXPECT_TRUE(s.flatten);
   EXPECT_FALSE(parse(sizes_manifest(R"({"in": {"of": "inputs", "dim": 1}})")).components[0].sizes[0].flatten);
+  const SizeSpec grid = parse(sizes_manifest(R"({"grid": {"of": "inputs", "dim": 2, "spatial": true}})")).components[0].sizes[0];
+  EXPECT_TRUE(grid.spatial);
+  EXPECT_EQ(grid.dim, 2);
 }
 
 TEST(Manifest, RefusesBadSizes) {
@@ -235,10 +238,15 @@ TEST(Manifest, RefusesBadSizes) {
           "component 'm': 'sizes' needs \"manifest_version\": 3 (hosts before it do not read 'sizes')");
   refused(sizes_manifest(R"({"in": {"of": "inputs", "dim": 1}})", R"( "manifest_version": 3,)", "loss"),
           "component 'm': 'sizes' is for models, which are sized from their inputs (this is a loss)");
-  for (const char* field : {"out", "at", "inputs", "nope"})
+  for (const char* field : {"out", "at", "inputs", "nope", "grid"})
     refused(sizes_manifest(R"({")" + std::string(field) + R"(": {"of": "inputs", "dim": 1}})"),
             "component 'm': sizes: '" + std::string(field) +
-                "' must be an int config field whose default is null (the host sets it only where a config leaves it out)");
+                "' must be an int config field whose default is null (the host sets it only where a config leaves it out); a list of sizes is \"spatial\": true");
+  refused(sizes_manifest(R"({"in": {"of": "inputs", "dim": 2, "spatial": true}})"),
+          "component 'm': sizes: 'in' must be an int[] config field whose default is null (the host sets it only where a config leaves it out)");
+  refused(sizes_manifest(R"({"grid": {"of": "inputs", "dim": 2, "spatial": true, "flatten": true}})"),
+          "component 'm': sizes 'grid': 'flatten' (one product) and 'spatial' (a size per dimension) exclude each other");
+  refused(sizes_manifest(R"({"grid": {"of": "inputs", "dim": 2, "spatial": "yes"}})"), "component 'm': sizes 'grid': 'spatial' must be true or false");
   refused(sizes_manifest(R"({"in": {"of": "out", "dim": 1}})"), "component 'm': sizes 'in': 'of' must name a key or key[] config field (the inputs), got 'out'");
   refused(sizes_manifest(R"({"in": {"of": "inputs", "index": -1, "dim": 1}})"),
           "component 'm': sizes 'in': 'index' must be an integer >= 0 (0 for a key field): which of 'inputs''s keys");

@@ -4,6 +4,7 @@
 
 #include "fuse/base/error.h"
 #include "fuse/data/dataset.h"
+#include "fuse/json/write.h"
 #include "fuse/loader/collate.h"
 #include "fuse/train/trainer.h"
 
@@ -74,9 +75,13 @@ std::vector<std::string> size_model(const Registry& registry, Experiment& e) {
       const std::vector<std::string> keys = keys_of(c.config, m, s.of);
       if (s.index >= keys.size()) continue;  // no such input: the component's own rule (e.g. no tabular features)
       const std::string& key = keys[s.index];
-      // "dimension 1 of 'x'", or flattened: "'x' from dimension 1 on".
-      const std::string measured = s.flatten ? "'" + key + "' from dimension " + std::to_string(s.dim) + " on" : "dimension " + std::to_string(s.dim) + " of '" + key + "'";
-      const std::string where = c.where + ": model component '" + c.name + "': '" + s.field + "' is the size of " + measured;
+      // "the size of dimension 1 of 'x'", flattened "the size of 'x' from dimension 1 on", spatial "the sizes of
+      // 'x' from dimension 2 on, last first".
+      const std::string from = "'" + key + "' from dimension " + std::to_string(s.dim) + " on";
+      const std::string measured = s.spatial ? "the sizes of " + from + ", last first"
+                                   : s.flatten ? "the size of " + from
+                                               : "the size of dimension " + std::to_string(s.dim) + " of '" + key + "'";
+      const std::string where = c.where + ": model component '" + c.name + "': '" + s.field + "' is " + measured;
       try {
         if (!data) data = probe_batch(registry, e);
       } catch (const Error& error) {
@@ -109,12 +114,22 @@ std::vector<std::string> size_model(const Registry& registry, Experiment& e) {
       const int64_t dim = s.dim < 0 ? s.dim + t.ndim() : s.dim;
       if (dim < 0 || dim > t.ndim() || (dim == t.ndim() && !s.flatten))
         throw Error(Errc::kShape, where + ", which is " + t.description() + " in a training batch of one: it has no dimension " + std::to_string(s.dim));
-      int64_t size = 1;  // flattened: the product of the sizes from dim on
-      for (int64_t d = dim; d < (s.flatten ? t.ndim() : dim + 1); ++d) size *= t.shape()[static_cast<size_t>(d)];
+      if (s.spatial && dim == t.ndim())
+        throw Error(Errc::kShape, where + ", which is " + t.description() + " in a training batch of one: it has no dimension " + std::to_string(s.dim));
+      bj::value size;
+      if (s.spatial) {
+        bj::array sizes;  // last first: x, y, z
+        for (int64_t d = t.ndim() - 1; d >= dim; --d) sizes.push_back(t.shape()[static_cast<size_t>(d)]);
+        size = std::move(sizes);
+      } else {
+        int64_t product = 1;  // flattened: the product of the sizes from dim on
+        for (int64_t d = dim; d < (s.flatten ? t.ndim() : dim + 1); ++d) product *= t.shape()[static_cast<size_t>(d)];
+        size = product;
+      }
       c.config[s.field] = size;
       boost::system::error_code ec;
       if (bj::value* at = e.resolved.find_pointer(c.pointer, ec); at != nullptr && at->is_object()) at->as_object()[s.field] = size;
-      lines.push_back("model component '" + c.name + "': " + s.field + " " + std::to_string(size) + " (the size of " + measured + ", " + t.description() +
+      lines.push_back("model component '" + c.name + "': " + s.field + " " + json::to_text(size) + " (" + measured + ", " + t.description() +
                       " in a training batch of one)");
     }
   }

@@ -4,6 +4,7 @@
 
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "fuse/train/trainer.h"
 #include "test_support.h"
@@ -60,6 +61,28 @@ TEST(ModelSizes, AHeadTakesItsSizesFromTheComponentsBeforeIt) {
   // Built with them, the model runs.
   ModelGraph graph = build_model(built_plugins(), e.model);
   EXPECT_EQ(graph.parameters().size(), 4u);  // the body's linear layer, the head's
+}
+
+// A ViT's image_size: the input's spatial sizes, x first (the toy's two features as a 1 x 2 picture of one channel).
+TEST(ModelSizes, AVitTakesItsImageSizeFromATrainingBatch) {
+  const auto dir = fresh_dir("sizes_vit");
+  std::string json = testing::toy_json(R"({"model": "fuse.models.vit", "dims": 2, "patch_size": [1, 1], "hidden": 8, "depth": 1, "heads": 1,
+      "num_classes": 2, "inputs": ["data.picture"], "outputs": ["model.logits", "model.probs"]})");
+  const std::string stack = R"({"op": "fuse.ops.stack", "keys": ["data.x1", "data.x2"], "out": "data.features"})";
+  json.insert(json.find(stack) + stack.size(), R"(,
+      {"op": "fuse.ops.copy", "from": ["data.features"], "to": ["data.picture"]},
+      {"op": "fuse.ops.reshape", "keys": ["data.picture"], "shape": [1, 2, 1]})");
+  Experiment e = read_experiment(testing::write_toy(dir, json));
+  const std::vector<std::string> lines = size_model(built_plugins(), e);
+  EXPECT_EQ(boost::json::serialize(e.model[0].config.at("image_size")), "[1,2]");  // x 1, y 2
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1], "model component 'net': image_size [1, 2] (the sizes of 'data.picture' from dimension 2 on, last first, float32[1, 1, 2, 1] in a "
+                      "training batch of one)");
+  ModelGraph graph = build_model(built_plugins(), e.model);  // built with it, the model runs on the picture
+  NDict batch;
+  batch.set("data.picture", Value(Tensor::zeros({3, 1, 2, 1}, sdk::kFloat32)));
+  graph.forward(batch, CallContext(false, 0, 0, -1));
+  EXPECT_EQ(batch.get<Tensor>("model.probs").shape(), (std::vector<int64_t>{3, 2}));
 }
 
 TEST(ModelSizes, RefusalsNameTheComponentAndTheInput) {

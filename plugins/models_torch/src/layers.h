@@ -16,11 +16,19 @@ using sdk::fail;
 
 // A size the host takes from the data when the experiment leaves it out (the manifest's "sizes"); a config
 // that reaches the model without it (built without data) is refused with the remedy.
-inline int64_t data_size(const DictView& c, const std::string& field) {
+inline void require_data_size(const DictView& c, const std::string& field) {
   if (c.is_unset(field))
     fail(FM_ERR_INVALID_ARGUMENT, "'" + field + "' is not set: `fuse run` takes it from a training batch when the experiment leaves it out; give it to build "
                                   "the model without data");
+}
+inline int64_t data_size(const DictView& c, const std::string& field) {
+  require_data_size(c, field);
   return c.get_int(field);
+}
+// The same for a list of sizes (a ViT's image_size: the input's spatial sizes, x first).
+inline std::vector<int64_t> data_sizes(const DictView& c, const std::string& field) {
+  require_data_size(c, field);
+  return c.get_ints(field);
 }
 
 template <int D>

@@ -208,7 +208,7 @@ struct Mvit : torch::nn::Module {
     const int dims = static_cast<int>(c.get_int("dims"));
     MvitOptions o;
     o.in_channels = data_size(c, "in_channels");
-    o.image_size = tensor_order(c.get_ints("image_size"), dims, "image_size");
+    o.image_size = tensor_order(data_sizes(c, "image_size"), dims, "image_size");
     o.patch_kernel = tensor_order(c.get_ints("patch_kernel"), dims, "patch_kernel");
     o.patch_stride = tensor_order(c.get_ints("patch_stride"), dims, "patch_stride");
     o.q_stride = tensor_order(c.get_ints("q_stride"), dims, "q_stride");
@@ -227,7 +227,7 @@ struct Mvit : torch::nn::Module {
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) { return body.run(in); }
   Body body;
 };
-FUSE_TORCH_MODEL(Mvit, "fuse.models.mvit", "1.1.0")
+FUSE_TORCH_MODEL(Mvit, "fuse.models.mvit", "1.2.0")
 
 }  // namespace
 }  // namespace fuse::models

@@ -90,7 +90,7 @@ struct VitImpl : torch::nn::Module {
 struct Vit : torch::nn::Module {
   explicit Vit(const DictView& c) {
     const int dims = static_cast<int>(c.get_int("dims"));
-    body = make_body<VitImpl>(dims, data_size(c, "in_channels"), tensor_order(c.get_ints("image_size"), dims, "image_size"),
+    body = make_body<VitImpl>(dims, data_size(c, "in_channels"), tensor_order(data_sizes(c, "image_size"), dims, "image_size"),
                               tensor_order(c.get_ints("patch_size"), dims, "patch_size"), c.get_int("hidden"), c.get_int("depth"), c.get_int("heads"),
                               c.get_double("mlp_ratio"), c.get_double("dropout"), c.get_int("num_classes"), c.get_string("pooling") == "cls",
                               c.get_strings("outputs").size());
@@ -99,7 +99,7 @@ struct Vit : torch::nn::Module {
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) { return body.run(in); }
   Body body;
 };
-FUSE_TORCH_MODEL(Vit, "fuse.models.vit", "1.1.0")
+FUSE_TORCH_MODEL(Vit, "fuse.models.vit", "1.2.0")
 
 }  // namespace
 }  // namespace fuse::models

@@ -274,6 +274,10 @@ TEST(Vit, SizesThatDoNotFitAreNamed) {
             "every axis");
   EXPECT_EQ(error_of([] { model("fuse.models.vit", R"({"in_channels": 1, "image_size": [8, 8], "patch_size": [4], "hidden": 10, "heads": 4})"); }),
             "model 'fuse.models.vit' (plugin 'fuse.models_torch'): create failed: 'hidden' (10) must be a multiple of 'heads' (4)");
+  // Left out, as `fuse run` fills it from the data: a model built without data says so.
+  EXPECT_EQ(error_of([] { model("fuse.models.vit", R"({"in_channels": 1, "patch_size": [4]})"); }),
+            "model 'fuse.models.vit' (plugin 'fuse.models_torch'): create failed: 'image_size' is not set: `fuse run` takes it from a training batch when the "
+            "experiment leaves it out; give it to build the model without data");
   EXPECT_EQ(error_of([] { model("fuse.models.vit", R"({"in_channels": 1, "dims": 3, "image_size": [8, 8], "patch_size": [4]})"); }),
             "model 'fuse.models.vit' (plugin 'fuse.models_torch'): create failed: 'image_size' needs 1 or 3 sizes (x, y, z), got 2");
   Model m = model("fuse.models.vit", R"({"in_channels": 1, "image_size": [8, 12], "patch_size": [4], "hidden": 8, "heads": 2, "depth": 1})");

@@ -61,13 +61,16 @@ struct FitSpec {
 // A model's int config field that the host may take from the data when a config leaves it out
 // ("sizes": {"in_channels": {"of": "inputs", "index": 0, "dim": 1}}): the size of dimension `dim` (negative:
 // from the end; the batch is dimension 0) of the `index`-th key in config field `of`, in a training batch; with
-// `flatten`, the product of the sizes from `dim` on (an MLP's in_features: [batch, 2, 3] gives 6, [batch] 1).
+// `flatten`, the product of the sizes from `dim` on (an MLP's in_features: [batch, 2, 3] gives 6, [batch] 1);
+// with `spatial`, an int[] field: the sizes from `dim` on, last first (x, y[, z], the order of sizes in configs: a
+// ViT's image_size from [batch, channels, z, y, x]).
 struct SizeSpec {
-  std::string field;  // an int config field whose default is null
+  std::string field;  // an int (int[] when spatial) config field whose default is null
   std::string of;     // a key or key[] config field
   size_t index = 0;   // which of its keys
   int64_t dim = 0;
   bool flatten = false;
+  bool spatial = false;
 };
 
 struct ComponentManifest {
