@@ -65,8 +65,9 @@ size_t fold_count(const FoldGroups& g, size_t rows);
 // The "folds" member: fold_count folds, stratified by the key `stratify` unless empty,
 // grouped by g, saved to "<stem>_folds.json".
 std::string folds_member(const std::string& stem, const FoldGroups& g, size_t rows, const std::string& stratify);
-// What grouping the folds means, for the template's comment and output ("" when not grouped).
-std::string fold_groups_note(const FoldGroups& g, size_t rows);
+// What grouping the folds means: a comment line for the template ("" when not grouped), and a line of output.
+std::string fold_groups_comment(const FoldGroups& g, size_t rows);
+void print_fold_groups(const FoldGroups& g, size_t rows);
 // What a table's columns become as features (sklearn's ColumnTransformer): numbers (imputed when some are empty,
 // z-scored), categories (one-hot), or left out with the reason (ids, free text, a constant, --exclude, the folds'
 // groups); the target's columns and `images` are not listed.

@@ -142,7 +142,7 @@ int init_table(const InitOptions& o) {
   line("{");
   line("  // Made by `" + command + "`:");
   line("  // " + description + ", with an MLP and " + std::to_string(fold_count(groups, t.size())) + "-fold cross-validation.");
-  if (!groups.column.empty()) line("  // The " + fold_groups_note(groups, t.size()) + ".");
+  s += fold_groups_comment(groups, t.size());
   line("  // Every statistic below (means, standard deviations, categories, the MLP's input size) is fitted to the training");
   line("  // folds when `fuse run` starts, and printed. Edit freely: docs/data.md, docs/training.md.");
   if (!p.skipped.empty()) {
@@ -170,7 +170,7 @@ int init_table(const InitOptions& o) {
   write_experiment(o, s);
   std::cout << "wrote " << o.out << ": " << description << "\n";
   print_plan(p);
-  if (!groups.column.empty()) std::cout << "  " << fold_groups_note(groups, t.size()) << " (--fold-group none: each row alone)\n";
+  print_fold_groups(groups, t.size());
   std::cout << "next: fuse run " << o.out << " --cross-validate\n";
   return 0;
 }
@@ -314,10 +314,19 @@ std::string folds_member(const std::string& stem, const FoldGroups& g, size_t ro
          (g.column.empty() ? "" : ", \"group\": " + json_string(data_key(g.column))) + ", \"file\": " + json_string(stem + "_folds.json") + "}";
 }
 
+namespace {
+
 std::string fold_groups_note(const FoldGroups& g, size_t rows) {
-  if (g.column.empty()) return "";
   return "folds keep each '" + g.column + "' whole (" + std::to_string(g.values) + " values over " + std::to_string(rows) +
          " rows): no patient is both trained on and validated";
+}
+
+}  // namespace
+
+std::string fold_groups_comment(const FoldGroups& g, size_t rows) { return g.column.empty() ? "" : "  // The " + fold_groups_note(g, rows) + ".\n"; }
+
+void print_fold_groups(const FoldGroups& g, size_t rows) {
+  if (!g.column.empty()) std::cout << "  " << fold_groups_note(g, rows) << " (--fold-group none: each row alone)\n";
 }
 
 int64_t max_size(const InitOptions& o, int64_t fallback) { return o.max_size > 0 ? o.max_size : fallback; }

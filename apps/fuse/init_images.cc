@@ -93,7 +93,7 @@ int init_images(const InitOptions& o) {
   line("  // Made by `" + command + "`:");
   line("  // " + description + ", with a small " + dims + "D CNN and " + std::to_string(fold_count(groups, t.size())) + "-fold cross-validation.");
   if (tabular) line("  // The columns join the CNN's pooled features in its head (FuseMedML's Head3D).");
-  if (!groups.column.empty()) line("  // The " + fold_groups_note(groups, t.size()) + ".");
+  x += fold_groups_comment(groups, t.size());
   line("  // " + about);
   line(tabular ? "  // The CNN's input channels, the head's sizes and the columns' statistics come from the training folds when it runs.\n"
                 "  // Edit freely: docs/data.md, docs/training.md."
@@ -157,7 +157,7 @@ int init_images(const InitOptions& o) {
     std::cout << "  resampled to " << json::format_number(s.spacing[0]) << " x " << json::format_number(s.spacing[1]) << " x " << json::format_number(s.spacing[2])
               << " mm (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << "x" << s.largest_size[2] << "), centred in " << shape << "\n";
   print_plan(p);
-  if (!groups.column.empty()) std::cout << "  " << fold_groups_note(groups, t.size()) << " (--fold-group none: each row alone)\n";
+  print_fold_groups(groups, t.size());
   std::cout << "next: fuse run " << o.out << " --cross-validate\n";
   return 0;
 }

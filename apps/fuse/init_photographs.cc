@@ -51,7 +51,7 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   line("{");
   line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + fold_group_option(o) + max_size_option(o) + "`:");
   line("  // " + description + ", with a 2D UNet on " + shape + " pictures and " + std::to_string(folds) + "-fold cross-validation.");
-  if (!groups.column.empty()) line("  // The " + fold_groups_note(groups, s.images.size()) + ".");
+  x += fold_groups_comment(groups, s.images.size());
   line("  // Every photograph is read as " + std::string(mode == "color" ? "RGB" : "grey") + " in [0, 1] and resized to fit " + shape +
        " pixels (its aspect kept, padded with 0; the largest is " + std::to_string(s.largest_size[0]) + "x" + std::to_string(s.largest_size[1]) + "),");
   line("  // its mask with it by nearest neighbour. A flip of axis 1 (up-down) suits pictures without an up (dermoscopy, pathology).");
@@ -103,7 +103,7 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   write_experiment(o, x);
   std::cout << "wrote " << o.out << ": " << description << "\n";
   std::cout << "  resized to fit " << shape << " pixels (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << ")\n";
-  if (!groups.column.empty()) std::cout << "  " << fold_groups_note(groups, s.images.size()) << " (--fold-group none: each row alone)\n";
+  print_fold_groups(groups, s.images.size());
   std::cout << "next: fuse run " << o.out << "\n";
   return 0;
 }

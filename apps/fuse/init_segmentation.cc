@@ -99,7 +99,7 @@ int init_segmentation(const InitOptions& o) {
   line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + fold_group_option(o) + max_size_option(o) + "`:");
   line("  // " + description + ", with a 3D UNet on " + std::to_string(patch[0]) + "x" + std::to_string(patch[1]) + "x" + std::to_string(patch[2]) +
        " patches and " + std::to_string(fold_count(groups, images.size())) + "-fold cross-validation.");
-  if (!groups.column.empty()) line("  // The " + fold_groups_note(groups, images.size()) + ".");
+  x += fold_groups_comment(groups, images.size());
   line("  // Every image is laid out in RAS and resampled to " + json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " +
        json::format_number(spacing[2]) + " mm (the most common spacing per axis; `fuse dataset summary` shows the rest).");
   line("  // The UNet's input channels come from the data when it runs. Edit freely: docs/data.md, docs/training.md.");
@@ -153,7 +153,7 @@ int init_segmentation(const InitOptions& o) {
   std::cout << "  resampled to " << json::format_number(spacing[0]) << " x " << json::format_number(spacing[1]) << " x " << json::format_number(spacing[2])
             << " mm (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << "x" << s.largest_size[2] << "), patches of " << patch[0] << "x"
             << patch[1] << "x" << patch[2] << " voxels\n";
-  if (!groups.column.empty()) std::cout << "  " << fold_groups_note(groups, images.size()) << " (--fold-group none: each row alone)\n";
+  print_fold_groups(groups, images.size());
   std::cout << "next: fuse run " << o.out << "\n";
   return 0;
 }

@@ -427,6 +427,12 @@ bj::object Run::metrics_json(const std::vector<Outcome>& main, const std::vector
       }
       const std::string& name = it->first;
       const std::vector<double>& values = it->second;
+      if (values.size() < plan_.scores.size()) {  // a class's value undefined: no mean of the others passed for all
+        if (errors != nullptr)
+          (*errors)[name] = "undefined for " + std::to_string(plan_.scores.size() - values.size()) + " of the " + std::to_string(plan_.scores.size()) + " classes";
+        it = macro.erase(it);
+        continue;
+      }
       double sum = 0;
       for (double v : values) sum += v;
       const double classes = static_cast<double>(values.size());

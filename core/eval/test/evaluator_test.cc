@@ -150,11 +150,11 @@ TEST_F(EvaluatorTest, OneVsAllPerClassMacroAndMicro) {
 TEST_F(EvaluatorTest, MultiLabelPerLabelMacroAndMicro) {
   std::mt19937 rng(4);
   std::normal_distribution<double> noise(0, 0.25);
-  std::string text = "id,effusion,nodule,p_effusion,p_nodule,loss\n";
+  std::string text = "id,effusion,nodule,p_effusion,p_nodule,loss,site\n";
   for (int i = 0; i < 300; ++i) {
     const int a = i % 3 == 0, b = i % 5 < 2;  // both present in some rows, neither in others
     text += "c" + std::to_string(i) + "," + std::to_string(a) + "," + std::to_string(b) + "," + std::to_string(0.3 + 0.4 * a + noise(rng)) + "," +
-            std::to_string(0.4 + 0.2 * b + noise(rng)) + "," + std::to_string(0.1 * (i % 7)) + "\n";
+            std::to_string(0.4 + 0.2 * b + noise(rng)) + "," + std::to_string(0.1 * (i % 7)) + "," + (b ? "x" : "y") + "\n";
   }
   const fs::path file = write(dir_, "ml.csv", text);
   EvalConfig c;
@@ -164,7 +164,12 @@ TEST_F(EvaluatorTest, MultiLabelPerLabelMacroAndMicro) {
   c.metrics.push_back(MetricSpec{"auc", "auc", {}, false, "--metric auc"});
   c.metrics.push_back(MetricSpec{"loss", "mean", bj::object{{"pred", "loss"}}, false, "--metric mean"});
   c.ci.rounds = 200;
+  c.group_columns = {"site"};  // site y holds no nodule: its nodule AUC, and so its macro average, are undefined
   const bj::object r = Evaluator(built_plugins(), c).run();
+  const bj::object& y = r.at("groups").at("site").at("y").as_object();
+  EXPECT_TRUE(y.at("metrics").as_object().contains("auc.effusion"));
+  EXPECT_FALSE(y.at("metrics").as_object().contains("auc.macro"));
+  EXPECT_EQ(y.at("errors").at("auc.macro"), "undefined for 1 of the 2 classes");
   // Each label's AUC is that label's binary AUC alone.
   for (const auto& [label, score] : {std::pair{"effusion", "p_effusion"}, std::pair{"nodule", "p_nodule"}}) {
     EvalConfig one = basic(file, {"auc"});
