@@ -83,9 +83,11 @@ std::string features_description(const Plan& p);
 void print_plan(const Plan& p);
 // o.max_size, else `fallback`: the largest side, in pixels or voxels, that a template gives its images.
 int64_t max_size(const InitOptions& o, int64_t fallback);
-// " --max-size N", " --fold-group COLUMN" when given, for the command a template repeats.
+// " --max-size N", " --fold-group COLUMN" when given, for the command a template repeats; a segmentation's
+// whole command ("fuse init TABLE --image I --mask M ...").
 std::string max_size_option(const InitOptions& o);
 std::string fold_group_option(const InitOptions& o);
+std::string segmentation_command(const InitOptions& o);
 // Photographs (data::is_photograph): the working size, the median of their longer sides at most 128 pixels (or
 // --max-size) and a multiple of 4 (the UNet halves it twice); "gray" when every one has one channel, else "color" (RGB); the steps
 // reading one at `path_key` into `key` (float in [0, 1]) and resizing it to fit side x side, its aspect kept and

@@ -333,6 +333,10 @@ int64_t max_size(const InitOptions& o, int64_t fallback) { return o.max_size > 0
 
 std::string fold_group_option(const InitOptions& o) { return o.fold_group.empty() ? "" : " --fold-group " + o.fold_group; }
 
+std::string segmentation_command(const InitOptions& o) {
+  return "fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + fold_group_option(o) + max_size_option(o);
+}
+
 std::string max_size_option(const InitOptions& o) { return o.max_size > 0 ? " --max-size " + std::to_string(o.max_size) : ""; }
 
 int64_t photograph_side(const InitOptions& o, const data::DatasetSummary& s) {

@@ -49,7 +49,7 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   std::string x;
   const auto line = [&](const std::string& text) { x += text + "\n"; };
   line("{");
-  line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + fold_group_option(o) + max_size_option(o) + "`:");
+  line("  // Made by `" + segmentation_command(o) + "`:");
   line("  // " + description + ", with a 2D UNet on " + shape + " pictures and " + std::to_string(folds) + "-fold cross-validation.");
   x += fold_groups_comment(groups, s.images.size());
   line("  // Every photograph is read as " + std::string(mode == "color" ? "RGB" : "grey") + " in [0, 1] and resized to fit " + shape +

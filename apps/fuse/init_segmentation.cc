@@ -96,7 +96,7 @@ int init_segmentation(const InitOptions& o) {
   std::string x;
   const auto line = [&](const std::string& text) { x += text + "\n"; };
   line("{");
-  line("  // Made by `fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + fold_group_option(o) + max_size_option(o) + "`:");
+  line("  // Made by `" + segmentation_command(o) + "`:");
   line("  // " + description + ", with a 3D UNet on " + std::to_string(patch[0]) + "x" + std::to_string(patch[1]) + "x" + std::to_string(patch[2]) +
        " patches and " + std::to_string(fold_count(groups, images.size())) + "-fold cross-validation.");
   x += fold_groups_comment(groups, images.size());

@@ -180,9 +180,10 @@ void Run::add_units(const MetricPlan& p) {
   // c against label column c), and the pooled micro average.
   const size_t k = plan_.scores.size();
   const bool multi_label = !config_.label_columns.empty();
-  const auto positive = [&](size_t r, size_t c) {
-    return multi_label ? data_.numbers.at(config_.label_columns[c])[r] : (data_.numbers.at(config_.target_column)[r] == static_cast<double>(c) ? 1.0 : 0.0);
-  };
+  std::vector<const std::vector<double>*> labels;  // multi-label: column c's targets
+  for (const std::string& l : config_.label_columns) labels.push_back(&data_.numbers.at(l));
+  const std::vector<double>* y = multi_label ? nullptr : &data_.numbers.at(config_.target_column);
+  const auto positive = [&](size_t r, size_t c) { return multi_label ? (*labels[c])[r] : ((*y)[r] == static_cast<double>(c) ? 1.0 : 0.0); };
   bj::object cfg = p.config;
   cfg["pred"] = "ova.pred";
   cfg["target"] = "ova.target";
@@ -196,9 +197,12 @@ void Run::add_units(const MetricPlan& p) {
     const std::string unit = multi_label ? p.spec.name + "." + config_.label_columns[c] : p.spec.name + ".class_" + std::to_string(c);
     units_.push_back(Unit{unit, &p, cfg, b, data_.rows, 1, true, nullptr, {}});
   }
+  std::vector<const std::vector<double>*> scores;
+  for (const std::string& column : plan_.scores) scores.push_back(&data_.numbers.at(column));
+  pooled_pred.reserve(data_.rows * k), pooled_target.reserve(data_.rows * k);
   for (size_t r = 0; r < data_.rows; ++r)
     for (size_t c = 0; c < k; ++c) {
-      pooled_pred.push_back(data_.numbers.at(plan_.scores[c])[r]);
+      pooled_pred.push_back((*scores[c])[r]);
       pooled_target.push_back(positive(r, c));
     }
   NDict micro;

@@ -114,8 +114,6 @@ std::vector<std::string> size_model(const Registry& registry, Experiment& e) {
       const int64_t dim = s.dim < 0 ? s.dim + t.ndim() : s.dim;
       if (dim < 0 || dim > t.ndim() || (dim == t.ndim() && !s.flatten))
         throw Error(Errc::kShape, where + ", which is " + t.description() + " in a training batch of one: it has no dimension " + std::to_string(s.dim));
-      if (s.spatial && dim == t.ndim())
-        throw Error(Errc::kShape, where + ", which is " + t.description() + " in a training batch of one: it has no dimension " + std::to_string(s.dim));
       bj::value size;
       if (s.spatial) {
         bj::array sizes;  // last first: x, y, z
