@@ -161,8 +161,10 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
     line("  // A probability per label (sigmoid), each label a binary problem of its own.");
     line("  \"postprocess\": [{\"op\": \"fuse.ops.sigmoid\", \"key\": \"model.logits\", \"out\": \"model.probs\"}],");
     line("  \"losses\": {\"bce\": {\"loss\": \"fuse.losses.bce_with_logits\", \"pred\": \"model.logits\", \"target\": " + label + "}},");
-    // The validation loss picks the best epoch; the evaluation gives each label's AUC and their macro average.
-    monitor = "validation.loss";
+    // The labels' mean AUC picks the best epoch; the evaluation gives each label's AUC with an interval.
+    line("  \"metrics\": {\"auc\": {\"metric\": \"fuse.metrics.auc\", \"pred\": \"model.probs\", \"target\": " + label +
+         ", \"average\": \"macro\"}},");
+    monitor = "validation.auc";
     evaluation = "{\"labels\": " + key_list(t.labels) + ", \"score\": \"model.probs\", \"metrics\": {\"auc\": \"auc\", \"brier\": \"brier\"}";
   } else if (t.classes == 2) {
     line("  \"postprocess\": [{\"op\": \"fuse.ops.select\", \"key\": \"model.probs\", \"out\": \"model.score\", \"axis\": 1, \"index\": 1}],");

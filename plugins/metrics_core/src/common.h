@@ -121,6 +121,12 @@ class BinaryRows {
     }
     invalidate();
   }
+  // Appends rows read elsewhere (finite scores, 0/1 labels): a column of a multi-label batch.
+  void append(const std::vector<double>& scores, const std::vector<uint8_t>& labels) {
+    scores_.insert(scores_.end(), scores.begin(), scores.end());
+    labels_.insert(labels_.end(), labels.begin(), labels.end());
+    invalidate();
+  }
   void merge(const BinaryRows& other) {
     scores_.insert(scores_.end(), other.scores_.begin(), other.scores_.end());
     labels_.insert(labels_.end(), other.labels_.begin(), other.labels_.end());

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common.h"
+#include "label_columns.h"
 
 namespace fuse::metrics {
 namespace {
@@ -65,29 +66,35 @@ void check_rows(size_t expected, size_t given) {
                                       std::to_string(expected));
 }
 
-// Common shape of the binary ranking metrics: rows in, a result computed from optional counts.
+// Common shape of the binary ranking metrics: rows in, a result computed from optional counts. Those whose
+// manifest has 'average' take several labels at once (LabelColumns); the others one score per row.
 template <class Derived>
 class BinaryMetric {
  public:
   explicit BinaryMetric(const DictView& config)
-      : pred_(config.get_string("pred")), target_(config.get_string("target")) {}
-  void reset() { rows_.clear(); }
-  void update(const DictView& batch) { rows_.add(batch, pred_, target_); }
-  void merge(const Derived& other) { rows_.merge(other.rows_); }
-  void compute(Dict& result) const { compute_weighted(nullptr, nullptr, rows_.size(), result); }
+      : pred_(config.get_string("pred")),
+        target_(config.get_string("target")),
+        columns_(config.has("average") ? config.get_string("average") : "none") {}
+  void reset() { columns_.clear(); }
+  void update(const DictView& batch) { columns_.add(batch, pred_, target_); }
+  void merge(const Derived& other) { columns_.merge(other.columns_); }
+  void compute(Dict& result) const { compute_weighted(nullptr, nullptr, columns_.rows(), result); }
   void compute_weighted(const DictView* inputs, const uint8_t* counts, size_t n, Dict& result) const {
-    check_rows(rows_.size(), n);
+    check_rows(columns_.rows(), n);
     static_cast<const Derived*>(this)->compute_from(inputs, counts, result);
   }
-  void save(sdk::Writer& w) const { rows_.save(w); }
-  void load(sdk::Reader& r) { rows_.load(r); }
+  void save(sdk::Writer& w) const { columns_.save(w); }
+  void load(sdk::Reader& r) { columns_.load(r); }
   void load(const void* data, size_t size) {
-    sdk::read_state(data, size, [&](sdk::Reader& r) { rows_.load(r); });
+    sdk::read_state(data, size, [&](sdk::Reader& r) { columns_.load(r); });
   }
 
  protected:
+  // The rows of a metric of one score per row.
+  const BinaryRows& rows() const { return columns_.single(); }
+
   std::string pred_, target_;
-  BinaryRows rows_;
+  LabelColumns columns_;
 };
 
 // AUC of the rows, or with 'bins' > 0 of a histogram of the scores over 'range': bounded memory for files
@@ -98,6 +105,8 @@ class Auc : public BinaryMetric<Auc> {
   explicit Auc(const DictView& config) : BinaryMetric(config), bins_(static_cast<size_t>(config.get_int("bins"))) {
     const std::vector<double> range = config.get_doubles("range");
     if (range.size() != 2 || !(range[0] < range[1])) fail(FM_ERR_INVALID_ARGUMENT, "'range' must be [low, high] with low < high");
+    if (bins_ > 0 && columns_.average() != LabelColumns::Average::kNone)
+      fail(FM_ERR_INVALID_ARGUMENT, "'bins' keeps one histogram of one score per row, so it needs 'average': 'none'");
     low_ = range[0], high_ = range[1];
     positives_.assign(bins_, 0), negatives_.assign(bins_, 0);
   }
@@ -152,8 +161,10 @@ class Auc : public BinaryMetric<Auc> {
     BinaryMetric::compute_weighted(inputs, counts, n, result);
   }
   void compute_from(const DictView*, const uint8_t* counts, Dict& result) const {
-    rows_.require_both_classes(counts, "AUC");
-    result.set_double("auc", auc_of(rows_, counts));
+    columns_.compute(counts, "auc", [](const BinaryRows& rows, const uint8_t* c) {
+      rows.require_both_classes(c, "AUC");
+      return auc_of(rows, c);
+    }, result);
   }
 
  private:
@@ -161,15 +172,15 @@ class Auc : public BinaryMetric<Auc> {
   double low_ = 0, high_ = 1;
   std::vector<uint64_t> positives_, negatives_;
 };
-FUSE_METRIC(Auc, "fuse.metrics.auc", "1.0.0")
+FUSE_METRIC(Auc, "fuse.metrics.auc", "1.1.0")
 
 // The ROC curve on a fixed grid of false-positive rates (so replicates can be averaged into a band), and AUC.
 class RocCurve : public BinaryMetric<RocCurve> {
  public:
   explicit RocCurve(const DictView& config) : BinaryMetric(config), points_(config.get_int("points")) {}
   void compute_from(const DictView*, const uint8_t* counts, Dict& result) const {
-    rows_.require_both_classes(counts, "a ROC curve");
-    const Steps st = steps(rows_, counts);
+    rows().require_both_classes(counts, "a ROC curve");
+    const Steps st = steps(rows(), counts);
     // The ROC polyline: (0, 0), then one vertex per tie group.
     std::vector<double> fpr{0.0}, tpr{0.0};
     for (size_t g = 0; g < st.tp.size(); ++g) {
@@ -189,7 +200,7 @@ class RocCurve : public BinaryMetric<RocCurve> {
     }
     result.set_tensor("fpr", vector_tensor(grid));
     result.set_tensor("tpr", vector_tensor(at));
-    result.set_double("auc", auc_of(rows_, counts));
+    result.set_double("auc", auc_of(rows(), counts));
   }
 
  private:
@@ -213,13 +224,14 @@ class AveragePrecision : public BinaryMetric<AveragePrecision> {
  public:
   using BinaryMetric::BinaryMetric;
   void compute_from(const DictView*, const uint8_t* counts, Dict& result) const {
-    auto [pos, neg] = rows_.totals(counts);
-    if (pos == 0) fail(FM_ERR_NUMERIC, "average precision needs positive (1) targets; the " +
-                                           std::string(counts ? "replicate" : "data") + " has none");
-    result.set_double("average_precision", average_precision(steps(rows_, counts)));
+    columns_.compute(counts, "average_precision", [](const BinaryRows& rows, const uint8_t* c) {
+      if (rows.totals(c).first == 0)
+        fail(FM_ERR_NUMERIC, "average precision needs positive (1) targets; the " + std::string(c ? "replicate" : "data") + " has none");
+      return average_precision(steps(rows, c));
+    }, result);
   }
 };
-FUSE_METRIC(AveragePrecision, "fuse.metrics.average_precision", "1.0.0")
+FUSE_METRIC(AveragePrecision, "fuse.metrics.average_precision", "1.1.0")
 
 // The precision-recall curve on a fixed recall grid (interpolated precision: the best precision at that recall
 // or above), and average precision.
@@ -227,9 +239,9 @@ class PrCurve : public BinaryMetric<PrCurve> {
  public:
   explicit PrCurve(const DictView& config) : BinaryMetric(config), points_(config.get_int("points")) {}
   void compute_from(const DictView*, const uint8_t* counts, Dict& result) const {
-    auto [pos, neg] = rows_.totals(counts);
+    auto [pos, neg] = rows().totals(counts);
     if (pos == 0) fail(FM_ERR_NUMERIC, "a precision-recall curve needs positive (1) targets");
-    const Steps st = steps(rows_, counts);
+    const Steps st = steps(rows(), counts);
     std::vector<double> recall, precision;
     for (size_t g = 0; g < st.tp.size(); ++g) {
       recall.push_back(st.tp[g] / st.pos);
@@ -263,8 +275,8 @@ class OperatingPoint : public BinaryMetric<OperatingPoint> {
       fail(FM_ERR_INVALID_ARGUMENT, "set exactly one of 'min_sensitivity' and 'min_specificity'");
   }
   void compute_from(const DictView*, const uint8_t* counts, Dict& result) const {
-    rows_.require_both_classes(counts, "an operating point");
-    const Steps st = steps(rows_, counts);
+    rows().require_both_classes(counts, "an operating point");
+    const Steps st = steps(rows(), counts);
     std::optional<size_t> chosen;
     for (size_t g = 0; g < st.tp.size(); ++g) {
       const double sens = st.tp[g] / st.pos, spec = 1.0 - st.fp[g] / st.neg;

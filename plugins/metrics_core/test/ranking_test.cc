@@ -61,6 +61,56 @@ TEST(Auc, BinnedHistogramIsExactUpToTiesWithinABin) {
             "metric 'fuse.metrics.auc' (plugin 'fuse.metrics_core'): create failed: 'range' must be [low, high] with low < high");
 }
 
+// Several labels at once ('average'). Two labels: column 0 ranks 3 of 4 pairs right (0.75), column 1 all (1.0);
+// pooled, 12 of the 16 positive-negative cell pairs.
+const char* kTwoLabels = R"({"p": [[0.9, 0.2], [0.8, 0.6], [0.3, 0.7], [0.1, 0.4]], "y": [[1, 0], [0, 1], [1, 1], [0, 0]]})";
+
+TEST(Auc, MacroAndMicroAveragesOfSeveralLabels) {
+  NDict r = compute_metric("fuse.metrics.auc", R"({"pred": "p", "target": "y", "average": "macro"})", sample64(kTwoLabels));
+  EXPECT_NEAR(r.get<double>("auc"), 0.875, 1e-12);
+  EXPECT_EQ(values<double>(r.get<Tensor>("auc_per_label")), (std::vector<double>{0.75, 1.0}));
+  EXPECT_NEAR(metric_value("fuse.metrics.auc", R"({"pred": "p", "target": "y", "average": "micro"})", kTwoLabels, "auc"), 0.75, 1e-12);
+  // Column 0's average precision: 1 at recall 0.5, 2/3 at recall 1; column 1's: 1.
+  EXPECT_NEAR(metric_value("fuse.metrics.average_precision", R"({"pred": "p", "target": "y", "average": "macro"})", kTwoLabels,
+                           "average_precision"),
+              (0.5 + 0.5 * 2.0 / 3.0 + 1.0) / 2, 1e-12);
+}
+
+TEST(Auc, MacroOfOneHotClassesIsEachClassAgainstTheRest) {
+  // Class 0 against the rest: 3.5 of 4 pairs (a tie at 0.3); class 1: 1; class 2: 2 of 3.
+  NDict r = compute_metric("fuse.metrics.auc", R"({"pred": "p", "target": "y", "average": "macro"})",
+                           sample64(R"({"p": [[0.7, 0.2, 0.1], [0.3, 0.4, 0.3], [0.2, 0.3, 0.5], [0.3, 0.1, 0.6]],
+                                        "y": [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]]})"));
+  EXPECT_EQ(values<double>(r.get<Tensor>("auc_per_label")), (std::vector<double>{0.875, 1.0, 2.0 / 3.0}));
+  EXPECT_NEAR(r.get<double>("auc"), (0.875 + 1.0 + 2.0 / 3.0) / 3, 1e-12);
+}
+
+TEST(Auc, SeveralLabelsRefuseBadShapesAndValues) {
+  const std::string prefix = "metric 'fuse.metrics.auc' (plugin 'fuse.metrics_core'): ";
+  const std::string macro = R"({"pred": "p", "target": "y", "average": "macro"})";
+  EXPECT_EQ(error_of([&] { compute_metric("fuse.metrics.auc", macro, sample64(kSk)); }),
+            prefix + "key 'p': 'average': 'macro' needs scores [n, labels], got shape [4]");
+  EXPECT_EQ(error_of([&] { compute_metric("fuse.metrics.auc", macro, sample64(R"({"p": [[0.1, 0.9], [0.8, 0.2]], "y": [0, 1]})")); }),
+            prefix + "key 'y': expected 0/1 targets [2, 2] for the scores of 'p', got shape [2] (for class ids, their one-hot: "
+                     "fuse.ops.one_hot)");
+  EXPECT_EQ(error_of([&] { compute_metric("fuse.metrics.auc", macro, sample64(R"({"p": [[0.1, 0.9], [0.8, 0.2]], "y": [[0, 1], [0.5, 0]]})")); }),
+            prefix + "key 'y': row 1, column 0 has 0.500000; multi-label targets are 0 or 1");
+  // A label without positives leaves the macro average undefined, and says which.
+  EXPECT_EQ(error_of([&] {
+              compute_metric("fuse.metrics.auc", macro, sample64(R"({"p": [[0.1, 0.9], [0.8, 0.2]], "y": [[0, 0], [1, 0]]})"));
+            }),
+            prefix + "score column 1 of 2: AUC needs both classes, but the data has no positive (1) targets among 2 rows (a macro "
+                     "average needs every column defined)");
+  Metric m = built_plugins().create_metric("fuse.metrics.auc", json_object(macro));
+  m.update(sample64(kTwoLabels));
+  EXPECT_EQ(error_of([&] { m.update(sample64(R"({"p": [[0.1, 0.9, 0.5]], "y": [[0, 1, 1]]})")); }),
+            prefix + "key 'p': this batch has 3 score columns, earlier batches 2");
+  EXPECT_EQ(error_of([] {
+              built_plugins().create_metric("fuse.metrics.auc", json_object(R"({"bins": 10, "average": "micro"})"));
+            }),
+            prefix + "create failed: 'bins' keeps one histogram of one score per row, so it needs 'average': 'none'");
+}
+
 TEST(RocCurve, GridAndVertices) {
   NDict r = compute_metric("fuse.metrics.roc_curve", R"({"pred": "p", "target": "y", "points": 5})", sample64(kSk));
   // vertices (0,0) (0,.5) (.5,.5) (.5,1) (1,1)

@@ -19,12 +19,12 @@ struct Case {
 };
 
 // Random rows with every column any metric here reads: p (probability), y (0/1), m (3-class scores), c (class),
-// t (regression target / time), e (event), a/b (second predictors).
+// k (multi-label 0/1 per class of m), t (regression target / time), e (event), a/b (second predictors).
 NDict rows(size_t n, unsigned seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<double> u(0.01, 0.99);
   std::vector<double> p(n), m(n * 3), t(n);
-  std::vector<int64_t> y(n), c(n), e(n);
+  std::vector<int64_t> y(n), c(n), e(n), labels(n * 3);
   for (size_t i = 0; i < n; ++i) {
     y[i] = static_cast<int64_t>(i % 3 == 0);
     p[i] = std::round((0.3 * static_cast<double>(y[i]) + 0.7 * u(rng)) * 20) / 20;  // coarse: plenty of ties
@@ -32,6 +32,7 @@ NDict rows(size_t n, unsigned seed) {
     double sum = 0;
     for (int k = 0; k < 3; ++k) sum += m[i * 3 + static_cast<size_t>(k)] = u(rng) + (k == c[i] ? 0.5 : 0.0);
     for (int k = 0; k < 3; ++k) m[i * 3 + static_cast<size_t>(k)] /= sum;
+    for (size_t j = 0; j < 3; ++j) labels[i * 3 + j] = static_cast<int64_t>(j == static_cast<size_t>(c[i]) || i % 5 == j);
     t[i] = std::round(u(rng) * 10);
     e[i] = static_cast<int64_t>(rng() % 2);
   }
@@ -40,6 +41,7 @@ NDict rows(size_t n, unsigned seed) {
   d.set("y", Tensor::from_vector<int64_t>(y, {static_cast<int64_t>(n)}));
   d.set("m", Tensor::from_vector<double>(m, {static_cast<int64_t>(n), 3}));
   d.set("c", Tensor::from_vector<int64_t>(c, {static_cast<int64_t>(n)}));
+  d.set("k", Tensor::from_vector<int64_t>(labels, {static_cast<int64_t>(n), 3}));
   d.set("t", Tensor::from_vector<double>(t, {static_cast<int64_t>(n)}));
   d.set("e", Tensor::from_vector<int64_t>(e, {static_cast<int64_t>(n)}));
   return d;
@@ -98,7 +100,10 @@ void expect_same(const NDict& a, const NDict& b, double tolerance, const std::st
 const std::vector<Case> kCases = {
     {"fuse.metrics.auc", R"({"pred": "p", "target": "y"})", 1e-12},
     {"fuse.metrics.roc_curve", R"({"pred": "p", "target": "y", "points": 11})", 1e-12},
+    {"fuse.metrics.auc", R"({"pred": "m", "target": "k", "average": "macro"})", 1e-12},
+    {"fuse.metrics.auc", R"({"pred": "m", "target": "k", "average": "micro"})", 1e-12},
     {"fuse.metrics.average_precision", R"({"pred": "p", "target": "y"})", 1e-12},
+    {"fuse.metrics.average_precision", R"({"pred": "m", "target": "k", "average": "macro"})", 1e-12},
     {"fuse.metrics.pr_curve", R"({"pred": "p", "target": "y", "points": 11})", 1e-12},
     {"fuse.metrics.operating_point", R"({"pred": "p", "target": "y", "min_sensitivity": 0.8})", 1e-12},
     {"fuse.metrics.confusion", R"({"pred": "p", "target": "y"})", 1e-12},
