@@ -62,9 +62,12 @@ struct FoldGroups {
 FoldGroups fold_groups(const InitOptions& o, const std::vector<table::ColumnSummary>& columns, size_t rows);
 // 5 folds, fewer for fewer groups (or rows).
 size_t fold_count(const FoldGroups& g, size_t rows);
-// The "folds" member: fold_count folds, stratified by the key `stratify` unless empty,
+// The "folds" member: fold_count folds, stratified by `stratify` (Target::stratify's members) unless empty,
 // grouped by g, saved to "<stem>_folds.json".
 std::string folds_member(const std::string& stem, const FoldGroups& g, size_t rows, const std::string& stratify);
+// The folds' members that stratify by `keys`: one key's classes; several 0/1 labels, or one key's text split by
+// `separator`, by each row's rarest label. "" for none.
+std::string stratify_members(const std::vector<std::string>& keys, const std::string& separator = "");
 // What grouping the folds means: a comment line for the template ("" when not grouped), and a line of output.
 std::string fold_groups_comment(const FoldGroups& g, size_t rows);
 void print_fold_groups(const FoldGroups& g, size_t rows);
@@ -118,8 +121,8 @@ struct Target {
   size_t classes = 0;       // classes, or labels
   std::string label;        // the key the loss and metrics read (survival: the event)
   std::string time;         // survival: the key of the times
-  std::string stratify;     // the key the folds keep the shares of ("" none)
-  std::vector<std::string> labels;  // multi-label: the label columns (scored one by one under their names)
+  std::string stratify;     // the folds' stratify members (stratify_members; "" none)
+  std::vector<std::string> labels;  // multi-label: the labels, each a column or a label of one listing column (scored one by one under their names)
   std::string description;  // "binary classification of 'label'"
   std::vector<std::string> steps;  // static steps making `label` from the column (none when it is one already)
   // The model's outputs ("[\"model.logits\", \"model.probs\"]") and how many numbers per row the first holds.
@@ -128,10 +131,15 @@ struct Target {
 };
 // o.target's columns: one, or several separated by commas (multi-label).
 std::vector<std::string> target_columns(const InitOptions& o);
-// The target of o.target among the table's `columns`: read_target for one column, else multi-label (each column
-// 0 and 1, both, without empty cells; the folds stratified by the rarest label). Refuses a target with empty
-// cells, one value, or more values than classes can be.
-Target read_targets(const InitOptions& o, const std::vector<table::ColumnSummary>& columns);
+// The target of o.target among the table's `columns` (summaries of `t`): read_target for one column, else
+// multi-label (each column 0 and 1, both, without empty cells; the folds stratified by each row's rarest
+// label). One text column whose cells list labels ("Effusion|Edema", ChestX-ray14's "Finding Labels") is
+// multi-label too (read_label_list). Refuses a target with empty cells, one value, or more values than classes can be.
+Target read_targets(const InitOptions& o, const std::vector<table::ColumnSummary>& columns, const table::Table& t);
+// A multi-label target listed in one text column, labels separated by '|': a 0/1 key per label (named as a column
+// of that name would be), "No Finding" and "none" listing none. Refuses empty cells, a label in fewer rows than
+// `folds` or in every row, and a label whose key a column of the table has.
+Target read_label_list(const InitOptions& o, const table::Column& column, const std::vector<std::string>& columns, size_t folds);
 Target read_target(const InitOptions& o, const table::ColumnSummary& column);
 // A survival target: years (or any unit) to the event in column o.time, column o.event 1 when it happened and 0
 // when follow-up ended first (a Cox model scored by the C-index). Refuses empty cells, negative times, and an

@@ -121,7 +121,7 @@ int init_table(const InitOptions& o) {
   const table::Table t = table::read_table(table_file, all);
   const std::vector<table::ColumnSummary> columns = table::describe(t);
   const auto summary = [&](const std::string& name) { return *std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.name == name; }); };
-  const Target target = survival ? read_survival(o, summary(o.time), summary(o.event)) : read_targets(o, columns);
+  const Target target = survival ? read_survival(o, summary(o.time), summary(o.event)) : read_targets(o, columns, t);
   const FoldGroups groups = fold_groups(o, columns, t.size());
   const Plan p = plan_columns(columns, o, t.size(), groups);
   if (p.numbers.empty() && p.categories.empty()) {
@@ -309,8 +309,15 @@ FoldGroups fold_groups(const InitOptions& o, const std::vector<table::ColumnSumm
 
 size_t fold_count(const FoldGroups& g, size_t rows) { return std::min<size_t>(5, g.column.empty() ? rows : g.values); }
 
+std::string stratify_members(const std::vector<std::string>& keys, const std::string& separator) {
+  if (keys.empty()) return "";
+  std::string list;
+  for (const std::string& k : keys) list += (list.empty() ? "" : ", ") + json_string(k);
+  return "\"stratify\": " + (keys.size() == 1 ? list : "[" + list + "]") + (separator.empty() ? "" : ", \"separator\": " + json_string(separator));
+}
+
 std::string folds_member(const std::string& stem, const FoldGroups& g, size_t rows, const std::string& stratify) {
-  return "\"folds\": {\"k\": " + std::to_string(fold_count(g, rows)) + (stratify.empty() ? "" : ", \"stratify\": " + json_string(stratify)) +
+  return "\"folds\": {\"k\": " + std::to_string(fold_count(g, rows)) + (stratify.empty() ? "" : ", " + stratify) +
          (g.column.empty() ? "" : ", \"group\": " + json_string(data_key(g.column))) + ", \"file\": " + json_string(stem + "_folds.json") + "}";
 }
 

@@ -35,7 +35,7 @@ int init_images(const InitOptions& o) {
   const table::Table t = table::read_table(table_file, all);
   const std::vector<std::string> images = image_paths(o, t, o.image);
   const std::vector<table::ColumnSummary> summaries = table::describe(t);
-  const Target target = read_targets(o, summaries);
+  const Target target = read_targets(o, summaries, t);
   const FoldGroups groups = fold_groups(o, summaries, t.size());
   // The table's other columns (age, sex, a lab value) join the image in the classifier's head (FuseMedML's Head3D).
   const Plan p = plan_columns(summaries, o, t.size(), groups, o.image);

@@ -1,6 +1,8 @@
 // fuse init: what the target column makes of an experiment, for the table and the image templates alike.
 #include <algorithm>
 #include <charconv>
+#include <map>
+#include <set>
 
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
@@ -16,6 +18,23 @@ bool is_integer(const std::string& text) {
   int64_t v = 0;
   const char* end = text.data() + text.size();
   return !text.empty() && std::from_chars(text.data(), end, v).ptr == end;
+}
+
+constexpr char kLabelSeparator[] = "|";
+
+// ChestX-ray14's "Finding Labels" lists a row's labels as "Effusion|Edema": a text column some of whose cells
+// hold the separator.
+bool lists_labels(const table::Column& column) {
+  if (column.kind != table::Kind::kText) return false;
+  for (size_t r = 0; r < column.text.size(); ++r)
+    if (column.text.at(r).find(kLabelSeparator) != std::string_view::npos) return true;
+  return false;
+}
+
+// A cell that lists no label ("No Finding").
+bool lists_none(std::string_view label) {
+  const std::string l = lowercase(label);
+  return l == "no finding" || l == "none";
 }
 
 }  // namespace
@@ -39,39 +58,100 @@ std::vector<std::string> target_columns(const InitOptions& o) {
   return columns;
 }
 
-Target read_targets(const InitOptions& o, const std::vector<table::ColumnSummary>& columns) {
+Target read_targets(const InitOptions& o, const std::vector<table::ColumnSummary>& columns, const table::Table& table) {
   const auto summary = [&](const std::string& name) { return *std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.name == name; }); };
   const std::vector<std::string> names = target_columns(o);
-  if (names.size() == 1) return read_target(o, summary(names[0]));
+  std::vector<std::string> all;
+  for (const table::ColumnSummary& c : columns) all.push_back(c.name);
+  if (names.size() == 1) {
+    const table::Column& column = table.column(names[0]);
+    if (o.task != "regression" && lists_labels(column)) return read_label_list(o, column, all, std::min<size_t>(5, table.size()));
+    return read_target(o, summary(names[0]));
+  }
   if (o.task == "regression") throw Error(Errc::kInvalidArgument, "--target " + o.target + " names several columns: a multi-label classification, not a regression");
   Target t;
   t.task = "multilabel";
   t.classes = names.size();
   t.labels = names;
-  size_t fewest = 0;  // positives of the rarest label, whose shares the folds keep
-  std::vector<std::string> quoted, all;
+  std::vector<std::string> quoted;
   for (const std::string& name : names) {
     const table::ColumnSummary c = summary(name);
     const std::string where = o.table + ": the label '" + name + "'";
     if (c.missing) throw Error(Errc::kInvalidArgument, where + " is empty in " + std::to_string(c.missing) + " rows: drop or fill them first");
     bool binary = c.values.size() == 2;
-    size_t positives = 0;
     std::vector<std::string> held;
     for (const auto& [value, count] : c.values) {
       binary = binary && (value == "0" || value == "1");
-      if (value == "1") positives = count;
       held.push_back(value);
     }
     if (!binary)
       throw Error(Errc::kInvalidArgument, where + " holds " + (c.distinct > held.size() ? std::to_string(c.distinct) + " values" : join(held, ", ")) +
                                               "; multi-label targets are 0 (absent) and 1 (present), both");
-    if (t.stratify.empty() || positives < fewest) fewest = positives, t.stratify = data_key(name);
     quoted.push_back("'" + name + "'");
   }
-  for (const table::ColumnSummary& c : columns) all.push_back(c.name);
+  std::vector<std::string> keys;
+  for (const std::string& name : names) keys.push_back(data_key(name));
+  t.stratify = stratify_members(keys);  // each row by its rarest label
   t.label = volume_key(all, "targets");
   t.description = "multi-label classification of " + join(quoted, ", ");
   t.steps.push_back("      // the labels as one vector of 0/1 per row, the loss's target\n      {\"op\": \"fuse.ops.stack\", \"keys\": " + key_list(names) +
+                    ", \"out\": " + json_string(t.label) + "}");
+  return t;
+}
+
+Target read_label_list(const InitOptions& o, const table::Column& column, const std::vector<std::string>& columns, size_t folds) {
+  const std::string where = o.table + ": the target '" + column.name + "'";
+  std::map<std::string, size_t> rows;  // label -> rows listing it
+  std::set<std::string> none;
+  size_t empty = 0;
+  for (size_t r = 0; r < column.text.size(); ++r) {
+    const std::string_view cell = trim(column.text.at(r));
+    if (cell.empty()) {
+      ++empty;
+      continue;
+    }
+    std::set<std::string> seen;
+    for (std::string_view piece : split(cell, kLabelSeparator)) {
+      const std::string label(trim(piece));
+      if (label.empty()) continue;
+      if (lists_none(label)) none.insert(label);
+      else if (seen.insert(label).second) ++rows[label];
+    }
+  }
+  if (empty) throw Error(Errc::kInvalidArgument, where + " is empty in " + std::to_string(empty) + " rows: drop or fill them first (\"No Finding\" lists no label)");
+  std::vector<std::string> rare, quoted;
+  Target t;
+  t.task = "multilabel";
+  for (const auto& [label, count] : rows) {
+    if (count < folds || count == column.text.size())
+      rare.push_back("'" + label + "' (" + (count == column.text.size() ? "every row" : std::to_string(count) + (count == 1 ? " row" : " rows")) + ")");
+    const auto clash = std::find_if(columns.begin(), columns.end(), [&](const std::string& c) { return data_key(c) == data_key(label); });
+    if (clash != columns.end())
+      throw Error(Errc::kInvalidArgument, where + ": the label '" + label + "' would be key '" + data_key(label) + "', which column '" + *clash +
+                                              "' already is; rename the column");
+    t.labels.push_back(label);
+  }
+  if (!rare.empty())
+    throw Error(Errc::kInvalidArgument, where + " lists labels a model cannot be validated on in " + std::to_string(folds) + " folds: " + join(rare, ", ") +
+                                            "; each label needs at least " + std::to_string(folds) + " rows with it and some without (merge or drop it first)");
+  if (t.labels.size() < 2) throw Error(Errc::kInvalidArgument, where + " lists one label only ('" + t.labels.front() + "'): make it a 0/1 column");
+  t.classes = t.labels.size();
+  t.label = volume_key(columns, "targets");
+  t.stratify = stratify_members({data_key(column.name)}, kLabelSeparator);
+  const std::string none_list = none.empty() ? "" : "'" + join(std::vector<std::string>(none.begin(), none.end()), "', '") + "'";
+  t.description = "multi-label classification of the " + std::to_string(t.classes) + " labels in '" + column.name + "' (" + join(t.labels, ", ") +
+                  (none.empty() ? "" : "; " + none_list + " lists none") + ")";
+  std::string labels, keys;
+  for (const std::string& l : t.labels) {
+    labels += (labels.empty() ? "" : ", ") + json_string(l);
+    keys += (keys.empty() ? "" : ", ") + json_string(data_key(l));
+  }
+  std::string none_json;
+  for (const std::string& n : none) none_json += (none_json.empty() ? "" : ", ") + json_string(n);
+  t.steps.push_back("      // the labels each row lists (\"" + std::string(kLabelSeparator) + "\" between two" + (none.empty() ? "" : "; " + none_list + " lists none") +
+                    "), a 0/1 key each\n      {\"op\": \"fuse.ops.split_labels\", \"key\": " + json_string(data_key(column.name)) + ", \"labels\": [" + labels +
+                    "],\n       \"out\": [" + keys + "], \"separator\": " + json_string(kLabelSeparator) + ", \"none\": [" + none_json + "]}");
+  t.steps.push_back("      // the labels as one vector of 0/1 per row, the loss's target\n      {\"op\": \"fuse.ops.stack\", \"keys\": " + key_list(t.labels) +
                     ", \"out\": " + json_string(t.label) + "}");
   return t;
 }
@@ -100,7 +180,7 @@ Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
     return t;
   }
   t.description = (t.classes == 2 ? "binary" : std::to_string(t.classes) + "-class") + std::string(" classification of '") + o.target + "'";
-  t.stratify = data_key(o.target);
+  t.stratify = stratify_members({data_key(o.target)});
   // Class indices as they are when the values are 0..k-1; else numbered by the training folds' sorted values.
   bool indices = whole;
   for (const auto& [value, count] : target.values) {
@@ -135,7 +215,7 @@ Target read_survival(const InitOptions& o, const table::ColumnSummary& time, con
   t.task = "survival";
   t.classes = 0;
   t.label = data_key(event.name);
-  t.stratify = t.label;
+  t.stratify = stratify_members({t.label});
   t.time = data_key(time.name);
   t.description = "survival ('" + time.name + "' to the event '" + event.name + "')";
   return t;

@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include "fuse/base/strings.h"
 #include "test_support.h"
 
 namespace fuse::testing {
@@ -154,7 +155,7 @@ TEST(FuseInit, SeveralZeroOneTargetsGiveAMultiLabelClassification) {
   const std::string text = read_text(dir / "findings.json");
   EXPECT_NE(text.find(R"({"op": "fuse.ops.stack", "keys": ["data.effusion", "data.edema"], "out": "data.targets"})"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("out_features": 2, "dropout": 0.1, "inputs": ["data.features"], "outputs": ["model.logits"]})"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"("folds": {"k": 5, "stratify": "data.edema", )"), std::string::npos) << text;  // the rarer label
+  EXPECT_NE(text.find(R"("folds": {"k": 5, "stratify": ["data.effusion", "data.edema"], )"), std::string::npos) << text;  // by each row's rarest label
   EXPECT_NE(text.find(R"("evaluation": {"labels": ["data.effusion", "data.edema"], "score": "model.probs", )"), std::string::npos) << text;
   // The best epoch by the labels' mean validation AUC.
   EXPECT_NE(text.find(R"("metrics": {"auc": {"metric": "fuse.metrics.auc", "pred": "model.probs", "target": "data.targets", "average": "macro"}},)"),
@@ -175,6 +176,55 @@ TEST(FuseInit, SeveralZeroOneTargetsGiveAMultiLabelClassification) {
   EXPECT_EQ(error("bad.csv --target a,b --task regression"),
             "fuse: error: --target a,b names several columns: a multi-label classification, not a regression\n");
   EXPECT_EQ(error("bad.csv --target a,d"), "fuse: error: bad.csv: no column 'd' (--target; columns: id, x, a, b, c)\n");
+}
+
+// One text column listing each row's labels (ChestX-ray14's "Finding Labels": "Effusion|Edema", "No Finding"):
+// a multi-label classification with a 0/1 key per label, the folds stratified by each row's rarest label.
+TEST(FuseInit, ATextColumnListingLabelsGivesAMultiLabelClassification) {
+  const fs::path dir = fresh_dir("init_label_list");
+  std::ofstream table(dir / "findings.csv");
+  table << "id,x,y,findings\n";
+  for (int i = 0; i < 90; ++i) {
+    const double x = std::sin(1.3 * i), y = std::cos(0.7 * i);
+    std::vector<std::string> labels;
+    if (x + 0.3 * std::sin(5.0 * i) > 0) labels.push_back("Effusion");
+    if (y > 0.6) labels.push_back("Edema");
+    if (i % 9 == 0) labels.push_back("Mass");
+    table << "p" << i << "," << x << "," << y << "," << (labels.empty() ? "No Finding" : join(labels, "|")) << "\n";
+  }
+  table.close();
+  CommandResult r = fuse("init findings.csv --target findings --out findings.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote findings.json: multi-label classification of the 3 labels in 'findings' (Edema, Effusion, Mass; 'No Finding' lists none) "
+                       "from 2 numbers and 0 categorical columns\n"),
+            std::string::npos)
+      << r.out;
+  const std::string text = read_text(dir / "findings.json");
+  EXPECT_NE(text.find(R"({"op": "fuse.ops.split_labels", "key": "data.findings", "labels": ["Edema", "Effusion", "Mass"],)" "\n"
+                      R"(       "out": ["data.Edema", "data.Effusion", "data.Mass"], "separator": "|", "none": ["No Finding"]})"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.ops.stack", "keys": ["data.Edema", "data.Effusion", "data.Mass"], "out": "data.targets"})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("folds": {"k": 5, "stratify": "data.findings", "separator": "|", )"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("evaluation": {"labels": ["data.Edema", "data.Effusion", "data.Mass"], "score": "model.probs", )"), std::string::npos) << text;
+  r = fuse("run findings.json --epochs 2 --no-progress --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"evaluation: auc.data.Edema = ", "evaluation: auc.data.Effusion = ", "evaluation: auc.data.Mass = ", "evaluation: auc.macro = "})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  // Refused: an empty cell, a label too rare for the folds, a label whose key a column has, one label only.
+  const auto error = [&](const std::string& cells) {
+    std::ofstream bad(dir / "bad.csv");
+    bad << "id,x,Mass,findings\n";
+    for (size_t i = 0; i < 12; ++i) bad << "p" << i << "," << i << "," << i % 2 << "," << split(cells, ',')[i % split(cells, ',').size()] << "\n";
+    bad.close();
+    return init_error("bad.csv --target findings --exclude Mass", dir);
+  };
+  EXPECT_EQ(error("A|B,A,B,"), "fuse: error: bad.csv: the target 'findings' is empty in 3 rows: drop or fill them first (\"No Finding\" lists no label)\n");
+  EXPECT_EQ(error("A|B,A,B,A|C,A,B"),
+            "fuse: error: bad.csv: the target 'findings' lists labels a model cannot be validated on in 5 folds: 'C' (2 rows); each label needs at least 5 "
+            "rows with it and some without (merge or drop it first)\n");
+  EXPECT_EQ(error("A|Mass,A,Mass,B"), "fuse: error: bad.csv: the target 'findings': the label 'Mass' would be key 'data.Mass', which column 'Mass' already is; rename the column\n");
+  EXPECT_EQ(error("A|none,A,none"), "fuse: error: bad.csv: the target 'findings' lists one label only ('A'): make it a 0/1 column\n");
 }
 
 TEST(FuseInit, TextClassesAndARegressionRun) {

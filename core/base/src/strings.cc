@@ -70,7 +70,9 @@ std::string lowercase(std::string_view text) {
   return out;
 }
 
-std::vector<std::string_view> split(std::string_view text, char separator) {
+std::vector<std::string_view> split(std::string_view text, char separator) { return split(text, std::string_view(&separator, 1)); }
+
+std::vector<std::string_view> split(std::string_view text, std::string_view separator) {
   std::vector<std::string_view> parts;
   size_t start = 0;
   while (true) {
@@ -80,8 +82,14 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
       return parts;
     }
     parts.push_back(text.substr(start, end - start));
-    start = end + 1;
+    start = end + separator.size();
   }
+}
+
+std::string_view trim(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
 std::string quoted_list(const std::vector<std::string>& names) {

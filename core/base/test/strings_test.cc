@@ -37,6 +37,13 @@ TEST(Strings, SplitKeepsEmptyParts) {
   EXPECT_EQ(split("", '.').size(), 1u);
 }
 
+TEST(Strings, SplitOnATextAndTrim) {
+  EXPECT_EQ(split("a; b;; c", "; "), (std::vector<std::string_view>{"a", "b;", "c"}));
+  EXPECT_EQ(split("Effusion|Edema", "|"), (std::vector<std::string_view>{"Effusion", "Edema"}));
+  EXPECT_EQ(trim(" \tNo Finding  "), "No Finding");
+  EXPECT_EQ(trim("   "), "");
+}
+
 TEST(Strings, CsvCellsQuotedOnlyWhenTheyMustBe) {
   EXPECT_EQ(csv_cell("case_7"), "case_7");
   EXPECT_EQ(csv_cell("scans, old/a.nii.gz"), "\"scans, old/a.nii.gz\"");

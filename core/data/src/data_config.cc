@@ -261,10 +261,15 @@ DataConfig read_data_config(const json::Document& d, const std::string& pointer,
   }
   if (const bj::value* folds = data.find("folds")) {
     ObjectReader r(d, *folds, data.pointer("folds"), "'folds'");
-    r.allow({"k", "stratify", "group", "file", "seed", "train", "validation"});
+    r.allow({"k", "stratify", "separator", "group", "file", "seed", "train", "validation"});
     FoldsSpec f;
     f.k = static_cast<size_t>(r.integer("k", 5, 2));
-    f.stratify = r.string("stratify", "");
+    f.stratify = r.strings("stratify");
+    f.separator = r.string("separator", "");
+    if (r.has("separator") && (f.separator.empty() || f.stratify.size() != 1))
+      r.fail("separator", f.separator.empty() ? "'separator' is empty: give the text between two labels, e.g. \"|\""
+                                              : "'separator' splits the text of one 'stratify' key into labels, but 'stratify' names " +
+                                                    std::to_string(f.stratify.size()) + " keys");
     f.group = r.string("group", "");
     if (!r.has("file"))
       r.fail("", "'folds' needs 'file': where the split is saved the first time and read afterwards, so that every run (and --cross-validate) "
@@ -315,6 +320,35 @@ std::string label_of(const Sample& s, const std::string& key, const std::string&
   throw Error(Errc::kType, where + ": folds: '" + key + "' of sample '" + s.id + "' is a " + v->type_name() + ", not a class or group label");
 }
 
+// Each sample's class: the one stratify key's value, or with several labels (keys of 0/1, or one key's text
+// split by the separator) the sample's rarest label.
+std::vector<std::string> strata_of(const std::vector<Sample>& all, const FoldsSpec& f) {
+  std::vector<std::string> strata;
+  if (f.stratify.size() == 1 && f.separator.empty()) {
+    for (const Sample& s : all) strata.push_back(label_of(s, f.stratify[0], f.where));
+    return strata;
+  }
+  if (f.stratify.empty()) return strata;
+  std::vector<std::vector<std::string>> labels(all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    for (const std::string& key : f.stratify) {
+      const std::string v = label_of(all[i], key, f.where);
+      if (!f.separator.empty()) {
+        for (std::string_view piece : split(v, f.separator)) {
+          const std::string label(trim(piece));
+          if (!label.empty()) labels[i].push_back(label);
+        }
+      } else if (v == "1" || v == "true") {
+        labels[i].push_back(key);
+      } else if (v != "0" && v != "false") {
+        throw Error(Errc::kInvalidArgument, f.where + ": folds: 'stratify' names several keys, each a 0/1 label, but sample '" + all[i].id +
+                                                "' has '" + key + "' = " + v);
+      }
+    }
+  }
+  return rarest_label_strata(labels);
+}
+
 }  // namespace
 
 std::vector<Sample> split_samples(const DataConfig& config, const std::string& split) {
@@ -329,11 +363,9 @@ std::vector<Sample> split_samples(const DataConfig& config, const std::string& s
   if (fs::exists(f.file)) {
     folds = load_folds(f.file, ids);
   } else {
-    std::vector<std::string> strata, groups;
-    for (const Sample& s : all) {
-      if (!f.stratify.empty()) strata.push_back(label_of(s, f.stratify, f.where));
+    std::vector<std::string> strata = strata_of(all, f), groups;
+    for (const Sample& s : all)
       if (!f.group.empty()) groups.push_back(label_of(s, f.group, f.where));
-    }
     if (strata.empty() && groups.empty()) strata.assign(all.size(), "");
     folds = split_folds(strata, groups, f.k, f.seed);
     if (f.file.has_parent_path()) fs::create_directories(f.file.parent_path());

@@ -107,6 +107,21 @@ std::vector<int> split_folds(const std::vector<std::string>& strata, const std::
   return folds;
 }
 
+std::vector<std::string> rarest_label_strata(const std::vector<std::vector<std::string>>& labels) {
+  std::map<std::string, size_t> count;
+  for (const std::vector<std::string>& sample : labels)
+    for (const std::string& l : sample) ++count[l];
+  std::vector<std::string> strata;
+  strata.reserve(labels.size());
+  for (const std::vector<std::string>& sample : labels) {
+    const std::string* rarest = nullptr;
+    for (const std::string& l : sample)
+      if (rarest == nullptr || count[l] < count[*rarest] || (count[l] == count[*rarest] && l < *rarest)) rarest = &l;
+    strata.push_back(rarest ? *rarest : "");
+  }
+  return strata;
+}
+
 void save_folds(const std::filesystem::path& file, const std::vector<std::string>& ids, const std::vector<int>& folds,
                 size_t k, uint64_t seed) {
   bj::object by_id;

@@ -214,6 +214,43 @@ TEST(DataConfig, FoldsNeedTheirKeysAndSplits) {
   EXPECT_TRUE(bad_fold.dataset.samples.empty());
 }
 
+// Several labels per sample: each sample counts in the stratum of its rarest label, so the 5 samples of the rare
+// 'Hernia' fall one in each of 5 folds, whether the labels are 0/1 columns or one text column.
+TEST(DataConfig, FoldsOfSeveralLabelsSpreadTheRarestLabel) {
+  const auto dir = fresh_dir("config_folds_multilabel");
+  std::string table = "id,findings,hernia,effusion\n";
+  for (int i = 0; i < 20; ++i) {
+    const bool hernia = i % 4 == 0, effusion = i < 10;
+    const std::string findings = hernia && effusion ? "Hernia|Effusion" : hernia ? "Hernia" : effusion ? "Effusion" : "No Finding";
+    table += "s" + std::to_string(i) + "," + findings + "," + std::to_string(hernia) + "," + std::to_string(effusion) + "\n";
+  }
+  write_file(dir / "labels.csv", table);
+  for (const std::string stratify : {R"("stratify": "data.findings", "separator": "|")", R"("stratify": ["data.effusion", "data.hernia"])"}) {
+    std::filesystem::remove(dir / "f.json");
+    for (int fold = 0; fold < 5; ++fold) {
+      write_file(dir / "exp.json", "{\"data\": {\"source\": {\"table\": \"labels.csv\"}, \"folds\": {\"k\": 5, " + stratify + ", \"file\": \"f.json\", \"validation\": [" +
+                                       std::to_string(fold) + "]}}}\n");
+      const std::vector<Sample> validation = split_samples(read_data_config(json::Document::load(dir / "exp.json")), "validation");
+      int hernia = 0, effusion = 0;
+      for (const Sample& s : validation) hernia += s.values.get<int64_t>("data.hernia"), effusion += s.values.get<int64_t>("data.effusion");
+      EXPECT_EQ(validation.size(), 4u) << stratify;
+      EXPECT_EQ(hernia, 1) << stratify << " fold " << fold;
+      EXPECT_GE(effusion, 1) << stratify << " fold " << fold;  // the common label as it falls: 10 over 5 folds
+      EXPECT_LE(effusion, 3) << stratify << " fold " << fold;
+    }
+  }
+  const auto error = [&](const std::string& folds) {
+    write_file(dir / "exp.json", "{\"data\": {\"source\": {\"table\": \"labels.csv\"},\n \"folds\": {\"k\": 5, \"file\": \"g.json\", " + folds + "}}}\n");
+    return error_of([&] { split_samples(read_data_config(json::Document::load(dir / "exp.json")), "train"); });
+  };
+  const std::string file = (dir / "exp.json").string();
+  EXPECT_EQ(error(R"("stratify": ["data.hernia", "data.effusion"], "separator": "|")"),
+            file + ":2:97: 'separator' splits the text of one 'stratify' key into labels, but 'stratify' names 2 keys");
+  EXPECT_EQ(error(R"("stratify": "data.findings", "separator": "")"), file + ":2:80: 'separator' is empty: give the text between two labels, e.g. \"|\"");
+  EXPECT_EQ(error(R"("stratify": ["data.hernia", "data.findings"])"),
+            file + ":2:11: folds: 'stratify' names several keys, each a 0/1 label, but sample 's0' has 'data.findings' = Hernia|Effusion");
+}
+
 TEST(DataConfig, FoldsNotNamedAreTheLastForValidationAndTheRestForTraining) {
   const auto dir = fresh_dir("config_folds_default");
   const auto folds = [&](const std::string& splits) {

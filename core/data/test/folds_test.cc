@@ -68,6 +68,11 @@ TEST(Folds, EveryFoldHoldsEveryClassThatHasAGroupForIt) {
   }
 }
 
+TEST(Folds, RarestLabelStrata) {
+  EXPECT_EQ(rarest_label_strata({{"a", "b"}, {"a"}, {}, {"b", "a"}, {"c", "a"}}), (std::vector<std::string>{"b", "a", "", "b", "c"}));
+  EXPECT_EQ(rarest_label_strata({{"y", "x"}, {"x"}, {"y"}}), (std::vector<std::string>{"x", "x", "y"}));  // a tie: by name
+}
+
 TEST(Folds, OneGroupNeverSpansTwoFolds) {
   std::vector<std::string> classes, patients;
   for (int p = 0; p < 30; ++p)

@@ -1,5 +1,7 @@
-// Label ops: one_hot, argmax (one-hot or scores back to a class index), lookup (map values through a table) and
-// replace_values (remap the values inside tensors, e.g. a mask's 255 to 1).
+// Label ops: one_hot, argmax (one-hot or scores back to a class index), lookup (map values through a table),
+// split_labels (a text cell listing labels to a 0/1 key per label) and replace_values (remap the values inside
+// tensors, e.g. a mask's 255 to 1).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -244,6 +246,67 @@ class Lookup {
   bool has_default_ = false;
 };
 FUSE_OP(Lookup, "fuse.ops.lookup", "1.1.0")
+
+// ChestX-ray14's "Finding Labels" ("Effusion|Infiltration"): a text cell listing a sample's labels, written as a
+// 0/1 int per label ('labels'[i] to key 'out'[i]). A value in 'none' ("No Finding") lists no label.
+class SplitLabels {
+ public:
+  explicit SplitLabels(const DictView& config)
+      : key_(config.get_string("key")),
+        separator_(config.get_string("separator")),
+        labels_(config.get_strings("labels")),
+        out_(config.get_strings("out")),
+        none_(config.get_strings("none")),
+        ignore_(config.get_string("unknown") == "ignore") {
+    if (labels_.empty()) fail(FM_ERR_INVALID_ARGUMENT, "'labels' is empty: list the labels to find, e.g. [\"Effusion\", \"Edema\"]");
+    if (labels_.size() != out_.size())
+      fail(FM_ERR_INVALID_ARGUMENT, "'labels' and 'out' pair each label with its key, so they must be as long (" + std::to_string(labels_.size()) +
+                                        " and " + std::to_string(out_.size()) + ")");
+    if (separator_.empty()) fail(FM_ERR_INVALID_ARGUMENT, "'separator' is empty: give the text between two labels, e.g. \"|\"");
+    for (size_t i = 0; i < labels_.size(); ++i)
+      if (!index_.emplace(labels_[i], i).second) fail(FM_ERR_INVALID_ARGUMENT, "'labels' holds \"" + labels_[i] + "\" twice");
+  }
+
+  void forward(Dict& sample, const sdk::Call&) {
+    switch (sample.type(key_)) {
+      case FM_VALUE_STRING: break;
+      case FM_VALUE_MISSING: sample.get_string(key_); break;  // the host's missing-key error
+      case FM_VALUE_NULL:
+        fail(FM_ERR_INVALID_ARGUMENT, "key '" + key_ + "' is empty (null) in this sample: a sample without labels needs a value listed in 'none' (e.g. \"No Finding\")");
+      default: fail(FM_ERR_TYPE, "key '" + key_ + "': split_labels needs text, got " + a_type(sample.type(key_)));
+    }
+    const std::string text = sample.get_string(key_);
+    std::vector<int64_t> present(labels_.size(), 0);
+    for (size_t start = 0; start <= text.size();) {
+      size_t end = text.find(separator_, start);
+      if (end == std::string::npos) end = text.size();
+      const std::string label = trimmed(text.substr(start, end - start));
+      start = end + separator_.size();
+      if (label.empty() || std::find(none_.begin(), none_.end(), label) != none_.end()) continue;
+      const auto it = index_.find(label);
+      if (it != index_.end()) {
+        present[it->second] = 1;
+      } else if (!ignore_) {
+        std::string list;
+        for (size_t i = 0; i < labels_.size() && i < 20; ++i) list += (i ? ", " : "") + labels_[i];
+        fail(FM_ERR_INVALID_ARGUMENT, "key '" + key_ + "': label '" + label + "' (in '" + text + "') is not among 'labels' (" + list +
+                                          (labels_.size() > 20 ? ", ..." : "") + "); add it, list it in 'none', or set 'unknown': \"ignore\"");
+      }
+    }
+    for (size_t i = 0; i < labels_.size(); ++i) sample.set_int(out_[i], present[i]);
+  }
+
+ private:
+  static std::string trimmed(const std::string& s) {
+    const size_t first = s.find_first_not_of(" \t"), last = s.find_last_not_of(" \t");
+    return first == std::string::npos ? "" : s.substr(first, last - first + 1);
+  }
+  std::string key_, separator_;
+  std::vector<std::string> labels_, out_, none_;
+  std::map<std::string, size_t> index_;
+  bool ignore_;
+};
+FUSE_OP(SplitLabels, "fuse.ops.split_labels", "1.0.0")
 
 // FuseMedML's OpReplaceElements: every element equal to from[i] becomes to[i], in place; the dtype is kept.
 class ReplaceValues {

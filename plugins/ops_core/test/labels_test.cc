@@ -114,6 +114,44 @@ TEST(Lookup, EmptyCellsAndAMissingTable) {
             "\"fit\": true to number the training samples' values 0, 1, ... in sorted order");
 }
 
+// ChestX-ray14's label cells: a 0/1 int per listed label; "No Finding" lists none.
+TEST(SplitLabels, ATextCellBecomesAZeroOneKeyPerLabel) {
+  const std::string config = R"({"key": "f", "labels": ["Effusion", "Edema", "Mass"], "out": ["e", "d", "m"], "none": ["No Finding"]})";
+  NDict out = run_op("fuse.ops.split_labels", config, sample(R"({"f": "Mass|Effusion"})"));
+  EXPECT_EQ(out.get<int64_t>("e"), 1);
+  EXPECT_EQ(out.get<int64_t>("d"), 0);
+  EXPECT_EQ(out.get<int64_t>("m"), 1);
+  out = run_op("fuse.ops.split_labels", config, sample(R"({"f": "No Finding"})"));
+  EXPECT_EQ(out.get<int64_t>("e") + out.get<int64_t>("d") + out.get<int64_t>("m"), 0);
+  // Spaces around a label and empty pieces are left out; another separator.
+  out = run_op("fuse.ops.split_labels", R"({"key": "f", "labels": ["a b", "c"], "out": ["x", "y"], "separator": "; "})",
+               sample(R"({"f": " a b ; ; c"})"));
+  EXPECT_EQ(out.get<int64_t>("x"), 1);
+  EXPECT_EQ(out.get<int64_t>("y"), 1);
+  out = run_op("fuse.ops.split_labels", R"({"key": "f", "labels": ["Edema"], "out": ["d"], "unknown": "ignore"})", sample(R"({"f": "Hernia|Edema"})"));
+  EXPECT_EQ(out.get<int64_t>("d"), 1);
+}
+
+TEST(SplitLabels, RefusesUnknownLabelsEmptyCellsAndBadConfigs) {
+  const std::string prefix = "op 'fuse.ops.split_labels' (plugin 'fuse.ops_core'): ";
+  const std::string config = R"({"key": "f", "labels": ["Effusion", "Edema"], "out": ["e", "d"]})";
+  EXPECT_EQ(error_of([&] { run_op("fuse.ops.split_labels", config, sample(R"({"f": "Edema|Hernia"})")); }),
+            prefix + "key 'f': label 'Hernia' (in 'Edema|Hernia') is not among 'labels' (Effusion, Edema); add it, list it in 'none', or set "
+                     "'unknown': \"ignore\"");
+  EXPECT_EQ(error_of([&] { run_op("fuse.ops.split_labels", config, sample(R"({"f": null})")); }),
+            prefix + "key 'f' is empty (null) in this sample: a sample without labels needs a value listed in 'none' (e.g. \"No Finding\")");
+  EXPECT_EQ(error_of([&] { run_op("fuse.ops.split_labels", config, sample(R"({"f": 3})")); }),
+            prefix + "key 'f': split_labels needs text, got an int");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.split_labels", R"({"key": "f", "labels": ["a", "b"], "out": ["x"]})", sample(R"({"f": "a"})")); }),
+            prefix + "create failed: 'labels' and 'out' pair each label with its key, so they must be as long (2 and 1)");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.split_labels", R"({"key": "f", "labels": ["a", "a"], "out": ["x", "y"]})", sample(R"({"f": "a"})")); }),
+            prefix + "create failed: 'labels' holds \"a\" twice");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.split_labels", R"({"key": "f", "labels": [], "out": []})", sample(R"({"f": "a"})")); }),
+            prefix + "create failed: 'labels' is empty: list the labels to find, e.g. [\"Effusion\", \"Edema\"]");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.split_labels", R"({"key": "f", "labels": ["a"], "out": ["x"], "separator": ""})", sample(R"({"f": "a"})")); }),
+            prefix + "create failed: 'separator' is empty: give the text between two labels, e.g. \"|\"");
+}
+
 TEST(ReplaceValues, RemapsElementsKeepingTheDtype) {
   NDict in;
   in.set("m", Value(Tensor::from_vector<uint8_t>({0, 255, 128, 255, 7}, {5})));

@@ -26,6 +26,10 @@ std::string lowercase(std::string_view text);
 
 // Splits on every `separator`; empty parts are kept ("a..b" gives "a", "", "b").
 std::vector<std::string_view> split(std::string_view text, char separator);
+std::vector<std::string_view> split(std::string_view text, std::string_view separator);  // a non-empty separator
+
+// Without the spaces and tabs at either end.
+std::string_view trim(std::string_view text);
 
 // A CSV cell as RFC 4180 wants it: quoted (quotes doubled) when it holds a comma, a quote or a line break.
 std::string csv_cell(std::string_view text);

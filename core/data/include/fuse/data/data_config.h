@@ -29,7 +29,11 @@ namespace fuse::data {
 
 struct FoldsSpec {
   size_t k = 5;
-  std::string stratify;  // a key of the source's values (empty: not stratified)
+  // Keys of the source's values (none: not stratified). One key: its value is the class. Several: each a 0/1
+  // label, and a sample's stratum is its rarest label (rarest_label_strata); so too with `separator`, which
+  // splits one key's text into labels ("Effusion|Edema").
+  std::vector<std::string> stratify;
+  std::string separator;
   std::string group;     // a key whose samples stay in one fold (empty: none)
   std::filesystem::path file;  // saved folds: reused when present, written when not
   uint64_t seed = 0;

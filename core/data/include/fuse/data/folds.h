@@ -16,6 +16,11 @@ namespace fuse::data {
 std::vector<int> split_folds(const std::vector<std::string>& strata, const std::vector<std::string>& groups, size_t k,
                              uint64_t seed);
 
+// Strata for several labels per sample (multi-label): each sample's rarest label, by its count over all
+// samples (ties by name), "" for a sample without labels. Stratifying by it spreads every rare label's samples
+// over the folds, which one label's shares alone do not.
+std::vector<std::string> rarest_label_strata(const std::vector<std::vector<std::string>>& labels);
+
 // {"k": k, "seed": s, "folds": {"<sample id>": fold, ...}}
 void save_folds(const std::filesystem::path& file, const std::vector<std::string>& ids, const std::vector<int>& folds,
                 size_t k, uint64_t seed);
