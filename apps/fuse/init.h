@@ -16,6 +16,7 @@ namespace fuse::cli {
 
 struct InitOptions {
   std::string table, target, image = "image", mask, time, event, out = "experiment.json", task = "auto", fold_group;
+  std::string uncertain;  // --uncertain ones|zeros: what a multi-label -1 (CheXpert's uncertain) becomes; "" refuses -1
   std::vector<std::string> exclude, groups;
   bool force = false;
   int64_t threads = 0;
@@ -90,6 +91,9 @@ int64_t max_size(const InitOptions& o, int64_t fallback);
 // whole command ("fuse init TABLE --image I --mask M ...").
 std::string max_size_option(const InitOptions& o);
 std::string fold_group_option(const InitOptions& o);
+// The options every table and image template repeats in its `Made by` line: --task, --exclude, --groups,
+// --uncertain and --fold-group, as given.
+std::string common_options(const InitOptions& o);
 std::string segmentation_command(const InitOptions& o);
 // Photographs (data::is_photograph): the working size, the median of their longer sides at most 128 pixels (or
 // --max-size) and a multiple of 4 (the UNet halves it twice); "gray" when every one has one channel, else "color" (RGB); the steps

@@ -135,10 +135,7 @@ int init_table(const InitOptions& o) {
   const auto line = [&](const std::string& text) { s += text + "\n"; };
   const std::string description = target.description + " from " + features_description(p);
   std::string command = "fuse init " + o.table + (survival ? " --time " + o.time + " --event " + o.event : " --target " + o.target);
-  if (o.task != "auto") command += " --task " + o.task;
-  if (!o.exclude.empty()) command += " --exclude " + join(o.exclude, ",");
-  if (!o.groups.empty()) command += " --groups " + join(o.groups, ",");
-  command += fold_group_option(o);
+  command += common_options(o);
   line("{");
   line("  // Made by `" + command + "`:");
   line("  // " + description + ", with an MLP and " + std::to_string(fold_count(groups, t.size())) + "-fold cross-validation.");
@@ -340,6 +337,15 @@ int64_t max_size(const InitOptions& o, int64_t fallback) { return o.max_size > 0
 
 std::string fold_group_option(const InitOptions& o) { return o.fold_group.empty() ? "" : " --fold-group " + o.fold_group; }
 
+std::string common_options(const InitOptions& o) {
+  std::string options;
+  if (o.task != "auto") options += " --task " + o.task;
+  if (!o.exclude.empty()) options += " --exclude " + join(o.exclude, ",");
+  if (!o.groups.empty()) options += " --groups " + join(o.groups, ",");
+  if (!o.uncertain.empty()) options += " --uncertain " + o.uncertain;
+  return options + fold_group_option(o);
+}
+
 std::string segmentation_command(const InitOptions& o) {
   return "fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + fold_group_option(o) + max_size_option(o);
 }
@@ -432,6 +438,9 @@ void add_init_command(CLI::App& app, int& exit_code) {
                                                        "subjects whose values repeat; none: each row alone)");
   cmd->add_option("--max-size", options.max_size, "the images' largest side: photographs' in pixels (default 128), volumes' and segmentation patches' "
                                                    "in voxels per axis (default 64); smaller data keep their own size");
+  cmd->add_option("--uncertain", options.uncertain, "multi-label: what a label's -1 (uncertain, as CheXpert's) becomes, ones or zeros; blank cells "
+                                                     "are then 0 (not mentioned)")
+      ->check(CLI::IsMember({"ones", "zeros"}));
   cmd->add_flag("--force", options.force, "replace --out when it exists");
   cmd->callback([&] { exit_code = init(options); });
 }

@@ -84,10 +84,7 @@ int init_images(const InitOptions& o) {
   std::string x;
   const auto line = [&](const std::string& text) { x += text + "\n"; };
   std::string command = "fuse init " + o.table + " --target " + o.target + " --image " + o.image;
-  if (o.task != "auto") command += " --task " + o.task;
-  if (!o.exclude.empty()) command += " --exclude " + join(o.exclude, ",");
-  if (!o.groups.empty()) command += " --groups " + join(o.groups, ",");
-  command += fold_group_option(o);
+  command += common_options(o);
   command += max_size_option(o);
   line("{");
   line("  // Made by `" + command + "`:");

@@ -64,6 +64,9 @@ Target read_targets(const InitOptions& o, const std::vector<table::ColumnSummary
   std::vector<std::string> all;
   for (const table::ColumnSummary& c : columns) all.push_back(c.name);
   if (names.size() == 1) {
+    if (!o.uncertain.empty())
+      throw Error(Errc::kInvalidArgument, "--uncertain maps the -1 of several 0/1 label columns (--target a,b,c: a multi-label classification); --target " +
+                                              o.target + " names one");
     const table::Column& column = table.column(names[0]);
     if (o.task != "regression" && lists_labels(column)) return read_label_list(o, column, all, std::min<size_t>(5, table.size()));
     return read_target(o, summary(names[0]));
@@ -73,24 +76,48 @@ Target read_targets(const InitOptions& o, const std::vector<table::ColumnSummary
   t.task = "multilabel";
   t.classes = names.size();
   t.labels = names;
-  std::vector<std::string> quoted;
+  const double uncertain_as = o.uncertain == "ones" ? 1 : 0;
+  std::vector<std::string> quoted, keys, blank, uncertain;
   for (const std::string& name : names) {
     const table::ColumnSummary c = summary(name);
     const std::string where = o.table + ": the label '" + name + "'";
-    if (c.missing) throw Error(Errc::kInvalidArgument, where + " is empty in " + std::to_string(c.missing) + " rows: drop or fill them first");
-    bool binary = c.values.size() == 2;
+    if (c.missing && o.uncertain.empty())
+      throw Error(Errc::kInvalidArgument, where + " is empty in " + std::to_string(c.missing) + " rows: drop or fill them first (or --uncertain ones|zeros: "
+                                              "a blank is 0, not mentioned, as in CheXpert)");
+    // 0 and 1 ("1.0" too), and with --uncertain -1; both classes once -1 is mapped.
+    bool allowed = !c.values.empty(), known = allowed, negative = c.missing > 0, positive = false, has_uncertain = false;
     std::vector<std::string> held;
     for (const auto& [value, count] : c.values) {
-      binary = binary && (value == "0" || value == "1");
+      const double v = c.numeric ? std::stod(value) : -2;
+      has_uncertain = has_uncertain || v == -1;
+      allowed = allowed && (v == 0 || v == 1 || (v == -1 && !o.uncertain.empty()));
+      known = known && (v == 0 || v == 1 || v == -1);
+      negative = negative || v == 0 || (v == -1 && uncertain_as == 0);
+      positive = positive || v == 1 || (v == -1 && uncertain_as == 1);
       held.push_back(value);
     }
-    if (!binary)
+    if (has_uncertain && o.uncertain.empty() && known)
+      throw Error(Errc::kInvalidArgument, where + " holds -1 (uncertain, as CheXpert's): say what it becomes with --uncertain ones or --uncertain zeros");
+    if (!allowed || !negative || !positive)
       throw Error(Errc::kInvalidArgument, where + " holds " + (c.distinct > held.size() ? std::to_string(c.distinct) + " values" : join(held, ", ")) +
-                                              "; multi-label targets are 0 (absent) and 1 (present), both");
+                                              "; multi-label targets are 0 (absent) and 1 (present), both" +
+                                              (o.uncertain.empty() ? "" : ", with -1 as " + std::string(uncertain_as == 1 ? "1" : "0")));
     quoted.push_back("'" + name + "'");
+    keys.push_back(data_key(name));
+    if (c.missing) blank.push_back(data_key(name));
+    if (has_uncertain) uncertain.push_back(data_key(name));
   }
-  std::vector<std::string> keys;
-  for (const std::string& name : names) keys.push_back(data_key(name));
+  const auto listed = [](const std::vector<std::string>& k) {
+    std::string list;
+    for (const std::string& key : k) list += (list.empty() ? "" : ", ") + json_string(key);
+    return "[" + list + "]";
+  };
+  if (!blank.empty())
+    t.steps.push_back("      // a blank label is 0 (not mentioned, as in CheXpert)\n      {\"op\": \"fuse.ops.nan_to_num\", \"keys\": " + listed(blank) + ", \"nan\": 0}");
+  if (!uncertain.empty())
+    t.steps.push_back("      // an uncertain label (-1) is " + std::string(uncertain_as == 1 ? "1 (U-Ones)" : "0 (U-Zeros)") +
+                      "\n      {\"op\": \"fuse.ops.replace_values\", \"keys\": " + listed(uncertain) + ", \"from\": [-1], \"to\": [" +
+                      (uncertain_as == 1 ? "1" : "0") + "]}");
   t.stratify = stratify_members(keys);  // each row by its rarest label
   t.label = volume_key(all, "targets");
   t.description = "multi-label classification of " + join(quoted, ", ");

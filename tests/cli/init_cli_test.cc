@@ -172,10 +172,53 @@ TEST(FuseInit, SeveralZeroOneTargetsGiveAMultiLabelClassification) {
   std::ofstream(dir / "bad.csv") << "id,x,a,b,c\np1,1,0,1,\np2,2,1,2,1\np3,3,0,0,0\n";
   const auto error = [&](const std::string& args) { return init_error(args, dir); };
   EXPECT_EQ(error("bad.csv --target a,b"), "fuse: error: bad.csv: the label 'b' holds 0, 1, 2; multi-label targets are 0 (absent) and 1 (present), both\n");
-  EXPECT_EQ(error("bad.csv --target a,c"), "fuse: error: bad.csv: the label 'c' is empty in 1 rows: drop or fill them first\n");
+  EXPECT_EQ(error("bad.csv --target a,c"), "fuse: error: bad.csv: the label 'c' is empty in 1 rows: drop or fill them first (or --uncertain ones|zeros: a "
+                                           "blank is 0, not mentioned, as in CheXpert)\n");
   EXPECT_EQ(error("bad.csv --target a,b --task regression"),
             "fuse: error: --target a,b names several columns: a multi-label classification, not a regression\n");
   EXPECT_EQ(error("bad.csv --target a,d"), "fuse: error: bad.csv: no column 'd' (--target; columns: id, x, a, b, c)\n");
+}
+
+// CheXpert's labels: 1.0, 0.0, -1.0 (uncertain) and blank (not mentioned). --uncertain says what -1 becomes;
+// blanks are then 0, and the folds count both as without the label.
+TEST(FuseInit, UncertainLabelsBecomeOnesOrZerosWhenAsked) {
+  const fs::path dir = fresh_dir("init_uncertain");
+  std::ofstream table(dir / "chexpert.csv");
+  table << "Path,x,y,Edema,Effusion\n";
+  for (int i = 0; i < 60; ++i) {
+    const double x = std::sin(1.3 * i), y = std::cos(0.7 * i);
+    const std::string edema = i % 10 == 3 ? "-1.0" : x > 0.2 ? "1.0" : "0.0", effusion = i % 7 == 0 ? "" : y > 0 ? "1.0" : i % 5 == 0 ? "-1.0" : "0.0";
+    table << "s" << i << "," << x << "," << y << "," << edema << "," << effusion << "\n";
+  }
+  table.close();
+  const auto error = [&](const std::string& args) { return init_error(args, dir); };
+  EXPECT_EQ(error("chexpert.csv --target Edema,Effusion"),
+            "fuse: error: chexpert.csv: the label 'Edema' holds -1 (uncertain, as CheXpert's): say what it becomes with --uncertain ones or --uncertain zeros\n");
+  EXPECT_EQ(error("chexpert.csv --target Effusion,Edema"),
+            "fuse: error: chexpert.csv: the label 'Effusion' is empty in 9 rows: drop or fill them first (or --uncertain ones|zeros: a blank is 0, not mentioned, "
+            "as in CheXpert)\n");
+  EXPECT_EQ(error("chexpert.csv --target Edema --uncertain ones"),
+            "fuse: error: --uncertain maps the -1 of several 0/1 label columns (--target a,b,c: a multi-label classification); --target Edema names one\n");
+  CommandResult r = fuse("init chexpert.csv --target Edema,Effusion --uncertain ones --out u.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string text = read_text(dir / "u.json");
+  EXPECT_NE(text.find("// Made by `fuse init chexpert.csv --target Edema,Effusion --uncertain ones`"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.ops.nan_to_num", "keys": ["data.Effusion"], "nan": 0})"), std::string::npos) << text;
+  EXPECT_NE(text.find("// an uncertain label (-1) is 1 (U-Ones)\n"
+                      R"(      {"op": "fuse.ops.replace_values", "keys": ["data.Edema", "data.Effusion"], "from": [-1], "to": [1]})"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("folds": {"k": 5, "stratify": ["data.Edema", "data.Effusion"], )"), std::string::npos) << text;
+  r = fuse("run u.json --epochs 2 --no-progress --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation: auc.data.Edema = "), std::string::npos) << r.out;
+  // The targets the evaluation scored: -1 became 1, blanks 0.
+  const std::string predictions = read_text(dir / "run" / "predictions.csv");
+  EXPECT_EQ(predictions.find(",-1,"), std::string::npos) << predictions;
+  // A label that --uncertain zeros leaves without positives.
+  std::ofstream(dir / "zeros.csv") << "id,x,a,b\np1,1,-1,0\np2,2,0,1\np3,3,-1,1\np4,4,0,0\n";
+  EXPECT_EQ(error("zeros.csv --target a,b --uncertain zeros"),
+            "fuse: error: zeros.csv: the label 'a' holds -1, 0; multi-label targets are 0 (absent) and 1 (present), both, with -1 as 0\n");
 }
 
 // One text column listing each row's labels (ChestX-ray14's "Finding Labels": "Effusion|Edema", "No Finding"):

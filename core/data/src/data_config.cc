@@ -332,6 +332,8 @@ std::vector<std::string> strata_of(const std::vector<Sample>& all, const FoldsSp
   std::vector<std::vector<std::string>> labels(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
     for (const std::string& key : f.stratify) {
+      const Value* cell = all[i].values.find(key);
+      if (cell != nullptr && cell->is_null() && f.separator.empty()) continue;  // an empty cell: without the label
       const std::string v = label_of(all[i], key, f.where);
       if (!f.separator.empty()) {
         for (std::string_view piece : split(v, f.separator)) {
@@ -340,9 +342,9 @@ std::vector<std::string> strata_of(const std::vector<Sample>& all, const FoldsSp
         }
       } else if (v == "1" || v == "true") {
         labels[i].push_back(key);
-      } else if (v != "0" && v != "false") {
-        throw Error(Errc::kInvalidArgument, f.where + ": folds: 'stratify' names several keys, each a 0/1 label, but sample '" + all[i].id +
-                                                "' has '" + key + "' = " + v);
+      } else if (v != "0" && v != "false" && v != "-1") {  // -1: uncertain (CheXpert), counted as without
+        throw Error(Errc::kInvalidArgument, f.where + ": folds: 'stratify' names several keys, each a 0/1 label (-1 or empty: uncertain or not mentioned), but "
+                                                "sample '" + all[i].id + "' has '" + key + "' = " + v);
       }
     }
   }

@@ -248,7 +248,8 @@ TEST(DataConfig, FoldsOfSeveralLabelsSpreadTheRarestLabel) {
             file + ":2:97: 'separator' splits the text of one 'stratify' key into labels, but 'stratify' names 2 keys");
   EXPECT_EQ(error(R"("stratify": "data.findings", "separator": "")"), file + ":2:80: 'separator' is empty: give the text between two labels, e.g. \"|\"");
   EXPECT_EQ(error(R"("stratify": ["data.hernia", "data.findings"])"),
-            file + ":2:11: folds: 'stratify' names several keys, each a 0/1 label, but sample 's0' has 'data.findings' = Hernia|Effusion");
+            file + ":2:11: folds: 'stratify' names several keys, each a 0/1 label (-1 or empty: uncertain or not mentioned), but sample 's0' has "
+                   "'data.findings' = Hernia|Effusion");
 }
 
 TEST(DataConfig, FoldsNotNamedAreTheLastForValidationAndTheRestForTraining) {

@@ -308,7 +308,8 @@ class SplitLabels {
 };
 FUSE_OP(SplitLabels, "fuse.ops.split_labels", "1.0.0")
 
-// FuseMedML's OpReplaceElements: every element equal to from[i] becomes to[i], in place; the dtype is kept.
+// FuseMedML's OpReplaceElements: every element equal to from[i] becomes to[i], in place; the dtype is kept. A
+// number (int or double) is one element.
 class ReplaceValues {
  public:
   explicit ReplaceValues(const DictView& config) : keys_(config.get_strings("keys")) {
@@ -322,6 +323,20 @@ class ReplaceValues {
 
   void forward(Dict& sample, const sdk::Call&) {
     for (const std::string& key : keys_) {
+      // A table's number (CheXpert's -1 for uncertain), as a tensor's element: its type kept.
+      const fm_value_type type = sample.type(key);
+      if (type == FM_VALUE_INT || type == FM_VALUE_DOUBLE) {
+        const double x = type == FM_VALUE_INT ? static_cast<double>(sample.get_int(key)) : sample.get_double(key);
+        const auto it = table_.find(x);
+        if (it == table_.end()) continue;
+        if (type == FM_VALUE_DOUBLE) {
+          sample.set_double(key, it->second);
+        } else {
+          if (!fits<int64_t>(it->second)) fail(FM_ERR_TYPE, "key '" + key + "': " + number(it->second) + " cannot be stored in its int");
+          sample.set_int(key, static_cast<int64_t>(it->second));
+        }
+        continue;
+      }
       dispatch(sample.tensor(key), [&](auto tag) {
         using T = decltype(tag);
         // Each pair as the dtype holds it; a 'to' it cannot hold is an error, a 'from' it cannot hold matches nothing.
@@ -352,7 +367,7 @@ class ReplaceValues {
   std::vector<std::string> keys_;
   std::map<double, double> table_;
 };
-FUSE_OP(ReplaceValues, "fuse.ops.replace_values", "1.0.0")
+FUSE_OP(ReplaceValues, "fuse.ops.replace_values", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::ops

@@ -164,6 +164,17 @@ TEST(ReplaceValues, RemapsElementsKeepingTheDtype) {
   EXPECT_EQ(values<int64_t>(out.get<Tensor>("l")), (std::vector<int64_t>{2, 1, 3}));
 }
 
+// A table's numbers: CheXpert's -1 (uncertain) as 1 (U-Ones); ints stay ints, doubles doubles.
+TEST(ReplaceValues, NumbersAreOneElement) {
+  const std::string config = R"({"keys": ["a", "b", "c"], "from": [-1], "to": [1]})";
+  NDict out = run_op("fuse.ops.replace_values", config, sample(R"({"a": -1, "b": -1.0, "c": 0})"));
+  EXPECT_EQ(out.at("a"), Value(int64_t{1}));
+  EXPECT_EQ(out.at("b"), Value(1.0));
+  EXPECT_EQ(out.at("c"), Value(int64_t{0}));
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.replace_values", R"({"keys": ["a"], "from": [-1], "to": [0.5]})", sample(R"({"a": -1})")); }),
+            "op 'fuse.ops.replace_values' (plugin 'fuse.ops_core'): key 'a': 0.5 cannot be stored in its int");
+}
+
 TEST(ReplaceValues, BadPairsAreNamed) {
   EXPECT_EQ(error_of([] { run_op("fuse.ops.replace_values", R"({"keys": ["m"], "from": [1, 2], "to": [0]})", sample(R"({"m": [1]})")); }),
             "op 'fuse.ops.replace_values' (plugin 'fuse.ops_core'): create failed: 'from' and 'to' pair values, so they must be as long (2 and 1)");
