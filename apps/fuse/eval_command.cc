@@ -160,7 +160,8 @@ void write_text(const std::string& path, const std::string& text) {
 }
 
 // The metrics behind the report's charts, unless the evaluation already has them: ROC and precision-recall
-// curves, a reliability diagram and a confusion matrix (per class, one-vs-all, for several score columns).
+// curves, a reliability diagram and a confusion matrix (per class, one-vs-all, for several score columns). Charts
+// only: the printed and JSON numbers stay those asked for.
 void add_chart_metrics(eval::EvalConfig& c) {
   const bool multi = c.score_columns.size() > 1 || (c.score_columns.size() == 1 && c.score_columns[0].find_first_of("*?") != std::string::npos) ||
                      !c.label_columns.empty();
@@ -170,7 +171,7 @@ void add_chart_metrics(eval::EvalConfig& c) {
     return false;
   };
   auto add = [&](const std::string& name, const std::string& component, bool one_vs_all) {
-    if (!has(component)) c.metrics.push_back(eval::MetricSpec{name, component, {}, one_vs_all, "--html (" + name + " chart)"});
+    if (!has(component)) c.metrics.push_back(eval::MetricSpec{name, component, {}, one_vs_all, "--html (" + name + " chart)", true});
   };
   add("roc", "roc_curve", multi);
   if (!multi) add("pr", "pr_curve", false);

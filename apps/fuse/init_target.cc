@@ -248,6 +248,20 @@ Target read_survival(const InitOptions& o, const table::ColumnSummary& time, con
   return t;
 }
 
+namespace {
+
+// The evaluation's chart-only metrics (docs/evaluation.md), on a line of their own: report.html draws them.
+std::string charts(std::initializer_list<std::string> components) {
+  std::string list;
+  for (const std::string& c : components) {
+    const std::string name = c == "roc_curve" ? "roc" : c == "pr_curve" ? "pr" : c;
+    list += (list.empty() ? "" : ", ") + json_string(name) + ": {\"component\": \"" + c + "\", \"chart\": true}";
+  }
+  return "\n                             // curves for report.html\n                             " + list;
+}
+
+}  // namespace
+
 std::string target_sections(const InitOptions& o, const Target& t, int64_t epochs, int64_t threads) {
   std::string s, monitor, evaluation;
   const auto line = [&](const std::string& text) { s += text + "\n"; };
@@ -272,7 +286,7 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
     line("  \"metrics\": {\"auc\": {\"metric\": \"fuse.metrics.auc\", \"pred\": \"model.probs\", \"target\": " + label +
          ", \"average\": \"macro\"}},");
     monitor = "validation.auc";
-    evaluation = "{\"labels\": " + key_list(t.labels) + ", \"score\": \"model.probs\", \"metrics\": {\"auc\": \"auc\", \"brier\": \"brier\"}";
+    evaluation = "{\"labels\": " + key_list(t.labels) + ", \"score\": \"model.probs\", \"metrics\": {\"auc\": \"auc\", \"brier\": \"brier\"," + charts({"roc_curve", "calibration"}) + "}";
   } else if (t.classes == 2) {
     line("  \"postprocess\": [{\"op\": \"fuse.ops.select\", \"key\": \"model.probs\", \"out\": \"model.score\", \"axis\": 1, \"index\": 1}],");
     line("  \"losses\": {\"ce\": {\"loss\": \"fuse.losses.cross_entropy\", \"pred\": \"model.logits\", \"target\": " + label + "}},");
@@ -280,7 +294,7 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
     monitor = "validation.auc";
     evaluation = "{\"target\": " + label +
                  ", \"score\": \"model.score\",\n                 \"metrics\": {\"auc\": \"auc\", \"brier\": \"brier\", \"accuracy\": {\"component\": \"confusion\", \"config\": "
-                 "{\"threshold\": 0.5}}}";
+                 "{\"threshold\": 0.5}}," + charts({"roc_curve", "pr_curve", "calibration"}) + "}";
   } else {
     const std::string classes = std::to_string(t.classes);
     line("  \"losses\": {\"ce\": {\"loss\": \"fuse.losses.cross_entropy\", \"pred\": \"model.logits\", \"target\": " + label + "}},");
@@ -288,7 +302,7 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
          ", \"output\": \"accuracy\"}},");
     monitor = "validation.accuracy";
     evaluation = "{\"target\": " + label + ", \"score\": \"model.probs\", \"metrics\": {\"accuracy\": {\"component\": \"confusion\", \"config\": {\"num_classes\": " +
-                 classes + "}}}";
+                 classes + "}}," + charts({"roc_curve", "calibration"}) + "}";
   }
   line("  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},");
   line("  \"schedule\": {\"name\": \"one_cycle\"},");

@@ -186,6 +186,13 @@ TEST(FuseCli, EvalSummaryReportAndComparison) {
   std::ifstream results(json);
   const boost::json::value out = boost::json::parse(std::string((std::istreambuf_iterator<char>(results)), std::istreambuf_iterator<char>()));
   EXPECT_TRUE(out.at("comparisons").at("auc_a_vs_b").at("outputs").at("auc").as_object().contains("p"));
+  // The charts' metrics draw, but their numbers are not among those asked for.
+  for (const char* chart : {"roc", "pr", "calibration", "confusion"}) EXPECT_TRUE(out.at("arrays").as_object().contains(chart)) << chart;
+  for (const auto& m : out.at("metrics").as_object()) EXPECT_EQ(m.key().substr(0, 3), "auc") << m.key();
+  // A regression's report: no classification chart, and no error for want of one.
+  r = fuse("eval --predictions '" + a + "' --target-col a.score --score-col b.score --id-col id --predictions '" + b + "' --metric regression --html '" + html + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("regression.r2"), std::string::npos) << r.out;
 }
 
 // Per-case scores, as `fuse infer` writes a segmentation test set's: their mean with its spread, per site, and

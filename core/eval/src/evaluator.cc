@@ -131,8 +131,9 @@ class Run {
       : registry_(registry), config_(config), plan_(plan), data_(data) {}
 
   void prepare();
-  // Every unit's result for a replicate (counts per data row), or for all rows once (nullptr).
-  std::vector<Outcome> evaluate(const uint8_t* counts) const;
+  // Every unit's result for a replicate (counts per data row), or for all rows once (nullptr); chart units
+  // only `with_charts` (the whole data's, not a sub-group's).
+  std::vector<Outcome> evaluate(const uint8_t* counts, bool with_charts = true) const;
   bj::object report();
 
  private:
@@ -141,7 +142,7 @@ class Run {
   Outcome evaluate_unit(const Unit& u, const uint8_t* counts, const std::vector<Outcome>& done) const;
   NDict inputs_for(const Unit& u, const std::vector<Outcome>& done) const;
   // Replicates over the given strata: per round, the outcome of every unit.
-  std::vector<std::vector<Outcome>> replicates(const std::vector<Stratum>& strata) const;
+  std::vector<std::vector<Outcome>> replicates(const std::vector<Stratum>& strata, bool with_charts = true) const;
   std::vector<Stratum> class_strata(const std::vector<uint32_t>* rows) const;
   bj::object metrics_json(const std::vector<Outcome>& main, const std::vector<std::vector<Outcome>>* reps,
                           const uint8_t* counts, bj::object* arrays, bj::object* errors) const;
@@ -234,6 +235,7 @@ void Run::prepare() {
     bool integral = true;
     for (double v : y) integral = integral && v == std::floor(v) && v >= 0 && v < 1e6;
     for (const MetricPlan& p : plan_.metrics) {
+      if (p.spec.chart) continue;  // a chart of targets it cannot draw is left out, not an error
       const KeySpec* target_spec = nullptr;
       for (const KeySpec& r : p.manifest->reads)
         if (r.key == "$target" && !r.values.empty()) target_spec = &r;
@@ -304,6 +306,10 @@ void Run::prepare() {
       u.metric->update(batch);
       main_[i].result = u.metric->compute();
     } catch (const Error& e) {
+      if (u.plan->spec.chart) {
+        main_[i].error = e.what();  // no chart: the data is not what it draws
+        continue;
+      }
       throw Error(e.code(), "metric '" + u.name + "' (" + u.plan->spec.where + "): " + e.what());
     }
   }
@@ -342,10 +348,16 @@ Outcome Run::evaluate_unit(const Unit& u, const uint8_t* counts, const std::vect
   return o;
 }
 
-std::vector<Outcome> Run::evaluate(const uint8_t* counts) const {
+std::vector<Outcome> Run::evaluate(const uint8_t* counts, bool with_charts) const {
   if (counts == nullptr) return main_;
   std::vector<Outcome> out(units_.size());
-  for (size_t i = 0; i < units_.size(); ++i) out[i] = evaluate_unit(units_[i], counts, out);
+  for (size_t i = 0; i < units_.size(); ++i) {
+    if (units_[i].plan->spec.chart && (!with_charts || !main_[i].error.empty())) {
+      out[i].error = "a chart, not computed here";
+      continue;
+    }
+    out[i] = evaluate_unit(units_[i], counts, out);
+  }
   return out;
 }
 
@@ -373,7 +385,7 @@ std::vector<Stratum> Run::class_strata(const std::vector<uint32_t>* rows) const 
   return strata;
 }
 
-std::vector<std::vector<Outcome>> Run::replicates(const std::vector<Stratum>& strata) const {
+std::vector<std::vector<Outcome>> Run::replicates(const std::vector<Stratum>& strata, bool with_charts) const {
   const size_t rounds = static_cast<size_t>(config_.ci.rounds);
   std::vector<std::vector<Outcome>> out(rounds);
   tbb::task_arena arena(config_.threads > 0 ? static_cast<int>(config_.threads) : tbb::task_arena::automatic);
@@ -382,7 +394,7 @@ std::vector<std::vector<Outcome>> Run::replicates(const std::vector<Stratum>& st
       std::vector<uint8_t> counts(data_.rows);
       for (size_t r = range.begin(); r != range.end(); ++r) {
         draw_counts(config_.ci.seed, r, strata, counts);
-        out[r] = evaluate(counts.data());
+        out[r] = evaluate(counts.data(), with_charts);
       }
     });
   });
@@ -466,12 +478,14 @@ bj::object Run::metrics_json(const std::vector<Outcome>& main, const std::vector
     const Unit& u = units_[i];
     if (i > 0 && units_[i - 1].plan != u.plan) flush_macro(units_[i - 1].plan->spec.name + ".macro");
     if (!u.report) continue;
+    const bool chart = u.plan->spec.chart;
+    if (chart && (arrays == nullptr || !main[i].error.empty())) continue;
     if (!main[i].error.empty()) {
       if (errors == nullptr) throw Error(Errc::kNumeric, "metric '" + u.name + "': " + main[i].error);
       (*errors)[u.name] = main[i].error;
       continue;
     }
-    for (const auto& [name, value] : scalars(u, main[i].result)) {
+    for (const auto& [name, value] : chart ? std::vector<std::pair<std::string, double>>() : scalars(u, main[i].result)) {
       bj::object entry{{"value", number(value)}};
       if (reps != nullptr) {
         std::vector<double> values;
@@ -501,6 +515,12 @@ bj::object Run::metrics_json(const std::vector<Outcome>& main, const std::vector
         }
       }
     }
+    if (arrays != nullptr && chart)  // a chart's numbers (its AUC, ECE) stay beside its curves, for the titles
+      for (const auto& [name, value] : scalars(u, main[i].result)) {
+        bj::value& slot = (*arrays)[u.name];
+        if (!slot.is_object()) slot = bj::object();
+        slot.as_object()[name.size() > u.name.size() ? name.substr(u.name.size() + 1) : name] = number(value);
+      }
     if (arrays != nullptr)
       for (const auto& [key, t] : tensors(main[i].result)) {
         bj::value& slot = (*arrays)[u.name];
@@ -545,9 +565,9 @@ bj::object Run::report() {
       std::vector<uint32_t> rows;
       for (uint32_t r = 0; r < data_.rows; ++r)
         if (cat.codes[r] == level) counts[r] = 1, rows.push_back(r);
-      const std::vector<Outcome> result = evaluate(counts.data());
+      const std::vector<Outcome> result = evaluate(counts.data(), false);
       std::vector<std::vector<Outcome>> level_reps;
-      if (ci) level_reps = replicates(class_strata(&rows));
+      if (ci) level_reps = replicates(class_strata(&rows), false);
       bj::object errors;
       bj::object entry{{"rows", static_cast<int64_t>(rows.size())},
                        {"metrics", metrics_json(result, ci ? &level_reps : nullptr, counts.data(), nullptr, &errors)}};

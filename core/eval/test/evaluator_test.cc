@@ -277,6 +277,31 @@ TEST_F(EvaluatorTest, MissingColumnsListThosePresent) {
             "no column 'scor' in " + (dir_ / "p.csv").string() + "; did you mean 'score'? (columns: id, label, score)");
 }
 
+// A chart metric: its curve (with a band) in "arrays", its numbers nowhere, no sub-group's; where it cannot be
+// drawn (a regression's target), nothing and no error.
+TEST_F(EvaluatorTest, ChartMetricsGiveCurvesNotNumbers) {
+  EvalConfig c = basic(write(dir_, "p.csv", predictions()), {"auc"});
+  c.metrics.push_back(MetricSpec{"roc", "roc_curve", {}, false, "test", true});
+  c.group_columns = {"site"};
+  c.ci.rounds = 50;
+  const bj::object r = Evaluator(built_plugins(), c).run();
+  EXPECT_EQ(r.at("metrics").as_object().size(), 1u);  // auc alone
+  const bj::object& roc = r.at("arrays").at("roc").as_object();
+  for (const char* key : {"fpr", "tpr", "tpr_lower", "tpr_upper"}) EXPECT_EQ(roc.at(key).as_array().size(), 101u) << key;
+  EXPECT_NEAR(roc.at("tpr").as_array().back().to_number<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(roc.at("auc").to_number<double>(), value(r, "auc"), 1e-12);  // its number beside the curve, for the chart's title
+  EXPECT_EQ(r.at("groups").at("site").at("oslo").at("metrics").as_object().size(), 1u);
+  // A target that is not 0/1: the chart is left out, the regression runs.
+  std::string text = "id,y,score\n";
+  for (int i = 0; i < 30; ++i) text += "c" + std::to_string(i) + "," + std::to_string(0.1 * i) + "," + std::to_string(0.1 * i + 0.05 * (i % 3)) + "\n";
+  EvalConfig regression = basic(write(dir_, "r.csv", text), {"regression"});
+  regression.target_column = "y";
+  regression.metrics.push_back(MetricSpec{"roc", "roc_curve", {}, false, "test", true});
+  const bj::object rr = Evaluator(built_plugins(), regression).run();
+  EXPECT_TRUE(rr.at("metrics").as_object().contains("regression.r2"));
+  EXPECT_FALSE(rr.contains("arrays"));
+}
+
 TEST_F(EvaluatorTest, LabelsOutsideZeroOneForABinaryMetric) {
   EvalConfig c = basic(write(dir_, "p.csv", "id,label,score\na,0,0.1\nb,2,0.9\nc,1,0.5\n"), {"auc"});
   c.id_column = "id";

@@ -72,9 +72,17 @@ std::string image(const Png& png, const std::string& alt) {
 }
 
 // A metric's value with its interval, for a chart's title: "AUC 0.8484 [0.8292, 0.8663]".
-std::string headline(const bj::object& metrics, const std::string& name, const std::string& label) {
-  const bj::value* e = metrics.if_contains(name);
-  if (e == nullptr) return "";
+// "AUC 0.91 [0.88, 0.94]" for a chart of unit `unit` ("roc", "roc.data.edema"): its own output, else the
+// evaluation's metric of that output for the same unit ("auc", "auc.data.edema"; a chart-only metric reports no
+// numbers), else the number beside its curve (without an interval).
+std::string headline(const bj::object& metrics, const bj::object& curve, const std::string& unit, const std::string& output, const std::string& label) {
+  const size_t dot = unit.find('.');
+  const bj::value* e = metrics.if_contains(unit + "." + output);
+  if (e == nullptr) e = metrics.if_contains(output + (dot == std::string::npos ? "" : unit.substr(dot)));
+  if (e == nullptr || !e->is_object()) {
+    const bj::value* v = curve.if_contains(output);
+    return v != nullptr && v->is_number() ? label + " " + num(v) : "";
+  }
   std::string s = label + " " + num(e->as_object().if_contains("value"));
   if (const bj::value* ci = e->as_object().if_contains("ci"))
     s += " [" + num(ci->as_object().if_contains("lower")) + ", " + num(ci->as_object().if_contains("upper")) + "]";
@@ -132,17 +140,17 @@ std::string charts(const bj::object& results) {
     const bj::object& a = unit.value().as_object();
     if (a.contains("fpr") && a.contains("tpr")) {
       Curve c{doubles(a.if_contains("fpr")), doubles(a.if_contains("tpr")), doubles(a.if_contains("tpr_lower")), doubles(a.if_contains("tpr_upper"))};
-      h += image(roc_chart("ROC: " + name + "   " + headline(metrics, name + ".auc", "AUC"), c), "ROC curve of " + name);
+      h += image(roc_chart("ROC: " + name + "   " + headline(metrics, a, name, "auc", "AUC"), c), "ROC curve of " + name);
     }
     if (a.contains("recall") && a.contains("precision")) {
       Curve c{doubles(a.if_contains("recall")), doubles(a.if_contains("precision")), doubles(a.if_contains("precision_lower")),
               doubles(a.if_contains("precision_upper"))};
-      h += image(pr_chart("Precision-recall: " + name + "   " + headline(metrics, name + ".average_precision", "AP"), c, prevalence),
+      h += image(pr_chart("Precision-recall: " + name + "   " + headline(metrics, a, name, "average_precision", "AP"), c, prevalence),
                  "precision-recall curve of " + name);
     }
     if (a.contains("bin_confidence") && a.contains("bin_accuracy")) {
       Curve c{doubles(a.if_contains("bin_confidence")), doubles(a.if_contains("bin_accuracy")), {}, {}};
-      h += image(reliability_chart("Reliability: " + name + "   " + headline(metrics, name + ".ece", "ECE"), c, doubles(a.if_contains("bin_count"))),
+      h += image(reliability_chart("Reliability: " + name + "   " + headline(metrics, a, name, "ece", "ECE"), c, doubles(a.if_contains("bin_count"))),
                  "reliability diagram of " + name);
     }
     if (const bj::value* m = a.if_contains("matrix"); m && m->is_array() && !m->as_array().empty() && m->as_array()[0].is_array()) {

@@ -26,6 +26,10 @@ struct MetricSpec {
   boost::json::object config;
   bool one_vs_all = false;
   std::string where;      // where it was given, for messages ("eval.json:12:5" or "--metric auc")
+  // For the report's charts only (a ROC or precision-recall curve, a reliability diagram): its curves go to the
+  // results' "arrays", its numbers nowhere; where it is undefined (a regression's target, one class) there is
+  // no chart and no error. Sub-groups and folds do not compute it.
+  bool chart = false;
 };
 
 struct ComparisonSpec {
