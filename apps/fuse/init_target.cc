@@ -24,6 +24,10 @@ constexpr char kLabelSeparator[] = "|";
 
 // ChestX-ray14's "Finding Labels" lists a row's labels as "Effusion|Edema": a text column some of whose cells
 // hold the separator.
+// A target step's condition: it runs where the sample has these keys (a JSON key or list), so that a table to
+// predict, without the label columns, skips it.
+std::string if_present(const std::string& keys) { return ", \"apply_if_present\": " + keys; }
+
 bool lists_labels(const table::Column& column) {
   if (column.kind != table::Kind::kText) return false;
   for (size_t r = 0; r < column.text.size(); ++r)
@@ -113,16 +117,16 @@ Target read_targets(const InitOptions& o, const std::vector<table::ColumnSummary
     return "[" + list + "]";
   };
   if (!blank.empty())
-    t.steps.push_back("      // a blank label is 0 (not mentioned, as in CheXpert)\n      {\"op\": \"fuse.ops.nan_to_num\", \"keys\": " + listed(blank) + ", \"nan\": 0}");
+    t.steps.push_back("      // a blank label is 0 (not mentioned, as in CheXpert)\n      {\"op\": \"fuse.ops.nan_to_num\", \"keys\": " + listed(blank) + ", \"nan\": 0" + if_present(listed(blank)) + "}");
   if (!uncertain.empty())
     t.steps.push_back("      // an uncertain label (-1) is " + std::string(uncertain_as == 1 ? "1 (U-Ones)" : "0 (U-Zeros)") +
                       "\n      {\"op\": \"fuse.ops.replace_values\", \"keys\": " + listed(uncertain) + ", \"from\": [-1], \"to\": [" +
-                      (uncertain_as == 1 ? "1" : "0") + "]}");
+                      (uncertain_as == 1 ? "1" : "0") + "]" + if_present(listed(uncertain)) + "}");
   t.stratify = stratify_members(keys);  // each row by its rarest label
   t.label = volume_key(all, "targets");
   t.description = "multi-label classification of " + join(quoted, ", ");
-  t.steps.push_back("      // the labels as one vector of 0/1 per row, the loss's target\n      {\"op\": \"fuse.ops.stack\", \"keys\": " + key_list(names) +
-                    ", \"out\": " + json_string(t.label) + "}");
+  t.steps.push_back("      // the labels as one vector of 0/1 per row, the loss's target (a table to predict, without them, skips it)\n"
+                    "      {\"op\": \"fuse.ops.stack\", \"keys\": " + key_list(names) + ", \"out\": " + json_string(t.label) + if_present(key_list(names)) + "}");
   return t;
 }
 
@@ -177,9 +181,10 @@ Target read_label_list(const InitOptions& o, const table::Column& column, const 
   for (const std::string& n : none) none_json += (none_json.empty() ? "" : ", ") + json_string(n);
   t.steps.push_back("      // the labels each row lists (\"" + std::string(kLabelSeparator) + "\" between two" + (none.empty() ? "" : "; " + none_list + " lists none") +
                     "), a 0/1 key each\n      {\"op\": \"fuse.ops.split_labels\", \"key\": " + json_string(data_key(column.name)) + ", \"labels\": [" + labels +
-                    "],\n       \"out\": [" + keys + "], \"separator\": " + json_string(kLabelSeparator) + ", \"none\": [" + none_json + "]}");
-  t.steps.push_back("      // the labels as one vector of 0/1 per row, the loss's target\n      {\"op\": \"fuse.ops.stack\", \"keys\": " + key_list(t.labels) +
-                    ", \"out\": " + json_string(t.label) + "}");
+                    "],\n       \"out\": [" + keys + "], \"separator\": " + json_string(kLabelSeparator) + ", \"none\": [" + none_json + "]" +
+                    if_present(json_string(data_key(column.name))) + "}");
+  t.steps.push_back("      // the labels as one vector of 0/1 per row, the loss's target (a table to predict, without them, skips it)\n"
+                    "      {\"op\": \"fuse.ops.stack\", \"keys\": " + key_list(t.labels) + ", \"out\": " + json_string(t.label) + if_present(key_list(t.labels)) + "}");
   return t;
 }
 
@@ -202,8 +207,9 @@ Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
     t.description = "regression of '" + o.target + "'";
     t.label = data_key(o.target) + "_z";
     t.steps.push_back("      // the target in standard deviations of the training folds (learnt faster; R² and correlations are unchanged,\n"
-                      "      // MAE and RMSE are in these units)\n      {\"op\": \"fuse.ops.copy\", \"from\": [" + column + "], \"to\": [" + json_string(t.label) +
-                      "]},\n      {\"op\": \"fuse.ops.zscore\", \"keys\": [" + json_string(t.label) + "], \"fit\": true}");
+                      "      // MAE and RMSE are in these units; a table to predict, without it, skips these)\n      {\"op\": \"fuse.ops.copy\", \"from\": [" + column +
+                      "], \"to\": [" + json_string(t.label) + "]" + if_present(column) + "},\n      {\"op\": \"fuse.ops.zscore\", \"keys\": [" + json_string(t.label) +
+                      "], \"fit\": true" + if_present(json_string(t.label)) + "}");
     return t;
   }
   t.description = (t.classes == 2 ? "binary" : std::to_string(t.classes) + "-class") + std::string(" classification of '") + o.target + "'";
@@ -222,8 +228,8 @@ Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
   for (const auto& [value, count] : target.values) sorted.push_back(value);
   std::sort(sorted.begin(), sorted.end(), [&](const std::string& a, const std::string& b) { return target.numeric ? std::stod(a) < std::stod(b) : a < b; });
   const std::string positive = t.classes == 2 && sorted.size() == 2 ? "; model.score is the probability of '" + sorted[1] + "'" : "";
-  t.steps.push_back("      // the classes numbered 0, 1, ... in sorted order" + positive + "\n      {\"op\": \"fuse.ops.lookup\", \"key\": " + column +
-                    ", \"out\": " + json_string(t.label) + ", \"fit\": true}");
+  t.steps.push_back("      // the classes numbered 0, 1, ... in sorted order" + positive + " (a table to predict, without the\n      // column, skips it)\n      {\"op\": \"fuse.ops.lookup\", \"key\": " + column + ", \"out\": " + json_string(t.label) +
+                    ", \"fit\": true" + if_present(column) + "}");
   return t;
 }
 

@@ -153,7 +153,10 @@ TEST(FuseInit, SeveralZeroOneTargetsGiveAMultiLabelClassification) {
   EXPECT_NE(r.out.find("wrote findings.json: multi-label classification of 'effusion', 'edema' from 2 numbers and 0 categorical columns\n"), std::string::npos)
       << r.out;
   const std::string text = read_text(dir / "findings.json");
-  EXPECT_NE(text.find(R"({"op": "fuse.ops.stack", "keys": ["data.effusion", "data.edema"], "out": "data.targets"})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.ops.stack", "keys": ["data.effusion", "data.edema"], "out": "data.targets", "apply_if_present": ["data.effusion", )"
+                      R"("data.edema"]})"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find(R"("out_features": 2, "dropout": 0.1, "inputs": ["data.features"], "outputs": ["model.logits"]})"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("folds": {"k": 5, "stratify": ["data.effusion", "data.edema"], )"), std::string::npos) << text;  // by each row's rarest label
   EXPECT_NE(text.find(R"("evaluation": {"labels": ["data.effusion", "data.edema"], "score": "model.probs", )"), std::string::npos) << text;
@@ -203,9 +206,10 @@ TEST(FuseInit, UncertainLabelsBecomeOnesOrZerosWhenAsked) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string text = read_text(dir / "u.json");
   EXPECT_NE(text.find("// Made by `fuse init chexpert.csv --target Edema,Effusion --uncertain ones`"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"({"op": "fuse.ops.nan_to_num", "keys": ["data.Effusion"], "nan": 0})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.ops.nan_to_num", "keys": ["data.Effusion"], "nan": 0, "apply_if_present": ["data.Effusion"]})"), std::string::npos) << text;
   EXPECT_NE(text.find("// an uncertain label (-1) is 1 (U-Ones)\n"
-                      R"(      {"op": "fuse.ops.replace_values", "keys": ["data.Edema", "data.Effusion"], "from": [-1], "to": [1]})"),
+                      R"(      {"op": "fuse.ops.replace_values", "keys": ["data.Edema", "data.Effusion"], "from": [-1], "to": [1], )"
+                      R"("apply_if_present": ["data.Edema", "data.Effusion"]})"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find(R"("folds": {"k": 5, "stratify": ["data.Edema", "data.Effusion"], )"), std::string::npos) << text;
@@ -215,6 +219,14 @@ TEST(FuseInit, UncertainLabelsBecomeOnesOrZerosWhenAsked) {
   // The targets the evaluation scored: -1 became 1, blanks 0.
   const std::string predictions = read_text(dir / "run" / "predictions.csv");
   EXPECT_EQ(predictions.find(",-1,"), std::string::npos) << predictions;
+  // A test table through the bundle: its -1 mapped as in training, in the label's own column, then scored.
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --table chexpert.csv --out test --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation: auc.data.Edema = "), std::string::npos) << r.out;
+  const std::string tested = read_text(dir / "test" / "predictions.csv");
+  EXPECT_EQ(tested.rfind("id,data.Path,data.x,data.y,data.Edema,data.Effusion,", 0), 0u) << tested;
+  EXPECT_EQ(tested.find(",-1,"), std::string::npos) << tested;
   // A label that --uncertain zeros leaves without positives.
   std::ofstream(dir / "zeros.csv") << "id,x,a,b\np1,1,-1,0\np2,2,0,1\np3,3,-1,1\np4,4,0,0\n";
   EXPECT_EQ(error("zeros.csv --target a,b --uncertain zeros"),
@@ -244,16 +256,31 @@ TEST(FuseInit, ATextColumnListingLabelsGivesAMultiLabelClassification) {
       << r.out;
   const std::string text = read_text(dir / "findings.json");
   EXPECT_NE(text.find(R"({"op": "fuse.ops.split_labels", "key": "data.findings", "labels": ["Edema", "Effusion", "Mass"],)" "\n"
-                      R"(       "out": ["data.Edema", "data.Effusion", "data.Mass"], "separator": "|", "none": ["No Finding"]})"),
+                      R"(       "out": ["data.Edema", "data.Effusion", "data.Mass"], "separator": "|", "none": ["No Finding"], "apply_if_present": "data.findings"})"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find(R"({"op": "fuse.ops.stack", "keys": ["data.Edema", "data.Effusion", "data.Mass"], "out": "data.targets"})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.ops.stack", "keys": ["data.Edema", "data.Effusion", "data.Mass"], "out": "data.targets", "apply_if_present": )"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find(R"("folds": {"k": 5, "stratify": "data.findings", "separator": "|", )"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("evaluation": {"labels": ["data.Edema", "data.Effusion", "data.Mass"], "score": "model.probs", )"), std::string::npos) << text;
   r = fuse("run findings.json --epochs 2 --no-progress --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* line : {"evaluation: auc.data.Edema = ", "evaluation: auc.data.Effusion = ", "evaluation: auc.data.Mass = ", "evaluation: auc.macro = "})
     EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  // The bundle scores a table that lists the labels, and predicts one that does not.
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --table findings.csv --out test --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation: auc.macro = "), std::string::npos) << r.out;
+  {
+    std::ifstream in(dir / "findings.csv");
+    std::ofstream out(dir / "new.csv");
+    for (std::string row; std::getline(in, row);) out << row.substr(0, row.rfind(',')) << "\n";
+  }
+  r = fuse("infer bundle --table new.csv --out new --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("not evaluated: the inputs carry no 'data.Edema' (the evaluation's label)"), std::string::npos) << r.out;
   // Refused: an empty cell, a label too rare for the folds, a label whose key a column has, one label only.
   const auto error = [&](const std::string& cells) {
     std::ofstream bad(dir / "bad.csv");
@@ -276,10 +303,30 @@ TEST(FuseInit, TextClassesAndARegressionRun) {
   CommandResult r = fuse("init patients.csv --target grade --exclude label,age --out multi.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("3-class classification of 'grade'"), std::string::npos) << r.out;
-  EXPECT_NE(read_text(dir / "multi.json").find(R"({"op": "fuse.ops.lookup", "key": "data.grade", "out": "data.grade_class", "fit": true})"), std::string::npos);
+  EXPECT_NE(read_text(dir / "multi.json")
+                .find(R"({"op": "fuse.ops.lookup", "key": "data.grade", "out": "data.grade_class", "fit": true, "apply_if_present": "data.grade"})"),
+            std::string::npos);
   r = fuse("run multi.json --epochs 2 --out run_multi", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("fuse.ops.lookup on 'data.grade': table {\"high\": 0, \"low\": 1, \"mid\": 2}"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("evaluation: accuracy = "), std::string::npos) << r.out;
+  // The bundle predicts a table without the target (its step is skipped) and scores one with it (the class
+  // index the step makes is what the evaluation compares with).
+  {
+    std::ifstream in(dir / "patients.csv");
+    std::ofstream out(dir / "new.csv");
+    for (std::string row; std::getline(in, row);) {
+      size_t cut = 0;
+      for (int comma = 0; comma < 4; ++comma) cut = row.find(',', cut) + 1;
+      out << row.substr(0, cut - 1) << "\n";  // id, x, y, site
+    }
+  }
+  ASSERT_EQ(fuse("export run_multi --out bundle_multi", dir).exit_code, 0);
+  r = fuse("infer bundle_multi --table new.csv --out new_multi --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("not evaluated: the inputs carry no 'data.grade_class' (the evaluation's target)"), std::string::npos) << r.out;
+  r = fuse("infer bundle_multi --table patients.csv --out test_multi --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: accuracy = "), std::string::npos) << r.out;
 
   r = fuse("init patients.csv --target age --exclude label,grade --out regression.json", dir);
@@ -288,6 +335,13 @@ TEST(FuseInit, TextClassesAndARegressionRun) {
   r = fuse("run regression.json --epochs 2 --no-progress --out run_regression", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: regression.r2 = "), std::string::npos) << r.out;  // every output of a metric without a headline one
+  ASSERT_EQ(fuse("export run_regression --out bundle_regression", dir).exit_code, 0);
+  r = fuse("infer bundle_regression --table new.csv --out new_regression --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("not evaluated: the inputs carry no 'data.age_z' (the evaluation's target)"), std::string::npos) << r.out;
+  r = fuse("infer bundle_regression --table patients.csv --out test_regression --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation: regression.r2 = "), std::string::npos) << r.out;
 
   // A column named as an identifier is left out, whatever it holds.
   std::ofstream(dir / "ids.csv") << "patient_id,Scan ID,v,label\n1,7,0.5,0\n2,8,0.1,1\n3,9,0.7,0\n4,10,0.2,1\n";
@@ -312,7 +366,7 @@ TEST(FuseInit, TextClassesAndARegressionRun) {
   // Two text classes: the score is the probability of the second in sorted order.
   r = fuse("init patients.csv --target site --exclude label,grade --out sites.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(read_text(dir / "sites.json").find("// the classes numbered 0, 1, ... in sorted order; model.score is the probability of 'south'\n"), std::string::npos);
+  EXPECT_NE(read_text(dir / "sites.json").find("// the classes numbered 0, 1, ... in sorted order; model.score is the probability of 'south' (a table"), std::string::npos);
 }
 
 TEST(FuseInit, ASurvivalTableRuns) {

@@ -169,6 +169,11 @@ std::vector<Step> read_any_steps(const json::Document& d, const std::string& poi
         step.apply_if = r.string("apply_if");
         continue;
       }
+      if (m.key() == "apply_if_present") {
+        step.apply_if_present = r.strings("apply_if_present");
+        if (step.apply_if_present.empty()) r.fail("apply_if_present", "'apply_if_present' names no key: give the key (or keys) the step needs");
+        continue;
+      }
       if (m.key() == "apply_probability") {
         step.apply_probability = r.number("apply_probability", std::nullopt, 0.0, 1.0);
         continue;
@@ -210,7 +215,9 @@ namespace {
 void refuse_step_field(const json::Document& d, const std::string& pointer, const std::vector<Step>& steps, const std::string& field,
                        const std::string& why) {
   for (size_t i = 0; i < steps.size(); ++i) {
-    const bool set = field == "apply_if" ? !steps[i].apply_if.empty() : steps[i].apply_probability.has_value();
+    const bool set = field == "apply_if"           ? !steps[i].apply_if.empty()
+                     : field == "apply_if_present" ? !steps[i].apply_if_present.empty()
+                                                   : steps[i].apply_probability.has_value();
     if (!set) continue;
     const std::string p = json::child_pointer(json::child_pointer(pointer, i), field);
     throw ConfigError(p, d.location(p) + ": '" + field + "': " + why);
@@ -239,6 +246,8 @@ DataConfig read_data_config(const json::Document& d, const std::string& pointer,
   refuse_step_field(d, data.pointer("batch"), c.dataset.batch_steps, "apply_probability",
                     "a batch step runs once for the whole batch: use the op's own 'p', which it draws per sample");
   refuse_step_field(d, data.pointer("batch"), c.dataset.batch_steps, "apply_if",
+                    "a batch step runs once for the whole batch: put the step in the dynamic pipeline");
+  refuse_step_field(d, data.pointer("batch"), c.dataset.batch_steps, "apply_if_present",
                     "a batch step runs once for the whole batch: put the step in the dynamic pipeline");
   const std::string on_error = data.choice("on_error", {"fail", "skip", "retry"}, "fail");
   c.dataset.on_error = on_error == "skip" ? OnError::kSkip : on_error == "retry" ? OnError::kRetry : OnError::kFail;

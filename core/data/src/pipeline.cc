@@ -117,6 +117,8 @@ bj::object expand_patterns(bj::object config, const std::vector<std::string>& fi
 // Whether step `step` runs on this call (its apply_if and apply_probability).
 bool applies(const Step& step, const NDict& sample, const CallContext& c) {
   if (!step.apply_if.empty() && !condition(sample, step.apply_if, "apply_if")) return false;
+  for (const std::string& key : step.apply_if_present)
+    if (sample.find(key) == nullptr) return false;
   if (step.apply_probability) {
     if (!c.training) return false;
     // A generator of its own (the op's seed, salted), so the op's own draws do not depend on the decision.
@@ -169,6 +171,7 @@ Pipeline::Pipeline(const Registry& registry, std::vector<Step> steps, std::strin
         const LibraryEntry* lib = package.manifest->host_library();
         description += step.op + " " + op.version() + " " + canonical(bj::value(op.config())) + " " + (lib ? lib->sha256 : "") +
                        (step.apply_if.empty() ? "" : " if " + step.apply_if) +
+                       (step.apply_if_present.empty() ? "" : " if present " + join(step.apply_if_present, ",")) +
                        (step.apply_probability ? " p " + json::to_text(bj::value(*step.apply_probability)) : "") + "\n";
         ops_.push_back(Instance{s, std::move(op), std::move(patterns), std::move(config)});
       } catch (...) {
@@ -327,8 +330,9 @@ void Pipeline::run_batch(NDict& batch, uint64_t run_seed, int64_t epoch, int64_t
     context.sample_seeds = &seeds;
     try {
       const Step& step = steps_[instance.step];
-      if (!step.apply_if.empty() || step.apply_probability)
-        throw Error(Errc::kInvalidArgument, "'apply_if' and 'apply_probability' act per sample, and a batch step runs once for the whole batch");
+      if (!step.apply_if.empty() || !step.apply_if_present.empty() || step.apply_probability)
+        throw Error(Errc::kInvalidArgument, "'apply_if', 'apply_if_present' and 'apply_probability' act per sample, and a batch step runs once for the whole "
+                                            "batch");
       op_for(instance, batch).forward(batch, context);
     } catch (...) {
       rethrow_with_context(where(instance.step));

@@ -174,6 +174,25 @@ TEST(DataConfig, StaticStepsMaySplitAndDropSamples) {
   EXPECT_NE(extra.find("'apply_if'"), std::string::npos) << extra;
 }
 
+TEST(DataConfig, ApplyIfPresentNamesTheKeysAStepNeeds) {
+  const auto dir = fresh_dir("config_if_present");
+  const DataConfig c = read_data_config(experiment(dir, R"({"source": {"table": "train.csv"},
+    "static": [{"op": "fuse.ops.copy", "from": ["data.label"], "to": ["data.y"], "apply_if_present": "data.label"},
+               {"op": "fuse.ops.copy", "from": ["data.label"], "to": ["data.z"], "apply_if_present": ["data.label", "data.patient"]}]})"));
+  EXPECT_EQ(c.dataset.static_steps[0].apply_if_present, (std::vector<std::string>{"data.label"}));
+  EXPECT_EQ(c.dataset.static_steps[1].apply_if_present, (std::vector<std::string>{"data.label", "data.patient"}));
+  EXPECT_FALSE(c.dataset.static_steps[0].config.contains("apply_if_present"));  // the pipeline's, not the op's
+  const std::string file = (dir / "exp.json").string();
+  EXPECT_EQ(error_of([&] {
+              read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "static": [{"op": "fuse.ops.copy", "from": ["a"], "to": ["b"], "apply_if_present": []}]})"));
+            }),
+            file + ":2:129: 'apply_if_present' names no key: give the key (or keys) the step needs");
+  EXPECT_EQ(error_of([&] {
+              read_data_config(experiment(dir, R"({"source": {"table": "train.csv"}, "batch": [{"op": "fuse.ops.copy", "from": ["a"], "to": ["b"], "apply_if_present": "a"}]})"));
+            }),
+            file + ":2:128: 'apply_if_present': a batch step runs once for the whole batch: put the step in the dynamic pipeline");
+}
+
 TEST(DataConfig, FoldsSplitOnceAndAreReused) {
   const auto dir = fresh_dir("config_folds");
   const DataConfig c = read_data_config(experiment(dir, R"({

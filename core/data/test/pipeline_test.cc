@@ -144,6 +144,21 @@ TEST(Pipeline, ApplyIfRunsAStepOnlyWhenItsKeyIsTrue) {
   EXPECT_NE(message.find("flags"), std::string::npos) << message;  // the nearest key
 }
 
+// A target's step: run where the label column is (training, a test table), skipped where it is not (a table to
+// predict).
+TEST(Pipeline, ApplyIfPresentSkipsAStepWhoseKeysAreMissing) {
+  Step copy = step("fuse.ops.copy", R"({"from": ["a"], "to": ["b"]})");
+  copy.apply_if_present = {"a", "c"};
+  Pipeline p(registry(), {copy}, "static pipeline");
+  NDict both = sample(R"({"a": 1, "c": 2})"), one = sample(R"({"a": 1})");
+  p.run(both, 0, 0, 0, false);
+  p.run(one, 0, 0, 0, false);
+  EXPECT_EQ(both.get<int64_t>("b"), 1);
+  EXPECT_FALSE(one.has("b"));
+  // Part of the cache's hash: a step with the condition is another step.
+  EXPECT_NE(p.hash(), Pipeline(registry(), {step("fuse.ops.copy", R"({"from": ["a"], "to": ["b"]})")}, "static pipeline").hash());
+}
+
 TEST(Pipeline, ApplyProbabilityDrawsPerSampleAndOnlyInTraining) {
   Step echo = step("test.echo");
   echo.apply_probability = 0.3;
@@ -176,7 +191,7 @@ TEST(Pipeline, ABatchStepCannotBeConditional) {
   Pipeline p(registry(), {echo}, "batch pipeline");
   NDict batch = sample(R"({"flag": true})");
   EXPECT_EQ(error_of([&] { p.run_batch(batch, 0, 0, 0, {0, 1}, 0, true); }),
-            "batch pipeline step 1: 'apply_if' and 'apply_probability' act per sample, and a batch step runs once for the whole batch");
+            "batch pipeline step 1: 'apply_if', 'apply_if_present' and 'apply_probability' act per sample, and a batch step runs once for the whole batch");
 }
 
 TEST(Pipeline, ConditionsChangeTheHash) {

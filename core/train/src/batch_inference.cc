@@ -248,6 +248,7 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
   std::vector<std::map<std::string, std::string>> rows;
   std::vector<size_t> case_rows;  // the row of each case compared with its reference
   const std::set<std::string> repeat_id = data::keys_repeating_id(samples);  // data.id: the id column has it
+  const std::vector<std::string> target_keys = e.evaluation ? e.evaluation->target_keys() : std::vector<std::string>();
   {
     Prefetcher prefetcher(samples.size(), options.workers, batch, input);  // the next batch read while the model runs
     std::vector<NDict> outs(batch);
@@ -279,6 +280,16 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
           cells.emplace_back("id", samples[i].id);
           for (const auto& [key, value] : samples[i].values.flatten())
             if (!value->is<Tensor>() && !repeat_id.count(key)) add_cells(key, *value, cells);
+          // The evaluation's targets as the inference steps leave them (a class index from a lookup, labels split
+          // from a text column, an uncertain -1 mapped): what the evaluation compares with, as in training.
+          for (const std::string& key : target_keys)
+            if (const Value* v = out.find(key)) {
+              Cells made;
+              add_cells(key, *v, made);
+              const auto column = std::find_if(cells.begin(), cells.end(), [&](const auto& cell) { return cell.first == key; });
+              if (column != cells.end() && made.size() == 1) column->second = made[0].second;  // in the source's column
+              else if (column == cells.end()) cells.insert(cells.end(), made.begin(), made.end());
+            }
           if (writes) cells.emplace_back("output", output_paths[i]);
           for (const auto& [key, value] : out.flatten())
             if (!prepared_keys[at].count(key) && value->is<Tensor>()) add_cells(key, *value, cells);
@@ -352,8 +363,10 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
       scores.insert(scores.end(), c.begin(), c.end());
     }
     for (const std::string& t : ev.target_keys())
-      if (std::find(result.columns.begin(), result.columns.end(), t) == result.columns.end())
+      if (std::find(result.columns.begin(), result.columns.end(), t) == result.columns.end()) {
         result.not_evaluated = "the inputs carry no '" + t + "' (the evaluation's " + (ev.labels.empty() ? "target" : "label") + ")";
+        break;  // the first one missing
+      }
     if (result.not_evaluated.empty()) {
       eval::EvalConfig config = ev.config;
       config.predictions = {eval::PredictionFile{options.out / "predictions.csv", "inference"}};

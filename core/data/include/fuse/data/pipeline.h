@@ -49,6 +49,9 @@ struct Step {
   // FuseMedML's OpCond: run only when the value under this key is true (a bool, or a number or one-element
   // tensor other than 0). Empty: always.
   std::string apply_if{};
+  // Run only when the sample has every one of these keys: a step that makes the target from its label column,
+  // which a table to predict lacks. Empty: always.
+  std::vector<std::string> apply_if_present{};
   // FuseMedML's OpRandApply: run with this probability, drawn per (seed, epoch, sample, step); skipped outside
   // training (an augmentation). Unset: always.
   std::optional<double> apply_probability{};
