@@ -104,9 +104,11 @@ void read_losses(const json::Document& d, Experiment& e) {
     s.warmup_steps = r.integer("warmup_steps", 0, 0);
     s.config = config_of(r, {"loss", "weight", "warmup_steps", "pre"});
     if (r.has("pre")) s.pre = data::read_steps(d, r.pointer("pre"));
-    for (const char* field : {"class_weights", "dice_class_weights"})
+    for (const char* field : {"class_weights", "dice_class_weights", "pos_weights"})
       if (const bj::value* w = s.config.if_contains(field); w && w->is_string()) {
-        if (w->as_string() != "auto") r.fail(field, "'" + std::string(field) + "' must be a list of numbers (one per class) or \"auto\"");
+        if (w->as_string() != "auto")
+          r.fail(field, "'" + std::string(field) + "' must be a list of numbers (one per " + (std::string(field) == "pos_weights" ? "label" : "class") +
+                            ") or \"auto\"");
         s.auto_weights.push_back(field);
         s.config.erase(field);
       }

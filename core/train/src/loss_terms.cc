@@ -41,12 +41,11 @@ bool count_target(const Value& v, std::map<int64_t, double>& counts) {
   return t.numel() > 1;
 }
 
-}  // namespace
-
-ClassWeights class_weights(data::Dataset& dataset, const std::string& key) {
-  std::map<int64_t, double> counts;
+// Calls `each(id, value)` with every sample's `key`: from the source, else from the static pipeline's output.
+// `what` ("class weights") starts the error for a sample without it.
+template <class Each>
+void for_each_target(data::Dataset& dataset, const std::string& key, const std::string& what, Each&& each) {
   std::optional<data::Dataset::Worker> worker;
-  std::optional<bool> label_maps;
   for (size_t i = 0; i < dataset.size(); ++i) {
     const std::string& id = dataset.sample(i).id;
     const Value* v = dataset.sample(i).values.find(key);
@@ -56,7 +55,59 @@ ClassWeights class_weights(data::Dataset& dataset, const std::string& key) {
       s = worker->get_static(i);
       v = s ? s->find(key) : nullptr;
     }
-    if (v == nullptr) throw Error(Errc::kKeyNotFound, "class weights: sample '" + id + "' has no '" + key + "'");
+    if (v == nullptr) throw Error(Errc::kKeyNotFound, what + ": sample '" + id + "' has no '" + key + "'");
+    each(id, *v);
+  }
+}
+
+}  // namespace
+
+LabelWeights label_pos_weights(data::Dataset& dataset, const std::string& key) {
+  LabelWeights out;
+  std::vector<double> positives;
+  for_each_target(dataset, key, "positive weights", [&](const std::string& id, const Value& v) {
+    std::vector<double> labels;
+    if (v.is<Tensor>()) {
+      const Tensor t = v.as<Tensor>().is_contiguous() ? v.as<Tensor>() : v.as<Tensor>().clone();
+      labels.resize(static_cast<size_t>(t.numel()));
+      sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
+        const auto* p = t.data<decltype(tag)>();
+        for (size_t k = 0; k < labels.size(); ++k) labels[k] = static_cast<double>(p[k]);
+      });
+    } else if (v.is<int64_t>() || v.is<double>() || v.is<bool>()) {
+      labels.push_back(v.is<bool>() ? (v.as<bool>() ? 1.0 : 0.0) : v.as_number());
+    } else {
+      throw Error(Errc::kType, "positive weights: '" + key + "' of sample '" + id + "' is a " + v.type_name() + ", not 0/1 labels");
+    }
+    if (out.samples == 0) positives.assign(labels.size(), 0);
+    if (labels.size() != positives.size())
+      throw Error(Errc::kInvalidArgument, "positive weights: '" + key + "' of sample '" + id + "' has " + std::to_string(labels.size()) +
+                                              " labels, of earlier samples " + std::to_string(positives.size()));
+    for (size_t k = 0; k < labels.size(); ++k) {
+      if (labels[k] != 0 && labels[k] != 1)
+        throw Error(Errc::kInvalidArgument, "positive weights: '" + key + "' of sample '" + id + "' holds " + json::format_number(labels[k]) +
+                                                " at label " + std::to_string(k) + "; multi-label targets are 0 or 1");
+      positives[k] += labels[k];
+    }
+    ++out.samples;
+  });
+  if (out.samples == 0) throw Error(Errc::kInvalidArgument, "positive weights: no training samples");
+  const double n = static_cast<double>(out.samples);
+  for (size_t k = 0; k < positives.size(); ++k) {
+    if (positives[k] == 0 || positives[k] == n)
+      throw Error(Errc::kInvalidArgument, "positive weights: label " + std::to_string(k) + " of '" + key + "' is " + (positives[k] == 0 ? "0" : "1") +
+                                              " in every training sample");
+    out.weights.push_back((n - positives[k]) / positives[k]);
+  }
+  out.positives = std::move(positives);
+  return out;
+}
+
+ClassWeights class_weights(data::Dataset& dataset, const std::string& key) {
+  std::map<int64_t, double> counts;
+  std::optional<bool> label_maps;
+  for_each_target(dataset, key, "class weights", [&](const std::string& id, const Value& value) {
+    const Value* v = &value;
     bool map = false;
     try {
       map = count_target(*v, counts);
@@ -67,7 +118,7 @@ ClassWeights class_weights(data::Dataset& dataset, const std::string& key) {
       throw Error(Errc::kType, "class weights: '" + key + "' of sample '" + id + "' is a " + (map ? "label map" : "class label") + ", of earlier samples a " +
                                    (map ? "class label" : "label map"));
     label_maps = map;
-  }
+  });
   if (counts.empty()) throw Error(Errc::kInvalidArgument, "class weights: no training samples");
   const int64_t classes = counts.rbegin()->first + 1;
   for (int64_t c = 0; c < classes; ++c)
@@ -95,23 +146,31 @@ LossTerms::LossTerms(const Registry& registry, const std::vector<LossSpec>& spec
       if (target == nullptr || !target->is_string())
         throw Error(Errc::kConfig, s.where + ": loss '" + s.name + "': \"" + s.auto_weights[0] + "\": \"auto\" needs the loss's 'target' key");
       const std::string key(target->as_string());
-      ClassWeights fitted;
+      std::vector<double> fitted, counts;
+      std::string counted;  // what the counts are, for the output line
       try {
-        fitted = class_weights(train, key);
+        if (s.auto_weights[0] == "pos_weights") {  // multi-label: per label, negatives / positives
+          const LabelWeights w = label_pos_weights(train, key);
+          fitted = w.weights, counts = w.positives;
+          counted = "positives of label 0.." + std::to_string(fitted.size() - 1) + " among the " + std::to_string(w.samples) + " training targets '" + key + "'";
+        } else {
+          const ClassWeights w = class_weights(train, key);
+          fitted = w.weights, counts = w.counts;
+          counted = std::string(w.label_maps ? "voxels" : "samples") + " of class 0.." + std::to_string(fitted.size() - 1) + " in the training " +
+                    (w.label_maps ? "label maps '" : "targets '") + key + "'";
+        }
       } catch (const Error& e) {
         throw Error(e.code(), s.where + ": loss '" + s.name + "': " + e.what());
       }
       boost::json::array w;
-      std::vector<std::string> weights, counts;
-      for (size_t c = 0; c < fitted.weights.size(); ++c) {
-        w.push_back(fitted.weights[c]);
-        weights.push_back(json::format_number(fitted.weights[c]));
-        counts.push_back(json::format_number(fitted.counts[c]));
+      std::vector<std::string> weights, count_texts;
+      for (size_t c = 0; c < fitted.size(); ++c) {
+        w.push_back(fitted[c]);
+        weights.push_back(json::format_number(fitted[c]));
+        count_texts.push_back(json::format_number(counts[c]));
       }
       for (const std::string& field : s.auto_weights) config[field] = w;
-      fitted_.push_back("loss '" + s.name + "': " + join(s.auto_weights, " and ") + " [" + join(weights, ", ") + "] (" +
-                        (fitted.label_maps ? "voxels" : "samples") + " of class 0.." + std::to_string(fitted.weights.size() - 1) + " in the training " +
-                        (fitted.label_maps ? "label maps '" : "targets '") + key + "': " + join(counts, ", ") + ")");
+      fitted_.push_back("loss '" + s.name + "': " + join(s.auto_weights, " and ") + " [" + join(weights, ", ") + "] (" + counted + ": " + join(count_texts, ", ") + ")");
     }
     try {
       losses_.push_back(registry.create_loss(s.component, config));

@@ -553,6 +553,45 @@ TEST(ClassWeights, InverseFrequencyOfTheTrainingLabels) {
   EXPECT_NEAR(w[0], 64.0 / (2.0 * (64 - ones)), 1e-12);
 }
 
+// Multi-label targets stacked from 0/1 columns, with "pos_weights": "auto" on a BCE loss.
+Experiment multi_label_experiment(const std::filesystem::path& dir, const std::vector<std::pair<int, int>>& rows) {
+  std::ofstream table(dir / "labels.csv");
+  table << "id,x,a,b\n";
+  for (size_t i = 0; i < rows.size(); ++i) table << "s" << i << "," << i << "," << rows[i].first << "," << rows[i].second << "\n";
+  table.close();
+  std::ofstream(dir / "experiment.json") << R"({"name": "labels", "data": {"source": {"table": "labels.csv"},
+    "static": [{"op": "fuse.ops.stack", "keys": ["data.a", "data.b"], "out": "data.targets"}]},
+    "model": {"model": "fuse.models.mlp", "in_features": 1, "num_classes": 2, "inputs": ["data.x"], "outputs": ["model.logits"]},
+    "losses": {"bce": {"loss": "fuse.losses.bce_with_logits", "pred": "model.logits", "target": "data.targets", "pos_weights": "auto"}},
+    "optimizer": {"name": "adam", "lr": 0.01}, "trainer": {"epochs": 1}})";
+  return read_experiment(dir / "experiment.json");
+}
+
+// Each label's negatives / positives: a rare label's positives count as much as its negatives.
+TEST(ClassWeights, PositiveWeightsPerLabel) {
+  const auto dir = fresh_dir("trainer_pos_weights");
+  // a: 2 of 8 positive (weight 3); b: 4 of 8 (weight 1).
+  Experiment e = multi_label_experiment(dir, {{1, 1}, {0, 1}, {0, 1}, {0, 1}, {1, 0}, {0, 0}, {0, 0}, {0, 0}});
+  ASSERT_EQ(e.losses.size(), 1u);
+  EXPECT_EQ(e.losses[0].auto_weights, (std::vector<std::string>{"pos_weights"}));
+  data::Dataset d(built_plugins(), e.data.dataset);
+  const LabelWeights w = label_pos_weights(d, "data.targets");
+  EXPECT_EQ(w.weights, (std::vector<double>{3, 1}));
+  EXPECT_EQ(w.positives, (std::vector<double>{2, 4}));
+  EXPECT_EQ(w.samples, 8u);
+  const auto error = [&](const std::vector<std::pair<int, int>>& rows) {
+    const auto bad = fresh_dir("trainer_pos_weights_bad");
+    Experiment x = multi_label_experiment(bad, rows);
+    data::Dataset b(built_plugins(), x.data.dataset);
+    return error_of([&] { label_pos_weights(b, "data.targets"); });
+  };
+  EXPECT_EQ(error({{1, 0}, {0, 0}}), "positive weights: label 1 of 'data.targets' is 0 in every training sample");
+  EXPECT_EQ(error({{1, 0}, {2, 1}}), "positive weights: 'data.targets' of sample 's1' holds 2 at label 0; multi-label targets are 0 or 1");
+  std::ofstream(dir / "bad.json") << R"({"extends": "experiment.json", "losses": {"bce": {"pos_weights": "many"}}})";
+  const std::string message = error_of([&] { read_experiment(dir / "bad.json"); });
+  EXPECT_NE(message.find("'pos_weights' must be a list of numbers (one per label) or \"auto\""), std::string::npos) << message;
+}
+
 // Four 4 x 4 label maps (labels 0 to 3) written as .npy, with an experiment reading them into data.seg.
 Experiment label_map_experiment(const std::filesystem::path& dir, const std::vector<std::vector<int64_t>>& masks) {
   std::ofstream table(dir / "samples.csv");

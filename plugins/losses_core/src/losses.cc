@@ -85,16 +85,26 @@ struct CrossEntropy : Base {
 FUSE_TORCH_LOSS(CrossEntropy, "fuse.losses.cross_entropy", "1.0.0")
 
 struct BceWithLogits : Base {
-  explicit BceWithLogits(const DictView& c) : Base(c), pos_weight(c.find_double("pos_weight")) {}
+  explicit BceWithLogits(const DictView& c) : Base(c), pos_weight(c.find_double("pos_weight")), pos_weights(c.get_doubles("pos_weights")) {
+    if (pos_weight && !pos_weights.empty()) fail(FM_ERR_INVALID_ARGUMENT, "'pos_weight' (all labels) and 'pos_weights' (one per label) are both set: give one");
+  }
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
     const torch::Tensor t = same_shape_target(p[0], target_of(batch, p[0]), pred, target);
     auto o = F::BinaryCrossEntropyWithLogitsFuncOptions();
     if (pos_weight) o = o.pos_weight(torch::full({1}, *pos_weight, p[0].options()));
+    if (!pos_weights.empty()) {
+      // One per label, the prediction's last axis.
+      if (p[0].dim() < 1 || p[0].size(-1) != static_cast<int64_t>(pos_weights.size()))
+        fail(FM_ERR_SHAPE, "'pos_weights' has " + std::to_string(pos_weights.size()) + " values, but '" + pred + "' has " +
+                               (p[0].dim() < 1 ? std::string("no label axis") : std::to_string(p[0].size(-1)) + " labels (its last axis)"));
+      o = o.pos_weight(torch::tensor(pos_weights, p[0].options()));
+    }
     return F::binary_cross_entropy_with_logits(p[0], t, o);
   }
   std::optional<double> pos_weight;
+  std::vector<double> pos_weights;
 };
-FUSE_TORCH_LOSS(BceWithLogits, "fuse.losses.bce_with_logits", "1.0.0")
+FUSE_TORCH_LOSS(BceWithLogits, "fuse.losses.bce_with_logits", "1.1.0")
 
 // Class probabilities and one-hot targets of the same shape [N, C, ...], for the overlap losses: softmax over
 // classes, or a sigmoid for a single channel (binary).

@@ -76,6 +76,18 @@ TEST(BceWithLogits, ValueGradientAndPositiveWeight) {
               3 * std::log(2.0), 1e-6);
 }
 
+// Multi-label: a weight per label for its positives (the last axis); negatives weigh 1.
+TEST(BceWithLogits, AWeightPerLabel) {
+  const std::string config = R"({"pred": "p", "target": "t", "pos_weights": [3, 5]})";
+  // Cells: label 0 positive (3 log 2), label 1 negative (log 2), label 0 negative (log 2), label 1 positive (5 log 2).
+  EXPECT_NEAR(loss("fuse.losses.bce_with_logits", config, sample(R"({"p": [[0.0, 0.0], [0.0, 0.0]], "t": [[1, 0], [0, 1]]})")), 10 * std::log(2.0) / 4, 1e-6);
+  const std::string prefix = "loss 'fuse.losses.bce_with_logits' (plugin 'fuse.losses_core'): ";
+  EXPECT_EQ(error_of([&] { loss("fuse.losses.bce_with_logits", config, sample(R"({"p": [[0.0, 0.0, 0.0]], "t": [[1, 0, 1]]})")); }),
+            prefix + "'pos_weights' has 2 values, but 'p' has 3 labels (its last axis)");
+  EXPECT_EQ(error_of([] { loss("fuse.losses.bce_with_logits", R"({"pred": "p", "target": "t", "pos_weight": 2, "pos_weights": [1]})", sample(R"({"p": [0.0], "t": [1]})")); }),
+            prefix + "create failed: 'pos_weight' (all labels) and 'pos_weights' (one per label) are both set: give one");
+}
+
 TEST(Overlap, DiceIsZeroWhenPerfectAndOneWhenDisjoint) {
   NDict b;
   b.set("p", Value(Tensor::from_vector<float>({20, -20, -20, 20}, {1, 2, 2})));  // class 0 at x0, class 1 at x1

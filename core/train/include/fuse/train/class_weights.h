@@ -28,6 +28,17 @@ struct ClassWeights {
 };
 ClassWeights class_weights(data::Dataset& dataset, const std::string& key);
 
+// Positive weights of multi-label targets ("pos_weights": "auto" of fuse.losses.bce_with_logits): per label (an
+// element of a 0/1 tensor per sample, or one 0/1 number) its negatives / positives over the dataset, the weight
+// PyTorch's pos_weight is meant to hold, so that a rare label's positives count as much as its negatives. A label
+// without positives or without negatives, a value other than 0 and 1, or samples of different label counts are
+// errors naming the sample or label.
+struct LabelWeights {
+  std::vector<double> weights, positives;  // per label
+  size_t samples = 0;
+};
+LabelWeights label_pos_weights(data::Dataset& dataset, const std::string& key);
+
 }  // namespace fuse::train
 
 #endif  // FUSE_TRAIN_CLASS_WEIGHTS_H_
