@@ -151,6 +151,7 @@ int train(const RunOptions& o, const fuse::launch::World& world) {
     return 0;
   }
   std::cout << "best epoch " << r.best_epoch + 1 << ": " << r.monitor << " = " << fuse::cli::four_decimals(r.best_value) << "\n";
+  if (!r.not_evaluated.empty()) std::cout << "not evaluated: " << r.not_evaluated << "\n";
   print_evaluation(dir / "evaluation.json");
   std::cout << "run folder: " << dir.string() << " (results.json, log.csv, checkpoints/";
   if (fs::exists(dir / "report.html")) std::cout << ", report.html";

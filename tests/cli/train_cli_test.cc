@@ -11,6 +11,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "fuse/base/strings.h"
 #include "test_support.h"
 #include "toy_experiment.h"
 
@@ -252,6 +253,27 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   EXPECT_EQ(bj::serialize(config.at("data").at("static").at(3).at("categories")), R"(["east","north","south"])");  // fitted, sorted
   EXPECT_EQ(config.at("model").at("in_features").as_int64(), 7);  // taken from a training batch
   EXPECT_NE(run.out.find("model component 'net': in_features 7 (the size of 'data.features' from dimension 1 on"), std::string::npos) << run.out;
+
+  // Validation data of one class: the AUC is undefined every epoch, so the last epoch stands in for the best, said
+  // so, and the run is left unevaluated rather than failed.
+  {
+    std::ifstream in(dir / "data" / "train.csv");
+    std::ofstream out(dir / "data" / "negatives.csv");
+    std::string row;
+    std::getline(in, row);
+    out << row << "\n";
+    for (int kept = 0; std::getline(in, row) && kept < 30;)
+      if (split(row, ',')[6] == "0") out << row << "\n", ++kept;  // the label column
+  }
+  std::ofstream(dir / "negatives.json") << R"({"extends": "experiment.json", "name": "negatives", "validation": {"source": {"table": "data/negatives.csv"}}})";
+  run = fuse("run '" + (dir / "negatives.json").string() + "' --epochs 2 --no-progress --out '" + (dir / "negatives").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("'validation.auc' was undefined (NaN) in every epoch, so no epoch was chosen: the last one's weights are the run's best.ckpt"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.out.find("best epoch 2: validation.auc = nan\nnot evaluated: metric 'auc' "), std::string::npos) << run.out;
+  EXPECT_TRUE(fs::exists(dir / "negatives" / "checkpoints" / "best.ckpt"));
+  EXPECT_FALSE(fs::exists(dir / "negatives" / "evaluation.json"));
 
   // A patient from a site the training folds never saw: all zeros in the site's one-hot ("unknown": "zeros").
   std::ofstream(dir / "data" / "test.csv", std::ios::app) << "w1,west,60,27,4.5,0,1,3.0,1\n";

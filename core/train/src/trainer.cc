@@ -633,7 +633,17 @@ void Trainer::Impl::evaluate(RunResult& result) {
   if (e.evaluation->labels.empty()) config.target_column = e.evaluation->target;
   else config.label_columns = layout.targets;
   config.score_columns = layout.scores;
-  const bj::object results = eval::Evaluator(registry, config).run();
+  bj::object results;
+  try {
+    results = eval::Evaluator(registry, config).run();
+  } catch (const Error& error) {
+    // A metric the validation data leaves undefined (an AUC of one class): the trained run stands, unevaluated,
+    // as fuse infer leaves a test set.
+    if (error.code() != Errc::kNumeric) throw;
+    result.not_evaluated = error.what();
+    fs::remove(dir / "evaluation.json"), fs::remove(dir / "report.html");  // none of an earlier run of this folder
+    return;
+  }
   write_file_atomically(dir / "evaluation.json", json::to_text(results, {2}) + "\n");
   write_file_atomically(dir / "report.html", report::html_report(results, e.name + " — validation, best epoch " + std::to_string(result.best_epoch + 1)));
 }
@@ -650,6 +660,8 @@ RunResult Trainer::fit(bool resume) {
   RunResult result;
   result.monitor = m.e.trainer.monitor;
   const TrainerSpec& t = m.e.trainer;
+  std::vector<std::pair<std::string, double>> last_values;  // the last epoch's, should no epoch be better
+  int64_t last_epoch = -1;
   for (int64_t epoch = m.next_epoch; epoch < t.epochs; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
     EpochValues values = m.train_epoch(epoch);
@@ -665,6 +677,7 @@ RunResult Trainer::fit(bool resume) {
                                      did_you_mean(t.monitor, keys) + " (there are: " + join(keys, ", ") + ")");
     }
     const double monitored = values.find(t.monitor);
+    last_values = values.values, last_epoch = epoch;
     const bool better = std::isfinite(monitored) && (m.best_epoch < 0 || (t.maximize ? monitored > m.best_value + t.min_delta
                                                                                       : monitored < m.best_value - t.min_delta));
     if (better) {
@@ -700,6 +713,15 @@ RunResult Trainer::fit(bool resume) {
       m.progress.line("early stopping: '" + t.monitor + "' has not improved for " + std::to_string(t.patience) + " epochs");
       break;
     }
+  }
+  // A monitor undefined (NaN) in every epoch (an AUC on a validation set of one class) chooses no epoch: the last
+  // one stands in for the best, said so, rather than a run without a best checkpoint.
+  if (m.best_epoch < 0 && !result.interrupted && last_epoch >= 0) {
+    m.best_epoch = last_epoch;
+    m.best_row = bj::object();
+    for (const auto& [k, v] : last_values) m.best_row[k] = std::isfinite(v) ? bj::value(v) : bj::value(nullptr);
+    if (m.lead()) write_checkpoint(m.dir / "checkpoints" / "best.ckpt", m.checkpoint(m.best_epoch));
+    logger().warn("'{}' was undefined (NaN) in every epoch, so no epoch was chosen: the last one's weights are the run's best.ckpt", t.monitor);
   }
   result.best_epoch = m.best_epoch;
   result.best_value = m.best_value;

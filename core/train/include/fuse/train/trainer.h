@@ -26,6 +26,7 @@ struct RunResult {
   bool stopped_early = false;
   bool interrupted = false;  // stopped by stop_after, to be resumed
   double seconds = 0;
+  std::string not_evaluated;  // why the evaluation section gave no results (a metric undefined on the validation data)
 };
 
 // The model components of an experiment, created and connected (shared weights applied).
