@@ -22,12 +22,12 @@ bool is_integer(const std::string& text) {
 
 constexpr char kLabelSeparator[] = "|";
 
-// ChestX-ray14's "Finding Labels" lists a row's labels as "Effusion|Edema": a text column some of whose cells
-// hold the separator.
 // A target step's condition: it runs where the sample has these keys (a JSON key or list), so that a table to
 // predict, without the label columns, skips it.
 std::string if_present(const std::string& keys) { return ", \"apply_if_present\": " + keys; }
 
+// ChestX-ray14's "Finding Labels" lists a row's labels as "Effusion|Edema": a text column some of whose cells
+// hold the separator.
 bool lists_labels(const table::Column& column) {
   if (column.kind != table::Kind::kText) return false;
   for (size_t r = 0; r < column.text.size(); ++r)

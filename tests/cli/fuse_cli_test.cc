@@ -189,6 +189,14 @@ TEST(FuseCli, EvalSummaryReportAndComparison) {
   // The charts' metrics draw, but their numbers are not among those asked for.
   for (const char* chart : {"roc", "pr", "calibration", "confusion"}) EXPECT_TRUE(out.at("arrays").as_object().contains(chart)) << chart;
   for (const auto& m : out.at("metrics").as_object()) EXPECT_EQ(m.key().substr(0, 3), "auc") << m.key();
+  // An evaluation file asks for a chart the same way: its curve, no numbers.
+  std::ofstream(eval_files() / "charts.json") << R"({"predictions": ["a.csv"], "target": "label", "score": "score",
+    "metrics": {"auc": "auc", "roc": {"component": "roc_curve", "chart": true}}})";
+  r = fuse("eval --config '" + (eval_files() / "charts.json").string() + "' --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const boost::json::value charted = boost::json::parse(r.out);
+  EXPECT_EQ(charted.at("metrics").as_object().size(), 1u) << r.out;
+  EXPECT_TRUE(charted.at("arrays").at("roc").as_object().contains("tpr")) << r.out;
   // A regression's report: no classification chart, and no error for want of one.
   r = fuse("eval --predictions '" + a + "' --target-col a.score --score-col b.score --id-col id --predictions '" + b + "' --metric regression --html '" + html + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
