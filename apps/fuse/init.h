@@ -54,7 +54,7 @@ std::string volume_key(const std::vector<std::string>& columns, std::string name
 std::vector<std::string> image_steps(const std::string& path_key, const std::string& key, const std::vector<double>& spacing);
 // The column whose rows share a fold (a patient's scans; scikit-learn's GroupKFold, the experiment's
 // "folds.group"): --fold-group, else the first column named for patients or subjects ("patient", "PatientID",
-// "subject_id"; not "patient_age") whose values repeat, without empty cells; none for --fold-group none. Refuses a --fold-group that
+// "subject_id", "MRN"; not "patient_age") whose values repeat, without empty cells; none for --fold-group none. Refuses a --fold-group that
 // is not there, has empty cells or one value.
 struct FoldGroups {
   std::string column;  // empty: each row alone

@@ -288,12 +288,14 @@ FoldGroups fold_groups(const InitOptions& o, const std::vector<table::ColumnSumm
     if (c.distinct < 2) throw Error(Errc::kInvalidArgument, o.table + ": the fold group '" + c.name + "' holds one value: folds need at least 2 groups");
     return {c.name, c.distinct};
   }
-  // "patient", "PatientID", "subject_id", "Patient No." name a patient; "patient_age" does not.
+  // "patient", "PatientID", "subject_id", "Patient No.", "participant_id", "MRN" name a patient; "patient_age"
+  // does not.
   const auto names_a_patient = [](const std::string& column) {
     std::string name;
     for (char ch : lowercase(column))
       if (std::isalnum(static_cast<unsigned char>(ch))) name += ch;
-    for (const std::string who : {"patient", "subject"})
+    if (name == "mrn" || name == "medicalrecordnumber") return true;
+    for (const std::string who : {"patient", "subject", "participant"})
       if (name.rfind(who, 0) == 0)
         for (const char* rest : {"", "s", "id", "ids", "no", "nr", "number", "key", "code"})
           if (name == who + rest) return true;

@@ -135,6 +135,16 @@ TEST(FuseInit, APatientColumnKeepsItsRowsInOneFold) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("  left out PatientID: an id, by its name\n"), std::string::npos) << r.out;
   EXPECT_NE(read_text(dir / "alone.json").find(R"("folds": {"k": 5, "stratify": "data.label", "file": "alone_folds.json"})"), std::string::npos);
+  // A medical record number and a trial's participant name a patient too.
+  for (const std::string column : {"MRN", "participant_id"}) {
+    std::ofstream other(dir / "records.csv");
+    other << "id," << column << ",x,label\n";
+    for (int visit = 0; visit < 40; ++visit) other << "v" << visit << ",r" << visit / 2 << "," << visit % 7 << "," << visit % 3 % 2 << "\n";
+    other.close();
+    r = fuse("init records.csv --target label --force --out records.json", dir);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("  folds keep each '" + column + "' whole (20 values over 40 rows)"), std::string::npos) << r.out;
+  }
 }
 
 // Several 0/1 target columns: a multi-label classification (a sigmoid per label, binary cross-entropy), each
