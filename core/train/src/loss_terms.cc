@@ -70,10 +70,11 @@ LabelWeights label_pos_weights(data::Dataset& dataset, const std::string& key) {
     if (v.is<Tensor>()) {
       const Tensor t = v.as<Tensor>().is_contiguous() ? v.as<Tensor>() : v.as<Tensor>().clone();
       labels.resize(static_cast<size_t>(t.numel()));
-      sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
+      const bool known = sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
         const auto* p = t.data<decltype(tag)>();
         for (size_t k = 0; k < labels.size(); ++k) labels[k] = static_cast<double>(p[k]);
       });
+      if (!known) throw Error(Errc::kType, "positive weights: '" + key + "' of sample '" + id + "' has dtype " + sdk::dtype_name(t.dtype()));
     } else if (v.is<int64_t>() || v.is<double>() || v.is<bool>()) {
       labels.push_back(v.is<bool>() ? (v.as<bool>() ? 1.0 : 0.0) : v.as_number());
     } else {
@@ -107,10 +108,9 @@ ClassWeights class_weights(data::Dataset& dataset, const std::string& key) {
   std::map<int64_t, double> counts;
   std::optional<bool> label_maps;
   for_each_target(dataset, key, "class weights", [&](const std::string& id, const Value& value) {
-    const Value* v = &value;
     bool map = false;
     try {
-      map = count_target(*v, counts);
+      map = count_target(value, counts);
     } catch (const Error& e) {
       throw Error(e.code(), "class weights: '" + key + "' of sample '" + id + "' is neither a class label nor a label map (non-negative integers): " + e.what());
     }
