@@ -288,9 +288,10 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
     line("  // A probability per label (sigmoid), each label a binary problem of its own.");
     line("  \"postprocess\": [{\"op\": \"fuse.ops.sigmoid\", \"key\": \"model.logits\", \"out\": \"model.probs\"}],");
     line("  \"losses\": {\"bce\": {\"loss\": \"fuse.losses.bce_with_logits\", \"pred\": \"model.logits\", \"target\": " + label + "}},");
-    // The labels' mean AUC picks the best epoch; the evaluation gives each label's AUC with an interval.
+    // The labels' mean AUC picks the best epoch (a rare label without positives in the validation fold left
+    // out, not NaN every epoch); the evaluation gives each label's AUC with an interval.
     line("  \"metrics\": {\"auc\": {\"metric\": \"fuse.metrics.auc\", \"pred\": \"model.probs\", \"target\": " + label +
-         ", \"average\": \"macro\"}},");
+         ", \"average\": \"macro\", \"undefined\": \"skip\"}},");
     monitor = "validation.auc";
     evaluation = "{\"labels\": " + key_list(t.labels) + ", \"score\": \"model.probs\", \"metrics\": {\"auc\": \"auc\", \"brier\": \"brier\"," + charts({"roc_curve", "calibration"}) + "}";
   } else if (t.classes == 2) {

@@ -9,8 +9,12 @@ const char* average_name(LabelColumns::Average a) { return a == LabelColumns::Av
 
 }  // namespace
 
-LabelColumns::LabelColumns(const std::string& average)
-    : average_(average == "macro" ? Average::kMacro : average == "micro" ? Average::kMicro : Average::kNone) {
+LabelColumns::LabelColumns(const std::string& average, const std::string& undefined)
+    : average_(average == "macro" ? Average::kMacro : average == "micro" ? Average::kMicro : Average::kNone),
+      skip_undefined_(undefined == "skip") {
+  if (skip_undefined_ && average_ != Average::kMacro)
+    fail(FM_ERR_INVALID_ARGUMENT, "'undefined': 'skip' leaves columns out of a macro average, so it needs 'average': 'macro' (got '" +
+                                      average + "')");
   columns_.emplace_back();
 }
 
@@ -112,18 +116,25 @@ void LabelColumns::compute(const uint8_t* counts, const std::string& name,
     return result.set_double(name, of_column(columns_.front(), counts ? cells.data() : nullptr));
   }
   std::vector<double> each(labels_);
+  double sum = 0;
+  int64_t scored = 0;
+  std::string first_error;
   for (size_t c = 0; c < labels_; ++c) {
     try {
       each[c] = of_column(columns_[c], counts);
+      sum += each[c], ++scored;
     } catch (const sdk::Error& e) {
-      throw sdk::Error(e.code(), "score column " + std::to_string(c) + " of " + std::to_string(labels_) + ": " + e.what() +
-                                     " (a macro average needs every column defined)");
+      const std::string where = "score column " + std::to_string(c) + " of " + std::to_string(labels_) + ": " + e.what();
+      if (!skip_undefined_ || e.code() != FM_ERR_NUMERIC)
+        throw sdk::Error(e.code(), where + " (a macro average needs every column defined, unless 'undefined': 'skip')");
+      each[c] = std::nan("");
+      if (first_error.empty()) first_error = where;
     }
   }
-  double sum = 0;
-  for (double v : each) sum += v;
-  result.set_double(name, sum / static_cast<double>(labels_));
+  if (scored == 0) fail(FM_ERR_NUMERIC, "no score column is defined, so the macro average is not; " + first_error);
+  result.set_double(name, sum / static_cast<double>(scored));
   result.set_tensor(name + "_per_label", vector_tensor(each));
+  if (skip_undefined_) result.set_int("labels_scored", scored);
 }
 
 }  // namespace fuse::metrics

@@ -1,6 +1,7 @@
 // A binary ranking metric over several labels at once ('average'): scores [n, L] against 0/1 targets [n, L]
 // (multi-label, or the one-hot of classes: each class against the rest). "macro" scores each column alone and
-// takes the mean; "micro" pools every cell as one row. "none" is one score per row.
+// takes the mean; "micro" pools every cell as one row. "none" is one score per row. A macro average may skip the
+// columns it cannot score (a rare label without positives in a small validation fold) instead of failing.
 #ifndef FUSE_PLUGINS_METRICS_CORE_LABEL_COLUMNS_H_
 #define FUSE_PLUGINS_METRICS_CORE_LABEL_COLUMNS_H_
 
@@ -17,8 +18,9 @@ class LabelColumns {
  public:
   enum class Average { kNone, kMacro, kMicro };
 
-  // `average` is the config's value ("none", "macro" or "micro"); the manifest restricts it.
-  explicit LabelColumns(const std::string& average);
+  // `average` is the config's value ("none", "macro" or "micro"); the manifest restricts it. `undefined` is
+  // "error" or "skip" (macro only).
+  LabelColumns(const std::string& average, const std::string& undefined);
 
   Average average() const { return average_; }
   void add(const DictView& batch, const std::string& pred, const std::string& target);
@@ -33,7 +35,9 @@ class LabelColumns {
 
   // The metric of each column (macro: its mean, with the columns under "<name>_per_label"; micro: of the pooled
   // cells), weighted by per-row counts. `of_column` computes the metric of one column's rows and fails with
-  // FM_ERR_NUMERIC where undefined; a macro average fails where any column is undefined, naming it.
+  // FM_ERR_NUMERIC where undefined; a macro average fails where any column is undefined, naming it, or with
+  // 'skip' averages the others (NaN in "<name>_per_label", their count in "labels_scored") and fails only
+  // where none is defined.
   void compute(const uint8_t* counts, const std::string& name,
                const std::function<double(const BinaryRows&, const uint8_t*)>& of_column, Dict& result) const;
 
@@ -41,6 +45,7 @@ class LabelColumns {
   void resize_columns(size_t count);
 
   Average average_;
+  bool skip_undefined_;
   size_t rows_ = 0, labels_ = 0;  // labels_: L, set by the first batch (0: none yet)
   std::deque<BinaryRows> columns_;  // none and micro: one; macro: L (a deque: rows hold a mutex, so never move)
 };

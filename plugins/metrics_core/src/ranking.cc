@@ -74,7 +74,8 @@ class BinaryMetric {
   explicit BinaryMetric(const DictView& config)
       : pred_(config.get_string("pred")),
         target_(config.get_string("target")),
-        columns_(config.has("average") ? config.get_string("average") : "none") {}
+        columns_(config.has("average") ? config.get_string("average") : "none",
+                 config.has("undefined") ? config.get_string("undefined") : "error") {}
   void reset() { columns_.clear(); }
   void update(const DictView& batch) { columns_.add(batch, pred_, target_); }
   void merge(const Derived& other) { columns_.merge(other.columns_); }
@@ -172,7 +173,7 @@ class Auc : public BinaryMetric<Auc> {
   double low_ = 0, high_ = 1;
   std::vector<uint64_t> positives_, negatives_;
 };
-FUSE_METRIC(Auc, "fuse.metrics.auc", "1.1.0")
+FUSE_METRIC(Auc, "fuse.metrics.auc", "1.2.0")
 
 // The ROC curve on a fixed grid of false-positive rates (so replicates can be averaged into a band), and AUC.
 class RocCurve : public BinaryMetric<RocCurve> {
@@ -231,7 +232,7 @@ class AveragePrecision : public BinaryMetric<AveragePrecision> {
     }, result);
   }
 };
-FUSE_METRIC(AveragePrecision, "fuse.metrics.average_precision", "1.1.0")
+FUSE_METRIC(AveragePrecision, "fuse.metrics.average_precision", "1.2.0")
 
 // The precision-recall curve on a fixed recall grid (interpolated precision: the best precision at that recall
 // or above), and average precision.

@@ -2,6 +2,8 @@
 // (exact arithmetic on small counts).
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "metric_test_util.h"
 
 namespace fuse::testing {
@@ -100,7 +102,7 @@ TEST(Auc, SeveralLabelsRefuseBadShapesAndValues) {
               compute_metric("fuse.metrics.auc", macro, sample64(R"({"p": [[0.1, 0.9], [0.8, 0.2]], "y": [[0, 0], [1, 0]]})"));
             }),
             prefix + "score column 1 of 2: AUC needs both classes, but the data has no positive (1) targets among 2 rows (a macro "
-                     "average needs every column defined)");
+                     "average needs every column defined, unless 'undefined': 'skip')");
   Metric m = built_plugins().create_metric("fuse.metrics.auc", json_object(macro));
   m.update(sample64(kTwoLabels));
   EXPECT_EQ(error_of([&] { m.update(sample64(R"({"p": [[0.1, 0.9, 0.5]], "y": [[0, 1, 1]]})")); }),
@@ -109,6 +111,38 @@ TEST(Auc, SeveralLabelsRefuseBadShapesAndValues) {
               built_plugins().create_metric("fuse.metrics.auc", json_object(R"({"bins": 10, "average": "micro"})"));
             }),
             prefix + "create failed: 'bins' keeps one histogram of one score per row, so it needs 'average': 'none'");
+}
+
+// A rare label without positives in a validation fold: 'skip' averages the labels that can be scored.
+TEST(Auc, MacroSkipsUndefinedColumnsWhenAsked) {
+  const char* third_without_positives =
+      R"({"p": [[0.9, 0.2, 0.1], [0.8, 0.6, 0.5], [0.3, 0.7, 0.2], [0.1, 0.4, 0.3]], "y": [[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 0]]})";
+  NDict r = compute_metric("fuse.metrics.auc", R"({"pred": "p", "target": "y", "average": "macro", "undefined": "skip"})",
+                           sample64(third_without_positives));
+  EXPECT_NEAR(r.get<double>("auc"), 0.875, 1e-12);
+  const std::vector<double> each = values<double>(r.get<Tensor>("auc_per_label"));
+  ASSERT_EQ(each.size(), 3u);
+  EXPECT_EQ(each[0], 0.75);
+  EXPECT_EQ(each[1], 1.0);
+  EXPECT_TRUE(std::isnan(each[2]));
+  EXPECT_EQ(r.get<int64_t>("labels_scored"), 2);
+  r = compute_metric("fuse.metrics.average_precision", R"({"pred": "p", "target": "y", "average": "macro", "undefined": "skip"})",
+                     sample64(third_without_positives));
+  EXPECT_NEAR(r.get<double>("average_precision"), (0.5 + 0.5 * 2.0 / 3.0 + 1.0) / 2, 1e-12);
+  EXPECT_EQ(r.get<int64_t>("labels_scored"), 2);
+
+  const std::string prefix = "metric 'fuse.metrics.auc' (plugin 'fuse.metrics_core'): ";
+  EXPECT_EQ(error_of([&] {
+              compute_metric("fuse.metrics.auc", R"({"pred": "p", "target": "y", "average": "macro", "undefined": "skip"})",
+                             sample64(R"({"p": [[0.1, 0.9], [0.8, 0.2]], "y": [[0, 1], [0, 1]]})"));
+            }),
+            prefix + "no score column is defined, so the macro average is not; score column 0 of 2: AUC needs both classes, but "
+                     "the data has no positive (1) targets among 2 rows");
+  EXPECT_EQ(error_of([] {
+              built_plugins().create_metric("fuse.metrics.auc", json_object(R"({"average": "micro", "undefined": "skip"})"));
+            }),
+            prefix + "create failed: 'undefined': 'skip' leaves columns out of a macro average, so it needs 'average': 'macro' (got "
+                     "'micro')");
 }
 
 TEST(RocCurve, GridAndVertices) {

@@ -102,6 +102,7 @@ const std::vector<Case> kCases = {
     {"fuse.metrics.roc_curve", R"({"pred": "p", "target": "y", "points": 11})", 1e-12},
     {"fuse.metrics.auc", R"({"pred": "m", "target": "k", "average": "macro"})", 1e-12},
     {"fuse.metrics.auc", R"({"pred": "m", "target": "k", "average": "micro"})", 1e-12},
+    {"fuse.metrics.auc", R"({"pred": "m", "target": "k", "average": "macro", "undefined": "skip"})", 1e-12},
     {"fuse.metrics.average_precision", R"({"pred": "p", "target": "y"})", 1e-12},
     {"fuse.metrics.average_precision", R"({"pred": "m", "target": "k", "average": "macro"})", 1e-12},
     {"fuse.metrics.pr_curve", R"({"pred": "p", "target": "y", "points": 11})", 1e-12},
