@@ -123,7 +123,8 @@ void write_experiment(const InitOptions& o, const std::string& text);
 struct Target {
   std::string task;  // "classification", "regression", "survival" or "multilabel"
   size_t classes = 0;       // classes, or labels
-  std::string label;        // the key the loss and metrics read (survival: the event)
+  std::string label;        // the key the loss and metrics read (survival: the event; regression: the standardised target)
+  std::string value;        // regression: the target's own key, in its units (what the evaluation scores)
   std::string time;         // survival: the key of the times
   std::string stratify;     // the folds' stratify members (stratify_members; "" none)
   std::vector<std::string> labels;  // multi-label: the labels, each a column or a label of one listing column (scored one by one under their names)

@@ -130,7 +130,7 @@ int init_images(const InitOptions& o) {
     line("  ]},");
   } else {
     line(regression ? "  \"model\": {\"model\": \"fuse.models.cnn_regressor\", \"dims\": " + dims + ", " + layers + ", \"inputs\": [" + image +
-                          "], \"outputs\": [\"model.pred\"]},"
+                          "], \"outputs\": " + outputs + "},"
                     : "  \"model\": {\"model\": \"fuse.models.cnn_classifier\", \"dims\": " + dims + ", \"num_classes\": " + std::to_string(target.output_size()) + ", " +
                           layers + ", \"dropout\": 0.1,\n            \"inputs\": [" + image + "], \"outputs\": " + outputs + "},");
   }

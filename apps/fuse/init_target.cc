@@ -50,7 +50,7 @@ std::string key_list(const std::vector<std::string>& columns) {
 }
 
 std::string Target::outputs() const {
-  if (task == "regression") return "[\"model.pred\"]";
+  if (task == "regression") return "[\"model.pred_z\"]";  // in the standardised target's units; the postprocess undoes it
   if (task == "survival") return "[\"model.risk\"]";
   if (task == "multilabel") return "[\"model.logits\"]";  // a sigmoid per label in the postprocess, no softmax
   return "[\"model.logits\", \"model.probs\"]";
@@ -206,8 +206,9 @@ Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
   if (t.task == "regression") {
     t.description = "regression of '" + o.target + "'";
     t.label = data_key(o.target) + "_z";
-    t.steps.push_back("      // the target in standard deviations of the training folds (learnt faster; R² and correlations are unchanged,\n"
-                      "      // MAE and RMSE are in these units; a table to predict, without it, skips these)\n      {\"op\": \"fuse.ops.copy\", \"from\": [" + column +
+    t.value = data_key(o.target);
+    t.steps.push_back("      // the target in standard deviations of the training folds, which the model learns faster (the postprocess\n"
+                      "      // puts its predictions back in the target's units; a table to predict, without it, skips these)\n      {\"op\": \"fuse.ops.copy\", \"from\": [" + column +
                       "], \"to\": [" + json_string(t.label) + "]" + if_present(column) + "},\n      {\"op\": \"fuse.ops.zscore\", \"keys\": [" + json_string(t.label) +
                       "], \"fit\": true" + if_present(json_string(t.label)) + "}");
     return t;
@@ -280,10 +281,16 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
     monitor = "validation.c_index";
     evaluation = "{\"target\": " + label + ", \"score\": \"model.risk\", \"metrics\": {\"c_index\": {\"component\": \"c_index\", \"config\": {" + cox + "}}}";
   } else if (t.task == "regression") {
-    line("  \"losses\": {\"mse\": {\"loss\": \"fuse.losses.mse\", \"pred\": \"model.pred\", \"target\": " + label + "}},");
-    line("  \"metrics\": {\"r2\": {\"metric\": \"fuse.metrics.regression\", \"pred\": \"model.pred\", \"target\": " + label + ", \"output\": \"r2\"}},");
+    // The model predicts the standardised target; model.pred is the prediction in the target's units (what
+    // the evaluation, predictions.csv and a bundle report), with the training folds' mean and std.
+    const std::string value = json_string(t.value);
+    line("  // The prediction back in the target's units, by the training folds' mean and standard deviation.");
+    line("  \"postprocess\": [{\"op\": \"fuse.ops.copy\", \"from\": [\"model.pred_z\"], \"to\": [\"model.pred\"]},");
+    line("                  {\"op\": \"fuse.ops.zscore\", \"keys\": [\"model.pred\"], \"inverse\": true, \"fit\": {\"from\": " + label + "}}],");
+    line("  \"losses\": {\"mse\": {\"loss\": \"fuse.losses.mse\", \"pred\": \"model.pred_z\", \"target\": " + label + "}},");
+    line("  \"metrics\": {\"r2\": {\"metric\": \"fuse.metrics.regression\", \"pred\": \"model.pred\", \"target\": " + value + ", \"output\": \"r2\"}},");
     monitor = "validation.r2";
-    evaluation = "{\"target\": " + label + ", \"score\": \"model.pred\", \"metrics\": {\"regression\": \"regression\"}";
+    evaluation = "{\"target\": " + value + ", \"score\": \"model.pred\", \"metrics\": {\"regression\": \"regression\"}";
   } else if (t.task == "multilabel") {
     line("  // A probability per label (sigmoid), each label a binary problem of its own.");
     line("  \"postprocess\": [{\"op\": \"fuse.ops.sigmoid\", \"key\": \"model.logits\", \"out\": \"model.probs\"}],");

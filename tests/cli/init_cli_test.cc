@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <sstream>
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
@@ -348,10 +349,30 @@ TEST(FuseInit, TextClassesAndARegressionRun) {
   ASSERT_EQ(fuse("export run_regression --out bundle_regression", dir).exit_code, 0);
   r = fuse("infer bundle_regression --table new.csv --out new_regression --no-progress", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("not evaluated: the inputs carry no 'data.age_z' (the evaluation's target)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not evaluated: the inputs carry no 'data.age' (the evaluation's target)"), std::string::npos) << r.out;
   r = fuse("infer bundle_regression --table patients.csv --out test_regression --no-progress", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: regression.r2 = "), std::string::npos) << r.out;
+  // The model learns the standardised age; the postprocess gives it back in years (ages 50 to 70 here), with
+  // the training folds' mean and standard deviation, which the run's config.json holds.
+  {
+    std::istringstream rows(read_text(dir / "test_regression" / "predictions.csv"));
+    std::string header;
+    std::getline(rows, header);
+    EXPECT_EQ(header, "id,data.x,data.y,data.site,data.note,data.grade,data.age,data.label,model.pred_z,model.pred");
+    double sum = 0;
+    int n = 0;
+    for (std::string row; std::getline(rows, row); ++n) sum += std::stod(row.substr(row.rfind(',') + 1));
+    ASSERT_EQ(n, 60);
+    EXPECT_GT(sum / n, 55.0);
+    EXPECT_LT(sum / n, 65.0);
+  }
+  const boost::json::value config = boost::json::parse(read_text(dir / "run_regression" / "config.json"));
+  const boost::json::object& inverse = config.at("postprocess").at(1).as_object();
+  EXPECT_FALSE(inverse.contains("fit"));
+  EXPECT_TRUE(inverse.at("inverse").as_bool());
+  EXPECT_NEAR(inverse.at("mean").as_double(), 60.0, 3.0);
+  EXPECT_NEAR(inverse.at("std").as_double(), 7.2, 1.5);
 
   // A column named as an identifier is left out, whatever it holds.
   std::ofstream(dir / "ids.csv") << "patient_id,Scan ID,v,label\n1,7,0.5,0\n2,8,0.1,1\n3,9,0.7,0\n4,10,0.2,1\n";

@@ -110,7 +110,8 @@ Step read_count_step(const json::Document& d, const ObjectReader& r, bool static
   return step;
 }
 
-// "fit": true, false or {"mask": key, "set": {field: statistic}}.
+// "fit": true, false, {"mask": key, "set": {field: statistic}} or {"from": key}; which a pipeline may have,
+// read_steps and read_static_steps check.
 std::optional<StepFit> read_fit(const json::Document& d, const ObjectReader& r, const Step& step) {
   const bj::value& v = *r.find("fit");
   StepFit fit;
@@ -119,8 +120,11 @@ std::optional<StepFit> read_fit(const json::Document& d, const ObjectReader& r, 
     if (!v.as_bool()) return std::nullopt;
   } else if (v.is_object()) {
     ObjectReader f(d, v, r.pointer("fit"), "'fit'");
-    f.allow({"mask", "set"});
+    f.allow({"mask", "set", "from"});
     fit.mask = f.string("mask", "");
+    fit.from = f.string("from", "");
+    if (!fit.from.empty() && (f.has("mask") || f.has("set")))
+      f.fail("from", "'from' takes the values fitted for that key as they are: no 'mask' or 'set' beside it");
     if (const bj::value* fields = f.find("set")) {
       ObjectReader s(d, *fields, f.pointer("set"), "'set' (config field -> statistic)");
       for (const auto& m : s.object()) {
@@ -134,7 +138,7 @@ std::optional<StepFit> read_fit(const json::Document& d, const ObjectReader& r, 
     }
   } else {
     r.fail("fit", "'fit' must be true, false or {\"mask\": key, \"set\": {field: statistic}} (statistics only where the mask is > 0; the fields to "
-                  "fit and how)");
+                  "fit and how), or in postprocessing {\"from\": key} (the values data.static fitted for that key)");
   }
   bj::array repeat;
   for (const bj::object& entry : step.repeat) repeat.push_back(entry);
@@ -195,17 +199,34 @@ std::vector<Step> read_any_steps(const json::Document& d, const std::string& poi
   return steps;
 }
 
+// Refuses the steps' fits this pipeline cannot have: measured ones outside static pipelines, and taken ones
+// ("from") outside postprocessing.
+void check_fits(const json::Document& d, const std::string& pointer, const std::vector<Step>& steps, bool measured, bool from) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (!steps[i].fit) continue;
+    const bool taken = !steps[i].fit->from.empty();
+    if (taken ? from : measured) continue;
+    const std::string p = json::child_pointer(json::child_pointer(pointer, i), "fit");
+    if (taken)
+      throw ConfigError(p, d.location(p) + ": 'fit': 'from' takes the values data.static fitted for a key into a postprocessing step (to undo the "
+                                           "target's standardisation, say); a static step measures its own ('fit': true)");
+    throw ConfigError(p, d.location(p) + ": 'fit': only static steps (data.static, validation.static, inference.steps) are fitted, once, to the "
+                                         "training samples; this pipeline is not one of them" +
+                             std::string(from ? " (a postprocessing step takes a data.static step's values with {\"from\": key})" : ""));
+  }
+}
+
 }  // namespace
 
 std::vector<Step> read_steps(const json::Document& d, const std::string& pointer, bool allow_fit) {
   std::vector<Step> steps = read_any_steps(d, pointer, false);
-  if (!allow_fit)
-    for (size_t i = 0; i < steps.size(); ++i)
-      if (steps[i].fit) {
-        const std::string p = json::child_pointer(json::child_pointer(pointer, i), "fit");
-        throw ConfigError(p, d.location(p) + ": 'fit': only static steps (data.static, validation.static, inference.steps) are fitted, once, to the "
-                                             "training samples; this pipeline is not one of them");
-      }
+  check_fits(d, pointer, steps, allow_fit, false);
+  return steps;
+}
+
+std::vector<Step> read_postprocess_steps(const json::Document& d, const std::string& pointer) {
+  std::vector<Step> steps = read_any_steps(d, pointer, false);
+  check_fits(d, pointer, steps, false, true);
   return steps;
 }
 
@@ -228,6 +249,7 @@ void refuse_step_field(const json::Document& d, const std::string& pointer, cons
 
 std::vector<Step> read_static_steps(const json::Document& d, const std::string& pointer) {
   std::vector<Step> steps = read_any_steps(d, pointer, true);
+  check_fits(d, pointer, steps, true, false);
   refuse_step_field(d, pointer, steps, "apply_probability", "static steps are cached, so they cannot be random: move the step to the dynamic pipeline");
   return steps;
 }

@@ -402,6 +402,8 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
         run[field] = v;
         line += " " + field + " " + number(v) + (statistic == field ? "" : " (" + statistic + ")");
       }
+      bj::object& fitted = step.fit->by_key[key];
+      for (const auto& [field, statistic] : sets[targets[t].step - first]) fitted[field] = run[field];
       line += " (" + std::to_string(total.n) + " values from " + std::to_string(dataset.size()) + " training samples" +
               (total.missing ? ", " + std::to_string(total.missing) + (total.categorical ? " missing" : " missing or NaN") + " left out" : "") + ")";
       if (total.categorical && total.categories.size() == 1) line += "; one category only";
@@ -440,6 +442,36 @@ void copy_fits(const std::vector<Step>& fitted, std::vector<Step>& steps, const 
     step.config = source->config;
     step.repeat = source->repeat;
     step.fit = source->fit;
+  }
+}
+
+void copy_fits_from(const std::vector<Step>& fitted, std::vector<Step>& steps, const std::string& name) {
+  for (size_t s = 0; s < steps.size(); ++s) {
+    Step& step = steps[s];
+    if (!step.fit || step.fit->from.empty() || step.fit->done) continue;
+    const std::string& key = step.fit->from;
+    const bj::object* values = nullptr;
+    std::vector<std::string> candidates;
+    for (const Step& f : fitted) {
+      if (f.op != step.op || !f.fit || !f.fit->done) continue;
+      for (const auto& [k, v] : f.fit->by_key) {
+        if (k == key) values = &v;
+        candidates.push_back("'" + k + "'");
+      }
+    }
+    if (values == nullptr)
+      throw Error(Errc::kConfig, name + " step " + std::to_string(s + 1) + (step.where.empty() ? "" : " (" + step.where + ")") + ": 'fit': {\"from\": \"" + key +
+                                     "\"}: data.static has no '" + step.op + "' step fitted on '" + key + "' whose values it could take" +
+                                     (candidates.empty() ? " (it fits no '" + step.op + "' step)" : " (it fits '" + step.op + "' on " + join(candidates, ", ") + ")"));
+    for (const auto& m : *values) {
+      if (const bj::value* given = step.config.if_contains(m.key()); given && !given->is_null())
+        throw Error(Errc::kConfig, name + " step " + std::to_string(s + 1) + (step.where.empty() ? "" : " (" + step.where + ")") + ": '" +
+                                       std::string(m.key()) + "' is given (" + json::to_text(*given) + ") and 'fit' would take the value fitted for '" + key +
+                                       "': remove one of them");
+      step.config[m.key()] = m.value();
+      step.fit->fields.push_back(std::string(m.key()));
+    }
+    step.fit->done = true;
   }
 }
 

@@ -263,7 +263,8 @@ TEST(Fit, RefusalsNameTheStepAndWhatToDo) {
                     "before this step");
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.age"], "fit": "yes"}])"),
             (dir / "exp.json").string() + ":2:115: 'fit' must be true, false or {\"mask\": key, \"set\": {field: statistic}} (statistics only where the "
-                                          "mask is > 0; the fields to fit and how)");
+                                          "mask is > 0; the fields to fit and how), or in postprocessing {\"from\": key} (the values data.static fitted "
+                                          "for that key)");
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.minmax", "keys": ["data.age"], "fit": {"set": {"in_min": "p101"}}}])"),
             (dir / "exp.json").string() + ":2:134: 'in_min': unknown statistic 'p101'; one of mean, std, min, max, median, pN (a percentile, e.g. p99.5) or categories");
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.minmax", "keys": ["data.age"], "fit": {"set": {"low": "min"}}}])"),
@@ -313,6 +314,72 @@ TEST(Fit, RefusalsNameTheStepAndWhatToDo) {
             "validation's static pipeline step 1 (" + (dir / "exp.json").string() +
                 ":3:18): 'fuse.ops.zscore' is marked 'fit', but data.static has no step written the same way (op, config, repeat and mask) whose values it "
                 "could take: statistics come only from the training samples, through data.static");
+}
+
+// A postprocessing step takes the values data.static fitted for a key: a prediction of the standardised age
+// back in years.
+TEST(Fit, PostprocessingTakesTheValuesFittedForAKey) {
+  const auto dir = fresh_dir("fit_from");
+  experiment(dir, "{}");  // the table
+  const auto load = [&](const std::string& postprocess) {
+    write_file(dir / "exp.json", R"({
+  "data": {"source": {"table": "patients.csv"},
+           "static": [{"op": "fuse.ops.copy", "from": ["data.age"], "to": ["data.age_z"]}, {"op": "fuse.ops.zscore", "keys": ["data.age_z", "data.bmi"], "fit": true}]},
+  "postprocess": )" + postprocess + "\n}\n");
+    return json::Document::load(dir / "exp.json");
+  };
+  const json::Document doc = load(R"([{"op": "fuse.ops.zscore", "keys": ["model.pred"], "inverse": true, "fit": {"from": "data.age_z"}}])");
+  DataConfig data = read_data_config(doc);
+  std::vector<Step> post = read_postprocess_steps(doc, "/postprocess");
+  fit_data(testing::registry(), data, nullptr, 1, false);
+  copy_fits_from(data.dataset.static_steps, post, "postprocess");
+  const double age_std = population_std({10, 20, 30, 40, 50, 60, 70, 80, 90, 100});
+  EXPECT_DOUBLE_EQ(post[0].config.at("mean").as_double(), 55.0);
+  EXPECT_DOUBLE_EQ(post[0].config.at("std").as_double(), age_std);
+  Pipeline p(testing::registry(), post, "postprocess");
+  NDict s = fuse::testing::sample(R"({"model": {"pred": [1.0, -0.5]}})");
+  p.run(s, 0, -1, 0, false);
+  const std::vector<float> years = fuse::testing::values<float>(s.get<Tensor>("model.pred"));
+  ASSERT_EQ(years.size(), 2u);
+  EXPECT_FLOAT_EQ(years[0], static_cast<float>(55.0 + age_std));
+  EXPECT_FLOAT_EQ(years[1], static_cast<float>(55.0 - 0.5 * age_std));
+  // The run's config.json gets the numbers in place of "fit".
+  bj::value root = doc.root();
+  write_fits(root, post);
+  const bj::object& written = root.at("postprocess").at(0).as_object();
+  EXPECT_FALSE(written.contains("fit"));
+  EXPECT_EQ(written.at("mean").as_double(), 55.0);
+  EXPECT_EQ(written.at("std").as_double(), age_std);
+
+  // Refused: no data.static step of that op fitted on the key, a value given as well, 'from' with a mask,
+  // 'from' outside postprocessing, a measured fit in postprocessing, an inverse without its statistics.
+  std::vector<Step> other = read_postprocess_steps(load(R"([{"op": "fuse.ops.zscore", "keys": ["model.pred"], "inverse": true, "fit": {"from": "data.age"}}])"),
+                                                   "/postprocess");
+  EXPECT_EQ(error_of([&] { copy_fits_from(data.dataset.static_steps, other, "postprocess"); }),
+            "postprocess step 1 (" + (dir / "exp.json").string() + ":4:19): 'fit': {\"from\": \"data.age\"}: data.static has no 'fuse.ops.zscore' step fitted "
+                                                                   "on 'data.age' whose values it could take (it fits 'fuse.ops.zscore' on 'data.age_z', 'data.bmi')");
+  other = read_postprocess_steps(load(R"([{"op": "fuse.ops.minmax", "keys": ["model.pred"], "fit": {"from": "data.age_z"}}])"), "/postprocess");
+  EXPECT_EQ(error_of([&] { copy_fits_from(data.dataset.static_steps, other, "postprocess"); }),
+            "postprocess step 1 (" + (dir / "exp.json").string() + ":4:19): 'fit': {\"from\": \"data.age_z\"}: data.static has no 'fuse.ops.minmax' step "
+                                                                   "fitted on 'data.age_z' whose values it could take (it fits no 'fuse.ops.minmax' step)");
+  other = read_postprocess_steps(load(R"([{"op": "fuse.ops.zscore", "keys": ["model.pred"], "inverse": true, "mean": 3, "fit": {"from": "data.age_z"}}])"),
+                                 "/postprocess");
+  EXPECT_EQ(error_of([&] { copy_fits_from(data.dataset.static_steps, other, "postprocess"); }),
+            "postprocess step 1 (" + (dir / "exp.json").string() + ":4:19): 'mean' is given (3) and 'fit' would take the value fitted for 'data.age_z': "
+                                                                   "remove one of them");
+  EXPECT_EQ(error_of([&] { load(R"([{"op": "fuse.ops.zscore", "keys": ["m"], "fit": {"from": "data.age_z", "mask": "data.m"}}])"); read_postprocess_steps(
+                                   json::Document::load(dir / "exp.json"), "/postprocess"); }),
+            (dir / "exp.json").string() + ":4:76: 'from' takes the values fitted for that key as they are: no 'mask' or 'set' beside it");
+  EXPECT_EQ(error_of([&] { read_postprocess_steps(load(R"([{"op": "fuse.ops.zscore", "keys": ["m"], "fit": true}])"), "/postprocess"); }),
+            (dir / "exp.json").string() + ":4:67: 'fit': only static steps (data.static, validation.static, inference.steps) are fitted, once, to the training "
+                                          "samples; this pipeline is not one of them (a postprocessing step takes a data.static step's values with {\"from\": key})");
+  write_file(dir / "static.json", R"({"data": {"source": {"table": "patients.csv"}, "static": [{"op": "fuse.ops.zscore", "keys": ["m"], "fit": {"from": "data.age"}}]}})");
+  EXPECT_EQ(error_of([&] { read_data_config(json::Document::load(dir / "static.json")); }),
+            (dir / "static.json").string() + ":1:107: 'fit': 'from' takes the values data.static fitted for a key into a postprocessing step (to undo the "
+                                             "target's standardisation, say); a static step measures its own ('fit': true)");
+  EXPECT_EQ(error_of([] { Pipeline(testing::registry(), {testing::step("fuse.ops.zscore", R"({"keys": ["m"], "inverse": true, "std": 2})")}, "postprocess"); }),
+            "postprocess step 1: op 'fuse.ops.zscore' (plugin 'fuse.ops_core'): create failed: 'inverse' undoes a standardisation, so it needs its 'mean' and "
+            "'std' (in postprocessing, \"fit\": {\"from\": KEY} takes those data.static fitted for KEY)");
 }
 
 }  // namespace

@@ -289,7 +289,7 @@ void read_inference(const json::Document& d, Experiment& e) {
   ObjectReader r(d, *v, "/inference", "the inference section");
   r.allow({"steps", "postprocess", "write", "input_key", "output_key", "reference", "tta", "sliding_window", "slices"});
   if (r.has("steps")) i.steps = data::read_steps(d, "/inference/steps", true);
-  if (r.has("postprocess")) i.postprocess = data::read_steps(d, "/inference/postprocess");
+  if (r.has("postprocess")) i.postprocess = data::read_postprocess_steps(d, "/inference/postprocess");
   i.write = data::read_steps(d, "/inference/write");
   i.input_key = r.string("input_key", i.input_key);
   i.output_key = r.string("output_key", i.output_key);
@@ -344,7 +344,7 @@ Experiment read_experiment(const json::Document& d, bool read_samples) {
   e.loader = loader::read_loader_config(d, "/data/loader");
   read_validation(d, e, read_samples);
   read_model(d, e);
-  e.postprocess = data::read_steps(d, "/postprocess");
+  e.postprocess = data::read_postprocess_steps(d, "/postprocess");
   read_losses(d, e);
   read_metrics(d, e);
   read_optimizer(d, e);
@@ -376,9 +376,13 @@ Experiment read_experiment(const json::Document& d, bool read_samples) {
 std::vector<std::string> fit_experiment(const Registry& registry, Experiment& e, size_t threads, bool progress) {
   std::vector<std::string> lines = data::fit_data(registry, e.data, &e.validation, threads, progress);
   data::copy_fits(e.data.dataset.static_steps, e.inference.steps, "inference's steps");
+  data::copy_fits_from(e.data.dataset.static_steps, e.postprocess, "postprocess");
+  data::copy_fits_from(e.data.dataset.static_steps, e.inference.postprocess, "inference's postprocess");
   data::write_fits(e.resolved, e.data.dataset.static_steps);
   if (e.validation.static_steps) data::write_fits(e.resolved, *e.validation.static_steps);
   data::write_fits(e.resolved, e.inference.steps);
+  data::write_fits(e.resolved, e.postprocess);
+  data::write_fits(e.resolved, e.inference.postprocess);
   return lines;
 }
 

@@ -16,8 +16,12 @@ class ZScore {
       : keys_(config.get_strings("keys")),
         mean_(config.find_double("mean")),
         std_(config.find_double("std")),
-        eps_(config.get_double("eps")) {
+        eps_(config.get_double("eps")),
+        inverse_(config.get_bool("inverse")) {
     if (std_ && *std_ <= 0) fail(FM_ERR_INVALID_ARGUMENT, "'std' must be > 0, got " + number(*std_));
+    if (inverse_ && (!mean_ || !std_))
+      fail(FM_ERR_INVALID_ARGUMENT, "'inverse' undoes a standardisation, so it needs its 'mean' and 'std' (in postprocessing, \"fit\": {\"from\": "
+                                    "KEY} takes those data.static fitted for KEY)");
   }
 
   void forward(Dict& sample, const sdk::Call&) {
@@ -27,10 +31,17 @@ class ZScore {
       if (t == FM_VALUE_NULL) refuse_empty_cell(key);
       if (t == FM_VALUE_INT || t == FM_VALUE_DOUBLE) {
         if (!mean_ || !std_) refuse_number_without(key, "statistics", "'mean' and 'std'");
-        sample.set_double(key, (sample.get_double(key) - *mean_) / (*std_ + eps_));  // get_double reads ints too
+        const double v = sample.get_double(key);  // reads ints too
+        sample.set_double(key, inverse_ ? v * (*std_ + eps_) + *mean_ : (v - *mean_) / (*std_ + eps_));
         continue;
       }
       with_floating(sample, key, [&](auto* x, int64_t n) {
+        using T = std::remove_pointer_t<decltype(x)>;
+        if (inverse_) {
+          const double scale = *std_ + eps_;
+          for (int64_t i = 0; i < n; ++i) x[i] = static_cast<T>(x[i] * scale + *mean_);
+          return;
+        }
         double mean = 0, var = 0;
         if (!mean_ || !std_) {
           // Welford: one pass, stable for large volumes.
@@ -46,7 +57,6 @@ class ZScore {
         if (s + eps_ <= 0)
           fail(FM_ERR_NUMERIC, "key '" + key + "': the standard deviation is 0 (all " + std::to_string(n) +
                                    " values equal " + number(m) + "); set 'std', or 'eps' > 0");
-        using T = std::remove_pointer_t<decltype(x)>;
         const double scale = 1.0 / (s + eps_);
         for (int64_t i = 0; i < n; ++i) x[i] = static_cast<T>((x[i] - m) * scale);
       });
@@ -57,8 +67,9 @@ class ZScore {
   std::vector<std::string> keys_;
   std::optional<double> mean_, std_;
   double eps_;
+  bool inverse_;  // x * (std + eps) + mean: a prediction of a standardised target back in its units
 };
-FUSE_OP(ZScore, "fuse.ops.zscore", "1.1.0")
+FUSE_OP(ZScore, "fuse.ops.zscore", "1.2.0")
 
 class MinMax {
  public:

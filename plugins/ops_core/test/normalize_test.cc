@@ -25,6 +25,19 @@ TEST(ZScore, FixedMeanAndStdAndFloat64StaysFloat64) {
   EXPECT_EQ(values<double>(out.get<Tensor>("x")), (std::vector<double>{0.0, 2.0}));
 }
 
+// 'inverse' undoes a standardisation (a prediction of a z-scored target back in its units): tensors and numbers.
+TEST(ZScore, InverseUndoesIt) {
+  NDict s = sample(R"({"x": {"$tensor": {"dtype": "float64", "data": [0, 2]}}, "age": 1.5})");
+  NDict out = run_op("fuse.ops.zscore", R"({"keys": ["x", "age"], "mean": 10, "std": 5, "inverse": true})", s);
+  EXPECT_EQ(values<double>(out.get<Tensor>("x")), (std::vector<double>{10.0, 20.0}));
+  EXPECT_EQ(out.get<double>("age"), 17.5);
+  out = run_op("fuse.ops.zscore", R"({"keys": ["x"], "mean": 10, "std": 5})", out);
+  EXPECT_EQ(values<double>(out.get<Tensor>("x")), (std::vector<double>{0.0, 2.0}));
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.zscore", R"({"keys": ["x"], "mean": 10, "inverse": true})", sample(R"({"x": 1.0})")); }),
+            "op 'fuse.ops.zscore' (plugin 'fuse.ops_core'): create failed: 'inverse' undoes a standardisation, so it needs its 'mean' and 'std' (in "
+            "postprocessing, \"fit\": {\"from\": KEY} takes those data.static fitted for KEY)");
+}
+
 // A table's column: a number by the given statistics (a tabular feature), ints too; without them it is refused.
 TEST(ZScore, NumbersByTheGivenStatistics) {
   NDict out = run_op("fuse.ops.zscore", R"({"keys": ["age", "visits"], "mean": 50, "std": 10})", sample(R"({"age": 65.0, "visits": 30})"));

@@ -58,6 +58,9 @@ std::vector<Sample> read_sample_source(const json::Document& document, const std
 // refused where they are written (they belong to a static pipeline), and so is 'fit' unless `allow_fit` (an
 // inference pipeline, which takes the values fitted for data.static).
 std::vector<Step> read_steps(const json::Document& document, const std::string& pointer, bool allow_fit = false);
+// read_steps for a postprocessing pipeline, whose steps may take a data.static step's fitted values
+// ("fit": {"from": key}, fit.h's copy_fits_from).
+std::vector<Step> read_postprocess_steps(const json::Document& document, const std::string& pointer);
 // read_steps for a static (cached) pipeline, which may split and drop samples but cannot be random:
 // 'apply_probability' is refused where it is written.
 std::vector<Step> read_static_steps(const json::Document& document, const std::string& pointer);

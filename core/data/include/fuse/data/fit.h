@@ -31,6 +31,12 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
 // starts the error when there is none.
 void copy_fits(const std::vector<Step>& fitted, std::vector<Step>& steps, const std::string& name);
 
+// Gives each step of `steps` marked {"fit": {"from": key}} (postprocessing) the values fitted for `key` by the
+// `fitted` (data.static) step of the same op: fuse.ops.zscore with "inverse" puts a prediction of the
+// standardised target back in the target's units with the training mean and std. `name` ("postprocess")
+// starts the error when there is none.
+void copy_fits_from(const std::vector<Step>& fitted, std::vector<Step>& steps, const std::string& name);
+
 // Writes the fitted values of `steps` into `root` (the experiment's JSON) at each step's pointer, in place of
 // its "fit": the run's config.json then holds the numbers.
 void write_fits(boost::json::value& root, const std::vector<Step>& steps);

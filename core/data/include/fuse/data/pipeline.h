@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,7 +27,7 @@ struct Split {
 };
 
 // A static step whose config values are fitted to the training samples ("fit": true, or {"mask": key, "set":
-// {field: statistic}}): see
+// {field: statistic}}), or a postprocessing step that takes those of a data.static step ({"from": key}): see
 // fit.h. Until fit_steps() has set them, the step cannot run.
 struct StepFit {
   std::string mask{};     // statistics only where this key's tensor is > 0 (empty: everywhere)
@@ -35,6 +36,8 @@ struct StepFit {
   boost::json::value signature{};  // the step as written (op, config, repeat, mask, set): how another pipeline's copy is found
   bool done = false;
   std::vector<std::string> fields{};  // the config fields set, once done
+  std::map<std::string, boost::json::object> by_key{};  // once measured: each key's fitted fields and values
+  std::string from{};  // postprocessing: the key whose data.static fit (same op) it takes; empty: measured
 };
 
 struct Step {

@@ -162,7 +162,8 @@ Experiment read_experiment(const json::Document& document, bool read_samples = t
 Experiment read_experiment(const std::filesystem::path& file, const std::vector<std::string>& settings, bool read_samples = true);
 
 // Fits the data's static steps marked "fit" to the training split (fuse/data/fit.h), gives validation's and
-// inference's copies the same values, and writes them into `e.resolved` (the run's config.json, and from there
+// inference's copies the same values and postprocessing steps marked {"from": key} that key's, and writes them
+// into `e.resolved` (the run's config.json, and from there
 // a bundle). Returns one line per fitted key.
 std::vector<std::string> fit_experiment(const Registry& registry, Experiment& e, size_t threads, bool progress);
 
