@@ -100,10 +100,11 @@ int init_images(const InitOptions& o) {
   line("  \"data\": {");
   line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + "]" + renamed_keys(columns) + "},");
   line("    \"static\": [");
-  std::vector<std::string> steps;
-  for (const std::string& step : steps_of_image) steps.push_back("      " + step);
-  steps.insert(steps.end(), features.begin(), features.end());
+  // The columns' and the target's steps first: fitting their statistics then runs only the steps before them,
+  // without reading every image an extra time.
+  std::vector<std::string> steps = features;
   steps.insert(steps.end(), target.steps.begin(), target.steps.end());
+  for (const std::string& step : steps_of_image) steps.push_back("      " + step);
   for (size_t i = 0; i < steps.size(); ++i) line(steps[i] + (i + 1 < steps.size() ? "," : ""));
   line("    ],");
   line("    \"dynamic\": [");
