@@ -98,6 +98,10 @@ fs::path run_folder(const RunOptions& o, const Experiment& e) { return o.out.emp
 void print_evaluation(const boost::json::object& results) {
   const boost::json::object* metrics = results.if_contains("metrics") ? &results.at("metrics").as_object() : nullptr;
   if (metrics == nullptr) return;
+  if (const boost::json::value* data = results.if_contains("data"); data && data->is_object())
+    if (const boost::json::value* without = data->as_object().if_contains("without_target"); without && without->is_int64() && without->as_int64() > 0)
+      std::cout << "evaluation of the " << data->at("rows").as_int64() << " rows with a target (" << without->as_int64()
+                << " without one: predicted, not scored)\n";
   for (const auto& [name, v] : *metrics) {
     const std::string key(name);
     const size_t dot = key.find('.');

@@ -125,6 +125,8 @@ struct Target {
   size_t classes = 0;       // classes, or labels
   std::string label;        // the key the loss and metrics read (survival: the event; regression: the standardised target)
   std::string value;        // regression: the target's own key, in its units (what the evaluation scores)
+  // Target columns with empty cells: the source leaves those rows out ("required"); the count per column.
+  std::vector<std::pair<std::string, size_t>> required;
   std::string time;         // survival: the key of the times
   std::string stratify;     // the folds' stratify members (stratify_members; "" none)
   std::vector<std::string> labels;  // multi-label: the labels, each a column or a label of one listing column (scored one by one under their names)
@@ -150,6 +152,10 @@ Target read_target(const InitOptions& o, const table::ColumnSummary& column);
 // when follow-up ended first (a Cox model scored by the C-index). Refuses empty cells, negative times, and an
 // event column that is not 0/1 with both values.
 Target read_survival(const InitOptions& o, const table::ColumnSummary& time, const table::ColumnSummary& event);
+// The source's "required" member for the target's columns with empty cells (", \"required\": [...]"), or "".
+std::string required_member(const Target& t);
+// "  rows left out: ..." for the target's empty cells (nothing when none).
+void print_required(const Target& t);
 // The experiment's sections from "postprocess" to "evaluation" for a model whose outputs are t.outputs(), each
 // line ending with a comma but the last.
 std::string target_sections(const InitOptions& o, const Target& t, int64_t epochs, int64_t threads);

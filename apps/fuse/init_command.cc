@@ -150,7 +150,8 @@ int init_table(const InitOptions& o) {
   line("  \"name\": " + json_string(out.stem().string()) + ",");
   line("  \"seed\": 1,");
   line("  \"data\": {");
-  line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + renamed_keys(names) + "},");
+  if (!target.required.empty()) line("    // rows with an empty target cell are left out: nothing to learn from");
+  line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + renamed_keys(names) + required_member(target) + "},");
   line("    \"static\": [");
   std::vector<std::string> steps = feature_steps(p);
   steps.insert(steps.end(), target.steps.begin(), target.steps.end());
@@ -167,6 +168,7 @@ int init_table(const InitOptions& o) {
   write_experiment(o, s);
   std::cout << "wrote " << o.out << ": " << description << "\n";
   print_plan(p);
+  print_required(target);
   print_fold_groups(groups, t.size());
   std::cout << "next: fuse run " << o.out << " --cross-validate\n";
   return 0;
@@ -209,6 +211,18 @@ std::string renamed_keys(const std::vector<std::string>& columns) {
   for (const std::string& c : columns)
     if (data_key(c) != "data." + c) keys += (keys.empty() ? "" : ", ") + json_string(c) + ": " + json_string(data_key(c));
   return keys.empty() ? "" : ", \"keys\": {" + keys + "}";
+}
+
+std::string required_member(const Target& t) {
+  std::string columns;
+  for (const auto& [column, rows] : t.required) columns += (columns.empty() ? "" : ", ") + json_string(column);
+  return columns.empty() ? "" : ", \"required\": [" + columns + "]";
+}
+
+void print_required(const Target& t) {
+  std::string counts;
+  for (const auto& [column, rows] : t.required) counts += (counts.empty() ? "" : ", ") + std::to_string(rows) + " without '" + column + "'";
+  if (!counts.empty()) std::cout << "  rows left out: " << counts << " (the source's \"required\": nothing to learn from)\n";
 }
 
 std::string table_path(const fs::path& table, const fs::path& experiment) {

@@ -98,7 +98,9 @@ int init_images(const InitOptions& o) {
   line("  \"name\": " + json_string(stem) + ",");
   line("  \"seed\": 1,");
   line("  \"data\": {");
-  line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + "]" + renamed_keys(columns) + "},");
+  if (!target.required.empty()) line("    // rows with an empty target cell are left out: nothing to learn from");
+  line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + "]" + renamed_keys(columns) +
+       required_member(target) + "},");
   line("    \"static\": [");
   // The columns' and the target's steps first: fitting their statistics then runs only the steps before them,
   // without reading every image an extra time.
@@ -155,6 +157,7 @@ int init_images(const InitOptions& o) {
     std::cout << "  resampled to " << json::format_number(s.spacing[0]) << " x " << json::format_number(s.spacing[1]) << " x " << json::format_number(s.spacing[2])
               << " mm (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << "x" << s.largest_size[2] << "), centred in " << shape << "\n";
   print_plan(p);
+  print_required(target);
   print_fold_groups(groups, t.size());
   std::cout << "next: fuse run " << o.out << " --cross-validate\n";
   return 0;

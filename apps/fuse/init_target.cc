@@ -190,7 +190,7 @@ Target read_label_list(const InitOptions& o, const table::Column& column, const 
 
 Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
   const std::string where = o.table + ": the target '" + o.target + "'";
-  if (target.missing) throw Error(Errc::kInvalidArgument, where + " is empty in " + std::to_string(target.missing) + " rows: drop or fill them first");
+  if (target.distinct == 0) throw Error(Errc::kInvalidArgument, where + " is empty in every row");
   if (target.distinct < 2) throw Error(Errc::kInvalidArgument, where + " has one value only: there is nothing to learn");
   // Text, or a few whole numbers, are classes; other numbers a regression.
   bool whole = target.numeric && !target.values.empty();
@@ -202,6 +202,7 @@ Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
     throw Error(Errc::kInvalidArgument, where + " has " + std::to_string(target.distinct) + " distinct values, too many for classes" +
                                             (target.numeric ? " (--task regression)" : ""));
   t.classes = target.distinct;
+  if (target.missing) t.required.emplace_back(o.target, target.missing);
   const std::string column = json_string(data_key(o.target));
   if (t.task == "regression") {
     t.description = "regression of '" + o.target + "'";
@@ -237,8 +238,8 @@ Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
 Target read_survival(const InitOptions& o, const table::ColumnSummary& time, const table::ColumnSummary& event) {
   for (const table::ColumnSummary* c : {&time, &event}) {
     const std::string where = o.table + ": the " + (c == &time ? "time" : "event") + " column '" + c->name + "'";
+    if (c->distinct == 0) throw Error(Errc::kInvalidArgument, where + " is empty in every row");
     if (!c->numeric) throw Error(Errc::kInvalidArgument, where + " holds text; it must hold numbers");
-    if (c->missing) throw Error(Errc::kInvalidArgument, where + " is empty in " + std::to_string(c->missing) + " rows: drop or fill them first");
   }
   if (time.min < 0) throw Error(Errc::kInvalidArgument, o.table + ": the time column '" + time.name + "' holds a negative time (" + std::to_string(time.min) + ")");
   bool binary = event.values.size() == 2;
@@ -252,6 +253,8 @@ Target read_survival(const InitOptions& o, const table::ColumnSummary& time, con
   t.stratify = stratify_members({t.label});
   t.time = data_key(time.name);
   t.description = "survival ('" + time.name + "' to the event '" + event.name + "')";
+  for (const table::ColumnSummary* c : {&time, &event})
+    if (c->missing) t.required.emplace_back(c->name, c->missing);
   return t;
 }
 

@@ -425,7 +425,13 @@ TEST(FuseInit, ASurvivalTableRuns) {
             "fuse: error: bad.csv: the event column 'e' must hold 0 (follow-up ended first) and 1 (the event happened), both\n");
   EXPECT_EQ(error("bad.csv --time n --event x"), "fuse: error: bad.csv: the time column 'n' holds a negative time (-1.000000)\n");
   EXPECT_EQ(error("bad.csv --time g --event e"), "fuse: error: bad.csv: the time column 'g' holds text; it must hold numbers\n");
-  EXPECT_EQ(error("bad.csv --time t --event w"), "fuse: error: bad.csv: the event column 'w' is empty in 1 rows: drop or fill them first\n");
+  std::ofstream(dir / "empty.csv") << "id,x,t,e\na,1,2,\nb,2,3,\n";
+  EXPECT_EQ(error("empty.csv --time t --event e"), "fuse: error: empty.csv: the event column 'e' is empty in every row\n");
+  // Rows without an event or a time are left out ("required").
+  r = fuse("init bad.csv --time t --event w --exclude n,g,e --out partial.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  rows left out: 1 without 'w' (the source's \"required\": nothing to learn from)\n"), std::string::npos) << r.out;
+  EXPECT_NE(read_text(dir / "partial.json").find(R"("source": {"table": "bad.csv", "required": ["w"]},)"), std::string::npos);
 }
 
 TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
@@ -688,15 +694,43 @@ TEST(FuseInit, PhotographsGive2DExperimentsThatRunAndInfer) {
   EXPECT_NE(r.err.find("images/train_0.png' has 3 channels; a label map has one (a grey image of 0, 1, 2, ...)\n"), std::string::npos) << r.err;
 }
 
+// A clinical table where some patients have no outcome: training leaves their rows out ("required"), and the
+// bundle predicts every row of a table, scoring those with a target.
+TEST(FuseInit, RowsWithoutTheTargetAreLeftOutOfTrainingAndPredicted) {
+  const fs::path dir = fresh_dir("init_required");
+  write_table(dir);  // y is empty in 6 of the 60 rows
+  CommandResult r = fuse("init patients.csv --target y --exclude label,grade --out y.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  rows left out: 6 without 'y' (the source's \"required\": nothing to learn from)\n"), std::string::npos) << r.out;
+  EXPECT_NE(read_text(dir / "y.json").find("    // rows with an empty target cell are left out: nothing to learn from\n"
+                                           "    \"source\": {\"table\": \"patients.csv\", \"required\": [\"y\"]},"),
+            std::string::npos);
+  r = fuse("run y.json --epochs 2 --no-progress --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("patients.csv: left out 6 of 60 rows with an empty required cell (6 without 'y')"), std::string::npos) << r.err;
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --table patients.csv --out test --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("predicted 60 of 60 inputs"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("evaluation of the 54 rows with a target (6 without one: predicted, not scored)\nevaluation: regression.mae = "), std::string::npos)
+      << r.out;
+  const boost::json::value evaluation = boost::json::parse(read_text(dir / "test" / "evaluation.json"));
+  EXPECT_EQ(evaluation.at("data").at("rows").as_int64(), 54);
+  EXPECT_EQ(evaluation.at("data").at("without_target").as_int64(), 6);
+  const std::string predictions = read_text(dir / "test" / "predictions.csv");
+  EXPECT_EQ(predictions.substr(0, predictions.find('\n')), "id,data.x,data.y,data.site,data.note,data.grade,data.age,data.label,model.pred_z,model.pred");
+  EXPECT_EQ(predictions.find("\np0,0,,north,"), predictions.find('\n')) << predictions;  // its empty cell stays empty
+}
+
 TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
   const fs::path dir = fresh_dir("init_errors");
   write_table(dir);
-  std::ofstream(dir / "small.csv") << "id,a,b,note\n1,1,x,\n2,1,y,\n3,1,z,q\n";
+  std::ofstream(dir / "small.csv") << "id,a,b,note,e\n1,1,x,,\n2,1,y,,\n3,1,z,q,\n";
   const auto error = [&](const std::string& args) { return init_error(args, dir); };
   EXPECT_EQ(error("patients.csv --target lable"), "fuse: error: patients.csv: no column 'lable'; did you mean 'label'? (--target; columns: id, x, y, site, note, grade, age, label)\n");
   EXPECT_EQ(error("patients.csv --target label --exclude sites"),
             "fuse: error: patients.csv: no column 'sites'; did you mean 'site'? (--exclude; columns: id, x, y, site, note, grade, age, label)\n");
-  EXPECT_EQ(error("patients.csv --target y"), "fuse: error: patients.csv: the target 'y' is empty in 6 rows: drop or fill them first\n");
+  EXPECT_EQ(error("small.csv --target e"), "fuse: error: small.csv: the target 'e' is empty in every row\n");
   EXPECT_EQ(error("small.csv --target a"), "fuse: error: small.csv: the target 'a' has one value only: there is nothing to learn\n");
   EXPECT_EQ(error("patients.csv --target note"), "fuse: error: patients.csv: the target 'note' has 60 distinct values, too many for classes\n");
   EXPECT_EQ(error("patients.csv --target age --task classification"),
@@ -704,7 +738,8 @@ TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
   EXPECT_EQ(error("patients.csv --target site --task regression"),
             "fuse: error: patients.csv: the target 'site' holds text: a regression needs numbers (--task classification)\n");
   EXPECT_EQ(error("small.csv --target b"),
-            "fuse: error: small.csv: no column is left to learn from (id: the ids, a: one value, note: one value); features are numbers, or texts of at most 50 "
+            "fuse: error: small.csv: no column is left to learn from (id: the ids, a: one value, note: one value, e: empty); features are numbers, or texts of "
+            "at most 50 "
             "values that repeat\n");
   EXPECT_EQ(error("nothing.csv --target label"), "fuse: error: no table 'nothing.csv'\n");
   EXPECT_EQ(error("patients.csv --target label --fold-group sitee"),

@@ -36,11 +36,12 @@ std::vector<Sample> read_sample_source(const json::Document& d, const std::strin
   const auto base = [&](const char* field) { return d.folder_of(s.pointer(field)); };  // a base file's, when inherited
   try {
     if (s.has("table")) {
-      s.allow({"table", "id_column", "keys", "paths"});
+      s.allow({"table", "id_column", "keys", "paths", "required"});
       TableSource t;
       t.file = resolve(base("table"), s.string("table"));
       t.id_column = s.string("id_column", "");
       t.path_columns = s.strings("paths");
+      t.required = s.strings("required");
       if (const bj::value* keys = s.find("keys")) {
         ObjectReader k(d, *keys, s.pointer("keys"), "'keys' (column -> key)");
         for (const auto& m : k.object()) t.keys[std::string(m.key())] = k.string(std::string(m.key()));

@@ -1,13 +1,16 @@
 #include "fuse/data/sample_source.h"
 
 #include <algorithm>
-#include <cstring>
 #include <charconv>
+#include <cmath>
+#include <cstring>
+#include <map>
 #include <set>
 
 #include <boost/json/serialize.hpp>
 
 #include "fuse/base/error.h"
+#include "fuse/base/log.h"
 #include "fuse/base/strings.h"
 #include "fuse/json/document.h"
 #include "fuse/table/table.h"
@@ -99,6 +102,10 @@ std::vector<Sample> read_table_source(const TableSource& source) {
     if (std::find(columns.begin(), columns.end(), column) == columns.end())
       throw Error(Errc::kKeyNotFound, source.file.string() + ": no path column '" + column + "'" + did_you_mean(column, columns) +
                                           " (columns: " + join(columns, ", ") + ")");
+  for (const std::string& column : source.required)
+    if (std::find(columns.begin(), columns.end(), column) == columns.end())
+      throw Error(Errc::kKeyNotFound, source.file.string() + ": no column '" + column + "' (\"required\")" + did_you_mean(column, columns) +
+                                          " (columns: " + join(columns, ", ") + ")");
   const fs::path base = fs::absolute(source.file).parent_path();
   std::string id_column = source.id_column;
   if (id_column.empty() && std::find(columns.begin(), columns.end(), "id") != columns.end()) id_column = "id";
@@ -133,7 +140,18 @@ std::vector<Sample> read_table_source(const TableSource& source) {
   std::vector<Sample> out;
   std::set<std::string> seen;
   out.reserve(t.size());
+  std::map<std::string, size_t> left_out;  // per required column: rows without it
+  size_t rows_left_out = 0;
   for (size_t r = 0; r < t.size(); ++r) {
+    bool complete = true;
+    for (const std::string& column : source.required) {
+      const Value v = cell_value(t.column(column).text.at(r));
+      if (v.is_null() || (v.is<double>() && std::isnan(v.as<double>()))) ++left_out[column], complete = false;
+    }
+    if (!complete) {
+      ++rows_left_out;
+      continue;
+    }
     Sample s;
     s.origin = t.where(r);
     s.id = id_column.empty() ? std::to_string(t.rows[r]) : std::string(t.column(id_column).text.at(r));
@@ -150,6 +168,13 @@ std::vector<Sample> read_table_source(const TableSource& source) {
     }
     out.push_back(std::move(s));
   }
+  if (rows_left_out > 0) {
+    std::string counts;
+    for (const auto& [column, count] : left_out) counts += std::string(counts.empty() ? "" : ", ") + std::to_string(count) + " without '" + column + "'";
+    logger().warn("{}: left out {} of {} rows with an empty required cell ({})", source.file.string(), rows_left_out, t.size(), counts);
+  }
+  if (out.empty() && t.size() > 0)
+    throw Error(Errc::kInvalidArgument, source.file.string() + ": every row has an empty cell in a \"required\" column (" + join(source.required, ", ") + ")");
   return out;
 }
 

@@ -54,6 +54,28 @@ TEST(TableSource, BadTablesAreNamed) {
             file.string() + ": no id column 'case' (columns: id, path)");
 }
 
+// A clinical table's patients without the outcome: "required" leaves their rows out and says how many.
+TEST(TableSource, RequiredColumnsLeaveOutRowsWithEmptyCells) {
+  const auto dir = fresh_dir("source_required");
+  const auto file = dir / "t.csv";
+  write_file(file, "id,age,psa,site\np1,61,2.5,a\np2,,3.1,b\np3,70,nan,a\np4,55,1.0,\np5,,,b\n");
+  ::testing::internal::CaptureStderr();
+  const std::vector<Sample> s = read_table_source(TableSource{file, "", {}, {}, {"age", "psa"}});
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].id, "p1");
+  EXPECT_EQ(s[1].id, "p4");
+  EXPECT_TRUE(s[1].values.at("data.site").is_null());  // only the required columns count
+  EXPECT_NE(log.find(file.string() + ": left out 3 of 5 rows with an empty required cell (2 without 'age', 2 without 'psa')"), std::string::npos) << log;
+  EXPECT_EQ(error_of([&] { read_table_source(TableSource{file, "", {}, {}, {"ages"}}); }),
+            file.string() + ": no column 'ages' (\"required\"); did you mean 'age'? (columns: id, age, psa, site)");
+  write_file(file, "id,age\np1,\np2,\n");
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(error_of([&] { read_table_source(TableSource{file, "", {}, {}, {"age"}}); }),
+            file.string() + ": every row has an empty cell in a \"required\" column (age)");
+  ::testing::internal::GetCapturedStderr();
+}
+
 TEST(GlobSource, MatchingFilesSortedWithStemIds) {
   const auto dir = fresh_dir("source_glob");
   for (const char* f : {"b.nii.gz", "a.nii.gz", "notes.txt"}) write_file(dir / f, "x");

@@ -284,15 +284,22 @@ void clean(EvalData& data, const EvalConfig& config, const std::vector<std::stri
            const std::vector<std::string>& scores) {
   std::vector<uint32_t> keep;
   std::vector<std::string> bad;
-  size_t bad_count = 0;
+  size_t bad_count = 0, without_target = 0;
+  const auto is_score = [&](const std::string& key) { return std::find(scores.begin(), scores.end(), key) != scores.end(); };
   for (uint32_t r = 0; r < data.rows; ++r) {
     std::string why;
+    bool no_target = false;
     for (const std::string& key : checked)
       if (!std::isfinite(data.numbers.at(key)[r])) {
-        why = key;
-        break;
+        if (config.skip_rows_without_target && !is_score(key)) {
+          no_target = true;
+          break;
+        }
+        if (why.empty()) why = key;
       }
-    if (why.empty()) {
+    if (no_target) {
+      ++without_target;
+    } else if (why.empty()) {
       keep.push_back(r);
     } else {
       ++bad_count;
@@ -303,10 +310,13 @@ void clean(EvalData& data, const EvalConfig& config, const std::vector<std::stri
     if (config.nan_policy == "error")
       throw Error(Errc::kNumeric, std::to_string(bad_count) + " row(s) have NaN, infinite or missing values: " +
                                       join(bad, "; ") + (bad_count > bad.size() ? "; ..." : "") +
-                                      ". Fix them, or drop such rows with --nan drop");
-    data.select(keep);
+                                      ". Fix them, or drop such rows (fuse eval --nan drop; \"nan\": \"drop\" in an evaluation section)");
     data.dropped = bad_count;
   }
+  data.without_target = without_target;
+  if (bad_count > 0 || without_target > 0) data.select(keep);
+  if (data.rows == 0 && without_target > 0)
+    throw Error(Errc::kNumeric, "no row has a target (" + std::to_string(without_target) + " without one)");
   if (config.temperature) {
     const double t = *config.temperature;
     if (scores.size() == 1) {

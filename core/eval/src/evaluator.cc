@@ -645,6 +645,7 @@ bj::object Run::report() {
   }
 
   bj::object data{{"rows", static_cast<int64_t>(data_.rows)}, {"dropped", static_cast<int64_t>(data_.dropped)}};
+  if (config_.skip_rows_without_target) data["without_target"] = static_cast<int64_t>(data_.without_target);
   bj::array files;
   for (const std::string& f : data_.files) files.push_back(bj::value(f));
   data["files"] = std::move(files);

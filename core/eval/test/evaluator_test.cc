@@ -262,7 +262,7 @@ TEST_F(EvaluatorTest, NaNScoresNameTheRowsOrAreDroppedAndCounted) {
   EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), c).run(); }),
             "2 row(s) have NaN, infinite or missing values: row 2 of " + (dir_ / "p.csv").string() +
                 " (id b) ('score' is nan); row 4 of " + (dir_ / "p.csv").string() +
-                " (id d) ('score' is nan). Fix them, or drop such rows with --nan drop");
+                " (id d) ('score' is nan). Fix them, or drop such rows (fuse eval --nan drop; \"nan\": \"drop\" in an evaluation section)");
   c.nan_policy = "drop";
   bj::object r = Evaluator(built_plugins(), c).run();
   EXPECT_EQ(r.at("data").at("dropped").as_int64(), 2);

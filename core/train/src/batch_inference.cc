@@ -17,6 +17,7 @@
 #include "fuse/eval/evaluator.h"
 #include "fuse/json/write.h"
 #include "fuse/report/html.h"
+#include "fuse/train/inference_inputs.h"
 #include "fuse/train/reference_evaluation.h"
 #include "fuse_sdk/dtype.hpp"
 
@@ -232,8 +233,14 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
   for (const char* name : {"predictions.csv", "errors.csv", "evaluation.json", "report.html"}) fs::remove(options.out / name);
   std::vector<std::string> output_paths(samples.size());
   if (writes) check_outputs(samples, spec.input_key, options, output_paths);
+  // A table with the training's target column, empty in some rows: those rows are predicted without a target.
+  const std::vector<std::string> targets_of_table = required_keys(e);
+  const bool some_without_target = std::any_of(samples.begin(), samples.end(), [&](const data::Sample& s) {
+    return std::any_of(targets_of_table.begin(), targets_of_table.end(), [&](const std::string& key) { return s.values.has(key); });
+  });
   const auto input = [&](size_t i) {
     NDict s = samples[i].values;
+    leave_out_empty(targets_of_table, s);  // its predictions.csv row keeps the empty cell
     s.set("data.sample_id", samples[i].id);
     if (writes) s.set(spec.output_key, output_paths[i]);
     return predictor.prepare(std::move(s));
@@ -282,14 +289,15 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
             if (!value->is<Tensor>() && !repeat_id.count(key)) add_cells(key, *value, cells);
           // The evaluation's targets as the inference steps leave them (a class index from a lookup, labels split
           // from a text column, an uncertain -1 mapped): what the evaluation compares with, as in training.
-          for (const std::string& key : target_keys)
-            if (const Value* v = out.find(key)) {
-              Cells made;
-              add_cells(key, *v, made);
-              const auto column = std::find_if(cells.begin(), cells.end(), [&](const auto& cell) { return cell.first == key; });
-              if (column != cells.end() && made.size() == 1) column->second = made[0].second;  // in the source's column
-              else if (column == cells.end()) cells.insert(cells.end(), made.begin(), made.end());
-            }
+          for (const std::string& key : target_keys) {
+            const Value* v = out.find(key);
+            if (v == nullptr && !some_without_target) continue;
+            Cells made;
+            add_cells(key, v ? *v : Value(), made);  // a row without a target (an empty required cell): empty
+            const auto column = std::find_if(cells.begin(), cells.end(), [&](const auto& cell) { return cell.first == key; });
+            if (column != cells.end() && made.size() == 1) column->second = made[0].second;  // in the source's column
+            else if (column == cells.end()) cells.insert(cells.end(), made.begin(), made.end());
+          }
           if (writes) cells.emplace_back("output", output_paths[i]);
           for (const auto& [key, value] : out.flatten())
             if (!prepared_keys[at].count(key) && value->is<Tensor>()) add_cells(key, *value, cells);
@@ -374,6 +382,7 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
       config.target_column = ev.target;
       config.label_columns = ev.labels;
       config.score_columns = scores;
+      config.skip_rows_without_target = true;  // a table to predict may lack some rows' outcome
       try {
         results = eval::Evaluator(registry, config).run();
       } catch (const Error& error) {

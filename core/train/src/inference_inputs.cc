@@ -1,5 +1,8 @@
 #include "fuse/train/inference_inputs.h"
 
+#include <cmath>
+#include <map>
+
 #include "fuse/base/error.h"
 
 namespace fuse::train {
@@ -69,7 +72,8 @@ std::vector<data::Sample> from_table(const InferenceInputs& in, const Experiment
   }
   data::TableSource t;
   t.file = in.table;
-  if (const bj::object* trained = training_source(e, "table")) {
+  const bj::object* trained = training_source(e, "table");
+  if (trained != nullptr) {
     t.keys = keys_of(*trained);
     t.path_columns = strings_of(*trained, "paths");
     if (const bj::value* id = trained->if_contains("id_column"); id && id->is_string()) t.id_column = std::string(id->as_string());
@@ -78,6 +82,23 @@ std::vector<data::Sample> from_table(const InferenceInputs& in, const Experiment
 }
 
 }  // namespace
+
+std::vector<std::string> required_keys(const Experiment& e) {
+  std::vector<std::string> keys;
+  if (const bj::object* trained = training_source(e, "table")) {
+    const std::map<std::string, std::string> mapped = keys_of(*trained);
+    for (const std::string& column : strings_of(*trained, "required")) {
+      const auto k = mapped.find(column);
+      keys.push_back(k != mapped.end() ? k->second : "data." + column);
+    }
+  }
+  return keys;
+}
+
+void leave_out_empty(const std::vector<std::string>& keys, NDict& sample) {
+  for (const std::string& key : keys)
+    if (const Value* v = sample.find(key); v != nullptr && (v->is_null() || (v->is<double>() && std::isnan(v->as<double>())))) sample.erase(key);
+}
 
 std::vector<data::Sample> read_inference_inputs(const InferenceInputs& in, const Experiment& e) {
   const int kinds = !in.files.empty() + !in.folder.empty() + !in.table.empty();

@@ -26,6 +26,9 @@ struct TableSource {
   std::map<std::string, std::string> keys;  // column -> key; other columns become "data.<column>"
   std::vector<std::string> path_columns;    // columns of file paths: relative ones are made absolute against
                                             // the table's folder
+  // Columns a row must have: a row with an empty (or NaN) cell in one is left out, and the count logged as a
+  // warning (a clinical table's patients without the outcome). Empty: every row.
+  std::vector<std::string> required{};
 };
 
 // Path and id templates of a matched file: "{stem}" its name without extensions ("la_003_0000"), "{name}" its

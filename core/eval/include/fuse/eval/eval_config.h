@@ -62,6 +62,10 @@ struct EvalConfig {
   std::string fold_column;
   std::vector<ComparisonSpec> comparisons;
   std::string nan_policy = "error";  // or "drop"
+  // Rows without a target (an empty target, label, time or other value besides the scores) are left out and
+  // counted as "without_target", whatever the NaN policy: `fuse infer`'s tables, where some rows may have no
+  // outcome. The scores stay under the policy.
+  bool skip_rows_without_target = false;
   std::optional<double> temperature;
   int64_t threads = 0;  // 0: all cores
   bool streaming = false;

@@ -26,6 +26,7 @@ struct EvalData {
   std::vector<uint32_t> file_of;  // per row: index into files (empty when there is one file)
   std::vector<uint32_t> row_of;   // per row: the 1-based data row in its file
   size_t dropped = 0;             // rows left out by the NaN policy
+  size_t without_target = 0;      // rows left out for an empty target (EvalConfig::skip_rows_without_target)
 
   // "row 17 of preds.csv (id case_17)".
   std::string describe(size_t row) const;

@@ -28,6 +28,12 @@ struct InferenceInputs {
 // 'label' and an entry that is a path alone goes to the input key. Errors name the option and what was found.
 std::vector<data::Sample> read_inference_inputs(const InferenceInputs& inputs, const Experiment& experiment);
 
+// The keys of the columns the training table required (its targets, "required" in data.source).
+std::vector<std::string> required_keys(const Experiment& experiment);
+// Erases those of `keys` that hold an empty cell (null or NaN) from `sample`: a row of a table to predict whose
+// target is empty has none, so the target's steps ("apply_if_present") skip it and the evaluation leaves it out.
+void leave_out_empty(const std::vector<std::string>& keys, NDict& sample);
+
 }  // namespace fuse::train
 
 #endif  // FUSE_TRAIN_INFERENCE_INPUTS_H_
