@@ -139,11 +139,15 @@ int init_images(const InitOptions& o) {
   }
   line(target_sections(o, target, 30, 2) + ",");
   line(tabular ? "  // A new row of a table (`fuse infer BUNDLE --table new.csv`): the image and column steps (the columns' statistics\n"
-                "  // those of training), no target."
-               : "  // A new image: the image steps alone (no target).");
+                "  // those of training), and the target's, which a row without the target skips (one with it is scored)."
+               : "  // A new image: the image steps, and the target's, which an input without the target skips (a table with it is\n"
+                 "  // scored).");
   std::string inference;
   for (const std::string& step : steps_of_image) inference += (inference.empty() ? "" : ",\n") + std::string("    ") + step;
-  for (std::string step : features) {  // two spaces less deep
+  // The target's steps too: a table to predict with the target column is scored (they skip a row without it).
+  std::vector<std::string> table_steps = features;
+  table_steps.insert(table_steps.end(), target.steps.begin(), target.steps.end());
+  for (std::string step : table_steps) {  // two spaces less deep
     for (size_t at = step.find("      "); at != std::string::npos; at = step.find("\n      ", at + 1)) step.erase(at + (step[at] == '\n'), 2);
     inference += ",\n" + step;
   }

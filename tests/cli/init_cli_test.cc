@@ -524,6 +524,27 @@ TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
   r = fuse("infer bundle --input data/images/v0.nii.gz", dir);  // the image steps alone: no label needed
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("model.probs"), std::string::npos) << r.out;
+  // Text classes, one row without its label: the bundle's inference numbers the classes of a table that has
+  // them, so it is scored; the row without one is predicted, not scored.
+  {
+    std::istringstream in(read_text(dir / "data" / "train.csv"));
+    std::ofstream out(dir / "data" / "text.csv");
+    std::string row;
+    std::getline(in, row);
+    out << row << "\n";  // id,image,label,patient
+    for (int i = 0; std::getline(in, row); ++i) {
+      const std::vector<std::string_view> cells = split(row, ",");  // id,image,label,patient
+      out << cells[0] << "," << cells[1] << "," << (i == 3 ? "" : cells[2] == "1" ? "malignant" : "benign") << "," << cells[3] << "\n";
+    }
+  }
+  r = fuse("init data/text.csv --target label --threads 2 --out text.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  rows left out: 1 without 'label'"), std::string::npos) << r.out;
+  ASSERT_EQ(fuse("run text.json --epochs 1 --no-progress --out text_run", dir).exit_code, 0);
+  ASSERT_EQ(fuse("export text_run --out text_bundle", dir).exit_code, 0);
+  r = fuse("infer text_bundle --table data/text.csv --out text_scored --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation of the 39 rows with a target (1 without one: predicted, not scored)\nevaluation: auc = "), std::string::npos) << r.out;
   // --max-size bounds the input's side (and is repeated in the command the file names).
   r = fuse("init data/train.csv --target label --threads 2 --max-size 16 --out small.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
