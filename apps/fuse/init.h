@@ -37,9 +37,10 @@ std::string renamed_keys(const std::vector<std::string>& columns);
 std::unique_ptr<table::Reader> open_table(const InitOptions& o);
 // Refuses a `column` that the table's `columns` lack, naming the option that gave it.
 void require_column(const InitOptions& o, const std::vector<std::string>& columns, const std::string& column, const std::string& option);
-// Column `column` of `t` as paths to read: relative ones from the table's folder, as the experiment's source
-// reads them; an empty cell is refused, naming the row, and so are too few rows (require_images).
-std::vector<std::string> image_paths(const InitOptions& o, const table::Table& t, const std::string& column);
+// Column `column` of `t` as paths to read (of `rows` only, when given): relative ones from the table's folder,
+// as the experiment's source reads them; an empty cell is refused, naming the row, and so are too few rows
+// (require_images).
+std::vector<std::string> image_paths(const InitOptions& o, const table::Table& t, const std::string& column, const std::vector<size_t>* rows = nullptr);
 // Refuses fewer than 4 images: the folds need them.
 void require_images(const InitOptions& o, size_t count);
 // o.threads, or every core.
@@ -169,7 +170,9 @@ int init_images(const InitOptions& o);
 // A 2D segmentation of photographs `s` by their masks; `columns` are the table's, `source` the experiment's data
 // source (init_photographs.cc).
 int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummary& s, const std::vector<std::string>& columns, const std::string& source,
-                                 const FoldGroups& groups);
+                                 const FoldGroups& groups, size_t unlabelled);
+// "  rows left out: ..." for the rows of a segmentation's table without a label map (none: nothing).
+void print_unlabelled(const InitOptions& o, size_t unlabelled);
 
 }  // namespace fuse::cli
 

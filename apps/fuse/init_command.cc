@@ -250,11 +250,14 @@ void require_images(const InitOptions& o, size_t count) {
     throw Error(Errc::kInvalidArgument, o.table + ": " + std::to_string(count) + " images; folds need at least " + std::to_string(kMinImages));
 }
 
-std::vector<std::string> image_paths(const InitOptions& o, const table::Table& t, const std::string& column) {
-  require_images(o, t.size());
+std::vector<std::string> image_paths(const InitOptions& o, const table::Table& t, const std::string& column, const std::vector<size_t>* rows) {
+  std::vector<size_t> all(t.size());
+  for (size_t r = 0; r < all.size(); ++r) all[r] = r;
+  if (rows == nullptr) rows = &all;
+  require_images(o, rows->size());
   const fs::path base = fs::absolute(o.table).parent_path();
   std::vector<std::string> paths;
-  for (size_t r = 0; r < t.size(); ++r) {
+  for (const size_t r : *rows) {
     const std::string path(t.column(column).text.at(r));
     if (path.empty()) throw Error(Errc::kInvalidArgument, t.where(r) + ": no path in column '" + column + "'");
     paths.push_back(fs::path(path).is_absolute() ? path : (base / path).string());

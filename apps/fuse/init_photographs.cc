@@ -13,7 +13,7 @@
 namespace fuse::cli {
 
 int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummary& s, const std::vector<std::string>& columns, const std::string& source,
-                                 const FoldGroups& groups) {
+                                 const FoldGroups& groups, size_t unlabelled) {
   // JPEG's compression changes the values at a mask's edges: a few stray classes, or hundreds.
   for (const data::ImageInfo& i : s.images) {
     const std::string ext = lowercase(std::filesystem::path(i.mask_path).extension().string());
@@ -103,6 +103,7 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   write_experiment(o, x);
   std::cout << "wrote " << o.out << ": " << description << "\n";
   std::cout << "  resized to fit " << shape << " pixels (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << ")\n";
+  print_unlabelled(o, unlabelled);
   print_fold_groups(groups, s.images.size());
   std::cout << "next: fuse run " << o.out << "\n";
   return 0;

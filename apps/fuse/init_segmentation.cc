@@ -32,6 +32,7 @@ int init_segmentation(const InitOptions& o) {
   std::vector<std::string> columns, images, masks;
   std::string source;  // the experiment's data source
   FoldGroups groups;
+  size_t unlabelled = 0;  // rows without a label map: left out ("required")
   if (table_file.extension() == ".json") {
     // A data list (the Medical Segmentation Decathlon's dataset.json): its "training" entries.
     check_out(o);
@@ -58,13 +59,18 @@ int init_segmentation(const InitOptions& o) {
     for (const std::string& c : columns) all.push_back({c, table::Kind::kText});
     const table::Table t = table::read_table(table_file, all);
     groups = fold_groups(o, table::describe(t), t.size());
-    images = image_paths(o, t, o.image);
-    masks = image_paths(o, t, o.mask);
+    // Cases without a label map (not annotated yet) have nothing to learn from: the source leaves them out.
+    std::vector<size_t> labelled;
+    for (size_t r = 0; r < t.size(); ++r)
+      if (!t.column(o.mask).text.at(r).empty()) labelled.push_back(r);
+    unlabelled = t.size() - labelled.size();
+    images = image_paths(o, t, o.image, &labelled);
+    masks = image_paths(o, t, o.mask, &labelled);
     source = "{\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + ", " + json_string(o.mask) + "]" +
-             renamed_keys(columns) + "}";
+             renamed_keys(columns) + (unlabelled > 0 ? ", \"required\": [" + json_string(o.mask) + "]" : "") + "}";
   }
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, masks, reading_threads(o)));
-  if (s.photographs) return init_photograph_segmentation(o, s, columns, source, groups);
+  if (s.photographs) return init_photograph_segmentation(o, s, columns, source, groups, unlabelled);
   std::vector<int64_t> labels;
   for (const auto& [label, voxels] : s.label_voxels) {
     if (label < 0) throw Error(Errc::kInvalidArgument, o.table + ": the masks hold label " + std::to_string(label) + "; labels are 0 (background), 1, 2, ...");
@@ -153,9 +159,16 @@ int init_segmentation(const InitOptions& o) {
   std::cout << "  resampled to " << json::format_number(spacing[0]) << " x " << json::format_number(spacing[1]) << " x " << json::format_number(spacing[2])
             << " mm (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << "x" << s.largest_size[2] << "), patches of " << patch[0] << "x"
             << patch[1] << "x" << patch[2] << " voxels\n";
+  print_unlabelled(o, unlabelled);
   print_fold_groups(groups, images.size());
   std::cout << "next: fuse run " << o.out << "\n";
   return 0;
+}
+
+void print_unlabelled(const InitOptions& o, size_t unlabelled) {
+  if (unlabelled > 0)
+    std::cout << "  rows left out: " << unlabelled << " without '" << o.mask << "' (the source's \"required\": no label map to learn from; fuse infer "
+              << "still segments them)\n";
 }
 
 }  // namespace fuse::cli

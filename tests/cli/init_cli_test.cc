@@ -743,6 +743,44 @@ TEST(FuseInit, RowsWithoutTheTargetAreLeftOutOfTrainingAndPredicted) {
   EXPECT_EQ(predictions.find("\np0,0,,north,"), predictions.find('\n')) << predictions;  // its empty cell stays empty
 }
 
+// Cases without a label map (not annotated yet): training leaves them out, inference segments every case and
+// compares those with one.
+TEST(FuseInit, ImagesWithoutALabelMapAreLeftOutOfTrainingAndSegmented) {
+  const fs::path dir = fresh_dir("init_unlabelled");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_SKIN "' '" + (dir / "data").string() + "' 16 4").exit_code, 0);
+  {
+    std::istringstream in(read_text(dir / "data" / "train.csv"));
+    std::ofstream out(dir / "data" / "partly.csv");
+    std::string row;
+    std::getline(in, row);
+    out << row << "\n";  // id,image,mask,label
+    for (int i = 0; std::getline(in, row); ++i) {
+      const std::vector<std::string_view> cells = split(row, ",");
+      out << cells[0] << "," << cells[1] << "," << (i % 8 == 1 ? "" : std::string(cells[2])) << "," << cells[3] << "\n";
+    }
+  }
+  CommandResult r = fuse("init data/partly.csv --mask mask --threads 2 --out seg.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("2D segmentation of mask value 255 ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" in 14 photographs\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  rows left out: 2 without 'mask' (the source's \"required\": no label map to learn from; fuse infer still segments them)\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(read_text(dir / "seg.json").find(R"("source": {"table": "data/partly.csv", "paths": ["image", "mask"], "required": ["mask"]},)"), std::string::npos);
+  r = fuse("run seg.json --epochs 1 --no-progress --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("data/partly.csv: left out 2 of 16 rows with an empty required cell (2 without 'mask')"), std::string::npos) << r.err;
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --table data/partly.csv --out scored --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("predicted 16 of 16 inputs"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not compared: 2 of 16 inputs without a 'data.mask' (predicted, not compared)\n"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(dir / "scored" / "train_1.png"));  // an unlabelled case, segmented
+  const boost::json::value evaluation = boost::json::parse(read_text(dir / "scored" / "evaluation.json"));
+  EXPECT_EQ(evaluation.at("data").at("rows").as_int64(), 14);
+  EXPECT_EQ(evaluation.at("cases").as_array().size(), 14u);
+}
+
 TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
   const fs::path dir = fresh_dir("init_errors");
   write_table(dir);
@@ -782,8 +820,10 @@ TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
   EXPECT_EQ(error("patients.csv --mask labels"), "fuse: error: patients.csv: no column 'image'; did you mean 'age'? (--image; columns: id, x, y, site, note, grade, age, label)\n");
   std::ofstream(dir / "images.csv") << "image,mask\na.nii.gz,b.nii.gz\n";
   EXPECT_EQ(error("images.csv --mask mask"), "fuse: error: images.csv: 1 images; folds need at least 4\n");
-  std::ofstream(dir / "images.csv") << "image,mask\na.nii.gz,b.nii.gz\na.nii.gz,\nc,d\ne,f\n";
-  EXPECT_EQ(error("images.csv --mask mask"), "fuse: error: row 2 of images.csv: no path in column 'mask'\n");
+  std::ofstream(dir / "images.csv") << "image,mask\na.nii.gz,b.nii.gz\na.nii.gz,\nc,d\ne,f\n";  // a row without its mask is left out
+  EXPECT_EQ(error("images.csv --mask mask"), "fuse: error: images.csv: 3 images; folds need at least 4\n");
+  std::ofstream(dir / "images.csv") << "image,mask\na.nii.gz,b.nii.gz\n,x\nc,d\ne,f\n";
+  EXPECT_EQ(error("images.csv --mask mask"), "fuse: error: row 2 of images.csv: no path in column 'image'\n");
 }
 
 }  // namespace

@@ -189,16 +189,20 @@ std::vector<std::string> columns_of(const std::string& key, const std::vector<st
   return out;
 }
 
-// The reference evaluation, when asked for and the inputs carry the reference (all of them, or none).
+// Whether the input has a reference file under `key`.
+bool carries(const data::Sample& s, const std::string& key) {
+  const Value* v = s.values.find(key);
+  return v != nullptr && v->is<std::string>() && !v->as<std::string>().empty();
+}
+
+// The reference evaluation, when asked for and the inputs carry the reference (all of them, or none; some,
+// when it is a column the training table required: a case not annotated yet is segmented, not compared).
 std::unique_ptr<ReferenceEvaluation> reference_evaluation(const Registry& registry, const Experiment& e, const std::vector<data::Sample>& samples,
                                                           const BatchInferenceOptions& options, BatchInferenceResult& result) {
   const std::string key = !options.reference.empty() ? options.reference : e.inference.reference;
   if (key.empty()) return nullptr;
   const std::string origin = !options.reference.empty() ? "--reference" : "inference.reference";
-  const auto carries = [&](const data::Sample& s) {
-    const Value* v = s.values.find(key);
-    return v != nullptr && v->is<std::string>() && !v->as<std::string>().empty();
-  };
+  const auto carries = [&](const data::Sample& s) { return train::carries(s, key); };
   const auto first = std::find_if(samples.begin(), samples.end(), carries);
   if (first == samples.end()) {
     if (!options.reference.empty()) {
@@ -210,8 +214,13 @@ std::unique_ptr<ReferenceEvaluation> reference_evaluation(const Registry& regist
     result.not_compared = "the inputs carry no '" + key + "' (the inference's reference)";
     return nullptr;
   }
+  const std::vector<std::string> required = required_keys(e);
+  const bool some = std::find(required.begin(), required.end(), key) != required.end();
+  const size_t without = static_cast<size_t>(std::count_if(samples.begin(), samples.end(), [&](const data::Sample& s) { return !carries(s); }));
+  if (some && without > 0)
+    result.not_compared = std::to_string(without) + " of " + std::to_string(samples.size()) + " inputs without a '" + key + "' (predicted, not compared)";
   for (const data::Sample& s : samples)
-    if (!carries(s))
+    if (!carries(s) && !some)
       throw Error(Errc::kInvalidArgument, "input '" + s.id + "' (" + s.origin + ") carries no '" + key + "', which input '" + first->id +
                                               "' carries: every input needs its reference (" + origin + "), or none");
   return std::make_unique<ReferenceEvaluation>(registry, e, key, origin);
@@ -282,6 +291,7 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
       std::string error = std::move(errors[at]);
       const NDict out = std::move(outs[at]);
       Cells cells;
+      bool compared = false;  // against its reference
       if (error.empty()) {
         try {
           cells.emplace_back("id", samples[i].id);
@@ -301,7 +311,8 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
           if (writes) cells.emplace_back("output", output_paths[i]);
           for (const auto& [key, value] : out.flatten())
             if (!prepared_keys[at].count(key) && value->is<Tensor>()) add_cells(key, *value, cells);
-          if (reference) reference->add(output_paths[i], samples[i].values.get<std::string>(reference->reference_key()));
+          compared = reference && carries(samples[i], reference->reference_key());
+          if (compared) reference->add(output_paths[i], samples[i].values.get<std::string>(reference->reference_key()));
         } catch (const std::exception& x) {
           error = x.what();
         }
@@ -316,7 +327,7 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
           if (std::find(result.columns.begin(), result.columns.end(), column) == result.columns.end())
             throw Error(Errc::kInvalidArgument, named(i, "it gives the column '" + column + "', which the first input's predictions do not have (" +
                                                              join(result.columns, ", ") + "); predictions.csv needs the same columns for every input"));
-        if (reference) case_rows.push_back(rows.size());
+        if (compared) case_rows.push_back(rows.size());
         rows.emplace_back(cells.begin(), cells.end());
         ++result.predicted;
       }
