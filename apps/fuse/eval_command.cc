@@ -160,8 +160,8 @@ void write_text(const std::string& path, const std::string& text) {
 }
 
 // The metrics behind the report's charts, unless the evaluation already has them: ROC and precision-recall
-// curves, a reliability diagram and a confusion matrix (per class, one-vs-all, for several score columns). Charts
-// only: the printed and JSON numbers stay those asked for.
+// curves, a reliability diagram and a confusion matrix (per class, one-vs-all, for several score columns), and for
+// a regression observed against predicted. Charts only: the printed and JSON numbers stay those asked for.
 void add_chart_metrics(eval::EvalConfig& c) {
   const bool multi = c.score_columns.size() > 1 || (c.score_columns.size() == 1 && c.score_columns[0].find_first_of("*?") != std::string::npos) ||
                      !c.label_columns.empty();
@@ -177,6 +177,11 @@ void add_chart_metrics(eval::EvalConfig& c) {
   if (!multi) add("pr", "pr_curve", false);
   add("calibration", "calibration", false);
   add("confusion", "confusion", false);
+  bool binned = false;
+  for (const eval::MetricSpec& m : c.metrics)
+    binned = binned || ((m.component == "regression" || m.component == "fuse.metrics.regression") && m.config.contains("bins"));
+  if (has("regression") && !binned)
+    c.metrics.push_back(eval::MetricSpec{"observed", "regression", {{"bins", 10}}, false, "--html (observed chart)", true});
 }
 
 int run(const Options& o) {

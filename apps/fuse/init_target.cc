@@ -293,7 +293,9 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
     line("  \"losses\": {\"mse\": {\"loss\": \"fuse.losses.mse\", \"pred\": \"model.pred_z\", \"target\": " + label + "}},");
     line("  \"metrics\": {\"r2\": {\"metric\": \"fuse.metrics.regression\", \"pred\": \"model.pred\", \"target\": " + value + ", \"output\": \"r2\"}},");
     monitor = "validation.r2";
-    evaluation = "{\"target\": " + value + ", \"score\": \"model.pred\", \"metrics\": {\"regression\": \"regression\"}";
+    evaluation = "{\"target\": " + value + ", \"score\": \"model.pred\", \"metrics\": {\"regression\": \"regression\"," +
+                 "\n                             // observed against predicted for report.html\n                             \"observed\": {\"component\": \"regression\", "
+                 "\"config\": {\"bins\": 10}, \"chart\": true}}";
   } else if (t.task == "multilabel") {
     line("  // A probability per label (sigmoid), each label a binary problem of its own.");
     line("  \"postprocess\": [{\"op\": \"fuse.ops.sigmoid\", \"key\": \"model.logits\", \"out\": \"model.probs\"}],");

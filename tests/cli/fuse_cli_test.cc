@@ -197,10 +197,13 @@ TEST(FuseCli, EvalSummaryReportAndComparison) {
   const boost::json::value charted = boost::json::parse(r.out);
   EXPECT_EQ(charted.at("metrics").as_object().size(), 1u) << r.out;
   EXPECT_TRUE(charted.at("arrays").at("roc").as_object().contains("tpr")) << r.out;
-  // A regression's report: no classification chart, and no error for want of one.
+  // A regression's report: observed against predicted, no classification chart, and no error for want of one.
   r = fuse("eval --predictions '" + a + "' --target-col a.score --score-col b.score --id-col id --predictions '" + b + "' --metric regression --html '" + html + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("regression.r2"), std::string::npos) << r.out;
+  const std::string regression_page = read_text(html);
+  EXPECT_NE(regression_page.find("<img alt=\"observed against predicted, observed\""), std::string::npos);
+  EXPECT_EQ(regression_page.find("ROC curve"), std::string::npos);
 }
 
 // Per-case scores, as `fuse infer` writes a segmentation test set's: their mean with its spread, per site, and

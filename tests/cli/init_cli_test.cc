@@ -346,6 +346,8 @@ TEST(FuseInit, TextClassesAndARegressionRun) {
   r = fuse("run regression.json --epochs 2 --no-progress --out run_regression", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: regression.r2 = "), std::string::npos) << r.out;  // every output of a metric without a headline one
+  EXPECT_EQ(r.out.find("evaluation: observed"), std::string::npos) << r.out;                 // a chart's numbers are not printed
+  EXPECT_NE(read_text(dir / "run_regression" / "report.html").find("<img alt=\"observed against predicted, observed\""), std::string::npos);
   ASSERT_EQ(fuse("export run_regression --out bundle_regression", dir).exit_code, 0);
   r = fuse("infer bundle_regression --table new.csv --out new_regression --no-progress", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;

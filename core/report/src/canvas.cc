@@ -87,9 +87,9 @@ void Canvas::band(const std::vector<double>& x, const std::vector<double>& lower
                   const cv::Scalar& color) {
   std::vector<cv::Point> polygon;
   for (size_t i = 0; i < x.size(); ++i)
-    if (std::isfinite(upper[i])) polygon.push_back(point(x[i], upper[i]));
+    if (std::isfinite(x[i]) && std::isfinite(upper[i])) polygon.push_back(point(x[i], upper[i]));
   for (size_t i = x.size(); i-- > 0;)
-    if (std::isfinite(lower[i])) polygon.push_back(point(x[i], lower[i]));
+    if (std::isfinite(x[i]) && std::isfinite(lower[i])) polygon.push_back(point(x[i], lower[i]));
   if (polygon.size() > 2) cv::fillPoly(image_, std::vector<std::vector<cv::Point>>{polygon}, color, cv::LINE_AA);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 
 #include <opencv2/imgcodecs.hpp>
@@ -54,6 +55,27 @@ Png reliability_chart(const std::string& title, const Curve& c, const std::vecto
   for (size_t i = 0; i < c.x.size(); ++i)
     if (std::isfinite(c.x[i]) && std::isfinite(c.y[i])) cv::circle(canvas.image(), canvas.point(c.x[i], c.y[i]), 4, kOrange, cv::FILLED, cv::LINE_AA);
   canvas.legend({{"observed", kOrange}, {"perfect calibration", kGray}, {"rows per bin (bars)", cv::Scalar(200, 200, 200)}}, true);
+  return canvas.png();
+}
+
+Png observed_chart(const std::string& title, const Curve& c) {
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const std::vector<double>* v : {&c.x, &c.y, &c.lower, &c.upper})
+    for (double x : *v)
+      if (std::isfinite(x)) lo = std::min(lo, x), hi = std::max(hi, x);
+  if (!(lo < hi)) throw std::invalid_argument("observed against predicted needs at least two different values");
+  const double step = nice_step(hi - lo);
+  lo = std::floor(lo / step) * step, hi = std::ceil(hi / step) * step;
+  Canvas canvas(lo, hi, lo, hi, title, "Mean prediction (per bin of predictions)", "Mean observed value");
+  canvas.axes(step);
+  if (!c.lower.empty()) canvas.band(c.x, c.lower, c.upper, kLightBlue);
+  canvas.dashed(lo, lo, hi, hi, kGray);
+  canvas.line(c.x, c.y, kOrange, 2);
+  for (size_t i = 0; i < c.x.size(); ++i)
+    if (std::isfinite(c.x[i]) && std::isfinite(c.y[i])) cv::circle(canvas.image(), canvas.point(c.x[i], c.y[i]), 4, kOrange, cv::FILLED, cv::LINE_AA);
+  std::vector<std::pair<std::string, cv::Scalar>> legend = {{"observed", kOrange}, {"prediction = observed", kGray}};
+  if (!c.lower.empty()) legend.insert(legend.begin() + 1, {"confidence band", kLightBlue});
+  canvas.legend(legend, true);
   return canvas.png();
 }
 

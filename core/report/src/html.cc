@@ -153,6 +153,12 @@ std::string charts(const bj::object& results) {
       h += image(reliability_chart("Reliability: " + name + "   " + headline(metrics, a, name, "ece", "ECE"), c, doubles(a.if_contains("bin_count"))),
                  "reliability diagram of " + name);
     }
+    if (a.contains("bin_predicted") && a.contains("bin_observed")) {
+      Curve c{doubles(a.if_contains("bin_predicted")), doubles(a.if_contains("bin_observed")), doubles(a.if_contains("bin_observed_lower")),
+              doubles(a.if_contains("bin_observed_upper"))};
+      h += image(observed_chart("Observed against predicted: " + name + "   " + headline(metrics, a, name, "r2", "R2"), c),
+                 "observed against predicted, " + name);
+    }
     if (const bj::value* m = a.if_contains("matrix"); m && m->is_array() && !m->as_array().empty() && m->as_array()[0].is_array()) {
       std::vector<std::vector<double>> matrix;
       std::vector<std::string> labels;

@@ -35,10 +35,17 @@ TEST(Base64, KnownVectors) {
 
 TEST(Charts, ArePngsOfTheStatedSize) {
   Curve roc{{0, 0.5, 1}, {0, 0.8, 1}, {0, 0.7, 1}, {0, 0.9, 1}};
+  const Curve observed{{41.5, NAN, 60.2, 75.0}, {44.0, NAN, 58.1, 70.3}, {40.0, NAN, 55.0, 66.0}, {48.0, NAN, 61.0, 74.5}};  // an empty bin too
   for (const Png& png : {roc_chart("ROC", roc), pr_chart("PR", roc, 0.3), reliability_chart("R", roc, {10, 5, 1}),
-                         confusion_chart("CM", {{5, 1}, {2, 7}}, {"0", "1"})}) {
+                         confusion_chart("CM", {{5, 1}, {2, 7}}, {"0", "1"}), observed_chart("O", observed)}) {
     ASSERT_TRUE(is_png(png));
     EXPECT_EQ(png_size(png), std::make_pair(720, 540));
+  }
+  try {
+    observed_chart("O", Curve{{2, 2}, {2, 2}, {}, {}});
+    ADD_FAILURE() << "a chart of one value";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "observed against predicted needs at least two different values");
   }
 }
 
@@ -67,6 +74,14 @@ TEST(Html, SelfContainedPageWithTablesAndCharts) {
   EXPECT_NE(page.find("<h2>By site</h2>"), std::string::npos);
   EXPECT_NE(page.find("roc: AUC needs both classes"), std::string::npos);
   EXPECT_EQ(page.find("http"), std::string::npos);  // nothing to fetch
+}
+
+// A regression's evaluation with a binned regression metric draws observed against predicted.
+TEST(Html, ARegressionGetsObservedAgainstPredicted) {
+  const std::string page = html_report(boost::json::parse(R"({
+    "metrics": {"regression.r2": {"value": 0.61}}, "data": {"rows": 40},
+    "arrays": {"observed": {"bin_predicted": [40, 50, 60], "bin_observed": [42, 49, 63], "bin_count": [13, 14, 13], "r2": 0.61}}})").as_object(), "t");
+  EXPECT_NE(page.find("<img alt=\"observed against predicted, observed\" src=\"data:image/png;base64,iVBORw0KGgo"), std::string::npos) << page;
 }
 
 // A test set scored against its references lists its cases, the lowest first metric first (undefined last).

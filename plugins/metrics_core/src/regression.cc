@@ -1,4 +1,5 @@
-// Regression metrics: mae, mse, rmse, r2, pearson, spearman (with average ranks for ties), all weighted.
+// Regression metrics: mae, mse, rmse, r2, pearson, spearman (with average ranks for ties), all weighted; with
+// 'bins', the observed mean per bin of predictions (a regression's calibration plot, for report.html).
 #include <algorithm>
 #include <numeric>
 
@@ -41,7 +42,8 @@ std::vector<double> weighted_ranks(const std::vector<double>& v, const std::vect
 
 class Regression {
  public:
-  explicit Regression(const DictView& config) : pred_(config.get_string("pred")), target_(config.get_string("target")) {}
+  explicit Regression(const DictView& config)
+      : pred_(config.get_string("pred")), target_(config.get_string("target")), bins_(static_cast<size_t>(config.get_int("bins"))) {}
 
   void reset() {
     pred_values_.clear();
@@ -85,6 +87,7 @@ class Regression {
     const auto& [pred_order, target_order] = orders();
     result.set_double("spearman", pearson(weighted_ranks(pred_values_, pred_order, counts),
                                           weighted_ranks(target_values_, target_order, counts), counts));
+    if (bins_ > 0) add_bins(pred_order, counts, w, result);
   }
 
   void save(sdk::Writer& w) const {
@@ -122,13 +125,36 @@ class Regression {
     return orders_;
   }
 
+  // Rows in order of prediction cut into bins_ of equal weight (quantiles; a bin ends where the running weight
+  // passes its share, so ties may straddle two): per bin the mean prediction, the mean target and the weight.
+  // A row counted c times is c rows, each placed alone, as the repeated rows would be. A bin without rows is NaN.
+  void add_bins(const std::vector<uint32_t>& order, const uint8_t* counts, double total, Dict& result) const {
+    std::vector<double> predicted(bins_, 0.0), observed(bins_, 0.0), weight_of(bins_, 0.0);
+    double before = 0;
+    for (uint32_t row : order) {
+      for (double copy = 0; copy < weight(counts, row); ++copy) {
+        const size_t b = std::min(bins_ - 1, static_cast<size_t>((before + 0.5) / total * static_cast<double>(bins_)));
+        predicted[b] += pred_values_[row], observed[b] += target_values_[row], weight_of[b] += 1;
+        before += 1;
+      }
+    }
+    for (size_t b = 0; b < bins_; ++b) {
+      predicted[b] = weight_of[b] > 0 ? predicted[b] / weight_of[b] : kNaN;
+      observed[b] = weight_of[b] > 0 ? observed[b] / weight_of[b] : kNaN;
+    }
+    result.set_tensor("bin_predicted", vector_tensor(predicted));
+    result.set_tensor("bin_observed", vector_tensor(observed));
+    result.set_tensor("bin_count", vector_tensor(weight_of));
+  }
+
   std::string pred_, target_;
+  size_t bins_;
   std::vector<double> pred_values_, target_values_;
   mutable std::mutex mutex_;
   mutable bool sorted_ = false;
   mutable std::pair<std::vector<uint32_t>, std::vector<uint32_t>> orders_;
 };
-FUSE_METRIC(Regression, "fuse.metrics.regression", "1.0.0")
+FUSE_METRIC(Regression, "fuse.metrics.regression", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::metrics

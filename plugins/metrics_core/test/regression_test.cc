@@ -27,6 +27,25 @@ TEST(Regression, SpearmanAveragesTiedRanks) {
   EXPECT_NEAR(r.get<double>("spearman"), 4.5 / std::sqrt(5 * 4.5), 1e-12);
 }
 
+// Observed against predicted: rows sorted by prediction, in bins of equal size (quantiles).
+TEST(Regression, BinsGiveTheObservedMeanPerBinOfPredictions) {
+  NDict r = compute_metric("fuse.metrics.regression", R"({"pred": "p", "target": "t", "bins": 3})",
+                           sample64(R"({"p": [6.0, 1.0, 5.0, 2.0, 4.0, 3.0], "t": [7.0, 0.0, 4.0, 3.0, 5.0, 2.0]})"));
+  EXPECT_EQ(values<double>(r.get<Tensor>("bin_predicted")), (std::vector<double>{1.5, 3.5, 5.5}));
+  EXPECT_EQ(values<double>(r.get<Tensor>("bin_observed")), (std::vector<double>{1.5, 3.5, 5.5}));
+  EXPECT_EQ(values<double>(r.get<Tensor>("bin_count")), (std::vector<double>{2, 2, 2}));
+  // More bins than rows: the empty ones are NaN.
+  r = compute_metric("fuse.metrics.regression", R"({"pred": "p", "target": "t", "bins": 4})", sample64(R"({"p": [2.0, 1.0], "t": [3.0, 1.0]})"));
+  const std::vector<double> observed = values<double>(r.get<Tensor>("bin_observed"));
+  ASSERT_EQ(observed.size(), 4u);
+  EXPECT_TRUE(std::isnan(observed[0]));
+  EXPECT_EQ(observed[1], 1.0);
+  EXPECT_TRUE(std::isnan(observed[2]));
+  EXPECT_EQ(observed[3], 3.0);
+  EXPECT_FALSE(compute_metric("fuse.metrics.regression", R"({"pred": "p", "target": "t"})", sample64(R"({"p": [2.0, 1.0], "t": [3.0, 1.0]})"))
+                   .has("bin_observed"));  // none unless asked for
+}
+
 TEST(Regression, ConstantTargetHasNoR2) {
   NDict r = compute_metric("fuse.metrics.regression", R"({"pred": "p", "target": "t"})",
                            sample64(R"({"p": [1.0, 2.0], "t": [3.0, 3.0]})"));

@@ -114,6 +114,7 @@ const std::vector<Case> kCases = {
     {"fuse.metrics.calibration", R"({"pred": "m", "target": "c", "bins": 5})", 1e-12},
     {"fuse.metrics.temperature", R"({"pred": "p", "target": "y"})", 1e-6},
     {"fuse.metrics.regression", R"({"pred": "p", "target": "t"})", 1e-9},
+    {"fuse.metrics.regression", R"({"pred": "p", "target": "t", "bins": 7})", 1e-9},
     {"fuse.metrics.mean", R"({"pred": "t"})", 1e-12},
     {"fuse.metrics.c_index", R"({"pred": "p", "time": "t", "event": "e"})", 1e-12},
 };

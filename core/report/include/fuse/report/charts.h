@@ -20,6 +20,9 @@ Png roc_chart(const std::string& title, const Curve& curve);
 Png pr_chart(const std::string& title, const Curve& curve, double prevalence);  // prevalence < 0: no baseline
 // x: mean confidence per bin, y: accuracy per bin, counts: rows per bin (bars along the bottom).
 Png reliability_chart(const std::string& title, const Curve& curve, const std::vector<double>& counts);
+// A regression's calibration: x the mean prediction per bin of predictions, y the mean target there (with
+// its band), against the diagonal; the axes span the values.
+Png observed_chart(const std::string& title, const Curve& curve);
 // matrix[true][predicted]; cells are shaded by the share of their row.
 Png confusion_chart(const std::string& title, const std::vector<std::vector<double>>& matrix,
                     const std::vector<std::string>& labels);
