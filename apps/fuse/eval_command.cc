@@ -160,8 +160,8 @@ void write_text(const std::string& path, const std::string& text) {
 }
 
 // The metrics behind the report's charts, unless the evaluation already has them: ROC and precision-recall
-// curves, a reliability diagram and a confusion matrix (per class, one-vs-all, for several score columns), and for
-// a regression observed against predicted. Charts only: the printed and JSON numbers stay those asked for.
+// curves, a reliability diagram and a confusion matrix (per class, one-vs-all, for several score columns), for
+// a regression observed against predicted, for a C-index Kaplan-Meier curves by risk. Charts only: the printed and JSON numbers stay those asked for.
 void add_chart_metrics(eval::EvalConfig& c) {
   const bool multi = c.score_columns.size() > 1 || (c.score_columns.size() == 1 && c.score_columns[0].find_first_of("*?") != std::string::npos) ||
                      !c.label_columns.empty();
@@ -182,6 +182,16 @@ void add_chart_metrics(eval::EvalConfig& c) {
     binned = binned || ((m.component == "regression" || m.component == "fuse.metrics.regression") && m.config.contains("bins"));
   if (has("regression") && !binned)
     c.metrics.push_back(eval::MetricSpec{"observed", "regression", {{"bins", 10}}, false, "--html (observed chart)", true});
+  // A C-index of one risk per row: Kaplan-Meier curves of its risk halves, on the same times and events.
+  const auto c_index = std::find_if(c.metrics.begin(), c.metrics.end(), [](const eval::MetricSpec& m) {
+    return (m.component == "c_index" || m.component == "fuse.metrics.c_index") && !m.config.contains("column") && !m.config.contains("distribution");
+  });
+  if (c_index != c.metrics.end() && !has("kaplan_meier")) {
+    boost::json::object km;
+    for (const char* field : {"time", "event", "higher_is_longer"})
+      if (const boost::json::value* v = c_index->config.if_contains(field)) km[field] = *v;
+    c.metrics.push_back(eval::MetricSpec{"km", "kaplan_meier", std::move(km), false, "--html (Kaplan-Meier chart)", true});
+  }
 }
 
 int run(const Options& o) {

@@ -282,7 +282,9 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
     line("  \"losses\": {\"cox\": {\"loss\": \"fuse.losses.cox\", \"pred\": \"model.risk\", " + cox + "}},");
     line("  \"metrics\": {\"c_index\": {\"metric\": \"fuse.metrics.c_index\", \"pred\": \"model.risk\", " + cox + ", \"output\": \"c_index\"}},");
     monitor = "validation.c_index";
-    evaluation = "{\"target\": " + label + ", \"score\": \"model.risk\", \"metrics\": {\"c_index\": {\"component\": \"c_index\", \"config\": {" + cox + "}}}";
+    evaluation = "{\"target\": " + label + ", \"score\": \"model.risk\", \"metrics\": {\"c_index\": {\"component\": \"c_index\", \"config\": {" + cox + "}}," +
+                 "\n                             // Kaplan-Meier curves of the lower and higher predicted risk halves, for report.html\n"
+                 "                             \"km\": {\"component\": \"kaplan_meier\", \"config\": {" + cox + "}, \"chart\": true}}";
   } else if (t.task == "regression") {
     // The model predicts the standardised target; model.pred is the prediction in the target's units (what
     // the evaluation, predictions.csv and a bundle report), with the training folds' mean and std.

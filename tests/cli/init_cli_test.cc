@@ -419,6 +419,7 @@ TEST(FuseInit, ASurvivalTableRuns) {
   r = fuse("run survival.json --epochs 2 --no-progress --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: c_index = "), std::string::npos) << r.out;
+  EXPECT_NE(read_text(dir / "run" / "report.html").find("<img alt=\"Kaplan-Meier curves by predicted risk, km\""), std::string::npos);
   // Refused: half a survival target, an event that is not 0/1, a negative time.
   std::ofstream(dir / "bad.csv") << "id,x,t,e,n,w,g\na,1,2,0,-1,,u\nb,2,3,2,1,1,v\nc,3,4,1,2,0,w\n";
   const auto error = [&](const std::string& args) { return init_error(args, dir); };

@@ -297,6 +297,14 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   EXPECT_NE(run.out.find("evaluation: c_index = 0."), std::string::npos) << run.out;  // time and event written beside the risk
   const std::string survival_predictions = read_text(dir / "survival" / "predictions.csv");
   EXPECT_EQ(survival_predictions.substr(0, survival_predictions.find('\n')), "id,data.event,model.risk,loss,data.site,data.time");
+  EXPECT_NE(read_text(dir / "survival" / "report.html").find("<img alt=\"Kaplan-Meier curves by predicted risk, km\""), std::string::npos);
+  // fuse eval --html draws them for a C-index too, on its times and events.
+  std::ofstream(dir / "c_index.json") << R"({"target": "data.event", "score": "model.risk",
+    "metrics": {"c_index": {"component": "c_index", "config": {"time": "data.time", "event": "data.event"}}}})";
+  run = fuse("eval --predictions '" + (dir / "survival" / "predictions.csv").string() + "' --config '" + (dir / "c_index.json").string() + "' --html '" +
+             (dir / "c_index.html").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(read_text(dir / "c_index.html").find("<img alt=\"Kaplan-Meier curves by predicted risk, km\""), std::string::npos);
 
   // multilabel.json: both outcomes at once, each label scored alone with the macro and micro averages; across
   // folds (out of fold) and on the test table too.

@@ -79,6 +79,28 @@ Png observed_chart(const std::string& title, const Curve& c) {
   return canvas.png();
 }
 
+Png survival_chart(const std::string& title, const std::vector<double>& times, const std::vector<std::vector<double>>& curves,
+                   const std::vector<std::string>& labels) {
+  if (times.size() < 2 || !(times.back() > times.front())) throw std::invalid_argument("survival curves need at least two different times");
+  const double step = nice_step(times.back() - times.front());
+  Canvas canvas(times.front(), std::ceil(times.back() / step) * step, 0, 1, title, "Time", "Survival probability");
+  canvas.axes(step, 0.2);
+  std::vector<std::pair<std::string, cv::Scalar>> legend;
+  for (size_t g = 0; g < curves.size(); ++g) {
+    // Post-steps: each value holds until the next time.
+    std::vector<double> x, y;
+    for (size_t i = 0; i < times.size() && i < curves[g].size() && std::isfinite(curves[g][i]); ++i) {
+      if (i > 0) x.push_back(times[i]), y.push_back(curves[g][i - 1]);
+      x.push_back(times[i]), y.push_back(curves[g][i]);
+    }
+    const cv::Scalar color = kPalette[g % (sizeof kPalette / sizeof kPalette[0])];
+    canvas.line(x, y, color, 2);
+    legend.push_back({g < labels.size() ? labels[g] : "group " + std::to_string(g + 1), color});
+  }
+  canvas.legend(legend);
+  return canvas.png();
+}
+
 Png lr_find_chart(const std::vector<double>& lrs, const std::vector<double>& losses, double suggestion) {
   std::vector<double> x, y;
   for (size_t i = 0; i < lrs.size() && i < losses.size(); ++i)

@@ -159,6 +159,18 @@ std::string charts(const bj::object& results) {
       h += image(observed_chart("Observed against predicted: " + name + "   " + headline(metrics, a, name, "r2", "R2"), c),
                  "observed against predicted, " + name);
     }
+    if (a.contains("km_time") && a.contains("survival_1")) {
+      std::vector<std::vector<double>> curves;
+      for (size_t g = 1; a.contains("survival_" + std::to_string(g)); ++g) curves.push_back(doubles(a.if_contains("survival_" + std::to_string(g))));
+      std::vector<std::string> labels;
+      for (size_t g = 0; g < curves.size(); ++g)
+        labels.push_back(g == 0 ? "lowest predicted risk" : g + 1 == curves.size() ? "highest predicted risk" : "risk group " + std::to_string(g + 1));
+      const bj::value* p = a.if_contains("logrank_p");
+      const std::string test = p == nullptr || !p->is_number() ? "" : p->to_number<double>() < 1e-4 ? "log-rank p < 0.0001" : "log-rank p " + num(p);
+      h += image(survival_chart("Kaplan-Meier by predicted risk: " + name + "   " + test,
+                                doubles(a.if_contains("km_time")), curves, labels),
+                 "Kaplan-Meier curves by predicted risk, " + name);
+    }
     if (const bj::value* m = a.if_contains("matrix"); m && m->is_array() && !m->as_array().empty() && m->as_array()[0].is_array()) {
       std::vector<std::vector<double>> matrix;
       std::vector<std::string> labels;

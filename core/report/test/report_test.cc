@@ -37,9 +37,16 @@ TEST(Charts, ArePngsOfTheStatedSize) {
   Curve roc{{0, 0.5, 1}, {0, 0.8, 1}, {0, 0.7, 1}, {0, 0.9, 1}};
   const Curve observed{{41.5, NAN, 60.2, 75.0}, {44.0, NAN, 58.1, 70.3}, {40.0, NAN, 55.0, 66.0}, {48.0, NAN, 61.0, 74.5}};  // an empty bin too
   for (const Png& png : {roc_chart("ROC", roc), pr_chart("PR", roc, 0.3), reliability_chart("R", roc, {10, 5, 1}),
-                         confusion_chart("CM", {{5, 1}, {2, 7}}, {"0", "1"}), observed_chart("O", observed)}) {
+                         confusion_chart("CM", {{5, 1}, {2, 7}}, {"0", "1"}), observed_chart("O", observed),
+                         survival_chart("KM", {0, 1, 2, 3}, {{1, 0.9, 0.8, 0.8}, {1, 0.6, NAN, NAN}}, {"low", "high"})}) {
     ASSERT_TRUE(is_png(png));
     EXPECT_EQ(png_size(png), std::make_pair(720, 540));
+  }
+  try {
+    survival_chart("KM", {0}, {{1}}, {"all"});
+    ADD_FAILURE() << "one time";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "survival curves need at least two different times");
   }
   try {
     observed_chart("O", Curve{{2, 2}, {2, 2}, {}, {}});
@@ -82,6 +89,14 @@ TEST(Html, ARegressionGetsObservedAgainstPredicted) {
     "metrics": {"regression.r2": {"value": 0.61}}, "data": {"rows": 40},
     "arrays": {"observed": {"bin_predicted": [40, 50, 60], "bin_observed": [42, 49, 63], "bin_count": [13, 14, 13], "r2": 0.61}}})").as_object(), "t");
   EXPECT_NE(page.find("<img alt=\"observed against predicted, observed\" src=\"data:image/png;base64,iVBORw0KGgo"), std::string::npos) << page;
+}
+
+// A survival evaluation's Kaplan-Meier curves by risk group, with the log-rank p in the title.
+TEST(Html, ASurvivalEvaluationGetsKaplanMeierCurves) {
+  const std::string page = html_report(boost::json::parse(R"({
+    "metrics": {"c_index": {"value": 0.7}}, "data": {"rows": 40},
+    "arrays": {"km": {"km_time": [0, 1, 2], "survival_1": [1, 0.9, 0.8], "survival_2": [1, 0.5, 0.3], "logrank_p": 0.001}}})").as_object(), "t");
+  EXPECT_NE(page.find("<img alt=\"Kaplan-Meier curves by predicted risk, km\" src=\"data:image/png;base64,iVBORw0KGgo"), std::string::npos) << page;
 }
 
 // A test set scored against its references lists its cases, the lowest first metric first (undefined last).

@@ -23,6 +23,10 @@ Png reliability_chart(const std::string& title, const Curve& curve, const std::v
 // A regression's calibration: x the mean prediction per bin of predictions, y the mean target there (with
 // its band), against the diagonal; the axes span the values.
 Png observed_chart(const std::string& title, const Curve& curve);
+// Kaplan-Meier curves (survival probability against time) of risk groups, each its `labels` entry, drawn as
+// steps; NaN ends a curve.
+Png survival_chart(const std::string& title, const std::vector<double>& times, const std::vector<std::vector<double>>& curves,
+                   const std::vector<std::string>& labels);
 // matrix[true][predicted]; cells are shaded by the share of their row.
 Png confusion_chart(const std::string& title, const std::vector<std::vector<double>>& matrix,
                     const std::vector<std::string>& labels);
