@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "common.h"
+#include "survival_rows.h"
 
 namespace fuse::metrics {
 namespace {
@@ -71,7 +72,7 @@ class KaplanMeier {
         groups_(static_cast<size_t>(config.get_int("groups"))),
         points_(static_cast<size_t>(config.get_int("points"))) {}
 
-  void reset() { risk_.clear(), time_v_.clear(), event_v_.clear(); }
+  void reset() { rows_.clear(); }
   void update(const DictView& batch) {
     TensorView p = batch.tensor(pred_);
     if (!(p.ndim() == 1 || (p.ndim() == 2 && p.size(1) == 1)))
@@ -84,25 +85,24 @@ class KaplanMeier {
       if (!std::isfinite(r[i]) || !std::isfinite(t[i])) fail(FM_ERR_NUMERIC, "row " + std::to_string(i) + " has a non-finite risk or time");
       if (t[i] < 0) fail(FM_ERR_INVALID_ARGUMENT, "key '" + time_ + "': row " + std::to_string(i) + " has the negative time " + std::to_string(t[i]));
     }
-    for (double x : r) risk_.push_back(longer_ ? -x : x);
-    time_v_.insert(time_v_.end(), t.begin(), t.end());
-    for (int64_t x : e) event_v_.push_back(static_cast<uint8_t>(x));
+    if (longer_)
+      for (double& x : r) x = -x;
+    rows_.append(r, t, e);
   }
-  void merge(const KaplanMeier& o) {
-    risk_.insert(risk_.end(), o.risk_.begin(), o.risk_.end());
-    time_v_.insert(time_v_.end(), o.time_v_.begin(), o.time_v_.end());
-    event_v_.insert(event_v_.end(), o.event_v_.begin(), o.event_v_.end());
-  }
-  void compute(Dict& result) const { compute_weighted(nullptr, nullptr, risk_.size(), result); }
+  void merge(const KaplanMeier& o) { rows_.merge(o.rows_); }
+  void compute(Dict& result) const { compute_weighted(nullptr, nullptr, rows_.size(), result); }
 
   void compute_weighted(const DictView*, const uint8_t* counts, size_t n, Dict& result) const {
-    if (n != risk_.size()) fail(FM_ERR_INVALID_ARGUMENT, "counts do not match the rows seen");
+    if (n != rows_.size()) fail(FM_ERR_INVALID_ARGUMENT, "counts do not match the rows seen");
+    const std::vector<double>& risk_of = rows_.risk;
+    const std::vector<double>& time_of = rows_.time;
+    const std::vector<uint8_t>& event_of = rows_.event;
     if (n == 0) fail(FM_ERR_NUMERIC, "no rows: update the metric first");
     // Each row's weight in each risk group: its copies placed one by one along the rows by ascending risk, as
     // repeated rows would be.
     std::vector<uint32_t> by_risk(n);
     std::iota(by_risk.begin(), by_risk.end(), 0u);
-    std::stable_sort(by_risk.begin(), by_risk.end(), [&](uint32_t a, uint32_t b) { return risk_[a] < risk_[b]; });
+    std::stable_sort(by_risk.begin(), by_risk.end(), [&](uint32_t a, uint32_t b) { return risk_of[a] < risk_of[b]; });
     double total = 0;
     for (size_t i = 0; i < n; ++i) total += weight(counts, i);
     std::vector<std::vector<double>> in_group(groups_, std::vector<double>(n, 0.0));
@@ -112,20 +112,20 @@ class KaplanMeier {
         in_group[std::min(groups_ - 1, static_cast<size_t>((before + 0.5) / total * static_cast<double>(groups_)))][row] += 1;
 
     // The grid: 0 to the longest time of all rows (not of this replicate, so that every replicate shares it).
-    const double longest = *std::max_element(time_v_.begin(), time_v_.end());
+    const double longest = *std::max_element(time_of.begin(), time_of.end());
     std::vector<double> grid(points_);
     for (size_t i = 0; i < points_; ++i) grid[i] = longest * static_cast<double>(i) / static_cast<double>(points_ - 1);
     result.set_tensor("km_time", vector_tensor(grid));
 
     std::vector<uint32_t> by_time(n);
     std::iota(by_time.begin(), by_time.end(), 0u);
-    std::stable_sort(by_time.begin(), by_time.end(), [&](uint32_t a, uint32_t b) { return time_v_[a] < time_v_[b]; });
+    std::stable_sort(by_time.begin(), by_time.end(), [&](uint32_t a, uint32_t b) { return time_of[a] < time_of[b]; });
     // Walk the distinct times once: per group its survival, at risk, and the log-rank sums.
     std::vector<double> at_risk(groups_, 0.0), survival(groups_, 1.0), last_time(groups_, -1.0);
     for (size_t g = 0; g < groups_; ++g)
       for (size_t i = 0; i < n; ++i) {
         at_risk[g] += in_group[g][i];
-        if (in_group[g][i] > 0) last_time[g] = std::max(last_time[g], time_v_[i]);
+        if (in_group[g][i] > 0) last_time[g] = std::max(last_time[g], time_of[i]);
       }
     std::vector<std::vector<double>> curves(groups_, std::vector<double>(points_, kNaN));
     std::vector<double> observed(groups_, 0.0), expected(groups_, 0.0);
@@ -137,15 +137,15 @@ class KaplanMeier {
           if (grid[next_point] <= last_time[g]) curves[g][next_point] = survival[g];
     };
     for (size_t k = 0; k < n;) {
-      const double t = time_v_[by_time[k]];
+      const double t = time_of[by_time[k]];
       fill_until(t, false);
       size_t end = k;
       std::vector<double> died(groups_, 0.0), left(groups_, 0.0);
-      for (; end < n && time_v_[by_time[end]] == t; ++end)
+      for (; end < n && time_of[by_time[end]] == t; ++end)
         for (size_t g = 0; g < groups_; ++g) {
           const double w = in_group[g][by_time[end]];
           left[g] += w;
-          if (event_v_[by_time[end]]) died[g] += w;
+          if (event_of[by_time[end]]) died[g] += w;
         }
       const double all_at_risk = std::accumulate(at_risk.begin(), at_risk.end(), 0.0), all_died = std::accumulate(died.begin(), died.end(), 0.0);
       if (all_died > 0) {
@@ -185,27 +185,14 @@ class KaplanMeier {
     result.set_double("logrank_p", std::isnan(chi2) ? kNaN : upper_gamma_q(static_cast<double>(free) / 2, std::max(0.0, chi2) / 2));
   }
 
-  void save(sdk::Writer& w) const {
-    w.write_value(static_cast<uint64_t>(risk_.size()));
-    w.write(risk_.data(), risk_.size() * sizeof(double));
-    w.write(time_v_.data(), time_v_.size() * sizeof(double));
-    w.write(event_v_.data(), event_v_.size());
-  }
-  void load(const void* data, size_t size) {
-    sdk::read_state(data, size, [&](sdk::Reader& r) {
-      const uint64_t count = r.read_value<uint64_t>();
-      risk_ = r.read_array<double>(count);
-      time_v_ = r.read_array<double>(count);
-      event_v_ = r.read_array<uint8_t>(count);
-    });
-  }
+  void save(sdk::Writer& w) const { rows_.save(w); }
+  void load(const void* data, size_t size) { rows_.load(data, size); }
 
  private:
   std::string pred_, time_, event_;
   bool longer_;
   size_t groups_, points_;
-  std::vector<double> risk_, time_v_;
-  std::vector<uint8_t> event_v_;
+  SurvivalRows rows_;
 };
 FUSE_METRIC(KaplanMeier, "fuse.metrics.kaplan_meier", "1.0.0")
 

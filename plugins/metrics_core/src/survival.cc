@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "common.h"
+#include "survival_rows.h"
 
 namespace fuse::metrics {
 namespace {
@@ -44,7 +45,7 @@ class CIndex {
       fail(FM_ERR_INVALID_ARGUMENT, "'higher_is_longer' does not apply with 'distribution', whose expected time is always longer for longer survival");
   }
 
-  void reset() { risk_.clear(), time_v_.clear(), event_v_.clear(); }
+  void reset() { rows_.clear(); }
   void update(const DictView& batch) {
     std::vector<double> r = risks(batch), t = read_numbers(batch.tensor(time_));
     std::vector<int64_t> e = read_binary_labels(batch, event_);
@@ -52,46 +53,45 @@ class CIndex {
       fail(FM_ERR_SHAPE, "'" + pred_ + "', '" + time_ + "' and '" + event_ + "' have different numbers of rows");
     for (size_t i = 0; i < r.size(); ++i)
       if (!std::isfinite(r[i]) || !std::isfinite(t[i])) fail(FM_ERR_NUMERIC, "row " + std::to_string(i) + " has a non-finite risk or time");
-    for (double& x : r) risk_.push_back(longer_ ? -x : x);
-    time_v_.insert(time_v_.end(), t.begin(), t.end());
-    for (int64_t x : e) event_v_.push_back(static_cast<uint8_t>(x));
+    if (longer_)
+      for (double& x : r) x = -x;
+    rows_.append(r, t, e);
   }
-  void merge(const CIndex& o) {
-    risk_.insert(risk_.end(), o.risk_.begin(), o.risk_.end());
-    time_v_.insert(time_v_.end(), o.time_v_.begin(), o.time_v_.end());
-    event_v_.insert(event_v_.end(), o.event_v_.begin(), o.event_v_.end());
-  }
-  void compute(Dict& result) const { compute_weighted(nullptr, nullptr, risk_.size(), result); }
+  void merge(const CIndex& o) { rows_.merge(o.rows_); }
+  void compute(Dict& result) const { compute_weighted(nullptr, nullptr, rows_.size(), result); }
 
   void compute_weighted(const DictView*, const uint8_t* counts, size_t n, Dict& result) const {
-    if (n != risk_.size()) fail(FM_ERR_INVALID_ARGUMENT, "counts do not match the rows seen");
+    if (n != rows_.size()) fail(FM_ERR_INVALID_ARGUMENT, "counts do not match the rows seen");
+    const std::vector<double>& risk_of = rows_.risk;
+    const std::vector<double>& time_of = rows_.time;
+    const std::vector<uint8_t>& event_of = rows_.event;
     // Risk ranks (equal risks share a rank) and rows by descending time.
-    std::vector<double> levels(risk_);
+    std::vector<double> levels(risk_of);
     std::sort(levels.begin(), levels.end());
     levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
     std::vector<uint32_t> by_time(n);
     std::iota(by_time.begin(), by_time.end(), 0u);
-    std::sort(by_time.begin(), by_time.end(), [&](uint32_t a, uint32_t b) { return time_v_[a] > time_v_[b]; });
-    auto rank = [&](uint32_t i) { return static_cast<size_t>(std::lower_bound(levels.begin(), levels.end(), risk_[i]) - levels.begin()); };
+    std::sort(by_time.begin(), by_time.end(), [&](uint32_t a, uint32_t b) { return time_of[a] > time_of[b]; });
+    auto rank = [&](uint32_t i) { return static_cast<size_t>(std::lower_bound(levels.begin(), levels.end(), risk_of[i]) - levels.begin()); };
     Fenwick later(levels.size());  // rows known to survive past the current time
     double inserted = 0, concordant = 0, comparable = 0;
     for (size_t g = 0; g < n;) {
       size_t end = g;
-      while (end < n && time_v_[by_time[end]] == time_v_[by_time[g]]) ++end;
+      while (end < n && time_of[by_time[end]] == time_of[by_time[g]]) ++end;
       // Censored rows of this time outlive this time's events: add them before the events look.
       for (size_t k = g; k < end; ++k)
-        if (!event_v_[by_time[k]]) later.add(rank(by_time[k]), weight(counts, by_time[k])), inserted += weight(counts, by_time[k]);
+        if (!event_of[by_time[k]]) later.add(rank(by_time[k]), weight(counts, by_time[k])), inserted += weight(counts, by_time[k]);
       for (size_t k = g; k < end; ++k) {
         const uint32_t i = by_time[k];
         const double w = weight(counts, i);
-        if (!event_v_[i] || w == 0) continue;
+        if (!event_of[i] || w == 0) continue;
         const size_t r = rank(i);
         const double lower = later.prefix(r), equal = later.prefix(r + 1) - lower;
         concordant += w * (lower + 0.5 * equal);
         comparable += w * inserted;
       }
       for (size_t k = g; k < end; ++k)
-        if (event_v_[by_time[k]]) later.add(rank(by_time[k]), weight(counts, by_time[k])), inserted += weight(counts, by_time[k]);
+        if (event_of[by_time[k]]) later.add(rank(by_time[k]), weight(counts, by_time[k])), inserted += weight(counts, by_time[k]);
       g = end;
     }
     if (comparable == 0) fail(FM_ERR_NUMERIC, "the concordance index needs at least one comparable pair (an event before another row's time)");
@@ -99,20 +99,8 @@ class CIndex {
     result.set_double("comparable_pairs", comparable);
   }
 
-  void save(sdk::Writer& w) const {
-    w.write_value(static_cast<uint64_t>(risk_.size()));
-    w.write(risk_.data(), risk_.size() * sizeof(double));
-    w.write(time_v_.data(), time_v_.size() * sizeof(double));
-    w.write(event_v_.data(), event_v_.size());
-  }
-  void load(const void* data, size_t size) {
-    sdk::read_state(data, size, [&](sdk::Reader& r) {
-      const uint64_t n = r.read_value<uint64_t>();
-      risk_ = r.read_array<double>(n);
-      time_v_ = r.read_array<double>(n);
-      event_v_ = r.read_array<uint8_t>(n);
-    });
-  }
+  void save(sdk::Writer& w) const { rows_.save(w); }
+  void load(const void* data, size_t size) { rows_.load(data, size); }
 
  private:
   // One score per row, higher = earlier event (before `higher_is_longer`).
@@ -155,8 +143,7 @@ class CIndex {
   bool longer_;
   std::optional<int64_t> column_;
   bool distribution_;
-  std::vector<double> risk_, time_v_;
-  std::vector<uint8_t> event_v_;
+  SurvivalRows rows_;
 };
 FUSE_METRIC(CIndex, "fuse.metrics.c_index", "1.1.0")
 
