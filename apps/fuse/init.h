@@ -37,6 +37,8 @@ std::string renamed_keys(const std::vector<std::string>& columns);
 std::unique_ptr<table::Reader> open_table(const InitOptions& o);
 // Refuses a `column` that the table's `columns` lack, naming the option that gave it.
 void require_column(const InitOptions& o, const std::vector<std::string>& columns, const std::string& column, const std::string& option);
+// require_column for the target: --time and --event for survival, else each --target column.
+void require_target_columns(const InitOptions& o, const std::vector<std::string>& columns);
 // Column `column` of `t` as paths to read (of `rows` only, when given): relative ones from the table's folder,
 // as the experiment's source reads them; an empty cell is refused, naming the row, and so are too few rows
 // (require_images).

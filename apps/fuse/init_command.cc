@@ -110,12 +110,7 @@ int init_table(const InitOptions& o) {
   for (const std::string& c : o.exclude) require_column(o, names, c, "--exclude");
   for (const std::string& c : o.groups) require_column(o, names, c, "--groups");
   const bool survival = !o.event.empty();
-  if (survival) {
-    require_column(o, names, o.time, "--time");
-    require_column(o, names, o.event, "--event");
-  } else {
-    for (const std::string& c : target_columns(o)) require_column(o, names, c, "--target");
-  }
+  require_target_columns(o, names);
   std::vector<table::Request> all;
   for (const std::string& c : names) all.push_back({c, table::Kind::kText});
   const table::Table t = table::read_table(table_file, all);
@@ -181,15 +176,11 @@ int init(const InitOptions& o) {
                                         "in --image COLUMN: a segmentation) or --time and --event COLUMNs (survival)");
   if (o.max_size != 0 && o.max_size < 4)
     throw Error(Errc::kInvalidArgument, "--max-size " + std::to_string(o.max_size) + ": an image side needs at least 4 pixels or voxels (the UNets halve it twice)");
-  if (!o.event.empty()) {
-    if (o.max_size != 0) throw Error(Errc::kInvalidArgument, "--max-size sizes images; a survival target (--time, --event) is learnt from the table's columns");
-    return init_table(o);
-  }
   if (!fs::exists(o.table)) throw Error(Errc::kIo, "no table '" + o.table + "'");
   if (!o.mask.empty()) return init_segmentation(o);
   // A table with an image column (--image, "image" by default) holds images to classify; else its columns are the features.
   const std::vector<std::string> columns = table::Reader::open(o.table)->columns();
-  if (std::find(columns.begin(), columns.end(), o.image) != columns.end()) return init_images(o);
+  if (std::find(columns.begin(), columns.end(), o.image) != columns.end()) return init_images(o);  // a survival target too
   if (o.max_size != 0)
     throw Error(Errc::kInvalidArgument, "--max-size sizes images; " + o.table + " has no column '" + o.image + "' (--image), so its columns are the features");
   return init_table(o);
@@ -248,6 +239,15 @@ void require_images(const InitOptions& o, size_t count) {
   constexpr size_t kMinImages = 4;
   if (count < kMinImages)
     throw Error(Errc::kInvalidArgument, o.table + ": " + std::to_string(count) + " images; folds need at least " + std::to_string(kMinImages));
+}
+
+void require_target_columns(const InitOptions& o, const std::vector<std::string>& columns) {
+  if (o.event.empty()) {
+    for (const std::string& c : target_columns(o)) require_column(o, columns, c, "--target");
+    return;
+  }
+  require_column(o, columns, o.time, "--time");
+  require_column(o, columns, o.event, "--event");
 }
 
 std::vector<std::string> image_paths(const InitOptions& o, const table::Table& t, const std::string& column, const std::vector<size_t>* rows) {

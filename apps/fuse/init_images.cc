@@ -27,7 +27,8 @@ int init_images(const InitOptions& o) {
   const fs::path table_file(o.table), out(o.out);
   std::unique_ptr<table::Reader> reader = open_table(o);
   const std::vector<std::string> columns = reader->columns();
-  for (const std::string& c : target_columns(o)) require_column(o, columns, c, "--target");
+  const bool survival = !o.event.empty();
+  require_target_columns(o, columns);
   for (const std::string& c : o.exclude) require_column(o, columns, c, "--exclude");
   for (const std::string& c : o.groups) require_column(o, columns, c, "--groups");
   std::vector<table::Request> all;
@@ -35,7 +36,8 @@ int init_images(const InitOptions& o) {
   const table::Table t = table::read_table(table_file, all);
   const std::vector<std::string> images = image_paths(o, t, o.image);
   const std::vector<table::ColumnSummary> summaries = table::describe(t);
-  const Target target = read_targets(o, summaries, t);
+  const auto summary = [&](const std::string& name) { return *std::find_if(summaries.begin(), summaries.end(), [&](const auto& c) { return c.name == name; }); };
+  const Target target = survival ? read_survival(o, summary(o.time), summary(o.event)) : read_targets(o, summaries, t);
   const FoldGroups groups = fold_groups(o, summaries, t.size());
   // The table's other columns (age, sex, a lab value) join the image in the classifier's head (FuseMedML's Head3D).
   const Plan p = plan_columns(summaries, o, t.size(), groups, o.image);
@@ -43,7 +45,8 @@ int init_images(const InitOptions& o) {
   const std::vector<std::string> features = tabular ? feature_steps(p) : std::vector<std::string>();
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, std::vector<std::string>(images.size()), reading_threads(o)));
 
-  const bool photographs = s.photographs, regression = target.task == "regression";
+  // A regression or a risk (survival): one number per image.
+  const bool photographs = s.photographs, regression = target.task == "regression" || survival;
   const std::string image_path = json_string(data_key(o.image));
   std::string key, dims, about, shape;  // the image's key, the spatial dimensions, the comment on its steps, its size
   std::vector<std::string> steps_of_image, dynamic, skip;
@@ -83,7 +86,7 @@ int init_images(const InitOptions& o) {
 
   std::string x;
   const auto line = [&](const std::string& text) { x += text + "\n"; };
-  std::string command = "fuse init " + o.table + " --target " + o.target + " --image " + o.image;
+  std::string command = "fuse init " + o.table + (survival ? " --time " + o.time + " --event " + o.event : " --target " + o.target) + " --image " + o.image;
   command += common_options(o);
   command += max_size_option(o);
   line("{");
@@ -116,7 +119,7 @@ int init_images(const InitOptions& o) {
   line("    " + folds_member(stem, groups, t.size(), target.stratify) + ",");
   std::string collate;
   for (const std::string& k : skip) collate += (collate.empty() ? "" : ", ") + json_string(k);
-  line("    \"loader\": {\"batch_size\": " + std::string(photographs ? "16" : "8") + ", \"workers\": 2" +
+  line("    \"loader\": {\"batch_size\": " + std::string(survival ? "32" : photographs ? "16" : "8") + ", \"workers\": 2" +
        (collate.empty() ? "" : ", \"collate\": {\"skip\": [" + collate + "]}") + "}");
   line("  },");
   // Photographs are larger than the volumes' crops: one more stride-2 level.

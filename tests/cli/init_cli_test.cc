@@ -43,6 +43,18 @@ fs::path write_table(const fs::path& dir) {
   return dir / "patients.csv";
 }
 
+// Writes `to` from the table `from` (the generated data sets' train.csv): `header`, then each data row as `row`
+// makes it from its number and cells.
+void rewrite_table(const fs::path& from, const fs::path& to, const std::string& header,
+                   const std::function<std::string(int, const std::vector<std::string_view>&)>& row) {
+  std::istringstream in(read_text(from));
+  std::ofstream out(to);
+  std::string line;
+  std::getline(in, line);
+  out << header << "\n";
+  for (int i = 0; std::getline(in, line); ++i) out << row(i, split(line, ",")) << "\n";
+}
+
 // An uncompressed NIfTI-1 label map of n^3 voxels of 1 mm, all 0 (background).
 void write_empty_mask(const fs::path& file, int16_t n) {
   char header[352] = {};
@@ -529,17 +541,9 @@ TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
   EXPECT_NE(r.out.find("model.probs"), std::string::npos) << r.out;
   // Text classes, one row without its label: the bundle's inference numbers the classes of a table that has
   // them, so it is scored; the row without one is predicted, not scored.
-  {
-    std::istringstream in(read_text(dir / "data" / "train.csv"));
-    std::ofstream out(dir / "data" / "text.csv");
-    std::string row;
-    std::getline(in, row);
-    out << row << "\n";  // id,image,label,patient
-    for (int i = 0; std::getline(in, row); ++i) {
-      const std::vector<std::string_view> cells = split(row, ",");  // id,image,label,patient
-      out << cells[0] << "," << cells[1] << "," << (i == 3 ? "" : cells[2] == "1" ? "malignant" : "benign") << "," << cells[3] << "\n";
-    }
-  }
+  rewrite_table(dir / "data" / "train.csv", dir / "data" / "text.csv", "id,image,label,patient", [](int i, const std::vector<std::string_view>& cells) {
+    return std::string(cells[0]) + "," + std::string(cells[1]) + "," + (i == 3 ? "" : cells[2] == "1" ? "malignant" : "benign") + "," + std::string(cells[3]);
+  });
   r = fuse("init data/text.csv --target label --threads 2 --out text.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("  rows left out: 1 without 'label'"), std::string::npos) << r.out;
@@ -608,6 +612,39 @@ TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
   r = fuse("run findings.json --epochs 1 --no-progress --out findings_run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: auc.macro = "), std::string::npos) << r.out;
+}
+
+// Survival from images (a prognosis from a scan or a photograph): the CNN gives one risk, trained by the Cox
+// partial likelihood within batches of 32, scored by the C-index with Kaplan-Meier curves in the report.
+TEST(FuseInit, ImagesWithATimeAndAnEventGiveASurvivalModel) {
+  const fs::path dir = fresh_dir("init_image_survival");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_SKIN "' '" + (dir / "data").string() + "' 24 4").exit_code, 0);
+  // The malignant ones progress sooner; every fourth row is censored.
+  rewrite_table(dir / "data" / "train.csv", dir / "data" / "survival.csv", "id,image,years,progressed", [](int i, const std::vector<std::string_view>& cells) {
+    return std::string(cells[0]) + "," + std::string(cells[1]) + "," + std::to_string(cells[3] == "1" ? 1 + i % 3 : 4 + i % 5) + "," + (i % 4 != 0 ? "1" : "0");
+  });
+  CommandResult r = fuse("init data/survival.csv --time years --event progressed --threads 2 --out survival.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote survival.json: 2D survival ('years' to the event 'progressed') from 24 photographs\n"), std::string::npos) << r.out;
+  const std::string text = read_text(dir / "survival.json");
+  EXPECT_NE(text.find("// Made by `fuse init data/survival.csv --time years --event progressed --image image"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("model": {"model": "fuse.models.cnn_regressor", "dims": 2, "channels": [16, 32, 64, 128], "strides": [2, 2, 2, 2], "inputs": ["data.photo"], "outputs": ["model.risk"]},)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("loader": {"batch_size": 32,)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("losses": {"cox": {"loss": "fuse.losses.cox", "pred": "model.risk", "time": "data.years", "event": "data.progressed"}},)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("folds": {"k": 5, "stratify": "data.progressed", )"), std::string::npos) << text;
+  r = fuse("run survival.json --epochs 1 --no-progress --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation: c_index = "), std::string::npos) << r.out;
+  EXPECT_NE(read_text(dir / "run" / "report.html").find("<img alt=\"Kaplan-Meier curves by predicted risk, km\""), std::string::npos);
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --input data/images/test_0.png", dir);  // an image alone: its risk
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"model.risk\": ["), std::string::npos) << r.out;
+  EXPECT_EQ(init_error("data/survival.csv --time years --event progresed", dir),
+            "fuse: error: data/survival.csv: no column 'progresed'; did you mean 'progressed'? (--event; columns: id, image, years, progressed)\n");
 }
 
 // Photographs (PNG) with a label and a mask of 0 and 255: a 2D classification and a 2D segmentation, each run for
@@ -751,17 +788,9 @@ TEST(FuseInit, RowsWithoutTheTargetAreLeftOutOfTrainingAndPredicted) {
 TEST(FuseInit, ImagesWithoutALabelMapAreLeftOutOfTrainingAndSegmented) {
   const fs::path dir = fresh_dir("init_unlabelled");
   ASSERT_EQ(run_command("'" FUSE_MAKE_SKIN "' '" + (dir / "data").string() + "' 16 4").exit_code, 0);
-  {
-    std::istringstream in(read_text(dir / "data" / "train.csv"));
-    std::ofstream out(dir / "data" / "partly.csv");
-    std::string row;
-    std::getline(in, row);
-    out << row << "\n";  // id,image,mask,label
-    for (int i = 0; std::getline(in, row); ++i) {
-      const std::vector<std::string_view> cells = split(row, ",");
-      out << cells[0] << "," << cells[1] << "," << (i % 8 == 1 ? "" : std::string(cells[2])) << "," << cells[3] << "\n";
-    }
-  }
+  rewrite_table(dir / "data" / "train.csv", dir / "data" / "partly.csv", "id,image,mask,label", [](int i, const std::vector<std::string_view>& cells) {
+    return std::string(cells[0]) + "," + std::string(cells[1]) + "," + (i % 8 == 1 ? "" : std::string(cells[2])) + "," + std::string(cells[3]);
+  });
   CommandResult r = fuse("init data/partly.csv --mask mask --threads 2 --out seg.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("2D segmentation of mask value 255 ("), std::string::npos) << r.out;
@@ -813,7 +842,7 @@ TEST(FuseInit, RefusalsNameTheColumnAndWhatToDo) {
   EXPECT_EQ(error("patients.csv --target label --max-size 32"),
             "fuse: error: --max-size sizes images; patients.csv has no column 'image' (--image), so its columns are the features\n");
   EXPECT_EQ(error("patients.csv --time age --event label --max-size 32"),
-            "fuse: error: --max-size sizes images; a survival target (--time, --event) is learnt from the table's columns\n");
+            "fuse: error: --max-size sizes images; patients.csv has no column 'image' (--image), so its columns are the features\n");
   EXPECT_EQ(fuse("init patients.csv --target label --out patients.csv/out.json", dir).err,
             "fuse: error: cannot write 'patients.csv/out.json': cannot make its folder 'patients.csv' (Not a directory)\n");
   fs::create_directory(dir / "folder");
