@@ -215,12 +215,12 @@ std::unique_ptr<ReferenceEvaluation> reference_evaluation(const Registry& regist
     return nullptr;
   }
   const std::vector<std::string> required = required_keys(e);
-  const bool some = std::find(required.begin(), required.end(), key) != required.end();
+  const bool optional = std::find(required.begin(), required.end(), key) != required.end();
   const size_t without = static_cast<size_t>(std::count_if(samples.begin(), samples.end(), [&](const data::Sample& s) { return !carries(s); }));
-  if (some && without > 0)
+  if (optional && without > 0)
     result.not_compared = std::to_string(without) + " of " + std::to_string(samples.size()) + " inputs without a '" + key + "' (predicted, not compared)";
   for (const data::Sample& s : samples)
-    if (!carries(s) && !some)
+    if (!carries(s) && !optional)
       throw Error(Errc::kInvalidArgument, "input '" + s.id + "' (" + s.origin + ") carries no '" + key + "', which input '" + first->id +
                                               "' carries: every input needs its reference (" + origin + "), or none");
   return std::make_unique<ReferenceEvaluation>(registry, e, key, origin);
@@ -242,9 +242,9 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
   for (const char* name : {"predictions.csv", "errors.csv", "evaluation.json", "report.html"}) fs::remove(options.out / name);
   std::vector<std::string> output_paths(samples.size());
   if (writes) check_outputs(samples, spec.input_key, options, output_paths);
-  // A table with the training's target column, empty in some rows: those rows are predicted without a target.
+  // A table with the column the training required (its target): a row whose cell is empty is predicted without one.
   const std::vector<std::string> targets_of_table = required_keys(e);
-  const bool some_without_target = std::any_of(samples.begin(), samples.end(), [&](const data::Sample& s) {
+  const bool table_has_target = std::any_of(samples.begin(), samples.end(), [&](const data::Sample& s) {
     return std::any_of(targets_of_table.begin(), targets_of_table.end(), [&](const std::string& key) { return s.values.has(key); });
   });
   const auto input = [&](size_t i) {
@@ -301,7 +301,7 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
           // from a text column, an uncertain -1 mapped): what the evaluation compares with, as in training.
           for (const std::string& key : target_keys) {
             const Value* v = out.find(key);
-            if (v == nullptr && !some_without_target) continue;
+            if (v == nullptr && !table_has_target) continue;
             Cells made;
             add_cells(key, v ? *v : Value(), made);  // a row without a target (an empty required cell): empty
             const auto column = std::find_if(cells.begin(), cells.end(), [&](const auto& cell) { return cell.first == key; });
