@@ -307,7 +307,8 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
     line("  \"metrics\": {\"auc\": {\"metric\": \"fuse.metrics.auc\", \"pred\": \"model.probs\", \"target\": " + label +
          ", \"average\": \"macro\", \"undefined\": \"skip\"}},");
     monitor = "validation.auc";
-    evaluation = "{\"labels\": " + key_list(t.labels) + ", \"score\": \"model.probs\", \"metrics\": {\"auc\": \"auc\", \"brier\": \"brier\"," + charts({"roc_curve", "calibration"}) + "}";
+    evaluation = "{\"labels\": " + key_list(t.labels) + ", \"score\": \"model.probs\", \"metrics\": {\"auc\": {\"component\": \"auc\", \"undefined\": \"skip\"}, \"brier\": \"brier\"," +
+                 charts({"roc_curve", "calibration"}) + "}";
   } else if (t.classes == 2) {
     line("  \"postprocess\": [{\"op\": \"fuse.ops.select\", \"key\": \"model.probs\", \"out\": \"model.score\", \"axis\": 1, \"index\": 1}],");
     line("  \"losses\": {\"ce\": {\"loss\": \"fuse.losses.cross_entropy\", \"pred\": \"model.logits\", \"target\": " + label + "}},");

@@ -65,7 +65,7 @@ EvalConfig read_eval_config(const json::Document& document, const std::string& p
         spec.component = std::string(member.value().as_string());
       } else {
         ObjectReader one(document, member.value(), p, "metric '" + spec.name + "'");
-        one.allow({"component", "config", "one_vs_all", "chart"});
+        one.allow({"component", "config", "one_vs_all", "chart", "undefined"});
         spec.component = one.string("component");
         if (const boost::json::value* cfg = one.find("config")) {
           if (!cfg->is_object()) one.fail("config", "'config' must be a JSON object");
@@ -73,6 +73,7 @@ EvalConfig read_eval_config(const json::Document& document, const std::string& p
         }
         spec.one_vs_all = one.boolean("one_vs_all", false);
         spec.chart = one.boolean("chart", false);
+        spec.skip_undefined = one.choice("undefined", {"error", "skip"}, "error") == "skip";
       }
       c.metrics.push_back(std::move(spec));
     }

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <set>
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -433,6 +434,7 @@ bj::object Run::metrics_json(const std::vector<Outcome>& main, const std::vector
   // One-vs-all and multi-label: per metric output, the class values, and per bootstrap round their sum (NaN when
   // one is undefined in that round), for the macro average's interval.
   std::map<std::string, std::vector<double>> macro, macro_rounds;
+  std::set<std::string> macro_skips;  // macro averages of the defined classes only ("undefined": "skip")
   // Each macro average right after its metric's class (or label) values; those of a metric whose units ended
   // in an error at the end.
   const auto flush_macro = [&](const std::string& prefix) {
@@ -443,7 +445,8 @@ bj::object Run::metrics_json(const std::vector<Outcome>& main, const std::vector
       }
       const std::string& name = it->first;
       const std::vector<double>& values = it->second;
-      if (values.size() < plan_.scores.size()) {  // a class's value undefined: no mean of the others passed for all
+      const bool partial = values.size() < plan_.scores.size();
+      if (partial && !macro_skips.count(name)) {  // a class's value undefined: no mean of the others passed for all
         if (errors != nullptr)
           (*errors)[name] = "undefined for " + std::to_string(plan_.scores.size() - values.size()) + " of the " + std::to_string(plan_.scores.size()) + " classes";
         it = macro.erase(it);
@@ -453,6 +456,7 @@ bj::object Run::metrics_json(const std::vector<Outcome>& main, const std::vector
       for (double v : values) sum += v;
       const double classes = static_cast<double>(values.size());
       bj::object entry{{"value", number(sum / classes)}};
+      if (macro_skips.count(name)) entry["classes"] = bj::object{{"scored", static_cast<int64_t>(values.size())}, {"of", static_cast<int64_t>(plan_.scores.size())}};
       if (reps != nullptr) {
         // The mean over classes per round; a round where a class's value is undefined is skipped. Percentile
         // intervals only: BCa's jackknife is per unit.
@@ -508,6 +512,7 @@ bj::object Run::metrics_json(const std::vector<Outcome>& main, const std::vector
       if (u.plan->spec.one_vs_all && u.name != u.plan->spec.name + ".micro") {
         const std::string macro_name = u.plan->spec.name + ".macro" + name.substr(u.name.size());
         macro[macro_name].push_back(value);
+        if (u.plan->spec.skip_undefined) macro_skips.insert(macro_name);
         if (reps != nullptr) {
           std::vector<double>& sums = macro_rounds[macro_name];
           sums.resize(reps->size(), 0.0);

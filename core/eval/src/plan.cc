@@ -139,6 +139,8 @@ EvalPlan make_plan(const Registry& registry, const EvalConfig& config, std::vect
         p.config["target"] = config.target_column;
       }
     }
+    if (spec.skip_undefined && !p.spec.one_vs_all)
+      throw Error(Errc::kConfig, who + ": 'undefined': 'skip' leaves classes out of a macro average, so it needs one_vs_all or multi-label 'labels'");
     if (spec.one_vs_all) {
       if (p.manifest->field("pred") == nullptr || p.manifest->field("target") == nullptr)
         throw Error(Errc::kConfig, who + ": one_vs_all needs a metric that reads 'pred' and 'target'");

@@ -170,6 +170,22 @@ TEST_F(EvaluatorTest, MultiLabelPerLabelMacroAndMicro) {
   EXPECT_TRUE(y.at("metrics").as_object().contains("auc.effusion"));
   EXPECT_FALSE(y.at("metrics").as_object().contains("auc.macro"));
   EXPECT_EQ(y.at("errors").at("auc.macro"), "undefined for 1 of the 2 classes");
+  // "undefined": "skip": the macro average of the labels defined there, saying how many.
+  EvalConfig skipping = c;
+  skipping.metrics[0].skip_undefined = true;
+  const bj::object s = Evaluator(built_plugins(), skipping).run();
+  const bj::object& y_macro = s.at("groups").at("site").at("y").at("metrics").at("auc.macro").as_object();
+  EXPECT_EQ(y_macro.at("value"), s.at("groups").at("site").at("y").at("metrics").at("auc.effusion").at("value"));
+  EXPECT_EQ(y_macro.at("classes"), (bj::object{{"scored", 1}, {"of", 2}}));
+  EXPECT_EQ(s.at("metrics").at("auc.macro").at("classes"), (bj::object{{"scored", 2}, {"of", 2}}));
+  EXPECT_NEAR(value(s, "auc.macro"), value(r, "auc.macro"), 1e-12);  // all defined: the same mean
+  EvalConfig single = basic(file, {});
+  single.target_column = "effusion";
+  single.score_columns = {"p_effusion"};
+  single.metrics.push_back(MetricSpec{"auc", "auc", {}, false, "eval.json:3:5", false, true});
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), single).run(); }),
+            "eval.json:3:5: metric 'auc' (fuse.metrics.auc): 'undefined': 'skip' leaves classes out of a macro average, so it needs one_vs_all or "
+            "multi-label 'labels'");
   // Each label's AUC is that label's binary AUC alone.
   for (const auto& [label, score] : {std::pair{"effusion", "p_effusion"}, std::pair{"nodule", "p_nodule"}}) {
     EvalConfig one = basic(file, {"auc"});

@@ -30,6 +30,9 @@ struct MetricSpec {
   // results' "arrays", its numbers nowhere; where it is undefined (a regression's target, one class) there is
   // no chart and no error. Sub-groups and folds do not compute it.
   bool chart = false;
+  // One-vs-all and multi-label ("undefined": "skip"): the macro average of the classes (labels) whose value is
+  // defined, where a class without positives leaves the others undefined otherwise.
+  bool skip_undefined = false;
 };
 
 struct ComparisonSpec {
