@@ -261,11 +261,14 @@ Target read_survival(const InitOptions& o, const table::ColumnSummary& time, con
 namespace {
 
 // The evaluation's chart-only metrics (docs/evaluation.md), on a line of their own: report.html draws them.
-std::string charts(std::initializer_list<std::string> components) {
+// `per_class` draws the curves of each class against the rest (several classes).
+std::string charts(std::initializer_list<std::string> components, bool per_class = false) {
   std::string list;
   for (const std::string& c : components) {
     const std::string name = c == "roc_curve" ? "roc" : c == "pr_curve" ? "pr" : c;
-    list += (list.empty() ? "" : ", ") + json_string(name) + ": {\"component\": \"" + c + "\", \"chart\": true}";
+    const bool curve = c == "roc_curve" || c == "pr_curve";
+    list += (list.empty() ? "" : ", ") + json_string(name) + ": {\"component\": \"" + c + "\"" + (per_class && curve ? ", \"one_vs_all\": true" : "") +
+            ", \"chart\": true}";
   }
   return "\n                             // curves for report.html\n                             " + list;
 }
@@ -323,8 +326,9 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
     line("  \"metrics\": {\"accuracy\": {\"metric\": \"fuse.metrics.confusion\", \"pred\": \"model.probs\", \"target\": " + label + ", \"num_classes\": " + classes +
          ", \"output\": \"accuracy\"}},");
     monitor = "validation.accuracy";
+    // Each class's AUC against the rest, with their macro and micro averages, beside the accuracy.
     evaluation = "{\"target\": " + label + ", \"score\": \"model.probs\", \"metrics\": {\"accuracy\": {\"component\": \"confusion\", \"config\": {\"num_classes\": " +
-                 classes + "}}," + charts({"roc_curve", "calibration"}) + "}";
+                 classes + "}}, \"auc\": {\"component\": \"auc\", \"one_vs_all\": true}," + charts({"roc_curve", "calibration"}, true) + "}";
   }
   line("  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},");
   line("  \"schedule\": {\"name\": \"one_cycle\"},");

@@ -336,6 +336,8 @@ TEST(FuseInit, TextClassesAndARegressionRun) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("fuse.ops.lookup on 'data.grade': table {\"high\": 0, \"low\": 1, \"mid\": 2}"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("evaluation: accuracy = "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("evaluation: auc.macro = "), std::string::npos) << r.out;  // each class against the rest
+  EXPECT_NE(read_text(dir / "run_multi" / "report.html").find("<img alt=\"ROC curve of roc.class_2\""), std::string::npos);
   // The bundle predicts a table without the target (its step is skipped) and scores one with it (the class
   // index the step makes is what the evaluation compares with).
   {
