@@ -131,6 +131,7 @@ struct Target {
   // Target columns with empty cells: the source leaves those rows out ("required"); the count per column.
   std::vector<std::pair<std::string, size_t>> required;
   std::string time;         // survival: the key of the times
+  double horizon = 0;       // survival: the median time, where the evaluation's time-dependent AUC is
   std::string stratify;     // the folds' stratify members (stratify_members; "" none)
   std::vector<std::string> labels;  // multi-label: the labels, each a column or a label of one listing column (scored one by one under their names)
   std::string description;  // "binary classification of 'label'"

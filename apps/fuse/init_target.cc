@@ -6,6 +6,7 @@
 
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
+#include "fuse/json/write.h"
 #include "init.h"
 
 namespace fuse::cli {
@@ -252,6 +253,7 @@ Target read_survival(const InitOptions& o, const table::ColumnSummary& time, con
   t.label = data_key(event.name);
   t.stratify = stratify_members({t.label});
   t.time = data_key(time.name);
+  t.horizon = time.median;
   t.description = "survival ('" + time.name + "' to the event '" + event.name + "')";
   for (const table::ColumnSummary* c : {&time, &event})
     if (c->missing) t.required.emplace_back(c->name, c->missing);
@@ -285,7 +287,10 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
     line("  \"losses\": {\"cox\": {\"loss\": \"fuse.losses.cox\", \"pred\": \"model.risk\", " + cox + "}},");
     line("  \"metrics\": {\"c_index\": {\"metric\": \"fuse.metrics.c_index\", \"pred\": \"model.risk\", " + cox + ", \"output\": \"c_index\"}},");
     monitor = "validation.c_index";
+    const std::string horizon = json::format_number(t.horizon);
     evaluation = "{\"target\": " + label + ", \"score\": \"model.risk\", \"metrics\": {\"c_index\": {\"component\": \"c_index\", \"config\": {" + cox + "}}," +
+                 "\n                             // the AUC of an event by " + horizon + " (the median time) against no event until then\n"
+                 "                             \"survival_auc\": {\"component\": \"survival_auc\", \"config\": {" + cox + ", \"horizon\": " + horizon + "}}," +
                  "\n                             // Kaplan-Meier curves of the lower and higher predicted risk halves, for report.html\n"
                  "                             \"km\": {\"component\": \"kaplan_meier\", \"config\": {" + cox + "}, \"chart\": true}}";
   } else if (t.task == "regression") {

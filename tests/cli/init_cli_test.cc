@@ -436,6 +436,9 @@ TEST(FuseInit, ASurvivalTableRuns) {
   r = fuse("run survival.json --epochs 2 --no-progress --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: c_index = "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("evaluation: survival_auc = "), std::string::npos) << r.out;  // at the median time
+  EXPECT_NE(text.find(R"("survival_auc": {"component": "survival_auc", "config": {"time": "data.years", "event": "data.progressed", "horizon": )"), std::string::npos)
+      << text;
   EXPECT_NE(read_text(dir / "run" / "report.html").find("<img alt=\"Kaplan-Meier curves by predicted risk, km\""), std::string::npos);
   // Refused: half a survival target, an event that is not 0/1, a negative time.
   std::ofstream(dir / "bad.csv") << "id,x,t,e,n,w,g\na,1,2,0,-1,,u\nb,2,3,2,1,1,v\nc,3,4,1,2,0,w\n";

@@ -295,6 +295,7 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find(": validation.c_index = 0."), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("evaluation: c_index = 0."), std::string::npos) << run.out;  // time and event written beside the risk
+  EXPECT_NE(run.out.find("evaluation: survival_auc = 0."), std::string::npos) << run.out;  // at 5 years
   const std::string survival_predictions = read_text(dir / "survival" / "predictions.csv");
   EXPECT_EQ(survival_predictions.substr(0, survival_predictions.find('\n')), "id,data.event,model.risk,loss,data.site,data.time");
   EXPECT_NE(read_text(dir / "survival" / "report.html").find("<img alt=\"Kaplan-Meier curves by predicted risk, km\""), std::string::npos);

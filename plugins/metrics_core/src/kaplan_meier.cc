@@ -73,22 +73,7 @@ class KaplanMeier {
         points_(static_cast<size_t>(config.get_int("points"))) {}
 
   void reset() { rows_.clear(); }
-  void update(const DictView& batch) {
-    TensorView p = batch.tensor(pred_);
-    if (!(p.ndim() == 1 || (p.ndim() == 2 && p.size(1) == 1)))
-      fail(FM_ERR_SHAPE, "key '" + pred_ + "': expected one risk per row ([n] or [n, 1]), got shape " + sdk::shape_string(p.dl()));
-    std::vector<double> r = read_numbers(p), t = read_numbers(batch.tensor(time_));
-    std::vector<int64_t> e = read_binary_labels(batch, event_);
-    if (r.size() != t.size() || r.size() != e.size())
-      fail(FM_ERR_SHAPE, "'" + pred_ + "', '" + time_ + "' and '" + event_ + "' have different numbers of rows");
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (!std::isfinite(r[i]) || !std::isfinite(t[i])) fail(FM_ERR_NUMERIC, "row " + std::to_string(i) + " has a non-finite risk or time");
-      if (t[i] < 0) fail(FM_ERR_INVALID_ARGUMENT, "key '" + time_ + "': row " + std::to_string(i) + " has the negative time " + std::to_string(t[i]));
-    }
-    if (longer_)
-      for (double& x : r) x = -x;
-    rows_.append(r, t, e);
-  }
+  void update(const DictView& batch) { rows_.add(SurvivalRows::one_per_row(batch, pred_), batch, pred_, time_, event_, longer_, true); }
   void merge(const KaplanMeier& o) { rows_.merge(o.rows_); }
   void compute(Dict& result) const { compute_weighted(nullptr, nullptr, rows_.size(), result); }
 

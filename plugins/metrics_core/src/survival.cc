@@ -46,17 +46,7 @@ class CIndex {
   }
 
   void reset() { rows_.clear(); }
-  void update(const DictView& batch) {
-    std::vector<double> r = risks(batch), t = read_numbers(batch.tensor(time_));
-    std::vector<int64_t> e = read_binary_labels(batch, event_);
-    if (r.size() != t.size() || r.size() != e.size())
-      fail(FM_ERR_SHAPE, "'" + pred_ + "', '" + time_ + "' and '" + event_ + "' have different numbers of rows");
-    for (size_t i = 0; i < r.size(); ++i)
-      if (!std::isfinite(r[i]) || !std::isfinite(t[i])) fail(FM_ERR_NUMERIC, "row " + std::to_string(i) + " has a non-finite risk or time");
-    if (longer_)
-      for (double& x : r) x = -x;
-    rows_.append(r, t, e);
-  }
+  void update(const DictView& batch) { rows_.add(risks(batch), batch, pred_, time_, event_, longer_, false); }
   void merge(const CIndex& o) { rows_.merge(o.rows_); }
   void compute(Dict& result) const { compute_weighted(nullptr, nullptr, rows_.size(), result); }
 

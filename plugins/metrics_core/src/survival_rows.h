@@ -3,7 +3,9 @@
 #ifndef FUSE_PLUGINS_METRICS_CORE_SURVIVAL_ROWS_H_
 #define FUSE_PLUGINS_METRICS_CORE_SURVIVAL_ROWS_H_
 
+#include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common.h"
@@ -16,11 +18,30 @@ struct SurvivalRows {
 
   size_t size() const { return risk.size(); }
   void clear() { risk.clear(), time.clear(), event.clear(); }
-  // Rows of one batch (the caller has checked that they are as many and finite).
-  void append(const std::vector<double>& r, const std::vector<double>& t, const std::vector<int64_t>& e) {
-    risk.insert(risk.end(), r.begin(), r.end());
+  // One batch: the risks `r` (read from key `pred` by the caller), and the batch's times and 0/1 events under
+  // `time_key` and `event_key`. `longer`: the score predicts the time, so its negative is the risk. Refuses
+  // counts that differ, a non-finite risk or time, and (`no_negative_times`) a negative time.
+  void add(std::vector<double> r, const DictView& batch, const std::string& pred, const std::string& time_key, const std::string& event_key, bool longer,
+           bool no_negative_times) {
+    const std::vector<double> t = read_numbers(batch.tensor(time_key));
+    const std::vector<int64_t> e = read_binary_labels(batch, event_key);
+    if (r.size() != t.size() || r.size() != e.size())
+      fail(FM_ERR_SHAPE, "'" + pred + "', '" + time_key + "' and '" + event_key + "' have different numbers of rows");
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (!std::isfinite(r[i]) || !std::isfinite(t[i])) fail(FM_ERR_NUMERIC, "row " + std::to_string(i) + " has a non-finite risk or time");
+      if (no_negative_times && t[i] < 0)
+        fail(FM_ERR_INVALID_ARGUMENT, "key '" + time_key + "': row " + std::to_string(i) + " has the negative time " + std::to_string(t[i]));
+    }
+    for (double x : r) risk.push_back(longer ? -x : x);
     time.insert(time.end(), t.begin(), t.end());
     for (int64_t x : e) event.push_back(static_cast<uint8_t>(x));
+  }
+  // The risks of a batch with one per row ([n] or [n, 1]) under `pred`.
+  static std::vector<double> one_per_row(const DictView& batch, const std::string& pred) {
+    TensorView p = batch.tensor(pred);
+    if (!(p.ndim() == 1 || (p.ndim() == 2 && p.size(1) == 1)))
+      fail(FM_ERR_SHAPE, "key '" + pred + "': expected one risk per row ([n] or [n, 1]), got shape " + sdk::shape_string(p.dl()));
+    return read_numbers(p);
   }
   void merge(const SurvivalRows& o) {
     risk.insert(risk.end(), o.risk.begin(), o.risk.end());

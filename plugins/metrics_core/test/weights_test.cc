@@ -118,6 +118,7 @@ const std::vector<Case> kCases = {
     {"fuse.metrics.mean", R"({"pred": "t"})", 1e-12},
     {"fuse.metrics.c_index", R"({"pred": "p", "time": "t", "event": "e"})", 1e-12},
     {"fuse.metrics.kaplan_meier", R"({"pred": "p", "time": "t", "event": "e", "groups": 3, "points": 9})", 1e-12},
+    {"fuse.metrics.survival_auc", R"({"pred": "p", "time": "t", "event": "e", "horizon": 5})", 1e-12},
 };
 
 TEST(Weights, CountsEqualRepeatedRows) {
