@@ -62,23 +62,17 @@ bool solve(std::vector<std::vector<double>> m, std::vector<double> v, std::vecto
   return true;
 }
 
-class KaplanMeier {
+class KaplanMeier : public SurvivalMetric<KaplanMeier> {
  public:
   explicit KaplanMeier(const DictView& config)
-      : pred_(config.get_string("pred")),
-        time_(config.get_string("time")),
-        event_(config.get_string("event")),
-        longer_(config.get_bool("higher_is_longer")),
+      : SurvivalMetric(config),
         groups_(static_cast<size_t>(config.get_int("groups"))),
         points_(static_cast<size_t>(config.get_int("points"))) {}
 
-  void reset() { rows_.clear(); }
-  void update(const DictView& batch) { rows_.add(SurvivalRows::one_per_row(batch, pred_), batch, pred_, time_, event_, longer_, true); }
-  void merge(const KaplanMeier& o) { rows_.merge(o.rows_); }
-  void compute(Dict& result) const { compute_weighted(nullptr, nullptr, rows_.size(), result); }
+  void update(const DictView& batch) { add_one_risk_per_row(batch); }
 
   void compute_weighted(const DictView*, const uint8_t* counts, size_t n, Dict& result) const {
-    if (n != rows_.size()) fail(FM_ERR_INVALID_ARGUMENT, "counts do not match the rows seen");
+    check_rows(n);
     const std::vector<double>& risk_of = rows_.risk;
     const std::vector<double>& time_of = rows_.time;
     const std::vector<uint8_t>& event_of = rows_.event;
@@ -170,14 +164,8 @@ class KaplanMeier {
     result.set_double("logrank_p", std::isnan(chi2) ? kNaN : upper_gamma_q(static_cast<double>(free) / 2, std::max(0.0, chi2) / 2));
   }
 
-  void save(sdk::Writer& w) const { rows_.save(w); }
-  void load(const void* data, size_t size) { rows_.load(data, size); }
-
  private:
-  std::string pred_, time_, event_;
-  bool longer_;
   size_t groups_, points_;
-  SurvivalRows rows_;
 };
 FUSE_METRIC(KaplanMeier, "fuse.metrics.kaplan_meier", "1.0.0")
 

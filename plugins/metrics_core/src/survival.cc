@@ -30,13 +30,10 @@ class Fenwick {
   std::vector<double> tree_;
 };
 
-class CIndex {
+class CIndex : public SurvivalMetric<CIndex> {
  public:
   explicit CIndex(const DictView& config)
-      : pred_(config.get_string("pred")),
-        time_(config.get_string("time")),
-        event_(config.get_string("event")),
-        longer_(config.get_bool("higher_is_longer")),
+      : SurvivalMetric(config),
         column_(config.find_int("column")),
         distribution_(config.get_bool("distribution")) {
     if (column_ && distribution_)
@@ -45,13 +42,10 @@ class CIndex {
       fail(FM_ERR_INVALID_ARGUMENT, "'higher_is_longer' does not apply with 'distribution', whose expected time is always longer for longer survival");
   }
 
-  void reset() { rows_.clear(); }
   void update(const DictView& batch) { rows_.add(risks(batch), batch, pred_, time_, event_, longer_, false); }
-  void merge(const CIndex& o) { rows_.merge(o.rows_); }
-  void compute(Dict& result) const { compute_weighted(nullptr, nullptr, rows_.size(), result); }
 
   void compute_weighted(const DictView*, const uint8_t* counts, size_t n, Dict& result) const {
-    if (n != rows_.size()) fail(FM_ERR_INVALID_ARGUMENT, "counts do not match the rows seen");
+    check_rows(n);
     const std::vector<double>& risk_of = rows_.risk;
     const std::vector<double>& time_of = rows_.time;
     const std::vector<uint8_t>& event_of = rows_.event;
@@ -88,9 +82,6 @@ class CIndex {
     result.set_double("c_index", concordant / comparable);
     result.set_double("comparable_pairs", comparable);
   }
-
-  void save(sdk::Writer& w) const { rows_.save(w); }
-  void load(const void* data, size_t size) { rows_.load(data, size); }
 
  private:
   // One score per row, higher = earlier event (before `higher_is_longer`).
@@ -129,11 +120,8 @@ class CIndex {
     return out;
   }
 
-  std::string pred_, time_, event_;
-  bool longer_;
   std::optional<int64_t> column_;
   bool distribution_;
-  SurvivalRows rows_;
 };
 FUSE_METRIC(CIndex, "fuse.metrics.c_index", "1.1.0")
 

@@ -13,24 +13,16 @@
 namespace fuse::metrics {
 namespace {
 
-class SurvivalAuc {
+class SurvivalAuc : public SurvivalMetric<SurvivalAuc> {
  public:
-  explicit SurvivalAuc(const DictView& config)
-      : pred_(config.get_string("pred")),
-        time_(config.get_string("time")),
-        event_(config.get_string("event")),
-        longer_(config.get_bool("higher_is_longer")),
-        horizon_(config.get_double("horizon")) {
+  explicit SurvivalAuc(const DictView& config) : SurvivalMetric(config), horizon_(config.get_double("horizon")) {
     if (!(horizon_ > 0)) fail(FM_ERR_INVALID_ARGUMENT, "'horizon' must be a time > 0, got " + when());
   }
 
-  void reset() { rows_.clear(); }
-  void update(const DictView& batch) { rows_.add(SurvivalRows::one_per_row(batch, pred_), batch, pred_, time_, event_, longer_, true); }
-  void merge(const SurvivalAuc& o) { rows_.merge(o.rows_); }
-  void compute(Dict& result) const { compute_weighted(nullptr, nullptr, rows_.size(), result); }
+  void update(const DictView& batch) { add_one_risk_per_row(batch); }
 
   void compute_weighted(const DictView*, const uint8_t* counts, size_t n, Dict& result) const {
-    if (n != rows_.size()) fail(FM_ERR_INVALID_ARGUMENT, "counts do not match the rows seen");
+    check_rows(n);
     const std::vector<double>& risk = rows_.risk;
     const std::vector<double>& time = rows_.time;
     const std::vector<uint8_t>& event = rows_.event;
@@ -87,9 +79,6 @@ class SurvivalAuc {
     result.set_double("survival_auc", concordant / (case_weight * control_weight));
   }
 
-  void save(sdk::Writer& w) const { rows_.save(w); }
-  void load(const void* data, size_t size) { rows_.load(data, size); }
-
  private:
   std::string when() const {  // the horizon as written ("5", "2.5")
     char text[32];
@@ -97,10 +86,7 @@ class SurvivalAuc {
     return text;
   }
 
-  std::string pred_, time_, event_;
-  bool longer_;
   double horizon_;
-  SurvivalRows rows_;
 };
 FUSE_METRIC(SurvivalAuc, "fuse.metrics.survival_auc", "1.0.0")
 

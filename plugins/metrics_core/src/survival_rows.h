@@ -1,5 +1,6 @@
 // The rows a survival metric keeps: a risk (higher = earlier event), a time and an event per row, with merging
-// and saved state. Shared by the C-index and the Kaplan-Meier curves.
+// and saved state; and SurvivalMetric, the part the C-index, the Kaplan-Meier curves and the time-dependent AUC
+// share (as BinaryMetric is the ranking metrics').
 #ifndef FUSE_PLUGINS_METRICS_CORE_SURVIVAL_ROWS_H_
 #define FUSE_PLUGINS_METRICS_CORE_SURVIVAL_ROWS_H_
 
@@ -62,6 +63,34 @@ struct SurvivalRows {
       event = r.read_array<uint8_t>(n);
     });
   }
+};
+
+// Reads 'pred', 'time', 'event' and 'higher_is_longer', keeps the rows, and gives a metric all but its update
+// and its compute_weighted(inputs, counts, n, result).
+template <class Derived>
+class SurvivalMetric {
+ public:
+  explicit SurvivalMetric(const DictView& config)
+      : pred_(config.get_string("pred")),
+        time_(config.get_string("time")),
+        event_(config.get_string("event")),
+        longer_(config.get_bool("higher_is_longer")) {}
+  void reset() { rows_.clear(); }
+  void merge(const Derived& other) { rows_.merge(other.rows_); }
+  void compute(Dict& result) const { static_cast<const Derived*>(this)->compute_weighted(nullptr, nullptr, rows_.size(), result); }
+  void save(sdk::Writer& w) const { rows_.save(w); }
+  void load(const void* data, size_t size) { rows_.load(data, size); }
+
+ protected:
+  // The update of a metric of one risk per row, which refuses negative times.
+  void add_one_risk_per_row(const DictView& batch) { rows_.add(SurvivalRows::one_per_row(batch, pred_), batch, pred_, time_, event_, longer_, true); }
+  void check_rows(size_t n) const {
+    if (n != rows_.size()) fail(FM_ERR_INVALID_ARGUMENT, "counts do not match the rows seen");
+  }
+
+  std::string pred_, time_, event_;
+  bool longer_;
+  SurvivalRows rows_;
 };
 
 }  // namespace fuse::metrics
