@@ -1,6 +1,8 @@
 // fuse init: what the target column makes of an experiment, for the table and the image templates alike.
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -253,7 +255,11 @@ Target read_survival(const InitOptions& o, const table::ColumnSummary& time, con
   t.label = data_key(event.name);
   t.stratify = stratify_members({t.label});
   t.time = data_key(time.name);
-  t.horizon = time.median;
+  // Three significant digits, as a clinician would name it: a median between two times prints as 2.61, not
+  // 2.6085000000000003.
+  char rounded[32];
+  std::snprintf(rounded, sizeof rounded, "%.3g", time.median);
+  t.horizon = std::strtod(rounded, nullptr);
   t.description = "survival ('" + time.name + "' to the event '" + event.name + "')";
   for (const table::ColumnSummary* c : {&time, &event})
     if (c->missing) t.required.emplace_back(c->name, c->missing);

@@ -437,7 +437,10 @@ TEST(FuseInit, ASurvivalTableRuns) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: c_index = "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("evaluation: survival_auc = "), std::string::npos) << r.out;  // at the median time
-  EXPECT_NE(text.find(R"("survival_auc": {"component": "survival_auc", "config": {"time": "data.years", "event": "data.progressed", "horizon": )"), std::string::npos)
+  // The median time to three significant digits (2.35215 exactly).
+  EXPECT_NE(text.find(R"(// the AUC of an event by 2.35 (the median time) against no event until then)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("survival_auc": {"component": "survival_auc", "config": {"time": "data.years", "event": "data.progressed", "horizon": 2.35}},)"),
+            std::string::npos)
       << text;
   EXPECT_NE(read_text(dir / "run" / "report.html").find("<img alt=\"Kaplan-Meier curves by predicted risk, km\""), std::string::npos);
   // Refused: half a survival target, an event that is not 0/1, a negative time.

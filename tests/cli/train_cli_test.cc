@@ -307,6 +307,24 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(read_text(dir / "c_index.html").find("<img alt=\"Kaplan-Meier curves by predicted risk, km\""), std::string::npos);
 
+  // survival_discrete.json: a discrete-time model, its bins fitted to the training folds' times; predictions in
+  // years and 5-year progression-free probabilities, in the run and from its bundle.
+  const fs::path discrete = example_copy("clinical", dir, {}, "survival_discrete.json");
+  run = fuse("run '" + discrete.string() + "' --epochs 2 --out '" + (dir / "discrete").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("fuse.ops.time_bins on 'data.time': max "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("evaluation: c_index = 0."), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("evaluation: survival_auc = 0."), std::string::npos) << run.out;
+  const std::string discrete_predictions = read_text(dir / "discrete" / "predictions.csv");
+  EXPECT_EQ(discrete_predictions.substr(0, discrete_predictions.find('\n')), "id,data.event,model.years,loss,data.site,data.time,model.free_5y");
+  ASSERT_EQ(fuse("export '" + (dir / "discrete").string() + "' --out '" + (dir / "discrete_bundle").string() + "'").exit_code, 0);
+  run = fuse("infer '" + (dir / "discrete_bundle").string() + "' --table '" + (dir / "data" / "test.csv").string() + "' --out '" +
+             (dir / "discrete_test").string() + "' --no-progress");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("evaluation: c_index = 0."), std::string::npos) << run.out;
+  const std::string test_predictions = read_text(dir / "discrete_test" / "predictions.csv");
+  EXPECT_NE(test_predictions.substr(0, test_predictions.find('\n')).find(",model.years,model.free_5y"), std::string::npos) << test_predictions.substr(0, 400);
+
   // multilabel.json: both outcomes at once, each label scored alone with the macro and micro averages; across
   // folds (out of fold) and on the test table too.
   const fs::path multilabel = example_copy("clinical", dir, {{"../../build/examples/clinical", (dir / "data").string()}}, "multilabel.json");

@@ -151,6 +151,15 @@ std::vector<std::string> keys_in(const bj::value* v) {
   return keys;
 }
 
+// Whether a number (a table's cell) is inside `mask`: a number or a bool (a table's event column), > 0; no
+// mask keeps it.
+bool inside(const Value* mask, const std::string& mask_key) {
+  if (mask == nullptr) return true;
+  if (mask->is<bool>()) return mask->as<bool>();
+  if (mask->is<int64_t>() || mask->is<double>()) return mask->as_number() > 0;
+  throw Error(Errc::kShape, "the mask '" + mask_key + "' of a number must be a number or a bool (a table's column, e.g. its event), found " + mask->summary());
+}
+
 // The mask as 0/1 per element of a tensor of `numel` elements; empty without a mask.
 std::vector<char> mask_of(const Value* mask, const std::string& mask_key, int64_t numel) {
   std::vector<char> keep;
@@ -178,6 +187,7 @@ Tensor host_tensor(const Value& value) {
 // Adds the categories `value` holds (a string, int or bool; of an integer tensor, each element where `mask`
 // is > 0) to `m`.
 void count_categories(const Value& value, const Value* mask, const std::string& mask_key, Measures& m) {
+  if (value.type() != ValueType::kTensor && !inside(mask, mask_key)) return;
   switch (value.type()) {
     case ValueType::kString: ++m.n, m.categories.strings.insert(value.as<std::string>()); return;
     case ValueType::kInt: ++m.n, m.categories.ints.insert(value.as<int64_t>()); return;
@@ -206,6 +216,7 @@ void count_categories(const Value& value, const Value* mask, const std::string& 
 // Adds the numbers `value` holds (where `mask` is > 0, when given) to `m`.
 void measure(const Value& value, const Value* mask, const std::string& mask_key, Measures& m) {
   if (m.categorical) return count_categories(value, mask, mask_key, m);
+  if (value.type() != ValueType::kTensor && !inside(mask, mask_key)) return;  // e.g. the times of events only
   switch (value.type()) {
     case ValueType::kInt:
     case ValueType::kDouble:

@@ -108,6 +108,27 @@ TEST(Fit, TensorsArePooledInsideTheMaskAndMissingValuesLeftOut) {
   EXPECT_NE(lines[1].find("(5 values from 10 training samples, 5 missing or NaN left out)"), std::string::npos) << lines[1];
 }
 
+// A table's numbers inside a number or bool mask (e.g. the times of events only): label 1 rows only; a mask
+// that is not a number is refused, naming it.
+TEST(Fit, NumbersInsideANumberMask) {
+  const auto dir = fresh_dir("fit_number_mask");
+  DataConfig data = read_data_config(experiment(dir, R"({"source": {"table": "patients.csv"},
+      "static": [{"op": "fuse.ops.minmax", "keys": ["data.age"], "fit": {"mask": "data.label"}},
+                 {"op": "fuse.ops.time_bins", "key": "data.bmi", "out": "data.bin", "fit": {"mask": "data.label"}}]})"));
+  const std::vector<std::string> lines = fit_data(testing::registry(), data, nullptr, 2, false);
+  EXPECT_EQ(data.dataset.static_steps[0].config.at("in_min").as_double(), 20.0);
+  EXPECT_EQ(data.dataset.static_steps[0].config.at("in_max").as_double(), 100.0);
+  EXPECT_EQ(data.dataset.static_steps[1].config.at("max").as_double(), 29.0);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("(5 values from 10 training samples)"), std::string::npos) << lines[0];
+  data = read_data_config(experiment(dir, R"({"source": {"table": "patients.csv"},
+      "static": [{"op": "fuse.ops.minmax", "keys": ["data.age"], "fit": {"mask": "data.id"}}]})"));
+  EXPECT_EQ(error_of([&] { fit_data(testing::registry(), data, nullptr, 1, false); }),
+            "static pipeline step 1 (" + (dir / "exp.json").string() +
+                ":3:18): fitting 'fuse.ops.minmax' to the training samples: sample 'p0', key 'data.age': the mask 'data.id' of a number must be a "
+                "number or a bool (a table's column, e.g. its event), found \"p0\"");
+}
+
 // sklearn's SimpleImputer then StandardScaler: empty cells get the training mean, then every value is scaled.
 TEST(Fit, EmptyCellsAreFilledWithTheTrainingMean) {
   const auto dir = fresh_dir("fit_impute");
@@ -246,7 +267,7 @@ TEST(Fit, RefusalsNameTheStepAndWhatToDo) {
   const std::string no_fit = fit_error(R"([{"op": "fuse.ops.clip", "keys": ["data.age"], "min": 0, "fit": true}])");
   EXPECT_EQ(no_fit.substr(0, no_fit.find(" ops that fit: ")),
             where + "'fit': op 'fuse.ops.clip' has nothing to fit (its manifest declares no 'fit');");
-  EXPECT_NE(no_fit.find("fuse.ops.lookup, fuse.ops.minmax, fuse.ops.nan_to_num, fuse.ops.one_hot, fuse.ops.zscore"), std::string::npos) << no_fit;
+  EXPECT_NE(no_fit.find("fuse.ops.lookup, fuse.ops.minmax, fuse.ops.nan_to_num, fuse.ops.one_hot, fuse.ops.time_bins, fuse.ops.zscore"), std::string::npos) << no_fit;
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.age"], "mean": 50, "fit": true}])"),
             where + "'fit': 'mean' is given (50) and 'fit' would set it to the training samples' mean: remove one of them");
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.a*"], "fit": true}])"),

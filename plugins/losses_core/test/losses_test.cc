@@ -224,5 +224,40 @@ TEST(Cox, NoEventGivesZeroAndBadInputsAreNamed) {
   EXPECT_EQ(error(R"({"r": [0.1, 0.2], "t": [1, 2], "e": [1, 2]})"), prefix + "event 'e' must be 1 (the event happened at its time) or 0 (censored then)");
 }
 
+// Bins 0-2: an event in bin 1 with equal scores (-log 1/3); censored in bin 0, nothing known (0, no gradient);
+// censored in bin 1 of scores (1, 0, -1): -log((1 + e^-1) / (e + 1 + e^-1)).
+TEST(DiscreteTime, HandComputedValueAndGradient) {
+  const NDict b = sample(R"({"p": [[0.0, 0.0, 0.0], [1.0, 0.0, -1.0], [1.0, 0.0, -1.0]], "bin": [1, 0, 1], "e": [1, 0, 0]})");
+  NDict grads;
+  const double z = std::exp(1.0) + 1 + std::exp(-1.0);
+  const double expected = (std::log(3.0) + 0 - std::log((1 + std::exp(-1.0)) / z)) / 3;
+  EXPECT_NEAR(loss("fuse.losses.discrete_time", R"({"pred": "p", "bin": "bin", "event": "e"})", b, &grads), expected, 1e-6);
+  const std::vector<float> g = values<float>(grads.get<Tensor>("p"));
+  // Row 0: (softmax - one-hot) / 3; row 1: nothing; row 2 pushes its first bin down.
+  EXPECT_NEAR(g[0], 1.0 / 9, 1e-6);
+  EXPECT_NEAR(g[1], -2.0 / 9, 1e-6);
+  EXPECT_NEAR(g[3], 0.0, 1e-7);  // log(p_0 + p_1 + p_2) = log 1, up to rounding
+  EXPECT_NEAR(g[4], 0.0, 1e-7);
+  EXPECT_NEAR(g[6], std::exp(1.0) / z / 3, 1e-6);
+  // The open last bin is defined for a censored patient: -log p_last.
+  EXPECT_NEAR(loss("fuse.losses.discrete_time", R"({"pred": "p", "bin": "bin", "event": "e"})", sample(R"({"p": [[1.0, 0.0, -1.0]], "bin": [2], "e": [0]})")),
+              -std::log(std::exp(-1.0) / z), 1e-6);
+}
+
+TEST(DiscreteTime, BadInputsAreNamed) {
+  const std::string prefix = "loss 'fuse.losses.discrete_time' (plugin 'fuse.losses_core'): ";
+  const auto error = [](const std::string& batch) {
+    return error_of([&] { loss("fuse.losses.discrete_time", R"({"pred": "p", "bin": "b", "event": "e"})", sample(batch)); });
+  };
+  EXPECT_EQ(error(R"({"p": [0.1, 0.2], "b": [0, 1], "e": [1, 0]})"), prefix + "prediction 'p' must be one score per time bin per sample, [N, bins >= 2], got [2]");
+  EXPECT_EQ(error(R"({"p": [[0.1, 0.2]], "b": [0, 1], "e": [1]})"), prefix + "'b' must hold one value per sample, 1, got 2");
+  EXPECT_EQ(error(R"({"p": [[0.1, 0.2]], "b": [0.5], "e": [1]})"), prefix + "bin 'b' must hold integer bin indices (fuse.ops.time_bins), got Float");
+  EXPECT_EQ(error(R"({"p": [[0.1, 0.2], [0.3, 0.4]], "b": [0, 2], "e": [1, 1]})"),
+            prefix + "bin 'b' holds 2, outside the 2 bins of 'p' (0 to 1): give the model as many outputs as fuse.ops.time_bins makes bins");
+  EXPECT_EQ(error(R"({"p": [[0.1, 0.2]], "b": [-1], "e": [1]})"),
+            prefix + "bin 'b' holds -1, outside the 2 bins of 'p' (0 to 1): give the model as many outputs as fuse.ops.time_bins makes bins");
+  EXPECT_EQ(error(R"({"p": [[0.1, 0.2]], "b": [0], "e": [3]})"), prefix + "event 'e' must be 1 (the event happened at its time) or 0 (censored then)");
+}
+
 }  // namespace
 }  // namespace fuse
