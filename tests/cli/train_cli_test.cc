@@ -298,7 +298,9 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   EXPECT_NE(run.out.find("evaluation: survival_auc = 0."), std::string::npos) << run.out;  // at 5 years
   const std::string survival_predictions = read_text(dir / "survival" / "predictions.csv");
   EXPECT_EQ(survival_predictions.substr(0, survival_predictions.find('\n')), "id,data.event,model.risk,loss,data.site,data.time");
-  EXPECT_NE(read_text(dir / "survival" / "report.html").find("<img alt=\"Kaplan-Meier curves by predicted risk, km\""), std::string::npos);
+  const std::string survival_report = read_text(dir / "survival" / "report.html");
+  EXPECT_NE(survival_report.find("<img alt=\"Kaplan-Meier curves by predicted risk, km\""), std::string::npos);
+  EXPECT_EQ(survival_report.find("<img alt=\"ROC curve"), std::string::npos);  // a risk against the event alone, ignoring its time: left out
   // fuse eval --html draws them for a C-index too, on its times and events.
   std::ofstream(dir / "c_index.json") << R"({"target": "data.event", "score": "model.risk",
     "metrics": {"c_index": {"component": "c_index", "config": {"time": "data.time", "event": "data.event"}}}})";
@@ -315,6 +317,8 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   EXPECT_NE(run.out.find("fuse.ops.time_bins on 'data.time': max "), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("evaluation: c_index = 0."), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("evaluation: survival_auc = 0."), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("evaluation: calibration_5y.calibration_error = 0."), std::string::npos) << run.out;
+  EXPECT_NE(read_text(dir / "discrete" / "report.html").find("<img alt=\"survival calibration, calibration_5y\""), std::string::npos);
   const std::string discrete_predictions = read_text(dir / "discrete" / "predictions.csv");
   EXPECT_EQ(discrete_predictions.substr(0, discrete_predictions.find('\n')), "id,data.event,model.years,loss,data.site,data.time,model.free_5y");
   ASSERT_EQ(fuse("export '" + (dir / "discrete").string() + "' --out '" + (dir / "discrete_bundle").string() + "'").exit_code, 0);

@@ -58,7 +58,7 @@ Png reliability_chart(const std::string& title, const Curve& c, const std::vecto
   return canvas.png();
 }
 
-Png observed_chart(const std::string& title, const Curve& c) {
+Png observed_chart(const std::string& title, const Curve& c, bool survival) {
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (const std::vector<double>* v : {&c.x, &c.y, &c.lower, &c.upper})
     for (double x : *v)
@@ -66,7 +66,8 @@ Png observed_chart(const std::string& title, const Curve& c) {
   if (!(lo < hi)) throw std::invalid_argument("observed against predicted needs at least two different values");
   const double step = nice_step(hi - lo);
   lo = std::floor(lo / step) * step, hi = std::ceil(hi / step) * step;
-  Canvas canvas(lo, hi, lo, hi, title, "Mean prediction (per bin of predictions)", "Mean observed value");
+  Canvas canvas(lo, hi, lo, hi, title, survival ? "Mean predicted survival (per group of predictions)" : "Mean prediction (per bin of predictions)",
+                survival ? "Observed survival (Kaplan-Meier)" : "Mean observed value");
   canvas.axes(step);
   if (!c.lower.empty()) canvas.band(c.x, c.lower, c.upper, kLightBlue);
   canvas.dashed(lo, lo, hi, hi, kGray);

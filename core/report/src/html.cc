@@ -156,8 +156,12 @@ std::string charts(const bj::object& results) {
     if (a.contains("bin_predicted") && a.contains("bin_observed")) {
       Curve c{doubles(a.if_contains("bin_predicted")), doubles(a.if_contains("bin_observed")), doubles(a.if_contains("bin_observed_lower")),
               doubles(a.if_contains("bin_observed_upper"))};
-      h += image(observed_chart("Observed against predicted: " + name + "   " + headline(metrics, a, name, "r2", "R2"), c),
-                 "observed against predicted, " + name);
+      if (a.contains("calibration_error") || metrics.contains(name + ".calibration_error"))  // a survival model's, at a horizon
+        h += image(observed_chart("Calibration: " + name + "   " + headline(metrics, a, name, "calibration_error", "error"), c, true),
+                   "survival calibration, " + name);
+      else
+        h += image(observed_chart("Observed against predicted: " + name + "   " + headline(metrics, a, name, "r2", "R2"), c),
+                   "observed against predicted, " + name);
     }
     if (a.contains("km_time") && a.contains("survival_1")) {
       std::vector<std::vector<double>> curves;

@@ -99,6 +99,22 @@ TEST(Html, ASurvivalEvaluationGetsKaplanMeierCurves) {
   EXPECT_NE(page.find("<img alt=\"Kaplan-Meier curves by predicted risk, km\" src=\"data:image/png;base64,iVBORw0KGgo"), std::string::npos) << page;
 }
 
+// A survival model's calibration at a horizon: predicted against Kaplan-Meier survival per group, under its
+// own title (its NaN group, not followed long enough, left out of the line).
+TEST(Html, ASurvivalCalibrationGetsItsOwnChart) {
+  const std::string page = html_report(boost::json::parse(R"({
+    "metrics": {"calibration.calibration_error": {"value": 0.04}}, "data": {"rows": 40},
+    "arrays": {"calibration": {"bin_predicted": [0.2, 0.5, 0.8], "bin_observed": [0.25, null, 0.74], "bin_count": [13, 14, 13],
+                               "calibration_error": 0.04}}})").as_object(), "t");
+  EXPECT_NE(page.find("<img alt=\"survival calibration, calibration\" src=\"data:image/png;base64,iVBORw0KGgo"), std::string::npos) << page;
+  EXPECT_EQ(page.find("observed against predicted"), std::string::npos);
+  // As a metric (not chart-only) its numbers are among the metrics, and its groups drawn the same way.
+  const std::string metric_page = html_report(boost::json::parse(R"({
+    "metrics": {"cal_5y.calibration_error": {"value": 0.04}, "cal_5y.observed": {"value": 0.6}}, "data": {"rows": 40},
+    "arrays": {"cal_5y": {"bin_predicted": [0.2, 0.5, 0.8], "bin_observed": [0.25, 0.45, 0.74], "bin_count": [13, 14, 13]}}})").as_object(), "t");
+  EXPECT_NE(metric_page.find("<img alt=\"survival calibration, cal_5y\" src=\"data:image/png;base64,iVBORw0KGgo"), std::string::npos) << metric_page;
+}
+
 // A test set scored against its references lists its cases, the lowest first metric first (undefined last).
 TEST(Html, CasesComeLowestFirst) {
   const std::string page = html_report(boost::json::parse(R"({

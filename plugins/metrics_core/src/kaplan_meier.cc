@@ -77,18 +77,11 @@ class KaplanMeier : public SurvivalMetric<KaplanMeier> {
     const std::vector<double>& time_of = rows_.time;
     const std::vector<uint8_t>& event_of = rows_.event;
     if (n == 0) fail(FM_ERR_NUMERIC, "no rows: update the metric first");
-    // Each row's weight in each risk group: its copies placed one by one along the rows by ascending risk, as
-    // repeated rows would be.
+    // Each row's weight in each risk group, by ascending risk.
     std::vector<uint32_t> by_risk(n);
     std::iota(by_risk.begin(), by_risk.end(), 0u);
     std::stable_sort(by_risk.begin(), by_risk.end(), [&](uint32_t a, uint32_t b) { return risk_of[a] < risk_of[b]; });
-    double total = 0;
-    for (size_t i = 0; i < n; ++i) total += weight(counts, i);
-    std::vector<std::vector<double>> in_group(groups_, std::vector<double>(n, 0.0));
-    double before = 0;
-    for (uint32_t row : by_risk)
-      for (double copy = 0; copy < weight(counts, row); ++copy, ++before)
-        in_group[std::min(groups_ - 1, static_cast<size_t>((before + 0.5) / total * static_cast<double>(groups_)))][row] += 1;
+    const std::vector<std::vector<double>> in_group = equal_groups(by_risk, counts, groups_);
 
     // The grid: 0 to the longest time of all rows (not of this replicate, so that every replicate shares it).
     const double longest = *std::max_element(time_of.begin(), time_of.end());

@@ -4,7 +4,6 @@
 // censored before the horizon are made up for; controls (a time after the horizon) weigh alike, which cancels.
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <numeric>
 
 #include "common.h"
@@ -80,11 +79,7 @@ class SurvivalAuc : public SurvivalMetric<SurvivalAuc> {
   }
 
  private:
-  std::string when() const {  // the horizon as written ("5", "2.5")
-    char text[32];
-    std::snprintf(text, sizeof text, "%g", horizon_);
-    return text;
-  }
+  std::string when() const { return number_text(horizon_); }
 
   double horizon_;
 };

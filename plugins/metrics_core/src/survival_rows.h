@@ -4,8 +4,10 @@
 #ifndef FUSE_PLUGINS_METRICS_CORE_SURVIVAL_ROWS_H_
 #define FUSE_PLUGINS_METRICS_CORE_SURVIVAL_ROWS_H_
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,27 @@ struct SurvivalRows {
     });
   }
 };
+
+// A number as written ("5", "2.5", "1.2"), for messages.
+inline std::string number_text(double t) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", t);
+  return text;
+}
+
+// Each row's weight in each of `groups` groups of equal total weight, taken along `order` (the rows by ascending
+// score): a row's copies (its count in a bootstrap replicate) are placed one by one, as repeated rows would be.
+inline std::vector<std::vector<double>> equal_groups(const std::vector<uint32_t>& order, const uint8_t* counts, size_t groups) {
+  const size_t n = order.size();
+  double total = 0;
+  for (size_t i = 0; i < n; ++i) total += weight(counts, i);
+  std::vector<std::vector<double>> in_group(groups, std::vector<double>(n, 0.0));
+  double before = 0;
+  for (uint32_t row : order)
+    for (double copy = 0; copy < weight(counts, row); ++copy, ++before)
+      in_group[std::min(groups - 1, static_cast<size_t>((before + 0.5) / total * static_cast<double>(groups)))][row] += 1;
+  return in_group;
+}
 
 // Reads 'pred', 'time', 'event' and 'higher_is_longer', keeps the rows, and gives a metric all but its update
 // and its compute_weighted(inputs, counts, n, result).

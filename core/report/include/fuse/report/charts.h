@@ -21,8 +21,9 @@ Png pr_chart(const std::string& title, const Curve& curve, double prevalence);  
 // x: mean confidence per bin, y: accuracy per bin, counts: rows per bin (bars along the bottom).
 Png reliability_chart(const std::string& title, const Curve& curve, const std::vector<double>& counts);
 // A regression's calibration: x the mean prediction per bin of predictions, y the mean target there (with
-// its band), against the diagonal; the axes span the values.
-Png observed_chart(const std::string& title, const Curve& curve);
+// its band), against the diagonal; the axes span the values. A survival model's: x the mean predicted
+// probability of no event by a horizon per group, y the Kaplan-Meier estimate (`survival`: axes named so).
+Png observed_chart(const std::string& title, const Curve& curve, bool survival = false);
 // Kaplan-Meier curves (survival probability against time) of risk groups, each its `labels` entry, drawn as
 // steps; NaN ends a curve.
 Png survival_chart(const std::string& title, const std::vector<double>& times, const std::vector<std::vector<double>>& curves,
