@@ -69,9 +69,10 @@ struct DiscreteTime {
     if (b.is_floating_point() || b.scalar_type() == torch::kBool)
       fail(FM_ERR_TYPE, "bin '" + bin + "' must hold integer bin indices (fuse.ops.time_bins), got " + std::string(torch::toString(b.scalar_type())));
     b = b.to(torch::kLong);
-    if (n > 0 && (b.min().item<int64_t>() < 0 || b.max().item<int64_t>() >= bins))
-      fail(FM_ERR_INVALID_ARGUMENT, "bin '" + bin + "' holds " + std::to_string(b.min().item<int64_t>() < 0 ? b.min().item<int64_t>() : b.max().item<int64_t>()) +
-                                        ", outside the " + std::to_string(bins) + " bins of '" + pred + "' (0 to " + std::to_string(bins - 1) +
+    const int64_t lowest = b.min().item<int64_t>(), highest = b.max().item<int64_t>();
+    if (lowest < 0 || highest >= bins)
+      fail(FM_ERR_INVALID_ARGUMENT, "bin '" + bin + "' holds " + std::to_string(lowest < 0 ? lowest : highest) + ", outside the " + std::to_string(bins) +
+                                        " bins of '" + pred + "' (0 to " + std::to_string(bins - 1) +
                                         "): give the model as many outputs as fuse.ops.time_bins makes bins");
     if (!torch::logical_or(events == 0, events == 1).all().item<bool>())
       fail(FM_ERR_INVALID_ARGUMENT, "event '" + event + "' must be 1 (the event happened at its time) or 0 (censored then)");

@@ -19,30 +19,10 @@ class TimeBins {
       : key_(config.get_string("key")),
         out_(config.find_string("out").value_or(key_)),
         expected_(config.get_bool("expected")),
-        survival_at_(config.find_double("survival_at")) {
+        survival_at_(config.find_double("survival_at")),
+        cuts_(read_cuts(config)) {
     if (expected_ && survival_at_) fail(FM_ERR_INVALID_ARGUMENT, "'expected' and 'survival_at' exclude each other: one output per step");
     if (survival_at_ && !(*survival_at_ >= 0)) fail(FM_ERR_INVALID_ARGUMENT, "'survival_at' must be a time >= 0, got " + number(*survival_at_));
-    const std::optional<double> max = config.find_double("max");
-    const std::optional<int64_t> bins = config.find_int("bins");
-    if (!config.is_unset("cuts")) {
-      cuts_ = config.get_doubles("cuts");
-      if (max) fail(FM_ERR_INVALID_ARGUMENT, "'cuts' and 'max' exclude each other: give the cuts, or equal bins up to 'max'");
-      if (cuts_.empty()) fail(FM_ERR_INVALID_ARGUMENT, "'cuts' is empty; give at least one cut (two bins)");
-      for (size_t i = 0; i < cuts_.size(); ++i)
-        if (!std::isfinite(cuts_[i]) || cuts_[i] <= 0 || (i > 0 && cuts_[i] <= cuts_[i - 1]))
-          fail(FM_ERR_INVALID_ARGUMENT, "'cuts' must be finite, > 0 and increasing; cut " + std::to_string(i) + " is " + number(cuts_[i]));
-      if (bins && *bins != static_cast<int64_t>(cuts_.size()) + 1)
-        fail(FM_ERR_INVALID_ARGUMENT, "'bins' is " + std::to_string(*bins) + " but the " + std::to_string(cuts_.size()) + " 'cuts' make " +
-                                          std::to_string(cuts_.size() + 1) + " bins; leave 'bins' out");
-    } else {
-      if (!max)
-        fail(FM_ERR_INVALID_ARGUMENT, "set 'max' (bins of equal width up to it) or 'cuts', or mark the step \"fit\": true to take the training "
-                                      "samples' largest time");
-      if (!(std::isfinite(*max) && *max > 0)) fail(FM_ERR_INVALID_ARGUMENT, "'max' must be a time > 0, got " + number(*max));
-      const int64_t k = bins.value_or(kDefaultBins);
-      if (k < 2) fail(FM_ERR_INVALID_ARGUMENT, "'bins' must be at least 2, got " + std::to_string(k));
-      for (int64_t i = 1; i < k; ++i) cuts_.push_back(*max * static_cast<double>(i) / static_cast<double>(k));
-    }
   }
 
   void forward(Dict& sample, const sdk::Call&) {
@@ -61,6 +41,33 @@ class TimeBins {
   }
 
  private:
+  // The given cuts, or those of 'bins' of equal width up to 'max'.
+  static std::vector<double> read_cuts(const DictView& config) {
+    const std::optional<double> max = config.find_double("max");
+    const std::optional<int64_t> bins = config.find_int("bins");
+    std::vector<double> cuts;
+    if (!config.is_unset("cuts")) {
+      cuts = config.get_doubles("cuts");
+      if (max) fail(FM_ERR_INVALID_ARGUMENT, "'cuts' and 'max' exclude each other: give the cuts, or equal bins up to 'max'");
+      if (cuts.empty()) fail(FM_ERR_INVALID_ARGUMENT, "'cuts' is empty; give at least one cut (two bins)");
+      for (size_t i = 0; i < cuts.size(); ++i)
+        if (!std::isfinite(cuts[i]) || cuts[i] <= 0 || (i > 0 && cuts[i] <= cuts[i - 1]))
+          fail(FM_ERR_INVALID_ARGUMENT, "'cuts' must be finite, > 0 and increasing; cut " + std::to_string(i) + " is " + number(cuts[i]));
+      if (bins && *bins != static_cast<int64_t>(cuts.size()) + 1)
+        fail(FM_ERR_INVALID_ARGUMENT, "'bins' is " + std::to_string(*bins) + " but the " + std::to_string(cuts.size()) + " 'cuts' make " +
+                                          std::to_string(cuts.size() + 1) + " bins; leave 'bins' out");
+      return cuts;
+    }
+    if (!max)
+      fail(FM_ERR_INVALID_ARGUMENT, "set 'max' (bins of equal width up to it) or 'cuts', or mark the step \"fit\": true to take the training "
+                                    "samples' largest time");
+    if (!(std::isfinite(*max) && *max > 0)) fail(FM_ERR_INVALID_ARGUMENT, "'max' must be a time > 0, got " + number(*max));
+    const int64_t k = bins.value_or(kDefaultBins);
+    if (k < 2) fail(FM_ERR_INVALID_ARGUMENT, "'bins' must be at least 2, got " + std::to_string(k));
+    for (int64_t i = 1; i < k; ++i) cuts.push_back(*max * static_cast<double>(i) / static_cast<double>(k));
+    return cuts;
+  }
+
   // Bin b holds the times in (cuts[b-1], cuts[b]]; the first starts at 0, the last has no end.
   int64_t bin(double t) const {
     if (!(t >= 0)) fail(FM_ERR_INVALID_ARGUMENT, "key '" + key_ + "': the time " + number(t) + " is not a time >= 0");
