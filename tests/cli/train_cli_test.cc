@@ -318,6 +318,7 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   EXPECT_NE(run.out.find("evaluation: c_index = 0."), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("evaluation: survival_auc = 0."), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("evaluation: calibration_5y.calibration_error = 0."), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("evaluation: brier_5y.brier_skill = "), std::string::npos) << run.out;
   EXPECT_NE(read_text(dir / "discrete" / "report.html").find("<img alt=\"survival calibration, calibration_5y\""), std::string::npos);
   const std::string discrete_predictions = read_text(dir / "discrete" / "predictions.csv");
   EXPECT_EQ(discrete_predictions.substr(0, discrete_predictions.find('\n')), "id,data.event,model.years,loss,data.site,data.time,model.free_5y");

@@ -25,26 +25,7 @@ class SurvivalAuc : public SurvivalMetric<SurvivalAuc> {
     const std::vector<double>& risk = rows_.risk;
     const std::vector<double>& time = rows_.time;
     const std::vector<uint8_t>& event = rows_.event;
-    // G(T-) for each case: the censoring's Kaplan-Meier product over censoring times strictly before T (at one
-    // time, events come before censoring).
-    std::vector<uint32_t> by_time(n);
-    std::iota(by_time.begin(), by_time.end(), 0u);
-    std::stable_sort(by_time.begin(), by_time.end(), [&](uint32_t a, uint32_t b) { return time[a] < time[b]; });
-    std::vector<double> uncensored_before(n, 1.0);
-    double at_risk = 0, g = 1;
-    for (size_t i = 0; i < n; ++i) at_risk += weight(counts, i);
-    for (size_t k = 0; k < n;) {
-      size_t end = k;
-      double censored = 0, leaving = 0;
-      for (; end < n && time[by_time[end]] == time[by_time[k]]; ++end) {
-        uncensored_before[by_time[end]] = g;
-        leaving += weight(counts, by_time[end]);
-        if (!event[by_time[end]]) censored += weight(counts, by_time[end]);
-      }
-      if (at_risk > 0) g *= 1 - censored / at_risk;
-      at_risk -= leaving;
-      k = end;
-    }
+    const std::vector<double> uncensored_before = uncensored(rows_, counts, horizon_).before;
     // Controls' risks, sorted with their weights, so each case counts those below it by binary search.
     std::vector<std::pair<double, double>> controls;  // (risk, weight)
     double case_weight = 0, case_rows = 0;

@@ -25,14 +25,7 @@ class SurvivalCalibration : public SurvivalMetric<SurvivalCalibration> {
   void compute_weighted(const DictView*, const uint8_t* counts, size_t n, Dict& result) const {
     check_rows(n);
     if (n == 0) fail(FM_ERR_NUMERIC, "no rows: update the metric first");
-    // The stored risk is the prediction, negated when it is a survival probability (higher_is_longer).
-    std::vector<double> predicted(n);
-    for (size_t i = 0; i < n; ++i) {
-      predicted[i] = longer_ ? -rows_.risk[i] : 1 - rows_.risk[i];
-      if (!(predicted[i] >= 0 && predicted[i] <= 1))
-        fail(FM_ERR_INVALID_ARGUMENT, "key '" + pred_ + "': row " + std::to_string(i) + " holds " + number_text(longer_ ? -rows_.risk[i] : rows_.risk[i]) +
-                                          ", not a probability (of no event by " + when() + (longer_ ? "" : "; of the event, as higher_is_longer is false") + ")");
-    }
+    const std::vector<double> predicted = survival_probabilities(horizon_);
     std::vector<uint32_t> order(n);
     std::iota(order.begin(), order.end(), 0u);
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return predicted[a] < predicted[b]; });
@@ -46,7 +39,7 @@ class SurvivalCalibration : public SurvivalMetric<SurvivalCalibration> {
       double sum = 0;
       for (size_t i = 0; i < n; ++i) size[g] += in_group[g][i], sum += in_group[g][i] * predicted[i];
       mean[g] = size[g] > 0 ? sum / size[g] : kNaN;
-      observed[g] = survival_at_horizon(in_group[g]);
+      observed[g] = kaplan_meier_at(rows_, in_group[g], horizon_);
     }
     double error = 0, followed = 0;
     for (size_t g = 0; g < groups_; ++g)
@@ -64,31 +57,6 @@ class SurvivalCalibration : public SurvivalMetric<SurvivalCalibration> {
   }
 
  private:
-  // The Kaplan-Meier probability of no event by the horizon among rows of weights `w`; NaN when none is
-  // followed that long (each censored before it) and the estimate has not reached 0.
-  double survival_at_horizon(const std::vector<double>& w) const {
-    const std::vector<double>& time = rows_.time;
-    std::vector<uint32_t> by_time;
-    double at_risk = 0;
-    for (uint32_t i = 0; i < w.size(); ++i)
-      if (w[i] > 0) by_time.push_back(i), at_risk += w[i];
-    std::stable_sort(by_time.begin(), by_time.end(), [&](uint32_t a, uint32_t b) { return time[a] < time[b]; });
-    double survival = 1;
-    for (size_t k = 0; k < by_time.size() && time[by_time[k]] <= horizon_;) {
-      const double t = time[by_time[k]];
-      double died = 0, left = 0;
-      for (; k < by_time.size() && time[by_time[k]] == t; ++k) {
-        left += w[by_time[k]];
-        if (rows_.event[by_time[k]]) died += w[by_time[k]];
-      }
-      survival *= 1 - died / at_risk;
-      at_risk -= left;
-    }
-    // Rows left at risk have times after the horizon; with none (and the estimate above 0) it is unknown there.
-    const bool reached = !by_time.empty() && time[by_time.back()] >= horizon_;
-    return reached || survival == 0 ? survival : kNaN;
-  }
-
   std::string when() const { return number_text(horizon_); }
 
   double horizon_;

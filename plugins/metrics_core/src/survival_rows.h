@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -88,6 +90,63 @@ inline std::vector<std::vector<double>> equal_groups(const std::vector<uint32_t>
   return in_group;
 }
 
+// The Kaplan-Meier estimate G of staying uncensored, for inverse-probability-of-censoring weights (the
+// time-dependent AUC, the Brier score): G(T-) just before each row's time (at one time, events come before
+// censoring), and G(at), after the censorings at or before `at`.
+struct Uncensored {
+  std::vector<double> before;  // per row
+  double at = 1;
+};
+inline Uncensored uncensored(const SurvivalRows& rows, const uint8_t* counts, double at) {
+  const size_t n = rows.size();
+  std::vector<uint32_t> by_time(n);
+  std::iota(by_time.begin(), by_time.end(), 0u);
+  std::stable_sort(by_time.begin(), by_time.end(), [&](uint32_t a, uint32_t b) { return rows.time[a] < rows.time[b]; });
+  Uncensored u{std::vector<double>(n, 1.0), 1.0};
+  double at_risk = 0, g = 1;
+  for (size_t i = 0; i < n; ++i) at_risk += weight(counts, i);
+  for (size_t k = 0; k < n;) {
+    const double t = rows.time[by_time[k]];
+    size_t end = k;
+    double censored = 0, leaving = 0;
+    for (; end < n && rows.time[by_time[end]] == t; ++end) {
+      u.before[by_time[end]] = g;
+      leaving += weight(counts, by_time[end]);
+      if (!rows.event[by_time[end]]) censored += weight(counts, by_time[end]);
+    }
+    if (at_risk > 0) g *= 1 - censored / at_risk;
+    if (t <= at) u.at = g;
+    at_risk -= leaving;
+    k = end;
+  }
+  return u;
+}
+
+// The Kaplan-Meier probability of no event by `horizon` among the rows of weights `w` (0: not in the group);
+// NaN when none is followed that long (each censored before it) and the estimate has not reached 0.
+inline double kaplan_meier_at(const SurvivalRows& rows, const std::vector<double>& w, double horizon) {
+  const std::vector<double>& time = rows.time;
+  std::vector<uint32_t> by_time;
+  double at_risk = 0;
+  for (uint32_t i = 0; i < w.size(); ++i)
+    if (w[i] > 0) by_time.push_back(i), at_risk += w[i];
+  std::stable_sort(by_time.begin(), by_time.end(), [&](uint32_t a, uint32_t b) { return time[a] < time[b]; });
+  double survival = 1;
+  for (size_t k = 0; k < by_time.size() && time[by_time[k]] <= horizon;) {
+    const double t = time[by_time[k]];
+    double died = 0, left = 0;
+    for (; k < by_time.size() && time[by_time[k]] == t; ++k) {
+      left += w[by_time[k]];
+      if (rows.event[by_time[k]]) died += w[by_time[k]];
+    }
+    survival *= 1 - died / at_risk;
+    at_risk -= left;
+  }
+  // Rows left at risk have times after the horizon; with none (and the estimate above 0) it is unknown there.
+  const bool reached = !by_time.empty() && time[by_time.back()] >= horizon;
+  return reached || survival == 0 ? survival : std::numeric_limits<double>::quiet_NaN();
+}
+
 // Reads 'pred', 'time', 'event' and 'higher_is_longer', keeps the rows, and gives a metric all but its update
 // and its compute_weighted(inputs, counts, n, result).
 template <class Derived>
@@ -109,6 +168,19 @@ class SurvivalMetric {
   void add_one_risk_per_row(const DictView& batch) { rows_.add(SurvivalRows::one_per_row(batch, pred_), batch, pred_, time_, event_, longer_, true); }
   void check_rows(size_t n) const {
     if (n != rows_.size()) fail(FM_ERR_INVALID_ARGUMENT, "counts do not match the rows seen");
+  }
+  // Each row's predicted probability of no event by `horizon`: the prediction itself (higher_is_longer), else
+  // 1 - it (a probability of the event). Refuses a value outside [0, 1].
+  std::vector<double> survival_probabilities(double horizon) const {
+    std::vector<double> p(rows_.size());
+    for (size_t i = 0; i < p.size(); ++i) {
+      const double given = longer_ ? -rows_.risk[i] : rows_.risk[i];  // the stored risk is negated for higher_is_longer
+      p[i] = longer_ ? given : 1 - given;
+      if (!(given >= 0 && given <= 1))
+        fail(FM_ERR_INVALID_ARGUMENT, "key '" + pred_ + "': row " + std::to_string(i) + " holds " + number_text(given) + ", not a probability (of no event by " +
+                                          number_text(horizon) + (longer_ ? "" : "; of the event, as higher_is_longer is false") + ")");
+    }
+    return p;
   }
 
   std::string pred_, time_, event_;
