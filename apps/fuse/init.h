@@ -21,6 +21,8 @@ struct InitOptions {
   bool force = false;
   int64_t threads = 0;
   int64_t max_size = 0;  // --max-size: the images' largest side in pixels or voxels; 0: each template's own
+  std::string survival_model = "cox";  // --survival-model: cox (a risk) or discrete (per-bin event probabilities)
+  double horizon = 0;                  // --horizon: the time survival is predicted and scored at; 0: the median time
 };
 
 // The table as the experiment names it: relative to the experiment's folder, unless that climbs more than two
@@ -131,14 +133,17 @@ struct Target {
   // Target columns with empty cells: the source leaves those rows out ("required"); the count per column.
   std::vector<std::pair<std::string, size_t>> required;
   std::string time;         // survival: the key of the times
-  double horizon = 0;       // survival: the median time, where the evaluation's time-dependent AUC is
+  double horizon = 0;       // survival: --horizon, else the median time, where the evaluation's time-dependent AUC is
+  size_t bins = 0;          // survival: the time bins of a discrete-time model (its outputs); 0: a Cox model
   std::string stratify;     // the folds' stratify members (stratify_members; "" none)
   std::vector<std::string> labels;  // multi-label: the labels, each a column or a label of one listing column (scored one by one under their names)
   std::string description;  // "binary classification of 'label'"
   std::vector<std::string> steps;  // static steps making `label` from the column (none when it is one already)
   // The model's outputs ("[\"model.logits\", \"model.probs\"]") and how many numbers per row the first holds.
   std::string outputs() const;
-  size_t output_size() const { return task == "classification" || task == "multilabel" ? classes : 1; }
+  size_t output_size() const { return task == "classification" || task == "multilabel" ? classes : bins > 0 ? bins : 1; }
+  // One number per row (a regression's, a Cox model's risk): a regressor rather than a classifier.
+  bool one_number() const { return task == "regression" || (task == "survival" && bins == 0); }
 };
 // o.target's columns: one, or several separated by commas (multi-label).
 std::vector<std::string> target_columns(const InitOptions& o);
@@ -153,8 +158,9 @@ Target read_targets(const InitOptions& o, const std::vector<table::ColumnSummary
 Target read_label_list(const InitOptions& o, const table::Column& column, const std::vector<std::string>& columns, size_t folds);
 Target read_target(const InitOptions& o, const table::ColumnSummary& column);
 // A survival target: years (or any unit) to the event in column o.time, column o.event 1 when it happened and 0
-// when follow-up ended first (a Cox model scored by the C-index). Refuses empty cells, negative times, and an
-// event column that is not 0/1 with both values.
+// when follow-up ended first (a Cox model scored by the C-index, or with --survival-model discrete a
+// discrete-time one: the time's bin, fitted, its step). Refuses empty cells, negative times, an event column
+// that is not 0/1 with both values, and a --horizon after the longest time.
 Target read_survival(const InitOptions& o, const table::ColumnSummary& time, const table::ColumnSummary& event);
 // The source's "required" member for the target's columns with empty cells (", \"required\": [...]"), or "".
 std::string required_member(const Target& t);

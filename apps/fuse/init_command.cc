@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -92,6 +93,8 @@ std::vector<std::string> feature_steps(const Plan& p) {
 }
 
 std::string features_description(const Plan& p) {
+  if (p.categories.empty()) return counted(p.numbers.size(), "number");  // not "and 0 categorical columns"
+  if (p.numbers.empty()) return counted(p.categories.size(), "categorical column");
   return counted(p.numbers.size(), "number") + " and " + counted(p.categories.size(), "categorical column");
 }
 
@@ -171,6 +174,10 @@ int init_table(const InitOptions& o) {
 
 int init(const InitOptions& o) {
   if (o.time.empty() != o.event.empty()) throw Error(Errc::kInvalidArgument, "a survival target needs both --time COLUMN and --event COLUMN");
+  if (o.event.empty() && (o.survival_model != "cox" || o.horizon != 0))
+    throw Error(Errc::kInvalidArgument, std::string(o.horizon != 0 ? "--horizon" : "--survival-model") + " is for a survival target: give --time and --event");
+  if (o.horizon < 0 || !std::isfinite(o.horizon))
+    throw Error(Errc::kInvalidArgument, "--horizon " + json::format_number(o.horizon) + ": a time after 0, in the times' unit (e.g. 5 for five years)");
   if (o.target.empty() + o.mask.empty() + o.event.empty() != 2)
     throw Error(Errc::kInvalidArgument, "give --target COLUMN (a table's other columns, or its images, predict it), --mask COLUMN (label maps of the images "
                                         "in --image COLUMN: a segmentation) or --time and --event COLUMNs (survival)");
@@ -362,6 +369,8 @@ std::string common_options(const InitOptions& o) {
   if (!o.exclude.empty()) options += " --exclude " + join(o.exclude, ",");
   if (!o.groups.empty()) options += " --groups " + join(o.groups, ",");
   if (!o.uncertain.empty()) options += " --uncertain " + o.uncertain;
+  if (o.survival_model != "cox") options += " --survival-model " + o.survival_model;
+  if (o.horizon > 0) options += " --horizon " + json::format_number(o.horizon);
   return options + fold_group_option(o);
 }
 
@@ -446,6 +455,11 @@ void add_init_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--mask", options.mask, "the column of label maps: a 3D segmentation of the images in --image");
   cmd->add_option("--image", options.image, "the column of images, with --mask (default: image)");
   cmd->add_option("--time", options.time, "with --event: the column of times to the event or to the end of follow-up (a Cox model)");
+  cmd->add_option("--survival-model", options.survival_model, "survival: cox (a risk score; default) or discrete (per-bin event probabilities: an "
+                                                               "expected time and a probability of no event by --horizon, with their calibration)")
+      ->check(CLI::IsMember({"cox", "discrete"}));
+  cmd->add_option("--horizon", options.horizon, "survival: the time the AUC (and a discrete model's probabilities) is at, in the times' unit "
+                                                 "(default: the median time)");
   cmd->add_option("--event", options.event, "with --time: the column that is 1 when the event happened, 0 when follow-up ended first");
   cmd->add_option("--threads", options.threads, "threads reading the images' headers and masks (default: all cores)");
   cmd->add_option("--out", options.out, "the experiment file to write (default: experiment.json)");

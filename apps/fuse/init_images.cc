@@ -45,8 +45,8 @@ int init_images(const InitOptions& o) {
   const std::vector<std::string> features = tabular ? feature_steps(p) : std::vector<std::string>();
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, std::vector<std::string>(images.size()), reading_threads(o)));
 
-  // A regression or a risk (survival): one number per image.
-  const bool photographs = s.photographs, regression = target.task == "regression" || survival;
+  // A regression or a risk (Cox survival): one number per image.
+  const bool photographs = s.photographs, regression = target.one_number();
   const std::string image_path = json_string(data_key(o.image));
   std::string key, dims, about, shape;  // the image's key, the spatial dimensions, the comment on its steps, its size
   std::vector<std::string> steps_of_image, dynamic, skip;

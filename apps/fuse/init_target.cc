@@ -29,6 +29,9 @@ constexpr char kLabelSeparator[] = "|";
 // predict, without the label columns, skips it.
 std::string if_present(const std::string& keys) { return ", \"apply_if_present\": " + keys; }
 
+// A discrete-time survival model's bins: pycox's examples use 10 to 20; 10 keeps each fed on small tables.
+constexpr size_t kTimeBins = 10;
+
 // ChestX-ray14's "Finding Labels" lists a row's labels as "Effusion|Edema": a text column some of whose cells
 // hold the separator.
 bool lists_labels(const table::Column& column) {
@@ -54,7 +57,7 @@ std::string key_list(const std::vector<std::string>& columns) {
 
 std::string Target::outputs() const {
   if (task == "regression") return "[\"model.pred_z\"]";  // in the standardised target's units; the postprocess undoes it
-  if (task == "survival") return "[\"model.risk\"]";
+  if (task == "survival") return bins > 0 ? "[\"model.logits\", \"model.probs\"]" : "[\"model.risk\"]";
   if (task == "multilabel") return "[\"model.logits\"]";  // a sigmoid per label in the postprocess, no softmax
   return "[\"model.logits\", \"model.probs\"]";
 }
@@ -255,12 +258,22 @@ Target read_survival(const InitOptions& o, const table::ColumnSummary& time, con
   t.label = data_key(event.name);
   t.stratify = stratify_members({t.label});
   t.time = data_key(time.name);
-  // Three significant digits, as a clinician would name it: a median between two times prints as 2.61, not
-  // 2.6085000000000003.
+  if (o.horizon > 0 && o.horizon >= time.max)
+    throw Error(Errc::kInvalidArgument, "--horizon " + json::format_number(o.horizon) + " is not before the longest time in '" + time.name + "' (" +
+                                            json::format_number(time.max) + "): nobody is followed past it");
+  // The median to three significant digits, as a clinician would name it: a median between two times prints
+  // as 2.61, not 2.6085000000000003.
   char rounded[32];
   std::snprintf(rounded, sizeof rounded, "%.3g", time.median);
-  t.horizon = std::strtod(rounded, nullptr);
-  t.description = "survival ('" + time.name + "' to the event '" + event.name + "')";
+  t.horizon = o.horizon > 0 ? o.horizon : std::strtod(rounded, nullptr);
+  if (o.survival_model == "discrete") {
+    t.bins = kTimeBins;
+    t.steps.push_back("      // the time's bin, the discrete-time loss's target: " + std::to_string(kTimeBins) +
+                      " bins of equal width up to the training folds'\n      // longest time (a table to predict, without the column, skips it)\n"
+                      "      {\"op\": \"fuse.ops.time_bins\", \"key\": " + json_string(t.time) + ", \"out\": " + json_string(t.time + "_bin") +
+                      ", \"bins\": " + std::to_string(kTimeBins) + ", \"fit\": true" + if_present(json_string(t.time)) + "}");
+  }
+  t.description = std::string(t.bins > 0 ? "discrete-time " : "") + "survival ('" + time.name + "' to the event '" + event.name + "')";
   for (const table::ColumnSummary* c : {&time, &event})
     if (c->missing) t.required.emplace_back(c->name, c->missing);
   return t;
@@ -289,16 +302,42 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
   const std::string label = json_string(t.label);
   if (t.task == "survival") {
     const std::string cox = "\"time\": " + json_string(t.time) + ", \"event\": " + label;
-    line("  // The negative Cox partial likelihood within each batch (DeepSurv), so batches are large.");
-    line("  \"losses\": {\"cox\": {\"loss\": \"fuse.losses.cox\", \"pred\": \"model.risk\", " + cox + "}},");
-    line("  \"metrics\": {\"c_index\": {\"metric\": \"fuse.metrics.c_index\", \"pred\": \"model.risk\", " + cox + ", \"output\": \"c_index\"}},");
-    monitor = "validation.c_index";
     const std::string horizon = json::format_number(t.horizon);
-    evaluation = "{\"target\": " + label + ", \"score\": \"model.risk\", \"metrics\": {\"c_index\": {\"component\": \"c_index\", \"config\": {" + cox + "}}," +
-                 "\n                             // the AUC of an event by " + horizon + " (the median time) against no event until then\n"
-                 "                             \"survival_auc\": {\"component\": \"survival_auc\", \"config\": {" + cox + ", \"horizon\": " + horizon + "}}," +
-                 "\n                             // Kaplan-Meier curves of the lower and higher predicted risk halves, for report.html\n"
-                 "                             \"km\": {\"component\": \"kaplan_meier\", \"config\": {" + cox + "}, \"chart\": true}}";
+    const std::string when = o.horizon > 0 ? horizon : horizon + " (the median time)";
+    monitor = "validation.c_index";
+    if (t.bins == 0) {
+      line("  // The negative Cox partial likelihood within each batch (DeepSurv), so batches are large.");
+      line("  \"losses\": {\"cox\": {\"loss\": \"fuse.losses.cox\", \"pred\": \"model.risk\", " + cox + "}},");
+      line("  \"metrics\": {\"c_index\": {\"metric\": \"fuse.metrics.c_index\", \"pred\": \"model.risk\", " + cox + ", \"output\": \"c_index\"}},");
+      evaluation = "{\"target\": " + label + ", \"score\": \"model.risk\", \"metrics\": {\"c_index\": {\"component\": \"c_index\", \"config\": {" + cox + "}}," +
+                   "\n                             // the AUC of an event by " + when + " against no event until then\n"
+                   "                             \"survival_auc\": {\"component\": \"survival_auc\", \"config\": {" + cox + ", \"horizon\": " + horizon + "}}," +
+                   "\n                             // Kaplan-Meier curves of the lower and higher predicted risk halves, for report.html\n"
+                   "                             \"km\": {\"component\": \"kaplan_meier\", \"config\": {" + cox + "}, \"chart\": true}}";
+    } else {
+      // Per-bin probabilities: an expected time (higher = later event) and a probability of no event by the
+      // horizon, each row scored alone by its own bin's likelihood.
+      const std::string longer = cox + ", \"higher_is_longer\": true", at = ", \"horizon\": " + horizon;
+      const std::string bins = "\"bins\": " + std::to_string(t.bins) + ", ", from = ", \"fit\": {\"from\": " + json_string(t.time) + "}";
+      line("  // The softmax over the time bins; the expected time and the probability of no event by " + horizon + ", with the bins of");
+      line("  // the training folds.");
+      line("  \"postprocess\": [{\"op\": \"fuse.ops.time_bins\", \"key\": \"model.probs\", \"out\": \"model.expected_time\", " + bins + "\"expected\": true" + from + "},");
+      line("                  {\"op\": \"fuse.ops.time_bins\", \"key\": \"model.probs\", \"out\": \"model.survival\", " + bins + "\"survival_at\": " + horizon + from + "}],");
+      line("  // The likelihood of each row's time bin (pycox's PMF): an event in its bin, a censored row in its bin or later.");
+      line("  \"losses\": {\"nll\": {\"loss\": \"fuse.losses.discrete_time\", \"pred\": \"model.logits\", \"bin\": " + json_string(t.time + "_bin") +
+           ", \"event\": " + label + "}},");
+      line("  \"metrics\": {\"c_index\": {\"metric\": \"fuse.metrics.c_index\", \"pred\": \"model.expected_time\", " + longer + ", \"output\": \"c_index\"}},");
+      const std::string survival = "\"pred\": \"model.survival\", " + cox;
+      evaluation = "{\"target\": " + label + ", \"score\": \"model.expected_time\", \"metrics\": {\"c_index\": {\"component\": \"c_index\", \"config\": {" + longer +
+                   "}},\n                             // the AUC of an event by " + when + " against no event until then\n"
+                   "                             \"survival_auc\": {\"component\": \"survival_auc\", \"config\": {" + survival + ", \"higher_is_longer\": true" + at + "}}," +
+                   "\n                             // the predicted probabilities of no event by then against Kaplan-Meier per tenth of them\n"
+                   "                             // (report.html draws them), and their censoring-weighted Brier score\n"
+                   "                             \"calibration\": {\"component\": \"survival_calibration\", \"config\": {" + survival + at + "}},\n"
+                   "                             \"survival_brier\": {\"component\": \"survival_brier\", \"config\": {" + survival + at + "}}," +
+                   "\n                             // Kaplan-Meier curves of the shorter and longer predicted halves, for report.html\n"
+                   "                             \"km\": {\"component\": \"kaplan_meier\", \"config\": {" + longer + "}, \"chart\": true}}";
+    }
   } else if (t.task == "regression") {
     // The model predicts the standardised target; model.pred is the prediction in the target's units (what
     // the evaluation, predictions.csv and a bundle report), with the training folds' mean and std.

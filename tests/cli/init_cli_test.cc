@@ -173,7 +173,7 @@ TEST(FuseInit, SeveralZeroOneTargetsGiveAMultiLabelClassification) {
   table.close();
   CommandResult r = fuse("init findings.csv --target effusion,edema --exclude grade --out findings.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("wrote findings.json: multi-label classification of 'effusion', 'edema' from 2 numbers and 0 categorical columns\n"), std::string::npos)
+  EXPECT_NE(r.out.find("wrote findings.json: multi-label classification of 'effusion', 'edema' from 2 numbers\n"), std::string::npos)
       << r.out;
   const std::string text = read_text(dir / "findings.json");
   EXPECT_NE(text.find(R"({"op": "fuse.ops.stack", "keys": ["data.effusion", "data.edema"], "out": "data.targets", "apply_if_present": ["data.effusion", )"
@@ -277,7 +277,7 @@ TEST(FuseInit, ATextColumnListingLabelsGivesAMultiLabelClassification) {
   CommandResult r = fuse("init findings.csv --target findings --out findings.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("wrote findings.json: multi-label classification of the 3 labels in 'findings' (Edema, Effusion, Mass; 'No Finding' lists none) "
-                       "from 2 numbers and 0 categorical columns\n"),
+                       "from 2 numbers\n"),
             std::string::npos)
       << r.out;
   const std::string text = read_text(dir / "findings.json");
@@ -458,6 +458,45 @@ TEST(FuseInit, ASurvivalTableRuns) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("  rows left out: 1 without 'w' (the source's \"required\": nothing to learn from)\n"), std::string::npos) << r.out;
   EXPECT_NE(read_text(dir / "partial.json").find(R"("source": {"table": "bad.csv", "required": ["w"]},)"), std::string::npos);
+}
+
+// --survival-model discrete: the time's bin fitted to the training folds, per-bin probabilities, an expected
+// time and a probability of no event by --horizon, scored by the C-index, the AUC, calibration and Brier score.
+TEST(FuseInit, ADiscreteTimeSurvivalTableRuns) {
+  const fs::path dir = fresh_dir("init_discrete_survival");
+  std::ofstream table(dir / "followup.csv");
+  table << "id,x,years,progressed\n";
+  for (int i = 0; i < 80; ++i) table << "p" << i << "," << std::sin(1.3 * i) << "," << 1 + std::exp(-std::sin(1.3 * i)) + 0.1 * (i % 7) << "," << (i % 3 ? 1 : 0) << "\n";
+  table.close();
+  CommandResult r = fuse("init followup.csv --time years --event progressed --survival-model discrete --horizon 2 --out discrete.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote discrete.json: discrete-time survival ('years' to the event 'progressed') from 1 number\n"), std::string::npos) << r.out;
+  const std::string text = read_text(dir / "discrete.json");
+  for (const char* part : {
+           "// Made by `fuse init followup.csv --time years --event progressed --survival-model discrete --horizon 2`",
+           R"({"op": "fuse.ops.time_bins", "key": "data.years", "out": "data.years_bin", "bins": 10, "fit": true, "apply_if_present": "data.years"})",
+           R"("out_features": 10, "dropout": 0.1, "inputs": ["data.features"], "outputs": ["model.logits", "model.probs"]})",
+           R"({"op": "fuse.ops.time_bins", "key": "model.probs", "out": "model.survival", "bins": 10, "survival_at": 2, "fit": {"from": "data.years"}}],)",
+           R"("losses": {"nll": {"loss": "fuse.losses.discrete_time", "pred": "model.logits", "bin": "data.years_bin", "event": "data.progressed"}},)",
+           "// the AUC of an event by 2 against no event until then\n"})
+    EXPECT_NE(text.find(part), std::string::npos) << part << "\n" << text;
+  r = fuse("run discrete.json --epochs 2 --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("fuse.ops.time_bins on 'data.years': max "), std::string::npos) << r.out;
+  for (const char* line : {"evaluation: c_index = ", "evaluation: survival_auc = ", "evaluation: calibration.calibration_error = ",
+                           "evaluation: survival_brier.brier_skill = "})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  EXPECT_NE(read_text(dir / "run" / "report.html").find("<img alt=\"survival calibration, calibration\""), std::string::npos);
+  // Refused: the options without a survival target, a horizon no one is followed past, an unknown model.
+  const auto error = [&](const std::string& args) { return init_error(args, dir); };
+  EXPECT_EQ(error("followup.csv --target x --horizon 5"), "fuse: error: --horizon is for a survival target: give --time and --event\n");
+  EXPECT_EQ(error("followup.csv --target x --survival-model discrete"), "fuse: error: --survival-model is for a survival target: give --time and --event\n");
+  EXPECT_EQ(error("followup.csv --time years --event progressed --horizon 9"),
+            "fuse: error: --horizon 9 is not before the longest time in 'years' (4.28371): nobody is followed past it\n");
+  EXPECT_EQ(error("followup.csv --time years --event progressed --horizon -1"),
+            "fuse: error: --horizon -1: a time after 0, in the times' unit (e.g. 5 for five years)\n");
+  r = fuse("init followup.csv --time years --event progressed --survival-model weibull", dir);
+  EXPECT_NE(r.err.find("--survival-model: weibull not in {cox,discrete}"), std::string::npos) << r.err;
 }
 
 TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
@@ -654,6 +693,21 @@ TEST(FuseInit, ImagesWithATimeAndAnEventGiveASurvivalModel) {
   r = fuse("infer bundle --input data/images/test_0.png", dir);  // an image alone: its risk
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"model.risk\": ["), std::string::npos) << r.out;
+  // A discrete-time model: a classifier over the time bins; an image alone gets its expected time and its
+  // probability of no event by the horizon (the time's bin skipped without a time).
+  r = fuse("init data/survival.csv --time years --event progressed --survival-model discrete --threads 2 --out discrete.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string discrete = read_text(dir / "discrete.json");
+  EXPECT_NE(discrete.find(R"("model": {"model": "fuse.models.cnn_classifier", "dims": 2, "num_classes": 10, )"), std::string::npos) << discrete;
+  EXPECT_NE(discrete.find(R"(    {"op": "fuse.ops.time_bins", "key": "data.years", "out": "data.years_bin", "bins": 10, "fit": true, "apply_if_present": "data.years"})"),
+            std::string::npos)
+      << discrete;  // in the inference steps too
+  ASSERT_EQ(fuse("run discrete.json --epochs 1 --no-progress --out discrete_run", dir).exit_code, 0);
+  ASSERT_EQ(fuse("export discrete_run --out discrete_bundle", dir).exit_code, 0);
+  r = fuse("infer discrete_bundle --input data/images/test_0.png", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"model.expected_time\": ["), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"model.survival\": ["), std::string::npos) << r.out;
   EXPECT_EQ(init_error("data/survival.csv --time years --event progresed", dir),
             "fuse: error: data/survival.csv: no column 'progresed'; did you mean 'progressed'? (--event; columns: id, image, years, progressed)\n");
 }
