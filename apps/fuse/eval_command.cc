@@ -21,7 +21,9 @@ namespace bj = boost::json;
 
 struct Options {
   std::vector<std::string> predictions, scores, labels, metrics, groups, compare;
-  std::string config, target, id, fold, json_out, html_out, ci_method = "percentile", nan = "error";
+  std::string config, target, id, fold, json_out, html_out, ci_method = "percentile", nan = "error", time, event;
+  double horizon = 0;
+  bool higher_is_longer = false;
   int64_t ci = 0, threads = 0;
   uint64_t seed = 0;
   double level = 0.95;
@@ -38,6 +40,12 @@ eval::EvalConfig build_config(const Options& o) {
   if (!o.id.empty()) c.id_column = o.id;
   if (!o.scores.empty()) c.score_columns = o.scores;
   if (!o.labels.empty()) c.label_columns = o.labels;
+  if (!o.time.empty()) c.time_column = o.time;
+  if (!o.event.empty()) c.event_column = o.event;
+  if (o.horizon > 0) c.horizon = o.horizon;
+  if (o.higher_is_longer) c.higher_is_longer = true;
+  // The bootstrap resamples within each target class: for survival, the events and the censored rows.
+  if (c.target_column.empty() && c.label_columns.empty()) c.target_column = c.event_column;
   for (const std::string& m : o.metrics) c.metrics.push_back(eval::MetricSpec{m, m, {}, o.one_vs_all, "--metric " + m});
   if (o.ci > 0) {
     c.ci.rounds = o.ci;
@@ -163,20 +171,26 @@ void write_text(const std::string& path, const std::string& text) {
 // curves, a reliability diagram and a confusion matrix (per class, one-vs-all, for several score columns), for
 // a regression observed against predicted, for a C-index Kaplan-Meier curves by risk. Charts only: the printed and JSON numbers stay those asked for.
 void add_chart_metrics(eval::EvalConfig& c) {
-  const bool multi = c.score_columns.size() > 1 || (c.score_columns.size() == 1 && c.score_columns[0].find_first_of("*?") != std::string::npos) ||
-                     !c.label_columns.empty();
   auto has = [&](const std::string& component) {
     for (const eval::MetricSpec& m : c.metrics)
       if (m.component == component || m.component == "fuse.metrics." + component) return true;
     return false;
   };
+  // A survival evaluation gets no classification charts: its scores are risks or times, and the event alone
+  // ignores when it happened.
+  bool survival = !c.time_column.empty();
+  for (const char* component : {"c_index", "survival_auc", "kaplan_meier", "survival_calibration", "survival_brier"}) survival = survival || has(component);
+  const bool multi = c.score_columns.size() > 1 || (c.score_columns.size() == 1 && c.score_columns[0].find_first_of("*?") != std::string::npos) ||
+                     !c.label_columns.empty();
   auto add = [&](const std::string& name, const std::string& component, bool one_vs_all) {
     if (!has(component)) c.metrics.push_back(eval::MetricSpec{name, component, {}, one_vs_all, "--html (" + name + " chart)", true});
   };
-  add("roc", "roc_curve", multi);
-  if (!multi) add("pr", "pr_curve", false);
-  add("calibration", "calibration", false);
-  add("confusion", "confusion", false);
+  if (!survival) {
+    add("roc", "roc_curve", multi);
+    if (!multi) add("pr", "pr_curve", false);
+    add("calibration", "calibration", false);
+    add("confusion", "confusion", false);
+  }
   bool binned = false;
   for (const eval::MetricSpec& m : c.metrics)
     binned = binned || ((m.component == "regression" || m.component == "fuse.metrics.regression") && m.config.contains("bins"));
@@ -226,6 +240,10 @@ void add_eval_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--target-col", o.target, "the column of targets");
   cmd->add_option("--label-col", o.labels, "multi-label: one 0/1 column per label (repeat, or a glob: \"finding_*\"), paired in order with the --score-col columns; instead of --target-col");
   cmd->add_option("--score-col", o.scores, "the score column; repeat, or a glob (\"prob_*\"), for one column per class");
+  cmd->add_option("--time-col", o.time, "survival: the column of times to the event or to censoring (bound to each metric's 'time')");
+  cmd->add_option("--event-col", o.event, "survival: the column that is 1 for an event, 0 for censoring (each metric's 'event'; the bootstrap's strata)");
+  cmd->add_option("--horizon", o.horizon, "survival: the time survival_auc, survival_calibration and survival_brier are at")->check(CLI::PositiveNumber);
+  cmd->add_flag("--higher-is-longer", o.higher_is_longer, "survival: the scores predict time or survival (not risk)");
   cmd->add_option("--id-col", o.id, "the sample id column (merges several files; names rows in messages)");
   cmd->add_option("--metric", o.metrics, "a metric: component id, short name (auc) or output (accuracy); repeat");
   cmd->add_flag("--one-vs-all", o.one_vs_all, "compute each --metric per class against the rest (with macro and micro averages)");

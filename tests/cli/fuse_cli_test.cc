@@ -265,6 +265,48 @@ TEST(FuseCli, EvalMultiLabelColumns) {
                    "i-th score column\n");
 }
 
+// Survival predictions from any tool: the time and event columns, the horizon and the scores' direction given
+// once on the command line and bound to every survival metric; the report draws survival charts, not ROC.
+TEST(FuseCli, EvalSurvivalColumns) {
+  const std::filesystem::path d = fresh_dir("cli_eval_survival");
+  std::ofstream table(d / "followup.csv");
+  table << "id,years,progressed,risk,free_3y\n";
+  for (int i = 0; i < 120; ++i) {
+    const double risk = (i % 10) / 10.0, years = 1 + 8 * (1 - risk) * (0.5 + 0.5 * ((i * 7) % 11) / 10.0);
+    table << "p" << i << "," << years << "," << (i % 4 != 0) << "," << risk << "," << 1 - 0.8 * risk << "\n";
+  }
+  table.close();
+  const std::string f = (d / "followup.csv").string(), html = (d / "report.html").string();
+  CommandResult r = fuse("eval --predictions '" + f + "' --score-col risk --time-col years --event-col progressed --metric c_index --metric survival_auc "
+                         "--horizon 3 --ci 100 --html '" + html + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\nc_index "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nsurvival_auc "), std::string::npos) << r.out;
+  std::ifstream page(html);
+  const std::string text((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("<img alt=\"Kaplan-Meier curves by predicted risk, km\""), std::string::npos);
+  EXPECT_EQ(text.find("<img alt=\"ROC curve"), std::string::npos);
+  // The same C-index from the probability of no event by 3 years (higher is longer): the ranks are the same.
+  const std::string risk_json = fuse("eval --predictions '" + f + "' --score-col risk --time-col years --event-col progressed --metric c_index --json -").out;
+  r = fuse("eval --predictions '" + f + "' --score-col free_3y --higher-is-longer --time-col years --event-col progressed --metric c_index "
+           "--metric survival_calibration --metric survival_brier --horizon 3 --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const boost::json::value out = boost::json::parse(r.out);
+  EXPECT_DOUBLE_EQ(out.at("metrics").at("c_index").at("value").as_double(),
+                   boost::json::parse(risk_json).at("metrics").at("c_index").at("value").as_double());
+  EXPECT_TRUE(out.at("metrics").as_object().contains("survival_calibration.calibration_error"));
+  EXPECT_TRUE(out.at("metrics").as_object().contains("survival_brier.brier_skill"));
+  // Refused: a setting no metric asked takes.
+  r = fuse("eval --predictions '" + f + "' --score-col risk --time-col years --event-col progressed --metric c_index --horizon 3");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "fuse: error: the horizon (--horizon) is given, but no metric asked takes it (c_index); survival_auc, survival_calibration, "
+                   "survival_brier do\n");
+  r = fuse("eval --predictions '" + f + "' --target-col progressed --score-col risk --time-col years --metric auc");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "fuse: error: the time column (--time-col) is given, but no metric asked takes it (auc); c_index, survival_auc, kaplan_meier, "
+                   "survival_calibration, survival_brier do\n");
+}
+
 TEST(FuseCli, EvalErrorsAndUsage) {
   const std::string a = (eval_files() / "a.csv").string();
   CommandResult r = fuse("eval --predictions '" + a + "' --target-col label --score-col scor --metric auc");

@@ -17,8 +17,8 @@ EvalConfig read_eval_config(const json::Document& document, const std::string& p
   const boost::json::value* at = document.root().find_pointer(pointer, ec);
   if (at == nullptr) throw ConfigError(pointer, document.source() + ": no '" + pointer + "' section");
   ObjectReader root(document, *at, pointer, "the evaluation");
-  root.allow({"predictions", "folds_from_files", "id", "target", "labels", "score", "metrics", "ci", "groups", "fold",
-              "comparisons", "nan", "temperature", "threads", "streaming"});
+  root.allow({"predictions", "folds_from_files", "id", "target", "labels", "score", "time", "event", "horizon", "higher_is_longer", "metrics", "ci",
+              "groups", "fold", "comparisons", "nan", "temperature", "threads", "streaming"});
   EvalConfig c;
   const boost::json::value* files = root.find("predictions");
   if (files != nullptr) {
@@ -47,6 +47,10 @@ EvalConfig read_eval_config(const json::Document& document, const std::string& p
   c.target_column = root.string("target", "");
   c.score_columns = root.strings("score");
   c.label_columns = root.strings("labels");
+  c.time_column = root.string("time", "");
+  c.event_column = root.string("event", "");
+  if (root.has("horizon")) c.horizon = root.number("horizon", std::nullopt, 1e-12);
+  if (root.has("higher_is_longer")) c.higher_is_longer = root.boolean("higher_is_longer", false);
   c.group_columns = root.strings("groups");
   c.fold_column = root.string("fold", "");
   c.nan_policy = root.choice("nan", {"error", "drop"}, "error");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <tuple>
 
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
@@ -119,6 +120,7 @@ EvalPlan make_plan(const Registry& registry, const EvalConfig& config, std::vect
                                      "): multi-label pairs the i-th label column with the i-th score column");
   }
   std::vector<MetricPlan> plans;
+  bool survival_taken[4] = {false, false, false, false};  // time, event, horizon, higher_is_longer
   for (const MetricSpec& spec : config.metrics) {
     MetricPlan p;
     p.spec = spec;
@@ -139,6 +141,16 @@ EvalPlan make_plan(const Registry& registry, const EvalConfig& config, std::vect
         p.config["target"] = config.target_column;
       }
     }
+    // Survival's columns and settings, bound as the score and target are.
+    const auto bind = [&](const char* field, const bj::value& v, bool& taken) {
+      if (p.manifest->field(field) == nullptr) return;
+      taken = true;
+      if (!p.config.contains(field)) p.config[field] = v;
+    };
+    if (!config.time_column.empty()) bind("time", bj::value(config.time_column), survival_taken[0]);
+    if (!config.event_column.empty()) bind("event", bj::value(config.event_column), survival_taken[1]);
+    if (config.horizon) bind("horizon", bj::value(*config.horizon), survival_taken[2]);
+    if (config.higher_is_longer) bind("higher_is_longer", bj::value(*config.higher_is_longer), survival_taken[3]);
     if (spec.skip_undefined && !p.spec.one_vs_all)
       throw Error(Errc::kConfig, who + ": 'undefined': 'skip' leaves classes out of a macro average, so it needs one_vs_all or multi-label 'labels'");
     if (spec.one_vs_all) {
@@ -174,6 +186,17 @@ EvalPlan make_plan(const Registry& registry, const EvalConfig& config, std::vect
     }
     plans.push_back(std::move(p));
   }
+  // A survival setting no metric takes would be ignored without a word.
+  const char* all = "c_index, survival_auc, kaplan_meier, survival_calibration, survival_brier";
+  const char* at_horizon = "survival_auc, survival_calibration, survival_brier";
+  const std::tuple<bool, const char*, const char*> given[4] = {{!config.time_column.empty(), "the time column (--time-col)", all},
+                                                               {!config.event_column.empty(), "the event column (--event-col)", all},
+                                                               {config.horizon.has_value(), "the horizon (--horizon)", at_horizon},
+                                                               {config.higher_is_longer.has_value(), "the scores' direction (--higher-is-longer)", all}};
+  for (size_t i = 0; i < 4; ++i)
+    if (std::get<0>(given[i]) && !survival_taken[i])
+      throw Error(Errc::kConfig, std::string(std::get<1>(given[i])) + " is given, but no metric asked takes it (" + join(names, ", ") + "); " +
+                                     std::get<2>(given[i]) + " do");
   plan.metrics = ordered(plans);
 
   add_unique(plan.wanted.numbers, config.target_column);

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fuse/eval/eval_config.h"
+#include "fuse/json/document.h"
 #include "test_support.h"
 
 namespace fuse::eval {
@@ -56,6 +58,36 @@ class EvaluatorTest : public ::testing::Test {
   void SetUp() override { dir_ = fresh_dir("evaluator"); }
   fs::path dir_;
 };
+
+// Survival's columns and horizon, given once in an evaluation file, go to every metric that takes them unless
+// its config names its own; the events are the bootstrap's strata.
+TEST_F(EvaluatorTest, SurvivalColumnsAreBoundLikeTheScore) {
+  std::string text = "id,years,progressed,risk,other_years\n";
+  for (int i = 0; i < 60; ++i)
+    text += "p" + std::to_string(i) + "," + std::to_string(1 + (i * 7) % 10) + "," + std::to_string(i % 3 != 0) + "," + std::to_string(10 - (i * 7) % 10) +
+            "," + std::to_string(1 + i % 10) + "\n";
+  write(dir_, "followup.csv", text);
+  write(dir_, "eval.json", R"({"predictions": "followup.csv", "target": "progressed", "score": "risk", "time": "years", "event": "progressed",
+    "horizon": 5, "metrics": {"c_index": "c_index", "auc5": "survival_auc", "other": {"component": "c_index", "config": {"time": "other_years"}}}})");
+  const EvalConfig config = read_eval_config(json::Document::load(dir_ / "eval.json"));
+  EXPECT_EQ(config.time_column, "years");
+  EXPECT_EQ(config.event_column, "progressed");
+  EXPECT_EQ(config.horizon, 5.0);
+  const bj::object result = Evaluator(built_plugins(), config).run();
+  // The same as each metric naming them itself.
+  write(dir_, "explicit.json", R"({"predictions": "followup.csv", "target": "progressed", "score": "risk", "metrics": {
+    "c_index": {"component": "c_index", "config": {"time": "years", "event": "progressed"}},
+    "auc5": {"component": "survival_auc", "config": {"time": "years", "event": "progressed", "horizon": 5}},
+    "other": {"component": "c_index", "config": {"time": "other_years", "event": "progressed"}}}})");
+  const bj::object expected = Evaluator(built_plugins(), read_eval_config(json::Document::load(dir_ / "explicit.json"))).run();
+  for (const char* m : {"c_index", "auc5", "other"}) EXPECT_EQ(value(result, m), value(expected, m)) << m;
+  EXPECT_GT(value(result, "c_index"), 0.95);  // the risk falls as the time grows (an event and a censoring at one time tie)
+  EXPECT_EQ(value(result, "auc5"), 1.0);
+  EXPECT_LT(value(result, "other"), 0.7);  // its own time column
+  write(dir_, "unused.json", R"({"predictions": "followup.csv", "target": "progressed", "score": "risk", "horizon": 5, "metrics": {"auc": "auc"}})");
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), read_eval_config(json::Document::load(dir_ / "unused.json"))).run(); }),
+            "the horizon (--horizon) is given, but no metric asked takes it (auc); survival_auc, survival_calibration, survival_brier do");
+}
 
 TEST_F(EvaluatorTest, ValuesAndIntervals) {
   EvalConfig c = basic(write(dir_, "p.csv", predictions()), {"auc", "accuracy"});

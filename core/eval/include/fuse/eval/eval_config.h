@@ -60,6 +60,12 @@ struct EvalConfig {
   // allowed), instead of target_column; every metric of a score and a target is then computed per label.
   std::vector<std::string> label_columns;
   std::vector<MetricSpec> metrics;
+  // Survival: the time and event columns, the horizon and the scores' direction, given to each metric that
+  // takes them (its "time", "event", "horizon", "higher_is_longer") unless its config sets them, as the score
+  // and target are; each given one must be taken by some metric.
+  std::string time_column, event_column;
+  std::optional<double> horizon;
+  std::optional<bool> higher_is_longer;
   CiSpec ci;
   std::vector<std::string> group_columns;
   std::string fold_column;
