@@ -21,6 +21,7 @@ struct InitOptions {
   bool force = false;
   int64_t threads = 0;
   int64_t max_size = 0;  // --max-size: the images' largest side in pixels or voxels; 0: each template's own
+  std::string event_value;             // --event COLUMN=VALUE: the column's value that is the event ("Dead"); "": a 0/1 column
   std::string survival_model = "cox";  // --survival-model: cox (a risk) or discrete (per-bin event probabilities)
   double horizon = 0;                  // --horizon: the time survival is predicted and scored at; 0: the median time
 };
@@ -96,6 +97,8 @@ int64_t max_size(const InitOptions& o, int64_t fallback);
 // whole command ("fuse init TABLE --image I --mask M ...").
 std::string max_size_option(const InitOptions& o);
 std::string fold_group_option(const InitOptions& o);
+// The target's options as given: " --target COLUMNS", or " --time T --event E" (E=VALUE for a text event).
+std::string target_option(const InitOptions& o);
 // The options every table and image template repeats in its `Made by` line: --task, --exclude, --groups,
 // --uncertain and --fold-group, as given.
 std::string common_options(const InitOptions& o);

@@ -132,7 +132,7 @@ int init_table(const InitOptions& o) {
   std::string s;
   const auto line = [&](const std::string& text) { s += text + "\n"; };
   const std::string description = target.description + " from " + features_description(p);
-  std::string command = "fuse init " + o.table + (survival ? " --time " + o.time + " --event " + o.event : " --target " + o.target);
+  std::string command = "fuse init " + o.table + target_option(o);
   command += common_options(o);
   line("{");
   line("  // Made by `" + command + "`:");
@@ -363,6 +363,11 @@ int64_t max_size(const InitOptions& o, int64_t fallback) { return o.max_size > 0
 
 std::string fold_group_option(const InitOptions& o) { return o.fold_group.empty() ? "" : " --fold-group " + o.fold_group; }
 
+std::string target_option(const InitOptions& o) {
+  if (o.event.empty()) return " --target " + o.target;
+  return " --time " + o.time + " --event " + o.event + (o.event_value.empty() ? "" : "=" + o.event_value);
+}
+
 std::string common_options(const InitOptions& o) {
   std::string options;
   if (o.task != "auto") options += " --task " + o.task;
@@ -460,7 +465,8 @@ void add_init_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"cox", "discrete"}));
   cmd->add_option("--horizon", options.horizon, "survival: the time the AUC (and a discrete model's probabilities) is at, in the times' unit "
                                                  "(default: the median time)");
-  cmd->add_option("--event", options.event, "with --time: the column that is 1 when the event happened, 0 when follow-up ended first");
+  cmd->add_option("--event", options.event, "with --time: the column that is 1 when the event happened, 0 when follow-up ended first; "
+                                             "COLUMN=VALUE for another coding (vital_status=Dead)");
   cmd->add_option("--threads", options.threads, "threads reading the images' headers and masks (default: all cores)");
   cmd->add_option("--out", options.out, "the experiment file to write (default: experiment.json)");
   cmd->add_option("--task", options.task, "auto (text or a few whole numbers: classes; other numbers: a regression), classification or regression")
@@ -475,7 +481,14 @@ void add_init_command(CLI::App& app, int& exit_code) {
                                                      "are then 0 (not mentioned)")
       ->check(CLI::IsMember({"ones", "zeros"}));
   cmd->add_flag("--force", options.force, "replace --out when it exists");
-  cmd->callback([&] { exit_code = init(options); });
+  cmd->callback([&] {
+    // --event status=Dead: the column, and its value that is the event.
+    if (const size_t at = options.event.find('='); at != std::string::npos) {
+      options.event_value = options.event.substr(at + 1);
+      options.event.resize(at);
+    }
+    exit_code = init(options);
+  });
 }
 
 }  // namespace fuse::cli

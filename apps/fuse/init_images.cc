@@ -86,7 +86,7 @@ int init_images(const InitOptions& o) {
 
   std::string x;
   const auto line = [&](const std::string& text) { x += text + "\n"; };
-  std::string command = "fuse init " + o.table + (survival ? " --time " + o.time + " --event " + o.event : " --target " + o.target) + " --image " + o.image;
+  std::string command = "fuse init " + o.table + target_option(o) + " --image " + o.image;
   command += common_options(o);
   command += max_size_option(o);
   line("{");

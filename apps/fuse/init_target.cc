@@ -29,6 +29,15 @@ constexpr char kLabelSeparator[] = "|";
 // predict, without the label columns, skips it.
 std::string if_present(const std::string& keys) { return ", \"apply_if_present\": " + keys; }
 
+// For an event column of two values that are not 0 and 1, how to name the event: "--event status=VALUE, one of
+// 'Alive', 'Dead'"; "" for any other column.
+std::string event_choice(const table::ColumnSummary& event) {
+  if (event.values.size() != 2) return "";
+  std::vector<std::string> values = {event.values[0].first, event.values[1].first};
+  std::sort(values.begin(), values.end());
+  return "--event " + event.name + "=VALUE, one of '" + values[0] + "', '" + values[1] + "'";
+}
+
 // A discrete-time survival model's bins: pycox's examples use 10 to 20; 10 keeps each fed on small tables.
 constexpr size_t kTimeBins = 10;
 
@@ -245,18 +254,39 @@ Target read_survival(const InitOptions& o, const table::ColumnSummary& time, con
   for (const table::ColumnSummary* c : {&time, &event}) {
     const std::string where = o.table + ": the " + (c == &time ? "time" : "event") + " column '" + c->name + "'";
     if (c->distinct == 0) throw Error(Errc::kInvalidArgument, where + " is empty in every row");
-    if (!c->numeric) throw Error(Errc::kInvalidArgument, where + " holds text; it must hold numbers");
+    if (!c->numeric && (c == &time || o.event_value.empty()))
+      throw Error(Errc::kInvalidArgument, where + " holds text; it must hold numbers" +
+                                              (c == &event && !event_choice(event).empty() ? " (or say which value is the event: " + event_choice(event) + ")" : ""));
   }
   if (time.min < 0) throw Error(Errc::kInvalidArgument, o.table + ": the time column '" + time.name + "' holds a negative time (" + std::to_string(time.min) + ")");
-  bool binary = event.values.size() == 2;
-  for (const auto& [value, count] : event.values) binary = binary && (value == "0" || value == "1");
-  if (!binary)
-    throw Error(Errc::kInvalidArgument, o.table + ": the event column '" + event.name + "' must hold 0 (follow-up ended first) and 1 (the event happened), both");
   Target t;
   t.task = "survival";
   t.classes = 0;
   t.label = data_key(event.name);
-  t.stratify = stratify_members({t.label});
+  if (o.event_value.empty()) {
+    bool binary = event.values.size() == 2;
+    for (const auto& [value, count] : event.values) binary = binary && (value == "0" || value == "1");
+    if (!binary)
+      throw Error(Errc::kInvalidArgument, o.table + ": the event column '" + event.name + "' must hold 0 (follow-up ended first) and 1 (the event happened), both" +
+                                              (event_choice(event).empty() ? "" : "; or say which value is the event: " + event_choice(event)));
+  } else {
+    // Another coding (Alive/Dead, SEER's 1/2): the event's value becomes 1, the other 0, in a key of its own.
+    const auto is_event = [&](const auto& v) { return v.first == o.event_value; };
+    if (event.values.size() != 2 || std::none_of(event.values.begin(), event.values.end(), is_event)) {
+      std::string held;
+      for (const auto& [value, count] : event.values) held += (held.empty() ? "'" : ", '") + value + "'";
+      throw Error(Errc::kInvalidArgument, o.table + ": --event " + event.name + "=" + o.event_value + ": the column must hold two values, '" + o.event_value +
+                                              "' (the event) and one for follow-up ended first; it holds " +
+                                              (event.values.empty() ? "more than " + std::to_string(table::ColumnSummary::kMostValues) : held));
+    }
+    const std::string other = std::find_if_not(event.values.begin(), event.values.end(), is_event)->first;
+    const std::string column = json_string(t.label);
+    t.label = data_key(event.name + "_event");
+    t.steps.push_back("      // the event: '" + o.event_value + "' is 1, '" + other + "' (follow-up ended first) 0\n      {\"op\": \"fuse.ops.lookup\", \"key\": " + column +
+                      ", \"out\": " + json_string(t.label) + ", \"table\": {" + json_string(o.event_value) + ": 1, " + json_string(other) + ": 0}" +
+                      if_present(column) + "}");
+  }
+  t.stratify = stratify_members({data_key(event.name)});  // the source's column, as it reads it (a text event too)
   t.time = data_key(time.name);
   if (o.horizon > 0 && o.horizon >= time.max)
     throw Error(Errc::kInvalidArgument, "--horizon " + json::format_number(o.horizon) + " is not before the longest time in '" + time.name + "' (" +
@@ -273,7 +303,8 @@ Target read_survival(const InitOptions& o, const table::ColumnSummary& time, con
                       "      {\"op\": \"fuse.ops.time_bins\", \"key\": " + json_string(t.time) + ", \"out\": " + json_string(t.time + "_bin") +
                       ", \"bins\": " + std::to_string(kTimeBins) + ", \"fit\": true" + if_present(json_string(t.time)) + "}");
   }
-  t.description = std::string(t.bins > 0 ? "discrete-time " : "") + "survival ('" + time.name + "' to the event '" + event.name + "')";
+  t.description = std::string(t.bins > 0 ? "discrete-time " : "") + "survival ('" + time.name + "' to the event '" + event.name +
+                  (o.event_value.empty() ? "" : " = " + o.event_value) + "')";
   for (const table::ColumnSummary* c : {&time, &event})
     if (c->missing) t.required.emplace_back(c->name, c->missing);
   return t;

@@ -453,6 +453,35 @@ TEST(FuseInit, ASurvivalTableRuns) {
   EXPECT_EQ(error("bad.csv --time g --event e"), "fuse: error: bad.csv: the time column 'g' holds text; it must hold numbers\n");
   std::ofstream(dir / "empty.csv") << "id,x,t,e\na,1,2,\nb,2,3,\n";
   EXPECT_EQ(error("empty.csv --time t --event e"), "fuse: error: empty.csv: the event column 'e' is empty in every row\n");
+  // An event coded otherwise (Alive/Dead): which value is the event, given with the column; without it, the
+  // message says how.
+  std::ofstream vital_table(dir / "vital.csv");
+  vital_table << "id,x,years,status\n";
+  for (int i = 0; i < 40; ++i) vital_table << "v" << i << "," << i % 9 << "," << 1 + (i * 7) % 10 << "," << (i % 2 ? "Dead" : "Alive") << "\n";
+  vital_table.close();
+  EXPECT_EQ(error("vital.csv --time years --event status"),
+            "fuse: error: vital.csv: the event column 'status' holds text; it must hold numbers (or say which value is the event: --event status=VALUE, "
+            "one of 'Alive', 'Dead')\n");
+  EXPECT_EQ(error("vital.csv --time years --event status=dead"),
+            "fuse: error: vital.csv: --event status=dead: the column must hold two values, 'dead' (the event) and one for follow-up ended first; it "
+            "holds 'Alive', 'Dead'\n");  // equally frequent: in value order
+  EXPECT_EQ(error("bad.csv --time t --event g=u"),
+            "fuse: error: bad.csv: --event g=u: the column must hold two values, 'u' (the event) and one for follow-up ended first; it holds 'u', 'v', 'w'\n");
+  r = fuse("init vital.csv --time years --event status=Dead --out vital.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote vital.json: survival ('years' to the event 'status = Dead') from 1 number\n"), std::string::npos) << r.out;
+  const std::string vital = read_text(dir / "vital.json");
+  EXPECT_NE(vital.find("// Made by `fuse init vital.csv --time years --event status=Dead`"), std::string::npos) << vital;
+  EXPECT_NE(vital.find(R"({"op": "fuse.ops.lookup", "key": "data.status", "out": "data.status_event", "table": {"Dead": 1, "Alive": 0}, "apply_if_present": "data.status"})"),
+            std::string::npos)
+      << vital;
+  EXPECT_NE(vital.find(R"("losses": {"cox": {"loss": "fuse.losses.cox", "pred": "model.risk", "time": "data.years", "event": "data.status_event"}},)"),
+            std::string::npos)
+      << vital;
+  EXPECT_NE(vital.find(R"("folds": {"k": 5, "stratify": "data.status", )"), std::string::npos) << vital;  // by the source's column
+  r = fuse("run vital.json --epochs 1 --no-progress --out vital_run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation: c_index = "), std::string::npos) << r.out;
   // Rows without an event or a time are left out ("required").
   r = fuse("init bad.csv --time t --event w --exclude n,g,e --out partial.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
