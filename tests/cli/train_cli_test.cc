@@ -319,9 +319,11 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   EXPECT_NE(run.out.find("evaluation: survival_auc = 0."), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("evaluation: calibration_5y.calibration_error = 0."), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("evaluation: brier_5y.brier_skill = "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("evaluation: ibs = "), std::string::npos) << run.out;  // the curve, read from its 8 columns
   EXPECT_NE(read_text(dir / "discrete" / "report.html").find("<img alt=\"survival calibration, calibration_5y\""), std::string::npos);
   const std::string discrete_predictions = read_text(dir / "discrete" / "predictions.csv");
-  EXPECT_EQ(discrete_predictions.substr(0, discrete_predictions.find('\n')), "id,data.event,model.years,loss,data.site,data.time,model.free_5y");
+  EXPECT_EQ(discrete_predictions.substr(0, discrete_predictions.find('\n')), "id,data.event,model.years,loss,data.site,data.time,model.free_5y,model.free_curve_0,model.free_curve_1,model.free_curve_2,model.free_curve_3,"
+            "model.free_curve_4,model.free_curve_5,model.free_curve_6,model.free_curve_7");
   ASSERT_EQ(fuse("export '" + (dir / "discrete").string() + "' --out '" + (dir / "discrete_bundle").string() + "'").exit_code, 0);
   run = fuse("infer '" + (dir / "discrete_bundle").string() + "' --table '" + (dir / "data" / "test.csv").string() + "' --out '" +
              (dir / "discrete_test").string() + "' --no-progress");

@@ -104,6 +104,14 @@ std::vector<std::string> expand_columns(const EvalConfig& config, const std::vec
   return out;
 }
 
+std::vector<std::string> numbered_columns(const EvalConfig& config, const std::string& key) {
+  Files files(config);
+  std::vector<std::string> out;
+  if (!sources(config, files, key).empty()) return out;
+  while (!sources(config, files, key + "_" + std::to_string(out.size())).empty()) out.push_back(key + "_" + std::to_string(out.size()));
+  return out;
+}
+
 EvalData load_predictions(const EvalConfig& config, const Wanted& wanted) {
   Files files(config);
   const size_t nf = files.readers.size();

@@ -163,6 +163,14 @@ class Run {
 
 void Run::build_batch() {
   for (const auto& [key, col] : data_.numbers) batch_.set(key, Value(column_tensor(col)));
+  for (const auto& [key, parts] : plan_.stacked) {
+    const size_t k = parts.size();
+    Tensor s = Tensor::empty({static_cast<int64_t>(data_.rows), static_cast<int64_t>(k)}, sdk::kFloat64);
+    double* out = s.mutable_data<double>();
+    for (size_t c = 0; c < k; ++c)
+      for (size_t r = 0; r < data_.rows; ++r) out[r * k + c] = data_.numbers.at(parts[c])[r];
+    batch_.set(key, Value(std::move(s)));
+  }
   if (plan_.scores.size() > 1) {
     const size_t k = plan_.scores.size();
     Tensor s = Tensor::empty({static_cast<int64_t>(data_.rows), static_cast<int64_t>(k)}, sdk::kFloat64);
@@ -683,10 +691,32 @@ bj::object Run::report() {
 Evaluator::Evaluator(const Registry& registry, EvalConfig config) : registry_(registry), config_(std::move(config)) {}
 Evaluator::~Evaluator() = default;
 
+namespace {
+
+// A metric's key naming a tensor written in several columns (<key>_0, <key>_1, ...: a survival curve) reads
+// them as one [rows, k] tensor under the key.
+void stack_numbered(const EvalConfig& config, EvalPlan& plan) {
+  for (const MetricPlan& m : plan.metrics)
+    for (const std::string& key : m.columns) {
+      if (plan.stacked.count(key)) continue;
+      const std::vector<std::string> parts = numbered_columns(config, key);
+      if (parts.empty()) continue;
+      plan.stacked[key] = parts;
+      for (std::vector<std::string>* list : {&plan.wanted.numbers, &plan.checked}) {
+        list->erase(std::remove(list->begin(), list->end(), key), list->end());
+        for (const std::string& p : parts)
+          if (std::find(list->begin(), list->end(), p) == list->end()) list->push_back(p);
+      }
+    }
+}
+
+}  // namespace
+
 bj::object Evaluator::run() {
   std::vector<std::string> scores = expand_columns(config_, config_.score_columns);
   config_.label_columns = expand_columns(config_, config_.label_columns);
   EvalPlan plan = make_plan(registry_, config_, scores);
+  stack_numbered(config_, plan);
   if (config_.streaming) return run_streaming(registry_, config_, plan);
   EvalData data = load_predictions(config_, plan.wanted);
   clean(data, config_, plan.checked, plan.scores);

@@ -3,6 +3,7 @@
 #ifndef FUSE_EVAL_SRC_PLAN_H_
 #define FUSE_EVAL_SRC_PLAN_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ struct EvalPlan {
   std::string score_key;            // a single score column, or kScores
   std::vector<MetricPlan> metrics;  // dependencies first
   Wanted wanted;
+  // A key whose values were written as columns <key>_0, <key>_1, ...: read as one [rows, k] tensor.
+  std::map<std::string, std::vector<std::string>> stacked;
   std::vector<std::string> checked;  // numeric columns the NaN policy looks at
 };
 

@@ -89,6 +89,21 @@ TEST_F(EvaluatorTest, SurvivalColumnsAreBoundLikeTheScore) {
             "the horizon (--horizon) is given, but no metric asked takes it (auc); survival_auc, survival_calibration, survival_brier do");
 }
 
+// A metric's key naming a tensor that predictions.csv wrote in several columns (s_0, s_1: a survival curve)
+// reads them as one [rows, k] tensor.
+TEST_F(EvaluatorTest, NumberedColumnsAreReadAsOneTensor) {
+  const fs::path file = write(dir_, "curves.csv", "id,s_0,s_1,t,e\na,0.95,0.9,6,0\nb,0.3,0.2,1,1\nc,0.8,0.6,3,1\nd,0.7,0.5,2,0\n");
+  EvalConfig c;
+  c.predictions.push_back(PredictionFile{file, "curves"});
+  c.metrics.push_back(MetricSpec{"ibs", "integrated_brier", bj::object{{"pred", "s"}, {"time", "t"}, {"event", "e"}, {"times", bj::array{2, 4}}}, false, "test"});
+  const bj::object result = Evaluator(built_plugins(), c).run();
+  const double at2 = (0.09 + 0.04 * 1.5 + 0.0025 * 1.5) / 4, at4 = (0.04 + 0.36 * 1.5 + 0.01 * 1.5) / 4;  // as integrated_brier_test's
+  EXPECT_NEAR(value(result, "ibs"), (at2 + at4) / 2, 1e-12);
+  c.metrics[0].config["pred"] = "q";
+  EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), c).run(); }),
+            "no column 'q' in " + file.string() + " (columns: e, id, s_0, s_1, t)");
+}
+
 TEST_F(EvaluatorTest, ValuesAndIntervals) {
   EvalConfig c = basic(write(dir_, "p.csv", predictions()), {"auc", "accuracy"});
   c.ci.rounds = 300;

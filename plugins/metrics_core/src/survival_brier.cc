@@ -23,27 +23,12 @@ class SurvivalBrier : public SurvivalMetric<SurvivalBrier> {
     check_rows(n);
     if (n == 0) fail(FM_ERR_NUMERIC, "no rows: update the metric first");
     const std::vector<double> predicted = survival_probabilities(horizon_);
-    const Uncensored g = uncensored(rows_, counts, horizon_);
-    std::vector<double> w(n);
-    for (size_t i = 0; i < n; ++i) w[i] = weight(counts, i);
-    const double everyone = kaplan_meier_at(rows_, w, horizon_);  // the prediction without a model
-    double total = 0, score = 0, null_score = 0, known = 0;
-    for (size_t i = 0; i < n; ++i) {
-      total += w[i];
-      const double t = rows_.time[i];
-      double status, ipcw;  // whether event-free at the horizon, and the row's weight
-      if (t <= horizon_ && rows_.event[i]) status = 0, ipcw = 1 / g.before[i];
-      else if (t > horizon_) status = 1, ipcw = 1 / g.at;
-      else continue;  // censored before the horizon: unknown there
-      known += w[i];
-      score += w[i] * ipcw * (status - predicted[i]) * (status - predicted[i]);
-      null_score += w[i] * ipcw * (status - everyone) * (status - everyone);
-    }
-    if (known == 0)
+    const BrierAt b = brier_at(rows_, counts, horizon_, [&](size_t i) { return predicted[i]; });
+    if (b.known == 0)
       fail(FM_ERR_NUMERIC, "no row has its event by " + number_text(horizon_) + " or is followed past it ('" + time_ + "', '" + event_ + "'): nothing to score");
-    result.set_double("brier", score / total);
-    result.set_double("brier_null", null_score / total);
-    result.set_double("brier_skill", 1 - ratio(score, null_score));
+    result.set_double("brier", b.brier);
+    result.set_double("brier_null", b.null);
+    result.set_double("brier_skill", 1 - ratio(b.brier, b.null));
   }
 
  private:

@@ -59,13 +59,14 @@ struct SurvivalRows {
     w.write(time.data(), time.size() * sizeof(double));
     w.write(event.data(), event.size());
   }
+  void read(sdk::Reader& r) {
+    const uint64_t n = r.read_value<uint64_t>();
+    risk = r.read_array<double>(n);
+    time = r.read_array<double>(n);
+    event = r.read_array<uint8_t>(n);
+  }
   void load(const void* data, size_t size) {
-    sdk::read_state(data, size, [&](sdk::Reader& r) {
-      const uint64_t n = r.read_value<uint64_t>();
-      risk = r.read_array<double>(n);
-      time = r.read_array<double>(n);
-      event = r.read_array<uint8_t>(n);
-    });
+    sdk::read_state(data, size, [&](sdk::Reader& r) { read(r); });
   }
 };
 
@@ -145,6 +146,36 @@ inline double kaplan_meier_at(const SurvivalRows& rows, const std::vector<double
   // Rows left at risk have times after the horizon; with none (and the estimate above 0) it is unknown there.
   const bool reached = !by_time.empty() && time[by_time.back()] >= horizon;
   return reached || survival == 0 ? survival : std::numeric_limits<double>::quiet_NaN();
+}
+
+// The Brier score at `horizon` with inverse-probability-of-censoring weights (Graf et al., 1999), of the
+// predicted probabilities of no event `survival(i)` and of the Kaplan-Meier estimate given to every row: a row
+// with its event by the horizon scores (0 - S)^2 / G(T-), a row followed past it (1 - S)^2 / G(horizon), a row
+// censored before it 0; sums over all rows' weights. `known`: the weight of the rows scored (0: none).
+struct BrierAt {
+  double brier = 0, null = 0, known = 0;
+};
+template <class Survival>
+BrierAt brier_at(const SurvivalRows& rows, const uint8_t* counts, double horizon, Survival&& survival) {
+  const size_t n = rows.size();
+  const Uncensored g = uncensored(rows, counts, horizon);
+  std::vector<double> w(n);
+  double total = 0;
+  for (size_t i = 0; i < n; ++i) total += w[i] = weight(counts, i);
+  const double everyone = kaplan_meier_at(rows, w, horizon);
+  BrierAt b;
+  for (size_t i = 0; i < n; ++i) {
+    double status, ipcw;  // whether event-free at the horizon, and the row's weight
+    if (rows.time[i] <= horizon && rows.event[i]) status = 0, ipcw = 1 / g.before[i];
+    else if (rows.time[i] > horizon) status = 1, ipcw = 1 / g.at;
+    else continue;  // censored before the horizon: unknown there
+    const double s = survival(i);
+    b.known += w[i];
+    b.brier += w[i] * ipcw * (status - s) * (status - s);
+    b.null += w[i] * ipcw * (status - everyone) * (status - everyone);
+  }
+  b.brier /= total, b.null /= total;
+  return b;
 }
 
 // Reads 'pred', 'time', 'event' and 'higher_is_longer', keeps the rows, and gives a metric all but its update

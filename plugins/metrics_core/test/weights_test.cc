@@ -119,6 +119,9 @@ const std::vector<Case> kCases = {
     {"fuse.metrics.c_index", R"({"pred": "p", "time": "t", "event": "e"})", 1e-12},
     {"fuse.metrics.kaplan_meier", R"({"pred": "p", "time": "t", "event": "e", "groups": 3, "points": 9})", 1e-12},
     {"fuse.metrics.survival_auc", R"({"pred": "p", "time": "t", "event": "e", "horizon": 5})", 1e-12},
+    {"fuse.metrics.survival_calibration", R"({"pred": "p", "time": "t", "event": "e", "horizon": 5, "groups": 3})", 1e-12},
+    {"fuse.metrics.survival_brier", R"({"pred": "p", "time": "t", "event": "e", "horizon": 5})", 1e-12},
+    {"fuse.metrics.integrated_brier", R"({"pred": "m", "time": "t", "event": "e", "times": [2, 5, 8]})", 1e-12},
 };
 
 TEST(Weights, CountsEqualRepeatedRows) {

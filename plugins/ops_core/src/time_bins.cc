@@ -1,7 +1,7 @@
 // Survival times in discrete bins, for discrete-time survival models (pycox's LabTransDiscreteTime, DeepHit's
 // time grid): a time becomes the index of its bin, which fuse.losses.discrete_time reads; and, in
-// postprocessing, a model's per-bin event probabilities become an expected time in the time's own units, or
-// the probability of no event by a given time (5-year survival).
+// postprocessing, a model's per-bin event probabilities become an expected time in the time's own units, the
+// probability of no event by a given time (5-year survival), or a survival curve at given times.
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -19,14 +19,19 @@ class TimeBins {
       : key_(config.get_string("key")),
         out_(config.find_string("out").value_or(key_)),
         expected_(config.get_bool("expected")),
-        survival_at_(config.find_double("survival_at")),
+        curve_(!config.is_unset("survival_times")),
         cuts_(read_cuts(config)) {
-    if (expected_ && survival_at_) fail(FM_ERR_INVALID_ARGUMENT, "'expected' and 'survival_at' exclude each other: one output per step");
-    if (survival_at_ && !(*survival_at_ >= 0)) fail(FM_ERR_INVALID_ARGUMENT, "'survival_at' must be a time >= 0, got " + number(*survival_at_));
+    if (!config.is_unset("survival_at")) times_ = {config.get_double("survival_at")};
+    if (curve_) times_ = config.get_doubles("survival_times");
+    if (expected_ + !config.is_unset("survival_at") + curve_ > 1)
+      fail(FM_ERR_INVALID_ARGUMENT, "'expected', 'survival_at' and 'survival_times' exclude each other: one output per step");
+    if (curve_ && times_.empty()) fail(FM_ERR_INVALID_ARGUMENT, "'survival_times' is empty; give the times of the curve");
+    for (double h : times_)
+      if (!(h >= 0)) fail(FM_ERR_INVALID_ARGUMENT, std::string(curve_ ? "'survival_times' must hold times" : "'survival_at' must be a time") + " >= 0, got " + number(h));
   }
 
   void forward(Dict& sample, const sdk::Call&) {
-    if (expected_ || survival_at_) return from_probabilities(sample);
+    if (expected_ || !times_.empty()) return from_probabilities(sample);
     const fm_value_type type = sample.type(key_);
     if (type == FM_VALUE_NULL) refuse_empty_cell(key_, "a time is needed to find its bin (a source's \"required\" leaves such rows out)");
     if (type == FM_VALUE_INT || type == FM_VALUE_DOUBLE) return sample.set_int(out_, bin(sample.get_double(key_)));
@@ -82,23 +87,30 @@ class TimeBins {
     return {low, low + (low - (b >= 2 ? cuts_[b - 2] : 0))};
   }
 
-  // Per row of per-bin probabilities, the sum of probability x weight[b]: each bin's middle gives the expected
-  // time; for the survival at time h, the share of each bin after h (times spread evenly over their bin).
+  // Per row of per-bin probabilities, per output column the sum of probability x weight[b]: each bin's middle
+  // gives the expected time; for the survival at time h, the share of each bin after h (times spread evenly
+  // over their bin). A curve ('survival_times') keeps a last axis of its times.
   void from_probabilities(Dict& sample) {
     TensorView t = sample.tensor(key_);
     const int64_t k = static_cast<int64_t>(cuts_.size()) + 1;
     if (t.ndim() == 0 || t.shape().back() != k)
-      fail(FM_ERR_SHAPE, "key '" + key_ + "': '" + (expected_ ? "expected" : "survival_at") + "' reads per-bin probabilities on the last axis, " +
-                             std::to_string(k) + " bins, got shape " + sdk::shape_string(t.dl()));
-    std::vector<double> weight(static_cast<size_t>(k));
-    for (size_t b = 0; b < weight.size(); ++b) {
-      const auto [low, high] = bounds(b);
-      weight[b] = expected_ ? (low + high) / 2 : std::clamp((high - *survival_at_) / (high - low), 0.0, 1.0);
+      fail(FM_ERR_SHAPE, "key '" + key_ + "': '" + (expected_ ? "expected" : curve_ ? "survival_times" : "survival_at") +
+                             "' reads per-bin probabilities on the last axis, " + std::to_string(k) + " bins, got shape " + sdk::shape_string(t.dl()));
+    std::vector<std::vector<double>> weights;  // per output column, per bin
+    for (size_t c = 0; c < (expected_ ? 1 : times_.size()); ++c) {
+      std::vector<double> weight(static_cast<size_t>(k));
+      for (size_t b = 0; b < weight.size(); ++b) {
+        const auto [low, high] = bounds(b);
+        weight[b] = expected_ ? (low + high) / 2 : std::clamp((high - times_[c]) / (high - low), 0.0, 1.0);
+      }
+      weights.push_back(std::move(weight));
     }
     std::vector<int64_t> shape = t.shape();
     shape.pop_back();
+    if (curve_) shape.push_back(static_cast<int64_t>(weights.size()));
     const int64_t rows = t.numel() / k;
-    std::vector<double> sums(static_cast<size_t>(rows), 0.0);
+    const size_t columns = weights.size();
+    std::vector<double> sums(static_cast<size_t>(rows) * columns, 0.0);
     dispatch(t, [&](auto tag) {
       const auto* p = t.data<decltype(tag)>();
       for (int64_t r = 0; r < rows; ++r)
@@ -106,21 +118,23 @@ class TimeBins {
           const double q = static_cast<double>(p[r * k + b]);
           if (!(q >= 0))
             fail(FM_ERR_INVALID_ARGUMENT, "key '" + key_ + "': row " + std::to_string(r) + " has the probability " + number(q) + " in bin " + std::to_string(b));
-          sums[static_cast<size_t>(r)] += q * weight[static_cast<size_t>(b)];
+          for (size_t c = 0; c < columns; ++c) sums[static_cast<size_t>(r) * columns + c] += q * weights[c][static_cast<size_t>(b)];
         }
     });
     // float64 stays float64; everything else gives float32, as the model's outputs are.
     const bool wide = t.dtype().code == kDLFloat && t.dtype().bits == 64;
     Tensor out = Tensor::empty(shape, wide ? sdk::kFloat64 : sdk::kFloat32);
-    for (size_t r = 0; r < sums.size(); ++r)
-      if (wide) out.data<double>()[r] = sums[r];
-      else out.data<float>()[r] = static_cast<float>(sums[r]);
+    for (size_t i = 0; i < sums.size(); ++i)
+      if (wide) out.data<double>()[i] = sums[i];
+      else out.data<float>()[i] = static_cast<float>(sums[i]);
     sample.set_tensor(out_, std::move(out));
   }
 
   std::string key_, out_;
   bool expected_;
-  std::optional<double> survival_at_;
+  bool curve_;                 // 'survival_times': a last axis of times
+  std::vector<double> times_;  // 'survival_at' (one) or 'survival_times'
+
   std::vector<double> cuts_;  // increasing, > 0; bins = cuts + 1
 };
 FUSE_OP(TimeBins, "fuse.ops.time_bins", "1.0.0")

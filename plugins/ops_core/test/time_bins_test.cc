@@ -73,6 +73,12 @@ TEST(TimeBins, SurvivalAtATime) {
   v = at(5);
   EXPECT_FLOAT_EQ(v[0], 0.2f);  // half of the open last bin
   EXPECT_EQ(at(7), (std::vector<float>{0, 0, 0}));
+  // A curve: the same at several times, a last axis of them.
+  NDict out = run_op("fuse.ops.time_bins", R"({"key": "p", "out": "curve", "cuts": [2, 4], "survival_times": [0, 2, 3, 5, 7]})", s);
+  const Tensor& curve = out.get<Tensor>("curve");
+  EXPECT_EQ(curve.description(), "float32[3, 5]");
+  const std::vector<float> c = values<float>(curve);
+  for (size_t j = 0; j < 5; ++j) EXPECT_FLOAT_EQ(c[j], (std::vector<float>{1, 0.8f, 0.6f, 0.2f, 0})[j]) << j;
 }
 
 TEST(TimeBins, RefusesBadTimesAndProbabilities) {
@@ -107,7 +113,11 @@ TEST(TimeBins, RefusesBadConfigs) {
   EXPECT_EQ(create_error(R"({"key": "t", "cuts": [0, 1]})"), op + "'cuts' must be finite, > 0 and increasing; cut 0 is 0");
   EXPECT_EQ(create_error(R"({"key": "t", "cuts": [1, 2], "bins": 4})"), op + "'bins' is 4 but the 2 'cuts' make 3 bins; leave 'bins' out");
   EXPECT_EQ(create_error(R"({"key": "t", "max": 5, "expected": true, "survival_at": 2})"),
-            op + "'expected' and 'survival_at' exclude each other: one output per step");
+            op + "'expected', 'survival_at' and 'survival_times' exclude each other: one output per step");
+  EXPECT_EQ(create_error(R"({"key": "t", "max": 5, "survival_at": 2, "survival_times": [1, 2]})"),
+            op + "'expected', 'survival_at' and 'survival_times' exclude each other: one output per step");
+  EXPECT_EQ(create_error(R"({"key": "t", "max": 5, "survival_times": []})"), op + "'survival_times' is empty; give the times of the curve");
+  EXPECT_EQ(create_error(R"({"key": "t", "max": 5, "survival_times": [1, -2]})"), op + "'survival_times' must hold times >= 0, got -2");
   EXPECT_EQ(create_error(R"({"key": "t", "max": 5, "survival_at": -1})"), op + "'survival_at' must be a time >= 0, got -1");
 }
 
