@@ -1,6 +1,7 @@
 // fuse init: what the target column makes of an experiment, for the table and the image templates alike.
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -36,6 +37,13 @@ std::string event_choice(const table::ColumnSummary& event) {
   std::vector<std::string> values = {event.values[0].first, event.values[1].first};
   std::sort(values.begin(), values.end());
   return "--event " + event.name + "=VALUE, one of '" + values[0] + "', '" + values[1] + "'";
+}
+
+// `v` to three significant digits (2.6085 -> 2.61).
+double three_digits(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", v);
+  return std::strtod(text, nullptr);
 }
 
 // A discrete-time survival model's bins: pycox's examples use 10 to 20; 10 keeps each fed on small tables.
@@ -293,11 +301,16 @@ Target read_survival(const InitOptions& o, const table::ColumnSummary& time, con
                                             json::format_number(time.max) + "): nobody is followed past it");
   // The median to three significant digits, as a clinician would name it: a median between two times prints
   // as 2.61, not 2.6085000000000003.
-  char rounded[32];
-  std::snprintf(rounded, sizeof rounded, "%.3g", time.median);
-  t.horizon = o.horizon > 0 ? o.horizon : std::strtod(rounded, nullptr);
+  t.horizon = o.horizon > 0 ? o.horizon : three_digits(time.median);
   if (o.survival_model == "discrete") {
+    if (!(time.max > 0))
+      throw Error(Errc::kInvalidArgument, o.table + ": the time column '" + time.name + "' holds only 0; a discrete-time model's bins span 0 to the longest time");
     t.bins = kTimeBins;
+    // The curve at 8 round steps of about a tenth of the longest time (1, 2, ... 8 years of 10): later, too
+    // few rows are still followed.
+    const double raw = time.max / 10, scale = std::pow(10.0, std::floor(std::log10(raw))), m = raw / scale;
+    const double step = (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * scale;
+    for (int k = 1; k <= 8 && step * k < time.max; ++k) t.curve_times.push_back(three_digits(step * k));
     t.steps.push_back("      // the time's bin, the discrete-time loss's target: " + std::to_string(kTimeBins) +
                       " bins of equal width up to the training folds'\n      // longest time (a table to predict, without the column, skips it)\n"
                       "      {\"op\": \"fuse.ops.time_bins\", \"key\": " + json_string(t.time) + ", \"out\": " + json_string(t.time + "_bin") +
@@ -353,7 +366,12 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
       line("  // The softmax over the time bins; the expected time and the probability of no event by " + horizon + ", with the bins of");
       line("  // the training folds.");
       line("  \"postprocess\": [{\"op\": \"fuse.ops.time_bins\", \"key\": \"model.probs\", \"out\": \"model.expected_time\", " + bins + "\"expected\": true" + from + "},");
-      line("                  {\"op\": \"fuse.ops.time_bins\", \"key\": \"model.probs\", \"out\": \"model.survival\", " + bins + "\"survival_at\": " + horizon + from + "}],");
+      std::vector<std::string> times;
+      for (double c : t.curve_times) times.push_back(json::format_number(c));
+      const std::string curve = "[" + join(times, ", ") + "]";
+      line("                  {\"op\": \"fuse.ops.time_bins\", \"key\": \"model.probs\", \"out\": \"model.survival\", " + bins + "\"survival_at\": " + horizon + from + "},");
+      line("                  {\"op\": \"fuse.ops.time_bins\", \"key\": \"model.probs\", \"out\": \"model.survival_curve\", " + bins + "\"survival_times\": " + curve +
+           from + "}],");
       line("  // The likelihood of each row's time bin (pycox's PMF): an event in its bin, a censored row in its bin or later.");
       line("  \"losses\": {\"nll\": {\"loss\": \"fuse.losses.discrete_time\", \"pred\": \"model.logits\", \"bin\": " + json_string(t.time + "_bin") +
            ", \"event\": " + label + "}},");
@@ -366,6 +384,9 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
                    "                             // (report.html draws them), and their censoring-weighted Brier score\n"
                    "                             \"calibration\": {\"component\": \"survival_calibration\", \"config\": {" + survival + at + "}},\n"
                    "                             \"survival_brier\": {\"component\": \"survival_brier\", \"config\": {" + survival + at + "}}," +
+                   "\n                             // the Brier score of each row's curve, integrated over its times\n"
+                   "                             \"integrated_brier\": {\"component\": \"integrated_brier\", \"config\": {\"pred\": \"model.survival_curve\", " + cox +
+                   ", \"times\": " + curve + "}}," +
                    "\n                             // Kaplan-Meier curves of the shorter and longer predicted halves, for report.html\n"
                    "                             \"km\": {\"component\": \"kaplan_meier\", \"config\": {" + longer + "}, \"chart\": true}}";
     }

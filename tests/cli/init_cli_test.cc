@@ -505,15 +505,18 @@ TEST(FuseInit, ADiscreteTimeSurvivalTableRuns) {
            "// Made by `fuse init followup.csv --time years --event progressed --survival-model discrete --horizon 2`",
            R"({"op": "fuse.ops.time_bins", "key": "data.years", "out": "data.years_bin", "bins": 10, "fit": true, "apply_if_present": "data.years"})",
            R"("out_features": 10, "dropout": 0.1, "inputs": ["data.features"], "outputs": ["model.logits", "model.probs"]})",
-           R"({"op": "fuse.ops.time_bins", "key": "model.probs", "out": "model.survival", "bins": 10, "survival_at": 2, "fit": {"from": "data.years"}}],)",
+           R"({"op": "fuse.ops.time_bins", "key": "model.probs", "out": "model.survival", "bins": 10, "survival_at": 2, "fit": {"from": "data.years"}},)",
            R"("losses": {"nll": {"loss": "fuse.losses.discrete_time", "pred": "model.logits", "bin": "data.years_bin", "event": "data.progressed"}},)",
-           "// the AUC of an event by 2 against no event until then\n"})
+           "// the AUC of an event by 2 against no event until then\n",
+           // the curve at round steps up to about 8 tenths of the longest time (4.28)
+           R"("survival_times": [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4], "fit": {"from": "data.years"}}],)",
+           R"("integrated_brier": {"component": "integrated_brier", "config": {"pred": "model.survival_curve", "time": "data.years", "event": "data.progressed", "times": [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4]}},)"})
     EXPECT_NE(text.find(part), std::string::npos) << part << "\n" << text;
   r = fuse("run discrete.json --epochs 2 --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("fuse.ops.time_bins on 'data.years': max "), std::string::npos) << r.out;
   for (const char* line : {"evaluation: c_index = ", "evaluation: survival_auc = ", "evaluation: calibration.calibration_error = ",
-                           "evaluation: survival_brier.brier_skill = "})
+                           "evaluation: survival_brier.brier_skill = ", "evaluation: integrated_brier = "})
     EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
   EXPECT_NE(read_text(dir / "run" / "report.html").find("<img alt=\"survival calibration, calibration\""), std::string::npos);
   // Refused: the options without a survival target, a horizon no one is followed past, an unknown model.
@@ -524,6 +527,9 @@ TEST(FuseInit, ADiscreteTimeSurvivalTableRuns) {
             "fuse: error: --horizon 9 is not before the longest time in 'years' (4.28371): nobody is followed past it\n");
   EXPECT_EQ(error("followup.csv --time years --event progressed --horizon -1"),
             "fuse: error: --horizon -1: a time after 0, in the times' unit (e.g. 5 for five years)\n");
+  std::ofstream(dir / "zeros.csv") << "id,x,years,progressed\na,1,0,1\nb,2,0,0\nc,3,0,1\nd,4,0,0\n";
+  EXPECT_EQ(error("zeros.csv --time years --event progressed --survival-model discrete"),
+            "fuse: error: zeros.csv: the time column 'years' holds only 0; a discrete-time model's bins span 0 to the longest time\n");
   r = fuse("init followup.csv --time years --event progressed --survival-model weibull", dir);
   EXPECT_NE(r.err.find("--survival-model: weibull not in {cox,discrete}"), std::string::npos) << r.err;
 }
