@@ -179,7 +179,8 @@ void add_chart_metrics(eval::EvalConfig& c) {
   // A survival evaluation gets no classification charts: its scores are risks or times, and the event alone
   // ignores when it happened.
   bool survival = !c.time_column.empty();
-  for (const char* component : {"c_index", "survival_auc", "kaplan_meier", "survival_calibration", "survival_brier"}) survival = survival || has(component);
+  for (const char* component : {"c_index", "survival_auc", "kaplan_meier", "survival_calibration", "survival_brier", "integrated_brier"})
+    survival = survival || has(component);
   const bool multi = c.score_columns.size() > 1 || (c.score_columns.size() == 1 && c.score_columns[0].find_first_of("*?") != std::string::npos) ||
                      !c.label_columns.empty();
   auto add = [&](const std::string& name, const std::string& component, bool one_vs_all) {

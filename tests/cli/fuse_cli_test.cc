@@ -299,12 +299,12 @@ TEST(FuseCli, EvalSurvivalColumns) {
   // Refused: a setting no metric asked takes.
   r = fuse("eval --predictions '" + f + "' --score-col risk --time-col years --event-col progressed --metric c_index --horizon 3");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "fuse: error: the horizon (--horizon) is given, but no metric asked takes it (c_index); survival_auc, survival_calibration, "
-                   "survival_brier do\n");
+  EXPECT_EQ(r.err, "fuse: error: the horizon (--horizon) is given, but no metric asked takes it (c_index); survival_auc, survival_brier, "
+                   "survival_calibration do\n");
   r = fuse("eval --predictions '" + f + "' --target-col progressed --score-col risk --time-col years --metric auc");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "fuse: error: the time column (--time-col) is given, but no metric asked takes it (auc); c_index, survival_auc, kaplan_meier, "
-                   "survival_calibration, survival_brier do\n");
+  EXPECT_EQ(r.err, "fuse: error: the time column (--time-col) is given, but no metric asked takes it (auc); c_index, integrated_brier, "
+                   "kaplan_meier, survival_auc, survival_brier, survival_calibration do\n");
 }
 
 TEST(FuseCli, EvalErrorsAndUsage) {

@@ -186,17 +186,20 @@ EvalPlan make_plan(const Registry& registry, const EvalConfig& config, std::vect
     }
     plans.push_back(std::move(p));
   }
-  // A survival setting no metric takes would be ignored without a word.
-  const char* all = "c_index, survival_auc, kaplan_meier, survival_calibration, survival_brier";
-  const char* at_horizon = "survival_auc, survival_calibration, survival_brier";
-  const std::tuple<bool, const char*, const char*> given[4] = {{!config.time_column.empty(), "the time column (--time-col)", all},
-                                                               {!config.event_column.empty(), "the event column (--event-col)", all},
-                                                               {config.horizon.has_value(), "the horizon (--horizon)", at_horizon},
-                                                               {config.higher_is_longer.has_value(), "the scores' direction (--higher-is-longer)", all}};
+  // A survival setting no metric takes would be ignored without a word; the message names the metrics that do.
+  const std::tuple<bool, const char*, const char*> given[4] = {{!config.time_column.empty(), "the time column (--time-col)", "time"},
+                                                               {!config.event_column.empty(), "the event column (--event-col)", "event"},
+                                                               {config.horizon.has_value(), "the horizon (--horizon)", "horizon"},
+                                                               {config.higher_is_longer.has_value(), "the scores' direction (--higher-is-longer)", "higher_is_longer"}};
   for (size_t i = 0; i < 4; ++i)
-    if (std::get<0>(given[i]) && !survival_taken[i])
+    if (std::get<0>(given[i]) && !survival_taken[i]) {
+      std::vector<std::string> takers;
+      for (const ComponentManifest* c : metric_components(registry))
+        if (c->field(std::get<2>(given[i])) != nullptr) takers.push_back(short_name(c->id));
+      std::sort(takers.begin(), takers.end());
       throw Error(Errc::kConfig, std::string(std::get<1>(given[i])) + " is given, but no metric asked takes it (" + join(names, ", ") + "); " +
-                                     std::get<2>(given[i]) + " do");
+                                     join(takers, ", ") + " do");
+    }
   plan.metrics = ordered(plans);
 
   add_unique(plan.wanted.numbers, config.target_column);

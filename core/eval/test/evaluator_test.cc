@@ -86,7 +86,7 @@ TEST_F(EvaluatorTest, SurvivalColumnsAreBoundLikeTheScore) {
   EXPECT_LT(value(result, "other"), 0.7);  // its own time column
   write(dir_, "unused.json", R"({"predictions": "followup.csv", "target": "progressed", "score": "risk", "horizon": 5, "metrics": {"auc": "auc"}})");
   EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), read_eval_config(json::Document::load(dir_ / "unused.json"))).run(); }),
-            "the horizon (--horizon) is given, but no metric asked takes it (auc); survival_auc, survival_calibration, survival_brier do");
+            "the horizon (--horizon) is given, but no metric asked takes it (auc); survival_auc, survival_brier, survival_calibration do");
 }
 
 // A metric's key naming a tensor that predictions.csv wrote in several columns (s_0, s_1: a survival curve)
