@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "common.h"
+#include "survival_estimates.h"
 #include "survival_rows.h"
 
 namespace fuse::metrics {

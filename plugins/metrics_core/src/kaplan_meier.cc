@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "common.h"
+#include "survival_estimates.h"
 #include "survival_rows.h"
 
 namespace fuse::metrics {

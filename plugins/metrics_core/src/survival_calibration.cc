@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "common.h"
+#include "survival_estimates.h"
 #include "survival_rows.h"
 
 namespace fuse::metrics {
