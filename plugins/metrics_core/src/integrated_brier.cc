@@ -48,8 +48,9 @@ class IntegratedBrier {
     const size_t t = times_.size();
     std::vector<double> score(t), null_score(t);
     double known = 0;
+    const std::vector<uint32_t> by_time = time_order(rows_);  // one sort for every time
     for (size_t k = 0; k < t; ++k) {
-      const BrierAt b = brier_at(rows_, counts, times_[k], [&](size_t i) { return curves_[i * t + k]; });
+      const BrierAt b = brier_at(rows_, by_time, counts, times_[k], [&](size_t i) { return curves_[i * t + k]; });
       score[k] = b.brier, null_score[k] = b.null, known += b.known;
     }
     if (known == 0) fail(FM_ERR_NUMERIC, "no row has its event by a time of 'times' or is followed past one: nothing to score");

@@ -90,9 +90,7 @@ class KaplanMeier : public SurvivalMetric<KaplanMeier> {
     for (size_t i = 0; i < points_; ++i) grid[i] = longest * static_cast<double>(i) / static_cast<double>(points_ - 1);
     result.set_tensor("km_time", vector_tensor(grid));
 
-    std::vector<uint32_t> by_time(n);
-    std::iota(by_time.begin(), by_time.end(), 0u);
-    std::stable_sort(by_time.begin(), by_time.end(), [&](uint32_t a, uint32_t b) { return time_of[a] < time_of[b]; });
+    const std::vector<uint32_t> by_time = time_order(rows_);
     // Walk the distinct times once: per group its survival, at risk, and the log-rank sums.
     std::vector<double> at_risk(groups_, 0.0), survival(groups_, 1.0), last_time(groups_, -1.0);
     for (size_t g = 0; g < groups_; ++g)

@@ -26,7 +26,7 @@ class SurvivalAuc : public SurvivalMetric<SurvivalAuc> {
     const std::vector<double>& risk = rows_.risk;
     const std::vector<double>& time = rows_.time;
     const std::vector<uint8_t>& event = rows_.event;
-    const std::vector<double> uncensored_before = uncensored(rows_, counts, horizon_).before;
+    const std::vector<double> uncensored_before = uncensored(rows_, time_order(rows_), counts, horizon_).before;
     // Controls' risks, sorted with their weights, so each case counts those below it by binary search.
     std::vector<std::pair<double, double>> controls;  // (risk, weight)
     double case_weight = 0, case_rows = 0;

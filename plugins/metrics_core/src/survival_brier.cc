@@ -24,7 +24,7 @@ class SurvivalBrier : public SurvivalMetric<SurvivalBrier> {
     check_rows(n);
     if (n == 0) fail(FM_ERR_NUMERIC, "no rows: update the metric first");
     const std::vector<double> predicted = survival_probabilities(horizon_);
-    const BrierAt b = brier_at(rows_, counts, horizon_, [&](size_t i) { return predicted[i]; });
+    const BrierAt b = brier_at(rows_, time_order(rows_), counts, horizon_, [&](size_t i) { return predicted[i]; });
     if (b.known == 0)
       fail(FM_ERR_NUMERIC, "no row has its event by " + number_text(horizon_) + " or is followed past it ('" + time_ + "', '" + event_ + "'): nothing to score");
     result.set_double("brier", b.brier);

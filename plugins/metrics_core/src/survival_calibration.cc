@@ -35,12 +35,13 @@ class SurvivalCalibration : public SurvivalMetric<SurvivalCalibration> {
     for (size_t i = 0; i < n; ++i) everyone[i] = weight(counts, i);
     in_group.push_back(everyone);  // the last entry: all rows together
 
+    const std::vector<uint32_t> by_time = time_order(rows_);  // one sort for every group
     std::vector<double> mean(in_group.size()), observed(in_group.size()), size(in_group.size());
     for (size_t g = 0; g < in_group.size(); ++g) {
       double sum = 0;
       for (size_t i = 0; i < n; ++i) size[g] += in_group[g][i], sum += in_group[g][i] * predicted[i];
       mean[g] = size[g] > 0 ? sum / size[g] : kNaN;
-      observed[g] = kaplan_meier_at(rows_, in_group[g], horizon_);
+      observed[g] = kaplan_meier_at(rows_, by_time, in_group[g], horizon_);
     }
     double error = 0, followed = 0;
     for (size_t g = 0; g < groups_; ++g)

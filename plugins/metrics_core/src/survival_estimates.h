@@ -29,6 +29,15 @@ inline std::vector<std::vector<double>> equal_groups(const std::vector<uint32_t>
   return in_group;
 }
 
+// The rows by ascending time (ties in row order). It does not depend on a replicate's counts: a metric sorts
+// once per compute and passes it to the estimates below.
+inline std::vector<uint32_t> time_order(const SurvivalRows& rows) {
+  std::vector<uint32_t> order(rows.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return rows.time[a] < rows.time[b]; });
+  return order;
+}
+
 // The Kaplan-Meier estimate G of staying uncensored, for inverse-probability-of-censoring weights (the
 // time-dependent AUC, the Brier score): G(T-) just before each row's time (at one time, events come before
 // censoring), and G(at), after the censorings at or before `at`.
@@ -36,11 +45,8 @@ struct Uncensored {
   std::vector<double> before;  // per row
   double at = 1;
 };
-inline Uncensored uncensored(const SurvivalRows& rows, const uint8_t* counts, double at) {
+inline Uncensored uncensored(const SurvivalRows& rows, const std::vector<uint32_t>& by_time, const uint8_t* counts, double at) {
   const size_t n = rows.size();
-  std::vector<uint32_t> by_time(n);
-  std::iota(by_time.begin(), by_time.end(), 0u);
-  std::stable_sort(by_time.begin(), by_time.end(), [&](uint32_t a, uint32_t b) { return rows.time[a] < rows.time[b]; });
   Uncensored u{std::vector<double>(n, 1.0), 1.0};
   double at_risk = 0, g = 1;
   for (size_t i = 0; i < n; ++i) at_risk += weight(counts, i);
@@ -61,15 +67,15 @@ inline Uncensored uncensored(const SurvivalRows& rows, const uint8_t* counts, do
   return u;
 }
 
-// The Kaplan-Meier probability of no event by `horizon` among the rows of weights `w` (0: not in the group);
-// NaN when none is followed that long (each censored before it) and the estimate has not reached 0.
-inline double kaplan_meier_at(const SurvivalRows& rows, const std::vector<double>& w, double horizon) {
+// The Kaplan-Meier probability of no event by `horizon` among the rows of weights `w` (0: not in the group),
+// `order` the rows by time (time_order); NaN when none is followed that long (each censored before it) and the
+// estimate has not reached 0.
+inline double kaplan_meier_at(const SurvivalRows& rows, const std::vector<uint32_t>& order, const std::vector<double>& w, double horizon) {
   const std::vector<double>& time = rows.time;
   std::vector<uint32_t> by_time;
   double at_risk = 0;
-  for (uint32_t i = 0; i < w.size(); ++i)
+  for (uint32_t i : order)
     if (w[i] > 0) by_time.push_back(i), at_risk += w[i];
-  std::stable_sort(by_time.begin(), by_time.end(), [&](uint32_t a, uint32_t b) { return time[a] < time[b]; });
   double survival = 1;
   for (size_t k = 0; k < by_time.size() && time[by_time[k]] <= horizon;) {
     const double t = time[by_time[k]];
@@ -89,18 +95,19 @@ inline double kaplan_meier_at(const SurvivalRows& rows, const std::vector<double
 // The Brier score at `horizon` with inverse-probability-of-censoring weights (Graf et al., 1999), of the
 // predicted probabilities of no event `survival(i)` and of the Kaplan-Meier estimate given to every row: a row
 // with its event by the horizon scores (0 - S)^2 / G(T-), a row followed past it (1 - S)^2 / G(horizon), a row
-// censored before it 0; sums over all rows' weights. `known`: the weight of the rows scored (0: none).
+// censored before it 0; sums over all rows' weights. `by_time`: time_order. `known`: the weight of the rows
+// scored (0: none).
 struct BrierAt {
   double brier = 0, null = 0, known = 0;
 };
 template <class Survival>
-BrierAt brier_at(const SurvivalRows& rows, const uint8_t* counts, double horizon, Survival&& survival) {
+BrierAt brier_at(const SurvivalRows& rows, const std::vector<uint32_t>& by_time, const uint8_t* counts, double horizon, Survival&& survival) {
   const size_t n = rows.size();
-  const Uncensored g = uncensored(rows, counts, horizon);
+  const Uncensored g = uncensored(rows, by_time, counts, horizon);
   std::vector<double> w(n);
   double total = 0;
   for (size_t i = 0; i < n; ++i) total += w[i] = weight(counts, i);
-  const double everyone = kaplan_meier_at(rows, w, horizon);
+  const double everyone = kaplan_meier_at(rows, by_time, w, horizon);
   BrierAt b;
   for (size_t i = 0; i < n; ++i) {
     double status, ipcw;  // whether event-free at the horizon, and the row's weight
