@@ -187,7 +187,6 @@ Tensor host_tensor(const Value& value) {
 // Adds the categories `value` holds (a string, int or bool; of an integer tensor, each element where `mask`
 // is > 0) to `m`.
 void count_categories(const Value& value, const Value* mask, const std::string& mask_key, Measures& m) {
-  if (value.type() != ValueType::kTensor && !inside(mask, mask_key)) return;
   switch (value.type()) {
     case ValueType::kString: ++m.n, m.categories.strings.insert(value.as<std::string>()); return;
     case ValueType::kInt: ++m.n, m.categories.ints.insert(value.as<int64_t>()); return;
@@ -215,8 +214,8 @@ void count_categories(const Value& value, const Value* mask, const std::string& 
 
 // Adds the numbers `value` holds (where `mask` is > 0, when given) to `m`.
 void measure(const Value& value, const Value* mask, const std::string& mask_key, Measures& m) {
-  if (m.categorical) return count_categories(value, mask, mask_key, m);
   if (value.type() != ValueType::kTensor && !inside(mask, mask_key)) return;  // e.g. the times of events only
+  if (m.categorical) return count_categories(value, mask, mask_key, m);
   switch (value.type()) {
     case ValueType::kInt:
     case ValueType::kDouble:

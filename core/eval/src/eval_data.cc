@@ -104,11 +104,15 @@ std::vector<std::string> expand_columns(const EvalConfig& config, const std::vec
   return out;
 }
 
-std::vector<std::string> numbered_columns(const EvalConfig& config, const std::string& key) {
-  Files files(config);
-  std::vector<std::string> out;
-  if (!sources(config, files, key).empty()) return out;
-  while (!sources(config, files, key + "_" + std::to_string(out.size())).empty()) out.push_back(key + "_" + std::to_string(out.size()));
+std::map<std::string, std::vector<std::string>> numbered_columns(const EvalConfig& config, const std::vector<std::string>& keys) {
+  Files files(config);  // the headers, read once for every key
+  std::map<std::string, std::vector<std::string>> out;
+  for (const std::string& key : keys) {
+    if (!sources(config, files, key).empty()) continue;
+    std::vector<std::string> parts;
+    while (!sources(config, files, key + "_" + std::to_string(parts.size())).empty()) parts.push_back(key + "_" + std::to_string(parts.size()));
+    if (!parts.empty()) out[key] = std::move(parts);
+  }
   return out;
 }
 

@@ -686,31 +686,24 @@ bj::object Run::report() {
   return out;
 }
 
-}  // namespace
-
-Evaluator::Evaluator(const Registry& registry, EvalConfig config) : registry_(registry), config_(std::move(config)) {}
-Evaluator::~Evaluator() = default;
-
-namespace {
-
 // A metric's key naming a tensor written in several columns (<key>_0, <key>_1, ...: a survival curve) reads
 // them as one [rows, k] tensor under the key.
 void stack_numbered(const EvalConfig& config, EvalPlan& plan) {
-  for (const MetricPlan& m : plan.metrics)
-    for (const std::string& key : m.columns) {
-      if (plan.stacked.count(key)) continue;
-      const std::vector<std::string> parts = numbered_columns(config, key);
-      if (parts.empty()) continue;
-      plan.stacked[key] = parts;
-      for (std::vector<std::string>* list : {&plan.wanted.numbers, &plan.checked}) {
-        list->erase(std::remove(list->begin(), list->end(), key), list->end());
-        for (const std::string& p : parts)
-          if (std::find(list->begin(), list->end(), p) == list->end()) list->push_back(p);
-      }
+  std::vector<std::string> keys;
+  for (const MetricPlan& m : plan.metrics) keys.insert(keys.end(), m.columns.begin(), m.columns.end());
+  plan.stacked = numbered_columns(config, keys);
+  for (const auto& [key, parts] : plan.stacked)
+    for (std::vector<std::string>* list : {&plan.wanted.numbers, &plan.checked}) {
+      list->erase(std::remove(list->begin(), list->end(), key), list->end());
+      for (const std::string& p : parts)
+        if (std::find(list->begin(), list->end(), p) == list->end()) list->push_back(p);
     }
 }
 
 }  // namespace
+
+Evaluator::Evaluator(const Registry& registry, EvalConfig config) : registry_(registry), config_(std::move(config)) {}
+Evaluator::~Evaluator() = default;
 
 bj::object Evaluator::run() {
   std::vector<std::string> scores = expand_columns(config_, config_.score_columns);

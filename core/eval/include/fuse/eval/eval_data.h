@@ -43,9 +43,9 @@ struct Wanted {
 // Expands globs in score columns ("prob_*") against the files' headers.
 std::vector<std::string> expand_columns(const EvalConfig& config, const std::vector<std::string>& patterns);
 
-// The columns <key>_0, <key>_1, ... in which a tensor output of several values per row was written (fuse's
-// predictions.csv: model.free_curve_0 ...), when no column is named `key` itself; else none.
-std::vector<std::string> numbered_columns(const EvalConfig& config, const std::string& key);
+// Of `keys`, those named by no column but written as columns <key>_0, <key>_1, ... (a tensor output of several
+// values per row in fuse's predictions.csv: model.free_curve_0 ...), each with its columns.
+std::map<std::string, std::vector<std::string>> numbered_columns(const EvalConfig& config, const std::vector<std::string>& keys);
 
 // Loads the prediction files: one file; several merged by id (columns of each under "<name>." unless a plain
 // name is unambiguous); or one fold per file. Every error names the file, the column or the ids.
