@@ -259,12 +259,13 @@ Target read_target(const InitOptions& o, const table::ColumnSummary& target) {
 }
 
 Target read_survival(const InitOptions& o, const table::ColumnSummary& time, const table::ColumnSummary& event) {
+  const std::string choice = event_choice(event);  // how to name the event of a text or other coding
   for (const table::ColumnSummary* c : {&time, &event}) {
     const std::string where = o.table + ": the " + (c == &time ? "time" : "event") + " column '" + c->name + "'";
     if (c->distinct == 0) throw Error(Errc::kInvalidArgument, where + " is empty in every row");
     if (!c->numeric && (c == &time || o.event_value.empty()))
       throw Error(Errc::kInvalidArgument, where + " holds text; it must hold numbers" +
-                                              (c == &event && !event_choice(event).empty() ? " (or say which value is the event: " + event_choice(event) + ")" : ""));
+                                              (c == &event && !choice.empty() ? " (or say which value is the event: " + choice + ")" : ""));
   }
   if (time.min < 0) throw Error(Errc::kInvalidArgument, o.table + ": the time column '" + time.name + "' holds a negative time (" + std::to_string(time.min) + ")");
   Target t;
@@ -276,7 +277,7 @@ Target read_survival(const InitOptions& o, const table::ColumnSummary& time, con
     for (const auto& [value, count] : event.values) binary = binary && (value == "0" || value == "1");
     if (!binary)
       throw Error(Errc::kInvalidArgument, o.table + ": the event column '" + event.name + "' must hold 0 (follow-up ended first) and 1 (the event happened), both" +
-                                              (event_choice(event).empty() ? "" : "; or say which value is the event: " + event_choice(event)));
+                                              (choice.empty() ? "" : "; or say which value is the event: " + choice));
   } else {
     // Another coding (Alive/Dead, SEER's 1/2): the event's value becomes 1, the other 0, in a key of its own.
     const auto is_event = [&](const auto& v) { return v.first == o.event_value; };

@@ -17,6 +17,8 @@
 
 namespace fuse::data {
 
+bool is_empty_cell(const Value& v) { return v.is_null() || (v.is<double>() && std::isnan(v.as<double>())); }
+
 namespace fs = std::filesystem;
 namespace bj = boost::json;
 
@@ -146,7 +148,7 @@ std::vector<Sample> read_table_source(const TableSource& source) {
     bool complete = true;
     for (const std::string& column : source.required) {
       const Value v = cell_value(t.column(column).text.at(r));
-      if (v.is_null() || (v.is<double>() && std::isnan(v.as<double>()))) ++left_out[column], complete = false;
+      if (is_empty_cell(v)) ++left_out[column], complete = false;
     }
     if (!complete) {
       ++rows_left_out;

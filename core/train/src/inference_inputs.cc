@@ -1,6 +1,5 @@
 #include "fuse/train/inference_inputs.h"
 
-#include <cmath>
 #include <map>
 
 #include "fuse/base/error.h"
@@ -97,7 +96,7 @@ std::vector<std::string> required_keys(const Experiment& e) {
 
 void leave_out_empty(const std::vector<std::string>& keys, NDict& sample) {
   for (const std::string& key : keys)
-    if (const Value* v = sample.find(key); v != nullptr && (v->is_null() || (v->is<double>() && std::isnan(v->as<double>())))) sample.erase(key);
+    if (const Value* v = sample.find(key); v != nullptr && data::is_empty_cell(*v)) sample.erase(key);
 }
 
 std::vector<data::Sample> read_inference_inputs(const InferenceInputs& in, const Experiment& e) {

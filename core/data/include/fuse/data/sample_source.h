@@ -31,6 +31,10 @@ struct TableSource {
   std::vector<std::string> required{};
 };
 
+// Whether a table cell's value counts as empty for "required": an empty cell (null) or NaN. Inference leaves
+// such a cell out by the same rule.
+bool is_empty_cell(const Value& v);
+
 // Path and id templates of a matched file: "{stem}" its name without extensions ("la_003_0000"), "{name}" its
 // whole name, "{*}" what the pattern's first '*' matched ("la_003" for "*_0000.nii.gz").
 struct GlobSource {
