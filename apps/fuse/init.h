@@ -138,7 +138,7 @@ struct Target {
   std::string time;         // survival: the key of the times
   double horizon = 0;       // survival: --horizon, else the median time, where the evaluation's time-dependent AUC is
   size_t bins = 0;          // survival: the time bins of a discrete-time model (its outputs); 0: a Cox model
-  std::vector<double> curve_times;  // survival, discrete time: the times of each row's survival curve (its integrated Brier score)
+  std::vector<double> curve_times;  // survival: the times of each row's survival curve (its integrated Brier score)
   std::string stratify;     // the folds' stratify members (stratify_members; "" none)
   std::vector<std::string> labels;  // multi-label: the labels, each a column or a label of one listing column (scored one by one under their names)
   std::string description;  // "binary classification of 'label'"

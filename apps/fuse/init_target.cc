@@ -303,15 +303,15 @@ Target read_survival(const InitOptions& o, const table::ColumnSummary& time, con
   // The median to three significant digits, as a clinician would name it: a median between two times prints
   // as 2.61, not 2.6085000000000003.
   t.horizon = o.horizon > 0 ? o.horizon : three_digits(time.median);
+  if (!(time.max > 0))
+    throw Error(Errc::kInvalidArgument, o.table + ": the time column '" + time.name + "' holds only 0; survival needs times after the start");
+  // The survival curve at 8 round steps of about a tenth of the longest time (1, 2, ... 8 years of 10): later,
+  // too few rows are still followed.
+  const double raw = time.max / 10, scale = std::pow(10.0, std::floor(std::log10(raw))), m = raw / scale;
+  const double step = (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * scale;
+  for (int k = 1; k <= 8 && step * k < time.max; ++k) t.curve_times.push_back(three_digits(step * k));
   if (o.survival_model == "discrete") {
-    if (!(time.max > 0))
-      throw Error(Errc::kInvalidArgument, o.table + ": the time column '" + time.name + "' holds only 0; a discrete-time model's bins span 0 to the longest time");
     t.bins = kTimeBins;
-    // The curve at 8 round steps of about a tenth of the longest time (1, 2, ... 8 years of 10): later, too
-    // few rows are still followed.
-    const double raw = time.max / 10, scale = std::pow(10.0, std::floor(std::log10(raw))), m = raw / scale;
-    const double step = (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * scale;
-    for (int k = 1; k <= 8 && step * k < time.max; ++k) t.curve_times.push_back(three_digits(step * k));
     t.steps.push_back("      // the time's bin, the discrete-time loss's target: " + std::to_string(kTimeBins) +
                       " bins of equal width up to the training folds'\n      // longest time (a table to predict, without the column, skips it)\n"
                       "      {\"op\": \"fuse.ops.time_bins\", \"key\": " + json_string(t.time) + ", \"out\": " + json_string(t.time + "_bin") +
@@ -349,27 +349,32 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
     const std::string cox = "\"time\": " + json_string(t.time) + ", \"event\": " + label;
     const std::string horizon = json::format_number(t.horizon);
     const std::string when = o.horizon > 0 ? horizon : horizon + " (the median time)";
+    const std::string longer = cox + ", \"higher_is_longer\": true", at = ", \"horizon\": " + horizon;
+    std::vector<std::string> times;
+    for (double c : t.curve_times) times.push_back(json::format_number(c));
+    const std::string curve = "[" + join(times, ", ") + "]";
     monitor = "validation.c_index";
+    // The score the C-index ranks, and what the Kaplan-Meier halves split by.
+    std::string score, ranked;
     if (t.bins == 0) {
+      // A risk score, and from it (with the baseline hazard fitted to the training folds' risks once training
+      // ends) the probabilities of no event.
+      const std::string fit = ", \"fit\": {" + cox + "}";
+      line("  // The probability of no event by " + horizon + ", and the survival curve, from the risk and the baseline hazard fitted");
+      line("  // to the training folds' risks once training ends (Breslow).");
+      line("  \"postprocess\": [{\"op\": \"fuse.ops.cox_survival\", \"key\": \"model.risk\", \"out\": \"model.survival\", \"survival_at\": " + horizon + fit + "},");
+      line("                  {\"op\": \"fuse.ops.cox_survival\", \"key\": \"model.risk\", \"out\": \"model.survival_curve\", \"survival_times\": " + curve + fit + "}],");
       line("  // The negative Cox partial likelihood within each batch (DeepSurv), so batches are large.");
       line("  \"losses\": {\"cox\": {\"loss\": \"fuse.losses.cox\", \"pred\": \"model.risk\", " + cox + "}},");
       line("  \"metrics\": {\"c_index\": {\"metric\": \"fuse.metrics.c_index\", \"pred\": \"model.risk\", " + cox + ", \"output\": \"c_index\"}},");
-      evaluation = "{\"target\": " + label + ", \"score\": \"model.risk\", \"metrics\": {\"c_index\": {\"component\": \"c_index\", \"config\": {" + cox + "}}," +
-                   "\n                             // the AUC of an event by " + when + " against no event until then\n"
-                   "                             \"survival_auc\": {\"component\": \"survival_auc\", \"config\": {" + cox + ", \"horizon\": " + horizon + "}}," +
-                   "\n                             // Kaplan-Meier curves of the lower and higher predicted risk halves, for report.html\n"
-                   "                             \"km\": {\"component\": \"kaplan_meier\", \"config\": {" + cox + "}, \"chart\": true}}";
+      score = "model.risk", ranked = cox;
     } else {
       // Per-bin probabilities: an expected time (higher = later event) and a probability of no event by the
       // horizon, each row scored alone by its own bin's likelihood.
-      const std::string longer = cox + ", \"higher_is_longer\": true", at = ", \"horizon\": " + horizon;
       const std::string bins = "\"bins\": " + std::to_string(t.bins) + ", ", from = ", \"fit\": {\"from\": " + json_string(t.time) + "}";
       line("  // The softmax over the time bins; the expected time and the probability of no event by " + horizon + ", with the bins of");
       line("  // the training folds.");
       line("  \"postprocess\": [{\"op\": \"fuse.ops.time_bins\", \"key\": \"model.probs\", \"out\": \"model.expected_time\", " + bins + "\"expected\": true" + from + "},");
-      std::vector<std::string> times;
-      for (double c : t.curve_times) times.push_back(json::format_number(c));
-      const std::string curve = "[" + join(times, ", ") + "]";
       line("                  {\"op\": \"fuse.ops.time_bins\", \"key\": \"model.probs\", \"out\": \"model.survival\", " + bins + "\"survival_at\": " + horizon + from + "},");
       line("                  {\"op\": \"fuse.ops.time_bins\", \"key\": \"model.probs\", \"out\": \"model.survival_curve\", " + bins + "\"survival_times\": " + curve +
            from + "}],");
@@ -377,20 +382,22 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
       line("  \"losses\": {\"nll\": {\"loss\": \"fuse.losses.discrete_time\", \"pred\": \"model.logits\", \"bin\": " + json_string(t.time + "_bin") +
            ", \"event\": " + label + "}},");
       line("  \"metrics\": {\"c_index\": {\"metric\": \"fuse.metrics.c_index\", \"pred\": \"model.expected_time\", " + longer + ", \"output\": \"c_index\"}},");
-      const std::string survival = "\"pred\": \"model.survival\", " + cox;
-      evaluation = "{\"target\": " + label + ", \"score\": \"model.expected_time\", \"metrics\": {\"c_index\": {\"component\": \"c_index\", \"config\": {" + longer +
-                   "}},\n                             // the AUC of an event by " + when + " against no event until then\n"
-                   "                             \"survival_auc\": {\"component\": \"survival_auc\", \"config\": {" + survival + ", \"higher_is_longer\": true" + at + "}}," +
-                   "\n                             // the predicted probabilities of no event by then against Kaplan-Meier per tenth of them\n"
-                   "                             // (report.html draws them), and their censoring-weighted Brier score\n"
-                   "                             \"calibration\": {\"component\": \"survival_calibration\", \"config\": {" + survival + at + "}},\n"
-                   "                             \"survival_brier\": {\"component\": \"survival_brier\", \"config\": {" + survival + at + "}}," +
-                   "\n                             // the Brier score of each row's curve, integrated over its times\n"
-                   "                             \"integrated_brier\": {\"component\": \"integrated_brier\", \"config\": {\"pred\": \"model.survival_curve\", " + cox +
-                   ", \"times\": " + curve + "}}," +
-                   "\n                             // Kaplan-Meier curves of the shorter and longer predicted halves, for report.html\n"
-                   "                             \"km\": {\"component\": \"kaplan_meier\", \"config\": {" + longer + "}, \"chart\": true}}";
+      score = "model.expected_time", ranked = longer;
     }
+    const std::string survival = "\"pred\": \"model.survival\", " + cox;
+    evaluation = "{\"target\": " + label + ", \"score\": \"" + score + "\", \"metrics\": {\"c_index\": {\"component\": \"c_index\", \"config\": {" + ranked +
+                 "}},\n                             // the AUC of an event by " + when + " against no event until then\n"
+                 "                             \"survival_auc\": {\"component\": \"survival_auc\", \"config\": {" + survival + ", \"higher_is_longer\": true" + at + "}}," +
+                 "\n                             // the predicted probabilities of no event by then against Kaplan-Meier per tenth of them\n"
+                 "                             // (report.html draws them), and their censoring-weighted Brier score\n"
+                 "                             \"calibration\": {\"component\": \"survival_calibration\", \"config\": {" + survival + at + "}},\n"
+                 "                             \"survival_brier\": {\"component\": \"survival_brier\", \"config\": {" + survival + at + "}}," +
+                 "\n                             // the Brier score of each row's curve, integrated over its times\n"
+                 "                             \"integrated_brier\": {\"component\": \"integrated_brier\", \"config\": {\"pred\": \"model.survival_curve\", " + cox +
+                 ", \"times\": " + curve + "}}," +
+                 "\n                             // Kaplan-Meier curves of the " + (t.bins == 0 ? "lower and higher predicted risk" : "shorter and longer predicted") +
+                 " halves, for report.html\n"
+                 "                             \"km\": {\"component\": \"kaplan_meier\", \"config\": {" + ranked + "}, \"chart\": true}}";
   } else if (t.task == "regression") {
     // The model predicts the standardised target; model.pred is the prediction in the target's units (what
     // the evaluation, predictions.csv and a bundle report), with the training folds' mean and std.

@@ -439,10 +439,22 @@ TEST(FuseInit, ASurvivalTableRuns) {
   EXPECT_NE(r.out.find("evaluation: survival_auc = "), std::string::npos) << r.out;  // at the median time
   // The median time to three significant digits (2.35215 exactly).
   EXPECT_NE(text.find(R"(// the AUC of an event by 2.35 (the median time) against no event until then)"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"("survival_auc": {"component": "survival_auc", "config": {"time": "data.years", "event": "data.progressed", "horizon": 2.35}},)"),
+  EXPECT_NE(text.find(R"("survival_auc": {"component": "survival_auc", "config": {"pred": "model.survival", "time": "data.years", "event": "data.progressed", )"
+                      R"("higher_is_longer": true, "horizon": 2.35}},)"),
             std::string::npos)
       << text;
   EXPECT_NE(read_text(dir / "run" / "report.html").find("<img alt=\"Kaplan-Meier curves by predicted risk, km\""), std::string::npos);
+  // The Cox model's probabilities: the baseline hazard fitted to the training folds' risks once training ends.
+  EXPECT_NE(text.find(R"("postprocess": [{"op": "fuse.ops.cox_survival", "key": "model.risk", "out": "model.survival", "survival_at": 2.35, "fit": {"time": )"
+                      R"("data.years", "event": "data.progressed"}},)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.ops.cox_survival", "key": "model.risk", "out": "model.survival_curve", "survival_times": [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4], )"),
+            std::string::npos)
+      << text;
+  for (const char* line : {"evaluation: calibration.calibration_error = ", "evaluation: survival_brier.brier_skill = ",
+                           "evaluation: integrated_brier = "})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
   // Refused: half a survival target, an event that is not 0/1, a negative time.
   std::ofstream(dir / "bad.csv") << "id,x,t,e,n,w,g\na,1,2,0,-1,,u\nb,2,3,2,1,1,v\nc,3,4,1,2,0,w\n";
   const auto error = [&](const std::string& args) { return init_error(args, dir); };
@@ -529,7 +541,8 @@ TEST(FuseInit, ADiscreteTimeSurvivalTableRuns) {
             "fuse: error: --horizon -1: a time after 0, in the times' unit (e.g. 5 for five years)\n");
   std::ofstream(dir / "zeros.csv") << "id,x,years,progressed\na,1,0,1\nb,2,0,0\nc,3,0,1\nd,4,0,0\n";
   EXPECT_EQ(error("zeros.csv --time years --event progressed --survival-model discrete"),
-            "fuse: error: zeros.csv: the time column 'years' holds only 0; a discrete-time model's bins span 0 to the longest time\n");
+            "fuse: error: zeros.csv: the time column 'years' holds only 0; survival needs times after the start\n");
+  EXPECT_EQ(error("zeros.csv --time years --event progressed"), "fuse: error: zeros.csv: the time column 'years' holds only 0; survival needs times after the start\n");
   r = fuse("init followup.csv --time years --event progressed --survival-model weibull", dir);
   EXPECT_NE(r.err.find("--survival-model: weibull not in {cox,discrete}"), std::string::npos) << r.err;
 }

@@ -297,7 +297,12 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   EXPECT_NE(run.out.find("evaluation: c_index = 0."), std::string::npos) << run.out;  // time and event written beside the risk
   EXPECT_NE(run.out.find("evaluation: survival_auc = 0."), std::string::npos) << run.out;  // at 5 years
   const std::string survival_predictions = read_text(dir / "survival" / "predictions.csv");
-  EXPECT_EQ(survival_predictions.substr(0, survival_predictions.find('\n')), "id,data.event,model.risk,loss,data.site,data.time");
+  EXPECT_EQ(survival_predictions.substr(0, survival_predictions.find('\n')),
+            "id,data.event,model.risk,loss,data.site,data.time,model.free_5y,model.free_curve_0,model.free_curve_1,model.free_curve_2,model.free_curve_3,"
+            "model.free_curve_4,model.free_curve_5,model.free_curve_6,model.free_curve_7");
+  // The probabilities from the baseline hazard fitted after training, scored for calibration and Brier score.
+  EXPECT_NE(run.out.find("evaluation: calibration_5y.calibration_error = 0."), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("evaluation: brier_5y.brier_skill = "), std::string::npos) << run.out;
   const std::string survival_report = read_text(dir / "survival" / "report.html");
   EXPECT_NE(survival_report.find("<img alt=\"Kaplan-Meier curves by predicted risk, km\""), std::string::npos);
   EXPECT_EQ(survival_report.find("<img alt=\"ROC curve"), std::string::npos);  // a risk against the event alone, ignoring its time: left out

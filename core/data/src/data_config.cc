@@ -111,8 +111,8 @@ Step read_count_step(const json::Document& d, const ObjectReader& r, bool static
   return step;
 }
 
-// "fit": true, false, {"mask": key, "set": {field: statistic}} or {"from": key}; which a pipeline may have,
-// read_steps and read_static_steps check.
+// "fit": true, false, {"mask": key, "set": {field: statistic}}, {"from": key} or {"time": key, "event": key};
+// which a pipeline may have, read_steps and read_static_steps check.
 std::optional<StepFit> read_fit(const json::Document& d, const ObjectReader& r, const Step& step) {
   const bj::value& v = *r.find("fit");
   StepFit fit;
@@ -121,11 +121,18 @@ std::optional<StepFit> read_fit(const json::Document& d, const ObjectReader& r, 
     if (!v.as_bool()) return std::nullopt;
   } else if (v.is_object()) {
     ObjectReader f(d, v, r.pointer("fit"), "'fit'");
-    f.allow({"mask", "set", "from"});
+    f.allow({"mask", "set", "from", "time", "event"});
     fit.mask = f.string("mask", "");
     fit.from = f.string("from", "");
+    fit.time = f.string("time", "");
+    fit.event = f.string("event", "");
     if (!fit.from.empty() && (f.has("mask") || f.has("set")))
       f.fail("from", "'from' takes the values fitted for that key as they are: no 'mask' or 'set' beside it");
+    if (f.has("time") != f.has("event"))
+      f.fail(f.has("time") ? "time" : "event", "a fit to the trained model's predictions needs both 'time' and 'event' (the training samples' survival "
+                                               "time and event keys)");
+    if (f.has("time") && (f.has("mask") || f.has("set") || f.has("from")))
+      f.fail("time", "'time' and 'event' fit the step to the trained model's predictions: no 'mask', 'set' or 'from' beside them");
     if (const bj::value* fields = f.find("set")) {
       ObjectReader s(d, *fields, f.pointer("set"), "'set' (config field -> statistic)");
       for (const auto& m : s.object()) {
@@ -139,11 +146,13 @@ std::optional<StepFit> read_fit(const json::Document& d, const ObjectReader& r, 
     }
   } else {
     r.fail("fit", "'fit' must be true, false or {\"mask\": key, \"set\": {field: statistic}} (statistics only where the mask is > 0; the fields to "
-                  "fit and how), or in postprocessing {\"from\": key} (the values data.static fitted for that key)");
+                  "fit and how), or in postprocessing {\"from\": key} (the values data.static fitted for that key) or {\"time\": key, \"event\": key} "
+                  "(fitted after training to the model's outputs on the training samples)");
   }
   bj::array repeat;
   for (const bj::object& entry : step.repeat) repeat.push_back(entry);
-  fit.signature = bj::object{{"op", step.op}, {"config", step.config}, {"repeat", std::move(repeat)}, {"mask", fit.mask}, {"set", std::move(set)}};
+  fit.signature = bj::object{{"op", step.op}, {"config", step.config}, {"repeat", std::move(repeat)}, {"mask", fit.mask}, {"set", std::move(set)},
+                             {"time", fit.time}, {"event", fit.event}};
   return fit;
 }
 
@@ -205,15 +214,20 @@ std::vector<Step> read_any_steps(const json::Document& d, const std::string& poi
 void check_fits(const json::Document& d, const std::string& pointer, const std::vector<Step>& steps, bool measured, bool from) {
   for (size_t i = 0; i < steps.size(); ++i) {
     if (!steps[i].fit) continue;
-    const bool taken = !steps[i].fit->from.empty();
+    const bool taken = !steps[i].fit->from.empty() || steps[i].fit->on_predictions();
     if (taken ? from : measured) continue;
     const std::string p = json::child_pointer(json::child_pointer(pointer, i), "fit");
+    if (steps[i].fit->on_predictions())
+      throw ConfigError(p, d.location(p) + ": 'fit': 'time' and 'event' fit a postprocessing step to the trained model's outputs (a Cox model's "
+                                           "baseline hazard); this pipeline runs before the model: put the step in 'postprocess'");
     if (taken)
       throw ConfigError(p, d.location(p) + ": 'fit': 'from' takes the values data.static fitted for a key into a postprocessing step (to undo the "
                                            "target's standardisation, say); a static step measures its own ('fit': true)");
     throw ConfigError(p, d.location(p) + ": 'fit': only static steps (data.static, validation.static, inference.steps) are fitted, once, to the "
                                          "training samples; this pipeline is not one of them" +
-                             std::string(from ? " (a postprocessing step takes a data.static step's values with {\"from\": key})" : ""));
+                             std::string(from ? " (a postprocessing step takes a data.static step's values with {\"from\": key}, or is fitted to the "
+                                                "trained model's outputs with {\"time\": key, \"event\": key})"
+                                              : ""));
   }
 }
 

@@ -275,6 +275,12 @@ std::vector<std::pair<std::string, std::string>> fields_to_fit(const Registry& r
       if (registry.component(id).fit) ops += (ops.empty() ? "" : ", ") + id;
     throw Error(Errc::kConfig, where + "op '" + step.op + "' has nothing to fit (its manifest declares no 'fit'); ops that fit: " + ops);
   }
+  const auto on_predictions = [](const auto& set) {
+    return std::any_of(set.begin(), set.end(), [](const auto& f) { return is_prediction_statistic(f.second); });
+  };
+  if (on_predictions(c.fit->set) || on_predictions(step.fit->set))
+    throw Error(Errc::kConfig, where + "op '" + step.op + "' is fitted to a trained model's outputs, not to the data: put the step in 'postprocess', " +
+                                   "marked \"fit\": {\"time\": TIME KEY, \"event\": EVENT KEY}");
   if (step.fit->set.empty()) return c.fit->set;
   std::string fittable;
   for (const auto& [field, statistic] : c.fit->set) fittable += (fittable.empty() ? "'" : ", '") + field + "'";
@@ -438,7 +444,7 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
   return lines;
 }
 
-void copy_fits(const std::vector<Step>& fitted, std::vector<Step>& steps, const std::string& name) {
+void copy_fits(const std::vector<Step>& fitted, std::vector<Step>& steps, const std::string& name, const std::string& fitted_name) {
   for (size_t s = 0; s < steps.size(); ++s) {
     Step& step = steps[s];
     if (!needs_fit(step)) continue;
@@ -447,8 +453,9 @@ void copy_fits(const std::vector<Step>& fitted, std::vector<Step>& steps, const 
       if (f.fit && f.fit->done && f.fit->signature == step.fit->signature) source = &f;
     if (source == nullptr)
       throw Error(Errc::kConfig, name + " step " + std::to_string(s + 1) + (step.where.empty() ? "" : " (" + step.where + ")") + ": '" + step.op +
-                                     "' is marked 'fit', but data.static has no step written the same way (op, config, repeat and mask) whose "
-                                     "values it could take: statistics come only from the training samples, through data.static");
+                                     "' is marked 'fit', but " + fitted_name + " has no step written the same way (op, config, repeat and mask) whose values it "
+                                     "could take: " + (fitted_name == "data.static" ? "statistics come only from the training samples, through data.static"
+                                                                                      : "write the step there too"));
     step.config = source->config;
     step.repeat = source->repeat;
     step.fit = source->fit;

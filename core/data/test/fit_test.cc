@@ -285,9 +285,14 @@ TEST(Fit, RefusalsNameTheStepAndWhatToDo) {
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.age"], "fit": "yes"}])"),
             (dir / "exp.json").string() + ":2:115: 'fit' must be true, false or {\"mask\": key, \"set\": {field: statistic}} (statistics only where the "
                                           "mask is > 0; the fields to fit and how), or in postprocessing {\"from\": key} (the values data.static fitted "
-                                          "for that key)");
+                                          "for that key) or {\"time\": key, \"event\": key} (fitted after training to the model's outputs on the "
+                                          "training samples)");
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.minmax", "keys": ["data.age"], "fit": {"set": {"in_min": "p101"}}}])"),
-            (dir / "exp.json").string() + ":2:134: 'in_min': unknown statistic 'p101'; one of mean, std, min, max, median, pN (a percentile, e.g. p99.5) or categories");
+            (dir / "exp.json").string() + ":2:134: 'in_min': unknown statistic 'p101'; one of mean, std, min, max, median, pN (a percentile, e.g. p99.5), "
+                "categories, or of a trained model's risk scores breslow_times and breslow_hazard");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.cox_survival", "key": "data.age", "out": "s", "survival_at": 5, "fit": true}])"),
+            where + "'fit': op 'fuse.ops.cox_survival' is fitted to a trained model's outputs, not to the data: put the step in 'postprocess', marked "
+                    "\"fit\": {\"time\": TIME KEY, \"event\": EVENT KEY}");
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.minmax", "keys": ["data.age"], "fit": {"set": {"low": "min"}}}])"),
             where + "'fit': 'set': op 'fuse.ops.minmax' cannot fit 'low'; it fits 'in_min', 'in_max'");
   // Categories.
@@ -393,11 +398,28 @@ TEST(Fit, PostprocessingTakesTheValuesFittedForAKey) {
             (dir / "exp.json").string() + ":4:76: 'from' takes the values fitted for that key as they are: no 'mask' or 'set' beside it");
   EXPECT_EQ(error_of([&] { read_postprocess_steps(load(R"([{"op": "fuse.ops.zscore", "keys": ["m"], "fit": true}])"), "/postprocess"); }),
             (dir / "exp.json").string() + ":4:67: 'fit': only static steps (data.static, validation.static, inference.steps) are fitted, once, to the training "
-                                          "samples; this pipeline is not one of them (a postprocessing step takes a data.static step's values with {\"from\": key})");
+                                          "samples; this pipeline is not one of them (a postprocessing step takes a data.static step's values with {\"from\": key}, "
+                                          "or is fitted to the trained model's outputs with {\"time\": key, \"event\": key})");
   write_file(dir / "static.json", R"({"data": {"source": {"table": "patients.csv"}, "static": [{"op": "fuse.ops.zscore", "keys": ["m"], "fit": {"from": "data.age"}}]}})");
   EXPECT_EQ(error_of([&] { read_data_config(json::Document::load(dir / "static.json")); }),
             (dir / "static.json").string() + ":1:107: 'fit': 'from' takes the values data.static fitted for a key into a postprocessing step (to undo the "
                                              "target's standardisation, say); a static step measures its own ('fit': true)");
+  // A fit to the trained model's outputs: postprocessing only, with both keys and nothing else.
+  write_file(dir / "static.json", R"({"data": {"source": {"table": "patients.csv"}, "static": [{"op": "fuse.ops.cox_survival", "key": "m", "out": "s", "survival_at": 5, "fit": {"time": "data.time", "event": "data.event"}}]}})");
+  EXPECT_EQ(error_of([&] { read_data_config(json::Document::load(dir / "static.json")); }),
+            (dir / "static.json").string() + ":1:140: 'fit': 'time' and 'event' fit a postprocessing step to the trained model's outputs (a Cox model's "
+                                             "baseline hazard); this pipeline runs before the model: put the step in 'postprocess'");
+  EXPECT_EQ(error_of([&] { read_postprocess_steps(load(R"([{"op": "fuse.ops.cox_survival", "key": "m", "out": "s", "fit": {"time": "data.time"}}])"), "/postprocess"); }),
+            (dir / "exp.json").string() + ":4:91: a fit to the trained model's predictions needs both 'time' and 'event' (the training samples' survival time "
+                                          "and event keys)");
+  EXPECT_EQ(error_of([&] { read_postprocess_steps(load(R"([{"op": "fuse.ops.cox_survival", "key": "m", "out": "s", "fit": {"time": "t", "event": "e", "from": "t"}}])"),
+                                                  "/postprocess"); }),
+            (dir / "exp.json").string() + ":4:91: 'time' and 'event' fit the step to the trained model's predictions: no 'mask', 'set' or 'from' beside them");
+  const std::vector<Step> predicted = read_postprocess_steps(load(R"([{"op": "fuse.ops.cox_survival", "key": "m", "out": "s", "fit": {"time": "t", "event": "e"}}])"),
+                                                             "/postprocess");
+  ASSERT_TRUE(predicted[0].fit.has_value());
+  EXPECT_TRUE(predicted[0].fit->on_predictions());
+  EXPECT_EQ(predicted[0].fit->event, "e");
   EXPECT_EQ(error_of([] { Pipeline(testing::registry(), {testing::step("fuse.ops.zscore", R"({"keys": ["m"], "inverse": true, "std": 2})")}, "postprocess"); }),
             "postprocess step 1: op 'fuse.ops.zscore' (plugin 'fuse.ops_core'): create failed: 'inverse' undoes a standardisation, so it needs its 'mean' and "
             "'std' (in postprocessing, \"fit\": {\"from\": KEY} takes those data.static fitted for KEY)");

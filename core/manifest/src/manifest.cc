@@ -319,6 +319,9 @@ class Reader {
     const auto categories = std::count_if(spec.set.begin(), spec.set.end(), [](const auto& f) { return f.second == "categories"; });
     if (categories != 0 && static_cast<size_t>(categories) != spec.set.size())
       fail(p, what + "fit 'set' mixes categories with numbers; a key's values are either counted or measured");
+    const auto predicted = std::count_if(spec.set.begin(), spec.set.end(), [](const auto& f) { return is_prediction_statistic(f.second); });
+    if (predicted != 0 && static_cast<size_t>(predicted) != spec.set.size())
+      fail(p, what + "fit 'set' mixes statistics of the data with those of a trained model's predictions (breslow_*); they are fitted at different times");
     return spec;
   }
 
@@ -439,8 +442,10 @@ class Reader {
 
 }  // namespace
 
+bool is_prediction_statistic(std::string_view name) { return name == "breslow_times" || name == "breslow_hazard"; }
+
 bool is_fit_statistic(std::string_view name) {
-  if (name == "categories") return true;
+  if (name == "categories" || is_prediction_statistic(name)) return true;
   if (name == "mean" || name == "std" || name == "min" || name == "max" || name == "median") return true;
   if (name.size() < 2 || name[0] != 'p') return false;
   const std::string number(name.substr(1));
@@ -452,10 +457,12 @@ bool is_fit_statistic(std::string_view name) {
 
 bool fit_statistic_fills(FieldType field, std::string_view statistic) {
   if (statistic == "categories") return field == FieldType::kObject || field == FieldType::kAny;
+  if (is_prediction_statistic(statistic)) return field == FieldType::kDoubleList;
   return field == FieldType::kDouble;
 }
 
 const char* fit_field_needs(std::string_view statistic) {
+  if (is_prediction_statistic(statistic)) return "a double[] config field";
   return statistic == "categories" ? "an object (category -> index) or any (their list) config field" : "a double config field";
 }
 

@@ -172,7 +172,12 @@ TEST(Manifest, ReadsAnOpThatFitsCategories) {
 }
 
 TEST(Manifest, FitStatistics) {
-  for (const char* name : {"mean", "std", "min", "max", "median", "p0", "p0.5", "p50", "p99.5", "p100", "categories"}) EXPECT_TRUE(is_fit_statistic(name)) << name;
+  for (const char* name : {"mean", "std", "min", "max", "median", "p0", "p0.5", "p50", "p99.5", "p100", "categories", "breslow_times", "breslow_hazard"})
+    EXPECT_TRUE(is_fit_statistic(name)) << name;
+  EXPECT_TRUE(is_prediction_statistic("breslow_hazard"));
+  EXPECT_FALSE(is_prediction_statistic("mean"));
+  EXPECT_TRUE(fit_statistic_fills(FieldType::kDoubleList, "breslow_times"));
+  EXPECT_FALSE(fit_statistic_fills(FieldType::kDouble, "breslow_times"));
   for (const char* name : {"", "p", "p100.5", "p-1", "p.5", "p5.", "p1.2.3", "P50", "mode", "p5x"}) EXPECT_FALSE(is_fit_statistic(name)) << name;
 }
 
@@ -189,12 +194,22 @@ TEST(Manifest, RefusesABadFit) {
                 .find("component 'z': fit 'set': 'mean' must be an object (category -> index) or any (their list) config field of the component, to receive the categories"),
             std::string::npos);
   EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {"mean": "mode"}})"))
-                .find("component 'z': fit 'set': 'mean' must be one of the statistics mean, std, min, max, median, pN (a percentile, e.g. p99.5) or categories, got \"mode\""),
+                .find("component 'z': fit 'set': 'mean' must be one of the statistics mean, std, min, max, median, pN (a percentile, e.g. p99.5), categories, or of "
+                      "a trained model's risk scores breslow_times and breslow_hazard, got \"mode\""),
             std::string::npos);
   EXPECT_NE(error_of(manifest_with(R"({"kind": "op", "id": "c", "version": "1.0.0",
       "config": {"k": {"type": "key"}, "m": {"type": "double"}, "t": {"type": "object"}}, "fit": {"of": "k", "set": {"m": "mean", "t": "categories"}}})",
                                    R"( "manifest_version": 2,)"))
                 .find("component 'c': fit 'set' mixes categories with numbers; a key's values are either counted or measured"),
+            std::string::npos);
+  EXPECT_NE(error_of(manifest_with(R"({"kind": "op", "id": "c", "version": "1.0.0",
+      "config": {"k": {"type": "key"}, "m": {"type": "double"}, "t": {"type": "double[]"}}, "fit": {"of": "k", "set": {"m": "mean", "t": "breslow_times"}}})",
+                                   R"( "manifest_version": 2,)"))
+                .find("component 'c': fit 'set' mixes statistics of the data with those of a trained model's predictions (breslow_*); they are fitted at "
+                      "different times"),
+            std::string::npos);
+  EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {"mean": "breslow_hazard"}})"))
+                .find("component 'z': fit 'set': 'mean' must be a double[] config field of the component, to receive the breslow_hazard"),
             std::string::npos);
   EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {}})")).find("component 'z': fit 'set' names no config field to fit"), std::string::npos);
   EXPECT_NE(error_of(fit_manifest(R"({"of": "keys", "set": {"mean": "mean"}, "per": "key"})")).find("'per'"), std::string::npos);

@@ -11,6 +11,7 @@
 #include "fuse/data/pipeline.h"
 #include "fuse/json/write.h"
 #include "fuse/train/checkpoint.h"
+#include "fuse/train/prediction_fit.h"
 #include "fuse/train/slice_forward.h"
 #include "fuse/train/sliding_window.h"
 #include "fuse/train/trainer.h"
@@ -144,6 +145,10 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bund
   const Registry& r = registry;
   const InferenceSpec& s = impl_->experiment.inference;
   check_one_sample_per_input(s, (bundles.front() / "bundle.json").string());
+  for (size_t k = 0; k < s.postprocess.size(); ++k)
+    if (awaits_prediction_fit(s.postprocess[k]))
+      throw Error(Errc::kConfig, (bundles.front() / "bundle.json").string() + ": postprocess step " + std::to_string(k + 1) + " ('" + s.postprocess[k].op +
+                                     "') is fitted to the trained model's outputs once training ends, and this run's was not: export a run that finished");
   impl_->steps = std::make_unique<data::Pipeline>(r, s.steps, "inference steps");
   impl_->postprocess = std::make_unique<data::Pipeline>(r, s.postprocess, "inference postprocess");
   impl_->write = std::make_unique<data::Pipeline>(r, s.write, "inference write");

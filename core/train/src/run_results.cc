@@ -15,6 +15,7 @@
 #include "fuse/loader/collate.h"
 #include "fuse/train/checkpoint.h"
 #include "fuse/train/model_sizes.h"
+#include "fuse/train/prediction_fit.h"
 #include "fuse/train/slice_forward.h"
 #include "fuse/train/sliding_window.h"
 #include "fuse/train/trainer.h"
@@ -71,7 +72,10 @@ struct RunResults::Impl {
     train = std::make_unique<data::Dataset>(registry, std::move(train_spec));
     losses = std::make_unique<LossTerms>(registry, e.losses, *train);
     metrics = std::make_unique<MetricSet>(registry, e.metrics, false);
-    postprocess = std::make_unique<data::Pipeline>(registry, e.postprocess, "postprocess");
+    // Steps fitted to the model's outputs take the values the run wrote once training ended; without them
+    // (an unfinished run) they are left out.
+    if (fs::exists(run_dir / "config.json")) take_prediction_fits(registry, json::parse_exact(json::read_file(run_dir / "config.json")), e.postprocess);
+    postprocess = std::make_unique<data::Pipeline>(registry, without_awaiting(e.postprocess), "postprocess");
     graph = build_model(registry, e.model);
     const Checkpoint c = read_checkpoint(file);
     try {

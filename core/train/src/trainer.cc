@@ -18,6 +18,8 @@
 #include "fuse/base/file.h"
 #include "fuse/base/log.h"
 #include "fuse/base/strings.h"
+#include "fuse/data/data_config.h"
+#include "fuse/data/fit.h"
 #include "fuse/data/pipeline.h"
 #include "fuse/data/seeds.h"
 #include "fuse/eval/evaluator.h"
@@ -30,6 +32,7 @@
 #include "fuse/train/gradient_reducer.h"
 #include "fuse/train/lr_suggestion.h"
 #include "fuse/train/model_sizes.h"
+#include "fuse/train/prediction_fit.h"
 #include "fuse/train/slice_forward.h"
 #include "fuse/train/sliding_window.h"
 #include "loss_terms.h"
@@ -212,6 +215,8 @@ struct Trainer::Impl {
   Checkpoint checkpoint(int64_t epoch);
   void restore(const Checkpoint& c);
   void evaluate(RunResult& result);
+  void load_best_weights();
+  void fit_to_predictions(int64_t epoch);
   void backward(NDict grads, const CallContext& c, bool reduce, int64_t epoch, int64_t b);
   // Runs `check` on rank 0 only; its Error stops every rank alike.
   void on_lead(const std::function<void()>& check, const std::string& what) {
@@ -318,7 +323,8 @@ void Trainer::Impl::prepare(Mode mode) {
     if (lead()) progress.line(line);
   train_metrics = std::make_unique<MetricSet>(registry, e.metrics, true);
   validation_metrics = std::make_unique<MetricSet>(registry, e.metrics, false);
-  postprocess = std::make_unique<data::Pipeline>(registry, e.postprocess, "postprocess");
+  // Steps fitted to the trained model's outputs join once they are (fit_to_predictions).
+  postprocess = std::make_unique<data::Pipeline>(registry, without_awaiting(e.postprocess), "postprocess");
   if (!optimizer->frozen().empty() && lead()) logger().info("frozen parameters: {}", join(optimizer->frozen(), ", "));
   if (comm) {
     // The gradients the optimiser uses, reduced over the ranks; every rank starts from rank 0's weights.
@@ -607,13 +613,55 @@ void Trainer::Impl::restore(const Checkpoint& c) {
                   at::get_num_threads(), threads->as_int64(), threads->as_int64());
 }
 
-void Trainer::Impl::evaluate(RunResult& result) {
-  if (!e.evaluation || !validation_loader) return;
+void Trainer::Impl::load_best_weights() {
   const fs::path best = dir / "checkpoints" / "best.ckpt";
   std::string best_bytes;  // rank 0's file, for every rank
   on_lead([&] { best_bytes = fs::exists(best) ? read_checkpoint_bytes(best) : std::string(); }, "reading the best checkpoint");
   if (comm) best_bytes = comm->broadcast(best_bytes, 0, "sending the best checkpoint");
   if (!best_bytes.empty()) graph.load_state(parse_checkpoint(best_bytes, best.string()).model);
+}
+
+// Postprocess steps fitted to the trained model's outputs (a Cox model's baseline hazard): the best epoch's
+// weights on the training samples, through validation's pipelines (no augmentation), as validation runs the
+// model. Every rank makes the same pass, so each holds the same fitted config.
+void Trainer::Impl::fit_to_predictions(int64_t epoch) {
+  PredictionFits fits(registry, e.postprocess, "postprocess");
+  if (fits.empty()) return;
+  load_best_weights();
+  graph.set_training(false);
+  data::DatasetSpec spec = data::validation_dataset(e.data, e.validation);
+  spec.samples = data::split_samples(e.data, e.data.folds ? "train" : "all");
+  spec.index_threads = std::max<size_t>(1, e.loader.options.workers);
+  data::Dataset dataset(registry, std::move(spec));
+  loader::RangeSampler sampler(0, dataset.size(), e.validation.batch_size.value_or(e.loader.batch_size));
+  loader::LoaderOptions options = e.loader.options;
+  options.training = false;
+  loader::Loader loader(dataset, sampler, options);
+  loader.start(epoch);
+  const std::vector<std::string> inputs = graph.input_keys(), outputs = graph.output_keys();
+  NDict batch;
+  for (int64_t b = 0; loader.next(batch); ++b) {
+    const auto forward = [&](NDict& x) { graph.forward(x, context(false, epoch, b)); };
+    if (e.validation.slices.enabled()) slice_forward(batch, inputs, outputs, e.validation.slices, forward);
+    else sliding_window_forward(batch, inputs, outputs, e.validation.sliding_window, forward);
+    keys_to_host(batch, outputs);
+    postprocess->run(batch, e.seed, epoch, b, false);
+    std::vector<std::string> ids;
+    for (const Value& id : batch.get<List>("data.sample_id")) ids.push_back(id.as<std::string>());
+    fits.add(batch, ids);
+  }
+  for (const std::string& line : fits.finish(e.postprocess))
+    if (lead()) progress.line(line);
+  data::copy_fits(e.postprocess, e.inference.postprocess, "inference's postprocess", "'postprocess'");
+  data::write_fits(e.resolved, e.postprocess);
+  data::write_fits(e.resolved, e.inference.postprocess);
+  if (lead()) write_file_atomically(dir / "config.json", json::to_text(e.resolved, {2}) + "\n");
+  postprocess = std::make_unique<data::Pipeline>(registry, e.postprocess, "postprocess");
+}
+
+void Trainer::Impl::evaluate(RunResult& result) {
+  if (!e.evaluation || !validation_loader) return;
+  load_best_weights();
   Predictions p;
   validate(std::max<int64_t>(0, result.best_epoch), &p);
   if (!lead()) return;
@@ -735,6 +783,7 @@ RunResult Trainer::fit(bool resume) {
   }
   for (const auto& [k, v] : m.best_row)
     if (k.rfind("validation.", 0) == 0) result.validation[k.substr(11)] = v;
+  m.fit_to_predictions(std::max<int64_t>(0, result.best_epoch));
   m.evaluate(result);
   result.seconds = seconds_since(start);
   if (!m.lead()) return result;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "fuse/train/class_weights.h"
 #include "fuse/train/inference.h"
@@ -135,6 +136,29 @@ TEST(Trainer, SamAccumulationWarmUpAndPreprocessingTrainToo) {
 // A z-score marked "fit" gets each feature's mean and std from the training table alone; config.json holds the
 // numbers in place of "fit", and a bundle's inference steps (written like data.static's) take them, so a
 // bundle scores a validation row exactly as validation did.
+// The first row of a run's predictions.csv: its value in `column`, and that validation row's two features
+// (validation.csv) as a sample to predict.
+std::pair<double, NDict> first_prediction(const std::filesystem::path& dir, const std::string& column) {
+  std::istringstream predictions(read_text(dir / "run" / "predictions.csv"));
+  std::string line;
+  std::getline(predictions, line);
+  const std::vector<std::string> columns = split_text(line);
+  const size_t at = static_cast<size_t>(std::find(columns.begin(), columns.end(), column) - columns.begin());
+  if (at >= columns.size()) throw std::runtime_error("no column " + column + " in " + line);
+  std::getline(predictions, line);
+  const std::vector<std::string> first = split_text(line);
+  std::istringstream validation(read_text(dir / "validation.csv"));
+  std::getline(validation, line);
+  std::vector<std::string> row;
+  while (std::getline(validation, line) && (row = split_text(line))[0] != first[0]) {
+  }
+  if (row.empty() || row[0] != first[0]) throw std::runtime_error("no validation row " + first[0]);
+  NDict sample;
+  sample.set("data.x1", Value(std::stod(row[1])));
+  sample.set("data.x2", Value(std::stod(row[2])));
+  return {std::stod(first[at]), sample};
+}
+
 TEST(Trainer, FittedStatisticsComeFromTheTrainingSplitAndTravelToTheBundle) {
   const auto dir = fresh_dir("trainer_fit_statistics");
   const std::string steps = R"([
@@ -184,27 +208,12 @@ TEST(Trainer, FittedStatisticsComeFromTheTrainingSplitAndTravelToTheBundle) {
 
   export_bundle(built_plugins(), dir / "run", dir / "bundle", "best");
   Predictor predictor(built_plugins(), {dir / "bundle"});
-  std::istringstream predictions(read_text(dir / "run" / "predictions.csv"));
-  std::getline(predictions, line);
-  const std::vector<std::string> columns = split_text(line);
-  const size_t score = static_cast<size_t>(std::find(columns.begin(), columns.end(), "model.score") - columns.begin());
-  ASSERT_LT(score, columns.size()) << line;
-  std::getline(predictions, line);
-  const std::vector<std::string> first = split_text(line);
-  // That validation row, as the bundle predicts it.
-  std::istringstream validation(read_text(dir / "validation.csv"));
-  std::getline(validation, line);
-  std::vector<std::string> row;
-  while (std::getline(validation, line) && (row = split_text(line))[0] != first[0]) {
-  }
-  ASSERT_EQ(row[0], first[0]);
-  NDict sample;
-  sample.set("data.x1", Value(std::stod(row[1])));
-  sample.set("data.x2", Value(std::stod(row[2])));
+  // The first validation row, as the bundle predicts it.
+  const auto [score, sample] = first_prediction(dir, "model.score");
   const NDict out = predictor.predict(sample);
   const Value& predicted = out.at("model.score");
   const double value = predicted.is<Tensor>() ? static_cast<double>(predicted.as<Tensor>().data<float>()[0]) : predicted.as_number();
-  EXPECT_NEAR(value, std::stod(first[score]), 1e-6);
+  EXPECT_NEAR(value, score, 1e-6);
 }
 
 // The evaluation's sub-groups are columns of predictions.csv; a group key the validation batch lacks is named.
@@ -402,6 +411,98 @@ TEST(Trainer, ExportAndInferGiveTheValidationPredictions) {
   EXPECT_EQ(fuse::testing::values<int64_t>(both.get<Tensor>("model.probs_vote")), (std::vector<int64_t>{1}));
   EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir}); }),
             "'" + dir.string() + "' is not a bundle (no bundle.json); make one with `fuse export RUN --out BUNDLE`");
+}
+
+// A survival table: two features, a time that shortens as x1 grows, every third row censored.
+void write_survival_table(const std::filesystem::path& file, int rows, int offset) {
+  std::ofstream out(file);
+  out << "id,x1,x2,time,event\n";
+  for (int i = 0; i < rows; ++i) {
+    const double x1 = std::sin(0.7 * (i + offset)) * 2, x2 = std::cos(1.3 * (i + offset)) * 2;
+    out << "s" << i + offset << "," << x1 << "," << x2 << "," << std::exp(-0.8 * x1) * (1 + (i % 5) * 0.3) << "," << ((i + offset) % 3 ? 1 : 0) << "\n";
+  }
+}
+
+// The Cox model's baseline hazard is fitted once training ends, to the best epoch's risks on the training
+// rows (Breslow); config.json and a bundle carry it, and the validation predictions hold the probabilities.
+TEST(Trainer, ACoxModelsSurvivalProbabilitiesComeFromItsTrainingRisks) {
+  const auto dir = fresh_dir("trainer_cox_baseline");
+  write_survival_table(dir / "train.csv", 64, 0);
+  write_survival_table(dir / "validation.csv", 32, 1000);
+  std::string json = testing::toy_json(R"({"model": "fuse.models.mlp", "in_features": 2, "hidden": [8], "out_features": 1, "inputs": ["data.features"], "outputs": ["model.risk"]})",
+                                       R"({"cox": {"loss": "fuse.losses.cox", "pred": "model.risk", "time": "data.time", "event": "data.event"}})",
+                                       R"({"epochs": 4, "monitor": "validation.c_index", "mode": "max", "threads": 1, "progress": false})", R"(,
+  "evaluation": {"target": "data.event", "score": "model.risk", "metrics": {"brier": {"component": "survival_brier", "config": {"pred": "model.free_2", "time": "data.time", "event": "data.event", "horizon": 2}}},
+                 "ci": {"rounds": 10, "seed": 1}})");
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    ASSERT_NE(json.find(from), std::string::npos) << from;
+    json.replace(json.find(from), from.size(), to);
+  };
+  replace(R"("postprocess": [{"op": "fuse.ops.select", "key": "model.probs", "out": "model.score", "axis": 1, "index": 1}])",
+          R"("postprocess": [{"op": "fuse.ops.cox_survival", "key": "model.risk", "out": "model.free_2", "survival_at": 2, "fit": {"time": "data.time", "event": "data.event"}}])");
+  replace(R"({"auc": {"metric": "fuse.metrics.auc", "pred": "model.score", "target": "data.label"}})",
+          R"({"c_index": {"metric": "fuse.metrics.c_index", "pred": "model.risk", "time": "data.time", "event": "data.event", "output": "c_index"}})");
+  std::ofstream(dir / "experiment.json") << json;
+  fit(dir / "experiment.json", dir / "run");
+
+  const boost::json::object config = boost::json::parse(read_text(dir / "run" / "config.json")).as_object();
+  const boost::json::object& step = config.at("postprocess").at(0).as_object();
+  EXPECT_FALSE(step.contains("fit"));
+  const boost::json::array& times = step.at("baseline_times").as_array();
+  const boost::json::array& hazard = step.at("baseline_hazard").as_array();
+  ASSERT_EQ(times.size(), hazard.size());
+  // The training rows' risks as the bundle predicts them, and Breslow's estimate of them written out.
+  export_bundle(built_plugins(), dir / "run", dir / "bundle", "best");
+  Predictor predictor(built_plugins(), {dir / "bundle"});
+  std::vector<double> risk, time, event;
+  std::istringstream table(read_text(dir / "train.csv"));
+  std::string line;
+  std::getline(table, line);
+  while (std::getline(table, line)) {
+    const std::vector<std::string> row = split_text(line);
+    NDict sample;
+    sample.set("data.x1", Value(std::stod(row[1])));
+    sample.set("data.x2", Value(std::stod(row[2])));
+    risk.push_back(fuse::testing::values<float>(predictor.predict(sample).get<Tensor>("model.risk"))[0]);
+    time.push_back(std::stod(row[3]));
+    event.push_back(std::stod(row[4]));
+  }
+  size_t k = 0;
+  double cumulative = 0;
+  std::vector<double> distinct(time);
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  for (double t : distinct) {
+    double events = 0, at_risk = 0;
+    for (size_t i = 0; i < time.size(); ++i) {
+      if (time[i] == t) events += event[i];
+      if (time[i] >= t) at_risk += std::exp(risk[i]);
+    }
+    if (events == 0) continue;
+    cumulative += events / at_risk;
+    ASSERT_LT(k, times.size());
+    EXPECT_NEAR(times[k].to_number<double>(), t, 1e-12);
+    EXPECT_NEAR(hazard[k].to_number<double>(), cumulative, 1e-5 * cumulative) << k;
+    ++k;
+  }
+  EXPECT_EQ(k, times.size());
+  // A validation row: its 2-year survival from the bundle is exp(-H0(2) exp(risk)), as predictions.csv has it.
+  double h2 = 0;
+  for (size_t j = 0; j < times.size() && times[j].to_number<double>() <= 2; ++j) h2 = hazard[j].to_number<double>();
+  const auto [written, sample] = first_prediction(dir, "model.free_2");
+  const NDict out = predictor.predict(sample);
+  const double r = fuse::testing::values<float>(out.get<Tensor>("model.risk"))[0];
+  const double s = fuse::testing::values<float>(out.get<Tensor>("model.free_2"))[0];
+  EXPECT_NEAR(s, std::exp(-h2 * std::exp(r)), 1e-6);
+  EXPECT_NEAR(s, written, 1e-5);
+  const boost::json::object evaluation = boost::json::parse(read_text(dir / "run" / "evaluation.json")).as_object();
+  EXPECT_NE(boost::json::serialize(evaluation).find("brier_skill"), std::string::npos);
+  // A run stopped before its end has no baseline yet: its bundle is refused, naming the step.
+  fit(dir / "experiment.json", dir / "unfinished", false, 1);
+  export_bundle(built_plugins(), dir / "unfinished", dir / "unfinished_bundle", "last");
+  EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir / "unfinished_bundle"}); }),
+            (dir / "unfinished_bundle" / "bundle.json").string() + ": postprocess step 1 ('fuse.ops.cox_survival') is fitted to the trained model's outputs "
+                                                                  "once training ends, and this run's was not: export a run that finished");
 }
 
 TEST(Trainer, LrFindSuggestsARateInTheRange) {

@@ -28,8 +28,9 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
 
 // Gives each step of `steps` marked "fit" (validation.static, inference.steps) the values fitted for the step
 // of `fitted` written the same way (op, config, repeat and mask); `name` ("validation's static pipeline")
-// starts the error when there is none.
-void copy_fits(const std::vector<Step>& fitted, std::vector<Step>& steps, const std::string& name);
+// starts the error when there is none, which names `fitted_name` (inference's own postprocess takes the fits
+// of the experiment's "postprocess").
+void copy_fits(const std::vector<Step>& fitted, std::vector<Step>& steps, const std::string& name, const std::string& fitted_name = "data.static");
 
 // Gives each step of `steps` marked {"fit": {"from": key}} (postprocessing) the values fitted for `key` by the
 // `fitted` (data.static) step of the same op: fuse.ops.zscore with "inverse" puts a prediction of the

@@ -38,6 +38,10 @@ struct StepFit {
   std::vector<std::string> fields{};  // the config fields set, once done
   std::map<std::string, boost::json::object> by_key{};  // once measured: each key's fitted fields and values
   std::string from{};  // postprocessing: the key whose data.static fit (same op) it takes; empty: measured
+  // Postprocessing: fitted after training to the model's outputs on the training samples, with these keys
+  // (a Cox model's Breslow baseline: the survival time and the event); empty: not such a fit.
+  std::string time{}, event{};
+  bool on_predictions() const { return !time.empty(); }
 };
 
 struct Step {

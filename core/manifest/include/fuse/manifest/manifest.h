@@ -117,13 +117,21 @@ struct PluginManifest {
 std::string host_platform();
 
 // The statistics a FitSpec may set: mean, std, min, max, median, or pN, the N-th percentile (0 <= N <= 100,
-// e.g. p99.5), each a number; or categories, the distinct values (strings, ints or bools), sorted.
-// kFitStatistics names them for messages.
+// e.g. p99.5), each a number; or categories, the distinct values (strings, ints or bools), sorted; or, of a
+// trained model's predictions (is_prediction_statistic), breslow_times and breslow_hazard. kFitStatistics
+// names them for messages.
 bool is_fit_statistic(std::string_view name);
-inline constexpr const char* kFitStatistics = "mean, std, min, max, median, pN (a percentile, e.g. p99.5) or categories";
+inline constexpr const char* kFitStatistics =
+    "mean, std, min, max, median, pN (a percentile, e.g. p99.5), categories, or of a trained model's risk scores breslow_times and breslow_hazard";
+
+// Statistics of a trained model's predictions on the training samples rather than of the data: the distinct
+// event times and the Breslow baseline cumulative hazard at each (of a Cox model's risk scores, with a time
+// and an event key). A postprocess step marked "fit": {"time": KEY, "event": KEY} gets them after training.
+bool is_prediction_statistic(std::string_view name);
 
 // Whether a config field of type `field` can receive `statistic`: a number goes into a double field; the
-// categories into an object field (category -> index, e.g. a lookup table) or an any field (their list).
+// categories into an object field (category -> index, e.g. a lookup table) or an any field (their list); the
+// Breslow times and hazards into a double[] field.
 // fit_field_needs() says what `statistic` needs, for messages.
 bool fit_statistic_fills(FieldType field, std::string_view statistic);
 const char* fit_field_needs(std::string_view statistic);
