@@ -268,6 +268,7 @@ TEST(Fit, RefusalsNameTheStepAndWhatToDo) {
   EXPECT_EQ(no_fit.substr(0, no_fit.find(" ops that fit: ")),
             where + "'fit': op 'fuse.ops.clip' has nothing to fit (its manifest declares no 'fit');");
   EXPECT_NE(no_fit.find("fuse.ops.lookup, fuse.ops.minmax, fuse.ops.nan_to_num, fuse.ops.one_hot, fuse.ops.time_bins, fuse.ops.zscore"), std::string::npos) << no_fit;
+  EXPECT_EQ(no_fit.find("cox_survival"), std::string::npos) << no_fit;  // fitted to a trained model's outputs, not to the data
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.age"], "mean": 50, "fit": true}])"),
             where + "'fit': 'mean' is given (50) and 'fit' would set it to the training samples' mean: remove one of them");
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.a*"], "fit": true}])"),

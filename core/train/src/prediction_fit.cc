@@ -136,10 +136,14 @@ void PredictionFits::add(const NDict& batch, const std::vector<std::string>& ids
       try {
         if (value == nullptr) throw Error(Errc::kKeyNotFound, batch.missing_key_message(*keys[c]));
         const std::vector<double> numbers = row_numbers(*value, ids.size());
-        for (size_t r = 0; r < numbers.size(); ++r)
-          if (c > 0 && !(numbers[r] >= 0))
-            throw Error(Errc::kInvalidArgument, "sample '" + ids[r] + "' has the " + (c == 1 ? "time " : "event ") + json::format_number(numbers[r]) +
-                                                    (c == 1 ? "; times are >= 0 (a source's \"required\" leaves rows with empty cells out)" : "; events are 0 or 1"));
+        for (size_t r = 0; r < numbers.size(); ++r) {
+          const double x = numbers[r];
+          const std::string has = "sample '" + ids[r] + "' has the " + (c == 0 ? "output " : c == 1 ? "time " : "event ") + json::format_number(x);
+          if (c == 0 && !std::isfinite(x)) throw Error(Errc::kNumeric, has);
+          if (c == 1 && !(std::isfinite(x) && x >= 0))
+            throw Error(Errc::kInvalidArgument, has + "; times are >= 0 (a source's \"required\" leaves rows with empty cells out)");
+          if (c == 2 && x != 0 && x != 1) throw Error(Errc::kInvalidArgument, has + "; events are 0 or 1");
+        }
         columns[c]->insert(columns[c]->end(), numbers.begin(), numbers.end());
       } catch (const Error& e) {
         throw Error(e.code(), where(f.step) + "fitting '" + steps_[f.step].op + "' to the trained model's outputs on the training samples: key '" + *keys[c] +

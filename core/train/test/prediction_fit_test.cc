@@ -116,6 +116,19 @@ TEST(PredictionFits, RefusalsNameTheStep) {
             }),
             where + "fitting 'fuse.ops.cox_survival' to the trained model's outputs on the training samples: key 'data.time': sample 'b' has the time -1; "
                     "times are >= 0 (a source's \"required\" leaves rows with empty cells out)");
+  const auto add_error = [](const NDict& b) {
+    return error_of([&] {
+      PredictionFits(built_plugins(), {step("fuse.ops.cox_survival", R"({"key": "model.risk", "out": "s", "survival_at": 2})")}, "postprocess").add(b, {"a", "b"});
+    });
+  };
+  const std::string fitting = where + "fitting 'fuse.ops.cox_survival' to the trained model's outputs on the training samples: ";
+  EXPECT_EQ(add_error(batch({0, 0}, {1, 2}, List{Value(int64_t{1}), Value(int64_t{2})})),
+            fitting + "key 'data.event': sample 'b' has the event 2; events are 0 or 1");
+  EXPECT_EQ(add_error(batch({0, std::nanf("")}, {1, 2}, List{Value(int64_t{1}), Value(int64_t{0})})), fitting + "key 'model.risk': sample 'b' has the output nan");
+  EXPECT_EQ(add_error(batch({0, 0}, {1, std::nanf("")}, List{Value(int64_t{1}), Value(int64_t{0})})),
+            fitting + "key 'data.time': sample 'b' has the time nan; times are >= 0 (a source's \"required\" leaves rows with empty cells out)");
+  EXPECT_EQ(add_error(batch({0, 0, 0}, {1, 2, 3}, List{Value(int64_t{1}), Value(int64_t{0}), Value(int64_t{0})})),
+            fitting + "key 'model.risk': it has 3 values for a batch of 2");
   EXPECT_EQ(error_of([] {
               std::vector<data::Step> s{step("fuse.ops.cox_survival", R"({"key": "model.risk", "out": "s", "survival_at": 2})")};
               PredictionFits fits(built_plugins(), s, "postprocess");
