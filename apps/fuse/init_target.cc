@@ -388,6 +388,8 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
     evaluation = "{\"target\": " + label + ", \"score\": \"" + score + "\", \"metrics\": {\"c_index\": {\"component\": \"c_index\", \"config\": {" + ranked +
                  "}},\n                             // the AUC of an event by " + when + " against no event until then\n"
                  "                             \"survival_auc\": {\"component\": \"survival_auc\", \"config\": {" + survival + ", \"higher_is_longer\": true" + at + "}}," +
+                 "\n                             // the same at the curve's times, and their mean weighted by when the events happen\n"
+                 "                             \"auc_over_time\": {\"component\": \"survival_auc\", \"config\": {" + ranked + ", \"times\": " + curve + "}}," +
                  "\n                             // the predicted probabilities of no event by then against Kaplan-Meier per tenth of them\n"
                  "                             // (report.html draws them), and their censoring-weighted Brier score\n"
                  "                             \"calibration\": {\"component\": \"survival_calibration\", \"config\": {" + survival + at + "}},\n"

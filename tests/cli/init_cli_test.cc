@@ -453,7 +453,7 @@ TEST(FuseInit, ASurvivalTableRuns) {
             std::string::npos)
       << text;
   for (const char* line : {"evaluation: calibration.calibration_error = ", "evaluation: survival_brier.brier_skill = ",
-                           "evaluation: integrated_brier = "})
+                           "evaluation: integrated_brier = ", "evaluation: auc_over_time = "})
     EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
   // Refused: half a survival target, an event that is not 0/1, a negative time.
   std::ofstream(dir / "bad.csv") << "id,x,t,e,n,w,g\na,1,2,0,-1,,u\nb,2,3,2,1,1,v\nc,3,4,1,2,0,w\n";

@@ -149,7 +149,8 @@ EvalPlan make_plan(const Registry& registry, const EvalConfig& config, std::vect
     };
     if (!config.time_column.empty()) bind("time", bj::value(config.time_column), survival_taken[0]);
     if (!config.event_column.empty()) bind("event", bj::value(config.event_column), survival_taken[1]);
-    if (config.horizon) bind("horizon", bj::value(*config.horizon), survival_taken[2]);
+    // A metric scored at several 'times' (survival_auc) takes them instead of the horizon.
+    if (config.horizon && !p.config.contains("times")) bind("horizon", bj::value(*config.horizon), survival_taken[2]);
     if (config.higher_is_longer) bind("higher_is_longer", bj::value(*config.higher_is_longer), survival_taken[3]);
     if (spec.skip_undefined && !p.spec.one_vs_all)
       throw Error(Errc::kConfig, who + ": 'undefined': 'skip' leaves classes out of a macro average, so it needs one_vs_all or multi-label 'labels'");

@@ -80,6 +80,23 @@ Png observed_chart(const std::string& title, const Curve& c, bool survival) {
   return canvas.png();
 }
 
+Png auc_over_time_chart(const std::string& title, const Curve& c) {
+  if (c.x.size() < 2 || !(c.x.back() > c.x.front())) throw std::invalid_argument("an AUC over time needs at least two different times");
+  const double step = nice_step(c.x.back());
+  const double end = std::ceil(c.x.back() / step) * step;
+  Canvas canvas(0, end, 0, 1, title, "Time", "AUC of an event by then (cumulative/dynamic)");
+  canvas.axes(step, 0.2);
+  if (!c.lower.empty()) canvas.band(c.x, c.lower, c.upper, kLightBlue);
+  canvas.dashed(0, 0.5, end, 0.5, kGray);
+  canvas.line(c.x, c.y, kBlue, 2);
+  for (size_t i = 0; i < c.x.size(); ++i)
+    if (std::isfinite(c.y[i])) cv::circle(canvas.image(), canvas.point(c.x[i], c.y[i]), 4, kBlue, cv::FILLED, cv::LINE_AA);
+  std::vector<std::pair<std::string, cv::Scalar>> legend = {{"AUC at the time", kBlue}, {"chance", kGray}};
+  if (!c.lower.empty()) legend.insert(legend.begin() + 1, {"confidence band", kLightBlue});
+  canvas.legend(legend);
+  return canvas.png();
+}
+
 Png survival_chart(const std::string& title, const std::vector<double>& times, const std::vector<std::vector<double>>& curves,
                    const std::vector<std::string>& labels) {
   if (times.size() < 2 || !(times.back() > times.front())) throw std::invalid_argument("survival curves need at least two different times");

@@ -163,6 +163,12 @@ std::string charts(const bj::object& results) {
         h += image(observed_chart("Observed against predicted: " + name + "   " + headline(metrics, a, name, "r2", "R2"), c),
                    "observed against predicted, " + name);
     }
+    if (a.contains("auc_time") && a.contains("auc_at")) {
+      Curve c{doubles(a.if_contains("auc_time")), doubles(a.if_contains("auc_at")), doubles(a.if_contains("auc_at_lower")), doubles(a.if_contains("auc_at_upper"))};
+      // Its one number is the metric itself (the mean over the times), named as the unit.
+      h += image(auc_over_time_chart("Time-dependent AUC: " + name + "   " + headline(metrics, a, name, name, "mean"), c),
+                 "time-dependent AUC, " + name);
+    }
     if (a.contains("km_time") && a.contains("survival_1")) {
       std::vector<std::vector<double>> curves;
       for (size_t g = 1; a.contains("survival_" + std::to_string(g)); ++g) curves.push_back(doubles(a.if_contains("survival_" + std::to_string(g))));

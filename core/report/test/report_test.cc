@@ -38,7 +38,8 @@ TEST(Charts, ArePngsOfTheStatedSize) {
   const Curve observed{{41.5, NAN, 60.2, 75.0}, {44.0, NAN, 58.1, 70.3}, {40.0, NAN, 55.0, 66.0}, {48.0, NAN, 61.0, 74.5}};  // an empty bin too
   for (const Png& png : {roc_chart("ROC", roc), pr_chart("PR", roc, 0.3), reliability_chart("R", roc, {10, 5, 1}),
                          confusion_chart("CM", {{5, 1}, {2, 7}}, {"0", "1"}), observed_chart("O", observed),
-                         survival_chart("KM", {0, 1, 2, 3}, {{1, 0.9, 0.8, 0.8}, {1, 0.6, NAN, NAN}}, {"low", "high"})}) {
+                         survival_chart("KM", {0, 1, 2, 3}, {{1, 0.9, 0.8, 0.8}, {1, 0.6, NAN, NAN}}, {"low", "high"}),
+                         auc_over_time_chart("AUC", Curve{{1, 2, 3}, {0.8, 0.75, 0.7}, {0.7, 0.7, 0.6}, {0.9, 0.8, 0.8}})}) {
     ASSERT_TRUE(is_png(png));
     EXPECT_EQ(png_size(png), std::make_pair(720, 540));
   }
@@ -47,6 +48,12 @@ TEST(Charts, ArePngsOfTheStatedSize) {
     ADD_FAILURE() << "one time";
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "survival curves need at least two different times");
+  }
+  try {
+    auc_over_time_chart("AUC", Curve{{2}, {0.7}, {}, {}});
+    ADD_FAILURE() << "one time";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "an AUC over time needs at least two different times");
   }
   try {
     observed_chart("O", Curve{{2, 2}, {2, 2}, {}, {}});
@@ -97,6 +104,14 @@ TEST(Html, ASurvivalEvaluationGetsKaplanMeierCurves) {
     "metrics": {"c_index": {"value": 0.7}}, "data": {"rows": 40},
     "arrays": {"km": {"km_time": [0, 1, 2], "survival_1": [1, 0.9, 0.8], "survival_2": [1, 0.5, 0.3], "logrank_p": 0.001}}})").as_object(), "t");
   EXPECT_NE(page.find("<img alt=\"Kaplan-Meier curves by predicted risk, km\" src=\"data:image/png;base64,iVBORw0KGgo"), std::string::npos) << page;
+}
+
+// The AUC at several times (survival_auc with "times"), drawn against time with its band.
+TEST(Html, ATimeDependentAucIsDrawnAgainstTime) {
+  const std::string page = html_report(boost::json::parse(R"({
+    "metrics": {"survival_auc": {"value": 0.7}, "auc_years": {"value": 0.8}}, "data": {"rows": 40},
+    "arrays": {"auc_years": {"auc_time": [1, 2, 3], "auc_at": [0.85, 0.8, 0.75], "auc_at_lower": [0.8, 0.7, 0.6], "auc_at_upper": [0.9, 0.85, 0.8]}}})").as_object(), "t");
+  EXPECT_NE(page.find("<img alt=\"time-dependent AUC, auc_years\" src=\"data:image/png;base64,iVBORw0KGgo"), std::string::npos) << page;
 }
 
 // A survival model's calibration at a horizon: predicted against Kaplan-Meier survival per group, under its

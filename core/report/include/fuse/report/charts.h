@@ -28,6 +28,8 @@ Png observed_chart(const std::string& title, const Curve& curve, bool survival =
 // steps; NaN ends a curve.
 Png survival_chart(const std::string& title, const std::vector<double>& times, const std::vector<std::vector<double>>& curves,
                    const std::vector<std::string>& labels);
+// The time-dependent AUC: x the times, y the AUC at each (with its band), against chance (0.5).
+Png auc_over_time_chart(const std::string& title, const Curve& curve);
 // matrix[true][predicted]; cells are shaded by the share of their row.
 Png confusion_chart(const std::string& title, const std::vector<std::vector<double>>& matrix,
                     const std::vector<std::string>& labels);
