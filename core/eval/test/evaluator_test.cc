@@ -68,7 +68,8 @@ TEST_F(EvaluatorTest, SurvivalColumnsAreBoundLikeTheScore) {
             "," + std::to_string(1 + i % 10) + "\n";
   write(dir_, "followup.csv", text);
   write(dir_, "eval.json", R"({"predictions": "followup.csv", "target": "progressed", "score": "risk", "time": "years", "event": "progressed",
-    "horizon": 5, "metrics": {"c_index": "c_index", "auc5": "survival_auc", "other": {"component": "c_index", "config": {"time": "other_years"}}}})");
+    "horizon": 5, "metrics": {"c_index": "c_index", "auc5": "survival_auc", "other": {"component": "c_index", "config": {"time": "other_years"}},
+                              "auc_years": {"component": "survival_auc", "config": {"times": [3, 5]}}}})");
   const EvalConfig config = read_eval_config(json::Document::load(dir_ / "eval.json"));
   EXPECT_EQ(config.time_column, "years");
   EXPECT_EQ(config.event_column, "progressed");
@@ -84,6 +85,7 @@ TEST_F(EvaluatorTest, SurvivalColumnsAreBoundLikeTheScore) {
   EXPECT_GT(value(result, "c_index"), 0.95);  // the risk falls as the time grows (an event and a censoring at one time tie)
   EXPECT_EQ(value(result, "auc5"), 1.0);
   EXPECT_LT(value(result, "other"), 0.7);  // its own time column
+  EXPECT_NEAR(value(result, "auc_years"), 1.0, 1e-12);  // at several times: the horizon is not bound to it
   write(dir_, "unused.json", R"({"predictions": "followup.csv", "target": "progressed", "score": "risk", "horizon": 5, "metrics": {"auc": "auc"}})");
   EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), read_eval_config(json::Document::load(dir_ / "unused.json"))).run(); }),
             "the horizon (--horizon) is given, but no metric asked takes it (auc); survival_auc, survival_brier, survival_calibration do");
