@@ -63,6 +63,23 @@ std::vector<data::Step> without_awaiting(const std::vector<data::Step>& steps) {
   return kept;
 }
 
+void refuse_metrics_reading_awaiting(const Registry& registry, const std::vector<data::Step>& postprocess, const std::vector<MetricSpec>& metrics) {
+  for (const data::Step& step : postprocess) {
+    if (!awaits_prediction_fit(step)) continue;
+    std::vector<std::string> written;  // the keys the step's manifest writes, through its config
+    for (const KeySpec& w : registry.component(step.op).writes) {
+      const bj::value* v = w.field.empty() ? nullptr : step.config.if_contains(w.field);
+      if (v != nullptr && v->is_string()) written.emplace_back(std::string(v->as_string()) + w.suffix);
+    }
+    for (const MetricSpec& m : metrics)
+      for (const auto& field : m.config)
+        if (field.value().is_string() && std::count(written.begin(), written.end(), std::string(field.value().as_string())))
+          throw Error(Errc::kConfig, (m.where.empty() ? "" : m.where + ": ") + "metric '" + m.name + "' reads '" + std::string(field.value().as_string()) +
+                                         "', which the postprocess step '" + step.op + "'" + (step.where.empty() ? "" : " (" + step.where + ")") +
+                                         " writes only once training ends (it is fitted to the trained model's outputs): score it in 'evaluation' instead");
+  }
+}
+
 namespace {
 
 // One number per row of a batch of `rows`: a tensor [rows] or [rows, 1] (on any device), or a list of

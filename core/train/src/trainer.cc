@@ -324,6 +324,7 @@ void Trainer::Impl::prepare(Mode mode) {
   train_metrics = std::make_unique<MetricSet>(registry, e.metrics, true);
   validation_metrics = std::make_unique<MetricSet>(registry, e.metrics, false);
   // Steps fitted to the trained model's outputs join once they are (fit_to_predictions).
+  refuse_metrics_reading_awaiting(registry, e.postprocess, e.metrics);
   postprocess = std::make_unique<data::Pipeline>(registry, without_awaiting(e.postprocess), "postprocess");
   if (!optimizer->frozen().empty() && lead()) logger().info("frozen parameters: {}", join(optimizer->frozen(), ", "));
   if (comm) {

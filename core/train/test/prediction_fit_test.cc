@@ -96,6 +96,17 @@ TEST(PredictionFits, GatherBatchesAndSetTheFittedFields) {
   EXPECT_EQ(again[0].config.at("baseline_hazard"), config.at("baseline_hazard"));
 }
 
+// The epochs' metrics run before the fit: one reading the step's output is refused; the evaluation may.
+TEST(PredictionFits, AMetricOfTheEpochsCannotReadAFittedStepsOutput) {
+  const std::vector<data::Step> steps{step("fuse.ops.cox_survival", R"({"key": "model.risk", "out": "model.s", "survival_at": 2})")};
+  MetricSpec m{"brier", "fuse.metrics.survival_brier", fuse::testing::json_object(R"({"pred": "model.s", "horizon": 2})"), "", true, true, "exp.json:9:5"};
+  EXPECT_EQ(error_of([&] { refuse_metrics_reading_awaiting(built_plugins(), steps, {m}); }),
+            "exp.json:9:5: metric 'brier' reads 'model.s', which the postprocess step 'fuse.ops.cox_survival' (exp.json:3:5) writes only once training "
+            "ends (it is fitted to the trained model's outputs): score it in 'evaluation' instead");
+  m.config = fuse::testing::json_object(R"({"pred": "model.risk"})");
+  refuse_metrics_reading_awaiting(built_plugins(), steps, {m});  // the risk itself is the model's
+}
+
 TEST(PredictionFits, RefusalsNameTheStep) {
   const std::string where = "postprocess step 1 (exp.json:3:5): ";
   EXPECT_EQ(error_of([] { PredictionFits(built_plugins(), {step("fuse.ops.zscore", R"({"keys": ["model.risk"]})")}, "postprocess"); }),

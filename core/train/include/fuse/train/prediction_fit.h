@@ -11,6 +11,7 @@
 #include "fuse/data/pipeline.h"
 #include "fuse/ndict/ndict.h"
 #include "fuse/plugin/registry.h"
+#include "fuse/train/experiment.h"
 
 namespace fuse::train {
 
@@ -27,6 +28,10 @@ BreslowBaseline breslow_baseline(const std::vector<double>& risk, const std::vec
 bool awaits_prediction_fit(const data::Step& step);
 // `steps` without those awaiting one: the postprocessing that can run before the fit (during training).
 std::vector<data::Step> without_awaiting(const std::vector<data::Step>& steps);
+
+// A metric of the epochs that reads a key an awaiting step of `postprocess` writes is refused, naming both:
+// the step runs only once training ends (the evaluation can read it).
+void refuse_metrics_reading_awaiting(const Registry& registry, const std::vector<data::Step>& postprocess, const std::vector<MetricSpec>& metrics);
 
 // The rows for the fits of the awaiting steps of `steps`, gathered batch by batch.
 class PredictionFits {
