@@ -16,6 +16,7 @@
 #include "fuse/eval/bootstrap.h"
 #include "fuse/json/write.h"
 #include "plan.h"
+#include "result_json.h"
 #include "streaming.h"
 
 namespace fuse::eval {
@@ -95,34 +96,6 @@ std::vector<std::pair<std::string, const Tensor*>> tensors(const NDict& result) 
   for (const auto& [key, value] : result.flatten())
     if (value->is<Tensor>()) out.emplace_back(key, &value->as<Tensor>());
   return out;
-}
-
-std::vector<double> tensor_values(const Tensor& t) {
-  std::vector<double> v(static_cast<size_t>(t.numel()));
-  sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
-    const auto* p = t.data<decltype(tag)>();
-    for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>(p[i]);
-  });
-  return v;
-}
-
-bj::value number(double v) { return std::isfinite(v) ? bj::value(v) : bj::value(nullptr); }
-
-bj::array numbers(const std::vector<double>& v) {
-  bj::array a;
-  for (double x : v) a.push_back(number(x));
-  return a;
-}
-
-// A 1-D tensor as an array, a 2-D one (a confusion matrix) as an array of rows.
-bj::array tensor_json(const Tensor& t) {
-  const std::vector<double> v = tensor_values(t);
-  if (t.ndim() != 2) return numbers(v);
-  bj::array rows;
-  const size_t cols = static_cast<size_t>(t.size(1));
-  for (size_t r = 0; r < static_cast<size_t>(t.size(0)); ++r)
-    rows.push_back(numbers(std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(r * cols), v.begin() + static_cast<std::ptrdiff_t>((r + 1) * cols))));
-  return rows;
 }
 
 // The units and the replicate machinery over one data set.

@@ -7,6 +7,7 @@
 #include "fuse/base/error.h"
 #include "fuse/json/write.h"
 #include "fuse/table/table.h"
+#include "result_json.h"
 
 namespace fuse::eval {
 
@@ -116,20 +117,34 @@ bj::object run_streaming(const Registry& registry, const EvalConfig& config, con
     dropped = pass_dropped;
   }
 
-  bj::object metrics;
+  // As the in-memory evaluation reports them: scalars among the metrics (a chart's beside its curves, for the
+  // titles), tensors (curves, bins, matrices) in "arrays" for report.html.
+  bj::object metrics, arrays;
   for (const MetricPlan& p : plan.metrics) {
-    std::vector<std::pair<std::string, double>> values;
     for (const auto& [key, value] : results.at(p.spec.name).flatten()) {
+      if (value->is<Tensor>()) {
+        bj::value& slot = arrays[p.spec.name];
+        if (!slot.is_object()) slot = bj::object();
+        slot.as_object()[key] = tensor_json(value->as<Tensor>());
+        continue;
+      }
       if (!(value->is<double>() || value->is<int64_t>())) continue;
       if (!p.outputs.empty() && std::find(p.outputs.begin(), p.outputs.end(), key) == p.outputs.end()) continue;
-      values.emplace_back(key, value->as_number());
+      const std::string name = output_name(p, p.spec.name, key);
+      if (!p.spec.chart) {
+        metrics[name] = bj::object{{"value", number(value->as_number())}};
+        continue;
+      }
+      bj::value& slot = arrays[p.spec.name];
+      if (!slot.is_object()) slot = bj::object();
+      slot.as_object()[name.size() > p.spec.name.size() ? name.substr(p.spec.name.size() + 1) : name] = number(value->as_number());
     }
-    for (const auto& [key, v] : values)
-      metrics[output_name(p, p.spec.name, key)] = bj::object{{"value", std::isfinite(v) ? bj::value(v) : bj::value(nullptr)}};
   }
   bj::object data{{"rows", static_cast<int64_t>(rows)}, {"dropped", static_cast<int64_t>(dropped)}, {"streamed", true}};
   data["files"] = bj::array{bj::value(config.predictions[0].path.string())};
-  return bj::object{{"metrics", std::move(metrics)}, {"data", std::move(data)}};
+  bj::object out{{"metrics", std::move(metrics)}, {"data", std::move(data)}};
+  if (!arrays.empty()) out["arrays"] = std::move(arrays);
+  return out;
 }
 
 }  // namespace fuse::eval

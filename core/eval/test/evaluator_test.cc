@@ -437,6 +437,19 @@ TEST_F(EvaluatorTest, StreamingGivesTheSameValues) {
   const bj::object streamed = Evaluator(built_plugins(), c).run();
   for (const char* m : {"auc", "brier", "brier.brier_skill", "accuracy"}) EXPECT_NEAR(value(streamed, m), value(memory, m), 1e-12) << m;
   EXPECT_TRUE(streamed.at("data").at("streamed").as_bool());
+  // Curves and charts too, for report.html: a chart-only ROC and a reliability diagram's bins.
+  MetricSpec roc{"roc", "roc_curve", {}, false, "x"};
+  roc.chart = true;
+  c.metrics = {roc, MetricSpec{"calibration", "calibration", {}, false, "y"}};
+  c.streaming = false;
+  const bj::object memory_charts = Evaluator(built_plugins(), c).run();
+  c.streaming = true;
+  const bj::object streamed_charts = Evaluator(built_plugins(), c).run();
+  ASSERT_TRUE(streamed_charts.contains("arrays"));
+  EXPECT_EQ(streamed_charts.at("arrays"), memory_charts.at("arrays"));
+  EXPECT_TRUE(streamed_charts.at("arrays").at("roc").as_object().contains("fpr"));
+  EXPECT_FALSE(streamed_charts.at("metrics").as_object().contains("roc"));  // a chart's numbers stay beside its curves
+  EXPECT_NEAR(value(streamed_charts, "calibration.ece"), value(memory_charts, "calibration.ece"), 1e-12);
   c.ci.rounds = 10;
   EXPECT_EQ(error_of([&] { Evaluator(built_plugins(), c).run(); }),
             "streaming evaluation cannot compute confidence intervals: those need the rows in memory; drop --stream");
