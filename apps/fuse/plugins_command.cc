@@ -1,4 +1,5 @@
 // fuse plugins list | inspect | check: what is installed, what a plugin offers, whether a package is sound.
+#include <algorithm>
 #include <iostream>
 #include <set>
 
@@ -115,7 +116,12 @@ void print_component(const ComponentManifest& c) {
   if (c.fit) {
     std::string set;
     for (const auto& [field, statistic] : c.fit->set) set += (set.empty() ? "" : ", ") + field + " = " + statistic;
-    std::cout << "  fit:    " << set << " of each key in '" << c.fit->of << "', over the training samples (a step with \"fit\": true)\n";
+    const bool on_predictions = std::any_of(c.fit->set.begin(), c.fit->set.end(), [](const auto& f) { return is_prediction_statistic(f.second); });
+    if (on_predictions)
+      std::cout << "  fit:    " << set << " of the trained model's '" << c.fit->of << "' on the training samples, once training ends (a postprocess step "
+                << "with \"fit\": {\"time\": KEY, \"event\": KEY})\n";
+    else
+      std::cout << "  fit:    " << set << " of each key in '" << c.fit->of << "', over the training samples (a step with \"fit\": true)\n";
   }
   for (const SizeSpec& s : c.sizes) {
     const std::string input = "'" + s.of + "'[" + std::to_string(s.index) + "]";

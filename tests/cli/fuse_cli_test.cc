@@ -78,6 +78,11 @@ TEST(FuseCli, PluginsInspect) {
   r = fuse("plugins inspect fuse.ops.zscore");
   EXPECT_NE(r.out.find("  fit:    mean = mean, std = std of each key in 'keys', over the training samples (a step with \"fit\": true)\n"), std::string::npos)
       << r.out;
+  r = fuse("plugins inspect fuse.ops.cox_survival");
+  EXPECT_NE(r.out.find("  fit:    baseline_times = breslow_times, baseline_hazard = breslow_hazard of the trained model's 'key' on the training samples, "
+                       "once training ends (a postprocess step with \"fit\": {\"time\": KEY, \"event\": KEY})\n"),
+            std::string::npos)
+      << r.out;
   r = fuse("plugins inspect fuse.models.classifier_head");
   EXPECT_NE(r.out.find("  sizes:  in_channels = the size of dimension 1 of 'inputs'[0] in a training batch, when left out\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  sizes:  tabular_features = the size of 'inputs'[1] from dimension 1 on in a training batch, when left out\n"), std::string::npos)
