@@ -282,6 +282,21 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("predicted 61 of 61 inputs"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("evaluation: auc = "), std::string::npos) << run.out;
+  // An ensemble with a bundle whose preprocessing was fitted on other training rows (another fold's bundle;
+  // here the same bundle with another imputed PSA): said, with where.
+  fs::copy(dir / "bundle", dir / "other_bundle", fs::copy_options::recursive);
+  bj::value other = bj::parse(read_text(dir / "other_bundle" / "bundle.json"));
+  other.at("experiment").at("data").at("static").at(1).at("repeat").at(2).as_object()["nan"] = 1.7;
+  std::ofstream(dir / "other_bundle" / "bundle.json") << bj::serialize(other);
+  CommandResult both = fuse("infer '" + (dir / "bundle").string() + "' '" + (dir / "other_bundle").string() + "' --table '" +
+                            (dir / "data" / "test.csv").string() + "' --out '" + (dir / "ensemble").string() + "'");
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_NE(both.err.find("'" + (dir / "other_bundle").string() + "': its inference steps differ from the first bundle's ('" + (dir / "bundle").string() +
+                          "') at step 2 ('fuse.ops.nan_to_num'), e.g. statistics fitted on other training folds; the ensemble runs the first bundle's "
+                          "for every model"),
+            std::string::npos)
+      << both.err;
+  EXPECT_EQ(run.err.find("the ensemble runs"), std::string::npos);  // one bundle: nothing to say
   const std::string predictions = read_text(dir / "test" / "predictions.csv");
   EXPECT_EQ(predictions.substr(0, predictions.find('\n')),
             "id,data.site,data.age,data.bmi,data.psa,data.smoker,data.label,data.time,data.event,model.logits_0,model.logits_1,model.probs_0,model.probs_1,"

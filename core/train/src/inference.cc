@@ -1,10 +1,12 @@
 #include "fuse/train/inference.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "fuse/base/error.h"
 #include "fuse/base/log.h"
@@ -105,6 +107,34 @@ struct Predictor::Impl {
   std::vector<NDict> predict_together(std::vector<NDict> samples);
 };
 
+namespace {
+
+// The first of `b`'s steps written otherwise than `a`'s (op, config, repeat), as "step N ('op')"; empty when
+// they are the same.
+std::string first_difference(const std::vector<data::Step>& a, const std::vector<data::Step>& b) {
+  for (size_t k = 0; k < std::max(a.size(), b.size()); ++k) {
+    const bool same = k < a.size() && k < b.size() && a[k].op == b[k].op && a[k].config == b[k].config && a[k].repeat == b[k].repeat;
+    if (!same) return "step " + std::to_string(k + 1) + " ('" + (k < b.size() ? b[k].op : a[k].op) + "')";
+  }
+  return "";
+}
+
+// An ensemble runs the first bundle's inference steps and postprocess for every model. Bundles of the folds of
+// one experiment fitted their statistics (a z-score's mean, a Cox baseline) on other training folds, so the
+// other models get inputs scaled by the first's numbers: said, with where they differ.
+void warn_if_fitted_otherwise(const InferenceSpec& first, const InferenceSpec& other, const fs::path& first_dir, const fs::path& dir) {
+  for (const auto& [name, a, b] : {std::make_tuple("inference steps", &first.steps, &other.steps),
+                                   std::make_tuple("postprocess", &first.postprocess, &other.postprocess)}) {
+    const std::string where = first_difference(*a, *b);
+    if (where.empty()) continue;
+    logger().warn("'{}': its {} differ from the first bundle's ('{}') at {}, e.g. statistics fitted on other training folds; the ensemble runs "
+                  "the first bundle's for every model",
+                  dir.string(), name, first_dir.string(), where);
+  }
+}
+
+}  // namespace
+
 Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bundles, const std::string& device) : impl_(std::make_unique<Impl>()) {
   if (bundles.empty()) throw Error(Errc::kInvalidArgument, "no bundle to predict with");
   for (size_t i = 0; i < bundles.size(); ++i) {
@@ -137,6 +167,7 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bund
     graph.set_training(false);
     const DLDevice d = parse_device(device);
     if (d.device_type != kDLCPU) graph.to_device(d);
+    if (i > 0) warn_if_fitted_otherwise(impl_->experiment.inference, e.inference, bundles[0], dir);
     if (i == 0) impl_->experiment = std::move(e);
     else if (graph.output_keys() != impl_->graphs[0].output_keys())
       throw Error(Errc::kInvalidArgument, "an ensemble needs models with the same outputs; '" + dir.string() + "' differs from the first bundle");
