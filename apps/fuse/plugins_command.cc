@@ -1,5 +1,4 @@
 // fuse plugins list | inspect | check: what is installed, what a plugin offers, whether a package is sound.
-#include <algorithm>
 #include <iostream>
 #include <set>
 
@@ -116,8 +115,7 @@ void print_component(const ComponentManifest& c) {
   if (c.fit) {
     std::string set;
     for (const auto& [field, statistic] : c.fit->set) set += (set.empty() ? "" : ", ") + field + " = " + statistic;
-    const bool on_predictions = std::any_of(c.fit->set.begin(), c.fit->set.end(), [](const auto& f) { return is_prediction_statistic(f.second); });
-    if (on_predictions)
+    if (c.fit->on_predictions())
       std::cout << "  fit:    " << set << " of the trained model's '" << c.fit->of << "' on the training samples, once training ends (a postprocess step "
                 << "with \"fit\": {\"time\": KEY, \"event\": KEY})\n";
     else

@@ -269,16 +269,13 @@ std::vector<std::pair<std::string, std::string>> fields_to_fit(const Registry& r
   const Step& step = steps[s];
   const ComponentManifest& c = registry.component(step.op);
   const std::string where = label(steps, s) + "'fit': ";
-  const auto on_predictions = [](const auto& set) {
-    return std::any_of(set.begin(), set.end(), [](const auto& f) { return is_prediction_statistic(f.second); });
-  };
   if (!c.fit) {
     std::string ops;  // those fitted to the data, not to a trained model's outputs
     for (const std::string& id : registry.component_ids())
-      if (const auto& fit = registry.component(id).fit; fit && !on_predictions(fit->set)) ops += (ops.empty() ? "" : ", ") + id;
+      if (const auto& fit = registry.component(id).fit; fit && !fit->on_predictions()) ops += (ops.empty() ? "" : ", ") + id;
     throw Error(Errc::kConfig, where + "op '" + step.op + "' has nothing to fit (its manifest declares no 'fit'); ops that fit: " + ops);
   }
-  if (on_predictions(c.fit->set) || on_predictions(step.fit->set))
+  if (c.fit->on_predictions() || sets_prediction_statistic(step.fit->set))
     throw Error(Errc::kConfig, where + "op '" + step.op + "' is fitted to a trained model's outputs, not to the data: put the step in 'postprocess', " +
                                    "marked \"fit\": {\"time\": TIME KEY, \"event\": EVENT KEY}");
   if (step.fit->set.empty()) return c.fit->set;

@@ -503,15 +503,11 @@ bj::object Run::metrics_json(const std::vector<Outcome>& main, const std::vector
     }
     if (arrays != nullptr && chart)  // a chart's numbers (its AUC, ECE) stay beside its curves, for the titles
       for (const auto& [name, value] : scalars(u, main[i].result)) {
-        bj::value& slot = (*arrays)[u.name];
-        if (!slot.is_object()) slot = bj::object();
-        slot.as_object()[name.size() > u.name.size() ? name.substr(u.name.size() + 1) : name] = number(value);
+        unit_arrays(*arrays, u.name)[name_within_unit(name, u.name)] = number(value);
       }
     if (arrays != nullptr)
       for (const auto& [key, t] : tensors(main[i].result)) {
-        bj::value& slot = (*arrays)[u.name];
-        if (!slot.is_object()) slot = bj::object();
-        bj::object& curve = slot.as_object();
+        bj::object& curve = unit_arrays(*arrays, u.name);
         curve[key] = tensor_json(*t);
         if (reps != nullptr && !reps->empty() && t->ndim() == 1 && sdk::is_floating(t->dtype())) {
           // A band: per element, the percentile interval over the replicates.

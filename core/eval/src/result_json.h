@@ -5,9 +5,11 @@
 
 #include <cmath>
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include "fuse/tensor/tensor.h"
@@ -41,6 +43,18 @@ inline boost::json::array tensor_json(const Tensor& t) {
   for (size_t r = 0; r < static_cast<size_t>(t.size(0)); ++r)
     rows.push_back(numbers(std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(r * cols), v.begin() + static_cast<std::ptrdiff_t>((r + 1) * cols))));
   return rows;
+}
+
+// The results' "arrays" entry of a metric unit (its curves, and a chart's numbers), made on first use.
+inline boost::json::object& unit_arrays(boost::json::object& arrays, const std::string& unit) {
+  boost::json::value& slot = arrays[unit];
+  if (!slot.is_object()) slot = boost::json::object();
+  return slot.as_object();
+}
+
+// A chart's number under its unit's arrays: the output's name without the "<unit>." in front.
+inline std::string name_within_unit(const std::string& name, const std::string& unit) {
+  return name.size() > unit.size() ? name.substr(unit.size() + 1) : name;
 }
 
 }  // namespace fuse::eval

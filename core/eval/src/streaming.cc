@@ -123,21 +123,14 @@ bj::object run_streaming(const Registry& registry, const EvalConfig& config, con
   for (const MetricPlan& p : plan.metrics) {
     for (const auto& [key, value] : results.at(p.spec.name).flatten()) {
       if (value->is<Tensor>()) {
-        bj::value& slot = arrays[p.spec.name];
-        if (!slot.is_object()) slot = bj::object();
-        slot.as_object()[key] = tensor_json(value->as<Tensor>());
+        unit_arrays(arrays, p.spec.name)[key] = tensor_json(value->as<Tensor>());
         continue;
       }
       if (!(value->is<double>() || value->is<int64_t>())) continue;
       if (!p.outputs.empty() && std::find(p.outputs.begin(), p.outputs.end(), key) == p.outputs.end()) continue;
       const std::string name = output_name(p, p.spec.name, key);
-      if (!p.spec.chart) {
-        metrics[name] = bj::object{{"value", number(value->as_number())}};
-        continue;
-      }
-      bj::value& slot = arrays[p.spec.name];
-      if (!slot.is_object()) slot = bj::object();
-      slot.as_object()[name.size() > p.spec.name.size() ? name.substr(p.spec.name.size() + 1) : name] = number(value->as_number());
+      if (p.spec.chart) unit_arrays(arrays, p.spec.name)[name_within_unit(name, p.spec.name)] = number(value->as_number());
+      else metrics[name] = bj::object{{"value", number(value->as_number())}};
     }
   }
   bj::object data{{"rows", static_cast<int64_t>(rows)}, {"dropped", static_cast<int64_t>(dropped)}, {"streamed", true}};

@@ -444,6 +444,12 @@ class Reader {
 
 bool is_prediction_statistic(std::string_view name) { return name == "breslow_times" || name == "breslow_hazard"; }
 
+bool sets_prediction_statistic(const std::vector<std::pair<std::string, std::string>>& set) {
+  return std::any_of(set.begin(), set.end(), [](const auto& f) { return is_prediction_statistic(f.second); });
+}
+
+bool FitSpec::on_predictions() const { return sets_prediction_statistic(set); }
+
 bool is_fit_statistic(std::string_view name) {
   if (name == "categories" || is_prediction_statistic(name)) return true;
   if (name == "mean" || name == "std" || name == "min" || name == "max" || name == "median") return true;

@@ -121,8 +121,7 @@ PredictionFits::PredictionFits(const Registry& registry, const std::vector<data:
     if (!awaits_prediction_fit(steps[s])) continue;
     const data::Step& step = steps[s];
     const ComponentManifest& c = registry.component(step.op);
-    const bool predicted = c.fit && !c.fit->set.empty() && std::all_of(c.fit->set.begin(), c.fit->set.end(), [](const auto& f) { return is_prediction_statistic(f.second); });
-    if (!predicted)
+    if (!c.fit || !c.fit->on_predictions())
       throw Error(Errc::kConfig, where(s) + "'fit': {\"time\", \"event\"} fits a step to the trained model's outputs, but op '" + step.op +
                                      "' fits nothing of them (its manifest's 'fit' names no breslow_* statistic); fuse.ops.cox_survival does");
     if (!step.repeat.empty()) throw Error(Errc::kConfig, where(s) + "'fit': a step fitted to the model's outputs runs once: no 'repeat'");

@@ -30,11 +30,15 @@ namespace bj = boost::json;
 
 namespace {
 
-// A run of one fold (fuse run --cross-validate) is validated on its fold: the folds its config.json chose.
-Experiment with_run_folds(Experiment e, const fs::path& run_dir) {
+// The run's config.json (null when it has none): what training resolved and fitted.
+bj::value read_run_config(const fs::path& run_dir) {
   const fs::path config = run_dir / "config.json";
-  if (!e.data.folds || !fs::exists(config)) return e;
-  const bj::value doc = json::parse_exact(json::read_file(config));
+  return fs::exists(config) ? json::parse_exact(json::read_file(config)) : bj::value();
+}
+
+// A run of one fold (fuse run --cross-validate) is validated on its fold: the folds its config.json chose.
+Experiment with_run_folds(Experiment e, const bj::value& doc) {
+  if (!e.data.folds) return e;
   const bj::value* data = doc.is_object() ? doc.as_object().if_contains("data") : nullptr;
   const bj::value* folds = data != nullptr && data->is_object() ? data->as_object().if_contains("folds") : nullptr;
   if (folds == nullptr || !folds->is_object()) return e;
@@ -53,7 +57,7 @@ Experiment with_run_folds(Experiment e, const fs::path& run_dir) {
 
 struct RunResults::Impl {
   Impl(const Registry& r, const fs::path& experiment_file, const fs::path& run_dir, const RunResultsOptions& o)
-      : registry(r), e(with_run_folds(read_experiment(experiment_file, o.settings), run_dir)), options(o) {
+      : registry(r), run_config(read_run_config(run_dir)), e(with_run_folds(read_experiment(experiment_file, o.settings), run_config)), options(o) {
     if (o.checkpoint != "best" && o.checkpoint != "last") throw Error(Errc::kInvalidArgument, "checkpoint must be 'best' or 'last', got '" + o.checkpoint + "'");
     fit_experiment(registry, e, std::max<size_t>(1, e.loader.options.workers), false);  // the numbers training had
     size_model(registry, e);                                                               // and its sizes
@@ -74,7 +78,7 @@ struct RunResults::Impl {
     metrics = std::make_unique<MetricSet>(registry, e.metrics, false);
     // Steps fitted to the model's outputs take the values the run wrote once training ended; without them
     // (an unfinished run) they are left out.
-    if (fs::exists(run_dir / "config.json")) take_prediction_fits(registry, json::parse_exact(json::read_file(run_dir / "config.json")), e.postprocess);
+    take_prediction_fits(registry, run_config, e.postprocess);
     postprocess = std::make_unique<data::Pipeline>(registry, without_awaiting(e.postprocess), "postprocess");
     graph = build_model(registry, e.model);
     const Checkpoint c = read_checkpoint(file);
@@ -90,6 +94,7 @@ struct RunResults::Impl {
   }
 
   const Registry& registry;
+  bj::value run_config;  // before `e`, which reads it
   Experiment e;
   RunResultsOptions options;
   std::unique_ptr<data::Dataset> validation, train;

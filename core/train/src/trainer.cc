@@ -198,6 +198,7 @@ struct Trainer::Impl {
   std::unique_ptr<data::Pipeline> postprocess;
   DLDevice device{kDLCPU, 0};
   bool keys_checked = false;
+  bool best_weights_loaded = false;  // once training is over
   bool sample_loss_warned = false;
 
   int64_t next_epoch = 0, optimizer_steps = 0, best_epoch = -1, bad_epochs = 0, skipped_batches = 0;
@@ -615,6 +616,8 @@ void Trainer::Impl::restore(const Checkpoint& c) {
 }
 
 void Trainer::Impl::load_best_weights() {
+  if (best_weights_loaded) return;  // training is over: the fit and the evaluation read it once
+  best_weights_loaded = true;
   const fs::path best = dir / "checkpoints" / "best.ckpt";
   std::string best_bytes;  // rank 0's file, for every rank
   on_lead([&] { best_bytes = fs::exists(best) ? read_checkpoint_bytes(best) : std::string(); }, "reading the best checkpoint");

@@ -56,6 +56,8 @@ struct KeySpec {
 struct FitSpec {
   std::string of;                                        // a key or key[] config field
   std::vector<std::pair<std::string, std::string>> set;  // config field -> statistic (is_fit_statistic, fit_statistic_fills)
+  // Fitted to a trained model's outputs (breslow_*), not to the data; a manifest never mixes the two.
+  bool on_predictions() const;
 };
 
 // A model's int config field that the host may take from the data when a config leaves it out
@@ -128,6 +130,8 @@ inline constexpr const char* kFitStatistics =
 // event times and the Breslow baseline cumulative hazard at each (of a Cox model's risk scores, with a time
 // and an event key). A postprocess step marked "fit": {"time": KEY, "event": KEY} gets them after training.
 bool is_prediction_statistic(std::string_view name);
+// Whether any of `set`'s statistics (config field -> statistic) is one of those.
+bool sets_prediction_statistic(const std::vector<std::pair<std::string, std::string>>& set);
 
 // Whether a config field of type `field` can receive `statistic`: a number goes into a double field; the
 // categories into an object field (category -> index, e.g. a lookup table) or an any field (their list); the
