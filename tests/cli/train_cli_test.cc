@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <numeric>
@@ -283,20 +284,49 @@ TEST(FuseRun, TheClinicalExampleFitsItsPreprocessingAndScoresTheTestTable) {
   EXPECT_NE(run.out.find("predicted 61 of 61 inputs"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("evaluation: auc = "), std::string::npos) << run.out;
   // An ensemble with a bundle whose preprocessing was fitted on other training rows (another fold's bundle;
-  // here the same bundle with another imputed PSA): said, with where.
+  // here the same bundle with another imputed PSA): each model runs its own bundle's, said once.
   fs::copy(dir / "bundle", dir / "other_bundle", fs::copy_options::recursive);
   bj::value other = bj::parse(read_text(dir / "other_bundle" / "bundle.json"));
   other.at("experiment").at("data").at("static").at(1).at("repeat").at(2).as_object()["nan"] = 1.7;
   std::ofstream(dir / "other_bundle" / "bundle.json") << bj::serialize(other);
+  setenv("FUSE_LOG_LEVEL", "info", 1);  // a note, not a warning
   CommandResult both = fuse("infer '" + (dir / "bundle").string() + "' '" + (dir / "other_bundle").string() + "' --table '" +
                             (dir / "data" / "test.csv").string() + "' --out '" + (dir / "ensemble").string() + "'");
+  unsetenv("FUSE_LOG_LEVEL");
   ASSERT_EQ(both.exit_code, 0) << both.err;
-  EXPECT_NE(both.err.find("'" + (dir / "other_bundle").string() + "': its inference steps differ from the first bundle's ('" + (dir / "bundle").string() +
-                          "') at step 2 ('fuse.ops.nan_to_num'), e.g. statistics fitted on other training folds; the ensemble runs the first bundle's "
-                          "for every model"),
+  EXPECT_NE(both.err.find("ensemble of 2 models whose bundles' inference steps differ (e.g. statistics fitted on other training folds): each model runs "
+                          "its own bundle's; the first 1 inference steps, which they share, run once per input"),
             std::string::npos)
       << both.err;
-  EXPECT_EQ(run.err.find("the ensemble runs"), std::string::npos);  // one bundle: nothing to say
+  EXPECT_EQ(run.err.find("ensemble of"), std::string::npos);  // one bundle: nothing to say
+  ASSERT_EQ(fuse("infer '" + (dir / "other_bundle").string() + "' --table '" + (dir / "data" / "test.csv").string() + "' --out '" +
+                 (dir / "other_alone").string() + "'")
+                .exit_code,
+            0);
+  // The second model's probabilities are the other bundle's alone; they differ from the first's where PSA was imputed.
+  const auto column = [&](const fs::path& file, const std::string& name) {
+    std::istringstream lines(read_text(file));
+    std::string row;
+    std::getline(lines, row);
+    const std::vector<std::string_view> header = split(row, ',');
+    const size_t at = static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+    EXPECT_LT(at, header.size()) << name << " in " << file;
+    std::vector<std::string> cells;
+    while (std::getline(lines, row)) cells.emplace_back(at < header.size() ? split(row, ',').at(at) : "");
+    return cells;
+  };
+  const std::vector<std::string> m1 = column(dir / "ensemble" / "predictions.csv", "model.probs_m1_1");
+  EXPECT_EQ(m1, column(dir / "other_alone" / "predictions.csv", "model.probs_1"));
+  const std::vector<std::string> m0 = column(dir / "ensemble" / "predictions.csv", "model.probs_m0_1");
+  EXPECT_EQ(m0, column(dir / "test" / "predictions.csv", "model.probs_1"));
+  const std::vector<std::string> psa = column(dir / "ensemble" / "predictions.csv", "data.psa");
+  ASSERT_EQ(m0.size(), psa.size());
+  size_t without_psa = 0;
+  for (size_t i = 0; i < m0.size(); ++i) {
+    EXPECT_EQ(m0[i] != m1[i], psa[i].empty()) << i;
+    without_psa += psa[i].empty();
+  }
+  EXPECT_GT(without_psa, 0u);
   const std::string predictions = read_text(dir / "test" / "predictions.csv");
   EXPECT_EQ(predictions.substr(0, predictions.find('\n')),
             "id,data.site,data.age,data.bmi,data.psa,data.smoker,data.label,data.time,data.event,model.logits_0,model.logits_1,model.probs_0,model.probs_1,"

@@ -284,12 +284,26 @@ std::vector<NDict> split_sample(const NDict& whole_sample, const Split& split, c
 }  // namespace
 
 std::vector<NDict> Pipeline::run_all(NDict sample, uint64_t run_seed, int64_t epoch, int64_t sample_index, bool training, const std::string& id_key) {
+  return run_range(std::move(sample), 0, steps_.size(), run_seed, epoch, sample_index, training, id_key);
+}
+
+void Pipeline::run_steps(NDict& sample, size_t begin, size_t end, uint64_t run_seed, int64_t epoch, int64_t sample_index, bool training) {
+  refuse_count_steps();
+  if (begin > end || end > steps_.size())
+    throw Error(Errc::kInvalidArgument, name_ + ": asked to run steps " + std::to_string(begin + 1) + " to " + std::to_string(end) + ", but it has " +
+                                            std::to_string(steps_.size()));
+  sample = std::move(run_range(std::move(sample), begin, end, run_seed, epoch, sample_index, training, "").front());
+}
+
+std::vector<NDict> Pipeline::run_range(NDict sample, size_t begin, size_t end, uint64_t run_seed, int64_t epoch, int64_t sample_index, bool training,
+                                       const std::string& id_key) {
   const Value* id = id_key.empty() ? nullptr : sample.find(id_key);
   const std::string source = id != nullptr && id->is<std::string>() ? id->as<std::string>() : "";
   std::vector<NDict> samples;
   samples.push_back(std::move(sample));
   for (size_t i = 0; i < ops_.size() && !samples.empty(); ++i) {
     Instance& instance = ops_[i];
+    if (instance.step < begin || instance.step >= end) continue;  // op i keeps its seed whatever the range
     const Step& step = steps_[instance.step];
     CallContext context{training, call_seed(run_seed, epoch, sample_index, static_cast<int64_t>(i)), epoch, sample_index};
     std::vector<NDict> next;

@@ -81,6 +81,25 @@ TEST(Pipeline, EachOpDrawsFromItsOwnSeed) {
   EXPECT_TRUE(s.get<bool>("call.training"));
 }
 
+// Steps run in two parts give what one run gives: each keeps its seed and its number in messages.
+TEST(Pipeline, RunStepsRunsARangeWithTheSeedsAndNumbersOfTheWholeRun) {
+  Step copies = step("fuse.ops.copy", R"({"from": ["a"]})");
+  copies.repeat = {fuse::testing::json_object(R"({"to": ["b"]})"), fuse::testing::json_object(R"({"to": ["c"]})")};
+  Pipeline p(registry(), {copies, step("fuse.ops.zscore", R"({"keys": ["x"]})", "exp.json:9:7"), step("test.echo")}, "inference steps");
+  NDict whole = sample(R"({"a": 1, "x": [1.0, 3.0]})");
+  p.run(whole, 42, -1, 5, false);
+  NDict parts = sample(R"({"a": 1, "x": [1.0, 3.0]})");
+  p.run_steps(parts, 0, 1, 42, -1, 5, false);
+  EXPECT_TRUE(parts.has("c"));
+  EXPECT_FALSE(parts.has("call.seed"));
+  p.run_steps(parts, 1, 3, 42, -1, 5, false);
+  EXPECT_EQ(parts, whole);
+  EXPECT_EQ(static_cast<uint64_t>(parts.get<int64_t>("call.seed")), call_seed(42, -1, 5, 3));  // op 4: the copy step ran twice
+  NDict bad = sample(R"({"a": 1})");
+  EXPECT_EQ(error_of([&] { p.run_steps(bad, 1, 2, 42, -1, 5, false); }).rfind("inference steps step 2 (exp.json:9:7): ", 0), 0u);
+  EXPECT_EQ(error_of([&] { p.run_steps(bad, 2, 4, 42, -1, 5, false); }), "inference steps: asked to run steps 3 to 4, but it has 3");
+}
+
 TEST(Pipeline, SeedsDifferPerEpochSampleAndPosition) {
   EXPECT_NE(call_seed(1, 0, 0, 0), call_seed(1, 1, 0, 0));
   EXPECT_NE(call_seed(1, 0, 0, 0), call_seed(1, 0, 1, 0));

@@ -128,7 +128,7 @@ FM_PREDICT_API fm_error* fm_predictor_predict_batch(fm_predictor* predictor, con
     const auto failed = [&](size_t i, const std::string& message) {
       return fuse::Error(fuse::Errc::kInvalidArgument, function + ": sample " + std::to_string(i) + ": " + message);
     };
-    std::vector<fuse::NDict> prepared;
+    std::vector<fuse::train::PreparedInput> prepared;
     for (size_t i = 0; i < count; ++i) {
       fuse::require(samples[i] != nullptr, function + ": sample " + std::to_string(i) + " is null");
       try {

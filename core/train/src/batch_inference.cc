@@ -112,7 +112,7 @@ void check_outputs(const std::vector<data::Sample>& samples, const std::string& 
 // in order.
 class Prefetcher {
  public:
-  using Prepare = std::function<NDict(size_t)>;
+  using Prepare = std::function<PreparedInput(size_t)>;
   Prefetcher(size_t count, size_t workers, size_t ahead, Prepare prepare)
       : slots_(count), prepare_(std::move(prepare)), ahead_(std::max(ahead, workers + 1)) {
     for (size_t w = 0; w < std::max<size_t>(1, workers); ++w) threads_.emplace_back([this] { work(); });
@@ -127,10 +127,10 @@ class Prefetcher {
   }
 
   // Input i (in order): the prepared sample, or the message of what failed.
-  std::pair<NDict, std::string> take(size_t i) {
+  std::pair<PreparedInput, std::string> take(size_t i) {
     std::unique_lock<std::mutex> lock(mutex_);
     changed_.wait(lock, [&] { return slots_[i].ready; });
-    std::pair<NDict, std::string> out{std::move(slots_[i].sample), std::move(slots_[i].error)};
+    std::pair<PreparedInput, std::string> out{std::move(slots_[i].sample), std::move(slots_[i].error)};
     slots_[i] = Slot{};
     taken_ = i + 1;
     lock.unlock();
@@ -141,7 +141,7 @@ class Prefetcher {
  private:
   struct Slot {
     bool ready = false;
-    NDict sample;
+    PreparedInput sample;
     std::string error;
   };
   void work() {
@@ -275,13 +275,14 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
       if (at == 0) {
         // The next `batch` inputs through the model together (a batch that fails goes input by input).
         const size_t count = std::min(batch, samples.size() - i);
-        std::vector<NDict> prepared;
+        std::vector<PreparedInput> prepared;
         std::vector<size_t> slots;
         for (size_t j = 0; j < count; ++j) {
           auto [sample, error] = prefetcher.take(i + j);
           errors[j] = std::move(error);
           prepared_keys[j].clear();
-          for (const auto& [key, value] : sample.flatten()) prepared_keys[j].insert(key);
+          if (errors[j].empty())
+            for (const auto& [key, value] : sample.by_steps[0].flatten()) prepared_keys[j].insert(key);
           if (errors[j].empty()) prepared.push_back(std::move(sample)), slots.push_back(j);
         }
         std::vector<std::string> failed;

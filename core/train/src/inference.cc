@@ -6,7 +6,6 @@
 #include <mutex>
 #include <set>
 #include <sstream>
-#include <tuple>
 
 #include "fuse/base/error.h"
 #include "fuse/base/log.h"
@@ -95,48 +94,65 @@ void export_bundle(const Registry& registry, const fs::path& run_dir, const fs::
 }
 
 struct Predictor::Impl {
-  Experiment experiment;
+  Experiment experiment;  // the first bundle's
+  std::vector<fs::path> dirs;
   std::vector<ModelGraph> graphs;
-  std::unique_ptr<data::Pipeline> steps, postprocess, write;
-  // Copies of the inference steps for threads preparing inputs at once (a pipeline is not thread-safe): one
+  // The ensemble's distinct inference steps and postprocesses (the folds of one experiment fit their statistics
+  // on other training rows: a z-score's mean, a Cox baseline), and which of them each model runs.
+  std::vector<data::Pipeline> steps, postprocess;
+  std::vector<size_t> steps_of, postprocess_of;
+  size_t shared_steps = 0;  // the first steps that every distinct inference steps has: run once per input
+  std::unique_ptr<data::Pipeline> write;
+  // Copies of the inference steps for threads preparing inputs at once (a pipeline is not thread-safe): one set
   // is taken for each input and given back after it.
   std::mutex idle_mutex;
-  std::vector<std::unique_ptr<data::Pipeline>> idle;
+  std::vector<std::vector<data::Pipeline>> idle;
 
-  std::vector<std::pair<std::string, torch::Tensor>> run_models(const NDict& batch);
-  std::vector<NDict> predict_together(std::vector<NDict> samples);
+  using Outputs = std::map<std::string, torch::Tensor>;
+  std::vector<Outputs> run_models(const std::vector<NDict>& batches);
+  std::vector<std::pair<std::string, torch::Tensor>> combine(const std::vector<Outputs>& per_model) const;
+  Value combine_written(const std::string& key, const std::vector<Value>& values) const;
+  NDict finish(PreparedInput input, const std::vector<Outputs>& per_model);
+  std::vector<NDict> predict_together(std::vector<PreparedInput> inputs);
 };
 
 namespace {
 
-// The first of `b`'s steps written otherwise than `a`'s (op, config, repeat), as "step N ('op')"; empty when
-// they are the same.
-std::string first_difference(const std::vector<data::Step>& a, const std::vector<data::Step>& b) {
-  for (size_t k = 0; k < std::max(a.size(), b.size()); ++k) {
-    const bool same = k < a.size() && k < b.size() && a[k].op == b[k].op && a[k].config == b[k].config && a[k].repeat == b[k].repeat;
-    if (!same) return "step " + std::to_string(k + 1) + " ('" + (k < b.size() ? b[k].op : a[k].op) + "')";
-  }
-  return "";
+bool same_step(const data::Step& a, const data::Step& b) {
+  return a.op == b.op && a.config == b.config && a.repeat == b.repeat && a.apply_if == b.apply_if && a.apply_if_present == b.apply_if_present &&
+         a.apply_probability == b.apply_probability;
 }
 
-// An ensemble runs the first bundle's inference steps and postprocess for every model. Bundles of the folds of
-// one experiment fitted their statistics (a z-score's mean, a Cox baseline) on other training folds, so the
-// other models get inputs scaled by the first's numbers: said, with where they differ.
-void warn_if_fitted_otherwise(const InferenceSpec& first, const InferenceSpec& other, const fs::path& first_dir, const fs::path& dir) {
-  for (const auto& [name, a, b] : {std::make_tuple("inference steps", &first.steps, &other.steps),
-                                   std::make_tuple("postprocess", &first.postprocess, &other.postprocess)}) {
-    const std::string where = first_difference(*a, *b);
-    if (where.empty()) continue;
-    logger().warn("'{}': its {} differ from the first bundle's ('{}') at {}, e.g. statistics fitted on other training folds; the ensemble runs "
-                  "the first bundle's for every model",
-                  dir.string(), name, first_dir.string(), where);
-  }
+// How many first steps `a` and `b` share.
+size_t shared_prefix(const std::vector<data::Step>& a, const std::vector<data::Step>& b) {
+  size_t k = 0;
+  while (k < a.size() && k < b.size() && same_step(a[k], b[k])) ++k;
+  return k;
+}
+
+// The index of `steps` in `distinct`, added when it is not there yet.
+size_t index_of(std::vector<std::vector<data::Step>>& distinct, const std::vector<data::Step>& steps) {
+  for (size_t g = 0; g < distinct.size(); ++g)
+    if (distinct[g].size() == steps.size() && shared_prefix(distinct[g], steps) == steps.size()) return g;
+  distinct.push_back(steps);
+  return distinct.size() - 1;
+}
+
+// Whether a postprocess changed or made `after` (a tensor it replaced holds another buffer; tensors are
+// compared without reading them, so device tensors are fine).
+bool changed(const Value* before, const Value& after) {
+  if (before == nullptr) return true;
+  if (before->is<Tensor>() && after.is<Tensor>()) return !before->as<Tensor>().shares_buffer_with(after.as<Tensor>());
+  return before->is<Tensor>() != after.is<Tensor>() || !(*before == after);
 }
 
 }  // namespace
 
 Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bundles, const std::string& device) : impl_(std::make_unique<Impl>()) {
   if (bundles.empty()) throw Error(Errc::kInvalidArgument, "no bundle to predict with");
+  Impl& m = *impl_;
+  std::vector<std::vector<data::Step>> step_lists, post_lists;
+  std::vector<size_t> first_with_steps, first_with_post;  // the first bundle of each distinct list, for names
   for (size_t i = 0; i < bundles.size(); ++i) {
     const fs::path& dir = bundles[i];
     const fs::path file = dir / "bundle.json";
@@ -159,6 +175,12 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bund
     }
     const json::Document doc = whole.part("/experiment");  // errors located at its lines in bundle.json
     Experiment e = read_experiment(doc, false);
+    const InferenceSpec& s = e.inference;
+    check_one_sample_per_input(s, file.string());
+    for (size_t k = 0; k < s.postprocess.size(); ++k)
+      if (awaits_prediction_fit(s.postprocess[k]))
+        throw Error(Errc::kConfig, file.string() + ": postprocess step " + std::to_string(k + 1) + " ('" + s.postprocess[k].op +
+                                       "') is fitted to the trained model's outputs once training ends, and this run's was not: export a run that finished");
     ModelGraph graph = build_model(registry, e.model);
     std::map<std::string, std::string> states;
     for (const bj::value& name : b.at("components").as_array())
@@ -167,22 +189,37 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bund
     graph.set_training(false);
     const DLDevice d = parse_device(device);
     if (d.device_type != kDLCPU) graph.to_device(d);
-    if (i > 0) warn_if_fitted_otherwise(impl_->experiment.inference, e.inference, bundles[0], dir);
-    if (i == 0) impl_->experiment = std::move(e);
-    else if (graph.output_keys() != impl_->graphs[0].output_keys())
-      throw Error(Errc::kInvalidArgument, "an ensemble needs models with the same outputs; '" + dir.string() + "' differs from the first bundle");
-    impl_->graphs.push_back(std::move(graph));
+    if (i > 0 && (graph.input_keys() != m.graphs[0].input_keys() || graph.output_keys() != m.graphs[0].output_keys()))
+      throw Error(Errc::kInvalidArgument, "an ensemble needs models with the same inputs and outputs; '" + dir.string() + "' differs from the first bundle");
+    m.steps_of.push_back(index_of(step_lists, s.steps));
+    m.postprocess_of.push_back(index_of(post_lists, s.postprocess));
+    if (m.steps_of.back() == first_with_steps.size()) first_with_steps.push_back(i);
+    if (m.postprocess_of.back() == first_with_post.size()) first_with_post.push_back(i);
+    if (i == 0) m.experiment = std::move(e);
+    m.dirs.push_back(dir);
+    m.graphs.push_back(std::move(graph));
   }
-  const Registry& r = registry;
-  const InferenceSpec& s = impl_->experiment.inference;
-  check_one_sample_per_input(s, (bundles.front() / "bundle.json").string());
-  for (size_t k = 0; k < s.postprocess.size(); ++k)
-    if (awaits_prediction_fit(s.postprocess[k]))
-      throw Error(Errc::kConfig, (bundles.front() / "bundle.json").string() + ": postprocess step " + std::to_string(k + 1) + " ('" + s.postprocess[k].op +
-                                     "') is fitted to the trained model's outputs once training ends, and this run's was not: export a run that finished");
-  impl_->steps = std::make_unique<data::Pipeline>(r, s.steps, "inference steps");
-  impl_->postprocess = std::make_unique<data::Pipeline>(r, s.postprocess, "inference postprocess");
-  impl_->write = std::make_unique<data::Pipeline>(r, s.write, "inference write");
+  // Named by the bundle that brought them where there are several, so that a message says whose step failed.
+  const auto name = [&](const std::string& what, size_t first_bundle, size_t lists) {
+    return lists == 1 ? what : what + " of '" + bundles[first_bundle].string() + "'";
+  };
+  m.shared_steps = step_lists[0].size();
+  for (size_t g = 0; g < step_lists.size(); ++g) {
+    m.shared_steps = std::min(m.shared_steps, shared_prefix(step_lists[0], step_lists[g]));
+    m.steps.emplace_back(registry, step_lists[g], name("inference steps", first_with_steps[g], step_lists.size()));
+  }
+  for (size_t g = 0; g < post_lists.size(); ++g)
+    m.postprocess.emplace_back(registry, post_lists[g], name("inference postprocess", first_with_post[g], post_lists.size()));
+  if (step_lists.size() > 1 || post_lists.size() > 1) {
+    const std::string differ = step_lists.size() > 1 && post_lists.size() > 1 ? "inference steps and postprocesses"
+                               : step_lists.size() > 1                        ? "inference steps"
+                                                                              : "postprocesses";
+    logger().info("ensemble of {} models whose bundles' {} differ (e.g. statistics fitted on other training folds): each model runs its own "
+                  "bundle's{}",
+                  bundles.size(), differ,
+                  step_lists.size() > 1 && m.shared_steps > 0 ? "; the first " + std::to_string(m.shared_steps) + " inference steps, which they share, run once per input" : "");
+  }
+  m.write = std::make_unique<data::Pipeline>(registry, m.experiment.inference.write, "inference write");
 }
 
 Predictor::~Predictor() = default;
@@ -211,28 +248,35 @@ NDict Predictor::predict_file(const std::string& input, const std::string& outpu
 
 NDict Predictor::predict(NDict sample) { return predict_prepared(prepare(std::move(sample))); }
 
-NDict Predictor::prepare(NDict sample) {
+PreparedInput Predictor::prepare(NDict sample) {
   Impl& m = *impl_;
-  std::unique_ptr<data::Pipeline> steps;
+  std::vector<data::Pipeline> set;
   {
     std::lock_guard<std::mutex> lock(m.idle_mutex);
-    if (m.idle.empty()) {
-      steps = std::make_unique<data::Pipeline>(m.steps->clone());
-    } else {
-      steps = std::move(m.idle.back());
+    if (!m.idle.empty()) {
+      set = std::move(m.idle.back());
       m.idle.pop_back();
     }
   }
+  if (set.empty())
+    for (const data::Pipeline& p : m.steps) set.push_back(p.clone());
   struct GiveBack {
     Impl& m;
-    std::unique_ptr<data::Pipeline>& steps;
+    std::vector<data::Pipeline>& set;
     ~GiveBack() {
       std::lock_guard<std::mutex> lock(m.idle_mutex);
-      m.idle.push_back(std::move(steps));
+      m.idle.push_back(std::move(set));
     }
-  } give_back{m, steps};
-  steps->run(sample, m.experiment.seed, -1, 0, false);
-  return sample;
+  } give_back{m, set};
+  const uint64_t seed = m.experiment.seed;
+  set[0].run_steps(sample, 0, m.shared_steps, seed, -1, 0, false);
+  PreparedInput out;
+  for (size_t g = 0; g < set.size(); ++g) {
+    NDict s = g + 1 < set.size() ? sample : std::move(sample);  // tensors shared, copied on write
+    set[g].run_steps(s, m.shared_steps, set[g].size(), seed, -1, 0, false);
+    out.by_steps.push_back(std::move(s));
+  }
+  return out;
 }
 
 namespace {
@@ -250,24 +294,35 @@ void add_batch_axis(NDict& sample, const std::vector<std::string>& inputs) {
   }
 }
 
+std::vector<int64_t> shape_of(const torch::Tensor& t) { return std::vector<int64_t>(t.sizes().begin(), t.sizes().end()); }
+
+// The most frequent of `values` (ties: the earliest).
+const Value& most_frequent(const std::vector<Value>& values) {
+  size_t best = 0, best_count = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const size_t count = static_cast<size_t>(std::count(values.begin(), values.end(), values[i]));
+    if (count > best_count) best = i, best_count = count;
+  }
+  return values[best];
+}
+
 }  // namespace
 
-// The model(s) on `batch`, whose model inputs carry a leading batch axis: test-time augmentation (the identity
-// and each flip, spatial outputs flipped back, then averaged), then the ensemble's mean, each model's outputs
-// and the class votes. Returned by key, batch axis first.
-std::vector<std::pair<std::string, torch::Tensor>> Predictor::Impl::run_models(const NDict& batch) {
-  Impl& m = *this;
-  const uint64_t seed = m.experiment.seed;
-  ModelGraph& first = m.graphs[0];
-  const std::vector<std::string> inputs = first.input_keys(), outputs = first.output_keys();
+// Each model on its batch (batches[g] for the models of inference steps g; model inputs with a leading batch
+// axis), with test-time augmentation: the identity and each flip, spatial outputs flipped back, then averaged.
+// Returned per model, by key, batch axis first, on the CPU.
+std::vector<Predictor::Impl::Outputs> Predictor::Impl::run_models(const std::vector<NDict>& batches) {
+  const uint64_t seed = experiment.seed;
+  const std::vector<std::string> inputs = graphs[0].input_keys(), outputs = graphs[0].output_keys();
   std::vector<std::vector<int>> flips{{}};
-  for (const auto& f : m.experiment.inference.tta.flips) flips.push_back(f);
-  const SlidingWindowSpec& window = m.experiment.inference.sliding_window;
-  std::vector<std::map<std::string, torch::Tensor>> per_model;
-  for (ModelGraph& graph : m.graphs) {
-    std::map<std::string, torch::Tensor> sums;
+  for (const auto& f : experiment.inference.tta.flips) flips.push_back(f);
+  const SlidingWindowSpec& window = experiment.inference.sliding_window;
+  std::vector<Outputs> per_model;
+  for (size_t i = 0; i < graphs.size(); ++i) {
+    ModelGraph& graph = graphs[i];
+    Outputs sums;
     for (const std::vector<int>& flip : flips) {
-      NDict b = batch;
+      NDict b = batches[steps_of[i]];
       int64_t input_rank = 0;
       std::vector<int64_t> dims;
       for (const std::string& k : inputs) {
@@ -278,7 +333,7 @@ std::vector<std::pair<std::string, torch::Tensor>> Predictor::Impl::run_models(c
         if (!dims.empty()) b.set(k, Value(wrap(t.flip(dims))));
       }
       const auto forward = [&](NDict& x) { graph.forward(x, CallContext(false, seed, -1, 0)); };
-      if (m.experiment.inference.slices.enabled()) slice_forward(b, inputs, outputs, m.experiment.inference.slices, forward);
+      if (experiment.inference.slices.enabled()) slice_forward(b, inputs, outputs, experiment.inference.slices, forward);
       else sliding_window_forward(b, inputs, outputs, window, forward);
       for (const std::string& k : outputs) {
         torch::Tensor out = view(b.get<Tensor>(k)).to(torch::kCPU);
@@ -291,14 +346,25 @@ std::vector<std::pair<std::string, torch::Tensor>> Predictor::Impl::run_models(c
       if (t.is_floating_point()) t = t / static_cast<double>(flips.size());
     per_model.push_back(std::move(sums));
   }
+  return per_model;
+}
+
+// The ensemble's outputs: each model's under "<key>_m<i>", their mean under the key, and for class scores the
+// majority vote of their argmax under "<key>_vote". One model: its outputs.
+std::vector<std::pair<std::string, torch::Tensor>> Predictor::Impl::combine(const std::vector<Outputs>& per_model) const {
   std::vector<std::pair<std::string, torch::Tensor>> out;
-  for (const std::string& k : outputs) {
+  for (const std::string& k : graphs[0].output_keys()) {
     torch::Tensor mean = per_model[0].at(k);
-    if (m.graphs.size() > 1) {
+    if (per_model.size() > 1) {
       std::vector<torch::Tensor> all;
       for (size_t i = 0; i < per_model.size(); ++i) {
-        out.emplace_back(k + "_m" + std::to_string(i), per_model[i].at(k));
-        all.push_back(per_model[i].at(k));
+        const torch::Tensor& t = per_model[i].at(k);
+        if (!t.sizes().equals(mean.sizes()))
+          throw Error(Errc::kShape, "an ensemble averages its models' outputs, but '" + dirs[i].string() + "' gives '" + k + "' of shape " +
+                                        shape_string(shape_of(t)) + " and the first bundle ('" + dirs[0].string() + "') " + shape_string(shape_of(mean)) +
+                                        ": their inference steps make inputs of other shapes");
+        out.emplace_back(k + "_m" + std::to_string(i), t);
+        all.push_back(t);
       }
       mean = torch::stack(all).mean(0);
       if (mean.dim() >= 2) {  // class scores: the most frequent argmax (ties: the lowest class)
@@ -312,61 +378,121 @@ std::vector<std::pair<std::string, torch::Tensor>> Predictor::Impl::run_models(c
   return out;
 }
 
-NDict Predictor::predict_prepared(NDict sample) {
-  Impl& m = *impl_;
-  add_batch_axis(sample, m.graphs[0].input_keys());
-  for (auto& [k, t] : m.run_models(sample)) sample.set(k, Value(wrap(t)));
-  m.postprocess->run(sample, m.experiment.seed, -1, 0, false);
-  m.write->run(sample, m.experiment.seed, -1, 0, false);
-  return sample;
+// What the models' postprocesses wrote under `key`, one value each, as one: floating tensors and numbers by
+// their mean, integer and boolean tensors by the vote of each element (ties: the lowest value), anything else
+// by the most frequent value.
+Value Predictor::Impl::combine_written(const std::string& key, const std::vector<Value>& values) const {
+  if (std::all_of(values.begin(), values.end(), [](const Value& v) { return v.is<double>(); })) {
+    double sum = 0;
+    for (const Value& v : values) sum += v.as<double>();
+    return Value(sum / static_cast<double>(values.size()));
+  }
+  if (!std::all_of(values.begin(), values.end(), [](const Value& v) { return v.is<Tensor>(); })) return most_frequent(values);
+  std::vector<torch::Tensor> all;
+  for (size_t i = 0; i < values.size(); ++i) {
+    all.push_back(view(values[i].as<Tensor>()));
+    if (!all[i].sizes().equals(all[0].sizes()) || all[i].scalar_type() != all[0].scalar_type())
+      throw Error(Errc::kShape, "an ensemble combines what its models' postprocesses write, but the postprocess of '" + dirs[i].string() + "' makes '" + key + "' " +
+                                    values[i].as<Tensor>().description() + " and the first bundle's ('" + dirs[0].string() + "') " +
+                                    values[0].as<Tensor>().description());
+  }
+  const torch::Tensor stacked = torch::stack(all);
+  if (stacked.is_floating_point()) return Value(wrap(stacked.mean(0)));
+  return Value(wrap(std::get<0>(stacked.to(torch::kLong).mode(0)).to(all[0].scalar_type())));
 }
 
-std::vector<NDict> Predictor::predict_prepared(std::vector<NDict> samples, std::vector<std::string>& errors) {
+// One input's predictions from its models' outputs (batch axis of one): the combined outputs on the first
+// bundle's prepared sample, the postprocess (each model's own where they differ, what they write combined),
+// then the write steps.
+NDict Predictor::Impl::finish(PreparedInput input, const std::vector<Outputs>& per_model) {
+  const uint64_t seed = experiment.seed;
+  NDict out = input.by_steps[0];
+  for (auto& [k, t] : combine(per_model)) out.set(k, Value(wrap(t)));
+  if (postprocess.size() == 1) {
+    postprocess[0].run(out, seed, -1, 0, false);
+  } else {
+    std::vector<std::string> written;  // by the first model's postprocess, in its order
+    std::vector<NDict> each;
+    for (size_t i = 0; i < graphs.size(); ++i) {
+      NDict s = input.by_steps[steps_of[i]];
+      for (const auto& [k, t] : per_model[i]) s.set(k, Value(wrap(t)));
+      const NDict before = s;
+      postprocess[postprocess_of[i]].run(s, seed, -1, 0, false);
+      if (i == 0)
+        for (const auto& [k, v] : s.flatten())
+          if (changed(before.find(k), *v)) written.push_back(k);
+      each.push_back(std::move(s));
+    }
+    for (const std::string& k : written) {
+      std::vector<Value> values;
+      for (size_t i = 0; i < each.size(); ++i) {
+        const Value* v = each[i].find(k);
+        if (v == nullptr)
+          throw Error(Errc::kKeyNotFound, "an ensemble combines what its models' postprocesses write, but the postprocess of '" + dirs[i].string() + "' writes no '" + k +
+                                              "', which the first bundle's ('" + dirs[0].string() + "') writes");
+        values.push_back(*v);
+        out.set(k + "_m" + std::to_string(i), *v);
+      }
+      out.set(k, combine_written(k, values));
+    }
+  }
+  write->run(out, seed, -1, 0, false);
+  return out;
+}
+
+NDict Predictor::predict_prepared(PreparedInput input) {
   Impl& m = *impl_;
-  errors.assign(samples.size(), "");
+  for (NDict& s : input.by_steps) add_batch_axis(s, m.graphs[0].input_keys());
+  const std::vector<Impl::Outputs> per_model = m.run_models(input.by_steps);
+  return m.finish(std::move(input), per_model);
+}
+
+std::vector<NDict> Predictor::predict_prepared(std::vector<PreparedInput> inputs, std::vector<std::string>& errors) {
+  Impl& m = *impl_;
+  errors.assign(inputs.size(), "");
   // Whole volumes cut into windows or slices, or inputs of different shapes or types: one at a time.
-  bool together = samples.size() > 1 && m.experiment.inference.sliding_window.size.empty() && !m.experiment.inference.slices.enabled();
+  bool together = inputs.size() > 1 && m.experiment.inference.sliding_window.size.empty() && !m.experiment.inference.slices.enabled();
   for (const std::string& k : m.graphs[0].input_keys())
-    for (const NDict& s : samples) {
-      const Value* v = s.find(k);
-      const Value* v0 = samples[0].find(k);
-      together = together && v != nullptr && v0 != nullptr && v->is<Tensor>() && v0->is<Tensor>() && v->as<Tensor>().shape() == v0->as<Tensor>().shape() &&
-                 v->as<Tensor>().dtype().code == v0->as<Tensor>().dtype().code && v->as<Tensor>().dtype().bits == v0->as<Tensor>().dtype().bits;
-    }
+    for (const PreparedInput& input : inputs)
+      for (size_t g = 0; g < m.steps.size(); ++g) {
+        const Value* v = input.by_steps[g].find(k);
+        const Value* v0 = inputs[0].by_steps[g].find(k);
+        together = together && v != nullptr && v0 != nullptr && v->is<Tensor>() && v0->is<Tensor>() && v->as<Tensor>().shape() == v0->as<Tensor>().shape() &&
+                   v->as<Tensor>().dtype().code == v0->as<Tensor>().dtype().code && v->as<Tensor>().dtype().bits == v0->as<Tensor>().dtype().bits;
+      }
   if (together) try {
-      return m.predict_together(samples);
+      return m.predict_together(inputs);
     } catch (const std::exception&) {
-      // The batch refused: each sample alone, so that an error is its own.
+      // The batch refused: each input alone, so that an error is its own.
     }
-  std::vector<NDict> out(samples.size());
-  for (size_t i = 0; i < samples.size(); ++i) try {
-      out[i] = predict_prepared(std::move(samples[i]));
+  std::vector<NDict> out(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) try {
+      out[i] = predict_prepared(std::move(inputs[i]));
     } catch (const std::exception& e) {
       errors[i] = e.what();
     }
   return out;
 }
 
-// Samples whose model inputs share shape and type: stacked into one batch for the model(s), then each through
-// the postprocess and write steps.
-std::vector<NDict> Predictor::Impl::predict_together(std::vector<NDict> samples) {
-  Impl& m = *this;
-  const std::vector<std::string> inputs = m.graphs[0].input_keys();
+// Inputs whose model inputs share shape and type: stacked into one batch per inference steps for the model(s),
+// then each through the postprocess and write steps.
+std::vector<NDict> Predictor::Impl::predict_together(std::vector<PreparedInput> inputs) {
+  const std::vector<std::string> keys = graphs[0].input_keys();
+  std::vector<NDict> batches(steps.size());
+  for (size_t g = 0; g < steps.size(); ++g)
+    for (const std::string& k : keys) {
+      std::vector<torch::Tensor> each;
+      for (const PreparedInput& input : inputs) each.push_back(view(input.by_steps[g].get<Tensor>(k)));
+      batches[g].set(k, Value(wrap(torch::stack(each))));
+    }
+  const std::vector<Outputs> per_model = run_models(batches);
   std::vector<NDict> out;
-  NDict batch;
-  for (const std::string& k : inputs) {
-    std::vector<torch::Tensor> each;
-    for (const NDict& s : samples) each.push_back(view(s.get<Tensor>(k)));
-    batch.set(k, Value(wrap(torch::stack(each))));
-  }
-  const std::vector<std::pair<std::string, torch::Tensor>> outputs = m.run_models(batch);
-  for (size_t i = 0; i < samples.size(); ++i) {
-    NDict& s = samples[i];
-    add_batch_axis(s, inputs);
-    for (const auto& [k, t] : outputs) s.set(k, Value(wrap(t.narrow(0, static_cast<int64_t>(i), 1).clone())));
-    m.postprocess->run(s, m.experiment.seed, -1, 0, false);
-    m.write->run(s, m.experiment.seed, -1, 0, false);
-    out.push_back(std::move(s));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::vector<Outputs> mine(per_model.size());
+    for (size_t j = 0; j < per_model.size(); ++j)
+      for (const auto& [k, t] : per_model[j]) mine[j][k] = t.narrow(0, static_cast<int64_t>(i), 1).clone();
+    for (NDict& s : inputs[i].by_steps) add_batch_axis(s, keys);
+    out.push_back(finish(std::move(inputs[i]), mine));
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <boost/json/parse.hpp>
@@ -411,6 +412,74 @@ TEST(Trainer, ExportAndInferGiveTheValidationPredictions) {
   EXPECT_EQ(fuse::testing::values<int64_t>(both.get<Tensor>("model.probs_vote")), (std::vector<int64_t>{1}));
   EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir}); }),
             "'" + dir.string() + "' is not a bundle (no bundle.json); make one with `fuse export RUN --out BUNDLE`");
+}
+
+// A copy of `from` whose bundle.json experiment `edit` changed (another fold's bundle, in effect).
+void copy_bundle(const std::filesystem::path& from, const std::filesystem::path& to, const std::function<void(boost::json::object&)>& edit) {
+  std::filesystem::copy(from, to, std::filesystem::copy_options::recursive);
+  boost::json::value bundle = boost::json::parse(read_text(to / "bundle.json"));
+  edit(bundle.at("experiment").as_object());
+  std::ofstream(to / "bundle.json") << boost::json::serialize(bundle);
+}
+
+// An ensemble's models each take their inputs from their own bundle's inference steps and, where the
+// postprocesses differ, run their own on their own outputs: here the second bundle stacks the features the
+// other way round and selects the other class's probability.
+TEST(Trainer, AnEnsembleRunsEachBundlesOwnInferenceStepsAndPostprocess) {
+  const auto dir = fresh_dir("trainer_ensemble_steps");
+  testing::write_toy(dir);
+  fit(dir / "experiment.json", dir / "run");
+  export_bundle(built_plugins(), dir / "run", dir / "bundle", "best");
+  copy_bundle(dir / "bundle", dir / "swapped", [](boost::json::object& e) {
+    e["data"].as_object()["static"].as_array()[1].as_object()["keys"] = boost::json::array{"data.x2", "data.x1"};
+    e["postprocess"].as_array()[0].as_object()["index"] = 0;
+  });
+  const auto input = [](double x1, double x2) {
+    NDict sample;
+    sample.set("data.x1", x1);
+    sample.set("data.x2", x2);
+    return sample;
+  };
+  Predictor single(built_plugins(), {dir / "bundle"});
+  const std::vector<float> p = fuse::testing::values<float>(single.predict(input(1.5, 1.0)).get<Tensor>("model.probs"));
+  const std::vector<float> q = fuse::testing::values<float>(single.predict(input(1.0, 1.5)).get<Tensor>("model.probs"));
+  ASSERT_GT(std::abs(p[1] - q[1]), 1e-3);  // the swap matters
+  Predictor ensemble(built_plugins(), {dir / "bundle", dir / "swapped"});
+  const auto check = [&](const NDict& out) {
+    const auto near = [](const std::vector<float>& a, const std::vector<float>& b) {
+      ASSERT_EQ(a.size(), b.size());
+      for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-6) << i;
+    };
+    near(fuse::testing::values<float>(out.get<Tensor>("model.probs_m0")), p);
+    near(fuse::testing::values<float>(out.get<Tensor>("model.probs_m1")), q);
+    near(fuse::testing::values<float>(out.get<Tensor>("model.probs")), {(p[0] + q[0]) / 2, (p[1] + q[1]) / 2});
+    near(fuse::testing::values<float>(out.get<Tensor>("model.score_m0")), {p[1]});
+    near(fuse::testing::values<float>(out.get<Tensor>("model.score_m1")), {q[0]});
+    near(fuse::testing::values<float>(out.get<Tensor>("model.score")), {(p[1] + q[0]) / 2});
+    EXPECT_EQ(fuse::testing::values<float>(out.get<Tensor>("data.features")), (std::vector<float>{1.5f, 1.0f}));  // the first bundle's
+  };
+  check(ensemble.predict(input(1.5, 1.0)));
+  // Prepared on other threads and predicted in one batch: the same.
+  std::vector<PreparedInput> prepared;
+  for (int k = 0; k < 3; ++k) prepared.push_back(ensemble.prepare(input(1.5, 1.0)));
+  ASSERT_EQ(prepared[0].by_steps.size(), 2u);
+  std::vector<std::string> errors;
+  for (const NDict& out : ensemble.predict_prepared(std::move(prepared), errors)) check(out);
+  EXPECT_EQ(errors, std::vector<std::string>(3, ""));
+
+  // A postprocess that writes another key: nothing to combine.
+  copy_bundle(dir / "bundle", dir / "elsewhere", [](boost::json::object& e) { e["postprocess"].as_array()[0].as_object()["out"] = "model.other"; });
+  Predictor apart(built_plugins(), {dir / "bundle", dir / "elsewhere"});
+  EXPECT_EQ(error_of([&] { apart.predict(input(1.5, 1.0)); }),
+            "an ensemble combines what its models' postprocesses write, but the postprocess of '" + (dir / "elsewhere").string() +
+                "' writes no 'model.score', which the first bundle's ('" + (dir / "bundle").string() + "') writes");
+  // A step of one bundle's own that fails is named with its bundle.
+  copy_bundle(dir / "bundle", dir / "typo", [](boost::json::object& e) {
+    e["data"].as_object()["static"].as_array()[1].as_object()["keys"] = boost::json::array{"data.x1", "data.x3"};
+  });
+  Predictor typo(built_plugins(), {dir / "bundle", dir / "typo"});
+  const std::string message = error_of([&] { typo.predict(input(1.5, 1.0)); });
+  EXPECT_EQ(message.rfind("inference steps of '" + (dir / "typo").string() + "' step 2 (", 0), 0u) << message;
 }
 
 // A survival table: two features, a time that shortens as x1 grows, every third row censored.

@@ -93,6 +93,9 @@ class Pipeline {
   // when it was dropped. `id_key` holds the sample's id; a split numbers its parts there. Seeds and messages as
   // run() (a step that fails on a part names the part).
   std::vector<NDict> run_all(NDict sample, uint64_t run_seed, int64_t epoch, int64_t sample_index, bool training, const std::string& id_key);
+  // run() of steps [begin, end) alone, each with the seed and the message it has in run(): inputs that share the
+  // first steps of several pipelines (an ensemble's bundles) run those once.
+  void run_steps(NDict& sample, size_t begin, size_t end, uint64_t run_seed, int64_t epoch, int64_t sample_index, bool training);
   // Whether a step splits or drops samples.
   bool changes_count() const { return changes_count_; }
 
@@ -116,6 +119,8 @@ class Pipeline {
 
  private:
   struct Instance;
+  std::vector<NDict> run_range(NDict sample, size_t begin, size_t end, uint64_t run_seed, int64_t epoch, int64_t sample_index, bool training,
+                               const std::string& id_key);
   std::string where(size_t step) const;  // "static pipeline step 2 (experiment.json:14:9): "
   void refuse_count_steps() const;       // run() and run_batch() keep one sample per sample
   Op& op_for(Instance& instance, const NDict& sample);  // the op, made for the sample's keys when its config has patterns

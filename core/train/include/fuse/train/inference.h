@@ -19,11 +19,21 @@ namespace fuse::train {
 void export_bundle(const Registry& registry, const std::filesystem::path& run_dir, const std::filesystem::path& bundle_dir,
                    const std::string& checkpoint);
 
+// An input after the inference steps: what each distinct inference steps of a predictor's bundles made of it.
+// One sample, unless an ensemble's bundles prepare their inputs otherwise (the folds of one experiment fit their
+// statistics on other training rows); the first is the first bundle's.
+struct PreparedInput {
+  std::vector<NDict> by_steps;
+};
+
 class Predictor {
  public:
   // One bundle, or several trained runs of one experiment (an ensemble: each model's outputs under
   // "<key>_m<i>", their mean under "<key>", and for class scores the majority vote of their argmax under
-  // "<key>_vote"). A plugin a bundle needs that is missing, or of another version, is an error naming it.
+  // "<key>_vote"). Each model gets its inputs from its own bundle's inference steps. Where the bundles'
+  // postprocesses differ (a Cox baseline fitted per fold), each model's runs on its own outputs and what they
+  // write is combined the same way (integers and labels by vote). A plugin a bundle needs that is missing, or of
+  // another version, is an error naming it.
   Predictor(const Registry& registry, const std::vector<std::filesystem::path>& bundles, const std::string& device = "cpu");
   ~Predictor();
 
@@ -31,19 +41,20 @@ class Predictor {
   // experiment asks), the postprocess and the write steps; the sample with the predictions.
   NDict predict(NDict sample);
   // predict() in its two parts, for callers that read and prepare the next inputs on other threads while the
-  // model runs: the inference steps (thread-safe), then the model(s), postprocess and write steps on what they
-  // made (one thread at a time).
-  NDict prepare(NDict sample);
-  NDict predict_prepared(NDict sample);
-  // Several prepared samples through the model(s) in one batch where their model inputs share shape and type
-  // (and no sliding window or slices cut them), else one by one; the postprocess and write steps per sample.
+  // model runs: the inference steps (thread-safe; steps that every bundle shares run once), then the model(s),
+  // postprocess and write steps on what they made (one thread at a time).
+  PreparedInput prepare(NDict sample);
+  NDict predict_prepared(PreparedInput input);
+  // Several prepared inputs through the model(s) in one batch where their model inputs share shape and type
+  // (and no sliding window or slices cut them), else one by one; the postprocess and write steps per input.
   // Each comes back as predict_prepared would give it (up to the last float digits a batch's arithmetic moves).
-  // A batch that fails is predicted sample by sample: a sample that fails then leaves its message in
-  // errors[i] (and an empty dict in its place), and the others are predicted.
-  std::vector<NDict> predict_prepared(std::vector<NDict> samples, std::vector<std::string>& errors);
+  // A batch that fails is predicted input by input: an input that fails then leaves its message in errors[i]
+  // (and an empty dict in its place), and the others are predicted.
+  std::vector<NDict> predict_prepared(std::vector<PreparedInput> inputs, std::vector<std::string>& errors);
   // What `fuse infer --input PATH [--output PATH]` predicts: the input's path under the inference's input key,
   // `output` (unless empty) under its output key, and data.sample_id the input's file name up to its first '.'.
   NDict predict_file(const std::string& input, const std::string& output = "");
+  // The first bundle's experiment.
   const Experiment& experiment() const;
 
  private:
