@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <numeric>
+#include <set>
 
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
 #include "fuse/json/write.h"
+#include "fuse/manifest/config_schema.h"
 #include "fuse_sdk/dtype.hpp"
 #include "tensor_math.h"
 
@@ -56,27 +59,67 @@ BreslowBaseline breslow_baseline(const std::vector<double>& risk, const std::vec
 
 bool awaits_prediction_fit(const data::Step& step) { return step.fit && step.fit->on_predictions() && !step.fit->done; }
 
-std::vector<data::Step> without_awaiting(const std::vector<data::Step>& steps) {
+namespace {
+
+// The keys `step` reads or writes, from its op's manifest and its config (each repeat entry's).
+std::set<std::string> step_keys(const Registry& registry, const data::Step& step, bool writes) {
+  std::set<std::string> keys;
+  if (step.op.empty()) return keys;
+  const ComponentManifest& component = registry.component(step.op);
+  std::vector<bj::object> configs{step.config};
+  for (const bj::object& extra : step.repeat) {
+    bj::object merged = step.config;
+    for (const auto& m : extra) merged[m.key()] = m.value();
+    configs.push_back(std::move(merged));
+  }
+  for (const bj::object& config : configs) {
+    bj::object resolved;
+    try {
+      resolved = resolve_config(component, config);
+    } catch (const std::exception&) {
+      continue;  // the pipeline says what is wrong with it
+    }
+    for (const auto& [key, spec] : resolve_keys(writes ? component.writes : component.reads, resolved)) keys.insert(key);
+  }
+  return keys;
+}
+
+}  // namespace
+
+std::vector<std::string> waiting_for_prediction_fit(const Registry& registry, const std::vector<data::Step>& steps) {
+  std::vector<std::string> waits(steps.size());
+  std::map<std::string, std::string> later;  // a key a waiting step writes -> the step's description
+  for (size_t k = 0; k < steps.size(); ++k) {
+    const data::Step& s = steps[k];
+    const std::string self = "'" + s.op + "'" + (s.where.empty() ? "" : " (" + s.where + ")");
+    if (awaits_prediction_fit(s)) waits[k] = self;
+    for (const std::string& key : step_keys(registry, s, false))
+      if (waits[k].empty() && later.count(key)) waits[k] = self + ", which reads '" + key + "' from " + later.at(key);
+    if (waits[k].empty()) continue;
+    for (const std::string& key : step_keys(registry, s, true)) later.emplace(key, waits[k]);
+  }
+  return waits;
+}
+
+std::vector<data::Step> without_awaiting(const Registry& registry, const std::vector<data::Step>& steps) {
+  const std::vector<std::string> waits = waiting_for_prediction_fit(registry, steps);
   std::vector<data::Step> kept;
-  for (const data::Step& s : steps)
-    if (!awaits_prediction_fit(s)) kept.push_back(s);
+  for (size_t k = 0; k < steps.size(); ++k)
+    if (waits[k].empty()) kept.push_back(steps[k]);
   return kept;
 }
 
 void refuse_metrics_reading_awaiting(const Registry& registry, const std::vector<data::Step>& postprocess, const std::vector<MetricSpec>& metrics) {
-  for (const data::Step& step : postprocess) {
-    if (!awaits_prediction_fit(step)) continue;
-    std::vector<std::string> written;  // the keys the step's manifest writes, through its config
-    for (const KeySpec& w : registry.component(step.op).writes) {
-      const bj::value* v = w.field.empty() ? nullptr : step.config.if_contains(w.field);
-      if (v != nullptr && v->is_string()) written.emplace_back(std::string(v->as_string()) + w.suffix);
-    }
+  const std::vector<std::string> waits = waiting_for_prediction_fit(registry, postprocess);
+  for (size_t k = 0; k < postprocess.size(); ++k) {
+    if (waits[k].empty()) continue;
+    const std::set<std::string> written = step_keys(registry, postprocess[k], true);
     for (const MetricSpec& m : metrics)
       for (const auto& field : m.config)
-        if (field.value().is_string() && std::count(written.begin(), written.end(), std::string(field.value().as_string())))
+        if (field.value().is_string() && written.count(std::string(field.value().as_string())))
           throw Error(Errc::kConfig, (m.where.empty() ? "" : m.where + ": ") + "metric '" + m.name + "' reads '" + std::string(field.value().as_string()) +
-                                         "', which the postprocess step '" + step.op + "'" + (step.where.empty() ? "" : " (" + step.where + ")") +
-                                         " writes only once training ends (it is fitted to the trained model's outputs): score it in 'evaluation' instead");
+                                         "', which the postprocess writes only once training ends (fitted to the trained model's outputs): step " + waits[k] +
+                                         "; score it in 'evaluation' instead");
   }
 }
 

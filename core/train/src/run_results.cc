@@ -79,7 +79,7 @@ struct RunResults::Impl {
     // Steps fitted to the model's outputs take the values the run wrote once training ended; without them
     // (an unfinished run) they are left out.
     take_prediction_fits(registry, run_config, e.postprocess);
-    postprocess = std::make_unique<data::Pipeline>(registry, without_awaiting(e.postprocess), "postprocess");
+    postprocess = std::make_unique<data::Pipeline>(registry, without_awaiting(registry, e.postprocess), "postprocess");
     graph = build_model(registry, e.model);
     const Checkpoint c = read_checkpoint(file);
     try {

@@ -326,7 +326,7 @@ void Trainer::Impl::prepare(Mode mode) {
   validation_metrics = std::make_unique<MetricSet>(registry, e.metrics, false);
   // Steps fitted to the trained model's outputs join once they are (fit_to_predictions).
   refuse_metrics_reading_awaiting(registry, e.postprocess, e.metrics);
-  postprocess = std::make_unique<data::Pipeline>(registry, without_awaiting(e.postprocess), "postprocess");
+  postprocess = std::make_unique<data::Pipeline>(registry, without_awaiting(registry, e.postprocess), "postprocess");
   if (!optimizer->frozen().empty() && lead()) logger().info("frozen parameters: {}", join(optimizer->frozen(), ", "));
   if (comm) {
     // The gradients the optimiser uses, reduced over the ranks; every rank starts from rank 0's weights.

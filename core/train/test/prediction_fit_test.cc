@@ -60,7 +60,7 @@ NDict batch(const std::vector<float>& risk, const std::vector<float>& time, cons
 TEST(PredictionFits, GatherBatchesAndSetTheFittedFields) {
   std::vector<data::Step> steps{data::Step{"fuse.ops.select", fuse::testing::json_object(R"({"key": "a", "out": "b", "axis": 0, "index": 0})"), {}, "", {}},
                                 step("fuse.ops.cox_survival", R"({"key": "model.risk", "out": "model.s", "survival_at": 2})")};
-  EXPECT_EQ(without_awaiting(steps).size(), 1u);
+  EXPECT_EQ(without_awaiting(built_plugins(), steps).size(), 1u);
   PredictionFits fits(built_plugins(), steps, "postprocess");
   ASSERT_FALSE(fits.empty());
   fits.add(batch({0, static_cast<float>(std::log(2.0))}, {1, 1}, List{Value(int64_t{1}), Value(int64_t{0})}), {"a", "b"});
@@ -74,7 +74,7 @@ TEST(PredictionFits, GatherBatchesAndSetTheFittedFields) {
   ASSERT_EQ(config.at("baseline_hazard").as_array().size(), 2u);
   EXPECT_NEAR(config.at("baseline_hazard").as_array()[1].as_double(), 0.7, 1e-7);
   EXPECT_TRUE(steps[1].fit->done);
-  EXPECT_EQ(without_awaiting(steps).size(), 2u);
+  EXPECT_EQ(without_awaiting(built_plugins(), steps).size(), 2u);
   EXPECT_TRUE(PredictionFits(built_plugins(), steps, "postprocess").empty());
   // Inference's own postprocess takes the fit of the step written the same way.
   std::vector<data::Step> inference{step("fuse.ops.cox_survival", R"({"key": "model.risk", "out": "model.s", "survival_at": 2})")};
@@ -101,10 +101,33 @@ TEST(PredictionFits, AMetricOfTheEpochsCannotReadAFittedStepsOutput) {
   const std::vector<data::Step> steps{step("fuse.ops.cox_survival", R"({"key": "model.risk", "out": "model.s", "survival_at": 2})")};
   MetricSpec m{"brier", "fuse.metrics.survival_brier", fuse::testing::json_object(R"({"pred": "model.s", "horizon": 2})"), "", true, true, "exp.json:9:5"};
   EXPECT_EQ(error_of([&] { refuse_metrics_reading_awaiting(built_plugins(), steps, {m}); }),
-            "exp.json:9:5: metric 'brier' reads 'model.s', which the postprocess step 'fuse.ops.cox_survival' (exp.json:3:5) writes only once training "
-            "ends (it is fitted to the trained model's outputs): score it in 'evaluation' instead");
+            "exp.json:9:5: metric 'brier' reads 'model.s', which the postprocess writes only once training ends (fitted to the trained model's outputs): "
+            "step 'fuse.ops.cox_survival' (exp.json:3:5); score it in 'evaluation' instead");
   m.config = fuse::testing::json_object(R"({"pred": "model.risk"})");
   refuse_metrics_reading_awaiting(built_plugins(), steps, {m});  // the risk itself is the model's
+}
+
+// A step that reads what a fitted step makes waits with it: left out of the epochs, named where a metric reads it.
+TEST(PredictionFits, AStepReadingAFittedStepsOutputWaitsForTheFit) {
+  const std::vector<data::Step> steps{
+      step("fuse.ops.cox_survival", R"({"key": "model.risk", "out": "model.curve", "survival_times": [1, 3]})"),
+      data::Step{"fuse.ops.select", fuse::testing::json_object(R"({"key": "model.curve", "out": "model.free_3", "axis": 1, "index": 1})"), {}, "exp.json:4:5", {}},
+      data::Step{"fuse.ops.select", fuse::testing::json_object(R"({"key": "model.free_3", "out": "model.again", "axis": 0, "index": 0})"), {}, "exp.json:5:5", {}},
+      data::Step{"fuse.ops.select", fuse::testing::json_object(R"({"key": "model.risk", "out": "model.r", "axis": 1, "index": 0})"), {}, "exp.json:6:5", {}}};
+  EXPECT_EQ(waiting_for_prediction_fit(built_plugins(), steps),
+            (std::vector<std::string>{"'fuse.ops.cox_survival' (exp.json:3:5)",
+                                      "'fuse.ops.select' (exp.json:4:5), which reads 'model.curve' from 'fuse.ops.cox_survival' (exp.json:3:5)",
+                                      "'fuse.ops.select' (exp.json:5:5), which reads 'model.free_3' from 'fuse.ops.select' (exp.json:4:5), which reads "
+                                      "'model.curve' from 'fuse.ops.cox_survival' (exp.json:3:5)",
+                                      ""}));
+  const std::vector<data::Step> kept = without_awaiting(built_plugins(), steps);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].where, "exp.json:6:5");
+  MetricSpec m{"brier", "fuse.metrics.survival_brier", fuse::testing::json_object(R"({"pred": "model.free_3", "horizon": 3})"), "", true, true, "exp.json:9:5"};
+  EXPECT_EQ(error_of([&] { refuse_metrics_reading_awaiting(built_plugins(), steps, {m}); }),
+            "exp.json:9:5: metric 'brier' reads 'model.free_3', which the postprocess writes only once training ends (fitted to the trained model's "
+            "outputs): step 'fuse.ops.select' (exp.json:4:5), which reads 'model.curve' from 'fuse.ops.cox_survival' (exp.json:3:5); score it in "
+            "'evaluation' instead");
 }
 
 TEST(PredictionFits, RefusalsNameTheStep) {

@@ -26,11 +26,15 @@ BreslowBaseline breslow_baseline(const std::vector<double>& risk, const std::vec
 
 // Whether a step waits for a fit to the model's outputs (marked so and not fitted yet).
 bool awaits_prediction_fit(const data::Step& step);
-// `steps` without those awaiting one: the postprocessing that can run before the fit (during training).
-std::vector<data::Step> without_awaiting(const std::vector<data::Step>& steps);
+// Which of `steps` wait for such a fit: those awaiting one, and those that read (as their manifests and configs
+// say) what a waiting step writes. Each waiting step's entry describes it ("'op' (where)", with the key it reads
+// from which step); the others' are empty.
+std::vector<std::string> waiting_for_prediction_fit(const Registry& registry, const std::vector<data::Step>& steps);
+// `steps` without those waiting: the postprocessing that can run before the fit (during training).
+std::vector<data::Step> without_awaiting(const Registry& registry, const std::vector<data::Step>& steps);
 
-// A metric of the epochs that reads a key an awaiting step of `postprocess` writes is refused, naming both:
-// the step runs only once training ends (the evaluation can read it).
+// A metric of the epochs that reads a key a waiting step of `postprocess` writes is refused, naming both: the
+// step runs only once training ends (the evaluation can read it).
 void refuse_metrics_reading_awaiting(const Registry& registry, const std::vector<data::Step>& postprocess, const std::vector<MetricSpec>& metrics);
 
 // The rows for the fits of the awaiting steps of `steps`, gathered batch by batch.
