@@ -418,20 +418,26 @@ int main(int argc, char** argv) {
 
   static std::string run_dir, bundle_out, checkpoint = "best";
   CLI::App* export_cmd = app.add_subcommand("export", "Write a self-contained bundle of a run: weights, pipelines, plugin ids and versions");
-  export_cmd->add_option("RUN", run_dir, "the run folder")->required();
+  export_cmd->add_option("RUN", run_dir, "the run folder, or a cross-validation's (one bundle per fold: an ensemble)")->required();
   export_cmd->add_option("--out", bundle_out, "the bundle folder")->required();
   export_cmd->add_option("--checkpoint", checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
   export_cmd->callback([&] {
     fuse::Registry registry;
-    fuse::train::export_bundle(registry, run_dir, bundle_out, checkpoint);
-    std::cout << "wrote bundle " << bundle_out << "\n";
+    const std::vector<fs::path> written = fuse::train::export_bundles(registry, run_dir, bundle_out, checkpoint);
+    if (written.size() == 1 && written[0] == fs::path(bundle_out)) {
+      std::cout << "wrote bundle " << bundle_out << "\n";
+    } else {
+      std::cout << "wrote " << written.size() << " bundles, one per fold:";
+      for (const fs::path& b : written) std::cout << " " << b.filename().string();
+      std::cout << " in " << bundle_out << " (an ensemble: fuse infer " << bundle_out << " ...)\n";
+    }
     exit_code = 0;
   });
 
   static InferOptions infer_options;
   InferOptions& io = infer_options;
   CLI::App* infer_cmd = app.add_subcommand("infer", "Predict with a bundle (or several: an ensemble) and write the result in the input's geometry");
-  infer_cmd->add_option("BUNDLE", io.bundles, "bundle folder(s)")->required();
+  infer_cmd->add_option("BUNDLE", io.bundles, "bundle folder(s); a folder of bundles (fuse export of a cross-validation) gives each")->required();
   CLI::Option* input_opt = infer_cmd->add_option("--input", io.inputs.files, "an input file (e.g. an image; a DICOM series' folder); repeat for more");
   CLI::Option* folder_opt = infer_cmd->add_option("--folder", io.inputs.folder, "predict every file of this folder that matches --pattern");
   infer_cmd->add_option("--pattern", io.inputs.pattern, "with --folder: the files' names ('*' and '?'; '**/' in front: sub-folders too)")->needs(folder_opt);

@@ -200,6 +200,17 @@ TEST(FuseRun, CrossValidatesOverTheFoldsAndEvaluatesTheOutOfFoldPredictions) {
             std::string::npos);
   EXPECT_EQ(fuse("run '" + experiment.string() + "' --folds 1").err, "fuse: error: --folds chooses folds to cross-validate: add --cross-validate\n");
   EXPECT_EQ(fuse(args + " --folds 5").err, "fuse: error: fold 5 is not one of the experiment's 3 folds (0 to 2)\n");
+  // The folds' bundles in one export, and their folder as an ensemble.
+  const CommandResult exported = fuse("export '" + (dir / "cv").string() + "' --out '" + (dir / "bundles").string() + "'");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(exported.out, "wrote 3 bundles, one per fold: fold_0 fold_1 fold_2 in " + (dir / "bundles").string() + " (an ensemble: fuse infer " +
+                              (dir / "bundles").string() + " ...)\n");
+  const CommandResult inferred = fuse("infer '" + (dir / "bundles").string() + "' --table '" + (dir / "validation.csv").string() + "' --out '" +
+                                      (dir / "ensemble").string() + "'");
+  ASSERT_EQ(inferred.exit_code, 0) << inferred.err;
+  const std::string header = read_text(dir / "ensemble" / "predictions.csv").substr(0, read_text(dir / "ensemble" / "predictions.csv").find('\n'));
+  EXPECT_NE(header.find("model.probs_m2_1"), std::string::npos) << header;
+  EXPECT_EQ(header.find("model.probs_m3_1"), std::string::npos) << header;
 }
 
 // An example's experiment as shipped, with its data folder (and any other text) replaced.

@@ -108,7 +108,7 @@ TEST_F(OutOfTree, AnApplicationPredictsWithTheInstalledLibrary) {
   EXPECT_NE(r.out.find(expected), std::string::npos) << r.out << " (fuse infer: " << infer.out << ")";
   r = run_command(env + quote(build / "predict_app") + " " + quote(root / "run") + " --input x.npy");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "predict_app: '" + (root / "run").string() + "' is not a bundle (no bundle.json); make one with `fuse export RUN --out BUNDLE`\n");
+  EXPECT_EQ(r.err, "predict_app: '" + (root / "run").string() + "' is a run folder, not a bundle: make one with `fuse export " + (root / "run").string() + " --out BUNDLE`\n");
 }
 
 }  // namespace

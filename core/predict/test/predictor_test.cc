@@ -215,7 +215,7 @@ TEST_F(PredictorTest, PluginFoldersGivenTwiceAreSearchedOnce) {
 
 TEST_F(PredictorTest, BadInputsAreErrorsThatSayWhat) {
   EXPECT_EQ(error_of([&] { Predictor({(dir() / "run").string()}); }),
-            "'" + (dir() / "run").string() + "' is not a bundle (no bundle.json); make one with `fuse export RUN --out BUNDLE`");
+            "'" + (dir() / "run").string() + "' is a run folder, not a bundle: make one with `fuse export " + (dir() / "run").string() + " --out BUNDLE`");
   EXPECT_EQ(error_of([&] { Predictor({}); }), "fm_predictor_open: no bundle to predict with (bundle_count is 0)");
   Options unknown_device;
   unknown_device.device = "tpu";

@@ -1,6 +1,7 @@
 #include "fuse/train/inference.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -93,6 +94,79 @@ void export_bundle(const Registry& registry, const fs::path& run_dir, const fs::
   std::ofstream(bundle_dir / "bundle.json") << json::to_text(bundle, {2}) << "\n";
 }
 
+std::vector<fs::path> export_bundles(const Registry& registry, const fs::path& run_dir, const fs::path& out, const std::string& checkpoint) {
+  const fs::path summary = run_dir / "cross_validation.json";
+  if (fs::exists(run_dir / "config.json") || !fs::is_directory(run_dir)) {
+    export_bundle(registry, run_dir, out, checkpoint);
+    return {out};
+  }
+  if (!fs::exists(summary)) {
+    std::vector<std::string> folds;
+    for (const fs::directory_entry& f : fs::directory_iterator(run_dir))
+      if (f.is_directory() && f.path().filename().string().rfind("fold_", 0) == 0 && fs::exists(f.path() / "config.json"))
+        folds.push_back(f.path().filename().string());
+    std::sort(folds.begin(), folds.end());
+    if (!folds.empty())
+      throw Error(Errc::kIo, "'" + run_dir.string() + "' is a cross-validation that has not finished (no cross_validation.json): finish it (`fuse run " +
+                                 "EXPERIMENT --cross-validate --out " + run_dir.string() + "` resumes it), or export one fold's run ('" +
+                                 (run_dir / folds[0]).string() + "')");
+    throw Error(Errc::kIo, "'" + run_dir.string() + "' is not a run folder (no config.json) nor a cross-validation's (no cross_validation.json)");
+  }
+  const json::Document doc = json::Document::load(summary);
+  std::vector<fs::path> written;
+  for (const bj::value& fold : doc.root().at("folds").as_array()) {
+    const std::string run(fold.at("run").as_string());
+    export_bundle(registry, run_dir / run, out / run, checkpoint);
+    written.push_back(out / run);
+  }
+  return written;
+}
+
+namespace {
+
+// Names in order, numbers within them by value: fold_2 before fold_10.
+bool natural_less(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
+      size_t ei = i, ej = j;
+      while (ei < a.size() && std::isdigit(static_cast<unsigned char>(a[ei]))) ++ei;
+      while (ej < b.size() && std::isdigit(static_cast<unsigned char>(b[ej]))) ++ej;
+      const std::string x = a.substr(i, ei - i), y = b.substr(j, ej - j);
+      const std::string xs = x.substr(std::min(x.find_first_not_of('0'), x.size())), ys = y.substr(std::min(y.find_first_not_of('0'), y.size()));
+      if (xs.size() != ys.size()) return xs.size() < ys.size();
+      if (xs != ys) return xs < ys;
+      i = ei, j = ej;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i, ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
+}  // namespace
+
+std::vector<fs::path> expand_bundle_folders(const std::vector<fs::path>& paths) {
+  std::vector<fs::path> out;
+  for (const fs::path& p : paths) {
+    if (fs::exists(p / "bundle.json") || !fs::is_directory(p)) {
+      out.push_back(p);
+      continue;
+    }
+    std::vector<std::string> names;
+    for (const fs::directory_entry& e : fs::directory_iterator(p))
+      if (e.is_directory() && fs::exists(e.path() / "bundle.json")) names.push_back(e.path().filename().string());
+    if (names.empty()) {
+      out.push_back(p);  // not a bundle: the Predictor says so
+      continue;
+    }
+    std::sort(names.begin(), names.end(), natural_less);
+    for (const std::string& n : names) out.push_back(p / n);
+  }
+  return out;
+}
+
 struct Predictor::Impl {
   Experiment experiment;  // the first bundle's
   std::vector<fs::path> dirs;
@@ -148,14 +222,17 @@ bool changed(const Value* before, const Value& after) {
 
 }  // namespace
 
-Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& bundles, const std::string& device) : impl_(std::make_unique<Impl>()) {
-  if (bundles.empty()) throw Error(Errc::kInvalidArgument, "no bundle to predict with");
+Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& given, const std::string& device) : impl_(std::make_unique<Impl>()) {
+  if (given.empty()) throw Error(Errc::kInvalidArgument, "no bundle to predict with");
+  const std::vector<fs::path> bundles = expand_bundle_folders(given);
   Impl& m = *impl_;
   std::vector<std::vector<data::Step>> step_lists, post_lists;
   std::vector<size_t> first_with_steps, first_with_post;  // the first bundle of each distinct list, for names
   for (size_t i = 0; i < bundles.size(); ++i) {
     const fs::path& dir = bundles[i];
     const fs::path file = dir / "bundle.json";
+    if (!fs::exists(file) && fs::exists(dir / "config.json"))
+      throw Error(Errc::kIo, "'" + dir.string() + "' is a run folder, not a bundle: make one with `fuse export " + dir.string() + " --out BUNDLE`");
     if (!fs::exists(file)) throw Error(Errc::kIo, "'" + dir.string() + "' is not a bundle (no bundle.json); make one with `fuse export RUN --out BUNDLE`");
     const json::Document whole = json::Document::load(file);
     if (!whole.root().is_object() || !whole.root().as_object().contains("format") || !whole.root().as_object().contains("experiment"))

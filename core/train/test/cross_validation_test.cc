@@ -9,6 +9,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "fuse/train/inference.h"
 #include "fuse/train/run_results.h"
 #include "test_support.h"
 #include "toy_experiment.h"
@@ -114,6 +115,9 @@ TEST(CrossValidation, FoldsTrainedInSeparateCallsAndResumed) {
   EXPECT_EQ(part.finished[0].fold, 2);
   EXPECT_EQ(part.missing, (std::vector<int>{0, 1}));
   EXPECT_FALSE(std::filesystem::exists(dir / "cv" / "cross_validation.json"));  // not before every fold has run
+  EXPECT_EQ(error_of([&] { export_bundles(built_plugins(), dir / "cv", dir / "bundles", "best"); }),
+            "'" + (dir / "cv").string() + "' is a cross-validation that has not finished (no cross_validation.json): finish it (`fuse run EXPERIMENT " +
+                "--cross-validate --out " + (dir / "cv").string() + "` resumes it), or export one fold's run ('" + (dir / "cv" / "fold_2").string() + "')");
   CrossValidationOptions rest;
   rest.folds = {0, 1};
   const CrossValidationResult whole = cross_validate(built_plugins(), e, dir / "cv", rest);
@@ -121,6 +125,18 @@ TEST(CrossValidation, FoldsTrainedInSeparateCallsAndResumed) {
   ASSERT_EQ(whole.finished.size(), 3u);
   EXPECT_EQ(whole.finished[2].result.best_value, part.finished[0].result.best_value);  // read back from its results.json
   EXPECT_TRUE(std::filesystem::exists(dir / "cv" / "cross_validation.json"));
+  // One bundle per fold, which a Predictor given their folder takes as an ensemble.
+  EXPECT_EQ(export_bundles(built_plugins(), dir / "cv", dir / "bundles", "best"),
+            (std::vector<std::filesystem::path>{dir / "bundles" / "fold_0", dir / "bundles" / "fold_1", dir / "bundles" / "fold_2"}));
+  Predictor ensemble(built_plugins(), {dir / "bundles"});
+  NDict input;
+  input.set("data.x1", 1.5);
+  input.set("data.x2", 1.0);
+  const NDict out = ensemble.predict(input);
+  EXPECT_TRUE(out.has("model.probs_m2"));
+  EXPECT_FALSE(out.has("model.probs_m3"));
+  EXPECT_EQ(error_of([&] { export_bundles(built_plugins(), dir, dir / "bundles", "best"); }),
+            "'" + dir.string() + "' is not a run folder (no config.json) nor a cross-validation's (no cross_validation.json)");
   // Again without resume: a fold's folder already holds its run.
   EXPECT_EQ(error_of([&] { cross_validate(built_plugins(), e, dir / "cv"); }).rfind("run folder '" + (dir / "cv" / "fold_0").string() + "' already holds a run", 0), 0u);
   // With resume: nothing left to train, the same summary.
@@ -129,6 +145,19 @@ TEST(CrossValidation, FoldsTrainedInSeparateCallsAndResumed) {
   resume.on_fold_start = [](int fold, int) { ADD_FAILURE() << "fold " << fold << " trained again"; };
   const CrossValidationResult again = cross_validate(built_plugins(), e, dir / "cv", resume);
   EXPECT_EQ(again.mean, whole.mean);
+}
+
+TEST(CrossValidation, AFolderOfBundlesGivesThemInTheOrderOfTheirNumbers) {
+  const auto dir = fresh_dir("cv_bundle_order");
+  for (const char* name : {"fold_10", "fold_2", "fold_9", "notes"}) {
+    std::filesystem::create_directories(dir / "bundles" / name);
+    if (std::string(name) != "notes") std::ofstream(dir / "bundles" / name / "bundle.json") << "{}";
+  }
+  std::filesystem::create_directories(dir / "one");
+  std::ofstream(dir / "one" / "bundle.json") << "{}";
+  EXPECT_EQ(expand_bundle_folders({dir / "one", dir / "bundles", dir / "missing"}),
+            (std::vector<std::filesystem::path>{dir / "one", dir / "bundles" / "fold_2", dir / "bundles" / "fold_9", dir / "bundles" / "fold_10",
+                                                dir / "missing"}));
 }
 
 TEST(CrossValidation, NeedsFoldsToValidateOn) {

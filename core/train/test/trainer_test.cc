@@ -410,8 +410,10 @@ TEST(Trainer, ExportAndInferGiveTheValidationPredictions) {
   const NDict both = ensemble.predict(positive);
   EXPECT_TRUE(both.has("model.probs_m1"));
   EXPECT_EQ(fuse::testing::values<int64_t>(both.get<Tensor>("model.probs_vote")), (std::vector<int64_t>{1}));
-  EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir}); }),
-            "'" + dir.string() + "' is not a bundle (no bundle.json); make one with `fuse export RUN --out BUNDLE`");
+  EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir / "run" / "checkpoints"}); }),
+            "'" + (dir / "run" / "checkpoints").string() + "' is not a bundle (no bundle.json); make one with `fuse export RUN --out BUNDLE`");
+  EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir / "run"}); }),
+            "'" + (dir / "run").string() + "' is a run folder, not a bundle: make one with `fuse export " + (dir / "run").string() + " --out BUNDLE`");
 }
 
 // A copy of `from` whose bundle.json experiment `edit` changed (another fold's bundle, in effect).

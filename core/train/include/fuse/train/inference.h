@@ -18,6 +18,13 @@ namespace fuse::train {
 // model/<component>.state. `checkpoint` is "best" or "last".
 void export_bundle(const Registry& registry, const std::filesystem::path& run_dir, const std::filesystem::path& bundle_dir,
                    const std::string& checkpoint);
+// export_bundle for a run folder; for a finished cross-validation folder (`fuse run --cross-validate`), one
+// bundle per fold under `out`/fold_<k>, which `fuse infer out` takes as an ensemble. Returns the bundles written.
+std::vector<std::filesystem::path> export_bundles(const Registry& registry, const std::filesystem::path& run_dir, const std::filesystem::path& out,
+                                                  const std::string& checkpoint);
+// `paths` with each folder of bundles (no bundle.json of its own, sub-folders that have one: what export_bundles
+// writes for a cross-validation) replaced by its bundles, fold_2 before fold_10.
+std::vector<std::filesystem::path> expand_bundle_folders(const std::vector<std::filesystem::path>& paths);
 
 // An input after the inference steps: what each distinct inference steps of a predictor's bundles made of it.
 // One sample, unless an ensemble's bundles prepare their inputs otherwise (the folds of one experiment fit their
@@ -28,7 +35,7 @@ struct PreparedInput {
 
 class Predictor {
  public:
-  // One bundle, or several trained runs of one experiment (an ensemble: each model's outputs under
+  // One bundle, or several trained runs of one experiment (a folder of bundles counts as its bundles; an ensemble: each model's outputs under
   // "<key>_m<i>", their mean under "<key>", and for class scores the majority vote of their argmax under
   // "<key>_vote"). Each model gets its inputs from its own bundle's inference steps. Where the bundles'
   // postprocesses differ (a Cox baseline fitted per fold), each model's runs on its own outputs and what they
