@@ -49,8 +49,10 @@ typedef struct fm_predictor_options {
 /* The host's table (never NULL): dict_new, dict_set_*, dict_get_*, dict_free, error_message, error_free... */
 FM_PREDICT_API const fm_api_v1* fm_predict_api(void);
 
-/* Opens `bundle_count` bundle folders; more than one makes an ensemble (each output the mean of the models',
- * each model's kept under "<key>_m<i>", class scores also voted under "<key>_vote"). `options` may be NULL.
+/* Opens `bundle_count` bundle folders (a folder of bundles, as `fuse export` writes for a cross-validation,
+ * counts as its bundles); more than one makes an ensemble (each output the mean of the models', each model's
+ * kept under "<key>_m<i>", class scores also voted under "<key>_vote"; each model with its own bundle's
+ * inference steps and postprocess). `options` may be NULL.
  * On success *out is a predictor to free with fm_predictor_free. A missing bundle, a plugin that is not
  * installed or of another version, or an unknown device is an error that names it. */
 FM_PREDICT_API fm_error* fm_predictor_open(const char* const* bundles, size_t bundle_count, const fm_predictor_options* options,

@@ -28,7 +28,7 @@ struct Options {
 
 class Predictor {
  public:
-  // One bundle, or several (an ensemble).
+  // One bundle, or several (an ensemble; a folder of bundles gives each).
   explicit Predictor(const std::vector<std::string>& bundles, const Options& options = {}) {
     std::vector<const char*> dirs, paths;
     for (const std::string& b : bundles) dirs.push_back(b.c_str());
