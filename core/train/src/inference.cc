@@ -233,6 +233,9 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& give
     const fs::path file = dir / "bundle.json";
     if (!fs::exists(file) && fs::exists(dir / "config.json"))
       throw Error(Errc::kIo, "'" + dir.string() + "' is a run folder, not a bundle: make one with `fuse export " + dir.string() + " --out BUNDLE`");
+    if (!fs::exists(file) && fs::exists(dir / "cross_validation.json"))
+      throw Error(Errc::kIo, "'" + dir.string() + "' is a cross-validation folder, not bundles: make one bundle per fold with `fuse export " + dir.string() +
+                                 " --out BUNDLES`, then predict with BUNDLES");
     if (!fs::exists(file)) throw Error(Errc::kIo, "'" + dir.string() + "' is not a bundle (no bundle.json); make one with `fuse export RUN --out BUNDLE`");
     const json::Document whole = json::Document::load(file);
     if (!whole.root().is_object() || !whole.root().as_object().contains("format") || !whole.root().as_object().contains("experiment"))

@@ -135,6 +135,9 @@ TEST(CrossValidation, FoldsTrainedInSeparateCallsAndResumed) {
   const NDict out = ensemble.predict(input);
   EXPECT_TRUE(out.has("model.probs_m2"));
   EXPECT_FALSE(out.has("model.probs_m3"));
+  EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir / "cv"}); }),
+            "'" + (dir / "cv").string() + "' is a cross-validation folder, not bundles: make one bundle per fold with `fuse export " + (dir / "cv").string() +
+                " --out BUNDLES`, then predict with BUNDLES");
   EXPECT_EQ(error_of([&] { export_bundles(built_plugins(), dir, dir / "bundles", "best"); }),
             "'" + dir.string() + "' is not a run folder (no config.json) nor a cross-validation's (no cross_validation.json)");
   // Again without resume: a fold's folder already holds its run.
