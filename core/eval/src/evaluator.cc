@@ -510,18 +510,26 @@ bj::object Run::metrics_json(const std::vector<Outcome>& main, const std::vector
         bj::object& curve = unit_arrays(*arrays, u.name);
         curve[key] = tensor_json(*t);
         if (reps != nullptr && !reps->empty() && t->ndim() == 1 && sdk::is_floating(t->dtype())) {
-          // A band: per element, the percentile interval over the replicates.
+          // A band: per element, the percentile interval over the replicates. An array that no replicate
+          // changes is an axis the config fixed (a time-dependent AUC's times), not an estimate: no band.
           const size_t n = static_cast<size_t>(t->numel());
+          const std::vector<double> point = tensor_values(*t);
+          std::vector<std::vector<double>> rounds;
+          for (const auto& round : *reps)
+            if (round[i].error.empty() && round[i].result.has(key)) rounds.push_back(tensor_values(round[i].result.get<Tensor>(key)));
           std::vector<double> lower(n), upper(n);
+          bool varies = false;
           for (size_t e = 0; e < n; ++e) {
             std::vector<double> v;
-            for (const auto& round : *reps)
-              if (round[i].error.empty() && round[i].result.has(key)) v.push_back(tensor_values(round[i].result.get<Tensor>(key))[e]);
+            for (const std::vector<double>& r : rounds) v.push_back(r[e]);
+            for (double x : v) varies = varies || !(x == point[e] || (std::isnan(x) && std::isnan(point[e])));
             Interval ci = percentile_interval(v, config_.ci.level);
             lower[e] = ci.lower, upper[e] = ci.upper;
           }
-          curve[key + "_lower"] = numbers(lower);
-          curve[key + "_upper"] = numbers(upper);
+          if (varies) {
+            curve[key + "_lower"] = numbers(lower);
+            curve[key + "_upper"] = numbers(upper);
+          }
         }
       }
   }

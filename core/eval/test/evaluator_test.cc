@@ -353,6 +353,7 @@ TEST_F(EvaluatorTest, ChartMetricsGiveCurvesNotNumbers) {
   EXPECT_EQ(r.at("metrics").as_object().size(), 1u);  // auc alone
   const bj::object& roc = r.at("arrays").at("roc").as_object();
   for (const char* key : {"fpr", "tpr", "tpr_lower", "tpr_upper"}) EXPECT_EQ(roc.at(key).as_array().size(), 101u) << key;
+  EXPECT_FALSE(roc.contains("fpr_lower"));  // the fixed grid of false-positive rates: the same in every replicate, no band
   EXPECT_NEAR(roc.at("tpr").as_array().back().to_number<double>(), 1.0, 1e-12);
   EXPECT_NEAR(roc.at("auc").to_number<double>(), value(r, "auc"), 1e-12);  // its number beside the curve, for the chart's title
   EXPECT_EQ(r.at("groups").at("site").at("oslo").at("metrics").as_object().size(), 1u);
