@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace fuse {
 namespace {
 
@@ -55,6 +57,13 @@ TEST(Strings, JoinAndQuote) {
   EXPECT_EQ(join({"a", "b", "c"}, ", "), "a, b, c");
   EXPECT_EQ(join({}, ", "), "");
   EXPECT_EQ(quoted_list({"op", "model"}), "'op', 'model'");
+}
+
+TEST(Strings, NaturalOrderComparesNumbersByValue) {
+  std::vector<std::string> names{"fold_10", "fold_2", "fold_02b", "fold_9", "alpha", "fold_"};
+  std::sort(names.begin(), names.end(), natural_less);
+  EXPECT_EQ(names, (std::vector<std::string>{"alpha", "fold_", "fold_2", "fold_02b", "fold_9", "fold_10"}));
+  EXPECT_FALSE(natural_less("fold_3", "fold_3"));
 }
 
 TEST(Strings, LowercaseChangesLettersOnly) { EXPECT_EQ(lowercase("Scan_01.PNG"), "scan_01.png"); }

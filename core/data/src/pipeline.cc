@@ -130,6 +130,17 @@ bool applies(const Step& step, const NDict& sample, const CallContext& c) {
 
 }  // namespace
 
+std::vector<bj::object> Step::run_configs() const {
+  if (repeat.empty()) return {config};
+  std::vector<bj::object> configs;
+  for (const bj::object& extra : repeat) {
+    bj::object merged = config;
+    for (const auto& m : extra) merged[m.key()] = m.value();
+    configs.push_back(std::move(merged));
+  }
+  return configs;
+}
+
 Pipeline::Pipeline(const Registry& registry, std::vector<Step> steps, std::string name)
     : registry_(&registry), steps_(std::move(steps)), name_(std::move(name)) {
   std::string description;
@@ -148,14 +159,7 @@ Pipeline::Pipeline(const Registry& registry, std::vector<Step> steps, std::strin
     if (step.fit && !step.fit->done)
       throw Error(Errc::kConfig, where + "'" + step.op + "' is marked 'fit', but its statistics were not fitted to training samples: only a "
                                          "command that reads the experiment's training split fits them (fuse run, data show, cache build)");
-    std::vector<bj::object> configs;
-    if (step.repeat.empty()) configs.push_back(step.config);
-    for (const bj::object& extra : step.repeat) {
-      bj::object merged = step.config;
-      for (const auto& m : extra) merged[m.key()] = m.value();
-      configs.push_back(std::move(merged));
-    }
-    for (bj::object config : configs) {
+    for (bj::object config : step.run_configs()) {
       try {
         // Relative file paths in the config are taken from the config file's folder ("{key}" templates are
         // filled per sample by the op, so they stay as written).

@@ -1,7 +1,6 @@
 #include "fuse/train/inference.h"
 
 #include <algorithm>
-#include <cctype>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -10,6 +9,7 @@
 
 #include "fuse/base/error.h"
 #include "fuse/base/log.h"
+#include "fuse/base/strings.h"
 #include "fuse/data/pipeline.h"
 #include "fuse/json/write.h"
 #include "fuse/train/checkpoint.h"
@@ -105,7 +105,7 @@ std::vector<fs::path> export_bundles(const Registry& registry, const fs::path& r
     for (const fs::directory_entry& f : fs::directory_iterator(run_dir))
       if (f.is_directory() && f.path().filename().string().rfind("fold_", 0) == 0 && fs::exists(f.path() / "config.json"))
         folds.push_back(f.path().filename().string());
-    std::sort(folds.begin(), folds.end());
+    std::sort(folds.begin(), folds.end(), natural_less);
     if (!folds.empty())
       throw Error(Errc::kIo, "'" + run_dir.string() + "' is a cross-validation that has not finished (no cross_validation.json): finish it (`fuse run " +
                                  "EXPERIMENT --cross-validate --out " + run_dir.string() + "` resumes it), or export one fold's run ('" +
@@ -121,31 +121,6 @@ std::vector<fs::path> export_bundles(const Registry& registry, const fs::path& r
   }
   return written;
 }
-
-namespace {
-
-// Names in order, numbers within them by value: fold_2 before fold_10.
-bool natural_less(const std::string& a, const std::string& b) {
-  size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
-      size_t ei = i, ej = j;
-      while (ei < a.size() && std::isdigit(static_cast<unsigned char>(a[ei]))) ++ei;
-      while (ej < b.size() && std::isdigit(static_cast<unsigned char>(b[ej]))) ++ej;
-      const std::string x = a.substr(i, ei - i), y = b.substr(j, ej - j);
-      const std::string xs = x.substr(std::min(x.find_first_not_of('0'), x.size())), ys = y.substr(std::min(y.find_first_not_of('0'), y.size()));
-      if (xs.size() != ys.size()) return xs.size() < ys.size();
-      if (xs != ys) return xs < ys;
-      i = ei, j = ej;
-    } else {
-      if (a[i] != b[j]) return a[i] < b[j];
-      ++i, ++j;
-    }
-  }
-  return a.size() - i < b.size() - j;
-}
-
-}  // namespace
 
 std::vector<fs::path> expand_bundle_folders(const std::vector<fs::path>& paths) {
   std::vector<fs::path> out;
@@ -227,7 +202,6 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& give
   const std::vector<fs::path> bundles = expand_bundle_folders(given);
   Impl& m = *impl_;
   std::vector<std::vector<data::Step>> step_lists, post_lists;
-  std::vector<size_t> first_with_steps, first_with_post;  // the first bundle of each distinct list, for names
   for (size_t i = 0; i < bundles.size(); ++i) {
     const fs::path& dir = bundles[i];
     const fs::path file = dir / "bundle.json";
@@ -273,23 +247,21 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& give
       throw Error(Errc::kInvalidArgument, "an ensemble needs models with the same inputs and outputs; '" + dir.string() + "' differs from the first bundle");
     m.steps_of.push_back(index_of(step_lists, s.steps));
     m.postprocess_of.push_back(index_of(post_lists, s.postprocess));
-    if (m.steps_of.back() == first_with_steps.size()) first_with_steps.push_back(i);
-    if (m.postprocess_of.back() == first_with_post.size()) first_with_post.push_back(i);
     if (i == 0) m.experiment = std::move(e);
     m.dirs.push_back(dir);
     m.graphs.push_back(std::move(graph));
   }
-  // Named by the bundle that brought them where there are several, so that a message says whose step failed.
-  const auto name = [&](const std::string& what, size_t first_bundle, size_t lists) {
-    return lists == 1 ? what : what + " of '" + bundles[first_bundle].string() + "'";
+  // Named by the first bundle that has them where there are several, so that a message says whose step failed.
+  const auto name = [&](const std::string& what, const std::vector<size_t>& of, size_t g, size_t lists) {
+    return lists == 1 ? what : what + " of '" + m.dirs[static_cast<size_t>(std::find(of.begin(), of.end(), g) - of.begin())].string() + "'";
   };
   m.shared_steps = step_lists[0].size();
   for (size_t g = 0; g < step_lists.size(); ++g) {
     m.shared_steps = std::min(m.shared_steps, shared_prefix(step_lists[0], step_lists[g]));
-    m.steps.emplace_back(registry, step_lists[g], name("inference steps", first_with_steps[g], step_lists.size()));
+    m.steps.emplace_back(registry, step_lists[g], name("inference steps", m.steps_of, g, step_lists.size()));
   }
   for (size_t g = 0; g < post_lists.size(); ++g)
-    m.postprocess.emplace_back(registry, post_lists[g], name("inference postprocess", first_with_post[g], post_lists.size()));
+    m.postprocess.emplace_back(registry, post_lists[g], name("inference postprocess", m.postprocess_of, g, post_lists.size()));
   if (step_lists.size() > 1 || post_lists.size() > 1) {
     const std::string differ = step_lists.size() > 1 && post_lists.size() > 1 ? "inference steps and postprocesses"
                                : step_lists.size() > 1                        ? "inference steps"
@@ -486,7 +458,8 @@ Value Predictor::Impl::combine_written(const std::string& key, const std::vector
 // then the write steps.
 NDict Predictor::Impl::finish(PreparedInput input, const std::vector<Outputs>& per_model) {
   const uint64_t seed = experiment.seed;
-  NDict out = input.by_steps[0];
+  // The first bundle's sample carries the outputs; each model's postprocess below needs its own sample still.
+  NDict out = postprocess.size() == 1 ? std::move(input.by_steps[0]) : input.by_steps[0];
   for (auto& [k, t] : combine(per_model)) out.set(k, Value(wrap(t)));
   if (postprocess.size() == 1) {
     postprocess[0].run(out, seed, -1, 0, false);

@@ -66,13 +66,7 @@ std::set<std::string> step_keys(const Registry& registry, const data::Step& step
   std::set<std::string> keys;
   if (step.op.empty()) return keys;
   const ComponentManifest& component = registry.component(step.op);
-  std::vector<bj::object> configs{step.config};
-  for (const bj::object& extra : step.repeat) {
-    bj::object merged = step.config;
-    for (const auto& m : extra) merged[m.key()] = m.value();
-    configs.push_back(std::move(merged));
-  }
-  for (const bj::object& config : configs) {
+  for (const bj::object& config : step.run_configs()) {
     bj::object resolved;
     try {
       resolved = resolve_config(component, config);

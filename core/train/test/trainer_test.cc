@@ -482,6 +482,67 @@ TEST(Trainer, AnEnsembleRunsEachBundlesOwnInferenceStepsAndPostprocess) {
   Predictor typo(built_plugins(), {dir / "bundle", dir / "typo"});
   const std::string message = error_of([&] { typo.predict(input(1.5, 1.0)); });
   EXPECT_EQ(message.rfind("inference steps of '" + (dir / "typo").string() + "' step 2 (", 0), 0u) << message;
+  // What postprocesses write in other shapes cannot be combined.
+  copy_bundle(dir / "bundle", dir / "both", [](boost::json::object& e) {
+    e["postprocess"].as_array()[0].as_object()["axis"] = 0;
+    e["postprocess"].as_array()[0].as_object()["index"] = 0;
+  });
+  Predictor both(built_plugins(), {dir / "bundle", dir / "both"});
+  const std::string written = error_of([&] { both.predict(input(1.5, 1.0)); });
+  EXPECT_EQ(written.rfind("an ensemble combines what its models' postprocesses write, but the postprocess of '" + (dir / "both").string() +
+                              "' makes 'model.score' ",
+                          0),
+            0u)
+      << written;
+  // Models with other outputs are no ensemble.
+  copy_bundle(dir / "bundle", dir / "renamed", [](boost::json::object& e) {
+    e["model"].as_object()["outputs"] = boost::json::array{"model.logits", "model.p"};
+  });
+  EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir / "bundle", dir / "renamed"}); }),
+            "an ensemble needs models with the same inputs and outputs; '" + (dir / "renamed").string() + "' differs from the first bundle");
+}
+
+// Label maps that the models' own postprocesses write are combined by a vote per pixel; outputs of other
+// shapes (inference steps that make other inputs) cannot be averaged.
+TEST(Trainer, AnEnsembleVotesOnItsModelsLabelMaps) {
+  const auto dir = fresh_dir("trainer_ensemble_labels");
+  fit(testing::write_segmentation_toy(dir, R"({"model": "fuse.models.segmentation_head", "dims": 2, "in_channels": 1, "num_classes": 2,
+                                               "inputs": ["data.x"], "outputs": ["model.logits", "model.probs"]})",
+                                      R"({"batch_size": 1})"),
+      dir / "run");
+  export_bundle(built_plugins(), dir / "run", dir / "bundle", "best");
+  const auto labels = [](boost::json::object& e) { e["postprocess"].as_array()[0].as_object()["as_int"] = true; };
+  copy_bundle(dir / "bundle", dir / "a", labels);
+  copy_bundle(dir / "bundle", dir / "a2", labels);
+  const auto background = [&](boost::json::object& e) {
+    labels(e);
+    e["postprocess"].as_array().push_back(boost::json::object{{"op", "fuse.ops.replace_values"}, {"keys", boost::json::array{"model.seg"}},
+                                                              {"from", boost::json::array{1.0}}, {"to", boost::json::array{0.0}}});
+  };
+  copy_bundle(dir / "bundle", dir / "b", background);
+  copy_bundle(dir / "bundle", dir / "b2", background);
+  NDict input;
+  input.set("data.image", (dir / "i12.npy").string());
+  input.set("data.mask", (dir / "m12.npy").string());
+  const NDict alone = Predictor(built_plugins(), {dir / "a"}).predict(input);
+  const std::vector<int64_t> seg = fuse::testing::values<int64_t>(alone.get<Tensor>("model.seg"));
+  ASSERT_GT(std::count(seg.begin(), seg.end(), int64_t{1}), 0);  // some foreground to vote away
+  const std::vector<int64_t> zeros(seg.size(), 0);
+  const NDict mostly_a = Predictor(built_plugins(), {dir / "a", dir / "a2", dir / "b"}).predict(input);
+  EXPECT_EQ(fuse::testing::values<int64_t>(mostly_a.get<Tensor>("model.seg_m2")), zeros);
+  EXPECT_EQ(fuse::testing::values<int64_t>(mostly_a.get<Tensor>("model.seg")), seg);
+  const NDict mostly_b = Predictor(built_plugins(), {dir / "a", dir / "b", dir / "b2"}).predict(input);
+  EXPECT_EQ(fuse::testing::values<int64_t>(mostly_b.get<Tensor>("model.seg_m0")), seg);
+  EXPECT_EQ(fuse::testing::values<int64_t>(mostly_b.get<Tensor>("model.seg")), zeros);
+  // An image twice as wide from the second bundle's steps.
+  copy_bundle(dir / "bundle", dir / "wide", [](boost::json::object& e) {
+    e["data"].as_object()["static"].as_array().push_back(
+        boost::json::object{{"op", "fuse.ops.concat"}, {"keys", boost::json::array{"data.x", "data.x"}}, {"out", "data.x"}, {"axis", 2}});
+  });
+  Predictor wide(built_plugins(), {dir / "bundle", dir / "wide"});
+  EXPECT_EQ(error_of([&] { wide.predict(input); }),
+            "an ensemble averages its models' outputs, but '" + (dir / "wide").string() + "' gives 'model.logits' of shape [1, 2, 9, 24] and the first bundle ('" +
+                (dir / "bundle").string() + "') [1, 2, 9, 12]: their inference steps make inputs of other shapes");
 }
 
 // A survival table: two features, a time that shortens as x1 grows, every third row censored.

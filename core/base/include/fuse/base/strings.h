@@ -37,6 +37,9 @@ std::string csv_cell(std::string_view text);
 // 'a', 'b' and 'c' style list of quoted names for messages.
 std::string quoted_list(const std::vector<std::string>& names);
 
+// Names in order, the digits within them by their numbers' values: "fold_2" before "fold_10".
+bool natural_less(std::string_view a, std::string_view b);
+
 }  // namespace fuse
 
 #endif  // FUSE_BASE_STRINGS_H_

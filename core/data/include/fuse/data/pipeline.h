@@ -71,6 +71,8 @@ struct Step {
   std::string pointer{};  // the step's JSON pointer in its document ("/data/static/2"), where fitted values go
 
   bool changes_count() const { return split.has_value() || !keep_if.empty() || !drop_if.empty(); }
+  // The configs the op runs with: `config` merged with each repeat entry, or `config` alone.
+  std::vector<boost::json::object> run_configs() const;
   // "split", "keep_if" or "drop_if" (empty for an op step), for messages.
   std::string kind() const { return split ? "split" : !keep_if.empty() ? "keep_if" : !drop_if.empty() ? "drop_if" : ""; }
 };
