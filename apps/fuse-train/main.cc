@@ -440,7 +440,8 @@ int main(int argc, char** argv) {
   infer_cmd->add_option("BUNDLE", io.bundles, "bundle folder(s); a folder of bundles (fuse export of a cross-validation) gives each")->required();
   CLI::Option* input_opt = infer_cmd->add_option("--input", io.inputs.files, "an input file (e.g. an image; a DICOM series' folder); repeat for more");
   CLI::Option* folder_opt = infer_cmd->add_option("--folder", io.inputs.folder, "predict every file of this folder that matches --pattern");
-  infer_cmd->add_option("--pattern", io.inputs.pattern, "with --folder: the files' names ('*' and '?'; '**/' in front: sub-folders too)")->needs(folder_opt);
+  infer_cmd->add_option("--pattern", io.inputs.pattern, "with --folder: the files' names ('*' and '?'; '**/' in front: sub-folders too; default: the training folder's pattern "
+                        "when its files came with paired files (nnU-Net's *_0000.nii.gz), else *)")->needs(folder_opt);
   infer_cmd->add_option_function<std::string>(
                "--match", [&](const std::string& m) { io.inputs.folders = m == "folders"; },
                "with --folder: what --pattern matches, files (default) or folders (a DICOM series each)")

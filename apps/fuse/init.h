@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fuse/base/error.h"
 #include "fuse/data/summary.h"
 #include "fuse/table/describe.h"
 #include "fuse/table/table.h"
@@ -29,8 +30,9 @@ struct InitOptions {
 // The table as the experiment names it: relative to the experiment's folder, unless that climbs more than two
 // folders up (then absolute).
 std::string table_path(const std::filesystem::path& table, const std::filesystem::path& experiment);
-// `text` JSON-quoted.
+// `text` JSON-quoted; texts as a JSON array (["t1", "t2"]).
 std::string json_string(const std::string& text);
+std::string json_list(const std::vector<std::string>& texts);
 // The key of a column's values: "data.<column>", with whitespace and dots made '_' ("body mass" ->
 // "data.body_mass") so that it is one valid key; renamed_keys() gives the source's "keys" member mapping each
 // column whose key differs (`, "keys": {...}`, or nothing).
@@ -46,6 +48,13 @@ void require_target_columns(const InitOptions& o, const std::vector<std::string>
 // as the experiment's source reads them; an empty cell is refused, naming the row, and so are too few rows
 // (require_images).
 std::vector<std::string> image_paths(const InitOptions& o, const table::Table& t, const std::string& column, const std::vector<size_t>* rows = nullptr);
+// --image's columns: one, or several separated by commas (a case's MRI sequences, read as its channels).
+std::vector<std::string> image_columns(const InitOptions& o);
+// image_paths of every image column ([column][row]), after refusing a row whose files lie on different grids
+// (they are its channels: they must share one), naming the row and the columns.
+std::vector<std::vector<std::string>> channel_paths(const InitOptions& o, const table::Table& t, const std::vector<size_t>* rows = nullptr);
+// The refusal of a case (`where`: its row) whose images `first` and `other` lie on different grids.
+Error channel_grid_error(const std::string& where, const std::string& first, const std::string& other, const std::string& difference);
 // Refuses fewer than 4 images: the folds need them.
 void require_images(const InitOptions& o, size_t count);
 // o.threads, or every core.
@@ -55,9 +64,10 @@ std::string number_list(const std::vector<double>& values);
 std::string integer_list(const std::vector<int64_t>& values);
 // "data.<name>" for a volume, "_volume" appended until no column of the table names it.
 std::string volume_key(const std::vector<std::string>& columns, std::string name);
-// The steps that make an image ready for a model, as JSON texts: read the file at `path_key` into `key`
-// (float32), lay it out in RAS, resample it to `spacing` (x, y, z in mm), z-normalise it.
-std::vector<std::string> image_steps(const std::string& path_key, const std::string& key, const std::vector<double>& spacing);
+// The steps that make an image ready for a model, as JSON texts: read the file at `path_keys` (several: each a
+// channel, fuse.io.read_medical_channels) into `key` (float32), lay it out in RAS, resample it to `spacing` (x, y,
+// z in mm), z-normalise it (each channel on its own).
+std::vector<std::string> image_steps(const std::vector<std::string>& path_keys, const std::string& key, const std::vector<double>& spacing);
 // The column whose rows share a fold (a patient's scans; scikit-learn's GroupKFold, the experiment's
 // "folds.group"): --fold-group, else the first column named for patients or subjects ("patient", "PatientID",
 // "subject_id", "MRN"; not "patient_age") whose values repeat, without empty cells; none for --fold-group none. Refuses a --fold-group that
@@ -85,7 +95,8 @@ struct Plan {
   std::vector<std::string> numbers, with_missing, categories;
   std::vector<std::pair<std::string, std::string>> skipped;  // column, why
 };
-Plan plan_columns(const std::vector<table::ColumnSummary>& columns, const InitOptions& o, size_t rows, const FoldGroups& groups, const std::string& images = "");
+Plan plan_columns(const std::vector<table::ColumnSummary>& columns, const InitOptions& o, size_t rows, const FoldGroups& groups,
+                  const std::vector<std::string>& images = {});
 // The static steps (JSON texts, with comments) making "data.features" from a plan's columns, every statistic
 // fitted to the training folds; "2 numbers and 1 categorical column"; the plan printed, a line per part.
 std::vector<std::string> feature_steps(const Plan& p);

@@ -49,11 +49,12 @@ bool named_as_id(const std::string& column) {
 
 }  // namespace
 
-Plan plan_columns(const std::vector<table::ColumnSummary>& columns, const InitOptions& o, size_t rows, const FoldGroups& groups, const std::string& images) {
+Plan plan_columns(const std::vector<table::ColumnSummary>& columns, const InitOptions& o, size_t rows, const FoldGroups& groups,
+                  const std::vector<std::string>& images) {
   Plan p;
   const std::vector<std::string> targets = target_columns(o);
   for (const table::ColumnSummary& c : columns) {
-    if (std::count(targets.begin(), targets.end(), c.name) || c.name == o.time || c.name == o.event || c.name == images) continue;
+    if (std::count(targets.begin(), targets.end(), c.name) || c.name == o.time || c.name == o.event || std::count(images.begin(), images.end(), c.name)) continue;
     const size_t present = rows - c.missing;
     if (c.name == groups.column) p.skipped.emplace_back(c.name, "the folds' groups");
     else if (std::find(o.exclude.begin(), o.exclude.end(), c.name) != o.exclude.end()) p.skipped.emplace_back(c.name, "--exclude");
@@ -187,7 +188,11 @@ int init(const InitOptions& o) {
   if (!o.mask.empty()) return init_segmentation(o);
   // A table with an image column (--image, "image" by default) holds images to classify; else its columns are the features.
   const std::vector<std::string> columns = table::Reader::open(o.table)->columns();
-  if (std::find(columns.begin(), columns.end(), o.image) != columns.end()) return init_images(o);  // a survival target too
+  const std::vector<std::string> images = image_columns(o);
+  if (images.size() > 1)  // named on purpose: each must be there
+    for (const std::string& c : images) require_column(o, columns, c, "--image");
+  if (std::all_of(images.begin(), images.end(), [&](const std::string& c) { return std::count(columns.begin(), columns.end(), c) > 0; }))
+    return init_images(o);  // a survival target too
   if (o.max_size != 0)
     throw Error(Errc::kInvalidArgument, "--max-size sizes images; " + o.table + " has no column '" + o.image + "' (--image), so its columns are the features");
   return init_table(o);
@@ -196,6 +201,12 @@ int init(const InitOptions& o) {
 }  // namespace
 
 std::string json_string(const std::string& text) { return json::to_text(boost::json::value(text)); }
+
+std::string json_list(const std::vector<std::string>& texts) {
+  std::string out;
+  for (const std::string& t : texts) out += (out.empty() ? "" : ", ") + json_string(t);
+  return "[" + out + "]";
+}
 
 std::string data_key(const std::string& column) {
   std::string name = column;
@@ -272,6 +283,30 @@ std::vector<std::string> image_paths(const InitOptions& o, const table::Table& t
   return paths;
 }
 
+std::vector<std::string> image_columns(const InitOptions& o) {
+  std::vector<std::string> columns;
+  for (std::string_view c : split(o.image, ',')) columns.emplace_back(c);
+  return columns;
+}
+
+Error channel_grid_error(const std::string& where, const std::string& first, const std::string& other, const std::string& difference) {
+  return Error(Errc::kInvalidArgument, where + ": its '" + first + "' and '" + other + "' lie on different grids (" + difference +
+                                           "); the images of a case are its channels and must share one grid: register them first (or give --image one column)");
+}
+
+std::vector<std::vector<std::string>> channel_paths(const InitOptions& o, const table::Table& t, const std::vector<size_t>* rows) {
+  std::vector<std::vector<std::string>> paths;
+  const std::vector<std::string> columns = image_columns(o);
+  for (const std::string& c : columns) paths.push_back(image_paths(o, t, c, rows));
+  for (size_t c = 1; c < columns.size(); ++c) {
+    const std::vector<std::string> differences = data::grid_differences(Registry(), paths[0], paths[c], reading_threads(o));
+    for (size_t i = 0; i < differences.size(); ++i)
+      if (!differences[i].empty())
+        throw channel_grid_error(t.where(rows ? rows->at(i) : i), columns[0], columns[c], differences[i]);
+  }
+  return paths;
+}
+
 size_t reading_threads(const InitOptions& o) { return o.threads > 0 ? static_cast<size_t>(o.threads) : std::max(1u, std::thread::hardware_concurrency()); }
 
 std::string number_list(const std::vector<double>& values) {
@@ -291,9 +326,15 @@ std::string volume_key(const std::vector<std::string>& columns, std::string name
   return "data." + name;
 }
 
-std::vector<std::string> image_steps(const std::string& path_key, const std::string& key, const std::vector<double>& spacing) {
+std::vector<std::string> image_steps(const std::vector<std::string>& path_keys, const std::string& key, const std::vector<double>& spacing) {
   const std::string k = json_string(key);
-  return {"{\"op\": \"fuse.io.read_medical\", \"path_key\": " + json_string(path_key) + ", \"key\": " + k + ", \"dtype\": \"float32\"}",
+  std::string read = "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + json_string(path_keys.at(0));
+  if (path_keys.size() > 1) {  // a case's sequences as the channels of one tensor
+    read = "{\"op\": \"fuse.io.read_medical_channels\", \"path_keys\": [";
+    for (size_t i = 0; i < path_keys.size(); ++i) read += (i ? ", " : "") + json_string(path_keys[i]);
+    read += "]";
+  }
+  return {read + ", \"key\": " + k + ", \"dtype\": \"float32\"}",
           "{\"op\": \"fuse.medical.reorient\", \"keys\": [" + k + "], \"orientation\": \"RAS\"}",
           "{\"op\": \"fuse.medical.resample\", \"keys\": [" + k + "], \"spacing\": " + number_list(spacing) + "}",
           "{\"op\": \"fuse.medical.znorm\", \"keys\": [" + k + "]}"};
@@ -458,7 +499,7 @@ void add_init_command(CLI::App& app, int& exit_code) {
   cmd->add_option("TABLE", options.table, "the table (.csv, .tsv, .jsonl), one row per sample")->required();
   cmd->add_option("--target", options.target, "the column to predict from the others; several 0/1 columns (a,b,c): a multi-label classification");
   cmd->add_option("--mask", options.mask, "the column of label maps: a 3D segmentation of the images in --image");
-  cmd->add_option("--image", options.image, "the column of images, with --mask (default: image)");
+  cmd->add_option("--image", options.image, "the column of images (default: image); several (t1,t2,flair): each row's MRI sequences, read as the channels of one image");
   cmd->add_option("--time", options.time, "with --event: the column of times to the event or to the end of follow-up (a Cox model)");
   cmd->add_option("--survival-model", options.survival_model, "survival: cox (a risk score; default) or discrete (per-bin event probabilities: an "
                                                                "expected time and a probability of no event by --horizon, with their calibration)")

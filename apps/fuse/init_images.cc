@@ -34,22 +34,29 @@ int init_images(const InitOptions& o) {
   std::vector<table::Request> all;
   for (const std::string& c : columns) all.push_back({c, table::Kind::kText});
   const table::Table t = table::read_table(table_file, all);
-  const std::vector<std::string> images = image_paths(o, t, o.image);
+  const std::vector<std::string> image_cols = image_columns(o);
+  const std::vector<std::vector<std::string>> channels = channel_paths(o, t);
+  const std::vector<std::string>& images = channels[0];
   const std::vector<table::ColumnSummary> summaries = table::describe(t);
   const auto summary = [&](const std::string& name) { return *std::find_if(summaries.begin(), summaries.end(), [&](const auto& c) { return c.name == name; }); };
   const Target target = survival ? read_survival(o, summary(o.time), summary(o.event)) : read_targets(o, summaries, t);
   const FoldGroups groups = fold_groups(o, summaries, t.size());
   // The table's other columns (age, sex, a lab value) join the image in the classifier's head (FuseMedML's Head3D).
-  const Plan p = plan_columns(summaries, o, t.size(), groups, o.image);
+  const Plan p = plan_columns(summaries, o, t.size(), groups, image_cols);
   const bool tabular = !p.numbers.empty() || !p.categories.empty();
   const std::vector<std::string> features = tabular ? feature_steps(p) : std::vector<std::string>();
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, std::vector<std::string>(images.size()), reading_threads(o)));
 
   // A regression or a risk (Cox survival): one number per image.
   const bool photographs = s.photographs, regression = target.one_number();
-  const std::string image_path = json_string(data_key(o.image));
+  const std::string image_path = json_string(data_key(image_cols[0]));
+  std::vector<std::string> path_keys;
+  for (const std::string& c : image_cols) path_keys.push_back(data_key(c));
   std::string key, dims, about, shape;  // the image's key, the spatial dimensions, the comment on its steps, its size
   std::vector<std::string> steps_of_image, dynamic, skip;
+  if (photographs && image_cols.size() > 1)
+    throw Error(Errc::kInvalidArgument, "--image " + o.image + ": several columns are read as the channels of volumes; photographs bring their colours as "
+                                        "channels: give one column");
   if (photographs) {
     // Photographs (dermoscopy, X-ray exports, pathology tiles): resized to fit one square, kept in [0, 1].
     const int64_t side = photograph_side(o, s);
@@ -68,7 +75,7 @@ int init_images(const InitOptions& o) {
     for (int64_t n : s.largest_size) size.push_back(std::min(n, max_size(o, kMaxSize)));
     key = volume_key(columns, "scan");
     const std::string k = json_string(key);
-    steps_of_image = image_steps(data_key(o.image), key, {s.spacing.begin(), s.spacing.end()});
+    steps_of_image = image_steps(path_keys, key, {s.spacing.begin(), s.spacing.end()});
     steps_of_image.push_back("{\"op\": \"fuse.medical.pad_or_crop\", \"keys\": [" + k + "], \"size\": " + integer_list(size) + "}");
     dynamic = {"{\"op\": \"fuse.medical.random_affine\", \"keys\": [" + k + "], \"rotation\": [-10, 10], \"scale\": [0.9, 1.1], \"p\": 0.5}",
                "{\"op\": \"fuse.medical.random_flip\", \"keys\": [" + k + "], \"axes\": [0]}",
@@ -77,11 +84,13 @@ int init_images(const InitOptions& o) {
     dims = "3";
     shape = std::to_string(size[0]) + "x" + std::to_string(size[1]) + "x" + std::to_string(size[2]) + " voxels";
     about = "Every image is laid out in RAS, resampled to " + json::format_number(s.spacing[0]) + " x " + json::format_number(s.spacing[1]) + " x " +
-            json::format_number(s.spacing[2]) + " mm (the most common spacing per axis),\n  // z-normalised and centred in " + shape + ".";
+            json::format_number(s.spacing[2]) + " mm (the most common spacing per axis),\n  // z-normalised and centred in " + shape + "." +
+            (image_cols.size() > 1 ? "\n  // Each row's " + join(image_cols, ", ") + " are the channels of one image (they share its grid)." : "");
   }
   const std::string image = json_string(key);
   const std::string stem = out.stem().string();
   const std::string description = dims + "D " + target.description + " from " + std::to_string(t.size()) + (photographs ? " photographs" : " images") +
+                                  (image_cols.size() > 1 ? " of " + std::to_string(image_cols.size()) + " channels (" + join(image_cols, ", ") + ")" : "") +
                                   (tabular ? " and " + features_description(p) : "");
 
   std::string x;
@@ -102,7 +111,7 @@ int init_images(const InitOptions& o) {
   line("  \"seed\": 1,");
   line("  \"data\": {");
   if (!target.required.empty()) line("    // rows with an empty target cell are left out: nothing to learn from");
-  line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + "]" + renamed_keys(columns) +
+  line("    \"source\": {\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": " + json_list(image_cols) + renamed_keys(columns) +
        required_member(target) + "},");
   line("    \"static\": [");
   // The columns' and the target's steps first: fitting their statistics then runs only the steps before them,

@@ -28,7 +28,9 @@ constexpr int64_t kPatchStep = 4;   // the 3-level UNet halves a patch twice
 
 int init_segmentation(const InitOptions& o) {
   const fs::path table_file(o.table), out(o.out);
-  if (o.image == o.mask) throw Error(Errc::kInvalidArgument, "--image and --mask both name '" + o.mask + "': the label maps are another column");
+  const std::vector<std::string> image_cols = image_columns(o);
+  if (std::count(image_cols.begin(), image_cols.end(), o.mask))
+    throw Error(Errc::kInvalidArgument, "--image and --mask both name '" + o.mask + "': the label maps are another column");
   std::vector<std::string> columns, images, masks;
   std::string source;  // the experiment's data source
   FoldGroups groups;
@@ -38,22 +40,32 @@ int init_segmentation(const InitOptions& o) {
     check_out(o);
     if (!o.fold_group.empty() && o.fold_group != "none")
       throw Error(Errc::kInvalidArgument, "--fold-group names a table's column; " + o.table + " is a data list: set \"folds\": {\"group\": \"data.<field>\"} in the experiment");
-    for (const data::Sample& sample : data::read_datalist_source({table_file, "training", {}, {o.image, o.mask}})) {
-      for (const auto& [field, list] : {std::pair{&o.image, &images}, std::pair{&o.mask, &masks}}) {
-        const Value* path = sample.values.find("data." + *field);
+    columns = image_cols;
+    columns.push_back(o.mask);
+    std::vector<std::vector<std::string>> paths(columns.size());  // per field: the images' (channels), the masks'
+    std::vector<std::string> origins;
+    for (const data::Sample& sample : data::read_datalist_source({table_file, "training", {}, columns})) {
+      for (size_t f = 0; f < columns.size(); ++f) {
+        const Value* path = sample.values.find("data." + columns[f]);
         if (path == nullptr || !path->is<std::string>())
-          throw Error(Errc::kKeyNotFound, sample.origin + ": no path in field '" + *field + "' (" + (list == &images ? "--image" : "--mask") + ")");
-        list->push_back(path->as<std::string>());
+          throw Error(Errc::kKeyNotFound, sample.origin + ": no path in field '" + columns[f] + "' (" + (f + 1 < columns.size() ? "--image" : "--mask") + ")");
+        paths[f].push_back(path->as<std::string>());
       }
+      origins.push_back(sample.origin);
     }
+    images = paths.front();
+    masks = paths.back();
     require_images(o, images.size());
-    for (const std::string* field : {&o.image, &o.mask}) columns.push_back(*field);
-    source = "{\"datalist\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + ", " + json_string(o.mask) + "]" +
-             renamed_keys(columns) + "}";
+    for (size_t c = 1; c < image_cols.size(); ++c) {
+      const std::vector<std::string> differences = data::grid_differences(Registry(), images, paths[c], reading_threads(o));
+      for (size_t i = 0; i < differences.size(); ++i)
+        if (!differences[i].empty()) throw channel_grid_error(origins[i], image_cols[0], image_cols[c], differences[i]);
+    }
+    source = "{\"datalist\": " + json_string(table_path(table_file, out)) + ", \"paths\": " + json_list(columns) + renamed_keys(columns) + "}";
   } else {
     std::unique_ptr<table::Reader> reader = open_table(o);
     columns = reader->columns();
-    require_column(o, columns, o.image, "--image");
+    for (const std::string& c : image_cols) require_column(o, columns, c, "--image");
     require_column(o, columns, o.mask, "--mask");
     std::vector<table::Request> all;
     for (const std::string& c : columns) all.push_back({c, table::Kind::kText});
@@ -64,12 +76,17 @@ int init_segmentation(const InitOptions& o) {
     for (size_t r = 0; r < t.size(); ++r)
       if (!t.column(o.mask).text.at(r).empty()) labelled.push_back(r);
     unlabelled = t.size() - labelled.size();
-    images = image_paths(o, t, o.image, &labelled);
+    images = channel_paths(o, t, &labelled)[0];
+    std::vector<std::string> sources = image_cols;  // the path columns
+    sources.push_back(o.mask);
     masks = image_paths(o, t, o.mask, &labelled);
-    source = "{\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": [" + json_string(o.image) + ", " + json_string(o.mask) + "]" +
-             renamed_keys(columns) + (unlabelled > 0 ? ", \"required\": [" + json_string(o.mask) + "]" : "") + "}";
+    source = "{\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": " + json_list(sources) + renamed_keys(columns) +
+             (unlabelled > 0 ? ", \"required\": [" + json_string(o.mask) + "]" : "") + "}";
   }
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, masks, reading_threads(o)));
+  if (s.photographs && image_cols.size() > 1)
+    throw Error(Errc::kInvalidArgument, "--image " + o.image + ": several columns are read as the channels of volumes; photographs bring their colours as "
+                                        "channels: give one column");
   if (s.photographs) return init_photograph_segmentation(o, s, columns, source, groups, unlabelled);
   std::vector<int64_t> labels;
   for (const auto& [label, voxels] : s.label_voxels) {
@@ -86,15 +103,18 @@ int init_segmentation(const InitOptions& o) {
   const std::vector<double> spacing(s.spacing.begin(), s.spacing.end());
   const std::vector<double> zyx(spacing.rbegin(), spacing.rend());  // the metrics' spacing, per tensor axis
   const std::string stem = out.stem().string();
-  const std::string image = volume_key(columns, "scan"), seg = volume_key(columns, "seg"), image_path = json_string(data_key(o.image)), mask_path = json_string(data_key(o.mask));
+  const std::string image = volume_key(columns, "scan"), seg = volume_key(columns, "seg");
+  const std::string image_path = json_string(data_key(image_cols[0])), mask_path = json_string(data_key(o.mask));
+  std::vector<std::string> path_keys;
+  for (const std::string& c : image_cols) path_keys.push_back(data_key(c));
   const std::string both = "[" + json_string(image) + "], \"labels\": [" + json_string(seg) + "]";
   std::string label_list;
   for (int64_t l : labels) label_list += (label_list.empty() ? "" : ", ") + std::to_string(l) + " (" + std::to_string(s.label_voxels.at(l)) + " voxels)";
   const std::string description = "3D segmentation of label" + std::string(labels.size() == 1 ? " " : "s ") + label_list + " in " + std::to_string(images.size()) +
-                                  " images";
+                                  " images" + (image_cols.size() > 1 ? " of " + std::to_string(image_cols.size()) + " channels (" + join(image_cols, ", ") + ")" : "");
   const std::string window = "{\"size\": " + integer_list(patch) + ", \"overlap\": 0.5, \"batch\": 2}";
   // The image's steps; in training the labels go through the reorientation and resampling with it.
-  const std::vector<std::string> steps_of_image = image_steps(data_key(o.image), image, spacing);
+  const std::vector<std::string> steps_of_image = image_steps(path_keys, image, spacing);
   const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) + ", \"num_classes\": " +
                              std::to_string(classes) + ", \"spacing\": " + number_list(zyx);
   std::vector<int64_t> ratios(static_cast<size_t>(classes), 1);
@@ -113,7 +133,8 @@ int init_segmentation(const InitOptions& o) {
   line("  \"seed\": 1,");
   line("  \"data\": {");
   line("    \"source\": " + source + ",");
-  line("    // Deterministic, cached: read, lay out in RAS, resample (labels by nearest neighbour), z-normalise each image.");
+  line("    // Deterministic, cached: read" + (image_cols.size() > 1 ? " (" + join(image_cols, ", ") + " as channels)" : "") +
+       ", lay out in RAS, resample (labels by nearest neighbour), z-normalise each image" + (image_cols.size() > 1 ? "'s channels" : "") + ".");
   line("    \"static\": [");
   line("      " + steps_of_image[0] + ",");
   line("      {\"op\": \"fuse.io.read_medical\", \"path_key\": " + mask_path + ", \"key\": " + json_string(seg) + ", \"dtype\": \"uint8\"},");

@@ -619,6 +619,64 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   EXPECT_EQ(r.err, "fuse: error: data/empty_masks.csv: the masks hold only label 0 (background): there is nothing to segment\n");
 }
 
+// Several image columns (a case's MRI sequences) are the channels of one image: read together, moved alike, a
+// model of 2 input channels; inference reads the row's files (a table), and a row whose files lie on different
+// grids is refused before anything is written.
+TEST(FuseInit, SeveralImageColumnsAreOneImagesChannels) {
+  const fs::path dir = fresh_dir("init_channels");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 6 32 32 16").exit_code, 0);
+  for (int i = 0; i < 6; ++i)  // a second sequence on the first's grid
+    fs::copy_file(dir / "data" / "images" / ("case0" + std::to_string(i) + "_ct.nii.gz"), dir / "data" / "images" / ("case0" + std::to_string(i) + "_t2.nii.gz"));
+  write_empty_mask(dir / "data" / "images" / "small.nii", 8);
+  for (const bool bad : {false, true})
+    rewrite_table(dir / "data" / "train.csv", dir / "data" / (bad ? "bad.csv" : "multi.csv"), "id,image,t2,mask,lesion,patient",
+                  [&](int i, const std::vector<std::string_view>& cells) {
+                    const std::string t2 = bad && i == 2 ? "images/small.nii" : "images/case0" + std::to_string(i) + "_t2.nii.gz";
+                    return std::string(cells[0]) + "," + std::string(cells[1]) + "," + t2 + "," + std::string(cells[2]) + "," + std::string(cells[3]) + "," +
+                           std::string(cells[4]);
+                  });
+  CommandResult r = fuse("init data/multi.csv --image image,t2 --mask mask --threads 2 --out seg.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(" voxels) in 6 images of 2 channels (image, t2)\n"), std::string::npos) << r.out;
+  const std::string text = read_text(dir / "seg.json");
+  EXPECT_NE(text.find(R"("source": {"table": "data/multi.csv", "paths": ["image", "t2", "mask"]})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.io.read_medical_channels", "path_keys": ["data.image", "data.t2"], "key": "data.scan", "dtype": "float32"})"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("// Made by `fuse init data/multi.csv --image image,t2 --mask mask`:"), std::string::npos) << text;
+  r = fuse("run seg.json --epochs 1 --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("model component 'net': in_channels 2 ("), std::string::npos) << r.out;
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --table data/multi.csv --out scored --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation: dice = "), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(dir / "scored" / "case03.nii.gz"));
+  r = fuse("infer bundle --input data/images/case00_ct.nii.gz --output case00_seg.nii.gz", dir);  // one sequence alone
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("key 'data.t2' missing"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("`fuse infer BUNDLE --table rows.csv`"), std::string::npos) << r.err;
+  // A classification of the same images by their lesion column.
+  r = fuse("init data/multi.csv --image image,t2 --target lesion --threads 2 --out lesion.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("from 6 images of 2 channels (image, t2)\n"), std::string::npos) << r.out;
+  const std::string lesion = read_text(dir / "lesion.json");
+  EXPECT_NE(lesion.find(R"("paths": ["image", "t2"])"), std::string::npos) << lesion;
+  EXPECT_EQ(lesion.find("data.t2\"]}"), std::string::npos) << lesion;  // not a feature column
+  EXPECT_NE(lesion.find("\"input_key\": \"data.image\""), std::string::npos) << lesion;
+
+  // Refused: a row whose sequences lie on different grids; a column that is not there.
+  const std::string off = init_error("data/bad.csv --image image,t2 --mask mask --threads 2", dir);
+  EXPECT_NE(off.find("fuse: error: row "), std::string::npos) << off;
+  EXPECT_NE(off.find(" of data/bad.csv: its 'image' and 't2' lie on different grids (size ["), std::string::npos) << off;
+  EXPECT_NE(off.find("] against [8, 8, 8]); the images of a case are its channels and must share one grid: register them first (or give --image one "
+                     "column)\n"),
+            std::string::npos)
+      << off;
+  EXPECT_NE(init_error("data/multi.csv --image image,flair --target lesion", dir).find("no column 'flair'"), std::string::npos);
+  EXPECT_NE(init_error("data/multi.csv --image image,t2 --mask t2", dir).find("--image and --mask both name 't2'"), std::string::npos);
+}
+
 TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
   const fs::path dir = fresh_dir("init_images");
   ASSERT_EQ(run_command("'" FUSE_MAKE_NODULES "' '" + (dir / "data").string() + "' 40 8").exit_code, 0);

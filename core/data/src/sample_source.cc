@@ -180,13 +180,10 @@ std::vector<Sample> read_table_source(const TableSource& source) {
   return out;
 }
 
-std::vector<Sample> read_glob_source(const GlobSource& source) {
-  std::error_code ec;
-  if (!fs::is_directory(source.folder, ec))
-    throw Error(Errc::kIo, "sample folder '" + source.folder.string() + "' does not exist or is not a folder");
-  const bool deep = source.pattern.rfind("**/", 0) == 0;
-  const std::string pattern = deep ? source.pattern.substr(3) : source.pattern;
-  // Templates are checked before any file is looked at.
+namespace {
+
+// The templates of `source` checked before any file is looked at.
+void check_templates(const GlobSource& source, const std::string& pattern) {
   std::vector<std::pair<std::string, std::string>> templates{{"'id'", source.id}};
   for (const auto& [key, text] : source.with) templates.emplace_back("'with' " + key, text);
   for (const auto& [what, text] : templates) {
@@ -194,6 +191,47 @@ std::vector<Sample> read_glob_source(const GlobSource& source) {
     if (text.find("{*}") != std::string::npos && pattern.find('*') == std::string::npos)
       throw Error(Errc::kInvalidArgument, what + " \"" + text + "\": '{*}' is what the pattern's first '*' matched, and '" + source.pattern + "' has none");
   }
+}
+
+// The sample of file `f` matching `pattern` (the part of source.pattern after "**/"), its id prefixed by
+// `folder` (its sub-folder, "**/" searches).
+Sample sample_of(const GlobSource& source, const std::string& pattern, const fs::path& f, const std::string& folder) {
+  std::string star;
+  glob_match(pattern, f.filename().string(), &star);
+  Sample s;
+  s.id = (folder.empty() ? "" : folder + "/") + fill_template("'id'", source.id, f, star);
+  s.origin = (source.folders ? "folder " : "file ") + f.string();
+  s.values.set(source.key, f.string());
+  std::error_code ec;
+  for (const auto& [key, text] : source.with) {
+    const fs::path paired = (f.parent_path() / fill_template("'with' " + key, text, f, star)).lexically_normal();
+    if (!fs::exists(paired, ec)) {  // a file, or a folder (a DICOM series)
+      if (source.optional.count(key)) continue;
+      throw Error(Errc::kIo, "sample '" + s.id + "' (" + s.origin + "): no file '" + paired.string() + "' for '" + key + "' (\"" + text + "\" in 'with')");
+    }
+    s.values.set(key, paired.string());
+  }
+  return s;
+}
+
+std::string without_deep(const std::string& pattern) { return pattern.rfind("**/", 0) == 0 ? pattern.substr(3) : pattern; }
+
+}  // namespace
+
+std::optional<Sample> glob_sample(const GlobSource& source, const fs::path& file) {
+  const std::string pattern = without_deep(source.pattern);
+  check_templates(source, pattern);
+  if (!glob_match(pattern, file.filename().string())) return std::nullopt;
+  return sample_of(source, pattern, file, "");
+}
+
+std::vector<Sample> read_glob_source(const GlobSource& source) {
+  std::error_code ec;
+  if (!fs::is_directory(source.folder, ec))
+    throw Error(Errc::kIo, "sample folder '" + source.folder.string() + "' does not exist or is not a folder");
+  const bool deep = source.pattern.rfind("**/", 0) == 0;
+  const std::string pattern = without_deep(source.pattern);
+  check_templates(source, pattern);
   std::vector<fs::path> files;
   auto matches = [&](const fs::directory_entry& e) {
     return (source.folders ? e.is_directory(ec) : e.is_regular_file(ec)) && glob_match(pattern, e.path().filename().string());
@@ -214,21 +252,9 @@ std::vector<Sample> read_glob_source(const GlobSource& source) {
   std::vector<Sample> out;
   std::map<std::string, fs::path> ids;
   for (const fs::path& f : files) {
-    std::string star;
-    glob_match(pattern, f.filename().string(), &star);
-    Sample s;
-    s.id = deep ? fs::relative(f, source.folder).parent_path().string() : "";
-    s.id = (s.id.empty() ? "" : s.id + "/") + fill_template("'id'", source.id, f, star);
+    Sample s = sample_of(source, pattern, f, deep ? fs::relative(f, source.folder).parent_path().string() : "");
     if (auto [it, inserted] = ids.emplace(s.id, f); !inserted)
       throw Error(Errc::kInvalidArgument, "files '" + it->second.string() + "' and '" + f.string() + "' have the same sample id '" + s.id + "'");
-    s.origin = (source.folders ? "folder " : "file ") + f.string();
-    s.values.set(source.key, f.string());
-    for (const auto& [key, text] : source.with) {
-      const fs::path paired = (f.parent_path() / fill_template("'with' " + key, text, f, star)).lexically_normal();
-      if (!fs::exists(paired, ec))  // a file, or a folder (a DICOM series)
-        throw Error(Errc::kIo, "sample '" + s.id + "' (" + s.origin + "): no file '" + paired.string() + "' for '" + key + "' (\"" + text + "\" in 'with')");
-      s.values.set(key, paired.string());
-    }
     out.push_back(std::move(s));
   }
   return out;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <boost/json/parse.hpp>
@@ -63,6 +64,30 @@ void read_photograph(Op& read, const std::string& image, const std::string& mask
                      std::to_string(labels.shape()[1]);
 }
 
+// Calls work(i) for i in [0, n) on `threads` threads, each with its own state: `make()` gives a thread its
+// work function (its ops). The first error is thrown once every thread has stopped.
+template <class Make>
+void in_parallel(size_t n, size_t threads, const Make& make) {
+  std::atomic<size_t> next{0};
+  std::mutex error_mutex;
+  std::optional<Error> failure;
+  const auto run = [&] {
+    try {
+      auto work = make();
+      for (size_t i = next++; i < n; i = next++) work(i);
+    } catch (const Error& e) {
+      const std::lock_guard<std::mutex> lock(error_mutex);
+      if (!failure) failure = e;
+      next = n;  // the others stop at their next file
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < std::max<size_t>(1, threads); ++t) pool.emplace_back(run);
+  run();
+  for (std::thread& t : pool) t.join();
+  if (failure) throw *failure;
+}
+
 }  // namespace
 
 bool is_photograph(const std::string& path) {
@@ -80,51 +105,54 @@ std::vector<ImageInfo> read_image_infos(const Registry& registry, const std::vec
   if (photo != images.end() && volume != images.end())
     throw Error(Errc::kInvalidArgument, "the images mix photographs ('" + *photo + "') and volumes ('" + *volume + "'); one data set holds one kind");
   std::vector<ImageInfo> out(images.size());
-  std::atomic<size_t> next{0};
-  std::mutex error_mutex;
-  std::optional<Error> failure;
-  auto work = [&] {
+  in_parallel(images.size(), threads, [&] {
     Op header = registry.create_op("fuse.io.read_medical", bj::parse(R"({"path_key": "path", "key": "image", "header_only": true})").as_object());
     Op full = registry.create_op("fuse.io.read_medical", bj::parse(R"({"path_key": "path", "key": "mask"})").as_object());
     std::optional<Op> picture;
-    for (size_t i = next++; i < images.size(); i = next++) {
-      try {
-        if (is_photograph(images[i])) {
-          if (!picture) picture = registry.create_op("fuse.io.read_image", bj::parse(R"({"path_key": "path", "key": "image"})").as_object());
-          out[i].path = images[i];
-          read_photograph(*picture, images[i], i < masks.size() ? masks[i] : "", out[i]);
-          continue;
-        }
-        NDict s;
-        s.set("path", images[i]);
-        header.forward(s);
-        ImageInfo& info = out[i];
-        info.path = images[i];
-        const std::vector<double> size = doubles_of(s, "image_meta.size"), spacing = doubles_of(s, "image_meta.spacing");
-        for (size_t a = 0; a < size.size() && a < 3; ++a) info.size[a] = static_cast<int64_t>(size[a]), info.spacing[a] = spacing[a];
-        info.orientation = s.get<std::string>("image_meta.orientation");
-        info.pixel_type = s.get<std::string>("image_meta.pixel_type");
-        info.channels = s.get<int64_t>("image_meta.channels");
-        if (i < masks.size() && !masks[i].empty()) {
-          NDict m;
-          m.set("path", masks[i]);
-          full.forward(m);
-          info.mask_path = masks[i];
-          count_labels(m.get<Tensor>("mask"), info.label_voxels);
-          info.mask_grid = grid_difference(grid_of(s, "image_meta"), grid_of(m, "mask_meta"));
-        }
-      } catch (const Error& e) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!failure) failure = e;
+    return [&, header = std::move(header), full = std::move(full), picture = std::move(picture)](size_t i) mutable {
+      if (is_photograph(images[i])) {
+        if (!picture) picture = registry.create_op("fuse.io.read_image", bj::parse(R"({"path_key": "path", "key": "image"})").as_object());
+        out[i].path = images[i];
+        read_photograph(*picture, images[i], i < masks.size() ? masks[i] : "", out[i]);
         return;
       }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < std::max<size_t>(1, threads); ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
-  if (failure) throw *failure;
+      NDict s;
+      s.set("path", images[i]);
+      header.forward(s);
+      ImageInfo& info = out[i];
+      info.path = images[i];
+      const std::vector<double> size = doubles_of(s, "image_meta.size"), spacing = doubles_of(s, "image_meta.spacing");
+      for (size_t a = 0; a < size.size() && a < 3; ++a) info.size[a] = static_cast<int64_t>(size[a]), info.spacing[a] = spacing[a];
+      info.orientation = s.get<std::string>("image_meta.orientation");
+      info.pixel_type = s.get<std::string>("image_meta.pixel_type");
+      info.channels = s.get<int64_t>("image_meta.channels");
+      if (i < masks.size() && !masks[i].empty()) {
+        NDict m;
+        m.set("path", masks[i]);
+        full.forward(m);
+        info.mask_path = masks[i];
+        count_labels(m.get<Tensor>("mask"), info.label_voxels);
+        info.mask_grid = grid_difference(grid_of(s, "image_meta"), grid_of(m, "mask_meta"));
+      }
+    };
+  });
+  return out;
+}
+
+std::vector<std::string> grid_differences(const Registry& registry, const std::vector<std::string>& volumes, const std::vector<std::string>& others,
+                                          size_t threads) {
+  std::vector<std::string> out(volumes.size());
+  in_parallel(volumes.size(), threads, [&] {
+    Op header = registry.create_op("fuse.io.read_medical", bj::parse(R"({"path_key": "path", "key": "image", "header_only": true})").as_object());
+    return [&, header = std::move(header)](size_t i) mutable {
+      NDict a, b;
+      a.set("path", volumes[i]);
+      b.set("path", others.at(i));
+      header.forward(a);
+      header.forward(b);
+      out[i] = grid_difference(grid_of(a, "image_meta"), grid_of(b, "image_meta"));
+    };
+  });
   return out;
 }
 

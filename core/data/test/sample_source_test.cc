@@ -159,6 +159,36 @@ TEST(GlobSource, PairedFilesAndIdsFromTheirTemplates) {
                 "' have the same sample id '003'");
 }
 
+// A paired key marked optional is left out where its file is missing (a test folder's labels); one file alone
+// is made a sample the same way, or none when its name does not match.
+TEST(GlobSource, OptionalPairsAndOneFile) {
+  const auto dir = fresh_dir("source_glob_optional");
+  std::filesystem::create_directories(dir / "imagesTs");
+  std::filesystem::create_directories(dir / "labelsTs");
+  for (const char* c : {"la_003", "la_007"}) {
+    write_file(dir / "imagesTs" / (std::string(c) + "_0000.nii.gz"), "x");
+    write_file(dir / "imagesTs" / (std::string(c) + "_0001.nii.gz"), "x");
+  }
+  write_file(dir / "labelsTs" / "la_003.nii.gz", "x");
+  GlobSource g{dir / "imagesTs", "*_0000.nii.gz", "data.t1", "{*}", {{"data.t2", "{*}_0001.nii.gz"}, {"data.mask", "../labelsTs/{*}.nii.gz"}}};
+  g.optional = {"data.mask"};
+  const std::vector<Sample> s = read_glob_source(g);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].values.get<std::string>("data.mask"), (dir / "labelsTs" / "la_003.nii.gz").string());
+  EXPECT_FALSE(s[1].values.has("data.mask"));
+  EXPECT_EQ(s[1].values.get<std::string>("data.t2"), (dir / "imagesTs" / "la_007_0001.nii.gz").string());
+  g.pattern = "**/*_0000.nii.gz";  // the sub-folder search's pattern fits one file too
+  const std::optional<Sample> one = glob_sample(g, dir / "imagesTs" / "la_007_0000.nii.gz");
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->id, "la_007");
+  EXPECT_EQ(one->values.get<std::string>("data.t2"), (dir / "imagesTs" / "la_007_0001.nii.gz").string());
+  EXPECT_FALSE(glob_sample(g, dir / "imagesTs" / "la_007_0001.nii.gz").has_value());
+  g.optional.clear();
+  EXPECT_EQ(error_of([&] { glob_sample(g, dir / "imagesTs" / "la_007_0000.nii.gz"); }),
+            "sample 'la_007' (file " + (dir / "imagesTs" / "la_007_0000.nii.gz").string() + "): no file '" + (dir / "labelsTs" / "la_007.nii.gz").string() +
+                "' for 'data.mask' (\"../labelsTs/{*}.nii.gz\" in 'with')");
+}
+
 TEST(DatalistSource, TheDecathlonsDatasetJson) {
   const auto dir = fresh_dir("source_datalist");
   write_file(dir / "dataset.json", R"({

@@ -196,7 +196,8 @@ bool carries(const data::Sample& s, const std::string& key) {
 }
 
 // The reference evaluation, when asked for and the inputs carry the reference (all of them, or none; some,
-// when it is a column the training table required: a case not annotated yet is segmented, not compared).
+// when it is a column the training table required or a paired file no inference step reads: a case not
+// annotated yet is segmented, not compared).
 std::unique_ptr<ReferenceEvaluation> reference_evaluation(const Registry& registry, const Experiment& e, const std::vector<data::Sample>& samples,
                                                           const BatchInferenceOptions& options, BatchInferenceResult& result) {
   const std::string key = !options.reference.empty() ? options.reference : e.inference.reference;
@@ -214,8 +215,8 @@ std::unique_ptr<ReferenceEvaluation> reference_evaluation(const Registry& regist
     result.not_compared = "the inputs carry no '" + key + "' (the inference's reference)";
     return nullptr;
   }
-  const std::vector<std::string> required = required_keys(e);
-  const bool optional = std::find(required.begin(), required.end(), key) != required.end();
+  const std::vector<std::string> may_lack = keys_inputs_may_lack(e);
+  const bool optional = std::find(may_lack.begin(), may_lack.end(), key) != may_lack.end();
   const size_t without = static_cast<size_t>(std::count_if(samples.begin(), samples.end(), [&](const data::Sample& s) { return !carries(s); }));
   if (optional && without > 0)
     result.not_compared = std::to_string(without) + " of " + std::to_string(samples.size()) + " inputs without a '" + key + "' (predicted, not compared)";

@@ -13,6 +13,7 @@
 #include "fuse/data/pipeline.h"
 #include "fuse/json/write.h"
 #include "fuse/train/checkpoint.h"
+#include "fuse/train/inference_inputs.h"
 #include "fuse/train/prediction_fit.h"
 #include "fuse/train/slice_forward.h"
 #include "fuse/train/sliding_window.h"
@@ -282,8 +283,8 @@ NDict Predictor::predict_file(const std::string& input, const std::string& outpu
   const InferenceSpec& spec = impl_->experiment.inference;
   if (!output.empty() && fs::exists(input) && fs::weakly_canonical(output) == fs::weakly_canonical(input))
     throw Error(Errc::kInvalidArgument, "the output '" + output + "' is the input: writing it would overwrite the input; choose another file");
-  NDict sample;
-  sample.set(spec.input_key, input);
+  NDict sample = fs::exists(input) ? input_file_sample(input, impl_->experiment).values : NDict();  // its paired files too
+  if (!fs::exists(input)) sample.set(spec.input_key, input);  // the reading step says it is missing, where
   if (!output.empty()) sample.set(spec.output_key, output);
   const std::string name = fs::path(input).filename().string();
   sample.set("data.sample_id", name.substr(0, name.find('.')));

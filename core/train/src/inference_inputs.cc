@@ -1,6 +1,8 @@
 #include "fuse/train/inference_inputs.h"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 
 #include "fuse/base/error.h"
 
@@ -37,15 +39,60 @@ std::vector<std::string> strings_of(const bj::object& source, const char* field)
 
 bool ends_with(const std::string& s, const std::string& end) { return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0; }
 
-std::vector<data::Sample> from_files(const std::vector<std::string>& files, const std::string& key) {
+// Whether `key` is named by a value of `v` (a step's config): the keys an inference step reads.
+bool names_key(const bj::value& v, const std::string& key) {
+  if (v.is_string()) return v.as_string() == key;
+  if (v.is_array()) return std::any_of(v.as_array().begin(), v.as_array().end(), [&](const bj::value& x) { return names_key(x, key); });
+  if (v.is_object()) return std::any_of(v.as_object().begin(), v.as_object().end(), [&](const auto& m) { return names_key(m.value(), key); });
+  return false;
+}
+
+// The training source when it was a folder's files with paired files (nnU-Net's imagesTr/la_003_0000.nii.gz
+// with its _0001 channel and ../labelsTr/la_003.nii.gz): its pattern, ids and pairs find a test folder's, or an
+// input's, paired files. A paired key that no inference step names (the labels) may be missing.
+std::optional<data::GlobSource> paired_source(const Experiment& e) {
+  const bj::object* trained = training_source(e, "folder");
+  const bj::value* with = trained ? trained->if_contains("with") : nullptr;
+  if (with == nullptr || !with->is_object() || with->as_object().empty()) return std::nullopt;
+  const auto text = [&](const char* field, const char* otherwise) {
+    const bj::value* v = trained->if_contains(field);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string(otherwise);
+  };
+  data::GlobSource g;
+  g.pattern = text("pattern", "*");
+  g.key = e.inference.input_key;
+  g.id = text("id", "{stem}");
+  g.folders = text("match", "files") == "folders";
+  for (const auto& m : with->as_object()) {
+    if (!m.value().is_string()) continue;
+    const std::string key(m.key());
+    g.with.emplace_back(key, std::string(m.value().as_string()));
+    bool named = false;
+    for (const data::Step& step : e.inference.steps)
+      for (const bj::object& config : step.run_configs()) named = named || names_key(config, key);
+    if (!named) g.optional.insert(key);
+  }
+  return g;
+}
+
+// The paired keys an input must bring: those the inference steps name ("data.t2"), "" when none.
+std::string needed_pairs(const data::GlobSource& g) {
+  std::string keys;
+  for (const auto& [key, text] : g.with)
+    if (!g.optional.count(key)) keys += (keys.empty() ? "'" : ", '") + key + "' (\"" + text + "\")";
+  return keys;
+}
+
+std::vector<data::Sample> from_files(const std::vector<std::string>& files, const Experiment& e) {
   std::vector<data::Sample> samples;
   for (const std::string& file : files) {
     if (!fs::exists(file)) throw Error(Errc::kIo, "--input: no such file or folder '" + file + "'");
-    data::Sample s;
-    s.id = data::file_stem(fs::path(file).lexically_normal());  // a DICOM series' folder: its whole name
-    s.origin = "--input " + file;
-    s.values.set(key, fs::absolute(file).lexically_normal().string());
-    samples.push_back(std::move(s));
+    try {
+      samples.push_back(input_file_sample(file, e));
+    } catch (const Error& x) {
+      throw Error(x.code(), "--input " + file + ": " + x.what());
+    }
+    samples.back().origin = "--input " + file;
   }
   return samples;
 }
@@ -94,23 +141,46 @@ std::vector<std::string> required_keys(const Experiment& e) {
   return keys;
 }
 
+std::vector<std::string> keys_inputs_may_lack(const Experiment& e) {
+  std::vector<std::string> keys = required_keys(e);
+  if (const std::optional<data::GlobSource> paired = paired_source(e)) keys.insert(keys.end(), paired->optional.begin(), paired->optional.end());
+  return keys;
+}
+
 void leave_out_empty(const std::vector<std::string>& keys, NDict& sample) {
   for (const std::string& key : keys)
     if (const Value* v = sample.find(key); v != nullptr && data::is_empty_cell(*v)) sample.erase(key);
 }
 
+data::Sample input_file_sample(const std::string& file, const Experiment& e) {
+  const fs::path path = fs::absolute(file).lexically_normal();
+  if (const std::optional<data::GlobSource> paired = paired_source(e)) {  // its paired files, found as in training
+    if (std::optional<data::Sample> s = data::glob_sample(*paired, path)) return *s;
+    if (const std::string needed = needed_pairs(*paired); !needed.empty())
+      throw Error(Errc::kInvalidArgument, "the bundle reads each input with its paired files " + needed + ", found from a file matching '" + paired->pattern +
+                                              "' as in training; '" + path.filename().string() + "' does not match it");
+  }
+  data::Sample s;
+  s.id = data::file_stem(path);  // a DICOM series' folder: its whole name
+  s.origin = file;
+  s.values.set(e.inference.input_key, path.string());
+  return s;
+}
+
 std::vector<data::Sample> read_inference_inputs(const InferenceInputs& in, const Experiment& e) {
   const int kinds = !in.files.empty() + !in.folder.empty() + !in.table.empty();
   if (kinds != 1) throw Error(Errc::kInvalidArgument, "give the inputs one way: --input FILE (repeatable), --folder DIR or --table FILE");
-  if (!in.files.empty()) return from_files(in.files, e.inference.input_key);
+  if (!in.files.empty()) return from_files(in.files, e);
   const std::string option = !in.folder.empty() ? "--folder" : "--table";
   std::vector<data::Sample> samples;
   try {
     if (!in.folder.empty()) {
       if (!fs::is_directory(in.folder)) throw Error(Errc::kIo, "no such folder '" + in.folder.string() + "'");
+      const std::optional<data::GlobSource> paired = paired_source(e);
       data::GlobSource g;
+      if (paired && paired->folders == in.folders) g = *paired;  // each input with its paired files, as in training
       g.folder = in.folder;
-      g.pattern = in.pattern;
+      g.pattern = !in.pattern.empty() ? in.pattern : paired && paired->folders == in.folders ? paired->pattern : "*";
       g.key = e.inference.input_key;
       g.folders = in.folders;
       samples = data::read_glob_source(g);

@@ -390,5 +390,55 @@ TEST_F(PredictAll, ADataListsTestSectionGoesToTheInputKey) {
             "--table: " + (inputs / "dataset.json").string() + ":1:1: no list 'validation' (its lists: training, test)");
 }
 
+// A bundle trained on a folder whose files came with paired files (nnU-Net's imagesTr: a case's second channel
+// _0001 and its labels beside the _0000 file) finds a test folder's, or an input's, paired files the same way;
+// the labels, which no inference step reads, may be missing.
+TEST(InferenceInputs, PairedFilesAreFoundAsInTraining) {
+  std::string text = testing::toy_json();
+  const std::string table = R"("source": {"table": "train.csv"})";
+  text.replace(text.find(table), table.size(),
+               R"("source": {"folder": "imagesTr", "pattern": "*_0000.npy", "id": "{*}", "with": {"data.path2": "{*}_0001.npy", "data.mask": "../labelsTr/{*}.npy"}})");
+  text.insert(text.rfind('}'), R"(, "inference": {"input_key": "data.path", "steps": [
+    {"op": "fuse.io.read_npy", "path_key": "data.path", "key": "data.a"}, {"op": "fuse.io.read_npy", "path_key": "data.path2", "key": "data.b"}]})");
+  const Experiment e = read_experiment(json::Document::parse(text, "paired.json"), false);
+  const fs::path dir = fresh_dir("paired_inputs");
+  fs::create_directories(dir / "imagesTs");
+  for (const char* name : {"a_0000.npy", "a_0001.npy", "b_0000.npy", "b_0001.npy"}) std::ofstream(dir / "imagesTs" / name) << "";
+  fs::create_directories(dir / "labelsTr");
+  std::ofstream(dir / "labelsTr" / "a.npy") << "";
+  InferenceInputs folder;
+  folder.folder = dir / "imagesTs";  // no --pattern: the training source's
+  const std::vector<data::Sample> samples = read_inference_inputs(folder, e);
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].id, "a");
+  EXPECT_EQ(samples[0].values.get<std::string>("data.path"), (dir / "imagesTs" / "a_0000.npy").string());
+  EXPECT_EQ(samples[0].values.get<std::string>("data.path2"), (dir / "imagesTs" / "a_0001.npy").string());
+  EXPECT_EQ(samples[0].values.get<std::string>("data.mask"), (dir / "labelsTr" / "a.npy").string());
+  EXPECT_EQ(samples[1].id, "b");
+  EXPECT_EQ(samples[1].values.get<std::string>("data.path2"), (dir / "imagesTs" / "b_0001.npy").string());
+  EXPECT_FALSE(samples[1].values.has("data.mask"));  // not annotated: predicted, not compared
+  EXPECT_EQ(keys_inputs_may_lack(e), std::vector<std::string>{"data.mask"});  // the labels; not the channel
+  InferenceInputs one;
+  one.files = {(dir / "imagesTs" / "b_0000.npy").string()};
+  const std::vector<data::Sample> alone = read_inference_inputs(one, e);
+  ASSERT_EQ(alone.size(), 1u);
+  EXPECT_EQ(alone[0].id, "b");
+  EXPECT_EQ(alone[0].origin, "--input " + one.files[0]);
+  EXPECT_EQ(alone[0].values.get<std::string>("data.path2"), (dir / "imagesTs" / "b_0001.npy").string());
+  // Refused: the second channel's file given alone; a case whose second channel is missing.
+  one.files = {(dir / "imagesTs" / "b_0001.npy").string()};
+  EXPECT_EQ(error_of([&] { read_inference_inputs(one, e); }),
+            "--input " + one.files[0] + ": the bundle reads each input with its paired files 'data.path2' (\"{*}_0001.npy\"), found from a file matching "
+            "'*_0000.npy' as in training; 'b_0001.npy' does not match it");
+  fs::remove(dir / "imagesTs" / "b_0001.npy");
+  EXPECT_EQ(error_of([&] { read_inference_inputs(folder, e); }),
+            "--folder: sample 'b' (file " + (dir / "imagesTs" / "b_0000.npy").string() + "): no file '" + (dir / "imagesTs" / "b_0001.npy").string() +
+                "' for 'data.path2' (\"{*}_0001.npy\" in 'with')");
+  one.files = {(dir / "imagesTs" / "b_0000.npy").string()};
+  EXPECT_EQ(error_of([&] { read_inference_inputs(one, e); }),
+            "--input " + one.files[0] + ": sample 'b' (file " + (dir / "imagesTs" / "b_0000.npy").string() + "): no file '" +
+                (dir / "imagesTs" / "b_0001.npy").string() + "' for 'data.path2' (\"{*}_0001.npy\" in 'with')");
+}
+
 }  // namespace
 }  // namespace fuse::train

@@ -3,6 +3,15 @@
 #include "volume_io.h"
 
 namespace fuse::io_medical {
+
+void write_read_meta(sdk::Dict& sample, const std::string& meta, const Volume& v, const std::string& path) {
+  volume::write_geometry(sample, meta, v.geometry);
+  volume::write_geometry(sample, meta + ".original", v.geometry);
+  sample.set_string(meta + ".path", path);
+  sample.set_string(meta + ".pixel_type", v.pixel_type);
+  sample.set_int(meta + ".channels", v.channels);
+}
+
 namespace {
 
 using sdk::Dict;
@@ -24,12 +33,7 @@ class ReadMedical {
   void forward(Dict& sample, const sdk::Call&) {
     const std::string path = sample.get_string(path_key_);
     Volume v = read_volume(path, options_);
-    const std::string meta = key_ + "_meta";
-    volume::write_geometry(sample, meta, v.geometry);
-    volume::write_geometry(sample, meta + ".original", v.geometry);
-    sample.set_string(meta + ".path", path);
-    sample.set_string(meta + ".pixel_type", v.pixel_type);
-    sample.set_int(meta + ".channels", v.channels);
+    write_read_meta(sample, key_ + "_meta", v, path);
     if (options_.header_only) return;
     sdk::Tensor t = std::move(v.data);
     if (dtype_) {

@@ -36,6 +36,10 @@ Volume read_nifti(const std::string& path, const ReadOptions& options);
 Volume read_with_itk(const std::string& path, const ReadOptions& options);
 Volume read_dicom_series(const std::string& folder, const ReadOptions& options);
 
+// The reader's '<key>_meta': the geometry, the same under 'original' (for writing back), the path, the pixel
+// type as stored and the channels.
+void write_read_meta(sdk::Dict& sample, const std::string& meta, const Volume& v, const std::string& path);
+
 // Writes a [channels, z, y, x] (or [z, y, x]) tensor with its geometry; the format follows the extension
 // (.nii, .nii.gz, .nrrd, .mha, .mhd). Parent folders are created.
 void write_volume(const std::string& path, const sdk::TensorView& data, const volume::Geometry& geometry);

@@ -178,5 +178,70 @@ TEST(ReadNifti, AWrongKeyNamesTheKeysPresent) {
   EXPECT_NE(message.find("data.image_path"), std::string::npos) << message;
 }
 
+// A case's MRI sequences as the channels of one tensor, each file its channel in the order given.
+TEST(ReadChannels, TheFilesBecomeChannelsInOrder) {
+  const auto dir = fresh_dir("read_channels");
+  RawNifti t1;
+  t1.data = bytes_of(ramp(60));
+  write_raw_nifti(dir / "t1.nii", t1);
+  RawNifti t2;
+  t2.datatype = DT_INT16;
+  t2.bitpix = 16;
+  t2.data = bytes_of(std::vector<int16_t>(60, 7));
+  write_raw_nifti(dir / "t2.nii", t2);
+  NDict s;
+  s.set("data.t1", (dir / "t1.nii").string());
+  s.set("data.t2", (dir / "t2.nii").string());
+  const NDict both = run_op("fuse.io.read_medical_channels", R"({"path_keys": ["data.t2", "data.t1"], "key": "data.scan"})", s);
+  const Tensor& scan = both.get<Tensor>("data.scan");
+  EXPECT_EQ(scan.shape(), (std::vector<int64_t>{2, 5, 4, 3}));
+  const std::vector<float> v = values<float>(scan);  // int16 and float32: float32
+  EXPECT_EQ(std::vector<float>(v.begin(), v.begin() + 60), std::vector<float>(60, 7.0f));
+  EXPECT_EQ(std::vector<float>(v.begin() + 60, v.end()), ramp(60));
+  EXPECT_EQ(both.get<int64_t>("data.scan_meta.channels"), 2);
+  EXPECT_EQ(both.get<std::string>("data.scan_meta.path"), (dir / "t2.nii").string());
+  EXPECT_EQ(both.get<List>("data.scan_meta.paths").size(), 2u);
+  EXPECT_EQ(both.get<List>("data.scan_meta.paths")[1].as<std::string>(), (dir / "t1.nii").string());
+  EXPECT_EQ(doubles(both, "data.scan_meta.original.spacing"), (std::vector<double>{2, 3, 4}));
+  // Files of one dtype keep it.
+  s.set("data.t3", (dir / "t2.nii").string());
+  const NDict same = run_op("fuse.io.read_medical_channels", R"({"path_keys": ["data.t2", "data.t3"]})", s);
+  EXPECT_EQ(values<int16_t>(same.get<Tensor>("data.image")), std::vector<int16_t>(120, 7));
+}
+
+TEST(ReadChannels, FilesOnDifferentGridsOrNoKeysAreRefused) {
+  const auto dir = fresh_dir("read_channels_grids");
+  RawNifti a;
+  a.data = bytes_of(ramp(60));
+  write_raw_nifti(dir / "a.nii", a);
+  RawNifti moved = a;
+  moved.srow[0][3] = 16;  // 3 voxels of 2 mm along x
+  write_raw_nifti(dir / "moved.nii", moved);
+  RawNifti thick = a;
+  thick.srow[2][2] = 5;
+  write_raw_nifti(dir / "thick.nii", thick);
+  RawNifti small = a;
+  small.nz = 4;
+  small.data = bytes_of(ramp(48));
+  write_raw_nifti(dir / "small.nii", small);
+  NDict s;
+  for (const char* name : {"a", "moved", "thick", "small"}) s.set(std::string("data.") + name, (dir / (std::string(name) + ".nii")).string());
+  const std::string prefix = "op 'fuse.io.read_medical_channels' (plugin 'fuse.io_medical'): ";
+  const auto refusal = [&](const std::string& other, const std::string& difference) {
+    return prefix + "'" + (dir / (other + ".nii")).string() + "' (data." + other + ") and '" + (dir / "a.nii").string() +
+           "' (data.a) lie on different grids (" + difference + "); a case's channels share one grid: register them first";
+  };
+  EXPECT_EQ(error_of([&] { run_op("fuse.io.read_medical_channels", R"({"path_keys": ["data.a", "data.moved"]})", s); }),
+            refusal("moved", "origin [-10, -20, 30] against [-16, -20, 30]"));
+  EXPECT_EQ(error_of([&] { run_op("fuse.io.read_medical_channels", R"({"path_keys": ["data.a", "data.thick"]})", s); }),
+            refusal("thick", "spacing [2, 3, 4] against [2, 3, 5]"));
+  EXPECT_EQ(error_of([&] { run_op("fuse.io.read_medical_channels", R"({"path_keys": ["data.a", "data.small"]})", s); }),
+            refusal("small", "size [3, 4, 5] against [3, 4, 4]"));
+  EXPECT_EQ(error_of([&] { run_op("fuse.io.read_medical_channels", R"({"path_keys": []})", s); }),
+            prefix + "create failed: 'path_keys' is empty: name the keys of the files to read as channels");
+  const std::string missing = error_of([&] { run_op("fuse.io.read_medical_channels", R"({"path_keys": ["data.a", "data.t2"]})", s); });
+  EXPECT_NE(missing.find("'data.t2'"), std::string::npos) << missing;
+}
+
 }  // namespace
 }  // namespace fuse::io_medical

@@ -1,6 +1,8 @@
 #include "geometry.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace fuse::volume {
 
@@ -170,5 +172,38 @@ void set_ints(sdk::Dict& d, const std::string& key, const int64_t* values, size_
 void write_geometry(sdk::Dict& d, const std::string& key, const Geometry& g) { write_fields(d, key, -1, g); }
 
 void write_meta(sdk::Dict& d, const std::string& meta_key, const Geometry& g) { write_geometry(d, meta_key, g); }
+
+namespace {
+
+// "[1, 1, 2.5]": six significant digits, enough to show how two grids differ.
+template <class Array>
+std::string list_text(const Array& values, size_t n) {
+  std::string text = "[";
+  char buffer[32];
+  for (size_t i = 0; i < n; ++i) {
+    std::snprintf(buffer, sizeof buffer, "%.6g", static_cast<double>(values[i]));
+    text += (i ? ", " : "") + std::string(buffer);
+  }
+  return text + "]";
+}
+
+}  // namespace
+
+std::string grid_difference(const Geometry& a, const Geometry& b) {
+  const size_t n = static_cast<size_t>(std::max(a.dims, b.dims));
+  const std::array<int64_t, 3> size_a{a.size.x, a.size.y, a.size.z}, size_b{b.size.x, b.size.y, b.size.z};
+  if (a.dims != b.dims || size_a != size_b) return "size " + list_text(size_a, n) + " against " + list_text(size_b, n);
+  double smallest = 1;
+  for (size_t i = 0; i < n; ++i) smallest = std::min(smallest, a.spacing[i]);
+  const auto differ = [](const auto& x, const auto& y, size_t count, double tolerance) {
+    for (size_t i = 0; i < count; ++i)
+      if (std::abs(x[i] - y[i]) > tolerance * std::max(1.0, std::abs(x[i]))) return true;
+    return false;
+  };
+  if (differ(a.spacing, b.spacing, n, 1e-4)) return "spacing " + list_text(a.spacing, n) + " against " + list_text(b.spacing, n);
+  if (differ(a.origin, b.origin, n, 0.01 * smallest)) return "origin " + list_text(a.origin, n) + " against " + list_text(b.origin, n);
+  if (differ(a.direction, b.direction, 9, 1e-4)) return "direction " + list_text(a.direction, 9) + " against " + list_text(b.direction, 9);
+  return "";
+}
 
 }  // namespace fuse::volume

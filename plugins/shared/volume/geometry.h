@@ -42,6 +42,11 @@ std::string orientation_code(const Geometry& g);
 // The direction matrix of a code (axes along world axes); an invalid code gives an error naming it.
 std::array<double, 9> direction_of_code(const std::string& code);
 
+// What differs between two grids ("spacing [1, 1, 2] against [1, 1, 3]"; "" when they are one): the size, then
+// spacing and direction within 1e-4 (relative), then the origin within 1% of the smallest voxel side. Volumes of
+// one scan (its MRI sequences) share a grid; a real difference means they need registering.
+std::string grid_difference(const Geometry& a, const Geometry& b);
+
 // The geometry of the output grid of `map` (out_size voxels): origin, spacing and direction follow the map.
 Geometry transformed(const Geometry& g, const IndexMap& map, Size3 out_size);
 

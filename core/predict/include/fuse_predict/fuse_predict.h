@@ -77,7 +77,9 @@ FM_PREDICT_API fm_error* fm_predictor_predict(fm_predictor* predictor, const fm_
 FM_PREDICT_API fm_error* fm_predictor_predict_batch(fm_predictor* predictor, const fm_dict* const* samples, size_t count, fm_dict** out);
 
 /* What `fuse infer --input INPUT [--output OUTPUT]` predicts: a sample with `input` under the input key,
- * `output` (unless NULL) under the output key and "data.sample_id" the input's file name up to its first '.'. */
+ * `output` (unless NULL) under the output key and "data.sample_id" the input's file name up to its first '.'.
+ * A bundle trained on a folder with paired files (a case's other sequences: nnU-Net's _0001 beside _0000) gets
+ * the input's paired files the same way. */
 FM_PREDICT_API fm_error* fm_predictor_predict_file(fm_predictor* predictor, const char* input, const char* output,
                                                    fm_dict** out);
 

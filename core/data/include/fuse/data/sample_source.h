@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -45,6 +46,8 @@ struct GlobSource {
   // key -> template of a file paired with each match, relative to the match's folder (nnU-Net's and the
   // Decathlon's "../labelsTr/{stem}.nii.gz", BraTS's "{*}_seg.nii.gz"); a missing one is an error.
   std::vector<std::pair<std::string, std::string>> with;
+  // Keys of `with` whose file may be missing: the key is left out then (a test folder's labels, which it may lack).
+  std::set<std::string> optional{};
   // Match folders instead of files: each matching folder is a sample (a DICOM series), its id its whole name;
   // with "**/", a matching folder is not searched further.
   bool folders = false;
@@ -72,6 +75,9 @@ std::vector<Sample> read_table_source(const TableSource& source);
 // The matching files, sorted; ids from `source.id` (by default the file names without their extensions,
 // ".nii.gz" included).
 std::vector<Sample> read_glob_source(const GlobSource& source);
+// One file as read_glob_source makes it a sample (its id and paired files; `source.folder` is taken as the
+// file's own folder); nullopt when its name does not match `source.pattern`.
+std::optional<Sample> glob_sample(const GlobSource& source, const std::filesystem::path& file);
 // The entries in file order; ids from an "id" field, else the first path field's file name without its
 // extensions, else the entry's number from 1.
 std::vector<Sample> read_datalist_source(const DatalistSource& source);

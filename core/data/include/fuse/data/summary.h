@@ -59,6 +59,12 @@ bool is_photograph(const std::string& path);
 std::vector<ImageInfo> read_image_infos(const Registry& registry, const std::vector<std::string>& images,
                                         const std::vector<std::string>& masks, size_t threads);
 
+// For each i, how the grid of the volume `others[i]` differs from that of `volumes[i]` ("" where they are one;
+// grid_difference), from their headers, on `threads` threads: a case's MRI sequences, read as its channels,
+// must share one grid. A file that cannot be read is an error naming it.
+std::vector<std::string> grid_differences(const Registry& registry, const std::vector<std::string>& volumes, const std::vector<std::string>& others,
+                                          size_t threads);
+
 DatasetSummary summarize(std::vector<ImageInfo> images);
 
 // {"images": [...], "groups": [...], "suggestion": {"spacing", "reorient", "orientation", "largest_size"},
