@@ -396,7 +396,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--set", run_options.settings, "replace or add a value of the experiment: a dotted path and JSON or plain text (trainer.epochs=3, model.channels=[8,16], schedule.name=cosine); repeat for more");
   run_cmd->add_option("--device", run_options.device, "override trainer.device (cpu, cuda, cuda:N)");
   run_cmd->add_option("--threads", run_options.threads, "override trainer.threads (LibTorch's threads)");
-  run_cmd->add_flag("--no-progress", run_options.no_progress, "no progress bar or per-epoch lines");
+  run_cmd->add_flag("--no-progress", run_options.no_progress, "no progress bar or per-epoch lines (what the run fits and sizes, and why it stops, is still said)");
   run_cmd->add_option("--stop-after", run_options.stop_after, "train this many epochs, then stop (continue later with --resume)");
   run_cmd->add_flag("--cross-validate", run_options.cross_validate, "train once per fold of data.folds, validated on that fold, into --out/fold_N; then the folds' table and the out-of-fold evaluation");
   run_cmd->add_option("--folds", run_options.folds, "with --cross-validate: only these folds in this call (comma-separated), e.g. one per job")->delimiter(',');

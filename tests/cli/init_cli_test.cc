@@ -436,6 +436,10 @@ TEST(FuseInit, ASurvivalTableRuns) {
   r = fuse("run survival.json --epochs 2 --no-progress --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: c_index = "), std::string::npos) << r.out;
+  // Without progress, what was fitted is still said (the columns' statistics, the baseline after training); no epoch lines.
+  EXPECT_NE(r.out.find("fuse.ops.zscore on '"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fuse.ops.cox_survival on 'model.risk': Breslow baseline hazard at "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("epoch 1/2:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("evaluation: survival_auc = "), std::string::npos) << r.out;  // at the median time
   // The median time to three significant digits (2.35215 exactly).
   EXPECT_NE(text.find(R"(// the AUC of an event by 2.35 (the median time) against no event until then)"), std::string::npos) << text;

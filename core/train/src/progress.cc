@@ -14,7 +14,7 @@ std::string format_seconds(double s) {
   return text;
 }
 
-ProgressBar::ProgressBar(bool enabled) : enabled_(enabled), terminal_(isatty(STDOUT_FILENO) != 0) {}
+ProgressBar::ProgressBar(bool enabled, bool notes) : enabled_(enabled), notes_(notes), terminal_(isatty(STDOUT_FILENO) != 0) {}
 
 void ProgressBar::start(const std::string& what, int64_t total) {
   what_ = what;
@@ -41,7 +41,11 @@ void ProgressBar::finish() {
 }
 
 void ProgressBar::line(const std::string& text) {
-  if (!enabled_) return;
+  if (enabled_) note(text);
+}
+
+void ProgressBar::note(const std::string& text) {
+  if (!notes_) return;
   finish();
   std::printf("%s\n", text.c_str());
   std::fflush(stdout);

@@ -11,15 +11,18 @@ namespace fuse::train {
 
 class ProgressBar {
  public:
-  explicit ProgressBar(bool enabled);
+  // `enabled`: the bar and the lines; `notes`: the notes (a distributed run's other ranks have none).
+  explicit ProgressBar(bool enabled, bool notes = true);
   void start(const std::string& what, int64_t total);
   void update(int64_t done, double loss, double lr);
   void finish();
-  // A line of its own (the epoch summary), below the bar.
+  // A line of its own (the epoch summary), below the bar; none without progress.
   void line(const std::string& text);
+  // A line printed with or without progress: what the run fitted or sized, why it stopped.
+  void note(const std::string& text);
 
  private:
-  bool enabled_, terminal_;
+  bool enabled_, notes_, terminal_;
   std::string what_;
   int64_t total_ = 0;
   std::chrono::steady_clock::time_point start_, last_;

@@ -173,7 +173,7 @@ ModelGraph build_model(const Registry& registry, const std::vector<ComponentSpec
 
 struct Trainer::Impl {
   Impl(const Registry& r, Experiment experiment, fs::path run_dir, Communicator* c)
-      : registry(r), e(std::move(experiment)), dir(std::move(run_dir)), comm(c), progress(e.trainer.progress && lead()), log(dir / "log.csv") {}
+      : registry(r), e(std::move(experiment)), dir(std::move(run_dir)), comm(c), progress(e.trainer.progress && lead(), lead()), log(dir / "log.csv") {}
 
   const Registry& registry;
   Experiment e;
@@ -261,10 +261,10 @@ void Trainer::Impl::prepare(Mode mode) {
   // Statistics fitted to the training split (a z-score's mean and std) enter the config before anything runs
   // or is written, so the cache, config.json and a bundle hold them.
   for (const std::string& line : fit_experiment(registry, e, std::max<size_t>(1, e.loader.options.workers), e.trainer.progress && lead()))
-    if (lead()) progress.line(line);
+    if (lead()) progress.note(line);
   // So do the model's sizes that the experiment leaves to the data (an MLP's in_features).
   for (const std::string& line : size_model(registry, e))
-    if (lead()) progress.line(line);
+    if (lead()) progress.note(line);
   if (mode != Mode::kProbe && lead()) {
     fs::create_directories(dir / "checkpoints");
     write_file_atomically(dir / "config.json", json::to_text(e.resolved, {2}) + "\n");
@@ -321,7 +321,7 @@ void Trainer::Impl::prepare(Mode mode) {
   schedule = std::make_unique<Schedule>(e.schedule, (batches + e.trainer.accumulate - 1) / e.trainer.accumulate, e.trainer.epochs);
   losses = std::make_unique<LossTerms>(registry, e.losses, *train_data);
   for (const std::string& line : losses->fitted())
-    if (lead()) progress.line(line);
+    if (lead()) progress.note(line);
   train_metrics = std::make_unique<MetricSet>(registry, e.metrics, true);
   validation_metrics = std::make_unique<MetricSet>(registry, e.metrics, false);
   // Steps fitted to the trained model's outputs join once they are (fit_to_predictions).
@@ -349,7 +349,7 @@ void Trainer::Impl::prepare(Mode mode) {
     if (comm) checkpoint_bytes = comm->broadcast(checkpoint_bytes, 0, "sending the checkpoint to resume from");
     restore(parse_checkpoint(checkpoint_bytes, last.string()));
     if (lead()) log.resume(next_epoch);  // the rows of the epochs done (numbered from 1)
-    progress.line("resuming after epoch " + std::to_string(next_epoch) + " of " + std::to_string(e.trainer.epochs));
+    progress.note("resuming after epoch " + std::to_string(next_epoch) + " of " + std::to_string(e.trainer.epochs));
   }
 }
 
@@ -655,7 +655,7 @@ void Trainer::Impl::fit_to_predictions(int64_t epoch) {
     fits.add(batch, ids);
   }
   for (const std::string& line : fits.finish(e.postprocess))
-    if (lead()) progress.line(line);
+    if (lead()) progress.note(line);
   data::copy_fits(e.postprocess, e.inference.postprocess, "inference's postprocess", "'postprocess'");
   data::write_fits(e.resolved, e.postprocess);
   data::write_fits(e.resolved, e.inference.postprocess);
@@ -756,13 +756,13 @@ RunResult Trainer::fit(bool resume) {
     m.progress.line(summary);
     ++result.epochs_run;
     if (t.stop_after > 0 && result.epochs_run >= t.stop_after && epoch + 1 < t.epochs) {
-      m.progress.line("stopping after " + std::to_string(result.epochs_run) + " epoch(s) as asked; continue with --resume");
+      m.progress.note("stopping after " + std::to_string(result.epochs_run) + " epoch(s) as asked; continue with --resume");
       result.interrupted = true;
       break;
     }
     if (t.patience > 0 && m.bad_epochs >= t.patience) {
       result.stopped_early = true;
-      m.progress.line("early stopping: '" + t.monitor + "' has not improved for " + std::to_string(t.patience) + " epochs");
+      m.progress.note("early stopping: '" + t.monitor + "' has not improved for " + std::to_string(t.patience) + " epochs");
       break;
     }
   }
