@@ -472,9 +472,13 @@ NDict Predictor::Impl::finish(PreparedInput input, const std::vector<Outputs>& p
       for (const auto& [k, t] : per_model[i]) s.set(k, Value(wrap(t)));
       const NDict before = s;
       postprocess[postprocess_of[i]].run(s, seed, -1, 0, false);
-      if (i == 0)
-        for (const auto& [k, v] : s.flatten())
-          if (changed(before.find(k), *v)) written.push_back(k);
+      for (const auto& [k, v] : s.flatten()) {
+        if (!changed(before.find(k), *v)) continue;
+        if (i == 0) written.push_back(k);
+        else if (std::find(written.begin(), written.end(), k) == written.end())  // a mean over some models only would mislead
+          throw Error(Errc::kInvalidArgument, "an ensemble combines what its models' postprocesses write, but the postprocess of '" + dirs[i].string() +
+                                                  "' writes '" + k + "', which the first bundle's ('" + dirs[0].string() + "') does not");
+      }
       each.push_back(std::move(s));
     }
     for (const std::string& k : written) {

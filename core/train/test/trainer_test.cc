@@ -469,11 +469,16 @@ TEST(Trainer, AnEnsembleRunsEachBundlesOwnInferenceStepsAndPostprocess) {
   for (const NDict& out : ensemble.predict_prepared(std::move(prepared), errors)) check(out);
   EXPECT_EQ(errors, std::vector<std::string>(3, ""));
 
-  // A postprocess that writes another key: nothing to combine.
+  // A postprocess that writes another key, or none: nothing to combine.
   copy_bundle(dir / "bundle", dir / "elsewhere", [](boost::json::object& e) { e["postprocess"].as_array()[0].as_object()["out"] = "model.other"; });
   Predictor apart(built_plugins(), {dir / "bundle", dir / "elsewhere"});
   EXPECT_EQ(error_of([&] { apart.predict(input(1.5, 1.0)); }),
             "an ensemble combines what its models' postprocesses write, but the postprocess of '" + (dir / "elsewhere").string() +
+                "' writes 'model.other', which the first bundle's ('" + (dir / "bundle").string() + "') does not");
+  copy_bundle(dir / "bundle", dir / "none", [](boost::json::object& e) { e["postprocess"] = boost::json::array{}; });
+  Predictor without(built_plugins(), {dir / "bundle", dir / "none"});
+  EXPECT_EQ(error_of([&] { without.predict(input(1.5, 1.0)); }),
+            "an ensemble combines what its models' postprocesses write, but the postprocess of '" + (dir / "none").string() +
                 "' writes no 'model.score', which the first bundle's ('" + (dir / "bundle").string() + "') writes");
   // A step of one bundle's own that fails is named with its bundle.
   copy_bundle(dir / "bundle", dir / "typo", [](boost::json::object& e) {
