@@ -84,6 +84,20 @@ void BM_Elastic(benchmark::State& state) {
 }
 BENCHMARK(BM_Elastic)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// Gaussian noise on the image alone (a standard deviation drawn per call, a normal per voxel): the identity
+// resampling above is its baseline too.
+void BM_Noise(benchmark::State& state) {
+  fuse::Op noise = op("fuse.medical.random_noise", R"({"keys": ["img"], "std": [0, 0.1]})");
+  const fuse::NDict input = volume(state.range(0));
+  uint64_t seed = 0;
+  for (auto _ : state) {
+    fuse::NDict s = input;
+    noise.forward(s, fuse::CallContext{true, ++seed, 0, 0});
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(BM_Noise)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 }  // namespace
 
 // The MR artifacts on the image alone: spike and ghosting pay one DFT there and back; motion (2 moves) pays

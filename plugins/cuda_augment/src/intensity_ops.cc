@@ -108,7 +108,7 @@ class RandomNoise {
   double p_;
   int dims_;
 };
-FUSE_OP(RandomNoise, "fuse.cuda.random_noise", "1.0.0")
+FUSE_OP(RandomNoise, "fuse.cuda.random_noise", "1.1.0")
 
 class RandomBiasField {
  public:

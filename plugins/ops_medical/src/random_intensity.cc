@@ -62,9 +62,7 @@ class RandomNoise {
     for (size_t k = 0; k < keys_.size(); ++k) {
       const uint64_t key_stream = kernels::mix64(draw.stream + k);
       for_each_channel(sample, keys_[k], dims_, [&](auto* v, int64_t n, int64_t channel) {
-        using T = std::remove_pointer_t<decltype(v)>;
-        const uint64_t first = static_cast<uint64_t>(channel * n);
-        for (int64_t i = 0; i < n; ++i) v[i] = static_cast<T>(v[i] + (mean_ + sd * kernels::counter_normal(key_stream, first + static_cast<uint64_t>(i))));
+        kernels::add_counter_normals(v, n, key_stream, static_cast<uint64_t>(channel * n), mean_, sd);
       });
     }
   }
@@ -76,7 +74,7 @@ class RandomNoise {
   double p_;
   int dims_;
 };
-FUSE_OP(RandomNoise, "fuse.medical.random_noise", "1.0.0")
+FUSE_OP(RandomNoise, "fuse.medical.random_noise", "1.1.0")
 
 // Convolves lines along `axis` of a [z][y][x] volume with a symmetric kernel, edges repeating.
 template <class T>

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "kernels/counter_random.h"
 #include "test_support.h"
 
 namespace fuse {
@@ -48,10 +49,24 @@ TEST(RandomNoise, TheDrawnStandardDeviationAndTheSeedDecide) {
   }
   EXPECT_NEAR(sum / 100000, 1.0, 0.03);
   EXPECT_NEAR(std::sqrt(sum2 / 100000 - 1.0), 2.0, 0.03);
+  double lag = 0;  // neighbours (the two halves of a Box-Muller pair among them) are independent
+  for (size_t i = 0; i + 1 < a.size(); ++i) lag += (a[i] - static_cast<double>(i) - 1) * (a[i + 1] - static_cast<double>(i + 1) - 1);
+  EXPECT_NEAR(lag / 99999 / 4, 0.0, 0.01);
   EXPECT_EQ(values<float>(run_op_training("fuse.medical.random_noise", config, ramp(100000), 5).get<Tensor>("img")), a);
   EXPECT_NE(values<float>(run_op_training("fuse.medical.random_noise", config, ramp(100000), 6).get<Tensor>("img")), a);
   EXPECT_EQ(error_of([] { run_op("fuse.medical.random_noise", R"({"keys": ["img"], "std": [0.5, 0.1]})", NDict()); }),
             "op 'fuse.medical.random_noise' (plugin 'fuse.ops_medical'): create failed: 'std' must be a range [low, high] with low <= high");
+}
+
+// The CPU loop takes the normals a Box-Muller pair at a time; a GPU thread per voxel computes its own: the same
+// values wherever a channel starts (an odd voxel count puts the next channel's first voxel mid-pair).
+TEST(RandomNoise, PairsOfNormalsEqualTheOneByOneDraws) {
+  for (const uint64_t first : {0u, 1u, 6u, 7u})
+    for (const int64_t n : {0, 1, 2, 5, 8}) {
+      std::vector<double> v(static_cast<size_t>(n), 1.0);
+      kernels::add_counter_normals(v.data(), n, 42, first, 0.5, 2.0);
+      for (int64_t i = 0; i < n; ++i) EXPECT_EQ(v[static_cast<size_t>(i)], 1.0 + (0.5 + 2.0 * kernels::counter_normal(42, first + static_cast<uint64_t>(i))));
+    }
 }
 
 TEST(RandomBlur, SpreadsAPointAndKeepsItsSum) {

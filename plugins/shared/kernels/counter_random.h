@@ -23,10 +23,34 @@ FUSE_HD double counter_uniform(uint64_t key, uint64_t i) {
   return (static_cast<double>(mix64(key ^ mix64(i)) >> 11) + 0.5) * 0x1.0p-53;
 }
 
-// Standard normal (Box-Muller on two uniforms of the counter pair 2i, 2i + 1).
+// Two independent standard normals from the uniforms 2p and 2p + 1 (Box-Muller: r cos t and r sin t).
+struct NormalPair {
+  double even, odd;
+};
+FUSE_HD NormalPair counter_normal_pair(uint64_t key, uint64_t p) {
+  const double u = counter_uniform(key, 2 * p), v = counter_uniform(key, 2 * p + 1);
+  const double r = sqrt(-2.0 * log(u)), t = 6.283185307179586476925 * v;
+  return {r * cos(t), r * sin(t)};
+}
+
+// Standard normal i: the even or odd half of pair i / 2 (one thread per voxel computes its pair).
 FUSE_HD double counter_normal(uint64_t key, uint64_t i) {
-  const double u = counter_uniform(key, 2 * i), v = counter_uniform(key, 2 * i + 1);
-  return sqrt(-2.0 * log(u)) * cos(6.283185307179586476925 * v);
+  const NormalPair n = counter_normal_pair(key, i / 2);
+  return i % 2 == 0 ? n.even : n.odd;
+}
+
+// v[i] += mean + sd * counter_normal(key, first + i) for i < n, each pair computed once: the CPU loop pays a log,
+// a square root and a cosine and sine per two values.
+template <class T>
+void add_counter_normals(T* v, int64_t n, uint64_t key, uint64_t first, double mean, double sd) {
+  int64_t i = 0;
+  if (n > 0 && first % 2 == 1) v[i] = static_cast<T>(v[i] + (mean + sd * counter_normal(key, first))), i = 1;
+  for (; i + 1 < n; i += 2) {
+    const NormalPair pair = counter_normal_pair(key, (first + static_cast<uint64_t>(i)) / 2);
+    v[i] = static_cast<T>(v[i] + (mean + sd * pair.even));
+    v[i + 1] = static_cast<T>(v[i + 1] + (mean + sd * pair.odd));
+  }
+  if (i < n) v[i] = static_cast<T>(v[i] + (mean + sd * counter_normal(key, first + static_cast<uint64_t>(i))));
 }
 
 }  // namespace fuse::kernels
