@@ -32,6 +32,17 @@ fuse::NDict volume(int64_t n) {
 
 fuse::Op op(const char* id, const char* config) { return registry().create_op(id, boost::json::parse(config).as_object()); }
 
+// Times `o` on a fresh copy of the n^3 volume per iteration, each with the next seed.
+void time_op(benchmark::State& state, fuse::Op& o) {
+  const fuse::NDict input = volume(state.range(0));
+  uint64_t seed = 0;
+  for (auto _ : state) {
+    fuse::NDict s = input;
+    o.forward(s, fuse::CallContext{true, ++seed, 0, 0});
+    benchmark::DoNotOptimize(s);
+  }
+}
+
 void BM_AffineThenElastic(benchmark::State& state) {
   fuse::Op affine = op("fuse.medical.random_affine", R"({"keys": ["img"], "labels": ["seg"], "rotation": [-15, 15], "scale": [0.9, 1.1]})");
   fuse::Op elastic = op("fuse.medical.random_elastic", R"({"keys": ["img"], "labels": ["seg"], "max_displacement": 7.5})");
@@ -50,13 +61,7 @@ BENCHMARK(BM_AffineThenElastic)->Arg(128)->Unit(benchmark::kMillisecond)->UseRea
 void BM_AffineElasticOneOp(benchmark::State& state) {
   fuse::Op both = op("fuse.medical.random_affine",
                      R"({"keys": ["img"], "labels": ["seg"], "rotation": [-15, 15], "scale": [0.9, 1.1], "elastic_max_displacement": 7.5})");
-  const fuse::NDict input = volume(state.range(0));
-  uint64_t seed = 0;
-  for (auto _ : state) {
-    fuse::NDict s = input;
-    both.forward(s, fuse::CallContext{true, ++seed, 0, 0});
-    benchmark::DoNotOptimize(s);
-  }
+  time_op(state, both);
 }
 BENCHMARK(BM_AffineElasticOneOp)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -74,13 +79,7 @@ BENCHMARK(BM_IdentityResampling)->Arg(128)->Unit(benchmark::kMillisecond)->UseRe
 
 void BM_Elastic(benchmark::State& state) {
   fuse::Op elastic = op("fuse.medical.random_elastic", R"({"keys": ["img"], "labels": ["seg"], "max_displacement": 7.5})");
-  const fuse::NDict input = volume(state.range(0));
-  uint64_t seed = 0;
-  for (auto _ : state) {
-    fuse::NDict s = input;
-    elastic.forward(s, fuse::CallContext{true, ++seed, 0, 0});
-    benchmark::DoNotOptimize(s);
-  }
+  time_op(state, elastic);
 }
 BENCHMARK(BM_Elastic)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -88,13 +87,7 @@ BENCHMARK(BM_Elastic)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
 // resampling above is its baseline too.
 void BM_Noise(benchmark::State& state) {
   fuse::Op noise = op("fuse.medical.random_noise", R"({"keys": ["img"], "std": [0, 0.1]})");
-  const fuse::NDict input = volume(state.range(0));
-  uint64_t seed = 0;
-  for (auto _ : state) {
-    fuse::NDict s = input;
-    noise.forward(s, fuse::CallContext{true, ++seed, 0, 0});
-    benchmark::DoNotOptimize(s);
-  }
+  time_op(state, noise);
 }
 BENCHMARK(BM_Noise)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -104,13 +97,7 @@ BENCHMARK(BM_Noise)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
 // two resamplings and three forward DFTs. The identity resampling above is the baseline of the ratios.
 void BM_MrArtifact(benchmark::State& state, const char* id) {
   fuse::Op artifact = op(id, R"({"keys": ["img"]})");
-  const fuse::NDict input = volume(state.range(0));
-  uint64_t seed = 0;
-  for (auto _ : state) {
-    fuse::NDict s = input;
-    artifact.forward(s, fuse::CallContext{true, ++seed, 0, 0});
-    benchmark::DoNotOptimize(s);
-  }
+  time_op(state, artifact);
 }
 BENCHMARK_CAPTURE(BM_MrArtifact, spike, "fuse.medical.random_spike")->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_MrArtifact, ghosting, "fuse.medical.random_ghosting")->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
