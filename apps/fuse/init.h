@@ -4,6 +4,7 @@
 #define FUSE_APPS_FUSE_INIT_H_
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@ struct InitOptions {
   std::string event_value;             // --event COLUMN=VALUE: the column's value that is the event ("Dead"); "": a 0/1 column
   std::string survival_model = "cox";  // --survival-model: cox (a risk) or discrete (per-bin event probabilities)
   double horizon = 0;                  // --horizon: the time survival is predicted and scored at; 0: the median time
+  std::string made_by;                 // the command a template names, when not the options' own (an nnU-Net folder's)
 };
 
 // The table as the experiment names it: relative to the experiment's folder, unless that climbs more than two
@@ -187,8 +189,27 @@ std::string target_sections(const InitOptions& o, const Target& t, int64_t epoch
 // Per --groups column, its key, for the evaluation ("[\"data.site\"]").
 std::string key_list(const std::vector<std::string>& columns);
 
-// A 3D segmentation of the images in column o.image by the label maps in column o.mask.
-int init_segmentation(const InitOptions& o);
+// nnU-Net's raw data set (v2; init_nnunet.cc): a folder (or its dataset.json) whose dataset.json names
+// "channel_names" and "file_ending", with imagesTr/<case>_<XXXX><ending> and labelsTr/<case><ending>.
+bool is_nnunet_dataset(const std::string& path);
+struct NnunetDataset {
+  std::filesystem::path folder;
+  std::string ending;                            // ".nii.gz"
+  std::vector<std::string> channels;             // column-like names (T2, ADC), in channel order
+  std::map<int64_t, std::string> labels;         // value -> name, as dataset.json gives them
+  std::vector<std::string> ids, masks;           // per case, in name order
+  std::vector<std::vector<std::string>> images;  // [channel][case]
+};
+// Reads dataset.json and finds every case's channels and label map; refuses (naming the file and what to fix) a
+// missing channel or label file, channels numbered with a gap, region-based labels, and a 'numTraining' that
+// differs from the cases found.
+NnunetDataset read_nnunet_dataset(const InitOptions& o);
+// The experiment's source: imagesTr's first channels, the other channels and the labels paired with each.
+std::string nnunet_source(const NnunetDataset& n, const std::filesystem::path& experiment);
+
+// A 3D segmentation of the images in column o.image by the label maps in column o.mask; of an nnU-Net data set's
+// cases when `nnunet` is given (o.image then names its channels, o.mask "mask").
+int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet = nullptr);
 // A 3D classification (or regression) of the images in column o.image by column o.target; 2D for photographs.
 int init_images(const InitOptions& o);
 // A 2D segmentation of photographs `s` by their masks; `columns` are the table's, `source` the experiment's data

@@ -179,6 +179,22 @@ int init(const InitOptions& o) {
     throw Error(Errc::kInvalidArgument, std::string(o.horizon != 0 ? "--horizon" : "--survival-model") + " is for a survival target: give --time and --event");
   if (o.horizon < 0 || !std::isfinite(o.horizon))
     throw Error(Errc::kInvalidArgument, "--horizon " + json::format_number(o.horizon) + ": a time after 0, in the times' unit (e.g. 5 for five years)");
+  if (is_nnunet_dataset(o.table)) {
+    // nnU-Net's folder names its channels and labels itself.
+    if (!o.target.empty() || !o.mask.empty() || !o.event.empty() || o.image != "image")
+      throw Error(Errc::kInvalidArgument, o.table + " is an nnU-Net data set (dataset.json with 'channel_names'): its channels and labelsTr make the "
+                                          "segmentation; leave out --target, --mask, --image, --time and --event");
+    if (!o.fold_group.empty() && o.fold_group != "none")
+      throw Error(Errc::kInvalidArgument, "--fold-group names a table's column; " + o.table + " is an nnU-Net folder: set \"folds\": {\"group\": ...} in the "
+                                          "experiment, or give the cases as a table");
+    check_out(o);
+    const NnunetDataset n = read_nnunet_dataset(o);
+    InitOptions with = o;
+    with.image = join(n.channels, ",");
+    with.mask = "mask";
+    with.made_by = "fuse init " + o.table + max_size_option(o);
+    return init_segmentation(with, &n);
+  }
   if (o.target.empty() + o.mask.empty() + o.event.empty() != 2)
     throw Error(Errc::kInvalidArgument, "give --target COLUMN (a table's other columns, or its images, predict it), --mask COLUMN (label maps of the images "
                                         "in --image COLUMN: a segmentation) or --time and --event COLUMNs (survival)");
@@ -421,6 +437,7 @@ std::string common_options(const InitOptions& o) {
 }
 
 std::string segmentation_command(const InitOptions& o) {
+  if (!o.made_by.empty()) return o.made_by;
   return "fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + fold_group_option(o) + max_size_option(o);
 }
 

@@ -26,7 +26,7 @@ constexpr int64_t kPatchStep = 4;   // the 3-level UNet halves a patch twice
 
 }  // namespace
 
-int init_segmentation(const InitOptions& o) {
+int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   const fs::path table_file(o.table), out(o.out);
   const std::vector<std::string> image_cols = image_columns(o);
   if (std::count(image_cols.begin(), image_cols.end(), o.mask))
@@ -35,7 +35,19 @@ int init_segmentation(const InitOptions& o) {
   std::string source;  // the experiment's data source
   FoldGroups groups;
   size_t unlabelled = 0;  // rows without a label map: left out ("required")
-  if (table_file.extension() == ".json") {
+  if (nnunet != nullptr) {
+    columns = image_cols;
+    columns.push_back(o.mask);
+    images = nnunet->images.front();
+    masks = nnunet->masks;
+    require_images(o, images.size());
+    for (size_t c = 1; c < image_cols.size(); ++c) {
+      const std::vector<std::string> differences = data::grid_differences(Registry(), images, nnunet->images[c], reading_threads(o));
+      for (size_t i = 0; i < differences.size(); ++i)
+        if (!differences[i].empty()) throw channel_grid_error("case '" + nnunet->ids[i] + "'", image_cols[0], image_cols[c], differences[i]);
+    }
+    source = nnunet_source(*nnunet, out);
+  } else if (table_file.extension() == ".json") {
     // A data list (the Medical Segmentation Decathlon's dataset.json): its "training" entries.
     check_out(o);
     if (!o.fold_group.empty() && o.fold_group != "none")
@@ -94,7 +106,20 @@ int init_segmentation(const InitOptions& o) {
     if (label > 0) labels.push_back(label);
   }
   if (labels.empty()) throw Error(Errc::kInvalidArgument, o.table + ": the masks hold only label 0 (background): there is nothing to segment");
-  const int64_t classes = labels.back() + 1;
+  int64_t classes = labels.back() + 1;
+  if (nnunet != nullptr && !nnunet->labels.empty()) {  // the labels dataset.json declares: every one a class, none other
+    std::string declared;
+    for (const auto& [value, name] : nnunet->labels) declared += (declared.empty() ? "" : ", ") + name + " " + std::to_string(value);
+    for (int64_t l : labels)
+      if (!nnunet->labels.count(l))
+        throw Error(Errc::kInvalidArgument, o.table + ": the label maps hold label " + std::to_string(l) + ", which dataset.json's 'labels' does not name (" +
+                                                declared + ")");
+    classes = std::max(classes, nnunet->labels.rbegin()->first + 1);
+  }
+  const auto label_name = [&](int64_t l) {
+    const auto named = nnunet != nullptr ? nnunet->labels.find(l) : std::map<int64_t, std::string>::const_iterator();
+    return nnunet != nullptr && named != nnunet->labels.end() ? " " + named->second : std::string();
+  };
 
   // Patches: the largest resampled size per axis, at most kMaxPatch, a multiple of kPatchStep (smaller volumes
   // are padded).
@@ -109,7 +134,7 @@ int init_segmentation(const InitOptions& o) {
   for (const std::string& c : image_cols) path_keys.push_back(data_key(c));
   const std::string both = "[" + json_string(image) + "], \"labels\": [" + json_string(seg) + "]";
   std::string label_list;
-  for (int64_t l : labels) label_list += (label_list.empty() ? "" : ", ") + std::to_string(l) + " (" + std::to_string(s.label_voxels.at(l)) + " voxels)";
+  for (int64_t l : labels) label_list += (label_list.empty() ? "" : ", ") + std::to_string(l) + label_name(l) + " (" + std::to_string(s.label_voxels.at(l)) + " voxels)";
   const std::string description = "3D segmentation of label" + std::string(labels.size() == 1 ? " " : "s ") + label_list + " in " + std::to_string(images.size()) +
                                   " images" + (image_cols.size() > 1 ? " of " + std::to_string(image_cols.size()) + " channels (" + join(image_cols, ", ") + ")" : "");
   const std::string window = "{\"size\": " + integer_list(patch) + ", \"overlap\": 0.5, \"batch\": 2}";
@@ -162,7 +187,11 @@ int init_segmentation(const InitOptions& o) {
        ", \"channels\": [16, 32, 64], \"norm\": \"instance\",\n            \"inputs\": [" + json_string(image) + "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
   line(segmentation_sections(seg, metric, "Distances in millimetres: the spacing per tensor axis (z, y, x) after resampling.", 50));
   line("  // A new image: the same static steps without the labels, windows as in validation, the labels written back onto");
-  line("  // the input's own grid. `fuse infer BUNDLE --table test.csv --out DIR` scores them against the table's '" + o.mask + "' column.");
+  if (nnunet != nullptr)
+    line("  // the input's own grid. `fuse infer BUNDLE --folder " + (nnunet->folder / "imagesTs").string() +
+         " --out DIR` segments the test cases, each with its channels.");
+  else
+    line("  // the input's own grid. `fuse infer BUNDLE --table test.csv --out DIR` scores them against the table's '" + o.mask + "' column.");
   line("  \"inference\": {");
   line("    \"input_key\": " + image_path + ",");
   line("    \"steps\": [");

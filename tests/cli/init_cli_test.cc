@@ -681,6 +681,69 @@ TEST(FuseInit, SeveralImageColumnsAreOneImagesChannels) {
   EXPECT_NE(init_error("data/multi.csv --image image,t2 --mask t2", dir).find("--image and --mask both name 't2'"), std::string::npos);
 }
 
+// nnU-Net's raw data set as it comes: dataset.json names the channels and labels, imagesTr/<case>_000c.nii.gz and
+// labelsTr/<case>.nii.gz hold the cases; imagesTs is predicted with each case's channels found as in training.
+TEST(FuseInit, AnNnUnetFolderGivesASegmentationOfItsChannels) {
+  const fs::path dir = fresh_dir("init_nnunet");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 6 32 32 16").exit_code, 0);
+  const fs::path set = dir / "Dataset001_Toy";
+  for (const char* sub : {"imagesTr", "labelsTr", "imagesTs"}) fs::create_directories(set / sub);
+  for (int i = 0; i < 6; ++i) {
+    const fs::path ct = dir / "data" / "images" / ("case0" + std::to_string(i) + "_ct.nii.gz");
+    const std::string id = (i < 5 ? "toy_00" : "toy_10") + std::to_string(i);  // the last one held out
+    for (const char* c : {"_0000", "_0001"}) fs::copy_file(ct, set / (i < 5 ? "imagesTr" : "imagesTs") / (id + c + ".nii.gz"));
+    if (i < 5) fs::copy_file(dir / "data" / "images" / ("case0" + std::to_string(i) + "_mask.nii.gz"), set / "labelsTr" / (id + ".nii.gz"));
+  }
+  const auto write_json = [&](const std::string& labels, int count) {
+    std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "CT", "1": "CT late"}, "labels": )" << labels << R"(, "numTraining": )" << count
+                                        << R"(, "file_ending": ".nii.gz"})";
+  };
+  write_json(R"({"background": 0, "organ": 1, "lesion": 2})", 5);
+  CommandResult r = fuse("init Dataset001_Toy --threads 2 --out toy.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote toy.json: 3D segmentation of labels 1 organ ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" voxels) in 5 images of 2 channels (CT, CT_late)\n"), std::string::npos) << r.out;
+  const std::string text = read_text(dir / "toy.json");
+  EXPECT_NE(text.find("// Made by `fuse init Dataset001_Toy`:"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("source": {"folder": "Dataset001_Toy/imagesTr", "pattern": "*_0000.nii.gz", "key": "data.CT", "id": "{*}",
+               "with": {"data.CT_late": "{*}_0001.nii.gz", "data.mask": "../labelsTr/{*}.nii.gz"}},)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.io.read_medical_channels", "path_keys": ["data.CT", "data.CT_late"], "key": "data.scan", "dtype": "float32"})"),
+            std::string::npos)
+      << text;
+  r = fuse("run toy.json --epochs 1 --no-progress --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --folder Dataset001_Toy/imagesTs --out test --no-progress", dir);  // the training pattern: each case once
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("predicted 1 of 1 inputs"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(dir / "test" / "toy_105.nii.gz"));
+
+  // Refused: options that the folder decides; labels dataset.json does not name; a count that differs; region-based
+  // labels; a case without its second channel.
+  EXPECT_EQ(init_error("Dataset001_Toy --mask seg", dir),
+            "fuse: error: Dataset001_Toy is an nnU-Net data set (dataset.json with 'channel_names'): its channels and labelsTr make the segmentation; leave "
+            "out --target, --mask, --image, --time and --event\n");
+  write_json(R"({"background": 0, "organ": 1})", 5);
+  EXPECT_EQ(init_error("Dataset001_Toy --threads 2", dir),
+            "fuse: error: Dataset001_Toy: the label maps hold label 2, which dataset.json's 'labels' does not name (background 0, organ 1)\n");
+  write_json(R"({"background": 0, "organ": 1, "lesion": 2})", 6);
+  std::string error = init_error("Dataset001_Toy --threads 2", dir);
+  EXPECT_NE(error.find("dataset.json:1:"), std::string::npos) << error;
+  EXPECT_NE(error.find(": 'numTraining' is 6 but imagesTr holds 5 cases\n"), std::string::npos) << error;
+  write_json(R"({"background": 0, "tumour": [1, 2]})", 5);
+  error = init_error("Dataset001_Toy --threads 2", dir);
+  EXPECT_NE(error.find(": label 'tumour' is not one value; region-based labels (several values) are not supported: give each label its value\n"),
+            std::string::npos)
+      << error;
+  write_json(R"({"background": 0, "organ": 1, "lesion": 2})", 5);
+  fs::remove(set / "imagesTr" / "toy_003_0001.nii.gz");
+  EXPECT_EQ(init_error("Dataset001_Toy --threads 2", dir), "fuse: error: case 'toy_003' of Dataset001_Toy/dataset.json: no file '" +
+                                                               (fs::path("Dataset001_Toy") / "imagesTr" / "toy_003_0001.nii.gz").string() +
+                                                               "' for channel 1 (CT_late)\n");
+}
+
 TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
   const fs::path dir = fresh_dir("init_images");
   ASSERT_EQ(run_command("'" FUSE_MAKE_NODULES "' '" + (dir / "data").string() + "' 40 8").exit_code, 0);

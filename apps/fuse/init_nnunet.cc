@@ -1,0 +1,121 @@
+// fuse init on nnU-Net's raw data set (v2): dataset.json names the channels, the labels and the file ending;
+// imagesTr holds <case>_<XXXX><ending> per channel, labelsTr <case><ending>. The experiment reads the folder as
+// it is (a folder source whose paired files are the other channels and the labels), so `fuse infer BUNDLE
+// --folder imagesTs` finds each test case's channels the same way.
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <set>
+
+#include "fuse/base/error.h"
+#include "fuse/base/strings.h"
+#include "fuse/json/document.h"
+#include "init.h"
+
+namespace fuse::cli {
+
+namespace fs = std::filesystem;
+namespace bj = boost::json;
+
+namespace {
+
+fs::path dataset_json(const std::string& path) { return fs::is_directory(path) ? fs::path(path) / "dataset.json" : fs::path(path); }
+
+// A channel's name as a column name: letters, digits, '_' and '-' kept, the rest '_' ("T2 FLAIR" -> "T2_FLAIR").
+std::string column_of(const std::string& name) {
+  std::string out;
+  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ? c : '_';
+  return out;
+}
+
+// "_0003" + ending: channel c's suffix.
+std::string channel_suffix(size_t c, const std::string& ending) {
+  const std::string number = std::to_string(c);
+  return "_" + std::string(number.size() < 4 ? 4 - number.size() : 0, '0') + number + ending;
+}
+
+}  // namespace
+
+bool is_nnunet_dataset(const std::string& path) {
+  const fs::path file = dataset_json(path);
+  if (file.filename() != "dataset.json" || !fs::is_regular_file(file) || !fs::is_directory(file.parent_path() / "imagesTr")) return false;
+  try {
+    const json::Document d = json::Document::load(file);
+    const bj::value& root = d.root();
+    return root.is_object() && root.as_object().contains("channel_names") && root.as_object().contains("file_ending");
+  } catch (const Error&) {
+    return false;  // not readable as one: the data list's reader says why
+  }
+}
+
+NnunetDataset read_nnunet_dataset(const InitOptions& o) {
+  const fs::path file = dataset_json(o.table);
+  const json::Document d = json::Document::load(file);
+  const bj::object& root = d.root().as_object();
+  NnunetDataset n;
+  n.folder = file.parent_path();
+  const bj::value& ending = root.at("file_ending");
+  if (!ending.is_string() || ending.as_string().empty())
+    throw Error(Errc::kConfig, d.location("/file_ending") + ": 'file_ending' is the images' extension, e.g. \".nii.gz\"");
+  n.ending = std::string(ending.as_string());
+  // Channels by their number ("0", "1", ...), which must run from 0 without a gap.
+  const bj::value& names = root.at("channel_names");
+  if (!names.is_object() || names.as_object().empty())
+    throw Error(Errc::kConfig, d.location("/channel_names") + ": 'channel_names' maps each channel's number to its name, e.g. {\"0\": \"T2\"}");
+  std::set<std::string> taken = {"mask"};
+  for (size_t c = 0; c < names.as_object().size(); ++c) {
+    const bj::value* name = names.as_object().if_contains(std::to_string(c));
+    if (name == nullptr || !name->is_string())
+      throw Error(Errc::kConfig, d.location("/channel_names") + ": no channel " + std::to_string(c) + " (channels are numbered 0, 1, ... without a gap)");
+    std::string column = column_of(std::string(name->as_string()));
+    if (column.empty() || !taken.insert(column).second) column = "channel_" + std::to_string(c);  // a name used twice keeps its number
+    n.channels.push_back(column);
+  }
+  // Labels: name -> value; region-based training (a name -> several values) is nnU-Net's own.
+  if (const bj::value* labels = root.if_contains("labels"); labels != nullptr && labels->is_object())
+    for (const auto& [name, value] : labels->as_object()) {
+      if (!value.is_int64())
+        throw Error(Errc::kConfig, d.location("/labels/" + json::escape_token(name)) + ": label '" + std::string(name) +
+                                       "' is not one value; region-based labels (several values) are not supported: give each label its value");
+      n.labels[value.as_int64()] = std::string(name);
+    }
+  // The cases: imagesTr/<case>_0000<ending>, in name order.
+  const std::string first = channel_suffix(0, n.ending);
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(n.folder / "imagesTr")) {
+    const std::string name = e.path().filename().string();
+    if (e.is_regular_file() && name.size() > first.size() && name.compare(name.size() - first.size(), first.size(), first) == 0) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  n.images.resize(n.channels.size());
+  for (const fs::path& f : files) {
+    const std::string name = f.filename().string();
+    n.ids.push_back(name.substr(0, name.size() - first.size()));
+    for (size_t c = 0; c < n.channels.size(); ++c) {
+      const fs::path channel = n.folder / "imagesTr" / (n.ids.back() + channel_suffix(c, n.ending));
+      if (!fs::exists(channel))
+        throw Error(Errc::kIo, "case '" + n.ids.back() + "' of " + file.string() + ": no file '" + channel.string() + "' for channel " + std::to_string(c) + " (" +
+                                   n.channels[c] + ")");
+      n.images[c].push_back(channel.string());
+    }
+    const fs::path label = n.folder / "labelsTr" / (n.ids.back() + n.ending);
+    if (!fs::exists(label)) throw Error(Errc::kIo, "case '" + n.ids.back() + "' of " + file.string() + ": no label map '" + label.string() + "'");
+    n.masks.push_back(label.string());
+  }
+  if (files.empty()) throw Error(Errc::kIo, file.string() + ": no case in '" + (n.folder / "imagesTr").string() + "' (files named <case>" + first + ")");
+  if (const bj::value* count = root.if_contains("numTraining"); count != nullptr && count->is_int64() && count->as_int64() != static_cast<int64_t>(files.size()))
+    throw Error(Errc::kInvalidArgument, d.location("/numTraining") + ": 'numTraining' is " + std::to_string(count->as_int64()) + " but imagesTr holds " +
+                                            std::to_string(files.size()) + " cases");
+  return n;
+}
+
+std::string nnunet_source(const NnunetDataset& n, const fs::path& experiment) {
+  const std::string all = "{*}";
+  std::string with;
+  for (size_t c = 1; c < n.channels.size(); ++c) with += json_string(data_key(n.channels[c])) + ": " + json_string(all + channel_suffix(c, n.ending)) + ", ";
+  with += "\"data.mask\": " + json_string("../labelsTr/" + all + n.ending);
+  return "{\"folder\": " + json_string(table_path(n.folder / "imagesTr", experiment)) + ", \"pattern\": " + json_string("*" + channel_suffix(0, n.ending)) +
+         ", \"key\": " + json_string(data_key(n.channels[0])) + ", \"id\": \"{*}\",\n               \"with\": {" + with + "}}";
+}
+
+}  // namespace fuse::cli
