@@ -13,6 +13,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "commands.h"
+#include "init.h"
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
 #include "fuse/cache/cache.h"
@@ -346,7 +347,22 @@ int summary(const SummaryOptions& options) {
   SummaryOptions o = options;
   std::vector<std::string> images, masks;
   const fs::path path(o.path);
-  if (fs::is_directory(path)) {
+  std::string channels_note;  // an nnU-Net folder's: its channels, and those off their case's first channel's grid
+  if (is_nnunet_dataset(o.path)) {
+    InitOptions read;
+    read.table = o.path;
+    const NnunetDataset n = read_nnunet_dataset(read);
+    images = n.images.front();
+    masks = n.masks;
+    channels_note = "nnU-Net data set: " + std::to_string(n.ids.size()) + " cases of " + std::to_string(n.channels.size()) + " channel" +
+                    (n.channels.size() == 1 ? "" : "s") + " (" + join(n.channels, ", ") + "), the first summarised with labelsTr\n";
+    for (size_t c = 1; c < n.channels.size(); ++c) {
+      const std::vector<std::string> differences = data::grid_differences(Registry(), images, n.images[c], thread_count(o.threads));
+      for (size_t i = 0; i < differences.size(); ++i)
+        if (!differences[i].empty())
+          channels_note += "  case '" + n.ids[i] + "': " + n.channels[c] + " lies off " + n.channels[0] + "'s grid (" + differences[i] + "): register it\n";
+    }
+  } else if (fs::is_directory(path)) {
     for (const auto& e : fs::directory_iterator(path)) {
       const std::string name = e.path().filename().string();
       for (const char* ext : {".nii", ".nii.gz", ".nrrd", ".mha", ".mhd"})
@@ -407,6 +423,7 @@ int summary(const SummaryOptions& options) {
     std::cout << json::to_text(data::summary_json(s), {2}) << "\n";
     return 0;
   }
+  if (!o.csv) std::cout << channels_note;
   if (o.csv) {
     std::cout << "path,size_x,size_y,size_z,spacing_x,spacing_y,spacing_z,orientation,pixel_type,channels\n";
     for (const data::ImageInfo& i : s.images)

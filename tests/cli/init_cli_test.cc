@@ -720,6 +720,20 @@ TEST(FuseInit, AnNnUnetFolderGivesASegmentationOfItsChannels) {
   EXPECT_NE(r.out.find("predicted 1 of 1 inputs"), std::string::npos) << r.out;
   EXPECT_TRUE(fs::exists(dir / "test" / "toy_105.nii.gz"));
 
+  // `fuse dataset summary` of the folder: its first channel with labelsTr, and a channel off its case's grid.
+  fs::copy_file(set / "imagesTr" / "toy_002_0001.nii.gz", dir / "toy_002_0001.nii.gz");
+  write_empty_mask(set / "imagesTr" / "toy_002_0001.nii.gz", 8);  // gzip reads a plain file as it is
+  r = fuse("dataset summary Dataset001_Toy", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("nnU-Net data set: 5 cases of 2 channels (CT, CT_late), the first summarised with labelsTr\n  case 'toy_002': CT_late lies off "
+                        "CT's grid (size [32, 32, 12] against [8, 8, 8]): register it\n",
+                        0),
+            0u)
+      << r.out;
+  EXPECT_NE(r.out.find("mask voxels per label: 0: "), std::string::npos) << r.out;
+  EXPECT_EQ(init_error("Dataset001_Toy --threads 2", dir).find("fuse: error: case 'toy_002': its 'CT' and 'CT_late' lie on different grids (size ["), 0u);
+  fs::copy_file(dir / "toy_002_0001.nii.gz", set / "imagesTr" / "toy_002_0001.nii.gz", fs::copy_options::overwrite_existing);
+
   // Refused: options that the folder decides; labels dataset.json does not name; a count that differs; region-based
   // labels; a case without its second channel.
   EXPECT_EQ(init_error("Dataset001_Toy --mask seg", dir),
