@@ -139,7 +139,14 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
                                   " images" + (image_cols.size() > 1 ? " of " + std::to_string(image_cols.size()) + " channels (" + join(image_cols, ", ") + ")" : "");
   const std::string window = "{\"size\": " + integer_list(patch) + ", \"overlap\": 0.5, \"batch\": 2}";
   // The image's steps; in training the labels go through the reorientation and resampling with it.
-  const std::vector<std::string> steps_of_image = image_steps(path_keys, image, spacing);
+  std::vector<std::string> steps_of_image = image_steps(path_keys, image, spacing);
+  // nnU-Net's CT scheme for a data set whose one channel it names CT: the training foreground's 0.5th and 99.5th
+  // percentiles, fitted once for every case, mapped to [0, 1] and clipped, instead of each image's own z-score
+  // (Hounsfield units mean the same in every scan; a z-score per image throws that away).
+  const bool ct = nnunet != nullptr && image_cols.size() == 1 && lowercase(image_cols[0]) == "ct";
+  if (ct)
+    steps_of_image[3] = "{\"op\": \"fuse.medical.rescale\", \"keys\": [" + json_string(image) + "], \"fit\": {\"mask\": " + json_string(seg) +
+                        ", \"set\": {\"in_min\": \"p0.5\", \"in_max\": \"p99.5\"}}}";
   const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) + ", \"num_classes\": " +
                              std::to_string(classes) + ", \"spacing\": " + number_list(zyx);
   std::vector<int64_t> ratios(static_cast<size_t>(classes), 1);
@@ -159,7 +166,9 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   line("  \"data\": {");
   line("    \"source\": " + source + ",");
   line("    // Deterministic, cached: read" + (image_cols.size() > 1 ? " (" + join(image_cols, ", ") + " as channels)" : "") +
-       ", lay out in RAS, resample (labels by nearest neighbour), z-normalise each image" + (image_cols.size() > 1 ? "'s channels" : "") + ".");
+       ", lay out in RAS, resample (labels by nearest neighbour), " +
+       (ct ? "clip and scale to the training foreground's 0.5th-99.5th percentiles (nnU-Net's CT scheme)"
+           : "z-normalise each image" + std::string(image_cols.size() > 1 ? "'s channels" : "")) + ".");
   line("    \"static\": [");
   line("      " + steps_of_image[0] + ",");
   line("      {\"op\": \"fuse.io.read_medical\", \"path_key\": " + mask_path + ", \"key\": " + json_string(seg) + ", \"dtype\": \"uint8\"},");

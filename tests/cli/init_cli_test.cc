@@ -720,6 +720,22 @@ TEST(FuseInit, AnNnUnetFolderGivesASegmentationOfItsChannels) {
   EXPECT_NE(r.out.find("predicted 1 of 1 inputs"), std::string::npos) << r.out;
   EXPECT_TRUE(fs::exists(dir / "test" / "toy_105.nii.gz"));
 
+  // One channel that dataset.json names CT: nnU-Net's CT scheme, a window fitted to the training foreground, in
+  // place of each image's z-score.
+  std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "CT"}, "labels": {"background": 0, "organ": 1, "lesion": 2}, "numTraining": 5, )"
+                                      << R"("file_ending": ".nii.gz"})";
+  r = fuse("init Dataset001_Toy --threads 2 --out ct.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string ct = read_text(dir / "ct.json");
+  EXPECT_NE(ct.find(R"({"op": "fuse.medical.rescale", "keys": ["data.scan"], "fit": {"mask": "data.seg", "set": {"in_min": "p0.5", "in_max": "p99.5"}}})"),
+            std::string::npos)
+      << ct;
+  EXPECT_EQ(ct.find("fuse.medical.znorm"), std::string::npos) << ct;
+  r = fuse("run ct.json --epochs 1 --no-progress --out ct_run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("fuse.medical.rescale on 'data.scan': in_min "), std::string::npos) << r.out;
+  write_json(R"({"background": 0, "organ": 1, "lesion": 2})", 5);
+
   // `fuse dataset summary` of the folder: its first channel with labelsTr, and a channel off its case's grid.
   fs::copy_file(set / "imagesTr" / "toy_002_0001.nii.gz", dir / "toy_002_0001.nii.gz");
   write_empty_mask(set / "imagesTr" / "toy_002_0001.nii.gz", 8);  // gzip reads a plain file as it is
