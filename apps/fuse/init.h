@@ -4,6 +4,7 @@
 #define FUSE_APPS_FUSE_INIT_H_
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -55,8 +56,10 @@ std::vector<std::string> image_columns(const InitOptions& o);
 // image_paths of every image column ([column][row]), after refusing a row whose files lie on different grids
 // (they are its channels: they must share one), naming the row and the columns.
 std::vector<std::vector<std::string>> channel_paths(const InitOptions& o, const table::Table& t, const std::vector<size_t>* rows = nullptr);
-// The refusal of a case (`where`: its row) whose images `first` and `other` lie on different grids.
-Error channel_grid_error(const std::string& where, const std::string& first, const std::string& other, const std::string& difference);
+// Refuses the first case (`where(i)`: its row) whose image paths[c][i] of column c > 0 lies off the grid of
+// paths[0][i], naming the columns and the difference.
+void check_channel_grids(const InitOptions& o, const std::vector<std::vector<std::string>>& paths, const std::vector<std::string>& columns,
+                         const std::function<std::string(size_t)>& where);
 // Refuses fewer than 4 images: the folds need them.
 void require_images(const InitOptions& o, size_t count);
 // o.threads, or every core.

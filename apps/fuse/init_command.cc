@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <system_error>
 #include <thread>
@@ -305,21 +306,23 @@ std::vector<std::string> image_columns(const InitOptions& o) {
   return columns;
 }
 
-Error channel_grid_error(const std::string& where, const std::string& first, const std::string& other, const std::string& difference) {
-  return Error(Errc::kInvalidArgument, where + ": its '" + first + "' and '" + other + "' lie on different grids (" + difference +
-                                           "); the images of a case are its channels and must share one grid: register them first (or give --image one column)");
+void check_channel_grids(const InitOptions& o, const std::vector<std::vector<std::string>>& paths, const std::vector<std::string>& columns,
+                         const std::function<std::string(size_t)>& where) {
+  for (size_t c = 1; c < paths.size(); ++c) {
+    const std::vector<std::string> differences = data::grid_differences(Registry(), paths[0], paths[c], reading_threads(o));
+    for (size_t i = 0; i < differences.size(); ++i)
+      if (!differences[i].empty())
+        throw Error(Errc::kInvalidArgument, where(i) + ": its '" + columns[0] + "' and '" + columns[c] + "' lie on different grids (" + differences[i] +
+                                                "); the images of a case are its channels and must share one grid: register them first (or give --image one "
+                                                "column)");
+  }
 }
 
 std::vector<std::vector<std::string>> channel_paths(const InitOptions& o, const table::Table& t, const std::vector<size_t>* rows) {
   std::vector<std::vector<std::string>> paths;
   const std::vector<std::string> columns = image_columns(o);
   for (const std::string& c : columns) paths.push_back(image_paths(o, t, c, rows));
-  for (size_t c = 1; c < columns.size(); ++c) {
-    const std::vector<std::string> differences = data::grid_differences(Registry(), paths[0], paths[c], reading_threads(o));
-    for (size_t i = 0; i < differences.size(); ++i)
-      if (!differences[i].empty())
-        throw channel_grid_error(t.where(rows ? rows->at(i) : i), columns[0], columns[c], differences[i]);
-  }
+  check_channel_grids(o, paths, columns, [&](size_t i) { return t.where(rows ? rows->at(i) : i); });
   return paths;
 }
 

@@ -41,11 +41,7 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
     images = nnunet->images.front();
     masks = nnunet->masks;
     require_images(o, images.size());
-    for (size_t c = 1; c < image_cols.size(); ++c) {
-      const std::vector<std::string> differences = data::grid_differences(Registry(), images, nnunet->images[c], reading_threads(o));
-      for (size_t i = 0; i < differences.size(); ++i)
-        if (!differences[i].empty()) throw channel_grid_error("case '" + nnunet->ids[i] + "'", image_cols[0], image_cols[c], differences[i]);
-    }
+    check_channel_grids(o, nnunet->images, image_cols, [&](size_t i) { return "case '" + nnunet->ids[i] + "'"; });
     source = nnunet_source(*nnunet, out);
   } else if (table_file.extension() == ".json") {
     // A data list (the Medical Segmentation Decathlon's dataset.json): its "training" entries.
@@ -68,11 +64,7 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
     images = paths.front();
     masks = paths.back();
     require_images(o, images.size());
-    for (size_t c = 1; c < image_cols.size(); ++c) {
-      const std::vector<std::string> differences = data::grid_differences(Registry(), images, paths[c], reading_threads(o));
-      for (size_t i = 0; i < differences.size(); ++i)
-        if (!differences[i].empty()) throw channel_grid_error(origins[i], image_cols[0], image_cols[c], differences[i]);
-    }
+    check_channel_grids(o, {paths.begin(), paths.end() - 1}, image_cols, [&](size_t i) { return origins[i]; });
     source = "{\"datalist\": " + json_string(table_path(table_file, out)) + ", \"paths\": " + json_list(columns) + renamed_keys(columns) + "}";
   } else {
     std::unique_ptr<table::Reader> reader = open_table(o);
@@ -116,9 +108,10 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
                                                 declared + ")");
     classes = std::max(classes, nnunet->labels.rbegin()->first + 1);
   }
-  const auto label_name = [&](int64_t l) {
-    const auto named = nnunet != nullptr ? nnunet->labels.find(l) : std::map<int64_t, std::string>::const_iterator();
-    return nnunet != nullptr && named != nnunet->labels.end() ? " " + named->second : std::string();
+  const auto label_name = [&](int64_t l) -> std::string {  // " organ": dataset.json's name for it
+    if (nnunet == nullptr) return "";
+    const auto named = nnunet->labels.find(l);
+    return named == nnunet->labels.end() ? "" : " " + named->second;
   };
 
   // Patches: the largest resampled size per axis, at most kMaxPatch, a multiple of kPatchStep (smaller volumes
