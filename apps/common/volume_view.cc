@@ -8,7 +8,7 @@
 
 namespace fuse::cli {
 
-bool to_volume(const NDict& s, const std::string& key, VolumeView& v, VolumePart part) {
+bool to_volume(const NDict& s, const std::string& key, VolumeView& v, VolumePart part, int64_t channel) {
   const Value* value = s.find(key);
   if (value == nullptr) return false;
   if (!value->is<Tensor>()) throw Error(Errc::kType, "key '" + key + "' is a " + std::string(value->type_name()) + ", not an image tensor");
@@ -21,12 +21,18 @@ bool to_volume(const NDict& s, const std::string& key, VolumeView& v, VolumePart
   std::array<int64_t, 3> size{1, 1, 1};
   for (size_t a = 0; a < dims; ++a) size[a] = shape[shape.size() - 1 - a];
   const int64_t voxels = size[0] * size[1] * size[2];
+  const int64_t channels = voxels > 0 ? t.numel() / voxels : 0;
+  if (part == VolumePart::kImage && channel >= channels)
+    throw Error(Errc::kInvalidArgument, "key '" + key + "' has " + std::to_string(channels) + " channel" + (channels == 1 ? "" : "s") + " (shape " +
+                                            shape_string(t.shape()) + "); channel " + std::to_string(channel) + " is not one of them (0 to " +
+                                            std::to_string(channels - 1) + ")");
+  const int64_t drawn = part == VolumePart::kImage ? std::max<int64_t>(0, channel) : 0;
   // A 2D image of 3 channels ([3, height, width]) is a colour picture: its three planes, drawn in colour.
-  const bool colour = part == VolumePart::kImage && dims == 2 && t.ndim() == 3 && shape[0] == 3;
+  const bool colour = part == VolumePart::kImage && channel < 0 && dims == 2 && t.ndim() == 3 && shape[0] == 3;
   std::vector<float> first(static_cast<size_t>(voxels)), planes(colour ? static_cast<size_t>(3 * voxels) : 0);
   const bool ok = sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
     const auto* p = t.data<decltype(tag)>();
-    for (int64_t i = 0; i < voxels; ++i) first[static_cast<size_t>(i)] = static_cast<float>(p[i]);
+    for (int64_t i = 0; i < voxels; ++i) first[static_cast<size_t>(i)] = static_cast<float>(p[drawn * voxels + i]);
     for (size_t i = 0; i < planes.size(); ++i) planes[i] = static_cast<float>(p[i]);
   });
   if (!ok) throw Error(Errc::kType, "key '" + key + "': dtype " + sdk::dtype_name(t.dtype()) + " cannot be drawn");

@@ -30,6 +30,22 @@ TEST(VolumeView, MasksKeepTheirClasses) {
   EXPECT_FALSE(to_volume(s, "data.none", v, VolumePart::kPrediction));
 }
 
+// A case's sequences as channels: the one asked for is drawn; one that is not there is named.
+TEST(VolumeView, AChannelOfSeveral) {
+  NDict s;
+  std::vector<float> values(24);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i);
+  s.set("data.scan", Value(Tensor::from_vector<float>(values, {2, 1, 3, 4})));
+  VolumeView v;
+  ASSERT_TRUE(to_volume(s, "data.scan", v, VolumePart::kImage));
+  EXPECT_EQ(v.image.front(), 0.0f);
+  EXPECT_EQ(v.size, (std::array<int64_t, 3>{4, 3, 1}));
+  ASSERT_TRUE(to_volume(s, "data.scan", v, VolumePart::kImage, 1));
+  EXPECT_EQ(v.image, std::vector<float>(values.begin() + 12, values.end()));
+  EXPECT_EQ(error_of([&] { to_volume(s, "data.scan", v, VolumePart::kImage, 2); }),
+            "key 'data.scan' has 2 channels (shape [2, 1, 3, 4]); channel 2 is not one of them (0 to 1)");
+}
+
 TEST(VolumeView, APredictionOfAnotherSizeIsNamed) {
   const NDict s = sample();
   VolumeView v;

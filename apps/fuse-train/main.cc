@@ -486,6 +486,8 @@ int main(int argc, char** argv) {
   show_cmd->add_option("--slice", show.slice, "slice index (default: the largest mask area, else the largest predicted area)");
   show_cmd->add_option("--columns", show.columns, "tiles per row")->check(CLI::PositiveNumber);
   show_cmd->add_option("--image", show.image_key, "the image key (default: the first tensor of 3 or more axes)");
+  show_cmd->add_option("--channel", show.channel, "the image's channel to draw, e.g. a case's second MRI sequence (default: the first)")
+      ->check(CLI::NonNegativeNumber);
   show_cmd->add_option("--mask", show.mask_key, "the target mask key (default: data.mask, data.seg or data.label when a tensor)");
   show_cmd->add_option("--pred", show.pred_key, "the predicted mask key (default: what a metric compares with the mask, e.g. model.seg)");
   show_cmd->add_option("--out", show.out, "the PNG to write");

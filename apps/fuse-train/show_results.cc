@@ -54,7 +54,7 @@ VolumeView view_of(const train::SampleResult& r, const ShowResultsOptions& o, co
   const std::string mask_key = o.mask_key.empty() ? default_mask_key(s) : o.mask_key;
   const std::string image_key = o.image_key.empty() ? default_image_key(s, mask_key) : o.image_key;
   try {
-    if (image_key.empty() || !to_volume(s, image_key, v, VolumePart::kImage))
+    if (image_key.empty() || !to_volume(s, image_key, v, VolumePart::kImage, o.channel))
       throw Error(Errc::kKeyNotFound, "no image tensor" + (image_key.empty() ? std::string() : " under '" + image_key + "'") + " (name it with --image); keys: " +
                                           join(s.keys(), ", "));
     const bool has_mask = !mask_key.empty() && to_volume(s, mask_key, v, VolumePart::kMask);

@@ -13,7 +13,7 @@ struct ShowResultsOptions {
   std::string experiment, run, checkpoint = "best", device = "cpu", plane = "axial", out = "results.png", csv, image_key, mask_key, pred_key;
   std::vector<std::string> ids;
   std::vector<std::string> settings;  // the run's --set values
-  int64_t n = 8, slice = -1;
+  int64_t n = 8, slice = -1, channel = -1;  // channel: the image's to draw (-1: the first)
   int columns = 4;
   // At most one: run every validation sample and draw the --n with the largest loss, or the largest or
   // smallest value of "loss" or a validation metric (--lowest lesion_dice: the worst lesions). None: the first

@@ -65,7 +65,7 @@ struct ShowOptions {
   std::string config, plane = "axial", out = "batch.png", split, image_key, mask_key, after, histogram, top_losses;
   std::vector<std::string> ids;
   std::vector<std::string> settings;  // --set path=value
-  int64_t n = 8, epoch = 0, slice = -1;
+  int64_t n = 8, epoch = 0, slice = -1, channel = -1;
   int columns = 4;
   bool no_augment = false;
 };
@@ -233,7 +233,7 @@ int show(const ShowOptions& o) {
     const std::string mask_key = o.mask_key.empty() ? default_mask_key(*s) : o.mask_key;
     // The image: the one asked for, else the first tensor of 3 or more axes that is not the mask.
     const std::string image_key = o.image_key.empty() ? default_image_key(*s, mask_key) : o.image_key;
-    if (image_key.empty() || !to_volume(*s, image_key, v, VolumePart::kImage))
+    if (image_key.empty() || !to_volume(*s, image_key, v, VolumePart::kImage, o.channel))
       throw Error(Errc::kKeyNotFound, "sample '" + v.caption + "' has no image tensor" + (image_key.empty() ? "" : " under '" + image_key + "'") +
                                           " (name it with --image); keys: " + join(s->keys(), ", "));
     if (drawn_key.empty()) drawn_key = image_key;
@@ -552,6 +552,8 @@ void add_data_commands(CLI::App& app, int& exit_code) {
   show_cmd->add_option("--epoch", show_options.epoch, "the epoch whose random draws to show");
   show_cmd->add_flag("--no-augment", show_options.no_augment, "run the dynamic pipeline as in evaluation (random ops off)");
   show_cmd->add_option("--image", show_options.image_key, "the image key (default: the first tensor of 3 or more axes)");
+  show_cmd->add_option("--channel", show_options.channel, "the image's channel to draw, e.g. a case's second MRI sequence (default: the first)")
+      ->check(CLI::NonNegativeNumber);
   show_cmd->add_option("--mask", show_options.mask_key, "the mask key (default: data.mask, data.seg or data.label when a tensor)");
   show_cmd->add_option("--slice", show_options.slice, "slice index (default: the largest mask area)");
   show_cmd->add_option("--columns", show_options.columns, "tiles per row")->check(CLI::PositiveNumber);

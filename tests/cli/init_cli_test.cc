@@ -648,6 +648,13 @@ TEST(FuseInit, SeveralImageColumnsAreOneImagesChannels) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("// Made by `fuse init data/multi.csv --image image,t2 --mask mask`:"), std::string::npos) << text;
+  // Either sequence drawn (--channel); one that is not there is named.
+  r = fuse("data show seg.json --n 1 --channel 1 --out t2.png", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "t2.png"));
+  r = fuse("data show seg.json --n 1 --channel 2 --out none.png", dir);
+  EXPECT_NE(r.err.find("fuse: error: key 'data.scan' has 2 channels (shape [2, "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("]); channel 2 is not one of them (0 to 1)\n"), std::string::npos) << r.err;
   r = fuse("run seg.json --epochs 1 --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("model component 'net': in_channels 2 ("), std::string::npos) << r.out;
