@@ -5,6 +5,7 @@
 #include <map>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -343,11 +344,24 @@ int print_photographs(const data::DatasetSummary& s) {
   return 0;
 }
 
+// A line per case whose sequence paths[c][i] (c > 0) lies off the grid of paths[0][i]: "  case 'la_007': ADC lies
+// off T2's grid (spacing [...] against [...]): register it".
+std::string off_grid_lines(const std::vector<std::vector<std::string>>& paths, const std::vector<std::string>& names,
+                           const std::function<std::string(size_t)>& where, size_t threads) {
+  std::string lines;
+  for (size_t c = 1; c < paths.size(); ++c) {
+    const std::vector<std::string> differences = data::grid_differences(Registry(), paths[0], paths[c], threads);
+    for (size_t i = 0; i < differences.size(); ++i)
+      if (!differences[i].empty()) lines += "  " + where(i) + ": " + names[c] + " lies off " + names[0] + "'s grid (" + differences[i] + "): register it\n";
+  }
+  return lines;
+}
+
 int summary(const SummaryOptions& options) {
   SummaryOptions o = options;
   std::vector<std::string> images, masks;
   const fs::path path(o.path);
-  std::string channels_note;  // an nnU-Net folder's: its channels, and those off their case's first channel's grid
+  std::string channels_note;  // several sequences per case (an nnU-Net folder, --image-col t1,t2): those off their case's first one's grid
   if (is_nnunet_dataset(o.path)) {
     InitOptions read;
     read.table = o.path;
@@ -356,12 +370,7 @@ int summary(const SummaryOptions& options) {
     masks = n.masks;
     channels_note = "nnU-Net data set: " + std::to_string(n.ids.size()) + " cases of " + std::to_string(n.channels.size()) + " channel" +
                     (n.channels.size() == 1 ? "" : "s") + " (" + join(n.channels, ", ") + "), the first summarised with labelsTr\n";
-    for (size_t c = 1; c < n.channels.size(); ++c) {
-      const std::vector<std::string> differences = data::grid_differences(Registry(), images, n.images[c], thread_count(o.threads));
-      for (size_t i = 0; i < differences.size(); ++i)
-        if (!differences[i].empty())
-          channels_note += "  case '" + n.ids[i] + "': " + n.channels[c] + " lies off " + n.channels[0] + "'s grid (" + differences[i] + "): register it\n";
-    }
+    channels_note += off_grid_lines(n.images, n.channels, [&](size_t i) { return "case '" + n.ids[i] + "'"; }, thread_count(o.threads));
   } else if (fs::is_directory(path)) {
     for (const auto& e : fs::directory_iterator(path)) {
       const std::string name = e.path().filename().string();
@@ -398,13 +407,18 @@ int summary(const SummaryOptions& options) {
       return table_summary(o, table::read_table(path, all));
     }
     if (o.image_column.empty()) o.image_column = "image";
-    if (!has(o.image_column))
-      throw Error(Errc::kKeyNotFound, o.path + ": no column '" + o.image_column + "'" + did_you_mean(o.image_column, columns) +
-                                          " (columns: " + join(columns, ", ") + "); name the image column with --image-col");
+    std::vector<std::string> sequences;  // --image-col t1,t2: a case's sequences, the first summarised
+    for (std::string_view c : split(o.image_column, ',')) sequences.emplace_back(c);
+    for (const std::string& c : sequences)
+      if (!has(c))
+        throw Error(Errc::kKeyNotFound, o.path + ": no column '" + c + "'" + did_you_mean(c, columns) + " (columns: " + join(columns, ", ") +
+                                            "); name the image column with --image-col");
+    o.image_column = sequences.front();
     std::string mask_column = o.mask_column.empty() && has("mask") ? "mask" : o.mask_column;
     if (!mask_column.empty() && !has(mask_column))
       throw Error(Errc::kKeyNotFound, o.path + ": no column '" + mask_column + "' (columns: " + join(columns, ", ") + ")");
-    std::vector<table::Request> requests{{o.image_column, table::Kind::kText}};
+    std::vector<table::Request> requests;
+    for (const std::string& c : sequences) requests.push_back({c, table::Kind::kText});
     if (!mask_column.empty()) requests.push_back({mask_column, table::Kind::kText});
     reader->select(requests);
     table::Table t;
@@ -415,6 +429,15 @@ int summary(const SummaryOptions& options) {
     for (size_t r = 0; r < t.size(); ++r) {
       images.push_back(absolute(t.column(o.image_column).text.at(r)));
       masks.push_back(mask_column.empty() ? "" : absolute(t.column(mask_column).text.at(r)));
+    }
+    if (sequences.size() > 1) {
+      channels_note = std::to_string(t.size()) + " cases of " + std::to_string(sequences.size()) + " sequences (" + join(sequences, ", ") + "), the first summarised\n";
+      std::vector<std::vector<std::string>> paths{images};
+      for (size_t c = 1; c < sequences.size(); ++c) {
+        paths.emplace_back();
+        for (size_t r = 0; r < t.size(); ++r) paths.back().push_back(absolute(t.column(sequences[c]).text.at(r)));
+      }
+      channels_note += off_grid_lines(paths, sequences, [&](size_t i) { return t.where(i); }, thread_count(o.threads));
     }
   }
   const size_t threads = thread_count(o.threads);
@@ -572,7 +595,7 @@ void add_data_commands(CLI::App& app, int& exit_code) {
                           "a folder of images, a CSV/TSV table (with an image column; without one, its columns are summarised), or a data list (the "
                           "Decathlon's dataset.json)")
       ->required();
-  summary_cmd->add_option("--image-col", summary_options.image_column, "the table's image column (or the data list's field; default: image)");
+  summary_cmd->add_option("--image-col", summary_options.image_column, "the table's image column (or the data list's field; default: image); several (t1,t2): a case's sequences, the first summarised, the others checked against its grid");
   summary_cmd->add_option("--mask-col", summary_options.mask_column, "the table's mask column (default: 'mask' when present; a data list's 'label' when a path)");
   summary_cmd->add_option("--section", summary_options.section, "the data list's list of samples (default: training)");
   summary_cmd->add_flag("--json", summary_options.json, "print JSON");

@@ -676,6 +676,13 @@ TEST(FuseInit, SeveralImageColumnsAreOneImagesChannels) {
   EXPECT_EQ(lesion.find("data.t2\"]}"), std::string::npos) << lesion;  // not a feature column
   EXPECT_NE(lesion.find("\"input_key\": \"data.image\""), std::string::npos) << lesion;
 
+  // `fuse dataset summary` of the sequences: the first summarised, a row whose other sequence lies off its grid said.
+  r = fuse("dataset summary data/bad.csv --image-col image,t2", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("6 cases of 2 sequences (image, t2), the first summarised\n  row 3 of data/bad.csv: t2 lies off image's grid (size [", 0), 0u)
+      << r.out;
+  EXPECT_NE(r.out.find("] against [8, 8, 8]): register it\nIMAGE "), std::string::npos) << r.out;
+
   // Refused: a row whose sequences lie on different grids; a column that is not there.
   const std::string off = init_error("data/bad.csv --image image,t2 --mask mask --threads 2", dir);
   EXPECT_NE(off.find("fuse: error: row "), std::string::npos) << off;
