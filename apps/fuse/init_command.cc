@@ -308,6 +308,7 @@ std::vector<std::string> image_columns(const InitOptions& o) {
 
 void check_channel_grids(const InitOptions& o, const std::vector<std::vector<std::string>>& paths, const std::vector<std::string>& columns,
                          const std::function<std::string(size_t)>& where) {
+  if (paths.size() > 1 && !paths[0].empty() && data::is_photograph(paths[0][0])) return;  // refused as photographs, once the summary says so
   for (size_t c = 1; c < paths.size(); ++c) {
     const std::vector<std::string> differences = data::grid_differences(Registry(), paths[0], paths[c], reading_threads(o));
     for (size_t i = 0; i < differences.size(); ++i)

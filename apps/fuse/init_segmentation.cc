@@ -89,8 +89,10 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   }
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, masks, reading_threads(o)));
   if (s.photographs && image_cols.size() > 1)
-    throw Error(Errc::kInvalidArgument, "--image " + o.image + ": several columns are read as the channels of volumes; photographs bring their colours as "
-                                        "channels: give one column");
+    throw Error(Errc::kInvalidArgument, (nnunet != nullptr ? o.table + ": " + std::to_string(image_cols.size()) + " channels of photographs (" +
+                                                                 join(image_cols, ", ") + "); photographs bring their colours in one file: give dataset.json one channel"
+                                                           : "--image " + o.image + ": several columns are read as the channels of volumes; photographs bring their "
+                                                                                    "colours as channels: give one column"));
   if (s.photographs) return init_photograph_segmentation(o, s, columns, source, groups, unlabelled);
   std::vector<int64_t> labels;
   for (const auto& [label, voxels] : s.label_voxels) {

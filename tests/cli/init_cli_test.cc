@@ -788,6 +788,40 @@ TEST(FuseInit, AnNnUnetFolderGivesASegmentationOfItsChannels) {
                                                                "' for channel 1 (CT_late)\n");
 }
 
+// A 2D nnU-Net data set (one PNG per case, its colours in it) goes through the photograph template, read from the
+// folder as it is; several PNG channels are refused.
+TEST(FuseInit, A2DNnUnetFolderGivesAPhotographSegmentation) {
+  const fs::path dir = fresh_dir("init_nnunet_2d");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_SKIN "' '" + (dir / "data").string() + "' 12 4").exit_code, 0);
+  const fs::path set = dir / "Dataset002_Skin";
+  for (const char* sub : {"imagesTr", "labelsTr", "imagesTs"}) fs::create_directories(set / sub);
+  for (int i = 0; i < 12; ++i) {
+    const std::string id = "train_" + std::to_string(i);
+    fs::copy_file(dir / "data" / "images" / (id + ".png"), set / "imagesTr" / (id + "_0000.png"));
+    fs::copy_file(dir / "data" / "images" / (id + "_mask.png"), set / "labelsTr" / (id + ".png"));
+  }
+  fs::copy_file(dir / "data" / "images" / "train_0.png", set / "imagesTs" / "new_0000.png");
+  std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "photo"}, "labels": {"background": 0, "lesion": 1}, "numTraining": 12, "file_ending": ".png"})";
+  CommandResult r = fuse("init Dataset002_Skin --threads 2 --out skin.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote skin.json: 2D segmentation of mask value 255 ("), std::string::npos) << r.out;
+  EXPECT_NE(read_text(dir / "skin.json").find(R"("source": {"folder": "Dataset002_Skin/imagesTr", "pattern": "*_0000.png", "key": "data.photo", "id": "{*}",)"),
+            std::string::npos);
+  ASSERT_EQ(fuse("run skin.json --epochs 1 --no-progress --out run", dir).exit_code, 0);
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --folder Dataset002_Skin/imagesTs --out test --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "test" / "new.png"));
+  std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "R", "1": "G"}, "labels": {"background": 0, "lesion": 1}, "file_ending": ".png"})";
+  EXPECT_EQ(init_error("Dataset002_Skin --threads 2", dir),
+            "fuse: error: case 'train_0' of Dataset002_Skin/dataset.json: no file '" + (fs::path("Dataset002_Skin") / "imagesTr" / "train_0_0001.png").string() +
+                "' for channel 1 (G)\n");
+  for (int i = 0; i < 12; ++i)
+    fs::copy_file(set / "imagesTr" / ("train_" + std::to_string(i) + "_0000.png"), set / "imagesTr" / ("train_" + std::to_string(i) + "_0001.png"));
+  EXPECT_EQ(init_error("Dataset002_Skin --threads 2", dir),
+            "fuse: error: Dataset002_Skin: 2 channels of photographs (R, G); photographs bring their colours in one file: give dataset.json one channel\n");
+}
+
 TEST(FuseInit, ImagesWithALabelGiveAClassificationThatRuns) {
   const fs::path dir = fresh_dir("init_images");
   ASSERT_EQ(run_command("'" FUSE_MAKE_NODULES "' '" + (dir / "data").string() + "' 40 8").exit_code, 0);
