@@ -344,16 +344,13 @@ int print_photographs(const data::DatasetSummary& s) {
   return 0;
 }
 
-// A line per case whose sequence paths[c][i] (c > 0) lies off the grid of paths[0][i]: "  case 'la_007': ADC lies
-// off T2's grid (spacing [...] against [...]): register it".
+// A line per case whose sequence lies off its first one's grid: "  case 'la_007': ADC lies off T2's grid (spacing [...]
+// against [...]): register it".
 std::string off_grid_lines(const std::vector<std::vector<std::string>>& paths, const std::vector<std::string>& names,
                            const std::function<std::string(size_t)>& where, size_t threads) {
   std::string lines;
-  for (size_t c = 1; c < paths.size(); ++c) {
-    const std::vector<std::string> differences = data::grid_differences(Registry(), paths[0], paths[c], threads);
-    for (size_t i = 0; i < differences.size(); ++i)
-      if (!differences[i].empty()) lines += "  " + where(i) + ": " + names[c] + " lies off " + names[0] + "'s grid (" + differences[i] + "): register it\n";
-  }
+  for (const GridMismatch& m : grid_mismatches(paths, threads))
+    lines += "  " + where(m.item) + ": " + names[m.channel] + " lies off " + names[0] + "'s grid (" + m.difference + "): register it\n";
   return lines;
 }
 
@@ -363,9 +360,7 @@ int summary(const SummaryOptions& options) {
   const fs::path path(o.path);
   std::string channels_note;  // several sequences per case (an nnU-Net folder, --image-col t1,t2): those off their case's first one's grid
   if (is_nnunet_dataset(o.path)) {
-    InitOptions read;
-    read.table = o.path;
-    const NnunetDataset n = read_nnunet_dataset(read);
+    const NnunetDataset n = read_nnunet_dataset(o.path);
     images = n.images.front();
     masks = n.masks;
     channels_note = "nnU-Net data set: " + std::to_string(n.ids.size()) + " cases of " + std::to_string(n.channels.size()) + " channel" +

@@ -56,8 +56,14 @@ std::vector<std::string> image_columns(const InitOptions& o);
 // image_paths of every image column ([column][row]), after refusing a row whose files lie on different grids
 // (they are its channels: they must share one), naming the row and the columns.
 std::vector<std::vector<std::string>> channel_paths(const InitOptions& o, const table::Table& t, const std::vector<size_t>* rows = nullptr);
-// Refuses the first case (`where(i)`: its row) whose image paths[c][i] of column c > 0 lies off the grid of
-// paths[0][i], naming the columns and the difference.
+// Each case i whose image paths[c][i] of a column c > 0 lies off the grid of paths[0][i] (grid_difference), column
+// by column, from the headers; none for photographs (their colours are their channels, in one file).
+struct GridMismatch {
+  size_t item = 0, channel = 0;
+  std::string difference;
+};
+std::vector<GridMismatch> grid_mismatches(const std::vector<std::vector<std::string>>& paths, size_t threads);
+// Refuses the first such case (`where(i)`: its row), naming the columns and the difference.
 void check_channel_grids(const InitOptions& o, const std::vector<std::vector<std::string>>& paths, const std::vector<std::string>& columns,
                          const std::function<std::string(size_t)>& where);
 // Refuses fewer than 4 images: the folds need them.
@@ -206,7 +212,7 @@ struct NnunetDataset {
 // Reads dataset.json and finds every case's channels and label map; refuses (naming the file and what to fix) a
 // missing channel or label file, channels numbered with a gap, region-based labels, and a 'numTraining' that
 // differs from the cases found.
-NnunetDataset read_nnunet_dataset(const InitOptions& o);
+NnunetDataset read_nnunet_dataset(const std::string& path);
 // The experiment's source: imagesTr's first channels, the other channels and the labels paired with each.
 std::string nnunet_source(const NnunetDataset& n, const std::filesystem::path& experiment);
 

@@ -189,7 +189,7 @@ int init(const InitOptions& o) {
       throw Error(Errc::kInvalidArgument, "--fold-group names a table's column; " + o.table + " is an nnU-Net folder: set \"folds\": {\"group\": ...} in the "
                                           "experiment, or give the cases as a table");
     check_out(o);
-    const NnunetDataset n = read_nnunet_dataset(o);
+    const NnunetDataset n = read_nnunet_dataset(o.table);
     InitOptions with = o;
     with.image = join(n.channels, ",");
     with.mask = "mask";
@@ -306,17 +306,24 @@ std::vector<std::string> image_columns(const InitOptions& o) {
   return columns;
 }
 
+std::vector<GridMismatch> grid_mismatches(const std::vector<std::vector<std::string>>& paths, size_t threads) {
+  std::vector<GridMismatch> out;
+  if (paths.size() < 2 || paths[0].empty() || data::is_photograph(paths[0][0])) return out;  // a photograph's channels are in its one file
+  for (size_t c = 1; c < paths.size(); ++c) {
+    const std::vector<std::string> differences = data::grid_differences(Registry(), paths[0], paths[c], threads);
+    for (size_t i = 0; i < differences.size(); ++i)
+      if (!differences[i].empty()) out.push_back({i, c, differences[i]});
+  }
+  return out;
+}
+
 void check_channel_grids(const InitOptions& o, const std::vector<std::vector<std::string>>& paths, const std::vector<std::string>& columns,
                          const std::function<std::string(size_t)>& where) {
-  if (paths.size() > 1 && !paths[0].empty() && data::is_photograph(paths[0][0])) return;  // refused as photographs, once the summary says so
-  for (size_t c = 1; c < paths.size(); ++c) {
-    const std::vector<std::string> differences = data::grid_differences(Registry(), paths[0], paths[c], reading_threads(o));
-    for (size_t i = 0; i < differences.size(); ++i)
-      if (!differences[i].empty())
-        throw Error(Errc::kInvalidArgument, where(i) + ": its '" + columns[0] + "' and '" + columns[c] + "' lie on different grids (" + differences[i] +
-                                                "); the images of a case are its channels and must share one grid: register them first (or give --image one "
-                                                "column)");
-  }
+  const std::vector<GridMismatch> off = grid_mismatches(paths, reading_threads(o));
+  if (off.empty()) return;
+  const GridMismatch& m = off.front();
+  throw Error(Errc::kInvalidArgument, where(m.item) + ": its '" + columns[0] + "' and '" + columns[m.channel] + "' lie on different grids (" + m.difference +
+                                          "); the images of a case are its channels and must share one grid: register them first (or give --image one column)");
 }
 
 std::vector<std::vector<std::string>> channel_paths(const InitOptions& o, const table::Table& t, const std::vector<size_t>* rows) {
@@ -348,12 +355,9 @@ std::string volume_key(const std::vector<std::string>& columns, std::string name
 
 std::vector<std::string> image_steps(const std::vector<std::string>& path_keys, const std::string& key, const std::vector<double>& spacing) {
   const std::string k = json_string(key);
-  std::string read = "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + json_string(path_keys.at(0));
-  if (path_keys.size() > 1) {  // a case's sequences as the channels of one tensor
-    read = "{\"op\": \"fuse.io.read_medical_channels\", \"path_keys\": [";
-    for (size_t i = 0; i < path_keys.size(); ++i) read += (i ? ", " : "") + json_string(path_keys[i]);
-    read += "]";
-  }
+  const std::string read = path_keys.size() > 1  // a case's sequences as the channels of one tensor
+                               ? "{\"op\": \"fuse.io.read_medical_channels\", \"path_keys\": " + json_list(path_keys)
+                               : "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + json_string(path_keys.at(0));
   return {read + ", \"key\": " + k + ", \"dtype\": \"float32\"}",
           "{\"op\": \"fuse.medical.reorient\", \"keys\": [" + k + "], \"orientation\": \"RAS\"}",
           "{\"op\": \"fuse.medical.resample\", \"keys\": [" + k + "], \"spacing\": " + number_list(spacing) + "}",

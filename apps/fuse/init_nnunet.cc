@@ -48,8 +48,8 @@ bool is_nnunet_dataset(const std::string& path) {
   }
 }
 
-NnunetDataset read_nnunet_dataset(const InitOptions& o) {
-  const fs::path file = dataset_json(o.table);
+NnunetDataset read_nnunet_dataset(const std::string& path) {
+  const fs::path file = dataset_json(path);
   const json::Document d = json::Document::load(file);
   const bj::object& root = d.root().as_object();
   NnunetDataset n;

@@ -67,9 +67,9 @@ bool lists_none(std::string_view label) {
 }  // namespace
 
 std::string key_list(const std::vector<std::string>& columns) {
-  std::string list;
-  for (const std::string& c : columns) list += (list.empty() ? "" : ", ") + json_string(data_key(c));
-  return "[" + list + "]";
+  std::vector<std::string> keys;
+  for (const std::string& c : columns) keys.push_back(data_key(c));
+  return json_list(keys);
 }
 
 std::string Target::outputs() const {

@@ -283,8 +283,9 @@ NDict Predictor::predict_file(const std::string& input, const std::string& outpu
   const InferenceSpec& spec = impl_->experiment.inference;
   if (!output.empty() && fs::exists(input) && fs::weakly_canonical(output) == fs::weakly_canonical(input))
     throw Error(Errc::kInvalidArgument, "the output '" + output + "' is the input: writing it would overwrite the input; choose another file");
-  NDict sample = fs::exists(input) ? input_file_sample(input, impl_->experiment).values : NDict();  // its paired files too
-  if (!fs::exists(input)) sample.set(spec.input_key, input);  // the reading step says it is missing, where
+  NDict sample;
+  if (fs::exists(input)) sample = input_file_sample(input, impl_->experiment).values;  // its paired files too
+  else sample.set(spec.input_key, input);  // the reading step says it is missing, where
   if (!output.empty()) sample.set(spec.output_key, output);
   const std::string name = fs::path(input).filename().string();
   sample.set("data.sample_id", name.substr(0, name.find('.')));
