@@ -776,6 +776,12 @@ TEST(FuseInit, AnNnUnetFolderGivesASegmentationOfItsChannels) {
   std::string error = init_error("Dataset001_Toy --threads 2", dir);
   EXPECT_NE(error.find("dataset.json:1:"), std::string::npos) << error;
   EXPECT_NE(error.find(": 'numTraining' is 6 but imagesTr holds 5 cases\n"), std::string::npos) << error;
+  std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "CT", "2": "PET"}, "file_ending": ".nii.gz"})";
+  error = init_error("Dataset001_Toy --threads 2", dir);
+  EXPECT_NE(error.find(": no channel 1 (channels are numbered 0, 1, ... without a gap)\n"), std::string::npos) << error;
+  EXPECT_EQ(init_error("Dataset001_Toy --fold-group patient", dir),
+            "fuse: error: --fold-group names a table's column; Dataset001_Toy is an nnU-Net folder: set \"folds\": {\"group\": ...} in the experiment, or "
+            "give the cases as a table\n");
   write_json(R"({"background": 0, "tumour": [1, 2]})", 5);
   error = init_error("Dataset001_Toy --threads 2", dir);
   EXPECT_NE(error.find(": label 'tumour' is not one value; region-based labels (several values) are not supported: give each label its value\n"),
