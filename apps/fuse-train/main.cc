@@ -319,12 +319,46 @@ int infer_many(const InferOptions& o, const fuse::Registry& registry, fuse::trai
 
 struct EvalSegOptions {
   fuse::train::MaskFolders folders;
+  std::string regions;  // "1,2,3;2,3;3"
+  bool num_classes_given = false;
   std::string out;
   bool no_progress = false;
 };
 
+// "1,2,3;2,3;3": regions of labels, each at least 1.
+std::vector<std::vector<int64_t>> parse_regions(const std::string& text) {
+  std::vector<std::vector<int64_t>> regions;
+  for (const std::string_view part : fuse::split(text, ';')) {
+    std::vector<int64_t> labels;
+    for (const std::string_view label : fuse::split(part, ',')) {
+      const std::string l(fuse::trim(label));
+      size_t used = 0;
+      long long v = -1;
+      try {
+        v = std::stoll(l, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (l.empty() || used != l.size() || v < 1)
+        throw CLI::ValidationError("--regions", "region " + std::to_string(regions.size() + 1) + " ('" + std::string(part) + "'): '" + l +
+                                                    "' is not a label of 1 or more; give each region's labels with ',' and ';' between regions, e.g. 1,2,3;2,3;3");
+      labels.push_back(v);
+    }
+    regions.push_back(std::move(labels));
+  }
+  return regions;
+}
+
 // `fuse eval-seg`: another tool's segmentations against references, folder against folder.
 int eval_seg(EvalSegOptions& o) {
+  if (!o.regions.empty()) {
+    if (o.num_classes_given)
+      throw CLI::ValidationError("--regions", "and --num-classes are both given: --regions scores regions of labels, --num-classes classes; give one");
+    if (o.folders.include_background) throw CLI::ValidationError("--include-background", "does not apply to --regions: no region holds the background");
+    o.folders.regions = parse_regions(o.regions);
+  } else if (!o.num_classes_given) {
+    throw CLI::ValidationError("--num-classes", "is needed (labels 0 .. N - 1), or --regions");
+  }
   fuse::Registry registry;
   const bool bar = !o.no_progress && isatty(fileno(stderr));
   const fuse::train::MaskFoldersResult r =
@@ -498,7 +532,10 @@ int main(int argc, char** argv) {
   CLI::App* seg_cmd = app.add_subcommand("eval-seg", "Score a folder of segmentations from any tool against a folder of references, per case and on average");
   seg_cmd->add_option("--pred", seg.folders.predictions, "the folder of predicted label maps")->required();
   seg_cmd->add_option("--ref", seg.folders.references, "the folder of reference label maps")->required();
-  seg_cmd->add_option("--num-classes", seg.folders.num_classes, "labels 0 .. N - 1 (0 the background)")->required();
+  seg_cmd->add_option("--num-classes", seg.folders.num_classes, "labels 0 .. N - 1 (0 the background)");
+  seg_cmd->add_option("--regions", seg.regions,
+                      "score regions of labels instead of classes, ';' between regions (BraTS: 1,2,3;2,3;3 for whole tumour, tumour core, enhancing "
+                      "tumour), reported as dice.1, dice.2, ...");
   seg_cmd->add_option("--pattern", seg.folders.pattern, "the predictions' file names (default *.nii.gz; '**/' in front: sub-folders too)");
   seg_cmd->add_option("--ref-pattern", seg.folders.reference_pattern,
                       "the references' file names (default: --pattern); a pair shares what the patterns' first '*' matched, e.g. *_mask.nii.gz");
@@ -512,7 +549,10 @@ int main(int argc, char** argv) {
   seg_cmd->add_option("--threads", seg.folders.threads, "threads reading and scoring cases (default: every core; results do not depend on it)");
   seg_cmd->add_option("--out", seg.out, "write cases.csv (each case's scores), evaluation.json and report.html here");
   seg_cmd->add_flag("--no-progress", seg.no_progress, "no progress line");
-  seg_cmd->callback([&] { exit_code = eval_seg(seg); });
+  seg_cmd->callback([&] {
+    seg.num_classes_given = seg_cmd->count("--num-classes") > 0;
+    exit_code = eval_seg(seg);
+  });
 
   return fuse::apps::run_app(app, argc, argv, exit_code);
 }

@@ -201,17 +201,24 @@ std::string key_list(const std::vector<std::string>& columns);
 // nnU-Net's raw data set (v2; init_nnunet.cc): a folder (or its dataset.json) whose dataset.json names
 // "channel_names" and "file_ending", with imagesTr/<case>_<XXXX><ending> and labelsTr/<case><ending>.
 bool is_nnunet_dataset(const std::string& path);
+// A region of region-based labels (BraTS's "whole tumour": labels 1, 2 and 3).
+struct NnunetRegion {
+  std::string name;
+  std::vector<int64_t> labels;
+};
 struct NnunetDataset {
   std::filesystem::path folder;
   std::string ending;                            // ".nii.gz"
   std::vector<std::string> channels;             // column-like names (T2, ADC), in channel order
-  std::map<int64_t, std::string> labels;         // value -> name, as dataset.json gives them
+  std::map<int64_t, std::string> labels;         // value -> name, as dataset.json gives them (empty with regions)
+  std::vector<NnunetRegion> regions;             // region-based labels, in dataset.json's order (else empty)
+  std::vector<int64_t> region_order;             // 'regions_class_order': the label each region's voxels get
   std::vector<std::string> ids, masks;           // per case, in name order
   std::vector<std::vector<std::string>> images;  // [channel][case]
 };
 // Reads dataset.json and finds every case's channels and label map; refuses (naming the file and what to fix) a
-// missing channel or label file, channels numbered with a gap, region-based labels, and a 'numTraining' that
-// differs from the cases found.
+// missing channel or label file, channels numbered with a gap, region-based labels without a matching
+// 'regions_class_order', and a 'numTraining' that differs from the cases found.
 NnunetDataset read_nnunet_dataset(const std::string& path);
 // The experiment's source: imagesTr's first channels, the other channels and the labels paired with each.
 std::string nnunet_source(const NnunetDataset& n, const std::filesystem::path& experiment);

@@ -71,14 +71,46 @@ NnunetDataset read_nnunet_dataset(const std::string& path) {
     if (column.empty() || !taken.insert(column).second) column = "channel_" + std::to_string(c);  // a name used twice keeps its number
     n.channels.push_back(column);
   }
-  // Labels: name -> value; region-based training (a name -> several values) is nnU-Net's own.
-  if (const bj::value* labels = root.if_contains("labels"); labels != nullptr && labels->is_object())
+  // Labels: name -> value, or with region-based labels (a name -> several values, as BraTS's) each name but the
+  // background's a region, turned back into labels by 'regions_class_order'.
+  if (const bj::value* labels = root.if_contains("labels"); labels != nullptr && labels->is_object()) {
+    bool regions = false;
+    for (const auto& [name, value] : labels->as_object()) regions = regions || (value.is_array() && value.as_array().size() > 1);
     for (const auto& [name, value] : labels->as_object()) {
-      if (!value.is_int64())
-        throw Error(Errc::kConfig, d.location("/labels/" + json::escape_token(name)) + ": label '" + std::string(name) +
-                                       "' is not one value; region-based labels (several values) are not supported: give each label its value");
-      n.labels[value.as_int64()] = std::string(name);
+      const std::string at = d.location("/labels/" + json::escape_token(name));
+      std::vector<int64_t> values;
+      if (value.is_int64()) values.push_back(value.as_int64());
+      else if (value.is_array())
+        for (const bj::value& v : value.as_array()) values.push_back(v.is_int64() ? v.as_int64() : -1);
+      if (values.empty() || std::any_of(values.begin(), values.end(), [](int64_t v) { return v < 0; }))
+        throw Error(Errc::kConfig, at + ": label '" + std::string(name) + "' must be a label value (0, 1, ...) or, for a region, a list of them");
+      if (!regions) {
+        n.labels[values.front()] = std::string(name);
+        continue;
+      }
+      if (values == std::vector<int64_t>{0}) continue;  // the background: no region
+      if (std::count(values.begin(), values.end(), 0))
+        throw Error(Errc::kConfig, at + ": region '" + std::string(name) + "' holds label 0, the background; a region is made of labels 1, 2, ...");
+      n.regions.push_back({std::string(name), values});
     }
+    if (regions) {
+      std::string region_names;
+      for (const NnunetRegion& r : n.regions) region_names += (region_names.empty() ? "" : ", ") + r.name;
+      const bj::value* order = root.if_contains("regions_class_order");
+      if (order == nullptr || !order->is_array())
+        throw Error(Errc::kConfig, d.location("/labels") + ": region-based labels (" + region_names + ") need 'regions_class_order': the label each region's "
+                                                           "voxels get, inner regions last (e.g. [1, 2, 3] for BraTS's whole tumour, tumour core, "
+                                                           "enhancing tumour)");
+      for (const bj::value& v : order->as_array()) {
+        if (!v.is_int64() || v.as_int64() < 1)
+          throw Error(Errc::kConfig, d.location("/regions_class_order") + ": 'regions_class_order' lists labels 1, 2, ... (one per region)");
+        n.region_order.push_back(v.as_int64());
+      }
+      if (n.region_order.size() != n.regions.size())
+        throw Error(Errc::kConfig, d.location("/regions_class_order") + ": 'regions_class_order' has " + std::to_string(n.region_order.size()) +
+                                       " labels for " + std::to_string(n.regions.size()) + " regions (" + region_names + "): one per region, in their order");
+    }
+  }
   // The cases: imagesTr/<case>_0000<ending>, in name order.
   const std::string first = channel_suffix(0, n.ending);
   std::vector<fs::path> files;

@@ -4,8 +4,10 @@
 // whose input channels come from the data; validation and inference on whole volumes in sliding windows, written
 // back onto each input's own grid.
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
@@ -23,6 +25,44 @@ namespace {
 
 constexpr int64_t kMaxPatch = 64;   // voxels per axis: a CPU-sized patch (--max-size changes it)
 constexpr int64_t kPatchStep = 4;   // the 3-level UNet halves a patch twice
+
+// "1, 2, 3".
+std::string number_words(const std::vector<int64_t>& values) {
+  std::string out;
+  for (int64_t v : values) out += (out.empty() ? "" : ", ") + std::to_string(v);
+  return out;
+}
+
+// A region's name as part of a metric's name: lower case, '_' for anything but letters and digits.
+std::string metric_word(const std::string& name) {
+  std::string out;
+  for (char c : lowercase(name)) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out;
+}
+
+// The postprocess, loss, metrics and training of region-based labels: a Dice + binary cross-entropy loss per
+// region, the label maps scored per region (and the mean over regions monitored).
+std::string region_sections(const NnunetDataset& n, const std::string& seg_key, const std::string& region_lists, const std::string& metric,
+                            const std::string& postprocess, const std::string& distances, int64_t epochs) {
+  std::string per_region;
+  for (size_t r = 0; r < n.regions.size(); ++r) {
+    per_region += ",\n              " + json_string("dice_" + metric_word(n.regions[r].name)) + ": " + metric + ", \"output\": \"dice." +
+                  std::to_string(r + 1) + "\", \"on\": [\"validation\"]}";
+  }
+  return "  // Region probabilities to labels as dataset.json's regions_class_order: inner regions overwrite outer ones.\n"
+         "  \"postprocess\": " + postprocess + ",\n"
+         "  // Dice and binary cross-entropy per region, against the label map's unions of labels; region weights fitted to the\n"
+         "  // training label maps: a small region counts up to 3 times the largest (docs/training.md).\n"
+         "  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + json_string(seg_key) +
+         ", \"regions\": " + region_lists + ",\n"
+         "                         \"dice_class_weights\": \"auto\"}},\n"
+         "  // Each region scored on the label maps (dice.1 is the first region's). " + distances + "\n"
+         "  \"metrics\": {\"dice\": " + metric + ", \"output\": \"mean_dice\", \"on\": [\"validation\"]}" + per_region + ",\n"
+         "              \"hd95\": " + metric + ", \"output\": \"mean_hd95\", \"on\": [\"validation\"]}},\n"
+         "  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},\n"
+         "  \"schedule\": {\"name\": \"one_cycle\"},\n"
+         "  \"trainer\": {\"epochs\": " + std::to_string(epochs) + ", \"monitor\": \"validation.dice\", \"mode\": \"max\", \"threads\": 2},";
+}
 
 }  // namespace
 
@@ -101,6 +141,19 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   }
   if (labels.empty()) throw Error(Errc::kInvalidArgument, o.table + ": the masks hold only label 0 (background): there is nothing to segment");
   int64_t classes = labels.back() + 1;
+  const bool regions = nnunet != nullptr && !nnunet->regions.empty();  // region-based labels: a sigmoid channel per region
+  if (regions) {
+    std::set<int64_t> in_regions;
+    std::string declared;
+    for (const NnunetRegion& r : nnunet->regions) {
+      in_regions.insert(r.labels.begin(), r.labels.end());
+      declared += (declared.empty() ? "" : ", ") + r.name + " " + integer_list(r.labels);
+    }
+    for (int64_t l : labels)
+      if (!in_regions.count(l))
+        throw Error(Errc::kInvalidArgument, o.table + ": the label maps hold label " + std::to_string(l) + ", which no region of dataset.json's 'labels' holds (" +
+                                                declared + ")");
+  }
   if (nnunet != nullptr && !nnunet->labels.empty()) {  // the labels dataset.json declares: every one a class, none other
     std::string declared;
     for (const auto& [value, name] : nnunet->labels) declared += (declared.empty() ? "" : ", ") + name + " " + std::to_string(value);
@@ -130,8 +183,15 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   const std::string both = "[" + json_string(image) + "], \"labels\": [" + json_string(seg) + "]";
   std::string label_list;
   for (int64_t l : labels) label_list += (label_list.empty() ? "" : ", ") + std::to_string(l) + label_name(l) + " (" + std::to_string(s.label_voxels.at(l)) + " voxels)";
-  const std::string description = "3D segmentation of label" + std::string(labels.size() == 1 ? " " : "s ") + label_list + " in " + std::to_string(images.size()) +
-                                  " images" + (image_cols.size() > 1 ? " of " + std::to_string(image_cols.size()) + " channels (" + join(image_cols, ", ") + ")" : "");
+  std::string what = "label" + std::string(labels.size() == 1 ? " " : "s ") + label_list;
+  if (regions) {  // "2 regions (tumour: labels 1, 2; core: label 2) of labels 1 (...), 2 (...)"
+    std::string region_list;
+    for (const NnunetRegion& r : nnunet->regions)
+      region_list += (region_list.empty() ? "" : "; ") + r.name + ": label" + (r.labels.size() == 1 ? " " : "s ") + number_words(r.labels);
+    what = std::to_string(nnunet->regions.size()) + " region" + (nnunet->regions.size() == 1 ? "" : "s") + " (" + region_list + ") of " + what;
+  }
+  const std::string description = "3D segmentation of " + what + " in " + std::to_string(images.size()) + " images" +
+                                  (image_cols.size() > 1 ? " of " + std::to_string(image_cols.size()) + " channels (" + join(image_cols, ", ") + ")" : "");
   const std::string window = "{\"size\": " + integer_list(patch) + ", \"overlap\": 0.5, \"batch\": 2}";
   // The image's steps; in training the labels go through the reorientation and resampling with it.
   std::vector<std::string> steps_of_image = image_steps(path_keys, image, spacing);
@@ -142,9 +202,21 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   if (ct)
     steps_of_image[3] = "{\"op\": \"fuse.medical.rescale\", \"keys\": [" + json_string(image) + "], \"fit\": {\"mask\": " + json_string(seg) +
                         ", \"set\": {\"in_min\": \"p0.5\", \"in_max\": \"p99.5\"}}}";
-  const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) + ", \"num_classes\": " +
-                             std::to_string(classes) + ", \"spacing\": " + number_list(zyx);
-  std::vector<int64_t> ratios(static_cast<size_t>(classes), 1);
+  std::string region_lists;  // [[1, 2, 3], [2, 3], [3]]
+  if (regions)
+    for (const NnunetRegion& r : nnunet->regions) region_lists += (region_lists.empty() ? "" : ", ") + integer_list(r.labels);
+  region_lists = "[" + region_lists + "]";
+  const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) +
+                             (regions ? ", \"regions\": " + region_lists : ", \"num_classes\": " + std::to_string(classes)) + ", \"spacing\": " + number_list(zyx);
+  std::vector<int64_t> ratios(static_cast<size_t>(classes), 1);  // patches centred on each label value alike
+  // The model's channels: one per class, or one per region.
+  const int64_t outputs = regions ? static_cast<int64_t>(nnunet->regions.size()) : classes;
+  // The label maps from the model's outputs; `indent` lines up a second step under the first.
+  const auto postprocess = [&](size_t indent) {
+    if (!regions) return std::string("[{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}]");
+    return "[{\"op\": \"fuse.ops.sigmoid\", \"key\": \"model.logits\", \"out\": \"model.probs\"},\n" + std::string(indent, ' ') +
+           "{\"op\": \"fuse.ops.regions_to_labels\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"labels\": " + integer_list(nnunet->region_order) + "}]";
+  };
 
   std::string x;
   const auto line = [&](const std::string& text) { x += text + "\n"; };
@@ -187,13 +259,17 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   line("  // Validation sees whole volumes, in overlapping windows blended back.");
   line("  \"validation\": {\"dynamic\": [], \"sliding_window\": " + window + "},");
   line("  // Instance norm: batches of two patches are too few for batch statistics (nnU-Net's choice).");
-  line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": 3, \"num_classes\": " + std::to_string(classes) +
-       ", \"channels\": [16, 32, 64], \"norm\": \"instance\",\n            \"inputs\": [" + json_string(image) + "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
-  line(segmentation_sections(seg, metric, "Distances in millimetres: the spacing per tensor axis (z, y, x) after resampling.", 50));
+  if (regions) line("  // One output channel per region, each a sigmoid: the regions overlap (nnU-Net's region-based training).");
+  line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": 3, \"num_classes\": " + std::to_string(outputs) +
+       ", \"channels\": [16, 32, 64], \"norm\": \"instance\",\n            \"inputs\": [" + json_string(image) + "], \"outputs\": " +
+       (regions ? "[\"model.logits\"]" : "[\"model.logits\", \"model.probs\"]") + "},");
+  const std::string distances = "Distances in millimetres: the spacing per tensor axis (z, y, x) after resampling.";
+  if (regions) line(region_sections(*nnunet, seg, region_lists, metric, postprocess(18), distances, 50));
+  else line(segmentation_sections(seg, metric, distances, 50));
   line("  // A new image: the same static steps without the labels, windows as in validation, the labels written back onto");
   if (nnunet != nullptr)
     line("  // the input's own grid. `fuse infer BUNDLE --folder " + (nnunet->folder / "imagesTs").string() +
-         " --out DIR` segments the test cases, each with its channels.");
+         " --out DIR` segments the test cases, each with its channels (scored where labelsTs holds their labels).");
   else
     line("  // the input's own grid. `fuse infer BUNDLE --table test.csv --out DIR` scores them against the table's '" + o.mask + "' column.");
   line("  \"inference\": {");
@@ -202,9 +278,10 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   for (size_t i = 0; i < steps_of_image.size(); ++i) line("      " + steps_of_image[i] + (i + 1 < steps_of_image.size() ? "," : ""));
   line("    ],");
   line("    \"sliding_window\": " + window + ",");
-  line("    \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],");
-  line("    \"write\": [{\"op\": \"fuse.io.write_medical\", \"key\": \"model.seg\", \"scores\": \"model.probs\", \"geometry_from\": " + json_string(image) +
-       ", \"label\": true, \"dtype\": \"uint8\", \"path\": \"{data.output_path}\"}],");
+  line("    \"postprocess\": " + postprocess(20) + ",");
+  if (regions) line("    // The labels resampled onto the input's grid by nearest neighbour (the class scores' resampling is for softmax classes).");
+  line("    \"write\": [{\"op\": \"fuse.io.write_medical\", \"key\": \"model.seg\"" + std::string(regions ? "" : ", \"scores\": \"model.probs\"") +
+       ", \"geometry_from\": " + json_string(image) + ", \"label\": true, \"dtype\": \"uint8\", \"path\": \"{data.output_path}\"}],");
   line("    \"reference\": " + mask_path);
   line("  }");
   line("}");

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 #include "fuse/base/strings.h"
@@ -764,8 +765,8 @@ TEST(FuseInit, AnNnUnetFolderGivesASegmentationOfItsChannels) {
   EXPECT_EQ(init_error("Dataset001_Toy --threads 2", dir).find("fuse: error: case 'toy_002': its 'CT' and 'CT_late' lie on different grids (size ["), 0u);
   fs::copy_file(dir / "toy_002_0001.nii.gz", set / "imagesTr" / "toy_002_0001.nii.gz", fs::copy_options::overwrite_existing);
 
-  // Refused: options that the folder decides; labels dataset.json does not name; a count that differs; region-based
-  // labels; a case without its second channel.
+  // Refused: options that the folder decides; labels dataset.json does not name; a count that differs; a case
+  // without its second channel.
   EXPECT_EQ(init_error("Dataset001_Toy --mask seg", dir),
             "fuse: error: Dataset001_Toy is an nnU-Net data set (dataset.json with 'channel_names'): its channels and labelsTr make the segmentation; leave "
             "out --target, --mask, --image, --time and --event\n");
@@ -782,16 +783,81 @@ TEST(FuseInit, AnNnUnetFolderGivesASegmentationOfItsChannels) {
   EXPECT_EQ(init_error("Dataset001_Toy --fold-group patient", dir),
             "fuse: error: --fold-group names a table's column; Dataset001_Toy is an nnU-Net folder: set \"folds\": {\"group\": ...} in the experiment, or "
             "give the cases as a table\n");
-  write_json(R"({"background": 0, "tumour": [1, 2]})", 5);
-  error = init_error("Dataset001_Toy --threads 2", dir);
-  EXPECT_NE(error.find(": label 'tumour' is not one value; region-based labels (several values) are not supported: give each label its value\n"),
-            std::string::npos)
-      << error;
   write_json(R"({"background": 0, "organ": 1, "lesion": 2})", 5);
   fs::remove(set / "imagesTr" / "toy_003_0001.nii.gz");
   EXPECT_EQ(init_error("Dataset001_Toy --threads 2", dir), "fuse: error: case 'toy_003' of Dataset001_Toy/dataset.json: no file '" +
                                                                (fs::path("Dataset001_Toy") / "imagesTr" / "toy_003_0001.nii.gz").string() +
                                                                "' for channel 1 (CT_late)\n");
+}
+
+// Region-based labels (nnU-Net's, BraTS's): a sigmoid channel per region, trained with Dice + binary cross-entropy
+// against the label map's unions, scored per region, turned back into labels by regions_class_order.
+TEST(FuseInit, AnNnUnetFolderWithRegionsTrainsOneSigmoidPerRegion) {
+  const fs::path dir = fresh_dir("init_nnunet_regions");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 6 32 32 16").exit_code, 0);
+  const fs::path set = dir / "Dataset004_Nested";
+  for (const char* sub : {"imagesTr", "labelsTr", "imagesTs"}) fs::create_directories(set / sub);
+  for (int i = 0; i < 6; ++i) {
+    const std::string id = "n_00" + std::to_string(i);
+    fs::copy_file(dir / "data" / "images" / ("case0" + std::to_string(i) + "_ct.nii.gz"), set / (i < 5 ? "imagesTr" : "imagesTs") / (id + "_0000.nii.gz"));
+    if (i < 5) fs::copy_file(dir / "data" / "images" / ("case0" + std::to_string(i) + "_mask.nii.gz"), set / "labelsTr" / (id + ".nii.gz"));
+  }
+  const auto write_json = [&](const std::string& rest) {
+    std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "MR"}, "file_ending": ".nii.gz", )" << rest << "}";
+  };
+  write_json(R"("labels": {"background": 0, "organ and lesion": [1, 2], "lesion": 2}, "regions_class_order": [1, 2])");
+  CommandResult r = fuse("init Dataset004_Nested --threads 2 --out nested.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote nested.json: 3D segmentation of 2 regions (organ and lesion: labels 1, 2; lesion: label 2) of labels 1 ("), std::string::npos)
+      << r.out;
+  const std::string text = read_text(dir / "nested.json");
+  for (const char* part : {R"("num_classes": 2, )", R"("outputs": ["model.logits"]})",
+                           R"("postprocess": [{"op": "fuse.ops.sigmoid", "key": "model.logits", "out": "model.probs"},
+                  {"op": "fuse.ops.regions_to_labels", "key": "model.probs", "out": "model.seg", "labels": [1, 2]}],)",
+                           R"("losses": {"dice_ce": {"loss": "fuse.losses.dice_ce", "pred": "model.logits", "target": "data.seg", "regions": [[1, 2], [2]],
+                         "dice_class_weights": "auto"}},)",
+                           R"("target": "data.seg", "regions": [[1, 2], [2]], "spacing": )", R"("dice_lesion": {)", R"("output": "dice.2", )",
+                           R"("class_ratios": [1, 1, 1]})"})
+    EXPECT_NE(text.find(part), std::string::npos) << part << "\n" << text;
+  EXPECT_EQ(text.find("\"scores\""), std::string::npos) << text;  // labels written back by nearest neighbour
+  r = fuse("run nested.json --epochs 1 --no-progress --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("loss 'dice_ce': dice_class_weights [1, 3] (voxels of region 1..2 in the training label maps 'data.seg': "), std::string::npos) << r.out;
+  const boost::json::value results = boost::json::parse(read_text(dir / "run" / "results.json"));
+  for (const char* metric : {"dice", "dice_organ_and_lesion", "dice_lesion", "hd95"})
+    EXPECT_TRUE(results.at("validation").as_object().contains(metric)) << metric << " " << boost::json::serialize(results);
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --folder Dataset004_Nested/imagesTs --out test --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(fs::exists(dir / "test" / "n_005.nii.gz"));
+  EXPECT_NE(r.out.find("not compared: the inputs carry no 'data.mask'"), std::string::npos) << r.out;
+  // The test case's labels in labelsTs (nnU-Net's place for them): each prediction scored per region.
+  fs::create_directories(set / "labelsTs");
+  fs::copy_file(dir / "data" / "images" / "case05_mask.nii.gz", set / "labelsTs" / "n_005.nii.gz");
+  r = fuse("infer bundle --folder Dataset004_Nested/imagesTs/ --out scored --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("each input's dice, dice_organ_and_lesion, dice_lesion, hd95 against its data.mask: columns of predictions.csv\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(read_text(dir / "scored" / "predictions.csv").find("Dataset004_Nested/labelsTs/n_005.nii.gz"), std::string::npos);
+
+  // Refused: regions without regions_class_order, or with one of another length; a region holding the background;
+  // label maps holding a label no region holds.
+  write_json(R"("labels": {"background": 0, "organ and lesion": [1, 2], "lesion": 2})");
+  std::string error = init_error("Dataset004_Nested --threads 2", dir);
+  EXPECT_NE(error.find(": region-based labels (organ and lesion, lesion) need 'regions_class_order': the label each region's voxels get, inner regions "
+                       "last (e.g. [1, 2, 3] for BraTS's whole tumour, tumour core, enhancing tumour)\n"),
+            std::string::npos)
+      << error;
+  write_json(R"("labels": {"background": 0, "organ and lesion": [1, 2], "lesion": 2}, "regions_class_order": [1])");
+  error = init_error("Dataset004_Nested --threads 2", dir);
+  EXPECT_NE(error.find(": 'regions_class_order' has 1 labels for 2 regions (organ and lesion, lesion): one per region, in their order\n"), std::string::npos)
+      << error;
+  write_json(R"("labels": {"background": 0, "everything": [0, 1, 2], "lesion": 2}, "regions_class_order": [1, 2])");
+  error = init_error("Dataset004_Nested --threads 2", dir);
+  EXPECT_NE(error.find(": region 'everything' holds label 0, the background; a region is made of labels 1, 2, ...\n"), std::string::npos) << error;
+  write_json(R"("labels": {"background": 0, "lesion": [2, 3], "core": 3}, "regions_class_order": [2, 3])");
+  EXPECT_EQ(init_error("Dataset004_Nested --threads 2", dir),
+            "fuse: error: Dataset004_Nested: the label maps hold label 1, which no region of dataset.json's 'labels' holds (lesion [2, 3], core [3])\n");
 }
 
 // A 2D nnU-Net data set (one PNG per case, its colours in it) goes through the photograph template, read from the

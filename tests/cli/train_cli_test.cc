@@ -659,7 +659,22 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   EXPECT_NEAR(folders.at("metrics").at("dice").at("value").to_number<double>(), scores.at("metrics").at("dice").at("value").to_number<double>(), 1e-12);
   EXPECT_NEAR(folders.at("metrics").at("hd95").at("value").to_number<double>(), scores.at("metrics").at("hd95").at("value").to_number<double>(), 1e-12);
   EXPECT_EQ(read_text(dir / "evalseg" / "cases.csv").substr(0, 77), "id,prediction,reference,dice,iou,hd95,hd,asd,nsd,dice.1,hd95.1,dice.2,hd95.2\n");
-  EXPECT_EQ(fuse("eval-seg --pred a --ref b").exit_code, 2);  // --num-classes is needed
+  // Regions of labels (BraTS's way): region 2 is label 2 alone, so its scores are class 2's; region 1 joins 1 and 2.
+  const CommandResult regions = fuse("eval-seg --pred '" + (dir / "test").string() + "' --ref '" + (dir / "data" / "test").string() +
+                                     "' --ref-pattern '*_mask.nii.gz' --regions '1,2;2' --no-progress --out '" + (dir / "evalregions").string() + "'");
+  ASSERT_EQ(regions.exit_code, 0) << regions.err;
+  const boost::json::value by_region = boost::json::parse(read_text(dir / "evalregions" / "evaluation.json"));
+  EXPECT_EQ(by_region.at("metrics").at("dice.2").at("value"), folders.at("metrics").at("dice.2").at("value"));
+  EXPECT_EQ(by_region.at("metrics").at("hd95.2").at("value"), folders.at("metrics").at("hd95.2").at("value"));
+  EXPECT_NE(by_region.at("metrics").at("dice.1").at("value"), folders.at("metrics").at("dice.1").at("value"));
+  EXPECT_GT(by_region.at("metrics").at("dice.1").at("value").to_number<double>(), 0.5);
+  EXPECT_EQ(fuse("eval-seg --pred a --ref b").err, "fuse: --num-classes: is needed (labels 0 .. N - 1), or --regions\nRun 'fuse --help' (or 'fuse <command> --help') for usage.\n");
+  EXPECT_EQ(fuse("eval-seg --pred a --ref b --regions '1,2;x'").err,
+            "fuse: --regions: region 2 ('x'): 'x' is not a label of 1 or more; give each region's labels with ',' and ';' between regions, e.g. 1,2,3;2,3;3\n"
+            "Run 'fuse --help' (or 'fuse <command> --help') for usage.\n");
+  EXPECT_EQ(fuse("eval-seg --pred a --ref b --regions 1 --num-classes 3").err,
+            "fuse: --regions: and --num-classes are both given: --regions scores regions of labels, --num-classes classes; give one\n"
+            "Run 'fuse --help' (or 'fuse <command> --help') for usage.\n");
   EXPECT_EQ(fuse(on_test + (dir / "test2").string() + "' --reference data.maks").err,
             "fuse: error: --reference data.maks: no input carries it; did you mean 'data.mask'? (input 'test00' has data.id, data.image, data.mask, "
             "data.lesion, data.patient)\n");

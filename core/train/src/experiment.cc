@@ -109,6 +109,9 @@ void read_losses(const json::Document& d, Experiment& e) {
         if (w->as_string() != "auto")
           r.fail(field, "'" + std::string(field) + "' must be a list of numbers (one per " + (std::string(field) == "pos_weights" ? "label" : "class") +
                             ") or \"auto\"");
+        if (const bj::value* regions = s.config.if_contains("regions"); regions && !regions->is_null() && std::string(field) == "class_weights")
+          r.fail(field, "'class_weights' weighs the classes of a cross-entropy; with 'regions' the loss has none: \"dice_class_weights\": \"auto\" "
+                        "weighs the regions");
         s.auto_weights.push_back(field);
         s.config.erase(field);
       }

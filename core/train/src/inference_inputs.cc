@@ -75,6 +75,15 @@ std::optional<data::GlobSource> paired_source(const Experiment& e) {
   return g;
 }
 
+// nnU-Net's test folder imagesTs keeps its cases' labels, when it has them, in labelsTs: a pair that training found
+// in ../labelsTr is looked for there, so `fuse infer --folder imagesTs` scores the cases against them.
+void pair_test_labels(data::GlobSource& g, const fs::path& input_folder) {
+  const fs::path folder = input_folder.filename().empty() ? input_folder.parent_path() : input_folder;  // "imagesTs/"
+  if (folder.filename() != "imagesTs") return;
+  for (auto& [key, pattern] : g.with)
+    if (pattern.rfind("../labelsTr/", 0) == 0) pattern = "../labelsTs/" + pattern.substr(12);
+}
+
 // The paired keys an input must bring: those the inference steps name ("data.t2"), "" when none.
 std::string needed_pairs(const data::GlobSource& g) {
   std::string keys;
@@ -154,7 +163,8 @@ void leave_out_empty(const std::vector<std::string>& keys, NDict& sample) {
 
 data::Sample input_file_sample(const std::string& file, const Experiment& e) {
   const fs::path path = fs::absolute(file).lexically_normal();
-  if (const std::optional<data::GlobSource> paired = paired_source(e)) {  // its paired files, found as in training
+  if (std::optional<data::GlobSource> paired = paired_source(e)) {  // its paired files, found as in training
+    pair_test_labels(*paired, path.parent_path());
     if (std::optional<data::Sample> s = data::glob_sample(*paired, path)) return *s;
     if (const std::string needed = needed_pairs(*paired); !needed.empty())
       throw Error(Errc::kInvalidArgument, "the bundle reads each input with its paired files " + needed + ", found from a file matching '" + paired->pattern +
@@ -180,6 +190,7 @@ std::vector<data::Sample> read_inference_inputs(const InferenceInputs& in, const
       data::GlobSource g;
       if (paired && paired->folders == in.folders) g = *paired;  // each input with its paired files, as in training
       g.folder = in.folder;
+      pair_test_labels(g, fs::absolute(in.folder).lexically_normal());
       g.pattern = !in.pattern.empty() ? in.pattern : paired && paired->folders == in.folders ? paired->pattern : "*";
       g.key = e.inference.input_key;
       g.folders = in.folders;

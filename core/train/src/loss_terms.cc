@@ -138,6 +138,45 @@ ClassWeights class_weights(data::Dataset& dataset, const std::string& key) {
   return out;
 }
 
+ClassWeights region_weights(const ClassWeights& classes, const std::vector<std::vector<int64_t>>& regions, const std::string& key) {
+  ClassWeights out;
+  out.label_maps = true;
+  for (size_t r = 0; r < regions.size(); ++r) {
+    double voxels = 0;
+    for (int64_t l : regions[r])
+      if (l >= 0 && l < static_cast<int64_t>(classes.counts.size())) voxels += classes.counts[static_cast<size_t>(l)];
+    if (voxels == 0) throw Error(Errc::kInvalidArgument, "class weights: region " + std::to_string(r + 1) + " of '" + key + "' has no training voxel");
+    out.counts.push_back(voxels);
+  }
+  const double largest = *std::max_element(out.counts.begin(), out.counts.end());
+  for (double voxels : out.counts) out.weights.push_back(std::min(kMaxLabelMapWeight, std::sqrt(largest / voxels)));
+  return out;
+}
+
+namespace {
+
+// The loss's 'regions' as lists of labels (a region a label or a list of them); empty when unset or not of that
+// form (the loss itself says what is wrong with it).
+std::vector<std::vector<int64_t>> regions_of(const boost::json::object& config) {
+  std::vector<std::vector<int64_t>> regions;
+  const boost::json::value* v = config.if_contains("regions");
+  if (v == nullptr || !v->is_array()) return {};
+  for (const boost::json::value& r : v->as_array()) {
+    std::vector<int64_t> labels;
+    if (r.is_int64()) labels.push_back(r.as_int64());
+    else if (r.is_array())
+      for (const boost::json::value& l : r.as_array()) {
+        if (!l.is_int64()) return {};
+        labels.push_back(l.as_int64());
+      }
+    else return {};
+    regions.push_back(std::move(labels));
+  }
+  return regions;
+}
+
+}  // namespace
+
 LossTerms::LossTerms(const Registry& registry, const std::vector<LossSpec>& specs, data::Dataset& train) : specs_(specs) {
   for (const LossSpec& s : specs) {
     boost::json::object config = s.config;
@@ -153,6 +192,10 @@ LossTerms::LossTerms(const Registry& registry, const std::vector<LossSpec>& spec
           const LabelWeights w = label_pos_weights(train, key);
           fitted = w.weights, counts = w.positives;
           counted = "positives of label 0.." + std::to_string(fitted.size() - 1) + " among the " + std::to_string(w.samples) + " training targets '" + key + "'";
+        } else if (const std::vector<std::vector<int64_t>> regions = regions_of(config); !regions.empty()) {  // per region of labels
+          const ClassWeights w = region_weights(class_weights(train, key), regions, key);
+          fitted = w.weights, counts = w.counts;
+          counted = "voxels of region 1.." + std::to_string(fitted.size()) + " in the training label maps '" + key + "'";
         } else {
           const ClassWeights w = class_weights(train, key);
           fitted = w.weights, counts = w.counts;

@@ -42,8 +42,22 @@ std::string unpaired(const std::vector<std::string>& ids, const std::string& wha
 // Dice, IoU, HD95, HD, ASD and surface Dice averaged over the classes, then each class's Dice and HD95: one
 // segmentation metric's outputs (one instance computes them all).
 std::vector<MetricSpec> metrics_of(const MaskFolders& o) {
-  const bj::object config{{"num_classes", o.num_classes}, {"include_background", o.include_background}, {"tolerance", o.tolerance},
-                          {"empty_distance", o.empty_distance}};
+  bj::object config{{"tolerance", o.tolerance}, {"empty_distance", o.empty_distance}};
+  std::vector<int64_t> scored;  // class or region numbers
+  if (o.regions.empty()) {
+    config["num_classes"] = o.num_classes;
+    config["include_background"] = o.include_background;
+    for (int64_t c = o.include_background ? 0 : 1; c < o.num_classes; ++c) scored.push_back(c);
+  } else {
+    bj::array regions;
+    for (const std::vector<int64_t>& r : o.regions) {
+      bj::array labels;
+      for (int64_t l : r) labels.emplace_back(l);
+      regions.emplace_back(std::move(labels));
+    }
+    config["regions"] = std::move(regions);
+    for (size_t r = 1; r <= o.regions.size(); ++r) scored.push_back(static_cast<int64_t>(r));
+  }
   std::vector<MetricSpec> out;
   const auto add = [&](const std::string& name, const std::string& output) {
     MetricSpec m;
@@ -55,7 +69,7 @@ std::vector<MetricSpec> metrics_of(const MaskFolders& o) {
     out.push_back(m);
   };
   for (const char* score : {"dice", "iou", "hd95", "hd", "asd", "nsd"}) add(score, std::string("mean_") + score);
-  for (int64_t c = o.include_background ? 0 : 1; c < o.num_classes; ++c)
+  for (int64_t c : scored)
     for (const char* score : {"dice", "hd95"}) add(std::string(score) + "." + std::to_string(c), std::string(score) + "." + std::to_string(c));
   return out;
 }
@@ -63,7 +77,7 @@ std::vector<MetricSpec> metrics_of(const MaskFolders& o) {
 }  // namespace
 
 MaskFoldersResult evaluate_mask_folders(const Registry& registry, const MaskFolders& o, const std::function<void(size_t, size_t)>& on_progress) {
-  if (o.num_classes < 2 && !o.include_background)
+  if (o.regions.empty() && o.num_classes < 2 && !o.include_background)
     throw Error(Errc::kInvalidArgument, "--num-classes " + std::to_string(o.num_classes) + ": at least 2 (the background and one class)");
   const std::map<std::string, std::string> predicted = files_by_id(o.predictions, o.pattern, "--pred");
   const std::map<std::string, std::string> references =

@@ -391,8 +391,8 @@ TEST_F(PredictAll, ADataListsTestSectionGoesToTheInputKey) {
 }
 
 // A bundle trained on a folder whose files came with paired files (nnU-Net's imagesTr: a case's second channel
-// _0001 and its labels beside the _0000 file) finds a test folder's, or an input's, paired files the same way;
-// the labels, which no inference step reads, may be missing.
+// _0001 and its labels beside the _0000 file) finds a test folder's, or an input's, paired files the same way (an
+// imagesTs folder's labels in labelsTs); the labels, which no inference step reads, may be missing.
 TEST(InferenceInputs, PairedFilesAreFoundAsInTraining) {
   std::string text = testing::toy_json();
   const std::string table = R"("source": {"table": "train.csv"})";
@@ -404,8 +404,11 @@ TEST(InferenceInputs, PairedFilesAreFoundAsInTraining) {
   const fs::path dir = fresh_dir("paired_inputs");
   fs::create_directories(dir / "imagesTs");
   for (const char* name : {"a_0000.npy", "a_0001.npy", "b_0000.npy", "b_0001.npy"}) std::ofstream(dir / "imagesTs" / name) << "";
+  // nnU-Net's layout: imagesTs's labels lie in labelsTs (labelsTr holds the training cases').
+  fs::create_directories(dir / "labelsTs");
+  std::ofstream(dir / "labelsTs" / "a.npy") << "";
   fs::create_directories(dir / "labelsTr");
-  std::ofstream(dir / "labelsTr" / "a.npy") << "";
+  std::ofstream(dir / "labelsTr" / "b.npy") << "";
   InferenceInputs folder;
   folder.folder = dir / "imagesTs";  // no --pattern: the training source's
   const std::vector<data::Sample> samples = read_inference_inputs(folder, e);
@@ -413,7 +416,7 @@ TEST(InferenceInputs, PairedFilesAreFoundAsInTraining) {
   EXPECT_EQ(samples[0].id, "a");
   EXPECT_EQ(samples[0].values.get<std::string>("data.path"), (dir / "imagesTs" / "a_0000.npy").string());
   EXPECT_EQ(samples[0].values.get<std::string>("data.path2"), (dir / "imagesTs" / "a_0001.npy").string());
-  EXPECT_EQ(samples[0].values.get<std::string>("data.mask"), (dir / "labelsTr" / "a.npy").string());
+  EXPECT_EQ(samples[0].values.get<std::string>("data.mask"), (dir / "labelsTs" / "a.npy").string());
   EXPECT_EQ(samples[1].id, "b");
   EXPECT_EQ(samples[1].values.get<std::string>("data.path2"), (dir / "imagesTs" / "b_0001.npy").string());
   EXPECT_FALSE(samples[1].values.has("data.mask"));  // not annotated: predicted, not compared
@@ -425,6 +428,14 @@ TEST(InferenceInputs, PairedFilesAreFoundAsInTraining) {
   EXPECT_EQ(alone[0].id, "b");
   EXPECT_EQ(alone[0].origin, "--input " + one.files[0]);
   EXPECT_EQ(alone[0].values.get<std::string>("data.path2"), (dir / "imagesTs" / "b_0001.npy").string());
+  one.files = {(dir / "imagesTs" / "a_0000.npy").string()};
+  EXPECT_EQ(read_inference_inputs(one, e).at(0).values.get<std::string>("data.mask"), (dir / "labelsTs" / "a.npy").string());
+  // Another folder's labels are where training found them.
+  fs::create_directories(dir / "scans");
+  for (const char* name : {"b_0000.npy", "b_0001.npy"}) std::ofstream(dir / "scans" / name) << "";
+  InferenceInputs scans;
+  scans.folder = dir / "scans";
+  EXPECT_EQ(read_inference_inputs(scans, e).at(0).values.get<std::string>("data.mask"), (dir / "labelsTr" / "b.npy").string());
   // Refused: the second channel's file given alone; a case whose second channel is missing.
   one.files = {(dir / "imagesTs" / "b_0001.npy").string()};
   EXPECT_EQ(error_of([&] { read_inference_inputs(one, e); }),

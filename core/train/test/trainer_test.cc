@@ -870,6 +870,11 @@ TEST(ClassWeights, LabelMapsLiftASmallStructureAgainstTheLargestBoundedByThree) 
   EXPECT_TRUE(w.label_maps);
   EXPECT_EQ(w.weights, (std::vector<double>{1, 1, 2, kMaxLabelMapWeight}));
   EXPECT_EQ(w.counts, (std::vector<double>{43, 16, 4, 1}));
+  // Regions count their labels' voxels: {1, 2, 3} 21, {2, 3} 5, {3} 1 -> sqrt(21 / voxels), bounded by 3.
+  const ClassWeights r = region_weights(w, {{1, 2, 3}, {2, 3}, {3}}, "data.seg");
+  EXPECT_EQ(r.counts, (std::vector<double>{21, 5, 1}));
+  EXPECT_EQ(r.weights, (std::vector<double>{1, std::sqrt(21.0 / 5), kMaxLabelMapWeight}));
+  EXPECT_EQ(error_of([&] { region_weights(w, {{1}, {4, 5}}, "data.seg"); }), "class weights: region 2 of 'data.seg' has no training voxel");
 
   // Refused, naming the sample and what was expected.
   const auto error = [&](const std::vector<std::vector<int64_t>>& masks) {
@@ -899,6 +904,15 @@ TEST(ClassWeights, AutoNeedsAListOrAuto) {
   std::ofstream(dir / "experiment.json") << text;
   const std::string message = error_of([&] { read_experiment(dir / "experiment.json"); });
   EXPECT_NE(message.find("'class_weights' must be a list of numbers (one per class) or \"auto\""), std::string::npos) << message;
+  // With regions there are no classes to weigh in a cross-entropy.
+  const std::string inverse = R"("class_weights": "inverse",)";
+  text.replace(text.find(inverse), inverse.size(), R"("class_weights": "auto", "regions": [[1, 2], 2],)");
+  std::ofstream(dir / "experiment.json") << text;
+  const std::string regions = error_of([&] { read_experiment(dir / "experiment.json"); });
+  EXPECT_NE(regions.find("'class_weights' weighs the classes of a cross-entropy; with 'regions' the loss has none: \"dice_class_weights\": \"auto\" "
+                         "weighs the regions"),
+            std::string::npos)
+      << regions;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // overlap, surfaces and distance maps are computed on the device (host label maps are copied there once per
 // batch; CUDA ones are read in place); the config, empty-mask rules and means are the CPU twin's own code
 // (plugins/shared/segmentation), so the two give the same numbers.
+#include <algorithm>
 #include <cmath>
 
 #include "cuda_support.h"
@@ -74,7 +75,7 @@ Grid grid_of(const std::vector<int64_t>& spatial, const std::vector<double>& spa
 class Segmentation {
  public:
   explicit Segmentation(const DictView& config)
-      : scores_(config), pred_(config.get_string("pred")), target_(config.get_string("target")) {}
+      : scores_(config), pred_(config.get_string("pred")), target_(config.get_string("target")), regions_(!config.is_unset("regions")) {}
 
   void reset() { scores_.reset(); }
 
@@ -102,12 +103,12 @@ class Segmentation {
       const size_t offset = static_cast<size_t>(s * voxels);
       const auto* p = static_cast<const char*>(pred.data) + offset * static_cast<size_t>(sdk::dtype_size(maps.pred.dtype()));
       const auto* t = static_cast<const char*>(target.data) + offset * static_cast<size_t>(sdk::dtype_size(maps.target.dtype()));
-      for (int64_t c : scores_.classes()) {
-        const std::string step = "sample " + std::to_string(s) + ", class " + std::to_string(c);
+      for (size_t k = 0; k < scores_.classes().size(); ++k) {
+        const std::string step = "sample " + std::to_string(s) + ", " + (regions_ ? "region " : "class ") + std::to_string(scores_.classes()[k]);
         cuda::check(cudaMemset(counts.get(), 0, 3 * sizeof(unsigned long long)), "clearing the overlap counts");
-        cuda::check(class_masks(p, pt, t, tt, voxels, static_cast<double>(c), masks.get(), masks.get() + voxels, counts.get()), "the masks of " + step);
-        const std::vector<unsigned long long> k = counts.to_host("the overlap counts");
-        Found f{Overlap{k[0], k[1], k[2]}, {}, {}};
+        cuda::check(class_masks(p, pt, t, tt, voxels, label_set(k), masks.get(), masks.get() + voxels, counts.get()), "the masks of " + step);
+        const std::vector<unsigned long long> n = counts.to_host("the overlap counts");
+        Found f{Overlap{n[0], n[1], n[2]}, {}, {}};
         if (f.overlap.needs_distances())
           cuda::check(surface_distances(masks.get(), masks.get() + voxels, grid, &f.ab, &f.ba), "the surface distances of " + step);
         found.push_back(std::move(f));
@@ -124,10 +125,20 @@ class Segmentation {
   void load(const void* data, size_t size) { scores_.load(data, size); }
 
  private:
+  // The labels of the k-th reported class or region, as the mask kernel takes them.
+  LabelSet label_set(size_t k) const {
+    LabelSet set{};
+    const std::vector<double>& labels = scores_.labels_of(k);
+    set.count = static_cast<int>(labels.size());  // at most segmentation::kMaxRegionLabels, as read_regions checks
+    std::copy(labels.begin(), labels.end(), set.values);
+    return set;
+  }
+
   segmentation::SegmentationScores scores_;
   std::string pred_, target_;
+  bool regions_;
 };
-FUSE_METRIC(Segmentation, "fuse.cuda.gpu_segmentation", "1.0.0")
+FUSE_METRIC(Segmentation, "fuse.cuda.gpu_segmentation", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::cuda_metrics

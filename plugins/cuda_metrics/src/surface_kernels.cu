@@ -28,11 +28,17 @@ __device__ double label_at(const void* p, LabelType t, int64_t i) {
   }
 }
 
-__global__ void masks_kernel(const void* pred, LabelType pt, const void* target, LabelType tt, int64_t voxels, double label, uint8_t* a,
+__device__ bool in_set(const LabelSet& labels, double v) {
+  for (int k = 0; k < labels.count; ++k)
+    if (labels.values[k] == v) return true;
+  return false;
+}
+
+__global__ void masks_kernel(const void* pred, LabelType pt, const void* target, LabelType tt, int64_t voxels, LabelSet labels, uint8_t* a,
                              uint8_t* b, unsigned long long* counts) {
   unsigned long long na = 0, nb = 0, both = 0;
   FUSE_GRID_STRIDE(i, voxels) {
-    const bool x = label_at(pred, pt, i) == label, y = label_at(target, tt, i) == label;
+    const bool x = in_set(labels, label_at(pred, pt, i)), y = in_set(labels, label_at(target, tt, i));
     a[i] = x, b[i] = y;
     na += x, nb += y, both += x && y;
   }
@@ -101,9 +107,9 @@ size_t scratch_bytes_for(const Grid& g) {
 
 }  // namespace
 
-cudaError_t class_masks(const void* pred, LabelType pred_type, const void* target, LabelType target_type, int64_t voxels, double label,
+cudaError_t class_masks(const void* pred, LabelType pred_type, const void* target, LabelType target_type, int64_t voxels, const LabelSet& labels,
                         uint8_t* a, uint8_t* b, unsigned long long* counts) {
-  masks_kernel<<<blocks_for(voxels), kThreads>>>(pred, pred_type, target, target_type, voxels, label, a, b, counts);
+  masks_kernel<<<blocks_for(voxels), kThreads>>>(pred, pred_type, target, target_type, voxels, labels, a, b, counts);
   return cudaGetLastError();
 }
 

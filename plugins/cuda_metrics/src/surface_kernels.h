@@ -22,9 +22,15 @@ struct Grid {
   int64_t voxels;
 };
 
-// a[i] = pred[i] == label and b[i] = target[i] == label for `voxels` elements; counts[0], [1], [2] += the voxels
-// in a, in b, in both.
-cudaError_t class_masks(const void* pred, LabelType pred_type, const void* target, LabelType target_type, int64_t voxels, double label,
+// The label values of one class (one value) or region (several), passed to the kernel by value.
+struct LabelSet {
+  int count;
+  double values[32];  // segmentation::kMaxRegionLabels
+};
+
+// a[i] = pred[i] in labels and b[i] = target[i] in labels for `voxels` elements; counts[0], [1], [2] += the
+// voxels in a, in b, in both.
+cudaError_t class_masks(const void* pred, LabelType pred_type, const void* target, LabelType target_type, int64_t voxels, const LabelSet& labels,
                         uint8_t* a, uint8_t* b, unsigned long long* counts);
 
 // One sample and class with both masks non-empty: the surfaces of a and b, the squared distance map of each, and

@@ -1,5 +1,5 @@
 // fuse.cuda.gpu_segmentation: on a GPU, every result equals its CPU twin fuse.metrics.segmentation's (random
-// multi-class 3D and 2D maps, anisotropic spacing, empty classes); everywhere, bad input is an error naming the
+// multi-class 3D and 2D maps, anisotropic spacing, empty classes, regions); everywhere, bad input is an error naming the
 // key and a machine without a GPU says why.
 #include <gtest/gtest.h>
 
@@ -53,12 +53,13 @@ void expect_same(const std::vector<double>& gpu, const std::vector<double>& cpu,
 TEST(GpuSegmentation, EqualsTheCpuTwin) {
   FUSE_REQUIRE_GPU();
   const std::vector<std::pair<std::vector<int64_t>, std::string>> cases = {
-      {{2, 9, 17, 23}, R"("spacing": [2.5, 0.7, 1.1])"},            // 3D, anisotropic
-      {{3, 31, 40}, R"("spacing": [1.0, 0.5], "empty_distance": "nan")"},  // 2D
-      {{2, 1, 6, 5, 7}, R"("include_background": true)"},            // a channel axis of 1
+      {{2, 9, 17, 23}, R"("num_classes": 4, "spacing": [2.5, 0.7, 1.1])"},            // 3D, anisotropic
+      {{3, 31, 40}, R"("num_classes": 4, "spacing": [1.0, 0.5], "empty_distance": "nan")"},  // 2D
+      {{2, 1, 6, 5, 7}, R"("num_classes": 4, "include_background": true)"},            // a channel axis of 1
+      {{2, 9, 17, 23}, R"("regions": [[1, 2], 2, [3, 1]], "spacing": [2.5, 0.7, 1.1])"},  // regions: unions of labels
   };
   for (const auto& [shape, extra] : cases) {
-    const std::string config = R"({"pred": "p", "target": "y", "num_classes": 4, )" + extra + "}";
+    const std::string config = R"({"pred": "p", "target": "y", )" + extra + "}";
     const NDict batch = label_maps(shape, 3);
     const NDict gpu = compute("fuse.cuda.gpu_segmentation", config, batch), cpu = compute("fuse.metrics.segmentation", config, batch);
     for (const char* m : {"dice", "iou", "hd", "hd95", "asd", "nsd"}) {

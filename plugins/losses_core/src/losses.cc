@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "fuse_sdk/torch.hpp"
+#include "label_regions.h"
 
 namespace fuse::losses {
 namespace {
@@ -17,6 +18,13 @@ std::string mismatch(const std::string& pred_key, const torch::Tensor& pred, con
                      const std::string& expected) {
   return "prediction '" + pred_key + "' has shape " + sdk::shape_text(pred) + " but target '" + target_key + "' has shape " +
          sdk::shape_text(target) + " (" + expected + ")";
+}
+
+// 'dice_class_weights' with regions: one per region.
+void check_region_weights(const std::vector<double>& weights, const segmentation::Regions& regions) {
+  if (!weights.empty() && weights.size() != regions.size())
+    fail(FM_ERR_INVALID_ARGUMENT, "'dice_class_weights' has " + std::to_string(weights.size()) + " values for " + std::to_string(regions.size()) +
+                                      " regions (one per region)");
 }
 
 // Class indices [N, ...] for logits [N, C, ...]: a [N, 1, ...] target loses its channel axis; with `resize`, a
@@ -60,6 +68,15 @@ struct Base {
   // The target on the prediction's device (a GPU model's outputs meet targets from the host's memory).
   torch::Tensor target_of(const DictView& batch, const torch::Tensor& like) const { return sdk::to_torch(batch, target).to(like.device()); }
   std::string pred, target;
+  segmentation::Regions regions;  // the overlap losses' 'regions' (empty: classes)
+};
+
+// The overlap losses' base: 'regions' read, their weights checked.
+struct OverlapBase : Base {
+  explicit OverlapBase(const DictView& c) : Base(c) {
+    regions = segmentation::read_regions(c);
+    if (!regions.empty()) check_region_weights(c.get_doubles("dice_class_weights"), regions);
+  }
 };
 
 // Cross-entropy options weighing the classes of `logits` (none when `weights` is empty).
@@ -106,10 +123,33 @@ struct BceWithLogits : Base {
 };
 FUSE_TORCH_LOSS(BceWithLogits, "fuse.losses.bce_with_logits", "1.1.0")
 
+// Region targets [N, R, ...] of a label map [N, ...] (or [N, 1, ...]) for logits [N, R, ...]: channel r is 1
+// where the label is one of region r's (nnU-Net's region-based training, label_regions.h).
+torch::Tensor region_targets(const torch::Tensor& logits, torch::Tensor target, const segmentation::Regions& regions, const Base& b, bool resize) {
+  if (logits.dim() < 2 || logits.size(1) != static_cast<int64_t>(regions.size()))
+    fail(FM_ERR_SHAPE, "prediction '" + b.pred + "' has shape " + sdk::shape_text(logits) + " but 'regions' lists " + std::to_string(regions.size()) +
+                           " regions (one sigmoid channel each: [N, " + std::to_string(regions.size()) + ", ...])");
+  if (target.dim() == logits.dim() && target.size(1) == 1) target = target.squeeze(1);
+  if (target.dim() != logits.dim() - 1 || target.size(0) != logits.size(0))
+    fail(FM_ERR_SHAPE, mismatch(b.pred, logits, b.target, target, "expected a label map [N, ...] for region logits [N, regions, ...]"));
+  if (!target.sizes().slice(1).equals(logits.sizes().slice(2))) {
+    if (!resize)
+      fail(FM_ERR_SHAPE, mismatch(b.pred, logits, b.target, target, "the spatial sizes differ; set 'resize_target' to resize the target"));
+    std::vector<int64_t> size(logits.sizes().begin() + 2, logits.sizes().end());
+    target = F::interpolate(target.unsqueeze(1).to(torch::kFloat32), F::InterpolateFuncOptions().size(size).mode(torch::kNearest)).squeeze(1);
+  }
+  const torch::Tensor labels = target.to(torch::kLong);
+  std::vector<torch::Tensor> channels;
+  for (const std::vector<int64_t>& region : regions)
+    channels.push_back(torch::isin(labels, torch::tensor(region, torch::kLong).to(labels.device())));
+  return torch::stack(channels, 1).to(logits.scalar_type());
+}
+
 // Class probabilities and one-hot targets of the same shape [N, C, ...], for the overlap losses: softmax over
-// classes, or a sigmoid for a single channel (binary).
+// classes, or a sigmoid for a single channel (binary) or for each of 'regions'.
 std::pair<torch::Tensor, torch::Tensor> probabilities_and_one_hot(const torch::Tensor& logits, const torch::Tensor& target_in, const Base& b,
                                                                   bool resize) {
+  if (!b.regions.empty()) return {torch::sigmoid(logits), region_targets(logits, target_in, b.regions, b, resize)};
   if (logits.dim() < 2) fail(FM_ERR_SHAPE, "prediction '" + b.pred + "' must be [N, classes, ...], got " + sdk::shape_text(logits));
   if (logits.size(1) == 1) {
     torch::Tensor t = target_in.dim() == logits.dim() - 1 ? target_in.unsqueeze(1) : target_in;
@@ -148,33 +188,43 @@ torch::Tensor tversky_loss(const torch::Tensor& prob, const torch::Tensor& one_h
   return 1 - (score * w).sum() / w.sum();
 }
 
-struct Dice : Base {
+struct Dice : OverlapBase {
   explicit Dice(const DictView& c)
-      : Base(c), smooth(c.get_double("smooth")), background(c.get_bool("include_background")), resize(c.get_bool("resize_target")),
+      : OverlapBase(c), smooth(c.get_double("smooth")), background(c.get_bool("include_background")), resize(c.get_bool("resize_target")),
         weights(c.get_doubles("dice_class_weights")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
     const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_of(batch, p[0]), *this, resize);
-    return tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background, weights);  // Tversky with alpha = beta = 1/2 is Dice
+    return tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background || !regions.empty(), weights);  // Tversky with alpha = beta = 1/2 is Dice
   }
   double smooth;
   bool background, resize;
   std::vector<double> weights;
 };
-FUSE_TORCH_LOSS(Dice, "fuse.losses.dice", "1.1.0")
+FUSE_TORCH_LOSS(Dice, "fuse.losses.dice", "1.2.0")
 
-struct Tversky : Base {
+struct Tversky : OverlapBase {
   explicit Tversky(const DictView& c)
-      : Base(c), alpha(c.get_double("alpha")), beta(c.get_double("beta")), smooth(c.get_double("smooth")),
+      : OverlapBase(c), alpha(c.get_double("alpha")), beta(c.get_double("beta")), smooth(c.get_double("smooth")),
         background(c.get_bool("include_background")), resize(c.get_bool("resize_target")), weights(c.get_doubles("dice_class_weights")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
     const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_of(batch, p[0]), *this, resize);
-    return tversky_loss(prob, one_hot, alpha, beta, smooth, background, weights);
+    return tversky_loss(prob, one_hot, alpha, beta, smooth, background || !regions.empty(), weights);
   }
   double alpha, beta, smooth;
   bool background, resize;
   std::vector<double> weights;
 };
-FUSE_TORCH_LOSS(Tversky, "fuse.losses.tversky", "1.1.0")
+FUSE_TORCH_LOSS(Tversky, "fuse.losses.tversky", "1.2.0")
+
+// The binary focal loss of logits against 0/1 targets of their shape.
+torch::Tensor binary_focal_loss(const torch::Tensor& logits, const torch::Tensor& t, double gamma, std::optional<double> alpha) {
+  const torch::Tensor ce = F::binary_cross_entropy_with_logits(logits, t, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone));
+  const torch::Tensor p = torch::sigmoid(logits);
+  const torch::Tensor p_t = p * t + (1 - p) * (1 - t);
+  torch::Tensor loss = ce * torch::pow(1 - p_t, gamma);
+  if (alpha) loss = loss * (*alpha * t + (1 - *alpha) * (1 - t));
+  return loss.mean();
+}
 
 // Focal loss (Lin et al.): cross-entropy down-weighted by (1 - p_t)^gamma; binary (one channel) or per class.
 torch::Tensor focal_loss(const torch::Tensor& logits, const torch::Tensor& target_in, const Base& b, double gamma, std::optional<double> alpha,
@@ -187,12 +237,7 @@ torch::Tensor focal_loss(const torch::Tensor& logits, const torch::Tensor& targe
     return loss.mean();
   }
   const torch::Tensor t = same_shape_target(logits, target_in.dim() + 1 == logits.dim() ? target_in.unsqueeze(1) : target_in, b.pred, b.target);
-  const torch::Tensor ce = F::binary_cross_entropy_with_logits(logits, t, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone));
-  const torch::Tensor p = torch::sigmoid(logits);
-  const torch::Tensor p_t = p * t + (1 - p) * (1 - t);
-  torch::Tensor loss = ce * torch::pow(1 - p_t, gamma);
-  if (alpha) loss = loss * (*alpha * t + (1 - *alpha) * (1 - t));
-  return loss.mean();
+  return binary_focal_loss(logits, t, gamma, alpha);
 }
 
 struct Focal : Base {
@@ -204,42 +249,47 @@ struct Focal : Base {
 };
 FUSE_TORCH_LOSS(Focal, "fuse.losses.focal", "1.0.0")
 
-struct DiceCe : Base {
+struct DiceCe : OverlapBase {
   explicit DiceCe(const DictView& c)
-      : Base(c), dice_weight(c.get_double("dice_weight")), ce_weight(c.get_double("ce_weight")), smooth(c.get_double("smooth")),
+      : OverlapBase(c), dice_weight(c.get_double("dice_weight")), ce_weight(c.get_double("ce_weight")), smooth(c.get_double("smooth")),
         background(c.get_bool("include_background")), resize(c.get_bool("resize_target")), weights(c.get_doubles("class_weights")),
-        dice_weights(c.get_doubles("dice_class_weights")) {}
+        dice_weights(c.get_doubles("dice_class_weights")) {
+    if (!regions.empty() && !weights.empty())
+      fail(FM_ERR_INVALID_ARGUMENT, "'class_weights' weighs the classes of the cross-entropy; with 'regions' it is a binary cross-entropy per region: "
+                                    "weigh the regions with 'dice_class_weights'");
+  }
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
     const torch::Tensor target_in = target_of(batch, p[0]);
     const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_in, *this, resize);
     if (p[0].size(1) == 1 && !weights.empty())
       fail(FM_ERR_INVALID_ARGUMENT, "'class_weights' weighs the classes of multi-class logits; '" + pred + "' has one channel (binary): there are none to weigh");
-    const torch::Tensor ce = p[0].size(1) == 1 ? F::binary_cross_entropy_with_logits(p[0], one_hot)
+    // Regions: a binary cross-entropy per region, as the sigmoid channels are trained.
+    const torch::Tensor ce = p[0].size(1) == 1 || !regions.empty() ? F::binary_cross_entropy_with_logits(p[0], one_hot)
                                                : F::cross_entropy(p[0], class_targets(p[0], target_in, pred, target, resize), class_weighted(weights, p[0]));
-    return dice_weight * tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background, dice_weights) + ce_weight * ce;
+    return dice_weight * tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background || !regions.empty(), dice_weights) + ce_weight * ce;
   }
   double dice_weight, ce_weight, smooth;
   bool background, resize;
   std::vector<double> weights, dice_weights;
 };
-FUSE_TORCH_LOSS(DiceCe, "fuse.losses.dice_ce", "1.1.0")
+FUSE_TORCH_LOSS(DiceCe, "fuse.losses.dice_ce", "1.2.0")
 
-struct DiceFocal : Base {
+struct DiceFocal : OverlapBase {
   explicit DiceFocal(const DictView& c)
-      : Base(c), dice_weight(c.get_double("dice_weight")), focal_weight(c.get_double("focal_weight")), gamma(c.get_double("gamma")),
+      : OverlapBase(c), dice_weight(c.get_double("dice_weight")), focal_weight(c.get_double("focal_weight")), gamma(c.get_double("gamma")),
         smooth(c.get_double("smooth")), background(c.get_bool("include_background")), resize(c.get_bool("resize_target")),
         dice_weights(c.get_doubles("dice_class_weights")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
     const torch::Tensor target_in = target_of(batch, p[0]);
     const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_in, *this, resize);
-    return dice_weight * tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background, dice_weights) +
-           focal_weight * focal_loss(p[0], target_in, *this, gamma, std::nullopt, resize);
+    return dice_weight * tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background || !regions.empty(), dice_weights) +
+           focal_weight * (regions.empty() ? focal_loss(p[0], target_in, *this, gamma, std::nullopt, resize) : binary_focal_loss(p[0], one_hot, gamma, std::nullopt));
   }
   double dice_weight, focal_weight, gamma, smooth;
   bool background, resize;
   std::vector<double> dice_weights;
 };
-FUSE_TORCH_LOSS(DiceFocal, "fuse.losses.dice_focal", "1.1.0")
+FUSE_TORCH_LOSS(DiceFocal, "fuse.losses.dice_focal", "1.2.0")
 
 struct Regression : Base {
   explicit Regression(const DictView& c, std::string kind_) : Base(c), kind(std::move(kind_)), delta(c.has("delta") ? c.get_double("delta") : 1.0) {}

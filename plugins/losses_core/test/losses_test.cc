@@ -128,6 +128,62 @@ TEST(Overlap, DiceClassWeightsWeighThePerClassScores) {
             prefix + "'dice_class_weights' of the classes counted add up to 0");
 }
 
+// Regions (BraTS-style, nested): one sigmoid channel per region against the union of its labels. Region 1 is
+// labels {1, 2}, region 2 label {2}; each region's Dice is the binary Dice of its channel against its union.
+TEST(Overlap, RegionsTrainASigmoidChannelPerRegion) {
+  NDict b;
+  b.set("p", Value(Tensor::from_vector<float>({2.0f, -1.0f, 0.5f, 1.0f, -2.0f, 0.0f, 1.5f, -0.5f}, {1, 2, 4})));
+  b.set("t", Value(Tensor::from_vector<int64_t>({0, 1, 2, 2}, {1, 4})));
+  const char* regions = R"({"pred": "p", "target": "t", "regions": [[1, 2], 2]})";
+  NDict region1, region2, both;  // the channels alone against their unions, and both channels against both
+  region1.set("p", Value(Tensor::from_vector<float>({2.0f, -1.0f, 0.5f, 1.0f}, {1, 1, 4})));
+  region1.set("t", Value(Tensor::from_vector<int64_t>({0, 1, 1, 1}, {1, 4})));
+  region2.set("p", Value(Tensor::from_vector<float>({-2.0f, 0.0f, 1.5f, -0.5f}, {1, 1, 4})));
+  region2.set("t", Value(Tensor::from_vector<int64_t>({0, 0, 1, 1}, {1, 4})));
+  const double dice = (loss("fuse.losses.dice", R"({"pred": "p", "target": "t"})", region1) + loss("fuse.losses.dice", R"({"pred": "p", "target": "t"})", region2)) / 2;
+  EXPECT_NEAR(loss("fuse.losses.dice", regions, b), dice, 1e-6);
+  // The background flag does not drop a region.
+  EXPECT_NEAR(loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "regions": [[1, 2], 2], "include_background": false})", b), dice, 1e-6);
+  // Dice + CE: the cross-entropy part is a binary cross-entropy of every region's channel.
+  both.set("p", Value(b.get<Tensor>("p")));
+  both.set("t", Value(Tensor::from_vector<float>({0, 1, 1, 1, 0, 0, 1, 1}, {1, 2, 4})));
+  const double bce = loss("fuse.losses.bce_with_logits", R"({"pred": "p", "target": "t"})", both);
+  EXPECT_NEAR(loss("fuse.losses.dice_ce", regions, b), dice + bce, 1e-6);
+  // Dice + focal: a binary focal loss per element (gamma 2).
+  const std::vector<float> logits = values<float>(b.get<Tensor>("p")), targets = values<float>(both.get<Tensor>("t"));
+  double focal = 0;
+  for (size_t i = 0; i < logits.size(); ++i) {
+    const double p = 1 / (1 + std::exp(-logits[i])), p_t = targets[i] ? p : 1 - p;
+    focal += -std::log(p_t) * (1 - p_t) * (1 - p_t);
+  }
+  EXPECT_NEAR(loss("fuse.losses.dice_focal", regions, b), dice + focal / 8, 1e-6);
+  // Weights, one per region.
+  const double d1 = loss("fuse.losses.dice", R"({"pred": "p", "target": "t"})", region1), d2 = loss("fuse.losses.dice", R"({"pred": "p", "target": "t"})", region2);
+  EXPECT_NEAR(loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "regions": [[1, 2], 2], "dice_class_weights": [1, 3]})", b), (d1 + 3 * d2) / 4, 1e-6);
+  // A [N, 1, ...] label map is the same target.
+  b.set("t", Value(Tensor::from_vector<int64_t>({0, 1, 2, 2}, {1, 1, 4})));
+  EXPECT_NEAR(loss("fuse.losses.tversky", R"({"pred": "p", "target": "t", "regions": [[1, 2], 2], "alpha": 0.5, "beta": 0.5})", b), dice, 1e-6);
+}
+
+TEST(Overlap, BadRegionsAreNamed) {
+  NDict b;
+  b.set("p", Value(Tensor::from_vector<float>({0, 0, 0, 0}, {1, 2, 2})));
+  b.set("t", Value(Tensor::from_vector<int64_t>({0, 1}, {1, 2})));
+  const std::string dice = "loss 'fuse.losses.dice' (plugin 'fuse.losses_core'): ", dice_ce = "loss 'fuse.losses.dice_ce' (plugin 'fuse.losses_core'): ";
+  EXPECT_EQ(error_of([&] { loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "regions": [1, 2, 3]})", b); }),
+            dice + "prediction 'p' has shape [1, 2, 2] but 'regions' lists 3 regions (one sigmoid channel each: [N, 3, ...])");
+  EXPECT_EQ(error_of([&] { loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "regions": [1, 2], "dice_class_weights": [1, 2, 3]})", b); }),
+            dice + "create failed: 'dice_class_weights' has 3 values for 2 regions (one per region)");
+  EXPECT_EQ(error_of([&] { loss("fuse.losses.dice_ce", R"({"pred": "p", "target": "t", "regions": [1, 2], "class_weights": [1, 2]})", b); }),
+            dice_ce + "create failed: 'class_weights' weighs the classes of the cross-entropy; with 'regions' it is a binary cross-entropy per region: weigh the regions with "
+                      "'dice_class_weights'");
+  EXPECT_EQ(error_of([&] { loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "regions": [[0, 1], 2]})", b); }),
+            dice + "create failed: region 1 of 'regions' holds label 0; regions are made of labels 1, 2, ... (the background, 0, is none's)");
+  b.set("t", Value(Tensor::from_vector<int64_t>({0, 1, 1}, {1, 3})));
+  EXPECT_EQ(error_of([&] { loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "regions": [1, 2]})", b); }),
+            dice + "prediction 'p' has shape [1, 2, 2] but target 't' has shape [1, 3] (the spatial sizes differ; set 'resize_target' to resize the target)");
+}
+
 TEST(Focal, GammaZeroIsCrossEntropyAndEasyExamplesCountLess) {
   const NDict b = sample(R"({"p": [[1.0, -1.0], [0.5, 0.2]], "t": [0, 1]})");
   EXPECT_NEAR(loss("fuse.losses.focal", R"({"pred": "p", "target": "t", "gamma": 0})", b), loss("fuse.losses.cross_entropy", R"({"pred": "p", "target": "t"})", b),

@@ -1,4 +1,4 @@
-// Segmentation metrics per class: Dice, IoU, Hausdorff distance (maximum and 95th percentile) and average
+// Segmentation metrics per class (or per region: sets of labels, label_regions.h): Dice, IoU, Hausdorff distance (maximum and 95th percentile) and average
 // symmetric surface distance, in physical units from the voxel spacing. Rows are samples: pred and target are
 // label maps of shape [batch, *spatial] (1 to 3 spatial axes; a channel axis of 1 is allowed); results are
 // means over samples. The config, the empty-mask rules and the means are shared with the GPU twin
@@ -26,12 +26,12 @@ class Segmentation {
     for (int64_t s = 0; s < maps.samples; ++s) {
       const std::vector<double> spacing = scores_.spacing(batch, s, shape.size());
       const size_t offset = static_cast<size_t>(s) * voxels;
-      for (int64_t c : scores_.classes()) {
+      for (size_t k = 0; k < scores_.classes().size(); ++k) {
         std::vector<uint8_t> a(voxels), b(voxels);
         Overlap o;
         for (size_t i = 0; i < voxels; ++i) {
-          a[i] = pv[offset + i] == static_cast<double>(c);
-          b[i] = tv[offset + i] == static_cast<double>(c);
+          a[i] = scores_.member(k, pv[offset + i]);
+          b[i] = scores_.member(k, tv[offset + i]);
           o.pred += a[i], o.target += b[i], o.both += a[i] && b[i];
         }
         std::vector<double> ab, ba;
@@ -54,7 +54,7 @@ class Segmentation {
  private:
   segmentation::SegmentationScores scores_;
 };
-FUSE_METRIC(Segmentation, "fuse.metrics.segmentation", "1.0.0")
+FUSE_METRIC(Segmentation, "fuse.metrics.segmentation", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::metrics

@@ -136,5 +136,46 @@ TEST(Segmentation, ShapesMustAgree) {
             "metric 'fuse.metrics.segmentation' (plugin 'fuse.metrics_core'): 'p' has shape [1, 4, 4] but 'y' has [1, 4, 5]");
 }
 
+// BraTS-style regions: whole tumour {1, 2, 3}, tumour core {2, 3}, enhancing {3}. Each region is scored as the
+// union of its labels in both maps, the same as scoring those unions as one class.
+TEST(Segmentation, RegionsScoreUnionsOfLabels) {
+  const std::vector<int64_t> pred = {0, 1, 2, 3, 3, 0, 0, 2, 1}, target = {0, 1, 1, 3, 2, 0, 2, 2, 0};
+  NDict r = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "regions": [[1, 2, 3], [2, 3], 3]})", label_maps(pred, target, {1, 3, 3}));
+  const std::vector<double> dice = values<double>(r.get<Tensor>("dice"));
+  ASSERT_EQ(dice.size(), 3u);
+  EXPECT_NEAR(dice[0], 2.0 * 5 / (6 + 6), 1e-12);  // pred {1,2,3,4,7,8}, target {1,2,3,4,6,7}: both 5
+  EXPECT_NEAR(dice[1], 2.0 * 3 / (4 + 4), 1e-12);  // pred {2,3,4,7}, target {3,4,6,7}
+  EXPECT_NEAR(dice[2], 2.0 * 1 / (2 + 1), 1e-12);  // pred {3,4}, target {3}
+  EXPECT_EQ(values<int64_t>(r.get<Tensor>("classes")), (std::vector<int64_t>{1, 2, 3}));
+  // Region 2 is class 1 of the same maps with labels 2 and 3 merged: every measure agrees.
+  std::vector<int64_t> merged_pred, merged_target;
+  for (int64_t v : pred) merged_pred.push_back(v >= 2);
+  for (int64_t v : target) merged_target.push_back(v >= 2);
+  const NDict one = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 2})",
+                                   label_maps(merged_pred, merged_target, {1, 3, 3}));
+  for (const char* m : {"dice", "iou", "hd", "hd95", "asd", "nsd"})
+    EXPECT_EQ(values<double>(r.get<Tensor>(m))[1], values<double>(one.get<Tensor>(m))[0]) << m;
+}
+
+TEST(Segmentation, BadRegionsAreNamed) {
+  const NDict s = label_maps({0, 1}, {0, 1}, {1, 2});
+  const auto error = [&](const std::string& config) { return error_of([&] { compute_metric("fuse.metrics.segmentation", config, s); }); };
+  const std::string where = "metric 'fuse.metrics.segmentation' (plugin 'fuse.metrics_core'): create failed: ";
+  EXPECT_EQ(error(R"({"pred": "p", "target": "y", "regions": [[1, 2], [0, 2]]})"),
+            where + "region 2 of 'regions' holds label 0; regions are made of labels 1, 2, ... (the background, 0, is none's)");
+  EXPECT_EQ(error(R"({"pred": "p", "target": "y", "regions": []})"),
+            where + "'regions' is empty: list at least one region, each a label or a list of labels (e.g. [[1, 2, 3], [2, 3], 3])");
+  EXPECT_EQ(error(R"({"pred": "p", "target": "y", "regions": [[1], "core"]})"), where + "region 2 of 'regions' must be a label or a list of labels, got a string");
+  EXPECT_EQ(error(R"({"pred": "p", "target": "y", "regions": [[1, 2.5]]})"), where + "region 1 of 'regions' must list integer labels, got a double");
+  EXPECT_EQ(error(R"({"pred": "p", "target": "y", "regions": [[]]})"), where + "region 1 of 'regions' lists no label");
+  EXPECT_EQ(error(R"({"pred": "p", "target": "y", "regions": 3})"),
+            where + "'regions' must be a list of regions, each a label or a list of labels (e.g. [[1, 2, 3], [2, 3], 3]), got an int");
+  EXPECT_EQ(error(R"({"pred": "p", "target": "y", "regions": [1], "num_classes": 2})"),
+            where + "'num_classes' and 'regions' are both set: give 'regions' to score regions (numbered from 1), 'num_classes' to score classes");
+  EXPECT_EQ(error(R"({"pred": "p", "target": "y", "regions": [1], "include_background": true})"),
+            where + "'include_background' is set with 'regions': no region holds the background (label 0)");
+  EXPECT_EQ(error(R"({"pred": "p", "target": "y"})"), where + "'num_classes' is not set: the label maps' classes are 0 to num_classes - 1");
+}
+
 }  // namespace
 }  // namespace fuse::testing

@@ -1,4 +1,5 @@
-// Label ops: one_hot, argmax (one-hot or scores back to a class index), lookup (map values through a table),
+// Label ops: one_hot, argmax (one-hot or scores back to a class index), regions_to_labels (region probabilities
+// back to a label map), lookup (map values through a table),
 // split_labels (a text cell listing labels to a 0/1 key per label) and replace_values (remap the values inside
 // tensors, e.g. a mask's 255 to 1).
 #include <algorithm>
@@ -199,6 +200,60 @@ class Argmax {
   bool as_int_;
 };
 FUSE_OP(Argmax, "fuse.ops.argmax", "1.0.0")
+
+// Region probabilities [.., R, ..] back to a label map, as nnU-Net's regions_class_order: starting from the
+// background, each region in turn gives its label to the voxels where it is likely, so a later (inner) region
+// overwrites an earlier (outer) one: BraTS's whole tumour, then tumour core, then enhancing tumour.
+class RegionsToLabels {
+ public:
+  explicit RegionsToLabels(const DictView& config)
+      : key_(config.get_string("key")),
+        out_(config.find_string("out").value_or(key_)),
+        axis_(config.get_int("axis")),
+        labels_(config.get_ints("labels")),
+        threshold_(config.get_double("threshold")) {
+    for (size_t r = 0; r < labels_.size(); ++r)
+      if (labels_[r] < 1)
+        fail(FM_ERR_INVALID_ARGUMENT, "'labels' gives region " + std::to_string(r + 1) + " label " + std::to_string(labels_[r]) +
+                                          "; a region's voxels get a label of 1 or more (0 is the background)");
+  }
+
+  void forward(Dict& sample, const sdk::Call&) {
+    TensorView t = sample.tensor(key_);
+    t.require_cpu_contiguous();
+    if (t.ndim() == 0) fail(FM_ERR_SHAPE, "key '" + key_ + "': regions_to_labels needs a regions axis");
+    const int32_t a = axis_index(axis_, t.ndim(), 0, key_);
+    std::vector<int64_t> shape = t.shape();
+    const Extents e = extents(shape, a);
+    std::vector<int64_t> labels = labels_;
+    if (labels.empty())
+      for (int64_t r = 1; r <= e.size; ++r) labels.push_back(r);
+    if (static_cast<int64_t>(labels.size()) != e.size)
+      fail(FM_ERR_SHAPE, "key '" + key_ + "' has " + std::to_string(e.size) + " regions along axis " + std::to_string(axis_) + " (" +
+                             sdk::shape_string(t.dl()) + ") but 'labels' gives " + std::to_string(labels.size()) + " (one label per region)");
+    shape.erase(shape.begin() + a);
+    Tensor out = Tensor::empty(shape, sdk::kInt64);
+    int64_t* o = out.data<int64_t>();
+    dispatch(t, [&](auto tag) {
+      const auto* x = t.data<decltype(tag)>();
+      for (int64_t i = 0; i < e.outer; ++i)
+        for (int64_t j = 0; j < e.inner; ++j) {
+          int64_t label = 0;
+          for (int64_t r = 0; r < e.size; ++r)
+            if (static_cast<double>(x[(i * e.size + r) * e.inner + j]) > threshold_) label = labels[static_cast<size_t>(r)];
+          o[i * e.inner + j] = label;
+        }
+    });
+    sample.set_tensor(out_, std::move(out));
+  }
+
+ private:
+  std::string key_, out_;
+  int64_t axis_;
+  std::vector<int64_t> labels_;
+  double threshold_;
+};
+FUSE_OP(RegionsToLabels, "fuse.ops.regions_to_labels", "1.0.0")
 
 class Lookup {
  public:

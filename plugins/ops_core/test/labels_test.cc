@@ -79,6 +79,29 @@ TEST(OneHot, BadCategoriesAreNamed) {
             create + "'categories' holds \"a\" twice");
 }
 
+// BraTS's regions in nnU-Net's order: whole tumour -> 1, tumour core -> 2, enhancing -> 3; an inner region
+// overwrites an outer one, and a region without its outer one still gives its label.
+TEST(RegionsToLabels, LaterRegionsOverwriteEarlierOnes) {
+  // [batch 1, 3 regions, 5 voxels]
+  const NDict in = sample(R"({"p": [[[0.9, 0.9, 0.9, 0.2, 0.5], [0.1, 0.8, 0.7, 0.1, 0.1], [0.0, 0.1, 0.6, 0.9, 0.1]]]})");
+  NDict out = run_op("fuse.ops.regions_to_labels", R"({"key": "p", "out": "seg"})", in);
+  EXPECT_EQ(out.get<Tensor>("seg").description(), "int64[1, 5]");
+  EXPECT_EQ(values<int64_t>(out.get<Tensor>("seg")), (std::vector<int64_t>{1, 2, 3, 3, 0}));  // 0.5 is not above the threshold
+  out = run_op("fuse.ops.regions_to_labels", R"({"key": "p", "out": "seg", "labels": [2, 1, 4], "threshold": 0.45})", in);
+  EXPECT_EQ(values<int64_t>(out.get<Tensor>("seg")), (std::vector<int64_t>{2, 1, 4, 4, 2}));
+  // One sample [regions, voxels]: axis 0.
+  out = run_op("fuse.ops.regions_to_labels", R"({"key": "p", "axis": 0})", sample(R"({"p": [[0.9, 0.1], [0.7, 0.2]]})"));
+  EXPECT_EQ(values<int64_t>(out.get<Tensor>("p")), (std::vector<int64_t>{2, 0}));
+}
+
+TEST(RegionsToLabels, BadLabelsAreNamed) {
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.regions_to_labels", R"({"key": "p", "labels": [1, 2]})", sample(R"({"p": [[[0.9], [0.1], [0.3]]]})")); }),
+            "op 'fuse.ops.regions_to_labels' (plugin 'fuse.ops_core'): key 'p' has 3 regions along axis 1 ([1, 3, 1]) but 'labels' gives 2 "
+            "(one label per region)");
+  EXPECT_EQ(error_of([] { run_op("fuse.ops.regions_to_labels", R"({"key": "p", "axis": 2})", sample(R"({"p": [[0.9, 0.1]]})")); }),
+            "op 'fuse.ops.regions_to_labels' (plugin 'fuse.ops_core'): key 'p': axis 2 is out of range for 2 dimensions");
+}
+
 TEST(Argmax, AlongAnAxisWithFirstMaximumOnTies) {
   NDict out = run_op("fuse.ops.argmax", R"({"key": "s", "out": "c"})", sample(R"({"s": [[0.1, 0.7, 0.2], [0.5, 0.5, 0.0]]})"));
   EXPECT_EQ(out.get<Tensor>("c").description(), "int64[2]");

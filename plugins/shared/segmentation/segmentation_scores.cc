@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "label_regions.h"
 #include "surface_distance.h"
 
 namespace fuse::segmentation {
@@ -37,10 +38,25 @@ SegmentationScores::SegmentationScores(const sdk::DictView& config)
       spacing_(config.get_doubles("spacing")),
       spacing_key_(config.find_string("spacing_key").value_or("")),
       empty_nan_(config.get_string("empty_distance") == "nan"),
-      tolerance_(config.get_double("tolerance")),
-      classes_(reported_classes(config)) {}
+      tolerance_(config.get_double("tolerance")) {
+  const Regions regions = read_regions(config);
+  if (regions.empty()) {
+    classes_ = reported_classes(config);
+    for (int64_t c : classes_) members_.push_back({static_cast<double>(c)});
+    return;
+  }
+  if (!config.is_unset("num_classes"))
+    fail(FM_ERR_INVALID_ARGUMENT, "'num_classes' and 'regions' are both set: give 'regions' to score regions (numbered from 1), 'num_classes' to score classes");
+  if (config.get_bool("include_background"))
+    fail(FM_ERR_INVALID_ARGUMENT, "'include_background' is set with 'regions': no region holds the background (label 0)");
+  for (size_t r = 0; r < regions.size(); ++r) {
+    classes_.push_back(static_cast<int64_t>(r + 1));
+    members_.emplace_back(regions[r].begin(), regions[r].end());
+  }
+}
 
 std::vector<int64_t> reported_classes(const sdk::DictView& config) {
+  if (config.is_unset("num_classes")) fail(FM_ERR_INVALID_ARGUMENT, "'num_classes' is not set: the label maps' classes are 0 to num_classes - 1");
   std::vector<int64_t> classes;
   for (int64_t c = config.get_bool("include_background") ? 0 : 1; c < config.get_int("num_classes"); ++c) classes.push_back(c);
   if (classes.empty()) fail(FM_ERR_INVALID_ARGUMENT, "no class to report: set num_classes > 1 or include_background");

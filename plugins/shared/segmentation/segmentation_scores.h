@@ -41,13 +41,22 @@ struct Overlap {
 
 class SegmentationScores {
  public:
-  // Reads pred, target, num_classes, include_background, spacing, spacing_key, empty_distance and tolerance.
+  // Reads pred, target, num_classes, include_background, regions, spacing, spacing_key, empty_distance and
+  // tolerance. With 'regions' (label_regions.h) the scores are per region, numbered from 1, instead of per class.
   explicit SegmentationScores(const sdk::DictView& config);
 
   // The checked maps of a batch (errors name the keys and their shapes).
   LabelMaps maps(const sdk::DictView& batch) const;
-  // The classes reported, in order.
+  // The classes (or regions) reported, in order.
   const std::vector<int64_t>& classes() const { return classes_; }
+  // The label values the k-th reported class or region is made of.
+  const std::vector<double>& labels_of(size_t k) const { return members_[k]; }
+  // Whether a voxel of label `value` belongs to the k-th reported class or region.
+  bool member(size_t k, double value) const {
+    for (double l : members_[k])
+      if (l == value) return true;
+    return false;
+  }
   // Sample n's voxel spacing per spatial axis: the config's, or from 'spacing_key' ([nd] or [batch, nd]), else 1.
   std::vector<double> spacing(const sdk::DictView& batch, int64_t sample, size_t nd) const;
 
@@ -72,6 +81,7 @@ class SegmentationScores {
   bool empty_nan_;
   double tolerance_;
   std::vector<int64_t> classes_;
+  std::vector<std::vector<double>> members_;  // per reported class or region: its label values
   std::vector<double> values_;  // per sample, per reported class: dice, iou, hd, hd95, asd, nsd
 };
 

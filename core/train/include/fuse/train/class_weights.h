@@ -28,6 +28,12 @@ struct ClassWeights {
 };
 ClassWeights class_weights(data::Dataset& dataset, const std::string& key);
 
+// The weights of regions of labels (the overlap losses' 'regions': BraTS's {1, 2, 3}, {2, 3}, {3}) from the
+// label maps' class counts: a region's voxels are its labels', and region r weighs the square root of (voxels of
+// the largest region / voxels of r), at most kMaxLabelMapWeight, as a label would. A region without a voxel is an
+// error naming it.
+ClassWeights region_weights(const ClassWeights& classes, const std::vector<std::vector<int64_t>>& regions, const std::string& key);
+
 // Positive weights of multi-label targets ("pos_weights": "auto" of fuse.losses.bce_with_logits): per label (an
 // element of a 0/1 tensor per sample, or one 0/1 number) its negatives / positives over the dataset, the weight
 // PyTorch's pos_weight is meant to hold, so that a rare label's positives count as much as its negatives. A label

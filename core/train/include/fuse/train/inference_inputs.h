@@ -30,7 +30,8 @@ struct InferenceInputs {
 // 'label' and an entry that is a path alone goes to the input key. Where the training source was a folder whose
 // files came with paired files ('with': a case's other MRI sequences, its labels), a file or a folder's files
 // get theirs the same way (ids too); a paired file that no inference step names (the labels) may be missing.
-// Errors name the option and what was found.
+// nnU-Net's layout: inputs in a folder named imagesTs find the labels that training found in ../labelsTr in
+// ../labelsTs instead. Errors name the option and what was found.
 std::vector<data::Sample> read_inference_inputs(const InferenceInputs& inputs, const Experiment& experiment);
 
 // One input file (or DICOM series' folder) as a sample: its path under the input key, its id the file name

@@ -24,6 +24,8 @@ struct MaskFolders {
   std::string pattern = "*.nii.gz", reference_pattern;
   int64_t num_classes = 2;           // labels 0 .. num_classes - 1
   bool include_background = false;
+  // Scored instead of classes when set: regions of labels (BraTS's {1, 2, 3}, {2, 3}, {3}), numbered from 1.
+  std::vector<std::vector<int64_t>> regions;
   double tolerance = 1.0;               // surface Dice's, in physical units
   std::string empty_distance = "max";   // "max" or "nan": see fuse.metrics.segmentation
   eval::CiSpec ci;
@@ -33,7 +35,7 @@ struct MaskFolders {
 struct MaskFoldersResult {
   std::vector<std::string> ids, predictions, references;  // per case, in name order
   std::vector<std::string> names;  // the per-case values: dice, iou, hd95, hd, asd, nsd (means over classes),
-                                   // then each class's dice.<c> and hd95.<c>
+                                   // then each class's (or region's) dice.<c> and hd95.<c>
   std::vector<std::vector<double>> per_case;
   boost::json::object results;  // as evaluation.json: metrics (means over cases, intervals), data, cases
 };
