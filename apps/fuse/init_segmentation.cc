@@ -279,9 +279,11 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   line("    ],");
   line("    \"sliding_window\": " + window + ",");
   line("    \"postprocess\": " + postprocess(20) + ",");
-  if (regions) line("    // The labels resampled onto the input's grid by nearest neighbour (the class scores' resampling is for softmax classes).");
-  line("    \"write\": [{\"op\": \"fuse.io.write_medical\", \"key\": \"model.seg\"" + std::string(regions ? "" : ", \"scores\": \"model.probs\"") +
-       ", \"geometry_from\": " + json_string(image) + ", \"label\": true, \"dtype\": \"uint8\", \"path\": \"{data.output_path}\"}],");
+  // The label map made on the input's grid from the probabilities resampled linearly (smoother than the labels'
+  // nearest neighbour): the most likely class, or for regions each region in regions_class_order.
+  line("    \"write\": [{\"op\": \"fuse.io.write_medical\", \"key\": \"model.seg\", \"scores\": \"model.probs\"" +
+       (regions ? ", \"region_labels\": " + integer_list(nnunet->region_order) : std::string()) + ", \"geometry_from\": " + json_string(image) +
+       ", \"label\": true, \"dtype\": \"uint8\", \"path\": \"{data.output_path}\"}],");
   line("    \"reference\": " + mask_path);
   line("  }");
   line("}");

@@ -70,9 +70,11 @@ bool same(const Geometry& a, const Geometry& b) {
 // leading axis of 1 allowed): each class's scores resampled linearly onto the grid (one class at a time, so
 // memory stays a few volumes whatever the number of classes), the largest winning, the first on ties. A label
 // map resampled by nearest neighbour keeps the working grid's staircase; this gives the boundary between the
-// classes' interpolated scores (nnU-Net's and MONAI's way back to the original grid).
+// classes' interpolated scores (nnU-Net's and MONAI's way back to the original grid). With `region_labels` the
+// scores are region probabilities instead (fuse.ops.regions_to_labels): each region in turn gives its label
+// where its resampled probability is above 0.5.
 sdk::Tensor most_likely_class(const DictView& sample, const std::string& key, const Geometry& current, const Geometry& target, bool resample,
-                              DLDataType dtype) {
+                              DLDataType dtype, const std::vector<int64_t>& region_labels) {
   const sdk::TensorView in = sample.tensor(key);
   in.require_cpu_contiguous();
   const volume::Layout l = volume::layout_of(in, current.dims);
@@ -81,6 +83,9 @@ sdk::Tensor most_likely_class(const DictView& sample, const std::string& key, co
                                 std::to_string(l.size.z) + "), not its geometry's (" + std::to_string(current.size.x) + ", " +
                                 std::to_string(current.size.y) + ", " + std::to_string(current.size.z) + ")");
   if (l.channels > 65536) sdk::fail(FM_ERR_SHAPE, "'scores' key '" + key + "' has " + std::to_string(l.channels) + " classes; at most 65536");
+  if (!region_labels.empty() && static_cast<int64_t>(region_labels.size()) != l.channels)
+    sdk::fail(FM_ERR_SHAPE, "'scores' key '" + key + "' has " + std::to_string(l.channels) + " regions but 'region_labels' gives " +
+                                std::to_string(region_labels.size()) + " labels (one per region)");
   const Size3 out_size = resample ? target.size : current.size;
   const size_t in_voxels = static_cast<size_t>(l.size.x * l.size.y * l.size.z), voxels = static_cast<size_t>(out_size.x * out_size.y * out_size.z);
   const IndexMap map = resample ? between(current, target) : IndexMap{};
@@ -94,6 +99,11 @@ sdk::Tensor most_likely_class(const DictView& sample, const std::string& key, co
     if (!ok) sdk::fail(FM_ERR_TYPE, "'scores' key '" + key + "': dtype " + sdk::dtype_name(in.dtype()) + " holds no class scores");
     if (resample) volume::resample<float>(channel.data(), l.size, score.data(), out_size, 1, map, nullptr, volume::Interpolation::kLinear, 0.0);
     const std::vector<float>& s = resample ? score : channel;
+    if (!region_labels.empty()) {
+      for (size_t v = 0; v < voxels; ++v)
+        if (s[v] > 0.5f) label[v] = region_labels[static_cast<size_t>(c)];
+      continue;
+    }
     for (size_t v = 0; v < voxels; ++v)
       if (s[v] > best[v]) best[v] = s[v], label[v] = c;
   }
@@ -120,8 +130,11 @@ class WriteMedical {
         original_(config.get_string("geometry") == "original"),
         label_(config.get_bool("label")),
         dtype_(config.find_string("dtype")),
-        scores_(config.find_string("scores")) {
+        scores_(config.find_string("scores")),
+        region_labels_(config.get_ints("region_labels")) {
     if (dtype_ && !sdk::parse_dtype(*dtype_)) sdk::fail(FM_ERR_INVALID_ARGUMENT, "unknown dtype '" + *dtype_ + "'");
+    if (!region_labels_.empty() && !scores_)
+      sdk::fail(FM_ERR_INVALID_ARGUMENT, "'region_labels' turns the region probabilities under 'scores' into labels: set 'scores' too");
   }
 
   void forward(Dict& sample, const sdk::Call&) {
@@ -134,7 +147,7 @@ class WriteMedical {
       // The label map under 'key' is what is written; its classes come from the scores on the written grid.
       const DLDataType dtype = dtype_ ? *sdk::parse_dtype(*dtype_) : sample.tensor(key_).dtype();
       sdk::OwnedDict labels;
-      labels.set_tensor("t", most_likely_class(sample, *scores_, current, target, !same(current, target), dtype));
+      labels.set_tensor("t", most_likely_class(sample, *scores_, current, target, !same(current, target), dtype, region_labels_));
       write_volume(path, labels.tensor("t"), target);
       return;
     }
@@ -159,8 +172,9 @@ class WriteMedical {
   std::string key_, path_, geometry_from_;
   bool original_, label_;
   std::optional<std::string> dtype_, scores_;
+  std::vector<int64_t> region_labels_;
 };
-FUSE_OP(WriteMedical, "fuse.io.write_medical", "1.1.0")
+FUSE_OP(WriteMedical, "fuse.io.write_medical", "1.2.0")
 
 }  // namespace
 }  // namespace fuse::io_medical

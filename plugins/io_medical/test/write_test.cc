@@ -67,18 +67,22 @@ TEST(WriteMedical, PredictionsGoBackToTheOriginalGeometry) {
   EXPECT_EQ(doubles(back, "data.image_meta.origin"), (std::vector<double>{-10, -20, 30}));
 }
 
-// A segmentation made on a coarser grid goes back as nnU-Net sends it: each class's scores interpolated onto
-// the original grid, then the most likely class, so the boundary falls between the coarse voxels.
-TEST(WriteMedical, ScoresGiveTheMostLikelyClassOnTheWrittenGrid) {
-  const auto dir = fresh_dir("write_scores");
-  testing::RawNifti f;  // 10 x 2 x 2 voxels of 2 x 3 x 4 mm
+// A 10 x 2 x 2 image of 2 x 3 x 4 mm written to dir/ct.nii, read and resampled to 4 x 3 x 4 mm (5 x 2 x 2).
+NDict coarse_image(const std::filesystem::path& dir) {
+  testing::RawNifti f;
   f.nx = 10, f.ny = 2, f.nz = 2;
   f.datatype = DT_UINT8;
   f.bitpix = 8;
   f.data = testing::bytes_of(std::vector<uint8_t>(40, 0));
   testing::write_raw_nifti(dir / "ct.nii", f);
-  NDict s = read((dir / "ct.nii").string());
-  s = run_op("fuse.medical.resample", R"({"keys": ["data.image"], "spacing": [4, 3, 4]})", s);
+  return run_op("fuse.medical.resample", R"({"keys": ["data.image"], "spacing": [4, 3, 4]})", read((dir / "ct.nii").string()));
+}
+
+// A segmentation made on a coarser grid goes back as nnU-Net sends it: each class's scores interpolated onto
+// the original grid, then the most likely class, so the boundary falls between the coarse voxels.
+TEST(WriteMedical, ScoresGiveTheMostLikelyClassOnTheWrittenGrid) {
+  const auto dir = fresh_dir("write_scores");
+  NDict s = coarse_image(dir);
   ASSERT_EQ(s.get<Tensor>("data.image").shape(), (std::vector<int64_t>{1, 2, 2, 5}));
   // Two classes on the coarse grid, [1, 2, z, y, x]: class 1's score rises along x, 0, 0.25, ..., 1.
   std::vector<float> scores;
@@ -109,6 +113,34 @@ TEST(WriteMedical, ScoresGiveTheMostLikelyClassOnTheWrittenGrid) {
   s.set("model.probs", Tensor::zeros({1, 2, 2, 2, 4}, sdk::kFloat32));
   EXPECT_EQ(error_of([&] { run_op("fuse.io.write_medical", write + (dir / "bad.nii.gz").string() + "\"}", s); }),
             "op 'fuse.io.write_medical' (plugin 'fuse.io_medical'): 'scores' key 'model.probs' has spatial size (4, 2, 2), not its geometry's (5, 2, 2)");
+}
+
+// Region probabilities (region-based training) go back the same way: each region's probability interpolated
+// onto the original grid, then each region in turn gives its label where it is above 0.5.
+TEST(WriteMedical, RegionScoresGiveLabelsOnTheWrittenGrid) {
+  const auto dir = fresh_dir("write_region_scores");
+  NDict s = coarse_image(dir);
+  // Region 1's probability x / 4 and region 2's (inside it) 0.8 x / 4 along the coarse x: original voxel i lies at
+  // coarse x i / 2, so region 1 is above 0.5 from i = 5 (i / 8) and region 2 from i = 6 (0.1 i).
+  std::vector<float> scores;
+  for (int r = 0; r < 2; ++r)
+    for (int zy = 0; zy < 4; ++zy)
+      for (int x = 0; x < 5; ++x) scores.push_back((r == 0 ? 1.0f : 0.8f) * static_cast<float>(x) / 4);
+  s.set("model.probs", Tensor::from_vector(scores, {1, 2, 2, 2, 5}));
+  s.set("model.seg", Tensor::zeros({1, 2, 2, 5}, sdk::kInt64));
+  const std::string write = R"({"key": "model.seg", "scores": "model.probs", "region_labels": [1, 3], "geometry_from": "data.image", "dtype": "uint8", "path": ")";
+  run_op("fuse.io.write_medical", write + (dir / "seg.nii.gz").string() + "\"}", s);
+  std::vector<uint8_t> want;
+  for (int zy = 0; zy < 4; ++zy)
+    for (uint8_t x : {0, 0, 0, 0, 0, 1, 3, 3, 3, 3}) want.push_back(x);
+  EXPECT_EQ(values<uint8_t>(read((dir / "seg.nii.gz").string()).get<Tensor>("data.image")), want);
+  const std::string three = R"({"key": "model.seg", "scores": "model.probs", "region_labels": [1, 2, 3], "geometry_from": "data.image", "path": ")";
+  EXPECT_EQ(error_of([&] { run_op("fuse.io.write_medical", three + (dir / "bad.nii.gz").string() + "\"}", s); }),
+            "op 'fuse.io.write_medical' (plugin 'fuse.io_medical'): 'scores' key 'model.probs' has 2 regions but 'region_labels' gives 3 labels (one per "
+            "region)");
+  EXPECT_EQ(error_of([&] { run_op("fuse.io.write_medical", R"({"key": "model.seg", "region_labels": [1], "path": "x.nii.gz"})", s); }),
+            "op 'fuse.io.write_medical' (plugin 'fuse.io_medical'): create failed: 'region_labels' turns the region probabilities under 'scores' into "
+            "labels: set 'scores' too");
 }
 
 TEST(WriteMedical, BadRequestsAreNamed) {

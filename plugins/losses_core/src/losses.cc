@@ -138,6 +138,8 @@ torch::Tensor region_targets(const torch::Tensor& logits, torch::Tensor target, 
     std::vector<int64_t> size(logits.sizes().begin() + 2, logits.sizes().end());
     target = F::interpolate(target.unsqueeze(1).to(torch::kFloat32), F::InterpolateFuncOptions().size(size).mode(torch::kNearest)).squeeze(1);
   }
+  if (target.is_floating_point() && !torch::equal(target, target.round()))
+    fail(FM_ERR_INVALID_ARGUMENT, "target '" + b.target + "' holds non-integer labels; 'regions' are made of a label map's labels");
   const torch::Tensor labels = target.to(torch::kLong);
   std::vector<torch::Tensor> channels;
   for (const std::vector<int64_t>& region : regions)

@@ -179,6 +179,9 @@ TEST(Overlap, BadRegionsAreNamed) {
                       "'dice_class_weights'");
   EXPECT_EQ(error_of([&] { loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "regions": [[0, 1], 2]})", b); }),
             dice + "create failed: region 1 of 'regions' holds label 0; regions are made of labels 1, 2, ... (the background, 0, is none's)");
+  b.set("t", Value(Tensor::from_vector<float>({0, 1.5f}, {1, 2})));
+  EXPECT_EQ(error_of([&] { loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "regions": [1, 2]})", b); }),
+            dice + "target 't' holds non-integer labels; 'regions' are made of a label map's labels");
   b.set("t", Value(Tensor::from_vector<int64_t>({0, 1, 1}, {1, 3})));
   EXPECT_EQ(error_of([&] { loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "regions": [1, 2]})", b); }),
             dice + "prediction 'p' has shape [1, 2, 2] but target 't' has shape [1, 3] (the spatial sizes differ; set 'resize_target' to resize the target)");
