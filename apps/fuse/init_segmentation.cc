@@ -51,11 +51,10 @@ std::string region_sections(const NnunetDataset& n, const std::string& seg_key, 
   }
   return "  // Region probabilities to labels as dataset.json's regions_class_order: inner regions overwrite outer ones.\n"
          "  \"postprocess\": " + postprocess + ",\n"
-         "  // Dice and binary cross-entropy per region, against the label map's unions of labels; region weights fitted to the\n"
-         "  // training label maps: a small region counts up to 3 times the largest (docs/training.md).\n"
+         "  // Dice and binary cross-entropy per region, against the label map's unions of labels, unweighted as nnU-Net's (region\n"
+         "  // weights fitted to the training label maps, \"dice_class_weights\": \"auto\", did not help on examples/seg3d).\n"
          "  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + json_string(seg_key) +
-         ", \"regions\": " + region_lists + ",\n"
-         "                         \"dice_class_weights\": \"auto\"}},\n"
+         ", \"regions\": " + region_lists + "}},\n"
          "  // Each region scored on the label maps (dice.1 is the first region's). " + distances + "\n"
          "  \"metrics\": {\"dice\": " + metric + ", \"output\": \"mean_dice\", \"on\": [\"validation\"]}" + per_region + ",\n"
          "              \"hd95\": " + metric + ", \"output\": \"mean_hd95\", \"on\": [\"validation\"]}},\n"
