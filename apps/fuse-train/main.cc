@@ -18,6 +18,7 @@
 #include <CLI/Config.hpp>
 #include <CLI/Formatter.hpp>
 
+#include "../common/label_regions.h"
 #include "../common/run_app.h"
 #include "../common/table.h"
 #include "show_results.h"
@@ -25,6 +26,7 @@
 #define BOOST_DLL_USE_STD_FS
 #include <boost/dll/runtime_symbol_info.hpp>
 
+#include "fuse/base/error.h"
 #include "fuse/base/file.h"
 #include "fuse/base/strings.h"
 #include "fuse/json/document.h"
@@ -325,37 +327,17 @@ struct EvalSegOptions {
   bool no_progress = false;
 };
 
-// "1,2,3;2,3;3": regions of labels, each at least 1.
-std::vector<std::vector<int64_t>> parse_regions(const std::string& text) {
-  std::vector<std::vector<int64_t>> regions;
-  for (const std::string_view part : fuse::split(text, ';')) {
-    std::vector<int64_t> labels;
-    for (const std::string_view label : fuse::split(part, ',')) {
-      const std::string l(fuse::trim(label));
-      size_t used = 0;
-      long long v = -1;
-      try {
-        v = std::stoll(l, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (l.empty() || used != l.size() || v < 1)
-        throw CLI::ValidationError("--regions", "region " + std::to_string(regions.size() + 1) + " ('" + std::string(part) + "'): '" + l +
-                                                    "' is not a label of 1 or more; give each region's labels with ',' and ';' between regions, e.g. 1,2,3;2,3;3");
-      labels.push_back(v);
-    }
-    regions.push_back(std::move(labels));
-  }
-  return regions;
-}
-
 // `fuse eval-seg`: another tool's segmentations against references, folder against folder.
 int eval_seg(EvalSegOptions& o) {
   if (!o.regions.empty()) {
     if (o.num_classes_given)
       throw CLI::ValidationError("--regions", "and --num-classes are both given: --regions scores regions of labels, --num-classes classes; give one");
     if (o.folders.include_background) throw CLI::ValidationError("--include-background", "does not apply to --regions: no region holds the background");
-    o.folders.regions = parse_regions(o.regions);
+    try {
+      o.folders.regions = fuse::apps::parse_regions(o.regions);
+    } catch (const fuse::Error& e) {
+      throw CLI::ValidationError("--regions", e.what());
+    }
   } else if (!o.num_classes_given) {
     throw CLI::ValidationError("--num-classes", "is needed (labels 0 .. N - 1), or --regions");
   }

@@ -28,6 +28,8 @@ struct InitOptions {
   std::string survival_model = "cox";  // --survival-model: cox (a risk) or discrete (per-bin event probabilities)
   double horizon = 0;                  // --horizon: the time survival is predicted and scored at; 0: the median time
   std::string made_by;                 // the command a template names, when not the options' own (an nnU-Net folder's)
+  std::string regions;                 // --regions 1,2,4;1,4;4: a segmentation of regions of labels (a sigmoid each)
+  std::string region_labels;           // --region-labels 2,1,4: the label each region's voxels get (default: found from the regions)
 };
 
 // The table as the experiment names it: relative to the experiment's folder, unless that climbs more than two

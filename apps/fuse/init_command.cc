@@ -182,9 +182,9 @@ int init(const InitOptions& o) {
     throw Error(Errc::kInvalidArgument, "--horizon " + json::format_number(o.horizon) + ": a time after 0, in the times' unit (e.g. 5 for five years)");
   if (is_nnunet_dataset(o.table)) {
     // nnU-Net's folder names its channels and labels itself.
-    if (!o.target.empty() || !o.mask.empty() || !o.event.empty() || o.image != "image")
+    if (!o.target.empty() || !o.mask.empty() || !o.event.empty() || o.image != "image" || !o.regions.empty() || !o.region_labels.empty())
       throw Error(Errc::kInvalidArgument, o.table + " is an nnU-Net data set (dataset.json with 'channel_names'): its channels and labelsTr make the "
-                                          "segmentation; leave out --target, --mask, --image, --time and --event");
+                                          "segmentation, its 'labels' the regions; leave out --target, --mask, --image, --time, --event and --regions");
     if (!o.fold_group.empty() && o.fold_group != "none")
       throw Error(Errc::kInvalidArgument, "--fold-group names a table's column; " + o.table + " is an nnU-Net folder: set \"folds\": {\"group\": ...} in the "
                                           "experiment, or give the cases as a table");
@@ -199,6 +199,10 @@ int init(const InitOptions& o) {
   if (o.target.empty() + o.mask.empty() + o.event.empty() != 2)
     throw Error(Errc::kInvalidArgument, "give --target COLUMN (a table's other columns, or its images, predict it), --mask COLUMN (label maps of the images "
                                         "in --image COLUMN: a segmentation) or --time and --event COLUMNs (survival)");
+  if (!o.region_labels.empty() && o.regions.empty())
+    throw Error(Errc::kInvalidArgument, "--region-labels gives the label of each region of --regions: give --regions too");
+  if (!o.regions.empty() && o.mask.empty())
+    throw Error(Errc::kInvalidArgument, "--regions segments regions of the label maps in --mask: give --mask COLUMN");
   if (o.max_size != 0 && o.max_size < 4)
     throw Error(Errc::kInvalidArgument, "--max-size " + std::to_string(o.max_size) + ": an image side needs at least 4 pixels or voxels (the UNets halve it twice)");
   if (!fs::exists(o.table)) throw Error(Errc::kIo, "no table '" + o.table + "'");
@@ -446,7 +450,8 @@ std::string common_options(const InitOptions& o) {
 
 std::string segmentation_command(const InitOptions& o) {
   if (!o.made_by.empty()) return o.made_by;
-  return "fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + fold_group_option(o) + max_size_option(o);
+  return "fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + (o.regions.empty() ? "" : " --regions '" + o.regions + "'") +
+         (o.region_labels.empty() ? "" : " --region-labels " + o.region_labels) + fold_group_option(o) + max_size_option(o);
 }
 
 std::string max_size_option(const InitOptions& o) { return o.max_size > 0 ? " --max-size " + std::to_string(o.max_size) : ""; }
@@ -524,6 +529,10 @@ void add_init_command(CLI::App& app, int& exit_code) {
   cmd->add_option("TABLE", options.table, "the table (.csv, .tsv, .jsonl), one row per sample")->required();
   cmd->add_option("--target", options.target, "the column to predict from the others; several 0/1 columns (a,b,c): a multi-label classification");
   cmd->add_option("--mask", options.mask, "the column of label maps: a 3D segmentation of the images in --image");
+  cmd->add_option("--regions", options.regions, "with --mask: segment regions of labels, ';' between regions, a sigmoid each (nnU-Net's region-based "
+                                                "training; BraTS 2021's labels: 1,2,4;1,4;4 for whole tumour, tumour core, enhancing tumour)");
+  cmd->add_option("--region-labels", options.region_labels, "with --regions: the label each region's voxels get, in order (default: each region's one "
+                                                            "label that no later region holds; BraTS 2021: 2,1,4)");
   cmd->add_option("--image", options.image, "the column of images (default: image); several (t1,t2,flair): each row's MRI sequences, read as the channels of one image");
   cmd->add_option("--time", options.time, "with --event: the column of times to the event or to the end of follow-up (a Cox model)");
   cmd->add_option("--survival-model", options.survival_model, "survival: cox (a risk score; default) or discrete (per-bin event probabilities: an "

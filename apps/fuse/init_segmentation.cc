@@ -9,6 +9,7 @@
 #include <iostream>
 #include <set>
 
+#include "../common/label_regions.h"
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
 #include "fuse/data/sample_source.h"
@@ -42,11 +43,11 @@ std::string metric_word(const std::string& name) {
 
 // The postprocess, loss, metrics and training of region-based labels: a Dice + binary cross-entropy loss per
 // region, the label maps scored per region (and the mean over regions monitored).
-std::string region_sections(const NnunetDataset& n, const std::string& seg_key, const std::string& region_lists, const std::string& metric,
+std::string region_sections(const std::vector<NnunetRegion>& regions, const std::string& seg_key, const std::string& region_lists, const std::string& metric,
                             const std::string& postprocess, const std::string& distances, int64_t epochs) {
   std::string per_region;
-  for (size_t r = 0; r < n.regions.size(); ++r) {
-    per_region += ",\n              " + json_string("dice_" + metric_word(n.regions[r].name)) + ": " + metric + ", \"output\": \"dice." +
+  for (size_t r = 0; r < regions.size(); ++r) {
+    per_region += ",\n              " + json_string("dice_" + metric_word(regions[r].name)) + ": " + metric + ", \"output\": \"dice." +
                   std::to_string(r + 1) + "\", \"on\": [\"validation\"]}";
   }
   return "  // Region probabilities to labels as dataset.json's regions_class_order: inner regions overwrite outer ones.\n"
@@ -61,6 +62,28 @@ std::string region_sections(const NnunetDataset& n, const std::string& seg_key, 
          "  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},\n"
          "  \"schedule\": {\"name\": \"one_cycle\"},\n"
          "  \"trainer\": {\"epochs\": " + std::to_string(epochs) + ", \"monitor\": \"validation.dice\", \"mode\": \"max\", \"threads\": 2},";
+}
+
+// --regions and --region-labels of a table's segmentation: regions named "region 1", ... and their labels.
+void table_regions(const InitOptions& o, std::vector<NnunetRegion>& regions, std::vector<int64_t>& order) {
+  apps::LabelRegions parsed;
+  try {
+    parsed = apps::parse_regions(o.regions);
+    order = o.region_labels.empty() ? apps::region_class_order(parsed, "--region-labels") : std::vector<int64_t>{};
+  } catch (const Error& e) {
+    throw Error(e.code(), "--regions " + o.regions + ": " + e.what());
+  }
+  if (!o.region_labels.empty()) {
+    try {
+      for (const std::vector<int64_t>& one : apps::parse_regions(o.region_labels)) order.insert(order.end(), one.begin(), one.end());
+    } catch (const Error&) {
+      throw Error(Errc::kInvalidArgument, "--region-labels " + o.region_labels + ": the label each region's voxels get, 1 or more, e.g. 2,1,4");
+    }
+    if (order.size() != parsed.size())
+      throw Error(Errc::kInvalidArgument, "--region-labels " + o.region_labels + " gives " + std::to_string(order.size()) + " labels for " +
+                                              std::to_string(parsed.size()) + " regions (--regions " + o.regions + "): one per region, in their order");
+  }
+  for (size_t r = 0; r < parsed.size(); ++r) regions.push_back({"region " + std::to_string(r + 1), parsed[r]});
 }
 
 }  // namespace
@@ -132,6 +155,8 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
                                                                  join(image_cols, ", ") + "); photographs bring their colours in one file: give dataset.json one channel"
                                                            : "--image " + o.image + ": several columns are read as the channels of volumes; photographs bring their "
                                                                                     "colours as channels: give one column"));
+  if (s.photographs && !o.regions.empty())
+    throw Error(Errc::kInvalidArgument, "--regions: " + o.table + " holds photographs, whose template segments classes; region-based labels are for volumes");
   if (s.photographs) return init_photograph_segmentation(o, s, columns, source, groups, unlabelled);
   std::vector<int64_t> labels;
   for (const auto& [label, voxels] : s.label_voxels) {
@@ -140,18 +165,22 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   }
   if (labels.empty()) throw Error(Errc::kInvalidArgument, o.table + ": the masks hold only label 0 (background): there is nothing to segment");
   int64_t classes = labels.back() + 1;
-  const bool regions = nnunet != nullptr && !nnunet->regions.empty();  // region-based labels: a sigmoid channel per region
+  // Region-based labels (a sigmoid channel per region): dataset.json's, or --regions'.
+  std::vector<NnunetRegion> region_list = nnunet != nullptr ? nnunet->regions : std::vector<NnunetRegion>{};
+  std::vector<int64_t> region_order = nnunet != nullptr ? nnunet->region_order : std::vector<int64_t>{};
+  if (!o.regions.empty()) table_regions(o, region_list, region_order);
+  const bool regions = !region_list.empty();
   if (regions) {
     std::set<int64_t> in_regions;
     std::string declared;
-    for (const NnunetRegion& r : nnunet->regions) {
+    for (const NnunetRegion& r : region_list) {
       in_regions.insert(r.labels.begin(), r.labels.end());
       declared += (declared.empty() ? "" : ", ") + r.name + " " + integer_list(r.labels);
     }
     for (int64_t l : labels)
       if (!in_regions.count(l))
-        throw Error(Errc::kInvalidArgument, o.table + ": the label maps hold label " + std::to_string(l) + ", which no region of dataset.json's 'labels' holds (" +
-                                                declared + ")");
+        throw Error(Errc::kInvalidArgument, o.table + ": the label maps hold label " + std::to_string(l) + ", which no region of " +
+                                                (nnunet != nullptr ? "dataset.json's 'labels'" : "--regions") + " holds (" + declared + ")");
   }
   if (nnunet != nullptr && !nnunet->labels.empty()) {  // the labels dataset.json declares: every one a class, none other
     std::string declared;
@@ -184,10 +213,10 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   for (int64_t l : labels) label_list += (label_list.empty() ? "" : ", ") + std::to_string(l) + label_name(l) + " (" + std::to_string(s.label_voxels.at(l)) + " voxels)";
   std::string what = "label" + std::string(labels.size() == 1 ? " " : "s ") + label_list;
   if (regions) {  // "2 regions (tumour: labels 1, 2; core: label 2) of labels 1 (...), 2 (...)"
-    std::string region_list;
-    for (const NnunetRegion& r : nnunet->regions)
-      region_list += (region_list.empty() ? "" : "; ") + r.name + ": label" + (r.labels.size() == 1 ? " " : "s ") + number_words(r.labels);
-    what = std::to_string(nnunet->regions.size()) + " region" + (nnunet->regions.size() == 1 ? "" : "s") + " (" + region_list + ") of " + what;
+    std::string regions_text;
+    for (const NnunetRegion& r : region_list)
+      regions_text += (regions_text.empty() ? "" : "; ") + r.name + ": label" + (r.labels.size() == 1 ? " " : "s ") + number_words(r.labels);
+    what = std::to_string(region_list.size()) + " region" + (region_list.size() == 1 ? "" : "s") + " (" + regions_text + ") of " + what;
   }
   const std::string description = "3D segmentation of " + what + " in " + std::to_string(images.size()) + " images" +
                                   (image_cols.size() > 1 ? " of " + std::to_string(image_cols.size()) + " channels (" + join(image_cols, ", ") + ")" : "");
@@ -202,19 +231,18 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
     steps_of_image[3] = "{\"op\": \"fuse.medical.rescale\", \"keys\": [" + json_string(image) + "], \"fit\": {\"mask\": " + json_string(seg) +
                         ", \"set\": {\"in_min\": \"p0.5\", \"in_max\": \"p99.5\"}}}";
   std::string region_lists;  // [[1, 2, 3], [2, 3], [3]]
-  if (regions)
-    for (const NnunetRegion& r : nnunet->regions) region_lists += (region_lists.empty() ? "" : ", ") + integer_list(r.labels);
+  for (const NnunetRegion& r : region_list) region_lists += (region_lists.empty() ? "" : ", ") + integer_list(r.labels);
   region_lists = "[" + region_lists + "]";
   const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) +
                              (regions ? ", \"regions\": " + region_lists : ", \"num_classes\": " + std::to_string(classes)) + ", \"spacing\": " + number_list(zyx);
   std::vector<int64_t> ratios(static_cast<size_t>(classes), 1);  // patches centred on each label value alike
   // The model's channels: one per class, or one per region.
-  const int64_t outputs = regions ? static_cast<int64_t>(nnunet->regions.size()) : classes;
+  const int64_t outputs = regions ? static_cast<int64_t>(region_list.size()) : classes;
   // The label maps from the model's outputs; `indent` lines up a second step under the first.
   const auto postprocess = [&](size_t indent) {
     if (!regions) return std::string("[{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}]");
     return "[{\"op\": \"fuse.ops.sigmoid\", \"key\": \"model.logits\", \"out\": \"model.probs\"},\n" + std::string(indent, ' ') +
-           "{\"op\": \"fuse.ops.regions_to_labels\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"labels\": " + integer_list(nnunet->region_order) + "}]";
+           "{\"op\": \"fuse.ops.regions_to_labels\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"labels\": " + integer_list(region_order) + "}]";
   };
 
   std::string x;
@@ -263,7 +291,7 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
        ", \"channels\": [16, 32, 64], \"norm\": \"instance\",\n            \"inputs\": [" + json_string(image) + "], \"outputs\": " +
        (regions ? "[\"model.logits\"]" : "[\"model.logits\", \"model.probs\"]") + "},");
   const std::string distances = "Distances in millimetres: the spacing per tensor axis (z, y, x) after resampling.";
-  if (regions) line(region_sections(*nnunet, seg, region_lists, metric, postprocess(18), distances, 50));
+  if (regions) line(region_sections(region_list, seg, region_lists, metric, postprocess(18), distances, 50));
   else line(segmentation_sections(seg, metric, distances, 50));
   line("  // A new image: the same static steps without the labels, windows as in validation, the labels written back onto");
   if (nnunet != nullptr)
@@ -281,7 +309,7 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   // The label map made on the input's grid from the probabilities resampled linearly (smoother than the labels'
   // nearest neighbour): the most likely class, or for regions each region in regions_class_order.
   line("    \"write\": [{\"op\": \"fuse.io.write_medical\", \"key\": \"model.seg\", \"scores\": \"model.probs\"" +
-       (regions ? ", \"region_labels\": " + integer_list(nnunet->region_order) : std::string()) + ", \"geometry_from\": " + json_string(image) +
+       (regions ? ", \"region_labels\": " + integer_list(region_order) : std::string()) + ", \"geometry_from\": " + json_string(image) +
        ", \"label\": true, \"dtype\": \"uint8\", \"path\": \"{data.output_path}\"}],");
   line("    \"reference\": " + mask_path);
   line("  }");

@@ -696,6 +696,45 @@ TEST(FuseInit, SeveralImageColumnsAreOneImagesChannels) {
   EXPECT_NE(init_error("data/multi.csv --image image,t2 --mask t2", dir).find("--image and --mask both name 't2'"), std::string::npos);
 }
 
+// A table's label maps as regions (--regions): each region's voxels get the label no later region holds, unless
+// --region-labels says.
+TEST(FuseInit, ATablesLabelMapsAsRegions) {
+  const fs::path dir = fresh_dir("init_table_regions");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 6 32 32 16").exit_code, 0);
+  CommandResult r = fuse("init data/train.csv --mask mask --regions '1,2;2' --threads 2 --out regions.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote regions.json: 3D segmentation of 2 regions (region 1: labels 1, 2; region 2: label 2) of labels 1 ("), std::string::npos) << r.out;
+  const std::string text = read_text(dir / "regions.json");
+  for (const char* part : {"// Made by `fuse init data/train.csv --image image --mask mask --regions '1,2;2'`:",
+                           R"({"op": "fuse.ops.regions_to_labels", "key": "model.probs", "out": "model.seg", "labels": [1, 2]})",
+                           R"("regions": [[1, 2], [2]]}},)", R"("dice_region_2": {)", R"("region_labels": [1, 2], )"})
+    EXPECT_NE(text.find(part), std::string::npos) << part << "\n" << text;
+  ASSERT_EQ(fuse("run regions.json --epochs 1 --no-progress --out run", dir).exit_code, 0);
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --table data/train.csv --out scored --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("each input's dice, dice_region_1, dice_region_2, hd95 against its data.mask: columns of predictions.csv\n"), std::string::npos)
+      << r.out;
+  r = fuse("init data/train.csv --mask mask --regions '1,2;2' --region-labels 2,1 --threads 2 --out swapped.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_text(dir / "swapped.json").find(R"("out": "model.seg", "labels": [2, 1]})"), std::string::npos);
+
+  // Refused, naming what to fix.
+  EXPECT_EQ(init_error("data/train.csv --target lesion --regions '1,2;2'", dir), "fuse: error: --regions segments regions of the label maps in --mask: give --mask COLUMN\n");
+  EXPECT_EQ(init_error("data/train.csv --mask mask --region-labels 1", dir),
+            "fuse: error: --region-labels gives the label of each region of --regions: give --regions too\n");
+  EXPECT_EQ(init_error("data/train.csv --mask mask --regions '1,2;x' --threads 2", dir),
+            "fuse: error: --regions 1,2;x: region 2 ('x'): 'x' is not a label of 1 or more; give each region's labels with ',' and ';' between regions, "
+            "e.g. 1,2,3;2,3;3\n");
+  EXPECT_EQ(init_error("data/train.csv --mask mask --regions '1,2' --threads 2", dir),
+            "fuse: error: --regions 1,2: region 1 has labels 1, 2 of its own (held by no later region), so the label its voxels get is not clear: give "
+            "each region's with --region-labels (nnU-Net's regions_class_order, e.g. 1,2,3)\n");
+  EXPECT_EQ(init_error("data/train.csv --mask mask --regions '1,2;2' --region-labels 1 --threads 2", dir),
+            "fuse: error: --region-labels 1 gives 1 labels for 2 regions (--regions 1,2;2): one per region, in their order\n");
+  EXPECT_EQ(init_error("data/train.csv --mask mask --regions 2 --threads 2", dir),
+            "fuse: error: data/train.csv: the label maps hold label 1, which no region of --regions holds (region 1 [2])\n");
+}
+
 // nnU-Net's raw data set as it comes: dataset.json names the channels and labels, imagesTr/<case>_000c.nii.gz and
 // labelsTr/<case>.nii.gz hold the cases; imagesTs is predicted with each case's channels found as in training.
 TEST(FuseInit, AnNnUnetFolderGivesASegmentationOfItsChannels) {
@@ -768,8 +807,8 @@ TEST(FuseInit, AnNnUnetFolderGivesASegmentationOfItsChannels) {
   // Refused: options that the folder decides; labels dataset.json does not name; a count that differs; a case
   // without its second channel.
   EXPECT_EQ(init_error("Dataset001_Toy --mask seg", dir),
-            "fuse: error: Dataset001_Toy is an nnU-Net data set (dataset.json with 'channel_names'): its channels and labelsTr make the segmentation; leave "
-            "out --target, --mask, --image, --time and --event\n");
+            "fuse: error: Dataset001_Toy is an nnU-Net data set (dataset.json with 'channel_names'): its channels and labelsTr make the segmentation, "
+            "its 'labels' the regions; leave out --target, --mask, --image, --time, --event and --regions\n");
   write_json(R"({"background": 0, "organ": 1})", 5);
   EXPECT_EQ(init_error("Dataset001_Toy --threads 2", dir),
             "fuse: error: Dataset001_Toy: the label maps hold label 2, which dataset.json's 'labels' does not name (background 0, organ 1)\n");
