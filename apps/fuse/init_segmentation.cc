@@ -50,7 +50,7 @@ std::string region_sections(const std::vector<NnunetRegion>& regions, const std:
     per_region += ",\n              " + json_string("dice_" + metric_word(regions[r].name)) + ": " + metric + ", \"output\": \"dice." +
                   std::to_string(r + 1) + "\", \"on\": [\"validation\"]}";
   }
-  return "  // Region probabilities to labels as dataset.json's regions_class_order: inner regions overwrite outer ones.\n"
+  return "  // Region probabilities to labels, each region in turn (nnU-Net's regions_class_order): inner regions overwrite outer ones.\n"
          "  \"postprocess\": " + postprocess + ",\n"
          "  // Dice and binary cross-entropy per region, against the label map's unions of labels, unweighted as nnU-Net's (region\n"
          "  // weights fitted to the training label maps, \"dice_class_weights\": \"auto\", did not help on examples/seg3d).\n"
