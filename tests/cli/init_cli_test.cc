@@ -809,6 +809,9 @@ TEST(FuseInit, AnNnUnetFolderGivesASegmentationOfItsChannels) {
   EXPECT_EQ(init_error("Dataset001_Toy --mask seg", dir),
             "fuse: error: Dataset001_Toy is an nnU-Net data set (dataset.json with 'channel_names'): its channels and labelsTr make the segmentation, "
             "its 'labels' the regions; leave out --target, --mask, --image, --time, --event and --regions\n");
+  EXPECT_EQ(init_error("Dataset001_Toy --regions '1,2;2'", dir),
+            "fuse: error: Dataset001_Toy is an nnU-Net data set (dataset.json with 'channel_names'): its channels and labelsTr make the segmentation, "
+            "its 'labels' the regions; leave out --target, --mask, --image, --time, --event and --regions\n");
   write_json(R"({"background": 0, "organ": 1})", 5);
   EXPECT_EQ(init_error("Dataset001_Toy --threads 2", dir),
             "fuse: error: Dataset001_Toy: the label maps hold label 2, which dataset.json's 'labels' does not name (background 0, organ 1)\n");
@@ -1116,6 +1119,8 @@ TEST(FuseInit, PhotographsGive2DExperimentsThatRunAndInfer) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("model.probs"), std::string::npos) << r.out;
 
+  EXPECT_EQ(init_error("data/train.csv --mask mask --regions 1 --threads 2", dir),
+            "fuse: error: --regions: data/train.csv holds photographs, whose template segments classes; region-based labels are for volumes\n");
   r = fuse("init data/train.csv --mask mask --threads 2 --out seg.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("wrote seg.json: 2D segmentation of mask value 255 ("), std::string::npos) << r.out;
