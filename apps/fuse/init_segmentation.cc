@@ -157,6 +157,9 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
                                                                                     "colours as channels: give one column"));
   if (s.photographs && !o.regions.empty())
     throw Error(Errc::kInvalidArgument, "--regions: " + o.table + " holds photographs, whose template segments classes; region-based labels are for volumes");
+  if (s.photographs && nnunet != nullptr && !nnunet->regions.empty())
+    throw Error(Errc::kInvalidArgument, o.table + ": dataset.json's 'labels' are regions, but its cases are photographs, whose template segments "
+                                                  "classes; region-based labels are for volumes");
   if (s.photographs) return init_photograph_segmentation(o, s, columns, source, groups, unlabelled);
   std::vector<int64_t> labels;
   for (const auto& [label, voxels] : s.label_voxels) {

@@ -927,6 +927,11 @@ TEST(FuseInit, A2DNnUnetFolderGivesAPhotographSegmentation) {
   r = fuse("infer bundle --folder Dataset002_Skin/imagesTs --out test --no-progress", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(dir / "test" / "new.png"));
+  std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "photo"}, "labels": {"background": 0, "lesion": [1, 2], "core": 2}, )"
+                                      << R"("regions_class_order": [1, 2], "file_ending": ".png"})";
+  EXPECT_EQ(init_error("Dataset002_Skin --threads 2", dir),
+            "fuse: error: Dataset002_Skin: dataset.json's 'labels' are regions, but its cases are photographs, whose template segments classes; "
+            "region-based labels are for volumes\n");
   std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "R", "1": "G"}, "labels": {"background": 0, "lesion": 1}, "file_ending": ".png"})";
   EXPECT_EQ(init_error("Dataset002_Skin --threads 2", dir),
             "fuse: error: case 'train_0' of Dataset002_Skin/dataset.json: no file '" + (fs::path("Dataset002_Skin") / "imagesTr" / "train_0_0001.png").string() +
