@@ -139,11 +139,30 @@ std::vector<std::string> photograph_steps(const std::string& path_key, const std
 // Training's random steps for photographs at `key` (and their label maps at `labels`, moved alike): a 2D affine,
 // a left-right flip and a mild colour jitter (of the photograph alone).
 std::vector<std::string> photograph_augmentation(const std::string& key, const std::string& mode, const std::string& labels = "");
-// A segmentation's sections from "postprocess" to "trainer" (each line ending with a comma): the most likely
-// class per pixel or voxel, Dice + cross-entropy without the background with class weights fitted to the label
-// maps `seg_key`, the mean Dice and HD95 on the validation fold (`metric` opens their config; `distances`, a
-// comment, gives HD95's unit), AdamW with one-cycle for `epochs`.
-std::string segmentation_sections(const std::string& seg_key, const std::string& metric, const std::string& distances, int64_t epochs);
+// Region-based labels (nnU-Net's; BraTS's whole tumour = labels 1, 2, 3, tumour core = 2, 3, enhancing tumour =
+// 3): each region named with its labels, and `order`, the label each region's voxels get when the regions are
+// turned back into labels (regions_class_order). Empty: the labels are classes.
+struct LabelRegion {
+  std::string name;
+  std::vector<int64_t> labels;
+};
+struct RegionLabels {
+  std::vector<LabelRegion> regions;
+  std::vector<int64_t> order;
+  bool empty() const { return regions.empty(); }
+  std::string lists() const;  // the regions' labels as JSON: [[1, 2, 3], [2, 3], [3]]
+};
+// The steps making the label map "model.seg" from the model's outputs (a JSON list; `indent` lines up a second
+// step under the first): the most likely class of "model.probs", or with regions a sigmoid of "model.logits" and
+// fuse.ops.regions_to_labels.
+std::string label_postprocess(const RegionLabels& regions, size_t indent);
+// A segmentation's sections from "postprocess" to "trainer" (each line ending with a comma): label_postprocess,
+// Dice + cross-entropy without the background with class weights fitted to the label maps `seg_key` (with
+// regions: unweighted, a binary cross-entropy per region), the mean Dice (and each region's) and HD95 on the
+// validation fold (`metric` opens their config; `distances`, a comment, gives HD95's unit), AdamW with one-cycle
+// for `epochs`.
+std::string segmentation_sections(const std::string& seg_key, const std::string& metric, const std::string& distances, int64_t epochs,
+                                  const RegionLabels& regions = {});
 // Refuses an existing o.out unless o.force; write_experiment writes `text` there.
 void check_out(const InitOptions& o);
 void write_experiment(const InitOptions& o, const std::string& text);
@@ -203,18 +222,12 @@ std::string key_list(const std::vector<std::string>& columns);
 // nnU-Net's raw data set (v2; init_nnunet.cc): a folder (or its dataset.json) whose dataset.json names
 // "channel_names" and "file_ending", with imagesTr/<case>_<XXXX><ending> and labelsTr/<case><ending>.
 bool is_nnunet_dataset(const std::string& path);
-// A region of region-based labels (BraTS's "whole tumour": labels 1, 2 and 3).
-struct NnunetRegion {
-  std::string name;
-  std::vector<int64_t> labels;
-};
 struct NnunetDataset {
   std::filesystem::path folder;
   std::string ending;                            // ".nii.gz"
   std::vector<std::string> channels;             // column-like names (T2, ADC), in channel order
   std::map<int64_t, std::string> labels;         // value -> name, as dataset.json gives them (empty with regions)
-  std::vector<NnunetRegion> regions;             // region-based labels, in dataset.json's order (else empty)
-  std::vector<int64_t> region_order;             // 'regions_class_order': the label each region's voxels get
+  RegionLabels regions;                          // region-based labels, in dataset.json's order, and 'regions_class_order'
   std::vector<std::string> ids, masks;           // per case, in name order
   std::vector<std::vector<std::string>> images;  // [channel][case]
 };

@@ -493,14 +493,49 @@ std::vector<std::string> photograph_augmentation(const std::string& key, const s
               (mode == "color" ? "0.1" : "0") + ", \"p\": 0.5}"};
 }
 
-std::string segmentation_sections(const std::string& seg_key, const std::string& metric, const std::string& distances, int64_t epochs) {
+std::string RegionLabels::lists() const {
+  std::string out;
+  for (const LabelRegion& r : regions) out += (out.empty() ? "" : ", ") + integer_list(r.labels);
+  return "[" + out + "]";
+}
+
+std::string label_postprocess(const RegionLabels& regions, size_t indent) {
+  if (regions.empty()) return "[{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}]";
+  return "[{\"op\": \"fuse.ops.sigmoid\", \"key\": \"model.logits\", \"out\": \"model.probs\"},\n" + std::string(indent, ' ') +
+         "{\"op\": \"fuse.ops.regions_to_labels\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"labels\": " + integer_list(regions.order) + "}]";
+}
+
+namespace {
+
+// A region's name as part of a metric's name: lower case, '_' for anything but letters and digits.
+std::string metric_word(const std::string& name) {
+  std::string out;
+  for (char c : lowercase(name)) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out;
+}
+
+}  // namespace
+
+std::string segmentation_sections(const std::string& seg_key, const std::string& metric, const std::string& distances, int64_t epochs,
+                                  const RegionLabels& regions) {
   const std::string seg = json_string(seg_key);
-  return "  \"postprocess\": [{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}],\n"
-         "  // Class weights fitted to the training label maps: a small structure counts up to 3 times the largest (docs/training.md).\n"
-         "  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + seg + ", \"include_background\": false,\n"
-         "                         \"class_weights\": \"auto\", \"dice_class_weights\": \"auto\"}},\n"
-         "  // " + distances + "\n"
-         "  \"metrics\": {\"dice\": " + metric + ", \"output\": \"mean_dice\", \"on\": [\"validation\"]},\n"
+  std::string per_region;  // each region's Dice
+  for (size_t r = 0; r < regions.regions.size(); ++r)
+    per_region += ",\n              " + json_string("dice_" + metric_word(regions.regions[r].name)) + ": " + metric + ", \"output\": \"dice." +
+                  std::to_string(r + 1) + "\", \"on\": [\"validation\"]}";
+  const std::string losses =
+      regions.empty()
+          ? "  // Class weights fitted to the training label maps: a small structure counts up to 3 times the largest (docs/training.md).\n"
+            "  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + seg + ", \"include_background\": false,\n"
+            "                         \"class_weights\": \"auto\", \"dice_class_weights\": \"auto\"}},\n"
+          : "  // Dice and binary cross-entropy per region, against the label map's unions of labels, unweighted as nnU-Net's (region\n"
+            "  // weights fitted to the training label maps, \"dice_class_weights\": \"auto\", did not help on examples/seg3d).\n"
+            "  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + seg + ", \"regions\": " +
+                regions.lists() + "}},\n";
+  return std::string(regions.empty() ? "" : "  // Region probabilities to labels, each region in turn (nnU-Net's regions_class_order): inner regions overwrite outer ones.\n") +
+         "  \"postprocess\": " + label_postprocess(regions, 18) + ",\n" + losses +
+         "  // " + std::string(regions.empty() ? "" : "Each region scored on the label maps (dice.1 is the first region's). ") + distances + "\n"
+         "  \"metrics\": {\"dice\": " + metric + ", \"output\": \"mean_dice\", \"on\": [\"validation\"]}" + per_region + ",\n"
          "              \"hd95\": " + metric + ", \"output\": \"mean_hd95\", \"on\": [\"validation\"]}},\n"
          "  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},\n"
          "  \"schedule\": {\"name\": \"one_cycle\"},\n"

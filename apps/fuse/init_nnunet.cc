@@ -91,11 +91,11 @@ NnunetDataset read_nnunet_dataset(const std::string& path) {
       if (values == std::vector<int64_t>{0}) continue;  // the background: no region
       if (std::count(values.begin(), values.end(), 0))
         throw Error(Errc::kConfig, at + ": region '" + std::string(name) + "' holds label 0, the background; a region is made of labels 1, 2, ...");
-      n.regions.push_back({std::string(name), values});
+      n.regions.regions.push_back({std::string(name), values});
     }
     if (regions) {
       std::string region_names;
-      for (const NnunetRegion& r : n.regions) region_names += (region_names.empty() ? "" : ", ") + r.name;
+      for (const LabelRegion& r : n.regions.regions) region_names += (region_names.empty() ? "" : ", ") + r.name;
       const bj::value* order = root.if_contains("regions_class_order");
       if (order == nullptr || !order->is_array())
         throw Error(Errc::kConfig, d.location("/labels") + ": region-based labels (" + region_names + ") need 'regions_class_order': the label each region's "
@@ -104,11 +104,11 @@ NnunetDataset read_nnunet_dataset(const std::string& path) {
       for (const bj::value& v : order->as_array()) {
         if (!v.is_int64() || v.as_int64() < 1)
           throw Error(Errc::kConfig, d.location("/regions_class_order") + ": 'regions_class_order' lists labels 1, 2, ... (one per region)");
-        n.region_order.push_back(v.as_int64());
+        n.regions.order.push_back(v.as_int64());
       }
-      if (n.region_order.size() != n.regions.size())
-        throw Error(Errc::kConfig, d.location("/regions_class_order") + ": 'regions_class_order' has " + std::to_string(n.region_order.size()) +
-                                       " labels for " + std::to_string(n.regions.size()) + " regions (" + region_names + "): one per region, in their order");
+      if (n.regions.order.size() != n.regions.regions.size())
+        throw Error(Errc::kConfig, d.location("/regions_class_order") + ": 'regions_class_order' has " + std::to_string(n.regions.order.size()) +
+                                       " labels for " + std::to_string(n.regions.regions.size()) + " regions (" + region_names + "): one per region, in their order");
     }
   }
   // The cases: imagesTr/<case>_0000<ending>, in name order.

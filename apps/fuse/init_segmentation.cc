@@ -4,7 +4,6 @@
 // whose input channels come from the data; validation and inference on whole volumes in sliding windows, written
 // back onto each input's own grid.
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -34,56 +33,28 @@ std::string number_words(const std::vector<int64_t>& values) {
   return out;
 }
 
-// A region's name as part of a metric's name: lower case, '_' for anything but letters and digits.
-std::string metric_word(const std::string& name) {
-  std::string out;
-  for (char c : lowercase(name)) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return out;
-}
-
-// The postprocess, loss, metrics and training of region-based labels: a Dice + binary cross-entropy loss per
-// region, the label maps scored per region (and the mean over regions monitored).
-std::string region_sections(const std::vector<NnunetRegion>& regions, const std::string& seg_key, const std::string& region_lists, const std::string& metric,
-                            const std::string& postprocess, const std::string& distances, int64_t epochs) {
-  std::string per_region;
-  for (size_t r = 0; r < regions.size(); ++r) {
-    per_region += ",\n              " + json_string("dice_" + metric_word(regions[r].name)) + ": " + metric + ", \"output\": \"dice." +
-                  std::to_string(r + 1) + "\", \"on\": [\"validation\"]}";
-  }
-  return "  // Region probabilities to labels, each region in turn (nnU-Net's regions_class_order): inner regions overwrite outer ones.\n"
-         "  \"postprocess\": " + postprocess + ",\n"
-         "  // Dice and binary cross-entropy per region, against the label map's unions of labels, unweighted as nnU-Net's (region\n"
-         "  // weights fitted to the training label maps, \"dice_class_weights\": \"auto\", did not help on examples/seg3d).\n"
-         "  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + json_string(seg_key) +
-         ", \"regions\": " + region_lists + "}},\n"
-         "  // Each region scored on the label maps (dice.1 is the first region's). " + distances + "\n"
-         "  \"metrics\": {\"dice\": " + metric + ", \"output\": \"mean_dice\", \"on\": [\"validation\"]}" + per_region + ",\n"
-         "              \"hd95\": " + metric + ", \"output\": \"mean_hd95\", \"on\": [\"validation\"]}},\n"
-         "  \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.01, \"weight_decay\": 0.0001},\n"
-         "  \"schedule\": {\"name\": \"one_cycle\"},\n"
-         "  \"trainer\": {\"epochs\": " + std::to_string(epochs) + ", \"monitor\": \"validation.dice\", \"mode\": \"max\", \"threads\": 2},";
-}
-
 // --regions and --region-labels of a table's segmentation: regions named "region 1", ... and their labels.
-void table_regions(const InitOptions& o, std::vector<NnunetRegion>& regions, std::vector<int64_t>& order) {
+RegionLabels table_regions(const InitOptions& o) {
+  RegionLabels out;
   apps::LabelRegions parsed;
   try {
     parsed = apps::parse_regions(o.regions);
-    order = o.region_labels.empty() ? apps::region_class_order(parsed, "--region-labels") : std::vector<int64_t>{};
+    if (o.region_labels.empty()) out.order = apps::region_class_order(parsed, "--region-labels");
   } catch (const Error& e) {
     throw Error(e.code(), "--regions " + o.regions + ": " + e.what());
   }
   if (!o.region_labels.empty()) {
     try {
-      for (const std::vector<int64_t>& one : apps::parse_regions(o.region_labels)) order.insert(order.end(), one.begin(), one.end());
+      for (const std::vector<int64_t>& one : apps::parse_regions(o.region_labels)) out.order.insert(out.order.end(), one.begin(), one.end());
     } catch (const Error&) {
       throw Error(Errc::kInvalidArgument, "--region-labels " + o.region_labels + ": the label each region's voxels get, 1 or more, e.g. 2,1,4");
     }
-    if (order.size() != parsed.size())
-      throw Error(Errc::kInvalidArgument, "--region-labels " + o.region_labels + " gives " + std::to_string(order.size()) + " labels for " +
+    if (out.order.size() != parsed.size())
+      throw Error(Errc::kInvalidArgument, "--region-labels " + o.region_labels + " gives " + std::to_string(out.order.size()) + " labels for " +
                                               std::to_string(parsed.size()) + " regions (--regions " + o.regions + "): one per region, in their order");
   }
-  for (size_t r = 0; r < parsed.size(); ++r) regions.push_back({"region " + std::to_string(r + 1), parsed[r]});
+  for (size_t r = 0; r < parsed.size(); ++r) out.regions.push_back({"region " + std::to_string(r + 1), parsed[r]});
+  return out;
 }
 
 }  // namespace
@@ -169,14 +140,12 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   if (labels.empty()) throw Error(Errc::kInvalidArgument, o.table + ": the masks hold only label 0 (background): there is nothing to segment");
   int64_t classes = labels.back() + 1;
   // Region-based labels (a sigmoid channel per region): dataset.json's, or --regions'.
-  std::vector<NnunetRegion> region_list = nnunet != nullptr ? nnunet->regions : std::vector<NnunetRegion>{};
-  std::vector<int64_t> region_order = nnunet != nullptr ? nnunet->region_order : std::vector<int64_t>{};
-  if (!o.regions.empty()) table_regions(o, region_list, region_order);
-  const bool regions = !region_list.empty();
+  const RegionLabels region_labels = !o.regions.empty() ? table_regions(o) : nnunet != nullptr ? nnunet->regions : RegionLabels{};
+  const bool regions = !region_labels.empty();
   if (regions) {
     std::set<int64_t> in_regions;
     std::string declared;
-    for (const NnunetRegion& r : region_list) {
+    for (const LabelRegion& r : region_labels.regions) {
       in_regions.insert(r.labels.begin(), r.labels.end());
       declared += (declared.empty() ? "" : ", ") + r.name + " " + integer_list(r.labels);
     }
@@ -217,9 +186,9 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   std::string what = "label" + std::string(labels.size() == 1 ? " " : "s ") + label_list;
   if (regions) {  // "2 regions (tumour: labels 1, 2; core: label 2) of labels 1 (...), 2 (...)"
     std::string regions_text;
-    for (const NnunetRegion& r : region_list)
+    for (const LabelRegion& r : region_labels.regions)
       regions_text += (regions_text.empty() ? "" : "; ") + r.name + ": label" + (r.labels.size() == 1 ? " " : "s ") + number_words(r.labels);
-    what = std::to_string(region_list.size()) + " region" + (region_list.size() == 1 ? "" : "s") + " (" + regions_text + ") of " + what;
+    what = std::to_string(region_labels.regions.size()) + " region" + (region_labels.regions.size() == 1 ? "" : "s") + " (" + regions_text + ") of " + what;
   }
   const std::string description = "3D segmentation of " + what + " in " + std::to_string(images.size()) + " images" +
                                   (image_cols.size() > 1 ? " of " + std::to_string(image_cols.size()) + " channels (" + join(image_cols, ", ") + ")" : "");
@@ -233,20 +202,12 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   if (ct)
     steps_of_image[3] = "{\"op\": \"fuse.medical.rescale\", \"keys\": [" + json_string(image) + "], \"fit\": {\"mask\": " + json_string(seg) +
                         ", \"set\": {\"in_min\": \"p0.5\", \"in_max\": \"p99.5\"}}}";
-  std::string region_lists;  // [[1, 2, 3], [2, 3], [3]]
-  for (const NnunetRegion& r : region_list) region_lists += (region_lists.empty() ? "" : ", ") + integer_list(r.labels);
-  region_lists = "[" + region_lists + "]";
   const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) +
-                             (regions ? ", \"regions\": " + region_lists : ", \"num_classes\": " + std::to_string(classes)) + ", \"spacing\": " + number_list(zyx);
+                             (regions ? ", \"regions\": " + region_labels.lists() : ", \"num_classes\": " + std::to_string(classes)) + ", \"spacing\": " +
+                             number_list(zyx);
   std::vector<int64_t> ratios(static_cast<size_t>(classes), 1);  // patches centred on each label value alike
   // The model's channels: one per class, or one per region.
-  const int64_t outputs = regions ? static_cast<int64_t>(region_list.size()) : classes;
-  // The label maps from the model's outputs; `indent` lines up a second step under the first.
-  const auto postprocess = [&](size_t indent) {
-    if (!regions) return std::string("[{\"op\": \"fuse.ops.argmax\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"axis\": 1}]");
-    return "[{\"op\": \"fuse.ops.sigmoid\", \"key\": \"model.logits\", \"out\": \"model.probs\"},\n" + std::string(indent, ' ') +
-           "{\"op\": \"fuse.ops.regions_to_labels\", \"key\": \"model.probs\", \"out\": \"model.seg\", \"labels\": " + integer_list(region_order) + "}]";
-  };
+  const int64_t outputs = regions ? static_cast<int64_t>(region_labels.regions.size()) : classes;
 
   std::string x;
   const auto line = [&](const std::string& text) { x += text + "\n"; };
@@ -294,8 +255,7 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
        ", \"channels\": [16, 32, 64], \"norm\": \"instance\",\n            \"inputs\": [" + json_string(image) + "], \"outputs\": " +
        (regions ? "[\"model.logits\"]" : "[\"model.logits\", \"model.probs\"]") + "},");
   const std::string distances = "Distances in millimetres: the spacing per tensor axis (z, y, x) after resampling.";
-  if (regions) line(region_sections(region_list, seg, region_lists, metric, postprocess(18), distances, 50));
-  else line(segmentation_sections(seg, metric, distances, 50));
+  line(segmentation_sections(seg, metric, distances, 50, region_labels));
   line("  // A new image: the same static steps without the labels, windows as in validation, the labels written back onto");
   if (nnunet != nullptr)
     line("  // the input's own grid. `fuse infer BUNDLE --folder " + (nnunet->folder / "imagesTs").string() +
@@ -308,11 +268,11 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   for (size_t i = 0; i < steps_of_image.size(); ++i) line("      " + steps_of_image[i] + (i + 1 < steps_of_image.size() ? "," : ""));
   line("    ],");
   line("    \"sliding_window\": " + window + ",");
-  line("    \"postprocess\": " + postprocess(20) + ",");
+  line("    \"postprocess\": " + label_postprocess(region_labels, 20) + ",");
   // The label map made on the input's grid from the probabilities resampled linearly (smoother than the labels'
   // nearest neighbour): the most likely class, or for regions each region in regions_class_order.
   line("    \"write\": [{\"op\": \"fuse.io.write_medical\", \"key\": \"model.seg\", \"scores\": \"model.probs\"" +
-       (regions ? ", \"region_labels\": " + integer_list(region_order) : std::string()) + ", \"geometry_from\": " + json_string(image) +
+       (regions ? ", \"region_labels\": " + integer_list(region_labels.order) : std::string()) + ", \"geometry_from\": " + json_string(image) +
        ", \"label\": true, \"dtype\": \"uint8\", \"path\": \"{data.output_path}\"}],");
   line("    \"reference\": " + mask_path);
   line("  }");

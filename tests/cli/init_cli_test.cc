@@ -895,6 +895,12 @@ TEST(FuseInit, AnNnUnetFolderWithRegionsTrainsOneSigmoidPerRegion) {
   error = init_error("Dataset004_Nested --threads 2", dir);
   EXPECT_NE(error.find(": 'regions_class_order' has 1 labels for 2 regions (organ and lesion, lesion): one per region, in their order\n"), std::string::npos)
       << error;
+  write_json(R"("labels": {"background": 0, "organ and lesion": [1, 2], "lesion": 2}, "regions_class_order": [1, 0])");
+  error = init_error("Dataset004_Nested --threads 2", dir);
+  EXPECT_NE(error.find(": 'regions_class_order' lists labels 1, 2, ... (one per region)\n"), std::string::npos) << error;
+  write_json(R"("labels": {"background": 0, "organ and lesion": [1, "2"], "lesion": 2}, "regions_class_order": [1, 2])");
+  error = init_error("Dataset004_Nested --threads 2", dir);
+  EXPECT_NE(error.find(": label 'organ and lesion' must be a label value (0, 1, ...) or, for a region, a list of them\n"), std::string::npos) << error;
   write_json(R"("labels": {"background": 0, "everything": [0, 1, 2], "lesion": 2}, "regions_class_order": [1, 2])");
   error = init_error("Dataset004_Nested --threads 2", dir);
   EXPECT_NE(error.find(": region 'everything' holds label 0, the background; a region is made of labels 1, 2, ...\n"), std::string::npos) << error;
