@@ -1,8 +1,9 @@
 // Cleaning a predicted label map by its connected components (MONAI's KeepLargestConnectedComponent and
 // RemoveSmallObjects, nnU-Net's post-processing): per class, or over the classes together, only the largest
 // component(s) of at least a size stay; the voxels of the others become background. With 'scores', the class
-// scores the map was made from follow (a removed voxel's score moves to the background), so a label map made
-// from them again on another grid (fuse.io.write_medical's 'scores') is cleaned too.
+// scores the map was made from follow (a removed voxel's score moves to the background; region probabilities, a
+// sigmoid per region, all drop to 0), so a label map made from them again on another grid (fuse.io.write_medical's
+// 'scores') is cleaned too.
 #include <algorithm>
 #include <numeric>
 #include <set>
@@ -27,7 +28,12 @@ class KeepComponents {
         min_size_(config.get_int("min_size")),
         full_(config.get_string("connectivity") == "full"),
         background_(config.get_int("background")),
-        scores_(config.find_string("scores").value_or("")) {}
+        scores_(config.find_string("scores").value_or("")),
+        region_scores_(config.get_string("scores_are") == "regions") {
+    if (region_scores_ && background_ != 0)
+      sdk::fail(FM_ERR_INVALID_ARGUMENT, "'scores_are' \"regions\" needs 'background' 0 (a voxel outside every region is label 0), got " +
+                                   std::to_string(background_));
+  }
 
   void forward(Dict& sample, const sdk::Call&) {
     for (const std::string& key : keys_) {
@@ -76,6 +82,7 @@ class KeepComponents {
       sdk::fail(FM_ERR_SHAPE, "'scores' key '" + scores_ + "' is shaped " + sdk::shape_string(s.dl()) + ": it must hold class scores for each of the " +
                                   std::to_string(l.channels) + " label map(s) of '" + key + "' on their grid");
     const int64_t classes = sl.channels / l.channels;
+    if (region_scores_) return classes;  // regions: no background channel
     if (background_ < 0 || background_ >= classes)
       sdk::fail(FM_ERR_SHAPE, "'scores' key '" + scores_ + "' has " + std::to_string(classes) + " classes, so no score for the background " +
                                   std::to_string(background_));
@@ -83,7 +90,7 @@ class KeepComponents {
   }
 
   // Where map m's voxel was removed from class c, the scores [maps, classes, ...] move class c's score to the
-  // background class.
+  // background class; region probabilities [maps, regions, ...] all become 0 there (in no region: background).
   template <class T>
   void follow(Dict& sample, const std::vector<T>& before, const T* after, int64_t maps, int64_t classes, size_t voxels) const {
     sdk::MutTensorView s = sample.tensor_mut(scores_);
@@ -93,7 +100,12 @@ class KeepComponents {
         S* block = s.data<S>() + static_cast<size_t>(m * classes) * voxels;
         for (size_t i = 0; i < voxels; ++i) {
           const int64_t was = static_cast<int64_t>(before[static_cast<size_t>(m) * voxels + i]);
-          if (was == static_cast<int64_t>(after[static_cast<size_t>(m) * voxels + i]) || was < 0 || was >= classes) continue;
+          if (was == static_cast<int64_t>(after[static_cast<size_t>(m) * voxels + i])) continue;
+          if (region_scores_) {
+            for (int64_t r = 0; r < classes; ++r) block[static_cast<size_t>(r) * voxels + i] = 0;
+            continue;
+          }
+          if (was < 0 || was >= classes) continue;
           block[static_cast<size_t>(background_) * voxels + i] += block[static_cast<size_t>(was) * voxels + i];
           block[static_cast<size_t>(was) * voxels + i] = 0;
         }
@@ -127,8 +139,9 @@ class KeepComponents {
   bool full_;
   int64_t background_;
   std::string scores_;
+  bool region_scores_;
 };
-FUSE_OP(KeepComponents, "fuse.medical.keep_components", "1.0.0")
+FUSE_OP(KeepComponents, "fuse.medical.keep_components", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::ops_medical

@@ -99,6 +99,37 @@ TEST(KeepComponents, ScoresFollowTheMap) {
             "each of the 1 label map(s) of 'seg' on their grid");
 }
 
+// Region probabilities (regions {1, 2} and {2}, a sigmoid each) follow as a whole: a removed voxel is in no
+// region, so the labels made from them again (regions_class_order [1, 2], threshold 0.5) are the cleaned map.
+TEST(KeepComponents, RegionProbabilitiesFollowTheMap) {
+  NDict s = maps({kMap});
+  std::vector<float> regions(2 * 36, 0.1f);
+  for (size_t i = 0; i < 36; ++i) {
+    if (kMap[i] >= 1) regions[i] = 0.9f;
+    if (kMap[i] == 2) regions[36 + i] = 0.8f;
+  }
+  s.set("probs", Value(Tensor::from_vector<float>(regions, {1, 2, 6, 6})));
+  const std::string config = R"({"keys": ["seg"], "dims": 2, "scores": "probs", "scores_are": "regions"})";
+  const NDict out = run_op("fuse.medical.keep_components", config, s);
+  const std::vector<int64_t> map = values<int64_t>(out.get<Tensor>("seg"));
+  EXPECT_EQ(map, cleaned(R"({"keys": ["seg"], "dims": 2})"));
+  const std::vector<float> probs = values<float>(out.get<Tensor>("probs"));
+  for (size_t i = 0; i < 36; ++i) {
+    const int64_t again = probs[36 + i] > 0.5f ? 2 : probs[i] > 0.5f ? 1 : 0;
+    EXPECT_EQ(again, map[i]) << i;
+    if (map[i] == kMap[i]) {  // kept voxels keep their probabilities
+      EXPECT_FLOAT_EQ(probs[i], regions[i]) << i;
+      EXPECT_FLOAT_EQ(probs[36 + i], regions[36 + i]) << i;
+    } else {
+      EXPECT_EQ(probs[i], 0.0f) << i;
+      EXPECT_EQ(probs[36 + i], 0.0f) << i;
+    }
+  }
+  EXPECT_EQ(error_of([&] { run_op("fuse.medical.keep_components", R"({"keys": ["seg"], "dims": 2, "scores": "probs", "scores_are": "regions", "background": 3})", s); }),
+            "op 'fuse.medical.keep_components' (plugin 'fuse.ops_medical'): create failed: 'scores_are' \"regions\" needs 'background' 0 (a voxel "
+            "outside every region is label 0), got 3");
+}
+
 TEST(KeepComponents, EachMapOfABatchOnItsOwnAndBadShapesNamed) {
   std::vector<int64_t> only_a(36, 0);
   only_a[0] = only_a[1] = only_a[6] = only_a[7] = 1;
