@@ -222,10 +222,15 @@ std::string key_list(const std::vector<std::string>& columns);
 // nnU-Net's raw data set (v2; init_nnunet.cc): a folder (or its dataset.json) whose dataset.json names
 // "channel_names" and "file_ending", with imagesTr/<case>_<XXXX><ending> and labelsTr/<case><ending>.
 bool is_nnunet_dataset(const std::string& path);
+// nnU-Net's intensity normalisation of a channel, by its name in channel_names: "CT" the training foreground's
+// percentiles, "noNorm" none, "rescale_to_0_1" each image's range, "rgb_to_0_1" / 255, any other name a z-score.
+enum class ChannelNorm { kZscore, kCt, kNone, kMinMax, kRgb };
+ChannelNorm channel_norm(const std::string& channel_name);
 struct NnunetDataset {
   std::filesystem::path folder;
   std::string ending;                            // ".nii.gz"
   std::vector<std::string> channels;             // column-like names (T2, ADC), in channel order
+  std::vector<ChannelNorm> norms;                // per channel: nnU-Net's normalisation, chosen by its name
   std::map<int64_t, std::string> labels;         // value -> name, as dataset.json gives them (empty with regions)
   RegionLabels regions;                          // region-based labels, in dataset.json's order, and 'regions_class_order'
   std::vector<std::string> ids, masks;           // per case, in name order

@@ -48,6 +48,15 @@ bool is_nnunet_dataset(const std::string& path) {
   }
 }
 
+ChannelNorm channel_norm(const std::string& channel_name) {
+  const std::string name = lowercase(channel_name);
+  if (name == "ct") return ChannelNorm::kCt;
+  if (name == "nonorm") return ChannelNorm::kNone;
+  if (name == "rescale_to_0_1") return ChannelNorm::kMinMax;
+  if (name == "rgb_to_0_1") return ChannelNorm::kRgb;
+  return ChannelNorm::kZscore;
+}
+
 NnunetDataset read_nnunet_dataset(const std::string& path) {
   const fs::path file = dataset_json(path);
   const json::Document d = json::Document::load(file);
@@ -67,6 +76,7 @@ NnunetDataset read_nnunet_dataset(const std::string& path) {
     const bj::value* name = names.as_object().if_contains(std::to_string(c));
     if (name == nullptr || !name->is_string())
       throw Error(Errc::kConfig, d.location("/channel_names") + ": no channel " + std::to_string(c) + " (channels are numbered 0, 1, ... without a gap)");
+    n.norms.push_back(channel_norm(std::string(name->as_string())));
     std::string column = column_of(std::string(name->as_string()));
     if (column.empty() || !taken.insert(column).second) column = "channel_" + std::to_string(c);  // a name used twice keeps its number
     n.channels.push_back(column);

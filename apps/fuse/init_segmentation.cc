@@ -1,8 +1,8 @@
 // fuse init --mask: a starting 3D segmentation experiment from a table of images and label maps (fastMONAI's
 // low-code start, with its MedDataset suggestion): the images laid out in RAS and resampled to the most common
-// spacing, z-normalised; training on patches centred on each label with equal chances, augmented; a 3D UNet
-// whose input channels come from the data; validation and inference on whole volumes in sliding windows, written
-// back onto each input's own grid.
+// spacing, normalised (each image's z-score; an nnU-Net data set's channels as their names say); training on
+// patches centred on each label with equal chances, augmented; a 3D UNet whose input channels come from the data;
+// validation and inference on whole volumes in sliding windows, written back onto each input's own grid.
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -54,6 +54,60 @@ RegionLabels table_regions(const InitOptions& o) {
                                               std::to_string(parsed.size()) + " regions (--regions " + o.regions + "): one per region, in their order");
   }
   for (size_t r = 0; r < parsed.size(); ++r) out.regions.push_back({"region " + std::to_string(r + 1), parsed[r]});
+  return out;
+}
+
+// The intensity steps after resampling and their words: each channel as nnU-Net would normalise it (`norms`,
+// from dataset.json's channel names; a table's channels are z-scored). A CT channel is clipped and scaled to the
+// training foreground's 0.5th and 99.5th percentiles, fitted once for every case (Hounsfield units mean the same
+// in every scan; a z-score per image throws that away).
+struct Normalisation {
+  std::vector<std::string> steps;
+  std::string words;
+};
+Normalisation normalisation(const std::vector<ChannelNorm>& norms, const std::vector<std::string>& channels, const std::string& image,
+                            const std::string& seg) {
+  const std::string key = "\"keys\": [" + json_string(image) + "]";
+  const bool one = channels.size() == 1;
+  const auto of = [&](ChannelNorm n) {  // the channels normalised so: ", \"channels\": [0, 2]" (none when they are all)
+    std::vector<int64_t> listed;
+    for (size_t c = 0; c < channels.size(); ++c)
+      if ((c < norms.size() ? norms[c] : ChannelNorm::kZscore) == n) listed.push_back(static_cast<int64_t>(c));
+    return listed;
+  };
+  const auto channels_field = [&](const std::vector<int64_t>& listed) {
+    return listed.size() == channels.size() ? std::string() : ", \"channels\": " + integer_list(listed);
+  };
+  Normalisation out;
+  if (const std::vector<int64_t> z = of(ChannelNorm::kZscore); !z.empty())
+    out.steps.push_back("{\"op\": \"fuse.medical.znorm\", " + key + channels_field(z) + "}");
+  for (int64_t c : of(ChannelNorm::kCt)) {
+    const std::string picked = one ? "" : ", \"channels\": [" + std::to_string(c) + "]";
+    out.steps.push_back("{\"op\": \"fuse.medical.rescale\", " + key + picked + ", \"fit\": {\"mask\": " + json_string(seg) + picked +
+                        ", \"set\": {\"in_min\": \"p0.5\", \"in_max\": \"p99.5\"}}}");
+  }
+  if (const std::vector<int64_t> m = of(ChannelNorm::kMinMax); !m.empty())
+    out.steps.push_back("{\"op\": \"fuse.medical.rescale\", " + key + channels_field(m) + "}");
+  if (const std::vector<int64_t> rgb = of(ChannelNorm::kRgb); !rgb.empty())
+    out.steps.push_back("{\"op\": \"fuse.medical.rescale\", " + key + channels_field(rgb) + ", \"in_min\": 0, \"in_max\": 255}");
+  const auto phrase = [](ChannelNorm n) -> std::string {
+    switch (n) {
+      case ChannelNorm::kCt: return "clip and scale to the training foreground's 0.5th-99.5th percentiles (nnU-Net's CT scheme)";
+      case ChannelNorm::kNone: return "leave as it is";
+      case ChannelNorm::kMinMax: return "scale each image's range to [0, 1]";
+      case ChannelNorm::kRgb: return "divide by 255";
+      case ChannelNorm::kZscore: break;
+    }
+    return "z-normalise each image";
+  };
+  if (of(ChannelNorm::kZscore).size() == channels.size()) {
+    out.words = "z-normalise each image" + std::string(one ? "" : "'s channels");
+  } else if (one) {
+    out.words = phrase(norms[0]);
+  } else {
+    for (size_t c = 0; c < channels.size(); ++c) out.words += (c ? "; " : "") + channels[c] + ": " + phrase(norms[c]);
+    out.words = "then per channel as its name in dataset.json says (nnU-Net's schemes): " + out.words;
+  }
   return out;
 }
 
@@ -195,13 +249,9 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   const std::string window = "{\"size\": " + integer_list(patch) + ", \"overlap\": 0.5, \"batch\": 2}";
   // The image's steps; in training the labels go through the reorientation and resampling with it.
   std::vector<std::string> steps_of_image = image_steps(path_keys, image, spacing);
-  // nnU-Net's CT scheme for a data set whose one channel it names CT: the training foreground's 0.5th and 99.5th
-  // percentiles, fitted once for every case, mapped to [0, 1] and clipped, instead of each image's own z-score
-  // (Hounsfield units mean the same in every scan; a z-score per image throws that away).
-  const bool ct = nnunet != nullptr && image_cols.size() == 1 && lowercase(image_cols[0]) == "ct";
-  if (ct)
-    steps_of_image[3] = "{\"op\": \"fuse.medical.rescale\", \"keys\": [" + json_string(image) + "], \"fit\": {\"mask\": " + json_string(seg) +
-                        ", \"set\": {\"in_min\": \"p0.5\", \"in_max\": \"p99.5\"}}}";
+  const Normalisation norm = normalisation(nnunet != nullptr ? nnunet->norms : std::vector<ChannelNorm>{}, image_cols, image, seg);
+  steps_of_image.resize(3);  // read, reorient, resample; then the normalisation
+  steps_of_image.insert(steps_of_image.end(), norm.steps.begin(), norm.steps.end());
   const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) +
                              (regions ? ", \"regions\": " + region_labels.lists() : ", \"num_classes\": " + std::to_string(classes)) + ", \"spacing\": " +
                              number_list(zyx);
@@ -224,16 +274,14 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   line("  \"data\": {");
   line("    \"source\": " + source + ",");
   line("    // Deterministic, cached: read" + (image_cols.size() > 1 ? " (" + join(image_cols, ", ") + " as channels)" : "") +
-       ", lay out in RAS, resample (labels by nearest neighbour), " +
-       (ct ? "clip and scale to the training foreground's 0.5th-99.5th percentiles (nnU-Net's CT scheme)"
-           : "z-normalise each image" + std::string(image_cols.size() > 1 ? "'s channels" : "")) + ".");
+       ", lay out in RAS, resample (labels by nearest neighbour), " + norm.words + ".");
   line("    \"static\": [");
   line("      " + steps_of_image[0] + ",");
   line("      {\"op\": \"fuse.io.read_medical\", \"path_key\": " + mask_path + ", \"key\": " + json_string(seg) + ", \"dtype\": \"uint8\"},");
   line("      {\"op\": \"fuse.medical.reorient\", \"keys\": [" + json_string(image) + ", " + json_string(seg) + "], \"orientation\": \"RAS\"},");
   line("      {\"op\": \"fuse.medical.resample\", \"keys\": [" + json_string(image) + "], \"labels\": [" + json_string(seg) + "], \"spacing\": " +
-       number_list(spacing) + "},");
-  line("      " + steps_of_image[3]);
+       number_list(spacing) + "}" + (norm.steps.empty() ? "" : ","));
+  for (size_t i = 0; i < norm.steps.size(); ++i) line("      " + norm.steps[i] + (i + 1 < norm.steps.size() ? "," : ""));
   line("    ],");
   line("    // Random, every epoch: a patch centred on each label (background too) with equal chances, then one draw moves");
   line("    // the image and its labels alike.");

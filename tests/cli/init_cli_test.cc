@@ -766,8 +766,20 @@ TEST(FuseInit, AnNnUnetFolderGivesASegmentationOfItsChannels) {
   EXPECT_NE(text.find(R"({"op": "fuse.io.read_medical_channels", "path_keys": ["data.CT", "data.CT_late"], "key": "data.scan", "dtype": "float32"})"),
             std::string::npos)
       << text;
+  // Each channel normalised as nnU-Net would by its name: "CT" by the training foreground's percentiles (that
+  // channel's only), any other name by each image's z-score.
+  EXPECT_NE(text.find("resample (labels by nearest neighbour), then per channel as its name in dataset.json says (nnU-Net's schemes): CT: clip and "
+                      "scale to the training foreground's 0.5th-99.5th percentiles (nnU-Net's CT scheme); CT_late: z-normalise each image.\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.medical.znorm", "keys": ["data.scan"], "channels": [1]},
+      {"op": "fuse.medical.rescale", "keys": ["data.scan"], "channels": [0], "fit": {"mask": "data.seg", "channels": [0], "set": {"in_min": "p0.5", "in_max": "p99.5"}}}
+    ],)"),
+            std::string::npos)
+      << text;
   r = fuse("run toy.json --epochs 1 --no-progress --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("fuse.medical.rescale on 'data.scan' channel 0: in_min "), std::string::npos) << r.out;
   ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
   r = fuse("infer bundle --folder Dataset001_Toy/imagesTs --out test --no-progress", dir);  // the training pattern: each case once
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -788,6 +800,25 @@ TEST(FuseInit, AnNnUnetFolderGivesASegmentationOfItsChannels) {
   r = fuse("run ct.json --epochs 1 --no-progress --out ct_run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("fuse.medical.rescale on 'data.scan': in_min "), std::string::npos) << r.out;
+  // nnU-Net's other schemes: each image's range to [0, 1], none, / 255 (photographs' colours).
+  const auto steps_for = [&](const std::string& names) {
+    std::ofstream(set / "dataset.json") << R"({"channel_names": )" << names << R"(, "labels": {"background": 0, "organ": 1, "lesion": 2}, )"
+                                        << R"("file_ending": ".nii.gz"})";
+    const CommandResult made = fuse("init Dataset001_Toy --threads 2 --force --out schemes.json", dir);
+    EXPECT_EQ(made.exit_code, 0) << made.err;
+    const std::string x = read_text(dir / "schemes.json");
+    const size_t from = x.find("\"orientation\": \"RAS\"}"), to = x.find("    ],", from);
+    const size_t start = x.find("\n", x.find("fuse.medical.resample", from)) + 1;
+    return x.substr(start, to - start);
+  };
+  EXPECT_EQ(steps_for(R"({"0": "rescale_to_0_1", "1": "noNorm"})"), "      {\"op\": \"fuse.medical.rescale\", \"keys\": [\"data.scan\"], \"channels\": [0]}\n");
+  EXPECT_EQ(steps_for(R"({"0": "T1", "1": "rgb_to_0_1"})"),
+            "      {\"op\": \"fuse.medical.znorm\", \"keys\": [\"data.scan\"], \"channels\": [0]},\n"
+            "      {\"op\": \"fuse.medical.rescale\", \"keys\": [\"data.scan\"], \"channels\": [1], \"in_min\": 0, \"in_max\": 255}\n");
+  EXPECT_EQ(steps_for(R"({"0": "noNorm", "1": "nonorm"})"), "");
+  EXPECT_NE(read_text(dir / "schemes.json").find("resample (labels by nearest neighbour), then per channel as its name in dataset.json says (nnU-Net's "
+                                                 "schemes): noNorm: leave as it is; nonorm: leave as it is.\n"),
+            std::string::npos);
   write_json(R"({"background": 0, "organ": 1, "lesion": 2})", 5);
 
   // `fuse dataset summary` of the folder: its first channel with labelsTr, and a channel off its case's grid.

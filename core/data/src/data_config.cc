@@ -121,18 +121,28 @@ std::optional<StepFit> read_fit(const json::Document& d, const ObjectReader& r, 
     if (!v.as_bool()) return std::nullopt;
   } else if (v.is_object()) {
     ObjectReader f(d, v, r.pointer("fit"), "'fit'");
-    f.allow({"mask", "set", "from", "time", "event"});
+    f.allow({"mask", "set", "from", "time", "event", "channels"});
     fit.mask = f.string("mask", "");
+    if (f.has("channels")) {
+      const std::string what = "'channels' lists the channels to measure (indices along the tensor's first axis), each once, e.g. [0]";
+      const bj::value& list = *f.find("channels");
+      if (!list.is_array() || list.as_array().empty()) f.fail("channels", what);
+      std::set<int64_t> seen;
+      for (const bj::value& c : list.as_array()) {
+        if (!c.is_int64() || c.as_int64() < 0 || !seen.insert(c.as_int64()).second) f.fail("channels", what);
+        fit.channels.push_back(c.as_int64());
+      }
+    }
     fit.from = f.string("from", "");
     fit.time = f.string("time", "");
     fit.event = f.string("event", "");
-    if (!fit.from.empty() && (f.has("mask") || f.has("set")))
-      f.fail("from", "'from' takes the values fitted for that key as they are: no 'mask' or 'set' beside it");
+    if (!fit.from.empty() && (f.has("mask") || f.has("set") || f.has("channels")))
+      f.fail("from", "'from' takes the values fitted for that key as they are: no 'mask', 'set' or 'channels' beside it");
     if (f.has("time") != f.has("event"))
       f.fail(f.has("time") ? "time" : "event", "a fit to the trained model's predictions needs both 'time' and 'event' (the training samples' survival "
                                                "time and event keys)");
-    if (f.has("time") && (f.has("mask") || f.has("set") || f.has("from")))
-      f.fail("time", "'time' and 'event' fit the step to the trained model's predictions: no 'mask', 'set' or 'from' beside them");
+    if (f.has("time") && (f.has("mask") || f.has("set") || f.has("from") || f.has("channels")))
+      f.fail("time", "'time' and 'event' fit the step to the trained model's predictions: no 'mask', 'set', 'from' or 'channels' beside them");
     if (const bj::value* fields = f.find("set")) {
       ObjectReader s(d, *fields, f.pointer("set"), "'set' (config field -> statistic)");
       for (const auto& m : s.object()) {
@@ -149,10 +159,12 @@ std::optional<StepFit> read_fit(const json::Document& d, const ObjectReader& r, 
                   "fit and how), or in postprocessing {\"from\": key} (the values data.static fitted for that key) or {\"time\": key, \"event\": key} "
                   "(fitted after training to the model's outputs on the training samples)");
   }
-  bj::array repeat;
+  bj::array repeat, channels;
   for (const bj::object& entry : step.repeat) repeat.push_back(entry);
+  for (int64_t c : fit.channels) channels.emplace_back(c);
   fit.signature = bj::object{{"op", step.op}, {"config", step.config}, {"repeat", std::move(repeat)}, {"mask", fit.mask}, {"set", std::move(set)},
                              {"time", fit.time}, {"event", fit.event}};
+  if (!channels.empty()) fit.signature.as_object()["channels"] = std::move(channels);
   return fit;
 }
 

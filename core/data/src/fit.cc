@@ -160,20 +160,50 @@ bool inside(const Value* mask, const std::string& mask_key) {
   throw Error(Errc::kShape, "the mask '" + mask_key + "' of a number must be a number or a bool (a table's column, e.g. its event), found " + mask->summary());
 }
 
-// The mask as 0/1 per element of a tensor of `numel` elements; empty without a mask.
-std::vector<char> mask_of(const Value* mask, const std::string& mask_key, int64_t numel) {
+// The mask as 0/1 per element of a tensor of `numel` elements; empty without a mask. A mask of `channel`
+// elements (one channel of a [C, ...] tensor: a label map beside a multi-channel image) applies to each channel.
+std::vector<char> mask_of(const Value* mask, const std::string& mask_key, int64_t numel, int64_t channel = 0) {
   std::vector<char> keep;
   if (mask == nullptr) return keep;
-  if (!mask->is<Tensor>() || mask->as<Tensor>().numel() != numel)
-    throw Error(Errc::kShape, "the mask '" + mask_key + "' must be a tensor of as many elements as the value (" + std::to_string(numel) + "), found " +
+  const int64_t mask_numel = mask->is<Tensor>() ? mask->as<Tensor>().numel() : -1;
+  if (mask_numel != numel && (mask_numel != channel || channel == 0))
+    throw Error(Errc::kShape, "the mask '" + mask_key + "' must be a tensor of as many elements as the value (" + std::to_string(numel) + ")" +
+                                  (channel > 0 && channel != numel ? " or as one of its channels (" + std::to_string(channel) + ")" : "") + ", found " +
                                   mask->summary());
   const Tensor mt = mask->as<Tensor>().is_contiguous() ? mask->as<Tensor>() : mask->as<Tensor>().clone();
-  keep.resize(static_cast<size_t>(mt.numel()));
+  keep.resize(static_cast<size_t>(numel));
   if (!sdk::dispatch_dtype(mt.dtype(), [&](auto tag) {
         const auto* p = mt.data<decltype(tag)>();
-        for (size_t i = 0; i < keep.size(); ++i) keep[i] = static_cast<double>(p[i]) > 0;
+        const size_t n = static_cast<size_t>(mask_numel);
+        for (size_t i = 0; i < keep.size(); ++i) keep[i] = static_cast<double>(p[i % n]) > 0;
       }))
     throw Error(Errc::kType, "the mask '" + mask_key + "' has dtype " + sdk::dtype_name(mt.dtype()) + ", which cannot be read as numbers");
+  return keep;
+}
+
+// " channels 0, 2" (or " channel 1"): which channels a fit measures; empty when all.
+std::string channel_words(const std::vector<int64_t>& channels) {
+  std::string words;
+  for (int64_t c : channels) words += (words.empty() ? "" : ", ") + std::to_string(c);
+  return channels.empty() ? "" : (channels.size() == 1 ? " channel " : " channels ") + words;
+}
+
+// The elements of `t` measured: those of `channels` (indices along its first axis; all when empty) where the
+// mask is > 0 (mask_of()). Empty: every element.
+std::vector<char> selected(const Tensor& t, const Value* mask, const std::string& mask_key, const std::vector<int64_t>& channels) {
+  const int64_t first = t.ndim() > 0 ? t.shape()[0] : 1, channel = first > 0 ? t.numel() / first : 0;
+  std::vector<char> keep = mask_of(mask, mask_key, t.numel(), t.ndim() > 1 ? channel : 0);
+  if (channels.empty()) return keep;
+  if (t.ndim() < 2)
+    throw Error(Errc::kShape, "'channels' picks channels along a tensor's first axis, and its tensor is shaped " + shape_string(t.shape()));
+  if (keep.empty()) keep.assign(static_cast<size_t>(t.numel()), 1);
+  std::vector<char> in_channels(static_cast<size_t>(first), 0);
+  for (int64_t c : channels) {
+    if (c >= first)
+      throw Error(Errc::kShape, "'channels' lists channel " + std::to_string(c) + ", and it has " + std::to_string(first) + " (shaped " + shape_string(t.shape()) + ", the first axis the channels)");
+    in_channels[static_cast<size_t>(c)] = 1;
+  }
+  for (size_t i = 0; i < keep.size(); ++i) keep[i] = keep[i] && in_channels[i / static_cast<size_t>(channel)];
   return keep;
 }
 
@@ -212,8 +242,10 @@ void count_categories(const Value& value, const Value* mask, const std::string& 
     throw Error(Errc::kType, "its tensor has dtype " + sdk::dtype_name(t.dtype()) + ", which cannot be counted");
 }
 
-// Adds the numbers `value` holds (where `mask` is > 0, when given) to `m`.
-void measure(const Value& value, const Value* mask, const std::string& mask_key, Measures& m) {
+// Adds the numbers `value` holds (where `mask` is > 0, when given; of a tensor, of `channels` only) to `m`.
+void measure(const Value& value, const Value* mask, const std::string& mask_key, const std::vector<int64_t>& channels, Measures& m) {
+  if (!channels.empty() && value.type() != ValueType::kTensor)
+    throw Error(Errc::kType, "'channels' picks channels of a tensor, and its value is " + value.summary());
   if (value.type() != ValueType::kTensor && !inside(mask, mask_key)) return;  // e.g. the times of events only
   if (m.categorical) return count_categories(value, mask, mask_key, m);
   switch (value.type()) {
@@ -233,7 +265,7 @@ void measure(const Value& value, const Value* mask, const std::string& mask_key,
       throw Error(Errc::kType, std::string("it holds a ") + value.type_name() + "; 'fit' measures numbers and tensors");
   }
   const Tensor values = host_tensor(value);
-  const std::vector<char> keep = mask_of(mask, mask_key, values.numel());
+  const std::vector<char> keep = selected(values, mask, mask_key, channels);
   // Every stride-th of the elements measured (inside the mask) is kept for percentiles.
   const size_t count = static_cast<size_t>(values.numel());
   const size_t measured = keep.empty() ? count : static_cast<size_t>(std::count(keep.begin(), keep.end(), 1));
@@ -375,7 +407,7 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
           if (value == nullptr) throw Error(Errc::kKeyNotFound, sample.missing_key_message(key));
           const Value* mask = nullptr;
           if (!step.fit->mask.empty() && (mask = sample.find(step.fit->mask)) == nullptr) throw Error(Errc::kKeyNotFound, sample.missing_key_message(step.fit->mask));
-          measure(*value, mask, step.fit->mask, parts[i][t]);
+          measure(*value, mask, step.fit->mask, step.fit->channels, parts[i][t]);
         } catch (const Error& e) {
           throw Error(e.code(), label(steps, targets[t].step) + "fitting '" + step.op + "' to the training samples: sample '" + dataset.sample(i).id + "', key '" +
                                     key + "': " + e.what());
@@ -400,7 +432,7 @@ std::vector<std::string> fit_static_steps(const Registry& registry, DatasetSpec&
                                                 (step.fit->mask.empty() ? "" : " where '" + step.fit->mask + "' > 0") +
                                                 (total.missing ? " (" + std::to_string(total.missing) + " missing or NaN)" : ""));
       bj::object& run = runs[targets[t].step - first][targets[t].entry];
-      std::string line = "fitted " + label(steps, targets[t].step) + step.op + " on '" + key + "':";
+      std::string line = "fitted " + label(steps, targets[t].step) + step.op + " on '" + key + "'" + channel_words(step.fit->channels) + ":";
       for (const auto& [field, statistic] : sets[targets[t].step - first]) {
         if (total.categorical) {
           try {

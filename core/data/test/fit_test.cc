@@ -194,6 +194,46 @@ TEST(Fit, PercentilesOfLargeTensorsComeFromEveryKthValueMeasured) {
   EXPECT_NEAR(spec.static_steps[2].config.at("mean").as_double(), (44999.5 - median) / scale, 1e-4);
 }
 
+// A [2, 2, 3] image (channel 0: 1..6, channel 1: 10..60) beside a [1, 2, 3] label map: the map applies to each
+// channel, and 'channels' measures only those listed (the CT channel of a CT + PET image).
+TEST(Fit, ChannelsOfATensorAndAMaskOfOneChannel) {
+  DatasetSpec spec;
+  Sample sample{"case", "made here", {}};
+  sample.values.set("data.x", Tensor::from_vector<float>({1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60}, {2, 2, 3}));
+  sample.values.set("data.seg", Tensor::from_vector<uint8_t>({0, 1, 1, 0, 0, 2}, {1, 2, 3}));
+  spec.samples = {sample};
+  const auto fitted = [&](const std::string& mask, const std::vector<int64_t>& channels) {
+    spec.static_steps = {testing::step("fuse.ops.minmax", R"({"keys": ["data.x"]})")};
+    spec.static_steps[0].fit = StepFit{mask, {{"in_min", "min"}, {"in_max", "max"}}};
+    spec.static_steps[0].fit->channels = channels;
+    const std::vector<std::string> lines = fit_static_steps(testing::registry(), spec);
+    return std::make_pair(spec.static_steps[0].config.at("in_min").as_double(), spec.static_steps[0].config.at("in_max").as_double());
+  };
+  EXPECT_EQ(fitted("", {1}), std::make_pair(10.0, 60.0));
+  EXPECT_EQ(fitted("data.seg", {}), std::make_pair(2.0, 60.0));  // elements 1, 2, 5 of each channel
+  EXPECT_EQ(fitted("data.seg", {0}), std::make_pair(2.0, 6.0));
+  EXPECT_EQ(fitted("data.seg", {1, 0}), std::make_pair(2.0, 60.0));
+  spec.static_steps = {testing::step("fuse.ops.zscore", R"({"keys": ["data.x"]})")};
+  spec.static_steps[0].fit = StepFit{"data.seg", {}};
+  spec.static_steps[0].fit->channels = {1};
+  const std::vector<std::string> lines = fit_static_steps(testing::registry(), spec);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("fuse.ops.zscore on 'data.x' channel 1: mean 36.6667 std 16.9967"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("(3 values from 1 training samples"), std::string::npos) << lines[0];
+  // Refused: a channel the tensor lacks, channels of a one-axis tensor, a mask of another size.
+  EXPECT_EQ(error_of([&] { fitted("", {2}); }), "static pipeline step 1: fitting 'fuse.ops.minmax' to the training samples: sample 'case', key 'data.x': "
+                                                "'channels' lists channel 2, and it has 2 (shaped [2, 2, 3], the first axis the channels)");
+  sample.values.set("data.x", Tensor::from_vector<float>({1, 2, 3}, {3}));
+  spec.samples = {sample};
+  EXPECT_EQ(error_of([&] { fitted("", {0}); }), "static pipeline step 1: fitting 'fuse.ops.minmax' to the training samples: sample 'case', key 'data.x': "
+                                                "'channels' picks channels along a tensor's first axis, and its tensor is shaped [3]");
+  sample.values.set("data.x", Tensor::from_vector<float>({1, 2, 3, 4, 5, 6, 7, 8}, {2, 4}));
+  spec.samples = {sample};
+  EXPECT_EQ(error_of([&] { fitted("data.seg", {}); }), "static pipeline step 1: fitting 'fuse.ops.minmax' to the training samples: sample 'case', key "
+                                                       "'data.x': the mask 'data.seg' must be a tensor of as many elements as the value (8) or as one of "
+                                                       "its channels (4), found uint8[1, 2, 3]");
+}
+
 TEST(Fit, TheNumbersDoNotDependOnTheThreads) {
   const auto dir = fresh_dir("fit_threads");
   std::vector<std::string> noise;
@@ -294,6 +334,13 @@ TEST(Fit, RefusalsNameTheStepAndWhatToDo) {
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.cox_survival", "key": "data.age", "out": "s", "survival_at": 5, "fit": true}])"),
             where + "'fit': op 'fuse.ops.cox_survival' is fitted to a trained model's outputs, not to the data: put the step in 'postprocess', marked "
                     "\"fit\": {\"time\": TIME KEY, \"event\": EVENT KEY}");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.age"], "fit": {"channels": [0, 0]}}])"),
+            (dir / "exp.json").string() + ":2:128: 'channels' lists the channels to measure (indices along the tensor's first axis), each once, e.g. [0]");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.age"], "fit": {"channels": []}}])"),
+            (dir / "exp.json").string() + ":2:128: 'channels' lists the channels to measure (indices along the tensor's first axis), each once, e.g. [0]");
+  EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.zscore", "keys": ["data.age"], "fit": {"channels": [0]}}])"),
+            where + "fitting 'fuse.ops.zscore' to the training samples: sample 'p0', key 'data.age': 'channels' picks channels of a tensor, and its value "
+                    "is 10");
   EXPECT_EQ(fit_error(R"([{"op": "fuse.ops.minmax", "keys": ["data.age"], "fit": {"set": {"low": "min"}}}])"),
             where + "'fit': 'set': op 'fuse.ops.minmax' cannot fit 'low'; it fits 'in_min', 'in_max'");
   // Categories.
@@ -396,7 +443,7 @@ TEST(Fit, PostprocessingTakesTheValuesFittedForAKey) {
                                                                    "remove one of them");
   EXPECT_EQ(error_of([&] { load(R"([{"op": "fuse.ops.zscore", "keys": ["m"], "fit": {"from": "data.age_z", "mask": "data.m"}}])"); read_postprocess_steps(
                                    json::Document::load(dir / "exp.json"), "/postprocess"); }),
-            (dir / "exp.json").string() + ":4:76: 'from' takes the values fitted for that key as they are: no 'mask' or 'set' beside it");
+            (dir / "exp.json").string() + ":4:76: 'from' takes the values fitted for that key as they are: no 'mask', 'set' or 'channels' beside it");
   EXPECT_EQ(error_of([&] { read_postprocess_steps(load(R"([{"op": "fuse.ops.zscore", "keys": ["m"], "fit": true}])"), "/postprocess"); }),
             (dir / "exp.json").string() + ":4:67: 'fit': only static steps (data.static, validation.static, inference.steps) are fitted, once, to the training "
                                           "samples; this pipeline is not one of them (a postprocessing step takes a data.static step's values with {\"from\": key}, "
@@ -415,7 +462,7 @@ TEST(Fit, PostprocessingTakesTheValuesFittedForAKey) {
                                           "and event keys)");
   EXPECT_EQ(error_of([&] { read_postprocess_steps(load(R"([{"op": "fuse.ops.cox_survival", "key": "m", "out": "s", "fit": {"time": "t", "event": "e", "from": "t"}}])"),
                                                   "/postprocess"); }),
-            (dir / "exp.json").string() + ":4:91: 'time' and 'event' fit the step to the trained model's predictions: no 'mask', 'set' or 'from' beside them");
+            (dir / "exp.json").string() + ":4:91: 'time' and 'event' fit the step to the trained model's predictions: no 'mask', 'set', 'from' or 'channels' beside them");
   const std::vector<Step> predicted = read_postprocess_steps(load(R"([{"op": "fuse.ops.cox_survival", "key": "m", "out": "s", "fit": {"time": "t", "event": "e"}}])"),
                                                              "/postprocess");
   ASSERT_TRUE(predicted[0].fit.has_value());

@@ -2,6 +2,7 @@
 #ifndef FUSE_PLUGINS_OPS_MEDICAL_CHANNELS_H_
 #define FUSE_PLUGINS_OPS_MEDICAL_CHANNELS_H_
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,23 @@ void for_each_channel(sdk::Dict& sample, const std::string& key, int dims, F&& f
   sdk::with_floating(sample, key, [&](auto* data, int64_t) {
     const int64_t voxels = l.size.count();
     for (int64_t c = 0; c < l.channels; ++c) f(data + c * voxels, voxels, c);
+  });
+}
+
+// The 'channels' config of an intensity op: the channels it changes (indices along the leading axes; empty:
+// all), each >= 0 and listed once, else an error.
+std::vector<int64_t> channels_option(const sdk::DictView& config);
+
+// for_each_channel over the channels `only` lists (all when empty); one the tensor lacks is an error naming key.
+template <class F>
+void for_channels(sdk::Dict& sample, const std::string& key, int dims, const std::vector<int64_t>& only, F&& f) {
+  const volume::Layout l = volume::layout_of(sample.tensor(key), dims);
+  for (int64_t c : only)
+    if (c >= l.channels)
+      sdk::fail(FM_ERR_SHAPE, "key '" + key + "' " + sdk::shape_string(sample.tensor(key).dl()) + " has " + std::to_string(l.channels) +
+                                  " channel(s) and 'channels' lists " + std::to_string(c) + " (channels count from 0)");
+  for_each_channel(sample, key, dims, [&](auto* v, int64_t n, int64_t c) {
+    if (only.empty() || std::find(only.begin(), only.end(), c) != only.end()) f(v, n, c);
   });
 }
 

@@ -17,12 +17,13 @@ class ZNorm {
       : keys_(config.get_strings("keys")),
         mask_key_(config.find_string("mask_key").value_or("")),
         nonzero_(config.get_bool("nonzero")),
-        dims_(static_cast<int>(config.get_int("dims"))) {}
+        dims_(static_cast<int>(config.get_int("dims"))),
+        channels_(channels_option(config)) {}
 
   void forward(Dict& sample, const sdk::Call&) {
     for (const std::string& key : keys_) {
       const std::vector<uint8_t> mask = mask_of(sample, mask_key_, key, dims_);
-      for_each_channel(sample, key, dims_, [&](auto* v, int64_t n, int64_t channel) {
+      for_channels(sample, key, dims_, channels_, [&](auto* v, int64_t n, int64_t channel) {
         // Welford over the selected voxels: one pass, stable for large volumes.
         double mean = 0, m2 = 0;
         int64_t count = 0;
@@ -55,8 +56,9 @@ class ZNorm {
   std::string mask_key_;
   bool nonzero_;
   int dims_;
+  std::vector<int64_t> channels_;
 };
-FUSE_OP(ZNorm, "fuse.medical.znorm", "1.0.0")
+FUSE_OP(ZNorm, "fuse.medical.znorm", "1.1.0")
 
 // The input bounds of a channel: fixed, or percentiles of its values (within the mask).
 struct Bounds {
@@ -88,14 +90,15 @@ class Rescale {
         out_min_(config.get_double("out_min")),
         out_max_(config.get_double("out_max")),
         clip_(config.get_bool("clip")),
-        dims_(static_cast<int>(config.get_int("dims"))) {
+        dims_(static_cast<int>(config.get_int("dims"))),
+        channels_(channels_option(config)) {
     if (!(out_min_ < out_max_)) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'out_min' must be below 'out_max'");
   }
 
   void forward(Dict& sample, const sdk::Call&) {
     for (const std::string& key : keys_) {
       const std::vector<uint8_t> mask = mask_of(sample, mask_key_, key, dims_);
-      for_each_channel(sample, key, dims_, [&](auto* v, int64_t n, int64_t) {
+      for_channels(sample, key, dims_, channels_, [&](auto* v, int64_t n, int64_t) {
         using T = std::remove_pointer_t<decltype(v)>;
         const auto [lo, hi] = bounds_.of(v, n, mask);
         // A constant channel maps to out_min rather than dividing by zero.
@@ -116,8 +119,9 @@ class Rescale {
   double out_min_, out_max_;
   bool clip_;
   int dims_;
+  std::vector<int64_t> channels_;
 };
-FUSE_OP(Rescale, "fuse.medical.rescale", "1.0.0")
+FUSE_OP(Rescale, "fuse.medical.rescale", "1.1.0")
 
 class Clip {
  public:
@@ -125,12 +129,13 @@ class Clip {
       : keys_(config.get_strings("keys")),
         mask_key_(config.find_string("mask_key").value_or("")),
         bounds_(bounds_option(config, "min", "max")),
-        dims_(static_cast<int>(config.get_int("dims"))) {}
+        dims_(static_cast<int>(config.get_int("dims"))),
+        channels_(channels_option(config)) {}
 
   void forward(Dict& sample, const sdk::Call&) {
     for (const std::string& key : keys_) {
       const std::vector<uint8_t> mask = mask_of(sample, mask_key_, key, dims_);
-      for_each_channel(sample, key, dims_, [&](auto* v, int64_t n, int64_t) {
+      for_channels(sample, key, dims_, channels_, [&](auto* v, int64_t n, int64_t) {
         using T = std::remove_pointer_t<decltype(v)>;
         const auto [lo, hi] = bounds_.of(v, n, mask);
         for (int64_t i = 0; i < n; ++i) v[i] = static_cast<T>(std::min(hi, std::max(lo, static_cast<double>(v[i]))));
@@ -143,8 +148,9 @@ class Clip {
   std::string mask_key_;
   Bounds bounds_;
   int dims_;
+  std::vector<int64_t> channels_;
 };
-FUSE_OP(Clip, "fuse.medical.clip", "1.0.0")
+FUSE_OP(Clip, "fuse.medical.clip", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::ops_medical

@@ -69,5 +69,25 @@ TEST(Clip, FixedBoundsOrPercentiles) {
             (std::vector<float>{0.5f, 1, 2, 3, 4}));
 }
 
+// 'channels' changes only the channels listed (the CT of a CT + PET image); the others stay as they were.
+TEST(IntensityChannels, OnlyTheListedChannelsChange) {
+  const char* two = R"({"img": [[[1.0, 3.0]], [[10.0, 30.0]], [[0.0, 8.0]]]})";  // [3, 1, 2]: three channels
+  EXPECT_EQ(values<float>(run_op("fuse.medical.znorm", R"({"keys": ["img"], "dims": 2, "channels": [1]})", sample(two)).get<Tensor>("img")),
+            (std::vector<float>{1, 3, -1, 1, 0, 8}));
+  EXPECT_EQ(values<float>(run_op("fuse.medical.rescale", R"({"keys": ["img"], "dims": 2, "channels": [2, 0]})", sample(two)).get<Tensor>("img")),
+            (std::vector<float>{0, 1, 10, 30, 0, 1}));
+  EXPECT_EQ(values<float>(run_op("fuse.medical.clip", R"({"keys": ["img"], "dims": 2, "min": 2, "max": 20, "channels": [0, 1]})", sample(two))
+                              .get<Tensor>("img")),
+            (std::vector<float>{2, 3, 10, 20, 0, 8}));
+  EXPECT_EQ(error_of([&] { run_op("fuse.medical.znorm", R"({"keys": ["img"], "dims": 2, "channels": [3]})", sample(two)); }),
+            "op 'fuse.medical.znorm' (plugin 'fuse.ops_medical'): key 'img' [3, 1, 2] has 3 channel(s) and 'channels' lists 3 (channels count from 0)");
+  EXPECT_EQ(error_of([] { run_op("fuse.medical.rescale", R"({"keys": ["img"], "channels": [0, 0]})", NDict()); }),
+            "op 'fuse.medical.rescale' (plugin 'fuse.ops_medical'): create failed: 'channels' lists the channels to change, each once, counting from 0 "
+            "(e.g. [0]); got 0 twice");
+  EXPECT_EQ(error_of([] { run_op("fuse.medical.clip", R"({"keys": ["img"], "min": 0, "max": 1, "channels": [-1]})", NDict()); }),
+            "op 'fuse.medical.clip' (plugin 'fuse.ops_medical'): create failed: 'channels' lists the channels to change, each once, counting from 0 "
+            "(e.g. [0]); got -1");
+}
+
 }  // namespace
 }  // namespace fuse

@@ -41,6 +41,9 @@ struct StepFit {
   // Postprocessing: fitted after training to the model's outputs on the training samples, with these keys
   // (a Cox model's Breslow baseline: the survival time and the event); empty: not such a fit.
   std::string time{}, event{};
+  // Statistics only over these channels of the key's tensor (its first axis: a [C, (z,) y, x] image's), e.g. the
+  // CT channel of a CT + PET image; empty: every element.
+  std::vector<int64_t> channels{};
   bool on_predictions() const { return !time.empty(); }
 };
 
