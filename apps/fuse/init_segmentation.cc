@@ -60,19 +60,21 @@ RegionLabels table_regions(const InitOptions& o) {
 // The intensity steps after resampling and their words: each channel as nnU-Net would normalise it (`norms`,
 // from dataset.json's channel names; a table's channels are z-scored). A CT channel is clipped and scaled to the
 // training foreground's 0.5th and 99.5th percentiles, fitted once for every case (Hounsfield units mean the same
-// in every scan; a z-score per image throws that away).
+// in every scan; a z-score per image throws that away). A z-score is over the nonzero voxels where their box fills
+// a median `nonzero_share` below 3/4 of the images.
 struct Normalisation {
   std::vector<std::string> steps;
   std::string words;
 };
 Normalisation normalisation(const std::vector<ChannelNorm>& norms, const std::vector<std::string>& channels, const std::string& image,
-                            const std::string& seg) {
+                            const std::string& seg, double nonzero_share) {
+  const bool nonzero = nonzero_share < 0.75;
   const std::string key = "\"keys\": [" + json_string(image) + "]";
   const bool one = channels.size() == 1;
   const auto of = [&](ChannelNorm n) {  // the channels normalised so: ", \"channels\": [0, 2]" (none when they are all)
     std::vector<int64_t> listed;
     for (size_t c = 0; c < channels.size(); ++c)
-      if ((c < norms.size() ? norms[c] : ChannelNorm::kZscore) == n) listed.push_back(static_cast<int64_t>(c));
+      if (norms[c] == n) listed.push_back(static_cast<int64_t>(c));
     return listed;
   };
   const auto channels_field = [&](const std::vector<int64_t>& listed) {
@@ -80,7 +82,7 @@ Normalisation normalisation(const std::vector<ChannelNorm>& norms, const std::ve
   };
   Normalisation out;
   if (const std::vector<int64_t> z = of(ChannelNorm::kZscore); !z.empty())
-    out.steps.push_back("{\"op\": \"fuse.medical.znorm\", " + key + channels_field(z) + "}");
+    out.steps.push_back("{\"op\": \"fuse.medical.znorm\", " + key + channels_field(z) + (nonzero ? ", \"nonzero\": true" : "") + "}");
   for (int64_t c : of(ChannelNorm::kCt)) {
     const std::string picked = one ? "" : ", \"channels\": [" + std::to_string(c) + "]";
     out.steps.push_back("{\"op\": \"fuse.medical.rescale\", " + key + picked + ", \"fit\": {\"mask\": " + json_string(seg) + picked +
@@ -90,7 +92,9 @@ Normalisation normalisation(const std::vector<ChannelNorm>& norms, const std::ve
     out.steps.push_back("{\"op\": \"fuse.medical.rescale\", " + key + channels_field(m) + "}");
   if (const std::vector<int64_t> rgb = of(ChannelNorm::kRgb); !rgb.empty())
     out.steps.push_back("{\"op\": \"fuse.medical.rescale\", " + key + channels_field(rgb) + ", \"in_min\": 0, \"in_max\": 255}");
-  const auto phrase = [](ChannelNorm n) -> std::string {
+  const std::string over_nonzero = !nonzero ? "" : " over its nonzero voxels, the zero background kept at 0 (they fill a median " +
+                                                         json::format_number(std::round(nonzero_share * 100)) + "% of each image in their box: nnU-Net's use_mask_for_norm)";
+  const auto phrase = [&](ChannelNorm n) -> std::string {
     switch (n) {
       case ChannelNorm::kCt: return "clip and scale to the training foreground's 0.5th-99.5th percentiles (nnU-Net's CT scheme)";
       case ChannelNorm::kNone: return "leave as it is";
@@ -98,10 +102,10 @@ Normalisation normalisation(const std::vector<ChannelNorm>& norms, const std::ve
       case ChannelNorm::kRgb: return "divide by 255";
       case ChannelNorm::kZscore: break;
     }
-    return "z-normalise each image";
+    return "z-normalise each image" + over_nonzero;
   };
   if (of(ChannelNorm::kZscore).size() == channels.size()) {
-    out.words = "z-normalise each image" + std::string(one ? "" : "'s channels");
+    out.words = "z-normalise each image" + std::string(one ? "" : "'s channels") + over_nonzero;
   } else if (one) {
     out.words = phrase(norms[0]);
   } else {
@@ -249,7 +253,18 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   const std::string window = "{\"size\": " + integer_list(patch) + ", \"overlap\": 0.5, \"batch\": 2}";
   // The image's steps; in training the labels go through the reorientation and resampling with it.
   std::vector<std::string> steps_of_image = image_steps(path_keys, image, spacing);
-  const Normalisation norm = normalisation(nnunet != nullptr ? nnunet->norms : std::vector<ChannelNorm>{}, image_cols, image, seg);
+  const std::vector<ChannelNorm> norms = nnunet != nullptr ? nnunet->norms : std::vector<ChannelNorm>(image_cols.size(), ChannelNorm::kZscore);
+  // nnU-Net's use_mask_for_norm: where the nonzero voxels' box fills a median of less than 3/4 of the images
+  // (skull-stripped MR: a zero background), the z-score leaves the background out and keeps it at 0. Measured on
+  // the first channel's images.
+  double nonzero_share = 1;
+  if (std::count(norms.begin(), norms.end(), ChannelNorm::kZscore) > 0) {
+    std::vector<double> shares = data::nonzero_box_shares(Registry(), images, reading_threads(o));
+    std::sort(shares.begin(), shares.end());
+    const size_t n = shares.size();
+    nonzero_share = n == 0 ? 1 : (shares[(n - 1) / 2] + shares[n / 2]) / 2;
+  }
+  const Normalisation norm = normalisation(norms, image_cols, image, seg, nonzero_share);
   steps_of_image.resize(3);  // read, reorient, resample; then the normalisation
   steps_of_image.insert(steps_of_image.end(), norm.steps.begin(), norm.steps.end());
   const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) +

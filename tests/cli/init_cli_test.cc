@@ -56,10 +56,11 @@ void rewrite_table(const fs::path& from, const fs::path& to, const std::string& 
   for (int i = 0; std::getline(in, line); ++i) out << row(i, split(line, ",")) << "\n";
 }
 
-// An uncompressed NIfTI-1 label map of n^3 voxels of 1 mm, all 0 (background).
-void write_empty_mask(const fs::path& file, int16_t n) {
+// An n x n x n uint8 NIfTI volume of 1 mm voxels (uncompressed: the reader takes the header as it comes) whose
+// voxel (x, y, z) is value(x, y, z).
+void write_volume(const fs::path& file, int16_t n, const std::function<uint8_t(int, int, int)>& value) {
   char header[352] = {};
-  const auto put = [&](size_t at, auto value) { std::memcpy(header + at, &value, sizeof value); };
+  const auto put = [&](size_t at, auto v) { std::memcpy(header + at, &v, sizeof v); };
   put(0, int32_t{348});  // sizeof_hdr
   for (size_t axis = 0; axis < 4; ++axis) put(40 + 2 * axis, axis == 0 ? int16_t{3} : n);  // dim
   put(70, int16_t{2});  // datatype: uint8
@@ -67,9 +68,18 @@ void write_empty_mask(const fs::path& file, int16_t n) {
   for (size_t axis = 0; axis < 4; ++axis) put(76 + 4 * axis, 1.0f);  // pixdim (qfac, then mm)
   put(108, 352.0f);  // vox_offset
   std::memcpy(header + 344, "n+1", 4);
+  std::string voxels;
+  for (int z = 0; z < n; ++z)
+    for (int y = 0; y < n; ++y)
+      for (int x = 0; x < n; ++x) voxels += static_cast<char>(value(x, y, z));
   std::ofstream out(file, std::ios::binary);
   out.write(header, sizeof header);
-  out << std::string(static_cast<size_t>(n) * n * n, '\0');
+  out << voxels;
+}
+
+// A label map of n^3 voxels, all 0 (background).
+void write_empty_mask(const fs::path& file, int16_t n) {
+  write_volume(file, n, [](int, int, int) { return uint8_t{0}; });
 }
 
 // A PNG's width and height, from its header.
@@ -733,6 +743,36 @@ TEST(FuseInit, ATablesLabelMapsAsRegions) {
             "fuse: error: --region-labels 1 gives 1 labels for 2 regions (--regions 1,2;2): one per region, in their order\n");
   EXPECT_EQ(init_error("data/train.csv --mask mask --regions 2 --threads 2", dir),
             "fuse: error: data/train.csv: the label maps hold label 1, which no region of --regions holds (region 1 [2])\n");
+}
+
+// Skull-stripped images (a zero background around the head) are z-scored over their nonzero voxels, the
+// background kept at 0, as nnU-Net does where cropping to the nonzero box leaves less than 3/4 of the images.
+TEST(FuseInit, ImagesWithAZeroBackgroundAreZscoredOverTheirNonzeroVoxels) {
+  const fs::path dir = fresh_dir("init_nonzero");
+  const fs::path set = dir / "Dataset003_Brain";
+  for (const char* sub : {"imagesTr", "labelsTr"}) fs::create_directories(set / sub);
+  const auto inside = [](int x, int y, int z, int from, int to) { return x >= from && x < to && y >= from && y < to && z >= from && z < to; };
+  for (int i = 0; i < 4; ++i) {
+    const std::string id = "brain_00" + std::to_string(i);
+    write_volume(set / "imagesTr" / (id + "_0000.nii"), 16, [&](int x, int y, int z) {
+      return static_cast<uint8_t>(inside(x, y, z, 4, 12) ? 50 + (x * 3 + y * 5 + z * 7 + i) % 40 : 0);  // the head: 8^3 of 16^3 voxels
+    });
+    write_volume(set / "labelsTr" / (id + ".nii"), 16, [&](int x, int y, int z) { return static_cast<uint8_t>(inside(x, y, z, 6, 9 + i % 2)); });
+  }
+  std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "T1"}, "labels": {"background": 0, "tumour": 1}, "file_ending": ".nii"})";
+  CommandResult r = fuse("init Dataset003_Brain --threads 2 --out brain.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string text = read_text(dir / "brain.json");
+  EXPECT_NE(text.find("resample (labels by nearest neighbour), z-normalise each image over its nonzero voxels, the zero background kept at 0 (they "
+                      "fill a median 13% of each image in their box: nnU-Net's use_mask_for_norm).\n"),
+            std::string::npos)
+      << text;
+  const std::string step = R"({"op": "fuse.medical.znorm", "keys": ["data.scan"], "nonzero": true})";
+  const size_t first = text.find(step);  // in training and in inference
+  ASSERT_NE(first, std::string::npos) << text;
+  EXPECT_NE(text.find(step, first + 1), std::string::npos) << text;
+  r = fuse("run brain.json --epochs 1 --no-progress --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
 }
 
 // nnU-Net's raw data set as it comes: dataset.json names the channels and labels, imagesTr/<case>_000c.nii.gz and

@@ -75,5 +75,31 @@ TEST(Summary, ReadsHeadersAndCountsMaskLabels) {
             "op 'fuse.io.read_medical' (plugin 'fuse.io_medical'): file not found: '" + missing + "'");
 }
 
+// The share of a volume inside its nonzero voxels' box: a 2 x 3 x 4 block (any channel's voxels count) in a
+// 10 x 10 x 5 volume is 24 / 500; a full volume 1, an empty one 0.
+TEST(Summary, NonzeroBoxShares) {
+  const auto dir = fresh_dir("summary_nonzero");
+  NDict block = volume_sample({10, 10, 5}, {1, 1, 1}, sdk::kFloat32);
+  float* v = block.get<Tensor>("v").mutable_data<float>();  // [1, z 5, y 10, x 10]
+  v[1 * 100 + 2 * 10 + 3] = 5;   // z 1, y 2, x 3
+  v[2 * 100 + 4 * 10 + 6] = -1;  // z 2, y 4, x 6
+  v[2 * 100 + 3 * 10 + 4] = 2;
+  write(dir / "block.nii.gz", block);
+  NDict full = volume_sample({4, 3, 2}, {1, 1, 1}, sdk::kInt16);
+  int16_t* f = full.get<Tensor>("v").mutable_data<int16_t>();
+  f[0] = 1, f[23] = 7;  // the first and last voxels: the box is the volume
+  write(dir / "full.nii.gz", full);
+  write(dir / "empty.nii.gz", volume_sample({4, 3, 2}, {1, 1, 1}, sdk::kInt16));
+  const std::vector<double> shares = nonzero_box_shares(
+      fuse::testing::built_plugins(), {(dir / "block.nii.gz").string(), (dir / "full.nii.gz").string(), (dir / "empty.nii.gz").string()}, 2);
+  ASSERT_EQ(shares.size(), 3u);
+  EXPECT_DOUBLE_EQ(shares[0], (2.0 / 5) * (3.0 / 10) * (4.0 / 10));
+  EXPECT_DOUBLE_EQ(shares[1], 1.0);
+  EXPECT_DOUBLE_EQ(shares[2], 0.0);
+  const std::string missing = (dir / "c.nii.gz").string();
+  EXPECT_EQ(error_of([&] { nonzero_box_shares(fuse::testing::built_plugins(), {missing}, 1); }),
+            "op 'fuse.io.read_medical' (plugin 'fuse.io_medical'): file not found: '" + missing + "'");
+}
+
 }  // namespace
 }  // namespace fuse::data
