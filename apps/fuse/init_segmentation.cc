@@ -267,6 +267,11 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   const Normalisation norm = normalisation(norms, image_cols, image, seg, nonzero_share);
   steps_of_image.resize(3);  // read, reorient, resample; then the normalisation
   steps_of_image.insert(steps_of_image.end(), norm.steps.begin(), norm.steps.end());
+  // With a zero background, nnU-Net's crop to the nonzero voxels' box before resampling: fewer voxels to cache,
+  // draw patches from and slide windows over; the written labels cover the whole input again.
+  const bool crop = nonzero_share < 0.75;
+  const std::string crop_step = "{\"op\": \"fuse.medical.crop_nonzero\", \"keys\": [" + json_string(image) + "]";
+  if (crop) steps_of_image.insert(steps_of_image.begin() + 2, crop_step + "}");
   const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) +
                              (regions ? ", \"regions\": " + region_labels.lists() : ", \"num_classes\": " + std::to_string(classes)) + ", \"spacing\": " +
                              number_list(zyx);
@@ -289,11 +294,12 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   line("  \"data\": {");
   line("    \"source\": " + source + ",");
   line("    // Deterministic, cached: read" + (image_cols.size() > 1 ? " (" + join(image_cols, ", ") + " as channels)" : "") +
-       ", lay out in RAS, resample (labels by nearest neighbour), " + norm.words + ".");
+       ", lay out in RAS, " + (crop ? "crop to the box of the nonzero voxels, " : "") + "resample (labels by nearest neighbour), " + norm.words + ".");
   line("    \"static\": [");
   line("      " + steps_of_image[0] + ",");
   line("      {\"op\": \"fuse.io.read_medical\", \"path_key\": " + mask_path + ", \"key\": " + json_string(seg) + ", \"dtype\": \"uint8\"},");
   line("      {\"op\": \"fuse.medical.reorient\", \"keys\": [" + json_string(image) + ", " + json_string(seg) + "], \"orientation\": \"RAS\"},");
+  if (crop) line("      " + crop_step + ", \"labels\": [" + json_string(seg) + "]},");
   line("      {\"op\": \"fuse.medical.resample\", \"keys\": [" + json_string(image) + "], \"labels\": [" + json_string(seg) + "], \"spacing\": " +
        number_list(spacing) + "}" + (norm.steps.empty() ? "" : ","));
   for (size_t i = 0; i < norm.steps.size(); ++i) line("      " + norm.steps[i] + (i + 1 < norm.steps.size() ? "," : ""));

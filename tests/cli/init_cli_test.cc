@@ -763,16 +763,24 @@ TEST(FuseInit, ImagesWithAZeroBackgroundAreZscoredOverTheirNonzeroVoxels) {
   CommandResult r = fuse("init Dataset003_Brain --threads 2 --out brain.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string text = read_text(dir / "brain.json");
-  EXPECT_NE(text.find("resample (labels by nearest neighbour), z-normalise each image over its nonzero voxels, the zero background kept at 0 (they "
-                      "fill a median 13% of each image in their box: nnU-Net's use_mask_for_norm).\n"),
+  EXPECT_NE(text.find("lay out in RAS, crop to the box of the nonzero voxels, resample (labels by nearest neighbour), z-normalise each image over "
+                      "its nonzero voxels, the zero background kept at 0 (they fill a median 13% of each image in their box: nnU-Net's "
+                      "use_mask_for_norm).\n"),
             std::string::npos)
       << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.medical.crop_nonzero", "keys": ["data.scan"], "labels": ["data.seg"]},)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.medical.crop_nonzero", "keys": ["data.scan"]},)"), std::string::npos) << text;  // inference
   const std::string step = R"({"op": "fuse.medical.znorm", "keys": ["data.scan"], "nonzero": true})";
   const size_t first = text.find(step);  // in training and in inference
   ASSERT_NE(first, std::string::npos) << text;
   EXPECT_NE(text.find(step, first + 1), std::string::npos) << text;
   r = fuse("run brain.json --epochs 1 --no-progress --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The labels written for a case cover its whole grid again (16^3 voxels of uint8 after the header).
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --input Dataset003_Brain/imagesTr/brain_001_0000.nii --output brain_001.nii", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(fs::file_size(dir / "brain_001.nii"), fs::file_size(set / "labelsTr" / "brain_001.nii"));
 }
 
 // nnU-Net's raw data set as it comes: dataset.json names the channels and labels, imagesTr/<case>_000c.nii.gz and

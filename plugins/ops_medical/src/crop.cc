@@ -1,5 +1,5 @@
 // Crops and pads to a fixed size: centred or at random, or around a random foreground voxel or a voxel of a
-// class drawn by ratio (patch sampling for segmentation). They set the input size of the model, so they apply in training and evaluation alike;
+// class drawn by ratio (patch sampling for segmentation); or to the box of an image's nonzero voxels. They set the input size of the model, so they apply in training and evaluation alike;
 // "<key>_meta" follows the new grid, so predictions can be written back into the original image.
 #include "spatial_keys.h"
 
@@ -122,6 +122,56 @@ class CropForeground {
   std::vector<double> ratios_;  // empty: foreground_p
 };
 FUSE_OP(CropForeground, "fuse.medical.crop_foreground", "1.0.0")
+
+// nnU-Net's crop to the nonzero region (skull-stripped MR's zero background goes): every key cropped to the box
+// of the voxels where the first of 'keys' is nonzero in any channel, grown by 'margin' voxels within the volume.
+// An all-zero image stays as it is.
+class CropNonzero {
+ public:
+  explicit CropNonzero(const DictView& config) : keys_(config), images_(config.get_strings("keys")), margin_(config.get_int("margin")) {
+    if (images_.empty()) sdk::fail(FM_ERR_INVALID_ARGUMENT, "'keys' names the image whose nonzero voxels the crop keeps (labels follow it)");
+  }
+
+  void forward(Dict& sample, const sdk::Call&) {
+    const Size3 size = keys_.size(sample);
+    const sdk::TensorView image = sample.tensor(images_[0]);
+    image.require_cpu_contiguous();
+    Size3 low = size, high{-1, -1, -1};
+    // Row by row along x: a row's first and last nonzero voxel.
+    const bool known = sdk::dispatch_dtype(image.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T* v = image.data<T>();
+      const int64_t rows = image.numel() / size.x;
+      for (int64_t r = 0; r < rows; ++r) {
+        const T* row = v + r * size.x;
+        int64_t first = 0, last = size.x - 1;
+        while (first < size.x && row[first] == T(0)) ++first;
+        if (first == size.x) continue;
+        while (row[last] == T(0)) --last;
+        const int64_t y = r % size.y, z = (r / size.y) % size.z;
+        low.x = std::min(low.x, first), high.x = std::max(high.x, last);
+        low.y = std::min(low.y, y), high.y = std::max(high.y, y);
+        low.z = std::min(low.z, z), high.z = std::max(high.z, z);
+      }
+    });
+    if (!known) sdk::fail(FM_ERR_TYPE, "key '" + images_[0] + "': dtype " + sdk::dtype_name(image.dtype()) + " is not supported");
+    if (high.x < 0) return;  // all zero: nothing to crop to
+    IndexMap map;
+    Size3 out;
+    for (int a = 0; a < 3; ++a) {
+      const int64_t from = std::max<int64_t>(0, low[a] - margin_), to = std::min(size[a] - 1, high[a] + margin_);
+      map.m[a][3] = static_cast<double>(from);
+      out[a] = to - from + 1;
+    }
+    if (out != size) keys_.apply(sample, out, map, nullptr, true, true);
+  }
+
+ private:
+  SpatialKeys keys_;
+  std::vector<std::string> images_;
+  int64_t margin_;
+};
+FUSE_OP(CropNonzero, "fuse.medical.crop_nonzero", "1.0.0")
 
 }  // namespace
 }  // namespace fuse::ops_medical

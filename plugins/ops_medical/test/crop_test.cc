@@ -155,5 +155,47 @@ TEST(CropForeground, BadClassRatiosAndLabelValuesAreNamed) {
   EXPECT_EQ(error_of([&] { crop("[0, 0, 0]", classes_along_x()); }), needs);
 }
 
+// An image [2 channels, z 3, y 4, x 5] of 2 x 3 x 4 mm voxels, nonzero at (x 1, y 1, z 0) in channel 0 and at
+// (x 3, y 2, z 1) in channel 1: the box x 1-3, y 1-2, z 0-1 stays, with the label map beside it.
+TEST(CropNonzero, TheBoxOfTheNonzeroVoxelsInAnyChannelStays) {
+  const auto volume = [](float first, float second) {
+    std::vector<float> v(2 * 60, 0.0f);
+    std::vector<uint8_t> labels(60);
+    for (size_t i = 0; i < 60; ++i) labels[i] = static_cast<uint8_t>(i % 7);
+    v[0 * 20 + 1 * 5 + 1] = first;
+    v[60 + 1 * 20 + 2 * 5 + 3] = second;
+    NDict s;
+    s.set("img", Value(Tensor::from_vector<float>(v, {2, 3, 4, 5})));
+    s.set("seg", Value(Tensor::from_vector<uint8_t>(labels, {1, 3, 4, 5})));
+    s.set("img_meta.size", Value(List{Value(int64_t{5}), Value(int64_t{4}), Value(int64_t{3})}));
+    s.set("img_meta.spacing", Value(List{Value(2.0), Value(3.0), Value(4.0)}));
+    s.set("img_meta.origin", Value(List{Value(10.0), Value(20.0), Value(30.0)}));
+    s.set("img_meta.direction", Value(List{Value(1.0), Value(0.0), Value(0.0), Value(0.0), Value(1.0), Value(0.0), Value(0.0), Value(0.0), Value(1.0)}));
+    return s;
+  };
+  const NDict out = run_op("fuse.medical.crop_nonzero", R"({"keys": ["img"], "labels": ["seg"]})", volume(5, -2));
+  EXPECT_EQ(out.get<Tensor>("img").shape(), (std::vector<int64_t>{2, 2, 2, 3}));
+  const std::vector<float> img = values<float>(out.get<Tensor>("img"));
+  EXPECT_EQ(img[0], 5.0f);                    // channel 0 (x 1, y 1, z 0): the box's first voxel
+  EXPECT_EQ(img[12 + 1 * 6 + 1 * 3 + 2], -2.0f);  // channel 1 (x 3, y 2, z 1): its last
+  std::vector<uint8_t> want;  // the label map's same box, dtype kept
+  for (int z = 0; z < 2; ++z)
+    for (int y = 1; y < 3; ++y)
+      for (int x = 1; x < 4; ++x) want.push_back(static_cast<uint8_t>((z * 20 + y * 5 + x) % 7));
+  EXPECT_EQ(values<uint8_t>(out.get<Tensor>("seg")), want);
+  EXPECT_EQ(out.get<List>("img_meta.size")[2].as<int64_t>(), 2);
+  EXPECT_DOUBLE_EQ(out.get<List>("img_meta.origin")[0].as<double>(), 12.0);  // one voxel of 2 mm in
+  EXPECT_DOUBLE_EQ(out.get<List>("img_meta.origin")[1].as<double>(), 23.0);
+  EXPECT_DOUBLE_EQ(out.get<List>("img_meta.origin")[2].as<double>(), 30.0);
+  // A margin of 1 voxel reaches every edge but x's last: x 0-4 is the whole axis, y 0-3, z 0-2.
+  EXPECT_EQ(run_op("fuse.medical.crop_nonzero", R"({"keys": ["img"], "labels": ["seg"], "margin": 1})", volume(5, -2)).get<Tensor>("img").shape(),
+            (std::vector<int64_t>{2, 3, 4, 5}));
+  // All zero: nothing to crop to, the volume stays.
+  EXPECT_EQ(run_op("fuse.medical.crop_nonzero", R"({"keys": ["img"]})", volume(0, 0)).get<Tensor>("img").shape(), (std::vector<int64_t>{2, 3, 4, 5}));
+  EXPECT_EQ(error_of([] { run_op("fuse.medical.crop_nonzero", R"({"keys": [], "labels": ["seg"]})", NDict()); }),
+            "op 'fuse.medical.crop_nonzero' (plugin 'fuse.ops_medical'): create failed: 'keys' names the image whose nonzero voxels the crop keeps "
+            "(labels follow it)");
+}
+
 }  // namespace
 }  // namespace fuse
