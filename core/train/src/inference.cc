@@ -188,6 +188,30 @@ size_t index_of(std::vector<std::vector<data::Step>>& distinct, const std::vecto
   return distinct.size() - 1;
 }
 
+// What of a bundle's inference an ensemble takes from its first bundle, in words: windows, slices, flips, the
+// input and output keys, the reference and the write steps (each model runs its own steps and postprocess).
+std::vector<std::pair<std::string, std::string>> shared_inference(const InferenceSpec& s) {
+  const auto list = [](const auto& values) {
+    std::string text;
+    for (const auto& v : values) text += (text.empty() ? "" : ", ") + std::to_string(v);
+    return "[" + text + "]";
+  };
+  std::string window = "none", slices = "none", flips = "none", write;
+  if (!s.sliding_window.size.empty()) {
+    const SlidingWindowSpec& w = s.sliding_window;
+    window = "size " + list(w.size) + ", overlap " + json::format_number(w.overlap) + ", " + w.blend + " blend (sigma " +
+             json::format_number(w.sigma_scale) + "), batch " + std::to_string(w.batch) + ", pad " + json::format_number(w.pad_value);
+  }
+  if (s.slices.enabled()) slices = "along " + s.slices.axis + ", batch " + std::to_string(s.slices.batch);
+  if (!s.tta.flips.empty()) {
+    flips.clear();
+    for (const std::vector<int>& axes : s.tta.flips) flips += (flips.empty() ? "" : ", ") + list(axes);
+  }
+  for (const data::Step& w : s.write) write += (write.empty() ? "" : ", ") + w.op + " " + json::to_text(w.config);
+  return {{"sliding window", window}, {"slices", slices}, {"test-time flips", flips}, {"input key", s.input_key}, {"output key", s.output_key},
+          {"reference", s.reference.empty() ? "none" : s.reference}, {"write", write.empty() ? "none" : write}};
+}
+
 // Whether a postprocess changed or made `after` (a tensor it replaced holds another buffer; tensors are
 // compared without reading them, so device tensors are fine).
 bool changed(const Value* before, const Value& after) {
@@ -246,6 +270,14 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& give
     if (d.device_type != kDLCPU) graph.to_device(d);
     if (i > 0 && (graph.input_keys() != m.graphs[0].input_keys() || graph.output_keys() != m.graphs[0].output_keys()))
       throw Error(Errc::kInvalidArgument, "an ensemble needs models with the same inputs and outputs; '" + dir.string() + "' differs from the first bundle");
+    if (i > 0) {  // one set of windows, flips and writes serves every model: a bundle set up otherwise would be run as the first
+      const auto first = shared_inference(m.experiment.inference), here = shared_inference(e.inference);
+      for (size_t k = 0; k < first.size(); ++k)
+        if (first[k].second != here[k].second)
+          throw Error(Errc::kInvalidArgument, "an ensemble predicts with one inference setup, but '" + dir.string() + "' has " + first[k].first + " " +
+                                                  here[k].second + " where the first bundle ('" + m.dirs[0].string() + "') has " + first[k].second +
+                                                  ": export bundles made alike, or predict with each on its own");
+    }
     m.steps_of.push_back(index_of(step_lists, s.steps));
     m.postprocess_of.push_back(index_of(post_lists, s.postprocess));
     if (i == 0) m.experiment = std::move(e);

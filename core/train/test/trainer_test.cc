@@ -505,6 +505,20 @@ TEST(Trainer, AnEnsembleRunsEachBundlesOwnInferenceStepsAndPostprocess) {
   });
   EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir / "bundle", dir / "renamed"}); }),
             "an ensemble needs models with the same inputs and outputs; '" + (dir / "renamed").string() + "' differs from the first bundle");
+  // One inference setup (keys, windows, slices, flips, writes) serves every model: a bundle set up otherwise
+  // is refused, naming what differs, rather than run as the first.
+  const auto inference_of = [](boost::json::object& e) -> boost::json::object& {
+    if (!e["inference"].is_object()) e["inference"].emplace_object();
+    return e["inference"].as_object();
+  };
+  copy_bundle(dir / "bundle", dir / "other_key", [&](boost::json::object& e) { inference_of(e)["input_key"] = "data.other"; });
+  EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir / "bundle", dir / "other_key"}); }),
+            "an ensemble predicts with one inference setup, but '" + (dir / "other_key").string() + "' has input key data.other where the first bundle ('" +
+                (dir / "bundle").string() + "') has data.image_path: export bundles made alike, or predict with each on its own");
+  copy_bundle(dir / "bundle", dir / "flipped", [&](boost::json::object& e) { inference_of(e)["tta"] = boost::json::parse("[[0], [0, 1]]"); });
+  EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir / "bundle", dir / "flipped"}); }),
+            "an ensemble predicts with one inference setup, but '" + (dir / "flipped").string() + "' has test-time flips [0], [0, 1] where the first "
+                "bundle ('" + (dir / "bundle").string() + "') has none: export bundles made alike, or predict with each on its own");
 }
 
 // Label maps that the models' own postprocesses write are combined by a vote per pixel; outputs of other
