@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -160,9 +161,9 @@ std::string label_postprocess(const RegionLabels& regions, size_t indent);
 // Dice + cross-entropy without the background with class weights fitted to the label maps `seg_key` (with
 // regions: unweighted, a binary cross-entropy per region), the mean Dice (and each region's) and HD95 on the
 // validation fold (`metric` opens their config; `distances`, a comment, gives HD95's unit), AdamW with one-cycle
-// for `epochs`.
+// for `epochs`; with `ignore` (dataset.json's "ignore" label: voxels not annotated) the loss leaves that label out.
 std::string segmentation_sections(const std::string& seg_key, const std::string& metric, const std::string& distances, int64_t epochs,
-                                  const RegionLabels& regions = {});
+                                  const RegionLabels& regions = {}, std::optional<int64_t> ignore = std::nullopt);
 // Refuses an existing o.out unless o.force; write_experiment writes `text` there.
 void check_out(const InitOptions& o);
 void write_experiment(const InitOptions& o, const std::string& text);
@@ -231,7 +232,8 @@ struct NnunetDataset {
   std::string ending;                            // ".nii.gz"
   std::vector<std::string> channels;             // column-like names (T2, ADC), in channel order
   std::vector<ChannelNorm> norms;                // per channel: nnU-Net's normalisation, chosen by its name
-  std::map<int64_t, std::string> labels;         // value -> name, as dataset.json gives them (empty with regions)
+  std::map<int64_t, std::string> labels;         // value -> name, as dataset.json gives them (empty with regions), "ignore" aside
+  std::optional<int64_t> ignore;                 // the "ignore" label: voxels not annotated (nnU-Net's sparse labels)
   RegionLabels regions;                          // region-based labels, in dataset.json's order, and 'regions_class_order'
   std::vector<std::string> ids, masks;           // per case, in name order
   std::vector<std::vector<std::string>> images;  // [channel][case]

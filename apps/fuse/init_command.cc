@@ -517,8 +517,9 @@ std::string metric_word(const std::string& name) {
 }  // namespace
 
 std::string segmentation_sections(const std::string& seg_key, const std::string& metric, const std::string& distances, int64_t epochs,
-                                  const RegionLabels& regions) {
+                                  const RegionLabels& regions, std::optional<int64_t> ignore) {
   const std::string seg = json_string(seg_key);
+  const std::string ignored = ignore ? ", \"ignore_label\": " + std::to_string(*ignore) : "";
   std::string per_region;  // each region's Dice
   for (size_t r = 0; r < regions.regions.size(); ++r)
     per_region += ",\n              " + json_string("dice_" + metric_word(regions.regions[r].name)) + ": " + metric + ", \"output\": \"dice." +
@@ -527,11 +528,11 @@ std::string segmentation_sections(const std::string& seg_key, const std::string&
       regions.empty()
           ? "  // Class weights fitted to the training label maps: a small structure counts up to 3 times the largest (docs/training.md).\n"
             "  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + seg + ", \"include_background\": false,\n"
-            "                         \"class_weights\": \"auto\", \"dice_class_weights\": \"auto\"}},\n"
+            "                         \"class_weights\": \"auto\", \"dice_class_weights\": \"auto\"" + ignored + "}},\n"
           : "  // Dice and binary cross-entropy per region, against the label map's unions of labels, unweighted as nnU-Net's (region\n"
             "  // weights fitted to the training label maps, \"dice_class_weights\": \"auto\", did not help on examples/seg3d).\n"
             "  \"losses\": {\"dice_ce\": {\"loss\": \"fuse.losses.dice_ce\", \"pred\": \"model.logits\", \"target\": " + seg + ", \"regions\": " +
-                regions.lists() + "}},\n";
+                regions.lists() + ignored + "}},\n";
   return std::string(regions.empty() ? "" : "  // Region probabilities to labels, each region in turn (nnU-Net's regions_class_order): inner regions overwrite outer ones.\n") +
          "  \"postprocess\": " + label_postprocess(regions, 18) + ",\n" + losses +
          "  // " + std::string(regions.empty() ? "" : "Each region scored on the label maps (dice.1 is the first region's). ") + distances + "\n"

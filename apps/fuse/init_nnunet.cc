@@ -94,6 +94,12 @@ NnunetDataset read_nnunet_dataset(const std::string& path) {
         for (const bj::value& v : value.as_array()) values.push_back(v.is_int64() ? v.as_int64() : -1);
       if (values.empty() || std::any_of(values.begin(), values.end(), [](int64_t v) { return v < 0; }))
         throw Error(Errc::kConfig, at + ": label '" + std::string(name) + "' must be a label value (0, 1, ...) or, for a region, a list of them");
+      if (name == "ignore") {  // nnU-Net's sparse annotation: voxels of this label are not annotated
+        if (values.size() != 1 || values[0] == 0)
+          throw Error(Errc::kConfig, at + ": the 'ignore' label marks voxels not annotated: one label value, the largest (e.g. 3 after 0, 1, 2)");
+        n.ignore = values[0];
+        continue;
+      }
       if (!regions) {
         n.labels[values.front()] = std::string(name);
         continue;
@@ -102,6 +108,18 @@ NnunetDataset read_nnunet_dataset(const std::string& path) {
       if (std::count(values.begin(), values.end(), 0))
         throw Error(Errc::kConfig, at + ": region '" + std::string(name) + "' holds label 0, the background; a region is made of labels 1, 2, ...");
       n.regions.regions.push_back({std::string(name), values});
+    }
+    if (n.ignore) {  // nnU-Net's rule: the ignore label is the largest
+      int64_t largest = 0;
+      std::string of;
+      for (const auto& [value, name] : n.labels)
+        if (value > largest) largest = value, of = name;
+      for (const LabelRegion& r : n.regions.regions)
+        for (int64_t l : r.labels)
+          if (l > largest) largest = l, of = r.name;
+      if (largest >= *n.ignore)
+        throw Error(Errc::kConfig, d.location("/labels/ignore") + ": the 'ignore' label (" + std::to_string(*n.ignore) + ") must be the largest label, but '" + of +
+                                       "' holds " + std::to_string(largest) + " (nnU-Net's rule)");
     }
     if (regions) {
       std::string region_names;

@@ -190,12 +190,16 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
     throw Error(Errc::kInvalidArgument, o.table + ": dataset.json's 'labels' are regions, but its cases are photographs, whose template segments "
                                                   "classes; region-based labels are for volumes");
   if (s.photographs) return init_photograph_segmentation(o, s, columns, source, groups, unlabelled);
+  // The labels the masks hold, dataset.json's "ignore" label (voxels not annotated) aside.
+  const std::optional<int64_t> ignore = nnunet != nullptr ? nnunet->ignore : std::nullopt;
   std::vector<int64_t> labels;
   for (const auto& [label, voxels] : s.label_voxels) {
     if (label < 0) throw Error(Errc::kInvalidArgument, o.table + ": the masks hold label " + std::to_string(label) + "; labels are 0 (background), 1, 2, ...");
-    if (label > 0) labels.push_back(label);
+    if (label > 0 && label != ignore) labels.push_back(label);
   }
-  if (labels.empty()) throw Error(Errc::kInvalidArgument, o.table + ": the masks hold only label 0 (background): there is nothing to segment");
+  if (labels.empty())
+    throw Error(Errc::kInvalidArgument, o.table + ": the masks hold only label 0 (background)" + (ignore ? " and the ignore label" : std::string()) +
+                                            ": there is nothing to segment");
   int64_t classes = labels.back() + 1;
   // Region-based labels (a sigmoid channel per region): dataset.json's, or --regions'.
   const RegionLabels region_labels = !o.regions.empty() ? table_regions(o) : nnunet != nullptr ? nnunet->regions : RegionLabels{};
@@ -248,6 +252,11 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
       regions_text += (regions_text.empty() ? "" : "; ") + r.name + ": label" + (r.labels.size() == 1 ? " " : "s ") + number_words(r.labels);
     what = std::to_string(region_labels.regions.size()) + " region" + (region_labels.regions.size() == 1 ? "" : "s") + " (" + regions_text + ") of " + what;
   }
+  if (ignore) {  // "..., label 3 not annotated (120 voxels): left out of the loss and the scores"
+    const auto counted = s.label_voxels.find(*ignore);
+    what += ", label " + std::to_string(*ignore) + " not annotated (" + std::to_string(counted == s.label_voxels.end() ? 0 : counted->second) +
+            " voxels, dataset.json's 'ignore': left out of the loss and the scores)";
+  }
   const std::string description = "3D segmentation of " + what + " in " + std::to_string(images.size()) + " images" +
                                   (image_cols.size() > 1 ? " of " + std::to_string(image_cols.size()) + " channels (" + join(image_cols, ", ") + ")" : "");
   const std::string window = "{\"size\": " + integer_list(patch) + ", \"overlap\": 0.5, \"batch\": 2}";
@@ -273,9 +282,11 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   const std::string crop_step = "{\"op\": \"fuse.medical.crop_nonzero\", \"keys\": [" + json_string(image) + "]";
   if (crop) steps_of_image.insert(steps_of_image.begin() + 2, crop_step + "}");
   const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) +
-                             (regions ? ", \"regions\": " + region_labels.lists() : ", \"num_classes\": " + std::to_string(classes)) + ", \"spacing\": " +
-                             number_list(zyx);
-  std::vector<int64_t> ratios(static_cast<size_t>(classes), 1);  // patches centred on each label value alike
+                             (regions ? ", \"regions\": " + region_labels.lists() : ", \"num_classes\": " + std::to_string(classes)) +
+                             (ignore ? ", \"ignore_label\": " + std::to_string(*ignore) : std::string()) + ", \"spacing\": " + number_list(zyx);
+  // Patches centred on each label value alike; never on a voxel not annotated.
+  std::vector<int64_t> ratios(static_cast<size_t>(ignore ? *ignore + 1 : classes), 0);
+  std::fill(ratios.begin(), ratios.begin() + classes, 1);
   // The model's channels: one per class, or one per region.
   const int64_t outputs = regions ? static_cast<int64_t>(region_labels.regions.size()) : classes;
 
@@ -324,7 +335,7 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
        ", \"channels\": [16, 32, 64], \"norm\": \"instance\",\n            \"inputs\": [" + json_string(image) + "], \"outputs\": " +
        (regions ? "[\"model.logits\"]" : "[\"model.logits\", \"model.probs\"]") + "},");
   const std::string distances = "Distances in millimetres: the spacing per tensor axis (z, y, x) after resampling.";
-  line(segmentation_sections(seg, metric, distances, 50, region_labels));
+  line(segmentation_sections(seg, metric, distances, 50, region_labels, ignore));
   line("  // A new image: the same static steps without the labels, windows as in validation, the labels written back onto");
   if (nnunet != nullptr)
     line("  // the input's own grid. `fuse infer BUNDLE --folder " + (nnunet->folder / "imagesTs").string() +

@@ -783,6 +783,55 @@ TEST(FuseInit, ImagesWithAZeroBackgroundAreZscoredOverTheirNonzeroVoxels) {
   EXPECT_EQ(fs::file_size(dir / "brain_001.nii"), fs::file_size(set / "labelsTr" / "brain_001.nii"));
 }
 
+// nnU-Net's sparse annotation: dataset.json's "ignore" label marks voxels not annotated. They are no class of the
+// model, no patch centre, and count in neither the loss nor the scores (in validation and against labelsTs).
+TEST(FuseInit, AnNnUnetIgnoreLabelIsLeftOutOfTheLossAndTheScores) {
+  const fs::path dir = fresh_dir("init_ignore");
+  const fs::path set = dir / "Dataset004_Sparse";
+  for (const char* sub : {"imagesTr", "labelsTr", "imagesTs", "labelsTs"}) fs::create_directories(set / sub);
+  const auto inside = [](int x, int y, int z, int from, int to) { return x >= from && x < to && y >= from && y < to && z >= from && z < to; };
+  for (int i = 0; i < 5; ++i) {
+    const std::string id = "sparse_00" + std::to_string(i), part = i < 4 ? "Tr" : "Ts";
+    write_volume(set / ("images" + part) / (id + "_0000.nii"), 16, [&](int x, int y, int z) {
+      return static_cast<uint8_t>(inside(x, y, z, 5, 10 + i % 2) ? 200 : 60 + (x * 3 + y * 5 + z * 7 + i) % 40);
+    });
+    write_volume(set / ("labels" + part) / (id + ".nii"), 16, [&](int x, int y, int z) {
+      return static_cast<uint8_t>(z >= 12 ? 2 : inside(x, y, z, 5, 10 + i % 2));  // the top slices not annotated
+    });
+  }
+  const auto write_json = [&](const std::string& labels) {
+    std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "T1"}, "labels": )" << labels << R"(, "file_ending": ".nii"})";
+  };
+  write_json(R"({"background": 0, "tumour": 1, "ignore": 2})");
+  CommandResult r = fuse("init Dataset004_Sparse --threads 2 --out sparse.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote sparse.json: 3D segmentation of label 1 tumour ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" voxels), label 2 not annotated (4096 voxels, dataset.json's 'ignore': left out of the loss and the scores) in 4 images\n"),
+            std::string::npos)
+      << r.out;
+  const std::string text = read_text(dir / "sparse.json");
+  EXPECT_NE(text.find(R"("class_ratios": [1, 1, 0]})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("model": "fuse.models.unet", "dims": 3, "num_classes": 2,)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("class_weights": "auto", "dice_class_weights": "auto", "ignore_label": 2}},)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("num_classes": 2, "ignore_label": 2, "spacing": [1, 1, 1], "output": "mean_dice")"), std::string::npos) << text;
+  r = fuse("run sparse.json --epochs 1 --no-progress --out run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("(voxels of class 0..1 in the training label maps 'data.seg': "), std::string::npos) << r.out;  // the ignored voxels no class
+  ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
+  r = fuse("infer bundle --folder Dataset004_Sparse/imagesTs --out test --no-progress", dir);  // labelsTs holds the ignore label too
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation: dice = "), std::string::npos) << r.out;
+
+  // Refused: an ignore label that is not the largest, or not one value.
+  write_json(R"({"background": 0, "tumour": 3, "ignore": 2})");
+  EXPECT_EQ(init_error("Dataset004_Sparse --threads 2", dir),
+            "fuse: error: Dataset004_Sparse/dataset.json:1:83: the 'ignore' label (2) must be the largest label, but 'tumour' holds 3 (nnU-Net's rule)\n");
+  write_json(R"({"background": 0, "tumour": 1, "ignore": [2, 3]})");
+  EXPECT_EQ(init_error("Dataset004_Sparse --threads 2", dir),
+            "fuse: error: Dataset004_Sparse/dataset.json:1:83: the 'ignore' label marks voxels not annotated: one label value, the largest (e.g. 3 after 0, "
+            "1, 2)\n");
+}
+
 // nnU-Net's raw data set as it comes: dataset.json names the channels and labels, imagesTr/<case>_000c.nii.gz and
 // labelsTr/<case>.nii.gz hold the cases; imagesTs is predicted with each case's channels found as in training.
 TEST(FuseInit, AnNnUnetFolderGivesASegmentationOfItsChannels) {

@@ -104,7 +104,7 @@ LabelWeights label_pos_weights(data::Dataset& dataset, const std::string& key) {
   return out;
 }
 
-ClassWeights class_weights(data::Dataset& dataset, const std::string& key) {
+ClassWeights class_weights(data::Dataset& dataset, const std::string& key, std::optional<int64_t> ignore) {
   std::map<int64_t, double> counts;
   std::optional<bool> label_maps;
   for_each_target(dataset, key, "class weights", [&](const std::string& id, const Value& value) {
@@ -119,6 +119,7 @@ ClassWeights class_weights(data::Dataset& dataset, const std::string& key) {
                                    (map ? "class label" : "label map"));
     label_maps = map;
   });
+  if (ignore) counts.erase(*ignore);
   if (counts.empty()) throw Error(Errc::kInvalidArgument, "class weights: no training samples");
   const int64_t classes = counts.rbegin()->first + 1;
   for (int64_t c = 0; c < classes; ++c)
@@ -185,6 +186,8 @@ LossTerms::LossTerms(const Registry& registry, const std::vector<LossSpec>& spec
       if (target == nullptr || !target->is_string())
         throw Error(Errc::kConfig, s.where + ": loss '" + s.name + "': \"" + s.auto_weights[0] + "\": \"auto\" needs the loss's 'target' key");
       const std::string key(target->as_string());
+      const boost::json::value* ignore_label = config.if_contains("ignore_label");
+      const std::optional<int64_t> ignore = ignore_label != nullptr && ignore_label->is_int64() ? std::optional<int64_t>(ignore_label->as_int64()) : std::nullopt;
       std::vector<double> fitted, counts;
       std::string counted;  // what the counts are, for the output line
       try {
@@ -193,11 +196,11 @@ LossTerms::LossTerms(const Registry& registry, const std::vector<LossSpec>& spec
           fitted = w.weights, counts = w.positives;
           counted = "positives of label 0.." + std::to_string(fitted.size() - 1) + " among the " + std::to_string(w.samples) + " training targets '" + key + "'";
         } else if (const std::vector<std::vector<int64_t>> regions = regions_of(config); !regions.empty()) {  // per region of labels
-          const ClassWeights w = region_weights(class_weights(train, key), regions, key);
+          const ClassWeights w = region_weights(class_weights(train, key, ignore), regions, key);
           fitted = w.weights, counts = w.counts;
           counted = "voxels of region 1.." + std::to_string(fitted.size()) + " in the training label maps '" + key + "'";
         } else {
-          const ClassWeights w = class_weights(train, key);
+          const ClassWeights w = class_weights(train, key, ignore);
           fitted = w.weights, counts = w.counts;
           counted = std::string(w.label_maps ? "voxels" : "samples") + " of class 0.." + std::to_string(fitted.size() - 1) + " in the training " +
                     (w.label_maps ? "label maps '" : "targets '") + key + "'";

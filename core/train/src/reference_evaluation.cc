@@ -48,8 +48,10 @@ struct LabelFile {
 struct ReferenceEvaluation::Impl {
   Impl(const Registry& r, const std::vector<MetricSpec>& s)
       : registry(r), specs(s), read(r.create_op("fuse.io.read_medical", bj::object{{"path_key", "path"}, {"key", "map"}})), metrics(r, s, false) {
-    for (const MetricSpec& m : s)
+    for (const MetricSpec& m : s) {
       if (const bj::value* n = m.config.if_contains("num_classes"); n != nullptr && n->is_int64()) classes = std::max(classes, n->as_int64());
+      if (const bj::value* n = m.config.if_contains("ignore_label"); n != nullptr && n->is_int64()) ignore = std::max(ignore, n->as_int64());
+    }
   }
   const Registry& registry;
   std::vector<MetricSpec> specs;
@@ -61,15 +63,18 @@ struct ReferenceEvaluation::Impl {
   std::vector<std::string> names;
   size_t cases = 0;
   int64_t classes = 0;  // labels 0 .. classes - 1, by the metrics' num_classes (0: unknown, not checked)
+  int64_t ignore = -1;  // the metrics' ignore_label (not annotated), allowed in a reference beside the classes
   std::optional<std::vector<std::pair<std::string, double>>> means;  // computed once, after the last case
 
   // A file that holds no label map (an image given by mistake, probabilities) would score 0 without a word.
   void check_labels(const Tensor& map, const std::string& what, const std::string& path) const {
     if (classes <= 0) return;
     const Tensor t = map.is_contiguous() ? map : map.clone();
+    const int64_t top = std::max(classes - 1, ignore);  // the ignore label, where there is one, is the largest
     const auto refuse = [&](double x) {
       throw Error(Errc::kInvalidArgument, what + " '" + path + "' holds the value " + json::format_number(x) + ", not a label 0 to " +
-                                              std::to_string(classes - 1) + ": is it a label map?");
+                                              std::to_string(classes - 1) + (ignore > classes - 1 ? " (or the ignore label " + std::to_string(ignore) + ")" : "") +
+                                              ": is it a label map?");
     };
     sdk::dispatch_dtype(t.dtype(), [&](auto tag) {
       using T = decltype(tag);
@@ -79,11 +84,11 @@ struct ReferenceEvaluation::Impl {
         if (n == 0) return;
         const auto [low, high] = std::minmax_element(v, v + n);
         if (static_cast<double>(*low) < 0) refuse(static_cast<double>(*low));
-        if (static_cast<double>(*high) >= static_cast<double>(classes)) refuse(static_cast<double>(*high));
+        if (static_cast<double>(*high) > static_cast<double>(top)) refuse(static_cast<double>(*high));
       } else {
         for (size_t i = 0; i < n; ++i) {
           const double x = static_cast<double>(v[i]);
-          if (x < 0 || x >= static_cast<double>(classes) || x != std::floor(x)) refuse(x);
+          if (x < 0 || x > static_cast<double>(top) || x != std::floor(x)) refuse(x);
         }
       }
     });

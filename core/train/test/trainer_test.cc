@@ -889,6 +889,10 @@ TEST(ClassWeights, LabelMapsLiftASmallStructureAgainstTheLargestBoundedByThree) 
   EXPECT_EQ(r.counts, (std::vector<double>{21, 5, 1}));
   EXPECT_EQ(r.weights, (std::vector<double>{1, std::sqrt(21.0 / 5), kMaxLabelMapWeight}));
   EXPECT_EQ(error_of([&] { region_weights(w, {{1}, {4, 5}}, "data.seg"); }), "class weights: region 2 of 'data.seg' has no training voxel");
+  // Label 3 as the loss's ignore_label (not annotated) is no class: classes 0..2 weighed alone.
+  const ClassWeights without = class_weights(d, "data.seg", 3);
+  EXPECT_EQ(without.weights, (std::vector<double>{1, 1, 2}));
+  EXPECT_EQ(without.counts, (std::vector<double>{43, 16, 4}));
 
   // Refused, naming the sample and what was expected.
   const auto error = [&](const std::vector<std::vector<int64_t>>& masks) {

@@ -1,6 +1,7 @@
 // Losses over LibTorch tensors: cross-entropy, binary cross-entropy with logits, Dice, focal, Tversky, their
 // combinations, and regression losses. Each reads its prediction under 'pred' and its target under 'target';
 // the host differentiates through fuse::sdk::TorchLoss.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,9 @@ void check_region_weights(const std::vector<double>& weights, const segmentation
 
 // Class indices [N, ...] for logits [N, C, ...]: a [N, 1, ...] target loses its channel axis; with `resize`, a
 // label map of another size is resized to the logits' (nearest), as for deep supervision.
-torch::Tensor class_targets(const torch::Tensor& logits, torch::Tensor target, const std::string& pred_key, const std::string& target_key, bool resize) {
+// A target voxel of label `ignore` (nnU-Net's ignore label: not annotated) becomes -100, which no loss counts.
+torch::Tensor class_targets(const torch::Tensor& logits, torch::Tensor target, const std::string& pred_key, const std::string& target_key, bool resize,
+                            std::optional<int64_t> ignore = std::nullopt) {
   if (target.dim() == logits.dim() && target.size(1) == 1) target = target.squeeze(1);
   if (target.dim() != logits.dim() - 1 || target.size(0) != logits.size(0))
     fail(FM_ERR_SHAPE, mismatch(pred_key, logits, target_key, target, "expected class indices of shape [N, ...] for logits [N, classes, ...]"));
@@ -44,7 +47,8 @@ torch::Tensor class_targets(const torch::Tensor& logits, torch::Tensor target, c
     if (!torch::equal(target, target.round())) fail(FM_ERR_INVALID_ARGUMENT, "target '" + target_key + "' holds non-integer class labels");
   }
   const int64_t classes = logits.size(1);
-  const torch::Tensor t = target.to(torch::kLong);
+  torch::Tensor t = target.to(torch::kLong);
+  if (ignore) t = t.masked_fill(t == *ignore, -100);
   if (t.numel() > 0 && (t.min().item<int64_t>() < 0 || t.max().item<int64_t>() >= classes)) {
     const int64_t bad = t.min().item<int64_t>() < 0 ? t.min().item<int64_t>() : t.max().item<int64_t>();
     if (bad != -100)
@@ -65,19 +69,43 @@ torch::Tensor same_shape_target(const torch::Tensor& pred, torch::Tensor target,
 
 struct Base {
   explicit Base(const DictView& c) : pred(c.get_string("pred")), target(c.get_string("target")) {}
+  // 'ignore_label', for the losses that have one.
+  static std::optional<int64_t> ignore_of(const DictView& c) {
+    if (c.is_unset("ignore_label")) return std::nullopt;
+    const int64_t v = c.get_int("ignore_label");
+    if (v == 0) fail(FM_ERR_INVALID_ARGUMENT, "'ignore_label' 0 is the background; the ignore label marks voxels not annotated, e.g. the largest label");
+    return v;
+  }
   // The target on the prediction's device (a GPU model's outputs meet targets from the host's memory).
   torch::Tensor target_of(const DictView& batch, const torch::Tensor& like) const { return sdk::to_torch(batch, target).to(like.device()); }
   std::string pred, target;
   segmentation::Regions regions;  // the overlap losses' 'regions' (empty: classes)
+  std::optional<int64_t> ignore;  // target voxels of this label count nowhere
 };
+
+// The mean of `loss` (per element) where `valid` ([N, 1, ...], broadcast) is 1; 0 (still in the graph) where
+// nothing is valid. Undefined `valid`: the plain mean.
+torch::Tensor masked_mean(const torch::Tensor& loss, const torch::Tensor& valid) {
+  if (!valid.defined()) return loss.mean();
+  const torch::Tensor weight = valid.expand_as(loss);
+  return (loss * weight).sum() / weight.sum().clamp_min(1);
+}
 
 // The overlap losses' base: 'regions' read, their weights checked.
 struct OverlapBase : Base {
   explicit OverlapBase(const DictView& c) : Base(c) {
     regions = segmentation::read_regions(c);
+    ignore = ignore_of(c);
     if (!regions.empty()) check_region_weights(c.get_doubles("dice_class_weights"), regions);
   }
 };
+
+// Cross-entropy over the targets that are not -100 (ignored); 0 (still in the graph) where all are, rather than
+// LibTorch's NaN.
+torch::Tensor ignored_cross_entropy(const torch::Tensor& logits, const torch::Tensor& t, const F::CrossEntropyFuncOptions& o) {
+  if (t.numel() > 0 && !(t != -100).any().item<bool>()) return (logits * 0).sum();
+  return F::cross_entropy(logits, t, o);
+}
 
 // Cross-entropy options weighing the classes of `logits` (none when `weights` is empty).
 F::CrossEntropyFuncOptions class_weighted(const std::vector<double>& weights, const torch::Tensor& logits) {
@@ -90,16 +118,18 @@ F::CrossEntropyFuncOptions class_weighted(const std::vector<double>& weights, co
 
 struct CrossEntropy : Base {
   explicit CrossEntropy(const DictView& c)
-      : Base(c), weights(c.get_doubles("class_weights")), smoothing(c.get_double("label_smoothing")), resize(c.get_bool("resize_target")) {}
+      : Base(c), weights(c.get_doubles("class_weights")), smoothing(c.get_double("label_smoothing")), resize(c.get_bool("resize_target")) {
+    ignore = ignore_of(c);
+  }
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
-    const torch::Tensor t = class_targets(p[0], target_of(batch, p[0]), pred, target, resize);
-    return F::cross_entropy(p[0], t, class_weighted(weights, p[0]).label_smoothing(smoothing));
+    const torch::Tensor t = class_targets(p[0], target_of(batch, p[0]), pred, target, resize, ignore);
+    return ignored_cross_entropy(p[0], t, class_weighted(weights, p[0]).label_smoothing(smoothing));
   }
   std::vector<double> weights;
   double smoothing;
   bool resize;
 };
-FUSE_TORCH_LOSS(CrossEntropy, "fuse.losses.cross_entropy", "1.0.0")
+FUSE_TORCH_LOSS(CrossEntropy, "fuse.losses.cross_entropy", "1.1.0")
 
 struct BceWithLogits : Base {
   explicit BceWithLogits(const DictView& c) : Base(c), pos_weight(c.find_double("pos_weight")), pos_weights(c.get_doubles("pos_weights")) {
@@ -147,21 +177,57 @@ torch::Tensor region_targets(const torch::Tensor& logits, torch::Tensor target, 
   return torch::stack(channels, 1).to(logits.scalar_type());
 }
 
+// The overlap losses' probabilities and one-hot targets [N, C, ...], and where the target counts ([N, 1, ...],
+// 1 or 0; undefined when everywhere).
+struct Overlap {
+  torch::Tensor prob, one_hot, valid;
+};
+
+// 1 where `labels` ([N, ...]) is not `ignore` (nor -100), as [N, 1, ...] of `like`'s type; undefined when every
+// voxel counts.
+torch::Tensor valid_of(const torch::Tensor& labels, std::optional<int64_t> ignore, const torch::Tensor& like) {
+  torch::Tensor keep = labels != -100;
+  if (ignore) keep = keep & (labels != *ignore);
+  if (keep.all().item<bool>()) return {};
+  return keep.unsqueeze(1).to(like.scalar_type());
+}
+
 // Class probabilities and one-hot targets of the same shape [N, C, ...], for the overlap losses: softmax over
 // classes, or a sigmoid for a single channel (binary) or for each of 'regions'.
-std::pair<torch::Tensor, torch::Tensor> probabilities_and_one_hot(const torch::Tensor& logits, const torch::Tensor& target_in, const Base& b,
-                                                                  bool resize) {
-  if (!b.regions.empty()) return {torch::sigmoid(logits), region_targets(logits, target_in, b.regions, b, resize)};
+// With an ignore label (or -100 in a class target) the voxels marked so are left out of both.
+Overlap probabilities_and_one_hot(const torch::Tensor& logits, const torch::Tensor& target_in, const Base& b, bool resize) {
+  if (!b.regions.empty()) {
+    Overlap o{torch::sigmoid(logits), region_targets(logits, target_in, b.regions, b, resize), {}};
+    if (b.ignore) {  // the label map as region_targets read it, to find the ignored voxels
+      torch::Tensor labels = target_in.dim() == logits.dim() ? target_in.squeeze(1) : target_in;
+      if (!labels.sizes().slice(1).equals(logits.sizes().slice(2))) {
+        std::vector<int64_t> size(logits.sizes().begin() + 2, logits.sizes().end());
+        labels = F::interpolate(labels.unsqueeze(1).to(torch::kFloat32), F::InterpolateFuncOptions().size(size).mode(torch::kNearest)).squeeze(1);
+      }
+      o.valid = valid_of(labels.to(torch::kLong), b.ignore, logits);
+      if (o.valid.defined()) o.one_hot = o.one_hot * o.valid;
+    }
+    return o;
+  }
   if (logits.dim() < 2) fail(FM_ERR_SHAPE, "prediction '" + b.pred + "' must be [N, classes, ...], got " + sdk::shape_text(logits));
   if (logits.size(1) == 1) {
     torch::Tensor t = target_in.dim() == logits.dim() - 1 ? target_in.unsqueeze(1) : target_in;
     t = same_shape_target(logits, t, b.pred, b.target);
-    return {torch::sigmoid(logits), t};
+    Overlap o{torch::sigmoid(logits), t, {}};
+    if (b.ignore) {
+      o.valid = valid_of(t.squeeze(1).to(torch::kLong), b.ignore, logits);
+      if (o.valid.defined()) o.one_hot = t * o.valid;
+    }
+    return o;
   }
-  const torch::Tensor t = class_targets(logits, target_in, b.pred, b.target, resize);
-  torch::Tensor one_hot = F::one_hot(t.clamp_min(0), logits.size(1)).movedim(-1, 1).to(logits.scalar_type());
-  return {torch::softmax(logits, 1), one_hot};
+  const torch::Tensor t = class_targets(logits, target_in, b.pred, b.target, resize, b.ignore);
+  Overlap o{torch::softmax(logits, 1), F::one_hot(t.clamp_min(0), logits.size(1)).movedim(-1, 1).to(logits.scalar_type()), valid_of(t, std::nullopt, logits)};
+  if (o.valid.defined()) o.one_hot = o.one_hot * o.valid;
+  return o;
 }
+
+// The overlap of an Overlap's probabilities and targets, the ignored voxels left out of both.
+torch::Tensor overlap_loss(const Overlap& o, double alpha, double beta, double smooth, bool background, const std::vector<double>& weights);
 
 // Per-class overlap over the batch and space, then the mean over classes (background optional), or the mean
 // weighted by `weights` (one per class, background included; MONAI's DiceLoss weight: a rare structure may
@@ -190,66 +256,76 @@ torch::Tensor tversky_loss(const torch::Tensor& prob, const torch::Tensor& one_h
   return 1 - (score * w).sum() / w.sum();
 }
 
+torch::Tensor overlap_loss(const Overlap& o, double alpha, double beta, double smooth, bool background, const std::vector<double>& weights) {
+  return tversky_loss(o.valid.defined() ? o.prob * o.valid : o.prob, o.one_hot, alpha, beta, smooth, background, weights);
+}
+
 struct Dice : OverlapBase {
   explicit Dice(const DictView& c)
       : OverlapBase(c), smooth(c.get_double("smooth")), background(c.get_bool("include_background")), resize(c.get_bool("resize_target")),
         weights(c.get_doubles("dice_class_weights")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
-    const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_of(batch, p[0]), *this, resize);
-    return tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background || !regions.empty(), weights);  // Tversky with alpha = beta = 1/2 is Dice
+    const Overlap o = probabilities_and_one_hot(p[0], target_of(batch, p[0]), *this, resize);
+    return overlap_loss(o, 0.5, 0.5, smooth, background || !regions.empty(), weights);  // Tversky with alpha = beta = 1/2 is Dice
   }
   double smooth;
   bool background, resize;
   std::vector<double> weights;
 };
-FUSE_TORCH_LOSS(Dice, "fuse.losses.dice", "1.2.0")
+FUSE_TORCH_LOSS(Dice, "fuse.losses.dice", "1.3.0")
 
 struct Tversky : OverlapBase {
   explicit Tversky(const DictView& c)
       : OverlapBase(c), alpha(c.get_double("alpha")), beta(c.get_double("beta")), smooth(c.get_double("smooth")),
         background(c.get_bool("include_background")), resize(c.get_bool("resize_target")), weights(c.get_doubles("dice_class_weights")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
-    const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_of(batch, p[0]), *this, resize);
-    return tversky_loss(prob, one_hot, alpha, beta, smooth, background || !regions.empty(), weights);
+    const Overlap o = probabilities_and_one_hot(p[0], target_of(batch, p[0]), *this, resize);
+    return overlap_loss(o, alpha, beta, smooth, background || !regions.empty(), weights);
   }
   double alpha, beta, smooth;
   bool background, resize;
   std::vector<double> weights;
 };
-FUSE_TORCH_LOSS(Tversky, "fuse.losses.tversky", "1.2.0")
+FUSE_TORCH_LOSS(Tversky, "fuse.losses.tversky", "1.3.0")
 
-// The binary focal loss of logits against 0/1 targets of their shape.
-torch::Tensor binary_focal_loss(const torch::Tensor& logits, const torch::Tensor& t, double gamma, std::optional<double> alpha) {
+// The binary focal loss of logits against 0/1 targets of their shape (where `valid` is 1, when defined).
+torch::Tensor binary_focal_loss(const torch::Tensor& logits, const torch::Tensor& t, double gamma, std::optional<double> alpha,
+                                const torch::Tensor& valid = {}) {
   const torch::Tensor ce = F::binary_cross_entropy_with_logits(logits, t, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone));
   const torch::Tensor p = torch::sigmoid(logits);
   const torch::Tensor p_t = p * t + (1 - p) * (1 - t);
   torch::Tensor loss = ce * torch::pow(1 - p_t, gamma);
   if (alpha) loss = loss * (*alpha * t + (1 - *alpha) * (1 - t));
-  return loss.mean();
+  return masked_mean(loss, valid);
 }
 
 // Focal loss (Lin et al.): cross-entropy down-weighted by (1 - p_t)^gamma; binary (one channel) or per class.
 torch::Tensor focal_loss(const torch::Tensor& logits, const torch::Tensor& target_in, const Base& b, double gamma, std::optional<double> alpha,
                          bool resize) {
   if (logits.dim() >= 2 && logits.size(1) > 1) {
-    const torch::Tensor t = class_targets(logits, target_in, b.pred, b.target, resize);
+    const torch::Tensor t = class_targets(logits, target_in, b.pred, b.target, resize, b.ignore);
     const torch::Tensor logp = torch::log_softmax(logits, 1).gather(1, t.clamp_min(0).unsqueeze(1)).squeeze(1);
     torch::Tensor loss = -torch::pow(1 - logp.exp(), gamma) * logp;
     if (alpha) loss = loss * *alpha;
-    return loss.mean();
+    const torch::Tensor valid = valid_of(t, std::nullopt, logits);
+    return masked_mean(loss, valid.defined() ? valid.squeeze(1) : valid);
   }
-  const torch::Tensor t = same_shape_target(logits, target_in.dim() + 1 == logits.dim() ? target_in.unsqueeze(1) : target_in, b.pred, b.target);
-  return binary_focal_loss(logits, t, gamma, alpha);
+  torch::Tensor t = same_shape_target(logits, target_in.dim() + 1 == logits.dim() ? target_in.unsqueeze(1) : target_in, b.pred, b.target);
+  const torch::Tensor valid = b.ignore ? valid_of(t.squeeze(1).to(torch::kLong), b.ignore, logits) : torch::Tensor();
+  if (valid.defined()) t = t * valid;
+  return binary_focal_loss(logits, t, gamma, alpha, valid);
 }
 
 struct Focal : Base {
-  explicit Focal(const DictView& c) : Base(c), gamma(c.get_double("gamma")), alpha(c.find_double("alpha")), resize(c.get_bool("resize_target")) {}
+  explicit Focal(const DictView& c) : Base(c), gamma(c.get_double("gamma")), alpha(c.find_double("alpha")), resize(c.get_bool("resize_target")) {
+    ignore = ignore_of(c);
+  }
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) { return focal_loss(p[0], target_of(batch, p[0]), *this, gamma, alpha, resize); }
   double gamma;
   std::optional<double> alpha;
   bool resize;
 };
-FUSE_TORCH_LOSS(Focal, "fuse.losses.focal", "1.0.0")
+FUSE_TORCH_LOSS(Focal, "fuse.losses.focal", "1.1.0")
 
 struct DiceCe : OverlapBase {
   explicit DiceCe(const DictView& c)
@@ -262,19 +338,21 @@ struct DiceCe : OverlapBase {
   }
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
     const torch::Tensor target_in = target_of(batch, p[0]);
-    const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_in, *this, resize);
+    const Overlap o = probabilities_and_one_hot(p[0], target_in, *this, resize);
     if (p[0].size(1) == 1 && !weights.empty())
       fail(FM_ERR_INVALID_ARGUMENT, "'class_weights' weighs the classes of multi-class logits; '" + pred + "' has one channel (binary): there are none to weigh");
     // Regions: a binary cross-entropy per region, as the sigmoid channels are trained.
-    const torch::Tensor ce = p[0].size(1) == 1 || !regions.empty() ? F::binary_cross_entropy_with_logits(p[0], one_hot)
-                                               : F::cross_entropy(p[0], class_targets(p[0], target_in, pred, target, resize), class_weighted(weights, p[0]));
-    return dice_weight * tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background || !regions.empty(), dice_weights) + ce_weight * ce;
+    const torch::Tensor ce =
+        p[0].size(1) == 1 || !regions.empty()
+            ? masked_mean(F::binary_cross_entropy_with_logits(p[0], o.one_hot, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone)), o.valid)
+            : ignored_cross_entropy(p[0], class_targets(p[0], target_in, pred, target, resize, ignore), class_weighted(weights, p[0]));
+    return dice_weight * overlap_loss(o, 0.5, 0.5, smooth, background || !regions.empty(), dice_weights) + ce_weight * ce;
   }
   double dice_weight, ce_weight, smooth;
   bool background, resize;
   std::vector<double> weights, dice_weights;
 };
-FUSE_TORCH_LOSS(DiceCe, "fuse.losses.dice_ce", "1.2.0")
+FUSE_TORCH_LOSS(DiceCe, "fuse.losses.dice_ce", "1.3.0")
 
 struct DiceFocal : OverlapBase {
   explicit DiceFocal(const DictView& c)
@@ -283,15 +361,16 @@ struct DiceFocal : OverlapBase {
         dice_weights(c.get_doubles("dice_class_weights")) {}
   torch::Tensor compute(const std::vector<torch::Tensor>& p, const DictView& batch) {
     const torch::Tensor target_in = target_of(batch, p[0]);
-    const auto [prob, one_hot] = probabilities_and_one_hot(p[0], target_in, *this, resize);
-    return dice_weight * tversky_loss(prob, one_hot, 0.5, 0.5, smooth, background || !regions.empty(), dice_weights) +
-           focal_weight * (regions.empty() ? focal_loss(p[0], target_in, *this, gamma, std::nullopt, resize) : binary_focal_loss(p[0], one_hot, gamma, std::nullopt));
+    const Overlap o = probabilities_and_one_hot(p[0], target_in, *this, resize);
+    return dice_weight * overlap_loss(o, 0.5, 0.5, smooth, background || !regions.empty(), dice_weights) +
+           focal_weight * (regions.empty() ? focal_loss(p[0], target_in, *this, gamma, std::nullopt, resize)
+                                           : binary_focal_loss(p[0], o.one_hot, gamma, std::nullopt, o.valid));
   }
   double dice_weight, focal_weight, gamma, smooth;
   bool background, resize;
   std::vector<double> dice_weights;
 };
-FUSE_TORCH_LOSS(DiceFocal, "fuse.losses.dice_focal", "1.2.0")
+FUSE_TORCH_LOSS(DiceFocal, "fuse.losses.dice_focal", "1.3.0")
 
 struct Regression : Base {
   explicit Regression(const DictView& c, std::string kind_) : Base(c), kind(std::move(kind_)), delta(c.has("delta") ? c.get_double("delta") : 1.0) {}

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "test_support.h"
@@ -185,6 +186,54 @@ TEST(Overlap, BadRegionsAreNamed) {
   b.set("t", Value(Tensor::from_vector<int64_t>({0, 1, 1}, {1, 3})));
   EXPECT_EQ(error_of([&] { loss("fuse.losses.dice", R"({"pred": "p", "target": "t", "regions": [1, 2]})", b); }),
             dice + "prediction 'p' has shape [1, 2, 2] but target 't' has shape [1, 3] (the spatial sizes differ; set 'resize_target' to resize the target)");
+}
+
+// With 'ignore_label' (nnU-Net's: voxels not annotated) each loss equals the same loss on the annotated voxels
+// alone: here voxels 1 and 4 of 6 are marked 3 and left out, for classes, regions and a binary channel.
+TEST(Overlap, TheIgnoreLabelLeavesItsVoxelsOutOfEveryPart) {
+  const std::vector<float> logits = {2.0f, -1.0f, 0.5f, 1.0f, 0.3f, -0.2f,   // class (or region) 0
+                                     -2.0f, 0.0f, 1.5f, -0.5f, 0.7f, 0.1f,   // 1
+                                     0.4f, 1.2f, -0.3f, 0.9f, -1.1f, 0.6f};  // 2
+  const std::vector<int64_t> labels = {0, 3, 2, 1, 3, 2};
+  const std::vector<size_t> kept = {0, 2, 3, 5};
+  const auto batch = [&](int64_t channels, bool drop) {
+    std::vector<float> p;
+    std::vector<int64_t> t;
+    for (int64_t c = 0; c < channels; ++c)
+      for (size_t i = 0; i < 6; ++i)
+        if (!drop || std::find(kept.begin(), kept.end(), i) != kept.end()) p.push_back(logits[static_cast<size_t>(c) * 6 + i]);
+    for (size_t i = 0; i < 6; ++i)
+      if (!drop || std::find(kept.begin(), kept.end(), i) != kept.end()) t.push_back(labels[i]);
+    const int64_t n = static_cast<int64_t>(t.size());
+    NDict b;
+    b.set("p", Value(Tensor::from_vector<float>(p, {1, channels, n})));
+    b.set("t", Value(Tensor::from_vector<int64_t>(t, {1, n})));
+    return b;
+  };
+  for (const std::string id : {"fuse.losses.dice", "fuse.losses.tversky", "fuse.losses.dice_ce", "fuse.losses.dice_focal", "fuse.losses.cross_entropy",
+                               "fuse.losses.focal"}) {
+    EXPECT_NEAR(loss(id, R"({"pred": "p", "target": "t", "ignore_label": 3})", batch(3, false)), loss(id, R"({"pred": "p", "target": "t"})", batch(3, true)), 1e-6)
+        << id;
+    if (id == "fuse.losses.cross_entropy" || id == "fuse.losses.focal") continue;
+    EXPECT_NEAR(loss(id, R"({"pred": "p", "target": "t", "regions": [[1, 2], 2], "ignore_label": 3})", batch(2, false)),
+                loss(id, R"({"pred": "p", "target": "t", "regions": [[1, 2], 2]})", batch(2, true)), 1e-6)
+        << id << " with regions";
+  }
+  // A binary channel: the target's 0/1 with 3 for the voxels not annotated.
+  NDict binary = batch(1, false), binary_kept = batch(1, true);
+  binary.set("t", Value(Tensor::from_vector<float>({0, 3, 1, 1, 3, 0}, {1, 6})));
+  binary_kept.set("t", Value(Tensor::from_vector<float>({0, 1, 1, 0}, {1, 4})));
+  for (const std::string id : {"fuse.losses.dice", "fuse.losses.dice_ce", "fuse.losses.dice_focal", "fuse.losses.focal"})
+    EXPECT_NEAR(loss(id, R"({"pred": "p", "target": "t", "ignore_label": 3})", binary), loss(id, R"({"pred": "p", "target": "t"})", binary_kept), 1e-6) << id;
+  // Nothing annotated: 0, not NaN, and the gradient is 0.
+  NDict none = batch(3, false);
+  none.set("t", Value(Tensor::from_vector<int64_t>({3, 3, 3, 3, 3, 3}, {1, 6})));
+  NDict grads;
+  EXPECT_EQ(loss("fuse.losses.dice_ce", R"({"pred": "p", "target": "t", "ignore_label": 3})", none, &grads), 0.0);
+  for (float g : values<float>(grads.get<Tensor>("p"))) EXPECT_EQ(g, 0.0f);
+  EXPECT_EQ(error_of([&] { loss("fuse.losses.dice_ce", R"({"pred": "p", "target": "t", "ignore_label": 0})", none); }),
+            "loss 'fuse.losses.dice_ce' (plugin 'fuse.losses_core'): create failed: 'ignore_label' 0 is the background; the ignore label marks voxels not "
+            "annotated, e.g. the largest label");
 }
 
 TEST(Focal, GammaZeroIsCrossEntropyAndEasyExamplesCountLess) {

@@ -1,7 +1,8 @@
-// Segmentation metrics per class (or per region: sets of labels, label_regions.h): Dice, IoU, Hausdorff distance (maximum and 95th percentile) and average
-// symmetric surface distance, in physical units from the voxel spacing. Rows are samples: pred and target are
-// label maps of shape [batch, *spatial] (1 to 3 spatial axes; a channel axis of 1 is allowed); results are
-// means over samples. The config, the empty-mask rules and the means are shared with the GPU twin
+// Segmentation metrics per class (or per region: sets of labels, label_regions.h): Dice, IoU, Hausdorff distance
+// (maximum and 95th percentile) and average symmetric surface distance, in physical units from the voxel
+// spacing. Rows are samples: pred and target are label maps of shape [batch, *spatial] (1 to 3 spatial axes; a
+// channel axis of 1 is allowed); results are means over samples. Target voxels of 'ignore_label' count in
+// neither map. The config, the empty-mask rules and the means are shared with the GPU twin
 // (plugins/shared/segmentation); here each sample's surfaces and distance maps are computed on the CPU.
 #include "common.h"
 #include "segmentation_scores.h"
@@ -30,6 +31,7 @@ class Segmentation {
         std::vector<uint8_t> a(voxels), b(voxels);
         Overlap o;
         for (size_t i = 0; i < voxels; ++i) {
+          if (scores_.ignored(tv[offset + i])) continue;  // not annotated: in neither map
           a[i] = scores_.member(k, pv[offset + i]);
           b[i] = scores_.member(k, tv[offset + i]);
           o.pred += a[i], o.target += b[i], o.both += a[i] && b[i];
@@ -54,7 +56,7 @@ class Segmentation {
  private:
   segmentation::SegmentationScores scores_;
 };
-FUSE_METRIC(Segmentation, "fuse.metrics.segmentation", "1.1.0")
+FUSE_METRIC(Segmentation, "fuse.metrics.segmentation", "1.2.0")
 
 }  // namespace
 }  // namespace fuse::metrics

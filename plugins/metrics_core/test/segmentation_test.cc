@@ -157,6 +157,28 @@ TEST(Segmentation, RegionsScoreUnionsOfLabels) {
     EXPECT_EQ(values<double>(r.get<Tensor>(m))[1], values<double>(one.get<Tensor>(m))[0]) << m;
 }
 
+// Target voxels of 'ignore_label' (not annotated) count in neither map: the scores equal those of maps where
+// they are background in both, whatever the prediction says there; with regions too.
+TEST(Segmentation, TheIgnoreLabelLeavesItsVoxelsOut) {
+  const std::vector<int64_t> pred = {0, 1, 2, 2, 1, 0, 2, 1, 1}, target = {0, 1, 3, 2, 3, 0, 3, 1, 0};
+  std::vector<int64_t> pred_kept = pred, target_kept = target;
+  for (size_t i = 0; i < target.size(); ++i)
+    if (target[i] == 3) pred_kept[i] = target_kept[i] = 0;
+  for (const std::string config : {R"("num_classes": 3)", R"("regions": [[1, 2], 2])"}) {
+    const NDict ignored = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "ignore_label": 3, )" + config + "}",
+                                         label_maps(pred, target, {1, 3, 3}));
+    const NDict kept = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", )" + config + "}", label_maps(pred_kept, target_kept, {1, 3, 3}));
+    for (const char* m : {"dice", "iou", "hd", "hd95", "asd", "nsd"}) EXPECT_EQ(values<double>(ignored.get<Tensor>(m)), values<double>(kept.get<Tensor>(m))) << m << " " << config;
+  }
+  // By hand: class 1, pred {1, 4, 7, 8} less 4 (ignored), target {1, 7}: Dice 2 * 2 / (3 + 2).
+  const NDict r = compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 3, "ignore_label": 3})",
+                                 label_maps(pred, target, {1, 3, 3}));
+  EXPECT_NEAR(values<double>(r.get<Tensor>("dice"))[0], 0.8, 1e-12);
+  EXPECT_EQ(error_of([&] { compute_metric("fuse.metrics.segmentation", R"({"pred": "p", "target": "y", "num_classes": 3, "ignore_label": 0})", r); }),
+            "metric 'fuse.metrics.segmentation' (plugin 'fuse.metrics_core'): create failed: 'ignore_label' 0 is the background; the ignore label marks "
+            "voxels not annotated, e.g. the largest label");
+}
+
 TEST(Segmentation, BadRegionsAreNamed) {
   const NDict s = label_maps({0, 1}, {0, 1}, {1, 2});
   const auto error = [&](const std::string& config) { return error_of([&] { compute_metric("fuse.metrics.segmentation", config, s); }); };

@@ -39,6 +39,11 @@ SegmentationScores::SegmentationScores(const sdk::DictView& config)
       spacing_key_(config.find_string("spacing_key").value_or("")),
       empty_nan_(config.get_string("empty_distance") == "nan"),
       tolerance_(config.get_double("tolerance")) {
+  if (config.has("ignore_label") && !config.is_unset("ignore_label")) {
+    has_ignore_ = true;
+    ignore_ = static_cast<double>(config.get_int("ignore_label"));
+    if (ignore_ == 0) fail(FM_ERR_INVALID_ARGUMENT, "'ignore_label' 0 is the background; the ignore label marks voxels not annotated, e.g. the largest label");
+  }
   const Regions regions = read_regions(config);
   if (regions.empty()) {
     classes_ = reported_classes(config);

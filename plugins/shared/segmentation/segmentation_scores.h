@@ -41,8 +41,8 @@ struct Overlap {
 
 class SegmentationScores {
  public:
-  // Reads pred, target, num_classes, include_background, regions, spacing, spacing_key, empty_distance and
-  // tolerance. With 'regions' (label_regions.h) the scores are per region, numbered from 1, instead of per class.
+  // Reads pred, target, num_classes, include_background, regions, spacing, spacing_key, empty_distance,
+  // tolerance and ignore_label. With 'regions' (label_regions.h) the scores are per region, numbered from 1, instead of per class.
   explicit SegmentationScores(const sdk::DictView& config);
 
   // The checked maps of a batch (errors name the keys and their shapes).
@@ -51,6 +51,8 @@ class SegmentationScores {
   const std::vector<int64_t>& classes() const { return classes_; }
   // The label values the k-th reported class or region is made of.
   const std::vector<double>& labels_of(size_t k) const { return members_[k]; }
+  // Whether a target voxel of label `value` is left out of every score ('ignore_label': not annotated).
+  bool ignored(double value) const { return has_ignore_ && value == ignore_; }
   // Whether a voxel of label `value` belongs to the k-th reported class or region.
   bool member(size_t k, double value) const {
     for (double l : members_[k])
@@ -80,6 +82,8 @@ class SegmentationScores {
   std::string spacing_key_;
   bool empty_nan_;
   double tolerance_;
+  bool has_ignore_ = false;
+  double ignore_ = 0;
   std::vector<int64_t> classes_;
   std::vector<std::vector<double>> members_;  // per reported class or region: its label values
   std::vector<double> values_;  // per sample, per reported class: dice, iou, hd, hd95, asd, nsd

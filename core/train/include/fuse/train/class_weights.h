@@ -2,6 +2,7 @@
 #ifndef FUSE_TRAIN_CLASS_WEIGHTS_H_
 #define FUSE_TRAIN_CLASS_WEIGHTS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,8 @@ struct ClassWeights {
   std::vector<double> counts;   // the samples (class labels) or voxels (label maps) of each class
   bool label_maps = false;
 };
-ClassWeights class_weights(data::Dataset& dataset, const std::string& key);
+// With `ignore` (the loss's ignore_label: voxels not annotated) that label is no class and is not counted.
+ClassWeights class_weights(data::Dataset& dataset, const std::string& key, std::optional<int64_t> ignore = std::nullopt);
 
 // The weights of regions of labels (the overlap losses' 'regions': BraTS's {1, 2, 3}, {2, 3}, {3}) from the
 // label maps' class counts: a region's voxels are its labels', and region r weighs the square root of (voxels of
