@@ -522,6 +522,9 @@ int main(int argc, char** argv) {
   seg_cmd->add_option("--ref-pattern", seg.folders.reference_pattern,
                       "the references' file names (default: --pattern); a pair shares what the patterns' first '*' matched, e.g. *_mask.nii.gz");
   seg_cmd->add_flag("--include-background", seg.folders.include_background, "score class 0 too");
+  seg_cmd->add_option("--ignore-label", seg.folders.ignore_label,
+                      "the references' label of voxels not annotated (nnU-Net's ignore label): counted in neither map")
+      ->check(CLI::PositiveNumber);
   seg_cmd->add_option("--tolerance", seg.folders.tolerance, "surface Dice's tolerance in millimetres (default 1)")->check(CLI::NonNegativeNumber);
   seg_cmd->add_option("--empty-distance", seg.folders.empty_distance, "distances when one mask is empty: max (the diagonal) or nan (left out)")
       ->check(CLI::IsMember({"max", "nan"}));

@@ -25,6 +25,9 @@ namespace {
 
 constexpr int64_t kMaxPatch = 64;   // voxels per axis: a CPU-sized patch (--max-size changes it)
 constexpr int64_t kPatchStep = 4;   // the 3-level UNet halves a patch twice
+// nnU-Net's use_mask_for_norm: images whose nonzero voxels' box fills a median below this share have a zero
+// background to crop away and leave out of the z-score.
+constexpr double kNonzeroShare = 0.75;
 
 // "1, 2, 3".
 std::string number_words(const std::vector<int64_t>& values) {
@@ -61,23 +64,23 @@ RegionLabels table_regions(const InitOptions& o) {
 // from dataset.json's channel names; a table's channels are z-scored). A CT channel is clipped and scaled to the
 // training foreground's 0.5th and 99.5th percentiles, fitted once for every case (Hounsfield units mean the same
 // in every scan; a z-score per image throws that away). A z-score is over the nonzero voxels where their box fills
-// a median `nonzero_share` below 3/4 of the images.
+// a median `nonzero_share` below kNonzeroShare of the images.
 struct Normalisation {
   std::vector<std::string> steps;
   std::string words;
 };
 Normalisation normalisation(const std::vector<ChannelNorm>& norms, const std::vector<std::string>& channels, const std::string& image,
                             const std::string& seg, double nonzero_share) {
-  const bool nonzero = nonzero_share < 0.75;
+  const bool nonzero = nonzero_share < kNonzeroShare;
   const std::string key = "\"keys\": [" + json_string(image) + "]";
   const bool one = channels.size() == 1;
-  const auto of = [&](ChannelNorm n) {  // the channels normalised so: ", \"channels\": [0, 2]" (none when they are all)
+  const auto of = [&](ChannelNorm n) {  // the channels normalised so
     std::vector<int64_t> listed;
     for (size_t c = 0; c < channels.size(); ++c)
       if (norms[c] == n) listed.push_back(static_cast<int64_t>(c));
     return listed;
   };
-  const auto channels_field = [&](const std::vector<int64_t>& listed) {
+  const auto channels_field = [&](const std::vector<int64_t>& listed) {  // ", \"channels\": [0, 2]"; "" when they are all
     return listed.size() == channels.size() ? std::string() : ", \"channels\": " + integer_list(listed);
   };
   Normalisation out;
@@ -278,7 +281,7 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   steps_of_image.insert(steps_of_image.end(), norm.steps.begin(), norm.steps.end());
   // With a zero background, nnU-Net's crop to the nonzero voxels' box before resampling: fewer voxels to cache,
   // draw patches from and slide windows over; the written labels cover the whole input again.
-  const bool crop = nonzero_share < 0.75;
+  const bool crop = nonzero_share < kNonzeroShare;
   const std::string crop_step = "{\"op\": \"fuse.medical.crop_nonzero\", \"keys\": [" + json_string(image) + "]";
   if (crop) steps_of_image.insert(steps_of_image.begin() + 2, crop_step + "}");
   const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) +

@@ -43,6 +43,7 @@ std::string unpaired(const std::vector<std::string>& ids, const std::string& wha
 // segmentation metric's outputs (one instance computes them all).
 std::vector<MetricSpec> metrics_of(const MaskFolders& o) {
   bj::object config{{"tolerance", o.tolerance}, {"empty_distance", o.empty_distance}};
+  if (o.ignore_label) config["ignore_label"] = *o.ignore_label;
   std::vector<int64_t> scored;  // class or region numbers
   if (o.regions.empty()) {
     config["num_classes"] = o.num_classes;

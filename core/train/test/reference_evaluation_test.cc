@@ -184,6 +184,23 @@ TEST(MaskFolders, PairsByNameAndScoresEveryClass) {
   }
 }
 
+// A reference's voxels of the ignore label (not annotated) count in neither map: a prediction of class 1 exactly
+// there scores as both maps empty (Dice 1); without the ignore label the reference is no label map of 2 classes.
+TEST(MaskFolders, TheIgnoreLabelLeavesTheReferencesUnannotatedVoxelsOut) {
+  const fs::path dir = fresh_dir("mask_folders_ignore");
+  MaskFolders o = folders_in(dir);
+  write_box(dir / "pred" / "a.nii.gz", 2, {1, 1, 1});
+  write_box(dir / "ref" / "a.nii.gz", 2, {1, 1, 1}, 10, 2);
+  o.ci.rounds = 0;
+  EXPECT_EQ(error_of([&] { evaluate_mask_folders(built_plugins(), o); }),
+            "case 'a': the reference from --ref '" + (dir / "ref" / "a.nii.gz").string() + "' holds the value 2, not a label 0 to 1: is it a label map?");
+  o.ignore_label = 2;
+  const MaskFoldersResult r = evaluate_mask_folders(built_plugins(), o);
+  ASSERT_EQ(r.per_case.size(), 1u);
+  EXPECT_EQ(r.per_case[0][0], 1.0);  // Dice: nothing annotated to find, nothing found
+  EXPECT_EQ(r.per_case[0][2], 0.0);  // HD95
+}
+
 TEST(MaskFolders, UnpairedFilesAndOtherGridsAreNamed) {
   const fs::path dir = fresh_dir("mask_folders_bad");
   MaskFolders o = folders_in(dir);
