@@ -153,9 +153,9 @@ struct BceWithLogits : Base {
 };
 FUSE_TORCH_LOSS(BceWithLogits, "fuse.losses.bce_with_logits", "1.1.0")
 
-// Region targets [N, R, ...] of a label map [N, ...] (or [N, 1, ...]) for logits [N, R, ...]: channel r is 1
-// where the label is one of region r's (nnU-Net's region-based training, label_regions.h).
-torch::Tensor region_targets(const torch::Tensor& logits, torch::Tensor target, const segmentation::Regions& regions, const Base& b, bool resize) {
+// The label map [N, ...] (long) of a target [N, ...] or [N, 1, ...] for region logits [N, R, ...], checked and,
+// with `resize`, resized to the logits' spatial size.
+torch::Tensor region_label_map(const torch::Tensor& logits, torch::Tensor target, const segmentation::Regions& regions, const Base& b, bool resize) {
   if (logits.dim() < 2 || logits.size(1) != static_cast<int64_t>(regions.size()))
     fail(FM_ERR_SHAPE, "prediction '" + b.pred + "' has shape " + sdk::shape_text(logits) + " but 'regions' lists " + std::to_string(regions.size()) +
                            " regions (one sigmoid channel each: [N, " + std::to_string(regions.size()) + ", ...])");
@@ -170,7 +170,12 @@ torch::Tensor region_targets(const torch::Tensor& logits, torch::Tensor target, 
   }
   if (target.is_floating_point() && !torch::equal(target, target.round()))
     fail(FM_ERR_INVALID_ARGUMENT, "target '" + b.target + "' holds non-integer labels; 'regions' are made of a label map's labels");
-  const torch::Tensor labels = target.to(torch::kLong);
+  return target.to(torch::kLong);
+}
+
+// Region targets [N, R, ...] of a label map [N, ...] for logits [N, R, ...]: channel r is 1 where the label is
+// one of region r's (nnU-Net's region-based training, label_regions.h).
+torch::Tensor region_targets(const torch::Tensor& logits, const torch::Tensor& labels, const segmentation::Regions& regions) {
   std::vector<torch::Tensor> channels;
   for (const std::vector<int64_t>& region : regions)
     channels.push_back(torch::isin(labels, torch::tensor(region, torch::kLong).to(labels.device())));
@@ -197,16 +202,10 @@ torch::Tensor valid_of(const torch::Tensor& labels, std::optional<int64_t> ignor
 // With an ignore label (or -100 in a class target) the voxels marked so are left out of both.
 Overlap probabilities_and_one_hot(const torch::Tensor& logits, const torch::Tensor& target_in, const Base& b, bool resize) {
   if (!b.regions.empty()) {
-    Overlap o{torch::sigmoid(logits), region_targets(logits, target_in, b.regions, b, resize), {}};
-    if (b.ignore) {  // the label map as region_targets read it, to find the ignored voxels
-      torch::Tensor labels = target_in.dim() == logits.dim() ? target_in.squeeze(1) : target_in;
-      if (!labels.sizes().slice(1).equals(logits.sizes().slice(2))) {
-        std::vector<int64_t> size(logits.sizes().begin() + 2, logits.sizes().end());
-        labels = F::interpolate(labels.unsqueeze(1).to(torch::kFloat32), F::InterpolateFuncOptions().size(size).mode(torch::kNearest)).squeeze(1);
-      }
-      o.valid = valid_of(labels.to(torch::kLong), b.ignore, logits);
-      if (o.valid.defined()) o.one_hot = o.one_hot * o.valid;
-    }
+    const torch::Tensor labels = region_label_map(logits, target_in, b.regions, b, resize);
+    Overlap o{torch::sigmoid(logits), region_targets(logits, labels, b.regions), {}};
+    if (b.ignore) o.valid = valid_of(labels, b.ignore, logits);
+    if (o.valid.defined()) o.one_hot = o.one_hot * o.valid;
     return o;
   }
   if (logits.dim() < 2) fail(FM_ERR_SHAPE, "prediction '" + b.pred + "' must be [N, classes, ...], got " + sdk::shape_text(logits));
