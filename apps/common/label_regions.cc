@@ -9,9 +9,21 @@
 
 namespace fuse::apps {
 
-LabelRegions parse_regions(const std::string& text) {
+LabelRegions parse_regions(const std::string& text, std::vector<std::string>* names) {
   LabelRegions regions;
-  for (const std::string_view part : split(text, ';')) {
+  for (std::string_view part : split(text, ';')) {
+    const std::string region = "region " + std::to_string(regions.size() + 1) + " ('" + std::string(part) + "')";
+    if (const size_t eq = part.find('='); eq != std::string_view::npos) {
+      const std::string name(trim(part.substr(0, eq)));
+      if (names == nullptr) throw Error(Errc::kInvalidArgument, region + ": regions are not named here; give their labels only, e.g. 1,2,3;2,3;3");
+      if (name.empty()) throw Error(Errc::kInvalidArgument, region + ": the name before '=' is empty; e.g. whole tumour=1,2,3");
+      if (std::find(names->begin(), names->end(), name) != names->end())
+        throw Error(Errc::kInvalidArgument, region + ": the name '" + name + "' is given to an earlier region too; each region's name is its own");
+      names->push_back(name);
+      part = part.substr(eq + 1);
+    } else if (names != nullptr) {
+      names->emplace_back();
+    }
     std::vector<int64_t> labels;
     for (const std::string_view label : split(part, ',')) {
       const std::string l(trim(label));
@@ -23,8 +35,8 @@ LabelRegions parse_regions(const std::string& text) {
         used = 0;
       }
       if (l.empty() || used != l.size() || v < 1)
-        throw Error(Errc::kInvalidArgument, "region " + std::to_string(regions.size() + 1) + " ('" + std::string(part) + "'): '" + l +
-                                                "' is not a label of 1 or more; give each region's labels with ',' and ';' between regions, e.g. 1,2,3;2,3;3");
+        throw Error(Errc::kInvalidArgument, region + ": '" + l + "' is not a label of 1 or more; give each region's labels with ',' and ';' between "
+                                                "regions, e.g. 1,2,3;2,3;3");
       labels.push_back(v);
     }
     regions.push_back(std::move(labels));

@@ -12,8 +12,10 @@ namespace fuse::apps {
 using LabelRegions = std::vector<std::vector<int64_t>>;
 
 // "1,2,3;2,3;3" as regions; a label that is not a whole number of 1 or more is an error (fuse::Error) naming
-// the region and the label.
-LabelRegions parse_regions(const std::string& text);
+// the region and the label. A region may start with its name and '=' ("whole tumour=1,2,3;core=2,3;3"):
+// `names` gets each region's ("" where none); without `names`, or with an empty name or one given twice, that is
+// an error.
+LabelRegions parse_regions(const std::string& text, std::vector<std::string>* names = nullptr);
 
 // The label each region's voxels get when the regions are turned back into labels (nnU-Net's
 // regions_class_order), found from the regions: region r's own labels are those no later region holds, and

@@ -334,7 +334,7 @@ int eval_seg(EvalSegOptions& o) {
       throw CLI::ValidationError("--regions", "and --num-classes are both given: --regions scores regions of labels, --num-classes classes; give one");
     if (o.folders.include_background) throw CLI::ValidationError("--include-background", "does not apply to --regions: no region holds the background");
     try {
-      o.folders.regions = fuse::apps::parse_regions(o.regions);
+      o.folders.regions = fuse::apps::parse_regions(o.regions, &o.folders.region_names);
     } catch (const fuse::Error& e) {
       throw CLI::ValidationError("--regions", e.what());
     }
@@ -517,7 +517,7 @@ int main(int argc, char** argv) {
   seg_cmd->add_option("--num-classes", seg.folders.num_classes, "labels 0 .. N - 1 (0 the background)");
   seg_cmd->add_option("--regions", seg.regions,
                       "score regions of labels instead of classes, ';' between regions (BraTS: 1,2,3;2,3;3 for whole tumour, tumour core, enhancing "
-                      "tumour), reported as dice.1, dice.2, ...");
+                      "tumour), reported as dice.1, dice.2, ... or by name (WT=1,2,3;TC=2,3;ET=3: dice.WT, ...)");
   seg_cmd->add_option("--pattern", seg.folders.pattern, "the predictions' file names (default *.nii.gz; '**/' in front: sub-folders too)");
   seg_cmd->add_option("--ref-pattern", seg.folders.reference_pattern,
                       "the references' file names (default: --pattern); a pair shares what the patterns' first '*' matched, e.g. *_mask.nii.gz");

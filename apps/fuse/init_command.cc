@@ -566,7 +566,8 @@ void add_init_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--target", options.target, "the column to predict from the others; several 0/1 columns (a,b,c): a multi-label classification");
   cmd->add_option("--mask", options.mask, "the column of label maps: a 3D segmentation of the images in --image");
   cmd->add_option("--regions", options.regions, "with --mask: segment regions of labels, ';' between regions, a sigmoid each (nnU-Net's region-based "
-                                                "training; BraTS 2021's labels: 1,2,4;1,4;4 for whole tumour, tumour core, enhancing tumour)");
+                                                "training; BraTS 2021's labels: 1,2,4;1,4;4 for whole tumour, tumour core, enhancing tumour; named: "
+                                                "WT=1,2,4;TC=1,4;ET=4)");
   cmd->add_option("--region-labels", options.region_labels, "with --regions: the label each region's voxels get, in order (default: each region's one "
                                                             "label that no later region holds; BraTS 2021: 2,1,4)");
   cmd->add_option("--image", options.image, "the column of images (default: image); several (t1,t2,flair): each row's MRI sequences, read as the channels of one image");

@@ -37,12 +37,14 @@ std::string number_words(const std::vector<int64_t>& values) {
   return out;
 }
 
-// --regions and --region-labels of a table's segmentation: regions named "region 1", ... and their labels.
+// --regions and --region-labels of a table's segmentation: regions named as given ("whole tumour=1,2,4"), else
+// "region 1", ..., and their labels.
 RegionLabels table_regions(const InitOptions& o) {
   RegionLabels out;
   apps::LabelRegions parsed;
+  std::vector<std::string> names;  // "" where a region is not named
   try {
-    parsed = apps::parse_regions(o.regions);
+    parsed = apps::parse_regions(o.regions, &names);
     if (o.region_labels.empty()) out.order = apps::region_class_order(parsed, "--region-labels");
   } catch (const Error& e) {
     throw Error(e.code(), "--regions " + o.regions + ": " + e.what());
@@ -57,7 +59,7 @@ RegionLabels table_regions(const InitOptions& o) {
       throw Error(Errc::kInvalidArgument, "--region-labels " + o.region_labels + " gives " + std::to_string(out.order.size()) + " labels for " +
                                               std::to_string(parsed.size()) + " regions (--regions " + o.regions + "): one per region, in their order");
   }
-  for (size_t r = 0; r < parsed.size(); ++r) out.regions.push_back({"region " + std::to_string(r + 1), parsed[r]});
+  for (size_t r = 0; r < parsed.size(); ++r) out.regions.push_back({names[r].empty() ? "region " + std::to_string(r + 1) : names[r], parsed[r]});
   return out;
 }
 

@@ -728,6 +728,12 @@ TEST(FuseInit, ATablesLabelMapsAsRegions) {
   r = fuse("init data/train.csv --mask mask --regions '1,2;2' --region-labels 2,1 --threads 2 --out swapped.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(read_text(dir / "swapped.json").find(R"("out": "model.seg", "labels": [2, 1]})"), std::string::npos);
+  // Named regions name the description and the metrics.
+  r = fuse("init data/train.csv --mask mask --regions 'organ and lesion=1,2;lesion=2' --threads 2 --out named.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("3D segmentation of 2 regions (organ and lesion: labels 1, 2; lesion: label 2) of labels 1 ("), std::string::npos) << r.out;
+  EXPECT_NE(read_text(dir / "named.json").find(R"("dice_organ_and_lesion": {)"), std::string::npos);
+  EXPECT_NE(read_text(dir / "named.json").find(R"("regions": [[1, 2], [2]]}},)"), std::string::npos);
 
   // Refused, naming what to fix.
   EXPECT_EQ(init_error("data/train.csv --target lesion --regions '1,2;2'", dir), "fuse: error: --regions segments regions of the label maps in --mask: give --mask COLUMN\n");
@@ -741,6 +747,8 @@ TEST(FuseInit, ATablesLabelMapsAsRegions) {
             "each region's with --region-labels (nnU-Net's regions_class_order, e.g. 1,2,3)\n");
   EXPECT_EQ(init_error("data/train.csv --mask mask --regions '1,2;2' --region-labels 1 --threads 2", dir),
             "fuse: error: --region-labels 1 gives 1 labels for 2 regions (--regions 1,2;2): one per region, in their order\n");
+  EXPECT_EQ(init_error("data/train.csv --mask mask --regions 'a=1,2;a=2' --threads 2", dir),
+            "fuse: error: --regions a=1,2;a=2: region 2 ('a=2'): the name 'a' is given to an earlier region too; each region's name is its own\n");
   EXPECT_EQ(init_error("data/train.csv --mask mask --regions 2 --threads 2", dir),
             "fuse: error: data/train.csv: the label maps hold label 1, which no region of --regions holds (region 1 [2])\n");
 }

@@ -668,6 +668,14 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   EXPECT_EQ(by_region.at("metrics").at("hd95.2").at("value"), folders.at("metrics").at("hd95.2").at("value"));
   EXPECT_NE(by_region.at("metrics").at("dice.1").at("value"), folders.at("metrics").at("dice.1").at("value"));
   EXPECT_GT(by_region.at("metrics").at("dice.1").at("value").to_number<double>(), 0.5);
+  // Named regions name their scores.
+  const CommandResult named = fuse("eval-seg --pred '" + (dir / "test").string() + "' --ref '" + (dir / "data" / "test").string() +
+                                   "' --ref-pattern '*_mask.nii.gz' --regions 'organ and lesion=1,2;lesion=2' --no-progress --out '" +
+                                   (dir / "evalnamed").string() + "'");
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  const boost::json::value by_name = boost::json::parse(read_text(dir / "evalnamed" / "evaluation.json"));
+  EXPECT_EQ(by_name.at("metrics").at("dice.lesion").at("value"), by_region.at("metrics").at("dice.2").at("value"));
+  EXPECT_EQ(by_name.at("metrics").at("hd95.organ and lesion").at("value"), by_region.at("metrics").at("hd95.1").at("value"));
   EXPECT_EQ(fuse("eval-seg --pred a --ref b").err, "fuse: --num-classes: is needed (labels 0 .. N - 1), or --regions\nRun 'fuse --help' (or 'fuse <command> --help') for usage.\n");
   EXPECT_EQ(fuse("eval-seg --pred a --ref b --regions '1,2;x'").err,
             "fuse: --regions: region 2 ('x'): 'x' is not a label of 1 or more; give each region's labels with ',' and ';' between regions, e.g. 1,2,3;2,3;3\n"

@@ -70,8 +70,11 @@ std::vector<MetricSpec> metrics_of(const MaskFolders& o) {
     out.push_back(m);
   };
   for (const char* score : {"dice", "iou", "hd95", "hd", "asd", "nsd"}) add(score, std::string("mean_") + score);
-  for (int64_t c : scored)
-    for (const char* score : {"dice", "hd95"}) add(std::string(score) + "." + std::to_string(c), std::string(score) + "." + std::to_string(c));
+  for (int64_t c : scored) {
+    const size_t r = static_cast<size_t>(c - 1);  // a region's index (regions count from 1)
+    const std::string name = !o.regions.empty() && r < o.region_names.size() && !o.region_names[r].empty() ? o.region_names[r] : std::to_string(c);
+    for (const char* score : {"dice", "hd95"}) add(std::string(score) + "." + name, std::string(score) + "." + std::to_string(c));
+  }
   return out;
 }
 

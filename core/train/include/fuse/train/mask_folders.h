@@ -27,6 +27,7 @@ struct MaskFolders {
   bool include_background = false;
   // Scored instead of classes when set: regions of labels (BraTS's {1, 2, 3}, {2, 3}, {3}), numbered from 1.
   std::vector<std::vector<int64_t>> regions;
+  std::vector<std::string> region_names;  // per region, its scores' name (dice.<name>); "" or none: its number
   // The references' label of voxels not annotated (nnU-Net's ignore label): counted in neither map.
   std::optional<int64_t> ignore_label;
   double tolerance = 1.0;               // surface Dice's, in physical units
