@@ -366,6 +366,12 @@ int summary(const SummaryOptions& options) {
     channels_note = "nnU-Net data set: " + std::to_string(n.ids.size()) + " cases of " + std::to_string(n.channels.size()) + " channel" +
                     (n.channels.size() == 1 ? "" : "s") + " (" + join(n.channels, ", ") + "), the first summarised with labelsTr\n";
     channels_note += off_grid_lines(n.images, n.channels, [&](size_t i) { return "case '" + n.ids[i] + "'"; }, thread_count(o.threads));
+    // dataset.json's names for the label values counted below: "labels: background 0, organ 1; not annotated 3"
+    std::string named;
+    for (const auto& [value, name] : n.labels) named += (named.empty() ? "" : ", ") + name + " " + std::to_string(value);
+    for (const LabelRegion& r : n.regions.regions) named += (named.empty() ? "regions: " : ", ") + r.name + " " + integer_list(r.labels);
+    if (n.ignore) named += (named.empty() ? "" : "; ") + std::string("not annotated (ignore) ") + std::to_string(*n.ignore);
+    if (!named.empty()) channels_note += "  " + std::string(n.regions.empty() ? "labels: " : "") + named + "\n";
   } else if (fs::is_directory(path)) {
     for (const auto& e : fs::directory_iterator(path)) {
       const std::string name = e.path().filename().string();

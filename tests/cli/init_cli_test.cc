@@ -822,6 +822,8 @@ TEST(FuseInit, AnNnUnetIgnoreLabelIsLeftOutOfTheLossAndTheScores) {
   EXPECT_NE(text.find(R"("model": "fuse.models.unet", "dims": 3, "num_classes": 2,)"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("class_weights": "auto", "dice_class_weights": "auto", "ignore_label": 2}},)"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("num_classes": 2, "ignore_label": 2, "spacing": [1, 1, 1], "output": "mean_dice")"), std::string::npos) << text;
+  r = fuse("dataset summary Dataset004_Sparse", dir);  // the labels named, the ignore label too
+  EXPECT_NE(r.out.find("\n  labels: background 0, tumour 1; not annotated (ignore) 2\n"), std::string::npos) << r.out;
   r = fuse("run sparse.json --epochs 1 --no-progress --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("(voxels of class 0..1 in the training label maps 'data.seg': "), std::string::npos) << r.out;  // the ignored voxels no class
@@ -932,7 +934,7 @@ TEST(FuseInit, AnNnUnetFolderGivesASegmentationOfItsChannels) {
   r = fuse("dataset summary Dataset001_Toy", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("nnU-Net data set: 5 cases of 2 channels (CT, CT_late), the first summarised with labelsTr\n  case 'toy_002': CT_late lies off "
-                        "CT's grid (size [32, 32, 12] against [8, 8, 8]): register it\n",
+                        "CT's grid (size [32, 32, 12] against [8, 8, 8]): register it\n  labels: background 0, organ 1, lesion 2\n",
                         0),
             0u)
       << r.out;
@@ -984,7 +986,9 @@ TEST(FuseInit, AnNnUnetFolderWithRegionsTrainsOneSigmoidPerRegion) {
     std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "MR"}, "file_ending": ".nii.gz", )" << rest << "}";
   };
   write_json(R"("labels": {"background": 0, "organ and lesion": [1, 2], "lesion": 2}, "regions_class_order": [1, 2])");
-  CommandResult r = fuse("init Dataset004_Nested --threads 2 --out nested.json", dir);
+  CommandResult r = fuse("dataset summary Dataset004_Nested", dir);
+  EXPECT_NE(r.out.find("\n  regions: organ and lesion [1, 2], lesion [2]\n"), std::string::npos) << r.out;
+  r = fuse("init Dataset004_Nested --threads 2 --out nested.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("wrote nested.json: 3D segmentation of 2 regions (organ and lesion: labels 1, 2; lesion: label 2) of labels 1 ("), std::string::npos)
       << r.out;
