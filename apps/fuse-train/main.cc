@@ -4,6 +4,7 @@
 // hands these commands over to it. Exit codes: 0 success, 1 failure, 2 usage.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -259,9 +260,32 @@ struct InferOptions {
   std::vector<std::string> bundles;
   fuse::train::InferenceInputs inputs;
   std::string output, device = "cpu", out, output_name = "{id}{ext}", reference;
+  std::string mirror;  // "xyz": test-time flips along every combination of these axes
   size_t workers = 2, batch = 0;
   bool keep_going = false, no_progress = false;
 };
+
+// --mirror's axes ("xyz") as test-time flips: every non-empty combination of them (nnU-Net's mirroring: 7 flips
+// and the identity for three axes), in order of size.
+std::vector<std::vector<int>> mirror_flips(const std::string& axes) {
+  std::vector<int> picked;
+  for (char c : axes) {
+    const size_t a = std::string("xyz").find(c);
+    if (a == std::string::npos || std::count(picked.begin(), picked.end(), static_cast<int>(a)))
+      throw CLI::ValidationError("--mirror", "'" + axes + "': the axes to mirror, each of x, y and z at most once (e.g. xyz for a volume, xy for a slice)");
+    picked.push_back(static_cast<int>(a));
+  }
+  std::sort(picked.begin(), picked.end());
+  std::vector<std::vector<int>> flips;
+  for (unsigned mask = 1; mask < (1u << picked.size()); ++mask) {
+    std::vector<int> flip;
+    for (size_t k = 0; k < picked.size(); ++k)
+      if (mask & (1u << k)) flip.push_back(picked[k]);
+    flips.push_back(flip);
+  }
+  std::stable_sort(flips.begin(), flips.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  return flips;
+}
 
 // One input, no --out: small outputs (class probabilities, scores) are printed; large ones (segmentations) were
 // written to --output.
@@ -378,8 +402,10 @@ int infer(const InferOptions& o) {
     throw CLI::ValidationError("--out", "needed with several inputs, a --folder or a --table: the folder for predictions.csv and the outputs");
   if (!many && !o.reference.empty())
     throw CLI::ValidationError("--reference", "scores what --out DIR writes against each input's reference: give a --table whose rows carry it and --out");
+  const std::vector<std::vector<int>> flips = o.mirror.empty() ? std::vector<std::vector<int>>() : mirror_flips(o.mirror);
   fuse::Registry registry;
   fuse::train::Predictor predictor(registry, std::vector<fs::path>(o.bundles.begin(), o.bundles.end()), o.device);
+  if (!o.mirror.empty()) predictor.set_flips(flips);
   return many ? infer_many(o, registry, predictor) : infer_one(o, predictor);
 }
 
@@ -477,6 +503,9 @@ int main(int argc, char** argv) {
   infer_cmd->add_option("--reference", io.reference,
                         "with --out: the input key of each input's reference label map (e.g. data.mask); each written segmentation is scored "
                         "against it on the input's grid (default: the bundle's inference.reference)");
+  infer_cmd->add_option("--mirror", io.mirror,
+                        "test-time augmentation by mirroring along these axes, every combination (xyz: 8 passes, nnU-Net's default), averaged; in "
+                        "place of the bundle's inference.tta");
   infer_cmd->add_flag("--keep-going", io.keep_going, "with --out: an input that fails is listed in errors.csv and the others go on (exit code 1)");
   infer_cmd->add_flag("--no-progress", io.no_progress, "no progress line");
   infer_cmd->add_option("--device", io.device, "cpu, cuda, cuda:N");

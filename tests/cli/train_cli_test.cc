@@ -668,6 +668,27 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   EXPECT_EQ(by_region.at("metrics").at("hd95.2").at("value"), folders.at("metrics").at("hd95.2").at("value"));
   EXPECT_NE(by_region.at("metrics").at("dice.1").at("value"), folders.at("metrics").at("dice.1").at("value"));
   EXPECT_GT(by_region.at("metrics").at("dice.1").at("value").to_number<double>(), 0.5);
+  // Mirroring at inference (nnU-Net's test-time augmentation): --mirror xyz runs every flip of the three axes in
+  // place of the bundle's inference.tta ([[0]] here), as a bundle that lists them does.
+  const CommandResult mirrored = fuse(on_test + (dir / "mirrored").string() + "' --mirror zyx");
+  ASSERT_EQ(mirrored.exit_code, 0) << mirrored.err;
+  {
+    boost::json::value bundle = boost::json::parse(read_text(dir / "bundle" / "bundle.json"));
+    bundle.at("experiment").at("inference").as_object()["tta"] = boost::json::parse("[[0], [1], [2], [0, 1], [0, 2], [1, 2], [0, 1, 2]]");
+    fs::copy(dir / "bundle", dir / "bundle_mirrored", fs::copy_options::recursive);
+    std::ofstream(dir / "bundle_mirrored" / "bundle.json") << boost::json::serialize(bundle);
+  }
+  const CommandResult flips_listed = fuse("infer '" + (dir / "bundle_mirrored").string() + "' --table '" + (dir / "data" / "test.csv").string() +
+                                    "' --no-progress --out '" + (dir / "listed").string() + "'");
+  ASSERT_EQ(flips_listed.exit_code, 0) << flips_listed.err;
+  const auto test_dice = [&](const std::string& scored_in) {
+    return boost::json::parse(read_text(dir / scored_in / "evaluation.json")).at("metrics").at("dice").at("value").to_number<double>();
+  };
+  EXPECT_EQ(test_dice("mirrored"), test_dice("listed"));
+  EXPECT_NE(test_dice("mirrored"), test_dice("test"));
+  EXPECT_EQ(fuse(on_test + (dir / "x").string() + "' --mirror xq").err,
+            "fuse: --mirror: 'xq': the axes to mirror, each of x, y and z at most once (e.g. xyz for a volume, xy for a slice)\n"
+            "Run 'fuse --help' (or 'fuse <command> --help') for usage.\n");
   // Named regions name their scores.
   const CommandResult named = fuse("eval-seg --pred '" + (dir / "test").string() + "' --ref '" + (dir / "data" / "test").string() +
                                    "' --ref-pattern '*_mask.nii.gz' --regions 'organ and lesion=1,2;lesion=2' --no-progress --out '" +

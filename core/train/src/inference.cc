@@ -311,6 +311,8 @@ Predictor::~Predictor() = default;
 
 const Experiment& Predictor::experiment() const { return impl_->experiment; }
 
+void Predictor::set_flips(std::vector<std::vector<int>> flips) { impl_->experiment.inference.tta.flips = std::move(flips); }
+
 NDict Predictor::predict_file(const std::string& input, const std::string& output) {
   const InferenceSpec& spec = impl_->experiment.inference;
   if (!output.empty() && fs::exists(input) && fs::weakly_canonical(output) == fs::weakly_canonical(input))
@@ -415,7 +417,13 @@ std::vector<Predictor::Impl::Outputs> Predictor::Impl::run_models(const std::vec
         torch::Tensor t = view(b.get<Tensor>(k));
         input_rank = t.dim();
         dims.clear();
-        for (int a : flip) dims.push_back(t.dim() - 1 - a);
+        for (int a : flip) {
+          if (t.dim() - 1 - a < 2)  // the batch or channel axis: not a spatial one
+            throw Error(Errc::kShape, std::string("a test-time flip along ") + "xyz"[a] + " but the model input '" + k + "' is " + fuse::shape_string(shape_of(t)) +
+                                          " ([batch, channels, ...] with " + std::to_string(std::max<int64_t>(0, t.dim() - 2)) +
+                                          " spatial axes): flip its spatial axes only (xy for a 2D input)");
+          dims.push_back(t.dim() - 1 - a);
+        }
         if (!dims.empty()) b.set(k, Value(wrap(t.flip(dims))));
       }
       const auto forward = [&](NDict& x) { graph.forward(x, CallContext(false, seed, -1, 0)); };

@@ -515,6 +515,12 @@ TEST(Trainer, AnEnsembleRunsEachBundlesOwnInferenceStepsAndPostprocess) {
   EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir / "bundle", dir / "other_key"}); }),
             "an ensemble predicts with one inference setup, but '" + (dir / "other_key").string() + "' has input key data.other where the first bundle ('" +
                 (dir / "bundle").string() + "') has data.image_path: export bundles made alike, or predict with each on its own");
+  // Test-time flips of other axes than the spatial ones are refused (here the features' axis of a table's model).
+  Predictor mirrored(built_plugins(), {dir / "bundle"});
+  mirrored.set_flips({{0}});
+  EXPECT_EQ(error_of([&] { mirrored.predict(input(1.5, 1.0)); }),
+            "a test-time flip along x but the model input 'data.features' is [1, 2] ([batch, channels, ...] with 0 spatial axes): flip its spatial axes only "
+            "(xy for a 2D input)");
   copy_bundle(dir / "bundle", dir / "flipped", [&](boost::json::object& e) { inference_of(e)["tta"] = boost::json::parse("[[0], [0, 1]]"); });
   EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir / "bundle", dir / "flipped"}); }),
             "an ensemble predicts with one inference setup, but '" + (dir / "flipped").string() + "' has test-time flips [0], [0, 1] where the first "

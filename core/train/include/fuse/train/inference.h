@@ -61,6 +61,9 @@ class Predictor {
   // What `fuse infer --input PATH [--output PATH]` predicts: the input's path under the inference's input key,
   // `output` (unless empty) under its output key, and data.sample_id the input's file name up to its first '.'.
   NDict predict_file(const std::string& input, const std::string& output = "");
+  // Test-time flips for every model in place of the bundles' `inference.tta` (`fuse infer --mirror`): each a list
+  // of spatial axes (0 = x), the identity always run too.
+  void set_flips(std::vector<std::vector<int>> flips);
   // The first bundle's experiment.
   const Experiment& experiment() const;
 
