@@ -195,6 +195,17 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   if (s.photographs && nnunet != nullptr && !nnunet->regions.empty())
     throw Error(Errc::kInvalidArgument, o.table + ": dataset.json's 'labels' are regions, but its cases are photographs, whose template segments "
                                                   "classes; region-based labels are for volumes");
+  if (s.photographs && nnunet != nullptr && nnunet->ignore)
+    throw Error(Errc::kInvalidArgument, o.table + ": dataset.json's 'ignore' label (" + std::to_string(*nnunet->ignore) +
+                                            "), but its cases are photographs, whose template does not leave a label out yet; the ignore label is for volumes");
+  if (s.photographs && nnunet != nullptr && !nnunet->labels.empty() && s.label_voxels.size() > nnunet->labels.size()) {
+    // A photograph's mask values are renumbered in order (ISIC's 0 and 255), so only their count can be checked.
+    std::string values, declared;
+    for (const auto& [value, pixels] : s.label_voxels) values += (values.empty() ? "" : ", ") + std::to_string(value);
+    for (const auto& [value, name] : nnunet->labels) declared += (declared.empty() ? "" : ", ") + name;
+    throw Error(Errc::kInvalidArgument, o.table + ": the masks hold " + std::to_string(s.label_voxels.size()) + " values (" + values + ") but dataset.json's 'labels' names " +
+                                            std::to_string(nnunet->labels.size()) + " (" + declared + "): one mask value per label");
+  }
   if (s.photographs) return init_photograph_segmentation(o, s, columns, source, groups, unlabelled);
   // The labels the masks hold, dataset.json's "ignore" label (voxels not annotated) aside.
   const std::optional<int64_t> ignore = nnunet != nullptr ? nnunet->ignore : std::nullopt;

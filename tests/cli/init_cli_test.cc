@@ -1073,6 +1073,14 @@ TEST(FuseInit, A2DNnUnetFolderGivesAPhotographSegmentation) {
   r = fuse("infer bundle --folder Dataset002_Skin/imagesTs --out test --no-progress", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(dir / "test" / "new.png"));
+  // Refused: more mask values than labels (the masks' 0 and 255 against one label), the ignore label, regions.
+  std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "photo"}, "labels": {"background": 0}, "file_ending": ".png"})";
+  EXPECT_EQ(init_error("Dataset002_Skin --threads 2", dir),
+            "fuse: error: Dataset002_Skin: the masks hold 2 values (0, 255) but dataset.json's 'labels' names 1 (background): one mask value per label\n");
+  std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "photo"}, "labels": {"background": 0, "lesion": 1, "ignore": 2}, "file_ending": ".png"})";
+  EXPECT_EQ(init_error("Dataset002_Skin --threads 2", dir),
+            "fuse: error: Dataset002_Skin: dataset.json's 'ignore' label (2), but its cases are photographs, whose template does not leave a label out "
+            "yet; the ignore label is for volumes\n");
   std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "photo"}, "labels": {"background": 0, "lesion": [1, 2], "core": 2}, )"
                                       << R"("regions_class_order": [1, 2], "file_ending": ".png"})";
   EXPECT_EQ(init_error("Dataset002_Skin --threads 2", dir),
