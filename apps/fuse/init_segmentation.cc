@@ -66,15 +66,14 @@ RegionLabels table_regions(const InitOptions& o) {
 // The intensity steps after resampling and their words: each channel as nnU-Net would normalise it (`norms`,
 // from dataset.json's channel names; a table's channels are z-scored). A CT channel is clipped and scaled to the
 // training foreground's 0.5th and 99.5th percentiles, fitted once for every case (Hounsfield units mean the same
-// in every scan; a z-score per image throws that away). A z-score is over the nonzero voxels where their box fills
-// a median `nonzero_share` below kNonzeroShare of the images.
+// in every scan; a z-score per image throws that away). With `nonzero` (a zero background: the nonzero voxels' box
+// fills a median `nonzero_share` of the images) a z-score is over the nonzero voxels.
 struct Normalisation {
   std::vector<std::string> steps;
   std::string words;
 };
 Normalisation normalisation(const std::vector<ChannelNorm>& norms, const std::vector<std::string>& channels, const std::string& image,
-                            const std::string& seg, double nonzero_share) {
-  const bool nonzero = nonzero_share < kNonzeroShare;
+                            const std::string& seg, bool nonzero, double nonzero_share) {
   const std::string key = "\"keys\": [" + json_string(image) + "]";
   const bool one = channels.size() == 1;
   const auto of = [&](ChannelNorm n) {  // the channels normalised so
@@ -294,12 +293,12 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
     const size_t n = shares.size();
     nonzero_share = n == 0 ? 1 : (shares[(n - 1) / 2] + shares[n / 2]) / 2;
   }
-  const Normalisation norm = normalisation(norms, image_cols, image, seg, nonzero_share);
+  // With a zero background, also nnU-Net's crop to the nonzero voxels' box before resampling: fewer voxels to
+  // cache, draw patches from and slide windows over; the written labels cover the whole input again.
+  const bool crop = nonzero_share < kNonzeroShare;
+  const Normalisation norm = normalisation(norms, image_cols, image, seg, crop, nonzero_share);
   steps_of_image.resize(3);  // read, reorient, resample; then the normalisation
   steps_of_image.insert(steps_of_image.end(), norm.steps.begin(), norm.steps.end());
-  // With a zero background, nnU-Net's crop to the nonzero voxels' box before resampling: fewer voxels to cache,
-  // draw patches from and slide windows over; the written labels cover the whole input again.
-  const bool crop = nonzero_share < kNonzeroShare;
   const std::string crop_step = "{\"op\": \"fuse.medical.crop_nonzero\", \"keys\": [" + json_string(image) + "]";
   if (crop) steps_of_image.insert(steps_of_image.begin() + 2, crop_step + "}");
   const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) +

@@ -4,7 +4,6 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
-#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -161,39 +160,14 @@ std::vector<double> nonzero_box_shares(const Registry& registry, const std::vect
   std::vector<double> out(volumes.size());
   in_parallel(volumes.size(), threads, [&] {
     Op read = registry.create_op("fuse.io.read_medical", bj::parse(R"({"path_key": "path", "key": "image"})").as_object());
-    return [&, read = std::move(read)](size_t i) mutable {
+    Op crop = registry.create_op("fuse.medical.crop_nonzero", bj::parse(R"({"keys": ["image"]})").as_object());  // the box the template keeps
+    return [&, read = std::move(read), crop = std::move(crop)](size_t i) mutable {
       NDict s;
       s.set("path", volumes[i]);
       read.forward(s);
-      const Tensor& t = s.get<Tensor>("image");  // [channels, (z,) y, x]
-      const Tensor c = t.is_contiguous() ? t : t.clone();
-      if (c.numel() == 0) return;  // no voxel: share 0
-      const std::vector<int64_t>& shape = c.shape();
-      const size_t axes = shape.size() - 1;
-      std::vector<int64_t> low(axes, std::numeric_limits<int64_t>::max()), high(axes, -1);
-      // Row by row along the last axis: a row's first and last nonzero, and the row's index on the other axes.
-      sdk::dispatch_dtype(c.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        const T* v = c.data<T>();
-        const int64_t width = shape.back(), rows = c.numel() / width, rows_per_channel = rows / shape[0];
-        std::vector<int64_t> at(axes);
-        for (int64_t r = 0; r < rows; ++r) {
-          const T* row = v + r * width;
-          int64_t first = 0, last = width - 1;
-          while (first < width && row[first] == T(0)) ++first;
-          if (first == width) continue;
-          while (row[last] == T(0)) --last;
-          for (int64_t rest = r % rows_per_channel, a = static_cast<int64_t>(axes) - 2; a >= 0; --a) {
-            at[static_cast<size_t>(a)] = rest % shape[static_cast<size_t>(a) + 1];
-            rest /= shape[static_cast<size_t>(a) + 1];
-          }
-          for (size_t a = 0; a + 1 < axes; ++a) low[a] = std::min(low[a], at[a]), high[a] = std::max(high[a], at[a]);
-          low[axes - 1] = std::min(low[axes - 1], first), high[axes - 1] = std::max(high[axes - 1], last);
-        }
-      });
-      double share = 1;
-      for (size_t a = 0; a < axes; ++a) share *= high[a] < 0 ? 0.0 : static_cast<double>(high[a] - low[a] + 1) / static_cast<double>(shape[a + 1]);
-      out[i] = share;
+      const double before = static_cast<double>(s.get<Tensor>("image").numel());
+      crop.forward(s);
+      out[i] = before > 0 ? static_cast<double>(s.get<Tensor>("image").numel()) / before : 1.0;
     };
   });
   return out;

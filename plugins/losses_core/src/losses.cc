@@ -186,6 +186,7 @@ torch::Tensor region_targets(const torch::Tensor& logits, const torch::Tensor& l
 // 1 or 0; undefined when everywhere).
 struct Overlap {
   torch::Tensor prob, one_hot, valid;
+  torch::Tensor classes;  // multi-class logits: the class targets [N, ...] (-100 where ignored), for a cross-entropy
 };
 
 // 1 where `labels` ([N, ...]) is not `ignore` (nor -100), as [N, 1, ...] of `like`'s type; undefined when every
@@ -203,7 +204,7 @@ torch::Tensor valid_of(const torch::Tensor& labels, std::optional<int64_t> ignor
 Overlap probabilities_and_one_hot(const torch::Tensor& logits, const torch::Tensor& target_in, const Base& b, bool resize) {
   if (!b.regions.empty()) {
     const torch::Tensor labels = region_label_map(logits, target_in, b.regions, b, resize);
-    Overlap o{torch::sigmoid(logits), region_targets(logits, labels, b.regions), {}};
+    Overlap o{torch::sigmoid(logits), region_targets(logits, labels, b.regions), {}, {}};
     if (b.ignore) o.valid = valid_of(labels, b.ignore, logits);
     if (o.valid.defined()) o.one_hot = o.one_hot * o.valid;
     return o;
@@ -212,7 +213,7 @@ Overlap probabilities_and_one_hot(const torch::Tensor& logits, const torch::Tens
   if (logits.size(1) == 1) {
     torch::Tensor t = target_in.dim() == logits.dim() - 1 ? target_in.unsqueeze(1) : target_in;
     t = same_shape_target(logits, t, b.pred, b.target);
-    Overlap o{torch::sigmoid(logits), t, {}};
+    Overlap o{torch::sigmoid(logits), t, {}, {}};
     if (b.ignore) {
       o.valid = valid_of(t.squeeze(1).to(torch::kLong), b.ignore, logits);
       if (o.valid.defined()) o.one_hot = t * o.valid;
@@ -220,13 +221,11 @@ Overlap probabilities_and_one_hot(const torch::Tensor& logits, const torch::Tens
     return o;
   }
   const torch::Tensor t = class_targets(logits, target_in, b.pred, b.target, resize, b.ignore);
-  Overlap o{torch::softmax(logits, 1), F::one_hot(t.clamp_min(0), logits.size(1)).movedim(-1, 1).to(logits.scalar_type()), valid_of(t, std::nullopt, logits)};
+  Overlap o{torch::softmax(logits, 1), F::one_hot(t.clamp_min(0), logits.size(1)).movedim(-1, 1).to(logits.scalar_type()), valid_of(t, std::nullopt, logits), t};
   if (o.valid.defined()) o.one_hot = o.one_hot * o.valid;
   return o;
 }
 
-// The overlap of an Overlap's probabilities and targets, the ignored voxels left out of both.
-torch::Tensor overlap_loss(const Overlap& o, double alpha, double beta, double smooth, bool background, const std::vector<double>& weights);
 
 // Per-class overlap over the batch and space, then the mean over classes (background optional), or the mean
 // weighted by `weights` (one per class, background included; MONAI's DiceLoss weight: a rare structure may
@@ -255,6 +254,7 @@ torch::Tensor tversky_loss(const torch::Tensor& prob, const torch::Tensor& one_h
   return 1 - (score * w).sum() / w.sum();
 }
 
+// The overlap of an Overlap's probabilities and targets, the ignored voxels left out of both.
 torch::Tensor overlap_loss(const Overlap& o, double alpha, double beta, double smooth, bool background, const std::vector<double>& weights) {
   return tversky_loss(o.valid.defined() ? o.prob * o.valid : o.prob, o.one_hot, alpha, beta, smooth, background, weights);
 }
@@ -344,7 +344,7 @@ struct DiceCe : OverlapBase {
     const torch::Tensor ce =
         p[0].size(1) == 1 || !regions.empty()
             ? masked_mean(F::binary_cross_entropy_with_logits(p[0], o.one_hot, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone)), o.valid)
-            : ignored_cross_entropy(p[0], class_targets(p[0], target_in, pred, target, resize, ignore), class_weighted(weights, p[0]));
+            : ignored_cross_entropy(p[0], o.classes, class_weighted(weights, p[0]));
     return dice_weight * overlap_loss(o, 0.5, 0.5, smooth, background || !regions.empty(), dice_weights) + ce_weight * ce;
   }
   double dice_weight, ce_weight, smooth;

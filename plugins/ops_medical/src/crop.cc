@@ -1,6 +1,7 @@
 // Crops and pads to a fixed size: centred or at random, or around a random foreground voxel or a voxel of a
-// class drawn by ratio (patch sampling for segmentation); or to the box of an image's nonzero voxels. They set the input size of the model, so they apply in training and evaluation alike;
-// "<key>_meta" follows the new grid, so predictions can be written back into the original image.
+// class drawn by ratio (patch sampling for segmentation); or to the box of an image's nonzero voxels. They set the
+// input size of the model, so they apply in training and evaluation alike; "<key>_meta" follows the new grid, so
+// predictions can be written back into the original image.
 #include "spatial_keys.h"
 
 namespace fuse::ops_medical {

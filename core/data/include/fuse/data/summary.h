@@ -65,9 +65,10 @@ std::vector<ImageInfo> read_image_infos(const Registry& registry, const std::vec
 std::vector<std::string> grid_differences(const Registry& registry, const std::vector<std::string>& volumes, const std::vector<std::string>& others,
                                           size_t threads);
 
-// For each volume, the share of its voxels inside the bounding box of its nonzero voxels (any channel; 0 for an
-// all-zero volume), read in full on `threads` threads: well below 1 for skull-stripped MR, whose zero background
-// nnU-Net leaves out of the z-score (its use_mask_for_norm). A file that cannot be read is an error naming it.
+// For each volume, the share of its voxels inside the bounding box of its nonzero voxels (any channel), as
+// fuse.medical.crop_nonzero keeps it (1 for an all-zero volume: nothing to crop), read in full on `threads`
+// threads: well below 1 for skull-stripped MR, whose zero background nnU-Net leaves out of the z-score (its
+// use_mask_for_norm). A file that cannot be read is an error naming it.
 std::vector<double> nonzero_box_shares(const Registry& registry, const std::vector<std::string>& volumes, size_t threads);
 
 DatasetSummary summarize(std::vector<ImageInfo> images);
