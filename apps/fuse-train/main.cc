@@ -22,6 +22,7 @@
 #include "../common/label_regions.h"
 #include "../common/run_app.h"
 #include "../common/table.h"
+#include "choose_postprocess.h"
 #include "show_results.h"
 
 #define BOOST_DLL_USE_STD_FS
@@ -40,6 +41,7 @@
 #include "fuse/train/batch_inference.h"
 #include "fuse/train/inference.h"
 #include "fuse/train/inference_inputs.h"
+#include "fuse/train/postprocess_choice.h"
 #include "fuse/train/mask_folders.h"
 #include "fuse/train/trainer.h"
 
@@ -466,6 +468,9 @@ int main(int argc, char** argv) {
   export_cmd->callback([&] {
     fuse::Registry registry;
     const std::vector<fs::path> written = fuse::train::export_bundles(registry, run_dir, bundle_out, checkpoint);
+    if (const size_t chosen = fuse::train::chosen_postprocess(run_dir).size(); chosen > 0)
+      std::cout << "inference postprocess: + " << chosen << (chosen == 1 ? " step" : " steps") << " from " << (fs::path(run_dir) / "postprocess.json").string()
+                << " (fuse choose-postprocess)\n";
     if (written.size() == 1 && written[0] == fs::path(bundle_out)) {
       std::cout << "wrote bundle " << bundle_out << "\n";
     } else {
@@ -538,6 +543,16 @@ int main(int argc, char** argv) {
   show_cmd->add_option("--out", show.out, "the PNG to write");
   show_cmd->add_option("--csv", show.csv, "also write every sample run (when ranked: all) with its loss and metrics to this CSV");
   show_cmd->callback([&] { exit_code = fuse::cli::show_results(show); });
+
+  static fuse::cli::ChoosePostprocessCommand choose;
+  CLI::App* choose_cmd = app.add_subcommand("choose-postprocess", "Measure on the validation cases whether keeping the largest connected components helps; fuse export applies what does");
+  choose_cmd->add_option("EXPERIMENT", choose.experiment, "the experiment file the run was trained from")->required();
+  choose_cmd->add_option("RUN", choose.run, "the run folder, or a cross-validation's (every fold's validation cases together)")->required();
+  choose_cmd->add_option("--metric", choose.metric, "the validation metric on label maps whose Dice judges (default: the first, e.g. dice)");
+  choose_cmd->add_option("--checkpoint", choose.checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
+  choose_cmd->add_option("--set", choose.settings, "the --set values the run was trained with");
+  choose_cmd->add_option("--device", choose.device, "cpu, cuda, cuda:N");
+  choose_cmd->callback([&] { exit_code = fuse::cli::choose_postprocess(choose); });
 
   static EvalSegOptions seg;
   CLI::App* seg_cmd = app.add_subcommand("eval-seg", "Score a folder of segmentations from any tool against a folder of references, per case and on average");

@@ -171,6 +171,9 @@ TEST(FuseRun, CrossValidatesOverTheFoldsAndEvaluatesTheOutOfFoldPredictions) {
   ASSERT_EQ(one.exit_code, 0) << one.err;
   EXPECT_EQ(one.out, "== fold 1 (2 of 3): validated on fold 1, trained on the others\n1 of 3 folds finished; fold(s) 0, 2 still to train: the summary comes "
                      "once every fold has run (fuse run " + experiment.string() + " --cross-validate --out " + (dir / "cv").string() + " --resume)\n");
+  EXPECT_EQ(fuse("choose-postprocess '" + experiment.string() + "' '" + (dir / "cv").string() + "'").err,
+            "fuse: error: '" + (dir / "cv").string() + "' is a cross-validation that has not finished (no cross_validation.json): finish it (`fuse run EXPERIMENT " +
+                "--cross-validate --out " + (dir / "cv").string() + "` resumes it), or use one fold's run ('" + (dir / "cv" / "fold_1").string() + "')\n");
   const CommandResult all = fuse(args + " --resume");
   ASSERT_EQ(all.exit_code, 0) << all.err;
   EXPECT_EQ(all.out.find("== fold 1"), std::string::npos) << all.out;  // finished: not trained again
@@ -200,6 +203,9 @@ TEST(FuseRun, CrossValidatesOverTheFoldsAndEvaluatesTheOutOfFoldPredictions) {
             std::string::npos);
   EXPECT_EQ(fuse("run '" + experiment.string() + "' --folds 1").err, "fuse: error: --folds chooses folds to cross-validate: add --cross-validate\n");
   EXPECT_EQ(fuse(args + " --folds 5").err, "fuse: error: fold 5 is not one of the experiment's 3 folds (0 to 2)\n");
+  // A classifier has no label maps to clean.
+  EXPECT_EQ(fuse("choose-postprocess '" + experiment.string() + "' '" + (dir / "cv").string() + "'").err,
+            "fuse: error: " + experiment.string() + " has no validation metric on label maps (fuse.metrics.segmentation) whose Dice could judge the post-processing\n");
   // The folds' bundles in one export, and their folder as an ensemble.
   const CommandResult exported = fuse("export '" + (dir / "cv").string() + "' --out '" + (dir / "bundles").string() + "'");
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
@@ -583,7 +589,40 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   EXPECT_EQ(fuse("show-results '" + experiment.string() + "' '" + (dir / "none").string() + "'").err,
             "fuse: error: '" + (dir / "none").string() + "' holds no checkpoints/best.ckpt: train it first (fuse run " + experiment.string() + " --out " +
                 (dir / "none").string() + ")\n");
-  ASSERT_EQ(fuse("export '" + (dir / "run").string() + "' --out '" + (dir / "bundle").string() + "'").exit_code, 0);
+  // nnU-Net's post-processing choice on the validation volumes: the maps as predicted, the foreground's largest
+  // component, then each class's, with the chosen steps written for fuse export.
+  const std::string choose_args = "choose-postprocess '" + experiment.string() + "' '" + (dir / "run").string() + "'";
+  const CommandResult choose = fuse(choose_args);
+  ASSERT_EQ(choose.exit_code, 0) << choose.err;
+  std::istringstream chosen_lines(choose.out);
+  std::getline(chosen_lines, line);
+  EXPECT_EQ(line.rfind((dir / "run").string() + ": ", 0), 0u) << choose.out;
+  std::getline(chosen_lines, line);
+  EXPECT_EQ(line.rfind("judged by the Dice of 'dice' on model.seg over ", 0), 0u) << choose.out;
+  std::getline(chosen_lines, line);
+  EXPECT_EQ(line.substr(0, line.find("DICE")), "TRIAL" + std::string(line.find("DICE") - 5, ' ')) << choose.out;
+  for (const char* trial : {"as predicted", "largest component of the foreground", "largest component of class 1", "largest component of class 2"}) {
+    std::getline(chosen_lines, line);
+    EXPECT_EQ(line.rfind(trial, 0), 0u) << choose.out;
+  }
+  const bj::object choice = bj::parse(read_text(dir / "run" / "postprocess.json")).as_object();
+  EXPECT_EQ(choice.at("trials").as_array().size(), 4u);
+  const bj::array& steps = choice.at("steps").as_array();
+  size_t chosen = 0;
+  for (const bj::value& trial : choice.at("trials").as_array()) chosen += trial.at("chosen").as_bool();
+  EXPECT_EQ(steps.size(), chosen);
+  for (const bj::value& step : steps) EXPECT_EQ(step.at("scores"), "model.probs");  // the written labels are made from them
+  EXPECT_EQ(fuse(choose_args + " --metric dise").err, "fuse: error: --metric: 'dise' is not a validation metric of " + experiment.string() +
+                                                          "; did you mean 'dice'? (those are: dice, lesion_dice, hd95)\n");
+  const CommandResult exported = fuse("export '" + (dir / "run").string() + "' --out '" + (dir / "bundle").string() + "'");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  // The bundle's inference postprocess: the experiment's, then the chosen steps.
+  bj::array expected = bj::parse(read_text(dir / "run" / "config.json")).at("inference").at("postprocess").as_array();
+  for (const bj::value& step : steps) expected.push_back(step);
+  EXPECT_EQ(bj::parse(read_text(dir / "bundle" / "bundle.json")).at("experiment").at("inference").at("postprocess"), expected);
+  if (!steps.empty()) {
+    EXPECT_NE(exported.out.find("inference postprocess: + "), std::string::npos) << exported.out;
+  }
   fs::create_directories(dir / "check");
   fs::copy_file(dir / "data" / "images" / "case03_ct.nii.gz", dir / "check" / "case03_ct.nii.gz");
   const CommandResult infer = fuse("infer '" + (dir / "bundle").string() + "' --input '" + (dir / "check" / "case03_ct.nii.gz").string() +

@@ -1,5 +1,6 @@
 #include "fuse/train/cross_validation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -180,6 +181,26 @@ CrossValidationResult cross_validate(const Registry& registry, const Experiment&
   write_file_atomically(run_dir / "cross_validation.json", json::to_text(summary, {2}) + "\n");
   out.evaluated = e.evaluation && evaluate_out_of_fold(registry, e, run_dir, out.finished);
   return out;
+}
+
+std::vector<fs::path> trained_runs(const fs::path& dir) {
+  if (fs::exists(dir / "config.json") || !fs::is_directory(dir)) return {dir};  // a run (or nothing: the reader says so)
+  const fs::path summary = dir / "cross_validation.json";
+  if (!fs::exists(summary)) {
+    std::vector<std::string> folds;
+    for (const fs::directory_entry& f : fs::directory_iterator(dir))
+      if (f.is_directory() && f.path().filename().string().rfind("fold_", 0) == 0 && fs::exists(f.path() / "config.json"))
+        folds.push_back(f.path().filename().string());
+    std::sort(folds.begin(), folds.end(), natural_less);
+    if (!folds.empty())
+      throw Error(Errc::kIo, "'" + dir.string() + "' is a cross-validation that has not finished (no cross_validation.json): finish it (`fuse run " +
+                                 "EXPERIMENT --cross-validate --out " + dir.string() + "` resumes it), or use one fold's run ('" + (dir / folds[0]).string() + "')");
+    throw Error(Errc::kIo, "'" + dir.string() + "' is not a run folder (no config.json) nor a cross-validation's (no cross_validation.json)");
+  }
+  std::vector<fs::path> runs;
+  const bj::value doc = json::parse_exact(json::read_file(summary));
+  for (const bj::value& fold : doc.at("folds").as_array()) runs.push_back(dir / std::string(fold.at("run").as_string()));
+  return runs;
 }
 
 }  // namespace fuse::train

@@ -13,7 +13,9 @@
 #include "fuse/data/pipeline.h"
 #include "fuse/json/write.h"
 #include "fuse/train/checkpoint.h"
+#include "fuse/train/cross_validation.h"
 #include "fuse/train/inference_inputs.h"
+#include "fuse/train/postprocess_choice.h"
 #include "fuse/train/prediction_fit.h"
 #include "fuse/train/slice_forward.h"
 #include "fuse/train/sliding_window.h"
@@ -62,7 +64,8 @@ void check_one_sample_per_input(const InferenceSpec& s, const std::string& where
 
 }  // namespace
 
-void export_bundle(const Registry& registry, const fs::path& run_dir, const fs::path& bundle_dir, const std::string& checkpoint) {
+void export_bundle(const Registry& registry, const fs::path& run_dir, const fs::path& bundle_dir, const std::string& checkpoint,
+                   const bj::array& postprocess) {
   if (checkpoint != "best" && checkpoint != "last") throw Error(Errc::kInvalidArgument, "checkpoint must be 'best' or 'last', got '" + checkpoint + "'");
   const fs::path config = run_dir / "config.json";
   if (!fs::exists(config)) throw Error(Errc::kIo, "'" + run_dir.string() + "' is not a run folder (no config.json)");
@@ -71,6 +74,13 @@ void export_bundle(const Registry& registry, const fs::path& run_dir, const fs::
   const json::Document doc = json::Document::load(config);
   const Experiment e = read_experiment(doc, false);
   check_one_sample_per_input(e.inference, config.string());
+  bj::value experiment = doc.root();
+  if (!postprocess.empty()) {  // after the inference's own postprocess (by default the experiment's)
+    bj::object& inference = experiment.as_object()["inference"].emplace_object();
+    if (const bj::value* own = doc.root().as_object().if_contains("inference"); own != nullptr && own->is_object()) inference = own->as_object();
+    if (!inference.contains("postprocess")) inference["postprocess"] = doc.root().as_object().contains("postprocess") ? doc.root().at("postprocess") : bj::array();
+    for (const bj::value& step : postprocess) inference["postprocess"].as_array().push_back(step);
+  }
   bj::array plugins;
   std::set<std::string> seen;
   for (const std::string& id : components_used(e)) {
@@ -91,34 +101,22 @@ void export_bundle(const Registry& registry, const fs::path& run_dir, const fs::
                           {"epoch", c.info.at("epoch").as_int64() + 1},
                           {"components", states},
                           {"plugins", plugins},
-                          {"experiment", doc.root()}};
+                          {"experiment", experiment}};
   std::ofstream(bundle_dir / "bundle.json") << json::to_text(bundle, {2}) << "\n";
 }
 
 std::vector<fs::path> export_bundles(const Registry& registry, const fs::path& run_dir, const fs::path& out, const std::string& checkpoint) {
-  const fs::path summary = run_dir / "cross_validation.json";
-  if (fs::exists(run_dir / "config.json") || !fs::is_directory(run_dir)) {
-    export_bundle(registry, run_dir, out, checkpoint);
+  const std::vector<fs::path> runs = trained_runs(run_dir);
+  // The post-processing `fuse choose-postprocess` chose on the validation cases of every run here.
+  const bj::array chosen = chosen_postprocess(run_dir);
+  if (runs.size() == 1 && runs[0] == run_dir) {
+    export_bundle(registry, run_dir, out, checkpoint, chosen);
     return {out};
   }
-  if (!fs::exists(summary)) {
-    std::vector<std::string> folds;
-    for (const fs::directory_entry& f : fs::directory_iterator(run_dir))
-      if (f.is_directory() && f.path().filename().string().rfind("fold_", 0) == 0 && fs::exists(f.path() / "config.json"))
-        folds.push_back(f.path().filename().string());
-    std::sort(folds.begin(), folds.end(), natural_less);
-    if (!folds.empty())
-      throw Error(Errc::kIo, "'" + run_dir.string() + "' is a cross-validation that has not finished (no cross_validation.json): finish it (`fuse run " +
-                                 "EXPERIMENT --cross-validate --out " + run_dir.string() + "` resumes it), or export one fold's run ('" +
-                                 (run_dir / folds[0]).string() + "')");
-    throw Error(Errc::kIo, "'" + run_dir.string() + "' is not a run folder (no config.json) nor a cross-validation's (no cross_validation.json)");
-  }
-  const json::Document doc = json::Document::load(summary);
   std::vector<fs::path> written;
-  for (const bj::value& fold : doc.root().at("folds").as_array()) {
-    const std::string run(fold.at("run").as_string());
-    export_bundle(registry, run_dir / run, out / run, checkpoint);
-    written.push_back(out / run);
+  for (const fs::path& run : runs) {
+    export_bundle(registry, run, out / run.filename(), checkpoint, chosen);
+    written.push_back(out / run.filename());
   }
   return written;
 }

@@ -117,7 +117,7 @@ TEST(CrossValidation, FoldsTrainedInSeparateCallsAndResumed) {
   EXPECT_FALSE(std::filesystem::exists(dir / "cv" / "cross_validation.json"));  // not before every fold has run
   EXPECT_EQ(error_of([&] { export_bundles(built_plugins(), dir / "cv", dir / "bundles", "best"); }),
             "'" + (dir / "cv").string() + "' is a cross-validation that has not finished (no cross_validation.json): finish it (`fuse run EXPERIMENT " +
-                "--cross-validate --out " + (dir / "cv").string() + "` resumes it), or export one fold's run ('" + (dir / "cv" / "fold_2").string() + "')");
+                "--cross-validate --out " + (dir / "cv").string() + "` resumes it), or use one fold's run ('" + (dir / "cv" / "fold_2").string() + "')");
   CrossValidationOptions rest;
   rest.folds = {0, 1};
   const CrossValidationResult whole = cross_validate(built_plugins(), e, dir / "cv", rest);

@@ -56,6 +56,10 @@ CrossValidationResult cross_validate(const Registry& registry, const Experiment&
 // validation (in the resolved JSON too, so the fold's config.json says so).
 Experiment fold_experiment(const Experiment& experiment, int fold);
 
+// The trained run folders in `dir`: itself for a run folder, each fold's for a finished cross-validation (in
+// fold order). An unfinished cross-validation, or a folder that is neither, is an error saying what to do.
+std::vector<std::filesystem::path> trained_runs(const std::filesystem::path& dir);
+
 }  // namespace fuse::train
 
 #endif  // FUSE_TRAIN_CROSS_VALIDATION_H_

@@ -9,17 +9,21 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/array.hpp>
+
 #include "fuse/plugin/registry.h"
 #include "fuse/train/experiment.h"
 
 namespace fuse::train {
 
 // Writes `bundle_dir` from a run folder: bundle.json (format, experiment, epoch, plugins) and
-// model/<component>.state. `checkpoint` is "best" or "last".
+// model/<component>.state. `checkpoint` is "best" or "last". `postprocess` steps are appended to the
+// inference's postprocess (a choice of fuse choose-postprocess).
 void export_bundle(const Registry& registry, const std::filesystem::path& run_dir, const std::filesystem::path& bundle_dir,
-                   const std::string& checkpoint);
+                   const std::string& checkpoint, const boost::json::array& postprocess = {});
 // export_bundle for a run folder; for a finished cross-validation folder (`fuse run --cross-validate`), one
-// bundle per fold under `out`/fold_<k>, which `fuse infer out` takes as an ensemble. Returns the bundles written.
+// bundle per fold under `out`/fold_<k>, which `fuse infer out` takes as an ensemble. The steps of the folder's
+// postprocess.json (chosen_postprocess) join each bundle's inference postprocess. Returns the bundles written.
 std::vector<std::filesystem::path> export_bundles(const Registry& registry, const std::filesystem::path& run_dir, const std::filesystem::path& out,
                                                   const std::string& checkpoint);
 // `paths` with each folder of bundles (no bundle.json of its own, sub-folders that have one: what export_bundles

@@ -1,0 +1,20 @@
+// fuse choose-postprocess: nnU-Net's post-processing choice on a run's (or a cross-validation's) validation
+// cases, printed as a table of the trials and written to the run folder for `fuse export`.
+#ifndef FUSE_APPS_FUSE_TRAIN_CHOOSE_POSTPROCESS_H_
+#define FUSE_APPS_FUSE_TRAIN_CHOOSE_POSTPROCESS_H_
+
+#include <string>
+#include <vector>
+
+namespace fuse::cli {
+
+struct ChoosePostprocessCommand {
+  std::string experiment, run, checkpoint = "best", device = "cpu", metric;
+  std::vector<std::string> settings;  // the run's --set values
+};
+
+int choose_postprocess(const ChoosePostprocessCommand& command);
+
+}  // namespace fuse::cli
+
+#endif  // FUSE_APPS_FUSE_TRAIN_CHOOSE_POSTPROCESS_H_
