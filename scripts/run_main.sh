@@ -5,7 +5,8 @@
 #      checkpoint, evaluation with confidence intervals, HTML report), export a bundle, predict one patch
 #      with `fuse infer` and from a C++ program that embeds the model (examples/predict_app).
 #   2. seg3d: summarise the data set, draw a batch after augmentation, train a 3D UNet, draw the
-#      validation volumes with the worst lesion Dice and their predicted masks (per-case Dice in a CSV), export,
+#      validation volumes with the worst lesion Dice and their predicted masks (per-case Dice in a CSV), choose the
+#      post-processing on the validation volumes (keep the largest components where that raises the Dice), export,
 #      segment a volume back onto its own grid (fuse infer), and segment the held-out test table, each volume
 #      scored against its mask on its own grid (per-case Dice and HD95, means with intervals).
 #   3. eval: compare two models' predictions (intervals, sites, paired comparison, HTML report).
@@ -39,6 +40,7 @@ build/bin/make_segmentation_volumes build/examples/seg3d
 "$fuse" run examples/seg3d/experiment.json --out "$runs/seg3d" --no-progress
 "$fuse" show-results examples/seg3d/experiment.json "$runs/seg3d" --lowest lesion_dice --n 4 \
   --out "$runs/seg3d_worst.png" --csv "$runs/seg3d_cases.csv"
+"$fuse" choose-postprocess examples/seg3d/experiment.json "$runs/seg3d"
 "$fuse" export "$runs/seg3d" --out "$runs/seg3d_bundle"
 "$fuse" infer "$runs/seg3d_bundle" --input build/examples/seg3d/images/case03_ct.nii.gz \
   --output "$runs/case03_segmentation.nii.gz"

@@ -384,7 +384,10 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
             << patch[1] << "x" << patch[2] << " voxels\n";
   print_unlabelled(o, unlabelled);
   print_fold_groups(groups, images.size());
-  std::cout << "next: fuse run " << o.out << "\n";
+  // The run, then nnU-Net's post-processing choice on its validation cases, then the bundle that applies it.
+  const std::string name = out.stem().string();
+  std::cout << "next: fuse run " << o.out << " --out runs/" << name << "; fuse choose-postprocess " << o.out << " runs/" << name << "; fuse export runs/" << name
+            << " --out " << name << "_bundle\n";
   return 0;
 }
 

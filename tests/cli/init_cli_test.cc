@@ -569,6 +569,9 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("wrote seg.json: 3D segmentation of labels 1 ("), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(" voxels) in 6 images\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nnext: fuse run seg.json --out runs/seg; fuse choose-postprocess seg.json runs/seg; fuse export runs/seg --out seg_bundle\n"),
+            std::string::npos)
+      << r.out;
   const std::string text = read_text(dir / "seg.json");
   EXPECT_NE(text.find(R"("source": {"table": "data/train.csv", "paths": ["image", "mask"]})"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("num_classes": 3, "channels": [16, 32, 64], "norm": "instance")"), std::string::npos) << text;  // labels 0, 1, 2
@@ -585,6 +588,10 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   EXPECT_NE(r.out.find("loss 'dice_ce': class_weights and dice_class_weights [1, "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("] (voxels of class 0..2 in the training label maps 'data.seg': "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("validation.dice = "), std::string::npos) << r.out;
+  // The template's post-processing choice: its validation metric judges, and its write step's scores follow.
+  r = fuse("choose-postprocess seg.json run", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("judged by the Dice of 'dice' on model.seg over "), std::string::npos) << r.out;
   ASSERT_EQ(fuse("export run --out bundle", dir).exit_code, 0);
   r = fuse("infer bundle --input data/images/case00_ct.nii.gz --output case00_seg.nii.gz", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
