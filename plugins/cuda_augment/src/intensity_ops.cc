@@ -5,6 +5,7 @@
 
 #include "cuda_support.h"
 #include "device_batch.h"
+#include "channel_option.h"
 #include "intensity_draws.h"
 #include "kernels/counter_random.h"
 
@@ -151,10 +152,15 @@ FUSE_OP(RandomBiasField, "fuse.cuda.random_bias_field", "1.0.0")
 
 class ZNorm {
  public:
-  explicit ZNorm(const DictView& config) : keys_(config.get_strings("keys")), nonzero_(config.get_bool("nonzero")), dims_(static_cast<int>(config.get_int("dims"))) {}
+  explicit ZNorm(const DictView& config)
+      : keys_(config.get_strings("keys")),
+        nonzero_(config.get_bool("nonzero")),
+        dims_(static_cast<int>(config.get_int("dims"))),
+        channels_(volume::channels_option(config)) {}
 
   void forward(Dict& batch, const sdk::Call&) {
     for (const DeviceVolume& v : images_of(batch, keys_, dims_, "fuse.medical.znorm")) {
+      volume::check_channels(channels_, v.batch.channels, v.key, sdk::shape_string(batch.tensor(v.key).dl()));
       cuda::use_device(v.device);
       const int64_t lines = v.batch.samples * v.batch.channels;
       cuda::DeviceBuffer<double> mean(static_cast<size_t>(lines)), sd(static_cast<size_t>(lines));
@@ -163,15 +169,20 @@ class ZNorm {
       auto* data = static_cast<float*>(out.mut().raw());
       channel_mean_std(data, lines, v.batch.voxels(), nonzero_, mean.get(), sd.get(), count.get());
       cuda::check_kernels("statistics of key '" + v.key + "'");
-      const std::vector<double> sds = sd.to_host("the statistics");
+      std::vector<double> means = mean.to_host("the statistics"), sds = sd.to_host("the statistics");
       const std::vector<int64_t> counts = count.to_host("the statistics");
       for (size_t line = 0; line < sds.size(); ++line) {
+        if (!volume::channel_selected(channels_, static_cast<int64_t>(line) % v.batch.channels)) {
+          means[line] = 0, sds[line] = 1;  // (x - 0) / 1 leaves the channel exactly as it is
+          continue;
+        }
         const std::string where = "key '" + v.key + "' sample " + std::to_string(static_cast<int64_t>(line) / v.batch.channels) + " channel " +
                                   std::to_string(static_cast<int64_t>(line) % v.batch.channels);
         if (counts[line] == 0) sdk::fail(FM_ERR_NUMERIC, where + ": no voxel to compute the mean from (every voxel is 0)");
         if (!(sds[line] > 0)) sdk::fail(FM_ERR_NUMERIC, where + ": the standard deviation is 0, so z-normalisation would divide by zero; check the image");
       }
-      znorm(data, v.batch, nonzero_, mean.get(), sd.get());
+      const cuda::DeviceBuffer<double> used_mean(means, "the means"), used_sd(sds, "the standard deviations");
+      znorm(data, v.batch, nonzero_, used_mean.get(), used_sd.get());
       cuda::check_kernels("z-normalising key '" + v.key + "'");
       batch.set_tensor(v.key, std::move(out));
     }
@@ -181,8 +192,9 @@ class ZNorm {
   std::vector<std::string> keys_;
   bool nonzero_;
   int dims_;
+  std::vector<int64_t> channels_;
 };
-FUSE_OP(ZNorm, "fuse.cuda.znorm", "1.0.0")
+FUSE_OP(ZNorm, "fuse.cuda.znorm", "1.1.0")
 
 }  // namespace
 }  // namespace fuse::cuda_augment

@@ -120,6 +120,54 @@ TEST(CudaAugment, IntensityOpsEqualTheCpuTwins) {
   EXPECT_LE(compare_with_twin("fuse.medical.znorm", "fuse.cuda.znorm", R"({"keys": ["img"]})", false).first, 1e-4);
 }
 
+// A CT + PET image: only the listed channel is z-normalised, the other kept to the bit, as the CPU twin does.
+TEST(CudaAugment, ZnormOfListedChannelsEqualsTheCpuTwin) {
+  FUSE_REQUIRE_GPU();
+  const std::vector<NDict> samples{sample_of(0), sample_of(1), sample_of(2)};
+  const int64_t voxels = kX * kY * kZ;
+  std::vector<float> two(static_cast<size_t>(2 * voxels * 3));  // [3, 2, z, y, x]: the channels are samples n and n + 1 scaled
+  for (size_t n = 0; n < 3; ++n)
+    for (size_t c = 0; c < 2; ++c) {
+      const std::vector<float> img = values<float>(samples[(n + c) % 3].get<Tensor>("img"));
+      for (size_t i = 0; i < static_cast<size_t>(voxels); ++i) two[(n * 2 + c) * static_cast<size_t>(voxels) + i] = img[i] * (c ? 40.f : 1.f) + (c ? 3.f : 0.f);
+    }
+  for (const std::string config : {R"({"keys": ["img"], "channels": [1]})", R"({"keys": ["img"], "channels": [0], "nonzero": true})"}) {
+    NDict batch;
+    batch.set("img", Value(Tensor::from_vector<float>(two, {3, 2, kZ, kY, kX})));
+    built_plugins().create_op("fuse.cuda.to_device", json_object(R"({"keys": ["img"]})")).forward(batch);
+    built_plugins().create_op("fuse.cuda.znorm", json_object(config)).forward(batch);
+    built_plugins().create_op("fuse.cuda.to_host", json_object(R"({"keys": ["img"]})")).forward(batch);
+    const std::vector<float> gpu = values<float>(batch.get<Tensor>("img"));
+    for (size_t n = 0; n < 3; ++n) {
+      NDict sample;
+      sample.set("img", Value(Tensor::from_vector<float>(std::vector<float>(two.begin() + static_cast<std::ptrdiff_t>(n * 2 * voxels),
+                                                                                two.begin() + static_cast<std::ptrdiff_t>((n + 1) * 2 * voxels)),
+                                                          {2, kZ, kY, kX})));
+      const std::vector<float> cpu = values<float>(testing::run_op("fuse.medical.znorm", config, sample).get<Tensor>("img"));
+      double worst = 0;
+      int64_t kept_differ = 0;  // voxels of the channel not listed that changed
+      const size_t untouched = config.find("[1]") != std::string::npos ? 0 : 1;
+      for (size_t i = 0; i < cpu.size(); ++i) {
+        const float g = gpu[n * 2 * static_cast<size_t>(voxels) + i];
+        worst = std::max(worst, static_cast<double>(std::abs(cpu[i] - g)));
+        if (i / static_cast<size_t>(voxels) == untouched) kept_differ += g != two[n * 2 * static_cast<size_t>(voxels) + i];
+      }
+      EXPECT_LE(worst, 1e-4) << config << " sample " << n;
+      EXPECT_EQ(kept_differ, 0) << config << " sample " << n;
+    }
+  }
+}
+
+// The 'channels' list is checked as the CPU twin checks it, before any device work.
+TEST(CudaAugment, ZnormRefusesAChannelListedTwice) {
+  EXPECT_EQ(error_of([] { built_plugins().create_op("fuse.cuda.znorm", json_object(R"({"keys": ["img"], "channels": [0, 0]})")); }),
+            "op 'fuse.cuda.znorm' (plugin 'fuse.cuda_augment'): create failed: 'channels' lists the channels to change, each once, counting from 0 "
+            "(e.g. [0]); got 0 twice");
+  EXPECT_EQ(error_of([] { built_plugins().create_op("fuse.medical.znorm", json_object(R"({"keys": ["img"], "channels": [0, 0]})")); }),
+            "op 'fuse.medical.znorm' (plugin 'fuse.ops_medical'): create failed: 'channels' lists the channels to change, each once, counting from 0 "
+            "(e.g. [0]); got 0 twice");
+}
+
 TEST(CudaAugment, OutOfMemoryIsAnErrorNamingTheOp) {
   FUSE_REQUIRE_GPU();
   size_t free_bytes = 0, total = 0;

@@ -131,6 +131,8 @@ class Segmentation {
     const std::vector<double>& labels = scores_.labels_of(k);
     set.count = static_cast<int>(labels.size());  // at most segmentation::kMaxRegionLabels, as read_regions checks
     std::copy(labels.begin(), labels.end(), set.values);
+    set.has_ignore = scores_.has_ignore_label();
+    set.ignore = scores_.ignore_label();
     return set;
   }
 
@@ -138,7 +140,7 @@ class Segmentation {
   std::string pred_, target_;
   bool regions_;
 };
-FUSE_METRIC(Segmentation, "fuse.cuda.gpu_segmentation", "1.1.0")
+FUSE_METRIC(Segmentation, "fuse.cuda.gpu_segmentation", "1.2.0")
 
 }  // namespace
 }  // namespace fuse::cuda_metrics

@@ -38,7 +38,12 @@ __global__ void masks_kernel(const void* pred, LabelType pt, const void* target,
                              uint8_t* b, unsigned long long* counts) {
   unsigned long long na = 0, nb = 0, both = 0;
   FUSE_GRID_STRIDE(i, voxels) {
-    const bool x = in_set(labels, label_at(pred, pt, i)), y = in_set(labels, label_at(target, tt, i));
+    const double t = label_at(target, tt, i);
+    if (labels.has_ignore && t == labels.ignore) {  // not annotated: in neither map, as the CPU twin
+      a[i] = b[i] = 0;
+      continue;
+    }
+    const bool x = in_set(labels, label_at(pred, pt, i)), y = in_set(labels, t);
     a[i] = x, b[i] = y;
     na += x, nb += y, both += x && y;
   }

@@ -26,10 +26,12 @@ struct Grid {
 struct LabelSet {
   int count;
   double values[32];  // segmentation::kMaxRegionLabels
+  int has_ignore;     // target voxels of label `ignore` (not annotated) are in neither mask
+  double ignore;
 };
 
-// a[i] = pred[i] in labels and b[i] = target[i] in labels for `voxels` elements; counts[0], [1], [2] += the
-// voxels in a, in b, in both.
+// a[i] = pred[i] in labels and b[i] = target[i] in labels for `voxels` elements (both 0 where the target holds
+// the ignore label); counts[0], [1], [2] += the voxels in a, in b, in both.
 cudaError_t class_masks(const void* pred, LabelType pred_type, const void* target, LabelType target_type, int64_t voxels, const LabelSet& labels,
                         uint8_t* a, uint8_t* b, unsigned long long* counts);
 

@@ -1,5 +1,5 @@
 // fuse.cuda.gpu_segmentation: on a GPU, every result equals its CPU twin fuse.metrics.segmentation's (random
-// multi-class 3D and 2D maps, anisotropic spacing, empty classes, regions); everywhere, bad input is an error naming the
+// multi-class 3D and 2D maps, anisotropic spacing, empty classes, regions, an ignore label); everywhere, bad input is an error naming the
 // key and a machine without a GPU says why.
 #include <gtest/gtest.h>
 
@@ -57,6 +57,7 @@ TEST(GpuSegmentation, EqualsTheCpuTwin) {
       {{3, 31, 40}, R"("num_classes": 4, "spacing": [1.0, 0.5], "empty_distance": "nan")"},  // 2D
       {{2, 1, 6, 5, 7}, R"("num_classes": 4, "include_background": true)"},            // a channel axis of 1
       {{2, 9, 17, 23}, R"("regions": [[1, 2], 2, [3, 1]], "spacing": [2.5, 0.7, 1.1])"},  // regions: unions of labels
+      {{2, 9, 17, 23}, R"("num_classes": 2, "ignore_label": 2, "spacing": [2.5, 0.7, 1.1])"},  // the target's stripe of 2 not annotated
   };
   for (const auto& [shape, extra] : cases) {
     const std::string config = R"({"pred": "p", "target": "y", )" + extra + "}";

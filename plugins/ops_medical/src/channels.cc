@@ -24,15 +24,6 @@ std::vector<uint8_t> mask_of(const sdk::DictView& sample, const std::string& mas
   return out;
 }
 
-std::vector<int64_t> channels_option(const sdk::DictView& config) {
-  std::vector<int64_t> channels = config.get_ints("channels");
-  for (size_t i = 0; i < channels.size(); ++i)
-    if (channels[i] < 0 || std::count(channels.begin(), channels.begin() + static_cast<std::ptrdiff_t>(i), channels[i]))
-      sdk::fail(FM_ERR_INVALID_ARGUMENT, "'channels' lists the channels to change, each once, counting from 0 (e.g. [0]); got " +
-                                             std::to_string(channels[i]) + (channels[i] < 0 ? "" : " twice"));
-  return channels;
-}
-
 template <class T>
 double percentile(const T* v, int64_t n, const std::vector<uint8_t>& mask, double q, std::vector<T>& scratch) {
   scratch.clear();

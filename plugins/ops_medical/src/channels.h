@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fuse_sdk/plugin.hpp"
+#include "channel_option.h"
 #include "geometry.h"
 
 namespace fuse::ops_medical {
@@ -22,20 +23,14 @@ void for_each_channel(sdk::Dict& sample, const std::string& key, int dims, F&& f
   });
 }
 
-// The 'channels' config of an intensity op: the channels it changes (indices along the leading axes; empty:
-// all), each >= 0 and listed once, else an error.
-std::vector<int64_t> channels_option(const sdk::DictView& config);
+using volume::channels_option;
 
 // for_each_channel over the channels `only` lists (all when empty); one the tensor lacks is an error naming key.
 template <class F>
 void for_channels(sdk::Dict& sample, const std::string& key, int dims, const std::vector<int64_t>& only, F&& f) {
-  const volume::Layout l = volume::layout_of(sample.tensor(key), dims);
-  for (int64_t c : only)
-    if (c >= l.channels)
-      sdk::fail(FM_ERR_SHAPE, "key '" + key + "' " + sdk::shape_string(sample.tensor(key).dl()) + " has " + std::to_string(l.channels) +
-                                  " channel(s) and 'channels' lists " + std::to_string(c) + " (channels count from 0)");
+  volume::check_channels(only, volume::layout_of(sample.tensor(key), dims).channels, key, sdk::shape_string(sample.tensor(key).dl()));
   for_each_channel(sample, key, dims, [&](auto* v, int64_t n, int64_t c) {
-    if (only.empty() || std::find(only.begin(), only.end(), c) != only.end()) f(v, n, c);
+    if (volume::channel_selected(only, c)) f(v, n, c);
   });
 }
 

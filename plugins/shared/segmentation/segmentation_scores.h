@@ -53,6 +53,8 @@ class SegmentationScores {
   const std::vector<double>& labels_of(size_t k) const { return members_[k]; }
   // Whether a target voxel of label `value` is left out of every score ('ignore_label': not annotated).
   bool ignored(double value) const { return has_ignore_ && value == ignore_; }
+  bool has_ignore_label() const { return has_ignore_; }
+  double ignore_label() const { return ignore_; }  // when has_ignore_label()
   // Whether a voxel of label `value` belongs to the k-th reported class or region.
   bool member(size_t k, double value) const {
     for (double l : members_[k])
