@@ -1,24 +1,34 @@
 // UNet for 2D and 3D segmentation (Ronneberger et al.): an encoder of double convolutions that halves the
 // resolution per level, a decoder that upsamples and joins the encoder's features, and a 1x1 classifier.
 // Odd sizes are handled: an upsampled map is resized to its skip connection. The encoder may instead be
-// EfficientNet's (FuseMedML's EfficientNet-UNet): per level a strided MBConv block and a residual one.
+// EfficientNet's (FuseMedML's EfficientNet-UNet): per level a strided MBConv block and a residual one; or
+// residual (nnU-Net's ResEnc UNet): per level residual blocks, the first striding down.
+#include <algorithm>
+
 #include "layers.h"
 #include "mbconv.h"
 
 namespace fuse::models {
 namespace {
 
+// A 3x3 convolution (striding by `stride`) and its norm; the activation is the caller's.
+template <int D>
+void add_conv_norm(torch::nn::Sequential& s, int64_t in, int64_t out, bool instance_norm, int64_t stride = 1) {
+  s->push_back(conv<D>(in, out, 3, stride));
+  s->push_back(norm_layer<D>(out, instance_norm));
+}
+
+// nnU-Net's activation.
+torch::nn::LeakyReLU leaky_relu() { return torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.01)); }
+
 template <int D>
 torch::nn::Sequential double_conv(int64_t in, int64_t out, bool instance_norm, double dropout) {
-  auto norm = [&](int64_t c) { return norm_layer<D>(c, instance_norm); };
   torch::nn::Sequential s;
-  s->push_back(conv<D>(in, out, 3));
-  s->push_back(norm(out));
-  s->push_back(torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.01)));
+  add_conv_norm<D>(s, in, out, instance_norm);
+  s->push_back(leaky_relu());
   if (dropout > 0) s->push_back(typename Layers<D>::Dropout(dropout));
-  s->push_back(conv<D>(out, out, 3));
-  s->push_back(norm(out));
-  s->push_back(torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.01)));
+  add_conv_norm<D>(s, out, out, instance_norm);
+  s->push_back(leaky_relu());
   return s;
 }
 
@@ -28,8 +38,7 @@ template <int D>
 torch::nn::Sequential mbconv_level(size_t level, int64_t in, int64_t out, int64_t expansion, bool instance_norm, double dropout) {
   torch::nn::Sequential s;
   if (level == 0) {
-    s->push_back(conv<D>(in, out, 3));
-    s->push_back(norm_layer<D>(out, instance_norm));
+    add_conv_norm<D>(s, in, out, instance_norm);
     s->push_back(torch::nn::SiLU());
     s->push_back(std::make_shared<MBConv<D>>(out, out, 1, 1, instance_norm));
   } else {
@@ -40,17 +49,82 @@ torch::nn::Sequential mbconv_level(size_t level, int64_t in, int64_t out, int64_
   return s;
 }
 
+// nnU-Net's residual block (BasicBlockD): two 3x3 convolutions, the first striding, and a shortcut that
+// average-pools (rounding up, as the strided convolution does on odd sizes) and projects where the shape changes.
+template <int D>
+struct ResidualBlock : torch::nn::Module {
+  ResidualBlock(int64_t in, int64_t out, int64_t stride_, bool instance_norm) : stride(stride_) {
+    add_conv_norm<D>(body, in, out, instance_norm, stride);
+    body->push_back(leaky_relu());
+    add_conv_norm<D>(body, out, out, instance_norm);
+    register_module("body", body);
+    if (stride != 1 || in != out) {
+      shortcut = torch::nn::Sequential();
+      shortcut->push_back(conv<D>(in, out, 1, 1, 0));
+      shortcut->push_back(norm_layer<D>(out, instance_norm));
+      register_module("shortcut", shortcut);
+    }
+  }
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor skip = x;
+    if (stride > 1) {
+      const std::vector<int64_t> k(D, stride);
+      skip = D == 2 ? torch::avg_pool2d(skip, k, k, 0, true, false) : torch::avg_pool3d(skip, k, k, 0, true, false);
+    }
+    if (shortcut) skip = shortcut->forward(skip);
+    return torch::leaky_relu(body->forward(x) + skip, 0.01);
+  }
+  int64_t stride;
+  torch::nn::Sequential body, shortcut{nullptr};
+};
+
+// A residual encoder level: a 3x3 stem at full resolution (level 0) or a block that halves the resolution,
+// then blocks at that resolution, `blocks` in all.
+template <int D>
+torch::nn::Sequential residual_level(size_t level, int64_t in, int64_t out, int64_t blocks, bool instance_norm, double dropout) {
+  torch::nn::Sequential s;
+  if (level == 0) {
+    add_conv_norm<D>(s, in, out, instance_norm);
+    s->push_back(leaky_relu());
+  }
+  for (int64_t b = 0; b < blocks; ++b)
+    s->push_back(std::make_shared<ResidualBlock<D>>(b == 0 && level > 0 ? in : out, out, b == 0 && level > 0 ? 2 : 1, instance_norm));
+  if (dropout > 0) s->push_back(typename Layers<D>::Dropout(dropout));
+  return s;
+}
+
+// nnU-Net's ResEnc blocks per level (1, 3, 4, 6, then 6), for `levels` levels.
+std::vector<int64_t> residual_blocks(const std::vector<int64_t>& given, size_t levels) {
+  if (given.empty()) {
+    std::vector<int64_t> blocks{1, 3, 4, 6};
+    blocks.resize(std::max<size_t>(levels, blocks.size()), 6);
+    blocks.resize(levels);
+    return blocks;
+  }
+  if (given.size() != levels)
+    fail(FM_ERR_INVALID_ARGUMENT, "'blocks' gives " + std::to_string(given.size()) + " levels' residual blocks but 'channels' has " + std::to_string(levels) +
+                                      " levels: give one count per level");
+  return given;  // each at least 1: the manifest's "min"
+}
+
+enum class Encoder { kPlain, kEfficientNet, kResidual };
+
 template <int D>
 struct UNetImpl : torch::nn::Module {
-  UNetImpl(int64_t in, int64_t classes, std::vector<int64_t> channels, bool instance_norm, double dropout, size_t outputs_, bool efficientnet,
-           int64_t expansion)
-      : outputs(outputs_), strided(efficientnet) {
+  UNetImpl(int64_t in, int64_t classes, std::vector<int64_t> channels, bool instance_norm, double dropout, size_t outputs_, Encoder encoder,
+           int64_t expansion, std::vector<int64_t> blocks)
+      : outputs(outputs_), strided(encoder != Encoder::kPlain) {
     if (channels.size() < 2) fail(FM_ERR_INVALID_ARGUMENT, "'channels' needs at least 2 levels, got " + std::to_string(channels.size()));
+    if (encoder != Encoder::kResidual && !blocks.empty())
+      fail(FM_ERR_INVALID_ARGUMENT, "'blocks' counts the residual blocks of the \"residual\" encoder; this UNet's encoder is another");
+    if (encoder == Encoder::kResidual) blocks = residual_blocks(blocks, channels.size());
     for (size_t l = 0; l < channels.size(); ++l) {
       const int64_t from = l == 0 ? in : channels[l - 1];
       const double level_dropout = l + 1 == channels.size() ? dropout : 0.0;
-      down.push_back(register_module("down" + std::to_string(l), efficientnet ? mbconv_level<D>(l, from, channels[l], expansion, instance_norm, level_dropout)
-                                                                              : double_conv<D>(from, channels[l], instance_norm, level_dropout)));
+      torch::nn::Sequential level = encoder == Encoder::kEfficientNet ? mbconv_level<D>(l, from, channels[l], expansion, instance_norm, level_dropout)
+                                    : encoder == Encoder::kResidual   ? residual_level<D>(l, from, channels[l], blocks[l], instance_norm, level_dropout)
+                                                                      : double_conv<D>(from, channels[l], instance_norm, level_dropout);
+      down.push_back(register_module("down" + std::to_string(l), level));
     }
     for (size_t l = channels.size() - 1; l > 0; --l) {
       up.push_back(register_module("up" + std::to_string(l), typename Layers<D>::ConvTranspose(typename Layers<D>::ConvTransposeOptions(channels[l], channels[l - 1], 2).stride(2))));
@@ -64,7 +138,7 @@ struct UNetImpl : torch::nn::Module {
     std::vector<torch::Tensor> skips;
     torch::Tensor x = in[0];
     for (size_t l = 0; l < down.size(); ++l) {
-      if (l > 0 && !strided) x = pool->forward(x);  // an EfficientNet level strides itself
+      if (l > 0 && !strided) x = pool->forward(x);  // an EfficientNet or residual level strides itself
       x = down[l]->forward(x);
       skips.push_back(x);
     }
@@ -89,15 +163,17 @@ struct UNetImpl : torch::nn::Module {
 
 struct UNet : torch::nn::Module {
   explicit UNet(const DictView& c) {
+    const std::string encoder = c.get_string("encoder");
     body = make_body<UNetImpl>(static_cast<int>(c.get_int("dims")), data_size(c, "in_channels"), c.get_int("num_classes"), c.get_ints("channels"),
                                c.get_string("norm") == "instance", c.get_double("dropout"), c.get_strings("outputs").size(),
-                               c.get_string("encoder") == "efficientnet", c.get_int("expansion"));
+                               encoder == "efficientnet" ? Encoder::kEfficientNet : encoder == "residual" ? Encoder::kResidual : Encoder::kPlain,
+                               c.get_int("expansion"), c.get_ints("blocks"));
     register_module("unet", body.module);
   }
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) { return body.run(in); }
   Body body;
 };
-FUSE_TORCH_MODEL(UNet, "fuse.models.unet", "1.2.0")
+FUSE_TORCH_MODEL(UNet, "fuse.models.unet", "1.3.0")
 
 }  // namespace
 }  // namespace fuse::models

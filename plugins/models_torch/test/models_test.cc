@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <tuple>
@@ -183,6 +184,30 @@ TEST(Cnn, StridedShortcutsOfRgbImagesTrain) {
   }
 }
 
+// A 3D UNet of `config` on an odd-sized volume: logits of its size, and a finite, non-zero gradient reaching the
+// parameter `name` of `shape`.
+void expect_3d_unet_gradient(const std::string& config, const std::string& name, const std::vector<int64_t>& shape) {
+  Model m = model("fuse.models.unet", config);
+  NDict batch;
+  batch.set("data.image", Value(ramp({1, 1, 7, 9, 10})));
+  m.forward(batch, training());
+  EXPECT_EQ(batch.get<Tensor>("model.logits").shape(), (std::vector<int64_t>{1, 2, 7, 9, 10}));
+  NDict grads, input_grads;
+  grads.set("model.logits", Value(ramp({1, 2, 7, 9, 10}, 0.03f)));
+  m.backward(grads, input_grads);
+  double gradient = -1;
+  for (const Parameter& p : m.parameters())
+    if (p.name == name) {
+      ASSERT_EQ(std::vector<int64_t>(p.grad->shape, p.grad->shape + p.grad->ndim), shape) << name;
+      gradient = 0;
+      const float* g = static_cast<const float*>(p.grad->data);
+      const int64_t n = std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<int64_t>());
+      for (int64_t i = 0; i < n; ++i) gradient += std::abs(g[i]);
+    }
+  EXPECT_GT(gradient, 0.0) << name;
+  EXPECT_TRUE(std::isfinite(gradient)) << name;
+}
+
 TEST(UNet, EfficientNetEncoderStridesWithMBConvBlocks) {
   Model m = model("fuse.models.unet", R"({"in_channels": 1, "dims": 2, "num_classes": 3, "channels": [4, 8, 16], "encoder": "efficientnet", "expansion": 4})");
   // Odd sizes: strided blocks give ceil(n / 2), the decoder resizes to the skips.
@@ -196,25 +221,37 @@ TEST(UNet, EfficientNetEncoderStridesWithMBConvBlocks) {
   EXPECT_EQ(shapes.at("unet.down1.0.project.0.weight"), (std::vector<int64_t>{8, 16, 1, 1}));
   EXPECT_EQ(shapes.at("unet.down1.1.depthwise.0.weight"), (std::vector<int64_t>{32, 1, 3, 3}));  // the residual block: 8 x 4
   EXPECT_FALSE(shapes.count("unet.down0.3.expand.0.weight"));  // level 0's block does not expand
-  // 3D, and a gradient reaches the first depthwise kernel.
-  Model m3 = model("fuse.models.unet", R"({"in_channels": 1, "dims": 3, "num_classes": 2, "channels": [4, 8], "encoder": "efficientnet", "norm": "instance"})");
-  NDict batch;
-  batch.set("data.image", Value(ramp({1, 1, 7, 9, 10})));
-  m3.forward(batch, training());
-  EXPECT_EQ(batch.get<Tensor>("model.logits").shape(), (std::vector<int64_t>{1, 2, 7, 9, 10}));
-  NDict grads, input_grads;
-  grads.set("model.logits", Value(ramp({1, 2, 7, 9, 10}, 0.03f)));
-  m3.backward(grads, input_grads);
-  // Level 1 of 3D: 4 channels expanded 4x, so 16 depthwise 3x3x3 kernels.
-  double gradient = 0;
-  for (const Parameter& p : m3.parameters())
-    if (p.name == "unet.down1.0.depthwise.0.weight") {
-      ASSERT_EQ(std::vector<int64_t>(p.grad->shape, p.grad->shape + p.grad->ndim), (std::vector<int64_t>{16, 1, 3, 3, 3}));
-      const float* g = static_cast<const float*>(p.grad->data);
-      for (int64_t i = 0; i < 16 * 27; ++i) gradient += std::abs(g[i]);
-    }
-  EXPECT_GT(gradient, 0.0);
-  EXPECT_TRUE(std::isfinite(gradient));
+  // 3D, and a gradient reaches the first depthwise kernel. Level 1 of 3D: 4 channels expanded 4x, so 16
+  // depthwise 3x3x3 kernels.
+  expect_3d_unet_gradient(R"({"in_channels": 1, "dims": 3, "num_classes": 2, "channels": [4, 8], "encoder": "efficientnet", "norm": "instance"})",
+                          "unet.down1.0.depthwise.0.weight", {16, 1, 3, 3, 3});
+}
+
+// nnU-Net's ResEnc UNet: a stem, then per level residual blocks (1, 3, 4, ... by default), the first of each
+// level after the first striding down with an average-pooled, projected shortcut.
+TEST(UNet, ResidualEncoderStacksResidualBlocksPerLevel) {
+  Model m = model("fuse.models.unet", R"({"in_channels": 2, "dims": 2, "num_classes": 3, "channels": [4, 8, 16], "encoder": "residual"})");
+  EXPECT_EQ(forward_shape(m, "data.image", ramp({2, 2, 17, 22}), "model.logits"), (std::vector<int64_t>{2, 3, 17, 22}));  // odd sizes
+  const auto shapes = parameter_shapes(m);
+  EXPECT_EQ(shapes.at("unet.down0.0.weight"), (std::vector<int64_t>{4, 2, 3, 3}));  // the stem
+  EXPECT_EQ(shapes.at("unet.down0.3.body.0.weight"), (std::vector<int64_t>{4, 4, 3, 3}));
+  EXPECT_FALSE(shapes.count("unet.down0.3.shortcut.0.weight"));  // same shape: the identity
+  EXPECT_FALSE(shapes.count("unet.down0.4.body.0.weight"));      // 1 block at level 0
+  EXPECT_EQ(shapes.at("unet.down1.0.body.0.weight"), (std::vector<int64_t>{8, 4, 3, 3}));
+  EXPECT_EQ(shapes.at("unet.down1.0.shortcut.0.weight"), (std::vector<int64_t>{8, 4, 1, 1}));
+  EXPECT_TRUE(shapes.count("unet.down1.2.body.3.weight"));  // 3 blocks at level 1
+  EXPECT_FALSE(shapes.count("unet.down1.3.body.0.weight"));
+  EXPECT_TRUE(shapes.count("unet.down2.3.body.0.weight"));  // 4 at level 2
+  // 3D with its own counts, and a gradient reaches the first strided block's shortcut.
+  expect_3d_unet_gradient(R"({"in_channels": 1, "dims": 3, "num_classes": 2, "channels": [4, 8], "encoder": "residual", "blocks": [1, 2], "norm": "instance"})",
+                          "unet.down1.0.shortcut.0.weight", {8, 4, 1, 1, 1});
+  const std::string prefix = "model 'fuse.models.unet' (plugin 'fuse.models_torch'): create failed: ";
+  EXPECT_EQ(error_of([] { model("fuse.models.unet", R"({"in_channels": 1, "num_classes": 2, "channels": [4, 8], "encoder": "residual", "blocks": [1]})"); }),
+            prefix + "'blocks' gives 1 levels' residual blocks but 'channels' has 2 levels: give one count per level");
+  EXPECT_EQ(error_of([] { model("fuse.models.unet", R"({"in_channels": 1, "num_classes": 2, "channels": [4, 8], "blocks": [1, 2]})"); }),
+            prefix + "'blocks' counts the residual blocks of the \"residual\" encoder; this UNet's encoder is another");
+  EXPECT_EQ(error_of([] { model("fuse.models.unet", R"({"in_channels": 1, "num_classes": 2, "channels": [4, 8], "encoder": "residual", "blocks": [1, 0]})"); }),
+            "component 'fuse.models.unet': config 'blocks' element 1 must be >= 1, got 0");
 }
 
 TEST(Vit, ClassifierBackboneAndPatchFeatureMap) {
