@@ -83,7 +83,9 @@ void export_bundle(const Registry& registry, const fs::path& run_dir, const fs::
   }
   bj::array plugins;
   std::set<std::string> seen;
-  for (const std::string& id : components_used(e)) {
+  std::vector<std::string> ids = components_used(e);
+  for (const bj::value& step : postprocess) ids.push_back(std::string(step.at("op").as_string()));  // the appended steps' plugins too
+  for (const std::string& id : ids) {
     const PluginPackage& p = registry.package_of(id);
     if (!seen.insert(p.manifest->id).second) continue;
     const LibraryEntry* lib = p.manifest->host_library();

@@ -21,12 +21,18 @@ namespace {
 constexpr const char* kKeepComponents = "fuse.medical.keep_components";
 constexpr const char* kChoiceFile = "postprocess.json";
 
+// The metric's regions (nnU-Net's region-based labels), or null when it scores classes.
+const bj::array* regions_of(const bj::object& metric) {
+  const bj::value* regions = metric.if_contains("regions");
+  return regions != nullptr && regions->is_array() && !regions->as_array().empty() ? &regions->as_array() : nullptr;
+}
+
 // The label values of each class or region the metric reports, as fuse.metrics.segmentation reads its config
 // (which it has checked by then).
 std::vector<std::vector<int64_t>> reported_labels(const bj::object& metric) {
   std::vector<std::vector<int64_t>> out;
-  if (const bj::value* regions = metric.if_contains("regions"); regions != nullptr && regions->is_array() && !regions->as_array().empty()) {
-    for (const bj::value& r : regions->as_array()) {
+  if (const bj::array* regions = regions_of(metric)) {
+    for (const bj::value& r : *regions) {
       std::vector<int64_t> labels;
       if (r.is_array())
         for (const bj::value& l : r.as_array()) labels.push_back(l.to_number<int64_t>());
@@ -167,7 +173,7 @@ PostprocessChoice PostprocessTrials::choose() const {
   c.key = m.pred;
   c.dims = m.dims;
   c.cases = m.cases;
-  const bool regions = m.metric.contains("regions") && m.metric.at("regions").is_array() && !m.metric.at("regions").as_array().empty();
+  const bool regions = regions_of(m.metric) != nullptr;
   const auto trial = [&](size_t j, std::string what, std::vector<int64_t> labels, int judged) {
     const NDict r = m.variants[j].compute();
     PostprocessTrial t;
@@ -178,7 +184,8 @@ PostprocessChoice PostprocessTrials::choose() const {
     t.hd95 = numbers(r, "hd95");
     t.mean_dice = number(r, "mean_dice");
     t.mean_hd95 = number(r, "mean_hd95");
-    if (c.classes.empty()) c.classes = std::vector<int64_t>(r.get<Tensor>("classes").data<int64_t>(), r.get<Tensor>("classes").data<int64_t>() + r.get<Tensor>("classes").numel());
+    const Tensor& classes = r.get<Tensor>("classes");
+    c.classes.assign(classes.data<int64_t>(), classes.data<int64_t>() + classes.numel());
     return t;
   };
   c.trials.push_back(trial(0, "as predicted", {}, -1));

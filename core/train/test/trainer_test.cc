@@ -215,6 +215,20 @@ TEST(Trainer, FittedStatisticsComeFromTheTrainingSplitAndTravelToTheBundle) {
   const Value& predicted = out.at("model.score");
   const double value = predicted.is<Tensor>() ? static_cast<double>(predicted.as<Tensor>().data<float>()[0]) : predicted.as_number();
   EXPECT_NEAR(value, score, 1e-6);
+  // Steps appended to the inference's postprocess (what fuse choose-postprocess chose) follow the experiment's,
+  // and their plugin is among the bundle's.
+  const boost::json::array extra = boost::json::parse(R"([{"op": "fuse.medical.keep_components", "keys": ["model.seg"]}])").as_array();
+  export_bundle(built_plugins(), dir / "run", dir / "bundle_pp", "best", extra);
+  const boost::json::object bundle = boost::json::parse(read_text(dir / "bundle_pp" / "bundle.json")).as_object();
+  const boost::json::object& inference = config.at("inference").as_object();
+  const boost::json::object& own = inference.contains("postprocess") ? inference : config;  // else the experiment's
+  boost::json::array expected = own.contains("postprocess") ? own.at("postprocess").as_array() : boost::json::array();
+  expected.push_back(extra[0]);
+  EXPECT_EQ(bundle.at("experiment").at("inference").at("postprocess"), expected);
+  EXPECT_EQ(bundle.at("experiment").at("inference").at("steps"), config.at("inference").at("steps"));  // the rest as it was
+  bool listed = false;
+  for (const boost::json::value& plugin : bundle.at("plugins").as_array()) listed = listed || plugin.at("id") == "fuse.ops_medical";
+  EXPECT_TRUE(listed) << boost::json::serialize(bundle.at("plugins"));
 }
 
 // The evaluation's sub-groups are columns of predictions.csv; a group key the validation batch lacks is named.
