@@ -31,6 +31,7 @@ struct InitOptions {
   std::string made_by;                 // the command a template names, when not the options' own (an nnU-Net folder's)
   std::string regions;                 // --regions 1,2,4;1,4;4: a segmentation of regions of labels (a sigmoid each)
   std::string region_labels;           // --region-labels 2,1,4: the label each region's voxels get (default: found from the regions)
+  std::string encoder = "plain";       // --encoder: a segmentation UNet's, plain or residual (nnU-Net's ResEnc)
 };
 
 // The table as the experiment names it: relative to the experiment's folder, unless that climbs more than two
@@ -121,6 +122,10 @@ int64_t max_size(const InitOptions& o, int64_t fallback);
 // " --max-size N", " --fold-group COLUMN" when given, for the command a template repeats; a segmentation's
 // whole command ("fuse init TABLE --image I --mask M ...").
 std::string max_size_option(const InitOptions& o);
+// " --encoder residual", or nothing for the plain encoder.
+std::string encoder_option(const InitOptions& o);
+// The UNet's encoder member (`, "encoder": "residual"`), or nothing for the plain one.
+std::string encoder_member(const InitOptions& o);
 std::string fold_group_option(const InitOptions& o);
 // The target's options as given: " --target COLUMNS", or " --time T --event E" (E=VALUE for a text event).
 std::string target_option(const InitOptions& o);

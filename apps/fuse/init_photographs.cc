@@ -80,7 +80,8 @@ int init_photograph_segmentation(const InitOptions& o, const data::DatasetSummar
   line("    " + folds_member(stem, groups, s.images.size(), "") + ",");
   line("    \"loader\": {\"batch_size\": 8, \"workers\": 2}");
   line("  },");
-  line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": 2, \"num_classes\": " + std::to_string(classes) + ", \"channels\": [16, 32, 64],");
+  line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": 2, \"num_classes\": " + std::to_string(classes) + ", \"channels\": [16, 32, 64]" +
+       encoder_member(o) + ",");
   line("            \"inputs\": [" + photo + "], \"outputs\": [\"model.logits\", \"model.probs\"]},");
   line(segmentation_sections(seg_key, metric, "HD95 in pixels of the resized picture.", 30));
   line("  // A new photograph: its steps without the mask; the mask written back at the photograph's own size, in the");

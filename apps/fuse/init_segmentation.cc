@@ -352,7 +352,7 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   line("  // Instance norm: batches of two patches are too few for batch statistics (nnU-Net's choice).");
   if (regions) line("  // One output channel per region, each a sigmoid: the regions overlap (nnU-Net's region-based training).");
   line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": 3, \"num_classes\": " + std::to_string(outputs) +
-       ", \"channels\": [16, 32, 64], \"norm\": \"instance\",\n            \"inputs\": [" + json_string(image) + "], \"outputs\": " +
+       ", \"channels\": [16, 32, 64], \"norm\": \"instance\"" + encoder_member(o) + ",\n            \"inputs\": [" + json_string(image) + "], \"outputs\": " +
        (regions ? "[\"model.logits\"]" : "[\"model.logits\", \"model.probs\"]") + "},");
   const std::string distances = "Distances in millimetres: the spacing per tensor axis (z, y, x) after resampling.";
   line(segmentation_sections(seg, metric, distances, 50, region_labels, ignore));

@@ -568,6 +568,7 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   CommandResult r = fuse("init data/train.csv --mask mask --threads 2 --out seg.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("wrote seg.json: 3D segmentation of labels 1 ("), std::string::npos) << r.out;
+  EXPECT_EQ(read_text(dir / "seg.json").find("\"encoder\""), std::string::npos);  // the plain encoder by default
   EXPECT_NE(r.out.find(" voxels) in 6 images\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\nnext: fuse run seg.json --out runs/seg; fuse choose-postprocess seg.json runs/seg; fuse export runs/seg --out seg_bundle\n"),
             std::string::npos)
@@ -578,10 +579,17 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   EXPECT_NE(text.find(R"("class_ratios": [1, 1, 1])"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("size": [40, 40, 16], "class_ratios")"), std::string::npos) << text;  // the resampled size, under 64
   EXPECT_NE(text.find(R"("folds": {"k": 3, "group": "data.patient", "file": "seg_folds.json"})"), std::string::npos) << text;  // 3 patients of 2 cases
-  ASSERT_EQ(fuse("init data/train.csv --mask mask --threads 2 --max-size 8 --out small.json", dir).exit_code, 0);
+  // Smaller patches, and nnU-Net's residual encoder (ResEnc), which trains.
+  ASSERT_EQ(fuse("init data/train.csv --mask mask --threads 2 --max-size 8 --encoder residual --out small.json", dir).exit_code, 0);
   const std::string small = read_text(dir / "small.json");
   EXPECT_NE(small.find(R"("size": [8, 8, 8], "class_ratios")"), std::string::npos) << small;
-  EXPECT_NE(small.find("// Made by `fuse init data/train.csv --image image --mask mask --max-size 8`:"), std::string::npos) << small;
+  EXPECT_NE(small.find(R"("channels": [16, 32, 64], "norm": "instance", "encoder": "residual",)"), std::string::npos) << small;
+  EXPECT_NE(small.find("// Made by `fuse init data/train.csv --image image --mask mask --encoder residual --max-size 8`:"), std::string::npos) << small;
+  r = fuse("run small.json --epochs 1 --out run_small", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(fuse("init data/train.csv --target lesion --encoder residual --out none.json", dir).err,
+            "fuse: error: --encoder chooses a segmentation UNet's encoder: give --mask COLUMN (or an nnU-Net folder)\n");
+  EXPECT_NE(fuse("init data/train.csv --mask mask --encoder resnet --out none.json", dir).err.find("--encoder: resnet not in {plain,residual}"), std::string::npos);
   r = fuse("run seg.json --epochs 1 --out run", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("model component 'net': in_channels 1 ("), std::string::npos) << r.out;
@@ -1070,9 +1078,12 @@ TEST(FuseInit, A2DNnUnetFolderGivesAPhotographSegmentation) {
   }
   fs::copy_file(dir / "data" / "images" / "train_0.png", set / "imagesTs" / "new_0000.png");
   std::ofstream(set / "dataset.json") << R"({"channel_names": {"0": "photo"}, "labels": {"background": 0, "lesion": 1}, "numTraining": 12, "file_ending": ".png"})";
-  CommandResult r = fuse("init Dataset002_Skin --threads 2 --out skin.json", dir);
+  // With nnU-Net's residual encoder: the 2D UNet has it, and the template names the option that made it.
+  CommandResult r = fuse("init Dataset002_Skin --threads 2 --encoder residual --out skin.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("wrote skin.json: 2D segmentation of mask value 255 ("), std::string::npos) << r.out;
+  EXPECT_NE(read_text(dir / "skin.json").find(R"("channels": [16, 32, 64], "encoder": "residual",)"), std::string::npos);
+  EXPECT_NE(read_text(dir / "skin.json").find("// Made by `fuse init Dataset002_Skin --encoder residual`:"), std::string::npos);
   EXPECT_NE(read_text(dir / "skin.json").find(R"("source": {"folder": "Dataset002_Skin/imagesTr", "pattern": "*_0000.png", "key": "data.photo", "id": "{*}",)"),
             std::string::npos);
   ASSERT_EQ(fuse("run skin.json --epochs 1 --no-progress --out run", dir).exit_code, 0);
