@@ -1,5 +1,8 @@
 #include "choose_postprocess.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <iostream>
 
 #include "../common/table.h"
@@ -12,6 +15,12 @@ int choose_postprocess(const ChoosePostprocessCommand& o) {
   train::ChoosePostprocessOptions options;
   options.run = {o.checkpoint, o.device, o.settings};
   options.metric = o.metric;
+  if (!o.no_progress && isatty(fileno(stderr)))  // a run's validation cases take a model pass each
+    options.on_case = [](const std::string& run, size_t done, size_t total) {
+      std::fprintf(stderr, "\r%s: case %zu/%zu", run.c_str(), done, total);
+      if (done == total) std::fprintf(stderr, "\r\033[K");  // the run's line below replaces it
+      std::fflush(stderr);
+    };
   size_t runs = 0;
   options.on_run = [&runs](const std::string& run, size_t cases) {
     ++runs;

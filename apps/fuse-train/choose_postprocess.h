@@ -11,6 +11,7 @@ namespace fuse::cli {
 struct ChoosePostprocessCommand {
   std::string experiment, run, checkpoint = "best", device = "cpu", metric;
   std::vector<std::string> settings;  // the run's --set values
+  bool no_progress = false;
 };
 
 int choose_postprocess(const ChoosePostprocessCommand& command);

@@ -552,6 +552,7 @@ int main(int argc, char** argv) {
   choose_cmd->add_option("--checkpoint", choose.checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
   choose_cmd->add_option("--set", choose.settings, "the --set values the run was trained with");
   choose_cmd->add_option("--device", choose.device, "cpu, cuda, cuda:N");
+  choose_cmd->add_flag("--no-progress", choose.no_progress, "no progress line");
   choose_cmd->callback([&] { exit_code = fuse::cli::choose_postprocess(choose); });
 
   static EvalSegOptions seg;

@@ -592,7 +592,7 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   // nnU-Net's post-processing choice on the validation volumes: the maps as predicted, the foreground's largest
   // component, then each class's, with the chosen steps written for fuse export.
   const std::string choose_args = "choose-postprocess '" + experiment.string() + "' '" + (dir / "run").string() + "'";
-  const CommandResult choose = fuse(choose_args);
+  const CommandResult choose = fuse(choose_args + " --no-progress");
   ASSERT_EQ(choose.exit_code, 0) << choose.err;
   std::istringstream chosen_lines(choose.out);
   std::getline(chosen_lines, line);

@@ -266,6 +266,7 @@ PostprocessChoice choose_postprocess(const Registry& registry, const fs::path& e
         throw Error(error.code(), run.string() + ": validation sample '" + r.id + "': " + error.what());
       }
       ++cases;
+      if (options.on_case) options.on_case(run.string(), cases, all.size());
     });
     if (options.on_run) options.on_run(run.string(), cases);
   }

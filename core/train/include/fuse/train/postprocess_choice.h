@@ -72,6 +72,7 @@ boost::json::array keep_component_steps(const PostprocessChoice& choice, const I
 struct ChoosePostprocessOptions {
   RunResultsOptions run;  // the checkpoint, device and --set values of the runs
   std::string metric;     // the experiment's validation metric that judges (default: the first on label maps)
+  std::function<void(const std::string& run, size_t done, size_t total)> on_case;  // after each validation case
   std::function<void(const std::string& run, size_t cases)> on_run;  // after each run's validation cases
 };
 
