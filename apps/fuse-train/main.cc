@@ -97,6 +97,19 @@ std::string run_command(const RunOptions& o, const std::string& flags) {
 
 fs::path run_folder(const RunOptions& o, const Experiment& e) { return o.out.empty() ? fs::path("runs") / e.name : fs::path(o.out); }
 
+// What comes after training a segmentation (a validation metric on label maps): nnU-Net's post-processing
+// choice on the validation cases, then the bundle that applies it.
+void print_next_for_segmentation(const RunOptions& o, const Experiment& e, const fs::path& dir) {
+  const bool label_maps = std::any_of(e.metrics.begin(), e.metrics.end(), [](const fuse::train::MetricSpec& m) {
+    return m.validation && (m.component == "fuse.metrics.segmentation" || m.component == "fuse.cuda.gpu_segmentation");
+  });
+  if (!label_maps) return;
+  std::string command = "fuse choose-postprocess " + shell_word(o.experiment) + " " + shell_word(dir.string());
+  for (const std::string& s : o.settings) command += " --set " + shell_word(s);
+  std::cout << "next: " << command << " (keeps the largest components where that raises the validation Dice), then fuse export " << shell_word(dir.string())
+            << " --out BUNDLE\n";
+}
+
 // The evaluation's headline metrics (those named as in the experiment, e.g. "auc" or "accuracy.accuracy"; of a
 // metric none of whose outputs bears its name, such as "regression", every output) with their intervals; the
 // rest is in evaluation.json and report.html.
@@ -165,6 +178,7 @@ int train(const RunOptions& o, const fuse::launch::World& world) {
   std::cout << "run folder: " << dir.string() << " (results.json, log.csv, checkpoints/";
   if (fs::exists(dir / "report.html")) std::cout << ", report.html";
   std::cout << ")\n";
+  print_next_for_segmentation(o, e, dir);
   return 0;
 }
 
@@ -213,6 +227,7 @@ int cross_validate(const RunOptions& o, const fuse::launch::World& world) {
     print_evaluation(dir / "evaluation.json");
   }
   std::cout << "cross-validation folder: " << dir.string() << " (cross_validation.json, fold_0 ... fold_" << r.k - 1 << (r.evaluated ? ", evaluation.json, report.html" : "") << ")\n";
+  print_next_for_segmentation(o, e, dir);
   return 0;
 }
 

@@ -201,6 +201,7 @@ TEST(FuseRun, CrossValidatesOverTheFoldsAndEvaluatesTheOutOfFoldPredictions) {
   EXPECT_EQ(line.rfind("evaluation: auc = ", 0), 0u) << all.out;
   EXPECT_NE(all.out.find("cross-validation folder: " + (dir / "cv").string() + " (cross_validation.json, fold_0 ... fold_2, evaluation.json, report.html)"),
             std::string::npos);
+  EXPECT_EQ(all.out.find("next: fuse choose-postprocess"), std::string::npos) << all.out;  // a classifier has no label maps to clean
   EXPECT_EQ(fuse("run '" + experiment.string() + "' --folds 1").err, "fuse: error: --folds chooses folds to cross-validate: add --cross-validate\n");
   EXPECT_EQ(fuse(args + " --folds 5").err, "fuse: error: fold 5 is not one of the experiment's 3 folds (0 to 2)\n");
   // A classifier has no label maps to clean.
@@ -428,6 +429,10 @@ TEST(FuseRun, TheSlicesExampleTrainsOnSmallVolumes) {
   const CommandResult run = fuse("run '" + experiment.string() + "' --epochs 1 --no-progress --out '" + (dir / "run").string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find(": validation.dice = "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("\nnext: fuse choose-postprocess " + experiment.string() + " " + (dir / "run").string() +
+                         " (keeps the largest components where that raises the validation Dice), then fuse export " + (dir / "run").string() + " --out BUNDLE\n"),
+            std::string::npos)
+      << run.out;
 }
 
 // A 2D model on the slices of volumes: the static pipeline splits each volume into its axial slices and keeps
