@@ -100,10 +100,7 @@ fs::path run_folder(const RunOptions& o, const Experiment& e) { return o.out.emp
 // What comes after training a segmentation (a validation metric on label maps): nnU-Net's post-processing
 // choice on the validation cases, then the bundle that applies it.
 void print_next_for_segmentation(const RunOptions& o, const Experiment& e, const fs::path& dir) {
-  const bool label_maps = std::any_of(e.metrics.begin(), e.metrics.end(), [](const fuse::train::MetricSpec& m) {
-    return m.validation && (m.component == "fuse.metrics.segmentation" || m.component == "fuse.cuda.gpu_segmentation");
-  });
-  if (!label_maps) return;
+  if (std::none_of(e.metrics.begin(), e.metrics.end(), fuse::train::scores_label_maps)) return;
   std::string command = "fuse choose-postprocess " + shell_word(o.experiment) + " " + shell_word(dir.string());
   for (const std::string& s : o.settings) command += " --set " + shell_word(s);
   std::cout << "next: " << command << " (keeps the largest components where that raises the validation Dice), then fuse export " << shell_word(dir.string())

@@ -56,11 +56,6 @@ int spatial_dims(const Tensor& pred, const Tensor& target) {
   return static_cast<int>(n) - 1;
 }
 
-double number(const NDict& result, const std::string& key) {
-  const Value& v = result.at(key);
-  return v.is<double>() ? v.as<double>() : static_cast<double>(v.as<int64_t>());
-}
-
 std::vector<double> numbers(const NDict& result, const std::string& key) {
   const Tensor& t = result.get<Tensor>(key);
   return std::vector<double>(t.data<double>(), t.data<double>() + t.numel());
@@ -182,8 +177,8 @@ PostprocessChoice PostprocessTrials::choose() const {
     t.judged = judged;
     t.dice = numbers(r, "dice");
     t.hd95 = numbers(r, "hd95");
-    t.mean_dice = number(r, "mean_dice");
-    t.mean_hd95 = number(r, "mean_hd95");
+    t.mean_dice = r.get<double>("mean_dice");
+    t.mean_hd95 = r.get<double>("mean_hd95");
     const Tensor& classes = r.get<Tensor>("classes");
     c.classes.assign(classes.data<int64_t>(), classes.data<int64_t>() + classes.numel());
     return t;
@@ -202,6 +197,10 @@ PostprocessChoice PostprocessTrials::choose() const {
     c.trials.push_back(std::move(t));
   }
   return c;
+}
+
+bool scores_label_maps(const MetricSpec& metric) {
+  return metric.validation && (metric.component == "fuse.metrics.segmentation" || metric.component == "fuse.cuda.gpu_segmentation");
 }
 
 bj::array keep_component_steps(const PostprocessChoice& choice, const InferenceSpec& inference) {
@@ -241,7 +240,7 @@ PostprocessChoice choose_postprocess(const Registry& registry, const fs::path& e
       for (const MetricSpec& m : e.metrics) {
         if (!m.validation) continue;
         names.push_back(m.name);
-        const bool segmentation = m.component == "fuse.metrics.segmentation" || m.component == "fuse.cuda.gpu_segmentation";
+        const bool segmentation = scores_label_maps(m);
         if (options.metric.empty() ? segmentation && judge == nullptr : m.name == options.metric) {
           if (!segmentation)
             throw Error(Errc::kInvalidArgument, "--metric: '" + m.name + "' (" + m.component + ") does not score label maps: name a fuse.metrics.segmentation metric");

@@ -226,7 +226,6 @@ Overlap probabilities_and_one_hot(const torch::Tensor& logits, const torch::Tens
   return o;
 }
 
-
 // Per-class overlap over the batch and space, then the mean over classes (background optional), or the mean
 // weighted by `weights` (one per class, background included; MONAI's DiceLoss weight: a rare structure may
 // count more than a large one).

@@ -64,6 +64,10 @@ class PostprocessTrials {
   std::unique_ptr<Impl> impl_;
 };
 
+// Whether a metric scores label maps with Dice (fuse.metrics.segmentation or its GPU twin) on validation: what can
+// judge the post-processing.
+bool scores_label_maps(const MetricSpec& metric);
+
 // The chosen trials as fuse.medical.keep_components steps for `inference`'s postprocess. Where a write step
 // makes the written labels from scores (fuse.io.write_medical's 'scores', e.g. model.probs), the steps clean
 // those scores too ('scores_are' "regions" with 'region_labels').
