@@ -510,6 +510,32 @@ TEST(FuseRun, TrainsOnSlicesAndPredictsWholeVolumes) {
   ASSERT_EQ(images.size(), 2u);
   EXPECT_EQ(images[0].at("size"), images[1].at("size"));
   EXPECT_EQ(images[0].at("size").as_array().back(), 12);
+  // nnU-Net's ensemble of a 2D and a 3D model: a 3D UNet on the whole volumes, predicting in windows, and the
+  // 2D one on slices; each runs its own bundle's setup and their probabilities are averaged.
+  boost::json::object volumes = boost::json::parse(read_text(dir / "experiment.json")).as_object();
+  volumes["name"] = "volumes";
+  boost::json::object& data = volumes["data"].as_object();
+  data["static"].as_array().resize(3);  // read both, rescale: no split into slices
+  data["cache"] = "cache3d";
+  data["loader"].as_object().erase("sampler");
+  data["loader"].as_object()["batch_size"] = 1;  // whole volumes of different depths
+  volumes.erase("validation");
+  volumes["model"].as_object()["dims"] = 3;
+  boost::json::object& inference = volumes["inference"].as_object();
+  inference.erase("slices");
+  inference["sliding_window"] = boost::json::parse(R"({"size": [16, 16, 8], "overlap": 0.5})");
+  std::ofstream(dir / "volumes.json") << boost::json::serialize(volumes);
+  const CommandResult run3d = fuse("run '" + (dir / "volumes.json").string() + "' --no-progress --out '" + (dir / "run3d").string() + "'");
+  ASSERT_EQ(run3d.exit_code, 0) << run3d.err;
+  ASSERT_EQ(fuse("export '" + (dir / "run3d").string() + "' --out '" + (dir / "bundle3d").string() + "'").exit_code, 0);
+  const CommandResult both = fuse("infer '" + (dir / "bundle3d").string() + "' '" + (dir / "bundle").string() + "' --input '" + volume.string() +
+                                  "' --output '" + (dir / "check" / "ensemble.nii.gz").string() + "'");
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  const CommandResult three = fuse("dataset summary '" + (dir / "check").string() + "' --json");
+  ASSERT_EQ(three.exit_code, 0) << three.err;
+  const boost::json::array written = boost::json::parse(three.out).at("images").as_array();
+  ASSERT_EQ(written.size(), 3u);
+  for (const boost::json::value& image : written) EXPECT_EQ(image.at("size"), images[0].at("size"));
   // The same run without inference steps: its static pipeline cannot serve inference.
   fs::copy(dir / "run", dir / "run_plain", fs::copy_options::recursive);
   boost::json::object config = boost::json::parse(read_text(dir / "run" / "config.json")).as_object();
@@ -522,6 +548,57 @@ TEST(FuseRun, TrainsOnSlicesAndPredictsWholeVolumes) {
   EXPECT_EQ(refused.err.rfind("fuse: error: " + config_file + ": the inference steps (by default the data's static pipeline) hold a 'split' step (" +
                                   config_file + ":1:", 0), 0u) << refused.err;
   EXPECT_NE(refused.err.find("), but inference makes one prediction per input: write 'inference.steps' without it\n"), std::string::npos) << refused.err;
+}
+
+// nnU-Net's deep supervision on the segmentation example: the UNet writes logits of half the size in training and
+// the loss takes them too (the run says with which weights); validation, the export and inference go without them.
+TEST(FuseRun, DeepSupervisionTrainsOnHalfSizeLogitsAndInfersWithoutThem) {
+  const fs::path dir = fresh_dir("train_cli_deep_supervision");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 8 40 40 20").exit_code, 0);
+  const fs::path experiment = example_copy("seg3d", dir, {{"../../build/examples/seg3d", (dir / "data").string()}});
+  const std::string run_args = "run '" + experiment.string() + "' --epochs 1 --no-progress";
+  const std::string model_set = " --set 'model.deep_supervision=[\"model.logits_half\"]'";
+  const std::string loss_set = " --set 'losses.dice_ce.deep_supervision=[\"model.logits_half\"]'";
+  const CommandResult run = fuse(run_args + model_set + loss_set + " --out '" + (dir / "run").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("loss 'dice_ce': deep supervision, weights model.logits 0.667, model.logits_half 0.333 (validation: the first alone)\n"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find(": validation.dice = "), std::string::npos) << run.out;
+  ASSERT_EQ(fuse("export '" + (dir / "run").string() + "' --out '" + (dir / "bundle").string() + "'").exit_code, 0);
+  const fs::path volume = dir / "data" / "images" / "case01_ct.nii.gz";
+  const CommandResult infer = fuse("infer '" + (dir / "bundle").string() + "' --input '" + volume.string() + "' --output '" + (dir / "seg.nii.gz").string() + "'");
+  EXPECT_EQ(infer.exit_code, 0) << infer.err;
+  EXPECT_TRUE(fs::exists(dir / "seg.nii.gz"));
+  // The loss names keys the model does not write: the first training batch stops the run.
+  const CommandResult unwritten = fuse(run_args + loss_set + " --out '" + (dir / "run2").string() + "'");
+  EXPECT_EQ(unwritten.exit_code, 1);
+  EXPECT_NE(unwritten.err.find(": loss 'dice_ce': deep supervision's 'model.logits_half' is not in the training batch: the model writes it in training "
+                               "only when it names it (fuse.models.unet's 'deep_supervision': [\"model.logits_half\", ...])\n"),
+            std::string::npos)
+      << unwritten.err;
+  // The loss names one more key than the model writes.
+  const CommandResult more = fuse(run_args + model_set + " --set 'losses.dice_ce.deep_supervision=[\"model.logits_half\", \"model.logits_quarter\"]' --out '" +
+                                  (dir / "run5").string() + "'");
+  EXPECT_EQ(more.exit_code, 1);
+  EXPECT_NE(more.err.find(": loss 'dice_ce': deep supervision's 'model.logits_quarter' is not in the batch, though 'model.logits_half' is: the model "
+                          "writes it in training (fuse.models.unet's 'deep_supervision' names its keys, 1/2 the size first)\n"),
+            std::string::npos)
+      << more.err;
+  // A loss that cannot resize its target to the lower resolutions.
+  const CommandResult regression = fuse(run_args + model_set + " --set 'losses.dice_ce={\"loss\": \"fuse.losses.mse\", \"pred\": \"model.probs\", "
+                                        "\"target\": \"data.seg\", \"deep_supervision\": [\"model.logits_half\"]}' --out '" + (dir / "run3").string() + "'");
+  EXPECT_EQ(regression.exit_code, 1);
+  EXPECT_NE(regression.err.find(": loss 'dice_ce': 'deep_supervision' needs a loss of one prediction 'pred' that resizes its target ('resize_target'), "
+                                "as fuse.losses.dice_ce, dice, cross_entropy, focal and tversky do; fuse.losses.mse does not\n"),
+            std::string::npos)
+      << regression.err;
+  const CommandResult empty = fuse(run_args + " --set 'losses.dice_ce.deep_supervision=[]' --out '" + (dir / "run4").string() + "'");
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_NE(empty.err.find(": 'deep_supervision' names no key: list the model's lower-resolution outputs, 1/2 the size first (fuse.models.unet's "
+                           "'deep_supervision' keys)\n"),
+            std::string::npos)
+      << empty.err;
 }
 
 // The segmentation example as shipped, on small volumes: trained for 2 epochs, its validation shown, exported,

@@ -65,6 +65,13 @@ std::vector<std::string> Component::writes() const {
   return out;
 }
 
+std::vector<std::string> Component::optional_writes() const {
+  std::vector<std::string> out;
+  for (const auto& [key, spec] : writes_)
+    if (spec->optional) out.push_back(key);
+  return out;
+}
+
 std::string Component::name() const {
   return std::string(kind_name(kind())) + " '" + id() + "' (plugin '" + plugin_id() + "')";
 }

@@ -102,7 +102,13 @@ void read_losses(const json::Document& d, Experiment& e) {
     s.component = r.string("loss");
     s.weight = r.number("weight", 1.0, 0);
     s.warmup_steps = r.integer("warmup_steps", 0, 0);
-    s.config = config_of(r, {"loss", "weight", "warmup_steps", "pre"});
+    if (r.has("deep_supervision")) {
+      s.deep_supervision = r.strings("deep_supervision");
+      if (s.deep_supervision.empty())
+        r.fail("deep_supervision", "'deep_supervision' names no key: list the model's lower-resolution outputs, 1/2 the size first (fuse.models.unet's "
+                                   "'deep_supervision' keys)");
+    }
+    s.config = config_of(r, {"loss", "weight", "warmup_steps", "pre", "deep_supervision"});
     if (r.has("pre")) s.pre = data::read_steps(d, r.pointer("pre"));
     for (const char* field : {"class_weights", "dice_class_weights", "pos_weights"})
       if (const bj::value* w = s.config.if_contains(field); w && w->is_string()) {

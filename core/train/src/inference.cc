@@ -152,6 +152,15 @@ struct Predictor::Impl {
   std::vector<data::Pipeline> steps, postprocess;
   std::vector<size_t> steps_of, postprocess_of;
   size_t shared_steps = 0;  // the first steps that every distinct inference steps has: run once per input
+  // How each model sees an input: its own bundle's windows, slices and test-time flips (nnU-Net's ensemble of a
+  // 2D model on slices and a 3D one on windows).
+  struct Setup {
+    SlidingWindowSpec window;
+    SliceSpec slices;
+    std::vector<std::vector<int>> flips;
+    bool whole() const { return window.size.empty() && !slices.enabled(); }  // the model sees the input as it is
+  };
+  std::vector<Setup> setups;
   std::unique_ptr<data::Pipeline> write;
   // Copies of the inference steps for threads preparing inputs at once (a pipeline is not thread-safe): one set
   // is taken for each input and given back after it.
@@ -188,28 +197,13 @@ size_t index_of(std::vector<std::vector<data::Step>>& distinct, const std::vecto
   return distinct.size() - 1;
 }
 
-// What of a bundle's inference an ensemble takes from its first bundle, in words: windows, slices, flips, the
-// input and output keys, the reference and the write steps (each model runs its own steps and postprocess).
+// What of a bundle's inference an ensemble takes from its first bundle, in words: the input and output keys,
+// the reference and the write steps (each model runs its own steps, windows or slices, flips and postprocess).
 std::vector<std::pair<std::string, std::string>> shared_inference(const InferenceSpec& s) {
-  const auto list = [](const auto& values) {
-    std::string text;
-    for (const auto& v : values) text += (text.empty() ? "" : ", ") + std::to_string(v);
-    return "[" + text + "]";
-  };
-  std::string window = "none", slices = "none", flips = "none", write;
-  if (!s.sliding_window.size.empty()) {
-    const SlidingWindowSpec& w = s.sliding_window;
-    window = "size " + list(w.size) + ", overlap " + json::format_number(w.overlap) + ", " + w.blend + " blend (sigma " +
-             json::format_number(w.sigma_scale) + "), batch " + std::to_string(w.batch) + ", pad " + json::format_number(w.pad_value);
-  }
-  if (s.slices.enabled()) slices = "along " + s.slices.axis + ", batch " + std::to_string(s.slices.batch);
-  if (!s.tta.flips.empty()) {
-    flips.clear();
-    for (const std::vector<int>& axes : s.tta.flips) flips += (flips.empty() ? "" : ", ") + list(axes);
-  }
+  std::string write;
   for (const data::Step& w : s.write) write += (write.empty() ? "" : ", ") + w.op + " " + json::to_text(w.config);
-  return {{"sliding window", window}, {"slices", slices}, {"test-time flips", flips}, {"input key", s.input_key}, {"output key", s.output_key},
-          {"reference", s.reference.empty() ? "none" : s.reference}, {"write", write.empty() ? "none" : write}};
+  return {{"input key", s.input_key}, {"output key", s.output_key}, {"reference", s.reference.empty() ? "none" : s.reference},
+          {"write", write.empty() ? "none" : write}};
 }
 
 // Whether a postprocess changed or made `after` (a tensor it replaced holds another buffer; tensors are
@@ -270,7 +264,7 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& give
     if (d.device_type != kDLCPU) graph.to_device(d);
     if (i > 0 && (graph.input_keys() != m.graphs[0].input_keys() || graph.output_keys() != m.graphs[0].output_keys()))
       throw Error(Errc::kInvalidArgument, "an ensemble needs models with the same inputs and outputs; '" + dir.string() + "' differs from the first bundle");
-    if (i > 0) {  // one set of windows, flips and writes serves every model: a bundle set up otherwise would be run as the first
+    if (i > 0) {  // one set of keys and writes serves every model: a bundle set up otherwise would be run as the first
       const auto first = shared_inference(m.experiment.inference), here = shared_inference(e.inference);
       for (size_t k = 0; k < first.size(); ++k)
         if (first[k].second != here[k].second)
@@ -278,6 +272,7 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& give
                                                   here[k].second + " where the first bundle ('" + m.dirs[0].string() + "') has " + first[k].second +
                                                   ": export bundles made alike, or predict with each on its own");
     }
+    m.setups.push_back(Impl::Setup{s.sliding_window, s.slices, s.tta.flips});
     m.steps_of.push_back(index_of(step_lists, s.steps));
     m.postprocess_of.push_back(index_of(post_lists, s.postprocess));
     if (i == 0) m.experiment = std::move(e);
@@ -311,7 +306,10 @@ Predictor::~Predictor() = default;
 
 const Experiment& Predictor::experiment() const { return impl_->experiment; }
 
-void Predictor::set_flips(std::vector<std::vector<int>> flips) { impl_->experiment.inference.tta.flips = std::move(flips); }
+void Predictor::set_flips(std::vector<std::vector<int>> flips) {
+  for (Impl::Setup& s : impl_->setups) s.flips = flips;
+  impl_->experiment.inference.tta.flips = std::move(flips);
+}
 
 NDict Predictor::predict_file(const std::string& input, const std::string& output) {
   const InferenceSpec& spec = impl_->experiment.inference;
@@ -402,12 +400,12 @@ const Value& most_frequent(const std::vector<Value>& values) {
 std::vector<Predictor::Impl::Outputs> Predictor::Impl::run_models(const std::vector<NDict>& batches) {
   const uint64_t seed = experiment.seed;
   const std::vector<std::string> inputs = graphs[0].input_keys(), outputs = graphs[0].output_keys();
-  std::vector<std::vector<int>> flips{{}};
-  for (const auto& f : experiment.inference.tta.flips) flips.push_back(f);
-  const SlidingWindowSpec& window = experiment.inference.sliding_window;
   std::vector<Outputs> per_model;
   for (size_t i = 0; i < graphs.size(); ++i) {
     ModelGraph& graph = graphs[i];
+    const Setup& setup = setups[i];
+    std::vector<std::vector<int>> flips{{}};
+    for (const auto& f : setup.flips) flips.push_back(f);
     Outputs sums;
     for (const std::vector<int>& flip : flips) {
       NDict b = batches[steps_of[i]];
@@ -427,8 +425,8 @@ std::vector<Predictor::Impl::Outputs> Predictor::Impl::run_models(const std::vec
         if (!dims.empty()) b.set(k, Value(wrap(t.flip(dims))));
       }
       const auto forward = [&](NDict& x) { graph.forward(x, CallContext(false, seed, -1, 0)); };
-      if (experiment.inference.slices.enabled()) slice_forward(b, inputs, outputs, experiment.inference.slices, forward);
-      else sliding_window_forward(b, inputs, outputs, window, forward);
+      if (setup.slices.enabled()) slice_forward(b, inputs, outputs, setup.slices, forward);
+      else sliding_window_forward(b, inputs, outputs, setup.window, forward);
       for (const std::string& k : outputs) {
         torch::Tensor out = view(b.get<Tensor>(k)).to(torch::kCPU);
         if (!dims.empty() && out.dim() == input_rank) out = out.flip(dims);
@@ -550,7 +548,7 @@ std::vector<NDict> Predictor::predict_prepared(std::vector<PreparedInput> inputs
   Impl& m = *impl_;
   errors.assign(inputs.size(), "");
   // Whole volumes cut into windows or slices, or inputs of different shapes or types: one at a time.
-  bool together = inputs.size() > 1 && m.experiment.inference.sliding_window.size.empty() && !m.experiment.inference.slices.enabled();
+  bool together = inputs.size() > 1 && std::all_of(m.setups.begin(), m.setups.end(), [](const Impl::Setup& s) { return s.whole(); });
   for (const std::string& k : m.graphs[0].input_keys())
     for (const PreparedInput& input : inputs)
       for (size_t g = 0; g < m.steps.size(); ++g) {

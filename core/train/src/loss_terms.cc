@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
+#include <optional>
+#include <utility>
 
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
@@ -176,6 +179,13 @@ std::vector<std::vector<int64_t>> regions_of(const boost::json::object& config) 
   return regions;
 }
 
+// A term's weight in a note: 3 digits.
+std::string weight_text(double w) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%.3g", w);
+  return text;
+}
+
 }  // namespace
 
 LossTerms::LossTerms(const Registry& registry, const std::vector<LossSpec>& specs, data::Dataset& train) : specs_(specs) {
@@ -216,16 +226,48 @@ LossTerms::LossTerms(const Registry& registry, const std::vector<LossSpec>& spec
         count_texts.push_back(json::format_number(counts[c]));
       }
       for (const std::string& field : s.auto_weights) config[field] = w;
-      fitted_.push_back("loss '" + s.name + "': " + join(s.auto_weights, " and ") + " [" + join(weights, ", ") + "] (" + counted + ": " + join(count_texts, ", ") + ")");
+      notes_.push_back("loss '" + s.name + "': " + join(s.auto_weights, " and ") + " [" + join(weights, ", ") + "] (" + counted + ": " + join(count_texts, ", ") + ")");
     }
     try {
       losses_.push_back(registry.create_loss(s.component, config));
     } catch (const Error& e) {
       throw Error(e.code(), s.where + ": loss '" + s.name + "': " + e.what());
     }
+    supervision_.push_back(supervision(registry, s, config));
+    if (!s.deep_supervision.empty()) {
+      const boost::json::value* pred = config.if_contains("pred");
+      std::vector<std::string> terms{(pred && pred->is_string() ? std::string(pred->as_string()) : "pred") + " " + weight_text(supervision_.back().weights[0])};
+      for (size_t k = 0; k < s.deep_supervision.size(); ++k) terms.push_back(s.deep_supervision[k] + " " + weight_text(supervision_.back().weights[k + 1]));
+      notes_.push_back("loss '" + s.name + "': deep supervision, weights " + join(terms, ", ") + " (validation: the first alone)");
+    }
     pre_.push_back(s.pre.empty() ? nullptr : std::make_unique<data::Pipeline>(registry, s.pre, "loss '" + s.name + "' preprocessing"));
     names_.push_back(s.name);
   }
+}
+
+LossTerms::Supervision LossTerms::supervision(const Registry& registry, const LossSpec& s, boost::json::object config) {
+  Supervision out;
+  if (s.deep_supervision.empty()) return out;
+  const std::vector<ConfigField>& fields = registry.component(s.component).config;
+  const auto has = [&](const char* name) { return std::any_of(fields.begin(), fields.end(), [&](const ConfigField& f) { return f.name == name; }); };
+  if (!has("pred") || !has("resize_target"))
+    throw Error(Errc::kConfig, s.where + ": loss '" + s.name + "': 'deep_supervision' needs a loss of one prediction 'pred' that resizes its target "
+                                         "('resize_target'), as fuse.losses.dice_ce, dice, cross_entropy, focal and tversky do; " + s.component + " does not");
+  out.weights.push_back(1.0);
+  for (const std::string& key : s.deep_supervision) {
+    config["pred"] = key;
+    config["resize_target"] = true;
+    try {
+      out.losses.push_back(registry.create_loss(s.component, config));
+    } catch (const Error& e) {
+      throw Error(e.code(), s.where + ": loss '" + s.name + "' on deep supervision's '" + key + "': " + e.what());
+    }
+    out.weights.push_back(out.weights.back() / 2);
+  }
+  double sum = 0;
+  for (double w : out.weights) sum += w;
+  for (double& w : out.weights) w /= sum;
+  return out;
 }
 
 void LossTerms::check_keys(const NDict& batch, const std::vector<std::string>& model_outputs) const {
@@ -237,31 +279,61 @@ void LossTerms::check_keys(const NDict& batch, const std::vector<std::string>& m
                                             " (the model writes: " + join(model_outputs, ", ") + ")");
 }
 
+namespace {
+
+// grads += factor * mine, key by key.
+void add_grads(NDict& grads, const NDict& mine, double factor) {
+  for (const auto& [key, g] : mine.flatten()) {
+    if (!g->is<Tensor>()) continue;
+    Tensor scaled = factor == 1.0 ? g->as<Tensor>() : scale_tensor(g->as<Tensor>(), factor);
+    if (Value* existing = grads.find(key)) existing->as<Tensor>() = add_tensors(existing->as<Tensor>(), scaled, key);
+    else grads.set(key, Value(std::move(scaled)));
+  }
+}
+
+}  // namespace
+
 LossTerms::Values LossTerms::compute(const NDict& batch, NDict* grads, int64_t optimizer_step, double scale) {
   Values v;
   for (size_t i = 0; i < losses_.size(); ++i) {
-    const bool warming = optimizer_step < specs_[i].warmup_steps;
-    NDict mine;
-    double value = 0;
+    const LossSpec& spec = specs_[i];
+    const bool warming = optimizer_step < spec.warmup_steps;
+    const bool differentiate = grads != nullptr && !warming;
+    // On a copy: tensors are shared, the preprocessing's changes stay with this loss.
+    std::optional<NDict> prepared;
     if (pre_[i]) {
-      // On a copy: tensors are shared, the preprocessing's changes stay with this loss.
-      NDict prepared = batch;
-      pre_[i]->run(prepared, 0, -1, -1, false);
-      value = losses_[i].forward(prepared, grads && !warming ? &mine : nullptr);
-    } else {
-      value = losses_[i].forward(batch, grads && !warming ? &mine : nullptr);
+      prepared = batch;
+      pre_[i]->run(*prepared, 0, -1, -1, false);
+    }
+    const NDict& in = prepared ? *prepared : batch;
+    NDict mine;
+    double value = losses_[i].forward(in, differentiate ? &mine : nullptr);
+    std::vector<std::pair<NDict, double>> terms;  // the gradients of each term, with its weight
+    terms.emplace_back(std::move(mine), 1.0);
+    Supervision& sup = supervision_[i];
+    if (!sup.losses.empty() && in.has(spec.deep_supervision[0])) {
+      terms[0].second = sup.weights[0];
+      double combined = sup.weights[0] * value;
+      for (size_t k = 0; k < sup.losses.size(); ++k) {
+        if (!in.has(spec.deep_supervision[k]))
+          throw Error(Errc::kKeyNotFound, spec.where + ": loss '" + spec.name + "': deep supervision's '" + spec.deep_supervision[k] +
+                                              "' is not in the batch, though '" + spec.deep_supervision[0] + "' is: the model writes it in training " +
+                                              "(fuse.models.unet's 'deep_supervision' names its keys, 1/2 the size first)");
+        NDict lower;
+        combined += sup.weights[k + 1] * sup.losses[k].forward(in, differentiate ? &lower : nullptr);
+        terms.emplace_back(std::move(lower), sup.weights[k + 1]);
+      }
+      value = combined;
+    } else if (!sup.losses.empty() && grads != nullptr) {
+      throw Error(Errc::kKeyNotFound, spec.where + ": loss '" + spec.name + "': deep supervision's '" + spec.deep_supervision[0] +
+                                          "' is not in the training batch: the model writes it in training only when it names it (fuse.models.unet's " +
+                                          "'deep_supervision': [\"" + spec.deep_supervision[0] + "\", ...])");
     }
     v.each.push_back(value);
     if (warming) continue;
-    v.total += specs_[i].weight * value;
+    v.total += spec.weight * value;
     if (grads == nullptr) continue;
-    const double factor = specs_[i].weight * scale;
-    for (const auto& [key, g] : mine.flatten()) {
-      if (!g->is<Tensor>()) continue;
-      Tensor scaled = factor == 1.0 ? g->as<Tensor>() : scale_tensor(g->as<Tensor>(), factor);
-      if (Value* existing = grads->find(key)) existing->as<Tensor>() = add_tensors(existing->as<Tensor>(), scaled, key);
-      else grads->set(key, Value(std::move(scaled)));
-    }
+    for (const auto& [term, weight] : terms) add_grads(*grads, term, spec.weight * scale * weight);
   }
   return v;
 }

@@ -4,10 +4,9 @@
 #ifndef FUSE_TRAIN_SRC_LOSS_TERMS_H_
 #define FUSE_TRAIN_SRC_LOSS_TERMS_H_
 
+#include <memory>
 #include <string>
 #include <vector>
-
-#include <memory>
 
 #include "fuse/data/dataset.h"
 #include "fuse/data/pipeline.h"
@@ -27,22 +26,34 @@ class LossTerms {
     std::vector<double> each;  // per loss, unweighted
   };
   // Every loss on `batch`. With `grads`, adds weight * scale * d(loss)/d(key) to `grads` (scale: 1 / the
-  // accumulation steps). A loss in its warm-up counts 0 and gives no gradient.
+  // accumulation steps). A loss in its warm-up counts 0 and gives no gradient. A loss with deep supervision is
+  // its terms' weighted sum where the batch has the lower-resolution outputs (training), else its
+  // full-resolution term (validation, where the model writes none); training without them is an error.
   Values compute(const NDict& batch, NDict* grads, int64_t optimizer_step, double scale);
   // Before the first batch: every key a loss reads is in `batch`, else an error naming the loss and where the
   // keys could have come from.
   void check_keys(const NDict& batch, const std::vector<std::string>& model_outputs) const;
 
   const std::vector<std::string>& names() const { return names_; }
-  // What was fitted to the training data, one line each (the class weights of "auto"), for the run's output.
-  const std::vector<std::string>& fitted() const { return fitted_; }
+  // For the run's output, one line each: what was fitted to the training data (the class weights of "auto"),
+  // and deep supervision's weights.
+  const std::vector<std::string>& notes() const { return notes_; }
 
  private:
+  // A loss's deep supervision: the loss on each lower-resolution output, and the weights of the full-resolution
+  // term, then of those (empty without deep supervision).
+  struct Supervision {
+    std::vector<Loss> losses;
+    std::vector<double> weights;
+  };
+  static Supervision supervision(const Registry& registry, const LossSpec& spec, boost::json::object config);
+
   std::vector<Loss> losses_;
+  std::vector<Supervision> supervision_;
   std::vector<std::unique_ptr<data::Pipeline>> pre_;  // per loss, may be empty
   std::vector<LossSpec> specs_;
   std::vector<std::string> names_;
-  std::vector<std::string> fitted_;
+  std::vector<std::string> notes_;
 };
 
 }  // namespace fuse::train

@@ -16,13 +16,13 @@ void ModelGraph::add(std::string name, Model model) {
   n.name = name;
   n.owner = models_.size();
   n.inputs = model.reads();
-  n.outputs = model.writes();
+  const std::vector<std::string> optional = model.optional_writes();
+  for (const std::string& k : model.writes())
+    (std::count(optional.begin(), optional.end(), k) ? n.optional_outputs : n.outputs).push_back(k);
   models_.push_back(std::make_unique<Model>(std::move(model)));
   model_names_.push_back(std::move(name));
   // A component reading a key an earlier one writes gets input gradients.
-  for (const std::string& in : n.inputs)
-    for (const Node& earlier : nodes_)
-      n.input_grads = n.input_grads || std::find(earlier.outputs.begin(), earlier.outputs.end(), in) != earlier.outputs.end();
+  n.input_grads = reads_an_output(n);
   nodes_.push_back(std::move(n));
 }
 
@@ -44,11 +44,19 @@ void ModelGraph::add_shared(std::string name, const std::string& of, std::map<st
                                      join(std::vector<std::string>(own.begin(), own.end()), ", ") + ")");
   n.renames = std::move(renames);
   for (const std::string& k : m.reads()) n.inputs.push_back(batch_key(n, k));
-  for (const std::string& k : m.writes()) n.outputs.push_back(batch_key(n, k));
+  const std::vector<std::string> optional = m.optional_writes();
+  for (const std::string& k : m.writes())
+    (std::count(optional.begin(), optional.end(), k) ? n.optional_outputs : n.outputs).push_back(batch_key(n, k));
+  n.input_grads = reads_an_output(n);
+  nodes_.push_back(std::move(n));
+}
+
+bool ModelGraph::reads_an_output(const Node& n) const {
   for (const std::string& in : n.inputs)
     for (const Node& earlier : nodes_)
-      n.input_grads = n.input_grads || std::find(earlier.outputs.begin(), earlier.outputs.end(), in) != earlier.outputs.end();
-  nodes_.push_back(std::move(n));
+      for (const std::vector<std::string>* keys : {&earlier.outputs, &earlier.optional_outputs})
+        if (std::find(keys->begin(), keys->end(), in) != keys->end()) return true;
+  return false;
 }
 
 std::string ModelGraph::batch_key(const Node& n, const std::string& own) const {
@@ -69,7 +77,8 @@ void ModelGraph::forward(NDict& batch, const CallContext& context) {
     NDict scratch;
     for (const std::string& k : m.reads()) scratch.set(k, batch.at(batch_key(n, k)));
     m.forward(scratch, c);
-    for (const std::string& k : m.writes()) batch.set(batch_key(n, k), scratch.at(k));
+    for (const std::string& k : m.writes())
+      if (const Value* v = scratch.find(k)) batch.set(batch_key(n, k), *v);
   }
 }
 
@@ -158,8 +167,15 @@ std::vector<std::string> ModelGraph::output_keys() const {
   return out;
 }
 
+std::vector<std::string> ModelGraph::optional_output_keys() const {
+  std::vector<std::string> out;
+  for (const Node& n : nodes_) out.insert(out.end(), n.optional_outputs.begin(), n.optional_outputs.end());
+  return out;
+}
+
 std::vector<std::string> ModelGraph::input_keys() const {
-  const std::vector<std::string> outputs = output_keys();
+  std::vector<std::string> outputs = output_keys();
+  for (const std::string& k : optional_output_keys()) outputs.push_back(k);
   std::vector<std::string> out;
   for (const Node& n : nodes_)
     for (const std::string& k : n.inputs)

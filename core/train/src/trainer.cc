@@ -320,7 +320,7 @@ void Trainer::Impl::prepare(Mode mode) {
   const int64_t batches = static_cast<int64_t>(train_sampler->batches(0).size());
   schedule = std::make_unique<Schedule>(e.schedule, (batches + e.trainer.accumulate - 1) / e.trainer.accumulate, e.trainer.epochs);
   losses = std::make_unique<LossTerms>(registry, e.losses, *train_data);
-  for (const std::string& line : losses->fitted())
+  for (const std::string& line : losses->notes())
     if (lead()) progress.note(line);
   train_metrics = std::make_unique<MetricSet>(registry, e.metrics, true);
   validation_metrics = std::make_unique<MetricSet>(registry, e.metrics, false);

@@ -519,8 +519,8 @@ TEST(Trainer, AnEnsembleRunsEachBundlesOwnInferenceStepsAndPostprocess) {
   });
   EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir / "bundle", dir / "renamed"}); }),
             "an ensemble needs models with the same inputs and outputs; '" + (dir / "renamed").string() + "' differs from the first bundle");
-  // One inference setup (keys, windows, slices, flips, writes) serves every model: a bundle set up otherwise
-  // is refused, naming what differs, rather than run as the first.
+  // One set of keys and writes serves every model: a bundle set up otherwise is refused, naming what differs,
+  // rather than run as the first.
   const auto inference_of = [](boost::json::object& e) -> boost::json::object& {
     if (!e["inference"].is_object()) e["inference"].emplace_object();
     return e["inference"].as_object();
@@ -535,10 +535,16 @@ TEST(Trainer, AnEnsembleRunsEachBundlesOwnInferenceStepsAndPostprocess) {
   EXPECT_EQ(error_of([&] { mirrored.predict(input(1.5, 1.0)); }),
             "a test-time flip along x but the model input 'data.features' is [1, 2] ([batch, channels, ...] with 0 spatial axes): flip its spatial axes only "
             "(xy for a 2D input)");
+  // Each model predicts with its own bundle's windows, slices and test-time flips (a 2D model on slices beside a
+  // 3D one on windows): the second bundle's flips reach its model alone, which refuses them.
   copy_bundle(dir / "bundle", dir / "flipped", [&](boost::json::object& e) { inference_of(e)["tta"] = boost::json::parse("[[0], [0, 1]]"); });
-  EXPECT_EQ(error_of([&] { Predictor(built_plugins(), {dir / "bundle", dir / "flipped"}); }),
-            "an ensemble predicts with one inference setup, but '" + (dir / "flipped").string() + "' has test-time flips [0], [0, 1] where the first "
-                "bundle ('" + (dir / "bundle").string() + "') has none: export bundles made alike, or predict with each on its own");
+  Predictor flipped_second(built_plugins(), {dir / "bundle", dir / "flipped"});
+  EXPECT_EQ(error_of([&] { flipped_second.predict(input(1.5, 1.0)); }),
+            "a test-time flip along x but the model input 'data.features' is [1, 2] ([batch, channels, ...] with 0 spatial axes): flip its spatial axes only "
+            "(xy for a 2D input)");
+  Predictor unflipped(built_plugins(), {dir / "bundle", dir / "flipped"});
+  unflipped.set_flips({});  // --mirror's flips replace every bundle's
+  EXPECT_TRUE(unflipped.predict(input(1.5, 1.0)).has("model.probs_m1"));
 }
 
 // Label maps that the models' own postprocesses write are combined by a vote per pixel; outputs of other
@@ -810,6 +816,33 @@ TEST(ModelGraph, SharedWeightsSumTheGradientsOfEachApplication) {
   EXPECT_FLOAT_EQ(at_done, 4.0f);
   EXPECT_FLOAT_EQ(static_cast<const float*>(g.parameters()[0].parameter.grad->data)[0], 4.0f);  // 1 + 3
   EXPECT_EQ(error_of([&] { g.add_shared("x", "dec", {}); }), "model: component 'x' shares the weights of 'dec', which is not defined before it");
+}
+
+// A component's optional writes (deep supervision's logits): not among the keys it always writes, present in
+// training only, and renamed with the rest in a shared application.
+TEST(ModelGraph, OptionalOutputsAppearInTrainingUnderTheirApplicationsKeys) {
+  ModelGraph g;
+  g.add("unet", built_plugins().create_model("fuse.models.unet", fuse::testing::json_object(R"({"inputs": ["a"], "outputs": ["la"], "dims": 2, "in_channels": 1,
+      "num_classes": 2, "channels": [2, 4, 8], "deep_supervision": ["ha"]})")));
+  g.add_shared("unet_b", "unet", {{"a", "b"}, {"la", "lb"}, {"ha", "hb"}});
+  EXPECT_EQ(g.output_keys(), (std::vector<std::string>{"la", "lb"}));
+  EXPECT_EQ(g.optional_output_keys(), (std::vector<std::string>{"ha", "hb"}));
+  EXPECT_EQ(g.input_keys(), (std::vector<std::string>{"a", "b"}));
+  const auto image = [] { return Value(Tensor::from_vector<float>(std::vector<float>(64, 0.5f), {1, 1, 8, 8})); };
+  NDict batch;
+  batch.set("a", image());
+  batch.set("b", image());
+  g.forward(batch, CallContext(true, 1, 0, -1));
+  EXPECT_EQ(batch.get<Tensor>("hb").shape(), (std::vector<int64_t>{1, 2, 4, 4}));
+  EXPECT_TRUE(batch.has("ha"));
+  g.set_training(false);
+  NDict evaluation;
+  evaluation.set("a", image());
+  evaluation.set("b", image());
+  g.forward(evaluation, CallContext(false, 1, 0, -1));
+  EXPECT_TRUE(evaluation.has("lb"));
+  EXPECT_FALSE(evaluation.has("ha"));
+  EXPECT_FALSE(evaluation.has("hb"));
 }
 
 TEST(ClassWeights, InverseFrequencyOfTheTrainingLabels) {

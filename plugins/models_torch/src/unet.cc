@@ -2,7 +2,9 @@
 // resolution per level, a decoder that upsamples and joins the encoder's features, and a 1x1 classifier.
 // Odd sizes are handled: an upsampled map is resized to its skip connection. The encoder may instead be
 // EfficientNet's (FuseMedML's EfficientNet-UNet): per level a strided MBConv block and a residual one; or
-// residual (nnU-Net's ResEnc UNet): per level residual blocks, the first striding down.
+// residual (nnU-Net's ResEnc UNet): per level residual blocks, the first striding down. With deep supervision
+// (nnU-Net's), decoder levels below the full resolution have a 1x1 classifier of their own, whose logits are
+// extra outputs in training only (the losses' lower-resolution terms).
 #include <algorithm>
 
 #include "layers.h"
@@ -112,9 +114,15 @@ enum class Encoder { kPlain, kEfficientNet, kResidual };
 template <int D>
 struct UNetImpl : torch::nn::Module {
   UNetImpl(int64_t in, int64_t classes, std::vector<int64_t> channels, bool instance_norm, double dropout, size_t outputs_, Encoder encoder,
-           int64_t expansion, std::vector<int64_t> blocks)
+           int64_t expansion, std::vector<int64_t> blocks, size_t supervised)
       : outputs(outputs_), strided(encoder != Encoder::kPlain) {
     if (channels.size() < 2) fail(FM_ERR_INVALID_ARGUMENT, "'channels' needs at least 2 levels, got " + std::to_string(channels.size()));
+    // The decoder's levels 1 .. levels - 2 (1/2, 1/4, ... of the input's size); the deepest is the bottleneck.
+    if (supervised + 2 > channels.size())
+      fail(FM_ERR_INVALID_ARGUMENT, "'deep_supervision' names " + std::to_string(supervised) + " keys but a UNet of " + std::to_string(channels.size()) +
+                                        " levels has " + std::to_string(channels.size() - 2) + " decoder level" + (channels.size() == 3 ? "" : "s") +
+                                        " below the full resolution (1/2, 1/4, ...; the deepest level has no decoder): name at most " +
+                                        std::to_string(channels.size() - 2) + " or add levels to 'channels'");
     if (encoder != Encoder::kResidual && !blocks.empty())
       fail(FM_ERR_INVALID_ARGUMENT, "'blocks' counts the residual blocks of the \"residual\" encoder; this UNet's encoder is another");
     if (encoder == Encoder::kResidual) blocks = residual_blocks(blocks, channels.size());
@@ -131,6 +139,8 @@ struct UNetImpl : torch::nn::Module {
       merge.push_back(register_module("merge" + std::to_string(l), double_conv<D>(2 * channels[l - 1], channels[l - 1], instance_norm, 0.0)));
     }
     head = register_module("head", conv<D>(channels[0], classes, 1, 1, 0, true));
+    for (size_t l = 1; l <= supervised; ++l)
+      supervision.push_back(register_module("supervision" + std::to_string(l), conv<D>(channels[l], classes, 1, 1, 0, true)));
     pool = register_module("pool", typename Layers<D>::MaxPool(typename Layers<D>::MaxPoolOptions(2).stride(2)));
   }
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) {
@@ -142,6 +152,7 @@ struct UNetImpl : torch::nn::Module {
       x = down[l]->forward(x);
       skips.push_back(x);
     }
+    std::vector<torch::Tensor> lower(supervision.size());
     for (size_t i = 0; i < up.size(); ++i) {
       const torch::Tensor& skip = skips[skips.size() - 2 - i];
       x = up[i]->forward(x);
@@ -150,30 +161,36 @@ struct UNetImpl : torch::nn::Module {
                                                       .size(std::vector<int64_t>(skip.sizes().begin() + 2, skip.sizes().end()))
                                                       .mode(torch::kNearest));
       x = merge[i]->forward(torch::cat({x, skip}, 1));
+      const size_t level = up.size() - 1 - i;
+      if (is_training() && level >= 1 && level <= supervision.size()) lower[level - 1] = supervision[level - 1]->forward(x);
     }
-    return with_probabilities(head->forward(x), outputs);
+    std::vector<torch::Tensor> out = with_probabilities(head->forward(x), outputs);
+    if (is_training()) out.insert(out.end(), lower.begin(), lower.end());
+    return out;
   }
   size_t outputs;
   bool strided;
   std::vector<torch::nn::Sequential> down, merge;
   std::vector<typename Layers<D>::ConvTranspose> up;
   typename Layers<D>::Conv head{nullptr};
+  std::vector<typename Layers<D>::Conv> supervision;  // level 1, 2, ...: deep supervision's classifiers
   typename Layers<D>::MaxPool pool{nullptr};
 };
 
 struct UNet : torch::nn::Module {
-  explicit UNet(const DictView& c) {
+  explicit UNet(const DictView& c) : training_outputs(c.get_strings("deep_supervision")) {
     const std::string encoder = c.get_string("encoder");
     body = make_body<UNetImpl>(static_cast<int>(c.get_int("dims")), data_size(c, "in_channels"), c.get_int("num_classes"), c.get_ints("channels"),
                                c.get_string("norm") == "instance", c.get_double("dropout"), c.get_strings("outputs").size(),
                                encoder == "efficientnet" ? Encoder::kEfficientNet : encoder == "residual" ? Encoder::kResidual : Encoder::kPlain,
-                               c.get_int("expansion"), c.get_ints("blocks"));
+                               c.get_int("expansion"), c.get_ints("blocks"), training_outputs.size());
     register_module("unet", body.module);
   }
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& in) { return body.run(in); }
+  std::vector<std::string> training_outputs;  // deep supervision's keys, 1/2 the size first (fuse_sdk/torch.hpp)
   Body body;
 };
-FUSE_TORCH_MODEL(UNet, "fuse.models.unet", "1.3.0")
+FUSE_TORCH_MODEL(UNet, "fuse.models.unet", "1.4.0")
 
 }  // namespace
 }  // namespace fuse::models

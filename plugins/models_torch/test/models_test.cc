@@ -254,6 +254,47 @@ TEST(UNet, ResidualEncoderStacksResidualBlocksPerLevel) {
             "component 'fuse.models.unet': config 'blocks' element 1 must be >= 1, got 0");
 }
 
+// nnU-Net's deep supervision: in training, logits of each listed decoder level below the full resolution (1/2,
+// then 1/4, of the input's size), each from a classifier of its own; in evaluation none.
+TEST(UNet, DeepSupervisionWritesLowerResolutionLogitsInTrainingOnly) {
+  Model m = model("fuse.models.unet", R"({"in_channels": 1, "dims": 2, "num_classes": 3, "channels": [4, 8, 16, 32],
+                                          "outputs": ["model.logits", "model.probs"], "deep_supervision": ["model.half", "model.quarter"]})");
+  NDict batch;
+  batch.set("data.image", Value(ramp({2, 1, 16, 20})));
+  m.forward(batch, training());
+  EXPECT_EQ(batch.get<Tensor>("model.probs").shape(), (std::vector<int64_t>{2, 3, 16, 20}));
+  EXPECT_EQ(batch.get<Tensor>("model.half").shape(), (std::vector<int64_t>{2, 3, 8, 10}));
+  EXPECT_EQ(batch.get<Tensor>("model.quarter").shape(), (std::vector<int64_t>{2, 3, 4, 5}));
+  // A gradient on the quarter-size logits alone reaches their classifier and the decoder below it, not the
+  // full-resolution head nor the half-size classifier.
+  NDict grads, input_grads;
+  grads.set("model.quarter", Value(ramp({2, 3, 4, 5}, 0.05f)));
+  m.backward(grads, input_grads);
+  std::map<std::string, double> gradient;
+  for (const Parameter& p : m.parameters()) {
+    if (p.grad == nullptr) continue;
+    int64_t n = 1;
+    for (int32_t d = 0; d < p.grad->ndim; ++d) n *= p.grad->shape[d];
+    const float* g = static_cast<const float*>(p.grad->data);
+    for (int64_t i = 0; i < n; ++i) gradient[p.name] += std::abs(g[i]);
+  }
+  EXPECT_GT(gradient.at("unet.supervision2.weight"), 0.0);
+  EXPECT_GT(gradient.at("unet.merge3.0.weight"), 0.0);  // the decoder at 1/4
+  EXPECT_EQ(gradient.at("unet.merge2.0.weight"), 0.0);  // the decoder at 1/2 comes after
+  EXPECT_EQ(gradient.at("unet.supervision1.weight"), 0.0);
+  EXPECT_EQ(gradient.at("unet.head.weight"), 0.0);
+  NDict evaluation;
+  evaluation.set("data.image", Value(ramp({1, 1, 16, 20})));
+  m.forward(evaluation);
+  EXPECT_TRUE(evaluation.has("model.logits"));
+  EXPECT_FALSE(evaluation.has("model.half"));
+  EXPECT_FALSE(evaluation.has("model.quarter"));
+  // 3 levels have one decoder level below the full resolution.
+  EXPECT_EQ(error_of([] { model("fuse.models.unet", R"({"in_channels": 1, "num_classes": 2, "channels": [4, 8, 16], "deep_supervision": ["a", "b"]})"); }),
+            "model 'fuse.models.unet' (plugin 'fuse.models_torch'): create failed: 'deep_supervision' names 2 keys but a UNet of 3 levels has 1 decoder "
+            "level below the full resolution (1/2, 1/4, ...; the deepest level has no decoder): name at most 1 or add levels to 'channels'");
+}
+
 TEST(Vit, ClassifierBackboneAndPatchFeatureMap) {
   Model cls = model("fuse.models.vit", R"({"dims": 2, "in_channels": 2, "image_size": [12, 8], "patch_size": [4, 2], "hidden": 16, "depth": 2, "heads": 4,
                                            "num_classes": 3, "outputs": ["l", "p"]})");

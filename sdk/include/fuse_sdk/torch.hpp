@@ -9,8 +9,10 @@
 //
 // The model's config has "inputs" and "outputs" (key[]): forward receives the tensors under "inputs" in that
 // order (integer tensors as float32) and its results are written under "outputs" (FuseMedML's
-// ModelWrapSeqToDict); an int "seed" sets the initial weights. Dropout draws from the call's seed. Include
-// this header only in plugins that link LibTorch.
+// ModelWrapSeqToDict); an int "seed" sets the initial weights. Dropout draws from the call's seed. A network
+// with a member `std::vector<std::string> training_outputs` returns, in training only, one more tensor per key
+// there, after the "outputs" (e.g. deep supervision's lower-resolution logits); its manifest lists them as
+// optional writes. Include this header only in plugins that link LibTorch.
 #ifndef FUSE_SDK_TORCH_HPP_
 #define FUSE_SDK_TORCH_HPP_
 
@@ -23,6 +25,8 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "fuse_sdk/plugin.hpp"
@@ -68,6 +72,17 @@ inline std::string shape_text(const torch::Tensor& t) {
 
 namespace detail {
 
+// Net::training_outputs, when the network has one (see the top of this file).
+template <class Net, class = void>
+struct HasTrainingOutputs : std::false_type {};
+template <class Net>
+struct HasTrainingOutputs<Net, std::void_t<decltype(std::declval<Net&>().training_outputs)>> : std::true_type {};
+template <class Net>
+std::vector<std::string> training_outputs_of(const Net& net) {
+  if constexpr (HasTrainingOutputs<Net>::value) return net.training_outputs;
+  else return {};
+}
+
 // The state format: "FTM1", the entry count, then per entry its name, dtype, shape and bytes.
 inline void put_u64(Writer& w, uint64_t v) { w.write(&v, sizeof v); }
 inline void put_str(Writer& w, const std::string& s) {
@@ -104,6 +119,8 @@ class TorchModel {
       : inputs_(config.get_strings("inputs")), outputs_(config.get_strings("outputs")), net_(make_net(config)) {
     if (inputs_.empty()) fail(FM_ERR_INVALID_ARGUMENT, "'inputs' names no key");
     if (outputs_.empty()) fail(FM_ERR_INVALID_ARGUMENT, "'outputs' names no key");
+    training_keys_ = outputs_;
+    for (const std::string& k : detail::training_outputs_of(*net_)) training_keys_.push_back(k);
     net_->eval();
     allocate_grads();
   }
@@ -137,10 +154,11 @@ class TorchModel {
         for (torch::Tensor& o : saved.outputs)
           if (o.is_floating_point() && o.scalar_type() != torch::kFloat32) o = o.to(torch::kFloat32);
     }
-    if (saved.outputs.size() != outputs_.size())
-      fail(FM_ERR_INTERNAL, "the network returned " + std::to_string(saved.outputs.size()) + " tensors for " +
-                                std::to_string(outputs_.size()) + " output keys");
-    for (size_t i = 0; i < outputs_.size(); ++i) batch.set_tensor(outputs_[i], from_torch(saved.outputs[i]));
+    const std::vector<std::string>& keys = training ? training_keys_ : outputs_;
+    if (saved.outputs.size() != keys.size())
+      fail(FM_ERR_INTERNAL, "the network returned " + std::to_string(saved.outputs.size()) + " tensors for " + std::to_string(keys.size()) +
+                                " output keys" + (training ? " in training" : ""));
+    for (size_t i = 0; i < keys.size(); ++i) batch.set_tensor(keys[i], from_torch(saved.outputs[i]));
     if (training && torch::GradMode::is_enabled()) stack_.push_back(std::move(saved));
   }
 
@@ -149,19 +167,19 @@ class TorchModel {
     Saved saved = std::move(stack_.back());
     stack_.pop_back();
     std::vector<torch::Tensor> outs, grads;
-    for (size_t i = 0; i < outputs_.size(); ++i) {
-      if (!output_grads.has(outputs_[i])) continue;
-      torch::Tensor g = to_torch(output_grads, outputs_[i]);
+    for (size_t i = 0; i < saved.outputs.size(); ++i) {
+      const std::string& key = training_keys_[i];
+      if (!output_grads.has(key)) continue;
+      torch::Tensor g = to_torch(output_grads, key);
       if (!g.sizes().equals(saved.outputs[i].sizes()))
-        fail(FM_ERR_SHAPE, "the gradient of '" + outputs_[i] + "' has shape " + shape_text(g) + " but the output has shape " +
-                               shape_text(saved.outputs[i]));
+        fail(FM_ERR_SHAPE, "the gradient of '" + key + "' has shape " + shape_text(g) + " but the output has shape " + shape_text(saved.outputs[i]));
       if (!saved.outputs[i].requires_grad()) continue;  // an output no parameter led to (e.g. argmax)
       outs.push_back(saved.outputs[i]);
       grads.push_back(g.to(saved.outputs[i].device(), saved.outputs[i].scalar_type()));
     }
     if (outs.empty()) {
       std::string keys;
-      for (const std::string& k : outputs_) keys += (keys.empty() ? "" : ", ") + k;
+      for (const std::string& k : training_keys_) keys += (keys.empty() ? "" : ", ") + k;
       fail(FM_ERR_KEY_NOT_FOUND, "backward got no gradient for any output (" + keys + ")");
     }
     try {
@@ -381,6 +399,7 @@ class TorchModel {
   }
 
   std::vector<std::string> inputs_, outputs_;
+  std::vector<std::string> training_keys_;  // the outputs, then the network's training outputs
   std::shared_ptr<Net> net_;
   torch::Device device_{torch::kCPU};
   std::vector<Saved> stack_;

@@ -55,6 +55,8 @@ class Component {
   // The keys this instance reads and writes, resolved from its config.
   std::vector<std::string> reads() const;
   std::vector<std::string> writes() const;
+  // The keys of writes() that its manifest marks optional: ones it may skip (e.g. a model's training-only outputs).
+  std::vector<std::string> optional_writes() const;
   // "op 'fuse.ops.zscore' (plugin 'fuse.ops_core')": the prefix of every error about this instance.
   std::string name() const;
 

@@ -38,6 +38,10 @@ struct LossSpec {
   boost::json::object config;
   double weight = 1.0;
   int64_t warmup_steps = 0;       // the loss counts 0 for this many optimisation steps
+  // Deep supervision (nnU-Net's): the model's lower-resolution outputs, 1/2 the size first. The loss is taken
+  // again on each (its 'pred' replaced, the target resized to it) and the terms weigh 1, 1/2, 1/4, ... scaled
+  // to sum to 1. The model writes them in training only; validation counts the full-resolution term alone.
+  std::vector<std::string> deep_supervision;
   // The config's weight fields set to "auto" ("class_weights", "dice_class_weights"): weights of the training
   // targets' classes (fuse/train/class_weights.h), filled in before the loss is made.
   std::vector<std::string> auto_weights;

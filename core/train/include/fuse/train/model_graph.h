@@ -45,7 +45,9 @@ class ModelGraph {
   // Refuses states of other components, naming them (and the component's own message for other shapes).
   void load_state(const std::map<std::string, std::string>& states);
 
-  std::vector<std::string> output_keys() const;  // every key some component writes
+  std::vector<std::string> output_keys() const;  // every key some component always writes
+  // Keys a component may write, e.g. deep supervision's outputs in training (its manifest's optional writes).
+  std::vector<std::string> optional_output_keys() const;
   std::vector<std::string> input_keys() const;   // keys read that no component writes (the data)
   std::vector<std::string> component_names() const;
   bool empty() const { return nodes_.empty(); }
@@ -58,9 +60,11 @@ class ModelGraph {
     size_t owner;  // index into models_
     std::map<std::string, std::string> renames;  // the component's key -> the key in the batch
     std::vector<std::string> inputs, outputs;    // batch keys
+    std::vector<std::string> optional_outputs;   // batch keys the component may skip
     bool input_grads = false;
   };
   std::string batch_key(const Node& n, const std::string& own) const;
+  bool reads_an_output(const Node& n) const;  // of an earlier node
   std::vector<std::unique_ptr<Model>> models_;
   std::vector<std::string> model_names_;
   std::vector<Node> nodes_;
