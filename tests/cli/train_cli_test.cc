@@ -528,9 +528,15 @@ TEST(FuseRun, TrainsOnSlicesAndPredictsWholeVolumes) {
   const CommandResult run3d = fuse("run '" + (dir / "volumes.json").string() + "' --no-progress --out '" + (dir / "run3d").string() + "'");
   ASSERT_EQ(run3d.exit_code, 0) << run3d.err;
   ASSERT_EQ(fuse("export '" + (dir / "run3d").string() + "' --out '" + (dir / "bundle3d").string() + "'").exit_code, 0);
+  setenv("FUSE_LOG_LEVEL", "info", 1);  // a note, not a warning
   const CommandResult both = fuse("infer '" + (dir / "bundle3d").string() + "' '" + (dir / "bundle").string() + "' --input '" + volume.string() +
                                   "' --output '" + (dir / "check" / "ensemble.nii.gz").string() + "'");
+  unsetenv("FUSE_LOG_LEVEL");
   ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_NE(both.err.find("ensemble of 2 models, each predicting as its bundle says: '" + (dir / "bundle3d").string() + "' in windows of 16 x 16 x 8; '" +
+                          (dir / "bundle").string() + "' slice by slice along z\n"),
+            std::string::npos)
+      << both.err;
   const CommandResult three = fuse("dataset summary '" + (dir / "check").string() + "' --json");
   ASSERT_EQ(three.exit_code, 0) << three.err;
   const boost::json::array written = boost::json::parse(three.out).at("images").as_array();
@@ -590,7 +596,7 @@ TEST(FuseRun, DeepSupervisionTrainsOnHalfSizeLogitsAndInfersWithoutThem) {
                                         "\"target\": \"data.seg\", \"deep_supervision\": [\"model.logits_half\"]}' --out '" + (dir / "run3").string() + "'");
   EXPECT_EQ(regression.exit_code, 1);
   EXPECT_NE(regression.err.find(": loss 'dice_ce': 'deep_supervision' needs a loss of one prediction 'pred' that resizes its target ('resize_target'), "
-                                "as fuse.losses.dice_ce, dice, cross_entropy, focal and tversky do; fuse.losses.mse does not\n"),
+                                "as fuse.losses.cross_entropy, dice, dice_ce, dice_focal, focal and tversky do; fuse.losses.mse does not\n"),
             std::string::npos)
       << regression.err;
   const CommandResult empty = fuse(run_args + " --set 'losses.dice_ce.deep_supervision=[]' --out '" + (dir / "run4").string() + "'");

@@ -299,6 +299,19 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& give
                   bundles.size(), differ,
                   step_lists.size() > 1 && m.shared_steps > 0 ? "; the first " + std::to_string(m.shared_steps) + " inference steps, which they share, run once per input" : "");
   }
+  // Models that see an input otherwise (a 2D one slice by slice beside a 3D one in windows): said once.
+  const auto setup_words = [](const Impl::Setup& u) {
+    std::string words = u.slices.enabled() ? "slice by slice along " + u.slices.axis : u.window.size.empty() ? std::string("whole") : "in windows of";
+    for (size_t a = 0; a < u.window.size.size(); ++a) words += (a ? " x " : " ") + std::to_string(u.window.size[a]);
+    return words + (u.flips.empty() ? "" : ", with " + std::to_string(u.flips.size()) + " test-time flip" + (u.flips.size() == 1 ? "" : "s"));
+  };
+  std::vector<std::string> words, named;
+  for (size_t i = 0; i < m.setups.size(); ++i) {
+    words.push_back(setup_words(m.setups[i]));
+    named.push_back("'" + m.dirs[i].string() + "' " + words.back());
+  }
+  if (std::any_of(words.begin(), words.end(), [&](const std::string& w) { return w != words[0]; }))
+    logger().info("ensemble of {} models, each predicting as its bundle says: {}", bundles.size(), join(named, "; "));
   m.write = std::make_unique<data::Pipeline>(registry, m.experiment.inference.write, "inference write");
 }
 

@@ -252,7 +252,7 @@ LossTerms::Supervision LossTerms::supervision(const Registry& registry, const Lo
   const auto has = [&](const char* name) { return std::any_of(fields.begin(), fields.end(), [&](const ConfigField& f) { return f.name == name; }); };
   if (!has("pred") || !has("resize_target"))
     throw Error(Errc::kConfig, s.where + ": loss '" + s.name + "': 'deep_supervision' needs a loss of one prediction 'pred' that resizes its target "
-                                         "('resize_target'), as fuse.losses.dice_ce, dice, cross_entropy, focal and tversky do; " + s.component + " does not");
+                                         "('resize_target'), as fuse.losses.cross_entropy, dice, dice_ce, dice_focal, focal and tversky do; " + s.component + " does not");
   out.weights.push_back(1.0);
   for (const std::string& key : s.deep_supervision) {
     config["pred"] = key;

@@ -119,7 +119,8 @@ struct UNetImpl : torch::nn::Module {
     if (channels.size() < 2) fail(FM_ERR_INVALID_ARGUMENT, "'channels' needs at least 2 levels, got " + std::to_string(channels.size()));
     // The decoder's levels 1 .. levels - 2 (1/2, 1/4, ... of the input's size); the deepest is the bottleneck.
     if (supervised + 2 > channels.size())
-      fail(FM_ERR_INVALID_ARGUMENT, "'deep_supervision' names " + std::to_string(supervised) + " keys but a UNet of " + std::to_string(channels.size()) +
+      fail(FM_ERR_INVALID_ARGUMENT, "'deep_supervision' names " + std::to_string(supervised) + (supervised == 1 ? " key" : " keys") + " but a UNet of " +
+                                        std::to_string(channels.size()) +
                                         " levels has " + std::to_string(channels.size() - 2) + " decoder level" + (channels.size() == 3 ? "" : "s") +
                                         " below the full resolution (1/2, 1/4, ...; the deepest level has no decoder): name at most " +
                                         std::to_string(channels.size() - 2) + " or add levels to 'channels'");

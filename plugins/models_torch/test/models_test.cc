@@ -293,6 +293,9 @@ TEST(UNet, DeepSupervisionWritesLowerResolutionLogitsInTrainingOnly) {
   EXPECT_EQ(error_of([] { model("fuse.models.unet", R"({"in_channels": 1, "num_classes": 2, "channels": [4, 8, 16], "deep_supervision": ["a", "b"]})"); }),
             "model 'fuse.models.unet' (plugin 'fuse.models_torch'): create failed: 'deep_supervision' names 2 keys but a UNet of 3 levels has 1 decoder "
             "level below the full resolution (1/2, 1/4, ...; the deepest level has no decoder): name at most 1 or add levels to 'channels'");
+  EXPECT_EQ(error_of([] { model("fuse.models.unet", R"({"in_channels": 1, "num_classes": 2, "channels": [4, 8], "deep_supervision": ["a"]})"); }),
+            "model 'fuse.models.unet' (plugin 'fuse.models_torch'): create failed: 'deep_supervision' names 1 key but a UNet of 2 levels has 0 decoder "
+            "levels below the full resolution (1/2, 1/4, ...; the deepest level has no decoder): name at most 0 or add levels to 'channels'");
 }
 
 TEST(Vit, ClassifierBackboneAndPatchFeatureMap) {
