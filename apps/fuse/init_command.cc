@@ -193,7 +193,7 @@ int init(const InitOptions& o) {
     InitOptions with = o;
     with.image = join(n.channels, ",");
     with.mask = "mask";
-    with.made_by = "fuse init " + o.table + encoder_option(o) + max_size_option(o);
+    with.made_by = "fuse init " + o.table + encoder_option(o) + slices_option(o) + max_size_option(o);
     return init_segmentation(with, &n);
   }
   if (o.target.empty() + o.mask.empty() + o.event.empty() != 2)
@@ -205,6 +205,8 @@ int init(const InitOptions& o) {
     throw Error(Errc::kInvalidArgument, "--regions segments regions of the label maps in --mask: give --mask COLUMN");
   if (o.encoder != "plain" && o.mask.empty())
     throw Error(Errc::kInvalidArgument, "--encoder chooses a segmentation UNet's encoder: give --mask COLUMN (or an nnU-Net folder)");
+  if (o.slices && o.mask.empty())
+    throw Error(Errc::kInvalidArgument, "--slices trains a 2D UNet on the axial slices of segmented volumes: give --mask COLUMN (or an nnU-Net folder)");
   if (o.max_size != 0 && o.max_size < 4)
     throw Error(Errc::kInvalidArgument, "--max-size " + std::to_string(o.max_size) + ": an image side needs at least 4 pixels or voxels (the UNets halve it twice)");
   if (!fs::exists(o.table)) throw Error(Errc::kIo, "no table '" + o.table + "'");
@@ -453,8 +455,11 @@ std::string common_options(const InitOptions& o) {
 std::string segmentation_command(const InitOptions& o) {
   if (!o.made_by.empty()) return o.made_by;
   return "fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + (o.regions.empty() ? "" : " --regions '" + o.regions + "'") +
-         (o.region_labels.empty() ? "" : " --region-labels " + o.region_labels) + fold_group_option(o) + encoder_option(o) + max_size_option(o);
+         (o.region_labels.empty() ? "" : " --region-labels " + o.region_labels) + fold_group_option(o) + encoder_option(o) + slices_option(o) +
+         max_size_option(o);
 }
+
+std::string slices_option(const InitOptions& o) { return o.slices ? " --slices" : ""; }
 
 std::string encoder_option(const InitOptions& o) { return o.encoder == "plain" ? "" : " --encoder " + o.encoder; }
 
@@ -589,6 +594,9 @@ void add_init_command(CLI::App& app, int& exit_code) {
                   "segmentations: the UNet's encoder, plain (default) or residual (nnU-Net's ResEnc M: 1, 3, 4, ... residual blocks per level; for "
                   "large data sets)")
       ->check(CLI::IsMember({"plain", "residual"}));
+  cmd->add_flag("--slices", options.slices,
+                "segmentations of volumes: a 2D UNet on their axial slices, predicting whole volumes slice by slice (nnU-Net's 2d configuration; "
+                "`fuse infer` with its bundle and a 3D one's averages the two)");
   cmd->add_option("--threads", options.threads, "threads reading the images' headers and masks (default: all cores)");
   cmd->add_option("--out", options.out, "the experiment file to write (default: experiment.json)");
   cmd->add_option("--task", options.task, "auto (text or a few whole numbers: classes; other numbers: a regression), classification or regression")

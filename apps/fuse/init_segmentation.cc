@@ -25,6 +25,7 @@ namespace {
 
 constexpr int64_t kMaxPatch = 64;   // voxels per axis: a CPU-sized patch (--max-size changes it)
 constexpr int64_t kPatchStep = 4;   // the 3-level UNet halves a patch twice
+constexpr int64_t kMaxSlice = 128;  // pixels per side of a 2D UNet's crops of slices (--max-size changes it)
 // nnU-Net's use_mask_for_norm: images whose nonzero voxels' box fills a median below this share have a zero
 // background to crop away and leave out of the z-score.
 constexpr double kNonzeroShare = 0.75;
@@ -205,6 +206,8 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
     throw Error(Errc::kInvalidArgument, o.table + ": the masks hold " + std::to_string(s.label_voxels.size()) + " values (" + values + ") but dataset.json's 'labels' names " +
                                             std::to_string(nnunet->labels.size()) + " (" + declared + "): one mask value per label");
   }
+  if (s.photographs && o.slices)
+    throw Error(Errc::kInvalidArgument, "--slices: " + o.table + " holds photographs, which are 2D already; --slices trains on the slices of volumes");
   if (s.photographs) return init_photograph_segmentation(o, s, columns, source, groups, unlabelled);
   // The labels the masks hold, dataset.json's "ignore" label (voxels not annotated) aside.
   const std::optional<int64_t> ignore = nnunet != nullptr ? nnunet->ignore : std::nullopt;
@@ -251,6 +254,9 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   // are padded).
   std::vector<int64_t> patch;
   for (int64_t size : s.largest_size) patch.push_back(std::max(kPatchStep, std::min(size, max_size(o, kMaxPatch)) / kPatchStep * kPatchStep));
+  // --slices: crops of the axial slices (x, y), the largest in-plane size up to kMaxSlice.
+  std::vector<int64_t> plane;
+  for (size_t a = 0; a < 2; ++a) plane.push_back(std::max(kPatchStep, std::min(s.largest_size[a], max_size(o, kMaxSlice)) / kPatchStep * kPatchStep));
   const std::vector<double> spacing(s.spacing.begin(), s.spacing.end());
   const std::vector<double> zyx(spacing.rbegin(), spacing.rend());  // the metrics' spacing, per tensor axis
   const std::string stem = out.stem().string();
@@ -314,8 +320,13 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   const auto line = [&](const std::string& text) { x += text + "\n"; };
   line("{");
   line("  // Made by `" + segmentation_command(o) + "`:");
-  line("  // " + description + ", with a 3D UNet on " + std::to_string(patch[0]) + "x" + std::to_string(patch[1]) + "x" + std::to_string(patch[2]) +
-       " patches and " + std::to_string(fold_count(groups, images.size())) + "-fold cross-validation.");
+  const std::string folds_text = std::to_string(fold_count(groups, images.size())) + "-fold cross-validation.";
+  if (o.slices)
+    line("  // " + description + ", with a 2D UNet on " + std::to_string(plane[0]) + "x" + std::to_string(plane[1]) +
+         " crops of their axial slices (whole volumes predicted slice by slice) and " + folds_text);
+  else
+    line("  // " + description + ", with a 3D UNet on " + std::to_string(patch[0]) + "x" + std::to_string(patch[1]) + "x" + std::to_string(patch[2]) +
+         " patches and " + folds_text);
   x += fold_groups_comment(groups, images.size());
   line("  // Every image is laid out in RAS and resampled to " + json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " +
        json::format_number(spacing[2]) + " mm (the most common spacing per axis; `fuse dataset summary` shows the rest).");
@@ -325,38 +336,75 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   line("  \"data\": {");
   line("    \"source\": " + source + ",");
   line("    // Deterministic, cached: read" + (image_cols.size() > 1 ? " (" + join(image_cols, ", ") + " as channels)" : "") +
-       ", lay out in RAS, " + (crop ? "crop to the box of the nonzero voxels, " : "") + "resample (labels by nearest neighbour), " + norm.words + ".");
+       ", lay out in RAS, " + (crop ? "crop to the box of the nonzero voxels, " : "") + "resample (labels by nearest neighbour), " + norm.words +
+       (o.slices ? "; then one sample per axial slice, whose largest label the sampler balances" : "") + ".");
+  // The volume's steps: the image's with the labels; with --slices also validation's (the volumes whole).
+  std::vector<std::string> volume_steps{steps_of_image[0],
+                                        "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + mask_path + ", \"key\": " + json_string(seg) + ", \"dtype\": \"uint8\"}",
+                                        "{\"op\": \"fuse.medical.reorient\", \"keys\": [" + json_string(image) + ", " + json_string(seg) + "], \"orientation\": \"RAS\"}"};
+  if (crop) volume_steps.push_back(crop_step + ", \"labels\": [" + json_string(seg) + "]}");
+  volume_steps.push_back("{\"op\": \"fuse.medical.resample\", \"keys\": [" + json_string(image) + "], \"labels\": [" + json_string(seg) + "], \"spacing\": " +
+                         number_list(spacing) + "}");
+  volume_steps.insert(volume_steps.end(), norm.steps.begin(), norm.steps.end());
+  std::vector<std::string> static_steps = volume_steps;
+  if (o.slices) {  // [channels, z, y, x] -> one sample per axial slice [channels, y, x], ids "case07#12"
+    static_steps.push_back("{\"split\": {\"keys\": [" + json_string(image) + ", " + json_string(seg) + "], \"axis\": 1}}");
+    static_steps.push_back("{\"op\": \"fuse.ops.reduce\", \"key\": " + json_string(seg) + ", \"out\": \"data.slice_class\", \"reduce\": \"max\"}");
+  }
+  const auto step_lines = [&](const std::vector<std::string>& steps, const std::string& indent) {
+    for (size_t i = 0; i < steps.size(); ++i) line(indent + steps[i] + (i + 1 < steps.size() ? "," : ""));
+  };
   line("    \"static\": [");
-  line("      " + steps_of_image[0] + ",");
-  line("      {\"op\": \"fuse.io.read_medical\", \"path_key\": " + mask_path + ", \"key\": " + json_string(seg) + ", \"dtype\": \"uint8\"},");
-  line("      {\"op\": \"fuse.medical.reorient\", \"keys\": [" + json_string(image) + ", " + json_string(seg) + "], \"orientation\": \"RAS\"},");
-  if (crop) line("      " + crop_step + ", \"labels\": [" + json_string(seg) + "]},");
-  line("      {\"op\": \"fuse.medical.resample\", \"keys\": [" + json_string(image) + "], \"labels\": [" + json_string(seg) + "], \"spacing\": " +
-       number_list(spacing) + "}" + (norm.steps.empty() ? "" : ","));
-  for (size_t i = 0; i < norm.steps.size(); ++i) line("      " + norm.steps[i] + (i + 1 < norm.steps.size() ? "," : ""));
+  step_lines(static_steps, "      ");
   line("    ],");
-  line("    // Random, every epoch: a patch centred on each label (background too) with equal chances, then one draw moves");
-  line("    // the image and its labels alike.");
+  const std::string skip = "\"collate\": {\"skip\": [" + json_string(image + "_meta") + ", " + json_string(seg + "_meta") + "]}";
+  const std::string slices_setup = "{\"axis\": \"z\", \"batch\": 16}";
+  if (o.slices) {
+    line("    // Random, every epoch: a crop of the slice (padded where it is smaller), turned and scaled a little; one draw moves");
+    line("    // the image and its labels alike.");
+  } else {
+    line("    // Random, every epoch: a patch centred on each label (background too) with equal chances, then one draw moves");
+    line("    // the image and its labels alike.");
+  }
+  const std::vector<std::string> dynamic =
+      o.slices ? std::vector<std::string>{"{\"op\": \"fuse.image2d.crop\", \"keys\": " + both + ", \"size\": " + integer_list(plane) + ", \"mode\": \"random\"}",
+                                          "{\"op\": \"fuse.image2d.random_affine\", \"keys\": " + both +
+                                              ", \"rotation\": [-10, 10], \"scale\": [0.9, 1.1], \"translation\": [0, 0], \"shear\": [0, 0], \"p\": 0.5}"}
+               : std::vector<std::string>{"{\"op\": \"fuse.medical.crop_foreground\", \"keys\": " + both + ", \"size\": " + integer_list(patch) +
+                                              ", \"class_ratios\": " + integer_list(ratios) + "}",
+                                          "{\"op\": \"fuse.medical.random_affine\", \"keys\": " + both + ", \"rotation\": [-10, 10], \"scale\": [0.9, 1.1], \"p\": 0.5}",
+                                          "{\"op\": \"fuse.medical.random_flip\", \"keys\": " + both + ", \"axes\": [0]}",
+                                          "{\"op\": \"fuse.medical.random_noise\", \"keys\": [" + json_string(image) + "], \"std\": [0, 0.05], \"p\": 0.3}"};
   line("    \"dynamic\": [");
-  line("      {\"op\": \"fuse.medical.crop_foreground\", \"keys\": " + both + ", \"size\": " + integer_list(patch) + ", \"class_ratios\": " + integer_list(ratios) + "},");
-  line("      {\"op\": \"fuse.medical.random_affine\", \"keys\": " + both + ", \"rotation\": [-10, 10], \"scale\": [0.9, 1.1], \"p\": 0.5},");
-  line("      {\"op\": \"fuse.medical.random_flip\", \"keys\": " + both + ", \"axes\": [0]},");
-  line("      {\"op\": \"fuse.medical.random_noise\", \"keys\": [" + json_string(image) + "], \"std\": [0, 0.05], \"p\": 0.3}");
+  step_lines(dynamic, "      ");
   line("    ],");
   line("    \"cache\": {\"dir\": " + json_string(stem + "_cache") + "},");
   line("    " + folds_member(stem, groups, images.size(), "") + ",");
-  line("    \"loader\": {\"batch_size\": 2, \"workers\": 2, \"collate\": {\"skip\": [" + json_string(image + "_meta") + ", " + json_string(seg + "_meta") + "]}}");
+  line("    \"loader\": {\"batch_size\": " + std::string(o.slices ? "16" : "2") + ", \"workers\": 2, " +
+       (o.slices ? "\"sampler\": {\"balance\": \"data.slice_class\"}, " : "") + skip + "}");
   line("  },");
-  line("  // Validation sees whole volumes, in overlapping windows blended back.");
-  line("  \"validation\": {\"dynamic\": [], \"sliding_window\": " + window + "},");
-  line("  // Instance norm: batches of two patches are too few for batch statistics (nnU-Net's choice).");
+  if (o.slices) {
+    line("  // Validation reads the volumes whole (the static steps without the split) and predicts them slice by slice.");
+    line("  \"validation\": {");
+    line("    \"static\": [");
+    step_lines(volume_steps, "      ");
+    line("    ],");
+    line("    \"dynamic\": [],");
+    line("    \"slices\": " + slices_setup);
+    line("  },");
+  } else {
+    line("  // Validation sees whole volumes, in overlapping windows blended back.");
+    line("  \"validation\": {\"dynamic\": [], \"sliding_window\": " + window + "},");
+  }
+  line(o.slices ? "  // Instance norm, as the 3D template's (nnU-Net's choice)." : "  // Instance norm: batches of two patches are too few for batch statistics (nnU-Net's choice).");
   if (regions) line("  // One output channel per region, each a sigmoid: the regions overlap (nnU-Net's region-based training).");
-  line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": 3, \"num_classes\": " + std::to_string(outputs) +
+  line("  \"model\": {\"model\": \"fuse.models.unet\", \"dims\": " + std::string(o.slices ? "2" : "3") + ", \"num_classes\": " + std::to_string(outputs) +
        ", \"channels\": [16, 32, 64], \"norm\": \"instance\"" + encoder_member(o) + ",\n            \"inputs\": [" + json_string(image) + "], \"outputs\": " +
        (regions ? "[\"model.logits\"]" : "[\"model.logits\", \"model.probs\"]") + "},");
   const std::string distances = "Distances in millimetres: the spacing per tensor axis (z, y, x) after resampling.";
   line(segmentation_sections(seg, metric, distances, 50, region_labels, ignore));
-  line("  // A new image: the same static steps without the labels, windows as in validation, the labels written back onto");
+  line("  // A new image: the same static steps without the labels, " + std::string(o.slices ? "slice by slice" : "windows") +
+       " as in validation, the labels written back onto");
   if (nnunet != nullptr)
     line("  // the input's own grid. `fuse infer BUNDLE --folder " + (nnunet->folder / "imagesTs").string() +
          " --out DIR` segments the test cases, each with its channels (scored where labelsTs holds their labels).");
@@ -367,7 +415,7 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   line("    \"steps\": [");
   for (size_t i = 0; i < steps_of_image.size(); ++i) line("      " + steps_of_image[i] + (i + 1 < steps_of_image.size() ? "," : ""));
   line("    ],");
-  line("    \"sliding_window\": " + window + ",");
+  line(o.slices ? "    \"slices\": " + slices_setup + "," : "    \"sliding_window\": " + window + ",");
   line("    \"postprocess\": " + label_postprocess(region_labels, 20) + ",");
   // The label map made on the input's grid from the probabilities resampled linearly (smoother than the labels'
   // nearest neighbour): the most likely class, or for regions each region in regions_class_order.
@@ -380,14 +428,18 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   write_experiment(o, x);
   std::cout << "wrote " << o.out << ": " << description << "\n";
   std::cout << "  resampled to " << json::format_number(spacing[0]) << " x " << json::format_number(spacing[1]) << " x " << json::format_number(spacing[2])
-            << " mm (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << "x" << s.largest_size[2] << "), patches of " << patch[0] << "x"
-            << patch[1] << "x" << patch[2] << " voxels\n";
+            << " mm (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << "x" << s.largest_size[2] << "), "
+            << (o.slices ? "crops of " + std::to_string(plane[0]) + "x" + std::to_string(plane[1]) + " pixels of the axial slices"
+                         : "patches of " + std::to_string(patch[0]) + "x" + std::to_string(patch[1]) + "x" + std::to_string(patch[2]) + " voxels")
+            << "\n";
   print_unlabelled(o, unlabelled);
   print_fold_groups(groups, images.size());
   // The run, then nnU-Net's post-processing choice on its validation cases, then the bundle that applies it.
   const std::string name = out.stem().string();
   std::cout << "next: fuse run " << o.out << " --out runs/" << name << "; fuse choose-postprocess " << o.out << " runs/" << name << "; fuse export runs/" << name
             << " --out " << name << "_bundle\n";
+  if (o.slices)  // nnU-Net's 2D + 3D ensemble: both models' probabilities averaged
+    std::cout << "  with a 3D template's bundle of the same data (fuse init without --slices): fuse infer BUNDLE_3D " << name << "_bundle averages the two\n";
   return 0;
 }
 

@@ -1,5 +1,6 @@
 // fuse init: a starting experiment from a table, then fuse run on it.
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -806,6 +807,60 @@ TEST(FuseInit, ImagesWithAZeroBackgroundAreZscoredOverTheirNonzeroVoxels) {
   EXPECT_EQ(fs::file_size(dir / "brain_001.nii"), fs::file_size(set / "labelsTr" / "brain_001.nii"));
 }
 
+// nnU-Net's 2d configuration: --slices writes a 2D UNet on the volumes' axial slices, validated on whole volumes
+// slice by slice and predicting them so; its bundle and the 3D template's make one ensemble (the same steps, keys
+// and writes), which says how each model predicts.
+TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
+  const fs::path dir = fresh_dir("init_slices");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 8 24 24 12").exit_code, 0);
+  CommandResult r = fuse("init data/train.csv --mask mask --slices --threads 2 --out slices.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("(largest size 30x30x12), crops of 28x28 pixels of the axial slices\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n  with a 3D template's bundle of the same data (fuse init without --slices): fuse infer BUNDLE_3D slices_bundle averages the two\n"),
+            std::string::npos)
+      << r.out;
+  const std::string text = read_text(dir / "slices.json");
+  EXPECT_NE(text.find("// Made by `fuse init data/train.csv --image image --mask mask --slices`:"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.medical.znorm", "keys": ["data.scan"]},
+      {"split": {"keys": ["data.scan", "data.seg"], "axis": 1}},
+      {"op": "fuse.ops.reduce", "key": "data.seg", "out": "data.slice_class", "reduce": "max"})"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.image2d.crop", "keys": ["data.scan"], "labels": ["data.seg"], "size": [28, 28], "mode": "random"},)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("sampler": {"balance": "data.slice_class"})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(      {"op": "fuse.medical.znorm", "keys": ["data.scan"]}
+    ],
+    "dynamic": [],
+    "slices": {"axis": "z", "batch": 16}
+  },)"),
+            std::string::npos)
+      << text;  // validation: the volumes whole
+  EXPECT_NE(text.find(R"("model": {"model": "fuse.models.unet", "dims": 2, "num_classes": 3,)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(    "slices": {"axis": "z", "batch": 16},
+    "postprocess")"),
+            std::string::npos)
+      << text;  // inference
+  ASSERT_EQ(fuse("init data/train.csv --mask mask --threads 2 --out volumes.json", dir).exit_code, 0);
+  for (const char* name : {"slices", "volumes"}) {
+    r = fuse(std::string("run ") + name + ".json --epochs 1 --no-progress --out run_" + name, dir);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("validation.dice = "), std::string::npos) << r.out;
+    ASSERT_EQ(fuse(std::string("export run_") + name + " --out " + name + "_bundle", dir).exit_code, 0);
+  }
+  setenv("FUSE_LOG_LEVEL", "info", 1);
+  r = fuse("infer volumes_bundle slices_bundle --table data/test.csv --out test --no-progress", dir);
+  unsetenv("FUSE_LOG_LEVEL");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("ensemble of 2 models, each predicting as its bundle says: 'volumes_bundle' in windows of 28 x 28 x 12; 'slices_bundle' slice by "
+                       "slice along z\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.out.find("evaluation: dice = "), std::string::npos) << r.out;
+  EXPECT_EQ(fuse("init data/train.csv --target lesion --slices --out none.json", dir).err,
+            "fuse: error: --slices trains a 2D UNet on the axial slices of segmented volumes: give --mask COLUMN (or an nnU-Net folder)\n");
+}
+
 // nnU-Net's sparse annotation: dataset.json's "ignore" label marks voxels not annotated. They are no class of the
 // model, no patch centre, and count in neither the loss nor the scores (in validation and against labelsTs).
 TEST(FuseInit, AnNnUnetIgnoreLabelIsLeftOutOfTheLossAndTheScores) {
@@ -1298,6 +1353,8 @@ TEST(FuseInit, PhotographsGive2DExperimentsThatRunAndInfer) {
 
   EXPECT_EQ(init_error("data/train.csv --mask mask --regions 1 --threads 2", dir),
             "fuse: error: --regions: data/train.csv holds photographs, whose template segments classes; region-based labels are for volumes\n");
+  EXPECT_EQ(init_error("data/train.csv --mask mask --slices --threads 2", dir),
+            "fuse: error: --slices: data/train.csv holds photographs, which are 2D already; --slices trains on the slices of volumes\n");
   r = fuse("init data/train.csv --mask mask --threads 2 --out seg.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("wrote seg.json: 2D segmentation of mask value 255 ("), std::string::npos) << r.out;
