@@ -606,7 +606,7 @@ void add_init_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--fold-group", options.fold_group, "the column whose rows stay in one fold, e.g. a patient id (default: a column named for patients or "
                                                        "subjects whose values repeat; none: each row alone)");
   cmd->add_option("--max-size", options.max_size, "the images' largest side: photographs' in pixels (default 128), volumes' and segmentation patches' "
-                                                   "in voxels per axis (default 64); smaller data keep their own size");
+                                                   "in voxels per axis (default 64), --slices' crops in pixels (default 128); smaller data keep their own size");
   cmd->add_option("--uncertain", options.uncertain, "multi-label: what a label's -1 (uncertain, as CheXpert's) becomes, ones or zeros; blank cells "
                                                      "are then 0 (not mentioned)")
       ->check(CLI::IsMember({"ones", "zeros"}));
