@@ -359,13 +359,9 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   line("    ],");
   const std::string skip = "\"collate\": {\"skip\": [" + json_string(image + "_meta") + ", " + json_string(seg + "_meta") + "]}";
   const std::string slices_setup = "{\"axis\": \"z\", \"batch\": 16}";
-  if (o.slices) {
-    line("    // Random, every epoch: a crop of the slice (padded where it is smaller), turned and scaled a little; one draw moves");
-    line("    // the image and its labels alike.");
-  } else {
-    line("    // Random, every epoch: a patch centred on each label (background too) with equal chances, then one draw moves");
-    line("    // the image and its labels alike.");
-  }
+  line(o.slices ? "    // Random, every epoch: a crop of the slice (padded where it is smaller), turned and scaled a little; one draw moves"
+                : "    // Random, every epoch: a patch centred on each label (background too) with equal chances, then one draw moves");
+  line("    // the image and its labels alike.");
   const std::vector<std::string> dynamic =
       o.slices ? std::vector<std::string>{"{\"op\": \"fuse.image2d.crop\", \"keys\": " + both + ", \"size\": " + integer_list(plane) + ", \"mode\": \"random\"}",
                                           "{\"op\": \"fuse.image2d.random_affine\", \"keys\": " + both +
@@ -413,7 +409,7 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   line("  \"inference\": {");
   line("    \"input_key\": " + image_path + ",");
   line("    \"steps\": [");
-  for (size_t i = 0; i < steps_of_image.size(); ++i) line("      " + steps_of_image[i] + (i + 1 < steps_of_image.size() ? "," : ""));
+  step_lines(steps_of_image, "      ");
   line("    ],");
   line(o.slices ? "    \"slices\": " + slices_setup + "," : "    \"sliding_window\": " + window + ",");
   line("    \"postprocess\": " + label_postprocess(region_labels, 20) + ",");
