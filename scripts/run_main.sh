@@ -9,7 +9,8 @@
 #      post-processing on the validation volumes (keep the largest components where that raises the Dice), export,
 #      segment a volume back onto its own grid (fuse infer), and segment the held-out test table, each volume
 #      scored against its mask on its own grid (per-case Dice and HD95, means with intervals); then train a 2D
-#      UNet on axial slices and segment the test table with both models (nnU-Net's 2D + 3D ensemble).
+#      UNet on axial slices, compare the 3D, the 2D and their ensemble on the validation volumes (fuse
+#      choose-ensemble), and segment the test table with both models (nnU-Net's 2D + 3D ensemble).
 #   3. eval: compare two models' predictions (intervals, sites, paired comparison, HTML report).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,10 +51,14 @@ echo "-- the held-out test volumes segmented and scored against their masks on t
 echo "-- the same segmentations scored as any tool's would be: folder against folder, every class"
 "$fuse" eval-seg --pred "$runs/seg3d_test" --ref build/examples/seg3d/test --ref-pattern '*_mask.nii.gz' \
   --num-classes 3 --out "$runs/seg3d_test_scores" --no-progress
-echo "-- nnU-Net's 2D + 3D ensemble: a 2D UNet on axial slices, then both models on the test volumes"
+echo "-- nnU-Net's 2D + 3D ensemble: a 2D UNet on axial slices; the 3D, the 2D and the two averaged compared on the"
+echo "   validation volumes (and the post-processing chosen for the best); then both models on the test volumes"
 "$fuse" run examples/seg3d/slices2d.json --out "$runs/seg3d_slices" --no-progress
-"$fuse" export "$runs/seg3d_slices" --out "$runs/seg3d_slices_bundle"
-"$fuse" infer "$runs/seg3d_bundle" "$runs/seg3d_slices_bundle" --table build/examples/seg3d/test.csv \
+"$fuse" choose-ensemble examples/seg3d/experiment.json "$runs/seg3d" examples/seg3d/slices2d.json "$runs/seg3d_slices" \
+  --out "$runs/seg3d_ensemble_choice.json" --no-progress
+"$fuse" export "$runs/seg3d" --out "$runs/seg3d_ensemble/3d"
+"$fuse" export "$runs/seg3d_slices" --out "$runs/seg3d_ensemble/2d"
+"$fuse" infer "$runs/seg3d_ensemble/3d" "$runs/seg3d_ensemble/2d" --table build/examples/seg3d/test.csv \
   --out "$runs/seg3d_ensemble_test" --no-progress
 
 echo "== eval: two models' predictions compared"

@@ -10,6 +10,22 @@
 
 namespace fuse::cli {
 
+void print_postprocess_trials(const train::PostprocessChoice& c, std::ostream& out) {
+  std::vector<std::string> header{"TRIAL", "DICE"};
+  for (int64_t k : c.classes) header.push_back("DICE " + std::to_string(k));
+  header.insert(header.end(), {"HD95", "CHOSEN"});
+  Table table(header);
+  for (size_t t = 0; t < c.trials.size(); ++t) {
+    const train::PostprocessTrial& trial = c.trials[t];
+    std::vector<std::string> row{trial.what, short_number(trial.mean_dice)};
+    for (double d : trial.dice) row.push_back(short_number(d));
+    row.push_back(short_number(trial.mean_hd95));
+    row.push_back(t == 0 ? "" : trial.chosen ? "yes" : "no");
+    table.add(row);
+  }
+  table.print(out);
+}
+
 int choose_postprocess(const ChoosePostprocessCommand& o) {
   Registry registry;
   train::ChoosePostprocessOptions options;
@@ -29,19 +45,7 @@ int choose_postprocess(const ChoosePostprocessCommand& o) {
   const train::PostprocessChoice c = train::choose_postprocess(registry, o.experiment, o.run, options);
   std::cout << "judged by the Dice of '" << c.metric << "' on " << c.key << " over " << c.cases << (c.cases == 1 ? " case" : " cases")
             << (runs == 1 ? " (" + o.checkpoint + " checkpoint)\n" : " of " + std::to_string(runs) + " runs (" + o.checkpoint + " checkpoints)\n");
-  std::vector<std::string> header{"TRIAL", "DICE"};
-  for (int64_t k : c.classes) header.push_back("DICE " + std::to_string(k));
-  header.insert(header.end(), {"HD95", "CHOSEN"});
-  Table table(header);
-  for (size_t t = 0; t < c.trials.size(); ++t) {
-    const train::PostprocessTrial& trial = c.trials[t];
-    std::vector<std::string> row{trial.what, short_number(trial.mean_dice)};
-    for (double d : trial.dice) row.push_back(short_number(d));
-    row.push_back(short_number(trial.mean_hd95));
-    row.push_back(t == 0 ? "" : trial.chosen ? "yes" : "no");
-    table.add(row);
-  }
-  table.print(std::cout);
+  print_postprocess_trials(c, std::cout);
   // The steps as the bundles' inference will run them (their written labels' scores cleaned too).
   const train::Experiment e = train::read_experiment(o.experiment, o.settings, false);
   const boost::json::array steps = train::keep_component_steps(c, e.inference);

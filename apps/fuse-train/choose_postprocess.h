@@ -3,8 +3,11 @@
 #ifndef FUSE_APPS_FUSE_TRAIN_CHOOSE_POSTPROCESS_H_
 #define FUSE_APPS_FUSE_TRAIN_CHOOSE_POSTPROCESS_H_
 
+#include <ostream>
 #include <string>
 #include <vector>
+
+#include "fuse/train/postprocess_choice.h"
 
 namespace fuse::cli {
 
@@ -15,6 +18,8 @@ struct ChoosePostprocessCommand {
 };
 
 int choose_postprocess(const ChoosePostprocessCommand& command);
+// The trials as a table: each one's Dice (mean and per class), HD95 and whether it was chosen.
+void print_postprocess_trials(const train::PostprocessChoice& choice, std::ostream& out);
 
 }  // namespace fuse::cli
 

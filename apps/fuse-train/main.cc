@@ -21,7 +21,9 @@
 
 #include "../common/label_regions.h"
 #include "../common/run_app.h"
+#include "../common/shell_word.h"
 #include "../common/table.h"
+#include "choose_ensemble.h"
 #include "choose_postprocess.h"
 #include "show_results.h"
 
@@ -48,6 +50,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using fuse::cli::shell_word;
 using fuse::train::Experiment;
 
 struct RunOptions {
@@ -73,14 +76,6 @@ Experiment load(const RunOptions& o) {
   Experiment e = fuse::train::read_experiment(o.experiment, o.settings);
   apply(e, o);
   return e;
-}
-
-// An argument as a shell reads it back: single-quoted where it holds anything a shell would interpret.
-std::string shell_word(const std::string& a) {
-  if (!a.empty() && a.find_first_of(" \t\"'$`\\[]{}*?&;|<>()!#~") == std::string::npos) return a;
-  std::string q = "'";
-  for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
 }
 
 // The command that continues this run: the same settings, the overrides that change what it computes and the
@@ -482,7 +477,7 @@ int main(int argc, char** argv) {
     const std::vector<fs::path> written = fuse::train::export_bundles(registry, run_dir, bundle_out, checkpoint);
     if (const size_t chosen = fuse::train::chosen_postprocess(run_dir).size(); chosen > 0)
       std::cout << "inference postprocess: + " << chosen << (chosen == 1 ? " step" : " steps") << " from " << (fs::path(run_dir) / "postprocess.json").string()
-                << " (fuse choose-postprocess)\n";
+                << " (chosen on the validation cases)\n";
     if (written.size() == 1 && written[0] == fs::path(bundle_out)) {
       std::cout << "wrote bundle " << bundle_out << "\n";
     } else {
@@ -566,6 +561,18 @@ int main(int argc, char** argv) {
   choose_cmd->add_option("--device", choose.device, "cpu, cuda, cuda:N");
   choose_cmd->add_flag("--no-progress", choose.no_progress, "no progress line");
   choose_cmd->callback([&] { exit_code = fuse::cli::choose_postprocess(choose); });
+
+  static fuse::cli::ChooseEnsembleCommand ensemble;
+  CLI::App* ensemble_cmd = app.add_subcommand(
+      "choose-ensemble", "Compare trained configurations (e.g. 3D and 2D UNets) and each pair's ensemble on their validation cases; choose the best");
+  ensemble_cmd->add_option("PAIRS", ensemble.pairs, "EXPERIMENT RUN EXPERIMENT RUN ...: each configuration's experiment file and run folder (or cross-validation's)")
+      ->required();
+  ensemble_cmd->add_option("--metric", ensemble.metric, "the first experiment's validation metric on label maps whose Dice judges (default: the first, e.g. dice)");
+  ensemble_cmd->add_option("--checkpoint", ensemble.checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
+  ensemble_cmd->add_option("--device", ensemble.device, "cpu, cuda, cuda:N");
+  ensemble_cmd->add_option("--out", ensemble.out, "also write every candidate's scores to this JSON file");
+  ensemble_cmd->add_flag("--no-progress", ensemble.no_progress, "no progress line");
+  ensemble_cmd->callback([&] { exit_code = fuse::cli::choose_ensemble(ensemble); });
 
   static EvalSegOptions seg;
   CLI::App* seg_cmd = app.add_subcommand("eval-seg", "Score a folder of segmentations from any tool against a folder of references, per case and on average");

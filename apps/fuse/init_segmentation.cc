@@ -434,8 +434,9 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   const std::string name = out.stem().string();
   std::cout << "next: fuse run " << o.out << " --out runs/" << name << "; fuse choose-postprocess " << o.out << " runs/" << name << "; fuse export runs/" << name
             << " --out " << name << "_bundle\n";
-  if (o.slices)  // nnU-Net's 2D + 3D ensemble: both models' probabilities averaged
-    std::cout << "  with a 3D template's bundle of the same data (fuse init without --slices): fuse infer BUNDLE_3D " << name << "_bundle averages the two\n";
+  if (o.slices)  // nnU-Net's 2D + 3D ensemble: both models' probabilities averaged, where it measures better
+    std::cout << "  with a 3D template of the same data (fuse init without --slices): fuse choose-ensemble EXPERIMENT_3D RUN_3D " << o.out << " runs/" << name
+              << " compares the two and their ensemble on the validation cases; fuse infer BUNDLE_3D " << name << "_bundle averages the two\n";
   return 0;
 }
 

@@ -25,7 +25,7 @@ std::string version_text() {
 }
 
 // The commands that load LibTorch run in fuse-train, next to this program: `fuse` itself stays fast to start.
-constexpr const char* kTrainingCommands[] = {"run", "lr-find", "export", "infer", "show-results", "choose-postprocess", "eval-seg"};
+constexpr const char* kTrainingCommands[] = {"run", "lr-find", "export", "infer", "show-results", "choose-postprocess", "choose-ensemble", "eval-seg"};
 
 int hand_over(int argc, char** argv) {
   const std::filesystem::path train = boost::dll::program_location().parent_path() / "fuse-train";
@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   app.add_subcommand("infer", "Predict with a bundle, writing results in the input's original geometry");
   app.add_subcommand("show-results", "Draw a run's validation samples with their target and predicted masks, loss and metrics");
   app.add_subcommand("choose-postprocess", "Measure on the validation cases whether keeping the largest connected components helps; fuse export applies what does");
+  app.add_subcommand("choose-ensemble", "Compare trained configurations (e.g. 3D and 2D UNets) and each pair's ensemble on their validation cases; choose the best");
   app.add_subcommand("eval-seg", "Score a folder of segmentations from any tool against a folder of references, per case and on average");
   return fuse::apps::run_app(app, argc, argv, exit_code);
 }

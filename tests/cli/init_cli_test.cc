@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <sstream>
 
 #include <boost/json/parse.hpp>
@@ -816,7 +817,8 @@ TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
   CommandResult r = fuse("init data/train.csv --mask mask --slices --threads 2 --out slices.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("(largest size 30x30x12), crops of 28x28 pixels of the axial slices\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\n  with a 3D template's bundle of the same data (fuse init without --slices): fuse infer BUNDLE_3D slices_bundle averages the two\n"),
+  EXPECT_NE(r.out.find("\n  with a 3D template of the same data (fuse init without --slices): fuse choose-ensemble EXPERIMENT_3D RUN_3D slices.json runs/slices "
+                       "compares the two and their ensemble on the validation cases; fuse infer BUNDLE_3D slices_bundle averages the two\n"),
             std::string::npos)
       << r.out;
   const std::string text = read_text(dir / "slices.json");
@@ -842,12 +844,67 @@ TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
             std::string::npos)
       << text;  // inference
   ASSERT_EQ(fuse("init data/train.csv --mask mask --threads 2 --out volumes.json", dir).exit_code, 0);
+  namespace bj = boost::json;
+  std::map<std::string, double> best_dice;  // each run's validation Dice at its best epoch
   for (const char* name : {"slices", "volumes"}) {
-    r = fuse(std::string("run ") + name + ".json --epochs 1 --no-progress --out run_" + name, dir);
+    r = fuse(std::string("run ") + name + ".json --epochs 2 --no-progress --out run_" + name, dir);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("validation.dice = "), std::string::npos) << r.out;
-    ASSERT_EQ(fuse(std::string("export run_") + name + " --out " + name + "_bundle", dir).exit_code, 0);
+    const bj::value results = bj::parse(read_text(dir / ("run_" + std::string(name)) / "results.json"));
+    EXPECT_EQ(results.at("monitor"), "validation.dice");
+    best_dice[name] = results.at("best_value").to_number<double>();
   }
+  // nnU-Net's choice of configuration: each model alone and the two averaged, on the validation volumes both
+  // validate on. A model alone scores what its run's validation scored at the best epoch.
+  r = fuse("choose-ensemble volumes.json run_volumes slices.json run_slices --no-progress --out choice.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("judged by the Dice of 'dice' on model.seg over 2 validation cases (best checkpoints, no test-time flips); an ensemble averages its "
+                        "models' outputs\nCANDIDATE ",
+                        0),
+            0u)
+      << r.out;
+  const bj::value choice = bj::parse(read_text(dir / "choice.json"));
+  const bj::array& candidates = choice.at("candidates").as_array();
+  ASSERT_EQ(candidates.size(), 3u);
+  EXPECT_EQ(candidates[0].at("runs"), bj::parse(R"(["run_volumes"])"));
+  EXPECT_NEAR(candidates[0].at("mean_dice").to_number<double>(), best_dice["volumes"], 1e-6);
+  EXPECT_NEAR(candidates[1].at("mean_dice").to_number<double>(), best_dice["slices"], 1e-6);
+  EXPECT_EQ(candidates[2].at("runs"), bj::parse(R"(["run_volumes", "run_slices"])"));
+  size_t best = 0;
+  for (size_t k = 1; k < 3; ++k)
+    if (candidates[k].at("mean_dice").to_number<double>() > candidates[best].at("mean_dice").to_number<double>()) best = k;
+  for (size_t k = 0; k < 3; ++k) EXPECT_EQ(candidates[k].at("chosen").as_bool(), k == best) << k;
+  // The chosen runs hold its post-processing for fuse export; the next commands export and predict with them.
+  const std::vector<std::string> chosen_runs = best == 0 ? std::vector<std::string>{"volumes"}
+                                               : best == 1 ? std::vector<std::string>{"slices"}
+                                                           : std::vector<std::string>{"volumes", "slices"};
+  for (const std::string& name : chosen_runs) {
+    const bj::value written = bj::parse(read_text(dir / ("run_" + name) / "postprocess.json"));
+    EXPECT_EQ(written.at("trials"), choice.at("chosen").at("postprocess_trials")) << name;
+    EXPECT_EQ(written.as_object().contains("ensemble"), best == 2) << name;
+    EXPECT_NE(r.out.find("fuse export run_" + name + " --out run_" + name + "_bundle"), std::string::npos) << r.out;
+  }
+  EXPECT_EQ(fuse("choose-ensemble volumes.json run_volumes slices.json", dir).err,
+            "fuse: error: choose-ensemble takes EXPERIMENT RUN pairs, but 3 paths are given (the last, 'slices.json', has no run folder after it)\n");
+  EXPECT_EQ(fuse("choose-ensemble volumes.json run_volumes", dir).err, "fuse: error: choose among two or more configurations (EXPERIMENT RUN pairs); got 1\n");
+  EXPECT_EQ(fuse("choose-ensemble run_volumes volumes.json slices.json run_slices", dir).err,
+            "fuse: error: 'run_volumes' is a folder where an experiment file is expected: give each configuration as its EXPERIMENT file, then its RUN folder\n");
+  EXPECT_EQ(fuse("choose-ensemble volumes.json run_volumes volumes.json ./run_volumes", dir).err,
+            "fuse: error: './run_volumes' is given twice: an ensemble of a run with itself adds nothing\n");
+  // A run validated on another fold: compared on other cases, refused.
+  ASSERT_EQ(fuse("run volumes.json --epochs 1 --no-progress --out run_fold1 --set 'data.folds.validation=[1]' --set 'data.folds.train=[0,2,3]'", dir).exit_code, 0);
+  const std::string other_fold = fuse("choose-ensemble volumes.json run_volumes volumes.json run_fold1", dir).err;
+  EXPECT_EQ(other_fold.rfind("fuse: error: 'run_fold1' validates on 2 cases and 'run_volumes' on 2, not the same ('", 0), 0u) << other_fold;
+  EXPECT_NE(other_fold.find("): configurations are compared on the same validation cases; train them on the same folds (data.folds)\n"), std::string::npos)
+      << other_fold;
+  // Cross-validations: every training volume once, each predicted by the models of the fold that left it out.
+  for (const char* name : {"slices", "volumes"})
+    ASSERT_EQ(fuse(std::string("run ") + name + ".json --epochs 1 --cross-validate --no-progress --out cv_" + name, dir).exit_code, 0);
+  r = fuse("choose-ensemble volumes.json cv_volumes slices.json cv_slices --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("judged by the Dice of 'dice' on model.seg over 8 validation cases", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("\ncv_volumes + cv_slices "), std::string::npos) << r.out;
+  for (const char* name : {"slices", "volumes"}) ASSERT_EQ(fuse(std::string("export run_") + name + " --out " + name + "_bundle", dir).exit_code, 0);
   setenv("FUSE_LOG_LEVEL", "info", 1);
   r = fuse("infer volumes_bundle slices_bundle --table data/test.csv --out test --no-progress", dir);
   unsetenv("FUSE_LOG_LEVEL");

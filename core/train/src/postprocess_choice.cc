@@ -203,6 +203,26 @@ bool scores_label_maps(const MetricSpec& metric) {
   return metric.validation && (metric.component == "fuse.metrics.segmentation" || metric.component == "fuse.cuda.gpu_segmentation");
 }
 
+const MetricSpec& label_map_metric(const Experiment& e, const std::string& name, const fs::path& experiment, const std::string& judged) {
+  const MetricSpec* judge = nullptr;
+  std::vector<std::string> names;
+  for (const MetricSpec& m : e.metrics) {
+    if (!m.validation) continue;
+    names.push_back(m.name);
+    const bool segmentation = scores_label_maps(m);
+    if (name.empty() ? segmentation && judge == nullptr : m.name == name) {
+      if (!segmentation)
+        throw Error(Errc::kInvalidArgument, "--metric: '" + m.name + "' (" + m.component + ") does not score label maps: name a fuse.metrics.segmentation metric");
+      judge = &m;
+    }
+  }
+  if (judge == nullptr)
+    throw Error(Errc::kKeyNotFound, name.empty() ? experiment.string() + " has no validation metric on label maps (fuse.metrics.segmentation) whose Dice could judge " + judged
+                                                 : "--metric: '" + name + "' is not a validation metric of " + experiment.string() + did_you_mean(name, names) +
+                                                       " (those are: " + join(names, ", ") + ")");
+  return *judge;
+}
+
 bj::array keep_component_steps(const PostprocessChoice& choice, const InferenceSpec& inference) {
   // What a write step makes its labels from, so that the written map is the cleaned one.
   std::string scores;
@@ -234,26 +254,9 @@ PostprocessChoice choose_postprocess(const Registry& registry, const fs::path& e
   for (const fs::path& run : runs) {
     RunResults results(registry, experiment, run, options.run);
     if (!trials) {
-      const Experiment& e = results.experiment();
-      const MetricSpec* judge = nullptr;
-      std::vector<std::string> names;
-      for (const MetricSpec& m : e.metrics) {
-        if (!m.validation) continue;
-        names.push_back(m.name);
-        const bool segmentation = scores_label_maps(m);
-        if (options.metric.empty() ? segmentation && judge == nullptr : m.name == options.metric) {
-          if (!segmentation)
-            throw Error(Errc::kInvalidArgument, "--metric: '" + m.name + "' (" + m.component + ") does not score label maps: name a fuse.metrics.segmentation metric");
-          judge = &m;
-        }
-      }
-      if (judge == nullptr)
-        throw Error(Errc::kKeyNotFound, options.metric.empty()
-                                            ? experiment.string() + " has no validation metric on label maps (fuse.metrics.segmentation) whose Dice could judge the post-processing"
-                                            : "--metric: '" + options.metric + "' is not a validation metric of " + experiment.string() + did_you_mean(options.metric, names) +
-                                                  " (those are: " + join(names, ", ") + ")");
-      trials = std::make_unique<PostprocessTrials>(registry, judge->config);
-      judge_name = judge->name;
+      const MetricSpec& judge = label_map_metric(results.experiment(), options.metric, experiment, "the post-processing");
+      trials = std::make_unique<PostprocessTrials>(registry, judge.config);
+      judge_name = judge.name;
     }
     std::vector<size_t> all(results.size());
     for (size_t i = 0; i < all.size(); ++i) all[i] = i;
@@ -274,7 +277,7 @@ PostprocessChoice choose_postprocess(const Registry& registry, const fs::path& e
   return choice;
 }
 
-void write_postprocess_choice(const fs::path& run_dir, const PostprocessChoice& choice, const bj::array& steps) {
+bj::array trials_json(const PostprocessChoice& choice) {
   bj::array trials;
   for (const PostprocessTrial& t : choice.trials) {
     bj::array labels, dice, hd95;
@@ -284,9 +287,18 @@ void write_postprocess_choice(const fs::path& run_dir, const PostprocessChoice& 
     trials.push_back(bj::object{{"trial", t.what},        {"labels", labels}, {"mean_dice", json_number(t.mean_dice)}, {"dice", dice},
                                 {"mean_hd95", json_number(t.mean_hd95)}, {"hd95", hd95},     {"chosen", t.chosen}});
   }
+  return trials;
+}
+
+void write_postprocess_choice(const fs::path& run_dir, const PostprocessChoice& choice, const bj::array& steps, const std::vector<std::string>& ensemble) {
   bj::array classes;
   for (int64_t c : choice.classes) classes.push_back(c);
-  const bj::object doc{{"format", 1}, {"key", choice.key}, {"cases", choice.cases}, {"classes", classes}, {"steps", steps}, {"trials", trials}};
+  bj::object doc{{"format", 1}, {"key", choice.key}, {"cases", choice.cases}, {"classes", classes}, {"steps", steps}, {"trials", trials_json(choice)}};
+  if (!ensemble.empty()) {
+    bj::array runs;
+    for (const std::string& r : ensemble) runs.push_back(bj::value(r));
+    doc["ensemble"] = runs;
+  }
   write_file_atomically(run_dir / kChoiceFile, json::to_text(doc, {2}) + "\n");
 }
 

@@ -129,6 +129,7 @@ struct RunResults::Impl {
       loss_warned = true;
     }
     keys_to_host(r.batch, outputs);
+    for (const std::string& k : outputs) r.outputs.set(k, r.batch.at(k));  // tensors shared, copied on write
     postprocess->run(r.batch, e.seed, at, static_cast<int64_t>(index), false);
     metrics->reset();
     metrics->update(r.batch);
@@ -162,5 +163,7 @@ void RunResults::run(const std::vector<size_t>& indices, const std::function<voi
     if (sample) consume(m.predict(indices[k], std::move(*sample)));
   }
 }
+
+void RunResults::postprocess(NDict& batch, size_t index) { impl_->postprocess->run(batch, impl_->e.seed, impl_->epoch - 1, static_cast<int64_t>(index), false); }
 
 }  // namespace fuse::train

@@ -68,6 +68,10 @@ class PostprocessTrials {
 // judge the post-processing.
 bool scores_label_maps(const MetricSpec& metric);
 
+// The validation metric of `e` (read from `experiment`) whose Dice judges `judged` (e.g. "the post-processing"):
+// the one named `name` (--metric), else the first on label maps. Errors say which metrics there are.
+const MetricSpec& label_map_metric(const Experiment& e, const std::string& name, const std::filesystem::path& experiment, const std::string& judged);
+
 // The chosen trials as fuse.medical.keep_components steps for `inference`'s postprocess. Where a write step
 // makes the written labels from scores (fuse.io.write_medical's 'scores', e.g. model.probs), the steps clean
 // those scores too ('scores_are' "regions" with 'region_labels').
@@ -85,8 +89,12 @@ struct ChoosePostprocessOptions {
 PostprocessChoice choose_postprocess(const Registry& registry, const std::filesystem::path& experiment, const std::filesystem::path& run_dir,
                                      const ChoosePostprocessOptions& options = {});
 
-// run_dir/postprocess.json: the steps, the cases and every trial's scores.
-void write_postprocess_choice(const std::filesystem::path& run_dir, const PostprocessChoice& choice, const boost::json::array& steps);
+// run_dir/postprocess.json: the steps, the cases and every trial's scores; `ensemble`, when the trials were
+// of an ensemble's averaged outputs (fuse choose-ensemble), its runs.
+void write_postprocess_choice(const std::filesystem::path& run_dir, const PostprocessChoice& choice, const boost::json::array& steps,
+                              const std::vector<std::string>& ensemble = {});
+// Every trial of `choice` with its scores (NaN as null), as postprocess.json lists them.
+boost::json::array trials_json(const PostprocessChoice& choice);
 // The steps of run_dir/postprocess.json; empty when there is none. A file that is not one is an error naming it.
 boost::json::array chosen_postprocess(const std::filesystem::path& run_dir);
 

@@ -22,6 +22,7 @@ struct SampleResult {
   std::string id;
   NDict sample;  // after the pipelines, as drawn (its metadata kept)
   NDict batch;   // the sample collated into a batch of one, with the model's and the postprocess's keys
+  NDict outputs;  // the model's outputs as it gave them (on the CPU), before the postprocess
   double loss = 0;  // the experiment's losses on this sample alone; NaN where a loss needs several samples
   std::vector<std::pair<std::string, double>> metrics;  // the validation metrics on this sample alone (NaN: undefined)
 };
@@ -51,6 +52,9 @@ class RunResults {
   // Each of `indices` in that order, handed to `consume` as soon as it is made (all of a large validation set
   // need not be held at once). A sample skipped by the data's on_error policy is passed over.
   void run(const std::vector<size_t>& indices, const std::function<void(SampleResult&&)>& consume);
+  // The postprocess on `batch` as run() runs it on validation sample `index` (e.g. on outputs averaged with
+  // another run's, fuse choose-ensemble).
+  void postprocess(NDict& batch, size_t index);
 
  private:
   struct Impl;

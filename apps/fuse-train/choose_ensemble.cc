@@ -1,0 +1,93 @@
+#include "choose_ensemble.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "../common/shell_word.h"
+#include "../common/table.h"
+#include "choose_postprocess.h"
+#include "fuse/base/error.h"
+#include "fuse/train/ensemble_choice.h"
+
+namespace fuse::cli {
+
+namespace fs = std::filesystem;
+
+int choose_ensemble(const ChooseEnsembleCommand& o) {
+  if (o.pairs.size() % 2 != 0)
+    throw Error(Errc::kInvalidArgument, "choose-ensemble takes EXPERIMENT RUN pairs, but " + std::to_string(o.pairs.size()) + " paths are given (the last, '" +
+                                            o.pairs.back() + "', has no run folder after it)");
+  std::vector<train::Configuration> configurations;
+  for (size_t i = 0; i < o.pairs.size(); i += 2) {
+    const fs::path experiment = o.pairs[i], run = o.pairs[i + 1];
+    if (fs::is_directory(experiment))
+      throw Error(Errc::kInvalidArgument, "'" + experiment.string() + "' is a folder where an experiment file is expected: give each configuration as its EXPERIMENT file, then its RUN folder");
+    configurations.push_back({experiment, run});
+  }
+  Registry registry;
+  train::ChooseEnsembleOptions options;
+  options.run = {o.checkpoint, o.device, {}};
+  options.metric = o.metric;
+  if (!o.no_progress && isatty(fileno(stderr)))  // each case takes a model pass per configuration
+    options.on_case = [](size_t done, size_t total) {
+      std::fprintf(stderr, "\rcase %zu/%zu", done, total);
+      if (done == total) std::fprintf(stderr, "\r\033[K");
+      std::fflush(stderr);
+    };
+  const train::EnsembleChoice choice = train::choose_ensemble(registry, configurations, options);
+  const train::EnsembleCandidate& chosen = choice.chosen();
+  std::cout << "judged by the Dice of '" << choice.metric << "' on " << chosen.scores.key << " over " << choice.cases << (choice.cases == 1 ? " validation case" : " validation cases")
+            << " (" << o.checkpoint << " checkpoints, no test-time flips); an ensemble averages its models' outputs\n";
+  std::vector<std::string> header{"CANDIDATE", "DICE"};
+  for (int64_t k : chosen.scores.classes) header.push_back("DICE " + std::to_string(k));
+  header.insert(header.end(), {"HD95", "CHOSEN"});
+  Table table(header);
+  for (const train::EnsembleCandidate& c : choice.candidates) {
+    const train::PostprocessTrial& t = c.scores.trials[0];
+    std::vector<std::string> row{choice.name(c), short_number(t.mean_dice)};
+    for (double d : t.dice) row.push_back(short_number(d));
+    row.push_back(short_number(t.mean_hd95));
+    row.push_back(c.chosen ? "yes" : "");
+    table.add(row);
+  }
+  table.print(std::cout);
+  std::cout << "post-processing of " << choice.name(chosen) << ":\n";
+  print_postprocess_trials(chosen.scores, std::cout);
+  // The steps go to each run of the choice, so that `fuse export` appends them to its bundles' inference.
+  std::vector<std::string> runs, written, bundles, next;
+  for (size_t m : chosen.members) runs.push_back(choice.names[m]);
+  size_t steps = 0;
+  for (size_t m : chosen.members) {
+    const train::Experiment e = train::read_experiment(configurations[m].experiment, {}, false);
+    const boost::json::array chosen_steps = train::keep_component_steps(chosen.scores, e.inference);
+    steps = chosen_steps.size();
+    train::write_postprocess_choice(configurations[m].run, chosen.scores, chosen_steps, runs.size() > 1 ? runs : std::vector<std::string>{});
+    written.push_back((configurations[m].run / "postprocess.json").string());
+    const std::string bundle = shell_word(configurations[m].run.lexically_normal().string() + "_bundle");
+    next.push_back("fuse export " + shell_word(configurations[m].run.string()) + " --out " + bundle);
+    bundles.push_back(bundle);
+  }
+  std::string files;
+  for (size_t i = 0; i < written.size(); ++i) files += (i == 0 ? "" : i + 1 == written.size() ? " and " : ", ") + written[i];
+  std::cout << "wrote " << files << ": "
+            << (steps == 0 ? std::string("no step, the label maps are best as predicted")
+                           : std::to_string(steps) + (steps == 1 ? " fuse.medical.keep_components step" : " fuse.medical.keep_components steps") +
+                                 " that `fuse export` appends to the inference postprocess")
+            << "\n";
+  if (!o.out.empty()) {
+    train::write_ensemble_choice(o.out, choice);
+    std::cout << "wrote " << o.out << ": every candidate's scores\n";
+  }
+  std::string infer = "fuse infer";
+  for (const std::string& b : bundles) infer += " " + b;
+  next.push_back(infer + " --input IMAGE --output SEGMENTATION");
+  std::string line;
+  for (const std::string& n : next) line += (line.empty() ? "" : "; ") + n;
+  std::cout << "next: " << line << "\n";
+  return 0;
+}
+
+}  // namespace fuse::cli

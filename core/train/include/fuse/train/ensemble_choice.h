@@ -1,0 +1,85 @@
+// nnU-Net's choice among configurations (its find_best_configuration): on the validation cases that several
+// trained configurations share (a 3D UNet on windows and a 2D one on slices, each a run or a cross-validation),
+// the Dice of each alone and of each pair's ensemble (their model outputs averaged, as `fuse infer A B` does),
+// the best chosen, and nnU-Net's post-processing chosen for it.
+#ifndef FUSE_TRAIN_ENSEMBLE_CHOICE_H_
+#define FUSE_TRAIN_ENSEMBLE_CHOICE_H_
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "fuse/ndict/ndict.h"
+#include "fuse/plugin/registry.h"
+#include "fuse/train/postprocess_choice.h"
+#include "fuse/train/run_results.h"
+
+namespace fuse::train {
+
+// A configuration alone, or a pair averaged.
+struct EnsembleCandidate {
+  std::vector<size_t> members;  // indices of the configurations
+  // trials[0] is the label maps as predicted, whose mean Dice decides; the rest are the post-processing trials
+  // on top (fuse choose-postprocess's), whose choice goes with the candidate.
+  PostprocessChoice scores;
+  bool chosen = false;
+};
+
+struct EnsembleChoice {
+  std::vector<std::string> names;  // the configurations, e.g. their run folders
+  std::string metric;              // the validation metric whose Dice judged (choose_ensemble)
+  std::vector<EnsembleCandidate> candidates;  // each configuration alone, then each pair (0 + 1, 0 + 2, 1 + 2, ...)
+  size_t cases = 0;
+  const EnsembleCandidate& chosen() const;
+  std::string name(const EnsembleCandidate& c) const;  // "runs/a" or "runs/a + runs/b"
+};
+
+// The candidates over cases added one at a time. `metric` is the config of the validation metric on label maps
+// that judges (fuse.metrics.segmentation's); `names` name the configurations in messages.
+class EnsembleTrials {
+ public:
+  EnsembleTrials(const Registry& registry, const boost::json::object& metric, std::vector<std::string> names);
+  ~EnsembleTrials();
+  EnsembleTrials(const EnsembleTrials&) = delete;
+  EnsembleTrials& operator=(const EnsembleTrials&) = delete;
+
+  // One case (`id` names it in messages): each configuration's batch of one after its postprocess, and its
+  // model's outputs before it. A pair's batch is its first member's with the outputs averaged (floating ones by
+  // their mean, integer ones by each element's vote), then made again by `postprocess(first member, batch)`.
+  void add(const std::string& id, const std::vector<NDict>& batches, const std::vector<NDict>& outputs,
+           const std::function<void(size_t, NDict&)>& postprocess);
+  // The scores over the cases added (at least one) and the choice: the highest mean Dice as predicted (ties:
+  // the earlier candidate, so a configuration alone before an ensemble).
+  EnsembleChoice choose() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A trained configuration: the experiment file and its run folder (or finished cross-validation folder).
+struct Configuration {
+  std::filesystem::path experiment, run;
+};
+
+struct ChooseEnsembleOptions {
+  RunResultsOptions run;  // the checkpoint and device of every run
+  std::string metric;     // the first experiment's validation metric that judges (default: the first on label maps)
+  std::function<void(size_t done, size_t total)> on_case;  // after each validation case
+};
+
+// The candidates on the validation cases of `configurations` (at least two, each run once). Every configuration
+// must validate on the same cases (the same folds), and their models must give outputs on the same grid.
+EnsembleChoice choose_ensemble(const Registry& registry, const std::vector<Configuration>& configurations, const ChooseEnsembleOptions& options = {});
+
+// `file`: the configurations, every candidate's scores as predicted, the chosen one and its post-processing trials.
+void write_ensemble_choice(const std::filesystem::path& file, const EnsembleChoice& choice);
+
+}  // namespace fuse::train
+
+#endif  // FUSE_TRAIN_ENSEMBLE_CHOICE_H_

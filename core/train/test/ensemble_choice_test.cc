@@ -1,0 +1,152 @@
+#include "fuse/train/ensemble_choice.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include <functional>
+
+#include "test_support.h"
+
+namespace fuse::train {
+namespace {
+
+using fuse::testing::built_plugins;
+using fuse::testing::error_of;
+
+// A box of a 12 x 12 map and the foreground probability a model gives inside it (0.05 elsewhere).
+struct Box {
+  int64_t row, column, rows, columns;
+  float p;
+};
+
+// Two-class scores [1, 2, 12, 12] (background, foreground).
+Tensor probs(const std::vector<Box>& boxes) {
+  Tensor t = Tensor::zeros({1, 2, 12, 12}, sdk::kFloat32);
+  float* v = t.mutable_data<float>();
+  for (int64_t i = 0; i < 144; ++i) v[144 + i] = 0.05f;
+  for (const Box& b : boxes)
+    for (int64_t y = b.row; y < b.row + b.rows; ++y)
+      for (int64_t x = b.column; x < b.column + b.columns; ++x) v[144 + y * 12 + x] = b.p;
+  for (int64_t i = 0; i < 144; ++i) v[i] = 1 - v[144 + i];
+  return t;
+}
+
+Tensor target(const Box& b) {
+  Tensor t = Tensor::zeros({1, 12, 12}, sdk::kInt64);
+  int64_t* v = t.mutable_data<int64_t>();
+  for (int64_t y = b.row; y < b.row + b.rows; ++y)
+    for (int64_t x = b.column; x < b.column + b.columns; ++x) v[y * 12 + x] = 1;
+  return t;
+}
+
+boost::json::object config(const std::string& text) { return boost::json::parse(text).as_object(); }
+
+// The experiments' postprocess: the most likely class per pixel.
+struct Argmax {
+  Op op = built_plugins().create_op("fuse.ops.argmax", config(R"({"key": "model.probs", "out": "model.seg", "axis": 1})"));
+  void operator()(size_t, NDict& batch) { op.forward(batch); }
+};
+
+// One configuration's batch after its postprocess, and its model's outputs.
+std::pair<NDict, NDict> predicted(const std::vector<Box>& boxes, const Box& truth, Argmax& argmax) {
+  NDict outputs, batch;
+  outputs.set("model.probs", probs(boxes));
+  batch = outputs;
+  batch.set("data.seg", target(truth));
+  argmax(0, batch);
+  return {batch, outputs};
+}
+
+const char* kMetric = R"({"pred": "model.seg", "target": "data.seg", "num_classes": 2})";
+
+// Two models that find the 4 x 4 square and each add a false 4-pixel strip of its own, less sure of it: averaged,
+// neither strip stays, so the pair beats both.
+TEST(EnsembleTrials, APairAveragesItsModelsOutputsBeforeThePostprocess) {
+  Argmax argmax;
+  const Box truth{2, 2, 4, 4, 1};
+  const auto a = predicted({{2, 2, 4, 4, 0.9f}, {2, 7, 4, 1, 0.6f}}, truth, argmax);
+  const auto b = predicted({{2, 2, 4, 4, 0.9f}, {8, 2, 1, 4, 0.6f}}, truth, argmax);
+  const auto c = predicted({{2, 2, 3, 4, 0.9f}}, truth, argmax);  // misses a row
+  EnsembleTrials trials(built_plugins(), config(kMetric), {"runs/a", "runs/b", "runs/c"});
+  trials.add("case1", {a.first, b.first, c.first}, {a.second, b.second, c.second}, std::ref(argmax));
+  const EnsembleChoice choice = trials.choose();
+  EXPECT_EQ(choice.cases, 1u);
+  ASSERT_EQ(choice.candidates.size(), 6u);  // three alone, three pairs
+  const std::vector<std::vector<size_t>> members{{0}, {1}, {2}, {0, 1}, {0, 2}, {1, 2}};
+  const std::vector<double> dice{32.0 / 36, 32.0 / 36, 24.0 / 28, 1.0, 24.0 / 28, 24.0 / 28};
+  for (size_t k = 0; k < 6; ++k) {
+    EXPECT_EQ(choice.candidates[k].members, members[k]) << k;
+    EXPECT_DOUBLE_EQ(choice.candidates[k].scores.trials[0].mean_dice, dice[k]) << k;
+    EXPECT_EQ(choice.candidates[k].chosen, k == 3) << k;
+  }
+  EXPECT_EQ(choice.name(choice.chosen()), "runs/a + runs/b");
+  // Each candidate comes with its post-processing trials: a's strip is a component of its own.
+  EXPECT_DOUBLE_EQ(choice.candidates[0].scores.trials[1].mean_dice, 1.0);
+  EXPECT_TRUE(choice.candidates[0].scores.trials[1].chosen);
+  EXPECT_FALSE(choice.candidates[3].scores.trials[1].chosen);  // nothing to gain
+}
+
+// A tie goes to the configuration alone: an ensemble costs a second model at inference.
+TEST(EnsembleTrials, ATieGoesToTheEarlierCandidate) {
+  Argmax argmax;
+  const Box truth{2, 2, 4, 4, 1};
+  const auto a = predicted({{2, 2, 4, 4, 0.9f}}, truth, argmax);
+  const auto b = predicted({{2, 2, 4, 4, 0.7f}}, truth, argmax);
+  EnsembleTrials trials(built_plugins(), config(kMetric), {"a", "b"});
+  trials.add("case1", {a.first, b.first}, {a.second, b.second}, std::ref(argmax));
+  const EnsembleChoice choice = trials.choose();
+  ASSERT_EQ(choice.candidates.size(), 3u);
+  EXPECT_TRUE(choice.candidates[0].chosen);
+  EXPECT_FALSE(choice.candidates[2].chosen);
+  EXPECT_DOUBLE_EQ(choice.candidates[2].scores.trials[0].mean_dice, 1.0);
+}
+
+TEST(EnsembleTrials, OutputsOnAnotherGridOrMissingAreRefusedNamingTheCase) {
+  Argmax argmax;
+  const Box truth{2, 2, 4, 4, 1};
+  const auto a = predicted({{2, 2, 4, 4, 0.9f}}, truth, argmax);
+  auto b = predicted({{2, 2, 4, 4, 0.9f}}, truth, argmax);
+  EnsembleTrials trials(built_plugins(), config(kMetric), {"runs/3d", "runs/2d"});
+  EXPECT_EQ(error_of([&] { trials.choose(); }), "no validation case to compare the configurations on");
+  NDict other = b.second;
+  other.set("model.probs", Tensor::zeros({1, 2, 10, 12}, sdk::kFloat32));
+  EXPECT_EQ(error_of([&] { trials.add("case7", {a.first, b.first}, {a.second, other}, std::ref(argmax)); }),
+            "validation case 'case7': the model of 'runs/2d' gives 'model.probs' float32[1, 2, 10, 12] and the model of 'runs/3d' float32[1, 2, 12, 12]: an "
+            "ensemble averages outputs on one grid, so their validation steps must make the same grid (spacing, crop)");
+  EXPECT_EQ(error_of([&] { trials.add("case7", {a.first, b.first}, {a.second, NDict()}, std::ref(argmax)); }),
+            "validation case 'case7': the model of 'runs/2d' gives no 'model.probs', which the model of 'runs/3d' gives: an ensemble averages outputs that every "
+            "model gives");
+  NDict no_target = b.first;
+  no_target.erase("data.seg");
+  const std::string missing = error_of([&] { trials.add("case7", {a.first, no_target}, {a.second, b.second}, std::ref(argmax)); });
+  EXPECT_EQ(missing.rfind("'runs/2d', validation case 'case7': ", 0), 0u) << missing;
+  EXPECT_NE(missing.find("data.seg"), std::string::npos) << missing;
+}
+
+TEST(EnsembleChoiceFile, HoldsEveryCandidateAndTheChosenOnesTrials) {
+  Argmax argmax;
+  const Box truth{2, 2, 4, 4, 1};
+  const auto a = predicted({{2, 2, 4, 4, 0.9f}, {2, 7, 4, 1, 0.6f}}, truth, argmax);
+  const auto b = predicted({{2, 2, 4, 4, 0.9f}, {8, 2, 1, 4, 0.6f}}, truth, argmax);
+  EnsembleTrials trials(built_plugins(), config(kMetric), {"runs/a", "runs/b"});
+  trials.add("case1", {a.first, b.first}, {a.second, b.second}, std::ref(argmax));
+  EnsembleChoice choice = trials.choose();
+  choice.metric = "dice";
+  const std::filesystem::path file = fuse::testing::fresh_dir("ensemble_choice_file") / "choice.json";
+  write_ensemble_choice(file, choice);
+  const boost::json::value doc = boost::json::parse(fuse::testing::read_text(file));
+  EXPECT_EQ(doc.at("metric"), "dice");
+  EXPECT_EQ(doc.at("cases"), 1);
+  EXPECT_EQ(doc.at("configurations"), boost::json::parse(R"(["runs/a", "runs/b"])"));
+  ASSERT_EQ(doc.at("candidates").as_array().size(), 3u);
+  EXPECT_EQ(doc.at("candidates").at(2).at("runs"), boost::json::parse(R"(["runs/a", "runs/b"])"));
+  EXPECT_EQ(doc.at("candidates").at(2).at("mean_dice"), 1.0);
+  EXPECT_EQ(doc.at("candidates").at(2).at("chosen"), true);
+  EXPECT_EQ(doc.at("candidates").at(0).at("chosen"), false);
+  EXPECT_EQ(doc.at("chosen").at("runs"), doc.at("candidates").at(2).at("runs"));
+  EXPECT_EQ(doc.at("chosen").at("postprocess_trials").as_array().size(), 2u);  // as predicted, the foreground's component
+}
+
+}  // namespace
+}  // namespace fuse::train
