@@ -29,7 +29,7 @@ int choose_ensemble(const ChooseEnsembleCommand& o) {
   }
   Registry registry;
   train::ChooseEnsembleOptions options;
-  options.run = {o.checkpoint, o.device, {}};
+  options.run = {o.checkpoint, o.device, {}, o.tta};
   options.metric = o.metric;
   if (!o.no_progress && isatty(fileno(stderr)))  // each case takes a model pass per configuration
     options.on_case = [](size_t done, size_t total) {
@@ -40,7 +40,8 @@ int choose_ensemble(const ChooseEnsembleCommand& o) {
   const train::EnsembleChoice choice = train::choose_ensemble(registry, configurations, options);
   const train::EnsembleCandidate& chosen = choice.chosen();
   std::cout << "judged by the Dice of '" << choice.metric << "' on " << chosen.scores.key << " over " << choice.cases << (choice.cases == 1 ? " validation case" : " validation cases")
-            << " (" << o.checkpoint << " checkpoints, no test-time flips); an ensemble averages its models' outputs\n";
+            << " (" << o.checkpoint << " checkpoints, " << (o.tta ? "with each experiment's test-time flips" : "no test-time flips")
+            << "); an ensemble averages its models' outputs\n";
   std::vector<std::string> header{"CANDIDATE", "DICE"};
   for (int64_t k : chosen.scores.classes) header.push_back("DICE " + std::to_string(k));
   header.insert(header.end(), {"HD95", "CHOSEN"});

@@ -29,7 +29,7 @@ void print_postprocess_trials(const train::PostprocessChoice& c, std::ostream& o
 int choose_postprocess(const ChoosePostprocessCommand& o) {
   Registry registry;
   train::ChoosePostprocessOptions options;
-  options.run = {o.checkpoint, o.device, o.settings};
+  options.run = {o.checkpoint, o.device, o.settings, o.tta};
   options.metric = o.metric;
   if (!o.no_progress && isatty(fileno(stderr)))  // a run's validation cases take a model pass each
     options.on_case = [](const std::string& run, size_t done, size_t total) {
@@ -44,7 +44,8 @@ int choose_postprocess(const ChoosePostprocessCommand& o) {
   };
   const train::PostprocessChoice c = train::choose_postprocess(registry, o.experiment, o.run, options);
   std::cout << "judged by the Dice of '" << c.metric << "' on " << c.key << " over " << c.cases << (c.cases == 1 ? " case" : " cases")
-            << (runs == 1 ? " (" + o.checkpoint + " checkpoint)\n" : " of " + std::to_string(runs) + " runs (" + o.checkpoint + " checkpoints)\n");
+            << (runs == 1 ? " (" + o.checkpoint + " checkpoint" : " of " + std::to_string(runs) + " runs (" + o.checkpoint + " checkpoints")
+            << (o.tta ? ", with the test-time flips)\n" : ")\n");
   print_postprocess_trials(c, std::cout);
   // The steps as the bundles' inference will run them (their written labels' scores cleaned too).
   const train::Experiment e = train::read_experiment(o.experiment, o.settings, false);

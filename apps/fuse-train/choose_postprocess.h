@@ -14,6 +14,7 @@ namespace fuse::cli {
 struct ChoosePostprocessCommand {
   std::string experiment, run, checkpoint = "best", device = "cpu", metric;
   std::vector<std::string> settings;  // the run's --set values
+  bool tta = false;  // with the experiment's test-time flips
   bool no_progress = false;
 };
 

@@ -539,6 +539,7 @@ int main(int argc, char** argv) {
   show_cmd->add_option("--checkpoint", show.checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
   show_cmd->add_option("--set", show.settings, "the --set values the run was trained with");
   show_cmd->add_option("--device", show.device, "cpu, cuda, cuda:N");
+  show_cmd->add_flag("--tta", show.tta, "predict each validation case with the test-time flips of the experiment's inference (inference.tta) too, as fuse infer does");
   show_cmd->add_option("--plane", show.plane, "axial, coronal or sagittal")->check(CLI::IsMember({"axial", "coronal", "sagittal"}));
   show_cmd->add_option("--slice", show.slice, "slice index (default: the largest mask area, else the largest predicted area)");
   show_cmd->add_option("--columns", show.columns, "tiles per row")->check(CLI::PositiveNumber);
@@ -559,6 +560,7 @@ int main(int argc, char** argv) {
   choose_cmd->add_option("--checkpoint", choose.checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
   choose_cmd->add_option("--set", choose.settings, "the --set values the run was trained with");
   choose_cmd->add_option("--device", choose.device, "cpu, cuda, cuda:N");
+  choose_cmd->add_flag("--tta", choose.tta, "predict each validation case with the test-time flips of the experiment's inference (inference.tta) too, as fuse infer does");
   choose_cmd->add_flag("--no-progress", choose.no_progress, "no progress line");
   choose_cmd->callback([&] { exit_code = fuse::cli::choose_postprocess(choose); });
 
@@ -570,6 +572,7 @@ int main(int argc, char** argv) {
   ensemble_cmd->add_option("--metric", ensemble.metric, "the first experiment's validation metric on label maps whose Dice judges (default: the first, e.g. dice)");
   ensemble_cmd->add_option("--checkpoint", ensemble.checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
   ensemble_cmd->add_option("--device", ensemble.device, "cpu, cuda, cuda:N");
+  ensemble_cmd->add_flag("--tta", ensemble.tta, "predict each validation case with the test-time flips of each experiment's inference (inference.tta) too, as fuse infer does");
   ensemble_cmd->add_option("--out", ensemble.out, "also write every candidate's scores to this JSON file");
   ensemble_cmd->add_flag("--no-progress", ensemble.no_progress, "no progress line");
   ensemble_cmd->callback([&] { exit_code = fuse::cli::choose_ensemble(ensemble); });

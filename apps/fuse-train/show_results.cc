@@ -102,7 +102,7 @@ int show_results(const ShowResultsOptions& o) {
   const std::string rank_by = o.top_losses ? "loss" : !o.highest.empty() ? o.highest : o.lowest;
   const bool largest = o.lowest.empty();
   Registry registry;
-  train::RunResults results(registry, o.experiment, o.run, {o.checkpoint, o.device, o.settings});
+  train::RunResults results(registry, o.experiment, o.run, {o.checkpoint, o.device, o.settings, o.tta});
   const train::Experiment& e = results.experiment();
   // The column ranked by in a row (0 the loss, m + 1 the m-th metric value), known from the first sample's
   // metric names (one metric may give several: "auc", "auc.macro").
@@ -184,7 +184,7 @@ int show_results(const ShowResultsOptions& o) {
   std::string ranked;
   if (rank_column == 0 && largest) ranked = " with the largest losses";
   else if (!rank_by.empty()) ranked = std::string(largest ? " with the largest " : " with the smallest ") + rank_by;
-  std::cout << "wrote " << o.out << " (" << views.size() << (views.size() == 1 ? " validation sample" : " validation samples") << ranked << ", " << o.checkpoint << " checkpoint, epoch " << results.epoch() << ", " << o.plane << ")\n";
+  std::cout << "wrote " << o.out << " (" << views.size() << (views.size() == 1 ? " validation sample" : " validation samples") << ranked << ", " << o.checkpoint << " checkpoint, epoch " << results.epoch() << (o.tta ? ", with the test-time flips" : "") << ", " << o.plane << ")\n";
   if (!o.csv.empty()) {
     // Full precision; an undefined value is left empty.
     const auto exact = [](double v) {

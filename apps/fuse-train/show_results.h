@@ -19,6 +19,7 @@ struct ShowResultsOptions {
   // smallest value of "loss" or a validation metric (--lowest lesion_dice: the worst lesions). None: the first
   // --n, or the --ids.
   bool top_losses = false;
+  bool tta = false;  // with the experiment's test-time flips
   std::string highest, lowest;
 };
 

@@ -337,7 +337,10 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   line("    \"source\": " + source + ",");
   line("    // Deterministic, cached: read" + (image_cols.size() > 1 ? " (" + join(image_cols, ", ") + " as channels)" : "") +
        ", lay out in RAS, " + (crop ? "crop to the box of the nonzero voxels, " : "") + "resample (labels by nearest neighbour), " + norm.words +
-       (o.slices ? "; then one sample per axial slice, whose largest label the sampler balances" : "") + ".");
+       (o.slices ? ignore ? "; then one sample per axial slice that holds annotated voxels, whose largest annotated label the sampler balances"
+                          : "; then one sample per axial slice, whose largest label the sampler balances"
+                 : "") +
+       ".");
   // The volume's steps: the image's with the labels; with --slices also validation's (the volumes whole).
   std::vector<std::string> volume_steps{steps_of_image[0],
                                         "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + mask_path + ", \"key\": " + json_string(seg) + ", \"dtype\": \"uint8\"}",
@@ -349,7 +352,15 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   std::vector<std::string> static_steps = volume_steps;
   if (o.slices) {  // [channels, z, y, x] -> one sample per axial slice [channels, y, x], ids "case07#12"
     static_steps.push_back("{\"split\": {\"keys\": [" + json_string(image) + ", " + json_string(seg) + "], \"axis\": 1}}");
-    static_steps.push_back("{\"op\": \"fuse.ops.reduce\", \"key\": " + json_string(seg) + ", \"out\": \"data.slice_class\", \"reduce\": \"max\"}");
+    // With an ignore label, a slice not annotated at all teaches nothing (its loss is empty): dropped; the others
+    // are balanced on their largest annotated label.
+    const std::string ignored = ignore ? ", \"ignore\": [" + std::to_string(*ignore) + "]" : "";
+    if (ignore) {
+      static_steps.push_back("{\"op\": \"fuse.ops.reduce\", \"key\": " + json_string(seg) + ", \"out\": \"data.annotated\", \"reduce\": \"count\"" + ignored +
+                             ", \"greater_than\": 0}");
+      static_steps.push_back("{\"keep_if\": \"data.annotated\"}");
+    }
+    static_steps.push_back("{\"op\": \"fuse.ops.reduce\", \"key\": " + json_string(seg) + ", \"out\": \"data.slice_class\", \"reduce\": \"max\"" + ignored + "}");
   }
   const auto step_lines = [&](const std::vector<std::string>& steps, const std::string& indent) {
     for (size_t i = 0; i < steps.size(); ++i) line(indent + steps[i] + (i + 1 < steps.size() ? "," : ""));

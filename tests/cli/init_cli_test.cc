@@ -863,6 +863,9 @@ TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
                         0),
             0u)
       << r.out;
+  const CommandResult flipped = fuse("choose-ensemble volumes.json run_volumes slices.json run_slices --no-progress --tta", dir);
+  ASSERT_EQ(flipped.exit_code, 0) << flipped.err;
+  EXPECT_NE(flipped.out.find(" (best checkpoints, with each experiment's test-time flips); "), std::string::npos) << flipped.out;
   const bj::value choice = bj::parse(read_text(dir / "choice.json"));
   const bj::array& candidates = choice.at("candidates").as_array();
   ASSERT_EQ(candidates.size(), 3u);
@@ -958,6 +961,23 @@ TEST(FuseInit, AnNnUnetIgnoreLabelIsLeftOutOfTheLossAndTheScores) {
   r = fuse("infer bundle --folder Dataset004_Sparse/imagesTs --out test --no-progress", dir);  // labelsTs holds the ignore label too
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: dice = "), std::string::npos) << r.out;
+  // The 2d configuration: slices without an annotated voxel (the top 4 of each volume) teach nothing and are
+  // dropped; the others are balanced on their largest annotated label, never on the ignore label.
+  r = fuse("init Dataset004_Sparse --slices --threads 2 --out sparse2d.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string slices = read_text(dir / "sparse2d.json");
+  EXPECT_NE(slices.find(R"({"op": "fuse.ops.reduce", "key": "data.seg", "out": "data.annotated", "reduce": "count", "ignore": [2], "greater_than": 0},
+      {"keep_if": "data.annotated"},
+      {"op": "fuse.ops.reduce", "key": "data.seg", "out": "data.slice_class", "reduce": "max", "ignore": [2]})"),
+            std::string::npos)
+      << slices;
+  EXPECT_NE(slices.find("; then one sample per axial slice that holds annotated voxels, whose largest annotated label the sampler balances."), std::string::npos)
+      << slices;
+  r = fuse("cache build sparse2d.json", dir);  // 16 slices per volume, 12 annotated
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(": 48 samples from 4 source samples"), std::string::npos) << r.out;
+  r = fuse("run sparse2d.json --epochs 1 --no-progress --out run2d", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
 
   // Refused: an ignore label that is not the largest, or not one value.
   write_json(R"({"background": 0, "tumour": 3, "ignore": 2})");

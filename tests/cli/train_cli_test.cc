@@ -680,6 +680,10 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   // nnU-Net's post-processing choice on the validation volumes: the maps as predicted, the foreground's largest
   // component, then each class's, with the chosen steps written for fuse export.
   const std::string choose_args = "choose-postprocess '" + experiment.string() + "' '" + (dir / "run").string() + "'";
+  // With the inference's test-time flips (seg3d's [[0]]), as fuse infer predicts.
+  const CommandResult flipped = fuse(choose_args + " --no-progress --tta");
+  ASSERT_EQ(flipped.exit_code, 0) << flipped.err;
+  EXPECT_NE(flipped.out.find(" cases (best checkpoint, with the test-time flips)\nTRIAL "), std::string::npos) << flipped.out;
   const CommandResult choose = fuse(choose_args + " --no-progress");
   ASSERT_EQ(choose.exit_code, 0) << choose.err;
   std::istringstream chosen_lines(choose.out);

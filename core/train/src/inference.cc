@@ -14,6 +14,7 @@
 #include "fuse/json/write.h"
 #include "fuse/train/checkpoint.h"
 #include "fuse/train/cross_validation.h"
+#include "fuse/train/flip_forward.h"
 #include "fuse/train/inference_inputs.h"
 #include "fuse/train/postprocess_choice.h"
 #include "fuse/train/prediction_fit.h"
@@ -417,38 +418,14 @@ std::vector<Predictor::Impl::Outputs> Predictor::Impl::run_models(const std::vec
   for (size_t i = 0; i < graphs.size(); ++i) {
     ModelGraph& graph = graphs[i];
     const Setup& setup = setups[i];
-    std::vector<std::vector<int>> flips{{}};
-    for (const auto& f : setup.flips) flips.push_back(f);
+    NDict b = batches[steps_of[i]];
+    const auto forward = [&](NDict& x) { graph.forward(x, CallContext(false, seed, -1, 0)); };
+    flip_forward(b, inputs, outputs, setup.flips, [&](NDict& x) {
+      if (setup.slices.enabled()) slice_forward(x, inputs, outputs, setup.slices, forward);
+      else sliding_window_forward(x, inputs, outputs, setup.window, forward);
+    });
     Outputs sums;
-    for (const std::vector<int>& flip : flips) {
-      NDict b = batches[steps_of[i]];
-      int64_t input_rank = 0;
-      std::vector<int64_t> dims;
-      for (const std::string& k : inputs) {
-        torch::Tensor t = view(b.get<Tensor>(k));
-        input_rank = t.dim();
-        dims.clear();
-        for (int a : flip) {
-          if (t.dim() - 1 - a < 2)  // the batch or channel axis: not a spatial one
-            throw Error(Errc::kShape, std::string("a test-time flip along ") + "xyz"[a] + " but the model input '" + k + "' is " + fuse::shape_string(shape_of(t)) +
-                                          " ([batch, channels, ...] with " + std::to_string(std::max<int64_t>(0, t.dim() - 2)) +
-                                          " spatial axes): flip its spatial axes only (xy for a 2D input)");
-          dims.push_back(t.dim() - 1 - a);
-        }
-        if (!dims.empty()) b.set(k, Value(wrap(t.flip(dims))));
-      }
-      const auto forward = [&](NDict& x) { graph.forward(x, CallContext(false, seed, -1, 0)); };
-      if (setup.slices.enabled()) slice_forward(b, inputs, outputs, setup.slices, forward);
-      else sliding_window_forward(b, inputs, outputs, setup.window, forward);
-      for (const std::string& k : outputs) {
-        torch::Tensor out = view(b.get<Tensor>(k)).to(torch::kCPU);
-        if (!dims.empty() && out.dim() == input_rank) out = out.flip(dims);
-        if (out.is_floating_point()) out = out.to(torch::kFloat32);
-        sums[k] = sums.count(k) ? sums[k] + out : out.clone();
-      }
-    }
-    for (auto& [k, t] : sums)
-      if (t.is_floating_point()) t = t / static_cast<double>(flips.size());
+    for (const std::string& k : outputs) sums[k] = view(b.get<Tensor>(k));
     per_model.push_back(std::move(sums));
   }
   return per_model;

@@ -14,6 +14,7 @@
 #include "fuse/json/parse.h"
 #include "fuse/loader/collate.h"
 #include "fuse/train/checkpoint.h"
+#include "fuse/train/flip_forward.h"
 #include "fuse/train/model_sizes.h"
 #include "fuse/train/prediction_fit.h"
 #include "fuse/train/slice_forward.h"
@@ -119,8 +120,12 @@ struct RunResults::Impl {
     if (batch_worker) batch_worker->run_batch(r.batch, at, static_cast<int64_t>(index), {static_cast<int64_t>(index)}, false);
     const std::vector<std::string> inputs = graph.input_keys(), outputs = graph.output_keys();
     const auto forward = [&](NDict& x) { graph.forward(x, CallContext(false, e.seed, at, static_cast<int64_t>(index))); };
-    if (e.validation.slices.enabled()) slice_forward(r.batch, inputs, outputs, e.validation.slices, forward);
-    else sliding_window_forward(r.batch, inputs, outputs, e.validation.sliding_window, forward);
+    const auto whole = [&](NDict& x) {
+      if (e.validation.slices.enabled()) slice_forward(x, inputs, outputs, e.validation.slices, forward);
+      else sliding_window_forward(x, inputs, outputs, e.validation.sliding_window, forward);
+    };
+    if (options.tta && !e.inference.tta.flips.empty()) flip_forward(r.batch, inputs, outputs, e.inference.tta.flips, whole);
+    else whole(r.batch);
     try {
       r.loss = losses->compute(r.batch, nullptr, std::numeric_limits<int64_t>::max(), 1.0).total;
     } catch (const Error& error) {  // a loss that needs several samples (e.g. a contrastive one)

@@ -88,6 +88,29 @@ TEST(RunResults, TheRunsSettingsRebuildItsModel) {
   EXPECT_EQ(shown, 2u);
 }
 
+// With the inference's test-time flips, each case is predicted as fuse infer predicts it: a per-pixel model gives
+// the same probabilities flipped and flipped back, so any misplaced flip would show.
+TEST(RunResults, TestTimeFlipsAreFlippedBackBeforeTheirMean) {
+  const auto dir = fresh_dir("run_results_tta");
+  const auto experiment = testing::write_segmentation_toy(dir, kPerPixel, R"({"batch_size": 1})");
+  fit(experiment, dir / "run");
+  const auto probabilities = [&](const RunResultsOptions& options) {
+    RunResults r(built_plugins(), experiment, dir / "run", options);
+    std::vector<std::vector<float>> out;
+    r.run({0, 1, 2}, [&](SampleResult&& s) { out.push_back(fuse::testing::values<float>(s.batch.get<Tensor>("model.probs"))); });
+    return out;
+  };
+  const auto plain = probabilities({});
+  RunResultsOptions flipped{"best", "cpu", {"inference.tta=[[0], [1], [0, 1]]"}, true};
+  EXPECT_EQ(RunResults(built_plugins(), experiment, dir / "run", flipped).experiment().inference.tta.flips.size(), 3u);
+  const auto averaged = probabilities(flipped);
+  ASSERT_EQ(averaged.size(), plain.size());
+  for (size_t i = 0; i < plain.size(); ++i) {
+    ASSERT_EQ(averaged[i].size(), plain[i].size());
+    for (size_t k = 0; k < plain[i].size(); ++k) EXPECT_NEAR(averaged[i][k], plain[i][k], 1e-6) << i << " " << k;
+  }
+}
+
 TEST(RunResults, BadRunsAndExperimentsAreNamed) {
   const auto dir = fresh_dir("run_results_bad");
   const auto experiment = testing::write_segmentation_toy(dir, kPerPixel, R"({"batch_size": 1})");

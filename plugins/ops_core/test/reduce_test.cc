@@ -30,6 +30,27 @@ TEST(Reduce, GreaterThanGivesABool) {
   EXPECT_FALSE(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "mean", "greater_than": 0.75})", s).get<bool>("r"));
 }
 
+// A sparse annotation's label map: 3 marks voxels not annotated. Left out, the largest class is the largest
+// annotated one, and 'count' tells how many voxels are annotated.
+TEST(Reduce, IgnoredValuesAreLeftOutOfEveryReduction) {
+  const NDict s = sample(R"({"m": [[0, 3, 1], [3, 3, 2]]})");
+  const std::string ignore = R"(, "ignore": [3]})";
+  const auto with = [&](const std::string& how) { return R"({"key": "m", "out": "r", "reduce": ")" + how + "\"" + ignore; };
+  EXPECT_EQ(run_op("fuse.ops.reduce", with("max"), s).get<int64_t>("r"), 2);
+  EXPECT_EQ(run_op("fuse.ops.reduce", with("sum"), s).get<int64_t>("r"), 3);
+  EXPECT_EQ(run_op("fuse.ops.reduce", with("mean"), s).get<double>("r"), 1.0);
+  EXPECT_EQ(run_op("fuse.ops.reduce", with("count"), s).get<int64_t>("r"), 3);
+  EXPECT_EQ(run_op("fuse.ops.reduce", with("count_nonzero"), s).get<int64_t>("r"), 2);
+  EXPECT_FALSE(run_op("fuse.ops.reduce", with("all"), s).get<bool>("r"));
+  EXPECT_EQ(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "count"})", s).get<int64_t>("r"), 6);  // nothing ignored
+  // A slice not annotated at all: no count, and no largest class.
+  const NDict blank = sample(R"({"m": [3, 3]})");
+  EXPECT_FALSE(run_op("fuse.ops.reduce", R"({"key": "m", "out": "r", "reduce": "count", "greater_than": 0, "ignore": [3]})", blank).get<bool>("r"));
+  EXPECT_EQ(error_of([&] { run_op("fuse.ops.reduce", with("max"), blank); }),
+            "op 'fuse.ops.reduce' (plugin 'fuse.ops_core'): key 'm': the max of a tensor whose every element is ignored ('ignore') is undefined: drop such "
+            "samples first, e.g. keep_if on a 'count' greater than 0");
+}
+
 TEST(Reduce, EmptyTensorsAndBadConfigsAreNamed) {
   NDict empty;
   empty.set("m", Tensor::empty({0, 3}, sdk::kFloat32));
@@ -38,7 +59,7 @@ TEST(Reduce, EmptyTensorsAndBadConfigsAreNamed) {
   EXPECT_EQ(error_of([&] { run_op("fuse.ops.reduce", R"({"key": "m", "reduce": "max"})", empty); }),
             "op 'fuse.ops.reduce' (plugin 'fuse.ops_core'): key 'm': the max of an empty tensor is undefined");
   EXPECT_EQ(error_of([] { run_op("fuse.ops.reduce", R"({"key": "m", "reduce": "median"})", sample(R"({"m": [1]})")); }),
-            "component 'fuse.ops.reduce': config 'reduce' must be one of \"sum\", \"mean\", \"min\", \"max\", \"count_nonzero\", \"any\", \"all\", "
+            "component 'fuse.ops.reduce': config 'reduce' must be one of \"sum\", \"mean\", \"min\", \"max\", \"count_nonzero\", \"count\", \"any\", \"all\", "
             "got string \"median\"; did you mean 'mean'?");
 }
 
