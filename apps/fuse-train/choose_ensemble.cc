@@ -2,19 +2,54 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "../common/shell_word.h"
 #include "../common/table.h"
 #include "choose_postprocess.h"
 #include "fuse/base/error.h"
+#include "fuse/base/strings.h"
 #include "fuse/train/ensemble_choice.h"
 
 namespace fuse::cli {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// A difference of Dice: its sign always, four decimals; "-" when undefined.
+std::string signed_text(double v) {
+  if (std::isnan(v)) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, "%+.4f", v);
+  return text;
+}
+
+// Each case's mean Dice per candidate, full precision (an undefined one empty).
+void write_cases(const std::string& file, const train::EnsembleChoice& choice) {
+  std::ofstream csv(file);
+  csv << "id";
+  for (const train::EnsembleCandidate& c : choice.candidates)
+    if (c.skipped.empty()) csv << "," << csv_cell(choice.name(c));
+  csv << "\n";
+  for (size_t k = 0; k < choice.ids.size(); ++k) {
+    csv << csv_cell(choice.ids[k]);
+    for (const train::EnsembleCandidate& c : choice.candidates) {
+      if (!c.skipped.empty()) continue;
+      char text[32];
+      std::snprintf(text, sizeof text, "%.9g", c.case_dice[k]);
+      csv << "," << (std::isnan(c.case_dice[k]) ? "" : text);
+    }
+    csv << "\n";
+  }
+  if (!csv) throw Error(Errc::kIo, "cannot write '" + file + "'");
+}
+
+}  // namespace
 
 int choose_ensemble(const ChooseEnsembleCommand& o) {
   if (o.pairs.size() % 2 != 0)
@@ -44,17 +79,28 @@ int choose_ensemble(const ChooseEnsembleCommand& o) {
             << "); an ensemble averages its models' outputs\n";
   std::vector<std::string> header{"CANDIDATE", "DICE"};
   for (int64_t k : chosen.scores.classes) header.push_back("DICE " + std::to_string(k));
-  header.insert(header.end(), {"HD95", "CHOSEN"});
+  header.insert(header.end(), {"HD95", "VS CHOSEN (95% CI)", "CHOSEN"});
   Table table(header);
+  std::vector<std::string> left_out;
   for (const train::EnsembleCandidate& c : choice.candidates) {
+    if (!c.skipped.empty()) {  // not scored: its cells blank, the reason below the table
+      std::vector<std::string> row(header.size() - 1, "-");
+      row[0] = choice.name(c);
+      row.push_back("");
+      table.add(row);
+      left_out.push_back(choice.name(c) + ": " + c.skipped);
+      continue;
+    }
     const train::PostprocessTrial& t = c.scores.trials[0];
     std::vector<std::string> row{choice.name(c), short_number(t.mean_dice)};
     for (double d : t.dice) row.push_back(short_number(d));
     row.push_back(short_number(t.mean_hd95));
+    row.push_back(c.chosen ? "" : signed_text(c.vs_chosen) + " [" + signed_text(c.vs_chosen_lower) + ", " + signed_text(c.vs_chosen_upper) + "]");
     row.push_back(c.chosen ? "yes" : "");
     table.add(row);
   }
   table.print(std::cout);
+  for (const std::string& why : left_out) std::cout << "not averaged: " << why << "\n";
   std::cout << "post-processing of " << choice.name(chosen) << ":\n";
   print_postprocess_trials(chosen.scores, std::cout);
   // The steps go to each run of the choice, so that `fuse export` appends them to its bundles' inference.
@@ -81,6 +127,10 @@ int choose_ensemble(const ChooseEnsembleCommand& o) {
   if (!o.out.empty()) {
     train::write_ensemble_choice(o.out, choice);
     std::cout << "wrote " << o.out << ": every candidate's scores\n";
+  }
+  if (!o.csv.empty()) {
+    write_cases(o.csv, choice);
+    std::cout << "wrote " << o.csv << ": each case's mean Dice per candidate\n";
   }
   std::string infer = "fuse infer";
   for (const std::string& b : bundles) infer += " " + b;

@@ -11,7 +11,7 @@ namespace fuse::cli {
 
 struct ChooseEnsembleCommand {
   std::vector<std::string> pairs;  // EXPERIMENT RUN EXPERIMENT RUN ...
-  std::string checkpoint = "best", device = "cpu", metric, out;
+  std::string checkpoint = "best", device = "cpu", metric, out, csv;
   bool tta = false;  // with each experiment's test-time flips
   bool no_progress = false;
 };

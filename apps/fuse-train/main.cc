@@ -574,6 +574,7 @@ int main(int argc, char** argv) {
   ensemble_cmd->add_option("--device", ensemble.device, "cpu, cuda, cuda:N");
   ensemble_cmd->add_flag("--tta", ensemble.tta, "predict each validation case with the test-time flips of each experiment's inference (inference.tta) too, as fuse infer does");
   ensemble_cmd->add_option("--out", ensemble.out, "also write every candidate's scores to this JSON file");
+  ensemble_cmd->add_option("--csv", ensemble.csv, "also write each validation case's mean Dice per candidate to this CSV file");
   ensemble_cmd->add_flag("--no-progress", ensemble.no_progress, "no progress line");
   ensemble_cmd->callback([&] { exit_code = fuse::cli::choose_ensemble(ensemble); });
 

@@ -856,7 +856,7 @@ TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
   }
   // nnU-Net's choice of configuration: each model alone and the two averaged, on the validation volumes both
   // validate on. A model alone scores what its run's validation scored at the best epoch.
-  r = fuse("choose-ensemble volumes.json run_volumes slices.json run_slices --no-progress --out choice.json", dir);
+  r = fuse("choose-ensemble volumes.json run_volumes slices.json run_slices --no-progress --out choice.json --csv cases.csv", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("judged by the Dice of 'dice' on model.seg over 2 validation cases (best checkpoints, no test-time flips); an ensemble averages its "
                         "models' outputs\nCANDIDATE ",
@@ -873,6 +873,23 @@ TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
   EXPECT_NEAR(candidates[0].at("mean_dice").to_number<double>(), best_dice["volumes"], 1e-6);
   EXPECT_NEAR(candidates[1].at("mean_dice").to_number<double>(), best_dice["slices"], 1e-6);
   EXPECT_EQ(candidates[2].at("runs"), bj::parse(R"(["run_volumes", "run_slices"])"));
+  EXPECT_NE(r.out.find("  VS CHOSEN (95% CI)  "), std::string::npos) << r.out;
+  // Each case's Dice per candidate: their mean is the candidate's.
+  std::istringstream cases(read_text(dir / "cases.csv"));
+  std::string line;
+  std::getline(cases, line);
+  EXPECT_EQ(line, "id,run_volumes,run_slices,run_volumes + run_slices");
+  std::vector<double> sums(3, 0.0);
+  size_t rows = 0;
+  while (std::getline(cases, line)) {
+    std::istringstream cells(line);
+    std::string cell;
+    std::getline(cells, cell, ',');
+    for (size_t k = 0; k < 3 && std::getline(cells, cell, ','); ++k) sums[k] += std::stod(cell);
+    ++rows;
+  }
+  ASSERT_EQ(rows, 2u);
+  for (size_t k = 0; k < 3; ++k) EXPECT_NEAR(sums[k] / 2, candidates[k].at("mean_dice").to_number<double>(), 1e-6) << k;
   size_t best = 0;
   for (size_t k = 1; k < 3; ++k)
     if (candidates[k].at("mean_dice").to_number<double>() > candidates[best].at("mean_dice").to_number<double>()) best = k;
@@ -900,6 +917,20 @@ TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
   EXPECT_EQ(other_fold.rfind("fuse: error: 'run_fold1' validates on 2 cases and 'run_volumes' on 2, not the same ('", 0), 0u) << other_fold;
   EXPECT_NE(other_fold.find("): configurations are compared on the same validation cases; train them on the same folds (data.folds)\n"), std::string::npos)
       << other_fold;
+  // A 3D model at another spacing: each is scored on its own grid, but their outputs cannot be averaged.
+  std::string coarse = read_text(dir / "volumes.json");
+  for (size_t at = coarse.find("\"spacing\": [0.8, 0.8, 2]"); at != std::string::npos; at = coarse.find("\"spacing\": [0.8, 0.8, 2]", at))
+    coarse.replace(at, 24, "\"spacing\": [1.2, 1.2, 2]");
+  std::ofstream(dir / "coarse.json") << coarse;
+  ASSERT_EQ(fuse("run coarse.json --epochs 1 --no-progress --out run_coarse", dir).exit_code, 0);
+  r = fuse("choose-ensemble volumes.json run_volumes coarse.json run_coarse --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\nrun_volumes + run_coarse  -  "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nnot averaged: run_volumes + run_coarse: validation case '"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("' gives 'model.logits' float32[1, 3, 12, 16, 16] and the model of 'run_volumes' float32[1, 3, 12, 24, 24]: an ensemble averages "
+                       "outputs on one grid, so their validation steps must make the same grid (spacing, crop)\n"),
+            std::string::npos)
+      << r.out;
   // Cross-validations: every training volume once, each predicted by the models of the fold that left it out.
   for (const char* name : {"slices", "volumes"})
     ASSERT_EQ(fuse(std::string("run ") + name + ".json --epochs 1 --cross-validate --no-progress --out cv_" + name, dir).exit_code, 0);

@@ -7,6 +7,7 @@
 
 #include "fuse/base/error.h"
 #include "fuse/base/file.h"
+#include "fuse/eval/bootstrap.h"
 #include "fuse/json/write.h"
 #include "fuse/train/cross_validation.h"
 #include "torch_view.h"
@@ -46,6 +47,8 @@ struct EnsembleTrials::Impl {
   std::vector<std::string> names;
   std::vector<std::vector<size_t>> members;  // per candidate
   std::vector<std::unique_ptr<PostprocessTrials>> trials;  // per candidate
+  std::vector<std::string> skipped;  // per candidate: why a pair is not averaged (empty: it is)
+  std::vector<std::string> ids;      // the cases added
   size_t cases = 0;
 };
 
@@ -56,6 +59,7 @@ EnsembleTrials::EnsembleTrials(const Registry& registry, const bj::object& metri
   for (size_t i = 0; i < m.names.size(); ++i)
     for (size_t j = i + 1; j < m.names.size(); ++j) m.members.push_back({i, j});
   for (size_t c = 0; c < m.members.size(); ++c) m.trials.push_back(std::make_unique<PostprocessTrials>(registry, metric));
+  m.skipped.resize(m.members.size());
 }
 
 EnsembleTrials::~EnsembleTrials() = default;
@@ -66,31 +70,35 @@ void EnsembleTrials::add(const std::string& id, const std::vector<NDict>& batche
   if (batches.size() != m.names.size() || outputs.size() != m.names.size())
     throw Error(Errc::kInvalidArgument, "case '" + id + "': " + std::to_string(batches.size()) + " batches and " + std::to_string(outputs.size()) + " outputs for " +
                                             std::to_string(m.names.size()) + " configurations");
-  // Every pair's batch first, so that outputs refused leave no candidate with one case more than another.
+  // Every pair's batch first, so that an error leaves no candidate with one case more than another. A pair whose
+  // models give outputs that cannot be averaged (another grid) is left out, the configurations alone still
+  // compared.
   std::vector<NDict> made(m.members.size());
   const auto located = [&](size_t first, const Error& e) { return Error(e.code(), "'" + m.names[first] + "', validation case '" + id + "': " + e.what()); };
   for (size_t c = 0; c < m.members.size(); ++c) {
     const std::vector<size_t>& members = m.members[c];
     const size_t first = members[0];
-    if (members.size() == 1) continue;
+    if (members.size() == 1 || !m.skipped[c].empty()) continue;
     NDict batch = batches[first];
     for (const auto& [key, value] : outputs[first].flatten()) {
-      if (!value->is<Tensor>()) continue;
+      if (!value->is<Tensor>() || !m.skipped[c].empty()) continue;
       std::vector<torch::Tensor> all{view(value->as<Tensor>())};
       for (size_t k = 1; k < members.size(); ++k) {
         const std::string& other = m.names[members[k]];
         const Value* v = outputs[members[k]].find(key);
         if (v == nullptr || !v->is<Tensor>())
-          throw Error(Errc::kKeyNotFound, "validation case '" + id + "': the model of '" + other + "' gives no '" + key + "', which the model of '" + m.names[first] +
-                                              "' gives: an ensemble averages outputs that every model gives");
-        if (v->as<Tensor>().shape() != value->as<Tensor>().shape())
-          throw Error(Errc::kShape, "validation case '" + id + "': the model of '" + other + "' gives '" + key + "' " + v->as<Tensor>().description() +
-                                        " and the model of '" + m.names[first] + "' " + value->as<Tensor>().description() +
-                                        ": an ensemble averages outputs on one grid, so their validation steps must make the same grid (spacing, crop)");
+          m.skipped[c] = "validation case '" + id + "': the model of '" + other + "' gives no '" + key + "', which the model of '" + m.names[first] +
+                         "' gives: an ensemble averages outputs that every model gives";
+        else if (v->as<Tensor>().shape() != value->as<Tensor>().shape())
+          m.skipped[c] = "validation case '" + id + "': the model of '" + other + "' gives '" + key + "' " + v->as<Tensor>().description() + " and the model of '" +
+                         m.names[first] + "' " + value->as<Tensor>().description() +
+                         ": an ensemble averages outputs on one grid, so their validation steps must make the same grid (spacing, crop)";
+        if (!m.skipped[c].empty()) break;
         all.push_back(view(v->as<Tensor>()));
       }
-      batch.set(key, Value(wrap(averaged(all))));
+      if (m.skipped[c].empty()) batch.set(key, Value(wrap(averaged(all))));
     }
+    if (!m.skipped[c].empty()) continue;
     try {
       postprocess(first, batch);
     } catch (const Error& e) {
@@ -99,30 +107,73 @@ void EnsembleTrials::add(const std::string& id, const std::vector<NDict>& batche
     made[c] = std::move(batch);
   }
   for (size_t c = 0; c < m.members.size(); ++c) try {
-      m.trials[c]->add(m.members[c].size() == 1 ? batches[m.members[c][0]] : made[c]);
+      if (m.skipped[c].empty()) m.trials[c]->add(m.members[c].size() == 1 ? batches[m.members[c][0]] : made[c]);
     } catch (const Error& e) {
       throw located(m.members[c][0], e);
     }
   ++m.cases;
+  m.ids.push_back(id);
 }
 
-EnsembleChoice EnsembleTrials::choose() const {
+namespace {
+
+// The mean Dice of `metric`'s cases weighted by `counts` (NaN where undefined).
+double weighted_dice(const Metric& metric, const std::vector<uint8_t>& counts) {
+  try {
+    return metric.compute_weighted(nullptr, counts.data(), counts.size()).get<double>("mean_dice");
+  } catch (const Error& e) {
+    if (e.code() != Errc::kNumeric) throw;
+    return std::nan("");
+  }
+}
+
+}  // namespace
+
+EnsembleChoice EnsembleTrials::choose(size_t rounds, uint64_t seed) const {
   const Impl& m = *impl_;
   if (m.cases == 0) throw Error(Errc::kInvalidArgument, "no validation case to compare the configurations on");
   EnsembleChoice out;
   out.names = m.names;
   out.cases = m.cases;
+  out.ids = m.ids;
   size_t best = 0;
   for (size_t c = 0; c < m.members.size(); ++c) {
     EnsembleCandidate candidate;
     candidate.members = m.members[c];
-    candidate.scores = m.trials[c]->choose();
-    const double dice = candidate.scores.trials[0].mean_dice;
-    const double best_dice = c == 0 ? dice : out.candidates[best].scores.trials[0].mean_dice;
-    if (c == 0 || (!std::isnan(dice) && (std::isnan(best_dice) || dice > best_dice))) best = c;
+    candidate.skipped = m.skipped[c];
+    if (candidate.skipped.empty()) {
+      candidate.scores = m.trials[c]->choose();
+      const double dice = candidate.scores.trials[0].mean_dice;
+      const double best_dice = c == 0 ? dice : out.candidates[best].scores.trials[0].mean_dice;
+      if (c == 0 || (!std::isnan(dice) && (std::isnan(best_dice) || dice > best_dice))) best = c;
+      std::vector<uint8_t> one(m.cases, 0);
+      for (size_t k = 0; k < m.cases; ++k) {
+        one[k] = 1;
+        candidate.case_dice.push_back(weighted_dice(m.trials[c]->as_predicted(), one));
+        one[k] = 0;
+      }
+    }
     out.candidates.push_back(std::move(candidate));
   }
   out.candidates[best].chosen = true;
+  // Paired bootstrap over the cases: each replicate draws the same cases for the chosen and the other.
+  const Metric& chosen = m.trials[best]->as_predicted();
+  std::vector<std::vector<double>> differences(m.members.size());
+  std::vector<uint8_t> counts(m.cases);
+  for (size_t r = 0; r < rounds; ++r) {
+    eval::draw_counts(seed, r, {eval::Stratum{0, m.cases, nullptr}}, counts);
+    const double base = weighted_dice(chosen, counts);
+    for (size_t c = 0; c < m.members.size(); ++c)
+      if (c != best && m.skipped[c].empty()) differences[c].push_back(weighted_dice(m.trials[c]->as_predicted(), counts) - base);
+  }
+  for (size_t c = 0; c < m.members.size(); ++c) {
+    EnsembleCandidate& candidate = out.candidates[c];
+    if (c == best || !candidate.skipped.empty()) continue;
+    candidate.vs_chosen = candidate.scores.trials[0].mean_dice - out.candidates[best].scores.trials[0].mean_dice;
+    const eval::Interval ci = rounds > 0 ? eval::percentile_interval(differences[c], 0.95) : eval::Interval{std::nan(""), std::nan("")};
+    candidate.vs_chosen_lower = ci.lower;
+    candidate.vs_chosen_upper = ci.upper;
+  }
   return out;
 }
 
@@ -198,21 +249,33 @@ void write_ensemble_choice(const fs::path& file, const EnsembleChoice& choice) {
   };
   bj::array candidates;
   for (const EnsembleCandidate& c : choice.candidates) {
+    if (!c.skipped.empty()) {
+      candidates.push_back(bj::object{{"runs", names(c)}, {"skipped", c.skipped}, {"chosen", false}});
+      continue;
+    }
     const PostprocessTrial& t = c.scores.trials[0];
     bj::array dice, hd95;
     for (double v : t.dice) dice.push_back(json_number(v));
     for (double v : t.hd95) hd95.push_back(json_number(v));
-    candidates.push_back(bj::object{{"runs", names(c)},   {"mean_dice", json_number(t.mean_dice)}, {"dice", dice}, {"mean_hd95", json_number(t.mean_hd95)},
-                                    {"hd95", hd95},        {"chosen", c.chosen}});
+    bj::array cases;
+    for (double v : c.case_dice) cases.push_back(json_number(v));
+    bj::object entry{{"runs", names(c)},   {"mean_dice", json_number(t.mean_dice)}, {"dice", dice}, {"mean_hd95", json_number(t.mean_hd95)},
+                     {"hd95", hd95},        {"chosen", c.chosen},                     {"case_dice", cases}};
+    if (!c.chosen)
+      entry["vs_chosen"] = bj::object{{"difference", json_number(c.vs_chosen)},
+                                      {"ci", bj::array{json_number(c.vs_chosen_lower), json_number(c.vs_chosen_upper)}}};
+    candidates.push_back(std::move(entry));
   }
   const EnsembleCandidate& chosen = choice.chosen();
-  bj::array classes, configurations;
+  bj::array classes, configurations, ids;
+  for (const std::string& id : choice.ids) ids.push_back(bj::value(id));
   for (int64_t c : chosen.scores.classes) classes.push_back(c);
   for (const std::string& n : choice.names) configurations.push_back(bj::value(n));
   const bj::object doc{{"format", 1},
                        {"metric", choice.metric},
                        {"key", chosen.scores.key},
                        {"cases", choice.cases},
+                       {"case_ids", ids},
                        {"classes", classes},
                        {"configurations", configurations},
                        {"candidates", candidates},

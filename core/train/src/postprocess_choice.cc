@@ -161,6 +161,8 @@ void PostprocessTrials::add(const NDict& batch) {
   ++m.cases;
 }
 
+const Metric& PostprocessTrials::as_predicted() const { return impl_->variants[0]; }
+
 PostprocessChoice PostprocessTrials::choose() const {
   const Impl& m = *impl_;
   if (m.cases == 0) throw Error(Errc::kInvalidArgument, "no validation case to choose the post-processing on");

@@ -87,6 +87,34 @@ TEST(EnsembleTrials, APairAveragesItsModelsOutputsBeforeThePostprocess) {
   EXPECT_FALSE(choice.candidates[3].scores.trials[1].chosen);  // nothing to gain
 }
 
+// Each case's Dice per candidate, and a paired bootstrap interval of each candidate's difference from the
+// choice: over two cases where each model wins one, the interval spans both cases' differences.
+TEST(EnsembleTrials, EachCandidateComesWithItsCasesAndAnIntervalAgainstTheChoice) {
+  Argmax argmax;
+  const Box truth{2, 2, 4, 4, 1};
+  const auto perfect = predicted({{2, 2, 4, 4, 0.9f}}, truth, argmax);
+  const auto strip = predicted({{2, 2, 4, 4, 0.9f}, {2, 7, 4, 1, 0.6f}}, truth, argmax);  // Dice 32/36
+  const auto short_by_a_row = predicted({{2, 2, 3, 4, 0.9f}}, truth, argmax);            // Dice 24/28
+  EnsembleTrials trials(built_plugins(), config(kMetric), {"a", "b"});
+  trials.add("case1", {perfect.first, short_by_a_row.first}, {perfect.second, short_by_a_row.second}, std::ref(argmax));
+  trials.add("case2", {strip.first, perfect.first}, {strip.second, perfect.second}, std::ref(argmax));
+  const EnsembleChoice choice = trials.choose();
+  EXPECT_EQ(choice.ids, (std::vector<std::string>{"case1", "case2"}));
+  ASSERT_EQ(choice.candidates.size(), 3u);
+  const EnsembleCandidate &a = choice.candidates[0], &b = choice.candidates[1];
+  ASSERT_EQ(a.case_dice.size(), 2u);
+  EXPECT_DOUBLE_EQ(a.case_dice[0], 1.0);
+  EXPECT_DOUBLE_EQ(a.case_dice[1], 32.0 / 36);
+  EXPECT_DOUBLE_EQ(b.case_dice[0], 24.0 / 28);
+  EXPECT_DOUBLE_EQ(b.case_dice[1], 1.0);
+  EXPECT_TRUE(a.chosen);
+  EXPECT_EQ(a.vs_chosen, 0.0);
+  EXPECT_NEAR(b.vs_chosen, (24.0 / 28 + 1) / 2 - (1 + 32.0 / 36) / 2, 1e-12);
+  // A replicate of case1 twice gives b's loss there, of case2 twice its gain: each a quarter of the replicates.
+  EXPECT_NEAR(b.vs_chosen_lower, 24.0 / 28 - 1, 1e-12);
+  EXPECT_NEAR(b.vs_chosen_upper, 1 - 32.0 / 36, 1e-12);
+}
+
 // A tie goes to the configuration alone: an ensemble costs a second model at inference.
 TEST(EnsembleTrials, ATieGoesToTheEarlierCandidate) {
   Argmax argmax;
@@ -102,26 +130,40 @@ TEST(EnsembleTrials, ATieGoesToTheEarlierCandidate) {
   EXPECT_DOUBLE_EQ(choice.candidates[2].scores.trials[0].mean_dice, 1.0);
 }
 
-TEST(EnsembleTrials, OutputsOnAnotherGridOrMissingAreRefusedNamingTheCase) {
+// A pair whose models give outputs on other grids (or other keys) cannot be averaged: it is left out, saying
+// why, and the configurations alone are still compared.
+TEST(EnsembleTrials, APairOnAnotherGridIsLeftOutAndTheRestCompared) {
   Argmax argmax;
   const Box truth{2, 2, 4, 4, 1};
   const auto a = predicted({{2, 2, 4, 4, 0.9f}}, truth, argmax);
-  auto b = predicted({{2, 2, 4, 4, 0.9f}}, truth, argmax);
+  const auto b = predicted({{2, 2, 3, 4, 0.9f}}, truth, argmax);
   EnsembleTrials trials(built_plugins(), config(kMetric), {"runs/3d", "runs/2d"});
   EXPECT_EQ(error_of([&] { trials.choose(); }), "no validation case to compare the configurations on");
   NDict other = b.second;
   other.set("model.probs", Tensor::zeros({1, 2, 10, 12}, sdk::kFloat32));
-  EXPECT_EQ(error_of([&] { trials.add("case7", {a.first, b.first}, {a.second, other}, std::ref(argmax)); }),
+  trials.add("case7", {a.first, b.first}, {a.second, other}, std::ref(argmax));
+  trials.add("case8", {a.first, b.first}, {a.second, b.second}, std::ref(argmax));  // too late: left out for good
+  const EnsembleChoice choice = trials.choose();
+  ASSERT_EQ(choice.candidates.size(), 3u);
+  EXPECT_EQ(choice.candidates[2].skipped,
             "validation case 'case7': the model of 'runs/2d' gives 'model.probs' float32[1, 2, 10, 12] and the model of 'runs/3d' float32[1, 2, 12, 12]: an "
             "ensemble averages outputs on one grid, so their validation steps must make the same grid (spacing, crop)");
-  EXPECT_EQ(error_of([&] { trials.add("case7", {a.first, b.first}, {a.second, NDict()}, std::ref(argmax)); }),
+  EXPECT_TRUE(choice.candidates[2].scores.trials.empty());
+  EXPECT_TRUE(choice.candidates[0].chosen);
+  EXPECT_EQ(choice.candidates[0].scores.cases, 2u);
+  EXPECT_DOUBLE_EQ(choice.candidates[1].scores.trials[0].mean_dice, 24.0 / 28);
+  EnsembleTrials missing(built_plugins(), config(kMetric), {"runs/3d", "runs/2d"});
+  missing.add("case7", {a.first, b.first}, {a.second, NDict()}, std::ref(argmax));
+  EXPECT_EQ(missing.choose().candidates[2].skipped,
             "validation case 'case7': the model of 'runs/2d' gives no 'model.probs', which the model of 'runs/3d' gives: an ensemble averages outputs that every "
             "model gives");
+  // A label map the metric cannot read is an error, naming the configuration and the case.
   NDict no_target = b.first;
   no_target.erase("data.seg");
-  const std::string missing = error_of([&] { trials.add("case7", {a.first, no_target}, {a.second, b.second}, std::ref(argmax)); });
-  EXPECT_EQ(missing.rfind("'runs/2d', validation case 'case7': ", 0), 0u) << missing;
-  EXPECT_NE(missing.find("data.seg"), std::string::npos) << missing;
+  EnsembleTrials refused(built_plugins(), config(kMetric), {"runs/3d", "runs/2d"});
+  const std::string error = error_of([&] { refused.add("case7", {a.first, no_target}, {a.second, b.second}, std::ref(argmax)); });
+  EXPECT_EQ(error.rfind("'runs/2d', validation case 'case7': ", 0), 0u) << error;
+  EXPECT_NE(error.find("data.seg"), std::string::npos) << error;
 }
 
 TEST(EnsembleChoiceFile, HoldsEveryCandidateAndTheChosenOnesTrials) {
@@ -144,6 +186,12 @@ TEST(EnsembleChoiceFile, HoldsEveryCandidateAndTheChosenOnesTrials) {
   EXPECT_EQ(doc.at("candidates").at(2).at("mean_dice"), 1.0);
   EXPECT_EQ(doc.at("candidates").at(2).at("chosen"), true);
   EXPECT_EQ(doc.at("candidates").at(0).at("chosen"), false);
+  EXPECT_EQ(doc.at("case_ids"), boost::json::parse(R"(["case1"])"));
+  ASSERT_EQ(doc.at("candidates").at(0).at("case_dice").as_array().size(), 1u);
+  EXPECT_DOUBLE_EQ(doc.at("candidates").at(0).at("case_dice").at(0).to_number<double>(), 32.0 / 36);
+  EXPECT_DOUBLE_EQ(doc.at("candidates").at(0).at("vs_chosen").at("difference").to_number<double>(), 32.0 / 36 - 1);
+  EXPECT_EQ(doc.at("candidates").at(0).at("vs_chosen").at("ci").as_array().size(), 2u);
+  EXPECT_FALSE(doc.at("candidates").at(2).as_object().contains("vs_chosen"));
   EXPECT_EQ(doc.at("chosen").at("runs"), doc.at("candidates").at(2).at("runs"));
   EXPECT_EQ(doc.at("chosen").at("postprocess_trials").as_array().size(), 2u);  // as predicted, the foreground's component
 }

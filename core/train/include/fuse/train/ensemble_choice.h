@@ -6,6 +6,7 @@
 #define FUSE_TRAIN_ENSEMBLE_CHOICE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -27,7 +28,14 @@ struct EnsembleCandidate {
   // trials[0] is the label maps as predicted, whose mean Dice decides; the rest are the post-processing trials
   // on top (fuse choose-postprocess's), whose choice goes with the candidate.
   PostprocessChoice scores;
+  // Why a pair was left out (its models' outputs cannot be averaged: another grid, another key); its scores
+  // are empty then. Empty for a candidate scored.
+  std::string skipped;
   bool chosen = false;
+  std::vector<double> case_dice;  // each case's mean Dice over the classes as predicted (NaN: undefined)
+  // Its mean Dice minus the chosen candidate's, with a 95% paired bootstrap interval over the cases (the same
+  // draws for both): whether the choice is more than the luck of a few cases. Zero for the chosen one.
+  double vs_chosen = 0, vs_chosen_lower = 0, vs_chosen_upper = 0;
 };
 
 struct EnsembleChoice {
@@ -35,6 +43,7 @@ struct EnsembleChoice {
   std::string metric;              // the validation metric whose Dice judged (choose_ensemble)
   std::vector<EnsembleCandidate> candidates;  // each configuration alone, then each pair (0 + 1, 0 + 2, 1 + 2, ...)
   size_t cases = 0;
+  std::vector<std::string> ids;  // the cases, in the order added
   const EnsembleCandidate& chosen() const;
   std::string name(const EnsembleCandidate& c) const;  // "runs/a" or "runs/a + runs/b"
 };
@@ -50,12 +59,14 @@ class EnsembleTrials {
 
   // One case (`id` names it in messages): each configuration's batch of one after its postprocess, and its
   // model's outputs before it. A pair's batch is its first member's with the outputs averaged (floating ones by
-  // their mean, integer ones by each element's vote), then made again by `postprocess(first member, batch)`.
+  // their mean, integer ones by each element's vote), then made again by `postprocess(first member, batch)`. A
+  // pair whose outputs differ in shape or keys is left out from then on (EnsembleCandidate::skipped says why).
   void add(const std::string& id, const std::vector<NDict>& batches, const std::vector<NDict>& outputs,
            const std::function<void(size_t, NDict&)>& postprocess);
   // The scores over the cases added (at least one) and the choice: the highest mean Dice as predicted (ties:
-  // the earlier candidate, so a configuration alone before an ensemble).
-  EnsembleChoice choose() const;
+  // the earlier candidate, so a configuration alone before an ensemble). `rounds` bootstrap replicates (seeded
+  // by `seed`) make each candidate's interval against the choice.
+  EnsembleChoice choose(size_t rounds = 1000, uint64_t seed = 0) const;
 
  private:
   struct Impl;
@@ -74,7 +85,8 @@ struct ChooseEnsembleOptions {
 };
 
 // The candidates on the validation cases of `configurations` (at least two, each run once). Every configuration
-// must validate on the same cases (the same folds), and their models must give outputs on the same grid.
+// must validate on the same cases (the same folds); a pair is averaged where its models give outputs on the same
+// grid.
 EnsembleChoice choose_ensemble(const Registry& registry, const std::vector<Configuration>& configurations, const ChooseEnsembleOptions& options = {});
 
 // `file`: the configurations, every candidate's scores as predicted, the chosen one and its post-processing trials.

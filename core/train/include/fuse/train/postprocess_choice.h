@@ -58,6 +58,9 @@ class PostprocessTrials {
   void add(const NDict& batch);
   // The scores and the choice over the cases added (at least one).
   PostprocessChoice choose() const;
+  // The metric on the label maps as predicted, each case a row (after choose(): its compute_weighted gives a
+  // case's scores, or a bootstrap replicate's).
+  const Metric& as_predicted() const;
 
  private:
   struct Impl;
