@@ -781,6 +781,38 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   EXPECT_DOUBLE_EQ(scores.at("cases").at(0).at("dice").to_number<double>(), dice[0]);
   EXPECT_NE(test.out.find("evaluation: dice = "), std::string::npos) << test.out;
   EXPECT_TRUE(fs::exists(dir / "test" / "report.html"));
+  // A reference that cannot be read (scored on a thread of its own while the model goes on): the run stops
+  // naming the case, or with --keep-going lists it in errors.csv and keeps each other case's own scores.
+  std::string bad = read_text(dir / "data" / "test.csv");
+  bad.replace(bad.find("test/test01_mask.nii.gz"), 23, "test/none_mask.nii.gz");
+  std::ofstream(dir / "data" / "bad.csv") << bad;
+  const std::string on_bad = "infer '" + (dir / "bundle").string() + "' --table '" + (dir / "data" / "bad.csv").string() + "' --no-progress --out '";
+  const CommandResult stopped = fuse(on_bad + (dir / "bad").string() + "'");
+  EXPECT_EQ(stopped.exit_code, 1);
+  EXPECT_EQ(stopped.err.rfind("fuse: error: input 'test01' (", 0), 0u) << stopped.err;
+  EXPECT_NE(stopped.err.find("none_mask.nii.gz"), std::string::npos) << stopped.err;
+  const CommandResult kept = fuse(on_bad + (dir / "kept").string() + "' --keep-going");
+  EXPECT_EQ(kept.exit_code, 1) << kept.err;
+  EXPECT_NE(read_text(dir / "kept" / "errors.csv").find("test01,"), std::string::npos);
+  std::istringstream kept_rows(read_text(dir / "kept" / "predictions.csv"));
+  std::getline(kept_rows, line);
+  std::vector<std::string> kept_ids;
+  const std::vector<std::string> all_ids{"test00", "test01", "test02", "test03"};
+  while (std::getline(kept_rows, line)) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    ASSERT_EQ(cells.size(), 9u) << line;
+    kept_ids.push_back(cells[0]);
+    const size_t k = static_cast<size_t>(std::find(all_ids.begin(), all_ids.end(), cells[0]) - all_ids.begin());
+    ASSERT_LT(k, 4u) << line;
+    EXPECT_DOUBLE_EQ(std::stod(cells[6]), dice[k]) << line;
+  }
+  EXPECT_EQ(kept_ids, (std::vector<std::string>{"test00", "test02", "test03"}));
+  const boost::json::value kept_scores = boost::json::parse(read_text(dir / "kept" / "evaluation.json"));
+  ASSERT_EQ(kept_scores.at("cases").as_array().size(), 3u);
+  EXPECT_EQ(kept_scores.at("cases").at(1).at("id"), "test02");
+  EXPECT_DOUBLE_EQ(kept_scores.at("cases").at(1).at("dice").to_number<double>(), dice[2]);
   // The same segmentations scored as another tool's would be, folder against folder: the same Dice.
   const CommandResult seg = fuse("eval-seg --pred '" + (dir / "test").string() + "' --ref '" + (dir / "data" / "test").string() +
                                  "' --ref-pattern '*_mask.nii.gz' --num-classes 3 --out '" + (dir / "evalseg").string() + "'");

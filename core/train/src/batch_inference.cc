@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <type_traits>
@@ -177,6 +179,76 @@ class Prefetcher {
   std::vector<std::thread> threads_;
 };
 
+// Scores written segmentations against their references on a thread of its own, in the order given, while the
+// model predicts the next inputs (reading two label maps and their surface distances takes a good share of a
+// case's time on the CPU, and most of it where the model runs on a GPU).
+class ScoringQueue {
+ public:
+  explicit ScoringQueue(ReferenceEvaluation& reference) : reference_(reference), worker_([this] { work(); }) {}
+  ~ScoringQueue() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;  // after an error elsewhere: the cases still queued are not needed
+    }
+    changed_.notify_all();
+    worker_.join();
+  }
+  // A ticket for wait().
+  size_t push(std::string written, std::string reference) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    jobs_.push_back({std::move(written), std::move(reference)});
+    errors_.emplace_back();
+    changed_.notify_all();
+    return jobs_.size() - 1;
+  }
+  bool done(size_t ticket) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return ticket < done_;
+  }
+  // The case's error message once it is scored ("": scored and added).
+  std::string wait(size_t ticket) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return ticket < done_; });
+    return errors_[ticket];
+  }
+
+ private:
+  struct Job {
+    std::string written, reference;
+  };
+  void work() {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [&] { return stop_ || done_ < jobs_.size(); });
+        if (stop_) return;
+        job = jobs_[done_];
+      }
+      std::string error;
+      try {
+        reference_.add(job.written, job.reference);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        errors_[done_++] = std::move(error);
+      }
+      changed_.notify_all();
+    }
+  }
+
+  ReferenceEvaluation& reference_;
+  std::vector<Job> jobs_;
+  std::vector<std::string> errors_;
+  size_t done_ = 0;
+  bool stop_ = false;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::thread worker_;  // last: started once the rest is made
+};
+
 // The columns of predictions.csv holding `key`'s values ("key", or "key_0", "key_1", ...).
 std::vector<std::string> columns_of(const std::string& key, const std::vector<std::string>& columns) {
   std::vector<std::string> out;
@@ -268,6 +340,41 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
   const std::vector<std::string> target_keys = e.evaluation ? e.evaluation->target_keys() : std::vector<std::string>();
   {
     Prefetcher prefetcher(samples.size(), options.workers, batch, input);  // the next batch read while the model runs
+    std::unique_ptr<ScoringQueue> scoring = reference ? std::make_unique<ScoringQueue>(*reference) : nullptr;
+    // Rows wait here, in order, until their case is scored against its reference.
+    struct Pending {
+      size_t i = 0;
+      Cells cells;
+      std::string error;
+      std::optional<size_t> ticket;  // its scoring, when compared
+    };
+    std::deque<Pending> pending;
+    const auto commit = [&](Pending& p) {
+      std::string error = std::move(p.error);
+      if (error.empty() && p.ticket) error = scoring->wait(*p.ticket);
+      if (!error.empty()) {
+        if (!options.keep_going) throw Error(Errc::kInvalidArgument, named(p.i, error));
+        result.failed.emplace_back(samples[p.i].id, error);
+      } else {
+        if (result.columns.empty())
+          for (const auto& [column, cell] : p.cells) result.columns.push_back(column);
+        for (const auto& [column, cell] : p.cells)
+          if (std::find(result.columns.begin(), result.columns.end(), column) == result.columns.end())
+            throw Error(Errc::kInvalidArgument, named(p.i, "it gives the column '" + column + "', which the first input's predictions do not have (" +
+                                                               join(result.columns, ", ") + "); predictions.csv needs the same columns for every input"));
+        if (p.ticket) case_rows.push_back(rows.size());
+        rows.emplace_back(p.cells.begin(), p.cells.end());
+        ++result.predicted;
+      }
+      if (options.on_progress) options.on_progress(p.i + 1, samples.size());
+    };
+    // The rows ready (all: waiting for the last scores).
+    const auto settle = [&](bool all) {
+      while (!pending.empty() && (all || !pending.front().ticket || scoring->done(*pending.front().ticket))) {
+        commit(pending.front());
+        pending.pop_front();
+      }
+    };
     std::vector<NDict> outs(batch);
     std::vector<std::string> errors(batch);
     std::vector<std::set<std::string>> prepared_keys(batch);  // an input's keys before the model: not predictions
@@ -290,12 +397,13 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
         std::vector<NDict> predicted = predictor.predict_prepared(std::move(prepared), failed);
         for (size_t k = 0; k < slots.size(); ++k) outs[slots[k]] = std::move(predicted[k]), errors[slots[k]] = std::move(failed[k]);
       }
-      std::string error = std::move(errors[at]);
+      Pending p;
+      p.i = i;
+      p.error = std::move(errors[at]);
       const NDict out = std::move(outs[at]);
-      Cells cells;
-      bool compared = false;  // against its reference
-      if (error.empty()) {
+      if (p.error.empty()) {
         try {
+          Cells& cells = p.cells;
           cells.emplace_back("id", samples[i].id);
           for (const auto& [key, value] : samples[i].values.flatten())
             if (!value->is<Tensor>() && !repeat_id.count(key)) add_cells(key, *value, cells);
@@ -313,28 +421,16 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
           if (writes) cells.emplace_back("output", output_paths[i]);
           for (const auto& [key, value] : out.flatten())
             if (!prepared_keys[at].count(key) && value->is<Tensor>()) add_cells(key, *value, cells);
-          compared = reference && carries(samples[i], reference->reference_key());
-          if (compared) reference->add(output_paths[i], samples[i].values.get<std::string>(reference->reference_key()));
+          if (reference && carries(samples[i], reference->reference_key()))  // against its reference
+            p.ticket = scoring->push(output_paths[i], samples[i].values.get<std::string>(reference->reference_key()));
         } catch (const std::exception& x) {
-          error = x.what();
+          p.error = x.what();
         }
       }
-      if (!error.empty()) {
-        if (!options.keep_going) throw Error(Errc::kInvalidArgument, named(i, error));
-        result.failed.emplace_back(samples[i].id, error);
-      } else {
-        if (result.columns.empty())
-          for (const auto& [column, cell] : cells) result.columns.push_back(column);
-        for (const auto& [column, cell] : cells)
-          if (std::find(result.columns.begin(), result.columns.end(), column) == result.columns.end())
-            throw Error(Errc::kInvalidArgument, named(i, "it gives the column '" + column + "', which the first input's predictions do not have (" +
-                                                             join(result.columns, ", ") + "); predictions.csv needs the same columns for every input"));
-        if (compared) case_rows.push_back(rows.size());
-        rows.emplace_back(cells.begin(), cells.end());
-        ++result.predicted;
-      }
-      if (options.on_progress) options.on_progress(i + 1, samples.size());
+      pending.push_back(std::move(p));
+      settle(false);
     }
+    settle(true);
   }
 
   // Each case's scores against its reference, after the model's outputs (and in evaluation.json's "cases").
