@@ -49,6 +49,61 @@ void write_cases(const std::string& file, const train::EnsembleChoice& choice) {
   if (!csv) throw Error(Errc::kIo, "cannot write '" + file + "'");
 }
 
+// The candidates as a table (a pair left out: blank, its reason below).
+void print_candidates(const train::EnsembleChoice& choice, std::ostream& out) {
+  std::vector<std::string> header{"CANDIDATE", "DICE"};
+  for (int64_t k : choice.chosen().scores.classes) header.push_back("DICE " + std::to_string(k));
+  header.insert(header.end(), {"HD95", "VS CHOSEN (95% CI)", "CHOSEN"});
+  Table table(header);
+  std::vector<std::string> left_out;
+  for (const train::EnsembleCandidate& c : choice.candidates) {
+    if (!c.skipped.empty()) {
+      std::vector<std::string> row(header.size() - 1, "-");
+      row[0] = choice.name(c);
+      row.push_back("");
+      table.add(row);
+      left_out.push_back(choice.name(c) + ": " + c.skipped);
+      continue;
+    }
+    const train::PostprocessTrial& t = c.scores.trials[0];
+    std::vector<std::string> row{choice.name(c), short_number(t.mean_dice)};
+    for (double d : t.dice) row.push_back(short_number(d));
+    row.push_back(short_number(t.mean_hd95));
+    row.push_back(c.chosen ? "" : signed_text(c.vs_chosen) + " [" + signed_text(c.vs_chosen_lower) + ", " + signed_text(c.vs_chosen_upper) + "]");
+    row.push_back(c.chosen ? "yes" : "");
+    table.add(row);
+  }
+  table.print(out);
+  for (const std::string& why : left_out) out << "not averaged: " << why << "\n";
+}
+
+// The chosen candidate's post-processing into each of its runs' postprocess.json, which `fuse export` appends to
+// the bundles' inference; says so and returns a bundle folder for each run (RUN_bundle).
+std::vector<std::string> write_to_runs(const train::EnsembleChoice& choice, const std::vector<train::Configuration>& configurations) {
+  const train::EnsembleCandidate& chosen = choice.chosen();
+  std::vector<std::string> runs, written, bundles;
+  for (size_t m : chosen.members) runs.push_back(choice.names[m]);
+  size_t steps = 0;
+  for (size_t m : chosen.members) {
+    const train::Experiment e = train::read_experiment(configurations[m].experiment, {}, false);
+    const boost::json::array chosen_steps = train::keep_component_steps(chosen.scores, e.inference);
+    steps = chosen_steps.size();
+    train::write_postprocess_choice(configurations[m].run, chosen.scores, chosen_steps, runs.size() > 1 ? runs : std::vector<std::string>{});
+    written.push_back((configurations[m].run / "postprocess.json").string());
+    fs::path run = configurations[m].run.lexically_normal();
+    if (run.filename().empty()) run = run.parent_path();  // "runs/a/" names runs/a
+    bundles.push_back(shell_word(run.string() + "_bundle"));
+  }
+  std::string files;
+  for (size_t i = 0; i < written.size(); ++i) files += (i == 0 ? "" : i + 1 == written.size() ? " and " : ", ") + written[i];
+  std::cout << "wrote " << files << ": "
+            << (steps == 0 ? std::string("no step, the label maps are best as predicted")
+                           : std::to_string(steps) + (steps == 1 ? " fuse.medical.keep_components step" : " fuse.medical.keep_components steps") +
+                                 " that `fuse export` appends to the inference postprocess")
+            << "\n";
+  return bundles;
+}
+
 }  // namespace
 
 int choose_ensemble(const ChooseEnsembleCommand& o) {
@@ -73,57 +128,13 @@ int choose_ensemble(const ChooseEnsembleCommand& o) {
       std::fflush(stderr);
     };
   const train::EnsembleChoice choice = train::choose_ensemble(registry, configurations, options);
-  const train::EnsembleCandidate& chosen = choice.chosen();
-  std::cout << "judged by the Dice of '" << choice.metric << "' on " << chosen.scores.key << " over " << choice.cases << (choice.cases == 1 ? " validation case" : " validation cases")
-            << " (" << o.checkpoint << " checkpoints, " << (o.tta ? "with each experiment's test-time flips" : "no test-time flips")
-            << "); an ensemble averages its models' outputs\n";
-  std::vector<std::string> header{"CANDIDATE", "DICE"};
-  for (int64_t k : chosen.scores.classes) header.push_back("DICE " + std::to_string(k));
-  header.insert(header.end(), {"HD95", "VS CHOSEN (95% CI)", "CHOSEN"});
-  Table table(header);
-  std::vector<std::string> left_out;
-  for (const train::EnsembleCandidate& c : choice.candidates) {
-    if (!c.skipped.empty()) {  // not scored: its cells blank, the reason below the table
-      std::vector<std::string> row(header.size() - 1, "-");
-      row[0] = choice.name(c);
-      row.push_back("");
-      table.add(row);
-      left_out.push_back(choice.name(c) + ": " + c.skipped);
-      continue;
-    }
-    const train::PostprocessTrial& t = c.scores.trials[0];
-    std::vector<std::string> row{choice.name(c), short_number(t.mean_dice)};
-    for (double d : t.dice) row.push_back(short_number(d));
-    row.push_back(short_number(t.mean_hd95));
-    row.push_back(c.chosen ? "" : signed_text(c.vs_chosen) + " [" + signed_text(c.vs_chosen_lower) + ", " + signed_text(c.vs_chosen_upper) + "]");
-    row.push_back(c.chosen ? "yes" : "");
-    table.add(row);
-  }
-  table.print(std::cout);
-  for (const std::string& why : left_out) std::cout << "not averaged: " << why << "\n";
-  std::cout << "post-processing of " << choice.name(chosen) << ":\n";
-  print_postprocess_trials(chosen.scores, std::cout);
-  // The steps go to each run of the choice, so that `fuse export` appends them to its bundles' inference.
-  std::vector<std::string> runs, written, bundles, next;
-  for (size_t m : chosen.members) runs.push_back(choice.names[m]);
-  size_t steps = 0;
-  for (size_t m : chosen.members) {
-    const train::Experiment e = train::read_experiment(configurations[m].experiment, {}, false);
-    const boost::json::array chosen_steps = train::keep_component_steps(chosen.scores, e.inference);
-    steps = chosen_steps.size();
-    train::write_postprocess_choice(configurations[m].run, chosen.scores, chosen_steps, runs.size() > 1 ? runs : std::vector<std::string>{});
-    written.push_back((configurations[m].run / "postprocess.json").string());
-    const std::string bundle = shell_word(configurations[m].run.lexically_normal().string() + "_bundle");
-    next.push_back("fuse export " + shell_word(configurations[m].run.string()) + " --out " + bundle);
-    bundles.push_back(bundle);
-  }
-  std::string files;
-  for (size_t i = 0; i < written.size(); ++i) files += (i == 0 ? "" : i + 1 == written.size() ? " and " : ", ") + written[i];
-  std::cout << "wrote " << files << ": "
-            << (steps == 0 ? std::string("no step, the label maps are best as predicted")
-                           : std::to_string(steps) + (steps == 1 ? " fuse.medical.keep_components step" : " fuse.medical.keep_components steps") +
-                                 " that `fuse export` appends to the inference postprocess")
-            << "\n";
+  std::cout << "judged by the Dice of '" << choice.metric << "' on " << choice.chosen().scores.key << " over " << choice.cases
+            << (choice.cases == 1 ? " validation case" : " validation cases") << " (" << o.checkpoint << " checkpoints, "
+            << (o.tta ? "with each experiment's test-time flips" : "no test-time flips") << "); an ensemble averages its models' outputs\n";
+  print_candidates(choice, std::cout);
+  std::cout << "post-processing of " << choice.name(choice.chosen()) << ":\n";
+  print_postprocess_trials(choice.chosen().scores, std::cout);
+  const std::vector<std::string> bundles = write_to_runs(choice, configurations);
   if (!o.out.empty()) {
     train::write_ensemble_choice(o.out, choice);
     std::cout << "wrote " << o.out << ": every candidate's scores\n";
@@ -132,12 +143,14 @@ int choose_ensemble(const ChooseEnsembleCommand& o) {
     write_cases(o.csv, choice);
     std::cout << "wrote " << o.csv << ": each case's mean Dice per candidate\n";
   }
-  std::string infer = "fuse infer";
-  for (const std::string& b : bundles) infer += " " + b;
-  next.push_back(infer + " --input IMAGE --output SEGMENTATION");
-  std::string line;
-  for (const std::string& n : next) line += (line.empty() ? "" : "; ") + n;
-  std::cout << "next: " << line << "\n";
+  // The commands that ship the choice: each run exported, the bundles predicting together.
+  std::string next, infer = "fuse infer";
+  for (size_t k = 0; k < bundles.size(); ++k) {
+    const size_t m = choice.chosen().members[k];
+    next += "fuse export " + shell_word(configurations[m].run.string()) + " --out " + bundles[k] + "; ";
+    infer += " " + bundles[k];
+  }
+  std::cout << "next: " << next << infer << " --input IMAGE --output SEGMENTATION\n";
   return 0;
 }
 
