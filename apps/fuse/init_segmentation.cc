@@ -445,9 +445,14 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   const std::string name = out.stem().string();
   std::cout << "next: fuse run " << o.out << " --out runs/" << name << "; fuse choose-postprocess " << o.out << " runs/" << name << "; fuse export runs/" << name
             << " --out " << name << "_bundle\n";
-  if (o.slices)  // nnU-Net's 2D + 3D ensemble: both models' probabilities averaged, where it measures better
+  if (o.slices) {  // nnU-Net's 2D + 3D ensemble: both models' probabilities averaged, where it measures better
     std::cout << "  with a 3D template of the same data (fuse init without --slices): fuse choose-ensemble EXPERIMENT_3D RUN_3D " << o.out << " runs/" << name
               << " compares the two and their ensemble on the validation cases; fuse infer BUNDLE_3D " << name << "_bundle averages the two\n";
+  } else {  // nnU-Net trains its 2d configuration too, and keeps whichever of the two (or both) validates best
+    const std::string two_d = (out.parent_path() / (name + "_2d.json")).string();
+    std::cout << "  nnU-Net's 2d configuration of the same data: " << segmentation_command(o) << " --slices --out " << two_d << "; after both runs, fuse choose-ensemble "
+              << o.out << " runs/" << name << " " << two_d << " runs/" << name << "_2d compares the 3D, the 2D and the two averaged\n";
+  }
   return 0;
 }
 

@@ -843,7 +843,13 @@ TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
     "postprocess")"),
             std::string::npos)
       << text;  // inference
-  ASSERT_EQ(fuse("init data/train.csv --mask mask --threads 2 --out volumes.json", dir).exit_code, 0);
+  r = fuse("init data/train.csv --mask mask --threads 2 --out volumes.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\n  nnU-Net's 2d configuration of the same data: fuse init data/train.csv --image image --mask mask --slices --out volumes_2d.json; "
+                       "after both runs, fuse choose-ensemble volumes.json runs/volumes volumes_2d.json runs/volumes_2d compares the 3D, the 2D and the "
+                       "two averaged\n"),
+            std::string::npos)
+      << r.out;
   namespace bj = boost::json;
   std::map<std::string, double> best_dice;  // each run's validation Dice at its best epoch
   for (const char* name : {"slices", "volumes"}) {
