@@ -10,6 +10,7 @@
 #include "fuse/eval/bootstrap.h"
 #include "fuse/json/write.h"
 #include "fuse/train/cross_validation.h"
+#include "ensemble_mean.h"
 #include "torch_view.h"
 
 namespace fuse::train {
@@ -20,14 +21,6 @@ namespace bj = boost::json;
 namespace {
 
 bj::value json_number(double v) { return std::isnan(v) ? bj::value(nullptr) : bj::value(v); }
-
-// What `fuse infer A B` makes of the models' outputs under one key: floating ones averaged, others by each
-// element's vote (ties: the lowest value).
-torch::Tensor averaged(const std::vector<torch::Tensor>& all) {
-  const torch::Tensor stacked = torch::stack(all);
-  if (stacked.is_floating_point()) return stacked.to(torch::kFloat32).mean(0);
-  return std::get<0>(stacked.to(torch::kLong).mode(0)).to(all[0].scalar_type());
-}
 
 }  // namespace
 
@@ -49,7 +42,6 @@ struct EnsembleTrials::Impl {
   std::vector<std::unique_ptr<PostprocessTrials>> trials;  // per candidate
   std::vector<std::string> skipped;  // per candidate: why a pair is not averaged (empty: it is)
   std::vector<std::string> ids;      // the cases added
-  size_t cases = 0;
 };
 
 EnsembleTrials::EnsembleTrials(const Registry& registry, const bj::object& metric, std::vector<std::string> names) : impl_(std::make_unique<Impl>()) {
@@ -96,7 +88,7 @@ void EnsembleTrials::add(const std::string& id, const std::vector<NDict>& batche
         if (!m.skipped[c].empty()) break;
         all.push_back(view(v->as<Tensor>()));
       }
-      if (m.skipped[c].empty()) batch.set(key, Value(wrap(averaged(all))));
+      if (m.skipped[c].empty()) batch.set(key, Value(wrap(ensemble_mean(all))));
     }
     if (!m.skipped[c].empty()) continue;
     try {
@@ -111,7 +103,6 @@ void EnsembleTrials::add(const std::string& id, const std::vector<NDict>& batche
     } catch (const Error& e) {
       throw located(m.members[c][0], e);
     }
-  ++m.cases;
   m.ids.push_back(id);
 }
 
@@ -131,10 +122,10 @@ double weighted_dice(const Metric& metric, const std::vector<uint8_t>& counts) {
 
 EnsembleChoice EnsembleTrials::choose(size_t rounds, uint64_t seed) const {
   const Impl& m = *impl_;
-  if (m.cases == 0) throw Error(Errc::kInvalidArgument, "no validation case to compare the configurations on");
+  if (m.ids.empty()) throw Error(Errc::kInvalidArgument, "no validation case to compare the configurations on");
   EnsembleChoice out;
   out.names = m.names;
-  out.cases = m.cases;
+  out.cases = m.ids.size();
   out.ids = m.ids;
   size_t best = 0;
   for (size_t c = 0; c < m.members.size(); ++c) {
@@ -146,8 +137,8 @@ EnsembleChoice EnsembleTrials::choose(size_t rounds, uint64_t seed) const {
       const double dice = candidate.scores.trials[0].mean_dice;
       const double best_dice = c == 0 ? dice : out.candidates[best].scores.trials[0].mean_dice;
       if (c == 0 || (!std::isnan(dice) && (std::isnan(best_dice) || dice > best_dice))) best = c;
-      std::vector<uint8_t> one(m.cases, 0);
-      for (size_t k = 0; k < m.cases; ++k) {
+      std::vector<uint8_t> one(m.ids.size(), 0);
+      for (size_t k = 0; k < m.ids.size(); ++k) {
         one[k] = 1;
         candidate.case_dice.push_back(weighted_dice(m.trials[c]->as_predicted(), one));
         one[k] = 0;
@@ -159,9 +150,9 @@ EnsembleChoice EnsembleTrials::choose(size_t rounds, uint64_t seed) const {
   // Paired bootstrap over the cases: each replicate draws the same cases for the chosen and the other.
   const Metric& chosen = m.trials[best]->as_predicted();
   std::vector<std::vector<double>> differences(m.members.size());
-  std::vector<uint8_t> counts(m.cases);
+  std::vector<uint8_t> counts(m.ids.size());
   for (size_t r = 0; r < rounds; ++r) {
-    eval::draw_counts(seed, r, {eval::Stratum{0, m.cases, nullptr}}, counts);
+    eval::draw_counts(seed, r, {eval::Stratum{0, m.ids.size(), nullptr}}, counts);
     const double base = weighted_dice(chosen, counts);
     for (size_t c = 0; c < m.members.size(); ++c)
       if (c != best && m.skipped[c].empty()) differences[c].push_back(weighted_dice(m.trials[c]->as_predicted(), counts) - base);

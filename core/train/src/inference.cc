@@ -21,6 +21,7 @@
 #include "fuse/train/slice_forward.h"
 #include "fuse/train/sliding_window.h"
 #include "fuse/train/trainer.h"
+#include "ensemble_mean.h"
 #include "torch_view.h"
 
 namespace fuse::train {
@@ -424,9 +425,9 @@ std::vector<Predictor::Impl::Outputs> Predictor::Impl::run_models(const std::vec
       if (setup.slices.enabled()) slice_forward(x, inputs, outputs, setup.slices, forward);
       else sliding_window_forward(x, inputs, outputs, setup.window, forward);
     });
-    Outputs sums;
-    for (const std::string& k : outputs) sums[k] = view(b.get<Tensor>(k));
-    per_model.push_back(std::move(sums));
+    Outputs mine;
+    for (const std::string& k : outputs) mine[k] = view(b.get<Tensor>(k));
+    per_model.push_back(std::move(mine));
   }
   return per_model;
 }
@@ -448,8 +449,8 @@ std::vector<std::pair<std::string, torch::Tensor>> Predictor::Impl::combine(cons
         out.emplace_back(k + "_m" + std::to_string(i), t);
         all.push_back(t);
       }
-      mean = torch::stack(all).mean(0);
-      if (mean.dim() >= 2) {  // class scores: the most frequent argmax (ties: the lowest class)
+      mean = ensemble_mean(all);
+      if (mean.dim() >= 2 && mean.is_floating_point()) {  // class scores: the most frequent argmax (ties: the lowest class)
         std::vector<torch::Tensor> votes;
         for (const torch::Tensor& t : all) votes.push_back(t.argmax(1));
         out.emplace_back(k + "_vote", std::get<0>(torch::stack(votes).mode(0)));
@@ -478,9 +479,7 @@ Value Predictor::Impl::combine_written(const std::string& key, const std::vector
                                     values[i].as<Tensor>().description() + " and the first bundle's ('" + dirs[0].string() + "') " +
                                     values[0].as<Tensor>().description());
   }
-  const torch::Tensor stacked = torch::stack(all);
-  if (stacked.is_floating_point()) return Value(wrap(stacked.mean(0)));
-  return Value(wrap(std::get<0>(stacked.to(torch::kLong).mode(0)).to(all[0].scalar_type())));
+  return Value(wrap(ensemble_mean(all)));
 }
 
 // One input's predictions from its models' outputs (batch axis of one): the combined outputs on the first
