@@ -49,14 +49,16 @@ void write_cases(const std::string& file, const train::EnsembleChoice& choice) {
   if (!csv) throw Error(Errc::kIo, "cannot write '" + file + "'");
 }
 
-// The candidates as a table (a pair left out: blank, its reason below).
+// The candidates as a table (a pair left out: blank, its reason below; a pair on its first member's grid: said
+// below).
 void print_candidates(const train::EnsembleChoice& choice, std::ostream& out) {
   std::vector<std::string> header{"CANDIDATE", "DICE"};
   for (int64_t k : choice.chosen().scores.classes) header.push_back("DICE " + std::to_string(k));
   header.insert(header.end(), {"HD95", "VS CHOSEN (95% CI)", "CHOSEN"});
   Table table(header);
-  std::vector<std::string> left_out;
+  std::vector<std::string> left_out, resampled;
   for (const train::EnsembleCandidate& c : choice.candidates) {
+    if (c.resampled) resampled.push_back(choice.name(c));
     if (!c.skipped.empty()) {
       std::vector<std::string> row(header.size() - 1, "-");
       row[0] = choice.name(c);
@@ -75,6 +77,9 @@ void print_candidates(const train::EnsembleChoice& choice, std::ostream& out) {
   }
   table.print(out);
   for (const std::string& why : left_out) out << "not averaged: " << why << "\n";
+  // Which candidates were laid onto the first configuration's grid: said, not hidden.
+  if (!resampled.empty())
+    out << "on the grid of " << choice.names[0] << ": " << join(resampled, ", ") << " (outputs resampled onto it, then scored against its labels)\n";
 }
 
 // The chosen candidate's post-processing into each of its runs' postprocess.json, which `fuse export` appends to

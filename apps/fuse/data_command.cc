@@ -311,7 +311,7 @@ int table_summary(const SummaryOptions& o, const table::Table& t) {
 
 // The masks' label counts (in `unit`s), then those off their image's grid (under `off_title`; the first 10): a
 // mask off its image's grid trains on misplaced labels and scores against the wrong voxels.
-void print_masks(const data::DatasetSummary& s, const std::string& unit, const std::string& off_title) {
+void print_masks(const data::DatasetSummary& s, const std::string& unit, const std::string& off_title, const std::string& remedy = "") {
   if (!s.label_voxels.empty()) {
     std::cout << "mask " << unit << " per label:";
     for (const auto& [label, count] : s.label_voxels) std::cout << " " << label << ": " << count;
@@ -325,6 +325,7 @@ void print_masks(const data::DatasetSummary& s, const std::string& unit, const s
   for (size_t k = 0; k < off.size() && k < 10; ++k)
     std::cout << "  " << fs::path(off[k]->mask_path).filename().string() << ": image " << off[k]->mask_grid << " (mask)\n";
   if (off.size() > 10) std::cout << "  ... (--json lists them all)\n";
+  if (!remedy.empty()) std::cout << remedy << "\n";
 }
 
 // Photographs: sizes and channels (no spacing or orientation), groups by size, the label pixels of the masks.
@@ -468,7 +469,9 @@ int summary(const SummaryOptions& options) {
   std::cout << "\nsuggested spacing: " << triple(s.spacing) << " mm (the most common per axis)\n"
             << "largest size after resampling: " << triple(s.largest_size) << "\n"
             << "reorient to " << s.orientation << ": " << (s.reorient ? "yes (the images are not all " + s.orientation + ")" : "no") << "\n";
-  print_masks(s, "voxels", "masks not on their image's grid");
+  print_masks(s, "voxels", "masks not on their image's grid",
+              "  a mask of the same scan saved on another grid goes onto its image's by a step after reading both: "
+              "{\"op\": \"fuse.medical.resample_like\", \"labels\": [MASK], \"like\": IMAGE}; a mask of another scan needs registering");
   return 0;
 }
 

@@ -923,20 +923,29 @@ TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
   EXPECT_EQ(other_fold.rfind("fuse: error: 'run_fold1' validates on 2 cases and 'run_volumes' on 2, not the same ('", 0), 0u) << other_fold;
   EXPECT_NE(other_fold.find("): configurations are compared on the same validation cases; train them on the same folds (data.folds)\n"), std::string::npos)
       << other_fold;
-  // A 3D model at another spacing: each is scored on its own grid, but their outputs cannot be averaged.
+  // A 3D model at another spacing (nnU-Net's 3d_lowres): its outputs are resampled onto the first model's grid,
+  // where it is scored alone and averaged with the first, against the first's labels.
   std::string coarse = read_text(dir / "volumes.json");
   for (size_t at = coarse.find("\"spacing\": [0.8, 0.8, 2]"); at != std::string::npos; at = coarse.find("\"spacing\": [0.8, 0.8, 2]", at))
     coarse.replace(at, 24, "\"spacing\": [1.2, 1.2, 2]");
   std::ofstream(dir / "coarse.json") << coarse;
   ASSERT_EQ(fuse("run coarse.json --epochs 1 --no-progress --out run_coarse", dir).exit_code, 0);
-  r = fuse("choose-ensemble volumes.json run_volumes coarse.json run_coarse --no-progress", dir);
+  r = fuse("choose-ensemble volumes.json run_volumes coarse.json run_coarse --no-progress --out coarse_choice.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("\nrun_volumes + run_coarse  -  "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\nnot averaged: run_volumes + run_coarse: validation case '"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("' gives 'model.logits' float32[1, 3, 12, 16, 16] and the model of 'run_volumes' float32[1, 3, 12, 24, 24]: an ensemble averages "
-                       "outputs on one grid, so their validation steps must make the same grid (spacing, crop)\n"),
+  EXPECT_EQ(r.out.find("not averaged"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\non the grid of run_volumes: run_coarse, run_volumes + run_coarse (outputs resampled onto it, then scored against its labels)\n"),
             std::string::npos)
       << r.out;
+  const bj::value coarse_choice = bj::parse(read_text(dir / "coarse_choice.json"));
+  const bj::array& coarse_candidates = coarse_choice.at("candidates").as_array();
+  ASSERT_EQ(coarse_candidates.size(), 3u);
+  EXPECT_FALSE(coarse_candidates[0].as_object().contains("on_grid_of"));
+  EXPECT_NEAR(coarse_candidates[0].at("mean_dice").to_number<double>(), best_dice["volumes"], 1e-6);
+  for (size_t k : {1, 2}) EXPECT_EQ(coarse_candidates[k].at("on_grid_of"), "run_volumes") << k;
+  // The coarse model's label maps on the fine grid score about what they scored on their own (its run's
+  // validation): misplaced ones would not.
+  const double coarse_own = bj::parse(read_text(dir / "run_coarse" / "results.json")).at("best_value").to_number<double>();
+  EXPECT_NEAR(coarse_candidates[1].at("mean_dice").to_number<double>(), coarse_own, 0.03) << r.out;
   // Cross-validations: every training volume once, each predicted by the models of the fold that left it out.
   for (const char* name : {"slices", "volumes"})
     ASSERT_EQ(fuse(std::string("run ") + name + ".json --epochs 1 --cross-validate --no-progress --out cv_" + name, dir).exit_code, 0);
@@ -954,6 +963,20 @@ TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
             std::string::npos)
       << r.err;
   EXPECT_NE(r.out.find("evaluation: dice = "), std::string::npos) << r.out;
+  // The 3D models at two spacings predict together: the coarse one's probabilities laid onto the fine one's grid,
+  // averaged, and the labels written back onto each test volume's own grid, scored against its mask there.
+  ASSERT_EQ(fuse("export run_coarse --out coarse_bundle", dir).exit_code, 0);
+  setenv("FUSE_LOG_LEVEL", "info", 1);
+  r = fuse("infer volumes_bundle coarse_bundle --table data/test.csv --out test_coarse --no-progress", dir);
+  unsetenv("FUSE_LOG_LEVEL");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("ensemble: the outputs of 'coarse_bundle' are laid onto the grid of the first bundle's ('volumes_bundle') before they are averaged "
+                       "(its inference steps make another grid: another spacing or crop)\n"),
+            std::string::npos)
+      << r.err;
+  const size_t at_dice = r.out.find("evaluation: dice = ");
+  ASSERT_NE(at_dice, std::string::npos) << r.out;
+  EXPECT_GT(std::stod(r.out.substr(at_dice + 19)), 0.5) << r.out;
   EXPECT_EQ(fuse("init data/train.csv --target lesion --slices --out none.json", dir).err,
             "fuse: error: --slices trains a 2D UNet on the axial slices of segmented volumes: give --mask COLUMN (or an nnU-Net folder)\n");
 }

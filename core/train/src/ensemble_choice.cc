@@ -11,6 +11,7 @@
 #include "fuse/json/write.h"
 #include "fuse/train/cross_validation.h"
 #include "ensemble_mean.h"
+#include "onto_grid.h"
 #include "torch_view.h"
 
 namespace fuse::train {
@@ -41,6 +42,7 @@ struct EnsembleTrials::Impl {
   std::vector<std::vector<size_t>> members;  // per candidate
   std::vector<std::unique_ptr<PostprocessTrials>> trials;  // per candidate
   std::vector<std::string> skipped;  // per candidate: why a pair is not averaged (empty: it is)
+  std::vector<bool> resampled;       // per candidate: outputs laid onto the first configuration's grid
   std::vector<std::string> ids;      // the cases added
 };
 
@@ -52,45 +54,81 @@ EnsembleTrials::EnsembleTrials(const Registry& registry, const bj::object& metri
     for (size_t j = i + 1; j < m.names.size(); ++j) m.members.push_back({i, j});
   for (size_t c = 0; c < m.members.size(); ++c) m.trials.push_back(std::make_unique<PostprocessTrials>(registry, metric));
   m.skipped.resize(m.members.size());
+  m.resampled.resize(m.members.size());
 }
 
 EnsembleTrials::~EnsembleTrials() = default;
 
 void EnsembleTrials::add(const std::string& id, const std::vector<NDict>& batches, const std::vector<NDict>& outputs,
-                         const std::function<void(size_t, NDict&)>& postprocess) {
+                         const std::function<void(size_t, NDict&)>& postprocess, const OntoFirst& onto) {
   Impl& m = *impl_;
   if (batches.size() != m.names.size() || outputs.size() != m.names.size())
     throw Error(Errc::kInvalidArgument, "case '" + id + "': " + std::to_string(batches.size()) + " batches and " + std::to_string(outputs.size()) + " outputs for " +
                                             std::to_string(m.names.size()) + " configurations");
-  // Every pair's batch first, so that an error leaves no candidate with one case more than another. A pair whose
-  // models give outputs that cannot be averaged (another grid) is left out, the configurations alone still
-  // compared.
+  // Each configuration's outputs on the first configuration's grid, so that every candidate is scored on one
+  // grid against one set of labels: outputs of another shape (a model on another grid: another spacing) are
+  // laid onto it by `onto`. Why a configuration's outputs cannot be (another key; no `onto`, or it fails) leaves
+  // it scored alone on its own grid and its pairs out.
+  const size_t n = m.names.size();
+  std::vector<NDict> on_first(outputs.begin(), outputs.end());
+  std::vector<bool> moved(n, false);
+  std::vector<std::string> apart(n);
+  for (size_t j = 1; j < n; ++j)
+    for (const auto& [key, value] : outputs[0].flatten()) {
+      if (!value->is<Tensor>()) continue;
+      const Value* v = outputs[j].find(key);
+      if (v == nullptr || !v->is<Tensor>()) {
+        apart[j] = "validation case '" + id + "': the model of '" + m.names[j] + "' gives no '" + key + "', which the model of '" + m.names[0] +
+                   "' gives: an ensemble averages outputs that every model gives";
+        break;
+      }
+      if (v->as<Tensor>().shape() == value->as<Tensor>().shape()) continue;
+      const std::string shapes = "validation case '" + id + "': the model of '" + m.names[j] + "' gives '" + key + "' " + v->as<Tensor>().description() +
+                                 " and the model of '" + m.names[0] + "' " + value->as<Tensor>().description();
+      if (!onto) {
+        apart[j] = shapes + ": an ensemble averages outputs on one grid, so their validation steps must make the same grid (spacing, crop)";
+        break;
+      }
+      try {
+        const Value laid = onto(j, 0, key, *v);
+        if (!laid.is<Tensor>() || laid.as<Tensor>().shape() != value->as<Tensor>().shape()) {
+          apart[j] = shapes + ", which stays " + laid.summary() + " on the grid of '" + m.names[0] + "': an ensemble averages outputs on one grid (another crop?)";
+          break;
+        }
+        on_first.at(j).set(key, laid);
+        moved[j] = true;
+      } catch (const Error& e) {
+        apart[j] = shapes + ", and it cannot be laid onto the grid of '" + m.names[0] + "': " + e.what();
+        break;
+      }
+    }
+  // Every candidate's batch first, so that an error leaves no candidate with one case more than another: a
+  // configuration alone as its run made it, unless its outputs moved onto the first grid; a pair's outputs
+  // averaged on its first member's batch (the first configuration's where any moved), then postprocessed.
   std::vector<NDict> made(m.members.size());
   const auto located = [&](size_t first, const Error& e) { return Error(e.code(), "'" + m.names[first] + "', validation case '" + id + "': " + e.what()); };
   for (size_t c = 0; c < m.members.size(); ++c) {
     const std::vector<size_t>& members = m.members[c];
     const size_t first = members[0];
-    if (members.size() == 1 || !m.skipped[c].empty()) continue;
-    NDict batch = batches[first];
-    for (const auto& [key, value] : outputs[first].flatten()) {
-      if (!value->is<Tensor>() || !m.skipped[c].empty()) continue;
-      std::vector<torch::Tensor> all{view(value->as<Tensor>())};
-      for (size_t k = 1; k < members.size(); ++k) {
-        const std::string& other = m.names[members[k]];
-        const Value* v = outputs[members[k]].find(key);
-        if (v == nullptr || !v->is<Tensor>())
-          m.skipped[c] = "validation case '" + id + "': the model of '" + other + "' gives no '" + key + "', which the model of '" + m.names[first] +
-                         "' gives: an ensemble averages outputs that every model gives";
-        else if (v->as<Tensor>().shape() != value->as<Tensor>().shape())
-          m.skipped[c] = "validation case '" + id + "': the model of '" + other + "' gives '" + key + "' " + v->as<Tensor>().description() + " and the model of '" +
-                         m.names[first] + "' " + value->as<Tensor>().description() +
-                         ": an ensemble averages outputs on one grid, so their validation steps must make the same grid (spacing, crop)";
-        if (!m.skipped[c].empty()) break;
-        all.push_back(view(v->as<Tensor>()));
-      }
-      if (m.skipped[c].empty()) batch.set(key, Value(wrap(ensemble_mean(all))));
+    if (!m.skipped[c].empty()) continue;
+    bool any_moved = false;
+    for (size_t j : members) {
+      any_moved = any_moved || (moved[j] && apart[j].empty());
+      if (members.size() > 1 && m.skipped[c].empty() && !apart[j].empty()) m.skipped[c] = apart[j];  // left out from then on
     }
     if (!m.skipped[c].empty()) continue;
+    if (members.size() == 1 && !any_moved) {
+      made[c] = batches[first];
+      continue;
+    }
+    m.resampled[c] = m.resampled[c] || any_moved;
+    NDict batch = batches[any_moved ? 0 : first];
+    for (const auto& [key, value] : on_first[first].flatten()) {
+      if (!value->is<Tensor>() || !outputs[0].has(key)) continue;
+      std::vector<torch::Tensor> all;
+      for (size_t j : members) all.push_back(view(on_first[j].get<Tensor>(key)));
+      batch.set(key, Value(wrap(all.size() == 1 ? all[0] : ensemble_mean(all))));
+    }
     try {
       postprocess(first, batch);
     } catch (const Error& e) {
@@ -99,7 +137,7 @@ void EnsembleTrials::add(const std::string& id, const std::vector<NDict>& batche
     made[c] = std::move(batch);
   }
   for (size_t c = 0; c < m.members.size(); ++c) try {
-      if (m.skipped[c].empty()) m.trials[c]->add(m.members[c].size() == 1 ? batches[m.members[c][0]] : made[c]);
+      if (m.skipped[c].empty()) m.trials[c]->add(made[c]);
     } catch (const Error& e) {
       throw located(m.members[c][0], e);
     }
@@ -132,6 +170,7 @@ EnsembleChoice EnsembleTrials::choose(size_t rounds, uint64_t seed) const {
     EnsembleCandidate candidate;
     candidate.members = m.members[c];
     candidate.skipped = m.skipped[c];
+    candidate.resampled = m.resampled[c] && candidate.skipped.empty();
     if (candidate.skipped.empty()) {
       candidate.scores = m.trials[c]->choose();
       const double dice = candidate.scores.trials[0].mean_dice;
@@ -210,9 +249,11 @@ EnsembleChoice choose_ensemble(const Registry& registry, const std::vector<Confi
                                               "): configurations are compared on the same validation cases; train them on the same folds (data.folds)");
   }
   EnsembleTrials trials(registry, judge.config, names);
+  std::vector<OntoGrid> grids;  // each configuration's outputs onto another's grid, from its model's inputs' geometry
+  for (const Source& s : sources) grids.emplace_back(registry, s.runs[0]->model_inputs());
   const std::vector<std::string>& ids = sources[0].ids;
   for (size_t k = 0; k < ids.size(); ++k) {
-    std::vector<NDict> batches(n), outputs(n);
+    std::vector<NDict> batches(n), outputs(n), samples(n);
     std::vector<std::pair<size_t, size_t>> at(n);
     size_t made = 0;
     for (size_t c = 0; c < n; ++c) {
@@ -220,11 +261,16 @@ EnsembleChoice choose_ensemble(const Registry& registry, const std::vector<Confi
       sources[c].runs[at[c].first]->run({at[c].second}, [&](SampleResult&& r) {
         batches[c] = std::move(r.batch);
         outputs[c] = std::move(r.outputs);
+        samples[c] = std::move(r.sample);
         ++made;
       });
     }
+    const auto onto = [&](size_t member, size_t first, const std::string& key, const Value& output) {
+      return Value(wrap(grids[member](key, view(output.as<Tensor>()), samples[member], samples[first])));
+    };
     if (made == n)  // else a sample the data's on_error policy skipped: left out for every configuration
-      trials.add(ids[k], batches, outputs, [&](size_t c, NDict& batch) { sources[c].runs[at[c].first]->postprocess(batch, at[c].second); });
+      trials.add(
+          ids[k], batches, outputs, [&](size_t c, NDict& batch) { sources[c].runs[at[c].first]->postprocess(batch, at[c].second); }, onto);
     if (options.on_case) options.on_case(k + 1, ids.size());
   }
   EnsembleChoice choice = trials.choose();
@@ -252,6 +298,7 @@ void write_ensemble_choice(const fs::path& file, const EnsembleChoice& choice) {
     for (double v : c.case_dice) cases.push_back(json_number(v));
     bj::object entry{{"runs", names(c)},   {"mean_dice", json_number(t.mean_dice)}, {"dice", dice}, {"mean_hd95", json_number(t.mean_hd95)},
                      {"hd95", hd95},        {"chosen", c.chosen},                     {"case_dice", cases}};
+    if (c.resampled) entry["on_grid_of"] = choice.names[0];  // outputs resampled onto the first configuration's grid
     if (!c.chosen)
       entry["vs_chosen"] = bj::object{{"difference", json_number(c.vs_chosen)},
                                       {"ci", bj::array{json_number(c.vs_chosen_lower), json_number(c.vs_chosen_upper)}}};

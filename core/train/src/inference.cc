@@ -22,6 +22,7 @@
 #include "fuse/train/sliding_window.h"
 #include "fuse/train/trainer.h"
 #include "ensemble_mean.h"
+#include "onto_grid.h"
 #include "torch_view.h"
 
 namespace fuse::train {
@@ -171,9 +172,13 @@ struct Predictor::Impl {
 
   using Outputs = std::map<std::string, torch::Tensor>;
   std::vector<Outputs> run_models(const std::vector<NDict>& batches);
+  std::unique_ptr<OntoGrid> onto_grid;
+  bool said_onto_grid = false;
+
+  std::vector<bool> onto_first_grid(const PreparedInput& input, std::vector<Outputs>& per_model);
   std::vector<std::pair<std::string, torch::Tensor>> combine(const std::vector<Outputs>& per_model) const;
   Value combine_written(const std::string& key, const std::vector<Value>& values) const;
-  NDict finish(PreparedInput input, const std::vector<Outputs>& per_model);
+  NDict finish(PreparedInput input, std::vector<Outputs> per_model);
   std::vector<NDict> predict_together(std::vector<PreparedInput> inputs);
 };
 
@@ -315,6 +320,7 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& give
   if (std::any_of(words.begin(), words.end(), [&](const std::string& w) { return w != words[0]; }))
     logger().info("ensemble of {} models, each predicting as its bundle says: {}", bundles.size(), join(named, "; "));
   m.write = std::make_unique<data::Pipeline>(registry, m.experiment.inference.write, "inference write");
+  m.onto_grid = std::make_unique<OntoGrid>(registry, m.graphs[0].input_keys());
 }
 
 Predictor::~Predictor() = default;
@@ -432,6 +438,35 @@ std::vector<Predictor::Impl::Outputs> Predictor::Impl::run_models(const std::vec
   return per_model;
 }
 
+// Models whose inference steps make another grid than the first model's (another spacing: nnU-Net's 3d_lowres
+// beside its 3d_fullres) give outputs of other shapes: those are laid onto the first model's grid from their
+// inputs' geometry, as nnU-Net brings each configuration's probabilities to one grid before averaging. Which
+// models' outputs moved.
+std::vector<bool> Predictor::Impl::onto_first_grid(const PreparedInput& input, std::vector<Outputs>& per_model) {
+  std::vector<bool> moved(per_model.size(), false);
+  for (size_t i = 1; i < per_model.size(); ++i)
+    for (auto& [k, t] : per_model[i]) {
+      const torch::Tensor& first = per_model[0].at(k);
+      if (t.sizes().equals(first.sizes())) continue;
+      try {
+        t = (*onto_grid)(k, t, input.by_steps[steps_of[i]], input.by_steps[0]);
+      } catch (const Error& e) {
+        throw Error(e.code(), "an ensemble averages its models' outputs on one grid, but '" + dirs[i].string() + "' gives '" + k + "' of shape " +
+                                  shape_string(shape_of(t)) + " and the first bundle ('" + dirs[0].string() + "') " + shape_string(shape_of(first)) +
+                                  ", and it cannot be laid onto the first bundle's grid: " + e.what());
+      }
+      moved[i] = true;
+    }
+  for (size_t i = 1; i < moved.size(); ++i)
+    if (moved[i] && !said_onto_grid) {
+      said_onto_grid = true;
+      logger().info("ensemble: the outputs of '{}' are laid onto the grid of the first bundle's ('{}') before they are averaged (its inference steps "
+                    "make another grid: another spacing or crop)",
+                    dirs[i].string(), dirs[0].string());
+    }
+  return moved;
+}
+
 // The ensemble's outputs: each model's under "<key>_m<i>", their mean under the key, and for class scores the
 // majority vote of their argmax under "<key>_vote". One model: its outputs.
 std::vector<std::pair<std::string, torch::Tensor>> Predictor::Impl::combine(const std::vector<Outputs>& per_model) const {
@@ -482,11 +517,12 @@ Value Predictor::Impl::combine_written(const std::string& key, const std::vector
   return Value(wrap(ensemble_mean(all)));
 }
 
-// One input's predictions from its models' outputs (batch axis of one): the combined outputs on the first
-// bundle's prepared sample, the postprocess (each model's own where they differ, what they write combined),
+// One input's predictions from its models' outputs (batch axis of one): outputs on other grids laid onto the
+// first model's, the combined outputs on the first bundle's prepared sample, the postprocess (each model's own where they differ, what they write combined),
 // then the write steps.
-NDict Predictor::Impl::finish(PreparedInput input, const std::vector<Outputs>& per_model) {
+NDict Predictor::Impl::finish(PreparedInput input, std::vector<Outputs> per_model) {
   const uint64_t seed = experiment.seed;
+  const std::vector<bool> moved = onto_first_grid(input, per_model);
   // The first bundle's sample carries the outputs; each model's postprocess below needs its own sample still.
   NDict out = postprocess.size() == 1 ? std::move(input.by_steps[0]) : input.by_steps[0];
   for (auto& [k, t] : combine(per_model)) out.set(k, Value(wrap(t)));
@@ -496,7 +532,7 @@ NDict Predictor::Impl::finish(PreparedInput input, const std::vector<Outputs>& p
     std::vector<std::string> written;  // by the first model's postprocess, in its order
     std::vector<NDict> each;
     for (size_t i = 0; i < graphs.size(); ++i) {
-      NDict s = input.by_steps[steps_of[i]];
+      NDict s = input.by_steps[moved[i] ? 0 : steps_of[i]];  // outputs moved onto the first grid go with its sample
       for (const auto& [k, t] : per_model[i]) s.set(k, Value(wrap(t)));
       const NDict before = s;
       postprocess[postprocess_of[i]].run(s, seed, -1, 0, false);
@@ -529,8 +565,8 @@ NDict Predictor::Impl::finish(PreparedInput input, const std::vector<Outputs>& p
 NDict Predictor::predict_prepared(PreparedInput input) {
   Impl& m = *impl_;
   for (NDict& s : input.by_steps) add_batch_axis(s, m.graphs[0].input_keys());
-  const std::vector<Impl::Outputs> per_model = m.run_models(input.by_steps);
-  return m.finish(std::move(input), per_model);
+  std::vector<Impl::Outputs> per_model = m.run_models(input.by_steps);
+  return m.finish(std::move(input), std::move(per_model));
 }
 
 std::vector<NDict> Predictor::predict_prepared(std::vector<PreparedInput> inputs, std::vector<std::string>& errors) {
@@ -578,7 +614,7 @@ std::vector<NDict> Predictor::Impl::predict_together(std::vector<PreparedInput> 
     for (size_t j = 0; j < per_model.size(); ++j)
       for (const auto& [k, t] : per_model[j]) mine[j][k] = t.narrow(0, static_cast<int64_t>(i), 1).clone();
     for (NDict& s : inputs[i].by_steps) add_batch_axis(s, keys);
-    out.push_back(finish(std::move(inputs[i]), mine));
+    out.push_back(finish(std::move(inputs[i]), std::move(mine)));
   }
   return out;
 }

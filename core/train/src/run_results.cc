@@ -151,6 +151,7 @@ const Experiment& RunResults::experiment() const { return impl_->e; }
 size_t RunResults::size() const { return impl_->validation->size(); }
 const std::string& RunResults::id(size_t index) const { return impl_->validation->sample(index).id; }
 int64_t RunResults::epoch() const { return impl_->epoch; }
+std::vector<std::string> RunResults::model_inputs() const { return impl_->graph.input_keys(); }
 
 void RunResults::run(const std::vector<size_t>& indices, const std::function<void(SampleResult&&)>& consume) {
   Impl& m = *impl_;

@@ -166,6 +166,77 @@ TEST(EnsembleTrials, APairOnAnotherGridIsLeftOutAndTheRestCompared) {
   EXPECT_NE(error.find("data.seg"), std::string::npos) << error;
 }
 
+// A map at half the resolution (every other pixel of the last two axes), or twice it (each pixel repeated): a
+// model that works on a coarser grid, and its outputs laid back onto the finer one.
+template <class T>
+Tensor rescaled(const Tensor& t, bool twice) {
+  std::vector<int64_t> shape = t.shape();
+  const int64_t h = shape[shape.size() - 2], w = shape.back();
+  const int64_t oh = twice ? h * 2 : h / 2, ow = twice ? w * 2 : w / 2;
+  shape[shape.size() - 2] = oh;
+  shape.back() = ow;
+  Tensor out = Tensor::zeros(shape, t.dtype());
+  const T* in = t.data<T>();
+  T* o = out.mutable_data<T>();
+  for (int64_t plane = 0; plane < out.numel() / (oh * ow); ++plane)
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t x = 0; x < ow; ++x)
+        o[plane * oh * ow + y * ow + x] = twice ? in[plane * h * w + (y / 2) * w + x / 2] : in[plane * h * w + (2 * y) * w + 2 * x];
+  return out;
+}
+
+// A second model that works on a coarser grid: its outputs are laid onto the first's grid (`onto`), and there,
+// alone and averaged with the first's, scored against the first configuration's labels. Its own batch's labels
+// (here deliberately wrong) are not used.
+TEST(EnsembleTrials, EveryCandidateIsScoredOnTheFirstConfigurationsGrid) {
+  Argmax argmax;
+  const Box truth{2, 2, 4, 4, 1};
+  const auto fine = predicted({{2, 2, 4, 4, 0.9f}, {2, 8, 4, 2, 0.6f}}, truth, argmax);
+  NDict coarse_outputs, coarse_batch;
+  coarse_outputs.set("model.probs", rescaled<float>(probs({{2, 2, 4, 4, 0.9f}, {8, 2, 2, 4, 0.6f}}), false));
+  coarse_batch = coarse_outputs;
+  coarse_batch.set("data.seg", rescaled<int64_t>(target(Box{2, 2, 8, 8, 1}), false));
+  argmax(1, coarse_batch);
+  std::vector<std::string> asked;
+  const EnsembleTrials::OntoFirst onto = [&](size_t member, size_t first, const std::string& key, const Value& output) {
+    asked.push_back(std::to_string(member) + " onto " + std::to_string(first) + ": " + key);
+    return Value(rescaled<float>(output.as<Tensor>(), true));
+  };
+  EnsembleTrials trials(built_plugins(), config(kMetric), {"runs/fullres", "runs/lowres"});
+  trials.add("case1", {fine.first, coarse_batch}, {fine.second, coarse_outputs}, std::ref(argmax), onto);
+  EXPECT_EQ(asked, (std::vector<std::string>{"1 onto 0: model.probs"}));  // once for every candidate
+  const EnsembleChoice choice = trials.choose();
+  ASSERT_EQ(choice.candidates.size(), 3u);
+  EXPECT_DOUBLE_EQ(choice.candidates[0].scores.trials[0].mean_dice, 32.0 / 40);  // 16 pixels right, 8 false
+  EXPECT_DOUBLE_EQ(choice.candidates[1].scores.trials[0].mean_dice, 32.0 / 40);  // its strip, 8 pixels on the fine grid
+  EXPECT_EQ(choice.candidates[1].scores.cases, 1u);
+  EXPECT_FALSE(choice.candidates[0].resampled);
+  EXPECT_TRUE(choice.candidates[1].resampled);
+  EXPECT_TRUE(choice.candidates[2].resampled);
+  EXPECT_TRUE(choice.candidates[2].skipped.empty());
+  EXPECT_DOUBLE_EQ(choice.candidates[2].scores.trials[0].mean_dice, 1.0);  // neither strip survives the mean
+  EXPECT_TRUE(choice.candidates[2].chosen);
+
+  // Where the outputs cannot be laid onto the first grid, the pair is left out with the reason.
+  EnsembleTrials refused(built_plugins(), config(kMetric), {"runs/fullres", "runs/lowres"});
+  refused.add("case1", {fine.first, coarse_batch}, {fine.second, coarse_outputs}, std::ref(argmax),
+              [](size_t, size_t, const std::string&, const Value&) -> Value { throw Error(Errc::kKeyNotFound, "no geometry"); });
+  EXPECT_EQ(refused.choose().candidates[2].skipped,
+            "validation case 'case1': the model of 'runs/lowres' gives 'model.probs' float32[1, 2, 6, 6] and the model of 'runs/fullres' float32[1, 2, 12, 12], "
+            "and it cannot be laid onto the grid of 'runs/fullres': no geometry");
+  // The second alone is then scored on its own grid, against its own labels: 6 of their 16 pixels found.
+  const EnsembleChoice alone = refused.choose();
+  EXPECT_FALSE(alone.candidates[1].resampled);
+  EXPECT_DOUBLE_EQ(alone.candidates[1].scores.trials[0].mean_dice, 12.0 / 22);
+  // Laid onto a grid of another shape still (another crop): left out too.
+  EnsembleTrials cropped(built_plugins(), config(kMetric), {"runs/fullres", "runs/lowres"});
+  cropped.add("case1", {fine.first, coarse_batch}, {fine.second, coarse_outputs}, std::ref(argmax),
+              [](size_t, size_t, const std::string&, const Value& output) { return output; });
+  EXPECT_EQ(cropped.choose().candidates[2].skipped,
+            "validation case 'case1': the model of 'runs/lowres' gives 'model.probs' float32[1, 2, 6, 6] and the model of 'runs/fullres' float32[1, 2, 12, 12], "
+            "which stays float32[1, 2, 6, 6] on the grid of 'runs/fullres': an ensemble averages outputs on one grid (another crop?)");
+}
+
 TEST(EnsembleChoiceFile, HoldsEveryCandidateAndTheChosenOnesTrials) {
   Argmax argmax;
   const Box truth{2, 2, 4, 4, 1};

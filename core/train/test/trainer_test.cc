@@ -548,7 +548,7 @@ TEST(Trainer, AnEnsembleRunsEachBundlesOwnInferenceStepsAndPostprocess) {
 }
 
 // Label maps that the models' own postprocesses write are combined by a vote per pixel; outputs of other
-// shapes (inference steps that make other inputs) cannot be averaged.
+// shapes (inference steps that make other inputs) cannot be averaged without a geometry to resample them by.
 TEST(Trainer, AnEnsembleVotesOnItsModelsLabelMaps) {
   const auto dir = fresh_dir("trainer_ensemble_labels");
   fit(testing::write_segmentation_toy(dir, R"({"model": "fuse.models.segmentation_head", "dims": 2, "in_channels": 1, "num_classes": 2,
@@ -586,8 +586,9 @@ TEST(Trainer, AnEnsembleVotesOnItsModelsLabelMaps) {
   });
   Predictor wide(built_plugins(), {dir / "bundle", dir / "wide"});
   EXPECT_EQ(error_of([&] { wide.predict(input); }),
-            "an ensemble averages its models' outputs, but '" + (dir / "wide").string() + "' gives 'model.logits' of shape [1, 2, 9, 24] and the first bundle ('" +
-                (dir / "bundle").string() + "') [1, 2, 9, 12]: their inference steps make inputs of other shapes");
+            "an ensemble averages its models' outputs on one grid, but '" + (dir / "wide").string() + "' gives 'model.logits' of shape [1, 2, 9, 24] and the "
+            "first bundle ('" + (dir / "bundle").string() + "') [1, 2, 9, 12], and it cannot be laid onto the first bundle's grid: the model's input carries no "
+            "geometry ('data.x_meta', as fuse.io.read_medical writes it) to lay 'model.logits' onto another grid");
 }
 
 // A survival table: two features, a time that shortens as x1 grows, every third row censored.

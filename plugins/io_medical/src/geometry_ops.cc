@@ -1,4 +1,5 @@
-// fuse.medical.reorient and fuse.medical.resample: change a volume's grid and keep "<key>_meta" true to it.
+// fuse.medical.reorient, fuse.medical.resample and fuse.medical.resample_like: change a volume's grid and keep
+// "<key>_meta" true to it.
 #include <cmath>
 
 #include "resample.h"
@@ -107,6 +108,43 @@ class Resample {
   std::vector<double> spacing_;
 };
 FUSE_OP(Resample, "fuse.medical.resample", "1.0.0")
+
+// Volumes onto the grid of another (a mask saved on another grid than its image; an ensemble's model outputs
+// from models that work at other spacings): one resampling through the world position of each voxel.
+class ResampleLike {
+ public:
+  explicit ResampleLike(const DictView& config)
+      : images_(config.get_strings("keys")), labels_(config.get_strings("labels")), like_(config.get_string("like")) {
+    if (images_.empty() && labels_.empty()) sdk::fail(FM_ERR_INVALID_ARGUMENT, "give 'keys' (images) or 'labels' to resample onto the grid of '" + like_ + "'");
+  }
+
+  void forward(Dict& sample, const sdk::Call&) {
+    const Geometry target = volume::read_meta(sample, like_ + "_meta");
+    for (const std::string& key : images_) resample(sample, key, target, volume::Interpolation::kLinear);
+    for (const std::string& key : labels_) resample(sample, key, target, volume::Interpolation::kNearest);
+  }
+
+ private:
+  void resample(Dict& sample, const std::string& key, const Geometry& target, volume::Interpolation interpolation) {
+    const std::string meta = key + "_meta";
+    const Geometry g = volume::read_meta(sample, meta);
+    if (g.dims != target.dims)
+      sdk::fail(FM_ERR_SHAPE, "key '" + key + "' is " + std::to_string(g.dims) + "D and '" + like_ + "' " + std::to_string(target.dims) + "D");
+    const volume::Layout l = volume::layout_of(sample.tensor(key), g.dims);
+    if (l.size.x != g.size.x || l.size.y != g.size.y || (g.dims == 3 && l.size.z != g.size.z))
+      sdk::fail(FM_ERR_SHAPE, "key '" + key + "' is of shape " + sdk::shape_string(sample.tensor(key).dl()) + ", which is not the grid of '" + meta + "' (" +
+                                  std::to_string(g.size.x) + " x " + std::to_string(g.size.y) + (g.dims == 3 ? " x " + std::to_string(g.size.z) : "") +
+                                  " voxels, x first)");
+    if (volume::grid_difference(g, target).empty()) return;
+    const IndexMap map = volume::index_map_between(g, target);
+    volume::resample_key(sample, key, g.dims, target.size, map, nullptr, interpolation, 0);
+    volume::write_geometry(sample, meta, volume::transformed(g, map, target.size));
+  }
+
+  std::vector<std::string> images_, labels_;
+  std::string like_;
+};
+FUSE_OP(ResampleLike, "fuse.medical.resample_like", "1.0.0")
 
 }  // namespace
 }  // namespace fuse::io_medical

@@ -17,46 +17,6 @@ using volume::Geometry;
 using volume::IndexMap;
 using volume::Size3;
 
-// The 3x3 matrix direction * diag(spacing) of a geometry.
-void voxel_to_world(const Geometry& g, double m[3][3]) {
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) m[r][c] = g.direction[static_cast<size_t>(r * 3 + c)] * g.spacing[static_cast<size_t>(c)];
-}
-
-bool invert(const double a[3][3], double out[3][3]) {
-  const double det = a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
-                     a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
-  if (std::fabs(det) < 1e-12) return false;
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) {
-      const int r1 = (c + 1) % 3, r2 = (c + 2) % 3, c1 = (r + 1) % 3, c2 = (r + 2) % 3;
-      out[r][c] = (a[r1][c1] * a[r2][c2] - a[r1][c2] * a[r2][c1]) / det;
-    }
-  return true;
-}
-
-// The index map from `to`'s voxels to `from`'s: both grids in one world.
-IndexMap between(const Geometry& from, const Geometry& to) {
-  double mf[3][3], mt[3][3], inv[3][3];
-  voxel_to_world(from, mf);
-  voxel_to_world(to, mt);
-  if (!invert(mf, inv)) sdk::fail(FM_ERR_INVALID_ARGUMENT, "the geometry has a singular direction or spacing");
-  IndexMap map;
-  for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 3; ++c) {
-      map.m[r][c] = 0;
-      for (int k = 0; k < 3; ++k) map.m[r][c] += inv[r][k] * mt[k][c];
-    }
-    map.m[r][3] = 0;
-    for (int k = 0; k < 3; ++k) map.m[r][3] += inv[r][k] * (to.origin[static_cast<size_t>(k)] - from.origin[static_cast<size_t>(k)]);
-  }
-  // Round away float noise so that exact permutations stay exact.
-  for (auto& row : map.m)
-    for (double& v : row)
-      if (std::fabs(v - std::round(v)) < 1e-9) v = std::round(v);
-  return map;
-}
-
 bool same(const Geometry& a, const Geometry& b) {
   if (a.size != b.size) return false;
   for (size_t i = 0; i < 3; ++i)
@@ -88,7 +48,7 @@ sdk::Tensor most_likely_class(const DictView& sample, const std::string& key, co
                                 std::to_string(region_labels.size()) + " labels (one per region)");
   const Size3 out_size = resample ? target.size : current.size;
   const size_t in_voxels = static_cast<size_t>(l.size.x * l.size.y * l.size.z), voxels = static_cast<size_t>(out_size.x * out_size.y * out_size.z);
-  const IndexMap map = resample ? between(current, target) : IndexMap{};
+  const IndexMap map = resample ? volume::index_map_between(current, target) : IndexMap{};
   std::vector<float> channel(in_voxels), score(voxels), best(voxels, -std::numeric_limits<float>::infinity());
   std::vector<int64_t> label(voxels, 0);
   for (int64_t c = 0; c < l.channels; ++c) {
@@ -162,7 +122,7 @@ class WriteMedical {
         sdk::fail(FM_ERR_SHAPE, "key '" + key_ + "' has spatial size (" + std::to_string(l.size.x) + ", " + std::to_string(l.size.y) + ", " +
                                     std::to_string(l.size.z) + ") but '" + meta + "' describes (" + std::to_string(current.size.x) + ", " +
                                     std::to_string(current.size.y) + ", " + std::to_string(current.size.z) + ")");
-      volume::resample_key(scratch, "t", current.dims, target.size, between(current, target), nullptr,
+      volume::resample_key(scratch, "t", current.dims, target.size, volume::index_map_between(current, target), nullptr,
                            label_ ? volume::Interpolation::kNearest : volume::Interpolation::kLinear, 0.0);
     }
     write_volume(path, scratch.tensor("t"), target);

@@ -96,5 +96,62 @@ TEST(Resample, SpacingMustFitTheVolume) {
             "op 'fuse.medical.resample' (plugin 'fuse.io_medical'): key 'img' is 3D but 'spacing' has 2 values");
 }
 
+TEST(ResampleLike, LaysScoresAndLabelsOntoTheOtherGrid) {
+  NDict s;
+  // The target: 3 voxels of 2 mm along x from x = 1 mm; the volumes: 6 voxels of 1 mm from x = 0.
+  set_volume<float>(s, "img", {3, 1, 1}, {2, 1, 1}, {1, 0, 0}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  set_volume<float>(s, "scores", {6, 1, 1}, {1, 1, 1}, {0, 0, 0}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  set_volume<uint8_t>(s, "mask", {6, 1, 1}, {1, 1, 1}, {0, 0, 0}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  const NDict out = run_op("fuse.medical.resample_like", R"({"keys": ["scores"], "labels": ["mask"], "like": "img"})", s);
+  // World x 1, 3, 5 mm: voxels 1, 3, 5 of the 1 mm grid.
+  EXPECT_EQ(values<float>(out.get<Tensor>("scores")), (std::vector<float>{1, 3, 5}));
+  EXPECT_EQ(values<uint8_t>(out.get<Tensor>("mask")), (std::vector<uint8_t>{1, 3, 5}));
+  EXPECT_EQ(doubles(out, "scores_meta.size"), (std::vector<double>{3, 1, 1}));
+  EXPECT_EQ(doubles(out, "mask_meta.spacing"), (std::vector<double>{2, 1, 1}));
+  EXPECT_EQ(doubles(out, "mask_meta.origin"), (std::vector<double>{1, 0, 0}));
+  EXPECT_EQ(values<float>(out.get<Tensor>("img")), (std::vector<float>{0, 1, 2}));  // the grid's own volume untouched
+}
+
+TEST(ResampleLike, InterpolatesOntoAFinerGridAndRepeatsTheEdge) {
+  NDict s;
+  // Class scores [2 classes, 1, 1, 3] at 2 mm onto a 1 mm grid (6 voxels) over the same extent.
+  set_volume<float>(s, "like", {6, 1, 1}, {1, 1, 1}, {0, 0, 0}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  set_volume<float>(s, "scores", {3, 1, 1}, {2, 1, 1}, {0, 0, 0}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  Tensor two = Tensor::empty({2, 1, 1, 3}, sdk::kFloat32);
+  const float v[] = {0, 1, 2, 10, 20, 30};
+  std::copy(v, v + 6, two.mutable_data<float>());
+  s.set("scores", Value(std::move(two)));
+  const NDict out = run_op("fuse.medical.resample_like", R"({"keys": ["scores"], "like": "like"})", s);
+  EXPECT_EQ(out.get<Tensor>("scores").shape(), (std::vector<int64_t>{2, 1, 1, 6}));
+  EXPECT_EQ(values<float>(out.get<Tensor>("scores")), (std::vector<float>{0, 0.5f, 1, 1.5f, 2, 2, 10, 15, 20, 25, 30, 30}));
+}
+
+TEST(ResampleLike, AVolumeOnTheGridAlreadyIsKept) {
+  NDict s;
+  set_volume<float>(s, "a", {2, 3, 4}, {1, 1, 2}, {5, 6, 7}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  set_volume<float>(s, "b", {2, 3, 4}, {1, 1, 2}, {5, 6, 7}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  const NDict out = run_op("fuse.medical.resample_like", R"({"keys": ["b"], "like": "a"})", s);
+  EXPECT_TRUE(out.get<Tensor>("b").shares_buffer_with(s.get<Tensor>("b")));
+}
+
+TEST(ResampleLike, MissingGeometryAndVolumesOffTheirGridAreErrors) {
+  EXPECT_EQ(error_of([] { run_op("fuse.medical.resample_like", R"({"like": "img"})", NDict()); }),
+            "op 'fuse.medical.resample_like' (plugin 'fuse.io_medical'): create failed: give 'keys' (images) or 'labels' to resample onto the grid of 'img'");
+  NDict s;
+  set_volume<float>(s, "img", {2, 2, 2}, {1, 1, 1}, {0, 0, 0}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  s.set("scores", Value(Tensor::zeros({1, 2, 2, 2}, sdk::kFloat32)));
+  const auto starts_with = [](const std::string& text, const std::string& start) { return text.rfind(start, 0) == 0; };
+  std::string message = error_of([&] { run_op("fuse.medical.resample_like", R"({"keys": ["scores"], "like": "img"})", s); });
+  EXPECT_TRUE(starts_with(message, "op 'fuse.medical.resample_like' (plugin 'fuse.io_medical'): key 'scores_meta' missing; present: img, img_meta")) << message;
+  set_volume<float>(s, "scores", {2, 2, 2}, {1, 1, 1}, {0, 0, 0}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  message = error_of([&] { run_op("fuse.medical.resample_like", R"({"keys": ["scores"], "like": "other"})", s); });
+  EXPECT_TRUE(starts_with(message, "op 'fuse.medical.resample_like' (plugin 'fuse.io_medical'): key 'other_meta' missing; nearest present: img_meta, scores_meta")) << message;
+  set_volume<float>(s, "scores", {2, 2, 3}, {1, 1, 1}, {0, 0, 0}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  s.set("scores", Value(Tensor::zeros({1, 2, 2, 2}, sdk::kFloat32)));
+  EXPECT_EQ(error_of([&] { run_op("fuse.medical.resample_like", R"({"keys": ["scores"], "like": "img"})", s); }),
+            "op 'fuse.medical.resample_like' (plugin 'fuse.io_medical'): key 'scores' is of shape [1, 2, 2, 2], which is not the grid of 'scores_meta' "
+            "(2 x 2 x 3 voxels, x first)");
+}
+
 }  // namespace
 }  // namespace fuse::io_medical

@@ -189,6 +189,49 @@ std::string list_text(const Array& values, size_t n) {
 
 }  // namespace
 
+namespace {
+
+// The 3x3 matrix direction * diag(spacing) of a geometry.
+void voxel_to_world(const Geometry& g, double m[3][3]) {
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) m[r][c] = g.direction[static_cast<size_t>(r * 3 + c)] * g.spacing[static_cast<size_t>(c)];
+}
+
+bool invert(const double a[3][3], double out[3][3]) {
+  const double det = a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+                     a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+  if (std::fabs(det) < 1e-12) return false;
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) {
+      const int r1 = (c + 1) % 3, r2 = (c + 2) % 3, c1 = (r + 1) % 3, c2 = (r + 2) % 3;
+      out[r][c] = (a[r1][c1] * a[r2][c2] - a[r1][c2] * a[r2][c1]) / det;
+    }
+  return true;
+}
+
+}  // namespace
+
+IndexMap index_map_between(const Geometry& from, const Geometry& to) {
+  double mf[3][3], mt[3][3], inv[3][3];
+  voxel_to_world(from, mf);
+  voxel_to_world(to, mt);
+  if (!invert(mf, inv)) fail(FM_ERR_INVALID_ARGUMENT, "the geometry has a singular direction or spacing");
+  IndexMap map;
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c) {
+      map.m[r][c] = 0;
+      for (int k = 0; k < 3; ++k) map.m[r][c] += inv[r][k] * mt[k][c];
+    }
+    map.m[r][3] = 0;
+    for (int k = 0; k < 3; ++k) map.m[r][3] += inv[r][k] * (to.origin[static_cast<size_t>(k)] - from.origin[static_cast<size_t>(k)]);
+  }
+  // Round away float noise so that exact permutations stay exact.
+  for (auto& row : map.m)
+    for (double& v : row)
+      if (std::fabs(v - std::round(v)) < 1e-9) v = std::round(v);
+  return map;
+}
+
 std::string grid_difference(const Geometry& a, const Geometry& b) {
   const size_t n = static_cast<size_t>(std::max(a.dims, b.dims));
   const std::array<int64_t, 3> size_a{a.size.x, a.size.y, a.size.z}, size_b{b.size.x, b.size.y, b.size.z};

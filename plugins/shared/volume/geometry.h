@@ -50,6 +50,10 @@ std::string grid_difference(const Geometry& a, const Geometry& b);
 // The geometry of the output grid of `map` (out_size voxels): origin, spacing and direction follow the map.
 Geometry transformed(const Geometry& g, const IndexMap& map, Size3 out_size);
 
+// The index map from the voxels of grid `to` to those of grid `from` (both in one world), so that resampling a
+// volume on `from` through it lays the volume onto `to`. A singular geometry is an error.
+IndexMap index_map_between(const Geometry& from, const Geometry& to);
+
 // The spatial shape of a tensor laid out [channels..., z, y, x]: `dims` trailing axes are spatial, the
 // leading ones are flattened into channels. An error names the key when the tensor has too few axes.
 struct Layout {

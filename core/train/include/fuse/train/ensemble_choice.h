@@ -28,9 +28,12 @@ struct EnsembleCandidate {
   // trials[0] is the label maps as predicted, whose mean Dice decides; the rest are the post-processing trials
   // on top (fuse choose-postprocess's), whose choice goes with the candidate.
   PostprocessChoice scores;
-  // Why a pair was left out (its models' outputs cannot be averaged: another grid, another key); its scores
-  // are empty then. Empty for a candidate scored.
+  // Why a pair was left out (its models' outputs cannot be averaged: another key, or another grid without a
+  // geometry to resample them by); its scores are empty then. Empty for a candidate scored.
   std::string skipped;
+  // Outputs of a model on another grid than the first configuration's (another spacing) laid onto that grid,
+  // where the candidate is postprocessed and scored against the first configuration's labels.
+  bool resampled = false;
   bool chosen = false;
   std::vector<double> case_dice;  // each case's mean Dice over the classes as predicted (NaN: undefined)
   // Its mean Dice minus the chosen candidate's, with a 95% paired bootstrap interval over the cases (the same
@@ -57,12 +60,20 @@ class EnsembleTrials {
   EnsembleTrials(const EnsembleTrials&) = delete;
   EnsembleTrials& operator=(const EnsembleTrials&) = delete;
 
+  // A member's output `key` on the first member's grid: `onto(member, first, key, output)`, an error where it
+  // cannot.
+  using OntoFirst = std::function<Value(size_t member, size_t first, const std::string& key, const Value& output)>;
+
   // One case (`id` names it in messages): each configuration's batch of one after its postprocess, and its
-  // model's outputs before it. A pair's batch is its first member's with the outputs averaged (floating ones by
-  // their mean, integer ones by each element's vote), then made again by `postprocess(first member, batch)`. A
-  // pair whose outputs differ in shape or keys is left out from then on (EnsembleCandidate::skipped says why).
+  // model's outputs before it. Every candidate is scored on the first configuration's grid: outputs of another
+  // shape (a model on another grid) are laid onto it by `onto`, put on the first configuration's batch and made
+  // again by `postprocess(member, batch)`. A configuration alone is otherwise its own batch; a pair's batch is
+  // its first member's with the outputs averaged (floating ones by their mean, integer ones by each element's
+  // vote), then made again by `postprocess(first member, batch)`. A configuration whose outputs differ in keys,
+  // or in shape without `onto` or where it fails, is scored alone on its own grid and its pairs are left out
+  // from then on (EnsembleCandidate::skipped says why).
   void add(const std::string& id, const std::vector<NDict>& batches, const std::vector<NDict>& outputs,
-           const std::function<void(size_t, NDict&)>& postprocess);
+           const std::function<void(size_t, NDict&)>& postprocess, const OntoFirst& onto = {});
   // The scores over the cases added (at least one) and the choice: the highest mean Dice as predicted (ties:
   // the earlier candidate, so a configuration alone before an ensemble). `rounds` bootstrap replicates (seeded
   // by `seed`) make each candidate's interval against the choice.
@@ -85,8 +96,10 @@ struct ChooseEnsembleOptions {
 };
 
 // The candidates on the validation cases of `configurations` (at least two, each run once). Every configuration
-// must validate on the same cases (the same folds); a pair is averaged where its models give outputs on the same
-// grid.
+// must validate on the same cases (the same folds). Every candidate is scored on the first configuration's grid:
+// the outputs of models working on other grids (other spacings: nnU-Net's 3d_lowres) are resampled onto it from
+// the geometry of their inputs (fuse.medical.resample_like), as `fuse infer` does, and scored against the first
+// configuration's labels there.
 EnsembleChoice choose_ensemble(const Registry& registry, const std::vector<Configuration>& configurations, const ChooseEnsembleOptions& options = {});
 
 // `file`: the configurations, every candidate's scores as predicted, the chosen one and its post-processing trials.

@@ -51,6 +51,8 @@ class RunResults {
   const std::string& id(size_t index) const;
   // The epoch (from 1) of the checkpoint's weights.
   int64_t epoch() const;
+  // The keys the model reads (the data).
+  std::vector<std::string> model_inputs() const;
 
   // Each of `indices` in that order, handed to `consume` as soon as it is made (all of a large validation set
   // need not be held at once). A sample skipped by the data's on_error policy is passed over.
