@@ -33,6 +33,7 @@ struct InitOptions {
   std::string region_labels;           // --region-labels 2,1,4: the label each region's voxels get (default: found from the regions)
   std::string encoder = "plain";       // --encoder: a segmentation UNet's, plain or residual (nnU-Net's ResEnc)
   bool slices = false;                 // --slices: a 2D UNet on the volumes' axial slices (nnU-Net's 2d configuration)
+  bool lowres = false;                 // --lowres: a 3D UNet at a coarser spacing, the largest volume in one patch (nnU-Net's 3d_lowres)
 };
 
 // The table as the experiment names it: relative to the experiment's folder, unless that climbs more than two
@@ -125,7 +126,7 @@ int64_t max_size(const InitOptions& o, int64_t fallback);
 std::string max_size_option(const InitOptions& o);
 // " --encoder residual", or nothing for the plain encoder.
 std::string encoder_option(const InitOptions& o);
-// " --slices", or "".
+// " --slices", " --lowres", or "".
 std::string slices_option(const InitOptions& o);
 // The UNet's encoder member (`, "encoder": "residual"`), or nothing for the plain one.
 std::string encoder_member(const InitOptions& o);

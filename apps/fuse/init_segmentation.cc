@@ -4,6 +4,8 @@
 // patches centred on each label with equal chances, augmented; a 3D UNet whose input channels come from the data;
 // validation and inference on whole volumes in sliding windows, written back onto each input's own grid.
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -208,6 +210,8 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   }
   if (s.photographs && o.slices)
     throw Error(Errc::kInvalidArgument, "--slices: " + o.table + " holds photographs, which are 2D already; --slices trains on the slices of volumes");
+  if (s.photographs && o.lowres)
+    throw Error(Errc::kInvalidArgument, "--lowres: " + o.table + " holds photographs; --lowres trains a 3D UNet on volumes at a coarser spacing");
   if (s.photographs) return init_photograph_segmentation(o, s, columns, source, groups, unlabelled);
   // The labels the masks hold, dataset.json's "ignore" label (voxels not annotated) aside.
   const std::optional<int64_t> ignore = nnunet != nullptr ? nnunet->ignore : std::nullopt;
@@ -250,14 +254,33 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
     return named == nnunet->labels.end() ? "" : " " + named->second;
   };
 
+  std::vector<double> spacing(s.spacing.begin(), s.spacing.end());
+  std::array<int64_t, 3> largest = s.largest_size;
+  const int64_t patch_limit = max_size(o, kMaxPatch);
+  // --lowres (nnU-Net's 3d_lowres): every axis's spacing times one factor (the anisotropy kept), the smallest at
+  // which the largest volume fits one patch, rounded up to 0.01 mm.
+  if (o.lowres) {
+    double factor = 1;
+    for (int64_t size : largest) factor = std::max(factor, static_cast<double>(size) / static_cast<double>(patch_limit));
+    if (factor <= 1)
+      throw Error(Errc::kInvalidArgument, "--lowres: the volumes fit one patch of " + std::to_string(patch_limit) + " voxels per axis at " +
+                                              json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " + json::format_number(spacing[2]) +
+                                              " mm already (largest " + std::to_string(largest[0]) + "x" + std::to_string(largest[1]) + "x" +
+                                              std::to_string(largest[2]) + "): the 3D template sees them whole, and nnU-Net makes no 3d_lowres then");
+    for (size_t a = 0; a < 3; ++a) {
+      const double coarse = std::ceil(spacing[a] * factor * 100 - 1e-9) / 100;
+      largest[a] = std::min(patch_limit, static_cast<int64_t>(std::ceil(static_cast<double>(largest[a]) * spacing[a] / coarse - 1e-9)));
+      spacing[a] = coarse;
+    }
+  }
   // Patches: the largest resampled size per axis, at most kMaxPatch, a multiple of kPatchStep (smaller volumes
-  // are padded).
+  // are padded); --lowres rounds up, so that a patch holds the whole volume.
   std::vector<int64_t> patch;
-  for (int64_t size : s.largest_size) patch.push_back(std::max(kPatchStep, std::min(size, max_size(o, kMaxPatch)) / kPatchStep * kPatchStep));
+  for (int64_t size : largest)
+    patch.push_back(o.lowres ? (size + kPatchStep - 1) / kPatchStep * kPatchStep : std::max(kPatchStep, std::min(size, patch_limit) / kPatchStep * kPatchStep));
   // --slices: crops of the axial slices (x, y), the largest in-plane size up to kMaxSlice.
   std::vector<int64_t> plane;
-  for (size_t a = 0; a < 2; ++a) plane.push_back(std::max(kPatchStep, std::min(s.largest_size[a], max_size(o, kMaxSlice)) / kPatchStep * kPatchStep));
-  const std::vector<double> spacing(s.spacing.begin(), s.spacing.end());
+  for (size_t a = 0; a < 2; ++a) plane.push_back(std::max(kPatchStep, std::min(largest[a], max_size(o, kMaxSlice)) / kPatchStep * kPatchStep));
   const std::vector<double> zyx(spacing.rbegin(), spacing.rend());  // the metrics' spacing, per tensor axis
   const std::string stem = out.stem().string();
   const std::string image = volume_key(columns, "scan"), seg = volume_key(columns, "seg");
@@ -328,8 +351,13 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
     line("  // " + description + ", with a 3D UNet on " + std::to_string(patch[0]) + "x" + std::to_string(patch[1]) + "x" + std::to_string(patch[2]) +
          " patches and " + folds_text);
   x += fold_groups_comment(groups, images.size());
-  line("  // Every image is laid out in RAS and resampled to " + json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " +
-       json::format_number(spacing[2]) + " mm (the most common spacing per axis; `fuse dataset summary` shows the rest).");
+  if (o.lowres)
+    line("  // Every image is laid out in RAS and resampled to " + json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " +
+         json::format_number(spacing[2]) + " mm (nnU-Net's 3d_lowres: the most common spacing per axis, " + json::format_number(s.spacing[0]) + " x " +
+         json::format_number(s.spacing[1]) + " x " + json::format_number(s.spacing[2]) + " mm, made coarser until the largest volume fits one patch).");
+  else
+    line("  // Every image is laid out in RAS and resampled to " + json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " +
+         json::format_number(spacing[2]) + " mm (the most common spacing per axis; `fuse dataset summary` shows the rest).");
   line("  // The UNet's input channels come from the data when it runs. Edit freely: docs/data.md, docs/training.md.");
   line("  \"name\": " + json_string(stem) + ",");
   line("  \"seed\": 1,");
@@ -435,7 +463,7 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   write_experiment(o, x);
   std::cout << "wrote " << o.out << ": " << description << "\n";
   std::cout << "  resampled to " << json::format_number(spacing[0]) << " x " << json::format_number(spacing[1]) << " x " << json::format_number(spacing[2])
-            << " mm (largest size " << s.largest_size[0] << "x" << s.largest_size[1] << "x" << s.largest_size[2] << "), "
+            << " mm (largest size " << largest[0] << "x" << largest[1] << "x" << largest[2] << "), "
             << (o.slices ? "crops of " + std::to_string(plane[0]) + "x" + std::to_string(plane[1]) + " pixels of the axial slices"
                          : "patches of " + std::to_string(patch[0]) + "x" + std::to_string(patch[1]) + "x" + std::to_string(patch[2]) + " voxels")
             << "\n";
@@ -445,13 +473,23 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   const std::string name = out.stem().string();
   std::cout << "next: fuse run " << o.out << " --out runs/" << name << "; fuse choose-postprocess " << o.out << " runs/" << name << "; fuse export runs/" << name
             << " --out " << name << "_bundle\n";
-  if (o.slices) {  // nnU-Net's 2D + 3D ensemble: both models' probabilities averaged, where it measures better
+  if (o.lowres) {  // nnU-Net's 3d_lowres beside its 3d_fullres: compared and averaged on the full resolution's grid
+    std::cout << "  with the full-resolution 3D template of the same data (fuse init without --lowres): fuse choose-ensemble EXPERIMENT_3D RUN_3D " << o.out
+              << " runs/" << name << " compares the two and their ensemble on the full resolution's grid; fuse infer BUNDLE_3D " << name
+              << "_bundle averages the two\n";
+  } else if (o.slices) {  // nnU-Net's 2D + 3D ensemble: both models' probabilities averaged, where it measures better
     std::cout << "  with a 3D template of the same data (fuse init without --slices): fuse choose-ensemble EXPERIMENT_3D RUN_3D " << o.out << " runs/" << name
               << " compares the two and their ensemble on the validation cases; fuse infer BUNDLE_3D " << name << "_bundle averages the two\n";
   } else {  // nnU-Net trains its 2d configuration too, and keeps whichever of the two (or both) validates best
     const std::string two_d = (out.parent_path() / (name + "_2d.json")).string();
     std::cout << "  nnU-Net's 2d configuration of the same data: " << segmentation_command(o) << " --slices --out " << two_d << "; after both runs, fuse choose-ensemble "
               << o.out << " runs/" << name << " " << two_d << " runs/" << name << "_2d compares the 3D, the 2D and the two averaged\n";
+    // Volumes larger than a patch: nnU-Net adds its 3d_lowres, which sees them whole.
+    if (largest[0] > patch[0] || largest[1] > patch[1] || largest[2] > patch[2]) {
+      const std::string low = (out.parent_path() / (name + "_lowres.json")).string();
+      std::cout << "  the volumes are larger than a patch; nnU-Net's 3d_lowres of the same data sees them whole: " << segmentation_command(o) << " --lowres --out "
+                << low << "; after both runs, fuse choose-ensemble " << o.out << " runs/" << name << " " << low << " runs/" << name << "_lowres compares them\n";
+    }
   }
   return 0;
 }

@@ -811,6 +811,45 @@ TEST(FuseInit, ImagesWithAZeroBackgroundAreZscoredOverTheirNonzeroVoxels) {
 // nnU-Net's 2d configuration: --slices writes a 2D UNet on the volumes' axial slices, validated on whole volumes
 // slice by slice and predicting them so; its bundle and the 3D template's make one ensemble (the same steps, keys
 // and writes), which says how each model predicts.
+// nnU-Net's 3d_lowres: the 3D template at a coarser spacing, at which the largest volume fits one patch. The
+// full-resolution template names it where the volumes are larger than a patch; refused where they fit already.
+TEST(FuseInit, LowresFitsTheLargestVolumeInOnePatch) {
+  const fs::path dir = fresh_dir("init_lowres");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 8 24 24 12").exit_code, 0);
+  CommandResult r = fuse("init data/train.csv --mask mask --max-size 16 --threads 2 --out volumes.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\n  the volumes are larger than a patch; nnU-Net's 3d_lowres of the same data sees them whole: fuse init data/train.csv --image image "
+                       "--mask mask --max-size 16 --lowres --out volumes_lowres.json; after both runs, fuse choose-ensemble volumes.json runs/volumes "
+                       "volumes_lowres.json runs/volumes_lowres compares them\n"),
+            std::string::npos)
+      << r.out;
+  r = fuse("init data/train.csv --mask mask --max-size 16 --lowres --threads 2 --out volumes_lowres.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\n  resampled to 1.5 x 1.5 x 3.75 mm (largest size 16x16x7), patches of 16x16x8 voxels\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n  with the full-resolution 3D template of the same data (fuse init without --lowres): fuse choose-ensemble EXPERIMENT_3D RUN_3D "
+                       "volumes_lowres.json runs/volumes_lowres compares the two and their ensemble on the full resolution's grid; fuse infer BUNDLE_3D "
+                       "volumes_lowres_bundle averages the two\n"),
+            std::string::npos)
+      << r.out;
+  const std::string text = read_text(dir / "volumes_lowres.json");
+  EXPECT_NE(text.find("// Made by `fuse init data/train.csv --image image --mask mask --lowres --max-size 16`:"), std::string::npos) << text;
+  EXPECT_NE(text.find("resampled to 1.5 x 1.5 x 3.75 mm (nnU-Net's 3d_lowres: the most common spacing per axis, 0.8 x 0.8 x 2 mm, made coarser until the "
+                      "largest volume fits one patch)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\"spacing\": [1.5, 1.5, 3.75]}"), std::string::npos) << text;
+  r = fuse("run volumes_lowres.json --epochs 1 --no-progress --out run_lowres", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("validation.dice = "), std::string::npos) << r.out;
+  EXPECT_EQ(fuse("init data/train.csv --mask mask --lowres --threads 2 --out fits.json", dir).err,
+            "fuse: error: --lowres: the volumes fit one patch of 64 voxels per axis at 0.8 x 0.8 x 2 mm already (largest 30x30x12): the 3D template sees "
+            "them whole, and nnU-Net makes no 3d_lowres then\n");
+  EXPECT_EQ(fuse("init data/train.csv --target lesion --lowres --out none.json", dir).err,
+            "fuse: error: --lowres trains a 3D UNet on segmented volumes at a coarser spacing: give --mask COLUMN (or an nnU-Net folder)\n");
+  EXPECT_EQ(fuse("init data/train.csv --mask mask --lowres --slices --out none.json", dir).err,
+            "fuse: error: --lowres and --slices make two configurations (a coarser 3D UNet, a 2D one): give one, and run fuse init again for the other\n");
+}
+
 TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
   const fs::path dir = fresh_dir("init_slices");
   ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 8 24 24 12").exit_code, 0);

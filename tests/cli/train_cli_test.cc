@@ -435,6 +435,32 @@ TEST(FuseRun, TheSlicesExampleTrainsOnSmallVolumes) {
       << run.out;
 }
 
+// seg3d's 3d_lowres variant as shipped, beside the full-resolution one, for one epoch on small volumes: their
+// outputs lie on other grids, so choose-ensemble scores the lowres model and the pair on the first's grid, and
+// fuse infer averages the two after resampling the lowres probabilities onto it.
+TEST(FuseRun, TheLowresExampleEnsemblesWithTheFullResolutionOne) {
+  const fs::path dir = fresh_dir("train_cli_lowres_example");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 8 64 64 20").exit_code, 0);
+  const std::vector<std::pair<std::string, std::string>> data{{"../../build/examples/seg3d", (dir / "data").string()}};
+  const fs::path full = example_copy("seg3d", dir, data, "experiment.json"), low = example_copy("seg3d", dir, data, "lowres3d.json");
+  for (const auto& [experiment, run] : {std::pair{full, "full"}, std::pair{low, "low"}}) {
+    const CommandResult trained = fuse("run '" + experiment.string() + "' --epochs 1 --no-progress --out '" + (dir / run).string() + "'");
+    ASSERT_EQ(trained.exit_code, 0) << trained.err;
+    ASSERT_EQ(fuse("export '" + (dir / run).string() + "' --out '" + (dir / run).string() + "_bundle'").exit_code, 0);
+  }
+  const CommandResult chosen =
+      fuse("choose-ensemble '" + full.string() + "' '" + (dir / "full").string() + "' '" + low.string() + "' '" + (dir / "low").string() + "' --no-progress");
+  ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
+  EXPECT_NE(chosen.out.find("\non the grid of " + (dir / "full").string() + ": " + (dir / "low").string() + ", " + (dir / "full").string() + " + " +
+                            (dir / "low").string() + " (outputs resampled onto it, then scored against its labels)\n"),
+            std::string::npos)
+      << chosen.out;
+  const CommandResult inferred = fuse("infer '" + (dir / "full_bundle").string() + "' '" + (dir / "low_bundle").string() + "' --table '" +
+                                      (dir / "data" / "test.csv").string() + "' --out '" + (dir / "test").string() + "' --no-progress");
+  ASSERT_EQ(inferred.exit_code, 0) << inferred.err;
+  EXPECT_NE(inferred.out.find("evaluation: dice = "), std::string::npos) << inferred.out;
+}
+
 // A 2D model on the slices of volumes: the static pipeline splits each volume into its axial slices and keeps
 // those with foreground; the dataset, its cache, the folds and the class-balanced sampler (from each volume's
 // table row) see the slices. Validation predicts whole volumes slice by slice (volume Dice), and so does the
