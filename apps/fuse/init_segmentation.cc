@@ -257,21 +257,32 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   std::vector<double> spacing(s.spacing.begin(), s.spacing.end());
   std::array<int64_t, 3> largest = s.largest_size;
   const int64_t patch_limit = max_size(o, kMaxPatch);
-  // --lowres (nnU-Net's 3d_lowres): every axis's spacing times one factor (the anisotropy kept), the smallest at
-  // which the largest volume fits one patch, rounded up to 0.01 mm.
+  // --lowres (nnU-Net's 3d_lowres): the spacing made coarser as nnU-Net does, 1% at a time — the axes more than
+  // twice finer than the coarsest first (anisotropic scans keep their slices), then all — until the largest
+  // volume fits one patch; rounded up to 0.01 mm.
   if (o.lowres) {
-    double factor = 1;
-    for (int64_t size : largest) factor = std::max(factor, static_cast<double>(size) / static_cast<double>(patch_limit));
-    if (factor <= 1)
+    const auto fits = [&](const std::vector<double>& at) {
+      for (size_t a = 0; a < 3; ++a)
+        if (static_cast<double>(largest[a]) * spacing[a] / at[a] > static_cast<double>(patch_limit) + 1e-9) return false;
+      return true;
+    };
+    if (fits(spacing))
       throw Error(Errc::kInvalidArgument, "--lowres: the volumes fit one patch of " + std::to_string(patch_limit) + " voxels per axis at " +
                                               json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " + json::format_number(spacing[2]) +
                                               " mm already (largest " + std::to_string(largest[0]) + "x" + std::to_string(largest[1]) + "x" +
                                               std::to_string(largest[2]) + "): the 3D template sees them whole, and nnU-Net makes no 3d_lowres then");
-    for (size_t a = 0; a < 3; ++a) {
-      const double coarse = std::ceil(spacing[a] * factor * 100 - 1e-9) / 100;
-      largest[a] = std::min(patch_limit, static_cast<int64_t>(std::ceil(static_cast<double>(largest[a]) * spacing[a] / coarse - 1e-9)));
-      spacing[a] = coarse;
+    std::vector<double> coarse = spacing;
+    while (!fits(coarse)) {
+      const double coarsest = *std::max_element(coarse.begin(), coarse.end());
+      const bool anisotropic = std::any_of(coarse.begin(), coarse.end(), [&](double v) { return coarsest / v > 2; });
+      for (double& v : coarse)
+        if (!anisotropic || coarsest / v > 2) v *= 1.01;
     }
+    for (size_t a = 0; a < 3; ++a) {
+      coarse[a] = std::ceil(coarse[a] * 100 - 1e-9) / 100;
+      largest[a] = static_cast<int64_t>(std::ceil(static_cast<double>(largest[a]) * spacing[a] / coarse[a] - 1e-9));
+    }
+    spacing = coarse;
   }
   // Patches: the largest resampled size per axis, at most kMaxPatch, a multiple of kPatchStep (smaller volumes
   // are padded); --lowres rounds up, so that a patch holds the whole volume.
@@ -354,7 +365,7 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   if (o.lowres)
     line("  // Every image is laid out in RAS and resampled to " + json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " +
          json::format_number(spacing[2]) + " mm (nnU-Net's 3d_lowres: the most common spacing per axis, " + json::format_number(s.spacing[0]) + " x " +
-         json::format_number(s.spacing[1]) + " x " + json::format_number(s.spacing[2]) + " mm, made coarser until the largest volume fits one patch).");
+         json::format_number(s.spacing[1]) + " x " + json::format_number(s.spacing[2]) + " mm, made coarser as nnU-Net does until the largest volume fits one patch).");
   else
     line("  // Every image is laid out in RAS and resampled to " + json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " +
          json::format_number(spacing[2]) + " mm (the most common spacing per axis; `fuse dataset summary` shows the rest).");

@@ -825,7 +825,7 @@ TEST(FuseInit, LowresFitsTheLargestVolumeInOnePatch) {
       << r.out;
   r = fuse("init data/train.csv --mask mask --max-size 16 --lowres --threads 2 --out volumes_lowres.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("\n  resampled to 1.5 x 1.5 x 3.75 mm (largest size 16x16x7), patches of 16x16x8 voxels\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n  resampled to 1.52 x 1.52 x 3.01 mm (largest size 16x16x8), patches of 16x16x8 voxels\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\n  with the full-resolution 3D template of the same data (fuse init without --lowres): fuse choose-ensemble EXPERIMENT_3D RUN_3D "
                        "volumes_lowres.json runs/volumes_lowres compares the two and their ensemble on the full resolution's grid; fuse infer BUNDLE_3D "
                        "volumes_lowres_bundle averages the two\n"),
@@ -833,11 +833,12 @@ TEST(FuseInit, LowresFitsTheLargestVolumeInOnePatch) {
       << r.out;
   const std::string text = read_text(dir / "volumes_lowres.json");
   EXPECT_NE(text.find("// Made by `fuse init data/train.csv --image image --mask mask --lowres --max-size 16`:"), std::string::npos) << text;
-  EXPECT_NE(text.find("resampled to 1.5 x 1.5 x 3.75 mm (nnU-Net's 3d_lowres: the most common spacing per axis, 0.8 x 0.8 x 2 mm, made coarser until the "
-                      "largest volume fits one patch)"),
+  // The in-plane axes, 2.5 times finer than z, first grow to half z's spacing; then all grow together.
+  EXPECT_NE(text.find("resampled to 1.52 x 1.52 x 3.01 mm (nnU-Net's 3d_lowres: the most common spacing per axis, 0.8 x 0.8 x 2 mm, made coarser as "
+                      "nnU-Net does until the largest volume fits one patch)"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("\"spacing\": [1.5, 1.5, 3.75]}"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"spacing\": [1.52, 1.52, 3.01]}"), std::string::npos) << text;
   r = fuse("run volumes_lowres.json --epochs 1 --no-progress --out run_lowres", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("validation.dice = "), std::string::npos) << r.out;
