@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -82,6 +83,19 @@ void print_candidates(const train::EnsembleChoice& choice, std::ostream& out) {
     out << "on the grid of " << choice.names[0] << ": " << join(resampled, ", ") << " (outputs resampled onto it, then scored against its labels)\n";
 }
 
+// The candidates whose difference from the chosen one is within the noise of these cases (its interval spans
+// 0): said, with where more cases come from when the configurations are single runs (on one fold's handful of
+// cases, seg3d's choice was one the test volumes rejected; its cross-validations' was not).
+void print_close_calls(const train::EnsembleChoice& choice, bool cross_validated, std::ostream& out) {
+  std::vector<std::string> close;
+  for (const train::EnsembleCandidate& c : choice.candidates)
+    if (!c.chosen && c.skipped.empty() && c.vs_chosen_upper >= 0) close.push_back(choice.name(c));
+  if (close.empty()) return;
+  out << "within the noise of " << choice.cases << (choice.cases == 1 ? " case" : " cases") << " (an interval across 0): " << join(close, ", ");
+  if (!cross_validated) out << "; cross-validations of each (fuse run EXPERIMENT --cross-validate) compare them on every training case";
+  out << "\n";
+}
+
 // The chosen candidate's post-processing into each of its runs' postprocess.json, which `fuse export` appends to
 // the bundles' inference; says so and returns a bundle folder for each run (RUN_bundle).
 std::vector<std::string> write_to_runs(const train::EnsembleChoice& choice, const std::vector<train::Configuration>& configurations) {
@@ -137,6 +151,9 @@ int choose_ensemble(const ChooseEnsembleCommand& o) {
             << (choice.cases == 1 ? " validation case" : " validation cases") << " (" << o.checkpoint << " checkpoints, "
             << (o.tta ? "with each experiment's test-time flips" : "no test-time flips") << "); an ensemble averages its models' outputs\n";
   print_candidates(choice, std::cout);
+  const bool cross_validated = std::all_of(configurations.begin(), configurations.end(),
+                                           [](const train::Configuration& c) { return fs::exists(c.run / "cross_validation.json"); });
+  print_close_calls(choice, cross_validated, std::cout);
   std::cout << "post-processing of " << choice.name(choice.chosen()) << ":\n";
   print_postprocess_trials(choice.chosen().scores, std::cout);
   const std::vector<std::string> bundles = write_to_runs(choice, configurations);

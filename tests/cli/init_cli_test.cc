@@ -920,6 +920,22 @@ TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
   EXPECT_NEAR(candidates[1].at("mean_dice").to_number<double>(), best_dice["slices"], 1e-6);
   EXPECT_EQ(candidates[2].at("runs"), bj::parse(R"(["run_volumes", "run_slices"])"));
   EXPECT_NE(r.out.find("  VS CHOSEN (95% CI)  "), std::string::npos) << r.out;
+  // The candidates whose interval against the choice spans 0 are named, with where more cases come from.
+  std::vector<std::string> close;
+  for (const bj::value& c : candidates) {
+    if (!c.as_object().contains("vs_chosen") || !c.at("vs_chosen").at("ci").as_array()[1].is_number()) continue;
+    if (c.at("vs_chosen").at("ci").as_array()[1].to_number<double>() < 0) continue;
+    std::string name;
+    for (const bj::value& run : c.at("runs").as_array()) name += (name.empty() ? "" : " + ") + std::string(run.as_string());
+    close.push_back(name);
+  }
+  if (close.empty())
+    EXPECT_EQ(r.out.find("within the noise"), std::string::npos) << r.out;
+  else
+    EXPECT_NE(r.out.find("\nwithin the noise of 2 cases (an interval across 0): " + join(close, ", ") +
+                         "; cross-validations of each (fuse run EXPERIMENT --cross-validate) compare them on every training case\n"),
+              std::string::npos)
+        << r.out;
   // Each case's Dice per candidate: their mean is the candidate's.
   std::istringstream cases(read_text(dir / "cases.csv"));
   std::string line;
@@ -993,6 +1009,7 @@ TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("judged by the Dice of 'dice' on model.seg over 8 validation cases", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("\ncv_volumes + cv_slices "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("cross-validations of each"), std::string::npos) << r.out;  // they are
   for (const char* name : {"slices", "volumes"}) ASSERT_EQ(fuse(std::string("export run_") + name + " --out " + name + "_bundle", dir).exit_code, 0);
   setenv("FUSE_LOG_LEVEL", "info", 1);
   r = fuse("infer volumes_bundle slices_bundle --table data/test.csv --out test --no-progress", dir);
