@@ -455,6 +455,12 @@ TEST(FuseRun, TheLowresExampleEnsemblesWithTheFullResolutionOne) {
                             (dir / "low").string() + " (outputs resampled onto it, then scored against its labels)\n"),
             std::string::npos)
       << chosen.out;
+  // The experiments swapped: each run was trained with the other's spacing, which would score it on inputs it
+  // never saw.
+  EXPECT_EQ(fuse("choose-ensemble '" + low.string() + "' '" + (dir / "full").string() + "' '" + full.string() + "' '" + (dir / "low").string() + "'").err,
+            "fuse: error: '" + (dir / "full").string() + "' was trained with another experiment than '" + low.string() +
+                "' gives: data.static.3.spacing.0 is 2.4 there and 1.6 in the run's config.json; give the experiment file the run was trained from, with "
+                "the --set values it was trained with\n");
   const CommandResult inferred = fuse("infer '" + (dir / "full_bundle").string() + "' '" + (dir / "low_bundle").string() + "' --table '" +
                                       (dir / "data" / "test.csv").string() + "' --out '" + (dir / "test").string() + "' --no-progress");
   ASSERT_EQ(inferred.exit_code, 0) << inferred.err;

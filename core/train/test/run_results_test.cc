@@ -80,7 +80,10 @@ TEST(RunResults, TheRunsSettingsRebuildItsModel) {
   const auto dir = fresh_dir("run_results_settings");
   const auto experiment = testing::write_segmentation_toy(dir, kPerPixel, R"({"batch_size": 1})");
   Trainer(built_plugins(), read_experiment(experiment, std::vector<std::string>{"model.hidden=4"}), dir / "run").fit(false);
-  EXPECT_NE(error_of([&] { RunResults(built_plugins(), experiment, dir / "run"); }).find("(a run of another experiment?)"), std::string::npos);
+  EXPECT_EQ(error_of([&] { RunResults(built_plugins(), experiment, dir / "run"); }),
+            "'" + (dir / "run").string() + "' was trained with another experiment than '" + experiment.string() +
+                "' gives: model.hidden is absent there and 4 in the run's config.json; give the experiment file the run was trained from, with the --set "
+                "values it was trained with");
   RunResults r(built_plugins(), experiment, dir / "run", {"best", "cpu", {"model.hidden=4"}});
   EXPECT_EQ(r.experiment().model.at(0).config.at("hidden"), 4);
   size_t shown = 0;
@@ -124,8 +127,37 @@ TEST(RunResults, BadRunsAndExperimentsAreNamed) {
                                "inputs": ["data.x"], "outputs": ["model.logits", "model.probs"]})";
   const auto other = fresh_dir("run_results_other");
   const std::string message = error_of([&] { RunResults(built_plugins(), testing::write_segmentation_toy(other, conv, R"({"batch_size": 1})"), dir / "run"); });
-  EXPECT_EQ(message.rfind((dir / "run" / "checkpoints" / "best.ckpt").string() + ": ", 0), 0u) << message;
-  EXPECT_NE(message.find(" (a run of another experiment?)"), std::string::npos) << message;
+  EXPECT_NE(message.find("' gives: model.hidden is 4 there and absent in the run's config.json; "), std::string::npos) << message;
+  // Other validation steps than the run's: scores of inputs the model never saw. Which cases and how they are
+  // predicted (windows, batches) may differ.
+  const auto with_validation = [&](const std::string& name, const std::string& validation) {
+    std::string text = read_text(experiment);
+    const std::string was = R"("validation": {"batch_size": 1})";
+    text.replace(text.find(was), was.size(), R"("validation": )" + validation);
+    std::ofstream(dir / name) << text;
+    return dir / name;
+  };
+  const auto steps = with_validation("steps.json", R"({"batch_size": 1, "static": [{"op": "fuse.io.read_npy", "path_key": "data.image", "key": "data.x"},
+                                                                              {"op": "fuse.io.read_npy", "path_key": "data.mask", "key": "data.y"}]})");
+  const std::string other_steps = error_of([&] { RunResults(built_plugins(), steps, dir / "run"); });
+  EXPECT_EQ(other_steps.rfind("'" + (dir / "run").string() + "' was trained with another experiment than '" + steps.string() +
+                                  "' gives: validation.static is [{\"op\": \"fuse.io.read_npy\", ",
+                              0),
+            0u)
+      << other_steps;
+  EXPECT_NE(other_steps.find(", {\"op\"... there"), std::string::npos) << other_steps;  // long values cut
+  EXPECT_NE(other_steps.find(" there and absent in the run's config.json; give the experiment file the run was trained from, with the --set values it was "
+                             "trained with"),
+            std::string::npos)
+      << other_steps;
+  EXPECT_EQ(RunResults(built_plugins(), with_validation("windows.json", R"({"batch_size": 1, "sliding_window": {"size": [4, 4], "batch": 3}})"), dir / "run").size(), 4u);
+  // The checkpoint of another model, where the run's config.json does not say so (a run folder put together by
+  // hand): the loading names it.
+  std::filesystem::copy_file(dir / "run" / "config.json", dir / "config_kept.json");
+  std::filesystem::remove(dir / "run" / "config.json");
+  const std::string loaded = error_of([&] { RunResults(built_plugins(), other / "experiment.json", dir / "run"); });
+  EXPECT_NE(loaded.find(" (a run of another experiment?)"), std::string::npos) << loaded;
+  std::filesystem::copy_file(dir / "config_kept.json", dir / "run" / "config.json");
   // Without validation data there is nothing to show.
   std::string text = read_text(experiment);
   const auto cut = [&](const std::string& part, const std::string& by) { text.replace(text.find(part), part.size(), by); };
