@@ -8,13 +8,10 @@
 
 #include "fuse/base/error.h"
 #include "fuse/base/log.h"
-#include "fuse/base/strings.h"
 #include "fuse/data/dataset.h"
 #include "fuse/data/pipeline.h"
-#include "fuse/json/difference.h"
 #include "fuse/json/document.h"
 #include "fuse/json/parse.h"
-#include "fuse/json/write.h"
 #include "fuse/loader/collate.h"
 #include "fuse/train/checkpoint.h"
 #include "fuse/train/flip_forward.h"
@@ -25,6 +22,7 @@
 #include "fuse/train/trainer.h"
 #include "loss_terms.h"
 #include "metric_set.h"
+#include "recorded_difference.h"
 #include "tensor_math.h"
 
 namespace fuse::train {
@@ -38,35 +36,6 @@ namespace {
 bj::value read_run_config(const fs::path& run_dir) {
   const fs::path config = run_dir / "config.json";
   return fs::exists(config) ? json::parse_exact(json::read_file(config)) : bj::value();
-}
-
-// The run validated with the experiment it was trained with: the same static steps (the data's and validation's
-// own) and model as its config.json records, fitted values included. A file edited since, or given for another
-// run (another spacing), would score the model on inputs it never saw, silently. Which cases are validated and
-// how (windows, batches, a test table as validation.source) may differ: that is what --set is for here.
-void check_trained_with(const bj::value& now, const bj::value& run, const fs::path& experiment, const fs::path& run_dir) {
-  if (!run.is_object() || !now.is_object()) return;  // no config.json: the checkpoint's reading says what is missing
-  const auto at = [](const bj::value& root, const std::vector<std::string>& path) {
-    const bj::value* v = &root;
-    for (const std::string& k : path) v = v != nullptr && v->is_object() ? v->as_object().if_contains(k) : nullptr;
-    return v;
-  };
-  const auto text = [](const bj::value* v) {
-    if (v == nullptr) return std::string("absent");
-    const std::string t = json::to_text(*v);
-    return t.size() > 80 ? t.substr(0, 77) + "..." : t;
-  };
-  for (const std::vector<std::string>& section : std::vector<std::vector<std::string>>{{"data", "static"}, {"validation", "static"}, {"model"}}) {
-    const bj::value *mine = at(now, section), *theirs = at(run, section);
-    const std::string name = join(section, ".");
-    json::Difference d;
-    if ((mine == nullptr) != (theirs == nullptr)) d = {false, name, mine, theirs};
-    else if (mine != nullptr) d = json::first_difference(*mine, *theirs, name);
-    if (d.same) continue;
-    throw Error(Errc::kConfig, "'" + run_dir.string() + "' was trained with another experiment than '" + experiment.string() + "' gives: " + d.path + " is " +
-                                   text(d.a) + " there and " + text(d.b) + " in the run's config.json; give the experiment file the run was trained from, "
-                                   "with the --set values it was trained with");
-  }
 }
 
 // A run of one fold (fuse run --cross-validate) is validated on its fold: the folds its config.json chose.
@@ -101,7 +70,13 @@ struct RunResults::Impl {
     data::DatasetSpec validation_spec = data::validation_dataset(e.data, e.validation);
     if (validation_spec.samples.empty())
       throw Error(Errc::kConfig, experiment_file.string() + " has no validation data ('validation' or 'folds'): there are no validation results to show");
-    check_trained_with(e.resolved, run_config, experiment_file, run_dir);
+    // The run validated with the experiment it was trained with: its static steps (the data's and validation's
+    // own) and model as its config.json records them. A file edited since, or given for another run (another
+    // spacing), would score the model on inputs it never saw. Which cases are validated and how (windows,
+    // batches, a test table as validation.source) may differ: that is what --set is for here.
+    if (const std::string d = recorded_difference(e.resolved, run_config, {{"data", "static"}, {"validation", "static"}, {"model"}}); !d.empty())
+      throw Error(Errc::kConfig, "'" + run_dir.string() + "' was trained with another experiment than '" + experiment_file.string() + "' gives: " + d +
+                                     "; give the experiment file the run was trained from, with the --set values it was trained with");
     validation = std::make_unique<data::Dataset>(registry, std::move(validation_spec));
     if (validation->worker().has_batch_pipeline()) batch_worker.emplace(validation->worker());
     // The losses' "class_weights": "auto" counts the training labels, as the trainer did.

@@ -23,6 +23,7 @@
 #include "fuse/data/pipeline.h"
 #include "fuse/data/seeds.h"
 #include "fuse/eval/evaluator.h"
+#include "fuse/json/parse.h"
 #include "fuse/json/write.h"
 #include "fuse/loader/loader.h"
 #include "fuse/loader/rank_shard.h"
@@ -39,6 +40,7 @@
 #include "metric_set.h"
 #include "prediction_columns.h"
 #include "progress.h"
+#include "recorded_difference.h"
 #include "tensor_math.h"
 
 namespace fuse::train {
@@ -265,6 +267,21 @@ void Trainer::Impl::prepare(Mode mode) {
   // So do the model's sizes that the experiment leaves to the data (an MLP's in_features).
   for (const std::string& line : size_model(registry, e))
     if (lead()) progress.note(line);
+  // A resumed run continues with the experiment it started with: the same seed, steps, model, losses and
+  // optimiser as its config.json records (more epochs, another thread count or progress may differ), else the
+  // result would be neither run's.
+  if (resume)
+    on_lead(
+        [&] {
+          const fs::path recorded = dir / "config.json";
+          if (!fs::exists(recorded)) return;
+          const std::string d = recorded_difference(e.resolved, json::parse_exact(json::read_file(recorded)),
+                                                    {{"seed"}, {"data", "static"}, {"data", "dynamic"}, {"validation", "static"}, {"model"}, {"losses"}, {"optimizer"}});
+          if (!d.empty())
+            throw Error(Errc::kConfig, "--resume: '" + dir.string() + "' was started with another experiment than '" + e.file.string() + "' gives: " + d +
+                                           "; resume with the experiment file it was started from, with its --set values, or start a new run (another --out)");
+        },
+        "comparing the experiment with the run's");
   if (mode != Mode::kProbe && lead()) {
     fs::create_directories(dir / "checkpoints");
     write_file_atomically(dir / "config.json", json::to_text(e.resolved, {2}) + "\n");

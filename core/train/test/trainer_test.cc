@@ -103,8 +103,33 @@ TEST(Trainer, ACheckpointOfAnotherModelIsRefused) {
   testing::write_toy(dir, testing::toy_json(R"({"model": "fuse.models.mlp", "in_features": 2, "hidden": [16], "out_features": 2,
                 "inputs": ["data.features"], "outputs": ["model.logits", "model.probs"]})"));
   EXPECT_EQ(error_of([&] { fit(dir / "experiment.json", dir / "run", true); }),
+            "--resume: '" + (dir / "run").string() + "' was started with another experiment than '" + (dir / "experiment.json").string() +
+                "' gives: model.hidden.0 is 16 there and 8 in the run's config.json; resume with the experiment file it was started from, with its --set "
+                "values, or start a new run (another --out)");
+  // Without the run's config.json to compare with, the checkpoint's loading refuses the other model.
+  std::filesystem::remove(dir / "run" / "config.json");
+  EXPECT_EQ(error_of([&] { fit(dir / "experiment.json", dir / "run", true); }),
             "component 'net': model 'fuse.models.mlp' (plugin 'fuse.models_torch'): the state is of another model: different shape or type: "
             "layers.0.weight [16, 2] vs [8, 2], layers.0.bias [16] vs [8], layers.2.weight [2, 16] vs [2, 8];");
+}
+
+// A run resumes with the experiment it started with: another seed or optimiser is refused, naming the
+// difference; more epochs are what resuming is for.
+TEST(Trainer, AResumeWithAnotherExperimentIsRefused) {
+  const auto dir = fresh_dir("trainer_resume_other");
+  const auto experiment = testing::write_toy(dir);
+  fit(experiment, dir / "run", false, 1);
+  std::string json = testing::toy_json();
+  const std::string seed = "\"seed\": 3";
+  ASSERT_NE(json.find(seed), std::string::npos) << json;
+  json.replace(json.find(seed), seed.size(), "\"seed\": 4");
+  const auto reseeded = testing::write_toy(dir, json);
+  EXPECT_EQ(error_of([&] { fit(reseeded, dir / "run", true); }),
+            "--resume: '" + (dir / "run").string() + "' was started with another experiment than '" + reseeded.string() +
+                "' gives: seed is 4 there and 3 in the run's config.json; resume with the experiment file it was started from, with its --set values, or "
+                "start a new run (another --out)");
+  testing::write_toy(dir);
+  EXPECT_FALSE(fit(experiment, dir / "run", true).interrupted);
 }
 
 TEST(Trainer, ANanLossStopsNamingTheStepAndSamples) {
