@@ -126,8 +126,8 @@ int64_t max_size(const InitOptions& o, int64_t fallback);
 std::string max_size_option(const InitOptions& o);
 // " --encoder residual", or nothing for the plain encoder.
 std::string encoder_option(const InitOptions& o);
-// " --slices", " --lowres", or "".
-std::string slices_option(const InitOptions& o);
+// nnU-Net's other configuration a segmentation template is: " --slices", " --lowres", or "".
+std::string configuration_option(const InitOptions& o);
 // The UNet's encoder member (`, "encoder": "residual"`), or nothing for the plain one.
 std::string encoder_member(const InitOptions& o);
 std::string fold_group_option(const InitOptions& o);

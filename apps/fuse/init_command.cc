@@ -196,7 +196,7 @@ int init(const InitOptions& o) {
     InitOptions with = o;
     with.image = join(n.channels, ",");
     with.mask = "mask";
-    with.made_by = "fuse init " + o.table + encoder_option(o) + slices_option(o) + max_size_option(o);
+    with.made_by = "fuse init " + o.table + encoder_option(o) + configuration_option(o) + max_size_option(o);
     return init_segmentation(with, &n);
   }
   if (o.target.empty() + o.mask.empty() + o.event.empty() != 2)
@@ -460,11 +460,11 @@ std::string common_options(const InitOptions& o) {
 std::string segmentation_command(const InitOptions& o) {
   if (!o.made_by.empty()) return o.made_by;
   return "fuse init " + o.table + " --image " + o.image + " --mask " + o.mask + (o.regions.empty() ? "" : " --regions '" + o.regions + "'") +
-         (o.region_labels.empty() ? "" : " --region-labels " + o.region_labels) + fold_group_option(o) + encoder_option(o) + slices_option(o) +
+         (o.region_labels.empty() ? "" : " --region-labels " + o.region_labels) + fold_group_option(o) + encoder_option(o) + configuration_option(o) +
          max_size_option(o);
 }
 
-std::string slices_option(const InitOptions& o) { return o.slices ? " --slices" : o.lowres ? " --lowres" : ""; }
+std::string configuration_option(const InitOptions& o) { return o.slices ? " --slices" : o.lowres ? " --lowres" : ""; }
 
 std::string encoder_option(const InitOptions& o) { return o.encoder == "plain" ? "" : " --encoder " + o.encoder; }
 

@@ -21,15 +21,16 @@ class OntoGrid {
   // `inputs`: the model's input keys; the first with a geometry in both samples gives the grids.
   OntoGrid(const Registry& registry, std::vector<std::string> inputs);
 
-  // The input key whose geometry `from` and `onto` both carry, or "" (an input without geometry: a photograph,
-  // a table's columns).
-  std::string geometry_key(const NDict& from, const NDict& onto) const;
   // The model output `key` ([1, channels..., spatial], a batch of one on the grid of `from`'s input) on the
   // grid of `onto`'s: floating outputs by linear interpolation, integer ones by the nearest voxel. An error says
   // why it cannot (no geometry, an output not on its input's grid).
   torch::Tensor operator()(const std::string& key, const torch::Tensor& output, const NDict& from, const NDict& onto) const;
 
  private:
+  // The input key whose geometry `from` and `onto` both carry, or "" (an input without geometry: a photograph,
+  // a table's columns).
+  std::string geometry_key(const NDict& from, const NDict& onto) const;
+
   const Registry& registry_;
   std::vector<std::string> inputs_;
 };
