@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <numeric>
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -43,6 +45,8 @@
 #include "fuse/train/batch_inference.h"
 #include "fuse/train/inference.h"
 #include "fuse/train/inference_inputs.h"
+#include "fuse/train/out_of_fold.h"
+#include "fuse/train/previous_stage.h"
 #include "fuse/train/postprocess_choice.h"
 #include "fuse/train/mask_folders.h"
 #include "fuse/train/trainer.h"
@@ -272,6 +276,8 @@ struct InferOptions {
   std::string mirror;  // "xyz": test-time flips along every combination of these axes
   size_t workers = 2, batch = 0;
   bool keep_going = false, no_progress = false;
+  bool out_of_fold = false;  // each input by the bundle whose validation cases hold it
+  std::string previous_stage;  // a cascade's first stage: its bundles, or a folder of its segmentations
 };
 
 // --mirror's axes ("xyz") as test-time flips: every non-empty combination of them (nnU-Net's mirroring: 7 flips
@@ -317,8 +323,10 @@ int infer_one(const InferOptions& o, fuse::train::Predictor& predictor) {
 
 // Many inputs (a folder, a table, several --input) into --out: predictions.csv, the written outputs, and the
 // evaluation where the inputs carry its target.
-int infer_many(const InferOptions& o, const fuse::Registry& registry, fuse::train::Predictor& predictor) {
-  const std::vector<fuse::data::Sample> samples = fuse::train::read_inference_inputs(o.inputs, predictor.experiment());
+// With --out-of-fold, `choice` holds a predictor per bundle and `samples` are ordered by it.
+int infer_many(const InferOptions& o, const fuse::Registry& registry, const fuse::train::PredictorChoice& choice,
+               const std::vector<fuse::data::Sample>& samples) {
+  const fuse::train::Predictor& predictor = *choice.predictors.front();
   fuse::train::BatchInferenceOptions options;
   options.out = o.out;
   options.output_name = o.output_name;
@@ -332,10 +340,16 @@ int infer_many(const InferOptions& o, const fuse::Registry& registry, fuse::trai
       std::fprintf(stderr, "\rpredicting %zu/%zu%s", done, total, done == total ? "\n" : "");
       std::fflush(stderr);
     };
-  const fuse::train::BatchInferenceResult r = fuse::train::predict_all(registry, predictor, samples, options);
+  const fuse::train::BatchInferenceResult r = fuse::train::predict_all(registry, choice, samples, options);
   char seconds[64];
   std::snprintf(seconds, sizeof seconds, "%.1f s (%.3f s an input)", r.seconds, r.seconds / static_cast<double>(samples.size()));
   std::cout << "predicted " << r.predicted << " of " << samples.size() << " inputs in " << seconds << "\n";
+  if (o.out_of_fold) {
+    std::vector<std::string> counts;
+    for (size_t b = 0; b < choice.predictors.size(); ++b)
+      counts.push_back(choice.names[b] + ": " + std::to_string(std::count(choice.which.begin(), choice.which.end(), b)));
+    std::cout << "out of fold: each input by the bundle it validated (" << fuse::join(counts, ", ") << "; column 'model' of predictions.csv)\n";
+  }
   print_evaluation(fs::path(o.out) / "evaluation.json");
   if (!r.not_evaluated.empty()) std::cout << "not evaluated: " << r.not_evaluated << "\n";
   if (!r.reference_columns.empty())
@@ -403,6 +417,40 @@ int eval_seg(EvalSegOptions& o) {
   return 0;
 }
 
+// The predictors of one stage's bundles and the inputs in the order they take them: one predictor (a bundle,
+// or an ensemble), or with --out-of-fold one per bundle, each input by the one it validated, each bundle's inputs
+// together.
+struct Stage {
+  std::vector<std::shared_ptr<fuse::train::Predictor>> owned;
+  fuse::train::PredictorChoice choice;
+  std::vector<fuse::data::Sample> samples;
+};
+
+Stage make_stage(const fuse::Registry& registry, const std::vector<fs::path>& given, const InferOptions& o, const std::vector<std::vector<int>>& flips) {
+  Stage stage;
+  const auto add = [&](const std::vector<fs::path>& bundles, const std::string& name) {
+    stage.owned.push_back(std::make_shared<fuse::train::Predictor>(registry, bundles, o.device));
+    if (!o.mirror.empty()) stage.owned.back()->set_flips(flips);
+    stage.choice.predictors.push_back(stage.owned.back().get());
+    stage.choice.names.push_back(name);
+  };
+  if (!o.out_of_fold) {
+    add(given, "");
+    stage.samples = fuse::train::read_inference_inputs(o.inputs, stage.owned.front()->experiment());
+    stage.choice.which.assign(stage.samples.size(), 0);
+    return stage;
+  }
+  const std::vector<fs::path> bundles = fuse::train::expand_bundle_folders(given);
+  for (const fs::path& b : bundles) add({b}, b.filename().string());
+  std::vector<fuse::data::Sample> samples = fuse::train::read_inference_inputs(o.inputs, stage.owned.front()->experiment());
+  const std::vector<size_t> which = fuse::train::out_of_fold_bundles(bundles, samples);
+  std::vector<size_t> order(samples.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return which[a] < which[b]; });
+  for (size_t i : order) stage.samples.push_back(std::move(samples[i])), stage.choice.which.push_back(which[i]);
+  return stage;
+}
+
 int infer(const InferOptions& o) {
   const bool many = !o.out.empty() || o.inputs.files.size() != 1;
   if (many && !o.output.empty())
@@ -411,11 +459,51 @@ int infer(const InferOptions& o) {
     throw CLI::ValidationError("--out", "needed with several inputs, a --folder or a --table: the folder for predictions.csv and the outputs");
   if (!many && !o.reference.empty())
     throw CLI::ValidationError("--reference", "scores what --out DIR writes against each input's reference: give a --table whose rows carry it and --out");
+  if (o.out_of_fold && o.out.empty())
+    throw CLI::ValidationError("--out-of-fold", "predicts a cross-validation's cases into a folder: give them with --table (or --folder) and --out DIR");
+  if (!o.previous_stage.empty() && o.out.empty())
+    throw CLI::ValidationError("--previous-stage", "gives each input's first-stage segmentation to a cascade's bundles: give the inputs with --table, "
+                                                   "--folder or --input and --out DIR");
   const std::vector<std::vector<int>> flips = o.mirror.empty() ? std::vector<std::vector<int>>() : mirror_flips(o.mirror);
   fuse::Registry registry;
-  fuse::train::Predictor predictor(registry, std::vector<fs::path>(o.bundles.begin(), o.bundles.end()), o.device);
-  if (!o.mirror.empty()) predictor.set_flips(flips);
-  return many ? infer_many(o, registry, predictor) : infer_one(o, predictor);
+  const std::vector<fs::path> given(o.bundles.begin(), o.bundles.end());
+  if (!many) {
+    fuse::train::Predictor predictor(registry, given, o.device);
+    if (!o.mirror.empty()) predictor.set_flips(flips);
+    return infer_one(o, predictor);
+  }
+  const Stage stage = make_stage(registry, given, o, flips);
+  const std::string& key = stage.choice.predictors.front()->experiment().inference.previous_stage;
+  std::vector<fuse::data::Sample> samples = stage.samples;
+  if (key.empty() && !o.previous_stage.empty())
+    throw fuse::Error(fuse::Errc::kInvalidArgument, "--previous-stage: bundle '" + o.bundles.front() + "' is not a cascade's second stage (its inference "
+                                                    "names no previous_stage): predict without --previous-stage");
+  if (!key.empty() && o.previous_stage.empty()) {
+    for (const fuse::data::Sample& s : samples)
+      if (!s.values.has(key))
+        throw fuse::Error(fuse::Errc::kInvalidArgument, "bundle '" + o.bundles.front() + "' is a cascade's second stage: it reads each input's "
+                                                        "segmentation by the first stage under " + key + ", which input '" + s.id + "' lacks; give "
+                                                        "--previous-stage with the first stage's bundles (or a folder of their segmentations)");
+  }
+  if (!key.empty() && !o.previous_stage.empty()) {
+    fs::path folder = o.previous_stage;
+    const std::vector<fs::path> first_bundles = fuse::train::expand_bundle_folders({folder});
+    if (fs::exists(first_bundles.front() / "bundle.json")) {
+      // The first stage predicts the same inputs (out of fold too, with --out-of-fold) into OUT/previous_stage.
+      const Stage first = make_stage(registry, {folder}, o, flips);
+      fuse::train::BatchInferenceOptions options;
+      options.out = fs::path(o.out) / "previous_stage";
+      options.workers = o.workers;
+      options.batch = o.batch;
+      options.reference = o.reference;
+      const fuse::train::BatchInferenceResult r = fuse::train::predict_all(registry, first.choice, first.samples, options);
+      std::cout << "previous stage: " << folder.string() << " predicted " << r.predicted << " inputs into " << options.out.string()
+                << (r.evaluated ? " (evaluation.json: their scores alone)" : "") << "\n";
+      folder = options.out;
+    }
+    fuse::train::attach_previous_stage(samples, key, folder);
+  }
+  return infer_many(o, registry, stage.choice, samples);
 }
 
 }  // namespace
@@ -518,6 +606,12 @@ int main(int argc, char** argv) {
   infer_cmd->add_option("--mirror", io.mirror,
                         "test-time augmentation by mirroring along these axes, every combination (xyz: 8 passes, nnU-Net's default), averaged; in "
                         "place of the bundle's inference.tta");
+  infer_cmd->add_flag("--out-of-fold", io.out_of_fold,
+                     "with a cross-validation's bundles: each input by the fold that validated it (never trained on it), as nnU-Net's validation; "
+                     "with the inputs' references, scored on their own grids");
+  infer_cmd->add_option("--previous-stage", io.previous_stage,
+                        "for a cascade's second stage (nnU-Net's 3d_cascade_fullres): the first stage's bundles, which predict the inputs into "
+                        "--out/previous_stage first, or a folder of their segmentations named by the inputs' ids");
   infer_cmd->add_flag("--keep-going", io.keep_going, "with --out: an input that fails is listed in errors.csv and the others go on (exit code 1)");
   infer_cmd->add_flag("--no-progress", io.no_progress, "no progress line");
   infer_cmd->add_option("--device", io.device, "cpu, cuda, cuda:N");

@@ -34,6 +34,8 @@ struct InitOptions {
   std::string encoder = "plain";       // --encoder: a segmentation UNet's, plain or residual (nnU-Net's ResEnc)
   bool slices = false;                 // --slices: a 2D UNet on the volumes' axial slices (nnU-Net's 2d configuration)
   bool lowres = false;                 // --lowres: a 3D UNet at a coarser spacing, the largest volume in one patch (nnU-Net's 3d_lowres)
+  std::string cascade;                 // --cascade DIR: a 3D UNet that also reads the first stage's out-of-fold segmentations in DIR
+                                       // (nnU-Net's 3d_cascade_fullres)
 };
 
 // The table as the experiment names it: relative to the experiment's folder, unless that climbs more than two

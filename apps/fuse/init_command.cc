@@ -183,6 +183,9 @@ int init(const InitOptions& o) {
   if (o.lowres && o.slices)
     throw Error(Errc::kInvalidArgument, "--lowres and --slices make two configurations (a coarser 3D UNet, a 2D one): give one, and run fuse init again for "
                                         "the other");
+  if (!o.cascade.empty() && (o.lowres || o.slices))
+    throw Error(Errc::kInvalidArgument, std::string("--cascade and ") + (o.lowres ? "--lowres" : "--slices") + ": the cascade's second stage is a " +
+                                            "full-resolution 3D UNet; its first stage is the --lowres template's runs (give --cascade alone)");
   if (is_nnunet_dataset(o.table)) {
     // nnU-Net's folder names its channels and labels itself.
     if (!o.target.empty() || !o.mask.empty() || !o.event.empty() || o.image != "image" || !o.regions.empty() || !o.region_labels.empty())
@@ -212,6 +215,9 @@ int init(const InitOptions& o) {
     throw Error(Errc::kInvalidArgument, "--slices trains a 2D UNet on the axial slices of segmented volumes: give --mask COLUMN (or an nnU-Net folder)");
   if (o.lowres && o.mask.empty())
     throw Error(Errc::kInvalidArgument, "--lowres trains a 3D UNet on segmented volumes at a coarser spacing: give --mask COLUMN (or an nnU-Net folder)");
+  if (!o.cascade.empty() && o.mask.empty())
+    throw Error(Errc::kInvalidArgument, "--cascade trains a 3D UNet on segmented volumes with the first stage's segmentations: give --mask COLUMN (or an "
+                                        "nnU-Net folder)");
   if (o.max_size != 0 && o.max_size < 4)
     throw Error(Errc::kInvalidArgument, "--max-size " + std::to_string(o.max_size) + ": an image side needs at least 4 pixels or voxels (the UNets halve it twice)");
   if (!fs::exists(o.table)) throw Error(Errc::kIo, "no table '" + o.table + "'");
@@ -464,7 +470,9 @@ std::string segmentation_command(const InitOptions& o) {
          max_size_option(o);
 }
 
-std::string configuration_option(const InitOptions& o) { return o.slices ? " --slices" : o.lowres ? " --lowres" : ""; }
+std::string configuration_option(const InitOptions& o) {
+  return o.slices ? " --slices" : o.lowres ? " --lowres" : !o.cascade.empty() ? " --cascade " + o.cascade : "";
+}
 
 std::string encoder_option(const InitOptions& o) { return o.encoder == "plain" ? "" : " --encoder " + o.encoder; }
 
@@ -605,6 +613,10 @@ void add_init_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--lowres", options.lowres,
                 "segmentations of volumes: a 3D UNet at a coarser spacing, at which the largest volume fits one patch, so the model sees whole volumes "
                 "(nnU-Net's 3d_lowres; `fuse infer` with its bundle and a full-resolution one's averages the two on the first's grid)");
+  cmd->add_option("--cascade", options.cascade,
+                  "segmentations of volumes: the full-resolution 3D UNet reading, beside each image, the first stage's segmentation of it from this "
+                  "folder (nnU-Net's 3d_cascade_fullres: the --lowres template cross-validated, then `fuse infer BUNDLES --out-of-fold --table "
+                  "TABLE --out DIR`)");
   cmd->add_option("--threads", options.threads, "threads reading the images' headers and masks (default: all cores)");
   cmd->add_option("--out", options.out, "the experiment file to write (default: experiment.json)");
   cmd->add_option("--task", options.task, "auto (text or a few whole numbers: classes; other numbers: a regression), classification or regression")

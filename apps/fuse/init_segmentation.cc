@@ -186,6 +186,36 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
     source = "{\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": " + json_list(sources) + renamed_keys(columns) +
              (unlabelled > 0 ? ", \"required\": [" + json_string(o.mask) + "]" : "") + "}";
   }
+  // --cascade (nnU-Net's 3d_cascade_fullres): each case's first-stage segmentation, a paired file of the source
+  // named by its id, as `fuse infer --out-of-fold` writes them.
+  const std::string previous = o.cascade.empty() ? "" : volume_key(columns, "previous");  // its path's key
+  const std::string previous_seg = previous.empty() ? "" : previous + "_seg";          // its label map's
+  if (!o.cascade.empty()) {
+    if (nnunet == nullptr && table_file.extension() == ".json")
+      throw Error(Errc::kInvalidArgument, "--cascade: a data list's entries take no paired files; give the cases as a table (image and mask columns) or "
+                                          "an nnU-Net folder");
+    const fs::path folder = fs::absolute(o.cascade).lexically_normal();
+    const std::string first = fs::path(images.front()).filename().string();
+    const std::string ext = first.substr(data::file_stem(first).size());
+    size_t files = 0;
+    if (fs::is_directory(folder))
+      for (const fs::directory_entry& e : fs::directory_iterator(folder))
+        files += e.is_regular_file() && e.path().filename().string().size() > ext.size() &&
+                 e.path().filename().string().compare(e.path().filename().string().size() - ext.size(), ext.size(), ext) == 0;
+    if (files < images.size())
+      throw Error(Errc::kInvalidArgument, "--cascade " + o.cascade + ": " + (fs::is_directory(folder) ? "holds " + std::to_string(files) + " segmentations (*" +
+                                                                                                          ext + ") for " + std::to_string(images.size()) + " training cases"
+                                                                                                    : std::string("no such folder")) +
+                                              "; the first stage's out-of-fold segmentations of every case: cross-validate the --lowres template, "
+                                              "`fuse export` it, then `fuse infer BUNDLES --out-of-fold --table " + o.table + " --out " + o.cascade + "`");
+    // Relative to where the source's paths are taken from: the table's folder, nnU-Net's imagesTr.
+    const fs::path base = fs::absolute(nnunet != nullptr ? nnunet->folder / "imagesTr" : table_file.parent_path()).lexically_normal();
+    const fs::path relative = folder.lexically_relative(base);
+    const std::string file = ((relative.empty() ? folder : relative) / ((nnunet != nullptr ? "{*}" : "{id}") + ext)).generic_string();
+    const std::string entry = json_string(previous) + ": " + json_string(file);
+    if (nnunet != nullptr) source.insert(source.size() - 2, ", " + entry);  // into its "with"
+    else source.insert(source.size() - 1, ", \"with\": {" + entry + "}");
+  }
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, masks, reading_threads(o)));
   if (s.photographs && image_cols.size() > 1)
     throw Error(Errc::kInvalidArgument, (nnunet != nullptr ? o.table + ": " + std::to_string(image_cols.size()) + " channels of photographs (" +
@@ -212,6 +242,8 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
     throw Error(Errc::kInvalidArgument, "--slices: " + o.table + " holds photographs, which are 2D already; --slices trains on the slices of volumes");
   if (s.photographs && o.lowres)
     throw Error(Errc::kInvalidArgument, "--lowres: " + o.table + " holds photographs; --lowres trains a 3D UNet on volumes at a coarser spacing");
+  if (s.photographs && !o.cascade.empty())
+    throw Error(Errc::kInvalidArgument, "--cascade: " + o.table + " holds photographs; a cascade refines a 3D UNet's segmentations of volumes");
   if (s.photographs) return init_photograph_segmentation(o, s, columns, source, groups, unlabelled);
   // The labels the masks hold, dataset.json's "ignore" label (voxels not annotated) aside.
   const std::optional<int64_t> ignore = nnunet != nullptr ? nnunet->ignore : std::nullopt;
@@ -298,7 +330,9 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   const std::string image_path = json_string(data_key(image_cols[0])), mask_path = json_string(data_key(o.mask));
   std::vector<std::string> path_keys;
   for (const std::string& c : image_cols) path_keys.push_back(data_key(c));
-  const std::string both = "[" + json_string(image) + "], \"labels\": [" + json_string(seg) + "]";
+  // The label maps that move with the image: the target, and a cascade's first-stage segmentation.
+  const std::string label_keys = json_string(seg) + (previous.empty() ? "" : ", " + json_string(previous_seg));
+  const std::string both = "[" + json_string(image) + "], \"labels\": [" + label_keys + "]";
   std::string label_list;
   for (int64_t l : labels) label_list += (label_list.empty() ? "" : ", ") + std::to_string(l) + label_name(l) + " (" + std::to_string(s.label_voxels.at(l)) + " voxels)";
   std::string what = "label" + std::string(labels.size() == 1 ? " " : "s ") + label_list;
@@ -340,7 +374,28 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   steps_of_image.resize(3);  // read, reorient, resample; then the normalisation
   steps_of_image.insert(steps_of_image.end(), norm.steps.begin(), norm.steps.end());
   const std::string crop_step = "{\"op\": \"fuse.medical.crop_nonzero\", \"keys\": [" + json_string(image) + "]";
-  if (crop) steps_of_image.insert(steps_of_image.begin() + 2, crop_step + "}");
+  const std::string read_previous =
+      "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + json_string(previous) + ", \"key\": " + json_string(previous_seg) + ", \"dtype\": \"uint8\"}";
+  // A cascade's first-stage label map, one channel per label but the background (nnU-Net's one-hot of the previous
+  // stage's segmentation), joins the image's channels after the random steps moved both.
+  std::vector<int64_t> foreground;
+  for (int64_t c = 1; c < classes; ++c) foreground.push_back(c);
+  const std::vector<std::string> encode_previous =
+      previous.empty() ? std::vector<std::string>()
+                       : std::vector<std::string>{"{\"op\": \"fuse.ops.squeeze\", \"keys\": [" + json_string(previous_seg) + "], \"axis\": 0}",
+                                                  "{\"op\": \"fuse.ops.one_hot\", \"key\": " + json_string(previous_seg) + ", \"categories\": " +
+                                                      integer_list(foreground) + ", \"axis\": \"first\", \"unknown\": \"zeros\"}",
+                                                  "{\"op\": \"fuse.ops.concat\", \"keys\": [" + json_string(image) + ", " + json_string(previous_seg) +
+                                                      "], \"out\": " + json_string(image) + "}",
+                                                  "{\"op\": \"fuse.ops.delete\", \"keys\": [" + json_string(previous_seg) + "]}"};
+  if (!previous.empty()) {
+    steps_of_image[1] = "{\"op\": \"fuse.medical.reorient\", \"keys\": [" + json_string(image) + ", " + json_string(previous_seg) + "], \"orientation\": \"RAS\"}";
+    steps_of_image[2] = "{\"op\": \"fuse.medical.resample\", \"keys\": [" + json_string(image) + "], \"labels\": [" + json_string(previous_seg) +
+                        "], \"spacing\": " + number_list(spacing) + "}";
+    steps_of_image.insert(steps_of_image.begin() + 1, read_previous);
+    steps_of_image.insert(steps_of_image.end(), encode_previous.begin(), encode_previous.end());
+  }
+  if (crop) steps_of_image.insert(steps_of_image.begin() + (previous.empty() ? 2 : 3), crop_step + (previous.empty() ? "}" : ", \"labels\": [" + json_string(previous_seg) + "]}"));
   const std::string metric = "{\"metric\": \"fuse.metrics.segmentation\", \"pred\": \"model.seg\", \"target\": " + json_string(seg) +
                              (regions ? ", \"regions\": " + region_labels.lists() : ", \"num_classes\": " + std::to_string(classes)) +
                              (ignore ? ", \"ignore_label\": " + std::to_string(*ignore) : std::string()) + ", \"spacing\": " + number_list(zyx);
@@ -369,6 +424,9 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   else
     line("  // Every image is laid out in RAS and resampled to " + json::format_number(spacing[0]) + " x " + json::format_number(spacing[1]) + " x " +
          json::format_number(spacing[2]) + " mm (the most common spacing per axis; `fuse dataset summary` shows the rest).");
+  if (!previous.empty())
+    line("  // nnU-Net's 3d_cascade_fullres: beside each image, the first stage's segmentation of it (out of fold) from " + o.cascade + ",\n"
+         "  // one channel per label, so the UNet refines what the coarse model saw whole.");
   line("  // The UNet's input channels come from the data when it runs. Edit freely: docs/data.md, docs/training.md.");
   line("  \"name\": " + json_string(stem) + ",");
   line("  \"seed\": 1,");
@@ -382,10 +440,11 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
        ".");
   // The volume's steps: the image's with the labels; with --slices also validation's (the volumes whole).
   std::vector<std::string> volume_steps{steps_of_image[0],
-                                        "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + mask_path + ", \"key\": " + json_string(seg) + ", \"dtype\": \"uint8\"}",
-                                        "{\"op\": \"fuse.medical.reorient\", \"keys\": [" + json_string(image) + ", " + json_string(seg) + "], \"orientation\": \"RAS\"}"};
-  if (crop) volume_steps.push_back(crop_step + ", \"labels\": [" + json_string(seg) + "]}");
-  volume_steps.push_back("{\"op\": \"fuse.medical.resample\", \"keys\": [" + json_string(image) + "], \"labels\": [" + json_string(seg) + "], \"spacing\": " +
+                                        "{\"op\": \"fuse.io.read_medical\", \"path_key\": " + mask_path + ", \"key\": " + json_string(seg) + ", \"dtype\": \"uint8\"}"};
+  if (!previous.empty()) volume_steps.push_back(read_previous);
+  volume_steps.push_back("{\"op\": \"fuse.medical.reorient\", \"keys\": [" + json_string(image) + ", " + label_keys + "], \"orientation\": \"RAS\"}");
+  if (crop) volume_steps.push_back(crop_step + ", \"labels\": [" + label_keys + "]}");
+  volume_steps.push_back("{\"op\": \"fuse.medical.resample\", \"keys\": [" + json_string(image) + "], \"labels\": [" + label_keys + "], \"spacing\": " +
                          number_list(spacing) + "}");
   volume_steps.insert(volume_steps.end(), norm.steps.begin(), norm.steps.end());
   std::vector<std::string> static_steps = volume_steps;
@@ -407,7 +466,8 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   line("    \"static\": [");
   step_lines(static_steps, "      ");
   line("    ],");
-  const std::string skip = "\"collate\": {\"skip\": [" + json_string(image + "_meta") + ", " + json_string(seg + "_meta") + "]}";
+  const std::string skip = "\"collate\": {\"skip\": [" + json_string(image + "_meta") + ", " + json_string(seg + "_meta") +
+                           (previous.empty() ? "" : ", " + json_string(previous_seg + "_meta")) + "]}";
   const std::string slices_setup = "{\"axis\": \"z\", \"batch\": 16}";
   line(o.slices ? "    // Random, every epoch: a crop of the slice (padded where it is smaller), turned and scaled a little; one draw moves"
                 : "    // Random, every epoch: a patch centred on each label (background too) with equal chances, then one draw moves");
@@ -421,8 +481,17 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
                                           "{\"op\": \"fuse.medical.random_affine\", \"keys\": " + both + ", \"rotation\": [-10, 10], \"scale\": [0.9, 1.1], \"p\": 0.5}",
                                           "{\"op\": \"fuse.medical.random_flip\", \"keys\": " + both + ", \"axes\": [0]}",
                                           "{\"op\": \"fuse.medical.random_noise\", \"keys\": [" + json_string(image) + "], \"std\": [0, 0.05], \"p\": 0.3}"};
+  std::vector<std::string> dynamic_steps = dynamic;
+  if (!previous.empty()) {
+    line("    // Then the first stage's label map (moved with the image, by nearest neighbour) joins the image as one channel per label,");
+    line("    // each label's channel grown, shrunk, opened or closed, or a small piece of it removed, at random (nnU-Net's cascade):");
+    line("    // the UNet learns to correct the first stage, not to copy it.");
+    std::vector<std::string> encode = encode_previous;
+    encode.insert(encode.begin() + 2, "{\"op\": \"fuse.medical.random_label_morphology\", \"keys\": [" + json_string(previous_seg) + "]}");
+    dynamic_steps.insert(dynamic_steps.end(), encode.begin(), encode.end());
+  }
   line("    \"dynamic\": [");
-  step_lines(dynamic, "      ");
+  step_lines(dynamic_steps, "      ");
   line("    ],");
   line("    \"cache\": {\"dir\": " + json_string(stem + "_cache") + "},");
   line("    " + folds_member(stem, groups, images.size(), "") + ",");
@@ -439,8 +508,17 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
     line("    \"slices\": " + slices_setup);
     line("  },");
   } else {
-    line("  // Validation sees whole volumes, in overlapping windows blended back.");
-    line("  \"validation\": {\"dynamic\": [], \"sliding_window\": " + window + "},");
+    line("  // Validation sees whole volumes, in overlapping windows blended back" + std::string(previous.empty() ? "." : ", with the first stage's label map as channels."));
+    if (previous.empty()) {
+      line("  \"validation\": {\"dynamic\": [], \"sliding_window\": " + window + "},");
+    } else {
+      line("  \"validation\": {");
+      line("    \"dynamic\": [");
+      step_lines(encode_previous, "      ");
+      line("    ],");
+      line("    \"sliding_window\": " + window);
+      line("  },");
+    }
   }
   line(o.slices ? "  // Instance norm, as the 3D template's (nnU-Net's choice)." : "  // Instance norm: batches of two patches are too few for batch statistics (nnU-Net's choice).");
   if (regions) line("  // One output channel per region, each a sigmoid: the regions overlap (nnU-Net's region-based training).");
@@ -456,8 +534,11 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
          " --out DIR` segments the test cases, each with its channels (scored where labelsTs holds their labels).");
   else
     line("  // the input's own grid. `fuse infer BUNDLE --table test.csv --out DIR` scores them against the table's '" + o.mask + "' column.");
+  if (!previous.empty())
+    line("  // The first stage's segmentation of each input, on the input's grid: `fuse infer BUNDLE --previous-stage LOWRES_BUNDLES` makes it.");
   line("  \"inference\": {");
   line("    \"input_key\": " + image_path + ",");
+  if (!previous.empty()) line("    \"previous_stage\": " + json_string(previous) + ",");
   line("    \"steps\": [");
   step_lines(steps_of_image, "      ");
   line("    ],");
@@ -484,10 +565,20 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   const std::string name = out.stem().string();
   std::cout << "next: fuse run " << o.out << " --out runs/" << name << "; fuse choose-postprocess " << o.out << " runs/" << name << "; fuse export runs/" << name
             << " --out " << name << "_bundle\n";
-  if (o.lowres) {  // nnU-Net's 3d_lowres beside its 3d_fullres: compared and averaged on the full resolution's grid
+  if (!previous.empty()) {  // the second stage predicts with the first stage's segmentations of the same inputs
+    std::cout << "  a new case needs the first stage's segmentation: fuse infer " << name << "_bundle --previous-stage LOWRES_BUNDLES "
+              << (nnunet != nullptr ? "--folder " + (nnunet->folder / "imagesTs").string() : std::string("--table TEST_TABLE"))
+              << " --out DIR predicts it with the first stage's bundles first\n";
+  } else if (o.lowres) {  // nnU-Net's 3d_lowres beside its 3d_fullres: compared and averaged on the full resolution's grid
     std::cout << "  with the full-resolution 3D template of the same data (fuse init without --lowres): fuse choose-ensemble EXPERIMENT_3D RUN_3D " << o.out
               << " runs/" << name << " compares the two and their ensemble on the full resolution's grid; fuse infer BUNDLE_3D " << name
               << "_bundle averages the two\n";
+    // nnU-Net's cascade: the full-resolution model refines this one's segmentations, made out of fold.
+    std::string plain = segmentation_command(o);
+    plain.erase(plain.find(" --lowres"), 9);
+    std::cout << "  nnU-Net's 3d_cascade_fullres on top: fuse run " << o.out << " --cross-validate --out runs/" << name << "_cv; fuse export runs/" << name
+              << "_cv --out " << name << "_bundles; fuse infer " << name << "_bundles --out-of-fold " << (nnunet != nullptr ? "--folder " + (nnunet->folder / "imagesTr").string() : "--table " + o.table) << " --out runs/" << name << "_oof; then "
+              << plain << " --cascade runs/" << name << "_oof --out " << (out.parent_path() / (name + "_cascade.json")).string() << "\n";
   } else if (o.slices) {  // nnU-Net's 2D + 3D ensemble: both models' probabilities averaged, where it measures better
     std::cout << "  with a 3D template of the same data (fuse init without --slices): fuse choose-ensemble EXPERIMENT_3D RUN_3D " << o.out << " runs/" << name
               << " compares the two and their ensemble on the validation cases; fuse infer BUNDLE_3D " << name << "_bundle averages the two\n";

@@ -1,4 +1,5 @@
 // fuse init: a starting experiment from a table, then fuse run on it.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -851,6 +852,106 @@ TEST(FuseInit, LowresFitsTheLargestVolumeInOnePatch) {
             "fuse: error: --lowres and --slices make two configurations (a coarser 3D UNet, a 2D one): give one, and run fuse init again for the other\n");
 }
 
+// nnU-Net's 3d_cascade_fullres: the --lowres template cross-validated, its out-of-fold segmentations written
+// back onto each case's grid, the cascade template trained with them as channels, and test volumes segmented by
+// both stages in one command.
+TEST(FuseInit, ACascadeTrainsOnTheLowresModelsOutOfFoldSegmentations) {
+  const fs::path dir = fresh_dir("init_cascade");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 8 24 24 12").exit_code, 0);
+  CommandResult r = fuse("init data/train.csv --mask mask --max-size 16 --lowres --threads 2 --out low.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\n  nnU-Net's 3d_cascade_fullres on top: fuse run low.json --cross-validate --out runs/low_cv; fuse export runs/low_cv --out "
+                       "low_bundles; fuse infer low_bundles --out-of-fold --table data/train.csv --out runs/low_oof; then fuse init data/train.csv "
+                       "--image image --mask mask --max-size 16 --cascade runs/low_oof --out low_cascade.json\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(fuse("init data/train.csv --mask mask --max-size 16 --cascade runs/low_oof --out cascade.json", dir).err,
+            "fuse: error: --cascade runs/low_oof: no such folder; the first stage's out-of-fold segmentations of every case: cross-validate the "
+            "--lowres template, `fuse export` it, then `fuse infer BUNDLES --out-of-fold --table data/train.csv --out runs/low_oof`\n");
+  ASSERT_EQ(fuse("run low.json --epochs 1 --cross-validate --no-progress --out runs/low_cv", dir).exit_code, 0);
+  ASSERT_EQ(fuse("export runs/low_cv --out low_bundles", dir).exit_code, 0);
+  r = fuse("infer low_bundles --out-of-fold --table data/train.csv --out runs/low_oof --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = fuse("init data/train.csv --mask mask --max-size 16 --cascade runs/low_oof --threads 2 --out cascade.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\n  a new case needs the first stage's segmentation: fuse infer cascade_bundle --previous-stage LOWRES_BUNDLES --table TEST_TABLE "
+                       "--out DIR predicts it with the first stage's bundles first\n"),
+            std::string::npos)
+      << r.out;
+  const std::string text = read_text(dir / "cascade.json");
+  EXPECT_NE(text.find("// Made by `fuse init data/train.csv --image image --mask mask --cascade runs/low_oof --max-size 16`:"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("with": {"data.previous": "../runs/low_oof/{id}.nii.gz"}})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"({"op": "fuse.io.read_medical", "path_key": "data.previous", "key": "data.previous_seg", "dtype": "uint8"},
+      {"op": "fuse.medical.reorient", "keys": ["data.scan", "data.seg", "data.previous_seg"], "orientation": "RAS"},)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(      {"op": "fuse.ops.squeeze", "keys": ["data.previous_seg"], "axis": 0},
+      {"op": "fuse.ops.one_hot", "key": "data.previous_seg", "categories": [1, 2], "axis": "first", "unknown": "zeros"},
+      {"op": "fuse.medical.random_label_morphology", "keys": ["data.previous_seg"]},
+      {"op": "fuse.ops.concat", "keys": ["data.scan", "data.previous_seg"], "out": "data.scan"},
+      {"op": "fuse.ops.delete", "keys": ["data.previous_seg"]}
+    ],)"),
+            std::string::npos)
+      << text;  // training
+  EXPECT_NE(text.find(R"("validation": {
+    "dynamic": [
+      {"op": "fuse.ops.squeeze", "keys": ["data.previous_seg"], "axis": 0},
+      {"op": "fuse.ops.one_hot", "key": "data.previous_seg", "categories": [1, 2], "axis": "first", "unknown": "zeros"},
+      {"op": "fuse.ops.concat", "keys": ["data.scan", "data.previous_seg"], "out": "data.scan"},)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("previous_stage": "data.previous",)"), std::string::npos) << text;
+  r = fuse("run cascade.json --epochs 1 --no-progress --out run_cascade", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("validation.dice = "), std::string::npos) << r.out;
+  ASSERT_EQ(fuse("export run_cascade --out cascade_bundle", dir).exit_code, 0);
+  // A test table: the first stage predicts it into test/previous_stage, then the second stage with those.
+  EXPECT_EQ(fuse("infer cascade_bundle --table data/test.csv --out test --no-progress", dir).err,
+            "fuse: error: bundle 'cascade_bundle' is a cascade's second stage: it reads each input's segmentation by the first stage under data.previous, "
+            "which input 'test00' lacks; give --previous-stage with the first stage's bundles (or a folder of their segmentations)\n");
+  r = fuse("infer cascade_bundle --previous-stage low_bundles --table data/test.csv --out test --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("previous stage: low_bundles predicted 2 inputs into test/previous_stage (evaluation.json: their scores alone)\n", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("\nevaluation: dice = "), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(dir / "test" / "previous_stage" / "test00.nii.gz"));
+  // The same first-stage segmentations given as a folder: the same result.
+  r = fuse("infer cascade_bundle --previous-stage test/previous_stage --table data/test.csv --out test_again --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string again = read_text(dir / "test_again" / "predictions.csv");
+  for (size_t at = again.find("test_again/"); at != std::string::npos; at = again.find("test_again/", at)) again.replace(at, 11, "test/");
+  EXPECT_EQ(again, read_text(dir / "test" / "predictions.csv"));
+  // Out of fold, the first stage predicts out of fold too: the segmentations the cascade trained on.
+  ASSERT_EQ(fuse("run cascade.json --epochs 1 --cross-validate --no-progress --out runs/cascade_cv", dir).exit_code, 0);
+  ASSERT_EQ(fuse("export runs/cascade_cv --out cascade_bundles", dir).exit_code, 0);
+  r = fuse("infer cascade_bundles --out-of-fold --previous-stage low_bundles --table data/train.csv --out oof --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string first_stage = read_text(dir / "oof" / "previous_stage" / "predictions.csv");
+  for (size_t at = first_stage.find("oof/previous_stage/"); at != std::string::npos; at = first_stage.find("oof/previous_stage/", at))
+    first_stage.replace(at, 19, "runs/low_oof/");
+  EXPECT_EQ(first_stage, read_text(dir / "runs" / "low_oof" / "predictions.csv"));
+  r = fuse("infer cascade_bundles --out-of-fold --previous-stage runs/low_oof --table data/train.csv --out oof_again --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string oof_again = read_text(dir / "oof_again" / "predictions.csv");
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"oof_again/", "oof/"}, {"runs/low_oof/", "oof/previous_stage/"}})
+    for (size_t at = oof_again.find(from); at != std::string::npos; at = oof_again.find(from, at + to.size())) oof_again.replace(at, from.size(), to);
+  EXPECT_EQ(oof_again, read_text(dir / "oof" / "predictions.csv"));
+  fs::create_directories(dir / "empty");
+  EXPECT_EQ(fuse("infer cascade_bundle --previous-stage empty --table data/test.csv --out test_empty --no-progress", dir).err,
+            "fuse: error: input 'test00' (row 1 of data/test.csv): no segmentation by the previous stage in 'empty' (a file "
+            "'test00.*', as `fuse infer --out` names them): predict this input with the first stage's bundles (--previous-stage BUNDLES)\n");
+  EXPECT_EQ(fuse("infer low_bundles --previous-stage test/previous_stage --table data/test.csv --out none --no-progress", dir).err,
+            "fuse: error: --previous-stage: bundle 'low_bundles' is not a cascade's second stage (its inference names no previous_stage): predict "
+            "without --previous-stage\n");
+  EXPECT_EQ(fuse("infer cascade_bundle --previous-stage low_bundles --input data/test/test00_ct.nii.gz", dir).err,
+            "fuse: --previous-stage: gives each input's first-stage segmentation to a cascade's bundles: give the inputs with --table, --folder or "
+            "--input and --out DIR\nRun 'fuse --help' (or 'fuse <command> --help') for usage.\n");
+  EXPECT_EQ(fuse("init data/train.csv --mask mask --lowres --cascade runs/low_oof --out none.json", dir).err,
+            "fuse: error: --cascade and --lowres: the cascade's second stage is a full-resolution 3D UNet; its first stage is the --lowres template's runs "
+            "(give --cascade alone)\n");
+  EXPECT_EQ(fuse("init data/train.csv --target lesion --cascade runs/low_oof --out none.json", dir).err,
+            "fuse: error: --cascade trains a 3D UNet on segmented volumes with the first stage's segmentations: give --mask COLUMN (or an nnU-Net folder)\n");
+}
+
 TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
   const fs::path dir = fresh_dir("init_slices");
   ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 8 24 24 12").exit_code, 0);
@@ -1010,6 +1111,40 @@ TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
   EXPECT_EQ(r.out.rfind("judged by the Dice of 'dice' on model.seg over 8 validation cases", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("\ncv_volumes + cv_slices "), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("cross-validations of each"), std::string::npos) << r.out;  // they are
+  // Out of fold: each training volume segmented by the fold that validated it, written back onto its own grid
+  // and scored there against its mask (nnU-Net's validation folders and their summary).
+  ASSERT_EQ(fuse("export cv_volumes --out cv_volumes_bundles", dir).exit_code, 0);
+  r = fuse("infer cv_volumes_bundles --out-of-fold --table data/train.csv --out oof --no-progress", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\nout of fold: each input by the bundle it validated (fold_0: 2, fold_1: 2, fold_2: 2, fold_3: 2; column 'model' of "
+                       "predictions.csv)\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nevaluation: dice = "), std::string::npos) << r.out;
+  // Each fold's cases, scored on their own grids, score about what that fold's run scored on its working grid.
+  {
+    std::istringstream oof(read_text(dir / "oof" / "predictions.csv"));
+    std::string row;
+    std::getline(oof, row);
+    ASSERT_EQ(row.rfind("id,model,", 0), 0u) << row;
+    const size_t dice_column = static_cast<size_t>(std::count(row.begin(), row.begin() + static_cast<long>(row.find(",dice,")), ',')) + 1;
+    std::map<std::string, std::vector<double>> dice_of_fold;
+    while (std::getline(oof, row)) {
+      std::vector<std::string> cells;
+      std::istringstream in(row);
+      for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
+      ASSERT_GT(cells.size(), dice_column) << row;
+      EXPECT_TRUE(fs::exists(dir / "oof" / (cells[0] + ".nii.gz"))) << cells[0];
+      dice_of_fold[cells[1]].push_back(std::stod(cells[dice_column]));
+    }
+    ASSERT_EQ(dice_of_fold.size(), 4u);
+    const bj::value cv = bj::parse(read_text(dir / "cv_volumes" / "cross_validation.json"));
+    for (int f = 0; f < 4; ++f) {
+      const std::vector<double>& d = dice_of_fold["fold_" + std::to_string(f)];
+      ASSERT_EQ(d.size(), 2u) << f;
+      EXPECT_NEAR((d[0] + d[1]) / 2, cv.at("folds").at(f).at("validation").at("dice").to_number<double>(), 0.02) << f;
+    }
+  }
   for (const char* name : {"slices", "volumes"}) ASSERT_EQ(fuse(std::string("export run_") + name + " --out " + name + "_bundle", dir).exit_code, 0);
   setenv("FUSE_LOG_LEVEL", "info", 1);
   r = fuse("infer volumes_bundle slices_bundle --table data/test.csv --out test --no-progress", dir);

@@ -467,6 +467,31 @@ TEST(FuseRun, TheLowresExampleEnsemblesWithTheFullResolutionOne) {
   EXPECT_NE(inferred.out.find("evaluation: dice = "), std::string::npos) << inferred.out;
 }
 
+// examples/seg3d/cascade3d.json as its comments run it: lowres3d.json cross-validated, its out-of-fold
+// segmentations beside the table, the cascade trained on them, and the test table segmented by both stages.
+TEST(FuseRun, TheCascadeExampleTrainsOnTheLowresOutOfFoldSegmentations) {
+  const fs::path dir = fresh_dir("train_cli_cascade_example");
+  ASSERT_EQ(run_command("'" FUSE_MAKE_VOLUMES "' '" + (dir / "data").string() + "' 8 64 64 20").exit_code, 0);
+  const std::vector<std::pair<std::string, std::string>> data{{"../../build/examples/seg3d", (dir / "data").string()}};
+  example_copy("seg3d", dir, data, "experiment.json");  // what cascade3d.json extends
+  const fs::path low = example_copy("seg3d", dir, data, "lowres3d.json"), cascade = example_copy("seg3d", dir, data, "cascade3d.json");
+  const auto at = [&](const std::string& name) { return "'" + (dir / name).string() + "'"; };
+  ASSERT_EQ(fuse("run '" + low.string() + "' --epochs 1 --cross-validate --no-progress --out " + at("low_cv")).exit_code, 0);
+  ASSERT_EQ(fuse("export " + at("low_cv") + " --out " + at("low_bundles")).exit_code, 0);
+  CommandResult r = fuse("infer " + at("low_bundles") + " --out-of-fold --table " + at("data/train.csv") + " --out " + at("data/lowres_oof") + " --no-progress");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = fuse("run '" + cascade.string() + "' --epochs 1 --no-progress --out " + at("cascade"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("validation.dice = "), std::string::npos) << r.out;
+  ASSERT_EQ(fuse("export " + at("cascade") + " --out " + at("cascade_bundle")).exit_code, 0);
+  r = fuse("infer " + at("cascade_bundle") + " --previous-stage " + at("low_bundles") + " --table " + at("data/test.csv") + " --out " + at("test") +
+           " --no-progress");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("previous stage: " + (dir / "low_bundles").string() + " predicted 2 inputs into " + (dir / "test" / "previous_stage").string(), 0), 0u)
+      << r.out;
+  EXPECT_NE(r.out.find("\nevaluation: dice = "), std::string::npos) << r.out;
+}
+
 // A 2D model on the slices of volumes: the static pipeline splits each volume into its axial slices and keeps
 // those with foreground; the dataset, its cache, the folds and the class-balanced sampler (from each volume's
 // table row) see the slices. Validation predicts whole volumes slice by slice (volume Dice), and so does the
@@ -905,6 +930,12 @@ TEST(FuseRun, SegmentationRunShowsItsResultsAndInfersOntoTheInputsGrid) {
   EXPECT_EQ(fuse("infer '" + (dir / "bundle").string() + "' --input a.nii.gz --output b.nii.gz --reference data.mask").err,
             "fuse: --reference: scores what --out DIR writes against each input's reference: give a --table whose rows carry it and --out\n"
             "Run 'fuse --help' (or 'fuse <command> --help') for usage.\n");
+  EXPECT_EQ(fuse("infer '" + (dir / "bundle").string() + "' --input a.nii.gz --out-of-fold").err,
+            "fuse: --out-of-fold: predicts a cross-validation's cases into a folder: give them with --table (or --folder) and --out DIR\n"
+            "Run 'fuse --help' (or 'fuse <command> --help') for usage.\n");
+  EXPECT_EQ(fuse(on_test + (dir / "test3").string() + "' --out-of-fold").err,
+            "fuse: error: --out-of-fold predicts each case with the fold that validated it, and takes a cross-validation's bundles (fuse export RUNS "
+            "--out BUNDLES of a `fuse run --cross-validate` folder); got one bundle, '" + (dir / "bundle").string() + "'\n");
   // A bundle refuses an input it cannot read, naming the file.
   const CommandResult missing = fuse("infer '" + (dir / "bundle").string() + "' --input '" + (dir / "nope.nii.gz").string() + "' --output x.nii.gz");
   EXPECT_EQ(missing.exit_code, 1);

@@ -50,6 +50,23 @@ std::string read_text(const std::filesystem::path& file) {
   return text.str();
 }
 
+std::vector<std::map<std::string, std::string>> csv_rows(const std::filesystem::path& file) {
+  std::istringstream text(read_text(file));
+  std::string line;
+  std::getline(text, line);
+  std::vector<std::string> columns;
+  std::istringstream header(line);
+  for (std::string c; std::getline(header, c, ',');) columns.push_back(c);
+  std::vector<std::map<std::string, std::string>> out;
+  while (std::getline(text, line)) {
+    std::istringstream cells(line);
+    std::map<std::string, std::string> row;
+    for (const std::string& c : columns) std::getline(cells, row[c], ',');
+    out.push_back(row);
+  }
+  return out;
+}
+
 std::pair<uint32_t, uint32_t> png_size(const std::filesystem::path& png) {
   const std::string bytes = read_text(png);
   if (bytes.size() < 24 || bytes.compare(1, 3, "PNG") != 0) return {0, 0};

@@ -7,6 +7,7 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -85,6 +86,8 @@ class SharedSetUp {
 
 // A whole file's bytes ("" when it cannot be read).
 std::string read_text(const std::filesystem::path& file);
+// A CSV file without quoted cells (predictions.csv) as rows of cells by column.
+std::vector<std::map<std::string, std::string>> csv_rows(const std::filesystem::path& file);
 
 // A PNG file's width and height, from its header ({0, 0} when it is not a PNG).
 std::pair<uint32_t, uint32_t> png_size(const std::filesystem::path& png);

@@ -67,6 +67,15 @@ inline std::filesystem::path write_toy(const std::filesystem::path& dir, const s
   return dir / "experiment.json";
 }
 
+// The toy experiment validated on 3 folds of its training table (no validation source), with an evaluation.
+inline std::filesystem::path write_folds_toy(const std::filesystem::path& dir, const std::string& folds = R"("folds": {"k": 3, "file": "folds.json"}, )") {
+  std::string json = toy_json("", "", R"({"epochs": 3, "monitor": "validation.auc", "mode": "max", "threads": 1, "progress": false})",
+                                       R"(, "evaluation": {"target": "data.label", "score": "model.score", "metrics": {"auc": "auc"}})");
+  json.erase(json.find(R"("validation": {"table": "validation.csv"},)"), std::string(R"("validation": {"table": "validation.csv"},)").size());
+  json.insert(json.find(R"("loader")"), folds);
+  return write_toy(dir, json);
+}
+
 // The `extra` of toy_json for an inference that reads the two features from a .npy file (`fuse infer --input
 // x.npy`, libfuse_predict's predict_file), and such a file.
 inline constexpr const char* kNpyInference = R"(,

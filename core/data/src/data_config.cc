@@ -36,7 +36,7 @@ std::vector<Sample> read_sample_source(const json::Document& d, const std::strin
   const auto base = [&](const char* field) { return d.folder_of(s.pointer(field)); };  // a base file's, when inherited
   try {
     if (s.has("table")) {
-      s.allow({"table", "id_column", "keys", "paths", "required"});
+      s.allow({"table", "id_column", "keys", "paths", "required", "with"});
       TableSource t;
       t.file = resolve(base("table"), s.string("table"));
       t.id_column = s.string("id_column", "");
@@ -45,6 +45,10 @@ std::vector<Sample> read_sample_source(const json::Document& d, const std::strin
       if (const bj::value* keys = s.find("keys")) {
         ObjectReader k(d, *keys, s.pointer("keys"), "'keys' (column -> key)");
         for (const auto& m : k.object()) t.keys[std::string(m.key())] = k.string(std::string(m.key()));
+      }
+      if (const bj::value* with = s.find("with")) {
+        ObjectReader w(d, *with, s.pointer("with"), "'with' (key -> paired file)");
+        for (const auto& m : w.object()) t.with.emplace_back(std::string(m.key()), w.string(std::string(m.key())));
       }
       return read_table_source(t);
     }

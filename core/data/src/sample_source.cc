@@ -71,8 +71,9 @@ std::string absolute_path(const fs::path& base, std::string_view text) {
   return (p.is_absolute() ? p : (base / p).lexically_normal()).string();
 }
 
-// `text` with "{stem}", "{name}" and "{*}" filled in for `file`; `what` names the template in errors.
-std::string fill_template(const std::string& what, const std::string& text, const fs::path& file, const std::string& star) {
+// `text` with each "{name}" replaced by values[name]; `what` names the template in errors, which list the
+// placeholders there are (`known`).
+std::string fill_placeholders(const std::string& what, const std::string& text, const std::map<std::string, std::string>& values, const std::string& known) {
   std::string out;
   for (size_t i = 0; i < text.size();) {
     if (text[i] != '{') {
@@ -82,13 +83,22 @@ std::string fill_template(const std::string& what, const std::string& text, cons
     const size_t close = text.find('}', i);
     if (close == std::string::npos) throw Error(Errc::kInvalidArgument, what + " \"" + text + "\": a '{' without its '}'");
     const std::string name = text.substr(i + 1, close - i - 1);
-    if (name == "stem") out += file_stem(file);
-    else if (name == "name") out += file.filename().string();
-    else if (name == "*") out += star;
-    else throw Error(Errc::kInvalidArgument, what + " \"" + text + "\": unknown placeholder '{" + name + "}' (placeholders: {stem}, {name}, {*})");
+    const auto value = values.find(name);
+    if (value == values.end()) throw Error(Errc::kInvalidArgument, what + " \"" + text + "\": unknown placeholder '{" + name + "}' (" + known + ")");
+    out += value->second;
     i = close + 1;
   }
   return out;
+}
+
+// `text` with "{stem}", "{name}" and "{*}" filled in for `file`.
+std::string fill_template(const std::string& what, const std::string& text, const fs::path& file, const std::string& star) {
+  return fill_placeholders(what, text, {{"stem", file_stem(file)}, {"name", file.filename().string()}, {"*", star}}, "placeholders: {stem}, {name}, {*}");
+}
+
+// A table's 'with' template for the row of `id`: "{id}" the only placeholder.
+std::string fill_id_template(const std::string& what, const std::string& text, const std::string& id) {
+  return fill_placeholders(what, text, {{"id", id}}, "a table's placeholder: {id}");
 }
 
 }  // namespace
@@ -108,6 +118,7 @@ std::vector<Sample> read_table_source(const TableSource& source) {
     if (std::find(columns.begin(), columns.end(), column) == columns.end())
       throw Error(Errc::kKeyNotFound, source.file.string() + ": no column '" + column + "' (\"required\")" + did_you_mean(column, columns) +
                                           " (columns: " + join(columns, ", ") + ")");
+  for (const auto& [key, text] : source.with) fill_id_template("'with' " + key, text, "x");  // checked before any row
   const fs::path base = fs::absolute(source.file).parent_path();
   std::string id_column = source.id_column;
   if (id_column.empty() && std::find(columns.begin(), columns.end(), "id") != columns.end()) id_column = "id";
@@ -167,6 +178,13 @@ std::vector<Sample> read_table_source(const TableSource& source) {
       if (!is_path(c.name)) s.values.set(key, std::move(cells[column][r]));
       else if (!text.empty()) s.values.set(key, absolute_path(base, text));
       else s.values.set(key, Value());  // an empty path cell: null
+    }
+    for (const auto& [key, text] : source.with) {
+      const std::string paired = absolute_path(base, fill_id_template("'with' " + key, text, s.id));
+      std::error_code ec;
+      if (!fs::exists(paired, ec))
+        throw Error(Errc::kIo, "sample '" + s.id + "' (" + s.origin + "): no file '" + paired + "' for '" + key + "' (\"" + text + "\" in 'with')");
+      s.values.set(key, paired);
     }
     out.push_back(std::move(s));
   }

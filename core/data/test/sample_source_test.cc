@@ -76,6 +76,29 @@ TEST(TableSource, RequiredColumnsLeaveOutRowsWithEmptyCells) {
   ::testing::internal::GetCapturedStderr();
 }
 
+// A cascade's previous-stage segmentations, a file per row named by its id beside the table's other files.
+TEST(TableSource, PairedFilesByIdTemplates) {
+  const auto dir = fresh_dir("source_table_with");
+  std::filesystem::create_directories(dir / "oof");
+  write_file(dir / "train.csv", "id,image\nc1,c1.nii.gz\nc2,c2.nii.gz\n");
+  write_file(dir / "oof" / "c1.nii.gz", "");
+  TableSource source{dir / "train.csv", "", {}, {"image"}};
+  source.with = {{"data.lowres", "oof/{id}.nii.gz"}};
+  EXPECT_EQ(error_of([&] { read_table_source(source); }),
+            "sample 'c2' (row 2 of " + (dir / "train.csv").string() + "): no file '" + (dir / "oof" / "c2.nii.gz").string() +
+                "' for 'data.lowres' (\"oof/{id}.nii.gz\" in 'with')");
+  write_file(dir / "oof" / "c2.nii.gz", "");
+  const std::vector<Sample> s = read_table_source(source);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[1].values.get<std::string>("data.lowres"), (dir / "oof" / "c2.nii.gz").string());  // relative to the table's folder
+  EXPECT_EQ(s[1].values.get<std::string>("data.image"), (dir / "c2.nii.gz").string());
+  source.with = {{"data.lowres", "oof/{stem}.nii.gz"}};
+  EXPECT_EQ(error_of([&] { read_table_source(source); }),
+            "'with' data.lowres \"oof/{stem}.nii.gz\": unknown placeholder '{stem}' (a table's placeholder: {id})");
+  source.with = {{"data.lowres", "oof/{id.nii.gz"}};
+  EXPECT_EQ(error_of([&] { read_table_source(source); }), "'with' data.lowres \"oof/{id.nii.gz\": a '{' without its '}'");
+}
+
 TEST(GlobSource, MatchingFilesSortedWithStemIds) {
   const auto dir = fresh_dir("source_glob");
   for (const char* f : {"b.nii.gz", "a.nii.gz", "notes.txt"}) write_file(dir / f, "x");

@@ -303,10 +303,19 @@ std::unique_ptr<ReferenceEvaluation> reference_evaluation(const Registry& regist
 
 BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor, const std::vector<data::Sample>& samples,
                                  const BatchInferenceOptions& options) {
+  return predict_all(registry, PredictorChoice{{&predictor}, {}, std::vector<size_t>(samples.size(), 0)}, samples, options);
+}
+
+BatchInferenceResult predict_all(const Registry& registry, const PredictorChoice& choice, const std::vector<data::Sample>& samples,
+                                 const BatchInferenceOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   if (samples.empty()) throw Error(Errc::kInvalidArgument, "no inputs to predict");
+  if (choice.predictors.empty() || choice.which.size() != samples.size() ||
+      std::any_of(choice.which.begin(), choice.which.end(), [&](size_t w) { return w >= choice.predictors.size(); }))
+    throw Error(Errc::kInvalidArgument, "predict_all: each input needs one of the predictors given");
+  const bool named_models = choice.names.size() == choice.predictors.size() && choice.predictors.size() > 1;
   check_unique_ids(samples);
-  const Experiment& e = predictor.experiment();
+  const Experiment& e = choice.predictors.front()->experiment();
   const InferenceSpec& spec = e.inference;
   const bool writes = !spec.write.empty();
   fs::create_directories(options.out);
@@ -325,7 +334,7 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
     leave_out_empty(targets_of_table, s);  // its predictions.csv row keeps the empty cell
     s.set("data.sample_id", samples[i].id);
     if (writes) s.set(spec.output_key, output_paths[i]);
-    return predictor.prepare(std::move(s));
+    return choice.predictors[choice.which[i]]->prepare(std::move(s));
   };
   const auto named = [&](size_t i, const std::string& message) { return "input '" + samples[i].id + "' (" + samples[i].origin + "): " + message; };
   // Inputs per model call: as asked, else as the run validated (what fitted its memory).
@@ -378,11 +387,14 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
     std::vector<NDict> outs(batch);
     std::vector<std::string> errors(batch);
     std::vector<std::set<std::string>> prepared_keys(batch);  // an input's keys before the model: not predictions
+    size_t first = 0, count = 0;                              // the inputs of the batch in flight
     for (size_t i = 0; i < samples.size(); ++i) {
-      const size_t at = i % batch;
-      if (at == 0) {
-        // The next `batch` inputs through the model together (a batch that fails goes input by input).
-        const size_t count = std::min(batch, samples.size() - i);
+      if (i == first + count) {
+        // The next `batch` inputs of one predictor through the model together (a batch that fails goes input by
+        // input).
+        first = i;
+        count = 1;
+        while (count < batch && i + count < samples.size() && choice.which[i + count] == choice.which[i]) ++count;
         std::vector<PreparedInput> prepared;
         std::vector<size_t> slots;
         for (size_t j = 0; j < count; ++j) {
@@ -394,9 +406,10 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
           if (errors[j].empty()) prepared.push_back(std::move(sample)), slots.push_back(j);
         }
         std::vector<std::string> failed;
-        std::vector<NDict> predicted = predictor.predict_prepared(std::move(prepared), failed);
+        std::vector<NDict> predicted = choice.predictors[choice.which[i]]->predict_prepared(std::move(prepared), failed);
         for (size_t k = 0; k < slots.size(); ++k) outs[slots[k]] = std::move(predicted[k]), errors[slots[k]] = std::move(failed[k]);
       }
+      const size_t at = i - first;
       Pending p;
       p.i = i;
       p.error = std::move(errors[at]);
@@ -405,6 +418,7 @@ BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor,
         try {
           Cells& cells = p.cells;
           cells.emplace_back("id", samples[i].id);
+          if (named_models) cells.emplace_back("model", choice.names[choice.which[i]]);
           for (const auto& [key, value] : samples[i].values.flatten())
             if (!value->is<Tensor>() && !repeat_id.count(key)) add_cells(key, *value, cells);
           // The evaluation's targets as the inference steps leave them (a class index from a lookup, labels split

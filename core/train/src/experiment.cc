@@ -296,13 +296,14 @@ void read_inference(const json::Document& d, Experiment& e) {
   const bj::value* v = at(d, "/inference");
   if (v == nullptr) return;
   ObjectReader r(d, *v, "/inference", "the inference section");
-  r.allow({"steps", "postprocess", "write", "input_key", "output_key", "reference", "tta", "sliding_window", "slices"});
+  r.allow({"steps", "postprocess", "write", "input_key", "output_key", "reference", "previous_stage", "tta", "sliding_window", "slices"});
   if (r.has("steps")) i.steps = data::read_steps(d, "/inference/steps", true);
   if (r.has("postprocess")) i.postprocess = data::read_postprocess_steps(d, "/inference/postprocess");
   i.write = data::read_steps(d, "/inference/write");
   i.input_key = r.string("input_key", i.input_key);
   i.output_key = r.string("output_key", i.output_key);
   i.reference = r.string("reference", "");
+  i.previous_stage = r.string("previous_stage", "");
   if (const bj::value* tta = r.find("tta")) {
     if (!tta->is_array()) r.fail("tta", "'tta' must be an array of axis lists, e.g. [[0], [1], [0, 1]] (0 = x)");
     for (size_t k = 0; k < tta->as_array().size(); ++k) {

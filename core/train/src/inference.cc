@@ -11,6 +11,8 @@
 #include "fuse/base/log.h"
 #include "fuse/base/strings.h"
 #include "fuse/data/pipeline.h"
+#include "fuse/json/document.h"
+#include "fuse/json/parse.h"
 #include "fuse/json/write.h"
 #include "fuse/train/checkpoint.h"
 #include "fuse/train/cross_validation.h"
@@ -100,13 +102,19 @@ void export_bundle(const Registry& registry, const fs::path& run_dir, const fs::
     std::ofstream(bundle_dir / "model" / (name + ".state"), std::ios::binary) << bytes;
     states.push_back(bj::value(name));
   }
-  const bj::object bundle{{"format", kFormat},
-                          {"name", e.name},
-                          {"checkpoint", checkpoint},
-                          {"epoch", c.info.at("epoch").as_int64() + 1},
-                          {"components", states},
-                          {"plugins", plugins},
-                          {"experiment", experiment}};
+  bj::object bundle{{"format", kFormat},
+                    {"name", e.name},
+                    {"checkpoint", checkpoint},
+                    {"epoch", c.info.at("epoch").as_int64() + 1},
+                    {"components", states},
+                    {"plugins", plugins},
+                    {"experiment", experiment}};
+  // The cases that validated the run (a finished run's results.json): `fuse infer --out-of-fold` predicts each
+  // with the fold that did not train on it.
+  if (const fs::path results = run_dir / "results.json"; fs::exists(results))
+    if (const bj::value r = json::parse_exact(json::read_file(results)); r.is_object())
+      if (const bj::value* cases = r.as_object().if_contains("validation_cases"); cases != nullptr && cases->is_array())
+        bundle["validation_cases"] = *cases;
   std::ofstream(bundle_dir / "bundle.json") << json::to_text(bundle, {2}) << "\n";
 }
 
@@ -124,6 +132,18 @@ std::vector<fs::path> export_bundles(const Registry& registry, const fs::path& r
     written.push_back(out / run.filename());
   }
   return written;
+}
+
+std::vector<std::string> bundle_validation_cases(const fs::path& bundle_dir) {
+  const fs::path file = bundle_dir / "bundle.json";
+  if (!fs::exists(file)) throw Error(Errc::kIo, "'" + bundle_dir.string() + "' is not a bundle (no bundle.json); make one with `fuse export RUN --out BUNDLE`");
+  const bj::value b = json::parse_exact(json::read_file(file));
+  std::vector<std::string> out;
+  const bj::value* cases = b.is_object() ? b.as_object().if_contains("validation_cases") : nullptr;
+  if (cases != nullptr && cases->is_array())
+    for (const bj::value& id : cases->as_array())
+      if (id.is_string()) out.emplace_back(id.as_string());
+  return out;
 }
 
 std::vector<fs::path> expand_bundle_folders(const std::vector<fs::path>& paths) {

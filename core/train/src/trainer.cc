@@ -187,6 +187,7 @@ struct Trainer::Impl {
   CsvLog log;
 
   std::unique_ptr<data::Dataset> train_data, validation_data;
+  std::vector<std::string> validation_cases;  // the validation source's ids (before a static split), for results.json
   std::unique_ptr<loader::Sampler> train_sampler, validation_sampler;
   const loader::RankShardSampler* shard = nullptr;  // distributed: train_sampler, for the ranks' shares
   std::vector<double> shares;                      // this epoch's, per batch
@@ -297,6 +298,8 @@ void Trainer::Impl::prepare(Mode mode) {
   train_data = std::make_unique<data::Dataset>(registry, train_spec);
   data::DatasetSpec validation_spec = data::validation_dataset(e.data, e.validation);
   validation_spec.index_threads = threads;
+  validation_cases.clear();
+  for (const data::Sample& s : validation_spec.samples) validation_cases.push_back(s.id);
   if (!validation_spec.samples.empty()) validation_data = std::make_unique<data::Dataset>(registry, std::move(validation_spec));
   if (e.trainer.monitor.rfind("validation.", 0) == 0 && !validation_data)
     throw Error(Errc::kConfig, e.file.string() + ": the trainer monitors '" + e.trainer.monitor +
@@ -811,6 +814,8 @@ RunResult Trainer::fit(bool resume) {
   bj::object train_values;
   for (const auto& [k, v] : m.best_row)
     if (k.rfind("train.", 0) == 0) train_values[k.substr(6)] = v;
+  bj::array validation_cases;
+  for (const std::string& id : m.validation_cases) validation_cases.push_back(bj::value(id));
   const bj::object results{{"experiment", m.e.name},
                            {"best_epoch", result.best_epoch + 1},
                            {"monitor", result.monitor},
@@ -820,7 +825,10 @@ RunResult Trainer::fit(bool resume) {
                            {"stopped_early", result.stopped_early},
                            {"skipped_batches", m.skipped_batches},
                            {"threads", at::get_num_threads()},
-                           {"seconds", result.seconds}};
+                           {"seconds", result.seconds},
+                           // Which cases validated it: a bundle carries them, so `fuse infer --out-of-fold` predicts
+                           // each case with the fold that did not train on it.
+                           {"validation_cases", std::move(validation_cases)}};
   write_file_atomically(m.dir / "results.json", json::to_text(results, {2}) + "\n");
   return result;
 }

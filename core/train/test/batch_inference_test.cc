@@ -50,22 +50,7 @@ class PredictAll : public ::testing::Test {
   static fs::path bundle(const std::string& name) { return dir() / name / "bundle"; }
 
   // predictions.csv as rows of cells by column.
-  static std::vector<std::map<std::string, std::string>> rows(const fs::path& file) {
-    std::istringstream text(read_text(file));
-    std::string line;
-    std::getline(text, line);
-    std::vector<std::string> columns;
-    std::istringstream header(line);
-    for (std::string c; std::getline(header, c, ',');) columns.push_back(c);
-    std::vector<std::map<std::string, std::string>> out;
-    while (std::getline(text, line)) {
-      std::istringstream cells(line);
-      std::map<std::string, std::string> row;
-      for (size_t i = 0; i < columns.size(); ++i) std::getline(cells, row[columns[i]], ',');
-      out.push_back(row);
-    }
-    return out;
-  }
+  static std::vector<std::map<std::string, std::string>> rows(const fs::path& file) { return fuse::testing::csv_rows(file); }
 };
 
 // The table's id column (data.id) only repeats the id column; a key that equals the id in some rows only is data.

@@ -23,14 +23,7 @@ using fuse::testing::error_of;
 using fuse::testing::fresh_dir;
 using fuse::testing::read_text;
 
-// The toy experiment validated on 3 folds of its training table (no validation source), with an evaluation.
-std::filesystem::path write_folds_toy(const std::filesystem::path& dir, const std::string& folds = R"("folds": {"k": 3, "file": "folds.json"}, )") {
-  std::string json = testing::toy_json("", "", R"({"epochs": 3, "monitor": "validation.auc", "mode": "max", "threads": 1, "progress": false})",
-                                       R"(, "evaluation": {"target": "data.label", "score": "model.score", "metrics": {"auc": "auc"}})");
-  json.erase(json.find(R"("validation": {"table": "validation.csv"},)"), std::string(R"("validation": {"table": "validation.csv"},)").size());
-  json.insert(json.find(R"("loader")"), folds);
-  return testing::write_toy(dir, json);
-}
+using testing::write_folds_toy;
 
 bj::object read_json(const std::filesystem::path& file) { return bj::parse(read_text(file)).as_object(); }
 

@@ -40,8 +40,7 @@ class KeepComponents {
       sdk::MutTensorView t = sample.tensor_mut(key);
       t.require_cpu_contiguous();
       const volume::Layout l = volume::layout_of(t, dims_);
-      std::vector<int64_t> shape = {l.size.y, l.size.x};
-      if (dims_ == 3) shape.insert(shape.begin(), l.size.z);
+      const std::vector<int64_t> shape = volume::spatial_shape(l, dims_);
       const size_t voxels = static_cast<size_t>(l.size.count());
       const int64_t classes = scores_.empty() ? 0 : classes_in_scores(sample, key, l);  // checked before anything changes
       const bool ok = sdk::dispatch_dtype(t.dtype(), [&](auto tag) {

@@ -88,6 +88,12 @@ Layout layout_of(const sdk::TensorView& t, int dims) {
   return l;
 }
 
+std::vector<int64_t> spatial_shape(const Layout& l, int dims) {
+  std::vector<int64_t> shape = {l.size.y, l.size.x};
+  if (dims == 3) shape.insert(shape.begin(), l.size.z);
+  return shape;
+}
+
 std::vector<int64_t> shape_for(const sdk::TensorView& like, int dims, Size3 size) {
   std::vector<int64_t> s = like.shape();
   s.resize(s.size() - static_cast<size_t>(dims));

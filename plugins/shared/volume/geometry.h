@@ -61,6 +61,8 @@ struct Layout {
   Size3 size;
 };
 Layout layout_of(const sdk::TensorView& t, int dims);
+// The spatial sizes of a layout in tensor order: [z,] y, x.
+std::vector<int64_t> spatial_shape(const Layout& l, int dims);
 // The tensor shape for a layout (leading shape kept from `like`).
 std::vector<int64_t> shape_for(const sdk::TensorView& like, int dims, Size3 size);
 

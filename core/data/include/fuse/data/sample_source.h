@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fuse/ndict/ndict.h"
@@ -30,6 +31,10 @@ struct TableSource {
   // Columns a row must have: a row with an empty (or NaN) cell in one is left out, and the count logged as a
   // warning (a clinical table's patients without the outcome). Empty: every row.
   std::vector<std::string> required{};
+  // Paired files by row: key -> path template, "{id}" the row's id, relative to the table's folder (a cascade's
+  // previous-stage segmentations: "data.lowres" -> "../oof/{id}.nii.gz"). A missing file is an error naming the
+  // row and the path.
+  std::vector<std::pair<std::string, std::string>> with{};
 };
 
 // Whether a table cell's value counts as empty for "required": an empty cell (null) or NaN. Inference leaves

@@ -58,6 +58,19 @@ struct BatchInferenceResult {
 BatchInferenceResult predict_all(const Registry& registry, Predictor& predictor, const std::vector<data::Sample>& samples,
                                  const BatchInferenceOptions& options);
 
+// Which model predicts each input: predictors[which[i]] (a cross-validation's folds, each predicting the cases it
+// validated: `fuse infer --out-of-fold`). With a name per predictor, predictions.csv says which in a column
+// "model" after the id. The first predictor's experiment gives the columns, the evaluation and the reference.
+struct PredictorChoice {
+  std::vector<Predictor*> predictors;
+  std::vector<std::string> names;
+  std::vector<size_t> which;  // one per input
+};
+// predict_all with each input's own predictor; a batch holds consecutive inputs of one predictor (put each
+// predictor's inputs together).
+BatchInferenceResult predict_all(const Registry& registry, const PredictorChoice& choice, const std::vector<data::Sample>& samples,
+                                 const BatchInferenceOptions& options);
+
 }  // namespace fuse::train
 
 #endif  // FUSE_TRAIN_BATCH_INFERENCE_H_

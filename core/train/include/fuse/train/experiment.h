@@ -112,6 +112,9 @@ struct InferenceSpec {
   // The input key of each input's reference label map (data.mask): `fuse infer --out` scores the written label
   // map against it on the input's grid (ReferenceEvaluation). Empty: none.
   std::string reference;
+  // A cascade's second stage (nnU-Net's 3d_cascade_fullres): the input key of each input's segmentation by the
+  // first stage (a file on the input's grid), which `fuse infer --previous-stage` fills. Empty: none.
+  std::string previous_stage;
   TtaSpec tta;
   SlidingWindowSpec sliding_window;
   SliceSpec slices;

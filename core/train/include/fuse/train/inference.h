@@ -26,6 +26,9 @@ void export_bundle(const Registry& registry, const std::filesystem::path& run_di
 // postprocess.json (chosen_postprocess) join each bundle's inference postprocess. Returns the bundles written.
 std::vector<std::filesystem::path> export_bundles(const Registry& registry, const std::filesystem::path& run_dir, const std::filesystem::path& out,
                                                   const std::string& checkpoint);
+// The ids of the cases that validated a bundle's run (its results.json's, copied at export); empty when it
+// records none (a run without validation, exported before it finished, or by an older fuse).
+std::vector<std::string> bundle_validation_cases(const std::filesystem::path& bundle_dir);
 // `paths` with each folder of bundles (no bundle.json of its own, sub-folders that have one: what export_bundles
 // writes for a cross-validation) replaced by its bundles, fold_2 before fold_10.
 std::vector<std::filesystem::path> expand_bundle_folders(const std::vector<std::filesystem::path>& paths);
