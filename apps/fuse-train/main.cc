@@ -421,7 +421,7 @@ int eval_seg(EvalSegOptions& o) {
 // or an ensemble), or with --out-of-fold one per bundle, each input by the one it validated, each bundle's inputs
 // together.
 struct Stage {
-  std::vector<std::shared_ptr<fuse::train::Predictor>> owned;
+  std::vector<std::unique_ptr<fuse::train::Predictor>> owned;
   fuse::train::PredictorChoice choice;
   std::vector<fuse::data::Sample> samples;
 };
@@ -429,7 +429,7 @@ struct Stage {
 Stage make_stage(const fuse::Registry& registry, const std::vector<fs::path>& given, const InferOptions& o, const std::vector<std::vector<int>>& flips) {
   Stage stage;
   const auto add = [&](const std::vector<fs::path>& bundles, const std::string& name) {
-    stage.owned.push_back(std::make_shared<fuse::train::Predictor>(registry, bundles, o.device));
+    stage.owned.push_back(std::make_unique<fuse::train::Predictor>(registry, bundles, o.device));
     if (!o.mirror.empty()) stage.owned.back()->set_flips(flips);
     stage.choice.predictors.push_back(stage.owned.back().get());
     stage.choice.names.push_back(name);
@@ -472,9 +472,9 @@ int infer(const InferOptions& o) {
     if (!o.mirror.empty()) predictor.set_flips(flips);
     return infer_one(o, predictor);
   }
-  const Stage stage = make_stage(registry, given, o, flips);
+  Stage stage = make_stage(registry, given, o, flips);
   const std::string& key = stage.choice.predictors.front()->experiment().inference.previous_stage;
-  std::vector<fuse::data::Sample> samples = stage.samples;
+  std::vector<fuse::data::Sample>& samples = stage.samples;
   if (key.empty() && !o.previous_stage.empty())
     throw fuse::Error(fuse::Errc::kInvalidArgument, "--previous-stage: bundle '" + o.bundles.front() + "' is not a cascade's second stage (its inference "
                                                     "names no previous_stage): predict without --previous-stage");

@@ -186,36 +186,6 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
     source = "{\"table\": " + json_string(table_path(table_file, out)) + ", \"paths\": " + json_list(sources) + renamed_keys(columns) +
              (unlabelled > 0 ? ", \"required\": [" + json_string(o.mask) + "]" : "") + "}";
   }
-  // --cascade (nnU-Net's 3d_cascade_fullres): each case's first-stage segmentation, a paired file of the source
-  // named by its id, as `fuse infer --out-of-fold` writes them.
-  const std::string previous = o.cascade.empty() ? "" : volume_key(columns, "previous");  // its path's key
-  const std::string previous_seg = previous.empty() ? "" : previous + "_seg";          // its label map's
-  if (!o.cascade.empty()) {
-    if (nnunet == nullptr && table_file.extension() == ".json")
-      throw Error(Errc::kInvalidArgument, "--cascade: a data list's entries take no paired files; give the cases as a table (image and mask columns) or "
-                                          "an nnU-Net folder");
-    const fs::path folder = fs::absolute(o.cascade).lexically_normal();
-    const std::string first = fs::path(images.front()).filename().string();
-    const std::string ext = first.substr(data::file_stem(first).size());
-    size_t files = 0;
-    if (fs::is_directory(folder))
-      for (const fs::directory_entry& e : fs::directory_iterator(folder))
-        files += e.is_regular_file() && e.path().filename().string().size() > ext.size() &&
-                 e.path().filename().string().compare(e.path().filename().string().size() - ext.size(), ext.size(), ext) == 0;
-    if (files < images.size())
-      throw Error(Errc::kInvalidArgument, "--cascade " + o.cascade + ": " + (fs::is_directory(folder) ? "holds " + std::to_string(files) + " segmentations (*" +
-                                                                                                          ext + ") for " + std::to_string(images.size()) + " training cases"
-                                                                                                    : std::string("no such folder")) +
-                                              "; the first stage's out-of-fold segmentations of every case: cross-validate the --lowres template, "
-                                              "`fuse export` it, then `fuse infer BUNDLES --out-of-fold --table " + o.table + " --out " + o.cascade + "`");
-    // Relative to where the source's paths are taken from: the table's folder, nnU-Net's imagesTr.
-    const fs::path base = fs::absolute(nnunet != nullptr ? nnunet->folder / "imagesTr" : table_file.parent_path()).lexically_normal();
-    const fs::path relative = folder.lexically_relative(base);
-    const std::string file = ((relative.empty() ? folder : relative) / ((nnunet != nullptr ? "{*}" : "{id}") + ext)).generic_string();
-    const std::string entry = json_string(previous) + ": " + json_string(file);
-    if (nnunet != nullptr) source.insert(source.size() - 2, ", " + entry);  // into its "with"
-    else source.insert(source.size() - 1, ", \"with\": {" + entry + "}");
-  }
   const data::DatasetSummary s = data::summarize(data::read_image_infos(Registry(), images, masks, reading_threads(o)));
   if (s.photographs && image_cols.size() > 1)
     throw Error(Errc::kInvalidArgument, (nnunet != nullptr ? o.table + ": " + std::to_string(image_cols.size()) + " channels of photographs (" +
@@ -245,6 +215,37 @@ int init_segmentation(const InitOptions& o, const NnunetDataset* nnunet) {
   if (s.photographs && !o.cascade.empty())
     throw Error(Errc::kInvalidArgument, "--cascade: " + o.table + " holds photographs; a cascade refines a 3D UNet's segmentations of volumes");
   if (s.photographs) return init_photograph_segmentation(o, s, columns, source, groups, unlabelled);
+  // --cascade (nnU-Net's 3d_cascade_fullres): each case's first-stage segmentation, a paired file of the source
+  // named by its id, as `fuse infer --out-of-fold` writes them.
+  const std::string previous = o.cascade.empty() ? "" : volume_key(columns, "previous");  // its path's key
+  const std::string previous_seg = previous.empty() ? "" : previous + "_seg";          // its label map's
+  if (!o.cascade.empty()) {
+    if (nnunet == nullptr && table_file.extension() == ".json")
+      throw Error(Errc::kInvalidArgument, "--cascade: a data list's entries take no paired files; give the cases as a table (image and mask columns) or "
+                                          "an nnU-Net folder");
+    const fs::path folder = fs::absolute(o.cascade).lexically_normal();
+    const std::string first = fs::path(images.front()).filename().string();
+    const std::string ext = first.substr(data::file_stem(first).size());
+    size_t files = 0;  // the case files there: named <id><ext>
+    if (fs::is_directory(folder))
+      for (const fs::directory_entry& e : fs::directory_iterator(folder)) {
+        const std::string name = e.path().filename().string();
+        files += e.is_regular_file() && name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0;
+      }
+    if (files < images.size())
+      throw Error(Errc::kInvalidArgument, "--cascade " + o.cascade + ": " + (fs::is_directory(folder) ? "holds " + std::to_string(files) + " segmentations (*" +
+                                                                                                          ext + ") for " + std::to_string(images.size()) + " training cases"
+                                                                                                    : std::string("no such folder")) +
+                                              "; the first stage's out-of-fold segmentations of every case: cross-validate the --lowres template, "
+                                              "`fuse export` it, then `fuse infer BUNDLES --out-of-fold --table " + o.table + " --out " + o.cascade + "`");
+    // Relative to where the source's paths are taken from: the table's folder, nnU-Net's imagesTr.
+    const fs::path base = fs::absolute(nnunet != nullptr ? nnunet->folder / "imagesTr" : table_file.parent_path()).lexically_normal();
+    const fs::path relative = folder.lexically_relative(base);
+    const std::string file = ((relative.empty() ? folder : relative) / ((nnunet != nullptr ? "{*}" : "{id}") + ext)).generic_string();
+    const std::string entry = json_string(previous) + ": " + json_string(file);
+    if (nnunet != nullptr) source.insert(source.size() - 2, ", " + entry);  // into its "with"
+    else source.insert(source.size() - 1, ", \"with\": {" + entry + "}");
+  }
   // The labels the masks hold, dataset.json's "ignore" label (voxels not annotated) aside.
   const std::optional<int64_t> ignore = nnunet != nullptr ? nnunet->ignore : std::nullopt;
   std::vector<int64_t> labels;

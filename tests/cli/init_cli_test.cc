@@ -619,6 +619,10 @@ TEST(FuseInit, ImagesAndLabelMapsGiveASegmentationThatRunsAndInfers) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find(" voxels) in 6 images\n"), std::string::npos) << r.out;
   EXPECT_NE(read_text(dir / "decathlon.json").find(R"("source": {"datalist": "data/dataset.json", "paths": ["image", "label"]})"), std::string::npos);
+  fs::create_directories(dir / "oof");
+  EXPECT_EQ(fuse("init data/dataset.json --mask label --cascade oof --threads 2 --out none.json", dir).err,
+            "fuse: error: --cascade: a data list's entries take no paired files; give the cases as a table (image and mask columns) or an nnU-Net "
+            "folder\n");
   r = fuse("data show decathlon.json --n 2 --out show.png", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(dir / "show.png"));
@@ -1684,6 +1688,8 @@ TEST(FuseInit, PhotographsGive2DExperimentsThatRunAndInfer) {
             "fuse: error: --regions: data/train.csv holds photographs, whose template segments classes; region-based labels are for volumes\n");
   EXPECT_EQ(init_error("data/train.csv --mask mask --slices --threads 2", dir),
             "fuse: error: --slices: data/train.csv holds photographs, which are 2D already; --slices trains on the slices of volumes\n");
+  EXPECT_EQ(init_error("data/train.csv --mask mask --cascade oof --threads 2", dir),
+            "fuse: error: --cascade: data/train.csv holds photographs; a cascade refines a 3D UNet's segmentations of volumes\n");
   r = fuse("init data/train.csv --mask mask --threads 2 --out seg.json", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("wrote seg.json: 2D segmentation of mask value 255 ("), std::string::npos) << r.out;
