@@ -54,6 +54,7 @@ void read_model(const json::Document& d, Experiment& e) {
       s.component = r.string("model");
       s.config = config_of(r, {"name", "model"});
     }
+    s.default_seed = e.seed + e.model.size();
     e.model.push_back(std::move(s));
   };
   if (model.has("components")) {
@@ -71,6 +72,7 @@ void read_model(const json::Document& d, Experiment& e) {
     s.config = config_of(r, {"model", "freeze", "param_groups"});
     s.where = d.location("/model");
     s.pointer = "/model";
+    s.default_seed = e.seed;
     e.model.push_back(std::move(s));
   }
   e.freeze = model.strings("freeze");

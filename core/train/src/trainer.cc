@@ -160,12 +160,25 @@ DLDevice parse_device(const std::string& text) {
   throw Error(Errc::kConfig, "unknown device '" + text + "' (cpu, cuda, cuda:N)");
 }
 
+namespace {
+
+// A component's config with the experiment's seed for its initial weights where it takes one and sets none.
+boost::json::object with_default_seed(const Registry& registry, const ComponentSpec& c) {
+  boost::json::object config = c.config;
+  if (config.contains("seed")) return config;
+  for (const ConfigField& f : registry.component(c.component).config)
+    if (f.name == "seed") config["seed"] = static_cast<int64_t>(c.default_seed);
+  return config;
+}
+
+}  // namespace
+
 ModelGraph build_model(const Registry& registry, const std::vector<ComponentSpec>& components) {
   ModelGraph graph;
   for (const ComponentSpec& c : components) {
     try {
       if (!c.shares.empty()) graph.add_shared(c.name, c.shares, c.keys);
-      else graph.add(c.name, registry.create_model(c.component, c.config));
+      else graph.add(c.name, registry.create_model(c.component, with_default_seed(registry, c)));
     } catch (const Error& e) {
       throw Error(e.code(), c.where + ": model component '" + c.name + "': " + e.what());
     }

@@ -351,8 +351,17 @@ TEST(Trainer, ValidationWithASlidingWindowRunsOnWholeImages) {
                                     "inputs": ["data.x"], "outputs": ["model.logits", "model.probs"]})";
   const std::string conv = R"({"model": "fuse.models.segmentation_head", "dims": 2, "in_channels": 1, "num_classes": 2, "hidden": 4,
                                "inputs": ["data.x"], "outputs": ["model.logits", "model.probs"]})";
+  // Batches of one image: 36 steps, enough for the per-pixel model to learn the threshold from any start.
+  const auto write = [&](const std::string& model, const std::string& validation) {
+    const auto file = testing::write_segmentation_toy(dir, model, validation);
+    std::string json = read_text(file);
+    const std::string batches = R"("batch_size": 4, "workers": 1)";
+    ASSERT_NE(json.find(batches), std::string::npos);
+    std::ofstream(file) << json.replace(json.find(batches), batches.size(), R"("batch_size": 1, "workers": 1)");
+  };
   const auto run = [&](const std::string& model, const std::string& validation, const std::string& name) {
-    fit(testing::write_segmentation_toy(dir, model, validation), dir / name);
+    write(model, validation);
+    fit(dir / "experiment.json", dir / name);
     return validation_log(dir / name);
   };
   const auto expect_near = [](const std::vector<std::pair<double, double>>& a, const std::vector<std::pair<double, double>>& b) {
@@ -482,9 +491,9 @@ TEST(Trainer, AnEnsembleRunsEachBundlesOwnInferenceStepsAndPostprocess) {
     return sample;
   };
   Predictor single(built_plugins(), {dir / "bundle"});
-  const std::vector<float> p = fuse::testing::values<float>(single.predict(input(1.5, 1.0)).get<Tensor>("model.probs"));
-  const std::vector<float> q = fuse::testing::values<float>(single.predict(input(1.0, 1.5)).get<Tensor>("model.probs"));
-  ASSERT_GT(std::abs(p[1] - q[1]), 1e-3);  // the swap matters
+  const std::vector<float> p = fuse::testing::values<float>(single.predict(input(1.0, -1.2)).get<Tensor>("model.probs"));
+  const std::vector<float> q = fuse::testing::values<float>(single.predict(input(-1.2, 1.0)).get<Tensor>("model.probs"));
+  ASSERT_GT(std::abs(p[1] - q[1]), 1e-3);  // the swap matters (near the boundary, where the model is least symmetric)
   Predictor ensemble(built_plugins(), {dir / "bundle", dir / "swapped"});
   const auto check = [&](const NDict& out) {
     const auto near = [](const std::vector<float>& a, const std::vector<float>& b) {
@@ -497,12 +506,12 @@ TEST(Trainer, AnEnsembleRunsEachBundlesOwnInferenceStepsAndPostprocess) {
     near(fuse::testing::values<float>(out.get<Tensor>("model.score_m0")), {p[1]});
     near(fuse::testing::values<float>(out.get<Tensor>("model.score_m1")), {q[0]});
     near(fuse::testing::values<float>(out.get<Tensor>("model.score")), {(p[1] + q[0]) / 2});
-    EXPECT_EQ(fuse::testing::values<float>(out.get<Tensor>("data.features")), (std::vector<float>{1.5f, 1.0f}));  // the first bundle's
+    EXPECT_EQ(fuse::testing::values<float>(out.get<Tensor>("data.features")), (std::vector<float>{1.0f, -1.2f}));  // the first bundle's
   };
-  check(ensemble.predict(input(1.5, 1.0)));
+  check(ensemble.predict(input(1.0, -1.2)));
   // Prepared on other threads and predicted in one batch: the same.
   std::vector<PreparedInput> prepared;
-  for (int k = 0; k < 3; ++k) prepared.push_back(ensemble.prepare(input(1.5, 1.0)));
+  for (int k = 0; k < 3; ++k) prepared.push_back(ensemble.prepare(input(1.0, -1.2)));
   ASSERT_EQ(prepared[0].by_steps.size(), 2u);
   std::vector<std::string> errors;
   for (const NDict& out : ensemble.predict_prepared(std::move(prepared), errors)) check(out);
@@ -511,12 +520,12 @@ TEST(Trainer, AnEnsembleRunsEachBundlesOwnInferenceStepsAndPostprocess) {
   // A postprocess that writes another key, or none: nothing to combine.
   copy_bundle(dir / "bundle", dir / "elsewhere", [](boost::json::object& e) { e["postprocess"].as_array()[0].as_object()["out"] = "model.other"; });
   Predictor apart(built_plugins(), {dir / "bundle", dir / "elsewhere"});
-  EXPECT_EQ(error_of([&] { apart.predict(input(1.5, 1.0)); }),
+  EXPECT_EQ(error_of([&] { apart.predict(input(1.0, -1.2)); }),
             "an ensemble combines what its models' postprocesses write, but the postprocess of '" + (dir / "elsewhere").string() +
                 "' writes 'model.other', which the first bundle's ('" + (dir / "bundle").string() + "') does not");
   copy_bundle(dir / "bundle", dir / "none", [](boost::json::object& e) { e["postprocess"] = boost::json::array{}; });
   Predictor without(built_plugins(), {dir / "bundle", dir / "none"});
-  EXPECT_EQ(error_of([&] { without.predict(input(1.5, 1.0)); }),
+  EXPECT_EQ(error_of([&] { without.predict(input(1.0, -1.2)); }),
             "an ensemble combines what its models' postprocesses write, but the postprocess of '" + (dir / "none").string() +
                 "' writes no 'model.score', which the first bundle's ('" + (dir / "bundle").string() + "') writes");
   // A step of one bundle's own that fails is named with its bundle.
@@ -524,7 +533,7 @@ TEST(Trainer, AnEnsembleRunsEachBundlesOwnInferenceStepsAndPostprocess) {
     e["data"].as_object()["static"].as_array()[1].as_object()["keys"] = boost::json::array{"data.x1", "data.x3"};
   });
   Predictor typo(built_plugins(), {dir / "bundle", dir / "typo"});
-  const std::string message = error_of([&] { typo.predict(input(1.5, 1.0)); });
+  const std::string message = error_of([&] { typo.predict(input(1.0, -1.2)); });
   EXPECT_EQ(message.rfind("inference steps of '" + (dir / "typo").string() + "' step 2 (", 0), 0u) << message;
   // What postprocesses write in other shapes cannot be combined.
   copy_bundle(dir / "bundle", dir / "both", [](boost::json::object& e) {
@@ -532,7 +541,7 @@ TEST(Trainer, AnEnsembleRunsEachBundlesOwnInferenceStepsAndPostprocess) {
     e["postprocess"].as_array()[0].as_object()["index"] = 0;
   });
   Predictor both(built_plugins(), {dir / "bundle", dir / "both"});
-  const std::string written = error_of([&] { both.predict(input(1.5, 1.0)); });
+  const std::string written = error_of([&] { both.predict(input(1.0, -1.2)); });
   EXPECT_EQ(written.rfind("an ensemble combines what its models' postprocesses write, but the postprocess of '" + (dir / "both").string() +
                               "' makes 'model.score' ",
                           0),
@@ -557,19 +566,19 @@ TEST(Trainer, AnEnsembleRunsEachBundlesOwnInferenceStepsAndPostprocess) {
   // Test-time flips of other axes than the spatial ones are refused (here the features' axis of a table's model).
   Predictor mirrored(built_plugins(), {dir / "bundle"});
   mirrored.set_flips({{0}});
-  EXPECT_EQ(error_of([&] { mirrored.predict(input(1.5, 1.0)); }),
+  EXPECT_EQ(error_of([&] { mirrored.predict(input(1.0, -1.2)); }),
             "a test-time flip along x but the model input 'data.features' is [1, 2] ([batch, channels, ...] with 0 spatial axes): flip its spatial axes only "
             "(xy for a 2D input)");
   // Each model predicts with its own bundle's windows, slices and test-time flips (a 2D model on slices beside a
   // 3D one on windows): the second bundle's flips reach its model alone, which refuses them.
   copy_bundle(dir / "bundle", dir / "flipped", [&](boost::json::object& e) { inference_of(e)["tta"] = boost::json::parse("[[0], [0, 1]]"); });
   Predictor flipped_second(built_plugins(), {dir / "bundle", dir / "flipped"});
-  EXPECT_EQ(error_of([&] { flipped_second.predict(input(1.5, 1.0)); }),
+  EXPECT_EQ(error_of([&] { flipped_second.predict(input(1.0, -1.2)); }),
             "a test-time flip along x but the model input 'data.features' is [1, 2] ([batch, channels, ...] with 0 spatial axes): flip its spatial axes only "
             "(xy for a 2D input)");
   Predictor unflipped(built_plugins(), {dir / "bundle", dir / "flipped"});
   unflipped.set_flips({});  // --mirror's flips replace every bundle's
-  EXPECT_TRUE(unflipped.predict(input(1.5, 1.0)).has("model.probs_m1"));
+  EXPECT_TRUE(unflipped.predict(input(1.0, -1.2)).has("model.probs_m1"));
 }
 
 // Label maps that the models' own postprocesses write are combined by a vote per pixel; outputs of other
@@ -1010,6 +1019,64 @@ TEST(ClassWeights, AutoNeedsAListOrAuto) {
                          "weighs the regions"),
             std::string::npos)
       << regions;
+}
+
+// The values of the parameter `name` of the model an experiment builds.
+std::vector<float> initial_weights(const std::filesystem::path& experiment, const std::string& name, const Registry& registry = built_plugins()) {
+  ModelGraph g = build_model(registry, read_experiment(experiment).model);
+  for (const NamedParameter& p : g.parameters()) {
+    if (p.name != name) continue;
+    const DLTensor& t = *p.parameter.value;
+    int64_t n = 1;
+    for (int32_t d = 0; d < t.ndim; ++d) n *= t.shape[d];
+    const float* v = static_cast<const float*>(t.data);
+    return std::vector<float>(v, v + n);
+  }
+  ADD_FAILURE() << "no parameter " << name;
+  return {};
+}
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return at == std::string::npos ? text : text.replace(at, from.size(), to);
+}
+
+// The experiment's seed draws the model's initial weights (a model config's own "seed" wins), so runs that
+// differ in the seed differ in their weights, not only in their augmentation and order.
+TEST(BuildModel, TheExperimentsSeedDrawsTheInitialWeights) {
+  const auto dir = fresh_dir("model_seed");
+  const std::string mlp = R"({"model": "fuse.models.mlp", "in_features": 2, "hidden": [8], "out_features": 2, "inputs": ["data.features"], "outputs": ["model.logits"]})";
+  const std::string with_seed = replaced(mlp, R"("in_features")", R"("seed": 3, "in_features")");
+  const auto write = [&](const std::string& name, const std::string& experiment_seed, const std::string& model) {
+    std::filesystem::create_directories(dir / name);
+    return testing::write_toy(dir / name, replaced(testing::toy_json(model), R"("seed": 3,)", R"("seed": )" + experiment_seed + ","));
+  };
+  const std::vector<float> seed3 = initial_weights(write("a", "3", mlp), "net.layers.0.weight");
+  ASSERT_EQ(seed3.size(), 16u);
+  EXPECT_EQ(initial_weights(write("b", "3", mlp), "net.layers.0.weight"), seed3);
+  EXPECT_NE(initial_weights(write("c", "4", mlp), "net.layers.0.weight"), seed3);
+  // Left out, the model's seed is the experiment's: seed 0 with the model's seed 3 is seed 3; the model's own wins.
+  EXPECT_EQ(initial_weights(write("d", "0", with_seed), "net.layers.0.weight"), seed3);
+  EXPECT_EQ(initial_weights(write("e", "4", with_seed), "net.layers.0.weight"), seed3);
+  // Components draw from the seed plus their position: two equal networks start apart.
+  const std::string two = R"({"components": [
+      {"name": "a", "model": "fuse.models.mlp", "in_features": 2, "hidden": [8], "out_features": 2, "inputs": ["data.features"], "outputs": ["model.logits"]},
+      {"name": "b", "model": "fuse.models.mlp", "in_features": 2, "hidden": [8], "out_features": 2, "inputs": ["data.features"], "outputs": ["model.other"]}]})";
+  const auto components = write("f", "3", two);
+  EXPECT_EQ(initial_weights(components, "a.layers.0.weight"), seed3);
+  EXPECT_EQ(initial_weights(components, "b.layers.0.weight"), initial_weights(write("g", "4", mlp), "net.layers.0.weight"));
+}
+
+// A model whose manifest takes no "seed" gets none (its config would refuse it).
+TEST(BuildModel, AComponentWithoutASeedFieldIsBuiltWithoutOne) {
+  const auto dir = fresh_dir("model_seed_none");
+  static const Registry registry(Registry::Options{{fuse::testing::built_plugin_dir(), std::string(FUSE_TEST_PLUGIN_ROOT) + "/testkit"}, {}});
+  const auto file = testing::write_toy(dir, testing::toy_json(R"({"model": "test.linear", "w": 1.5})"));
+  ModelGraph g = build_model(registry, read_experiment(file).model);
+  NDict batch = fuse::testing::sample(R"({"x": [1.0, 2.0]})");
+  g.forward(batch, CallContext(false, 0, 0, -1));
+  EXPECT_EQ(fuse::testing::values<float>(batch.get<Tensor>("y")), (std::vector<float>{1.5f, 3.0f}));
 }
 
 }  // namespace

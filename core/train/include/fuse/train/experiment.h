@@ -30,6 +30,9 @@ struct ComponentSpec {
   std::map<std::string, std::string> keys;  // ...with its keys renamed
   std::string where;
   std::string pointer;  // of the component in the experiment's JSON (Experiment::resolved)
+  // The initial weights' seed for a component whose manifest takes a "seed" and whose config sets none: the
+  // experiment's seed plus the component's position, so `"seed"` (or `--set seed=N`) draws new weights too.
+  uint64_t default_seed = 0;
 };
 
 struct LossSpec {
