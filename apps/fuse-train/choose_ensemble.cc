@@ -15,6 +15,7 @@
 #include "fuse/base/error.h"
 #include "fuse/base/strings.h"
 #include "fuse/train/ensemble_choice.h"
+#include "fuse/train/run_settings.h"
 
 namespace fuse::cli {
 
@@ -104,7 +105,7 @@ std::vector<std::string> write_to_runs(const train::EnsembleChoice& choice, cons
   for (size_t m : chosen.members) runs.push_back(choice.names[m]);
   size_t steps = 0;
   for (size_t m : chosen.members) {
-    const train::Experiment e = train::read_experiment(configurations[m].experiment, {}, false);
+    const train::Experiment e = train::read_experiment(configurations[m].experiment, train::run_settings(configurations[m].run, {}), false);
     const boost::json::array chosen_steps = train::keep_component_steps(chosen.scores, e.inference);
     steps = chosen_steps.size();
     train::write_postprocess_choice(configurations[m].run, chosen.scores, chosen_steps, runs.size() > 1 ? runs : std::vector<std::string>{});

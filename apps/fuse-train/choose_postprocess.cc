@@ -7,6 +7,7 @@
 
 #include "../common/table.h"
 #include "fuse/train/postprocess_choice.h"
+#include "fuse/train/run_settings.h"
 
 namespace fuse::cli {
 
@@ -48,7 +49,7 @@ int choose_postprocess(const ChoosePostprocessCommand& o) {
             << (o.tta ? ", with the test-time flips)\n" : ")\n");
   print_postprocess_trials(c, std::cout);
   // The steps as the bundles' inference will run them (their written labels' scores cleaned too).
-  const train::Experiment e = train::read_experiment(o.experiment, o.settings, false);
+  const train::Experiment e = train::read_experiment(o.experiment, train::run_settings(o.run, o.settings), false);
   const boost::json::array steps = train::keep_component_steps(c, e.inference);
   train::write_postprocess_choice(o.run, c, steps);
   const std::string file = (std::filesystem::path(o.run) / "postprocess.json").string();

@@ -49,6 +49,7 @@
 #include "fuse/train/previous_stage.h"
 #include "fuse/train/postprocess_choice.h"
 #include "fuse/train/mask_folders.h"
+#include "fuse/train/run_settings.h"
 #include "fuse/train/trainer.h"
 
 namespace {
@@ -75,13 +76,6 @@ void apply(Experiment& e, const RunOptions& o) {
   if (o.stop_after > 0) e.trainer.stop_after = o.stop_after;
 }
 
-// The experiment file with the --set values, then the other overrides.
-Experiment load(const RunOptions& o) {
-  Experiment e = fuse::train::read_experiment(o.experiment, o.settings);
-  apply(e, o);
-  return e;
-}
-
 // The command that continues this run: the same settings, the overrides that change what it computes and the
 // process count.
 std::string run_command(const RunOptions& o, const std::string& flags) {
@@ -95,6 +89,18 @@ std::string run_command(const RunOptions& o, const std::string& flags) {
 }
 
 fs::path run_folder(const RunOptions& o, const Experiment& e) { return o.out.empty() ? fs::path("runs") / e.name : fs::path(o.out); }
+
+// The experiment file with the --set values, then the other overrides. A resumed run continues with the values
+// it was started with (its folder's settings.json), then those given now.
+Experiment load(const RunOptions& o) {
+  Experiment e = fuse::train::read_experiment(o.experiment, o.settings);
+  if (o.resume) {
+    const std::vector<std::string> settings = fuse::train::run_settings(run_folder(o, e), o.settings);
+    if (settings != o.settings) e = fuse::train::read_experiment(o.experiment, settings);
+  }
+  apply(e, o);
+  return e;
+}
 
 // What comes after training a segmentation (a validation metric on label maps): nnU-Net's post-processing
 // choice on the validation cases, then the bundle that applies it.

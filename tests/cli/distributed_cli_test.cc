@@ -89,6 +89,11 @@ fs::path expect_two_processes_match_one(const std::string& name, const std::stri
 
 TEST(FuseRunDistributed, TwoProcessesGiveTheWeightsOfOne) { expect_two_processes_match_one("dist_match", toy(), 64); }
 
+// A weight average is the same on every rank (it averages weights the ranks share): as one process's.
+TEST(FuseRunDistributed, AWeightAverageIsThatOfOneProcess) {
+  expect_two_processes_match_one("dist_ema", toy(R"({"epochs": 6, "monitor": "validation.auc", "mode": "max", "threads": 1, "progress": false, "ema": 0.9})"), 64);
+}
+
 TEST(FuseRunDistributed, BalancedSamplingAndASharedCacheAcrossRanks) {
   std::string json = with(toy(), R"("loader": {"batch_size": 8, "workers": 1})",
                           R"("loader": {"batch_size": 8, "workers": 1, "sampler": {"balance": "data.label", "batches_per_epoch": 6}})");

@@ -118,8 +118,8 @@ TEST(FuseRun, AResumeWithAnotherThreadCountSaysSo) {
 }
 
 // --set replaces or adds values of the experiment for this run (a sweep without copies of the file): the run
-// folder's config.json records them, the command that continues the run repeats them, and a bad value is named
-// by its setting.
+// folder's config.json holds them and its settings.json lists them, so a resume needs them not; the command
+// that continues the run repeats them all the same, and a bad value is named by its setting.
 TEST(FuseRun, SetChangesTheExperimentForOneRun) {
   const fs::path dir = fresh_dir("train_cli_set");
   const fs::path experiment = fuse::train::testing::write_toy(dir);
@@ -131,7 +131,9 @@ TEST(FuseRun, SetChangesTheExperimentForOneRun) {
                            " --resume\n"),
             std::string::npos)
       << first.out;
-  ASSERT_EQ(fuse(run + " --out '" + (dir / "run").string() + "' --resume").exit_code, 0);
+  // The run folder records the values (settings.json): resumed without them, it goes on with them.
+  const CommandResult resumed = fuse("run '" + experiment.string() + "' --out '" + (dir / "run").string() + "' --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   const boost::json::object config = boost::json::parse(read_text(dir / "run" / "config.json")).as_object();
   EXPECT_EQ(config.at("model").at("hidden"), (boost::json::array{4, 3}));
   EXPECT_EQ(config.at("trainer").at("epochs"), 3);
@@ -459,8 +461,13 @@ TEST(FuseRun, TheLowresExampleEnsemblesWithTheFullResolutionOne) {
   // never saw.
   EXPECT_EQ(fuse("choose-ensemble '" + low.string() + "' '" + (dir / "full").string() + "' '" + full.string() + "' '" + (dir / "low").string() + "'").err,
             "fuse: error: '" + (dir / "full").string() + "' was trained with another experiment than '" + low.string() +
-                "' gives: data.static.3.spacing.0 is 2.4 there and 1.6 in the run's config.json; give the experiment file the run was trained from, with "
-                "the --set values it was trained with\n");
+                "' gives: data.static.3.spacing.0 is 2.4 there and 1.6 in the run's config.json; give the experiment file the run was trained from\n");
+  // A run trained with --set values is compared with them (its folder records them): choose-ensemble takes none.
+  const CommandResult narrow = fuse("run '" + full.string() + "' --set 'model.channels=[4, 8, 16]' --epochs 1 --no-progress --out '" + (dir / "narrow").string() + "'");
+  ASSERT_EQ(narrow.exit_code, 0) << narrow.err;
+  const CommandResult with_set =
+      fuse("choose-ensemble '" + full.string() + "' '" + (dir / "narrow").string() + "' '" + low.string() + "' '" + (dir / "low").string() + "' --no-progress");
+  EXPECT_EQ(with_set.exit_code, 0) << with_set.err;
   const CommandResult inferred = fuse("infer '" + (dir / "full_bundle").string() + "' '" + (dir / "low_bundle").string() + "' --table '" +
                                       (dir / "data" / "test.csv").string() + "' --out '" + (dir / "test").string() + "' --no-progress");
   ASSERT_EQ(inferred.exit_code, 0) << inferred.err;

@@ -30,6 +30,7 @@ std::string checkpoint_bytes(const Checkpoint& c) {
     blobs += bytes;
   };
   for (const auto& [name, state] : c.model) add("model/" + name, state);
+  for (const auto& [name, state] : c.trained_model) add("trained_model/" + name, state);
   add("optimizer", c.optimizer);
   const std::string header = bj::serialize(bj::object{{"info", c.info}, {"sections", sections}});
   const std::string body = std::to_string(header.size()) + "\n" + header + blobs;
@@ -74,6 +75,7 @@ Checkpoint parse_checkpoint(const std::string& all, const std::string& where) {
     const std::string name(o.at("name").as_string());
     const std::string bytes = body.substr(base + static_cast<size_t>(o.at("offset").as_int64()), static_cast<size_t>(o.at("size").as_int64()));
     if (name.rfind("model/", 0) == 0) c.model[name.substr(6)] = bytes;
+    else if (name.rfind("trained_model/", 0) == 0) c.trained_model[name.substr(14)] = bytes;
     else if (name == "optimizer") c.optimizer = bytes;
   }
   return c;

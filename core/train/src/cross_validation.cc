@@ -15,6 +15,7 @@
 #include "fuse/json/parse.h"
 #include "fuse/json/write.h"
 #include "fuse/report/html.h"
+#include "fuse/train/run_settings.h"
 #include "prediction_columns.h"
 
 namespace fuse::train {
@@ -141,6 +142,10 @@ CrossValidationResult cross_validate(const Registry& registry, const Experiment&
   } else {
     comm->agree(read_plan, "reading the folds finished earlier");
     plan = comm->broadcast(plan, 0, "the folds to train");
+  }
+  if (lead) {  // the folder's own record, for the commands that read every fold (choose-postprocess RUN)
+    fs::create_directories(run_dir);
+    write_run_settings(run_dir, e.settings);
   }
   bool stopped = false;  // a fold stopped by stop_after: the next call resumes it
   for (int fold = 0; fold < out.k; ++fold) {

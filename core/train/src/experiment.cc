@@ -209,7 +209,7 @@ void read_trainer(const json::Document& d, Experiment& e) {
   const bj::value* v = at(d, "/trainer");
   if (v == nullptr) return;
   ObjectReader r(d, *v, "/trainer", "the trainer");
-  r.allow({"epochs", "monitor", "mode", "early_stopping", "min_delta", "grad_clip", "accumulate", "device", "mixed_precision", "threads",
+  r.allow({"epochs", "monitor", "mode", "early_stopping", "min_delta", "grad_clip", "ema", "accumulate", "device", "mixed_precision", "threads",
            "on_nan", "progress", "stop_after", "distributed"});
   t.epochs = r.integer("epochs", 10, 1);
   t.monitor = r.string("monitor", "");
@@ -217,6 +217,10 @@ void read_trainer(const json::Document& d, Experiment& e) {
   t.patience = r.integer("early_stopping", 0, 0);
   t.min_delta = r.number("min_delta", 0.0, 0);
   t.grad_clip = r.number("grad_clip", 0.0, 0);
+  t.ema = r.number("ema", 0.0, 0);
+  if (t.ema >= 1)
+    r.fail("ema", "'ema' must be below 1 (the share of the average kept at each step: 0.999 is usual, 0 turns the average off), got " +
+                      json::to_text(*r.find("ema")));
   t.accumulate = r.integer("accumulate", 1, 1);
   t.device = r.string("device", "cpu");
   if (t.device != "cpu" && t.device.rfind("cuda", 0) != 0) r.fail("device", "'device' must be \"cpu\", \"cuda\" or \"cuda:N\", got \"" + t.device + "\"");
@@ -331,7 +335,9 @@ Experiment read_experiment(const fs::path& file, bool read_samples) { return rea
 Experiment read_experiment(const fs::path& file, const std::vector<std::string>& settings, bool read_samples) {
   json::Document d = json::Document::load(file, json::Extends::kFollow);
   json::apply_settings(d, settings);
-  return read_experiment(d, read_samples);
+  Experiment e = read_experiment(d, read_samples);
+  e.settings = settings;
+  return e;
 }
 
 Experiment read_experiment(const json::Document& d, bool read_samples) {

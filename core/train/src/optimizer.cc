@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "fuse/base/error.h"
+#include "torch_view.h"
 
 namespace fuse::train {
 
@@ -17,24 +18,6 @@ bool matches(const std::string& name, const std::vector<std::string>& patterns) 
   for (const std::string& p : patterns)
     if (fnmatch(p.c_str(), name.c_str(), 0) == 0) return true;
   return false;
-}
-
-torch::ScalarType scalar_type(DLDataType t) {
-  if (t.code == kDLFloat && t.bits == 32) return torch::kFloat32;
-  if (t.code == kDLFloat && t.bits == 64) return torch::kFloat64;
-  if (t.code == kDLFloat && t.bits == 16) return torch::kFloat16;
-  if (t.code == kDLBfloat && t.bits == 16) return torch::kBFloat16;
-  throw Error(Errc::kType, "a trainable parameter of dtype " + sdk::dtype_name(t) + " (floating point expected)");
-}
-
-// A tensor over a component's parameter memory (not owned; the component keeps it alive and in place).
-torch::Tensor over(const DLTensor& t) {
-  std::vector<int64_t> shape(t.shape, t.shape + t.ndim);
-  const torch::Device device = t.device.device_type == kDLCUDA ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(t.device.device_id))
-                                                               : torch::Device(torch::kCPU);
-  const torch::TensorOptions options = torch::TensorOptions().dtype(scalar_type(t.dtype)).device(device);
-  if (t.strides != nullptr) return torch::from_blob(static_cast<char*>(t.data) + t.byte_offset, shape, std::vector<int64_t>(t.strides, t.strides + t.ndim), options);
-  return torch::from_blob(static_cast<char*>(t.data) + t.byte_offset, shape, options);
 }
 
 }  // namespace
@@ -62,8 +45,8 @@ Optimizer::Optimizer(std::vector<NamedParameter> parameters, const OptimizerSpec
       impl_->frozen.push_back(p.name);
       continue;
     }
-    torch::Tensor value = over(*p.parameter.value);
-    value.mutable_grad() = over(*p.parameter.grad);
+    torch::Tensor value = parameter_view(*p.parameter.value);
+    value.mutable_grad() = parameter_view(*p.parameter.grad);
     size_t g = 0;
     for (size_t i = 0; i < groups.size() && g == 0; ++i)
       if (matches(p.name, groups[i].patterns)) g = i + 1, ++matched[i];

@@ -17,6 +17,7 @@
 #include "fuse/train/flip_forward.h"
 #include "fuse/train/model_sizes.h"
 #include "fuse/train/prediction_fit.h"
+#include "fuse/train/run_settings.h"
 #include "fuse/train/slice_forward.h"
 #include "fuse/train/sliding_window.h"
 #include "fuse/train/trainer.h"
@@ -59,7 +60,7 @@ Experiment with_run_folds(Experiment e, const bj::value& doc) {
 
 struct RunResults::Impl {
   Impl(const Registry& r, const fs::path& experiment_file, const fs::path& run_dir, const RunResultsOptions& o)
-      : registry(r), run_config(read_run_config(run_dir)), e(with_run_folds(read_experiment(experiment_file, o.settings), run_config)), options(o) {
+      : registry(r), run_config(read_run_config(run_dir)), e(with_run_folds(read_experiment(experiment_file, run_settings(run_dir, o.settings)), run_config)), options(o) {
     if (o.checkpoint != "best" && o.checkpoint != "last") throw Error(Errc::kInvalidArgument, "checkpoint must be 'best' or 'last', got '" + o.checkpoint + "'");
     fit_experiment(registry, e, std::max<size_t>(1, e.loader.options.workers), false);  // the numbers training had
     size_model(registry, e);                                                               // and its sizes
@@ -76,7 +77,9 @@ struct RunResults::Impl {
     // batches, a test table as validation.source) may differ: that is what --set is for here.
     if (const std::string d = recorded_difference(e.resolved, run_config, {{"data", "static"}, {"validation", "static"}, {"model"}}); !d.empty())
       throw Error(Errc::kConfig, "'" + run_dir.string() + "' was trained with another experiment than '" + experiment_file.string() + "' gives: " + d +
-                                     "; give the experiment file the run was trained from, with the --set values it was trained with");
+                                     "; give the experiment file the run was trained from" +
+                                     // A run of an older fuse records no settings: they must be given again.
+                                     (fs::exists(run_dir / "settings.json") ? "" : ", with the --set values it was trained with"));
     validation = std::make_unique<data::Dataset>(registry, std::move(validation_spec));
     if (validation->worker().has_batch_pipeline()) batch_worker.emplace(validation->worker());
     // The losses' "class_weights": "auto" counts the training labels, as the trainer did.

@@ -34,6 +34,7 @@
 #include "fuse/train/lr_suggestion.h"
 #include "fuse/train/model_sizes.h"
 #include "fuse/train/prediction_fit.h"
+#include "fuse/train/run_settings.h"
 #include "fuse/train/slice_forward.h"
 #include "fuse/train/sliding_window.h"
 #include "loss_terms.h"
@@ -42,6 +43,7 @@
 #include "progress.h"
 #include "recorded_difference.h"
 #include "tensor_math.h"
+#include "weight_average.h"
 
 namespace fuse::train {
 
@@ -208,6 +210,7 @@ struct Trainer::Impl {
   std::unique_ptr<loader::Loader> train_loader, validation_loader;
   ModelGraph graph;
   std::unique_ptr<Optimizer> optimizer;
+  std::unique_ptr<WeightAverage> average;  // trainer.ema: validated, checkpointed and exported in the weights' place
   std::unique_ptr<Schedule> schedule;
   std::unique_ptr<LossTerms> losses;
   std::unique_ptr<MetricSet> train_metrics, validation_metrics;
@@ -293,12 +296,14 @@ void Trainer::Impl::prepare(Mode mode) {
                                                     {{"seed"}, {"data", "static"}, {"data", "dynamic"}, {"validation", "static"}, {"model"}, {"losses"}, {"optimizer"}});
           if (!d.empty())
             throw Error(Errc::kConfig, "--resume: '" + dir.string() + "' was started with another experiment than '" + e.file.string() + "' gives: " + d +
-                                           "; resume with the experiment file it was started from, with its --set values, or start a new run (another --out)");
+                                           "; resume with the experiment file it was started from" +
+                                           (fs::exists(dir / "settings.json") ? "" : ", with its --set values") + ", or start a new run (another --out)");
         },
         "comparing the experiment with the run's");
   if (mode != Mode::kProbe && lead()) {
     fs::create_directories(dir / "checkpoints");
     write_file_atomically(dir / "config.json", json::to_text(e.resolved, {2}) + "\n");
+    write_run_settings(dir, e.settings);
   }
 
   // Data: the training split and the validation samples (a source of their own, or the folds' split).
@@ -378,6 +383,11 @@ void Trainer::Impl::prepare(Mode mode) {
                     number(static_cast<double>(reducer->bytes()) / (1 << 20)), reducer->buckets());
   }
 
+  if (e.trainer.ema > 0) {
+    average = std::make_unique<WeightAverage>(graph.parameters(), e.trainer.ema);
+    if (lead() && mode != Mode::kProbe)
+      progress.note("weight average: decay " + number(e.trainer.ema) + " (warmed up), validated and exported in the trained weights' place");
+  }
   if (resume) {
     if (comm) checkpoint_bytes = comm->broadcast(checkpoint_bytes, 0, "sending the checkpoint to resume from");
     restore(parse_checkpoint(checkpoint_bytes, last.string()));
@@ -434,6 +444,7 @@ void Trainer::Impl::step_optimizer(NDict& batch, int64_t epoch, int64_t b, const
   optimizer->set_lr_factor(schedule->factor(optimizer_steps, epoch));
   if (const std::optional<double> momentum = schedule->momentum(optimizer_steps)) optimizer->set_momentum(*momentum);
   optimizer->step();
+  if (average) average->update(optimizer_steps);
   graph.zero_grad();
   ++optimizer_steps;
 }
@@ -626,12 +637,20 @@ Checkpoint Trainer::Impl::checkpoint(int64_t epoch) {
                       {"experiment", e.name},
                       {"threads", at::get_num_threads()}};
   c.model = graph.save_state();
+  if (average) {  // the average is what validated and what export takes; the trained weights resume
+    c.trained_model = std::move(c.model);
+    average->swap();
+    c.model = graph.save_state();
+    average->swap();
+  }
   c.optimizer = optimizer->save_state();
   return c;
 }
 
 void Trainer::Impl::restore(const Checkpoint& c) {
   graph.load_state(c.model);
+  if (average) average->reset();
+  if (!c.trained_model.empty()) graph.load_state(c.trained_model);
   optimizer->load_state(c.optimizer);
   next_epoch = c.info.at("epoch").as_int64() + 1;
   optimizer_steps = c.info.at("optimizer_steps").as_int64();
@@ -753,7 +772,9 @@ RunResult Trainer::fit(bool resume) {
     // Distributed: every rank validates (and later resumes) with rank 0's batch-norm statistics, as DDP's
     // broadcast buffers make them; the parameters are already equal.
     if (m.comm) m.sync_model_from_lead("sending rank 0's weights after epoch " + std::to_string(epoch + 1));
+    if (m.average) m.average->swap();  // validated in the weights' place (equal on every rank, as the weights are)
     const EpochValues validation = m.validate(epoch, nullptr);
+    if (m.average) m.average->swap();
     values.values.insert(values.values.end(), validation.values.begin(), validation.values.end());
     if (!values.has(t.monitor)) {
       std::vector<std::string> keys;

@@ -73,7 +73,7 @@ TEST(Experiment, MistakesAreLocated) {
   testing::write_toy(dir, testing::toy_json("", "", R"({"epoch": 3})"));
   EXPECT_EQ(error_of([&] { read_experiment(file); }),
             file + ":20:24: unknown field 'epoch' in the trainer; did you mean 'epochs'? (allowed: epochs, monitor, mode, early_stopping, min_delta, "
-                   "grad_clip, accumulate, device, mixed_precision, threads, on_nan, progress, stop_after, distributed)");
+                   "grad_clip, ema, accumulate, device, mixed_precision, threads, on_nan, progress, stop_after, distributed)");
   const std::filesystem::path misplaced = dir / "misplaced.json";
   std::ofstream(misplaced) << R"({"name": "x", "folds": {"k": 3}})";
   EXPECT_EQ(error_of([&] { read_experiment(misplaced); }),

@@ -12,6 +12,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "fuse/train/checkpoint.h"
 #include "fuse/train/class_weights.h"
 #include "fuse/train/inference.h"
 #include "fuse/train/optimizer.h"
@@ -82,6 +83,57 @@ TEST(Trainer, AResumedRunEndsAsAnUninterruptedOne) {
   EXPECT_EQ(a.at("train"), b.at("train"));
 }
 
+// A weight average (trainer.ema) changes what is validated, checkpointed and exported, not what trains: the
+// training losses and trained weights are those of a run without it, the validation differs, best.ckpt holds
+// the average with the trained weights beside it, and a resumed run ends as an uninterrupted one.
+TEST(Trainer, AWeightAverageIsValidatedAndExportedNotTrained) {
+  const auto dir = fresh_dir("trainer_ema");
+  const std::string trainer = R"({"epochs": 4, "monitor": "validation.auc", "mode": "max", "threads": 1, "progress": false)";
+  const auto plain = testing::write_toy(dir, testing::toy_json("", "", trainer + "}"));
+  fit(plain, dir / "plain");
+  const auto averaged = testing::write_toy(dir, testing::toy_json("", "", trainer + R"(, "ema": 0.9})"));
+  fit(averaged, dir / "ema");
+  const auto column = [](const std::filesystem::path& run, const std::string& name) {
+    std::istringstream log(read_text(run / "log.csv"));
+    std::string line;
+    std::getline(log, line);
+    const std::vector<std::string> header = split_text(line);
+    const size_t at = static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+    std::vector<std::string> out;
+    while (std::getline(log, line)) out.push_back(split_text(line).at(at));
+    return out;
+  };
+  ASSERT_EQ(column(dir / "plain", "train.loss").size(), 4u);
+  EXPECT_EQ(column(dir / "ema", "train.loss"), column(dir / "plain", "train.loss"));
+  EXPECT_NE(column(dir / "ema", "validation.loss"), column(dir / "plain", "validation.loss"));
+  const Checkpoint with = read_checkpoint(dir / "ema" / "checkpoints" / "last.ckpt"), without = read_checkpoint(dir / "plain" / "checkpoints" / "last.ckpt");
+  EXPECT_TRUE(without.trained_model.empty());
+  EXPECT_EQ(with.trained_model, without.model);  // the trained weights, untouched
+  EXPECT_NE(with.model, without.model);          // the average
+  EXPECT_FALSE(read_checkpoint(dir / "ema" / "checkpoints" / "best.ckpt").trained_model.empty());
+  // Resumed after 2 epochs: the average continues from the checkpoint's.
+  EXPECT_TRUE(fit(averaged, dir / "parts", false, 2).interrupted);
+  fit(averaged, dir / "parts", true);
+  EXPECT_EQ(log_without_seconds(dir / "parts"), log_without_seconds(dir / "ema"));
+  // The bundle holds the average, as validated.
+  export_bundle(built_plugins(), dir / "ema", dir / "bundle", "best");
+  const Checkpoint best = read_checkpoint(dir / "ema" / "checkpoints" / "best.ckpt");
+  EXPECT_EQ(read_text(dir / "bundle" / "model" / "net.state"), best.model.at("net"));
+  EXPECT_NE(best.model.at("net"), best.trained_model.at("net"));
+}
+
+TEST(Trainer, AWeightAverageOutsideZeroToOneIsRefused) {
+  const auto dir = fresh_dir("trainer_ema_errors");
+  for (const char* value : {"1", "1.5"}) {
+    const auto file = testing::write_toy(dir, testing::toy_json("", "", std::string(R"({"epochs": 1, "ema": )") + value + "}"));
+    EXPECT_EQ(error_of([&] { read_experiment(file); }),
+              file.string() + ":20:35: 'ema' must be below 1 (the share of the average kept at each step: 0.999 is usual, 0 turns the average off), got " +
+                  value);
+  }
+  const auto negative = testing::write_toy(dir, testing::toy_json("", "", R"({"epochs": 1, "ema": -0.5})"));
+  EXPECT_EQ(error_of([&] { read_experiment(negative); }), negative.string() + ":20:35: 'ema' must be >= 0, got -0.5");
+}
+
 // The trainer sets the one-cycle momentum at each step: a cycle held at 0.9 is Adam's fixed 0.9 to the last
 // digit, and fastai's 0.95 -> 0.85 -> 0.95 trains otherwise.
 TEST(Trainer, OneCycleSetsTheMomentumOfEachStep) {
@@ -104,8 +156,8 @@ TEST(Trainer, ACheckpointOfAnotherModelIsRefused) {
                 "inputs": ["data.features"], "outputs": ["model.logits", "model.probs"]})"));
   EXPECT_EQ(error_of([&] { fit(dir / "experiment.json", dir / "run", true); }),
             "--resume: '" + (dir / "run").string() + "' was started with another experiment than '" + (dir / "experiment.json").string() +
-                "' gives: model.hidden.0 is 16 there and 8 in the run's config.json; resume with the experiment file it was started from, with its --set "
-                "values, or start a new run (another --out)");
+                "' gives: model.hidden.0 is 16 there and 8 in the run's config.json; resume with the experiment file it was started from, or start a new "
+                "run (another --out)");
   // Without the run's config.json to compare with, the checkpoint's loading refuses the other model.
   std::filesystem::remove(dir / "run" / "config.json");
   EXPECT_EQ(error_of([&] { fit(dir / "experiment.json", dir / "run", true); }),
@@ -126,7 +178,7 @@ TEST(Trainer, AResumeWithAnotherExperimentIsRefused) {
   const auto reseeded = testing::write_toy(dir, json);
   EXPECT_EQ(error_of([&] { fit(reseeded, dir / "run", true); }),
             "--resume: '" + (dir / "run").string() + "' was started with another experiment than '" + reseeded.string() +
-                "' gives: seed is 4 there and 3 in the run's config.json; resume with the experiment file it was started from, with its --set values, or "
+                "' gives: seed is 4 there and 3 in the run's config.json; resume with the experiment file it was started from, or "
                 "start a new run (another --out)");
   testing::write_toy(dir);
   EXPECT_FALSE(fit(experiment, dir / "run", true).interrupted);

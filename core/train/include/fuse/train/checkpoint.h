@@ -13,7 +13,8 @@ namespace fuse::train {
 
 struct Checkpoint {
   boost::json::object info;  // epoch, step, best value and epoch, early-stopping count, schedule state...
-  std::map<std::string, std::string> model;  // state per component
+  std::map<std::string, std::string> model;  // state per component (with trainer.ema: the weight average's)
+  std::map<std::string, std::string> trained_model;  // with trainer.ema: the trained weights, to resume from
   std::string optimizer;
 };
 

@@ -69,6 +69,7 @@ struct TrainerSpec {
   int64_t patience = 0;  // early stopping after this many epochs without improvement (0: off)
   double min_delta = 0.0;
   double grad_clip = 0.0;  // global norm (0: off)
+  double ema = 0.0;        // decay of the weights' moving average that is validated and exported (0: off)
   int64_t accumulate = 1;
   std::string device = "cpu";  // cpu, cuda, cuda:N
   bool mixed_precision = false;
@@ -145,6 +146,7 @@ struct EvaluationSpec {
 
 struct Experiment {
   std::filesystem::path file;
+  std::vector<std::string> settings;  // the --set values applied to the file (a run folder records them)
   std::string name;
   uint64_t seed = 0;
   data::DataConfig data;

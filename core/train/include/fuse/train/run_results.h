@@ -30,7 +30,7 @@ struct SampleResult {
 struct RunResultsOptions {
   std::string checkpoint = "best";  // or "last"
   std::string device = "cpu";       // "cuda", "cuda:N"
-  std::vector<std::string> settings;  // the --set values the run was trained with, applied to the experiment
+  std::vector<std::string> settings;  // --set values applied to the experiment after those the run records (settings.json)
   // Each case predicted with the experiment's test-time flips (inference.tta) too, their outputs averaged, as
   // fuse infer predicts (nnU-Net validates with its mirroring).
   bool tta = false;
