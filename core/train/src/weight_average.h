@@ -27,9 +27,9 @@ class WeightAverage {
   void swap();
   // The average restarts at the weights' current values (a resumed run, after loading the average's state).
   void reset();
-  double decay_at(int64_t step) const;
 
  private:
+  double decay_at(int64_t step) const;
   std::vector<torch::Tensor> weights_, average_;
   double decay_;
 };
