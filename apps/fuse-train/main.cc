@@ -10,6 +10,7 @@
 #include <iostream>
 #include <memory>
 #include <numeric>
+#include <optional>
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -50,6 +51,7 @@
 #include "fuse/train/postprocess_choice.h"
 #include "fuse/train/mask_folders.h"
 #include "fuse/train/run_settings.h"
+#include "fuse/train/seed_runs.h"
 #include "fuse/train/trainer.h"
 
 namespace {
@@ -62,6 +64,7 @@ struct RunOptions {
   std::string experiment, out, device;
   bool resume = false, no_progress = false, cross_validate = false;
   std::vector<int> folds;  // with cross_validate: the folds to train in this call
+  std::vector<uint64_t> seeds;  // repeated runs: one per seed
   std::vector<std::string> settings;  // --set path=value, applied to the experiment file
   int64_t epochs = 0, threads = -1, stop_after = 0;
   int nproc = 0;  // > 1: that many local processes (data-parallel)
@@ -155,10 +158,15 @@ int launch(const RunOptions& o, int argc, char** argv) {
   throw fuse::Error(fuse::Errc::kIo, r.message + "; continue from the last checkpoint with: " + again + " --resume");
 }
 
-// The other ranks of a distributed run (none otherwise), on the experiment's device: one GPU per local rank.
+// A distributed run's ranks train on one GPU each: "cuda" is the local rank's.
+void rank_device(Experiment& e, const fuse::launch::World& world) {
+  if (world.distributed() && e.trainer.device == "cuda") e.trainer.device = "cuda:" + std::to_string(world.local_rank);
+}
+
+// The other ranks of a distributed run (none otherwise), on the experiment's device.
 std::unique_ptr<fuse::train::Communicator> connect(Experiment& e, const fuse::launch::World& world) {
   if (!world.distributed()) return nullptr;
-  if (e.trainer.device == "cuda") e.trainer.device = "cuda:" + std::to_string(world.local_rank);
+  rank_device(e, world);
   return fuse::train::Communicator::connect(world, fuse::train::parse_device(e.trainer.device), std::chrono::seconds(e.trainer.timeout_s));
 }
 
@@ -184,6 +192,39 @@ int train(const RunOptions& o, const fuse::launch::World& world) {
   return 0;
 }
 
+void print_fold_start(int fold, int k) { std::cout << "== fold " << fold << " (" << fold + 1 << " of " << k << "): validated on fold " << fold << ", trained on the others\n"; }
+
+struct SummaryRow {
+  std::string label;                   // the fold, the seed
+  std::optional<int64_t> best_epoch;   // 0-based
+  const boost::json::object* validation;
+};
+
+// Runs side by side: each one's best epoch and validation values, then their mean and standard deviation.
+void print_summary(const std::string& first, const std::vector<SummaryRow>& rows, const boost::json::object& mean, const boost::json::object& sd) {
+  std::vector<std::string> names;  // the validation values, as the runs give them
+  for (const auto& [name, value] : mean) names.push_back(std::string(name));
+  const bool epochs = std::any_of(rows.begin(), rows.end(), [](const SummaryRow& r) { return r.best_epoch.has_value(); });
+  std::vector<std::string> header{first};
+  if (epochs) header.push_back("BEST_EPOCH");
+  for (const std::string& n : names) header.push_back(fuse::cli::heading(n));
+  fuse::cli::Table table(header);
+  const auto value = [](const boost::json::value* v) { return v != nullptr && v->is_number() ? fuse::cli::short_number(v->to_number<double>()) : "-"; };
+  for (const SummaryRow& r : rows) {
+    std::vector<std::string> row{r.label};
+    if (epochs) row.push_back(r.best_epoch ? std::to_string(*r.best_epoch + 1) : "-");
+    for (const std::string& n : names) row.push_back(value(r.validation->if_contains(n)));
+    table.add(row);
+  }
+  for (const auto& [label, values] : {std::pair<const char*, const boost::json::object*>{"mean", &mean}, {"sd", &sd}}) {
+    std::vector<std::string> row{label};
+    if (epochs) row.push_back("");
+    for (const std::string& n : names) row.push_back(value(values->if_contains(n)));
+    table.add(row);
+  }
+  table.print(std::cout);
+}
+
 // `fuse run --cross-validate`: the folds one after another (each by every rank together with --nproc), then
 // their table with the mean and sd.
 int cross_validate(const RunOptions& o, const fuse::launch::World& world) {
@@ -196,7 +237,7 @@ int cross_validate(const RunOptions& o, const fuse::launch::World& world) {
   options.resume = o.resume;
   options.communicator = communicator.get();
   if (world.lead())
-    options.on_fold_start = [](int fold, int k) { std::cout << "== fold " << fold << " (" << fold + 1 << " of " << k << "): validated on fold " << fold << ", trained on the others\n"; };
+    options.on_fold_start = print_fold_start;
   const fuse::train::CrossValidationResult r = fuse::train::cross_validate(registry, e, dir, options);
   if (!world.lead()) return 0;  // rank 0 reports
   if (!r.missing.empty()) {
@@ -207,23 +248,9 @@ int cross_validate(const RunOptions& o, const fuse::launch::World& world) {
               << ")\n";
     return 0;
   }
-  std::vector<std::string> names;  // the validation values, as the folds give them
-  for (const auto& [name, value] : r.mean) names.push_back(std::string(name));
-  std::vector<std::string> header{"FOLD", "BEST_EPOCH"};
-  for (const std::string& n : names) header.push_back(fuse::cli::heading(n));
-  fuse::cli::Table table(header);
-  const auto value = [](const boost::json::value* v) { return v != nullptr && v->is_number() ? fuse::cli::short_number(v->to_number<double>()) : "-"; };
-  for (const fuse::train::FoldRun& f : r.finished) {
-    std::vector<std::string> row{std::to_string(f.fold), std::to_string(f.result.best_epoch + 1)};
-    for (const std::string& n : names) row.push_back(value(f.result.validation.if_contains(n)));
-    table.add(row);
-  }
-  for (const auto& [label, values] : {std::pair<const char*, const boost::json::object*>{"mean", &r.mean}, {"sd", &r.std}}) {
-    std::vector<std::string> row{label, ""};
-    for (const std::string& n : names) row.push_back(value(values->if_contains(n)));
-    table.add(row);
-  }
-  table.print(std::cout);
+  std::vector<SummaryRow> rows;
+  for (const fuse::train::FoldRun& f : r.finished) rows.push_back({std::to_string(f.fold), f.result.best_epoch, &f.result.validation});
+  print_summary("FOLD", rows, r.mean, r.std);
   if (r.evaluated) {
     std::cout << "out-of-fold predictions of " << r.k << " folds:\n";
     print_evaluation(dir / "evaluation.json");
@@ -233,7 +260,57 @@ int cross_validate(const RunOptions& o, const fuse::launch::World& world) {
   return 0;
 }
 
+std::string seed_list(const std::vector<uint64_t>& seeds) {
+  std::vector<std::string> words;
+  for (uint64_t s : seeds) words.push_back(std::to_string(s));
+  return fuse::join(words, ",");
+}
+
+// `fuse run --seeds 1,2,3`: the experiment once per seed (each a cross-validation with --cross-validate), each
+// read again with --set seed=N so that its folder records it; then their table with the mean and sd.
+int repeat_seeds(const RunOptions& o, const fuse::launch::World& world) {
+  Experiment e = load(o);
+  const fs::path dir = run_folder(o, e);
+  fuse::Registry registry;
+  const std::unique_ptr<fuse::train::Communicator> communicator = connect(e, world);
+  const auto experiment = [&](uint64_t seed) {
+    RunOptions one = o;
+    one.settings.push_back("seed=" + std::to_string(seed));
+    one.out = (dir / ("seed_" + std::to_string(seed))).string();
+    Experiment seeded = load(one);
+    rank_device(seeded, world);
+    return seeded;
+  };
+  fuse::train::SeedRunsOptions options;
+  options.cross_validate = o.cross_validate;
+  options.folds = o.folds;
+  options.resume = o.resume;
+  options.communicator = communicator.get();
+  if (world.lead()) {
+    options.on_seed_start = [](uint64_t seed, size_t i, size_t n) { std::cout << "== seed " << seed << " (" << i + 1 << " of " << n << ")\n"; };
+    options.on_fold_start = print_fold_start;
+  }
+  const fuse::train::SeedRunsResult r = fuse::train::run_seeds(registry, o.seeds, experiment, dir, options);
+  if (!world.lead()) return 0;  // rank 0 reports
+  const std::string again = run_command(o, " --seeds " + seed_list(o.seeds) + (o.cross_validate ? " --cross-validate" : "") + " --out " + dir.string() + " --resume");
+  if (!r.missing.empty()) {
+    std::cout << r.finished.size() << " of " << o.seeds.size() << " seeds finished; seed(s) " << seed_list(r.missing)
+              << " still to train: the summary comes once every seed has run (" << again << ")\n";
+    return 0;
+  }
+  std::vector<SummaryRow> rows;
+  for (const fuse::train::SeedRun& run : r.finished) rows.push_back({std::to_string(run.seed), run.best_epoch, &run.validation});
+  if (o.cross_validate) std::cout << "each seed's mean over its folds:\n";
+  print_summary("SEED", rows, r.mean, r.std);
+  std::cout << "seeds folder: " << dir.string() << " (seeds.json, " << r.finished.front().dir.filename().string()
+            << (r.finished.size() > 1 ? " ... " + r.finished.back().dir.filename().string() : "") << ")\n";
+  return 0;
+}
+
 int run(const RunOptions& o, int argc, char** argv) {
+  for (const std::string& s : o.settings)
+    if (!o.seeds.empty() && s.rfind("seed=", 0) == 0)
+      throw fuse::Error(fuse::Errc::kInvalidArgument, "--seeds sets the experiment's seed of each run: drop --set " + s);
   if (!o.folds.empty() && !o.cross_validate) throw fuse::Error(fuse::Errc::kInvalidArgument, "--folds chooses folds to cross-validate: add --cross-validate");
   const fuse::launch::World world = fuse::launch::world_from_environment();
   const bool started_as_rank = std::getenv("RANK") != nullptr || std::getenv("WORLD_SIZE") != nullptr;  // by us or another launcher
@@ -241,7 +318,7 @@ int run(const RunOptions& o, int argc, char** argv) {
   if (o.nproc > 0 && started_as_rank && o.nproc != world.size)
     throw fuse::Error(fuse::Errc::kConfig, "--nproc " + std::to_string(o.nproc) + " disagrees with WORLD_SIZE=" + std::to_string(world.size) +
                                                " (drop --nproc when a launcher such as torchrun starts the ranks)");
-  const auto work = [&] { return o.cross_validate ? cross_validate(o, world) : train(o, world); };
+  const auto work = [&] { return !o.seeds.empty() ? repeat_seeds(o, world) : o.cross_validate ? cross_validate(o, world) : train(o, world); };
   if (!world.distributed()) return work();
   try {
     return work();
@@ -545,6 +622,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--stop-after", run_options.stop_after, "train this many epochs, then stop (continue later with --resume)");
   run_cmd->add_flag("--cross-validate", run_options.cross_validate, "train once per fold of data.folds, validated on that fold, into --out/fold_N; then the folds' table and the out-of-fold evaluation");
   run_cmd->add_option("--folds", run_options.folds, "with --cross-validate: only these folds in this call (comma-separated), e.g. one per job")->delimiter(',');
+  run_cmd->add_option("--seeds", run_options.seeds,
+                      "train once per seed (comma-separated, e.g. 1,2,3) into --out/seed_N, each with that experiment seed (its weights, sampling, "
+                      "augmentations); then the seeds' table with the mean and sd (with --cross-validate: each seed a cross-validation)")
+      ->delimiter(',');
   run_cmd->add_option("--nproc", run_options.nproc, "data-parallel training on this many local processes (each takes its share of every batch)")
       ->check(CLI::Range(1, 1024));
   run_cmd->callback([&] { exit_code = run(run_options, argc, argv); });

@@ -139,6 +139,23 @@ TEST(FuseRunDistributed, CrossValidationWithTwoProcessesMatchesOne) {
   EXPECT_TRUE(fs::exists(dir / "two" / "evaluation.json"));
 }
 
+// --seeds --nproc 2: each seed's run trained by both ranks is one process's run of that seed, reported once.
+TEST(FuseRunDistributed, RepeatedSeedsWithTwoProcessesMatchOne) {
+  const fs::path dir = fresh_dir("dist_seeds");
+  const fs::path experiment = fuse::train::testing::write_toy(dir, toy(), false, 48);
+  const std::string seeds = "run '" + experiment.string() + "' --seeds 1,2 --no-progress --out ";
+  const CommandResult two = run_command(kFuse + seeds + "'" + (dir / "two").string() + "' --nproc 2");
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  const CommandResult one = run_command(kFuse + seeds + "'" + (dir / "one").string() + "'");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(two.out.rfind("== seed 1 (1 of 2)\n== seed 2 (2 of 2)\nSEED  BEST_EPOCH", 0), 0u) << two.out;
+  EXPECT_EQ(two.out.find("SEED"), two.out.rfind("SEED")) << two.out;
+  for (const std::string seed : {"seed_1", "seed_2"}) expect_close(dir / "one" / seed / "log.csv", dir / "two" / seed / "log.csv", 1e-4, "seconds");
+  const auto a = boost::json::parse(read_text(dir / "one" / "seeds.json")), b = boost::json::parse(read_text(dir / "two" / "seeds.json"));
+  EXPECT_NEAR(a.at("mean").at("auc").to_number<double>(), b.at("mean").at("auc").to_number<double>(), 1e-6);
+  EXPECT_NE(fuse::train::testing::log_without_seconds(dir / "one" / "seed_1"), fuse::train::testing::log_without_seconds(dir / "one" / "seed_2"));
+}
+
 TEST(FuseRunDistributed, ADeadRankStopsTheOthersAndTheRunResumes) {
   const fs::path dir = fresh_dir("dist_kill");
   // Epochs long enough to be killed inside one.

@@ -222,6 +222,57 @@ TEST(FuseRun, CrossValidatesOverTheFoldsAndEvaluatesTheOutOfFoldPredictions) {
   EXPECT_EQ(header.find("model.probs_m3_1"), std::string::npos) << header;
 }
 
+// --seeds: one run per seed, each an ordinary run folder recording its seed, then their table; stopped and
+// resumed like one run; the folder itself is no run for the commands that take one.
+TEST(FuseRun, RepeatsTheRunOncePerSeed) {
+  const fs::path dir = fresh_dir("train_cli_seeds");
+  const fs::path experiment = fuse::train::testing::write_toy(dir);
+  const std::string out = (dir / "seeds").string();
+  const std::string args = "run '" + experiment.string() + "' --seeds 4,2 --set trainer.epochs=3 --no-progress --out '" + out + "'";
+  const CommandResult stopped = fuse(args + " --stop-after 1");
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_EQ(stopped.out, "== seed 4 (1 of 2)\nstopping after 1 epoch(s) as asked; continue with --resume\n0 of 2 seeds finished; seed(s) 4,2 still to train: the summary comes once every seed has run (fuse run " +
+                             experiment.string() + " --set trainer.epochs=3 --seeds 4,2 --out " + out + " --resume)\n");
+  const CommandResult all = fuse(args + " --resume");
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  std::istringstream lines(all.out);
+  std::string line;
+  for (const char* expected : {"== seed 4 (1 of 2)", "resuming after epoch 1 of 3", "== seed 2 (2 of 2)"}) {
+    std::getline(lines, line);
+    EXPECT_EQ(line, expected) << all.out;
+  }
+  const boost::json::value summary = boost::json::parse(read_text(dir / "seeds" / "seeds.json"));
+  std::getline(lines, line);
+  EXPECT_EQ(line.substr(0, line.find("AUC")), "SEED  BEST_EPOCH  ") << all.out;
+  for (size_t i = 0; i < 2; ++i) {
+    const boost::json::value& run = summary.at("seeds").at(i);
+    std::getline(lines, line);
+    EXPECT_EQ(line.substr(0, 7), std::string(i == 0 ? "4" : "2") + "     " + std::to_string(run.at("best_epoch").as_int64())) << all.out;
+    // Each an ordinary run folder with its seed and the settings given.
+    const fs::path folder = dir / "seeds" / std::string(run.at("run").as_string());
+    EXPECT_EQ(boost::json::parse(read_text(folder / "config.json")).at("seed"), run.at("seed"));
+    EXPECT_EQ(boost::json::parse(read_text(folder / "config.json")).at("trainer").at("epochs"), 3);
+  }
+  for (const char* label : {"mean ", "sd "}) {
+    std::getline(lines, line);
+    EXPECT_EQ(line.substr(0, std::string(label).size()), label) << all.out;
+  }
+  std::getline(lines, line);
+  EXPECT_EQ(line, "seeds folder: " + out + " (seeds.json, seed_4 ... seed_2)");
+  // A seed's run exports as any run; the folder is refused, naming a seed's run to use.
+  EXPECT_EQ(fuse("export '" + (dir / "seeds" / "seed_2").string() + "' --out '" + (dir / "bundle").string() + "'").exit_code, 0);
+  EXPECT_EQ(fuse("export '" + out + "' --out '" + (dir / "bundles").string() + "'").err,
+            "fuse: error: '" + out + "' holds one run per seed (fuse run --seeds), trained on the same cases: use one seed's run ('" +
+                (dir / "seeds" / "seed_2").string() + "')\n");
+  EXPECT_EQ(fuse("run '" + experiment.string() + "' --seeds 1,2 --set seed=5").err,
+            "fuse: error: --seeds sets the experiment's seed of each run: drop --set seed=5\n");
+  EXPECT_EQ(fuse("run '" + experiment.string() + "' --seeds 1,1 --out '" + (dir / "twice").string() + "'").err,
+            "fuse: error: seed 1 is given twice: each seed trains one run\n");
+  const CommandResult word = fuse("run '" + experiment.string() + "' --seeds one");
+  EXPECT_EQ(word.exit_code, 2);
+  EXPECT_NE(word.err.find("--seeds"), std::string::npos) << word.err;
+}
+
 // An example's experiment as shipped, with its data folder (and any other text) replaced.
 fs::path example_copy(const std::string& name, const fs::path& dir, const std::vector<std::pair<std::string, std::string>>& replacements,
                       const std::string& file = "experiment.json") {

@@ -39,6 +39,7 @@ struct CrossValidationResult {
   int k = 0;
   std::vector<FoldRun> finished;  // in fold order
   std::vector<int> missing;       // folds without a finished run: no summary until they have one
+  bool interrupted = false;       // a fold stopped by stop_after: the folds after it were not started
   boost::json::object mean, std;  // per validation value over the finished folds (std: n - 1; null for one)
   bool evaluated = false;         // evaluation.json and report.html of the out-of-fold predictions written
 };
