@@ -656,7 +656,8 @@ int main(int argc, char** argv) {
     if (written.size() == 1 && written[0] == fs::path(bundle_out)) {
       std::cout << "wrote bundle " << bundle_out << "\n";
     } else {
-      std::cout << "wrote " << written.size() << " bundles, one per fold:";
+      const bool seeds = written.front().filename().string().rfind("seed_", 0) == 0;
+      std::cout << "wrote " << written.size() << " bundles, one per " << (seeds ? "seed" : "fold") << ":";
       for (const fs::path& b : written) std::cout << " " << b.filename().string();
       std::cout << " in " << bundle_out << " (an ensemble: fuse infer " << bundle_out << " ...)\n";
     }

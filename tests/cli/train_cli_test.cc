@@ -209,6 +209,8 @@ TEST(FuseRun, CrossValidatesOverTheFoldsAndEvaluatesTheOutOfFoldPredictions) {
   // A classifier has no label maps to clean.
   EXPECT_EQ(fuse("choose-postprocess '" + experiment.string() + "' '" + (dir / "cv").string() + "'").err,
             "fuse: error: " + experiment.string() + " has no validation metric on label maps (fuse.metrics.segmentation) whose Dice could judge the post-processing\n");
+  EXPECT_EQ(fuse("show-results '" + experiment.string() + "' '" + (dir / "cv").string() + "'").err,
+            "fuse: error: '" + (dir / "cv").string() + "' is a cross-validation: show one fold's run ('" + (dir / "cv" / "fold_0").string() + "')\n");
   // The folds' bundles in one export, and their folder as an ensemble.
   const CommandResult exported = fuse("export '" + (dir / "cv").string() + "' --out '" + (dir / "bundles").string() + "'");
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
@@ -259,9 +261,12 @@ TEST(FuseRun, RepeatsTheRunOncePerSeed) {
   }
   std::getline(lines, line);
   EXPECT_EQ(line, "seeds folder: " + out + " (seeds.json, seed_4 ... seed_2)");
-  // A seed's run exports as any run; the folder is refused, naming a seed's run to use.
+  // A seed's run exports as any run, the folder as a bundle per seed (a deep ensemble); a command that takes a
+  // run's validation cases refuses the folder, naming a seed's run to use.
   EXPECT_EQ(fuse("export '" + (dir / "seeds" / "seed_2").string() + "' --out '" + (dir / "bundle").string() + "'").exit_code, 0);
-  EXPECT_EQ(fuse("export '" + out + "' --out '" + (dir / "bundles").string() + "'").err,
+  EXPECT_EQ(fuse("export '" + out + "' --out '" + (dir / "bundles").string() + "'").out,
+            "wrote 2 bundles, one per seed: seed_4 seed_2 in " + (dir / "bundles").string() + " (an ensemble: fuse infer " + (dir / "bundles").string() + " ...)\n");
+  EXPECT_EQ(fuse("show-results '" + experiment.string() + "' '" + out + "'").err,
             "fuse: error: '" + out + "' holds one run per seed (fuse run --seeds), trained on the same cases: use one seed's run ('" +
                 (dir / "seeds" / "seed_2").string() + "')\n");
   EXPECT_EQ(fuse("run '" + experiment.string() + "' --seeds 1,2 --set seed=5").err,

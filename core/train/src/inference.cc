@@ -118,7 +118,26 @@ void export_bundle(const Registry& registry, const fs::path& run_dir, const fs::
   std::ofstream(bundle_dir / "bundle.json") << json::to_text(bundle, {2}) << "\n";
 }
 
+// A deep ensemble: a bundle per seed of `fuse run --seeds` (seeds.json lists them), each with the
+// post-processing chosen on its own run.
+std::vector<fs::path> export_seed_bundles(const Registry& registry, const fs::path& summary, const fs::path& out, const std::string& checkpoint) {
+  const fs::path dir = summary.parent_path();
+  const bj::value doc = json::parse_exact(json::read_file(summary));
+  const bj::array& seeds = doc.at("seeds").as_array();
+  if (doc.at("cross_validation").as_bool())
+    throw Error(Errc::kIo, "'" + dir.string() + "' holds a cross-validation per seed: export one seed's ('" +
+                               (dir / std::string(seeds.at(0).at("run").as_string())).string() + "', a bundle per fold)");
+  std::vector<fs::path> written;
+  for (const bj::value& seed : seeds) {
+    const std::string name(seed.at("run").as_string());
+    export_bundle(registry, dir / name, out / name, checkpoint, chosen_postprocess(dir / name));
+    written.push_back(out / name);
+  }
+  return written;
+}
+
 std::vector<fs::path> export_bundles(const Registry& registry, const fs::path& run_dir, const fs::path& out, const std::string& checkpoint) {
+  if (const fs::path seeds = run_dir / "seeds.json"; fs::exists(seeds)) return export_seed_bundles(registry, seeds, out, checkpoint);
   const std::vector<fs::path> runs = trained_runs(run_dir);
   // The post-processing `fuse choose-postprocess` chose on the validation cases of every run here.
   const bj::array chosen = chosen_postprocess(run_dir);

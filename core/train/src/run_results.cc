@@ -14,6 +14,7 @@
 #include "fuse/json/parse.h"
 #include "fuse/loader/collate.h"
 #include "fuse/train/checkpoint.h"
+#include "fuse/train/cross_validation.h"
 #include "fuse/train/flip_forward.h"
 #include "fuse/train/model_sizes.h"
 #include "fuse/train/prediction_fit.h"
@@ -34,8 +35,14 @@ namespace bj = boost::json;
 namespace {
 
 // The run's config.json (null when it has none): what training resolved and fitted.
+// A folder of several runs (a cross-validation's, the seeds') is refused naming one of them to show.
 bj::value read_run_config(const fs::path& run_dir) {
   const fs::path config = run_dir / "config.json";
+  if (!fs::exists(config) && !fs::exists(run_dir / "checkpoints") && fs::is_directory(run_dir)) {
+    const std::vector<fs::path> runs = trained_runs(run_dir);  // refuses what is not a cross-validation
+    if (runs.size() != 1 || runs[0] != run_dir)
+      throw Error(Errc::kInvalidArgument, "'" + run_dir.string() + "' is a cross-validation: show one fold's run ('" + runs.front().string() + "')");
+  }
   return fs::exists(config) ? json::parse_exact(json::read_file(config)) : bj::value();
 }
 

@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 
 #include "fuse/json/parse.h"
+#include "fuse/train/cross_validation.h"
 #include "fuse/train/inference.h"
 #include "test_support.h"
 #include "toy_experiment.h"
@@ -83,8 +84,20 @@ TEST(SeedRuns, EachSeedTrainsItsOwnRunThenTheirMeanAndSd) {
   const SeedRunsResult alone = run_seeds(built_plugins(), {1}, with_seed(file), dir / "alone");
   EXPECT_EQ(alone.finished.at(0).validation, r.finished[1].validation);
   EXPECT_TRUE(alone.std.at("auc").is_null());  // one seed: no spread
-  // The folder is not one run: the commands that take a run say which to use.
-  EXPECT_EQ(error_of([&] { export_bundles(built_plugins(), dir / "runs", dir / "bundles", "best"); }),
+  // Exported, a bundle per seed: a deep ensemble, each model's output kept beside their mean.
+  EXPECT_EQ(export_bundles(built_plugins(), dir / "runs", dir / "bundles", "best"),
+            (std::vector<fs::path>{dir / "bundles" / "seed_5", dir / "bundles" / "seed_1", dir / "bundles" / "seed_12"}));
+  NDict input;
+  input.set("data.x1", 1.5);
+  input.set("data.x2", -1.0);
+  const NDict ensemble = Predictor(built_plugins(), {dir / "bundles"}).predict(input);
+  const auto score = [](const NDict& out) { return fuse::testing::values<float>(out.get<Tensor>("model.score"))[0]; };
+  double sum = 0;
+  for (const char* seed : {"seed_1", "seed_5", "seed_12"}) sum += score(Predictor(built_plugins(), {dir / "bundles" / seed}).predict(input));
+  EXPECT_NEAR(score(ensemble), sum / 3, 1e-6);
+  EXPECT_TRUE(ensemble.has("model.probs_m2"));
+  // The commands that take one run's (or folds') validation cases refuse the folder, naming a seed's run.
+  EXPECT_EQ(error_of([&] { trained_runs(dir / "runs"); }),
             "'" + (dir / "runs").string() + "' holds one run per seed (fuse run --seeds), trained on the same cases: use one seed's run ('" +
                 (dir / "runs" / "seed_1").string() + "')");
 }
@@ -151,6 +164,10 @@ TEST(SeedRuns, EachSeedCrossValidated) {
   EXPECT_FALSE(summary.at("seeds").at(0).as_object().contains("best_epoch"));
   EXPECT_NEAR(summary.at("mean").at("auc").to_number<double>(),
               (r.finished[0].validation.at("auc").to_number<double>() + r.finished[1].validation.at("auc").to_number<double>()) / 2, 1e-12);
+  // A cross-validation per seed exports seed by seed (a bundle per fold).
+  EXPECT_EQ(error_of([&] { export_bundles(built_plugins(), dir / "runs", dir / "bundles", "best"); }),
+            "'" + (dir / "runs").string() + "' holds a cross-validation per seed: export one seed's ('" + (dir / "runs" / "seed_1").string() +
+                "', a bundle per fold)");
   // Only some folds in a call: no seed finishes, no summary.
   SeedRunsOptions part;
   part.cross_validate = true;

@@ -23,7 +23,9 @@ void export_bundle(const Registry& registry, const std::filesystem::path& run_di
                    const std::string& checkpoint, const boost::json::array& postprocess = {});
 // export_bundle for a run folder; for a finished cross-validation folder (`fuse run --cross-validate`), one
 // bundle per fold under `out`/fold_<k>, which `fuse infer out` takes as an ensemble. The steps of the folder's
-// postprocess.json (chosen_postprocess) join each bundle's inference postprocess. Returns the bundles written.
+// postprocess.json (chosen_postprocess) join each bundle's inference postprocess. For the runs of `fuse run
+// --seeds` (their seeds.json), one bundle per seed under `out`/seed_<s> (a deep ensemble), each with its own
+// run's postprocess.json. Returns the bundles written.
 std::vector<std::filesystem::path> export_bundles(const Registry& registry, const std::filesystem::path& run_dir, const std::filesystem::path& out,
                                                   const std::string& checkpoint);
 // The ids of the cases that validated a bundle's run (its results.json's, copied at export); empty when it
