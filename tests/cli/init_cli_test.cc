@@ -1071,6 +1071,19 @@ TEST(FuseInit, SlicesGiveA2DUNetThatEnsemblesWithThe3DTemplate) {
     EXPECT_EQ(written.as_object().contains("ensemble"), best == 2) << name;
     EXPECT_NE(r.out.find("fuse export run_" + name + " --out run_" + name + "_bundle"), std::string::npos) << r.out;
   }
+  // The 2D run with a postprocess of its own (one more step, which changes no label): the pair's models are each
+  // postprocessed and their label maps voted, as `fuse infer` combines such bundles, not averaged before one
+  // postprocess; alone, the 2D model scores as before.
+  fs::copy(dir / "run_slices", dir / "run_slices_pp", fs::copy_options::recursive);
+  bj::array postprocess = bj::parse(read_text(dir / "run_slices" / "config.json")).at("postprocess").as_array();
+  postprocess.push_back(bj::parse(R"({"op": "fuse.ops.cast", "keys": ["model.seg"], "dtype": "int64"})"));
+  std::ofstream(dir / "run_slices_pp" / "settings.json") << bj::serialize(bj::object{{"settings", bj::array{bj::string("postprocess=" + bj::serialize(postprocess))}}});
+  r = fuse("choose-ensemble volumes.json run_volumes slices.json run_slices_pp --no-progress --out choice_pp.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const bj::value choice_pp = bj::parse(read_text(dir / "choice_pp.json"));
+  const bj::array& apart = choice_pp.at("candidates").as_array();
+  EXPECT_NEAR(apart[1].at("mean_dice").to_number<double>(), candidates[1].at("mean_dice").to_number<double>(), 1e-9);
+  EXPECT_NE(apart[2].at("mean_dice").to_number<double>(), candidates[2].at("mean_dice").to_number<double>());
   EXPECT_EQ(fuse("choose-ensemble volumes.json run_volumes slices.json", dir).err,
             "fuse: error: choose-ensemble takes EXPERIMENT RUN pairs, but 3 paths are given (the last, 'slices.json', has no run folder after it)\n");
   EXPECT_EQ(fuse("choose-ensemble volumes.json run_volumes", dir).err, "fuse: error: choose among two or more configurations (EXPERIMENT RUN pairs); got 1\n");

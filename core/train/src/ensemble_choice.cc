@@ -1,5 +1,6 @@
 #include "fuse/train/ensemble_choice.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -11,6 +12,7 @@
 #include "fuse/json/write.h"
 #include "fuse/train/cross_validation.h"
 #include "ensemble_mean.h"
+#include "ensemble_postprocess.h"
 #include "onto_grid.h"
 #include "torch_view.h"
 
@@ -60,7 +62,7 @@ EnsembleTrials::EnsembleTrials(const Registry& registry, const bj::object& metri
 EnsembleTrials::~EnsembleTrials() = default;
 
 void EnsembleTrials::add(const std::string& id, const std::vector<NDict>& batches, const std::vector<NDict>& outputs,
-                         const std::function<void(size_t, NDict&)>& postprocess, const OntoFirst& onto) {
+                         const std::function<void(size_t, NDict&)>& postprocess, const OntoFirst& onto, const std::vector<size_t>& postprocess_of) {
   Impl& m = *impl_;
   if (batches.size() != m.names.size() || outputs.size() != m.names.size())
     throw Error(Errc::kInvalidArgument, "case '" + id + "': " + std::to_string(batches.size()) + " batches and " + std::to_string(outputs.size()) + " outputs for " +
@@ -129,8 +131,24 @@ void EnsembleTrials::add(const std::string& id, const std::vector<NDict>& batche
       for (size_t j : members) all.push_back(view(on_first[j].get<Tensor>(key)));
       batch.set(key, Value(wrap(all.size() == 1 ? all[0] : ensemble_mean(all))));
     }
+    const auto group = [&](size_t j) { return postprocess_of.empty() ? 0 : postprocess_of.at(j); };
+    const bool one_postprocess = std::all_of(members.begin(), members.end(), [&](size_t j) { return group(j) == group(first); });
     try {
-      postprocess(first, batch);
+      if (one_postprocess) {
+        postprocess(first, batch);
+      } else {  // each member's own on its outputs (on its own batch unless moved onto the first grid), then combined
+        std::vector<NDict> before, after;
+        std::vector<std::string> member_names;
+        for (size_t j : members) {
+          NDict own = batches[moved[j] && apart[j].empty() ? 0 : j];
+          for (const auto& [key, value] : on_first[j].flatten()) own.set(key, *value);
+          before.push_back(own);
+          postprocess(j, own);
+          after.push_back(std::move(own));
+          member_names.push_back(m.names[j]);
+        }
+        combine_postprocessed(batch, before, after, member_names, "configuration");
+      }
     } catch (const Error& e) {
       throw located(first, e);
     }
@@ -268,9 +286,13 @@ EnsembleChoice choose_ensemble(const Registry& registry, const std::vector<Confi
     const auto onto = [&](size_t member, size_t first, const std::string& key, const Value& output) {
       return Value(wrap(grids[member](key, view(output.as<Tensor>()), samples[member], samples[first])));
     };
+    // Which configurations postprocess alike (the runs that hold this case: each fold fits its own).
+    std::vector<std::vector<data::Step>> distinct;
+    std::vector<size_t> postprocess_of;
+    for (size_t c = 0; c < n; ++c) postprocess_of.push_back(index_of(distinct, sources[c].runs[at[c].first]->experiment().postprocess));
     if (made == n)  // else a sample the data's on_error policy skipped: left out for every configuration
       trials.add(
-          ids[k], batches, outputs, [&](size_t c, NDict& batch) { sources[c].runs[at[c].first]->postprocess(batch, at[c].second); }, onto);
+          ids[k], batches, outputs, [&](size_t c, NDict& batch) { sources[c].runs[at[c].first]->postprocess(batch, at[c].second); }, onto, postprocess_of);
     if (options.on_case) options.on_case(k + 1, ids.size());
   }
   EnsembleChoice choice = trials.choose();

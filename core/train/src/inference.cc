@@ -24,6 +24,7 @@
 #include "fuse/train/sliding_window.h"
 #include "fuse/train/trainer.h"
 #include "ensemble_mean.h"
+#include "ensemble_postprocess.h"
 #include "onto_grid.h"
 #include "torch_view.h"
 
@@ -216,32 +217,11 @@ struct Predictor::Impl {
 
   std::vector<bool> onto_first_grid(const PreparedInput& input, std::vector<Outputs>& per_model);
   std::vector<std::pair<std::string, torch::Tensor>> combine(const std::vector<Outputs>& per_model) const;
-  Value combine_written(const std::string& key, const std::vector<Value>& values) const;
   NDict finish(PreparedInput input, std::vector<Outputs> per_model);
   std::vector<NDict> predict_together(std::vector<PreparedInput> inputs);
 };
 
 namespace {
-
-bool same_step(const data::Step& a, const data::Step& b) {
-  return a.op == b.op && a.config == b.config && a.repeat == b.repeat && a.apply_if == b.apply_if && a.apply_if_present == b.apply_if_present &&
-         a.apply_probability == b.apply_probability;
-}
-
-// How many first steps `a` and `b` share.
-size_t shared_prefix(const std::vector<data::Step>& a, const std::vector<data::Step>& b) {
-  size_t k = 0;
-  while (k < a.size() && k < b.size() && same_step(a[k], b[k])) ++k;
-  return k;
-}
-
-// The index of `steps` in `distinct`, added when it is not there yet.
-size_t index_of(std::vector<std::vector<data::Step>>& distinct, const std::vector<data::Step>& steps) {
-  for (size_t g = 0; g < distinct.size(); ++g)
-    if (distinct[g].size() == steps.size() && shared_prefix(distinct[g], steps) == steps.size()) return g;
-  distinct.push_back(steps);
-  return distinct.size() - 1;
-}
 
 // What of a bundle's inference an ensemble takes from its first bundle, in words: the input and output keys,
 // the reference and the write steps (each model runs its own steps, windows or slices, flips and postprocess).
@@ -250,14 +230,6 @@ std::vector<std::pair<std::string, std::string>> shared_inference(const Inferenc
   for (const data::Step& w : s.write) write += (write.empty() ? "" : ", ") + w.op + " " + json::to_text(w.config);
   return {{"input key", s.input_key}, {"output key", s.output_key}, {"reference", s.reference.empty() ? "none" : s.reference},
           {"write", write.empty() ? "none" : write}};
-}
-
-// Whether a postprocess changed or made `after` (a tensor it replaced holds another buffer; tensors are
-// compared without reading them, so device tensors are fine).
-bool changed(const Value* before, const Value& after) {
-  if (before == nullptr) return true;
-  if (before->is<Tensor>() && after.is<Tensor>()) return !before->as<Tensor>().shares_buffer_with(after.as<Tensor>());
-  return before->is<Tensor>() != after.is<Tensor>() || !(*before == after);
 }
 
 }  // namespace
@@ -442,16 +414,6 @@ void add_batch_axis(NDict& sample, const std::vector<std::string>& inputs) {
 
 std::vector<int64_t> shape_of(const torch::Tensor& t) { return std::vector<int64_t>(t.sizes().begin(), t.sizes().end()); }
 
-// The most frequent of `values` (ties: the earliest).
-const Value& most_frequent(const std::vector<Value>& values) {
-  size_t best = 0, best_count = 0;
-  for (size_t i = 0; i < values.size(); ++i) {
-    const size_t count = static_cast<size_t>(std::count(values.begin(), values.end(), values[i]));
-    if (count > best_count) best = i, best_count = count;
-  }
-  return values[best];
-}
-
 }  // namespace
 
 // Each model on its batch (batches[g] for the models of inference steps g; model inputs with a leading batch
@@ -535,27 +497,6 @@ std::vector<std::pair<std::string, torch::Tensor>> Predictor::Impl::combine(cons
   return out;
 }
 
-// What the models' postprocesses wrote under `key`, one value each, as one: floating tensors and numbers by
-// their mean, integer and boolean tensors by the vote of each element (ties: the lowest value), anything else
-// by the most frequent value.
-Value Predictor::Impl::combine_written(const std::string& key, const std::vector<Value>& values) const {
-  if (std::all_of(values.begin(), values.end(), [](const Value& v) { return v.is<double>(); })) {
-    double sum = 0;
-    for (const Value& v : values) sum += v.as<double>();
-    return Value(sum / static_cast<double>(values.size()));
-  }
-  if (!std::all_of(values.begin(), values.end(), [](const Value& v) { return v.is<Tensor>(); })) return most_frequent(values);
-  std::vector<torch::Tensor> all;
-  for (size_t i = 0; i < values.size(); ++i) {
-    all.push_back(view(values[i].as<Tensor>()));
-    if (!all[i].sizes().equals(all[0].sizes()) || all[i].scalar_type() != all[0].scalar_type())
-      throw Error(Errc::kShape, "an ensemble combines what its models' postprocesses write, but the postprocess of '" + dirs[i].string() + "' makes '" + key + "' " +
-                                    values[i].as<Tensor>().description() + " and the first bundle's ('" + dirs[0].string() + "') " +
-                                    values[0].as<Tensor>().description());
-  }
-  return Value(wrap(ensemble_mean(all)));
-}
-
 // One input's predictions from its models' outputs (batch axis of one): outputs on other grids laid onto the
 // first model's, the combined outputs on the first bundle's prepared sample, the postprocess (each model's own where they differ, what they write combined),
 // then the write steps.
@@ -568,34 +509,17 @@ NDict Predictor::Impl::finish(PreparedInput input, std::vector<Outputs> per_mode
   if (postprocess.size() == 1) {
     postprocess[0].run(out, seed, -1, 0, false);
   } else {
-    std::vector<std::string> written;  // by the first model's postprocess, in its order
-    std::vector<NDict> each;
+    std::vector<NDict> before, after;
     for (size_t i = 0; i < graphs.size(); ++i) {
-      NDict s = input.by_steps[moved[i] ? 0 : steps_of[i]];  // outputs moved onto the first grid go with its sample
-      for (const auto& [k, t] : per_model[i]) s.set(k, Value(wrap(t)));
-      const NDict before = s;
-      postprocess[postprocess_of[i]].run(s, seed, -1, 0, false);
-      for (const auto& [k, v] : s.flatten()) {
-        if (!changed(before.find(k), *v)) continue;
-        if (i == 0) written.push_back(k);
-        else if (std::find(written.begin(), written.end(), k) == written.end())  // a mean over some models only would mislead
-          throw Error(Errc::kInvalidArgument, "an ensemble combines what its models' postprocesses write, but the postprocess of '" + dirs[i].string() +
-                                                  "' writes '" + k + "', which the first bundle's ('" + dirs[0].string() + "') does not");
-      }
-      each.push_back(std::move(s));
+      NDict sample = input.by_steps[moved[i] ? 0 : steps_of[i]];  // outputs moved onto the first grid go with its sample
+      for (const auto& [k, t] : per_model[i]) sample.set(k, Value(wrap(t)));
+      before.push_back(sample);
+      postprocess[postprocess_of[i]].run(sample, seed, -1, 0, false);
+      after.push_back(std::move(sample));
     }
-    for (const std::string& k : written) {
-      std::vector<Value> values;
-      for (size_t i = 0; i < each.size(); ++i) {
-        const Value* v = each[i].find(k);
-        if (v == nullptr)
-          throw Error(Errc::kKeyNotFound, "an ensemble combines what its models' postprocesses write, but the postprocess of '" + dirs[i].string() + "' writes no '" + k +
-                                              "', which the first bundle's ('" + dirs[0].string() + "') writes");
-        values.push_back(*v);
-        out.set(k + "_m" + std::to_string(i), *v);
-      }
-      out.set(k, combine_written(k, values));
-    }
+    std::vector<std::string> names;
+    for (const fs::path& d : dirs) names.push_back(d.string());
+    combine_postprocessed(out, before, after, names, "bundle");
   }
   write->run(out, seed, -1, 0, false);
   return out;

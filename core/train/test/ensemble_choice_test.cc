@@ -87,6 +87,41 @@ TEST(EnsembleTrials, APairAveragesItsModelsOutputsBeforeThePostprocess) {
   EXPECT_FALSE(choice.candidates[3].scores.trials[1].chosen);  // nothing to gain
 }
 
+// Where the members' postprocesses differ, each runs on its own outputs and their label maps are voted, as
+// `fuse infer A B` combines them: a square that a is sure of and b doubts is found by the mean of their
+// probabilities, but their votes tie there (to the background).
+TEST(EnsembleTrials, APairWhosePostprocessesDifferVotesTheirLabelMaps) {
+  Argmax argmax;
+  const Box truth{2, 2, 4, 4, 1};
+  const auto sure = predicted({{2, 2, 4, 4, 0.9f}}, truth, argmax);
+  const auto doubting = predicted({{2, 2, 4, 4, 0.45f}}, truth, argmax);
+  std::vector<size_t> postprocessed;
+  const auto recording = [&](size_t member, NDict& batch) {
+    postprocessed.push_back(member);
+    argmax(member, batch);
+  };
+  EnsembleTrials alike(built_plugins(), config(kMetric), {"a", "b"});
+  alike.add("case1", {sure.first, doubting.first}, {sure.second, doubting.second}, recording, {}, {0, 0});
+  EXPECT_EQ(postprocessed, (std::vector<size_t>{0}));  // once, on the mean
+  EXPECT_DOUBLE_EQ(alike.choose().candidates[2].scores.trials[0].mean_dice, 1.0);
+  postprocessed.clear();
+  EnsembleTrials apart(built_plugins(), config(kMetric), {"a", "b"});
+  apart.add("case1", {sure.first, doubting.first}, {sure.second, doubting.second}, recording, {}, {0, 1});
+  EXPECT_EQ(postprocessed, (std::vector<size_t>{0, 1}));  // each member's own
+  const EnsembleChoice choice = apart.choose();
+  EXPECT_DOUBLE_EQ(choice.candidates[0].scores.trials[0].mean_dice, 1.0);
+  EXPECT_DOUBLE_EQ(choice.candidates[2].scores.trials[0].mean_dice, 0.0);  // the votes tie everywhere a found the square
+  // A member whose postprocess writes what the first's does not: named, as fuse infer names the bundle.
+  const auto elsewhere = [&](size_t member, NDict& batch) {
+    argmax(member, batch);
+    if (member == 1) batch.set("model.extra", 1.0);
+  };
+  EnsembleTrials extra(built_plugins(), config(kMetric), {"runs/a", "runs/b"});
+  EXPECT_EQ(error_of([&] { extra.add("case1", {sure.first, doubting.first}, {sure.second, doubting.second}, elsewhere, {}, {0, 1}); }),
+            "'runs/a', validation case 'case1': an ensemble combines what its models' postprocesses write, but the postprocess of 'runs/b' writes "
+            "'model.extra', which the first configuration's ('runs/a') does not");
+}
+
 // Each case's Dice per candidate, and a paired bootstrap interval of each candidate's difference from the
 // choice: over two cases where each model wins one, the interval spans both cases' differences.
 TEST(EnsembleTrials, EachCandidateComesWithItsCasesAndAnIntervalAgainstTheChoice) {

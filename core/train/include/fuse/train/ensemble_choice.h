@@ -69,11 +69,14 @@ class EnsembleTrials {
   // shape (a model on another grid) are laid onto it by `onto`, put on the first configuration's batch and made
   // again by `postprocess(member, batch)`. A configuration alone is otherwise its own batch; a pair's batch is
   // its first member's with the outputs averaged (floating ones by their mean, integer ones by each element's
-  // vote), then made again by `postprocess(first member, batch)`. A configuration whose outputs differ in keys,
-  // or in shape without `onto` or where it fails, is scored alone on its own grid and its pairs are left out
-  // from then on (EnsembleCandidate::skipped says why).
+  // vote), then made again by `postprocess(first member, batch)` — where the members' postprocesses are one
+  // (`postprocess_of[c]`: which of the case's distinct postprocesses configuration c runs; empty: all one). Where
+  // they differ, each member's postprocess runs on its own outputs and what they write is combined, as `fuse
+  // infer` does (floating values by their mean, integer ones by each element's vote). A configuration whose
+  // outputs differ in keys, or in shape without `onto` or where it fails, is scored alone on its own grid and its
+  // pairs are left out from then on (EnsembleCandidate::skipped says why).
   void add(const std::string& id, const std::vector<NDict>& batches, const std::vector<NDict>& outputs,
-           const std::function<void(size_t, NDict&)>& postprocess, const OntoFirst& onto = {});
+           const std::function<void(size_t, NDict&)>& postprocess, const OntoFirst& onto = {}, const std::vector<size_t>& postprocess_of = {});
   // The scores over the cases added (at least one) and the choice: the highest mean Dice as predicted (ties:
   // the earlier candidate, so a configuration alone before an ensemble). `rounds` bootstrap replicates (seeded
   // by `seed`) make each candidate's interval against the choice.
