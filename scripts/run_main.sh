@@ -12,6 +12,7 @@
 #      UNet on axial slices, compare the 3D, the 2D and their ensemble on the validation volumes (fuse
 #      choose-ensemble), and segment the test table with both models (nnU-Net's 2D + 3D ensemble).
 #   3. eval: compare two models' predictions (intervals, sites, paired comparison, HTML report).
+#   4. the runs trained above listed side by side (fuse runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
@@ -66,3 +67,6 @@ build/bin/make_eval_predictions build/examples
 "$fuse" eval --config examples/eval/eval.json \
   --predictions build/examples/model_a.csv --predictions build/examples/model_b.csv \
   --json build/examples/eval_results.json --html build/examples/eval_report.html
+
+echo "== the runs trained above, side by side"
+"$fuse" runs "$runs"

@@ -12,6 +12,7 @@ void add_op_command(CLI::App& app, int& exit_code);
 void add_eval_command(CLI::App& app, int& exit_code);
 void add_data_commands(CLI::App& app, int& exit_code);  // data, dataset, cache
 void add_init_command(CLI::App& app, int& exit_code);
+void add_runs_command(CLI::App& app, int& exit_code);  // trained runs side by side
 
 }  // namespace fuse::cli
 

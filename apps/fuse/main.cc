@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   fuse::cli::add_eval_command(app, exit_code);
   fuse::cli::add_data_commands(app, exit_code);
   fuse::cli::add_init_command(app, exit_code);
+  fuse::cli::add_runs_command(app, exit_code);
   // Listed for --help; they run in fuse-train (see hand_over).
   app.add_subcommand("run", "Train an experiment end to end (data, model, losses, metrics, checkpoints, report)");
   app.add_subcommand("lr-find", "Learning-rate range test with a suggestion and a plot");

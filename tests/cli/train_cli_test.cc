@@ -269,6 +269,13 @@ TEST(FuseRun, RepeatsTheRunOncePerSeed) {
   EXPECT_EQ(fuse("show-results '" + experiment.string() + "' '" + out + "'").err,
             "fuse: error: '" + out + "' holds one run per seed (fuse run --seeds), trained on the same cases: use one seed's run ('" +
                 (dir / "seeds" / "seed_2").string() + "')\n");
+  // Listed beside other runs by `fuse runs`: the seeds' mean and sd, the settings they share.
+  const CommandResult listed = fuse("runs '" + out + "' '" + (dir / "seeds" / "seed_4").string() + "'");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const std::string row = listed.out.substr(listed.out.find("\n" + out + " ") + 1);
+  EXPECT_NE(row.substr(0, row.find('\n')).find(" 2 seeds "), std::string::npos) << listed.out;
+  EXPECT_NE(row.substr(0, row.find('\n')).find(" trainer.epochs=3"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("\n" + (dir / "seeds" / "seed_4").string() + " "), std::string::npos) << listed.out;
   EXPECT_EQ(fuse("run '" + experiment.string() + "' --seeds 1,2 --set seed=5").err,
             "fuse: error: --seeds sets the experiment's seed of each run: drop --set seed=5\n");
   EXPECT_EQ(fuse("run '" + experiment.string() + "' --seeds 1,1 --out '" + (dir / "twice").string() + "'").err,

@@ -1,0 +1,288 @@
+// fuse runs: trained runs side by side — a sweep's `--set` variants, cross-validations, repeated seeds — each
+// with its best validation values, training time and settings, the best first. It reads the files `fuse run`
+// writes (results.json, cross_validation.json, seeds.json, config.json, settings.json) and loads nothing else.
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <optional>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "../common/table.h"
+#include "commands.h"
+#include "fuse/base/error.h"
+#include "fuse/base/file.h"
+#include "fuse/base/strings.h"
+#include "fuse/json/document.h"
+#include "fuse/json/parse.h"
+#include "fuse/json/write.h"
+
+namespace fuse::cli {
+namespace {
+
+namespace fs = std::filesystem;
+namespace bj = boost::json;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+struct Options {
+  std::vector<std::string> paths{"runs"};
+  std::string sort, csv;
+  bool ascending = false;
+};
+
+// One line of the table: a run, or a cross-validation's or repeated seeds' summary (their mean and sd).
+struct Row {
+  std::string path, experiment, kind, monitor, settings;
+  int64_t best_epoch = 0, epochs = 0;  // of a run: its best epoch (from 1) of its epochs; 0 for a summary
+  std::optional<bool> maximize;  // the monitor's mode, where a config.json says it
+  bj::object values, sd;
+  double seconds = kNaN;
+};
+
+bj::object read_object(const fs::path& file) {
+  bj::error_code ec;
+  const bj::value v = json::parse_exact(json::read_file(file), ec);
+  if (ec || !v.is_object()) throw Error(Errc::kIo, file.string() + ": not a JSON object as fuse run writes it" + (ec ? " (" + ec.message() + ")" : ""));
+  return v.as_object();
+}
+
+// A member of a file fuse run wrote, or an error naming the file and the member.
+const bj::value& member(const bj::object& doc, const char* name, const fs::path& file) {
+  const bj::value* v = doc.if_contains(name);
+  if (v == nullptr) throw Error(Errc::kIo, file.string() + ": no '" + name + "' (not written by fuse run, or by another version)");
+  return *v;
+}
+
+double number_or_nan(const bj::value* v) { return v != nullptr && v->is_number() ? v->to_number<double>() : kNaN; }
+
+// The trainer's mode and epochs from a run's config.json.
+void read_config(const fs::path& dir, Row& row, int64_t* epochs = nullptr) {
+  const fs::path file = dir / "config.json";
+  if (!fs::exists(file)) return;
+  const bj::object config = read_object(file);
+  if (row.experiment.empty())
+    if (const bj::value* name = config.if_contains("name"); name != nullptr && name->is_string()) row.experiment = std::string(name->as_string());
+  const bj::value* trainer = config.if_contains("trainer");
+  const bj::value* mode = trainer != nullptr && trainer->is_object() ? trainer->as_object().if_contains("mode") : nullptr;
+  row.maximize = mode != nullptr && mode->is_string() && mode->as_string() == "max";
+  if (epochs != nullptr) {
+    const bj::value* e = trainer != nullptr && trainer->is_object() ? trainer->as_object().if_contains("epochs") : nullptr;
+    *epochs = e != nullptr && e->is_int64() ? e->as_int64() : 10;
+  }
+}
+
+// The --set values a run (or cross-validation) recorded, as typed; those in `leave_out` omitted.
+std::string read_settings(const fs::path& dir, const std::string& leave_out = "") {
+  const fs::path file = dir / "settings.json";
+  if (!fs::exists(file)) return "";
+  std::vector<std::string> out;
+  const bj::object doc = read_object(file);
+  const bj::value& list = member(doc, "settings", file);
+  if (!list.is_array()) throw Error(Errc::kIo, file.string() + ": 'settings' is not a list");
+  for (const bj::value& s : list.as_array())
+    if (s.is_string() && (leave_out.empty() || s.as_string().subview().rfind(leave_out, 0) != 0)) out.emplace_back(s.as_string());
+  return join(out, " ");
+}
+
+// Epochs logged so far (log.csv's rows).
+int64_t logged_epochs(const fs::path& dir) {
+  std::ifstream in(dir / "log.csv");
+  int64_t lines = 0;
+  for (std::string line; std::getline(in, line);) lines += !line.empty();
+  return std::max<int64_t>(0, lines - 1);
+}
+
+Row read_run(const fs::path& dir, const std::string& path) {
+  Row row;
+  row.path = path;
+  read_config(dir, row, &row.epochs);
+  row.settings = read_settings(dir);
+  const fs::path file = dir / "results.json";
+  if (!fs::exists(file)) {
+    row.kind = "unfinished (" + std::to_string(logged_epochs(dir)) + " of " + std::to_string(row.epochs) + " epochs)";
+    row.epochs = 0;
+    return row;
+  }
+  const bj::object results = read_object(file);
+  row.kind = "run";
+  row.monitor = std::string(member(results, "monitor", file).as_string());
+  row.best_epoch = member(results, "best_epoch", file).to_number<int64_t>();
+  row.values = member(results, "validation", file).as_object();
+  row.seconds = number_or_nan(results.if_contains("seconds"));
+  return row;
+}
+
+// A cross-validation's or repeated seeds' summary: their mean and sd, their time together.
+Row read_summary(const fs::path& dir, const std::string& path, const fs::path& file, const char* list, const std::string& kind) {
+  Row row;
+  row.path = path;
+  const bj::object summary = read_object(file);
+  row.experiment = std::string(member(summary, "experiment", file).as_string());
+  row.monitor = std::string(member(summary, "monitor", file).as_string());
+  row.values = member(summary, "mean", file).as_object();
+  row.sd = member(summary, "std", file).as_object();
+  const bj::array& runs = member(summary, list, file).as_array();
+  row.kind = std::to_string(runs.size()) + " " + kind + (runs.size() == 1 ? "" : "s");
+  row.seconds = 0;
+  for (const bj::value& r : runs) row.seconds += number_or_nan(r.as_object().if_contains("seconds"));
+  if (!runs.empty()) {  // the mode and the settings of the first run (a seed's own seed left out)
+    const fs::path first = dir / std::string(member(runs[0].as_object(), "run", file).as_string());
+    const fs::path run = fs::exists(first / "config.json") ? first : first / "fold_0";
+    read_config(run, row);
+    row.settings = std::string(list) == "seeds" ? read_settings(first, "seed=") : read_settings(dir);
+    if (std::string(list) == "seeds" && member(summary, "cross_validation", file).as_bool()) row.kind += " (each cross-validated)";
+  }
+  return row;
+}
+
+// What `dir` holds: a run, a cross-validation, repeated seeds, or (unfinished) the folds or seeds so far.
+std::optional<Row> read_folder(const fs::path& dir, const std::string& path) {
+  if (fs::exists(dir / "seeds.json")) return read_summary(dir, path, dir / "seeds.json", "seeds", "seed");
+  if (fs::exists(dir / "cross_validation.json")) return read_summary(dir, path, dir / "cross_validation.json", "folds", "fold");
+  if (fs::exists(dir / "config.json")) return read_run(dir, path);
+  for (const char* prefix : {"fold_", "seed_"}) {
+    size_t started = 0, finished = 0;
+    Row row;
+    for (const fs::directory_entry& e : fs::directory_iterator(dir))
+      if (e.is_directory() && e.path().filename().string().rfind(prefix, 0) == 0 &&
+          (fs::exists(e.path() / "config.json") || fs::exists(e.path() / "settings.json"))) {
+        ++started;
+        finished += fs::exists(e.path() / "results.json") || fs::exists(e.path() / "cross_validation.json");
+        read_config(e.path(), row);  // the experiment's name
+      }
+    if (started == 0) continue;
+    row.maximize.reset();
+    row.path = path;
+    row.kind = std::string("unfinished (") + std::to_string(finished) + " of the " + std::to_string(started) + (prefix[0] == 'f' ? " folds" : " seeds") +
+               " started)";
+    row.settings = read_settings(dir);
+    return row;
+  }
+  return std::nullopt;
+}
+
+// The rows of each path: the folder itself when it is a run (or a summary of runs), else each such folder in it.
+std::vector<Row> find_runs(const std::vector<std::string>& paths) {
+  std::vector<Row> rows;
+  for (const std::string& p : paths) {
+    const fs::path dir(p);
+    if (!fs::is_directory(dir)) throw Error(Errc::kIo, "'" + p + "': no such folder (give run folders, or a folder of them such as runs)");
+    if (std::optional<Row> row = read_folder(dir, p)) {
+      rows.push_back(std::move(*row));
+      continue;
+    }
+    std::vector<std::string> names;
+    for (const fs::directory_entry& e : fs::directory_iterator(dir))
+      if (e.is_directory()) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end(), natural_less);
+    const size_t before = rows.size();
+    for (const std::string& name : names)
+      if (std::optional<Row> row = read_folder(dir / name, (dir / name).string())) rows.push_back(std::move(*row));
+    if (rows.size() == before)
+      throw Error(Errc::kIo, "'" + p + "' holds no runs: a run folder has the config.json fuse run writes (a cross-validation's, cross_validation.json; "
+                                 "repeated seeds', seeds.json)");
+  }
+  return rows;
+}
+
+// The validation value the rows are ordered by and whether higher is better: --sort's, else the monitor they
+// share (its mode from their config.json). None: the order found.
+std::optional<std::pair<std::string, bool>> ordering(const Options& o, const std::vector<Row>& rows) {
+  if (!o.sort.empty()) {
+    const bool known = std::any_of(rows.begin(), rows.end(), [&](const Row& r) { return r.values.contains(o.sort); });
+    if (!known) {
+      std::vector<std::string> names;
+      for (const Row& r : rows)
+        for (const auto& [name, v] : r.values)
+          if (std::find(names.begin(), names.end(), std::string(name)) == names.end()) names.emplace_back(name);
+      throw Error(Errc::kInvalidArgument, "--sort " + o.sort + ": no run has that validation value (they have: " + join(names, ", ") + ")");
+    }
+    return std::make_pair(o.sort, !o.ascending);
+  }
+  std::string monitor;
+  std::optional<bool> maximize;
+  for (const Row& r : rows) {
+    if (r.monitor.empty()) continue;
+    if (!monitor.empty() && r.monitor != monitor) return std::nullopt;  // runs of other monitors: no common order
+    monitor = r.monitor;
+    if (r.maximize) maximize = *r.maximize;
+  }
+  if (monitor.empty()) return std::nullopt;
+  const std::string name = monitor.rfind("validation.", 0) == 0 ? monitor.substr(11) : monitor;
+  return std::make_pair(name, o.ascending ? false : maximize.value_or(false));
+}
+
+int list_runs(const Options& o) {
+  std::vector<Row> rows = find_runs(o.paths);
+  const auto order = ordering(o, rows);
+  if (order) {
+    const auto& [name, higher] = *order;
+    std::stable_sort(rows.begin(), rows.end(), [&, higher = higher, name = name](const Row& a, const Row& b) {
+      const double x = number_or_nan(a.values.if_contains(name)), y = number_or_nan(b.values.if_contains(name));
+      if (std::isnan(y)) return !std::isnan(x);  // runs without the value last
+      if (std::isnan(x)) return false;
+      return higher ? x > y : x < y;
+    });
+  }
+  std::vector<std::string> names;  // the validation values: the one ordered by, then the others in the order first met
+  if (order) names.push_back(order->first);
+  for (const Row& r : rows)
+    for (const auto& [name, v] : r.values)
+      if (std::find(names.begin(), names.end(), std::string(name)) == names.end()) names.emplace_back(name);
+  std::vector<std::string> header{"RUN", "EXPERIMENT", "KIND", "BEST_EPOCH"};
+  for (const std::string& n : names) header.push_back(heading(n));
+  header.insert(header.end(), {"SECONDS", "SETTINGS"});
+  Table table(header);
+  bool spread = false;
+  for (const Row& r : rows) {
+    std::vector<std::string> cells{r.path, r.experiment.empty() ? "-" : r.experiment, r.kind,
+                                   r.best_epoch > 0 ? std::to_string(r.best_epoch) + " of " + std::to_string(r.epochs) : "-"};
+    for (const std::string& n : names) {
+      std::string cell = short_number(number_or_nan(r.values.if_contains(n)));
+      if (const double sd = number_or_nan(r.sd.if_contains(n)); !std::isnan(sd)) {
+        cell += " (" + short_number(sd) + ")";
+        spread = true;
+      }
+      cells.push_back(cell);
+    }
+    cells.push_back(std::isnan(r.seconds) ? "-" : short_number(r.seconds));
+    cells.push_back(r.settings.empty() ? "-" : r.settings);
+    table.add(cells);
+  }
+  if (order) std::cout << "by validation " << order->first << ", " << (order->second ? "highest" : "lowest") << " first\n";
+  table.print(std::cout);
+  if (spread) std::cout << "folds and seeds: their mean (sd)\n";
+  if (!o.csv.empty()) {
+    std::string csv = "run,experiment,kind,best_epoch,epochs";
+    for (const std::string& n : names) csv += "," + csv_cell(n) + "," + csv_cell(n + "_sd");
+    csv += ",seconds,settings\n";
+    const auto number = [](double v) { return std::isnan(v) ? std::string() : json::format_number(v); };
+    for (const Row& r : rows) {
+      csv += csv_cell(r.path) + "," + csv_cell(r.experiment) + "," + csv_cell(r.kind) + "," + (r.best_epoch > 0 ? std::to_string(r.best_epoch) : "") + "," +
+             (r.best_epoch > 0 ? std::to_string(r.epochs) : "");
+      for (const std::string& n : names) csv += "," + number(number_or_nan(r.values.if_contains(n))) + "," + number(number_or_nan(r.sd.if_contains(n)));
+      csv += "," + number(r.seconds) + "," + csv_cell(r.settings) + "\n";
+    }
+    write_file_atomically(o.csv, csv);
+    std::cout << "wrote " << o.csv << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_runs_command(CLI::App& app, int& exit_code) {
+  static Options o;
+  CLI::App* cmd = app.add_subcommand("runs", "Trained runs side by side (a sweep's --set variants, cross-validations, seeds): best validation values, time, settings");
+  cmd->add_option("PATH", o.paths, "run folders, cross-validations' or seeds' folders, or folders holding them (default: runs)");
+  cmd->add_option("--sort", o.sort, "order by this validation value, highest first (default: the runs' shared monitor, best first by its mode)");
+  cmd->add_flag("--ascending", o.ascending, "lowest first");
+  cmd->add_option("--csv", o.csv, "also write the table with every digit to this CSV file");
+  cmd->callback([&] { exit_code = list_runs(o); });
+}
+
+}  // namespace fuse::cli
