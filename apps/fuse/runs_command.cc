@@ -16,6 +16,7 @@
 #include "fuse/base/error.h"
 #include "fuse/base/file.h"
 #include "fuse/base/strings.h"
+#include "fuse/eval/t_test.h"
 #include "fuse/json/document.h"
 #include "fuse/json/parse.h"
 #include "fuse/json/write.h"
@@ -30,7 +31,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 struct Options {
   std::vector<std::string> paths{"runs"};
-  std::string sort, csv;
+  std::string sort, csv, versus;
   bool ascending = false;
 };
 
@@ -41,6 +42,8 @@ struct Row {
   std::optional<bool> maximize;  // the monitor's mode, where a config.json says it
   bj::object values, sd;
   double seconds = kNaN;
+  char summary = 0;                 // 'f': a cross-validation's folds, 's': repeated seeds; 0: one run
+  std::vector<bj::object> parts;    // each fold's or seed's validation values
 };
 
 bj::object read_object(const fs::path& file) {
@@ -127,8 +130,13 @@ Row read_summary(const fs::path& dir, const std::string& path, const fs::path& f
   row.sd = member(summary, "std", file).as_object();
   const bj::array& runs = member(summary, list, file).as_array();
   row.kind = std::to_string(runs.size()) + " " + kind + (runs.size() == 1 ? "" : "s");
+  row.summary = list[0];
   row.seconds = 0;
-  for (const bj::value& r : runs) row.seconds += number_or_nan(r.as_object().if_contains("seconds"));
+  for (const bj::value& r : runs) {
+    row.seconds += number_or_nan(r.as_object().if_contains("seconds"));
+    const bj::value* validation = r.as_object().if_contains("validation");
+    row.parts.push_back(validation != nullptr && validation->is_object() ? validation->as_object() : bj::object());
+  }
   if (!runs.empty()) {  // the mode and the settings of the first run (a seed's own seed left out)
     const fs::path first = dir / std::string(member(runs[0].as_object(), "run", file).as_string());
     const fs::path run = fs::exists(first / "config.json") ? first : first / "fold_0";
@@ -216,6 +224,50 @@ std::optional<std::pair<std::string, bool>> ordering(const Options& o, const std
   return std::make_pair(name, o.ascending ? false : maximize.value_or(false));
 }
 
+// A value with its sign, as a difference is printed.
+std::string signed_number(double v) { return (v > 0 ? "+" : "") + short_number(v); }
+
+// Row `r` against the baseline in validation value `name`: the difference of their means, and where both are
+// spreads of the same kind a t-test (eval/t_test.h): repeated seeds by Welch's, cross-validations of as many
+// folds paired by fold with Nadeau and Bengio's correction. Otherwise the difference alone, saying why.
+struct Versus {
+  std::string text = "-";
+  std::optional<eval::TTest> test;
+  double difference = kNaN;
+};
+
+Versus versus(const Row& base, const Row& r, const std::string& name) {
+  Versus out;
+  const double x = number_or_nan(base.values.if_contains(name)), y = number_or_nan(r.values.if_contains(name));
+  if (std::isnan(x) || std::isnan(y)) return out;
+  out.difference = y - x;
+  out.text = signed_number(out.difference);
+  const auto values = [&](const Row& row) {
+    std::vector<double> v;
+    for (const bj::object& part : row.parts) v.push_back(number_or_nan(part.if_contains(name)));
+    return v;
+  };
+  const std::vector<double> a = values(base), b = values(r);
+  const bool finite = std::none_of(a.begin(), a.end(), [](double v) { return std::isnan(v); }) &&
+                      std::none_of(b.begin(), b.end(), [](double v) { return std::isnan(v); });
+  try {
+    if (finite && base.summary == 's' && r.summary == 's') {
+      out.test = eval::welch_t_test(a, b);
+    } else if (finite && base.summary == 'f' && r.summary == 'f' && a.size() == b.size() && a.size() > 1) {
+      const double k = static_cast<double>(a.size());
+      out.test = eval::paired_t_test(a, b, 1 / k + 1 / (k - 1));
+    } else {
+      out.text += base.summary == 0 || r.summary == 0 ? " (one run: no interval)" : " (other kinds of runs: no test)";
+      return out;
+    }
+  } catch (const Error& e) {
+    out.text += " (no test: " + std::string(e.what()) + ")";
+    return out;
+  }
+  out.text += " [" + signed_number(out.test->lower) + ", " + signed_number(out.test->upper) + "] p=" + short_number(out.test->p);
+  return out;
+}
+
 int list_runs(const Options& o) {
   std::vector<Row> rows = find_runs(o.paths);
   const auto order = ordering(o, rows);
@@ -235,6 +287,18 @@ int list_runs(const Options& o) {
       if (std::find(names.begin(), names.end(), std::string(name)) == names.end()) names.emplace_back(name);
   std::vector<std::string> header{"RUN", "EXPERIMENT", "KIND", "BEST_EPOCH"};
   for (const std::string& n : names) header.push_back(heading(n));
+  // The baseline --versus names, among the rows.
+  const Row* base = nullptr;
+  if (!o.versus.empty()) {
+    std::vector<std::string> paths;
+    for (const Row& r : rows) {
+      paths.push_back(r.path);
+      if (r.path == o.versus || fs::path(r.path).lexically_normal() == fs::path(o.versus).lexically_normal()) base = &r;
+    }
+    if (base == nullptr) throw Error(Errc::kInvalidArgument, "--versus " + o.versus + ": not one of the runs listed (" + join(paths, ", ") + ")");
+    if (!order) throw Error(Errc::kInvalidArgument, "--versus compares one validation value and these runs share no monitor: choose it with --sort NAME");
+    header.push_back("VS " + base->path + " (" + heading(order->first) + ")");
+  }
   header.insert(header.end(), {"SECONDS", "SETTINGS"});
   Table table(header);
   bool spread = false;
@@ -249,6 +313,7 @@ int list_runs(const Options& o) {
       }
       cells.push_back(cell);
     }
+    if (base != nullptr) cells.push_back(&r == base ? "baseline" : versus(*base, r, order->first).text);
     cells.push_back(std::isnan(r.seconds) ? "-" : short_number(r.seconds));
     cells.push_back(r.settings.empty() ? "-" : r.settings);
     table.add(cells);
@@ -256,15 +321,24 @@ int list_runs(const Options& o) {
   if (order) std::cout << "by validation " << order->first << ", " << (order->second ? "highest" : "lowest") << " first\n";
   table.print(std::cout);
   if (spread) std::cout << "folds and seeds: their mean (sd)\n";
+  if (base != nullptr)
+    std::cout << "VS: the difference from the baseline's mean, its 95% interval and p-value: seeds by Welch's t-test, folds paired by fold "
+                 "(the same data.folds) with Nadeau and Bengio's correction\n";
   if (!o.csv.empty()) {
     std::string csv = "run,experiment,kind,best_epoch,epochs";
     for (const std::string& n : names) csv += "," + csv_cell(n) + "," + csv_cell(n + "_sd");
+    if (base != nullptr) csv += ",versus,versus_lower,versus_upper,versus_p";
     csv += ",seconds,settings\n";
     const auto number = [](double v) { return std::isnan(v) ? std::string() : json::format_number(v); };
     for (const Row& r : rows) {
       csv += csv_cell(r.path) + "," + csv_cell(r.experiment) + "," + csv_cell(r.kind) + "," + (r.best_epoch > 0 ? std::to_string(r.best_epoch) : "") + "," +
              (r.best_epoch > 0 ? std::to_string(r.epochs) : "");
       for (const std::string& n : names) csv += "," + number(number_or_nan(r.values.if_contains(n))) + "," + number(number_or_nan(r.sd.if_contains(n)));
+      if (base != nullptr) {
+        const Versus v = &r == base ? Versus{} : versus(*base, r, order->first);
+        csv += "," + number(&r == base ? 0.0 : v.difference);
+        for (const double x : {v.test ? v.test->lower : kNaN, v.test ? v.test->upper : kNaN, v.test ? v.test->p : kNaN}) csv += "," + number(x);
+      }
       csv += "," + number(r.seconds) + "," + csv_cell(r.settings) + "\n";
     }
     write_file_atomically(o.csv, csv);
@@ -282,6 +356,9 @@ void add_runs_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--sort", o.sort, "order by this validation value, highest first (default: the runs' shared monitor, best first by its mode)");
   cmd->add_flag("--ascending", o.ascending, "lowest first");
   cmd->add_option("--csv", o.csv, "also write the table with every digit to this CSV file");
+  cmd->add_option("--versus", o.versus,
+                  "compare every run with this one (a PATH as listed) in the value ordered by: the difference, and for seeds or folds a 95% "
+                  "interval and p-value (t-tests)");
   cmd->callback([&] { exit_code = list_runs(o); });
 }
 

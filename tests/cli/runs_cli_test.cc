@@ -2,7 +2,9 @@
 // cross_validation.json, seeds.json), listed side by side, the best first.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
+#include <sstream>
 
 #include "test_support.h"
 
@@ -35,14 +37,15 @@ fs::path write_runs(const std::string& name) {
   write_run(dir / "cv" / "fold_1", 3, 0.93, 0.37, 1);
   write(dir / "cv" / "settings.json", R"({"settings": ["optimizer.lr=0.01"]})");
   write(dir / "cv" / "cross_validation.json",
-        R"({"experiment": "toy", "k": 2, "monitor": "validation.auc", "folds": [{"fold": 0, "run": "fold_0", "seconds": 1}, {"fold": 1, "run": "fold_1",)"
-        R"( "seconds": 1}], "mean": {"auc": 0.92, "loss": 0.35}, "std": {"auc": 0.01414, "loss": 0.02828}})");
+        R"({"experiment": "toy", "k": 2, "monitor": "validation.auc", "folds": [{"fold": 0, "run": "fold_0", "seconds": 1, "validation": {"auc": 0.91}},)"
+        R"( {"fold": 1, "run": "fold_1", "seconds": 1, "validation": {"auc": 0.93}}], "mean": {"auc": 0.92, "loss": 0.35}, "std": {"auc": 0.01414, "loss": 0.02828}})");
   // Repeated seeds: each seed's own setting left out, the rest shown.
   write_run(dir / "seeds" / "seed_1", 2, 0.8, 0.5, 3, R"("model.hidden=[2]", "seed=1")");
   write_run(dir / "seeds" / "seed_2", 2, 0.84, 0.45, 3, R"("model.hidden=[2]", "seed=2")");
   write(dir / "seeds" / "seeds.json",
-        R"({"experiment": "toy", "monitor": "validation.auc", "cross_validation": false, "seeds": [{"seed": 1, "run": "seed_1", "best_epoch": 2, "seconds": 3},)"
-        R"( {"seed": 2, "run": "seed_2", "best_epoch": 2, "seconds": 3}], "mean": {"auc": 0.82, "loss": 0.475}, "std": {"auc": 0.02828, "loss": 0.03536}})");
+        R"({"experiment": "toy", "monitor": "validation.auc", "cross_validation": false, "seeds": [{"seed": 1, "run": "seed_1", "best_epoch": 2, "seconds": 3,)"
+        R"( "validation": {"auc": 0.8}}, {"seed": 2, "run": "seed_2", "best_epoch": 2, "seconds": 3, "validation": {"auc": 0.84}}], "mean": {"auc": 0.82, "loss": 0.475},)"
+        R"( "std": {"auc": 0.02828, "loss": 0.03536}})");
   // A run stopped after 2 of its 6 epochs, a cross-validation with one of its folds finished, a folder of notes.
   write(dir / "stopped" / "config.json", R"({"name": "toy", "trainer": {"epochs": 6, "mode": "max"}})");
   write(dir / "stopped" / "log.csv", "epoch,train.loss,validation.auc,seconds\n1,0.6,0.7,0.1\n2,0.5,0.8,0.1\n");
@@ -94,6 +97,62 @@ TEST(FuseRuns, ListsRunsCrossValidationsAndSeedsBestFirst) {
   EXPECT_EQ(mixed.substr(0, mixed.find('\n')), "RUN     EXPERIMENT  KIND  BEST_EPOCH  LOSS  AUC   SECONDS  SETTINGS") << mixed;
   EXPECT_LT(mixed.find("runs/a "), mixed.find("other "));
   EXPECT_LT(mixed.find("other "), mixed.find("runs/b "));
+}
+
+// Another configuration's seeds and cross-validation against the first's: Welch's t-test over seeds, the
+// paired one over folds with Nadeau and Bengio's correction, the difference alone where no test applies.
+TEST(FuseRuns, VersusABaselineGivesDifferencesWithIntervals) {
+  const fs::path dir = write_runs("runs_cli_versus").parent_path();
+  write(dir / "other" / "seeds.json",
+        R"({"experiment": "toy", "monitor": "validation.auc", "cross_validation": false, "seeds": [{"seed": 1, "run": "seed_1", "validation": {"auc": 0.86}},)"
+        R"( {"seed": 2, "run": "seed_2", "validation": {"auc": 0.9}}], "mean": {"auc": 0.88}, "std": {"auc": 0.02828}})");
+  write(dir / "other_cv" / "cross_validation.json",
+        R"({"experiment": "toy", "k": 2, "monitor": "validation.auc", "folds": [{"fold": 0, "run": "fold_0", "validation": {"auc": 0.95}},)"
+        R"( {"fold": 1, "run": "fold_1", "validation": {"auc": 0.96}}], "mean": {"auc": 0.955}, "std": {"auc": 0.007071}})");
+  CommandResult r = runs_in(dir, "runs/seeds other runs/a runs/cv --versus runs/seeds --csv seeds.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Seeds 0.80, 0.84 against 0.86, 0.90: the difference 0.06 with a standard error of sqrt(2 * 0.0008 / 2) on 2
+  // degrees of freedom (t(0.975, 2) = 4.302653), p = 1 - t / sqrt(t^2 + 2) for t = 0.06 / se.
+  const double se = std::sqrt(0.0008), t = 0.06 / se;
+  const auto csv = [&](const std::string& file, const std::string& run) {
+    std::istringstream lines(read_text(dir / file));
+    std::vector<std::string> cells;
+    for (std::string line; std::getline(lines, line);)
+      if (line.rfind(run + ",", 0) == 0) {
+        std::istringstream in(line);
+        for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
+      }
+    return cells;  // run, experiment, kind, best_epoch, epochs, auc, auc_sd, loss, loss_sd, versus, lower, upper, p, ...
+  };
+  const std::vector<std::string> other = csv("seeds.csv", "other");
+  ASSERT_GE(other.size(), 13u) << read_text(dir / "seeds.csv");
+  EXPECT_NEAR(std::stod(other[9]), 0.06, 1e-12);
+  EXPECT_NEAR(std::stod(other[10]), 0.06 - 4.302652730 * se, 1e-8);
+  EXPECT_NEAR(std::stod(other[11]), 0.06 + 4.302652730 * se, 1e-8);
+  EXPECT_NEAR(std::stod(other[12]), 1 - t / std::sqrt(t * t + 2), 1e-9);
+  EXPECT_NE(r.out.find("  +0.06 [-0.0617, +0.1817] p=0.1679  "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  baseline  "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  +0.08 (one run: no interval)  "), std::string::npos) << r.out;  // runs/a: 0.9 - 0.82
+  EXPECT_NE(r.out.find("  +0.1 (other kinds of runs: no test)  "), std::string::npos) << r.out;  // runs/cv: 0.92 - 0.82
+  EXPECT_NE(r.out.find("\nVS: the difference from the baseline's mean, its 95% interval and p-value: seeds by Welch's t-test, folds paired by fold "
+                       "(the same data.folds) with Nadeau and Bengio's correction\n"),
+            std::string::npos)
+      << r.out;
+  // Folds 0.91, 0.93 against 0.95, 0.96: differences 0.04 and 0.03, their variance 0.00005 times 1/2 + 1/1 on
+  // 1 degree of freedom (t(0.975, 1) = 12.7062), p = 1 - 2 / pi * atan(t).
+  r = runs_in(dir, "runs/cv other_cv --versus runs/cv --csv cv.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const double cv_se = std::sqrt(0.00005 * 1.5), cv_t = 0.035 / cv_se;
+  const std::vector<std::string> cv = csv("cv.csv", "other_cv");
+  ASSERT_GE(cv.size(), 13u) << read_text(dir / "cv.csv");
+  EXPECT_NEAR(std::stod(cv[9]), 0.035, 1e-12);
+  EXPECT_NEAR(std::stod(cv[11]) - 0.035, 12.70620474 * cv_se, 1e-7);
+  EXPECT_NEAR(std::stod(cv[12]), 1 - 2 / M_PI * std::atan(cv_t), 1e-9);
+  EXPECT_EQ(runs_in(dir, "runs/a runs/b --versus runs/c").err, "fuse: error: --versus runs/c: not one of the runs listed (runs/b, runs/a)\n");
+  write(dir / "loss_only" / "results.json", R"({"best_epoch": 1, "monitor": "validation.loss", "validation": {"loss": 0.2}, "seconds": 1})");
+  write(dir / "loss_only" / "config.json", R"({"name": "toy"})");
+  EXPECT_EQ(runs_in(dir, "runs/a loss_only --versus runs/a").err,
+            "fuse: error: --versus compares one validation value and these runs share no monitor: choose it with --sort NAME\n");
 }
 
 TEST(FuseRuns, BadFoldersAndValuesAreNamed) {
