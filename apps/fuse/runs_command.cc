@@ -38,7 +38,7 @@ struct Options {
 // One line of the table: a run, or a cross-validation's or repeated seeds' summary (their mean and sd).
 struct Row {
   std::string path, experiment, kind, monitor, settings;
-  int64_t best_epoch = 0, epochs = 0;  // of a run: its best epoch (from 1) of its epochs; 0 for a summary
+  int64_t best_epoch = 0, epochs = 0;  // of a run: its best epoch (from 1) of the epochs it logged; 0 for a summary
   std::optional<bool> maximize;  // the monitor's mode, where a config.json says it
   bj::object values, sd;
   double seconds = kNaN;
@@ -60,10 +60,32 @@ const bj::value& member(const bj::object& doc, const char* name, const fs::path&
   return *v;
 }
 
+Error wrong_type(const char* name, const fs::path& file, const char* expected) {
+  return Error(Errc::kIo, file.string() + ": '" + name + "' is not " + expected + " (not written by fuse run, or by another version)");
+}
+
+std::string text_member(const bj::object& doc, const char* name, const fs::path& file) {
+  const bj::value& v = member(doc, name, file);
+  if (!v.is_string()) throw wrong_type(name, file, "a string");
+  return std::string(v.as_string());
+}
+
+const bj::object& object_member(const bj::object& doc, const char* name, const fs::path& file) {
+  const bj::value& v = member(doc, name, file);
+  if (!v.is_object()) throw wrong_type(name, file, "an object");
+  return v.as_object();
+}
+
+const bj::array& array_member(const bj::object& doc, const char* name, const fs::path& file) {
+  const bj::value& v = member(doc, name, file);
+  if (!v.is_array()) throw wrong_type(name, file, "a list");
+  return v.as_array();
+}
+
 double number_or_nan(const bj::value* v) { return v != nullptr && v->is_number() ? v->to_number<double>() : kNaN; }
 
-// The trainer's mode and epochs from a run's config.json.
-void read_config(const fs::path& dir, Row& row, int64_t* epochs = nullptr) {
+// The experiment's name and the trainer's mode from a run's config.json.
+void read_config(const fs::path& dir, Row& row) {
   const fs::path file = dir / "config.json";
   if (!fs::exists(file)) return;
   const bj::object config = read_object(file);
@@ -72,10 +94,6 @@ void read_config(const fs::path& dir, Row& row, int64_t* epochs = nullptr) {
   const bj::value* trainer = config.if_contains("trainer");
   const bj::value* mode = trainer != nullptr && trainer->is_object() ? trainer->as_object().if_contains("mode") : nullptr;
   row.maximize = mode != nullptr && mode->is_string() && mode->as_string() == "max";
-  if (epochs != nullptr) {
-    const bj::value* e = trainer != nullptr && trainer->is_object() ? trainer->as_object().if_contains("epochs") : nullptr;
-    *epochs = e != nullptr && e->is_int64() ? e->as_int64() : 10;
-  }
 }
 
 // The --set values a run (or cross-validation) recorded, as typed; those in `leave_out` omitted.
@@ -84,9 +102,7 @@ std::string read_settings(const fs::path& dir, const std::string& leave_out = ""
   if (!fs::exists(file)) return "";
   std::vector<std::string> out;
   const bj::object doc = read_object(file);
-  const bj::value& list = member(doc, "settings", file);
-  if (!list.is_array()) throw Error(Errc::kIo, file.string() + ": 'settings' is not a list");
-  for (const bj::value& s : list.as_array())
+  for (const bj::value& s : array_member(doc, "settings", file))
     if (s.is_string() && (leave_out.empty() || s.as_string().subview().rfind(leave_out, 0) != 0)) out.emplace_back(s.as_string());
   return join(out, " ");
 }
@@ -102,19 +118,21 @@ int64_t logged_epochs(const fs::path& dir) {
 Row read_run(const fs::path& dir, const std::string& path) {
   Row row;
   row.path = path;
-  read_config(dir, row, &row.epochs);
+  read_config(dir, row);
   row.settings = read_settings(dir);
+  row.epochs = logged_epochs(dir);  // what was trained: an --epochs given, early stopping
   const fs::path file = dir / "results.json";
   if (!fs::exists(file)) {
-    row.kind = "unfinished (" + std::to_string(logged_epochs(dir)) + " of " + std::to_string(row.epochs) + " epochs)";
-    row.epochs = 0;
+    row.kind = "unfinished (" + std::to_string(row.epochs) + " epochs logged)";
     return row;
   }
   const bj::object results = read_object(file);
   row.kind = "run";
-  row.monitor = std::string(member(results, "monitor", file).as_string());
-  row.best_epoch = member(results, "best_epoch", file).to_number<int64_t>();
-  row.values = member(results, "validation", file).as_object();
+  row.monitor = text_member(results, "monitor", file);
+  const bj::value& best = member(results, "best_epoch", file);
+  if (!best.is_int64()) throw wrong_type("best_epoch", file, "a whole number");
+  row.best_epoch = best.as_int64();
+  row.values = object_member(results, "validation", file);
   row.seconds = number_or_nan(results.if_contains("seconds"));
   return row;
 }
@@ -124,25 +142,28 @@ Row read_summary(const fs::path& dir, const std::string& path, const fs::path& f
   Row row;
   row.path = path;
   const bj::object summary = read_object(file);
-  row.experiment = std::string(member(summary, "experiment", file).as_string());
-  row.monitor = std::string(member(summary, "monitor", file).as_string());
-  row.values = member(summary, "mean", file).as_object();
-  row.sd = member(summary, "std", file).as_object();
-  const bj::array& runs = member(summary, list, file).as_array();
+  row.experiment = text_member(summary, "experiment", file);
+  row.monitor = text_member(summary, "monitor", file);
+  row.values = object_member(summary, "mean", file);
+  row.sd = object_member(summary, "std", file);
+  const bj::array& runs = array_member(summary, list, file);
   row.kind = std::to_string(runs.size()) + " " + kind + (runs.size() == 1 ? "" : "s");
   row.summary = list[0];
   row.seconds = 0;
   for (const bj::value& r : runs) {
+    if (!r.is_object()) throw Error(Errc::kIo, file.string() + ": an entry of '" + list + "' is not an object (not written by fuse run, or by another version)");
     row.seconds += number_or_nan(r.as_object().if_contains("seconds"));
     const bj::value* validation = r.as_object().if_contains("validation");
     row.parts.push_back(validation != nullptr && validation->is_object() ? validation->as_object() : bj::object());
   }
   if (!runs.empty()) {  // the mode and the settings of the first run (a seed's own seed left out)
-    const fs::path first = dir / std::string(member(runs[0].as_object(), "run", file).as_string());
+    const fs::path first = dir / text_member(runs[0].as_object(), "run", file);
     const fs::path run = fs::exists(first / "config.json") ? first : first / "fold_0";
     read_config(run, row);
     row.settings = std::string(list) == "seeds" ? read_settings(first, "seed=") : read_settings(dir);
-    if (std::string(list) == "seeds" && member(summary, "cross_validation", file).as_bool()) row.kind += " (each cross-validated)";
+    const bj::value* cross_validated = summary.if_contains("cross_validation");
+    if (std::string(list) == "seeds" && cross_validated != nullptr && cross_validated->is_bool() && cross_validated->as_bool())
+      row.kind += " (each cross-validated)";
   }
   return row;
 }

@@ -26,6 +26,9 @@ void write_run(const fs::path& dir, int best_epoch, double auc, double loss, dou
                                   std::to_string(auc) + R"(, "validation": {"loss": )" + std::to_string(loss) + R"(, "auc": )" + std::to_string(auc) +
                                   R"(}, "stopped_early": false, "seconds": )" + std::to_string(seconds) + "}");
   if (!settings.empty()) write(dir / "settings.json", R"({"settings": [)" + settings + "]}");
+  std::string log = "epoch,validation.auc,seconds\n";  // six epochs trained
+  for (int epoch = 1; epoch <= 6; ++epoch) log += std::to_string(epoch) + ",0.5,0.1\n";
+  write(dir / "log.csv", log);
 }
 
 fs::path write_runs(const std::string& name) {
@@ -71,7 +74,7 @@ TEST(FuseRuns, ListsRunsCrossValidationsAndSeedsBestFirst) {
             "runs/a        toy         run                                    4 of 6      0.9             0.3              1.5      model.hidden=[4]\n"
             "runs/seeds    toy         2 seeds                                -           0.82 (0.02828)  0.475 (0.03536)  6        model.hidden=[2]\n"
             "runs/cv_part  toy         unfinished (1 of the 2 folds started)  -           -               -                -        -\n"
-            "runs/stopped  toy         unfinished (2 of 6 epochs)             -           -               -                -        -\n"
+            "runs/stopped  toy         unfinished (2 epochs logged)           -           -               -                -        -\n"
             "folds and seeds: their mean (sd)\n"
             "wrote runs.csv\n");
   // Every digit, for a spreadsheet.
@@ -82,7 +85,7 @@ TEST(FuseRuns, ListsRunsCrossValidationsAndSeedsBestFirst) {
             "runs/a,toy,run,4,6,0.9,,0.3,,1.5,model.hidden=[4]\n"
             "runs/seeds,toy,2 seeds,,,0.82,0.02828,0.475,0.03536,6,model.hidden=[2]\n"
             "runs/cv_part,toy,unfinished (1 of the 2 folds started),,,,,,,,\n"
-            "runs/stopped,toy,unfinished (2 of 6 epochs),,,,,,,,\n");
+            "runs/stopped,toy,unfinished (2 epochs logged),,,,,,,,\n");
   // Chosen folders, by another value.
   EXPECT_EQ(runs_in(dir, "runs/a runs/cv --sort loss --ascending").out,
             "by validation loss, lowest first\n"
@@ -167,6 +170,8 @@ TEST(FuseRuns, BadFoldersAndValuesAreNamed) {
   EXPECT_EQ(runs_in(dir / "runs", "").err, "fuse: error: 'runs': no such folder (give run folders, or a folder of them such as runs)\n");
   write(dir / "runs" / "a" / "results.json", R"({"best_epoch": 4})");
   EXPECT_EQ(runs_in(dir, "runs").err, "fuse: error: runs/a/results.json: no 'monitor' (not written by fuse run, or by another version)\n");
+  write(dir / "runs" / "a" / "results.json", R"({"best_epoch": 4, "monitor": 3})");
+  EXPECT_EQ(runs_in(dir, "runs/a").err, "fuse: error: runs/a/results.json: 'monitor' is not a string (not written by fuse run, or by another version)\n");
   write(dir / "runs" / "a" / "results.json", "{");
   EXPECT_EQ(runs_in(dir, "runs/a").err.rfind("fuse: error: runs/a/results.json: not a JSON object as fuse run writes it (", 0), 0u);
 }
