@@ -44,6 +44,7 @@ struct Row {
   double seconds = kNaN;
   char summary = 0;                 // 'f': a cross-validation's folds, 's': repeated seeds; 0: one run
   std::vector<bj::object> parts;    // each fold's or seed's validation values
+  bj::value split;                  // a cross-validation's data source and folds (without the fold chosen)
 };
 
 bj::object read_object(const fs::path& file) {
@@ -94,6 +95,24 @@ void read_config(const fs::path& dir, Row& row) {
   const bj::value* trainer = config.if_contains("trainer");
   const bj::value* mode = trainer != nullptr && trainer->is_object() ? trainer->as_object().if_contains("mode") : nullptr;
   row.maximize = mode != nullptr && mode->is_string() && mode->as_string() == "max";
+}
+
+// What decides a fold's cases: the data source and the folds section of a fold's config.json, less the fold
+// it chose; two cross-validations pair by fold only where these agree.
+bj::value data_split(const fs::path& fold_dir) {
+  const fs::path file = fold_dir / "config.json";
+  if (!fs::exists(file)) return nullptr;
+  const bj::object config = read_object(file);
+  const bj::value* data = config.if_contains("data");
+  if (data == nullptr || !data->is_object()) return nullptr;
+  bj::object split;
+  for (const char* part : {"source", "folds"})
+    if (const bj::value* v = data->as_object().if_contains(part)) split[part] = *v;
+  if (bj::value* folds = split.if_contains("folds"); folds != nullptr && folds->is_object()) {
+    folds->as_object().erase("train");
+    folds->as_object().erase("validation");
+  }
+  return split;
 }
 
 // The --set values a run (or cross-validation) recorded, as typed; those in `leave_out` omitted.
@@ -160,6 +179,7 @@ Row read_summary(const fs::path& dir, const std::string& path, const fs::path& f
     const fs::path first = dir / text_member(runs[0].as_object(), "run", file);
     const fs::path run = fs::exists(first / "config.json") ? first : first / "fold_0";
     read_config(run, row);
+    if (list[0] == 'f') row.split = data_split(run);
     row.settings = std::string(list) == "seeds" ? read_settings(first, "seed=") : read_settings(dir);
     const bj::value* cross_validated = summary.if_contains("cross_validation");
     if (std::string(list) == "seeds" && cross_validated != nullptr && cross_validated->is_bool() && cross_validated->as_bool())
@@ -274,6 +294,9 @@ Versus versus(const Row& base, const Row& r, const std::string& name) {
   try {
     if (finite && base.summary == 's' && r.summary == 's') {
       out.test = eval::welch_t_test(a, b);
+    } else if (base.summary == 'f' && r.summary == 'f' && base.split != r.split) {
+      out.text += " (folds of other cases: no paired test)";
+      return out;
     } else if (finite && base.summary == 'f' && r.summary == 'f' && a.size() == b.size() && a.size() > 1) {
       const double k = static_cast<double>(a.size());
       out.test = eval::paired_t_test(a, b, 1 / k + 1 / (k - 1));

@@ -151,6 +151,12 @@ TEST(FuseRuns, VersusABaselineGivesDifferencesWithIntervals) {
   EXPECT_NEAR(std::stod(cv[9]), 0.035, 1e-12);
   EXPECT_NEAR(std::stod(cv[11]) - 0.035, 12.70620474 * cv_se, 1e-7);
   EXPECT_NEAR(std::stod(cv[12]), 1 - 2 / M_PI * std::atan(cv_t), 1e-9);
+  // Folds of another split (another folds file) do not pair.
+  fs::copy(dir / "other_cv", dir / "other_split", fs::copy_options::recursive);
+  write(dir / "other_split" / "fold_0" / "config.json",
+        R"({"name": "toy", "data": {"source": {"table": "train.csv"}, "folds": {"k": 2, "file": "other_folds.json", "train": [1], "validation": [0]}}})");
+  r = runs_in(dir, "runs/cv other_split --versus runs/cv");
+  EXPECT_NE(r.out.find("  +0.035 (folds of other cases: no paired test)  "), std::string::npos) << r.out;
   EXPECT_EQ(runs_in(dir, "runs/a runs/b --versus runs/c").err, "fuse: error: --versus runs/c: not one of the runs listed (runs/b, runs/a)\n");
   write(dir / "loss_only" / "results.json", R"({"best_epoch": 1, "monitor": "validation.loss", "validation": {"loss": 0.2}, "seconds": 1})");
   write(dir / "loss_only" / "config.json", R"({"name": "toy"})");
