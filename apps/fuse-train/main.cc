@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
 
   static std::string run_dir, bundle_out, checkpoint = "best";
   CLI::App* export_cmd = app.add_subcommand("export", "Write a self-contained bundle of a run: weights, pipelines, plugin ids and versions");
-  export_cmd->add_option("RUN", run_dir, "the run folder, or a cross-validation's (one bundle per fold: an ensemble)")->required();
+  export_cmd->add_option("RUN", run_dir, "the run folder, or a cross-validation's (one bundle per fold: an ensemble), or repeated seeds' (one per seed)")->required();
   export_cmd->add_option("--out", bundle_out, "the bundle folder")->required();
   export_cmd->add_option("--checkpoint", checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
   export_cmd->callback([&] {
@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
   static InferOptions infer_options;
   InferOptions& io = infer_options;
   CLI::App* infer_cmd = app.add_subcommand("infer", "Predict with a bundle (or several: an ensemble) and write the result in the input's geometry");
-  infer_cmd->add_option("BUNDLE", io.bundles, "bundle folder(s); a folder of bundles (fuse export of a cross-validation) gives each")->required();
+  infer_cmd->add_option("BUNDLE", io.bundles, "bundle folder(s); a folder of bundles (fuse export of a cross-validation or of seeds) gives each")->required();
   CLI::Option* input_opt = infer_cmd->add_option("--input", io.inputs.files, "an input file (e.g. an image; a DICOM series' folder); repeat for more");
   CLI::Option* folder_opt = infer_cmd->add_option("--folder", io.inputs.folder, "predict every file of this folder that matches --pattern");
   infer_cmd->add_option("--pattern", io.inputs.pattern, "with --folder: the files' names ('*' and '?'; '**/' in front: sub-folders too; default: the training folder's pattern "
