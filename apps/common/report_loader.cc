@@ -1,11 +1,14 @@
 #include "report_loader.h"
 
+#include <algorithm>
+
 #define BOOST_DLL_USE_STD_FS
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "fuse/base/error.h"
+#include "fuse/report/curves.h"
 #include "fuse/report/histograms.h"
 #include "fuse/report/slice_grid.h"
 
@@ -57,6 +60,17 @@ void write_histograms(const std::vector<VolumeView>& volumes, const std::string&
   constexpr int kBins = 100;
   if (write(series.data(), series.size(), kBins, title.c_str(), path.c_str(), error, sizeof(error)) != 0)
     throw Error(Errc::kIo, std::string("cannot draw the histograms: ") + error);
+}
+
+void write_curves(const std::vector<CurveSeries>& curves, const std::string& title, const std::string& x_label, const std::string& y_label,
+                  const std::string& path) {
+  boost::dll::shared_library lib = report_library("drawing curves");
+  std::vector<fuse_curve> series;
+  for (const CurveSeries& c : curves) series.push_back(fuse_curve{c.x.data(), c.y.data(), std::min(c.x.size(), c.y.size()), c.label.c_str()});
+  auto write = lib.get<decltype(fuse_write_curves)>("fuse_write_curves");
+  char error[1024] = "";
+  if (write(series.data(), series.size(), title.c_str(), x_label.c_str(), y_label.c_str(), path.c_str(), error, sizeof(error)) != 0)
+    throw Error(Errc::kIo, std::string("cannot draw the curves: ") + error);
 }
 
 }  // namespace fuse::cli

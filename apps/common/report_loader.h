@@ -20,6 +20,14 @@ void write_slice_grid(const std::vector<VolumeView>& volumes, const std::string&
 // The intensity histograms of the volumes' images on one chart (fuse_write_histograms).
 void write_histograms(const std::vector<VolumeView>& volumes, const std::string& title, const std::string& path);
 
+// Several curves on one chart (fuse_write_curves): runs' validation values per epoch.
+struct CurveSeries {
+  std::vector<double> x, y;  // y NaN: no value there
+  std::string label;
+};
+void write_curves(const std::vector<CurveSeries>& curves, const std::string& title, const std::string& x_label, const std::string& y_label,
+                  const std::string& path);
+
 }  // namespace fuse::cli
 
 #endif  // FUSE_APPS_COMMON_REPORT_LOADER_H_

@@ -3,6 +3,7 @@
 // writes (results.json, cross_validation.json, seeds.json, config.json, settings.json) and loads nothing else.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -11,6 +12,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "../common/report_loader.h"
 #include "../common/table.h"
 #include "commands.h"
 #include "fuse/base/error.h"
@@ -31,7 +33,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 struct Options {
   std::vector<std::string> paths{"runs"};
-  std::string sort, csv, versus;
+  std::string sort, csv, versus, curves;
   bool ascending = false;
 };
 
@@ -45,6 +47,7 @@ struct Row {
   char summary = 0;                 // 'f': a cross-validation's folds, 's': repeated seeds; 0: one run
   std::vector<bj::object> parts;    // each fold's or seed's validation values
   bj::value split;                  // a cross-validation's data source and folds (without the fold chosen)
+  std::vector<fs::path> logs;       // the log.csv of the run, or of each fold or seed (their curves' mean)
 };
 
 bj::object read_object(const fs::path& file) {
@@ -140,6 +143,7 @@ Row read_run(const fs::path& dir, const std::string& path) {
   read_config(dir, row);
   row.settings = read_settings(dir);
   row.epochs = logged_epochs(dir);  // what was trained: an --epochs given, early stopping
+  if (fs::exists(dir / "log.csv")) row.logs.push_back(dir / "log.csv");
   const fs::path file = dir / "results.json";
   if (!fs::exists(file)) {
     row.kind = "unfinished (" + std::to_string(row.epochs) + " epochs logged)";
@@ -172,6 +176,13 @@ Row read_summary(const fs::path& dir, const std::string& path, const fs::path& f
   for (const bj::value& r : runs) {
     if (!r.is_object()) throw Error(Errc::kIo, file.string() + ": an entry of '" + list + "' is not an object (not written by fuse run, or by another version)");
     row.seconds += number_or_nan(r.as_object().if_contains("seconds"));
+    if (const bj::value* name = r.as_object().if_contains("run"); name != nullptr && name->is_string()) {
+      const fs::path run = dir / std::string(name->as_string());
+      if (fs::exists(run / "log.csv")) row.logs.push_back(run / "log.csv");
+      else if (fs::is_directory(run))  // a seed's cross-validation: its folds'
+        for (const fs::directory_entry& e : fs::directory_iterator(run))
+          if (e.path().filename().string().rfind("fold_", 0) == 0 && fs::exists(e.path() / "log.csv")) row.logs.push_back(e.path() / "log.csv");
+    }
     const bj::value* validation = r.as_object().if_contains("validation");
     row.parts.push_back(validation != nullptr && validation->is_object() ? validation->as_object() : bj::object());
   }
@@ -312,6 +323,52 @@ Versus versus(const Row& base, const Row& r, const std::string& name) {
   return out;
 }
 
+// A column of a log.csv by epoch (NaN where a cell is empty or not a number); empty without that column.
+std::vector<double> logged(const fs::path& file, const std::string& column) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  const std::vector<std::string_view> header = split(line, ',');
+  const auto at = std::find(header.begin(), header.end(), column);
+  if (at == header.end()) return {};
+  const size_t c = static_cast<size_t>(at - header.begin());
+  std::vector<double> values;
+  while (std::getline(in, line)) {
+    const std::vector<std::string_view> cells = split(line, ',');
+    const std::string cell = c < cells.size() ? std::string(cells[c]) : "";
+    char* end = nullptr;
+    const double v = !cell.empty() ? std::strtod(cell.c_str(), &end) : kNaN;
+    values.push_back(end != nullptr && *end == '\0' ? v : kNaN);
+  }
+  return values;
+}
+
+// `fuse runs --curves`: each row's validation `name` by epoch, a summary's as its folds' or seeds' mean at the
+// epochs all of them logged.
+void draw_curves(const std::vector<Row>& rows, const std::string& name, const std::string& path) {
+  std::vector<CurveSeries> curves;
+  for (const Row& r : rows) {
+    std::vector<std::vector<double>> each;
+    for (const fs::path& log : r.logs)
+      if (std::vector<double> v = logged(log, "validation." + name); !v.empty()) each.push_back(std::move(v));
+    if (each.empty() || each.size() < r.logs.size()) continue;  // no such column: nothing to draw
+    size_t epochs = each[0].size();
+    for (const auto& v : each) epochs = std::min(epochs, v.size());
+    CurveSeries c;
+    c.label = r.path + (each.size() > 1 ? " (mean of " + std::to_string(each.size()) + ")" : "");
+    for (size_t e = 0; e < epochs; ++e) {
+      double sum = 0;
+      for (const auto& v : each) sum += v[e];
+      c.x.push_back(static_cast<double>(e + 1));
+      c.y.push_back(sum / static_cast<double>(each.size()));
+    }
+    if (std::any_of(c.y.begin(), c.y.end(), [](double y) { return std::isfinite(y); })) curves.push_back(std::move(c));
+  }
+  if (curves.empty()) throw Error(Errc::kInvalidArgument, "--curves: no run logged validation." + name + " by epoch (log.csv)");
+  write_curves(curves, "validation " + name, "epoch", name, path);
+  std::cout << "wrote " << path << " (validation " << name << " by epoch: " << curves.size() << (curves.size() == 1 ? " curve" : " curves") << ")\n";
+}
+
 int list_runs(const Options& o) {
   std::vector<Row> rows = find_runs(o.paths);
   const auto order = ordering(o, rows);
@@ -388,6 +445,10 @@ int list_runs(const Options& o) {
     write_file_atomically(o.csv, csv);
     std::cout << "wrote " << o.csv << "\n";
   }
+  if (!o.curves.empty()) {
+    if (!order) throw Error(Errc::kInvalidArgument, "--curves draws one validation value and these runs share no monitor: choose it with --sort NAME");
+    draw_curves(rows, order->first, o.curves);
+  }
   return 0;
 }
 
@@ -400,6 +461,7 @@ void add_runs_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--sort", o.sort, "order by this validation value, highest first (default: the runs' shared monitor, best first by its mode)");
   cmd->add_flag("--ascending", o.ascending, "lowest first");
   cmd->add_option("--csv", o.csv, "also write the table with every digit to this CSV file");
+  cmd->add_option("--curves", o.curves, "also draw each run's validation value (the one ordered by) per epoch into this PNG (folds and seeds: their mean)");
   cmd->add_option("--versus", o.versus,
                   "compare every run with this one (a PATH as listed) in the value ordered by: the difference, and for seeds or folds a 95% "
                   "interval and p-value (t-tests)");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -162,6 +163,35 @@ TEST(FuseRuns, VersusABaselineGivesDifferencesWithIntervals) {
   write(dir / "loss_only" / "config.json", R"({"name": "toy"})");
   EXPECT_EQ(runs_in(dir, "runs/a loss_only --versus runs/a").err,
             "fuse: error: --versus compares one validation value and these runs share no monitor: choose it with --sort NAME\n");
+}
+
+// The width and height in a PNG's header (IHDR).
+std::pair<uint32_t, uint32_t> png_size(const fs::path& file) {
+  const std::string bytes = read_text(file);
+  if (bytes.size() < 24 || bytes.substr(1, 3) != "PNG") return {0, 0};
+  const auto word = [&](size_t at) {
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; ++i) v = v << 8 | static_cast<unsigned char>(bytes[at + i]);
+    return v;
+  };
+  return {word(16), word(20)};
+}
+
+// Each run's validation value by epoch on one chart; a cross-validation's and seeds' as their mean.
+TEST(FuseRuns, CurvesOfTheValueOrderedBy) {
+  const fs::path dir = write_runs("runs_cli_curves").parent_path();
+  const CommandResult r = runs_in(dir, "runs --curves curves.png");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // a, b, the cross-validation, the seeds and the stopped run logged validation.auc; the unfinished
+  // cross-validation's folds are not read.
+  EXPECT_NE(r.out.find("\nwrote curves.png (validation auc by epoch: 5 curves)\n"), std::string::npos) << r.out;
+  EXPECT_EQ(png_size(dir / "curves.png"), std::make_pair(720u, 540u));
+  EXPECT_EQ(runs_in(dir, "runs --sort loss --curves loss.png").err, "fuse: error: --curves: no run logged validation.loss by epoch (log.csv)\n");
+  write(dir / "other" / "config.json", R"({"name": "toy"})");
+  write(dir / "other" / "results.json", R"({"best_epoch": 1, "monitor": "validation.loss", "validation": {"loss": 0.2}, "seconds": 1})");
+  EXPECT_EQ(runs_in(dir, "runs/a other --curves mixed.png").err,
+            "fuse: error: --curves draws one validation value and these runs share no monitor: choose it with --sort NAME\n");
+  EXPECT_FALSE(fs::exists(dir / "mixed.png"));
 }
 
 TEST(FuseRuns, BadFoldersAndValuesAreNamed) {

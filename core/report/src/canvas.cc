@@ -101,12 +101,22 @@ void Canvas::text(const std::string& s, cv::Point at, double scale, const cv::Sc
   cv::putText(image_, s, at, kFont, scale, color, 1, cv::LINE_AA);
 }
 
-void Canvas::legend(const std::vector<std::pair<std::string, cv::Scalar>>& entries, bool upper_left) {
-  int y = upper_left ? area_.y + 24 : area_.y + area_.height - 18 * static_cast<int>(entries.size()) - 8;
-  const int x = upper_left ? area_.x + 14 : area_.x + area_.width - 250;
+cv::Rect Canvas::legend_box(size_t entries, Corner corner) const {
+  constexpr int kBoxWidth = 250, kLine = 18;
+  const int height = kLine * static_cast<int>(entries) + 8;
+  const bool upper = corner == Corner::kUpperLeft || corner == Corner::kUpperRight;
+  const bool left = corner == Corner::kUpperLeft || corner == Corner::kLowerLeft;
+  const int x = left ? area_.x + 14 : area_.x + area_.width - kBoxWidth;
+  const int y = upper ? area_.y + 10 : area_.y + area_.height - height - 14;
+  return cv::Rect(x, y, kBoxWidth - 14, height);
+}
+
+void Canvas::legend(const std::vector<std::pair<std::string, cv::Scalar>>& entries, Corner corner) {
+  const cv::Rect box = legend_box(entries.size(), corner);
+  int y = box.y + 14;
   for (const auto& [label, color] : entries) {
-    cv::line(image_, cv::Point(x, y - 4), cv::Point(x + 24, y - 4), color, 3, cv::LINE_AA);
-    text(label, cv::Point(x + 32, y), 0.45, kBlack);
+    cv::line(image_, cv::Point(box.x, y - 4), cv::Point(box.x + 24, y - 4), color, 3, cv::LINE_AA);
+    text(label, cv::Point(box.x + 32, y), 0.45, kBlack);
     y += 18;
   }
 }

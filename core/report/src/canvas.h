@@ -27,8 +27,14 @@ class Canvas {
   void band(const std::vector<double>& x, const std::vector<double>& lower, const std::vector<double>& upper,
             const cv::Scalar& color);
   void text(const std::string& s, cv::Point at, double scale, const cv::Scalar& color, bool centered = false);
+  enum class Corner { kLowerRight, kUpperLeft, kUpperRight, kLowerLeft };
   // In the lower right corner of the plot, or the upper left one.
-  void legend(const std::vector<std::pair<std::string, cv::Scalar>>& entries, bool upper_left = false);
+  void legend(const std::vector<std::pair<std::string, cv::Scalar>>& entries, bool upper_left = false) {
+    legend(entries, upper_left ? Corner::kUpperLeft : Corner::kLowerRight);
+  }
+  void legend(const std::vector<std::pair<std::string, cv::Scalar>>& entries, Corner corner);
+  // The pixels a legend of `entries` lines takes in `corner`.
+  cv::Rect legend_box(size_t entries, Corner corner) const;
   cv::Mat& image() { return image_; }
   Png png() const;
 

@@ -11,19 +11,13 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "chart_test_support.h"
+
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path out_file(const std::string& name) { return fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()) + ".png"); }
-
-// Pixels of exactly this BGR colour.
-int pixels_of(const cv::Mat& image, cv::Vec3b colour) {
-  int n = 0;
-  for (int y = 0; y < image.rows; ++y)
-    for (int x = 0; x < image.cols; ++x) n += image.at<cv::Vec3b>(y, x) == colour;
-  return n;
-}
+using fuse::report::testing::out_file;
+using fuse::report::testing::pixels_of;
 
 TEST(Histograms, OneLineInItsOwnColourPerImage) {
   std::vector<float> a(1000), b(1000);

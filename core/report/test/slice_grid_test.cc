@@ -10,11 +10,13 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "chart_test_support.h"
+
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path out_file(const std::string& name) { return fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()) + ".png"); }
+using fuse::report::testing::out_file;
+using fuse::report::testing::pixels_of;
 
 TEST(SliceGrid, TilesFollowTheSpacingAndShowTheMaskByClass) {
   // 10 x 10 x 4 voxels of 1 x 2 mm: axial tiles are twice as tall as wide. The mask sits on slice 3.
