@@ -237,6 +237,8 @@ int repeat_seeds(const RunOptions& o, const fuse::launch::World& world) {
   print_summary("SEED", rows, r.mean, r.std);
   std::cout << "seeds folder: " << dir.string() << " (seeds.json, " << r.finished.front().dir.filename().string()
             << (r.finished.size() > 1 ? " ... " + r.finished.back().dir.filename().string() : "") << ")\n";
+  std::cout << "next: fuse runs " << shell_word(dir.string()) << " OTHER --versus " << shell_word(dir.string())
+            << " (another configuration's seeds against these: the difference with a t-test's interval)\n";
   return 0;
 }
 

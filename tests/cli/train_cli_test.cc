@@ -261,6 +261,8 @@ TEST(FuseRun, RepeatsTheRunOncePerSeed) {
   }
   std::getline(lines, line);
   EXPECT_EQ(line, "seeds folder: " + out + " (seeds.json, seed_4 ... seed_2)");
+  std::getline(lines, line);
+  EXPECT_EQ(line, "next: fuse runs " + out + " OTHER --versus " + out + " (another configuration's seeds against these: the difference with a t-test's interval)");
   // A seed's run exports as any run, the folder as a bundle per seed (a deep ensemble); a command that takes a
   // run's validation cases refuses the folder, naming a seed's run to use.
   EXPECT_EQ(fuse("export '" + (dir / "seeds" / "seed_2").string() + "' --out '" + (dir / "bundle").string() + "'").exit_code, 0);
