@@ -939,6 +939,20 @@ TEST(FuseInit, ACascadeTrainsOnTheLowresModelsOutOfFoldSegmentations) {
   for (const auto& [from, to] : {std::pair<std::string, std::string>{"oof_again/", "oof/"}, {"runs/low_oof/", "oof/previous_stage/"}})
     for (size_t at = oof_again.find(from); at != std::string::npos; at = oof_again.find(from, at + to.size())) oof_again.replace(at, from.size(), to);
   EXPECT_EQ(oof_again, read_text(dir / "oof" / "predictions.csv"));
+  // The cascade against its first stage on every training case, out of fold (nnU-Net's choice among them): the
+  // coarse model's outputs resampled onto the cascade's grid, the pair averaged there.
+  r = fuse("choose-ensemble cascade.json runs/cascade_cv low.json runs/low_cv --no-progress --out choice.json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const boost::json::value choice = boost::json::parse(read_text(dir / "choice.json"));
+  EXPECT_EQ(choice.at("cases"), 8);
+  const boost::json::array& candidates = choice.at("candidates").as_array();
+  ASSERT_EQ(candidates.size(), 3u);
+  EXPECT_FALSE(candidates[0].as_object().contains("on_grid_of"));
+  for (size_t c = 1; c < 3; ++c) {
+    EXPECT_FALSE(candidates[c].as_object().contains("skipped")) << c;
+    EXPECT_EQ(candidates[c].at("on_grid_of"), "runs/cascade_cv") << c;
+  }
+  EXPECT_EQ(candidates[2].at("runs"), boost::json::parse(R"(["runs/cascade_cv", "runs/low_cv"])"));
   fs::create_directories(dir / "empty");
   EXPECT_EQ(fuse("infer cascade_bundle --previous-stage empty --table data/test.csv --out test_empty --no-progress", dir).err,
             "fuse: error: input 'test00' (row 1 of data/test.csv): no segmentation by the previous stage in 'empty' (a file "
