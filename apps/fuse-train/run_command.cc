@@ -15,6 +15,7 @@
 #include "../common/shell_word.h"
 #include "../common/table.h"
 #include "fuse/base/error.h"
+#include "fuse/base/log.h"
 #include "fuse/base/strings.h"
 #include "fuse/launch/local_launcher.h"
 #include "fuse/launch/world.h"
@@ -199,10 +200,26 @@ std::string seed_list(const std::vector<uint64_t>& seeds) {
   return fuse::join(words, ",");
 }
 
+// Seeds the experiment file fixes stay the same across --seeds' runs: said once, so that a narrow spread is
+// not taken for a stable model.
+void warn_fixed_seeds(const Experiment& e) {
+  const boost::json::value* data = e.resolved.is_object() ? e.resolved.as_object().if_contains("data") : nullptr;
+  if (data != nullptr && data->is_object() && data->as_object().contains("seed"))
+    fuse::logger().warn("{}: data.seed fixes the augmentations and the sampling order, so the seeds' runs differ in their initial weights only "
+                        "(remove data.seed to vary them too)",
+                        e.file.string());
+  for (const fuse::train::ComponentSpec& c : e.model)
+    if (c.config.contains("seed"))
+      fuse::logger().warn("{}: model component '{}' sets its own seed, so every seed's run starts from the same initial weights (remove it to "
+                          "draw them from each run's seed)",
+                          e.file.string(), c.name);
+}
+
 // `fuse run --seeds 1,2,3`: the experiment once per seed (each a cross-validation with --cross-validate), each
 // read again with --set seed=N so that its folder records it; then their table with the mean and sd.
 int repeat_seeds(const RunOptions& o, const fuse::launch::World& world) {
   Experiment e = load(o);
+  if (world.lead()) warn_fixed_seeds(e);
   const fs::path dir = run_folder(o, e);
   fuse::Registry registry;
   const std::unique_ptr<fuse::train::Communicator> communicator = connect(e, world);

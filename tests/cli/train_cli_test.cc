@@ -237,6 +237,7 @@ TEST(FuseRun, RepeatsTheRunOncePerSeed) {
                              experiment.string() + " --set trainer.epochs=3 --seeds 4,2 --out " + out + " --resume)\n");
   const CommandResult all = fuse(args + " --resume");
   ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(all.err.find("[warning]"), std::string::npos) << all.err;  // nothing in the file fixes a seed
   std::istringstream lines(all.out);
   std::string line;
   for (const char* expected : {"== seed 4 (1 of 2)", "resuming after epoch 1 of 3", "== seed 2 (2 of 2)"}) {
@@ -278,6 +279,22 @@ TEST(FuseRun, RepeatsTheRunOncePerSeed) {
   EXPECT_NE(row.substr(0, row.find('\n')).find(" 2 seeds "), std::string::npos) << listed.out;
   EXPECT_NE(row.substr(0, row.find('\n')).find(" trainer.epochs=3"), std::string::npos) << listed.out;
   EXPECT_NE(listed.out.find("\n" + (dir / "seeds" / "seed_4").string() + " "), std::string::npos) << listed.out;
+  // Seeds the file fixes are named: they stay the same across the runs.
+  std::string pinned = read_text(experiment);
+  pinned.replace(pinned.find(R"("source")"), 0, R"("seed": 7, )");
+  pinned.replace(pinned.find(R"("out_features": 2,)"), 0, R"("seed": 1, )");
+  std::ofstream(dir / "pinned.json") << pinned;
+  const CommandResult fixed = fuse("run '" + (dir / "pinned.json").string() + "' --seeds 1 --set trainer.epochs=1 --no-progress --out '" +
+                                   (dir / "pinned").string() + "'");
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+  EXPECT_NE(fixed.err.find("] " + (dir / "pinned.json").string() + ": data.seed fixes the augmentations and the sampling order, so the seeds' runs "
+                           "differ in their initial weights only (remove data.seed to vary them too)\n"),
+            std::string::npos)
+      << fixed.err;
+  EXPECT_NE(fixed.err.find("] " + (dir / "pinned.json").string() + ": model component 'net' sets its own seed, so every seed's run starts from the "
+                           "same initial weights (remove it to draw them from each run's seed)\n"),
+            std::string::npos)
+      << fixed.err;
   EXPECT_EQ(fuse("run '" + experiment.string() + "' --seeds 1,2 --set seed=5").err,
             "fuse: error: --seeds sets the experiment's seed of each run: drop --set seed=5\n");
   EXPECT_EQ(fuse("run '" + experiment.string() + "' --seeds 1,1 --out '" + (dir / "twice").string() + "'").err,
