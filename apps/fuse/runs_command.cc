@@ -372,6 +372,8 @@ void draw_curves(const std::vector<Row>& rows, const std::string& name, const st
 int list_runs(const Options& o) {
   std::vector<Row> rows = find_runs(o.paths);
   const auto order = ordering(o, rows);
+  if (!o.curves.empty() && !order)  // before anything is printed or written
+    throw Error(Errc::kInvalidArgument, "--curves draws one validation value and these runs share no monitor: choose it with --sort NAME");
   if (order) {
     const auto& [name, higher] = *order;
     std::stable_sort(rows.begin(), rows.end(), [&, higher = higher, name = name](const Row& a, const Row& b) {
@@ -400,10 +402,14 @@ int list_runs(const Options& o) {
     if (!order) throw Error(Errc::kInvalidArgument, "--versus compares one validation value and these runs share no monitor: choose it with --sort NAME");
     header.push_back("VS " + base->path + " (" + heading(order->first) + ")");
   }
+  std::vector<Versus> comparisons(rows.size());  // each row against the baseline, for the table and the CSV
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (base != nullptr && &rows[i] != base) comparisons[i] = versus(*base, rows[i], order->first);
   header.insert(header.end(), {"SECONDS", "SETTINGS"});
   Table table(header);
   bool spread = false;
-  for (const Row& r : rows) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row& r = rows[i];
     std::vector<std::string> cells{r.path, r.experiment.empty() ? "-" : r.experiment, r.kind,
                                    r.best_epoch > 0 ? std::to_string(r.best_epoch) + " of " + std::to_string(r.epochs) : "-"};
     for (const std::string& n : names) {
@@ -414,7 +420,7 @@ int list_runs(const Options& o) {
       }
       cells.push_back(cell);
     }
-    if (base != nullptr) cells.push_back(&r == base ? "baseline" : versus(*base, r, order->first).text);
+    if (base != nullptr) cells.push_back(&r == base ? "baseline" : comparisons[i].text);
     cells.push_back(std::isnan(r.seconds) ? "-" : short_number(r.seconds));
     cells.push_back(r.settings.empty() ? "-" : r.settings);
     table.add(cells);
@@ -431,12 +437,13 @@ int list_runs(const Options& o) {
     if (base != nullptr) csv += ",versus,versus_lower,versus_upper,versus_p";
     csv += ",seconds,settings\n";
     const auto number = [](double v) { return std::isnan(v) ? std::string() : json::format_number(v); };
-    for (const Row& r : rows) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const Row& r = rows[i];
       csv += csv_cell(r.path) + "," + csv_cell(r.experiment) + "," + csv_cell(r.kind) + "," + (r.best_epoch > 0 ? std::to_string(r.best_epoch) : "") + "," +
              (r.best_epoch > 0 ? std::to_string(r.epochs) : "");
       for (const std::string& n : names) csv += "," + number(number_or_nan(r.values.if_contains(n))) + "," + number(number_or_nan(r.sd.if_contains(n)));
       if (base != nullptr) {
-        const Versus v = &r == base ? Versus{} : versus(*base, r, order->first);
+        const Versus& v = comparisons[i];
         csv += "," + number(&r == base ? 0.0 : v.difference);
         for (const double x : {v.test ? v.test->lower : kNaN, v.test ? v.test->upper : kNaN, v.test ? v.test->p : kNaN}) csv += "," + number(x);
       }
@@ -445,10 +452,7 @@ int list_runs(const Options& o) {
     write_file_atomically(o.csv, csv);
     std::cout << "wrote " << o.csv << "\n";
   }
-  if (!o.curves.empty()) {
-    if (!order) throw Error(Errc::kInvalidArgument, "--curves draws one validation value and these runs share no monitor: choose it with --sort NAME");
-    draw_curves(rows, order->first, o.curves);
-  }
+  if (!o.curves.empty()) draw_curves(rows, order->first, o.curves);
   return 0;
 }
 

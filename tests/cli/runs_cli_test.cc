@@ -189,8 +189,9 @@ TEST(FuseRuns, CurvesOfTheValueOrderedBy) {
   EXPECT_EQ(runs_in(dir, "runs --sort loss --curves loss.png").err, "fuse: error: --curves: no run logged validation.loss by epoch (log.csv)\n");
   write(dir / "other" / "config.json", R"({"name": "toy"})");
   write(dir / "other" / "results.json", R"({"best_epoch": 1, "monitor": "validation.loss", "validation": {"loss": 0.2}, "seconds": 1})");
-  EXPECT_EQ(runs_in(dir, "runs/a other --curves mixed.png").err,
-            "fuse: error: --curves draws one validation value and these runs share no monitor: choose it with --sort NAME\n");
+  const CommandResult mixed = runs_in(dir, "runs/a other --curves mixed.png");
+  EXPECT_EQ(mixed.err, "fuse: error: --curves draws one validation value and these runs share no monitor: choose it with --sort NAME\n");
+  EXPECT_EQ(mixed.out, "");  // refused before the table is printed
   EXPECT_FALSE(fs::exists(dir / "mixed.png"));
 }
 
