@@ -1,8 +1,9 @@
 // GPU kernels against their CPU twins, measured in the same run (needs a CUDA device; each case reports "no
 // CUDA device" and is skipped without one):
-// - BM_GpuAffineElastic / BM_CpuTwinAffineElastic: random affine + elastic of a batch of 8 images 128^3 with
-//   their labels, one resampling. Counters: voxels/s, and GB/s of the data each batch must move (read + write
-//   of image and label, the dense field once) for comparison with the GPU's memory bandwidth.
+// - BM_GpuAffine, BM_GpuAffineElastic / BM_CpuTwinAffineElastic: random affine (+ elastic) of a batch of 8
+//   images 128^3 with their labels, one resampling. Counters: voxels/s, and GB/s of the data each batch must
+//   move (read + write of image and label, the dense field written once and read once) for comparison with
+//   the GPU's memory bandwidth.
 // - BM_GpuBootstrapAuc: AUC with a 10,000-round bootstrap CI over 1,000,000 rows, against BM_CpuTwinAuc10Rounds
 //   (the same arithmetic on one core, 10 rounds; multiply by 1,000 for the full CI).
 // - BM_GpuSurfaceDistance / BM_CpuTwinSurfaceDistance: Dice, IoU, HD, HD95 and ASD of 2 classes of one 160^3
@@ -39,7 +40,8 @@ bool have_gpu(benchmark::State& state) {
 fuse::Op op(const char* id, const char* config) { return registry().create_op(id, boost::json::parse(config).as_object()); }
 
 constexpr int64_t kBatch = 8, kSide = 128;
-const char* kAffine = R"({"keys": ["img"], "labels": ["seg"], "rotation": [-15, 15], "scale": [0.9, 1.1], "elastic_max_displacement": 7.5})";
+const char* kAffine = R"({"keys": ["img"], "labels": ["seg"], "rotation": [-15, 15], "scale": [0.9, 1.1]})";
+const char* kAffineElastic = R"({"keys": ["img"], "labels": ["seg"], "rotation": [-15, 15], "scale": [0.9, 1.1], "elastic_max_displacement": 7.5})";
 
 fuse::NDict batch(int64_t samples) {
   const int64_t voxels = kSide * kSide * kSide;
@@ -52,18 +54,19 @@ fuse::NDict batch(int64_t samples) {
   return b;
 }
 
-void report(benchmark::State& state, int64_t samples) {
+// Bytes per voxel: image read + write (4 + 4), label read + write (1 + 1), and with elastic the field written
+// once and read once by the pass that resamples both (12 + 12).
+void report(benchmark::State& state, int64_t samples, double bytes_per_voxel) {
   const double voxels = static_cast<double>(samples * kSide * kSide * kSide);
   state.counters["voxels/s"] = benchmark::Counter(voxels * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-  // image read + write (4 + 4 bytes), label read + write (1 + 1), field written and read (12 + 12)
-  state.counters["GB/s"] = benchmark::Counter(voxels * 34 * static_cast<double>(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GB/s"] = benchmark::Counter(voxels * bytes_per_voxel * static_cast<double>(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
 }
 
-void BM_GpuAffineElastic(benchmark::State& state) {
+void gpu_affine(benchmark::State& state, const char* config, double bytes_per_voxel) {
   if (!have_gpu(state)) return;
   fuse::NDict b = batch(kBatch);
   op("fuse.cuda.to_device", R"({"keys": ["img", "seg"]})").forward(b);
-  fuse::Op affine = op("fuse.cuda.random_affine", kAffine);
+  fuse::Op affine = op("fuse.cuda.random_affine", config);
   std::vector<uint64_t> seeds(kBatch);
   uint64_t round = 0;
   for (auto _ : state) {
@@ -73,12 +76,16 @@ void BM_GpuAffineElastic(benchmark::State& state) {
     fuse::NDict work = b;
     affine.forward(work, context);  // synchronises before it returns
   }
-  report(state, kBatch);
+  report(state, kBatch, bytes_per_voxel);
 }
+
+void BM_GpuAffine(benchmark::State& state) { gpu_affine(state, kAffine, 10); }
+BENCHMARK(BM_GpuAffine)->Unit(benchmark::kMillisecond)->UseRealTime();
+void BM_GpuAffineElastic(benchmark::State& state) { gpu_affine(state, kAffineElastic, 34); }
 BENCHMARK(BM_GpuAffineElastic)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_CpuTwinAffineElastic(benchmark::State& state) {
-  fuse::Op affine = op("fuse.medical.random_affine", kAffine);
+  fuse::Op affine = op("fuse.medical.random_affine", kAffineElastic);
   const fuse::NDict one = [] {
     fuse::NDict b = batch(1), s;
     s.set("img", fuse::Value(b.get<fuse::Tensor>("img").reshape({1, kSide, kSide, kSide})));
@@ -91,7 +98,7 @@ void BM_CpuTwinAffineElastic(benchmark::State& state) {
       fuse::NDict work = one;
       affine.forward(work, fuse::CallContext{true, seed++, 0, n});
     }
-  report(state, kBatch);
+  report(state, kBatch, 34);
 }
 BENCHMARK(BM_CpuTwinAffineElastic)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 

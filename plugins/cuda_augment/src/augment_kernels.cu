@@ -11,42 +11,84 @@ namespace {
 
 constexpr int kThreads = 256;
 
+struct Targets {
+  ResampleTarget t[kMaxResampleTargets];
+  int count;
+};
+
 template <class T>
-__global__ void resample_kernel(const T* in, Batch b, T* out, kernels::Extent os, const double* maps, const float* disp, bool linear, T fill) {
-  const int64_t out_voxels = os.x * os.y * os.z, in_voxels = b.voxels();
-  const int64_t total = b.samples * out_voxels;
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total; i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t n = i / out_voxels, o = i % out_voxels;
-    const int64_t x = o % os.x, y = (o / os.x) % os.y, z = o / (os.x * os.y);
+__device__ void write_nearest(const ResampleTarget& t, int64_t n, int64_t in_voxels, int64_t out_voxels, int64_t o, int64_t at) {
+  const T* src = static_cast<const T*>(t.in) + n * t.channels * in_voxels;
+  T* dst = static_cast<T*>(t.out) + n * t.channels * out_voxels + o;
+  const T fill = static_cast<T>(t.fill);
+  for (int64_t c = 0; c < t.channels; ++c) dst[c * out_voxels] = at >= 0 ? src[c * in_voxels + at] : fill;
+}
+
+// A thread per output voxel of a row: x from the thread, the row (y) and slice-of-sample (z, n) from the
+// grid, so no voxel pays for 64-bit divisions (they dominated the kernel); grid-stride over rows and slices
+// where the grid's y and z limits are smaller. The point, its taps and its nearest voxel are computed once
+// for all targets. I: the type of offsets within a volume (int32_t where it fits).
+template <class I>
+__global__ void resample_kernel(Targets targets, int64_t samples, kernels::Extent is, kernels::Extent os, const double* maps, const float* disp) {
+  const int64_t x = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (x >= os.x) return;
+  const int64_t out_voxels = os.x * os.y * os.z, in_voxels = is.x * is.y * is.z, slices = samples * os.z;
+  bool any_linear = false, any_nearest = false;
+  // Unrolled with constant indices: a loop indexing the parameter array would copy it to local memory.
+#pragma unroll
+  for (int k = 0; k < kMaxResampleTargets; ++k)
+    if (k < targets.count) (targets.t[k].linear ? any_linear : any_nearest) = true;
+  for (int64_t zn = blockIdx.z; zn < slices; zn += gridDim.z) {
+    int64_t n;
+    if constexpr (sizeof(I) == 4) n = static_cast<uint32_t>(zn) / static_cast<uint32_t>(os.z);  // slices < 2^31 here
+    else n = zn / os.z;
+    const int64_t z = zn - n * os.z;
     double m[3][4];
     for (int r = 0; r < 3; ++r)
       for (int c = 0; c < 4; ++c) m[r][c] = maps[n * 12 + r * 4 + c];
-    double base[3], p[3];
-    kernels::row_base(m, y, z, base);
-    kernels::point_in_row(m, base, x, disp != nullptr ? disp + 3 * (n * out_voxels + o) : nullptr, p);
-    const T* src = in + n * b.channels * in_voxels;
-    T* dst = out + n * b.channels * out_voxels + o;
-    if (linear) {
-      kernels::LinearTap<T> tap;
-      const bool ok = kernels::linear_tap(p, b.size, &tap);
-      for (int64_t c = 0; c < b.channels; ++c) dst[c * out_voxels] = ok ? kernels::blend(src + c * in_voxels, tap) : fill;
-    } else {
-      const int64_t at = kernels::nearest_offset(p, b.size);
-      for (int64_t c = 0; c < b.channels; ++c) dst[c * out_voxels] = at >= 0 ? src[c * in_voxels + at] : fill;
+    for (int64_t y = blockIdx.y; y < os.y; y += gridDim.y) {
+      const int64_t o = (z * os.y + y) * os.x + x;
+      double base[3], p[3];
+      kernels::row_base(m, y, z, base);
+      kernels::point_in_row(m, base, x, disp != nullptr ? disp + 3 * (n * out_voxels + o) : nullptr, p);
+      kernels::LinearTap<float, I> tap{};
+      const bool ok = any_linear && kernels::linear_tap(p, is, &tap);
+      const int64_t at = any_nearest ? kernels::nearest_offset<I>(p, is) : -1;
+#pragma unroll
+      for (int k = 0; k < kMaxResampleTargets; ++k) {
+        if (k >= targets.count) break;
+        const ResampleTarget& t = targets.t[k];
+        if (t.linear) {
+          const float* src = static_cast<const float*>(t.in) + n * t.channels * in_voxels;
+          float* dst = static_cast<float*>(t.out) + n * t.channels * out_voxels + o;
+          const float fill = static_cast<float>(t.fill);
+          for (int64_t c = 0; c < t.channels; ++c) dst[c * out_voxels] = ok ? kernels::blend(src + c * in_voxels, tap) : fill;
+        } else if (t.type == Voxel::kFloat32) {
+          write_nearest<float>(t, n, in_voxels, out_voxels, o, at);
+        } else if (t.type == Voxel::kUInt8) {
+          write_nearest<uint8_t>(t, n, in_voxels, out_voxels, o, at);
+        } else if (t.type == Voxel::kInt32) {
+          write_nearest<int32_t>(t, n, in_voxels, out_voxels, o, at);
+        } else {
+          write_nearest<int64_t>(t, n, in_voxels, out_voxels, o, at);
+        }
+      }
     }
   }
 }
 
-__global__ void bspline_pass_kernel(const float* in, float* out, int64_t outer, int64_t in_len, int64_t out_len, int64_t inner,
-                                    const int64_t* first, const float* w) {
-  const int64_t total = outer * out_len * inner;
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total; i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t m = i % inner, j = (i / inner) % out_len, o = i / (inner * out_len);
+// 32-bit indices where the pass fits them: a 64-bit division costs several times a 32-bit one.
+template <class I>
+__global__ void bspline_pass_kernel(const float* in, float* out, I outer, I in_len, I out_len, I inner, const int64_t* first, const float* w) {
+  const I total = outer * out_len * inner;
+  for (I i = blockIdx.x * static_cast<I>(blockDim.x) + threadIdx.x; i < total; i += static_cast<I>(gridDim.x) * blockDim.x) {
+    const I rest = i / inner, m = i - rest * inner;
+    const I o = rest / out_len, j = rest - o * out_len;
     float acc = 0.0f;
     for (int k = 0; k < 4; ++k) {
       const int64_t c = first[j] + k;
-      if (c < 0 || c >= in_len) continue;
-      acc += w[j * 4 + k] * in[(o * in_len + c) * inner + m];
+      if (c < 0 || c >= static_cast<int64_t>(in_len)) continue;
+      acc += w[j * 4 + k] * in[(o * in_len + static_cast<I>(c)) * inner + m];
     }
     out[i] = acc;
   }
@@ -147,17 +189,28 @@ unsigned grid_for(int64_t n) {
 
 }  // namespace
 
-template <class T>
-void resample(const T* in, Batch b, T* out, kernels::Extent os, const double* maps, const float* disp, bool linear, T fill) {
-  resample_kernel<T><<<grid_for(b.samples * os.x * os.y * os.z), kThreads>>>(in, b, out, os, maps, disp, linear, fill);
+void resample(const ResampleTarget* targets, int count, int64_t samples, kernels::Extent is, kernels::Extent os, const double* maps, const float* disp) {
+  Targets all{};
+  all.count = count;
+  for (int k = 0; k < count; ++k) all.t[k] = targets[k];
+  const int64_t row_threads = os.x < kThreads ? ((os.x + 31) / 32) * 32 : kThreads;
+  const int64_t slices = samples * os.z;
+  const dim3 grid(static_cast<unsigned>((os.x + row_threads - 1) / row_threads), static_cast<unsigned>(os.y < 65535 ? os.y : 65535),
+                  static_cast<unsigned>(slices < 65535 ? slices : 65535));
+  if (count == 0 || os.x <= 0 || os.y <= 0 || slices <= 0) return;
+  if (is.x * is.y * is.z < (int64_t{1} << 31) && slices < (int64_t{1} << 31))
+    resample_kernel<int32_t><<<grid, static_cast<unsigned>(row_threads)>>>(all, samples, is, os, maps, disp);
+  else
+    resample_kernel<int64_t><<<grid, static_cast<unsigned>(row_threads)>>>(all, samples, is, os, maps, disp);
 }
-template void resample<float>(const float*, Batch, float*, kernels::Extent, const double*, const float*, bool, float);
-template void resample<uint8_t>(const uint8_t*, Batch, uint8_t*, kernels::Extent, const double*, const float*, bool, uint8_t);
-template void resample<int32_t>(const int32_t*, Batch, int32_t*, kernels::Extent, const double*, const float*, bool, int32_t);
-template void resample<int64_t>(const int64_t*, Batch, int64_t*, kernels::Extent, const double*, const float*, bool, int64_t);
 
 void bspline_pass(const float* in, float* out, int64_t outer, int64_t in_len, int64_t out_len, int64_t inner, const int64_t* first, const float* w) {
-  bspline_pass_kernel<<<grid_for(outer * out_len * inner), kThreads>>>(in, out, outer, in_len, out_len, inner, first, w);
+  const int64_t total = outer * out_len * inner;
+  if (total < (int64_t{1} << 31) && outer * in_len * inner < (int64_t{1} << 31))
+    bspline_pass_kernel<uint32_t><<<grid_for(total), kThreads>>>(in, out, static_cast<uint32_t>(outer), static_cast<uint32_t>(in_len),
+                                                                 static_cast<uint32_t>(out_len), static_cast<uint32_t>(inner), first, w);
+  else
+    bspline_pass_kernel<int64_t><<<grid_for(total), kThreads>>>(in, out, outer, in_len, out_len, inner, first, w);
 }
 
 void channel_min_max(const float* v, int64_t lines, int64_t voxels, double* low, double* high) {

@@ -16,11 +16,25 @@ struct Batch {
   FUSE_HD int64_t voxels() const { return size.x * size.y * size.z; }
 };
 
-// out[n] = in[n] sampled at maps[n] (12 doubles each: a 3x4 index map) plus disp[n] (3 floats per output
-// voxel; null for none). Linear interpolation for float images, nearest for any dtype (T: float, uint8_t,
-// int32_t, int64_t).
-template <class T>
-void resample(const T* in, Batch in_batch, T* out, kernels::Extent out_size, const double* maps, const float* disp, bool linear, T fill);
+// One volume of a resampling: its data type, its channels, and whether it is interpolated (float images) or
+// read at the nearest voxel (any type), with the value written outside the input.
+enum class Voxel { kFloat32, kUInt8, kInt32, kInt64 };
+struct ResampleTarget {
+  const void* in;
+  void* out;
+  Voxel type;
+  int64_t channels;
+  bool linear;
+  double fill;
+};
+inline constexpr int kMaxResampleTargets = 8;
+
+// For every target: out[n] = in[n] sampled at maps[n] (12 doubles each: a 3x4 index map) plus disp[n] (3 floats
+// per output voxel; null for none). All targets share the batch's samples and spatial size; one pass computes
+// each voxel's point once for all of them (an image and its label map read the field once). Linear
+// interpolation needs kFloat32. At most kMaxResampleTargets targets.
+void resample(const ResampleTarget* targets, int count, int64_t samples, kernels::Extent in_size, kernels::Extent out_size, const double* maps,
+              const float* disp);
 
 // One separable B-spline pass (elastic fields): out[o][j][m] = sum_k w[j][k] * in[o][first[j] + k][m], the terms
 // in k order and skipped outside [0, in_len), as the CPU's pass.

@@ -1,6 +1,7 @@
 #include "spatial_batch.h"
 
 #include <cstring>
+#include <map>
 
 #include "elastic_field.h"
 
@@ -39,26 +40,33 @@ void SpatialBatch::apply(sdk::Dict& batch, const Volumes& vols, const std::vecto
   cuda::DeviceBuffer<double> d_maps(maps, "the index maps");
   cuda::DeviceBuffer<float> field;
   if (any_field) field = dense_fields(b, draws);
+  // Every key in one pass per group of kMaxResampleTargets; the outputs are set once all have run.
+  std::vector<sdk::Tensor> outs;
+  std::vector<ResampleTarget> targets;
+  std::string names;
+  auto run = [&] {
+    resample(targets.data(), static_cast<int>(targets.size()), b.samples, b.size, out_size, d_maps.get(), field.get());
+    cuda::check_kernels("resampling " + names);
+    targets.clear(), names.clear();
+  };
   for (const auto& [v, role] : vols) {
     const sdk::TensorView in = batch.tensor(v.key);
     std::vector<int64_t> shape = v.shape;  // the spatial axes at the end take the output size
     const size_t nd = shape.size();
     shape[nd - 1] = out_size.x, shape[nd - 2] = out_size.y;
     if (dims_ == 3) shape[nd - 3] = out_size.z;
-    sdk::Tensor out = cuda::empty_device(shape, v.dtype, device);
-    const bool linear = role == Role::kImage && !exact;
-    auto run = [&](auto tag) {
-      using T = decltype(tag);
-      const T fill = role == Role::kImage ? static_cast<T>(fill_) : T{0};
-      resample<T>(static_cast<const T*>(in.raw()), v.batch, static_cast<T*>(out.mut().raw()), out_size, d_maps.get(), field.get(), linear, fill);
-    };
-    if (sdk::dtype_eq(v.dtype, sdk::kFloat32)) run(float{});
-    else if (sdk::dtype_eq(v.dtype, sdk::kUInt8)) run(uint8_t{});
-    else if (sdk::dtype_eq(v.dtype, sdk::kInt32)) run(int32_t{});
-    else run(int64_t{});
-    cuda::check_kernels("resampling key '" + v.key + "'");
-    batch.set_tensor(v.key, std::move(out));
+    outs.push_back(cuda::empty_device(shape, v.dtype, device));
+    const Voxel type = sdk::dtype_eq(v.dtype, sdk::kFloat32) ? Voxel::kFloat32
+                       : sdk::dtype_eq(v.dtype, sdk::kUInt8) ? Voxel::kUInt8
+                       : sdk::dtype_eq(v.dtype, sdk::kInt32) ? Voxel::kInt32
+                                                             : Voxel::kInt64;
+    const bool image = role == Role::kImage;
+    targets.push_back(ResampleTarget{in.raw(), outs.back().mut().raw(), type, v.batch.channels, image && !exact, image ? fill_ : 0.0});
+    names += (names.empty() ? "key '" : ", key '") + v.key + "'";
+    if (targets.size() == static_cast<size_t>(kMaxResampleTargets)) run();
   }
+  if (!targets.empty()) run();
+  for (size_t i = 0; i < vols.size(); ++i) batch.set_tensor(vols[i].first.key, std::move(outs[i]));
 }
 
 
@@ -74,38 +82,56 @@ void SpatialBatch::move_meta(sdk::Dict& batch, const std::vector<SampleDraw>& dr
     }
 }
 
-// Each sample's dense field from its control points: the CPU's separable passes, on the device.
+// Each sample's dense field from its control points: the CPU's separable passes, on the device. The B-spline
+// tables are made once per grid size and the control points copied in one transfer (each small copy waits for
+// the device).
 cuda::DeviceBuffer<float> SpatialBatch::dense_fields(const Batch& b, const std::vector<SampleDraw>& draws) const {
   const int64_t voxels = b.voxels();
   cuda::DeviceBuffer<float> field(static_cast<size_t>(b.samples * voxels * 3), "the elastic fields");
-  cuda::check(cudaMemset(field.get(), 0, field.size() * sizeof(float)), "clearing the elastic fields");
+  struct Tables {
+    cuda::DeviceBuffer<int64_t> first[3];
+    cuda::DeviceBuffer<float> weights[3];
+  };
+  std::map<int64_t, Tables> tables;
+  std::vector<float> control;
+  std::vector<size_t> offset(draws.size());
   for (size_t n = 0; n < draws.size(); ++n) {
-    const std::vector<float>& control = draws[n].control;
-    if (control.empty()) continue;
+    offset[n] = control.size();
+    control.insert(control.end(), draws[n].control.begin(), draws[n].control.end());
+    if (draws[n].control.empty()) {
+      cuda::check(cudaMemset(field.get() + n * static_cast<size_t>(voxels) * 3, 0, static_cast<size_t>(voxels) * 3 * sizeof(float)), "clearing an elastic field");
+      continue;
+    }
     const int64_t g = draws[n].grid;
-    const int64_t gz = dims_ == 3 ? g : 1;
-    auto tables = [&](int64_t len) {
-      const volume::AxisWeights a = volume::axis_weights(len, static_cast<int>(g));
+    if (tables.count(g) != 0) continue;
+    Tables& t = tables[g];
+    const int64_t lengths[3] = {b.size.x, b.size.y, b.size.z};
+    for (int axis = 0; axis < (dims_ == 3 ? 3 : 2); ++axis) {
+      const volume::AxisWeights a = volume::axis_weights(lengths[axis], static_cast<int>(g));
       std::vector<float> w;
       for (const auto& four : a.w) w.insert(w.end(), four.begin(), four.end());
-      return std::make_pair(cuda::DeviceBuffer<int64_t>(a.first, "B-spline tables"), cuda::DeviceBuffer<float>(w, "B-spline tables"));
-    };
-    const auto [fx, wx] = tables(b.size.x);
-    const auto [fy, wy] = tables(b.size.y);
-    cuda::DeviceBuffer<float> points(control, "the control points");
+      t.first[axis] = cuda::DeviceBuffer<int64_t>(a.first, "B-spline tables");
+      t.weights[axis] = cuda::DeviceBuffer<float>(w, "B-spline tables");
+    }
+  }
+  const cuda::DeviceBuffer<float> points(control, "the control points");
+  for (size_t n = 0; n < draws.size(); ++n) {
+    if (draws[n].control.empty()) continue;
+    const int64_t g = draws[n].grid;
+    const int64_t gz = dims_ == 3 ? g : 1;
+    const Tables& t = tables.at(g);
     cuda::DeviceBuffer<float> along_x(static_cast<size_t>(gz * g * b.size.x * 3), "an elastic pass");
-    bspline_pass(points.get(), along_x.get(), gz * g, g, b.size.x, 3, fx.get(), wx.get());
+    bspline_pass(points.get() + offset[n], along_x.get(), gz * g, g, b.size.x, 3, t.first[0].get(), t.weights[0].get());
     float* dst = field.get() + n * static_cast<size_t>(voxels) * 3;
     if (dims_ == 2) {
-      bspline_pass(along_x.get(), dst, gz, g, b.size.y, b.size.x * 3, fy.get(), wy.get());
+      bspline_pass(along_x.get(), dst, gz, g, b.size.y, b.size.x * 3, t.first[1].get(), t.weights[1].get());
     } else {
-      const auto [fz, wz] = tables(b.size.z);
       cuda::DeviceBuffer<float> along_y(static_cast<size_t>(gz * b.size.y * b.size.x * 3), "an elastic pass");
-      bspline_pass(along_x.get(), along_y.get(), gz, g, b.size.y, b.size.x * 3, fy.get(), wy.get());
-      bspline_pass(along_y.get(), dst, 1, g, b.size.z, b.size.y * b.size.x * 3, fz.get(), wz.get());
+      bspline_pass(along_x.get(), along_y.get(), gz, g, b.size.y, b.size.x * 3, t.first[1].get(), t.weights[1].get());
+      bspline_pass(along_y.get(), dst, 1, g, b.size.z, b.size.y * b.size.x * 3, t.first[2].get(), t.weights[2].get());
     }
-    cuda::check_kernels("the elastic field");
   }
+  cuda::check_kernels("the elastic field");
   return field;
 }
 

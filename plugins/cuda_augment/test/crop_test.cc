@@ -104,7 +104,10 @@ TEST(CudaCropForeground, ClassRatiosEqualTheCpuTwin) {
   const std::string cpu = error_of([&] { testing::run_op_training("fuse.medical.crop_foreground", config, first, 1); });
   NDict batch = loader::collate({sample_of(0), sample_of(1)});
   built_plugins().create_op("fuse.cuda.to_device", json_object(R"({"keys": ["img", "seg"]})")).forward(batch);
-  const std::string gpu = error_of([&] { built_plugins().create_op("fuse.cuda.crop_foreground", json_object(config)).forward(batch, CallContext{true, 1, 0, -1}); });
+  const std::vector<uint64_t> seeds{1, 2};
+  CallContext context{true, 1, 0, -1};
+  context.sample_seeds = &seeds;
+  const std::string gpu = error_of([&] { built_plugins().create_op("fuse.cuda.crop_foreground", json_object(config)).forward(batch, context); });
   ASSERT_NE(cpu.find("): key 'seg' holds the value 3 at element "), std::string::npos) << cpu;
   EXPECT_EQ(gpu.substr(gpu.find("): ")), cpu.substr(cpu.find("): "))) << gpu;
 }

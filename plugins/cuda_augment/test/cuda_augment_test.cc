@@ -6,7 +6,10 @@
 #include <cmath>
 #include <random>
 
+#include "fuse/data/dataset.h"
 #include "fuse/data/seeds.h"
+#include "fuse/loader/collate.h"
+#include "fuse/loader/loader.h"
 #include "require_gpu.h"
 #include "test_support.h"
 
@@ -98,6 +101,116 @@ TEST(CudaAugment, AffineWithElasticEqualsTheCpuTwin) {
                                                  true);
   EXPECT_LE(worst, 1e-4);
   EXPECT_EQ(labels, 0);
+}
+
+std::vector<double> as_doubles(const Tensor& t) {
+  auto all = [](const auto& v) { return std::vector<double>(v.begin(), v.end()); };
+  if (t.dtype().code == kDLFloat) return all(values<float>(t));
+  if (t.dtype().bits == 8) return all(values<uint8_t>(t));
+  if (t.dtype().bits == 32) return all(values<int32_t>(t));
+  return all(values<int64_t>(t));
+}
+
+// One pass resamples every key of the op (up to 8 per pass): two images, one of two channels, and label maps of
+// every type, 11 keys in all, each as the CPU twin makes it.
+TEST(CudaAugment, AffineOfManyKeysOfEveryTypeEqualsTheCpuTwin) {
+  FUSE_REQUIRE_GPU();
+  const std::vector<std::string> labels = {"seg", "u8", "i32", "f32", "seg2", "u8b", "i32b", "f32b", "seg3"};
+  std::string config = R"({"keys": ["img", "img2"], "labels": [)";
+  for (size_t i = 0; i < labels.size(); ++i) config += (i ? ", \"" : "\"") + labels[i] + "\"";
+  config += R"(], "rotation": [-25, 25], "scale": [0.85, 1.15], "elastic_max_displacement": 3})";
+  auto with_keys = [&](const NDict& s) {
+    NDict out = s;
+    const Tensor& img = s.get<Tensor>("img");
+    const std::vector<float> v = values<float>(img);
+    std::vector<float> two(v);
+    for (float x : v) two.push_back(2 * x - 1);
+    out.set("img2", Value(Tensor::from_vector<float>(two, {2, kZ, kY, kX})));
+    const std::vector<int64_t> seg = values<int64_t>(s.get<Tensor>("seg"));
+    for (size_t i = 1; i < labels.size(); ++i) {
+      const std::vector<int64_t> shape{1, kZ, kY, kX};
+      std::vector<int64_t> shifted(seg.size());
+      for (size_t k = 0; k < seg.size(); ++k) shifted[k] = (seg[k] + static_cast<int64_t>(i)) % 5;
+      const std::string& key = labels[i];
+      if (key.rfind("u8", 0) == 0) out.set(key, Value(Tensor::from_vector<uint8_t>(std::vector<uint8_t>(shifted.begin(), shifted.end()), shape)));
+      else if (key.rfind("i32", 0) == 0) out.set(key, Value(Tensor::from_vector<int32_t>(std::vector<int32_t>(shifted.begin(), shifted.end()), shape)));
+      else if (key.rfind("f32", 0) == 0) out.set(key, Value(Tensor::from_vector<float>(std::vector<float>(shifted.begin(), shifted.end()), shape)));
+      else out.set(key, Value(Tensor::from_vector<int64_t>(shifted, shape)));
+    }
+    return out;
+  };
+  std::vector<NDict> samples;
+  std::vector<uint64_t> seeds;
+  for (int n = 0; n < 3; ++n) samples.push_back(with_keys(sample_of(n))), seeds.push_back(data::call_seed(9, 1, n, 4));
+  NDict batch = loader::collate(samples);
+  std::string all = R"({"keys": ["img", "img2")";
+  for (const std::string& k : labels) all += ", \"" + k + "\"";
+  all += "]}";
+  built_plugins().create_op("fuse.cuda.to_device", json_object(all)).forward(batch);
+  CallContext context{true, 1, 1, -1};
+  context.sample_seeds = &seeds;
+  built_plugins().create_op("fuse.cuda.random_affine", json_object(config)).forward(batch, context);
+  built_plugins().create_op("fuse.cuda.to_host", json_object(all)).forward(batch);
+  for (size_t n = 0; n < samples.size(); ++n) {
+    const NDict cpu = testing::run_op_training("fuse.medical.random_affine", config, samples[n], seeds[n]);
+    for (const char* key : {"img", "img2"}) {
+      const std::vector<float> want = values<float>(cpu.get<Tensor>(key)), got = values<float>(batch.get<Tensor>(key));
+      const size_t per = want.size();
+      double worst = 0;
+      for (size_t i = 0; i < per; ++i) worst = std::max(worst, static_cast<double>(std::abs(want[i] - got[n * per + i])));
+      EXPECT_LE(worst, 1e-4) << key << " of sample " << n;
+    }
+    for (const std::string& key : labels) {
+      // Compared as doubles: every type's values are small integers.
+      const Tensor& want = cpu.get<Tensor>(key);
+      const Tensor& got = batch.get<Tensor>(key);
+      ASSERT_EQ(got.dtype().code, want.dtype().code) << key;
+      ASSERT_EQ(got.dtype().bits, want.dtype().bits) << key;
+      const std::vector<double> w = as_doubles(want), g = as_doubles(got);
+      const size_t per = w.size();
+      EXPECT_EQ(w, std::vector<double>(g.begin() + static_cast<std::ptrdiff_t>(n * per), g.begin() + static_cast<std::ptrdiff_t>((n + 1) * per))) << key << " of sample " << n;
+    }
+  }
+}
+
+// Through the loader: its worker threads run the batch pipeline [to_device, random_affine, to_host] on the GPU at
+// the same time, and each sample comes out as the CPU op makes it with the seed of the affine's place (batch
+// step 1 after no dynamic step: to_device takes place 0).
+TEST(CudaAugment, LoaderWorkersRunTheGpuPipelineAsTheCpuOpRunsEachSample) {
+  FUSE_REQUIRE_GPU();
+  const std::string config = R"({"keys": ["img"], "labels": ["seg"], "rotation": [-20, 20], "scale": [0.9, 1.1], "elastic_max_displacement": 2})";
+  data::DatasetSpec spec;
+  for (int n = 0; n < 12; ++n) spec.samples.push_back(data::Sample{"s" + std::to_string(n), "sample_of(" + std::to_string(n) + ")", sample_of(n)});
+  const std::string keys = R"({"keys": ["img", "seg"]})";
+  spec.batch_steps = {data::Step{"fuse.cuda.to_device", json_object(keys), {}, "", {}}, data::Step{"fuse.cuda.random_affine", json_object(config), {}, "", {}},
+                      data::Step{"fuse.cuda.to_host", json_object(keys), {}, "", {}}};
+  spec.seed = 11;
+  data::Dataset d(built_plugins(), std::move(spec));
+  const loader::SequentialSampler sampler(12, 4, true, false, 5);
+  for (size_t workers : {1, 3}) {
+    loader::Loader batches(d, sampler, loader::LoaderOptions{workers, 3, true, {}});
+    batches.start(2);
+    NDict batch;
+    int64_t seen = 0;
+    while (batches.next(batch)) {
+      const std::vector<float> img = values<float>(batch.get<Tensor>("img"));
+      const std::vector<int64_t> seg = values<int64_t>(batch.get<Tensor>("seg"));
+      const size_t voxels = static_cast<size_t>(kX * kY * kZ);
+      size_t k = 0;
+      for (const Value& id : batch.get<List>("data.sample_id")) {
+        const int n = std::stoi(id.as<std::string>().substr(1));
+        const NDict cpu = testing::run_op_training("fuse.medical.random_affine", config, sample_of(n), data::call_seed(11, 2, n, 1));
+        const std::vector<float> want = values<float>(cpu.get<Tensor>("img"));
+        double worst = 0;
+        for (size_t i = 0; i < voxels; ++i) worst = std::max(worst, static_cast<double>(std::abs(want[i] - img[k * voxels + i])));
+        EXPECT_LE(worst, 1e-4) << "sample " << n << " with " << workers << " workers";
+        EXPECT_EQ(values<int64_t>(cpu.get<Tensor>("seg")), std::vector<int64_t>(seg.begin() + static_cast<std::ptrdiff_t>(k * voxels), seg.begin() + static_cast<std::ptrdiff_t>((k + 1) * voxels)))
+            << "sample " << n << " with " << workers << " workers";
+        ++k, ++seen;
+      }
+    }
+    EXPECT_EQ(seen, 12) << workers << " workers";
+  }
 }
 
 TEST(CudaAugment, ElasticAndFlipEqualTheCpuTwins) {

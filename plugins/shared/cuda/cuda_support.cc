@@ -1,5 +1,8 @@
 #include "cuda_support.h"
 
+#include <map>
+#include <mutex>
+
 namespace fuse::cuda {
 
 namespace {
@@ -7,15 +10,64 @@ namespace {
 struct DeviceTensor {
   DLManagedTensor managed{};
   std::vector<int64_t> shape;
+  bool pooled = false;
 };
 
+// The consumer of a tensor (LibTorch, say) may still have work queued on its own streams when it lets go, so
+// the device finishes first, as cudaFree would make it; the memory then goes back to the pool.
 void free_device_tensor(DLManagedTensor* m) {
   auto* t = static_cast<DeviceTensor*>(m->manager_ctx);
-  if (t->managed.dl_tensor.data != nullptr) cudaFree(t->managed.dl_tensor.data);
+  if (void* data = t->managed.dl_tensor.data; data != nullptr) {
+    int current = -1;
+    const int device = t->managed.dl_tensor.device.device_id;
+    const bool other = cudaGetDevice(&current) == cudaSuccess && current != device;
+    if (other) cudaSetDevice(device);
+    if (t->pooled) cudaDeviceSynchronize();
+    device_free(data, t->pooled);
+    if (other) cudaSetDevice(current);
+  }
   delete t;
 }
 
+// Whether `device` allocates from its default memory pool; the first time, the pool is told to keep up to
+// kPoolKeepBytes when freed (by default it returns everything at each synchronisation).
+bool uses_pool(int device) {
+  static std::mutex mutex;
+  static std::map<int, bool> known;
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (const auto it = known.find(device); it != known.end()) return it->second;
+  int supported = 0;
+  cudaMemPool_t pool{};
+  bool ok = cudaDeviceGetAttribute(&supported, cudaDevAttrMemoryPoolsSupported, device) == cudaSuccess && supported != 0 &&
+            cudaDeviceGetDefaultMemPool(&pool, device) == cudaSuccess;
+  uint64_t keep = 0;
+  if (ok && cudaMemPoolGetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep) == cudaSuccess && keep < kPoolKeepBytes) {
+    keep = kPoolKeepBytes;
+    ok = cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep) == cudaSuccess;
+  }
+  cudaGetLastError();  // a refusal above only means plain cudaMalloc
+  known[device] = ok;
+  return ok;
+}
+
 }  // namespace
+
+void* device_alloc(size_t bytes, const std::string& what, bool* pooled) {
+  *pooled = false;
+  if (bytes == 0) return nullptr;
+  int device = 0;
+  check(cudaGetDevice(&device), what);
+  void* p = nullptr;
+  *pooled = uses_pool(device);
+  check(*pooled ? cudaMallocAsync(&p, bytes, cudaStreamLegacy) : cudaMalloc(&p, bytes), what);
+  return p;
+}
+
+void device_free(void* p, bool pooled) {
+  if (p == nullptr) return;
+  if (pooled) cudaFreeAsync(p, cudaStreamLegacy);
+  else cudaFree(p);
+}
 
 void check(cudaError_t status, const std::string& what) {
   if (status == cudaSuccess) return;
@@ -67,10 +119,11 @@ sdk::Tensor empty_device(const std::vector<int64_t>& shape, DLDataType dtype, in
   for (int64_t s : shape) count *= s;
   const size_t bytes = static_cast<size_t>(count) * static_cast<size_t>(sdk::dtype_size(dtype));
   void* data = nullptr;
-  const cudaError_t status = bytes > 0 ? cudaMalloc(&data, bytes) : cudaSuccess;
-  if (status != cudaSuccess) {
+  try {
+    data = device_alloc(bytes, "allocating a " + std::to_string(bytes) + "-byte tensor on CUDA device " + std::to_string(device), &t->pooled);
+  } catch (...) {
     delete t;
-    check(status, "allocating a " + std::to_string(bytes) + "-byte tensor on CUDA device " + std::to_string(device));
+    throw;
   }
   DLTensor& dl = t->managed.dl_tensor;
   dl.data = data;

@@ -31,29 +31,36 @@ void require_cuda(const sdk::TensorView& t, const std::string& key, const std::s
 // A new contiguous tensor on CUDA device `device` whose deleter frees it.
 sdk::Tensor empty_device(const std::vector<int64_t>& shape, DLDataType dtype, int device);
 
+// Memory on the current device, ordered on the default stream and taken from the device's memory pool, which
+// keeps up to kPoolKeepBytes between calls: a batch's buffers then cost no cudaMalloc and no cudaFree (which
+// waits for the whole device). Devices without memory pools get plain cudaMalloc. `pooled` says which, for
+// device_free. Null for 0 bytes.
+inline constexpr uint64_t kPoolKeepBytes = uint64_t{1} << 30;
+void* device_alloc(size_t bytes, const std::string& what, bool* pooled);
+void device_free(void* p, bool pooled);
+
 // Memory on the current device for the duration of a call.
 template <class T>
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
   explicit DeviceBuffer(size_t count, const char* what = "a work buffer") : count_(count) {
-    if (count > 0) check(cudaMalloc(reinterpret_cast<void**>(&p_), count * sizeof(T)), std::string("allocating ") + what);
+    p_ = static_cast<T*>(device_alloc(count * sizeof(T), std::string("allocating ") + what, &pooled_));
   }
   // A device copy of `host`.
   explicit DeviceBuffer(const std::vector<T>& host, const char* what = "a work buffer") : DeviceBuffer(host.size(), what) {
     if (!host.empty()) check(cudaMemcpy(p_, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice), std::string("copying ") + what);
   }
-  DeviceBuffer(DeviceBuffer&& o) noexcept : p_(std::exchange(o.p_, nullptr)), count_(o.count_) {}
+  DeviceBuffer(DeviceBuffer&& o) noexcept : p_(std::exchange(o.p_, nullptr)), count_(o.count_), pooled_(o.pooled_) {}
   DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
     std::swap(p_, o.p_);
     std::swap(count_, o.count_);
+    std::swap(pooled_, o.pooled_);
     return *this;
   }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  ~DeviceBuffer() {
-    if (p_ != nullptr) cudaFree(p_);
-  }
+  ~DeviceBuffer() { device_free(p_, pooled_); }
   T* get() const { return p_; }
   size_t size() const { return count_; }
   std::vector<T> to_host(const char* what = "a result") const {
@@ -65,6 +72,7 @@ class DeviceBuffer {
  private:
   T* p_ = nullptr;
   size_t count_ = 0;
+  bool pooled_ = false;
 };
 
 // After kernel launches: a launch error or a failure while they ran, named by `what`.
