@@ -205,14 +205,12 @@ std::string seed_list(const std::vector<uint64_t>& seeds) {
 void warn_fixed_seeds(const Experiment& e) {
   const boost::json::value* data = e.resolved.is_object() ? e.resolved.as_object().if_contains("data") : nullptr;
   if (data != nullptr && data->is_object() && data->as_object().contains("seed"))
-    fuse::logger().warn("{}: data.seed fixes the augmentations and the sampling order, so the seeds' runs differ in their initial weights only "
-                        "(remove data.seed to vary them too)",
-                        e.file.string());
+    fuse::log::warn(e.file.string() + ": data.seed fixes the augmentations and the sampling order, so the seeds' runs differ in their initial "
+                    "weights only (remove data.seed to vary them too)");
   for (const fuse::train::ComponentSpec& c : e.model)
     if (c.config.contains("seed"))
-      fuse::logger().warn("{}: model component '{}' sets its own seed, so every seed's run starts from the same initial weights (remove it to "
-                          "draw them from each run's seed)",
-                          e.file.string(), c.name);
+      fuse::log::warn(e.file.string() + ": model component '" + c.name +
+                      "' sets its own seed, so every seed's run starts from the same initial weights (remove it to draw them from each run's seed)");
 }
 
 // `fuse run --seeds 1,2,3`: the experiment once per seed (each a cross-validation with --cross-validate), each

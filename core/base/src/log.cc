@@ -2,10 +2,11 @@
 
 #include <cstdlib>
 #include <memory>
-#include <string_view>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "fuse/base/spdlog_logger.h"
 
 namespace fuse {
 
@@ -21,4 +22,13 @@ spdlog::logger& logger() {
   return *instance;
 }
 
+namespace log {
+
+// "{}" with the message as its argument: a message holding braces is printed as it is.
+void debug(const std::string& message) { logger().debug("{}", message); }
+void info(const std::string& message) { logger().info("{}", message); }
+void warn(const std::string& message) { logger().warn("{}", message); }
+void error(const std::string& message) { logger().error("{}", message); }
+
+}  // namespace log
 }  // namespace fuse

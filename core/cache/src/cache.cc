@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -83,7 +84,7 @@ std::optional<NDict> Cache::get(const std::string& id) {
   } catch (const Error& e) {
     if (e.code() != Errc::kNumeric) throw;
     ++corrupt_;
-    logger().warn("sample '{}': {}; it will be rebuilt", shown(id), e.what());
+    log::warn("sample '" + shown(id) + "': " + e.what() + "; it will be rebuilt");
     fs::remove(path, ec);
     return std::nullopt;
   }

@@ -188,7 +188,8 @@ void Dataset::index_parts() {
       source_index_.push_back(i);
     }
   }
-  logger().info("static pipeline: {} samples from {} source samples ({} left no sample)", spec_.samples.size(), sources_.size(), dropped);
+  log::info("static pipeline: " + std::to_string(spec_.samples.size()) + " samples from " + std::to_string(sources_.size()) + " source samples (" +
+            std::to_string(dropped) + " left no sample)");
 }
 
 Dataset::Worker Dataset::worker() { return Worker(*this); }
@@ -202,7 +203,7 @@ void Dataset::skip(const std::string& why) {
   ++skipped_;
   std::lock_guard<std::mutex> lock(reasons_mutex_);
   if (reasons_.size() < 20) reasons_.push_back(why);
-  logger().warn("skipped: {}", why);
+  log::warn("skipped: " + why);
 }
 
 std::vector<std::string> Dataset::skip_reasons() const {
@@ -326,7 +327,8 @@ std::optional<NDict> Dataset::Worker::get(size_t index, int64_t epoch, bool trai
     size_t other = static_cast<size_t>(h % (d.size() - 1));
     if (other >= index) ++other;  // any sample but this one
     if ((sample = get_one(other, epoch, training, repeat))) {
-      logger().warn("sample '{}' failed; sample '{}' takes its place in epoch {} (on_error: retry)", d.spec_.samples[index].id, d.spec_.samples[other].id, epoch);
+      log::warn("sample '" + d.spec_.samples[index].id + "' failed; sample '" + d.spec_.samples[other].id + "' takes its place in epoch " +
+                std::to_string(epoch) + " (on_error: retry)");
       return sample;
     }
   }

@@ -7,7 +7,6 @@
 #include <set>
 
 #include "fuse/base/error.h"
-#include "fuse/base/log.h"
 #include "fuse/base/strings.h"
 #include "fuse/json/write.h"
 #include "fuse_sdk/dtype.hpp"

@@ -191,7 +191,8 @@ std::vector<Sample> read_table_source(const TableSource& source) {
   if (rows_left_out > 0) {
     std::string counts;
     for (const auto& [column, count] : left_out) counts += std::string(counts.empty() ? "" : ", ") + std::to_string(count) + " without '" + column + "'";
-    logger().warn("{}: left out {} of {} rows with an empty required cell ({})", source.file.string(), rows_left_out, t.size(), counts);
+    log::warn(source.file.string() + ": left out " + std::to_string(rows_left_out) + " of " + std::to_string(t.size()) + " rows with an empty required cell (" +
+              counts + ")");
   }
   if (out.empty() && t.size() > 0)
     throw Error(Errc::kInvalidArgument, source.file.string() + ": every row has an empty cell in a \"required\" column (" + join(source.required, ", ") + ")");

@@ -3,7 +3,7 @@
 #include <new>
 #include <utility>
 
-#include "fuse/base/log.h"
+#include "fuse/base/spdlog_logger.h"
 #include "fuse/plugin/library.h"
 
 // The opaque error type of the ABI, defined by the host that allocates it.

@@ -2,7 +2,12 @@
 #ifndef FUSE_TRAIN_SRC_COMMUNICATOR_IMPL_H_
 #define FUSE_TRAIN_SRC_COMMUNICATOR_IMPL_H_
 
+#include <torch/version.h>
+#if TORCH_VERSION_MAJOR >= 2
+#include <torch/csrc/distributed/c10d/Backend.hpp>
+#else
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#endif
 #include <torch/csrc/distributed/c10d/Store.hpp>
 #include <torch/csrc/distributed/c10d/Work.hpp>
 
@@ -13,11 +18,19 @@
 
 namespace fuse::train {
 
+// The collectives: LibTorch 1.x's ProcessGroupGloo/NCCL are ProcessGroups; LibTorch 2 made them Backends
+// (a ProcessGroup now dispatches to one), with the same collective calls.
+#if TORCH_VERSION_MAJOR >= 2
+using Collectives = c10d::Backend;
+#else
+using Collectives = c10d::ProcessGroup;
+#endif
+
 struct Communicator::Impl {
   launch::World world;
   std::string backend;
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  c10::intrusive_ptr<Collectives> group;
   torch::Device device{torch::kCPU};  // where collective tensors live (NCCL needs CUDA ones)
   int64_t barriers = 0;  // store barriers so far (their keys)
 

@@ -262,7 +262,7 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& give
       if (have->manifest->version != version)
         throw Error(Errc::kPlugin, file.string() + ": the bundle needs plugin '" + id + "' " + version + "; installed is " + have->manifest->version);
       const LibraryEntry* lib = have->manifest->host_library();
-      if (lib && lib->sha256 != sha) logger().warn("{}: plugin '{}' {} is another build than the one the model was trained with", file.string(), id, version);
+      if (lib && lib->sha256 != sha) log::warn(file.string() + ": plugin '" + id + "' " + version + " is another build than the one the model was trained with");
     }
     const json::Document doc = whole.part("/experiment");  // errors located at its lines in bundle.json
     Experiment e = read_experiment(doc, false);
@@ -312,10 +312,9 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& give
     const std::string differ = step_lists.size() > 1 && post_lists.size() > 1 ? "inference steps and postprocesses"
                                : step_lists.size() > 1                        ? "inference steps"
                                                                               : "postprocesses";
-    logger().info("ensemble of {} models whose bundles' {} differ (e.g. statistics fitted on other training folds): each model runs its own "
-                  "bundle's{}",
-                  bundles.size(), differ,
-                  step_lists.size() > 1 && m.shared_steps > 0 ? "; the first " + std::to_string(m.shared_steps) + " inference steps, which they share, run once per input" : "");
+    log::info("ensemble of " + std::to_string(bundles.size()) + " models whose bundles' " + differ +
+              " differ (e.g. statistics fitted on other training folds): each model runs its own bundle's" +
+              (step_lists.size() > 1 && m.shared_steps > 0 ? "; the first " + std::to_string(m.shared_steps) + " inference steps, which they share, run once per input" : ""));
   }
   // Models that see an input otherwise (a 2D one slice by slice beside a 3D one in windows): said once.
   const auto setup_words = [](const Impl::Setup& u) {
@@ -329,7 +328,7 @@ Predictor::Predictor(const Registry& registry, const std::vector<fs::path>& give
     named.push_back("'" + m.dirs[i].string() + "' " + words.back());
   }
   if (std::any_of(words.begin(), words.end(), [&](const std::string& w) { return w != words[0]; }))
-    logger().info("ensemble of {} models, each predicting as its bundle says: {}", bundles.size(), join(named, "; "));
+    log::info("ensemble of " + std::to_string(bundles.size()) + " models, each predicting as its bundle says: " + join(named, "; "));
   m.write = std::make_unique<data::Pipeline>(registry, m.experiment.inference.write, "inference write");
   m.onto_grid = std::make_unique<OntoGrid>(registry, m.graphs[0].input_keys());
 }
@@ -461,9 +460,8 @@ std::vector<bool> Predictor::Impl::onto_first_grid(const PreparedInput& input, s
   for (size_t i = 1; i < moved.size(); ++i)
     if (moved[i] && !said_onto_grid) {
       said_onto_grid = true;
-      logger().info("ensemble: the outputs of '{}' are laid onto the grid of the first bundle's ('{}') before they are averaged (its inference steps "
-                    "make another grid: another spacing or crop)",
-                    dirs[i].string(), dirs[0].string());
+      log::info("ensemble: the outputs of '" + dirs[i].string() + "' are laid onto the grid of the first bundle's ('" + dirs[0].string() +
+                "') before they are averaged (its inference steps make another grid: another spacing or crop)");
     }
   return moved;
 }

@@ -148,7 +148,7 @@ struct RunResults::Impl {
       r.loss = losses->compute(r.batch, nullptr, std::numeric_limits<int64_t>::max(), 1.0).total;
     } catch (const Error& error) {  // a loss that needs several samples (e.g. a contrastive one)
       r.loss = std::numeric_limits<double>::quiet_NaN();
-      if (!loss_warned) logger().warn("the per-sample loss is left empty: {}", error.what());
+      if (!loss_warned) log::warn(std::string("the per-sample loss is left empty: ") + error.what());
       loss_warned = true;
     }
     keys_to_host(r.batch, outputs);

@@ -365,7 +365,7 @@ void Trainer::Impl::prepare(Mode mode) {
   // Steps fitted to the trained model's outputs join once they are (fit_to_predictions).
   refuse_metrics_reading_awaiting(registry, e.postprocess, e.metrics);
   postprocess = std::make_unique<data::Pipeline>(registry, without_awaiting(registry, e.postprocess), "postprocess");
-  if (!optimizer->frozen().empty() && lead()) logger().info("frozen parameters: {}", join(optimizer->frozen(), ", "));
+  if (!optimizer->frozen().empty() && lead()) log::info("frozen parameters: " + join(optimizer->frozen(), ", "));
   if (comm) {
     // The gradients the optimiser uses, reduced over the ranks; every rank starts from rank 0's weights.
     const std::vector<std::string> frozen = optimizer->frozen();
@@ -379,8 +379,8 @@ void Trainer::Impl::prepare(Mode mode) {
     reducer = std::make_unique<GradientReducer>(*comm, reduced, static_cast<size_t>(e.trainer.bucket_mb * (1 << 20)));
     if (!resume) sync_model_from_lead("sending rank 0's initial weights");
     if (lead())
-      logger().info("distributed: {} ranks ({}), {} MB of gradients per step in {} buckets", comm->size(), comm->backend(),
-                    number(static_cast<double>(reducer->bytes()) / (1 << 20)), reducer->buckets());
+      log::info("distributed: " + std::to_string(comm->size()) + " ranks (" + comm->backend() + "), " +
+                number(static_cast<double>(reducer->bytes()) / (1 << 20)) + " MB of gradients per step in " + std::to_string(reducer->buckets()) + " buckets");
   }
 
   if (e.trainer.ema > 0) {
@@ -402,7 +402,7 @@ void Trainer::Impl::nan_batch(int64_t epoch, int64_t b, const NDict& batch, cons
     throw Error(Errc::kNumeric, where + "; training stopped. Lower the learning rate, clip gradients (trainer.grad_clip), check those samples, "
                                         "or set trainer.on_nan to \"skip\" to leave such batches out");
   ++skipped_batches;
-  logger().warn("{}; batch skipped", where);
+  log::warn(where + "; batch skipped");
 }
 
 void Trainer::Impl::sync_model_from_lead(const std::string& what) {
@@ -619,7 +619,7 @@ double Trainer::Impl::sample_loss(const NDict& batch, size_t row, size_t rows) {
   try {
     return losses->compute(batch_row(batch, row, rows), nullptr, std::numeric_limits<int64_t>::max(), 1.0).total;
   } catch (const Error& error) {  // a loss that needs several samples (e.g. a contrastive one)
-    if (!sample_loss_warned) logger().warn("the per-sample loss of the predictions is left empty: {}", error.what());
+    if (!sample_loss_warned) log::warn(std::string("the per-sample loss of the predictions is left empty: ") + error.what());
     sample_loss_warned = true;
     return kNaN;
   }
@@ -662,9 +662,9 @@ void Trainer::Impl::restore(const Checkpoint& c) {
   // LibTorch splits a backward's sums (convolution weight gradients, a whole tensor's sum) by its thread count,
   // so another count continues the run in other last digits than the interrupted one would have.
   if (const bj::value* threads = c.info.if_contains("threads"); threads && threads->is_int64() && threads->as_int64() != at::get_num_threads() && lead())
-    logger().warn("resuming with {} LibTorch threads where the run used {}: the model's sums split by thread count, so the run continues in "
-                  "other last digits than it would have (losses ~1e-4 apart); --threads {} continues it exactly",
-                  at::get_num_threads(), threads->as_int64(), threads->as_int64());
+    log::warn("resuming with " + std::to_string(at::get_num_threads()) + " LibTorch threads where the run used " + std::to_string(threads->as_int64()) +
+              ": the model's sums split by thread count, so the run continues in other last digits than it would have (losses ~1e-4 apart); --threads " +
+              std::to_string(threads->as_int64()) + " continues it exactly");
 }
 
 void Trainer::Impl::load_best_weights() {
@@ -827,14 +827,13 @@ RunResult Trainer::fit(bool resume) {
     m.best_row = bj::object();
     for (const auto& [k, v] : last_values) m.best_row[k] = std::isfinite(v) ? bj::value(v) : bj::value(nullptr);
     if (m.lead()) write_checkpoint(m.dir / "checkpoints" / "best.ckpt", m.checkpoint(m.best_epoch));
-    logger().warn("'{}' was undefined (NaN) in every epoch, so no epoch was chosen: the last one's weights are the run's best.ckpt", t.monitor);
+    log::warn("'" + t.monitor + "' was undefined (NaN) in every epoch, so no epoch was chosen: the last one's weights are the run's best.ckpt");
   }
   result.best_epoch = m.best_epoch;
   result.best_value = m.best_value;
   if (m.reducer && m.lead() && m.reducer->reductions() > 0)
-    logger().info("distributed: {} gradient all-reduces of {} MB, {} ms each waited for after the backward", m.reducer->reductions(),
-                  number(static_cast<double>(m.reducer->bytes()) / (1 << 20)),
-                  number(1000 * m.reducer->waited_seconds() / static_cast<double>(m.reducer->reductions())));
+    log::info("distributed: " + std::to_string(m.reducer->reductions()) + " gradient all-reduces of " + number(static_cast<double>(m.reducer->bytes()) / (1 << 20)) +
+              " MB, " + number(1000 * m.reducer->waited_seconds() / static_cast<double>(m.reducer->reductions())) + " ms each waited for after the backward");
   if (result.interrupted) {
     result.seconds = seconds_since(start);
     return result;  // no results or evaluation until the run is complete

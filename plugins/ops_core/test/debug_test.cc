@@ -4,7 +4,7 @@
 
 #include <spdlog/sinks/ostream_sink.h>
 
-#include "fuse/base/log.h"
+#include "fuse/base/spdlog_logger.h"
 #include "test_support.h"
 
 namespace fuse::testing {

@@ -19,6 +19,7 @@
 #include <ATen/DLConvertor.h>
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <cstring>
 #include <map>
@@ -41,6 +42,15 @@ inline torch::Tensor to_torch(const DictView& d, const std::string& key) {
 
 // An ATen tensor handed to the host without a copy (made contiguous first when it is not).
 inline Tensor from_torch(const torch::Tensor& t) { return Tensor(at::toDLPack(t.detach().contiguous())); }
+
+// CUDA autocast on or off. LibTorch 2.4 names the device (and deprecates the call without one).
+inline void set_cuda_autocast(bool enabled) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  at::autocast::set_autocast_enabled(at::kCUDA, enabled);
+#else
+  at::autocast::set_enabled(enabled);
+#endif
+}
 
 // The first line of a LibTorch message (the rest is often its C++ source location).
 inline std::string first_line(const std::string& message) { return message.substr(0, message.find('\n')); }
@@ -142,14 +152,14 @@ class TorchModel {
     }
     {
       const bool autocast = call.mixed_precision() && device_.is_cuda();
-      at::autocast::set_enabled(autocast);
+      set_cuda_autocast(autocast);
       try {
         saved.outputs = net_->forward(saved.inputs);
       } catch (const c10::Error& e) {
-        at::autocast::set_enabled(false);
+        set_cuda_autocast(false);
         fail(FM_ERR_SHAPE, "the network cannot take its inputs (" + describe_inputs(saved.inputs) + "): " + first_line(e.what_without_backtrace()));
       }
-      at::autocast::set_enabled(false);
+      set_cuda_autocast(false);
       if (autocast)
         for (torch::Tensor& o : saved.outputs)
           if (o.is_floating_point() && o.scalar_type() != torch::kFloat32) o = o.to(torch::kFloat32);

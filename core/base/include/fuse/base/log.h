@@ -1,13 +1,19 @@
-// The host's log: one spdlog logger ("fuse") writing to stderr. Plugins reach it through fm_api_v1.log.
+// The host's log: one line per message on stderr, at the level FUSE_LOG_LEVEL names (warnings and errors by
+// default). Free of spdlog's and fmt's headers on purpose: LibTorch 2 ships its own fmt, whose headers must not
+// meet the system's in one translation unit (the trainer's), so messages arrive as finished strings. The
+// spdlog logger behind it is fuse/base/spdlog_logger.h.
 #ifndef FUSE_BASE_LOG_H_
 #define FUSE_BASE_LOG_H_
 
-#include <spdlog/logger.h>
+#include <string>
 
-namespace fuse {
+namespace fuse::log {
 
-spdlog::logger& logger();
+void debug(const std::string& message);
+void info(const std::string& message);
+void warn(const std::string& message);
+void error(const std::string& message);
 
-}  // namespace fuse
+}  // namespace fuse::log
 
 #endif  // FUSE_BASE_LOG_H_
