@@ -6,9 +6,9 @@
 //   the GPU's memory bandwidth.
 // - BM_GpuBootstrapAuc: AUC with a 10,000-round bootstrap CI over 1,000,000 rows, against BM_CpuTwinAuc10Rounds
 //   (the same arithmetic on one core, 10 rounds; multiply by 1,000 for the full CI).
-// - BM_GpuSurfaceDistance / BM_CpuTwinSurfaceDistance: Dice, IoU, HD, HD95 and ASD of 2 classes of one 160^3
-//   label map pair (two exact distance transforms per class), fuse.cuda.gpu_segmentation against
-//   fuse.metrics.segmentation. Counter: voxels/s.
+// - BM_GpuSurfaceDistance(FromHost) / BM_CpuTwinSurfaceDistance: Dice, IoU, HD, HD95 and ASD of 2 classes of one
+//   160^3 int64 label map pair (two exact distance transforms per class), fuse.cuda.gpu_segmentation (maps on the
+//   device, or copied from host memory each time) against fuse.metrics.segmentation. Counter: voxels/s.
 // PyTorch's grid_sample on the same GPU (the path MONAI's GPU affine takes): bench/gpu_vs_grid_sample.py.
 #include <cuda_runtime_api.h>
 
@@ -158,8 +158,9 @@ fuse::NDict label_pair(int64_t side) {
 
 constexpr int64_t kSegSide = 160;
 
-void surface_distance(benchmark::State& state, const char* id) {
-  const fuse::NDict b = label_pair(kSegSide);
+void surface_distance(benchmark::State& state, const char* id, bool on_device = false) {
+  fuse::NDict b = label_pair(kSegSide);
+  if (on_device) op("fuse.cuda.to_device", R"({"keys": ["p", "y"]})").forward(b);
   for (auto _ : state) {
     fuse::Metric m = registry().create_metric(id, boost::json::parse(R"({"pred": "p", "target": "y", "num_classes": 3, "spacing": [0.8, 0.8, 1.5]})").as_object());
     m.update(b);
@@ -169,10 +170,15 @@ void surface_distance(benchmark::State& state, const char* id) {
                                                   benchmark::Counter::kIsRate);
 }
 
+// The label maps already on the device (a model's output there), and from host memory (copied each update).
 void BM_GpuSurfaceDistance(benchmark::State& state) {
-  if (have_gpu(state)) surface_distance(state, "fuse.cuda.gpu_segmentation");
+  if (have_gpu(state)) surface_distance(state, "fuse.cuda.gpu_segmentation", true);
 }
 BENCHMARK(BM_GpuSurfaceDistance)->Unit(benchmark::kMillisecond)->UseRealTime();
+void BM_GpuSurfaceDistanceFromHost(benchmark::State& state) {
+  if (have_gpu(state)) surface_distance(state, "fuse.cuda.gpu_segmentation");
+}
+BENCHMARK(BM_GpuSurfaceDistanceFromHost)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_CpuTwinSurfaceDistance(benchmark::State& state) { surface_distance(state, "fuse.metrics.segmentation"); }
 BENCHMARK(BM_CpuTwinSurfaceDistance)->Unit(benchmark::kMillisecond)->UseRealTime();

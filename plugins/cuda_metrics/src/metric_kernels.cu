@@ -3,6 +3,7 @@
 #include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_reduce.cuh>
 
+#include "device_memory.h"
 #include "kernels/poisson_auc.h"
 #include "metric_kernels.h"
 
@@ -78,34 +79,28 @@ unsigned grid_for(int64_t n) {
   return static_cast<unsigned>(blocks < 65535 * 16 ? (blocks > 0 ? blocks : 1) : 65535 * 16);
 }
 
-// cudaMalloc'ed scratch freed on every path.
-struct Scratch {
-  void* p = nullptr;
-  ~Scratch() {
-    if (p != nullptr) cudaFree(p);
-  }
-};
+using cuda::Scratch;
 
 }  // namespace
 
 cudaError_t score_groups(const double* scores, const uint8_t* labels, int64_t n, uint64_t* pos, uint64_t* neg, int64_t* groups) {
   Scratch keys, values, counts, unique, reduced, temp, ngroups;
   cudaError_t e;
-  if ((e = cudaMalloc(&keys.p, n * sizeof(double))) != cudaSuccess) return e;
-  if ((e = cudaMalloc(&values.p, n * sizeof(uint8_t))) != cudaSuccess) return e;
+  if ((e = keys.alloc(n * sizeof(double))) != cudaSuccess) return e;
+  if ((e = values.alloc(n * sizeof(uint8_t))) != cudaSuccess) return e;
   size_t sort_bytes = 0, reduce_bytes = 0;
   auto* k = static_cast<double*>(keys.p);
   auto* v = static_cast<uint8_t*>(values.p);
   if ((e = cub::DeviceRadixSort::SortPairs(nullptr, sort_bytes, scores, k, labels, v, n)) != cudaSuccess) return e;
-  if ((e = cudaMalloc(&counts.p, n * sizeof(Counts))) != cudaSuccess) return e;
-  if ((e = cudaMalloc(&unique.p, n * sizeof(double))) != cudaSuccess) return e;
-  if ((e = cudaMalloc(&reduced.p, n * sizeof(Counts))) != cudaSuccess) return e;
-  if ((e = cudaMalloc(&ngroups.p, sizeof(int64_t))) != cudaSuccess) return e;
+  if ((e = counts.alloc(n * sizeof(Counts))) != cudaSuccess) return e;
+  if ((e = unique.alloc(n * sizeof(double))) != cudaSuccess) return e;
+  if ((e = reduced.alloc(n * sizeof(Counts))) != cudaSuccess) return e;
+  if ((e = ngroups.alloc(sizeof(int64_t))) != cudaSuccess) return e;
   auto* c = static_cast<Counts*>(counts.p);
   auto* r = static_cast<Counts*>(reduced.p);
   auto* g = static_cast<int64_t*>(ngroups.p);
   if ((e = cub::DeviceReduce::ReduceByKey(nullptr, reduce_bytes, k, static_cast<double*>(unique.p), c, r, g, AddCounts{}, n)) != cudaSuccess) return e;
-  if ((e = cudaMalloc(&temp.p, sort_bytes > reduce_bytes ? sort_bytes : reduce_bytes)) != cudaSuccess) return e;
+  if ((e = temp.alloc(sort_bytes > reduce_bytes ? sort_bytes : reduce_bytes)) != cudaSuccess) return e;
   if ((e = cub::DeviceRadixSort::SortPairs(temp.p, sort_bytes, scores, k, labels, v, n)) != cudaSuccess) return e;
   to_counts<<<grid_for(n), kThreads>>>(v, n, c);
   if ((e = cub::DeviceReduce::ReduceByKey(temp.p, reduce_bytes, k, static_cast<double*>(unique.p), c, r, g, AddCounts{}, n)) != cudaSuccess) return e;

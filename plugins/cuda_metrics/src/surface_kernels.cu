@@ -1,5 +1,7 @@
+#include <cub/block/block_reduce.cuh>
 #include <cub/device/device_select.cuh>
 
+#include "device_memory.h"
 #include "kernels/distance_line.h"
 #include "surface_kernels.h"
 
@@ -47,9 +49,19 @@ __global__ void masks_kernel(const void* pred, LabelType pt, const void* target,
     a[i] = x, b[i] = y;
     na += x, nb += y, both += x && y;
   }
-  if (na) atomicAdd(&counts[0], na);
-  if (nb) atomicAdd(&counts[1], nb);
-  if (both) atomicAdd(&counts[2], both);
+  // One atomic per block and count: one per thread made the counts' three words the kernel's bottleneck.
+  using Reduce = cub::BlockReduce<unsigned long long, kThreads>;
+  __shared__ typename Reduce::TempStorage storage;
+  const unsigned long long sum_a = Reduce(storage).Sum(na);
+  __syncthreads();
+  const unsigned long long sum_b = Reduce(storage).Sum(nb);
+  __syncthreads();
+  const unsigned long long sum_both = Reduce(storage).Sum(both);
+  if (threadIdx.x == 0) {
+    if (sum_a) atomicAdd(&counts[0], sum_a);
+    if (sum_b) atomicAdd(&counts[1], sum_b);
+    if (sum_both) atomicAdd(&counts[2], sum_both);
+  }
 }
 
 __global__ void surface_kernel(const uint8_t* mask, Grid g, uint8_t* out) {
@@ -60,17 +72,16 @@ __global__ void seed_kernel(const uint8_t* seeds, int64_t voxels, double* f) {
   FUSE_GRID_STRIDE(i, voxels) f[i] = seeds[i] ? 0.0 : INFINITY;
 }
 
-// One thread per line along `axis`: lines first .. first + count of the voxels / n lines, each with its own
-// scratch (v, fv: n each; z: n + 1).
+// One thread per line along `axis`: lines first .. first + count of the voxels / n lines. The scratch holds
+// v, fv (n rows each) and z (n + 1 rows) of `count` columns, a line's elements down its column: neighbouring
+// threads touch neighbouring words, so their reads and writes coalesce.
 __global__ void line_kernel(double* f, Grid g, int axis, int64_t first, int64_t count, char* scratch) {
   const int64_t n = g.shape[axis], stride = g.strides[axis];
-  const size_t per_line = static_cast<size_t>(3 * n + 1) * 8;
+  auto* v = reinterpret_cast<int64_t*>(scratch);
+  auto* fv = reinterpret_cast<double*>(scratch + static_cast<size_t>(n * count) * 8);
+  auto* z = reinterpret_cast<double*>(scratch + static_cast<size_t>(2 * n * count) * 8);
   FUSE_GRID_STRIDE(k, count) {
-    char* s = scratch + static_cast<size_t>(k) * per_line;
-    auto* v = reinterpret_cast<int64_t*>(s);
-    auto* fv = reinterpret_cast<double*>(s + n * 8);
-    auto* z = reinterpret_cast<double*>(s + 2 * n * 8);
-    kernels::distance_line(f + kernels::line_start(first + k, n, stride), n, stride, g.spacing[axis], v, fv, z);
+    kernels::distance_line(f + kernels::line_start(first + k, n, stride), n, stride, g.spacing[axis], v + k, fv + k, z + k, count);
   }
 }
 
@@ -78,14 +89,7 @@ __global__ void sqrt_kernel(const double* d2, int64_t voxels, double* out) {
   FUSE_GRID_STRIDE(i, voxels) out[i] = sqrt(d2[i]);  // IEEE-rounded, as std::sqrt
 }
 
-// cudaMalloc'ed scratch freed on every path.
-struct Scratch {
-  void* p = nullptr;
-  cudaError_t alloc(size_t bytes) { return cudaMalloc(&p, bytes > 0 ? bytes : 1); }
-  ~Scratch() {
-    if (p != nullptr) cudaFree(p);
-  }
-};
+using cuda::Scratch;
 
 cudaError_t transform(const uint8_t* seeds, const Grid& g, double* f, char* scratch, size_t scratch_bytes) {
   seed_kernel<<<blocks_for(g.voxels), kThreads>>>(seeds, g.voxels, f);

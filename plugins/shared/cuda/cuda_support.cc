@@ -52,14 +52,19 @@ bool uses_pool(int device) {
 
 }  // namespace
 
-void* device_alloc(size_t bytes, const std::string& what, bool* pooled) {
+cudaError_t pool_alloc(void** p, size_t bytes, bool* pooled) {
+  *p = nullptr;
   *pooled = false;
-  if (bytes == 0) return nullptr;
+  if (bytes == 0) return cudaSuccess;
   int device = 0;
-  check(cudaGetDevice(&device), what);
-  void* p = nullptr;
+  if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
   *pooled = uses_pool(device);
-  check(*pooled ? cudaMallocAsync(&p, bytes, cudaStreamLegacy) : cudaMalloc(&p, bytes), what);
+  return *pooled ? cudaMallocAsync(p, bytes, cudaStreamLegacy) : cudaMalloc(p, bytes);
+}
+
+void* device_alloc(size_t bytes, const std::string& what, bool* pooled) {
+  void* p = nullptr;
+  check(pool_alloc(&p, bytes, pooled), what);
   return p;
 }
 

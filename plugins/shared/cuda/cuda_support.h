@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "device_memory.h"
 #include "fuse_sdk/plugin.hpp"
 
 namespace fuse::cuda {
@@ -31,13 +32,8 @@ void require_cuda(const sdk::TensorView& t, const std::string& key, const std::s
 // A new contiguous tensor on CUDA device `device` whose deleter frees it.
 sdk::Tensor empty_device(const std::vector<int64_t>& shape, DLDataType dtype, int device);
 
-// Memory on the current device, ordered on the default stream and taken from the device's memory pool, which
-// keeps up to kPoolKeepBytes between calls: a batch's buffers then cost no cudaMalloc and no cudaFree (which
-// waits for the whole device). Devices without memory pools get plain cudaMalloc. `pooled` says which, for
-// device_free. Null for 0 bytes.
-inline constexpr uint64_t kPoolKeepBytes = uint64_t{1} << 30;
+// Memory from the device's pool (device_memory.h); a failure throws as check() does, naming `what`.
 void* device_alloc(size_t bytes, const std::string& what, bool* pooled);
-void device_free(void* p, bool pooled);
 
 // Memory on the current device for the duration of a call.
 template <class T>
