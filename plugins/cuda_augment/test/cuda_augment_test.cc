@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <random>
+#include <tuple>
 
 #include "fuse/data/dataset.h"
 #include "fuse/data/seeds.h"
@@ -169,6 +170,50 @@ TEST(CudaAugment, AffineOfManyKeysOfEveryTypeEqualsTheCpuTwin) {
       const std::vector<double> w = as_doubles(want), g = as_doubles(got);
       const size_t per = w.size();
       EXPECT_EQ(w, std::vector<double>(g.begin() + static_cast<std::ptrdiff_t>(n * per), g.begin() + static_cast<std::ptrdiff_t>((n + 1) * per))) << key << " of sample " << n;
+    }
+  }
+}
+
+// 2D: RGB photographs [3, y, x] and their label maps [1, y, x] ("dims": 2), affine with elastic and flips, as the
+// CPU twins make them.
+TEST(CudaAugment, TwoDimensionalImagesEqualTheCpuTwins) {
+  FUSE_REQUIRE_GPU();
+  auto photo = [](int n) {
+    const NDict volume = sample_of(n);  // its first slice, three times brighter per channel
+    const std::vector<float> v = values<float>(volume.get<Tensor>("img"));
+    const std::vector<int64_t> l = values<int64_t>(volume.get<Tensor>("seg"));
+    std::vector<float> rgb;
+    for (int c = 0; c < 3; ++c)
+      for (int64_t i = 0; i < kX * kY; ++i) rgb.push_back(v[static_cast<size_t>(i)] * static_cast<float>(c + 1));
+    NDict s;
+    s.set("img", Value(Tensor::from_vector<float>(rgb, {3, kY, kX})));
+    s.set("seg", Value(Tensor::from_vector<int64_t>(std::vector<int64_t>(l.begin(), l.begin() + kX * kY), {1, kY, kX})));
+    return s;
+  };
+  for (const auto& [cpu_id, gpu_id, config] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"fuse.medical.random_affine", "fuse.cuda.random_affine",
+            R"({"keys": ["img"], "labels": ["seg"], "dims": 2, "rotation": [-30, 30], "scale": [0.8, 1.2], "elastic_max_displacement": 2})"},
+           {"fuse.medical.random_flip", "fuse.cuda.random_flip", R"({"keys": ["img"], "labels": ["seg"], "dims": 2, "axes": [0, 1]})"}}) {
+    std::vector<NDict> samples;
+    std::vector<uint64_t> seeds;
+    for (int n = 0; n < 5; ++n) samples.push_back(photo(n)), seeds.push_back(data::call_seed(4, 3, n, 2));
+    NDict batch = loader::collate(samples);
+    built_plugins().create_op("fuse.cuda.to_device", json_object(R"({"keys": ["img", "seg"]})")).forward(batch);
+    CallContext context{true, 1, 3, -1};
+    context.sample_seeds = &seeds;
+    built_plugins().create_op(gpu_id, json_object(config)).forward(batch, context);
+    built_plugins().create_op("fuse.cuda.to_host", json_object(R"({"keys": ["img", "seg"]})")).forward(batch);
+    const std::vector<float> img = values<float>(batch.get<Tensor>("img"));
+    const std::vector<int64_t> seg = values<int64_t>(batch.get<Tensor>("seg"));
+    for (size_t n = 0; n < samples.size(); ++n) {
+      const NDict cpu = testing::run_op_training(cpu_id, config, samples[n], seeds[n]);
+      const std::vector<float> want = values<float>(cpu.get<Tensor>("img"));
+      double worst = 0;
+      for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, static_cast<double>(std::abs(want[i] - img[n * want.size() + i])));
+      EXPECT_LE(worst, 1e-4) << gpu_id << " sample " << n;
+      const std::vector<int64_t> labels = values<int64_t>(cpu.get<Tensor>("seg"));
+      EXPECT_EQ(labels, std::vector<int64_t>(seg.begin() + static_cast<std::ptrdiff_t>(n * labels.size()), seg.begin() + static_cast<std::ptrdiff_t>((n + 1) * labels.size())))
+          << gpu_id << " sample " << n;
     }
   }
 }
