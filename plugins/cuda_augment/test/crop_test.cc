@@ -7,6 +7,7 @@
 
 #include "fuse/data/seeds.h"
 #include "fuse/loader/collate.h"
+#include "gpu_batch.h"
 #include "require_gpu.h"
 #include "test_support.h"
 
@@ -59,11 +60,7 @@ void expect_twins(const std::string& cpu_id, const std::string& gpu_id, const st
   std::vector<uint64_t> seeds;
   for (int n = 0; n < 3; ++n) samples.push_back(sample_of(n)), seeds.push_back(data::call_seed(5, 1, n, 2));
   NDict batch = loader::collate(samples);
-  built_plugins().create_op("fuse.cuda.to_device", json_object(R"({"keys": ["img", "seg"]})")).forward(batch);
-  CallContext context{true, 1, 2, -1};
-  context.sample_seeds = &seeds;
-  built_plugins().create_op(gpu_id, json_object(config)).forward(batch, context);
-  built_plugins().create_op("fuse.cuda.to_host", json_object(R"({"keys": ["img", "seg"]})")).forward(batch);
+  testing::run_gpu_batch_step(batch, {"img", "seg"}, gpu_id, config, seeds);
   ASSERT_EQ(batch.get<Tensor>("img").shape(), shape);
   const std::vector<float> img = values<float>(batch.get<Tensor>("img"));
   const std::vector<uint8_t> seg = values<uint8_t>(batch.get<Tensor>("seg"));

@@ -11,6 +11,7 @@
 #include "fuse/data/seeds.h"
 #include "fuse/loader/collate.h"
 #include "fuse/loader/loader.h"
+#include "gpu_batch.h"
 #include "require_gpu.h"
 #include "test_support.h"
 
@@ -64,12 +65,7 @@ std::pair<double, int64_t> compare_with_twin(const std::string& cpu_id, const st
   std::vector<uint64_t> seeds;
   for (int n = 0; n < 4; ++n) samples.push_back(sample_of(n)), seeds.push_back(data::call_seed(7, 2, n, 3));
   NDict batch = batch_of(samples);
-  const std::string keys = labels ? R"({"keys": ["img", "seg"]})" : R"({"keys": ["img"]})";
-  built_plugins().create_op("fuse.cuda.to_device", json_object(keys)).forward(batch);
-  CallContext context{true, 1, 2, -1};
-  context.sample_seeds = &seeds;
-  built_plugins().create_op(gpu_id, json_object(config)).forward(batch, context);
-  built_plugins().create_op("fuse.cuda.to_host", json_object(keys)).forward(batch);
+  testing::run_gpu_batch_step(batch, labels ? std::vector<std::string>{"img", "seg"} : std::vector<std::string>{"img"}, gpu_id, config, seeds);
   double worst = 0;
   int64_t label_diffs = 0;
   const std::vector<float> gpu_img = values<float>(batch.get<Tensor>("img"));
@@ -144,14 +140,9 @@ TEST(CudaAugment, AffineOfManyKeysOfEveryTypeEqualsTheCpuTwin) {
   std::vector<uint64_t> seeds;
   for (int n = 0; n < 3; ++n) samples.push_back(with_keys(sample_of(n))), seeds.push_back(data::call_seed(9, 1, n, 4));
   NDict batch = loader::collate(samples);
-  std::string all = R"({"keys": ["img", "img2")";
-  for (const std::string& k : labels) all += ", \"" + k + "\"";
-  all += "]}";
-  built_plugins().create_op("fuse.cuda.to_device", json_object(all)).forward(batch);
-  CallContext context{true, 1, 1, -1};
-  context.sample_seeds = &seeds;
-  built_plugins().create_op("fuse.cuda.random_affine", json_object(config)).forward(batch, context);
-  built_plugins().create_op("fuse.cuda.to_host", json_object(all)).forward(batch);
+  std::vector<std::string> all = {"img", "img2"};
+  all.insert(all.end(), labels.begin(), labels.end());
+  testing::run_gpu_batch_step(batch, all, "fuse.cuda.random_affine", config, seeds);
   for (size_t n = 0; n < samples.size(); ++n) {
     const NDict cpu = testing::run_op_training("fuse.medical.random_affine", config, samples[n], seeds[n]);
     for (const char* key : {"img", "img2"}) {
@@ -198,11 +189,7 @@ TEST(CudaAugment, TwoDimensionalImagesEqualTheCpuTwins) {
     std::vector<uint64_t> seeds;
     for (int n = 0; n < 5; ++n) samples.push_back(photo(n)), seeds.push_back(data::call_seed(4, 3, n, 2));
     NDict batch = loader::collate(samples);
-    built_plugins().create_op("fuse.cuda.to_device", json_object(R"({"keys": ["img", "seg"]})")).forward(batch);
-    CallContext context{true, 1, 3, -1};
-    context.sample_seeds = &seeds;
-    built_plugins().create_op(gpu_id, json_object(config)).forward(batch, context);
-    built_plugins().create_op("fuse.cuda.to_host", json_object(R"({"keys": ["img", "seg"]})")).forward(batch);
+    testing::run_gpu_batch_step(batch, {"img", "seg"}, gpu_id, config, seeds);
     const std::vector<float> img = values<float>(batch.get<Tensor>("img"));
     const std::vector<int64_t> seg = values<int64_t>(batch.get<Tensor>("seg"));
     for (size_t n = 0; n < samples.size(); ++n) {
