@@ -3,6 +3,8 @@
 #include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_reduce.cuh>
 
+#include <vector>
+
 #include "device_memory.h"
 #include "kernels/poisson_auc.h"
 #include "metric_kernels.h"
@@ -33,7 +35,8 @@ __global__ void split_counts(const Counts* in, const int64_t* groups, uint64_t* 
 
 // One block per round: groups in chunks of kThreads, each thread redraws one group; an exclusive scan of the
 // redrawn negatives gives each group's negatives below it.
-__global__ void bootstrap_kernel(const uint64_t* pos, const uint64_t* neg, int64_t groups, uint64_t seed, uint64_t first_round, double* out) {
+__global__ void bootstrap_kernel(const uint64_t* pos, const uint64_t* neg, int64_t groups, uint64_t seed, uint64_t first_round, const double* table,
+                                 double* out) {
   using Scan = cub::BlockScan<unsigned long long, kThreads>;
   using Reduce = cub::BlockReduce<unsigned long long, kThreads>;
   __shared__ typename Scan::TempStorage scan_storage;
@@ -45,7 +48,7 @@ __global__ void bootstrap_kernel(const uint64_t* pos, const uint64_t* neg, int64
   for (int64_t start = 0; start < groups; start += kThreads) {
     const int64_t g = start + threadIdx.x;
     unsigned long long p = 0, n = 0;
-    if (g < groups) p = kernels::redraw(pos[g], stream, g, 0), n = kernels::redraw(neg[g], stream, g, 1);
+    if (g < groups) p = kernels::redraw_from_table(pos[g], stream, g, 0, table), n = kernels::redraw_from_table(neg[g], stream, g, 1, table);
     unsigned long long below = 0, chunk = 0;
     __syncthreads();  // carry from the last chunk is visible
     Scan(scan_storage).ExclusiveSum(n, below, chunk);
@@ -110,11 +113,17 @@ cudaError_t score_groups(const double* scores, const uint8_t* labels, int64_t n,
 }
 
 cudaError_t bootstrap_auc(const uint64_t* pos, const uint64_t* neg, int64_t groups, uint64_t seed, int64_t rounds, double* out) {
+  std::vector<double> rows(static_cast<size_t>(kernels::kTableLambdas) * kernels::kTableTerms);
+  for (int lambda = 1; lambda < kernels::kTableLambdas; ++lambda) kernels::poisson_cdf_row(lambda, rows.data() + static_cast<size_t>(lambda) * kernels::kTableTerms);
+  Scratch table;
+  cudaError_t e;
+  if ((e = table.alloc(rows.size() * sizeof(double))) != cudaSuccess) return e;
+  if ((e = cudaMemcpy(table.p, rows.data(), rows.size() * sizeof(double), cudaMemcpyHostToDevice)) != cudaSuccess) return e;
   for (int64_t first = 0; first < rounds; first += 65535) {  // launches of at most 65535 blocks
     const int64_t count = rounds - first < 65535 ? rounds - first : 65535;
-    bootstrap_kernel<<<static_cast<unsigned>(count), kThreads>>>(pos, neg, groups, seed, static_cast<uint64_t>(first), out);
+    bootstrap_kernel<<<static_cast<unsigned>(count), kThreads>>>(pos, neg, groups, seed, static_cast<uint64_t>(first), static_cast<const double*>(table.p), out);
   }
-  cudaError_t e = cudaGetLastError();
+  e = cudaGetLastError();
   return e != cudaSuccess ? e : cudaDeviceSynchronize();
 }
 

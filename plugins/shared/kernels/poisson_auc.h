@@ -51,6 +51,33 @@ FUSE_HD uint64_t redraw(uint64_t count, uint64_t stream, uint64_t g, int negativ
   return poisson(static_cast<double>(count), stream, (4 * g + 2 * static_cast<uint64_t>(negative)) << 16);
 }
 
+// poisson()'s inversion for the integer lambdas 1 .. kTableLambdas - 1 as a table: row lambda holds the
+// cumulative sums it compares u with, term by term as it adds them (kTableTerms, its bound on k). A draw is then
+// the first k with u <= cdf[k] (kTableTerms when none): the same integers with no exp() or division per draw,
+// which were most of the GPU bootstrap's time. The rows are made on the host with the CPU's arithmetic.
+inline constexpr int kTableLambdas = 30, kTableTerms = 1000;
+
+inline void poisson_cdf_row(int lambda, double* row) {
+  const double l = static_cast<double>(lambda);
+  double p = std::exp(-l), cdf = p;
+  row[0] = cdf;
+  for (int k = 1; k < kTableTerms; ++k) {
+    p *= l / static_cast<double>(k);
+    cdf += p;
+    row[k] = cdf;
+  }
+}
+
+// redraw() with the table (kTableLambdas rows of kTableTerms) for counts below kTableLambdas.
+FUSE_HD uint64_t redraw_from_table(uint64_t count, uint64_t stream, uint64_t g, int negative, const double* table) {
+  if (count == 0 || count >= static_cast<uint64_t>(kTableLambdas)) return redraw(count, stream, g, negative);
+  const double u = counter_uniform(stream, (4 * g + 2 * static_cast<uint64_t>(negative)) << 16);
+  const double* row = table + count * kTableTerms;
+  uint64_t k = 0;
+  while (k < static_cast<uint64_t>(kTableTerms) && u > row[k]) ++k;
+  return k;
+}
+
 // Twice the AUC's numerator and its denominator parts, accumulated over groups in ascending score order.
 struct AucSums {
   uint64_t twice_num = 0, pos = 0, neg = 0;
