@@ -72,16 +72,18 @@ __global__ void seed_kernel(const uint8_t* seeds, int64_t voxels, double* f) {
   FUSE_GRID_STRIDE(i, voxels) f[i] = seeds[i] ? 0.0 : INFINITY;
 }
 
-// One thread per line along `axis`: lines first .. first + count of the voxels / n lines. The scratch holds
-// v, fv (n rows each) and z (n + 1 rows) of `count` columns, a line's elements down its column: neighbouring
-// threads touch neighbouring words, so their reads and writes coalesce.
+// One thread per line along `axis` of `maps` maps stored one after the other: lines first .. first + count of
+// their maps * voxels / n lines. The scratch holds v, fv (n rows each) and z (n + 1 rows) of `count` columns, a
+// line's elements down its column: neighbouring threads touch neighbouring words, so their reads and writes
+// coalesce.
 __global__ void line_kernel(double* f, Grid g, int axis, int64_t first, int64_t count, char* scratch) {
-  const int64_t n = g.shape[axis], stride = g.strides[axis];
+  const int64_t n = g.shape[axis], stride = g.strides[axis], lines = g.voxels / n;
   auto* v = reinterpret_cast<int64_t*>(scratch);
   auto* fv = reinterpret_cast<double*>(scratch + static_cast<size_t>(n * count) * 8);
   auto* z = reinterpret_cast<double*>(scratch + static_cast<size_t>(2 * n * count) * 8);
   FUSE_GRID_STRIDE(k, count) {
-    kernels::distance_line(f + kernels::line_start(first + k, n, stride), n, stride, g.spacing[axis], v + k, fv + k, z + k, count);
+    const int64_t line = first + k, map = line / lines;
+    kernels::distance_line(f + map * g.voxels + kernels::line_start(line - map * lines, n, stride), n, stride, g.spacing[axis], v + k, fv + k, z + k, count);
   }
 }
 
@@ -91,10 +93,13 @@ __global__ void sqrt_kernel(const double* d2, int64_t voxels, double* out) {
 
 using cuda::Scratch;
 
-cudaError_t transform(const uint8_t* seeds, const Grid& g, double* f, char* scratch, size_t scratch_bytes) {
-  seed_kernel<<<blocks_for(g.voxels), kThreads>>>(seeds, g.voxels, f);
+// The squared distance maps of both seed masks, f and f + voxels, in the same launches: one map's lines fill a
+// tenth of a large GPU's threads (each line a chain of dependent reads), two fill twice as many.
+cudaError_t transform_pair(const uint8_t* seeds0, const uint8_t* seeds1, const Grid& g, double* f, char* scratch, size_t scratch_bytes) {
+  seed_kernel<<<blocks_for(g.voxels), kThreads>>>(seeds0, g.voxels, f);
+  seed_kernel<<<blocks_for(g.voxels), kThreads>>>(seeds1, g.voxels, f + g.voxels);
   for (int axis = 0; axis < g.nd; ++axis) {
-    const int64_t n = g.shape[axis], lines = g.voxels / n;
+    const int64_t n = g.shape[axis], lines = 2 * (g.voxels / n);
     const int64_t chunk = static_cast<int64_t>(scratch_bytes / (static_cast<size_t>(3 * n + 1) * 8));
     for (int64_t first = 0; first < lines; first += chunk) {
       const int64_t count = lines - first < chunk ? lines - first : chunk;
@@ -107,7 +112,7 @@ cudaError_t transform(const uint8_t* seeds, const Grid& g, double* f, char* scra
 size_t scratch_bytes_for(const Grid& g) {
   size_t need = 0;
   for (int axis = 0; axis < g.nd; ++axis) {
-    const size_t lines = static_cast<size_t>(g.voxels / g.shape[axis]), per_line = static_cast<size_t>(3 * g.shape[axis] + 1) * 8;
+    const size_t lines = 2 * static_cast<size_t>(g.voxels / g.shape[axis]), per_line = static_cast<size_t>(3 * g.shape[axis] + 1) * 8;
     const size_t want = lines * per_line < kScratchBytes ? lines * per_line : (kScratchBytes / per_line > 0 ? kScratchBytes / per_line : 1) * per_line;
     need = want > need ? want : need;
   }
@@ -127,7 +132,7 @@ cudaError_t surface_distances(const uint8_t* a, const uint8_t* b, const Grid& g,
   Scratch surfaces, map, dist, out, count, lines, temp;
   cudaError_t e;
   if ((e = surfaces.alloc(2 * v)) != cudaSuccess) return e;
-  if ((e = map.alloc(v * sizeof(double))) != cudaSuccess) return e;
+  if ((e = map.alloc(2 * v * sizeof(double))) != cudaSuccess) return e;  // both directions' squared maps
   if ((e = dist.alloc(v * sizeof(double))) != cudaSuccess) return e;
   if ((e = out.alloc(v * sizeof(double))) != cudaSuccess) return e;
   if ((e = count.alloc(sizeof(int64_t))) != cudaSuccess) return e;
@@ -147,9 +152,9 @@ cudaError_t surface_distances(const uint8_t* a, const uint8_t* b, const Grid& g,
   const uint8_t* from[2] = {sa, sb};
   const uint8_t* to[2] = {sb, sa};
   std::vector<double>* result[2] = {ab, ba};
+  if ((e = transform_pair(to[0], to[1], g, d2, static_cast<char*>(lines.p), scratch_bytes)) != cudaSuccess) return e;
   for (int k = 0; k < 2; ++k) {
-    if ((e = transform(to[k], g, d2, static_cast<char*>(lines.p), scratch_bytes)) != cudaSuccess) return e;
-    sqrt_kernel<<<blocks_for(g.voxels), kThreads>>>(d2, g.voxels, d);
+    sqrt_kernel<<<blocks_for(g.voxels), kThreads>>>(d2 + k * v, g.voxels, d);
     if ((e = cub::DeviceSelect::Flagged(temp.p, temp_bytes, d, from[k], selected, n_selected, g.voxels)) != cudaSuccess) return e;
     int64_t n = 0;
     if ((e = cudaMemcpy(&n, n_selected, sizeof n, cudaMemcpyDeviceToHost)) != cudaSuccess) return e;
