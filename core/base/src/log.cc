@@ -25,10 +25,8 @@ spdlog::logger& logger() {
 namespace log {
 
 // "{}" with the message as its argument: a message holding braces is printed as it is.
-void debug(const std::string& message) { logger().debug("{}", message); }
 void info(const std::string& message) { logger().info("{}", message); }
 void warn(const std::string& message) { logger().warn("{}", message); }
-void error(const std::string& message) { logger().error("{}", message); }
 
 }  // namespace log
 }  // namespace fuse

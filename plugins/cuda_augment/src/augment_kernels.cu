@@ -193,11 +193,11 @@ void resample(const ResampleTarget* targets, int count, int64_t samples, kernels
   Targets all{};
   all.count = count;
   for (int k = 0; k < count; ++k) all.t[k] = targets[k];
-  const int64_t row_threads = os.x < kThreads ? ((os.x + 31) / 32) * 32 : kThreads;
   const int64_t slices = samples * os.z;
+  if (count == 0 || os.x <= 0 || os.y <= 0 || slices <= 0) return;
+  const int64_t row_threads = os.x < kThreads ? ((os.x + 31) / 32) * 32 : kThreads;
   const dim3 grid(static_cast<unsigned>((os.x + row_threads - 1) / row_threads), static_cast<unsigned>(os.y < 65535 ? os.y : 65535),
                   static_cast<unsigned>(slices < 65535 ? slices : 65535));
-  if (count == 0 || os.x <= 0 || os.y <= 0 || slices <= 0) return;
   if (is.x * is.y * is.z < (int64_t{1} << 31) && slices < (int64_t{1} << 31))
     resample_kernel<int32_t><<<grid, static_cast<unsigned>(row_threads)>>>(all, samples, is, os, maps, disp);
   else

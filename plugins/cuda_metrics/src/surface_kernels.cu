@@ -72,8 +72,8 @@ __global__ void seed_kernel(const uint8_t* seeds, int64_t voxels, double* f) {
   FUSE_GRID_STRIDE(i, voxels) f[i] = seeds[i] ? 0.0 : INFINITY;
 }
 
-// One thread per line along `axis` of `maps` maps stored one after the other: lines first .. first + count of
-// their maps * voxels / n lines. The scratch holds v, fv (n rows each) and z (n + 1 rows) of `count` columns, a
+// One thread per line along `axis` of maps stored one after the other (line L is line L % lines of map
+// L / lines, lines = voxels / n per map): lines first .. first + count. The scratch holds v, fv (n rows each) and z (n + 1 rows) of `count` columns, a
 // line's elements down its column: neighbouring threads touch neighbouring words, so their reads and writes
 // coalesce.
 __global__ void line_kernel(double* f, Grid g, int axis, int64_t first, int64_t count, char* scratch) {

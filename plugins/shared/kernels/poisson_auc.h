@@ -47,8 +47,9 @@ FUSE_HD uint64_t poisson(double lambda, uint64_t stream, uint64_t base) {
 }
 
 // Group g's redrawn counts in a round: positives from counters (4g) << 16, negatives from (4g + 2) << 16 on.
+FUSE_HD uint64_t redraw_counter(uint64_t g, int negative) { return (4 * g + 2 * static_cast<uint64_t>(negative)) << 16; }
 FUSE_HD uint64_t redraw(uint64_t count, uint64_t stream, uint64_t g, int negative) {
-  return poisson(static_cast<double>(count), stream, (4 * g + 2 * static_cast<uint64_t>(negative)) << 16);
+  return poisson(static_cast<double>(count), stream, redraw_counter(g, negative));
 }
 
 // poisson()'s inversion for the integer lambdas 1 .. kTableLambdas - 1 as a table: row lambda holds the
@@ -71,7 +72,7 @@ inline void poisson_cdf_row(int lambda, double* row) {
 // redraw() with the table (kTableLambdas rows of kTableTerms) for counts below kTableLambdas.
 FUSE_HD uint64_t redraw_from_table(uint64_t count, uint64_t stream, uint64_t g, int negative, const double* table) {
   if (count == 0 || count >= static_cast<uint64_t>(kTableLambdas)) return redraw(count, stream, g, negative);
-  const double u = counter_uniform(stream, (4 * g + 2 * static_cast<uint64_t>(negative)) << 16);
+  const double u = counter_uniform(stream, redraw_counter(g, negative));
   const double* row = table + count * kTableTerms;
   uint64_t k = 0;
   while (k < static_cast<uint64_t>(kTableTerms) && u > row[k]) ++k;

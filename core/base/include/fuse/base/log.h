@@ -9,10 +9,8 @@
 
 namespace fuse::log {
 
-void debug(const std::string& message);
 void info(const std::string& message);
 void warn(const std::string& message);
-void error(const std::string& message);
 
 }  // namespace fuse::log
 
